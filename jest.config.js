@@ -1,0 +1,15 @@
+/**
+ * Two projects: `unit` (pure code, no database) and `db` (anything that opens a database,
+ * named `*.db.test.ts`). CI runs everything once on embedded PGlite, then `db` again against
+ * a real PostgreSQL server through DATABASE_URL.
+ */
+const transform = { "^.+\\.[tj]s$": ["ts-jest", { tsconfig: "tsconfig.test.json" }] };
+const transformIgnorePatterns = ["/node_modules/(?!(pg-boss|serialize-error|non-error|jose)/)"];
+const common = { testEnvironment: "node", transform, transformIgnorePatterns, setupFiles: ["reflect-metadata"] };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: "unit", testMatch: ["<rootDir>/src/**/*.test.ts", "<rootDir>/test/**/*.test.ts"], testPathIgnorePatterns: ["\\.db\\.test\\.ts$", "/node_modules/", "/dist/"] },
+    { ...common, displayName: "db", testMatch: ["<rootDir>/src/**/*.db.test.ts", "<rootDir>/test/**/*.db.test.ts"], testPathIgnorePatterns: ["/node_modules/", "/dist/"] },
+  ],
+};
