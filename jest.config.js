@@ -5,7 +5,9 @@
  */
 const transform = { "^.+\\.[tj]s$": ["ts-jest", { tsconfig: "tsconfig.test.json" }] };
 const transformIgnorePatterns = ["/node_modules/(?!(pg-boss|serialize-error|non-error|jose)/)"];
-const common = { testEnvironment: "node", transform, transformIgnorePatterns, setupFiles: ["reflect-metadata"] };
+// Sources import "./x.js" (module nodenext); Jest must resolve that to x.ts.
+const moduleNameMapper = { "^(\\.{1,2}/.*)\\.js$": "$1" };
+const common = { testEnvironment: "node", transform, transformIgnorePatterns, moduleNameMapper, setupFiles: ["reflect-metadata"] };
 
 module.exports = {
   projects: [
