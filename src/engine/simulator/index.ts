@@ -1,0 +1,9 @@
+/** The synthetic school (DESIGN.md §3.5). */
+export { simulateSchool } from "./simulate.js";
+export type { SimulatedSchool, SimulatedSkill, SimulatedTask, SimulatedLearner, SimulatedAttempt, SimulationTruth } from "./simulate.js";
+export { DEFAULT_SIMULATOR_PARAMS, resolveSimulatorParams } from "./params.js";
+export type { SimulatorParams } from "./params.js";
+export { splitLearners } from "./split.js";
+export type { LearnerSplit } from "./split.js";
+export { FRACTIONS_CURRICULUM, TASK_KINDS, TOPICS, KIND_DURATION_SEC } from "./curriculum.js";
+export type { CurriculumSkill, TaskKind } from "./curriculum.js";
