@@ -3,7 +3,12 @@
  * named `*.db.test.ts`). CI runs everything once on embedded PGlite, then `db` again against
  * a real PostgreSQL server through DATABASE_URL.
  */
-const transform = { "^.+\\.[tj]s$": ["ts-jest", { tsconfig: "tsconfig.test.json" }] };
+// ESM-only dependencies are transpiled with their own class semantics (useDefineForClassFields),
+// our sources with the project's (decorators need it off).
+const transform = {
+  "/node_modules/.+\\.js$": "<rootDir>/test/support/esm-deps-transformer.js",
+  "^.+\\.[tj]s$": ["ts-jest", { tsconfig: "tsconfig.test.json" }],
+};
 const transformIgnorePatterns = ["/node_modules/(?!(pg-boss|serialize-error|non-error|jose)/)"];
 // Sources import "./x.js" (module nodenext); Jest must resolve that to x.ts.
 const moduleNameMapper = { "^(\\.{1,2}/.*)\\.js$": "$1" };
@@ -12,6 +17,13 @@ const common = { testEnvironment: "node", transform, transformIgnorePatterns, mo
 module.exports = {
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/src/**/*.test.ts", "<rootDir>/test/**/*.test.ts"], testPathIgnorePatterns: ["\\.db\\.test\\.ts$", "/node_modules/", "/dist/"] },
-    { ...common, displayName: "db", testMatch: ["<rootDir>/src/**/*.db.test.ts", "<rootDir>/test/**/*.db.test.ts"], testPathIgnorePatterns: ["/node_modules/", "/dist/"] },
+    {
+      ...common,
+      displayName: "db",
+      testMatch: ["<rootDir>/src/**/*.db.test.ts", "<rootDir>/test/**/*.db.test.ts"],
+      testPathIgnorePatterns: ["/node_modules/", "/dist/"],
+      globalSetup: "<rootDir>/test/support/global-setup.ts",
+      testTimeout: 60000,
+    },
   ],
 };

@@ -1,0 +1,62 @@
+/**
+ * Bearer tokens: HS256 JWTs signed with the configured secret. Claims: `sub`, `school`, `role`,
+ * and `learner` (role LEARNER) or `teacher` (role TEACHER).
+ */
+import { jwtVerify, SignJWT } from "jose";
+import { Actor, Role } from "../../services/auth/actor.js";
+import { UnauthenticatedError } from "../../services/common/domain-error.js";
+import { isUuid } from "../../shared/ids.js";
+
+const ISSUER = "zpd";
+const AUDIENCE = "zpd-api";
+const ROLES = new Set<string>(Object.values(Role));
+
+const key = (secret: string) => new TextEncoder().encode(secret);
+
+export interface TokenClaims {
+  readonly schoolId: string;
+  readonly role: Role;
+  readonly subject: string;
+  readonly learnerId?: string;
+  readonly teacherId?: string;
+}
+
+export async function signToken(secret: string, claims: TokenClaims, expiresIn: string | number = "30d"): Promise<string> {
+  return new SignJWT({ school: claims.schoolId, role: claims.role, learner: claims.learnerId, teacher: claims.teacherId })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(claims.subject)
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(key(secret));
+}
+
+/** Verifies a token and returns the actor; every failure is an UnauthenticatedError. */
+export async function verifyToken(secret: string, token: string): Promise<Actor> {
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE }));
+  } catch (e) {
+    if ((e as { code?: string }).code === "ERR_JWT_EXPIRED") throw new UnauthenticatedError("the token has expired");
+    throw new UnauthenticatedError("the token is malformed or its signature is invalid");
+  }
+  const { school, role, learner, teacher, sub } = payload as Record<string, unknown>;
+  if (typeof school !== "string" || !isUuid(school)) throw new UnauthenticatedError("the token names no school");
+  if (typeof role !== "string" || !ROLES.has(role)) throw new UnauthenticatedError("the token names no valid role");
+  if (role === Role.Learner && (typeof learner !== "string" || !isUuid(learner))) throw new UnauthenticatedError("a learner token must name its learner");
+  if (role === Role.Teacher && (typeof teacher !== "string" || !isUuid(teacher))) throw new UnauthenticatedError("a teacher token must name its teacher");
+  return {
+    schoolId: school,
+    role: role as Role,
+    subject: typeof sub === "string" ? sub : "unknown",
+    learnerId: role === Role.Learner ? (learner as string) : undefined,
+    teacherId: role === Role.Teacher ? (teacher as string) : undefined,
+  };
+}
+
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m ? m[1] : "";
+}

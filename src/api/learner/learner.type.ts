@@ -1,0 +1,25 @@
+import { Field, ObjectType } from "type-graphql";
+import { DateTime, UUID } from "../common/scalars.js";
+import { Connection } from "../common/connection.js";
+import type { Learner } from "../../persistence/learner/learner.entity.js";
+
+@ObjectType("Learner", { description: "A learner, known by a pseudonymous id." })
+export class LearnerType {
+  @Field(() => UUID) id!: string;
+  @Field(() => String, { nullable: true, description: "The calling app's own pseudonymous reference." }) externalRef!: string | null;
+  @Field(() => DateTime) createdAt!: Date;
+  @Field(() => DateTime) updatedAt!: Date;
+
+  static from(e: Learner): LearnerType {
+    return Object.assign(new LearnerType(), { id: e.id, externalRef: e.externalRef, createdAt: e.createdAt, updatedAt: e.updatedAt });
+  }
+}
+
+@ObjectType()
+export class LearnerConnection extends Connection(LearnerType, "Learner") {}
+
+@ObjectType("LearnerProfile", { description: "Personal data, stored encrypted and apart; never in analytics." })
+export class LearnerProfileType {
+  @Field(() => String, { nullable: true }) displayName!: string | null;
+  @Field(() => String, { nullable: true }) email!: string | null;
+}

@@ -1,0 +1,76 @@
+/**
+ * The HTTP server: Express 5 with Apollo Server 5 mounted at /graphql, and /healthz for probes.
+ */
+import http from "node:http";
+import express from "express";
+import { ApolloServer } from "@apollo/server";
+import { expressMiddleware } from "@as-integrations/express5";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import type { Services } from "../services/index.js";
+import type { Logger } from "../shared/logger.js";
+import { buildApiSchema } from "./schema.js";
+import { buildContext, ApiContext } from "./context.js";
+import { makeFormatError } from "./common/format-error.js";
+
+export interface ApiServerOptions {
+  readonly services: Services;
+  readonly jwtSecret: string;
+  readonly logger: Logger;
+}
+
+export interface ApiServer {
+  readonly httpServer: http.Server;
+  listen(port: number, host: string): Promise<{ url: string; port: number }>;
+  stop(): Promise<void>;
+}
+
+export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const app = express();
+  const httpServer = http.createServer(app);
+  const apollo = new ApolloServer<ApiContext>({
+    schema: await buildApiSchema(),
+    formatError: makeFormatError(opts.logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: true,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+  });
+  await apollo.start();
+
+  app.disable("x-powered-by");
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.use(
+    "/graphql",
+    express.json({ limit: "2mb" }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => buildContext(opts.services, opts.jwtSecret, req.headers.authorization),
+    }),
+  );
+  // A malformed JSON body or an oversized one: a coded error, not an HTML page.
+  app.use((err: { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (!err) return next();
+    const status = err.status ?? 500;
+    res.status(status).json({ errors: [{ message: status === 413 ? "request body too large" : "malformed request body", extensions: { code: "BAD_REQUEST" } }] });
+  });
+
+  let stopped = false;
+  return {
+    httpServer,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => {
+          const addr = httpServer.address();
+          const actual = typeof addr === "object" && addr ? addr.port : port;
+          const shownHost = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+          resolve({ url: `http://${shownHost}:${actual}/graphql`, port: actual });
+        });
+      }),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await apollo.stop(); // drains the HTTP server
+    },
+  };
+}

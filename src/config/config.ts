@@ -1,0 +1,102 @@
+/**
+ * Configuration from the environment, validated once at start. A bad value stops the process with
+ * a message naming the variable; nothing reads `process.env` anywhere else.
+ */
+import path from "node:path";
+
+export interface Config {
+  /** Where the HTTP server listens. */
+  readonly port: number;
+  readonly host: string;
+  /** A real PostgreSQL server; when absent the embedded PGlite database in `dataDir` is used. */
+  readonly databaseUrl?: string;
+  /** Folder of the embedded database (and its lock and generated keys). */
+  readonly dataDir: string;
+  /** HS256 secret for bearer tokens (≥ 32 bytes). */
+  readonly jwtSecret: string;
+  /** Whether the secret was generated for the embedded demo rather than configured. */
+  readonly jwtSecretGenerated: boolean;
+  /** 32-byte AES-256-GCM key for personal data, base64; generated into `dataDir` when embedded. */
+  readonly profileKey?: Buffer;
+  /** Seed demo data into an empty embedded database. */
+  readonly seedDemo: boolean;
+  readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Largest page a connection returns. */
+  readonly maxPageSize: number;
+  readonly nodeEnv: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`invalid configuration: ${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `expected ${min}..${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** Reads and validates the configuration. `generated` supplies secrets for the embedded demo. */
+export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: string }): Config {
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined) {
+    try {
+      const u = new URL(databaseUrl);
+      if (!/^postgres(ql)?:$/.test(u.protocol)) throw new Error();
+    } catch {
+      throw new ConfigError("DATABASE_URL", "expected a postgres:// or postgresql:// URL");
+    }
+  }
+  const logLevel = (env.LOG_LEVEL || "info") as Config["logLevel"];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError("LOG_LEVEL", `expected one of ${LOG_LEVELS.join(", ")}`);
+
+  let jwtSecret = env.ZPD_JWT_SECRET;
+  const jwtSecretGenerated = !jwtSecret;
+  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) {
+    throw new ConfigError("ZPD_JWT_SECRET", "must be at least 32 bytes long");
+  }
+  if (!jwtSecret) {
+    if (databaseUrl !== undefined && !generated?.jwtSecret) {
+      throw new ConfigError("ZPD_JWT_SECRET", "is required when DATABASE_URL is set");
+    }
+    jwtSecret = generated?.jwtSecret ?? "";
+  }
+
+  let profileKey: Buffer | undefined;
+  if (env.ZPD_PROFILE_KEY) {
+    profileKey = Buffer.from(env.ZPD_PROFILE_KEY, "base64");
+    if (profileKey.length !== 32) throw new ConfigError("ZPD_PROFILE_KEY", "must be 32 bytes, base64-encoded");
+  }
+
+  return {
+    port: int(env, "PORT", 4000, 0, 65535),
+    host: env.HOST || "0.0.0.0",
+    databaseUrl,
+    dataDir: path.resolve(env.ZPD_DATA_DIR || ".zpd"),
+    jwtSecret,
+    jwtSecretGenerated,
+    profileKey,
+    seedDemo: bool(env, "ZPD_SEED_DEMO", true),
+    logLevel,
+    maxPageSize: int(env, "ZPD_MAX_PAGE_SIZE", 100, 1, 10000),
+    nodeEnv: env.NODE_ENV || "development",
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * `npm start`: serve the GraphQL API. With no DATABASE_URL it runs on embedded PGlite in ZPD_DATA_DIR
+ * and, on first start, seeds the demo school and prints an admin token for it.
+ */
+import "reflect-metadata";
+import { ConfigError, loadConfig } from "./config/config.js";
+import { createLogger } from "./shared/logger.js";
+import { embeddedJwtSecret, startApp } from "./app.js";
+import { isEmpty, seedDemo } from "./services/demo/demo-seed.js";
+import { readDemoInfo, writeDemoInfo } from "./demo-info.js";
+import { signToken } from "./api/auth/token.js";
+import { Role } from "./services/auth/actor.js";
+import { DataDirLockedError } from "./persistence/data-dir-lock.js";
+
+async function main(): Promise<void> {
+  const pre = loadConfig();
+  const config = pre.databaseUrl || !pre.jwtSecretGenerated ? pre : loadConfig(process.env, { jwtSecret: embeddedJwtSecret(pre.dataDir) });
+  const logger = createLogger(config.logLevel);
+  logger.info({ database: config.databaseUrl ? "postgres" : "pglite", dataDir: config.databaseUrl ? undefined : config.dataDir }, "starting");
+  const app = await startApp(config, { logger });
+
+  if (!config.databaseUrl && config.seedDemo && (await isEmpty(app.db.dataSource))) {
+    const t0 = Date.now();
+    const demo = await seedDemo(app.db.dataSource, app.services.deps.cipher);
+    writeDemoInfo(config.dataDir, demo);
+    logger.info({ schoolId: demo.schoolId, learners: demo.learnerIds.length, ms: Date.now() - t0 }, "demo school seeded");
+  }
+  const demo = config.databaseUrl ? undefined : readDemoInfo(config.dataDir);
+
+  const { url } = await app.server.listen(config.port, config.host);
+  logger.info({ url }, "GraphQL API ready");
+  if (demo) {
+    const token = await signToken(config.jwtSecret, { schoolId: demo.schoolId, role: Role.Admin, subject: "demo-admin" });
+    process.stdout.write(`\nZPD is serving ${url}\nAdmin token for the demo school (valid 30 days; more with \`npm run token -- --role <role>\`):\n\n${token}\n\n`);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    try {
+      await app.stop();
+      process.exit(0);
+    } catch (e) {
+      logger.error({ err: e }, "shutdown failed");
+      process.exit(1);
+    }
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+main().catch((e) => {
+  if (e instanceof ConfigError || e instanceof DataDirLockedError) {
+    process.stderr.write(`zpd: ${e.message}\n`);
+  } else {
+    process.stderr.write(`zpd: failed to start: ${(e as Error)?.stack ?? e}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+/**
+ * Opens the system of record: a real PostgreSQL server when a URL is given, else embedded PGlite
+ * (PostgreSQL in WASM) in a folder or in memory. TypeORM talks to PGlite through PGlite's own
+ * node-postgres adapter with a pool of ONE connection (see STACK.md: never typeorm-pglite).
+ */
+import { DataSource } from "typeorm";
+import { PGlite } from "@electric-sql/pglite";
+import { createPgConfig } from "@electric-sql/pglite/node-postgres";
+import { entities } from "./entities.js";
+import { migrations } from "../../migrations/index.js";
+import { SnakeNamingStrategy } from "./naming-strategy.js";
+import { lockDataDir } from "./data-dir-lock.js";
+import { QueryCounter } from "./query-counter.js";
+
+export interface DatabaseOptions {
+  /** postgres:// URL of a real server. */
+  readonly url?: string;
+  /** Folder of the embedded database; undefined = in memory. Ignored with `url`. */
+  readonly dataDir?: string;
+  /** A gzip snapshot from `dumpDataDir` to start the embedded database from (tests). */
+  readonly loadDataDir?: Blob;
+  /** Pool size for a real server. */
+  readonly poolSize?: number;
+}
+
+export interface Database {
+  readonly dataSource: DataSource;
+  readonly kind: "postgres" | "pglite";
+  /** The PGlite handle when embedded (for snapshots). */
+  readonly pglite?: PGlite;
+  /** Number of SQL statements sent so far (tests use it to catch N+1 queries). */
+  readonly queries: QueryCounter;
+  close(): Promise<void>;
+}
+
+const common = {
+  type: "postgres" as const,
+  entities,
+  migrations,
+  namingStrategy: new SnakeNamingStrategy(),
+  synchronize: false,
+  migrationsRun: false,
+  logging: false,
+  // Optional GraphQL arguments arrive as undefined: treat `where: { x: undefined }` as "no condition".
+  invalidWhereValuesBehavior: { undefined: "ignore" as const, null: "sql-null" as const },
+};
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const queries = new QueryCounter();
+  if (options.url) {
+    const dataSource = new DataSource({ ...common, logger: queries, url: options.url, poolSize: options.poolSize ?? 10 });
+    await dataSource.initialize();
+    return { dataSource, kind: "postgres", queries, close: () => dataSource.destroy() };
+  }
+  const release = options.dataDir ? lockDataDir(options.dataDir) : () => {};
+  let pglite: PGlite | undefined;
+  try {
+    pglite = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
+    const dataSource = new DataSource({ ...common, logger: queries, poolSize: 1, extra: { ...createPgConfig(pglite) } });
+    await dataSource.initialize();
+    const handle = pglite;
+    return {
+      dataSource,
+      kind: "pglite",
+      pglite: handle,
+      queries,
+      close: async () => {
+        try {
+          if (dataSource.isInitialized) await dataSource.destroy();
+        } finally {
+          await handle.close();
+          release();
+        }
+      },
+    };
+  } catch (e) {
+    await pglite?.close().catch(() => {});
+    release();
+    throw e;
+  }
+}
+
+/** Applies pending migrations; returns the names applied. */
+export async function migrate(dataSource: DataSource): Promise<string[]> {
+  const applied = await dataSource.runMigrations({ transaction: "each" });
+  return applied.map((m) => m.name);
+}

@@ -1,0 +1,39 @@
+/** Every TypeORM entity, in one list for the data source. */
+import { School } from "./school/school.entity.js";
+import { Teacher } from "./school/teacher.entity.js";
+import { Cohort } from "./cohort/cohort.entity.js";
+import { Enrollment } from "./cohort/enrollment.entity.js";
+import { CohortTeacher } from "./cohort/cohort-teacher.entity.js";
+import { Learner } from "./learner/learner.entity.js";
+import { LearnerProfile } from "./learner/learner-profile.entity.js";
+import { Consent } from "./learner/consent.entity.js";
+import { LearnerAttribute } from "./learner/learner-attribute.entity.js";
+import { LearnerState } from "./learner/learner-state.entity.js";
+import { SkillMastery } from "./learner/skill-mastery.entity.js";
+import { Skill } from "./curriculum/skill.entity.js";
+import { SkillPrerequisite } from "./curriculum/skill-prerequisite.entity.js";
+import { Task } from "./curriculum/task.entity.js";
+import { TaskSkill } from "./curriculum/task-skill.entity.js";
+import { Goal } from "./goal/goal.entity.js";
+import { GoalSkill } from "./goal/goal-skill.entity.js";
+import { LearningPath } from "./goal/learning-path.entity.js";
+import { PathStep } from "./goal/path-step.entity.js";
+import { Attempt } from "./attempt/attempt.entity.js";
+import { ModelVersion } from "./model/model-version.entity.js";
+import { AuditReport } from "./model/audit-report.entity.js";
+
+export const entities = [
+  School, Teacher, Cohort, Enrollment, CohortTeacher,
+  Learner, LearnerProfile, Consent, LearnerAttribute, LearnerState, SkillMastery,
+  Skill, SkillPrerequisite, Task, TaskSkill,
+  Goal, GoalSkill, LearningPath, PathStep,
+  Attempt, ModelVersion, AuditReport,
+];
+
+export {
+  School, Teacher, Cohort, Enrollment, CohortTeacher,
+  Learner, LearnerProfile, Consent, LearnerAttribute, LearnerState, SkillMastery,
+  Skill, SkillPrerequisite, Task, TaskSkill,
+  Goal, GoalSkill, LearningPath, PathStep,
+  Attempt, ModelVersion, AuditReport,
+};

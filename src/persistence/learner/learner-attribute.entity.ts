@@ -1,0 +1,26 @@
+import { Column, Entity, Index, ManyToOne, UpdateDateColumn } from "typeorm";
+import { SchoolRow } from "../base.entity.js";
+import { Learner } from "./learner.entity.js";
+
+/**
+ * An optional protected attribute (e.g. gender, language status). Used ONLY by the fairness audit:
+ * never by the model, never in analytics.
+ */
+@Entity()
+@Index(["learnerId", "name"], { unique: true })
+export class LearnerAttribute extends SchoolRow {
+  @Column("uuid")
+  learnerId!: string;
+
+  @Column({ type: "varchar", length: 64 })
+  name!: string;
+
+  @Column({ type: "varchar", length: 200 })
+  value!: string;
+
+  @UpdateDateColumn({ type: "timestamptz" })
+  updatedAt!: Date;
+
+  @ManyToOne(() => Learner, { onDelete: "CASCADE" })
+  learner?: Learner;
+}

@@ -1,0 +1,40 @@
+import { Column, Entity, ManyToOne, PrimaryColumn, UpdateDateColumn, VersionColumn } from "typeorm";
+import { Learner } from "./learner.entity.js";
+import { School } from "../school/school.entity.js";
+
+/**
+ * The engine's personal state for a learner under one model version (φ_u and its counters),
+ * updated on every attempt and rebuilt when a new model goes live.
+ */
+@Entity()
+export class LearnerState {
+  @PrimaryColumn("uuid")
+  learnerId!: string;
+
+  @Column("uuid")
+  schoolId!: string;
+
+  /** The model version the state belongs to; null before any model is active. */
+  @Column({ type: "uuid", nullable: true })
+  modelVersionId!: string | null;
+
+  /** The engine's serialised `LearnerState`. */
+  @Column({ type: "jsonb" })
+  state!: Record<string, unknown>;
+
+  @Column({ type: "integer", default: 0 })
+  attemptCount!: number;
+
+  /** Optimistic lock: concurrent updates of one learner never lose one. */
+  @VersionColumn()
+  version!: number;
+
+  @UpdateDateColumn({ type: "timestamptz" })
+  updatedAt!: Date;
+
+  @ManyToOne(() => School, { onDelete: "CASCADE" })
+  school?: School;
+
+  @ManyToOne(() => Learner, { onDelete: "CASCADE" })
+  learner?: Learner;
+}

@@ -1,0 +1,49 @@
+import { Column, Entity, Index, UpdateDateColumn } from "typeorm";
+import { SchoolRow } from "../base.entity.js";
+
+export enum ModelStatus {
+  Candidate = "CANDIDATE",
+  Active = "ACTIVE",
+  Rejected = "REJECTED",
+  Retired = "RETIRED",
+}
+
+/** A trained engine: its weights, training window, metrics, gate verdicts and status. */
+@Entity()
+@Index(["schoolId", "version"], { unique: true })
+@Index(["schoolId"], { unique: true, where: "status = 'ACTIVE'" })
+export class ModelVersion extends SchoolRow {
+  /** 1, 2, 3… within the school. */
+  @Column("integer")
+  version!: number;
+
+  /** The engine model name, e.g. "meta". */
+  @Column({ type: "varchar", length: 32 })
+  kind!: string;
+
+  @Column({ type: "varchar", length: 16, default: ModelStatus.Candidate })
+  status!: ModelStatus;
+
+  /** The serialised model (engine format); null while training. */
+  @Column({ type: "bytea", nullable: true })
+  weights!: Buffer | null;
+
+  @Column({ type: "timestamptz", nullable: true })
+  trainedFrom!: Date | null;
+
+  @Column({ type: "timestamptz", nullable: true })
+  trainedTo!: Date | null;
+
+  @Column({ type: "jsonb", default: () => "'{}'" })
+  metrics!: Record<string, unknown>;
+
+  /** Why it was rejected, or notes of the operator. */
+  @Column({ type: "text", default: "" })
+  notes!: string;
+
+  @Column({ type: "timestamptz", nullable: true })
+  activatedAt!: Date | null;
+
+  @UpdateDateColumn({ type: "timestamptz" })
+  updatedAt!: Date;
+}

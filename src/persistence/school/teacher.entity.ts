@@ -1,0 +1,10 @@
+import { Column, Entity, Index } from "typeorm";
+import { SchoolRow } from "../base.entity.js";
+
+/** A member of staff who teaches cohorts. Tokens with role TEACHER carry its id. */
+@Entity()
+@Index(["schoolId"])
+export class Teacher extends SchoolRow {
+  @Column({ type: "varchar", length: 200 })
+  displayName!: string;
+}

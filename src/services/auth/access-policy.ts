@@ -1,0 +1,76 @@
+/**
+ * Who may do what. Every service call goes through these checks; every query is scoped to the
+ * caller's school. A row of another school is reported as NOT_FOUND (its existence is not leaked).
+ *
+ * | data                         | ADMIN | SERVICE | TEACHER              | LEARNER   | ANALYST |
+ * |------------------------------|-------|---------|----------------------|-----------|---------|
+ * | curriculum (skills, tasks)   | rw    | rw      | r                    | r         | r       |
+ * | cohorts, teachers            | rw    | r       | r (its cohorts)      | –         | r       |
+ * | learner-level data           | rw    | rw      | rw (its cohorts)     | rw (self) | –       |
+ * | personal profile             | rw    | rw      | r (its cohorts)      | r (self)  | –       |
+ * | protected attributes         | rw    | –       | –                    | –         | –       |
+ * | model versions, audits       | rw    | r       | –                    | –         | r       |
+ */
+import { EntityManager } from "typeorm";
+import { Actor, Role } from "./actor.js";
+import { ForbiddenError, NotFoundError } from "../common/domain-error.js";
+import { Learner } from "../../persistence/learner/learner.entity.js";
+
+export function requireRole(actor: Actor, ...roles: Role[]): void {
+  if (!roles.includes(actor.role)) {
+    throw new ForbiddenError(`role ${actor.role} may not do this (needs ${roles.join(" or ")})`);
+  }
+}
+
+export type Access = "read" | "write";
+
+/**
+ * SQL condition restricting a learner id column to what the actor may see; `undefined` means the
+ * whole school. Throws FORBIDDEN for roles with no learner-level access at all.
+ */
+export function learnerScope(actor: Actor, learnerIdColumn: string): { sql: string; params: Record<string, unknown> } | undefined {
+  switch (actor.role) {
+    case Role.Admin:
+    case Role.Service:
+      return undefined;
+    case Role.Learner:
+      return { sql: `${learnerIdColumn} = :scopeLearnerId`, params: { scopeLearnerId: actor.learnerId } };
+    case Role.Teacher:
+      return {
+        sql: `${learnerIdColumn} IN (SELECT e.learner_id FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = :scopeTeacherId)`,
+        params: { scopeTeacherId: actor.teacherId },
+      };
+    default:
+      throw new ForbiddenError(`role ${actor.role} has no access to learner-level data`);
+  }
+}
+
+/** Checks that the learner exists in the actor's school and that the actor may access it. */
+export async function assertLearnerAccess(m: EntityManager, actor: Actor, learnerId: string, access: Access = "read"): Promise<Learner> {
+  if (actor.role === Role.Analyst) throw new ForbiddenError("analysts have no access to learner-level data");
+  const learner = await m.findOne(Learner, { where: { id: learnerId, schoolId: actor.schoolId } });
+  if (!learner) throw new NotFoundError("Learner", learnerId);
+  if (actor.role === Role.Learner && actor.learnerId !== learnerId) throw new ForbiddenError("a learner may only access its own data");
+  if (actor.role === Role.Teacher && !(await teacherTeaches(m, actor, [learnerId]))) {
+    throw new ForbiddenError("this learner is not in any of your cohorts");
+  }
+  void access; // every role that may read a learner may also write its learner-level data
+  return learner;
+}
+
+/** Whether every learner in `learnerIds` is enrolled in a cohort the actor (a teacher) teaches. */
+export async function teacherTeaches(m: EntityManager, actor: Actor, learnerIds: readonly string[]): Promise<boolean> {
+  if (learnerIds.length === 0) return true;
+  const rows: { n: string }[] = await m.query(
+    `SELECT count(DISTINCT e.learner_id) AS n FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id
+     WHERE ct.teacher_id = $1 AND e.school_id = $2 AND e.learner_id = ANY($3::uuid[])`,
+    [actor.teacherId, actor.schoolId, [...new Set(learnerIds)]],
+  );
+  return Number(rows[0]?.n ?? 0) === new Set(learnerIds).size;
+}
+
+/** Whether a teacher teaches a cohort. */
+export async function teacherHasCohort(m: EntityManager, actor: Actor, cohortId: string): Promise<boolean> {
+  const rows: unknown[] = await m.query(`SELECT 1 FROM cohort_teacher WHERE teacher_id = $1 AND cohort_id = $2`, [actor.teacherId, cohortId]);
+  return rows.length > 0;
+}

@@ -1,0 +1,125 @@
+import { EntityManager, In } from "typeorm";
+import { Actor, Role } from "../auth/actor.js";
+import { assertLearnerAccess, learnerScope, requireRole } from "../auth/access-policy.js";
+import { BadInputError, ConflictError, ForbiddenError, isUniqueViolation, NotFoundError } from "../common/domain-error.js";
+import { byId, Page, PageArgs, paginate } from "../common/pagination.js";
+import { Learner } from "../../persistence/learner/learner.entity.js";
+import { LearnerProfile } from "../../persistence/learner/learner-profile.entity.js";
+import { Cohort } from "../../persistence/cohort/cohort.entity.js";
+import { Enrollment } from "../../persistence/cohort/enrollment.entity.js";
+import { ServiceDeps } from "../service-deps.js";
+
+export interface ProfileData {
+  readonly displayName?: string | null;
+  readonly email?: string | null;
+}
+
+export interface CreateLearner {
+  readonly externalRef?: string | null;
+  readonly profile?: ProfileData | null;
+  readonly cohortIds?: readonly string[] | null;
+}
+
+export interface UpdateLearner {
+  readonly externalRef?: string | null;
+  readonly profile?: ProfileData | null;
+}
+
+export interface LearnerFilter {
+  readonly cohortId?: string | null;
+}
+
+/** Learners: pseudonymous rows, with personal data kept apart and encrypted. */
+export class LearnerService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async create(actor: Actor, input: CreateLearner): Promise<Learner> {
+    requireRole(actor, Role.Admin, Role.Service);
+    try {
+      return await this.deps.dataSource.transaction(async (m) => {
+        const learner = await m.save(m.create(Learner, { schoolId: actor.schoolId, externalRef: input.externalRef ?? null }));
+        if (input.profile) await this.writeProfile(m, actor, learner.id, input.profile);
+        const cohortIds = [...new Set(input.cohortIds ?? [])];
+        if (cohortIds.length) {
+          const found = await m.count(Cohort, { where: { id: In(cohortIds), schoolId: actor.schoolId } });
+          if (found !== cohortIds.length) throw new NotFoundError("Cohort", cohortIds.join(", "));
+          await m.save(cohortIds.map((cohortId) => m.create(Enrollment, { schoolId: actor.schoolId, cohortId, learnerId: learner.id })));
+        }
+        return learner;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ConflictError(`a learner with externalRef "${input.externalRef}" already exists`, { field: "externalRef" });
+      throw e;
+    }
+  }
+
+  async update(actor: Actor, id: string, input: UpdateLearner): Promise<Learner> {
+    requireRole(actor, Role.Admin, Role.Service);
+    try {
+      return await this.deps.dataSource.transaction(async (m) => {
+        const learner = await assertLearnerAccess(m, actor, id, "write");
+        if (input.externalRef !== undefined) learner.externalRef = input.externalRef;
+        await m.save(learner);
+        if (input.profile) await this.writeProfile(m, actor, id, input.profile);
+        return learner;
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ConflictError(`a learner with externalRef "${input.externalRef}" already exists`, { field: "externalRef" });
+      throw e;
+    }
+  }
+
+  private async writeProfile(m: EntityManager, actor: Actor, learnerId: string, profile: ProfileData): Promise<void> {
+    const existing = await m.findOneBy(LearnerProfile, { learnerId });
+    const row = existing ?? m.create(LearnerProfile, { learnerId, schoolId: actor.schoolId, displayNameEnc: null, emailEnc: null });
+    if (profile.displayName !== undefined) row.displayNameEnc = this.deps.cipher.encrypt(profile.displayName);
+    if (profile.email !== undefined) row.emailEnc = this.deps.cipher.encrypt(profile.email);
+    await m.save(row);
+  }
+
+  async get(actor: Actor, id: string): Promise<Learner> {
+    return assertLearnerAccess(this.deps.dataSource.manager, actor, id);
+  }
+
+  async list(actor: Actor, filter: LearnerFilter, page: PageArgs): Promise<Page<Learner>> {
+    const scope = learnerScope(actor, "l.id");
+    const qb = this.deps.dataSource.getRepository(Learner).createQueryBuilder("l").where("l.school_id = :s", { s: actor.schoolId });
+    if (scope) qb.andWhere(scope.sql, scope.params);
+    if (filter.cohortId) qb.andWhere("l.id IN (SELECT learner_id FROM enrollment WHERE cohort_id = :cohortId)", { cohortId: filter.cohortId });
+    return paginate(qb, byId("l"), page, this.deps.maxPageSize);
+  }
+
+  /** Batch read for data loaders: the learners among `ids` that the actor may see. */
+  async byIds(actor: Actor, ids: readonly string[]): Promise<Learner[]> {
+    if (actor.role === Role.Analyst) return [];
+    const scope = learnerScope(actor, "l.id");
+    const qb = this.deps.dataSource.getRepository(Learner).createQueryBuilder("l")
+      .where("l.school_id = :s AND l.id = ANY(:ids)", { s: actor.schoolId, ids: [...ids] });
+    if (scope) qb.andWhere(scope.sql, scope.params);
+    return qb.getMany();
+  }
+
+  /** Decrypted personal data of learners, for the roles allowed to see it; batched for loaders. */
+  async profiles(actor: Actor, learnerIds: readonly string[]): Promise<Map<string, { displayName: string | null; email: string | null }>> {
+    if (actor.role === Role.Analyst) throw new ForbiddenError("analysts have no access to personal data");
+    const visible = await this.byIds(actor, learnerIds);
+    const rows = visible.length
+      ? await this.deps.dataSource.getRepository(LearnerProfile).findBy({ learnerId: In(visible.map((l) => l.id)) })
+      : [];
+    return new Map(rows.map((r) => [r.learnerId, { displayName: this.deps.cipher.decrypt(r.displayNameEnc), email: this.deps.cipher.decrypt(r.emailEnc) }]));
+  }
+
+  /** Cohort ids per learner (batched). */
+  async cohortIdsOf(actor: Actor, learnerIds: readonly string[]): Promise<Map<string, string[]>> {
+    const rows = await this.deps.dataSource.getRepository(Enrollment).find({ where: { learnerId: In([...learnerIds]), schoolId: actor.schoolId }, order: { id: "ASC" } });
+    const out = new Map<string, string[]>();
+    for (const r of rows) out.set(r.learnerId, [...(out.get(r.learnerId) ?? []), r.cohortId]);
+    return out;
+  }
+
+  static checkExternalRef(ref: string | null | undefined): void {
+    if (ref !== null && ref !== undefined && !/^[\w.:@-]{1,200}$/.test(ref)) {
+      throw new BadInputError("externalRef may hold letters, digits and . _ : @ - only", { field: "externalRef" });
+    }
+  }
+}

@@ -1,0 +1,11 @@
+import { DataSource } from "typeorm";
+import { ProfileCipher } from "./learner/profile-cipher.js";
+import type { Logger } from "../shared/logger.js";
+
+/** What every service is built from. */
+export interface ServiceDeps {
+  readonly dataSource: DataSource;
+  readonly cipher: ProfileCipher;
+  readonly logger: Logger;
+  readonly maxPageSize: number;
+}

@@ -1,0 +1,75 @@
+/**
+ * Starts the real server in-process on a random port over real HTTP: on in-memory PGlite (from the
+ * migrated snapshot of global-setup) or, when DATABASE_URL is set, on that PostgreSQL server.
+ * Each test file creates its own school(s), so files never see each other's rows.
+ */
+import "reflect-metadata";
+import fs from "node:fs";
+import { randomBytes } from "node:crypto";
+import { loadConfig } from "../../src/config/config.js";
+import { startApp, App } from "../../src/app.js";
+import { createLogger } from "../../src/shared/logger.js";
+import { signToken, TokenClaims } from "../../src/api/auth/token.js";
+import { Role } from "../../src/services/auth/actor.js";
+
+export const TEST_SECRET = "test-secret-test-secret-test-secret-0123";
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string; [k: string]: unknown }; path?: (string | number)[] }[];
+}
+
+export interface TestServer {
+  readonly app: App;
+  readonly url: string;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
+  token(claims: Partial<TokenClaims> & { schoolId: string; role: Role }, expiresIn?: string | number): Promise<string>;
+  /** A new school with an admin token. */
+  newSchool(name?: string): Promise<{ schoolId: string; admin: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const config = loadConfig({
+    ZPD_JWT_SECRET: TEST_SECRET,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "silent",
+    ZPD_SEED_DEMO: "false",
+    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+    ...env,
+  });
+  const snapshot = process.env.ZPD_TEST_SNAPSHOT;
+  const database = config.databaseUrl
+    ? { url: config.databaseUrl, poolSize: 4 }
+    : { loadDataDir: snapshot ? new Blob([fs.readFileSync(snapshot)]) : undefined };
+  const app = await startApp(config, { database, logger: createLogger("silent"), profileKey: randomBytes(32) });
+  const { url } = await app.server.listen(0, "127.0.0.1");
+
+  const gql = async (query: string, variables?: Record<string, unknown>, token?: string) => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as GraphQLResponse;
+    return { ...body, status: res.status };
+  };
+  const token = (claims: Partial<TokenClaims> & { schoolId: string; role: Role }, expiresIn: string | number = "1h") =>
+    signToken(TEST_SECRET, { subject: "test", ...claims }, expiresIn);
+  return {
+    app,
+    url,
+    gql,
+    token,
+    newSchool: async (name = "Test School") => {
+      const school = await app.services.schools.create(name);
+      return { schoolId: school.id, admin: await token({ schoolId: school.id, role: Role.Admin }) };
+    },
+    stop: () => app.stop(),
+  };
+}
+
+/** The first error's code, for terse assertions. */
+export const codeOf = (r: GraphQLResponse): string | undefined => r.errors?.[0]?.extensions?.code;
