@@ -39,8 +39,8 @@ export interface EloParams {
 }
 
 export const DEFAULT_ELO_PARAMS: EloParams = {
-  gridA: [0.4, 0.8, 1.2, 1.8, 2.5],
-  gridB: [0.01, 0.03, 0.1, 0.3],
+  gridA: [0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.2, 1.8],
+  gridB: [0, 0.003, 0.01, 0.03, 0.1, 0.3],
   skillRatings: true,
 };
 
