@@ -4,9 +4,18 @@ import { buildSchema, NonEmptyArray } from "type-graphql";
 import { SchoolResolver } from "./school/school.resolver.js";
 import { CohortResolver } from "./cohort/cohort.resolver.js";
 import { LearnerResolver } from "./learner/learner.resolver.js";
+import { GoalResolver, LearnerGoalsResolver } from "./goal/goal.resolver.js";
+import { LearningPathResolver, PathStepResolver } from "./goal/learning-path.resolver.js";
+import { ConsentResolver, LearnerConsentsResolver } from "./consent/consent.resolver.js";
+import { LearnerAttributeResolver } from "./learner-attribute/learner-attribute.resolver.js";
+import { LearnerMasteryResolver } from "./mastery/mastery.resolver.js";
+import { AuditReportResolver, ModelVersionResolver } from "./model/model-version.resolver.js";
+import { SkillResolver } from "./curriculum/skill.resolver.js";
+import { TaskResolver, TaskSkillResolver } from "./curriculum/task.resolver.js";
+import { AttemptResolver, LearnerAttemptsResolver } from "./attempt/attempt.resolver.js";
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [SchoolResolver, CohortResolver, LearnerResolver];
+export const resolvers: NonEmptyArray<Function> = [SchoolResolver, CohortResolver, LearnerResolver, SkillResolver, TaskResolver, TaskSkillResolver, AttemptResolver, LearnerAttemptsResolver, GoalResolver, LearnerGoalsResolver, LearningPathResolver, PathStepResolver, ConsentResolver, LearnerConsentsResolver, LearnerAttributeResolver, LearnerMasteryResolver, ModelVersionResolver, AuditReportResolver];
 
 let cached: Promise<GraphQLSchema> | undefined;
 

@@ -3,12 +3,30 @@ import { ServiceDeps } from "./service-deps.js";
 import { SchoolService } from "./school/school.service.js";
 import { CohortService } from "./cohort/cohort.service.js";
 import { LearnerService } from "./learner/learner.service.js";
+import { SkillService } from "./curriculum/skill.service.js";
+import { TaskService } from "./curriculum/task.service.js";
+import { GoalService } from "./goal/goal.service.js";
+import { LearningPathService } from "./goal/learning-path.service.js";
+import { ConsentService } from "./consent/consent.service.js";
+import { LearnerAttributeService } from "./learner-attribute/learner-attribute.service.js";
+import { MasteryService } from "./mastery/mastery.service.js";
+import { ModelVersionService } from "./model/model-version.service.js";
+import { AttemptService } from "./attempt/attempt.service.js";
 
 export interface Services {
   readonly deps: ServiceDeps;
   readonly schools: SchoolService;
   readonly cohorts: CohortService;
   readonly learners: LearnerService;
+  readonly skills: SkillService;
+  readonly tasks: TaskService;
+  readonly goals: GoalService;
+  readonly learningPaths: LearningPathService;
+  readonly consents: ConsentService;
+  readonly learnerAttributes: LearnerAttributeService;
+  readonly mastery: MasteryService;
+  readonly models: ModelVersionService;
+  readonly attempts: AttemptService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -17,6 +35,15 @@ export function createServices(deps: ServiceDeps): Services {
     schools: new SchoolService(deps),
     cohorts: new CohortService(deps),
     learners: new LearnerService(deps),
+    skills: new SkillService(deps),
+    tasks: new TaskService(deps),
+    goals: new GoalService(deps),
+    learningPaths: new LearningPathService(deps, new GoalService(deps)),
+    consents: new ConsentService(deps),
+    learnerAttributes: new LearnerAttributeService(deps),
+    mastery: new MasteryService(deps),
+    models: new ModelVersionService(deps),
+    attempts: new AttemptService(deps),
   };
 }
 

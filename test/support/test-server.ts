@@ -47,13 +47,13 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const app = await startApp(config, { database, logger: createLogger("silent"), profileKey: randomBytes(32) });
   const { url } = await app.server.listen(0, "127.0.0.1");
 
-  const gql = async (query: string, variables?: Record<string, unknown>, token?: string) => {
+  const gql = async (query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<any>> => {
     const res = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
     });
-    const body = (await res.json()) as GraphQLResponse;
+    const body = (await res.json()) as GraphQLResponse<any>;
     return { ...body, status: res.status };
   };
   const token = (claims: Partial<TokenClaims> & { schoolId: string; role: Role }, expiresIn: string | number = "1h") =>

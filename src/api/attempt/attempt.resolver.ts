@@ -1,0 +1,47 @@
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { ApiContext } from "../context.js";
+import { UUID } from "../common/scalars.js";
+import { ConnectionArgs, toConnection } from "../common/connection.js";
+import { AttemptConnection, AttemptType, RecordAttemptPayload } from "./attempt.type.js";
+import { RecordAttemptInput } from "./record-attempt.input.js";
+import { LearnerType } from "../learner/learner.type.js";
+import type { RecordedAttempt } from "../../services/attempt/attempt.service.js";
+
+const toPayload = (r: RecordedAttempt): RecordAttemptPayload => Object.assign(new RecordAttemptPayload(), { attempt: AttemptType.from(r.attempt), duplicate: r.duplicate });
+
+@Resolver(() => AttemptType)
+export class AttemptResolver {
+  @Mutation(() => RecordAttemptPayload, { description: "Record one attempt (idempotent on its key)." })
+  async recordAttempt(@Arg("input") input: RecordAttemptInput, @Ctx() ctx: ApiContext): Promise<RecordAttemptPayload> {
+    return toPayload(await ctx.services.attempts.record(ctx.actor(), input));
+  }
+
+  @Mutation(() => [RecordAttemptPayload], { description: "Record up to 500 attempts, all or nothing, in order." })
+  async recordAttempts(@Arg("inputs", () => [RecordAttemptInput]) inputs: RecordAttemptInput[], @Ctx() ctx: ApiContext): Promise<RecordAttemptPayload[]> {
+    return (await ctx.services.attempts.recordMany(ctx.actor(), inputs)).map(toPayload);
+  }
+
+  @Query(() => AttemptType)
+  async attempt(@Arg("id", () => UUID) id: string, @Ctx() ctx: ApiContext): Promise<AttemptType> {
+    return AttemptType.from(await ctx.services.attempts.get(ctx.actor(), id));
+  }
+
+  @Query(() => AttemptConnection, { description: "A learner's attempts, oldest first." })
+  async attempts(@Arg("learnerId", () => UUID) learnerId: string, @Args() page: ConnectionArgs, @Ctx() ctx: ApiContext): Promise<AttemptConnection> {
+    return toConnection(await ctx.services.attempts.list(ctx.actor(), learnerId, page), AttemptType.from);
+  }
+
+  @FieldResolver(() => LearnerType, { nullable: true })
+  async learner(@Root() attempt: AttemptType, @Ctx() ctx: ApiContext): Promise<LearnerType | null> {
+    const l = await ctx.loaders.learner.load(attempt.learnerId);
+    return l ? LearnerType.from(l) : null;
+  }
+}
+
+@Resolver(() => LearnerType)
+export class LearnerAttemptsResolver {
+  @FieldResolver(() => AttemptConnection, { description: "The learner's attempts, oldest first." })
+  async attempts(@Root() learner: LearnerType, @Args() page: ConnectionArgs, @Ctx() ctx: ApiContext): Promise<AttemptConnection> {
+    return toConnection(await ctx.services.attempts.list(ctx.actor(), learner.id, page), AttemptType.from);
+  }
+}

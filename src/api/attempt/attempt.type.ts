@@ -1,0 +1,33 @@
+import { Field, Float, Int, ObjectType } from "type-graphql";
+import { DateTime, UUID } from "../common/scalars.js";
+import { Connection } from "../common/connection.js";
+import type { Attempt } from "../../persistence/attempt/attempt.entity.js";
+
+@ObjectType("Attempt", { description: "One trace: an append-only fact." })
+export class AttemptType {
+  @Field(() => UUID) id!: string;
+  @Field(() => UUID) learnerId!: string;
+  @Field(() => UUID) taskId!: string;
+  @Field() correct!: boolean;
+  @Field(() => Float, { description: "In [0, 1]." }) score!: number;
+  @Field(() => Int, { nullable: true }) durationSeconds!: number | null;
+  @Field(() => Int) hintsUsed!: number;
+  @Field(() => DateTime) occurredAt!: Date;
+  @Field() source!: string;
+  @Field() idempotencyKey!: string;
+  @Field(() => DateTime, { description: "When the server recorded it." }) createdAt!: Date;
+
+  static from(e: Attempt): AttemptType {
+    const { id, learnerId, taskId, correct, score, durationSeconds, hintsUsed, occurredAt, source, idempotencyKey, createdAt } = e;
+    return Object.assign(new AttemptType(), { id, learnerId, taskId, correct, score, durationSeconds, hintsUsed, occurredAt, source, idempotencyKey, createdAt });
+  }
+}
+
+@ObjectType()
+export class AttemptConnection extends Connection(AttemptType, "Attempt") {}
+
+@ObjectType()
+export class RecordAttemptPayload {
+  @Field(() => AttemptType) attempt!: AttemptType;
+  @Field({ description: "True when this idempotency key had been recorded before; nothing was written." }) duplicate!: boolean;
+}

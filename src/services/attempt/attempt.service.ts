@@ -1,0 +1,158 @@
+/**
+ * Recording attempts: append-only, idempotent on a key unique per school. The same key with the
+ * same content returns the first result (`duplicate: true`); the same key with different content
+ * is a CONFLICT. A batch is all-or-nothing. The insert and the learner's state change share one
+ * transaction, so an acknowledged attempt is never lost and never counted twice.
+ */
+import { EntityManager } from "typeorm";
+import { Actor, Role } from "../auth/actor.js";
+import { assertLearnerAccess, learnerScope, requireRole } from "../auth/access-policy.js";
+import { BadInputError, ConflictError, NotFoundError } from "../common/domain-error.js";
+import { Page, PageArgs, paginate } from "../common/pagination.js";
+import { Attempt } from "../../persistence/attempt/attempt.entity.js";
+import { Task } from "../../persistence/curriculum/task.entity.js";
+import { ServiceDeps } from "../service-deps.js";
+import { uuidv7 } from "../../shared/ids.js";
+
+export interface RecordAttempt {
+  readonly learnerId: string;
+  readonly taskId: string;
+  readonly correct: boolean;
+  /** In [0, 1]; defaults to 1 when correct, else 0. */
+  readonly score?: number | null;
+  readonly durationSeconds?: number | null;
+  readonly hintsUsed?: number | null;
+  /** Defaults to now. */
+  readonly occurredAt?: Date | null;
+  readonly source?: string | null;
+  readonly idempotencyKey: string;
+}
+
+export interface RecordedAttempt {
+  readonly attempt: Attempt;
+  /** True when the key had been recorded before: nothing was written this time. */
+  readonly duplicate: boolean;
+}
+
+export const MAX_BATCH = 500;
+/** How far in the future a client clock may be. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+type Normalised = Required<{ [K in Exclude<keyof RecordAttempt, "durationSeconds">]: NonNullable<RecordAttempt[K]> }> & {
+  durationSeconds: number | null;
+  /** Whether the client gave the time; a retry without it must not look like different content. */
+  occurredAtGiven: boolean;
+};
+
+export class AttemptService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /** Checks one input and fills in defaults; throws BAD_USER_INPUT naming the field. */
+  static normalise(input: RecordAttempt, now: Date, index?: number): Normalised {
+    const at = index === undefined ? "" : `attempts[${index}].`;
+    const bad = (field: string, why: string) => new BadInputError(`${at}${field} ${why}`, { field: `${at}${field}` });
+    const score = input.score ?? (input.correct ? 1 : 0);
+    if (!Number.isFinite(score) || score < 0 || score > 1) throw bad("score", "must be within [0, 1]");
+    const duration = input.durationSeconds ?? null;
+    if (duration !== null && (!Number.isInteger(duration) || duration < 0)) throw bad("durationSeconds", "must be a non-negative integer");
+    const hints = input.hintsUsed ?? 0;
+    if (!Number.isInteger(hints) || hints < 0) throw bad("hintsUsed", "must be a non-negative integer");
+    const occurredAt = input.occurredAt ?? now;
+    if (Number.isNaN(occurredAt.getTime())) throw bad("occurredAt", "is not a valid date");
+    if (occurredAt.getTime() > now.getTime() + CLOCK_SKEW_MS) throw bad("occurredAt", "lies in the future");
+    const key = input.idempotencyKey;
+    if (!/^[\x21-\x7e]{1,200}$/.test(key)) throw bad("idempotencyKey", "must be 1–200 printable ASCII characters without spaces");
+    const source = input.source ?? "api";
+    if (!/^[\w.:@/-]{1,100}$/.test(source)) throw bad("source", "must be 1–100 characters of letters, digits and . _ : @ / -");
+    return { ...input, score, durationSeconds: duration, hintsUsed: hints, occurredAt, occurredAtGiven: Boolean(input.occurredAt), source, idempotencyKey: key };
+  }
+
+  async record(actor: Actor, input: RecordAttempt, now = new Date()): Promise<RecordedAttempt> {
+    const [result] = await this.recordMany(actor, [input], now, false);
+    return result!;
+  }
+
+  async recordMany(actor: Actor, inputs: readonly RecordAttempt[], now = new Date(), indexed = true): Promise<RecordedAttempt[]> {
+    requireRole(actor, Role.Admin, Role.Service, Role.Teacher, Role.Learner);
+    if (inputs.length === 0) throw new BadInputError("attempts must not be empty", { field: "attempts" });
+    if (inputs.length > MAX_BATCH) throw new BadInputError(`at most ${MAX_BATCH} attempts per batch`, { field: "attempts", max: MAX_BATCH });
+    const rows = inputs.map((a, i) => AttemptService.normalise(a, now, indexed ? i : undefined));
+    const keys = new Set<string>();
+    for (const r of rows) {
+      if (keys.has(r.idempotencyKey)) throw new BadInputError(`idempotency key "${r.idempotencyKey}" appears twice in the batch`, { field: "idempotencyKey" });
+      keys.add(r.idempotencyKey);
+    }
+    return this.deps.dataSource.transaction(async (m) => {
+      for (const learnerId of new Set(rows.map((r) => r.learnerId))) await assertLearnerAccess(m, actor, learnerId, "write");
+      await this.assertTasksExist(m, actor, [...new Set(rows.map((r) => r.taskId))]);
+      const out: RecordedAttempt[] = [];
+      for (const row of rows) out.push(await this.insertOne(m, actor, row));
+      return out;
+    });
+  }
+
+  private async assertTasksExist(m: EntityManager, actor: Actor, taskIds: string[]): Promise<void> {
+    const found: { id: string }[] = await m.query(`SELECT id FROM task WHERE school_id = $1 AND id = ANY($2::uuid[])`, [actor.schoolId, taskIds]);
+    const have = new Set(found.map((f) => f.id));
+    const missing = taskIds.find((id) => !have.has(id));
+    if (missing) throw new NotFoundError("Task", missing);
+  }
+
+  private async insertOne(m: EntityManager, actor: Actor, row: Normalised): Promise<RecordedAttempt> {
+    const id = uuidv7();
+    const inserted: Attempt[] = await m.query(
+      `INSERT INTO attempt (id, school_id, learner_id, task_id, correct, score, duration_seconds, hints_used, occurred_at, source, idempotency_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (school_id, idempotency_key) DO NOTHING RETURNING id`,
+      [id, actor.schoolId, row.learnerId, row.taskId, row.correct, row.score, row.durationSeconds, row.hintsUsed, row.occurredAt, row.source, row.idempotencyKey],
+    );
+    if (inserted.length === 1) {
+      await this.bumpLearnerState(m, actor, row.learnerId);
+      return { attempt: (await m.findOneByOrFail(Attempt, { id })), duplicate: false };
+    }
+    const first = await m.findOneByOrFail(Attempt, { schoolId: actor.schoolId, idempotencyKey: row.idempotencyKey });
+    if (!sameContent(first, row)) {
+      throw new ConflictError(`idempotency key "${row.idempotencyKey}" was already used for a different attempt`, { field: "idempotencyKey", attemptId: first.id });
+    }
+    return { attempt: first, duplicate: true };
+  }
+
+  /**
+   * Counts the attempt in the learner's state row, created on first use. (The engine's online
+   * update of the personal parameters joins this statement when the personalisation issue lands.)
+   */
+  private async bumpLearnerState(m: EntityManager, actor: Actor, learnerId: string): Promise<void> {
+    await m.query(
+      `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
+       VALUES ($1, $2, NULL, '{}'::jsonb, 1, 1, now())
+       ON CONFLICT (learner_id) DO UPDATE SET attempt_count = learner_state.attempt_count + 1, version = learner_state.version + 1, updated_at = now()`,
+      [learnerId, actor.schoolId],
+    );
+  }
+
+  async get(actor: Actor, id: string): Promise<Attempt> {
+    const attempt = await this.deps.dataSource.getRepository(Attempt).findOneBy({ id, schoolId: actor.schoolId });
+    if (!attempt) throw new NotFoundError("Attempt", id);
+    await assertLearnerAccess(this.deps.dataSource.manager, actor, attempt.learnerId);
+    return attempt;
+  }
+
+  /** A learner's attempts in time order (oldest first), keyset-paged on (occurredAt, id). */
+  async list(actor: Actor, learnerId: string, page: PageArgs): Promise<Page<Attempt>> {
+    await assertLearnerAccess(this.deps.dataSource.manager, actor, learnerId);
+    const scope = learnerScope(actor, "a.learner_id");
+    const qb = this.deps.dataSource.getRepository(Attempt).createQueryBuilder("a")
+      .where("a.school_id = :s AND a.learner_id = :l", { s: actor.schoolId, l: learnerId });
+    if (scope) qb.andWhere(scope.sql, scope.params);
+    return paginate(qb, [
+      { column: "a.occurred_at", value: (r) => r.occurredAt },
+      { column: "a.id", value: (r) => r.id },
+    ], page, this.deps.maxPageSize);
+  }
+}
+
+function sameContent(a: Attempt, r: Normalised): boolean {
+  return a.learnerId === r.learnerId && a.taskId === r.taskId && a.correct === r.correct && a.score === r.score &&
+    a.durationSeconds === r.durationSeconds && a.hintsUsed === r.hintsUsed && a.source === r.source &&
+    (!r.occurredAtGiven || a.occurredAt.getTime() === r.occurredAt.getTime());
+}
