@@ -1,0 +1,30 @@
+import { ConfigError, loadConfig } from "./config.js";
+
+const SECRET = "s".repeat(32);
+
+describe("configuration", () => {
+  test("defaults: port 4000, embedded database in ./.zpd, page size 100", () => {
+    const c = loadConfig({}, { jwtSecret: SECRET });
+    expect(c).toMatchObject({ port: 4000, databaseUrl: undefined, maxPageSize: 100, seedDemo: true, jwtSecretGenerated: true });
+    expect(c.dataDir.endsWith(".zpd")).toBe(true);
+  });
+
+  test.each([
+    ["PORT", { PORT: "http" }],
+    ["PORT", { PORT: "70000" }],
+    ["DATABASE_URL", { DATABASE_URL: "mysql://x" }],
+    ["LOG_LEVEL", { LOG_LEVEL: "loud" }],
+    ["ZPD_JWT_SECRET", { ZPD_JWT_SECRET: "short" }],
+    ["ZPD_SEED_DEMO", { ZPD_SEED_DEMO: "maybe" }],
+    ["ZPD_MAX_PAGE_SIZE", { ZPD_MAX_PAGE_SIZE: "0" }],
+    ["ZPD_PROFILE_KEY", { ZPD_PROFILE_KEY: "dG9vIHNob3J0" }],
+  ])("a bad %s is refused with a message naming it", (variable, env) => {
+    expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ...env })).toThrow(new RegExp(variable));
+  });
+
+  test("a real database requires a configured secret", () => {
+    expect(() => loadConfig({ DATABASE_URL: "postgres://u@h/db" })).toThrow(/ZPD_JWT_SECRET/);
+    expect(loadConfig({ DATABASE_URL: "postgres://u@h/db", ZPD_JWT_SECRET: SECRET }).databaseUrl).toBe("postgres://u@h/db");
+  });
+});
