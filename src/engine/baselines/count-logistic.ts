@@ -17,8 +17,8 @@
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { decodeModel, encodeModel, type TensorData } from "../serialization.js";
-import { predictProbability, sigmoid } from "../math.js";
-import type { FitOptions, KnowledgeModel, LearnerState, ModelTrainer, SkillMastery, Trace, TrainingSet } from "../types.js";
+import { predictProbability } from "../math.js";
+import type { FitOptions, KnowledgeModel, LearnerState, SkillMastery, Trace, TrainingSet } from "../types.js";
 import { CatalogIndex } from "./catalog-index.js";
 import { flattenTrainingSet } from "./training-data.js";
 import { fitSparseLogistic, SparseDesign } from "./sparse-logistic.js";
@@ -276,5 +276,3 @@ export function fitCountLogistic(
 export const PFA_FEATURES: CountFeatureSet = { items: false, skills: true, skillCounts: true, totalCounts: false };
 export const BESTLR_FEATURES: CountFeatureSet = { items: true, skills: true, skillCounts: true, totalCounts: true };
 
-/** sigmoid re-exported for tests that check the formula by hand. */
-export { sigmoid };

@@ -45,7 +45,3 @@ export function flattenTrainingSet(data: TrainingSet): FlatTraces {
   return { catalog, learnerIds, learnerStart, task, correct, taskAttempts };
 }
 
-/** The learners (by position) in a seeded random order: helpers for validation splits. */
-export function learnerOrder(n: number, shuffle: (xs: number[]) => number[]): number[] {
-  return shuffle(Array.from({ length: n }, (_, i) => i));
-}
