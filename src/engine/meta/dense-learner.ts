@@ -1,0 +1,85 @@
+/**
+ * One learner's personal state as dense float64 arrays, for the training's forward pass (millions of
+ * attempts): the same equations as the online model (equations.ts), without per-attempt allocation.
+ */
+import { sigmoid } from "../math.js";
+import type { CompiledCatalog } from "./catalog.js";
+import { clampLogit, generalStep, globalTerm, type MetaParams, skillStep, skillTerm } from "./equations.js";
+
+export class DenseLearner {
+  readonly theta: Float64Array;
+  readonly wins: Float64Array;
+  readonly fails: Float64Array;
+  totalWins = 0;
+  totalFails = 0;
+  attempts = 0;
+  private readonly touched: number[] = [];
+  private readonly isTouched: Uint8Array;
+
+  constructor(private readonly cat: CompiledCatalog) {
+    const k = cat.skillIds.length;
+    this.theta = new Float64Array(k + 1);
+    this.wins = new Float64Array(k);
+    this.fails = new Float64Array(k);
+    this.isTouched = new Uint8Array(k);
+  }
+
+  /** Back to a learner with no history: φ = φ₀, no counts. */
+  reset(p: MetaParams): void {
+    for (const k of this.touched) {
+      this.wins[k] = 0;
+      this.fails[k] = 0;
+      this.isTouched[k] = 0;
+    }
+    this.touched.length = 0;
+    this.theta.set(p.phi0);
+    this.totalWins = this.totalFails = this.attempts = 0;
+  }
+
+  /** The personal part θ_0 + Σ q θ_k of the logit on `task`. */
+  personal(task: number): number {
+    const { taskSkillStart, taskSkill, taskWeight } = this.cat;
+    let z = this.theta[0]!;
+    for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) z += taskWeight[j]! * this.theta[taskSkill[j]! + 1]!;
+    return z;
+  }
+
+  /** The clamped logit z on `task` before the attempt. */
+  logit(p: MetaParams, task: number): number {
+    const { taskSkillStart, taskSkill, taskWeight } = this.cat;
+    let z = globalTerm(p, this.totalWins, this.totalFails) + p.taskOffset[task]! + this.theta[0]!;
+    for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
+      const k = taskSkill[j]!;
+      z += taskWeight[j]! * (skillTerm(p, k, this.wins[k]!, this.fails[k]!) + this.theta[k + 1]!);
+    }
+    return clampLogit(z);
+  }
+
+  /** Observes outcome y on `task`, predicted with probability `prob`: the online update. */
+  observe(p: MetaParams, task: number, y: number, prob: number): void {
+    const { taskSkillStart, taskSkill, taskWeight } = this.cat;
+    const r = y - prob;
+    this.theta[0]! += generalStep(p, this.attempts) * r;
+    for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
+      const k = taskSkill[j]!;
+      const q = taskWeight[j]!;
+      this.theta[k + 1]! += skillStep(p, k, this.wins[k]! + this.fails[k]!) * q * r;
+      if (y === 1) this.wins[k]! += q;
+      else this.fails[k]! += q;
+      if (!this.isTouched[k]) {
+        this.isTouched[k] = 1;
+        this.touched.push(k);
+      }
+    }
+    if (y === 1) this.totalWins++;
+    else this.totalFails++;
+    this.attempts++;
+  }
+
+  /** Predicts then observes: returns the prediction made before the update. */
+  step(p: MetaParams, task: number, y: number): number {
+    const prob = sigmoid(this.logit(p, task));
+    this.observe(p, task, y, prob);
+    return prob;
+  }
+}

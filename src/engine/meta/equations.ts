@@ -1,0 +1,120 @@
+/**
+ * The Meta model's mathematics — the ONE definition. The typed-array hot paths (online update,
+ * predictMany, the training's own forward pass) call these functions; the TensorFlow.js training graph
+ * (graph.ts) mirrors them term by term, and a test checks that both give the same logits.
+ *
+ * ## The model
+ *
+ * Learner u, before attempt t on task i with skills k ∈ Q(i) and Q-matrix weights q_ik:
+ *
+ *   z = b + e_i + w_S·log(1+S_u) + w_F·log(1+F_u)                          shared, global and task
+ *       + Σ_k q_ik [ β_k + γ_k·log(1+s_uk) + ρ_k·log(1+f_uk) ]              shared, per skill (Best-LR)
+ *       + θ_u0 + Σ_k q_ik θ_uk                                              personal φ_u = (θ_u0, θ_u1..K)
+ *   P(correct) = σ(clamp(z, ±LOGIT_LIMIT))
+ *
+ * s_uk, f_uk: the learner's earlier successes and failures on skill k (counted with weight q_ik);
+ * S_u, F_u: over all skills. e_i is the task's offset from its skills (shrunk to 0 by an L2 prior), so
+ * the task's difficulty is d_i = −(e_i + Σ_k q_ik β_k) and a task never seen in training falls back to
+ * its skills' prior (the mean offset of the skill's trained tasks).
+ *
+ * ## The online update (after each attempt; one gradient step on its log-likelihood)
+ *
+ *   r = y − p,   ∂z/∂θ_u0 = 1,   ∂z/∂θ_uk = q_ik
+ *   θ_u0 ← θ_u0 + a_0(N_u) · r,            a_0(n) = α_0 / (1 + b_0·n)
+ *   θ_uk ← θ_uk + a_k(n_uk) · q_ik · r,    a_k(n) = α_k / (1 + b_1·n)        (Meta-SGD, per coordinate)
+ *
+ * N_u: the learner's earlier attempts; n_uk = s_uk + f_uk. A learner with no history has φ_u = φ₀.
+ * Elo is the special case of one coordinate, fixed step, b = 0. The ablation fixes φ₀ = 0, α_c = α,
+ * b = 0 and learns only the shared parameters.
+ *
+ * ## Meta-learning (training)
+ *
+ * The meta-parameters Θ = (shared parameters, φ₀, α, b) minimise the log loss of each prediction made
+ * BEFORE the update it causes, over every training learner's unrolled sequence:
+ *
+ *   L(Θ) = Σ_u Σ_t ℓ(y_ut, σ(z_ut(Θ, φ_ut))) + λ_e Σ_i e_i² + λ_s Σ_k (β_k² + γ_k² + ρ_k²),
+ *   ℓ(y, p) = −y log p − (1−y) log(1−p) = softplus(z) − y·z
+ *
+ * Because the inner gradient is closed-form, the personal contribution at step t is a linear
+ * function of the earlier residuals:
+ *
+ *   θ-part of z_t = θ-part at window start + Σ_{t'<t} M_tt' · r_t',
+ *   M_tt' = a_0(N_t') + Σ_{k ∈ Q(i_t) ∩ Q(i_t')} q_{i_t k} q_{i_t' k} a_k(n_{t' k})
+ *
+ * so dL/dΘ needs only FIRST-order automatic differentiation of this unrolled graph (through σ, the
+ * steps a and the residuals r): ∂r_t'/∂Θ = −p(1−p)·∂z_t'/∂Θ, which chains back through every earlier
+ * residual. TensorFlow.js computes it; a test compares it with float64 finite differences of L.
+ * Sequences are cut into truncated windows: the state at a window start comes from a typed-array
+ * forward pass with the current parameters (no gradient through it), except for the first window of
+ * a learner, which starts at φ₀ (so φ₀ receives its gradient).
+ *
+ * ## Mastery with uncertainty
+ *
+ * Mastery of skill k = σ(z) on a typical single-skill task of k (offset = mean offset of k's tasks).
+ * Its sd is the delta method on a Laplace precision per coordinate that grows with evidence:
+ *   π_c = 1/σ₀² + Σ q² p(1−p),   sd(z) = sqrt(1/π_0 + 1/π_k),   sd(p) = p(1−p)·sd(z).
+ */
+
+/** Logits are clamped here: a prediction is never 0, 1 or NaN, whatever the parameters. */
+export const LOGIT_LIMIT = 20;
+
+export function clampLogit(z: number): number {
+  if (Number.isNaN(z)) return 0;
+  return z > LOGIT_LIMIT ? LOGIT_LIMIT : z < -LOGIT_LIMIT ? -LOGIT_LIMIT : z;
+}
+
+/** The fitted parameters, all as float64 arrays (the serialised weights). */
+export interface MetaParams {
+  /** [b, w_S, w_F]: bias and the weights of log(1+S_u), log(1+F_u). */
+  readonly global: Float64Array;
+  /** e_i per task. */
+  readonly taskOffset: Float64Array;
+  /** β_k, γ_k, ρ_k per skill. */
+  readonly skillEase: Float64Array;
+  readonly skillWin: Float64Array;
+  readonly skillFail: Float64Array;
+  /** φ₀: [θ_0, θ_1..K]. */
+  readonly phi0: Float64Array;
+  /** α: [α_0, α_1..K]. */
+  readonly alpha: Float64Array;
+  /** [b_0, b_1]: the count decays of the general and of the per-skill steps. */
+  readonly decay: Float64Array;
+}
+
+export function zeroParams(tasks: number, skills: number): MetaParams {
+  return {
+    global: new Float64Array(3),
+    taskOffset: new Float64Array(tasks),
+    skillEase: new Float64Array(skills),
+    skillWin: new Float64Array(skills),
+    skillFail: new Float64Array(skills),
+    phi0: new Float64Array(skills + 1),
+    alpha: new Float64Array(skills + 1),
+    decay: new Float64Array(2),
+  };
+}
+
+/** b + w_S·log(1+S) + w_F·log(1+F). */
+export function globalTerm(p: MetaParams, totalWins: number, totalFails: number): number {
+  return p.global[0]! + p.global[1]! * Math.log1p(totalWins) + p.global[2]! * Math.log1p(totalFails);
+}
+
+/** β_k + γ_k·log(1+s) + ρ_k·log(1+f) (to be weighted by q_ik). */
+export function skillTerm(p: MetaParams, k: number, wins: number, fails: number): number {
+  return p.skillEase[k]! + p.skillWin[k]! * Math.log1p(wins) + p.skillFail[k]! * Math.log1p(fails);
+}
+
+/** a_0(N) = α_0 / (1 + b_0·N). */
+export function generalStep(p: MetaParams, attempts: number): number {
+  return p.alpha[0]! / (1 + p.decay[0]! * attempts);
+}
+
+/** a_k(n) = α_k / (1 + b_1·n). */
+export function skillStep(p: MetaParams, k: number, count: number): number {
+  return p.alpha[k + 1]! / (1 + p.decay[1]! * count);
+}
+
+/** p(1−p) with p = σ(z): the Fisher information an attempt adds to a coordinate (per unit q²). */
+export function information(prob: number): number {
+  return prob * (1 - prob);
+}

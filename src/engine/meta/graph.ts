@@ -1,0 +1,218 @@
+/**
+ * The TensorFlow.js mirror of equations.ts for training: a batch of truncated windows, unrolled
+ * predict-then-update, as one differentiable graph (first-order autodiff only; see equations.ts).
+ *
+ * Shapes: B windows × W steps × S skill slots. The personal part of z_t is
+ *   start_t + Σ_{t'<t} M[t', t] · r_t'
+ * with M built from the step sizes (general step for every pair, skill step where the tasks share a
+ * skill: `cross`), so the unroll is W small steps of [B, W] arithmetic.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { CompiledCatalog } from "./catalog.js";
+import { LOGIT_LIMIT, type MetaParams } from "./equations.js";
+import type { AttemptFeatures, Window } from "./features.js";
+
+/**
+ * The parameters a batch touches, already gathered per step and slot (TensorFlow.js's wasm backend has
+ * no kernel for the gradient of tf.gather, so training differentiates with respect to these gathered
+ * values and adds the gradients back per parameter in JS: see train.ts). Positive parameters (α, b) are
+ * given as their logs, so the gradient is taken in the space the optimiser works in.
+ */
+export interface GraphInputs {
+  readonly global: tf.Tensor1D; // [3]
+  readonly taskOffset: tf.Tensor2D; // [B, W]
+  readonly skillEase: tf.Tensor3D; // [B, W, S]
+  readonly skillWin: tf.Tensor3D;
+  readonly skillFail: tf.Tensor3D;
+  readonly phi0General: tf.Tensor1D; // [1]
+  readonly phi0Skill: tf.Tensor3D; // [B, W, S]
+  readonly logAlphaGeneral: tf.Tensor1D; // [1]
+  readonly logAlphaSkill: tf.Tensor3D; // [B, W, S]
+  readonly logDecay: tf.Tensor1D; // [2]
+}
+
+export const INPUT_NAMES = ["global", "taskOffset", "skillEase", "skillWin", "skillFail", "phi0General", "phi0Skill", "logAlphaGeneral", "logAlphaSkill", "logDecay"] as const;
+
+/** Gathers the batch's parameters into graph inputs (log α, log b; b = 0 becomes log(0) = −∞ → exp 0). */
+export function gatherInputs(p: MetaParams, a: BatchArrays): GraphInputs {
+  const { B, W, S } = a;
+  const bw = B * W, bws = B * W * S;
+  const taskOffset = new Float32Array(bw);
+  for (let i = 0; i < bw; i++) taskOffset[i] = p.taskOffset[a.task[i]!]!;
+  const ease = new Float32Array(bws), win = new Float32Array(bws), fail = new Float32Array(bws), phi = new Float32Array(bws), la = new Float32Array(bws);
+  for (let i = 0; i < bws; i++) {
+    const k = a.skill[i]!;
+    ease[i] = p.skillEase[k]!;
+    win[i] = p.skillWin[k]!;
+    fail[i] = p.skillFail[k]!;
+    phi[i] = p.phi0[k + 1]!;
+    la[i] = Math.log(p.alpha[k + 1]!);
+  }
+  return {
+    global: tf.tensor1d(Float32Array.from(p.global)),
+    taskOffset: tf.tensor2d(taskOffset, [B, W]),
+    skillEase: tf.tensor3d(ease, [B, W, S]),
+    skillWin: tf.tensor3d(win, [B, W, S]),
+    skillFail: tf.tensor3d(fail, [B, W, S]),
+    phi0General: tf.tensor1d([p.phi0[0]!]),
+    phi0Skill: tf.tensor3d(phi, [B, W, S]),
+    logAlphaGeneral: tf.tensor1d([Math.log(p.alpha[0]!)]),
+    logAlphaSkill: tf.tensor3d(la, [B, W, S]),
+    logDecay: tf.tensor1d([Math.max(-80, Math.log(p.decay[0]!)), Math.max(-80, Math.log(p.decay[1]!))]),
+  };
+}
+
+/** One batch as plain typed arrays (built in JS, uploaded once per step). */
+export interface BatchArrays {
+  readonly B: number;
+  readonly W: number;
+  readonly S: number;
+  readonly task: Int32Array; // [B, W]
+  readonly skill: Int32Array; // [B, W, S], padding → 0 (weight 0)
+  readonly weight: Float32Array;
+  readonly winLog: Float32Array;
+  readonly failLog: Float32Array;
+  readonly count: Float32Array;
+  readonly attempts: Float32Array; // [B, W]
+  readonly totalWinLog: Float32Array;
+  readonly totalFailLog: Float32Array;
+  readonly y: Float32Array;
+  readonly mask: Float32Array;
+  readonly startPersonal: Float32Array; // [B, W], used where first = 0
+  readonly first: Float32Array; // [B]
+  /** [B, W(t'), S(c), W(t)]: Σ_a [skill(t',c) = skill(t,a)]·q(t,a), zero unless t' < t. */
+  readonly cross: Float32Array;
+  /** Real (unpadded) attempts in the batch. */
+  readonly attemptsInBatch: number;
+}
+
+/**
+ * Packs windows into a batch. `startPersonal[j]` is θ_0 + Σ q θ_k of the learner at the start of the
+ * window containing attempt j (from the typed-array forward pass).
+ */
+export function packBatch(cat: CompiledCatalog, f: AttemptFeatures, tasks: Int32Array, correct: Uint8Array, startPersonal: Float64Array, windows: readonly Window[]): BatchArrays {
+  const B = windows.length;
+  let W = 1;
+  for (const w of windows) W = Math.max(W, w.length);
+  const S = f.slots;
+  const a = {
+    B, W, S,
+    task: new Int32Array(B * W),
+    skill: new Int32Array(B * W * S),
+    weight: new Float32Array(B * W * S),
+    winLog: new Float32Array(B * W * S),
+    failLog: new Float32Array(B * W * S),
+    count: new Float32Array(B * W * S),
+    attempts: new Float32Array(B * W),
+    totalWinLog: new Float32Array(B * W),
+    totalFailLog: new Float32Array(B * W),
+    y: new Float32Array(B * W),
+    mask: new Float32Array(B * W),
+    startPersonal: new Float32Array(B * W),
+    first: new Float32Array(B),
+    cross: new Float32Array(B * W * S * W),
+    attemptsInBatch: 0,
+  };
+  let real = 0;
+  windows.forEach((win, b) => {
+    a.first[b] = win.first ? 1 : 0;
+    for (let t = 0; t < win.length; t++) {
+      const j = win.from + t;
+      const bt = b * W + t;
+      a.task[bt] = tasks[j]!;
+      a.attempts[bt] = f.attemptsBefore[j]!;
+      a.totalWinLog[bt] = f.totalWinLog[j]!;
+      a.totalFailLog[bt] = f.totalFailLog[j]!;
+      a.y[bt] = correct[j]!;
+      a.mask[bt] = 1;
+      a.startPersonal[bt] = startPersonal[j]!;
+      for (let c = 0; c < S; c++) {
+        const k = f.slotSkill[j * S + c]!;
+        if (k < 0) continue;
+        a.skill[bt * S + c] = k;
+        a.weight[bt * S + c] = f.slotWeight[j * S + c]!;
+        a.winLog[bt * S + c] = f.slotWinLog[j * S + c]!;
+        a.failLog[bt * S + c] = f.slotFailLog[j * S + c]!;
+        a.count[bt * S + c] = f.slotCount[j * S + c]!;
+      }
+    }
+    real += win.length;
+    // cross[b, t', c, t] for t' < t: how much a step on slot c of t' moves the logit of t.
+    for (let t0 = 0; t0 < win.length; t0++) {
+      const j0 = win.from + t0;
+      for (let c = 0; c < S; c++) {
+        const k = f.slotSkill[j0 * S + c]!;
+        if (k < 0) continue;
+        const row = ((b * W + t0) * S + c) * W;
+        for (let t = t0 + 1; t < win.length; t++) {
+          const j = win.from + t;
+          for (let s = 0; s < S; s++) if (f.slotSkill[j * S + s] === k) a.cross[row + t]! += f.slotWeight[j * S + s]!;
+        }
+      }
+    }
+  });
+  a.attemptsInBatch = real;
+  return a;
+}
+
+/** The unrolled logits z [B, W] of a batch (clamped like clampLogit). */
+export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
+  const { B, W, S } = a;
+  const weight = tf.tensor3d(a.weight, [B, W, S]);
+  const g = (i: number) => p.global.slice(i, 1);
+
+  // Shared part (Best-LR features), all steps at once.
+  const perSkill = p.skillEase
+    .add(p.skillWin.mul(tf.tensor3d(a.winLog, [B, W, S])))
+    .add(p.skillFail.mul(tf.tensor3d(a.failLog, [B, W, S])));
+  const shared = p.taskOffset
+    .add(g(0))
+    .add(g(1).mul(tf.tensor2d(a.totalWinLog, [B, W])))
+    .add(g(2).mul(tf.tensor2d(a.totalFailLog, [B, W])))
+    .add(perSkill.mul(weight).sum(2));
+
+  // Personal part at the window start: φ₀ for a learner's first window, else the forward pass's state.
+  const fromPhi0 = p.phi0Skill.mul(weight).sum(2).add(p.phi0General);
+  const first = tf.tensor2d(a.first, [B, 1]);
+  const start = fromPhi0.mul(first).add(tf.tensor2d(a.startPersonal, [B, W]).mul(tf.scalar(1).sub(first)));
+
+  // M[b, t', t]: the effect of residual r_t' on z_t (steps a_0(N_t'), a_k(n_t'k); see equations.ts).
+  const decay = p.logDecay.exp();
+  const generalStep = p.logAlphaGeneral.exp().div(decay.slice(0, 1).mul(tf.tensor2d(a.attempts, [B, W])).add(1));
+  const skillStep = p.logAlphaSkill.exp().mul(weight).div(decay.slice(1, 1).mul(tf.tensor3d(a.count, [B, W, S])).add(1));
+  const earlier = tf.tensor2d(earlierMask(W), [W, W]);
+  const M = generalStep.expandDims(2).mul(earlier)
+    .add(skillStep.expandDims(3).mul(tf.tensor4d(a.cross, [B, W, S, W])).sum(2));
+  const rows = tf.unstack(M, 1); // W × [B, W(t)]
+
+  const base = shared.add(start);
+  const baseCols = tf.split(base, W, 1);
+  const yCols = tf.split(tf.tensor2d(a.y, [B, W]), W, 1);
+  let acc: tf.Tensor = tf.zeros([B, W]);
+  const zs: tf.Tensor[] = [];
+  for (let t = 0; t < W; t++) {
+    const z = tf.clipByValue(baseCols[t]!.add(acc.slice([0, t], [B, 1])), -LOGIT_LIMIT, LOGIT_LIMIT);
+    zs.push(z);
+    if (t < W - 1) acc = acc.add(rows[t]!.mul(yCols[t]!.sub(tf.sigmoid(z))));
+  }
+  return tf.concat(zs, 1) as tf.Tensor2D;
+}
+
+/** Σ over real attempts of the log loss softplus(z) − y·z. */
+export function batchLogLoss(p: GraphInputs, a: BatchArrays): tf.Scalar {
+  const z = unrolledLogits(p, a);
+  const y = tf.tensor2d(a.y, [a.B, a.W]);
+  return tf.softplus(z).sub(y.mul(z)).mul(tf.tensor2d(a.mask, [a.B, a.W])).sum() as tf.Scalar;
+}
+
+const masks = new Map<number, Float32Array>();
+/** [W, W] with 1 where t' < t (row t', column t). */
+function earlierMask(W: number): Float32Array {
+  let m = masks.get(W);
+  if (!m) {
+    m = new Float32Array(W * W);
+    for (let t0 = 0; t0 < W; t0++) for (let t = t0 + 1; t < W; t++) m[t0 * W + t] = 1;
+    masks.set(W, m);
+  }
+  return m;
+}

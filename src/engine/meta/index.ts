@@ -1,0 +1,36 @@
+/**
+ * The Meta model: a meta-learned (Meta-SGD) learner model, and its ablation. See equations.ts for the
+ * model, the online update and the meta-gradient.
+ */
+import type { ModelFile } from "../serialization.js";
+import type { KnowledgeModel, ModelTrainer } from "../types.js";
+import { loadMetaModel as load, MetaModel } from "./model.js";
+import type { MetaOptions } from "./options.js";
+import { trainMeta } from "./train.js";
+
+export { defaultMetaOptions, validateMetaOptions, type MetaOptions } from "./options.js";
+export { MetaModel, loadMetaModelBytes } from "./model.js";
+export type { TrainingReport, MetaKind } from "./train.js";
+
+/** The product's model: shared parameters, φ₀, per-coordinate steps α and their count decay, meta-learned. */
+export const metaTrainer: ModelTrainer<MetaOptions> = {
+  name: "meta",
+  async fit(data, options) {
+    const t = await trainMeta("meta", data, options);
+    return new MetaModel("meta", t.catalog, t.params, t.options, t.report);
+  },
+};
+
+/** The ablation: the same model with φ₀ = 0 and one fixed step (`ablationStep`); only shared parameters learn. */
+export const ablationTrainer: ModelTrainer<MetaOptions> = {
+  name: "ablation",
+  async fit(data, options) {
+    const t = await trainMeta("ablation", data, options);
+    return new MetaModel("ablation", t.catalog, t.params, t.options, t.report);
+  },
+};
+
+/** Loads a model file (as returned by decodeModel) of kind "meta" or "ablation". */
+export function loadMetaModel(file: ModelFile): KnowledgeModel {
+  return load(file);
+}

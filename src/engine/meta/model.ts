@@ -1,0 +1,222 @@
+/**
+ * The fitted Meta model (and its ablation) behind the engine's KnowledgeModel interface. The equations
+ * are in equations.ts; this file applies them to one learner's JSON state (the online hot path) and
+ * reads/writes the model file.
+ *
+ * Learner state `data` (plain JSON, what the persistence layer stores):
+ *   g: [θ_0, N (attempts), S (successes), F (failures), π_0 (precision of θ_0)]
+ *   s: { [skillId]: [θ_k, s_k, f_k, π_k, attempts touching k] } — only skills the learner has practised;
+ *      a missing skill is at its prior (θ_k = φ₀_k, no counts, π_k = 1/σ₀²).
+ */
+import { EngineError, EngineErrorCode } from "../errors.js";
+import { sigmoid } from "../math.js";
+import { crc32, decodeModel, encodeModel, type ModelFile, type TensorData } from "../serialization.js";
+import type { KnowledgeModel, LearnerState, SkillMastery, Trace } from "../types.js";
+import { type CompiledCatalog, taskIndexOf } from "./catalog.js";
+import { clampLogit, generalStep, globalTerm, information, type MetaParams, skillStep, skillTerm } from "./equations.js";
+import { type MetaOptions, validateMetaOptions } from "./options.js";
+import type { MetaKind, TrainingReport } from "./train.js";
+
+type General = [theta: number, attempts: number, wins: number, fails: number, precision: number];
+type PerSkill = [theta: number, wins: number, fails: number, precision: number, attempts: number];
+interface StateData {
+  readonly g: General;
+  readonly s: Readonly<Record<string, PerSkill>>;
+}
+
+const STATE_REVISION = 1;
+
+export class MetaModel implements KnowledgeModel {
+  /** Identifies this exact model in every learner state it produces (kind + checksum of the file). */
+  readonly stateTag: string;
+  /** Mean offset e of each skill's tasks: the "typical task" of mastery. */
+  private readonly skillMeanOffset: Float64Array;
+  private readonly priorPrecision: number;
+  private readonly bytes: Uint8Array;
+
+  constructor(
+    readonly name: MetaKind,
+    readonly catalog: CompiledCatalog,
+    readonly params: MetaParams,
+    readonly options: MetaOptions,
+    /** How training went (absent on a loaded model). Not serialised: it holds wall times. */
+    readonly report?: TrainingReport,
+  ) {
+    this.bytes = encodeModel(this.toFile());
+    this.stateTag = `${name}:${crc32(this.bytes).toString(16).padStart(8, "0")}`;
+    this.priorPrecision = 1 / options.abilityPriorSd ** 2;
+    const K = catalog.skillIds.length;
+    const sum = new Float64Array(K), n = new Float64Array(K);
+    for (let i = 0; i < catalog.taskIds.length; i++) {
+      for (let s = catalog.taskSkillStart[i]!; s < catalog.taskSkillStart[i + 1]!; s++) {
+        sum[catalog.taskSkill[s]!]! += params.taskOffset[i]!;
+        n[catalog.taskSkill[s]!]!++;
+      }
+    }
+    this.skillMeanOffset = sum.map((v, k) => (n[k]! > 0 ? v / n[k]! : 0));
+  }
+
+  initialState(): LearnerState {
+    const data: StateData = { g: [this.params.phi0[0]!, 0, 0, 0, this.priorPrecision], s: {} };
+    return { model: this.stateTag, attempts: 0, data: { v: STATE_REVISION, ...data } };
+  }
+
+  predict(state: LearnerState, taskId: string): number {
+    return sigmoid(this.logit(this.read(state), taskIndexOf(this.catalog, taskId)));
+  }
+
+  predictMany(state: LearnerState, taskIds: readonly string[]): Float64Array {
+    const data = this.read(state);
+    const out = new Float64Array(taskIds.length);
+    for (let n = 0; n < taskIds.length; n++) out[n] = sigmoid(this.logit(data, taskIndexOf(this.catalog, taskIds[n]!)));
+    return out;
+  }
+
+  update(state: LearnerState, trace: Trace): LearnerState {
+    const data = this.read(state);
+    const task = taskIndexOf(this.catalog, trace.taskId);
+    const y = trace.correct === 1 ? 1 : 0;
+    const prob = sigmoid(this.logit(data, task));
+    const r = y - prob;
+    const info = information(prob);
+    const p = this.params;
+    const [theta0, attempts, wins, fails, precision0] = data.g;
+    const g: General = [theta0 + generalStep(p, attempts) * r, attempts + 1, wins + y, fails + 1 - y, precision0 + info];
+    const s: Record<string, PerSkill> = { ...data.s };
+    const { taskSkillStart, taskSkill, taskWeight, skillIds } = this.catalog;
+    for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
+      const k = taskSkill[j]!;
+      const q = taskWeight[j]!;
+      const id = skillIds[k]!;
+      const [theta, sw, sf, prec, n] = s[id] ?? this.skillPrior(k);
+      s[id] = [theta + skillStep(p, k, sw + sf) * q * r, sw + q * y, sf + q * (1 - y), prec + q * q * info, n + 1];
+    }
+    return { model: this.stateTag, attempts: state.attempts + 1, data: { v: STATE_REVISION, g, s } };
+  }
+
+  mastery(state: LearnerState, skillIds?: readonly string[]): SkillMastery[] {
+    const data = this.read(state);
+    const ids = skillIds ?? this.catalog.skillIds;
+    const p = this.params;
+    const [theta0, , wins, fails, precision0] = data.g;
+    const base = globalTerm(p, wins, fails) + theta0;
+    return ids.map((skillId) => {
+      const k = this.catalog.skillIndex.get(skillId);
+      if (k === undefined) throw new EngineError(EngineErrorCode.UnknownSkill, `unknown skill ${skillId}`, { skillId });
+      const [theta, sw, sf, prec, n] = data.s[skillId] ?? this.skillPrior(k);
+      const prob = sigmoid(clampLogit(base + this.skillMeanOffset[k]! + skillTerm(p, k, sw, sf) + theta));
+      const sdLogit = Math.sqrt(1 / precision0 + 1 / prec);
+      return { skillId, p: prob, sd: information(prob) * sdLogit, attempts: n };
+    });
+  }
+
+  /**
+   * The task's calibrated difficulty in logits for a learner who has not practised its skills,
+   * d_i = −(e_i + Σ_k q_ik (β_k + φ₀_k)): higher is harder. (β_k and φ₀_k enter z only as a sum for
+   * such a learner, so only the sum is identified.) UNKNOWN_TASK if the catalogue does not know it.
+   */
+  taskDifficulty(taskId: string): number {
+    const i = taskIndexOf(this.catalog, taskId);
+    const { taskSkillStart, taskSkill, taskWeight } = this.catalog;
+    let ease = this.params.taskOffset[i]!;
+    for (let j = taskSkillStart[i]!; j < taskSkillStart[i + 1]!; j++) ease += taskWeight[j]! * (this.params.skillEase[taskSkill[j]!]! + this.params.phi0[taskSkill[j]! + 1]!);
+    return -ease;
+  }
+
+  serialize(): Uint8Array {
+    return this.bytes.slice();
+  }
+
+  /** z of the learner on task index `task` (the same sum as DenseLearner.logit, over the JSON state). */
+  private logit(data: StateData, task: number): number {
+    const p = this.params;
+    const { taskSkillStart, taskSkill, taskWeight, skillIds } = this.catalog;
+    let z = globalTerm(p, data.g[2], data.g[3]) + p.taskOffset[task]! + data.g[0];
+    for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
+      const k = taskSkill[j]!;
+      const own = data.s[skillIds[k]!];
+      z += taskWeight[j]! * (own ? skillTerm(p, k, own[1], own[2]) + own[0] : skillTerm(p, k, 0, 0) + p.phi0[k + 1]!);
+    }
+    return clampLogit(z);
+  }
+
+  private skillPrior(k: number): PerSkill {
+    return [this.params.phi0[k + 1]!, 0, 0, this.priorPrecision, 0];
+  }
+
+  private read(state: LearnerState): StateData {
+    if (state.model !== this.stateTag) {
+      throw new EngineError(EngineErrorCode.StateMismatch, `learner state belongs to model ${state.model}, not ${this.stateTag}`, { expected: this.stateTag, got: state.model });
+    }
+    return state.data as unknown as StateData;
+  }
+
+  private toFile(): ModelFile {
+    const { params: p, catalog: c } = this;
+    return {
+      model: this.name,
+      meta: { revision: 1, options: this.options, taskIds: c.taskIds, skillIds: c.skillIds },
+      tensors: {
+        global: p.global, taskOffset: p.taskOffset, skillEase: p.skillEase, skillWin: p.skillWin, skillFail: p.skillFail,
+        phi0: p.phi0, alpha: p.alpha, decay: p.decay,
+        taskSkillStart: c.taskSkillStart, taskSkill: c.taskSkill, taskWeight: c.taskWeight,
+      },
+    };
+  }
+}
+
+const corrupt = (why: string) => new EngineError(EngineErrorCode.CorruptModel, `not a valid meta model file: ${why}`);
+
+/** Rebuilds a Meta (or ablation) model from a decoded model file. */
+export function loadMetaModel(file: ModelFile): MetaModel {
+  if (file.model !== "meta" && file.model !== "ablation") {
+    throw new EngineError(EngineErrorCode.UnsupportedFormat, `a ${file.model} model is not a meta model`, { model: file.model });
+  }
+  const meta = file.meta as { revision?: number; options?: Partial<MetaOptions>; taskIds?: unknown; skillIds?: unknown } | null;
+  if (!meta || meta.revision !== 1) throw new EngineError(EngineErrorCode.UnsupportedFormat, `meta model revision ${String(meta?.revision)} is not supported`);
+  const taskIds = meta.taskIds, skillIds = meta.skillIds;
+  if (!isStringArray(taskIds) || !isStringArray(skillIds)) throw corrupt("task or skill ids missing");
+  const T = taskIds.length, K = skillIds.length;
+  const f64 = (name: string, length: number): Float64Array => {
+    const t: TensorData | undefined = file.tensors[name];
+    if (!(t instanceof Float64Array) || t.length !== length) throw corrupt(`tensor ${name}`);
+    for (const v of t) if (!Number.isFinite(v)) throw corrupt(`tensor ${name} holds a non-finite value`);
+    return t;
+  };
+  const i32 = (name: string, length?: number): Int32Array => {
+    const t = file.tensors[name];
+    if (!(t instanceof Int32Array) || (length !== undefined && t.length !== length)) throw corrupt(`tensor ${name}`);
+    return t;
+  };
+  const taskSkillStart = i32("taskSkillStart", T + 1);
+  const taskSkill = i32("taskSkill");
+  const taskWeight = f64("taskWeight", taskSkill.length);
+  let maxSkills = 1;
+  for (let i = 0; i < T; i++) {
+    const a = taskSkillStart[i]!, b = taskSkillStart[i + 1]!;
+    if (a > b || b > taskSkill.length) throw corrupt("Q-matrix offsets");
+    maxSkills = Math.max(maxSkills, b - a);
+  }
+  for (const k of taskSkill) if (k < 0 || k >= K) throw corrupt("Q-matrix skill index");
+  const catalog: CompiledCatalog = {
+    taskIds, skillIds,
+    taskIndex: new Map(taskIds.map((id, i) => [id, i])),
+    skillIndex: new Map(skillIds.map((id, k) => [id, k])),
+    taskSkillStart, taskSkill, taskWeight, maxSkills,
+  };
+  const params: MetaParams = {
+    global: f64("global", 3), taskOffset: f64("taskOffset", T),
+    skillEase: f64("skillEase", K), skillWin: f64("skillWin", K), skillFail: f64("skillFail", K),
+    phi0: f64("phi0", K + 1), alpha: f64("alpha", K + 1), decay: f64("decay", 2),
+  };
+  return new MetaModel(file.model, catalog, params, validateMetaOptions(meta.options ?? {}));
+}
+
+/** Convenience: decode bytes (format checks in serialization.ts) and load. */
+export function loadMetaModelBytes(bytes: Uint8Array): MetaModel {
+  return loadMetaModel(decodeModel(bytes));
+}
+
+function isStringArray(x: unknown): x is string[] {
+  return Array.isArray(x) && x.every((v) => typeof v === "string");
+}

@@ -1,0 +1,257 @@
+/**
+ * Meta-training on TensorFlow.js: Adam on the unrolled predict-then-update loss of the training learners
+ * (equations.ts), in truncated windows, with early stopping on held-out training learners. The ablation
+ * runs the same loop with φ₀ = 0 and a fixed step (only the shared parameters train).
+ */
+import * as tf from "@tensorflow/tfjs";
+import { initBackend } from "../backend.js";
+import { EngineError, EngineErrorCode } from "../errors.js";
+import { createRng, logit } from "../math.js";
+import type { FitOptions, TrainingSet } from "../types.js";
+import { compileCatalog, type CompiledCatalog, encodeSequences, type EncodedSequences, nonEmptyLearners } from "./catalog.js";
+import { DenseLearner } from "./dense-learner.js";
+import { type MetaParams, zeroParams } from "./equations.js";
+import { attemptFeatures, cutWindows } from "./features.js";
+import { type BatchArrays, batchLogLoss, gatherInputs, type GraphInputs, INPUT_NAMES, packBatch } from "./graph.js";
+import { Adam } from "./adam.js";
+import { type MetaOptions, metaOptionsFrom, validateMetaOptions } from "./options.js";
+
+export type MetaKind = "meta" | "ablation";
+
+export interface TrainingReport {
+  readonly backend: string;
+  readonly epochs: number;
+  readonly bestEpoch: number;
+  readonly validationLoss: number | null;
+  readonly fitLearners: number;
+  readonly validationLearners: number;
+  readonly seconds: number;
+}
+
+export interface TrainedMeta {
+  readonly kind: MetaKind;
+  readonly catalog: CompiledCatalog;
+  readonly params: MetaParams;
+  readonly options: MetaOptions;
+  readonly report: TrainingReport;
+}
+
+/** Positive parameters are trained through logs, so that Adam cannot make them negative. */
+const MIN_DECAY = 1e-6;
+export const RAW_NAMES = ["global", "taskOffset", "skillEase", "skillWin", "skillFail", "phi0", "logAlpha", "logDecay"] as const;
+export type RawName = (typeof RAW_NAMES)[number];
+
+export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: FitOptions & Partial<MetaOptions>): Promise<TrainedMeta> {
+  const began = Date.now();
+  const options = validateMetaOptions(metaOptionsFrom(fitOptions as unknown as Record<string, unknown>));
+  if (!Number.isInteger(fitOptions.seed)) {
+    throw new EngineError(EngineErrorCode.InvalidParameters, `seed must be an integer, got ${String(fitOptions.seed)}`);
+  }
+  const cat = compileCatalog(data.catalog);
+  const learners = nonEmptyLearners(data);
+  const rng = createRng(fitOptions.seed);
+
+  const shuffled = rng.shuffle(learners);
+  const nVal = options.validationFraction > 0 && learners.length >= 10 ? Math.max(1, Math.floor(options.validationFraction * learners.length)) : 0;
+  const valIds = shuffled.slice(0, nVal).sort();
+  const fitIds = shuffled.slice(nVal).sort();
+  const fit = encodeSequences(cat, data.sequences, fitIds);
+  const val = encodeSequences(cat, data.sequences, valIds);
+  const features = attemptFeatures(cat, fit);
+  const windows = cutWindows(fit, options.window);
+  const nFit = fit.task.length;
+
+  const backend = await initBackend();
+  const init = zeroParams(cat.taskIds.length, cat.skillIds.length);
+  let wins = 0;
+  for (let j = 0; j < nFit; j++) wins += fit.correct[j]!;
+  init.global[0] = logit(wins / nFit);
+  init.alpha.fill(kind === "meta" ? options.initialStep : options.ablationStep);
+  if (kind === "meta") init.decay.fill(options.initialDecay);
+
+  // The optimiser works on raw parameters: α and b through their logs, so they stay positive.
+  const raw: Record<RawName, Float64Array> = {
+    global: init.global, taskOffset: init.taskOffset, skillEase: init.skillEase, skillWin: init.skillWin, skillFail: init.skillFail,
+    phi0: init.phi0, logAlpha: init.alpha.map(Math.log), logDecay: init.decay.map((d) => Math.log(Math.max(d, MIN_DECAY))),
+  };
+  const trainable: RawName[] = kind === "meta" ? [...RAW_NAMES] : ["global", "taskOffset", "skillEase", "skillWin", "skillFail"];
+  const current = (): MetaParams => ({
+    global: raw.global, taskOffset: raw.taskOffset, skillEase: raw.skillEase, skillWin: raw.skillWin, skillFail: raw.skillFail,
+    phi0: raw.phi0,
+    alpha: kind === "meta" ? raw.logAlpha.map(Math.exp) : init.alpha,
+    decay: kind === "meta" ? raw.logDecay.map(Math.exp) : init.decay,
+  });
+  const snapshot = (p: MetaParams): MetaParams => ({
+    global: p.global.slice(), taskOffset: p.taskOffset.slice(), skillEase: p.skillEase.slice(), skillWin: p.skillWin.slice(),
+    skillFail: p.skillFail.slice(), phi0: p.phi0.slice(), alpha: p.alpha.slice(), decay: p.decay.slice(),
+  });
+  const adam = new Adam(trainable.map((n) => raw[n]), options.learningRate);
+  const grads: Record<RawName, Float64Array> = Object.fromEntries(RAW_NAMES.map((n) => [n, new Float64Array(raw[n].length)])) as Record<RawName, Float64Array>;
+  const gradFn = tf.grads((...xs: tf.Tensor[]) => batchLogLoss(Object.fromEntries(INPUT_NAMES.map((n, i) => [n, xs[i]])) as unknown as GraphInputs, batchNow!));
+  let batchNow: BatchArrays | undefined;
+
+  const learner = new DenseLearner(cat);
+  const startPersonal = new Float64Array(nFit);
+  let best: MetaParams = snapshot(current());
+  let bestLoss = Infinity;
+  let bestEpoch = 0;
+  let epoch = 0;
+  let sinceBest = 0;
+  for (epoch = 1; epoch <= options.maxEpochs; epoch++) {
+    forwardStarts(current(), fit, learner, options.window, startPersonal);
+    const order = rng.shuffle(windows.map((_, i) => i));
+    for (let b = 0; b < order.length; b += options.batchWindows) {
+      const batch = packBatch(cat, features, fit.task, fit.correct, startPersonal, order.slice(b, b + options.batchWindows).map((i) => windows[i]!));
+      const params = current();
+      batchNow = batch;
+      const values = tf.tidy(() => {
+        const inputs = gatherInputs(params, batch);
+        return gradFn(INPUT_NAMES.map((n) => inputs[n])).map((g) => g.dataSync() as Float32Array);
+      });
+      for (const n of RAW_NAMES) grads[n].fill(0);
+      scatterGradients(values, batch, grads, 1 / batch.attemptsInBatch);
+      // The L2 prior, scaled per training attempt like the loss: ∂/∂x (λ x² / N) = 2λx / N.
+      addL2(grads.taskOffset, raw.taskOffset, (2 * options.l2Task) / nFit);
+      for (const n of ["skillEase", "skillWin", "skillFail"] as const) addL2(grads[n], raw[n], (2 * options.l2Skill) / nFit);
+      adam.step(trainable.map((n) => grads[n]));
+      fitOptions.onProgress?.((epoch - 1 + Math.min(1, (b + options.batchWindows) / order.length)) / options.maxEpochs, `${kind} epoch ${epoch}`);
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve)); // let progress output and timers run
+    const now = current();
+    if (val.task.length === 0) {
+      best = snapshot(now);
+      bestEpoch = epoch;
+      continue;
+    }
+    const loss = onlineLogLoss(now, val, learner);
+    if (loss < bestLoss - 1e-6) {
+      bestLoss = loss;
+      best = snapshot(now);
+      bestEpoch = epoch;
+      sinceBest = 0;
+    } else if (++sinceBest >= options.patience) {
+      break;
+    }
+  }
+  fitOptions.onProgress?.(1, `${kind} done`);
+  fillUnseen(best, cat, fit);
+  return {
+    kind,
+    catalog: cat,
+    params: best,
+    options,
+    report: {
+      backend,
+      epochs: Math.min(epoch, options.maxEpochs),
+      bestEpoch,
+      validationLoss: Number.isFinite(bestLoss) ? bestLoss : null,
+      fitLearners: fitIds.length,
+      validationLearners: valIds.length,
+      seconds: (Date.now() - began) / 1000,
+    },
+  };
+}
+
+/**
+ * Adds the gradients with respect to the gathered inputs (in INPUT_NAMES order) back onto the
+ * parameters they were gathered from. Padding slots have weight 0, so their gradients are 0.
+ */
+export function scatterGradients(g: Float32Array[], a: BatchArrays, out: Record<RawName, Float64Array>, scale: number): void {
+  const [global, taskOffset, ease, win, fail, phi0General, phi0Skill, laGeneral, laSkill, logDecay] = g as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  for (let i = 0; i < 3; i++) out.global[i]! += scale * global[i]!;
+  for (let i = 0; i < taskOffset.length; i++) out.taskOffset[a.task[i]!]! += scale * taskOffset[i]!;
+  for (let i = 0; i < ease.length; i++) {
+    const k = a.skill[i]!;
+    out.skillEase[k]! += scale * ease[i]!;
+    out.skillWin[k]! += scale * win[i]!;
+    out.skillFail[k]! += scale * fail[i]!;
+    out.phi0[k + 1]! += scale * phi0Skill[i]!;
+    out.logAlpha[k + 1]! += scale * laSkill[i]!;
+  }
+  out.phi0[0]! += scale * phi0General[0]!;
+  out.logAlpha[0]! += scale * laGeneral[0]!;
+  out.logDecay[0]! += scale * logDecay[0]!;
+  out.logDecay[1]! += scale * logDecay[1]!;
+}
+
+function addL2(grad: Float64Array, x: Float64Array, factor: number): void {
+  for (let i = 0; i < x.length; i++) grad[i]! += factor * x[i]!;
+}
+
+/** Typed-array forward pass: the personal part θ_0 + Σ q θ_k at the start of each attempt's window. */
+export function forwardStarts(p: MetaParams, seq: EncodedSequences, learner: DenseLearner, window: number, out: Float64Array): void {
+  for (let l = 0; l < seq.learnerIds.length; l++) {
+    learner.reset(p);
+    const from = seq.start[l]!, to = seq.start[l + 1]!;
+    for (let j = from; j < to; j++) {
+      if ((j - from) % window === 0) {
+        for (let t = j; t < Math.min(j + window, to); t++) out[t] = learner.personal(seq.task[t]!);
+      }
+      learner.step(p, seq.task[j]!, seq.correct[j]!);
+    }
+  }
+}
+
+/** Mean log loss of the online protocol (predict each attempt from the earlier ones, then update). */
+export function onlineLogLoss(p: MetaParams, seq: EncodedSequences, learner: DenseLearner): number {
+  let sum = 0;
+  for (let l = 0; l < seq.learnerIds.length; l++) {
+    learner.reset(p);
+    for (let j = seq.start[l]!; j < seq.start[l + 1]!; j++) {
+      const y = seq.correct[j]!;
+      const prob = learner.step(p, seq.task[j]!, y);
+      sum -= Math.log(Math.max(1e-12, y === 1 ? prob : 1 - prob));
+    }
+  }
+  return sum / Math.max(1, seq.task.length);
+}
+
+/**
+ * The fallbacks (documented in equations.ts): a task no training learner attempted gets the mean offset
+ * of its skills' trained tasks; a skill no training learner practised gets the mean of the trained
+ * skills' parameters (its φ₀ and α too).
+ */
+function fillUnseen(p: MetaParams, cat: CompiledCatalog, seq: EncodedSequences): void {
+  const K = cat.skillIds.length;
+  const taskSeen = new Uint8Array(cat.taskIds.length);
+  for (let j = 0; j < seq.task.length; j++) taskSeen[seq.task[j]!] = 1;
+  const skillSeen = new Uint8Array(K);
+  const offsetSum = new Float64Array(K);
+  const offsetCount = new Float64Array(K);
+  for (let i = 0; i < cat.taskIds.length; i++) {
+    if (!taskSeen[i]) continue;
+    for (let s = cat.taskSkillStart[i]!; s < cat.taskSkillStart[i + 1]!; s++) {
+      const k = cat.taskSkill[s]!;
+      skillSeen[k] = 1;
+      offsetSum[k]! += p.taskOffset[i]!;
+      offsetCount[k]!++;
+    }
+  }
+  for (let i = 0; i < cat.taskIds.length; i++) {
+    if (taskSeen[i]) continue;
+    let sum = 0, n = 0;
+    for (let s = cat.taskSkillStart[i]!; s < cat.taskSkillStart[i + 1]!; s++) {
+      const k = cat.taskSkill[s]!;
+      if (offsetCount[k]! > 0) {
+        sum += offsetSum[k]! / offsetCount[k]!;
+        n++;
+      }
+    }
+    p.taskOffset[i] = n > 0 ? sum / n : 0;
+  }
+  const seen = [...Array(K).keys()].filter((k) => skillSeen[k]);
+  if (seen.length === 0 || seen.length === K) return;
+  const meanOf = (a: Float64Array, shift = 0) => seen.reduce((s, k) => s + a[k + shift]!, 0) / seen.length;
+  const fills: [Float64Array, number, number][] = [
+    [p.skillEase, 0, meanOf(p.skillEase)],
+    [p.skillWin, 0, meanOf(p.skillWin)],
+    [p.skillFail, 0, meanOf(p.skillFail)],
+    [p.phi0, 1, meanOf(p.phi0, 1)],
+    [p.alpha, 1, meanOf(p.alpha, 1)],
+  ];
+  for (let k = 0; k < K; k++) {
+    if (skillSeen[k]) continue;
+    for (const [a, shift, v] of fills) a[k + shift] = v;
+  }
+}
+
