@@ -6,6 +6,11 @@
 import DataLoader from "dataloader";
 import type { Actor } from "../../services/auth/actor.js";
 import type { Services } from "../../services/index.js";
+import { createCurriculumLoaders } from "../curriculum/curriculum.loaders.js";
+import { createGoalLoaders } from "../goal/goal.loaders.js";
+import { createConsentLoaders } from "../consent/consent.loaders.js";
+import { createMasteryLoaders } from "../mastery/mastery.loaders.js";
+import { createModelLoaders } from "../model/model.loaders.js";
 
 type Key = string;
 
@@ -37,6 +42,11 @@ export function createLoaders(services: Services, actor: () => Actor) {
     cohort: byIdLoader((ids) => services.cohorts.byIds(actor(), ids)),
     teacherIdsOfCohort: groupLoader((ids) => services.cohorts.teacherIdsOf(actor(), ids)),
     teacher: byIdLoader((ids) => services.schools.teachersByIds(actor(), ids)),
+    ...createCurriculumLoaders(services, actor),
+    ...createGoalLoaders(services, actor),
+    ...createConsentLoaders(services, actor),
+    ...createMasteryLoaders(services, actor),
+    ...createModelLoaders(services, actor),
   };
 }
 
