@@ -1,0 +1,50 @@
+import { In } from "typeorm";
+import { Actor } from "../auth/actor.js";
+import { assertLearnerAccess, learnerScope } from "../auth/access-policy.js";
+import { BadInputError } from "../common/domain-error.js";
+import { Consent, ConsentGrantor, ConsentPurpose } from "../../persistence/learner/consent.entity.js";
+import { ServiceDeps } from "../service-deps.js";
+import { uuidv7 } from "../../shared/ids.js";
+
+export { ConsentGrantor, ConsentPurpose };
+
+/** What a learner (or its guardian, or the school) allowed: one current row per purpose. */
+export class ConsentService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /** Records the current consent for one purpose (an upsert: the previous answer is replaced). */
+  async set(actor: Actor, learnerId: string, purpose: ConsentPurpose, granted: boolean, grantedBy: ConsentGrantor): Promise<Consent> {
+    if (!Object.values(ConsentPurpose).includes(purpose)) throw new BadInputError(`unknown consent purpose ${purpose}`, { argument: "purpose" });
+    if (!Object.values(ConsentGrantor).includes(grantedBy)) throw new BadInputError(`unknown consent grantor ${grantedBy}`, { argument: "grantedBy" });
+    return this.deps.dataSource.transaction(async (m) => {
+      await assertLearnerAccess(m, actor, learnerId, "write");
+      // INSERT … ON CONFLICT: two concurrent answers never collide on the unique (learner, purpose).
+      await m.createQueryBuilder().insert().into(Consent)
+        .values(m.create(Consent, { id: uuidv7(), schoolId: actor.schoolId, learnerId, purpose, granted, grantedBy }))
+        .orUpdate(["granted", "granted_by", "updated_at"], ["learner_id", "purpose"])
+        .execute();
+      return m.findOneByOrFail(Consent, { learnerId, purpose, schoolId: actor.schoolId });
+    });
+  }
+
+  /** Consents per learner (batched), in purpose order, for the learners the actor may see. */
+  async consentsOf(actor: Actor, learnerIds: readonly string[]): Promise<Map<string, Consent[]>> {
+    const scope = learnerScope(actor, "c.learner_id");
+    const qb = this.deps.dataSource.getRepository(Consent).createQueryBuilder("c")
+      .where("c.school_id = :s AND c.learner_id = ANY(:ids)", { s: actor.schoolId, ids: [...learnerIds] })
+      .orderBy("c.purpose", "ASC");
+    if (scope) qb.andWhere(scope.sql, scope.params);
+    const out = new Map<string, Consent[]>();
+    for (const r of await qb.getMany()) out.set(r.learnerId, [...(out.get(r.learnerId) ?? []), r]);
+    return out;
+  }
+
+  /** Whether each learner granted `purpose` (for later use by personalisation and training). */
+  async granted(schoolId: string, learnerIds: readonly string[], purpose: ConsentPurpose): Promise<Set<string>> {
+    const rows = await this.deps.dataSource.getRepository(Consent).find({
+      select: { learnerId: true },
+      where: { schoolId, learnerId: In([...learnerIds]), purpose, granted: true },
+    });
+    return new Set(rows.map((r) => r.learnerId));
+  }
+}

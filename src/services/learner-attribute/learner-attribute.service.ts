@@ -1,0 +1,58 @@
+import { Actor, Role } from "../auth/actor.js";
+import { requireRole } from "../auth/access-policy.js";
+import { BadInputError, NotFoundError } from "../common/domain-error.js";
+import { Page, PageArgs, paginate, SortKey } from "../common/pagination.js";
+import { Learner } from "../../persistence/learner/learner.entity.js";
+import { LearnerAttribute } from "../../persistence/learner/learner-attribute.entity.js";
+import { ServiceDeps } from "../service-deps.js";
+import { uuidv7 } from "../../shared/ids.js";
+
+const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+export const MAX_ATTRIBUTE_VALUE_LENGTH = 200;
+
+/**
+ * Protected attributes (e.g. gender, language status): for the fairness audit ONLY. Read and
+ * written by the school's admin alone; never by the model, never on the Learner type, never in
+ * analytics.
+ */
+export class LearnerAttributeService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async set(actor: Actor, learnerId: string, name: string, value: string): Promise<LearnerAttribute> {
+    requireRole(actor, Role.Admin);
+    LearnerAttributeService.check(name, value);
+    return this.deps.dataSource.transaction(async (m) => {
+      if (!(await m.existsBy(Learner, { id: learnerId, schoolId: actor.schoolId }))) throw new NotFoundError("Learner", learnerId);
+      await m.createQueryBuilder().insert().into(LearnerAttribute)
+        .values(m.create(LearnerAttribute, { id: uuidv7(), schoolId: actor.schoolId, learnerId, name, value }))
+        .orUpdate(["value", "updated_at"], ["learner_id", "name"])
+        .execute();
+      return m.findOneByOrFail(LearnerAttribute, { learnerId, name, schoolId: actor.schoolId });
+    });
+  }
+
+  async remove(actor: Actor, learnerId: string, name: string): Promise<void> {
+    requireRole(actor, Role.Admin);
+    const m = this.deps.dataSource.manager;
+    if (!(await m.existsBy(Learner, { id: learnerId, schoolId: actor.schoolId }))) throw new NotFoundError("Learner", learnerId);
+    const res = await m.delete(LearnerAttribute, { learnerId, name, schoolId: actor.schoolId });
+    if (!res.affected) throw new NotFoundError("LearnerAttribute", `${learnerId}/${name}`);
+  }
+
+  /** A learner's attributes in name order. */
+  async list(actor: Actor, learnerId: string, page: PageArgs): Promise<Page<LearnerAttribute>> {
+    requireRole(actor, Role.Admin);
+    if (!(await this.deps.dataSource.manager.existsBy(Learner, { id: learnerId, schoolId: actor.schoolId }))) throw new NotFoundError("Learner", learnerId);
+    const qb = this.deps.dataSource.getRepository(LearnerAttribute).createQueryBuilder("a")
+      .where("a.school_id = :s AND a.learner_id = :l", { s: actor.schoolId, l: learnerId });
+    const keys: SortKey<LearnerAttribute>[] = [{ column: "a.name", value: (r) => r.name }, { column: "a.id", value: (r) => r.id }];
+    return paginate(qb, keys, page, this.deps.maxPageSize);
+  }
+
+  static check(name: string, value: string): void {
+    if (!NAME.test(name)) throw new BadInputError("name must start with a letter and hold at most 64 letters, digits and . _ -", { argument: "name" });
+    if (value.length < 1 || value.length > MAX_ATTRIBUTE_VALUE_LENGTH) {
+      throw new BadInputError(`value must hold 1 to ${MAX_ATTRIBUTE_VALUE_LENGTH} characters`, { argument: "value" });
+    }
+  }
+}
