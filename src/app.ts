@@ -67,7 +67,9 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       config, db, services, server, logger,
       stop: async () => {
         await server.stop();
+        logger.info("HTTP server closed");
         await db.close();
+        logger.info("database closed");
       },
     };
   } catch (e) {

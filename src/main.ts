@@ -54,6 +54,8 @@ async function main(): Promise<void> {
 main().catch((e) => {
   if (e instanceof ConfigError || e instanceof DataDirLockedError) {
     process.stderr.write(`zpd: ${e.message}\n`);
+  } else if ((e as NodeJS.ErrnoException)?.code === "EADDRINUSE") {
+    process.stderr.write(`zpd: the port is already in use (${(e as Error).message}); set PORT to another one\n`);
   } else {
     process.stderr.write(`zpd: failed to start: ${(e as Error)?.stack ?? e}\n`);
   }

@@ -32,6 +32,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     formatError: makeFormatError(opts.logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,
+    // main.ts owns the signals: it stops the server, then the pool and PGlite, in that order.
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
   });
   await apollo.start();
