@@ -15,6 +15,8 @@ const moduleNameMapper = { "^(\\.{1,2}/.*)\\.js$": "$1" };
 const common = { testEnvironment: "node", transform, transformIgnorePatterns, moduleNameMapper, setupFiles: ["reflect-metadata"] };
 
 module.exports = {
+  // Read at the top level only (a project's own testTimeout is ignored): PGlite starts slowly.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/src/**/*.test.ts", "<rootDir>/test/**/*.test.ts"], testPathIgnorePatterns: ["\\.db\\.test\\.ts$", "/node_modules/", "/dist/"] },
     {
@@ -23,7 +25,6 @@ module.exports = {
       testMatch: ["<rootDir>/src/**/*.db.test.ts", "<rootDir>/test/**/*.db.test.ts"],
       testPathIgnorePatterns: ["/node_modules/", "/dist/"],
       globalSetup: "<rootDir>/test/support/global-setup.ts",
-      testTimeout: 60000,
     },
   ],
 };
