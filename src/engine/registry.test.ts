@@ -6,8 +6,8 @@ import { encodeModel, FORMAT_VERSION } from "./serialization.js";
 describe("registry", () => {
   const school = simulateSchool({ learners: 40, skills: 4, tasksPerSkill: 5 }, 1);
 
-  it("names every baseline", () => {
-    for (const name of ["irt", "elo", "pfa", "bestlr", "bkt", "bkt-forget"]) expect(trainers[name]!.name).toBe(name);
+  it("names the Meta model, its ablation and every baseline", () => {
+    for (const name of ["meta", "ablation", "irt", "elo", "pfa", "bestlr", "bkt", "bkt-forget"]) expect(trainers[name]!.name).toBe(name);
   });
 
   it("loads any model file by the name in its header", async () => {

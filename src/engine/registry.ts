@@ -10,12 +10,15 @@ import { eloTrainer, loadEloModel } from "./baselines/elo.js";
 import { pfaTrainer, loadPfaModel } from "./baselines/pfa.js";
 import { bestLrTrainer, loadBestLrModel } from "./baselines/bestlr.js";
 import { bktTrainer, bktForgettingTrainer, loadBktModel } from "./baselines/bkt.js";
+import { ablationTrainer, loadMetaModel, metaTrainer } from "./meta/index.js";
 
 /**
- * The trainers by name (the Meta model and its ablation join when src/engine/meta is committed). "bkt-forget" is
+ * The trainers by name: the product's Meta model and its ablation, then the baselines. "bkt-forget" is
  * BKT with a learnt forgetting probability per knowledge component.
  */
 export const trainers: Readonly<Record<string, ModelTrainer>> = {
+  meta: metaTrainer as ModelTrainer,
+  ablation: ablationTrainer as ModelTrainer,
   irt: irtTrainer as ModelTrainer,
   elo: eloTrainer as ModelTrainer,
   pfa: pfaTrainer as ModelTrainer,
@@ -25,6 +28,8 @@ export const trainers: Readonly<Record<string, ModelTrainer>> = {
 };
 
 const loaders: Readonly<Record<string, (bytes: Uint8Array) => KnowledgeModel>> = {
+  meta: (bytes) => loadMetaModel(decodeModel(bytes)),
+  ablation: (bytes) => loadMetaModel(decodeModel(bytes)),
   irt: loadIrtModel,
   elo: loadEloModel,
   pfa: loadPfaModel,
