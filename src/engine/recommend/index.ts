@@ -1,0 +1,20 @@
+/**
+ * Recommendation of the next tasks and planning of a learning path (DESIGN.md §3.3, §6): pure decision
+ * logic over any `KnowledgeModel`. Every answer carries its reason, structured and readable.
+ */
+export { recommend } from "./recommend.js";
+export { planPath, rolloutToMastery } from "./plan.js";
+export { goalProgress } from "./progress.js";
+export { topologicalOrder } from "./topo.js";
+export type { TopologicalOrder } from "./topo.js";
+export { compileCurriculum, isCompiledCurriculum } from "./curriculum.js";
+export type { CurriculumGraph, GraphSkill, GraphTask, CompiledCurriculum, CompiledSkill, CompiledTask } from "./curriculum.js";
+export { DEFAULT_RECOMMEND_PARAMS, resolveRecommendParams } from "./params.js";
+export type { RecommendParams } from "./params.js";
+export { explain as explainReason } from "./explain.js";
+export { RECOMMEND_STRATEGIES } from "./types.js";
+export type {
+  RecommendStrategy, TeacherOverrides, LearnerContextInput, RecommendInput, ReasonCode, PrerequisiteStatus,
+  RecommendationReason, Recommendation, PlanInput, EstimateStatus, PlanSkill, PlanStep, LearningPlan,
+  GoalProgressInput, GoalStatusCode, GoalProgress,
+} from "./types.js";

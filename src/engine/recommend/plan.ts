@@ -1,0 +1,189 @@
+/**
+ * Learning-path planning (issue 4 item 4): the goal's skills and their unmastered prerequisites in DAG
+ * order, one task per step chosen like `recommend` chooses, and the model's estimate of attempts to
+ * mastery per skill.
+ *
+ * The estimate is a deterministic roll-out of the model itself. Skills are visited in topological order
+ * and the simulated state is carried from one skill to the next (a dependent is estimated as the learner
+ * will be after its prerequisites' steps). For a skill k with step task i, starting from state s:
+ *
+ *   repeat n = 1, 2, …, cap:
+ *     p_n = model.predict(s, i)
+ *     c  += p_n;  y_n = 1 if c ≥ ½ else 0;  c −= y_n        (c starts at 0)
+ *     s   = model.update(s, {task i, correct y_n})
+ *     stop when model.mastery(s, [k]).p ≥ τ                   → n attempts
+ *   not reached after cap (params.maxAttemptsToMastery)      → cap, status CAPPED (a lower bound)
+ *
+ * Early stop (speed; a plan over many skills must stay within the API's budget): from n = 10 on, every
+ * 5 attempts, the slope of logit(mastery) over the last 10 attempts is extrapolated linearly; when even
+ * that cannot reach logit(τ) by the cap (slope ≤ 0, or n + (logit τ − logit m_n)/slope > cap) the skill
+ * is reported CAPPED at once. Mastery curves flatten with practice, so the extrapolation is optimistic
+ * and the early stop only cuts roll-outs that would hit the cap anyway.
+ *
+ * The outcomes are the expected outcomes made binary by error diffusion: after n attempts the simulated
+ * number of successes is Σ p_n rounded, so the learner succeeds exactly as often as the model predicts,
+ * deterministically (no seed). A model whose online update is an unbiased estimate with no practice
+ * effect (Elo, IRT) expects mastery to stay where it is, hence CAPPED; models with practice effects
+ * (PFA, Best-LR, BKT's learning rate, Meta) expect learning and give finite estimates.
+ *
+ * The step's task for skill k: the candidates of k (not skipped, not already a step, out of the repeat
+ * window when possible) ranked as the "zpd" strategy ranks them at the simulated state (in the band
+ * first, interests among in-band tasks, closeness to the band's target). The prerequisite gate does not
+ * apply: a path orders the prerequisites before their dependents instead. Pinned tasks come first, in
+ * the teacher's order; skipped tasks never appear.
+ */
+import { buildContext, focusOf, isMastered, type LearnerContext } from "./context.js";
+import type { CompiledTask } from "./curriculum.js";
+import { buildReason, explain, inBand, matchedInterests } from "./explain.js";
+import { readMastery, readPredictions, tasksOf, tryUpdate } from "./learner-view.js";
+import { clampProbability, logit } from "../math.js";
+import { resolveRecommendParams, type RecommendParams } from "./params.js";
+import type { EstimateStatus, LearningPlan, PlanInput, PlanSkill, PlanStep } from "./types.js";
+import type { LearnerState } from "../types.js";
+import { EngineErrorCode, isEngineError } from "../errors.js";
+
+const EXTRAPOLATION_WINDOW = 10;
+const f2 = (x: number): string => x.toFixed(2);
+const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+export interface RolloutResult {
+  /** null: the model cannot simulate the task (it does not know it). */
+  readonly attempts: number | null;
+  readonly status: EstimateStatus;
+  readonly state: LearnerState;
+}
+
+const safePredict = (ctx: LearnerContext, state: LearnerState, taskId: string): number | null => {
+  try {
+    return clampProbability(ctx.model.predict(state, taskId));
+  } catch (e) {
+    if (isEngineError(e) && (e.code === EngineErrorCode.UnknownTask || e.code === EngineErrorCode.UnknownSkill)) return null;
+    throw e;
+  }
+};
+
+/** The roll-out described in the file comment, for one skill and its step task. */
+export function rolloutToMastery(ctx: LearnerContext, start: LearnerState, skillId: string, taskId: string): RolloutResult {
+  const masteryOf = (s: LearnerState) => readMastery(ctx.model, s, [skillId]).get(skillId)!;
+  if (masteryOf(start).p >= ctx.threshold) return { attempts: 0, status: "ESTIMATED", state: start };
+  let state = start;
+  let credit = 0;
+  const cap = ctx.params.maxAttemptsToMastery;
+  const goal = logit(ctx.threshold);
+  const history: number[] = [logit(masteryOf(start).p)];
+  for (let n = 1; n <= cap; n++) {
+    const p = safePredict(ctx, state, taskId);
+    if (p === null) return { attempts: null, status: "NO_TASKS", state: start };
+    credit += p;
+    const y: 0 | 1 = credit >= 0.5 ? 1 : 0;
+    credit -= y;
+    const next = tryUpdate(ctx.model, state, taskId, y, ctx.now);
+    if (next === null) return { attempts: null, status: "NO_TASKS", state: start };
+    state = next;
+    const m = masteryOf(state);
+    if (m.known && m.p >= ctx.threshold) return { attempts: n, status: "ESTIMATED", state };
+    if (!m.known) return { attempts: null, status: "NO_TASKS", state: start };
+    history.push(logit(m.p));
+    if (n >= EXTRAPOLATION_WINDOW && n % 5 === 0) {
+      const slope = (history[n]! - history[n - EXTRAPOLATION_WINDOW]!) / EXTRAPOLATION_WINDOW;
+      if (!(slope > 0) || n + (goal - history[n]!) / slope > cap) return { attempts: cap, status: "CAPPED", state };
+    }
+  }
+  return { attempts: ctx.params.maxAttemptsToMastery, status: "CAPPED", state };
+}
+
+interface Choice {
+  readonly task: CompiledTask;
+  readonly p: number;
+  readonly calibrated: boolean;
+}
+
+/** Ranks a skill's candidate tasks at `state` like the "zpd" strategy does; best first. */
+function rankForSkill(ctx: LearnerContext, state: LearnerState, tasks: readonly CompiledTask[]): Choice[] {
+  const mastery = readMastery(ctx.model, state, [...new Set(tasks.flatMap((t) => t.skills.map((q) => q.skillId)))].filter((id) => ctx.curriculum.skills.has(id)));
+  const { p, known } = readPredictions(ctx.model, state, tasks, (id) => mastery.get(id));
+  const target = ctx.params.bandTarget;
+  const rows = tasks.map((task, i) => ({ task, p: p[i]!, calibrated: known[i] === 1, interest: matchedInterests(ctx, task).length }));
+  const key = (r: (typeof rows)[number]) => (inBand(ctx, r.p) ? 0 : 1);
+  rows.sort((a, b) => {
+    const ka = key(a), kb = key(b);
+    if (ka !== kb) return ka - kb;
+    const d = Math.abs(a.p - target) - Math.abs(b.p - target);
+    const i = b.interest - a.interest;
+    return (ka === 0 ? i || d : d || i) || byId(a.task.taskId, b.task.taskId);
+  });
+  return rows;
+}
+
+/** Plans the learning path of a goal (see the file comment). Never NaN. */
+export function planPath(input: PlanInput, params: Partial<RecommendParams> = {}): LearningPlan {
+  const p = resolveRecommendParams(params);
+  const ctx = buildContext(input, p);
+  const focus = focusOf(ctx, true);
+  const planSkillIds = ctx.curriculum.order.filter((id) => ctx.targetSet.has(id) || focus.set.has(id));
+
+  const used = new Set<string>(ctx.pinned);
+  const skills: PlanSkill[] = [];
+  const skillSteps: PlanStep[] = [];
+  const estimates = new Map<string, number | null>();
+  let state = ctx.state;
+
+  for (const skillId of planSkillIds) {
+    const name = ctx.curriculum.skills.get(skillId)!.name;
+    const now = ctx.mastery.get(skillId)!;
+    const target = ctx.targetSet.has(skillId);
+    if (isMastered(ctx, skillId)) {
+      skills.push({ skillId, name, mastery: now.p, mastered: true, target, estimatedAttemptsToMastery: 0, status: "MASTERED" });
+      estimates.set(skillId, 0);
+      continue;
+    }
+    const all = tasksOf(ctx.curriculum, skillId).filter((t) => !ctx.skipped.has(t.taskId) && !used.has(t.taskId));
+    const fresh = all.filter((t) => !ctx.recent.has(t.taskId));
+    const ranked = rankForSkill(ctx, state, fresh.length > 0 ? fresh : all);
+    const choice = ranked[0];
+    if (!choice) {
+      skills.push({ skillId, name, mastery: now.p, mastered: false, target, estimatedAttemptsToMastery: null, status: "NO_TASKS" });
+      estimates.set(skillId, null);
+      continue;
+    }
+    // Simulate on the step's task, or on the best task the model knows when it does not know that one.
+    const simulated = choice.calibrated ? choice : ranked.find((r) => r.calibrated);
+    const roll = simulated ? rolloutToMastery(ctx, state, skillId, simulated.task.taskId) : { attempts: null, status: "NO_TASKS" as const, state };
+    state = roll.state;
+    estimates.set(skillId, roll.attempts);
+    skills.push({ skillId, name, mastery: now.p, mastered: false, target, estimatedAttemptsToMastery: roll.attempts, status: roll.status });
+    used.add(choice.task.taskId);
+
+    const pNow = readPredictions(ctx.model, ctx.state, [choice.task], (id) => ctx.mastery.get(id)).p[0]!;
+    const reason = buildReason(ctx, focus, { task: choice.task, skillId, predictedSuccess: choice.p, calibrated: choice.calibrated, strategy: "zpd", pinned: false });
+    const note = skillSteps.length > 0 && Math.abs(pNow - choice.p) >= 0.005 ? `once the earlier steps are done (now ${f2(pNow)})` : undefined;
+    skillSteps.push({
+      skillId,
+      taskId: choice.task.taskId,
+      reason,
+      explanation: `${explain(reason, note)}; ${attemptsPhrase(roll.attempts, roll.status, p.maxAttemptsToMastery)}`,
+      estimatedAttemptsToMastery: roll.attempts,
+      plannedSuccess: choice.p,
+    });
+  }
+
+  // Pinned tasks first, in the teacher's order.
+  const pinnedTasks = ctx.pinned.map((id) => ctx.curriculum.tasks.get(id)!);
+  const pinnedPreds = readPredictions(ctx.model, ctx.state, pinnedTasks, (id) => ctx.mastery.get(id));
+  const pinnedSteps: PlanStep[] = pinnedTasks.map((task, i) => {
+    const skillId = task.skillId!;
+    const estimate = estimates.has(skillId) ? estimates.get(skillId)! : isMastered(ctx, skillId) ? 0 : null;
+    const reason = buildReason(ctx, focus, {
+      task, skillId, predictedSuccess: pinnedPreds.p[i]!, calibrated: pinnedPreds.known[i] === 1, strategy: "zpd", pinned: true,
+    });
+    return { skillId, taskId: task.taskId, reason, explanation: explain(reason), estimatedAttemptsToMastery: estimate, plannedSuccess: pinnedPreds.p[i]! };
+  });
+  return { steps: [...pinnedSteps, ...skillSteps], skills, masteryThreshold: ctx.threshold };
+}
+
+function attemptsPhrase(attempts: number | null, status: EstimateStatus, cap: number): string {
+  if (status === "CAPPED") return `mastery not reached within ${cap} simulated attempts (the model expects slow progress)`;
+  if (attempts === null) return "no estimate of attempts to mastery (the model does not know this skill's tasks)";
+  if (attempts === 0) return "expected to be mastered through the earlier steps";
+  return `about ${attempts} attempt${attempts === 1 ? "" : "s"} to mastery`;
+}

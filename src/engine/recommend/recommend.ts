@@ -1,0 +1,166 @@
+/**
+ * Next-task recommendation (DESIGN.md §3.3; issue 4 item 3). Pure: the model, the learner's state and the
+ * curriculum in, ranked recommendations with their reasons out.
+ *
+ * Rules, in the order they apply:
+ *  1. Pinned tasks first, in the teacher's order; skipped tasks never (skip beats pin).
+ *  2. Candidates serve a focus skill (context.ts): the goal's unmastered skills and their unmastered
+ *     prerequisites, in DAG order ("curriculum": the goal skills and all their prerequisites).
+ *  3. Personalised strategies leave out a task when one of its skills has a prerequisite far from
+ *     mastered: mastery < τ − prerequisiteGap (context.ts `blockedBy`).
+ *  4. No immediate repeats: tasks among the last `repeatWindow` are left out, unless nothing else is left.
+ *  5. Ranking, by strategy:
+ *     zpd             tier 1: predicted success p in [bandLow, bandHigh]; tier 2: the rest.
+ *                     In tier 1: skill in DAG order, then interests (number of matching topics), then
+ *                     |p − bandTarget|. In tier 2: skill in DAG order, then |p − bandTarget|, then
+ *                     interests. Interests thus only order tasks the band finds equally acceptable:
+ *                     they never bring a tier-2 task before a tier-1 task.
+ *     lowest-mastery  the served skill's mastery ascending, then DAG order, |p − bandTarget|, interests.
+ *     curriculum      DAG order, then task id. Reads neither the state nor the interests.
+ *  6. Spreading: at most ⌈count · maxSharePerSkill⌉ (default ⌈count/2⌉) tasks serve one skill while other
+ *     skills still have candidates in the same tier; the cap is lifted only when a tier runs out of
+ *     alternatives, before moving to the next tier (the band wins over spreading).
+ *  7. Ties end on the task id, so the answer is deterministic.
+ */
+import { EngineError, EngineErrorCode } from "../errors.js";
+import { blockedBy, buildContext, focusOf, type Focus, type LearnerContext } from "./context.js";
+import type { CompiledTask } from "./curriculum.js";
+import { buildReason, explain, inBand, matchedInterests } from "./explain.js";
+import { expectedProgress, readPredictions, tasksOf } from "./learner-view.js";
+import { resolveRecommendParams, type RecommendParams } from "./params.js";
+import { RECOMMEND_STRATEGIES, type Recommendation, type RecommendInput, type RecommendStrategy } from "./types.js";
+
+interface Candidate {
+  readonly task: CompiledTask;
+  readonly skillId: string;
+  readonly topo: number;
+  p: number;
+  calibrated: boolean;
+  interest: number;
+}
+
+const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Recommends up to `count` tasks, ranked. Never NaN; throws only on invalid input (INVALID_PARAMETERS) or a state of another model. */
+export function recommend(input: RecommendInput, params: Partial<RecommendParams> = {}): Recommendation[] {
+  const p = resolveRecommendParams(params);
+  const strategy: RecommendStrategy = input?.strategy ?? "zpd";
+  if (!RECOMMEND_STRATEGIES.includes(strategy)) {
+    throw new EngineError(EngineErrorCode.InvalidParameters, `recommend: unknown strategy ${JSON.stringify(strategy)} (one of ${RECOMMEND_STRATEGIES.join(", ")})`);
+  }
+  const count = input?.count ?? p.defaultCount;
+  if (!Number.isInteger(count) || count < 0 || count > 1000) {
+    throw new EngineError(EngineErrorCode.InvalidParameters, `recommend: count must be an integer in [0, 1000] (got ${String(count)})`);
+  }
+  const ctx = buildContext(input, p);
+  if (count === 0) return [];
+  const personalised = strategy !== "curriculum";
+  const focus = focusOf(ctx, personalised);
+
+  const pinned = ctx.pinned.slice(0, count).map((id) => ctx.curriculum.tasks.get(id)!);
+  const pinnedIds = new Set(pinned.map((t) => t.taskId));
+  const { fresh, recent } = candidateTasks(ctx, focus, personalised, pinnedIds);
+  const pool = fresh.length > 0 ? fresh : recent;
+
+  let ranked: Candidate[][];
+  const candidates = pool.map((task): Candidate => ({
+    task,
+    skillId: task.skillId!,
+    topo: ctx.curriculum.skills.get(task.skillId!)!.topoIndex,
+    p: 0.5,
+    calibrated: true,
+    interest: personalised ? matchedInterests(ctx, task).length : 0,
+  }));
+  if (personalised) {
+    predictInto(ctx, candidates);
+    ranked = rankPersonalised(ctx, candidates, strategy);
+  } else {
+    ranked = [candidates.sort((a, b) => a.topo - b.topo || byId(a.task.taskId, b.task.taskId))];
+  }
+
+  const chosen = spread(ranked, count - pinned.length, Math.ceil(count * p.maxSharePerSkill), pinned.map((t) => t.skillId!));
+  // Predictions of the pinned tasks (and, for "curriculum", of the chosen ones: only reported, never ranked on).
+  const pinnedCandidates = pinned.map((task): Candidate => ({
+    task, skillId: task.skillId!, topo: ctx.curriculum.skills.get(task.skillId!)!.topoIndex, p: 0.5, calibrated: true, interest: 0,
+  }));
+  predictInto(ctx, personalised ? pinnedCandidates : [...pinnedCandidates, ...chosen]);
+
+  const relevant = new Set([...focus.set, ...ctx.targets]);
+  const out: Recommendation[] = [];
+  for (const [c, isPinned] of [...pinnedCandidates.map((c) => [c, true] as const), ...chosen.map((c) => [c, false] as const)]) {
+    const reason = buildReason(ctx, focus, { task: c.task, skillId: c.skillId, predictedSuccess: c.p, calibrated: c.calibrated, strategy, pinned: isPinned });
+    out.push({
+      taskId: c.task.taskId,
+      skillId: c.skillId,
+      predictedSuccess: c.p,
+      expectedProgress: expectedProgress(ctx.model, ctx.state, c.task, c.p, relevant, ctx.threshold, ctx.mastery, ctx.now),
+      reason,
+      explanation: explain(reason),
+    });
+  }
+  return out;
+}
+
+/** Tasks serving focus skills, not skipped, not pinned, not blocked; split by the repeat window. */
+export function candidateTasks(
+  ctx: LearnerContext,
+  focus: Focus,
+  personalised: boolean,
+  exclude: ReadonlySet<string>,
+): { fresh: CompiledTask[]; recent: CompiledTask[] } {
+  const fresh: CompiledTask[] = [], recent: CompiledTask[] = [];
+  for (const skillId of focus.skills) {
+    for (const task of tasksOf(ctx.curriculum, skillId)) {
+      if (ctx.skipped.has(task.taskId) || exclude.has(task.taskId)) continue;
+      if (personalised && blockedBy(ctx, task.skills.map((q) => q.skillId)) !== null) continue;
+      (ctx.recent.has(task.taskId) ? recent : fresh).push(task);
+    }
+  }
+  return { fresh, recent };
+}
+
+function predictInto(ctx: LearnerContext, cs: Candidate[]): void {
+  const { p, known } = readPredictions(ctx.model, ctx.state, cs.map((c) => c.task), (id) => ctx.mastery.get(id));
+  cs.forEach((c, i) => {
+    c.p = p[i]!;
+    c.calibrated = known[i] === 1;
+  });
+}
+
+/** The personalised orders (see the file comment); returns the tiers in order. */
+export function rankPersonalised(ctx: LearnerContext, cs: Candidate[], strategy: RecommendStrategy): Candidate[][] {
+  const target = ctx.params.bandTarget;
+  const dist = (c: Candidate) => Math.abs(c.p - target);
+  if (strategy === "lowest-mastery") {
+    const m = (c: Candidate) => ctx.mastery.get(c.skillId)!.p;
+    return [cs.sort((a, b) => m(a) - m(b) || a.topo - b.topo || dist(a) - dist(b) || b.interest - a.interest || byId(a.task.taskId, b.task.taskId))];
+  }
+  const inside = cs.filter((c) => inBand(ctx, c.p)).sort((a, b) => a.topo - b.topo || b.interest - a.interest || dist(a) - dist(b) || byId(a.task.taskId, b.task.taskId));
+  const outside = cs.filter((c) => !inBand(ctx, c.p)).sort((a, b) => a.topo - b.topo || dist(a) - dist(b) || b.interest - a.interest || byId(a.task.taskId, b.task.taskId));
+  return [inside, outside];
+}
+
+/**
+ * Takes up to `count` candidates tier by tier; within a tier first at most `cap` per skill (counting
+ * `already`, the skills of the pinned tasks), then, if the tier has no alternatives left, beyond the cap.
+ */
+function spread(tiers: readonly Candidate[][], count: number, cap: number, already: readonly string[]): Candidate[] {
+  const perSkill = new Map<string, number>();
+  for (const s of already) perSkill.set(s, (perSkill.get(s) ?? 0) + 1);
+  const chosen: Candidate[] = [];
+  const taken = new Set<Candidate>();
+  for (const tier of tiers) {
+    for (const capped of [true, false]) {
+      for (const c of tier) {
+        if (chosen.length >= count) return chosen;
+        if (taken.has(c)) continue;
+        const n = perSkill.get(c.skillId) ?? 0;
+        if (capped && n >= cap) continue;
+        chosen.push(c);
+        taken.add(c);
+        perSkill.set(c.skillId, n + 1);
+      }
+    }
+  }
+  return chosen;
+}
