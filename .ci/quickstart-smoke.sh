@@ -22,7 +22,7 @@ TOKEN=$(grep -m1 '^eyJ' "$LOG") || { cat "$LOG"; echo "no token printed"; exit 1
 
 BODY='{"query":"{ learners(first: 3) { nodes { id externalRef profile { displayName } cohorts { name } } } }"}'
 OUT=$(curl -sf -H "content-type: application/json" -H "authorization: Bearer $TOKEN" -d "$BODY" "http://127.0.0.1:$PORT/graphql")
-echo "$OUT" | grep -q '"externalRef":"demo-01"' || { echo "unexpected answer: $OUT"; exit 1; }
+echo "$OUT" | grep -q '"externalRef":"demo-001"' || { echo "unexpected answer: $OUT"; exit 1; }
 echo "quickstart answered: ${OUT:0:160}..."
 
 if ZPD_DATA_DIR="$DATA" PORT=$((PORT + 1)) node dist/src/main.js >/dev/null 2>"$LOG.second"; then

@@ -1,4 +1,5 @@
 /** Every migration, in order. Schema changes happen here only (never `synchronize`). */
 import { Initial1764380000000 } from "./1764380000000-initial.js";
+import { Personalisation1764390000000 } from "./1764390000000-personalisation.js";
 
-export const migrations: Function[] = [Initial1764380000000];
+export const migrations: Function[] = [Initial1764380000000, Personalisation1764390000000];

@@ -19,13 +19,21 @@ async function main(): Promise<void> {
   logger.info({ database: config.databaseUrl ? "postgres" : "pglite", dataDir: config.databaseUrl ? undefined : config.dataDir }, "starting");
   const app = await startApp(config, { logger });
 
+  // The embedded quickstart: seed the demo school once, then make sure it has an active model
+  // (a start interrupted during training resumes here).
   if (!config.databaseUrl && config.seedDemo && (await isEmpty(app.db.dataSource))) {
     const t0 = Date.now();
-    const demo = await seedDemo(app.db.dataSource, app.services.deps.cipher);
-    writeDemoInfo(config.dataDir, demo);
-    logger.info({ schoolId: demo.schoolId, learners: demo.learnerIds.length, ms: Date.now() - t0 }, "demo school seeded");
+    const seeded = await seedDemo(app.db.dataSource, app.services.deps.cipher);
+    writeDemoInfo(config.dataDir, seeded);
+    logger.info({ schoolId: seeded.schoolId, learners: seeded.learnerIds.length, ms: Date.now() - t0 }, "demo school seeded");
   }
   const demo = config.databaseUrl ? undefined : readDemoInfo(config.dataDir);
+  if (demo && config.seedDemo && !(await app.services.activeModels.get(demo.schoolId))) {
+    const t0 = Date.now();
+    logger.info({ schoolId: demo.schoolId }, "training the demo school's first model");
+    const model = await app.services.training.trainAndPublish(demo.schoolId, { kind: "meta", seed: 1 });
+    logger.info({ modelVersion: model.version, ms: Date.now() - t0 }, "demo model trained and active");
+  }
 
   const { url } = await app.server.listen(config.port, config.host);
   logger.info({ url }, "GraphQL API ready");

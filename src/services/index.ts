@@ -12,6 +12,9 @@ import { LearnerAttributeService } from "./learner-attribute/learner-attribute.s
 import { MasteryService } from "./mastery/mastery.service.js";
 import { ModelVersionService } from "./model/model-version.service.js";
 import { AttemptService } from "./attempt/attempt.service.js";
+import { ActiveModels } from "./personalisation/active-models.js";
+import { LearnerModelService } from "./personalisation/learner-model.service.js";
+import { TrainingService } from "./training/training.service.js";
 
 export interface Services {
   readonly deps: ServiceDeps;
@@ -27,10 +30,16 @@ export interface Services {
   readonly mastery: MasteryService;
   readonly models: ModelVersionService;
   readonly attempts: AttemptService;
+  readonly activeModels: ActiveModels;
+  readonly training: TrainingService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
+  const activeModels = new ActiveModels(deps.dataSource, deps.logger);
+  const learnerModel = new LearnerModelService(activeModels);
   return {
+    activeModels,
+    training: new TrainingService(deps, activeModels, learnerModel),
     deps,
     schools: new SchoolService(deps),
     cohorts: new CohortService(deps),
@@ -43,7 +52,7 @@ export function createServices(deps: ServiceDeps): Services {
     learnerAttributes: new LearnerAttributeService(deps),
     mastery: new MasteryService(deps),
     models: new ModelVersionService(deps),
-    attempts: new AttemptService(deps),
+    attempts: new AttemptService(deps, learnerModel),
   };
 }
 

@@ -18,6 +18,7 @@ let admin: string;
 beforeAll(async () => {
   s = await startTestServer();
   demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, new Date("2026-11-01T12:00:00Z"));
+  await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 1, cutoff: new Date("2026-11-01T12:00:00Z") });
   admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
 });
 afterAll(async () => {
@@ -54,16 +55,21 @@ test("every README operation runs against the demo school without errors", async
   expect(results.PlanByHand.setPathSteps.steps).toHaveLength(1);
 });
 
-test("the demo school is what the README promises: a skill DAG, ~50 tasks, two cohorts, a teacher, a dozen learners with attempts", async () => {
-  const r = await s.gql(`{ skills(first: 100) { nodes { prerequisites { id } } } tasks(first: 100) { nodes { id } } cohorts { nodes { name teachers { id } } } learners(first: 100) { nodes { attempts(first: 1) { nodes { id } } } } }`, {}, admin);
+test("the demo school is what the README promises: a skill DAG, tasks, three cohorts, a teacher, learners with attempts and an active model", async () => {
+  const r = await s.gql(`{ skills(first: 100) { nodes { prerequisites { id } } } tasks(first: 100) { nodes { id } } cohorts { nodes { name teachers { id } } } learners(first: 100) { nodes { attempts(first: 1) { nodes { id } } mastery { mastery } } } activeModel { version kind } }`, {}, admin);
   expect(r.errors).toBeUndefined();
   expect(r.data.skills.nodes.length).toBeGreaterThanOrEqual(10);
   expect(r.data.skills.nodes.some((n: any) => n.prerequisites.length > 0)).toBe(true);
-  expect(r.data.tasks.nodes.length).toBeGreaterThanOrEqual(40);
-  expect(r.data.cohorts.nodes).toHaveLength(2);
-  expect(r.data.learners.nodes).toHaveLength(12);
+  expect(r.data.tasks.nodes.length).toBe(100);
+  expect(r.data.cohorts.nodes).toHaveLength(3);
+  expect(r.data.cohorts.nodes.filter((c: any) => c.teachers.length === 1)).toHaveLength(1);
+  expect(r.data.learners.nodes).toHaveLength(100);
   expect(r.data.learners.nodes.every((l: any) => l.attempts.nodes.length === 1)).toBe(true);
+  expect(r.data.activeModel).toEqual({ version: 1, kind: "meta" });
+  // Every consenting learner has mastery estimates under the active model; the one who did not consent has none.
+  const withMastery = r.data.learners.nodes.filter((l: any) => l.mastery.length > 0).length;
+  expect(withMastery).toBe(99);
   const teacher = await s.token({ schoolId: demo.schoolId, role: Role.Teacher, teacherId: demo.teacherId });
   const seen = await s.gql(`{ learners(first: 100) { nodes { id } } }`, {}, teacher);
-  expect(seen.data.learners.nodes).toHaveLength(6);
+  expect(seen.data.learners.nodes).toHaveLength(40);
 });

@@ -5,9 +5,11 @@ import { ConnectionArgs, toConnection } from "../common/connection.js";
 import { AttemptConnection, AttemptType, RecordAttemptPayload } from "./attempt.type.js";
 import { RecordAttemptInput } from "./record-attempt.input.js";
 import { LearnerType } from "../learner/learner.type.js";
+import { MasteryChangeType } from "../personalisation/mastery-change.type.js";
 import type { RecordedAttempt } from "../../services/attempt/attempt.service.js";
 
-const toPayload = (r: RecordedAttempt): RecordAttemptPayload => Object.assign(new RecordAttemptPayload(), { attempt: AttemptType.from(r.attempt), duplicate: r.duplicate });
+const toPayload = (r: RecordedAttempt): RecordAttemptPayload =>
+  Object.assign(new RecordAttemptPayload(), { attempt: AttemptType.from(r.attempt), duplicate: r.duplicate, mastery: r.mastery.map(MasteryChangeType.from) });
 
 @Resolver(() => AttemptType)
 export class AttemptResolver {

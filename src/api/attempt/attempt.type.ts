@@ -2,6 +2,7 @@ import { Field, Float, Int, ObjectType } from "type-graphql";
 import { DateTime, UUID } from "../common/scalars.js";
 import { Connection } from "../common/connection.js";
 import type { Attempt } from "../../persistence/attempt/attempt.entity.js";
+import { MasteryChangeType } from "../personalisation/mastery-change.type.js";
 
 @ObjectType("Attempt", { description: "One trace: an append-only fact." })
 export class AttemptType {
@@ -30,4 +31,6 @@ export class AttemptConnection extends Connection(AttemptType, "Attempt") {}
 export class RecordAttemptPayload {
   @Field(() => AttemptType) attempt!: AttemptType;
   @Field({ description: "True when this idempotency key had been recorded before; nothing was written." }) duplicate!: boolean;
+  @Field(() => [MasteryChangeType], { description: "The learner's new mastery of the skills touched (empty when not personalised: no active model, or no consent)." })
+  mastery!: MasteryChangeType[];
 }

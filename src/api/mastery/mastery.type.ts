@@ -9,10 +9,11 @@ export class SkillMasteryType {
   @Field(() => Float, { description: "P(correct) on a typical task of the skill, in [0, 1]." }) mastery!: number;
   @Field(() => Float, { description: "Standard deviation of `mastery`." }) uncertainty!: number;
   @Field(() => Int, { description: "Attempts at tasks of the skill." }) attempts!: number;
+  @Field(() => Float, { description: "How the estimate moves: a moving average of its change per attempt (positive = improving)." }) trend!: number;
   @Field(() => DateTime) updatedAt!: Date;
 
   static from(e: MasteryWithSkill): SkillMasteryType {
-    return Object.assign(new SkillMasteryType(), { skill: SkillType.from(e.skill), mastery: e.mastery, uncertainty: e.uncertainty, attempts: e.attempts, updatedAt: e.updatedAt });
+    return Object.assign(new SkillMasteryType(), { skill: SkillType.from(e.skill), mastery: e.mastery, uncertainty: e.uncertainty, attempts: e.attempts, trend: e.trend, updatedAt: e.updatedAt });
   }
 }
 

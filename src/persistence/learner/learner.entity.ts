@@ -12,6 +12,10 @@ export class Learner extends SchoolRow {
   @Column({ type: "varchar", length: 200, nullable: true })
   externalRef!: string | null;
 
+  /** Declared interests (lower-case topics); they break ties in recommendations. */
+  @Column({ type: "text", array: true, default: () => "'{}'" })
+  interests!: string[];
+
   @UpdateDateColumn({ type: "timestamptz" })
   updatedAt!: Date;
 }

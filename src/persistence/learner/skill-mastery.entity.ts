@@ -27,6 +27,13 @@ export class SkillMastery {
   @Column({ type: "integer", default: 0 })
   attempts!: number;
 
+  /**
+   * How the estimate moves: an exponential moving average (weight 0.3) of the change in mastery
+   * caused by each attempt on the skill. Positive = improving.
+   */
+  @Column({ type: "double precision", default: 0 })
+  trend!: number;
+
   @UpdateDateColumn({ type: "timestamptz" })
   updatedAt!: Date;
 

@@ -13,6 +13,7 @@ import { Attempt } from "../../persistence/attempt/attempt.entity.js";
 import { Task } from "../../persistence/curriculum/task.entity.js";
 import { ServiceDeps } from "../service-deps.js";
 import { uuidv7 } from "../../shared/ids.js";
+import { LearnerModelService, MasteryChange } from "../personalisation/learner-model.service.js";
 
 export interface RecordAttempt {
   readonly learnerId: string;
@@ -32,6 +33,8 @@ export interface RecordedAttempt {
   readonly attempt: Attempt;
   /** True when the key had been recorded before: nothing was written this time. */
   readonly duplicate: boolean;
+  /** The learner's new mastery of the skills this request's attempts touched (empty when not personalised). */
+  readonly mastery: readonly MasteryChange[];
 }
 
 export const MAX_BATCH = 500;
@@ -45,7 +48,10 @@ type Normalised = Required<{ [K in Exclude<keyof RecordAttempt, "durationSeconds
 };
 
 export class AttemptService {
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly learnerModel: LearnerModelService,
+  ) {}
 
   /** Checks one input and fills in defaults; throws BAD_USER_INPUT naming the field. */
   static normalise(input: RecordAttempt, now: Date, index?: number): Normalised {
@@ -85,9 +91,15 @@ export class AttemptService {
     return this.deps.dataSource.transaction(async (m) => {
       for (const learnerId of new Set(rows.map((r) => r.learnerId))) await assertLearnerAccess(m, actor, learnerId, "write");
       await this.assertTasksExist(m, actor, [...new Set(rows.map((r) => r.taskId))]);
-      const out: RecordedAttempt[] = [];
-      for (const row of rows) out.push(await this.insertOne(m, actor, row));
-      return out;
+      const inserted: { row: Normalised; attempt: Attempt; duplicate: boolean }[] = [];
+      for (const row of rows) inserted.push({ row, ...(await this.insertOne(m, actor, row)) });
+      // The engine's online update, per learner, for the attempts written now (never for duplicates).
+      const mastery = new Map<string, MasteryChange[]>();
+      for (const learnerId of new Set(rows.map((r) => r.learnerId))) {
+        const fresh = inserted.filter((i) => !i.duplicate && i.row.learnerId === learnerId).map((i) => i.attempt);
+        mastery.set(learnerId, await this.learnerModel.applyAttempts(m, actor.schoolId, learnerId, fresh));
+      }
+      return inserted.map((i) => ({ attempt: i.attempt, duplicate: i.duplicate, mastery: mastery.get(i.row.learnerId) ?? [] }));
     });
   }
 
@@ -98,7 +110,7 @@ export class AttemptService {
     if (missing) throw new NotFoundError("Task", missing);
   }
 
-  private async insertOne(m: EntityManager, actor: Actor, row: Normalised): Promise<RecordedAttempt> {
+  private async insertOne(m: EntityManager, actor: Actor, row: Normalised): Promise<{ attempt: Attempt; duplicate: boolean }> {
     const id = uuidv7();
     const inserted: Attempt[] = await m.query(
       `INSERT INTO attempt (id, school_id, learner_id, task_id, correct, score, duration_seconds, hints_used, occurred_at, source, idempotency_key)
@@ -106,28 +118,12 @@ export class AttemptService {
        ON CONFLICT (school_id, idempotency_key) DO NOTHING RETURNING id`,
       [id, actor.schoolId, row.learnerId, row.taskId, row.correct, row.score, row.durationSeconds, row.hintsUsed, row.occurredAt, row.source, row.idempotencyKey],
     );
-    if (inserted.length === 1) {
-      await this.bumpLearnerState(m, actor, row.learnerId);
-      return { attempt: (await m.findOneByOrFail(Attempt, { id })), duplicate: false };
-    }
+    if (inserted.length === 1) return { attempt: await m.findOneByOrFail(Attempt, { id }), duplicate: false };
     const first = await m.findOneByOrFail(Attempt, { schoolId: actor.schoolId, idempotencyKey: row.idempotencyKey });
     if (!sameContent(first, row)) {
       throw new ConflictError(`idempotency key "${row.idempotencyKey}" was already used for a different attempt`, { field: "idempotencyKey", attemptId: first.id });
     }
     return { attempt: first, duplicate: true };
-  }
-
-  /**
-   * Counts the attempt in the learner's state row, created on first use. (The engine's online
-   * update of the personal parameters joins this statement when the personalisation issue lands.)
-   */
-  private async bumpLearnerState(m: EntityManager, actor: Actor, learnerId: string): Promise<void> {
-    await m.query(
-      `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
-       VALUES ($1, $2, NULL, '{}'::jsonb, 1, 1, now())
-       ON CONFLICT (learner_id) DO UPDATE SET attempt_count = learner_state.attempt_count + 1, version = learner_state.version + 1, updated_at = now()`,
-      [learnerId, actor.schoolId],
-    );
   }
 
   async get(actor: Actor, id: string): Promise<Attempt> {

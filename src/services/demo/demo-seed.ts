@@ -1,115 +1,116 @@
 /**
- * The demo school seeded into an empty embedded database on first start, so that a newcomer can
- * query at once: a skill DAG of fractions and proportional reasoning, three tasks per skill, two
- * cohorts, a teacher, a dozen learners with consents and a few weeks of attempts. Deterministic
- * (seeded) so that every machine shows the same data.
+ * The demo school of the embedded quickstart, built with the engine's simulator (DESIGN.md §3.5):
+ * a fractions and proportional-reasoning skill DAG, a dozen tasks per skill with a Q-matrix, and
+ * learners who learn as they practise, in three cohorts (the demo teacher teaches one). Then a first
+ * Meta model is trained on the consented traces, made active, and every learner's state is built
+ * under it — so that recommendation queries answer at once. Deterministic for a seed.
  */
-import { DataSource } from "typeorm";
+import { DataSource, EntityManager } from "typeorm";
+import { simulateSchool, type SimulatedSchool } from "../../engine/simulator/index.js";
 import { School } from "../../persistence/school/school.entity.js";
 import { Teacher } from "../../persistence/school/teacher.entity.js";
 import { Cohort } from "../../persistence/cohort/cohort.entity.js";
 import { CohortTeacher } from "../../persistence/cohort/cohort-teacher.entity.js";
-import { Enrollment } from "../../persistence/cohort/enrollment.entity.js";
-import { Learner } from "../../persistence/learner/learner.entity.js";
-import { LearnerProfile } from "../../persistence/learner/learner-profile.entity.js";
-import { Consent, ConsentGrantor, ConsentPurpose } from "../../persistence/learner/consent.entity.js";
-import { Skill } from "../../persistence/curriculum/skill.entity.js";
-import { SkillPrerequisite } from "../../persistence/curriculum/skill-prerequisite.entity.js";
-import { Task, TaskKind } from "../../persistence/curriculum/task.entity.js";
-import { TaskSkill } from "../../persistence/curriculum/task-skill.entity.js";
-import { Goal } from "../../persistence/goal/goal.entity.js";
-import { GoalSkill } from "../../persistence/goal/goal-skill.entity.js";
-import { Attempt } from "../../persistence/attempt/attempt.entity.js";
+import { TaskKind } from "../../persistence/curriculum/task.entity.js";
+import { ConsentGrantor, ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { ProfileCipher } from "../learner/profile-cipher.js";
-import { DEMO_SKILLS } from "./demo-curriculum.js";
-import { mulberry32 } from "./seeded-random.js";
+import { uuidv7 } from "../../shared/ids.js";
 
 export interface DemoSchool {
   readonly schoolId: string;
   readonly teacherId: string;
   readonly cohortIds: string[];
   readonly learnerIds: string[];
+  /** The learner who did not consent to personalisation (the non-personalised path). */
+  readonly noConsentLearnerId: string;
 }
 
-const FIRST_NAMES = ["Ada", "Bea", "Cyril", "Dana", "Emil", "Fatou", "Gus", "Hana", "Ivo", "Jun", "Kemi", "Lior"];
-const KINDS = [TaskKind.Exercise, TaskKind.QuizItem, TaskKind.Exercise];
+export interface DemoOptions {
+  /** Learners in the school (split into three cohorts). */
+  readonly learners?: number;
+  readonly seed?: number;
+}
+
+const FIRST_NAMES = ["Ada", "Bea", "Cyril", "Dana", "Emil", "Fatou", "Gus", "Hana", "Ivo", "Jun", "Kemi", "Lior", "Mara", "Nils", "Oona", "Pavel"];
+const COHORTS = ["Year 6 — Maple", "Year 6 — Oak", "Year 6 — Birch"];
+const KINDS: Record<string, TaskKind> = { exercise: TaskKind.Exercise, quiz: TaskKind.QuizItem, "word-problem": TaskKind.Exercise };
+/** The learner (by index) who has not consented to personalisation. */
+const NO_CONSENT_INDEX = 11;
 
 /** Whether the database holds no school yet. */
 export async function isEmpty(ds: DataSource): Promise<boolean> {
   return (await ds.getRepository(School).count()) === 0;
 }
 
-export async function seedDemo(ds: DataSource, cipher: ProfileCipher, now: Date = new Date(), seed = 42): Promise<DemoSchool> {
-  const rand = mulberry32(seed);
-  return ds.transaction(async (m) => {
-    const school = await m.save(m.create(School, { name: "ZPD Demo School", timeZone: "UTC" }));
-    const schoolId = school.id;
-    const teacher = await m.save(m.create(Teacher, { schoolId, displayName: "Ms. Rivera" }));
+/** Inserts the simulated school; returns the ids. Training the first model is `trainFirstModel`'s job. */
+export async function seedDemo(ds: DataSource, cipher: ProfileCipher, now: Date = new Date(), options: DemoOptions = {}): Promise<DemoSchool> {
+  const sim = simulateSchool({ learners: options.learners ?? 120 }, options.seed ?? 42, now.getTime() - 14 * 86_400_000);
+  return ds.transaction((m) => insertSchool(m, sim, cipher, now));
+}
 
-    const skills = new Map<string, Skill>();
-    for (const s of DEMO_SKILLS) skills.set(s.code, await m.save(m.create(Skill, { schoolId, code: s.code, name: s.name, description: "" })));
-    for (const s of DEMO_SKILLS) {
-      for (const p of s.prerequisites) {
-        await m.save(m.create(SkillPrerequisite, { schoolId, skillId: skills.get(s.code)!.id, prerequisiteId: skills.get(p)!.id }));
-      }
-    }
+async function insertSchool(m: EntityManager, sim: SimulatedSchool, cipher: ProfileCipher, now: Date): Promise<DemoSchool> {
+  const school = await m.save(m.create(School, { name: "ZPD Demo School", timeZone: "UTC" }));
+  const schoolId = school.id;
+  const teacher = await m.save(m.create(Teacher, { schoolId, displayName: "Ms. Rivera" }));
+  const cohorts = await m.save(COHORTS.map((name) => m.create(Cohort, { schoolId, name })));
+  await m.save(m.create(CohortTeacher, { schoolId, cohortId: cohorts[0]!.id, teacherId: teacher.id }));
 
-    // Three tasks per skill (easier to harder); every fourth task also touches a prerequisite.
-    const tasks: { task: Task; skill: string; difficulty: number }[] = [];
-    for (const [si, s] of DEMO_SKILLS.entries()) {
-      for (let k = 0; k < 3; k++) {
-        const difficulty = -1 + k + 0.15 * s.prerequisites.length;
-        const task = await m.save(m.create(Task, {
-          schoolId, code: `${s.code}.${k + 1}`, title: `${s.name} — ${["warm-up", "practice", "challenge"][k]}`,
-          kind: KINDS[k]!, topics: [...s.topics], expectedDurationSeconds: 60 + 60 * k, difficulty: null,
-        }));
-        await m.save(m.create(TaskSkill, { schoolId, taskId: task.id, skillId: skills.get(s.code)!.id, weight: 1 }));
-        if ((si * 3 + k) % 4 === 3 && s.prerequisites.length) {
-          await m.save(m.create(TaskSkill, { schoolId, taskId: task.id, skillId: skills.get(s.prerequisites[0]!)!.id, weight: 0.5 }));
-        }
-        tasks.push({ task, skill: s.code, difficulty });
-      }
-    }
+  const skillId = new Map(sim.skills.map((s) => [s.skillId, uuidv7()]));
+  const taskId = new Map(sim.tasks.map((t) => [t.taskId, uuidv7()]));
+  const learnerId = new Map(sim.learners.map((l) => [l.learnerId, uuidv7()]));
+  const id = (map: Map<string, string>, key: string) => map.get(key)!;
 
-    const cohorts = [
-      await m.save(m.create(Cohort, { schoolId, name: "Year 6 — Maple" })),
-      await m.save(m.create(Cohort, { schoolId, name: "Year 6 — Oak" })),
-    ];
-    await m.save(m.create(CohortTeacher, { schoolId, cohortId: cohorts[0]!.id, teacherId: teacher.id }));
+  await bulk(m, "skill", ["id", "school_id", "code", "name", "description"], ["uuid", "uuid", "text", "text", "text"],
+    sim.skills.map((s) => [id(skillId, s.skillId), schoolId, s.skillId, s.name, ""]));
+  await bulk(m, "skill_prerequisite", ["id", "school_id", "skill_id", "prerequisite_id"], ["uuid", "uuid", "uuid", "uuid"],
+    sim.skills.flatMap((s) => s.prerequisites.map((p) => [uuidv7(), schoolId, id(skillId, s.skillId), id(skillId, p)])));
+  await bulk(m, "task", ["id", "school_id", "code", "title", "kind", "topics", "expected_duration_seconds"], ["uuid", "uuid", "text", "text", "text", "text", "int"],
+    sim.tasks.map((t) => [id(taskId, t.taskId), schoolId, t.taskId, t.title, KINDS[t.kind] ?? TaskKind.Exercise, `{${t.topics.join(",")}}`, Math.round(t.expectedDurationSec)]));
+  await bulk(m, "task_skill", ["id", "school_id", "task_id", "skill_id", "weight"], ["uuid", "uuid", "uuid", "uuid", "float8"],
+    sim.tasks.flatMap((t) => t.skills.map((s) => [uuidv7(), schoolId, id(taskId, t.taskId), id(skillId, s.skillId), s.weight])));
 
-    const learnerIds: string[] = [];
-    const start = now.getTime() - 21 * 86_400_000;
-    for (const [i, name] of FIRST_NAMES.entries()) {
-      const learner = await m.save(m.create(Learner, { schoolId, externalRef: `demo-${String(i + 1).padStart(2, "0")}` }));
-      learnerIds.push(learner.id);
-      await m.save(m.create(LearnerProfile, {
-        learnerId: learner.id, schoolId,
-        displayNameEnc: cipher.encrypt(name), emailEnc: cipher.encrypt(`${name.toLowerCase()}@demo.invalid`),
-      }));
-      await m.save(m.create(Enrollment, { schoolId, cohortId: cohorts[i % 2]!.id, learnerId: learner.id }));
-      for (const purpose of Object.values(ConsentPurpose)) {
-        await m.save(m.create(Consent, { schoolId, learnerId: learner.id, purpose, granted: i !== 11 || purpose === ConsentPurpose.Analytics, grantedBy: ConsentGrantor.Guardian }));
-      }
-      const goal = await m.save(m.create(Goal, { schoolId, learnerId: learner.id, title: "Master fractions", masteryThreshold: 0.8, deadline: new Date(now.getTime() + 30 * 86_400_000) }));
-      for (const code of ["FRAC.ADD.UNLIKE", "FRAC.COMPARE"]) await m.save(m.create(GoalSkill, { schoolId, goalId: goal.id, skillId: skills.get(code)!.id }));
+  const learnerIds = sim.learners.map((l) => id(learnerId, l.learnerId));
+  await bulk(m, "learner", ["id", "school_id", "external_ref", "interests"], ["uuid", "uuid", "text", "text"],
+    sim.learners.map((l, i) => [learnerIds[i]!, schoolId, `demo-${String(i + 1).padStart(3, "0")}`, `{${l.interests.join(",")}}`]));
+  await bulk(m, "learner_profile", ["learner_id", "school_id", "display_name_enc", "email_enc"], ["uuid", "uuid", "bytea", "bytea"],
+    sim.learners.map((_, i) => {
+      const name = `${FIRST_NAMES[i % FIRST_NAMES.length]}${i >= FIRST_NAMES.length ? ` ${Math.floor(i / FIRST_NAMES.length) + 1}` : ""}`;
+      return [learnerIds[i]!, schoolId, cipher.encrypt(name), cipher.encrypt(`demo-${i + 1}@example.invalid`)];
+    }));
+  await bulk(m, "enrollment", ["id", "school_id", "cohort_id", "learner_id"], ["uuid", "uuid", "uuid", "uuid"],
+    learnerIds.map((l, i) => [uuidv7(), schoolId, cohorts[i % cohorts.length]!.id, l]));
+  await bulk(m, "consent", ["id", "school_id", "learner_id", "purpose", "granted", "granted_by"], ["uuid", "uuid", "uuid", "text", "bool", "text"],
+    learnerIds.flatMap((l, i) => Object.values(ConsentPurpose).map((purpose) => [uuidv7(), schoolId, l, purpose, i !== NO_CONSENT_INDEX || purpose === ConsentPurpose.Analytics, ConsentGrantor.Guardian])));
+  // The simulator's group is a protected attribute: stored for the fairness audit only.
+  await bulk(m, "learner_attribute", ["id", "school_id", "learner_id", "name", "value"], ["uuid", "uuid", "uuid", "text", "text"],
+    sim.learners.map((l, i) => [uuidv7(), schoolId, learnerIds[i]!, "group", l.group]));
 
-      // A learner with ability θ works through the curriculum in order and improves with practice.
-      const ability = (rand() - 0.5) * 2;
-      const n = 15 + Math.floor(rand() * 25);
-      const attempts: Partial<Attempt>[] = [];
-      for (let a = 0; a < n; a++) {
-        const t = tasks[Math.min(tasks.length - 1, Math.floor((a / n) * tasks.length * 0.6 + rand() * 4))]!;
-        const p = 1 / (1 + Math.exp(-(ability + 0.08 * a - t.difficulty)));
-        const correct = rand() < p;
-        attempts.push({
-          schoolId, learnerId: learner.id, taskId: t.task.id, correct, score: correct ? 1 : Math.round(rand() * 50) / 100,
-          durationSeconds: Math.round(t.task.expectedDurationSeconds * (0.5 + rand())), hintsUsed: correct ? 0 : Math.floor(rand() * 3),
-          occurredAt: new Date(start + a * (21 * 86_400_000) / n + Math.floor(rand() * 3_600_000)), source: "demo",
-          idempotencyKey: `demo-${i}-${a}`,
-        });
-      }
-      await m.save(attempts.map((a) => m.create(Attempt, a)));
-    }
-    return { schoolId, teacherId: teacher.id, cohortIds: cohorts.map((c) => c.id), learnerIds };
-  });
+  const goalIds = learnerIds.map(() => uuidv7());
+  const targets = sim.skills.slice(-Math.min(3, sim.skills.length)).slice(0, 2).map((s) => id(skillId, s.skillId));
+  await bulk(m, "goal", ["id", "school_id", "learner_id", "title", "mastery_threshold", "deadline", "status"], ["uuid", "uuid", "uuid", "text", "float8", "timestamptz", "text"],
+    learnerIds.map((l, i) => [goalIds[i]!, schoolId, l, "Proportional reasoning", 0.8, new Date(now.getTime() + 30 * 86_400_000), "ACTIVE"]));
+  await bulk(m, "goal_skill", ["id", "school_id", "goal_id", "skill_id"], ["uuid", "uuid", "uuid", "uuid"],
+    goalIds.flatMap((g) => targets.map((s) => [uuidv7(), schoolId, g, s])));
+
+  const attempts = sim.traces.filter((t) => t.at <= now.getTime());
+  for (let i = 0; i < attempts.length; i += 5000) {
+    await bulk(m, "attempt", ["id", "school_id", "learner_id", "task_id", "correct", "score", "duration_seconds", "hints_used", "occurred_at", "source", "idempotency_key"],
+      ["uuid", "uuid", "uuid", "uuid", "bool", "float8", "int", "int", "timestamptz", "text", "text"],
+      attempts.slice(i, i + 5000).map((t, j) => [uuidv7(), schoolId, id(learnerId, t.learnerId), id(taskId, t.taskId), t.correct === 1, t.correct, Math.round(t.durationSec), 0, new Date(t.at), "demo", `demo-${i + j}`]));
+  }
+  await m.query(
+    `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
+     SELECT learner_id, $1, NULL, '{}'::jsonb, count(*), 1, now() FROM attempt WHERE school_id = $1 GROUP BY learner_id`,
+    [schoolId],
+  );
+  return { schoolId, teacherId: teacher.id, cohortIds: cohorts.map((c) => c.id), learnerIds, noConsentLearnerId: learnerIds[NO_CONSENT_INDEX] ?? learnerIds[0]! };
+}
+
+/** One multi-row INSERT from parallel arrays (`unnest`), typed per column: fast on PGlite and PostgreSQL. */
+async function bulk(m: EntityManager, table: string, columns: string[], types: string[], rows: unknown[][]): Promise<void> {
+  if (rows.length === 0) return;
+  const arrays = columns.map((_, c) => rows.map((r) => r[c]));
+  const select = columns.map((col, c) => `$${c + 1}::${types[c]}[]`).join(", ");
+  const casts = columns.map((col, c) => (types[c] === "text" && (col === "topics" || col === "interests") ? `u.${col}::text[]` : `u.${col}`)).join(", ");
+  await m.query(`INSERT INTO "${table}" (${columns.join(", ")}) SELECT ${casts} FROM unnest(${select}) AS u(${columns.join(", ")})`, arrays);
 }

@@ -1,0 +1,19 @@
+import { MigrationInterface, QueryRunner } from "typeorm";
+
+/**
+ * Personalisation: a mastery trend per skill (how the estimate moved over the learner's recent
+ * attempts on it) and the learner's declared interests (topics that break ties in recommendations).
+ */
+export class Personalisation1764390000000 implements MigrationInterface {
+  name = "Personalisation1764390000000";
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE "skill_mastery" ADD "trend" double precision NOT NULL DEFAULT 0`);
+    await q.query(`ALTER TABLE "learner" ADD "interests" text array NOT NULL DEFAULT '{}'`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE "learner" DROP COLUMN "interests"`);
+    await q.query(`ALTER TABLE "skill_mastery" DROP COLUMN "trend"`);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The active model of each school, loaded from its ModelVersion row and cached. A request checks
+ * at most once per `ttlMs` whether the active version changed (one indexed read), so a promotion
+ * or a rollback made by another process is picked up within that time, and at once in this process
+ * through `invalidate`.
+ */
+import { DataSource, EntityManager } from "typeorm";
+import { loadModel } from "../../engine/registry.js";
+import { EngineError, EngineErrorCode } from "../../engine/errors.js";
+import type { KnowledgeModel } from "../../engine/types.js";
+import { ModelStatus, ModelVersion } from "../../persistence/model/model-version.entity.js";
+import type { Logger } from "../../shared/logger.js";
+
+export class LoadedModel {
+  private readonly known = new Map<string, boolean>();
+
+  constructor(
+    readonly versionId: string,
+    readonly version: number,
+    readonly kind: string,
+    readonly model: KnowledgeModel,
+  ) {}
+
+  /** Whether the model's catalogue has the task (tasks created after training do not). Memoised. */
+  knowsTask(taskId: string): boolean {
+    let k = this.known.get(taskId);
+    if (k === undefined) {
+      try {
+        this.model.predict(this.model.initialState(), taskId);
+        k = true;
+      } catch (e) {
+        if (!(e instanceof EngineError) || e.code !== EngineErrorCode.UnknownTask) throw e;
+        k = false;
+      }
+      this.known.set(taskId, k);
+    }
+    return k;
+  }
+}
+
+interface Entry {
+  checkedAt: number;
+  versionId: string | null;
+  loaded: LoadedModel | null;
+}
+
+export class ActiveModels {
+  private readonly cache = new Map<string, Entry>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly logger: Logger,
+    private readonly ttlMs = 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The school's active model, or null when none is active yet. */
+  async get(schoolId: string, m: EntityManager = this.dataSource.manager): Promise<LoadedModel | null> {
+    const cached = this.cache.get(schoolId);
+    const t = this.now();
+    if (cached && t - cached.checkedAt < this.ttlMs) return cached.loaded;
+    const rows: { id: string }[] = await m.query(`SELECT id FROM model_version WHERE school_id = $1 AND status = $2`, [schoolId, ModelStatus.Active]);
+    const versionId = rows[0]?.id ?? null;
+    if (cached && cached.versionId === versionId) {
+      cached.checkedAt = t;
+      return cached.loaded;
+    }
+    let loaded: LoadedModel | null = null;
+    if (versionId) {
+      const row = await m.findOneByOrFail(ModelVersion, { id: versionId });
+      if (!row.weights) throw new Error(`active model version ${versionId} has no weights`);
+      loaded = new LoadedModel(row.id, row.version, row.kind, loadModel(new Uint8Array(row.weights)));
+      this.logger.info({ schoolId, modelVersion: row.version, kind: row.kind }, "active model loaded");
+    }
+    this.cache.set(schoolId, { checkedAt: t, versionId, loaded });
+    return loaded;
+  }
+
+  invalidate(schoolId: string): void {
+    this.cache.delete(schoolId);
+  }
+}

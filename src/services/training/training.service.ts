@@ -1,0 +1,78 @@
+/**
+ * Trains a model on a school's consented traces and publishes it. This is the core that the demo's
+ * first model uses now and the nightly retraining job (with its evaluation and gates) builds on.
+ */
+import { initBackend } from "../../engine/backend.js";
+import { EngineError, EngineErrorCode } from "../../engine/errors.js";
+import { trainers } from "../../engine/registry.js";
+import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
+import type { ModelVersion } from "../../persistence/model/model-version.entity.js";
+import type { ServiceDeps } from "../service-deps.js";
+import type { ActiveModels } from "../personalisation/active-models.js";
+import type { LearnerModelService } from "../personalisation/learner-model.service.js";
+import { publishModel } from "./model-publisher.js";
+import { snapshotTrainingSet } from "./training-set.js";
+
+export interface TrainOptions {
+  /** Engine model name (registry), default "meta". */
+  readonly kind?: string;
+  readonly seed?: number;
+  /** Traces up to this instant (default now). */
+  readonly cutoff?: Date;
+  /** Make it active and rebuild every learner's state under it. */
+  readonly activate?: boolean;
+  readonly onProgress?: (fraction: number, message?: string) => void;
+}
+
+/** Learners whose states are rebuilt per transaction after a promotion. */
+const REBUILD_BATCH = 200;
+
+export class TrainingService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly models: ActiveModels,
+    private readonly learnerModel: LearnerModelService,
+  ) {}
+
+  async trainAndPublish(schoolId: string, opts: TrainOptions = {}): Promise<ModelVersion> {
+    const kind = opts.kind ?? "meta";
+    const trainer = trainers[kind];
+    if (!trainer) throw new EngineError(EngineErrorCode.InvalidParameters, `unknown model kind ${kind}`);
+    const cutoff = opts.cutoff ?? new Date();
+    const snapshot = await snapshotTrainingSet(this.deps.dataSource.manager, schoolId, cutoff);
+    const backend = await initBackend();
+    const t0 = performance.now();
+    const model = await trainer.fit(snapshot, { seed: opts.seed ?? 1, onProgress: opts.onProgress });
+    const trainSeconds = (performance.now() - t0) / 1000;
+    this.deps.logger.info({ schoolId, kind, attempts: snapshot.attempts, learners: snapshot.sequences.size, trainSeconds, backend }, "model trained");
+    const version = await this.deps.dataSource.transaction((m) =>
+      publishModel(m, schoolId, {
+        kind,
+        weights: model.serialize(),
+        metrics: { trainingAttempts: snapshot.attempts, trainingLearners: snapshot.sequences.size, trainSeconds, backend },
+        trainedFrom: snapshot.from,
+        trainedTo: snapshot.to,
+        activate: opts.activate ?? true,
+      }),
+    );
+    if (version.status === "ACTIVE") {
+      this.models.invalidate(schoolId);
+      await this.rebuildStates(schoolId);
+    }
+    return version;
+  }
+
+  /** Rebuilds the state of every consenting learner under the active model, in batches. */
+  async rebuildStates(schoolId: string): Promise<number> {
+    const rows: { learner_id: string }[] = await this.deps.dataSource.query(
+      `SELECT learner_id FROM consent WHERE school_id = $1 AND purpose = $2 AND granted ORDER BY learner_id`,
+      [schoolId, ConsentPurpose.Personalisation],
+    );
+    for (let i = 0; i < rows.length; i += REBUILD_BATCH) {
+      await this.deps.dataSource.transaction(async (m) => {
+        for (const r of rows.slice(i, i + REBUILD_BATCH)) await this.learnerModel.rebuild(m, schoolId, r.learner_id);
+      });
+    }
+    return rows.length;
+  }
+}
