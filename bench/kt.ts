@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { cpus } from "node:os";
+import { execFileSync } from "node:child_process";
 import { initBackend, backendStatus } from "../src/engine/backend.js";
 import { trainers } from "../src/engine/registry.js";
 import { createRng } from "../src/engine/math.js";
@@ -46,6 +47,17 @@ async function trainAndScore(name: string, train: TrainingSet, test: TrainingSet
   return { ...scorePredictions(predictions), train_s, predict_s };
 }
 
+/** The commit of the checkout this script was built from, for the report; "unknown" outside git. */
+function gitCommit(): string {
+  try {
+    const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: __dirname, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ":/src/engine", ":/bench"], { cwd: __dirname, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return dirty ? `${sha} + local changes to src/engine or bench` : sha;
+  } catch {
+    return "unknown";
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseKtArgs(process.argv.slice(2));
   const names = args.models ?? Object.keys(trainers);
@@ -82,6 +94,7 @@ async function main(): Promise<void> {
     backend,
     backendWarnings: status.warnings,
     command: `npm run bench:kt -- ${process.argv.slice(2).join(" ")}`,
+    commit: gitCommit(),
     date: new Date().toISOString(),
     machine: `${cpu.length} cores (${cpu[0]?.model ?? "unknown cpu"}), Node ${process.version}, ${process.platform}/${process.arch}`,
     seed: args.seed,

@@ -4,8 +4,8 @@
  *   items.csv      item_id,skill_ids ("a;b;c") — the Q-matrix (optional)
  *   test_users.txt one test user id a line
  * Without items.csv, skill_id is the only skill information; an empty or "NaN" skill_id gives the item
- * no skills (models then predict it from their intercept / item terms). With items.csv, its skills win;
- * an item missing from it falls back to its skill_id.
+ * no skills unless another of its rows names one (models then predict it from their intercept / item
+ * terms). With items.csv, its skills win; an item missing from it falls back to its skill_id.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -61,7 +61,9 @@ export function loadKtDataset(folder: string, name: string): KtDataset {
     const user = f[cu]!, item = f[ci]!, correct = Number(f[cc]), order = Number(f[co]);
     if (isMissing(user) || isMissing(item)) throw bad(`attempts.csv line ${r + 1}: missing user or item`);
     if (correct !== 0 && correct !== 1) throw bad(`attempts.csv line ${r + 1}: correct is ${f[cc]}`);
-    if (!itemSkills.has(item)) {
+    const known = itemSkills.get(item);
+    if (known === undefined || (known.length === 0 && !qMatrix.has(item))) {
+      // The item's first non-missing skill_id (rows with an empty/NaN skill_id do not erase it).
       const q = qMatrix.get(item);
       itemSkills.set(item, q ?? (isMissing(f[cs]?.trim()) ? [] : [f[cs]!.trim()]));
     }
