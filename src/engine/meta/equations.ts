@@ -20,12 +20,18 @@
  * ## The online update (after each attempt; one gradient step on its log-likelihood)
  *
  *   r = y − p,   ∂z/∂θ_u0 = 1,   ∂z/∂θ_uk = q_ik
- *   θ_u0 ← θ_u0 + a_0(N_u) · r,            a_0(n) = α_0 / (1 + b_0·n)
- *   θ_uk ← θ_uk + a_k(n_uk) · q_ik · r,    a_k(n) = α_k / (1 + b_1·n)        (Meta-SGD, per coordinate)
+ *   θ_u0 ← θ_u0 + a_0(N_u) · r,            a_0(n) = α_0 / (1 + b_0·n) + κ_0 / (1 + n)
+ *   θ_uk ← θ_uk + a_k(n_uk) · q_ik · r,    a_k(n) = α_k / (1 + b_1·n) + κ_1 / (1 + n)
+ *
+ * Per-coordinate steps α (Meta-SGD) with a meta-learned count decay b, plus an early boost κ that fades
+ * like 1/(1+n): the first attempts of a new learner move φ much more than later ones (the shape of the
+ * uncertainty function U(n) = a/(1+b·n) in Elo, here learned), while a slowly decaying α keeps tracking
+ * later drifts.
  *
  * N_u: the learner's earlier attempts; n_uk = s_uk + f_uk. A learner with no history has φ_u = φ₀.
  * Elo is the special case of one coordinate, fixed step, b = 0. The ablation fixes φ₀ = 0, α_c = α,
- * b = 0 and learns only the shared parameters.
+ * b = 0; its shared parameters are pre-trained without adaptation (default) or through the same unroll
+ * (options.ts, `ablationTraining`).
  *
  * ## Meta-learning (training)
  *
@@ -79,6 +85,8 @@ export interface MetaParams {
   readonly alpha: Float64Array;
   /** [b_0, b_1]: the count decays of the general and of the per-skill steps. */
   readonly decay: Float64Array;
+  /** [κ_0, κ_1]: the early boosts of the general and of the per-skill steps. */
+  readonly boost: Float64Array;
 }
 
 export function zeroParams(tasks: number, skills: number): MetaParams {
@@ -91,6 +99,7 @@ export function zeroParams(tasks: number, skills: number): MetaParams {
     phi0: new Float64Array(skills + 1),
     alpha: new Float64Array(skills + 1),
     decay: new Float64Array(2),
+    boost: new Float64Array(2),
   };
 }
 
@@ -104,14 +113,14 @@ export function skillTerm(p: MetaParams, k: number, wins: number, fails: number)
   return p.skillEase[k]! + p.skillWin[k]! * Math.log1p(wins) + p.skillFail[k]! * Math.log1p(fails);
 }
 
-/** a_0(N) = α_0 / (1 + b_0·N). */
+/** a_0(N) = α_0 / (1 + b_0·N) + κ_0 / (1 + N). */
 export function generalStep(p: MetaParams, attempts: number): number {
-  return p.alpha[0]! / (1 + p.decay[0]! * attempts);
+  return p.alpha[0]! / (1 + p.decay[0]! * attempts) + p.boost[0]! / (1 + attempts);
 }
 
-/** a_k(n) = α_k / (1 + b_1·n). */
+/** a_k(n) = α_k / (1 + b_1·n) + κ_1 / (1 + n). */
 export function skillStep(p: MetaParams, k: number, count: number): number {
-  return p.alpha[k + 1]! / (1 + p.decay[1]! * count);
+  return p.alpha[k + 1]! / (1 + p.decay[1]! * count) + p.boost[1]! / (1 + count);
 }
 
 /** p(1−p) with p = σ(z): the Fisher information an attempt adds to a coordinate (per unit q²). */

@@ -29,9 +29,10 @@ export interface GraphInputs {
   readonly logAlphaGeneral: tf.Tensor1D; // [1]
   readonly logAlphaSkill: tf.Tensor3D; // [B, W, S]
   readonly logDecay: tf.Tensor1D; // [2]
+  readonly logBoost: tf.Tensor1D; // [2]
 }
 
-export const INPUT_NAMES = ["global", "taskOffset", "skillEase", "skillWin", "skillFail", "phi0General", "phi0Skill", "logAlphaGeneral", "logAlphaSkill", "logDecay"] as const;
+export const INPUT_NAMES = ["global", "taskOffset", "skillEase", "skillWin", "skillFail", "phi0General", "phi0Skill", "logAlphaGeneral", "logAlphaSkill", "logDecay", "logBoost"] as const;
 
 /** Gathers the batch's parameters into graph inputs (log α, log b; b = 0 becomes log(0) = −∞ → exp 0). */
 export function gatherInputs(p: MetaParams, a: BatchArrays): GraphInputs {
@@ -59,6 +60,7 @@ export function gatherInputs(p: MetaParams, a: BatchArrays): GraphInputs {
     logAlphaGeneral: tf.tensor1d([Math.log(p.alpha[0]!)]),
     logAlphaSkill: tf.tensor3d(la, [B, W, S]),
     logDecay: tf.tensor1d([Math.max(-80, Math.log(p.decay[0]!)), Math.max(-80, Math.log(p.decay[1]!))]),
+    logBoost: tf.tensor1d([Math.max(-80, Math.log(p.boost[0]!)), Math.max(-80, Math.log(p.boost[1]!))]),
   };
 }
 
@@ -178,8 +180,14 @@ export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
 
   // M[b, t', t]: the effect of residual r_t' on z_t (steps a_0(N_t'), a_k(n_t'k); see equations.ts).
   const decay = p.logDecay.exp();
-  const generalStep = p.logAlphaGeneral.exp().div(decay.slice(0, 1).mul(tf.tensor2d(a.attempts, [B, W])).add(1));
-  const skillStep = p.logAlphaSkill.exp().mul(weight).div(decay.slice(1, 1).mul(tf.tensor3d(a.count, [B, W, S])).add(1));
+  const boost = p.logBoost.exp();
+  const attempts = tf.tensor2d(a.attempts, [B, W]);
+  const count = tf.tensor3d(a.count, [B, W, S]);
+  const generalStep = p.logAlphaGeneral.exp().div(decay.slice(0, 1).mul(attempts).add(1))
+    .add(boost.slice(0, 1).div(attempts.add(1)));
+  const skillStep = p.logAlphaSkill.exp().div(decay.slice(1, 1).mul(count).add(1))
+    .add(boost.slice(1, 1).div(count.add(1)))
+    .mul(weight);
   const earlier = tf.tensor2d(earlierMask(W), [W, W]);
   const M = generalStep.expandDims(2).mul(earlier)
     .add(skillStep.expandDims(3).mul(tf.tensor4d(a.cross, [B, W, S, W])).sum(2));

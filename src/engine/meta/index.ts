@@ -21,7 +21,12 @@ export const metaTrainer: ModelTrainer<MetaOptions> = {
   },
 };
 
-/** The ablation: the same model with φ₀ = 0 and one fixed step (`ablationStep`); only shared parameters learn. */
+/**
+ * The ablation: the same model with φ₀ = 0 and one fixed step (`ablationStep`, no count decay). Its shared
+ * parameters are, by default, pre-trained as a plain logistic model without adaptation and the fixed step
+ * is applied in use ("pre-train, then fine-tune": no meta-learning at all); `ablationTraining: "unrolled"`
+ * trains them through the same unrolled loss as Meta instead (only φ₀ and α are then not meta-learned).
+ */
 export const ablationTrainer: ModelTrainer<MetaOptions> = {
   name: "ablation",
   async fit(data, options) {

@@ -47,6 +47,7 @@ function smallWorld(seed: number, lengths = [9, 14, 6, 11, 3]): { cat: CompiledC
     phi0: Float64Array.from({ length: K + 1 }, () => u(0.5)),
     alpha: Float64Array.from({ length: K + 1 }, () => 0.2 + rng.next()),
     decay: Float64Array.from([0.05 + rng.next() * 0.3, 0.05 + rng.next() * 0.3]),
+    boost: Float64Array.from([0.1 + rng.next() * 0.5, 0.1 + rng.next() * 0.5]),
   };
   return { cat, seq, params };
 }
@@ -122,7 +123,7 @@ describe("meta-gradient", () => {
         if (Math.abs(fd) > 1e-2) nonZero++;
       }
     }
-    expect(checked).toBe(3 + 10 + 6 * 3 + 7 + 7 + 2);
+    expect(checked).toBe(3 + 10 + 6 * 3 + 7 + 7 + 2 + 2);
     expect(nonZero).toBeGreaterThan(30); // the gradient really depends on (almost) every parameter
   });
 });
@@ -133,11 +134,11 @@ function rawOf(p: MetaParams, name: RawName): Float64Array {
 function rawCopy(p: MetaParams): Record<RawName, Float64Array> {
   return {
     global: p.global.slice(), taskOffset: p.taskOffset.slice(), skillEase: p.skillEase.slice(), skillWin: p.skillWin.slice(),
-    skillFail: p.skillFail.slice(), phi0: p.phi0.slice(), logAlpha: p.alpha.map(Math.log), logDecay: p.decay.map(Math.log),
+    skillFail: p.skillFail.slice(), phi0: p.phi0.slice(), logAlpha: p.alpha.map(Math.log), logDecay: p.decay.map(Math.log), logBoost: p.boost.map(Math.log),
   };
 }
 function fromRaw(r: Record<RawName, Float64Array>): MetaParams {
-  return { ...r, alpha: r.logAlpha.map(Math.exp), decay: r.logDecay.map(Math.exp) };
+  return { ...r, alpha: r.logAlpha.map(Math.exp), decay: r.logDecay.map(Math.exp), boost: r.logBoost.map(Math.exp) };
 }
 
 describe("online model", () => {

@@ -13,7 +13,7 @@ import { ablationTrainer, defaultMetaOptions, loadMetaModel, type MetaModel, met
 
 const school = simulateSchool({ learners: 400 }, 11);
 /** Small windows and batches: the simulated school is small, and CI has 2 cores. */
-const fast = { window: 32, batchWindows: 64, maxEpochs: 20 };
+const fast = { window: 32, batchWindows: 64, maxEpochs: 20, learningRate: 0.05, patience: 3, l2Task: 1 };
 const { train, test } = splitLearners(school, { seed: 3, testFraction: 0.3 });
 let meta: MetaModel;
 let ablation: MetaModel;
@@ -63,6 +63,7 @@ describe("Meta on simulator data", () => {
     expect(ablation.params.phi0.every((v) => v === 0)).toBe(true);
     expect(new Set(ablation.params.alpha).size).toBe(1);
     expect([...ablation.params.decay]).toEqual([0, 0]);
+    expect([...ablation.params.boost]).toEqual([0, 0]);
     expect(new Set(meta.params.alpha).size).toBeGreaterThan(1);
     expect(meta.params.decay[0]).toBeGreaterThan(0);
   });

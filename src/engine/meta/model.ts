@@ -158,7 +158,7 @@ export class MetaModel implements KnowledgeModel {
       meta: { revision: 1, options: this.options, taskIds: c.taskIds, skillIds: c.skillIds },
       tensors: {
         global: p.global, taskOffset: p.taskOffset, skillEase: p.skillEase, skillWin: p.skillWin, skillFail: p.skillFail,
-        phi0: p.phi0, alpha: p.alpha, decay: p.decay,
+        phi0: p.phi0, alpha: p.alpha, decay: p.decay, boost: p.boost,
         taskSkillStart: c.taskSkillStart, taskSkill: c.taskSkill, taskWeight: c.taskWeight,
       },
     };
@@ -207,7 +207,7 @@ export function loadMetaModel(file: ModelFile): MetaModel {
   const params: MetaParams = {
     global: f64("global", 3), taskOffset: f64("taskOffset", T),
     skillEase: f64("skillEase", K), skillWin: f64("skillWin", K), skillFail: f64("skillFail", K),
-    phi0: f64("phi0", K + 1), alpha: f64("alpha", K + 1), decay: f64("decay", 2),
+    phi0: f64("phi0", K + 1), alpha: f64("alpha", K + 1), decay: f64("decay", 2), boost: f64("boost", 2),
   };
   return new MetaModel(file.model, catalog, params, validateMetaOptions(meta.options ?? {}));
 }

@@ -26,26 +26,40 @@ export interface MetaOptions {
   readonly initialStep: number;
   /** Initial count decay b of the step α/(1 + b·n) (Meta). */
   readonly initialDecay: number;
+  /** Initial early boost κ of the step (Meta): the extra step κ/(1 + n) on a learner's first attempts. */
+  readonly initialBoost: number;
   /** The ablation's one fixed step size (its φ₀ is 0 and its step does not decay). */
   readonly ablationStep: number;
+  /**
+   * How the ablation's shared parameters are trained. "pretrained" (the default, the usual baseline of
+   * meta-learning: "pre-train, then fine-tune"): fitted as a plain logistic model with no personal
+   * adaptation during training; the fixed-step adaptation is applied only in use. "unrolled": fitted
+   * through the same unrolled predict-then-update loss as Meta, with the fixed step — the stricter
+   * ablation, which isolates what learning φ₀ and α buys.
+   */
+  readonly ablationTraining: "pretrained" | "unrolled";
   /** Prior sd of a personal ability, in logits: the uncertainty of mastery before any evidence. */
   readonly abilityPriorSd: number;
 }
 
 export const defaultMetaOptions: MetaOptions = Object.freeze({
-  window: 64,
-  batchWindows: 256,
-  maxEpochs: 30,
-  patience: 3,
-  learningRate: 0.05,
+  window: 32,
+  batchWindows: 1024,
+  maxEpochs: 20,
+  patience: 2,
+  learningRate: 0.1,
   validationFraction: 0.1,
-  l2Task: 1,
+  l2Task: 0.5,
   l2Skill: 0.1,
   initialStep: 0.1,
   initialDecay: 0.1,
+  initialBoost: 0.1,
   ablationStep: 0.1,
+  ablationTraining: "pretrained",
   abilityPriorSd: 1,
 });
+
+type NumericOption = { [K in keyof MetaOptions]: MetaOptions[K] extends number ? K : never }[keyof MetaOptions];
 
 const invalid = (name: string, value: unknown, rule: string) =>
   new EngineError(EngineErrorCode.InvalidParameters, `MetaOptions.${name} = ${String(value)}: ${rule}`, { name, value });
@@ -53,15 +67,15 @@ const invalid = (name: string, value: unknown, rule: string) =>
 /** Merges `partial` over the defaults and checks every field; throws INVALID_PARAMETERS. */
 export function validateMetaOptions(partial: Partial<MetaOptions> = {}): MetaOptions {
   const o: MetaOptions = { ...defaultMetaOptions, ...stripUndefined(partial) };
-  const integer = (name: keyof MetaOptions, min: number) => {
+  const integer = (name: NumericOption, min: number) => {
     const v = o[name];
     if (!Number.isInteger(v) || v < min) throw invalid(name, v, `must be an integer ≥ ${min}`);
   };
-  const positive = (name: keyof MetaOptions) => {
+  const positive = (name: NumericOption) => {
     const v = o[name];
     if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw invalid(name, v, "must be a finite number > 0");
   };
-  const nonNegative = (name: keyof MetaOptions) => {
+  const nonNegative = (name: NumericOption) => {
     const v = o[name];
     if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw invalid(name, v, "must be a finite number ≥ 0");
   };
@@ -74,8 +88,12 @@ export function validateMetaOptions(partial: Partial<MetaOptions> = {}): MetaOpt
   nonNegative("l2Skill");
   positive("initialStep");
   nonNegative("initialDecay");
+  nonNegative("initialBoost");
   positive("ablationStep");
   positive("abilityPriorSd");
+  if (o.ablationTraining !== "pretrained" && o.ablationTraining !== "unrolled") {
+    throw invalid("ablationTraining", o.ablationTraining, 'must be "pretrained" or "unrolled"');
+  }
   const f = o.validationFraction;
   if (typeof f !== "number" || !(f >= 0 && f < 1)) throw invalid("validationFraction", f, "must be in [0, 1)");
   return o;

@@ -38,7 +38,9 @@ export interface TrainedMeta {
 
 /** Positive parameters are trained through logs, so that Adam cannot make them negative. */
 const MIN_DECAY = 1e-6;
-export const RAW_NAMES = ["global", "taskOffset", "skillEase", "skillWin", "skillFail", "phi0", "logAlpha", "logDecay"] as const;
+/** The step of a pre-trained ablation during training: small enough that φ stays at 0 (log stays finite). */
+const PRETRAIN_STEP = 1e-9;
+export const RAW_NAMES = ["global", "taskOffset", "skillEase", "skillWin", "skillFail", "phi0", "logAlpha", "logDecay", "logBoost"] as const;
 export type RawName = (typeof RAW_NAMES)[number];
 
 export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: FitOptions & Partial<MetaOptions>): Promise<TrainedMeta> {
@@ -66,13 +68,20 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   let wins = 0;
   for (let j = 0; j < nFit; j++) wins += fit.correct[j]!;
   init.global[0] = logit(wins / nFit);
-  init.alpha.fill(kind === "meta" ? options.initialStep : options.ablationStep);
-  if (kind === "meta") init.decay.fill(options.initialDecay);
+  // A pre-trained ablation trains with (practically) no adaptation: the unroll is then a plain logistic
+  // regression on the shared features; its fixed step is switched on after training (finish below).
+  const pretrain = kind === "ablation" && options.ablationTraining === "pretrained";
+  init.alpha.fill(kind === "meta" ? options.initialStep : pretrain ? PRETRAIN_STEP : options.ablationStep);
+  if (kind === "meta") {
+    init.decay.fill(options.initialDecay);
+    init.boost.fill(options.initialBoost);
+  }
 
   // The optimiser works on raw parameters: α and b through their logs, so they stay positive.
   const raw: Record<RawName, Float64Array> = {
     global: init.global, taskOffset: init.taskOffset, skillEase: init.skillEase, skillWin: init.skillWin, skillFail: init.skillFail,
     phi0: init.phi0, logAlpha: init.alpha.map(Math.log), logDecay: init.decay.map((d) => Math.log(Math.max(d, MIN_DECAY))),
+    logBoost: init.boost.map((d) => Math.log(Math.max(d, MIN_DECAY))),
   };
   const trainable: RawName[] = kind === "meta" ? [...RAW_NAMES] : ["global", "taskOffset", "skillEase", "skillWin", "skillFail"];
   const current = (): MetaParams => ({
@@ -80,10 +89,11 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     phi0: raw.phi0,
     alpha: kind === "meta" ? raw.logAlpha.map(Math.exp) : init.alpha,
     decay: kind === "meta" ? raw.logDecay.map(Math.exp) : init.decay,
+    boost: kind === "meta" ? raw.logBoost.map(Math.exp) : init.boost,
   });
   const snapshot = (p: MetaParams): MetaParams => ({
     global: p.global.slice(), taskOffset: p.taskOffset.slice(), skillEase: p.skillEase.slice(), skillWin: p.skillWin.slice(),
-    skillFail: p.skillFail.slice(), phi0: p.phi0.slice(), alpha: p.alpha.slice(), decay: p.decay.slice(),
+    skillFail: p.skillFail.slice(), phi0: p.phi0.slice(), alpha: p.alpha.slice(), decay: p.decay.slice(), boost: p.boost.slice(),
   });
   const adam = new Adam(trainable.map((n) => raw[n]), options.learningRate);
   const grads: Record<RawName, Float64Array> = Object.fromEntries(RAW_NAMES.map((n) => [n, new Float64Array(raw[n].length)])) as Record<RawName, Float64Array>;
@@ -134,6 +144,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     }
   }
   fitOptions.onProgress?.(1, `${kind} done`);
+  if (pretrain) best.alpha.fill(options.ablationStep);
   fillUnseen(best, cat, fit);
   return {
     kind,
@@ -157,7 +168,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
  * parameters they were gathered from. Padding slots have weight 0, so their gradients are 0.
  */
 export function scatterGradients(g: Float32Array[], a: BatchArrays, out: Record<RawName, Float64Array>, scale: number): void {
-  const [global, taskOffset, ease, win, fail, phi0General, phi0Skill, laGeneral, laSkill, logDecay] = g as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  const [global, taskOffset, ease, win, fail, phi0General, phi0Skill, laGeneral, laSkill, logDecay, logBoost] = g as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
   for (let i = 0; i < 3; i++) out.global[i]! += scale * global[i]!;
   for (let i = 0; i < taskOffset.length; i++) out.taskOffset[a.task[i]!]! += scale * taskOffset[i]!;
   for (let i = 0; i < ease.length; i++) {
@@ -172,6 +183,8 @@ export function scatterGradients(g: Float32Array[], a: BatchArrays, out: Record<
   out.logAlpha[0]! += scale * laGeneral[0]!;
   out.logDecay[0]! += scale * logDecay[0]!;
   out.logDecay[1]! += scale * logDecay[1]!;
+  out.logBoost[0]! += scale * logBoost[0]!;
+  out.logBoost[1]! += scale * logBoost[1]!;
 }
 
 function addL2(grad: Float64Array, x: Float64Array, factor: number): void {
