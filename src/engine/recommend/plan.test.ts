@@ -25,7 +25,8 @@ const DAY = 86_400_000;
 
 let elo: KnowledgeModel, pfa: KnowledgeModel;
 beforeAll(async () => {
-  elo = await trainers.elo!.fit(split.train, { seed: 1, a: 0.4, b: 0.03 } as never);
+  const eloOptions = { seed: 1, a: 0.4, b: 0.03 }; // fixed step sizes: no grid search, a fast fit
+  elo = await trainers.elo!.fit(split.train, eloOptions);
   pfa = await trainers.pfa!.fit(split.train, { seed: 1 });
 });
 const mastery = (model: KnowledgeModel, state: LearnerState, skillId: string) => model.mastery(state, [skillId])[0]!.p;
@@ -141,10 +142,15 @@ describe("planPath", () => {
     expect(orphan.status).toBe("NO_TASKS");
     expect(orphan.estimatedAttemptsToMastery).toBeNull();
     const fresh = p.skills.find((s) => s.skillId === "new")!;
-    expect(fresh.status).toBe("NO_TASKS"); // the model cannot simulate a task it has never seen…
+    expect(fresh.status).toBe("NOT_MODELLED"); // the model cannot simulate a task it has never seen…
+    expect(fresh.estimatedAttemptsToMastery).toBeNull();
     expect(p.steps.find((s) => s.skillId === "new")!.taskId).toBe("new-t1"); // …but the step is there
     for (const s of p.steps) expect(s.explanation).not.toMatch(/NaN|undefined/);
-    expect(goalProgress({ plan: p, now: 0, deadline: 10 * DAY, attemptsPerDay: 20 }).status).toBe("BLOCKED");
+    const blocked = goalProgress({ plan: p, now: 0, deadline: 10 * DAY, attemptsPerDay: 20 });
+    expect(blocked.status).toBe("BLOCKED");
+    expect(blocked.blockedSkillIds).toEqual(["orphan"]);
+    expect(blocked.lowerBound).toBe(true);
+    expect(blocked.onTrack).toBe(false);
     expect(planPath({ model: elo, state: elo.initialState(), curriculum: { skills: [], tasks: [] } })).toEqual({ steps: [], skills: [], masteryThreshold: TAU });
     expect(() => planPath({ model: elo, state: elo.initialState(), curriculum, masteryThreshold: 0 })).toThrow(EngineError);
   });

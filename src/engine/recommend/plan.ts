@@ -73,16 +73,16 @@ export function rolloutToMastery(ctx: LearnerContext, start: LearnerState, skill
   const history: number[] = [logit(masteryOf(start).p)];
   for (let n = 1; n <= cap; n++) {
     const p = safePredict(ctx, state, taskId);
-    if (p === null) return { attempts: null, status: "NO_TASKS", state: start };
+    if (p === null) return { attempts: null, status: "NOT_MODELLED", state: start };
     credit += p;
     const y: 0 | 1 = credit >= 0.5 ? 1 : 0;
     credit -= y;
     const next = tryUpdate(ctx.model, state, taskId, y, ctx.now);
-    if (next === null) return { attempts: null, status: "NO_TASKS", state: start };
+    if (next === null) return { attempts: null, status: "NOT_MODELLED", state: start };
     state = next;
     const m = masteryOf(state);
     if (m.known && m.p >= ctx.threshold) return { attempts: n, status: "ESTIMATED", state };
-    if (!m.known) return { attempts: null, status: "NO_TASKS", state: start };
+    if (!m.known) return { attempts: null, status: "NOT_MODELLED", state: start };
     history.push(logit(m.p));
     if (n >= EXTRAPOLATION_WINDOW && n % 5 === 0) {
       const slope = (history[n]! - history[n - EXTRAPOLATION_WINDOW]!) / EXTRAPOLATION_WINDOW;
@@ -148,7 +148,7 @@ export function planPath(input: PlanInput, params: Partial<RecommendParams> = {}
     }
     // Simulate on the step's task, or on the best task the model knows when it does not know that one.
     const simulated = choice.calibrated ? choice : ranked.find((r) => r.calibrated);
-    const roll = simulated ? rolloutToMastery(ctx, state, skillId, simulated.task.taskId) : { attempts: null, status: "NO_TASKS" as const, state };
+    const roll = simulated ? rolloutToMastery(ctx, state, skillId, simulated.task.taskId) : { attempts: null, status: "NOT_MODELLED" as const, state };
     state = roll.state;
     estimates.set(skillId, roll.attempts);
     skills.push({ skillId, name, mastery: now.p, mastered: false, target, estimatedAttemptsToMastery: roll.attempts, status: roll.status });
@@ -183,7 +183,7 @@ export function planPath(input: PlanInput, params: Partial<RecommendParams> = {}
 
 function attemptsPhrase(attempts: number | null, status: EstimateStatus, cap: number): string {
   if (status === "CAPPED") return `mastery not reached within ${cap} simulated attempts (the model expects slow progress)`;
-  if (attempts === null) return "no estimate of attempts to mastery (the model does not know this skill's tasks)";
+  if (status === "NOT_MODELLED" || attempts === null) return "no estimate of attempts to mastery yet (the model has not seen this skill's tasks)";
   if (attempts === 0) return "expected to be mastered through the earlier steps";
   return `about ${attempts} attempt${attempts === 1 ? "" : "s"} to mastery`;
 }

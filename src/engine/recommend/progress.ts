@@ -2,7 +2,8 @@
  * Goal progress (issue 4 item 4): share of the goal's skills mastered, predicted attempts remaining
  * (from a plan's estimates), and on track against a deadline at the learner's recent pace.
  *
- *   attemptsRemaining = Σ_{k ∈ plan.skills} estimate_k     (CAPPED counts the cap → lowerBound; NO_TASKS 0)
+ *   attemptsRemaining = Σ_{k ∈ plan.skills} estimate_k     (CAPPED counts the cap → lowerBound;
+ *                                                           NOT_MODELLED 0 → lowerBound; NO_TASKS 0 → BLOCKED)
  *   daysNeeded        = attemptsRemaining / attemptsPerDay  (0 when nothing remains; null at pace 0)
  *   onTrack           = now + daysNeeded ≤ deadline         (null without a deadline)
  *
@@ -31,7 +32,8 @@ export function goalProgress(input: GoalProgressInput): GoalProgress {
   const blockedSkillIds: string[] = [];
   for (const s of plan.skills) {
     if (s.mastered) continue;
-    if (s.status === "NO_TASKS" || s.estimatedAttemptsToMastery === null) blockedSkillIds.push(s.skillId);
+    if (s.status === "NO_TASKS") blockedSkillIds.push(s.skillId);
+    else if (s.estimatedAttemptsToMastery === null) lowerBound = true; // NOT_MODELLED: no estimate yet
     else attemptsRemaining += s.estimatedAttemptsToMastery;
     if (s.status === "CAPPED") lowerBound = true;
   }

@@ -109,10 +109,16 @@ export interface Recommendation {
   readonly explanation: string;
 }
 
-export interface PlanInput extends LearnerContextInput {}
+export type PlanInput = LearnerContextInput;
 
 /** How the attempts-to-mastery estimate came about. */
-export type EstimateStatus = "MASTERED" | "ESTIMATED" | "CAPPED" | "NO_TASKS";
+/**
+ * MASTERED: mastered now (0). ESTIMATED: the roll-out reached τ. CAPPED: it did not within the cap (the
+ * cap is reported, a lower bound). NO_TASKS: no task to practise (not skipped, known to the curriculum).
+ * NOT_MODELLED: the skill has tasks but the model knows none of them (a curriculum newer than the model):
+ * no estimate until the next training.
+ */
+export type EstimateStatus = "MASTERED" | "ESTIMATED" | "CAPPED" | "NO_TASKS" | "NOT_MODELLED";
 
 export interface PlanSkill {
   readonly skillId: string;
@@ -124,8 +130,8 @@ export interface PlanSkill {
   readonly target: boolean;
   /**
    * Simulated attempts until the model's mastery reaches τ (plan.ts). 0 when mastered; the cap
-   * (params.maxAttemptsToMastery, a lower bound) when not reached within it; null when the skill has no
-   * task the model can simulate.
+   * (params.maxAttemptsToMastery, a lower bound) when not reached within it; null for NO_TASKS and
+   * NOT_MODELLED.
    */
   readonly estimatedAttemptsToMastery: number | null;
   readonly status: EstimateStatus;
@@ -166,9 +172,9 @@ export interface GoalProgress {
   readonly masteredSkills: number;
   /** masteredSkills / targetSkills (1 for a goal with no known skill). */
   readonly shareMastered: number;
-  /** Σ estimatedAttemptsToMastery over the plan's skills (capped ones count the cap; NO_TASKS ones count 0). */
+  /** Σ estimatedAttemptsToMastery over the plan's skills (CAPPED ones count the cap; NO_TASKS and NOT_MODELLED ones 0). */
   readonly attemptsRemaining: number;
-  /** True when some estimate hit the cap: attemptsRemaining is then a lower bound. */
+  /** True when some estimate hit the cap or is missing (NOT_MODELLED): attemptsRemaining is then a lower bound. */
   readonly lowerBound: boolean;
   /** Plan skills with no task to practise: the goal cannot be reached through tasks. */
   readonly blockedSkillIds: readonly string[];
