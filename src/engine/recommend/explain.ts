@@ -9,6 +9,11 @@ import type { CompiledTask } from "./curriculum.js";
 import type { ReasonCode, RecommendStrategy, RecommendationReason, PrerequisiteStatus } from "./types.js";
 
 const f2 = (x: number): string => x.toFixed(2);
+/**
+ * Mastery is shown truncated, not rounded, so that a skill just under the threshold never reads as the
+ * threshold itself ("0.80, not yet mastered" for 0.7996 would contradict itself).
+ */
+const m2 = (x: number): string => (Math.floor(x * 100 + 1e-9) / 100).toFixed(2);
 
 export interface ReasonFacts {
   readonly task: CompiledTask;
@@ -72,7 +77,7 @@ const list = (items: readonly string[]): string =>
 function prerequisitePhrase(pres: readonly PrerequisiteStatus[]): string {
   if (pres.length === 0) return "it has no prerequisites";
   const done = pres.filter((p) => p.mastered), open = pres.filter((p) => !p.mastered);
-  const describe = (ps: readonly PrerequisiteStatus[]) => list(ps.map((p) => `${p.name} (${f2(p.mastery)})`));
+  const describe = (ps: readonly PrerequisiteStatus[]) => list(ps.map((p) => `${p.name} (${m2(p.mastery)})`));
   const parts: string[] = [];
   if (done.length > 0) parts.push(`${describe(done)} ${done.length === 1 ? "is" : "are"} mastered`);
   if (open.length > 0) parts.push(`${describe(open)} ${open.length === 1 ? "is" : "are"} not yet mastered`);
@@ -85,7 +90,7 @@ function prerequisitePhrase(pres: readonly PrerequisiteStatus[]): string {
  */
 export function explain(reason: RecommendationReason, successNote?: string): string {
   const parts: string[] = [];
-  let head = `practises ${reason.skillName}, mastery ${f2(reason.mastery)}`;
+  let head = `practises ${reason.skillName}, mastery ${m2(reason.mastery)}`;
   if (reason.code === "PINNED") head = `pinned by a teacher; ${head}`;
   if (reason.role === "PREREQUISITE" && reason.prerequisiteOf.length > 0) {
     head += ` (not yet mastered, needed for ${list(reason.prerequisiteOf.map((s) => s.name))})`;

@@ -181,6 +181,17 @@ describe("goalProgress", () => {
     expect(open.onTrack).toBeNull();
     expect(open.status).toBe("NO_DEADLINE");
     for (const g of [onTime, late, idle, open]) expect(g.explanation).not.toMatch(/NaN|undefined|Infinity/);
+    expect(plan.skills.some((s) => s.status === "CAPPED")).toBe(false);
+    expect(onTime.lowerBound).toBe(false);
+
+    // Elo's estimates are all capped: a lower bound that fits the deadline is UNCERTAIN, one that misses it BEHIND
+    const eloPlan = planPath({ model: elo, state: elo.initialState(), curriculum, targetSkillIds: ["frac-simplify"] });
+    const bound = goalProgress({ plan: eloPlan, now, deadline: now + 365 * DAY, attemptsPerDay: 50 });
+    expect(bound.lowerBound).toBe(true);
+    expect(bound.onTrack).toBeNull();
+    expect(bound.status).toBe("UNCERTAIN");
+    expect(bound.explanation).toMatch(/^0 of 1 goal skills mastered; at least \d+ attempts remaining/);
+    expect(goalProgress({ plan: eloPlan, now, deadline: now + DAY, attemptsPerDay: 1 }).status).toBe("BEHIND");
 
     // once every goal skill is mastered the goal is achieved
     let s = state;

@@ -5,10 +5,11 @@
  *   attemptsRemaining = Σ_{k ∈ plan.skills} estimate_k     (CAPPED counts the cap → lowerBound;
  *                                                           NOT_MODELLED 0 → lowerBound; NO_TASKS 0 → BLOCKED)
  *   daysNeeded        = attemptsRemaining / attemptsPerDay  (0 when nothing remains; null at pace 0)
- *   onTrack           = now + daysNeeded ≤ deadline         (null without a deadline)
+ *   onTrack           = now + daysNeeded ≤ deadline         (null without a deadline; null as well when
+ *                       attemptsRemaining is only a lower bound that would meet the deadline: UNCERTAIN)
  *
  * status: ACHIEVED (every goal skill mastered) > BLOCKED (a plan skill has no task to practise) >
- * NO_DEADLINE > ON_TRACK / BEHIND. Time is an argument (`now`); nothing reads a clock.
+ * NO_DEADLINE > ON_TRACK / BEHIND / UNCERTAIN. Time is an argument (`now`); nothing reads a clock.
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
 import type { GoalProgress, GoalProgressInput, GoalStatusCode } from "./types.js";
@@ -43,21 +44,25 @@ export function goalProgress(input: GoalProgressInput): GoalProgress {
   const projectedCompletionAt = daysNeeded === null ? null : now + daysNeeded * DAY_MS;
   const daysLeft = deadline === null ? null : (deadline - now) / DAY_MS;
   let onTrack: boolean | null = null;
-  if (deadline !== null) onTrack = achieved || (blockedSkillIds.length === 0 && projectedCompletionAt !== null && projectedCompletionAt <= deadline);
+  if (deadline !== null) {
+    const fits = blockedSkillIds.length === 0 && projectedCompletionAt !== null && projectedCompletionAt <= deadline;
+    onTrack = achieved ? true : fits && lowerBound ? null : fits;
+  }
   let status: GoalStatusCode;
   if (achieved) status = "ACHIEVED";
   else if (blockedSkillIds.length > 0) status = "BLOCKED";
   else if (deadline === null) status = "NO_DEADLINE";
-  else status = onTrack ? "ON_TRACK" : "BEHIND";
+  else status = onTrack === null ? "UNCERTAIN" : onTrack ? "ON_TRACK" : "BEHIND";
 
   const f1 = (x: number) => x.toFixed(1);
   const parts = [`${masteredSkills} of ${targets.length} goal skills mastered`];
   if (!achieved) {
-    parts.push(`about ${lowerBound ? "at least " : ""}${Math.round(remaining)} attempts remaining`);
+    parts.push(`${lowerBound ? "at least" : "about"} ${Math.round(remaining)} attempts remaining`);
     if (blockedSkillIds.length > 0) parts.push(`${blockedSkillIds.length} skill(s) have no task to practise`);
     if (daysNeeded === null) parts.push("no recent practice to project from");
     else parts.push(`${f1(daysNeeded)} days at ${f1(attemptsPerDay)} attempts a day`);
-    if (daysLeft !== null) parts.push(`${status === "ON_TRACK" ? "on track" : "behind"}: ${daysLeft >= 0 ? `${f1(daysLeft)} days left` : "the deadline has passed"}`);
+    const verdict = status === "ON_TRACK" ? "on track" : status === "UNCERTAIN" ? "possibly on track (some estimates are lower bounds)" : "behind";
+    if (daysLeft !== null) parts.push(`${verdict}: ${daysLeft >= 0 ? `${f1(daysLeft)} days left` : "the deadline has passed"}`);
   }
   return {
     targetSkills: targets.length,

@@ -2,7 +2,7 @@ import { EngineError, EngineErrorCode } from "../errors.js";
 import { trainers } from "../registry.js";
 import { simulateSchool, splitLearners } from "../simulator/index.js";
 import type { KnowledgeModel, LearnerState } from "../types.js";
-import { compileCurriculum, recommend, type CurriculumGraph, type Recommendation } from "./index.js";
+import { compileCurriculum, explainReason, recommend, type CurriculumGraph, type Recommendation } from "./index.js";
 
 // A seeded school (the fractions DAG, 12 skills × 12 tasks) and baselines fitted on its train learners.
 const school = simulateSchool({ learners: 80 }, 7);
@@ -82,6 +82,9 @@ describe("recommend", () => {
     expect(recs[0]!.reason.prerequisiteOf.map((s) => s.skillId)).toEqual(["frac-equivalent"]);
     expect(recs[0]!.explanation).toMatch(/^practises Meaning of a fraction \(part of a whole\), mastery 0\.\d\d \(not yet mastered, needed for Equivalent fractions\); it has no prerequisites; predicted success 0\.\d\d/);
     expect(recs[0]!.predictedSuccess).toBeCloseTo(elo.predict(state, recs[0]!.taskId), 12);
+    // a mastery just under τ never reads as τ
+    const reason = { ...recs[0]!.reason, mastery: 0.7996, prerequisites: [{ skillId: "p", name: "Ratios", mastery: 0.7999, mastered: false }] };
+    expect(explainReason(reason)).toMatch(/mastery 0\.79 .*its prerequisite Ratios \(0\.79\) is not yet mastered/);
   });
 
   it("aims predicted success at the band whenever enough tasks in the band are eligible", () => {

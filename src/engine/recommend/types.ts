@@ -165,7 +165,7 @@ export interface GoalProgressInput {
   readonly attemptsPerDay: number;
 }
 
-export type GoalStatusCode = "ACHIEVED" | "ON_TRACK" | "BEHIND" | "NO_DEADLINE" | "BLOCKED";
+export type GoalStatusCode = "ACHIEVED" | "ON_TRACK" | "BEHIND" | "UNCERTAIN" | "NO_DEADLINE" | "BLOCKED";
 
 export interface GoalProgress {
   readonly targetSkills: number;
@@ -185,7 +185,11 @@ export interface GoalProgress {
   readonly deadline: number | null;
   /** (deadline − now) in days, null without deadline; negative once passed. */
   readonly daysLeft: number | null;
-  /** null without a deadline. */
+  /**
+   * null without a deadline, and when the remaining attempts are only a lower bound that the pace would
+   * still meet (UNCERTAIN: some skill's estimate hit the cap or is missing). A lower bound that already
+   * misses the deadline is BEHIND.
+   */
   readonly onTrack: boolean | null;
   readonly status: GoalStatusCode;
   readonly explanation: string;
