@@ -3,7 +3,8 @@
  * curriculum in, ranked recommendations with their reasons out.
  *
  * Rules, in the order they apply:
- *  1. Pinned tasks first, in the teacher's order; skipped tasks never (skip beats pin).
+ *  1. Pinned tasks first, in the teacher's order, up to `count` (a teacher's pin overrides the gate, the
+ *     band and the repeat window); skipped tasks never (skip beats pin). Unknown task ids are ignored.
  *  2. Candidates serve a focus skill (context.ts): the goal's unmastered skills and their unmastered
  *     prerequisites, in DAG order ("curriculum": the goal skills and all their prerequisites).
  *  3. Personalised strategies leave out a task when one of its skills has a prerequisite far from
