@@ -217,7 +217,8 @@ export function loadTaskEmbedding(bytes: Uint8Array): TaskEmbedding {
   if (
     typeof H !== "number" || typeof D !== "number" || !Number.isInteger(H) || !Number.isInteger(D) || H < 1 || D < 1 ||
     !f32(t.skill, cat.skillCount * H) || !f32(t.task, cat.taskCount * H) || !f32(t.b1, H) || !f32(t.w2, H * D) || !f32(t.b2, D) ||
-    typeof meta.report !== "object" || meta.report === null
+    typeof meta.report !== "object" || meta.report === null ||
+    ![t.skill, t.task, t.b1, t.w2, t.b2].every((x) => (x as Float32Array).every(Number.isFinite))
   ) {
     throw new EngineError(EngineErrorCode.CorruptModel, "corrupt model file: task-embedding weights do not check out");
   }

@@ -13,8 +13,7 @@
  * Two implementations of the same equations: `embedRows` (TensorFlow.js, for training, on a batch's
  * rows gathered in JS — the wasm backend has no gradient for gather; dense 2-D matMuls only) and
  * `forward` (typed arrays, float64 accumulation rounded to float32, for inference). Every vector the
- * model answers with comes from
- * `forward`; a test checks that both agree.
+ * model answers with comes from `forward`; a test checks that both agree.
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../math.js";
