@@ -145,6 +145,7 @@ describe("task embedding on a simulated school", () => {
       const v = emb.embedNew(task);
       expect(v).toHaveLength(emb.dimension);
       expect(v.every(Number.isFinite)).toBe(true);
+      expect(emb.similarToTask(task, 4)).toEqual(emb.nearestTo(v, 4));
       const prior = emb.difficultyPrior(task, known);
       expect(Number.isFinite(prior)).toBe(true);
       priorError += Math.abs(prior! - trueDifficulty.get(task.taskId)!);
@@ -177,6 +178,7 @@ describe("task embedding on a simulated school", () => {
     expect(back.taskIds).toEqual(emb.taskIds);
     for (const id of emb.taskIds) expect(same(back.vector(id), emb.vector(id))).toBe(true);
     expect(back.similar(trained[7]!, 5)).toEqual(emb.similar(trained[7]!, 5));
+    expect(emb.similarToTask({ taskId: trained[7]!, skills: [] }, 5)).toEqual(emb.similar(trained[7]!, 5));
     const task = school.catalog.tasks.find((t) => held.has(t.taskId))!;
     expect(same(back.embedNew(task), emb.embedNew(task))).toBe(true);
     expect(back.options).toEqual(emb.options);

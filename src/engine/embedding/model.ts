@@ -87,6 +87,15 @@ export class TaskEmbedding {
     return this.nearest(this.vectors.subarray(i * this.dimension, (i + 1) * this.dimension), count, i);
   }
 
+  /**
+   * `similar(task.taskId, count)` when the embedding knows the task, else the neighbours of
+   * `embedNew(task)`: one call for a service whose catalogue has grown since training.
+   */
+  similarToTask(task: TaskInfo, count: number): Neighbour[] {
+    const i = task && typeof task === "object" ? this.catalog.taskIndex.get(task.taskId) : undefined;
+    return i !== undefined ? this.similar(task.taskId, count) : this.nearestTo(this.embedNew(task), count);
+  }
+
   /** The `count` tasks nearest to any vector of this embedding's dimension (e.g. `embedNew(task)`). */
   nearestTo(vector: ArrayLike<number>, count: number, excludeTaskId?: string): Neighbour[] {
     if (!vector || vector.length !== this.dimension) throw invalid(`nearestTo: the vector must have ${this.dimension} components`);
