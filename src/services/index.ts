@@ -15,6 +15,8 @@ import { AttemptService } from "./attempt/attempt.service.js";
 import { ActiveModels } from "./personalisation/active-models.js";
 import { LearnerModelService } from "./personalisation/learner-model.service.js";
 import { TrainingService } from "./training/training.service.js";
+import { CurriculumCache } from "./personalisation/curriculum-cache.js";
+import { PersonalisationService } from "./personalisation/personalisation.service.js";
 
 export interface Services {
   readonly deps: ServiceDeps;
@@ -32,22 +34,25 @@ export interface Services {
   readonly attempts: AttemptService;
   readonly activeModels: ActiveModels;
   readonly training: TrainingService;
+  readonly personalisation: PersonalisationService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const activeModels = new ActiveModels(deps.dataSource, deps.logger);
   const learnerModel = new LearnerModelService(activeModels);
+  const goals = new GoalService(deps);
   return {
+    deps,
     activeModels,
     training: new TrainingService(deps, activeModels, learnerModel),
-    deps,
+    personalisation: new PersonalisationService(deps, activeModels, new CurriculumCache(deps.dataSource), goals),
     schools: new SchoolService(deps),
     cohorts: new CohortService(deps),
     learners: new LearnerService(deps),
     skills: new SkillService(deps),
     tasks: new TaskService(deps),
-    goals: new GoalService(deps),
-    learningPaths: new LearningPathService(deps, new GoalService(deps)),
+    goals,
+    learningPaths: new LearningPathService(deps, goals),
     consents: new ConsentService(deps),
     learnerAttributes: new LearnerAttributeService(deps),
     mastery: new MasteryService(deps),

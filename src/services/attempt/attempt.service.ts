@@ -14,6 +14,7 @@ import { Task } from "../../persistence/curriculum/task.entity.js";
 import { ServiceDeps } from "../service-deps.js";
 import { uuidv7 } from "../../shared/ids.js";
 import { LearnerModelService, MasteryChange } from "../personalisation/learner-model.service.js";
+import { completeSteps } from "../personalisation/path-progress.js";
 
 export interface RecordAttempt {
   readonly learnerId: string;
@@ -98,6 +99,7 @@ export class AttemptService {
       for (const learnerId of new Set(rows.map((r) => r.learnerId))) {
         const fresh = inserted.filter((i) => !i.duplicate && i.row.learnerId === learnerId).map((i) => i.attempt);
         mastery.set(learnerId, await this.learnerModel.applyAttempts(m, actor.schoolId, learnerId, fresh));
+        await completeSteps(m, learnerId, fresh.filter((a) => a.correct).map((a) => a.taskId));
       }
       return inserted.map((i) => ({ attempt: i.attempt, duplicate: i.duplicate, mastery: mastery.get(i.row.learnerId) ?? [] }));
     });

@@ -68,9 +68,16 @@ export class ActiveModels {
     let loaded: LoadedModel | null = null;
     if (versionId) {
       const row = await m.findOneByOrFail(ModelVersion, { id: versionId });
-      if (!row.weights) throw new Error(`active model version ${versionId} has no weights`);
-      loaded = new LoadedModel(row.id, row.version, row.kind, loadModel(new Uint8Array(row.weights)));
-      this.logger.info({ schoolId, modelVersion: row.version, kind: row.kind }, "active model loaded");
+      try {
+        if (!row.weights) throw new EngineError(EngineErrorCode.CorruptModel, "the version has no weights");
+        loaded = new LoadedModel(row.id, row.version, row.kind, loadModel(new Uint8Array(row.weights)));
+        this.logger.info({ schoolId, modelVersion: row.version, kind: row.kind }, "active model loaded");
+      } catch (e) {
+        // A model this build cannot read (another format version, damaged bytes) must not take the API
+        // down: the school is served non-personalised until a readable model is promoted.
+        if (!(e instanceof EngineError)) throw e;
+        this.logger.error({ schoolId, modelVersion: row.version, code: e.code, err: e.message }, "the active model cannot be loaded; serving without a model");
+      }
     }
     this.cache.set(schoolId, { checkedAt: t, versionId, loaded });
     return loaded;

@@ -1,0 +1,67 @@
+import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { ApiContext } from "../context.js";
+import { UUID } from "../common/scalars.js";
+import { GoalType } from "../goal/goal.type.js";
+import { LearningPathType } from "../goal/learning-path.type.js";
+import {
+  GoalProgressType, LearnerMasteryType, MasteryEstimateType, PathPlanType, PredictionsType, RecommendationListType, TaskPredictionType,
+} from "./personalisation.type.js";
+import { PredictionBasis, RecommendationStrategy, fromEngineStrategy, toEngineStrategy } from "./personalisation.enums.js";
+import { lookup, reasonSkillIds, toPlannedSkill, toProgress, toRecommendation } from "./personalisation.mapper.js";
+
+@Resolver()
+export class PersonalisationResolver {
+  @Query(() => LearnerMasteryType, { description: "A learner's mastery of every skill, with uncertainty and trend." })
+  async mastery(@Arg("learnerId", () => UUID) learnerId: string, @Ctx() ctx: ApiContext): Promise<LearnerMasteryType> {
+    const r = await ctx.services.personalisation.mastery(ctx.actor(), learnerId);
+    const l = await lookup(ctx, r.skills.map((s) => s.skillId), []);
+    return Object.assign(new LearnerMasteryType(), {
+      learnerId, personalisation: r.mode, notice: r.notice,
+      skills: r.skills.map((s) => Object.assign(new MasteryEstimateType(), { skill: l.skill(s.skillId), mastery: s.mastery, uncertainty: s.uncertainty, trend: s.trend, attempts: s.attempts })),
+    });
+  }
+
+  @Query(() => PredictionsType, { description: "P(correct) of the learner on each task (at most 2,000)." })
+  async predictions(
+    @Arg("learnerId", () => UUID) learnerId: string,
+    @Arg("taskIds", () => [UUID]) taskIds: string[],
+    @Ctx() ctx: ApiContext,
+  ): Promise<PredictionsType> {
+    const r = await ctx.services.personalisation.predictions(ctx.actor(), learnerId, taskIds);
+    const l = await lookup(ctx, [], r.items.map((i) => i.taskId));
+    return Object.assign(new PredictionsType(), {
+      personalisation: r.mode, notice: r.notice,
+      items: r.items.map((i) => Object.assign(new TaskPredictionType(), { task: l.task(i.taskId), predictedSuccess: i.predictedSuccess, basis: i.basis as PredictionBasis })),
+    });
+  }
+
+  @Query(() => RecommendationListType, { description: "The next tasks for a learner (toward a goal when given), each with its reason." })
+  async recommendations(
+    @Arg("learnerId", () => UUID) learnerId: string,
+    @Arg("goalId", () => UUID, { nullable: true }) goalId: string | undefined,
+    @Arg("count", () => Int, { defaultValue: 5 }) count: number,
+    @Arg("strategy", () => RecommendationStrategy, { defaultValue: RecommendationStrategy.ZPD }) strategy: RecommendationStrategy,
+    @Ctx() ctx: ApiContext,
+  ): Promise<RecommendationListType> {
+    const r = await ctx.services.personalisation.recommendations(ctx.actor(), learnerId, goalId, count, toEngineStrategy(strategy));
+    const l = await lookup(ctx, r.items.flatMap((i) => [i.skillId, ...reasonSkillIds(i.reason)]), r.items.map((i) => i.taskId));
+    return Object.assign(new RecommendationListType(), { personalisation: r.mode, notice: r.notice, strategy: fromEngineStrategy(r.strategy), items: r.items.map((i) => toRecommendation(i, l)) });
+  }
+
+  @Mutation(() => PathPlanType, { description: "Plan or re-plan the goal's learning path (teacher-pinned steps keep their place, skipped tasks stay out)." })
+  async planPath(@Arg("goalId", () => UUID) goalId: string, @Ctx() ctx: ApiContext): Promise<PathPlanType> {
+    const r = await ctx.services.personalisation.planPath(ctx.actor(), goalId);
+    const l = await lookup(ctx, r.plan.skills.map((s) => s.skillId), []);
+    return Object.assign(new PathPlanType(), {
+      path: LearningPathType.from(r.path), skills: r.plan.skills.map((s) => toPlannedSkill(s, l)), progress: toProgress(r.progress), personalisation: r.mode, notice: r.notice,
+    });
+  }
+}
+
+@Resolver(() => GoalType)
+export class GoalProgressResolver {
+  @FieldResolver(() => GoalProgressType, { description: "Share of target skills mastered, predicted attempts remaining, on track against the deadline." })
+  async progress(@Root() goal: GoalType, @Ctx() ctx: ApiContext): Promise<GoalProgressType> {
+    return toProgress(await ctx.services.personalisation.progress(ctx.actor(), goal.id));
+  }
+}

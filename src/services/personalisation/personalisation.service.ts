@@ -1,0 +1,326 @@
+/**
+ * What the engine says about a learner, read through the active model: mastery, predictions,
+ * next-task recommendations, the planned path to a goal and the goal's progress. Without consent
+ * to personalisation (or before any model is active) the answers are non-personalised — the
+ * curriculum order and a typical learner's predictions — and say so.
+ */
+import { EntityManager } from "typeorm";
+import type { LearnerState as EngineState, SkillMastery as EngineMastery } from "../../engine/types.js";
+import {
+  goalProgress, planPath, recommend, topologicalOrder, type CompiledCurriculum, type GoalProgress, type LearningPlan,
+  type Recommendation, type RecommendStrategy, type TeacherOverrides,
+} from "../../engine/recommend/index.js";
+import { EngineError, EngineErrorCode } from "../../engine/errors.js";
+import { Actor } from "../auth/actor.js";
+import { assertLearnerAccess } from "../auth/access-policy.js";
+import { BadInputError, NotFoundError } from "../common/domain-error.js";
+import { Goal, GoalStatus } from "../../persistence/goal/goal.entity.js";
+import { LearningPath } from "../../persistence/goal/learning-path.entity.js";
+import { PathStep, PathStepStatus } from "../../persistence/goal/path-step.entity.js";
+import { Learner } from "../../persistence/learner/learner.entity.js";
+import type { ServiceDeps } from "../service-deps.js";
+import type { GoalService } from "../goal/goal.service.js";
+import { ActiveModels, LoadedModel } from "./active-models.js";
+import { CurriculumCache } from "./curriculum-cache.js";
+import { LearnerModelService } from "./learner-model.service.js";
+
+export const MAX_RECOMMENDATIONS = 50;
+export const MAX_PREDICTIONS = 2000;
+/** Attempts looked at for "no immediate repeats". */
+const RECENT_ATTEMPTS = 5;
+/** Days over which the learner's pace (attempts per day) is measured for goal progress. */
+const PACE_DAYS = 14;
+
+export enum Personalisation {
+  /** The learner's own state under the active model. */
+  Personalised = "PERSONALISED",
+  /** No consent to personalisation: a typical learner's estimates and the curriculum order. */
+  NoConsent = "NO_CONSENT",
+  /** No model is active yet in the school. */
+  NoModel = "NO_MODEL",
+}
+
+export const NOTICES: Record<Personalisation, string | null> = {
+  [Personalisation.Personalised]: null,
+  [Personalisation.NoConsent]: "This learner has not consented to personalisation: tasks follow the curriculum order and estimates are those of a typical learner.",
+  [Personalisation.NoModel]: "No model is active in this school yet: tasks follow the curriculum order and no estimates are available.",
+};
+
+export interface LearnerView {
+  readonly learner: Learner;
+  readonly mode: Personalisation;
+  readonly loaded: LoadedModel | null;
+  /** The learner's state (personalised), the model's prior (no consent), null (no model). */
+  readonly state: EngineState | null;
+  readonly curriculum: CompiledCurriculum;
+  readonly recentTaskIds: string[];
+}
+
+export interface MasteryEstimate {
+  readonly skillId: string;
+  readonly mastery: number | null;
+  readonly uncertainty: number | null;
+  readonly trend: number;
+  readonly attempts: number;
+}
+
+export type PredictionBasis = "PERSONALISED" | "TYPICAL_LEARNER" | "SKILL_ESTIMATE" | "NONE";
+
+export interface TaskPrediction {
+  readonly taskId: string;
+  readonly predictedSuccess: number | null;
+  readonly basis: PredictionBasis;
+}
+
+export interface RecommendationList {
+  readonly mode: Personalisation;
+  readonly notice: string | null;
+  readonly strategy: RecommendStrategy;
+  readonly items: readonly Recommendation[];
+}
+
+export interface PathPlan {
+  readonly path: LearningPath;
+  readonly plan: LearningPlan;
+  readonly progress: GoalProgress;
+  readonly mode: Personalisation;
+  readonly notice: string | null;
+}
+
+export class PersonalisationService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly models: ActiveModels,
+    private readonly curricula: CurriculumCache,
+    private readonly goals: GoalService,
+  ) {}
+
+  /** Everything the engine needs about one learner, read in one place. */
+  async view(actor: Actor, learnerId: string, m: EntityManager = this.deps.dataSource.manager): Promise<LearnerView> {
+    const learner = await assertLearnerAccess(m, actor, learnerId);
+    const [loaded, consent, curriculum, recent] = await Promise.all([
+      this.models.get(actor.schoolId, m),
+      LearnerModelService.personalisationConsent(m, learnerId),
+      this.curricula.get(actor.schoolId),
+      m.query(`SELECT task_id FROM attempt WHERE learner_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT ${RECENT_ATTEMPTS}`, [learnerId]) as Promise<{ task_id: string }[]>,
+    ]);
+    const recentTaskIds = recent.map((r) => r.task_id);
+    if (!loaded) return { learner, mode: Personalisation.NoModel, loaded, state: null, curriculum, recentTaskIds };
+    if (!consent) return { learner, mode: Personalisation.NoConsent, loaded, state: loaded.model.initialState(), curriculum, recentTaskIds };
+    return { learner, mode: Personalisation.Personalised, loaded, state: await this.currentState(m, loaded, learnerId), curriculum, recentTaskIds };
+  }
+
+  /** The stored state when it belongs to the active model, else replayed in memory (nothing written on a read). */
+  private async currentState(m: EntityManager, loaded: LoadedModel, learnerId: string): Promise<EngineState> {
+    const [row] = (await m.query(`SELECT model_version_id, state FROM learner_state WHERE learner_id = $1`, [learnerId])) as { model_version_id: string | null; state: EngineState }[];
+    if (row && row.model_version_id === loaded.versionId && (row.state as { model?: string }).model !== undefined) return row.state;
+    const attempts: { task_id: string; correct: boolean; occurred_at: Date }[] = await m.query(
+      `SELECT task_id, correct, occurred_at FROM attempt WHERE learner_id = $1 ORDER BY occurred_at, id`, [learnerId]);
+    let state = loaded.model.initialState();
+    for (const a of attempts) {
+      if (loaded.knowsTask(a.task_id)) state = loaded.model.update(state, { learnerId, taskId: a.task_id, correct: a.correct ? 1 : 0, at: new Date(a.occurred_at).getTime() });
+    }
+    return state;
+  }
+
+  async mastery(actor: Actor, learnerId: string): Promise<{ mode: Personalisation; notice: string | null; skills: MasteryEstimate[] }> {
+    const v = await this.view(actor, learnerId);
+    const rows: { skill_id: string; trend: number; attempts: number }[] = v.mode === Personalisation.Personalised
+      ? await this.deps.dataSource.query(`SELECT skill_id, trend, attempts FROM skill_mastery WHERE learner_id = $1`, [learnerId])
+      : [];
+    const stored = new Map(rows.map((r) => [r.skill_id, r]));
+    const skillIds = v.curriculum.order.length ? [...v.curriculum.order] : [...v.curriculum.skills.keys()];
+    const estimates = v.state && v.loaded ? masteryOf(v.loaded, v.state, skillIds) : new Map<string, EngineMastery>();
+    return {
+      mode: v.mode,
+      notice: NOTICES[v.mode],
+      skills: skillIds.map((skillId) => {
+        const e = estimates.get(skillId);
+        const s = stored.get(skillId);
+        return { skillId, mastery: e?.p ?? null, uncertainty: e?.sd ?? null, trend: s?.trend ?? 0, attempts: s?.attempts ?? 0 };
+      }),
+    };
+  }
+
+  async predictions(actor: Actor, learnerId: string, taskIds: readonly string[]): Promise<{ mode: Personalisation; notice: string | null; items: TaskPrediction[] }> {
+    if (taskIds.length > MAX_PREDICTIONS) throw new BadInputError(`at most ${MAX_PREDICTIONS} tasks per request`, { argument: "taskIds", max: MAX_PREDICTIONS });
+    const v = await this.view(actor, learnerId);
+    const missing = taskIds.find((id) => !v.curriculum.tasks.has(id));
+    if (missing) {
+      // The cache may predate a task created a moment ago: check the database before refusing.
+      const found: unknown[] = await this.deps.dataSource.query(`SELECT 1 FROM task WHERE id = $1 AND school_id = $2`, [missing, actor.schoolId]);
+      if (found.length === 0) throw new NotFoundError("Task", missing);
+      this.curricula.invalidate(actor.schoolId);
+      return this.predictions(actor, learnerId, taskIds);
+    }
+    if (!v.loaded || !v.state) return { mode: v.mode, notice: NOTICES[v.mode], items: taskIds.map((taskId) => ({ taskId, predictedSuccess: null, basis: "NONE" as const })) };
+    const { loaded, state } = v;
+    const basis: PredictionBasis = v.mode === Personalisation.Personalised ? "PERSONALISED" : "TYPICAL_LEARNER";
+    const known = taskIds.filter((id) => loaded.knowsTask(id));
+    const p = loaded.model.predictMany(state, known);
+    const byId = new Map(known.map((id, i) => [id, p[i]!]));
+    const skillEstimates = masteryOf(loaded, state, [...new Set(taskIds.flatMap((id) => v.curriculum.tasks.get(id)!.skills.map((s) => s.skillId)))]);
+    return {
+      mode: v.mode,
+      notice: NOTICES[v.mode],
+      items: taskIds.map((taskId) => {
+        const direct = byId.get(taskId);
+        if (direct !== undefined) return { taskId, predictedSuccess: direct, basis };
+        // A task created after training: the Q-weighted mastery of its skills.
+        let s = 0, w = 0;
+        for (const q of v.curriculum.tasks.get(taskId)!.skills) {
+          const e = skillEstimates.get(q.skillId);
+          if (e) { s += q.weight * e.p; w += q.weight; }
+        }
+        return w > 0 ? { taskId, predictedSuccess: s / w, basis: "SKILL_ESTIMATE" as const } : { taskId, predictedSuccess: null, basis: "NONE" as const };
+      }),
+    };
+  }
+
+  async recommendations(actor: Actor, learnerId: string, goalId: string | null | undefined, count: number, strategy: RecommendStrategy): Promise<RecommendationList> {
+    if (!Number.isInteger(count) || count < 1 || count > MAX_RECOMMENDATIONS) throw new BadInputError(`count must be between 1 and ${MAX_RECOMMENDATIONS}`, { argument: "count" });
+    const v = await this.view(actor, learnerId);
+    const goal = goalId ? await this.goalOf(actor, goalId, learnerId) : null;
+    const overrides = goal ? await this.overridesOf(goal.goal.id) : {};
+    const effective: RecommendStrategy = v.mode === Personalisation.Personalised ? strategy : "curriculum";
+    const items = v.loaded && v.state
+      ? recommend({
+          model: v.loaded.model, state: v.state, curriculum: v.curriculum, targetSkillIds: goal?.skillIds, masteryThreshold: goal?.goal.masteryThreshold,
+          recentTaskIds: v.recentTaskIds, interests: v.mode === Personalisation.Personalised ? v.learner.interests : [], overrides, count, strategy: effective,
+        })
+      : [];
+    return { mode: v.mode, notice: NOTICES[v.mode], strategy: effective, items: v.loaded ? items : curriculumOnly(v.curriculum, goal?.skillIds, count, overrides) };
+  }
+
+  /** Plans (or re-plans) the goal's path and stores it; teacher-pinned steps keep their place, skipped tasks stay out. */
+  async planPath(actor: Actor, goalId: string, now = new Date()): Promise<PathPlan> {
+    const first = await this.goals.get(actor, goalId);
+    await assertLearnerAccess(this.deps.dataSource.manager, actor, first.learnerId, "write");
+    const v = await this.view(actor, first.learnerId);
+    return this.deps.dataSource.transaction(async (m) => {
+      const goal = await this.goals.load(m, actor, goalId, true); // serialises re-plans of one goal
+      const skillIds = await goalSkillIds(m, goal.id);
+      const existing = await m.findOneBy(LearningPath, { goalId: goal.id });
+      const steps = existing ? await m.find(PathStep, { where: { pathId: existing.id }, order: { position: "ASC" } }) : [];
+      const overrides: TeacherOverrides = {
+        pinnedTaskIds: steps.filter((s) => s.pinned && s.status === PathStepStatus.Pending).map((s) => s.taskId),
+        skippedTaskIds: steps.filter((s) => s.status === PathStepStatus.Skipped).map((s) => s.taskId),
+      };
+      const plan = this.plan(v, skillIds, goal.masteryThreshold, overrides);
+      const path = existing ?? m.create(LearningPath, { schoolId: actor.schoolId, goalId: goal.id, learnerId: goal.learnerId });
+      path.modelVersionId = v.loaded?.versionId ?? null;
+      path.plannedAt = now;
+      path.updatedAt = now;
+      await m.save(path);
+      // Keep what happened (done, skipped) and the teacher's pins; replace the rest with the new plan.
+      const kept = steps.filter((s) => s.status !== PathStepStatus.Pending || s.pinned);
+      const keptTasks = new Set(kept.filter((s) => s.status === PathStepStatus.Pending).map((s) => s.taskId));
+      await m.delete(PathStep, { pathId: path.id, status: PathStepStatus.Pending, pinned: false });
+      const fresh = plan.steps.filter((s) => !keptTasks.has(s.taskId));
+      const ordered = [...kept.filter((s) => s.status !== PathStepStatus.Pending), ...kept.filter((s) => s.status === PathStepStatus.Pending)];
+      for (const [i, s] of ordered.entries()) s.position = i + 1;
+      if (ordered.length) await m.save(ordered);
+      await m.save(fresh.map((s, i) => m.create(PathStep, {
+        schoolId: actor.schoolId, pathId: path.id, position: ordered.length + i + 1, taskId: s.taskId, skillId: s.skillId, reason: s.explanation, status: PathStepStatus.Pending, pinned: false,
+      })));
+      return { path, plan, progress: await this.progressOf(m, goal, plan, now), mode: v.mode, notice: NOTICES[v.mode] };
+    });
+  }
+
+  /** The goal's progress: share of target skills mastered, attempts remaining, on track or not. */
+  async progress(actor: Actor, goalId: string, now = new Date()): Promise<GoalProgress> {
+    const goal = await this.goals.get(actor, goalId);
+    const v = await this.view(actor, goal.learnerId);
+    const m = this.deps.dataSource.manager;
+    const plan = this.plan(v, await goalSkillIds(m, goal.id), goal.masteryThreshold, await this.overridesOf(goal.id));
+    return this.progressOf(m, goal, plan, now);
+  }
+
+  private plan(v: LearnerView, targetSkillIds: string[], threshold: number, overrides: TeacherOverrides): LearningPlan {
+    if (v.loaded && v.state) {
+      return planPath({ model: v.loaded.model, state: v.state, curriculum: v.curriculum, targetSkillIds, masteryThreshold: threshold, recentTaskIds: [], interests: v.learner.interests, overrides });
+    }
+    // No model: the curriculum order, one task per skill, no estimates.
+    const items = curriculumOnly(v.curriculum, targetSkillIds, MAX_RECOMMENDATIONS, overrides);
+    const bySkill = new Map<string, Recommendation>();
+    for (const r of items) if (!bySkill.has(r.skillId)) bySkill.set(r.skillId, r);
+    return {
+      steps: [...bySkill.values()].map((r) => ({ skillId: r.skillId, taskId: r.taskId, reason: r.reason, explanation: r.explanation, estimatedAttemptsToMastery: null, plannedSuccess: r.predictedSuccess })),
+      skills: [...bySkill.values()].map((r) => ({ skillId: r.skillId, name: r.reason.skillName, mastery: 0, mastered: false, target: targetSkillIds.includes(r.skillId), estimatedAttemptsToMastery: null, status: "NOT_MODELLED" as const })),
+      masteryThreshold: threshold,
+    } as unknown as LearningPlan;
+  }
+
+  private async progressOf(m: EntityManager, goal: Goal, plan: LearningPlan, now: Date): Promise<GoalProgress> {
+    const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM attempt WHERE learner_id = $1 AND occurred_at > $2`, [goal.learnerId, new Date(now.getTime() - PACE_DAYS * 86_400_000)]);
+    return goalProgress({ plan, now: now.getTime(), deadline: goal.deadline ? goal.deadline.getTime() : null, attemptsPerDay: Number(n) / PACE_DAYS });
+  }
+
+  private async goalOf(actor: Actor, goalId: string, learnerId: string): Promise<{ goal: Goal; skillIds: string[] }> {
+    const goal = await this.goals.get(actor, goalId);
+    if (goal.learnerId !== learnerId) throw new BadInputError("the goal belongs to another learner", { argument: "goalId" });
+    if (goal.status !== GoalStatus.Active) throw new BadInputError(`the goal is ${goal.status.toLowerCase()}`, { argument: "goalId" });
+    return { goal, skillIds: await goalSkillIds(this.deps.dataSource.manager, goal.id) };
+  }
+
+  /** A teacher's pins and skips on the goal's path. */
+  private async overridesOf(goalId: string): Promise<TeacherOverrides> {
+    const rows: { task_id: string; status: string; pinned: boolean }[] = await this.deps.dataSource.query(
+      `SELECT s.task_id, s.status, s.pinned FROM path_step s JOIN learning_path p ON p.id = s.path_id WHERE p.goal_id = $1 ORDER BY s.position`, [goalId]);
+    return {
+      pinnedTaskIds: rows.filter((r) => r.pinned && r.status === PathStepStatus.Pending).map((r) => r.task_id),
+      skippedTaskIds: rows.filter((r) => r.status === PathStepStatus.Skipped).map((r) => r.task_id),
+    };
+  }
+}
+
+async function goalSkillIds(m: EntityManager, goalId: string): Promise<string[]> {
+  const rows: { skill_id: string }[] = await m.query(`SELECT skill_id FROM goal_skill WHERE goal_id = $1`, [goalId]);
+  return rows.map((r) => r.skill_id);
+}
+
+function masteryOf(loaded: LoadedModel, state: EngineState, skillIds: readonly string[]): Map<string, EngineMastery> {
+  const out = new Map<string, EngineMastery>();
+  for (const id of skillIds) {
+    try {
+      for (const e of loaded.model.mastery(state, [id])) out.set(e.skillId, e);
+    } catch (e) {
+      if (!(e instanceof EngineError && e.code === EngineErrorCode.UnknownSkill)) throw e;
+    }
+  }
+  return out;
+}
+
+/**
+ * Before any model is active: the target skills and their prerequisites in DAG order, each skill's
+ * tasks in order, pinned first and skipped never. No predictions.
+ */
+function curriculumOnly(curriculum: CompiledCurriculum, targetSkillIds: readonly string[] | undefined, count: number, overrides: TeacherOverrides): Recommendation[] {
+  const wanted = new Set<string>();
+  const visit = (id: string) => {
+    if (wanted.has(id) || !curriculum.skills.has(id)) return;
+    wanted.add(id);
+    for (const p of curriculum.skills.get(id)!.prerequisites) visit(p);
+  };
+  for (const id of targetSkillIds?.length ? targetSkillIds : curriculum.skills.keys()) visit(id);
+  const order = topologicalOrder(new Map([...wanted].map((id) => [id, curriculum.skills.get(id)!.prerequisites.filter((p) => wanted.has(p))]))).order;
+  const skipped = new Set(overrides.skippedTaskIds ?? []);
+  const out: Recommendation[] = [];
+  const pinned = (overrides.pinnedTaskIds ?? []).filter((t) => !skipped.has(t) && curriculum.tasks.has(t));
+  const add = (taskId: string, skillId: string, code: "PINNED" | "CURRICULUM_ORDER") => {
+    const skill = curriculum.skills.get(skillId);
+    out.push({
+      taskId, skillId, predictedSuccess: NaN, expectedProgress: 0,
+      reason: { code, strategy: "curriculum", skillId, skillName: skill?.name ?? "", mastery: NaN, masterySd: NaN, mastered: false, role: targetSkillIds?.includes(skillId) ? "TARGET" : "PREREQUISITE", prerequisiteOf: [], prerequisites: [], predictedSuccess: NaN, band: { low: NaN, high: NaN, target: NaN }, inBand: false, matchedInterests: [], calibrated: false },
+      explanation: code === "PINNED" ? `pinned by a teacher; practises ${skill?.name ?? "its skill"}` : `next in the curriculum: practises ${skill?.name ?? "its skill"}`,
+    } as Recommendation);
+  };
+  for (const t of pinned) if (out.length < count) add(t, curriculum.tasks.get(t)!.skills[0]?.skillId ?? "", "PINNED");
+  for (const skillId of order) {
+    for (const task of curriculum.tasks.values()) {
+      if (out.length >= count) return out;
+      if (task.skills[0]?.skillId === skillId && !skipped.has(task.taskId) && !pinned.includes(task.taskId)) add(task.taskId, skillId, "CURRICULUM_ORDER");
+    }
+  }
+  return out;
+}
