@@ -1,5 +1,7 @@
 import { Field, InputType } from "type-graphql";
 import { ArrayMaxSize, IsEmail, IsOptional, Length, Matches, ValidateNested } from "class-validator";
+
+const INTERESTS = "Topics the learner likes (lower-cased, at most 20); they break ties between equally suitable tasks.";
 import { UUID } from "../common/scalars.js";
 
 @InputType()
@@ -24,6 +26,12 @@ export class CreateLearnerInput {
   @IsOptional()
   @ArrayMaxSize(50)
   cohortIds?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: INTERESTS })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @Length(1, 50, { each: true })
+  interests?: string[] | null;
 }
 
 @InputType()
@@ -37,4 +45,10 @@ export class UpdateLearnerInput {
   @IsOptional()
   @ValidateNested()
   profile?: LearnerProfileInput | null;
+
+  @Field(() => [String], { nullable: true, description: INTERESTS })
+  @IsOptional()
+  @ArrayMaxSize(20)
+  @Length(1, 50, { each: true })
+  interests?: string[] | null;
 }

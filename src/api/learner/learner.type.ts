@@ -7,11 +7,12 @@ import type { Learner } from "../../persistence/learner/learner.entity.js";
 export class LearnerType {
   @Field(() => UUID) id!: string;
   @Field(() => String, { nullable: true, description: "The calling app's own pseudonymous reference." }) externalRef!: string | null;
+  @Field(() => [String], { description: "Declared interests (topics); they break ties in recommendations." }) interests!: string[];
   @Field(() => DateTime) createdAt!: Date;
   @Field(() => DateTime) updatedAt!: Date;
 
   static from(e: Learner): LearnerType {
-    return Object.assign(new LearnerType(), { id: e.id, externalRef: e.externalRef, createdAt: e.createdAt, updatedAt: e.updatedAt });
+    return Object.assign(new LearnerType(), { id: e.id, externalRef: e.externalRef, interests: e.interests ?? [], createdAt: e.createdAt, updatedAt: e.updatedAt });
   }
 }
 

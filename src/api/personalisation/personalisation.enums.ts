@@ -72,3 +72,9 @@ export const GoalProgressStatus = {
 } as const satisfies { [K in GoalStatusCode]: K };
 export type GoalProgressStatus = GoalStatusCode;
 registerEnumType(GoalProgressStatus, { name: "GoalProgressStatus", description: "Where a goal stands against its deadline." });
+
+export enum SimilarityBasis {
+  EMBEDDING = "EMBEDDING",
+  SHARED_SKILLS = "SHARED_SKILLS",
+}
+registerEnumType(SimilarityBasis, { name: "SimilarityBasis", description: "EMBEDDING: the active model's metric-learned task embedding; SHARED_SKILLS: no embedding yet, tasks sharing skills." });

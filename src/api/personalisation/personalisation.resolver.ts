@@ -4,9 +4,9 @@ import { UUID } from "../common/scalars.js";
 import { GoalType } from "../goal/goal.type.js";
 import { LearningPathType } from "../goal/learning-path.type.js";
 import {
-  GoalProgressType, LearnerMasteryType, MasteryEstimateType, PathPlanType, PredictionsType, RecommendationListType, TaskPredictionType,
+  GoalProgressType, LearnerMasteryType, MasteryEstimateType, PathPlanType, PredictionsType, RecommendationListType, SimilarTaskType, TaskPredictionType,
 } from "./personalisation.type.js";
-import { PredictionBasis, RecommendationStrategy, fromEngineStrategy, toEngineStrategy } from "./personalisation.enums.js";
+import { PredictionBasis, SimilarityBasis, RecommendationStrategy, fromEngineStrategy, toEngineStrategy } from "./personalisation.enums.js";
 import { lookup, reasonSkillIds, toPlannedSkill, toProgress, toRecommendation } from "./personalisation.mapper.js";
 
 @Resolver()
@@ -46,6 +46,17 @@ export class PersonalisationResolver {
     const r = await ctx.services.personalisation.recommendations(ctx.actor(), learnerId, goalId, count, toEngineStrategy(strategy));
     const l = await lookup(ctx, r.items.flatMap((i) => [i.skillId, ...reasonSkillIds(i.reason)]), r.items.map((i) => i.taskId));
     return Object.assign(new RecommendationListType(), { personalisation: r.mode, notice: r.notice, strategy: fromEngineStrategy(r.strategy), items: r.items.map((i) => toRecommendation(i, l)) });
+  }
+
+  @Query(() => [SimilarTaskType], { description: "Tasks that behave alike for learners (alternatives when a learner is stuck or bored), nearest first." })
+  async similarTasks(
+    @Arg("taskId", () => UUID) taskId: string,
+    @Arg("count", () => Int, { defaultValue: 5 }) count: number,
+    @Ctx() ctx: ApiContext,
+  ): Promise<SimilarTaskType[]> {
+    const items = await ctx.services.personalisation.similarTasks(ctx.actor(), taskId, count);
+    const l = await lookup(ctx, [], items.map((i) => i.taskId));
+    return items.map((i) => Object.assign(new SimilarTaskType(), { task: l.task(i.taskId), distance: i.distance, basis: i.basis as SimilarityBasis }));
   }
 
   @Mutation(() => PathPlanType, { description: "Plan or re-plan the goal's learning path (teacher-pinned steps keep their place, skipped tasks stay out)." })

@@ -3,7 +3,7 @@ import { DateTime, UUID } from "../common/scalars.js";
 import { SkillType } from "../curriculum/skill.type.js";
 import { TaskType } from "../curriculum/task.type.js";
 import { LearningPathType } from "../goal/learning-path.type.js";
-import { EstimateStatus, GoalProgressStatus, Personalisation, PersonalisationMode, PredictionBasis, ReasonCode, RecommendationStrategy, SkillRole } from "./personalisation.enums.js";
+import { EstimateStatus, GoalProgressStatus, Personalisation, PersonalisationMode, PredictionBasis, SimilarityBasis, ReasonCode, RecommendationStrategy, SkillRole } from "./personalisation.enums.js";
 
 /** Non-finite engine figures (no model, no estimate) become null, never NaN on the wire. */
 export const finite = (x: number | null | undefined): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : x);
@@ -120,4 +120,11 @@ export class PathPlanType {
   @Field(() => GoalProgressType) progress!: GoalProgressType;
   @Field(() => PersonalisationMode) personalisation!: Personalisation;
   @Field(() => String, { nullable: true }) notice!: string | null;
+}
+
+@ObjectType("SimilarTask", { description: "A task that behaves alike for learners, with its distance (nearest first)." })
+export class SimilarTaskType {
+  @Field(() => TaskType) task!: TaskType;
+  @Field(() => Float, { description: "Distance in the task embedding (or 1 − shared-skill Jaccard without one)." }) distance!: number;
+  @Field(() => SimilarityBasis) basis!: SimilarityBasis;
 }

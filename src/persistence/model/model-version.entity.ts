@@ -28,6 +28,10 @@ export class ModelVersion extends SchoolRow {
   @Column({ type: "bytea", nullable: true })
   weights!: Buffer | null;
 
+  /** The Siamese task embedding trained with this version (engine format, "task-embedding"). */
+  @Column({ type: "bytea", nullable: true })
+  taskEmbedding!: Buffer | null;
+
   @Column({ type: "timestamptz", nullable: true })
   trainedFrom!: Date | null;
 

@@ -14,14 +14,21 @@ export interface ProfileData {
   readonly email?: string | null;
 }
 
+/** Lower-cased, trimmed, de-duplicated interests. */
+export function normaliseInterests(topics: readonly string[] | null | undefined): string[] {
+  return [...new Set((topics ?? []).map((t) => t.trim().toLowerCase()).filter((t) => t.length > 0))].slice(0, 20);
+}
+
 export interface CreateLearner {
   readonly externalRef?: string | null;
+  readonly interests?: readonly string[] | null;
   readonly profile?: ProfileData | null;
   readonly cohortIds?: readonly string[] | null;
 }
 
 export interface UpdateLearner {
   readonly externalRef?: string | null;
+  readonly interests?: readonly string[] | null;
   readonly profile?: ProfileData | null;
 }
 
@@ -37,7 +44,7 @@ export class LearnerService {
     requireRole(actor, Role.Admin, Role.Service);
     try {
       return await this.deps.dataSource.transaction(async (m) => {
-        const learner = await m.save(m.create(Learner, { schoolId: actor.schoolId, externalRef: input.externalRef ?? null }));
+        const learner = await m.save(m.create(Learner, { schoolId: actor.schoolId, externalRef: input.externalRef ?? null, interests: normaliseInterests(input.interests) }));
         if (input.profile) await this.writeProfile(m, actor, learner.id, input.profile);
         const cohortIds = [...new Set(input.cohortIds ?? [])];
         if (cohortIds.length) {
@@ -59,6 +66,7 @@ export class LearnerService {
       return await this.deps.dataSource.transaction(async (m) => {
         const learner = await assertLearnerAccess(m, actor, id, "write");
         if (input.externalRef !== undefined) learner.externalRef = input.externalRef;
+        if (input.interests != null) learner.interests = normaliseInterests(input.interests);
         await m.save(learner);
         if (input.profile) await this.writeProfile(m, actor, id, input.profile);
         return learner;

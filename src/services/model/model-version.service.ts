@@ -10,7 +10,7 @@ import { ServiceDeps } from "../service-deps.js";
 export { AuditKind, ModelStatus };
 
 /** A model version as it may be shown: everything but the weights, of which only their presence. */
-export type ModelVersionInfo = Omit<ModelVersion, "weights" | "school"> & { readonly hasWeights: boolean };
+export type ModelVersionInfo = Omit<ModelVersion, "weights" | "taskEmbedding" | "school"> & { readonly hasWeights: boolean };
 
 export interface UpdateModelVersion {
   readonly notes?: string | null;

@@ -8,6 +8,7 @@ import { DataSource, EntityManager } from "typeorm";
 import { loadModel } from "../../engine/registry.js";
 import { EngineError, EngineErrorCode } from "../../engine/errors.js";
 import type { KnowledgeModel } from "../../engine/types.js";
+import { loadTaskEmbedding, type TaskEmbedding } from "../../engine/embedding/index.js";
 import { ModelStatus, ModelVersion } from "../../persistence/model/model-version.entity.js";
 import type { Logger } from "../../shared/logger.js";
 
@@ -19,6 +20,8 @@ export class LoadedModel {
     readonly version: number,
     readonly kind: string,
     readonly model: KnowledgeModel,
+    /** The version's task embedding (similar tasks); null for a version trained without one. */
+    readonly embedding: TaskEmbedding | null = null,
   ) {}
 
   /** Whether the model's catalogue has the task (tasks created after training do not). Memoised. */
@@ -70,7 +73,8 @@ export class ActiveModels {
       const row = await m.findOneByOrFail(ModelVersion, { id: versionId });
       try {
         if (!row.weights) throw new EngineError(EngineErrorCode.CorruptModel, "the version has no weights");
-        loaded = new LoadedModel(row.id, row.version, row.kind, loadModel(new Uint8Array(row.weights)));
+        const embedding = row.taskEmbedding ? loadTaskEmbedding(new Uint8Array(row.taskEmbedding)) : null;
+        loaded = new LoadedModel(row.id, row.version, row.kind, loadModel(new Uint8Array(row.weights)), embedding);
         this.logger.info({ schoolId, modelVersion: row.version, kind: row.kind }, "active model loaded");
       } catch (e) {
         // A model this build cannot read (another format version, damaged bytes) must not take the API

@@ -25,6 +25,7 @@ import { CurriculumCache } from "./curriculum-cache.js";
 import { LearnerModelService } from "./learner-model.service.js";
 
 export const MAX_RECOMMENDATIONS = 50;
+export const MAX_SIMILAR = 50;
 export const MAX_PREDICTIONS = 2000;
 /** Attempts looked at for "no immediate repeats". */
 const RECENT_ATTEMPTS = 5;
@@ -70,6 +71,13 @@ export interface TaskPrediction {
   readonly taskId: string;
   readonly predictedSuccess: number | null;
   readonly basis: PredictionBasis;
+}
+
+export interface SimilarTask {
+  readonly taskId: string;
+  /** Euclidean distance in the embedding; 1 − Jaccard of the skills for the SHARED_SKILLS fallback. */
+  readonly distance: number;
+  readonly basis: "EMBEDDING" | "SHARED_SKILLS";
 }
 
 export interface RecommendationList {
@@ -190,6 +198,38 @@ export class PersonalisationService {
         })
       : [];
     return { mode: v.mode, notice: NOTICES[v.mode], strategy: effective, items: v.loaded ? items : curriculumOnly(v.curriculum, goal?.skillIds, count, overrides) };
+  }
+
+  /**
+   * Tasks that behave alike for learners (the active version's Siamese task embedding): nearest
+   * first. Without an embedding, tasks that share the most skills (Jaccard). Curriculum data: any role.
+   */
+  async similarTasks(actor: Actor, taskId: string, count: number): Promise<SimilarTask[]> {
+    if (!Number.isInteger(count) || count < 1 || count > MAX_SIMILAR) throw new BadInputError(`count must be between 1 and ${MAX_SIMILAR}`, { argument: "count" });
+    let curriculum = await this.curricula.get(actor.schoolId);
+    if (!curriculum.tasks.has(taskId)) {
+      const found: unknown[] = await this.deps.dataSource.query(`SELECT 1 FROM task WHERE id = $1 AND school_id = $2`, [taskId, actor.schoolId]);
+      if (found.length === 0) throw new NotFoundError("Task", taskId);
+      this.curricula.invalidate(actor.schoolId);
+      curriculum = await this.curricula.get(actor.schoolId);
+    }
+    const task = curriculum.tasks.get(taskId)!;
+    const loaded = await this.models.get(actor.schoolId);
+    if (loaded?.embedding) {
+      // Ask for a few more than needed: tasks deleted since training are dropped.
+      const near = loaded.embedding.similarToTask({ taskId, skills: task.skills }, count + 10);
+      return near.filter((n) => n.taskId !== taskId && curriculum.tasks.has(n.taskId)).slice(0, count).map((n) => ({ ...n, basis: "EMBEDDING" as const }));
+    }
+    const mine = new Set(task.skills.map((s) => s.skillId));
+    const scored: SimilarTask[] = [];
+    for (const other of curriculum.tasks.values()) {
+      if (other.taskId === taskId) continue;
+      const theirs = new Set(other.skills.map((s) => s.skillId));
+      const shared = [...mine].filter((s) => theirs.has(s)).length;
+      if (shared === 0) continue;
+      scored.push({ taskId: other.taskId, distance: 1 - shared / new Set([...mine, ...theirs]).size, basis: "SHARED_SKILLS" });
+    }
+    return scored.sort((a, b) => a.distance - b.distance || (a.taskId < b.taskId ? -1 : 1)).slice(0, count);
   }
 
   /** Plans (or re-plans) the goal's path and stores it; teacher-pinned steps keep their place, skipped tasks stay out. */

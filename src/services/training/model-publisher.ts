@@ -9,6 +9,8 @@ import { ModelStatus, ModelVersion } from "../../persistence/model/model-version
 export interface PublishModel {
   readonly kind: string;
   readonly weights: Uint8Array;
+  /** The task embedding trained alongside, if any. */
+  readonly taskEmbedding?: Uint8Array | null;
   readonly metrics: Record<string, unknown>;
   readonly trainedFrom: Date | null;
   readonly trainedTo: Date | null;
@@ -28,6 +30,7 @@ export async function publishModel(m: EntityManager, schoolId: string, p: Publis
     kind: p.kind,
     status: p.activate ? ModelStatus.Active : ModelStatus.Candidate,
     weights: Buffer.from(p.weights),
+    taskEmbedding: p.taskEmbedding ? Buffer.from(p.taskEmbedding) : null,
     trainedFrom: p.trainedFrom,
     trainedTo: p.trainedTo,
     metrics: p.metrics,

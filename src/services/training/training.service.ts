@@ -5,8 +5,12 @@
 import { initBackend } from "../../engine/backend.js";
 import { EngineError, EngineErrorCode } from "../../engine/errors.js";
 import { trainers } from "../../engine/registry.js";
+import { trainTaskEmbedding } from "../../engine/embedding/index.js";
+import { logit } from "../../engine/math.js";
 import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import type { ModelVersion } from "../../persistence/model/model-version.entity.js";
+import type { KnowledgeModel, TrainingSet } from "../../engine/types.js";
+import type { TaskEmbedding } from "../../engine/embedding/index.js";
 import type { ServiceDeps } from "../service-deps.js";
 import type { ActiveModels } from "../personalisation/active-models.js";
 import type { LearnerModelService } from "../personalisation/learner-model.service.js";
@@ -44,12 +48,16 @@ export class TrainingService {
     const t0 = performance.now();
     const model = await trainer.fit(snapshot, { seed: opts.seed ?? 1, onProgress: opts.onProgress });
     const trainSeconds = (performance.now() - t0) / 1000;
-    this.deps.logger.info({ schoolId, kind, attempts: snapshot.attempts, learners: snapshot.sequences.size, trainSeconds, backend }, "model trained");
+    const t1 = performance.now();
+    const embedding = await trainTaskEmbedding(snapshot, { seed: opts.seed ?? 1 });
+    const embeddingSeconds = (performance.now() - t1) / 1000;
+    this.deps.logger.info({ schoolId, kind, attempts: snapshot.attempts, learners: snapshot.sequences.size, trainSeconds, embeddingSeconds, backend }, "model trained");
     const version = await this.deps.dataSource.transaction((m) =>
       publishModel(m, schoolId, {
         kind,
         weights: model.serialize(),
-        metrics: { trainingAttempts: snapshot.attempts, trainingLearners: snapshot.sequences.size, trainSeconds, backend },
+        taskEmbedding: embedding.serialize(),
+        metrics: { trainingAttempts: snapshot.attempts, trainingLearners: snapshot.sequences.size, trainSeconds, embeddingSeconds, backend },
         trainedFrom: snapshot.from,
         trainedTo: snapshot.to,
         activate: opts.activate ?? true,
@@ -57,9 +65,36 @@ export class TrainingService {
     );
     if (version.status === "ACTIVE") {
       this.models.invalidate(schoolId);
+      await this.calibrateDifficulties(schoolId, model, embedding, snapshot);
       await this.rebuildStates(schoolId);
     }
     return version;
+  }
+
+  /**
+   * Task.difficulty under the new model, in logits (higher = harder): d_i = −logit P(correct) of a
+   * learner never seen before. A task nobody attempted in the training window gets its prior from
+   * its nearest neighbours in the task embedding instead of the model's skill-level fallback.
+   */
+  private async calibrateDifficulties(schoolId: string, model: KnowledgeModel, embedding: TaskEmbedding, snapshot: TrainingSet): Promise<void> {
+    const attempted = new Set<string>();
+    for (const seq of snapshot.sequences.values()) for (const t of seq) attempted.add(t.taskId);
+    const fresh = model.initialState();
+    const calibrated = new Map<string, number>();
+    for (const t of snapshot.catalog.tasks) if (attempted.has(t.taskId)) calibrated.set(t.taskId, -logit(model.predict(fresh, t.taskId)));
+    const ids: string[] = [];
+    const values: number[] = [];
+    for (const t of snapshot.catalog.tasks) {
+      const d = calibrated.get(t.taskId) ?? embedding.difficultyPrior(t, calibrated) ?? -logit(model.predict(fresh, t.taskId));
+      if (Number.isFinite(d)) {
+        ids.push(t.taskId);
+        values.push(d);
+      }
+    }
+    await this.deps.dataSource.query(
+      `UPDATE task SET difficulty = u.d FROM unnest($2::uuid[], $3::float8[]) AS u(id, d) WHERE task.id = u.id AND task.school_id = $1`,
+      [schoolId, ids, values],
+    );
   }
 
   /** Rebuilds the state of every consenting learner under the active model, in batches. */
