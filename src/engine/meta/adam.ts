@@ -12,7 +12,8 @@ export class Adam {
 
   constructor(
     private readonly params: Float64Array[],
-    private readonly learningRate: number,
+    /** η; the caller may change it between steps (a schedule). */
+    public learningRate: number,
     private readonly beta1 = 0.9,
     private readonly beta2 = 0.999,
     private readonly epsilon = 1e-8,

@@ -14,8 +14,10 @@ export interface MetaOptions {
   readonly maxEpochs: number;
   /** Stop after this many epochs without a better validation loss. */
   readonly patience: number;
-  /** Adam learning rate. */
+  /** Adam learning rate (of the first epoch). */
   readonly learningRate: number;
+  /** The learning rate is multiplied by this after every epoch (1 = constant). */
+  readonly learningRateDecay: number;
   /** Share of the training learners held out for early stopping (0 = none: run maxEpochs). */
   readonly validationFraction: number;
   /** L2 penalty (a Gaussian prior's precision) on the per-task offsets, which shrinks them to their skills. */
@@ -47,9 +49,10 @@ export const defaultMetaOptions: MetaOptions = Object.freeze({
   batchWindows: 1024,
   maxEpochs: 20,
   patience: 2,
-  learningRate: 0.1,
+  learningRate: 0.2,
+  learningRateDecay: 0.8,
   validationFraction: 0.1,
-  l2Task: 0.5,
+  l2Task: 1,
   l2Skill: 0.1,
   initialStep: 0.1,
   initialDecay: 0.1,
@@ -84,6 +87,8 @@ export function validateMetaOptions(partial: Partial<MetaOptions> = {}): MetaOpt
   integer("maxEpochs", 1);
   integer("patience", 1);
   positive("learningRate");
+  positive("learningRateDecay");
+  if (o.learningRateDecay > 1) throw invalid("learningRateDecay", o.learningRateDecay, "must be in (0, 1]");
   nonNegative("l2Task");
   nonNegative("l2Skill");
   positive("initialStep");

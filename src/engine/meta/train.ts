@@ -1,7 +1,12 @@
 /**
- * Meta-training on TensorFlow.js: Adam on the unrolled predict-then-update loss of the training learners
- * (equations.ts), in truncated windows, with early stopping on held-out training learners. The ablation
- * runs the same loop with φ₀ = 0 and a fixed step (only the shared parameters train).
+ * Meta-training: Adam on the unrolled predict-then-update loss of the training learners (equations.ts),
+ * in truncated windows, with early stopping on held-out TRAINING learners (validationFraction).
+ *
+ * Each step: the typed-array forward pass gives every window its starting state; graph.ts builds the
+ * batch's unrolled loss in TensorFlow.js, which differentiates it (first order) with respect to the
+ * parameters gathered for the batch; those gradients are added back per parameter (scatterGradients)
+ * and Adam updates float64 parameters (adam.ts). The ablation runs the same loop with φ₀ = 0 and a
+ * fixed step; by default with no adaptation during training ("pretrained", see options.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.js";
@@ -108,6 +113,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   let epoch = 0;
   let sinceBest = 0;
   for (epoch = 1; epoch <= options.maxEpochs; epoch++) {
+    adam.learningRate = options.learningRate * options.learningRateDecay ** (epoch - 1);
     forwardStarts(current(), fit, learner, options.window, startPersonal);
     const order = rng.shuffle(windows.map((_, i) => i));
     for (let b = 0; b < order.length; b += options.batchWindows) {
