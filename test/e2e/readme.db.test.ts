@@ -30,11 +30,13 @@ test("the README has example operations", () => {
 });
 
 test("every README operation runs against the demo school without errors", async () => {
-  const first = await s.gql(`{ tasks(first: 1) { nodes { id } } skills(first: 1) { nodes { id } } }`, {}, admin);
+  const first = await s.gql(`{ tasks(first: 1) { nodes { id } } skills(first: 100) { nodes { id } } }`, {}, admin);
+  const skills = first.data.skills.nodes;
   const ids: Record<string, unknown> = {
     learnerId: demo.learnerIds[0],
     taskId: first.data.tasks.nodes[0].id,
-    skillId: first.data.skills.nodes[0].id,
+    // The last skill of the curriculum (its hardest): not mastered yet, so the plan has steps.
+    skillId: skills[skills.length - 1].id,
   };
   const results: Record<string, any> = {};
   for (const block of blocks) {
@@ -52,7 +54,14 @@ test("every README operation runs against the demo school without errors", async
   expect(results.Curriculum.skills.nodes.length).toBeGreaterThanOrEqual(10);
   expect(results.LearnerHistory.learner.attempts.nodes.length).toBeGreaterThan(0);
   expect(results.RecordAttempt.recordAttempt.duplicate).toBe(false);
-  expect(results.PlanByHand.setPathSteps.steps).toHaveLength(1);
+  expect(results.Mastery.mastery.personalisation).toBe("PERSONALISED");
+  expect(results.Mastery.mastery.skills.length).toBeGreaterThanOrEqual(10);
+  expect(results.Recommend.recommendations.items).toHaveLength(3);
+  expect(results.Recommend.recommendations.items[0].explanation).toMatch(/practises/);
+  expect(results.Predict.predictions.items[0].basis).toBe("PERSONALISED");
+  expect(results.Predict.similarTasks).toHaveLength(3);
+  expect(results.Plan.planPath.path.steps.length).toBeGreaterThanOrEqual(1);
+  expect(results.Plan.planPath.skills.some((k: any) => k.target)).toBe(true);
 });
 
 test("the demo school is what the README promises: a skill DAG, tasks, three cohorts, a teacher, learners with attempts and an active model", async () => {
