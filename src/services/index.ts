@@ -15,6 +15,7 @@ import { AttemptService } from "./attempt/attempt.service.js";
 import { ActiveModels } from "./personalisation/active-models.js";
 import { LearnerModelService } from "./personalisation/learner-model.service.js";
 import { TrainingService } from "./training/training.service.js";
+import { RetrainService } from "./training/retrain.service.js";
 import { CurriculumCache } from "./personalisation/curriculum-cache.js";
 import { PersonalisationService } from "./personalisation/personalisation.service.js";
 
@@ -34,6 +35,7 @@ export interface Services {
   readonly attempts: AttemptService;
   readonly activeModels: ActiveModels;
   readonly training: TrainingService;
+  readonly retraining: RetrainService;
   readonly personalisation: PersonalisationService;
 }
 
@@ -41,10 +43,12 @@ export function createServices(deps: ServiceDeps): Services {
   const activeModels = new ActiveModels(deps.dataSource, deps.logger);
   const learnerModel = new LearnerModelService(activeModels);
   const goals = new GoalService(deps);
+  const training = new TrainingService(deps, activeModels, learnerModel);
   return {
     deps,
     activeModels,
-    training: new TrainingService(deps, activeModels, learnerModel),
+    training,
+    retraining: new RetrainService(deps, activeModels, training),
     personalisation: new PersonalisationService(deps, activeModels, new CurriculumCache(deps.dataSource), goals),
     schools: new SchoolService(deps),
     cohorts: new CohortService(deps),

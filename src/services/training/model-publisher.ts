@@ -16,6 +16,8 @@ export interface PublishModel {
   readonly trainedTo: Date | null;
   readonly notes?: string;
   readonly activate: boolean;
+  /** The status when not activated (default CANDIDATE; REJECTED when a gate refused it). */
+  readonly status?: ModelStatus.Candidate | ModelStatus.Rejected;
 }
 
 export async function publishModel(m: EntityManager, schoolId: string, p: PublishModel, now = new Date()): Promise<ModelVersion> {
@@ -28,7 +30,7 @@ export async function publishModel(m: EntityManager, schoolId: string, p: Publis
     schoolId,
     version: Number(next),
     kind: p.kind,
-    status: p.activate ? ModelStatus.Active : ModelStatus.Candidate,
+    status: p.activate ? ModelStatus.Active : (p.status ?? ModelStatus.Candidate),
     weights: Buffer.from(p.weights),
     taskEmbedding: p.taskEmbedding ? Buffer.from(p.taskEmbedding) : null,
     trainedFrom: p.trainedFrom,

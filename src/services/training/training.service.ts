@@ -97,16 +97,25 @@ export class TrainingService {
     );
   }
 
-  /** Rebuilds the state of every consenting learner under the active model, in batches. */
-  async rebuildStates(schoolId: string): Promise<number> {
+  /**
+   * Rebuilds, in batches, the state of every consenting learner whose state does not belong to the
+   * active model yet. Resumable: a crash leaves some learners rebuilt, and the next run (or their
+   * next attempt) takes the rest.
+   */
+  async rebuildStates(schoolId: string, onProgress?: (fraction: number) => void): Promise<number> {
+    const active = await this.models.get(schoolId);
+    if (!active) return 0;
     const rows: { learner_id: string }[] = await this.deps.dataSource.query(
-      `SELECT learner_id FROM consent WHERE school_id = $1 AND purpose = $2 AND granted ORDER BY learner_id`,
-      [schoolId, ConsentPurpose.Personalisation],
+      `SELECT c.learner_id FROM consent c LEFT JOIN learner_state s ON s.learner_id = c.learner_id
+       WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted AND s.model_version_id IS DISTINCT FROM $3
+       ORDER BY c.learner_id`,
+      [schoolId, ConsentPurpose.Personalisation, active.versionId],
     );
     for (let i = 0; i < rows.length; i += REBUILD_BATCH) {
       await this.deps.dataSource.transaction(async (m) => {
         for (const r of rows.slice(i, i + REBUILD_BATCH)) await this.learnerModel.rebuild(m, schoolId, r.learner_id);
       });
+      onProgress?.(Math.min(1, (i + REBUILD_BATCH) / rows.length));
     }
     return rows.length;
   }

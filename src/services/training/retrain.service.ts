@@ -1,0 +1,194 @@
+/**
+ * Retraining (DESIGN.md, "the nightly path"): snapshot the consented traces up to a cutoff → split
+ * by learner with a seed → train a candidate on the training learners → evaluate candidate and active
+ * model on the same held-out learners → run the gates → register the ModelVersion with every figure,
+ * the data window and each gate's verdict → promote when all pass, else mark it rejected with the
+ * reasons. A failure at any step leaves the active model serving: nothing changes it but the final
+ * promotion, a single transaction.
+ *
+ * After a promotion the stored learner states still belong to the previous version: each is rebuilt
+ * by replaying the learner's attempts — eagerly in batches here, and on demand by any attempt or read
+ * that meets a stale state first (so an attempt arriving during the rebuild is applied exactly once:
+ * it is part of the history the replay reads, under the learner's row lock).
+ */
+import { initBackend } from "../../engine/backend.js";
+import { predictSequences, scorePredictions, type Scores } from "../../engine/evaluation.js";
+import { trainTaskEmbedding } from "../../engine/embedding/index.js";
+import { trainers } from "../../engine/registry.js";
+import { splitLearners } from "../../engine/simulator/index.js";
+import type { KnowledgeModel } from "../../engine/types.js";
+import { ConflictError, BadInputError, NotFoundError } from "../common/domain-error.js";
+import { Actor, Role } from "../auth/actor.js";
+import { requireRole } from "../auth/access-policy.js";
+import { ModelStatus, ModelVersion } from "../../persistence/model/model-version.entity.js";
+import { loadModel } from "../../engine/registry.js";
+import type { ServiceDeps } from "../service-deps.js";
+import type { ActiveModels } from "../personalisation/active-models.js";
+import { MetricGate, type Gate, type GateVerdict } from "./gates.js";
+import { publishModel } from "./model-publisher.js";
+import { snapshotTrainingSet, type TrainingSnapshot } from "./training-set.js";
+import type { TrainingService } from "./training.service.js";
+
+export interface RetrainOptions {
+  readonly kind?: string;
+  readonly seed?: number;
+  readonly cutoff?: Date;
+  /** Share of the consenting learners held out for evaluation. */
+  readonly heldOutFraction?: number;
+  /** Train the candidate on deliberately shuffled labels (tests of the gates; never in production). */
+  readonly shuffleLabels?: boolean;
+  readonly onProgress?: (fraction: number, message?: string) => void;
+}
+
+export interface RetrainResult {
+  readonly modelVersionId: string | null;
+  readonly version: number | null;
+  readonly promoted: boolean;
+  readonly status: ModelStatus | "SKIPPED";
+  readonly reasons: string[];
+}
+
+/** Fewer consenting learners than this: no candidate (the held-out set would say nothing). */
+export const MIN_LEARNERS = 20;
+
+export class RetrainService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly models: ActiveModels,
+    private readonly training: TrainingService,
+    private readonly gates: readonly Gate[] = [new MetricGate()],
+  ) {}
+
+  async retrain(schoolId: string, opts: RetrainOptions = {}): Promise<RetrainResult> {
+    const kind = opts.kind ?? "meta";
+    const seed = opts.seed ?? 1;
+    const cutoff = opts.cutoff ?? new Date();
+    const progress = (f: number, msg?: string) => opts.onProgress?.(Math.max(0, Math.min(1, f)), msg);
+    progress(0, "snapshot");
+    const snapshot = await snapshotTrainingSet(this.deps.dataSource.manager, schoolId, cutoff);
+    if (snapshot.sequences.size < MIN_LEARNERS) {
+      return { modelVersionId: null, version: null, promoted: false, status: "SKIPPED", reasons: [`only ${snapshot.sequences.size} consenting learners with attempts (at least ${MIN_LEARNERS} needed)`] };
+    }
+    const { train, test } = splitLearners(snapshot, { seed, testFraction: opts.heldOutFraction ?? 0.2 });
+    const trainer = trainers[kind];
+    if (!trainer) throw new BadInputError(`unknown model kind ${kind}`);
+    const backend = await initBackend();
+    const trainSet = opts.shuffleLabels ? shuffled(train, seed) : train;
+    const t0 = performance.now();
+    progress(0.05, "training the candidate");
+    const candidate = await trainer.fit(trainSet, { seed, onProgress: (f) => progress(0.05 + 0.6 * f, "training the candidate") });
+    const trainSeconds = (performance.now() - t0) / 1000;
+    progress(0.65, "training the task embedding");
+    const embedding = await trainTaskEmbedding(trainSet, { seed });
+    progress(0.75, "evaluating on held-out learners");
+    const active = await this.models.get(schoolId);
+    const { candidateScores, activeScores, verdicts } = await this.judge(schoolId, candidate, active?.model ?? null, test);
+    const passed = verdicts.every((v) => v.passed);
+    const reasons = verdicts.filter((v) => !v.passed).map((v) => `${v.gate}: ${v.detail}`);
+    progress(0.85, passed ? "promoting" : "rejecting");
+    const version = await this.deps.dataSource.transaction((m) => publishModel(m, schoolId, {
+      kind,
+      weights: candidate.serialize(),
+      taskEmbedding: embedding.serialize(),
+      metrics: {
+        seed, backend, trainSeconds, heldOutFraction: opts.heldOutFraction ?? 0.2, shuffledLabels: Boolean(opts.shuffleLabels),
+        trainingLearners: train.sequences.size, heldOutLearners: test.sequences.size, trainingAttempts: snapshot.attempts,
+        candidate: jsonScores(candidateScores), active: activeScores ? jsonScores(activeScores) : null,
+        comparedWith: active ? { modelVersionId: active.versionId, version: active.version } : null,
+        gates: verdicts,
+      },
+      trainedFrom: snapshot.from,
+      trainedTo: snapshot.to,
+      notes: passed ? "" : `rejected: ${reasons.join("; ")}`,
+      activate: passed,
+      status: ModelStatus.Rejected,
+    }));
+    if (!passed) {
+      this.deps.logger.warn({ schoolId, modelVersion: version.version, reasons }, "candidate model rejected");
+      return { modelVersionId: version.id, version: version.version, promoted: false, status: ModelStatus.Rejected, reasons };
+    }
+    this.models.invalidate(schoolId);
+    this.deps.logger.info({ schoolId, modelVersion: version.version, auc: candidateScores.auc }, "candidate model promoted");
+    progress(0.9, "rebuilding learner states");
+    await this.training.rebuildStates(schoolId, (f) => progress(0.9 + 0.1 * f, "rebuilding learner states"));
+    progress(1, "done");
+    return { modelVersionId: version.id, version: version.version, promoted: true, status: ModelStatus.Active, reasons: [] };
+  }
+
+  /** Evaluates candidate and active on the same held-out attempts and runs every gate. */
+  private async judge(schoolId: string, candidate: KnowledgeModel, active: KnowledgeModel | null, heldOut: TrainingSnapshot | ReturnType<typeof splitLearners>["test"]) {
+    const preds = predictSequences(active ? [candidate, active] : [candidate], heldOut.sequences);
+    const candidateScores = scorePredictions(preds[0]!);
+    const activeScores = active ? scorePredictions(preds[1]!) : null;
+    const verdicts: GateVerdict[] = [];
+    for (const gate of this.gates) verdicts.push(await gate.check({ schoolId, candidate, active, candidateScores, activeScores, heldOut }));
+    return { candidateScores, activeScores, verdicts };
+  }
+
+  /**
+   * Makes a version active after re-checking the gates against the current active model on fresh
+   * held-out learners (the version's own seed). An admin's act; REJECTED versions may be promoted only
+   * if the gates now pass.
+   */
+  async promote(actor: Actor, versionId: string): Promise<ModelVersion> {
+    requireRole(actor, Role.Admin);
+    const row = await this.deps.dataSource.getRepository(ModelVersion).findOneBy({ id: versionId, schoolId: actor.schoolId });
+    if (!row) throw new NotFoundError("ModelVersion", versionId);
+    if (row.status === ModelStatus.Active) throw new ConflictError(`version ${row.version} is already active`);
+    if (!row.weights) throw new ConflictError(`version ${row.version} has no weights`);
+    const candidate = loadModel(new Uint8Array(row.weights));
+    const seed = Number((row.metrics as { seed?: number }).seed ?? 1);
+    const snapshot = await snapshotTrainingSet(this.deps.dataSource.manager, actor.schoolId, new Date());
+    const { test } = splitLearners(snapshot, { seed });
+    const active = await this.models.get(actor.schoolId);
+    const { verdicts } = await this.judge(actor.schoolId, candidate, active && active.versionId !== row.id ? active.model : null, test);
+    const failed = verdicts.filter((v) => !v.passed);
+    if (failed.length) throw new ConflictError(`the gates refuse version ${row.version}: ${failed.map((v) => `${v.gate}: ${v.detail}`).join("; ")}`, { gates: verdicts });
+    await this.activate(actor.schoolId, row.id, verdicts);
+    return this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: row.id });
+  }
+
+  /** Reactivates the version that was active before the current one (its learner states are rebuilt). */
+  async rollback(actor: Actor): Promise<ModelVersion> {
+    requireRole(actor, Role.Admin);
+    const [previous] = (await this.deps.dataSource.query(
+      `SELECT id FROM model_version WHERE school_id = $1 AND status = $2 AND activated_at IS NOT NULL ORDER BY activated_at DESC LIMIT 1`,
+      [actor.schoolId, ModelStatus.Retired],
+    )) as { id: string }[];
+    if (!previous) throw new ConflictError("there is no previously active version to roll back to");
+    await this.activate(actor.schoolId, previous.id, null);
+    return this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: previous.id });
+  }
+
+  private async activate(schoolId: string, versionId: string, verdicts: GateVerdict[] | null): Promise<void> {
+    await this.deps.dataSource.transaction(async (m) => {
+      await m.query(`SELECT pg_advisory_xact_lock(hashtext('zpd:model-version:' || $1))`, [schoolId]);
+      await m.query(`UPDATE model_version SET status = $2, updated_at = now() WHERE school_id = $1 AND status = $3`, [schoolId, ModelStatus.Retired, ModelStatus.Active]);
+      await m.query(
+        `UPDATE model_version SET status = $2, activated_at = now(), updated_at = now(),
+           metrics = CASE WHEN $3::jsonb IS NULL THEN metrics ELSE jsonb_set(metrics, '{promotionGates}', $3::jsonb) END
+         WHERE id = $1`,
+        [versionId, ModelStatus.Active, verdicts ? JSON.stringify(verdicts) : null],
+      );
+    });
+    this.models.invalidate(schoolId);
+    await this.training.rebuildStates(schoolId);
+  }
+}
+
+const jsonScores = (s: Scores) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
+
+/** The same traces with the outcomes permuted across the set (seeded): a model that can learn nothing. */
+function shuffled(set: ReturnType<typeof splitLearners>["train"], seed: number): typeof set {
+  const outcomes: (0 | 1)[] = [];
+  for (const seq of set.sequences.values()) for (const t of seq) outcomes.push(t.correct);
+  let s = seed >>> 0 || 1;
+  for (let i = outcomes.length - 1; i > 0; i--) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const j = s % (i + 1);
+    [outcomes[i], outcomes[j]] = [outcomes[j]!, outcomes[i]!];
+  }
+  let k = 0;
+  const sequences = new Map([...set.sequences].map(([id, seq]) => [id, seq.map((t) => ({ ...t, correct: outcomes[k++]! }))]));
+  return { catalog: set.catalog, sequences };
+}
