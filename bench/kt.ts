@@ -2,7 +2,8 @@
  * `npm run bench:kt -- --data <folder> [--json <file>] [--models …] [--seed N] [--train-fractions …]`
  *
  * Trains every chosen model on the train learners of a data folder and scores its predictions on the
- * test learners under the shared protocol (bench/lib/evaluate.ts); prints the table and writes
+ * test learners under the engine's shared protocol (src/engine/evaluation.ts, the one the nightly
+ * retraining uses too); prints the table and writes
  * docs/benchmarks/kt-<set>.md (and the JSON when asked).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import { createRng } from "../src/engine/math.js";
 import type { Trace, TrainingSet } from "../src/engine/types.js";
 import { parseKtArgs } from "./lib/args.js";
 import { loadKtDataset } from "./lib/data.js";
-import { predictTestLearners, scorePredictions } from "./lib/evaluate.js";
+import { predictSequences, scorePredictions } from "../src/engine/evaluation.js";
 import { createProgressBar } from "./lib/progress.js";
 import { renderMarkdown, resultsTable, toJson, type BenchReport, type ModelResult, type ScalingRow } from "./lib/report.js";
 
@@ -41,10 +42,10 @@ async function trainAndScore(name: string, train: TrainingSet, test: TrainingSet
   bar.done(`${train_s.toFixed(1)}s`);
   const pbar = createProgressBar(`${label} predict`);
   const t1 = process.hrtime.bigint();
-  const predictions = predictTestLearners(model, test, (f) => pbar.update(f));
+  const [predictions] = predictSequences([model], test.sequences, (f) => pbar.update(f));
   const predict_s = seconds(t1);
   pbar.done(`${predict_s.toFixed(1)}s`);
-  return { ...scorePredictions(predictions), train_s, predict_s };
+  return { ...scorePredictions(predictions!), train_s, predict_s };
 }
 
 /** The commit of the checkout this script was built from, for the report; "unknown" outside git. */

@@ -1,8 +1,8 @@
 /** The benchmark's Markdown report and JSON. */
-import type { ModelScores } from "./evaluate.js";
+import type { Scores } from "../../src/engine/evaluation.js";
 import { REFERENCES } from "./references.js";
 
-export interface ModelResult extends ModelScores {
+export interface ModelResult extends Scores {
   readonly train_s: number;
   readonly predict_s: number;
 }

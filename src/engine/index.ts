@@ -10,6 +10,7 @@ export * from "./metrics/index.js";
 export * from "./simulator/index.js";
 export * from "./baselines/index.js";
 export * from "./meta/index.js";
+export * from "./evaluation.js";
 export { trainers, loadModel } from "./registry.js";
 export { initBackend, backendName, backendStatus } from "./backend.js";
 export type { BackendPreference, BackendStatus } from "./backend.js";
