@@ -20,6 +20,19 @@ describe("registry", () => {
     }
   });
 
+  it("loads Meta and ablation files through the same entry point", async () => {
+    const quick = { seed: 3, maxEpochs: 1, window: 32, batchWindows: 64 };
+    const task = school.catalog.tasks[5]!.taskId;
+    for (const name of ["meta", "ablation"]) {
+      const model = await trainers[name]!.fit(school, quick);
+      const loaded = loadModel(model.serialize());
+      expect(loaded.name).toBe(name);
+      let a = model.initialState(), b = loaded.initialState();
+      for (const t of school.sequences.values().next().value!.slice(0, 5)) { a = model.update(a, t); b = loaded.update(b, t); }
+      expect(loaded.predict(b, task)).toBe(model.predict(a, task));
+    }
+  });
+
   it("refuses corrupted files, other format versions and unknown models with typed errors", async () => {
     const bytes = (await trainers.pfa!.fit(school, { seed: 2 })).serialize();
     const flipped = bytes.slice();
