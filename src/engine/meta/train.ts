@@ -30,7 +30,13 @@ export interface TrainingReport {
   readonly validationLoss: number | null;
   readonly fitLearners: number;
   readonly validationLearners: number;
+  /** Wall-clock seconds of the fit. */
   readonly seconds: number;
+  /**
+   * CPU seconds (user + system) of this process during the fit: on a shared machine, a figure that
+   * other work does not inflate (the wasm backend runs on one thread, so idle wall time ≈ CPU time).
+   */
+  readonly cpuSeconds: number;
 }
 
 export interface TrainedMeta {
@@ -50,6 +56,7 @@ export type RawName = (typeof RAW_NAMES)[number];
 
 export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: FitOptions & Partial<MetaOptions>): Promise<TrainedMeta> {
   const began = Date.now();
+  const cpuBegan = process.cpuUsage();
   const options = validateMetaOptions(metaOptionsFrom(fitOptions as unknown as Record<string, unknown>));
   if (!Number.isInteger(fitOptions.seed)) {
     throw new EngineError(EngineErrorCode.InvalidParameters, `seed must be an integer, got ${String(fitOptions.seed)}`);
@@ -165,8 +172,14 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
       fitLearners: fitIds.length,
       validationLearners: valIds.length,
       seconds: (Date.now() - began) / 1000,
+      cpuSeconds: cpuSecondsSince(cpuBegan),
     },
   };
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
 }
 
 /**
