@@ -1,0 +1,451 @@
+/**
+ * The personalisation API end to end over real HTTP (issue 4, "Tests"), on the simulator's demo school
+ * with a Meta model trained on its consented traces: mastery rising with correct answers and the
+ * recommendations moving on, the success band, paths in prerequisite order with pins and skips,
+ * concurrent attempts of one learner, the no-consent path, edges and permissions.
+ *
+ * One school and one training for the whole file (beforeAll). Tests that need a controllable learner
+ * create a fresh one (consent granted, no attempts: the model's typical learner), so they do not depend
+ * on one another; the test that adds a skill and a task to the school runs last.
+ */
+import { Role } from "../../src/services/auth/actor.js";
+import { seedDemo, DemoSchool } from "../../src/services/demo/demo-seed.js";
+import { codeOf, startTestServer, TestServer } from "../support/test-server.js";
+
+const NOW = new Date("2026-11-01T12:00:00Z");
+const HOOK_TIMEOUT = 120_000;
+/** How long the personalisation service may serve a cached curriculum (CurriculumCache's default ttlMs). */
+const CURRICULUM_TTL_MS = 2000;
+
+let s: TestServer;
+let demo: DemoSchool;
+let admin: string;
+/** Skill id → direct prerequisite ids, code, and the ids of the tasks exercising it. */
+const skills = new Map<string, { code: string; prerequisites: string[]; taskIds: string[] }>();
+const skillByCode = (code: string): string => [...skills].find(([, v]) => v.code === code)![0];
+let allTaskIds: string[] = [];
+
+beforeAll(async () => {
+  s = await startTestServer();
+  demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 60 });
+  await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 1, cutoff: NOW });
+  admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
+  const r = await s.gql(`{ skills(first: 100) { nodes { id code prerequisites { id } tasks(first: 100) { nodes { id } } } } }`, {}, admin);
+  expect(r.errors).toBeUndefined();
+  for (const n of r.data.skills.nodes) skills.set(n.id, { code: n.code, prerequisites: n.prerequisites.map((p: any) => p.id), taskIds: n.tasks.nodes.map((t: any) => t.id) });
+  allTaskIds = [...new Set([...skills.values()].flatMap((v) => v.taskIds))];
+}, HOOK_TIMEOUT);
+afterAll(async () => {
+  await s?.stop();
+}, HOOK_TIMEOUT);
+
+// ---------------------------------------------------------------------------------------------- helpers
+
+/** Every (transitive) prerequisite of a skill. */
+function ancestors(skillId: string): Set<string> {
+  const out = new Set<string>();
+  const stack = [...(skills.get(skillId)?.prerequisites ?? [])];
+  while (stack.length) {
+    const p = stack.pop()!;
+    if (out.has(p)) continue;
+    out.add(p);
+    stack.push(...(skills.get(p)?.prerequisites ?? []));
+  }
+  return out;
+}
+
+/** The response's data, after checking that it has no errors. */
+const ok = (r: { errors?: unknown; data?: unknown }): any => {
+  expect(r.errors).toBeUndefined();
+  return r.data;
+};
+
+let refs = 0;
+/** A new learner of the demo school: consent to personalisation and training granted unless `consent: false`; a goal when `goal` names skill codes. */
+async function freshLearner(opts: { consent?: boolean; goal?: string[]; skillIds?: string[] } = {}): Promise<{ id: string; goalId?: string }> {
+  const id = ok(await s.gql(`mutation($r: String) { createLearner(input: { externalRef: $r }) { id } }`, { r: `e2e-${++refs}` }, admin)).createLearner.id as string;
+  if (opts.consent !== false) {
+    for (const p of ["PERSONALISATION", "TRAINING"]) {
+      ok(await s.gql(`mutation($l: UUID!, $p: ConsentPurpose!) { setConsent(learnerId: $l, purpose: $p, granted: true, grantedBy: LEARNER) { id } }`, { l: id, p }, admin));
+    }
+  }
+  const skillIds = opts.skillIds ?? opts.goal?.map(skillByCode);
+  if (!skillIds) return { id };
+  const goalId = ok(await s.gql(`mutation($i: CreateGoalInput!) { createGoal(input: $i) { id } }`, { i: { learnerId: id, title: "e2e goal", skillIds } }, admin)).createGoal.id as string;
+  return { id, goalId };
+}
+
+const MASTERY = `query($l: UUID!) { mastery(learnerId: $l) { learnerId personalisation notice skills { skill { id } mastery uncertainty trend attempts } } }`;
+async function masteryOf(learnerId: string, token = admin): Promise<Map<string, { mastery: number | null; uncertainty: number | null; trend: number; attempts: number }>> {
+  const d = ok(await s.gql(MASTERY, { l: learnerId }, token));
+  return new Map(d.mastery.skills.map((e: any) => [e.skill.id, e]));
+}
+
+const RECS = `query($l: UUID!, $g: UUID, $n: Int!, $st: RecommendationStrategy!) {
+  recommendations(learnerId: $l, goalId: $g, count: $n, strategy: $st) {
+    personalisation notice strategy
+    items { predictedSuccess expectedProgress explanation task { id } skill { id }
+      reason { code inBand mastery mastered role strategy calibrated band { low high target } skill { id } } }
+  }
+}`;
+async function recs(learnerId: string, goalId: string | null, count = 5, strategy = "ZPD", token = admin) {
+  return s.gql(RECS, { l: learnerId, g: goalId, n: count, st: strategy }, token);
+}
+
+const RECORD = `mutation($i: RecordAttemptInput!) { recordAttempt(input: $i) { duplicate attempt { id } mastery { skillId mastery uncertainty delta trend attempts } } }`;
+let keys = 0;
+const attempt = (learnerId: string, taskId: string, correct: boolean, extra: Record<string, unknown> = {}) =>
+  s.gql(RECORD, { i: { learnerId, taskId, correct, idempotencyKey: `e2e-k-${++keys}`, ...extra } }, admin);
+
+const PREDICT = `query($l: UUID!, $t: [UUID!]!) { predictions(learnerId: $l, taskIds: $t) { personalisation notice items { task { id } predictedSuccess basis } } }`;
+
+const STATE = `query($l: UUID!) { learner(id: $l) { state { attemptCount modelVersionId } attempts(first: 100) { nodes { id idempotencyKey } } } }`;
+
+const isProbability = (x: unknown): boolean => typeof x === "number" && Number.isFinite(x) && x >= 0 && x <= 1;
+
+// ------------------------------------------------------------------------------------------------ tests
+
+test("answering a skill's tasks correctly raises its mastery, and the recommendations move on to the next skill in the DAG", async () => {
+  // Fractions on the number line has one prerequisite, Meaning of a fraction, which has none.
+  const meaning = skillByCode("frac-meaning"), lineSkill = skillByCode("frac-number-line");
+  expect(skills.get(lineSkill)!.prerequisites).toEqual([meaning]);
+  const l = await freshLearner({ goal: ["frac-number-line"] });
+
+  const before = await masteryOf(l.id);
+  const first = ok(await recs(l.id, l.goalId!)).recommendations;
+  expect(first.personalisation).toBe("PERSONALISED");
+  // A typical learner has not mastered Meaning of a fraction yet (threshold 0.8): it is worked on first.
+  expect(before.get(meaning)!.mastery!).toBeLessThan(0.8);
+  expect(first.items.length).toBe(5);
+  expect(first.items[0].skill.id).toBe(meaning);
+  expect(first.items[0].reason).toMatchObject({ role: "PREREQUISITE", code: "PREREQUISITE_GAP", mastered: false });
+
+  let current = first;
+  let reported = before.get(meaning)!.mastery!;
+  let n = 0;
+  while (current.items.some((i: any) => i.skill.id === meaning)) {
+    expect(n).toBeLessThan(40); // mastered within 40 correct answers, or the test fails
+    const task = current.items.find((i: any) => i.skill.id === meaning).task.id;
+    const r = ok(await attempt(l.id, task, true)).recordAttempt;
+    n++;
+    const change = r.mastery.find((c: any) => c.skillId === meaning);
+    expect(change).toBeDefined();
+    expect(change.mastery).toBeGreaterThan(reported); // every correct answer raises it
+    expect(change.delta).toBeCloseTo(change.mastery - reported, 9);
+    expect(change.attempts).toBe(n);
+    reported = change.mastery;
+    current = ok(await recs(l.id, l.goalId!)).recommendations;
+  }
+  expect(n).toBeGreaterThan(0);
+
+  const after = await masteryOf(l.id);
+  const m = after.get(meaning)!;
+  // The mastery query reads what the last recordAttempt returned.
+  expect(m.mastery!).toBeCloseTo(reported, 9);
+  expect(m.mastery!).toBeGreaterThanOrEqual(0.8);
+  expect(m.mastery!).toBeGreaterThan(before.get(meaning)!.mastery!);
+  expect(m.trend).toBeGreaterThan(0);
+  expect(m.attempts).toBe(n);
+  // Now every recommendation serves the next skill: the goal's skill, which Meaning of a fraction unlocks.
+  expect(current.items.length).toBe(5);
+  for (const i of current.items) {
+    expect(i.skill.id).toBe(lineSkill);
+    expect(i.reason.role).toBe("TARGET");
+  }
+});
+
+test("recommended tasks' predicted success lies in the band whenever the reason says so, in-band tasks come first, and a typical learner's are mostly in band", async () => {
+  const learners = [...demo.learnerIds.slice(0, 10).filter((id) => id !== demo.noConsentLearnerId)];
+  const fresh = await freshLearner({ goal: ["percent"] });
+  let inBand = 0, total = 0, checked = 0;
+  for (const [learnerId, goalId] of [...learners.map((id) => [id, null] as const), [fresh.id, fresh.goalId!] as const]) {
+    const list = ok(await recs(learnerId, goalId, 10)).recommendations;
+    expect(list.strategy).toBe("ZPD");
+    expect(list.items.length).toBeGreaterThan(0);
+    let seenOutside = false;
+    for (const i of list.items) {
+      const { low, high, target } = i.reason.band;
+      expect([low, high, target]).toEqual([0.65, 0.85, 0.75]);
+      expect(isProbability(i.predictedSuccess)).toBe(true);
+      expect(i.reason.inBand).toBe(i.predictedSuccess >= low && i.predictedSuccess <= high);
+      if (i.reason.inBand) {
+        checked++;
+        expect(i.predictedSuccess).toBeGreaterThanOrEqual(low);
+        expect(i.predictedSuccess).toBeLessThanOrEqual(high);
+        // The band tier comes first: no in-band task after an out-of-band one.
+        expect(seenOutside).toBe(false);
+      } else seenOutside = true;
+      if (i.reason.code === "IN_BAND") expect(i.reason.inBand).toBe(true);
+      if (i.reason.code === "CLOSEST_TO_BAND") expect(i.reason.inBand).toBe(false);
+      expect(i.explanation).toContain(i.reason.inBand ? "in the target band" : "the target band");
+    }
+    if (learnerId === fresh.id) {
+      inBand = list.items.filter((i: any) => i.reason.inBand).length;
+      total = list.items.length;
+    }
+  }
+  expect(checked).toBeGreaterThan(0);
+  // The typical learner (the model's prior): most of its recommendations are in the band.
+  expect(total).toBe(10);
+  expect(inBand).toBeGreaterThan(total / 2);
+});
+
+test("planPath orders steps by prerequisites; a pinned step survives a re-plan; a skipped step's task never comes back", async () => {
+  const l = await freshLearner({ goal: ["percent", "frac-divide"] });
+  const PLAN = `mutation($g: UUID!) { planPath(goalId: $g) { personalisation
+    path { id steps { id position pinned status task { id } skill { id } reason } }
+    skills { skill { id } target mastered status estimatedAttemptsToMastery }
+    progress { targetSkills masteredSkills shareMastered attemptsRemaining status } } }`;
+  const plan = ok(await s.gql(PLAN, { g: l.goalId }, admin)).planPath;
+  expect(plan.personalisation).toBe("PERSONALISED");
+  const steps = plan.path.steps;
+  expect(steps.length).toBeGreaterThanOrEqual(4);
+  expect(steps.map((x: any) => x.position)).toEqual(steps.map((_: any, i: number) => i + 1));
+  // No step comes before a step that serves one of its (transitive) prerequisites.
+  const stepSkills: string[] = steps.map((x: any) => x.skill.id);
+  for (let i = 0; i < stepSkills.length; i++) {
+    const pre = ancestors(stepSkills[i]!);
+    for (let j = i + 1; j < stepSkills.length; j++) expect({ step: i + 1, servesLaterPrerequisite: pre.has(stepSkills[j]!) }).toEqual({ step: i + 1, servesLaterPrerequisite: false });
+  }
+  // The planned skills are in DAG order too, the targets included, and each step's task exercises its skill.
+  const planned: string[] = plan.skills.map((x: any) => x.skill.id);
+  for (let i = 0; i < planned.length; i++) for (let j = i + 1; j < planned.length; j++) expect(ancestors(planned[i]!).has(planned[j]!)).toBe(false);
+  expect(plan.skills.filter((x: any) => x.target).map((x: any) => x.skill.id).sort()).toEqual([skillByCode("percent"), skillByCode("frac-divide")].sort());
+  for (const x of steps) expect(skills.get(x.skill.id)!.taskIds).toContain(x.task.id);
+  expect(plan.progress.targetSkills).toBe(2);
+
+  // Pin the third step and skip the second.
+  const UPDATE = `mutation($id: UUID!, $i: UpdatePathStepInput!) { updatePathStep(id: $id, input: $i) { id pinned status position } }`;
+  const pinned = steps[2], skipped = steps[1];
+  ok(await s.gql(UPDATE, { id: pinned.id, i: { pinned: true } }, admin));
+  ok(await s.gql(UPDATE, { id: skipped.id, i: { status: "SKIPPED" } }, admin));
+
+  const again = ok(await s.gql(PLAN, { g: l.goalId }, admin)).planPath.path.steps;
+  // The pinned step survives the re-plan as it was (same row, same task, still pinned and pending);
+  // the skipped step stays, skipped. (Its position is not asserted: see the report of this test's author.)
+  expect(again.filter((x: any) => x.id === pinned.id)).toEqual([expect.objectContaining({ pinned: true, status: "PENDING", task: { id: pinned.task.id } })]);
+  expect(again.filter((x: any) => x.id === skipped.id)).toEqual([expect.objectContaining({ status: "SKIPPED", task: { id: skipped.task.id } })]);
+  // The re-planned (unpinned) steps are new and the skipped task is not planned again as a pending step.
+  const replanned = again.filter((x: any) => x.status === "PENDING" && !x.pinned);
+  expect(replanned.length).toBeGreaterThan(0);
+  for (const x of replanned) expect(steps.map((o: any) => o.id)).not.toContain(x.id);
+  expect(again.filter((x: any) => x.status === "PENDING" && x.task.id === skipped.task.id)).toEqual([]);
+  expect(again.map((x: any) => x.position)).toEqual(again.map((_: any, i: number) => i + 1));
+  // The re-planned steps still respect prerequisites among themselves.
+  const replannedSkills: string[] = replanned.map((x: any) => x.skill.id);
+  for (let i = 0; i < replannedSkills.length; i++) for (let j = i + 1; j < replannedSkills.length; j++) expect(ancestors(replannedSkills[i]!).has(replannedSkills[j]!)).toBe(false);
+
+  // Recommendations for the goal never offer the skipped task, whatever the strategy and count; the pin comes first.
+  for (const strategy of ["ZPD", "LOWEST_MASTERY", "CURRICULUM"]) {
+    const list = ok(await recs(l.id, l.goalId!, 50, strategy)).recommendations;
+    expect(list.items.length).toBeGreaterThan(5);
+    expect(list.items.map((i: any) => i.task.id)).not.toContain(skipped.task.id);
+    expect(list.items[0].task.id).toBe(pinned.task.id);
+    expect(list.items[0].reason.code).toBe("PINNED");
+  }
+  // Without the goal the skip does not apply: the task is a candidate again (the skip is the goal's).
+  const noGoal = ok(await recs(l.id, null, 50, "CURRICULUM")).recommendations.items.map((i: any) => i.task.id);
+  expect(noGoal).toContain(skipped.task.id);
+});
+
+test("10 concurrent attempts of one learner are all applied, exactly once each; one key sent twice at once applies once", async () => {
+  const meaning = skillByCode("frac-meaning");
+  const tasks = skills.get(meaning)!.taskIds.slice(0, 10);
+  expect(tasks).toHaveLength(10);
+  const base = Date.now() - 3_600_000;
+  const inputs = (learnerId: string) => tasks.map((taskId, i) => ({
+    learnerId, taskId, correct: i % 3 !== 0, occurredAt: new Date(base + i * 60_000).toISOString(), idempotencyKey: `conc-${learnerId}-${i}`,
+  }));
+
+  const a = await freshLearner();
+  const b = await freshLearner();
+  // A warm-up attempt so that the concurrent ones hit an existing state (the incremental path).
+  const warm = { taskId: skills.get(meaning)!.taskIds[10]!, correct: true, occurredAt: new Date(base - 60_000).toISOString() };
+  for (const l of [a, b]) ok(await s.gql(RECORD, { i: { ...warm, learnerId: l.id, idempotencyKey: `warm-${l.id}` } }, admin));
+  expect(ok(await s.gql(STATE, { l: a.id }, admin)).learner.state.attemptCount).toBe(1);
+
+  const results = await Promise.all(inputs(a.id).map((i) => s.gql(RECORD, { i }, admin)));
+  for (const r of results) expect(ok(r).recordAttempt.duplicate).toBe(false);
+  // Each request saw the state its predecessor left (the row lock serialises them): counts 2…11, each once.
+  const seen = results.map((r) => r.data.recordAttempt.mastery.find((c: any) => c.skillId === meaning).attempts).sort((x: number, y: number) => x - y);
+  expect(seen).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+  for (const i of inputs(b.id)) ok(await s.gql(RECORD, { i }, admin)); // the same attempts, one after the other
+
+  const stA = ok(await s.gql(STATE, { l: a.id }, admin)).learner;
+  expect(stA.state.attemptCount).toBe(11);
+  expect(stA.attempts.nodes).toHaveLength(11);
+  const [mA, mB] = [await masteryOf(a.id), await masteryOf(b.id)];
+  expect(mA.get(meaning)!.attempts).toBe(11);
+  expect(mB.get(meaning)!.attempts).toBe(11);
+  // Applied in arrival order rather than in time order, the same attempts give (nearly) the same mastery.
+  expect(Math.abs(mA.get(meaning)!.mastery! - mB.get(meaning)!.mastery!)).toBeLessThan(0.02);
+
+  // One key, twice at once: one write, one update.
+  const same = { learnerId: a.id, taskId: tasks[0], correct: true, occurredAt: new Date(base + 20 * 60_000).toISOString(), idempotencyKey: `conc-dup-${a.id}` };
+  const twice = await Promise.all([s.gql(RECORD, { i: same }, admin), s.gql(RECORD, { i: same }, admin)]);
+  const payloads = twice.map((r) => ok(r).recordAttempt);
+  expect(payloads.map((p) => p.duplicate).sort()).toEqual([false, true]);
+  expect(payloads[0].attempt.id).toBe(payloads[1].attempt.id);
+  const st2 = ok(await s.gql(STATE, { l: a.id }, admin)).learner;
+  expect(st2.state.attemptCount).toBe(12);
+  expect(st2.attempts.nodes.filter((n: any) => n.idempotencyKey === same.idempotencyKey)).toHaveLength(1);
+  expect((await masteryOf(a.id)).get(meaning)!.attempts).toBe(12);
+});
+
+test("without consent to personalisation: the curriculum order with a notice, a typical learner's predictions, attempts recorded but no mastery", async () => {
+  const learnerId = demo.noConsentLearnerId;
+  const goal = ok(await s.gql(`query($l: UUID!) { goals(learnerId: $l) { nodes { id } } }`, { l: learnerId }, admin)).goals.nodes[0].id;
+  for (const g of [goal, null]) {
+    const list = ok(await recs(learnerId, g, 5, "ZPD")).recommendations;
+    expect(list.personalisation).toBe("NO_CONSENT");
+    expect(list.notice).toEqual(expect.stringContaining("consent"));
+    expect(list.strategy).toBe("CURRICULUM");
+    expect(list.items.length).toBe(5);
+    for (const i of list.items) expect(i.reason.code).toBe("CURRICULUM_ORDER");
+  }
+
+  // Predictions are the typical learner's: exactly those of a consenting learner with no attempts yet.
+  const tasks = allTaskIds.slice(0, 30);
+  const p = ok(await s.gql(PREDICT, { l: learnerId, t: tasks }, admin)).predictions;
+  expect(p.personalisation).toBe("NO_CONSENT");
+  expect(p.notice).not.toBeNull();
+  const typical = ok(await s.gql(PREDICT, { l: (await freshLearner()).id, t: tasks }, admin)).predictions;
+  expect(typical.personalisation).toBe("PERSONALISED");
+  p.items.forEach((item: any, i: number) => {
+    expect(item.basis).toBe("TYPICAL_LEARNER");
+    expect(item.task.id).toBe(tasks[i]);
+    expect(isProbability(item.predictedSuccess)).toBe(true);
+    expect(item.predictedSuccess).toBeCloseTo(typical.items[i].predictedSuccess, 9);
+  });
+  const mastery = ok(await s.gql(MASTERY, { l: learnerId }, admin)).mastery;
+  expect(mastery.personalisation).toBe("NO_CONSENT");
+  expect(mastery.notice).not.toBeNull();
+
+  // Its attempts are still recorded and counted, with no personal estimate.
+  const before = ok(await s.gql(STATE, { l: learnerId }, admin)).learner;
+  const r = ok(await attempt(learnerId, tasks[0]!, true)).recordAttempt;
+  expect(r.duplicate).toBe(false);
+  expect(r.mastery).toEqual([]);
+  const after = ok(await s.gql(STATE, { l: learnerId }, admin)).learner;
+  expect(after.state.attemptCount).toBe(before.state.attemptCount + 1);
+  const history = ok(await s.gql(`query($l: UUID!) { attempts(learnerId: $l, first: 100) { nodes { id } } }`, { l: learnerId }, admin)).attempts.nodes.map((n: any) => n.id);
+  expect(history).toContain(r.attempt.id);
+  expect(ok(await s.gql(`query($l: UUID!) { learner(id: $l) { mastery { mastery } } }`, { l: learnerId }, admin)).learner.mastery).toEqual([]);
+});
+
+test("a learner with no attempts gets finite mastery, predictions, recommendations, a plan and progress", async () => {
+  const l = await freshLearner({ goal: ["percent"] });
+  const m = await masteryOf(l.id);
+  expect(m.size).toBe(skills.size);
+  for (const e of m.values()) {
+    expect(isProbability(e.mastery)).toBe(true);
+    expect(Number.isFinite(e.uncertainty)).toBe(true);
+    expect(e.attempts).toBe(0);
+  }
+  const p = ok(await s.gql(PREDICT, { l: l.id, t: allTaskIds }, admin)).predictions;
+  expect(p.items).toHaveLength(allTaskIds.length);
+  for (const i of p.items) {
+    expect(i.basis).toBe("PERSONALISED");
+    expect(isProbability(i.predictedSuccess)).toBe(true);
+  }
+  for (const strategy of ["ZPD", "LOWEST_MASTERY", "CURRICULUM"]) {
+    for (const g of [l.goalId!, null]) {
+      const list = ok(await recs(l.id, g, 20, strategy)).recommendations;
+      expect(list.items.length).toBe(20);
+      for (const i of list.items) {
+        expect(isProbability(i.predictedSuccess)).toBe(true);
+        expect(Number.isFinite(i.expectedProgress)).toBe(true);
+        expect(isProbability(i.reason.mastery)).toBe(true);
+      }
+    }
+  }
+  const plan = ok(await s.gql(`mutation($g: UUID!) { planPath(goalId: $g) { skills { mastery estimatedAttemptsToMastery } progress { shareMastered attemptsRemaining status explanation } } }`, { g: l.goalId }, admin)).planPath;
+  expect(plan.skills.length).toBeGreaterThan(0);
+  for (const x of plan.skills) expect(isProbability(x.mastery)).toBe(true);
+  expect(Number.isFinite(plan.progress.shareMastered)).toBe(true);
+  expect(plan.progress.attemptsRemaining).toBeGreaterThan(0);
+  const progress = ok(await s.gql(`query($g: UUID!) { goal(id: $g) { progress { shareMastered attemptsRemaining targetSkills } } }`, { g: l.goalId }, admin)).goal.progress;
+  expect(progress).toMatchObject({ shareMastered: 0, targetSkills: 1 });
+});
+
+test("who may ask: the learner itself, not another learner nor an analyst; another school sees nothing; bad arguments are BAD_USER_INPUT", async () => {
+  const l = await freshLearner({ goal: ["frac-compare"] });
+  const other = await freshLearner({ goal: ["frac-compare"] });
+  const self = await s.token({ schoolId: demo.schoolId, role: Role.Learner, learnerId: l.id });
+  expect(ok(await recs(l.id, l.goalId!, 5, "ZPD", self)).recommendations.items.length).toBe(5);
+  const otherToken = await s.token({ schoolId: demo.schoolId, role: Role.Learner, learnerId: other.id });
+  expect(codeOf(await recs(l.id, l.goalId!, 5, "ZPD", otherToken))).toBe("FORBIDDEN");
+  expect(codeOf(await s.gql(PREDICT, { l: l.id, t: allTaskIds.slice(0, 1) }, otherToken))).toBe("FORBIDDEN");
+  expect(codeOf(await s.gql(MASTERY, { l: l.id }, otherToken))).toBe("FORBIDDEN");
+  const analyst = await s.token({ schoolId: demo.schoolId, role: Role.Analyst });
+  expect(codeOf(await recs(l.id, l.goalId!, 5, "ZPD", analyst))).toBe("FORBIDDEN");
+  expect(codeOf(await s.gql(MASTERY, { l: l.id }, analyst))).toBe("FORBIDDEN");
+  // A teacher who does not teach the learner (fresh learners are in no cohort).
+  const teacher = await s.token({ schoolId: demo.schoolId, role: Role.Teacher, teacherId: demo.teacherId });
+  expect(codeOf(await recs(l.id, null, 5, "ZPD", teacher))).toBe("FORBIDDEN");
+  const elsewhere = await s.newSchool("Elsewhere");
+  expect(codeOf(await recs(l.id, null, 5, "ZPD", elsewhere.admin))).toBe("NOT_FOUND");
+  expect(codeOf(await s.gql(MASTERY, { l: l.id }, elsewhere.admin))).toBe("NOT_FOUND");
+  expect(codeOf(await s.gql(`mutation($g: UUID!) { planPath(goalId: $g) { path { id } } }`, { g: l.goalId }, elsewhere.admin))).toBe("NOT_FOUND");
+
+  for (const count of [0, 51, -1]) expect(codeOf(await recs(l.id, null, count))).toBe("BAD_USER_INPUT");
+  expect(ok(await recs(l.id, null, 50)).recommendations.items.length).toBe(50);
+  const unknown = await s.gql(`query($l: UUID!) { recommendations(learnerId: $l, strategy: RANDOM) { strategy } }`, { l: l.id }, admin);
+  expect(codeOf(unknown)).toBe("GRAPHQL_VALIDATION_FAILED");
+  expect(codeOf(await recs(l.id, null, 5, "RANDOM"))).toBe("BAD_USER_INPUT");
+  const foreignGoal = await recs(l.id, other.goalId!, 5);
+  expect(codeOf(foreignGoal)).toBe("BAD_USER_INPUT");
+  expect(foreignGoal.errors![0]!.message).toContain("another learner");
+  expect(codeOf(await s.gql(PREDICT, { l: l.id, t: ["00000000-0000-7000-8000-000000000000"] }, admin))).toBe("NOT_FOUND");
+});
+
+// Last: it adds a skill and tasks to the demo school.
+test("a goal whose skill has no tasks answers without error; a task created after training is predicted from its skill's mastery", async () => {
+  const meaning = skillByCode("frac-meaning");
+  const simplify = skillByCode("frac-simplify");
+  const CREATE_SKILL = `mutation($i: CreateSkillInput!) { createSkill(input: $i) { id } }`;
+  const lonely = ok(await s.gql(CREATE_SKILL, { i: { code: "E2E.EMPTY", name: "A skill with no tasks" } }, admin)).createSkill.id;
+  const behind = ok(await s.gql(CREATE_SKILL, { i: { code: "E2E.EMPTY2", name: "No tasks, a prerequisite" } }, admin)).createSkill.id;
+  ok(await s.gql(`mutation($s: UUID!, $p: UUID!) { addPrerequisite(skillId: $s, prerequisiteId: $p) { id } }`, { s: behind, p: simplify }, admin));
+  // The recommender reads the curriculum through a cache that shows edits within 2 s (curriculum-cache.ts).
+  await new Promise((resolve) => setTimeout(resolve, CURRICULUM_TTL_MS + 100));
+
+  const alone = await freshLearner({ skillIds: [lonely] });
+  for (const strategy of ["ZPD", "LOWEST_MASTERY", "CURRICULUM"]) expect(ok(await recs(alone.id, alone.goalId!, 5, strategy)).recommendations.items).toEqual([]);
+  const planAlone = ok(await s.gql(`mutation($g: UUID!) { planPath(goalId: $g) { path { steps { id } } skills { skill { id } status } progress { attemptsRemaining status } } }`, { g: alone.goalId }, admin)).planPath;
+  expect(planAlone.path.steps).toEqual([]);
+  expect(ok(await s.gql(`query($g: UUID!) { goal(id: $g) { progress { targetSkills status } } }`, { g: alone.goalId }, admin)).goal.progress.targetSkills).toBe(1);
+
+  // A task-less target with a prerequisite: only the prerequisite's chain is recommended.
+  const chain = await freshLearner({ skillIds: [behind] });
+  const pre = new Set([simplify, ...ancestors(simplify)]);
+  for (const strategy of ["ZPD", "LOWEST_MASTERY", "CURRICULUM"]) {
+    const list = ok(await recs(chain.id, chain.goalId!, 10, strategy)).recommendations;
+    expect(list.items.length).toBeGreaterThan(0);
+    for (const i of list.items) {
+      expect(pre.has(i.skill.id)).toBe(true);
+      expect(i.reason.role).toBe("PREREQUISITE");
+      if (i.predictedSuccess !== null || strategy !== "CURRICULUM") expect(isProbability(i.predictedSuccess)).toBe(true);
+    }
+  }
+
+  // A task created after training: predicted from its skill's mastery (SKILL_ESTIMATE), recommended as uncalibrated.
+  const created = ok(await s.gql(`mutation($i: CreateTaskInput!) { createTask(input: $i) { id } }`, {
+    i: { code: "E2E.NEW", title: "A task newer than the model", kind: "EXERCISE", expectedDurationSeconds: 60, skills: [{ skillId: meaning, weight: 1 }] },
+  }, admin)).createTask.id;
+  const l = await freshLearner();
+  const known = allTaskIds[0]!;
+  const p = ok(await s.gql(PREDICT, { l: l.id, t: [created, known] }, admin)).predictions.items;
+  expect(p[0]).toMatchObject({ task: { id: created }, basis: "SKILL_ESTIMATE" });
+  expect(p[1]).toMatchObject({ task: { id: known }, basis: "PERSONALISED" });
+  expect(isProbability(p[0].predictedSuccess)).toBe(true);
+  expect(p[0].predictedSuccess).toBeCloseTo((await masteryOf(l.id)).get(meaning)!.mastery!, 9);
+  // It can be attempted (counted; modelled after the next retraining).
+  const r = ok(await attempt(l.id, created, true)).recordAttempt;
+  expect(r.duplicate).toBe(false);
+  expect(ok(await s.gql(STATE, { l: l.id }, admin)).learner.state.attemptCount).toBe(1);
+  const p2 = ok(await s.gql(PREDICT, { l: l.id, t: [created] }, admin)).predictions.items[0];
+  expect(p2.basis).toBe("SKILL_ESTIMATE");
+  expect(isProbability(p2.predictedSuccess)).toBe(true);
+});
+
