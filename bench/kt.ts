@@ -37,15 +37,18 @@ async function trainAndScore(name: string, train: TrainingSet, test: TrainingSet
   const trainer = trainers[name]!;
   const bar = createProgressBar(`${label} train`);
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   const model = await trainer.fit(train, { seed, onProgress: (f, m) => bar.update(f, m) });
   const train_s = seconds(t0);
+  const cpu = process.cpuUsage(cpu0);
+  const train_cpu_s = (cpu.user + cpu.system) / 1e6; // CPU time: steadier than wall time on a shared machine
   bar.done(`${train_s.toFixed(1)}s`);
   const pbar = createProgressBar(`${label} predict`);
   const t1 = process.hrtime.bigint();
   const [predictions] = predictSequences([model], test.sequences, (f) => pbar.update(f));
   const predict_s = seconds(t1);
   pbar.done(`${predict_s.toFixed(1)}s`);
-  return { ...scorePredictions(predictions!), train_s, predict_s };
+  return { ...scorePredictions(predictions!), train_s, train_cpu_s, predict_s };
 }
 
 /** The commit of the checkout this script was built from, for the report; "unknown" outside git. */
@@ -85,7 +88,7 @@ async function main(): Promise<void> {
     for (const fraction of args.trainFractions) {
       const train = subsample(data.train, fraction, args.seed);
       const r = fraction >= 1 ? models[name]! : await trainAndScore(name, train, data.test, args.seed, `${name} @${fraction}`);
-      scaling.push({ model: name, fraction, learners: train.sequences.size, attempts: count(train), train_s: r.train_s, auc: r.auc });
+      scaling.push({ model: name, fraction, learners: train.sequences.size, attempts: count(train), train_s: r.train_s, train_cpu_s: r.train_cpu_s, auc: r.auc });
     }
   }
 

@@ -4,6 +4,8 @@ import { REFERENCES } from "./references.js";
 
 export interface ModelResult extends Scores {
   readonly train_s: number;
+  /** CPU seconds (user + system, all threads) spent training. */
+  readonly train_cpu_s: number;
   readonly predict_s: number;
 }
 
@@ -13,6 +15,7 @@ export interface ScalingRow {
   readonly learners: number;
   readonly attempts: number;
   readonly train_s: number;
+  readonly train_cpu_s: number;
   readonly auc: number;
 }
 
@@ -43,11 +46,11 @@ const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : "n/a");
 export function resultsTable(models: Readonly<Record<string, ModelResult>>): string {
   const rows = Object.entries(models).map(
     ([name, m]) =>
-      `| ${name} | ${f4(m.auc)} | ${f4(m.rmse)} | ${f4(m.logloss)} | ${f4(m.ece)} | ${f4(m.auc_all)} | ${f4(m.auc_2_5)} | ${f4(m.auc_6_10)} | ${f1(m.train_s)} | ${f1(m.predict_s)} |`,
+      `| ${name} | ${f4(m.auc)} | ${f4(m.rmse)} | ${f4(m.logloss)} | ${f4(m.ece)} | ${f4(m.auc_all)} | ${f4(m.auc_2_5)} | ${f4(m.auc_6_10)} | ${f1(m.train_s)} | ${f1(m.train_cpu_s)} | ${f1(m.predict_s)} |`,
   );
   return [
-    "| model | AUC | RMSE | log loss | ECE | AUC (incl. 1st) | AUC 2–5 | AUC 6–10 | train s | predict s |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| model | AUC | RMSE | log loss | ECE | AUC (incl. 1st) | AUC 2–5 | AUC 6–10 | train s | train CPU s | predict s |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
   ].join("\n");
 }
@@ -81,9 +84,9 @@ export function renderMarkdown(r: BenchReport): string {
         "",
         "Each model trained on a seeded random fraction of the train learners (same test learners):",
         "",
-        "| model | fraction | train learners | train attempts | train s | s per 100k attempts | AUC |",
-        "|---|---|---|---|---|---|---|",
-        ...r.scaling.map((s) => `| ${s.model} | ${s.fraction} | ${s.learners} | ${s.attempts} | ${f1(s.train_s)} | ${((s.train_s / s.attempts) * 1e5).toFixed(2)} | ${f4(s.auc)} |`),
+        "| model | fraction | train learners | train attempts | train s | train CPU s | CPU s per 100k attempts | AUC |",
+        "|---|---|---|---|---|---|---|---|",
+        ...r.scaling.map((s) => `| ${s.model} | ${s.fraction} | ${s.learners} | ${s.attempts} | ${f1(s.train_s)} | ${f1(s.train_cpu_s)} | ${((s.train_cpu_s / s.attempts) * 1e5).toFixed(2)} | ${f4(s.auc)} |`),
         "",
       ].join("\n")
     : "";
@@ -101,8 +104,9 @@ Protocol (../shared/data/README.md): every model is trained on the train learner
 every test learner is predicted from that learner's earlier attempts only (shared parameters frozen, the
 learner's state updated by \`model.update\` after each attempt). AUC, RMSE, log loss (clipped at 1e-6)
 and ECE (10 equal-width bins) exclude each learner's first attempt (the headline); "AUC (incl. 1st)"
-includes it; cold start: AUC over attempts 2–5 and 6–10 of each test learner. Times are wall-clock
-seconds on a machine shared with other work (noisy).
+includes it; cold start: AUC over attempts 2–5 and 6–10 of each test learner. "train s" and
+"predict s" are wall-clock seconds on a machine shared with other work (noisy); "train CPU s" is the
+process's CPU time while training (user + system, all threads), steadier under sharing.
 
 ${resultsTable(r.models)}
 
@@ -117,7 +121,7 @@ export function toJson(r: BenchReport): unknown {
     models: Object.fromEntries(
       Object.entries(r.models).map(([name, m]) => [
         name,
-        { auc: m.auc, auc_all: m.auc_all, rmse: m.rmse, logloss: m.logloss, ece: m.ece, auc_2_5: m.auc_2_5, auc_6_10: m.auc_6_10, train_s: m.train_s, predict_s: m.predict_s },
+        { auc: m.auc, auc_all: m.auc_all, rmse: m.rmse, logloss: m.logloss, ece: m.ece, auc_2_5: m.auc_2_5, auc_6_10: m.auc_6_10, train_s: m.train_s, predict_s: m.predict_s, train_cpu_s: m.train_cpu_s },
       ]),
     ),
     scaling: r.scaling,
