@@ -18,6 +18,7 @@ import { TrainingService } from "./training/training.service.js";
 import { RetrainService } from "./training/retrain.service.js";
 import { CurriculumCache } from "./personalisation/curriculum-cache.js";
 import { PersonalisationService } from "./personalisation/personalisation.service.js";
+import { JobRunService } from "./jobs/job-run.service.js";
 
 export interface Services {
   readonly deps: ServiceDeps;
@@ -37,9 +38,13 @@ export interface Services {
   readonly training: TrainingService;
   readonly retraining: RetrainService;
   readonly personalisation: PersonalisationService;
+  readonly jobs: JobRunService;
 }
 
-export function createServices(deps: ServiceDeps): Services {
+export function createServices(base: ServiceDeps): Services {
+  // Writes to the curriculum drop this process's compiled copy at once (others refresh within its TTL).
+  const curriculum = new CurriculumCache(base.dataSource);
+  const deps: ServiceDeps = { ...base, curriculumChanged: (schoolId) => curriculum.invalidate(schoolId) };
   const activeModels = new ActiveModels(deps.dataSource, deps.logger);
   const learnerModel = new LearnerModelService(activeModels);
   const goals = new GoalService(deps);
@@ -49,7 +54,7 @@ export function createServices(deps: ServiceDeps): Services {
     activeModels,
     training,
     retraining: new RetrainService(deps, activeModels, training),
-    personalisation: new PersonalisationService(deps, activeModels, new CurriculumCache(deps.dataSource), goals),
+    personalisation: new PersonalisationService(deps, activeModels, curriculum, goals),
     schools: new SchoolService(deps),
     cohorts: new CohortService(deps),
     learners: new LearnerService(deps),
@@ -62,6 +67,7 @@ export function createServices(deps: ServiceDeps): Services {
     mastery: new MasteryService(deps),
     models: new ModelVersionService(deps),
     attempts: new AttemptService(deps, learnerModel),
+    jobs: new JobRunService(deps),
   };
 }
 

@@ -8,4 +8,6 @@ export interface ServiceDeps {
   readonly cipher: ProfileCipher;
   readonly logger: Logger;
   readonly maxPageSize: number;
+  /** Called after every write to a school's curriculum (skills, prerequisites, tasks, Q-matrix): caches drop it. */
+  readonly curriculumChanged?: (schoolId: string) => void;
 }

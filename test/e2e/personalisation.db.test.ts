@@ -15,7 +15,6 @@ import { codeOf, startTestServer, TestServer } from "../support/test-server.js";
 const NOW = new Date("2026-11-01T12:00:00Z");
 const HOOK_TIMEOUT = 120_000;
 /** How long the personalisation service may serve a cached curriculum (CurriculumCache's default ttlMs). */
-const CURRICULUM_TTL_MS = 2000;
 
 let s: TestServer;
 let demo: DemoSchool;
@@ -221,9 +220,9 @@ test("planPath orders steps by prerequisites; a pinned step survives a re-plan; 
   ok(await s.gql(UPDATE, { id: skipped.id, i: { status: "SKIPPED" } }, admin));
 
   const again = ok(await s.gql(PLAN, { g: l.goalId }, admin)).planPath.path.steps;
-  // The pinned step survives the re-plan as it was (same row, same task, still pinned and pending);
-  // the skipped step stays, skipped. (Its position is not asserted: see the report of this test's author.)
-  expect(again.filter((x: any) => x.id === pinned.id)).toEqual([expect.objectContaining({ pinned: true, status: "PENDING", task: { id: pinned.task.id } })]);
+  // The pinned step survives the re-plan as it was (same row, same task, still pinned and pending,
+  // at the same position); the skipped step stays, skipped.
+  expect(again.filter((x: any) => x.id === pinned.id)).toEqual([expect.objectContaining({ pinned: true, status: "PENDING", position: pinned.position, task: { id: pinned.task.id } })]);
   expect(again.filter((x: any) => x.id === skipped.id)).toEqual([expect.objectContaining({ status: "SKIPPED", task: { id: skipped.task.id } })]);
   // The re-planned (unpinned) steps are new and the skipped task is not planned again as a pending step.
   const replanned = again.filter((x: any) => x.status === "PENDING" && !x.pinned);
@@ -389,7 +388,10 @@ test("who may ask: the learner itself, not another learner nor an analyst; anoth
   expect(codeOf(await s.gql(`mutation($g: UUID!) { planPath(goalId: $g) { path { id } } }`, { g: l.goalId }, elsewhere.admin))).toBe("NOT_FOUND");
 
   for (const count of [0, 51, -1]) expect(codeOf(await recs(l.id, null, count))).toBe("BAD_USER_INPUT");
-  expect(ok(await recs(l.id, null, 50)).recommendations.items.length).toBe(50);
+  // 50 is accepted; how many tasks qualify depends on the model (the prerequisite gate), but more than the default 5.
+  const many = ok(await recs(l.id, null, 50)).recommendations.items.length;
+  expect(many).toBeGreaterThan(5);
+  expect(many).toBeLessThanOrEqual(50);
   const unknown = await s.gql(`query($l: UUID!) { recommendations(learnerId: $l, strategy: RANDOM) { strategy } }`, { l: l.id }, admin);
   expect(codeOf(unknown)).toBe("GRAPHQL_VALIDATION_FAILED");
   expect(codeOf(await recs(l.id, null, 5, "RANDOM"))).toBe("BAD_USER_INPUT");
@@ -407,8 +409,7 @@ test("a goal whose skill has no tasks answers without error; a task created afte
   const lonely = ok(await s.gql(CREATE_SKILL, { i: { code: "E2E.EMPTY", name: "A skill with no tasks" } }, admin)).createSkill.id;
   const behind = ok(await s.gql(CREATE_SKILL, { i: { code: "E2E.EMPTY2", name: "No tasks, a prerequisite" } }, admin)).createSkill.id;
   ok(await s.gql(`mutation($s: UUID!, $p: UUID!) { addPrerequisite(skillId: $s, prerequisiteId: $p) { id } }`, { s: behind, p: simplify }, admin));
-  // The recommender reads the curriculum through a cache that shows edits within 2 s (curriculum-cache.ts).
-  await new Promise((resolve) => setTimeout(resolve, CURRICULUM_TTL_MS + 100));
+  // No wait: a curriculum write drops the server's compiled copy at once (curriculum-cache.ts).
 
   const alone = await freshLearner({ skillIds: [lonely] });
   for (const strategy of ["ZPD", "LOWEST_MASTERY", "CURRICULUM"]) expect(ok(await recs(alone.id, alone.goalId!, 5, strategy)).recommendations.items).toEqual([]);

@@ -51,7 +51,9 @@ export class SkillService {
     checkText("name", input.name, 1, 200);
     if (input.description != null) checkText("description", input.description, 0, 10000);
     try {
-      return await this.repo.save(this.repo.create({ schoolId: actor.schoolId, code: input.code, name: input.name, description: input.description ?? "" }));
+      const skill = await this.repo.save(this.repo.create({ schoolId: actor.schoolId, code: input.code, name: input.name, description: input.description ?? "" }));
+      this.deps.curriculumChanged?.(actor.schoolId);
+      return skill;
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError(`a skill with code "${input.code}" already exists`, { field: "code" });
       throw e;
@@ -68,7 +70,9 @@ export class SkillService {
     if (input.name != null) skill.name = input.name;
     if (input.description != null) skill.description = input.description;
     try {
-      return await this.repo.save(skill);
+      const saved = await this.repo.save(skill);
+      this.deps.curriculumChanged?.(actor.schoolId);
+      return saved;
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError(`a skill with code "${input.code}" already exists`, { field: "code" });
       throw e;
@@ -117,7 +121,7 @@ export class SkillService {
         assertNoPrerequisiteCycle(edges, skillId, prerequisiteId);
         await m.save(m.create(SkillPrerequisite, { schoolId: actor.schoolId, skillId, prerequisiteId }));
         return skill;
-      });
+      }).finally(() => this.deps.curriculumChanged?.(actor.schoolId));
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError("this skill already has this prerequisite", { skillId, prerequisiteId });
       throw e;
@@ -129,6 +133,7 @@ export class SkillService {
     const skill = await this.get(actor, skillId);
     const res = await this.deps.dataSource.getRepository(SkillPrerequisite).delete({ skillId, prerequisiteId, schoolId: actor.schoolId });
     if (!res.affected) throw new NotFoundError("SkillPrerequisite", `${skillId}/${prerequisiteId}`);
+    this.deps.curriculumChanged?.(actor.schoolId);
     return skill;
   }
 

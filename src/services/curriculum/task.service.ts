@@ -109,7 +109,7 @@ export class TaskService {
         }));
         await writeTaskSkills(m, actor, task.id, skills);
         return task;
-      });
+      }).finally(() => this.deps.curriculumChanged?.(actor.schoolId));
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError(`a task with code "${input.code}" already exists`, { field: "code" });
       throw e;
@@ -139,7 +139,7 @@ export class TaskService {
           await writeTaskSkills(m, actor, id, skills);
         }
         return m.save(task);
-      });
+      }).finally(() => this.deps.curriculumChanged?.(actor.schoolId));
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError(`a task with code "${input.code}" already exists`, { field: "code" });
       throw e;

@@ -52,8 +52,8 @@ export class LearnerModelService {
    * Applies newly recorded attempts of one learner (in the caller's transaction `m`). Returns the
    * mastery of the skills they touched; empty when not personalised (no active model or no consent).
    */
-  async applyAttempts(m: EntityManager, schoolId: string, learnerId: string, attempts: readonly NewAttempt[], opts: { replay?: boolean } = {}): Promise<MasteryChange[]> {
-    if (attempts.length === 0 && !opts.replay) return [];
+  async applyAttempts(m: EntityManager, schoolId: string, learnerId: string, attempts: readonly NewAttempt[]): Promise<MasteryChange[]> {
+    if (attempts.length === 0) return [];
     await m.query(
       `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
        VALUES ($1, $2, NULL, '{}'::jsonb, 0, 1, now()) ON CONFLICT (learner_id) DO NOTHING`,
@@ -69,7 +69,7 @@ export class LearnerModelService {
     const model = loaded.model;
     let state: EngineState;
     let traces: readonly NewAttempt[];
-    const incremental = !opts.replay && row!.model_version_id === loaded.versionId && (row!.state as { model?: string }).model !== undefined;
+    const incremental = row!.model_version_id === loaded.versionId && (row!.state as { model?: string }).model !== undefined;
     if (incremental) {
       state = row!.state as unknown as EngineState;
       traces = attempts;
@@ -78,27 +78,69 @@ export class LearnerModelService {
       state = model.initialState();
       traces = (await m.query(`SELECT task_id AS "taskId", correct, occurred_at AS "occurredAt" FROM attempt WHERE learner_id = $1 ORDER BY occurred_at, id`, [learnerId])) as NewAttempt[];
     }
-    const touched = new Set<string>();
-    const before = new Map<string, number>();
     const skillsOf = await this.skillsOfTasks(m, [...new Set(traces.map((t) => t.taskId))]);
-    for (const t of traces) for (const s of skillsOf.get(t.taskId) ?? []) touched.add(s);
-    const known = [...touched].filter((s) => this.knowsSkill(loaded, s));
-    for (const mm of safeMastery(model, state, known)) before.set(mm.skillId, mm.p);
-    for (const t of traces) {
-      if (!loaded.knowsTask(t.taskId)) continue; // created after training: counted, modelled after the next retrain
-      state = model.update(state, toTrace(learnerId, t));
-    }
-    const after = safeMastery(model, state, known);
+    const next = this.advance(loaded, state, learnerId, traces, skillsOf);
     await m.query(
       `UPDATE learner_state SET state = $2::jsonb, model_version_id = $3, attempt_count = $4, version = version + 1, updated_at = now() WHERE learner_id = $1`,
-      [learnerId, JSON.stringify(state), loaded.versionId, incremental ? row!.attempt_count + attempts.length : traces.length],
+      [learnerId, JSON.stringify(next.state), loaded.versionId, incremental ? row!.attempt_count + attempts.length : traces.length],
     );
-    return this.saveMastery(m, schoolId, learnerId, after, before);
+    return (await this.saveMastery(m, schoolId, [{ learnerId, ...next }])).get(learnerId) ?? [];
   }
 
-  /** Rebuilds a learner's state under the active model by replaying its history (after a promotion). */
-  async rebuild(m: EntityManager, schoolId: string, learnerId: string): Promise<MasteryChange[]> {
-    return this.applyAttempts(m, schoolId, learnerId, [], { replay: true });
+  /**
+   * The one definition of applying attempts to a state: the model's update for each attempt on a task
+   * it knows (a task created after training is counted but modelled only after the next retrain), and
+   * the mastery of the skills the attempts touched, before and after.
+   */
+  private advance(loaded: LoadedModel, start: EngineState, learnerId: string, traces: readonly NewAttempt[], skillsOf: Map<string, string[]>) {
+    const touched = new Set<string>();
+    for (const t of traces) for (const s of skillsOf.get(t.taskId) ?? []) touched.add(s);
+    const known = [...touched].filter((s) => this.knowsSkill(loaded, s));
+    const before = new Map(safeMastery(loaded.model, start, known).map((mm) => [mm.skillId, mm.p]));
+    let state = start;
+    for (const t of traces) if (loaded.knowsTask(t.taskId)) state = loaded.model.update(state, toTrace(learnerId, t));
+    return { state, after: safeMastery(loaded.model, state, known), before };
+  }
+
+  /**
+   * Rebuilds many learners' states under the active model in one pass (after a promotion): one query
+   * for their attempts, the replay in memory, one UPDATE and one mastery upsert. A learner whose row
+   * changed meanwhile (an attempt arrived and replayed it under its row lock) is left as it is: its
+   * `version` no longer matches, so the stale replay never overwrites the newer state.
+   */
+  async rebuildMany(m: EntityManager, schoolId: string, learnerIds: readonly string[]): Promise<number> {
+    const loaded = await this.models.get(schoolId, m);
+    if (!loaded || learnerIds.length === 0) return 0;
+    const ids = [...learnerIds];
+    await m.query(
+      `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
+       SELECT u.id, $2, NULL, '{}'::jsonb, 0, 1, now() FROM unnest($1::uuid[]) AS u(id) ON CONFLICT (learner_id) DO NOTHING`,
+      [ids, schoolId],
+    );
+    const versions: { learner_id: string; version: number }[] = await m.query(`SELECT learner_id, version FROM learner_state WHERE learner_id = ANY($1::uuid[])`, [ids]);
+    const rows: { learner_id: string; task_id: string; correct: boolean; occurred_at: Date }[] = await m.query(
+      `SELECT learner_id, task_id, correct, occurred_at FROM attempt WHERE learner_id = ANY($1::uuid[]) ORDER BY learner_id, occurred_at, id`, [ids]);
+    const history = new Map<string, NewAttempt[]>();
+    for (const r of rows) {
+      const h = history.get(r.learner_id) ?? [];
+      h.push({ taskId: r.task_id, correct: r.correct, occurredAt: r.occurred_at });
+      history.set(r.learner_id, h);
+    }
+    const skillsOf = await this.skillsOfTasks(m, [...new Set(rows.map((r) => r.task_id))]);
+    const results = versions.map((v) => {
+      const traces = history.get(v.learner_id) ?? [];
+      return { learnerId: v.learner_id, expected: v.version, count: traces.length, ...this.advance(loaded, loaded.model.initialState(), v.learner_id, traces, skillsOf) };
+    });
+    const updated: unknown = await m.query(
+      `UPDATE learner_state SET state = u.state::jsonb, model_version_id = $1, attempt_count = u.n, version = learner_state.version + 1, updated_at = now()
+       FROM unnest($2::uuid[], $3::text[], $4::int[], $5::int[]) AS u(id, state, n, expected)
+       WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected
+       RETURNING learner_state.learner_id`,
+      [loaded.versionId, results.map((r) => r.learnerId), results.map((r) => JSON.stringify(r.state)), results.map((r) => r.count), results.map((r) => r.expected)],
+    );
+    const done = new Set(returning<{ learner_id: string }>(updated).map((u) => u.learner_id));
+    await this.saveMastery(m, schoolId, results.filter((r) => done.has(r.learnerId)));
+    return done.size;
   }
 
   private readonly skillKnown = new WeakMap<LoadedModel, Map<string, boolean>>();
@@ -123,28 +165,39 @@ export class LearnerModelService {
     return out;
   }
 
-  private async saveMastery(m: EntityManager, schoolId: string, learnerId: string, after: EngineMastery[], before: Map<string, number>): Promise<MasteryChange[]> {
-    if (after.length === 0) return [];
-    const prior: { skill_id: string; trend: number }[] = await m.query(
-      `SELECT skill_id, trend FROM skill_mastery WHERE learner_id = $1 AND skill_id = ANY($2::uuid[])`,
-      [learnerId, after.map((a) => a.skillId)],
-    );
-    const trends = new Map(prior.map((p) => [p.skill_id, p.trend]));
-    const changes = after.map((a) => {
-      const delta = a.p - (before.get(a.skillId) ?? a.p);
-      const trend = (1 - TREND_WEIGHT) * (trends.get(a.skillId) ?? 0) + TREND_WEIGHT * delta;
-      return { skillId: a.skillId, mastery: a.p, uncertainty: a.sd, attempts: Math.round(a.attempts), trend, delta };
-    });
+  /** Upserts the mastery rows of several learners (one statement), with the trend's moving average. */
+  private async saveMastery(m: EntityManager, schoolId: string, items: readonly { learnerId: string; after: EngineMastery[]; before: Map<string, number> }[]): Promise<Map<string, MasteryChange[]>> {
+    const out = new Map<string, MasteryChange[]>();
+    const withRows = items.filter((i) => i.after.length > 0);
+    if (withRows.length === 0) return out;
+    const prior: { learner_id: string; skill_id: string; trend: number }[] = await m.query(
+      `SELECT learner_id, skill_id, trend FROM skill_mastery WHERE learner_id = ANY($1::uuid[])`, [withRows.map((i) => i.learnerId)]);
+    const trends = new Map(prior.map((p) => [`${p.learner_id}/${p.skill_id}`, p.trend]));
+    const flat: (MasteryChange & { learnerId: string })[] = [];
+    for (const { learnerId, after, before } of withRows) {
+      const changes = after.map((a) => {
+        const delta = a.p - (before.get(a.skillId) ?? a.p);
+        const trend = (1 - TREND_WEIGHT) * (trends.get(`${learnerId}/${a.skillId}`) ?? 0) + TREND_WEIGHT * delta;
+        return { skillId: a.skillId, mastery: a.p, uncertainty: a.sd, attempts: Math.round(a.attempts), trend, delta };
+      });
+      out.set(learnerId, changes);
+      for (const c of changes) flat.push({ learnerId, ...c });
+    }
     await m.query(
       `INSERT INTO skill_mastery (learner_id, skill_id, school_id, mastery, uncertainty, attempts, trend, updated_at)
-       SELECT $1, u.skill_id, $2, u.mastery, u.uncertainty, u.attempts, u.trend, now()
-       FROM unnest($3::uuid[], $4::float8[], $5::float8[], $6::int[], $7::float8[]) AS u(skill_id, mastery, uncertainty, attempts, trend)
+       SELECT u.learner_id, u.skill_id, $1, u.mastery, u.uncertainty, u.attempts, u.trend, now()
+       FROM unnest($2::uuid[], $3::uuid[], $4::float8[], $5::float8[], $6::int[], $7::float8[]) AS u(learner_id, skill_id, mastery, uncertainty, attempts, trend)
        ON CONFLICT (learner_id, skill_id) DO UPDATE SET mastery = EXCLUDED.mastery, uncertainty = EXCLUDED.uncertainty,
          attempts = EXCLUDED.attempts, trend = EXCLUDED.trend, updated_at = now()`,
-      [learnerId, schoolId, changes.map((c) => c.skillId), changes.map((c) => c.mastery), changes.map((c) => c.uncertainty), changes.map((c) => c.attempts), changes.map((c) => c.trend)],
+      [schoolId, flat.map((c) => c.learnerId), flat.map((c) => c.skillId), flat.map((c) => c.mastery), flat.map((c) => c.uncertainty), flat.map((c) => c.attempts), flat.map((c) => c.trend)],
     );
-    return changes;
+    return out;
   }
+}
+
+/** TypeORM answers an UPDATE … RETURNING on PostgreSQL with [rows, affected]; a SELECT with rows. */
+function returning<T>(result: unknown): T[] {
+  return (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === "number" ? result[0] : result) as T[];
 }
 
 function toTrace(learnerId: string, t: NewAttempt): Trace {

@@ -252,17 +252,23 @@ export class PersonalisationService {
       path.plannedAt = now;
       path.updatedAt = now;
       await m.save(path);
-      // Keep what happened (done, skipped) and the teacher's pins; replace the rest with the new plan.
-      const kept = steps.filter((s) => s.status !== PathStepStatus.Pending || s.pinned);
-      const keptTasks = new Set(kept.filter((s) => s.status === PathStepStatus.Pending).map((s) => s.taskId));
+      // Keep what happened (done, skipped steps) and the teacher's pins; the rest is the new plan.
+      // A pinned step keeps its position; the other steps flow around it: history first, then the plan.
+      const pinned = steps.filter((st) => st.pinned && st.status === PathStepStatus.Pending);
+      const history = steps.filter((st) => st.status !== PathStepStatus.Pending);
+      const pinnedTasks = new Set(pinned.map((st) => st.taskId));
       await m.delete(PathStep, { pathId: path.id, status: PathStepStatus.Pending, pinned: false });
-      const fresh = plan.steps.filter((s) => !keptTasks.has(s.taskId));
-      const ordered = [...kept.filter((s) => s.status !== PathStepStatus.Pending), ...kept.filter((s) => s.status === PathStepStatus.Pending)];
-      for (const [i, s] of ordered.entries()) s.position = i + 1;
-      if (ordered.length) await m.save(ordered);
-      await m.save(fresh.map((s, i) => m.create(PathStep, {
-        schoolId: actor.schoolId, pathId: path.id, position: ordered.length + i + 1, taskId: s.taskId, skillId: s.skillId, reason: s.explanation, status: PathStepStatus.Pending, pinned: false,
-      })));
+      const fresh = plan.steps.filter((st) => !pinnedTasks.has(st.taskId)).map((st) => m.create(PathStep, {
+        schoolId: actor.schoolId, pathId: path.id, taskId: st.taskId, skillId: st.skillId, reason: st.explanation, status: PathStepStatus.Pending, pinned: false,
+      }));
+      const flowing = [...history, ...fresh];
+      const total = pinned.length + flowing.length;
+      const byPosition = new Map(pinned.filter((st) => st.position <= total).map((st) => [st.position, st]));
+      const overflow = pinned.filter((st) => st.position > total);
+      const ordered: PathStep[] = [];
+      for (let pos = 1, f = 0; pos <= total; pos++) ordered.push(byPosition.get(pos) ?? flowing[f++] ?? overflow.shift()!);
+      for (const [i, st] of ordered.entries()) st.position = i + 1;
+      await m.save(ordered);
       return { path, plan, progress: await this.progressOf(m, goal, plan, now), mode: v.mode, notice: NOTICES[v.mode] };
     });
   }

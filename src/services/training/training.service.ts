@@ -29,7 +29,7 @@ export interface TrainOptions {
 }
 
 /** Learners whose states are rebuilt per transaction after a promotion. */
-const REBUILD_BATCH = 200;
+const REBUILD_BATCH = 500;
 
 export class TrainingService {
   constructor(
@@ -112,9 +112,7 @@ export class TrainingService {
       [schoolId, ConsentPurpose.Personalisation, active.versionId],
     );
     for (let i = 0; i < rows.length; i += REBUILD_BATCH) {
-      await this.deps.dataSource.transaction(async (m) => {
-        for (const r of rows.slice(i, i + REBUILD_BATCH)) await this.learnerModel.rebuild(m, schoolId, r.learner_id);
-      });
+      await this.deps.dataSource.transaction((m) => this.learnerModel.rebuildMany(m, schoolId, rows.slice(i, i + REBUILD_BATCH).map((r) => r.learner_id)));
       onProgress?.(Math.min(1, (i + REBUILD_BATCH) / rows.length));
     }
     return rows.length;
