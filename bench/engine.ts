@@ -12,7 +12,7 @@
  *   npm run bench:engine [-- --seed N --rounds R --out docs/benchmarks/engine.md]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import { backendStatus, initBackend } from "../src/engine/backend.js";
@@ -35,6 +35,7 @@ async function main() {
   const seed = Number(arg("seed", "1"));
   const rounds = Number(arg("rounds", "7"));
   const out = arg("out", "docs/benchmarks/engine.md");
+  const load = loadavg()[0]!;
   const backend = await initBackend();
   for (const w of backendStatus().warnings) console.warn(`backend: ${w}`);
 
@@ -97,7 +98,7 @@ async function main() {
 Command: \`${command}\`
 Machine: ${machine}
 TensorFlow.js backend: ${backend}${backendStatus().warnings.length ? ` (${backendStatus().warnings.join("; ")})` : ""}
-Date: ${new Date().toISOString().slice(0, 10)}
+Date: ${new Date().toISOString().slice(0, 10)}; load average when it started: ${load.toFixed(1)} on ${cpu.length} cores
 
 Model: Meta, trained on a simulated school (seed ${seed}: ${school.tasks.length} tasks, ${school.catalog.skillIds.length} skills,
 ${train.sequences.size} learners, ${trainAttempts} attempts) in ${trainSeconds.toFixed(1)} s (${model.report?.epochs} epochs).

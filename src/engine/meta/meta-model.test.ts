@@ -13,7 +13,7 @@ import { ablationTrainer, defaultMetaOptions, loadMetaModel, type MetaModel, met
 
 const school = simulateSchool({ learners: 400 }, 11);
 /** Small windows and batches: the simulated school is small, and CI has 2 cores. */
-const fast = { window: 32, batchWindows: 64, maxEpochs: 20, learningRate: 0.05, learningRateDecay: 1, patience: 3, l2Task: 1 };
+const fast = { window: 32, batchWindows: 64, minStepsPerEpoch: 1, maxEpochs: 20, learningRate: 0.05, learningRateDecay: 1, patience: 3, l2Task: 1 };
 const { train, test } = splitLearners(school, { seed: 3, testFraction: 0.3 });
 let meta: MetaModel;
 let ablation: MetaModel;

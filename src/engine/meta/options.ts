@@ -8,8 +8,10 @@ import { EngineError, EngineErrorCode } from "../errors.js";
 export interface MetaOptions {
   /** Length of the truncated windows the training unrolls (attempts). */
   readonly window: number;
-  /** Windows per optimisation step. */
+  /** Windows per optimisation step (at most; see minStepsPerEpoch). */
   readonly batchWindows: number;
+  /** Batches shrink on small training sets so that an epoch still makes at least this many steps. */
+  readonly minStepsPerEpoch: number;
   /** Upper bound on passes over the training learners. */
   readonly maxEpochs: number;
   /** Stop after this many epochs without a better validation loss. */
@@ -47,6 +49,7 @@ export interface MetaOptions {
 export const defaultMetaOptions: MetaOptions = Object.freeze({
   window: 32,
   batchWindows: 1024,
+  minStepsPerEpoch: 16,
   maxEpochs: 20,
   patience: 2,
   learningRate: 0.2,
@@ -84,6 +87,7 @@ export function validateMetaOptions(partial: Partial<MetaOptions> = {}): MetaOpt
   };
   integer("window", 2);
   integer("batchWindows", 1);
+  integer("minStepsPerEpoch", 1);
   integer("maxEpochs", 1);
   integer("patience", 1);
   positive("learningRate");

@@ -73,6 +73,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   const val = encodeSequences(cat, data.sequences, valIds);
   const features = attemptFeatures(cat, fit);
   const windows = cutWindows(fit, options.window);
+  const batchWindows = Math.max(1, Math.min(options.batchWindows, Math.ceil(windows.length / options.minStepsPerEpoch)));
   const nFit = fit.task.length;
 
   const backend = await initBackend();
@@ -123,8 +124,8 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     adam.learningRate = options.learningRate * options.learningRateDecay ** (epoch - 1);
     forwardStarts(current(), fit, learner, options.window, startPersonal);
     const order = rng.shuffle(windows.map((_, i) => i));
-    for (let b = 0; b < order.length; b += options.batchWindows) {
-      const batch = packBatch(cat, features, fit.task, fit.correct, startPersonal, order.slice(b, b + options.batchWindows).map((i) => windows[i]!));
+    for (let b = 0; b < order.length; b += batchWindows) {
+      const batch = packBatch(cat, features, fit.task, fit.correct, startPersonal, order.slice(b, b + batchWindows).map((i) => windows[i]!));
       const params = current();
       batchNow = batch;
       const values = tf.tidy(() => {
@@ -137,7 +138,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
       addL2(grads.taskOffset, raw.taskOffset, (2 * options.l2Task) / nFit);
       for (const n of ["skillEase", "skillWin", "skillFail"] as const) addL2(grads[n], raw[n], (2 * options.l2Skill) / nFit);
       adam.step(trainable.map((n) => grads[n]));
-      fitOptions.onProgress?.((epoch - 1 + Math.min(1, (b + options.batchWindows) / order.length)) / options.maxEpochs, `${kind} epoch ${epoch}`);
+      fitOptions.onProgress?.((epoch - 1 + Math.min(1, (b + batchWindows) / order.length)) / options.maxEpochs, `${kind} epoch ${epoch}`);
     }
     await new Promise<void>((resolve) => setImmediate(resolve)); // let progress output and timers run
     const now = current();
