@@ -1,6 +1,5 @@
 import { LineSplitter, TraceFormatError, isMissing, parseAttemptLine, parseAttemptsHeader, parseItemLine, parseItemsHeader } from "./trace-csv.js";
-import { fastUuidv7s } from "./fast-ids.js";
-import { isUuid } from "../../shared/ids.js";
+import { isUuid, uuidv7s } from "../../shared/ids.js";
 import { ProgressBar } from "./progress-bar.js";
 
 const cols = parseAttemptsHeader("user_id,item_id,skill_id,correct,order_id");
@@ -64,7 +63,7 @@ test("the line splitter handles LF and CRLF, lines cut across chunks, multi-byte
 });
 
 test("bulk uuids are valid version-7 uuids, unique and increasing", () => {
-  const ids = fastUuidv7s(20000);
+  const ids = uuidv7s(20000);
   expect(ids.every((id) => isUuid(id) && id[14] === "7" && "89ab".includes(id[19]!))).toBe(true);
   expect(new Set(ids).size).toBe(ids.length);
   expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);

@@ -44,8 +44,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { DataSource, EntityManager } from "typeorm";
-import { isUuid } from "../../shared/ids.js";
-import { fastUuidv7, fastUuidv7s } from "./fast-ids.js";
+import { isUuid, uuidv7, uuidv7s } from "../../shared/ids.js";
 import { ConsentGrantor, ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { TaskKind } from "../../persistence/curriculum/task.entity.js";
 import {
@@ -182,7 +181,7 @@ class RowTable {
 export async function createSchool(ds: DataSource, name: string, timeZone = "UTC"): Promise<string> {
   const n = name.trim();
   if (n.length < 1 || n.length > 200) throw new ImportInputError("the school name must have 1 to 200 characters");
-  const id = fastUuidv7();
+  const id = uuidv7();
   await ds.query(`INSERT INTO school (id, name, time_zone) VALUES ($1, $2, $3)`, [id, n, timeZone]);
   return id;
 }
@@ -318,7 +317,7 @@ export class TraceImportService {
         `INSERT INTO task_skill (id, school_id, task_id, skill_id, weight)
          SELECT u.id, $1, u.task_id, u.skill_id, 1 FROM unnest($2::uuid[], $3::uuid[], $4::uuid[]) AS u(id, task_id, skill_id)
          ON CONFLICT (task_id, skill_id) DO NOTHING RETURNING 1`,
-        [schoolId, part.map(() => fastUuidv7()), part.map((p) => p[0]), part.map((p) => p[1])],
+        [schoolId, part.map(() => uuidv7()), part.map((p) => p[0]), part.map((p) => p[1])],
       );
       s.taskSkills.added += added.length;
       s.taskSkills.present += part.length - added.length;
@@ -332,7 +331,7 @@ export class TraceImportService {
           `INSERT INTO consent (id, school_id, learner_id, purpose, granted, granted_by)
            SELECT u.id, $1, u.learner_id, $2, true, $3 FROM unnest($4::uuid[], $5::uuid[]) AS u(id, learner_id)
            ON CONFLICT (learner_id, purpose) DO NOTHING RETURNING 1`,
-          [schoolId, purpose, ConsentGrantor.School, part.map(() => fastUuidv7()), part],
+          [schoolId, purpose, ConsentGrantor.School, part.map(() => uuidv7()), part],
         );
         s.consents.added += added.length;
         s.consents.present += part.length - added.length;
@@ -344,7 +343,7 @@ export class TraceImportService {
   /** The columns of one batch, ready for `unnest`. */
   private batchArrays(rows: RowTable, start: number, end: number, users: readonly string[], learnerOf: readonly string[], taskOf: readonly string[]): BatchArrays {
     const n = end - start;
-    const b: BatchArrays = { ids: fastUuidv7s(n), learners: new Array(n), tasks: new Array(n), correct: new Array(n), order: new Array(n), suffix: new Array(n) };
+    const b: BatchArrays = { ids: uuidv7s(n), learners: new Array(n), tasks: new Array(n), correct: new Array(n), order: new Array(n), suffix: new Array(n) };
     for (let i = 0; i < n; i++) {
       const r = start + i;
       const u = rows.user[r]!;
@@ -415,7 +414,7 @@ async function upsertByKey(m: EntityManager, table: "skill" | "task" | "learner"
     const part = keys.slice(i, i + chunk);
     const extras = part.map(extra);
     const cols = ["id", keyCol, ...extraCols];
-    const arrays: unknown[][] = [part.map(() => fastUuidv7()), part, ...extraCols.map((_, c) => extras.map((e) => e[c]))];
+    const arrays: unknown[][] = [part.map(() => uuidv7()), part, ...extraCols.map((_, c) => extras.map((e) => e[c]))];
     const types = ["uuid", "text", ...extraTypes];
     const added: unknown[] = await m.query(
       `INSERT INTO "${table}" (school_id, ${cols.join(", ")})
