@@ -1,0 +1,233 @@
+/**
+ * The load generator, run as its own process (forked by bench/api.ts): real HTTP to 127.0.0.1 over a
+ * keep-alive agent. Open-loop phases send at a fixed rate whatever the responses do, and measure each
+ * request's latency from its SCHEDULED send time, so a stalled server shows up in the tail instead of
+ * slowing the generator down (no coordinated omission). Every phase has a bounded request count and a
+ * deadline, so the run always stops by itself.
+ */
+import http from "node:http";
+import { performance } from "node:perf_hooks";
+import { summarise, type OpResult, type Sample } from "./stats.js";
+import { snapshot, usage } from "./cpu.js";
+import { loadavg } from "node:os";
+
+export interface LoadPlan {
+  readonly url: string;
+  readonly token: string;
+  readonly learners: { id: string; goalId: string }[];
+  readonly taskIds: string[];
+  readonly rps: number;
+  readonly seconds: number;
+  readonly warmupSeconds: number;
+  readonly warmupCalls: number;
+  /** planPath: sequential calls for at most this long and this many calls. */
+  readonly planSeconds: number;
+  readonly planMaxCalls: number;
+  /** Sequential calls of recommendations and recordAttempt (their cost without queueing). */
+  readonly sequentialCalls: number;
+  readonly runId: string;
+  readonly seed: number;
+  /** For CPU accounting: the server's pid and the database whose PostgreSQL backends to count (null: PGlite, inside the server). */
+  readonly serverPid: number;
+  readonly dbName: string | null;
+}
+
+export const RECORD_ATTEMPT = `mutation RecordAttempt($input: RecordAttemptInput!) {
+  recordAttempt(input: $input) { duplicate attempt { id occurredAt } mastery { skillId mastery uncertainty delta trend attempts } }
+}`;
+
+export const RECOMMENDATIONS = `query Recommendations($learnerId: UUID!, $goalId: UUID) {
+  recommendations(learnerId: $learnerId, goalId: $goalId, count: 10) {
+    personalisation strategy notice
+    items { predictedSuccess expectedProgress explanation task { id title } skill { id name } reason { code mastery masterySd inBand mastered } }
+  }
+}`;
+
+export const PLAN_PATH = `mutation PlanPath($goalId: UUID!) {
+  planPath(goalId: $goalId) {
+    personalisation notice
+    path { id plannedAt steps { position status reason task { id } skill { id } } }
+    skills { mastery mastered target status estimatedAttemptsToMastery skill { id name } }
+    progress { status shareMastered attemptsRemaining onTrack daysNeeded explanation }
+  }
+}`;
+
+/** mulberry32: a small seeded generator, so that runs pick the same learners and tasks. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Client {
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 1024 });
+  private readonly target: URL;
+
+  constructor(url: string, private readonly token: string) {
+    this.target = new URL(url);
+    if (this.target.hostname !== "127.0.0.1") throw new Error("the load generator only loads 127.0.0.1");
+  }
+
+  /** Sends one GraphQL request; resolves (never rejects) with ok = 2xx and no GraphQL errors. */
+  post(query: string, variables: Record<string, unknown>, timeoutMs = 30_000): Promise<{ ok: boolean; error?: string }> {
+    const body = JSON.stringify({ query, variables });
+    return new Promise((resolve) => {
+      const req = http.request({
+        host: this.target.hostname, port: this.target.port, path: this.target.pathname, method: "POST", agent: this.agent, timeout: timeoutMs,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${this.token}` },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          if (!res.statusCode || res.statusCode < 200 || res.statusCode >= 300) return resolve({ ok: false, error: `HTTP ${res.statusCode}: ${text.slice(0, 200)}` });
+          try {
+            const json = JSON.parse(text) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+            if (json.errors?.length) return resolve({ ok: false, error: `${json.errors[0]!.extensions?.code ?? "ERROR"}: ${json.errors[0]!.message}` });
+            if (!json.data) return resolve({ ok: false, error: "no data" });
+            resolve({ ok: true });
+          } catch {
+            resolve({ ok: false, error: `unparsable body: ${text.slice(0, 200)}` });
+          }
+        });
+        res.on("error", (e) => resolve({ ok: false, error: `response: ${e.message}` }));
+      });
+      req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+      req.on("error", (e) => resolve({ ok: false, error: `request: ${e.message}` }));
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** An open-loop request not answered within this is an error (and the phase ends by itself). */
+const OPEN_LOOP_TIMEOUT_MS = 10_000;
+
+type Make = (i: number) => { query: string; variables: Record<string, unknown> };
+
+/** Sends `rps × seconds` requests at fixed intervals; latency from each one's scheduled time. */
+async function openLoop(client: Client, rps: number, seconds: number, make: Make): Promise<{ samples: Sample[]; elapsedMs: number }> {
+  const n = Math.max(1, Math.round(rps * seconds));
+  const interval = 1000 / rps;
+  const samples: Sample[] = new Array(n);
+  const start = performance.now() + 20;
+  let sent = 0;
+  let done = 0;
+  let lastEnd = start;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      while (sent < n && start + sent * interval <= now) {
+        const i = sent++;
+        const scheduled = start + i * interval;
+        const { query, variables } = make(i);
+        void client.post(query, variables, OPEN_LOOP_TIMEOUT_MS).then((r) => {
+          const end = performance.now();
+          lastEnd = Math.max(lastEnd, end);
+          samples[i] = { ms: end - scheduled, ok: r.ok, error: r.error };
+          if (++done === n) resolve();
+        });
+      }
+      if (sent < n) setTimeout(tick, Math.max(0, Math.min(interval, start + sent * interval - performance.now())));
+    };
+    tick();
+  });
+  return { samples, elapsedMs: lastEnd - start };
+}
+
+/** One request at a time, each as soon as the previous answered. */
+async function sequential(client: Client, seconds: number, maxCalls: number, make: Make): Promise<{ samples: Sample[]; elapsedMs: number }> {
+  const samples: Sample[] = [];
+  const start = performance.now();
+  while (samples.length < maxCalls && performance.now() - start < seconds * 1000) {
+    const { query, variables } = make(samples.length);
+    const t = performance.now();
+    const r = await client.post(query, variables);
+    samples.push({ ms: performance.now() - t, ok: r.ok, error: r.error });
+  }
+  return { samples, elapsedMs: performance.now() - start };
+}
+
+/**
+ * Waits until the server has worked off what an overloaded phase left queued (requests that timed
+ * out on our side keep running on the server): a small query that needs the database must answer
+ * within 200 ms twice in a row. At most `maxSeconds`.
+ */
+async function drain(client: Client, log: (msg: string) => void, maxSeconds = 180): Promise<void> {
+  const start = performance.now();
+  let fast = 0;
+  while (fast < 2 && performance.now() - start < maxSeconds * 1000) {
+    const t = performance.now();
+    await client.post(`{ school { id } }`, {}, maxSeconds * 1000);
+    fast = performance.now() - t < 200 ? fast + 1 : 0;
+    if (fast < 2) await new Promise((r) => setTimeout(r, 250));
+  }
+  const waited = (performance.now() - start) / 1000;
+  if (waited > 2) log(`waited ${waited.toFixed(0)} s for the server to work off its queue`);
+}
+
+export async function runLoad(plan: LoadPlan, log: (msg: string) => void): Promise<OpResult[]> {
+  const client = new Client(plan.url, plan.token);
+  const random = rng(plan.seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
+  let key = 0;
+  const recordAttempt: Make = () => ({
+    query: RECORD_ATTEMPT,
+    variables: { input: { learnerId: pick(plan.learners).id, taskId: pick(plan.taskIds), correct: random() < 0.65, durationSeconds: 30 + Math.floor(random() * 120), idempotencyKey: `bench-${plan.runId}-${key++}`, source: "bench" } },
+  });
+  const recommendations: Make = () => {
+    const l = pick(plan.learners);
+    return { query: RECOMMENDATIONS, variables: { learnerId: l.id, goalId: l.goalId } };
+  };
+  const planPath: Make = () => ({ query: PLAN_PATH, variables: { goalId: pick(plan.learners).goalId } });
+
+  const results: OpResult[] = [];
+  try {
+    // Warm-up (JIT, caches, pool connections): sequential calls, which cannot leave a queue behind.
+    log(`warm-up: ${plan.warmupCalls} sequential calls of each operation, then 8 concurrent streams for ${plan.warmupSeconds} s`);
+    for (const make of [recommendations, recordAttempt, planPath]) await sequential(client, 60, plan.warmupCalls, make);
+    await Promise.all(Array.from({ length: 8 }, (_, i) => sequential(client, plan.warmupSeconds, 1e9, i % 2 ? recordAttempt : recommendations)));
+
+    const mode = `open loop, ${plan.rps}/s for ${plan.seconds} s`;
+    const measure = async (name: string, mode: string | ((n: number) => string), rps: number | null, run: () => Promise<{ samples: Sample[]; elapsedMs: number }>) => {
+      const la = loadavg()[0]!;
+      const before = snapshot(plan.serverPid, plan.dbName);
+      const r = await run();
+      const cpu = usage(before, plan.serverPid, plan.dbName);
+      await drain(client, log);
+      const res = summarise(name, typeof mode === "string" ? mode : mode(r.samples.length), rps, r.samples, r.elapsedMs);
+      results.push({ ...res, cpu: { ...cpu, perRequestServerMs: cpu.serverMs / r.samples.length, perRequestDbMs: cpu.dbMs / r.samples.length, elapsedMs: r.elapsedMs, loadavgBefore: la, loadavgAfter: loadavg()[0]! } });
+    };
+    // The cost of one request without queueing: sequential calls, with the CPU they use (server + DB),
+    // which do not depend on what else the machine runs. The capacity on 2 idle cores follows.
+    log(`sequential: ${plan.sequentialCalls} calls of recommendations and of recordAttempt`);
+    await measure("recommendations (sequential)", (n) => `sequential, ${n} calls`, null, () => sequential(client, 60, plan.sequentialCalls, recommendations));
+    await measure("recordAttempt (sequential)", (n) => `sequential, ${n} calls`, null, () => sequential(client, 60, plan.sequentialCalls, recordAttempt));
+    log(`recommendations(count: 10): ${mode}`);
+    await measure("recommendations", mode, plan.rps, () => openLoop(client, plan.rps, plan.seconds, recommendations));
+    log(`recordAttempt: ${mode}`);
+    await measure("recordAttempt", mode, plan.rps, () => openLoop(client, plan.rps, plan.seconds, recordAttempt));
+    log(`planPath: sequential, up to ${plan.planMaxCalls} calls or ${plan.planSeconds} s`);
+    await measure("planPath", (n) => `sequential, ${n} calls`, null, () => sequential(client, plan.planSeconds, plan.planMaxCalls, planPath));
+  } finally {
+    client.close();
+  }
+  return results;
+}
+
+// As a child process: receive the plan, run it, send the results back, exit.
+if (process.send) {
+  process.once("message", (plan: LoadPlan) => {
+    runLoad(plan, (msg) => process.send!({ type: "log", msg }))
+      .then((results) => process.send!({ type: "results", results }, () => process.exit(0)))
+      .catch((e: Error) => process.send!({ type: "error", error: e.stack ?? String(e) }, () => process.exit(1)));
+  });
+}

@@ -1,0 +1,190 @@
+/**
+ * The benchmark's school: simulated (src/engine/simulator), bulk-loaded with batched `unnest` inserts
+ * (as src/services/demo/demo-seed.ts does), then a Meta model is trained on consented traces with
+ * `TrainingService.trainAndPublish`, activated, and every learner's state rebuilt under it.
+ *
+ * Consents: PERSONALISATION and ANALYTICS are granted for every learner. TRAINING is granted for the
+ * first `trainLearners` learners only, so that the model trains on that subset's traces (training on
+ * all 1,000,000 attempts takes longer than a benchmark should: ~56 s per 100k attempts on 2 cores,
+ * docs/benchmarks/kt-assist2009.md); the states of ALL learners are rebuilt under the model.
+ *
+ * Each learner has one active goal: the two skills 2 and 4 places past the last skill they practised
+ * in curriculum order (so a path holds the targets and their unmastered prerequisites, as in class).
+ */
+import { randomBytes } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { DataSource, EntityManager } from "typeorm";
+import { simulateSchool } from "../../src/engine/simulator/index.js";
+import { createServices } from "../../src/services/index.js";
+import { ProfileCipher } from "../../src/services/learner/profile-cipher.js";
+import { School } from "../../src/persistence/school/school.entity.js";
+import { Teacher } from "../../src/persistence/school/teacher.entity.js";
+import { Cohort } from "../../src/persistence/cohort/cohort.entity.js";
+import { TaskKind } from "../../src/persistence/curriculum/task.entity.js";
+import { ConsentGrantor, ConsentPurpose } from "../../src/persistence/learner/consent.entity.js";
+import { createLogger } from "../../src/shared/logger.js";
+import { uuidv7 } from "../../src/shared/ids.js";
+import type { ScaleName } from "./args.js";
+
+export interface Scale {
+  readonly skills: number;
+  readonly tasksPerSkill: number;
+  readonly learners: number;
+  readonly attemptsPerLearner: readonly [number, number];
+  readonly trainLearners: number;
+}
+
+export const SCALES: Record<ScaleName, Scale> = {
+  // 2,000 tasks, 200 skills, 10,000 learners, ~1,000,000 attempts (uniform 60..140 a learner).
+  full: { skills: 200, tasksPerSkill: 10, learners: 10_000, attemptsPerLearner: [60, 140], trainLearners: 1_000 },
+  // 1/20 of it: 100 tasks, 10 skills, 500 learners, ~50,000 attempts.
+  small: { skills: 10, tasksPerSkill: 10, learners: 500, attemptsPerLearner: [60, 140], trainLearners: 500 },
+};
+
+/** What the load generator and the report need about a prepared database (cached beside it). */
+export interface PreparedInfo {
+  readonly format: 1;
+  readonly scale: ScaleName;
+  readonly seed: number;
+  readonly schoolId: string;
+  /** base64 AES key the learner profiles were encrypted with (the server's ZPD_PROFILE_KEY). */
+  readonly profileKey: string;
+  readonly learners: { id: string; goalId: string }[];
+  readonly taskIds: string[];
+  readonly counts: { skills: number; tasks: number; learners: number; attempts: number; trainLearners: number; trainAttempts: number; goalSkills: number };
+  readonly model: { version: number; kind: string; trainSeconds: number | null; backend: string | null };
+  /** Seconds of each preparation stage. */
+  readonly prepSeconds: { simulate: number; load: number; analyze: number; trainAndPublish: number; total: number };
+  readonly preparedAt: string;
+}
+
+const KINDS: Record<string, TaskKind> = { exercise: TaskKind.Exercise, quiz: TaskKind.QuizItem, "word-problem": TaskKind.Exercise };
+const BATCH = 10_000;
+
+export async function prepareSchool(ds: DataSource, scaleName: ScaleName, scale: Scale, seed: number, log: (msg: string) => void): Promise<PreparedInfo> {
+  const tAll = performance.now();
+  const now = new Date();
+  let t = performance.now();
+  const sim = simulateSchool(
+    { skills: scale.skills, tasksPerSkill: scale.tasksPerSkill, learners: scale.learners, attemptsPerLearner: scale.attemptsPerLearner },
+    seed,
+    now.getTime() - 10 * 86_400_000,
+  );
+  const simulate = (performance.now() - t) / 1000;
+  log(`simulated ${sim.skills.length} skills, ${sim.tasks.length} tasks, ${sim.learners.length} learners, ${sim.traces.length} attempts in ${simulate.toFixed(1)} s`);
+
+  t = performance.now();
+  const profileKey = randomBytes(32);
+  const cipher = new ProfileCipher(profileKey);
+  const m = ds.manager;
+  const school = await m.save(m.create(School, { name: "ZPD Benchmark School", timeZone: "UTC" }));
+  const schoolId = school.id;
+  const teacher = await m.save(m.create(Teacher, { schoolId, displayName: "Bench Teacher" }));
+  const cohorts = await m.save(["A", "B", "C", "D"].map((n) => m.create(Cohort, { schoolId, name: `Cohort ${n}` })));
+  await m.query(`INSERT INTO cohort_teacher (id, school_id, cohort_id, teacher_id) VALUES ($1, $2, $3, $4)`, [uuidv7(), schoolId, cohorts[0]!.id, teacher.id]);
+
+  const skillId = new Map(sim.skills.map((s) => [s.skillId, uuidv7()]));
+  const taskId = new Map(sim.tasks.map((x) => [x.taskId, uuidv7()]));
+  const learnerIds = sim.learners.map(() => uuidv7());
+  const learnerIdOf = new Map(sim.learners.map((l, i) => [l.learnerId, learnerIds[i]!]));
+  const id = (map: Map<string, string>, key: string) => map.get(key)!;
+
+  await bulk(m, "skill", ["id", "school_id", "code", "name", "description"], ["uuid", "uuid", "text", "text", "text"],
+    sim.skills.map((s) => [id(skillId, s.skillId), schoolId, s.skillId, s.name, ""]));
+  await bulk(m, "skill_prerequisite", ["id", "school_id", "skill_id", "prerequisite_id"], ["uuid", "uuid", "uuid", "uuid"],
+    sim.skills.flatMap((s) => s.prerequisites.map((p) => [uuidv7(), schoolId, id(skillId, s.skillId), id(skillId, p)])));
+  await bulk(m, "task", ["id", "school_id", "code", "title", "kind", "topics", "expected_duration_seconds"], ["uuid", "uuid", "text", "text", "text", "text", "int"],
+    sim.tasks.map((x) => [id(taskId, x.taskId), schoolId, x.taskId, x.title, KINDS[x.kind] ?? TaskKind.Exercise, `{${x.topics.join(",")}}`, Math.round(x.expectedDurationSec)]));
+  await bulk(m, "task_skill", ["id", "school_id", "task_id", "skill_id", "weight"], ["uuid", "uuid", "uuid", "uuid", "float8"],
+    sim.tasks.flatMap((x) => x.skills.map((s) => [uuidv7(), schoolId, id(taskId, x.taskId), id(skillId, s.skillId), s.weight])));
+
+  for (let i = 0; i < learnerIds.length; i += BATCH) {
+    const slice = sim.learners.slice(i, i + BATCH);
+    const ids = learnerIds.slice(i, i + BATCH);
+    await bulk(m, "learner", ["id", "school_id", "external_ref", "interests"], ["uuid", "uuid", "text", "text"],
+      slice.map((l, j) => [ids[j]!, schoolId, `bench-${i + j + 1}`, `{${l.interests.join(",")}}`]));
+    await bulk(m, "learner_profile", ["learner_id", "school_id", "display_name_enc", "email_enc"], ["uuid", "uuid", "bytea", "bytea"],
+      ids.map((l, j) => [l, schoolId, cipher.encrypt(`Learner ${i + j + 1}`), cipher.encrypt(`bench-${i + j + 1}@example.invalid`)]));
+    await bulk(m, "enrollment", ["id", "school_id", "cohort_id", "learner_id"], ["uuid", "uuid", "uuid", "uuid"],
+      ids.map((l, j) => [uuidv7(), schoolId, cohorts[(i + j) % cohorts.length]!.id, l]));
+    await bulk(m, "consent", ["id", "school_id", "learner_id", "purpose", "granted", "granted_by"], ["uuid", "uuid", "uuid", "text", "bool", "text"],
+      ids.flatMap((l, j) => Object.values(ConsentPurpose).map((purpose) => [uuidv7(), schoolId, l, purpose, purpose !== ConsentPurpose.Training || i + j < scale.trainLearners, ConsentGrantor.Guardian])));
+    await bulk(m, "learner_attribute", ["id", "school_id", "learner_id", "name", "value"], ["uuid", "uuid", "uuid", "text", "text"],
+      slice.map((l, j) => [uuidv7(), schoolId, ids[j]!, "group", l.group]));
+  }
+
+  // One goal a learner: the skills 2 and 4 places past the last one practised (curriculum order).
+  const positionOf = new Map(sim.skills.map((s) => [s.skillId, s.position]));
+  const primaryOf = new Map(sim.tasks.map((x) => [x.taskId, x.primarySkillId]));
+  const lastPosition = new Map<string, number>();
+  for (const a of sim.traces) lastPosition.set(a.learnerId, positionOf.get(primaryOf.get(a.taskId)!)!);
+  const goals = sim.learners.map((l, i) => {
+    const p = lastPosition.get(l.learnerId) ?? 0;
+    const targets = [...new Set([Math.min(p + 2, sim.skills.length - 1), Math.min(p + 4, sim.skills.length - 1)])].map((k) => id(skillId, sim.skills[k]!.skillId));
+    return { goalId: uuidv7(), learnerId: learnerIds[i]!, targets };
+  });
+  const deadline = new Date(now.getTime() + 30 * 86_400_000);
+  for (let i = 0; i < goals.length; i += BATCH) {
+    const slice = goals.slice(i, i + BATCH);
+    await bulk(m, "goal", ["id", "school_id", "learner_id", "title", "mastery_threshold", "deadline", "status"], ["uuid", "uuid", "uuid", "text", "float8", "timestamptz", "text"],
+      slice.map((g) => [g.goalId, schoolId, g.learnerId, "Next skills", 0.8, deadline, "ACTIVE"]));
+    await bulk(m, "goal_skill", ["id", "school_id", "goal_id", "skill_id"], ["uuid", "uuid", "uuid", "uuid"],
+      slice.flatMap((g) => g.targets.map((s) => [uuidv7(), schoolId, g.goalId, s])));
+  }
+
+  const traces = sim.traces;
+  for (let i = 0; i < traces.length; i += BATCH) {
+    await bulk(m, "attempt", ["id", "school_id", "learner_id", "task_id", "correct", "score", "duration_seconds", "hints_used", "occurred_at", "source", "idempotency_key"],
+      ["uuid", "uuid", "uuid", "uuid", "bool", "float8", "int", "int", "timestamptz", "text", "text"],
+      traces.slice(i, i + BATCH).map((a, j) => [uuidv7(), schoolId, id(learnerIdOf, a.learnerId), id(taskId, a.taskId), a.correct === 1, a.correct, Math.round(a.durationSec), 0, new Date(a.at), "bench", `sim-${i + j}`]));
+    if ((i / BATCH) % 10 === 9) log(`  attempts ${i + BATCH} / ${traces.length}`);
+  }
+  const load = (performance.now() - t) / 1000;
+  log(`loaded in ${load.toFixed(1)} s`);
+
+  t = performance.now();
+  await ds.query("ANALYZE");
+  const analyze = (performance.now() - t) / 1000;
+
+  const trainLearnerSet = new Set(sim.learners.slice(0, scale.trainLearners).map((l) => l.learnerId));
+  const trainAttempts = traces.filter((a) => trainLearnerSet.has(a.learnerId)).length;
+  const counts = {
+    skills: sim.skills.length, tasks: sim.tasks.length, learners: sim.learners.length, attempts: traces.length,
+    trainLearners: Math.min(scale.trainLearners, sim.learners.length), trainAttempts, goalSkills: goals.reduce((n, g) => n + g.targets.length, 0),
+  };
+  const learners = goals.map((g) => ({ id: g.learnerId, goalId: g.goalId }));
+  const taskIds = sim.tasks.map((x) => id(taskId, x.taskId));
+
+  t = performance.now();
+  log(`training a Meta model on ${counts.trainLearners} learners' traces (${trainAttempts} attempts), then rebuilding ${counts.learners} learner states…`);
+  const services = createServices({ dataSource: ds, cipher, logger: createLogger("warn"), maxPageSize: 100 });
+  let lastShown = -1;
+  const version = await services.training.trainAndPublish(schoolId, {
+    kind: "meta",
+    seed: 1,
+    cutoff: new Date(now.getTime() + 60_000),
+    onProgress: (f) => {
+      const pct = Math.floor(f * 10) * 10;
+      if (pct !== lastShown) { lastShown = pct; log(`  training ${pct}%`); }
+    },
+  });
+  const trainAndPublish = (performance.now() - t) / 1000;
+  const metrics = (version.metrics ?? {}) as { trainSeconds?: number; backend?: string };
+  log(`model v${version.version} (${version.status}) trained in ${metrics.trainSeconds?.toFixed(1) ?? "?"} s; train + publish + rebuild ${trainAndPublish.toFixed(1)} s`);
+  await ds.query("ANALYZE");
+  return {
+    format: 1, scale: scaleName, seed, schoolId, profileKey: profileKey.toString("base64"), learners, taskIds, counts,
+    model: { version: version.version, kind: version.kind, trainSeconds: metrics.trainSeconds ?? null, backend: metrics.backend ?? null },
+    prepSeconds: { simulate, load, analyze, trainAndPublish, total: (performance.now() - tAll) / 1000 },
+    preparedAt: new Date().toISOString(),
+  };
+}
+
+/** One multi-row INSERT from parallel arrays (`unnest`), typed per column (as demo-seed.ts). */
+async function bulk(m: EntityManager, table: string, columns: string[], types: string[], rows: unknown[][]): Promise<void> {
+  if (rows.length === 0) return;
+  const arrays = columns.map((_, c) => rows.map((r) => r[c]));
+  const select = columns.map((_, c) => `$${c + 1}::${types[c]}[]`).join(", ");
+  const casts = columns.map((col, c) => (types[c] === "text" && (col === "topics" || col === "interests") ? `u.${col}::text[]` : `u.${col}`)).join(", ");
+  await m.query(`INSERT INTO "${table}" (${columns.join(", ")}) SELECT ${casts} FROM unnest(${select}) AS u(${columns.join(", ")})`, arrays);
+}
