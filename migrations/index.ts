@@ -1,5 +1,6 @@
 /** Every migration, in order. Schema changes happen here only (never `synchronize`). */
 import { Initial1764380000000 } from "./1764380000000-initial.js";
 import { Personalisation1764390000000 } from "./1764390000000-personalisation.js";
+import { JobRuns1764400000000 } from "./1764400000000-job-runs.js";
 
-export const migrations: Function[] = [Initial1764380000000, Personalisation1764390000000];
+export const migrations: Function[] = [Initial1764380000000, Personalisation1764390000000, JobRuns1764400000000];

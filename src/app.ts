@@ -68,6 +68,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       stop: async () => {
         await server.stop();
         logger.info("HTTP server closed");
+        await services.jobs.close();
         await db.close();
         logger.info("database closed");
       },

@@ -11,6 +11,7 @@ import { readDemoInfo, writeDemoInfo } from "./demo-info.js";
 import { signToken } from "./api/auth/token.js";
 import { Role } from "./services/auth/actor.js";
 import { DataDirLockedError } from "./persistence/data-dir-lock.js";
+import { Worker } from "../jobs/worker.js";
 
 async function main(): Promise<void> {
   const pre = loadConfig();
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   }
 
   const { url } = await app.server.listen(config.port, config.host);
+  const worker = config.worker ? new Worker({ services: app.services, logger, settings: { retrainCron: config.retrainCron } }) : undefined;
+  await worker?.start();
   logger.info({ url }, "GraphQL API ready");
   if (demo) {
     const token = await signToken(config.jwtSecret, { schoolId: demo.schoolId, role: Role.Admin, subject: "demo-admin" });
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down");
     try {
+      await worker?.stop();
       await app.stop();
       process.exit(0);
     } catch (e) {

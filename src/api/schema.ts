@@ -14,9 +14,10 @@ import { SkillResolver } from "./curriculum/skill.resolver.js";
 import { TaskResolver, TaskSkillResolver } from "./curriculum/task.resolver.js";
 import { AttemptResolver, LearnerAttemptsResolver } from "./attempt/attempt.resolver.js";
 import { GoalProgressResolver, PersonalisationResolver } from "./personalisation/personalisation.resolver.js";
+import { JobRunResolver } from "./jobs/job-run.resolver.js";
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [SchoolResolver, CohortResolver, LearnerResolver, SkillResolver, TaskResolver, TaskSkillResolver, AttemptResolver, LearnerAttemptsResolver, GoalResolver, LearnerGoalsResolver, LearningPathResolver, PathStepResolver, ConsentResolver, LearnerConsentsResolver, LearnerAttributeResolver, LearnerMasteryResolver, ModelVersionResolver, AuditReportResolver, PersonalisationResolver, GoalProgressResolver];
+export const resolvers: NonEmptyArray<Function> = [SchoolResolver, CohortResolver, LearnerResolver, SkillResolver, TaskResolver, TaskSkillResolver, AttemptResolver, LearnerAttemptsResolver, GoalResolver, LearnerGoalsResolver, LearningPathResolver, PathStepResolver, ConsentResolver, LearnerConsentsResolver, LearnerAttributeResolver, LearnerMasteryResolver, ModelVersionResolver, AuditReportResolver, PersonalisationResolver, GoalProgressResolver, JobRunResolver];
 
 let cached: Promise<GraphQLSchema> | undefined;
 

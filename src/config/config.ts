@@ -24,6 +24,10 @@ export interface Config {
   /** Largest page a connection returns. */
   readonly maxPageSize: number;
   readonly nodeEnv: string;
+  /** Run the job worker inside the server process (default: yes when embedded, no with DATABASE_URL). */
+  readonly worker: boolean;
+  /** The retraining schedule, a cron expression read in each school's time zone; null = off. */
+  readonly retrainCron: string | null;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +54,18 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+/** ZPD_RETRAIN_CRON: five or six cron fields (default "0 2 * * *"), or "off". The worker checks it fully at start. */
+function retrainCron(env: Env): string | null {
+  const raw = (env.ZPD_RETRAIN_CRON ?? "").trim();
+  if (raw === "") return "0 2 * * *";
+  if (/^off$/i.test(raw)) return null;
+  const fields = raw.split(/\s+/);
+  if (fields.length < 5 || fields.length > 6 || !fields.every((f) => /^[0-9A-Za-z*/,?#LW-]+$/.test(f))) {
+    throw new ConfigError("ZPD_RETRAIN_CRON", `expected a cron expression such as "0 2 * * *" (read in each school's time zone), or off; got "${raw}"`);
+  }
+  return fields.join(" ");
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -98,5 +114,7 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
     logLevel,
     maxPageSize: int(env, "ZPD_MAX_PAGE_SIZE", 100, 1, 10000),
     nodeEnv: env.NODE_ENV || "development",
+    worker: bool(env, "ZPD_WORKER", databaseUrl === undefined),
+    retrainCron: retrainCron(env),
   };
 }

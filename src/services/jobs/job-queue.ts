@@ -23,6 +23,10 @@ export interface JobQueueOptions {
   readonly retryDelaySeconds?: number;
   /** How often a worker polls each queue (default 2 s). */
   readonly pollingIntervalSeconds?: number;
+  /** Run pg-boss's cron pass (default: a worker does). */
+  readonly schedule?: boolean;
+  /** How often the cron pass and the tick forwarding run (pg-boss defaults 30 s and 5 s; tests: 1). */
+  readonly cronIntervalSeconds?: number;
 }
 
 type PgBossModule = typeof import("pg-boss", { with: { "resolution-mode": "import" } });
@@ -101,8 +105,9 @@ export class JobQueue {
     const worker = this.opts.role === "worker";
     const url = connectionStringOf(this.opts.dataSource);
     const common: ConstructorOptions = {
-      schedule: worker,
+      schedule: worker && (this.opts.schedule ?? true),
       supervise: worker,
+      ...(this.opts.cronIntervalSeconds ? { cronMonitorIntervalSeconds: this.opts.cronIntervalSeconds, cronWorkerIntervalSeconds: this.opts.cronIntervalSeconds } : {}),
       migrate: true,
       registerInstance: worker,
       instanceName: worker ? "zpd-worker" : "zpd-client",
@@ -117,7 +122,8 @@ export class JobQueue {
     await boss.start();
     for (const [name, options] of Object.entries(this.queues())) {
       await boss.createQueue(name, options);
-      await boss.updateQueue(name, options);
+      const { policy: _policy, partition: _partition, ...updatable } = options; // fixed at creation
+      await boss.updateQueue(name, updatable);
       // Warms pg-boss's queue cache now rather than on the first send.
       await boss.findJobs(name, { id: "00000000-0000-4000-8000-000000000000", limit: 1 });
     }

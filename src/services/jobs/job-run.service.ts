@@ -102,7 +102,8 @@ export class JobRunService {
    */
   async enqueue(name: string, payload: Record<string, unknown>, opts: { schoolId: string | null; id?: string; queue?: JobQueue }): Promise<Enqueued> {
     const id = opts.id ?? uuidv7();
-    const sent = await (opts.queue ?? this.queue()).send(name, payload, { id });
+    // The school is the singleton key: its jobs on a `singleton` queue run one at a time (queues.ts).
+    const sent = await (opts.queue ?? this.queue()).send(name, payload, { id, ...(opts.schoolId ? { singletonKey: opts.schoolId } : {}) });
     if (sent === null) return { id, created: false };
     await this.deps.dataSource.query(
       `INSERT INTO job_run (id, school_id, name, payload, status) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,

@@ -16,12 +16,14 @@ export type QueueOptions = Omit<Queue, "name">;
 /**
  * A crashing job is retried with exponential backoff (retryDelay·2^n with jitter, capped); a job
  * whose payload is bad, or whose school is gone, fails at once without retries (the worker settles
- * it as dead-lettered). `expireInSeconds` bounds one attempt: a worker that dies mid-job leaves it
- * active until then, and pg-boss then retries it elsewhere.
+ * it as dead-lettered). `expireInSeconds` bounds one attempt: a worker killed mid-job leaves it
+ * active until then, and pg-boss then retries it on another worker. The per-school queues are
+ * `singleton` with the school as key (JobRunService.enqueue): one school's retrainings and rebuilds
+ * never run two at a time, whichever workers hold them.
  */
 export const QUEUES: Readonly<Record<JobName, QueueOptions>> = {
-  [JobName.Retrain]: { retryLimit: 3, retryDelay: 60, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 4 * 3600 },
-  [JobName.RebuildStates]: { retryLimit: 3, retryDelay: 30, retryBackoff: true, retryDelayMax: 1800, expireInSeconds: 2 * 3600 },
+  [JobName.Retrain]: { policy: "singleton", retryLimit: 3, retryDelay: 60, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 3600 },
+  [JobName.RebuildStates]: { policy: "singleton", retryLimit: 3, retryDelay: 30, retryBackoff: true, retryDelayMax: 1800, expireInSeconds: 3600 },
   // The cron tick: quick, retried quickly, and its finished jobs kept an hour only (one a minute).
   [JobName.NightlyRetrain]: { retryLimit: 2, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deleteAfterSeconds: 3600 },
 };

@@ -1,0 +1,43 @@
+/**
+ * `retrain` { schoolId, seed?, cutoff?, kind? }: one school's retraining (DESIGN.md, "the nightly
+ * path") — services.retraining.retrain trains a candidate on the consented traces up to the cutoff,
+ * judges it against the active model on held-out learners and promotes it only if every gate passes.
+ * Nothing changes the active model but that final promotion, so a crash, a kill (the worker stopping
+ * aborts at the next progress report) or a rejection leaves the active model serving. A crash is
+ * retried with backoff; the same cutoff makes a retry train on the same data window.
+ */
+import { JobDefinition, JobFailure, optionalInstant, optionalInt, optionalName, payloadObject, uuidField } from "./job.js";
+import { JobName } from "../src/services/jobs/queues.js";
+
+export interface RetrainPayload {
+  readonly schoolId: string;
+  readonly seed?: number;
+  readonly cutoff?: Date;
+  readonly kind?: string;
+}
+
+export const retrain: JobDefinition<RetrainPayload> = {
+  name: JobName.Retrain,
+  description: "retrain a school's model on its consented traces; promote the candidate only if every gate passes",
+  parse(raw) {
+    const p = payloadObject(this.name, raw, ["schoolId", "seed", "cutoff", "kind"]);
+    return { schoolId: uuidField(this.name, p, "schoolId"), seed: optionalInt(this.name, p, "seed", 0, 2 ** 31 - 1), cutoff: optionalInstant(this.name, p, "cutoff"), kind: optionalName(this.name, p, "kind") };
+  },
+  schoolId: (p) => p.schoolId,
+  async run(p, ctx) {
+    if (!(await ctx.services.jobs.schoolExists(p.schoolId))) throw new JobFailure(`school ${p.schoolId} does not exist`);
+    const r = await ctx.services.retraining.retrain(p.schoolId, {
+      seed: p.seed,
+      cutoff: p.cutoff,
+      kind: p.kind ?? ctx.settings.retrainKind,
+      onProgress: (fraction, message) => {
+        ctx.signal.throwIfAborted();
+        ctx.progress(fraction, message);
+      },
+    });
+    const message = r.status === "SKIPPED"
+      ? `skipped: ${r.reasons.join("; ")}`
+      : r.promoted ? `version ${r.version} promoted` : `version ${r.version} ${r.status.toLowerCase()}: ${r.reasons.join("; ")}`;
+    return { message, result: { ...r } };
+  },
+};

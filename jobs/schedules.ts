@@ -1,0 +1,76 @@
+/**
+ * Every schedule of the system, in one place.
+ *
+ * Nightly retraining runs at 02:00 in each school's own time zone (School.timeZone) by default;
+ * ZPD_RETRAIN_CRON changes the expression (read in each school's zone) and `off` turns it off.
+ * pg-boss runs one schedule for it, the minute tick of `nightly-retrain`, in UTC; the tick fans out:
+ * it enqueues one `retrain` for every school whose expression came due in its zone since a few
+ * minutes before the tick. A school created or moved to another zone is picked up at the next tick,
+ * with no schedule to re-register.
+ *
+ * Exactly once, across any number of workers: pg-boss's cron pass is claimed by one instance at a
+ * time and files each occurrence under a singleton key for its minute, so a tick is one job; and
+ * each school's retraining for one occurrence is sent under a deterministic id (onceId(school,
+ * occurrence)), which pg-boss inserts with ON CONFLICT DO NOTHING, so two fan-outs of one tick (or
+ * of two overlapping ticks) enqueue it once.
+ */
+import type { PgBoss } from "pg-boss" with { "resolution-mode": "import" };
+import { cronOccurrences } from "../src/services/jobs/job-queue.js";
+import { JobName } from "../src/services/jobs/queues.js";
+
+/** The default retraining schedule, read in each school's time zone. */
+export const DEFAULT_RETRAIN_CRON = "0 2 * * *";
+/** The tick of the nightly fan-out (pg-boss, UTC). */
+export const NIGHTLY_TICK_CRON = "* * * * *";
+/** How far back a tick looks for a due occurrence (a tick delayed by a busy or restarting worker still sees it). */
+export const LOOKBACK_MS = 10 * 60_000;
+
+export interface ScheduleSpec {
+  readonly name: string;
+  readonly cron: string;
+  readonly tz: string;
+  readonly data: Record<string, unknown>;
+  readonly description: string;
+}
+
+export interface ScheduleSettings {
+  readonly retrainCron: string | null;
+  /** The tick (tests: a one-off minute). */
+  readonly tickCron?: string;
+}
+
+/** The schedules pg-boss should hold. */
+export function schedules(settings: ScheduleSettings): ScheduleSpec[] {
+  const out: ScheduleSpec[] = [];
+  if (settings.retrainCron) {
+    out.push({
+      name: JobName.NightlyRetrain,
+      cron: settings.tickCron ?? NIGHTLY_TICK_CRON,
+      tz: "UTC",
+      data: {},
+      description: `enqueue a retrain for each school whose "${settings.retrainCron}" came due in its time zone`,
+    });
+  }
+  return out;
+}
+
+/** The queues whose schedules this file owns (a schedule of ours no longer listed is removed). */
+const MANAGED = new Set<string>([JobName.NightlyRetrain]);
+
+/** Makes pg-boss hold exactly `specs` among the managed schedules. Idempotent; every worker calls it at start. */
+export async function applySchedules(boss: PgBoss, specs: readonly ScheduleSpec[]): Promise<void> {
+  for (const s of specs) await boss.schedule(s.name, s.cron, s.data, { tz: s.tz });
+  const wanted = new Set(specs.map((s) => s.name));
+  for (const existing of await boss.getSchedules()) {
+    if (MANAGED.has(existing.name) && !wanted.has(existing.name)) await boss.unschedule(existing.name, existing.key);
+  }
+}
+
+/**
+ * The retraining occurrence due for a school at `at`: the latest occurrence of `cron` in its time
+ * zone within (at − LOOKBACK_MS, at], or null.
+ */
+export async function dueOccurrence(cron: string, timeZone: string, at: Date): Promise<Date | null> {
+  const occ = await cronOccurrences(cron, timeZone, new Date(at.getTime() - LOOKBACK_MS), at, 1000);
+  return occ.at(-1) ?? null;
+}

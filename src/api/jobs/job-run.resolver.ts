@@ -1,0 +1,42 @@
+import { Arg, Args, Ctx, Int, Mutation, Query, Resolver } from "type-graphql";
+import type { ApiContext } from "../context.js";
+import { UUID } from "../common/scalars.js";
+import { ConnectionArgs, toConnection } from "../common/connection.js";
+import { JobRunConnection, JobRunType, JobStatus, JobStatusValues } from "./job-run.type.js";
+import { ModelVersionType } from "../model/model-version.type.js";
+
+/** The job system's admin operations: job runs, retraining now, promotion and rollback of models. */
+@Resolver(() => JobRunType)
+export class JobRunResolver {
+  @Query(() => JobRunConnection, { description: "The school's job runs, oldest first (admins)." })
+  async jobRuns(
+    @Args() page: ConnectionArgs,
+    @Arg("name", () => String, { nullable: true, description: "Only this job, e.g. retrain." }) name: string | undefined,
+    @Arg("status", () => JobStatusValues, { nullable: true }) status: JobStatus | undefined,
+    @Ctx() ctx: ApiContext,
+  ): Promise<JobRunConnection> {
+    return toConnection(await ctx.services.jobs.list(ctx.actor(), { name, status }, page), JobRunType.from);
+  }
+
+  @Query(() => JobRunType, { description: "One job run of the school (admins)." })
+  async jobRun(@Arg("id", () => UUID) id: string, @Ctx() ctx: ApiContext): Promise<JobRunType> {
+    return JobRunType.from(await ctx.services.jobs.get(ctx.actor(), id));
+  }
+
+  @Mutation(() => JobRunType, { description: "Enqueues a retraining of the school's model now (admins); the worker runs it. Returns its run (QUEUED)." })
+  async triggerRetrain(@Arg("seed", () => Int, { nullable: true, description: "The split and training seed (default 1)." }) seed: number | undefined, @Ctx() ctx: ApiContext): Promise<JobRunType> {
+    return JobRunType.from(await ctx.services.jobs.triggerRetrain(ctx.actor(), { seed }));
+  }
+
+  @Mutation(() => ModelVersionType, { description: "Makes a model version active after re-checking the gates against the active model (admins); learner states are rebuilt under it." })
+  async promoteModel(@Arg("versionId", () => UUID) versionId: string, @Ctx() ctx: ApiContext): Promise<ModelVersionType> {
+    const mv = await ctx.services.retraining.promote(ctx.actor(), versionId);
+    return ModelVersionType.from(await ctx.services.models.get(ctx.actor(), mv.id));
+  }
+
+  @Mutation(() => ModelVersionType, { description: "Reactivates the model that was active before the current one (admins); learner states are rebuilt under it." })
+  async rollbackModel(@Ctx() ctx: ApiContext): Promise<ModelVersionType> {
+    const mv = await ctx.services.retraining.rollback(ctx.actor());
+    return ModelVersionType.from(await ctx.services.models.get(ctx.actor(), mv.id));
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * `npm run job -- <name> [--school <id>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>]`
+ *
+ * Runs one job now, in this process (no worker needed), recorded in job_run like any other run, with
+ * a progress bar on stderr and its outcome on stdout. Jobs: retrain (--school, --seed, --cutoff,
+ * --kind), rebuild-states (--school), nightly-retrain (--at; --school limits the fan-out to one
+ * school; it enqueues retrain jobs for the worker and trains nothing itself).
+ * Exit codes: 0 succeeded, 1 failed, 2 bad usage.
+ */
+import "reflect-metadata";
+import { ConfigError, loadConfig } from "../config/config.js";
+import { createLogger } from "../shared/logger.js";
+import { openDatabase, migrate, Database } from "../persistence/database.js";
+import { DataDirLockedError } from "../persistence/data-dir-lock.js";
+import { createServices, Services } from "../services/index.js";
+import { ProfileCipher } from "../services/learner/profile-cipher.js";
+import { uuidv7 } from "../shared/ids.js";
+import { resolveProfileKey } from "../app.js";
+import { parseArgs } from "./args.js";
+import { JOBS, jobByName, PayloadError } from "../../jobs/index.js";
+import { executeJob } from "../../jobs/runner.js";
+
+const USAGE = `usage: npm run job -- <name> [--school <id>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>]
+jobs:
+${JOBS.map((j) => `  ${j.name.padEnd(16)} ${j.description}`).join("\n")}`;
+
+class UsageError extends Error {}
+
+const OPTIONS: Record<string, readonly string[]> = {
+  retrain: ["school", "seed", "cutoff", "kind"],
+  "rebuild-states": ["school"],
+  "nightly-retrain": ["at", "school"],
+};
+
+function payloadFor(name: string, args: Map<string, string | true>): Record<string, unknown> {
+  const allowed = OPTIONS[name] ?? [];
+  for (const k of args.keys()) if (!allowed.includes(k)) throw new UsageError(`${name} takes no --${k} (it takes ${allowed.map((a) => `--${a}`).join(", ") || "no options"})`);
+  const str = (k: string) => {
+    const v = args.get(k);
+    if (v === true) throw new UsageError(`--${k} needs a value`);
+    return v;
+  };
+  const out: Record<string, unknown> = {};
+  if (name !== "nightly-retrain" && str("school") !== undefined) out.schoolId = str("school");
+  if (str("seed") !== undefined) {
+    if (!/^\d+$/.test(str("seed")!)) throw new UsageError(`--seed must be a non-negative integer`);
+    out.seed = Number(str("seed"));
+  }
+  for (const [flag, key] of [["cutoff", "cutoff"], ["kind", "kind"], ["at", "at"]] as const) if (str(flag) !== undefined) out[key] = str(flag);
+  return out;
+}
+
+/** A progress bar on stderr: redrawn in place on a terminal, a line per 10 % (or new message) otherwise. */
+function progressBar(label: string): { update(f: number, message?: string): void; done(): void } {
+  const tty = Boolean(process.stderr.isTTY);
+  let lastStep = -1;
+  let lastMessage = "";
+  let drawn = false;
+  return {
+    update(f, message) {
+      const p = Math.max(0, Math.min(1, Number.isFinite(f) ? f : 0));
+      const width = 30;
+      const filled = Math.round(p * width);
+      const line = `${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${String(Math.floor(p * 100)).padStart(3)}%${message ? `  ${message}` : ""}`;
+      if (tty) {
+        process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 120) - 1)}`);
+        drawn = true;
+      } else {
+        const step = Math.floor(p * 10);
+        if (step !== lastStep || (message ?? "") !== lastMessage) process.stderr.write(`${line}\n`);
+        lastStep = step;
+        lastMessage = message ?? "";
+      }
+    },
+    done() {
+      if (tty && drawn) process.stderr.write("\n");
+    },
+  };
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name.startsWith("--")) throw new UsageError(name === "--help" ? "" : "name the job to run");
+  const def = jobByName(name);
+  if (!def) throw new UsageError(`unknown job "${name}"`);
+  let args: Map<string, string | true>;
+  try {
+    args = parseArgs(rest);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const payload = payloadFor(name, args);
+  try {
+    def.parse(payload);
+  } catch (e) {
+    if (e instanceof PayloadError) throw new UsageError(e.message);
+    throw e;
+  }
+  const config = loadConfig(process.env, { jwtSecret: "unused-by-jobs-unused-by-jobs-unused-by-jobs" });
+  // The outcome goes to stdout and the progress bar to stderr; logs (JSON, stdout) only when LOG_LEVEL asks for them.
+  const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : "silent");
+  let db: Database | undefined;
+  let services: Services | undefined;
+  try {
+    db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir });
+    await migrate(db.dataSource);
+    services = createServices({ dataSource: db.dataSource, cipher: new ProfileCipher(resolveProfileKey(config)), logger, maxPageSize: config.maxPageSize });
+    const school = args.get("school");
+    const settings = { retrainCron: config.retrainCron, ...(name === "nightly-retrain" && typeof school === "string" ? { schoolIds: [school] } : {}) };
+    const id = uuidv7();
+    const bar = progressBar(name);
+    const ac = new AbortController();
+    const onSignal = () => ac.abort(new Error("interrupted"));
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    const out = await executeJob(def, payload, { id, attempt: 1, retryLimit: 0, services, logger, settings, signal: ac.signal, onProgress: (f, m) => bar.update(f, m), progressIntervalMs: 2_000 });
+    bar.done();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    if (out.status === "completed") {
+      process.stdout.write(`${name} ${id}: ${out.message}\n`);
+      return 0;
+    }
+    process.stderr.write(`zpd job: ${name} ${id} failed: ${out.error ?? out.message}\n`);
+    return 1;
+  } finally {
+    await services?.jobs.close().catch(() => {});
+    await db?.close().catch(() => {});
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message ? `zpd job: ${e.message}\n` : ""}${USAGE}\n`);
+      process.exit(2);
+    }
+    if (e instanceof ConfigError || e instanceof DataDirLockedError) process.stderr.write(`zpd job: ${e.message}\n`);
+    else process.stderr.write(`zpd job: ${(e as Error)?.stack ?? e}\n`);
+    process.exit(1);
+  },
+);

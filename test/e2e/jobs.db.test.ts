@@ -1,0 +1,370 @@
+/**
+ * The job system with real pg-boss (on PGlite through TypeORM's pool, or on PostgreSQL with
+ * DATABASE_URL) and simulator data: the retrain job promotes a candidate that is not worse and
+ * rejects one trained on shuffled labels; a job that throws mid-training, or is killed by its worker
+ * stopping, leaves the active model serving and is retried with backoff; two workers run one cron
+ * tick once; rollback restores the previous model and its learner states; job runs over GraphQL.
+ * Training uses PFA (seconds) — the subject here is the job system, not the model.
+ */
+import { Role } from "../../src/services/auth/actor.js";
+import { seedDemo } from "../../src/services/demo/demo-seed.js";
+import { createLogger } from "../../src/shared/logger.js";
+import { JobStatus, type JobRun } from "../../src/services/jobs/job-run.service.js";
+import { JobName } from "../../src/services/jobs/queues.js";
+import { JOBS, nightlyRetrain, JobDefinition, payloadObject, uuidField } from "../../jobs/index.js";
+import { executeJob } from "../../jobs/runner.js";
+import { Worker, WorkerOptions } from "../../jobs/worker.js";
+import { schedules, dueOccurrence, DEFAULT_RETRAIN_CRON } from "../../jobs/schedules.js";
+import { codeOf, startTestServer, TestServer } from "../support/test-server.js";
+
+const silent = createLogger("silent");
+const KIND = "pfa";
+
+let s: TestServer;
+let schoolId: string;
+let admin: string;
+let firstModelId: string;
+const workers: Worker[] = [];
+
+/** Test-only jobs: a retraining on shuffled labels, one that throws mid-training, one that runs until its worker stops. */
+const schoolPayload = (name: string) => (raw: unknown) => ({ schoolId: uuidField(name, payloadObject(name, raw, ["schoolId"]), "schoolId") });
+const shuffledRetrain: JobDefinition<{ schoolId: string }> = {
+  name: "test-retrain-shuffled",
+  description: "retrain on shuffled labels",
+  parse: schoolPayload("test-retrain-shuffled"),
+  schoolId: (p) => p.schoolId,
+  async run(p, ctx) {
+    const r = await ctx.services.retraining.retrain(p.schoolId, { kind: KIND, seed: 3, shuffleLabels: true, onProgress: (f, m) => ctx.progress(f, m) });
+    return { message: r.status, result: { ...r } };
+  },
+};
+const crashingRetrain: JobDefinition<{ schoolId: string }> = {
+  name: "test-retrain-crash",
+  description: "a retraining whose trainer crashes at 30 %",
+  parse: schoolPayload("test-retrain-crash"),
+  schoolId: (p) => p.schoolId,
+  async run(p, ctx) {
+    const r = await ctx.services.retraining.retrain(p.schoolId, {
+      kind: KIND,
+      seed: 4,
+      onProgress: (f, m) => {
+        if (f >= 0.3) throw new Error(`trainer crashed at ${Math.round(f * 100)} % (attempt ${ctx.attempt})`);
+        ctx.progress(f, m);
+      },
+    });
+    return { message: r.status, result: { ...r } };
+  },
+};
+let sleeperStarted = false;
+const sleeper: JobDefinition<{ schoolId: string }> = {
+  name: "test-sleeper",
+  description: "runs until its worker stops (a kill mid-training)",
+  parse: schoolPayload("test-sleeper"),
+  schoolId: (p) => p.schoolId,
+  async run(_p, ctx) {
+    sleeperStarted = true;
+    ctx.progress(0.4, "training the candidate");
+    await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener("abort", () => resolve(), { once: true })));
+    ctx.signal.throwIfAborted();
+    return { message: "never" };
+  },
+};
+const TEST_JOBS = [shuffledRetrain, crashingRetrain, sleeper];
+const TEST_QUEUES = Object.fromEntries(TEST_JOBS.map((j) => [j.name, { retryLimit: 2, retryDelay: 1, retryBackoff: true, retryDelayMax: 4, expireInSeconds: 600 }]));
+
+async function startWorker(o: Partial<WorkerOptions> = {}): Promise<Worker> {
+  const w = new Worker({
+    services: s.app.services,
+    logger: silent,
+    settings: { retrainCron: null, retrainKind: KIND, schoolIds: [] },
+    jobs: [...JOBS, shuffledRetrain, crashingRetrain],
+    extraQueues: TEST_QUEUES,
+    schedule: false,
+    retryDelaySeconds: 1,
+    pollingIntervalSeconds: 0.5,
+    progressIntervalMs: 100,
+    ...o,
+  });
+  workers.push(w);
+  await w.start();
+  return w;
+}
+
+async function stopWorkers(): Promise<void> {
+  while (workers.length) await workers.pop()!.stop(10_000);
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 45_000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+const runOf = (id: string) => s.app.services.jobs.find(id);
+const finished = (id: string) => waitFor(`run ${id} to finish`, async () => {
+  const r = await runOf(id);
+  return r && (r.status === JobStatus.Succeeded || r.status === JobStatus.Failed) ? r : null;
+});
+
+async function activeModel(school = schoolId): Promise<{ id: string; version: number }> {
+  const [row] = await s.app.db.dataSource.query(`SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'ACTIVE'`, [school]);
+  return row;
+}
+async function versionCount(school = schoolId): Promise<number> {
+  const [{ n }] = await s.app.db.dataSource.query(`SELECT count(*)::int AS n FROM model_version WHERE school_id = $1`, [school]);
+  return n;
+}
+async function stateModels(school = schoolId): Promise<string[]> {
+  const rows: { m: string }[] = await s.app.db.dataSource.query(`SELECT DISTINCT model_version_id AS m FROM learner_state WHERE school_id = $1 AND model_version_id IS NOT NULL`, [school]);
+  return rows.map((r) => r.m);
+}
+
+beforeAll(async () => {
+  s = await startTestServer();
+  const now = new Date();
+  const demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, now, { learners: 60 });
+  schoolId = demo.schoolId;
+  admin = await s.token({ schoolId, role: Role.Admin });
+  // The first active model, on the first three days of the traces: the retrained candidate sees more.
+  const first = await s.app.services.training.trainAndPublish(schoolId, { kind: KIND, seed: 1, cutoff: new Date(now.getTime() - 11 * 86_400_000) });
+  firstModelId = first.id;
+}, 90_000);
+
+afterEach(async () => {
+  await stopWorkers();
+});
+
+afterAll(async () => {
+  await stopWorkers();
+  await s?.stop();
+});
+
+describe("schedules", () => {
+  test("nightly retraining: one minute tick in pg-boss, 02:00 in each school's zone, off with no tick", async () => {
+    expect(schedules({ retrainCron: DEFAULT_RETRAIN_CRON })).toEqual([expect.objectContaining({ name: JobName.NightlyRetrain, cron: "* * * * *", tz: "UTC" })]);
+    expect(schedules({ retrainCron: null })).toEqual([]);
+    // 02:00 in Paris (winter, UTC+1) is 01:00 UTC; in Kolkata (UTC+5:30) 20:30 UTC the day before.
+    expect(await dueOccurrence(DEFAULT_RETRAIN_CRON, "Europe/Paris", new Date("2026-12-01T01:03:00Z"))).toEqual(new Date("2026-12-01T01:00:00Z"));
+    expect(await dueOccurrence(DEFAULT_RETRAIN_CRON, "Europe/Paris", new Date("2026-12-01T02:03:00Z"))).toBeNull();
+    expect(await dueOccurrence(DEFAULT_RETRAIN_CRON, "Asia/Kolkata", new Date("2026-11-30T20:30:00Z"))).toEqual(new Date("2026-11-30T20:30:00Z"));
+    expect(await dueOccurrence(DEFAULT_RETRAIN_CRON, "UTC", new Date("2026-12-01T01:59:59Z"))).toBeNull();
+  });
+});
+
+describe("the retrain job", () => {
+  test("promotes a candidate that is not worse: a new ACTIVE version with the gates' verdicts, progress and run recorded", async () => {
+    const before = await activeModel();
+    expect(before.id).toBe(firstModelId);
+    const w = await startWorker();
+    const { id } = await s.app.services.jobs.enqueue(JobName.Retrain, { schoolId, seed: 2 }, { schoolId, queue: w.queue });
+    const run = await finished(id);
+    expect(run).toMatchObject({ status: JobStatus.Succeeded, name: "retrain", schoolId, progress: 1, attempts: 1, error: null });
+    expect({ promoted: run.result?.promoted, status: run.result?.status, reasons: run.result?.reasons }).toEqual({ promoted: true, status: "ACTIVE", reasons: [] });
+    expect(run.startedAt).toBeInstanceOf(Date);
+    expect(run.finishedAt!.getTime()).toBeGreaterThanOrEqual(run.startedAt!.getTime());
+    const after = await activeModel();
+    expect(after.id).toBe(run.result!.modelVersionId);
+    expect(after.version).toBe(before.version + 1);
+    const [mv] = await s.app.db.dataSource.query(`SELECT metrics, kind FROM model_version WHERE id = $1`, [after.id]);
+    expect(mv.kind).toBe(KIND);
+    expect(mv.metrics.gates).toEqual([expect.objectContaining({ gate: "metrics", passed: true })]);
+    expect(mv.metrics.comparedWith).toEqual({ modelVersionId: before.id, version: before.version });
+    expect(await stateModels()).toEqual([after.id]);
+  }, 90_000);
+
+  test("a candidate trained on shuffled labels is REJECTED with the reasons and the active model stays", async () => {
+    const before = await activeModel();
+    const w = await startWorker();
+    const { id } = await s.app.services.jobs.enqueue(shuffledRetrain.name, { schoolId }, { schoolId, queue: w.queue });
+    const run = await finished(id);
+    expect(run.status).toBe(JobStatus.Succeeded);
+    expect(run.result).toMatchObject({ promoted: false, status: "REJECTED" });
+    expect((run.result!.reasons as string[]).join()).toMatch(/^metrics: /);
+    expect(await activeModel()).toEqual(before);
+    const [mv] = await s.app.db.dataSource.query(`SELECT status, notes, metrics FROM model_version WHERE id = $1`, [run.result!.modelVersionId]);
+    expect(mv.status).toBe("REJECTED");
+    expect(mv.notes).toMatch(/^rejected: metrics: /);
+    expect(mv.metrics.gates[0]).toMatchObject({ gate: "metrics", passed: false });
+    expect(await stateModels()).toEqual([before.id]);
+  }, 90_000);
+
+  test("a job that throws mid-training is retried with backoff and leaves the active model untouched", async () => {
+    const before = await activeModel();
+    const versions = await versionCount();
+    const w = await startWorker();
+    const { id } = await s.app.services.jobs.enqueue(crashingRetrain.name, { schoolId }, { schoolId, queue: w.queue });
+    const seen = new Set<JobStatus>();
+    const run = await waitFor("the crashing job to give up", async () => {
+      const r = await runOf(id);
+      if (r) seen.add(r.status);
+      return r?.status === JobStatus.Failed ? r : null;
+    });
+    expect(run.attempts).toBe(3); // the first attempt and retryLimit 2
+    expect(run.error).toMatch(/trainer crashed at \d+ % \(attempt 3\)/);
+    expect(seen.has(JobStatus.Retrying) || seen.has(JobStatus.Running)).toBe(true);
+    const [job] = await (await w.queue.boss()).findJobs(crashingRetrain.name, { id });
+    expect(job).toMatchObject({ state: "failed", retryCount: 2, retryBackoff: true });
+    expect(await activeModel()).toEqual(before);
+    expect(await versionCount()).toBe(versions);
+  }, 90_000);
+
+  test("a job killed by its worker stopping leaves the active model serving and is retried by another worker", async () => {
+    const before = await activeModel();
+    sleeperStarted = false;
+    const w1 = await startWorker({ jobs: [sleeper] });
+    const { id } = await s.app.services.jobs.enqueue(sleeper.name, { schoolId }, { schoolId, queue: w1.queue });
+    await waitFor("the job to start", async () => sleeperStarted);
+    await waitFor("its progress", async () => ((await runOf(id))?.progress ?? 0) >= 0.4);
+    await w1.stop(10_000);
+    const killed = await runOf(id);
+    expect(killed).toMatchObject({ status: JobStatus.Retrying, attempts: 1 });
+    expect(killed!.error).toMatch(/stopping/);
+    expect(await activeModel()).toEqual(before);
+    sleeperStarted = false;
+    await startWorker({ jobs: [sleeper] });
+    await waitFor("another worker to retry it", async () => sleeperStarted && ((await runOf(id))?.attempts ?? 0) >= 2);
+    expect(await activeModel()).toEqual(before);
+  }, 60_000);
+
+  test("a bad payload fails at once, without retries, with a clear error", async () => {
+    const w = await startWorker();
+    const { id } = await s.app.services.jobs.enqueue(JobName.Retrain, { schoolId: "not-a-school", seed: -1 }, { schoolId: null, queue: w.queue });
+    const run = await finished(id);
+    expect(run).toMatchObject({ status: JobStatus.Failed, attempts: 1 });
+    expect(run.error).toMatch(/retrain: schoolId must be a UUID, got "not-a-school"/);
+    const unknownSchool = await s.app.services.jobs.enqueue(JobName.RebuildStates, { schoolId: "0190aaaa-0000-7000-8000-000000000000" }, { schoolId: null, queue: w.queue });
+    expect((await finished(unknownSchool.id)).error).toMatch(/school 0190aaaa-0000-7000-8000-000000000000 does not exist/);
+    const [job] = await (await w.queue.boss()).findJobs(JobName.Retrain, { id });
+    expect(job).toMatchObject({ state: "failed", retryCount: 0 });
+  }, 60_000);
+});
+
+describe("two workers on one database", () => {
+  test("run each cron tick once, and a tick's fan-out enqueues each school's retraining once", async () => {
+    const { schoolId: tickSchool } = await s.newSchool("Tick School");
+    await s.app.db.dataSource.query(`UPDATE school SET time_zone = 'Asia/Kolkata' WHERE id = $1`, [tickSchool]);
+    const o: Partial<WorkerOptions> = {
+      jobs: [nightlyRetrain], // the retrain jobs stay queued, to be counted
+      settings: { retrainCron: "* * * * *", retrainKind: KIND, schoolIds: [tickSchool] },
+      schedule: true,
+      cronIntervalSeconds: 1,
+    };
+    const [w1, w2] = await Promise.all([startWorker(o), startWorker(o)]);
+    const boss = await w1.queue.boss();
+    const q = (sql: string, params: unknown[] = []) => s.app.db.dataSource.query(sql, params);
+    await waitFor("a tick to fan out", async () => (await q(`SELECT 1 FROM job_run WHERE school_id = $1 AND name = 'retrain'`, [tickSchool])).length > 0);
+    await new Promise((r) => setTimeout(r, 3_000)); // both workers' cron passes and pollers had their chance
+    const ticks: { minute: string; n: number }[] = await q(
+      `SELECT date_trunc('minute', created_on)::text AS minute, count(*)::int AS n FROM pgboss.job WHERE name = $1 GROUP BY 1`, [JobName.NightlyRetrain]);
+    expect(ticks.length).toBeGreaterThanOrEqual(1);
+    for (const t of ticks) expect(t.n).toBe(1);
+    const retrains: { cutoff: string; n: number }[] = await q(
+      `SELECT payload->>'cutoff' AS cutoff, count(*)::int AS n FROM job_run WHERE school_id = $1 AND name = 'retrain' GROUP BY 1`, [tickSchool]);
+    for (const r of retrains) expect(r.n).toBe(1);
+    const queued: { n: number }[] = await q(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'retrain' AND data->>'schoolId' = $1`, [tickSchool]);
+    expect(queued[0]!.n).toBe(retrains.length);
+    const fanOuts: JobRun[] = (await q(`SELECT id FROM job_run WHERE name = $1 AND school_id IS NULL AND result->'enqueued' @> $2::jsonb`, [JobName.NightlyRetrain, JSON.stringify([{ schoolId: tickSchool }])]));
+    expect(fanOuts.length).toBe(retrains.length);
+
+    // The same tick fanned out by both workers at once (a race the cron claim normally prevents): one retraining.
+    const at = new Date(Date.UTC(2026, 10, 30, 20, 30, 5)); // 02:00 in Kolkata, with the default schedule
+    const run = (w: Worker, id: string) => executeJob(nightlyRetrain, { at: at.toISOString() }, {
+      id, attempt: 1, retryLimit: 0, services: s.app.services, logger: silent, queue: w.queue,
+      settings: { retrainCron: DEFAULT_RETRAIN_CRON, retrainKind: KIND, schoolIds: [tickSchool] },
+    });
+    const [a, b] = await Promise.all([run(w1, "0190bbbb-0000-7000-8000-000000000001"), run(w2, "0190bbbb-0000-7000-8000-000000000002")]);
+    const enqueued = [a, b].map((x) => (x.result!.enqueued as unknown[]).length);
+    expect(enqueued.sort()).toEqual([0, 1]);
+    expect([a, b].map((x) => x.result!.alreadyEnqueued).sort()).toEqual([0, 1]);
+    const nightly: { n: number }[] = await q(`SELECT count(*)::int AS n FROM job_run WHERE school_id = $1 AND name = 'retrain' AND payload->>'cutoff' = $2`, [tickSchool, "2026-11-30T20:30:00.000Z"]);
+    expect(nightly[0]!.n).toBe(1);
+    // A tick that finds nothing due leaves no run behind.
+    await run(w1, "0190bbbb-0000-7000-8000-000000000003").then(() => run(w1, "0190bbbb-0000-7000-8000-000000000004"));
+    expect(await runOf("0190bbbb-0000-7000-8000-000000000004")).toBeNull();
+    await boss.deleteQueuedJobs(JobName.Retrain);
+  }, 90_000);
+});
+
+describe("one school's retrainings", () => {
+  test("never run two at a time, even with two idle workers (a singleton queue keyed by school)", async () => {
+    const o: Partial<WorkerOptions> = { jobs: JOBS.filter((j) => j.name === JobName.Retrain) };
+    const [w1] = await Promise.all([startWorker(o), startWorker(o)]);
+    const ids = [];
+    for (const seed of [6, 7]) ids.push((await s.app.services.jobs.enqueue(JobName.Retrain, { schoolId, seed }, { schoolId, queue: w1.queue })).id);
+    const [a, b] = await Promise.all(ids.map(finished));
+    expect([a!.status, b!.status]).toEqual([JobStatus.Succeeded, JobStatus.Succeeded]);
+    const [first, second] = [a!, b!].sort((x, y) => x.startedAt!.getTime() - y.startedAt!.getTime());
+    expect(second!.startedAt!.getTime()).toBeGreaterThanOrEqual(first!.finishedAt!.getTime());
+  }, 90_000);
+});
+
+describe("GraphQL: job runs, triggerRetrain, promoteModel, rollbackModel (admins)", () => {
+  const RUNS = `query($first: Int, $after: String, $name: String, $status: JobStatus) { jobRuns(first: $first, after: $after, name: $name, status: $status) {
+    nodes { id name payload status progress message error result attempts startedAt finishedAt createdAt } pageInfo { hasNextPage endCursor } } }`;
+  const TRIGGER = `mutation($seed: Int) { triggerRetrain(seed: $seed) { id name status payload attempts progress } }`;
+  const ROLLBACK = `mutation { rollbackModel { id version status } }`;
+  const PROMOTE = `mutation($id: UUID!) { promoteModel(versionId: $id) { id version status metrics } }`;
+
+  test("triggerRetrain enqueues a retrain the worker runs; jobRuns lists, filters and pages the school's runs", async () => {
+    const t = await s.gql(TRIGGER, { seed: 5 }, admin);
+    expect(t.errors).toBeUndefined();
+    expect(t.data!.triggerRetrain).toMatchObject({ name: "retrain", status: "QUEUED", payload: { schoolId, seed: 5 }, attempts: 0, progress: 0 });
+    await startWorker();
+    const run = await finished(t.data!.triggerRetrain.id);
+    expect(run.status).toBe(JobStatus.Succeeded);
+    const all = await s.gql(RUNS, { first: 100 }, admin);
+    expect(all.errors).toBeUndefined();
+    const nodes = all.data!.jobRuns.nodes as { id: string; name: string; status: string }[];
+    expect(nodes.map((n) => n.id)).toContain(run.id);
+    expect(new Set(nodes.map((n) => n.name))).toEqual(new Set(["retrain", shuffledRetrain.name, crashingRetrain.name, sleeper.name]));
+    expect(nodes.map((n) => n.id)).toEqual([...nodes.map((n) => n.id)].sort());
+    const failed = await s.gql(RUNS, { status: "FAILED" }, admin);
+    expect(failed.data!.jobRuns.nodes.map((n: { name: string }) => n.name)).toEqual([crashingRetrain.name]);
+    const retrains = await s.gql(RUNS, { name: "retrain", first: 1 }, admin);
+    expect(retrains.data!.jobRuns.pageInfo.hasNextPage).toBe(true);
+    const next = await s.gql(RUNS, { name: "retrain", first: 100, after: retrains.data!.jobRuns.pageInfo.endCursor }, admin);
+    expect(next.data!.jobRuns.nodes.map((n: { id: string }) => n.id)).toEqual(nodes.filter((n) => n.name === "retrain").slice(1).map((n) => n.id));
+    expect(codeOf(await s.gql(RUNS, { after: "garbage" }, admin))).toBe("BAD_USER_INPUT");
+    expect(codeOf(await s.gql(TRIGGER, { seed: -1 }, admin))).toBe("BAD_USER_INPUT");
+  }, 90_000);
+
+  test("rollbackModel restores the previous model and the learner states it implies; promoteModel re-checks the gates", async () => {
+    const current = await activeModel();
+    const [previous] = await s.app.db.dataSource.query(
+      `SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'RETIRED' AND activated_at IS NOT NULL ORDER BY activated_at DESC LIMIT 1`, [schoolId]);
+    const r = await s.gql(ROLLBACK, {}, admin);
+    expect(r.errors).toBeUndefined();
+    expect(r.data!.rollbackModel).toEqual({ id: previous.id, version: previous.version, status: "ACTIVE" });
+    expect(await activeModel()).toEqual(previous);
+    expect(await stateModels()).toEqual([previous.id]);
+    const p = await s.gql(PROMOTE, { id: current.id }, admin);
+    expect(p.errors).toBeUndefined();
+    expect(p.data!.promoteModel).toMatchObject({ id: current.id, status: "ACTIVE" });
+    expect(p.data!.promoteModel.metrics.promotionGates).toEqual([expect.objectContaining({ gate: "metrics", passed: true })]);
+    expect(await stateModels()).toEqual([current.id]);
+    expect(codeOf(await s.gql(PROMOTE, { id: current.id }, admin))).toBe("CONFLICT");
+  }, 60_000);
+
+  test("teachers are FORBIDDEN; another school's admin sees none of these runs", async () => {
+    const [{ id: teacherId }] = await s.app.db.dataSource.query(`SELECT id FROM teacher WHERE school_id = $1 LIMIT 1`, [schoolId]);
+    const teacher = await s.token({ schoolId, role: Role.Teacher, teacherId });
+    const analyst = await s.token({ schoolId, role: Role.Analyst });
+    const active = await activeModel();
+    for (const t of [teacher, analyst]) {
+      expect(codeOf(await s.gql(RUNS, {}, t))).toBe("FORBIDDEN");
+      expect(codeOf(await s.gql(TRIGGER, {}, t))).toBe("FORBIDDEN");
+      expect(codeOf(await s.gql(ROLLBACK, {}, t))).toBe("FORBIDDEN");
+      expect(codeOf(await s.gql(PROMOTE, { id: active.id }, t))).toBe("FORBIDDEN");
+    }
+    expect(codeOf(await s.gql(RUNS, {}))).toBe("UNAUTHENTICATED");
+    const other = await s.newSchool("Other");
+    expect((await s.gql(RUNS, {}, other.admin)).data!.jobRuns.nodes).toEqual([]);
+    expect(codeOf(await s.gql(PROMOTE, { id: active.id }, other.admin))).toBe("NOT_FOUND");
+    expect(codeOf(await s.gql(ROLLBACK, {}, other.admin))).toBe("CONFLICT");
+    expect(await activeModel()).toEqual(active);
+  });
+});
