@@ -26,6 +26,11 @@ import { signToken } from "../src/api/auth/token.js";
 import { Role } from "../src/services/auth/actor.js";
 import { parseApiArgs, type ApiBenchArgs, type DbKind } from "./api/args.js";
 import { prepareSchool, SCALES, type PreparedInfo } from "./api/prepare.js";
+import { loadModel } from "../src/engine/registry.js";
+import { createServices } from "../src/services/index.js";
+import { ProfileCipher } from "../src/services/learner/profile-cipher.js";
+import { createLogger } from "../src/shared/logger.js";
+import type { DatabaseOptions } from "../src/persistence/database.js";
 import { startServer } from "./api/server.js";
 import type { LoadPlan } from "./api/load.js";
 import type { OpResult } from "./api/stats.js";
@@ -63,6 +68,32 @@ function readInfo(file: string, args: ApiBenchArgs): PreparedInfo | null {
   }
 }
 
+/**
+ * A cached database was prepared by an earlier build: if the code now tags learner states differently
+ * (the model's state tag changed), its stored states no longer load; rebuild them under the active
+ * model, as a deployment would have to. Also applies migrations added since.
+ */
+async function refreshCached(options: DatabaseOptions, info: PreparedInfo): Promise<void> {
+  const database = await openDatabase(options);
+  try {
+    await migrate(database.dataSource);
+    const [mv] = (await database.dataSource.query(`SELECT weights FROM model_version WHERE school_id = $1 AND status = 'ACTIVE'`, [info.schoolId])) as { weights: Buffer }[];
+    if (!mv) throw new Error("the cached database has no active model; rebuild it with --fresh");
+    const tag = (loadModel(new Uint8Array(mv.weights)).initialState() as { model?: string }).model;
+    const [row] = (await database.dataSource.query(`SELECT state->>'model' AS tag FROM learner_state WHERE state ? 'model' LIMIT 1`)) as { tag: string }[];
+    if (!row || row.tag === tag) return;
+    log(`cached learner states are tagged ${row.tag}, this build's model says ${tag}: rebuilding every learner's state…`);
+    const t = performance.now();
+    await database.dataSource.query(`UPDATE learner_state SET model_version_id = NULL`);
+    const services = createServices({ dataSource: database.dataSource, cipher: new ProfileCipher(Buffer.from(info.profileKey, "base64")), logger: createLogger("warn"), maxPageSize: 100 });
+    const n = await services.training.rebuildStates(info.schoolId);
+    await database.dataSource.query("ANALYZE");
+    log(`rebuilt ${n} learner states in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  } finally {
+    await database.close();
+  }
+}
+
 /** The prepared database of this scale: from the cache, or built now. */
 async function ensurePrepared(db: DbKind, args: ApiBenchArgs): Promise<{ info: PreparedInfo; cached: boolean }> {
   mkdirSync(BENCH_DIR, { recursive: true });
@@ -71,7 +102,10 @@ async function ensurePrepared(db: DbKind, args: ApiBenchArgs): Promise<{ info: P
   if (db === "pglite") {
     const dir = join(BENCH_DIR, `pglite-${args.scale}`);
     const cachedInfo = args.fresh ? null : readInfo(infoFile, args);
-    if (cachedInfo && existsSync(join(dir, "PG_VERSION"))) return { info: cachedInfo, cached: true };
+    if (cachedInfo && existsSync(join(dir, "PG_VERSION"))) {
+      await refreshCached({ dataDir: dir }, cachedInfo);
+      return { info: cachedInfo, cached: true };
+    }
     rmSync(infoFile, { force: true });
     rmSync(dir, { recursive: true, force: true });
     log(`preparing PGlite database in ${dir}`);
@@ -89,7 +123,10 @@ async function ensurePrepared(db: DbKind, args: ApiBenchArgs): Promise<{ info: P
   const name = pgDbName(args);
   const exists = await admin(args, async (c) => (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [name])).rowCount === 1);
   const cachedInfo = args.fresh ? null : readInfo(infoFile, args);
-  if (cachedInfo && exists) return { info: cachedInfo, cached: true };
+  if (cachedInfo && exists) {
+    await refreshCached({ url: `${args.pgUrl}/${name}` }, cachedInfo);
+    return { info: cachedInfo, cached: true };
+  }
   rmSync(infoFile, { force: true });
   log(`preparing PostgreSQL database ${name}`);
   await admin(args, async (c) => {
