@@ -253,11 +253,11 @@ describe("two workers on one database", () => {
       schedule: true,
       cronIntervalSeconds: 1,
     };
-    const [w1, w2] = await Promise.all([startWorker(o), startWorker(o)]);
-    const boss = await w1.queue.boss();
+    await Promise.all([startWorker(o), startWorker(o)]);
     const q = (sql: string, params: unknown[] = []) => s.app.db.dataSource.query(sql, params);
     await waitFor("a tick to fan out", async () => (await q(`SELECT 1 FROM job_run WHERE school_id = $1 AND name = 'retrain'`, [tickSchool])).length > 0);
     await new Promise((r) => setTimeout(r, 3_000)); // both workers' cron passes and pollers had their chance
+    await stopWorkers(); // counted at rest: no tick of the next minute lands between two counts
     const ticks: { minute: string; n: number }[] = await q(
       `SELECT date_trunc('minute', created_on)::text AS minute, count(*)::int AS n FROM pgboss.job WHERE name = $1 GROUP BY 1`, [JobName.NightlyRetrain]);
     expect(ticks.length).toBeGreaterThanOrEqual(1);
@@ -270,7 +270,9 @@ describe("two workers on one database", () => {
     const fanOuts: JobRun[] = (await q(`SELECT id FROM job_run WHERE name = $1 AND school_id IS NULL AND result->'enqueued' @> $2::jsonb`, [JobName.NightlyRetrain, JSON.stringify([{ schoolId: tickSchool }])]));
     expect(fanOuts.length).toBe(retrains.length);
 
-    // The same tick fanned out by both workers at once (a race the cron claim normally prevents): one retraining.
+    // The same tick fanned out by two workers at once (a race the cron claim normally prevents): one retraining.
+    const [w1, w2] = await Promise.all([startWorker({ jobs: [], schedule: false }), startWorker({ jobs: [], schedule: false })]);
+    const boss = await w1.queue.boss();
     const at = new Date(Date.UTC(2026, 10, 30, 20, 30, 5)); // 02:00 in Kolkata, with the default schedule
     const run = (w: Worker, id: string) => executeJob(nightlyRetrain, { at: at.toISOString() }, {
       id, attempt: 1, retryLimit: 0, services: s.app.services, logger: silent, queue: w.queue,
