@@ -59,3 +59,20 @@ test("online updates one attempt at a time give the same mastery as replaying th
   expect(replayed.map((r: any) => r.skill_id)).toEqual(online.map((r: any) => r.skill_id));
   replayed.forEach((r: any, i: number) => expect(r.mastery).toBeCloseTo(online[i].mastery, 12));
 });
+
+test("a stored state tagged by another build of the model is replayed, never an internal error", async () => {
+  const learner = consenting()[5]!;
+  await q(`UPDATE learner_state SET state = jsonb_set(state, '{model}', '"pfa:another-build"') WHERE learner_id = $1`, [learner]);
+  expect(await s.app.services.training.rebuildStates(demo.schoolId)).toBe(1);
+  await q(`UPDATE learner_state SET state = jsonb_set(state, '{model}', '"pfa:another-build"') WHERE learner_id = $1`, [learner]);
+  const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
+  const task = (await s.gql(`{ tasks(first: 1) { nodes { id } } }`, {}, admin)).data.tasks.nodes[0].id;
+  const rec = await s.gql(`query($l: UUID!) { recommendations(learnerId: $l, count: 2) { personalisation items { task { id } } } }`, { l: learner }, admin);
+  expect(rec.errors).toBeUndefined();
+  expect(rec.data.recommendations.personalisation).toBe("PERSONALISED");
+  const r = await s.gql(`mutation($i: RecordAttemptInput!) { recordAttempt(input: $i) { mastery { skillId } } }`, { i: { learnerId: learner, taskId: task, correct: true, idempotencyKey: "after-retag" } }, admin);
+  expect(r.errors).toBeUndefined();
+  expect(r.data.recordAttempt.mastery.length).toBeGreaterThan(0);
+  const [row] = await q(`SELECT state->>'model' AS tag FROM learner_state WHERE learner_id = $1`, [learner]);
+  expect(row.tag).not.toBe("pfa:another-build");
+});

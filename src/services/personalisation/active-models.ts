@@ -14,6 +14,8 @@ import type { Logger } from "../../shared/logger.js";
 
 export class LoadedModel {
   private readonly known = new Map<string, boolean>();
+  /** The tag the model puts in every state it makes: a stored state with another tag must be rebuilt. */
+  readonly stateTag: string;
 
   constructor(
     readonly versionId: string,
@@ -22,7 +24,14 @@ export class LoadedModel {
     readonly model: KnowledgeModel,
     /** The version's task embedding (similar tasks); null for a version trained without one. */
     readonly embedding: TaskEmbedding | null = null,
-  ) {}
+  ) {
+    this.stateTag = model.initialState().model;
+  }
+
+  /** Whether a stored state (of version `versionId`) can be used as it is under this model. */
+  owns(versionId: string | null, state: unknown): boolean {
+    return versionId === this.versionId && (state as { model?: unknown } | null)?.model === this.stateTag;
+  }
 
   /** Whether the model's catalogue has the task (tasks created after training do not). Memoised. */
   knowsTask(taskId: string): boolean {

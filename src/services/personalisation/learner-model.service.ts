@@ -69,7 +69,8 @@ export class LearnerModelService {
     const model = loaded.model;
     let state: EngineState;
     let traces: readonly NewAttempt[];
-    const incremental = row!.model_version_id === loaded.versionId && (row!.state as { model?: string }).model !== undefined;
+    // A state of another version, or of this version under a build that tags states differently, is replayed.
+    const incremental = loaded.owns(row!.model_version_id, row!.state);
     if (incremental) {
       state = row!.state as unknown as EngineState;
       traces = attempts;

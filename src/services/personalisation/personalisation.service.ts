@@ -121,7 +121,7 @@ export class PersonalisationService {
   /** The stored state when it belongs to the active model, else replayed in memory (nothing written on a read). */
   private async currentState(m: EntityManager, loaded: LoadedModel, learnerId: string): Promise<EngineState> {
     const [row] = (await m.query(`SELECT model_version_id, state FROM learner_state WHERE learner_id = $1`, [learnerId])) as { model_version_id: string | null; state: EngineState }[];
-    if (row && row.model_version_id === loaded.versionId && (row.state as { model?: string }).model !== undefined) return row.state;
+    if (row && loaded.owns(row.model_version_id, row.state)) return row.state;
     const attempts: { task_id: string; correct: boolean; occurred_at: Date }[] = await m.query(
       `SELECT task_id, correct, occurred_at FROM attempt WHERE learner_id = $1 ORDER BY occurred_at, id`, [learnerId]);
     let state = loaded.model.initialState();

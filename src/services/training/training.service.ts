@@ -107,9 +107,10 @@ export class TrainingService {
     if (!active) return 0;
     const rows: { learner_id: string }[] = await this.deps.dataSource.query(
       `SELECT c.learner_id FROM consent c LEFT JOIN learner_state s ON s.learner_id = c.learner_id
-       WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted AND s.model_version_id IS DISTINCT FROM $3
+       WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted
+         AND (s.model_version_id IS DISTINCT FROM $3 OR s.state->>'model' IS DISTINCT FROM $4)
        ORDER BY c.learner_id`,
-      [schoolId, ConsentPurpose.Personalisation, active.versionId],
+      [schoolId, ConsentPurpose.Personalisation, active.versionId, active.stateTag],
     );
     for (let i = 0; i < rows.length; i += REBUILD_BATCH) {
       await this.deps.dataSource.transaction((m) => this.learnerModel.rebuildMany(m, schoolId, rows.slice(i, i + REBUILD_BATCH).map((r) => r.learner_id)));
