@@ -11,6 +11,8 @@ export * from "./simulator/index.js";
 export * from "./baselines/index.js";
 export * from "./meta/index.js";
 export * from "./evaluation.js";
+export * from "./embedding/index.js";
+export * from "./recommend/index.js";
 export { trainers, loadModel } from "./registry.js";
 export { initBackend, backendName, backendStatus } from "./backend.js";
 export type { BackendPreference, BackendStatus } from "./backend.js";
