@@ -54,6 +54,8 @@ test("every README operation runs against the demo school without errors", async
   expect(results.Curriculum.skills.nodes.length).toBeGreaterThanOrEqual(10);
   expect(results.LearnerHistory.learner.attempts.nodes.length).toBeGreaterThan(0);
   expect(results.RecordAttempt.recordAttempt.duplicate).toBe(false);
+  expect(results.Models.activeModel.version).toBe(1);
+  expect(results.Models.modelVersions.nodes[0].status).toBe("ACTIVE");
   expect(results.Mastery.mastery.personalisation).toBe("PERSONALISED");
   expect(results.Mastery.mastery.skills.length).toBeGreaterThanOrEqual(10);
   expect(results.Recommend.recommendations.items).toHaveLength(3);
