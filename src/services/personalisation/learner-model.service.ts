@@ -54,14 +54,18 @@ export class LearnerModelService {
    */
   async applyAttempts(m: EntityManager, schoolId: string, learnerId: string, attempts: readonly NewAttempt[]): Promise<MasteryChange[]> {
     if (attempts.length === 0) return [];
-    await m.query(
+    // One statement creates the row on first use and locks it (DO UPDATE takes the row lock), and
+    // reads the consent: concurrent attempts of this learner queue here.
+    const [row] = (await m.query(
       `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
-       VALUES ($1, $2, NULL, '{}'::jsonb, 0, 1, now()) ON CONFLICT (learner_id) DO NOTHING`,
-      [learnerId, schoolId],
-    );
-    const [row] = (await m.query(`SELECT model_version_id, state, attempt_count FROM learner_state WHERE learner_id = $1 FOR UPDATE`, [learnerId])) as StateRow[];
+       VALUES ($1, $2, NULL, '{}'::jsonb, 0, 1, now())
+       ON CONFLICT (learner_id) DO UPDATE SET learner_id = EXCLUDED.learner_id
+       RETURNING model_version_id, state, attempt_count,
+         COALESCE((SELECT granted FROM consent WHERE learner_id = $1 AND purpose = $3), false) AS consent`,
+      [learnerId, schoolId, ConsentPurpose.Personalisation],
+    )) as (StateRow & { consent: boolean })[];
     const loaded = await this.models.get(schoolId, m);
-    const personalised = loaded !== null && (await LearnerModelService.personalisationConsent(m, learnerId));
+    const personalised = loaded !== null && row!.consent === true;
     if (!personalised) {
       await m.query(`UPDATE learner_state SET attempt_count = attempt_count + $2, version = version + 1, updated_at = now() WHERE learner_id = $1`, [learnerId, attempts.length]);
       return [];
