@@ -1,0 +1,169 @@
+/** The jobs benchmark's table (stdout) and Markdown report (docs/benchmarks/jobs.md). */
+import type { StatementStat } from "./query-timer.js";
+import type { RebuildProfile } from "./rebuild-profile.js";
+
+export interface Phase {
+  readonly name: string;
+  seconds: number;
+  /** CPU seconds of the Node process (user + system, all its threads) during the phase. */
+  nodeCpuSeconds: number;
+  /** CPU seconds of the PostgreSQL backends serving the benchmark's database during the phase. */
+  pgCpuSeconds: number;
+  /** Seconds spent waiting on SQL statements (summed over connections: may exceed wall time with two in flight). */
+  sqlSeconds: number;
+  readonly loadAtStart: number;
+}
+
+export interface JobsReport {
+  readonly date: string;
+  readonly command: string;
+  readonly commit: string;
+  readonly machine: { cores: number; cpu: string; memGiB: number; node: string; postgres: string };
+  readonly load: { start: number[]; end: number[] };
+  readonly data: { source: string; learners: number; tasks: number; skills: number; attempts: number; simulateSeconds: number | null; writeSeconds: number | null };
+  readonly import: {
+    seconds: number; attemptsPerSecond: number; nodeCpuSeconds: number; pgCpuSeconds: number; loadAtStart: number; batchSize: number; concurrency: number;
+    added: number; learners: number; consents: number; statesMarked: number; phases: Phase[]; statements: StatementStat[];
+    plans?: { statement: string; plan: string }[];
+  };
+  retrain: {
+    seconds: number; nodeCpuSeconds: number; pgCpuSeconds: number; loadAtStart: number; analyzeSeconds: number; status: string; version: number | null; reasons: string[];
+    trainingAttempts: number | null; trainingLearners: number | null; heldOutLearners: number | null; heldOutAttempts: number | null;
+    auc: number | null; rmse: number | null; backend: string | null; phases: Phase[]; statements: StatementStat[];
+  } | null;
+  rebuild: {
+    learners: number; attempts: number; seconds: number; learnersPerSecond: number; nodeCpuSeconds: number; pgCpuSeconds: number; sqlSeconds: number; loadAtStart: number;
+    staleAfter: number | null; statements: StatementStat[]; plans: { statement: string; plan: string }[]; profile?: RebuildProfile | null;
+  } | null;
+  totalSeconds: number;
+}
+
+export interface Targets {
+  readonly importPerSecond: number;
+  readonly retrainSeconds: number;
+  readonly rebuildPerSecond: number;
+}
+
+const n0 = (x: number) => Math.round(x).toLocaleString("en-US");
+const s1 = (x: number | undefined | null) => (typeof x === "number" && Number.isFinite(x) ? x.toFixed(1) : "n/a");
+const verdict = (ok: boolean) => (ok ? "met" : "**MISSED**");
+const SQL_NOTE = "Node CPU: the benchmark process (user + system, all threads). PostgreSQL CPU: the backends serving the scratch database (/proc; WAL writer and checkpointer not included). SQL wait: time spent waiting on statements, summed over connections (two import batches are in flight, so it can exceed the wall time).";
+
+export function figureRows(r: JobsReport, t: Targets): string[][] {
+  const rows: string[][] = [];
+  rows.push(["import", `${n0(r.import.attemptsPerSecond)} attempts/s (${n0(r.import.added)} attempts in ${s1(r.import.seconds)} s)`, `≥ ${n0(t.importPerSecond)} attempts/s`, verdict(r.import.attemptsPerSecond >= t.importPerSecond)]);
+  if (r.retrain) rows.push(["retrain", `${s1(r.retrain.seconds)} s on ${n0(r.data.attempts)} attempts (${r.retrain.status})`, `≤ ${t.retrainSeconds} s`, verdict(r.retrain.seconds <= t.retrainSeconds && r.retrain.status === "ACTIVE")]);
+  if (r.rebuild) rows.push(["state rebuild", `${n0(r.rebuild.learnersPerSecond)} learners/s (${n0(r.rebuild.learners)} learners, ${n0(r.rebuild.attempts)} attempts replayed, in ${s1(r.rebuild.seconds)} s)`, `≥ ${n0(t.rebuildPerSecond)} learners/s`, verdict(r.rebuild.learnersPerSecond >= t.rebuildPerSecond)]);
+  return rows;
+}
+
+function md(head: string[], rows: string[][]): string {
+  return [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+export function phaseTable(phases: Phase[], total: number): string {
+  return md(
+    ["phase", "wall s", "share", "Node CPU s", "PostgreSQL CPU s", "SQL wait s", "load at start"],
+    phases.map((p) => [p.name, s1(p.seconds), `${((100 * p.seconds) / total).toFixed(0)} %`, s1(p.nodeCpuSeconds), s1(p.pgCpuSeconds), s1(p.sqlSeconds), p.loadAtStart.toFixed(1)]),
+  );
+}
+
+export function statementTable(stats: StatementStat[]): string {
+  return md(["phase", "statement (opening)", "count", "total s", "mean ms"], stats.map((s) => [s.phase, `\`${s.statement.replace(/\|/g, "\\|")}…\``, n0(s.count), (s.ms / 1000).toFixed(1), (s.ms / s.count).toFixed(1)]));
+}
+
+function profileSection(p: RebuildProfile): string {
+  return `Where a batch's time goes (bench/jobs/rebuild-profile.ts: rebuildMany's steps replayed one by one and timed on ${p.batches} batches of ${p.batchSize} learners,
+${n0(p.attemptsPerBatch)} attempts and ${n0(p.skillMasteryRowsPerBatch)} skill_mastery rows a batch, in a transaction rolled back; the tables were warm):
+
+${md(["step", "ms per batch", "share", "learners/s if it were the only step"], [
+    ...p.steps.map((s) => [s.step, s.msPerBatch.toFixed(0), `${((100 * s.msPerBatch) / p.currentMsPerBatch).toFixed(0)} %`, n0(s.learnersPerSecond)]),
+    ["**all steps (the current path)**", `**${p.currentMsPerBatch.toFixed(0)}**`, "100 %", `**${n0((p.batchSize * 1000) / p.currentMsPerBatch)}**`],
+    [`alternative: ${p.alternativeRead.step}`, p.alternativeRead.msPerBatch.toFixed(0), "", n0(p.alternativeRead.learnersPerSecond)],
+  ])}
+
+`;
+}
+
+export function printTable(r: JobsReport, t: Targets): string {
+  const rows = figureRows(r, t).map((x) => x.map((c) => c.replace(/\*\*/g, "")));
+  const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((x) => x[i]!.length), ["job", "measured", "target", ""][i]!.length));
+  const line = (x: string[]) => x.map((c, i) => c.padEnd(w[i]!)).join("  ");
+  const out = [line(["job", "measured", "target", ""]), line(w.map((k) => "-".repeat(k))), ...rows.map(line)];
+  if (r.retrain) out.push("", "retrain phases:", ...r.retrain.phases.map((p) => `  ${p.name.padEnd(28)} ${s1(p.seconds).padStart(7)} s   (Node CPU ${s1(p.nodeCpuSeconds)} s, PostgreSQL CPU ${s1(p.pgCpuSeconds)} s, SQL wait ${s1(p.sqlSeconds)} s)`));
+  out.push("", `load average: start ${r.load.start.join(", ")}; end ${r.load.end.join(", ")} (${r.machine.cores} cores)`);
+  return out.join("\n");
+}
+
+export function markdownReport(r: JobsReport, t: Targets, findings: string | null = null): string {
+  const parts: string[] = [];
+  parts.push(`# Jobs benchmark (issue 5): import, retrain, state rebuild on PostgreSQL
+
+Command: \`${r.command}\`
+Date: ${r.date.slice(0, 16).replace("T", " ")} UTC; commit ${r.commit}
+Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memGiB} GiB, Node ${r.machine.node}, PostgreSQL ${r.machine.postgres} on the same machine (127.0.0.1)
+Load average (1, 5, 15 min): ${r.load.start.join(", ")} at the start, ${r.load.end.join(", ")} at the end — **the machine is shared** with other sessions' work, so a
+load above ${r.machine.cores} means this run had less than the ${r.machine.cores} cores; Node CPU seconds are given beside wall times for that reason.
+Data: ${r.data.source}: ${n0(r.data.learners)} learners, ${n0(r.data.tasks)} tasks, ${n0(r.data.skills)} skills, ${n0(r.data.attempts)} attempts${r.data.simulateSeconds !== null ? ` (simulated in ${s1(r.data.simulateSeconds)} s, written as attempts.csv + items.csv in ${s1(r.data.writeSeconds ?? 0)} s, not timed)` : ""}.
+Total run: ${s1(r.totalSeconds)} s, in a scratch database dropped at the end.
+
+## Figures against the targets
+
+${md(["job", "measured", "target", ""], figureRows(r, t))}
+`);
+  parts.push(`## Import
+
+\`TraceImportService.run\` as \`npm run import\` runs it on PostgreSQL: batches of ${n0(r.import.batchSize)} attempts, ${r.import.concurrency} batches in flight, consent
+TRAINING and PERSONALISATION recorded for every learner (${n0(r.import.consents)} consent rows), ${n0(r.import.statesMarked)} learner states marked for rebuild. The rate is
+attempts over the whole run: reading and checking the files, the catalogue, the attempts. It used ${s1(r.import.nodeCpuSeconds)} s of Node CPU and ${s1(r.import.pgCpuSeconds)} s of
+PostgreSQL CPU: ${r.import.pgCpuSeconds ? `${n0((1e6 * (r.import.nodeCpuSeconds + r.import.pgCpuSeconds)) / Math.max(1, r.import.added))} CPU ms per 1,000 attempts, so even with both cores to itself the import could not exceed ~${n0((2 * Math.max(1, r.import.added)) / (r.import.nodeCpuSeconds + r.import.pgCpuSeconds))} attempts/s (an estimate)` : "the CPU split is not available for this run"}.
+
+${phaseTable(r.import.phases, r.import.seconds)}
+
+${SQL_NOTE}
+
+Slowest statements:
+
+${statementTable(r.import.statements)}
+${r.import.plans?.length ? `\nEXPLAIN (ANALYZE, BUFFERS) of one import batch as \`writeAttempts\` sends it (5,000 of the school's attempts copied under new ids and keys, after \`ANALYZE\`; rolled back):\n\n${r.import.plans.map((p) => `**${p.statement}**\n\n\`\`\`\n${p.plan}\n\`\`\``).join("\n\n")}\n` : ""}`);
+  if (r.retrain) {
+    const rt = r.retrain;
+    parts.push(`## Retrain
+
+\`services.retraining.retrain(schoolId, { seed: 1, cutoff: now })\` on every attempt (first model of the school: no active model to compare with, so the
+metric gate checks that the candidate beats chance). Candidate: ${rt.status}, version ${rt.version}; trained on ${rt.trainingLearners === null ? "?" : n0(rt.trainingLearners)} learners
+(${rt.trainingAttempts === null ? "?" : n0(rt.trainingAttempts)} attempts in the snapshot), evaluated on ${rt.heldOutLearners === null ? "?" : n0(rt.heldOutLearners)} held-out learners: AUC ${rt.auc?.toFixed(4) ?? "?"}, RMSE ${rt.rmse?.toFixed(4) ?? "?"};
+TensorFlow.js backend ${rt.backend ?? "?"}. ${rt.reasons.length ? `Reasons: ${rt.reasons.join("; ")}.` : ""} \`ANALYZE\` after the import (${s1(rt.analyzeSeconds)} s, not in the figure), as
+autovacuum would have done by the night's retrain. Total ${s1(rt.seconds)} s (Node CPU ${s1(rt.nodeCpuSeconds)} s, PostgreSQL CPU ${s1(rt.pgCpuSeconds)} s). Phases, from the job's progress messages:
+
+${phaseTable(rt.phases, rt.seconds)}
+
+${SQL_NOTE}
+
+Slowest statements:
+
+${statementTable(rt.statements)}
+`);
+  }
+  if (r.rebuild) {
+    const rb = r.rebuild;
+    parts.push(`## State rebuild on its own
+
+\`UPDATE learner_state SET model_version_id = NULL\` (every state stale), \`VACUUM ANALYZE\`, then \`services.training.rebuildStates(schoolId)\`: batches of 500 learners,
+each one transaction of \`LearnerModelService.rebuildMany\` (versions, the batch's attempts, the replay through \`model.update\` in Node, one UPDATE of the
+states, one upsert of skill_mastery). ${n0(rb.learners)} learners and ${n0(rb.attempts)} attempts in ${s1(rb.seconds)} s = **${n0(rb.learnersPerSecond)} learners/s**
+(${n0(rb.attempts / rb.seconds)} attempts replayed a second); states left stale afterwards: ${rb.staleAfter ?? "?"}. Of the wall time, ${s1(rb.sqlSeconds)} s waited on SQL
+and the Node process used ${s1(rb.nodeCpuSeconds)} s of CPU, the PostgreSQL backends ${s1(rb.pgCpuSeconds)} s (load ${rb.loadAtStart.toFixed(1)} at the start).
+The rebuild is one batch at a time (Node and PostgreSQL take turns), so on an idle machine it could not go faster than
+learners ÷ (Node CPU + PostgreSQL CPU) = ${rb.nodeCpuSeconds + (rb.pgCpuSeconds ?? NaN) > 0 ? n0(rb.learners / (rb.nodeCpuSeconds + (rb.pgCpuSeconds ?? NaN))) : "n/a"} learners/s (an estimate, not a measurement).
+
+${statementTable(rb.statements)}
+
+${rb.profile ? profileSection(rb.profile) : ""}EXPLAIN (ANALYZE, BUFFERS) of the rebuild's statements on one batch of 500 learners (writes rolled back):
+
+${rb.plans.map((p) => `**${p.statement}**\n\n\`\`\`\n${p.plan}\n\`\`\``).join("\n\n")}
+`);
+  }
+  if (findings) parts.push(findings.trim() + "\n");
+  return parts.join("\n");
+}
