@@ -25,6 +25,7 @@ import { ConsentGrantor, ConsentPurpose } from "../../src/persistence/learner/co
 import { createLogger } from "../../src/shared/logger.js";
 import { uuidv7 } from "../../src/shared/ids.js";
 import type { ScaleName } from "./args.js";
+import { bulkInsert as bulk } from "../../src/persistence/bulk-insert.js";
 
 export interface Scale {
   readonly skills: number;
@@ -178,13 +179,4 @@ export async function prepareSchool(ds: DataSource, scaleName: ScaleName, scale:
     prepSeconds: { simulate, load, analyze, trainAndPublish, total: (performance.now() - tAll) / 1000 },
     preparedAt: new Date().toISOString(),
   };
-}
-
-/** One multi-row INSERT from parallel arrays (`unnest`), typed per column (as demo-seed.ts). */
-async function bulk(m: EntityManager, table: string, columns: string[], types: string[], rows: unknown[][]): Promise<void> {
-  if (rows.length === 0) return;
-  const arrays = columns.map((_, c) => rows.map((r) => r[c]));
-  const select = columns.map((_, c) => `$${c + 1}::${types[c]}[]`).join(", ");
-  const casts = columns.map((col, c) => (types[c] === "text" && (col === "topics" || col === "interests") ? `u.${col}::text[]` : `u.${col}`)).join(", ");
-  await m.query(`INSERT INTO "${table}" (${columns.join(", ")}) SELECT ${casts} FROM unnest(${select}) AS u(${columns.join(", ")})`, arrays);
 }

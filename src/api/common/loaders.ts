@@ -4,6 +4,7 @@
  * batch never returns rows the caller may not see.
  */
 import DataLoader from "dataloader";
+import { listsByKey, rowsById } from "./batch-loaders.js";
 import type { Actor } from "../../services/auth/actor.js";
 import type { Services } from "../../services/index.js";
 import { createCurriculumLoaders } from "../curriculum/curriculum.loaders.js";
@@ -14,34 +15,17 @@ import { createModelLoaders } from "../model/model.loaders.js";
 
 type Key = string;
 
-/** A loader of rows by id; missing or invisible rows resolve to null. */
-function byIdLoader<T extends { id: string }>(fetch: (ids: readonly Key[]) => Promise<T[]>) {
-  return new DataLoader<Key, T | null>(async (ids) => {
-    const rows = await fetch(ids);
-    const map = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id) ?? null);
-  });
-}
-
-/** A loader of a list per key from a batch function returning a map. */
-export function groupLoader<V>(fetch: (keys: readonly Key[]) => Promise<Map<Key, V[]>>) {
-  return new DataLoader<Key, V[]>(async (keys) => {
-    const map = await fetch(keys);
-    return keys.map((k) => map.get(k) ?? []);
-  });
-}
-
 export function createLoaders(services: Services, actor: () => Actor) {
   return {
-    learner: byIdLoader((ids) => services.learners.byIds(actor(), ids)),
+    learner: rowsById((ids) => services.learners.byIds(actor(), ids)),
     learnerProfile: new DataLoader<Key, { displayName: string | null; email: string | null } | null>(async (ids) => {
       const map = await services.learners.profiles(actor(), ids);
       return ids.map((id) => map.get(id) ?? null);
     }),
-    cohortIdsOfLearner: groupLoader((ids) => services.learners.cohortIdsOf(actor(), ids)),
-    cohort: byIdLoader((ids) => services.cohorts.byIds(actor(), ids)),
-    teacherIdsOfCohort: groupLoader((ids) => services.cohorts.teacherIdsOf(actor(), ids)),
-    teacher: byIdLoader((ids) => services.schools.teachersByIds(actor(), ids)),
+    cohortIdsOfLearner: listsByKey((ids) => services.learners.cohortIdsOf(actor(), ids)),
+    cohort: rowsById((ids) => services.cohorts.byIds(actor(), ids)),
+    teacherIdsOfCohort: listsByKey((ids) => services.cohorts.teacherIdsOf(actor(), ids)),
+    teacher: rowsById((ids) => services.schools.teachersByIds(actor(), ids)),
     ...createCurriculumLoaders(services, actor),
     ...createGoalLoaders(services, actor),
     ...createConsentLoaders(services, actor),

@@ -4,22 +4,9 @@
  * the caller. Spread into `createLoaders` (api/common/loaders.ts).
  */
 import DataLoader from "dataloader";
+import { listsByKey, rowsById } from "../common/batch-loaders.js";
 import type { Actor } from "../../services/auth/actor.js";
 import type { Services } from "../../services/index.js";
-
-function rowsById<T extends { id: string }>(fetch: (ids: readonly string[]) => Promise<T[]>) {
-  return new DataLoader<string, T | null>(async (ids) => {
-    const map = new Map((await fetch(ids)).map((r) => [r.id, r]));
-    return ids.map((id) => map.get(id) ?? null);
-  });
-}
-
-function listsByKey<V>(fetch: (keys: readonly string[]) => Promise<Map<string, V[]>>) {
-  return new DataLoader<string, V[]>(async (keys) => {
-    const map = await fetch(keys);
-    return keys.map((k) => map.get(k) ?? []);
-  });
-}
 
 export function createGoalLoaders(services: Services, actor: () => Actor) {
   return {

@@ -15,6 +15,7 @@ import { TaskKind } from "../../persistence/curriculum/task.entity.js";
 import { ConsentGrantor, ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { ProfileCipher } from "../learner/profile-cipher.js";
 import { uuidv7 } from "../../shared/ids.js";
+import { bulkInsert as bulk } from "../../persistence/bulk-insert.js";
 
 export interface DemoSchool {
   readonly schoolId: string;
@@ -104,13 +105,4 @@ async function insertSchool(m: EntityManager, sim: SimulatedSchool, cipher: Prof
     [schoolId],
   );
   return { schoolId, teacherId: teacher.id, cohortIds: cohorts.map((c) => c.id), learnerIds, noConsentLearnerId: learnerIds[NO_CONSENT_INDEX] ?? learnerIds[0]! };
-}
-
-/** One multi-row INSERT from parallel arrays (`unnest`), typed per column: fast on PGlite and PostgreSQL. */
-async function bulk(m: EntityManager, table: string, columns: string[], types: string[], rows: unknown[][]): Promise<void> {
-  if (rows.length === 0) return;
-  const arrays = columns.map((_, c) => rows.map((r) => r[c]));
-  const select = columns.map((col, c) => `$${c + 1}::${types[c]}[]`).join(", ");
-  const casts = columns.map((col, c) => (types[c] === "text" && (col === "topics" || col === "interests") ? `u.${col}::text[]` : `u.${col}`)).join(", ");
-  await m.query(`INSERT INTO "${table}" (${columns.join(", ")}) SELECT ${casts} FROM unnest(${select}) AS u(${columns.join(", ")})`, arrays);
 }
