@@ -114,13 +114,21 @@ export class AttemptService {
 
   private async insertOne(m: EntityManager, actor: Actor, row: Normalised): Promise<{ attempt: Attempt; duplicate: boolean }> {
     const id = uuidv7();
-    const inserted: Attempt[] = await m.query(
+    const inserted: { created_at: Date }[] = await m.query(
       `INSERT INTO attempt (id, school_id, learner_id, task_id, correct, score, duration_seconds, hints_used, occurred_at, source, idempotency_key)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (school_id, idempotency_key) DO NOTHING RETURNING id`,
+       ON CONFLICT (school_id, idempotency_key) DO NOTHING RETURNING created_at`,
       [id, actor.schoolId, row.learnerId, row.taskId, row.correct, row.score, row.durationSeconds, row.hintsUsed, row.occurredAt, row.source, row.idempotencyKey],
     );
-    if (inserted.length === 1) return { attempt: await m.findOneByOrFail(Attempt, { id }), duplicate: false };
+    if (inserted.length === 1) {
+      // The row is what was just written: no need to read it back.
+      const attempt = m.create(Attempt, {
+        id, schoolId: actor.schoolId, learnerId: row.learnerId, taskId: row.taskId, correct: row.correct, score: row.score,
+        durationSeconds: row.durationSeconds, hintsUsed: row.hintsUsed, occurredAt: row.occurredAt, source: row.source,
+        idempotencyKey: row.idempotencyKey, createdAt: new Date(inserted[0]!.created_at),
+      });
+      return { attempt, duplicate: false };
+    }
     const first = await m.findOneByOrFail(Attempt, { schoolId: actor.schoolId, idempotencyKey: row.idempotencyKey });
     if (!sameContent(first, row)) {
       throw new ConflictError(`idempotency key "${row.idempotencyKey}" was already used for a different attempt`, { field: "idempotencyKey", attemptId: first.id });
