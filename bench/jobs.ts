@@ -33,7 +33,7 @@ import { createServices } from "../src/services/index.js";
 import { ProfileCipher } from "../src/services/learner/profile-cipher.js";
 import { createLogger } from "../src/shared/logger.js";
 import { ConsentPurpose } from "../src/persistence/learner/consent.entity.js";
-import { createSchool, DEFAULT_BATCH, TraceImportService, type ImportSummary } from "../src/services/import/trace-import.service.js";
+import { createSchool, DEFAULT_BATCH, TraceImportService, WRITE_ATTEMPTS_SQL, type ImportSummary } from "../src/services/import/trace-import.service.js";
 import { createProgressBar } from "./lib/progress.js";
 import { uuidv7s } from "../src/shared/ids.js";
 import { generateFolder, type GeneratedData } from "./jobs/generate.js";
@@ -438,14 +438,7 @@ async function explainImportBatch(ds: Database["dataSource"], schoolId: string):
       [schoolId],
     )) as { learner_id: string; task_id: string; correct: boolean; key: string }[];
     const plan = (await qr.query(
-      `EXPLAIN (ANALYZE, BUFFERS) WITH ins AS (
-         INSERT INTO attempt (id, school_id, learner_id, task_id, correct, score, duration_seconds, hints_used, occurred_at, source, idempotency_key)
-         SELECT u.id, $1, u.learner_id, u.task_id, u.correct, CASE WHEN u.correct THEN 1 ELSE 0 END, NULL, 0,
-                $2::timestamptz + u.ord::float8 * interval '1 second', $3, $4::text || u.suffix
-         FROM unnest($5::uuid[], $6::uuid[], $7::uuid[], $8::bool[], $9::int8[], $10::text[]) AS u(id, learner_id, task_id, correct, ord, suffix)
-         ON CONFLICT (school_id, idempotency_key) DO NOTHING
-         RETURNING learner_id)
-       SELECT learner_id, count(*)::int AS n FROM ins GROUP BY learner_id`,
+      `EXPLAIN (ANALYZE, BUFFERS) ${WRITE_ATTEMPTS_SQL}`,
       [schoolId, "2000-01-01T00:00:00.000Z", "import", "bench-explain:", uuidv7s(rows.length), rows.map((r) => r.learner_id), rows.map((r) => r.task_id),
         rows.map((r) => r.correct), rows.map((_, i) => i + 1), rows.map((r) => r.key)],
     )) as { "QUERY PLAN": string }[];

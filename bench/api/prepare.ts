@@ -20,7 +20,7 @@ import { ProfileCipher } from "../../src/services/learner/profile-cipher.js";
 import { School } from "../../src/persistence/school/school.entity.js";
 import { Teacher } from "../../src/persistence/school/teacher.entity.js";
 import { Cohort } from "../../src/persistence/cohort/cohort.entity.js";
-import { TaskKind } from "../../src/persistence/curriculum/task.entity.js";
+import { insertSimulatedCurriculum } from "../../src/services/demo/demo-seed.js";
 import { ConsentGrantor, ConsentPurpose } from "../../src/persistence/learner/consent.entity.js";
 import { createLogger } from "../../src/shared/logger.js";
 import { uuidv7 } from "../../src/shared/ids.js";
@@ -59,7 +59,6 @@ export interface PreparedInfo {
   readonly preparedAt: string;
 }
 
-const KINDS: Record<string, TaskKind> = { exercise: TaskKind.Exercise, quiz: TaskKind.QuizItem, "word-problem": TaskKind.Exercise };
 const BATCH = 10_000;
 
 export async function prepareSchool(ds: DataSource, scaleName: ScaleName, scale: Scale, seed: number, log: (msg: string) => void): Promise<PreparedInfo> {
@@ -84,20 +83,10 @@ export async function prepareSchool(ds: DataSource, scaleName: ScaleName, scale:
   const cohorts = await m.save(["A", "B", "C", "D"].map((n) => m.create(Cohort, { schoolId, name: `Cohort ${n}` })));
   await m.query(`INSERT INTO cohort_teacher (id, school_id, cohort_id, teacher_id) VALUES ($1, $2, $3, $4)`, [uuidv7(), schoolId, cohorts[0]!.id, teacher.id]);
 
-  const skillId = new Map(sim.skills.map((s) => [s.skillId, uuidv7()]));
-  const taskId = new Map(sim.tasks.map((x) => [x.taskId, uuidv7()]));
+  const { skillId, taskId } = await insertSimulatedCurriculum(m, schoolId, sim);
   const learnerIds = sim.learners.map(() => uuidv7());
   const learnerIdOf = new Map(sim.learners.map((l, i) => [l.learnerId, learnerIds[i]!]));
-  const id = (map: Map<string, string>, key: string) => map.get(key)!;
-
-  await bulk(m, "skill", ["id", "school_id", "code", "name", "description"], ["uuid", "uuid", "text", "text", "text"],
-    sim.skills.map((s) => [id(skillId, s.skillId), schoolId, s.skillId, s.name, ""]));
-  await bulk(m, "skill_prerequisite", ["id", "school_id", "skill_id", "prerequisite_id"], ["uuid", "uuid", "uuid", "uuid"],
-    sim.skills.flatMap((s) => s.prerequisites.map((p) => [uuidv7(), schoolId, id(skillId, s.skillId), id(skillId, p)])));
-  await bulk(m, "task", ["id", "school_id", "code", "title", "kind", "topics", "expected_duration_seconds"], ["uuid", "uuid", "text", "text", "text", "text", "int"],
-    sim.tasks.map((x) => [id(taskId, x.taskId), schoolId, x.taskId, x.title, KINDS[x.kind] ?? TaskKind.Exercise, `{${x.topics.join(",")}}`, Math.round(x.expectedDurationSec)]));
-  await bulk(m, "task_skill", ["id", "school_id", "task_id", "skill_id", "weight"], ["uuid", "uuid", "uuid", "uuid", "float8"],
-    sim.tasks.flatMap((x) => x.skills.map((s) => [uuidv7(), schoolId, id(taskId, x.taskId), id(skillId, s.skillId), s.weight])));
+  const id = (map: ReadonlyMap<string, string>, key: string) => map.get(key)!;
 
   for (let i = 0; i < learnerIds.length; i += BATCH) {
     const slice = sim.learners.slice(i, i + BATCH);

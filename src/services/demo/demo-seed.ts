@@ -38,6 +38,26 @@ const KINDS: Record<string, TaskKind> = { exercise: TaskKind.Exercise, quiz: Tas
 /** The learner (by index) who has not consented to personalisation. */
 const NO_CONSENT_INDEX = 11;
 
+/**
+ * Inserts a simulated school's curriculum — skills, their prerequisites, tasks and their Q-matrix —
+ * into `schoolId`, and returns the database id given to each simulator id. Shared by the demo and the
+ * API benchmark.
+ */
+export async function insertSimulatedCurriculum(m: EntityManager, schoolId: string, sim: SimulatedSchool): Promise<{ skillId: ReadonlyMap<string, string>; taskId: ReadonlyMap<string, string> }> {
+  const skillId = new Map(sim.skills.map((s) => [s.skillId, uuidv7()]));
+  const taskId = new Map(sim.tasks.map((t) => [t.taskId, uuidv7()]));
+  const id = (map: Map<string, string>, key: string) => map.get(key)!;
+  await bulk(m, "skill", ["id", "school_id", "code", "name", "description"], ["uuid", "uuid", "text", "text", "text"],
+    sim.skills.map((s) => [id(skillId, s.skillId), schoolId, s.skillId, s.name, ""]));
+  await bulk(m, "skill_prerequisite", ["id", "school_id", "skill_id", "prerequisite_id"], ["uuid", "uuid", "uuid", "uuid"],
+    sim.skills.flatMap((s) => s.prerequisites.map((p) => [uuidv7(), schoolId, id(skillId, s.skillId), id(skillId, p)])));
+  await bulk(m, "task", ["id", "school_id", "code", "title", "kind", "topics", "expected_duration_seconds"], ["uuid", "uuid", "text", "text", "text", "text", "int"],
+    sim.tasks.map((t) => [id(taskId, t.taskId), schoolId, t.taskId, t.title, KINDS[t.kind] ?? TaskKind.Exercise, `{${t.topics.join(",")}}`, Math.round(t.expectedDurationSec)]));
+  await bulk(m, "task_skill", ["id", "school_id", "task_id", "skill_id", "weight"], ["uuid", "uuid", "uuid", "uuid", "float8"],
+    sim.tasks.flatMap((t) => t.skills.map((s) => [uuidv7(), schoolId, id(taskId, t.taskId), id(skillId, s.skillId), s.weight])));
+  return { skillId, taskId };
+}
+
 /** Whether the database holds no school yet. */
 export async function isEmpty(ds: DataSource): Promise<boolean> {
   return (await ds.getRepository(School).count()) === 0;
@@ -56,19 +76,9 @@ async function insertSchool(m: EntityManager, sim: SimulatedSchool, cipher: Prof
   const cohorts = await m.save(COHORTS.map((name) => m.create(Cohort, { schoolId, name })));
   await m.save(m.create(CohortTeacher, { schoolId, cohortId: cohorts[0]!.id, teacherId: teacher.id }));
 
-  const skillId = new Map(sim.skills.map((s) => [s.skillId, uuidv7()]));
-  const taskId = new Map(sim.tasks.map((t) => [t.taskId, uuidv7()]));
+  const { skillId, taskId } = await insertSimulatedCurriculum(m, schoolId, sim);
   const learnerId = new Map(sim.learners.map((l) => [l.learnerId, uuidv7()]));
-  const id = (map: Map<string, string>, key: string) => map.get(key)!;
-
-  await bulk(m, "skill", ["id", "school_id", "code", "name", "description"], ["uuid", "uuid", "text", "text", "text"],
-    sim.skills.map((s) => [id(skillId, s.skillId), schoolId, s.skillId, s.name, ""]));
-  await bulk(m, "skill_prerequisite", ["id", "school_id", "skill_id", "prerequisite_id"], ["uuid", "uuid", "uuid", "uuid"],
-    sim.skills.flatMap((s) => s.prerequisites.map((p) => [uuidv7(), schoolId, id(skillId, s.skillId), id(skillId, p)])));
-  await bulk(m, "task", ["id", "school_id", "code", "title", "kind", "topics", "expected_duration_seconds"], ["uuid", "uuid", "text", "text", "text", "text", "int"],
-    sim.tasks.map((t) => [id(taskId, t.taskId), schoolId, t.taskId, t.title, KINDS[t.kind] ?? TaskKind.Exercise, `{${t.topics.join(",")}}`, Math.round(t.expectedDurationSec)]));
-  await bulk(m, "task_skill", ["id", "school_id", "task_id", "skill_id", "weight"], ["uuid", "uuid", "uuid", "uuid", "float8"],
-    sim.tasks.flatMap((t) => t.skills.map((s) => [uuidv7(), schoolId, id(taskId, t.taskId), id(skillId, s.skillId), s.weight])));
+  const id = (map: ReadonlyMap<string, string>, key: string) => map.get(key)!;
 
   const learnerIds = sim.learners.map((l) => id(learnerId, l.learnerId));
   await bulk(m, "learner", ["id", "school_id", "external_ref", "interests"], ["uuid", "uuid", "text", "text"],
