@@ -31,6 +31,8 @@ export interface WorkerOptions {
   readonly pollingIntervalSeconds?: number;
   /** pg-boss's cron pass interval (tests). */
   readonly cronIntervalSeconds?: number;
+  /** How often supervision fails jobs whose heartbeat lapsed (tests). */
+  readonly superviseIntervalSeconds?: number;
   readonly progressIntervalMs?: number;
 }
 
@@ -49,6 +51,7 @@ export class Worker {
       pollingIntervalSeconds: o.pollingIntervalSeconds,
       schedule: o.schedule ?? true,
       cronIntervalSeconds: o.cronIntervalSeconds,
+      superviseIntervalSeconds: o.superviseIntervalSeconds,
     });
   }
 

@@ -11,6 +11,7 @@ import { seedDemo } from "../../src/services/demo/demo-seed.js";
 import { createLogger } from "../../src/shared/logger.js";
 import { JobStatus, type JobRun } from "../../src/services/jobs/job-run.service.js";
 import { JobName } from "../../src/services/jobs/queues.js";
+import { JobQueue } from "../../src/services/jobs/job-queue.js";
 import { JOBS, nightlyRetrain, JobDefinition, payloadObject, uuidField } from "../../jobs/index.js";
 import { executeJob } from "../../jobs/runner.js";
 import { Worker, WorkerOptions } from "../../jobs/worker.js";
@@ -69,8 +70,19 @@ const sleeper: JobDefinition<{ schoolId: string }> = {
     return { message: "never" };
   },
 };
-const TEST_JOBS = [shuffledRetrain, crashingRetrain, sleeper];
-const TEST_QUEUES = Object.fromEntries(TEST_JOBS.map((j) => [j.name, { retryLimit: 2, retryDelay: 1, retryBackoff: true, retryDelayMax: 4, expireInSeconds: 600 }]));
+let orphanRuns = 0;
+const orphan: JobDefinition<{ schoolId: string }> = {
+  name: "test-orphan",
+  description: "a job whose first worker dies; the retry simply succeeds",
+  parse: schoolPayload("test-orphan"),
+  schoolId: (p) => p.schoolId,
+  async run() {
+    orphanRuns++;
+    return { message: "done" };
+  },
+};
+const TEST_JOBS = [shuffledRetrain, crashingRetrain, sleeper, orphan];
+const TEST_QUEUES = Object.fromEntries(TEST_JOBS.map((j) => [j.name, { retryLimit: 2, retryDelay: 1, retryBackoff: true, retryDelayMax: 4, expireInSeconds: 600, heartbeatSeconds: 10 }]));
 
 async function startWorker(o: Partial<WorkerOptions> = {}): Promise<Worker> {
   const w = new Worker({
@@ -230,6 +242,31 @@ describe("the retrain job", () => {
     expect(await activeModel()).toEqual(before);
   }, 60_000);
 
+  test("a job whose worker dies without a word (no stop, no heartbeat) is retried once its heartbeat lapses, long before it expires", async () => {
+    const before = await activeModel();
+    // The dying worker: it claims the job as a worker does, then is never heard from again (a SIGKILL).
+    const dying = new JobQueue({ dataSource: s.app.services.deps.dataSource, logger: silent, role: "client", extraQueues: TEST_QUEUES });
+    try {
+      const { id } = await s.app.services.jobs.enqueue(orphan.name, { schoolId }, { schoolId, queue: dying });
+      const [claimed] = await (await dying.boss()).fetch(orphan.name, { includeMetadata: true });
+      expect(claimed).toMatchObject({ id, state: "active", heartbeatSeconds: 10 });
+      const claimedAt = Date.now();
+      orphanRuns = 0;
+      await startWorker({ jobs: [orphan], superviseIntervalSeconds: 1 });
+      const run = await finished(id);
+      const waited = (Date.now() - claimedAt) / 1000;
+      expect(run.status).toBe(JobStatus.Succeeded);
+      expect(orphanRuns).toBe(1);
+      expect(waited).toBeGreaterThanOrEqual(10); // not before the heartbeat lapsed…
+      expect(waited).toBeLessThan(40); // …and not at the attempt's expiry (600 s)
+      const [job] = await (await dying.boss()).findJobs(orphan.name, { id });
+      expect(job).toMatchObject({ state: "completed", retryCount: 1 });
+      expect(await activeModel()).toEqual(before);
+    } finally {
+      await dying.stop(1_000);
+    }
+  }, 60_000);
+
   test("a bad payload fails at once, without retries, with a clear error", async () => {
     const w = await startWorker();
     const { id } = await s.app.services.jobs.enqueue(JobName.Retrain, { schoolId: "not-a-school", seed: -1 }, { schoolId: null, queue: w.queue });
@@ -322,7 +359,7 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel, rollbackModel (admins
     expect(all.errors).toBeUndefined();
     const nodes = all.data!.jobRuns.nodes as { id: string; name: string; status: string }[];
     expect(nodes.map((n) => n.id)).toContain(run.id);
-    expect(new Set(nodes.map((n) => n.name))).toEqual(new Set(["retrain", shuffledRetrain.name, crashingRetrain.name, sleeper.name]));
+    expect(new Set(nodes.map((n) => n.name))).toEqual(new Set(["retrain", ...TEST_JOBS.map((j) => j.name)]));
     expect(nodes.map((n) => n.id)).toEqual([...nodes.map((n) => n.id)].sort());
     const failed = await s.gql(RUNS, { status: "FAILED" }, admin);
     expect(failed.data!.jobRuns.nodes.map((n: { name: string }) => n.name)).toEqual([crashingRetrain.name]);

@@ -27,6 +27,11 @@ export interface JobQueueOptions {
   readonly schedule?: boolean;
   /** How often the cron pass and the tick forwarding run (pg-boss defaults 30 s and 5 s; tests: 1). */
   readonly cronIntervalSeconds?: number;
+  /**
+   * How often a worker's supervision looks for jobs whose heartbeat lapsed or whose attempt expired
+   * (pg-boss default 60 s; tests: 1).
+   */
+  readonly superviseIntervalSeconds?: number;
 }
 
 type PgBossModule = typeof import("pg-boss", { with: { "resolution-mode": "import" } });
@@ -108,6 +113,7 @@ export class JobQueue {
       schedule: worker && (this.opts.schedule ?? true),
       supervise: worker,
       ...(this.opts.cronIntervalSeconds ? { cronMonitorIntervalSeconds: this.opts.cronIntervalSeconds, cronWorkerIntervalSeconds: this.opts.cronIntervalSeconds } : {}),
+      ...(this.opts.superviseIntervalSeconds ? { superviseIntervalSeconds: this.opts.superviseIntervalSeconds, monitorIntervalSeconds: this.opts.superviseIntervalSeconds } : {}),
       migrate: true,
       registerInstance: worker,
       instanceName: worker ? "zpd-worker" : "zpd-client",
@@ -122,7 +128,9 @@ export class JobQueue {
     await boss.start();
     for (const [name, options] of Object.entries(this.queues())) {
       await boss.createQueue(name, options);
-      const { policy: _policy, partition: _partition, ...updatable } = options; // fixed at creation
+      // Fixed at creation (pg-boss's updateQueue refuses them); a queue created before its heartbeat
+      // was configured gets it on each send instead (send below).
+      const { policy: _policy, partition: _partition, heartbeatSeconds: _heartbeat, ...updatable } = options;
       await boss.updateQueue(name, updatable);
       // Warms pg-boss's queue cache now rather than on the first send.
       await boss.findJobs(name, { id: "00000000-0000-4000-8000-000000000000", limit: 1 });
@@ -135,7 +143,8 @@ export class JobQueue {
    * inserts with ON CONFLICT DO NOTHING: a deterministic id makes a send idempotent).
    */
   async send(name: string, data: object, options: SendOptions = {}): Promise<string | null> {
-    return (await this.boss()).send(name, data, options);
+    const heartbeatSeconds = this.queues()[name]?.heartbeatSeconds;
+    return (await this.boss()).send(name, data, { ...(heartbeatSeconds ? { heartbeatSeconds } : {}), ...options });
   }
 
   async stop(timeoutMs = 30_000): Promise<void> {

@@ -16,14 +16,20 @@ export type QueueOptions = Omit<Queue, "name">;
 /**
  * A crashing job is retried with exponential backoff (retryDelay·2^n with jitter, capped); a job
  * whose payload is bad, or whose school is gone, fails at once without retries (the worker settles
- * it as dead-lettered). `expireInSeconds` bounds one attempt: a worker killed mid-job leaves it
- * active until then, and pg-boss then retries it on another worker. The per-school queues are
+ * it as dead-lettered). `expireInSeconds` bounds one attempt. A worker's pg-boss refreshes the
+ * heartbeat of the job it runs every `heartbeatSeconds / 2`; a worker killed mid-job (SIGKILL, a
+ * lost machine) stops refreshing, and another worker's supervision fails the attempt once the
+ * heartbeat is `heartbeatSeconds` old and retries it — minutes after the kill, not at the hour's
+ * expiry. Training yields to the event loop between steps, so a busy job keeps its heartbeat. The per-school queues are
  * `singleton` with the school as key (JobRunService.enqueue): one school's retrainings and rebuilds
  * never run two at a time, whichever workers hold them.
  */
+/** A long job's heartbeat: generous, since one training step on a busy machine may hold the event loop for seconds. */
+const HEARTBEAT_SECONDS = 120;
+
 export const QUEUES: Readonly<Record<JobName, QueueOptions>> = {
-  [JobName.Retrain]: { policy: "singleton", retryLimit: 3, retryDelay: 60, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 3600 },
-  [JobName.RebuildStates]: { policy: "singleton", retryLimit: 3, retryDelay: 30, retryBackoff: true, retryDelayMax: 1800, expireInSeconds: 3600 },
+  [JobName.Retrain]: { policy: "singleton", retryLimit: 3, retryDelay: 60, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 3600, heartbeatSeconds: HEARTBEAT_SECONDS },
+  [JobName.RebuildStates]: { policy: "singleton", retryLimit: 3, retryDelay: 30, retryBackoff: true, retryDelayMax: 1800, expireInSeconds: 3600, heartbeatSeconds: HEARTBEAT_SECONDS },
   // The cron tick: quick, retried quickly, and its finished jobs kept an hour only (one a minute).
   [JobName.NightlyRetrain]: { retryLimit: 2, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deleteAfterSeconds: 3600 },
 };
