@@ -73,7 +73,7 @@ export async function profileRebuild(ds: DataSource, schoolId: string, loaded: L
         `SELECT s.learner_id, s.version, s.mastery, h.tasks, h.correct, h.at
          FROM learner_state s CROSS JOIN LATERAL (${historySql("s.learner_id")}) h
          WHERE s.learner_id = ANY($1::uuid[])`, [ids])) as { learner_id: string; version: number; mastery: Record<string, number[]>; tasks: string | null; correct: string | null; at: string | null }[];
-      const rows = await time("split the histories (Node)", () => raw.map((r) => ({ ...r, tasks: r.tasks ? r.tasks.split(",") : null, at: r.at ? r.at.split(",").map(Number) : null })));
+      const rows = await time("split the histories (Node)", () => raw.map((r) => ({ ...r, tasks: r.tasks ? r.tasks.split(",") : null })));
       for (const r of rows) attempts += r.tasks?.length ?? 0;
       const skillsOf = await time("SELECT Q-matrix of the tasks", async () => {
         const tasks = [...new Set(rows.flatMap((r) => r.tasks ?? []))];
@@ -96,11 +96,14 @@ export async function profileRebuild(ds: DataSource, schoolId: string, loaded: L
           for (const k of known) if (!prior.has(k)) prior.set(k, model.mastery(start, [k])[0]!.p);
           const trace = { learnerId: "", taskId: "", correct: 0 as 0 | 1, at: 0 };
           let state: LearnerState = start;
+          let pos = 0;
           for (let i = 0; i < tasks.length; i++) {
+            let at = 0;
+            for (let c = r.at!.charCodeAt(pos++); c >= 48 && c <= 57; c = r.at!.charCodeAt(pos++)) at = at * 10 + (c - 48);
             if (!loaded.knowsTask(tasks[i]!)) continue;
             trace.taskId = tasks[i]!;
             trace.correct = r.correct!.charCodeAt(i) === 49 ? 1 : 0;
-            trace.at = r.at![i]!;
+            trace.at = at;
             state = model.update(state, trace);
           }
           const patch: Record<string, number[]> = {};
@@ -121,7 +124,6 @@ export async function profileRebuild(ds: DataSource, schoolId: string, loaded: L
           if (!loaded.knowsTask(tasks[i]!)) continue;
           trace.taskId = tasks[i]!;
           trace.correct = r.correct!.charCodeAt(i) === 49 ? 1 : 0;
-          trace.at = r.at![i]!;
           state = model.update(state, trace);
         }
       }

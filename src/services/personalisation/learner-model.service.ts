@@ -39,11 +39,11 @@ interface History {
   readonly tasks: readonly string[];
   /** One character per attempt: "1" correct, "0" incorrect. */
   readonly correct: string;
-  /** Epoch milliseconds. */
-  readonly at: readonly number[];
+  /** Epoch milliseconds, comma-separated integers (read in step with the replay: no string or number array per attempt). */
+  readonly at: string;
 }
 
-const EMPTY: History = { tasks: [], correct: "", at: [] };
+const EMPTY: History = { tasks: [], correct: "", at: "" };
 
 /**
  * The history of the learner `learnerIdSql` in replay order, as three strings (HistoryRow). The
@@ -64,7 +64,7 @@ interface HistoryRow {
   at: string | null;
 }
 
-const history = (r: HistoryRow): History => (r.tasks ? { tasks: r.tasks.split(","), correct: r.correct!, at: r.at!.split(",").map(Number) } : EMPTY);
+const history = (r: HistoryRow): History => (r.tasks ? { tasks: r.tasks.split(","), correct: r.correct!, at: r.at! } : EMPTY);
 
 interface StateRow {
   model_version_id: string | null;
@@ -120,7 +120,7 @@ export class LearnerModelService {
       traces = {
         tasks: attempts.map((a) => a.taskId),
         correct: attempts.map((a) => (a.correct ? "1" : "0")).join(""),
-        at: attempts.map((a) => (typeof a.occurredAt === "number" ? a.occurredAt : new Date(a.occurredAt).getTime())),
+        at: attempts.map((a) => Math.round(typeof a.occurredAt === "number" ? a.occurredAt : new Date(a.occurredAt).getTime())).join(","),
       };
     } else {
       // A state of another model (or none): replay the whole history (it includes the new attempts).
@@ -208,12 +208,19 @@ export class LearnerModelService {
     // One trace object reused for every attempt: the engine reads it during `update` only.
     const trace = { learnerId: "", taskId: "", correct: 0 as 0 | 1, at: 0 };
     let state = start;
+    let pos = 0; // in h.at
     for (let i = 0; i < h.tasks.length; i++) {
+      // The integer up to the next comma (an optional minus sign, then digits).
+      const negative = h.at.charCodeAt(pos) === 45;
+      if (negative) pos++;
+      let at = 0;
+      for (let c = h.at.charCodeAt(pos++); c >= 48 && c <= 57; c = h.at.charCodeAt(pos++)) at = at * 10 + (c - 48);
+      if (negative) at = -at;
       const taskId = h.tasks[i]!;
       if (!allKnown && !loaded.knowsTask(taskId)) continue;
       trace.taskId = taskId;
       trace.correct = h.correct.charCodeAt(i) === 49 ? 1 : 0; // "1"
-      trace.at = h.at[i]!;
+      trace.at = at;
       state = model.update(state, trace);
     }
     return { state, after: known.length ? model.mastery(state, known) : [], before };
