@@ -40,6 +40,8 @@ import { generateFolder, type GeneratedData } from "./jobs/generate.js";
 import { QueryTimer, type StatementStat } from "./jobs/query-timer.js";
 import { PgCpu } from "./jobs/pg-cpu.js";
 import { profileRebuild } from "./jobs/rebuild-profile.js";
+import { REBUILD_BATCH, REBUILD_IN_FLIGHT } from "../src/services/training/training.service.js";
+import { historySql } from "../src/services/personalisation/learner-model.service.js";
 import { markdownReport, printTable, type JobsReport, type Phase } from "./jobs/report.js";
 
 export const TARGETS = { importPerSecond: 20_000, retrainSeconds: 600, rebuildPerSecond: 5_000 };
@@ -314,7 +316,6 @@ async function main(): Promise<void> {
       if (result.promoted) {
         await ds.query(`UPDATE learner_state SET model_version_id = NULL`);
         await ds.query(`VACUUM ANALYZE learner_state`);
-        await ds.query(`VACUUM ANALYZE skill_mastery`);
         const plans = await explainRebuild(ds, schoolId);
         const bClock = new PhaseClock(timer, "rebuild", pgCpu);
         const bbar = createProgressBar("rebuild");
@@ -331,14 +332,14 @@ async function main(): Promise<void> {
           `SELECT count(*)::int AS n FROM learner_state s JOIN model_version v ON v.school_id = s.school_id AND v.status = 'ACTIVE' WHERE s.model_version_id IS DISTINCT FROM v.id`,
         )) as { n: number }[];
         const loadedModel = await services.activeModels.get(schoolId);
-        log("profiling the rebuild's steps on 4 batches of 500 learners (rolled back)");
-        const profile = loadedModel ? await profileRebuild(ds, schoolId, loadedModel) : null;
+        log(`profiling the rebuild's steps on 4 batches of ${REBUILD_BATCH} learners (rolled back)`);
+        const profile = loadedModel ? await profileRebuild(ds, schoolId, loadedModel, 4, REBUILD_BATCH) : null;
         const rebuildAttempts = (await ds.query(`SELECT count(*)::int AS n FROM attempt a JOIN consent c ON c.learner_id = a.learner_id AND c.purpose = $1 AND c.granted`, [ConsentPurpose.Personalisation]))[0].n as number;
         log(`rebuild: ${learners} learners in ${rebuildSeconds.toFixed(1)} s = ${Math.round(learners / rebuildSeconds)} learners/s (${left?.n ?? "?"} states left stale)`);
         report.rebuild = {
           learners, attempts: rebuildAttempts, seconds: rebuildSeconds, learnersPerSecond: learners / rebuildSeconds, nodeCpuSeconds: rebuildNodeCpu, pgCpuSeconds: bClock.phases[0]?.pgCpuSeconds ?? 0,
           sqlSeconds: timer.totalMs("rebuild:rebuildStates") / 1000, loadAtStart: rebuildLoad, staleAfter: left?.n ?? null,
-          statements: top(timer, ["rebuild:rebuildStates"], 12), plans, profile,
+          statements: top(timer, ["rebuild:rebuildStates"], 12), plans, profile, batchSize: REBUILD_BATCH, inFlight: REBUILD_IN_FLIGHT,
         };
       }
       await services.jobs.close();
@@ -388,34 +389,27 @@ async function explainRebuild(ds: Database["dataSource"], schoolId: string): Pro
   const selectSql = `SELECT c.learner_id FROM consent c LEFT JOIN learner_state s ON s.learner_id = c.learner_id
        WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted AND s.model_version_id IS DISTINCT FROM $3 ORDER BY c.learner_id`;
   await explain("rebuildStates: learners to rebuild", selectSql, [schoolId, ConsentPurpose.Personalisation, active?.id ?? null]);
-  const ids = ((await ds.query(`${selectSql} LIMIT 500`, [schoolId, ConsentPurpose.Personalisation, active?.id ?? null])) as { learner_id: string }[]).map((r) => r.learner_id);
-  await explain("rebuildMany: versions", `SELECT learner_id, version FROM learner_state WHERE learner_id = ANY($1::uuid[])`, [ids]);
-  await explain("rebuildMany: the batch's attempts", `SELECT learner_id, task_id, correct, occurred_at FROM attempt WHERE learner_id = ANY($1::uuid[]) ORDER BY learner_id, occurred_at, id`, [ids]);
+  const ids = ((await ds.query(`${selectSql} LIMIT ${REBUILD_BATCH}`, [schoolId, ConsentPurpose.Personalisation, active?.id ?? null])) as { learner_id: string }[]).map((r) => r.learner_id);
+  await explain(`rebuildMany: the learners' rows with their histories (${ids.length} learners)`,
+    `SELECT s.learner_id, s.version, s.mastery, h.tasks, h.correct, h.at
+     FROM learner_state s CROSS JOIN LATERAL (${historySql("s.learner_id")}) h
+     WHERE s.learner_id = ANY($1::uuid[])`, [ids]);
   const taskIds = ((await ds.query(`SELECT DISTINCT task_id FROM attempt WHERE learner_id = ANY($1::uuid[])`, [ids])) as { task_id: string }[]).map((r) => r.task_id);
   await explain("rebuildMany: Q-matrix of the tasks", `SELECT task_id, skill_id FROM task_skill WHERE task_id = ANY($1::uuid[])`, [taskIds]);
-  await explain("saveMastery: prior trends", `SELECT learner_id, skill_id, trend FROM skill_mastery WHERE learner_id = ANY($1::uuid[])`, [ids]);
-  // The writes, on the rows as they are (same shape as rebuildMany's), rolled back.
+  // The write, on the rows as they are (same shape as rebuildMany's), rolled back.
   const qr = ds.createQueryRunner();
   try {
     await qr.startTransaction();
-    const states = (await qr.query(`SELECT learner_id, state::text AS state, attempt_count, version FROM learner_state WHERE learner_id = ANY($1::uuid[])`, [ids])) as { learner_id: string; state: string; attempt_count: number; version: number }[];
+    const states = (await qr.query(`SELECT learner_id, state::text AS state, mastery::text AS mastery, attempt_count, version FROM learner_state WHERE learner_id = ANY($1::uuid[])`, [ids])) as { learner_id: string; state: string; mastery: string; attempt_count: number; version: number }[];
     const rows = (await qr.query(
-      `EXPLAIN (ANALYZE, BUFFERS) UPDATE learner_state SET state = u.state::jsonb, model_version_id = $1, attempt_count = u.n, version = learner_state.version + 1, updated_at = now()
-       FROM unnest($2::uuid[], $3::text[], $4::int[], $5::int[]) AS u(id, state, n, expected)
-       WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected`,
-      [active?.id ?? null, states.map((s) => s.learner_id), states.map((s) => s.state), states.map((s) => s.attempt_count), states.map((s) => s.version)],
+      `EXPLAIN (ANALYZE, BUFFERS) UPDATE learner_state SET state = u.state::jsonb, mastery = u.mastery::jsonb, model_version_id = $1, attempt_count = u.n,
+         version = learner_state.version + 1, updated_at = now()
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[]) AS u(id, state, mastery, n, expected)
+       WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected
+       RETURNING learner_state.learner_id`,
+      [active?.id ?? null, states.map((s) => s.learner_id), states.map((s) => s.state), states.map((s) => s.mastery), states.map((s) => s.attempt_count), states.map((s) => s.version)],
     )) as { "QUERY PLAN": string }[];
-    out.push({ statement: `rebuildMany: UPDATE learner_state (${states.length} rows)`, plan: compactPlan(rows) });
-    const m = (await qr.query(`SELECT learner_id, skill_id, mastery, uncertainty, attempts, trend FROM skill_mastery WHERE learner_id = ANY($1::uuid[])`, [ids])) as { learner_id: string; skill_id: string; mastery: number; uncertainty: number; attempts: number; trend: number }[];
-    const up = (await qr.query(
-      `EXPLAIN (ANALYZE, BUFFERS) INSERT INTO skill_mastery (learner_id, skill_id, school_id, mastery, uncertainty, attempts, trend, updated_at)
-       SELECT u.learner_id, u.skill_id, $1, u.mastery, u.uncertainty, u.attempts, u.trend, now()
-       FROM unnest($2::uuid[], $3::uuid[], $4::float8[], $5::float8[], $6::int[], $7::float8[]) AS u(learner_id, skill_id, mastery, uncertainty, attempts, trend)
-       ON CONFLICT (learner_id, skill_id) DO UPDATE SET mastery = EXCLUDED.mastery, uncertainty = EXCLUDED.uncertainty,
-         attempts = EXCLUDED.attempts, trend = EXCLUDED.trend, updated_at = now()`,
-      [schoolId, m.map((r) => r.learner_id), m.map((r) => r.skill_id), m.map((r) => r.mastery), m.map((r) => r.uncertainty), m.map((r) => r.attempts), m.map((r) => r.trend)],
-    )) as { "QUERY PLAN": string }[];
-    out.push({ statement: `saveMastery: upsert skill_mastery (${m.length} rows)`, plan: compactPlan(up) });
+    out.push({ statement: `rebuildMany: UPDATE learner_state, state + mastery (${states.length} rows)`, plan: compactPlan(rows) });
   } finally {
     await qr.rollbackTransaction().catch(() => {});
     await qr.release();

@@ -1,14 +1,14 @@
 /**
  * Where the state rebuild's time goes: the steps of LearnerModelService.rebuildMany replayed here one
- * by one, each timed, on a few batches of 500 learners, inside one transaction that is rolled back
+ * by one, each timed, on a few batches of learners, inside one transaction that is rolled back
  * (nothing is changed). A copy of the service's steps for measurement only — the figure of the
- * benchmark is the real `rebuildStates` run; this says what limits it. Also timed: the alternative
- * read the report recommends (one row per learner, history aggregated in SQL) next to the current
- * one (one row per attempt).
+ * benchmark is the real `rebuildStates` run; this says what limits it. The replay is also timed
+ * with the engine's `model.update` loop alone, to say how much of it is the engine.
  */
 import type { DataSource } from "typeorm";
 import type { LoadedModel } from "../../src/services/personalisation/active-models.js";
-import type { LearnerState, Trace } from "../../src/engine/types.js";
+import type { LearnerState } from "../../src/engine/types.js";
+import { historySql } from "../../src/services/personalisation/learner-model.service.js";
 
 export interface RebuildStep {
   readonly step: string;
@@ -22,11 +22,19 @@ export interface RebuildProfile {
   readonly batches: number;
   readonly batchSize: number;
   readonly attemptsPerBatch: number;
-  readonly skillMasteryRowsPerBatch: number;
+  /** Skills with a mastery entry written per batch (learner_state.mastery). */
+  readonly masteryEntriesPerBatch?: number;
+  /** Mean JSON sizes written per learner, bytes. */
+  readonly stateBytes?: number;
+  readonly masteryBytes?: number;
   readonly steps: RebuildStep[];
-  /** Steps of the current code path only, summed. */
+  /** Steps of the current code path, summed. */
   readonly currentMsPerBatch: number;
-  readonly alternativeRead: RebuildStep;
+  /** The engine's part of the replay: `model.update` for every attempt, alone (included in the replay step). */
+  readonly engineUpdate?: RebuildStep & { readonly usPerAttempt: number; readonly cpuUsPerAttempt?: number };
+  /** Older reports: the mastery table's rows and an alternative read. */
+  readonly skillMasteryRowsPerBatch?: number;
+  readonly alternativeRead?: RebuildStep;
 }
 
 export async function profileRebuild(ds: DataSource, schoolId: string, loaded: LoadedModel, batches = 4, batchSize = 500): Promise<RebuildProfile> {
@@ -39,8 +47,11 @@ export async function profileRebuild(ds: DataSource, schoolId: string, loaded: L
     return out;
   };
   let attempts = 0;
-  let masteryRows = 0;
-  let altMs = 0;
+  let entries = 0;
+  let stateBytes = 0;
+  let masteryBytes = 0;
+  let updateMs = 0;
+  let updateCpuMs = 0;
   let done = 0;
   let learners = 0;
   try {
@@ -51,69 +62,88 @@ export async function profileRebuild(ds: DataSource, schoolId: string, loaded: L
     )) as { learner_id: string }[]).map((r) => r.learner_id);
     const model = loaded.model;
     const skillIds = new Set((await qr.query(`SELECT id FROM skill WHERE school_id = $1`, [schoolId]) as { id: string }[]).map((r) => r.id));
+    const start = model.initialState();
+    const prior = new Map<string, number>();
     for (let b = 0; b < batches && b * batchSize < all.length; b++) {
       const ids = all.slice(b * batchSize, (b + 1) * batchSize);
-      const versions = await time("SELECT versions (learner_state)", () => qr.query(`SELECT learner_id, version FROM learner_state WHERE learner_id = ANY($1::uuid[])`, [ids])) as { learner_id: string; version: number }[];
-      const rows = await time("SELECT the batch's attempts (one row per attempt, parsed by pg)", () =>
-        qr.query(`SELECT learner_id, task_id, correct, occurred_at FROM attempt WHERE learner_id = ANY($1::uuid[]) ORDER BY learner_id, occurred_at, id`, [ids])) as { learner_id: string; task_id: string; correct: boolean; occurred_at: Date }[];
-      attempts += rows.length;
-      const history = await time("group rows into histories (Node)", () => {
-        const h = new Map<string, { taskId: string; correct: boolean; occurredAt: Date }[]>();
-        for (const r of rows) {
-          const x = h.get(r.learner_id) ?? [];
-          x.push({ taskId: r.task_id, correct: r.correct, occurredAt: r.occurred_at });
-          h.set(r.learner_id, x);
-        }
-        return h;
-      });
+      await time("INSERT missing state rows (ON CONFLICT DO NOTHING)", () => qr.query(
+        `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
+         SELECT u.id, $2, NULL, '{}'::jsonb, 0, 1, now() FROM unnest($1::uuid[]) AS u(id) ON CONFLICT (learner_id) DO NOTHING`, [ids, schoolId]));
+      const raw = await time("SELECT state rows + histories (one row per learner)", () => qr.query(
+        `SELECT s.learner_id, s.version, s.mastery, h.tasks, h.correct, h.at
+         FROM learner_state s CROSS JOIN LATERAL (${historySql("s.learner_id")}) h
+         WHERE s.learner_id = ANY($1::uuid[])`, [ids])) as { learner_id: string; version: number; mastery: Record<string, number[]>; tasks: string | null; correct: string | null; at: string | null }[];
+      const rows = await time("split the histories (Node)", () => raw.map((r) => ({ ...r, tasks: r.tasks ? r.tasks.split(",") : null })));
+      for (const r of rows) attempts += r.tasks?.length ?? 0;
       const skillsOf = await time("SELECT Q-matrix of the tasks", async () => {
-        const tasks = [...new Set(rows.map((r) => r.task_id))];
+        const tasks = [...new Set(rows.flatMap((r) => r.tasks ?? []))];
         const qs = (await qr.query(`SELECT task_id, skill_id FROM task_skill WHERE task_id = ANY($1::uuid[])`, [tasks])) as { task_id: string; skill_id: string }[];
         const out = new Map<string, string[]>();
-        for (const q of qs) out.set(q.task_id, [...(out.get(q.task_id) ?? []), q.skill_id]);
+        for (const q of qs) {
+          const l = out.get(q.task_id);
+          if (l) l.push(q.skill_id);
+          else out.set(q.task_id, [q.skill_id]);
+        }
         return out;
       });
-      const results = await time("replay through model.update + mastery (Node)", () =>
-        versions.map((v) => {
-          const traces = history.get(v.learner_id) ?? [];
+      const now = Date.now();
+      const results = await time("replay: model.update per attempt + mastery + trends (Node)", () =>
+        rows.map((r) => {
+          const tasks = r.tasks ?? [];
           const touched = new Set<string>();
-          for (const t of traces) for (const s of skillsOf.get(t.taskId) ?? []) if (skillIds.has(s)) touched.add(s);
+          for (const t of new Set(tasks)) for (const s of skillsOf.get(t) ?? []) if (skillIds.has(s)) touched.add(s);
           const known = [...touched];
-          const before = model.mastery(model.initialState(), known);
-          let state: LearnerState = model.initialState();
-          for (const t of traces) if (loaded.knowsTask(t.taskId)) state = model.update(state, { learnerId: v.learner_id, taskId: t.taskId, correct: t.correct ? 1 : 0, at: new Date(t.occurredAt).getTime() } as Trace);
-          return { learnerId: v.learner_id, expected: v.version, count: traces.length, state, after: model.mastery(state, known), before };
+          for (const k of known) if (!prior.has(k)) prior.set(k, model.mastery(start, [k])[0]!.p);
+          const trace = { learnerId: "", taskId: "", correct: 0 as 0 | 1, at: 0 };
+          let state: LearnerState = start;
+          let pos = 0;
+          for (let i = 0; i < tasks.length; i++) {
+            let at = 0;
+            for (let c = r.at!.charCodeAt(pos++); c >= 48 && c <= 57; c = r.at!.charCodeAt(pos++)) at = at * 10 + (c - 48);
+            if (!loaded.knowsTask(tasks[i]!)) continue;
+            trace.taskId = tasks[i]!;
+            trace.correct = r.correct!.charCodeAt(i) === 49 ? 1 : 0;
+            trace.at = at;
+            state = model.update(state, trace);
+          }
+          const patch: Record<string, number[]> = {};
+          for (const a of known.length ? model.mastery(state, known) : []) {
+            patch[a.skillId] = [a.p, a.sd, Math.round(a.attempts), 0.7 * (r.mastery?.[a.skillId]?.[3] ?? 0) + 0.3 * (a.p - prior.get(a.skillId)!), now];
+          }
+          return { learnerId: r.learner_id, expected: r.version, count: tasks.length, state, mastery: { ...r.mastery, ...patch } };
         }),
       );
-      const states = await time("JSON.stringify the states (Node)", () => results.map((r) => JSON.stringify(r.state)));
-      await time("UPDATE learner_state", () => qr.query(
-        `UPDATE learner_state SET state = u.state::jsonb, model_version_id = $1, attempt_count = u.n, version = learner_state.version + 1, updated_at = now()
-         FROM unnest($2::uuid[], $3::text[], $4::int[], $5::int[]) AS u(id, state, n, expected)
-         WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected`,
-        [loaded.versionId, results.map((r) => r.learnerId), states, results.map((r) => r.count), results.map((r) => r.expected)],
+      // The engine alone: the same update loop again, nothing else (not part of the sum).
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      for (const r of rows) {
+        const tasks = r.tasks ?? [];
+        const trace = { learnerId: "", taskId: "", correct: 0 as 0 | 1, at: 0 };
+        let state: LearnerState = start;
+        for (let i = 0; i < tasks.length; i++) {
+          if (!loaded.knowsTask(tasks[i]!)) continue;
+          trace.taskId = tasks[i]!;
+          trace.correct = r.correct!.charCodeAt(i) === 49 ? 1 : 0;
+          state = model.update(state, trace);
+        }
+      }
+      updateMs += performance.now() - t0;
+      const c1 = process.cpuUsage(c0);
+      updateCpuMs += (c1.user + c1.system) / 1000;
+      const json = await time("JSON.stringify state + mastery (Node)", () => results.map((r) => [JSON.stringify(r.state), JSON.stringify(r.mastery)] as const));
+      for (const [s, m] of json) {
+        stateBytes += s.length;
+        masteryBytes += m.length;
+      }
+      for (const r of results) entries += Object.keys(r.mastery).length;
+      await time("UPDATE learner_state (state + mastery, one row per learner)", () => qr.query(
+        `UPDATE learner_state SET state = u.state::jsonb, mastery = u.mastery::jsonb, model_version_id = $1, attempt_count = u.n,
+           version = learner_state.version + 1, updated_at = now()
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[]) AS u(id, state, mastery, n, expected)
+         WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected
+         RETURNING learner_state.learner_id`,
+        [loaded.versionId, results.map((r) => r.learnerId), json.map((j) => j[0]), json.map((j) => j[1]), results.map((r) => r.count), results.map((r) => r.expected)],
       ));
-      await time("SELECT prior trends (skill_mastery)", () => qr.query(`SELECT learner_id, skill_id, trend FROM skill_mastery WHERE learner_id = ANY($1::uuid[])`, [ids]));
-      const flat = results.flatMap((r) => r.after.map((a) => ({ l: r.learnerId, s: a.skillId, p: a.p, sd: a.sd, n: Math.round(a.attempts), tr: a.p - (r.before.find((x) => x.skillId === a.skillId)?.p ?? a.p) })));
-      masteryRows += flat.length;
-      await time("upsert skill_mastery", () => qr.query(
-        `INSERT INTO skill_mastery (learner_id, skill_id, school_id, mastery, uncertainty, attempts, trend, updated_at)
-         SELECT u.learner_id, u.skill_id, $1, u.mastery, u.uncertainty, u.attempts, u.trend, now()
-         FROM unnest($2::uuid[], $3::uuid[], $4::float8[], $5::float8[], $6::int[], $7::float8[]) AS u(learner_id, skill_id, mastery, uncertainty, attempts, trend)
-         ON CONFLICT (learner_id, skill_id) DO UPDATE SET mastery = EXCLUDED.mastery, uncertainty = EXCLUDED.uncertainty,
-           attempts = EXCLUDED.attempts, trend = EXCLUDED.trend, updated_at = now()`,
-        [schoolId, flat.map((f) => f.l), flat.map((f) => f.s), flat.map((f) => f.p), flat.map((f) => f.sd), flat.map((f) => f.n), flat.map((f) => f.tr)],
-      ));
-      // The alternative read: one row per learner, the history aggregated in SQL (no per-attempt objects, no Date parsing).
-      const t = performance.now();
-      const agg = (await qr.query(
-        `SELECT learner_id, string_agg(task_id::text, ',' ORDER BY occurred_at, id) AS tasks, string_agg(CASE WHEN correct THEN '1' ELSE '0' END, '' ORDER BY occurred_at, id) AS y
-         FROM attempt WHERE learner_id = ANY($1::uuid[]) GROUP BY learner_id`,
-        [ids],
-      )) as { learner_id: string; tasks: string; y: string }[];
-      let n = 0;
-      for (const a of agg) n += a.tasks.split(",").length;
-      if (n !== rows.length) throw new Error(`aggregated read found ${n} attempts, the row read ${rows.length}`);
-      altMs += performance.now() - t;
       done++;
       learners += ids.length;
     }
@@ -126,8 +156,9 @@ export async function profileRebuild(ds: DataSource, schoolId: string, loaded: L
   const step = (name: string, ms: number): RebuildStep => ({ step: name, msPerBatch: per(ms), learnersPerSecond: (perBatch * 1000) / Math.max(1e-9, per(ms)) });
   const steps = [...acc].map(([k, v]) => step(k, v));
   return {
-    batches: done, batchSize: Math.round(perBatch), attemptsPerBatch: attempts / Math.max(1, done), skillMasteryRowsPerBatch: masteryRows / Math.max(1, done),
+    batches: done, batchSize: Math.round(perBatch), attemptsPerBatch: attempts / Math.max(1, done), masteryEntriesPerBatch: entries / Math.max(1, done),
+    stateBytes: stateBytes / Math.max(1, learners), masteryBytes: masteryBytes / Math.max(1, learners),
     steps, currentMsPerBatch: steps.reduce((a, s) => a + s.msPerBatch, 0),
-    alternativeRead: step("SELECT the batch's attempts aggregated per learner (string_agg), split in Node", altMs),
+    engineUpdate: { ...step("of the replay: model.update alone (the engine)", updateMs), usPerAttempt: (1000 * updateMs) / Math.max(1, attempts), cpuUsPerAttempt: (1000 * updateCpuMs) / Math.max(1, attempts) },
   };
 }

@@ -34,6 +34,8 @@ export interface JobsReport {
   rebuild: {
     learners: number; attempts: number; seconds: number; learnersPerSecond: number; nodeCpuSeconds: number; pgCpuSeconds: number; sqlSeconds: number; loadAtStart: number;
     staleAfter: number | null; statements: StatementStat[]; plans: { statement: string; plan: string }[]; profile?: RebuildProfile | null;
+    /** Learners per batch and batches in flight (absent in older reports: 500, one at a time). */
+    batchSize?: number; inFlight?: number;
   } | null;
   totalSeconds: number;
 }
@@ -73,13 +75,19 @@ export function statementTable(stats: StatementStat[]): string {
 }
 
 function profileSection(p: RebuildProfile): string {
+  const written = p.masteryEntriesPerBatch !== undefined
+    ? `${n0(p.masteryEntriesPerBatch)} mastery entries a batch (state ${n0(p.stateBytes ?? 0)} B + mastery ${n0(p.masteryBytes ?? 0)} B of JSON a learner)`
+    : `${n0(p.skillMasteryRowsPerBatch ?? 0)} skill_mastery rows a batch`;
+  const extra: string[][] = [];
+  if (p.engineUpdate) extra.push([p.engineUpdate.step, p.engineUpdate.msPerBatch.toFixed(0), `${((100 * p.engineUpdate.msPerBatch) / p.currentMsPerBatch).toFixed(0)} %`, `${n0(p.engineUpdate.learnersPerSecond)} (${p.engineUpdate.usPerAttempt.toFixed(2)} µs an attempt${p.engineUpdate.cpuUsPerAttempt !== undefined ? `, ${p.engineUpdate.cpuUsPerAttempt.toFixed(2)} µs of CPU` : ""})`]);
+  if (p.alternativeRead) extra.push([`alternative: ${p.alternativeRead.step}`, p.alternativeRead.msPerBatch.toFixed(0), "", n0(p.alternativeRead.learnersPerSecond)]);
   return `Where a batch's time goes (bench/jobs/rebuild-profile.ts: rebuildMany's steps replayed one by one and timed on ${p.batches} batches of ${p.batchSize} learners,
-${n0(p.attemptsPerBatch)} attempts and ${n0(p.skillMasteryRowsPerBatch)} skill_mastery rows a batch, in a transaction rolled back; the tables were warm):
+${n0(p.attemptsPerBatch)} attempts and ${written}, one batch at a time, in a transaction rolled back; the tables were warm):
 
 ${md(["step", "ms per batch", "share", "learners/s if it were the only step"], [
     ...p.steps.map((s) => [s.step, s.msPerBatch.toFixed(0), `${((100 * s.msPerBatch) / p.currentMsPerBatch).toFixed(0)} %`, n0(s.learnersPerSecond)]),
     ["**all steps (the current path)**", `**${p.currentMsPerBatch.toFixed(0)}**`, "100 %", `**${n0((p.batchSize * 1000) / p.currentMsPerBatch)}**`],
-    [`alternative: ${p.alternativeRead.step}`, p.alternativeRead.msPerBatch.toFixed(0), "", n0(p.alternativeRead.learnersPerSecond)],
+    ...extra,
   ])}
 
 `;
@@ -149,13 +157,14 @@ ${statementTable(rt.statements)}
     const rb = r.rebuild;
     parts.push(`## State rebuild on its own
 
-\`UPDATE learner_state SET model_version_id = NULL\` (every state stale), \`VACUUM ANALYZE\`, then \`services.training.rebuildStates(schoolId)\`: batches of 500 learners,
-each one transaction of \`LearnerModelService.rebuildMany\` (versions, the batch's attempts, the replay through \`model.update\` in Node, one UPDATE of the
-states, one upsert of skill_mastery). ${n0(rb.learners)} learners and ${n0(rb.attempts)} attempts in ${s1(rb.seconds)} s = **${n0(rb.learnersPerSecond)} learners/s**
-(${n0(rb.attempts / rb.seconds)} attempts replayed a second); states left stale afterwards: ${rb.staleAfter ?? "?"}. Of the wall time, ${s1(rb.sqlSeconds)} s waited on SQL
-and the Node process used ${s1(rb.nodeCpuSeconds)} s of CPU, the PostgreSQL backends ${s1(rb.pgCpuSeconds)} s (load ${rb.loadAtStart.toFixed(1)} at the start).
-The rebuild is one batch at a time (Node and PostgreSQL take turns), so on an idle machine it could not go faster than
-learners ÷ (Node CPU + PostgreSQL CPU) = ${rb.nodeCpuSeconds + (rb.pgCpuSeconds ?? NaN) > 0 ? n0(rb.learners / (rb.nodeCpuSeconds + (rb.pgCpuSeconds ?? NaN))) : "n/a"} learners/s (an estimate, not a measurement).
+\`UPDATE learner_state SET model_version_id = NULL\` (every state stale), \`VACUUM ANALYZE\`, then \`services.training.rebuildStates(schoolId)\`: batches of ${n0(rb.batchSize ?? 500)} learners,
+${rb.inFlight ?? 1} in flight on as many pooled connections, each one transaction of \`LearnerModelService.rebuildMany\` (one SELECT of the learners' rows with their
+histories aggregated per learner, the replay through \`model.update\` in Node, one UPDATE writing state and mastery into each learner's row).
+${n0(rb.learners)} learners and ${n0(rb.attempts)} attempts in ${s1(rb.seconds)} s = **${n0(rb.learnersPerSecond)} learners/s**
+(${n0(rb.attempts / rb.seconds)} attempts replayed a second); states left stale afterwards: ${rb.staleAfter ?? "?"}. Of the wall time, ${s1(rb.sqlSeconds)} s were spent waiting on SQL
+(summed over the connections) and the Node process used ${s1(rb.nodeCpuSeconds)} s of CPU, the PostgreSQL backends ${s1(rb.pgCpuSeconds)} s (load ${rb.loadAtStart.toFixed(1)} at the start).
+With both cores to itself the rebuild could not go faster than learners ÷ max(Node CPU, (Node CPU + PostgreSQL CPU) ÷ 2) =
+${rb.nodeCpuSeconds > 0 ? n0(rb.learners / Math.max(rb.nodeCpuSeconds, (rb.nodeCpuSeconds + (rb.pgCpuSeconds ?? 0)) / 2)) : "n/a"} learners/s (Node is one thread; an estimate, not a measurement).
 
 ${statementTable(rb.statements)}
 

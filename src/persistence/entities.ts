@@ -9,7 +9,6 @@ import { LearnerProfile } from "./learner/learner-profile.entity.js";
 import { Consent } from "./learner/consent.entity.js";
 import { LearnerAttribute } from "./learner/learner-attribute.entity.js";
 import { LearnerState } from "./learner/learner-state.entity.js";
-import { SkillMastery } from "./learner/skill-mastery.entity.js";
 import { Skill } from "./curriculum/skill.entity.js";
 import { SkillPrerequisite } from "./curriculum/skill-prerequisite.entity.js";
 import { Task } from "./curriculum/task.entity.js";
@@ -24,7 +23,7 @@ import { AuditReport } from "./model/audit-report.entity.js";
 
 export const entities = [
   School, Teacher, Cohort, Enrollment, CohortTeacher,
-  Learner, LearnerProfile, Consent, LearnerAttribute, LearnerState, SkillMastery,
+  Learner, LearnerProfile, Consent, LearnerAttribute, LearnerState,
   Skill, SkillPrerequisite, Task, TaskSkill,
   Goal, GoalSkill, LearningPath, PathStep,
   Attempt, ModelVersion, AuditReport,
@@ -32,7 +31,7 @@ export const entities = [
 
 export {
   School, Teacher, Cohort, Enrollment, CohortTeacher,
-  Learner, LearnerProfile, Consent, LearnerAttribute, LearnerState, SkillMastery,
+  Learner, LearnerProfile, Consent, LearnerAttribute, LearnerState,
   Skill, SkillPrerequisite, Task, TaskSkill,
   Goal, GoalSkill, LearningPath, PathStep,
   Attempt, ModelVersion, AuditReport,

@@ -1,7 +1,6 @@
 /** Consent, protected attributes, mastery and the state summary over real HTTP, scoped by role. */
 import { codeOf, startTestServer, TestServer } from "../support/test-server.js";
 import { countRows, learnerWorld, LearnerWorld, UNKNOWN_ID } from "../support/learner-world.js";
-import { SkillMastery } from "../../src/persistence/learner/skill-mastery.entity.js";
 import { LearnerState } from "../../src/persistence/learner/learner-state.entity.js";
 
 let s: TestServer;
@@ -119,21 +118,24 @@ describe("protected attributes", () => {
 describe("mastery and state", () => {
   beforeAll(async () => {
     const ds = s.app.db.dataSource;
-    await ds.getRepository(SkillMastery).save([
-      { learnerId: w.inMaple, skillId: w.skills["B.1"], schoolId: w.schoolId, mastery: 0.25, uncertainty: 0.2, attempts: 3 },
-      { learnerId: w.inMaple, skillId: w.skills["A.1"], schoolId: w.schoolId, mastery: 0.9, uncertainty: 0.05, attempts: 12 },
-      { learnerId: w.inOak, skillId: w.skills["A.1"], schoolId: w.schoolId, mastery: 0.5, uncertainty: 0.3, attempts: 1 },
+    const t = Date.parse("2026-11-02T10:00:00Z");
+    // The mastery lives in the learner's state row (learner_state.mastery); Oak has mastery but no attempt counted.
+    await ds.getRepository(LearnerState).save([
+      { learnerId: w.inMaple, schoolId: w.schoolId, modelVersionId: null, state: { secret: [1, 2, 3] }, attemptCount: 15,
+        mastery: { [w.skills["B.1"]!]: [0.25, 0.2, 3, 0, t], [w.skills["A.1"]!]: [0.9, 0.05, 12, 0.01, t] } },
+      { learnerId: w.inOak, schoolId: w.schoolId, modelVersionId: null, state: {}, attemptCount: 0, mastery: { [w.skills["A.1"]!]: [0.5, 0.3, 1, 0, t] } },
     ]);
-    await ds.getRepository(LearnerState).save({ learnerId: w.inMaple, schoolId: w.schoolId, modelVersionId: null, state: { secret: [1, 2, 3] }, attemptCount: 15 });
   });
 
   test("Learner.mastery lists the rows in skill code order and Learner.state the summary", async () => {
     const r = await s.gql(MASTERY, { id: w.inMaple }, w.learnerMaple);
     expect(r.errors).toBeUndefined();
-    expect(r.data!.learner.mastery.map((m: any) => [m.skill.code, m.mastery, m.uncertainty, m.attempts])).toEqual([["A.1", 0.9, 0.05, 12], ["B.1", 0.25, 0.2, 3]]);
+    expect(r.data!.learner.mastery.map((m: any) => [m.skill.code, m.mastery, m.uncertainty, m.attempts, m.updatedAt])).toEqual([
+      ["A.1", 0.9, 0.05, 12, "2026-11-02T10:00:00.000Z"], ["B.1", 0.25, 0.2, 3, "2026-11-02T10:00:00.000Z"],
+    ]);
     expect(r.data!.learner.state).toEqual({ attemptCount: 15, modelVersionId: null, updatedAt: expect.any(String) });
     const oak = await s.gql(MASTERY, { id: w.inOak }, w.admin);
-    expect(oak.data!.learner).toEqual({ mastery: [expect.objectContaining({ skill: { code: "A.1" }, mastery: 0.5 })], state: null });
+    expect(oak.data!.learner).toEqual({ mastery: [expect.objectContaining({ skill: { code: "A.1" }, mastery: 0.5 })], state: expect.objectContaining({ attemptCount: 0 }) });
   });
 
   test("the engine's opaque state is not exposed", async () => {
@@ -159,8 +161,8 @@ describe("mastery and state", () => {
     const addLearners = async (n: number) => {
       for (let i = 0; i < n; i++) {
         const id = (await s.gql(`mutation { createLearner(input: {}) { id } }`, {}, world.admin)).data!.createLearner.id;
-        await ds.getRepository(SkillMastery).save({ learnerId: id, skillId: world.skills["A.1"], schoolId: world.schoolId, mastery: 0.5, uncertainty: 0.1, attempts: 1 });
-        await ds.getRepository(LearnerState).save({ learnerId: id, schoolId: world.schoolId, modelVersionId: null, state: {}, attemptCount: 1 });
+        await ds.getRepository(LearnerState).save({ learnerId: id, schoolId: world.schoolId, modelVersionId: null, state: {}, attemptCount: 1,
+          mastery: { [world.skills["A.1"]!]: [0.5, 0.1, 1, 0, Date.now()] } });
         await s.gql(SET_CONSENT, { l: id, p: "TRAINING", g: true, by: "SCHOOL" }, world.admin);
       }
     };

@@ -1,6 +1,7 @@
 import { Column, Entity, ManyToOne, PrimaryColumn, UpdateDateColumn, VersionColumn } from "typeorm";
 import { Learner } from "./learner.entity.js";
 import { School } from "../school/school.entity.js";
+import type { MasteryMap } from "./learner-state-mastery.js";
 
 /**
  * The engine's personal state for a learner under one model version (φ_u and its counters),
@@ -21,6 +22,14 @@ export class LearnerState {
   /** The engine's serialised `LearnerState`. */
   @Column({ type: "jsonb" })
   state!: Record<string, unknown>;
+
+  /**
+   * Per-skill mastery under the state's model, in the compact form documented in
+   * learner-state-mastery.ts (`{ skillId: [mastery, uncertainty, attempts, trend, updatedAtMs] }`).
+   * SQL readers use the view `skill_mastery`.
+   */
+  @Column({ type: "jsonb", default: () => "'{}'" })
+  mastery!: MasteryMap;
 
   @Column({ type: "integer", default: 0 })
   attemptCount!: number;

@@ -1,7 +1,8 @@
+import { In } from "typeorm";
 import { Actor } from "../auth/actor.js";
 import { learnerScope } from "../auth/access-policy.js";
 import { LearnerState } from "../../persistence/learner/learner-state.entity.js";
-import { SkillMastery } from "../../persistence/learner/skill-mastery.entity.js";
+import { masteryEntries, type MasteryEntry } from "../../persistence/learner/learner-state-mastery.js";
 import { Skill } from "../../persistence/curriculum/skill.entity.js";
 import { ServiceDeps } from "../service-deps.js";
 
@@ -13,23 +14,39 @@ export interface LearnerStateSummary {
   readonly updatedAt: Date;
 }
 
-export type MasteryWithSkill = SkillMastery & { skill: Skill };
+export type MasteryWithSkill = MasteryEntry & { readonly learnerId: string; readonly skill: Skill };
 
 /** Reads of the engine's per-learner results: per-skill mastery and the state's summary. */
 export class MasteryService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  /** Per-skill mastery per learner (batched, one query), in skill code order. */
+  /**
+   * Per-skill mastery per learner (batched: the learners' state rows, then their skills), in skill
+   * code order. The mastery is the JSON kept in each learner's state row; a skill since deleted is left out.
+   */
   async masteryOf(actor: Actor, learnerIds: readonly string[]): Promise<Map<string, MasteryWithSkill[]>> {
-    const scope = learnerScope(actor, "sm.learner_id");
-    const qb = this.deps.dataSource.getRepository(SkillMastery).createQueryBuilder("sm")
-      .innerJoinAndSelect("sm.skill", "sk")
-      .where("sm.school_id = :s AND sm.learner_id = ANY(:ids)", { s: actor.schoolId, ids: [...learnerIds] })
-      .orderBy("sk.code", "ASC")
-      .addOrderBy("sk.id", "ASC");
+    const scope = learnerScope(actor, "st.learner_id");
+    const qb = this.deps.dataSource.getRepository(LearnerState).createQueryBuilder("st")
+      .select(["st.learnerId", "st.mastery", "st.updatedAt"])
+      .where("st.school_id = :s AND st.learner_id = ANY(:ids) AND st.mastery <> '{}'::jsonb", { s: actor.schoolId, ids: [...learnerIds] });
     if (scope) qb.andWhere(scope.sql, scope.params);
+    const rows = (await qb.getMany()).map((r) => ({ learnerId: r.learnerId, entries: masteryEntries(r.mastery, r.updatedAt) }));
+    const skillIds = [...new Set(rows.flatMap((r) => r.entries.map((e) => e.skillId)))];
+    // In the database's order of codes (its collation, as the API has always sorted them).
+    const ordered = skillIds.length
+      ? await this.deps.dataSource.getRepository(Skill).find({ where: { id: In(skillIds), schoolId: actor.schoolId }, order: { code: "ASC", id: "ASC" } })
+      : [];
+    const skills = new Map(ordered.map((k, rank) => [k.id, { skill: k, rank }]));
     const out = new Map<string, MasteryWithSkill[]>();
-    for (const r of (await qb.getMany()) as MasteryWithSkill[]) out.set(r.learnerId, [...(out.get(r.learnerId) ?? []), r]);
+    for (const r of rows) {
+      const list: (MasteryWithSkill & { rank: number })[] = [];
+      for (const e of r.entries) {
+        const k = skills.get(e.skillId);
+        if (k) list.push({ ...e, learnerId: r.learnerId, skill: k.skill, rank: k.rank });
+      }
+      list.sort((a, b) => a.rank - b.rank);
+      out.set(r.learnerId, list.map(({ rank: _rank, ...m }) => m));
+    }
     return out;
   }
 

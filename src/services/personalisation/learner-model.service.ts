@@ -1,17 +1,20 @@
 /**
  * The engine's online update of a learner, inside the transaction that records the attempts
  * (DESIGN.md, "the hot path"): lock the learner's state row, apply the active model's update for
- * each new attempt, save the state and the touched skills' mastery. The row lock serialises
- * concurrent attempts of one learner, so no update is lost; duplicates never reach this point.
+ * each new attempt, save the state and the touched skills' mastery — both in that one row
+ * (`learner_state.state` and `.mastery`, see persistence/learner/learner-state-mastery.ts). The row
+ * lock serialises concurrent attempts of one learner, so no update is lost; duplicates never reach
+ * this point.
  *
  * A state built under another model version is rebuilt by replaying the learner's attempts under
  * the active one. A learner without consent to personalisation is only counted: no personal
  * parameters are computed or stored for it.
  */
 import { EntityManager } from "typeorm";
-import type { LearnerState as EngineState, SkillMastery as EngineMastery, Trace } from "../../engine/types.js";
+import type { LearnerState as EngineState, SkillMastery as EngineMastery } from "../../engine/types.js";
 import { EngineError, EngineErrorCode } from "../../engine/errors.js";
 import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
+import { nextTrend, storedTrend, type MasteryMap } from "../../persistence/learner/learner-state-mastery.js";
 import { ActiveModels, LoadedModel } from "./active-models.js";
 
 /** The new mastery of one skill after the attempts, with how much it moved. */
@@ -31,13 +34,50 @@ export interface NewAttempt {
   readonly occurredAt: Date | number;
 }
 
-/** Weight of the newest change in the mastery trend (an exponential moving average). */
-const TREND_WEIGHT = 0.3;
+/** A learner's attempts in order, in columns (how SQL hands them over: no object per attempt). */
+interface History {
+  readonly tasks: readonly string[];
+  /** One character per attempt: "1" correct, "0" incorrect. */
+  readonly correct: string;
+  /** Epoch milliseconds, comma-separated integers (read in step with the replay: no string or number array per attempt). */
+  readonly at: string;
+}
+
+const EMPTY: History = { tasks: [], correct: "", at: "" };
+
+/**
+ * The history of the learner `learnerIdSql` in replay order, as three strings (HistoryRow). The
+ * subquery reads the attempts in the order of the index (learner_id, occurred_at, id), and the
+ * aggregates take them in that order: no sort per learner and per column (PostgreSQL 15 sorts for
+ * every aggregate with its own ORDER BY), and strings that Node splits natively instead of SQL
+ * arrays that node-postgres parses character by character (most of the rebuild's Node CPU).
+ * The online path's equality with a replay (test/e2e/rebuild.db.test.ts) checks the order.
+ */
+export const historySql = (learnerIdSql: string) =>
+  `SELECT string_agg(a.task_id::text, ',') AS tasks, string_agg(CASE WHEN a.correct THEN '1' ELSE '0' END, '') AS correct,
+          string_agg((date_part('epoch', a.occurred_at) * 1000)::bigint::text, ',') AS at
+   FROM (SELECT task_id, correct, occurred_at FROM attempt WHERE learner_id = ${learnerIdSql} ORDER BY occurred_at, id) a`;
+
+interface HistoryRow {
+  tasks: string | null;
+  correct: string | null;
+  at: string | null;
+}
+
+const history = (r: HistoryRow): History => (r.tasks ? { tasks: r.tasks.split(","), correct: r.correct!, at: r.at! } : EMPTY);
 
 interface StateRow {
   model_version_id: string | null;
   state: Record<string, unknown>;
   attempt_count: number;
+  mastery: MasteryMap;
+}
+
+/** The result of replaying attempts on a state: the new state and the mastery of the skills they touched, before and after. */
+interface Advanced {
+  readonly state: EngineState;
+  readonly after: EngineMastery[];
+  readonly before: ReadonlyMap<string, number>;
 }
 
 export class LearnerModelService {
@@ -61,7 +101,7 @@ export class LearnerModelService {
       `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
        VALUES ($1, $2, NULL, '{}'::jsonb, 0, 1, now())
        ON CONFLICT (learner_id) DO UPDATE SET learner_id = EXCLUDED.learner_id
-       RETURNING model_version_id, state, attempt_count,
+       RETURNING model_version_id, state, attempt_count, mastery,
          COALESCE((SELECT granted FROM consent WHERE learner_id = $1 AND purpose = $3), false) AS consent`,
       [learnerId, schoolId, ConsentPurpose.Personalisation],
     )) as (StateRow & { consent: boolean })[];
@@ -71,48 +111,41 @@ export class LearnerModelService {
       await m.query(`UPDATE learner_state SET attempt_count = attempt_count + $2, version = version + 1, updated_at = now() WHERE learner_id = $1`, [learnerId, attempts.length]);
       return [];
     }
-    const model = loaded.model;
     let state: EngineState;
-    let traces: readonly NewAttempt[];
+    let traces: History;
     // A state of another version, or of this version under a build that tags states differently, is replayed.
     const incremental = loaded.owns(row!.model_version_id, row!.state);
     if (incremental) {
       state = row!.state as unknown as EngineState;
-      traces = attempts;
+      traces = {
+        tasks: attempts.map((a) => a.taskId),
+        correct: attempts.map((a) => (a.correct ? "1" : "0")).join(""),
+        at: attempts.map((a) => Math.round(typeof a.occurredAt === "number" ? a.occurredAt : new Date(a.occurredAt).getTime())).join(","),
+      };
     } else {
       // A state of another model (or none): replay the whole history (it includes the new attempts).
-      state = model.initialState();
-      traces = (await m.query(`SELECT task_id AS "taskId", correct, occurred_at AS "occurredAt" FROM attempt WHERE learner_id = $1 ORDER BY occurred_at, id`, [learnerId])) as NewAttempt[];
+      state = loaded.model.initialState();
+      const [h] = (await m.query(historySql("$1"), [learnerId])) as HistoryRow[];
+      traces = h ? history(h) : EMPTY;
     }
-    const skillsOf = await this.skillsOfTasks(m, [...new Set(traces.map((t) => t.taskId))]);
-    const next = this.advance(loaded, state, learnerId, traces, skillsOf);
+    const skillsOf = await this.skillsOfTasks(m, [...new Set(traces.tasks)]);
+    const next = this.advance(loaded, state, traces, skillsOf, !incremental, traces.tasks.every((t) => loaded.knowsTask(t)));
+    const { changes, patch } = masteryPatch(row!.mastery, next, Date.now());
+    // The one row of the learner: state and the touched skills' mastery together.
     await m.query(
-      `UPDATE learner_state SET state = $2::jsonb, model_version_id = $3, attempt_count = $4, version = version + 1, updated_at = now() WHERE learner_id = $1`,
-      [learnerId, JSON.stringify(next.state), loaded.versionId, incremental ? row!.attempt_count + attempts.length : traces.length],
+      `UPDATE learner_state SET state = $2::jsonb, model_version_id = $3, attempt_count = $4, mastery = mastery || $5::jsonb,
+         version = version + 1, updated_at = now() WHERE learner_id = $1`,
+      [learnerId, JSON.stringify(next.state), loaded.versionId, incremental ? row!.attempt_count + attempts.length : traces.tasks.length, JSON.stringify(patch)],
     );
-    return (await this.saveMastery(m, schoolId, [{ learnerId, ...next }])).get(learnerId) ?? [];
-  }
-
-  /**
-   * The one definition of applying attempts to a state: the model's update for each attempt on a task
-   * it knows (a task created after training is counted but modelled only after the next retrain), and
-   * the mastery of the skills the attempts touched, before and after.
-   */
-  private advance(loaded: LoadedModel, start: EngineState, learnerId: string, traces: readonly NewAttempt[], skillsOf: Map<string, string[]>) {
-    const touched = new Set<string>();
-    for (const t of traces) for (const s of skillsOf.get(t.taskId) ?? []) touched.add(s);
-    const known = [...touched].filter((s) => this.knowsSkill(loaded, s));
-    const before = new Map(safeMastery(loaded.model, start, known).map((mm) => [mm.skillId, mm.p]));
-    let state = start;
-    for (const t of traces) if (loaded.knowsTask(t.taskId)) state = loaded.model.update(state, toTrace(learnerId, t));
-    return { state, after: safeMastery(loaded.model, state, known), before };
+    return changes;
   }
 
   /**
    * Rebuilds many learners' states under the active model in one pass (after a promotion): one query
-   * for their attempts, the replay in memory, one UPDATE and one mastery upsert. A learner whose row
-   * changed meanwhile (an attempt arrived and replayed it under its row lock) is left as it is: its
-   * `version` no longer matches, so the stale replay never overwrites the newer state.
+   * for their rows and histories, the replay in memory, one UPDATE of state and mastery together. A
+   * learner whose row changed meanwhile (an attempt arrived and replayed it under its row lock) is
+   * left as it is: its `version` no longer matches, so the stale replay never overwrites the newer
+   * state. The same guard makes concurrent batches (TrainingService.rebuildStates) safe.
    */
   async rebuildMany(m: EntityManager, schoolId: string, learnerIds: readonly string[]): Promise<number> {
     const loaded = await this.models.get(schoolId, m);
@@ -123,46 +156,102 @@ export class LearnerModelService {
        SELECT u.id, $2, NULL, '{}'::jsonb, 0, 1, now() FROM unnest($1::uuid[]) AS u(id) ON CONFLICT (learner_id) DO NOTHING`,
       [ids, schoolId],
     );
-    const versions: { learner_id: string; version: number }[] = await m.query(`SELECT learner_id, version FROM learner_state WHERE learner_id = ANY($1::uuid[])`, [ids]);
-    // One row per learner, its history as parallel arrays: far cheaper to ship and parse than a row per attempt.
-    const rows: { learner_id: string; tasks: string[]; correct: boolean[]; at: number[] }[] = await m.query(
-      `SELECT learner_id, array_agg(task_id ORDER BY occurred_at, id) AS tasks, array_agg(correct ORDER BY occurred_at, id) AS correct,
-              array_agg((extract(epoch FROM occurred_at) * 1000)::float8 ORDER BY occurred_at, id) AS at
-       FROM attempt WHERE learner_id = ANY($1::uuid[]) GROUP BY learner_id`, [ids]);
-    const history = new Map<string, NewAttempt[]>();
+    // Each learner's row (version, stored mastery for the trends) with its history: one row per learner.
+    const rows: ({ learner_id: string; version: number; mastery: MasteryMap } & HistoryRow)[] = await m.query(
+      `SELECT s.learner_id, s.version, s.mastery, h.tasks, h.correct, h.at
+       FROM learner_state s CROSS JOIN LATERAL (${historySql("s.learner_id")}) h
+       WHERE s.learner_id = ANY($1::uuid[])`, [ids]);
+    const histories = rows.map(history);
     const taskIds = new Set<string>();
-    for (const r of rows) {
-      history.set(r.learner_id, r.tasks.map((taskId, i) => ({ taskId, correct: r.correct[i]!, occurredAt: Number(r.at[i]) })));
-      for (const t of r.tasks) taskIds.add(t);
-    }
+    for (const h of histories) for (const t of h.tasks) taskIds.add(t);
     const skillsOf = await this.skillsOfTasks(m, [...taskIds]);
-    const results = versions.map((v) => {
-      const traces = history.get(v.learner_id) ?? [];
-      return { learnerId: v.learner_id, expected: v.version, count: traces.length, ...this.advance(loaded, loaded.model.initialState(), v.learner_id, traces, skillsOf) };
+    const allKnown = [...taskIds].every((t) => loaded.knowsTask(t));
+    const now = Date.now();
+    const start = loaded.model.initialState();
+    const n = rows.length;
+    const states = new Array<string>(n), masteries = new Array<string>(n), counts = new Array<number>(n), expected = new Array<number>(n), learners = new Array<string>(n);
+    rows.forEach((r, i) => {
+      const h = histories[i]!;
+      const next = this.advance(loaded, start, h, skillsOf, true, allKnown);
+      const { patch } = masteryPatch(r.mastery, next, now);
+      learners[i] = r.learner_id;
+      states[i] = JSON.stringify(next.state);
+      // The whole object is written (untouched skills kept): the version guard makes the read above current.
+      masteries[i] = JSON.stringify({ ...r.mastery, ...patch });
+      counts[i] = h.tasks.length;
+      expected[i] = r.version;
     });
     const updated: unknown = await m.query(
-      `UPDATE learner_state SET state = u.state::jsonb, model_version_id = $1, attempt_count = u.n, version = learner_state.version + 1, updated_at = now()
-       FROM unnest($2::uuid[], $3::text[], $4::int[], $5::int[]) AS u(id, state, n, expected)
+      `UPDATE learner_state SET state = u.state::jsonb, mastery = u.mastery::jsonb, model_version_id = $1, attempt_count = u.n,
+         version = learner_state.version + 1, updated_at = now()
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[]) AS u(id, state, mastery, n, expected)
        WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected
        RETURNING learner_state.learner_id`,
-      [loaded.versionId, results.map((r) => r.learnerId), results.map((r) => JSON.stringify(r.state)), results.map((r) => r.count), results.map((r) => r.expected)],
+      [loaded.versionId, learners, states, masteries, counts, expected],
     );
-    const done = new Set(returning<{ learner_id: string }>(updated).map((u) => u.learner_id));
-    await this.saveMastery(m, schoolId, results.filter((r) => done.has(r.learnerId)));
-    return done.size;
+    return returning<{ learner_id: string }>(updated).length;
   }
 
-  private readonly skillKnown = new WeakMap<LoadedModel, Map<string, boolean>>();
+  /**
+   * The one definition of applying attempts to a state: the model's update for each attempt on a task
+   * it knows (a task created after training is counted but modelled only after the next retrain), and
+   * the mastery of the skills the attempts touched, before and after. `fromPrior`: `start` is the
+   * model's initial state (its mastery is the same for every learner, so it is computed once).
+   * `allKnown`: the model knows every task of `h` (checked once for a whole batch, not per attempt).
+   */
+  private advance(loaded: LoadedModel, start: EngineState, h: History, skillsOf: Map<string, string[]>, fromPrior: boolean, allKnown: boolean): Advanced {
+    const touched = new Set<string>();
+    for (const t of new Set(h.tasks)) for (const s of skillsOf.get(t) ?? []) touched.add(s);
+    const known = [...touched].filter((s) => this.knowsSkill(loaded, s));
+    const model = loaded.model;
+    const before = fromPrior ? this.priorMastery(loaded, known) : new Map(model.mastery(start, known).map((mm) => [mm.skillId, mm.p]));
+    // One trace object reused for every attempt: the engine reads it during `update` only.
+    const trace = { learnerId: "", taskId: "", correct: 0 as 0 | 1, at: 0 };
+    let state = start;
+    let pos = 0; // in h.at
+    for (let i = 0; i < h.tasks.length; i++) {
+      // The integer up to the next comma (an optional minus sign, then digits).
+      const negative = h.at.charCodeAt(pos) === 45;
+      if (negative) pos++;
+      let at = 0;
+      for (let c = h.at.charCodeAt(pos++); c >= 48 && c <= 57; c = h.at.charCodeAt(pos++)) at = at * 10 + (c - 48);
+      if (negative) at = -at;
+      const taskId = h.tasks[i]!;
+      if (!allKnown && !loaded.knowsTask(taskId)) continue;
+      trace.taskId = taskId;
+      trace.correct = h.correct.charCodeAt(i) === 49 ? 1 : 0; // "1"
+      trace.at = at;
+      state = model.update(state, trace);
+    }
+    return { state, after: known.length ? model.mastery(state, known) : [], before };
+  }
+
+  /** Per model: whether it knows a skill, and a skill's mastery in the initial state (memoised). */
+  private readonly skillPrior = new WeakMap<LoadedModel, Map<string, number | null>>();
+
+  /** The skill's mastery in the model's initial state; null when the model does not know the skill (created after training). */
+  private prior(loaded: LoadedModel, skillId: string): number | null {
+    let map = this.skillPrior.get(loaded);
+    if (!map) this.skillPrior.set(loaded, (map = new Map()));
+    let p = map.get(skillId);
+    if (p === undefined) {
+      try {
+        p = loaded.model.mastery(loaded.model.initialState(), [skillId])[0]!.p;
+      } catch (e) {
+        if (!(e instanceof EngineError && e.code === EngineErrorCode.UnknownSkill)) throw e;
+        p = null; // created after training
+      }
+      map.set(skillId, p);
+    }
+    return p;
+  }
 
   private knowsSkill(loaded: LoadedModel, skillId: string): boolean {
-    let map = this.skillKnown.get(loaded);
-    if (!map) this.skillKnown.set(loaded, (map = new Map()));
-    let k = map.get(skillId);
-    if (k === undefined) {
-      k = safeMastery(loaded.model, loaded.model.initialState(), [skillId]).length === 1;
-      map.set(skillId, k);
-    }
-    return k;
+    return this.prior(loaded, skillId) !== null;
+  }
+
+  private priorMastery(loaded: LoadedModel, skillIds: readonly string[]): Map<string, number> {
+    return new Map(skillIds.map((s) => [s, this.prior(loaded, s)!]));
   }
 
   private async skillsOfTasks(m: EntityManager, taskIds: string[]): Promise<Map<string, string[]>> {
@@ -170,58 +259,32 @@ export class LearnerModelService {
       ? await m.query(`SELECT task_id, skill_id FROM task_skill WHERE task_id = ANY($1::uuid[])`, [taskIds])
       : [];
     const out = new Map<string, string[]>();
-    for (const r of rows) out.set(r.task_id, [...(out.get(r.task_id) ?? []), r.skill_id]);
-    return out;
-  }
-
-  /** Upserts the mastery rows of several learners (one statement), with the trend's moving average. */
-  private async saveMastery(m: EntityManager, schoolId: string, items: readonly { learnerId: string; after: EngineMastery[]; before: Map<string, number> }[]): Promise<Map<string, MasteryChange[]>> {
-    const out = new Map<string, MasteryChange[]>();
-    const withRows = items.filter((i) => i.after.length > 0);
-    if (withRows.length === 0) return out;
-    const prior: { learner_id: string; skill_id: string; trend: number }[] = await m.query(
-      `SELECT learner_id, skill_id, trend FROM skill_mastery WHERE learner_id = ANY($1::uuid[])`, [withRows.map((i) => i.learnerId)]);
-    const trends = new Map(prior.map((p) => [`${p.learner_id}/${p.skill_id}`, p.trend]));
-    const flat: (MasteryChange & { learnerId: string })[] = [];
-    for (const { learnerId, after, before } of withRows) {
-      const changes = after.map((a) => {
-        const delta = a.p - (before.get(a.skillId) ?? a.p);
-        const trend = (1 - TREND_WEIGHT) * (trends.get(`${learnerId}/${a.skillId}`) ?? 0) + TREND_WEIGHT * delta;
-        return { skillId: a.skillId, mastery: a.p, uncertainty: a.sd, attempts: Math.round(a.attempts), trend, delta };
-      });
-      out.set(learnerId, changes);
-      for (const c of changes) flat.push({ learnerId, ...c });
+    for (const r of rows) {
+      const list = out.get(r.task_id);
+      if (list) list.push(r.skill_id);
+      else out.set(r.task_id, [r.skill_id]);
     }
-    await m.query(
-      `INSERT INTO skill_mastery (learner_id, skill_id, school_id, mastery, uncertainty, attempts, trend, updated_at)
-       SELECT u.learner_id, u.skill_id, $1, u.mastery, u.uncertainty, u.attempts, u.trend, now()
-       FROM unnest($2::uuid[], $3::uuid[], $4::float8[], $5::float8[], $6::int[], $7::float8[]) AS u(learner_id, skill_id, mastery, uncertainty, attempts, trend)
-       ON CONFLICT (learner_id, skill_id) DO UPDATE SET mastery = EXCLUDED.mastery, uncertainty = EXCLUDED.uncertainty,
-         attempts = EXCLUDED.attempts, trend = EXCLUDED.trend, updated_at = now()`,
-      [schoolId, flat.map((c) => c.learnerId), flat.map((c) => c.skillId), flat.map((c) => c.mastery), flat.map((c) => c.uncertainty), flat.map((c) => c.attempts), flat.map((c) => c.trend)],
-    );
     return out;
   }
+}
+
+/**
+ * The stored entries of the skills an update touched (to merge into the row's `mastery`), with the
+ * trend's moving average continued from the stored one, and the changes as the API reports them.
+ */
+function masteryPatch(stored: MasteryMap | null, next: Advanced, now: number): { changes: MasteryChange[]; patch: MasteryMap } {
+  const patch: MasteryMap = {};
+  const changes = next.after.map((a) => {
+    const delta = a.p - (next.before.get(a.skillId) ?? a.p);
+    const trend = nextTrend(storedTrend(stored, a.skillId), delta);
+    const attempts = Math.round(a.attempts);
+    patch[a.skillId] = [a.p, a.sd, attempts, trend, now];
+    return { skillId: a.skillId, mastery: a.p, uncertainty: a.sd, attempts, trend, delta };
+  });
+  return { changes, patch };
 }
 
 /** TypeORM answers an UPDATE … RETURNING on PostgreSQL with [rows, affected]; a SELECT with rows. */
 function returning<T>(result: unknown): T[] {
   return (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === "number" ? result[0] : result) as T[];
-}
-
-function toTrace(learnerId: string, t: NewAttempt): Trace {
-  return { learnerId, taskId: t.taskId, correct: t.correct ? 1 : 0, at: typeof t.occurredAt === "number" ? t.occurredAt : new Date(t.occurredAt).getTime() };
-}
-
-/** Mastery of the skills the model knows; a skill created after training is left out. */
-function safeMastery(model: LoadedModel["model"], state: EngineState, skillIds: string[]): EngineMastery[] {
-  const out: EngineMastery[] = [];
-  for (const id of skillIds) {
-    try {
-      out.push(...model.mastery(state, [id]));
-    } catch (e) {
-      if (!(e instanceof EngineError && e.code === EngineErrorCode.UnknownSkill)) throw e; // created after training
-    }
-  }
-  return out;
 }

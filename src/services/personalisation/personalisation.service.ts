@@ -18,6 +18,7 @@ import { Goal, GoalStatus } from "../../persistence/goal/goal.entity.js";
 import { LearningPath } from "../../persistence/goal/learning-path.entity.js";
 import { PathStep, PathStepStatus } from "../../persistence/goal/path-step.entity.js";
 import { Learner } from "../../persistence/learner/learner.entity.js";
+import { masteryEntries, type MasteryMap } from "../../persistence/learner/learner-state-mastery.js";
 import type { ServiceDeps } from "../service-deps.js";
 import type { GoalService } from "../goal/goal.service.js";
 import { ActiveModels, LoadedModel } from "./active-models.js";
@@ -133,10 +134,10 @@ export class PersonalisationService {
 
   async mastery(actor: Actor, learnerId: string): Promise<{ mode: Personalisation; notice: string | null; skills: MasteryEstimate[] }> {
     const v = await this.view(actor, learnerId);
-    const rows: { skill_id: string; trend: number; attempts: number }[] = v.mode === Personalisation.Personalised
-      ? await this.deps.dataSource.query(`SELECT skill_id, trend, attempts FROM skill_mastery WHERE learner_id = $1`, [learnerId])
+    const rows: { mastery: MasteryMap }[] = v.mode === Personalisation.Personalised
+      ? await this.deps.dataSource.query(`SELECT mastery FROM learner_state WHERE learner_id = $1`, [learnerId])
       : [];
-    const stored = new Map(rows.map((r) => [r.skill_id, r]));
+    const stored = new Map(masteryEntries(rows[0]?.mastery, new Date()).map((e) => [e.skillId, e]));
     const skillIds = v.curriculum.order.length ? [...v.curriculum.order] : [...v.curriculum.skills.keys()];
     const estimates = v.state && v.loaded ? masteryOf(v.loaded, v.state, skillIds) : new Map<string, EngineMastery>();
     return {

@@ -29,7 +29,12 @@ export interface TrainOptions {
 }
 
 /** Learners whose states are rebuilt per transaction after a promotion. */
-const REBUILD_BATCH = 500;
+export const REBUILD_BATCH = 500;
+/**
+ * Rebuild batches in flight on a server: while Node replays one batch, PostgreSQL reads or writes
+ * the other (2 cores). Embedded PGlite has one connection: batches go one after the other there.
+ */
+export const REBUILD_IN_FLIGHT = 2;
 
 export class TrainingService {
   constructor(
@@ -112,10 +117,33 @@ export class TrainingService {
        ORDER BY c.learner_id`,
       [schoolId, ConsentPurpose.Personalisation, active.versionId, active.stateTag],
     );
-    for (let i = 0; i < rows.length; i += REBUILD_BATCH) {
-      await this.deps.dataSource.transaction((m) => this.learnerModel.rebuildMany(m, schoolId, rows.slice(i, i + REBUILD_BATCH).map((r) => r.learner_id)));
-      onProgress?.(Math.min(1, (i + REBUILD_BATCH) / rows.length));
-    }
+    const ids = rows.map((r) => r.learner_id);
+    const batches = Math.ceil(ids.length / REBUILD_BATCH);
+    const poolSize = (this.deps.dataSource.options as { poolSize?: number }).poolSize;
+    const inFlight = poolSize === 1 ? 1 : Math.min(REBUILD_IN_FLIGHT, batches);
+    // Each worker takes the next batch until none is left; the version guard in rebuildMany keeps
+    // concurrent batches (and attempts arriving meanwhile) from overwriting a newer state.
+    // After a failure the other worker finishes its batch and stops; the first error is thrown once
+    // nothing is in flight any more.
+    let next = 0;
+    let done = 0;
+    let failed = false;
+    const worker = async () => {
+      while (next < batches && !failed) {
+        const b = next++;
+        const batch = ids.slice(b * REBUILD_BATCH, (b + 1) * REBUILD_BATCH);
+        try {
+          await this.deps.dataSource.transaction((m) => this.learnerModel.rebuildMany(m, schoolId, batch));
+        } catch (e) {
+          failed = true;
+          throw e;
+        }
+        onProgress?.(++done / batches);
+      }
+    };
+    const outcomes = await Promise.allSettled(Array.from({ length: inFlight }, worker));
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failure) throw failure.reason;
     return rows.length;
   }
 }
