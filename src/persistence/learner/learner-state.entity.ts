@@ -34,6 +34,10 @@ export class LearnerState {
   @Column({ type: "integer", default: 0 })
   attemptCount!: number;
 
+  /** When the latest attempt applied to the state happened: an earlier one arriving later is replayed in time order. */
+  @Column({ type: "timestamptz", nullable: true })
+  lastAttemptAt!: Date | null;
+
   /** Optimistic lock: concurrent updates of one learner never lose one. */
   @VersionColumn()
   version!: number;

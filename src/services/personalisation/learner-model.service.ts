@@ -71,7 +71,10 @@ interface StateRow {
   state: Record<string, unknown>;
   attempt_count: number;
   mastery: MasteryMap;
+  last_attempt_at: Date | null;
 }
+
+const epochMs = (at: Date | number): number => Math.round(typeof at === "number" ? at : new Date(at).getTime());
 
 /** The result of replaying attempts on a state: the new state and the mastery of the skills they touched, before and after. */
 interface Advanced {
@@ -101,29 +104,36 @@ export class LearnerModelService {
       `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
        VALUES ($1, $2, NULL, '{}'::jsonb, 0, 1, now())
        ON CONFLICT (learner_id) DO UPDATE SET learner_id = EXCLUDED.learner_id
-       RETURNING model_version_id, state, attempt_count, mastery,
+       RETURNING model_version_id, state, attempt_count, mastery, last_attempt_at,
          COALESCE((SELECT granted FROM consent WHERE learner_id = $1 AND purpose = $3), false) AS consent`,
       [learnerId, schoolId, ConsentPurpose.Personalisation],
     )) as (StateRow & { consent: boolean })[];
     const loaded = await this.models.get(schoolId, m);
     const personalised = loaded !== null && row!.consent === true;
+    // In time order, as a replay takes them (a stable sort: equal times keep the order given).
+    const ordered = [...attempts].sort((x, y) => epochMs(x.occurredAt) - epochMs(y.occurredAt));
+    const last = new Date(epochMs(ordered[ordered.length - 1]!.occurredAt));
     if (!personalised) {
-      await m.query(`UPDATE learner_state SET attempt_count = attempt_count + $2, version = version + 1, updated_at = now() WHERE learner_id = $1`, [learnerId, attempts.length]);
+      await m.query(`UPDATE learner_state SET attempt_count = attempt_count + $2, last_attempt_at = GREATEST(last_attempt_at, $3), version = version + 1, updated_at = now() WHERE learner_id = $1`, [learnerId, attempts.length, last]);
       return [];
     }
     let state: EngineState;
     let traces: History;
-    // A state of another version, or of this version under a build that tags states differently, is replayed.
-    const incremental = loaded.owns(row!.model_version_id, row!.state);
+    // A state of another version, or of this version under a build that tags states differently, is
+    // replayed; so is one that an attempt reaches out of time order (it happened before the latest
+    // applied one: an offline client syncing late, concurrent requests), so that the state never
+    // depends on the order in which attempts arrived — it is always the time-ordered replay.
+    const inOrder = row!.attempt_count === 0 || (row!.last_attempt_at !== null && epochMs(ordered[0]!.occurredAt) >= epochMs(row!.last_attempt_at));
+    const incremental = inOrder && loaded.owns(row!.model_version_id, row!.state);
     if (incremental) {
       state = row!.state as unknown as EngineState;
       traces = {
-        tasks: attempts.map((a) => a.taskId),
-        correct: attempts.map((a) => (a.correct ? "1" : "0")).join(""),
-        at: attempts.map((a) => Math.round(typeof a.occurredAt === "number" ? a.occurredAt : new Date(a.occurredAt).getTime())).join(","),
+        tasks: ordered.map((a) => a.taskId),
+        correct: ordered.map((a) => (a.correct ? "1" : "0")).join(""),
+        at: ordered.map((a) => epochMs(a.occurredAt)).join(","),
       };
     } else {
-      // A state of another model (or none): replay the whole history (it includes the new attempts).
+      // Replay the whole history in time order (it includes the new attempts).
       state = loaded.model.initialState();
       const [h] = (await m.query(historySql("$1"), [learnerId])) as HistoryRow[];
       traces = h ? history(h) : EMPTY;
@@ -134,8 +144,8 @@ export class LearnerModelService {
     // The one row of the learner: state and the touched skills' mastery together.
     await m.query(
       `UPDATE learner_state SET state = $2::jsonb, model_version_id = $3, attempt_count = $4, mastery = mastery || $5::jsonb,
-         version = version + 1, updated_at = now() WHERE learner_id = $1`,
-      [learnerId, JSON.stringify(next.state), loaded.versionId, incremental ? row!.attempt_count + attempts.length : traces.tasks.length, JSON.stringify(patch)],
+         last_attempt_at = GREATEST(last_attempt_at, $6), version = version + 1, updated_at = now() WHERE learner_id = $1`,
+      [learnerId, JSON.stringify(next.state), loaded.versionId, incremental ? row!.attempt_count + attempts.length : traces.tasks.length, JSON.stringify(patch), last],
     );
     return changes;
   }
@@ -170,6 +180,7 @@ export class LearnerModelService {
     const start = loaded.model.initialState();
     const n = rows.length;
     const states = new Array<string>(n), masteries = new Array<string>(n), counts = new Array<number>(n), expected = new Array<number>(n), learners = new Array<string>(n);
+    const lasts = new Array<string | null>(n);
     rows.forEach((r, i) => {
       const h = histories[i]!;
       const next = this.advance(loaded, start, h, skillsOf, true, allKnown);
@@ -179,15 +190,17 @@ export class LearnerModelService {
       // The whole object is written (untouched skills kept): the version guard makes the read above current.
       masteries[i] = JSON.stringify({ ...r.mastery, ...patch });
       counts[i] = h.tasks.length;
+      lasts[i] = h.tasks.length ? h.at.slice(h.at.lastIndexOf(",") + 1) : null; // epoch ms of the latest attempt
       expected[i] = r.version;
     });
     const updated: unknown = await m.query(
       `UPDATE learner_state SET state = u.state::jsonb, mastery = u.mastery::jsonb, model_version_id = $1, attempt_count = u.n,
+         last_attempt_at = GREATEST(learner_state.last_attempt_at, to_timestamp(u.last / 1000.0)),
          version = learner_state.version + 1, updated_at = now()
-       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[]) AS u(id, state, mastery, n, expected)
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[], $7::float8[]) AS u(id, state, mastery, n, expected, last)
        WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected
        RETURNING learner_state.learner_id`,
-      [loaded.versionId, learners, states, masteries, counts, expected],
+      [loaded.versionId, learners, states, masteries, counts, expected, lasts],
     );
     return returning<{ learner_id: string }>(updated).length;
   }
