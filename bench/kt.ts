@@ -8,7 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { execFileSync } from "node:child_process";
 import { initBackend, backendStatus } from "../src/engine/backend.js";
 import { trainers } from "../src/engine/registry.js";
@@ -33,6 +33,15 @@ function subsample(train: TrainingSet, fraction: number, seed: number): Training
   return { catalog: train.catalog, sequences };
 }
 
+/** Epochs of each run of a model that reports them (Meta and its ablation), for the report. */
+interface EpochRow {
+  readonly run: string;
+  readonly attempts: number;
+  readonly epochs: number;
+  readonly bestEpoch: number;
+}
+const epochRows: EpochRow[] = [];
+
 async function trainAndScore(name: string, train: TrainingSet, test: TrainingSet, seed: number, label: string): Promise<ModelResult> {
   const trainer = trainers[name]!;
   const bar = createProgressBar(`${label} train`);
@@ -43,6 +52,8 @@ async function trainAndScore(name: string, train: TrainingSet, test: TrainingSet
   const cpu = process.cpuUsage(cpu0);
   const train_cpu_s = (cpu.user + cpu.system) / 1e6; // CPU time: steadier than wall time on a shared machine
   bar.done(`${train_s.toFixed(1)}s`);
+  const report = (model as { report?: { epochs?: number; bestEpoch?: number } }).report;
+  if (report?.epochs !== undefined) epochRows.push({ run: label, attempts: count(train), epochs: report.epochs, bestEpoch: report.bestEpoch ?? report.epochs });
   const pbar = createProgressBar(`${label} predict`);
   const t1 = process.hrtime.bigint();
   const [predictions] = predictSequences([model], test.sequences, (f) => pbar.update(f));
@@ -69,6 +80,7 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`unknown model(s) ${unknown.join(", ")}; available: ${Object.keys(trainers).join(", ")}`);
   const folder = resolve(args.data);
   const dataset = basename(folder);
+  const load = loadavg().map((x) => x.toFixed(2)).join(", ");
   const backend = await initBackend();
   const status = backendStatus();
   for (const w of status.warnings) process.stderr.write(`backend: ${w}\n`);
@@ -76,6 +88,12 @@ async function main(): Promise<void> {
 
   const data = loadKtDataset(folder, dataset);
   process.stderr.write(`${dataset}: ${data.train.sequences.size} train learners, ${data.test.sequences.size} test learners, ${data.catalog.tasks.length} tasks, ${data.catalog.skillIds.length} skills\n`);
+
+  // Untimed warm-up: the first training in a process also pays for compiling the wasm kernels and the
+  // JIT; a fit of every model on a few learners takes that one-time cost out of the timed figures.
+  const warmUp = subsample(data.train, 0.02, args.seed + 1);
+  for (const name of names) await trainers[name]!.fit(warmUp, { seed: args.seed });
+  process.stderr.write(`warm-up: every model fitted once on ${warmUp.sequences.size} learners (untimed)\n`);
 
   const models: Record<string, ModelResult> = {};
   for (const name of names) {
@@ -116,7 +134,7 @@ async function main(): Promise<void> {
   const reportPath = args.report ?? `docs/benchmarks/kt-${dataset}.md`;
   if (reportPath !== "none") {
     mkdirSync(dirname(reportPath), { recursive: true });
-    writeFileSync(reportPath, renderMarkdown(report));
+    writeFileSync(reportPath, renderMarkdown(report) + runNotes(load));
     process.stdout.write(`\nreport: ${reportPath}\n`);
   }
   if (args.json) {
@@ -124,6 +142,19 @@ async function main(): Promise<void> {
     writeFileSync(args.json, `${JSON.stringify(toJson(report), null, 2)}\n`);
     process.stdout.write(`json: ${args.json}\n`);
   }
+}
+
+/** What the shared report renderer does not show: the machine's load and the epochs of each run. */
+function runNotes(load: string): string {
+  const rows = epochRows.map((r) => `| ${r.run} | ${r.attempts} | ${r.epochs} | ${r.bestEpoch} |`);
+  return [
+    "",
+    `Load average (1, 5, 15 min) when the benchmark started: ${load} (${cpus().length} cores). Before the timed runs every model was fitted once, untimed, on 2 % of the train learners (the first training in a process otherwise also pays for compiling the wasm kernels).`,
+    "",
+    ...(rows.length
+      ? ["Epochs of the Meta and ablation trainings (at most `maxEpochs`; early stopping on held-out train learners may end sooner):", "", "| run | train attempts | epochs | best epoch |", "|---|---|---|---|", ...rows, ""]
+      : []),
+  ].join("\n");
 }
 
 main().catch((e: unknown) => {

@@ -4,7 +4,7 @@
  */
 import { sigmoid } from "../math.js";
 import type { CompiledCatalog } from "./catalog.js";
-import { clampLogit, generalStep, globalTerm, type MetaParams, skillStep, skillTerm } from "./equations.js";
+import { clampLogit, generalStep, globalTerm, type MetaParams, recentAfter, skillStep, skillTerm } from "./equations.js";
 
 export class DenseLearner {
   readonly theta: Float64Array;
@@ -13,6 +13,8 @@ export class DenseLearner {
   totalWins = 0;
   totalFails = 0;
   attempts = 0;
+  /** ψ: the short-memory coordinate (equations.ts). */
+  recent = 0;
   private readonly touched: number[] = [];
   private readonly isTouched: Uint8Array;
 
@@ -34,6 +36,7 @@ export class DenseLearner {
     this.touched.length = 0;
     this.theta.set(p.phi0);
     this.totalWins = this.totalFails = this.attempts = 0;
+    this.recent = 0;
   }
 
   /** The personal part θ_0 + Σ q θ_k of the logit on `task`. */
@@ -47,7 +50,7 @@ export class DenseLearner {
   /** The clamped logit z on `task` before the attempt. */
   logit(p: MetaParams, task: number): number {
     const { taskSkillStart, taskSkill, taskWeight } = this.cat;
-    let z = globalTerm(p, this.totalWins, this.totalFails) + p.taskOffset[task]! + this.theta[0]!;
+    let z = globalTerm(p, this.totalWins, this.totalFails) + p.taskOffset[task]! + this.theta[0]! + this.recent;
     for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
       const k = taskSkill[j]!;
       z += taskWeight[j]! * (skillTerm(p, k, this.wins[k]!, this.fails[k]!) + this.theta[k + 1]!);
@@ -60,6 +63,7 @@ export class DenseLearner {
     const { taskSkillStart, taskSkill, taskWeight } = this.cat;
     const r = y - prob;
     this.theta[0]! += generalStep(p, this.attempts) * r;
+    this.recent = recentAfter(p, this.recent, r);
     for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
       const k = taskSkill[j]!;
       const q = taskWeight[j]!;

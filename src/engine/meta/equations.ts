@@ -9,7 +9,7 @@
  *
  *   z = b + e_i + w_S·log(1+S_u) + w_F·log(1+F_u)                          shared, global and task
  *       + Σ_k q_ik [ β_k + γ_k·log(1+s_uk) + ρ_k·log(1+f_uk) ]              shared, per skill (Best-LR)
- *       + θ_u0 + Σ_k q_ik θ_uk                                              personal φ_u = (θ_u0, θ_u1..K)
+ *       + θ_u0 + Σ_k q_ik θ_uk + ψ_u                                         personal φ_u = (θ_u0, θ_u1..K, ψ_u)
  *   P(correct) = σ(clamp(z, ±LOGIT_LIMIT))
  *
  * s_uk, f_uk: the learner's earlier successes and failures on skill k (counted with weight q_ik);
@@ -23,14 +23,19 @@
  *   θ_u0 ← θ_u0 + a_0(N_u) · r,            a_0(n) = α_0 / (1 + b_0·n) + κ_0 / (1 + n)
  *   θ_uk ← θ_uk + a_k(n_uk) · q_ik · r,    a_k(n) = α_k / (1 + b_1·n) + κ_1 / (1 + n)
  *
+ *   ψ_u  ← λ·ψ_u + α_ψ · r                 (ψ starts at 0 for every learner)
+ *
  * Per-coordinate steps α (Meta-SGD) with a meta-learned count decay b, plus an early boost κ that fades
  * like 1/(1+n): the first attempts of a new learner move φ much more than later ones (the shape of the
  * uncertainty function U(n) = a/(1+b·n) in Elo, here learned), while a slowly decaying α keeps tracking
- * later drifts.
+ * later drifts. ψ is the short memory: a coordinate whose past steps fade by a meta-learned factor λ per
+ * attempt, so the effect of the residual r_t' on z_t is α_ψ·λ^(t−t'−1) — a step schedule in time since
+ * the attempt. It carries what counts of successes and failures cannot: their order (in ASSISTments 2009
+ * a learner who failed then succeeded does much better next than one who succeeded then failed).
  *
  * N_u: the learner's earlier attempts; n_uk = s_uk + f_uk. A learner with no history has φ_u = φ₀.
  * Elo is the special case of one coordinate, fixed step, b = 0. The ablation fixes φ₀ = 0, α_c = α,
- * b = 0; its shared parameters are pre-trained without adaptation (default) or through the same unroll
+ * b = κ = 0 and α_ψ = 0 (plain SGD with one fixed step on θ; ψ would only double θ_0's step); its shared parameters are pre-trained without adaptation (default) or through the same unroll
  * (options.ts, `ablationTraining`).
  *
  * ## Meta-learning (training)
@@ -45,14 +50,15 @@
  * function of the earlier residuals:
  *
  *   θ-part of z_t = θ-part at window start + Σ_{t'<t} M_tt' · r_t',
- *   M_tt' = a_0(N_t') + Σ_{k ∈ Q(i_t) ∩ Q(i_t')} q_{i_t k} q_{i_t' k} a_k(n_{t' k})
+ *   M_tt' = a_0(N_t') + α_ψ λ^(t−t'−1) + Σ_{k ∈ Q(i_t) ∩ Q(i_t')} q_{i_t k} q_{i_t' k} a_k(n_{t' k})
  *
  * so dL/dΘ needs only FIRST-order automatic differentiation of this unrolled graph (through σ, the
  * steps a and the residuals r): ∂r_t'/∂Θ = −p(1−p)·∂z_t'/∂Θ, which chains back through every earlier
  * residual. TensorFlow.js computes it; a test compares it with float64 finite differences of L.
  * Sequences are cut into truncated windows: the state at a window start comes from a typed-array
- * forward pass with the current parameters (no gradient through it), except for the first window of
- * a learner, which starts at φ₀ (so φ₀ receives its gradient).
+ * forward pass with the current parameters (no gradient through it; ψ at the window start still fades
+ * by λ^t inside the window), except for the first window of a learner, which starts at φ₀ and ψ = 0
+ * (so φ₀ receives its gradient).
  *
  * ## Mastery with uncertainty
  *
@@ -87,6 +93,8 @@ export interface MetaParams {
   readonly decay: Float64Array;
   /** [κ_0, κ_1]: the early boosts of the general and of the per-skill steps. */
   readonly boost: Float64Array;
+  /** [α_ψ, λ]: the step of the short-memory coordinate ψ and its fading factor per attempt (0 ≤ λ < 1). */
+  readonly recent: Float64Array;
 }
 
 export function zeroParams(tasks: number, skills: number): MetaParams {
@@ -100,6 +108,7 @@ export function zeroParams(tasks: number, skills: number): MetaParams {
     alpha: new Float64Array(skills + 1),
     decay: new Float64Array(2),
     boost: new Float64Array(2),
+    recent: new Float64Array(2),
   };
 }
 
@@ -121,6 +130,11 @@ export function generalStep(p: MetaParams, attempts: number): number {
 /** a_k(n) = α_k / (1 + b_1·n) + κ_1 / (1 + n). */
 export function skillStep(p: MetaParams, k: number, count: number): number {
   return p.alpha[k + 1]! / (1 + p.decay[1]! * count) + p.boost[1]! / (1 + count);
+}
+
+/** ψ after an attempt with residual r: λ·ψ + α_ψ·r. */
+export function recentAfter(p: MetaParams, psi: number, r: number): number {
+  return p.recent[1]! * psi + p.recent[0]! * r;
 }
 
 /** p(1−p) with p = σ(z): the Fisher information an attempt adds to a coordinate (per unit q²). */

@@ -30,9 +30,17 @@ export interface GraphInputs {
   readonly logAlphaSkill: tf.Tensor3D; // [B, W, S]
   readonly logDecay: tf.Tensor1D; // [2]
   readonly logBoost: tf.Tensor1D; // [2]
+  /** [log α_ψ, logit λ]. */
+  readonly recent: tf.Tensor1D; // [2]
 }
 
-export const INPUT_NAMES = ["global", "taskOffset", "skillEase", "skillWin", "skillFail", "phi0General", "phi0Skill", "logAlphaGeneral", "logAlphaSkill", "logDecay", "logBoost"] as const;
+export const INPUT_NAMES = ["global", "taskOffset", "skillEase", "skillWin", "skillFail", "phi0General", "phi0Skill", "logAlphaGeneral", "logAlphaSkill", "logDecay", "logBoost", "recent"] as const;
+
+/** log of a non-negative parameter, finite (0 → −80, whose exp is 0 in float32 for all purposes). */
+export const safeLog = (x: number): number => Math.max(-80, Math.log(x));
+/** The raw (optimiser-space) form of [α_ψ, λ]: [log α_ψ, logit λ]. */
+export const recentToRaw = (r: Float64Array): Float64Array => Float64Array.from([safeLog(r[0]!), safeLog(r[1]!) - safeLog(1 - r[1]!)]);
+export const recentFromRaw = (raw: Float64Array): Float64Array => Float64Array.from([Math.exp(raw[0]!), 1 / (1 + Math.exp(-raw[1]!))]);
 
 /** Gathers the batch's parameters into graph inputs (log α, log b; b = 0 becomes log(0) = −∞ → exp 0). */
 export function gatherInputs(p: MetaParams, a: BatchArrays): GraphInputs {
@@ -59,8 +67,9 @@ export function gatherInputs(p: MetaParams, a: BatchArrays): GraphInputs {
     phi0Skill: tf.tensor3d(phi, [B, W, S]),
     logAlphaGeneral: tf.tensor1d([Math.log(p.alpha[0]!)]),
     logAlphaSkill: tf.tensor3d(la, [B, W, S]),
-    logDecay: tf.tensor1d([Math.max(-80, Math.log(p.decay[0]!)), Math.max(-80, Math.log(p.decay[1]!))]),
-    logBoost: tf.tensor1d([Math.max(-80, Math.log(p.boost[0]!)), Math.max(-80, Math.log(p.boost[1]!))]),
+    logDecay: tf.tensor1d([safeLog(p.decay[0]!), safeLog(p.decay[1]!)]),
+    logBoost: tf.tensor1d([safeLog(p.boost[0]!), safeLog(p.boost[1]!)]),
+    recent: tf.tensor1d(Float32Array.from(recentToRaw(p.recent))),
   };
 }
 
@@ -81,6 +90,8 @@ export interface BatchArrays {
   readonly y: Float32Array;
   readonly mask: Float32Array;
   readonly startPersonal: Float32Array; // [B, W], used where first = 0
+  /** ψ at the window start (0 for a learner's first window). */
+  readonly startRecent: Float32Array; // [B]
   readonly first: Float32Array; // [B]
   /** [B, W(t'), S(c), W(t)]: Σ_a [skill(t',c) = skill(t,a)]·q(t,a), zero unless t' < t. */
   readonly cross: Float32Array;
@@ -88,11 +99,16 @@ export interface BatchArrays {
   readonly attemptsInBatch: number;
 }
 
-/**
- * Packs windows into a batch. `startPersonal[j]` is θ_0 + Σ q θ_k of the learner at the start of the
- * window containing attempt j (from the typed-array forward pass).
- */
-export function packBatch(cat: CompiledCatalog, f: AttemptFeatures, tasks: Int32Array, correct: Uint8Array, startPersonal: Float64Array, windows: readonly Window[]): BatchArrays {
+/** The learners' states at their windows' starts, from the typed-array forward pass (train.ts forwardStarts). */
+export interface WindowStarts {
+  /** θ_0 + Σ q θ_k of the learner at the start of the window containing attempt j, on attempt j's task. */
+  readonly personal: Float64Array;
+  /** ψ at the start of the window containing attempt j. */
+  readonly recent: Float64Array;
+}
+
+/** Packs windows into a batch. */
+export function packBatch(cat: CompiledCatalog, f: AttemptFeatures, tasks: Int32Array, correct: Uint8Array, starts: WindowStarts, windows: readonly Window[]): BatchArrays {
   const B = windows.length;
   let W = 1;
   for (const w of windows) W = Math.max(W, w.length);
@@ -111,6 +127,7 @@ export function packBatch(cat: CompiledCatalog, f: AttemptFeatures, tasks: Int32
     y: new Float32Array(B * W),
     mask: new Float32Array(B * W),
     startPersonal: new Float32Array(B * W),
+    startRecent: new Float32Array(B),
     first: new Float32Array(B),
     cross: new Float32Array(B * W * S * W),
     attemptsInBatch: 0,
@@ -118,6 +135,7 @@ export function packBatch(cat: CompiledCatalog, f: AttemptFeatures, tasks: Int32
   let real = 0;
   windows.forEach((win, b) => {
     a.first[b] = win.first ? 1 : 0;
+    a.startRecent[b] = win.first ? 0 : starts.recent[win.from]!;
     for (let t = 0; t < win.length; t++) {
       const j = win.from + t;
       const bt = b * W + t;
@@ -127,7 +145,7 @@ export function packBatch(cat: CompiledCatalog, f: AttemptFeatures, tasks: Int32
       a.totalFailLog[bt] = f.totalFailLog[j]!;
       a.y[bt] = correct[j]!;
       a.mask[bt] = 1;
-      a.startPersonal[bt] = startPersonal[j]!;
+      a.startPersonal[bt] = starts.personal[j]!;
       for (let c = 0; c < S; c++) {
         const k = f.slotSkill[j * S + c]!;
         if (k < 0) continue;
@@ -176,9 +194,13 @@ export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
   // Personal part at the window start: φ₀ for a learner's first window, else the forward pass's state.
   const fromPhi0 = p.phi0Skill.mul(weight).sum(2).add(p.phi0General);
   const first = tf.tensor2d(a.first, [B, 1]);
-  const start = fromPhi0.mul(first).add(tf.tensor2d(a.startPersonal, [B, W]).mul(tf.scalar(1).sub(first)));
+  // ψ at the window start fades by λ^t inside the window.
+  const logLambda = tf.neg(tf.softplus(tf.neg(p.recent.slice(1, 1))));
+  const fading = tf.exp(tf.tensor1d(steps(W)).mul(logLambda)); // [W]: λ^t
+  const start = fromPhi0.mul(first).add(tf.tensor2d(a.startPersonal, [B, W]).mul(tf.scalar(1).sub(first)))
+    .add(tf.tensor2d(a.startRecent, [B, 1]).mul(fading));
 
-  // M[b, t', t]: the effect of residual r_t' on z_t (steps a_0(N_t'), a_k(n_t'k); see equations.ts).
+  // M[b, t', t]: the effect of residual r_t' on z_t (steps a_0(N_t'), α_ψ λ^(t−t'−1), a_k(n_t'k); see equations.ts).
   const decay = p.logDecay.exp();
   const boost = p.logBoost.exp();
   const attempts = tf.tensor2d(a.attempts, [B, W]);
@@ -189,21 +211,22 @@ export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
     .add(boost.slice(1, 1).div(count.add(1)))
     .mul(weight);
   const earlier = tf.tensor2d(earlierMask(W), [W, W]);
-  const M = generalStep.expandDims(2).mul(earlier)
+  const recentKernel = tf.exp(tf.tensor2d(lags(W), [W, W]).mul(logLambda)).mul(p.recent.slice(0, 1).exp()).mul(earlier);
+  const M = generalStep.expandDims(2).mul(earlier).add(recentKernel)
     .add(skillStep.expandDims(3).mul(tf.tensor4d(a.cross, [B, W, S, W])).sum(2));
-  const rows = tf.unstack(M, 1); // W × [B, W(t)]
-
-  const base = shared.add(start);
-  const baseCols = tf.split(base, W, 1);
-  const yCols = tf.split(tf.tensor2d(a.y, [B, W]), W, 1);
-  let acc: tf.Tensor = tf.zeros([B, W]);
+  // The unroll runs time-major ([W, B]): every per-step slice is then a contiguous block, which the wasm
+  // backend copies (and its gradient pads) much faster than a strided column.
+  const rows = tf.unstack(M.transpose([1, 2, 0]), 0); // W(t') × [W(t), B]
+  const baseRows = tf.unstack(shared.add(start).transpose(), 0); // W × [B]
+  const yRows = tf.unstack(tf.tensor2d(a.y, [B, W]).transpose(), 0);
+  let acc: tf.Tensor = tf.zeros([W, B]);
   const zs: tf.Tensor[] = [];
   for (let t = 0; t < W; t++) {
-    const z = tf.clipByValue(baseCols[t]!.add(acc.slice([0, t], [B, 1])), -LOGIT_LIMIT, LOGIT_LIMIT);
+    const z = tf.clipByValue(baseRows[t]!.add(acc.slice([t, 0], [1, B]).reshape([B])), -LOGIT_LIMIT, LOGIT_LIMIT);
     zs.push(z);
-    if (t < W - 1) acc = acc.add(rows[t]!.mul(yCols[t]!.sub(tf.sigmoid(z))));
+    if (t < W - 1) acc = acc.add(rows[t]!.mul(yRows[t]!.sub(tf.sigmoid(z))));
   }
-  return tf.concat(zs, 1) as tf.Tensor2D;
+  return tf.stack(zs, 1) as tf.Tensor2D;
 }
 
 /** Σ over real attempts of the log loss softplus(z) − y·z. */
@@ -211,6 +234,23 @@ export function batchLogLoss(p: GraphInputs, a: BatchArrays): tf.Scalar {
   const z = unrolledLogits(p, a);
   const y = tf.tensor2d(a.y, [a.B, a.W]);
   return tf.softplus(z).sub(y.mul(z)).mul(tf.tensor2d(a.mask, [a.B, a.W])).sum() as tf.Scalar;
+}
+
+/** [0, 1, …, W−1]. */
+function steps(W: number): Float32Array {
+  return Float32Array.from({ length: W }, (_, t) => t);
+}
+
+const lagMatrices = new Map<number, Float32Array>();
+/** [W, W] with t − t' − 1 where t' < t (row t', column t), else 0 (masked out by earlierMask). */
+function lags(W: number): Float32Array {
+  let m = lagMatrices.get(W);
+  if (!m) {
+    m = new Float32Array(W * W);
+    for (let t0 = 0; t0 < W; t0++) for (let t = t0 + 1; t < W; t++) m[t0 * W + t] = t - t0 - 1;
+    lagMatrices.set(W, m);
+  }
+  return m;
 }
 
 const masks = new Map<number, Float32Array>();

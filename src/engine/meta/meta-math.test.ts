@@ -11,7 +11,7 @@ import { compileCatalog, type CompiledCatalog, encodeSequences, type EncodedSequ
 import { DenseLearner } from "./dense-learner.js";
 import type { MetaParams } from "./equations.js";
 import { attemptFeatures, cutWindows } from "./features.js";
-import { batchLogLoss, gatherInputs, INPUT_NAMES, packBatch, unrolledLogits } from "./graph.js";
+import { batchLogLoss, gatherInputs, INPUT_NAMES, packBatch, recentFromRaw, recentToRaw, unrolledLogits } from "./graph.js";
 import { MetaModel } from "./model.js";
 import { defaultMetaOptions } from "./options.js";
 import { forwardStarts, RAW_NAMES, type RawName, scatterGradients } from "./train.js";
@@ -48,6 +48,7 @@ function smallWorld(seed: number, lengths = [9, 14, 6, 11, 3]): { cat: CompiledC
     alpha: Float64Array.from({ length: K + 1 }, () => 0.2 + rng.next()),
     decay: Float64Array.from([0.05 + rng.next() * 0.3, 0.05 + rng.next() * 0.3]),
     boost: Float64Array.from([0.1 + rng.next() * 0.5, 0.1 + rng.next() * 0.5]),
+    recent: Float64Array.from([0.2 + rng.next() * 0.5, 0.3 + rng.next() * 0.5]),
   };
   return { cat, seq, params };
 }
@@ -80,7 +81,7 @@ describe("TensorFlow.js graph mirrors the typed-array equations", () => {
   it.each([[64], [4]])("gives the same logits (window %i: one window per learner, and truncated windows)", (window) => {
     const { cat, seq, params } = smallWorld(1);
     const f = attemptFeatures(cat, seq);
-    const starts = new Float64Array(seq.task.length);
+    const starts = { personal: new Float64Array(seq.task.length), recent: new Float64Array(seq.task.length) };
     forwardStarts(params, seq, new DenseLearner(cat), window, starts);
     const windows = cutWindows(seq, window);
     const batch = packBatch(cat, f, seq.task, seq.correct, starts, windows);
@@ -90,6 +91,7 @@ describe("TensorFlow.js graph mirrors the typed-array equations", () => {
       for (let t = 0; t < w.length; t++) expect(z[b * batch.W + t]!).toBeCloseTo(expected[w.from + t]!, 4);
     });
     expect(new Set(expected).size).toBeGreaterThan(10); // the check is not vacuous
+    if (window === 4) expect(windows.some((w, b) => !w.first && batch.startRecent[b] !== 0)).toBe(true); // ψ crosses window starts
   });
 });
 
@@ -98,7 +100,7 @@ describe("meta-gradient", () => {
     const { cat, seq, params } = smallWorld(7);
     const f = attemptFeatures(cat, seq);
     const windows = cutWindows(seq, 64); // untruncated: every window is a whole learner, from φ₀
-    const batch = packBatch(cat, f, seq.task, seq.correct, new Float64Array(seq.task.length), windows);
+    const batch = packBatch(cat, f, seq.task, seq.correct, { personal: new Float64Array(seq.task.length), recent: new Float64Array(seq.task.length) }, windows);
     const gradFn = tf.grads((...xs: tf.Tensor[]) => batchLogLoss(Object.fromEntries(INPUT_NAMES.map((n, i) => [n, xs[i]])) as never, batch));
     const values = tf.tidy(() => {
       const inputs = gatherInputs(params, batch);
@@ -123,7 +125,7 @@ describe("meta-gradient", () => {
         if (Math.abs(fd) > 1e-2) nonZero++;
       }
     }
-    expect(checked).toBe(3 + 10 + 6 * 3 + 7 + 7 + 2 + 2);
+    expect(checked).toBe(3 + 10 + 6 * 3 + 7 + 7 + 2 + 2 + 2);
     expect(nonZero).toBeGreaterThan(30); // the gradient really depends on (almost) every parameter
   });
 });
@@ -135,10 +137,11 @@ function rawCopy(p: MetaParams): Record<RawName, Float64Array> {
   return {
     global: p.global.slice(), taskOffset: p.taskOffset.slice(), skillEase: p.skillEase.slice(), skillWin: p.skillWin.slice(),
     skillFail: p.skillFail.slice(), phi0: p.phi0.slice(), logAlpha: p.alpha.map(Math.log), logDecay: p.decay.map(Math.log), logBoost: p.boost.map(Math.log),
+    recent: recentToRaw(p.recent),
   };
 }
 function fromRaw(r: Record<RawName, Float64Array>): MetaParams {
-  return { ...r, alpha: r.logAlpha.map(Math.exp), decay: r.logDecay.map(Math.exp), boost: r.logBoost.map(Math.exp) };
+  return { ...r, alpha: r.logAlpha.map(Math.exp), decay: r.logDecay.map(Math.exp), boost: r.logBoost.map(Math.exp), recent: recentFromRaw(r.recent) };
 }
 
 describe("online model", () => {

@@ -64,6 +64,7 @@ describe("Meta on simulator data", () => {
     expect(new Set(ablation.params.alpha).size).toBe(1);
     expect([...ablation.params.decay]).toEqual([0, 0]);
     expect([...ablation.params.boost]).toEqual([0, 0]);
+    expect([...ablation.params.recent]).toEqual([0, 0]);
     expect(new Set(meta.params.alpha).size).toBeGreaterThan(1);
     expect(meta.params.decay[0]).toBeGreaterThan(0);
   });

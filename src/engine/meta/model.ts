@@ -4,7 +4,7 @@
  * reads/writes the model file.
  *
  * Learner state `data` (plain JSON, what the persistence layer stores):
- *   g: [θ_0, N (attempts), S (successes), F (failures), π_0 (precision of θ_0)]
+ *   g: [θ_0, N (attempts), S (successes), F (failures), π_0 (precision of θ_0), ψ (short memory)]
  *   s: { [skillId]: [θ_k, s_k, f_k, π_k, attempts touching k] } — only skills the learner has practised;
  *      a missing skill is at its prior (θ_k = φ₀_k, no counts, π_k = 1/σ₀²).
  */
@@ -13,18 +13,20 @@ import { sigmoid } from "../math.js";
 import { crc32, decodeModel, encodeModel, type ModelFile, type TensorData } from "../serialization.js";
 import type { KnowledgeModel, LearnerState, SkillMastery, Trace } from "../types.js";
 import { type CompiledCatalog, taskIndexOf } from "./catalog.js";
-import { clampLogit, generalStep, globalTerm, information, type MetaParams, skillStep, skillTerm } from "./equations.js";
+import { clampLogit, generalStep, globalTerm, information, type MetaParams, recentAfter, skillStep, skillTerm } from "./equations.js";
 import { type MetaOptions, validateMetaOptions } from "./options.js";
 import type { MetaKind, TrainingReport } from "./train.js";
 
-type General = [theta: number, attempts: number, wins: number, fails: number, precision: number];
+type General = [theta: number, attempts: number, wins: number, fails: number, precision: number, recent: number];
 type PerSkill = [theta: number, wins: number, fails: number, precision: number, attempts: number];
 interface StateData {
   readonly g: General;
   readonly s: Readonly<Record<string, PerSkill>>;
 }
 
-const STATE_REVISION = 1;
+const STATE_REVISION = 2;
+/** The model file's revision (meta.revision): 2 added ψ (`recent`). */
+const FILE_REVISION = 2;
 
 export class MetaModel implements KnowledgeModel {
   /** Identifies this exact model in every learner state it produces (kind + checksum of the file). */
@@ -57,7 +59,7 @@ export class MetaModel implements KnowledgeModel {
   }
 
   initialState(): LearnerState {
-    const data: StateData = { g: [this.params.phi0[0]!, 0, 0, 0, this.priorPrecision], s: {} };
+    const data: StateData = { g: [this.params.phi0[0]!, 0, 0, 0, this.priorPrecision, 0], s: {} };
     return { model: this.stateTag, attempts: 0, data: { v: STATE_REVISION, ...data } };
   }
 
@@ -80,8 +82,8 @@ export class MetaModel implements KnowledgeModel {
     const r = y - prob;
     const info = information(prob);
     const p = this.params;
-    const [theta0, attempts, wins, fails, precision0] = data.g;
-    const g: General = [theta0 + generalStep(p, attempts) * r, attempts + 1, wins + y, fails + 1 - y, precision0 + info];
+    const [theta0, attempts, wins, fails, precision0, recent] = data.g;
+    const g: General = [theta0 + generalStep(p, attempts) * r, attempts + 1, wins + y, fails + 1 - y, precision0 + info, recentAfter(p, recent, r)];
     const s: Record<string, PerSkill> = { ...data.s };
     const { taskSkillStart, taskSkill, taskWeight, skillIds } = this.catalog;
     for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
@@ -98,8 +100,8 @@ export class MetaModel implements KnowledgeModel {
     const data = this.read(state);
     const ids = skillIds ?? this.catalog.skillIds;
     const p = this.params;
-    const [theta0, , wins, fails, precision0] = data.g;
-    const base = globalTerm(p, wins, fails) + theta0;
+    const [theta0, , wins, fails, precision0, recent] = data.g;
+    const base = globalTerm(p, wins, fails) + theta0 + recent;
     return ids.map((skillId) => {
       const k = this.catalog.skillIndex.get(skillId);
       if (k === undefined) throw new EngineError(EngineErrorCode.UnknownSkill, `unknown skill ${skillId}`, { skillId });
@@ -131,7 +133,7 @@ export class MetaModel implements KnowledgeModel {
   private logit(data: StateData, task: number): number {
     const p = this.params;
     const { taskSkillStart, taskSkill, taskWeight, skillIds } = this.catalog;
-    let z = globalTerm(p, data.g[2], data.g[3]) + p.taskOffset[task]! + data.g[0];
+    let z = globalTerm(p, data.g[2], data.g[3]) + p.taskOffset[task]! + data.g[0] + data.g[5];
     for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
       const k = taskSkill[j]!;
       const own = data.s[skillIds[k]!];
@@ -155,10 +157,10 @@ export class MetaModel implements KnowledgeModel {
     const { params: p, catalog: c } = this;
     return {
       model: this.name,
-      meta: { revision: 1, options: this.options, taskIds: c.taskIds, skillIds: c.skillIds },
+      meta: { revision: FILE_REVISION, options: this.options, taskIds: c.taskIds, skillIds: c.skillIds },
       tensors: {
         global: p.global, taskOffset: p.taskOffset, skillEase: p.skillEase, skillWin: p.skillWin, skillFail: p.skillFail,
-        phi0: p.phi0, alpha: p.alpha, decay: p.decay, boost: p.boost,
+        phi0: p.phi0, alpha: p.alpha, decay: p.decay, boost: p.boost, recent: p.recent,
         taskSkillStart: c.taskSkillStart, taskSkill: c.taskSkill, taskWeight: c.taskWeight,
       },
     };
@@ -173,7 +175,7 @@ export function loadMetaModel(file: ModelFile): MetaModel {
     throw new EngineError(EngineErrorCode.UnsupportedFormat, `a ${file.model} model is not a meta model`, { model: file.model });
   }
   const meta = file.meta as { revision?: number; options?: Partial<MetaOptions>; taskIds?: unknown; skillIds?: unknown } | null;
-  if (!meta || meta.revision !== 1) throw new EngineError(EngineErrorCode.UnsupportedFormat, `meta model revision ${String(meta?.revision)} is not supported`);
+  if (!meta || meta.revision !== FILE_REVISION) throw new EngineError(EngineErrorCode.UnsupportedFormat, `meta model revision ${String(meta?.revision)} is not supported`);
   const taskIds = meta.taskIds, skillIds = meta.skillIds;
   if (!isStringArray(taskIds) || !isStringArray(skillIds)) throw corrupt("task or skill ids missing");
   const T = taskIds.length, K = skillIds.length;
@@ -208,7 +210,9 @@ export function loadMetaModel(file: ModelFile): MetaModel {
     global: f64("global", 3), taskOffset: f64("taskOffset", T),
     skillEase: f64("skillEase", K), skillWin: f64("skillWin", K), skillFail: f64("skillFail", K),
     phi0: f64("phi0", K + 1), alpha: f64("alpha", K + 1), decay: f64("decay", 2), boost: f64("boost", 2),
+    recent: f64("recent", 2),
   };
+  if (!(params.recent[0]! >= 0 && params.recent[1]! >= 0 && params.recent[1]! < 1)) throw corrupt("tensor recent: α_ψ ≥ 0 and 0 ≤ λ < 1");
   return new MetaModel(file.model, catalog, params, validateMetaOptions(meta.options ?? {}));
 }
 

@@ -17,7 +17,7 @@ import { compileCatalog, type CompiledCatalog, encodeSequences, type EncodedSequ
 import { DenseLearner } from "./dense-learner.js";
 import { type MetaParams, zeroParams } from "./equations.js";
 import { attemptFeatures, cutWindows } from "./features.js";
-import { type BatchArrays, batchLogLoss, gatherInputs, type GraphInputs, INPUT_NAMES, packBatch } from "./graph.js";
+import { type BatchArrays, batchLogLoss, gatherInputs, type GraphInputs, INPUT_NAMES, packBatch, recentFromRaw, recentToRaw, type WindowStarts } from "./graph.js";
 import { Adam } from "./adam.js";
 import { type MetaOptions, metaOptionsFrom, validateMetaOptions } from "./options.js";
 
@@ -51,7 +51,7 @@ export interface TrainedMeta {
 const MIN_DECAY = 1e-6;
 /** The step of a pre-trained ablation during training: small enough that φ stays at 0 (log stays finite). */
 const PRETRAIN_STEP = 1e-9;
-export const RAW_NAMES = ["global", "taskOffset", "skillEase", "skillWin", "skillFail", "phi0", "logAlpha", "logDecay", "logBoost"] as const;
+export const RAW_NAMES = ["global", "taskOffset", "skillEase", "skillWin", "skillFail", "phi0", "logAlpha", "logDecay", "logBoost", "recent"] as const;
 export type RawName = (typeof RAW_NAMES)[number];
 
 export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: FitOptions & Partial<MetaOptions>): Promise<TrainedMeta> {
@@ -88,6 +88,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   if (kind === "meta") {
     init.decay.fill(options.initialDecay);
     init.boost.fill(options.initialBoost);
+    init.recent.set([options.initialRecentStep, options.initialRecentDecay]);
   }
 
   // The optimiser works on raw parameters: α and b through their logs, so they stay positive.
@@ -95,6 +96,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     global: init.global, taskOffset: init.taskOffset, skillEase: init.skillEase, skillWin: init.skillWin, skillFail: init.skillFail,
     phi0: init.phi0, logAlpha: init.alpha.map(Math.log), logDecay: init.decay.map((d) => Math.log(Math.max(d, MIN_DECAY))),
     logBoost: init.boost.map((d) => Math.log(Math.max(d, MIN_DECAY))),
+    recent: recentToRaw(init.recent),
   };
   const trainable: RawName[] = kind === "meta" ? [...RAW_NAMES] : ["global", "taskOffset", "skillEase", "skillWin", "skillFail"];
   const current = (): MetaParams => ({
@@ -103,10 +105,12 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     alpha: kind === "meta" ? raw.logAlpha.map(Math.exp) : init.alpha,
     decay: kind === "meta" ? raw.logDecay.map(Math.exp) : init.decay,
     boost: kind === "meta" ? raw.logBoost.map(Math.exp) : init.boost,
+    recent: kind === "meta" ? recentFromRaw(raw.recent) : init.recent,
   });
   const snapshot = (p: MetaParams): MetaParams => ({
     global: p.global.slice(), taskOffset: p.taskOffset.slice(), skillEase: p.skillEase.slice(), skillWin: p.skillWin.slice(),
     skillFail: p.skillFail.slice(), phi0: p.phi0.slice(), alpha: p.alpha.slice(), decay: p.decay.slice(), boost: p.boost.slice(),
+    recent: p.recent.slice(),
   });
   const adam = new Adam(trainable.map((n) => raw[n]), options.learningRate);
   const grads: Record<RawName, Float64Array> = Object.fromEntries(RAW_NAMES.map((n) => [n, new Float64Array(raw[n].length)])) as Record<RawName, Float64Array>;
@@ -114,7 +118,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   let batchNow: BatchArrays | undefined;
 
   const learner = new DenseLearner(cat);
-  const startPersonal = new Float64Array(nFit);
+  const starts: WindowStarts = { personal: new Float64Array(nFit), recent: new Float64Array(nFit) };
   let best: MetaParams = snapshot(current());
   let bestLoss = Infinity;
   let bestEpoch = 0;
@@ -122,16 +126,20 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   let sinceBest = 0;
   for (epoch = 1; epoch <= options.maxEpochs; epoch++) {
     adam.learningRate = options.learningRate * options.learningRateDecay ** (epoch - 1);
-    forwardStarts(current(), fit, learner, options.window, startPersonal);
+    forwardStarts(current(), fit, learner, options.window, starts);
     const order = rng.shuffle(windows.map((_, i) => i));
     for (let b = 0; b < order.length; b += batchWindows) {
-      const batch = packBatch(cat, features, fit.task, fit.correct, startPersonal, order.slice(b, b + batchWindows).map((i) => windows[i]!));
+      const batch = packBatch(cat, features, fit.task, fit.correct, starts, order.slice(b, b + batchWindows).map((i) => windows[i]!));
       const params = current();
       batchNow = batch;
-      const values = tf.tidy(() => {
+      // tidy returns the gradient tensors, read afterwards: tidy walks what it returns element by element
+      // looking for tensors, which costs seconds an epoch on typed arrays of a batch's size.
+      const gradTensors = tf.tidy(() => {
         const inputs = gatherInputs(params, batch);
-        return gradFn(INPUT_NAMES.map((n) => inputs[n])).map((g) => g.dataSync() as Float32Array);
+        return gradFn(INPUT_NAMES.map((n) => inputs[n]));
       });
+      const values = gradTensors.map((g) => g.dataSync() as Float32Array);
+      tf.dispose(gradTensors);
       for (const n of RAW_NAMES) grads[n].fill(0);
       scatterGradients(values, batch, grads, 1 / batch.attemptsInBatch);
       // The L2 prior, scaled per training attempt like the loss: ∂/∂x (λ x² / N) = 2λx / N.
@@ -188,7 +196,7 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
  * parameters they were gathered from. Padding slots have weight 0, so their gradients are 0.
  */
 export function scatterGradients(g: Float32Array[], a: BatchArrays, out: Record<RawName, Float64Array>, scale: number): void {
-  const [global, taskOffset, ease, win, fail, phi0General, phi0Skill, laGeneral, laSkill, logDecay, logBoost] = g as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  const [global, taskOffset, ease, win, fail, phi0General, phi0Skill, laGeneral, laSkill, logDecay, logBoost, recent] = g as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
   for (let i = 0; i < 3; i++) out.global[i]! += scale * global[i]!;
   for (let i = 0; i < taskOffset.length; i++) out.taskOffset[a.task[i]!]! += scale * taskOffset[i]!;
   for (let i = 0; i < ease.length; i++) {
@@ -205,20 +213,25 @@ export function scatterGradients(g: Float32Array[], a: BatchArrays, out: Record<
   out.logDecay[1]! += scale * logDecay[1]!;
   out.logBoost[0]! += scale * logBoost[0]!;
   out.logBoost[1]! += scale * logBoost[1]!;
+  out.recent[0]! += scale * recent[0]!;
+  out.recent[1]! += scale * recent[1]!;
 }
 
 function addL2(grad: Float64Array, x: Float64Array, factor: number): void {
   for (let i = 0; i < x.length; i++) grad[i]! += factor * x[i]!;
 }
 
-/** Typed-array forward pass: the personal part θ_0 + Σ q θ_k at the start of each attempt's window. */
-export function forwardStarts(p: MetaParams, seq: EncodedSequences, learner: DenseLearner, window: number, out: Float64Array): void {
+/** Typed-array forward pass: the personal part θ_0 + Σ q θ_k and ψ at the start of each attempt's window. */
+export function forwardStarts(p: MetaParams, seq: EncodedSequences, learner: DenseLearner, window: number, out: WindowStarts): void {
   for (let l = 0; l < seq.learnerIds.length; l++) {
     learner.reset(p);
     const from = seq.start[l]!, to = seq.start[l + 1]!;
     for (let j = from; j < to; j++) {
       if ((j - from) % window === 0) {
-        for (let t = j; t < Math.min(j + window, to); t++) out[t] = learner.personal(seq.task[t]!);
+        for (let t = j; t < Math.min(j + window, to); t++) {
+          out.personal[t] = learner.personal(seq.task[t]!);
+          out.recent[t] = learner.recent;
+        }
       }
       learner.step(p, seq.task[j]!, seq.correct[j]!);
     }
