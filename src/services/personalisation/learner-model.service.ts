@@ -156,8 +156,9 @@ export class LearnerModelService {
    * learner whose row changed meanwhile (an attempt arrived and replayed it under its row lock) is
    * left as it is: its `version` no longer matches, so the stale replay never overwrites the newer
    * state. The same guard makes concurrent batches (TrainingService.rebuildStates) safe.
+   * `qMatrix`: the school's task → skills, when the caller read it once for many batches.
    */
-  async rebuildMany(m: EntityManager, schoolId: string, learnerIds: readonly string[]): Promise<number> {
+  async rebuildMany(m: EntityManager, schoolId: string, learnerIds: readonly string[], qMatrix?: Map<string, string[]>): Promise<number> {
     const loaded = await this.models.get(schoolId, m);
     if (!loaded || learnerIds.length === 0) return 0;
     const ids = [...learnerIds];
@@ -174,7 +175,7 @@ export class LearnerModelService {
     const histories = rows.map(history);
     const taskIds = new Set<string>();
     for (const h of histories) for (const t of h.tasks) taskIds.add(t);
-    const skillsOf = await this.skillsOfTasks(m, [...taskIds]);
+    const skillsOf = qMatrix ?? (await this.skillsOfTasks(m, [...taskIds]));
     const allKnown = [...taskIds].every((t) => loaded.knowsTask(t));
     const now = Date.now();
     const start = loaded.model.initialState();
@@ -267,17 +268,13 @@ export class LearnerModelService {
     return new Map(skillIds.map((s) => [s, this.prior(loaded, s)!]));
   }
 
+  /** The school's whole Q-matrix (task → skills), read once for a rebuild of many batches. */
+  async qMatrix(m: EntityManager, schoolId: string): Promise<Map<string, string[]>> {
+    return groupSkills(await m.query(`SELECT task_id, skill_id FROM task_skill WHERE school_id = $1`, [schoolId]));
+  }
+
   private async skillsOfTasks(m: EntityManager, taskIds: string[]): Promise<Map<string, string[]>> {
-    const rows: { task_id: string; skill_id: string }[] = taskIds.length
-      ? await m.query(`SELECT task_id, skill_id FROM task_skill WHERE task_id = ANY($1::uuid[])`, [taskIds])
-      : [];
-    const out = new Map<string, string[]>();
-    for (const r of rows) {
-      const list = out.get(r.task_id);
-      if (list) list.push(r.skill_id);
-      else out.set(r.task_id, [r.skill_id]);
-    }
-    return out;
+    return groupSkills(taskIds.length ? await m.query(`SELECT task_id, skill_id FROM task_skill WHERE task_id = ANY($1::uuid[])`, [taskIds]) : []);
   }
 }
 
@@ -295,6 +292,16 @@ function masteryPatch(stored: MasteryMap | null, next: Advanced, now: number): {
     return { skillId: a.skillId, mastery: a.p, uncertainty: a.sd, attempts, trend, delta };
   });
   return { changes, patch };
+}
+
+function groupSkills(rows: readonly { task_id: string; skill_id: string }[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of rows) {
+    const list = out.get(r.task_id);
+    if (list) list.push(r.skill_id);
+    else out.set(r.task_id, [r.skill_id]);
+  }
+  return out;
 }
 
 /** TypeORM answers an UPDATE … RETURNING on PostgreSQL with [rows, affected]; a SELECT with rows. */

@@ -118,6 +118,8 @@ export class TrainingService {
       [schoolId, ConsentPurpose.Personalisation, active.versionId, active.stateTag],
     );
     const ids = rows.map((r) => r.learner_id);
+    // Read once for every batch (a task created meanwhile is unknown to the model: nothing to replay for it).
+    const qMatrix = ids.length ? await this.learnerModel.qMatrix(this.deps.dataSource.manager, schoolId) : undefined;
     const batches = Math.ceil(ids.length / REBUILD_BATCH);
     const poolSize = (this.deps.dataSource.options as { poolSize?: number }).poolSize;
     const inFlight = poolSize === 1 ? 1 : Math.min(REBUILD_IN_FLIGHT, batches);
@@ -133,7 +135,7 @@ export class TrainingService {
         const b = next++;
         const batch = ids.slice(b * REBUILD_BATCH, (b + 1) * REBUILD_BATCH);
         try {
-          await this.deps.dataSource.transaction((m) => this.learnerModel.rebuildMany(m, schoolId, batch));
+          await this.deps.dataSource.transaction((m) => this.learnerModel.rebuildMany(m, schoolId, batch, qMatrix));
         } catch (e) {
           failed = true;
           throw e;
