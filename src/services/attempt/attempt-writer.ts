@@ -10,6 +10,7 @@ import { EntityManager } from "typeorm";
 import { Actor, Role } from "../auth/actor.js";
 import { PathStepStatus } from "../../persistence/goal/path-step.entity.js";
 import { GoalStatus } from "../../persistence/goal/goal.entity.js";
+import { queryPrepared } from "../../persistence/prepared.js";
 
 export interface AttemptRow {
   readonly id: string;
@@ -69,7 +70,7 @@ export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: st
   const teacher = actor.role === Role.Teacher
     ? ` AND id IN (SELECT e.learner_id FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = $${params.push(actor.teacherId)})`
     : "";
-  const [row] = (await m.query(
+  const [row] = (await queryPrepared<unknown[]>(m,
     `WITH l AS (SELECT id FROM learner WHERE school_id = $1 AND id = ANY($2::uuid[])${teacher}),
           t AS (SELECT id FROM task WHERE school_id = $1 AND id = ANY($3::uuid[])),
           ok AS (SELECT (SELECT count(*) FROM l) = $14 AND (SELECT count(*) FROM t) = $15 AS ok),

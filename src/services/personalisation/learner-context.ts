@@ -15,6 +15,7 @@ import { ForbiddenError, NotFoundError } from "../common/domain-error.js";
 import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { PathStepStatus } from "../../persistence/goal/path-step.entity.js";
 import type { TeacherOverrides } from "../../engine/recommend/index.js";
+import { queryPrepared } from "../../persistence/prepared.js";
 
 /** Attempts looked at for "no immediate repeats". */
 export const RECENT_ATTEMPTS = 5;
@@ -124,7 +125,7 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
     : `SELECT ${columns}
        FROM learner l LEFT JOIN learner_state s ON s.learner_id = l.id ${goalJoin}
        WHERE l.id = $3 AND l.school_id = $1`;
-  const [row] = (await m.query(sql, params)) as Row[];
+  const [row] = await queryPrepared<Row[]>(m, sql, params);
   if (!row) throw byGoal ? new NotFoundError("Goal", q.goalId!) : new NotFoundError("Learner", q.learnerId!);
   if (actor.role === Role.Learner && actor.learnerId !== row.learner_id) throw new ForbiddenError("a learner may only access its own data");
   if (!row.allowed) throw new ForbiddenError("this learner is not in any of your cohorts");

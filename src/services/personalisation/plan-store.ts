@@ -8,6 +8,7 @@ import { EntityManager } from "typeorm";
 import type { LearningPlan } from "../../engine/recommend/index.js";
 import { PathStepStatus } from "../../persistence/goal/path-step.entity.js";
 import { uuidv7 } from "../../shared/ids.js";
+import { queryPrepared } from "../../persistence/prepared.js";
 import type { GoalContext, StoredStep } from "./learner-context.js";
 
 export interface StoredPathRow {
@@ -29,7 +30,7 @@ export interface WrittenPlan {
 export async function writePlan(
   m: EntityManager, schoolId: string, goal: GoalContext, learnerId: string, plan: LearningPlan, modelVersionId: string | null, now: Date,
 ): Promise<WrittenPlan> {
-  const [row] = (await m.query(
+  const [row] = (await queryPrepared<unknown[]>(m,
     `INSERT INTO learning_path (id, school_id, goal_id, learner_id, model_version_id, planned_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)
      ON CONFLICT (goal_id) DO UPDATE SET model_version_id = EXCLUDED.model_version_id, planned_at = EXCLUDED.planned_at, updated_at = EXCLUDED.updated_at
      RETURNING id, created_at`,
@@ -57,7 +58,7 @@ export async function writePlan(
   const moved = steps.filter((st) => oldPosition.has(st.id) && oldPosition.get(st.id) !== st.position);
   const added = steps.filter((st) => !oldPosition.has(st.id));
   // Different rows in each part (no unique index on positions), so one statement does all three.
-  await m.query(
+  await queryPrepared(m,
     `WITH dropped AS (DELETE FROM path_step WHERE path_id = $1 AND status = $2 AND NOT pinned),
           moved AS (UPDATE path_step ps SET position = u.position, updated_at = $3 FROM unnest($4::uuid[], $5::int[]) AS u(id, position) WHERE ps.id = u.id)
      INSERT INTO path_step (id, school_id, path_id, position, task_id, skill_id, reason, status, pinned, created_at, updated_at)
