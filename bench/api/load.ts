@@ -74,7 +74,7 @@ class Client {
   }
 
   /** Sends one GraphQL request; resolves (never rejects) with ok = 2xx and no GraphQL errors. */
-  post(query: string, variables: Record<string, unknown>, timeoutMs = 30_000): Promise<{ ok: boolean; error?: string }> {
+  post(query: string, variables: Record<string, unknown>, timeoutMs = 30_000, check?: Check): Promise<{ ok: boolean; error?: string }> {
     const body = JSON.stringify({ query, variables });
     return new Promise((resolve) => {
       const req = http.request({
@@ -90,7 +90,8 @@ class Client {
             const json = JSON.parse(text) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
             if (json.errors?.length) return resolve({ ok: false, error: `${json.errors[0]!.extensions?.code ?? "ERROR"}: ${json.errors[0]!.message}` });
             if (!json.data) return resolve({ ok: false, error: "no data" });
-            resolve({ ok: true });
+            const wrong = check?.(json.data as Record<string, unknown>);
+            resolve(wrong ? { ok: false, error: `${NOT_PERSONALISED}: ${wrong}` } : { ok: true });
           } catch {
             resolve({ ok: false, error: `unparsable body: ${text.slice(0, 200)}` });
           }
@@ -111,7 +112,22 @@ class Client {
 /** An open-loop request not answered within this is an error (and the phase ends by itself). */
 const OPEN_LOOP_TIMEOUT_MS = 10_000;
 
-type Make = (i: number) => { query: string; variables: Record<string, unknown> };
+/**
+ * What a measured answer must show: the learner's own model at work. A stale or unreadable model
+ * degrades to NO_MODEL (or an attempt updates no mastery); such a run measures another code path,
+ * so the benchmark fails instead of reporting it.
+ */
+type Check = (data: Record<string, unknown>) => string | null;
+const NOT_PERSONALISED = "NOT_PERSONALISED";
+
+type Make = (i: number) => { query: string; variables: Record<string, unknown>; check?: Check };
+
+const personalised = (field: string): Check => (data) => {
+  const mode = (data[field] as { personalisation?: string } | undefined)?.personalisation;
+  return mode === "PERSONALISED" ? null : `${field} answered personalisation ${mode}`;
+};
+const masteryUpdated: Check = (data) =>
+  ((data.recordAttempt as { mastery?: unknown[] } | undefined)?.mastery?.length ?? 0) > 0 ? null : "recordAttempt updated no mastery (not personalised)";
 
 /** Sends `rps × seconds` requests at fixed intervals; latency from each one's scheduled time. */
 async function openLoop(client: Client, rps: number, seconds: number, make: Make): Promise<{ samples: Sample[]; elapsedMs: number }> {
@@ -128,8 +144,8 @@ async function openLoop(client: Client, rps: number, seconds: number, make: Make
       while (sent < n && start + sent * interval <= now) {
         const i = sent++;
         const scheduled = start + i * interval;
-        const { query, variables } = make(i);
-        void client.post(query, variables, OPEN_LOOP_TIMEOUT_MS).then((r) => {
+        const { query, variables, check } = make(i);
+        void client.post(query, variables, OPEN_LOOP_TIMEOUT_MS, check).then((r) => {
           const end = performance.now();
           lastEnd = Math.max(lastEnd, end);
           samples[i] = { ms: end - scheduled, ok: r.ok, error: r.error };
@@ -148,9 +164,9 @@ async function sequential(client: Client, seconds: number, maxCalls: number, mak
   const samples: Sample[] = [];
   const start = performance.now();
   while (samples.length < maxCalls && performance.now() - start < seconds * 1000) {
-    const { query, variables } = make(samples.length);
+    const { query, variables, check } = make(samples.length);
     const t = performance.now();
-    const r = await client.post(query, variables);
+    const r = await client.post(query, variables, undefined, check);
     samples.push({ ms: performance.now() - t, ok: r.ok, error: r.error });
   }
   return { samples, elapsedMs: performance.now() - start };
@@ -182,18 +198,28 @@ export async function runLoad(plan: LoadPlan, log: (msg: string) => void): Promi
   const recordAttempt: Make = () => ({
     query: RECORD_ATTEMPT,
     variables: { input: { learnerId: pick(plan.learners).id, taskId: pick(plan.taskIds), correct: random() < 0.65, durationSeconds: 30 + Math.floor(random() * 120), idempotencyKey: `bench-${plan.runId}-${key++}`, source: "bench" } },
+    check: masteryUpdated,
   });
   const recommendations: Make = () => {
     const l = pick(plan.learners);
-    return { query: RECOMMENDATIONS, variables: { learnerId: l.id, goalId: l.goalId } };
+    return { query: RECOMMENDATIONS, variables: { learnerId: l.id, goalId: l.goalId }, check: personalised("recommendations") };
   };
-  const planPath: Make = () => ({ query: PLAN_PATH, variables: { goalId: pick(plan.learners).goalId } });
+  const planPath: Make = () => ({ query: PLAN_PATH, variables: { goalId: pick(plan.learners).goalId }, check: personalised("planPath") });
+  const failIfNotPersonalised = (what: string, samples: readonly Sample[]) => {
+    const bad = samples.find((s) => s?.error?.startsWith(NOT_PERSONALISED));
+    if (bad) throw new Error(`${what}: ${bad.error} — the server is not serving the learners' own model (stale or unreadable model?); re-prepare the database with --fresh`);
+  };
 
   const results: OpResult[] = [];
   try {
     // Warm-up (JIT, caches, pool connections): sequential calls, which cannot leave a queue behind.
     log(`warm-up: ${plan.warmupCalls} sequential calls of each operation, then 8 concurrent streams for ${plan.warmupSeconds} s`);
-    for (const make of [recommendations, recordAttempt, planPath]) await sequential(client, 60, plan.warmupCalls, make);
+    for (const make of [recommendations, recordAttempt, planPath]) {
+      const { samples } = await sequential(client, 60, plan.warmupCalls, make);
+      failIfNotPersonalised("warm-up", samples);
+      const failed = samples.find((s) => !s.ok);
+      if (failed) throw new Error(`warm-up: a request failed: ${failed.error}`);
+    }
     await Promise.all(Array.from({ length: 8 }, (_, i) => sequential(client, plan.warmupSeconds, 1e9, i % 2 ? recordAttempt : recommendations)));
 
     const mode = `open loop, ${plan.rps}/s for ${plan.seconds} s`;
@@ -201,6 +227,7 @@ export async function runLoad(plan: LoadPlan, log: (msg: string) => void): Promi
       const la = loadavg()[0]!;
       const before = snapshot(plan.serverPid, plan.dbName);
       const r = await run();
+      failIfNotPersonalised(name, r.samples);
       const cpu = usage(before, plan.serverPid, plan.dbName);
       await drain(client, log);
       const res = summarise(name, typeof mode === "string" ? mode : mode(r.samples.length), rps, r.samples, r.elapsedMs);

@@ -9,6 +9,7 @@
  *
  * and the slowest read statements are run once more under EXPLAIN ANALYZE. Returns Markdown.
  */
+import { statementText } from "../../src/persistence/prepared.js";
 import { Session } from "node:inspector";
 import http from "node:http";
 import { createRequire } from "node:module";
@@ -73,8 +74,9 @@ function installHooks(): void {
     } finally {
       if (b) {
         const ms = performance.now() - t;
-        const key = norm(q).slice(0, 160);
-        const e = b.sql.get(key) ?? { n: 0, ms: 0, sample: p, full: norm(q) };
+        const text = norm(statementText(q));
+        const key = text.slice(0, 160);
+        const e = b.sql.get(key) ?? { n: 0, ms: 0, sample: p, full: text };
         e.n++;
         e.ms += ms;
         b.sql.set(key, e);

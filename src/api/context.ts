@@ -5,7 +5,8 @@
 import { Actor } from "../services/auth/actor.js";
 import { UnauthenticatedError } from "../services/common/domain-error.js";
 import type { Services } from "../services/index.js";
-import { bearerToken, verifyToken } from "./auth/token.js";
+import { bearerToken } from "./auth/token.js";
+import type { VerifiedTokens } from "./auth/token-cache.js";
 import { createLoaders, Loaders } from "./common/loaders.js";
 
 export interface ApiContext {
@@ -15,13 +16,13 @@ export interface ApiContext {
   actor(): Actor;
 }
 
-export async function buildContext(services: Services, jwtSecret: string, authorization: string | undefined): Promise<ApiContext> {
+export async function buildContext(services: Services, tokens: VerifiedTokens, authorization: string | undefined): Promise<ApiContext> {
   const token = bearerToken(authorization);
   let actor: Actor | undefined;
   let failure: Error = new UnauthenticatedError();
   if (token !== undefined) {
     try {
-      actor = await verifyToken(jwtSecret, token);
+      actor = await tokens.verify(token);
     } catch (e) {
       failure = e as Error;
     }

@@ -6,10 +6,12 @@ import express from "express";
 import { ApolloServer } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import type { Services } from "../services/index.js";
 import type { Logger } from "../shared/logger.js";
 import { buildApiSchema } from "./schema.js";
 import { buildContext, ApiContext } from "./context.js";
+import { VerifiedTokens } from "./auth/token-cache.js";
 import { makeFormatError } from "./common/format-error.js";
 
 export interface ApiServerOptions {
@@ -25,6 +27,7 @@ export interface ApiServer {
 }
 
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
+  const tokens = new VerifiedTokens(opts.jwtSecret);
   const app = express();
   const httpServer = http.createServer(app);
   const apollo = new ApolloServer<ApiContext>({
@@ -34,7 +37,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     introspection: true,
     // main.ts owns the signals: it stops the server, then the pool and PGlite, in that order.
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    // No cache-control hints are used; its default plugin would wrap every field's resolution.
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginCacheControlDisabled()],
   });
   await apollo.start();
 
@@ -46,7 +50,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     "/graphql",
     express.json({ limit: "2mb" }),
     expressMiddleware(apollo, {
-      context: async ({ req }) => buildContext(opts.services, opts.jwtSecret, req.headers.authorization),
+      context: async ({ req }) => buildContext(opts.services, tokens, req.headers.authorization),
     }),
   );
   // A malformed JSON body or an oversized one: a coded error, not an HTML page.

@@ -18,6 +18,7 @@ import { TrainingService } from "./training/training.service.js";
 import { RetrainService } from "./training/retrain.service.js";
 import { CurriculumCache } from "./personalisation/curriculum-cache.js";
 import { PersonalisationService } from "./personalisation/personalisation.service.js";
+import { PathReplanner } from "./personalisation/path-progress.js";
 import { JobRunService } from "./jobs/job-run.service.js";
 
 export interface Services {
@@ -49,12 +50,14 @@ export function createServices(base: ServiceDeps): Services {
   const learnerModel = new LearnerModelService(activeModels);
   const goals = new GoalService(deps);
   const training = new TrainingService(deps, activeModels, learnerModel);
+  const personalisation = new PersonalisationService(deps, activeModels, curriculum);
+  const replanner = new PathReplanner(curriculum, (actor, goalId) => personalisation.planPath(actor, goalId), deps.logger);
   return {
     deps,
     activeModels,
     training,
     retraining: new RetrainService(deps, activeModels, training),
-    personalisation: new PersonalisationService(deps, activeModels, curriculum, goals),
+    personalisation,
     schools: new SchoolService(deps),
     cohorts: new CohortService(deps),
     learners: new LearnerService(deps),
@@ -66,7 +69,7 @@ export function createServices(base: ServiceDeps): Services {
     learnerAttributes: new LearnerAttributeService(deps),
     mastery: new MasteryService(deps),
     models: new ModelVersionService(deps),
-    attempts: new AttemptService(deps, learnerModel),
+    attempts: new AttemptService(deps, learnerModel, replanner),
     jobs: new JobRunService(deps),
   };
 }

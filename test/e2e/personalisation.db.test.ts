@@ -268,7 +268,7 @@ test("10 concurrent attempts of one learner are all applied, exactly once each; 
   // Each request saw the state its predecessor left (the row lock serialises them): counts 2…11, each once.
   const seen = results.map((r) => r.data.recordAttempt.mastery.find((c: any) => c.skillId === meaning).attempts).sort((x: number, y: number) => x - y);
   expect(seen).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-  for (const i of inputs(b.id)) ok(await s.gql(RECORD, { i }, admin)); // the same attempts, one after the other
+  for (const i of inputs(b.id)) ok(await s.gql(RECORD, { i }, admin)); // the same attempts, one after the other, in time order
 
   const stA = ok(await s.gql(STATE, { l: a.id }, admin)).learner;
   expect(stA.state.attemptCount).toBe(11);

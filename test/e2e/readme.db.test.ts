@@ -64,6 +64,8 @@ test("every README operation runs against the demo school without errors", async
   expect(results.Predict.similarTasks).toHaveLength(3);
   expect(results.Plan.planPath.path.steps.length).toBeGreaterThanOrEqual(1);
   expect(results.Plan.planPath.skills.some((k: any) => k.target)).toBe(true);
+  expect(results.Answer.recordAttempt.mastery.length).toBeGreaterThan(0);
+  for (const p of results.Answer.recordAttempt.pathsReplanned) expect(["AHEAD", "BEHIND"]).toContain(p.reason);
 });
 
 test("the demo school is what the README promises: a skill DAG, tasks, three cohorts, a teacher, learners with attempts and an active model", async () => {

@@ -2,14 +2,17 @@ import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "
 import type { ApiContext } from "../context.js";
 import { UUID } from "../common/scalars.js";
 import { ConnectionArgs, toConnection } from "../common/connection.js";
-import { AttemptConnection, AttemptType, RecordAttemptPayload } from "./attempt.type.js";
+import { AttemptConnection, AttemptType, PathReplanType, RecordAttemptPayload } from "./attempt.type.js";
 import { RecordAttemptInput } from "./record-attempt.input.js";
 import { LearnerType } from "../learner/learner.type.js";
 import { MasteryChangeType } from "../personalisation/mastery-change.type.js";
 import type { RecordedAttempt } from "../../services/attempt/attempt.service.js";
 
 const toPayload = (r: RecordedAttempt): RecordAttemptPayload =>
-  Object.assign(new RecordAttemptPayload(), { attempt: AttemptType.from(r.attempt), duplicate: r.duplicate, mastery: r.mastery.map(MasteryChangeType.from) });
+  Object.assign(new RecordAttemptPayload(), {
+    attempt: AttemptType.from(r.attempt), duplicate: r.duplicate, mastery: r.mastery.map(MasteryChangeType.from),
+    pathsReplanned: r.replanned.map((p) => Object.assign(new PathReplanType(), { goalId: p.goalId, pathId: p.pathId, reason: p.reason })),
+  });
 
 @Resolver(() => AttemptType)
 export class AttemptResolver {

@@ -1,8 +1,9 @@
-import { Field, Float, Int, ObjectType } from "type-graphql";
+import { Field, Float, Int, ObjectType, registerEnumType } from "type-graphql";
 import { DateTime, UUID } from "../common/scalars.js";
 import { Connection } from "../common/connection.js";
 import type { Attempt } from "../../persistence/attempt/attempt.entity.js";
 import { MasteryChangeType } from "../personalisation/mastery-change.type.js";
+import { ReplanReason } from "../../services/personalisation/replan-trigger.js";
 
 @ObjectType("Attempt", { description: "One trace: an append-only fact." })
 export class AttemptType {
@@ -27,10 +28,24 @@ export class AttemptType {
 @ObjectType()
 export class AttemptConnection extends Connection(AttemptType, "Attempt") {}
 
+registerEnumType(ReplanReason, {
+  name: "PathReplanReason",
+  description: "AHEAD: a skill of a pending step became mastered; BEHIND: the current step's skill fell below the success band (or three failures on it since the plan).",
+});
+
+@ObjectType("PathReplan", { description: "A learning path re-planned by itself after an attempt." })
+export class PathReplanType {
+  @Field(() => UUID) goalId!: string;
+  @Field(() => UUID) pathId!: string;
+  @Field(() => ReplanReason) reason!: ReplanReason;
+}
+
 @ObjectType()
 export class RecordAttemptPayload {
   @Field(() => AttemptType) attempt!: AttemptType;
   @Field({ description: "True when this idempotency key had been recorded before; nothing was written." }) duplicate!: boolean;
   @Field(() => [MasteryChangeType], { description: "The learner's new mastery of the skills touched (empty when not personalised: no active model, or no consent)." })
   mastery!: MasteryChangeType[];
+  @Field(() => [PathReplanType], { description: "The learner's learning paths these attempts re-planned, because the learner ran ahead or fell behind (usually none)." })
+  pathsReplanned!: PathReplanType[];
 }

@@ -27,7 +27,7 @@ export class TaskType {
   @Field(() => DateTime) createdAt!: Date;
   @Field(() => DateTime) updatedAt!: Date;
 
-  static from(e: Task): TaskType {
+  static from(e: Pick<Task, "id" | "code" | "title" | "topics" | "expectedDurationSeconds" | "difficulty" | "createdAt" | "updatedAt"> & { kind: string }): TaskType {
     return Object.assign(new TaskType(), {
       id: e.id, code: e.code, title: e.title, kind: e.kind, topics: e.topics, expectedDurationSeconds: e.expectedDurationSeconds,
       difficulty: e.difficulty, createdAt: e.createdAt, updatedAt: e.updatedAt,

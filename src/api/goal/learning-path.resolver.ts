@@ -29,7 +29,7 @@ export class LearningPathResolver {
 
   @FieldResolver(() => [PathStepType], { description: "The steps in position order." })
   async steps(@Root() path: LearningPathType, @Ctx() ctx: ApiContext): Promise<PathStepType[]> {
-    return (await ctx.loaders.stepsOfPath.load(path.id)).map(PathStepType.from);
+    return path.knownSteps ?? (await ctx.loaders.stepsOfPath.load(path.id)).map(PathStepType.from);
   }
 
   @FieldResolver(() => GoalType)

@@ -20,9 +20,12 @@ export class LearningPathType {
   @Field(() => DateTime) createdAt!: Date;
   @Field(() => DateTime) updatedAt!: Date;
 
-  static from(e: LearningPath): LearningPathType {
+  /** Not a field: the steps when the resolver already has them (a plan just written), so `steps` needs no read. */
+  knownSteps?: PathStepType[];
+
+  static from(e: Pick<LearningPath, "id" | "goalId" | "learnerId" | "modelVersionId" | "plannedAt" | "createdAt" | "updatedAt">, knownSteps?: PathStepType[]): LearningPathType {
     return Object.assign(new LearningPathType(), {
-      id: e.id, goalId: e.goalId, learnerId: e.learnerId, modelVersionId: e.modelVersionId, plannedAt: e.plannedAt, createdAt: e.createdAt, updatedAt: e.updatedAt,
+      id: e.id, goalId: e.goalId, learnerId: e.learnerId, modelVersionId: e.modelVersionId, plannedAt: e.plannedAt, createdAt: e.createdAt, updatedAt: e.updatedAt, knownSteps,
     });
   }
 }

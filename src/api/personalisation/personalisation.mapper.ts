@@ -3,6 +3,8 @@
  * one batch per kind, whatever the number of recommendations.
  */
 import type { Recommendation, RecommendationReason, GoalProgress, PlanSkill } from "../../engine/recommend/index.js";
+import type { StoredStep } from "../../services/personalisation/learner-context.js";
+import { PathStepType } from "../goal/learning-path.type.js";
 import type { ApiContext } from "../context.js";
 import { SkillType } from "../curriculum/skill.type.js";
 import { TaskType } from "../curriculum/task.type.js";
@@ -16,15 +18,32 @@ export interface Lookup {
   task(id: string): TaskType;
 }
 
-/** Loads every skill and task named, in two batched loader calls. Unknown ids are an internal error. */
+/**
+ * Every skill and task named, from the school's in-memory catalogue (no database read on the hot
+ * path); the few the catalogue does not hold yet (created in another process since its last
+ * refresh) through the request's loaders, in one batch per kind. Unknown ids are an internal error.
+ */
 export async function lookup(ctx: ApiContext, skillIds: Iterable<string>, taskIds: Iterable<string>): Promise<Lookup> {
-  const sIds = [...new Set(skillIds)];
-  const tIds = [...new Set(taskIds)];
-  const [skills, tasks] = await Promise.all([ctx.loaders.skill.loadMany(sIds), ctx.loaders.task.loadMany(tIds)]);
+  const catalogue = await ctx.services.personalisation.catalogue(ctx.actor());
   const sMap = new Map<string, SkillType>();
-  skills.forEach((s, i) => { if (s && !(s instanceof Error)) sMap.set(sIds[i]!, SkillType.from(s)); });
   const tMap = new Map<string, TaskType>();
-  tasks.forEach((t, i) => { if (t && !(t instanceof Error)) tMap.set(tIds[i]!, TaskType.from(t)); });
+  const sMissing: string[] = [];
+  const tMissing: string[] = [];
+  for (const id of new Set(skillIds)) {
+    const row = catalogue.skills.get(id);
+    if (row) sMap.set(id, SkillType.from(row));
+    else sMissing.push(id);
+  }
+  for (const id of new Set(taskIds)) {
+    const row = catalogue.tasks.get(id);
+    if (row) tMap.set(id, TaskType.from(row));
+    else tMissing.push(id);
+  }
+  if (sMissing.length || tMissing.length) {
+    const [skills, tasks] = await Promise.all([ctx.loaders.skill.loadMany(sMissing), ctx.loaders.task.loadMany(tMissing)]);
+    skills.forEach((s, i) => { if (s && !(s instanceof Error)) sMap.set(sMissing[i]!, SkillType.from(s)); });
+    tasks.forEach((t, i) => { if (t && !(t instanceof Error)) tMap.set(tMissing[i]!, TaskType.from(t)); });
+  }
   return {
     skill: (id) => sMap.get(id) ?? missing("skill", id),
     task: (id) => tMap.get(id) ?? missing("task", id),
@@ -93,5 +112,12 @@ export function toProgress(p: GoalProgress): GoalProgressType {
     onTrack: p.onTrack,
     status: p.status as GoalProgressStatus,
     explanation: p.explanation,
+  });
+}
+
+export function toPathStep(st: StoredStep, pathId: string, l: Lookup): PathStepType {
+  return Object.assign(new PathStepType(), {
+    id: st.id, pathId, position: st.position, task: l.task(st.taskId), skill: st.skillId ? l.skill(st.skillId) : null,
+    reason: st.reason, status: st.status, pinned: st.pinned, updatedAt: st.updatedAt,
   });
 }

@@ -7,7 +7,7 @@ import {
   GoalProgressType, LearnerMasteryType, MasteryEstimateType, PathPlanType, PredictionsType, RecommendationListType, SimilarTaskType, TaskPredictionType,
 } from "./personalisation.type.js";
 import { PredictionBasis, SimilarityBasis, RecommendationStrategy, fromEngineStrategy, toEngineStrategy } from "./personalisation.enums.js";
-import { lookup, reasonSkillIds, toPlannedSkill, toProgress, toRecommendation } from "./personalisation.mapper.js";
+import { lookup, reasonSkillIds, toPathStep, toPlannedSkill, toProgress, toRecommendation } from "./personalisation.mapper.js";
 
 @Resolver()
 export class PersonalisationResolver {
@@ -62,9 +62,9 @@ export class PersonalisationResolver {
   @Mutation(() => PathPlanType, { description: "Plan or re-plan the goal's learning path (teacher-pinned steps keep their place, skipped tasks stay out)." })
   async planPath(@Arg("goalId", () => UUID) goalId: string, @Ctx() ctx: ApiContext): Promise<PathPlanType> {
     const r = await ctx.services.personalisation.planPath(ctx.actor(), goalId);
-    const l = await lookup(ctx, r.plan.skills.map((s) => s.skillId), []);
+    const l = await lookup(ctx, [...r.plan.skills.map((s) => s.skillId), ...r.steps.flatMap((s) => (s.skillId ? [s.skillId] : []))], r.steps.map((s) => s.taskId));
     return Object.assign(new PathPlanType(), {
-      path: LearningPathType.from(r.path), skills: r.plan.skills.map((s) => toPlannedSkill(s, l)), progress: toProgress(r.progress), personalisation: r.mode, notice: r.notice,
+      path: LearningPathType.from(r.path, r.steps.map((s) => toPathStep(s, r.path.id, l))), skills: r.plan.skills.map((s) => toPlannedSkill(s, l)), progress: toProgress(r.progress), personalisation: r.mode, notice: r.notice,
     });
   }
 }

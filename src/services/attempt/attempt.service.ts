@@ -4,17 +4,18 @@
  * is a CONFLICT. A batch is all-or-nothing. The insert and the learner's state change share one
  * transaction, so an acknowledged attempt is never lost and never counted twice.
  */
-import { EntityManager } from "typeorm";
+import { EntityManager, In } from "typeorm";
 import { Actor, Role } from "../auth/actor.js";
 import { assertLearnerAccess, learnerScope, requireRole } from "../auth/access-policy.js";
 import { BadInputError, ConflictError, NotFoundError } from "../common/domain-error.js";
 import { Page, PageArgs, paginate } from "../common/pagination.js";
 import { Attempt } from "../../persistence/attempt/attempt.entity.js";
-import { Task } from "../../persistence/curriculum/task.entity.js";
 import { ServiceDeps } from "../service-deps.js";
 import { uuidv7 } from "../../shared/ids.js";
 import { LearnerModelService, MasteryChange } from "../personalisation/learner-model.service.js";
-import { completeSteps } from "../personalisation/path-progress.js";
+import type { PathReplanner, ReplannedPath } from "../personalisation/path-progress.js";
+import type { ReplanReason } from "../personalisation/replan-trigger.js";
+import { writeAttempts } from "./attempt-writer.js";
 
 export interface RecordAttempt {
   readonly learnerId: string;
@@ -36,6 +37,8 @@ export interface RecordedAttempt {
   readonly duplicate: boolean;
   /** The learner's new mastery of the skills this request's attempts touched (empty when not personalised). */
   readonly mastery: readonly MasteryChange[];
+  /** The learner's paths these attempts re-planned (ran ahead or fell behind); usually none. */
+  readonly replanned: readonly ReplannedPath[];
 }
 
 export const MAX_BATCH = 500;
@@ -52,6 +55,7 @@ export class AttemptService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly learnerModel: LearnerModelService,
+    private readonly replanner?: PathReplanner,
   ) {}
 
   /** Checks one input and fills in defaults; throws BAD_USER_INPUT naming the field. */
@@ -89,51 +93,61 @@ export class AttemptService {
       if (keys.has(r.idempotencyKey)) throw new BadInputError(`idempotency key "${r.idempotencyKey}" appears twice in the batch`, { field: "idempotencyKey" });
       keys.add(r.idempotencyKey);
     }
-    return this.deps.dataSource.transaction(async (m) => {
-      for (const learnerId of new Set(rows.map((r) => r.learnerId))) await assertLearnerAccess(m, actor, learnerId, "write");
-      await this.assertTasksExist(m, actor, [...new Set(rows.map((r) => r.taskId))]);
-      const inserted: { row: Normalised; attempt: Attempt; duplicate: boolean }[] = [];
-      for (const row of rows) inserted.push({ row, ...(await this.insertOne(m, actor, row)) });
+    if (actor.role === Role.Learner) {
+      const other = rows.find((r) => r.learnerId !== actor.learnerId);
+      if (other) await assertLearnerAccess(this.deps.dataSource.manager, actor, other.learnerId, "write"); // NOT_FOUND or FORBIDDEN
+    }
+    const rowsWithIds = rows.map((row) => ({ ...row, id: uuidv7() }));
+    // Read before the transaction: on PGlite (one connection) a cache reload from inside it would wait forever.
+    const curriculum = this.replanner ? await this.replanner.curriculum(actor) : null;
+    const { results, replans } = await this.deps.dataSource.transaction(async (m) => {
+      const written = await writeAttempts(m, actor, actor.schoolId, rowsWithIds);
+      if (!written.found) await this.explainNotFound(m, actor, rowsWithIds);
+      const duplicates = await this.duplicatesOf(m, actor, rowsWithIds.filter((r) => !written.inserted.has(r.id)));
+      const inserted = rowsWithIds.map((row) => {
+        const createdAt = written.inserted.get(row.id);
+        if (createdAt) return { row, attempt: toEntity(m, actor, row, createdAt), duplicate: false };
+        return { row, attempt: duplicates.get(row.idempotencyKey)!, duplicate: true };
+      });
       // The engine's online update, per learner, for the attempts written now (never for duplicates).
       const mastery = new Map<string, MasteryChange[]>();
+      const replans: { learnerId: string; goalId: string; reason: ReplanReason }[] = [];
       for (const learnerId of new Set(rows.map((r) => r.learnerId))) {
         const fresh = inserted.filter((i) => !i.duplicate && i.row.learnerId === learnerId).map((i) => i.attempt);
-        mastery.set(learnerId, await this.learnerModel.applyAttempts(m, actor.schoolId, learnerId, fresh));
-        await completeSteps(m, learnerId, fresh.filter((a) => a.correct).map((a) => a.taskId));
+        const changes = await this.learnerModel.applyAttempts(m, actor.schoolId, learnerId, fresh);
+        mastery.set(learnerId, changes);
+        if (fresh.length && this.replanner && curriculum) replans.push(...this.replanner.decide(curriculum, learnerId, fresh, changes, written));
       }
-      return inserted.map((i) => ({ attempt: i.attempt, duplicate: i.duplicate, mastery: mastery.get(i.row.learnerId) ?? [] }));
+      return { results: inserted.map((i) => ({ attempt: i.attempt, duplicate: i.duplicate, mastery: mastery.get(i.row.learnerId) ?? [] })), replans };
     });
+    // After the commit, in their own transactions (as a teacher's planPath): a re-plan never holds up
+    // or rolls back the attempts, and its lock order (goal, then steps) is that of every re-plan.
+    const replanned = this.replanner ? await this.replanner.run(actor, replans) : [];
+    return results.map((r) => ({ ...r, replanned: replanned.filter((p) => p.learnerId === r.attempt.learnerId) }));
   }
 
-  private async assertTasksExist(m: EntityManager, actor: Actor, taskIds: string[]): Promise<void> {
+  /** A learner or a task was not found (or the actor may not write for the learner): the precise error. */
+  private async explainNotFound(m: EntityManager, actor: Actor, rows: readonly Normalised[]): Promise<never> {
+    for (const learnerId of new Set(rows.map((r) => r.learnerId))) await assertLearnerAccess(m, actor, learnerId, "write");
+    const taskIds = [...new Set(rows.map((r) => r.taskId))];
     const found: { id: string }[] = await m.query(`SELECT id FROM task WHERE school_id = $1 AND id = ANY($2::uuid[])`, [actor.schoolId, taskIds]);
     const have = new Set(found.map((f) => f.id));
-    const missing = taskIds.find((id) => !have.has(id));
-    if (missing) throw new NotFoundError("Task", missing);
+    throw new NotFoundError("Task", taskIds.find((id) => !have.has(id)) ?? taskIds.join(", "));
   }
 
-  private async insertOne(m: EntityManager, actor: Actor, row: Normalised): Promise<{ attempt: Attempt; duplicate: boolean }> {
-    const id = uuidv7();
-    const inserted: { created_at: Date }[] = await m.query(
-      `INSERT INTO attempt (id, school_id, learner_id, task_id, correct, score, duration_seconds, hints_used, occurred_at, source, idempotency_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (school_id, idempotency_key) DO NOTHING RETURNING created_at`,
-      [id, actor.schoolId, row.learnerId, row.taskId, row.correct, row.score, row.durationSeconds, row.hintsUsed, row.occurredAt, row.source, row.idempotencyKey],
-    );
-    if (inserted.length === 1) {
-      // The row is what was just written: no need to read it back.
-      const attempt = m.create(Attempt, {
-        id, schoolId: actor.schoolId, learnerId: row.learnerId, taskId: row.taskId, correct: row.correct, score: row.score,
-        durationSeconds: row.durationSeconds, hintsUsed: row.hintsUsed, occurredAt: row.occurredAt, source: row.source,
-        idempotencyKey: row.idempotencyKey, createdAt: new Date(inserted[0]!.created_at),
-      });
-      return { attempt, duplicate: false };
+  /** The first attempts recorded under these rows' keys; a key reused for different content is a CONFLICT. */
+  private async duplicatesOf(m: EntityManager, actor: Actor, rows: readonly Normalised[]): Promise<Map<string, Attempt>> {
+    if (rows.length === 0) return new Map();
+    const firsts = await m.find(Attempt, { where: { schoolId: actor.schoolId, idempotencyKey: In(rows.map((r) => r.idempotencyKey)) } });
+    const byKey = new Map(firsts.map((a) => [a.idempotencyKey, a]));
+    for (const row of rows) {
+      const first = byKey.get(row.idempotencyKey);
+      if (!first) throw new Error(`attempt with idempotency key ${row.idempotencyKey} neither inserted nor found`);
+      if (!sameContent(first, row)) {
+        throw new ConflictError(`idempotency key "${row.idempotencyKey}" was already used for a different attempt`, { field: "idempotencyKey", attemptId: first.id });
+      }
     }
-    const first = await m.findOneByOrFail(Attempt, { schoolId: actor.schoolId, idempotencyKey: row.idempotencyKey });
-    if (!sameContent(first, row)) {
-      throw new ConflictError(`idempotency key "${row.idempotencyKey}" was already used for a different attempt`, { field: "idempotencyKey", attemptId: first.id });
-    }
-    return { attempt: first, duplicate: true };
+    return byKey;
   }
 
   async get(actor: Actor, id: string): Promise<Attempt> {
@@ -155,6 +169,15 @@ export class AttemptService {
       { column: "a.id", value: (r) => r.id },
     ], page, this.deps.maxPageSize);
   }
+}
+
+/** The row just written, as an entity (not read back). */
+function toEntity(m: EntityManager, actor: Actor, row: Normalised & { id: string }, createdAt: Date): Attempt {
+  return m.create(Attempt, {
+    id: row.id, schoolId: actor.schoolId, learnerId: row.learnerId, taskId: row.taskId, correct: row.correct, score: row.score,
+    durationSeconds: row.durationSeconds, hintsUsed: row.hintsUsed, occurredAt: row.occurredAt, source: row.source,
+    idempotencyKey: row.idempotencyKey, createdAt,
+  });
 }
 
 function sameContent(a: Attempt, r: Normalised): boolean {

@@ -11,25 +11,20 @@ import {
   type Recommendation, type RecommendStrategy, type TeacherOverrides,
 } from "../../engine/recommend/index.js";
 import { EngineError, EngineErrorCode } from "../../engine/errors.js";
-import { Actor } from "../auth/actor.js";
-import { assertLearnerAccess } from "../auth/access-policy.js";
+import { Actor, Role } from "../auth/actor.js";
+import { requireRole } from "../auth/access-policy.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
-import { Goal, GoalStatus } from "../../persistence/goal/goal.entity.js";
-import { LearningPath } from "../../persistence/goal/learning-path.entity.js";
-import { PathStep, PathStepStatus } from "../../persistence/goal/path-step.entity.js";
-import { Learner } from "../../persistence/learner/learner.entity.js";
+import { GoalStatus } from "../../persistence/goal/goal.entity.js";
 import { masteryEntries, type MasteryMap } from "../../persistence/learner/learner-state-mastery.js";
 import type { ServiceDeps } from "../service-deps.js";
-import type { GoalService } from "../goal/goal.service.js";
 import { ActiveModels, LoadedModel } from "./active-models.js";
-import { CurriculumCache } from "./curriculum-cache.js";
-import { LearnerModelService } from "./learner-model.service.js";
+import { CurriculumCache, type Catalogue } from "./curriculum-cache.js";
+import { overridesOf, readLearnerContext, type GoalContext, type LearnerContext, type StoredStep } from "./learner-context.js";
+import { writePlan, type StoredPathRow } from "./plan-store.js";
 
 export const MAX_RECOMMENDATIONS = 50;
 export const MAX_SIMILAR = 50;
 export const MAX_PREDICTIONS = 2000;
-/** Attempts looked at for "no immediate repeats". */
-const RECENT_ATTEMPTS = 5;
 /** Days over which the learner's pace (attempts per day) is measured for goal progress. */
 const PACE_DAYS = 14;
 
@@ -49,7 +44,7 @@ export const NOTICES: Record<Personalisation, string | null> = {
 };
 
 export interface LearnerView {
-  readonly learner: Learner;
+  readonly learner: { readonly id: string; readonly interests: string[] };
   readonly mode: Personalisation;
   readonly loaded: LoadedModel | null;
   /** The learner's state (personalised), the model's prior (no consent), null (no model). */
@@ -89,7 +84,9 @@ export interface RecommendationList {
 }
 
 export interface PathPlan {
-  readonly path: LearningPath;
+  readonly path: StoredPathRow;
+  /** The path's steps as stored, in position order. */
+  readonly steps: StoredStep[];
   readonly plan: LearningPlan;
   readonly progress: GoalProgress;
   readonly mode: Personalisation;
@@ -101,28 +98,34 @@ export class PersonalisationService {
     private readonly deps: ServiceDeps,
     private readonly models: ActiveModels,
     private readonly curricula: CurriculumCache,
-    private readonly goals: GoalService,
   ) {}
 
-  /** Everything the engine needs about one learner, read in one place. */
+  /** Everything the engine needs about one learner, read in one place (one statement, learner-context.ts). */
   async view(actor: Actor, learnerId: string, m: EntityManager = this.deps.dataSource.manager): Promise<LearnerView> {
-    const learner = await assertLearnerAccess(m, actor, learnerId);
-    const [loaded, consent, curriculum, recent] = await Promise.all([
+    const [ctx, loaded, curriculum] = await Promise.all([
+      readLearnerContext(m, actor, { learnerId, recent: true }),
       this.models.get(actor.schoolId, m),
-      LearnerModelService.personalisationConsent(m, learnerId),
       this.curricula.get(actor.schoolId),
-      m.query(`SELECT task_id FROM attempt WHERE learner_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT ${RECENT_ATTEMPTS}`, [learnerId]) as Promise<{ task_id: string }[]>,
     ]);
-    const recentTaskIds = recent.map((r) => r.task_id);
-    if (!loaded) return { learner, mode: Personalisation.NoModel, loaded, state: null, curriculum, recentTaskIds };
-    if (!consent) return { learner, mode: Personalisation.NoConsent, loaded, state: loaded.model.initialState(), curriculum, recentTaskIds };
-    return { learner, mode: Personalisation.Personalised, loaded, state: await this.currentState(m, loaded, learnerId), curriculum, recentTaskIds };
+    return this.viewOf(m, ctx, loaded, curriculum);
+  }
+
+  /** The school's curriculum with the skill and task rows the API shows (in memory). */
+  catalogue(actor: Actor): Promise<Catalogue> {
+    return this.curricula.catalogue(actor.schoolId);
+  }
+
+  private async viewOf(m: EntityManager, ctx: LearnerContext, loaded: LoadedModel | null, curriculum: CompiledCurriculum): Promise<LearnerView> {
+    const base = { learner: { id: ctx.learnerId, interests: ctx.interests }, loaded, curriculum, recentTaskIds: ctx.recentTaskIds };
+    if (!loaded) return { ...base, mode: Personalisation.NoModel, state: null };
+    if (!ctx.consent) return { ...base, mode: Personalisation.NoConsent, state: loaded.model.initialState() };
+    return { ...base, mode: Personalisation.Personalised, state: await this.currentState(m, loaded, ctx) };
   }
 
   /** The stored state when it belongs to the active model, else replayed in memory (nothing written on a read). */
-  private async currentState(m: EntityManager, loaded: LoadedModel, learnerId: string): Promise<EngineState> {
-    const [row] = (await m.query(`SELECT model_version_id, state FROM learner_state WHERE learner_id = $1`, [learnerId])) as { model_version_id: string | null; state: EngineState }[];
-    if (row && loaded.owns(row.model_version_id, row.state)) return row.state;
+  private async currentState(m: EntityManager, loaded: LoadedModel, ctx: LearnerContext): Promise<EngineState> {
+    if (loaded.owns(ctx.stateVersionId, ctx.state)) return ctx.state as EngineState;
+    const learnerId = ctx.learnerId;
     const attempts: { task_id: string; correct: boolean; occurred_at: Date }[] = await m.query(
       `SELECT task_id, correct, occurred_at FROM attempt WHERE learner_id = $1 ORDER BY occurred_at, id`, [learnerId]);
     let state = loaded.model.initialState();
@@ -188,13 +191,23 @@ export class PersonalisationService {
 
   async recommendations(actor: Actor, learnerId: string, goalId: string | null | undefined, count: number, strategy: RecommendStrategy): Promise<RecommendationList> {
     if (!Number.isInteger(count) || count < 1 || count > MAX_RECOMMENDATIONS) throw new BadInputError(`count must be between 1 and ${MAX_RECOMMENDATIONS}`, { argument: "count" });
-    const v = await this.view(actor, learnerId);
-    const goal = goalId ? await this.goalOf(actor, goalId, learnerId) : null;
-    const overrides = goal ? await this.overridesOf(goal.goal.id) : {};
+    const m = this.deps.dataSource.manager;
+    const [ctx, loaded, curriculum] = await Promise.all([
+      readLearnerContext(m, actor, { learnerId, goalId: goalId ?? null, recent: true }),
+      this.models.get(actor.schoolId, m),
+      this.curricula.get(actor.schoolId),
+    ]);
+    const goal = ctx.goal;
+    if (goal) {
+      if (goal.learnerId !== learnerId) throw new BadInputError("the goal belongs to another learner", { argument: "goalId" });
+      if (goal.status !== GoalStatus.Active) throw new BadInputError(`the goal is ${goal.status.toLowerCase()}`, { argument: "goalId" });
+    }
+    const v = await this.viewOf(m, ctx, loaded, curriculum);
+    const overrides = goal ? overridesOf(goal.steps) : {};
     const effective: RecommendStrategy = v.mode === Personalisation.Personalised ? strategy : "curriculum";
     const items = v.loaded && v.state
       ? recommend({
-          model: v.loaded.model, state: v.state, curriculum: v.curriculum, targetSkillIds: goal?.skillIds, masteryThreshold: goal?.goal.masteryThreshold,
+          model: v.loaded.model, state: v.state, curriculum: v.curriculum, targetSkillIds: goal?.skillIds, masteryThreshold: goal?.masteryThreshold,
           recentTaskIds: v.recentTaskIds, interests: v.mode === Personalisation.Personalised ? v.learner.interests : [], overrides, count, strategy: effective,
         })
       : [];
@@ -233,54 +246,39 @@ export class PersonalisationService {
     return scored.sort((a, b) => a.distance - b.distance || (a.taskId < b.taskId ? -1 : 1)).slice(0, count);
   }
 
-  /** Plans (or re-plans) the goal's path and stores it; teacher-pinned steps keep their place, skipped tasks stay out. */
+  /**
+   * Plans (or re-plans) the goal's path and stores it; teacher-pinned steps keep their place, skipped
+   * tasks stay out, done steps stay as history. One transaction of four statements: the goal (locked:
+   * re-plans of one goal queue here) read with its learner's context and path, the path row, the steps.
+   */
   async planPath(actor: Actor, goalId: string, now = new Date()): Promise<PathPlan> {
-    const first = await this.goals.get(actor, goalId);
-    await assertLearnerAccess(this.deps.dataSource.manager, actor, first.learnerId, "write");
-    const v = await this.view(actor, first.learnerId);
+    requireRole(actor, Role.Admin, Role.Service, Role.Teacher, Role.Learner);
+    // The caches are read before the transaction: on PGlite (one connection) a reload from inside it would wait forever.
+    const [loaded, curriculum] = await Promise.all([this.models.get(actor.schoolId), this.curricula.get(actor.schoolId)]);
     return this.deps.dataSource.transaction(async (m) => {
-      const goal = await this.goals.load(m, actor, goalId, true); // serialises re-plans of one goal
-      const skillIds = await goalSkillIds(m, goal.id);
-      const existing = await m.findOneBy(LearningPath, { goalId: goal.id });
-      const steps = existing ? await m.find(PathStep, { where: { pathId: existing.id }, order: { position: "ASC" } }) : [];
-      const overrides: TeacherOverrides = {
-        pinnedTaskIds: steps.filter((s) => s.pinned && s.status === PathStepStatus.Pending).map((s) => s.taskId),
-        skippedTaskIds: steps.filter((s) => s.status === PathStepStatus.Skipped).map((s) => s.taskId),
+      const ctx = await readLearnerContext(m, actor, { goalId, lockGoal: true, paceSince: paceStart(now) });
+      const v = await this.viewOf(m, ctx, loaded, curriculum);
+      const goal = ctx.goal!;
+      const plan = this.plan(v, goal.skillIds, goal.masteryThreshold, overridesOf(goal.steps));
+      const written = await writePlan(m, actor.schoolId, goal, ctx.learnerId, plan, v.loaded?.versionId ?? null, now);
+      return {
+        ...written, plan, progress: progressOf(plan, goal, ctx.attemptsSince, now), mode: v.mode, notice: NOTICES[v.mode],
       };
-      const plan = this.plan(v, skillIds, goal.masteryThreshold, overrides);
-      const path = existing ?? m.create(LearningPath, { schoolId: actor.schoolId, goalId: goal.id, learnerId: goal.learnerId });
-      path.modelVersionId = v.loaded?.versionId ?? null;
-      path.plannedAt = now;
-      path.updatedAt = now;
-      await m.save(path);
-      // Keep what happened (done, skipped steps) and the teacher's pins; the rest is the new plan.
-      // A pinned step keeps its position; the other steps flow around it: history first, then the plan.
-      const pinned = steps.filter((st) => st.pinned && st.status === PathStepStatus.Pending);
-      const history = steps.filter((st) => st.status !== PathStepStatus.Pending);
-      const pinnedTasks = new Set(pinned.map((st) => st.taskId));
-      await m.delete(PathStep, { pathId: path.id, status: PathStepStatus.Pending, pinned: false });
-      const fresh = plan.steps.filter((st) => !pinnedTasks.has(st.taskId)).map((st) => m.create(PathStep, {
-        schoolId: actor.schoolId, pathId: path.id, taskId: st.taskId, skillId: st.skillId, reason: st.explanation, status: PathStepStatus.Pending, pinned: false,
-      }));
-      const flowing = [...history, ...fresh];
-      const total = pinned.length + flowing.length;
-      const byPosition = new Map(pinned.filter((st) => st.position <= total).map((st) => [st.position, st]));
-      const overflow = pinned.filter((st) => st.position > total);
-      const ordered: PathStep[] = [];
-      for (let pos = 1, f = 0; pos <= total; pos++) ordered.push(byPosition.get(pos) ?? flowing[f++] ?? overflow.shift()!);
-      for (const [i, st] of ordered.entries()) st.position = i + 1;
-      await m.save(ordered);
-      return { path, plan, progress: await this.progressOf(m, goal, plan, now), mode: v.mode, notice: NOTICES[v.mode] };
     });
   }
 
   /** The goal's progress: share of target skills mastered, attempts remaining, on track or not. */
   async progress(actor: Actor, goalId: string, now = new Date()): Promise<GoalProgress> {
-    const goal = await this.goals.get(actor, goalId);
-    const v = await this.view(actor, goal.learnerId);
+    requireRole(actor, Role.Admin, Role.Service, Role.Teacher, Role.Learner);
     const m = this.deps.dataSource.manager;
-    const plan = this.plan(v, await goalSkillIds(m, goal.id), goal.masteryThreshold, await this.overridesOf(goal.id));
-    return this.progressOf(m, goal, plan, now);
+    const [ctx, loaded, curriculum] = await Promise.all([
+      readLearnerContext(m, actor, { goalId, paceSince: paceStart(now) }),
+      this.models.get(actor.schoolId, m),
+      this.curricula.get(actor.schoolId),
+    ]);
+    const v = await this.viewOf(m, ctx, loaded, curriculum);
+    const goal = ctx.goal!;
+    return progressOf(this.plan(v, goal.skillIds, goal.masteryThreshold, overridesOf(goal.steps)), goal, ctx.attemptsSince, now);
   }
 
   private plan(v: LearnerView, targetSkillIds: string[], threshold: number, overrides: TeacherOverrides): LearningPlan {
@@ -297,33 +295,14 @@ export class PersonalisationService {
       masteryThreshold: threshold,
     } as unknown as LearningPlan;
   }
-
-  private async progressOf(m: EntityManager, goal: Goal, plan: LearningPlan, now: Date): Promise<GoalProgress> {
-    const [{ n }] = await m.query(`SELECT count(*)::int AS n FROM attempt WHERE learner_id = $1 AND occurred_at > $2`, [goal.learnerId, new Date(now.getTime() - PACE_DAYS * 86_400_000)]);
-    return goalProgress({ plan, now: now.getTime(), deadline: goal.deadline ? goal.deadline.getTime() : null, attemptsPerDay: Number(n) / PACE_DAYS });
-  }
-
-  private async goalOf(actor: Actor, goalId: string, learnerId: string): Promise<{ goal: Goal; skillIds: string[] }> {
-    const goal = await this.goals.get(actor, goalId);
-    if (goal.learnerId !== learnerId) throw new BadInputError("the goal belongs to another learner", { argument: "goalId" });
-    if (goal.status !== GoalStatus.Active) throw new BadInputError(`the goal is ${goal.status.toLowerCase()}`, { argument: "goalId" });
-    return { goal, skillIds: await goalSkillIds(this.deps.dataSource.manager, goal.id) };
-  }
-
-  /** A teacher's pins and skips on the goal's path. */
-  private async overridesOf(goalId: string): Promise<TeacherOverrides> {
-    const rows: { task_id: string; status: string; pinned: boolean }[] = await this.deps.dataSource.query(
-      `SELECT s.task_id, s.status, s.pinned FROM path_step s JOIN learning_path p ON p.id = s.path_id WHERE p.goal_id = $1 ORDER BY s.position`, [goalId]);
-    return {
-      pinnedTaskIds: rows.filter((r) => r.pinned && r.status === PathStepStatus.Pending).map((r) => r.task_id),
-      skippedTaskIds: rows.filter((r) => r.status === PathStepStatus.Skipped).map((r) => r.task_id),
-    };
-  }
 }
 
-async function goalSkillIds(m: EntityManager, goalId: string): Promise<string[]> {
-  const rows: { skill_id: string }[] = await m.query(`SELECT skill_id FROM goal_skill WHERE goal_id = $1`, [goalId]);
-  return rows.map((r) => r.skill_id);
+function paceStart(now: Date): Date {
+  return new Date(now.getTime() - PACE_DAYS * 86_400_000);
+}
+
+function progressOf(plan: LearningPlan, goal: GoalContext, attemptsSince: number, now: Date): GoalProgress {
+  return goalProgress({ plan, now: now.getTime(), deadline: goal.deadline ? goal.deadline.getTime() : null, attemptsPerDay: attemptsSince / PACE_DAYS });
 }
 
 function masteryOf(loaded: LoadedModel, state: EngineState, skillIds: readonly string[]): Map<string, EngineMastery> {

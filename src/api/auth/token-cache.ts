@@ -1,0 +1,42 @@
+/**
+ * Verified tokens, remembered per token string until they expire: a client sends the same bearer
+ * token with every request, and verifying it (HMAC, JSON, claim checks) each time is avoidable work
+ * on the hot path. Bounded (least recently used out first); an entry is never served past the
+ * token's `exp`. Only successful verifications are kept: a bad token is checked (and refused) each time.
+ */
+import { decodeJwt } from "jose";
+import type { Actor } from "../../services/auth/actor.js";
+import { UnauthenticatedError } from "../../services/common/domain-error.js";
+import { verifyToken } from "./token.js";
+
+export class VerifiedTokens {
+  private readonly entries = new Map<string, { actor: Actor; expiresAt: number }>();
+
+  constructor(
+    private readonly secret: string,
+    private readonly max = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async verify(token: string): Promise<Actor> {
+    const hit = this.entries.get(token);
+    if (hit) {
+      this.entries.delete(token);
+      if (this.now() >= hit.expiresAt) throw new UnauthenticatedError("the token has expired");
+      this.entries.set(token, hit); // most recently used last
+      return hit.actor;
+    }
+    const actor = await verifyToken(this.secret, token);
+    const exp = decodeJwt(token).exp;
+    // A token without an expiry is not remembered (each use is verified).
+    if (typeof exp === "number") {
+      this.entries.set(token, { actor, expiresAt: exp * 1000 });
+      if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+    }
+    return actor;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

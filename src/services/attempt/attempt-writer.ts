@@ -1,0 +1,120 @@
+/**
+ * The hot path's one write statement (in the attempt's transaction): checks that the learners and
+ * tasks exist in the school (and, for a teacher, are in its cohorts), inserts the attempts whose
+ * idempotency key is new, marks done the pending path steps whose task was just answered correctly,
+ * and reads what deciding on a re-plan needs: the learners' pending steps of model-planned paths
+ * toward active goals, and their last attempts before these. Nothing is inserted unless every learner
+ * and task was found; the caller then raises the precise error and the transaction rolls back.
+ */
+import { EntityManager } from "typeorm";
+import { Actor, Role } from "../auth/actor.js";
+import { PathStepStatus } from "../../persistence/goal/path-step.entity.js";
+import { GoalStatus } from "../../persistence/goal/goal.entity.js";
+import { queryPrepared } from "../../persistence/prepared.js";
+
+export interface AttemptRow {
+  readonly id: string;
+  readonly learnerId: string;
+  readonly taskId: string;
+  readonly correct: boolean;
+  readonly score: number;
+  readonly durationSeconds: number | null;
+  readonly hintsUsed: number;
+  readonly occurredAt: Date;
+  readonly source: string;
+  readonly idempotencyKey: string;
+}
+
+/** A pending step of a model-planned path toward an active goal. */
+export interface PendingStep {
+  readonly learnerId: string;
+  readonly pathId: string;
+  readonly goalId: string;
+  readonly plannedAt: Date;
+  readonly masteryThreshold: number;
+  readonly position: number;
+  readonly skillId: string | null;
+  readonly taskId: string;
+}
+
+export interface PriorAttempt {
+  readonly learnerId: string;
+  readonly taskId: string;
+  readonly correct: boolean;
+  readonly createdAt: Date;
+}
+
+export interface WriteResult {
+  /** False when a learner or a task was not found (nothing was written). */
+  readonly found: boolean;
+  /** Ids of the rows inserted now, with their created_at; the others were duplicates. */
+  readonly inserted: Map<string, Date>;
+  /** Pending steps after this write, by path and position. */
+  readonly pending: PendingStep[];
+  /** Each learner's last attempts before these (newest first), for learners with a model-planned path. */
+  readonly prior: PriorAttempt[];
+}
+
+/** How many earlier attempts of a learner the re-plan check looks at. */
+export const PRIOR_ATTEMPTS = 2;
+
+export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: string, rows: readonly AttemptRow[]): Promise<WriteResult> {
+  const learnerIds = [...new Set(rows.map((r) => r.learnerId))];
+  const taskIds = [...new Set(rows.map((r) => r.taskId))];
+  const params: unknown[] = [
+    schoolId, learnerIds, taskIds,
+    rows.map((r) => r.id), rows.map((r) => r.learnerId), rows.map((r) => r.taskId), rows.map((r) => r.correct), rows.map((r) => r.score),
+    rows.map((r) => r.durationSeconds), rows.map((r) => r.hintsUsed), rows.map((r) => r.occurredAt), rows.map((r) => r.source), rows.map((r) => r.idempotencyKey),
+    learnerIds.length, taskIds.length, PathStepStatus.Done, PathStepStatus.Pending, GoalStatus.Active,
+  ];
+  const teacher = actor.role === Role.Teacher
+    ? ` AND id IN (SELECT e.learner_id FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = $${params.push(actor.teacherId)})`
+    : "";
+  const [row] = (await queryPrepared<unknown[]>(m,
+    `WITH l AS (SELECT id FROM learner WHERE school_id = $1 AND id = ANY($2::uuid[])${teacher}),
+          t AS (SELECT id FROM task WHERE school_id = $1 AND id = ANY($3::uuid[])),
+          ok AS (SELECT (SELECT count(*) FROM l) = $14 AND (SELECT count(*) FROM t) = $15 AS ok),
+          ins AS (
+            INSERT INTO attempt (id, school_id, learner_id, task_id, correct, score, duration_seconds, hints_used, occurred_at, source, idempotency_key)
+            SELECT u.id, $1, u.learner_id, u.task_id, u.correct, u.score, u.duration_seconds, u.hints_used, u.occurred_at, u.source, u.idempotency_key
+            FROM unnest($4::uuid[], $5::uuid[], $6::uuid[], $7::bool[], $8::float8[], $9::int[], $10::int[], $11::timestamptz[], $12::text[], $13::text[])
+                 WITH ORDINALITY AS u(id, learner_id, task_id, correct, score, duration_seconds, hints_used, occurred_at, source, idempotency_key, n)
+            WHERE (SELECT ok FROM ok)
+            ORDER BY u.n
+            ON CONFLICT (school_id, idempotency_key) DO NOTHING
+            RETURNING id, created_at, learner_id, task_id, correct),
+          done AS (
+            UPDATE path_step ps SET status = $16, updated_at = now()
+            FROM ins JOIN learning_path p ON p.learner_id = ins.learner_id
+            WHERE ins.correct AND ps.path_id = p.id AND ps.task_id = ins.task_id AND ps.status = $17
+            RETURNING ps.id),
+          planned AS (
+            SELECT p.id, p.learner_id, p.goal_id, p.planned_at, g.mastery_threshold FROM learning_path p JOIN goal g ON g.id = p.goal_id
+            WHERE p.learner_id = ANY($2::uuid[]) AND p.model_version_id IS NOT NULL AND g.status = $18)
+     SELECT (SELECT ok FROM ok) AS found,
+            (SELECT json_agg(json_build_object('id', id, 'created_at', created_at)) FROM ins) AS inserted,
+            (SELECT json_agg(json_build_object('learner_id', p.learner_id, 'path_id', p.id, 'goal_id', p.goal_id, 'planned_at', p.planned_at,
+                      'threshold', p.mastery_threshold, 'position', ps.position, 'skill_id', ps.skill_id, 'task_id', ps.task_id) ORDER BY p.id, ps.position, ps.id)
+             FROM planned p JOIN path_step ps ON ps.path_id = p.id
+             WHERE ps.status = $17 AND ps.id NOT IN (SELECT id FROM done)) AS pending,
+            (SELECT json_agg(json_build_object('learner_id', r.learner_id, 'task_id', r.task_id, 'correct', r.correct, 'created_at', r.created_at))
+             FROM (SELECT DISTINCT learner_id FROM planned) pl,
+                  LATERAL (SELECT a.learner_id, a.task_id, a.correct, a.created_at FROM attempt a WHERE a.learner_id = pl.learner_id
+                           ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${PRIOR_ATTEMPTS}) r) AS prior`,
+    params,
+  )) as {
+    found: boolean;
+    inserted: { id: string; created_at: string }[] | null;
+    pending: { learner_id: string; path_id: string; goal_id: string; planned_at: string; threshold: number; position: number; skill_id: string | null; task_id: string }[] | null;
+    prior: { learner_id: string; task_id: string; correct: boolean; created_at: string }[] | null;
+  }[];
+  return {
+    found: row!.found === true,
+    inserted: new Map((row!.inserted ?? []).map((r) => [r.id, new Date(r.created_at)])),
+    pending: (row!.pending ?? []).map((p) => ({
+      learnerId: p.learner_id, pathId: p.path_id, goalId: p.goal_id, plannedAt: new Date(p.planned_at), masteryThreshold: Number(p.threshold),
+      position: p.position, skillId: p.skill_id, taskId: p.task_id,
+    })),
+    prior: (row!.prior ?? []).map((p) => ({ learnerId: p.learner_id, taskId: p.task_id, correct: p.correct, createdAt: new Date(p.created_at) })),
+  };
+}
