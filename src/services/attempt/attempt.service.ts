@@ -114,7 +114,7 @@ export class AttemptService {
       const replans: { learnerId: string; goalId: string; reason: ReplanReason }[] = [];
       for (const learnerId of new Set(rows.map((r) => r.learnerId))) {
         const fresh = inserted.filter((i) => !i.duplicate && i.row.learnerId === learnerId).map((i) => i.attempt);
-        const changes = await this.learnerModel.applyAttempts(m, actor.schoolId, learnerId, fresh);
+        const changes = await this.learnerModel.applyAttempts(m, actor.schoolId, learnerId, fresh, curriculum);
         mastery.set(learnerId, changes);
         if (fresh.length && this.replanner && curriculum) replans.push(...this.replanner.decide(curriculum, learnerId, fresh, changes, written));
       }

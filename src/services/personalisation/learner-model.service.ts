@@ -15,6 +15,8 @@ import type { LearnerState as EngineState, SkillMastery as EngineMastery } from 
 import { EngineError, EngineErrorCode } from "../../engine/errors.js";
 import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { nextTrend, storedTrend, type MasteryMap } from "../../persistence/learner/learner-state-mastery.js";
+import type { CompiledCurriculum } from "../../engine/recommend/index.js";
+import { queryPrepared } from "../../persistence/prepared.js";
 import { ActiveModels, LoadedModel } from "./active-models.js";
 
 /** The new mastery of one skill after the attempts, with how much it moved. */
@@ -96,11 +98,11 @@ export class LearnerModelService {
    * Applies newly recorded attempts of one learner (in the caller's transaction `m`). Returns the
    * mastery of the skills they touched; empty when not personalised (no active model or no consent).
    */
-  async applyAttempts(m: EntityManager, schoolId: string, learnerId: string, attempts: readonly NewAttempt[]): Promise<MasteryChange[]> {
+  async applyAttempts(m: EntityManager, schoolId: string, learnerId: string, attempts: readonly NewAttempt[], curriculum?: CompiledCurriculum | null): Promise<MasteryChange[]> {
     if (attempts.length === 0) return [];
     // One statement creates the row on first use and locks it (DO UPDATE takes the row lock), and
     // reads the consent: concurrent attempts of this learner queue here.
-    const [row] = (await m.query(
+    const [row] = (await queryPrepared(m,
       `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
        VALUES ($1, $2, NULL, '{}'::jsonb, 0, 1, now())
        ON CONFLICT (learner_id) DO UPDATE SET learner_id = EXCLUDED.learner_id
@@ -138,11 +140,11 @@ export class LearnerModelService {
       const [h] = (await m.query(historySql("$1"), [learnerId])) as HistoryRow[];
       traces = h ? history(h) : EMPTY;
     }
-    const skillsOf = await this.skillsOfTasks(m, [...new Set(traces.tasks)]);
+    const skillsOf = await this.skillsOfTasks(m, [...new Set(traces.tasks)], curriculum);
     const next = this.advance(loaded, state, traces, skillsOf, !incremental, traces.tasks.every((t) => loaded.knowsTask(t)));
     const { changes, patch } = masteryPatch(row!.mastery, next, Date.now());
     // The one row of the learner: state and the touched skills' mastery together.
-    await m.query(
+    await queryPrepared(m,
       `UPDATE learner_state SET state = $2::jsonb, model_version_id = $3, attempt_count = $4, mastery = mastery || $5::jsonb,
          last_attempt_at = GREATEST(last_attempt_at, $6), version = version + 1, updated_at = now() WHERE learner_id = $1`,
       [learnerId, JSON.stringify(next.state), loaded.versionId, incremental ? row!.attempt_count + attempts.length : traces.tasks.length, JSON.stringify(patch), last],
@@ -273,8 +275,23 @@ export class LearnerModelService {
     return groupSkills(await m.query(`SELECT task_id, skill_id FROM task_skill WHERE school_id = $1`, [schoolId]));
   }
 
-  private async skillsOfTasks(m: EntityManager, taskIds: string[]): Promise<Map<string, string[]>> {
-    return groupSkills(taskIds.length ? await m.query(`SELECT task_id, skill_id FROM task_skill WHERE task_id = ANY($1::uuid[])`, [taskIds]) : []);
+  /**
+   * The skills of these tasks: from the school's compiled curriculum when the caller holds it (the
+   * hot path reads it before its transaction), from the database for any task it does not know yet
+   * (created a moment ago in another process).
+   */
+  private async skillsOfTasks(m: EntityManager, taskIds: string[], curriculum?: CompiledCurriculum | null): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const missing: string[] = [];
+    for (const id of taskIds) {
+      const task = curriculum?.tasks.get(id);
+      if (task) out.set(id, task.skills.map((s) => s.skillId));
+      else missing.push(id);
+    }
+    if (missing.length === 0) return out;
+    const found = groupSkills(await m.query(`SELECT task_id, skill_id FROM task_skill WHERE task_id = ANY($1::uuid[])`, [missing]));
+    for (const [id, skills] of found) out.set(id, skills);
+    return out;
   }
 }
 
