@@ -123,10 +123,16 @@ export async function prepareSchool(ds: DataSource, scaleName: ScaleName, scale:
   }
 
   const traces = sim.traces;
+  // The simulator's study days run on past `now` for learners with many sessions; the API refuses an
+  // attempt dated in the future, and a learner whose history ends in the future would take every new
+  // attempt as out of time order (a full replay). Shift the whole history back so that it ends a minute ago.
+  let lastAt = 0;
+  for (const a of traces) if (a.at > lastAt) lastAt = a.at;
+  const shift = Math.max(0, lastAt - (now.getTime() - 60_000));
   for (let i = 0; i < traces.length; i += BATCH) {
     await bulk(m, "attempt", ["id", "school_id", "learner_id", "task_id", "correct", "score", "duration_seconds", "hints_used", "occurred_at", "source", "idempotency_key"],
       ["uuid", "uuid", "uuid", "uuid", "bool", "float8", "int", "int", "timestamptz", "text", "text"],
-      traces.slice(i, i + BATCH).map((a, j) => [uuidv7(), schoolId, id(learnerIdOf, a.learnerId), id(taskId, a.taskId), a.correct === 1, a.correct, Math.round(a.durationSec), 0, new Date(a.at), "bench", `sim-${i + j}`]));
+      traces.slice(i, i + BATCH).map((a, j) => [uuidv7(), schoolId, id(learnerIdOf, a.learnerId), id(taskId, a.taskId), a.correct === 1, a.correct, Math.round(a.durationSec), 0, new Date(a.at - shift), "bench", `sim-${i + j}`]));
     if ((i / BATCH) % 10 === 9) log(`  attempts ${i + BATCH} / ${traces.length}`);
   }
   const load = (performance.now() - t) / 1000;
