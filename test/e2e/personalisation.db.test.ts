@@ -304,7 +304,17 @@ test("attempts arriving out of time order (a late offline sync) give the same st
   const late = await freshLearner();
   for (let i = 0; i < tasks.length; i++) ok(await s.gql(RECORD, { i: attempt(inTime.id, i) }, admin));
   // The late learner's device sends the second half first, then syncs the first half afterwards.
-  for (const i of [3, 4, 5, 0, 1, 2]) ok(await s.gql(RECORD, { i: attempt(late.id, i) }, admin));
+  for (const i of [3, 4, 5]) ok(await s.gql(RECORD, { i: attempt(late.id, i) }, admin));
+  for (const i of [0, 1, 2]) {
+    const before = (await masteryOf(late.id)).get(meaning)!.mastery!;
+    const reply = ok(await s.gql(RECORD, { i: attempt(late.id, i) }, admin)).recordAttempt;
+    // The answer speaks of this attempt: its skills only, moved from the mastery shown just before.
+    const own = new Set(ok(await s.gql(`query($t: UUID!) { task(id: $t) { skills { skill { id } } } }`, { t: tasks[i] }, admin)).task.skills.map((x: any) => x.skill.id));
+    expect(reply.mastery.length).toBeGreaterThan(0);
+    for (const c of reply.mastery) expect(own.has(c.skillId)).toBe(true);
+    const entry = reply.mastery.find((c: any) => c.skillId === meaning);
+    expect(entry.delta).toBeCloseTo(entry.mastery - before, 9);
+  }
   const [a, b] = [await masteryOf(inTime.id), await masteryOf(late.id)];
   expect(b.get(meaning)!.attempts).toBe(tasks.length);
   expect(b.get(meaning)!.mastery!).toBeCloseTo(a.get(meaning)!.mastery!, 9);
@@ -313,6 +323,28 @@ test("attempts arriving out of time order (a late offline sync) give the same st
   const pred = async (l: string) => ok(await s.gql(PREDICT, { l, t: tasks }, admin)).predictions.items;
   const [pa, pb] = [await pred(inTime.id), await pred(late.id)];
   pa.forEach((p: any, i: number) => expect(pb[i].predictedSuccess).toBeCloseTo(p.predictedSuccess, 9));
+});
+
+test("withdrawing consent to personalisation deletes the personal state; given again, the whole history is replayed", async () => {
+  const meaning = skillByCode("frac-meaning");
+  const tasks = skills.get(meaning)!.taskIds.slice(0, 4);
+  const learner = await freshLearner();
+  const twin = await freshLearner();
+  const setConsent = async (l: string, g: boolean) => ok(await s.gql(`mutation($l: UUID!, $g: Boolean!) { setConsent(learnerId: $l, purpose: PERSONALISATION, granted: $g, grantedBy: LEARNER) { id } }`, { l, g }, admin));
+  const base = Date.now() - 3_600_000;
+  const at = (l: string, i: number) => ({ learnerId: l, taskId: tasks[i]!, correct: i !== 1, occurredAt: new Date(base + i * 60_000).toISOString(), idempotencyKey: `consent-${l}-${i}` });
+  for (const i of [0, 1]) for (const l of [learner.id, twin.id]) ok(await s.gql(RECORD, { i: at(l, i) }, admin));
+  await setConsent(learner.id, false);
+  const [row] = await s.app.db.dataSource.query(`SELECT state, mastery, model_version_id FROM learner_state WHERE learner_id = $1`, [learner.id]);
+  expect(row).toEqual({ state: {}, mastery: {}, model_version_id: null });
+  // Recorded while withdrawn: counted, nothing personal computed.
+  expect(ok(await s.gql(RECORD, { i: at(learner.id, 2) }, admin)).recordAttempt.mastery).toEqual([]);
+  ok(await s.gql(RECORD, { i: at(twin.id, 2) }, admin));
+  await setConsent(learner.id, true);
+  for (const l of [learner.id, twin.id]) ok(await s.gql(RECORD, { i: at(l, 3) }, admin));
+  const [m1, m2] = [(await masteryOf(learner.id)).get(meaning)!, (await masteryOf(twin.id)).get(meaning)!];
+  expect(m1.attempts).toBe(4);
+  expect(m1.mastery!).toBeCloseTo(m2.mastery!, 9);
 });
 
 test("without consent to personalisation: the curriculum order with a notice, a typical learner's predictions, attempts recorded but no mastery", async () => {

@@ -112,7 +112,8 @@ export class AttemptService {
       // The engine's online update, per learner, for the attempts written now (never for duplicates).
       const mastery = new Map<string, MasteryChange[]>();
       const replans: { learnerId: string; goalId: string; reason: ReplanReason }[] = [];
-      for (const learnerId of new Set(rows.map((r) => r.learnerId))) {
+      // Learners' state rows are locked in id order: two batches naming the same learners never deadlock.
+      for (const learnerId of [...new Set(rows.map((r) => r.learnerId))].sort()) {
         const fresh = inserted.filter((i) => !i.duplicate && i.row.learnerId === learnerId).map((i) => i.attempt);
         const changes = await this.learnerModel.applyAttempts(m, actor.schoolId, learnerId, fresh, curriculum);
         mastery.set(learnerId, changes);

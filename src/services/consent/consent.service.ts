@@ -23,6 +23,11 @@ export class ConsentService {
         .values(m.create(Consent, { id: uuidv7(), schoolId: actor.schoolId, learnerId, purpose, granted, grantedBy }))
         .orUpdate(["granted", "granted_by", "updated_at"], ["learner_id", "purpose"])
         .execute();
+      if (purpose === ConsentPurpose.Personalisation && !granted) {
+        // Withdrawn: the personal parameters and mastery computed under it go with it (the attempts
+        // stay). Should consent be given again, the next attempt replays the whole history.
+        await m.query(`UPDATE learner_state SET state = '{}'::jsonb, model_version_id = NULL, mastery = '{}'::jsonb, version = version + 1, updated_at = now() WHERE learner_id = $1`, [learnerId]);
+      }
       return m.findOneByOrFail(Consent, { learnerId, purpose, schoolId: actor.schoolId });
     });
   }

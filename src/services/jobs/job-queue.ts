@@ -128,8 +128,8 @@ export class JobQueue {
     await boss.start();
     for (const [name, options] of Object.entries(this.queues())) {
       await boss.createQueue(name, options);
-      // Fixed at creation (pg-boss's updateQueue refuses them); a queue created before its heartbeat
-      // was configured gets it on each send instead (send below).
+      // Fixed at creation (pg-boss's UpdateQueueOptions type leaves them out); a queue created before
+      // its heartbeat was configured gets it on each send instead (send below).
       const { policy: _policy, partition: _partition, heartbeatSeconds: _heartbeat, ...updatable } = options;
       await boss.updateQueue(name, updatable);
       // Warms pg-boss's queue cache now rather than on the first send.

@@ -116,7 +116,15 @@ export class LearnerModelService {
     const ordered = [...attempts].sort((x, y) => epochMs(x.occurredAt) - epochMs(y.occurredAt));
     const last = new Date(epochMs(ordered[ordered.length - 1]!.occurredAt));
     if (!personalised) {
-      await m.query(`UPDATE learner_state SET attempt_count = attempt_count + $2, last_attempt_at = GREATEST(last_attempt_at, $3), version = version + 1, updated_at = now() WHERE learner_id = $1`, [learnerId, attempts.length, last]);
+      // Only counted. Without consent no personal state is kept (ConsentService clears it on withdrawal;
+      // this keeps it so), and the state then left behind is never taken for current: the next
+      // personalised attempt replays the whole history.
+      await m.query(
+        `UPDATE learner_state SET attempt_count = attempt_count + $2, last_attempt_at = GREATEST(last_attempt_at, $3),
+           model_version_id = NULL, state = CASE WHEN $4 THEN state ELSE '{}'::jsonb END, mastery = CASE WHEN $4 THEN mastery ELSE '{}'::jsonb END,
+           version = version + 1, updated_at = now() WHERE learner_id = $1`,
+        [learnerId, attempts.length, last, row!.consent === true],
+      );
       return [];
     }
     let state: EngineState;
@@ -125,7 +133,8 @@ export class LearnerModelService {
     // replayed; so is one that an attempt reaches out of time order (it happened before the latest
     // applied one: an offline client syncing late, concurrent requests), so that the state never
     // depends on the order in which attempts arrived — it is always the time-ordered replay.
-    const inOrder = row!.attempt_count === 0 || (row!.last_attempt_at !== null && epochMs(ordered[0]!.occurredAt) >= epochMs(row!.last_attempt_at));
+    // Strictly later: at the same millisecond a replay orders by id, which arrival order need not follow.
+    const inOrder = row!.attempt_count === 0 || (row!.last_attempt_at !== null && epochMs(ordered[0]!.occurredAt) > epochMs(row!.last_attempt_at));
     const incremental = inOrder && loaded.owns(row!.model_version_id, row!.state);
     if (incremental) {
       state = row!.state as unknown as EngineState;
@@ -142,12 +151,17 @@ export class LearnerModelService {
     }
     const skillsOf = await this.skillsOfTasks(m, [...new Set(traces.tasks)], curriculum);
     const next = this.advance(loaded, state, traces, skillsOf, !incremental, traces.tasks.every((t) => loaded.knowsTask(t)));
-    const { changes, patch } = masteryPatch(row!.mastery, next, Date.now());
+    // After a replay the answer still speaks of these attempts only: the skills they touched, moved from
+    // the mastery stored before them; skills only the earlier history touched get their replayed values.
+    const reported = incremental ? undefined : new Set(ordered.flatMap((a) => skillsOf.get(a.taskId) ?? []));
+    const { changes, patch } = masteryPatch(row!.mastery, next, Date.now(), reported);
+    // After a replay, the history's latest attempt (the stored time may be missing or stale).
+    const lastAt = incremental || traces.tasks.length === 0 ? last : new Date(Number(traces.at.slice(traces.at.lastIndexOf(",") + 1)));
     // The one row of the learner: state and the touched skills' mastery together.
     await queryPrepared(m,
       `UPDATE learner_state SET state = $2::jsonb, model_version_id = $3, attempt_count = $4, mastery = mastery || $5::jsonb,
-         last_attempt_at = GREATEST(last_attempt_at, $6), version = version + 1, updated_at = now() WHERE learner_id = $1`,
-      [learnerId, JSON.stringify(next.state), loaded.versionId, incremental ? row!.attempt_count + attempts.length : traces.tasks.length, JSON.stringify(patch), last],
+         last_attempt_at = CASE WHEN $7 THEN GREATEST(last_attempt_at, $6) ELSE $6 END, version = version + 1, updated_at = now() WHERE learner_id = $1`,
+      [learnerId, JSON.stringify(next.state), loaded.versionId, incremental ? row!.attempt_count + attempts.length : traces.tasks.length, JSON.stringify(patch), lastAt, incremental],
     );
     return changes;
   }
@@ -299,15 +313,27 @@ export class LearnerModelService {
  * The stored entries of the skills an update touched (to merge into the row's `mastery`), with the
  * trend's moving average continued from the stored one, and the changes as the API reports them.
  */
-function masteryPatch(stored: MasteryMap | null, next: Advanced, now: number): { changes: MasteryChange[]; patch: MasteryMap } {
+/**
+ * The mastery entries to store and the changes to report. `reported` (after a replay of the whole
+ * history): only these skills are reported and move their trend, measured from the stored mastery;
+ * the others are stored with their replayed values and their trend kept.
+ */
+function masteryPatch(stored: MasteryMap | null, next: Advanced, now: number, reported?: ReadonlySet<string>): { changes: MasteryChange[]; patch: MasteryMap } {
   const patch: MasteryMap = {};
-  const changes = next.after.map((a) => {
-    const delta = a.p - (next.before.get(a.skillId) ?? a.p);
-    const trend = nextTrend(storedTrend(stored, a.skillId), delta);
+  const changes: MasteryChange[] = [];
+  for (const a of next.after) {
     const attempts = Math.round(a.attempts);
+    const prior = storedTrend(stored, a.skillId);
+    if (reported && !reported.has(a.skillId)) {
+      patch[a.skillId] = [a.p, a.sd, attempts, prior, now];
+      continue;
+    }
+    const before = reported ? (stored?.[a.skillId]?.[0] ?? next.before.get(a.skillId)) : next.before.get(a.skillId);
+    const delta = a.p - (before ?? a.p);
+    const trend = nextTrend(prior, delta);
     patch[a.skillId] = [a.p, a.sd, attempts, trend, now];
-    return { skillId: a.skillId, mastery: a.p, uncertainty: a.sd, attempts, trend, delta };
-  });
+    changes.push({ skillId: a.skillId, mastery: a.p, uncertainty: a.sd, attempts, trend, delta });
+  }
   return { changes, patch };
 }
 
