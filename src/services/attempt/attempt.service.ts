@@ -8,6 +8,7 @@ import { EntityManager, In } from "typeorm";
 import { Actor, Role } from "../auth/actor.js";
 import { assertLearnerAccess, learnerScope, requireRole } from "../auth/access-policy.js";
 import { BadInputError, ConflictError, NotFoundError } from "../common/domain-error.js";
+import { withConflictRetry } from "../common/transaction-retry.js";
 import { Page, PageArgs, paginate } from "../common/pagination.js";
 import { Attempt } from "../../persistence/attempt/attempt.entity.js";
 import { ServiceDeps } from "../service-deps.js";
@@ -100,7 +101,9 @@ export class AttemptService {
     const rowsWithIds = rows.map((row) => ({ ...row, id: uuidv7() }));
     // Read before the transaction: on PGlite (one connection) a cache reload from inside it would wait forever.
     const curriculum = this.replanner ? await this.replanner.curriculum(actor) : null;
-    const { results, replans } = await this.deps.dataSource.transaction(async (m) => {
+    // A deadlock with a state rebuild (its batch UPDATE locks many learners' rows) aborts the whole
+    // transaction; it is run again (the attempts' ids and keys are the same, nothing was written).
+    const { results, replans } = await withConflictRetry(() => this.deps.dataSource.transaction(async (m) => {
       const written = await writeAttempts(m, actor, actor.schoolId, rowsWithIds);
       if (!written.found) await this.explainNotFound(m, actor, rowsWithIds);
       const duplicates = await this.duplicatesOf(m, actor, rowsWithIds.filter((r) => !written.inserted.has(r.id)));
@@ -120,7 +123,7 @@ export class AttemptService {
         if (fresh.length && this.replanner && curriculum) replans.push(...this.replanner.decide(curriculum, learnerId, fresh, changes, written));
       }
       return { results: inserted.map((i) => ({ attempt: i.attempt, duplicate: i.duplicate, mastery: mastery.get(i.row.learnerId) ?? [] })), replans };
-    });
+    }), "recording the attempts");
     // After the commit, in their own transactions (as a teacher's planPath): a re-plan never holds up
     // or rolls back the attempts, and its lock order (goal, then steps) is that of every re-plan.
     const replanned = this.replanner ? await this.replanner.run(actor, replans) : [];

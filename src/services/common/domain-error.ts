@@ -59,3 +59,12 @@ export const isUniqueViolation = (e: unknown): boolean =>
 /** PostgreSQL foreign-key violation (SQLSTATE 23503). */
 export const isForeignKeyViolation = (e: unknown): boolean =>
   (e as { code?: string })?.code === "23503" || (e as { driverError?: { code?: string } })?.driverError?.code === "23503";
+
+/**
+ * PostgreSQL aborted the transaction to break a deadlock (SQLSTATE 40P01) or a serialization
+ * conflict (40001): it rolled back whole, so it may simply be run again.
+ */
+export const isTransientConflict = (e: unknown): boolean => {
+  const code = (e as { code?: string })?.code ?? (e as { driverError?: { code?: string } })?.driverError?.code;
+  return code === "40P01" || code === "40001";
+};

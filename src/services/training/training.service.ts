@@ -16,6 +16,7 @@ import type { ActiveModels } from "../personalisation/active-models.js";
 import type { LearnerModelService } from "../personalisation/learner-model.service.js";
 import { publishModel } from "./model-publisher.js";
 import { snapshotTrainingSet } from "./training-set.js";
+import { withConflictRetry } from "../common/transaction-retry.js";
 
 export interface TrainOptions {
   /** Engine model name (registry), default "meta". */
@@ -135,7 +136,7 @@ export class TrainingService {
         const b = next++;
         const batch = ids.slice(b * REBUILD_BATCH, (b + 1) * REBUILD_BATCH);
         try {
-          await this.deps.dataSource.transaction((m) => this.learnerModel.rebuildMany(m, schoolId, batch, qMatrix));
+          await withConflictRetry(() => this.deps.dataSource.transaction((m) => this.learnerModel.rebuildMany(m, schoolId, batch, qMatrix)), "a state rebuild batch");
         } catch (e) {
           failed = true;
           throw e;
