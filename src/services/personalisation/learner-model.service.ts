@@ -66,6 +66,9 @@ interface HistoryRow {
   at: string | null;
 }
 
+/** Epoch milliseconds of the history's latest attempt (its last entry, as text); null for an empty history. */
+const latestAt = (h: History): string | null => (h.tasks.length ? h.at.slice(h.at.lastIndexOf(",") + 1) : null);
+
 const history = (r: HistoryRow): History => (r.tasks ? { tasks: r.tasks.split(","), correct: r.correct!, at: r.at! } : EMPTY);
 
 interface StateRow {
@@ -156,7 +159,8 @@ export class LearnerModelService {
     const reported = incremental ? undefined : new Set(ordered.flatMap((a) => skillsOf.get(a.taskId) ?? []));
     const { changes, patch } = masteryPatch(row!.mastery, next, Date.now(), reported);
     // After a replay, the history's latest attempt (the stored time may be missing or stale).
-    const lastAt = incremental || traces.tasks.length === 0 ? last : new Date(Number(traces.at.slice(traces.at.lastIndexOf(",") + 1)));
+    const replayedLast = incremental ? null : latestAt(traces);
+    const lastAt = replayedLast === null ? last : new Date(Number(replayedLast));
     // The one row of the learner: state and the touched skills' mastery together.
     await queryPrepared(m,
       `UPDATE learner_state SET state = $2::jsonb, model_version_id = $3, attempt_count = $4, mastery = mastery || $5::jsonb,
@@ -207,7 +211,7 @@ export class LearnerModelService {
       // The whole object is written (untouched skills kept): the version guard makes the read above current.
       masteries[i] = JSON.stringify({ ...r.mastery, ...patch });
       counts[i] = h.tasks.length;
-      lasts[i] = h.tasks.length ? h.at.slice(h.at.lastIndexOf(",") + 1) : null; // epoch ms of the latest attempt
+      lasts[i] = latestAt(h);
       expected[i] = r.version;
     });
     const updated: unknown = await m.query(
