@@ -40,7 +40,9 @@ import { generateFolder, type GeneratedData } from "./jobs/generate.js";
 import { QueryTimer, type StatementStat } from "./jobs/query-timer.js";
 import { PgCpu } from "./jobs/pg-cpu.js";
 import { profileRebuild } from "./jobs/rebuild-profile.js";
-import { REBUILD_BATCH, REBUILD_IN_FLIGHT } from "../src/services/training/training.service.js";
+import { loadVersion } from "../src/services/personalisation/active-models.js";
+import { ModelVersion } from "../src/persistence/model/model-version.entity.js";
+import { REBUILD_BATCH, REBUILD_IN_FLIGHT } from "../src/services/training/state-rebuild.service.js";
 import { historySql } from "../src/services/personalisation/learner-model.service.js";
 import { markdownReport, printTable, type JobsReport, type Phase } from "./jobs/report.js";
 
@@ -259,6 +261,7 @@ async function main(): Promise<void> {
       },
       retrain: null,
       rebuild: null,
+      promotion: null,
       totalSeconds: 0,
     };
 
@@ -280,7 +283,7 @@ async function main(): Promise<void> {
         "evaluating on held-out learners": "evaluation + gates",
         promoting: "publish (promote)",
         rejecting: "publish (reject)",
-        "rebuilding learner states": "state rebuild",
+        "rebuilding learner states under the candidate": "state rebuild (stage + switch)",
       };
       const rbar = createProgressBar("retrain");
       const retrainLoad = load1();
@@ -340,6 +343,31 @@ async function main(): Promise<void> {
           learners, attempts: rebuildAttempts, seconds: rebuildSeconds, learnersPerSecond: learners / rebuildSeconds, nodeCpuSeconds: rebuildNodeCpu, pgCpuSeconds: bClock.phases[0]?.pgCpuSeconds ?? 0,
           sqlSeconds: timer.totalMs("rebuild:rebuildStates") / 1000, loadAtStart: rebuildLoad, staleAfter: left?.n ?? null,
           statements: top(timer, ["rebuild:rebuildStates"], 12), plans, profile, batchSize: REBUILD_BATCH, inFlight: REBUILD_IN_FLIGHT,
+        };
+      }
+      // 6. A promotion's rebuild on its own: stage every learner under the active version, switch, catch up.
+      if (result.promoted && result.modelVersionId) {
+        await ds.query(`VACUUM ANALYZE learner_state`);
+        const pClock = new PhaseClock(timer, "promotion", pgCpu);
+        const pbar = createProgressBar("promotion");
+        const promotionLoad = load1();
+        pClock.enter("stage");
+        const tStage = performance.now();
+        const promotionCpu = process.cpuUsage();
+        const target = loadVersion(await ds.getRepository(ModelVersion).findOneByOrFail({ id: result.modelVersionId }));
+        const staged = await services.training.states.stage(schoolId, target, (f) => pbar.update(f, "learners"));
+        const stageSeconds = (performance.now() - tStage) / 1000;
+        pClock.enter("switch");
+        const tSwitch = performance.now();
+        const { adopted, caughtUp } = await services.training.states.commit(schoolId, await ds.getRepository(ModelVersion).findOneByOrFail({ id: result.modelVersionId }));
+        const switchSeconds = (performance.now() - tSwitch) / 1000;
+        pClock.close();
+        const seconds = stageSeconds + switchSeconds;
+        pbar.done(`${staged} staged, ${adopted} adopted in ${seconds.toFixed(1)} s`);
+        log(`promotion: ${staged} learners staged in ${stageSeconds.toFixed(1)} s, ${adopted} adopted in ${switchSeconds.toFixed(1)} s = ${Math.round(staged / seconds)} learners/s`);
+        report.promotion = {
+          learners: staged, adopted, caughtUp, seconds, stageSeconds, switchSeconds, learnersPerSecond: staged / seconds,
+          nodeCpuSeconds: cpuSeconds(promotionCpu), pgCpuSeconds: pClock.phases.reduce((a, ph) => a + ph.pgCpuSeconds, 0), loadAtStart: promotionLoad,
         };
       }
       await services.jobs.close();

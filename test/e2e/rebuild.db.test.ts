@@ -5,6 +5,8 @@
 import { seedDemo, DemoSchool } from "../../src/services/demo/demo-seed.js";
 import { ModelStatus } from "../../src/persistence/model/model-version.entity.js";
 import { Role } from "../../src/services/auth/actor.js";
+import { ModelVersion } from "../../src/persistence/model/model-version.entity.js";
+import { loadVersion } from "../../src/services/personalisation/active-models.js";
 import { startTestServer, TestServer } from "../support/test-server.js";
 
 const NOW = new Date("2026-11-01T12:00:00Z");
@@ -109,4 +111,80 @@ test("a stored state tagged by another build of the model is replayed, never an 
   expect(r.data.recordAttempt.mastery.length).toBeGreaterThan(0);
   const [row] = await q(`SELECT state->>'model' AS tag FROM learner_state WHERE learner_id = $1`, [learner]);
   expect(row.tag).not.toBe("pfa:another-build");
+});
+
+describe("a switch of the active version rebuilds the states first (stage, switch, catch up)", () => {
+  const states = () => s.app.services.training.states;
+  const activeId = async () => (await q(`SELECT id FROM model_version WHERE school_id = $1 AND status = 'ACTIVE'`, [demo.schoolId]))[0].id as string;
+  const stateRows = async () => new Map<string, { model_version_id: string | null; version: number; attempt_count: number; state: unknown }>(
+    (await q(`SELECT learner_id, model_version_id, version, attempt_count, state FROM learner_state WHERE school_id = $1`, [demo.schoolId])).map((r: any) => [r.learner_id, r]));
+  const target = async (versionId: string) => loadVersion(await s.app.db.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: versionId }));
+
+  test("a switch stages a learner whose attempt arrived after an earlier staging run, and adopts everyone", async () => {
+    const v = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 5, cutoff: NOW, kind: "pfa", activate: false });
+    expect(await states().stage(demo.schoolId, await target(v.id))).toBe(consenting().length);
+    const learner = consenting()[11]!;
+    const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
+    const task = (await s.gql(`{ tasks(first: 1) { nodes { id } } }`, {}, admin)).data.tasks.nodes[0].id;
+    const r = await s.gql(`mutation($i: RecordAttemptInput!) { recordAttempt(input: $i) { mastery { skillId } } }`,
+      { i: { learnerId: learner, taskId: task, correct: false, idempotencyKey: "between-runs" } }, admin);
+    expect(r.errors).toBeUndefined();
+    expect(await states().switchTo(demo.schoolId, v.id)).toEqual({ staged: 1, adopted: consenting().length, caughtUp: 0 });
+    expect(await activeId()).toBe(v.id);
+  });
+
+  test("staging leaves the active model and its states serving; an attempt during staging is applied once, by the catch-up", async () => {
+    const before = await activeId();
+    await states().rebuildActive(demo.schoolId);
+    const v = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 3, cutoff: NOW, kind: "pfa", activate: false });
+    expect(v.status).toBe(ModelStatus.Candidate);
+    const rowsBefore = await stateRows();
+    expect(await states().stage(demo.schoolId, await target(v.id))).toBe(consenting().length);
+    // Staged, not switched: the same active version, the same state rows.
+    expect(await activeId()).toBe(before);
+    expect(await stateRows()).toEqual(rowsBefore);
+    // Staging again finds every staged state current: nothing to do (a resumed run skips them).
+    expect(await states().stage(demo.schoolId, await target(v.id))).toBe(0);
+    // An attempt arrives during the staging: under the active model, bumping the learner's row version.
+    const learner = consenting()[7]!;
+    const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
+    const task = (await s.gql(`{ tasks(first: 1) { nodes { id } } }`, {}, admin)).data.tasks.nodes[0].id;
+    const r = await s.gql(`mutation($i: RecordAttemptInput!) { recordAttempt(input: $i) { mastery { skillId } } }`,
+      { i: { learnerId: learner, taskId: task, correct: true, idempotencyKey: "during-staging" } }, admin);
+    expect(r.errors).toBeUndefined();
+    // The switch itself (its staging already done): the changed learner is not adopted but caught up.
+    expect(await states().commit(demo.schoolId, v)).toEqual({ adopted: consenting().length - 1, caughtUp: 1 });
+    expect(await activeId()).toBe(v.id);
+    expect((await q(`SELECT count(*)::int AS n FROM learner_state_staged WHERE school_id = $1`, [demo.schoolId]))[0].n).toBe(0);
+    const after = await stateRows();
+    const counts = new Map((await q(`SELECT learner_id, count(*)::int AS n FROM attempt WHERE school_id = $1 GROUP BY learner_id`, [demo.schoolId])).map((x: any) => [x.learner_id, x.n]));
+    for (const id of consenting()) {
+      expect(after.get(id)!.model_version_id).toBe(v.id);
+      expect(after.get(id)!.attempt_count).toBe(counts.get(id));
+    }
+    // The learner caught up holds exactly the replay of its history (the new attempt once).
+    const caught = after.get(learner)!.state;
+    await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].rebuildMany(m, demo.schoolId, [learner]));
+    expect((await stateRows()).get(learner)!.state).toEqual(caught);
+    // An adopted learner's state is the replay under the new version too.
+    const other = consenting()[2]!;
+    const adopted = after.get(other)!.state;
+    await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].rebuildMany(m, demo.schoolId, [other]));
+    expect((await stateRows()).get(other)!.state).toEqual(adopted);
+  });
+
+  test("withdrawing consent to personalisation deletes the learner's staged state too", async () => {
+    const v = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 4, cutoff: NOW, kind: "pfa", activate: false });
+    expect(await states().stage(demo.schoolId, await target(v.id))).toBe(consenting().length);
+    const learner = consenting()[9]!;
+    const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
+    const r = await s.gql(`mutation($l: UUID!) { setConsent(learnerId: $l, purpose: PERSONALISATION, granted: false, grantedBy: GUARDIAN) { granted } }`, { l: learner }, admin);
+    expect(r.errors).toBeUndefined();
+    expect((await q(`SELECT count(*)::int AS n FROM learner_state_staged WHERE learner_id = $1`, [learner]))[0].n).toBe(0);
+    expect((await q(`SELECT count(*)::int AS n FROM learner_state_staged WHERE model_version_id = $1`, [v.id]))[0].n).toBe(consenting().length - 1);
+    // The switch (staging again finds every other learner current) adopts the others; the withdrawn learner keeps no personal state.
+    expect(await states().switchTo(demo.schoolId, v.id)).toEqual({ staged: 0, adopted: consenting().length - 1, caughtUp: 0 });
+    const [row] = await q(`SELECT model_version_id, state, mastery FROM learner_state WHERE learner_id = $1`, [learner]);
+    expect(row).toEqual({ model_version_id: null, state: {}, mastery: {} });
+  });
 });

@@ -26,7 +26,10 @@ export class ConsentService {
       if (purpose === ConsentPurpose.Personalisation && !granted) {
         // Withdrawn: the personal parameters and mastery computed under it go with it (the attempts
         // stay). Should consent be given again, the next attempt replays the whole history.
+        // The UPDATE waits for a staging batch holding the row (FOR SHARE), so the DELETE then sees
+        // its staged state; a batch that reads the row after this commits sees the new version and stages nothing.
         await m.query(`UPDATE learner_state SET state = '{}'::jsonb, model_version_id = NULL, mastery = '{}'::jsonb, version = version + 1, updated_at = now() WHERE learner_id = $1`, [learnerId]);
+        await m.query(`DELETE FROM learner_state_staged WHERE learner_id = $1`, [learnerId]);
       }
       return m.findOneByOrFail(Consent, { learnerId, purpose, schoolId: actor.schoolId });
     });

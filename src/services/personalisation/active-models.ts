@@ -50,6 +50,13 @@ export class LoadedModel {
   }
 }
 
+/** A version's model (and task embedding) as the services use it; an EngineError when this build cannot read it. */
+export function loadVersion(row: ModelVersion): LoadedModel {
+  if (!row.weights) throw new EngineError(EngineErrorCode.CorruptModel, "the version has no weights");
+  const embedding = row.taskEmbedding ? loadTaskEmbedding(new Uint8Array(row.taskEmbedding)) : null;
+  return new LoadedModel(row.id, row.version, row.kind, loadModel(new Uint8Array(row.weights)), embedding);
+}
+
 interface Entry {
   checkedAt: number;
   versionId: string | null;
@@ -81,9 +88,7 @@ export class ActiveModels {
     if (versionId) {
       const row = await m.findOneByOrFail(ModelVersion, { id: versionId });
       try {
-        if (!row.weights) throw new EngineError(EngineErrorCode.CorruptModel, "the version has no weights");
-        const embedding = row.taskEmbedding ? loadTaskEmbedding(new Uint8Array(row.taskEmbedding)) : null;
-        loaded = new LoadedModel(row.id, row.version, row.kind, loadModel(new Uint8Array(row.weights)), embedding);
+        loaded = loadVersion(row);
         this.logger.info({ schoolId, modelVersion: row.version, kind: row.kind }, "active model loaded");
       } catch (e) {
         // A model this build cannot read (another format version, damaged bytes) must not take the API

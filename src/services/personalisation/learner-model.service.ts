@@ -47,6 +47,19 @@ interface History {
 
 const EMPTY: History = { tasks: [], correct: "", at: "" };
 
+/** Replayed learners, in columns (the array parameters of one write). */
+interface Replayed {
+  readonly learners: string[];
+  /** The state and the whole mastery document, as JSON text. */
+  readonly states: string[];
+  readonly masteries: string[];
+  readonly counts: number[];
+  /** The row version each learner was read at. */
+  readonly versions: number[];
+  /** Epoch milliseconds of the latest attempt, as text; null for an empty history. */
+  readonly lasts: (string | null)[];
+}
+
 /**
  * The history of the learner `learnerIdSql` in replay order, as three strings (HistoryRow). The
  * subquery reads the attempts in the order of the index (learner_id, occurred_at, id), and the
@@ -171,16 +184,59 @@ export class LearnerModelService {
   }
 
   /**
-   * Rebuilds many learners' states under the active model in one pass (after a promotion): one query
-   * for their rows and histories, the replay in memory, one UPDATE of state and mastery together. A
-   * learner whose row changed meanwhile (an attempt arrived and replayed it under its row lock) is
-   * left as it is: its `version` no longer matches, so the stale replay never overwrites the newer
-   * state. The same guard makes concurrent batches (TrainingService.rebuildStates) safe.
+   * Rebuilds many learners' states under the active model in one pass (the catch-up after a switch,
+   * and the `rebuild-states` job): their histories replayed (`replayMany`), one UPDATE of state and
+   * mastery together. A learner whose row changed meanwhile (an attempt arrived and replayed it under
+   * its row lock) is left as it is: its `version` no longer matches, so the stale replay never
+   * overwrites the newer state. The same guard makes concurrent batches safe.
    * `qMatrix`: the school's task → skills, when the caller read it once for many batches.
    */
   async rebuildMany(m: EntityManager, schoolId: string, learnerIds: readonly string[], qMatrix?: Map<string, string[]>): Promise<number> {
     const loaded = await this.models.get(schoolId, m);
     if (!loaded || learnerIds.length === 0) return 0;
+    const r = await this.replayMany(m, loaded, schoolId, learnerIds, qMatrix);
+    const updated: unknown = await m.query(
+      `UPDATE learner_state SET state = u.state::jsonb, mastery = u.mastery::jsonb, model_version_id = $1, attempt_count = u.n,
+         last_attempt_at = to_timestamp(u.last / 1000.0), version = learner_state.version + 1, updated_at = now()
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[], $7::float8[]) AS u(id, state, mastery, n, expected, last)
+       WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected
+       RETURNING learner_state.learner_id`,
+      [loaded.versionId, r.learners, r.states, r.masteries, r.counts, r.versions, r.lasts],
+    );
+    return returning<{ learner_id: string }>(updated).length;
+  }
+
+  /**
+   * Stages many learners' states under a version that is not active yet (a promotion's first phase):
+   * the same replay, written to `learner_state_staged` with the row version it was read at. Only rows
+   * still at that version are staged, and they are held (FOR SHARE) until the batch commits, so a
+   * consent withdrawal either comes first (nothing staged) or waits and then deletes what was staged.
+   */
+  async stageMany(m: EntityManager, target: LoadedModel, schoolId: string, learnerIds: readonly string[], qMatrix?: Map<string, string[]>): Promise<number> {
+    if (learnerIds.length === 0) return 0;
+    const r = await this.replayMany(m, target, schoolId, learnerIds, qMatrix);
+    const staged: { n: number }[] = await m.query(
+      `WITH ins AS (
+         INSERT INTO learner_state_staged (model_version_id, learner_id, school_id, source_version, state, mastery, attempt_count, last_attempt_at)
+         SELECT $1, u.id, $2, u.expected, u.state::jsonb, u.mastery::jsonb, u.n, to_timestamp(u.last / 1000.0)
+         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::int[], $7::int[], $8::float8[]) AS u(id, state, mastery, n, expected, last)
+         JOIN learner_state s ON s.learner_id = u.id AND s.version = u.expected
+         FOR SHARE OF s
+         ON CONFLICT (model_version_id, learner_id) DO UPDATE SET source_version = EXCLUDED.source_version, state = EXCLUDED.state,
+           mastery = EXCLUDED.mastery, attempt_count = EXCLUDED.attempt_count, last_attempt_at = EXCLUDED.last_attempt_at, staged_at = now()
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM ins`,
+      [target.versionId, schoolId, r.learners, r.states, r.masteries, r.counts, r.versions, r.lasts],
+    );
+    return staged[0]!.n;
+  }
+
+  /**
+   * Replays many learners' histories under `loaded` from its initial state: one query for their rows
+   * (created when missing) and histories, the replay in memory, the documents serialised for one
+   * array-parameter write. Each learner comes with the row `version` it was read at (the write's guard).
+   */
+  private async replayMany(m: EntityManager, loaded: LoadedModel, schoolId: string, learnerIds: readonly string[], qMatrix?: Map<string, string[]>): Promise<Replayed> {
     const ids = [...learnerIds];
     await m.query(
       `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
@@ -200,30 +256,20 @@ export class LearnerModelService {
     const now = Date.now();
     const start = loaded.model.initialState();
     const n = rows.length;
-    const states = new Array<string>(n), masteries = new Array<string>(n), counts = new Array<number>(n), expected = new Array<number>(n), learners = new Array<string>(n);
-    const lasts = new Array<string | null>(n);
+    const out: Replayed = { learners: new Array(n), states: new Array(n), masteries: new Array(n), counts: new Array(n), versions: new Array(n), lasts: new Array(n) };
     rows.forEach((r, i) => {
       const h = histories[i]!;
       const next = this.advance(loaded, start, h, skillsOf, true, allKnown);
       const { patch } = masteryPatch(r.mastery, next, now);
-      learners[i] = r.learner_id;
-      states[i] = JSON.stringify(next.state);
+      out.learners[i] = r.learner_id;
+      out.states[i] = JSON.stringify(next.state);
       // The whole object is written (untouched skills kept): the version guard makes the read above current.
-      masteries[i] = JSON.stringify({ ...r.mastery, ...patch });
-      counts[i] = h.tasks.length;
-      lasts[i] = latestAt(h);
-      expected[i] = r.version;
+      out.masteries[i] = JSON.stringify({ ...r.mastery, ...patch });
+      out.counts[i] = h.tasks.length;
+      out.lasts[i] = latestAt(h);
+      out.versions[i] = r.version;
     });
-    const updated: unknown = await m.query(
-      `UPDATE learner_state SET state = u.state::jsonb, mastery = u.mastery::jsonb, model_version_id = $1, attempt_count = u.n,
-         last_attempt_at = GREATEST(learner_state.last_attempt_at, to_timestamp(u.last / 1000.0)),
-         version = learner_state.version + 1, updated_at = now()
-       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[], $7::float8[]) AS u(id, state, mastery, n, expected, last)
-       WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected
-       RETURNING learner_state.learner_id`,
-      [loaded.versionId, learners, states, masteries, counts, expected, lasts],
-    );
-    return returning<{ learner_id: string }>(updated).length;
+    return out;
   }
 
   /**

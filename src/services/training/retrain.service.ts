@@ -6,10 +6,9 @@
  * reasons. A failure at any step leaves the active model serving: nothing changes it but the final
  * promotion, a single transaction.
  *
- * After a promotion the stored learner states still belong to the previous version: each is rebuilt
- * by replaying the learner's attempts — eagerly in batches here, and on demand by any attempt or read
- * that meets a stale state first (so an attempt arriving during the rebuild is applied exactly once:
- * it is part of the history the replay reads, under the learner's row lock).
+ * A promotion rebuilds every learner's state under the candidate before it switches the active
+ * version (StateRebuildService: stage, switch with the staged states, catch up the learners whose
+ * attempts arrived meanwhile), so the previous model serves with its own states until the switch.
  */
 import { initBackend } from "../../engine/backend.js";
 import { predictSequences, scorePredictions, type Scores } from "../../engine/evaluation.js";
@@ -100,17 +99,16 @@ export class RetrainService {
       trainedFrom: snapshot.from,
       trainedTo: snapshot.to,
       notes: passed ? "" : `rejected: ${reasons.join("; ")}`,
-      activate: passed,
-      status: ModelStatus.Rejected,
+      // Registered as a candidate: it becomes active only in the switch, once the states are rebuilt.
+      status: passed ? ModelStatus.Candidate : ModelStatus.Rejected,
     }));
     if (!passed) {
       this.deps.logger.warn({ schoolId, modelVersion: version.version, reasons }, "candidate model rejected");
       return { modelVersionId: version.id, version: version.version, promoted: false, status: ModelStatus.Rejected, reasons };
     }
-    this.models.invalidate(schoolId);
-    this.deps.logger.info({ schoolId, modelVersion: version.version, auc: candidateScores.auc }, "candidate model promoted");
-    progress(0.9, "rebuilding learner states");
-    await this.training.rebuildStates(schoolId, (f) => progress(0.9 + 0.1 * f, "rebuilding learner states"));
+    progress(0.9, "rebuilding learner states under the candidate");
+    const states = await this.training.states.switchTo(schoolId, version.id, null, (f) => progress(0.9 + 0.1 * f, "rebuilding learner states under the candidate"));
+    this.deps.logger.info({ schoolId, modelVersion: version.version, auc: candidateScores.auc, ...states }, "candidate model promoted");
     progress(1, "done");
     return { modelVersionId: version.id, version: version.version, promoted: true, status: ModelStatus.Active, reasons: [] };
   }
@@ -160,19 +158,9 @@ export class RetrainService {
     return this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: previous.id });
   }
 
+  /** Learner states rebuilt under the version, then the switch (StateRebuildService). */
   private async activate(schoolId: string, versionId: string, verdicts: GateVerdict[] | null): Promise<void> {
-    await this.deps.dataSource.transaction(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtext('zpd:model-version:' || $1))`, [schoolId]);
-      await m.query(`UPDATE model_version SET status = $2, updated_at = now() WHERE school_id = $1 AND status = $3`, [schoolId, ModelStatus.Retired, ModelStatus.Active]);
-      await m.query(
-        `UPDATE model_version SET status = $2, activated_at = now(), updated_at = now(),
-           metrics = CASE WHEN $3::jsonb IS NULL THEN metrics ELSE jsonb_set(metrics, '{promotionGates}', $3::jsonb) END
-         WHERE id = $1`,
-        [versionId, ModelStatus.Active, verdicts ? JSON.stringify(verdicts) : null],
-      );
-    });
-    this.models.invalidate(schoolId);
-    await this.training.rebuildStates(schoolId);
+    await this.training.states.switchTo(schoolId, versionId, verdicts);
   }
 }
 

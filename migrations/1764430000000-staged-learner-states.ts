@@ -1,0 +1,33 @@
+import { MigrationInterface, QueryRunner } from "typeorm";
+
+/**
+ * `learner_state_staged`: learner states replayed under a model version before it becomes active.
+ * A promotion (or a rollback) first fills it in batches — resumable, while the active model keeps
+ * serving — and then, in the one transaction that switches the active version, adopts every staged
+ * state whose learner has not changed since (`source_version` = the state row's `version` when the
+ * history was read). A learner whose attempts arrived meanwhile is replayed after the switch.
+ */
+export class StagedLearnerStates1764430000000 implements MigrationInterface {
+  name = "StagedLearnerStates1764430000000";
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE "learner_state_staged" (
+      "model_version_id" uuid NOT NULL REFERENCES "model_version" ("id") ON DELETE CASCADE,
+      "learner_id" uuid NOT NULL REFERENCES "learner" ("id") ON DELETE CASCADE,
+      "school_id" uuid NOT NULL,
+      "source_version" integer NOT NULL,
+      "state" jsonb NOT NULL,
+      "mastery" jsonb NOT NULL,
+      "attempt_count" integer NOT NULL,
+      "last_attempt_at" TIMESTAMP WITH TIME ZONE,
+      "staged_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
+      CONSTRAINT "PK_learner_state_staged" PRIMARY KEY ("model_version_id", "learner_id"))`);
+    await q.query(`CREATE INDEX "IDX_learner_state_staged_school" ON "learner_state_staged" ("school_id")`);
+    // Stored uncompressed, like learner_state (its rows are ~4.5 kB of jsonb).
+    await q.query(`ALTER TABLE "learner_state_staged" SET (toast_tuple_target = 8160)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE "learner_state_staged"`);
+  }
+}
