@@ -4,7 +4,8 @@
  * judges it against the active model on held-out learners and promotes it only if every gate passes.
  * Nothing changes the active model but that final promotion, so a crash, a kill (the worker stopping
  * aborts at the next progress report) or a rejection leaves the active model serving. A crash is
- * retried with backoff; the same cutoff makes a retry train on the same data window.
+ * retried with backoff; the same cutoff makes a retry train on the same data window, and a retry of a
+ * run that crashed while promoting its candidate resumes that promotion (the job's id is the run's).
  */
 import { JobDefinition, JobFailure, optionalInstant, optionalInt, optionalName, payloadObject, uuidField } from "./job.js";
 import { JobName } from "../src/services/jobs/queues.js";
@@ -30,6 +31,8 @@ export const retrain: JobDefinition<RetrainPayload> = {
       seed: p.seed,
       cutoff: p.cutoff,
       kind: p.kind ?? ctx.settings.retrainKind,
+      // A retry after a crash during the promotion resumes it (the staged states are kept).
+      runId: ctx.id,
       onProgress: (fraction, message) => {
         ctx.signal.throwIfAborted();
         ctx.progress(fraction, message);

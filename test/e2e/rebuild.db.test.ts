@@ -7,6 +7,7 @@ import { ModelStatus } from "../../src/persistence/model/model-version.entity.js
 import { Role } from "../../src/services/auth/actor.js";
 import { ModelVersion } from "../../src/persistence/model/model-version.entity.js";
 import { loadVersion } from "../../src/services/personalisation/active-models.js";
+import { RetrainService } from "../../src/services/training/retrain.service.js";
 import { startTestServer, TestServer } from "../support/test-server.js";
 
 const NOW = new Date("2026-11-01T12:00:00Z");
@@ -171,6 +172,32 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     const adopted = after.get(other)!.state;
     await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].rebuildMany(m, demo.schoolId, [other]));
     expect((await stateRows()).get(other)!.state).toEqual(adopted);
+  });
+
+  test("a retraining that crashed while promoting is resumed by its retry: the same candidate, its staged states kept", async () => {
+    const before = await activeId();
+    const versions = async () => (await q(`SELECT count(*)::int AS n FROM model_version WHERE school_id = $1`, [demo.schoolId]))[0].n as number;
+    const n0 = await versions();
+    const run = { kind: "pfa", seed: 6, cutoff: NOW, runId: "job-crash-1" };
+    // No gates: this is about resuming a promotion (the gates have their own tests, jobs.db.test.ts).
+    const retraining = new RetrainService(s.app.services.deps, s.app.services.activeModels, s.app.services.training, []);
+    // Killed after staging every learner, before the switch (the last staging batch reports 0.995).
+    await expect(retraining.retrain(demo.schoolId, { ...run, onProgress: (f) => { if (f > 0.99 && f < 1) throw new Error("worker killed"); } }))
+      .rejects.toThrow("worker killed");
+    expect(await activeId()).toBe(before);
+    expect(await versions()).toBe(n0 + 1);
+    const [candidate] = await q(`SELECT id, status FROM model_version WHERE school_id = $1 ORDER BY version DESC LIMIT 1`, [demo.schoolId]);
+    expect(candidate.status).toBe(ModelStatus.Candidate);
+    expect((await q(`SELECT count(*)::int AS n FROM learner_state_staged WHERE model_version_id = $1`, [candidate.id]))[0].n).toBe(consenting().length);
+    // The retry (same run id) trains nothing new and switches to that candidate with the staged states.
+    const r = await retraining.retrain(demo.schoolId, run);
+    expect(r).toMatchObject({ modelVersionId: candidate.id, promoted: true, status: ModelStatus.Active, states: { staged: 0, adopted: consenting().length, caughtUp: 0 } });
+    expect(await versions()).toBe(n0 + 1);
+    expect(await activeId()).toBe(candidate.id);
+    // Another run id trains a new candidate as usual.
+    const other = await retraining.retrain(demo.schoolId, { ...run, runId: "job-other" });
+    expect(other.promoted).toBe(true);
+    expect(other.modelVersionId).not.toBe(candidate.id);
   });
 
   test("withdrawing consent to personalisation deletes the learner's staged state too", async () => {

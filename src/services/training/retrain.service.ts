@@ -27,6 +27,7 @@ import { MetricGate, type Gate, type GateVerdict } from "./gates.js";
 import { publishModel } from "./model-publisher.js";
 import { snapshotTrainingSet, type TrainingSnapshot } from "./training-set.js";
 import type { TrainingService } from "./training.service.js";
+import type { SwitchReport } from "./state-rebuild.service.js";
 
 export interface RetrainOptions {
   readonly kind?: string;
@@ -37,6 +38,12 @@ export interface RetrainOptions {
   /** Train the candidate on deliberately shuffled labels (tests of the gates; never in production). */
   readonly shuffleLabels?: boolean;
   readonly onProgress?: (fraction: number, message?: string) => void;
+  /**
+   * The run (a job's id, the same on its retries). A retry of a run that registered a candidate that
+   * passed its gates but crashed before the switch resumes that candidate's promotion (its staged
+   * states are kept) instead of training another one.
+   */
+  readonly runId?: string;
 }
 
 export interface RetrainResult {
@@ -45,6 +52,8 @@ export interface RetrainResult {
   readonly promoted: boolean;
   readonly status: ModelStatus | "SKIPPED";
   readonly reasons: string[];
+  /** The promotion's state rebuild (when promoted). */
+  readonly states?: SwitchReport;
 }
 
 /** Fewer consenting learners than this: no candidate (the held-out set would say nothing). */
@@ -63,6 +72,10 @@ export class RetrainService {
     const seed = opts.seed ?? 1;
     const cutoff = opts.cutoff ?? new Date();
     const progress = (f: number, msg?: string) => opts.onProgress?.(Math.max(0, Math.min(1, f)), msg);
+    if (opts.runId) {
+      const resumed = await this.resumePromotion(schoolId, opts.runId, progress);
+      if (resumed) return resumed;
+    }
     progress(0, "snapshot");
     const snapshot = await snapshotTrainingSet(this.deps.dataSource.manager, schoolId, cutoff);
     if (snapshot.sequences.size < MIN_LEARNERS) {
@@ -90,6 +103,7 @@ export class RetrainService {
       weights: candidate.serialize(),
       taskEmbedding: embedding.serialize(),
       metrics: {
+        ...(opts.runId ? { runId: opts.runId } : {}),
         seed, backend, trainSeconds, heldOutFraction: opts.heldOutFraction ?? 0.2, shuffledLabels: Boolean(opts.shuffleLabels),
         trainingLearners: train.sequences.size, heldOutLearners: test.sequences.size, trainingAttempts: snapshot.attempts,
         candidate: jsonScores(candidateScores), active: activeScores ? jsonScores(activeScores) : null,
@@ -110,7 +124,21 @@ export class RetrainService {
     const states = await this.training.states.switchTo(schoolId, version.id, null, (f) => progress(0.9 + 0.1 * f, "rebuilding learner states under the candidate"));
     this.deps.logger.info({ schoolId, modelVersion: version.version, auc: candidateScores.auc, ...states }, "candidate model promoted");
     progress(1, "done");
-    return { modelVersionId: version.id, version: version.version, promoted: true, status: ModelStatus.Active, reasons: [] };
+    return { modelVersionId: version.id, version: version.version, promoted: true, status: ModelStatus.Active, reasons: [], states };
+  }
+
+  /** The candidate this run registered and was promoting when it crashed (its gates passed), promoted now; null when none. */
+  private async resumePromotion(schoolId: string, runId: string, progress: (f: number, msg?: string) => void): Promise<RetrainResult | null> {
+    const [row] = (await this.deps.dataSource.query(
+      `SELECT id, version FROM model_version WHERE school_id = $1 AND status = $2 AND metrics->>'runId' = $3 ORDER BY version DESC LIMIT 1`,
+      [schoolId, ModelStatus.Candidate, runId],
+    )) as { id: string; version: number }[];
+    if (!row) return null;
+    this.deps.logger.info({ schoolId, modelVersion: row.version }, "resuming the promotion of this run's candidate");
+    progress(0.9, "rebuilding learner states under the candidate");
+    const states = await this.training.states.switchTo(schoolId, row.id, null, (f) => progress(0.9 + 0.1 * f, "rebuilding learner states under the candidate"));
+    progress(1, "done");
+    return { modelVersionId: row.id, version: row.version, promoted: true, status: ModelStatus.Active, reasons: [], states };
   }
 
   /** Evaluates candidate and active on the same held-out attempts and runs every gate. */
