@@ -21,7 +21,9 @@ export class StagedLearnerStates1764430000000 implements MigrationInterface {
       "attempt_count" integer NOT NULL,
       "last_attempt_at" TIMESTAMP WITH TIME ZONE,
       "staged_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-      CONSTRAINT "PK_learner_state_staged" PRIMARY KEY ("model_version_id", "learner_id"))`);
+      CONSTRAINT "PK_learner_state_staged" PRIMARY KEY ("learner_id", "model_version_id"))`);
+    // The key leads with the learner (a consent withdrawal deletes by learner); the switch and the
+    // clean-up go by school.
     await q.query(`CREATE INDEX "IDX_learner_state_staged_school" ON "learner_state_staged" ("school_id")`);
     // Stored uncompressed, like learner_state (its rows are ~4.5 kB of jsonb).
     await q.query(`ALTER TABLE "learner_state_staged" SET (toast_tuple_target = 8160)`);

@@ -183,8 +183,8 @@ ${rb.plans.map((p) => `**${p.statement}**\n\n\`\`\`\n${p.plan}\n\`\`\``).join("\
     const p = r.promotion;
     parts.push(`## A promotion's state rebuild on its own
 
-\`services.training.states.switchTo(schoolId, activeVersion)\` with nothing staged (StateRebuildService): every consenting learner's history replayed under the
-version into \`learner_state_staged\` (batches of 500, two in flight; \`LearnerModelService.stageMany\`), then the switch transaction adopting every staged state
+The promotion's two steps run again on the version just promoted (StateRebuildService, \`stage\` then \`commit\`, nothing staged before): every consenting
+learner's history replayed under the version into \`learner_state_staged\` (batches of 500, two in flight; \`LearnerModelService.stageMany\`), then the switch transaction adopting every staged state
 still current into \`learner_state\` (one UPDATE … FROM), then the catch-up. ${n0(p.learners)} learners staged in ${s1(p.stageSeconds)} s, ${n0(p.adopted)} adopted in a
 ${s1(p.switchSeconds)} s switch (${p.caughtUp} caught up): ${s1(p.seconds)} s in all = **${n0(p.learnersPerSecond)} learners/s**. Node CPU ${s1(p.nodeCpuSeconds)} s,
 PostgreSQL backends ${s1(p.pgCpuSeconds)} s (load ${p.loadAtStart.toFixed(1)} at the start).

@@ -195,9 +195,36 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     expect(await versions()).toBe(n0 + 1);
     expect(await activeId()).toBe(candidate.id);
     // Another run id trains a new candidate as usual.
+    // Killed after its switch (at its last progress report): the retry finds its version active and trains nothing.
+    const killedLate = { ...run, runId: "job-killed-late" };
+    await expect(retraining.retrain(demo.schoolId, { ...killedLate, onProgress: (f) => { if (f === 1) throw new Error("worker killed"); } })).rejects.toThrow("worker killed");
+    const late = (await q(`SELECT id FROM model_version WHERE school_id = $1 ORDER BY version DESC LIMIT 1`, [demo.schoolId]))[0].id;
+    expect(await activeId()).toBe(late);
+    expect(await retraining.retrain(demo.schoolId, killedLate)).toMatchObject({ modelVersionId: late, promoted: true, states: { staged: 0, adopted: 0, caughtUp: 0 } });
+    expect(await versions()).toBe(n0 + 2);
     const other = await retraining.retrain(demo.schoolId, { ...run, runId: "job-other" });
     expect(other.promoted).toBe(true);
     expect(other.modelVersionId).not.toBe(candidate.id);
+  });
+
+  test("a batch that runs after a learner withdrew consent (listed before) neither stages, adopts nor rebuilds its state", async () => {
+    const v = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 7, cutoff: NOW, kind: "pfa", activate: false });
+    const [x, y] = [consenting()[13]!, consenting()[14]!];
+    const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
+    const r = await s.gql(`mutation($l: UUID!) { setConsent(learnerId: $l, purpose: PERSONALISATION, granted: false, grantedBy: GUARDIAN) { granted } }`, { l: x }, admin);
+    expect(r.errors).toBeUndefined();
+    const learnerModel = s.app.services.training["learnerModel"];
+    const t = await target(v.id);
+    expect(await s.app.db.dataSource.transaction((m) => learnerModel.stageMany(m, t, demo.schoolId, [x, y]))).toBe(1);
+    expect((await q(`SELECT learner_id FROM learner_state_staged WHERE model_version_id = $1`, [v.id])).map((row: any) => row.learner_id)).toEqual([y]);
+    expect(await s.app.db.dataSource.transaction((m) => learnerModel.rebuildMany(m, demo.schoolId, [x]))).toBe(0);
+    // A staged state that is current but whose learner no longer consents is not adopted either.
+    await q(`INSERT INTO learner_state_staged (model_version_id, learner_id, school_id, source_version, state, mastery, attempt_count)
+             SELECT $1, learner_id, school_id, version, '{"model":"leak"}'::jsonb, '{"s":[0.9,0.1,1,0,0]}'::jsonb, 1 FROM learner_state WHERE learner_id = $2`, [v.id, x]);
+    await states().commit(demo.schoolId, v);
+    const [row] = await q(`SELECT model_version_id, state, mastery FROM learner_state WHERE learner_id = $1`, [x]);
+    expect(row).toEqual({ model_version_id: null, state: {}, mastery: {} });
+    await s.gql(`mutation($l: UUID!) { setConsent(learnerId: $l, purpose: PERSONALISATION, granted: true, grantedBy: GUARDIAN) { granted } }`, { l: x }, admin);
   });
 
   test("withdrawing consent to personalisation deletes the learner's staged state too", async () => {

@@ -195,22 +195,26 @@ export class LearnerModelService {
     const loaded = await this.models.get(schoolId, m);
     if (!loaded || learnerIds.length === 0) return 0;
     const r = await this.replayMany(m, loaded, schoolId, learnerIds, qMatrix);
+    // Only while the learner still consents: the version read in the batch may postdate a withdrawal
+    // (which cleared the state), and the UPDATE must not bring the personal state back.
     const updated: unknown = await m.query(
       `UPDATE learner_state SET state = u.state::jsonb, mastery = u.mastery::jsonb, model_version_id = $1, attempt_count = u.n,
          last_attempt_at = to_timestamp(u.last / 1000.0), version = learner_state.version + 1, updated_at = now()
        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[], $7::float8[]) AS u(id, state, mastery, n, expected, last)
        WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected
+         AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = u.id AND c.purpose = $8 AND c.granted)
        RETURNING learner_state.learner_id`,
-      [loaded.versionId, r.learners, r.states, r.masteries, r.counts, r.versions, r.lasts],
+      [loaded.versionId, r.learners, r.states, r.masteries, r.counts, r.versions, r.lasts, ConsentPurpose.Personalisation],
     );
     return returning<{ learner_id: string }>(updated).length;
   }
 
   /**
    * Stages many learners' states under a version that is not active yet (a promotion's first phase):
-   * the same replay, written to `learner_state_staged` with the row version it was read at. Only rows
-   * still at that version are staged, and they are held (FOR SHARE) until the batch commits, so a
-   * consent withdrawal either comes first (nothing staged) or waits and then deletes what was staged.
+   * the same replay, written to `learner_state_staged` with the row version it was read at. Only
+   * learners whose row is still at that version and who still consent are staged, and both rows are
+   * held (FOR SHARE) until the batch commits: a consent withdrawal either comes first (its row is
+   * re-checked: nothing staged) or waits and then deletes what was staged.
    */
   async stageMany(m: EntityManager, target: LoadedModel, schoolId: string, learnerIds: readonly string[], qMatrix?: Map<string, string[]>): Promise<number> {
     if (learnerIds.length === 0) return 0;
@@ -221,12 +225,13 @@ export class LearnerModelService {
          SELECT $1, u.id, $2, u.expected, u.state::jsonb, u.mastery::jsonb, u.n, to_timestamp(u.last / 1000.0)
          FROM unnest($3::uuid[], $4::text[], $5::text[], $6::int[], $7::int[], $8::float8[]) AS u(id, state, mastery, n, expected, last)
          JOIN learner_state s ON s.learner_id = u.id AND s.version = u.expected
-         FOR SHARE OF s
+         JOIN consent c ON c.learner_id = u.id AND c.purpose = $9 AND c.granted
+         FOR SHARE OF s, c
          ON CONFLICT (model_version_id, learner_id) DO UPDATE SET source_version = EXCLUDED.source_version, state = EXCLUDED.state,
            mastery = EXCLUDED.mastery, attempt_count = EXCLUDED.attempt_count, last_attempt_at = EXCLUDED.last_attempt_at, staged_at = now()
          RETURNING 1)
        SELECT count(*)::int AS n FROM ins`,
-      [target.versionId, schoolId, r.learners, r.states, r.masteries, r.counts, r.versions, r.lasts],
+      [target.versionId, schoolId, r.learners, r.states, r.masteries, r.counts, r.versions, r.lasts, ConsentPurpose.Personalisation],
     );
     return staged[0]!.n;
   }

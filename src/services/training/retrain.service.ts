@@ -127,16 +127,23 @@ export class RetrainService {
     return { modelVersionId: version.id, version: version.version, promoted: true, status: ModelStatus.Active, reasons: [], states };
   }
 
-  /** The candidate this run registered and was promoting when it crashed (its gates passed), promoted now; null when none. */
+  /**
+   * The candidate this run registered (its gates passed) when the run crashed or was killed before
+   * finishing: its promotion is resumed (still a candidate: staging goes on, then the switch) or
+   * finished (already active: the switch happened, the catch-up is run again). Null when none.
+   */
   private async resumePromotion(schoolId: string, runId: string, progress: (f: number, msg?: string) => void): Promise<RetrainResult | null> {
     const [row] = (await this.deps.dataSource.query(
-      `SELECT id, version FROM model_version WHERE school_id = $1 AND status = $2 AND metrics->>'runId' = $3 ORDER BY version DESC LIMIT 1`,
-      [schoolId, ModelStatus.Candidate, runId],
-    )) as { id: string; version: number }[];
+      `SELECT id, version, status FROM model_version WHERE school_id = $1 AND status IN ($2, $3) AND metrics->>'runId' = $4 ORDER BY version DESC LIMIT 1`,
+      [schoolId, ModelStatus.Candidate, ModelStatus.Active, runId],
+    )) as { id: string; version: number; status: ModelStatus }[];
     if (!row) return null;
-    this.deps.logger.info({ schoolId, modelVersion: row.version }, "resuming the promotion of this run's candidate");
+    this.deps.logger.info({ schoolId, modelVersion: row.version, status: row.status }, "resuming the promotion of this run's candidate");
     progress(0.9, "rebuilding learner states under the candidate");
-    const states = await this.training.states.switchTo(schoolId, row.id, null, (f) => progress(0.9 + 0.1 * f, "rebuilding learner states under the candidate"));
+    const onProgress = (f: number) => progress(0.9 + 0.1 * f, "rebuilding learner states under the candidate");
+    const states = row.status === ModelStatus.Active
+      ? { staged: 0, adopted: 0, caughtUp: await this.training.states.rebuildActive(schoolId, onProgress) }
+      : await this.training.states.switchTo(schoolId, row.id, null, onProgress);
     progress(1, "done");
     return { modelVersionId: row.id, version: row.version, promoted: true, status: ModelStatus.Active, reasons: [], states };
   }

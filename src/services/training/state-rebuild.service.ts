@@ -12,6 +12,7 @@
  *    replayed now (and, until then, by any attempt or read that meets it: a state of another version
  *    is never used as is). So an attempt that arrives during a promotion is applied exactly once.
  */
+import type { EntityManager } from "typeorm";
 import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { ModelStatus, ModelVersion } from "../../persistence/model/model-version.entity.js";
 import { withConflictRetry } from "../common/transaction-retry.js";
@@ -70,15 +71,23 @@ export class StateRebuildService {
          WHERE id = $1`,
         [row.id, ModelStatus.Active, verdicts ? JSON.stringify(verdicts) : null],
       );
+      // The adopted rows are locked first, in learner id order (the order of every multi-learner
+      // write: attempt batches, rebuild batches), so the switch cannot deadlock with them.
+      await m.query(
+        `SELECT s.learner_id FROM learner_state s JOIN learner_state_staged st ON st.learner_id = s.learner_id AND st.model_version_id = $1
+         WHERE s.version = st.source_version ORDER BY s.learner_id FOR UPDATE OF s`,
+        [row.id],
+      );
       const [{ n }] = (await m.query(
         `WITH adopted AS (
            UPDATE learner_state s SET state = st.state, mastery = st.mastery, model_version_id = st.model_version_id,
              attempt_count = st.attempt_count, last_attempt_at = st.last_attempt_at, version = s.version + 1, updated_at = now()
            FROM learner_state_staged st
            WHERE st.model_version_id = $1 AND st.learner_id = s.learner_id AND s.version = st.source_version
+             AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = s.learner_id AND c.purpose = $2 AND c.granted)
            RETURNING 1)
          SELECT count(*)::int AS n FROM adopted`,
-        [row.id],
+        [row.id, ConsentPurpose.Personalisation],
       )) as { n: number }[];
       // Staged states of any version are consumed or stale once the active version changes.
       await m.query(`DELETE FROM learner_state_staged WHERE school_id = $1`, [schoolId]);
@@ -95,6 +104,8 @@ export class StateRebuildService {
    * staged state for it. Returns the number staged by this run.
    */
   async stage(schoolId: string, target: LoadedModel, onProgress?: (fraction: number) => void): Promise<number> {
+    // Another version's staged states are left from a promotion that never switched: not kept.
+    await this.deps.dataSource.query(`DELETE FROM learner_state_staged WHERE school_id = $1 AND model_version_id <> $2`, [schoolId, target.versionId]);
     const rows: { learner_id: string }[] = await this.deps.dataSource.query(
       `SELECT c.learner_id FROM consent c
          LEFT JOIN learner_state s ON s.learner_id = c.learner_id
@@ -133,7 +144,7 @@ export class StateRebuildService {
    */
   private async inBatches(
     schoolId: string, ids: readonly string[], what: string,
-    write: (m: import("typeorm").EntityManager, batch: string[], qMatrix: Map<string, string[]>) => Promise<number>,
+    write: (m: EntityManager, batch: string[], qMatrix: Map<string, string[]>) => Promise<number>,
     onProgress?: (fraction: number) => void,
   ): Promise<number> {
     if (ids.length === 0) return 0;
