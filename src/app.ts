@@ -51,7 +51,7 @@ export interface StartOptions {
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const dbOptions = opts.database ?? (config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir });
+  const dbOptions = opts.database ?? (config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread });
   const db = await openDatabase(dbOptions);
   try {
     const applied = await migrate(db.dataSource);

@@ -100,7 +100,7 @@ async function run(): Promise<number> {
   const config = loadConfig(process.env, { jwtSecret: "unused-by-the-import-unused-by-the-import" });
   let db: Database;
   try {
-    db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl, poolSize: 3 } : { dataDir: config.dataDir });
+    db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl, poolSize: 3 } : { dataDir: config.dataDir, thread: config.pgliteThread });
   } catch (e) {
     if (e instanceof DataDirLockedError) {
       throw new Error(`the embedded database ${e.dataDir} is locked by a running process (pid ${e.pid}), probably the ZPD server: stop it and run the import again (or import into PostgreSQL with DATABASE_URL)`);

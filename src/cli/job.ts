@@ -102,7 +102,7 @@ async function run(argv: string[]): Promise<number> {
   let db: Database | undefined;
   let services: Services | undefined;
   try {
-    db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir });
+    db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread });
     await migrate(db.dataSource);
     services = createServices({ dataSource: db.dataSource, cipher: new ProfileCipher(resolveProfileKey(config)), logger, maxPageSize: config.maxPageSize });
     const school = args.get("school");

@@ -19,7 +19,7 @@ async function run(): Promise<void> {
   const config = loadConfig(process.env, { jwtSecret: "unused-by-the-worker-unused-by-the-worker" });
   const logger = createLogger(config.logLevel);
   logger.info({ database: config.databaseUrl ? "postgres" : "pglite", retrainCron: config.retrainCron ?? "off" }, "worker starting");
-  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir });
+  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread });
   let worker: Worker | undefined;
   let services: ReturnType<typeof createServices> | undefined;
   const close = async () => {

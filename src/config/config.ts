@@ -12,6 +12,8 @@ export interface Config {
   readonly databaseUrl?: string;
   /** Folder of the embedded database (and its lock and generated keys). */
   readonly dataDir: string;
+  /** Embedded: PGlite runs on a worker thread of its own, so the database has a core (default yes). */
+  readonly pgliteThread: boolean;
   /** HS256 secret for bearer tokens (≥ 32 bytes). */
   readonly jwtSecret: string;
   /** Whether the secret was generated for the embedded demo rather than configured. */
@@ -107,6 +109,7 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
     host: env.HOST || "0.0.0.0",
     databaseUrl,
     dataDir: path.resolve(env.ZPD_DATA_DIR || ".zpd"),
+    pgliteThread: bool(env, "ZPD_PGLITE_THREAD", true),
     jwtSecret,
     jwtSecretGenerated,
     profileKey,

@@ -1,6 +1,7 @@
 /**
  * Opens the system of record: a real PostgreSQL server when a URL is given, else embedded PGlite
- * (PostgreSQL in WASM) in a folder or in memory. TypeORM talks to PGlite through PGlite's own
+ * (PostgreSQL in WASM) in a folder or in memory — on the calling thread, or on a worker thread of its
+ * own (`thread`, what `npm start` does: pglite-thread.ts). TypeORM talks to PGlite through PGlite's own
  * node-postgres adapter with a pool of ONE connection (see STACK.md: never typeorm-pglite).
  */
 import { DataSource } from "typeorm";
@@ -11,6 +12,7 @@ import { migrations } from "../../migrations/index.js";
 import { SnakeNamingStrategy } from "./naming-strategy.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import { QueryCounter } from "./query-counter.js";
+import { PGliteThread } from "./pglite-thread.js";
 
 export interface DatabaseOptions {
   /** postgres:// URL of a real server. */
@@ -21,12 +23,14 @@ export interface DatabaseOptions {
   readonly loadDataDir?: Blob;
   /** Pool size for a real server. */
   readonly poolSize?: number;
+  /** Embedded: run PGlite on a worker thread (the database gets a core of its own). Not with `loadDataDir`. */
+  readonly thread?: boolean;
 }
 
 export interface Database {
   readonly dataSource: DataSource;
   readonly kind: "postgres" | "pglite";
-  /** The PGlite handle when embedded (for snapshots). */
+  /** The PGlite handle when embedded on this thread (for snapshots). */
   readonly pglite?: PGlite;
   /** Number of SQL statements sent so far (tests use it to catch N+1 queries). */
   readonly queries: QueryCounter;
@@ -52,17 +56,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await dataSource.initialize();
     return { dataSource, kind: "postgres", queries, close: () => dataSource.destroy() };
   }
+  if (options.thread && options.loadDataDir) throw new Error("a PGlite snapshot loads on the calling thread only");
   const release = options.dataDir ? lockDataDir(options.dataDir) : () => {};
-  let pglite: PGlite | undefined;
+  let pglite: PGlite | PGliteThread | undefined;
   try {
-    pglite = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
-    const dataSource = new DataSource({ ...common, logger: queries, poolSize: 1, extra: { ...createPgConfig(pglite) } });
+    pglite = options.thread ? new PGliteThread(options.dataDir) : await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
+    // The adapter needs only `waitReady` and `execProtocolStream`, which the thread's stand-in has.
+    const dataSource = new DataSource({ ...common, logger: queries, poolSize: 1, extra: { ...createPgConfig(pglite as PGlite) } });
     await dataSource.initialize();
     const handle = pglite;
     return {
       dataSource,
       kind: "pglite",
-      pglite: handle,
+      pglite: handle instanceof PGlite ? handle : undefined,
       queries,
       close: async () => {
         try {

@@ -30,18 +30,24 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export interface TestServerOptions {
+  /** Always embedded PGlite, fresh, on its own thread (as `npm start` runs it), even with DATABASE_URL. */
+  readonly pgliteThread?: boolean;
+}
+
+export async function startTestServer(env: Record<string, string> = {}, opts: TestServerOptions = {}): Promise<TestServer> {
   const config = loadConfig({
     ZPD_JWT_SECRET: TEST_SECRET,
     PORT: "0",
     HOST: "127.0.0.1",
     LOG_LEVEL: "silent",
     ZPD_SEED_DEMO: "false",
-    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+    ...(process.env.DATABASE_URL && !opts.pgliteThread ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
     ...env,
   });
   const snapshot = process.env.ZPD_TEST_SNAPSHOT;
-  const database = config.databaseUrl
+  const database = opts.pgliteThread ? { thread: true }
+    : config.databaseUrl
     ? { url: config.databaseUrl, poolSize: 4 }
     : { loadDataDir: snapshot ? new Blob([fs.readFileSync(snapshot)]) : undefined };
   const app = await startApp(config, { database, logger: createLogger("silent"), profileKey: randomBytes(32) });
