@@ -6,7 +6,8 @@ import { Task } from "../curriculum/task.entity.js";
 /** One trace: an append-only fact. The idempotency key is unique per school. */
 @Entity()
 @Index(["schoolId", "idempotencyKey"], { unique: true })
-@Index(["learnerId", "occurredAt", "id"])
+// (learner_id, occurred_at, id) INCLUDE (task_id, correct): a learner's history in replay order,
+// index-only. Declared in its migration (1764440000000): decorators cannot say INCLUDE.
 @Index(["taskId"])
 export class Attempt extends SchoolRow {
   @Column("uuid")
