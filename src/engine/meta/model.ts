@@ -167,14 +167,19 @@ export class MetaModel implements KnowledgeModel {
     const p = this.params;
     const [theta0, , wins, fails, precision0, recent] = data.g;
     const base = globalTerm(p, wins, fails) + theta0 + recent;
-    return ids.map((skillId) => {
+    const out = new Array<SkillMastery>(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const skillId = ids[i]!;
       const k = this.catalog.skillIndex.get(skillId);
       if (k === undefined) throw new EngineError(EngineErrorCode.UnknownSkill, `unknown skill ${skillId}`, { skillId });
-      const [theta, sw, sf, prec, n] = data.s[skillId] ?? this.skillPrior(k);
-      const prob = sigmoid(clampLogit(base + this.skillMeanOffset[k]! + skillTerm(p, k, sw, sf) + theta));
+      // A skill not in the state is at its prior (skillPrior), read without building the entry.
+      const own = data.s[skillId];
+      const theta = own ? own[0] : p.phi0[k + 1]!, prec = own ? own[3] : this.priorPrecision;
+      const prob = sigmoid(clampLogit(base + this.skillMeanOffset[k]! + (own ? skillTerm(p, k, own[1], own[2]) : skillTerm(p, k, 0, 0)) + theta));
       const sdLogit = Math.sqrt(1 / precision0 + 1 / prec);
-      return { skillId, p: prob, sd: information(prob) * sdLogit, attempts: n };
-    });
+      out[i] = { skillId, p: prob, sd: information(prob) * sdLogit, attempts: own ? own[4] : 0 };
+    }
+    return out;
   }
 
   /**
