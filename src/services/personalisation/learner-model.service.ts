@@ -268,8 +268,8 @@ export class LearnerModelService {
 
   /**
    * The one definition of applying attempts to a state: the model's replay (the fold of its update) of
-   * the attempts on tasks it knows (a task created after training is counted but modelled only after the next retrain), and
-   * the mastery of the skills the attempts touched, before and after. `fromPrior`: `start` is the
+   * the attempts on tasks it knows (a task created after training is counted but modelled only after
+   * the next retrain), and the mastery of the skills the attempts touched, before and after. `fromPrior`: `start` is the
    * model's initial state (its mastery is the same for every learner, so it is computed once).
    * `allKnown`: the model knows every task of `h` (checked once for a whole batch, not per attempt).
    */
