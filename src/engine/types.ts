@@ -85,6 +85,17 @@ export interface KnowledgeModel {
   predictMany(state: LearnerState, taskIds: readonly string[]): Float64Array;
   /** The learner's state after observing `trace`. Does not mutate `state`. */
   update(state: LearnerState, trace: Trace): LearnerState;
+  /**
+   * The learner's state after observing `traces` in the order given: exactly the fold of `update`
+   * (the same state, number for number, and so the same `mastery` and predictions), computed on a
+   * working copy made once instead of a new state per attempt (the rebuild's hot loop).
+   *
+   * Guarantees: `state` is never mutated (nor anything it references); each trace is read only while it
+   * is being applied, so an iterator may hand out one reused object; errors are those `update` would
+   * raise on the same trace (an unknown task is UNKNOWN_TASK), thrown with `state` unchanged and no
+   * partial result. No traces: a state equal to `state`.
+   */
+  replay(state: LearnerState, traces: Iterable<Trace>): LearnerState;
   /** Mastery per skill (all catalogue skills when `skillIds` is omitted). */
   mastery(state: LearnerState, skillIds?: readonly string[]): SkillMastery[];
   /** A versioned binary format: a JSON header and binary weights. */

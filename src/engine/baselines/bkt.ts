@@ -27,6 +27,7 @@ import { flattenTrainingSet } from "./training-data.js";
 import { fitKc, type BktKcParams, type EmBounds } from "./bkt-em.js";
 import { checkOutcome, checkState, num } from "./state.js";
 import { checkSeed, pickParams, requireRange } from "./params.js";
+import { replayByUpdate } from "../replay.js";
 
 export interface BktParams {
   readonly forgetting: boolean;
@@ -124,6 +125,11 @@ export class BktModel implements KnowledgeModel {
     const out = new Float64Array(taskIds.length);
     for (let i = 0; i < taskIds.length; i++) out[i] = clampProbability(this.pCorrect(s, this.taskKc[this.catalog.task(taskIds[i]!)]!));
     return out;
+  }
+
+  /** The fold of `update` (KnowledgeModel.replay): its states are small, a working copy would gain little. */
+  replay(state: LearnerState, traces: Iterable<Trace>): LearnerState {
+    return replayByUpdate(this, state, traces);
   }
 
   update(state: LearnerState, trace: Trace): LearnerState {

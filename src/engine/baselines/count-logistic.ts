@@ -24,6 +24,7 @@ import { flattenTrainingSet } from "./training-data.js";
 import { fitSparseLogistic, SparseDesign } from "./sparse-logistic.js";
 import { checkOutcome, checkState, num } from "./state.js";
 import { checkSeed, pickParams, requireRange, invalidParameter } from "./params.js";
+import { replayByUpdate } from "../replay.js";
 
 export interface CountFeatureSet {
   readonly items: boolean;
@@ -164,6 +165,11 @@ export class CountLogisticModel implements KnowledgeModel {
     const out = new Float64Array(taskIds.length);
     for (let i = 0; i < taskIds.length; i++) out[i] = predictProbability(this.logit(c, this.catalog.task(taskIds[i]!)));
     return out;
+  }
+
+  /** The fold of `update` (KnowledgeModel.replay): its states are small, a working copy would gain little. */
+  replay(state: LearnerState, traces: Iterable<Trace>): LearnerState {
+    return replayByUpdate(this, state, traces);
   }
 
   update(state: LearnerState, trace: Trace): LearnerState {

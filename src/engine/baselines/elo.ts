@@ -27,6 +27,7 @@ import { flattenTrainingSet, type FlatTraces } from "./training-data.js";
 import { fillUntrainedTasks, typicalTaskValue } from "./item-prior.js";
 import { checkOutcome, checkState, num } from "./state.js";
 import { checkSeed, invalidParameter, pickParams } from "./params.js";
+import { replayByUpdate } from "../replay.js";
 
 export interface EloParams {
   /** U(n) = a / (1 + b n). When both are given, no grid search. */
@@ -149,6 +150,11 @@ export class EloModel implements KnowledgeModel {
     const out = new Float64Array(taskIds.length);
     for (let i = 0; i < taskIds.length; i++) out[i] = predictProbability(this.logit(s, this.catalog.task(taskIds[i]!)));
     return out;
+  }
+
+  /** The fold of `update` (KnowledgeModel.replay): its states are small, a working copy would gain little. */
+  replay(state: LearnerState, traces: Iterable<Trace>): LearnerState {
+    return replayByUpdate(this, state, traces);
   }
 
   update(state: LearnerState, trace: Trace): LearnerState {

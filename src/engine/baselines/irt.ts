@@ -29,6 +29,7 @@ import { fitSparseLogistic, SparseDesign } from "./sparse-logistic.js";
 import { fillUntrainedTasks, typicalTaskValue } from "./item-prior.js";
 import { checkOutcome, checkState, num } from "./state.js";
 import { checkSeed, pickParams, requireRange } from "./params.js";
+import { replayByUpdate } from "../replay.js";
 
 export interface IrtParams {
   /** λ of the L2 penalty on abilities and item easinesses during fitting. */
@@ -81,6 +82,11 @@ export class IrtModel implements KnowledgeModel {
     const out = new Float64Array(taskIds.length);
     for (let i = 0; i < taskIds.length; i++) out[i] = predictProbability(m + this.easiness[this.catalog.task(taskIds[i]!)]!);
     return out;
+  }
+
+  /** The fold of `update` (KnowledgeModel.replay): its states are small, a working copy would gain little. */
+  replay(state: LearnerState, traces: Iterable<Trace>): LearnerState {
+    return replayByUpdate(this, state, traces);
   }
 
   update(state: LearnerState, trace: Trace): LearnerState {

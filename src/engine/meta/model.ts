@@ -16,6 +16,7 @@ import { type CompiledCatalog, taskIndexOf } from "./catalog.js";
 import { clampLogit, generalStep, globalTerm, information, type MetaParams, recentAfter, skillStep, skillTerm } from "./equations.js";
 import { type MetaOptions, validateMetaOptions } from "./options.js";
 import type { MetaKind, TrainingReport } from "./train.js";
+import { SkillScratch } from "./skill-scratch.js";
 
 type General = [theta: number, attempts: number, wins: number, fails: number, precision: number, recent: number];
 type PerSkill = [theta: number, wins: number, fails: number, precision: number, attempts: number];
@@ -35,6 +36,8 @@ export class MetaModel implements KnowledgeModel {
   private readonly skillMeanOffset: Float64Array;
   private readonly priorPrecision: number;
   private readonly bytes: Uint8Array;
+  /** replay()'s working copy of the per-skill coordinates, reused from learner to learner. */
+  private readonly scratch: SkillScratch;
 
   constructor(
     readonly name: MetaKind,
@@ -56,6 +59,7 @@ export class MetaModel implements KnowledgeModel {
       }
     }
     this.skillMeanOffset = sum.map((v, k) => (n[k]! > 0 ? v / n[k]! : 0));
+    this.scratch = new SkillScratch(K);
   }
 
   initialState(): LearnerState {
@@ -96,20 +100,86 @@ export class MetaModel implements KnowledgeModel {
     return { model: this.stateTag, attempts: state.attempts + 1, data: { v: STATE_REVISION, g, s } };
   }
 
+  /**
+   * KnowledgeModel.replay: `update`'s arithmetic, term by term in the same order (so the same doubles),
+   * on locals for g and on dense per-skill arrays (SkillScratch) loaded at a skill's first use; the
+   * JSON state is written once at the end. The skills the replay touched get new entries (in `s`
+   * where `update` would have put them: existing keys in place, new ones in order of first use);
+   * the others are shared with `state`, as `update` shares them.
+   */
+  replay(state: LearnerState, traces: Iterable<Trace>): LearnerState {
+    const data = this.read(state);
+    const w = this.scratch.busy ? new SkillScratch(this.catalog.skillIds.length) : this.scratch;
+    w.busy = true;
+    try {
+      const p = this.params;
+      const { taskSkillStart, taskSkill, taskWeight, skillIds } = this.catalog;
+      let [theta0, attempts, wins, fails, precision0, recent] = data.g;
+      let count = 0;
+      for (const trace of traces) {
+        const task = taskIndexOf(this.catalog, trace.taskId);
+        const y = trace.correct === 1 ? 1 : 0;
+        // logit(): a skill not yet in the state is at its prior (θ = φ₀_k, no counts), as there.
+        let z = globalTerm(p, wins, fails) + p.taskOffset[task]! + theta0 + recent;
+        for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
+          const k = taskSkill[j]!;
+          if (!w.has(k)) {
+            const own = data.s[skillIds[k]!];
+            if (own) w.load(k, own[0], own[1], own[2], own[3], own[4]);
+            else w.load(k, p.phi0[k + 1]!, 0, 0, this.priorPrecision, 0);
+          }
+          z += taskWeight[j]! * (skillTerm(p, k, w.wins[k]!, w.fails[k]!) + w.theta[k]!);
+        }
+        const prob = sigmoid(clampLogit(z));
+        const r = y - prob;
+        const info = information(prob);
+        theta0 = theta0 + generalStep(p, attempts) * r;
+        attempts = attempts + 1;
+        wins = wins + y;
+        fails = fails + 1 - y;
+        precision0 = precision0 + info;
+        recent = recentAfter(p, recent, r);
+        for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
+          const k = taskSkill[j]!;
+          const q = taskWeight[j]!;
+          const sw = w.wins[k]!, sf = w.fails[k]!;
+          w.theta[k] = w.theta[k]! + skillStep(p, k, sw + sf) * q * r;
+          w.wins[k] = sw + q * y;
+          w.fails[k] = sf + q * (1 - y);
+          w.precision[k] = w.precision[k]! + q * q * info;
+          w.attempts[k] = w.attempts[k]! + 1;
+        }
+        count++;
+      }
+      if (count === 0) return state;
+      const g: General = [theta0, attempts, wins, fails, precision0, recent];
+      const s: Record<string, PerSkill> = { ...data.s };
+      for (const k of w.touched) s[skillIds[k]!] = [w.theta[k]!, w.wins[k]!, w.fails[k]!, w.precision[k]!, w.attempts[k]!];
+      return { model: this.stateTag, attempts: state.attempts + count, data: { v: STATE_REVISION, g, s } };
+    } finally {
+      w.clear();
+    }
+  }
+
   mastery(state: LearnerState, skillIds?: readonly string[]): SkillMastery[] {
     const data = this.read(state);
     const ids = skillIds ?? this.catalog.skillIds;
     const p = this.params;
     const [theta0, , wins, fails, precision0, recent] = data.g;
     const base = globalTerm(p, wins, fails) + theta0 + recent;
-    return ids.map((skillId) => {
+    const out = new Array<SkillMastery>(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const skillId = ids[i]!;
       const k = this.catalog.skillIndex.get(skillId);
       if (k === undefined) throw new EngineError(EngineErrorCode.UnknownSkill, `unknown skill ${skillId}`, { skillId });
-      const [theta, sw, sf, prec, n] = data.s[skillId] ?? this.skillPrior(k);
-      const prob = sigmoid(clampLogit(base + this.skillMeanOffset[k]! + skillTerm(p, k, sw, sf) + theta));
+      // A skill not in the state is at its prior (skillPrior), read without building the entry.
+      const own = data.s[skillId];
+      const theta = own ? own[0] : p.phi0[k + 1]!, prec = own ? own[3] : this.priorPrecision;
+      const prob = sigmoid(clampLogit(base + this.skillMeanOffset[k]! + (own ? skillTerm(p, k, own[1], own[2]) : skillTerm(p, k, 0, 0)) + theta));
       const sdLogit = Math.sqrt(1 / precision0 + 1 / prec);
-      return { skillId, p: prob, sd: information(prob) * sdLogit, attempts: n };
-    });
+      out[i] = { skillId, p: prob, sd: information(prob) * sdLogit, attempts: own ? own[4] : 0 };
+    }
+    return out;
   }
 
   /**

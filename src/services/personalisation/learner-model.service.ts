@@ -11,7 +11,7 @@
  * parameters are computed or stored for it.
  */
 import { EntityManager } from "typeorm";
-import type { LearnerState as EngineState, SkillMastery as EngineMastery } from "../../engine/types.js";
+import type { LearnerState as EngineState, SkillMastery as EngineMastery, Trace } from "../../engine/types.js";
 import { EngineError, EngineErrorCode } from "../../engine/errors.js";
 import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { nextTrend, storedTrend, type MasteryMap } from "../../persistence/learner/learner-state-mastery.js";
@@ -99,6 +99,46 @@ interface Advanced {
   readonly state: EngineState;
   readonly after: EngineMastery[];
   readonly before: ReadonlyMap<string, number>;
+}
+
+/**
+ * A history's attempts as the engine's traces, in order, without the tasks `unknownTo` does not know
+ * (null: the model knows them all). One trace object and one iterator result, reused: the engine reads
+ * a trace only while applying it (KnowledgeModel.replay). The times are read from the string in step
+ * (no string or number array per attempt). Iterates once.
+ */
+class HistoryTraces implements Iterable<Trace>, Iterator<Trace> {
+  private readonly trace = { learnerId: "", taskId: "", correct: 0 as 0 | 1, at: 0 };
+  private readonly result: IteratorYieldResult<Trace> = { done: false, value: this.trace };
+  private i = 0;
+  private pos = 0; // in h.at
+
+  constructor(private readonly h: History, private readonly unknownTo: LoadedModel | null) {}
+
+  [Symbol.iterator](): Iterator<Trace> {
+    return this;
+  }
+
+  next(): IteratorResult<Trace> {
+    const { tasks, at, correct } = this.h;
+    while (this.i < tasks.length) {
+      const i = this.i++;
+      // The integer up to the next comma (an optional minus sign, then digits).
+      let pos = this.pos;
+      const negative = at.charCodeAt(pos) === 45;
+      if (negative) pos++;
+      let ms = 0;
+      for (let c = at.charCodeAt(pos++); c >= 48 && c <= 57; c = at.charCodeAt(pos++)) ms = ms * 10 + (c - 48);
+      this.pos = pos;
+      const taskId = tasks[i]!;
+      if (this.unknownTo !== null && !this.unknownTo.knowsTask(taskId)) continue;
+      this.trace.taskId = taskId;
+      this.trace.correct = correct.charCodeAt(i) === 49 ? 1 : 0; // "1"
+      this.trace.at = negative ? -ms : ms;
+      return this.result;
+    }
+    return { done: true, value: undefined };
+  }
 }
 
 export class LearnerModelService {
@@ -278,36 +318,23 @@ export class LearnerModelService {
   }
 
   /**
-   * The one definition of applying attempts to a state: the model's update for each attempt on a task
-   * it knows (a task created after training is counted but modelled only after the next retrain), and
-   * the mastery of the skills the attempts touched, before and after. `fromPrior`: `start` is the
+   * The one definition of applying attempts to a state: the model's replay (the fold of its update) of
+   * the attempts on tasks it knows (a task created after training is counted but modelled only after
+   * the next retrain), and the mastery of the skills the attempts touched, before and after. `fromPrior`: `start` is the
    * model's initial state (its mastery is the same for every learner, so it is computed once).
    * `allKnown`: the model knows every task of `h` (checked once for a whole batch, not per attempt).
    */
   private advance(loaded: LoadedModel, start: EngineState, h: History, skillsOf: Map<string, string[]>, fromPrior: boolean, allKnown: boolean): Advanced {
+    // The skills of the history's tasks, in order of first appearance (a task seen again adds none).
     const touched = new Set<string>();
-    for (const t of new Set(h.tasks)) for (const s of skillsOf.get(t) ?? []) touched.add(s);
+    for (const t of h.tasks) {
+      const skills = skillsOf.get(t);
+      if (skills) for (const s of skills) touched.add(s);
+    }
     const known = [...touched].filter((s) => this.knowsSkill(loaded, s));
     const model = loaded.model;
     const before = fromPrior ? this.priorMastery(loaded, known) : new Map(model.mastery(start, known).map((mm) => [mm.skillId, mm.p]));
-    // One trace object reused for every attempt: the engine reads it during `update` only.
-    const trace = { learnerId: "", taskId: "", correct: 0 as 0 | 1, at: 0 };
-    let state = start;
-    let pos = 0; // in h.at
-    for (let i = 0; i < h.tasks.length; i++) {
-      // The integer up to the next comma (an optional minus sign, then digits).
-      const negative = h.at.charCodeAt(pos) === 45;
-      if (negative) pos++;
-      let at = 0;
-      for (let c = h.at.charCodeAt(pos++); c >= 48 && c <= 57; c = h.at.charCodeAt(pos++)) at = at * 10 + (c - 48);
-      if (negative) at = -at;
-      const taskId = h.tasks[i]!;
-      if (!allKnown && !loaded.knowsTask(taskId)) continue;
-      trace.taskId = taskId;
-      trace.correct = h.correct.charCodeAt(i) === 49 ? 1 : 0; // "1"
-      trace.at = at;
-      state = model.update(state, trace);
-    }
+    const state = model.replay(start, new HistoryTraces(h, allKnown ? null : loaded));
     return { state, after: known.length ? model.mastery(state, known) : [], before };
   }
 

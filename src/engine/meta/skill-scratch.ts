@@ -1,0 +1,48 @@
+/**
+ * The per-skill working copy of one learner during MetaModel.replay: the skills' coordinates as dense
+ * float64 arrays indexed by skill, loaded from the JSON state on a skill's first use in the replay.
+ * One instance per model is reused from learner to learner (a replay is synchronous and `clear` leaves
+ * it as new), so a replay allocates nothing per attempt.
+ */
+export class SkillScratch {
+  readonly theta: Float64Array;
+  readonly wins: Float64Array;
+  readonly fails: Float64Array;
+  readonly precision: Float64Array;
+  readonly attempts: Float64Array;
+  /** The skills loaded so far, in the order of their first use (the order `update` adds new skills to `s`). */
+  readonly touched: number[] = [];
+  private readonly isTouched: Uint8Array;
+  /** In use by a replay (a second, nested replay on the same model takes fresh arrays). */
+  busy = false;
+
+  constructor(skills: number) {
+    this.theta = new Float64Array(skills);
+    this.wins = new Float64Array(skills);
+    this.fails = new Float64Array(skills);
+    this.precision = new Float64Array(skills);
+    this.attempts = new Float64Array(skills);
+    this.isTouched = new Uint8Array(skills);
+  }
+
+  has(k: number): boolean {
+    return this.isTouched[k] === 1;
+  }
+
+  /** Loads skill k's coordinates (θ_k, s_k, f_k, π_k, attempts touching k). */
+  load(k: number, theta: number, wins: number, fails: number, precision: number, attempts: number): void {
+    this.theta[k] = theta;
+    this.wins[k] = wins;
+    this.fails[k] = fails;
+    this.precision[k] = precision;
+    this.attempts[k] = attempts;
+    this.isTouched[k] = 1;
+    this.touched.push(k);
+  }
+
+  clear(): void {
+    for (const k of this.touched) this.isTouched[k] = 0;
+    this.touched.length = 0;
+    this.busy = false;
+  }
+}
