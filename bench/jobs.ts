@@ -39,7 +39,6 @@ import { uuidv7s } from "../src/shared/ids.js";
 import { generateFolder, type GeneratedData } from "./jobs/generate.js";
 import { QueryTimer, type StatementStat } from "./jobs/query-timer.js";
 import { PgCpu } from "./jobs/pg-cpu.js";
-import { profileRebuild } from "./jobs/rebuild-profile.js";
 import { loadVersion } from "../src/services/personalisation/active-models.js";
 import { ModelVersion } from "../src/persistence/model/model-version.entity.js";
 import { REBUILD_BATCH, REBUILD_IN_FLIGHT } from "../src/services/training/state-rebuild.service.js";
@@ -334,15 +333,12 @@ async function main(): Promise<void> {
         const [left] = (await ds.query(
           `SELECT count(*)::int AS n FROM learner_state s JOIN model_version v ON v.school_id = s.school_id AND v.status = 'ACTIVE' WHERE s.model_version_id IS DISTINCT FROM v.id`,
         )) as { n: number }[];
-        const loadedModel = await services.activeModels.get(schoolId);
-        log(`profiling the rebuild's steps on 4 batches of ${REBUILD_BATCH} learners (rolled back)`);
-        const profile = loadedModel ? await profileRebuild(ds, schoolId, loadedModel, 4, REBUILD_BATCH) : null;
         const rebuildAttempts = (await ds.query(`SELECT count(*)::int AS n FROM attempt a JOIN consent c ON c.learner_id = a.learner_id AND c.purpose = $1 AND c.granted`, [ConsentPurpose.Personalisation]))[0].n as number;
         log(`rebuild: ${learners} learners in ${rebuildSeconds.toFixed(1)} s = ${Math.round(learners / rebuildSeconds)} learners/s (${left?.n ?? "?"} states left stale)`);
         report.rebuild = {
           learners, attempts: rebuildAttempts, seconds: rebuildSeconds, learnersPerSecond: learners / rebuildSeconds, nodeCpuSeconds: rebuildNodeCpu, pgCpuSeconds: bClock.phases[0]?.pgCpuSeconds ?? 0,
           sqlSeconds: timer.totalMs("rebuild:rebuildStates") / 1000, loadAtStart: rebuildLoad, staleAfter: left?.n ?? null,
-          statements: top(timer, ["rebuild:rebuildStates"], 12), plans, profile, batchSize: REBUILD_BATCH, inFlight: REBUILD_IN_FLIGHT,
+          statements: top(timer, ["rebuild:rebuildStates"], 12), plans, batchSize: REBUILD_BATCH, inFlight: REBUILD_IN_FLIGHT,
         };
       }
       // 6. A promotion's rebuild on its own: stage every learner under the active version, switch, catch up.

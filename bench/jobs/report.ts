@@ -1,6 +1,5 @@
 /** The jobs benchmark's table (stdout) and Markdown report (docs/benchmarks/jobs.md). */
 import type { StatementStat } from "./query-timer.js";
-import type { RebuildProfile } from "./rebuild-profile.js";
 
 export interface Phase {
   readonly name: string;
@@ -33,7 +32,7 @@ export interface JobsReport {
   } | null;
   rebuild: {
     learners: number; attempts: number; seconds: number; learnersPerSecond: number; nodeCpuSeconds: number; pgCpuSeconds: number; sqlSeconds: number; loadAtStart: number;
-    staleAfter: number | null; statements: StatementStat[]; plans: { statement: string; plan: string }[]; profile?: RebuildProfile | null;
+    staleAfter: number | null; statements: StatementStat[]; plans: { statement: string; plan: string }[];
     /** Learners per batch and batches in flight (absent in older reports: 500, one at a time). */
     batchSize?: number; inFlight?: number;
   } | null;
@@ -78,25 +77,6 @@ export function phaseTable(phases: Phase[], total: number): string {
 
 export function statementTable(stats: StatementStat[]): string {
   return md(["phase", "statement (opening)", "count", "total s", "mean ms"], stats.map((s) => [s.phase, `\`${s.statement.replace(/\|/g, "\\|")}…\``, n0(s.count), (s.ms / 1000).toFixed(1), (s.ms / s.count).toFixed(1)]));
-}
-
-function profileSection(p: RebuildProfile): string {
-  const written = p.masteryEntriesPerBatch !== undefined
-    ? `${n0(p.masteryEntriesPerBatch)} mastery entries a batch (state ${n0(p.stateBytes ?? 0)} B + mastery ${n0(p.masteryBytes ?? 0)} B of JSON a learner)`
-    : `${n0(p.skillMasteryRowsPerBatch ?? 0)} skill_mastery rows a batch`;
-  const extra: string[][] = [];
-  if (p.engineUpdate) extra.push([p.engineUpdate.step, p.engineUpdate.msPerBatch.toFixed(0), `${((100 * p.engineUpdate.msPerBatch) / p.currentMsPerBatch).toFixed(0)} %`, `${n0(p.engineUpdate.learnersPerSecond)} (${p.engineUpdate.usPerAttempt.toFixed(2)} µs an attempt${p.engineUpdate.cpuUsPerAttempt !== undefined ? `, ${p.engineUpdate.cpuUsPerAttempt.toFixed(2)} µs of CPU` : ""})`]);
-  if (p.alternativeRead) extra.push([`alternative: ${p.alternativeRead.step}`, p.alternativeRead.msPerBatch.toFixed(0), "", n0(p.alternativeRead.learnersPerSecond)]);
-  return `Where a batch's time goes (bench/jobs/rebuild-profile.ts: rebuildMany's steps replayed one by one and timed on ${p.batches} batches of ${p.batchSize} learners,
-${n0(p.attemptsPerBatch)} attempts and ${written}, one batch at a time, in a transaction rolled back; the tables were warm):
-
-${md(["step", "ms per batch", "share", "learners/s if it were the only step"], [
-    ...p.steps.map((s) => [s.step, s.msPerBatch.toFixed(0), `${((100 * s.msPerBatch) / p.currentMsPerBatch).toFixed(0)} %`, n0(s.learnersPerSecond)]),
-    ["**all steps (the current path)**", `**${p.currentMsPerBatch.toFixed(0)}**`, "100 %", `**${n0((p.batchSize * 1000) / p.currentMsPerBatch)}**`],
-    ...extra,
-  ])}
-
-`;
 }
 
 export function printTable(r: JobsReport, t: Targets): string {
@@ -174,7 +154,7 @@ ${rb.nodeCpuSeconds > 0 ? n0(rb.learners / Math.max(rb.nodeCpuSeconds, (rb.nodeC
 
 ${statementTable(rb.statements)}
 
-${rb.profile ? profileSection(rb.profile) : ""}EXPLAIN (ANALYZE, BUFFERS) of the rebuild's statements on one batch of 500 learners (writes rolled back):
+EXPLAIN (ANALYZE, BUFFERS) of the rebuild's statements on one batch of 500 learners (writes rolled back):
 
 ${rb.plans.map((p) => `**${p.statement}**\n\n\`\`\`\n${p.plan}\n\`\`\``).join("\n\n")}
 `);

@@ -141,6 +141,15 @@ class HistoryTraces implements Iterable<Trace>, Iterator<Trace> {
   }
 }
 
+/**
+ * A learner's state replayed from its whole history under `loaded`, in memory (a read that meets a
+ * state of another version: nothing is written; the next attempt or the rebuild stores it).
+ */
+export async function replayedState(m: EntityManager, loaded: LoadedModel, learnerId: string): Promise<EngineState> {
+  const [h] = (await m.query(historySql("$1"), [learnerId])) as HistoryRow[];
+  return loaded.model.replay(loaded.model.initialState(), new HistoryTraces(h ? history(h) : EMPTY, loaded));
+}
+
 export class LearnerModelService {
   constructor(private readonly models: ActiveModels) {}
 

@@ -18,6 +18,7 @@ import { GoalStatus } from "../../persistence/goal/goal.entity.js";
 import { masteryEntries, type MasteryMap } from "../../persistence/learner/learner-state-mastery.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { ActiveModels, LoadedModel } from "./active-models.js";
+import { replayedState } from "./learner-model.service.js";
 import { CurriculumCache, type Catalogue } from "./curriculum-cache.js";
 import { overridesOf, readLearnerContext, type GoalContext, type LearnerContext, type StoredStep } from "./learner-context.js";
 import { writePlan, type StoredPathRow } from "./plan-store.js";
@@ -125,14 +126,7 @@ export class PersonalisationService {
   /** The stored state when it belongs to the active model, else replayed in memory (nothing written on a read). */
   private async currentState(m: EntityManager, loaded: LoadedModel, ctx: LearnerContext): Promise<EngineState> {
     if (loaded.owns(ctx.stateVersionId, ctx.state)) return ctx.state as EngineState;
-    const learnerId = ctx.learnerId;
-    const attempts: { task_id: string; correct: boolean; occurred_at: Date }[] = await m.query(
-      `SELECT task_id, correct, occurred_at FROM attempt WHERE learner_id = $1 ORDER BY occurred_at, id`, [learnerId]);
-    let state = loaded.model.initialState();
-    for (const a of attempts) {
-      if (loaded.knowsTask(a.task_id)) state = loaded.model.update(state, { learnerId, taskId: a.task_id, correct: a.correct ? 1 : 0, at: new Date(a.occurred_at).getTime() });
-    }
-    return state;
+    return replayedState(m, loaded, ctx.learnerId);
   }
 
   async mastery(actor: Actor, learnerId: string): Promise<{ mode: Personalisation; notice: string | null; skills: MasteryEstimate[] }> {
