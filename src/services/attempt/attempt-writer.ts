@@ -2,15 +2,19 @@
  * The hot path's one write statement (in the attempt's transaction): checks that the learners and
  * tasks exist in the school (and, for a teacher, are in its cohorts), inserts the attempts whose
  * idempotency key is new, marks done the pending path steps whose task was just answered correctly,
- * and reads what deciding on a re-plan needs: the learners' pending steps of model-planned paths
- * toward active goals, and their last attempts before these. Nothing is inserted unless every learner
- * and task was found; the caller then raises the precise error and the transaction rolls back.
+ * locks the state rows of the learners who have new attempts (lockStatesSql: the online update's
+ * lock, one round trip less), and reads what deciding on a re-plan needs: the learners' pending steps
+ * of model-planned paths toward active goals, and their last attempts before these. Nothing is
+ * inserted or locked unless every learner and task was found; the caller then raises the precise
+ * error and the transaction rolls back. Duplicates lock nothing.
  */
 import { EntityManager } from "typeorm";
 import { Actor, Role } from "../auth/actor.js";
 import { PathStepStatus } from "../../persistence/goal/path-step.entity.js";
 import { GoalStatus } from "../../persistence/goal/goal.entity.js";
+import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { queryPrepared } from "../../persistence/prepared.js";
+import { lockStatesSql, type LockedState } from "../personalisation/learner-model.service.js";
 
 export interface AttemptRow {
   readonly id: string;
@@ -53,6 +57,8 @@ export interface WriteResult {
   readonly pending: PendingStep[];
   /** Each learner's last attempts before these (newest first), for learners with a model-planned path. */
   readonly prior: PriorAttempt[];
+  /** The locked state rows of the learners with attempts inserted now. */
+  readonly states: Map<string, LockedState>;
 }
 
 /** How many earlier attempts of a learner the re-plan check looks at. */
@@ -65,7 +71,7 @@ export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: st
     schoolId, learnerIds, taskIds,
     rows.map((r) => r.id), rows.map((r) => r.learnerId), rows.map((r) => r.taskId), rows.map((r) => r.correct), rows.map((r) => r.score),
     rows.map((r) => r.durationSeconds), rows.map((r) => r.hintsUsed), rows.map((r) => r.occurredAt), rows.map((r) => r.source), rows.map((r) => r.idempotencyKey),
-    learnerIds.length, taskIds.length, PathStepStatus.Done, PathStepStatus.Pending, GoalStatus.Active,
+    learnerIds.length, taskIds.length, PathStepStatus.Done, PathStepStatus.Pending, GoalStatus.Active, ConsentPurpose.Personalisation,
   ];
   const teacher = actor.role === Role.Teacher
     ? ` AND id IN (SELECT e.learner_id FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = $${params.push(actor.teacherId)})`
@@ -88,6 +94,7 @@ export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: st
             FROM ins JOIN learning_path p ON p.learner_id = ins.learner_id
             WHERE ins.correct AND ps.path_id = p.id AND ps.task_id = ins.task_id AND ps.status = $17
             RETURNING ps.id),
+          st AS (${lockStatesSql("SELECT DISTINCT learner_id FROM ins", "$1", "$19")}),
           planned AS (
             SELECT p.id, p.learner_id, p.goal_id, p.planned_at, g.mastery_threshold FROM learning_path p JOIN goal g ON g.id = p.goal_id
             WHERE p.learner_id = ANY($2::uuid[]) AND p.model_version_id IS NOT NULL AND g.status = $18)
@@ -100,13 +107,16 @@ export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: st
             (SELECT json_agg(json_build_object('learner_id', r.learner_id, 'task_id', r.task_id, 'correct', r.correct, 'created_at', r.created_at))
              FROM (SELECT DISTINCT learner_id FROM planned) pl,
                   LATERAL (SELECT a.learner_id, a.task_id, a.correct, a.created_at FROM attempt a WHERE a.learner_id = pl.learner_id
-                           ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${PRIOR_ATTEMPTS}) r) AS prior`,
+                           ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${PRIOR_ATTEMPTS}) r) AS prior,
+            (SELECT json_agg(json_build_object('learner_id', learner_id, 'model_version_id', model_version_id, 'state', state,
+                      'attempt_count', attempt_count, 'mastery', mastery, 'last_attempt_at', last_attempt_at, 'consent', consent)) FROM st) AS states`,
     params,
   )) as {
     found: boolean;
     inserted: { id: string; created_at: string }[] | null;
     pending: { learner_id: string; path_id: string; goal_id: string; planned_at: string; threshold: number; position: number; skill_id: string | null; task_id: string }[] | null;
     prior: { learner_id: string; task_id: string; correct: boolean; created_at: string }[] | null;
+    states: (Omit<LockedState, "last_attempt_at"> & { learner_id: string; last_attempt_at: string | null })[] | null;
   }[];
   return {
     found: row!.found === true,
@@ -116,5 +126,6 @@ export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: st
       position: p.position, skillId: p.skill_id, taskId: p.task_id,
     })),
     prior: (row!.prior ?? []).map((p) => ({ learnerId: p.learner_id, taskId: p.task_id, correct: p.correct, createdAt: new Date(p.created_at) })),
+    states: new Map((row!.states ?? []).map((s) => [s.learner_id, { ...s, last_attempt_at: s.last_attempt_at === null ? null : new Date(s.last_attempt_at) }])),
   };
 }

@@ -115,10 +115,12 @@ export class AttemptService {
       // The engine's online update, per learner, for the attempts written now (never for duplicates).
       const mastery = new Map<string, MasteryChange[]>();
       const replans: { learnerId: string; goalId: string; reason: ReplanReason }[] = [];
-      // Learners' state rows are locked in id order: two batches naming the same learners never deadlock.
+      // The writer locked the state rows of the learners with new attempts (in id order: no deadlock between batches).
       for (const learnerId of [...new Set(rows.map((r) => r.learnerId))].sort()) {
         const fresh = inserted.filter((i) => !i.duplicate && i.row.learnerId === learnerId).map((i) => i.attempt);
-        const changes = await this.learnerModel.applyAttempts(m, actor.schoolId, learnerId, fresh, curriculum);
+        const state = written.states.get(learnerId);
+        if (fresh.length && !state) throw new Error(`the state row of learner ${learnerId} was not locked`);
+        const changes = state ? await this.learnerModel.applyAttempts(m, actor.schoolId, learnerId, state, fresh, curriculum) : [];
         mastery.set(learnerId, changes);
         if (fresh.length && this.replanner && curriculum) replans.push(...this.replanner.decide(curriculum, learnerId, fresh, changes, written));
       }
