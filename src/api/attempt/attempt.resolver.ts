@@ -16,9 +16,8 @@ const toPayload = (r: RecordedAttempt): RecordAttemptPayload =>
 
 @Resolver(() => AttemptType)
 export class AttemptResolver {
-  // No class-validator pass on the inputs (`validate: false`): AttemptService.normalise checks every
-  // field that RecordAttemptInput's decorators state, with the same BAD_USER_INPUT code, naming the
-  // field; the hot path skips running the same checks twice.
+  // No class-validator pass on the inputs (`validate: false`, it cost the hot path per request):
+  // AttemptService.normalise checks every field, as BAD_USER_INPUT naming the field.
   @Mutation(() => RecordAttemptPayload, { description: "Record one attempt (idempotent on its key)." })
   async recordAttempt(@Arg("input", { validate: false }) input: RecordAttemptInput, @Ctx() ctx: ApiContext): Promise<RecordAttemptPayload> {
     return toPayload(await ctx.services.attempts.record(ctx.actor(), input));
