@@ -1,6 +1,6 @@
 /**
- * The hot path's one write statement (in the attempt's transaction): checks that the learners and
- * tasks exist in the school (and, for a teacher, are in its cohorts), inserts the attempts whose
+ * The hot path's one write statement (in the attempt's transaction, or alone with a `guard`): checks
+ * that the learners and tasks exist in the school (and, for a teacher, are in its cohorts), inserts the attempts whose
  * idempotency key is new, marks done the pending path steps whose task was just answered correctly,
  * locks the state rows of the learners who have new attempts (lockStatesSql: the online update's
  * lock, one round trip less), and reads what deciding on a re-plan needs: the learners' pending steps
@@ -98,7 +98,8 @@ export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: st
     const save = guard.save.map(param); // save[0] is the learner
     lock = `lk AS MATERIALIZED (SELECT version FROM learner_state WHERE learner_id = ${save[0]} FOR UPDATE),`;
     current = `(SELECT version FROM lk) = ${version}`;
-    state = `saved AS (${saveStateSql((n) => save[n - 1]!, " AND EXISTS (SELECT 1 FROM ins)")} RETURNING 1),`;
+    // A data-modifying CTE runs to completion whether or not the query reads it.
+    state = `saved AS (${saveStateSql((n) => save[n - 1]!, " AND EXISTS (SELECT 1 FROM ins)")}),`;
   } else {
     state = `st AS (${lockStatesSql("SELECT DISTINCT learner_id FROM ins", "$1", param(ConsentPurpose.Personalisation))}),`;
   }
@@ -133,8 +134,8 @@ export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: st
             (SELECT json_agg(json_build_object('learner_id', r.learner_id, 'task_id', r.task_id, 'correct', r.correct, 'created_at', r.created_at))
              FROM (SELECT DISTINCT learner_id FROM planned) pl,
                   LATERAL (SELECT a.learner_id, a.task_id, a.correct, a.created_at FROM attempt a WHERE a.learner_id = pl.learner_id
-                           ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${PRIOR_ATTEMPTS}) r) AS prior,
-            ${guard ? "(SELECT count(*) FROM saved) AS saved" : `(SELECT json_agg(json_build_object('learner_id', learner_id, 'model_version_id', model_version_id, 'state', state,
+                           ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${PRIOR_ATTEMPTS}) r) AS prior
+            ${guard ? "" : `, (SELECT json_agg(json_build_object('learner_id', learner_id, 'model_version_id', model_version_id, 'state', state,
                       'attempt_count', attempt_count, 'mastery', mastery, 'last_attempt_at', last_attempt_at, 'consent', consent)) FROM st) AS states`}`,
     params,
   )) as {

@@ -25,10 +25,10 @@ interface Replan {
   readonly reason: ReplanReason;
 }
 
-/** What a recording wrote (before any re-plan runs). */
 /** A checked attempt with its id. */
 type Row = Normalised & { id: string };
 
+/** What a recording wrote (before any re-plan runs). */
 interface Recorded {
   readonly results: Omit<RecordedAttempt, "replanned">[];
   readonly replans: Replan[];
@@ -118,7 +118,7 @@ export class AttemptService {
     // Read before the transaction: on PGlite (one connection) a cache reload from inside it would wait forever.
     const curriculum = this.replanner ? await this.replanner.curriculum(actor) : null;
     // A deadlock with a state rebuild (its batch UPDATE locks many learners' rows) aborts the whole
-    // transaction; it is run again (the attempts' ids and keys are the same, nothing was written).
+    // transaction or statement; it is run again (the attempts' ids and keys are the same, nothing was written).
     const { results, replans } = await withConflictRetry(
       async () => (await this.recordOptimistically(actor, rowsWithIds, curriculum)) ?? (await this.recordLocked(actor, rowsWithIds, curriculum)),
       "recording the attempts",
