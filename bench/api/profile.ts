@@ -90,6 +90,7 @@ function installHooks(): void {
     for (const n of names) patchAsync(m, n, `engine ${n}()`);
   }
   patchAsync(LearnerModelService.prototype as unknown as Record<string, unknown>, "applyAttempts", "LearnerModelService.applyAttempts");
+  patchAsync(LearnerModelService.prototype as unknown as Record<string, unknown>, "planIncremental", "LearnerModelService.planIncremental");
   patchAsync(PersonalisationService.prototype as unknown as Record<string, unknown>, "view", "PersonalisationService.view");
   patchAsync(PersonalisationService.prototype as unknown as Record<string, unknown>, "recommendations", "PersonalisationService.recommendations");
   patchAsync(PersonalisationService.prototype as unknown as Record<string, unknown>, "planPath", "PersonalisationService.planPath");

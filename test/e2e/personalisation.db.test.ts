@@ -293,6 +293,27 @@ test("10 concurrent attempts of one learner are all applied, exactly once each; 
   expect((await masteryOf(a.id)).get(meaning)!.attempts).toBe(12);
 });
 
+test("an attempt after the learner's latest is recorded in two statements; one out of time order takes the locked path and counts once", async () => {
+  const meaning = skillByCode("frac-meaning");
+  const tasks = skills.get(meaning)!.taskIds.slice(0, 5);
+  const base = Date.now() - 3_600_000;
+  const l = await freshLearner();
+  const record = async (i: number, minute: number) => {
+    const before = s.app.db.queries.count;
+    const r = ok(await s.gql(RECORD, { i: { learnerId: l.id, taskId: tasks[i], correct: true, occurredAt: new Date(base + minute * 60_000).toISOString(), idempotencyKey: `opt-${l.id}-${i}` } }, admin));
+    return { statements: s.app.db.queries.count - before, attempts: r.recordAttempt.mastery.find((c: any) => c.skillId === meaning).attempts as number };
+  };
+  expect((await record(0, 10)).attempts).toBe(1); // no state row yet: the locked path creates it
+  const inOrder = [await record(1, 11), await record(2, 12), await record(3, 13)];
+  expect(inOrder.map((r) => r.attempts)).toEqual([2, 3, 4]);
+  // The state read and the guarded write (a background cache reload may add a statement to one of them).
+  expect(Math.min(...inOrder.map((r) => r.statements))).toBe(2);
+  const late = await record(4, 5); // before the latest: the history is replayed under the row lock
+  expect(late.statements).toBeGreaterThanOrEqual(5);
+  expect(late.attempts).toBe(5);
+  expect(ok(await s.gql(STATE, { l: l.id }, admin)).learner.state.attemptCount).toBe(5);
+});
+
 test("attempts arriving out of time order (a late offline sync) give the same state as in time order", async () => {
   const meaning = skillByCode("frac-meaning");
   const tasks = skills.get(meaning)!.taskIds.slice(0, 6);

@@ -16,13 +16,15 @@ const toPayload = (r: RecordedAttempt): RecordAttemptPayload =>
 
 @Resolver(() => AttemptType)
 export class AttemptResolver {
+  // No class-validator pass on the inputs (`validate: false`, it cost the hot path per request):
+  // AttemptService.normalise checks every field, as BAD_USER_INPUT naming the field.
   @Mutation(() => RecordAttemptPayload, { description: "Record one attempt (idempotent on its key)." })
-  async recordAttempt(@Arg("input") input: RecordAttemptInput, @Ctx() ctx: ApiContext): Promise<RecordAttemptPayload> {
+  async recordAttempt(@Arg("input", { validate: false }) input: RecordAttemptInput, @Ctx() ctx: ApiContext): Promise<RecordAttemptPayload> {
     return toPayload(await ctx.services.attempts.record(ctx.actor(), input));
   }
 
   @Mutation(() => [RecordAttemptPayload], { description: "Record up to 500 attempts, all or nothing, in order." })
-  async recordAttempts(@Arg("inputs", () => [RecordAttemptInput]) inputs: RecordAttemptInput[], @Ctx() ctx: ApiContext): Promise<RecordAttemptPayload[]> {
+  async recordAttempts(@Arg("inputs", () => [RecordAttemptInput], { validate: false }) inputs: RecordAttemptInput[], @Ctx() ctx: ApiContext): Promise<RecordAttemptPayload[]> {
     return (await ctx.services.attempts.recordMany(ctx.actor(), inputs)).map(toPayload);
   }
 

@@ -1,16 +1,26 @@
 /**
- * The hot path's one write statement (in the attempt's transaction): checks that the learners and
- * tasks exist in the school (and, for a teacher, are in its cohorts), inserts the attempts whose
+ * The hot path's one write statement (in the attempt's transaction, or alone with a `guard`): checks
+ * that the learners and tasks exist in the school (and, for a teacher, are in its cohorts), inserts the attempts whose
  * idempotency key is new, marks done the pending path steps whose task was just answered correctly,
- * and reads what deciding on a re-plan needs: the learners' pending steps of model-planned paths
- * toward active goals, and their last attempts before these. Nothing is inserted unless every learner
- * and task was found; the caller then raises the precise error and the transaction rolls back.
+ * locks the state rows of the learners who have new attempts (lockStatesSql: the online update's
+ * lock, one round trip less), and reads what deciding on a re-plan needs: the learners' pending steps
+ * of model-planned paths toward active goals, and their last attempts before these. Nothing is
+ * inserted or locked unless every learner and task was found; the caller then raises the precise
+ * error and the transaction rolls back. Duplicates lock nothing.
+ *
+ * Optimistically (`guard`, one attempt, no transaction of the caller's): instead of locking the state
+ * row for a later update, the statement locks it, checks that it is still at the version the update
+ * was computed from, and only then inserts the attempt and saves the update (`saveStateSql`) — all
+ * or nothing, as one statement is. A row that moved meanwhile writes nothing (`current` false); the
+ * caller then takes the locked path.
  */
 import { EntityManager } from "typeorm";
 import { Actor, Role } from "../auth/actor.js";
 import { PathStepStatus } from "../../persistence/goal/path-step.entity.js";
 import { GoalStatus } from "../../persistence/goal/goal.entity.js";
+import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { queryPrepared } from "../../persistence/prepared.js";
+import { lockStatesSql, saveStateSql, type LockedState } from "../personalisation/learner-model.service.js";
 
 export interface AttemptRow {
   readonly id: string;
@@ -53,12 +63,23 @@ export interface WriteResult {
   readonly pending: PendingStep[];
   /** Each learner's last attempts before these (newest first), for learners with a model-planned path. */
   readonly prior: PriorAttempt[];
+  /** The locked state rows of the learners with attempts inserted now (none with a guard). */
+  readonly states: Map<string, LockedState>;
+  /** With a guard: whether the state row was still at the guard's version (else nothing was written). */
+  readonly current: boolean;
+}
+
+/** The optimistic write's condition and update: the learner's state row at `version`, saved with `save` (StateUpdate.save). */
+export interface StateGuard {
+  readonly version: number;
+  readonly save: unknown[];
 }
 
 /** How many earlier attempts of a learner the re-plan check looks at. */
 export const PRIOR_ATTEMPTS = 2;
 
-export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: string, rows: readonly AttemptRow[]): Promise<WriteResult> {
+export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: string, rows: readonly AttemptRow[], guard?: StateGuard): Promise<WriteResult> {
+  if (guard && rows.length !== 1) throw new Error("an optimistic write records exactly one attempt");
   const learnerIds = [...new Set(rows.map((r) => r.learnerId))];
   const taskIds = [...new Set(rows.map((r) => r.taskId))];
   const params: unknown[] = [
@@ -67,19 +88,31 @@ export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: st
     rows.map((r) => r.durationSeconds), rows.map((r) => r.hintsUsed), rows.map((r) => r.occurredAt), rows.map((r) => r.source), rows.map((r) => r.idempotencyKey),
     learnerIds.length, taskIds.length, PathStepStatus.Done, PathStepStatus.Pending, GoalStatus.Active,
   ];
+  const param = (value: unknown) => `$${params.push(value)}`;
   const teacher = actor.role === Role.Teacher
-    ? ` AND id IN (SELECT e.learner_id FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = $${params.push(actor.teacherId)})`
+    ? ` AND id IN (SELECT e.learner_id FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = ${param(actor.teacherId)})`
     : "";
+  let lock = "", current = "true", state: string;
+  if (guard) {
+    const version = param(guard.version);
+    const save = guard.save.map(param); // save[0] is the learner
+    lock = `lk AS MATERIALIZED (SELECT version FROM learner_state WHERE learner_id = ${save[0]} FOR UPDATE),`;
+    current = `(SELECT version FROM lk) = ${version}`;
+    // A data-modifying CTE runs to completion whether or not the query reads it.
+    state = `saved AS (${saveStateSql((n) => save[n - 1]!, " AND EXISTS (SELECT 1 FROM ins)")}),`;
+  } else {
+    state = `st AS (${lockStatesSql("SELECT DISTINCT learner_id FROM ins", "$1", param(ConsentPurpose.Personalisation))}),`;
+  }
   const [row] = (await queryPrepared<unknown[]>(m,
-    `WITH l AS (SELECT id FROM learner WHERE school_id = $1 AND id = ANY($2::uuid[])${teacher}),
+    `WITH ${lock} l AS (SELECT id FROM learner WHERE school_id = $1 AND id = ANY($2::uuid[])${teacher}),
           t AS (SELECT id FROM task WHERE school_id = $1 AND id = ANY($3::uuid[])),
-          ok AS (SELECT (SELECT count(*) FROM l) = $14 AND (SELECT count(*) FROM t) = $15 AS ok),
+          ok AS (SELECT (SELECT count(*) FROM l) = $14 AND (SELECT count(*) FROM t) = $15 AS found, ${current} AS current),
           ins AS (
             INSERT INTO attempt (id, school_id, learner_id, task_id, correct, score, duration_seconds, hints_used, occurred_at, source, idempotency_key)
             SELECT u.id, $1, u.learner_id, u.task_id, u.correct, u.score, u.duration_seconds, u.hints_used, u.occurred_at, u.source, u.idempotency_key
             FROM unnest($4::uuid[], $5::uuid[], $6::uuid[], $7::bool[], $8::float8[], $9::int[], $10::int[], $11::timestamptz[], $12::text[], $13::text[])
                  WITH ORDINALITY AS u(id, learner_id, task_id, correct, score, duration_seconds, hints_used, occurred_at, source, idempotency_key, n)
-            WHERE (SELECT ok FROM ok)
+            WHERE (SELECT found AND current FROM ok)
             ORDER BY u.n
             ON CONFLICT (school_id, idempotency_key) DO NOTHING
             RETURNING id, created_at, learner_id, task_id, correct),
@@ -88,10 +121,11 @@ export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: st
             FROM ins JOIN learning_path p ON p.learner_id = ins.learner_id
             WHERE ins.correct AND ps.path_id = p.id AND ps.task_id = ins.task_id AND ps.status = $17
             RETURNING ps.id),
+          ${state}
           planned AS (
             SELECT p.id, p.learner_id, p.goal_id, p.planned_at, g.mastery_threshold FROM learning_path p JOIN goal g ON g.id = p.goal_id
             WHERE p.learner_id = ANY($2::uuid[]) AND p.model_version_id IS NOT NULL AND g.status = $18)
-     SELECT (SELECT ok FROM ok) AS found,
+     SELECT (SELECT found FROM ok) AS found, (SELECT current FROM ok) AS current,
             (SELECT json_agg(json_build_object('id', id, 'created_at', created_at)) FROM ins) AS inserted,
             (SELECT json_agg(json_build_object('learner_id', p.learner_id, 'path_id', p.id, 'goal_id', p.goal_id, 'planned_at', p.planned_at,
                       'threshold', p.mastery_threshold, 'position', ps.position, 'skill_id', ps.skill_id, 'task_id', ps.task_id) ORDER BY p.id, ps.position, ps.id)
@@ -100,21 +134,27 @@ export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: st
             (SELECT json_agg(json_build_object('learner_id', r.learner_id, 'task_id', r.task_id, 'correct', r.correct, 'created_at', r.created_at))
              FROM (SELECT DISTINCT learner_id FROM planned) pl,
                   LATERAL (SELECT a.learner_id, a.task_id, a.correct, a.created_at FROM attempt a WHERE a.learner_id = pl.learner_id
-                           ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${PRIOR_ATTEMPTS}) r) AS prior`,
+                           ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${PRIOR_ATTEMPTS}) r) AS prior
+            ${guard ? "" : `, (SELECT json_agg(json_build_object('learner_id', learner_id, 'model_version_id', model_version_id, 'state', state,
+                      'attempt_count', attempt_count, 'mastery', mastery, 'last_attempt_at', last_attempt_at, 'consent', consent)) FROM st) AS states`}`,
     params,
   )) as {
     found: boolean;
+    current: boolean;
     inserted: { id: string; created_at: string }[] | null;
     pending: { learner_id: string; path_id: string; goal_id: string; planned_at: string; threshold: number; position: number; skill_id: string | null; task_id: string }[] | null;
     prior: { learner_id: string; task_id: string; correct: boolean; created_at: string }[] | null;
+    states: (Omit<LockedState, "last_attempt_at"> & { learner_id: string; last_attempt_at: string | null })[] | null;
   }[];
   return {
     found: row!.found === true,
+    current: row!.current === true,
     inserted: new Map((row!.inserted ?? []).map((r) => [r.id, new Date(r.created_at)])),
     pending: (row!.pending ?? []).map((p) => ({
       learnerId: p.learner_id, pathId: p.path_id, goalId: p.goal_id, plannedAt: new Date(p.planned_at), masteryThreshold: Number(p.threshold),
       position: p.position, skillId: p.skill_id, taskId: p.task_id,
     })),
     prior: (row!.prior ?? []).map((p) => ({ learnerId: p.learner_id, taskId: p.task_id, correct: p.correct, createdAt: new Date(p.created_at) })),
+    states: new Map((row!.states ?? []).map((s) => [s.learner_id, { ...s, last_attempt_at: s.last_attempt_at === null ? null : new Date(s.last_attempt_at) }])),
   };
 }

@@ -17,6 +17,22 @@ import { LearnerModelService, MasteryChange } from "../personalisation/learner-m
 import type { PathReplanner, ReplannedPath } from "../personalisation/path-progress.js";
 import type { ReplanReason } from "../personalisation/replan-trigger.js";
 import { writeAttempts } from "./attempt-writer.js";
+import type { CompiledCurriculum } from "../../engine/recommend/index.js";
+
+interface Replan {
+  readonly learnerId: string;
+  readonly goalId: string;
+  readonly reason: ReplanReason;
+}
+
+/** A checked attempt with its id. */
+type Row = Normalised & { id: string };
+
+/** What a recording wrote (before any re-plan runs). */
+interface Recorded {
+  readonly results: Omit<RecordedAttempt, "replanned">[];
+  readonly replans: Replan[];
+}
 
 export interface RecordAttempt {
   readonly learnerId: string;
@@ -102,32 +118,70 @@ export class AttemptService {
     // Read before the transaction: on PGlite (one connection) a cache reload from inside it would wait forever.
     const curriculum = this.replanner ? await this.replanner.curriculum(actor) : null;
     // A deadlock with a state rebuild (its batch UPDATE locks many learners' rows) aborts the whole
-    // transaction; it is run again (the attempts' ids and keys are the same, nothing was written).
-    const { results, replans } = await withConflictRetry(() => this.deps.dataSource.transaction(async (m) => {
-      const written = await writeAttempts(m, actor, actor.schoolId, rowsWithIds);
-      if (!written.found) await this.explainNotFound(m, actor, rowsWithIds);
-      const duplicates = await this.duplicatesOf(m, actor, rowsWithIds.filter((r) => !written.inserted.has(r.id)));
-      const inserted = rowsWithIds.map((row) => {
+    // transaction or statement; it is run again (the attempts' ids and keys are the same, nothing was written).
+    const { results, replans } = await withConflictRetry(
+      async () => (await this.recordOptimistically(actor, rowsWithIds, curriculum)) ?? (await this.recordLocked(actor, rowsWithIds, curriculum)),
+      "recording the attempts",
+    );
+    // After the commit, in their own transactions (as a teacher's planPath): a re-plan never holds up
+    // or rolls back the attempts, and its lock order (goal, then steps) is that of every re-plan.
+    const replanned = this.replanner ? await this.replanner.run(actor, replans) : [];
+    return results.map((r) => ({ ...r, replanned: replanned.filter((p) => p.learnerId === r.attempt.learnerId) }));
+  }
+
+  /**
+   * The common case in two statements and no transaction of its own: one attempt of a personalised
+   * learner, after its latest one. The learner's state row is read without a lock, the online update
+   * computed from it, and one statement (writeAttempts with a guard) inserts the attempt and saves the
+   * update only if the row is still at the version read — all or nothing. Null (nothing written) in
+   * every other case: a batch, no state row yet, a replay, an error to explain, a concurrent attempt
+   * of the learner; the locked path then records the attempt.
+   */
+  private async recordOptimistically(actor: Actor, rows: readonly Row[], curriculum: CompiledCurriculum | null): Promise<Recorded | null> {
+    if (rows.length !== 1) return null;
+    const m = this.deps.dataSource.manager;
+    const row = rows[0]!;
+    const stored = await this.learnerModel.readState(m, row.learnerId);
+    if (!stored) return null;
+    const update = await this.learnerModel.planIncremental(m, actor.schoolId, row.learnerId, stored, [row], curriculum);
+    if (!update) return null;
+    const written = await writeAttempts(m, actor, actor.schoolId, rows, { version: stored.version, save: update.save });
+    if (!written.found || !written.current) return null;
+    const createdAt = written.inserted.get(row.id);
+    if (!createdAt) {
+      const duplicates = await this.duplicatesOf(m, actor, rows);
+      return { results: [{ attempt: duplicates.get(row.idempotencyKey)!, duplicate: true, mastery: [] }], replans: [] };
+    }
+    const attempt = toEntity(m, actor, row, createdAt);
+    const replans = this.replanner && curriculum ? this.replanner.decide(curriculum, row.learnerId, [attempt], update.changes, written) : [];
+    return { results: [{ attempt, duplicate: false, mastery: update.changes }], replans };
+  }
+
+  /** Any case, in one transaction: the writer locks the state rows of the learners with new attempts, and each learner's update follows. */
+  private recordLocked(actor: Actor, rows: readonly Row[], curriculum: CompiledCurriculum | null): Promise<Recorded> {
+    return this.deps.dataSource.transaction(async (m) => {
+      const written = await writeAttempts(m, actor, actor.schoolId, rows);
+      if (!written.found) await this.explainNotFound(m, actor, rows);
+      const duplicates = await this.duplicatesOf(m, actor, rows.filter((r) => !written.inserted.has(r.id)));
+      const inserted = rows.map((row) => {
         const createdAt = written.inserted.get(row.id);
         if (createdAt) return { row, attempt: toEntity(m, actor, row, createdAt), duplicate: false };
         return { row, attempt: duplicates.get(row.idempotencyKey)!, duplicate: true };
       });
       // The engine's online update, per learner, for the attempts written now (never for duplicates).
       const mastery = new Map<string, MasteryChange[]>();
-      const replans: { learnerId: string; goalId: string; reason: ReplanReason }[] = [];
-      // Learners' state rows are locked in id order: two batches naming the same learners never deadlock.
+      const replans: Replan[] = [];
+      // The writer locked the state rows of the learners with new attempts (in id order: no deadlock between batches).
       for (const learnerId of [...new Set(rows.map((r) => r.learnerId))].sort()) {
         const fresh = inserted.filter((i) => !i.duplicate && i.row.learnerId === learnerId).map((i) => i.attempt);
-        const changes = await this.learnerModel.applyAttempts(m, actor.schoolId, learnerId, fresh, curriculum);
+        const state = written.states.get(learnerId);
+        if (fresh.length && !state) throw new Error(`the state row of learner ${learnerId} was not locked`);
+        const changes = state ? await this.learnerModel.applyAttempts(m, actor.schoolId, learnerId, state, fresh, curriculum) : [];
         mastery.set(learnerId, changes);
         if (fresh.length && this.replanner && curriculum) replans.push(...this.replanner.decide(curriculum, learnerId, fresh, changes, written));
       }
       return { results: inserted.map((i) => ({ attempt: i.attempt, duplicate: i.duplicate, mastery: mastery.get(i.row.learnerId) ?? [] })), replans };
-    }), "recording the attempts");
-    // After the commit, in their own transactions (as a teacher's planPath): a re-plan never holds up
-    // or rolls back the attempts, and its lock order (goal, then steps) is that of every re-plan.
-    const replanned = this.replanner ? await this.replanner.run(actor, replans) : [];
-    return results.map((r) => ({ ...r, replanned: replanned.filter((p) => p.learnerId === r.attempt.learnerId) }));
+    });
   }
 
   /** A learner or a task was not found (or the actor may not write for the learner): the precise error. */

@@ -1,7 +1,8 @@
 /**
  * The engine's online update of a learner, inside the transaction that records the attempts
- * (DESIGN.md, "the hot path"): lock the learner's state row, apply the active model's update for
- * each new attempt, save the state and the touched skills' mastery — both in that one row
+ * (DESIGN.md, "the hot path"): the attempt writer's statement locks the learner's state row
+ * (`lockStatesSql`), then `applyAttempts` applies the active model's update for each new attempt
+ * and saves the state and the touched skills' mastery — both in that one row
  * (`learner_state.state` and `.mastery`, see persistence/learner/learner-state-mastery.ts). The row
  * lock serialises concurrent attempts of one learner, so no update is lost; duplicates never reach
  * this point.
@@ -92,7 +93,64 @@ interface StateRow {
   last_attempt_at: Date | null;
 }
 
+/** A learner's state row as the hot path locked it, with the learner's consent to personalisation. */
+export interface LockedState extends StateRow {
+  readonly consent: boolean;
+}
+
+/**
+ * The hot path's lock of learners' state rows, as the body of a data-modifying CTE (the attempt
+ * writer runs it inside its one statement: no round trip of its own). It creates a learner's row on
+ * first use and locks it (DO UPDATE takes the row lock), in learner id order so that two batches
+ * naming the same learners never deadlock, and returns the row with the learner's consent:
+ * concurrent attempts of one learner queue here. `learners`: a query whose column `learner_id` holds
+ * distinct learner ids; `school`, `purpose`: SQL for the school id and ConsentPurpose.Personalisation.
+ */
+export const lockStatesSql = (learners: string, school: string, purpose: string) =>
+  `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
+   SELECT l.learner_id, ${school}, NULL, '{}'::jsonb, 0, 1, now() FROM (${learners}) l ORDER BY l.learner_id
+   ON CONFLICT (learner_id) DO UPDATE SET learner_id = EXCLUDED.learner_id
+   RETURNING learner_id, model_version_id, state, attempt_count, mastery, last_attempt_at,
+     COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = learner_state.learner_id AND c.purpose = ${purpose}), false) AS consent`;
+
+/** A learner's state row read without a lock: its version tells whether it is still current when written. */
+export interface CurrentState extends LockedState {
+  readonly version: number;
+}
+
+/** The row's new values (`saveStateSql`'s parameters $1…$7) and the mastery changes to report. */
+export interface StateUpdate {
+  readonly changes: MasteryChange[];
+  readonly save: unknown[];
+}
+
+/**
+ * The one UPDATE that saves a learner's state and the touched skills' mastery together. `p(n)`: the
+ * SQL of parameter n of StateUpdate.save (1-based), so that a larger statement can embed it; `and`:
+ * a further condition.
+ */
+export const saveStateSql = (p: (n: number) => string, and = "") =>
+  `UPDATE learner_state SET state = ${p(2)}::jsonb, model_version_id = ${p(3)}, attempt_count = ${p(4)}, mastery = mastery || ${p(5)}::jsonb,
+     last_attempt_at = CASE WHEN ${p(7)} THEN GREATEST(last_attempt_at, ${p(6)}) ELSE ${p(6)} END, version = version + 1, updated_at = now()
+   WHERE learner_id = ${p(1)}${and}`;
+
 const epochMs = (at: Date | number): number => Math.round(typeof at === "number" ? at : new Date(at).getTime());
+
+/** In time order, as a replay takes them (a stable sort: equal times keep the order given). */
+const inTimeOrder = (attempts: readonly NewAttempt[]): NewAttempt[] => [...attempts].sort((x, y) => epochMs(x.occurredAt) - epochMs(y.occurredAt));
+
+/**
+ * Whether the attempts (in time order) continue the stored state. A state of another version, or of
+ * this version under a build that tags states differently, is replayed; so is one that an attempt
+ * reaches out of time order (it happened before the latest applied one: an offline client syncing
+ * late, concurrent requests), so that the state never depends on the order in which attempts
+ * arrived — it is always the time-ordered replay. Strictly later: at the same millisecond a replay
+ * orders by id, which arrival order need not follow.
+ */
+function isIncremental(loaded: LoadedModel, row: StateRow, ordered: readonly NewAttempt[]): boolean {
+  const inOrder = row.attempt_count === 0 || (row.last_attempt_at !== null && epochMs(ordered[0]!.occurredAt) > epochMs(row.last_attempt_at));
+  return inOrder && loaded.owns(row.model_version_id, row.state);
+}
 
 /** The result of replaying attempts on a state: the new state and the mastery of the skills they touched, before and after. */
 interface Advanced {
@@ -160,27 +218,15 @@ export class LearnerModelService {
   }
 
   /**
-   * Applies newly recorded attempts of one learner (in the caller's transaction `m`). Returns the
-   * mastery of the skills they touched; empty when not personalised (no active model or no consent).
+   * Applies newly recorded attempts of one learner (in the caller's transaction `m`, which holds the
+   * learner's state row `row`, locked by `lockStatesSql`). Returns the mastery of the skills they
+   * touched; empty when not personalised (no active model or no consent).
    */
-  async applyAttempts(m: EntityManager, schoolId: string, learnerId: string, attempts: readonly NewAttempt[], curriculum?: CompiledCurriculum | null): Promise<MasteryChange[]> {
+  async applyAttempts(m: EntityManager, schoolId: string, learnerId: string, row: LockedState, attempts: readonly NewAttempt[], curriculum?: CompiledCurriculum | null): Promise<MasteryChange[]> {
     if (attempts.length === 0) return [];
-    // One statement creates the row on first use and locks it (DO UPDATE takes the row lock), and
-    // reads the consent: concurrent attempts of this learner queue here.
-    const [row] = (await queryPrepared(m,
-      `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
-       VALUES ($1, $2, NULL, '{}'::jsonb, 0, 1, now())
-       ON CONFLICT (learner_id) DO UPDATE SET learner_id = EXCLUDED.learner_id
-       RETURNING model_version_id, state, attempt_count, mastery, last_attempt_at,
-         COALESCE((SELECT granted FROM consent WHERE learner_id = $1 AND purpose = $3), false) AS consent`,
-      [learnerId, schoolId, ConsentPurpose.Personalisation],
-    )) as (StateRow & { consent: boolean })[];
     const loaded = await this.models.get(schoolId, m);
-    const personalised = loaded !== null && row!.consent === true;
-    // In time order, as a replay takes them (a stable sort: equal times keep the order given).
-    const ordered = [...attempts].sort((x, y) => epochMs(x.occurredAt) - epochMs(y.occurredAt));
-    const last = new Date(epochMs(ordered[ordered.length - 1]!.occurredAt));
-    if (!personalised) {
+    const ordered = inTimeOrder(attempts);
+    if (loaded === null || row.consent !== true) {
       // Only counted. Without consent no personal state is kept (ConsentService clears it on withdrawal;
       // this keeps it so), and the state then left behind is never taken for current: the next
       // personalised attempt replays the whole history.
@@ -188,21 +234,47 @@ export class LearnerModelService {
         `UPDATE learner_state SET attempt_count = attempt_count + $2, last_attempt_at = GREATEST(last_attempt_at, $3),
            model_version_id = NULL, state = CASE WHEN $4 THEN state ELSE '{}'::jsonb END, mastery = CASE WHEN $4 THEN mastery ELSE '{}'::jsonb END,
            version = version + 1, updated_at = now() WHERE learner_id = $1`,
-        [learnerId, attempts.length, last, row!.consent === true],
+        [learnerId, attempts.length, new Date(epochMs(ordered[ordered.length - 1]!.occurredAt)), row.consent === true],
       );
       return [];
     }
+    const update = await this.nextRow(m, loaded, learnerId, row, ordered, isIncremental(loaded, row, ordered), curriculum);
+    await queryPrepared(m, saveStateSql((n) => `$${n}`), update.save);
+    return update.changes;
+  }
+
+  /** A learner's state row as it stands (no lock), with its version and the learner's consent; null when it has none yet. */
+  async readState(m: EntityManager, learnerId: string): Promise<CurrentState | null> {
+    const [row] = (await queryPrepared(m,
+      `SELECT model_version_id, state, attempt_count, mastery, last_attempt_at, version,
+         COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = s.learner_id AND c.purpose = $2), false) AS consent
+       FROM learner_state s WHERE s.learner_id = $1`,
+      [learnerId, ConsentPurpose.Personalisation],
+    )) as CurrentState[];
+    return row ?? null;
+  }
+
+  /**
+   * The update `applyAttempts` would make to `row` (read without a lock, at `row.version`), when it is
+   * the common case: personalised, and the attempts continue the stored state in time order. The
+   * caller saves it with `saveStateSql` only if the row is still at that version (the attempt writer's
+   * optimistic statement); null in every other case, which takes the locked path.
+   */
+  async planIncremental(m: EntityManager, schoolId: string, learnerId: string, row: CurrentState, attempts: readonly NewAttempt[], curriculum?: CompiledCurriculum | null): Promise<StateUpdate | null> {
+    if (attempts.length === 0 || row.consent !== true) return null;
+    const loaded = await this.models.get(schoolId, m);
+    if (loaded === null) return null;
+    const ordered = inTimeOrder(attempts);
+    if (!isIncremental(loaded, row, ordered)) return null;
+    return this.nextRow(m, loaded, learnerId, row, ordered, true, curriculum);
+  }
+
+  /** The row's new values after the attempts (`ordered` in time order), as `saveStateSql`'s parameters, and the changes to report. */
+  private async nextRow(m: EntityManager, loaded: LoadedModel, learnerId: string, row: StateRow, ordered: readonly NewAttempt[], incremental: boolean, curriculum?: CompiledCurriculum | null): Promise<StateUpdate> {
     let state: EngineState;
     let traces: History;
-    // A state of another version, or of this version under a build that tags states differently, is
-    // replayed; so is one that an attempt reaches out of time order (it happened before the latest
-    // applied one: an offline client syncing late, concurrent requests), so that the state never
-    // depends on the order in which attempts arrived — it is always the time-ordered replay.
-    // Strictly later: at the same millisecond a replay orders by id, which arrival order need not follow.
-    const inOrder = row!.attempt_count === 0 || (row!.last_attempt_at !== null && epochMs(ordered[0]!.occurredAt) > epochMs(row!.last_attempt_at));
-    const incremental = inOrder && loaded.owns(row!.model_version_id, row!.state);
     if (incremental) {
-      state = row!.state as unknown as EngineState;
+      state = row.state as unknown as EngineState;
       traces = {
         tasks: ordered.map((a) => a.taskId),
         correct: ordered.map((a) => (a.correct ? "1" : "0")).join(""),
@@ -219,17 +291,12 @@ export class LearnerModelService {
     // After a replay the answer still speaks of these attempts only: the skills they touched, moved from
     // the mastery stored before them; skills only the earlier history touched get their replayed values.
     const reported = incremental ? undefined : new Set(ordered.flatMap((a) => skillsOf.get(a.taskId) ?? []));
-    const { changes, patch } = masteryPatch(row!.mastery, next, Date.now(), reported);
+    const { changes, patch } = masteryPatch(row.mastery, next, Date.now(), reported);
     // After a replay, the history's latest attempt (the stored time may be missing or stale).
     const replayedLast = incremental ? null : latestAt(traces);
-    const lastAt = replayedLast === null ? last : new Date(Number(replayedLast));
-    // The one row of the learner: state and the touched skills' mastery together.
-    await queryPrepared(m,
-      `UPDATE learner_state SET state = $2::jsonb, model_version_id = $3, attempt_count = $4, mastery = mastery || $5::jsonb,
-         last_attempt_at = CASE WHEN $7 THEN GREATEST(last_attempt_at, $6) ELSE $6 END, version = version + 1, updated_at = now() WHERE learner_id = $1`,
-      [learnerId, JSON.stringify(next.state), loaded.versionId, incremental ? row!.attempt_count + attempts.length : traces.tasks.length, JSON.stringify(patch), lastAt, incremental],
-    );
-    return changes;
+    const lastAt = new Date(replayedLast === null ? epochMs(ordered[ordered.length - 1]!.occurredAt) : Number(replayedLast));
+    const count = incremental ? row.attempt_count + ordered.length : traces.tasks.length;
+    return { changes, save: [learnerId, JSON.stringify(next.state), loaded.versionId, count, JSON.stringify(patch), lastAt, incremental] };
   }
 
   /**
