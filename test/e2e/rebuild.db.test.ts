@@ -114,6 +114,24 @@ test("a stored state tagged by another build of the model is replayed, never an 
   expect(row.tag).not.toBe("pfa:another-build");
 });
 
+test("an attempt that got the learner's lock after a consent withdrawal (its consent read before it) writes nothing personal", async () => {
+  const learner = consenting()[15]!;
+  const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
+  const consent = (granted: boolean) => s.gql(`mutation($l: UUID!, $g: Boolean!) { setConsent(learnerId: $l, purpose: PERSONALISATION, granted: $g, grantedBy: GUARDIAN) { granted } }`, { l: learner, g: granted }, admin);
+  expect((await consent(false)).errors).toBeUndefined();
+  const [row] = await q(`SELECT model_version_id, state, attempt_count, mastery, last_attempt_at FROM learner_state WHERE learner_id = $1`, [learner]);
+  expect(row.state).toEqual({});
+  // The row as the lock statement returns it when its snapshot predates the withdrawal: consent still granted.
+  const locked = { ...row, consent: true };
+  const task = (await s.gql(`{ tasks(first: 1) { nodes { id } } }`, {}, admin)).data.tasks.nodes[0].id;
+  const changes = await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].applyAttempts(
+    m, demo.schoolId, learner, locked, [{ taskId: task, correct: true, occurredAt: new Date() }]));
+  expect(changes).toEqual([]);
+  const [after] = await q(`SELECT model_version_id, state, mastery, attempt_count FROM learner_state WHERE learner_id = $1`, [learner]);
+  expect(after).toEqual({ model_version_id: null, state: {}, mastery: {}, attempt_count: row.attempt_count + 1 });
+  expect((await consent(true)).errors).toBeUndefined();
+});
+
 describe("a switch of the active version rebuilds the states first (stage, switch, catch up)", () => {
   const states = () => s.app.services.training.states;
   const activeId = async () => (await q(`SELECT id FROM model_version WHERE school_id = $1 AND status = 'ACTIVE'`, [demo.schoolId]))[0].id as string;

@@ -227,20 +227,35 @@ export class LearnerModelService {
     const loaded = await this.models.get(schoolId, m);
     const ordered = inTimeOrder(attempts);
     if (loaded === null || row.consent !== true) {
-      // Only counted. Without consent no personal state is kept (ConsentService clears it on withdrawal;
-      // this keeps it so), and the state then left behind is never taken for current: the next
-      // personalised attempt replays the whole history.
-      await m.query(
-        `UPDATE learner_state SET attempt_count = attempt_count + $2, last_attempt_at = GREATEST(last_attempt_at, $3),
-           model_version_id = NULL, state = CASE WHEN $4 THEN state ELSE '{}'::jsonb END, mastery = CASE WHEN $4 THEN mastery ELSE '{}'::jsonb END,
-           version = version + 1, updated_at = now() WHERE learner_id = $1`,
-        [learnerId, attempts.length, new Date(epochMs(ordered[ordered.length - 1]!.occurredAt)), row.consent === true],
-      );
+      await this.countOnly(m, learnerId, ordered, row.consent === true);
       return [];
     }
     const update = await this.nextRow(m, loaded, learnerId, row, ordered, isIncremental(loaded, row, ordered), curriculum);
-    await queryPrepared(m, saveStateSql((n) => `$${n}`), update.save);
+    // The consent came with the lock, read in that statement's snapshot: a withdrawal that committed
+    // while the statement waited for the lock shows only now (a new statement, a new snapshot). Then
+    // nothing personal is written: the attempts are only counted.
+    const saved = returning<unknown>(await queryPrepared(m,
+      `${saveStateSql((n) => `$${n}`, " AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = $1 AND c.purpose = $8 AND c.granted)")} RETURNING 1`,
+      [...update.save, ConsentPurpose.Personalisation]));
+    if (saved.length === 0) {
+      await this.countOnly(m, learnerId, ordered, false);
+      return [];
+    }
     return update.changes;
+  }
+
+  /**
+   * Attempts only counted. Without consent no personal state is kept (ConsentService clears it on
+   * withdrawal; this keeps it so: `keep` only with consent and no model), and the state then left
+   * behind is never taken for current: the next personalised attempt replays the whole history.
+   */
+  private async countOnly(m: EntityManager, learnerId: string, ordered: readonly NewAttempt[], keep: boolean): Promise<void> {
+    await m.query(
+      `UPDATE learner_state SET attempt_count = attempt_count + $2, last_attempt_at = GREATEST(last_attempt_at, $3),
+         model_version_id = NULL, state = CASE WHEN $4 THEN state ELSE '{}'::jsonb END, mastery = CASE WHEN $4 THEN mastery ELSE '{}'::jsonb END,
+         version = version + 1, updated_at = now() WHERE learner_id = $1`,
+      [learnerId, ordered.length, new Date(epochMs(ordered[ordered.length - 1]!.occurredAt)), keep],
+    );
   }
 
   /** A learner's state row as it stands (no lock), with its version and the learner's consent; null when it has none yet. */
