@@ -61,6 +61,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let pglite: PGlite | PGliteThread | undefined;
   try {
     pglite = options.thread ? new PGliteThread(options.dataDir) : await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
+    // Opened here, where a failure is caught: node-postgres would only meet it in a promise it never awaits.
+    await pglite.waitReady;
     // The adapter needs only `waitReady` and `execProtocolStream`, which the thread's stand-in has.
     const dataSource = new DataSource({ ...common, logger: queries, poolSize: 1, extra: { ...createPgConfig(pglite as PGlite) } });
     await dataSource.initialize();
@@ -74,8 +76,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         try {
           if (dataSource.isInitialized) await dataSource.destroy();
         } finally {
-          await handle.close();
-          release();
+          try {
+            await handle.close();
+          } finally {
+            release();
+          }
         }
       },
     };

@@ -34,7 +34,11 @@ const reply = (id, fn) => {
 };
 parentPort.on("message", (m) => {
   if (m.op === "open") reply(m.id, async () => { db = await PGlite.create({ dataDir: workerData.dataDir }); return null; });
-  else if (m.op === "exec") reply(m.id, async () => (await db.execProtocolRaw(m.bytes)).slice());
+  // The answer is transferred, so it must own its whole buffer (never a view of the WASM memory).
+  else if (m.op === "exec") reply(m.id, async () => {
+    const out = await db.execProtocolRaw(m.bytes);
+    return out.byteOffset === 0 && out.byteLength === out.buffer.byteLength ? out : out.slice();
+  });
   else if (m.op === "close") reply(m.id, async () => { if (db) await db.close(); return null; });
 });
 `;
@@ -45,6 +49,16 @@ interface Reply {
   readonly error?: { message: string; stack?: string };
 }
 
+/**
+ * What happens when the thread dies on its own (a WASM abort, out of memory): by default the error is
+ * rethrown outside any promise, which ends the process as a crash of PGlite on the main thread did —
+ * a server that answers its health check while every query fails would be worse.
+ */
+export type ThreadFailure = (e: Error) => void;
+const crash: ThreadFailure = (e) => setImmediate(() => {
+  throw e;
+});
+
 export class PGliteThread {
   /** Resolves when the database is open (PGlite's adapter waits on it before the first query). */
   readonly waitReady: Promise<void>;
@@ -54,9 +68,10 @@ export class PGliteThread {
   private nextId = 1;
   private held: Uint8Array[] = [];
   private closed = false;
+  private closing = false;
 
   /** `dataDir`: the database folder; undefined = in memory. */
-  constructor(dataDir: string | undefined) {
+  constructor(dataDir: string | undefined, private readonly onFailure: ThreadFailure = crash) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { dataDir, pglite: require.resolve("@electric-sql/pglite") } });
     this.worker.on("message", (r: Reply) => {
       const call = this.calls.get(r.id);
@@ -65,8 +80,9 @@ export class PGliteThread {
       if (r.error) call.reject(Object.assign(new Error(r.error.message), { stack: r.error.stack }));
       else call.resolve(r.value);
     });
-    this.worker.on("error", (e) => this.failAll(e));
-    this.worker.on("exit", (code) => this.failAll(new Error(`the PGlite thread exited (code ${code})`)));
+    this.worker.on("error", (e) => this.died(new Error(`the PGlite thread failed: ${e.message}`, { cause: e })));
+    this.worker.on("messageerror", (e) => this.died(new Error(`a message from the PGlite thread could not be read: ${String(e)}`)));
+    this.worker.on("exit", (code) => this.died(new Error(`the PGlite thread exited (code ${code})`)));
     this.waitReady = this.call("open").then(() => undefined);
   }
 
@@ -79,7 +95,8 @@ export class PGliteThread {
       this.held.push(message);
       return [];
     }
-    const batch = this.held.length ? concat([...this.held, message]) : message;
+    // A fresh buffer of its own, transferred (a lone message may be a view of Node's shared pool).
+    const batch = concat([...this.held, message]);
     this.held = [];
     const raw = (await this.call("exec", batch)) as Uint8Array;
     const out: BackendMessage[] = [];
@@ -89,6 +106,7 @@ export class PGliteThread {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.closing = true;
     try {
       await this.call("close");
     } finally {
@@ -102,14 +120,18 @@ export class PGliteThread {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.calls.set(id, { resolve, reject });
-      this.worker.postMessage({ id, op, bytes });
+      this.worker.postMessage({ id, op, bytes }, bytes ? [bytes.buffer as ArrayBuffer] : []);
     });
   }
 
-  private failAll(e: Error): void {
+  /** The thread is gone: every call waiting fails, and unless we closed it, `onFailure` is told. */
+  private died(e: Error): void {
+    const unexpected = !this.closing && !this.closed;
     this.closed = true;
+    this.held = [];
     for (const call of this.calls.values()) call.reject(e);
     this.calls.clear();
+    if (unexpected) this.onFailure(e);
   }
 }
 

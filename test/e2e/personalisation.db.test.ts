@@ -308,6 +308,7 @@ test("an attempt after the learner's latest is recorded in two statements; one o
   expect(inOrder.map((r) => r.attempts)).toEqual([2, 3, 4]);
   // The state read and the guarded write (a background cache reload may add a statement to one of them).
   expect(Math.min(...inOrder.map((r) => r.statements))).toBe(2);
+  for (const r of inOrder) expect(r.statements).toBeLessThanOrEqual(3); // the locked path takes at least 4
   const late = await record(4, 5); // before the latest: the history is replayed under the row lock
   expect(late.statements).toBeGreaterThanOrEqual(5);
   expect(late.attempts).toBe(5);

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { QueryFailedError } from "typeorm";
 import { openDatabase, migrate } from "../../src/persistence/database.js";
+import { PGliteThread } from "../../src/persistence/pglite-thread.js";
 import { queryPrepared } from "../../src/persistence/prepared.js";
 import { seedDemo } from "../../src/services/demo/demo-seed.js";
 import { Role } from "../../src/services/auth/actor.js";
@@ -51,6 +52,22 @@ test("SQL on the thread: parameters, named statements, error codes, rollback, co
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a thread that dies on its own is reported (by default the process crashes) and every waiting or later call fails", async () => {
+  const failures: Error[] = [];
+  const thread = new PGliteThread(undefined, (e) => failures.push(e));
+  await thread.waitReady;
+  await (thread as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+  expect(failures).toHaveLength(1);
+  expect(failures[0]!.message).toMatch(/PGlite thread exited/);
+  await expect(thread.execProtocolStream(new Uint8Array([0x51, 0, 0, 0, 13, 0x53, 0x45, 0x4c, 0x45, 0x43, 0x54, 0x20, 0x31, 0]))).rejects.toThrow(/closed/);
+  // Closing it afterwards is quiet; a thread closed by us is not a failure.
+  await thread.close();
+  const quiet = new PGliteThread(undefined, (e) => failures.push(e));
+  await quiet.waitReady;
+  await quiet.close();
+  expect(failures).toHaveLength(1);
 });
 
 test("the API over HTTP on the threaded database: recommendations, and concurrent attempts of one learner each applied once", async () => {

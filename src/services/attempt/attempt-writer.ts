@@ -101,6 +101,12 @@ export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: st
     // A data-modifying CTE runs to completion whether or not the query reads it.
     state = `saved AS (${saveStateSql((n) => save[n - 1]!, " AND EXISTS (SELECT 1 FROM ins)")}),`;
   } else {
+    // The learners' existing state rows are locked before anything is written, in id order: the
+    // order of the optimistic write (its row first, then the attempt and the path steps) and of every
+    // multi-learner writer, so the two paths cannot deadlock on a key, a path step or a batch. `ok`
+    // reads the lock's count to make it run first (a MATERIALIZED CTE runs when first read).
+    lock = `lk AS MATERIALIZED (SELECT learner_id FROM learner_state WHERE learner_id = ANY($2::uuid[]) ORDER BY learner_id FOR UPDATE),`;
+    current = `(SELECT count(*) FROM lk) >= 0`;
     state = `st AS (${lockStatesSql("SELECT DISTINCT learner_id FROM ins", "$1", param(ConsentPurpose.Personalisation))}),`;
   }
   const [row] = (await queryPrepared<unknown[]>(m,

@@ -4,6 +4,7 @@ import { assertLearnerAccess, learnerScope } from "../auth/access-policy.js";
 import { BadInputError } from "../common/domain-error.js";
 import { Consent, ConsentGrantor, ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { ServiceDeps } from "../service-deps.js";
+import { withConflictRetry } from "../common/transaction-retry.js";
 import { uuidv7 } from "../../shared/ids.js";
 
 export { ConsentGrantor, ConsentPurpose };
@@ -16,7 +17,9 @@ export class ConsentService {
   async set(actor: Actor, learnerId: string, purpose: ConsentPurpose, granted: boolean, grantedBy: ConsentGrantor): Promise<Consent> {
     if (!Object.values(ConsentPurpose).includes(purpose)) throw new BadInputError(`unknown consent purpose ${purpose}`, { argument: "purpose" });
     if (!Object.values(ConsentGrantor).includes(grantedBy)) throw new BadInputError(`unknown consent grantor ${grantedBy}`, { argument: "grantedBy" });
-    return this.deps.dataSource.transaction(async (m) => {
+    // Re-run if PostgreSQL aborts it to break a deadlock (with a staging batch holding the learner's
+    // state and consent rows FOR SHARE): an upsert, safe to repeat.
+    return withConflictRetry(() => this.deps.dataSource.transaction(async (m) => {
       await assertLearnerAccess(m, actor, learnerId, "write");
       // INSERT … ON CONFLICT: two concurrent answers never collide on the unique (learner, purpose).
       await m.createQueryBuilder().insert().into(Consent)
@@ -32,7 +35,7 @@ export class ConsentService {
         await m.query(`DELETE FROM learner_state_staged WHERE learner_id = $1`, [learnerId]);
       }
       return m.findOneByOrFail(Consent, { learnerId, purpose, schoolId: actor.schoolId });
-    });
+    }), "recording a consent");
   }
 
   /** Consents per learner (batched), in purpose order, for the learners the actor may see. */

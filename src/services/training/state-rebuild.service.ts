@@ -27,7 +27,7 @@ export const REBUILD_BATCH = 500;
  * Batches in flight on a server: while Node replays one batch, PostgreSQL reads or writes the other
  * (2 cores). Embedded PGlite has one connection: batches go one after the other there.
  */
-export const REBUILD_IN_FLIGHT = 2;
+export const REBUILD_IN_FLIGHT = 3;
 
 /** What a switch did: learners staged before it, adopted in it, replayed after it. */
 export interface SwitchReport {
