@@ -234,6 +234,11 @@ async function benchOne(db: DbKind, args: ApiBenchArgs): Promise<RunRecord> {
 async function main(): Promise<void> {
   const args = parseApiArgs(process.argv.slice(2));
   const records: RunRecord[] = [];
+  if (args.render) {
+    writeFileSync(args.report, markdown(loadStore(STORE), existsSync(FINDINGS) ? readFileSync(FINDINGS, "utf8") : ""));
+    log(`wrote ${args.report} from ${STORE}`);
+    return;
+  }
   if (args.prepareOnly) {
     for (const db of args.dbs) {
       const { info, cached } = await ensurePrepared(db, args);

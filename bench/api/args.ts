@@ -23,15 +23,17 @@ export interface ApiBenchArgs {
   readonly seed: number;
   /** Only build (or check) the prepared database(s); no server, no load. */
   readonly prepareOnly: boolean;
+  /** Only re-write the Markdown report from the stored results and bench/api/findings.md (no run). */
+  readonly render: boolean;
 }
 
 export const USAGE = `usage: npm run bench:api -- [--db pglite|postgres|both] [--scale full|small] [--rps 200] [--seconds 20]
-                          [--json <file>] [--fresh] [--prepare-only] [--train-learners N] [--profile] [--seed N]
+                          [--json <file>] [--fresh] [--prepare-only] [--render] [--train-learners N] [--profile] [--seed N]
                           [--pg-url postgres://postgres@127.0.0.1:5432] [--report docs/benchmarks/api.md|none]`;
 
 export function parseApiArgs(argv: readonly string[]): ApiBenchArgs {
   const opts: Record<string, string> = {};
-  const flags = new Set(["fresh", "profile", "prepare-only"]);
+  const flags = new Set(["fresh", "profile", "prepare-only", "render"]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}\n${USAGE}`);
@@ -45,7 +47,7 @@ export function parseApiArgs(argv: readonly string[]): ApiBenchArgs {
       i++;
     }
   }
-  const known = new Set(["db", "scale", "rps", "seconds", "json", "fresh", "train-learners", "pg-url", "report", "profile", "seed", "prepare-only"]);
+  const known = new Set(["db", "scale", "rps", "seconds", "json", "fresh", "train-learners", "pg-url", "report", "profile", "seed", "prepare-only", "render"]);
   for (const k of Object.keys(opts)) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const db = opts.db ?? "both";
   if (!["pglite", "postgres", "both"].includes(db)) throw new Error(`--db must be pglite, postgres or both\n${USAGE}`);
@@ -72,5 +74,6 @@ export function parseApiArgs(argv: readonly string[]): ApiBenchArgs {
     profile: opts.profile === "true",
     seed: Math.floor(num("seed", 7, 0)),
     prepareOnly: opts["prepare-only"] === "true",
+    render: opts.render === "true",
   };
 }

@@ -65,7 +65,9 @@ function rng(seed: number): () => number {
 }
 
 class Client {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 1024 });
+  // An idle socket is closed after 4 s, before the server's keep-alive timeout (Node's 5 s) closes it
+  // under a request being sent (a socket left idle since a burst was reset once: "read ECONNRESET").
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 1024, timeout: 4000 });
   private readonly target: URL;
 
   constructor(url: string, private readonly token: string) {

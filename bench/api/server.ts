@@ -42,7 +42,12 @@ export async function startServer(env: Record<string, string>, logFile: string, 
   const log = createWriteStream(logFile);
   const t0 = performance.now();
   const child: ChildProcess = spawn(process.execPath, [resolve("dist/src/main.js")], {
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", LOG_LEVEL: "warn", ...env, PORT: String(port), HOST: "127.0.0.1", ZPD_SEED_DEMO: "false" },
+    // ZPD_PGLITE_THREAD passes through, to compare the embedded database on and off the server's thread.
+    env: {
+      PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", LOG_LEVEL: "warn",
+      ...(process.env.ZPD_PGLITE_THREAD ? { ZPD_PGLITE_THREAD: process.env.ZPD_PGLITE_THREAD } : {}),
+      ...env, PORT: String(port), HOST: "127.0.0.1", ZPD_SEED_DEMO: "false",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.pipe(log);

@@ -12,7 +12,10 @@ export interface Config {
   readonly databaseUrl?: string;
   /** Folder of the embedded database (and its lock and generated keys). */
   readonly dataDir: string;
-  /** Embedded: PGlite runs on a worker thread of its own, so the database has a core (default yes). */
+  /**
+   * Embedded: PGlite runs on a worker thread of its own (default no: with the hot paths at two SQL
+   * statements a request, the thread hop costs more than it frees — bench/api/findings.md, session 3).
+   */
   readonly pgliteThread: boolean;
   /** HS256 secret for bearer tokens (≥ 32 bytes). */
   readonly jwtSecret: string;
@@ -109,7 +112,7 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
     host: env.HOST || "0.0.0.0",
     databaseUrl,
     dataDir: path.resolve(env.ZPD_DATA_DIR || ".zpd"),
-    pgliteThread: bool(env, "ZPD_PGLITE_THREAD", true),
+    pgliteThread: bool(env, "ZPD_PGLITE_THREAD", false),
     jwtSecret,
     jwtSecretGenerated,
     profileKey,

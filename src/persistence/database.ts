@@ -1,7 +1,7 @@
 /**
  * Opens the system of record: a real PostgreSQL server when a URL is given, else embedded PGlite
  * (PostgreSQL in WASM) in a folder or in memory — on the calling thread, or on a worker thread of its
- * own (`thread`, what `npm start` does: pglite-thread.ts). TypeORM talks to PGlite through PGlite's own
+ * own (`thread`, ZPD_PGLITE_THREAD: pglite-thread.ts). TypeORM talks to PGlite through PGlite's own
  * node-postgres adapter with a pool of ONE connection (see STACK.md: never typeorm-pglite).
  */
 import { DataSource } from "typeorm";

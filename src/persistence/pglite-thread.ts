@@ -1,10 +1,11 @@
 /**
- * Embedded PGlite on a worker thread of its own.
+ * Embedded PGlite on a worker thread of its own (ZPD_PGLITE_THREAD=true; off by default).
  *
  * PGlite runs PostgreSQL (WASM) on the thread that calls it. In the server's thread, every statement
  * executes between the GraphQL requests, and the two together are capped at one core. On a worker
  * thread the database gets the second core: the main thread does HTTP, GraphQL and the engine, the
- * worker executes SQL.
+ * worker executes SQL. Measured (bench/api/findings.md, session 3): with recordAttempt at two
+ * statements, each thread hop costs more than the thread frees, so the default stays on the main thread.
  *
  * Nothing above this file changes: node-postgres still talks through PGlite's own adapter
  * (`createPgConfig`), given this stand-in for the PGlite instance. The adapter hands it the

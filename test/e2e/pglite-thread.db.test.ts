@@ -1,5 +1,5 @@
 /**
- * Embedded PGlite on its own worker thread (what `npm start` runs): the same database behaviour as
+ * Embedded PGlite on its own worker thread (ZPD_PGLITE_THREAD=true): the same database behaviour as
  * on the calling thread — parameters, named statements, error codes, transactions, a queue of
  * concurrent statements, a folder that survives a restart — and the API over HTTP on it.
  */

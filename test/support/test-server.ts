@@ -31,7 +31,7 @@ export interface TestServer {
 }
 
 export interface TestServerOptions {
-  /** Always embedded PGlite, fresh, on its own thread (as `npm start` runs it), even with DATABASE_URL. */
+  /** Always embedded PGlite, fresh, on its own thread (ZPD_PGLITE_THREAD=true), even with DATABASE_URL. */
   readonly pgliteThread?: boolean;
 }
 
