@@ -51,12 +51,13 @@ export function createServices(base: ServiceDeps): Services {
   const goals = new GoalService(deps);
   const training = new TrainingService(deps, activeModels, learnerModel);
   const personalisation = new PersonalisationService(deps, activeModels, curriculum);
+  const jobs = new JobRunService(deps);
   const replanner = new PathReplanner(curriculum, (actor, goalId) => personalisation.planPath(actor, goalId), deps.logger);
   return {
     deps,
     activeModels,
     training,
-    retraining: new RetrainService(deps, activeModels, training),
+    retraining: new RetrainService(deps, activeModels, training, jobs),
     personalisation,
     schools: new SchoolService(deps),
     cohorts: new CohortService(deps),
@@ -70,7 +71,7 @@ export function createServices(base: ServiceDeps): Services {
     mastery: new MasteryService(deps),
     models: new ModelVersionService(deps),
     attempts: new AttemptService(deps, learnerModel, replanner),
-    jobs: new JobRunService(deps),
+    jobs,
   };
 }
 

@@ -393,6 +393,17 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel, rollbackModel (admins
     expect(p.data!.promoteModel.metrics.promotionGates).toEqual([expect.objectContaining({ gate: "metrics", passed: true })]);
     expect(await stateModels()).toEqual([current.id]);
     expect(codeOf(await s.gql(PROMOTE, { id: current.id }, admin))).toBe("CONFLICT");
+    // Each was a run in jobRuns, with its progress and the rebuild's figures.
+    const consenting = (await s.app.db.dataSource.query(`SELECT count(*)::int AS n FROM consent WHERE school_id = $1 AND purpose = 'PERSONALISATION' AND granted`, [schoolId]))[0].n;
+    for (const [name, versionId] of [["rollback-model", previous.id], ["promote-model", current.id]]) {
+      const runs = await s.gql(RUNS, { name }, admin);
+      expect(runs.errors).toBeUndefined();
+      expect(runs.data!.jobRuns.nodes).toHaveLength(1);
+      const run = runs.data!.jobRuns.nodes[0];
+      expect(run).toMatchObject({ name, status: "SUCCEEDED", progress: 1, payload: { versionId }, error: null });
+      expect(run.result.staged + run.result.caughtUp).toBe(consenting);
+      expect(run.result.adopted).toBe(run.result.staged);
+    }
   }, 60_000);
 
   test("teachers are FORBIDDEN; another school's admin sees none of these runs", async () => {

@@ -28,6 +28,8 @@ import { publishModel } from "./model-publisher.js";
 import { snapshotTrainingSet, type TrainingSnapshot } from "./training-set.js";
 import type { TrainingService } from "./training.service.js";
 import type { SwitchReport } from "./state-rebuild.service.js";
+import type { JobRunService } from "../jobs/job-run.service.js";
+import { uuidv7 } from "../../shared/ids.js";
 
 export interface RetrainOptions {
   readonly kind?: string;
@@ -64,6 +66,8 @@ export class RetrainService {
     private readonly deps: ServiceDeps,
     private readonly models: ActiveModels,
     private readonly training: TrainingService,
+    /** Where an admin's promotion or rollback is recorded as a run, with its progress (jobRuns). */
+    private readonly runs: JobRunService,
     private readonly gates: readonly Gate[] = [new MetricGate()],
   ) {}
 
@@ -177,7 +181,7 @@ export class RetrainService {
     const { verdicts } = await this.judge(actor.schoolId, candidate, active && active.versionId !== row.id ? active.model : null, test);
     const failed = verdicts.filter((v) => !v.passed);
     if (failed.length) throw new ConflictError(`the gates refuse version ${row.version}: ${failed.map((v) => `${v.gate}: ${v.detail}`).join("; ")}`, { gates: verdicts });
-    await this.activate(actor.schoolId, row.id, verdicts);
+    await this.activate(actor.schoolId, row.id, verdicts, "promote-model");
     return this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: row.id });
   }
 
@@ -189,13 +193,32 @@ export class RetrainService {
       [actor.schoolId, ModelStatus.Retired],
     )) as { id: string }[];
     if (!previous) throw new ConflictError("there is no previously active version to roll back to");
-    await this.activate(actor.schoolId, previous.id, null);
+    await this.activate(actor.schoolId, previous.id, null, "rollback-model");
     return this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: previous.id });
   }
 
-  /** Learner states rebuilt under the version, then the switch (StateRebuildService). */
-  private async activate(schoolId: string, versionId: string, verdicts: GateVerdict[] | null): Promise<void> {
-    await this.training.states.switchTo(schoolId, versionId, verdicts);
+  /**
+   * Learner states rebuilt under the version, then the switch (StateRebuildService). The admin's
+   * request waits for it; meanwhile it is a run in `jobRuns` (named `run`) with its progress, and
+   * ends SUCCEEDED with the rebuild's figures, or FAILED with the error.
+   */
+  private async activate(schoolId: string, versionId: string, verdicts: GateVerdict[] | null, run: "promote-model" | "rollback-model"): Promise<void> {
+    const id = uuidv7();
+    const record = { schoolId, name: run, payload: { versionId }, attempt: 1 };
+    await this.runs.started(id, record);
+    let written = Promise.resolve();
+    try {
+      const report = await this.training.states.switchTo(schoolId, versionId, verdicts, (f) => {
+        // One progress write at a time, in order; a failed one is not the promotion's failure.
+        written = written.then(() => this.runs.progressed(id, f, "rebuilding learner states")).catch(() => {});
+      });
+      await written;
+      await this.runs.succeeded(id, `${report.staged} staged, ${report.adopted} adopted, ${report.caughtUp} caught up`, { ...report });
+    } catch (e) {
+      await written;
+      await this.runs.failed(id, record, e instanceof Error ? e.message : String(e), false);
+      throw e;
+    }
   }
 }
 
