@@ -350,12 +350,12 @@ async function main(): Promise<void> {
         pClock.enter("stage");
         const tStage = performance.now();
         const promotionCpu = process.cpuUsage();
-        const target = loadVersion(await ds.getRepository(ModelVersion).findOneByOrFail({ id: result.modelVersionId }));
-        const staged = await services.training.states.stage(schoolId, target, (f) => pbar.update(f, "learners"));
+        const version = await ds.getRepository(ModelVersion).findOneByOrFail({ id: result.modelVersionId });
+        const staged = await services.training.states.stage(schoolId, loadVersion(version), (f) => pbar.update(f, "learners"));
         const stageSeconds = (performance.now() - tStage) / 1000;
         pClock.enter("switch");
         const tSwitch = performance.now();
-        const { adopted, caughtUp } = await services.training.states.commit(schoolId, await ds.getRepository(ModelVersion).findOneByOrFail({ id: result.modelVersionId }));
+        const { adopted, caughtUp } = await services.training.states.commit(schoolId, version);
         const switchSeconds = (performance.now() - tSwitch) / 1000;
         pClock.close();
         const seconds = stageSeconds + switchSeconds;

@@ -24,6 +24,14 @@ afterAll(async () => {
 
 const q = (sql: string, params: unknown[] = []) => s.app.db.dataSource.query(sql, params);
 const consenting = () => demo.learnerIds.filter((id) => id !== demo.noConsentLearnerId);
+const adminToken = () => s.token({ schoolId: demo.schoolId, role: Role.Admin });
+const firstTask = async (admin: string): Promise<string> => (await s.gql(`{ tasks(first: 1) { nodes { id } } }`, {}, admin)).data.tasks.nodes[0].id;
+/** One attempt of the learner on the school's first task, now, over GraphQL. */
+const recordOne = async (admin: string, learnerId: string, idempotencyKey: string, correct = true) => s.gql(
+  `mutation($i: RecordAttemptInput!) { recordAttempt(input: $i) { mastery { skillId } } }`,
+  { i: { learnerId, taskId: await firstTask(admin), correct, idempotencyKey } }, admin);
+const setPersonalisationConsent = (admin: string, learnerId: string, granted: boolean) => s.gql(
+  `mutation($l: UUID!, $g: Boolean!) { setConsent(learnerId: $l, purpose: PERSONALISATION, granted: $g, grantedBy: GUARDIAN) { granted } }`, { l: learnerId, g: granted }, admin);
 
 test("after a promotion every consenting learner's state is rebuilt under the new version; a second run finds nothing left", async () => {
   const v2 = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 2, cutoff: NOW, kind: "pfa", activate: false });
@@ -116,14 +124,14 @@ test("a stored state tagged by another build of the model is replayed, never an 
 
 test("an attempt that got the learner's lock after a consent withdrawal (its consent read before it) writes nothing personal", async () => {
   const learner = consenting()[15]!;
-  const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
-  const consent = (granted: boolean) => s.gql(`mutation($l: UUID!, $g: Boolean!) { setConsent(learnerId: $l, purpose: PERSONALISATION, granted: $g, grantedBy: GUARDIAN) { granted } }`, { l: learner, g: granted }, admin);
+  const admin = await adminToken();
+  const consent = (granted: boolean) => setPersonalisationConsent(admin, learner, granted);
   expect((await consent(false)).errors).toBeUndefined();
   const [row] = await q(`SELECT model_version_id, state, attempt_count, mastery, last_attempt_at FROM learner_state WHERE learner_id = $1`, [learner]);
   expect(row.state).toEqual({});
   // The row as the lock statement returns it when its snapshot predates the withdrawal: consent still granted.
   const locked = { ...row, consent: true };
-  const task = (await s.gql(`{ tasks(first: 1) { nodes { id } } }`, {}, admin)).data.tasks.nodes[0].id;
+  const task = await firstTask(admin);
   const changes = await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].applyAttempts(
     m, demo.schoolId, learner, locked, [{ taskId: task, correct: true, occurredAt: new Date() }]));
   expect(changes).toEqual([]);
@@ -143,10 +151,7 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     const v = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 5, cutoff: NOW, kind: "pfa", activate: false });
     expect(await states().stage(demo.schoolId, await target(v.id))).toBe(consenting().length);
     const learner = consenting()[11]!;
-    const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
-    const task = (await s.gql(`{ tasks(first: 1) { nodes { id } } }`, {}, admin)).data.tasks.nodes[0].id;
-    const r = await s.gql(`mutation($i: RecordAttemptInput!) { recordAttempt(input: $i) { mastery { skillId } } }`,
-      { i: { learnerId: learner, taskId: task, correct: false, idempotencyKey: "between-runs" } }, admin);
+    const r = await recordOne(await adminToken(), learner, "between-runs", false);
     expect(r.errors).toBeUndefined();
     expect(await states().switchTo(demo.schoolId, v.id)).toEqual({ staged: 1, adopted: consenting().length, caughtUp: 0 });
     expect(await activeId()).toBe(v.id);
@@ -166,10 +171,7 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     expect(await states().stage(demo.schoolId, await target(v.id))).toBe(0);
     // An attempt arrives during the staging: under the active model, bumping the learner's row version.
     const learner = consenting()[7]!;
-    const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
-    const task = (await s.gql(`{ tasks(first: 1) { nodes { id } } }`, {}, admin)).data.tasks.nodes[0].id;
-    const r = await s.gql(`mutation($i: RecordAttemptInput!) { recordAttempt(input: $i) { mastery { skillId } } }`,
-      { i: { learnerId: learner, taskId: task, correct: true, idempotencyKey: "during-staging" } }, admin);
+    const r = await recordOne(await adminToken(), learner, "during-staging");
     expect(r.errors).toBeUndefined();
     // The switch itself (its staging already done): the changed learner is not adopted but caught up.
     expect(await states().commit(demo.schoolId, v)).toEqual({ adopted: consenting().length - 1, caughtUp: 1 });
@@ -228,8 +230,8 @@ describe("a switch of the active version rebuilds the states first (stage, switc
   test("a batch that runs after a learner withdrew consent (listed before) neither stages, adopts nor rebuilds its state", async () => {
     const v = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 7, cutoff: NOW, kind: "pfa", activate: false });
     const [x, y] = [consenting()[13]!, consenting()[14]!];
-    const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
-    const r = await s.gql(`mutation($l: UUID!) { setConsent(learnerId: $l, purpose: PERSONALISATION, granted: false, grantedBy: GUARDIAN) { granted } }`, { l: x }, admin);
+    const admin = await adminToken();
+    const r = await setPersonalisationConsent(admin, x, false);
     expect(r.errors).toBeUndefined();
     const learnerModel = s.app.services.training["learnerModel"];
     const t = await target(v.id);
@@ -242,15 +244,14 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     await states().commit(demo.schoolId, v);
     const [row] = await q(`SELECT model_version_id, state, mastery FROM learner_state WHERE learner_id = $1`, [x]);
     expect(row).toEqual({ model_version_id: null, state: {}, mastery: {} });
-    await s.gql(`mutation($l: UUID!) { setConsent(learnerId: $l, purpose: PERSONALISATION, granted: true, grantedBy: GUARDIAN) { granted } }`, { l: x }, admin);
+    await setPersonalisationConsent(admin, x, true);
   });
 
   test("withdrawing consent to personalisation deletes the learner's staged state too", async () => {
     const v = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 4, cutoff: NOW, kind: "pfa", activate: false });
     expect(await states().stage(demo.schoolId, await target(v.id))).toBe(consenting().length);
     const learner = consenting()[9]!;
-    const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
-    const r = await s.gql(`mutation($l: UUID!) { setConsent(learnerId: $l, purpose: PERSONALISATION, granted: false, grantedBy: GUARDIAN) { granted } }`, { l: learner }, admin);
+    const r = await setPersonalisationConsent(await adminToken(), learner, false);
     expect(r.errors).toBeUndefined();
     expect((await q(`SELECT count(*)::int AS n FROM learner_state_staged WHERE learner_id = $1`, [learner]))[0].n).toBe(0);
     expect((await q(`SELECT count(*)::int AS n FROM learner_state_staged WHERE model_version_id = $1`, [v.id]))[0].n).toBe(consenting().length - 1);

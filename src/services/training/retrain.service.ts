@@ -124,11 +124,25 @@ export class RetrainService {
       this.deps.logger.warn({ schoolId, modelVersion: version.version, reasons }, "candidate model rejected");
       return { modelVersionId: version.id, version: version.version, promoted: false, status: ModelStatus.Rejected, reasons };
     }
-    progress(0.9, "rebuilding learner states under the candidate");
-    const states = await this.training.states.switchTo(schoolId, version.id, null, (f) => progress(0.9 + 0.1 * f, "rebuilding learner states under the candidate"));
-    this.deps.logger.info({ schoolId, modelVersion: version.version, auc: candidateScores.auc, ...states }, "candidate model promoted");
+    const promoted = await this.promoteCandidate(schoolId, version, progress);
+    this.deps.logger.info({ schoolId, modelVersion: version.version, auc: candidateScores.auc, ...promoted.states }, "candidate model promoted");
+    return promoted;
+  }
+
+  /**
+   * The run's last tenth: the learners' states rebuilt under its candidate, then the switch
+   * (StateRebuildService.switchTo); a candidate already active (a run killed after its switch) only
+   * has its catch-up run again.
+   */
+  private async promoteCandidate(schoolId: string, v: { id: string; version: number; status: ModelStatus }, progress: (f: number, msg?: string) => void): Promise<RetrainResult> {
+    const message = "rebuilding learner states under the candidate";
+    progress(0.9, message);
+    const onProgress = (f: number) => progress(0.9 + 0.1 * f, message);
+    const states = v.status === ModelStatus.Active
+      ? { staged: 0, adopted: 0, caughtUp: await this.training.states.rebuildActive(schoolId, onProgress) }
+      : await this.training.states.switchTo(schoolId, v.id, null, onProgress);
     progress(1, "done");
-    return { modelVersionId: version.id, version: version.version, promoted: true, status: ModelStatus.Active, reasons: [], states };
+    return { modelVersionId: v.id, version: v.version, promoted: true, status: ModelStatus.Active, reasons: [], states };
   }
 
   /**
@@ -143,13 +157,7 @@ export class RetrainService {
     )) as { id: string; version: number; status: ModelStatus }[];
     if (!row) return null;
     this.deps.logger.info({ schoolId, modelVersion: row.version, status: row.status }, "resuming the promotion of this run's candidate");
-    progress(0.9, "rebuilding learner states under the candidate");
-    const onProgress = (f: number) => progress(0.9 + 0.1 * f, "rebuilding learner states under the candidate");
-    const states = row.status === ModelStatus.Active
-      ? { staged: 0, adopted: 0, caughtUp: await this.training.states.rebuildActive(schoolId, onProgress) }
-      : await this.training.states.switchTo(schoolId, row.id, null, onProgress);
-    progress(1, "done");
-    return { modelVersionId: row.id, version: row.version, promoted: true, status: ModelStatus.Active, reasons: [], states };
+    return this.promoteCandidate(schoolId, row, progress);
   }
 
   /** Evaluates candidate and active on the same held-out attempts and runs every gate. */
