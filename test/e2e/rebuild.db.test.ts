@@ -194,6 +194,46 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     expect((await stateRows()).get(other)!.state).toEqual(adopted);
   });
 
+  test("between the switch and a learner's adoption, reads and attempts replay under the new model; finishing the switch adopts the rest", async () => {
+    await states().rebuildActive(demo.schoolId);
+    const v = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 8, cutoff: NOW, kind: "pfa", activate: false });
+    expect(await states().stage(demo.schoolId, await target(v.id))).toBe(consenting().length);
+    // The switch transaction committed and the process died before adopting anything.
+    await q(`UPDATE model_version SET status = $2 WHERE school_id = $1 AND status = $3`, [demo.schoolId, ModelStatus.Retired, ModelStatus.Active]);
+    await q(`UPDATE model_version SET status = $2, activated_at = now() WHERE id = $1`, [v.id, ModelStatus.Active]);
+    s.app.services.activeModels.invalidate(demo.schoolId);
+    const admin = await adminToken();
+    const [reader, writer] = [consenting()[3]!, consenting()[4]!];
+    // The mastery query estimates from the learner's state (Learner.mastery shows the stored figures, as BI does).
+    const masteryOf = async (learnerId: string) => {
+      const r = await s.gql(`query($l: UUID!) { mastery(learnerId: $l) { personalisation skills { skill { id } mastery uncertainty attempts } } }`, { l: learnerId }, admin);
+      expect(r.errors).toBeUndefined();
+      return r.data.mastery;
+    };
+    // Not adopted yet: the row still holds the previous version's state; a read replays it under the new model.
+    expect((await stateRows()).get(reader)!.model_version_id).not.toBe(v.id);
+    const during = await masteryOf(reader);
+    expect(during.personalisation).toBe("PERSONALISED");
+    // An attempt in the window: replayed under the new model and applied once; its row is not adopted over it.
+    const r = await recordOne(admin, writer, "between-switch-and-adoption");
+    expect(r.errors).toBeUndefined();
+    const written = (await stateRows()).get(writer)!;
+    expect(written.model_version_id).toBe(v.id);
+    // Finishing the switch (as a retry does) adopts every other staged state and catches up no one.
+    expect(await states().commit(demo.schoolId, v)).toEqual({ adopted: consenting().length - 1, caughtUp: 0 });
+    expect((await q(`SELECT count(*)::int AS n FROM learner_state_staged WHERE school_id = $1`, [demo.schoolId]))[0].n).toBe(0);
+    const after = await stateRows();
+    for (const id of consenting()) expect(after.get(id)!.model_version_id).toBe(v.id);
+    // The read in the window answered what the adopted state answers now.
+    expect(await masteryOf(reader)).toEqual(during);
+    // The attempt's learner: its state is exactly the replay of its history (the attempt once), untouched by the adoption.
+    expect(after.get(writer)).toEqual(written);
+    const counts = new Map((await q(`SELECT learner_id, count(*)::int AS n FROM attempt WHERE school_id = $1 GROUP BY learner_id`, [demo.schoolId])).map((x: any) => [x.learner_id, x.n]));
+    expect(written.attempt_count).toBe(counts.get(writer));
+    await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].rebuildMany(m, demo.schoolId, [writer]));
+    expect((await stateRows()).get(writer)!.state).toEqual(written.state);
+  });
+
   test("a retraining that crashed while promoting is resumed by its retry: the same candidate, its staged states kept", async () => {
     const before = await activeId();
     const versions = async () => (await q(`SELECT count(*)::int AS n FROM model_version WHERE school_id = $1`, [demo.schoolId]))[0].n as number;

@@ -131,15 +131,15 @@ export class RetrainService {
 
   /**
    * The run's last tenth: the learners' states rebuilt under its candidate, then the switch
-   * (StateRebuildService.switchTo); a candidate already active (a run killed after its switch) only
-   * has its catch-up run again.
+   * (StateRebuildService.switchTo); a candidate already active (a run killed after its switch) has
+   * what is still staged for it adopted and its catch-up run again.
    */
   private async promoteCandidate(schoolId: string, v: { id: string; version: number; status: ModelStatus }, progress: (f: number, msg?: string) => void): Promise<RetrainResult> {
     const message = "rebuilding learner states under the candidate";
     progress(0.9, message);
     const onProgress = (f: number) => progress(0.9 + 0.1 * f, message);
     const states = v.status === ModelStatus.Active
-      ? { staged: 0, adopted: 0, caughtUp: await this.training.states.rebuildActive(schoolId, onProgress) }
+      ? { staged: 0, ...(await this.training.states.commit(schoolId, v, null, onProgress)) }
       : await this.training.states.switchTo(schoolId, v.id, null, onProgress);
     progress(1, "done");
     return { modelVersionId: v.id, version: v.version, promoted: true, status: ModelStatus.Active, reasons: [], states };

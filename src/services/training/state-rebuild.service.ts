@@ -1,16 +1,19 @@
 /**
  * Learner states under a model version, rebuilt in batches — the expensive part of a promotion.
  *
- * A switch of the active version (promotion, rollback, a first model) goes in three steps:
+ * A switch of the active version (promotion, rollback, a first model) goes in four steps:
  * 1. **stage**: every consenting learner's history is replayed under the target version into
- *    `learner_state_staged`, in batches, while the active model keeps serving. Resumable: a run after
- *    a crash stages only the learners without a current staged state.
- * 2. **switch**: one transaction retires the active version, activates the target and adopts every
- *    staged state whose learner has not changed since it was read (the row's `version` guard). Readers
- *    see the old model with its states, or the new one with its states.
- * 3. **catch up**: a learner whose attempts arrived during the staging was not adopted; its state is
- *    replayed now (and, until then, by any attempt or read that meets it: a state of another version
- *    is never used as is). So an attempt that arrives during a promotion is applied exactly once.
+ *    `learner_state_staged`, in batches, while the active model keeps serving with its own states.
+ *    Resumable: a run after a crash stages only the learners without a current staged state.
+ * 2. **switch**: one short transaction retires the active version and activates the target.
+ * 3. **adopt**: in batches, every staged state whose learner has not changed since it was read (the
+ *    row's `version` guard) is copied into `learner_state`. A learner not adopted yet holds a state of
+ *    the previous version: reads and attempts replay its history under the active model meanwhile
+ *    (a state of another version is never used as is), so answers are right, only slower, for the
+ *    few seconds the copy takes.
+ * 4. **catch up**: a learner whose attempts arrived during the staging was not adopted; its state is
+ *    replayed now (and, until then, by any attempt or read that meets it). So an attempt that
+ *    arrives during a promotion is applied exactly once.
  */
 import type { EntityManager } from "typeorm";
 import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
@@ -46,57 +49,75 @@ export class StateRebuildService {
   /**
    * Makes `versionId` the school's active version with every learner's state rebuilt under it (the
    * three steps above). `verdicts`: the promotion's gate verdicts, stored with the version.
-   * Progress: staging is 0–0.95 of the work.
+   * Progress: staging is 0–0.95 of the work, the adoption the rest.
    */
   async switchTo(schoolId: string, versionId: string, verdicts: GateVerdict[] | null = null, onProgress?: (fraction: number) => void): Promise<SwitchReport> {
     const row = await this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: versionId, schoolId });
     const target = loadVersion(row);
     const staged = await this.stage(schoolId, target, (f) => onProgress?.(0.95 * f));
-    const { adopted, caughtUp } = await this.commit(schoolId, row, verdicts);
+    const { adopted, caughtUp } = await this.commit(schoolId, row, verdicts, (f) => onProgress?.(0.95 + 0.05 * f));
     onProgress?.(1);
     return { staged, adopted, caughtUp };
   }
 
   /**
-   * Steps 2 and 3 (after `stage`): the switch transaction, adopting the staged states still current,
-   * then the catch-up of the learners that changed since they were staged.
+   * Steps 2 and 3 (after `stage`): the switch transaction, the adoption of the staged states still
+   * current, then the catch-up of the learners that changed since they were staged. Also finishes a
+   * switch interrupted after its transaction (the version already active: what is still staged for it
+   * is adopted, then the catch-up runs).
    */
-  async commit(schoolId: string, row: ModelVersion, verdicts: GateVerdict[] | null = null): Promise<Omit<SwitchReport, "staged">> {
-    const adopted = await withConflictRetry(() => this.deps.dataSource.transaction(async (m) => {
+  async commit(schoolId: string, row: Pick<ModelVersion, "id" | "version">, verdicts: GateVerdict[] | null = null, onProgress?: (fraction: number) => void): Promise<Omit<SwitchReport, "staged">> {
+    await withConflictRetry(() => this.deps.dataSource.transaction(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext('zpd:model-version:' || $1))`, [schoolId]);
       await m.query(`UPDATE model_version SET status = $2, updated_at = now() WHERE school_id = $1 AND status = $3 AND id <> $4`, [schoolId, ModelStatus.Retired, ModelStatus.Active, row.id]);
       await m.query(
-        `UPDATE model_version SET status = $2, activated_at = now(), updated_at = now(),
+        `UPDATE model_version SET status = $2, activated_at = CASE WHEN status::text = $4 THEN activated_at ELSE now() END, updated_at = now(),
            metrics = CASE WHEN $3::jsonb IS NULL THEN metrics ELSE jsonb_set(metrics, '{promotionGates}', $3::jsonb) END
          WHERE id = $1`,
-        [row.id, ModelStatus.Active, verdicts ? JSON.stringify(verdicts) : null],
+        [row.id, ModelStatus.Active, verdicts ? JSON.stringify(verdicts) : null, ModelStatus.Active],
       );
-      // The adopted rows are locked first, in learner id order (the order of every multi-learner
-      // write: attempt batches, rebuild batches), so the switch cannot deadlock with them.
-      await m.query(
-        `SELECT s.learner_id FROM learner_state s JOIN learner_state_staged st ON st.learner_id = s.learner_id AND st.model_version_id = $1
-         WHERE s.version = st.source_version ORDER BY s.learner_id FOR UPDATE OF s`,
-        [row.id],
-      );
+    }), "switching the active model");
+    this.models.invalidate(schoolId);
+    this.deps.logger.info({ schoolId, modelVersion: row.version }, "active model switched");
+    const adopted = await this.adopt(schoolId, row.id, onProgress);
+    const caughtUp = await this.rebuildActive(schoolId);
+    return { adopted, caughtUp };
+  }
+
+  /**
+   * Adopts, in batches after the switch, every staged state of `versionId` whose learner has not
+   * changed since it was staged (the row's `version` guard) and still consents; each batch deletes
+   * its staged rows (adopted, or stale). Until its batch
+   * commits, a learner's row holds a state of the previous version, which every read and attempt
+   * replays under the active model (never uses as is): correct, only slower. Batches, not one
+   * transaction, so that no learner's attempts wait for more than one batch (an atomic adoption held
+   * every learner's row lock for its whole duration: ~40 s at 1M learners).
+   */
+  private async adopt(schoolId: string, versionId: string, onProgress?: (fraction: number) => void): Promise<number> {
+    const rows: { learner_id: string }[] = await this.deps.dataSource.query(
+      `SELECT learner_id FROM learner_state_staged WHERE school_id = $1 AND model_version_id = $2 ORDER BY learner_id`, [schoolId, versionId]);
+    const adopted = await this.inBatches(rows.map((r) => r.learner_id), "a staged state adoption batch", async (m, batch) => {
+      // The batch's rows locked first, in learner id order (the order of every multi-learner write:
+      // attempt batches, rebuild batches), so that adoption cannot deadlock with them; the UPDATE is
+      // a new statement, so it sees what committed while it waited (an attempt, a withdrawal).
+      await m.query(`SELECT learner_id FROM learner_state WHERE learner_id = ANY($1::uuid[]) ORDER BY learner_id FOR UPDATE`, [batch]);
       const [{ n }] = (await m.query(
         `WITH adopted AS (
            UPDATE learner_state s SET state = st.state, mastery = st.mastery, model_version_id = st.model_version_id,
              attempt_count = st.attempt_count, last_attempt_at = st.last_attempt_at, version = s.version + 1, updated_at = now()
            FROM learner_state_staged st
-           WHERE st.model_version_id = $1 AND st.learner_id = s.learner_id AND s.version = st.source_version
-             AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = s.learner_id AND c.purpose = $2 AND c.granted)
+           WHERE st.model_version_id = $1 AND st.learner_id = ANY($2::uuid[]) AND st.learner_id = s.learner_id AND s.version = st.source_version
+             AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = s.learner_id AND c.purpose = $3 AND c.granted)
            RETURNING 1)
          SELECT count(*)::int AS n FROM adopted`,
-        [row.id, ConsentPurpose.Personalisation],
+        [versionId, batch, ConsentPurpose.Personalisation],
       )) as { n: number }[];
-      // Staged states of any version are consumed or stale once the active version changes.
-      await m.query(`DELETE FROM learner_state_staged WHERE school_id = $1`, [schoolId]);
+      await m.query(`DELETE FROM learner_state_staged WHERE model_version_id = $1 AND learner_id = ANY($2::uuid[])`, [versionId, batch]);
       return n;
-    }), "switching the active model");
-    this.models.invalidate(schoolId);
-    this.deps.logger.info({ schoolId, modelVersion: row.version, adopted }, "active model switched");
-    const caughtUp = await this.rebuildActive(schoolId);
-    return { adopted, caughtUp };
+    }, onProgress);
+    // Any other version's staged states (a promotion that never switched) are left to the next
+    // staging run, which deletes them first: a DELETE by school here would visit every row just deleted.
+    return adopted;
   }
 
   /**
@@ -114,8 +135,11 @@ export class StateRebuildService {
        ORDER BY c.learner_id`,
       [schoolId, ConsentPurpose.Personalisation, target.versionId],
     );
-    return this.inBatches(schoolId, rows.map((r) => r.learner_id), "a state staging batch",
-      (m, batch, qMatrix) => this.learnerModel.stageMany(m, target, schoolId, batch, qMatrix), onProgress);
+    if (rows.length === 0) return 0;
+    // Read once for every batch (a task created meanwhile is unknown to the model: nothing to replay for it).
+    const qMatrix = await this.learnerModel.qMatrix(this.deps.dataSource.manager, schoolId);
+    return this.inBatches(rows.map((r) => r.learner_id), "a state staging batch",
+      (m, batch) => this.learnerModel.stageMany(m, target, schoolId, batch, qMatrix), onProgress);
   }
 
   /**
@@ -133,8 +157,10 @@ export class StateRebuildService {
        ORDER BY c.learner_id`,
       [schoolId, ConsentPurpose.Personalisation, active.versionId, active.stateTag],
     );
-    return this.inBatches(schoolId, rows.map((r) => r.learner_id), "a state rebuild batch",
-      (m, batch, qMatrix) => this.learnerModel.rebuildMany(m, schoolId, batch, qMatrix), onProgress);
+    if (rows.length === 0) return 0;
+    const qMatrix = await this.learnerModel.qMatrix(this.deps.dataSource.manager, schoolId);
+    return this.inBatches(rows.map((r) => r.learner_id), "a state rebuild batch",
+      (m, batch) => this.learnerModel.rebuildMany(m, schoolId, batch, qMatrix), onProgress);
   }
 
   /**
@@ -143,13 +169,11 @@ export class StateRebuildService {
    * stops; the first error is thrown once nothing is in flight any more. Returns the sum written.
    */
   private async inBatches(
-    schoolId: string, ids: readonly string[], what: string,
-    write: (m: EntityManager, batch: string[], qMatrix: Map<string, string[]>) => Promise<number>,
+    ids: readonly string[], what: string,
+    write: (m: EntityManager, batch: string[]) => Promise<number>,
     onProgress?: (fraction: number) => void,
   ): Promise<number> {
     if (ids.length === 0) return 0;
-    // Read once for every batch (a task created meanwhile is unknown to the model: nothing to replay for it).
-    const qMatrix = await this.learnerModel.qMatrix(this.deps.dataSource.manager, schoolId);
     const batches = Math.ceil(ids.length / REBUILD_BATCH);
     const poolSize = (this.deps.dataSource.options as { poolSize?: number }).poolSize;
     const inFlight = poolSize === 1 ? 1 : Math.min(REBUILD_IN_FLIGHT, batches);
@@ -163,7 +187,7 @@ export class StateRebuildService {
         const batch = ids.slice(b * REBUILD_BATCH, (b + 1) * REBUILD_BATCH);
         try {
           // Awaited first: `written += await …` would read `written` before the other worker adds to it.
-          const n = await withConflictRetry(() => this.deps.dataSource.transaction((m) => write(m, batch, qMatrix)), what);
+          const n = await withConflictRetry(() => this.deps.dataSource.transaction((m) => write(m, batch)), what);
           written += n;
         } catch (e) {
           failed = true;
