@@ -18,7 +18,7 @@ export class ConsentService {
     if (!Object.values(ConsentPurpose).includes(purpose)) throw new BadInputError(`unknown consent purpose ${purpose}`, { argument: "purpose" });
     if (!Object.values(ConsentGrantor).includes(grantedBy)) throw new BadInputError(`unknown consent grantor ${grantedBy}`, { argument: "grantedBy" });
     // Re-run if PostgreSQL aborts it to break a deadlock (with a staging batch holding the learner's
-    // state and consent rows FOR SHARE): an upsert, safe to repeat.
+    // consent row FOR SHARE): an upsert, safe to repeat.
     return withConflictRetry(() => this.deps.dataSource.transaction(async (m) => {
       await assertLearnerAccess(m, actor, learnerId, "write");
       // INSERT … ON CONFLICT: two concurrent answers never collide on the unique (learner, purpose).
@@ -29,8 +29,8 @@ export class ConsentService {
       if (purpose === ConsentPurpose.Personalisation && !granted) {
         // Withdrawn: the personal parameters and mastery computed under it go with it (the attempts
         // stay). Should consent be given again, the next attempt replays the whole history.
-        // The UPDATE waits for a staging batch holding the row (FOR SHARE), so the DELETE then sees
-        // its staged state; a batch that reads the row after this commits sees the new version and stages nothing.
+        // The upsert above waited for any staging batch holding the consent row (FOR SHARE), so the
+        // DELETE sees its staged state; a batch that reads the row after this commits stages nothing.
         await m.query(`UPDATE learner_state SET state = '{}'::jsonb, model_version_id = NULL, mastery = '{}'::jsonb, version = version + 1, updated_at = now() WHERE learner_id = $1`, [learnerId]);
         await m.query(`DELETE FROM learner_state_staged WHERE learner_id = $1`, [learnerId]);
       }

@@ -343,9 +343,12 @@ export class LearnerModelService {
   /**
    * Stages many learners' states under a version that is not active yet (a promotion's first phase):
    * the same replay, written to `learner_state_staged` with the row version it was read at. Only
-   * learners whose row is still at that version and who still consent are staged, and both rows are
-   * held (FOR SHARE) until the batch commits: a consent withdrawal either comes first (its row is
-   * re-checked: nothing staged) or waits and then deletes what was staged.
+   * learners whose row is still at that version and who still consent are staged. The consent row is
+   * held (FOR SHARE) until the batch commits: a withdrawal (an upsert of that row) either comes first
+   * (the row is re-checked: nothing staged) or waits and then deletes what was staged. The state row
+   * is not locked (attempts of the batch's learners do not wait for it): an attempt committed after
+   * the read leaves a staged state whose `source_version` is behind, which the switch does not adopt
+   * (the catch-up replays that learner).
    */
   async stageMany(m: EntityManager, target: LoadedModel, schoolId: string, learnerIds: readonly string[], qMatrix?: Map<string, string[]>): Promise<number> {
     if (learnerIds.length === 0) return 0;
@@ -357,7 +360,7 @@ export class LearnerModelService {
          FROM unnest($3::uuid[], $4::text[], $5::text[], $6::int[], $7::int[], $8::float8[]) AS u(id, state, mastery, n, expected, last)
          JOIN learner_state s ON s.learner_id = u.id AND s.version = u.expected
          JOIN consent c ON c.learner_id = u.id AND c.purpose = $9 AND c.granted
-         FOR SHARE OF s, c
+         FOR SHARE OF c
          ON CONFLICT (model_version_id, learner_id) DO UPDATE SET source_version = EXCLUDED.source_version, state = EXCLUDED.state,
            mastery = EXCLUDED.mastery, attempt_count = EXCLUDED.attempt_count, last_attempt_at = EXCLUDED.last_attempt_at, staged_at = now()
          RETURNING 1)
@@ -384,18 +387,23 @@ export class LearnerModelService {
       `SELECT s.learner_id, s.version, s.mastery, h.tasks, h.correct, h.at
        FROM learner_state s CROSS JOIN LATERAL (${historySql("s.learner_id")}) h
        WHERE s.learner_id = ANY($1::uuid[])`, [ids]);
-    const histories = rows.map(history);
-    const taskIds = new Set<string>();
-    for (const h of histories) for (const t of h.tasks) taskIds.add(t);
-    const skillsOf = qMatrix ?? (await this.skillsOfTasks(m, [...taskIds]));
-    const allKnown = [...taskIds].every((t) => loaded.knowsTask(t));
+    // The school's Q-matrix when the caller read it; otherwise the skills of the batch's tasks.
+    let skillsOf = qMatrix;
+    if (!skillsOf) {
+      const taskIds = new Set<string>();
+      for (const r of rows) if (r.tasks) for (const t of r.tasks.split(",")) taskIds.add(t);
+      skillsOf = await this.skillsOfTasks(m, [...taskIds]);
+    }
     const now = Date.now();
     const start = loaded.model.initialState();
     const n = rows.length;
     const out: Replayed = { learners: new Array(n), states: new Array(n), masteries: new Array(n), counts: new Array(n), versions: new Array(n), lasts: new Array(n) };
     rows.forEach((r, i) => {
-      const h = histories[i]!;
-      const next = this.advance(loaded, start, h, skillsOf, true, allKnown);
+      // One learner's history split at a time, and its strings dropped once replayed: a batch's
+      // split histories never all live at once (less for the young generation's collections to copy).
+      const h = history(r);
+      r.tasks = r.correct = r.at = null;
+      const next = this.advance(loaded, start, h, skillsOf, true, h.tasks.every((t) => loaded.knowsTask(t)));
       const { patch } = masteryPatch(r.mastery, next, now);
       out.learners[i] = r.learner_id;
       out.states[i] = JSON.stringify(next.state);
