@@ -45,6 +45,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { DataSource, EntityManager } from "typeorm";
 import { isUuid, uuidv7, uuidv7s } from "../../shared/ids.js";
+import { withConflictRetry } from "../common/transaction-retry.js";
 import { ConsentGrantor, ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { TaskKind } from "../../persistence/curriculum/task.entity.js";
 import {
@@ -271,12 +272,13 @@ export class TraceImportService {
       const first = rows.line[start]!;
       const last = rows.line[end - 1]!;
       const n = number;
-      const p: Promise<void> = this.ds
-        .transaction(async (m) => {
-          const written = await this.writeAttempts(m, schoolId, batch, prefix, baseTime);
-          await options.beforeCommit?.(n);
-          return written;
-        })
+      // Re-run when PostgreSQL aborts it to break a deadlock (with attempts recorded meanwhile): the
+      // batch rolled back whole, and its inserts are idempotent.
+      const p: Promise<void> = withConflictRetry(() => this.ds.transaction(async (m): Promise<{ added: number; learners: string[] }> => {
+        const written = await this.writeAttempts(m, schoolId, batch, prefix, baseTime);
+        await options.beforeCommit?.(n);
+        return written;
+      }), `import batch ${n}`)
         .then(
           (r) => {
             s.attempts.added += r.added;
@@ -385,6 +387,7 @@ export class TraceImportService {
       await m.query(
         `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
          SELECT l.id, $1, NULL, '{}'::jsonb, (SELECT count(*) FROM attempt a WHERE a.learner_id = l.id), 1, now() FROM unnest($2::uuid[]) AS l(id)
+         ORDER BY l.id -- rows locked in learner id order, as every multi-learner write locks them
          ON CONFLICT (learner_id) DO UPDATE SET model_version_id = NULL, state = '{}'::jsonb, attempt_count = EXCLUDED.attempt_count,
            version = learner_state.version + 1, updated_at = now()`,
         [schoolId, inserted.map((r) => r.learner_id)],
