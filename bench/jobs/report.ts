@@ -127,7 +127,7 @@ ${r.import.plans?.length ? `\nEXPLAIN (ANALYZE, BUFFERS) of one import batch as 
 \`services.retraining.retrain(schoolId, { seed: 1, cutoff: now })\` on every attempt (first model of the school: no active model to compare with, so the
 metric gate checks that the candidate beats chance). Candidate: ${rt.status}, version ${rt.version}; trained on ${rt.trainingLearners === null ? "?" : n0(rt.trainingLearners)} learners
 (${rt.trainingAttempts === null ? "?" : n0(rt.trainingAttempts)} attempts in the snapshot), evaluated on ${rt.heldOutLearners === null ? "?" : n0(rt.heldOutLearners)} held-out learners: AUC ${rt.auc?.toFixed(4) ?? "?"}, RMSE ${rt.rmse?.toFixed(4) ?? "?"};
-TensorFlow.js backend ${rt.backend ?? "?"}. ${rt.reasons.length ? `Reasons: ${rt.reasons.join("; ")}.` : ""} \`ANALYZE\` after the import (${s1(rt.analyzeSeconds)} s, not in the figure), as
+TensorFlow.js backend ${rt.backend ?? "?"}. ${rt.reasons.length ? `Reasons: ${rt.reasons.join("; ")}.` : ""} \`VACUUM ANALYZE\` after the import (${s1(rt.analyzeSeconds)} s, not in the figure), as
 autovacuum would have done by the night's retrain. Total ${s1(rt.seconds)} s (Node CPU ${s1(rt.nodeCpuSeconds)} s, PostgreSQL CPU ${s1(rt.pgCpuSeconds)} s). Phases, from the job's progress messages:
 
 ${phaseTable(rt.phases, rt.seconds)}
@@ -163,9 +163,10 @@ ${rb.plans.map((p) => `**${p.statement}**\n\n\`\`\`\n${p.plan}\n\`\`\``).join("\
     const p = r.promotion;
     parts.push(`## A promotion's state rebuild on its own
 
-The promotion's two steps run again on the version just promoted (StateRebuildService, \`stage\` then \`commit\`, nothing staged before): every consenting
-learner's history replayed under the version into \`learner_state_staged\` (batches of 500, two in flight; \`LearnerModelService.stageMany\`), then the switch transaction adopting every staged state
-still current into \`learner_state\` (one UPDATE … FROM), then the catch-up. ${n0(p.learners)} learners staged in ${s1(p.stageSeconds)} s, ${n0(p.adopted)} adopted in a
+The promotion's steps run again on the version just promoted (StateRebuildService, \`stage\` then \`commit\`, nothing staged before): every consenting
+learner's history replayed under the version into \`learner_state_staged\` (batches of ${r.rebuild?.batchSize ?? 500}, ${r.rebuild?.inFlight ?? 3} in flight; \`LearnerModelService.stageMany\`), then the switch: one
+transaction activating the version, the staged states still current adopted into \`learner_state\` in batches (rows locked in learner id order),
+then the catch-up. ${n0(p.learners)} learners staged in ${s1(p.stageSeconds)} s, ${n0(p.adopted)} adopted in a
 ${s1(p.switchSeconds)} s switch (${p.caughtUp} caught up): ${s1(p.seconds)} s in all = **${n0(p.learnersPerSecond)} learners/s**. Node CPU ${s1(p.nodeCpuSeconds)} s,
 PostgreSQL backends ${s1(p.pgCpuSeconds)} s (load ${p.loadAtStart.toFixed(1)} at the start).
 `);
