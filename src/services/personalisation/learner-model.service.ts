@@ -19,6 +19,7 @@ import { nextTrend, storedTrend, type MasteryMap } from "../../persistence/learn
 import type { CompiledCurriculum } from "../../engine/recommend/index.js";
 import { queryPrepared } from "../../persistence/prepared.js";
 import { ActiveModels, LoadedModel } from "./active-models.js";
+import { TaskIdInterner } from "./task-id-interner.js";
 
 /** The new mastery of one skill after the attempts, with how much it moved. */
 export interface MasteryChange {
@@ -83,7 +84,16 @@ interface HistoryRow {
 /** Epoch milliseconds of the history's latest attempt (its last entry, as text); null for an empty history. */
 const latestAt = (h: History): string | null => (h.tasks.length ? h.at.slice(h.at.lastIndexOf(",") + 1) : null);
 
-const history = (r: HistoryRow): History => (r.tasks ? { tasks: r.tasks.split(","), correct: r.correct!, at: r.at! } : EMPTY);
+const history = (r: HistoryRow, ids?: TaskIdInterner): History =>
+  (r.tasks ? { tasks: ids ? ids.split(r.tasks) : r.tasks.split(","), correct: r.correct!, at: r.at! } : EMPTY);
+
+/** One interner per Q-matrix a rebuild read (its task ids' instances), made at its first batch. */
+const interners = new WeakMap<Map<string, string[]>, TaskIdInterner>();
+const internerOf = (qMatrix: Map<string, string[]>): TaskIdInterner => {
+  let it = interners.get(qMatrix);
+  if (!it) interners.set(qMatrix, (it = new TaskIdInterner(qMatrix.keys())));
+  return it;
+};
 
 interface StateRow {
   model_version_id: string | null;
@@ -387,8 +397,10 @@ export class LearnerModelService {
       `SELECT s.learner_id, s.version, s.mastery, h.tasks, h.correct, h.at
        FROM learner_state s CROSS JOIN LATERAL (${historySql("s.learner_id")}) h
        WHERE s.learner_id = ANY($1::uuid[])`, [ids]);
-    // The school's Q-matrix when the caller read it; otherwise the skills of the batch's tasks.
+    // The school's Q-matrix when the caller read it (and the instances of its task ids, for the
+    // histories); otherwise the skills of the batch's tasks.
     let skillsOf = qMatrix;
+    const interned = qMatrix ? internerOf(qMatrix) : undefined;
     if (!skillsOf) {
       const taskIds = new Set<string>();
       for (const r of rows) if (r.tasks) for (const t of r.tasks.split(",")) taskIds.add(t);
@@ -401,7 +413,7 @@ export class LearnerModelService {
     rows.forEach((r, i) => {
       // One learner's history split at a time, and its strings dropped once replayed: a batch's
       // split histories never all live at once (less for the young generation's collections to copy).
-      const h = history(r);
+      const h = history(r, interned);
       r.tasks = r.correct = r.at = null;
       const next = this.advance(loaded, start, h, skillsOf, true, h.tasks.every((t) => loaded.knowsTask(t)));
       const { patch } = masteryPatch(r.mastery, next, now);
