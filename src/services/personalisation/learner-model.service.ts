@@ -18,6 +18,7 @@ import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { nextTrend, storedTrend, type MasteryMap } from "../../persistence/learner/learner-state-mastery.js";
 import type { CompiledCurriculum } from "../../engine/recommend/index.js";
 import { queryPrepared } from "../../persistence/prepared.js";
+import { packJson, unpackJsonSql } from "../../persistence/json-pack.js";
 import { ActiveModels, LoadedModel } from "./active-models.js";
 import { TaskIdInterner } from "./task-id-interner.js";
 
@@ -341,11 +342,11 @@ export class LearnerModelService {
     const updated: unknown = await m.query(
       `UPDATE learner_state SET state = u.state::jsonb, mastery = u.mastery::jsonb, model_version_id = $1, attempt_count = u.n,
          last_attempt_at = to_timestamp(u.last / 1000.0), version = learner_state.version + 1, updated_at = now()
-       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[], $7::float8[]) AS u(id, state, mastery, n, expected, last)
+       FROM unnest($2::uuid[], ${unpackJsonSql("$3")}, ${unpackJsonSql("$4")}, $5::int[], $6::int[], $7::float8[]) AS u(id, state, mastery, n, expected, last)
        WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected
          AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = u.id AND c.purpose = $8 AND c.granted)
        RETURNING learner_state.learner_id`,
-      [loaded.versionId, r.learners, r.states, r.masteries, r.counts, r.versions, r.lasts, ConsentPurpose.Personalisation],
+      [loaded.versionId, r.learners, packJson(r.states), packJson(r.masteries), r.counts, r.versions, r.lasts, ConsentPurpose.Personalisation],
     );
     return returning<{ learner_id: string }>(updated).length;
   }
@@ -367,7 +368,7 @@ export class LearnerModelService {
       `WITH ins AS (
          INSERT INTO learner_state_staged (model_version_id, learner_id, school_id, source_version, state, mastery, attempt_count, last_attempt_at)
          SELECT $1, u.id, $2, u.expected, u.state::jsonb, u.mastery::jsonb, u.n, to_timestamp(u.last / 1000.0)
-         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::int[], $7::int[], $8::float8[]) AS u(id, state, mastery, n, expected, last)
+         FROM unnest($3::uuid[], ${unpackJsonSql("$4")}, ${unpackJsonSql("$5")}, $6::int[], $7::int[], $8::float8[]) AS u(id, state, mastery, n, expected, last)
          JOIN learner_state s ON s.learner_id = u.id AND s.version = u.expected
          JOIN consent c ON c.learner_id = u.id AND c.purpose = $9 AND c.granted
          FOR SHARE OF c
@@ -375,7 +376,7 @@ export class LearnerModelService {
            mastery = EXCLUDED.mastery, attempt_count = EXCLUDED.attempt_count, last_attempt_at = EXCLUDED.last_attempt_at, staged_at = now()
          RETURNING 1)
        SELECT count(*)::int AS n FROM ins`,
-      [target.versionId, schoolId, r.learners, r.states, r.masteries, r.counts, r.versions, r.lasts, ConsentPurpose.Personalisation],
+      [target.versionId, schoolId, r.learners, packJson(r.states), packJson(r.masteries), r.counts, r.versions, r.lasts, ConsentPurpose.Personalisation],
     );
     return staged[0]!.n;
   }
@@ -383,7 +384,7 @@ export class LearnerModelService {
   /**
    * Replays many learners' histories under `loaded` from its initial state: one query for their rows
    * (created when missing) and histories, the replay in memory, the documents serialised for one
-   * array-parameter write. Each learner comes with the row `version` it was read at (the write's guard).
+   * write (packed: persistence/json-pack.ts). Each learner comes with the row `version` it was read at (the write's guard).
    */
   private async replayMany(m: EntityManager, loaded: LoadedModel, schoolId: string, learnerIds: readonly string[], qMatrix?: Map<string, string[]>): Promise<Replayed> {
     const ids = [...learnerIds];
