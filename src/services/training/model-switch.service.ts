@@ -108,8 +108,9 @@ export class ModelSwitchService {
   }
 
   /**
-   * The `rollback-model` job: the switch to `versionId` (pinned by the request), or without it to
-   * the version active before the current one (read when the job runs). Not judged by the gates.
+   * The `rollback-model` job: the switch to `versionId` (pinned by the request; a version that was
+   * active once), or without it to the version active before the current one (read when the job
+   * runs). Not judged by the gates.
    */
   rollback(schoolId: string, versionId: string | undefined, opts: SwitchOptions = {}): Promise<SwitchOutcome | null> {
     const progress = this.progress(opts);
@@ -120,6 +121,8 @@ export class ModelSwitchService {
         return null;
       }
       if (row.status === ModelStatus.Active) return this.caughtUp(schoolId, row, progress);
+      // A rollback returns to a version that served once; any other goes through the gates (promote).
+      if (row.status !== ModelStatus.Retired || !row.activatedAt) return refused(row, `version ${row.version} was never active: promote it instead`, null);
       if (!row.weights) return refused(row, `version ${row.version} has no weights`, null);
       return this.switch(schoolId, row, null, (f) => progress(f, "rebuilding learner states"));
     });
