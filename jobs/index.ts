@@ -3,10 +3,12 @@ import type { JobDefinition } from "./job.js";
 import { retrain } from "./retrain.js";
 import { rebuildStates } from "./rebuild-states.js";
 import { nightlyRetrain } from "./nightly-retrain.js";
+import { promoteModel } from "./promote-model.js";
+import { rollbackModel } from "./rollback-model.js";
 
-export const JOBS: readonly JobDefinition<any>[] = [retrain, rebuildStates, nightlyRetrain];
+export const JOBS: readonly JobDefinition<any>[] = [retrain, rebuildStates, nightlyRetrain, promoteModel, rollbackModel];
 
 export const jobByName = (name: string): JobDefinition<any> | undefined => JOBS.find((j) => j.name === name);
 
-export { retrain, rebuildStates, nightlyRetrain };
+export { retrain, rebuildStates, nightlyRetrain, promoteModel, rollbackModel };
 export * from "./job.js";

@@ -56,9 +56,12 @@ export interface JobDefinition<P extends object = object> {
   readonly quiet?: boolean;
 }
 
-/** A failure no retry can fix: the job is failed at once (pg-boss dead-letters it, no retries). */
+/**
+ * A failure no retry can fix: the job is failed at once (pg-boss dead-letters it, no retries).
+ * `result` is stored on the run with the error (a refused promotion: the gates' verdicts).
+ */
 export class JobFailure extends Error {
-  constructor(message: string) {
+  constructor(message: string, readonly result?: Record<string, unknown>) {
     super(message);
     this.name = new.target.name;
   }

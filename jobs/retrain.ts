@@ -33,6 +33,7 @@ export const retrain: JobDefinition<RetrainPayload> = {
       kind: p.kind ?? ctx.settings.retrainKind,
       // A retry after a crash during the promotion resumes it (the staged states are kept).
       runId: ctx.id,
+      signal: ctx.signal,
       onProgress: (fraction, message) => {
         ctx.signal.throwIfAborted();
         ctx.progress(fraction, message);

@@ -6,7 +6,7 @@
 import type { Services } from "../src/services/index.js";
 import type { Logger } from "../src/shared/logger.js";
 import type { JobQueue } from "../src/services/jobs/job-queue.js";
-import { isPermanent, JobContext, JobDefinition, JobSettings } from "./job.js";
+import { isPermanent, JobContext, JobDefinition, JobFailure, JobSettings } from "./job.js";
 
 export const PROGRESS_INTERVAL_MS = 2_000;
 
@@ -120,7 +120,7 @@ export async function executeJob(def: JobDefinition<any>, raw: unknown, o: RunOp
     const error = errorText(e);
     const permanent = isPermanent(e);
     const retrying = !permanent && o.attempt <= o.retryLimit;
-    await runs.failed(o.id, run, error, retrying);
+    await runs.failed(o.id, run, error, retrying, e instanceof JobFailure ? e.result : undefined);
     if (retrying) log.warn({ err: e, ms: Date.now() - t0 }, "job failed; pg-boss retries it with backoff");
     else log.error({ err: e, ms: Date.now() - t0, permanent }, "job failed");
     return { status: permanent ? "deadletter" : "failed", message: retrying ? "failed; retrying" : "failed", error };

@@ -1,10 +1,12 @@
 /**
- * `npm run job -- <name> [--school <id>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>]`
+ * `npm run job -- <name> [--school <id>] [--version <id>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>]`
  *
  * Runs one job now, in this process (no worker needed), recorded in job_run like any other run, with
  * a progress bar on stderr and its outcome on stdout. Jobs: retrain (--school, --seed, --cutoff,
- * --kind), rebuild-states (--school), nightly-retrain (--at; --school limits the fan-out to one
- * school; it enqueues retrain jobs for the worker and trains nothing itself).
+ * --kind), rebuild-states (--school), promote-model (--school, --version: the model version's id),
+ * rollback-model (--school; --version pins the version to reactivate, default the previously active
+ * one), nightly-retrain (--at; --school limits the fan-out to one school; it enqueues retrain jobs
+ * for the worker and trains nothing itself).
  * Exit codes: 0 succeeded, 1 failed, 2 bad usage.
  */
 import "reflect-metadata";
@@ -20,7 +22,7 @@ import { parseArgs } from "./args.js";
 import { JOBS, jobByName, PayloadError } from "../../jobs/index.js";
 import { executeJob } from "../../jobs/runner.js";
 
-const USAGE = `usage: npm run job -- <name> [--school <id>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>]
+const USAGE = `usage: npm run job -- <name> [--school <id>] [--version <id>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>]
 jobs:
 ${JOBS.map((j) => `  ${j.name.padEnd(16)} ${j.description}`).join("\n")}`;
 
@@ -30,6 +32,8 @@ const OPTIONS: Record<string, readonly string[]> = {
   retrain: ["school", "seed", "cutoff", "kind"],
   "rebuild-states": ["school"],
   "nightly-retrain": ["at", "school"],
+  "promote-model": ["school", "version"],
+  "rollback-model": ["school", "version"],
 };
 
 function payloadFor(name: string, args: Map<string, string | true>): Record<string, unknown> {
@@ -46,7 +50,7 @@ function payloadFor(name: string, args: Map<string, string | true>): Record<stri
     if (!/^\d+$/.test(str("seed")!)) throw new UsageError(`--seed must be a non-negative integer`);
     out.seed = Number(str("seed"));
   }
-  for (const [flag, key] of [["cutoff", "cutoff"], ["kind", "kind"], ["at", "at"]] as const) if (str(flag) !== undefined) out[key] = str(flag);
+  for (const [flag, key] of [["cutoff", "cutoff"], ["kind", "kind"], ["at", "at"], ["version", "versionId"]] as const) if (str(flag) !== undefined) out[key] = str(flag);
   return out;
 }
 

@@ -16,6 +16,7 @@ import { ActiveModels } from "./personalisation/active-models.js";
 import { LearnerModelService } from "./personalisation/learner-model.service.js";
 import { TrainingService } from "./training/training.service.js";
 import { RetrainService } from "./training/retrain.service.js";
+import { ModelSwitchService } from "./training/model-switch.service.js";
 import { CurriculumCache } from "./personalisation/curriculum-cache.js";
 import { PersonalisationService } from "./personalisation/personalisation.service.js";
 import { PathReplanner } from "./personalisation/path-progress.js";
@@ -38,6 +39,7 @@ export interface Services {
   readonly activeModels: ActiveModels;
   readonly training: TrainingService;
   readonly retraining: RetrainService;
+  readonly modelSwitch: ModelSwitchService;
   readonly personalisation: PersonalisationService;
   readonly jobs: JobRunService;
 }
@@ -57,7 +59,8 @@ export function createServices(base: ServiceDeps): Services {
     deps,
     activeModels,
     training,
-    retraining: new RetrainService(deps, activeModels, training, jobs),
+    retraining: new RetrainService(deps, activeModels, training),
+    modelSwitch: new ModelSwitchService(deps, activeModels, training, jobs),
     personalisation,
     schools: new SchoolService(deps),
     cohorts: new CohortService(deps),

@@ -3,7 +3,8 @@
  * DATABASE_URL) and simulator data: the retrain job promotes a candidate that is not worse and
  * rejects one trained on shuffled labels; a job that throws mid-training, or is killed by its worker
  * stopping, leaves the active model serving and is retried with backoff; two workers run one cron
- * tick once; rollback restores the previous model and its learner states; job runs over GraphQL.
+ * tick once; promoteModel and rollbackModel are jobs too (gates, retries, one switch of a school's
+ * model at a time); job runs over GraphQL.
  * Training uses PFA (seconds) — the subject here is the job system, not the model.
  */
 import { Role } from "../../src/services/auth/actor.js";
@@ -12,7 +13,9 @@ import { createLogger } from "../../src/shared/logger.js";
 import { JobStatus, type JobRun } from "../../src/services/jobs/job-run.service.js";
 import { JobName } from "../../src/services/jobs/queues.js";
 import { JobQueue } from "../../src/services/jobs/job-queue.js";
-import { JOBS, nightlyRetrain, JobDefinition, payloadObject, uuidField } from "../../jobs/index.js";
+import pg from "pg";
+import { JOBS, nightlyRetrain, promoteModel, rollbackModel, JobDefinition, payloadObject, uuidField } from "../../jobs/index.js";
+import { switchLockKey } from "../../src/services/training/switch-lock.js";
 import { executeJob } from "../../jobs/runner.js";
 import { Worker, WorkerOptions } from "../../jobs/worker.js";
 import { schedules, dueOccurrence, DEFAULT_RETRAIN_CRON } from "../../jobs/schedules.js";
@@ -348,12 +351,12 @@ describe("one school's retrainings", () => {
   }, 90_000);
 });
 
-describe("GraphQL: job runs, triggerRetrain, promoteModel, rollbackModel (admins)", () => {
+describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as jobs (admins)", () => {
   const RUNS = `query($first: Int, $after: String, $name: String, $status: JobStatus) { jobRuns(first: $first, after: $after, name: $name, status: $status) {
     nodes { id name payload status progress message error result attempts startedAt finishedAt createdAt } pageInfo { hasNextPage endCursor } } }`;
   const TRIGGER = `mutation($seed: Int) { triggerRetrain(seed: $seed) { id name status payload attempts progress } }`;
-  const ROLLBACK = `mutation { rollbackModel { id version status } }`;
-  const PROMOTE = `mutation($id: UUID!) { promoteModel(versionId: $id) { id version status metrics } }`;
+  const ROLLBACK = `mutation { rollbackModel { id name status payload attempts progress } }`;
+  const PROMOTE = `mutation($id: UUID!) { promoteModel(versionId: $id) { id name status payload attempts progress } }`;
 
   test("triggerRetrain enqueues a retrain the worker runs; jobRuns lists, filters and pages the school's runs", async () => {
     const t = await s.gql(TRIGGER, { seed: 5 }, admin);
@@ -378,32 +381,210 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel, rollbackModel (admins
     expect(codeOf(await s.gql(TRIGGER, { seed: -1 }, admin))).toBe("BAD_USER_INPUT");
   }, 90_000);
 
-  test("rollbackModel restores the previous model and the learner states it implies; promoteModel re-checks the gates", async () => {
+  const switchRuns = async () => (await s.app.db.dataSource.query(
+    `SELECT count(*)::int AS n FROM job_run WHERE school_id = $1 AND name IN ('promote-model', 'rollback-model')`, [schoolId]))[0].n as number;
+  const switchJobs = async () => (await s.app.db.dataSource.query(
+    `SELECT count(*)::int AS n FROM pgboss.job WHERE name IN ('promote-model', 'rollback-model') AND data->>'schoolId' = $1`, [schoolId]))[0].n as number;
+  const consenting = async () => (await s.app.db.dataSource.query(
+    `SELECT count(*)::int AS n FROM consent WHERE school_id = $1 AND purpose = 'PERSONALISATION' AND granted`, [schoolId]))[0].n as number;
+  const previousModel = async (): Promise<{ id: string; version: number }> => (await s.app.db.dataSource.query(
+    `SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'RETIRED' AND activated_at IS NOT NULL ORDER BY activated_at DESC LIMIT 1`, [schoolId]))[0];
+  /** A switch's figures: every consenting learner staged and adopted, or caught up after the switch. */
+  const expectFullRebuild = async (result: Record<string, unknown> | null) => {
+    const r = result as { staged: number; adopted: number; caughtUp: number };
+    expect(r.staged + r.caughtUp).toBe(await consenting());
+    expect(r.adopted).toBe(r.staged);
+  };
+
+  test("rollbackModel and promoteModel enqueue a run (QUEUED) that the worker runs: the switch, the states, the figures; a second promotion of the same version waits, then finds it active", async () => {
     const current = await activeModel();
-    const [previous] = await s.app.db.dataSource.query(
-      `SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'RETIRED' AND activated_at IS NOT NULL ORDER BY activated_at DESC LIMIT 1`, [schoolId]);
+    const previous = await previousModel();
     const r = await s.gql(ROLLBACK, {}, admin);
     expect(r.errors).toBeUndefined();
-    expect(r.data!.rollbackModel).toEqual({ id: previous.id, version: previous.version, status: "ACTIVE" });
+    expect(r.data!.rollbackModel).toMatchObject({ name: "rollback-model", status: "QUEUED", payload: { schoolId, versionId: previous.id }, attempts: 0, progress: 0 });
+    expect(await activeModel()).toEqual(current); // the request switched nothing
+    await startWorker();
+    const rolledBack = await finished(r.data!.rollbackModel.id);
+    expect(rolledBack).toMatchObject({ status: JobStatus.Succeeded, progress: 1, attempts: 1, error: null, message: expect.stringMatching(new RegExp(`^version ${previous.version} active: `)) });
+    expect(rolledBack.result).toMatchObject({ modelVersionId: previous.id, version: previous.version, alreadyActive: false });
+    await expectFullRebuild(rolledBack.result);
     expect(await activeModel()).toEqual(previous);
     expect(await stateModels()).toEqual([previous.id]);
-    const p = await s.gql(PROMOTE, { id: current.id }, admin);
-    expect(p.errors).toBeUndefined();
-    expect(p.data!.promoteModel).toMatchObject({ id: current.id, status: "ACTIVE" });
-    expect(p.data!.promoteModel.metrics.promotionGates).toEqual([expect.objectContaining({ gate: "metrics", passed: true })]);
+
+    // Two promotions of one school enqueued together (a double click): one after the other (a singleton
+    // queue, and the switch lock); the first re-checks the gates and switches, the second finds the version active.
+    const p1 = await s.gql(PROMOTE, { id: current.id }, admin);
+    const p2 = await s.gql(PROMOTE, { id: current.id }, admin);
+    expect([p1.errors, p2.errors]).toEqual([undefined, undefined]);
+    expect(p1.data!.promoteModel).toMatchObject({ name: "promote-model", status: "QUEUED", payload: { schoolId, versionId: current.id } });
+    const [a, b] = await Promise.all([finished(p1.data!.promoteModel.id), finished(p2.data!.promoteModel.id)]);
+    expect([a.status, b.status]).toEqual([JobStatus.Succeeded, JobStatus.Succeeded]);
+    const [first, second] = [a, b].sort((x, y) => x.startedAt!.getTime() - y.startedAt!.getTime());
+    expect(second!.startedAt!.getTime()).toBeGreaterThanOrEqual(first!.finishedAt!.getTime());
+    expect(first!.result).toMatchObject({ modelVersionId: current.id, alreadyActive: false, gates: [expect.objectContaining({ gate: "metrics", passed: true })] });
+    await expectFullRebuild(first!.result);
+    expect(second!.result).toMatchObject({ modelVersionId: current.id, alreadyActive: true, staged: 0, adopted: 0, caughtUp: 0 });
+    expect(await activeModel()).toEqual(current);
     expect(await stateModels()).toEqual([current.id]);
-    expect(codeOf(await s.gql(PROMOTE, { id: current.id }, admin))).toBe("CONFLICT");
-    // Each was a run in jobRuns, with its progress and the rebuild's figures.
-    const consenting = (await s.app.db.dataSource.query(`SELECT count(*)::int AS n FROM consent WHERE school_id = $1 AND purpose = 'PERSONALISATION' AND granted`, [schoolId]))[0].n;
-    for (const [name, versionId] of [["rollback-model", previous.id], ["promote-model", current.id]]) {
+    const [mv] = await s.app.db.dataSource.query(`SELECT metrics FROM model_version WHERE id = $1`, [current.id]);
+    expect(mv.metrics.promotionGates).toEqual([expect.objectContaining({ gate: "metrics", passed: true })]);
+    // One run each in jobRuns: the job system records them (no second, hand-made row).
+    for (const [name, ids] of [["rollback-model", [rolledBack.id]], ["promote-model", [a.id, b.id]]] as const) {
       const runs = await s.gql(RUNS, { name }, admin);
       expect(runs.errors).toBeUndefined();
-      expect(runs.data!.jobRuns.nodes).toHaveLength(1);
-      const run = runs.data!.jobRuns.nodes[0];
-      expect(run).toMatchObject({ name, status: "SUCCEEDED", progress: 1, payload: { versionId }, error: null });
-      expect(run.result.staged + run.result.caughtUp).toBe(consenting);
-      expect(run.result.adopted).toBe(run.result.staged);
+      expect(runs.data!.jobRuns.nodes.map((n: { id: string }) => n.id).sort()).toEqual([...ids].sort());
     }
+  }, 90_000);
+
+  test("a promotion the gates refuse ends FAILED with their verdicts, at once (no retry); the active model stays", async () => {
+    const before = await activeModel();
+    const [rejected] = await s.app.db.dataSource.query(`SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'REJECTED' ORDER BY version DESC LIMIT 1`, [schoolId]);
+    const p = await s.gql(PROMOTE, { id: rejected.id }, admin);
+    expect(p.errors).toBeUndefined();
+    const w = await startWorker();
+    const run = await finished(p.data!.promoteModel.id);
+    expect(run).toMatchObject({ status: JobStatus.Failed, attempts: 1 });
+    expect(run.error).toMatch(new RegExp(`^JobFailure: the gates refuse version ${rejected.version}: metrics: `));
+    expect(run.result).toMatchObject({ modelVersionId: rejected.id, version: rejected.version, gates: [expect.objectContaining({ gate: "metrics", passed: false })] });
+    const [job] = await (await w.queue.boss()).findJobs(JobName.PromoteModel, { id: run.id });
+    expect(job).toMatchObject({ state: "failed", retryCount: 0 });
+    expect(await activeModel()).toEqual(before);
+    expect(await stateModels()).toEqual([before.id]);
+    expect((await s.app.db.dataSource.query(`SELECT status FROM model_version WHERE id = $1`, [rejected.id]))[0].status).toBe("REJECTED");
+  }, 60_000);
+
+  test("bad input is refused in the request with its code, and nothing is enqueued", async () => {
+    const active = await activeModel();
+    const [runs, jobs] = [await switchRuns(), await switchJobs()];
+    const conflict = await s.gql(PROMOTE, { id: active.id }, admin);
+    expect(codeOf(conflict)).toBe("CONFLICT");
+    expect(conflict.errors![0]!.message).toBe(`version ${active.version} is already active`);
+    expect(codeOf(await s.gql(PROMOTE, { id: "0190aaaa-0000-7000-8000-00000000abcd" }, admin))).toBe("NOT_FOUND");
+    expect(codeOf(await s.gql(PROMOTE, { id: "not-a-uuid" }, admin))).toBe("BAD_USER_INPUT");
+    expect([await switchRuns(), await switchJobs()]).toEqual([runs, jobs]);
+  });
+
+  test("a switch that crashes is retried with backoff, and the retry resumes: the staged states are adopted, none staged again", async () => {
+    const previous = await previousModel();
+    const states = s.app.services.training.states;
+    const commit = states.commit;
+    let crashes = 0;
+    // The first attempt dies after staging every learner, before its switch (the worker's process, say).
+    states.commit = async function (...args: Parameters<typeof commit>) {
+      if (crashes++ === 0) throw new Error("connection lost before the switch");
+      return commit.apply(this, args);
+    };
+    try {
+      const r = await s.gql(ROLLBACK, {}, admin);
+      expect(r.errors).toBeUndefined();
+      await startWorker();
+      const run = await finished(r.data!.rollbackModel.id);
+      expect(run).toMatchObject({ status: JobStatus.Succeeded, attempts: 2, error: null });
+      expect(run.result).toMatchObject({ modelVersionId: previous.id, alreadyActive: false, staged: 0, adopted: await consenting(), caughtUp: 0 });
+      expect(await activeModel()).toEqual(previous);
+      expect(await stateModels()).toEqual([previous.id]);
+    } finally {
+      states.commit = commit;
+    }
+  }, 60_000);
+
+  test("one switch of a school's model at a time, whoever runs it: a job waits (saying so) while another holds the school's switch, then they run one after the other; the later switch is the active model", async () => {
+    // A third version that served once: two rollbacks, to two versions, are then possible.
+    await s.app.services.training.trainAndPublish(schoolId, { kind: KIND, seed: 9, cutoff: new Date(Date.now() - 5 * 86_400_000) });
+    const active = await activeModel();
+    const retired: { id: string; version: number }[] = await s.app.db.dataSource.query(
+      `SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'RETIRED' AND activated_at IS NOT NULL ORDER BY version DESC LIMIT 2`, [schoolId]);
+    expect(retired).toHaveLength(2);
+    const [x, y] = retired as [{ id: string; version: number }, { id: string; version: number }];
+    const states = s.app.services.training.states;
+    const switchTo = states.switchTo;
+    const windows: { versionId: string; start: number; end: number }[] = [];
+    states.switchTo = async function (...args: Parameters<typeof switchTo>) {
+      const w = { versionId: args[1], start: Date.now(), end: Infinity };
+      windows.push(w);
+      try {
+        return await switchTo.apply(this, args);
+      } finally {
+        w.end = Date.now();
+      }
+    };
+    // Another holder of the school's switch: on PostgreSQL another process (its own session's advisory
+    // lock), embedded (one process per data folder) another switch of this process.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let holder: Promise<unknown>;
+    const url = (s.app.db.dataSource.options as { url?: string }).url;
+    if (url) {
+      const other = new pg.Client({ connectionString: url });
+      await other.connect();
+      await other.query(`SELECT pg_advisory_lock(hashtext($1))`, [switchLockKey(schoolId)]);
+      holder = held.then(() => other.end());
+    } else {
+      holder = s.app.services.training.switchLock.hold(schoolId, {}, () => held);
+    }
+    try {
+      const w = await startWorker();
+      // A rollback from the worker, and one run in-process (`npm run job -- rollback-model`), which no queue orders.
+      const queued = await s.app.services.jobs.enqueue(JobName.RollbackModel, { schoolId, versionId: x.id }, { schoolId, queue: w.queue });
+      const reports: { f: number; m?: string }[] = [];
+      const cli = executeJob(rollbackModel, { schoolId, versionId: y.id }, {
+        id: "0190cccc-0000-7000-8000-000000000001", attempt: 1, retryLimit: 0, services: s.app.services, logger: silent,
+        settings: { retrainCron: null }, onProgress: (f, m) => reports.push({ f, m }),
+      });
+      const waiting = "waiting for another switch of the school's model";
+      await waitFor("the queued rollback to wait", async () => (await runOf(queued.id))?.message === waiting);
+      await waitFor("the in-process rollback to wait", async () => reports.some((r) => r.m === waiting));
+      expect(windows).toEqual([]);
+      expect(await activeModel()).toEqual(active);
+      release();
+      await holder;
+      const [a, b] = [await finished(queued.id), await cli];
+      expect(a.status).toBe(JobStatus.Succeeded);
+      expect(b.status).toBe("completed");
+      await expectFullRebuild(a.result);
+      await expectFullRebuild(b.result!);
+      expect(windows.map((w) => w.versionId).sort()).toEqual([x.id, y.id].sort());
+      const [first, second] = [...windows].sort((p, q) => p.start - q.start);
+      expect(second!.start).toBeGreaterThanOrEqual(first!.end);
+      expect(await activeModel()).toEqual(retired.find((r) => r.id === second!.versionId));
+      expect(await stateModels()).toEqual([second!.versionId]);
+      const fractions = reports.map((r) => r.f);
+      expect(fractions).toEqual([...fractions].sort((p, q) => p - q));
+      expect(reports.at(-1)).toEqual({ f: 1, m: "done" });
+      expect(reports.some((r) => r.m === "rebuilding learner states")).toBe(true);
+    } finally {
+      states.switchTo = switchTo;
+      release();
+      await holder;
+    }
+  }, 90_000);
+
+  test("a job waiting for the school's switch gives up when its worker stops and is retried later; a bad payload is refused", async () => {
+    let release!: () => void;
+    const holder = s.app.services.training.switchLock.hold(schoolId, {}, () => new Promise<void>((r) => (release = r)));
+    const before = await activeModel();
+    const w = await startWorker();
+    const { id } = await s.app.services.jobs.enqueue(JobName.RollbackModel, { schoolId }, { schoolId, queue: w.queue });
+    await waitFor("the rollback to wait", async () => (await runOf(id))?.message === "waiting for another switch of the school's model");
+    await w.stop(10_000);
+    const stopped = await runOf(id);
+    expect(stopped).toMatchObject({ status: JobStatus.Retrying, attempts: 1 });
+    expect(stopped!.error).toMatch(/the worker is stopping/);
+    expect(await activeModel()).toEqual(before);
+    release();
+    await holder;
+    // Without a pinned version the rollback reads the previous version when it runs (here: its retry).
+    const previous = await previousModel();
+    await startWorker();
+    const retried = await finished(id);
+    expect(retried).toMatchObject({ status: JobStatus.Succeeded, attempts: 2, result: expect.objectContaining({ modelVersionId: previous.id }) });
+    expect(await activeModel()).toEqual(previous);
+    const [rejected] = await s.app.db.dataSource.query(`SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'REJECTED' LIMIT 1`, [schoolId]);
+    const never = await executeJob(rollbackModel, { schoolId, versionId: rejected.id }, { id: "0190cccc-0000-7000-8000-000000000003", attempt: 1, retryLimit: 3, services: s.app.services, logger: silent, settings: { retrainCron: null } });
+    expect(never).toMatchObject({ status: "deadletter", error: `JobFailure: version ${rejected.version} was never active: promote it instead` });
+    expect(await activeModel()).toEqual(previous);
+    const bad = await executeJob(promoteModel, { schoolId, versionId: "v1" }, { id: "0190cccc-0000-7000-8000-000000000002", attempt: 1, retryLimit: 3, services: s.app.services, logger: silent, settings: { retrainCron: null } });
+    expect(bad).toMatchObject({ status: "deadletter", error: expect.stringMatching(/promote-model: versionId must be a UUID, got "v1"/) });
   }, 60_000);
 
   test("teachers are FORBIDDEN; another school's admin sees none of these runs", async () => {

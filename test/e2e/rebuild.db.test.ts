@@ -240,7 +240,7 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     const n0 = await versions();
     const run = { kind: "pfa", seed: 6, cutoff: NOW, runId: "job-crash-1" };
     // No gates: this is about resuming a promotion (the gates have their own tests, jobs.db.test.ts).
-    const retraining = new RetrainService(s.app.services.deps, s.app.services.activeModels, s.app.services.training, s.app.services.jobs, []);
+    const retraining = new RetrainService(s.app.services.deps, s.app.services.activeModels, s.app.services.training, []);
     // Killed after staging every learner, before the switch (the last staging batch reports 0.995).
     await expect(retraining.retrain(demo.schoolId, { ...run, onProgress: (f) => { if (f > 0.99 && f < 1) throw new Error("worker killed"); } }))
       .rejects.toThrow("worker killed");

@@ -3,7 +3,6 @@ import type { ApiContext } from "../context.js";
 import { UUID } from "../common/scalars.js";
 import { ConnectionArgs, toConnection } from "../common/connection.js";
 import { JobRunConnection, JobRunType, JobStatus, JobStatusValues } from "./job-run.type.js";
-import { ModelVersionType } from "../model/model-version.type.js";
 
 /** The job system's admin operations: job runs, retraining now, promotion and rollback of models. */
 @Resolver(() => JobRunType)
@@ -28,15 +27,17 @@ export class JobRunResolver {
     return JobRunType.from(await ctx.services.jobs.triggerRetrain(ctx.actor(), { seed }));
   }
 
-  @Mutation(() => ModelVersionType, { description: "Makes a model version active after re-checking the gates against the active model (admins); learner states are rebuilt under it." })
-  async promoteModel(@Arg("versionId", () => UUID) versionId: string, @Ctx() ctx: ApiContext): Promise<ModelVersionType> {
-    const mv = await ctx.services.retraining.promote(ctx.actor(), versionId);
-    return ModelVersionType.from(await ctx.services.models.get(ctx.actor(), mv.id));
+  @Mutation(() => JobRunType, {
+    description: "Enqueues the promotion of a model version of the school (admins): the worker re-checks the gates against the active model, rebuilds every learner's state under the version, then makes it active. Returns its run (QUEUED; a refusal by the gates ends it FAILED with their verdicts). NOT_FOUND: no such version in the school; CONFLICT: already active, or no weights.",
+  })
+  async promoteModel(@Arg("versionId", () => UUID) versionId: string, @Ctx() ctx: ApiContext): Promise<JobRunType> {
+    return JobRunType.from(await ctx.services.modelSwitch.requestPromotion(ctx.actor(), versionId));
   }
 
-  @Mutation(() => ModelVersionType, { description: "Reactivates the model that was active before the current one (admins); learner states are rebuilt under it." })
-  async rollbackModel(@Ctx() ctx: ApiContext): Promise<ModelVersionType> {
-    const mv = await ctx.services.retraining.rollback(ctx.actor());
-    return ModelVersionType.from(await ctx.services.models.get(ctx.actor(), mv.id));
+  @Mutation(() => JobRunType, {
+    description: "Enqueues the reactivation of the model version that was active before the current one (admins): the worker rebuilds every learner's state under it, then makes it active. Returns its run (QUEUED). CONFLICT: no previous version.",
+  })
+  async rollbackModel(@Ctx() ctx: ApiContext): Promise<JobRunType> {
+    return JobRunType.from(await ctx.services.modelSwitch.requestRollback(ctx.actor()));
   }
 }

@@ -2,7 +2,7 @@
  * Job runs: what operators see of the job system. Each job gets a `job_run` row under the pg-boss
  * job's id — QUEUED when it is sent, then RUNNING, RETRYING, SUCCEEDED or FAILED as the worker (or
  * `npm run job`) runs it, with its progress (0..1), message, error and attempts. Admins read their
- * school's runs and trigger a retraining; rows of fan-out jobs (no school) are seen by nobody's API.
+ * school's runs and trigger a retraining (a promotion or rollback: ModelSwitchService); rows of fan-out jobs (no school) are seen by nobody's API.
  */
 import { createHash } from "node:crypto";
 import { Actor, Role } from "../auth/actor.js";
@@ -200,16 +200,16 @@ export class JobRunService {
   }
 
   /**
-   * An attempt failed: RETRYING when pg-boss will try again, else FAILED. Also records runs that
-   * never started (a payload refused before any row existed).
+   * An attempt failed: RETRYING when pg-boss will try again, else FAILED (with what a refusal
+   * returned, if anything). Also records runs that never started (a payload refused before any row existed).
    */
-  async failed(id: string, run: { schoolId: string | null; name: string; payload: unknown; attempt: number }, error: string, retrying: boolean): Promise<void> {
+  async failed(id: string, run: { schoolId: string | null; name: string; payload: unknown; attempt: number }, error: string, retrying: boolean, result?: Record<string, unknown>): Promise<void> {
     await this.deps.dataSource.query(
-      `INSERT INTO job_run (id, school_id, name, payload, status, attempts, error, started_at, finished_at)
-       VALUES ($1, (SELECT s.id FROM school s WHERE s.id = $2::uuid), $3, $4, $5::varchar, $6, $7, now(), CASE WHEN $5::varchar = 'FAILED' THEN now() END)
-       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, error = EXCLUDED.error,
+      `INSERT INTO job_run (id, school_id, name, payload, status, attempts, error, result, started_at, finished_at)
+       VALUES ($1, (SELECT s.id FROM school s WHERE s.id = $2::uuid), $3, $4, $5::varchar, $6, $7, $8, now(), CASE WHEN $5::varchar = 'FAILED' THEN now() END)
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, error = EXCLUDED.error, result = EXCLUDED.result,
          finished_at = EXCLUDED.finished_at, updated_at = now()`,
-      [id, run.schoolId, run.name, JSON.stringify(run.payload ?? {}), retrying ? JobStatus.Retrying : JobStatus.Failed, run.attempt, error.slice(0, MAX_ERROR)],
+      [id, run.schoolId, run.name, JSON.stringify(run.payload ?? {}), retrying ? JobStatus.Retrying : JobStatus.Failed, run.attempt, error.slice(0, MAX_ERROR), result ? JSON.stringify(result) : null],
     );
   }
 }

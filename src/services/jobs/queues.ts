@@ -8,6 +8,8 @@ export const JobName = {
   Retrain: "retrain",
   RebuildStates: "rebuild-states",
   NightlyRetrain: "nightly-retrain",
+  PromoteModel: "promote-model",
+  RollbackModel: "rollback-model",
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -21,8 +23,10 @@ export type QueueOptions = Omit<Queue, "name">;
  * lost machine) stops refreshing, and another worker's supervision fails the attempt once the
  * heartbeat is `heartbeatSeconds` old and retries it — minutes after the kill, not at the hour's
  * expiry. Training yields to the event loop between steps, so a busy job keeps its heartbeat. The per-school queues are
- * `singleton` with the school as key (JobRunService.enqueue): one school's retrainings and rebuilds
- * never run two at a time, whichever workers hold them.
+ * `singleton` with the school as key (JobRunService.enqueue): one school's retrainings (or rebuilds,
+ * promotions, rollbacks) never run two at a time, whichever workers hold them. A policy orders only
+ * its own queue: a promotion, a rollback and a retraining's promotion of one school are kept apart by
+ * the school's switch lock (services/training/switch-lock.ts).
  */
 /** A long job's heartbeat: generous, since one training step on a busy machine may hold the event loop for seconds. */
 const HEARTBEAT_SECONDS = 120;
@@ -30,6 +34,9 @@ const HEARTBEAT_SECONDS = 120;
 export const QUEUES: Readonly<Record<JobName, QueueOptions>> = {
   [JobName.Retrain]: { policy: "singleton", retryLimit: 3, retryDelay: 60, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 3600, heartbeatSeconds: HEARTBEAT_SECONDS },
   [JobName.RebuildStates]: { policy: "singleton", retryLimit: 3, retryDelay: 30, retryBackoff: true, retryDelayMax: 1800, expireInSeconds: 3600, heartbeatSeconds: HEARTBEAT_SECONDS },
+  // An admin's promotion or rollback: the switch is resumable, so a crash is simply retried.
+  [JobName.PromoteModel]: { policy: "singleton", retryLimit: 3, retryDelay: 30, retryBackoff: true, retryDelayMax: 1800, expireInSeconds: 3600, heartbeatSeconds: HEARTBEAT_SECONDS },
+  [JobName.RollbackModel]: { policy: "singleton", retryLimit: 3, retryDelay: 30, retryBackoff: true, retryDelayMax: 1800, expireInSeconds: 3600, heartbeatSeconds: HEARTBEAT_SECONDS },
   // The cron tick: quick, retried quickly, and its finished jobs kept an hour only (one a minute).
   [JobName.NightlyRetrain]: { retryLimit: 2, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deleteAfterSeconds: 3600 },
 };

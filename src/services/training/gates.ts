@@ -4,7 +4,7 @@
  * in here as gates when they land (they receive the same context: the candidate, the active model
  * and the held-out learners).
  */
-import type { Scores } from "../../engine/evaluation.js";
+import { predictSequences, scorePredictions, type Scores } from "../../engine/evaluation.js";
 import type { KnowledgeModel, TrainingSet } from "../../engine/types.js";
 
 export interface GateContext {
@@ -59,4 +59,17 @@ export class MetricGate implements Gate {
       : [!aucOk && `AUC ${c.auc.toFixed(4)} is below the active model's ${a.auc.toFixed(4)} by more than ${this.tolerance}`, !lossOk && `log loss ${c.logloss.toFixed(4)} exceeds the active model's ${a.logloss.toFixed(4)} by more than ${this.tolerance}`].filter(Boolean).join("; ");
     return { gate: this.name, passed: aucOk && lossOk, detail, figures };
   }
+}
+
+/**
+ * Evaluates candidate and active on the same held-out attempts and runs every gate (a retraining's
+ * candidate, and an admin's promotion of a stored version).
+ */
+export async function judge(gates: readonly Gate[], schoolId: string, candidate: KnowledgeModel, active: KnowledgeModel | null, heldOut: TrainingSet) {
+  const preds = predictSequences(active ? [candidate, active] : [candidate], heldOut.sequences);
+  const candidateScores = scorePredictions(preds[0]!);
+  const activeScores = active ? scorePredictions(preds[1]!) : null;
+  const verdicts: GateVerdict[] = [];
+  for (const gate of gates) verdicts.push(await gate.check({ schoolId, candidate, active, candidateScores, activeScores, heldOut }));
+  return { candidateScores, activeScores, verdicts };
 }

@@ -11,25 +11,19 @@
  * attempts arrived meanwhile), so the previous model serves with its own states until the switch.
  */
 import { initBackend } from "../../engine/backend.js";
-import { predictSequences, scorePredictions, type Scores } from "../../engine/evaluation.js";
+import type { Scores } from "../../engine/evaluation.js";
 import { trainTaskEmbedding } from "../../engine/embedding/index.js";
 import { trainers } from "../../engine/registry.js";
 import { splitLearners } from "../../engine/simulator/index.js";
-import type { KnowledgeModel } from "../../engine/types.js";
-import { ConflictError, BadInputError, NotFoundError } from "../common/domain-error.js";
-import { Actor, Role } from "../auth/actor.js";
-import { requireRole } from "../auth/access-policy.js";
-import { ModelStatus, ModelVersion } from "../../persistence/model/model-version.entity.js";
-import { loadModel } from "../../engine/registry.js";
+import { BadInputError } from "../common/domain-error.js";
+import { ModelStatus } from "../../persistence/model/model-version.entity.js";
 import type { ServiceDeps } from "../service-deps.js";
 import type { ActiveModels } from "../personalisation/active-models.js";
-import { MetricGate, type Gate, type GateVerdict } from "./gates.js";
+import { judge, MetricGate, type Gate } from "./gates.js";
 import { publishModel } from "./model-publisher.js";
 import { snapshotTrainingSet, type TrainingSnapshot } from "./training-set.js";
 import type { TrainingService } from "./training.service.js";
 import type { SwitchReport } from "./state-rebuild.service.js";
-import type { JobRunService } from "../jobs/job-run.service.js";
-import { uuidv7 } from "../../shared/ids.js";
 
 export interface RetrainOptions {
   readonly kind?: string;
@@ -40,6 +34,8 @@ export interface RetrainOptions {
   /** Train the candidate on deliberately shuffled labels (tests of the gates; never in production). */
   readonly shuffleLabels?: boolean;
   readonly onProgress?: (fraction: number, message?: string) => void;
+  /** Aborts the wait for another switch of the school's model (a stopping worker). */
+  readonly signal?: AbortSignal;
   /**
    * The run (a job's id, the same on its retries). A retry of a run that registered a candidate that
    * passed its gates but crashed before the switch resumes that candidate's promotion (its staged
@@ -66,8 +62,6 @@ export class RetrainService {
     private readonly deps: ServiceDeps,
     private readonly models: ActiveModels,
     private readonly training: TrainingService,
-    /** Where an admin's promotion or rollback is recorded as a run, with its progress (jobRuns). */
-    private readonly runs: JobRunService,
     private readonly gates: readonly Gate[] = [new MetricGate()],
   ) {}
 
@@ -77,7 +71,7 @@ export class RetrainService {
     const cutoff = opts.cutoff ?? new Date();
     const progress = (f: number, msg?: string) => opts.onProgress?.(Math.max(0, Math.min(1, f)), msg);
     if (opts.runId) {
-      const resumed = await this.resumePromotion(schoolId, opts.runId, progress);
+      const resumed = await this.resumePromotion(schoolId, opts.runId, progress, opts.signal);
       if (resumed) return resumed;
     }
     progress(0, "snapshot");
@@ -98,7 +92,7 @@ export class RetrainService {
     const embedding = await trainTaskEmbedding(trainSet, { seed });
     progress(0.75, "evaluating on held-out learners");
     const active = await this.models.get(schoolId);
-    const { candidateScores, activeScores, verdicts } = await this.judge(schoolId, candidate, active?.model ?? null, test);
+    const { candidateScores, activeScores, verdicts } = await judge(this.gates, schoolId, candidate, active?.model ?? null, test);
     const passed = verdicts.every((v) => v.passed);
     const reasons = verdicts.filter((v) => !v.passed).map((v) => `${v.gate}: ${v.detail}`);
     progress(0.85, passed ? "promoting" : "rejecting");
@@ -124,7 +118,7 @@ export class RetrainService {
       this.deps.logger.warn({ schoolId, modelVersion: version.version, reasons }, "candidate model rejected");
       return { modelVersionId: version.id, version: version.version, promoted: false, status: ModelStatus.Rejected, reasons };
     }
-    const promoted = await this.promoteCandidate(schoolId, version, progress);
+    const promoted = await this.promoteCandidate(schoolId, version, progress, opts.signal);
     this.deps.logger.info({ schoolId, modelVersion: version.version, auc: candidateScores.auc, ...promoted.states }, "candidate model promoted");
     return promoted;
   }
@@ -132,15 +126,17 @@ export class RetrainService {
   /**
    * The run's last tenth: the learners' states rebuilt under its candidate, then the switch
    * (StateRebuildService.switchTo); a candidate already active (a run killed after its switch) has
-   * what is still staged for it adopted and its catch-up run again.
+   * what is still staged for it adopted and its catch-up run again. Under the school's switch lock:
+   * an admin's promotion or rollback waits for it, or it for them.
    */
-  private async promoteCandidate(schoolId: string, v: { id: string; version: number; status: ModelStatus }, progress: (f: number, msg?: string) => void): Promise<RetrainResult> {
+  private async promoteCandidate(schoolId: string, v: { id: string; version: number; status: ModelStatus }, progress: (f: number, msg?: string) => void, signal?: AbortSignal): Promise<RetrainResult> {
     const message = "rebuilding learner states under the candidate";
     progress(0.9, message);
     const onProgress = (f: number) => progress(0.9 + 0.1 * f, message);
-    const states = v.status === ModelStatus.Active
-      ? { staged: 0, ...(await this.training.states.commit(schoolId, v, null, onProgress)) }
-      : await this.training.states.switchTo(schoolId, v.id, null, onProgress);
+    const states = await this.training.switchLock.hold(schoolId, { signal, onWait: () => progress(0.9, "waiting for another switch of the school's model") }, async () =>
+      v.status === ModelStatus.Active
+        ? { staged: 0, ...(await this.training.states.commit(schoolId, v, null, onProgress)) }
+        : await this.training.states.switchTo(schoolId, v.id, null, onProgress));
     progress(1, "done");
     return { modelVersionId: v.id, version: v.version, promoted: true, status: ModelStatus.Active, reasons: [], states };
   }
@@ -150,83 +146,14 @@ export class RetrainService {
    * finishing: its promotion is resumed (still a candidate: staging goes on, then the switch) or
    * finished (already active: the switch happened, the catch-up is run again). Null when none.
    */
-  private async resumePromotion(schoolId: string, runId: string, progress: (f: number, msg?: string) => void): Promise<RetrainResult | null> {
+  private async resumePromotion(schoolId: string, runId: string, progress: (f: number, msg?: string) => void, signal?: AbortSignal): Promise<RetrainResult | null> {
     const [row] = (await this.deps.dataSource.query(
       `SELECT id, version, status FROM model_version WHERE school_id = $1 AND status IN ($2, $3) AND metrics->>'runId' = $4 ORDER BY version DESC LIMIT 1`,
       [schoolId, ModelStatus.Candidate, ModelStatus.Active, runId],
     )) as { id: string; version: number; status: ModelStatus }[];
     if (!row) return null;
     this.deps.logger.info({ schoolId, modelVersion: row.version, status: row.status }, "resuming the promotion of this run's candidate");
-    return this.promoteCandidate(schoolId, row, progress);
-  }
-
-  /** Evaluates candidate and active on the same held-out attempts and runs every gate. */
-  private async judge(schoolId: string, candidate: KnowledgeModel, active: KnowledgeModel | null, heldOut: TrainingSnapshot | ReturnType<typeof splitLearners>["test"]) {
-    const preds = predictSequences(active ? [candidate, active] : [candidate], heldOut.sequences);
-    const candidateScores = scorePredictions(preds[0]!);
-    const activeScores = active ? scorePredictions(preds[1]!) : null;
-    const verdicts: GateVerdict[] = [];
-    for (const gate of this.gates) verdicts.push(await gate.check({ schoolId, candidate, active, candidateScores, activeScores, heldOut }));
-    return { candidateScores, activeScores, verdicts };
-  }
-
-  /**
-   * Makes a version active after re-checking the gates against the current active model on fresh
-   * held-out learners (the version's own seed). An admin's act; REJECTED versions may be promoted only
-   * if the gates now pass.
-   */
-  async promote(actor: Actor, versionId: string): Promise<ModelVersion> {
-    requireRole(actor, Role.Admin);
-    const row = await this.deps.dataSource.getRepository(ModelVersion).findOneBy({ id: versionId, schoolId: actor.schoolId });
-    if (!row) throw new NotFoundError("ModelVersion", versionId);
-    if (row.status === ModelStatus.Active) throw new ConflictError(`version ${row.version} is already active`);
-    if (!row.weights) throw new ConflictError(`version ${row.version} has no weights`);
-    const candidate = loadModel(new Uint8Array(row.weights));
-    const seed = Number((row.metrics as { seed?: number }).seed ?? 1);
-    const snapshot = await snapshotTrainingSet(this.deps.dataSource.manager, actor.schoolId, new Date());
-    const { test } = splitLearners(snapshot, { seed });
-    const active = await this.models.get(actor.schoolId);
-    const { verdicts } = await this.judge(actor.schoolId, candidate, active && active.versionId !== row.id ? active.model : null, test);
-    const failed = verdicts.filter((v) => !v.passed);
-    if (failed.length) throw new ConflictError(`the gates refuse version ${row.version}: ${failed.map((v) => `${v.gate}: ${v.detail}`).join("; ")}`, { gates: verdicts });
-    await this.activate(actor.schoolId, row.id, verdicts, "promote-model");
-    return this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: row.id });
-  }
-
-  /** Reactivates the version that was active before the current one (its learner states are rebuilt). */
-  async rollback(actor: Actor): Promise<ModelVersion> {
-    requireRole(actor, Role.Admin);
-    const [previous] = (await this.deps.dataSource.query(
-      `SELECT id FROM model_version WHERE school_id = $1 AND status = $2 AND activated_at IS NOT NULL ORDER BY activated_at DESC LIMIT 1`,
-      [actor.schoolId, ModelStatus.Retired],
-    )) as { id: string }[];
-    if (!previous) throw new ConflictError("there is no previously active version to roll back to");
-    await this.activate(actor.schoolId, previous.id, null, "rollback-model");
-    return this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: previous.id });
-  }
-
-  /**
-   * Learner states rebuilt under the version, then the switch (StateRebuildService). The admin's
-   * request waits for it; meanwhile it is a run in `jobRuns` (named `run`) with its progress, and
-   * ends SUCCEEDED with the rebuild's figures, or FAILED with the error.
-   */
-  private async activate(schoolId: string, versionId: string, verdicts: GateVerdict[] | null, run: "promote-model" | "rollback-model"): Promise<void> {
-    const id = uuidv7();
-    const record = { schoolId, name: run, payload: { versionId }, attempt: 1 };
-    await this.runs.started(id, record);
-    let written = Promise.resolve();
-    try {
-      const report = await this.training.states.switchTo(schoolId, versionId, verdicts, (f) => {
-        // One progress write at a time, in order; a failed one is not the promotion's failure.
-        written = written.then(() => this.runs.progressed(id, f, "rebuilding learner states")).catch(() => {});
-      });
-      await written;
-      await this.runs.succeeded(id, `${report.staged} staged, ${report.adopted} adopted, ${report.caughtUp} caught up`, { ...report });
-    } catch (e) {
-      await written;
-      await this.runs.failed(id, record, e instanceof Error ? e.message : String(e), false);
-      throw e;
-    }
+    return this.promoteCandidate(schoolId, row, progress, signal);
   }
 }
 

@@ -17,6 +17,7 @@ import type { LearnerModelService } from "../personalisation/learner-model.servi
 import { publishModel } from "./model-publisher.js";
 import { snapshotTrainingSet } from "./training-set.js";
 import { StateRebuildService } from "./state-rebuild.service.js";
+import { SwitchLock } from "./switch-lock.js";
 
 export interface TrainOptions {
   /** Engine model name (registry), default "meta". */
@@ -30,13 +31,18 @@ export interface TrainOptions {
 }
 
 export class TrainingService {
+  /** One switch of a school's active model at a time (promotions, rollbacks, first models). */
+  readonly switchLock: SwitchLock;
+
   constructor(
     private readonly deps: ServiceDeps,
     private readonly models: ActiveModels,
     private readonly learnerModel: LearnerModelService,
     /** Learner states under a version: staging, the switch, the catch-up. */
     readonly states = new StateRebuildService(deps, models, learnerModel),
-  ) {}
+  ) {
+    this.switchLock = new SwitchLock(deps.dataSource, deps.logger);
+  }
 
   async trainAndPublish(schoolId: string, opts: TrainOptions = {}): Promise<ModelVersion> {
     const kind = opts.kind ?? "meta";
@@ -64,7 +70,7 @@ export class TrainingService {
     );
     if (!(opts.activate ?? true)) return version;
     // States first, then the switch (StateRebuildService): the previous model serves until then.
-    await this.states.switchTo(schoolId, version.id);
+    await this.switchLock.hold(schoolId, {}, () => this.states.switchTo(schoolId, version.id));
     await this.calibrateDifficulties(schoolId, model, embedding, snapshot);
     return this.deps.dataSource.getRepository(ModelVersionEntity).findOneByOrFail({ id: version.id });
   }

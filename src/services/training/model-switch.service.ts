@@ -1,0 +1,173 @@
+/**
+ * An admin's promotion of a stored model version, and rollback to the version active before the
+ * current one. At a million learners the switch takes minutes, so each is a job: the request checks
+ * what is cheap and enqueues `promote-model` / `rollback-model` (a run in jobRuns, QUEUED); the job
+ * (promote / rollback below) re-checks the gates (a promotion), rebuilds every learner's state under
+ * the version and switches (StateRebuildService.switchTo), under the school's switch lock.
+ *
+ * A job attempt may be retried after a crash: the staging resumes where it stopped, and a version
+ * found already active is a success (what is still staged for it is adopted, the catch-up runs again). A refusal (the gates, a version
+ * without weights) is an outcome, not an error: the job ends FAILED with it, not retried.
+ */
+import { loadModel } from "../../engine/registry.js";
+import { splitLearners } from "../../engine/simulator/index.js";
+import { ModelStatus, ModelVersion } from "../../persistence/model/model-version.entity.js";
+import { Actor, Role } from "../auth/actor.js";
+import { requireRole } from "../auth/access-policy.js";
+import { ConflictError, NotFoundError } from "../common/domain-error.js";
+import type { JobRun, JobRunService } from "../jobs/job-run.service.js";
+import { JobName } from "../jobs/queues.js";
+import type { ActiveModels } from "../personalisation/active-models.js";
+import type { ServiceDeps } from "../service-deps.js";
+import { judge, MetricGate, type Gate, type GateVerdict } from "./gates.js";
+import type { SwitchReport } from "./state-rebuild.service.js";
+import { snapshotTrainingSet } from "./training-set.js";
+import type { TrainingService } from "./training.service.js";
+
+export interface SwitchOptions {
+  readonly onProgress?: (fraction: number, message?: string) => void;
+  /** Aborts the wait for the school's switch lock (a stopping worker). */
+  readonly signal?: AbortSignal;
+}
+
+export interface SwitchOutcome {
+  readonly modelVersionId: string;
+  readonly version: number;
+  /** False: refused (see `reason`); the active model is unchanged. */
+  readonly switched: boolean;
+  /** The version was active already when the job ran (a retry after its switch): its switch was finished (adoption, catch-up). */
+  readonly alreadyActive: boolean;
+  readonly reason: string | null;
+  /** The promotion's gate verdicts (null for a rollback, which is not judged). */
+  readonly gates: GateVerdict[] | null;
+  readonly states: SwitchReport | null;
+}
+
+type Progress = (fraction: number, message?: string) => void;
+
+export class ModelSwitchService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly models: ActiveModels,
+    private readonly training: TrainingService,
+    private readonly runs: JobRunService,
+    private readonly gates: readonly Gate[] = [new MetricGate()],
+  ) {}
+
+  /** promoteModel: checks the version (in the actor's school, not active, with weights) and enqueues its promotion. */
+  async requestPromotion(actor: Actor, versionId: string): Promise<JobRun> {
+    requireRole(actor, Role.Admin);
+    const row = await this.version(actor.schoolId, versionId);
+    if (!row) throw new NotFoundError("ModelVersion", versionId);
+    if (row.status === ModelStatus.Active) throw new ConflictError(`version ${row.version} is already active`);
+    if (!row.weights) throw new ConflictError(`version ${row.version} has no weights`);
+    const { id } = await this.runs.enqueue(JobName.PromoteModel, { schoolId: actor.schoolId, versionId: row.id }, { schoolId: actor.schoolId });
+    return this.runs.get(actor, id);
+  }
+
+  /**
+   * rollbackModel: enqueues the reactivation of the version active before the current one. The job
+   * is pinned to that version, so a retry after its switch does not roll back once more.
+   */
+  async requestRollback(actor: Actor): Promise<JobRun> {
+    requireRole(actor, Role.Admin);
+    const previous = await this.previous(actor.schoolId);
+    if (!previous) throw new ConflictError("there is no previously active version to roll back to");
+    if (!previous.weights) throw new ConflictError(`version ${previous.version} has no weights`);
+    const { id } = await this.runs.enqueue(JobName.RollbackModel, { schoolId: actor.schoolId, versionId: previous.id }, { schoolId: actor.schoolId });
+    return this.runs.get(actor, id);
+  }
+
+  /**
+   * The `promote-model` job: the gates re-checked against the active model on held-out learners
+   * (the version's own seed), then the switch. Progress: the gates 0–0.1, the switch 0.1–1.
+   */
+  promote(schoolId: string, versionId: string, opts: SwitchOptions = {}): Promise<SwitchOutcome> {
+    const progress = this.progress(opts);
+    return this.locked(schoolId, opts, progress, async () => {
+      const row = await this.version(schoolId, versionId);
+      if (!row) throw new NotFoundError("ModelVersion", versionId);
+      if (row.status === ModelStatus.Active) return this.caughtUp(schoolId, row, progress);
+      if (!row.weights) return refused(row, `version ${row.version} has no weights`, null);
+      progress(0, "re-checking the gates");
+      let candidate;
+      try {
+        candidate = loadModel(new Uint8Array(row.weights));
+      } catch (e) {
+        return refused(row, `version ${row.version}'s weights cannot be read: ${(e as Error).message}`, null);
+      }
+      const seed = Number((row.metrics as { seed?: number }).seed ?? 1);
+      const snapshot = await snapshotTrainingSet(this.deps.dataSource.manager, schoolId, new Date());
+      const { test } = splitLearners(snapshot, { seed });
+      const active = await this.models.get(schoolId);
+      const { verdicts } = await judge(this.gates, schoolId, candidate, active && active.versionId !== row.id ? active.model : null, test);
+      const failed = verdicts.filter((v) => !v.passed);
+      if (failed.length) return refused(row, `the gates refuse version ${row.version}: ${failed.map((v) => `${v.gate}: ${v.detail}`).join("; ")}`, verdicts);
+      return this.switch(schoolId, row, verdicts, (f) => progress(0.1 + 0.9 * f, "rebuilding learner states"));
+    });
+  }
+
+  /**
+   * The `rollback-model` job: the switch to `versionId` (pinned by the request; a version that was
+   * active once), or without it to the version active before the current one (read when the job
+   * runs). Not judged by the gates.
+   */
+  rollback(schoolId: string, versionId: string | undefined, opts: SwitchOptions = {}): Promise<SwitchOutcome | null> {
+    const progress = this.progress(opts);
+    return this.locked(schoolId, opts, progress, async () => {
+      const row = versionId ? await this.version(schoolId, versionId) : await this.previous(schoolId);
+      if (!row) {
+        if (versionId) throw new NotFoundError("ModelVersion", versionId);
+        return null;
+      }
+      if (row.status === ModelStatus.Active) return this.caughtUp(schoolId, row, progress);
+      // A rollback returns to a version that served once; any other goes through the gates (promote).
+      if (row.status !== ModelStatus.Retired || !row.activatedAt) return refused(row, `version ${row.version} was never active: promote it instead`, null);
+      if (!row.weights) return refused(row, `version ${row.version} has no weights`, null);
+      return this.switch(schoolId, row, null, (f) => progress(f, "rebuilding learner states"));
+    });
+  }
+
+  private async switch(schoolId: string, row: ModelVersion, gates: GateVerdict[] | null, onProgress: (f: number) => void): Promise<SwitchOutcome> {
+    const states = await this.training.states.switchTo(schoolId, row.id, gates, onProgress);
+    this.deps.logger.info({ schoolId, modelVersion: row.version, ...states }, "model version switched in");
+    return { modelVersionId: row.id, version: row.version, switched: true, alreadyActive: false, reason: null, gates, states };
+  }
+
+  /**
+   * Already active (a retry of a run killed after its switch transaction, or a duplicate request):
+   * the switch is finished — what is still staged for it adopted, then the catch-up (StateRebuildService.commit).
+   */
+  private async caughtUp(schoolId: string, row: ModelVersion, progress: Progress): Promise<SwitchOutcome> {
+    const finished = await this.training.states.commit(schoolId, row, null, (f) => progress(f, "finishing the switch"));
+    return { modelVersionId: row.id, version: row.version, switched: true, alreadyActive: true, reason: null, gates: null, states: { staged: 0, ...finished } };
+  }
+
+  private locked<T>(schoolId: string, opts: SwitchOptions, progress: Progress, work: () => Promise<T>): Promise<T> {
+    return this.training.switchLock.hold(schoolId, { signal: opts.signal, onWait: () => progress(0, "waiting for another switch of the school's model") }, async () => {
+      const out = await work();
+      progress(1, "done");
+      return out;
+    });
+  }
+
+  private progress(opts: SwitchOptions): Progress {
+    return (f, message) => opts.onProgress?.(Math.max(0, Math.min(1, f)), message);
+  }
+
+  private version(schoolId: string, id: string): Promise<ModelVersion | null> {
+    return this.deps.dataSource.getRepository(ModelVersion).findOneBy({ id, schoolId });
+  }
+
+  /** The version that was active before the current one. */
+  private async previous(schoolId: string): Promise<ModelVersion | null> {
+    const [row] = (await this.deps.dataSource.query(
+      `SELECT id FROM model_version WHERE school_id = $1 AND status = $2 AND activated_at IS NOT NULL ORDER BY activated_at DESC LIMIT 1`,
+      [schoolId, ModelStatus.Retired],
+    )) as { id: string }[];
+    return row ? this.version(schoolId, row.id) : null;
+  }
+}
+
+const refused = (row: ModelVersion, reason: string, gates: GateVerdict[] | null): SwitchOutcome =>
+  ({ modelVersionId: row.id, version: row.version, switched: false, alreadyActive: false, reason, gates, states: null });
