@@ -267,6 +267,29 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     expect(other.modelVersionId).not.toBe(candidate.id);
   });
 
+  test("a retraining whose candidate was judged against a model replaced while it waited for the switch lock does not promote it", async () => {
+    const before = await activeId();
+    const other = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 9, cutoff: NOW, kind: "pfa", activate: false });
+    const retraining = new RetrainService(s.app.services.deps, s.app.services.activeModels, s.app.services.training, []);
+    // Another switch holds the school's lock; it makes `other` active while the retraining waits for it.
+    let release!: () => void;
+    let waiting!: () => void;
+    const isWaiting = new Promise<void>((r) => (waiting = r));
+    const holder = s.app.services.training.switchLock.hold(demo.schoolId, {}, () => new Promise<void>((r) => (release = r)));
+    const run = retraining.retrain(demo.schoolId, { kind: "pfa", seed: 10, cutoff: NOW, onProgress: (_f, msg) => { if (msg?.startsWith("waiting for another switch")) waiting(); } });
+    await isWaiting;
+    await s.app.services.training.states.switchTo(demo.schoolId, other.id);
+    release();
+    await holder;
+    const r = await run;
+    expect(r).toMatchObject({ promoted: false, status: ModelStatus.Candidate });
+    expect(r.reasons[0]).toMatch(/the active model changed/);
+    expect(await activeId()).toBe(other.id);
+    expect(other.id).not.toBe(before);
+    const [row] = await q(`SELECT status, metrics->'comparedWith'->>'modelVersionId' AS judged FROM model_version WHERE id = $1`, [r.modelVersionId]);
+    expect(row).toEqual({ status: ModelStatus.Candidate, judged: before });
+  });
+
   test("a batch that runs after a learner withdrew consent (listed before) neither stages, adopts nor rebuilds its state", async () => {
     const v = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 7, cutoff: NOW, kind: "pfa", activate: false });
     const [x, y] = [consenting()[13]!, consenting()[14]!];

@@ -54,6 +54,14 @@ export interface RetrainResult {
   readonly states?: SwitchReport;
 }
 
+/** A registered candidate of a run, with the version it was judged against (null: no active model then). */
+interface Candidate {
+  readonly id: string;
+  readonly version: number;
+  readonly status: ModelStatus;
+  readonly judgedAgainst: string | null;
+}
+
 /** Fewer consenting learners than this: no candidate (the held-out set would say nothing). */
 export const MIN_LEARNERS = 20;
 
@@ -118,8 +126,8 @@ export class RetrainService {
       this.deps.logger.warn({ schoolId, modelVersion: version.version, reasons }, "candidate model rejected");
       return { modelVersionId: version.id, version: version.version, promoted: false, status: ModelStatus.Rejected, reasons };
     }
-    const promoted = await this.promoteCandidate(schoolId, version, progress, opts.signal);
-    this.deps.logger.info({ schoolId, modelVersion: version.version, auc: candidateScores.auc, ...promoted.states }, "candidate model promoted");
+    const promoted = await this.promoteCandidate(schoolId, { ...version, judgedAgainst: active?.versionId ?? null }, progress, opts.signal);
+    if (promoted.promoted) this.deps.logger.info({ schoolId, modelVersion: version.version, auc: candidateScores.auc, ...promoted.states }, "candidate model promoted");
     return promoted;
   }
 
@@ -127,16 +135,25 @@ export class RetrainService {
    * The run's last tenth: the learners' states rebuilt under its candidate, then the switch
    * (StateRebuildService.switchTo); a candidate already active (a run killed after its switch) has
    * what is still staged for it adopted and its catch-up run again. Under the school's switch lock:
-   * an admin's promotion or rollback waits for it, or it for them.
+   * an admin's promotion or rollback waits for it, or it for them. A candidate judged against a model
+   * that is no longer the active one when the lock is held (another switch came first) is not
+   * promoted: it stays a CANDIDATE, for promoteModel to judge against the model now active.
    */
-  private async promoteCandidate(schoolId: string, v: { id: string; version: number; status: ModelStatus }, progress: (f: number, msg?: string) => void, signal?: AbortSignal): Promise<RetrainResult> {
+  private async promoteCandidate(schoolId: string, v: Candidate, progress: (f: number, msg?: string) => void, signal?: AbortSignal): Promise<RetrainResult> {
     const message = "rebuilding learner states under the candidate";
     progress(0.9, message);
     const onProgress = (f: number) => progress(0.9 + 0.1 * f, message);
-    const states = await this.training.switchLock.hold(schoolId, { signal, onWait: () => progress(0.9, "waiting for another switch of the school's model") }, async () =>
-      v.status === ModelStatus.Active
-        ? { staged: 0, ...(await this.training.states.commit(schoolId, v, null, onProgress)) }
-        : await this.training.states.switchTo(schoolId, v.id, null, onProgress));
+    const states = await this.training.switchLock.hold(schoolId, { signal, onWait: () => progress(0.9, "waiting for another switch of the school's model") }, async () => {
+      if (v.status === ModelStatus.Active) return { staged: 0, ...(await this.training.states.commit(schoolId, v, null, onProgress)) };
+      const [active] = (await this.deps.dataSource.query(`SELECT id, version FROM model_version WHERE school_id = $1 AND status = $2`, [schoolId, ModelStatus.Active])) as { id: string; version: number }[];
+      if ((active?.id ?? null) !== v.judgedAgainst) return { switchedMeanwhile: active?.version ?? null };
+      return this.training.states.switchTo(schoolId, v.id, null, onProgress);
+    });
+    if ("switchedMeanwhile" in states) {
+      const reason = `the active model changed (now version ${states.switchedMeanwhile ?? "none"}) after this candidate was judged; promoteModel judges it against the model now active`;
+      this.deps.logger.warn({ schoolId, modelVersion: v.version }, "candidate not promoted: the active model changed meanwhile");
+      return { modelVersionId: v.id, version: v.version, promoted: false, status: ModelStatus.Candidate, reasons: [reason] };
+    }
     progress(1, "done");
     return { modelVersionId: v.id, version: v.version, promoted: true, status: ModelStatus.Active, reasons: [], states };
   }
@@ -148,9 +165,10 @@ export class RetrainService {
    */
   private async resumePromotion(schoolId: string, runId: string, progress: (f: number, msg?: string) => void, signal?: AbortSignal): Promise<RetrainResult | null> {
     const [row] = (await this.deps.dataSource.query(
-      `SELECT id, version, status FROM model_version WHERE school_id = $1 AND status IN ($2, $3) AND metrics->>'runId' = $4 ORDER BY version DESC LIMIT 1`,
+      `SELECT id, version, status, metrics->'comparedWith'->>'modelVersionId' AS "judgedAgainst"
+       FROM model_version WHERE school_id = $1 AND status IN ($2, $3) AND metrics->>'runId' = $4 ORDER BY version DESC LIMIT 1`,
       [schoolId, ModelStatus.Candidate, ModelStatus.Active, runId],
-    )) as { id: string; version: number; status: ModelStatus }[];
+    )) as Candidate[];
     if (!row) return null;
     this.deps.logger.info({ schoolId, modelVersion: row.version, status: row.status }, "resuming the promotion of this run's candidate");
     return this.promoteCandidate(schoolId, row, progress, signal);

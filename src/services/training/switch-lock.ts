@@ -1,7 +1,7 @@
 /**
  * One switch of a school's active model at a time. A promotion, a rollback and a retraining's
- * promotion each stage states and then delete the school's staged states in their switch
- * (StateRebuildService), so two of them at once would delete each other's staging. They run in
+ * promotion each stage states (StateRebuildService), and a staging run first deletes the school's
+ * staged states of any other version, so two of them at once would delete each other's staging. They run in
  * different pg-boss queues (a queue's `singleton` policy only orders its own jobs), hence this lock:
  *
  * - in this process, a FIFO chain per school;
