@@ -71,6 +71,27 @@ test("online updates one attempt at a time give the same mastery as replaying th
   replayed.forEach((r: any, i: number) => expect(r.mastery).toBeCloseTo(online[i].mastery, 12));
 });
 
+test("a rebuild re-estimates mastery but keeps each skill's trend (it moves with attempts only) and the entries of skills it did not touch", async () => {
+  const learner = consenting()[3]!; // has online attempts (the test above): trends are not all 0
+  const OTHER_SKILL = "0190ffff-0000-7000-8000-0000000000aa";
+  await q(`UPDATE learner_state SET mastery = mastery || jsonb_build_object($2::text, '[0.5, 0.25, 3, 0.125, 1700000000000]'::jsonb) WHERE learner_id = $1`, [learner, OTHER_SKILL]);
+  const stored = async () => (await q(`SELECT mastery FROM learner_state WHERE learner_id = $1`, [learner]))[0].mastery as Record<string, number[]>;
+  const before = await stored();
+  expect(Object.values(before).some((e) => e[3] !== 0)).toBe(true);
+  const t0 = Date.now();
+  await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].rebuildMany(m, demo.schoolId, [learner]));
+  const after = await stored();
+  expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
+  expect(after[OTHER_SKILL]).toEqual(before[OTHER_SKILL]);
+  for (const [skill, entry] of Object.entries(after)) {
+    if (skill === OTHER_SKILL) continue;
+    expect(entry[3]).toBe(before[skill]![3]); // the trend, exactly
+    expect(entry[0]).toBeCloseTo(before[skill]![0]!, 12); // the same model: the same estimate
+    expect(entry[4]).toBeGreaterThanOrEqual(t0); // re-estimated now
+  }
+  await q(`UPDATE learner_state SET mastery = mastery - $2::text WHERE learner_id = $1`, [learner, OTHER_SKILL]);
+});
+
 test("the skill_mastery view (BI) shows the same figures as GraphQL's Learner.mastery and mastery query", async () => {
   const learner = consenting()[3]!; // has a rebuilt state and online attempts (the test above)
   const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });

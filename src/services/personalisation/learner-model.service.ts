@@ -393,7 +393,7 @@ export class LearnerModelService {
        SELECT u.id, $2, NULL, '{}'::jsonb, 0, 1, now() FROM unnest($1::uuid[]) AS u(id) ON CONFLICT (learner_id) DO NOTHING`,
       [ids, schoolId],
     );
-    // Each learner's row (version, stored mastery for the trends) with its history: one row per learner.
+    // Each learner's row (version, stored mastery: its trends and the skills the replay does not touch) with its history: one row per learner.
     const rows: ({ learner_id: string; version: number; mastery: MasteryMap } & HistoryRow)[] = await m.query(
       `SELECT s.learner_id, s.version, s.mastery, h.tasks, h.correct, h.at
        FROM learner_state s CROSS JOIN LATERAL (${historySql("s.learner_id")}) h
@@ -417,7 +417,10 @@ export class LearnerModelService {
       const h = history(r, interned);
       r.tasks = r.correct = r.at = null;
       const next = this.advance(loaded, start, h, skillsOf, true, h.tasks.every((t) => loaded.knowsTask(t)));
-      const { patch } = masteryPatch(r.mastery, next, now);
+      // No skill is "reported": a rebuild re-estimates mastery under a model, it is no learning event,
+      // so every skill keeps its stored trend (the moving average moves with attempts only), as when
+      // the hot path replays a stale state.
+      const { patch } = masteryPatch(r.mastery, next, now, NO_SKILLS);
       out.learners[i] = r.learner_id;
       out.states[i] = JSON.stringify(next.state);
       // The whole object is written (untouched skills kept): the version guard makes the read above current.
@@ -530,6 +533,8 @@ function masteryPatch(stored: MasteryMap | null, next: Advanced, now: number, re
   }
   return { changes, patch };
 }
+
+const NO_SKILLS: ReadonlySet<string> = new Set();
 
 function groupSkills(rows: readonly { task_id: string; skill_id: string }[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
