@@ -27,6 +27,7 @@ export const rollbackModel: JobDefinition<RollbackModelPayload> = {
     if (!(await ctx.services.jobs.schoolExists(p.schoolId))) throw new JobFailure(`school ${p.schoolId} does not exist`);
     const out = await ctx.services.modelSwitch.rollback(p.schoolId, p.versionId, {
       signal: ctx.signal,
+      runId: ctx.id,
       onProgress: (f, m) => {
         ctx.signal.throwIfAborted();
         ctx.progress(f, m);

@@ -3,6 +3,7 @@ import type { SwitchOutcome } from "../src/services/training/model-switch.servic
 
 export function switchMessage(o: SwitchOutcome): string {
   const s = o.states;
+  if (o.superseded) return `version ${o.version} was made active by this run and replaced since by another switch: nothing done`;
   if (!s) return `version ${o.version} refused`;
   if (o.alreadyActive) return `version ${o.version} was active already; ${s.adopted} adopted, ${s.caughtUp} caught up`;
   return `version ${o.version} active: ${s.staged} staged, ${s.adopted} adopted, ${s.caughtUp} caught up`;
@@ -14,6 +15,7 @@ export function switchResult(o: SwitchOutcome): Record<string, unknown> {
     modelVersionId: o.modelVersionId,
     version: o.version,
     alreadyActive: o.alreadyActive,
+    ...(o.superseded ? { superseded: true } : {}),
     ...(o.states ? { ...o.states } : {}),
     ...(o.gates ? { gates: o.gates } : {}),
   };

@@ -8,6 +8,7 @@ import { Role } from "../../src/services/auth/actor.js";
 import { ModelVersion } from "../../src/persistence/model/model-version.entity.js";
 import { loadVersion } from "../../src/services/personalisation/active-models.js";
 import { RetrainService } from "../../src/services/training/retrain.service.js";
+import { ModelSwitchService } from "../../src/services/training/model-switch.service.js";
 import { startTestServer, TestServer } from "../support/test-server.js";
 
 const NOW = new Date("2026-11-01T12:00:00Z");
@@ -309,6 +310,49 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     expect(other.id).not.toBe(before);
     const [row] = await q(`SELECT status, metrics->'comparedWith'->>'modelVersionId' AS judged FROM model_version WHERE id = $1`, [r.modelVersionId]);
     expect(row).toEqual({ status: ModelStatus.Candidate, judged: before });
+  });
+
+  test("a retry of a retraining whose switch another switch has replaced since leaves it so (and trains nothing new)", async () => {
+    const before = await activeId();
+    const retraining = new RetrainService(s.app.services.deps, s.app.services.activeModels, s.app.services.training, []);
+    const run = { kind: "pfa", seed: 11, cutoff: NOW, runId: "job-replaced-later" };
+    // Killed after its switch (at its last progress report).
+    await expect(retraining.retrain(demo.schoolId, { ...run, onProgress: (f) => { if (f === 1) throw new Error("worker killed"); } })).rejects.toThrow("worker killed");
+    const mine = await activeId();
+    expect(mine).not.toBe(before);
+    // While the run is down, an admin's rollback switches back to the previous version.
+    await s.app.services.training.states.switchTo(demo.schoolId, before);
+    const versions = (await q(`SELECT count(*)::int AS n FROM model_version WHERE school_id = $1`, [demo.schoolId]))[0].n;
+    const r = await retraining.retrain(demo.schoolId, run);
+    expect(r).toMatchObject({ modelVersionId: mine, promoted: false, status: ModelStatus.Retired });
+    expect(r.reasons[0]).toMatch(/another switch replaced it/);
+    expect(await activeId()).toBe(before);
+    expect((await q(`SELECT count(*)::int AS n FROM model_version WHERE school_id = $1`, [demo.schoolId]))[0].n).toBe(versions);
+  });
+
+  test("a promote-model run retried after another switch replaced the version it made active leaves it so; a new run may promote it again", async () => {
+    const before = await activeId();
+    const v = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 12, cutoff: NOW, kind: "pfa", activate: false });
+    const switching = new ModelSwitchService(s.app.services.deps, s.app.services.activeModels, s.app.services.training, s.app.services.jobs, []);
+    expect(await switching.promote(demo.schoolId, v.id, { runId: "job-promote-x" })).toMatchObject({ switched: true, superseded: false });
+    expect(await activeId()).toBe(v.id);
+    await s.app.services.training.states.switchTo(demo.schoolId, before); // a rollback while run x is down
+    expect(await switching.promote(demo.schoolId, v.id, { runId: "job-promote-x" })).toMatchObject({ switched: true, superseded: true, states: null });
+    expect(await activeId()).toBe(before);
+    expect(await switching.promote(demo.schoolId, v.id, { runId: "job-promote-y" })).toMatchObject({ switched: true, superseded: false });
+    expect(await activeId()).toBe(v.id);
+  });
+
+  test("a retraining promotes its candidate when the active version's weights cannot be read (nothing to judge against)", async () => {
+    const broken = await activeId();
+    await q(`UPDATE model_version SET weights = '\\x00'::bytea WHERE id = $1`, [broken]);
+    s.app.services.activeModels.invalidate(demo.schoolId);
+    expect(await s.app.services.activeModels.get(demo.schoolId)).toBeNull();
+    const retraining = new RetrainService(s.app.services.deps, s.app.services.activeModels, s.app.services.training, []);
+    const r = await retraining.retrain(demo.schoolId, { kind: "pfa", seed: 13, cutoff: NOW });
+    expect(r).toMatchObject({ promoted: true, status: ModelStatus.Active });
+    expect(await activeId()).toBe(r.modelVersionId);
+    expect((await q(`SELECT metrics->>'judgedAgainst' AS j FROM model_version WHERE id = $1`, [r.modelVersionId]))[0].j).toBe(broken);
   });
 
   test("a batch that runs after a learner withdrew consent (listed before) neither stages, adopts nor rebuilds its state", async () => {

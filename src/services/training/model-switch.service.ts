@@ -28,6 +28,11 @@ export interface SwitchOptions {
   readonly onProgress?: (fraction: number, message?: string) => void;
   /** Aborts the wait for the school's switch lock (a stopping worker). */
   readonly signal?: AbortSignal;
+  /**
+   * The job run (its id is the same on every retry): stored with the version its switch activates,
+   * so that a retry finding that version replaced since by another switch leaves it so.
+   */
+  readonly runId?: string;
 }
 
 export interface SwitchOutcome {
@@ -37,6 +42,8 @@ export interface SwitchOutcome {
   readonly switched: boolean;
   /** The version was active already when the job ran (a retry after its switch): its switch was finished (adoption, catch-up). */
   readonly alreadyActive: boolean;
+  /** This run had made the version active, and another switch replaced it before the run's retry: nothing done. */
+  readonly superseded: boolean;
   readonly reason: string | null;
   /** The promotion's gate verdicts (null for a rollback, which is not judged). */
   readonly gates: GateVerdict[] | null;
@@ -88,6 +95,7 @@ export class ModelSwitchService {
       const row = await this.version(schoolId, versionId);
       if (!row) throw new NotFoundError("ModelVersion", versionId);
       if (row.status === ModelStatus.Active) return this.caughtUp(schoolId, row, progress);
+      if (switchedByRun(row, opts.runId)) return supersededOutcome(row);
       if (!row.weights) return refused(row, `version ${row.version} has no weights`, null);
       progress(0, "re-checking the gates");
       let candidate;
@@ -103,7 +111,7 @@ export class ModelSwitchService {
       const { verdicts } = await judge(this.gates, schoolId, candidate, active && active.versionId !== row.id ? active.model : null, test);
       const failed = verdicts.filter((v) => !v.passed);
       if (failed.length) return refused(row, `the gates refuse version ${row.version}: ${failed.map((v) => `${v.gate}: ${v.detail}`).join("; ")}`, verdicts);
-      return this.switch(schoolId, row, verdicts, (f) => progress(0.1 + 0.9 * f, "rebuilding learner states"));
+      return this.switch(schoolId, row, verdicts, (f) => progress(0.1 + 0.9 * f, "rebuilding learner states"), opts.runId);
     });
   }
 
@@ -121,17 +129,18 @@ export class ModelSwitchService {
         return null;
       }
       if (row.status === ModelStatus.Active) return this.caughtUp(schoolId, row, progress);
+      if (switchedByRun(row, opts.runId)) return supersededOutcome(row);
       // A rollback returns to a version that served once; any other goes through the gates (promote).
       if (row.status !== ModelStatus.Retired || !row.activatedAt) return refused(row, `version ${row.version} was never active: promote it instead`, null);
       if (!row.weights) return refused(row, `version ${row.version} has no weights`, null);
-      return this.switch(schoolId, row, null, (f) => progress(f, "rebuilding learner states"));
+      return this.switch(schoolId, row, null, (f) => progress(f, "rebuilding learner states"), opts.runId);
     });
   }
 
-  private async switch(schoolId: string, row: ModelVersion, gates: GateVerdict[] | null, onProgress: (f: number) => void): Promise<SwitchOutcome> {
-    const states = await this.training.states.switchTo(schoolId, row.id, gates, onProgress);
+  private async switch(schoolId: string, row: ModelVersion, gates: GateVerdict[] | null, onProgress: (f: number) => void, runId?: string): Promise<SwitchOutcome> {
+    const states = await this.training.states.switchTo(schoolId, row.id, gates, onProgress, runId);
     this.deps.logger.info({ schoolId, modelVersion: row.version, ...states }, "model version switched in");
-    return { modelVersionId: row.id, version: row.version, switched: true, alreadyActive: false, reason: null, gates, states };
+    return { modelVersionId: row.id, version: row.version, switched: true, alreadyActive: false, superseded: false, reason: null, gates, states };
   }
 
   /**
@@ -140,7 +149,7 @@ export class ModelSwitchService {
    */
   private async caughtUp(schoolId: string, row: ModelVersion, progress: Progress): Promise<SwitchOutcome> {
     const finished = await this.training.states.commit(schoolId, row, null, (f) => progress(f, "finishing the switch"));
-    return { modelVersionId: row.id, version: row.version, switched: true, alreadyActive: true, reason: null, gates: null, states: { staged: 0, ...finished } };
+    return { modelVersionId: row.id, version: row.version, switched: true, alreadyActive: true, superseded: false, reason: null, gates: null, states: { staged: 0, ...finished } };
   }
 
   private locked<T>(schoolId: string, opts: SwitchOptions, progress: Progress, work: () => Promise<T>): Promise<T> {
@@ -170,4 +179,14 @@ export class ModelSwitchService {
 }
 
 const refused = (row: ModelVersion, reason: string, gates: GateVerdict[] | null): SwitchOutcome =>
-  ({ modelVersionId: row.id, version: row.version, switched: false, alreadyActive: false, reason, gates, states: null });
+  ({ modelVersionId: row.id, version: row.version, switched: false, alreadyActive: false, superseded: false, reason, gates, states: null });
+
+/** Whether the run `runId` made this (no longer active) version active: its switch was done, then replaced. */
+const switchedByRun = (row: ModelVersion, runId: string | undefined): boolean =>
+  runId !== undefined && (row.metrics as { activatedByRun?: unknown } | null)?.activatedByRun === runId;
+
+/** A retry whose own switch was since replaced by another one: a success that changes nothing. */
+const supersededOutcome = (row: ModelVersion): SwitchOutcome => ({
+  modelVersionId: row.id, version: row.version, switched: true, alreadyActive: false, superseded: true,
+  reason: `this run made version ${row.version} active; another switch has replaced it since: left as it is`, gates: null, states: null,
+});

@@ -100,6 +100,9 @@ export class RetrainService {
     const embedding = await trainTaskEmbedding(trainSet, { seed });
     progress(0.75, "evaluating on held-out learners");
     const active = await this.models.get(schoolId);
+    // The version active now, as stored (null when none): what the candidate replaces if the gates pass.
+    // Not `active`, which is null too when the active version's weights cannot be read.
+    const judgedAgainst = await this.activeVersionId(schoolId);
     const { candidateScores, activeScores, verdicts } = await judge(this.gates, schoolId, candidate, active?.model ?? null, test);
     const passed = verdicts.every((v) => v.passed);
     const reasons = verdicts.filter((v) => !v.passed).map((v) => `${v.gate}: ${v.detail}`);
@@ -114,6 +117,7 @@ export class RetrainService {
         trainingLearners: train.sequences.size, heldOutLearners: test.sequences.size, trainingAttempts: snapshot.attempts,
         candidate: jsonScores(candidateScores), active: activeScores ? jsonScores(activeScores) : null,
         comparedWith: active ? { modelVersionId: active.versionId, version: active.version } : null,
+        judgedAgainst,
         gates: verdicts,
       },
       trainedFrom: snapshot.from,
@@ -126,52 +130,66 @@ export class RetrainService {
       this.deps.logger.warn({ schoolId, modelVersion: version.version, reasons }, "candidate model rejected");
       return { modelVersionId: version.id, version: version.version, promoted: false, status: ModelStatus.Rejected, reasons };
     }
-    const promoted = await this.promoteCandidate(schoolId, { ...version, judgedAgainst: active?.versionId ?? null }, progress, opts.signal);
+    const promoted = await this.promoteCandidate(schoolId, { ...version, judgedAgainst }, opts.runId, progress, opts.signal);
     if (promoted.promoted) this.deps.logger.info({ schoolId, modelVersion: version.version, auc: candidateScores.auc, ...promoted.states }, "candidate model promoted");
     return promoted;
   }
 
   /**
    * The run's last tenth: the learners' states rebuilt under its candidate, then the switch
-   * (StateRebuildService.switchTo); a candidate already active (a run killed after its switch) has
-   * what is still staged for it adopted and its catch-up run again. Under the school's switch lock:
-   * an admin's promotion or rollback waits for it, or it for them. A candidate judged against a model
-   * that is no longer the active one when the lock is held (another switch came first) is not
-   * promoted: it stays a CANDIDATE, for promoteModel to judge against the model now active.
+   * (StateRebuildService.switchTo). Under the school's switch lock (an admin's promotion or rollback
+   * waits for it, or it for them), and on the version's status as it is once the lock is held:
+   * - ACTIVE (a run killed after its switch, or an admin promoted it): the switch is finished (what is
+   *   still staged adopted, the catch-up run again);
+   * - CANDIDATE: switched to, unless the active version is no longer the one it was judged against
+   *   (another switch came first): then it stays a CANDIDATE, for promoteModel to judge against the
+   *   model now active;
+   * - anything else (made active, then replaced by another switch while this run was down): left so.
    */
-  private async promoteCandidate(schoolId: string, v: Candidate, progress: (f: number, msg?: string) => void, signal?: AbortSignal): Promise<RetrainResult> {
+  private async promoteCandidate(schoolId: string, v: Candidate, runId: string | undefined, progress: (f: number, msg?: string) => void, signal?: AbortSignal): Promise<RetrainResult> {
     const message = "rebuilding learner states under the candidate";
     progress(0.9, message);
     const onProgress = (f: number) => progress(0.9 + 0.1 * f, message);
-    const states = await this.training.switchLock.hold(schoolId, { signal, onWait: () => progress(0.9, "waiting for another switch of the school's model") }, async () => {
-      if (v.status === ModelStatus.Active) return { staged: 0, ...(await this.training.states.commit(schoolId, v, null, onProgress)) };
-      const [active] = (await this.deps.dataSource.query(`SELECT id, version FROM model_version WHERE school_id = $1 AND status = $2`, [schoolId, ModelStatus.Active])) as { id: string; version: number }[];
-      if ((active?.id ?? null) !== v.judgedAgainst) return { switchedMeanwhile: active?.version ?? null };
-      return this.training.states.switchTo(schoolId, v.id, null, onProgress);
+    const outcome = await this.training.switchLock.hold(schoolId, { signal, onWait: () => progress(0.9, "waiting for another switch of the school's model") }, async () => {
+      const [{ status }] = (await this.deps.dataSource.query(`SELECT status FROM model_version WHERE id = $1`, [v.id])) as { status: ModelStatus }[];
+      if (status === ModelStatus.Active) return { states: { staged: 0, ...(await this.training.states.commit(schoolId, v, null, onProgress, runId)) } };
+      if (status !== ModelStatus.Candidate) return { reason: `version ${v.version} is ${status} now (another switch replaced it after this run made it active): left as it is`, status };
+      const now = await this.activeVersionId(schoolId);
+      if (now !== v.judgedAgainst) return { reason: "the active model changed after this candidate was judged; promoteModel judges it against the model now active", status };
+      return { states: await this.training.states.switchTo(schoolId, v.id, null, onProgress, runId) };
     });
-    if ("switchedMeanwhile" in states) {
-      const reason = `the active model changed (now version ${states.switchedMeanwhile ?? "none"}) after this candidate was judged; promoteModel judges it against the model now active`;
-      this.deps.logger.warn({ schoolId, modelVersion: v.version }, "candidate not promoted: the active model changed meanwhile");
-      return { modelVersionId: v.id, version: v.version, promoted: false, status: ModelStatus.Candidate, reasons: [reason] };
+    if (!("states" in outcome)) {
+      this.deps.logger.warn({ schoolId, modelVersion: v.version, status: outcome.status }, "candidate not promoted by this run");
+      return { modelVersionId: v.id, version: v.version, promoted: false, status: outcome.status, reasons: [outcome.reason] };
     }
     progress(1, "done");
-    return { modelVersionId: v.id, version: v.version, promoted: true, status: ModelStatus.Active, reasons: [], states };
+    return { modelVersionId: v.id, version: v.version, promoted: true, status: ModelStatus.Active, reasons: [], states: outcome.states };
+  }
+
+  /** The school's active version id as stored (null: none). */
+  private async activeVersionId(schoolId: string): Promise<string | null> {
+    const [row] = (await this.deps.dataSource.query(`SELECT id FROM model_version WHERE school_id = $1 AND status = $2`, [schoolId, ModelStatus.Active])) as { id: string }[];
+    return row?.id ?? null;
   }
 
   /**
-   * The candidate this run registered (its gates passed) when the run crashed or was killed before
-   * finishing: its promotion is resumed (still a candidate: staging goes on, then the switch) or
-   * finished (already active: the switch happened, the catch-up is run again). Null when none.
+   * The version this run registered, when a retry finds one (the run crashed or was killed after
+   * publishing it): a candidate's promotion is resumed (staging goes on, then the switch), an active
+   * one's switch finished (adoption, catch-up), and a version rejected by its gates or replaced since
+   * by another switch is the run's outcome as it stands — the retry trains nothing new. Null when none.
    */
   private async resumePromotion(schoolId: string, runId: string, progress: (f: number, msg?: string) => void, signal?: AbortSignal): Promise<RetrainResult | null> {
     const [row] = (await this.deps.dataSource.query(
-      `SELECT id, version, status, metrics->'comparedWith'->>'modelVersionId' AS "judgedAgainst"
-       FROM model_version WHERE school_id = $1 AND status IN ($2, $3) AND metrics->>'runId' = $4 ORDER BY version DESC LIMIT 1`,
-      [schoolId, ModelStatus.Candidate, ModelStatus.Active, runId],
-    )) as Candidate[];
+      `SELECT id, version, status, notes, COALESCE(metrics->>'judgedAgainst', metrics->'comparedWith'->>'modelVersionId') AS "judgedAgainst"
+       FROM model_version WHERE school_id = $1 AND metrics->>'runId' = $2 ORDER BY version DESC LIMIT 1`,
+      [schoolId, runId],
+    )) as (Candidate & { notes: string })[];
     if (!row) return null;
+    if (row.status === ModelStatus.Rejected) {
+      return { modelVersionId: row.id, version: row.version, promoted: false, status: ModelStatus.Rejected, reasons: [row.notes || "rejected by its gates"] };
+    }
     this.deps.logger.info({ schoolId, modelVersion: row.version, status: row.status }, "resuming the promotion of this run's candidate");
-    return this.promoteCandidate(schoolId, row, progress, signal);
+    return this.promoteCandidate(schoolId, row, runId, progress, signal);
   }
 }
 

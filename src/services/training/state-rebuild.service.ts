@@ -48,14 +48,16 @@ export class StateRebuildService {
 
   /**
    * Makes `versionId` the school's active version with every learner's state rebuilt under it (the
-   * three steps above). `verdicts`: the promotion's gate verdicts, stored with the version.
+   * steps above). `verdicts`: the promotion's gate verdicts, stored with the version; `runId`: the
+   * job run making the switch, stored as `metrics.activatedByRun` (a retry of that run can tell its
+   * own switch, later replaced by another, from a version it still has to switch to).
    * Progress: staging is 0–0.95 of the work, the adoption the rest.
    */
-  async switchTo(schoolId: string, versionId: string, verdicts: GateVerdict[] | null = null, onProgress?: (fraction: number) => void): Promise<SwitchReport> {
+  async switchTo(schoolId: string, versionId: string, verdicts: GateVerdict[] | null = null, onProgress?: (fraction: number) => void, runId?: string): Promise<SwitchReport> {
     const row = await this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: versionId, schoolId });
     const target = loadVersion(row);
     const staged = await this.stage(schoolId, target, (f) => onProgress?.(0.95 * f));
-    const { adopted, caughtUp } = await this.commit(schoolId, row, verdicts, (f) => onProgress?.(0.95 + 0.05 * f));
+    const { adopted, caughtUp } = await this.commit(schoolId, row, verdicts, (f) => onProgress?.(0.95 + 0.05 * f), runId);
     onProgress?.(1);
     return { staged, adopted, caughtUp };
   }
@@ -66,15 +68,16 @@ export class StateRebuildService {
    * switch interrupted after its transaction (the version already active: what is still staged for it
    * is adopted, then the catch-up runs).
    */
-  async commit(schoolId: string, row: Pick<ModelVersion, "id" | "version">, verdicts: GateVerdict[] | null = null, onProgress?: (fraction: number) => void): Promise<Omit<SwitchReport, "staged">> {
+  async commit(schoolId: string, row: Pick<ModelVersion, "id" | "version">, verdicts: GateVerdict[] | null = null, onProgress?: (fraction: number) => void, runId?: string): Promise<Omit<SwitchReport, "staged">> {
     await withConflictRetry(() => this.deps.dataSource.transaction(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext('zpd:model-version:' || $1))`, [schoolId]);
       await m.query(`UPDATE model_version SET status = $2, updated_at = now() WHERE school_id = $1 AND status = $3 AND id <> $4`, [schoolId, ModelStatus.Retired, ModelStatus.Active, row.id]);
       await m.query(
         `UPDATE model_version SET status = $2, activated_at = CASE WHEN status::text = $4 THEN activated_at ELSE now() END, updated_at = now(),
            metrics = CASE WHEN $3::jsonb IS NULL THEN metrics ELSE jsonb_set(metrics, '{promotionGates}', $3::jsonb) END
+             || CASE WHEN $5::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('activatedByRun', $5::text) END
          WHERE id = $1`,
-        [row.id, ModelStatus.Active, verdicts ? JSON.stringify(verdicts) : null, ModelStatus.Active],
+        [row.id, ModelStatus.Active, verdicts ? JSON.stringify(verdicts) : null, ModelStatus.Active, runId ?? null],
       );
     }), "switching the active model");
     this.models.invalidate(schoolId);
