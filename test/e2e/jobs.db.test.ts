@@ -119,6 +119,15 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
   }
 }
 
+/**
+ * The pg-boss job once pg-boss has recorded its outcome: the runner writes the run's row first, and
+ * pg-boss marks the job failed (or retrying) only after the handler has returned or thrown.
+ */
+const settledJob = (queue: { boss(): Promise<{ findJobs(name: string, opts: { id: string }): Promise<{ state: string }[]> }> }, name: string, id: string) =>
+  waitFor(`pg-boss to settle job ${id}`, async () => {
+    const [job] = await (await queue.boss()).findJobs(name, { id });
+    return job && job.state !== "active" ? job : null;
+  });
 const runOf = (id: string) => s.app.services.jobs.find(id);
 const finished = (id: string) => waitFor(`run ${id} to finish`, async () => {
   const r = await runOf(id);
@@ -221,7 +230,7 @@ describe("the retrain job", () => {
     expect(run.attempts).toBe(3); // the first attempt and retryLimit 2
     expect(run.error).toMatch(/trainer crashed at \d+ % \(attempt 3\)/);
     expect(seen.has(JobStatus.Retrying) || seen.has(JobStatus.Running)).toBe(true);
-    const [job] = await (await w.queue.boss()).findJobs(crashingRetrain.name, { id });
+    const job = await settledJob(w.queue, crashingRetrain.name, id);
     expect(job).toMatchObject({ state: "failed", retryCount: 2, retryBackoff: true });
     expect(await activeModel()).toEqual(before);
     expect(await versionCount()).toBe(versions);
@@ -278,7 +287,7 @@ describe("the retrain job", () => {
     expect(run.error).toMatch(/retrain: schoolId must be a UUID, got "not-a-school"/);
     const unknownSchool = await s.app.services.jobs.enqueue(JobName.RebuildStates, { schoolId: "0190aaaa-0000-7000-8000-000000000000" }, { schoolId: null, queue: w.queue });
     expect((await finished(unknownSchool.id)).error).toMatch(/school 0190aaaa-0000-7000-8000-000000000000 does not exist/);
-    const [job] = await (await w.queue.boss()).findJobs(JobName.Retrain, { id });
+    const job = await settledJob(w.queue, JobName.Retrain, id);
     expect(job).toMatchObject({ state: "failed", retryCount: 0 });
   }, 60_000);
 });
@@ -446,7 +455,7 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
     expect(run).toMatchObject({ status: JobStatus.Failed, attempts: 1 });
     expect(run.error).toMatch(new RegExp(`^JobFailure: the gates refuse version ${rejected.version}: metrics: `));
     expect(run.result).toMatchObject({ modelVersionId: rejected.id, version: rejected.version, gates: [expect.objectContaining({ gate: "metrics", passed: false })] });
-    const [job] = await (await w.queue.boss()).findJobs(JobName.PromoteModel, { id: run.id });
+    const job = await settledJob(w.queue, JobName.PromoteModel, run.id);
     expect(job).toMatchObject({ state: "failed", retryCount: 0 });
     expect(await activeModel()).toEqual(before);
     expect(await stateModels()).toEqual([before.id]);
