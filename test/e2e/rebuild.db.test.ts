@@ -218,7 +218,8 @@ describe("a switch of the active version rebuilds the states first (stage, switc
 
   test("between the switch and a learner's adoption, reads and attempts replay under the new model; finishing the switch adopts the rest", async () => {
     await states().rebuildActive(demo.schoolId);
-    const v = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 8, cutoff: NOW, kind: "pfa", activate: false });
+    // Another kind of model: its estimates differ from the active (pfa) model's.
+    const v = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 8, cutoff: NOW, kind: "bkt", activate: false });
     expect(await states().stage(demo.schoolId, await target(v.id))).toBe(consenting().length);
     // The switch transaction committed and the process died before adopting anything.
     await q(`UPDATE model_version SET status = $2 WHERE school_id = $1 AND status = $3`, [demo.schoolId, ModelStatus.Retired, ModelStatus.Active]);
@@ -237,8 +238,18 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     const during = await masteryOf(reader);
     expect(during.personalisation).toBe("PERSONALISED");
     // An attempt in the window: replayed under the new model and applied once; its row is not adopted over it.
-    const r = await recordOne(admin, writer, "between-switch-and-adoption");
+    // The change it reports is measured from the new model's estimate before it, not from the stored
+    // figures (the previous model's).
+    const estimateBefore = new Map<string, number>((await masteryOf(writer)).skills.map((e: any) => [e.skill.id, e.mastery]));
+    const r = await s.gql(`mutation($i: RecordAttemptInput!) { recordAttempt(input: $i) { mastery { skillId mastery delta } } }`,
+      { i: { learnerId: writer, taskId: await firstTask(admin), correct: true, idempotencyKey: "between-switch-and-adoption" } }, admin);
     expect(r.errors).toBeUndefined();
+    const changes = r.data.recordAttempt.mastery as { skillId: string; mastery: number; delta: number }[];
+    expect(changes.length).toBeGreaterThan(0);
+    for (const c of changes) {
+      expect(c.delta).toBeCloseTo(c.mastery - estimateBefore.get(c.skillId)!, 12);
+      expect(c.delta).toBeGreaterThan(0); // a correct answer
+    }
     const written = (await stateRows()).get(writer)!;
     expect(written.model_version_id).toBe(v.id);
     // Finishing the switch (as a retry does) adopts every other staged state and catches up no one.

@@ -317,12 +317,43 @@ export class LearnerModelService {
     // After a replay the answer still speaks of these attempts only: the skills they touched, moved from
     // the mastery stored before them; skills only the earlier history touched get their replayed values.
     const reported = incremental ? undefined : new Set(ordered.flatMap((a) => skillsOf.get(a.taskId) ?? []));
-    const { changes, patch } = masteryPatch(row.mastery, next, Date.now(), reported);
+    // A state of another model (a switch in progress, or its catch-up): its stored mastery is that
+    // model's, so the attempts' change is measured from this model's replay of the history before them.
+    const measuredFrom = !incremental && !loaded.owns(row.model_version_id, row.state)
+      ? this.masteryBefore(loaded, traces, ordered, reported!, row.mastery) ?? row.mastery
+      : row.mastery;
+    const { changes, patch } = masteryPatch(measuredFrom, next, Date.now(), reported);
     // After a replay, the history's latest attempt (the stored time may be missing or stale).
     const replayedLast = incremental ? null : latestAt(traces);
     const lastAt = new Date(replayedLast === null ? epochMs(ordered[ordered.length - 1]!.occurredAt) : Number(replayedLast));
     const count = incremental ? row.attempt_count + ordered.length : traces.tasks.length;
     return { changes, save: [learnerId, JSON.stringify(next.state), loaded.versionId, count, JSON.stringify(patch), lastAt, incremental] };
+  }
+
+  /**
+   * The stored mastery with the `reported` skills' estimates replaced by the model's replay of the
+   * history without the new attempts — when those are its last entries (attempts recorded now, the
+   * usual case); null otherwise (backdated attempts: the stored figures are used as they are).
+   */
+  private masteryBefore(loaded: LoadedModel, h: History, ordered: readonly NewAttempt[], reported: ReadonlySet<string>, stored: MasteryMap | null): MasteryMap | null {
+    const k = ordered.length;
+    const n = h.tasks.length;
+    if (n < k || reported.size === 0) return null;
+    const times = h.at.split(",");
+    for (let i = 0; i < k; i++) {
+      if (h.tasks[n - k + i] !== ordered[i]!.taskId || Number(times[n - k + i]) !== epochMs(ordered[i]!.occurredAt)) return null;
+    }
+    // The first n − k entries (the traces read `correct` and `at` by position, up to the tasks' length).
+    const prefix: History = { tasks: h.tasks.slice(0, n - k), correct: h.correct, at: h.at };
+    const model = loaded.model;
+    const before = model.replay(model.initialState(), new HistoryTraces(prefix, prefix.tasks.every((t) => loaded.knowsTask(t)) ? null : loaded));
+    const known = [...reported].filter((skill) => this.knowsSkill(loaded, skill));
+    const out: MasteryMap = { ...(stored ?? {}) };
+    for (const mm of known.length ? model.mastery(before, known) : []) {
+      const entry = out[mm.skillId];
+      out[mm.skillId] = [mm.p, mm.sd, Math.round(mm.attempts), entry?.[3] ?? 0, entry?.[4] ?? 0];
+    }
+    return out;
   }
 
   /**
