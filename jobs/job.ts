@@ -36,6 +36,17 @@ export interface JobContext {
   now(): Date;
 }
 
+/**
+ * The progress callback a long job hands to its service: stops the job (throws the abort) at the
+ * first report after its worker began stopping, then reports as `ctx.progress` does.
+ */
+export function abortableProgress(ctx: JobContext, message?: string): (fraction: number, message?: string) => void {
+  return (fraction, said) => {
+    ctx.signal.throwIfAborted();
+    ctx.progress(fraction, said ?? message);
+  };
+}
+
 export interface JobOutcome {
   /** One line for operators (stored on the run). */
   readonly message: string;

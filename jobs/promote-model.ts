@@ -6,7 +6,7 @@
  * a crash is retried with backoff, and the retry resumes the staging (a version found active is a
  * success: what is still staged is adopted, the catch-up runs again).
  */
-import { JobDefinition, JobFailure, payloadObject, uuidField } from "./job.js";
+import { abortableProgress, JobDefinition, JobFailure, payloadObject, uuidField } from "./job.js";
 import { JobName } from "../src/services/jobs/queues.js";
 import { switchMessage, switchResult } from "./switch-outcome.js";
 
@@ -28,10 +28,7 @@ export const promoteModel: JobDefinition<PromoteModelPayload> = {
     const out = await ctx.services.modelSwitch.promote(p.schoolId, p.versionId, {
       signal: ctx.signal,
       runId: ctx.id,
-      onProgress: (f, m) => {
-        ctx.signal.throwIfAborted();
-        ctx.progress(f, m);
-      },
+      onProgress: abortableProgress(ctx),
     });
     if (!out.switched) throw new JobFailure(out.reason ?? "refused", switchResult(out));
     return { message: switchMessage(out), result: switchResult(out) };

@@ -3,7 +3,7 @@
  * the school's active model yet (after a promotion or a rollback). Resumable: a retry takes the
  * learners the crashed attempt did not reach.
  */
-import { JobDefinition, JobFailure, payloadObject, uuidField } from "./job.js";
+import { abortableProgress, JobDefinition, JobFailure, payloadObject, uuidField } from "./job.js";
 import { JobName } from "../src/services/jobs/queues.js";
 
 export interface RebuildStatesPayload {
@@ -20,10 +20,7 @@ export const rebuildStates: JobDefinition<RebuildStatesPayload> = {
   schoolId: (p) => p.schoolId,
   async run(p, ctx) {
     if (!(await ctx.services.jobs.schoolExists(p.schoolId))) throw new JobFailure(`school ${p.schoolId} does not exist`);
-    const n = await ctx.services.training.rebuildStates(p.schoolId, (f) => {
-      ctx.signal.throwIfAborted();
-      ctx.progress(f, "rebuilding learner states");
-    });
+    const n = await ctx.services.training.rebuildStates(p.schoolId, abortableProgress(ctx, "rebuilding learner states"));
     return { message: `${n} learner state${n === 1 ? "" : "s"} rebuilt`, result: { rebuilt: n } };
   },
 };

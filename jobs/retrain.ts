@@ -7,7 +7,7 @@
  * retried with backoff; the same cutoff makes a retry train on the same data window, and a retry of a
  * run that crashed while promoting its candidate resumes that promotion (the job's id is the run's).
  */
-import { JobDefinition, JobFailure, optionalInstant, optionalInt, optionalName, payloadObject, uuidField } from "./job.js";
+import { abortableProgress, JobDefinition, JobFailure, optionalInstant, optionalInt, optionalName, payloadObject, uuidField } from "./job.js";
 import { JobName } from "../src/services/jobs/queues.js";
 
 export interface RetrainPayload {
@@ -34,10 +34,7 @@ export const retrain: JobDefinition<RetrainPayload> = {
       // A retry after a crash during the promotion resumes it (the staged states are kept).
       runId: ctx.id,
       signal: ctx.signal,
-      onProgress: (fraction, message) => {
-        ctx.signal.throwIfAborted();
-        ctx.progress(fraction, message);
-      },
+      onProgress: abortableProgress(ctx),
     });
     const message = r.status === "SKIPPED"
       ? `skipped: ${r.reasons.join("; ")}`

@@ -6,7 +6,7 @@
  * instead of rolling back once more; without it (`npm run job`, no retries) the previous version is
  * read when the job runs.
  */
-import { JobDefinition, JobFailure, payloadObject, uuidField } from "./job.js";
+import { abortableProgress, JobDefinition, JobFailure, payloadObject, uuidField } from "./job.js";
 import { JobName } from "../src/services/jobs/queues.js";
 import { switchMessage, switchResult } from "./switch-outcome.js";
 
@@ -28,10 +28,7 @@ export const rollbackModel: JobDefinition<RollbackModelPayload> = {
     const out = await ctx.services.modelSwitch.rollback(p.schoolId, p.versionId, {
       signal: ctx.signal,
       runId: ctx.id,
-      onProgress: (f, m) => {
-        ctx.signal.throwIfAborted();
-        ctx.progress(f, m);
-      },
+      onProgress: abortableProgress(ctx),
     });
     if (!out) throw new JobFailure("there is no previously active version to roll back to");
     if (!out.switched) throw new JobFailure(out.reason ?? "refused", switchResult(out));

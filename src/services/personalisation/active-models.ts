@@ -57,6 +57,12 @@ export function loadVersion(row: ModelVersion): LoadedModel {
   return new LoadedModel(row.id, row.version, row.kind, loadModel(new Uint8Array(row.weights)), embedding);
 }
 
+/** The id of the school's ACTIVE model version as stored (null: none), read afresh (no cache). */
+export async function activeVersionId(m: EntityManager, schoolId: string): Promise<string | null> {
+  const rows: { id: string }[] = await m.query(`SELECT id FROM model_version WHERE school_id = $1 AND status = $2`, [schoolId, ModelStatus.Active]);
+  return rows[0]?.id ?? null;
+}
+
 interface Entry {
   checkedAt: number;
   versionId: string | null;
@@ -78,8 +84,7 @@ export class ActiveModels {
     const cached = this.cache.get(schoolId);
     const t = this.now();
     if (cached && t - cached.checkedAt < this.ttlMs) return cached.loaded;
-    const rows: { id: string }[] = await m.query(`SELECT id FROM model_version WHERE school_id = $1 AND status = $2`, [schoolId, ModelStatus.Active]);
-    const versionId = rows[0]?.id ?? null;
+    const versionId = await activeVersionId(m, schoolId);
     if (cached && cached.versionId === versionId) {
       cached.checkedAt = t;
       return cached.loaded;

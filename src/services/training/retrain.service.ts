@@ -18,7 +18,7 @@ import { splitLearners } from "../../engine/simulator/index.js";
 import { BadInputError } from "../common/domain-error.js";
 import { ModelStatus } from "../../persistence/model/model-version.entity.js";
 import type { ServiceDeps } from "../service-deps.js";
-import type { ActiveModels } from "../personalisation/active-models.js";
+import { activeVersionId, type ActiveModels } from "../personalisation/active-models.js";
 import { judge, MetricGate, type Gate } from "./gates.js";
 import { publishModel } from "./model-publisher.js";
 import { snapshotTrainingSet, type TrainingSnapshot } from "./training-set.js";
@@ -102,7 +102,7 @@ export class RetrainService {
     const active = await this.models.get(schoolId);
     // The version active now, as stored (null when none): what the candidate replaces if the gates pass.
     // Not `active`, which is null too when the active version's weights cannot be read.
-    const judgedAgainst = await this.activeVersionId(schoolId);
+    const judgedAgainst = await activeVersionId(this.deps.dataSource.manager, schoolId);
     const { candidateScores, activeScores, verdicts } = await judge(this.gates, schoolId, candidate, active?.model ?? null, test);
     const passed = verdicts.every((v) => v.passed);
     const reasons = verdicts.filter((v) => !v.passed).map((v) => `${v.gate}: ${v.detail}`);
@@ -154,7 +154,7 @@ export class RetrainService {
       const [{ status }] = (await this.deps.dataSource.query(`SELECT status FROM model_version WHERE id = $1`, [v.id])) as { status: ModelStatus }[];
       if (status === ModelStatus.Active) return { states: { staged: 0, ...(await this.training.states.commit(schoolId, v, null, onProgress, runId)) } };
       if (status !== ModelStatus.Candidate) return { reason: `version ${v.version} is ${status} now (another switch replaced it after this run made it active): left as it is`, status };
-      const now = await this.activeVersionId(schoolId);
+      const now = await activeVersionId(this.deps.dataSource.manager, schoolId);
       if (now !== v.judgedAgainst) return { reason: "the active model changed after this candidate was judged; promoteModel judges it against the model now active", status };
       return { states: await this.training.states.switchTo(schoolId, v.id, null, onProgress, runId) };
     });
@@ -164,12 +164,6 @@ export class RetrainService {
     }
     progress(1, "done");
     return { modelVersionId: v.id, version: v.version, promoted: true, status: ModelStatus.Active, reasons: [], states: outcome.states };
-  }
-
-  /** The school's active version id as stored (null: none). */
-  private async activeVersionId(schoolId: string): Promise<string | null> {
-    const [row] = (await this.deps.dataSource.query(`SELECT id FROM model_version WHERE school_id = $1 AND status = $2`, [schoolId, ModelStatus.Active])) as { id: string }[];
-    return row?.id ?? null;
   }
 
   /**

@@ -63,7 +63,7 @@ export class StateRebuildService {
   }
 
   /**
-   * Steps 2 and 3 (after `stage`): the switch transaction, the adoption of the staged states still
+   * Steps 2 to 4 (after `stage`): the switch transaction, the adoption of the staged states still
    * current, then the catch-up of the learners that changed since they were staged. Also finishes a
    * switch interrupted after its transaction (the version already active: what is still staged for it
    * is adopted, then the catch-up runs).
@@ -90,9 +90,9 @@ export class StateRebuildService {
   /**
    * Adopts, in batches after the switch, every staged state of `versionId` whose learner has not
    * changed since it was staged (the row's `version` guard) and still consents; each batch deletes
-   * its staged rows (adopted, or stale). Until its batch
-   * commits, a learner's row holds a state of the previous version, which every read and attempt
-   * replays under the active model (never uses as is): correct, only slower. Batches, not one
+   * its staged rows (adopted, or stale). Until its batch commits, a learner's row holds a state of
+   * the previous version, which every read and attempt replays under the active model (never uses
+   * as is): correct, only slower. Batches, not one
    * transaction, so that no learner's attempts wait for more than one batch (an atomic adoption held
    * every learner's row lock for its whole duration: ~40 s at 1M learners).
    */
