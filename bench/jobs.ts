@@ -42,7 +42,7 @@ import { PgCpu } from "./jobs/pg-cpu.js";
 import { loadVersion } from "../src/services/personalisation/active-models.js";
 import { ModelVersion } from "../src/persistence/model/model-version.entity.js";
 import { REBUILD_BATCH, REBUILD_IN_FLIGHT } from "../src/services/training/state-rebuild.service.js";
-import { historySql } from "../src/services/personalisation/learner-model.service.js";
+import { REBUILD_READ_SQL } from "../src/services/personalisation/learner-model.service.js";
 import { markdownReport, printTable, type JobsReport, type Phase } from "./jobs/report.js";
 
 export const TARGETS = { importPerSecond: 20_000, retrainSeconds: 600, rebuildPerSecond: 5_000 };
@@ -345,7 +345,10 @@ async function main(): Promise<void> {
       }
       // 6. A promotion's rebuild on its own: stage every learner under the active version, switch, catch up.
       if (result.promoted && result.modelVersionId) {
-        await ds.query(`VACUUM ANALYZE learner_state`);
+        // What autovacuum does between two nightly promotions (a promotion's adoption leaves its staged
+        // rows deleted; the retrain's promotion above ran a minute ago): without it the staging's
+        // inserts meet every dead row of the last one in the staging table's key index.
+        await ds.query(`VACUUM ANALYZE learner_state, learner_state_staged`);
         const pClock = new PhaseClock(timer, "promotion", pgCpu);
         const pbar = createProgressBar("promotion");
         const promotionLoad = load1();
@@ -416,10 +419,7 @@ async function explainRebuild(ds: Database["dataSource"], schoolId: string): Pro
        WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted AND s.model_version_id IS DISTINCT FROM $3 ORDER BY c.learner_id`;
   await explain("rebuildStates: learners to rebuild", selectSql, [schoolId, ConsentPurpose.Personalisation, active?.id ?? null]);
   const ids = ((await ds.query(`${selectSql} LIMIT ${REBUILD_BATCH}`, [schoolId, ConsentPurpose.Personalisation, active?.id ?? null])) as { learner_id: string }[]).map((r) => r.learner_id);
-  await explain(`rebuildMany: the learners' rows with their histories (${ids.length} learners)`,
-    `SELECT s.learner_id, s.version, s.mastery, h.tasks, h.correct, h.at
-     FROM learner_state s CROSS JOIN LATERAL (${historySql("s.learner_id")}) h
-     WHERE s.learner_id = ANY($1::uuid[])`, [ids]);
+  await explain(`rebuildMany: the learners' rows with their histories (${ids.length} learners)`, REBUILD_READ_SQL, [ids]);
   const taskIds = ((await ds.query(`SELECT DISTINCT task_id FROM attempt WHERE learner_id = ANY($1::uuid[])`, [ids])) as { task_id: string }[]).map((r) => r.task_id);
   await explain("rebuildMany: Q-matrix of the tasks", `SELECT task_id, skill_id FROM task_skill WHERE task_id = ANY($1::uuid[])`, [taskIds]);
   // The write, on the rows as they are (same shape as rebuildMany's), rolled back.

@@ -11,7 +11,11 @@ export interface Trace {
   readonly taskId: string;
   /** 1 = correct, 0 = incorrect. */
   readonly correct: 0 | 1;
-  /** Epoch milliseconds. Optional: ASSISTments exports have only an order. */
+  /**
+   * Epoch milliseconds. Optional: ASSISTments exports have only an order, and the product's models
+   * read only the order — so a state rebuild replays stored histories without times (the service
+   * would have to read them for a model that used them; services/personalisation, `historySql`).
+   */
   readonly at?: number;
 }
 

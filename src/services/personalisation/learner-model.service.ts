@@ -20,7 +20,7 @@ import type { CompiledCurriculum } from "../../engine/recommend/index.js";
 import { queryPrepared } from "../../persistence/prepared.js";
 import { packJson, unpackJsonSql } from "../../persistence/json-pack.js";
 import { ActiveModels, LoadedModel } from "./active-models.js";
-import { TaskIdInterner } from "./task-id-interner.js";
+import { TaskIdInterner, uuidTexts } from "./task-id-interner.js";
 
 /** The new mastery of one skill after the attempts, with how much it moved. */
 export interface MasteryChange {
@@ -44,11 +44,18 @@ interface History {
   readonly tasks: readonly string[];
   /** One character per attempt: "1" correct, "0" incorrect. */
   readonly correct: string;
-  /** Epoch milliseconds, comma-separated integers (read in step with the replay: no string or number array per attempt). */
-  readonly at: string;
+  /**
+   * Epoch milliseconds of each attempt, comma-separated integers, where the reader needs them (the
+   * hot path compares its new attempts with the history's last ones); null otherwise: the engine's
+   * models read only the order (Trace.at), and printing a time costs PostgreSQL a fifth of a rebuild's
+   * history read.
+   */
+  readonly at: string | null;
+  /** Epoch milliseconds of the latest attempt, as text; null for an empty history. */
+  readonly last: string | null;
 }
 
-const EMPTY: History = { tasks: [], correct: "", at: "" };
+const EMPTY: History = { tasks: [], correct: "", at: "", last: null };
 
 /** Replayed learners, in columns (the array parameters of one write). */
 interface Replayed {
@@ -64,29 +71,35 @@ interface Replayed {
 }
 
 /**
- * The history of the learner `learnerIdSql` in replay order, as three strings (HistoryRow). The
- * subquery reads the attempts in the order of the index (learner_id, occurred_at, id), and the
- * aggregates take them in that order: no sort per learner and per column (PostgreSQL 15 sorts for
- * every aggregate with its own ORDER BY), and strings that Node splits natively instead of SQL
- * arrays that node-postgres parses character by character (most of the rebuild's Node CPU).
- * The online path's equality with a replay (test/e2e/rebuild.db.test.ts) checks the order.
+ * The history of the learner `learnerIdSql` in replay order (HistoryRow): the task ids as one bytea
+ * (16 bytes each: TaskIdInterner), the outcomes as one string, each attempt's time only when `times`,
+ * and the latest time. The subquery reads the attempts in the order of the index (learner_id,
+ * occurred_at, id), and the aggregates take them in that order: no sort per learner and per column
+ * (PostgreSQL 15 sorts for every aggregate with its own ORDER BY), and no SQL arrays, which
+ * node-postgres parses character by character. The online path's equality with a replay
+ * (test/e2e/rebuild.db.test.ts) checks the order.
  */
-export const historySql = (learnerIdSql: string) =>
-  `SELECT string_agg(a.task_id::text, ',') AS tasks, string_agg(CASE WHEN a.correct THEN '1' ELSE '0' END, '') AS correct,
-          string_agg((date_part('epoch', a.occurred_at) * 1000)::bigint::text, ',') AS at
+export const historySql = (learnerIdSql: string, times: boolean) =>
+  `SELECT string_agg(uuid_send(a.task_id), ''::bytea) AS tasks, string_agg(CASE WHEN a.correct THEN '1' ELSE '0' END, '') AS correct,
+          ${times ? "string_agg((date_part('epoch', a.occurred_at) * 1000)::bigint::text, ',')" : "NULL::text"} AS at,
+          (date_part('epoch', max(a.occurred_at)) * 1000)::bigint::text AS last
    FROM (SELECT task_id, correct, occurred_at FROM attempt WHERE learner_id = ${learnerIdSql} ORDER BY occurred_at, id) a`;
 
+/** A rebuild's read of its batch ($1: learner ids): each row's version and stored mastery, with the learner's history. */
+export const REBUILD_READ_SQL = `SELECT s.learner_id, s.version, s.mastery, h.tasks, h.correct, h.last
+  FROM learner_state s CROSS JOIN LATERAL (${historySql("s.learner_id", false)}) h
+  WHERE s.learner_id = ANY($1::uuid[])`;
+
 interface HistoryRow {
-  tasks: string | null;
+  tasks: Uint8Array | null;
   correct: string | null;
-  at: string | null;
+  /** Absent from REBUILD_READ_SQL's rows. */
+  at?: string | null;
+  last: string | null;
 }
 
-/** Epoch milliseconds of the history's latest attempt (its last entry, as text); null for an empty history. */
-const latestAt = (h: History): string | null => (h.tasks.length ? h.at.slice(h.at.lastIndexOf(",") + 1) : null);
-
 const history = (r: HistoryRow, ids?: TaskIdInterner): History =>
-  (r.tasks ? { tasks: ids ? ids.split(r.tasks) : r.tasks.split(","), correct: r.correct!, at: r.at! } : EMPTY);
+  (r.tasks ? { tasks: ids ? ids.decode(r.tasks) : uuidTexts(r.tasks), correct: r.correct!, at: r.at ?? null, last: r.last } : EMPTY);
 
 /** One interner per Q-matrix a rebuild read (its task ids' instances), made at its first batch. */
 const interners = new WeakMap<Map<string, string[]>, TaskIdInterner>();
@@ -173,11 +186,11 @@ interface Advanced {
 /**
  * A history's attempts as the engine's traces, in order, without the tasks `unknownTo` does not know
  * (null: the model knows them all). One trace object and one iterator result, reused: the engine reads
- * a trace only while applying it (KnowledgeModel.replay). The times are read from the string in step
- * (no string or number array per attempt). Iterates once.
+ * a trace only while applying it (KnowledgeModel.replay). The times, when the history has them, are
+ * read from the string in step (no string or number array per attempt). Iterates once.
  */
 class HistoryTraces implements Iterable<Trace>, Iterator<Trace> {
-  private readonly trace = { learnerId: "", taskId: "", correct: 0 as 0 | 1, at: 0 };
+  private readonly trace: { learnerId: string; taskId: string; correct: 0 | 1; at: number | undefined } = { learnerId: "", taskId: "", correct: 0, at: undefined };
   private readonly result: IteratorYieldResult<Trace> = { done: false, value: this.trace };
   private i = 0;
   private pos = 0; // in h.at
@@ -192,21 +205,26 @@ class HistoryTraces implements Iterable<Trace>, Iterator<Trace> {
     const { tasks, at, correct } = this.h;
     while (this.i < tasks.length) {
       const i = this.i++;
-      // The integer up to the next comma (an optional minus sign, then digits).
-      let pos = this.pos;
-      const negative = at.charCodeAt(pos) === 45;
-      if (negative) pos++;
-      let ms = 0;
-      for (let c = at.charCodeAt(pos++); c >= 48 && c <= 57; c = at.charCodeAt(pos++)) ms = ms * 10 + (c - 48);
-      this.pos = pos;
+      const ms = at === null ? undefined : this.nextTime(at);
       const taskId = tasks[i]!;
       if (this.unknownTo !== null && !this.unknownTo.knowsTask(taskId)) continue;
       this.trace.taskId = taskId;
       this.trace.correct = correct.charCodeAt(i) === 49 ? 1 : 0; // "1"
-      this.trace.at = negative ? -ms : ms;
+      this.trace.at = ms;
       return this.result;
     }
     return { done: true, value: undefined };
+  }
+
+  /** The integer up to the next comma (an optional minus sign, then digits). */
+  private nextTime(at: string): number {
+    let pos = this.pos;
+    const negative = at.charCodeAt(pos) === 45;
+    if (negative) pos++;
+    let ms = 0;
+    for (let c = at.charCodeAt(pos++); c >= 48 && c <= 57; c = at.charCodeAt(pos++)) ms = ms * 10 + (c - 48);
+    this.pos = pos;
+    return negative ? -ms : ms;
   }
 }
 
@@ -215,7 +233,7 @@ class HistoryTraces implements Iterable<Trace>, Iterator<Trace> {
  * state of another version: nothing is written; the next attempt or the rebuild stores it).
  */
 export async function replayedState(m: EntityManager, loaded: LoadedModel, learnerId: string): Promise<EngineState> {
-  const [h] = (await m.query(historySql("$1"), [learnerId])) as HistoryRow[];
+  const [h] = (await m.query(historySql("$1", false), [learnerId])) as HistoryRow[];
   return loaded.model.replay(loaded.model.initialState(), new HistoryTraces(h ? history(h) : EMPTY, loaded));
 }
 
@@ -305,11 +323,12 @@ export class LearnerModelService {
         tasks: ordered.map((a) => a.taskId),
         correct: ordered.map((a) => (a.correct ? "1" : "0")).join(""),
         at: ordered.map((a) => epochMs(a.occurredAt)).join(","),
+        last: null, // not read: the stored time is kept or moved forward (saveStateSql)
       };
     } else {
       // Replay the whole history in time order (it includes the new attempts).
       state = loaded.model.initialState();
-      const [h] = (await m.query(historySql("$1"), [learnerId])) as HistoryRow[];
+      const [h] = (await m.query(historySql("$1", true), [learnerId])) as HistoryRow[];
       traces = h ? history(h) : EMPTY;
     }
     const skillsOf = await this.skillsOfTasks(m, [...new Set(traces.tasks)], curriculum);
@@ -324,7 +343,7 @@ export class LearnerModelService {
       : row.mastery;
     const { changes, patch } = masteryPatch(measuredFrom, next, Date.now(), reported);
     // After a replay, the history's latest attempt (the stored time may be missing or stale).
-    const replayedLast = incremental ? null : latestAt(traces);
+    const replayedLast = incremental ? null : traces.last;
     const lastAt = new Date(replayedLast === null ? epochMs(ordered[ordered.length - 1]!.occurredAt) : Number(replayedLast));
     const count = incremental ? row.attempt_count + ordered.length : traces.tasks.length;
     return { changes, save: [learnerId, JSON.stringify(next.state), loaded.versionId, count, JSON.stringify(patch), lastAt, incremental] };
@@ -339,12 +358,13 @@ export class LearnerModelService {
     const k = ordered.length;
     const n = h.tasks.length;
     if (n < k || reported.size === 0) return null;
+    if (h.at === null) return null;
     const times = h.at.split(",");
     for (let i = 0; i < k; i++) {
       if (h.tasks[n - k + i] !== ordered[i]!.taskId || Number(times[n - k + i]) !== epochMs(ordered[i]!.occurredAt)) return null;
     }
     // The first n − k entries (the traces read `correct` and `at` by position, up to the tasks' length).
-    const prefix: History = { tasks: h.tasks.slice(0, n - k), correct: h.correct, at: h.at };
+    const prefix: History = { tasks: h.tasks.slice(0, n - k), correct: h.correct, at: h.at, last: null };
     const model = loaded.model;
     const before = model.replay(model.initialState(), new HistoryTraces(prefix, prefix.tasks.every((t) => loaded.knowsTask(t)) ? null : loaded));
     const known = [...reported].filter((skill) => this.knowsSkill(loaded, skill));
@@ -425,17 +445,14 @@ export class LearnerModelService {
       [ids, schoolId],
     );
     // Each learner's row (version, stored mastery: its trends and the skills the replay does not touch) with its history: one row per learner.
-    const rows: ({ learner_id: string; version: number; mastery: MasteryMap } & HistoryRow)[] = await m.query(
-      `SELECT s.learner_id, s.version, s.mastery, h.tasks, h.correct, h.at
-       FROM learner_state s CROSS JOIN LATERAL (${historySql("s.learner_id")}) h
-       WHERE s.learner_id = ANY($1::uuid[])`, [ids]);
+    const rows: ({ learner_id: string; version: number; mastery: MasteryMap } & HistoryRow)[] = await m.query(REBUILD_READ_SQL, [ids]);
     // The school's Q-matrix when the caller read it (and the instances of its task ids, for the
     // histories); otherwise the skills of the batch's tasks.
     let skillsOf = qMatrix;
     const interned = qMatrix ? internerOf(qMatrix) : undefined;
     if (!skillsOf) {
       const taskIds = new Set<string>();
-      for (const r of rows) if (r.tasks) for (const t of r.tasks.split(",")) taskIds.add(t);
+      for (const r of rows) if (r.tasks) for (const t of uuidTexts(r.tasks)) taskIds.add(t);
       skillsOf = await this.skillsOfTasks(m, [...taskIds]);
     }
     const now = Date.now();
@@ -446,7 +463,8 @@ export class LearnerModelService {
       // One learner's history split at a time, and its strings dropped once replayed: a batch's
       // split histories never all live at once (less for the young generation's collections to copy).
       const h = history(r, interned);
-      r.tasks = r.correct = r.at = null;
+      r.tasks = null;
+      r.correct = null;
       const next = this.advance(loaded, start, h, skillsOf, true, h.tasks.every((t) => loaded.knowsTask(t)));
       // No skill is "reported": a rebuild re-estimates mastery under a model, it is no learning event,
       // so every skill keeps its stored trend (the moving average moves with attempts only), as when
@@ -457,7 +475,7 @@ export class LearnerModelService {
       // The whole object is written (untouched skills kept): the version guard makes the read above current.
       out.masteries[i] = JSON.stringify({ ...r.mastery, ...patch });
       out.counts[i] = h.tasks.length;
-      out.lasts[i] = latestAt(h);
+      out.lasts[i] = h.last;
       out.versions[i] = r.version;
     });
     return out;
