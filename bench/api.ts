@@ -80,7 +80,7 @@ async function refreshCached(options: DatabaseOptions, info: PreparedInfo): Prom
     const [mv] = (await database.dataSource.query(`SELECT weights FROM model_version WHERE school_id = $1 AND status = 'ACTIVE'`, [info.schoolId])) as { weights: Buffer }[];
     if (!mv) throw new Error("the cached database has no active model; rebuild it with --fresh");
     const tag = (loadModel(new Uint8Array(mv.weights)).initialState() as { model?: string }).model;
-    const [row] = (await database.dataSource.query(`SELECT state->>'model' AS tag FROM learner_state WHERE state ? 'model' LIMIT 1`)) as { tag: string }[];
+    const [row] = (await database.dataSource.query(`SELECT state::jsonb->>'model' AS tag FROM learner_state WHERE state LIKE '{"model":%' LIMIT 1`)) as { tag: string }[];
     if (!row || row.tag === tag) return;
     log(`cached learner states are tagged ${row.tag}, this build's model says ${tag}: rebuilding every learner's state…`);
     const t = performance.now();

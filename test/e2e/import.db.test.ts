@@ -70,7 +70,7 @@ test("an import creates the skills, the tasks with their Q-matrix from items.csv
 
   // Learner states marked for rebuild: the right count, no model, an empty state.
   const states: { ref: string; attempt_count: number; model_version_id: string | null; state: object }[] = await q(
-    `SELECT l.external_ref AS ref, st.attempt_count, st.model_version_id, st.state FROM learner_state st JOIN learner l ON l.id = st.learner_id
+    `SELECT l.external_ref AS ref, st.attempt_count, st.model_version_id, st.state::jsonb AS state FROM learner_state st JOIN learner l ON l.id = st.learner_id
      WHERE st.school_id = $1 ORDER BY l.external_ref`, [schoolId]);
   expect(states.map((x) => [x.ref, x.attempt_count, x.model_version_id, x.state])).toEqual([["u1", 4, null, {}], ["u2", 3, null, {}], ["u3", 1, null, {}]]);
 

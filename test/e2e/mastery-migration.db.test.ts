@@ -80,7 +80,7 @@ test("down restores the table; up moves its rows into learner_state.mastery, and
 
     await migration.up(runner);
     expect(await q(`SELECT table_type FROM information_schema.tables WHERE table_name = 'skill_mastery'`)).toEqual([{ table_type: "VIEW" }]);
-    const states = await q(`SELECT learner_id, mastery, attempt_count, version, model_version_id, state FROM learner_state WHERE school_id = $1`, [school]);
+    const states = await q(`SELECT learner_id, mastery, attempt_count, version, model_version_id, state::jsonb AS state FROM learner_state WHERE school_id = $1`, [school]);
     const of = (id: string) => states.find((s: { learner_id: string }) => s.learner_id === id);
     expect(of(withState).mastery).toEqual({
       [skills[0]!]: [0.1 + 0.2, 1 / 3, 4, -0.012345678901234567, Date.parse("2026-10-01T08:00:00.123Z")],

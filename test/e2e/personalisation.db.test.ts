@@ -357,7 +357,7 @@ test("withdrawing consent to personalisation deletes the personal state; given a
   const at = (l: string, i: number) => ({ learnerId: l, taskId: tasks[i]!, correct: i !== 1, occurredAt: new Date(base + i * 60_000).toISOString(), idempotencyKey: `consent-${l}-${i}` });
   for (const i of [0, 1]) for (const l of [learner.id, twin.id]) ok(await s.gql(RECORD, { i: at(l, i) }, admin));
   await setConsent(learner.id, false);
-  const [row] = await s.app.db.dataSource.query(`SELECT state, mastery, model_version_id FROM learner_state WHERE learner_id = $1`, [learner.id]);
+  const [row] = await s.app.db.dataSource.query(`SELECT state::jsonb AS state, mastery, model_version_id FROM learner_state WHERE learner_id = $1`, [learner.id]);
   expect(row).toEqual({ state: {}, mastery: {}, model_version_id: null });
   // Recorded while withdrawn: counted, nothing personal computed.
   expect(ok(await s.gql(RECORD, { i: at(learner.id, 2) }, admin)).recordAttempt.mastery).toEqual([]);

@@ -63,10 +63,10 @@ test("online updates one attempt at a time give the same mastery as replaying th
     expect(r.data.recordAttempt.mastery.length).toBeGreaterThan(0);
   }
   const online = await q(`SELECT skill_id, mastery FROM skill_mastery WHERE learner_id = $1 ORDER BY skill_id`, [learner]);
-  const onlineState = (await q(`SELECT state FROM learner_state WHERE learner_id = $1`, [learner]))[0].state;
+  const onlineState = (await q(`SELECT state::jsonb AS state FROM learner_state WHERE learner_id = $1`, [learner]))[0].state;
   await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].rebuildMany(m, demo.schoolId, [learner]));
   const replayed = await q(`SELECT skill_id, mastery FROM skill_mastery WHERE learner_id = $1 ORDER BY skill_id`, [learner]);
-  const replayedState = (await q(`SELECT state FROM learner_state WHERE learner_id = $1`, [learner]))[0].state;
+  const replayedState = (await q(`SELECT state::jsonb AS state FROM learner_state WHERE learner_id = $1`, [learner]))[0].state;
   expect(replayedState).toEqual(onlineState);
   expect(replayed.map((r: any) => r.skill_id)).toEqual(online.map((r: any) => r.skill_id));
   replayed.forEach((r: any, i: number) => expect(r.mastery).toBeCloseTo(online[i].mastery, 12));
@@ -129,9 +129,9 @@ test("the skill_mastery view (BI) shows the same figures as GraphQL's Learner.ma
 
 test("a stored state tagged by another build of the model is replayed, never an internal error", async () => {
   const learner = consenting()[5]!;
-  await q(`UPDATE learner_state SET state = jsonb_set(state, '{model}', '"pfa:another-build"') WHERE learner_id = $1`, [learner]);
+  await q(`UPDATE learner_state SET state = jsonb_set(state::jsonb, '{model}', '"pfa:another-build"')::text WHERE learner_id = $1`, [learner]);
   expect(await s.app.services.training.rebuildStates(demo.schoolId)).toBe(1);
-  await q(`UPDATE learner_state SET state = jsonb_set(state, '{model}', '"pfa:another-build"') WHERE learner_id = $1`, [learner]);
+  await q(`UPDATE learner_state SET state = jsonb_set(state::jsonb, '{model}', '"pfa:another-build"')::text WHERE learner_id = $1`, [learner]);
   const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
   const task = (await s.gql(`{ tasks(first: 1) { nodes { id } } }`, {}, admin)).data.tasks.nodes[0].id;
   const rec = await s.gql(`query($l: UUID!) { recommendations(learnerId: $l, count: 2) { personalisation items { task { id } } } }`, { l: learner }, admin);
@@ -140,7 +140,7 @@ test("a stored state tagged by another build of the model is replayed, never an 
   const r = await s.gql(`mutation($i: RecordAttemptInput!) { recordAttempt(input: $i) { mastery { skillId } } }`, { i: { learnerId: learner, taskId: task, correct: true, idempotencyKey: "after-retag" } }, admin);
   expect(r.errors).toBeUndefined();
   expect(r.data.recordAttempt.mastery.length).toBeGreaterThan(0);
-  const [row] = await q(`SELECT state->>'model' AS tag FROM learner_state WHERE learner_id = $1`, [learner]);
+  const [row] = await q(`SELECT state::jsonb->>'model' AS tag FROM learner_state WHERE learner_id = $1`, [learner]);
   expect(row.tag).not.toBe("pfa:another-build");
 });
 
@@ -149,7 +149,7 @@ test("an attempt that got the learner's lock after a consent withdrawal (its con
   const admin = await adminToken();
   const consent = (granted: boolean) => setPersonalisationConsent(admin, learner, granted);
   expect((await consent(false)).errors).toBeUndefined();
-  const [row] = await q(`SELECT model_version_id, state, attempt_count, mastery, last_attempt_at FROM learner_state WHERE learner_id = $1`, [learner]);
+  const [row] = await q(`SELECT model_version_id, state::jsonb AS state, attempt_count, mastery, last_attempt_at FROM learner_state WHERE learner_id = $1`, [learner]);
   expect(row.state).toEqual({});
   // The row as the lock statement returns it when its snapshot predates the withdrawal: consent still granted.
   const locked = { ...row, consent: true };
@@ -157,7 +157,7 @@ test("an attempt that got the learner's lock after a consent withdrawal (its con
   const changes = await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].applyAttempts(
     m, demo.schoolId, learner, locked, [{ taskId: task, correct: true, occurredAt: new Date() }]));
   expect(changes).toEqual([]);
-  const [after] = await q(`SELECT model_version_id, state, mastery, attempt_count FROM learner_state WHERE learner_id = $1`, [learner]);
+  const [after] = await q(`SELECT model_version_id, state::jsonb AS state, mastery, attempt_count FROM learner_state WHERE learner_id = $1`, [learner]);
   expect(after).toEqual({ model_version_id: null, state: {}, mastery: {}, attempt_count: row.attempt_count + 1 });
   expect((await consent(true)).errors).toBeUndefined();
 });
@@ -166,7 +166,7 @@ describe("a switch of the active version rebuilds the states first (stage, switc
   const states = () => s.app.services.training.states;
   const activeId = async () => (await q(`SELECT id FROM model_version WHERE school_id = $1 AND status = 'ACTIVE'`, [demo.schoolId]))[0].id as string;
   const stateRows = async () => new Map<string, { model_version_id: string | null; version: number; attempt_count: number; state: unknown }>(
-    (await q(`SELECT learner_id, model_version_id, version, attempt_count, state FROM learner_state WHERE school_id = $1`, [demo.schoolId])).map((r: any) => [r.learner_id, r]));
+    (await q(`SELECT learner_id, model_version_id, version, attempt_count, state::jsonb AS state FROM learner_state WHERE school_id = $1`, [demo.schoolId])).map((r: any) => [r.learner_id, r]));
   const target = async (versionId: string) => loadVersion(await s.app.db.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: versionId }));
 
   test("a switch stages a learner whose attempt arrived after an earlier staging run, and adopts everyone", async () => {
@@ -381,7 +381,7 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     await q(`INSERT INTO learner_state_staged (model_version_id, learner_id, school_id, source_version, state, mastery, attempt_count)
              SELECT $1, learner_id, school_id, version, '{"model":"leak"}'::jsonb, '{"s":[0.9,0.1,1,0,0]}'::jsonb, 1 FROM learner_state WHERE learner_id = $2`, [v.id, x]);
     await states().commit(demo.schoolId, v);
-    const [row] = await q(`SELECT model_version_id, state, mastery FROM learner_state WHERE learner_id = $1`, [x]);
+    const [row] = await q(`SELECT model_version_id, state::jsonb AS state, mastery FROM learner_state WHERE learner_id = $1`, [x]);
     expect(row).toEqual({ model_version_id: null, state: {}, mastery: {} });
     await setPersonalisationConsent(admin, x, true);
   });
@@ -396,7 +396,7 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     expect((await q(`SELECT count(*)::int AS n FROM learner_state_staged WHERE model_version_id = $1`, [v.id]))[0].n).toBe(consenting().length - 1);
     // The switch (staging again finds every other learner current) adopts the others; the withdrawn learner keeps no personal state.
     expect(await states().switchTo(demo.schoolId, v.id)).toEqual({ staged: 0, adopted: consenting().length - 1, caughtUp: 0 });
-    const [row] = await q(`SELECT model_version_id, state, mastery FROM learner_state WHERE learner_id = $1`, [learner]);
+    const [row] = await q(`SELECT model_version_id, state::jsonb AS state, mastery FROM learner_state WHERE learner_id = $1`, [learner]);
     expect(row).toEqual({ model_version_id: null, state: {}, mastery: {} });
   });
 });

@@ -1,7 +1,14 @@
-import { Column, Entity, ManyToOne, PrimaryColumn, UpdateDateColumn, VersionColumn } from "typeorm";
+import { Column, Entity, ManyToOne, PrimaryColumn, UpdateDateColumn, VersionColumn, type ValueTransformer } from "typeorm";
 import { Learner } from "./learner.entity.js";
 import { School } from "../school/school.entity.js";
 import type { MasteryMap } from "./learner-state-mastery.js";
+import { decodeState, storedState } from "./learner-state-codec.js";
+
+/** The entity's view of the `state` column: the value as an object, written in the codec's layout. */
+const STATE_TEXT: ValueTransformer = {
+  to: (v: Record<string, unknown> | undefined) => (v === undefined ? undefined : storedState(v)),
+  from: (v: string | null) => (v === null ? null : decodeState(v)),
+};
 
 /**
  * The engine's personal state for a learner under one model version (φ_u and its counters),
@@ -19,8 +26,8 @@ export class LearnerState {
   @Column({ type: "uuid", nullable: true })
   modelVersionId!: string | null;
 
-  /** The engine's serialised `LearnerState`. */
-  @Column({ type: "jsonb" })
+  /** The engine's `LearnerState`, stored as JSON text (learner-state-codec.ts: why text, and its layout). */
+  @Column({ type: "text", transformer: STATE_TEXT })
   state!: Record<string, unknown>;
 
   /**

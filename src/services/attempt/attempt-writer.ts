@@ -20,6 +20,7 @@ import { PathStepStatus } from "../../persistence/goal/path-step.entity.js";
 import { GoalStatus } from "../../persistence/goal/goal.entity.js";
 import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { queryPrepared } from "../../persistence/prepared.js";
+import { decodeState } from "../../persistence/learner/learner-state-codec.js";
 import { lockStatesSql, saveStateSql, type LockedState } from "../personalisation/learner-model.service.js";
 
 export interface AttemptRow {
@@ -150,7 +151,7 @@ export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: st
     inserted: { id: string; created_at: string }[] | null;
     pending: { learner_id: string; path_id: string; goal_id: string; planned_at: string; threshold: number; position: number; skill_id: string | null; task_id: string }[] | null;
     prior: { learner_id: string; task_id: string; correct: boolean; created_at: string }[] | null;
-    states: (Omit<LockedState, "last_attempt_at"> & { learner_id: string; last_attempt_at: string | null })[] | null;
+    states: (Omit<LockedState, "last_attempt_at" | "state"> & { learner_id: string; state: string; last_attempt_at: string | null })[] | null;
   }[];
   return {
     found: row!.found === true,
@@ -161,6 +162,6 @@ export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: st
       position: p.position, skillId: p.skill_id, taskId: p.task_id,
     })),
     prior: (row!.prior ?? []).map((p) => ({ learnerId: p.learner_id, taskId: p.task_id, correct: p.correct, createdAt: new Date(p.created_at) })),
-    states: new Map((row!.states ?? []).map((s) => [s.learner_id, { ...s, last_attempt_at: s.last_attempt_at === null ? null : new Date(s.last_attempt_at) }])),
+    states: new Map((row!.states ?? []).map((s) => [s.learner_id, { ...s, state: decodeState(s.state), last_attempt_at: s.last_attempt_at === null ? null : new Date(s.last_attempt_at) }])),
   };
 }

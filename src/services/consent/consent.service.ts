@@ -31,7 +31,7 @@ export class ConsentService {
         // stay). Should consent be given again, the next attempt replays the whole history.
         // The upsert above waited for any staging batch holding the consent row (FOR SHARE), so the
         // DELETE sees its staged state; a batch that reads the row after this commits stages nothing.
-        await m.query(`UPDATE learner_state SET state = '{}'::jsonb, model_version_id = NULL, mastery = '{}'::jsonb, version = version + 1, updated_at = now() WHERE learner_id = $1`, [learnerId]);
+        await m.query(`UPDATE learner_state SET state = '{}', model_version_id = NULL, mastery = '{}'::jsonb, version = version + 1, updated_at = now() WHERE learner_id = $1`, [learnerId]);
         await m.query(`DELETE FROM learner_state_staged WHERE learner_id = $1`, [learnerId]);
       }
       return m.findOneByOrFail(Consent, { learnerId, purpose, schoolId: actor.schoolId });

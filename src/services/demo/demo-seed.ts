@@ -111,7 +111,7 @@ async function insertSchool(m: EntityManager, sim: SimulatedSchool, cipher: Prof
   }
   await m.query(
     `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
-     SELECT learner_id, $1, NULL, '{}'::jsonb, count(*), 1, now() FROM attempt WHERE school_id = $1 GROUP BY learner_id`,
+     SELECT learner_id, $1, NULL, '{}', count(*), 1, now() FROM attempt WHERE school_id = $1 GROUP BY learner_id`,
     [schoolId],
   );
   return { schoolId, teacherId: teacher.id, cohortIds: cohorts.map((c) => c.id), learnerIds, noConsentLearnerId: learnerIds[NO_CONSENT_INDEX] ?? learnerIds[0]! };

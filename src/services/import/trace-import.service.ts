@@ -386,9 +386,9 @@ export class TraceImportService {
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`zpd-import-states:${schoolId}`]);
       await m.query(
         `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
-         SELECT l.id, $1, NULL, '{}'::jsonb, (SELECT count(*) FROM attempt a WHERE a.learner_id = l.id), 1, now() FROM unnest($2::uuid[]) AS l(id)
+         SELECT l.id, $1, NULL, '{}', (SELECT count(*) FROM attempt a WHERE a.learner_id = l.id), 1, now() FROM unnest($2::uuid[]) AS l(id)
          ORDER BY l.id -- rows locked in learner id order, as every multi-learner write locks them
-         ON CONFLICT (learner_id) DO UPDATE SET model_version_id = NULL, state = '{}'::jsonb, attempt_count = EXCLUDED.attempt_count,
+         ON CONFLICT (learner_id) DO UPDATE SET model_version_id = NULL, state = '{}', attempt_count = EXCLUDED.attempt_count,
            version = learner_state.version + 1, updated_at = now()`,
         [schoolId, inserted.map((r) => r.learner_id)],
       );

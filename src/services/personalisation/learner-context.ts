@@ -16,6 +16,7 @@ import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { PathStepStatus } from "../../persistence/goal/path-step.entity.js";
 import type { TeacherOverrides } from "../../engine/recommend/index.js";
 import { queryPrepared } from "../../persistence/prepared.js";
+import { decodeState } from "../../persistence/learner/learner-state-codec.js";
 
 /** Attempts looked at for "no immediate repeats". */
 export const RECENT_ATTEMPTS = 5;
@@ -81,7 +82,8 @@ interface Row {
   allowed: boolean;
   consent: boolean;
   model_version_id: string | null;
-  state: unknown;
+  /** The stored text (persistence/learner/learner-state-codec.ts); null without a state row. */
+  state: string | null;
   recent: string[] | null;
   goal_id: string | null;
   goal_learner_id: string | null;
@@ -135,7 +137,7 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
     interests: row.interests ?? [],
     consent: row.consent === true,
     stateVersionId: row.model_version_id,
-    state: row.state,
+    state: row.state === null ? null : decodeState(row.state),
     recentTaskIds: row.recent ?? [],
     goal: row.goal_id
       ? {

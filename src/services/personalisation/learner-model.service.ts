@@ -19,6 +19,7 @@ import { nextTrend, storedTrend, type MasteryMap } from "../../persistence/learn
 import type { CompiledCurriculum } from "../../engine/recommend/index.js";
 import { queryPrepared } from "../../persistence/prepared.js";
 import { packJson, unpackJsonSql } from "../../persistence/json-pack.js";
+import { decodeState, encodeState } from "../../persistence/learner/learner-state-codec.js";
 import { ActiveModels, LoadedModel } from "./active-models.js";
 import { TaskIdInterner, uuidTexts } from "./task-id-interner.js";
 
@@ -132,7 +133,7 @@ export interface LockedState extends StateRow {
  */
 export const lockStatesSql = (learners: string, school: string, purpose: string) =>
   `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
-   SELECT l.learner_id, ${school}, NULL, '{}'::jsonb, 0, 1, now() FROM (${learners}) l ORDER BY l.learner_id
+   SELECT l.learner_id, ${school}, NULL, '{}', 0, 1, now() FROM (${learners}) l ORDER BY l.learner_id
    ON CONFLICT (learner_id) DO UPDATE SET learner_id = EXCLUDED.learner_id
    RETURNING learner_id, model_version_id, state, attempt_count, mastery, last_attempt_at,
      COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = learner_state.learner_id AND c.purpose = ${purpose}), false) AS consent`;
@@ -154,7 +155,7 @@ export interface StateUpdate {
  * a further condition.
  */
 export const saveStateSql = (p: (n: number) => string, and = "") =>
-  `UPDATE learner_state SET state = ${p(2)}::jsonb, model_version_id = ${p(3)}, attempt_count = ${p(4)}, mastery = mastery || ${p(5)}::jsonb,
+  `UPDATE learner_state SET state = ${p(2)}::text, model_version_id = ${p(3)}, attempt_count = ${p(4)}, mastery = mastery || ${p(5)}::jsonb,
      last_attempt_at = CASE WHEN ${p(7)} THEN GREATEST(last_attempt_at, ${p(6)}) ELSE ${p(6)} END, version = version + 1, updated_at = now()
    WHERE learner_id = ${p(1)}${and}`;
 
@@ -281,7 +282,7 @@ export class LearnerModelService {
   private async countOnly(m: EntityManager, learnerId: string, ordered: readonly NewAttempt[], keep: boolean): Promise<void> {
     await m.query(
       `UPDATE learner_state SET attempt_count = attempt_count + $2, last_attempt_at = GREATEST(last_attempt_at, $3),
-         model_version_id = NULL, state = CASE WHEN $4 THEN state ELSE '{}'::jsonb END, mastery = CASE WHEN $4 THEN mastery ELSE '{}'::jsonb END,
+         model_version_id = NULL, state = CASE WHEN $4 THEN state ELSE '{}' END, mastery = CASE WHEN $4 THEN mastery ELSE '{}'::jsonb END,
          version = version + 1, updated_at = now() WHERE learner_id = $1`,
       [learnerId, ordered.length, new Date(epochMs(ordered[ordered.length - 1]!.occurredAt)), keep],
     );
@@ -294,8 +295,8 @@ export class LearnerModelService {
          COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = s.learner_id AND c.purpose = $2), false) AS consent
        FROM learner_state s WHERE s.learner_id = $1`,
       [learnerId, ConsentPurpose.Personalisation],
-    )) as CurrentState[];
-    return row ?? null;
+    )) as (Omit<CurrentState, "state"> & { state: string })[];
+    return row ? { ...row, state: decodeState(row.state) } : null;
   }
 
   /**
@@ -346,7 +347,7 @@ export class LearnerModelService {
     const replayedLast = incremental ? null : traces.last;
     const lastAt = new Date(replayedLast === null ? epochMs(ordered[ordered.length - 1]!.occurredAt) : Number(replayedLast));
     const count = incremental ? row.attempt_count + ordered.length : traces.tasks.length;
-    return { changes, save: [learnerId, JSON.stringify(next.state), loaded.versionId, count, JSON.stringify(patch), lastAt, incremental] };
+    return { changes, save: [learnerId, encodeState(next.state), loaded.versionId, count, JSON.stringify(patch), lastAt, incremental] };
   }
 
   /**
@@ -391,7 +392,7 @@ export class LearnerModelService {
     // Only while the learner still consents: the version read in the batch may postdate a withdrawal
     // (which cleared the state), and the UPDATE must not bring the personal state back.
     const updated: unknown = await m.query(
-      `UPDATE learner_state SET state = u.state::jsonb, mastery = u.mastery::jsonb, model_version_id = $1, attempt_count = u.n,
+      `UPDATE learner_state SET state = u.state, mastery = u.mastery::jsonb, model_version_id = $1, attempt_count = u.n,
          last_attempt_at = to_timestamp(u.last / 1000.0), version = learner_state.version + 1, updated_at = now()
        FROM unnest($2::uuid[], ${unpackJsonSql("$3")}, ${unpackJsonSql("$4")}, $5::int[], $6::int[], $7::float8[]) AS u(id, state, mastery, n, expected, last)
        WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected
@@ -418,7 +419,7 @@ export class LearnerModelService {
     const staged: { n: number }[] = await m.query(
       `WITH ins AS (
          INSERT INTO learner_state_staged (model_version_id, learner_id, school_id, source_version, state, mastery, attempt_count, last_attempt_at)
-         SELECT $1, u.id, $2, u.expected, u.state::jsonb, u.mastery::jsonb, u.n, to_timestamp(u.last / 1000.0)
+         SELECT $1, u.id, $2, u.expected, u.state, u.mastery::jsonb, u.n, to_timestamp(u.last / 1000.0)
          FROM unnest($3::uuid[], ${unpackJsonSql("$4")}, ${unpackJsonSql("$5")}, $6::int[], $7::int[], $8::float8[]) AS u(id, state, mastery, n, expected, last)
          JOIN learner_state s ON s.learner_id = u.id AND s.version = u.expected
          JOIN consent c ON c.learner_id = u.id AND c.purpose = $9 AND c.granted
@@ -441,7 +442,7 @@ export class LearnerModelService {
     const ids = [...learnerIds];
     await m.query(
       `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
-       SELECT u.id, $2, NULL, '{}'::jsonb, 0, 1, now() FROM unnest($1::uuid[]) AS u(id) ON CONFLICT (learner_id) DO NOTHING`,
+       SELECT u.id, $2, NULL, '{}', 0, 1, now() FROM unnest($1::uuid[]) AS u(id) ON CONFLICT (learner_id) DO NOTHING`,
       [ids, schoolId],
     );
     // Each learner's row (version, stored mastery: its trends and the skills the replay does not touch) with its history: one row per learner.
@@ -471,7 +472,7 @@ export class LearnerModelService {
       // the hot path replays a stale state.
       const { patch } = masteryPatch(r.mastery, next, now, NO_SKILLS);
       out.learners[i] = r.learner_id;
-      out.states[i] = JSON.stringify(next.state);
+      out.states[i] = encodeState(next.state);
       // The whole object is written (untouched skills kept): the version guard makes the read above current.
       out.masteries[i] = JSON.stringify({ ...r.mastery, ...patch });
       out.counts[i] = h.tasks.length;

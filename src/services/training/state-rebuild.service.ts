@@ -18,6 +18,7 @@
 import type { EntityManager } from "typeorm";
 import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { ModelStatus, ModelVersion } from "../../persistence/model/model-version.entity.js";
+import { statePrefix } from "../../persistence/learner/learner-state-codec.js";
 import { withConflictRetry } from "../common/transaction-retry.js";
 import { loadVersion, type ActiveModels, type LoadedModel } from "../personalisation/active-models.js";
 import type { LearnerModelService } from "../personalisation/learner-model.service.js";
@@ -156,9 +157,9 @@ export class StateRebuildService {
     const rows: { learner_id: string }[] = await this.deps.dataSource.query(
       `SELECT c.learner_id FROM consent c LEFT JOIN learner_state s ON s.learner_id = c.learner_id
        WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted
-         AND (s.model_version_id IS DISTINCT FROM $3 OR s.state->>'model' IS DISTINCT FROM $4)
+         AND (s.model_version_id IS DISTINCT FROM $3 OR NOT starts_with(s.state, $4))
        ORDER BY c.learner_id`,
-      [schoolId, ConsentPurpose.Personalisation, active.versionId, active.stateTag],
+      [schoolId, ConsentPurpose.Personalisation, active.versionId, statePrefix(active.stateTag)],
     );
     if (rows.length === 0) return 0;
     const qMatrix = await this.learnerModel.qMatrix(this.deps.dataSource.manager, schoolId);
