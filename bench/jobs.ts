@@ -245,7 +245,7 @@ async function main(): Promise<void> {
       date: started.toISOString(),
       command: `npm run bench:jobs${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
       commit,
-      machine: { cores: cpus().length, cpu: cpus()[0]?.model.trim() ?? "unknown", memGiB: Number((totalmem() / 2 ** 30).toFixed(1)), node: process.version, postgres: serverVersion },
+      machine: { cores: cpus().length, cpu: cpus()[0]?.model.trim() ?? "unknown", memGiB: Number((totalmem() / 2 ** 30).toFixed(1)), node: [process.version, ...process.execArgv].join(" "), postgres: serverVersion },
       load: { start: loadStart, end: [] },
       data: {
         source: args.data ? data.folder : `simulator (seed ${args.seed}, ${args.attempts.toLocaleString("en-US")} attempts asked)`,

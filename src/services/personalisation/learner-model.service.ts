@@ -391,7 +391,7 @@ export class LearnerModelService {
     const r = await this.replayMany(m, loaded, schoolId, learnerIds, qMatrix);
     // Only while the learner still consents: the version read in the batch may postdate a withdrawal
     // (which cleared the state), and the UPDATE must not bring the personal state back.
-    const updated: unknown = await m.query(
+    const updated: unknown = await queryPrepared(m,
       `UPDATE learner_state SET state = u.state, mastery = u.mastery::jsonb, model_version_id = $1, attempt_count = u.n,
          last_attempt_at = to_timestamp(u.last / 1000.0), version = learner_state.version + 1, updated_at = now()
        FROM unnest($2::uuid[], ${unpackJsonSql("$3")}, ${unpackJsonSql("$4")}, $5::int[], $6::int[], $7::float8[]) AS u(id, state, mastery, n, expected, last)
@@ -416,7 +416,7 @@ export class LearnerModelService {
   async stageMany(m: EntityManager, target: LoadedModel, schoolId: string, learnerIds: readonly string[], qMatrix?: Map<string, string[]>): Promise<number> {
     if (learnerIds.length === 0) return 0;
     const r = await this.replayMany(m, target, schoolId, learnerIds, qMatrix);
-    const staged: { n: number }[] = await m.query(
+    const staged: { n: number }[] = await queryPrepared(m,
       `WITH ins AS (
          INSERT INTO learner_state_staged (model_version_id, learner_id, school_id, source_version, state, mastery, attempt_count, last_attempt_at)
          SELECT $1, u.id, $2, u.expected, u.state, u.mastery::jsonb, u.n, to_timestamp(u.last / 1000.0)
@@ -440,13 +440,13 @@ export class LearnerModelService {
    */
   private async replayMany(m: EntityManager, loaded: LoadedModel, schoolId: string, learnerIds: readonly string[], qMatrix?: Map<string, string[]>): Promise<Replayed> {
     const ids = [...learnerIds];
-    await m.query(
+    await queryPrepared(m,
       `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
        SELECT u.id, $2, NULL, '{}', 0, 1, now() FROM unnest($1::uuid[]) AS u(id) ON CONFLICT (learner_id) DO NOTHING`,
       [ids, schoolId],
     );
     // Each learner's row (version, stored mastery: its trends and the skills the replay does not touch) with its history: one row per learner.
-    const rows: ({ learner_id: string; version: number; mastery: MasteryMap } & HistoryRow)[] = await m.query(REBUILD_READ_SQL, [ids]);
+    const rows: ({ learner_id: string; version: number; mastery: MasteryMap } & HistoryRow)[] = await queryPrepared(m, REBUILD_READ_SQL, [ids]);
     // The school's Q-matrix when the caller read it (and the instances of its task ids, for the
     // histories); otherwise the skills of the batch's tasks.
     let skillsOf = qMatrix;
