@@ -33,7 +33,7 @@ import { createServices } from "../src/services/index.js";
 import { ProfileCipher } from "../src/services/learner/profile-cipher.js";
 import { createLogger } from "../src/shared/logger.js";
 import { ConsentPurpose } from "../src/persistence/learner/consent.entity.js";
-import { createSchool, DEFAULT_BATCH, TraceImportService, WRITE_ATTEMPTS_SQL, type ImportSummary } from "../src/services/import/trace-import.service.js";
+import { createSchool, DEFAULT_BATCH, MARK_FOR_REBUILD_SQL, TraceImportService, WRITE_ATTEMPTS_SQL, type ImportSummary } from "../src/services/import/trace-import.service.js";
 import { createProgressBar } from "./lib/progress.js";
 import { uuidv7s } from "../src/shared/ids.js";
 import { generateFolder, type GeneratedData } from "./jobs/generate.js";
@@ -41,8 +41,10 @@ import { QueryTimer, type StatementStat } from "./jobs/query-timer.js";
 import { PgCpu } from "./jobs/pg-cpu.js";
 import { loadVersion } from "../src/services/personalisation/active-models.js";
 import { ModelVersion } from "../src/persistence/model/model-version.entity.js";
-import { REBUILD_BATCH, REBUILD_IN_FLIGHT } from "../src/services/training/state-rebuild.service.js";
-import { REBUILD_READ_SQL } from "../src/services/personalisation/learner-model.service.js";
+import { REBUILD_BATCH, REBUILD_IN_FLIGHT, STALE_STATES_SQL } from "../src/services/training/state-rebuild.service.js";
+import { statePrefix } from "../src/persistence/learner/learner-state-codec.js";
+import { REBUILD_READ_SQL, REBUILD_WRITE_SQL } from "../src/services/personalisation/learner-model.service.js";
+import { packJson } from "../src/persistence/json-pack.js";
 import { markdownReport, printTable, type JobsReport, type Phase, type PromotionRun } from "./jobs/report.js";
 
 export const TARGETS = { importPerSecond: 20_000, retrainSeconds: 600, rebuildPerSecond: 5_000 };
@@ -423,10 +425,10 @@ async function explainRebuild(ds: Database["dataSource"], schoolId: string): Pro
     const rows = (await ds.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params)) as { "QUERY PLAN": string }[];
     out.push({ statement, plan: compactPlan(rows) });
   };
-  const selectSql = `SELECT c.learner_id FROM consent c LEFT JOIN learner_state s ON s.learner_id = c.learner_id
-       WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted AND s.model_version_id IS DISTINCT FROM $3 ORDER BY c.learner_id`;
-  await explain("rebuildStates: learners to rebuild", selectSql, [schoolId, ConsentPurpose.Personalisation, active?.id ?? null]);
-  const ids = ((await ds.query(`${selectSql} LIMIT ${REBUILD_BATCH}`, [schoolId, ConsentPurpose.Personalisation, active?.id ?? null])) as { learner_id: string }[]).map((r) => r.learner_id);
+  const tag = active ? loadVersion(await ds.getRepository(ModelVersion).findOneByOrFail({ id: active.id })).stateTag : "";
+  const selectParams = [schoolId, ConsentPurpose.Personalisation, active?.id ?? null, statePrefix(tag)];
+  await explain("rebuildStates: learners to rebuild", STALE_STATES_SQL, selectParams);
+  const ids = ((await ds.query(`${STALE_STATES_SQL} LIMIT ${REBUILD_BATCH}`, selectParams)) as { learner_id: string }[]).map((r) => r.learner_id);
   await explain(`rebuildMany: the learners' rows with their histories (${ids.length} learners)`, REBUILD_READ_SQL, [ids]);
   const taskIds = ((await ds.query(`SELECT DISTINCT task_id FROM attempt WHERE learner_id = ANY($1::uuid[])`, [ids])) as { task_id: string }[]).map((r) => r.task_id);
   await explain("rebuildMany: Q-matrix of the tasks", `SELECT task_id, skill_id FROM task_skill WHERE task_id = ANY($1::uuid[])`, [taskIds]);
@@ -434,14 +436,12 @@ async function explainRebuild(ds: Database["dataSource"], schoolId: string): Pro
   const qr = ds.createQueryRunner();
   try {
     await qr.startTransaction();
-    const states = (await qr.query(`SELECT learner_id, state::text AS state, mastery::text AS mastery, attempt_count, version FROM learner_state WHERE learner_id = ANY($1::uuid[])`, [ids])) as { learner_id: string; state: string; mastery: string; attempt_count: number; version: number }[];
-    const rows = (await qr.query(
-      `EXPLAIN (ANALYZE, BUFFERS) UPDATE learner_state SET state = u.state::jsonb, mastery = u.mastery::jsonb, model_version_id = $1, attempt_count = u.n,
-         version = learner_state.version + 1, updated_at = now()
-       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::int[]) AS u(id, state, mastery, n, expected)
-       WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected
-       RETURNING learner_state.learner_id`,
-      [active?.id ?? null, states.map((s) => s.learner_id), states.map((s) => s.state), states.map((s) => s.mastery), states.map((s) => s.attempt_count), states.map((s) => s.version)],
+    const states = (await qr.query(
+      `SELECT learner_id, state, mastery::text AS mastery, attempt_count, version, (extract(epoch FROM last_attempt_at) * 1000)::float8 AS last
+       FROM learner_state WHERE learner_id = ANY($1::uuid[])`, [ids])) as { learner_id: string; state: string; mastery: string; attempt_count: number; version: number; last: number | null }[];
+    const rows = (await qr.query(`EXPLAIN (ANALYZE, BUFFERS) ${REBUILD_WRITE_SQL}`,
+      [active?.id ?? null, states.map((s) => s.learner_id), packJson(states.map((s) => s.state)), packJson(states.map((s) => s.mastery)),
+        states.map((s) => s.attempt_count), states.map((s) => s.version), states.map((s) => s.last), ConsentPurpose.Personalisation],
     )) as { "QUERY PLAN": string }[];
     out.push({ statement: `rebuildMany: UPDATE learner_state, state + mastery (${states.length} rows)`, plan: compactPlan(rows) });
   } finally {
@@ -472,13 +472,7 @@ async function explainImportBatch(ds: Database["dataSource"], schoolId: string):
     )) as { "QUERY PLAN": string }[];
     out.push({ statement: `INSERT of one batch of ${rows.length} attempts (writeAttempts)`, plan: compactPlan(plan) });
     const learners = [...new Set(rows.map((r) => r.learner_id))];
-    const mark = (await qr.query(
-      `EXPLAIN (ANALYZE, BUFFERS) INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
-       SELECT l.id, $1, NULL, '{}'::jsonb, (SELECT count(*) FROM attempt a WHERE a.learner_id = l.id), 1, now() FROM unnest($2::uuid[]) AS l(id)
-       ON CONFLICT (learner_id) DO UPDATE SET model_version_id = NULL, state = '{}'::jsonb, attempt_count = EXCLUDED.attempt_count,
-         version = learner_state.version + 1, updated_at = now()`,
-      [schoolId, learners],
-    )) as { "QUERY PLAN": string }[];
+    const mark = (await qr.query(`EXPLAIN (ANALYZE, BUFFERS) ${MARK_FOR_REBUILD_SQL}`, [schoolId, learners])) as { "QUERY PLAN": string }[];
     out.push({ statement: `learner states marked for rebuild (${learners.length} learners)`, plan: compactPlan(mark) });
   } finally {
     await qr.rollbackTransaction().catch(() => {});

@@ -6,6 +6,10 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * as jsonb every write paid PostgreSQL to parse ~1.6 kB of numbers into `numeric`s (~27 µs a state:
  * a quarter of a promotion's database CPU). Rewrites both tables. The text keeps the tag first, as
  * the codec writes it: jsonb's own text output orders keys by length, so "model" (5) would follow "data" (4).
+ *
+ * Deploy with the old processes stopped: their statements mix jsonb with the column (`CASE … ELSE
+ * '{}'::jsonb`, `state->>'model'`) and fail once it is text. The rewrite holds an exclusive lock on
+ * each table for the time of its copy.
  */
 export class LearnerStateAsText1764450000000 implements MigrationInterface {
   name = "LearnerStateAsText1764450000000";

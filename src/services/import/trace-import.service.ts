@@ -384,18 +384,21 @@ export class TraceImportService {
       // lock serialises this step (only) between concurrent batches, until commit: a learner whose
       // attempts span two batches then counts both, whichever commits first.
       await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`zpd-import-states:${schoolId}`]);
-      await m.query(
-        `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
-         SELECT l.id, $1, NULL, '{}', (SELECT count(*) FROM attempt a WHERE a.learner_id = l.id), 1, now() FROM unnest($2::uuid[]) AS l(id)
-         ORDER BY l.id -- rows locked in learner id order, as every multi-learner write locks them
-         ON CONFLICT (learner_id) DO UPDATE SET model_version_id = NULL, state = '{}', attempt_count = EXCLUDED.attempt_count,
-           version = learner_state.version + 1, updated_at = now()`,
-        [schoolId, inserted.map((r) => r.learner_id)],
-      );
+      await m.query(MARK_FOR_REBUILD_SQL, [schoolId, inserted.map((r) => r.learner_id)]);
     }
     return { added, learners: inserted.map((r) => r.learner_id) };
   }
 }
+
+/**
+ * Marks learners' states for rebuild after an import batch ($1 school, $2 learner ids): the state
+ * emptied, the attempts counted. Rows locked in learner id order, as every multi-learner write locks them.
+ */
+export const MARK_FOR_REBUILD_SQL = `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
+  SELECT l.id, $1, NULL, '{}', (SELECT count(*) FROM attempt a WHERE a.learner_id = l.id), 1, now() FROM unnest($2::uuid[]) AS l(id)
+  ORDER BY l.id
+  ON CONFLICT (learner_id) DO UPDATE SET model_version_id = NULL, state = '{}', attempt_count = EXCLUDED.attempt_count,
+    version = learner_state.version + 1, updated_at = now()`;
 
 interface BatchArrays {
   ids: string[];

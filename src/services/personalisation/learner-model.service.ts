@@ -91,6 +91,18 @@ export const REBUILD_READ_SQL = `SELECT s.learner_id, s.version, s.mastery, h.ta
   FROM learner_state s CROSS JOIN LATERAL (${historySql("s.learner_id", false)}) h
   WHERE s.learner_id = ANY($1::uuid[])`;
 
+/**
+ * A rebuild's write of its batch: $1 the version, $2 learner ids, $3/$4 the packed state and mastery
+ * texts (json-pack), $5 attempt counts, $6 the row versions read (the guard), $7 epoch ms of the latest
+ * attempts, $8 ConsentPurpose.Personalisation.
+ */
+export const REBUILD_WRITE_SQL = `UPDATE learner_state SET state = u.state, mastery = u.mastery::jsonb, model_version_id = $1, attempt_count = u.n,
+    last_attempt_at = to_timestamp(u.last / 1000.0), version = learner_state.version + 1, updated_at = now()
+  FROM unnest($2::uuid[], ${unpackJsonSql("$3")}, ${unpackJsonSql("$4")}, $5::int[], $6::int[], $7::float8[]) AS u(id, state, mastery, n, expected, last)
+  WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected
+    AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = u.id AND c.purpose = $8 AND c.granted)
+  RETURNING learner_state.learner_id`;
+
 interface HistoryRow {
   tasks: Uint8Array | null;
   correct: string | null;
@@ -391,13 +403,7 @@ export class LearnerModelService {
     const r = await this.replayMany(m, loaded, schoolId, learnerIds, qMatrix);
     // Only while the learner still consents: the version read in the batch may postdate a withdrawal
     // (which cleared the state), and the UPDATE must not bring the personal state back.
-    const updated: unknown = await queryPrepared(m,
-      `UPDATE learner_state SET state = u.state, mastery = u.mastery::jsonb, model_version_id = $1, attempt_count = u.n,
-         last_attempt_at = to_timestamp(u.last / 1000.0), version = learner_state.version + 1, updated_at = now()
-       FROM unnest($2::uuid[], ${unpackJsonSql("$3")}, ${unpackJsonSql("$4")}, $5::int[], $6::int[], $7::float8[]) AS u(id, state, mastery, n, expected, last)
-       WHERE learner_state.learner_id = u.id AND learner_state.version = u.expected
-         AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = u.id AND c.purpose = $8 AND c.granted)
-       RETURNING learner_state.learner_id`,
+    const updated: unknown = await queryPrepared(m, REBUILD_WRITE_SQL,
       [loaded.versionId, r.learners, packJson(r.states), packJson(r.masteries), r.counts, r.versions, r.lasts, ConsentPurpose.Personalisation],
     );
     return returning<{ learner_id: string }>(updated).length;

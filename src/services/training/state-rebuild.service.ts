@@ -33,6 +33,15 @@ export const REBUILD_BATCH = 500;
  */
 export const REBUILD_IN_FLIGHT = 3;
 
+/**
+ * The consenting learners of school $1 ($2: ConsentPurpose.Personalisation) whose state is not of the
+ * active version $3 and model $4 (`statePrefix` of its tag), in learner id order.
+ */
+export const STALE_STATES_SQL = `SELECT c.learner_id FROM consent c LEFT JOIN learner_state s ON s.learner_id = c.learner_id
+  WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted
+    AND (s.model_version_id IS DISTINCT FROM $3 OR NOT starts_with(s.state, $4))
+  ORDER BY c.learner_id`;
+
 /** What a switch did: learners staged before it, adopted in it, replayed after it. */
 export interface SwitchReport {
   readonly staged: number;
@@ -154,13 +163,8 @@ export class StateRebuildService {
   async rebuildActive(schoolId: string, onProgress?: (fraction: number) => void): Promise<number> {
     const active = await this.models.get(schoolId);
     if (!active) return 0;
-    const rows: { learner_id: string }[] = await this.deps.dataSource.query(
-      `SELECT c.learner_id FROM consent c LEFT JOIN learner_state s ON s.learner_id = c.learner_id
-       WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted
-         AND (s.model_version_id IS DISTINCT FROM $3 OR NOT starts_with(s.state, $4))
-       ORDER BY c.learner_id`,
-      [schoolId, ConsentPurpose.Personalisation, active.versionId, statePrefix(active.stateTag)],
-    );
+    const rows: { learner_id: string }[] = await this.deps.dataSource.query(STALE_STATES_SQL,
+      [schoolId, ConsentPurpose.Personalisation, active.versionId, statePrefix(active.stateTag)]);
     if (rows.length === 0) return 0;
     const qMatrix = await this.learnerModel.qMatrix(this.deps.dataSource.manager, schoolId);
     return this.inBatches(rows.map((r) => r.learner_id), "a state rebuild batch",
