@@ -14,6 +14,9 @@
  * 4. **catch up**: a learner whose attempts arrived during the staging was not adopted; its state is
  *    replayed now (and, until then, by any attempt or read that meets it). So an attempt that
  *    arrives during a promotion is applied exactly once.
+ *
+ * Between steps 2 and 3 the tasks' difficulties are recalibrated under the version now active
+ * (difficulty-calibration.ts).
  */
 import type { EntityManager } from "typeorm";
 import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
@@ -24,6 +27,7 @@ import { loadVersion, type ActiveModels, type LoadedModel } from "../personalisa
 import type { LearnerModelService } from "../personalisation/learner-model.service.js";
 import type { ServiceDeps } from "../service-deps.js";
 import type { GateVerdict } from "./gates.js";
+import { calibrateDifficulties } from "./difficulty-calibration.js";
 
 /** Learners replayed per transaction. */
 export const REBUILD_BATCH = 500;
@@ -92,6 +96,11 @@ export class StateRebuildService {
     }), "switching the active model");
     this.models.invalidate(schoolId);
     this.deps.logger.info({ schoolId, modelVersion: row.version }, "active model switched");
+    const active = await this.models.get(schoolId);
+    if (active?.versionId === row.id) {
+      await calibrateDifficulties(this.deps.dataSource.manager, schoolId, active);
+      this.deps.curriculumChanged?.(schoolId);
+    }
     const adopted = await this.adopt(schoolId, row.id, onProgress);
     const caughtUp = await this.rebuildActive(schoolId);
     return { adopted, caughtUp };

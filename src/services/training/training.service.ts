@@ -6,11 +6,7 @@ import { initBackend } from "../../engine/backend.js";
 import { EngineError, EngineErrorCode } from "../../engine/errors.js";
 import { trainers } from "../../engine/registry.js";
 import { trainTaskEmbedding } from "../../engine/embedding/index.js";
-import { logit } from "../../engine/math.js";
-import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { ModelVersion as ModelVersionEntity, type ModelVersion } from "../../persistence/model/model-version.entity.js";
-import type { KnowledgeModel, TrainingSet } from "../../engine/types.js";
-import type { TaskEmbedding } from "../../engine/embedding/index.js";
 import type { ServiceDeps } from "../service-deps.js";
 import type { ActiveModels } from "../personalisation/active-models.js";
 import type { LearnerModelService } from "../personalisation/learner-model.service.js";
@@ -69,36 +65,9 @@ export class TrainingService {
       }),
     );
     if (!(opts.activate ?? true)) return version;
-    // States first, then the switch (StateRebuildService): the previous model serves until then.
+    // States first, then the switch (StateRebuildService; it recalibrates the tasks' difficulties): the previous model serves until then.
     await this.switchLock.hold(schoolId, {}, () => this.states.switchTo(schoolId, version.id));
-    await this.calibrateDifficulties(schoolId, model, embedding, snapshot);
     return this.deps.dataSource.getRepository(ModelVersionEntity).findOneByOrFail({ id: version.id });
-  }
-
-  /**
-   * Task.difficulty under the new model, in logits (higher = harder): d_i = −logit P(correct) of a
-   * learner never seen before. A task nobody attempted in the training window gets its prior from
-   * its nearest neighbours in the task embedding instead of the model's skill-level fallback.
-   */
-  private async calibrateDifficulties(schoolId: string, model: KnowledgeModel, embedding: TaskEmbedding, snapshot: TrainingSet): Promise<void> {
-    const attempted = new Set<string>();
-    for (const seq of snapshot.sequences.values()) for (const t of seq) attempted.add(t.taskId);
-    const fresh = model.initialState();
-    const calibrated = new Map<string, number>();
-    for (const t of snapshot.catalog.tasks) if (attempted.has(t.taskId)) calibrated.set(t.taskId, -logit(model.predict(fresh, t.taskId)));
-    const ids: string[] = [];
-    const values: number[] = [];
-    for (const t of snapshot.catalog.tasks) {
-      const d = calibrated.get(t.taskId) ?? embedding.difficultyPrior(t, calibrated) ?? -logit(model.predict(fresh, t.taskId));
-      if (Number.isFinite(d)) {
-        ids.push(t.taskId);
-        values.push(d);
-      }
-    }
-    await this.deps.dataSource.query(
-      `UPDATE task SET difficulty = u.d FROM unnest($2::uuid[], $3::float8[]) AS u(id, d) WHERE task.id = u.id AND task.school_id = $1`,
-      [schoolId, ids, values],
-    );
   }
 
   /** Rebuilds under the active model every consenting learner's state that does not belong to it (StateRebuildService.rebuildActive). */

@@ -1,0 +1,56 @@
+/**
+ * Task.difficulty under the active model, written when a version goes live (every switch: a first
+ * model, a nightly promotion, an admin's promotion or rollback), so that the catalogue's difficulties
+ * always speak of the model that serves.
+ *
+ * d_i = −logit P(correct on i) for a learner never seen before (higher = harder). A task nobody
+ * attempted in the version's training window (consenting learners' attempts up to its `trained_to`)
+ * takes its prior from its nearest neighbours in the version's task embedding instead of the model's
+ * skill-level fallback; a task the model does not know and the embedding cannot place stays null
+ * ("not calibrated").
+ */
+import type { EntityManager } from "typeorm";
+import type { TaskEmbedding } from "../../engine/embedding/index.js";
+import { logit } from "../../engine/math.js";
+import type { TaskInfo } from "../../engine/types.js";
+import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
+import type { LoadedModel } from "../personalisation/active-models.js";
+import { loadCatalog } from "./training-set.js";
+
+/**
+ * The difficulty of each task under `loaded` (null where it cannot say). `attempted`: the tasks with
+ * attempts in the training window, calibrated by the model itself.
+ */
+export function calibratedDifficulties(loaded: Pick<LoadedModel, "model" | "knowsTask">, embedding: TaskEmbedding | null, tasks: readonly TaskInfo[], attempted: ReadonlySet<string>): Map<string, number | null> {
+  const fresh = loaded.model.initialState();
+  const byModel = (taskId: string) => (loaded.knowsTask(taskId) ? -logit(loaded.model.predict(fresh, taskId)) : undefined);
+  const calibrated = new Map<string, number>();
+  for (const t of tasks) {
+    const d = attempted.has(t.taskId) ? byModel(t.taskId) : undefined;
+    if (d !== undefined && Number.isFinite(d)) calibrated.set(t.taskId, d);
+  }
+  const out = new Map<string, number | null>();
+  for (const t of tasks) {
+    const d = calibrated.get(t.taskId) ?? embedding?.difficultyPrior(t, calibrated) ?? byModel(t.taskId);
+    out.set(t.taskId, d !== undefined && Number.isFinite(d) ? d : null);
+  }
+  return out;
+}
+
+/** Writes every task's difficulty under the school's version `loaded` (the one just made active). Returns the tasks written. */
+export async function calibrateDifficulties(m: EntityManager, schoolId: string, loaded: LoadedModel): Promise<number> {
+  const { tasks } = await loadCatalog(m, schoolId);
+  const rows: { id: string }[] = await m.query(
+    `SELECT t.id FROM task t WHERE t.school_id = $1 AND EXISTS (
+       SELECT 1 FROM attempt a JOIN consent c ON c.learner_id = a.learner_id AND c.purpose = $3 AND c.granted
+       WHERE a.task_id = t.id AND a.occurred_at <= (SELECT trained_to FROM model_version WHERE id = $2))`,
+    [schoolId, loaded.versionId, ConsentPurpose.Training],
+  );
+  const difficulties = calibratedDifficulties(loaded, loaded.embedding, tasks, new Set(rows.map((r) => r.id)));
+  await m.query(
+    `UPDATE task SET difficulty = u.d FROM unnest($2::uuid[], $3::float8[]) AS u(id, d)
+     WHERE task.id = u.id AND task.school_id = $1 AND task.difficulty IS DISTINCT FROM u.d`,
+    [schoolId, [...difficulties.keys()], [...difficulties.values()]],
+  );
+  return difficulties.size;
+}
