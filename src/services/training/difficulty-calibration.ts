@@ -40,10 +40,14 @@ export function calibratedDifficulties(loaded: Pick<LoadedModel, "model" | "know
 /** Writes every task's difficulty under the school's version `loaded` (the one just made active). Returns the tasks written. */
 export async function calibrateDifficulties(m: EntityManager, schoolId: string, loaded: LoadedModel): Promise<number> {
   const { tasks } = await loadCatalog(m, schoolId);
+  // One probe of the attempts' task_id index per task, stopped at its first consenting attempt (LIMIT 1).
+  // As EXISTS, PostgreSQL turned it into a semi-join over every attempt of the school: 458 ms against
+  // 16 on the 1M-attempt benchmark school.
   const rows: { id: string }[] = await m.query(
-    `SELECT t.id FROM task t WHERE t.school_id = $1 AND EXISTS (
+    `SELECT t.id FROM task t CROSS JOIN LATERAL (
        SELECT 1 FROM attempt a JOIN consent c ON c.learner_id = a.learner_id AND c.purpose = $3 AND c.granted
-       WHERE a.task_id = t.id AND a.occurred_at <= (SELECT trained_to FROM model_version WHERE id = $2))`,
+       WHERE a.task_id = t.id AND a.occurred_at <= (SELECT trained_to FROM model_version WHERE id = $2) LIMIT 1) first
+     WHERE t.school_id = $1`,
     [schoolId, loaded.versionId, ConsentPurpose.Training],
   );
   const difficulties = calibratedDifficulties(loaded, loaded.embedding, tasks, new Set(rows.map((r) => r.id)));

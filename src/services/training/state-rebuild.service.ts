@@ -96,14 +96,18 @@ export class StateRebuildService {
     }), "switching the active model");
     this.models.invalidate(schoolId);
     this.deps.logger.info({ schoolId, modelVersion: row.version }, "active model switched");
-    const active = await this.models.get(schoolId);
-    if (active?.versionId === row.id) {
-      await calibrateDifficulties(this.deps.dataSource.manager, schoolId, active);
-      this.deps.curriculumChanged?.(schoolId);
-    }
+    await this.recalibrate(schoolId, row.id);
     const adopted = await this.adopt(schoolId, row.id, onProgress);
     const caughtUp = await this.rebuildActive(schoolId);
     return { adopted, caughtUp };
+  }
+
+  /** Task.difficulty under the version `versionId` when it is the active one (difficulty-calibration.ts). */
+  private async recalibrate(schoolId: string, versionId: string): Promise<void> {
+    const active = await this.models.get(schoolId);
+    if (active?.versionId !== versionId) return; // another switch came first: it calibrates
+    await calibrateDifficulties(this.deps.dataSource.manager, schoolId, active);
+    this.deps.curriculumChanged?.(schoolId);
   }
 
   /**
