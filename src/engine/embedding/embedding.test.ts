@@ -161,6 +161,10 @@ describe("task embedding on a simulated school", () => {
     // A known task's prior comes from its own neighbours, never from itself.
     const own = emb.similar(trained[0]!, 1)[0]!;
     expect(emb.difficultyPrior({ taskId: trained[0]!, skills: [] }, known, 1)).toBe(known.get(own.taskId));
+    // Many at once (one candidate list for all): each known task still excludes only itself.
+    const batch = [trained[0]!, trained[1]!, trained[2]!].map((taskId) => ({ taskId, skills: [] }));
+    expect(emb.difficultyPriors(batch, known, 1)).toEqual(batch.map((t) => known.get(emb.similar(t.taskId, 1)[0]!.taskId)));
+    expect(emb.difficultyPriors([heldTasks[0]!, ...batch], known)).toEqual([heldTasks[0]!, ...batch].map((t) => emb.difficultyPrior(t, known)));
   });
 
   it("new tasks: unknown skills are ignored, malformed ones are typed errors", () => {

@@ -123,21 +123,30 @@ export class TaskEmbedding {
    * any scale (logits of a fitted model, say); the prior is on the same scale.
    */
   difficultyPrior(task: TaskInfo, difficulties: ReadonlyMap<string, number>, k: number = this.options.priorNeighbours): number | undefined {
+    return this.difficultyPriors([task], difficulties, k)[0];
+  }
+
+  /**
+   * `difficultyPrior` of each of `tasks`, in order: the tasks with a finite difficulty are found once
+   * for all (a catalogue's recalibration asks for hundreds of priors against the same difficulties).
+   */
+  difficultyPriors(tasks: readonly TaskInfo[], difficulties: ReadonlyMap<string, number>, k: number = this.options.priorNeighbours): (number | undefined)[] {
     if (!Number.isInteger(k) || k < 1) throw invalid(`difficultyPrior: k must be an integer ≥ 1 (got ${String(k)})`, { k });
     if (!(difficulties instanceof Map)) throw invalid("difficultyPrior: difficulties must be a Map from task id to difficulty");
-    const own = task && typeof task === "object" ? this.catalog.taskIndex.get(task.taskId) : undefined;
-    const query = own !== undefined ? this.vectors.subarray(own * this.dimension, (own + 1) * this.dimension) : this.embedNew(task);
     const candidates: number[] = [];
     for (let i = 0; i < this.catalog.taskCount; i++) {
-      if (i === own) continue;
       const v = difficulties.get(this.catalog.taskIds[i]!);
       if (v !== undefined && Number.isFinite(v)) candidates.push(i);
     }
-    if (candidates.length === 0) return undefined;
-    const near = this.rank(query, candidates, k);
-    let sum = 0;
-    for (const i of near) sum += difficulties.get(this.catalog.taskIds[i]!)!;
-    return sum / near.length;
+    return tasks.map((task) => {
+      const own = task && typeof task === "object" ? this.catalog.taskIndex.get(task.taskId) : undefined;
+      const query = own !== undefined ? this.vectors.subarray(own * this.dimension, (own + 1) * this.dimension) : this.embedNew(task);
+      const near = this.rank(query, candidates, k, own ?? -1);
+      if (near.length === 0) return undefined;
+      let sum = 0;
+      for (const i of near) sum += difficulties.get(this.catalog.taskIds[i]!)!;
+      return sum / near.length;
+    });
   }
 
   /** The model file (encodeModel, model name "task-embedding"): ids and options in the header, weights as tensors. */
@@ -180,13 +189,14 @@ export class TaskEmbedding {
     return this.rank(query, candidates, count).map((i) => ({ taskId: this.catalog.taskIds[i]!, distance: this.distance(query, i) }));
   }
 
-  /** The k candidates nearest to `query`, nearest first, ties by task id: one pass keeping a sorted top k. */
-  private rank(query: ArrayLike<number>, candidates: readonly number[], k: number): number[] {
+  /** The k candidates nearest to `query` (but `exclude`), nearest first, ties by task id: one pass keeping a sorted top k. */
+  private rank(query: ArrayLike<number>, candidates: readonly number[], k: number, exclude = -1): number[] {
     const ids = this.catalog.taskIds;
     const before = (da: number, a: number, db: number, b: number) => da < db || (da === db && ids[a]! < ids[b]!);
     const top: number[] = [], topDist: number[] = [];
     if (k === 0) return top;
     for (const i of candidates) {
+      if (i === exclude) continue;
       const d = this.distance(query, i);
       if (top.length === k && !before(d, i, topDist[k - 1]!, top[k - 1]!)) continue;
       let at = top.length === k ? k - 1 : top.length;

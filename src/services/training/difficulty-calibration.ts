@@ -29,11 +29,14 @@ export function calibratedDifficulties(loaded: Pick<LoadedModel, "model" | "know
     const d = attempted.has(t.taskId) ? byModel(t.taskId) : undefined;
     if (d !== undefined && Number.isFinite(d)) calibrated.set(t.taskId, d);
   }
+  const rest = tasks.filter((t) => !calibrated.has(t.taskId));
+  const priors = embedding ? embedding.difficultyPriors(rest, calibrated) : [];
   const out = new Map<string, number | null>();
-  for (const t of tasks) {
-    const d = calibrated.get(t.taskId) ?? embedding?.difficultyPrior(t, calibrated) ?? byModel(t.taskId);
+  for (const t of tasks) out.set(t.taskId, calibrated.get(t.taskId) ?? null);
+  rest.forEach((t, i) => {
+    const d = priors[i] ?? byModel(t.taskId);
     out.set(t.taskId, d !== undefined && Number.isFinite(d) ? d : null);
-  }
+  });
   return out;
 }
 
