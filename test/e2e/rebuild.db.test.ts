@@ -403,26 +403,37 @@ describe("a switch of the active version rebuilds the states first (stage, switc
   test("a switch recalibrates the tasks' difficulties under the version it makes active; switching back restores them", async () => {
     const difficulties = async () => new Map<string, number | null>((await q(`SELECT id, difficulty FROM task WHERE school_id = $1`, [demo.schoolId])).map((r: any) => [r.id, r.difficulty]));
     const [{ id: previous }] = await q(`SELECT id FROM model_version WHERE school_id = $1 AND status = $2`, [demo.schoolId, ModelStatus.Active]);
+    // An earlier test switched by SQL alone: a switch to the active version itself recalibrates it.
+    await states().switchTo(demo.schoolId, previous);
     const underPrevious = await difficulties();
     expect([...underPrevious.values()].every((d) => typeof d === "number" && Number.isFinite(d))).toBe(true);
 
     const v = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 6, cutoff: NOW, kind: "irt", activate: false });
     expect(await difficulties()).toEqual(underPrevious); // a candidate calibrates nothing
+    // The version keeps the tasks it was trained on: those of its snapshot (consenting learners' attempts up to the cutoff).
+    const trained: string[] = (await q(
+      `SELECT DISTINCT a.task_id FROM attempt a JOIN consent c ON c.learner_id = a.learner_id AND c.purpose = 'TRAINING' AND c.granted
+       WHERE a.school_id = $1 AND a.occurred_at <= $2`, [demo.schoolId, NOW])).map((r: any) => r.task_id);
+    expect(trained.length).toBeGreaterThan(5);
+    const [{ trained_task_ids: kept }] = await q(`SELECT trained_task_ids FROM model_version WHERE id = $1`, [v.id]);
+    expect([...kept].sort()).toEqual([...trained].sort());
+
     await states().switchTo(demo.schoolId, v.id);
     const underNew = await difficulties();
-    // Every task the new model was trained on: −logit of its prediction for a learner never seen before.
+    // Each trained task: −logit of the new model's prediction for a learner never seen before.
     const model = (await target(v.id)).model;
-    const attempted: { task_id: string }[] = await q(
-      `SELECT DISTINCT a.task_id FROM attempt a JOIN consent c ON c.learner_id = a.learner_id AND c.purpose = 'TRAINING' AND c.granted
-       WHERE a.school_id = $1 AND a.occurred_at <= $2`, [demo.schoolId, NOW]);
-    expect(attempted.length).toBeGreaterThan(5);
-    for (const { task_id } of attempted) {
-      const p = model.predict(model.initialState(), task_id);
-      expect(underNew.get(task_id)).toBeCloseTo(-Math.log(p / (1 - p)), 9);
+    for (const taskId of trained) {
+      const p = model.predict(model.initialState(), taskId);
+      expect(underNew.get(taskId)).toBeCloseTo(-Math.log(p / (1 - p)), 9);
     }
-    expect([...underNew].filter(([id, d]) => d !== underPrevious.get(id)).length).toBeGreaterThan(attempted.length / 2);
+    expect([...underNew].filter(([id, d]) => d !== underPrevious.get(id)).length).toBeGreaterThan(trained.length / 2);
 
     await states().switchTo(demo.schoolId, previous);
     expect(await difficulties()).toEqual(underPrevious);
+    // A version published before the tasks were kept: they are approximated from the attempts (the same here).
+    await q(`UPDATE model_version SET trained_task_ids = NULL WHERE id = $1`, [v.id]);
+    await states().switchTo(demo.schoolId, v.id);
+    expect(await difficulties()).toEqual(underNew);
+    await states().switchTo(demo.schoolId, previous);
   });
 });

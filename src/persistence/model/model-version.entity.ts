@@ -38,6 +38,13 @@ export class ModelVersion extends SchoolRow {
   @Column({ type: "timestamptz", nullable: true })
   trainedTo!: Date | null;
 
+  /**
+   * The tasks with attempts in the training set (calibrated by the model itself when the version goes
+   * live); null for versions published before it was kept. Not loaded unless asked for (`select`).
+   */
+  @Column({ type: "uuid", array: true, nullable: true, select: false })
+  trainedTaskIds?: string[] | null;
+
   @Column({ type: "jsonb", default: () => "'{}'" })
   metrics!: Record<string, unknown>;
 

@@ -5,6 +5,7 @@
  */
 import { EntityManager } from "typeorm";
 import { ModelStatus, ModelVersion } from "../../persistence/model/model-version.entity.js";
+import type { TrainingSet } from "../../engine/types.js";
 
 export interface PublishModel {
   readonly kind: string;
@@ -14,9 +15,18 @@ export interface PublishModel {
   readonly metrics: Record<string, unknown>;
   readonly trainedFrom: Date | null;
   readonly trainedTo: Date | null;
+  /** The tasks with attempts in the training set (`trainedTasks`). */
+  readonly trainedTaskIds: readonly string[];
   readonly notes?: string;
   /** Default CANDIDATE; REJECTED when a gate refused it. */
   readonly status?: ModelStatus.Candidate | ModelStatus.Rejected;
+}
+
+/** The tasks with at least one attempt in a training set, in order of first appearance. */
+export function trainedTasks(set: TrainingSet): string[] {
+  const out = new Set<string>();
+  for (const seq of set.sequences.values()) for (const t of seq) out.add(t.taskId);
+  return [...out];
 }
 
 export async function publishModel(m: EntityManager, schoolId: string, p: PublishModel): Promise<ModelVersion> {
@@ -31,6 +41,7 @@ export async function publishModel(m: EntityManager, schoolId: string, p: Publis
     taskEmbedding: p.taskEmbedding ? Buffer.from(p.taskEmbedding) : null,
     trainedFrom: p.trainedFrom,
     trainedTo: p.trainedTo,
+    trainedTaskIds: [...p.trainedTaskIds],
     metrics: p.metrics,
     notes: p.notes ?? "",
     activatedAt: null,

@@ -148,7 +148,7 @@ export class ModelSwitchService {
    * the switch is finished — what is still staged for it adopted, then the catch-up (StateRebuildService.commit).
    */
   private async caughtUp(schoolId: string, row: ModelVersion, progress: Progress): Promise<SwitchOutcome> {
-    const finished = await this.training.states.commit(schoolId, row, null, (f) => progress(f, "finishing the switch"));
+    const finished = await this.training.states.commit(schoolId, row, { onProgress: (f) => progress(f, "finishing the switch") });
     return { modelVersionId: row.id, version: row.version, switched: true, alreadyActive: true, superseded: false, reason: null, gates: null, states: { staged: 0, ...finished } };
   }
 

@@ -20,7 +20,7 @@ import { ModelStatus } from "../../persistence/model/model-version.entity.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { activeVersionId, type ActiveModels } from "../personalisation/active-models.js";
 import { judge, MetricGate, type Gate } from "./gates.js";
-import { publishModel } from "./model-publisher.js";
+import { publishModel, trainedTasks } from "./model-publisher.js";
 import { snapshotTrainingSet, type TrainingSnapshot } from "./training-set.js";
 import type { TrainingService } from "./training.service.js";
 import type { SwitchReport } from "./state-rebuild.service.js";
@@ -122,6 +122,7 @@ export class RetrainService {
       },
       trainedFrom: snapshot.from,
       trainedTo: snapshot.to,
+      trainedTaskIds: trainedTasks(trainSet),
       notes: passed ? "" : `rejected: ${reasons.join("; ")}`,
       // Registered as a candidate: it becomes active only in the switch, once the states are rebuilt.
       status: passed ? ModelStatus.Candidate : ModelStatus.Rejected,
@@ -152,7 +153,7 @@ export class RetrainService {
     const onProgress = (f: number) => progress(0.9 + 0.1 * f, message);
     const outcome = await this.training.switchLock.hold(schoolId, { signal, onWait: () => progress(0.9, "waiting for another switch of the school's model") }, async () => {
       const [{ status }] = (await this.deps.dataSource.query(`SELECT status FROM model_version WHERE id = $1`, [v.id])) as { status: ModelStatus }[];
-      if (status === ModelStatus.Active) return { states: { staged: 0, ...(await this.training.states.commit(schoolId, v, null, onProgress, runId)) } };
+      if (status === ModelStatus.Active) return { states: { staged: 0, ...(await this.training.states.commit(schoolId, v, { onProgress, runId })) } };
       if (status !== ModelStatus.Candidate) return { reason: `version ${v.version} is ${status} now (another switch replaced it after this run made it active): left as it is`, status };
       const now = await activeVersionId(this.deps.dataSource.manager, schoolId);
       if (now !== v.judgedAgainst) return { reason: "the active model changed after this candidate was judged; promoteModel judges it against the model now active", status };

@@ -15,7 +15,7 @@
  *    replayed now (and, until then, by any attempt or read that meets it). So an attempt that
  *    arrives during a promotion is applied exactly once.
  *
- * Between steps 2 and 3 the tasks' difficulties are recalibrated under the version now active
+ * After step 4 the tasks' difficulties are recalibrated under the version now active
  * (difficulty-calibration.ts).
  */
 import type { EntityManager } from "typeorm";
@@ -46,6 +46,18 @@ export const STALE_STATES_SQL = `SELECT c.learner_id FROM consent c LEFT JOIN le
     AND (s.model_version_id IS DISTINCT FROM $3 OR NOT starts_with(s.state, $4))
   ORDER BY c.learner_id`;
 
+/** How `commit` records and reports a switch. */
+export interface CommitOptions {
+  /** The promotion's gate verdicts, stored with the version. */
+  readonly verdicts?: GateVerdict[] | null;
+  /** The adoption's progress, 0–1. */
+  readonly onProgress?: (fraction: number) => void;
+  /** The job run making the switch, stored as `metrics.activatedByRun`. */
+  readonly runId?: string;
+  /** The version's model when the caller has it loaded (else it is read again for the recalibration). */
+  readonly loaded?: LoadedModel;
+}
+
 /** What a switch did: learners staged before it, adopted in it, replayed after it. */
 export interface SwitchReport {
   readonly staged: number;
@@ -71,18 +83,20 @@ export class StateRebuildService {
     const row = await this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: versionId, schoolId });
     const target = loadVersion(row);
     const staged = await this.stage(schoolId, target, (f) => onProgress?.(0.95 * f));
-    const { adopted, caughtUp } = await this.commit(schoolId, row, verdicts, (f) => onProgress?.(0.95 + 0.05 * f), runId);
+    const { adopted, caughtUp } = await this.commit(schoolId, row, { verdicts, onProgress: (f) => onProgress?.(0.95 + 0.05 * f), runId, loaded: target });
     onProgress?.(1);
     return { staged, adopted, caughtUp };
   }
 
   /**
    * Steps 2 to 4 (after `stage`): the switch transaction, the adoption of the staged states still
-   * current, then the catch-up of the learners that changed since they were staged. Also finishes a
-   * switch interrupted after its transaction (the version already active: what is still staged for it
-   * is adopted, then the catch-up runs).
+   * current, the catch-up of the learners that changed since they were staged, then the tasks'
+   * difficulties recalibrated under the version. Also finishes a switch interrupted after its
+   * transaction (the version already active: what is still staged for it is adopted, then the
+   * catch-up and the recalibration run).
    */
-  async commit(schoolId: string, row: Pick<ModelVersion, "id" | "version">, verdicts: GateVerdict[] | null = null, onProgress?: (fraction: number) => void, runId?: string): Promise<Omit<SwitchReport, "staged">> {
+  async commit(schoolId: string, row: Pick<ModelVersion, "id" | "version">, opts: CommitOptions = {}): Promise<Omit<SwitchReport, "staged">> {
+    const { verdicts = null, onProgress, runId, loaded } = opts;
     await withConflictRetry(() => this.deps.dataSource.transaction(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext('zpd:model-version:' || $1))`, [schoolId]);
       await m.query(`UPDATE model_version SET status = $2, updated_at = now() WHERE school_id = $1 AND status = $3 AND id <> $4`, [schoolId, ModelStatus.Retired, ModelStatus.Active, row.id]);
@@ -96,18 +110,16 @@ export class StateRebuildService {
     }), "switching the active model");
     this.models.invalidate(schoolId);
     this.deps.logger.info({ schoolId, modelVersion: row.version }, "active model switched");
-    await this.recalibrate(schoolId, row.id);
     const adopted = await this.adopt(schoolId, row.id, onProgress);
     const caughtUp = await this.rebuildActive(schoolId);
+    // Last: a failure here (the job is retried, and the retry recalibrates) never holds up the states.
+    await this.recalibrate(schoolId, loaded ?? loadVersion(await this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: row.id, schoolId })));
     return { adopted, caughtUp };
   }
 
-  /** Task.difficulty under the version `versionId` when it is the active one (difficulty-calibration.ts). */
-  private async recalibrate(schoolId: string, versionId: string): Promise<void> {
-    const active = await this.models.get(schoolId);
-    if (active?.versionId !== versionId) return; // another switch came first: it calibrates
-    await calibrateDifficulties(this.deps.dataSource.manager, schoolId, active);
-    this.deps.curriculumChanged?.(schoolId);
+  /** Task.difficulty under `loaded`, the version just made active (difficulty-calibration.ts). */
+  private async recalibrate(schoolId: string, loaded: LoadedModel): Promise<void> {
+    if (await calibrateDifficulties(this.deps.dataSource, schoolId, loaded)) this.deps.curriculumChanged?.(schoolId);
   }
 
   /**

@@ -10,7 +10,7 @@ import { ModelVersion as ModelVersionEntity, type ModelVersion } from "../../per
 import type { ServiceDeps } from "../service-deps.js";
 import type { ActiveModels } from "../personalisation/active-models.js";
 import type { LearnerModelService } from "../personalisation/learner-model.service.js";
-import { publishModel } from "./model-publisher.js";
+import { publishModel, trainedTasks } from "./model-publisher.js";
 import { snapshotTrainingSet } from "./training-set.js";
 import { StateRebuildService } from "./state-rebuild.service.js";
 import { SwitchLock } from "./switch-lock.js";
@@ -62,6 +62,7 @@ export class TrainingService {
         metrics: { trainingAttempts: snapshot.attempts, trainingLearners: snapshot.sequences.size, trainSeconds, embeddingSeconds, backend },
         trainedFrom: snapshot.from,
         trainedTo: snapshot.to,
+        trainedTaskIds: trainedTasks(snapshot),
       }),
     );
     if (!(opts.activate ?? true)) return version;
