@@ -4,49 +4,24 @@
  * that `starts_with(state, statePrefix(tag))` finds it), with the same value; an empty state stays
  * `{}`; down restores jsonb with the same values. PGlite, or a scratch database on DATABASE_URL.
  */
-import fs from "node:fs";
 import { randomUUID } from "node:crypto";
-import pg from "pg";
 import type { QueryRunner } from "typeorm";
-import { openDatabase, migrate, type Database } from "../../src/persistence/database.js";
+import type { Database } from "../../src/persistence/database.js";
+import { openScratchDatabase, type ScratchDatabase } from "../support/scratch-database.js";
 import { decodeState, statePrefix } from "../../src/persistence/learner/learner-state-codec.js";
 import { LearnerStateAsText1764450000000 } from "../../migrations/1764450000000-learner-state-as-text.js";
 
 let db: Database;
-let scratch: { admin: string; name: string } | null = null;
+let scratch: ScratchDatabase | undefined;
 
 beforeAll(async () => {
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    const u = new URL(url);
-    const name = `${u.pathname.slice(1) || "zpd"}_state_text_${process.pid}`;
-    u.pathname = "/postgres";
-    scratch = { admin: u.toString(), name };
-    await admin(scratch.admin, `CREATE DATABASE ${name}`);
-    u.pathname = `/${name}`;
-    db = await openDatabase({ url: u.toString(), poolSize: 2 });
-    await migrate(db.dataSource);
-  } else {
-    const snapshot = process.env.ZPD_TEST_SNAPSHOT;
-    db = await openDatabase({ loadDataDir: snapshot ? new Blob([fs.readFileSync(snapshot)]) : undefined });
-    if (!snapshot) await migrate(db.dataSource);
-  }
+  scratch = await openScratchDatabase("state_text");
+  db = scratch.db;
 }, 120_000);
 
 afterAll(async () => {
-  await db?.close();
-  if (scratch) await admin(scratch.admin, `DROP DATABASE IF EXISTS ${scratch.name} WITH (FORCE)`);
+  await scratch?.close();
 });
-
-async function admin(url: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 test("down makes states jsonb again; up writes them as the codec's text, tag first, values unchanged", async () => {
   const migration = new LearnerStateAsText1764450000000();

@@ -22,9 +22,9 @@ export function statePrefix(tag: string): string {
   return `{"model":${JSON.stringify(tag)},`;
 }
 
-/** The stored state as the engine's value (`{}` for an empty one); text from SQL, or an object already parsed. */
-export function decodeState(stored: string | Record<string, unknown>): Record<string, unknown> {
-  return typeof stored === "string" ? (JSON.parse(stored) as Record<string, unknown>) : stored;
+/** The stored text of a state as the engine's value (`{}` for an empty one). */
+export function decodeState(stored: string): Record<string, unknown> {
+  return JSON.parse(stored) as Record<string, unknown>;
 }
 
 /** The stored text of any state value: an engine state in the codec's layout, anything else (`{}`) as JSON. */

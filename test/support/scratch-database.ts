@@ -1,0 +1,44 @@
+/**
+ * A migrated database of a test file's own, for tests that run migrations down and up (which would
+ * disturb the other files sharing DATABASE_URL): a scratch database on DATABASE_URL's server, dropped
+ * by `close`; else an embedded PGlite from the global setup's migrated snapshot (migrated here
+ * when there is none).
+ */
+import fs from "node:fs";
+import pg from "pg";
+import { openDatabase, migrate, type Database } from "../../src/persistence/database.js";
+
+export interface ScratchDatabase {
+  readonly db: Database;
+  close(): Promise<void>;
+}
+
+/** `label` names the scratch database on a server (`<database>_<label>_<pid>`). */
+export async function openScratchDatabase(label: string): Promise<ScratchDatabase> {
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const u = new URL(url);
+    const name = `${u.pathname.slice(1) || "zpd"}_${label}_${process.pid}`;
+    u.pathname = "/postgres";
+    const adminUrl = u.toString();
+    await admin(adminUrl, `CREATE DATABASE ${name}`);
+    u.pathname = `/${name}`;
+    const db = await openDatabase({ url: u.toString(), poolSize: 2 });
+    await migrate(db.dataSource);
+    return { db, close: async () => { await db.close(); await admin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } };
+  }
+  const snapshot = process.env.ZPD_TEST_SNAPSHOT;
+  const db = await openDatabase({ loadDataDir: snapshot ? new Blob([fs.readFileSync(snapshot)]) : undefined });
+  if (!snapshot) await migrate(db.dataSource);
+  return { db, close: () => db.close() };
+}
+
+async function admin(url: string, sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
