@@ -6,7 +6,8 @@ export function switchMessage(o: SwitchOutcome): string {
   if (o.superseded) return `version ${o.version} was made active by this run and replaced since by another switch: nothing done`;
   if (!s) return `version ${o.version} refused`;
   if (o.alreadyActive) return `version ${o.version} was active already; ${s.adopted} adopted, ${s.caughtUp} caught up`;
-  return `version ${o.version} active: ${s.staged} staged, ${s.adopted} adopted, ${s.caughtUp} caught up`;
+  const overridden = o.override ? ` (the gates refused it; promoted on an admin's override: "${o.override.reason}")` : "";
+  return `version ${o.version} active${overridden}: ${s.staged} staged, ${s.adopted} adopted, ${s.caughtUp} caught up`;
 }
 
 /** The run's result: the version, the SwitchReport's figures, the gates' verdicts (a promotion). */
@@ -18,5 +19,6 @@ export function switchResult(o: SwitchOutcome): Record<string, unknown> {
     ...(o.superseded ? { superseded: true } : {}),
     ...(o.states ? { ...o.states } : {}),
     ...(o.gates ? { gates: o.gates } : {}),
+    ...(o.override ? { override: o.override } : {}),
   };
 }

@@ -11,6 +11,7 @@ export * from "./simulator/index.js";
 export * from "./baselines/index.js";
 export * from "./meta/index.js";
 export * from "./evaluation.js";
+export * from "./evaluation-set.js";
 export * from "./embedding/index.js";
 export * from "./recommend/index.js";
 export { trainers, loadModel } from "./registry.js";

@@ -20,13 +20,14 @@ import { PathStep } from "./goal/path-step.entity.js";
 import { Attempt } from "./attempt/attempt.entity.js";
 import { ModelVersion } from "./model/model-version.entity.js";
 import { AuditReport } from "./model/audit-report.entity.js";
+import { ModelVersionLearner } from "./model/model-version-learner.entity.js";
 
 export const entities = [
   School, Teacher, Cohort, Enrollment, CohortTeacher,
   Learner, LearnerProfile, Consent, LearnerAttribute, LearnerState,
   Skill, SkillPrerequisite, Task, TaskSkill,
   Goal, GoalSkill, LearningPath, PathStep,
-  Attempt, ModelVersion, AuditReport,
+  Attempt, ModelVersion, ModelVersionLearner, AuditReport,
 ];
 
 export {
@@ -34,5 +35,5 @@ export {
   Learner, LearnerProfile, Consent, LearnerAttribute, LearnerState,
   Skill, SkillPrerequisite, Task, TaskSkill,
   Goal, GoalSkill, LearningPath, PathStep,
-  Attempt, ModelVersion, AuditReport,
+  Attempt, ModelVersion, ModelVersionLearner, AuditReport,
 };

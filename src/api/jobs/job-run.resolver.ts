@@ -28,10 +28,17 @@ export class JobRunResolver {
   }
 
   @Mutation(() => JobRunType, {
-    description: "Enqueues the promotion of a model version of the school (admins): the worker re-checks the gates against the active model, rebuilds every learner's state under the version, then makes it active. Returns its run (QUEUED; a refusal by the gates ends it FAILED with their verdicts). NOT_FOUND: no such version in the school; CONFLICT: already active, or no weights.",
+    description: "Enqueues the promotion of a model version of the school (admins): the worker re-checks the gates against the active model on the school's evaluation learners that neither version was trained on, rebuilds every learner's state under the version, then makes it active. Returns its run (QUEUED; a refusal by the gates ends it FAILED with their verdicts, unless overrideReason is given). NOT_FOUND: no such version in the school; CONFLICT: already active, or no weights.",
   })
-  async promoteModel(@Arg("versionId", () => UUID) versionId: string, @Ctx() ctx: ApiContext): Promise<JobRunType> {
-    return JobRunType.from(await ctx.services.modelSwitch.requestPromotion(ctx.actor(), versionId));
+  async promoteModel(
+    @Arg("versionId", () => UUID) versionId: string,
+    @Arg("overrideReason", () => String, {
+      nullable: true,
+      description: "Promote even if the gates refuse the version, for this reason (10–2,000 characters; stored with the version as metrics.promotionOverride, with the admin and the time). BAD_USER_INPUT when too short or too long.",
+    }) overrideReason: string | undefined,
+    @Ctx() ctx: ApiContext,
+  ): Promise<JobRunType> {
+    return JobRunType.from(await ctx.services.modelSwitch.requestPromotion(ctx.actor(), versionId, overrideReason));
   }
 
   @Mutation(() => JobRunType, {

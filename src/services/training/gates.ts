@@ -1,8 +1,12 @@
 /**
- * Promotion gates. A candidate model goes live only when every gate passes; each gate's verdict is
- * stored with the model version. The metric gate exists now; the privacy and fairness audits plug
- * in here as gates when they land (they receive the same context: the candidate, the active model
- * and the held-out learners).
+ * Promotion gates. A candidate model goes live only when every gate passes (or an admin overrides
+ * them with a recorded reason); each gate's verdict is stored with the model version. The metric
+ * gate exists now; the privacy and fairness audits plug in here as gates when they land (they
+ * receive the same context: the candidate, the active model and the held-out learners).
+ *
+ * The held-out learners are those of the school's evaluation set that neither model was trained on
+ * (comparison-set.ts): both are judged out of sample, so that a challenger is never measured on
+ * fresh learners against a champion measured on its own training data.
  */
 import { predictSequences, scorePredictions, type Scores } from "../../engine/evaluation.js";
 import type { KnowledgeModel, TrainingSet } from "../../engine/types.js";
@@ -14,7 +18,7 @@ export interface GateContext {
   readonly candidateScores: Scores;
   /** Scores of the active model on the same held-out attempts; null when no model is active. */
   readonly activeScores: Scores | null;
-  /** The held-out learners both were evaluated on. */
+  /** The held-out learners both were evaluated on: trained on by neither. */
   readonly heldOut: TrainingSet;
 }
 
@@ -26,12 +30,40 @@ export interface GateVerdict {
   readonly figures: Record<string, number | null>;
 }
 
+/** An admin's decision to promote a version that failed its gates: who, and why (required). */
+export interface PromotionOverride {
+  readonly reason: string;
+  /** The admin token's subject (pseudonymous). */
+  readonly by: string;
+  /** ISO instant of the request. */
+  readonly at: string;
+}
+
+/** What a promotion was decided on, stored with the version it makes active. */
+export interface Judgement {
+  readonly verdicts: readonly GateVerdict[];
+  /** The held-out set judged on (comparison-set.ts's summary). */
+  readonly evaluation?: Record<string, unknown>;
+  /** Present when the gates failed and an admin promoted the version all the same. */
+  readonly override?: PromotionOverride;
+}
+
+/** A judgement as the version's metrics keys (promotionGates, promotionEvaluation, promotionOverride). */
+export const judgementMetrics = (j: Judgement): Record<string, unknown> => ({
+  promotionGates: j.verdicts,
+  ...(j.evaluation ? { promotionEvaluation: j.evaluation } : {}),
+  ...(j.override ? { promotionOverride: j.override } : {}),
+});
+
 export interface Gate {
   readonly name: string;
   check(ctx: GateContext): Promise<GateVerdict>;
 }
 
 const num = (x: number) => (Number.isFinite(x) ? x : null);
+
+/** Scores as stored in a version's metrics (JSON has no NaN: null). */
+export const jsonScores = (s: Scores): Record<string, number | null> => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, num(v)]));
 
 /**
  * Not worse than the active model by more than `tolerance`: AUC(candidate) ≥ AUC(active) − tolerance
@@ -46,8 +78,10 @@ export class MetricGate implements Gate {
   async check(ctx: GateContext): Promise<GateVerdict> {
     const c = ctx.candidateScores;
     const a = ctx.activeScores;
-    const figures = { candidateAuc: num(c.auc), activeAuc: a ? num(a.auc) : null, candidateLogLoss: num(c.logloss), activeLogLoss: a ? num(a.logloss) : null, tolerance: this.tolerance, attempts: c.attempts };
-    if (!Number.isFinite(c.auc)) return { gate: this.name, passed: false, detail: "the held-out learners give no AUC (too few attempts or one class only)", figures };
+    const learners = ctx.heldOut.sequences.size;
+    const figures = { candidateAuc: num(c.auc), activeAuc: a ? num(a.auc) : null, candidateLogLoss: num(c.logloss), activeLogLoss: a ? num(a.logloss) : null, tolerance: this.tolerance, learners, attempts: c.attempts };
+    if (learners === 0) return { gate: this.name, passed: false, detail: "no held-out learners that neither model was trained on: nothing to judge on", figures };
+    if (!Number.isFinite(c.auc)) return { gate: this.name, passed: false, detail: `the ${learners} held-out learners give no AUC (too few attempts or one class only)`, figures };
     if (!a || !Number.isFinite(a.auc)) {
       const passed = c.auc > 0.5;
       return { gate: this.name, passed, detail: passed ? `no active model to compare with; AUC ${c.auc.toFixed(4)} beats chance` : `AUC ${c.auc.toFixed(4)} does not beat chance`, figures };

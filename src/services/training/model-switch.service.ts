@@ -1,6 +1,8 @@
 /**
  * An admin's promotion of a stored model version, and rollback to the version active before the
- * current one. At a million learners the switch takes minutes, so each is a job: the request checks
+ * current one. A promotion is judged like a retraining's candidate: against the active model, on the
+ * school's evaluation learners that neither version was trained on (comparison-set.ts). An admin may
+ * promote a version its gates refuse only by giving a reason, which is stored with the version. At a million learners the switch takes minutes, so each is a job: the request checks
  * what is cheap and enqueues `promote-model` / `rollback-model` (a run in jobRuns, QUEUED); the job
  * (promote / rollback below) re-checks the gates (a promotion), rebuilds every learner's state under
  * the version and switches (StateRebuildService.switchTo), under the school's switch lock.
@@ -10,16 +12,16 @@
  * without weights) is an outcome, not an error: the job ends FAILED with it, not retried.
  */
 import { loadModel } from "../../engine/registry.js";
-import { splitLearners } from "../../engine/simulator/index.js";
 import { ModelStatus, ModelVersion } from "../../persistence/model/model-version.entity.js";
 import { Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
-import { ConflictError, NotFoundError } from "../common/domain-error.js";
+import { BadInputError, ConflictError, NotFoundError } from "../common/domain-error.js";
 import type { JobRun, JobRunService } from "../jobs/job-run.service.js";
 import { JobName } from "../jobs/queues.js";
 import type { ActiveModels } from "../personalisation/active-models.js";
 import type { ServiceDeps } from "../service-deps.js";
-import { judge, MetricGate, type Gate, type GateVerdict } from "./gates.js";
+import { comparisonSet, partitionSchool } from "./comparison-set.js";
+import { judge, MetricGate, type Gate, type GateVerdict, type Judgement, type PromotionOverride } from "./gates.js";
 import type { SwitchReport } from "./state-rebuild.service.js";
 import { snapshotTrainingSet } from "./training-set.js";
 import type { TrainingService } from "./training.service.js";
@@ -35,6 +37,14 @@ export interface SwitchOptions {
   readonly runId?: string;
 }
 
+export interface PromoteOptions extends SwitchOptions {
+  /** Promote even if the gates refuse (an admin's recorded decision). */
+  readonly override?: PromotionOverride;
+}
+
+/** Bounds of an override's reason: long enough to say something, short enough to store. */
+export const OVERRIDE_REASON_LENGTH = { min: 10, max: 2000 } as const;
+
 export interface SwitchOutcome {
   readonly modelVersionId: string;
   readonly version: number;
@@ -46,7 +56,9 @@ export interface SwitchOutcome {
   readonly superseded: boolean;
   readonly reason: string | null;
   /** The promotion's gate verdicts (null for a rollback, which is not judged). */
-  readonly gates: GateVerdict[] | null;
+  readonly gates: readonly GateVerdict[] | null;
+  /** The admin's override when the gates failed and the version was promoted all the same. */
+  readonly override?: PromotionOverride;
   readonly states: SwitchReport | null;
 }
 
@@ -61,14 +73,23 @@ export class ModelSwitchService {
     private readonly gates: readonly Gate[] = [new MetricGate()],
   ) {}
 
-  /** promoteModel: checks the version (in the actor's school, not active, with weights) and enqueues its promotion. */
-  async requestPromotion(actor: Actor, versionId: string): Promise<JobRun> {
+  /**
+   * promoteModel: checks the version (in the actor's school, not active, with weights) and enqueues its
+   * promotion. With `overrideReason`, the version is promoted even if its gates refuse it, and the
+   * reason, the admin and the instant are stored with it (the gates still run, and their verdicts too).
+   */
+  async requestPromotion(actor: Actor, versionId: string, overrideReason?: string | null): Promise<JobRun> {
     requireRole(actor, Role.Admin);
+    const reason = overrideReason?.trim();
+    if (overrideReason != null && (!reason || reason.length < OVERRIDE_REASON_LENGTH.min || reason.length > OVERRIDE_REASON_LENGTH.max)) {
+      throw new BadInputError(`overrideReason must say why, in ${OVERRIDE_REASON_LENGTH.min} to ${OVERRIDE_REASON_LENGTH.max} characters`, { field: "overrideReason" });
+    }
     const row = await this.version(actor.schoolId, versionId);
     if (!row) throw new NotFoundError("ModelVersion", versionId);
     if (row.status === ModelStatus.Active) throw new ConflictError(`version ${row.version} is already active`);
     if (!row.weights) throw new ConflictError(`version ${row.version} has no weights`);
-    const { id } = await this.runs.enqueue(JobName.PromoteModel, { schoolId: actor.schoolId, versionId: row.id }, { schoolId: actor.schoolId });
+    const override: PromotionOverride | undefined = reason ? { reason, by: actor.subject, at: new Date().toISOString() } : undefined;
+    const { id } = await this.runs.enqueue(JobName.PromoteModel, { schoolId: actor.schoolId, versionId: row.id, ...(override ? { override } : {}) }, { schoolId: actor.schoolId });
     return this.runs.get(actor, id);
   }
 
@@ -86,10 +107,11 @@ export class ModelSwitchService {
   }
 
   /**
-   * The `promote-model` job: the gates re-checked against the active model on held-out learners
-   * (the version's own seed), then the switch. Progress: the gates 0–0.1, the switch 0.1–1.
+   * The `promote-model` job: the gates re-checked against the active model on the evaluation learners
+   * neither was trained on, then the switch (also when they refuse, if `opts.override` says why).
+   * Progress: the gates 0–0.1, the switch 0.1–1.
    */
-  promote(schoolId: string, versionId: string, opts: SwitchOptions = {}): Promise<SwitchOutcome> {
+  promote(schoolId: string, versionId: string, opts: PromoteOptions = {}): Promise<SwitchOutcome> {
     const progress = this.progress(opts);
     return this.locked(schoolId, opts, progress, async () => {
       const row = await this.version(schoolId, versionId);
@@ -104,14 +126,18 @@ export class ModelSwitchService {
       } catch (e) {
         return refused(row, `version ${row.version}'s weights cannot be read: ${(e as Error).message}`, null);
       }
-      const seed = Number((row.metrics as { seed?: number }).seed ?? 1);
-      const snapshot = await snapshotTrainingSet(this.deps.dataSource.manager, schoolId, new Date());
-      const { test } = splitLearners(snapshot, { seed });
+      const m = this.deps.dataSource.manager;
+      const { evaluation } = partitionSchool(schoolId, await snapshotTrainingSet(m, schoolId, new Date()));
       const active = await this.models.get(schoolId);
-      const { verdicts } = await judge(this.gates, schoolId, candidate, active && active.versionId !== row.id ? active.model : null, test);
+      const against = active && active.versionId !== row.id ? active : null;
+      const held = await comparisonSet(m, schoolId, evaluation, against ? [row.id, against.versionId] : [row.id]);
+      const { verdicts } = await judge(this.gates, schoolId, candidate, against?.model ?? null, held.set);
       const failed = verdicts.filter((v) => !v.passed);
-      if (failed.length) return refused(row, `the gates refuse version ${row.version}: ${failed.map((v) => `${v.gate}: ${v.detail}`).join("; ")}`, verdicts);
-      return this.switch(schoolId, row, verdicts, (f) => progress(0.1 + 0.9 * f, "rebuilding learner states"), opts.runId);
+      const refusal = `the gates refuse version ${row.version}: ${failed.map((v) => `${v.gate}: ${v.detail}`).join("; ")}`;
+      if (failed.length && !opts.override) return refused(row, refusal, verdicts);
+      if (failed.length) this.deps.logger.warn({ schoolId, modelVersion: row.version, by: opts.override!.by }, "promotion against failed gates (admin override)");
+      const judgement: Judgement = { verdicts, evaluation: held.summary, ...(failed.length ? { override: opts.override! } : {}) };
+      return this.switch(schoolId, row, judgement, (f) => progress(0.1 + 0.9 * f, "rebuilding learner states"), opts.runId);
     });
   }
 
@@ -137,10 +163,13 @@ export class ModelSwitchService {
     });
   }
 
-  private async switch(schoolId: string, row: ModelVersion, gates: GateVerdict[] | null, onProgress: (f: number) => void, runId?: string): Promise<SwitchOutcome> {
-    const states = await this.training.states.switchTo(schoolId, row.id, gates, onProgress, runId);
+  private async switch(schoolId: string, row: ModelVersion, judgement: Judgement | null, onProgress: (f: number) => void, runId?: string): Promise<SwitchOutcome> {
+    const states = await this.training.states.switchTo(schoolId, row.id, judgement, onProgress, runId);
     this.deps.logger.info({ schoolId, modelVersion: row.version, ...states }, "model version switched in");
-    return { modelVersionId: row.id, version: row.version, switched: true, alreadyActive: false, superseded: false, reason: null, gates, states };
+    return {
+      modelVersionId: row.id, version: row.version, switched: true, alreadyActive: false, superseded: false, reason: null,
+      gates: judgement?.verdicts ?? null, ...(judgement?.override ? { override: judgement.override } : {}), states,
+    };
   }
 
   /**
@@ -178,7 +207,7 @@ export class ModelSwitchService {
   }
 }
 
-const refused = (row: ModelVersion, reason: string, gates: GateVerdict[] | null): SwitchOutcome =>
+const refused = (row: ModelVersion, reason: string, gates: readonly GateVerdict[] | null): SwitchOutcome =>
   ({ modelVersionId: row.id, version: row.version, switched: false, alreadyActive: false, superseded: false, reason, gates, states: null });
 
 /** Whether the run `runId` made this (no longer active) version active: its switch was done, then replaced. */

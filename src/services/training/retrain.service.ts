@@ -1,7 +1,8 @@
 /**
- * Retraining (DESIGN.md, "the nightly path"): snapshot the consented traces up to a cutoff → split
- * by learner with a seed → train a candidate on the training learners → evaluate candidate and active
- * model on the same held-out learners → run the gates → register the ModelVersion with every figure,
+ * Retraining (the nightly path): snapshot the consented traces up to a cutoff → set the school's
+ * evaluation learners apart (never trained on, by any version: comparison-set.ts) → train a candidate
+ * on the others → evaluate candidate and active model on the evaluation learners neither was trained
+ * on → run the gates → register the ModelVersion with every figure,
  * the data window and each gate's verdict → promote when all pass, else mark it rejected with the
  * reasons. A failure at any step leaves the active model serving: nothing changes it but the final
  * promotion, a single transaction.
@@ -11,15 +12,15 @@
  * attempts arrived meanwhile), so the previous model serves with its own states until the switch.
  */
 import { initBackend } from "../../engine/backend.js";
-import type { Scores } from "../../engine/evaluation.js";
+import type { TrainingSet } from "../../engine/types.js";
 import { trainTaskEmbedding } from "../../engine/embedding/index.js";
 import { trainers } from "../../engine/registry.js";
-import { splitLearners } from "../../engine/simulator/index.js";
 import { BadInputError } from "../common/domain-error.js";
 import { ModelStatus } from "../../persistence/model/model-version.entity.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { activeVersionId, type ActiveModels } from "../personalisation/active-models.js";
-import { judge, MetricGate, type Gate } from "./gates.js";
+import { attemptCount, comparisonSet, partitionSchool } from "./comparison-set.js";
+import { judge, jsonScores, MetricGate, type Gate } from "./gates.js";
 import { publishModel, trainedTasks } from "./model-publisher.js";
 import { snapshotTrainingSet, type TrainingSnapshot } from "./training-set.js";
 import type { TrainingService } from "./training.service.js";
@@ -29,8 +30,6 @@ export interface RetrainOptions {
   readonly kind?: string;
   readonly seed?: number;
   readonly cutoff?: Date;
-  /** Share of the consenting learners held out for evaluation. */
-  readonly heldOutFraction?: number;
   /** Train the candidate on deliberately shuffled labels (tests of the gates; never in production). */
   readonly shuffleLabels?: boolean;
   readonly onProgress?: (fraction: number, message?: string) => void;
@@ -87,7 +86,7 @@ export class RetrainService {
     if (snapshot.sequences.size < MIN_LEARNERS) {
       return { modelVersionId: null, version: null, promoted: false, status: "SKIPPED", reasons: [`only ${snapshot.sequences.size} consenting learners with attempts (at least ${MIN_LEARNERS} needed)`] };
     }
-    const { train, test } = splitLearners(snapshot, { seed, testFraction: opts.heldOutFraction ?? 0.2 });
+    const { train, evaluation } = partitionSchool(schoolId, snapshot);
     const trainer = trainers[kind];
     if (!trainer) throw new BadInputError(`unknown model kind ${kind}`);
     const backend = await initBackend();
@@ -103,7 +102,9 @@ export class RetrainService {
     // The version active now, as stored (null when none): what the candidate replaces if the gates pass.
     // Not `active`, which is null too when the active version's weights cannot be read.
     const judgedAgainst = await activeVersionId(this.deps.dataSource.manager, schoolId);
-    const { candidateScores, activeScores, verdicts } = await judge(this.gates, schoolId, candidate, active?.model ?? null, test);
+    // The candidate has seen none of the evaluation learners; the active version may have (a version from before the record).
+    const held = await comparisonSet(this.deps.dataSource.manager, schoolId, evaluation, active ? [active.versionId] : []);
+    const { candidateScores, activeScores, verdicts } = await judge(this.gates, schoolId, candidate, active?.model ?? null, held.set);
     const passed = verdicts.every((v) => v.passed);
     const reasons = verdicts.filter((v) => !v.passed).map((v) => `${v.gate}: ${v.detail}`);
     progress(0.85, passed ? "promoting" : "rejecting");
@@ -113,8 +114,9 @@ export class RetrainService {
       taskEmbedding: embedding.serialize(),
       metrics: {
         ...(opts.runId ? { runId: opts.runId } : {}),
-        seed, backend, trainSeconds, heldOutFraction: opts.heldOutFraction ?? 0.2, shuffledLabels: Boolean(opts.shuffleLabels),
-        trainingLearners: train.sequences.size, heldOutLearners: test.sequences.size, trainingAttempts: snapshot.attempts,
+        seed, backend, trainSeconds, shuffledLabels: Boolean(opts.shuffleLabels),
+        trainingLearners: train.sequences.size, heldOutLearners: held.summary.learners, trainingAttempts: attemptCount(train),
+        evaluation: held.summary,
         candidate: jsonScores(candidateScores), active: activeScores ? jsonScores(activeScores) : null,
         comparedWith: active ? { modelVersionId: active.versionId, version: active.version } : null,
         judgedAgainst,
@@ -123,6 +125,7 @@ export class RetrainService {
       trainedFrom: snapshot.from,
       trainedTo: snapshot.to,
       trainedTaskIds: trainedTasks(trainSet),
+      trainedLearnerIds: train.sequences.keys(),
       notes: passed ? "" : `rejected: ${reasons.join("; ")}`,
       // Registered as a candidate: it becomes active only in the switch, once the states are rebuilt.
       status: passed ? ModelStatus.Candidate : ModelStatus.Rejected,
@@ -188,10 +191,9 @@ export class RetrainService {
   }
 }
 
-const jsonScores = (s: Scores) => Object.fromEntries(Object.entries(s).map(([k, v]) => [k, Number.isFinite(v) ? v : null]));
 
 /** The same traces with the outcomes permuted across the set (seeded): a model that can learn nothing. */
-function shuffled(set: ReturnType<typeof splitLearners>["train"], seed: number): typeof set {
+function shuffled(set: TrainingSet, seed: number): TrainingSet {
   const outcomes: (0 | 1)[] = [];
   for (const seq of set.sequences.values()) for (const t of seq) outcomes.push(t.correct);
   let s = seed >>> 0 || 1;

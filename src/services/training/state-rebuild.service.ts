@@ -26,7 +26,7 @@ import { withConflictRetry } from "../common/transaction-retry.js";
 import { loadVersion, type ActiveModels, type LoadedModel } from "../personalisation/active-models.js";
 import type { LearnerModelService } from "../personalisation/learner-model.service.js";
 import type { ServiceDeps } from "../service-deps.js";
-import type { GateVerdict } from "./gates.js";
+import { judgementMetrics, type Judgement } from "./gates.js";
 import { calibrateDifficulties } from "./difficulty-calibration.js";
 
 /** Learners replayed per transaction. */
@@ -48,8 +48,8 @@ export const STALE_STATES_SQL = `SELECT c.learner_id FROM consent c LEFT JOIN le
 
 /** How `commit` records and reports a switch. */
 export interface CommitOptions {
-  /** The promotion's gate verdicts, stored with the version. */
-  readonly verdicts?: GateVerdict[] | null;
+  /** The promotion's judgement (verdicts, the set judged on, an admin's override), stored with the version. */
+  readonly judgement?: Judgement | null;
   /** The adoption's progress, 0–1. */
   readonly onProgress?: (fraction: number) => void;
   /** The job run making the switch, stored as `metrics.activatedByRun`. */
@@ -74,16 +74,16 @@ export class StateRebuildService {
 
   /**
    * Makes `versionId` the school's active version with every learner's state rebuilt under it (the
-   * steps above). `verdicts`: the promotion's gate verdicts, stored with the version; `runId`: the
+   * steps above). `judgement`: the promotion's gate verdicts (and override), stored with the version; `runId`: the
    * job run making the switch, stored as `metrics.activatedByRun` (a retry of that run can tell its
    * own switch, later replaced by another, from a version it still has to switch to).
    * Progress: staging is 0–0.95 of the work, the adoption the rest.
    */
-  async switchTo(schoolId: string, versionId: string, verdicts: GateVerdict[] | null = null, onProgress?: (fraction: number) => void, runId?: string): Promise<SwitchReport> {
+  async switchTo(schoolId: string, versionId: string, judgement: Judgement | null = null, onProgress?: (fraction: number) => void, runId?: string): Promise<SwitchReport> {
     const row = await this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: versionId, schoolId });
     const target = loadVersion(row);
     const staged = await this.stage(schoolId, target, (f) => onProgress?.(0.95 * f));
-    const { adopted, caughtUp } = await this.commit(schoolId, row, { verdicts, onProgress: (f) => onProgress?.(0.95 + 0.05 * f), runId, loaded: target });
+    const { adopted, caughtUp } = await this.commit(schoolId, row, { judgement, onProgress: (f) => onProgress?.(0.95 + 0.05 * f), runId, loaded: target });
     onProgress?.(1);
     return { staged, adopted, caughtUp };
   }
@@ -96,16 +96,16 @@ export class StateRebuildService {
    * catch-up and the recalibration run).
    */
   async commit(schoolId: string, row: Pick<ModelVersion, "id" | "version">, opts: CommitOptions = {}): Promise<Omit<SwitchReport, "staged">> {
-    const { verdicts = null, onProgress, runId, loaded } = opts;
+    const { judgement = null, onProgress, runId, loaded } = opts;
     await withConflictRetry(() => this.deps.dataSource.transaction(async (m) => {
       await m.query(`SELECT pg_advisory_xact_lock(hashtext('zpd:model-version:' || $1))`, [schoolId]);
       await m.query(`UPDATE model_version SET status = $2, updated_at = now() WHERE school_id = $1 AND status = $3 AND id <> $4`, [schoolId, ModelStatus.Retired, ModelStatus.Active, row.id]);
       await m.query(
         `UPDATE model_version SET status = $2, activated_at = CASE WHEN status::text = $4 THEN activated_at ELSE now() END, updated_at = now(),
-           metrics = CASE WHEN $3::jsonb IS NULL THEN metrics ELSE jsonb_set(metrics, '{promotionGates}', $3::jsonb) END
+           metrics = metrics || COALESCE($3::jsonb, '{}'::jsonb)
              || CASE WHEN $5::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('activatedByRun', $5::text) END
          WHERE id = $1`,
-        [row.id, ModelStatus.Active, verdicts ? JSON.stringify(verdicts) : null, ModelStatus.Active, runId ?? null],
+        [row.id, ModelStatus.Active, judgement ? JSON.stringify(judgementMetrics(judgement)) : null, ModelStatus.Active, runId ?? null],
       );
     }), "switching the active model");
     this.models.invalidate(schoolId);

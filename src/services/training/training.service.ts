@@ -1,16 +1,21 @@
 /**
- * Trains a model on a school's consented traces and publishes it. This is the core that the demo's
- * first model uses now and the nightly retraining job (with its evaluation and gates) builds on.
+ * Trains a model on a school's consented traces — those of its learners outside the evaluation set
+ * (comparison-set.ts) — and publishes it with the learners it was trained on and its scores on the
+ * evaluation set. The demo's first model comes from here; the nightly retraining (with its gates)
+ * builds on the same pieces.
  */
 import { initBackend } from "../../engine/backend.js";
 import { EngineError, EngineErrorCode } from "../../engine/errors.js";
 import { trainers } from "../../engine/registry.js";
 import { trainTaskEmbedding } from "../../engine/embedding/index.js";
+import { predictSequences, scorePredictions } from "../../engine/evaluation.js";
 import { ModelVersion as ModelVersionEntity, type ModelVersion } from "../../persistence/model/model-version.entity.js";
 import type { ServiceDeps } from "../service-deps.js";
 import type { ActiveModels } from "../personalisation/active-models.js";
 import type { LearnerModelService } from "../personalisation/learner-model.service.js";
 import { publishModel, trainedTasks } from "./model-publisher.js";
+import { attemptCount, partitionSchool } from "./comparison-set.js";
+import { jsonScores } from "./gates.js";
 import { snapshotTrainingSet } from "./training-set.js";
 import { StateRebuildService } from "./state-rebuild.service.js";
 import { SwitchLock } from "./switch-lock.js";
@@ -46,23 +51,27 @@ export class TrainingService {
     if (!trainer) throw new EngineError(EngineErrorCode.InvalidParameters, `unknown model kind ${kind}`);
     const cutoff = opts.cutoff ?? new Date();
     const snapshot = await snapshotTrainingSet(this.deps.dataSource.manager, schoolId, cutoff);
+    const { train, evaluation } = partitionSchool(schoolId, snapshot);
+    const attempts = attemptCount(train);
     const backend = await initBackend();
     const t0 = performance.now();
-    const model = await trainer.fit(snapshot, { seed: opts.seed ?? 1, onProgress: opts.onProgress });
+    const model = await trainer.fit(train, { seed: opts.seed ?? 1, onProgress: opts.onProgress });
     const trainSeconds = (performance.now() - t0) / 1000;
     const t1 = performance.now();
-    const embedding = await trainTaskEmbedding(snapshot, { seed: opts.seed ?? 1 });
+    const embedding = await trainTaskEmbedding(train, { seed: opts.seed ?? 1 });
     const embeddingSeconds = (performance.now() - t1) / 1000;
-    this.deps.logger.info({ schoolId, kind, attempts: snapshot.attempts, learners: snapshot.sequences.size, trainSeconds, embeddingSeconds, backend }, "model trained");
+    const candidate = jsonScores(scorePredictions(predictSequences([model], evaluation.sequences)[0]!));
+    this.deps.logger.info({ schoolId, kind, attempts, learners: train.sequences.size, heldOutLearners: evaluation.sequences.size, auc: candidate.auc, trainSeconds, embeddingSeconds, backend }, "model trained");
     const version = await this.deps.dataSource.transaction((m) =>
       publishModel(m, schoolId, {
         kind,
         weights: model.serialize(),
         taskEmbedding: embedding.serialize(),
-        metrics: { trainingAttempts: snapshot.attempts, trainingLearners: snapshot.sequences.size, trainSeconds, embeddingSeconds, backend },
+        metrics: { trainingAttempts: attempts, trainingLearners: train.sequences.size, heldOutLearners: evaluation.sequences.size, candidate, trainSeconds, embeddingSeconds, backend },
         trainedFrom: snapshot.from,
         trainedTo: snapshot.to,
-        trainedTaskIds: trainedTasks(snapshot),
+        trainedTaskIds: trainedTasks(train),
+        trainedLearnerIds: train.sequences.keys(),
       }),
     );
     if (!(opts.activate ?? true)) return version;
