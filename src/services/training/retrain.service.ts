@@ -1,5 +1,5 @@
 /**
- * Retraining (DESIGN.md, "the nightly path"): snapshot the consented traces up to a cutoff → split
+ * Retraining (docs/architecture.md, "A retraining"): snapshot the consented traces up to a cutoff → split
  * by learner with a seed → train a candidate on the training learners → evaluate candidate and active
  * model on the same held-out learners → run the gates → register the ModelVersion with every figure,
  * the data window and each gate's verdict → promote when all pass, else mark it rejected with the
