@@ -7,8 +7,9 @@
  *
  * For each database: prepare (or reuse) the school (bench/api/prepare.ts), copy it for this run, start
  * `node dist/src/main.js` as a separate process, load it from a forked load process
- * (bench/api/load.ts), stop it, report. Prints a table, updates docs/benchmarks/api-results.json and
- * docs/benchmarks/api.md, and with `--json <file>` writes `{ "<operation>": { rps, p50_ms, p99_ms, errors } }`
+ * (bench/api/load.ts), stop it, report. Prints a table, updates the results store
+ * docs/benchmarks/api-results.json, writes the full Markdown report with its profiles (default
+ * .bench/api-report.md; the record, docs/benchmarks/api.md, is kept by hand from it), and with `--json <file>` writes `{ "<operation>": { rps, p50_ms, p99_ms, errors } }`
  * (per database when `--db both`).
  *
  *   npm run bench:api -- [--db pglite|postgres|both] [--scale full|small] [--rps 200] [--seconds 20] [--json <file>] [--fresh] [--profile]
@@ -39,7 +40,6 @@ import { profileOperations } from "./api/profile.js";
 
 const BENCH_DIR = resolve(".bench");
 const STORE = "docs/benchmarks/api-results.json";
-const FINDINGS = "bench/api/findings.md";
 const RUN_DB = "zpd_bench_run";
 
 const log = (msg: string) => process.stderr.write(`[bench:api ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -235,7 +235,8 @@ async function main(): Promise<void> {
   const args = parseApiArgs(process.argv.slice(2));
   const records: RunRecord[] = [];
   if (args.render) {
-    writeFileSync(args.report, markdown(loadStore(STORE), existsSync(FINDINGS) ? readFileSync(FINDINGS, "utf8") : ""));
+    mkdirSync(dirname(args.report), { recursive: true });
+    writeFileSync(args.report, markdown(loadStore(STORE)));
     log(`wrote ${args.report} from ${STORE}`);
     return;
   }
@@ -254,9 +255,8 @@ async function main(): Promise<void> {
       const store = loadStore(STORE);
       store.runs[`${args.scale}/${db}${args.rps === 200 ? "" : ` at ${args.rps} rps`}`] = record;
       saveStore(STORE, store);
-      const findings = existsSync(FINDINGS) ? readFileSync(FINDINGS, "utf8") : "";
       mkdirSync(dirname(args.report), { recursive: true });
-      writeFileSync(args.report, markdown(store, findings));
+      writeFileSync(args.report, markdown(store));
     }
   }
   if (args.json) {

@@ -15,15 +15,15 @@
  * (EXPLAIN ANALYZE) on one batch, so that a missed target says what limits it.
  *
  *   npm run bench:jobs -- [--data <folder>] [--attempts 1000000] [--json <file>] [--keep]
- *                         [--out docs/benchmarks/jobs.md|none] [--seed 7] [--pg-url postgres://postgres@127.0.0.1:5432]
+ *                         [--out .bench/jobs-report.md|none] [--seed 7] [--pg-url postgres://postgres@127.0.0.1:5432]
  *   npm run bench:jobs -- --render docs/benchmarks/jobs.json   (re-writes the Markdown from a run's JSON)
  *
- * The analysis of what limits a missed target (bench/jobs/findings.md, written by hand after a run)
- * is appended to the report.
+ * The run's full report (phases, slowest statements, EXPLAIN plans) goes to --out; the record,
+ * docs/benchmarks/jobs.md, is kept by hand from the report of record and its JSON.
  */
 import "reflect-metadata";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { execSync } from "node:child_process";
@@ -61,10 +61,10 @@ interface Args {
   render?: string;
 }
 
-const USAGE = "usage: npm run bench:jobs -- [--data <folder>] [--attempts 1000000] [--json <file>] [--keep] [--out docs/benchmarks/jobs.md|none] [--seed 7] [--pg-url postgres://postgres@127.0.0.1:5432]";
+const USAGE = "usage: npm run bench:jobs -- [--data <folder>] [--attempts 1000000] [--json <file>] [--keep] [--out .bench/jobs-report.md|none] [--seed 7] [--pg-url postgres://postgres@127.0.0.1:5432]";
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { attempts: 1_000_000, keep: false, out: "docs/benchmarks/jobs.md", seed: 7, pgUrl: process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432" };
+  const a: Args = { attempts: 1_000_000, keep: false, out: ".bench/jobs-report.md", seed: 7, pgUrl: process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432" };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const val = () => {
@@ -150,13 +150,8 @@ function gitCommit(): string {
   }
 }
 
-const FINDINGS = "bench/jobs/findings.md";
 /** Promotions measured in a row; the median is the figure of record. */
 const PROMOTION_RUNS = 3;
-
-function findings(): string | null {
-  return existsSync(FINDINGS) ? readFileSync(FINDINGS, "utf8") : null;
-}
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -164,7 +159,8 @@ async function main(): Promise<void> {
     const r = JSON.parse(readFileSync(args.render, "utf8")) as JobsReport;
     if (r.rebuild) r.rebuild.plans = r.rebuild.plans.map((p) => ({ ...p, plan: compactPlan([{ "QUERY PLAN": p.plan }]) }));
     console.log(printTable(r, TARGETS));
-    writeFileSync(args.out, markdownReport(r, TARGETS, findings()));
+    mkdirSync(dirname(args.out), { recursive: true });
+    writeFileSync(args.out, markdownReport(r, TARGETS));
     log(`wrote ${args.out} from ${args.render}`);
     return;
   }
@@ -399,7 +395,7 @@ async function main(): Promise<void> {
   console.log(printTable(report, TARGETS));
   if (args.out !== "none") {
     mkdirSync(dirname(args.out), { recursive: true });
-    writeFileSync(args.out, markdownReport(report, TARGETS, findings()));
+    writeFileSync(args.out, markdownReport(report, TARGETS));
     log(`wrote ${args.out}`);
   }
   if (args.json) {

@@ -12,7 +12,7 @@
  *   oracle   + the learner's success rate on their LATER attempts (not available to any model: the
  *            upper bound of knowing the learner perfectly)
  *
- *   npm run build && node dist/bench/meta-dev-ceiling.js --data ../shared/data/assist2009 [--seed 0]
+ *   npm run build && node dist/bench/meta-dev-ceiling.js --data <folder>/assist2009 [--seed 0]
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -42,7 +42,8 @@ function load(dir: string): { sequences: Map<string, Attempt[]>; test: Set<strin
 type FeatureSet = "counts" | "history" | "oracle";
 
 function main(): void {
-  const dir = arg("data") ?? "../shared/data/assist2009";
+  const dir = arg("data");
+  if (!dir) throw new Error("--data <folder> is required: a data set in the format of docs/benchmarks/datasets.md");
   const seed = Number(arg("seed") ?? 0);
   const { sequences, test } = load(dir);
   const train = [...sequences.keys()].filter((u) => !test.has(u)).sort();

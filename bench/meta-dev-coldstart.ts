@@ -5,7 +5,7 @@
  * resample, giving a 95 % interval of "Meta minus model" for the AUC on attempts 2–5 and 6–10.
  * It measures the uncertainty of figures already reported; it chooses nothing (no tuning on test learners).
  *
- *   npm run build && node dist/bench/meta-dev-coldstart.js --data ../shared/data/assist2009 [--rounds 1000] [--models …]
+ *   npm run build && node dist/bench/meta-dev-coldstart.js --data <folder>/assist2009 [--rounds 1000] [--models …]
  */
 import { resolve, basename } from "node:path";
 import { initBackend } from "../src/engine/backend.js";
@@ -21,7 +21,9 @@ const arg = (name: string) => {
 };
 
 async function main(): Promise<void> {
-  const folder = resolve(arg("data") ?? "../shared/data/assist2009");
+  const dataArg = arg("data");
+  if (!dataArg) throw new Error("--data <folder> is required: a data set in the format of docs/benchmarks/datasets.md");
+  const folder = resolve(dataArg);
   const seed = Number(arg("seed") ?? 0);
   const rounds = Number(arg("rounds") ?? 1000);
   const names = (arg("models") ?? Object.keys(trainers).join(",")).split(",");

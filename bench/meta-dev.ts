@@ -4,7 +4,7 @@
  * test attempt from the learner's earlier attempts; shared parameters frozen). `npm run bench:kt` is
  * the real harness; this exists to iterate on the model.
  *
- *   npm run build && node dist/bench/meta-dev.js --data ../shared/data/assist2009 [--models meta,ablation]
+ *   npm run build && node dist/bench/meta-dev.js --data <folder>/assist2009 [--models meta,ablation]
  *     [--fraction 0.5] [--seed 0] [--tune] [--opt key=value ...]
  *
  * --tune evaluates on a validation split of the TRAIN learners instead of the test learners.
@@ -74,7 +74,8 @@ function evaluate(model: MetaModel, sequences: Map<string, Trace[]>, learners: s
 }
 
 async function main() {
-  const dir = arg("data") ?? "../shared/data/assist2009";
+  const dir = arg("data");
+  if (!dir) throw new Error("--data <folder> is required: a data set in the format of docs/benchmarks/datasets.md");
   const seed = Number(arg("seed") ?? 0);
   const fraction = Number(arg("fraction") ?? 1);
   const models = (arg("models") ?? "meta,ablation").split(",");

@@ -1,6 +1,6 @@
 /**
- * `retrain` { schoolId, seed?, cutoff?, kind? }: one school's retraining (DESIGN.md, "the nightly
- * path") — services.retraining.retrain trains a candidate on the consented traces up to the cutoff,
+ * `retrain` { schoolId, seed?, cutoff?, kind? }: one school's retraining (docs/architecture.md,
+ * "A retraining") — services.retraining.retrain trains a candidate on the consented traces up to the cutoff,
  * judges it against the active model on held-out learners and promotes it only if every gate passes.
  * Nothing changes the active model but that final promotion, so a crash, a kill (the worker stopping
  * aborts at the next progress report) or a rejection leaves the active model serving. A crash is

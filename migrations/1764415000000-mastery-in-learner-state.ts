@@ -14,7 +14,8 @@ export class MasteryInLearnerState1764415000000 implements MigrationInterface {
     await q.query(`ALTER TABLE "learner_state" ADD "mastery" jsonb NOT NULL DEFAULT '{}'`);
     // A row (state + mastery, ~4.5 kB as jsonb for ~16 practised skills) stays inline and uncompressed:
     // with the default target (~2 kB) every write of a learner compressed both documents with pglz,
-    // about a third of the state rebuild's PostgreSQL CPU (bench/jobs/findings.md).
+    // about a third of the state rebuild's PostgreSQL CPU (on a 200,000-attempt school, 0.55 → 0.38 s
+    // per 2,000 learners rebuilt once rows stayed uncompressed).
     await q.query(`ALTER TABLE "learner_state" SET (toast_tuple_target = 8160)`);
     // A learner with mastery rows but no state row (not written by the application, but possible)
     // gets a state row to hold them; without a model version its state is rebuilt on first use.

@@ -16,20 +16,20 @@ export interface ApiBenchArgs {
   readonly trainLearners?: number;
   /** PostgreSQL server (no database part); default postgres://postgres@127.0.0.1:5432. */
   readonly pgUrl: string;
-  /** Markdown report path, "none" to skip. */
+  /** Full Markdown report path (default .bench/api-report.md), "none" to skip. */
   readonly report: string;
   /** Also time every SQL statement of the three operations in-process (profile), after the HTTP run. */
   readonly profile: boolean;
   readonly seed: number;
   /** Only build (or check) the prepared database(s); no server, no load. */
   readonly prepareOnly: boolean;
-  /** Only re-write the Markdown report from the stored results and bench/api/findings.md (no run). */
+  /** Only re-write the Markdown report from the stored results (no run). */
   readonly render: boolean;
 }
 
 export const USAGE = `usage: npm run bench:api -- [--db pglite|postgres|both] [--scale full|small] [--rps 200] [--seconds 20]
                           [--json <file>] [--fresh] [--prepare-only] [--render] [--train-learners N] [--profile] [--seed N]
-                          [--pg-url postgres://postgres@127.0.0.1:5432] [--report docs/benchmarks/api.md|none]`;
+                          [--pg-url postgres://postgres@127.0.0.1:5432] [--report .bench/api-report.md|none]`;
 
 export function parseApiArgs(argv: readonly string[]): ApiBenchArgs {
   const opts: Record<string, string> = {};
@@ -70,7 +70,7 @@ export function parseApiArgs(argv: readonly string[]): ApiBenchArgs {
     fresh: opts.fresh === "true",
     trainLearners: opts["train-learners"] === undefined ? undefined : Math.floor(num("train-learners", 0, 1)),
     pgUrl: pgUrl.replace(/\/+$/, ""),
-    report: opts.report ?? "docs/benchmarks/api.md",
+    report: opts.report ?? ".bench/api-report.md",
     profile: opts.profile === "true",
     seed: Math.floor(num("seed", 7, 0)),
     prepareOnly: opts["prepare-only"] === "true",

@@ -1,4 +1,4 @@
-/** The report: a console table, the results store (docs/benchmarks/api-results.json) and the Markdown page made from it. */
+/** The report: a console table, the results store (docs/benchmarks/api-results.json) and the full Markdown report made from it. */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { OpResult } from "./stats.js";
@@ -85,7 +85,7 @@ export function saveStore(file: string, store: Store): void {
 
 const ORDER = ["full/postgres", "full/postgres at 25 rps", "full/pglite", "small/postgres", "small/pglite"];
 
-export function markdown(store: Store, findings: string): string {
+export function markdown(store: Store): string {
   const keys = Object.keys(store.runs).sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
   const out: string[] = [];
   out.push("# API performance benchmark");
@@ -124,10 +124,6 @@ export function markdown(store: Store, findings: string): string {
       out.push("");
       out.push("</details>");
     }
-    out.push("");
-  }
-  if (findings.trim()) {
-    out.push(findings.trim());
     out.push("");
   }
   return out.join("\n");

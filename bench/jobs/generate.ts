@@ -1,6 +1,6 @@
 /**
- * The benchmark's school: simulated (src/engine/simulator) and written in the import folder format of
- * ../shared/data/README.md (attempts.csv: user_id,item_id,skill_id,correct,order_id; items.csv:
+ * The benchmark's school: simulated (src/engine/simulator) and written in the import folder format
+ * (docs/benchmarks/datasets.md; attempts.csv: user_id,item_id,skill_id,correct,order_id; items.csv:
  * item_id,skill_ids joined by ";"), so that the import under test reads exactly what an operator
  * would give it. 200 skills × 10 tasks = 2,000 tasks; learners = attempts / 100 (60–140 each).
  */

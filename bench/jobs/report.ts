@@ -1,4 +1,4 @@
-/** The jobs benchmark's table (stdout) and Markdown report (docs/benchmarks/jobs.md). */
+/** The jobs benchmark's table (stdout) and full Markdown report (default .bench/jobs-report.md). */
 import type { StatementStat } from "./query-timer.js";
 
 export interface Phase {
@@ -96,7 +96,7 @@ export function printTable(r: JobsReport, t: Targets): string {
   return out.join("\n");
 }
 
-export function markdownReport(r: JobsReport, t: Targets, findings: string | null = null): string {
+export function markdownReport(r: JobsReport, t: Targets): string {
   const parts: string[] = [];
   parts.push(`# Jobs benchmark (issue 5): import, retrain, state rebuild on PostgreSQL
 
@@ -185,6 +185,5 @@ nightly runs):
 ${p.runs.map((x, i) => `| ${i + 1} | ${n0(x.learnersPerSecond)} | ${s2(x.stageSeconds)} | ${s2(x.switchSeconds)} | ${s2(x.nodeCpuSeconds)} | ${s2(x.pgCpuSeconds)} | ${x.loadAtStart.toFixed(1)} |`).join("\n")}` : ""}
 `);
   }
-  if (findings) parts.push(findings.trim() + "\n");
   return parts.join("\n");
 }

@@ -1,5 +1,5 @@
 /**
- * Loads a knowledge-tracing data folder (see ../shared/data/README.md):
+ * Loads a knowledge-tracing data folder (format and protocol: docs/benchmarks/datasets.md):
  *   attempts.csv   user_id,item_id,skill_id,correct,order_id — each learner's rows in order
  *   items.csv      item_id,skill_ids ("a;b;c") — the Q-matrix (optional)
  *   test_users.txt one test user id a line

@@ -1,5 +1,5 @@
 /**
- * Figures measured outside the project under exactly this protocol (../shared/data/README.md, issue 3),
+ * Figures measured outside the project under exactly this protocol (docs/benchmarks/datasets.md),
  * printed next to ours so that a baseline far from its reference stands out: a baseline far BELOW its
  * reference means the harness is wrong.
  */

@@ -100,7 +100,7 @@ export function renderMarkdown(r: BenchReport): string {
 - seed: ${r.seed}
 - data: ${r.trainLearners} train learners (${r.trainAttempts} attempts), ${r.testLearners} test learners (${r.testAttempts} attempts), ${r.tasks} tasks, ${r.skills} skills, Q-matrix ${r.qMatrix ? "from items.csv" : "from skill_id"}
 
-Protocol (../shared/data/README.md): every model is trained on the train learners only; every attempt of
+Protocol ([datasets.md](datasets.md)): every model is trained on the train learners only; every attempt of
 every test learner is predicted from that learner's earlier attempts only (shared parameters frozen, the
 learner's state updated by \`model.update\` after each attempt). AUC, RMSE, log loss (clipped at 1e-6)
 and ECE (10 equal-width bins) exclude each learner's first attempt (the headline); "AUC (incl. 1st)"

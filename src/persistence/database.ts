@@ -2,7 +2,8 @@
  * Opens the system of record: a real PostgreSQL server when a URL is given, else embedded PGlite
  * (PostgreSQL in WASM) in a folder or in memory — on the calling thread, or on a worker thread of its
  * own (`thread`, ZPD_PGLITE_THREAD: pglite-thread.ts). TypeORM talks to PGlite through PGlite's own
- * node-postgres adapter with a pool of ONE connection (see STACK.md: never typeorm-pglite).
+ * node-postgres adapter with a pool of ONE connection (never typeorm-pglite: its "connections" share
+ * one PGlite session, so a rolled-back transaction's rows stayed visible to the others).
  */
 import { DataSource } from "typeorm";
 import { PGlite } from "@electric-sql/pglite";

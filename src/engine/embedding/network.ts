@@ -1,5 +1,5 @@
 /**
- * The shared embedding network f_θ (DESIGN.md §3.2). For task i with Q-matrix row {(k, w_ik)}:
+ * The shared embedding network f_θ. For task i with Q-matrix row {(k, w_ik)}:
  *
  *   x_i  = Σ_k w_ik · S_k / Σ_k w_ik          skill features: the Q-weighted mean of skill vectors S ∈ ℝ^{K×H}
  *   h_i  = ReLU(x_i + T_i + b₁)               T_i ∈ ℝ^H: the task's own vector (its id embedding)

@@ -1,5 +1,5 @@
 /**
- * Every automated recommendation can say why (DESIGN.md §6): the structured reason (which skill, which
+ * Every automated recommendation can say why: the structured reason (which skill, which
  * prerequisites, which probability) and one readable sentence built from it, e.g.
  * "practises Ratios, mastery 0.42; its prerequisite Equivalent fractions is mastered (0.86); predicted
  * success 0.74, in the target band 0.65–0.85".

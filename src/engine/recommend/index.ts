@@ -1,6 +1,6 @@
 /**
- * Recommendation of the next tasks and planning of a learning path (DESIGN.md §3.3, §6): pure decision
- * logic over any `KnowledgeModel`. Every answer carries its reason, structured and readable.
+ * Recommendation of the next tasks and planning of a learning path: pure decision logic over any
+ * `KnowledgeModel`. Every answer carries its reason, structured and readable.
  */
 export { recommend } from "./recommend.js";
 export { planPath, rolloutToMastery } from "./plan.js";

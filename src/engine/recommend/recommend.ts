@@ -1,5 +1,5 @@
 /**
- * Next-task recommendation (DESIGN.md §3.3; issue 4 item 3). Pure: the model, the learner's state and the
+ * Next-task recommendation (issue 4 item 3). Pure: the model, the learner's state and the
  * curriculum in, ranked recommendations with their reasons out.
  *
  * Rules, in the order they apply:

@@ -1,4 +1,7 @@
-/** The synthetic school (DESIGN.md §3.5). */
+/**
+ * The synthetic school: a seeded skill DAG, tasks and learners who learn as they practise, with known
+ * ground truth. Tests, the demo data of `npm start` and the benchmarks use it.
+ */
 export { simulateSchool } from "./simulate.js";
 export type { SimulatedSchool, SimulatedSkill, SimulatedTask, SimulatedLearner, SimulatedAttempt, SimulationTruth } from "./simulate.js";
 export { DEFAULT_SIMULATOR_PARAMS, resolveSimulatorParams } from "./params.js";

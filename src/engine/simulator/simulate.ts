@@ -1,5 +1,5 @@
 /**
- * A seeded synthetic school (DESIGN.md §3.5): a skill DAG, tasks with a Q-matrix, learners with hidden
+ * A seeded synthetic school: a skill DAG, tasks with a Q-matrix, learners with hidden
  * abilities, learning rates and group membership, who learn as they practise. Pure: the same params, seed
  * and start time always give the same school, traces and ground truth.
  *

@@ -1,5 +1,5 @@
 /**
- * The demo school of the embedded quickstart, built with the engine's simulator (DESIGN.md §3.5):
+ * The demo school of the embedded quickstart, built with the engine's simulator (src/engine/simulator):
  * a fractions and proportional-reasoning skill DAG, a dozen tasks per skill with a Q-matrix, and
  * learners who learn as they practise, in three cohorts (the demo teacher teaches one). Then a first
  * Meta model is trained on the consented traces, made active, and every learner's state is built

@@ -1,5 +1,5 @@
 /**
- * Pure parsing of the trace folder format (../shared/data/README.md), no I/O:
+ * Pure parsing of the trace folder format (docs/benchmarks/datasets.md), no I/O:
  *   attempts.csv  user_id,item_id,skill_id,correct,order_id   (columns found by name; skill_id optional)
  *   items.csv     item_id,skill_ids                           (the Q-matrix, skills joined by ";")
  * Plain comma-separated values without quoting. Every error names the file, the line and why.

@@ -1,5 +1,5 @@
 /**
- * Imports traces in the benchmark folder format (../shared/data/README.md) into one school: how an
+ * Imports traces in the benchmarks' folder format (docs/benchmarks/datasets.md) into one school: how an
  * operator brings history from another system (`npm run import`).
  *
  * Mapping (all rows belong to the one school; nothing personal is stored):

@@ -1,8 +1,9 @@
 /**
  * The job queue: pg-boss over the system of record. On a real server pg-boss has its own small pool
  * (the connection string); on embedded PGlite it goes through TypeORM's one-connection pool with an
- * adapter that takes the connection for each statement and gives it back (STACK.md: never the same
- * PGlite handle, or a job sent while a TypeORM transaction is open would run inside it).
+ * adapter that takes the connection for each statement and gives it back (never the same
+ * PGlite handle, or a job sent while a TypeORM transaction is open would run inside it and vanish
+ * with its rollback).
  *
  * pg-boss is loaded on first use (loadPgBoss). Started lazily, once; a "client" queue only
  * sends (no cron pass, no maintenance), a "worker" queue also runs schedules and supervision.

@@ -1,6 +1,6 @@
 /**
  * The engine's online update of a learner, inside the transaction that records the attempts
- * (DESIGN.md, "the hot path"): the attempt writer's statement locks the learner's state row
+ * (docs/architecture.md, "Recording an attempt"): the attempt writer's statement locks the learner's state row
  * (`lockStatesSql`), then `applyAttempts` applies the active model's update for each new attempt
  * and saves the state and the touched skills' mastery — both in that one row
  * (`learner_state.state` and `.mastery`, see persistence/learner/learner-state-mastery.ts). The row

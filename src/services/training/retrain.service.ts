@@ -1,5 +1,5 @@
 /**
- * Retraining (the nightly path): snapshot the consented traces up to a cutoff → set the school's
+ * Retraining (docs/architecture.md, "A retraining"): snapshot the consented traces up to a cutoff → set the school's
  * evaluation learners apart (never trained on, by any version: comparison-set.ts) → train a candidate
  * on the others → evaluate candidate and active model on the evaluation learners neither was trained
  * on → run the gates → register the ModelVersion with every figure,
