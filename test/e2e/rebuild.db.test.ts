@@ -10,6 +10,8 @@ import { loadVersion } from "../../src/services/personalisation/active-models.js
 import { RetrainService } from "../../src/services/training/retrain.service.js";
 import { ModelSwitchService } from "../../src/services/training/model-switch.service.js";
 import { startTestServer, TestServer } from "../support/test-server.js";
+import { isEvaluationLearner } from "../../src/engine/evaluation-set.js";
+import { evaluationRule } from "../../src/services/training/comparison-set.js";
 
 const NOW = new Date("2026-11-01T12:00:00Z");
 let s: TestServer;
@@ -410,10 +412,14 @@ describe("a switch of the active version rebuilds the states first (stage, switc
 
     const v = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 6, cutoff: NOW, kind: "irt", activate: false });
     expect(await difficulties()).toEqual(underPrevious); // a candidate calibrates nothing
-    // The version keeps the tasks it was trained on: those of its snapshot (consenting learners' attempts up to the cutoff).
-    const trained: string[] = (await q(
-      `SELECT DISTINCT a.task_id FROM attempt a JOIN consent c ON c.learner_id = a.learner_id AND c.purpose = 'TRAINING' AND c.granted
-       WHERE a.school_id = $1 AND a.occurred_at <= $2`, [demo.schoolId, NOW])).map((r: any) => r.task_id);
+    // The version keeps the tasks it was trained on: those of its snapshot (consenting learners' attempts up to the cutoff),
+    // outside the school's evaluation set.
+    const attempted: { learner_id: string; task_id: string }[] = await q(
+      `SELECT DISTINCT a.learner_id, a.task_id FROM attempt a JOIN consent c ON c.learner_id = a.learner_id AND c.purpose = 'TRAINING' AND c.granted
+       WHERE a.school_id = $1 AND a.occurred_at <= $2`, [demo.schoolId, NOW]);
+    const rule = evaluationRule(demo.schoolId);
+    const trained = [...new Set(attempted.filter((r) => !isEvaluationLearner(r.learner_id, rule)).map((r) => r.task_id))];
+    const attemptedByAnyone = new Set(attempted.map((r) => r.task_id));
     expect(trained.length).toBeGreaterThan(5);
     const [{ trained_task_ids: kept }] = await q(`SELECT trained_task_ids FROM model_version WHERE id = $1`, [v.id]);
     expect([...kept].sort()).toEqual([...trained].sort());
@@ -430,10 +436,18 @@ describe("a switch of the active version rebuilds the states first (stage, switc
 
     await states().switchTo(demo.schoolId, previous);
     expect(await difficulties()).toEqual(underPrevious);
-    // A version published before the tasks were kept: they are approximated from the attempts (the same here).
+    // A version published before the tasks were kept: they are approximated by every task a consenting learner
+    // attempted up to its training cutoff (the evaluation learners' tasks too), each calibrated from the model.
     await q(`UPDATE model_version SET trained_task_ids = NULL WHERE id = $1`, [v.id]);
     await states().switchTo(demo.schoolId, v.id);
-    expect(await difficulties()).toEqual(underNew);
+    const approximated = await difficulties();
+    for (const [taskId, d] of approximated) {
+      if (!attemptedByAnyone.has(taskId)) expect(d).toEqual(underNew.get(taskId));
+      else {
+        const p = model.predict(model.initialState(), taskId);
+        expect(d).toBeCloseTo(-Math.log(p / (1 - p)), 9);
+      }
+    }
     await states().switchTo(demo.schoolId, previous);
   });
 });
