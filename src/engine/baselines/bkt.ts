@@ -22,7 +22,7 @@ import { EngineError, EngineErrorCode } from "../errors.js";
 import { decodeModel, encodeModel } from "../serialization.js";
 import { clampProbability, createRng } from "../math.js";
 import type { FitOptions, KnowledgeModel, LearnerState, ModelTrainer, SkillMastery, Trace, TrainingSet } from "../types.js";
-import { CatalogIndex } from "./catalog-index.js";
+import { CatalogIndex } from "../catalog-index.js";
 import { flattenTrainingSet } from "./training-data.js";
 import { fitKc, type BktKcParams, type EmBounds } from "./bkt-em.js";
 import { checkOutcome, checkState, num } from "./state.js";

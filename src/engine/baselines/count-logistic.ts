@@ -19,7 +19,7 @@ import { EngineError, EngineErrorCode } from "../errors.js";
 import { decodeModel, encodeModel, type TensorData } from "../serialization.js";
 import { predictProbability } from "../math.js";
 import type { FitOptions, KnowledgeModel, LearnerState, SkillMastery, Trace, TrainingSet } from "../types.js";
-import { CatalogIndex } from "./catalog-index.js";
+import { CatalogIndex } from "../catalog-index.js";
 import { flattenTrainingSet } from "./training-data.js";
 import { fitSparseLogistic, SparseDesign } from "./sparse-logistic.js";
 import { checkOutcome, checkState, num } from "./state.js";

@@ -22,7 +22,7 @@ import { EngineError, EngineErrorCode } from "../errors.js";
 import { decodeModel, encodeModel } from "../serialization.js";
 import { createRng, predictProbability, sigmoid } from "../math.js";
 import type { FitOptions, KnowledgeModel, LearnerState, ModelTrainer, SkillMastery, Trace } from "../types.js";
-import { CatalogIndex } from "./catalog-index.js";
+import { CatalogIndex } from "../catalog-index.js";
 import { flattenTrainingSet, type FlatTraces } from "./training-data.js";
 import { fillUntrainedTasks, typicalTaskValue } from "./item-prior.js";
 import { checkOutcome, checkState, num } from "./state.js";

@@ -23,7 +23,7 @@ import { EngineError, EngineErrorCode } from "../errors.js";
 import { decodeModel, encodeModel } from "../serialization.js";
 import { predictProbability, variance } from "../math.js";
 import type { FitOptions, KnowledgeModel, LearnerState, ModelTrainer, SkillMastery, Trace } from "../types.js";
-import { CatalogIndex } from "./catalog-index.js";
+import { CatalogIndex } from "../catalog-index.js";
 import { flattenTrainingSet } from "./training-data.js";
 import { fitSparseLogistic, SparseDesign } from "./sparse-logistic.js";
 import { fillUntrainedTasks, typicalTaskValue } from "./item-prior.js";

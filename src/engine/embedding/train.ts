@@ -22,7 +22,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.js";
-import { CatalogIndex } from "../baselines/catalog-index.js";
+import { CatalogIndex } from "../catalog-index.js";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { createRng, type Rng } from "../math.js";
 import type { FitOptions, TrainingSet } from "../types.js";
