@@ -20,7 +20,7 @@ import { type MetaParams, zeroParams } from "./equations.js";
 import { attemptFeatures, cutWindows } from "./features.js";
 import { type BatchArrays, batchLogLoss, gatherInputs, type GraphInputs, INPUT_NAMES, packBatch, recentFromRaw, recentToRaw, type WindowStarts } from "./graph.js";
 import { Adam } from "./adam.js";
-import { type MetaOptions, metaOptionsFrom, validateMetaOptions } from "./options.js";
+import { type MetaOptions, validateMetaOptions } from "./options.js";
 
 export type MetaKind = "meta" | "ablation";
 
@@ -58,7 +58,7 @@ export type RawName = (typeof RAW_NAMES)[number];
 export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: FitOptions & Partial<MetaOptions>): Promise<TrainedMeta> {
   const began = Date.now();
   const cpuBegan = process.cpuUsage();
-  const options = validateMetaOptions(metaOptionsFrom(fitOptions as unknown as Record<string, unknown>));
+  const options = validateMetaOptions(fitOptions);
   if (!Number.isInteger(fitOptions.seed)) {
     throw new EngineError(EngineErrorCode.InvalidParameters, `seed must be an integer, got ${String(fitOptions.seed)}`);
   }
