@@ -1,10 +1,15 @@
+import { ApolloServer } from "@apollo/server";
 import { GraphQLError } from "graphql";
 import { makeFormatError } from "./format-error.js";
-import { ConflictError, ForbiddenError, NotFoundError } from "../../services/common/domain-error.js";
+import { DOMAIN_ERROR_CODES, ENGINE_ERROR_CODES } from "./error-codes.js";
+import { ConflictError, DomainError, ErrorCode, ForbiddenError, NotFoundError } from "../../services/common/domain-error.js";
+import { EngineError, EngineErrorCode } from "../../engine/errors.js";
 import { createLogger } from "../../shared/logger.js";
 
 const format = makeFormatError(createLogger("silent"));
 const wrap = (original: Error) => new GraphQLError(original.message, { originalError: original, path: ["x"] });
+/** An engine message as the engine writes them: it names internals a client must not see. */
+const internals = "corrupt model file: tensor qSkill at byte 4096 of model_version 7";
 
 describe("error mapping", () => {
   test.each([
@@ -30,5 +35,48 @@ describe("error mapping", () => {
   test("GraphQL's own coded errors pass through", () => {
     const f = { message: "Variable $x got invalid value", extensions: { code: "BAD_USER_INPUT" } };
     expect(format(f, new GraphQLError(f.message))).toBe(f);
+  });
+});
+
+describe("the code tables", () => {
+  test("map every domain code, keeping the code and the message the service wrote", () => {
+    expect(Object.keys(DOMAIN_ERROR_CODES).sort()).toEqual(Object.values(ErrorCode).sort());
+    for (const code of Object.values(ErrorCode)) {
+      const out = format({ message: "" }, wrap(new DomainError(code, `a ${code} message`)));
+      expect(out).toMatchObject({ message: `a ${code} message`, extensions: { code } });
+    }
+  });
+
+  test.each(Object.values(EngineErrorCode))("an engine error %s gets its table's code and never shows the engine's message", (code) => {
+    expect(Object.keys(ENGINE_ERROR_CODES)).toContain(code);
+    const out = format({ message: internals, path: ["x"], extensions: { code: "INTERNAL_SERVER_ERROR" } }, wrap(new EngineError(code, internals, { offset: 4096 })));
+    const expected = ENGINE_ERROR_CODES[code];
+    expect(out).toEqual({ message: expected.message, path: ["x"], extensions: { code: expected.code } });
+    expect(JSON.stringify(out)).not.toContain("4096");
+  });
+
+  test("a model the server cannot read is MODEL_UNAVAILABLE, not an anonymous internal error; no engine error is BAD_USER_INPUT", () => {
+    for (const code of [EngineErrorCode.CorruptModel, EngineErrorCode.UnsupportedFormat]) expect(ENGINE_ERROR_CODES[code].code).toBe("MODEL_UNAVAILABLE");
+    expect(Object.values(ENGINE_ERROR_CODES).map((c) => c.code)).not.toContain("BAD_USER_INPUT");
+  });
+});
+
+describe("through a real Apollo server", () => {
+  test("an EngineError thrown by a resolver reaches the client with its mapped code and a safe message", async () => {
+    const server = new ApolloServer({
+      typeDefs: "type Query { model: String }",
+      resolvers: { Query: { model: () => { throw new EngineError(EngineErrorCode.CorruptModel, internals); } } },
+      formatError: format,
+    });
+    await server.start();
+    try {
+      const res = await server.executeOperation({ query: "{ model }" });
+      if (res.body.kind !== "single") throw new Error("expected a single result");
+      const [error] = res.body.singleResult.errors ?? [];
+      expect(error).toMatchObject({ message: "the model version cannot be read by this server", extensions: { code: "MODEL_UNAVAILABLE" }, path: ["model"] });
+      expect(JSON.stringify(res.body.singleResult)).not.toContain("qSkill");
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -66,6 +66,19 @@ describe.each(names)("%s", (name) => {
     expect(Buffer.from(again.serialize()).equals(Buffer.from(models.get(name)!.serialize()))).toBe(true);
   });
 
+  it("predicts alike one task at a time, many at once, and after a replay, at every step of a learner", () => {
+    const model = models.get(name)!;
+    const ids = catalog.tasks.map((t) => t.taskId);
+    const seq = [...test.sequences.values()][2]!;
+    let state = model.initialState();
+    seq.forEach((trace, k) => {
+      const many = model.predictMany(state, ids);
+      ids.forEach((id, i) => expect(many[i]).toBe(model.predict(state, id)));
+      state = model.update(state, trace);
+      expect(model.predictMany(model.replay(model.initialState(), seq.slice(0, k + 1)), ids)).toEqual(model.predictMany(state, ids));
+    });
+  });
+
   it("answers every catalogue task in predictMany, including a task never seen in training", () => {
     const model = models.get(name)!;
     let state = model.initialState();

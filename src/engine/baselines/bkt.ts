@@ -21,13 +21,13 @@
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { decodeModel, encodeModel } from "../serialization.js";
 import { clampProbability, createRng } from "../math.js";
-import type { FitOptions, KnowledgeModel, LearnerState, ModelTrainer, SkillMastery, Trace, TrainingSet } from "../types.js";
-import { CatalogIndex } from "./catalog-index.js";
+import type { FitOptions, LearnerState, ModelTrainer, SkillMastery, Trace, TrainingSet } from "../types.js";
+import { CatalogIndex } from "../catalog-index.js";
 import { flattenTrainingSet } from "./training-data.js";
 import { fitKc, type BktKcParams, type EmBounds } from "./bkt-em.js";
 import { checkOutcome, checkState, num } from "./state.js";
 import { checkSeed, pickParams, requireRange } from "./params.js";
-import { replayByUpdate } from "../replay.js";
+import { IndexedModel } from "./indexed-model.js";
 
 export interface BktParams {
   readonly forgetting: boolean;
@@ -64,7 +64,7 @@ interface BktState {
   readonly n: Readonly<Record<string, number>>;
 }
 
-export class BktModel implements KnowledgeModel {
+export class BktModel extends IndexedModel<BktState> {
   private readonly kcKeys: string[];
   private readonly taskKc: Int32Array;
   /** For each skill, the components used for its mastery. */
@@ -78,6 +78,7 @@ export class BktModel implements KnowledgeModel {
     /** Training attempts per component (0 = never seen: holds the default parameters). */
     readonly kcAttempts: Int32Array,
   ) {
+    super();
     const { keys, taskKc } = componentsOf(catalog);
     this.kcKeys = keys;
     this.taskKc = taskKc;
@@ -101,7 +102,7 @@ export class BktModel implements KnowledgeModel {
     return { model: this.name, attempts: 0, data: { L: {}, n: {} } };
   }
 
-  private read(state: LearnerState): BktState {
+  protected decode(state: LearnerState): BktState {
     checkState(state, this.name);
     const d = state.data as Partial<BktState>;
     return { L: d.L ?? {}, n: d.n ?? {} };
@@ -116,24 +117,12 @@ export class BktModel implements KnowledgeModel {
     return L * (1 - S) + (1 - L) * G;
   }
 
-  predict(state: LearnerState, taskId: string): number {
-    return clampProbability(this.pCorrect(this.read(state), this.taskKc[this.catalog.task(taskId)]!));
-  }
-
-  predictMany(state: LearnerState, taskIds: readonly string[]): Float64Array {
-    const s = this.read(state);
-    const out = new Float64Array(taskIds.length);
-    for (let i = 0; i < taskIds.length; i++) out[i] = clampProbability(this.pCorrect(s, this.taskKc[this.catalog.task(taskIds[i]!)]!));
-    return out;
-  }
-
-  /** The fold of `update` (KnowledgeModel.replay): its states are small, a working copy would gain little. */
-  replay(state: LearnerState, traces: Iterable<Trace>): LearnerState {
-    return replayByUpdate(this, state, traces);
+  protected probability(s: BktState, task: number): number {
+    return clampProbability(this.pCorrect(s, this.taskKc[task]!));
   }
 
   update(state: LearnerState, trace: Trace): LearnerState {
-    const s = this.read(state);
+    const s = this.decode(state);
     const t = this.catalog.task(trace.taskId);
     checkOutcome(trace.correct);
     const kc = this.taskKc[t]!;
@@ -150,7 +139,7 @@ export class BktModel implements KnowledgeModel {
   }
 
   mastery(state: LearnerState, skillIds?: readonly string[]): SkillMastery[] {
-    const s = this.read(state);
+    const s = this.decode(state);
     return (skillIds ?? this.catalog.skillIds).map((skillId) => {
       const kcs = this.skillKcs[this.catalog.skill(skillId)]!;
       let p = 0, sd = 0;

@@ -18,13 +18,13 @@
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { decodeModel, encodeModel, type TensorData } from "../serialization.js";
 import { predictProbability } from "../math.js";
-import type { FitOptions, KnowledgeModel, LearnerState, SkillMastery, Trace, TrainingSet } from "../types.js";
-import { CatalogIndex } from "./catalog-index.js";
+import type { FitOptions, LearnerState, SkillMastery, Trace, TrainingSet } from "../types.js";
+import { CatalogIndex } from "../catalog-index.js";
 import { flattenTrainingSet } from "./training-data.js";
 import { fitSparseLogistic, SparseDesign } from "./sparse-logistic.js";
 import { checkOutcome, checkState, num } from "./state.js";
 import { checkSeed, pickParams, requireRange, invalidParameter } from "./params.js";
-import { replayByUpdate } from "../replay.js";
+import { IndexedModel } from "./indexed-model.js";
 
 export interface CountFeatureSet {
   readonly items: boolean;
@@ -106,7 +106,7 @@ function emitFeatures(
   }
 }
 
-export class CountLogisticModel implements KnowledgeModel {
+export class CountLogisticModel extends IndexedModel<Counts> {
   private readonly layout: Layout;
   private readonly phi: (x: number) => number;
   /** Mean item weight over the trained tasks of each skill: the "typical task" of the skill for mastery. */
@@ -120,6 +120,7 @@ export class CountLogisticModel implements KnowledgeModel {
     readonly weights: Float64Array,
     readonly taskAttempts: Int32Array,
   ) {
+    super();
     this.layout = new Layout(features, catalog.taskCount, catalog.skillCount);
     this.phi = phiOf(params.counts);
     this.typicalItem = new Float64Array(catalog.skillCount);
@@ -140,7 +141,7 @@ export class CountLogisticModel implements KnowledgeModel {
     return { model: this.name, attempts: 0, data: { s: {}, f: {}, S: 0, F: 0 } };
   }
 
-  private counts(state: LearnerState): Counts {
+  protected decode(state: LearnerState): Counts {
     checkState(state, this.name);
     const d = state.data as Partial<Counts>;
     return { s: d.s ?? {}, f: d.f ?? {}, S: num(d.S, 0), F: num(d.F, 0) };
@@ -156,24 +157,12 @@ export class CountLogisticModel implements KnowledgeModel {
     return z;
   }
 
-  predict(state: LearnerState, taskId: string): number {
-    return predictProbability(this.logit(this.counts(state), this.catalog.task(taskId)));
-  }
-
-  predictMany(state: LearnerState, taskIds: readonly string[]): Float64Array {
-    const c = this.counts(state);
-    const out = new Float64Array(taskIds.length);
-    for (let i = 0; i < taskIds.length; i++) out[i] = predictProbability(this.logit(c, this.catalog.task(taskIds[i]!)));
-    return out;
-  }
-
-  /** The fold of `update` (KnowledgeModel.replay): its states are small, a working copy would gain little. */
-  replay(state: LearnerState, traces: Iterable<Trace>): LearnerState {
-    return replayByUpdate(this, state, traces);
+  protected probability(s: Counts, task: number): number {
+    return predictProbability(this.logit(s, task));
   }
 
   update(state: LearnerState, trace: Trace): LearnerState {
-    const c = this.counts(state);
+    const c = this.decode(state);
     const t = this.catalog.task(trace.taskId);
     checkOutcome(trace.correct);
     const s = { ...c.s }, f = { ...c.f };
@@ -195,7 +184,7 @@ export class CountLogisticModel implements KnowledgeModel {
    * √(p(1 − p) / (n + 2)) — wide for a new learner, narrowing with practice.
    */
   mastery(state: LearnerState, skillIds?: readonly string[]): SkillMastery[] {
-    const c = this.counts(state);
+    const c = this.decode(state);
     const L = this.layout, w = this.weights;
     return (skillIds ?? this.catalog.skillIds).map((skillId) => {
       const k = this.catalog.skill(skillId);

@@ -21,13 +21,13 @@
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { decodeModel, encodeModel } from "../serialization.js";
 import { createRng, predictProbability, sigmoid } from "../math.js";
-import type { FitOptions, KnowledgeModel, LearnerState, ModelTrainer, SkillMastery, Trace } from "../types.js";
-import { CatalogIndex } from "./catalog-index.js";
+import type { FitOptions, LearnerState, ModelTrainer, SkillMastery, Trace } from "../types.js";
+import { CatalogIndex } from "../catalog-index.js";
 import { flattenTrainingSet, type FlatTraces } from "./training-data.js";
 import { fillUntrainedTasks, typicalTaskValue } from "./item-prior.js";
 import { checkOutcome, checkState, num } from "./state.js";
 import { checkSeed, invalidParameter, pickParams } from "./params.js";
-import { replayByUpdate } from "../replay.js";
+import { IndexedModel } from "./indexed-model.js";
 
 export interface EloParams {
   /** U(n) = a / (1 + b n). When both are given, no grid search. */
@@ -102,7 +102,7 @@ function eloPass(
   return loss;
 }
 
-export class EloModel implements KnowledgeModel {
+export class EloModel extends IndexedModel<EloState> {
   readonly name = "elo";
   private readonly typical: Float64Array;
 
@@ -114,6 +114,7 @@ export class EloModel implements KnowledgeModel {
     readonly b: number,
     readonly skillRatings: boolean,
   ) {
+    super();
     this.typical = typicalTaskValue(catalog, difficulty, taskAttempts);
   }
 
@@ -121,7 +122,7 @@ export class EloModel implements KnowledgeModel {
     return { model: this.name, attempts: 0, data: { theta: 0, n: 0, skills: {} } };
   }
 
-  private read(state: LearnerState): EloState {
+  protected decode(state: LearnerState): EloState {
     checkState(state, this.name);
     const d = state.data as Partial<EloState>;
     return { theta: num(d.theta, 0), n: num(d.n, 0), skills: d.skills ?? {} };
@@ -141,24 +142,12 @@ export class EloModel implements KnowledgeModel {
     return z;
   }
 
-  predict(state: LearnerState, taskId: string): number {
-    return predictProbability(this.logit(this.read(state), this.catalog.task(taskId)));
-  }
-
-  predictMany(state: LearnerState, taskIds: readonly string[]): Float64Array {
-    const s = this.read(state);
-    const out = new Float64Array(taskIds.length);
-    for (let i = 0; i < taskIds.length; i++) out[i] = predictProbability(this.logit(s, this.catalog.task(taskIds[i]!)));
-    return out;
-  }
-
-  /** The fold of `update` (KnowledgeModel.replay): its states are small, a working copy would gain little. */
-  replay(state: LearnerState, traces: Iterable<Trace>): LearnerState {
-    return replayByUpdate(this, state, traces);
+  protected probability(s: EloState, task: number): number {
+    return predictProbability(this.logit(s, task));
   }
 
   update(state: LearnerState, trace: Trace): LearnerState {
-    const s = this.read(state);
+    const s = this.decode(state);
     const t = this.catalog.task(trace.taskId);
     checkOutcome(trace.correct);
     const err = trace.correct - sigmoid(this.logit(s, t));
@@ -181,7 +170,7 @@ export class EloModel implements KnowledgeModel {
    * for its uncertainty (Pelánek's reading of U), mapped to probability by the delta method: p(1 − p)·U(n_k).
    */
   mastery(state: LearnerState, skillIds?: readonly string[]): SkillMastery[] {
-    const s = this.read(state);
+    const s = this.decode(state);
     return (skillIds ?? this.catalog.skillIds).map((skillId) => {
       const k = this.catalog.skill(skillId);
       const [r, n] = s.skills[skillId] ?? [0, 0];

@@ -22,14 +22,14 @@
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { decodeModel, encodeModel } from "../serialization.js";
 import { predictProbability, variance } from "../math.js";
-import type { FitOptions, KnowledgeModel, LearnerState, ModelTrainer, SkillMastery, Trace } from "../types.js";
-import { CatalogIndex } from "./catalog-index.js";
+import type { FitOptions, LearnerState, ModelTrainer, SkillMastery, Trace } from "../types.js";
+import { CatalogIndex } from "../catalog-index.js";
 import { flattenTrainingSet } from "./training-data.js";
 import { fitSparseLogistic, SparseDesign } from "./sparse-logistic.js";
 import { fillUntrainedTasks, typicalTaskValue } from "./item-prior.js";
 import { checkOutcome, checkState, num } from "./state.js";
 import { checkSeed, pickParams, requireRange } from "./params.js";
-import { replayByUpdate } from "../replay.js";
+import { IndexedModel } from "./indexed-model.js";
 
 export interface IrtParams {
   /** λ of the L2 penalty on abilities and item easinesses during fitting. */
@@ -49,7 +49,7 @@ interface IrtState {
   readonly n: Readonly<Record<string, number>>;
 }
 
-export class IrtModel implements KnowledgeModel {
+export class IrtModel extends IndexedModel<IrtState> {
   readonly name = "irt";
   private readonly typical: Float64Array;
 
@@ -60,6 +60,7 @@ export class IrtModel implements KnowledgeModel {
     readonly taskAttempts: Int32Array,
     readonly abilityVariance: number,
   ) {
+    super();
     this.typical = typicalTaskValue(catalog, easiness, taskAttempts);
   }
 
@@ -67,30 +68,18 @@ export class IrtModel implements KnowledgeModel {
     return { model: this.name, attempts: 0, data: { m: 0, v: this.abilityVariance, n: {} } };
   }
 
-  private read(state: LearnerState): IrtState {
+  protected decode(state: LearnerState): IrtState {
     checkState(state, this.name);
     const d = state.data as Partial<IrtState>;
     return { m: num(d.m, 0), v: Math.max(1e-9, num(d.v, this.abilityVariance)), n: d.n ?? {} };
   }
 
-  predict(state: LearnerState, taskId: string): number {
-    return predictProbability(this.read(state).m + this.easiness[this.catalog.task(taskId)]!);
-  }
-
-  predictMany(state: LearnerState, taskIds: readonly string[]): Float64Array {
-    const { m } = this.read(state);
-    const out = new Float64Array(taskIds.length);
-    for (let i = 0; i < taskIds.length; i++) out[i] = predictProbability(m + this.easiness[this.catalog.task(taskIds[i]!)]!);
-    return out;
-  }
-
-  /** The fold of `update` (KnowledgeModel.replay): its states are small, a working copy would gain little. */
-  replay(state: LearnerState, traces: Iterable<Trace>): LearnerState {
-    return replayByUpdate(this, state, traces);
+  protected probability(s: IrtState, task: number): number {
+    return predictProbability(s.m + this.easiness[task]!);
   }
 
   update(state: LearnerState, trace: Trace): LearnerState {
-    const s = this.read(state);
+    const s = this.decode(state);
     const t = this.catalog.task(trace.taskId);
     checkOutcome(trace.correct);
     const p = predictProbability(s.m + this.easiness[t]!);
@@ -106,7 +95,7 @@ export class IrtModel implements KnowledgeModel {
 
   /** P(correct) on a task of the skill's mean easiness; sd by the delta method, p(1 − p)·√v. */
   mastery(state: LearnerState, skillIds?: readonly string[]): SkillMastery[] {
-    const s = this.read(state);
+    const s = this.decode(state);
     return (skillIds ?? this.catalog.skillIds).map((skillId) => {
       const p = predictProbability(s.m + this.typical[this.catalog.skill(skillId)]!);
       return { skillId, p, sd: p * (1 - p) * Math.sqrt(s.v), attempts: s.n[skillId] ?? 0 };

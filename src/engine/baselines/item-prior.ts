@@ -3,7 +3,7 @@
  * trained tasks that share one of its skills (averaged over its skills), or — when none does — the mean
  * over all trained tasks. Used by IRT and Elo for task difficulty.
  */
-import type { CatalogIndex } from "./catalog-index.js";
+import type { CatalogIndex } from "../catalog-index.js";
 
 /** Per-skill mean of `value` over trained tasks (NaN where a skill has none). */
 export function skillMeans(cat: CatalogIndex, value: Float64Array, trained: Int32Array): Float64Array {

@@ -1,14 +1,8 @@
 import { EngineError, EngineErrorCode } from "../errors.js";
+import { InvalidOptionError, mergeOptions } from "../options.js";
 
 /** Merges options over defaults, keeping only the known keys (FitOptions such as seed are dropped). */
-export function pickParams<P extends object>(defaults: P, options: Partial<P> | undefined): P {
-  const out = { ...defaults } as Record<string, unknown>;
-  if (options) for (const key of Object.keys(defaults)) {
-    const v = (options as Record<string, unknown>)[key];
-    if (v !== undefined) out[key] = v;
-  }
-  return out as P;
-}
+export const pickParams: <P extends object>(defaults: P, options: Partial<P> | undefined) => P = mergeOptions;
 
 export function invalidParameter(model: string, why: string): EngineError {
   return new EngineError(EngineErrorCode.InvalidParameters, `${model}: ${why}`);
@@ -16,7 +10,7 @@ export function invalidParameter(model: string, why: string): EngineError {
 
 export function requireRange(model: string, name: string, v: number, lo: number, hi: number, openLo = false): void {
   const ok = Number.isFinite(v) && (openLo ? v > lo : v >= lo) && v <= hi;
-  if (!ok) throw invalidParameter(model, `${name} must be in ${openLo ? "(" : "["}${lo}, ${hi}] (got ${v})`);
+  if (!ok) throw new InvalidOptionError(model, name, v, `must be in ${openLo ? "(" : "["}${lo}, ${hi}]`);
 }
 
 export function checkSeed(seed: unknown): void {

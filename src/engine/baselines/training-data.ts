@@ -4,7 +4,7 @@
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
 import type { TrainingSet } from "../types.js";
-import { CatalogIndex } from "./catalog-index.js";
+import { CatalogIndex } from "../catalog-index.js";
 
 export interface FlatTraces {
   readonly catalog: CatalogIndex;

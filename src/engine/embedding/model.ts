@@ -5,7 +5,7 @@
  * Immutable. Every vector is computed once at construction by the typed-array `forward` from the
  * float32 weights, so a model rebuilt from its file answers with bit-identical vectors.
  */
-import { CatalogIndex } from "../baselines/catalog-index.js";
+import { CatalogIndex } from "../catalog-index.js";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { decodeModel, encodeModel, type TensorData } from "../serialization.js";
 import type { TaskInfo } from "../types.js";

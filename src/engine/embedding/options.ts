@@ -6,7 +6,7 @@
  * 0.57–0.87 against a base rate of 0.075) against how close in difficulty same-skill neighbours are
  * (mean gap 0.63–0.80 of the skill's average), and checked on 2,000 tasks × 1M attempts.
  */
-import { EngineError, EngineErrorCode } from "../errors.js";
+import { mergeOptions, optionChecks } from "../options.js";
 
 export interface EmbeddingOptions {
   /** d, the dimension of the embedding vectors. */
@@ -68,26 +68,10 @@ export const defaultEmbeddingOptions: EmbeddingOptions = Object.freeze({
   priorNeighbours: 5,
 });
 
-type NumericOption = keyof EmbeddingOptions;
-
-const invalid = (name: string, value: unknown, rule: string) =>
-  new EngineError(EngineErrorCode.InvalidParameters, `EmbeddingOptions.${name} = ${String(value)}: ${rule}`, { name, value });
-
-/** Merges `partial` over the defaults and checks every field; throws EngineError(INVALID_PARAMETERS). */
+/** Merges `partial` over the defaults (its EmbeddingOptions fields only) and checks every field; throws EngineError(INVALID_PARAMETERS). */
 export function validateEmbeddingOptions(partial: Partial<EmbeddingOptions> = {}): EmbeddingOptions {
-  const o: EmbeddingOptions = { ...defaultEmbeddingOptions, ...pickOptions(partial as Record<string, unknown>) };
-  const integer = (name: NumericOption, min: number, max = Number.MAX_SAFE_INTEGER) => {
-    const v = o[name];
-    if (!Number.isInteger(v) || v < min || v > max) throw invalid(name, v, `must be an integer in [${min}, ${max}]`);
-  };
-  const positive = (name: NumericOption) => {
-    const v = o[name];
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw invalid(name, v, "must be a finite number > 0");
-  };
-  const nonNegative = (name: NumericOption) => {
-    const v = o[name];
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw invalid(name, v, "must be a finite number ≥ 0");
-  };
+  const o = mergeOptions(defaultEmbeddingOptions, partial);
+  const { integer, positive, nonNegative, fail } = optionChecks("EmbeddingOptions", o);
   integer("dimension", 1, 1024);
   integer("hidden", 1, 4096);
   integer("window", 1, 1000);
@@ -104,14 +88,7 @@ export function validateEmbeddingOptions(partial: Partial<EmbeddingOptions> = {}
   nonNegative("l2Task");
   nonNegative("correlationZ");
   if (typeof o.unlikeGap !== "number" || !Number.isFinite(o.unlikeGap) || o.unlikeGap < o.alikeGap) {
-    throw invalid("unlikeGap", o.unlikeGap, `must be a finite number ≥ alikeGap (${o.alikeGap})`);
+    fail("unlikeGap", o.unlikeGap, `must be a finite number ≥ alikeGap (${o.alikeGap})`);
   }
   return o;
-}
-
-/** Picks the EmbeddingOptions fields out of an options bag (which may also carry seed, onProgress). */
-export function pickOptions(bag: Record<string, unknown>): Partial<EmbeddingOptions> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(defaultEmbeddingOptions)) if (bag[key] !== undefined) out[key] = bag[key];
-  return out as Partial<EmbeddingOptions>;
 }

@@ -30,7 +30,7 @@
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { sigmoid, type Rng } from "../math.js";
-import type { CatalogIndex } from "../baselines/catalog-index.js";
+import type { CatalogIndex } from "../catalog-index.js";
 import type { TrainingSet } from "../types.js";
 import type { EmbeddingOptions } from "./options.js";
 

@@ -22,14 +22,14 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.js";
-import { CatalogIndex } from "../baselines/catalog-index.js";
+import { CatalogIndex } from "../catalog-index.js";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { createRng, type Rng } from "../math.js";
 import type { FitOptions, TrainingSet } from "../types.js";
 import { TaskEmbedding, type EmbeddingReport } from "./model.js";
 import { Adam } from "../meta/adam.js";
 import { embedRows, initialWeights, normalisedQRows, type NetworkWeights, type SharedTensors } from "./network.js";
-import { type EmbeddingOptions, pickOptions, validateEmbeddingOptions } from "./options.js";
+import { type EmbeddingOptions, validateEmbeddingOptions } from "./options.js";
 import { encodeAttempts, fitRasch, labelPairs, type LabelledPairs } from "./pairs.js";
 
 /** Keeps the distance's gradient finite when two vectors coincide. */
@@ -42,7 +42,7 @@ export async function trainTaskEmbedding(data: TrainingSet, options: FitOptions 
   if (options === null || typeof options !== "object" || !Number.isInteger(options.seed)) {
     throw new EngineError(EngineErrorCode.InvalidParameters, `seed must be an integer, got ${String(options?.seed)}`);
   }
-  const o = validateEmbeddingOptions(pickOptions(options as unknown as Record<string, unknown>));
+  const o = validateEmbeddingOptions(options);
   if (data === null || typeof data !== "object" || !data.catalog || !(data.sequences instanceof Map)) {
     throw new EngineError(EngineErrorCode.InvalidData, "trainTaskEmbedding: data must be a TrainingSet { catalog, sequences: Map }");
   }

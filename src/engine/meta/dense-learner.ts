@@ -3,7 +3,7 @@
  * attempts): the same equations as the online model (equations.ts), without per-attempt allocation.
  */
 import { sigmoid } from "../math.js";
-import type { CompiledCatalog } from "./catalog.js";
+import type { CatalogIndex } from "../catalog-index.js";
 import { clampLogit, generalStep, globalTerm, type MetaParams, recentAfter, skillStep, skillTerm } from "./equations.js";
 
 export class DenseLearner {
@@ -18,7 +18,7 @@ export class DenseLearner {
   private readonly touched: number[] = [];
   private readonly isTouched: Uint8Array;
 
-  constructor(private readonly cat: CompiledCatalog) {
+  constructor(private readonly cat: CatalogIndex) {
     const k = cat.skillIds.length;
     this.theta = new Float64Array(k + 1);
     this.wins = new Float64Array(k);
@@ -41,32 +41,32 @@ export class DenseLearner {
 
   /** The personal part θ_0 + Σ q θ_k of the logit on `task`. */
   personal(task: number): number {
-    const { taskSkillStart, taskSkill, taskWeight } = this.cat;
+    const { qStart, qSkill, qWeight } = this.cat;
     let z = this.theta[0]!;
-    for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) z += taskWeight[j]! * this.theta[taskSkill[j]! + 1]!;
+    for (let j = qStart[task]!; j < qStart[task + 1]!; j++) z += qWeight[j]! * this.theta[qSkill[j]! + 1]!;
     return z;
   }
 
   /** The clamped logit z on `task` before the attempt. */
   logit(p: MetaParams, task: number): number {
-    const { taskSkillStart, taskSkill, taskWeight } = this.cat;
+    const { qStart, qSkill, qWeight } = this.cat;
     let z = globalTerm(p, this.totalWins, this.totalFails) + p.taskOffset[task]! + this.theta[0]! + this.recent;
-    for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
-      const k = taskSkill[j]!;
-      z += taskWeight[j]! * (skillTerm(p, k, this.wins[k]!, this.fails[k]!) + this.theta[k + 1]!);
+    for (let j = qStart[task]!; j < qStart[task + 1]!; j++) {
+      const k = qSkill[j]!;
+      z += qWeight[j]! * (skillTerm(p, k, this.wins[k]!, this.fails[k]!) + this.theta[k + 1]!);
     }
     return clampLogit(z);
   }
 
   /** Observes outcome y on `task`, predicted with probability `prob`: the online update. */
   observe(p: MetaParams, task: number, y: number, prob: number): void {
-    const { taskSkillStart, taskSkill, taskWeight } = this.cat;
+    const { qStart, qSkill, qWeight } = this.cat;
     const r = y - prob;
     this.theta[0]! += generalStep(p, this.attempts) * r;
     this.recent = recentAfter(p, this.recent, r);
-    for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
-      const k = taskSkill[j]!;
-      const q = taskWeight[j]!;
+    for (let j = qStart[task]!; j < qStart[task + 1]!; j++) {
+      const k = qSkill[j]!;
+      const q = qWeight[j]!;
       this.theta[k + 1]! += skillStep(p, k, this.wins[k]! + this.fails[k]!) * q * r;
       if (y === 1) this.wins[k]! += q;
       else this.fails[k]! += q;

@@ -3,7 +3,8 @@
  * before the attempt (log-transformed as the model uses them) and the task's skill slots. Computed once.
  * Slot c of attempt j is [j·S + c]; unused slots have skill −1 and weight 0.
  */
-import type { CompiledCatalog, EncodedSequences } from "./catalog.js";
+import type { CatalogIndex } from "../catalog-index.js";
+import type { EncodedSequences } from "./catalog.js";
 
 export interface AttemptFeatures {
   /** Skill slots per attempt (the catalogue's most skills per task). */
@@ -19,7 +20,7 @@ export interface AttemptFeatures {
   readonly slotCount: Float64Array;
 }
 
-export function attemptFeatures(cat: CompiledCatalog, seq: EncodedSequences): AttemptFeatures {
+export function attemptFeatures(cat: CatalogIndex, seq: EncodedSequences): AttemptFeatures {
   const n = seq.task.length;
   const S = cat.maxSkills;
   const f = {
@@ -45,9 +46,9 @@ export function attemptFeatures(cat: CompiledCatalog, seq: EncodedSequences): At
       f.totalWinLog[j] = Math.log1p(totalWins);
       f.totalFailLog[j] = Math.log1p(totalFails);
       let c = 0;
-      for (let s = cat.taskSkillStart[task]!; s < cat.taskSkillStart[task + 1]!; s++, c++) {
-        const k = cat.taskSkill[s]!;
-        const q = cat.taskWeight[s]!;
+      for (let s = cat.qStart[task]!; s < cat.qStart[task + 1]!; s++, c++) {
+        const k = cat.qSkill[s]!;
+        const q = cat.qWeight[s]!;
         const at = j * S + c;
         f.slotSkill[at] = k;
         f.slotWeight[at] = q;
@@ -55,11 +56,11 @@ export function attemptFeatures(cat: CompiledCatalog, seq: EncodedSequences): At
         f.slotFailLog[at] = Math.log1p(fails[k]!);
         f.slotCount[at] = wins[k]! + fails[k]!;
       }
-      for (let s = cat.taskSkillStart[task]!; s < cat.taskSkillStart[task + 1]!; s++) {
-        const k = cat.taskSkill[s]!;
+      for (let s = cat.qStart[task]!; s < cat.qStart[task + 1]!; s++) {
+        const k = cat.qSkill[s]!;
         if (wins[k] === 0 && fails[k] === 0) touched.push(k);
-        if (y === 1) wins[k]! += cat.taskWeight[s]!;
-        else fails[k]! += cat.taskWeight[s]!;
+        if (y === 1) wins[k]! += cat.qWeight[s]!;
+        else fails[k]! += cat.qWeight[s]!;
       }
       if (y === 1) totalWins++;
       else totalFails++;

@@ -7,7 +7,8 @@ import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.js";
 import { createRng, sigmoid } from "../math.js";
 import type { Catalog } from "../types.js";
-import { compileCatalog, type CompiledCatalog, encodeSequences, type EncodedSequences } from "./catalog.js";
+import { CatalogIndex } from "../catalog-index.js";
+import { encodeSequences, type EncodedSequences } from "./catalog.js";
 import { DenseLearner } from "./dense-learner.js";
 import type { MetaParams } from "./equations.js";
 import { attemptFeatures, cutWindows } from "./features.js";
@@ -21,7 +22,7 @@ beforeAll(async () => {
 });
 
 /** A small random school: 6 skills, 10 tasks (some with two or three skills, fractional weights), 5 learners. */
-function smallWorld(seed: number, lengths = [9, 14, 6, 11, 3]): { cat: CompiledCatalog; seq: EncodedSequences; params: MetaParams } {
+function smallWorld(seed: number, lengths = [9, 14, 6, 11, 3]): { cat: CatalogIndex; seq: EncodedSequences; params: MetaParams } {
   const rng = createRng(seed);
   const skillIds = ["s0", "s1", "s2", "s3", "s4", "s5"];
   const catalog: Catalog = {
@@ -33,7 +34,7 @@ function smallWorld(seed: number, lengths = [9, 14, 6, 11, 3]): { cat: CompiledC
         : [{ skillId: skillIds[i % 6]!, weight: 1 }],
     })),
   };
-  const cat = compileCatalog(catalog);
+  const cat = CatalogIndex.fromCatalog(catalog);
   const sequences = new Map(lengths.map((n, l) => [`u${l}`, Array.from({ length: n }, () => ({ learnerId: `u${l}`, taskId: `t${rng.int(10)}`, correct: (rng.next() < 0.6 ? 1 : 0) as 0 | 1 }))]));
   const seq = encodeSequences(cat, sequences, [...sequences.keys()]);
   const u = (scale: number) => (rng.next() - 0.5) * 2 * scale;
@@ -54,7 +55,7 @@ function smallWorld(seed: number, lengths = [9, 14, 6, 11, 3]): { cat: CompiledC
 }
 
 /** Float64 typed-array logits of every attempt (the online protocol). */
-function denseLogits(cat: CompiledCatalog, seq: EncodedSequences, p: MetaParams): Float64Array {
+function denseLogits(cat: CatalogIndex, seq: EncodedSequences, p: MetaParams): Float64Array {
   const learner = new DenseLearner(cat);
   const out = new Float64Array(seq.task.length);
   for (let l = 0; l < seq.learnerIds.length; l++) {
@@ -68,7 +69,7 @@ function denseLogits(cat: CompiledCatalog, seq: EncodedSequences, p: MetaParams)
 }
 
 /** The unrolled loss L = Σ softplus(z) − y·z in float64. */
-function denseLoss(cat: CompiledCatalog, seq: EncodedSequences, p: MetaParams): number {
+function denseLoss(cat: CatalogIndex, seq: EncodedSequences, p: MetaParams): number {
   const z = denseLogits(cat, seq, p);
   let sum = 0;
   z.forEach((zj, j) => {

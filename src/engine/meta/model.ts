@@ -12,7 +12,7 @@ import { EngineError, EngineErrorCode } from "../errors.js";
 import { sigmoid } from "../math.js";
 import { crc32, decodeModel, encodeModel, type ModelFile, type TensorData } from "../serialization.js";
 import type { KnowledgeModel, LearnerState, SkillMastery, Trace } from "../types.js";
-import { type CompiledCatalog, taskIndexOf } from "./catalog.js";
+import { CatalogIndex } from "../catalog-index.js";
 import { clampLogit, generalStep, globalTerm, information, type MetaParams, recentAfter, skillStep, skillTerm } from "./equations.js";
 import { type MetaOptions, validateMetaOptions } from "./options.js";
 import type { MetaKind, TrainingReport } from "./train.js";
@@ -41,7 +41,7 @@ export class MetaModel implements KnowledgeModel {
 
   constructor(
     readonly name: MetaKind,
-    readonly catalog: CompiledCatalog,
+    readonly catalog: CatalogIndex,
     readonly params: MetaParams,
     readonly options: MetaOptions,
     /** How training went (absent on a loaded model). Not serialised: it holds wall times. */
@@ -53,9 +53,9 @@ export class MetaModel implements KnowledgeModel {
     const K = catalog.skillIds.length;
     const sum = new Float64Array(K), n = new Float64Array(K);
     for (let i = 0; i < catalog.taskIds.length; i++) {
-      for (let s = catalog.taskSkillStart[i]!; s < catalog.taskSkillStart[i + 1]!; s++) {
-        sum[catalog.taskSkill[s]!]! += params.taskOffset[i]!;
-        n[catalog.taskSkill[s]!]!++;
+      for (let s = catalog.qStart[i]!; s < catalog.qStart[i + 1]!; s++) {
+        sum[catalog.qSkill[s]!]! += params.taskOffset[i]!;
+        n[catalog.qSkill[s]!]!++;
       }
     }
     this.skillMeanOffset = sum.map((v, k) => (n[k]! > 0 ? v / n[k]! : 0));
@@ -68,19 +68,19 @@ export class MetaModel implements KnowledgeModel {
   }
 
   predict(state: LearnerState, taskId: string): number {
-    return sigmoid(this.logit(this.read(state), taskIndexOf(this.catalog, taskId)));
+    return sigmoid(this.logit(this.read(state), this.catalog.task(taskId)));
   }
 
   predictMany(state: LearnerState, taskIds: readonly string[]): Float64Array {
     const data = this.read(state);
     const out = new Float64Array(taskIds.length);
-    for (let n = 0; n < taskIds.length; n++) out[n] = sigmoid(this.logit(data, taskIndexOf(this.catalog, taskIds[n]!)));
+    for (let n = 0; n < taskIds.length; n++) out[n] = sigmoid(this.logit(data, this.catalog.task(taskIds[n]!)));
     return out;
   }
 
   update(state: LearnerState, trace: Trace): LearnerState {
     const data = this.read(state);
-    const task = taskIndexOf(this.catalog, trace.taskId);
+    const task = this.catalog.task(trace.taskId);
     const y = trace.correct === 1 ? 1 : 0;
     const prob = sigmoid(this.logit(data, task));
     const r = y - prob;
@@ -89,10 +89,10 @@ export class MetaModel implements KnowledgeModel {
     const [theta0, attempts, wins, fails, precision0, recent] = data.g;
     const g: General = [theta0 + generalStep(p, attempts) * r, attempts + 1, wins + y, fails + 1 - y, precision0 + info, recentAfter(p, recent, r)];
     const s: Record<string, PerSkill> = { ...data.s };
-    const { taskSkillStart, taskSkill, taskWeight, skillIds } = this.catalog;
-    for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
-      const k = taskSkill[j]!;
-      const q = taskWeight[j]!;
+    const { qStart, qSkill, qWeight, skillIds } = this.catalog;
+    for (let j = qStart[task]!; j < qStart[task + 1]!; j++) {
+      const k = qSkill[j]!;
+      const q = qWeight[j]!;
       const id = skillIds[k]!;
       const [theta, sw, sf, prec, n] = s[id] ?? this.skillPrior(k);
       s[id] = [theta + skillStep(p, k, sw + sf) * q * r, sw + q * y, sf + q * (1 - y), prec + q * q * info, n + 1];
@@ -113,22 +113,22 @@ export class MetaModel implements KnowledgeModel {
     w.busy = true;
     try {
       const p = this.params;
-      const { taskSkillStart, taskSkill, taskWeight, skillIds } = this.catalog;
+      const { qStart, qSkill, qWeight, skillIds } = this.catalog;
       let [theta0, attempts, wins, fails, precision0, recent] = data.g;
       let count = 0;
       for (const trace of traces) {
-        const task = taskIndexOf(this.catalog, trace.taskId);
+        const task = this.catalog.task(trace.taskId);
         const y = trace.correct === 1 ? 1 : 0;
         // logit(): a skill not yet in the state is at its prior (θ = φ₀_k, no counts), as there.
         let z = globalTerm(p, wins, fails) + p.taskOffset[task]! + theta0 + recent;
-        for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
-          const k = taskSkill[j]!;
+        for (let j = qStart[task]!; j < qStart[task + 1]!; j++) {
+          const k = qSkill[j]!;
           if (!w.has(k)) {
             const own = data.s[skillIds[k]!];
             if (own) w.load(k, own[0], own[1], own[2], own[3], own[4]);
             else w.load(k, p.phi0[k + 1]!, 0, 0, this.priorPrecision, 0);
           }
-          z += taskWeight[j]! * (skillTerm(p, k, w.wins[k]!, w.fails[k]!) + w.theta[k]!);
+          z += qWeight[j]! * (skillTerm(p, k, w.wins[k]!, w.fails[k]!) + w.theta[k]!);
         }
         const prob = sigmoid(clampLogit(z));
         const r = y - prob;
@@ -139,9 +139,9 @@ export class MetaModel implements KnowledgeModel {
         fails = fails + 1 - y;
         precision0 = precision0 + info;
         recent = recentAfter(p, recent, r);
-        for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
-          const k = taskSkill[j]!;
-          const q = taskWeight[j]!;
+        for (let j = qStart[task]!; j < qStart[task + 1]!; j++) {
+          const k = qSkill[j]!;
+          const q = qWeight[j]!;
           const sw = w.wins[k]!, sf = w.fails[k]!;
           w.theta[k] = w.theta[k]! + skillStep(p, k, sw + sf) * q * r;
           w.wins[k] = sw + q * y;
@@ -188,10 +188,10 @@ export class MetaModel implements KnowledgeModel {
    * such a learner, so only the sum is identified.) UNKNOWN_TASK if the catalogue does not know it.
    */
   taskDifficulty(taskId: string): number {
-    const i = taskIndexOf(this.catalog, taskId);
-    const { taskSkillStart, taskSkill, taskWeight } = this.catalog;
+    const i = this.catalog.task(taskId);
+    const { qStart, qSkill, qWeight } = this.catalog;
     let ease = this.params.taskOffset[i]!;
-    for (let j = taskSkillStart[i]!; j < taskSkillStart[i + 1]!; j++) ease += taskWeight[j]! * (this.params.skillEase[taskSkill[j]!]! + this.params.phi0[taskSkill[j]! + 1]!);
+    for (let j = qStart[i]!; j < qStart[i + 1]!; j++) ease += qWeight[j]! * (this.params.skillEase[qSkill[j]!]! + this.params.phi0[qSkill[j]! + 1]!);
     return -ease;
   }
 
@@ -202,12 +202,12 @@ export class MetaModel implements KnowledgeModel {
   /** z of the learner on task index `task` (the same sum as DenseLearner.logit, over the JSON state). */
   private logit(data: StateData, task: number): number {
     const p = this.params;
-    const { taskSkillStart, taskSkill, taskWeight, skillIds } = this.catalog;
+    const { qStart, qSkill, qWeight, skillIds } = this.catalog;
     let z = globalTerm(p, data.g[2], data.g[3]) + p.taskOffset[task]! + data.g[0] + data.g[5];
-    for (let j = taskSkillStart[task]!; j < taskSkillStart[task + 1]!; j++) {
-      const k = taskSkill[j]!;
+    for (let j = qStart[task]!; j < qStart[task + 1]!; j++) {
+      const k = qSkill[j]!;
       const own = data.s[skillIds[k]!];
-      z += taskWeight[j]! * (own ? skillTerm(p, k, own[1], own[2]) + own[0] : skillTerm(p, k, 0, 0) + p.phi0[k + 1]!);
+      z += qWeight[j]! * (own ? skillTerm(p, k, own[1], own[2]) + own[0] : skillTerm(p, k, 0, 0) + p.phi0[k + 1]!);
     }
     return clampLogit(z);
   }
@@ -231,7 +231,8 @@ export class MetaModel implements KnowledgeModel {
       tensors: {
         global: p.global, taskOffset: p.taskOffset, skillEase: p.skillEase, skillWin: p.skillWin, skillFail: p.skillFail,
         phi0: p.phi0, alpha: p.alpha, decay: p.decay, boost: p.boost, recent: p.recent,
-        taskSkillStart: c.taskSkillStart, taskSkill: c.taskSkill, taskWeight: c.taskWeight,
+        // The file keeps its tensor names (files written before the one compiler still load).
+        taskSkillStart: c.qStart, taskSkill: c.qSkill, taskWeight: c.qWeight,
       },
     };
   }
@@ -263,19 +264,12 @@ export function loadMetaModel(file: ModelFile): MetaModel {
   const taskSkillStart = i32("taskSkillStart", T + 1);
   const taskSkill = i32("taskSkill");
   const taskWeight = f64("taskWeight", taskSkill.length);
-  let maxSkills = 1;
   for (let i = 0; i < T; i++) {
     const a = taskSkillStart[i]!, b = taskSkillStart[i + 1]!;
     if (a > b || b > taskSkill.length) throw corrupt("Q-matrix offsets");
-    maxSkills = Math.max(maxSkills, b - a);
   }
   for (const k of taskSkill) if (k < 0 || k >= K) throw corrupt("Q-matrix skill index");
-  const catalog: CompiledCatalog = {
-    taskIds, skillIds,
-    taskIndex: new Map(taskIds.map((id, i) => [id, i])),
-    skillIndex: new Map(skillIds.map((id, k) => [id, k])),
-    taskSkillStart, taskSkill, taskWeight, maxSkills,
-  };
+  const catalog = CatalogIndex.fromFile({ taskIds, skillIds }, { qStart: taskSkillStart, qSkill: taskSkill, qWeight: taskWeight });
   const params: MetaParams = {
     global: f64("global", 3), taskOffset: f64("taskOffset", T),
     skillEase: f64("skillEase", K), skillWin: f64("skillWin", K), skillFail: f64("skillFail", K),

@@ -3,7 +3,7 @@
  * The defaults were chosen on a validation split carved out of the training learners of
  * ASSISTments 2009 (never on its test learners); see bench/meta-dev.ts.
  */
-import { EngineError, EngineErrorCode } from "../errors.js";
+import { mergeOptions, optionChecks } from "../options.js";
 
 export interface MetaOptions {
   /** Length of the truncated windows the training unrolls (attempts). */
@@ -77,59 +77,29 @@ export const defaultMetaOptions: MetaOptions = Object.freeze({
   abilityPriorSd: 1,
 });
 
-type NumericOption = { [K in keyof MetaOptions]: MetaOptions[K] extends number ? K : never }[keyof MetaOptions];
-
-const invalid = (name: string, value: unknown, rule: string) =>
-  new EngineError(EngineErrorCode.InvalidParameters, `MetaOptions.${name} = ${String(value)}: ${rule}`, { name, value });
-
 /** Merges `partial` over the defaults and checks every field; throws INVALID_PARAMETERS. */
 export function validateMetaOptions(partial: Partial<MetaOptions> = {}): MetaOptions {
-  const o: MetaOptions = { ...defaultMetaOptions, ...stripUndefined(partial) };
-  const integer = (name: NumericOption, min: number) => {
-    const v = o[name];
-    if (!Number.isInteger(v) || v < min) throw invalid(name, v, `must be an integer ≥ ${min}`);
-  };
-  const positive = (name: NumericOption) => {
-    const v = o[name];
-    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw invalid(name, v, "must be a finite number > 0");
-  };
-  const nonNegative = (name: NumericOption) => {
-    const v = o[name];
-    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw invalid(name, v, "must be a finite number ≥ 0");
-  };
+  const o = mergeOptions(defaultMetaOptions, partial);
+  const { integer, positive, nonNegative, range, fail } = optionChecks("MetaOptions", o);
   integer("window", 2);
   integer("batchWindows", 1);
   integer("minStepsPerEpoch", 1);
   integer("maxEpochs", 1);
   integer("patience", 1);
   positive("learningRate");
-  positive("learningRateDecay");
-  if (o.learningRateDecay > 1) throw invalid("learningRateDecay", o.learningRateDecay, "must be in (0, 1]");
+  range("learningRateDecay", 0, 1, { lo: true });
   nonNegative("l2Task");
   nonNegative("l2Skill");
   positive("initialStep");
   nonNegative("initialDecay");
   nonNegative("initialBoost");
   positive("initialRecentStep");
-  positive("initialRecentDecay");
-  if (o.initialRecentDecay >= 1) throw invalid("initialRecentDecay", o.initialRecentDecay, "must be in (0, 1)");
+  range("initialRecentDecay", 0, 1, { lo: true, hi: true });
   positive("ablationStep");
   positive("abilityPriorSd");
   if (o.ablationTraining !== "pretrained" && o.ablationTraining !== "unrolled") {
-    throw invalid("ablationTraining", o.ablationTraining, 'must be "pretrained" or "unrolled"');
+    fail("ablationTraining", o.ablationTraining, 'must be "pretrained" or "unrolled"');
   }
-  const f = o.validationFraction;
-  if (typeof f !== "number" || !(f >= 0 && f < 1)) throw invalid("validationFraction", f, "must be in [0, 1)");
+  range("validationFraction", 0, 1, { hi: true });
   return o;
-}
-
-/** Picks the MetaOptions fields out of a fit's options bag (which also carries seed, onProgress). */
-export function metaOptionsFrom(bag: Record<string, unknown>): Partial<MetaOptions> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(defaultMetaOptions)) if (bag[key] !== undefined) out[key] = bag[key];
-  return out as Partial<MetaOptions>;
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

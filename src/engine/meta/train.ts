@@ -13,13 +13,14 @@ import { initBackend } from "../backend.js";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { createRng, logit } from "../math.js";
 import type { FitOptions, TrainingSet } from "../types.js";
-import { compileCatalog, type CompiledCatalog, encodeSequences, type EncodedSequences, nonEmptyLearners } from "./catalog.js";
+import { CatalogIndex } from "../catalog-index.js";
+import { encodeSequences, type EncodedSequences, nonEmptyLearners } from "./catalog.js";
 import { DenseLearner } from "./dense-learner.js";
 import { type MetaParams, zeroParams } from "./equations.js";
 import { attemptFeatures, cutWindows } from "./features.js";
 import { type BatchArrays, batchLogLoss, gatherInputs, type GraphInputs, INPUT_NAMES, packBatch, recentFromRaw, recentToRaw, type WindowStarts } from "./graph.js";
 import { Adam } from "./adam.js";
-import { type MetaOptions, metaOptionsFrom, validateMetaOptions } from "./options.js";
+import { type MetaOptions, validateMetaOptions } from "./options.js";
 
 export type MetaKind = "meta" | "ablation";
 
@@ -41,7 +42,7 @@ export interface TrainingReport {
 
 export interface TrainedMeta {
   readonly kind: MetaKind;
-  readonly catalog: CompiledCatalog;
+  readonly catalog: CatalogIndex;
   readonly params: MetaParams;
   readonly options: MetaOptions;
   readonly report: TrainingReport;
@@ -57,11 +58,11 @@ export type RawName = (typeof RAW_NAMES)[number];
 export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: FitOptions & Partial<MetaOptions>): Promise<TrainedMeta> {
   const began = Date.now();
   const cpuBegan = process.cpuUsage();
-  const options = validateMetaOptions(metaOptionsFrom(fitOptions as unknown as Record<string, unknown>));
+  const options = validateMetaOptions(fitOptions);
   if (!Number.isInteger(fitOptions.seed)) {
     throw new EngineError(EngineErrorCode.InvalidParameters, `seed must be an integer, got ${String(fitOptions.seed)}`);
   }
-  const cat = compileCatalog(data.catalog);
+  const cat = CatalogIndex.fromCatalog(data.catalog);
   const learners = nonEmptyLearners(data);
   const rng = createRng(fitOptions.seed);
 
@@ -257,7 +258,7 @@ export function onlineLogLoss(p: MetaParams, seq: EncodedSequences, learner: Den
  * of its skills' trained tasks; a skill no training learner practised gets the mean of the trained
  * skills' parameters (its φ₀ and α too).
  */
-function fillUnseen(p: MetaParams, cat: CompiledCatalog, seq: EncodedSequences): void {
+function fillUnseen(p: MetaParams, cat: CatalogIndex, seq: EncodedSequences): void {
   const K = cat.skillIds.length;
   const taskSeen = new Uint8Array(cat.taskIds.length);
   for (let j = 0; j < seq.task.length; j++) taskSeen[seq.task[j]!] = 1;
@@ -266,8 +267,8 @@ function fillUnseen(p: MetaParams, cat: CompiledCatalog, seq: EncodedSequences):
   const offsetCount = new Float64Array(K);
   for (let i = 0; i < cat.taskIds.length; i++) {
     if (!taskSeen[i]) continue;
-    for (let s = cat.taskSkillStart[i]!; s < cat.taskSkillStart[i + 1]!; s++) {
-      const k = cat.taskSkill[s]!;
+    for (let s = cat.qStart[i]!; s < cat.qStart[i + 1]!; s++) {
+      const k = cat.qSkill[s]!;
       skillSeen[k] = 1;
       offsetSum[k]! += p.taskOffset[i]!;
       offsetCount[k]!++;
@@ -276,8 +277,8 @@ function fillUnseen(p: MetaParams, cat: CompiledCatalog, seq: EncodedSequences):
   for (let i = 0; i < cat.taskIds.length; i++) {
     if (taskSeen[i]) continue;
     let sum = 0, n = 0;
-    for (let s = cat.taskSkillStart[i]!; s < cat.taskSkillStart[i + 1]!; s++) {
-      const k = cat.taskSkill[s]!;
+    for (let s = cat.qStart[i]!; s < cat.qStart[i + 1]!; s++) {
+      const k = cat.qSkill[s]!;
       if (offsetCount[k]! > 0) {
         sum += offsetSum[k]! / offsetCount[k]!;
         n++;

@@ -3,6 +3,7 @@
  * `resolveRecommendParams` (EngineError INVALID_PARAMETERS on anything out of range).
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
+import { mergeOptions } from "../options.js";
 
 export interface RecommendParams {
   /**
@@ -68,12 +69,7 @@ export function checkThreshold(v: unknown, name = "masteryThreshold"): number {
 
 /** Fills defaults (only known keys) and validates. */
 export function resolveRecommendParams(partial: Partial<RecommendParams> = {}): RecommendParams {
-  const out: Record<string, unknown> = { ...DEFAULT_RECOMMEND_PARAMS };
-  for (const key of Object.keys(DEFAULT_RECOMMEND_PARAMS)) {
-    const v = (partial as Record<string, unknown>)[key];
-    if (v !== undefined) out[key] = v;
-  }
-  const p = out as unknown as RecommendParams;
+  const p = mergeOptions(DEFAULT_RECOMMEND_PARAMS, partial);
   for (const k of ["bandLow", "bandHigh", "bandTarget"] as const) {
     if (!isNum(p[k]) || p[k] <= 0 || p[k] >= 1) throw invalidRecommendParameter(`${k} must be in (0, 1) (got ${String(p[k])})`);
   }

@@ -1,4 +1,5 @@
 import { EngineError, EngineErrorCode } from "../errors.js";
+import { mergeOptions, optionChecks } from "../options.js";
 
 /** Everything the synthetic school is drawn from. Every field has a default (`DEFAULT_SIMULATOR_PARAMS`). */
 export interface SimulatorParams {
@@ -76,30 +77,14 @@ const invalid = (why: string) => new EngineError(EngineErrorCode.InvalidParamete
 
 /** Fills defaults and validates; throws EngineError(INVALID_PARAMETERS) on anything out of range. */
 export function resolveSimulatorParams(partial: Partial<SimulatorParams> = {}): SimulatorParams {
-  const p: SimulatorParams = { ...DEFAULT_SIMULATOR_PARAMS, ...partial };
-  const positiveInt = (name: keyof SimulatorParams, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw invalid(`${name} must be a positive integer (got ${v})`);
-  };
-  const nonNegative = (name: keyof SimulatorParams, v: number) => {
-    if (!Number.isFinite(v) || v < 0) throw invalid(`${name} must be a finite number ≥ 0 (got ${v})`);
-  };
-  const fraction = (name: keyof SimulatorParams, v: number) => {
-    if (!(v >= 0 && v <= 1)) throw invalid(`${name} must be in [0, 1] (got ${v})`);
-  };
-  positiveInt("skills", p.skills);
-  positiveInt("tasksPerSkill", p.tasksPerSkill);
-  positiveInt("learners", p.learners);
-  positiveInt("minPracticePerSkill", p.minPracticePerSkill);
-  positiveInt("maxPracticePerSkill", p.maxPracticePerSkill);
-  positiveInt("attemptsPerSession", p.attemptsPerSession);
-  fraction("multiSkillFraction", p.multiSkillFraction);
-  fraction("exploration", p.exploration);
-  fraction("moveOnSuccessRate", p.moveOnSuccessRate);
-  fraction("learningFromErrors", p.learningFromErrors);
+  const p = mergeOptions(DEFAULT_SIMULATOR_PARAMS, partial);
+  const { integer, nonNegative, range, positive } = optionChecks("simulator", p);
+  for (const k of ["skills", "tasksPerSkill", "learners", "minPracticePerSkill", "maxPracticePerSkill", "attemptsPerSession"] as const) integer(k, 1);
+  for (const k of ["multiSkillFraction", "exploration", "moveOnSuccessRate", "learningFromErrors"] as const) range(k, 0, 1);
   for (const k of ["taskDifficultySd", "skillDifficultySpread", "abilitySd", "skillAbilitySd", "learningRateMean", "learningRateSd", "prerequisiteStrength"] as const) {
-    nonNegative(k, p[k]);
+    nonNegative(k);
   }
-  if (!(p.saturation > 0)) throw invalid(`saturation must be > 0 (got ${p.saturation})`);
+  positive("saturation");
   const [lo, hi] = p.attemptsPerLearner;
   if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 1 || hi < lo) {
     throw invalid(`attemptsPerLearner must be integers 1 ≤ min ≤ max (got ${lo}, ${hi})`);

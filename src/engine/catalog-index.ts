@@ -1,14 +1,19 @@
 /**
- * Dense integer indices for a catalogue: every baseline maps task and skill ids to 0..n−1 once and
- * works on typed arrays from then on. The Q-matrix is stored in CSR form (row = task).
+ * The engine's one catalogue compiler: dense integer indices for a catalogue. Every model (Meta, the
+ * baselines, the task embedding) maps task and skill ids to 0..n−1 once, in the catalogue's own order
+ * (so that a seed reproduces a model byte for byte), and works on typed arrays from then on. The
+ * Q-matrix is stored in CSR form (row = task). One rule for a catalogue that does not check out: an
+ * EngineError (a duplicate skill or task id, an unknown skill, a weight outside (0, 1]).
  */
-import { EngineError, EngineErrorCode } from "../errors.js";
-import type { TensorData } from "../serialization.js";
-import type { Catalog } from "../types.js";
+import { EngineError, EngineErrorCode } from "./errors.js";
+import type { TensorData } from "./serialization.js";
+import type { Catalog } from "./types.js";
 
 export class CatalogIndex {
   readonly taskIndex: Map<string, number>;
   readonly skillIndex: Map<string, number>;
+  /** The most skills any one task exercises (≥ 1). */
+  readonly maxSkills: number;
 
   private constructor(
     readonly taskIds: readonly string[],
@@ -20,6 +25,9 @@ export class CatalogIndex {
   ) {
     this.taskIndex = new Map(taskIds.map((id, i) => [id, i]));
     this.skillIndex = new Map(skillIds.map((id, i) => [id, i]));
+    let maxSkills = 1;
+    for (let t = 0; t < taskIds.length; t++) maxSkills = Math.max(maxSkills, qStart[t + 1]! - qStart[t]!);
+    this.maxSkills = maxSkills;
   }
 
   get taskCount(): number {
