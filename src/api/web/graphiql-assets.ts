@@ -58,7 +58,7 @@ export const GRAPHIQL_INIT_SCRIPT = `"use strict";
   var defaultQuery = [
     "# ZPD's GraphQL API. Put a bearer token in the Headers tab below: \`npm start\` prints",
     "# an admin token for the demo school, \`npm run token -- --role <role>\` makes others.",
-    "# The Docs button (top left) browses the schema; the README has worked examples.",
+    "# The book icon on the left browses the schema; the README (linked from /) has worked examples.",
     "",
     "query Learners {",
     "  learners(first: 5) {",

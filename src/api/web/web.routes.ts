@@ -37,6 +37,8 @@ export function mountWebPages(app: express.Express, opts: { graphiql: boolean })
   const home = homePage({ graphiql: opts.graphiql, readme: !!files.readme, schema: !!files.schema });
   app.get("/", (_req, res) => send(res, "text/html; charset=utf-8", home));
   app.get(HOME_CSS_PATH, (_req, res) => send(res, "text/css; charset=utf-8", HOME_CSS));
+  // Browsers ask for it on every page; "no content" rather than a 404 in their console.
+  app.get("/favicon.ico", (_req, res) => res.status(204).end());
   if (!opts.graphiql) return;
 
   if (files.readme) app.get(README_PATH, (_req, res) => res.set(PAGE_HEADERS).type("text/markdown; charset=utf-8").sendFile(files.readme!, { dotfiles: "allow" }));
