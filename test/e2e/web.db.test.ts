@@ -42,7 +42,9 @@ describe("browser pages in development", () => {
       expect([link, r.status]).toEqual([link, 200]);
       expect((await r.text()).length).toBeGreaterThan(0);
     }
-    expect(await (await fetch(`${origin(s)}/docs/README.md`)).text()).toMatch(/^# ZPD/);
+    const readme = await fetch(`${origin(s)}/docs/README.md`);
+    expect(readme.headers.get("content-type")).toMatch(/^text\/plain/); // shown by every browser, not downloaded
+    expect(await readme.text()).toMatch(/^# ZPD/);
     expect(await (await fetch(`${origin(s)}/schema.graphql`)).text()).toMatch(/type Query \{/);
   });
 

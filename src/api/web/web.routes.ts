@@ -41,7 +41,7 @@ export function mountWebPages(app: express.Express, opts: { graphiql: boolean })
   app.get("/favicon.ico", (_req, res) => res.status(204).end());
   if (!opts.graphiql) return;
 
-  if (files.readme) app.get(README_PATH, (_req, res) => res.set(PAGE_HEADERS).type("text/markdown; charset=utf-8").sendFile(files.readme!, { dotfiles: "allow" }));
+  if (files.readme) app.get(README_PATH, (_req, res) => res.set(PAGE_HEADERS).type("text/plain; charset=utf-8").sendFile(files.readme!, { dotfiles: "allow" }));
   if (files.schema) app.get(SCHEMA_PATH, (_req, res) => res.set(PAGE_HEADERS).type("text/plain; charset=utf-8").sendFile(files.schema!, { dotfiles: "allow" }));
 
   const page = graphiqlPage();
