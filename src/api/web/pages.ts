@@ -1,7 +1,7 @@
 /**
  * The two HTML pages a browser gets: `/` (what this server is, where to go next) and GraphiQL at
- * GET /graphql. Static text only (nothing from a request is echoed), styled inline-free so that the
- * CSP needs no 'unsafe-inline' for scripts.
+ * GET /graphql. Static text only (nothing from a request is echoed) and no inline script: the CSP
+ * (web.routes.ts) allows scripts from this server's files only.
  */
 import { GRAPHIQL_ASSET_PREFIX, GRAPHIQL_SCRIPTS, GRAPHIQL_STYLES } from "./graphiql-assets.js";
 
@@ -25,7 +25,7 @@ export function homePage(links: HomePageLinks): string {
   const items = [
     links.graphiql
       ? `<li><a href="/graphql">GraphiQL</a>: explore the schema and run queries in the browser (works offline). Put the token in its Headers tab as <code>{"Authorization": "Bearer &lt;token&gt;"}</code>.</li>`
-      : `<li>The in-browser IDE (GraphiQL) is off here (<code>NODE_ENV=production</code>); set <code>ZPD_GRAPHIQL=true</code> to serve it.</li>`,
+      : `<li>The in-browser IDE (GraphiQL) is off on this server (the default with <code>NODE_ENV=production</code>); set <code>ZPD_GRAPHIQL=true</code> to serve it.</li>`,
     links.readme ? `<li><a href="${README_PATH}">README</a>: quickstart, tokens per role, worked examples, configuration, operations.</li>` : "",
     links.schema ? `<li><a href="${SCHEMA_PATH}">The GraphQL schema (SDL)</a>, as committed in <code>schema/schema.graphql</code>.</li>` : "",
     `<li><a href="/healthz">/healthz</a>: the probe endpoint.</li>`,
