@@ -62,7 +62,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       logger,
       maxPageSize: config.maxPageSize,
     });
-    const server = await createApiServer({ services, jwtSecret: config.jwtSecret, logger });
+    const server = await createApiServer({ services, jwtSecret: config.jwtSecret, logger, graphiql: config.graphiql });
     return {
       config, db, services, server, logger,
       stop: async () => {

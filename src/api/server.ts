@@ -1,23 +1,27 @@
 /**
- * The HTTP server: Express 5 with Apollo Server 5 mounted at /graphql, and /healthz for probes.
+ * The HTTP server: Express 5 with Apollo Server 5 mounted at /graphql, /healthz for probes, and the
+ * browser pages (`/`, and GraphiQL at GET /graphql in development: web/web.routes.ts).
  */
 import http from "node:http";
 import express from "express";
 import { ApolloServer } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import type { Services } from "../services/index.js";
 import type { Logger } from "../shared/logger.js";
 import { buildApiSchema } from "./schema.js";
 import { buildContext, ApiContext } from "./context.js";
 import { VerifiedTokens } from "./auth/token-cache.js";
 import { makeFormatError } from "./common/format-error.js";
+import { mountWebPages } from "./web/web.routes.js";
 
 export interface ApiServerOptions {
   readonly services: Services;
   readonly jwtSecret: string;
   readonly logger: Logger;
+  /** Serve GraphiQL and the developer pages (config.graphiql). */
+  readonly graphiql?: boolean;
 }
 
 export interface ApiServer {
@@ -38,7 +42,12 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     // main.ts owns the signals: it stops the server, then the pool and PGlite, in that order.
     stopOnTerminationSignals: false,
     // No cache-control hints are used; its default plugin would wrap every field's resolution.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginCacheControlDisabled()],
+    // Apollo's default landing page loads Apollo Sandbox from a CDN (blank offline); ours is served locally.
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginLandingPageDisabled(),
+    ],
   });
   await apollo.start();
 
@@ -46,6 +55,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
+  mountWebPages(app, { graphiql: opts.graphiql ?? false });
   app.use(
     "/graphql",
     express.json({ limit: "2mb" }),

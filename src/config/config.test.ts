@@ -18,6 +18,7 @@ describe("configuration", () => {
     ["ZPD_SEED_DEMO", { ZPD_SEED_DEMO: "maybe" }],
     ["ZPD_MAX_PAGE_SIZE", { ZPD_MAX_PAGE_SIZE: "0" }],
     ["ZPD_PROFILE_KEY", { ZPD_PROFILE_KEY: "dG9vIHNob3J0" }],
+    ["ZPD_GRAPHIQL", { ZPD_GRAPHIQL: "sometimes" }],
   ])("a bad %s is refused with a message naming it", (variable, env) => {
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ...env })).toThrow(new RegExp(variable));
@@ -26,5 +27,14 @@ describe("configuration", () => {
   test("a real database requires a configured secret", () => {
     expect(() => loadConfig({ DATABASE_URL: "postgres://u@h/db" })).toThrow(/ZPD_JWT_SECRET/);
     expect(loadConfig({ DATABASE_URL: "postgres://u@h/db", ZPD_JWT_SECRET: SECRET }).databaseUrl).toBe("postgres://u@h/db");
+  });
+
+  test("GraphiQL is served in development, not in production, unless ZPD_GRAPHIQL says otherwise", () => {
+    const env = { ZPD_JWT_SECRET: SECRET };
+    expect(loadConfig(env).graphiql).toBe(true);
+    expect(loadConfig({ ...env, NODE_ENV: "test" }).graphiql).toBe(true);
+    expect(loadConfig({ ...env, NODE_ENV: "production" }).graphiql).toBe(false);
+    expect(loadConfig({ ...env, NODE_ENV: "production", ZPD_GRAPHIQL: "true" }).graphiql).toBe(true);
+    expect(loadConfig({ ...env, ZPD_GRAPHIQL: "off" }).graphiql).toBe(false);
   });
 });

@@ -30,6 +30,11 @@ export interface Config {
   /** Largest page a connection returns. */
   readonly maxPageSize: number;
   readonly nodeEnv: string;
+  /**
+   * Serve the browser pages for developers: GraphiQL at GET /graphql (from node_modules, no CDN), the
+   * README and the SDL. Default: on unless NODE_ENV=production.
+   */
+  readonly graphiql: boolean;
   /** Run the job worker inside the server process (default: yes when embedded, no with DATABASE_URL). */
   readonly worker: boolean;
   /** The retraining schedule, a cron expression read in each school's time zone; null = off. */
@@ -108,6 +113,7 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
     if (profileKey.length !== 32) throw new ConfigError("ZPD_PROFILE_KEY", "must be 32 bytes, base64-encoded");
   }
 
+  const nodeEnv = env.NODE_ENV || "development";
   return {
     port: int(env, "PORT", 4000, 0, 65535),
     host: env.HOST || "0.0.0.0",
@@ -120,7 +126,8 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
     seedDemo: bool(env, "ZPD_SEED_DEMO", true),
     logLevel,
     maxPageSize: int(env, "ZPD_MAX_PAGE_SIZE", 100, 1, 10000),
-    nodeEnv: env.NODE_ENV || "development",
+    nodeEnv,
+    graphiql: bool(env, "ZPD_GRAPHIQL", nodeEnv !== "production"),
     worker: bool(env, "ZPD_WORKER", databaseUrl === undefined),
     retrainCron: retrainCron(env),
   };
