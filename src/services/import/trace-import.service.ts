@@ -45,6 +45,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { DataSource, EntityManager } from "typeorm";
 import { isUuid, uuidv7, uuidv7s } from "../../shared/ids.js";
+import { BadInputError } from "../common/domain-error.js";
+import { insertSchool } from "../school/school-fields.js";
 import { withConflictRetry } from "../common/transaction-retry.js";
 import { ConsentGrantor, ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { TaskKind } from "../../persistence/curriculum/task.entity.js";
@@ -194,11 +196,12 @@ class RowTable {
 
 /** Creates a school for an import (`--create-school`). */
 export async function createSchool(ds: DataSource, name: string, timeZone = "UTC"): Promise<string> {
-  const n = name.trim();
-  if (n.length < 1 || n.length > 200) throw new ImportInputError("the school name must have 1 to 200 characters");
-  const id = uuidv7();
-  await ds.query(`INSERT INTO school (id, name, time_zone) VALUES ($1, $2, $3)`, [id, n, timeZone]);
-  return id;
+  try {
+    return (await insertSchool(ds, name, timeZone)).id;
+  } catch (e) {
+    if (e instanceof BadInputError) throw new ImportInputError(e.message);
+    throw e;
+  }
 }
 
 export class TraceImportService {
