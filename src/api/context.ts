@@ -2,8 +2,8 @@
  * The per-request context: who is calling (resolved lazily so that a bad token becomes a coded
  * GraphQL error, not an HTTP failure), the services, and the request's data loaders.
  */
-import { Actor } from "../services/auth/actor.js";
-import { UnauthenticatedError } from "../services/common/domain-error.js";
+import { Actor, Caller, isPlatformAdmin } from "../services/auth/actor.js";
+import { ForbiddenError, UnauthenticatedError } from "../services/common/domain-error.js";
 import type { Services } from "../services/index.js";
 import { bearerToken } from "./auth/token.js";
 import type { VerifiedTokens } from "./auth/token-cache.js";
@@ -12,25 +12,35 @@ import { createLoaders, Loaders } from "./common/loaders.js";
 export interface ApiContext {
   readonly services: Services;
   readonly loaders: Loaders;
-  /** The caller; throws UNAUTHENTICATED when the request carries no valid token. */
+  /**
+   * The caller inside its school; throws UNAUTHENTICATED when the request carries no valid token and
+   * FORBIDDEN for a platform-admin token (it has no school: every school-scoped operation refuses it here).
+   */
   actor(): Actor;
+  /** Whoever the token names, a platform admin included (for the platform operations only). */
+  caller(): Caller;
 }
 
 export async function buildContext(services: Services, tokens: VerifiedTokens, authorization: string | undefined): Promise<ApiContext> {
   const token = bearerToken(authorization);
-  let actor: Actor | undefined;
+  let caller: Caller | undefined;
   // Made when it is thrown: an Error captures its stack, which every request paid for when made up front.
   let failure: Error | undefined;
   if (token !== undefined) {
     try {
-      actor = await tokens.verify(token);
+      caller = await tokens.verify(token);
     } catch (e) {
       failure = e as Error;
     }
   }
-  const getActor = () => {
-    if (!actor) throw failure ?? new UnauthenticatedError();
-    return actor;
+  const getCaller = () => {
+    if (!caller) throw failure ?? new UnauthenticatedError();
+    return caller;
   };
-  return { services, actor: getActor, loaders: createLoaders(services, getActor) };
+  const getActor = () => {
+    const c = getCaller();
+    if (isPlatformAdmin(c)) throw new ForbiddenError("a platform-admin token has no school: it may only create and list schools (sign a school's token with npm run token -- --school <id>)");
+    return c;
+  };
+  return { services, actor: getActor, caller: getCaller, loaders: createLoaders(services, getActor) };
 }

@@ -13,19 +13,28 @@ export interface ScratchDatabase {
   close(): Promise<void>;
 }
 
+/**
+ * An empty database (not migrated) on DATABASE_URL's server, named `<database>_<label>_<pid>`;
+ * `drop` removes it (connections still open included).
+ */
+export async function createServerDatabase(serverUrl: string, label: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const u = new URL(serverUrl);
+  const name = `${u.pathname.slice(1) || "zpd"}_${label}_${process.pid}`;
+  u.pathname = "/postgres";
+  const adminUrl = u.toString();
+  await admin(adminUrl, `CREATE DATABASE ${name}`);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => admin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 /** `label` names the scratch database on a server (`<database>_<label>_<pid>`). */
 export async function openScratchDatabase(label: string): Promise<ScratchDatabase> {
   const url = process.env.DATABASE_URL;
   if (url) {
-    const u = new URL(url);
-    const name = `${u.pathname.slice(1) || "zpd"}_${label}_${process.pid}`;
-    u.pathname = "/postgres";
-    const adminUrl = u.toString();
-    await admin(adminUrl, `CREATE DATABASE ${name}`);
-    u.pathname = `/${name}`;
-    const db = await openDatabase({ url: u.toString(), poolSize: 2 });
+    const scratch = await createServerDatabase(url, label);
+    const db = await openDatabase({ url: scratch.url, poolSize: 2 });
     await migrate(db.dataSource);
-    return { db, close: async () => { await db.close(); await admin(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`); } };
+    return { db, close: async () => { await db.close(); await scratch.drop(); } };
   }
   const snapshot = process.env.ZPD_TEST_SNAPSHOT;
   const db = await openDatabase({ loadDataDir: snapshot ? new Blob([fs.readFileSync(snapshot)]) : undefined });

@@ -5,12 +5,12 @@
  * token's `exp`. Only successful verifications are kept: a bad token is checked (and refused) each time.
  */
 import { decodeJwt } from "jose";
-import type { Actor } from "../../services/auth/actor.js";
+import type { Caller } from "../../services/auth/actor.js";
 import { UnauthenticatedError } from "../../services/common/domain-error.js";
 import { verifyToken } from "./token.js";
 
 export class VerifiedTokens {
-  private readonly entries = new Map<string, { actor: Actor; expiresAt: number }>();
+  private readonly entries = new Map<string, { caller: Caller; expiresAt: number }>();
 
   constructor(
     private readonly secret: string,
@@ -18,22 +18,22 @@ export class VerifiedTokens {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async verify(token: string): Promise<Actor> {
+  async verify(token: string): Promise<Caller> {
     const hit = this.entries.get(token);
     if (hit) {
       this.entries.delete(token);
       if (this.now() >= hit.expiresAt) throw new UnauthenticatedError("the token has expired");
       this.entries.set(token, hit); // most recently used last
-      return hit.actor;
+      return hit.caller;
     }
-    const actor = await verifyToken(this.secret, token);
+    const caller = await verifyToken(this.secret, token);
     const exp = decodeJwt(token).exp;
     // A token without an expiry is not remembered (each use is verified).
     if (typeof exp === "number") {
-      this.entries.set(token, { actor, expiresAt: exp * 1000 });
+      this.entries.set(token, { caller, expiresAt: exp * 1000 });
       if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
     }
-    return actor;
+    return caller;
   }
 
   get size(): number {

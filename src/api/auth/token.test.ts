@@ -1,4 +1,5 @@
-import { Role } from "../../services/auth/actor.js";
+import { SignJWT } from "jose";
+import { PLATFORM_ADMIN, Role } from "../../services/auth/actor.js";
 import { bearerToken, signToken, verifyToken } from "./token.js";
 
 const SECRET = "unit-secret-unit-secret-unit-secret-0123";
@@ -9,6 +10,15 @@ describe("bearer tokens", () => {
   test("a signed token verifies to its actor", async () => {
     const t = await signToken(SECRET, { schoolId: SCHOOL, role: Role.Learner, learnerId: LEARNER, subject: "s" });
     await expect(verifyToken(SECRET, t)).resolves.toEqual({ schoolId: SCHOOL, role: Role.Learner, learnerId: LEARNER, teacherId: undefined, subject: "s" });
+  });
+
+  test("a platform-admin token names no school and verifies to the platform admin; one that names a school is refused", async () => {
+    const t = await signToken(SECRET, { role: PLATFORM_ADMIN, subject: "op" });
+    await expect(verifyToken(SECRET, t)).resolves.toEqual({ role: PLATFORM_ADMIN, subject: "op" });
+    expect(JSON.parse(Buffer.from(t.split(".")[1]!, "base64url").toString())).not.toHaveProperty("school");
+    const withSchool = await new SignJWT({ role: PLATFORM_ADMIN, school: SCHOOL }).setProtectedHeader({ alg: "HS256" }).setIssuer("zpd").setAudience("zpd-api").setExpirationTime("1h")
+      .sign(new TextEncoder().encode(SECRET));
+    await expect(verifyToken(SECRET, withSchool)).rejects.toMatchObject({ code: "UNAUTHENTICATED", message: expect.stringMatching(/platform-admin token must name no school/) });
   });
 
   test("an expired token says so", async () => {

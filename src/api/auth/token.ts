@@ -1,9 +1,10 @@
 /**
  * Bearer tokens: HS256 JWTs signed with the configured secret. Claims: `sub`, `school`, `role`,
- * and `learner` (role LEARNER) or `teacher` (role TEACHER).
+ * and `learner` (role LEARNER) or `teacher` (role TEACHER). A platform-admin token has role
+ * PLATFORM_ADMIN and no `school` (one that names a school is refused: it would be ambiguous).
  */
 import { jwtVerify, SignJWT } from "jose";
-import { Actor, Role } from "../../services/auth/actor.js";
+import { Caller, PLATFORM_ADMIN, PlatformAdmin, Role } from "../../services/auth/actor.js";
 import { UnauthenticatedError } from "../../services/common/domain-error.js";
 import { isUuid } from "../../shared/ids.js";
 
@@ -21,8 +22,10 @@ export interface TokenClaims {
   readonly teacherId?: string;
 }
 
-export async function signToken(secret: string, claims: TokenClaims, expiresIn: string | number = "30d"): Promise<string> {
-  return new SignJWT({ school: claims.schoolId, role: claims.role, learner: claims.learnerId, teacher: claims.teacherId })
+export async function signToken(secret: string, claims: TokenClaims | PlatformAdmin, expiresIn: string | number = "30d"): Promise<string> {
+  const body = claims.role === PLATFORM_ADMIN ? { role: PLATFORM_ADMIN }
+    : { school: claims.schoolId, role: claims.role, learner: claims.learnerId, teacher: claims.teacherId };
+  return new SignJWT(body)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(claims.subject)
     .setIssuer(ISSUER)
@@ -32,8 +35,8 @@ export async function signToken(secret: string, claims: TokenClaims, expiresIn: 
     .sign(key(secret));
 }
 
-/** Verifies a token and returns the actor; every failure is an UnauthenticatedError. */
-export async function verifyToken(secret: string, token: string): Promise<Actor> {
+/** Verifies a token and returns its caller; every failure is an UnauthenticatedError. */
+export async function verifyToken(secret: string, token: string): Promise<Caller> {
   let payload;
   try {
     ({ payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE }));
@@ -42,6 +45,10 @@ export async function verifyToken(secret: string, token: string): Promise<Actor>
     throw new UnauthenticatedError("the token is malformed or its signature is invalid");
   }
   const { school, role, learner, teacher, sub } = payload as Record<string, unknown>;
+  if (role === PLATFORM_ADMIN) {
+    if (school !== undefined) throw new UnauthenticatedError("a platform-admin token must name no school");
+    return { role: PLATFORM_ADMIN, subject: typeof sub === "string" ? sub : "unknown" };
+  }
   if (typeof school !== "string" || !isUuid(school)) throw new UnauthenticatedError("the token names no school");
   if (typeof role !== "string" || !ROLES.has(role)) throw new UnauthenticatedError("the token names no valid role");
   if (role === Role.Learner && (typeof learner !== "string" || !isUuid(learner))) throw new UnauthenticatedError("a learner token must name its learner");

@@ -29,3 +29,6 @@ export class TeacherType {
 
 @ObjectType()
 export class TeacherConnection extends Connection(TeacherType, "Teacher") {}
+
+@ObjectType()
+export class SchoolConnection extends Connection(SchoolType, "School") {}

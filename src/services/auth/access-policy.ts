@@ -10,9 +10,12 @@
  * | personal profile             | rw    | rw      | r (its cohorts)      | r (self)  | –       |
  * | protected attributes         | rw    | –       | –                    | –         | –       |
  * | model versions, audits       | rw    | r       | –                    | –         | r       |
+ *
+ * The platform admin (PLATFORM_ADMIN, a token without a school) creates and lists schools and has
+ * no access to any school's data: it is not an Actor, and the API refuses it wherever one is needed.
  */
 import { EntityManager } from "typeorm";
-import { Actor, Role } from "./actor.js";
+import { Actor, Caller, isPlatformAdmin, PlatformAdmin, Role } from "./actor.js";
 import { ForbiddenError, NotFoundError } from "../common/domain-error.js";
 import { Learner } from "../../persistence/learner/learner.entity.js";
 
@@ -20,6 +23,12 @@ export function requireRole(actor: Actor, ...roles: Role[]): void {
   if (!roles.includes(actor.role)) {
     throw new ForbiddenError(`role ${actor.role} may not do this (needs ${roles.join(" or ")})`);
   }
+}
+
+/** The platform operator, or FORBIDDEN (a school's token, even an admin's, manages no other school). */
+export function requirePlatformAdmin(caller: Caller): PlatformAdmin {
+  if (!isPlatformAdmin(caller)) throw new ForbiddenError(`role ${caller.role} may not do this (needs a platform-admin token: npm run token -- --role platform-admin)`);
+  return caller;
 }
 
 export type Access = "read" | "write";

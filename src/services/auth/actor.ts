@@ -7,6 +7,7 @@ export enum Role {
   Service = "SERVICE",
 }
 
+/** A caller inside one school: every school-scoped service takes one. */
 export interface Actor {
   readonly schoolId: string;
   readonly role: Role;
@@ -17,3 +18,21 @@ export interface Actor {
   /** Set for role TEACHER: its cohorts bound what it may see. */
   readonly teacherId?: string;
 }
+
+/** The token role of the platform operator (not a school `Role`: it belongs to no school). */
+export const PLATFORM_ADMIN = "PLATFORM_ADMIN";
+
+/**
+ * The platform operator: creates and lists schools, and nothing else. It has no school, so it is
+ * not an `Actor` and cannot be passed to a school-scoped service (the API refuses it as FORBIDDEN
+ * wherever an Actor is needed): a platform token never reads a school's data.
+ */
+export interface PlatformAdmin {
+  readonly role: typeof PLATFORM_ADMIN;
+  readonly subject: string;
+}
+
+/** Whoever a valid token names: a school's actor or the platform operator. */
+export type Caller = Actor | PlatformAdmin;
+
+export const isPlatformAdmin = (caller: Caller): caller is PlatformAdmin => caller.role === PLATFORM_ADMIN;

@@ -45,6 +45,8 @@
  */
 import { DataSource } from "typeorm";
 import { uuidv7 } from "../../shared/ids.js";
+import { BadInputError } from "../common/domain-error.js";
+import { insertSchool } from "../school/school-fields.js";
 import { checkImportOptions, ImportInputError, type ImportOptions } from "./import-options.js";
 import { emptyTally, ImportFailedError, summarise, type ImportSummary } from "./import-summary.js";
 import { scanTraces, type ScannedTraces } from "./trace-scan.js";
@@ -59,11 +61,12 @@ export { IMPORT_SOURCE, MARK_FOR_REBUILD_SQL, WRITE_ATTEMPTS_SQL } from "./attem
 
 /** Creates a school for an import (`--create-school`). */
 export async function createSchool(ds: DataSource, name: string, timeZone = "UTC"): Promise<string> {
-  const n = name.trim();
-  if (n.length < 1 || n.length > 200) throw new ImportInputError("the school name must have 1 to 200 characters");
-  const id = uuidv7();
-  await ds.query(`INSERT INTO school (id, name, time_zone) VALUES ($1, $2, $3)`, [id, n, timeZone]);
-  return id;
+  try {
+    return (await insertSchool(ds, name, timeZone)).id;
+  } catch (e) {
+    if (e instanceof BadInputError) throw new ImportInputError(e.message);
+    throw e;
+  }
 }
 
 export class TraceImportService {

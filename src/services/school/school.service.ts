@@ -1,25 +1,26 @@
-import { Actor, Role } from "../auth/actor.js";
-import { requireRole } from "../auth/access-policy.js";
-import { NotFoundError, BadInputError } from "../common/domain-error.js";
+import { Actor, Caller, Role } from "../auth/actor.js";
+import { requirePlatformAdmin, requireRole } from "../auth/access-policy.js";
+import { NotFoundError } from "../common/domain-error.js";
 import { byId, Page, PageArgs, paginate } from "../common/pagination.js";
 import { School } from "../../persistence/school/school.entity.js";
 import { Teacher } from "../../persistence/school/teacher.entity.js";
 import { ServiceDeps } from "../service-deps.js";
+import { checkSchoolName, checkTimeZone, insertSchool } from "./school-fields.js";
 
 export interface UpdateSchool {
   readonly name?: string | null;
   readonly timeZone?: string | null;
 }
 
-function checkTimeZone(tz: string): void {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-  } catch {
-    throw new BadInputError(`unknown time zone "${tz}"`, { field: "timeZone" });
-  }
+export interface CreateSchool {
+  readonly name: string;
+  readonly timeZone?: string | null;
 }
 
-/** The tenant and its staff. Creating a school is an operator's act (CLI/seed), not an API call. */
+/**
+ * The tenant and its staff. Schools are created and listed by the platform admin (or the operator's
+ * CLI, which calls `create`); everything else is scoped to the caller's own school.
+ */
 export class SchoolService {
   constructor(private readonly deps: ServiceDeps) {}
 
@@ -29,18 +30,30 @@ export class SchoolService {
     return school;
   }
 
+  /** A new school: the operator's act (CLI, tests), with no caller to check. */
   async create(name: string, timeZone = "UTC"): Promise<School> {
-    checkTimeZone(timeZone);
-    const repo = this.deps.dataSource.getRepository(School);
-    return repo.save(repo.create({ name, timeZone }));
+    return insertSchool(this.deps.dataSource, name, timeZone);
+  }
+
+  /** A new school, for the platform admin. */
+  async createSchool(caller: Caller, input: CreateSchool): Promise<School> {
+    requirePlatformAdmin(caller);
+    return this.create(input.name, input.timeZone ?? "UTC");
+  }
+
+  /** Every school, oldest first, for the platform admin. */
+  async list(caller: Caller, page: PageArgs): Promise<Page<School>> {
+    requirePlatformAdmin(caller);
+    return paginate(this.deps.dataSource.getRepository(School).createQueryBuilder("s"), byId("s"), page, this.deps.maxPageSize);
   }
 
   async update(actor: Actor, input: UpdateSchool): Promise<School> {
     requireRole(actor, Role.Admin);
-    if (input.timeZone) checkTimeZone(input.timeZone);
+    const name = input.name != null ? checkSchoolName(input.name) : undefined;
+    const timeZone = input.timeZone ? checkTimeZone(input.timeZone) : undefined;
     const school = await this.current(actor);
-    if (input.name != null) school.name = input.name;
-    if (input.timeZone != null) school.timeZone = input.timeZone;
+    if (name !== undefined) school.name = name;
+    if (timeZone !== undefined) school.timeZone = timeZone;
     return this.deps.dataSource.getRepository(School).save(school);
   }
 
