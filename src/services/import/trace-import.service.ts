@@ -44,7 +44,6 @@
  * file now says something else for it (attempts are append-only facts; the first import wins).
  */
 import { DataSource } from "typeorm";
-import { uuidv7 } from "../../shared/ids.js";
 import { BadInputError } from "../common/domain-error.js";
 import { insertSchool } from "../school/school-fields.js";
 import { checkImportOptions, ImportInputError, type ImportOptions } from "./import-options.js";
