@@ -5,7 +5,8 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig } from "./config/config.js";
 import { createLogger } from "./shared/logger.js";
-import { embeddedJwtSecret, startApp } from "./app.js";
+import { startApp } from "./app.js";
+import { embeddedJwtSecret } from "./config/embedded-secrets.js";
 import { isEmpty, seedDemo } from "./services/demo/demo-seed.js";
 import { readDemoInfo, writeDemoInfo } from "./demo-info.js";
 import { signToken } from "./api/auth/token.js";

@@ -17,7 +17,7 @@ import { DataDirLockedError } from "../persistence/data-dir-lock.js";
 import { createServices, Services } from "../services/index.js";
 import { ProfileCipher } from "../services/learner/profile-cipher.js";
 import { uuidv7 } from "../shared/ids.js";
-import { resolveProfileKey } from "../app.js";
+import { resolveProfileKey } from "../config/embedded-secrets.js";
 import { parseArgs } from "./args.js";
 import { JOBS, jobByName, PayloadError } from "../../jobs/index.js";
 import { executeJob } from "../../jobs/runner.js";

@@ -5,7 +5,7 @@
  * and a learner token to the first demo learner.
  */
 import { loadConfig } from "../config/config.js";
-import { embeddedJwtSecret } from "../app.js";
+import { embeddedJwtSecret } from "../config/embedded-secrets.js";
 import { signToken } from "../api/auth/token.js";
 import { Role } from "../services/auth/actor.js";
 import { readDemoInfo } from "../demo-info.js";
