@@ -22,6 +22,8 @@ export interface App {
 export interface StartOptions {
   /** Overrides how the database is opened (tests: in-memory PGlite from a snapshot). */
   readonly database?: DatabaseOptions;
+  /** A database already being opened (main.ts opens it while the rest of the application loads). */
+  readonly opened?: Promise<Database>;
   readonly logger?: Logger;
   readonly profileKey?: Buffer;
 }
@@ -29,7 +31,7 @@ export interface StartOptions {
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const dbOptions = opts.database ?? (config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread });
-  const db = await openDatabase(dbOptions);
+  const db = await (opts.opened ?? openDatabase(dbOptions));
   try {
     const applied = await migrate(db.dataSource);
     if (applied.length) logger.info({ migrations: applied }, "migrations applied");
