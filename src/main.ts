@@ -10,6 +10,7 @@ import { embeddedJwtSecret } from "./config/embedded-secrets.js";
 import { openDatabase } from "./persistence/database.js";
 import { DataDirLockedError } from "./persistence/data-dir-lock.js";
 import { progressBar } from "./cli/progress-bar.js";
+import { removeServerInfo, writeServerInfo } from "./server-info.js";
 
 /** A line for the person at the terminal (stderr; the logs are JSON on stdout). */
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
 
   const { url } = await app.server.listen(config.port, config.host);
   logger.info({ url }, "GraphQL API ready");
+  if (!config.databaseUrl) writeServerInfo(config.dataDir, { url, pid: process.pid, worker: config.worker });
   if (demo) {
     const token = await signToken(config.jwtSecret, { schoolId: demo.schoolId, role: Role.Admin, subject: "demo-admin" });
     process.stdout.write(`\nZPD is serving ${url}\nAdmin token for the demo school ${demo.schoolId} (valid 30 days; more with \`npm run token -- --role <role>\`):\n\n${token}\n\n`);
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
       // A worker interrupted while starting is stopped once its start has settled.
       await workerStarting?.catch(() => {});
       await worker?.stop();
+      if (!config.databaseUrl) removeServerInfo(config.dataDir);
       await app.stop();
       process.exit(0);
     } catch (e) {
