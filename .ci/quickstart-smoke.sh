@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # The quickstart as a newcomer runs it: `npm start` on a fresh embedded data folder must seed the
 # demo, print an admin token and answer the README's first query over HTTP; a second server on the
-# same folder must be refused; SIGTERM must shut the server down cleanly (exit 0).
+# same folder must be refused; `npm run job -- retrain` must go through the running server; SIGINT
+# must shut the server down cleanly; a restart on the same folder must answer within RESTART_LIMIT_S
+# (5 s) of `npm start`, without compiling (the build happened at install).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=$(mktemp -d)
 PORT=${SMOKE_PORT:-4517}
 LOG=$(mktemp)
-cleanup() { [ -n "${PID:-}" ] && kill -- "-$PID" 2>/dev/null || true; rm -rf "$DATA" "$LOG" "$LOG.second"; }
+RESTART_LIMIT_S=${RESTART_LIMIT_S:-5}
+cleanup() { [ -n "${PID:-}" ] && kill -- "-$PID" 2>/dev/null || true; rm -rf "$DATA" "$LOG" "$LOG.second" "$LOG.job" "$LOG.restart"; }
 trap cleanup EXIT
 
 # Its own process group, so that the interrupt reaches npm and the server as a terminal's Ctrl-C would.
@@ -31,9 +34,36 @@ fi
 grep -q "in use by another live process" "$LOG.second" || { cat "$LOG.second"; exit 1; }
 echo "a second server on the same folder was refused"
 
+# A job while the server holds the folder: sent to the server's API and followed to its end.
+ZPD_DATA_DIR="$DATA" npm run --silent job -- retrain --seed 2 >"$LOG.job" 2>&1 || { cat "$LOG.job"; echo "npm run job -- retrain failed while the server ran"; exit 1; }
+grep -q "sending retrain to it" "$LOG.job" || { cat "$LOG.job"; echo "the job did not go through the server"; exit 1; }
+grep -Eq '^retrain [0-9a-f-]{36}: ' "$LOG.job" || { cat "$LOG.job"; echo "no retraining outcome"; exit 1; }
+echo "a job through the running server: $(grep -E '^retrain ' "$LOG.job" | tail -n 1 | cut -c1-160)"
+# A job the API cannot run is refused with the command to use.
+if ZPD_DATA_DIR="$DATA" npm run --silent job -- rebuild-states >"$LOG.job" 2>&1; then cat "$LOG.job"; echo "rebuild-states ran while the server held the folder"; exit 1; fi
+grep -q "then run: npm run job -- rebuild-states" "$LOG.job" || { cat "$LOG.job"; exit 1; }
+
 kill -INT -- "-$PID"
 wait "$PID" || true
 PID=
 grep -q '"msg":"shutting down"' "$LOG" || { cat "$LOG"; echo "no graceful shutdown"; exit 1; }
 [ ! -e "$DATA/zpd.lock" ] || { echo "the data folder lock was not released"; exit 1; }
+[ ! -e "$DATA/server.json" ] || { echo "the server's address was not removed"; exit 1; }
 echo "clean shutdown on SIGINT: server closed, PGlite closed, lock released"
+
+# The restart: from launching npm start to the first GraphQL answer.
+T0=$(date +%s%N)
+ZPD_DATA_DIR="$DATA" PORT=$PORT HOST=127.0.0.1 setsid npm start >"$LOG.restart" 2>&1 &
+PID=$!
+until curl -sf -H "content-type: application/json" -H "authorization: Bearer $TOKEN" -d "$BODY" "http://127.0.0.1:$PORT/graphql" >/dev/null 2>&1; do
+  kill -0 "$PID" 2>/dev/null || { cat "$LOG.restart"; echo "the restarted server died"; exit 1; }
+  [ $(( ($(date +%s%N) - T0) / 1000000 )) -lt 60000 ] || { cat "$LOG.restart"; echo "no answer a minute after the restart"; exit 1; }
+  sleep 0.05
+done
+MS=$(( ($(date +%s%N) - T0) / 1000000 ))
+! grep -q "compiling TypeScript" "$LOG.restart" || { cat "$LOG.restart"; echo "the restart compiled"; exit 1; }
+kill -INT -- "-$PID"
+wait "$PID" || true
+PID=
+echo "the restart answered in $MS ms (limit ${RESTART_LIMIT_S} s)"
+[ "$MS" -le $((RESTART_LIMIT_S * 1000)) ] || { cat "$LOG.restart"; echo "the restart took longer than ${RESTART_LIMIT_S} s"; exit 1; }

@@ -113,7 +113,8 @@ export async function executeJob(def: JobDefinition<any>, raw: unknown, o: RunOp
       if (def.quiet) await runs.started(o.id, run);
       await runs.succeeded(o.id, outcome.message, outcome.result ?? null);
     }
-    log.info({ ms: Date.now() - t0, outcome: outcome.message }, "job done");
+    // A quiet job's idle run (the minute tick of nightly-retrain with nothing due) logs at debug: it would fill the log every minute.
+    log[def.quiet && outcome.idle ? "debug" : "info"]({ ms: Date.now() - t0, outcome: outcome.message }, "job done");
     return { status: "completed", message: outcome.message, result: outcome.result };
   } catch (e) {
     await writer.close();

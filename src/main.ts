@@ -3,47 +3,71 @@
  * and, on first start, seeds the demo school and prints an admin token for it.
  */
 import "reflect-metadata";
+import fs from "node:fs";
+import path from "node:path";
 import { ConfigError, loadConfig } from "./config/config.js";
-import { createLogger } from "./shared/logger.js";
-import { embeddedJwtSecret, startApp } from "./app.js";
-import { isEmpty, seedDemo } from "./services/demo/demo-seed.js";
-import { readDemoInfo, writeDemoInfo } from "./demo-info.js";
-import { signToken } from "./api/auth/token.js";
-import { Role } from "./services/auth/actor.js";
+import { embeddedJwtSecret } from "./config/embedded-secrets.js";
+import { openDatabase } from "./persistence/database.js";
 import { DataDirLockedError } from "./persistence/data-dir-lock.js";
-import { Worker } from "../jobs/worker.js";
+import { progressBar } from "./cli/progress-bar.js";
+import { removeServerInfo, writeServerInfo } from "./server-info.js";
+
+/** A line for the person at the terminal (stderr; the logs are JSON on stdout). */
+const say = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(): Promise<void> {
   const pre = loadConfig();
   const config = pre.databaseUrl || !pre.jwtSecretGenerated ? pre : loadConfig(process.env, { jwtSecret: embeddedJwtSecret(pre.dataDir) });
+  const fresh = !config.databaseUrl && !fs.existsSync(path.join(config.dataDir, "PG_VERSION"));
+  if (fresh) say(`first start: creating the embedded database in ${config.dataDir} and applying the migrations…`);
+  // The database opens (PGlite boots, ~2 s) while the rest of the application loads.
+  const opened = openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread });
+  opened.catch(() => {}); // awaited (and reported) by startApp
+  const [{ createLogger }, { startApp }, { isEmpty, seedDemo }, { readDemoInfo, writeDemoInfo }, { signToken }, { Role }, { Worker }, { activeVersionId }] = await Promise.all([
+    import("./shared/logger.js"),
+    import("./app.js"),
+    import("./services/demo/demo-seed.js"),
+    import("./demo-info.js"),
+    import("./api/auth/token.js"),
+    import("./services/auth/actor.js"),
+    import("../jobs/worker.js"),
+    import("./services/personalisation/active-models.js"),
+  ]);
   const logger = createLogger(config.logLevel);
   logger.info({ database: config.databaseUrl ? "postgres" : "pglite", dataDir: config.databaseUrl ? undefined : config.dataDir }, "starting");
-  const app = await startApp(config, { logger });
+  const app = await startApp(config, { logger, opened });
 
   // The embedded quickstart: seed the demo school once, then make sure it has an active model
   // (a start interrupted during training resumes here).
   if (!config.databaseUrl && config.seedDemo && (await isEmpty(app.db.dataSource))) {
     const t0 = Date.now();
+    say("seeding the demo school (120 simulated learners, two weeks of attempts)…");
     const seeded = await seedDemo(app.db.dataSource, app.services.deps.cipher);
     writeDemoInfo(config.dataDir, seeded);
     logger.info({ schoolId: seeded.schoolId, learners: seeded.learnerIds.length, ms: Date.now() - t0 }, "demo school seeded");
   }
   const demo = config.databaseUrl ? undefined : readDemoInfo(config.dataDir);
-  if (demo && config.seedDemo && !(await app.services.activeModels.get(demo.schoolId))) {
+  // The check reads the version id only: the model itself loads when first used, not on the start path.
+  if (demo && config.seedDemo && !(await activeVersionId(app.db.dataSource.manager, demo.schoolId))) {
     const t0 = Date.now();
     logger.info({ schoolId: demo.schoolId }, "training the demo school's first model");
-    const model = await app.services.training.trainAndPublish(demo.schoolId, { kind: "meta", seed: 1 });
+    say("training the demo school's first model (once; about a minute):");
+    const bar = progressBar("training");
+    const model = await app.services.training.trainAndPublish(demo.schoolId, { kind: "meta", seed: 1, onProgress: (f, m) => bar.update(f, m) });
+    bar.done();
     logger.info({ modelVersion: model.version, ms: Date.now() - t0 }, "demo model trained and active");
   }
 
   const { url } = await app.server.listen(config.port, config.host);
-  const worker = config.worker ? new Worker({ services: app.services, logger, settings: { retrainCron: config.retrainCron } }) : undefined;
-  await worker?.start();
   logger.info({ url }, "GraphQL API ready");
+  if (!config.databaseUrl) writeServerInfo(config.dataDir, { url, pid: process.pid, worker: config.worker });
   if (demo) {
     const token = await signToken(config.jwtSecret, { schoolId: demo.schoolId, role: Role.Admin, subject: "demo-admin" });
-    process.stdout.write(`\nZPD is serving ${url}\nAdmin token for the demo school (valid 30 days; more with \`npm run token -- --role <role>\`):\n\n${token}\n\n`);
+    process.stdout.write(`\nZPD is serving ${url}\nAdmin token for the demo school ${demo.schoolId} (valid 30 days; more with \`npm run token -- --role <role>\`):\n\n${token}\n\n`);
   }
+  // The job worker starts once the API answers (pg-boss's start-up checks would otherwise delay the first answer).
+  const worker = config.worker ? new Worker({ services: app.services, logger, settings: { retrainCron: config.retrainCron } }) : undefined;
+  const workerStarting = worker?.start();
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -51,7 +75,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down");
     try {
+      // A worker interrupted while starting is stopped once its start has settled.
+      await workerStarting?.catch(() => {});
       await worker?.stop();
+      if (!config.databaseUrl) removeServerInfo(config.dataDir);
       await app.stop();
       process.exit(0);
     } catch (e) {
@@ -61,6 +88,7 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  await workerStarting;
 }
 
 main().catch((e) => {

@@ -6,23 +6,31 @@
  * --kind), rebuild-states (--school), promote-model (--school, --version: the model version's id),
  * rollback-model (--school; --version pins the version to reactivate, default the previously active
  * one), nightly-retrain (--at; --school limits the fan-out to one school; it enqueues retrain jobs
- * for the worker and trains nothing itself).
+ * for the worker and trains nothing itself). On the embedded database --school defaults to the demo school.
+ *
+ * While `npm start` holds the embedded data folder, retrain (--seed), promote-model and rollback-model
+ * go through that server's API instead (job-via-server.ts); the others say to stop the server first.
  * Exit codes: 0 succeeded, 1 failed, 2 bad usage.
  */
 import "reflect-metadata";
 import { ConfigError, loadConfig } from "../config/config.js";
 import { createLogger } from "../shared/logger.js";
 import { openDatabase, migrate, Database } from "../persistence/database.js";
-import { DataDirLockedError } from "../persistence/data-dir-lock.js";
+import { DataDirLockedError, lockHolder } from "../persistence/data-dir-lock.js";
 import { createServices, Services } from "../services/index.js";
 import { ProfileCipher } from "../services/learner/profile-cipher.js";
 import { uuidv7 } from "../shared/ids.js";
-import { resolveProfileKey } from "../app.js";
+import { resolveProfileKey } from "../config/embedded-secrets.js";
 import { parseArgs } from "./args.js";
+import { progressBar } from "./progress-bar.js";
+import { NotThroughApiError, runThroughServer, ServerRefusedError } from "./job-via-server.js";
+import { readDemoInfo } from "../demo-info.js";
 import { JOBS, jobByName, PayloadError } from "../../jobs/index.js";
 import { executeJob } from "../../jobs/runner.js";
 
 const USAGE = `usage: npm run job -- <name> [--school <id>] [--version <id>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>]
+--school defaults to the embedded demo school. While npm start runs on the embedded folder, retrain (--seed only),
+promote-model and rollback-model (no --version) are sent to that server and followed; the other jobs need it stopped.
 jobs:
 ${JOBS.map((j) => `  ${j.name.padEnd(16)} ${j.description}`).join("\n")}`;
 
@@ -54,34 +62,6 @@ function payloadFor(name: string, args: Map<string, string | true>): Record<stri
   return out;
 }
 
-/** A progress bar on stderr: redrawn in place on a terminal, a line per 10 % (or new message) otherwise. */
-function progressBar(label: string): { update(f: number, message?: string): void; done(): void } {
-  const tty = Boolean(process.stderr.isTTY);
-  let lastStep = -1;
-  let lastMessage = "";
-  let drawn = false;
-  return {
-    update(f, message) {
-      const p = Math.max(0, Math.min(1, Number.isFinite(f) ? f : 0));
-      const width = 30;
-      const filled = Math.round(p * width);
-      const line = `${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${String(Math.floor(p * 100)).padStart(3)}%${message ? `  ${message}` : ""}`;
-      if (tty) {
-        process.stderr.write(`\r\x1b[2K${line.slice(0, (process.stderr.columns || 120) - 1)}`);
-        drawn = true;
-      } else {
-        const step = Math.floor(p * 10);
-        if (step !== lastStep || (message ?? "") !== lastMessage) process.stderr.write(`${line}\n`);
-        lastStep = step;
-        lastMessage = message ?? "";
-      }
-    },
-    done() {
-      if (tty && drawn) process.stderr.write("\n");
-    },
-  };
-}
-
 async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name.startsWith("--")) throw new UsageError(name === "--help" ? "" : "name the job to run");
@@ -94,13 +74,27 @@ async function run(argv: string[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   const payload = payloadFor(name, args);
+  const config = loadConfig(process.env, { jwtSecret: "unused-by-jobs-unused-by-jobs-unused-by-jobs" });
+  // On the embedded database the school defaults to the demo school.
+  const demoSchoolId = config.databaseUrl ? undefined : readDemoInfo(config.dataDir)?.schoolId;
+  if (name !== "nightly-retrain" && payload.schoolId === undefined && demoSchoolId) payload.schoolId = demoSchoolId;
   try {
     def.parse(payload);
   } catch (e) {
     if (e instanceof PayloadError) throw new UsageError(e.message);
     throw e;
   }
-  const config = loadConfig(process.env, { jwtSecret: "unused-by-jobs-unused-by-jobs-unused-by-jobs" });
+  // The embedded folder is held by a running server (npm start): the job goes through its API.
+  const serverPid = config.databaseUrl ? null : lockHolder(config.dataDir);
+  if (serverPid !== null) {
+    try {
+      return await runThroughServer({ dataDir: config.dataDir, serverPid, name, payload, schoolId: payload.schoolId as string });
+    } catch (e) {
+      if (!(e instanceof NotThroughApiError)) throw e;
+      process.stderr.write(`zpd job: the data folder ${config.dataDir} is in use by the server (pid ${serverPid}), and ${e.message}.\nStop the server (Ctrl-C where npm start runs), then run: npm run job -- ${argv.join(" ")}\n`);
+      return 1;
+    }
+  }
   // The outcome goes to stdout and the progress bar to stderr; logs (JSON, stdout) only when LOG_LEVEL asks for them.
   const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : "silent");
   let db: Database | undefined;
@@ -141,6 +135,7 @@ run(process.argv.slice(2)).then(
       process.exit(2);
     }
     if (e instanceof ConfigError || e instanceof DataDirLockedError) process.stderr.write(`zpd job: ${e.message}\n`);
+    else if (e instanceof ServerRefusedError) process.stderr.write(`zpd job: the server refused: ${e.message}\n`);
     else process.stderr.write(`zpd job: ${(e as Error)?.stack ?? e}\n`);
     process.exit(1);
   },

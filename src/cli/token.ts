@@ -11,7 +11,7 @@
  */
 import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "../config/config.js";
-import { embeddedJwtSecret } from "../app.js";
+import { embeddedJwtSecret } from "../config/embedded-secrets.js";
 import { signToken } from "../api/auth/token.js";
 import { PLATFORM_ADMIN, Role } from "../services/auth/actor.js";
 import { readDemoInfo } from "../demo-info.js";

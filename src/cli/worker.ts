@@ -12,7 +12,7 @@ import { openDatabase, migrate } from "../persistence/database.js";
 import { DataDirLockedError } from "../persistence/data-dir-lock.js";
 import { createServices } from "../services/index.js";
 import { ProfileCipher } from "../services/learner/profile-cipher.js";
-import { resolveProfileKey } from "../app.js";
+import { resolveProfileKey } from "../config/embedded-secrets.js";
 import { Worker } from "../../jobs/worker.js";
 
 async function run(): Promise<void> {

@@ -21,6 +21,17 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** The pid of the live process (not this one) that holds the data folder, or null. */
+export function lockHolder(dataDir: string): number | null {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(dataDir, "zpd.lock"), "utf8"));
+  } catch {
+    return null;
+  }
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid) ? pid : null;
+}
+
 /** Takes the lock; returns a function that releases it. */
 export function lockDataDir(dataDir: string): () => void {
   fs.mkdirSync(dataDir, { recursive: true });

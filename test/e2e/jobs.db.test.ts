@@ -14,6 +14,7 @@ import { JobStatus, type JobRun } from "../../src/services/jobs/job-run.service.
 import { JobName } from "../../src/services/jobs/queues.js";
 import { JobQueue } from "../../src/services/jobs/job-queue.js";
 import pg from "pg";
+import pino from "pino";
 import { JOBS, nightlyRetrain, promoteModel, rollbackModel, JobDefinition, payloadObject, uuidField } from "../../jobs/index.js";
 import { switchLockKey } from "../../src/services/training/switch-lock.js";
 import { executeJob } from "../../jobs/runner.js";
@@ -330,19 +331,27 @@ describe("two workers on one database", () => {
     const [w1, w2] = await Promise.all([startWorker({ jobs: [], schedule: false }), startWorker({ jobs: [], schedule: false })]);
     const boss = await w1.queue.boss();
     const at = new Date(Date.UTC(2026, 10, 30, 20, 30, 5)); // 02:00 in Kolkata, with the default schedule
+    // The runs' log lines, to check their levels: an idle tick logs at debug, one that enqueued at info.
+    const logged: { level: number; msg: string; jobId?: string; outcome?: string }[] = [];
+    const capture = pino({ level: "debug" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+    const doneLevel = (id: string) => logged.filter((l) => l.msg === "job done" && l.jobId === id).map((l) => l.level);
     const run = (w: Worker, id: string) => executeJob(nightlyRetrain, { at: at.toISOString() }, {
-      id, attempt: 1, retryLimit: 0, services: s.app.services, logger: silent, queue: w.queue,
+      id, attempt: 1, retryLimit: 0, services: s.app.services, logger: capture, queue: w.queue,
       settings: { retrainCron: DEFAULT_RETRAIN_CRON, retrainKind: KIND, schoolIds: [tickSchool] },
     });
     const [a, b] = await Promise.all([run(w1, "0190bbbb-0000-7000-8000-000000000001"), run(w2, "0190bbbb-0000-7000-8000-000000000002")]);
     const enqueued = [a, b].map((x) => (x.result!.enqueued as unknown[]).length);
     expect(enqueued.sort()).toEqual([0, 1]);
     expect([a, b].map((x) => x.result!.alreadyEnqueued).sort()).toEqual([0, 1]);
+    const [enqueuer, idler] = (a.result!.enqueued as unknown[]).length === 1 ? ["0190bbbb-0000-7000-8000-000000000001", "0190bbbb-0000-7000-8000-000000000002"] : ["0190bbbb-0000-7000-8000-000000000002", "0190bbbb-0000-7000-8000-000000000001"];
+    expect(doneLevel(enqueuer)).toEqual([30]);
+    expect(doneLevel(idler)).toEqual([20]);
     const nightly: { n: number }[] = await q(`SELECT count(*)::int AS n FROM job_run WHERE school_id = $1 AND name = 'retrain' AND payload->>'cutoff' = $2`, [tickSchool, "2026-11-30T20:30:00.000Z"]);
     expect(nightly[0]!.n).toBe(1);
     // A tick that finds nothing due leaves no run behind.
     await run(w1, "0190bbbb-0000-7000-8000-000000000003").then(() => run(w1, "0190bbbb-0000-7000-8000-000000000004"));
     expect(await runOf("0190bbbb-0000-7000-8000-000000000004")).toBeNull();
+    expect(doneLevel("0190bbbb-0000-7000-8000-000000000004")).toEqual([20]);
     await boss.deleteQueuedJobs(JobName.Retrain);
   }, 90_000);
 });
