@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The quickstart as a newcomer runs it: `npm start` on a fresh embedded data folder must seed the
 # demo, print an admin token and answer the README's first query over HTTP; a second server on the
-# same folder must be refused; `npm run job -- retrain` must go through the running server; SIGINT
+# same folder must be refused; `npm run job -- retrain` must go through the running server, its model
+# version be judged on held-out learners neither model saw, and a rollback must work; SIGINT
 # must shut the server down cleanly; a restart on the same folder must answer within RESTART_LIMIT_S
 # (5 s) of `npm start`, without compiling (the build happened at install).
 set -euo pipefail
@@ -39,6 +40,32 @@ ZPD_DATA_DIR="$DATA" npm run --silent job -- retrain --seed 2 >"$LOG.job" 2>&1 |
 grep -q "sending retrain to it" "$LOG.job" || { cat "$LOG.job"; echo "the job did not go through the server"; exit 1; }
 grep -Eq '^retrain [0-9a-f-]{36}: ' "$LOG.job" || { cat "$LOG.job"; echo "no retraining outcome"; exit 1; }
 echo "a job through the running server: $(grep -E '^retrain ' "$LOG.job" | tail -n 1 | cut -c1-160)"
+# The model lifecycle on the demo (docs/model-lifecycle.md): the retraining's version 2 was judged with
+# version 1 on evaluation learners neither was trained on, and promoted or rejected on that; then a
+# rollback (or an override's promotion first, when rejected) and back, through the running server.
+gql() { curl -sf -H "content-type: application/json" -H "authorization: Bearer $TOKEN" -d "$(jq -nc --arg q "$1" '{query: $q}')" "http://127.0.0.1:$PORT/graphql"; }
+VERSIONS='{ modelVersions(first: 10) { nodes { id version status metrics } } }'
+V2=$(gql "$VERSIONS" | jq -c '.data.modelVersions.nodes[] | select(.version == 2)')
+[ -n "$V2" ] || { echo "no version 2 after the retraining"; exit 1; }
+V2_ID=$(echo "$V2" | jq -r .id)
+V2_STATUS=$(echo "$V2" | jq -r .status)
+echo "$V2" | jq -e '.metrics.evaluation.learners > 0 and .metrics.evaluation.excludedAsSeen == 0 and .metrics.heldOutLearners == .metrics.evaluation.learners' >/dev/null \
+  || { echo "version 2 was not judged on held-out learners neither version saw: $V2"; exit 1; }
+echo "$V2" | jq -e --arg s "$V2_STATUS" '.metrics.gates | (all(.passed)) == ($s == "ACTIVE")' >/dev/null || { echo "version 2's status does not follow its gates: $V2"; exit 1; }
+echo "version 2 is $V2_STATUS, judged on $(echo "$V2" | jq '.metrics.evaluation.learners') held-out learners: $(echo "$V2" | jq -c '[.metrics.gates[] | .detail]')"
+job() { ZPD_DATA_DIR="$DATA" npm run --silent job -- "$@" >"$LOG.job" 2>&1; }
+active() { gql '{ activeModel { version } }' | jq -r .data.activeModel.version; }
+if [ "$V2_STATUS" = "REJECTED" ]; then
+  if job promote-model --version "$V2_ID"; then cat "$LOG.job"; echo "a rejected version was promoted without a reason"; exit 1; fi
+  grep -q "the gates refuse version 2" "$LOG.job" || { cat "$LOG.job"; exit 1; }
+  job promote-model --version "$V2_ID" --override-reason "smoke test: promoted over the gate to exercise the rollback" || { cat "$LOG.job"; exit 1; }
+  gql "$VERSIONS" | jq -e '.data.modelVersions.nodes[] | select(.version == 2) | .metrics.promotionOverride.reason | startswith("smoke test")' >/dev/null || { echo "the override's reason was not stored"; exit 1; }
+fi
+[ "$(active)" = 2 ] || { echo "version 2 is not active"; exit 1; }
+job rollback-model || { cat "$LOG.job"; echo "the rollback failed"; exit 1; }
+[ "$(active)" = 1 ] || { echo "the rollback did not make version 1 active"; exit 1; }
+echo "rollback: version 1 is active again"
+
 # A job the API cannot run is refused with the command to use.
 if ZPD_DATA_DIR="$DATA" npm run --silent job -- rebuild-states >"$LOG.job" 2>&1; then cat "$LOG.job"; echo "rebuild-states ran while the server held the folder"; exit 1; fi
 grep -q "then run: npm run job -- rebuild-states" "$LOG.job" || { cat "$LOG.job"; exit 1; }

@@ -30,7 +30,10 @@ function enqueueRequest(name: string, payload: Record<string, unknown>): Request
       if (payload.cutoff !== undefined || payload.kind !== undefined) throw new NotThroughApiError("the API's triggerRetrain takes --seed only (no --cutoff, no --kind)");
       return { query: `mutation($seed: Int) { run: triggerRetrain(seed: $seed) { ${RUN} } }`, variables: { seed: payload.seed ?? null } };
     case "promote-model":
-      return { query: `mutation($v: UUID!) { run: promoteModel(versionId: $v) { ${RUN} } }`, variables: { v: payload.versionId } };
+      return {
+        query: `mutation($v: UUID!, $reason: String) { run: promoteModel(versionId: $v, overrideReason: $reason) { ${RUN} } }`,
+        variables: { v: payload.versionId, reason: (payload.override as { reason?: string } | undefined)?.reason ?? null },
+      };
     case "rollback-model":
       if (payload.versionId !== undefined) throw new NotThroughApiError("the API's rollbackModel reactivates the previously active version only (no --version)");
       return { query: `mutation { run: rollbackModel { ${RUN} } }`, variables: {} };

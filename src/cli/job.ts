@@ -1,9 +1,10 @@
 /**
- * `npm run job -- <name> [--school <id>] [--version <id>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>]`
+ * `npm run job -- <name> [--school <id>] [--version <id>] [--override-reason <text>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>]`
  *
  * Runs one job now, in this process (no worker needed), recorded in job_run like any other run, with
  * a progress bar on stderr and its outcome on stdout. Jobs: retrain (--school, --seed, --cutoff,
- * --kind), rebuild-states (--school), promote-model (--school, --version: the model version's id),
+ * --kind), rebuild-states (--school), promote-model (--school, --version: the model version's id;
+ * --override-reason promotes over the gates' refusal, the reason stored with the version),
  * rollback-model (--school; --version pins the version to reactivate, default the previously active
  * one), nightly-retrain (--at; --school limits the fan-out to one school; it enqueues retrain jobs
  * for the worker and trains nothing itself). On the embedded database --school defaults to the demo school.
@@ -28,7 +29,7 @@ import { readDemoInfo } from "../demo-info.js";
 import { JOBS, jobByName, PayloadError } from "../../jobs/index.js";
 import { executeJob } from "../../jobs/runner.js";
 
-const USAGE = `usage: npm run job -- <name> [--school <id>] [--version <id>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>]
+const USAGE = `usage: npm run job -- <name> [--school <id>] [--version <id>] [--override-reason <text>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>]
 --school defaults to the embedded demo school. While npm start runs on the embedded folder, retrain (--seed only),
 promote-model and rollback-model (no --version) are sent to that server and followed; the other jobs need it stopped.
 jobs:
@@ -40,7 +41,7 @@ const OPTIONS: Record<string, readonly string[]> = {
   retrain: ["school", "seed", "cutoff", "kind"],
   "rebuild-states": ["school"],
   "nightly-retrain": ["at", "school"],
-  "promote-model": ["school", "version"],
+  "promote-model": ["school", "version", "override-reason"],
   "rollback-model": ["school", "version"],
 };
 
@@ -59,6 +60,8 @@ function payloadFor(name: string, args: Map<string, string | true>): Record<stri
     out.seed = Number(str("seed"));
   }
   for (const [flag, key] of [["cutoff", "cutoff"], ["kind", "kind"], ["at", "at"], ["version", "versionId"]] as const) if (str(flag) !== undefined) out[key] = str(flag);
+  // An admin's promotion over the gates' refusal: the reason is stored with the version (docs/model-lifecycle.md).
+  if (str("override-reason") !== undefined) out.override = { reason: str("override-reason")!.trim(), by: "job-cli", at: new Date().toISOString() };
   return out;
 }
 
