@@ -6,8 +6,8 @@
  * spend 10–19 round trips on these; each costs client and server CPU whatever its size.
  *
  * The access rules are those of `assertLearnerAccess` (services/auth/access-policy.ts): a learner
- * outside the school is NOT_FOUND, another learner's data is FORBIDDEN to a learner, and to a
- * teacher outside its cohorts.
+ * outside the school, another learner's data asked for by a learner, and a learner outside a
+ * teacher's cohorts are all NOT_FOUND (the existence rule there); analysts are FORBIDDEN.
  */
 import { EntityManager } from "typeorm";
 import { Actor, Role } from "../auth/actor.js";
@@ -128,9 +128,11 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
        FROM learner l LEFT JOIN learner_state s ON s.learner_id = l.id ${goalJoin}
        WHERE l.id = $3 AND l.school_id = $1`;
   const [row] = await queryPrepared<Row[]>(m, sql, params);
-  if (!row) throw byGoal ? new NotFoundError("Goal", q.goalId!) : new NotFoundError("Learner", q.learnerId!);
-  if (actor.role === Role.Learner && actor.learnerId !== row.learner_id) throw new ForbiddenError("a learner may only access its own data");
-  if (!row.allowed) throw new ForbiddenError("this learner is not in any of your cohorts");
+  const missing = () => (byGoal ? new NotFoundError("Goal", q.goalId!) : new NotFoundError("Learner", q.learnerId!));
+  if (!row) throw missing();
+  // Out of the caller's scope: answered exactly as a missing record (the existence rule, access-policy.ts).
+  if (actor.role === Role.Learner && actor.learnerId !== row.learner_id) throw missing();
+  if (!row.allowed) throw missing();
   if (!byGoal && q.goalId && !row.goal_id) throw new NotFoundError("Goal", q.goalId);
   return {
     learnerId: row.learner_id,
