@@ -63,6 +63,11 @@ test("every README operation runs against the demo school without errors", async
   expect(results.Models.modelVersions.nodes[0].status).toBe("ACTIVE");
   expect(results.Mastery.mastery.personalisation).toBe("PERSONALISED");
   expect(results.Mastery.mastery.skills.length).toBeGreaterThanOrEqual(10);
+  // The seeded learner's trends reflect its two weeks of attempts (measured by the rebuild that seeds
+  // the states), not only the one attempt recorded online above.
+  const practised = results.Mastery.mastery.skills.filter((k: any) => k.attempts > 0);
+  const moving = practised.filter((k: any) => k.trend !== 0);
+  expect({ practised: practised.length, moving: moving.length }).toEqual({ practised: practised.length, moving: practised.length });
   expect(results.Recommend.recommendations.items).toHaveLength(3);
   expect(results.Recommend.recommendations.items[0].explanation).toMatch(/practises/);
   expect(results.Predict.predictions.items[0].basis).toBe("PERSONALISED");
