@@ -482,10 +482,10 @@ export class LearnerModelService {
       r.tasks = null;
       r.correct = null;
       const next = this.advance(loaded, start, h, skillsOf, true, h.tasks.every((t) => loaded.knowsTask(t)), TREND_TAIL);
-      // No skill is "reported": a rebuild re-estimates mastery under a model, it is no learning event.
-      // The trends are measured on the history's last TREND_TAIL attempts under this model (a seeded or
-      // imported learner's trend then reflects its history, not the 0 of a row no attempt moved
-      // online); a skill those attempts did not touch keeps its stored trend.
+      // No skill is "reported": a rebuild re-estimates mastery under a model, it is no learning event,
+      // so a skill keeps its stored trend (the moving average moves with attempts only). A skill with
+      // no entry yet (a seeded or imported learner's first rebuild) gets the trend measured on the
+      // history's last TREND_TAIL attempts, not a 0 that only online attempts would ever move.
       const { patch } = masteryPatch(r.mastery, next, now, NO_SKILLS, next.trends);
       out.learners[i] = r.learner_id;
       out.states[i] = encodeState(next.state);
@@ -593,8 +593,8 @@ export class LearnerModelService {
 /**
  * The mastery entries to store and the changes to report. `reported` (after a replay of the whole
  * history): only these skills are reported and move their trend, measured from the stored mastery;
- * the others are stored with their replayed values and their trend kept, or, after a rebuild, the
- * trend `trends` measured on the history's last attempts.
+ * the others are stored with their replayed values and their trend kept, or, for a skill with no
+ * stored entry yet, the trend `trends` a rebuild measured on the history's last attempts.
  */
 function masteryPatch(
   stored: MasteryMap | null, next: Advanced, now: number, reported?: ReadonlySet<string>, trends?: ReadonlyMap<string, number>,
@@ -605,7 +605,9 @@ function masteryPatch(
     const attempts = Math.round(a.attempts);
     const prior = storedTrend(stored, a.skillId);
     if (reported && !reported.has(a.skillId)) {
-      patch[a.skillId] = [a.p, a.sd, attempts, trends?.get(a.skillId) ?? prior, now];
+      // A stored trend is kept (continued by attempts only); a skill without an entry yet gets the measured one.
+      const measured = stored?.[a.skillId] === undefined ? trends?.get(a.skillId) : undefined;
+      patch[a.skillId] = [a.p, a.sd, attempts, measured ?? prior, now];
       continue;
     }
     const before = reported ? (stored?.[a.skillId]?.[0] ?? next.before.get(a.skillId)) : next.before.get(a.skillId);
