@@ -172,7 +172,7 @@ export function planPath(input: PlanInput, params: Partial<RecommendParams> = {}
         if (!justFailed.has(choice.task.taskId)) response = { kind: "OTHER_TASK", note: `${what}: another task than the one failed` };
       } else if (easier) {
         choice = easier;
-        response = { kind: "EASIER", note: `${what}: an easier task (predicted success ${f2(easier.p)} against ${f2(failedP)} on the task${justFailedOn(failedHere)} failed)` };
+        response = { kind: "EASIER", note: `${what}: an easier task (predicted success ${f2(easier.p)} against ${f2(failedP)} on the task${pluralOfTasks(failedHere)} failed)` };
       } else {
         const skill = ctx.curriculum.skills.get(skillId)!;
         const before = skill.prerequisites.find((pre) => planned.has(pre) && !isMastered(ctx, pre));
@@ -234,7 +234,8 @@ export function planPath(input: PlanInput, params: Partial<RecommendParams> = {}
   return { steps: [...pinnedSteps, ...skillSteps], skills, masteryThreshold: ctx.threshold };
 }
 
-const justFailedOn = (failed: readonly CompiledTask[]): string => (new Set(failed).size === 1 ? "" : "s");
+/** "s" when the failures were on more than one task. */
+const pluralOfTasks = (failed: readonly CompiledTask[]): string => (new Set(failed).size === 1 ? "" : "s");
 
 /** The trailing run of failed attempts (newest first, up to the first success), on tasks the curriculum knows. */
 function trailingFailures(ctx: LearnerContext, attempts: PlanInput["recentAttempts"]): CompiledTask[] {
