@@ -96,7 +96,7 @@ test("who may record: a learner for itself only, a service, not an analyst, neve
   const base = { taskId: w.taskId, correct: true };
   const ann = await s.token({ schoolId: w.schoolId, role: Role.Learner, learnerId: w.ann });
   expect((await s.gql(RECORD, { input: { ...base, learnerId: w.ann, idempotencyKey: "self" } }, ann)).data!.recordAttempt.duplicate).toBe(false);
-  expect(codeOf(await s.gql(RECORD, { input: { ...base, learnerId: w.bob, idempotencyKey: "other" } }, ann))).toBe("FORBIDDEN");
+  expect(codeOf(await s.gql(RECORD, { input: { ...base, learnerId: w.bob, idempotencyKey: "other" } }, ann))).toBe("NOT_FOUND");
   const service = await s.token({ schoolId: w.schoolId, role: Role.Service });
   expect((await s.gql(RECORD, { input: { ...base, learnerId: w.bob, idempotencyKey: "svc" } }, service)).data!.recordAttempt.duplicate).toBe(false);
   const analyst = await s.token({ schoolId: w.schoolId, role: Role.Analyst });
@@ -120,5 +120,5 @@ test("a learner's attempts page in time order", async () => {
   }
   expect(seen).toEqual([...times].sort());
   const bob = await s.token({ schoolId: w.schoolId, role: Role.Learner, learnerId: w.bob });
-  expect(codeOf(await s.gql(ATTEMPTS, { l: w.ann }, bob))).toBe("FORBIDDEN");
+  expect(codeOf(await s.gql(ATTEMPTS, { l: w.ann }, bob))).toBe("NOT_FOUND");
 });

@@ -181,18 +181,18 @@ describe("who may see and change goals and paths", () => {
 
   test("a learner reads and changes its own goals and path only", async () => {
     expect((await s.gql(GOAL, { id: mapleGoal.id }, w.learnerMaple)).data!.goal.id).toBe(mapleGoal.id);
-    expect(codeOf(await s.gql(GOAL, { id: oakGoal.id }, w.learnerMaple))).toBe("FORBIDDEN");
-    expect(codeOf(await s.gql(GOALS, { learnerId: w.inOak }, w.learnerMaple))).toBe("FORBIDDEN");
+    expect(codeOf(await s.gql(GOAL, { id: oakGoal.id }, w.learnerMaple))).toBe("NOT_FOUND");
+    expect(codeOf(await s.gql(GOALS, { learnerId: w.inOak }, w.learnerMaple))).toBe("NOT_FOUND");
     const mine = await s.gql(GOALS, { first: 100 }, w.learnerMaple);
     expect(mine.data!.goals.nodes.length).toBeGreaterThan(0);
     expect(new Set(mine.data!.goals.nodes.map((n: { learnerId: string }) => n.learnerId))).toEqual(new Set([w.inMaple]));
-    expect(codeOf(await s.gql(PATH, { id: oakPath.id }, w.learnerMaple))).toBe("FORBIDDEN");
+    expect(codeOf(await s.gql(PATH, { id: oakPath.id }, w.learnerMaple))).toBe("NOT_FOUND");
     const before = await countRows(s, "goal", w.schoolId);
-    expect(codeOf(await s.gql(CREATE_GOAL, { input: { learnerId: w.inOak, title: "x", skillIds: [w.skills["A.1"]] } }, w.learnerMaple))).toBe("FORBIDDEN");
+    expect(codeOf(await s.gql(CREATE_GOAL, { input: { learnerId: w.inOak, title: "x", skillIds: [w.skills["A.1"]] } }, w.learnerMaple))).toBe("NOT_FOUND");
     expect(await countRows(s, "goal", w.schoolId)).toBe(before);
-    expect(codeOf(await s.gql(UPDATE_GOAL, { id: oakGoal.id, input: { title: "mine now" } }, w.learnerMaple))).toBe("FORBIDDEN");
-    expect(codeOf(await s.gql(SET_STEPS, { goalId: oakGoal.id, steps: [] }, w.learnerMaple))).toBe("FORBIDDEN");
-    expect(codeOf(await s.gql(UPDATE_STEP, { id: oakPath.steps[0].id, input: { pinned: true } }, w.learnerMaple))).toBe("FORBIDDEN");
+    expect(codeOf(await s.gql(UPDATE_GOAL, { id: oakGoal.id, input: { title: "mine now" } }, w.learnerMaple))).toBe("NOT_FOUND");
+    expect(codeOf(await s.gql(SET_STEPS, { goalId: oakGoal.id, steps: [] }, w.learnerMaple))).toBe("NOT_FOUND");
+    expect(codeOf(await s.gql(UPDATE_STEP, { id: oakPath.steps[0].id, input: { pinned: true } }, w.learnerMaple))).toBe("NOT_FOUND");
     const oakNow = (await s.gql(PATH, { id: oakPath.id }, w.admin)).data!.learningPath;
     expect(oakNow.steps.map((st: any) => [st.task.code, st.pinned])).toEqual([["T1", false], ["T2", false]]);
     expect((await s.gql(GOAL, { id: oakGoal.id }, w.admin)).data!.goal.title).toBe("oak goal");
@@ -200,12 +200,12 @@ describe("who may see and change goals and paths", () => {
 
   test("a teacher reads and changes goals of its cohorts' learners only", async () => {
     expect((await s.gql(GOAL, { id: mapleGoal.id }, w.teacher)).data!.goal.id).toBe(mapleGoal.id);
-    expect(codeOf(await s.gql(GOAL, { id: oakGoal.id }, w.teacher))).toBe("FORBIDDEN");
+    expect(codeOf(await s.gql(GOAL, { id: oakGoal.id }, w.teacher))).toBe("NOT_FOUND");
     const listed = await s.gql(GOALS, { first: 100 }, w.teacher);
     expect(new Set(listed.data!.goals.nodes.map((n: { learnerId: string }) => n.learnerId))).toEqual(new Set([w.inMaple]));
-    expect(codeOf(await s.gql(CREATE_GOAL, { input: { learnerId: w.inOak, title: "x", skillIds: [w.skills["A.1"]] } }, w.teacher))).toBe("FORBIDDEN");
-    expect(codeOf(await s.gql(UPDATE_STEP, { id: oakPath.steps[1].id, input: { position: 1 } }, w.teacher))).toBe("FORBIDDEN");
-    expect(codeOf(await s.gql(PATH, { id: oakPath.id }, w.teacher))).toBe("FORBIDDEN");
+    expect(codeOf(await s.gql(CREATE_GOAL, { input: { learnerId: w.inOak, title: "x", skillIds: [w.skills["A.1"]] } }, w.teacher))).toBe("NOT_FOUND");
+    expect(codeOf(await s.gql(UPDATE_STEP, { id: oakPath.steps[1].id, input: { position: 1 } }, w.teacher))).toBe("NOT_FOUND");
+    expect(codeOf(await s.gql(PATH, { id: oakPath.id }, w.teacher))).toBe("NOT_FOUND");
     const created = await s.gql(CREATE_GOAL, { input: { learnerId: w.inMaple, title: "by teacher", skillIds: [w.skills["A.1"]] } }, w.teacher);
     expect(created.data!.createGoal.title).toBe("by teacher");
   });

@@ -44,8 +44,8 @@ describe("consent", () => {
     const other = await learnerWorld(s, "Consent elsewhere");
     const before = await countRows(s, "consent");
     const set = (l: string, token: string, p = "PERSONALISATION", by = "LEARNER") => s.gql(SET_CONSENT, { l, p, g: true, by }, token);
-    expect(codeOf(await set(w.inOak, w.learnerMaple))).toBe("FORBIDDEN");
-    expect(codeOf(await set(w.inOak, w.teacher))).toBe("FORBIDDEN");
+    expect(codeOf(await set(w.inOak, w.learnerMaple))).toBe("NOT_FOUND");
+    expect(codeOf(await set(w.inOak, w.teacher))).toBe("NOT_FOUND");
     expect(codeOf(await set(w.inMaple, w.analyst))).toBe("FORBIDDEN");
     expect(codeOf(await set(w.inMaple, other.admin))).toBe("NOT_FOUND");
     expect(codeOf(await set(w.inMaple, other.service))).toBe("NOT_FOUND");
@@ -54,7 +54,7 @@ describe("consent", () => {
     expect(codeOf(await set(w.inMaple, w.admin, "MARKETING"))).toBe("BAD_USER_INPUT");
     expect(codeOf(await set(w.inMaple, w.admin, "TRAINING", "NEIGHBOUR"))).toBe("BAD_USER_INPUT");
     expect(await countRows(s, "consent")).toBe(before);
-    expect(codeOf(await s.gql(CONSENTS, { id: w.inOak }, w.teacher))).toBe("FORBIDDEN");
+    expect(codeOf(await s.gql(CONSENTS, { id: w.inOak }, w.teacher))).toBe("NOT_FOUND");
     expect((await set(w.inOak, w.service)).data!.setConsent.purpose).toBe("PERSONALISATION");
     expect(await countRows(s, "consent")).toBe(before + 1);
   });
@@ -145,8 +145,8 @@ describe("mastery and state", () => {
 
   test("mastery is scoped like the learner: teacher its cohorts, learner itself, analyst nothing, other schools nothing", async () => {
     expect((await s.gql(MASTERY, { id: w.inMaple }, w.teacher)).data!.learner.mastery).toHaveLength(2);
-    expect(codeOf(await s.gql(MASTERY, { id: w.inOak }, w.teacher))).toBe("FORBIDDEN");
-    expect(codeOf(await s.gql(MASTERY, { id: w.inOak }, w.learnerMaple))).toBe("FORBIDDEN");
+    expect(codeOf(await s.gql(MASTERY, { id: w.inOak }, w.teacher))).toBe("NOT_FOUND");
+    expect(codeOf(await s.gql(MASTERY, { id: w.inOak }, w.learnerMaple))).toBe("NOT_FOUND");
     expect(codeOf(await s.gql(MASTERY, { id: w.inMaple }, w.analyst))).toBe("FORBIDDEN");
     const other = await learnerWorld(s, "Mastery elsewhere");
     expect(codeOf(await s.gql(MASTERY, { id: w.inMaple }, other.admin))).toBe("NOT_FOUND");

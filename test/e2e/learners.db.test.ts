@@ -73,7 +73,7 @@ describe("who may see whom", () => {
     const { schoolId, inMaple, inOak } = await schoolWithClasses();
     const me = await s.token({ schoolId, role: Role.Learner, learnerId: inMaple.id });
     expect((await s.gql(LEARNER, { id: inMaple.id }, me)).data!.learner.id).toBe(inMaple.id);
-    expect(codeOf(await s.gql(LEARNER, { id: inOak.id }, me))).toBe("FORBIDDEN");
+    expect(codeOf(await s.gql(LEARNER, { id: inOak.id }, me))).toBe("NOT_FOUND");
     const list = await s.gql(LEARNERS, { first: 10 }, me);
     expect(list.data!.learners.edges.map((e: any) => e.node.id)).toEqual([inMaple.id]);
   });
@@ -82,11 +82,27 @@ describe("who may see whom", () => {
     const { schoolId, teacher, inMaple, inOak } = await schoolWithClasses();
     const t = await s.token({ schoolId, role: Role.Teacher, teacherId: teacher });
     expect((await s.gql(LEARNER, { id: inMaple.id }, t)).data!.learner.id).toBe(inMaple.id);
-    expect(codeOf(await s.gql(LEARNER, { id: inOak.id }, t))).toBe("FORBIDDEN");
+    expect(codeOf(await s.gql(LEARNER, { id: inOak.id }, t))).toBe("NOT_FOUND");
     const list = await s.gql(LEARNERS, { first: 10 }, t);
     expect(list.data!.learners.edges.map((e: any) => e.node.id)).toEqual([inMaple.id]);
     const cohorts = await s.gql(`{ cohorts { nodes { name } } }`, {}, t);
     expect(cohorts.data!.cohorts.nodes).toEqual([{ name: "Maple" }]);
+  });
+
+  test("a learner out of a teacher's scope gets the answer a random id gets: NOT_FOUND, same message shape, nothing that tells it exists", async () => {
+    const { schoolId, teacher, maple, oak, inOak } = await schoolWithClasses();
+    const t = await s.token({ schoolId, role: Role.Teacher, teacherId: teacher });
+    const random = "018f0000-0000-7000-8000-000000000001";
+    // The answer with the asked id masked: code, message and details must not differ.
+    const shape = (r: { errors?: readonly any[] }, id: string) => JSON.parse(JSON.stringify(r.errors).split(id).join("<id>"));
+    const other = shape(await s.gql(LEARNER, { id: inOak.id }, t), inOak.id);
+    expect(other).toEqual(shape(await s.gql(LEARNER, { id: random }, t), random));
+    expect(other[0].extensions.code).toBe("NOT_FOUND");
+    expect(other[0].message).toBe("Learner <id> was not found");
+    // The same for a cohort the teacher does not teach, against a random cohort id.
+    const COHORT = `query($id: UUID!) { cohort(id: $id) { id name } }`;
+    expect((await s.gql(COHORT, { id: maple }, t)).data!.cohort.name).toBe("Maple");
+    expect(shape(await s.gql(COHORT, { id: oak }, t), oak)).toEqual(shape(await s.gql(COHORT, { id: random }, t), random));
   });
 
   test("an analyst gets no learner-level data", async () => {

@@ -451,15 +451,15 @@ test("who may ask: the learner itself, not another learner nor an analyst; anoth
   const self = await s.token({ schoolId: demo.schoolId, role: Role.Learner, learnerId: l.id });
   expect(ok(await recs(l.id, l.goalId!, 5, "ZPD", self)).recommendations.items.length).toBe(5);
   const otherToken = await s.token({ schoolId: demo.schoolId, role: Role.Learner, learnerId: other.id });
-  expect(codeOf(await recs(l.id, l.goalId!, 5, "ZPD", otherToken))).toBe("FORBIDDEN");
-  expect(codeOf(await s.gql(PREDICT, { l: l.id, t: allTaskIds.slice(0, 1) }, otherToken))).toBe("FORBIDDEN");
-  expect(codeOf(await s.gql(MASTERY, { l: l.id }, otherToken))).toBe("FORBIDDEN");
+  expect(codeOf(await recs(l.id, l.goalId!, 5, "ZPD", otherToken))).toBe("NOT_FOUND");
+  expect(codeOf(await s.gql(PREDICT, { l: l.id, t: allTaskIds.slice(0, 1) }, otherToken))).toBe("NOT_FOUND");
+  expect(codeOf(await s.gql(MASTERY, { l: l.id }, otherToken))).toBe("NOT_FOUND");
   const analyst = await s.token({ schoolId: demo.schoolId, role: Role.Analyst });
   expect(codeOf(await recs(l.id, l.goalId!, 5, "ZPD", analyst))).toBe("FORBIDDEN");
   expect(codeOf(await s.gql(MASTERY, { l: l.id }, analyst))).toBe("FORBIDDEN");
   // A teacher who does not teach the learner (fresh learners are in no cohort).
   const teacher = await s.token({ schoolId: demo.schoolId, role: Role.Teacher, teacherId: demo.teacherId });
-  expect(codeOf(await recs(l.id, null, 5, "ZPD", teacher))).toBe("FORBIDDEN");
+  expect(codeOf(await recs(l.id, null, 5, "ZPD", teacher))).toBe("NOT_FOUND");
   const elsewhere = await s.newSchool("Elsewhere");
   expect(codeOf(await recs(l.id, null, 5, "ZPD", elsewhere.admin))).toBe("NOT_FOUND");
   expect(codeOf(await s.gql(MASTERY, { l: l.id }, elsewhere.admin))).toBe("NOT_FOUND");

@@ -45,7 +45,7 @@ async function learnerWithGoal(goal: string[]): Promise<{ id: string; goalId: st
   return { id, goalId };
 }
 
-const STEPS = `id position status pinned task { id } skill { id }`;
+const STEPS = `id position status pinned reason task { id } skill { id }`;
 const plan = async (goalId: string) => ok(await s.gql(`mutation($g: UUID!) { planPath(goalId: $g) { path { id plannedAt steps { ${STEPS} } } } }`, { g: goalId }, admin)).planPath.path;
 const pathOf = async (goalId: string) => ok(await s.gql(`query($g: UUID!) { goal(id: $g) { path { id plannedAt modelVersionId steps { ${STEPS} } } } }`, { g: goalId }, admin)).goal.path;
 
@@ -86,17 +86,18 @@ test("running ahead: when a later step's skill becomes mastered the path is re-p
   for (const st of after.steps.filter((x: any) => x.status === "PENDING" && !x.pinned)) expect(mastered.has(st.skill.id)).toBe(false);
 });
 
-test("falling behind: failures on the current step's skill re-plan the path once its mastery is below the band, and not again on the next failure", async () => {
+test("falling behind: failing the current step's task re-plans once its skill is below the band, with another, easier task or a prerequisite first, and again on each further failure", async () => {
   const l = await learnerWithGoal(["frac-equivalent"]);
   const first = await plan(l.goalId);
   const current = first.steps[0];
-  const tasks = skills.get([...skills].find(([, v]) => v.id === current.skill.id)![0])!.taskIds.filter((t) => t !== current.task.id);
+  const skillOf = new Map([...skills.values()].flatMap((v) => v.taskIds.map((t) => [t, v.id] as const)));
 
+  // The issue's scenario: the learner fails the step's own task until the path is re-planned.
   let replanned: { reason: string } | undefined;
   let n = 0;
   let lastMastery = 1;
   while (!replanned && n < 3 * BEHIND_FAILURES) {
-    const r = await attempt(l.id, tasks[n % tasks.length]!, false);
+    const r = await attempt(l.id, current.task.id, false);
     n++;
     lastMastery = r.mastery.find((m) => m.skillId === current.skill.id)!.mastery;
     replanned = r.pathsReplanned[0];
@@ -107,10 +108,26 @@ test("falling behind: failures on the current step's skill re-plan the path once
   expect(lastMastery).toBeLessThan(BAND_LOW);
   const after = await pathOf(l.goalId);
   expect(new Date(after.plannedAt).getTime()).toBeGreaterThan(new Date(first.plannedAt).getTime());
-  // The next failure is not enough for another re-plan: it needs BEHIND_FAILURES new failures since this plan.
-  const next = await attempt(l.id, tasks[n % tasks.length]!, false);
-  expect(next.pathsReplanned).toEqual([]);
-  expect((await pathOf(l.goalId)).plannedAt).toBe(after.plannedAt);
+  // Step 1 is no longer the task just failed: another task of the skill, or a prerequisite, and its reason says why.
+  const next = after.steps.find((st: any) => st.status === "PENDING");
+  expect(next.task.id).not.toBe(current.task.id);
+  const reasons = after.steps.filter((st: any) => st.status === "PENDING").map((st: any) => st.reason).join(" | ");
+  expect(reasons).toMatch(new RegExp(`after ${n} failed attempts in a row on `));
+
+  // Each further failure that leaves the learner behind re-plans again (not only after BEHIND_FAILURES
+  // new ones), each time without a task just failed first, and the reason counts the failures.
+  const failed = new Set([current.task.id]);
+  let step = next;
+  for (let i = 1; i <= 3; i++) {
+    expect(step.skill.id).toBe(current.skill.id); // still the skill the learner is failing
+    const r = await attempt(l.id, step.task.id, false);
+    failed.add(step.task.id);
+    expect(r.mastery.find((x) => x.skillId === current.skill.id)!.mastery).toBeLessThan(BAND_LOW);
+    expect(r.pathsReplanned).toEqual([{ reason: "BEHIND", goalId: l.goalId, pathId: first.id }]);
+    step = (await pathOf(l.goalId)).steps.find((st: any) => st.status === "PENDING");
+    expect(failed.has(step.task.id)).toBe(false);
+    expect(step.reason).toMatch(new RegExp(`^after ${n + i} failed attempts in a row on `));
+  }
 });
 
 test("a hand-made path, a completed goal and a learner without a path are never re-planned by themselves", async () => {

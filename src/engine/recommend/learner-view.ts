@@ -114,14 +114,21 @@ export function tasksOf(curriculum: CompiledCurriculum, skillId: string): readon
 /**
  * Expected progress toward the goal of one attempt at `task` (what `Recommendation.expectedProgress` is):
  *
- *   EP = Σ_{k ∈ skills(task) ∩ relevant} [ p · min(m_k⁺, τ) + (1 − p) · min(m_k⁻, τ) − min(m_k, τ) ]
+ *   EP = Σ_{k ∈ skills(task) ∩ relevant} max(0, min(p · m_k⁺ + (1 − p) · m_k⁻, τ) − min(m_k, τ))
  *
  * with p the predicted success, m_k the skill's mastery now, m_k⁺ / m_k⁻ its mastery after a
  * hypothetical correct / incorrect attempt (`model.update`), τ the mastery threshold, and `relevant` the
  * goal's skills and their unmastered prerequisites. Mastery above τ earns nothing (the goal asks for τ).
- * It is the model's own expectation: models whose online update is a pure estimate (Elo, IRT) expect
- * little change, models with practice effects (PFA, Meta) expect learning; it can be slightly negative
- * near τ. 0 for a task the model does not know.
+ *
+ * Never negative. The change of mastery is the change of the model's *estimate*: after a failure it is
+ * revised down, but an attempt unlearns nothing. Under a coherent model the estimate's expected
+ * revision is zero and what remains is the learning the model expects (PFA's and BKT's practice
+ * effects, Meta's); what made the former formula negative was not learning but artefacts — the cap at
+ * τ taken inside the expectation (a concave cut: near τ the success's gain was cut, the failure's loss
+ * not), the curvature of mastery (a logistic of an ability: Elo, IRT) and task predictions harder than
+ * the skill's typical task (PFA's failures weigh more). So the cap is applied to the expected mastery,
+ * and a skill the model expects no learning on counts 0: a recommendation never promises negative
+ * progress. 0 for a task the model does not know.
  */
 export function expectedProgress(
   model: KnowledgeModel,
@@ -141,8 +148,8 @@ export function expectedProgress(
   const mUp = readMastery(model, up, skills), mDown = readMastery(model, down, skills);
   let ep = 0;
   for (const k of skills) {
-    const m0 = Math.min(now.get(k)!.p, threshold);
-    ep += p * Math.min(mUp.get(k)!.p, threshold) + (1 - p) * Math.min(mDown.get(k)!.p, threshold) - m0;
+    const expected = p * mUp.get(k)!.p + (1 - p) * mDown.get(k)!.p;
+    ep += Math.max(0, Math.min(expected, threshold) - Math.min(now.get(k)!.p, threshold));
   }
-  return finite(ep, 0);
+  return Math.max(0, finite(ep, 0));
 }

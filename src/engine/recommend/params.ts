@@ -41,6 +41,12 @@ export interface RecommendParams {
   readonly maxAttemptsToMastery: number;
   /** Number of recommendations when the input gives no `count`. Default 5. */
   readonly defaultCount: number;
+  /**
+   * A learner is struggling with a skill when its last `struggleFailures` attempts (or more, in a row,
+   * newest first) were failures on tasks of that skill: a plan then brings an easier task than the
+   * ones failed, or a prerequisite to go back to (plan.ts). Default 3.
+   */
+  readonly struggleFailures: number;
 }
 
 export const DEFAULT_RECOMMEND_PARAMS: RecommendParams = {
@@ -53,6 +59,7 @@ export const DEFAULT_RECOMMEND_PARAMS: RecommendParams = {
   maxSharePerSkill: 0.5,
   maxAttemptsToMastery: 50,
   defaultCount: 5,
+  struggleFailures: 3,
 };
 
 export const invalidRecommendParameter = (why: string): EngineError =>
@@ -86,6 +93,9 @@ export function resolveRecommendParams(partial: Partial<RecommendParams> = {}): 
   }
   if (!isInt(p.maxAttemptsToMastery) || p.maxAttemptsToMastery < 1 || p.maxAttemptsToMastery > 10_000) {
     throw invalidRecommendParameter(`maxAttemptsToMastery must be an integer in [1, 10000] (got ${String(p.maxAttemptsToMastery)})`);
+  }
+  if (!isInt(p.struggleFailures) || p.struggleFailures < 1 || p.struggleFailures > 100) {
+    throw invalidRecommendParameter(`struggleFailures must be an integer in [1, 100] (got ${String(p.struggleFailures)})`);
   }
   if (!isInt(p.defaultCount) || p.defaultCount < 0 || p.defaultCount > 1000) {
     throw invalidRecommendParameter(`defaultCount must be an integer in [0, 1000] (got ${String(p.defaultCount)})`);

@@ -156,6 +156,75 @@ describe("planPath", () => {
   });
 });
 
+describe("planPath after failures", () => {
+  const singleSkillTasks = (k: string) => school.tasks.filter((t) => t.primarySkillId === k && t.skills.length === 1).map((t) => t.taskId);
+  const p = (state: LearnerState, taskId: string) => pfa.predict(state, taskId);
+  /** A PFA learner who has mastered `skills` (correct answers on their single-skill tasks). */
+  const masteredIn = (skills: readonly string[]) => {
+    let s = pfa.initialState();
+    for (let i = 0; i < 60; i++) for (const k of skills) s = answer(pfa, s, singleSkillTasks(k)[i % singleSkillTasks(k).length]!, 1);
+    for (const k of skills) expect(mastery(pfa, s, k)).toBeGreaterThanOrEqual(TAU);
+    return s;
+  };
+  const fail = (state: LearnerState, taskId: string, n: number) => {
+    for (let i = 0; i < n; i++) state = answer(pfa, state, taskId, 0);
+    return { state, recentAttempts: Array.from({ length: n }, () => ({ taskId, correct: false })) };
+  };
+
+  it("brings an easier task than the one failed three times, and says so", () => {
+    const start = masteredIn(["frac-meaning", "frac-equivalent"]);
+    const goal = { model: pfa, curriculum, targetSkillIds: ["frac-simplify"] };
+    const first = planPath({ ...goal, state: start }).steps[0]!;
+    expect(first.skillId).toBe("frac-simplify");
+    const { state, recentAttempts } = fail(start, first.taskId, 3);
+    // With the failures, step 1 is an easier task of the skill.
+    const again = planPath({ ...goal, state, recentAttempts });
+    const step = again.steps[0]!;
+    expect(step.skillId).toBe("frac-simplify");
+    expect(step.taskId).not.toBe(first.taskId);
+    expect(p(state, step.taskId)).toBeGreaterThan(p(state, first.taskId));
+    expect(step.afterFailures).toEqual({ response: "EASIER", failures: 3, failedSkillId: "frac-simplify" });
+    expect(step.explanation).toMatch(/^after 3 failed attempts in a row on Simplifying fractions: an easier task \(predicted success 0\.\d\d against 0\.\d\d/);
+    // Two failures are not a struggle yet: another task, but no claim that it is easier.
+    const two = planPath({ ...goal, ...fail(start, first.taskId, 2) }).steps[0]!;
+    expect(two.taskId).not.toBe(first.taskId);
+    expect(two.afterFailures?.response).toBe("OTHER_TASK");
+    // A success ends the run: the failures before it do not count.
+    const broken = [{ taskId: first.taskId, correct: false }, { taskId: first.taskId, correct: false }, { taskId: first.taskId, correct: true }, ...recentAttempts];
+    expect(planPath({ ...goal, state, recentAttempts: broken }).steps[0]!.afterFailures?.response).toBe("OTHER_TASK");
+  });
+
+  it("goes back to a prerequisite when no task is easier than the ones failed, and says why when there is none", () => {
+    const start = masteredIn(["frac-meaning", "frac-equivalent"]);
+    const goal = { model: pfa, curriculum, targetSkillIds: ["frac-simplify"] };
+    // Fail the skill's easiest task: nothing of the skill is easier afterwards.
+    const tasks = school.tasks.filter((t) => t.primarySkillId === "frac-simplify").map((t) => t.taskId);
+    const easiest = [...tasks].sort((a, b) => p(start, b) - p(start, a))[0]!;
+    const { state, recentAttempts } = fail(start, easiest, 3);
+    expect(Math.max(...tasks.map((t) => p(state, t)))).toBe(p(state, easiest));
+    const plan = planPath({ ...goal, state, recentAttempts });
+    const [review, own] = plan.steps;
+    expect(review!.skillId).toBe("frac-equivalent"); // the skill's only prerequisite, mastered: a review
+    expect(review!.afterFailures).toEqual({ response: "PREREQUISITE_REVIEW", failures: 3, failedSkillId: "frac-simplify" });
+    expect(review!.explanation).toMatch(/^review before Simplifying fractions/);
+    expect(own!.skillId).toBe("frac-simplify");
+    expect(own!.taskId).not.toBe(easiest);
+    expect(own!.explanation).toMatch(/no easier task is left; first a review of its prerequisite Equivalent fractions/);
+    expect(plan.skills.map((k) => k.skillId)).toEqual(["frac-simplify"]); // the review is a step, not a plan skill
+
+    // A root skill has no prerequisite: another task than the one failed, and the reason says nothing easier is left.
+    const rootStart = pfa.initialState();
+    const roots = school.tasks.filter((t) => t.primarySkillId === "frac-meaning").map((t) => t.taskId);
+    const rootEasiest = [...roots].sort((a, b) => p(rootStart, b) - p(rootStart, a))[0]!;
+    const failed = fail(rootStart, rootEasiest, 4);
+    const rootStep = planPath({ model: pfa, curriculum, targetSkillIds: ["frac-meaning"], ...failed }).steps[0]!;
+    expect(rootStep.taskId).not.toBe(rootEasiest);
+    expect(rootStep.afterFailures).toEqual({ response: "NO_EASIER", failures: 4, failedSkillId: "frac-meaning" });
+    expect(rootStep.explanation).toMatch(/^after 4 failed attempts in a row on .+: no easier task is left and it has no prerequisite to go back to; another task than the one failed/);
+    expect(() => planPath({ model: pfa, curriculum, state: rootStart, recentAttempts: [null as never] })).toThrow(EngineError);
+  });
+});
+
 describe("goalProgress", () => {
   it("reports the share mastered, attempts remaining and whether the pace meets the deadline", () => {
     const state = pfa.initialState();

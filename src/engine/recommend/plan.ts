@@ -31,6 +31,19 @@
  * first, interests among in-band tasks, closeness to the band's target). The prerequisite gate does not
  * apply: a path orders the prerequisites before their dependents instead. Pinned tasks come first, in
  * the teacher's order; skipped tasks never appear.
+ *
+ * Recent failures (input.recentAttempts, newest first; only the trailing run of failures counts, a
+ * success ends it). A task just failed is not a skill's step while another task of the skill is left.
+ * A skill failed params.struggleFailures times or more in a row (the learner is struggling; what makes a
+ * path BEHIND) gets, in this order:
+ *   1. EASIER: the best-ranked task predicted easier than every task just failed (p above theirs at
+ *      the same simulated state);
+ *   2. PREREQUISITE_REVIEW: when no task is easier and no prerequisite of the skill is in the plan
+ *      already (an unmastered one is a step before it anyway), a step on its least-mastered direct
+ *      prerequisite, put just before the skill's own step: going back one level;
+ *   3. NO_EASIER: neither exists; another task than the ones failed when there is one, and the
+ *      explanation says that nothing easier is left.
+ * The step's explanation says which (the stored path step's reason is that sentence).
  */
 import { buildContext, focusOf, isMastered, type LearnerContext } from "./context.js";
 import type { CompiledTask } from "./curriculum.js";
@@ -38,9 +51,9 @@ import { buildReason, explain, inBand, matchedInterests } from "./explain.js";
 import { readMastery, readPredictions, tasksOf, tryUpdate } from "./learner-view.js";
 import { clampProbability, logit } from "../math.js";
 import { resolveRecommendParams, type RecommendParams } from "./params.js";
-import type { EstimateStatus, LearningPlan, PlanInput, PlanSkill, PlanStep } from "./types.js";
+import type { EstimateStatus, FailureResponse, LearningPlan, PlanInput, PlanSkill, PlanStep } from "./types.js";
 import type { LearnerState } from "../types.js";
-import { EngineErrorCode, isEngineError } from "../errors.js";
+import { EngineError, EngineErrorCode, isEngineError } from "../errors.js";
 
 const EXTRAPOLATION_WINDOW = 10;
 const f2 = (x: number): string => x.toFixed(2);
@@ -122,6 +135,9 @@ export function planPath(input: PlanInput, params: Partial<RecommendParams> = {}
   const focus = focusOf(ctx, true);
   const planSkillIds = ctx.curriculum.order.filter((id) => ctx.targetSet.has(id) || focus.set.has(id));
 
+  const failures = trailingFailures(ctx, input.recentAttempts);
+  const justFailed = new Set(failures.map((t) => t.taskId));
+  const planned = new Set(planSkillIds);
   const used = new Set<string>(ctx.pinned);
   const skills: PlanSkill[] = [];
   const skillSteps: PlanStep[] = [];
@@ -137,10 +153,42 @@ export function planPath(input: PlanInput, params: Partial<RecommendParams> = {}
       estimates.set(skillId, 0);
       continue;
     }
-    const all = tasksOf(ctx.curriculum, skillId).filter((t) => !ctx.skipped.has(t.taskId) && !used.has(t.taskId));
+    const open = tasksOf(ctx.curriculum, skillId).filter((t) => !ctx.skipped.has(t.taskId) && !used.has(t.taskId));
+    // A task just failed is not the step while another task of the skill is left.
+    const untried = open.filter((t) => !justFailed.has(t.taskId));
+    const all = untried.length > 0 ? untried : open;
     const fresh = all.filter((t) => !ctx.recent.has(t.taskId));
     const ranked = rankForSkill(ctx, state, fresh.length > 0 ? fresh : all);
-    const choice = ranked[0];
+    let choice = ranked[0];
+    // The learner's failures on this skill (the trailing run), and the answer to them.
+    const failedHere = failures.filter((t) => t.skills.some((q) => q.skillId === skillId));
+    let response: { kind: FailureResponse; note: string } | null = null;
+    let review: PlanStep | null = null;
+    if (choice && failedHere.length > 0) {
+      const failedP = Math.max(...readPredictions(ctx.model, state, [...new Set(failedHere)], (id) => ctx.mastery.get(id)).p);
+      const what = `after ${failedHere.length} failed attempt${failedHere.length === 1 ? "" : "s"} in a row on ${name}`;
+      const easier = ranked.find((r) => r.p > failedP);
+      if (failedHere.length < p.struggleFailures) {
+        if (!justFailed.has(choice.task.taskId)) response = { kind: "OTHER_TASK", note: `${what}: another task than the one failed` };
+      } else if (easier) {
+        choice = easier;
+        response = { kind: "EASIER", note: `${what}: an easier task (predicted success ${f2(easier.p)} against ${f2(failedP)} on the task${pluralOfTasks(failedHere)} failed)` };
+      } else {
+        const skill = ctx.curriculum.skills.get(skillId)!;
+        const before = skill.prerequisites.find((pre) => planned.has(pre) && !isMastered(ctx, pre));
+        review = before ? null : reviewStep(ctx, focus, state, skillId, used);
+        if (before) {
+          response = { kind: "PREREQUISITE_REVIEW", note: `${what}: no easier task is left; its prerequisite ${ctx.curriculum.skills.get(before)!.name} comes first in this plan` };
+        } else if (review) {
+          response = { kind: "PREREQUISITE_REVIEW", note: `${what}: no easier task is left; first a review of its prerequisite ${ctx.curriculum.skills.get(review.skillId)!.name}` };
+        } else {
+          response = {
+            kind: "NO_EASIER",
+            note: `${what}: no easier task is left and ${skill.prerequisites.length === 0 ? "it has no prerequisite" : "no prerequisite task is left"} to go back to${justFailed.has(choice.task.taskId) ? "" : "; another task than the one failed"}`,
+          };
+        }
+      }
+    }
     if (!choice) {
       skills.push({ skillId, name, mastery: now.p, mastered: false, target, estimatedAttemptsToMastery: null, status: "NO_TASKS" });
       estimates.set(skillId, null);
@@ -153,6 +201,10 @@ export function planPath(input: PlanInput, params: Partial<RecommendParams> = {}
     estimates.set(skillId, roll.attempts);
     skills.push({ skillId, name, mastery: now.p, mastered: false, target, estimatedAttemptsToMastery: roll.attempts, status: roll.status });
     used.add(choice.task.taskId);
+    if (review) {
+      used.add(review.taskId);
+      skillSteps.push({ ...review, afterFailures: { response: "PREREQUISITE_REVIEW", failures: failedHere.length, failedSkillId: skillId } });
+    }
 
     const pNow = readPredictions(ctx.model, ctx.state, [choice.task], (id) => ctx.mastery.get(id)).p[0]!;
     const reason = buildReason(ctx, focus, { task: choice.task, skillId, predictedSuccess: choice.p, calibrated: choice.calibrated, strategy: "zpd", pinned: false });
@@ -160,8 +212,9 @@ export function planPath(input: PlanInput, params: Partial<RecommendParams> = {}
     skillSteps.push({
       skillId,
       taskId: choice.task.taskId,
+      ...(response ? { afterFailures: { response: response.kind, failures: failedHere.length, failedSkillId: skillId } } : {}),
       reason,
-      explanation: `${explain(reason, note)}; ${attemptsPhrase(roll.attempts, roll.status, p.maxAttemptsToMastery)}`,
+      explanation: `${response ? `${response.note}; ` : ""}${explain(reason, note)}; ${attemptsPhrase(roll.attempts, roll.status, p.maxAttemptsToMastery)}`,
       estimatedAttemptsToMastery: roll.attempts,
       plannedSuccess: choice.p,
     });
@@ -179,6 +232,46 @@ export function planPath(input: PlanInput, params: Partial<RecommendParams> = {}
     return { skillId, taskId: task.taskId, reason, explanation: explain(reason), estimatedAttemptsToMastery: estimate, plannedSuccess: pinnedPreds.p[i]! };
   });
   return { steps: [...pinnedSteps, ...skillSteps], skills, masteryThreshold: ctx.threshold };
+}
+
+/** "s" when the failures were on more than one task. */
+const pluralOfTasks = (failed: readonly CompiledTask[]): string => (new Set(failed).size === 1 ? "" : "s");
+
+/** The trailing run of failed attempts (newest first, up to the first success), on tasks the curriculum knows. */
+function trailingFailures(ctx: LearnerContext, attempts: PlanInput["recentAttempts"]): CompiledTask[] {
+  const out: CompiledTask[] = [];
+  for (const a of attempts ?? []) {
+    if (!a || typeof a.taskId !== "string") throw new EngineError(EngineErrorCode.InvalidParameters, "planPath: recentAttempts must be a list of { taskId, correct }");
+    if (a.correct) break;
+    const task = ctx.curriculum.tasks.get(a.taskId);
+    if (task) out.push(task);
+  }
+  return out;
+}
+
+/**
+ * A review step on the least-mastered direct prerequisite of `skillId` that has a task left (ranked at
+ * `state` like any step), or null when the skill has none.
+ */
+function reviewStep(ctx: LearnerContext, focus: ReturnType<typeof focusOf>, state: LearnerState, skillId: string, used: ReadonlySet<string>): PlanStep | null {
+  const pres = [...ctx.curriculum.skills.get(skillId)!.prerequisites].sort((a, b) => ctx.mastery.get(a)!.p - ctx.mastery.get(b)!.p || byId(a, b));
+  for (const pre of pres) {
+    const open = tasksOf(ctx.curriculum, pre).filter((t) => !ctx.skipped.has(t.taskId) && !used.has(t.taskId));
+    const fresh = open.filter((t) => !ctx.recent.has(t.taskId));
+    const best = rankForSkill(ctx, state, fresh.length > 0 ? fresh : open)[0];
+    if (!best) continue;
+    const reason = buildReason(ctx, focus, { task: best.task, skillId: pre, predictedSuccess: best.p, calibrated: best.calibrated, strategy: "zpd", pinned: false });
+    const name = ctx.curriculum.skills.get(skillId)!.name;
+    return {
+      skillId: pre,
+      taskId: best.task.taskId,
+      reason,
+      explanation: `review before ${name} (no easier task of it is left after the failures on it); ${explain(reason)}`,
+      estimatedAttemptsToMastery: isMastered(ctx, pre) ? 0 : null,
+      plannedSuccess: best.p,
+    };
+  }
+  return null;
 }
 
 function attemptsPhrase(attempts: number | null, status: EstimateStatus, cap: number): string {

@@ -293,3 +293,28 @@ describe("recommend", () => {
     expect(() => recommend({ model: elo, state: pfa.initialState(), curriculum })).toThrow(expect.objectContaining({ code: EngineErrorCode.StateMismatch }));
   });
 });
+
+describe("expectedProgress", () => {
+  it("is never negative, is the capped expected mastery gain per skill, and shows the learning of models with practice effects", async () => {
+    const bkt = await trainers.bkt!.fit(split.train, { seed: 1 });
+    const positives = new Map<string, number>();
+    for (const [kind, model] of [["elo", elo], ["pfa", pfa], ["bkt", bkt]] as const) {
+      positives.set(kind, 0);
+      for (const learnerId of [...split.test.sequences.keys()].slice(0, 20)) {
+        const state = replay(model, learnerId);
+        for (const r of recommend({ model, state, curriculum, count: 10 })) {
+          expect(r.expectedProgress).toBeGreaterThanOrEqual(0);
+          const task = school.tasks.find((t) => t.taskId === r.taskId)!;
+          if (task.skills.length !== 1) continue;
+          // By hand for a single-skill task: max(0, min(E[m'], τ) − min(m, τ)).
+          const k = task.skills[0]!.skillId;
+          const expected = r.predictedSuccess * mastery(model, answer(model, state, r.taskId, 1), k) + (1 - r.predictedSuccess) * mastery(model, answer(model, state, r.taskId, 0), k);
+          expect(r.expectedProgress).toBeCloseTo(Math.max(0, Math.min(expected, TAU) - Math.min(mastery(model, state, k), TAU)), 12);
+          if (r.expectedProgress > 0) positives.set(kind, positives.get(kind)! + 1);
+        }
+      }
+    }
+    // BKT's learning rate is a practice effect: it expects progress on some recommended items.
+    expect(positives.get("bkt")).toBeGreaterThan(0);
+  });
+});

@@ -109,7 +109,15 @@ export interface Recommendation {
   readonly explanation: string;
 }
 
-export type PlanInput = LearnerContextInput;
+export interface PlanInput extends LearnerContextInput {
+  /**
+   * The learner's last attempts, newest first (a few more than params.struggleFailures suffice). The
+   * trailing run of failures (up to the first success) is what the plan reacts to: a task just failed
+   * is not a step while another task of its skill is left, and a skill failed struggleFailures times
+   * in a row gets an easier task than the ones failed, or a prerequisite to go back to (plan.ts).
+   */
+  readonly recentAttempts?: readonly { readonly taskId: string; readonly correct: boolean }[];
+}
 
 /** How the attempts-to-mastery estimate came about. */
 /**
@@ -137,9 +145,20 @@ export interface PlanSkill {
   readonly status: EstimateStatus;
 }
 
+/**
+ * How a step answers the learner's recent failures on its skill (absent when there were none):
+ * EASIER: a task predicted easier than every task just failed; PREREQUISITE_REVIEW: a step on a
+ * prerequisite of the failed skill, put before it (no easier task was left); NO_EASIER: neither an
+ * easier task nor a prerequisite to go back to (the explanation says so); OTHER_TASK: another task
+ * than the one just failed (fewer failures than params.struggleFailures).
+ */
+export type FailureResponse = "EASIER" | "PREREQUISITE_REVIEW" | "NO_EASIER" | "OTHER_TASK";
+
 export interface PlanStep {
   readonly skillId: string;
   readonly taskId: string;
+  /** Set when the step answers recent failures (see FailureResponse), with how many in a row. */
+  readonly afterFailures?: { readonly response: FailureResponse; readonly failures: number; readonly failedSkillId: string };
   readonly reason: RecommendationReason;
   readonly explanation: string;
   readonly estimatedAttemptsToMastery: number | null;

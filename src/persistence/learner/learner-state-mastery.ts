@@ -8,7 +8,10 @@
  * - uncertainty: the standard deviation of `mastery`;
  * - attempts: attempts at tasks of the skill (integer);
  * - trend: an exponential moving average (weight TREND_WEIGHT) of the change in mastery caused by the
- *   updates touching the skill (positive = improving);
+ *   updates touching the skill (positive = improving): continued by each recorded attempt; a
+ *   skill's first entry written by a state rebuild (a seeded or imported learner) gets the average
+ *   measured on the history's last attempts (learner-model.service.ts TREND_TAIL), so that its trend
+ *   reflects its history;
  * - updatedAtMs: when this skill's entry was last written, epoch milliseconds.
  *
  * Only skills the learner has practised under a model have an entry. SQL readers (BI) use the view

@@ -112,7 +112,7 @@ export class AttemptService {
     }
     if (actor.role === Role.Learner) {
       const other = rows.find((r) => r.learnerId !== actor.learnerId);
-      if (other) await assertLearnerAccess(this.deps.dataSource.manager, actor, other.learnerId, "write"); // NOT_FOUND or FORBIDDEN
+      if (other) await assertLearnerAccess(this.deps.dataSource.manager, actor, other.learnerId, "write"); // NOT_FOUND (another learner: as if it did not exist)
     }
     const rowsWithIds = rows.map((row) => ({ ...row, id: uuidv7() }));
     // Read before the transaction: on PGlite (one connection) a cache reload from inside it would wait forever.
@@ -211,7 +211,7 @@ export class AttemptService {
   async get(actor: Actor, id: string): Promise<Attempt> {
     const attempt = await this.deps.dataSource.getRepository(Attempt).findOneBy({ id, schoolId: actor.schoolId });
     if (!attempt) throw new NotFoundError("Attempt", id);
-    await assertLearnerAccess(this.deps.dataSource.manager, actor, attempt.learnerId);
+    await assertLearnerAccess(this.deps.dataSource.manager, actor, attempt.learnerId, "read", { entity: "Attempt", id });
     return attempt;
   }
 

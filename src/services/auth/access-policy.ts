@@ -1,6 +1,13 @@
 /**
  * Who may do what. Every service call goes through these checks; every query is scoped to the
- * caller's school. A row of another school is reported as NOT_FOUND (its existence is not leaked).
+ * caller's school.
+ *
+ * Existence rule: a caller who may not see a record gets NOT_FOUND, exactly as if the record did not
+ * exist (same code, same message shape "<Entity> <id> was not found") — a row of another school, a
+ * learner outside a teacher's cohorts, a cohort the teacher does not teach, another learner's data
+ * asked for by a learner. Only a role that can never read that kind of record at all (an analyst and
+ * learner-level data, a teacher and a write reserved to admins) gets FORBIDDEN: that refusal depends
+ * on the role alone and tells nothing about the record.
  *
  * | data                         | ADMIN | SERVICE | TEACHER              | LEARNER   | ANALYST |
  * |------------------------------|-------|---------|----------------------|-----------|---------|
@@ -54,15 +61,22 @@ export function learnerScope(actor: Actor, learnerIdColumn: string): { sql: stri
   }
 }
 
-/** Checks that the learner exists in the actor's school and that the actor may access it. */
-export async function assertLearnerAccess(m: EntityManager, actor: Actor, learnerId: string, access: Access = "read"): Promise<Learner> {
+/**
+ * Checks that the learner exists in the actor's school and that the actor may access it. `record` is
+ * what the caller asked for when it is not the learner itself (a goal, a path, an attempt): out of
+ * scope, that record is the one reported NOT_FOUND, so that the answer is the one a random id gets
+ * and names no learner.
+ */
+export async function assertLearnerAccess(
+  m: EntityManager, actor: Actor, learnerId: string, access: Access = "read", record?: { readonly entity: string; readonly id: string },
+): Promise<Learner> {
   if (actor.role === Role.Analyst) throw new ForbiddenError("analysts have no access to learner-level data");
+  const missing = () => (record ? new NotFoundError(record.entity, record.id) : new NotFoundError("Learner", learnerId));
   const learner = await m.findOne(Learner, { where: { id: learnerId, schoolId: actor.schoolId } });
-  if (!learner) throw new NotFoundError("Learner", learnerId);
-  if (actor.role === Role.Learner && actor.learnerId !== learnerId) throw new ForbiddenError("a learner may only access its own data");
-  if (actor.role === Role.Teacher && !(await teacherTeaches(m, actor, [learnerId]))) {
-    throw new ForbiddenError("this learner is not in any of your cohorts");
-  }
+  if (!learner) throw missing();
+  // Out of the caller's scope: answered as if the record did not exist (the existence rule above).
+  if (actor.role === Role.Learner && actor.learnerId !== learnerId) throw missing();
+  if (actor.role === Role.Teacher && !(await teacherTeaches(m, actor, [learnerId]))) throw missing();
   void access; // every role that may read a learner may also write its learner-level data
   return learner;
 }

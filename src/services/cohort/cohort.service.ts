@@ -1,7 +1,7 @@
 import { In } from "typeorm";
 import { Actor, Role } from "../auth/actor.js";
 import { requireRole, teacherHasCohort } from "../auth/access-policy.js";
-import { ConflictError, ForbiddenError, isUniqueViolation, NotFoundError } from "../common/domain-error.js";
+import { ConflictError, isUniqueViolation, NotFoundError } from "../common/domain-error.js";
 import { byId, Page, PageArgs, paginate } from "../common/pagination.js";
 import { Cohort } from "../../persistence/cohort/cohort.entity.js";
 import { Enrollment } from "../../persistence/cohort/enrollment.entity.js";
@@ -35,7 +35,7 @@ export class CohortService {
     const cohort = await this.repo.findOneBy({ id, schoolId: actor.schoolId });
     if (!cohort) throw new NotFoundError("Cohort", id);
     if (actor.role === Role.Teacher && !(await teacherHasCohort(this.deps.dataSource.manager, actor, id))) {
-      throw new ForbiddenError("you do not teach this cohort");
+      throw new NotFoundError("Cohort", id); // not the teacher's: as if it did not exist (access-policy.ts)
     }
     return cohort;
   }

@@ -60,7 +60,7 @@ export class GoalService {
     requireRole(actor, ...LEARNER_LEVEL);
     const goal = await m.findOne(Goal, { where: { id, schoolId: actor.schoolId }, ...(lock ? { lock: { mode: "pessimistic_write" as const } } : {}) });
     if (!goal) throw new NotFoundError("Goal", id);
-    await assertLearnerAccess(m, actor, goal.learnerId, lock ? "write" : "read");
+    await assertLearnerAccess(m, actor, goal.learnerId, lock ? "write" : "read", { entity: "Goal", id });
     return goal;
   }
 

@@ -45,7 +45,7 @@ export class LearningPathService {
     const m = this.deps.dataSource.manager;
     const path = await m.findOneBy(LearningPath, { id, schoolId: actor.schoolId });
     if (!path) throw new NotFoundError("LearningPath", id);
-    await assertLearnerAccess(m, actor, path.learnerId);
+    await assertLearnerAccess(m, actor, path.learnerId, "read", { entity: "LearningPath", id });
     return path;
   }
 
@@ -96,7 +96,7 @@ export class LearningPathService {
       // Locking the path serialises concurrent moves within it.
       const path = await m.findOne(LearningPath, { where: { id: found.pathId, schoolId: actor.schoolId }, lock: { mode: "pessimistic_write" } });
       if (!path) throw new NotFoundError("PathStep", id);
-      await assertLearnerAccess(m, actor, path.learnerId, "write");
+      await assertLearnerAccess(m, actor, path.learnerId, "write", { entity: "PathStep", id });
       const steps = await m.find(PathStep, { where: { pathId: path.id, schoolId: actor.schoolId }, order: { position: "ASC", id: "ASC" } });
       const step = steps.find((s) => s.id === id)!;
       if (input.status != null) step.status = input.status;

@@ -6,8 +6,8 @@
  * spend 10–19 round trips on these; each costs client and server CPU whatever its size.
  *
  * The access rules are those of `assertLearnerAccess` (services/auth/access-policy.ts): a learner
- * outside the school is NOT_FOUND, another learner's data is FORBIDDEN to a learner, and to a
- * teacher outside its cohorts.
+ * outside the school, another learner's data asked for by a learner, and a learner outside a
+ * teacher's cohorts are all NOT_FOUND (the existence rule there); analysts are FORBIDDEN.
  */
 import { EntityManager } from "typeorm";
 import { Actor, Role } from "../auth/actor.js";
@@ -20,6 +20,8 @@ import { decodeState } from "../../persistence/learner/learner-state-codec.js";
 
 /** Attempts looked at for "no immediate repeats". */
 export const RECENT_ATTEMPTS = 5;
+/** Attempts (with their outcome) a plan looks at for a run of failures (engine planPath `recentAttempts`). */
+export const RECENT_OUTCOMES = 20;
 
 export interface StoredStep {
   readonly id: string;
@@ -59,6 +61,8 @@ export interface LearnerContext {
   readonly state: unknown;
   /** The last RECENT_ATTEMPTS task ids, newest first (when asked for). */
   readonly recentTaskIds: string[];
+  /** The last RECENT_OUTCOMES attempts with their outcome, newest first (when asked for). */
+  readonly recentOutcomes: { taskId: string; correct: boolean }[];
   readonly goal: GoalContext | null;
   /** Attempts since `paceSince` (when asked for). */
   readonly attemptsSince: number;
@@ -72,6 +76,8 @@ export interface ContextQuery {
   /** Lock the goal row (FOR UPDATE): serialises re-plans of one goal. Needs a goal-first read. */
   readonly lockGoal?: boolean;
   readonly recent?: boolean;
+  /** Read the last RECENT_OUTCOMES attempts' tasks and outcomes. */
+  readonly outcomes?: boolean;
   /** Count the learner's attempts after this time (its pace). */
   readonly paceSince?: Date;
 }
@@ -85,6 +91,7 @@ interface Row {
   /** The stored text (persistence/learner/learner-state-codec.ts); null without a state row. */
   state: string | null;
   recent: string[] | null;
+  outcomes: [string, boolean][] | null;
   goal_id: string | null;
   goal_learner_id: string | null;
   goal_status: string | null;
@@ -112,6 +119,10 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
     "COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = l.id AND c.purpose = $2), false) AS consent",
     "s.model_version_id", "s.state",
     q.recent ? `ARRAY(SELECT a.task_id FROM attempt a WHERE a.learner_id = l.id ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${RECENT_ATTEMPTS})::text[] AS recent` : "NULL AS recent",
+    q.outcomes
+      ? `(SELECT json_agg(json_build_array(r.task_id, r.correct) ORDER BY r.occurred_at DESC, r.id DESC) FROM (SELECT a.id, a.task_id, a.correct, a.occurred_at
+           FROM attempt a WHERE a.learner_id = l.id ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${RECENT_OUTCOMES}) r) AS outcomes`
+      : "NULL AS outcomes",
     "g.id AS goal_id", "g.learner_id AS goal_learner_id", "g.status AS goal_status", "g.mastery_threshold", "g.deadline",
     "ARRAY(SELECT gs.skill_id FROM goal_skill gs WHERE gs.goal_id = g.id)::text[] AS goal_skills",
     `(SELECT json_build_object('id', p.id, 'created_at', p.created_at) FROM learning_path p WHERE p.goal_id = g.id) AS path`,
@@ -128,9 +139,11 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
        FROM learner l LEFT JOIN learner_state s ON s.learner_id = l.id ${goalJoin}
        WHERE l.id = $3 AND l.school_id = $1`;
   const [row] = await queryPrepared<Row[]>(m, sql, params);
-  if (!row) throw byGoal ? new NotFoundError("Goal", q.goalId!) : new NotFoundError("Learner", q.learnerId!);
-  if (actor.role === Role.Learner && actor.learnerId !== row.learner_id) throw new ForbiddenError("a learner may only access its own data");
-  if (!row.allowed) throw new ForbiddenError("this learner is not in any of your cohorts");
+  const missing = () => (byGoal ? new NotFoundError("Goal", q.goalId!) : new NotFoundError("Learner", q.learnerId!));
+  if (!row) throw missing();
+  // Out of the caller's scope: answered exactly as a missing record (the existence rule, access-policy.ts).
+  if (actor.role === Role.Learner && actor.learnerId !== row.learner_id) throw missing();
+  if (!row.allowed) throw missing();
   if (!byGoal && q.goalId && !row.goal_id) throw new NotFoundError("Goal", q.goalId);
   return {
     learnerId: row.learner_id,
@@ -139,6 +152,7 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
     stateVersionId: row.model_version_id,
     state: row.state === null ? null : decodeState(row.state),
     recentTaskIds: row.recent ?? [],
+    recentOutcomes: (row.outcomes ?? []).map(([taskId, correct]) => ({ taskId, correct })),
     goal: row.goal_id
       ? {
           id: row.goal_id, learnerId: row.goal_learner_id!, status: row.goal_status!, masteryThreshold: Number(row.mastery_threshold),

@@ -194,7 +194,16 @@ interface Advanced {
   readonly state: EngineState;
   readonly after: EngineMastery[];
   readonly before: ReadonlyMap<string, number>;
+  /** A rebuild's trends: per skill, the moving average of the changes over the history's last attempts (TREND_TAIL). */
+  readonly trends?: ReadonlyMap<string, number>;
 }
+
+/**
+ * Attempts at the end of a history that a rebuild steps one by one to measure each skill's trend
+ * (the rest is replayed in one fold). With the moving average's weight 0.3, an update 10 updates
+ * back on a skill weighs 1 %; 40 attempts reach back over the skills a learner has recently practised.
+ */
+export const TREND_TAIL = 40;
 
 /**
  * A history's attempts as the engine's traces, in order, without the tasks `unknownTo` does not know
@@ -472,11 +481,12 @@ export class LearnerModelService {
       const h = history(r, interned);
       r.tasks = null;
       r.correct = null;
-      const next = this.advance(loaded, start, h, skillsOf, true, h.tasks.every((t) => loaded.knowsTask(t)));
+      const next = this.advance(loaded, start, h, skillsOf, true, h.tasks.every((t) => loaded.knowsTask(t)), TREND_TAIL);
       // No skill is "reported": a rebuild re-estimates mastery under a model, it is no learning event,
-      // so every skill keeps its stored trend (the moving average moves with attempts only), as when
-      // the hot path replays a stale state.
-      const { patch } = masteryPatch(r.mastery, next, now, NO_SKILLS);
+      // so a skill keeps its stored trend (the moving average moves with attempts only). A skill with
+      // no entry yet (a seeded or imported learner's first rebuild) gets the trend measured on the
+      // history's last TREND_TAIL attempts, not a 0 that only online attempts would ever move.
+      const { patch } = masteryPatch(r.mastery, next, now, NO_SKILLS, next.trends);
       out.learners[i] = r.learner_id;
       out.states[i] = encodeState(next.state);
       // The whole object is written (untouched skills kept): the version guard makes the read above current.
@@ -495,7 +505,7 @@ export class LearnerModelService {
    * model's initial state (its mastery is the same for every learner, so it is computed once).
    * `allKnown`: the model knows every task of `h` (checked once for a whole batch, not per attempt).
    */
-  private advance(loaded: LoadedModel, start: EngineState, h: History, skillsOf: Map<string, string[]>, fromPrior: boolean, allKnown: boolean): Advanced {
+  private advance(loaded: LoadedModel, start: EngineState, h: History, skillsOf: Map<string, string[]>, fromPrior: boolean, allKnown: boolean, trendTail = 0): Advanced {
     // The skills of the history's tasks, in order of first appearance (a task seen again adds none).
     const touched = new Set<string>();
     for (const t of h.tasks) {
@@ -505,8 +515,22 @@ export class LearnerModelService {
     const known = [...touched].filter((s) => this.knowsSkill(loaded, s));
     const model = loaded.model;
     const before = fromPrior ? this.priorMastery(loaded, known) : new Map(model.mastery(start, known).map((mm) => [mm.skillId, mm.p]));
-    const state = model.replay(start, new HistoryTraces(h, allKnown ? null : loaded));
-    return { state, after: known.length ? model.mastery(state, known) : [], before };
+    // `trendTail` > 0: the last attempts are stepped one by one, each skill's change measured around
+    // each update that touches it (a history without times only: a rebuild's).
+    const n = h.tasks.length;
+    const tail = trendTail > 0 && h.at === null ? Math.min(trendTail, n) : 0;
+    const head = tail === 0 ? h : { ...h, tasks: h.tasks.slice(0, n - tail), correct: h.correct.slice(0, n - tail) };
+    let state = model.replay(start, new HistoryTraces(head, allKnown ? null : loaded));
+    const trends = new Map<string, number>();
+    for (let i = n - tail; i < n; i++) {
+      const taskId = h.tasks[i]!;
+      if (!allKnown && !loaded.knowsTask(taskId)) continue;
+      const skills = (skillsOf.get(taskId) ?? []).filter((s) => this.knowsSkill(loaded, s));
+      const before = new Map(skills.length ? model.mastery(state, skills).map((mm) => [mm.skillId, mm.p]) : []);
+      state = model.update(state, { learnerId: "", taskId, correct: h.correct.charCodeAt(i) === 49 ? 1 : 0 });
+      if (skills.length) for (const mm of model.mastery(state, skills)) trends.set(mm.skillId, nextTrend(trends.get(mm.skillId) ?? 0, mm.p - before.get(mm.skillId)!));
+    }
+    return { state, after: known.length ? model.mastery(state, known) : [], before, ...(tail > 0 ? { trends } : {}) };
   }
 
   /** Per model: whether it knows a skill, and a skill's mastery in the initial state (memoised). */
@@ -569,16 +593,21 @@ export class LearnerModelService {
 /**
  * The mastery entries to store and the changes to report. `reported` (after a replay of the whole
  * history): only these skills are reported and move their trend, measured from the stored mastery;
- * the others are stored with their replayed values and their trend kept.
+ * the others are stored with their replayed values and their trend kept, or, for a skill with no
+ * stored entry yet, the trend `trends` a rebuild measured on the history's last attempts.
  */
-function masteryPatch(stored: MasteryMap | null, next: Advanced, now: number, reported?: ReadonlySet<string>): { changes: MasteryChange[]; patch: MasteryMap } {
+function masteryPatch(
+  stored: MasteryMap | null, next: Advanced, now: number, reported?: ReadonlySet<string>, trends?: ReadonlyMap<string, number>,
+): { changes: MasteryChange[]; patch: MasteryMap } {
   const patch: MasteryMap = {};
   const changes: MasteryChange[] = [];
   for (const a of next.after) {
     const attempts = Math.round(a.attempts);
     const prior = storedTrend(stored, a.skillId);
     if (reported && !reported.has(a.skillId)) {
-      patch[a.skillId] = [a.p, a.sd, attempts, prior, now];
+      // A stored trend is kept (continued by attempts only); a skill without an entry yet gets the measured one.
+      const measured = stored?.[a.skillId] === undefined ? trends?.get(a.skillId) : undefined;
+      patch[a.skillId] = [a.p, a.sd, attempts, measured ?? prior, now];
       continue;
     }
     const before = reported ? (stored?.[a.skillId]?.[0] ?? next.before.get(a.skillId)) : next.before.get(a.skillId);

@@ -48,7 +48,7 @@ export class PathReplanner {
     for (const goalId of new Set(mine.map((s) => s.goalId))) {
       const steps = mine.filter((s) => s.goalId === goalId);
       const reason = replanReason({
-        steps, masteryThreshold: steps[0]!.masteryThreshold, plannedAt: steps[0]!.plannedAt, changes, attempts, prior, skillsOfTask,
+        steps, masteryThreshold: steps[0]!.masteryThreshold, changes, attempts, prior, skillsOfTask,
       });
       if (reason) out.push({ learnerId, goalId, reason });
     }

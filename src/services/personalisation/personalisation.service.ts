@@ -250,10 +250,10 @@ export class PersonalisationService {
     // The caches are read before the transaction: on PGlite (one connection) a reload from inside it would wait forever.
     const [loaded, curriculum] = await Promise.all([this.models.get(actor.schoolId), this.curricula.get(actor.schoolId)]);
     return this.deps.dataSource.transaction(async (m) => {
-      const ctx = await readLearnerContext(m, actor, { goalId, lockGoal: true, paceSince: paceStart(now) });
+      const ctx = await readLearnerContext(m, actor, { goalId, lockGoal: true, paceSince: paceStart(now), outcomes: true });
       const v = await this.viewOf(m, ctx, loaded, curriculum);
       const goal = ctx.goal!;
-      const plan = this.plan(v, goal.skillIds, goal.masteryThreshold, overridesOf(goal.steps));
+      const plan = this.plan(v, goal.skillIds, goal.masteryThreshold, overridesOf(goal.steps), ctx.recentOutcomes);
       const written = await writePlan(m, actor.schoolId, goal, ctx.learnerId, plan, v.loaded?.versionId ?? null, now);
       return {
         ...written, plan, progress: progressOf(plan, goal, ctx.attemptsSince, now), mode: v.mode, notice: NOTICES[v.mode],
@@ -266,18 +266,22 @@ export class PersonalisationService {
     requireRole(actor, Role.Admin, Role.Service, Role.Teacher, Role.Learner);
     const m = this.deps.dataSource.manager;
     const [ctx, loaded, curriculum] = await Promise.all([
-      readLearnerContext(m, actor, { goalId, paceSince: paceStart(now) }),
+      readLearnerContext(m, actor, { goalId, paceSince: paceStart(now), outcomes: true }),
       this.models.get(actor.schoolId, m),
       this.curricula.get(actor.schoolId),
     ]);
     const v = await this.viewOf(m, ctx, loaded, curriculum);
     const goal = ctx.goal!;
-    return progressOf(this.plan(v, goal.skillIds, goal.masteryThreshold, overridesOf(goal.steps)), goal, ctx.attemptsSince, now);
+    return progressOf(this.plan(v, goal.skillIds, goal.masteryThreshold, overridesOf(goal.steps), ctx.recentOutcomes), goal, ctx.attemptsSince, now);
   }
 
-  private plan(v: LearnerView, targetSkillIds: string[], threshold: number, overrides: TeacherOverrides): LearningPlan {
+  /** `recentAttempts`: newest first; a plan answers a run of failures (engine plan.ts), for a personalised learner only. */
+  private plan(v: LearnerView, targetSkillIds: string[], threshold: number, overrides: TeacherOverrides, recentAttempts: readonly { taskId: string; correct: boolean }[] = []): LearningPlan {
     if (v.loaded && v.state) {
-      return planPath({ model: v.loaded.model, state: v.state, curriculum: v.curriculum, targetSkillIds, masteryThreshold: threshold, recentTaskIds: [], interests: v.learner.interests, overrides });
+      return planPath({
+        model: v.loaded.model, state: v.state, curriculum: v.curriculum, targetSkillIds, masteryThreshold: threshold, recentTaskIds: [], interests: v.learner.interests, overrides,
+        recentAttempts: v.mode === Personalisation.Personalised ? recentAttempts : [],
+      });
     }
     // No model: the curriculum order, one task per skill, no estimates.
     const items = curriculumOnly(v.curriculum, targetSkillIds, MAX_RECOMMENDATIONS, overrides);

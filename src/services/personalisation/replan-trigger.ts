@@ -9,9 +9,10 @@
  *   threshold): that step, and any other for the skill, is no longer needed.
  * - BEHIND: the current step (the first pending one) is now out of reach: its skill's mastery — the
  *   model's predicted success on a typical task of it — is below the success band, and either it
- *   has just fallen below the band, or the learner's last BEHIND_FAILURES attempts, all made since
- *   the path was planned, were failures on that skill. The re-plan then sees the lower mastery:
- *   it brings back unmastered prerequisites and picks a task nearer the band.
+ *   has just fallen below the band, or the learner's last BEHIND_FAILURES attempts were failures on
+ *   that skill. Each further failure that leaves it so re-plans again (the run of failures only
+ *   grows): the re-plan sees the failures (engine plan.ts) and brings an easier task than the ones
+ *   failed, or a prerequisite to go back to, or says in the step's reason that neither is left.
  *
  * A path planned by hand (no model version) is never re-planned by itself, and a re-plan keeps the
  * teacher's pinned steps at their positions and leaves skipped tasks out (plan-store.ts).
@@ -23,14 +24,16 @@ export enum ReplanReason {
   BEHIND = "BEHIND",
 }
 
-/** Consecutive failures on the current step's skill that make a learner "behind" (with mastery below the band). */
-export const BEHIND_FAILURES = 3;
+/**
+ * Consecutive failures on the current step's skill that make a learner "behind" (with mastery below
+ * the band): the planner's own count of a struggle, so that the re-plan answers the failures.
+ */
+export const BEHIND_FAILURES = DEFAULT_RECOMMEND_PARAMS.struggleFailures;
 
 export interface ReplanInput {
   /** The path's pending steps in position order. */
   readonly steps: readonly { readonly skillId: string | null; readonly taskId: string }[];
   readonly masteryThreshold: number;
-  readonly plannedAt: Date;
   /** Mastery of the skills the attempts touched: after, and how much these attempts moved it. */
   readonly changes: readonly { readonly skillId: string; readonly mastery: number; readonly delta: number }[];
   /** The attempts just recorded, oldest first, then the learner's earlier ones, newest first. */
@@ -55,8 +58,6 @@ export function replanReason(input: ReplanInput): ReplanReason | null {
   if (!c || c.mastery >= bandLow) return null;
   if (c.mastery - c.delta >= bandLow) return ReplanReason.BEHIND;
   const onSkill = (taskId: string) => input.skillsOfTask(taskId).includes(current.skillId!);
-  const firstBefore = input.prior.findIndex((a) => a.createdAt <= input.plannedAt);
-  const since = firstBefore < 0 ? input.prior : input.prior.slice(0, firstBefore);
-  const last = [...[...input.attempts].reverse(), ...since].slice(0, BEHIND_FAILURES);
+  const last = [...[...input.attempts].reverse(), ...input.prior].slice(0, BEHIND_FAILURES);
   return last.length === BEHIND_FAILURES && last.every((a) => !a.correct && onSkill(a.taskId)) ? ReplanReason.BEHIND : null;
 }
