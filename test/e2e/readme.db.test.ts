@@ -1,6 +1,6 @@
 /**
- * The README's example operations, run as written against the demo school: if the API or the demo
- * data drift from the README, this fails.
+ * The example operations of the README and the API guide (docs/api-guide.md), run as written, in
+ * order, against the demo school: if the API or the demo data drift from the docs, this fails.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -9,8 +9,8 @@ import { Role } from "../../src/services/auth/actor.js";
 import { seedDemo, DemoSchool } from "../../src/services/demo/demo-seed.js";
 import { startTestServer, TestServer } from "../support/test-server.js";
 
-const README = fs.readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
-const blocks = [...README.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const DOCS = ["README.md", "docs/api-guide.md"].map((f) => fs.readFileSync(path.resolve(__dirname, "../..", f), "utf8"));
+const blocks = DOCS.flatMap((text) => [...text.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]!));
 
 let s: TestServer;
 let demo: DemoSchool;
@@ -25,11 +25,11 @@ afterAll(async () => {
   await s?.stop();
 });
 
-test("the README has example operations", () => {
-  expect(blocks.length).toBeGreaterThanOrEqual(5);
+test("the README and the API guide have example operations", () => {
+  expect(blocks.length).toBeGreaterThanOrEqual(11);
 });
 
-test("every README operation runs against the demo school without errors", async () => {
+test("every example operation runs against the demo school without errors", async () => {
   const first = await s.gql(`{ tasks(first: 1) { nodes { id } } }`, {}, admin);
   const ids: Record<string, unknown> = {
     learnerId: demo.learnerIds[0],
