@@ -15,14 +15,16 @@ cleanup() { [ -n "${PID:-}" ] && kill -- "-$PID" 2>/dev/null || true; rm -rf "$D
 trap cleanup EXIT
 
 # Its own process group, so that the interrupt reaches npm and the server as a terminal's Ctrl-C would.
+FIRST_T0=$(date +%s%N)
 ZPD_DATA_DIR="$DATA" PORT=$PORT HOST=127.0.0.1 LOG_LEVEL=info setsid npm start >"$LOG" 2>&1 &
 PID=$!
-for _ in $(seq 1 120); do
+for _ in $(seq 1 240); do
   grep -q '^eyJ' "$LOG" && break
   kill -0 "$PID" 2>/dev/null || { cat "$LOG"; echo "server died"; exit 1; }
   sleep 1
 done
 TOKEN=$(grep -m1 '^eyJ' "$LOG") || { cat "$LOG"; echo "no token printed"; exit 1; }
+echo "the first start (database, demo seed, first model) printed its token in $(( ($(date +%s%N) - FIRST_T0) / 1000000 )) ms"
 
 BODY='{"query":"{ learners(first: 3) { nodes { id externalRef profile { displayName } cohorts { name } } } }"}'
 OUT=$(curl -sf -H "content-type: application/json" -H "authorization: Bearer $TOKEN" -d "$BODY" "http://127.0.0.1:$PORT/graphql")
