@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   if (!config.databaseUrl && config.seedDemo && (await isEmpty(app.db.dataSource))) {
     const t0 = Date.now();
     say("seeding the demo school (120 simulated learners, two weeks of attempts)…");
-    const seeded = await seedDemo(app.db.dataSource, app.services.deps.cipher);
+    const seeded = await seedDemo(app.db.dataSource, app.services.deps.cipher, new Date(), { idLabel: "demo" });
     writeDemoInfo(config.dataDir, seeded);
     logger.info({ schoolId: seeded.schoolId, learners: seeded.learnerIds.length, ms: Date.now() - t0 }, "demo school seeded");
   }

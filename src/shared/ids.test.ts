@@ -1,17 +1,24 @@
-import { isUuid, uuidv7, uuidv7s } from "./ids.js";
+import { isUuid, namedUuidv7 } from "./ids.js";
 
-test("uuid v7: valid, version 7, variant 10, strictly increasing within one millisecond and across", () => {
-  const ids = [...uuidv7s(5000), uuidv7(Date.now() + 5)];
-  for (const id of ids) {
-    expect(isUuid(id)).toBe(true);
-    expect(id[14]).toBe("7");
-    expect("89ab").toContain(id[19]);
-  }
-  for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
-  expect(new Set(ids).size).toBe(ids.length);
-});
+describe("namedUuidv7", () => {
+  const T = Date.UTC(2026, 0, 1);
+  it("is a function of its arguments, a valid version-7 UUID, and sorts by index within a name", () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => namedUuidv7(T, "demo:42:learner", i));
+    expect(ids.map((_, i) => namedUuidv7(T, "demo:42:learner", i))).toEqual(ids);
+    expect(ids.every((id) => isUuid(id) && id[14] === "7" && "89ab".includes(id[19]!))).toBe(true);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids[0]!.slice(0, 13).replace("-", "")).toBe(T.toString(16).padStart(12, "0"));
+  });
 
-test("the time prefix is the millisecond clock", () => {
-  const t = Date.UTC(2030, 0, 1);
-  expect(parseInt(uuidv7(t).replace(/-/g, "").slice(0, 12), 16)).toBeGreaterThanOrEqual(t);
+  it("gives other ids under another name", () => {
+    const a = Array.from({ length: 100 }, (_, i) => namedUuidv7(T, "a", i));
+    const b = new Set(Array.from({ length: 100 }, (_, i) => namedUuidv7(T, "b", i)));
+    expect(a.filter((id) => b.has(id))).toEqual([]);
+  });
+
+  it("refuses an index it cannot encode", () => {
+    expect(() => namedUuidv7(T, "a", -1)).toThrow(RangeError);
+    expect(() => namedUuidv7(T, "a", 2 ** 26)).toThrow(RangeError);
+  });
 });

@@ -55,3 +55,37 @@ export function uuidv7s(n: number): string[] {
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string): boolean => UUID_RE.test(s);
+
+/** MurmurHash3's 32-bit finaliser over FNV-1a of `s` and `k`: well-spread bits from a name. */
+function nameHash(s: string, k: number): number {
+  let h = 0x811c9dc5 ^ k;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * A UUIDv7 that is a function of its arguments: `timeMs` in the time field, `index` in the 26 bits
+ * after it (so ids of one name sort by index, as uuidv7's do by creation), then 48 bits hashed from
+ * `name` and `index`. For seeded data that must be the same on every run (the demo school, whose
+ * learners' ids decide its evaluation set); distinct names give distinct ids.
+ */
+export function namedUuidv7(timeMs: number, name: string, index: number): string {
+  if (!Number.isInteger(index) || index < 0 || index >= 2 ** 26) throw new RangeError(`namedUuidv7: index must be an integer in [0, 2^26) (got ${index})`);
+  const hi = Math.floor(timeMs / 0x1000000);
+  const lo = timeMs % 0x1000000;
+  const a = index >>> 14; // 12 bits
+  const b = index & 0x3fff; // 14 bits
+  const r1 = nameHash(name, index);
+  const r2 = nameHash(name, ~index);
+  const h = (x: number) => HEX[x & 0xff]!;
+  return (
+    h(hi >> 16) + h(hi >> 8) + h(hi) + h(lo >> 16) + "-" + h(lo >> 8) + h(lo) + "-" +
+    h(0x70 | (a >> 8)) + h(a) + "-" +
+    h(0x80 | (b >> 8)) + h(b) + "-" +
+    h(r1 >> 24) + h(r1 >> 16) + h(r1 >> 8) + h(r1) + h(r2 >> 8) + h(r2)
+  );
+}

@@ -151,7 +151,7 @@ async function stateModels(school = schoolId): Promise<string[]> {
 beforeAll(async () => {
   s = await startTestServer();
   const now = new Date();
-  const demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, now, { learners: 60 });
+  const demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, now, { learners: 60, idLabel: "jobs" });
   schoolId = demo.schoolId;
   admin = await s.token({ schoolId, role: Role.Admin });
   // The first active model, on the first three days of the traces: the retrained candidate sees more.

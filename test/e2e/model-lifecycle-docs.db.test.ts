@@ -28,7 +28,7 @@ const ran = new Set<string>();
 
 beforeAll(async () => {
   s = await startTestServer();
-  const demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 60, seed: 3 });
+  const demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 60, seed: 3, idLabel: "model-lifecycle-docs" });
   await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 1, cutoff: new Date(NOW.getTime() - 3 * 86_400_000), kind: "pfa" });
   admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
   worker = new Worker({

@@ -26,7 +26,7 @@ let allTaskIds: string[] = [];
 
 beforeAll(async () => {
   s = await startTestServer();
-  demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 60 });
+  demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 60, idLabel: "personalisation" });
   await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 1, cutoff: NOW });
   admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
   const r = await s.gql(`{ skills(first: 100) { nodes { id code prerequisites { id } tasks(first: 100) { nodes { id } } } } }`, {}, admin);
@@ -411,9 +411,13 @@ test("without consent to personalisation: the curriculum order with a notice, a 
 });
 
 test("a learner with no attempts gets finite mastery, predictions, recommendations, a plan and progress", async () => {
-  const l = await freshLearner({ goal: ["percent"] });
+  // The goal: the skill the model's prior rates least mastered (a goal not reached before the first attempt).
+  const prior = await masteryOf((await freshLearner()).id);
+  const [goalSkill] = [...prior].sort(([, a], [, b]) => a.mastery! - b.mastery!)[0]!;
+  const l = await freshLearner({ skillIds: [goalSkill] });
   const m = await masteryOf(l.id);
   expect(m.size).toBe(skills.size);
+  expect(m.get(goalSkill)!.mastery).toBeLessThan(0.8);
   for (const e of m.values()) {
     expect(isProbability(e.mastery)).toBe(true);
     expect(Number.isFinite(e.uncertainty)).toBe(true);

@@ -73,7 +73,7 @@ test("a thread that dies on its own is reported (by default the process crashes)
 test("the API over HTTP on the threaded database: recommendations, and concurrent attempts of one learner each applied once", async () => {
   const s = await startTestServer({}, { pgliteThread: true });
   try {
-    const demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 30, seed: 3 });
+    const demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 30, seed: 3, idLabel: "pglite-thread" });
     await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 1, cutoff: NOW, kind: "pfa" });
     const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
     const learner = demo.learnerIds.find((id) => id !== demo.noConsentLearnerId)!;

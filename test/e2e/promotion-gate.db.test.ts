@@ -19,7 +19,7 @@ let demo: DemoSchool;
 let v1: string;
 beforeAll(async () => {
   s = await startTestServer();
-  demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 90, seed: 5 });
+  demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 90, seed: 5, idLabel: "promotion-gate" });
   v1 = (await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 1, cutoff: EARLIER, kind: "pfa" })).id;
 }, 180_000);
 afterAll(async () => {

@@ -17,7 +17,7 @@ let demo: DemoSchool;
 let admin: string;
 beforeAll(async () => {
   s = await startTestServer();
-  demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, new Date("2026-11-01T12:00:00Z"));
+  demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, new Date("2026-11-01T12:00:00Z"), { idLabel: "readme" });
   await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 1, cutoff: new Date("2026-11-01T12:00:00Z") });
   admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
 });

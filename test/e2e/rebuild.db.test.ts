@@ -18,7 +18,7 @@ let s: TestServer;
 let demo: DemoSchool;
 beforeAll(async () => {
   s = await startTestServer();
-  demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 40, seed: 9 });
+  demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 40, seed: 9, idLabel: "rebuild" });
   await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 1, cutoff: NOW, kind: "pfa" });
 }, 180_000);
 afterAll(async () => {

@@ -20,7 +20,7 @@ const skills = new Map<string, { id: string; taskIds: string[] }>();
 
 beforeAll(async () => {
   s = await startTestServer();
-  demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 60 });
+  demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 60, idLabel: "replanning" });
   await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 1, cutoff: NOW });
   admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
   const r = await s.gql(`{ skills(first: 100) { nodes { id code tasks(first: 100) { nodes { id } } } } }`, {}, admin);

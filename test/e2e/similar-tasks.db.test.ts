@@ -12,7 +12,7 @@ let demo: DemoSchool;
 let admin: string;
 beforeAll(async () => {
   s = await startTestServer();
-  demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 80, seed: 3 });
+  demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 80, seed: 3, idLabel: "similar-tasks" });
   await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 1, cutoff: NOW });
   admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
 }, 180_000);

@@ -8,7 +8,9 @@
  *     through unmastered skills (a mastered prerequisite ends the walk: what lies behind it is not
  *     asked for again);
  *   not personalised ("curriculum"): every goal skill and all its prerequisites, whatever the mastery.
- * When every goal skill is mastered, the personalised focus is the goal skills themselves (REVIEW).
+ * When every goal skill is mastered, the personalised focus is the goal skills themselves (REVIEW),
+ * with their prerequisites that are not mastered: a goal skill estimated mastered behind an unmastered
+ * prerequisite (a confident prior on an easy skill) is reviewed after that prerequisite, not instead.
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
 import type { KnowledgeModel, LearnerState } from "../types.js";
@@ -97,7 +99,7 @@ export function focusOf(ctx: LearnerContext, personalised: boolean): Focus {
   const neededBy = new Map<string, string[]>();
   const starts = personalised ? ctx.targets.filter((k) => !isMastered(ctx, k)) : ctx.targets;
   const review = personalised && starts.length === 0;
-  const stack = [...starts];
+  const stack = [...(review ? ctx.targets : starts)];
   for (const k of starts) set.add(k);
   while (stack.length > 0) {
     const k = stack.pop()!;

@@ -74,6 +74,23 @@ describe("recommend", () => {
     }
   });
 
+  it("a goal skill estimated mastered behind an unmastered prerequisite: review serves that prerequisite, never nothing", () => {
+    // percent answered right until PFA rates it mastered; decimals (its prerequisite) never practised.
+    let state = pfa.initialState();
+    const tasks = school.tasks.filter((t) => t.primarySkillId === "percent" && t.skills.length === 1).map((t) => t.taskId);
+    for (let i = 0; i < 200 && mastery(pfa, state, "percent") < TAU; i++) state = answer(pfa, state, tasks[i % tasks.length]!, 1);
+    expect(mastery(pfa, state, "percent")).toBeGreaterThanOrEqual(TAU);
+    expect(mastery(pfa, state, "decimals")).toBeLessThan(GATE);
+    const recs = recommend({ model: pfa, state, curriculum, targetSkillIds: ["percent"], count: 5 });
+    expect(recs.length).toBe(5);
+    expect(recs.every((r) => r.reason.code === "REVIEW")).toBe(true);
+    // Nothing recommended sits behind a prerequisite under the gate; the chain's unmastered prerequisites come first.
+    for (const r of recs) for (const pre of prereqs.get(primary.get(r.taskId)!)!) expect(mastery(pfa, state, pre)).toBeGreaterThanOrEqual(GATE);
+    expect(recs[0]!.skillId).not.toBe("percent");
+    expect(mastery(pfa, state, recs[0]!.skillId)).toBeLessThan(TAU);
+    expectFinite(recs);
+  });
+
   it("serves prerequisites before the goal, with the PREREQUISITE_GAP reason and a readable explanation", () => {
     const state = elo.initialState();
     const recs = recommend({ model: elo, state, curriculum, targetSkillIds: ["frac-equivalent"], count: 1 });

@@ -60,7 +60,10 @@ export function recommend(input: RecommendInput, params: Partial<RecommendParams
 
   const pinned = ctx.pinned.slice(0, count).map((id) => ctx.curriculum.tasks.get(id)!);
   const pinnedIds = new Set(pinned.map((t) => t.taskId));
-  const { fresh, recent } = candidateTasks(ctx, focus, personalised, pinnedIds);
+  const gated = candidateTasks(ctx, focus, personalised, pinnedIds);
+  // Every focus task behind an unmet prerequisite (each skill's tasks also exercise a skill whose own
+  // prerequisites are far from mastered): the gate yields rather than leave the learner with nothing.
+  const { fresh, recent } = gated.fresh.length + gated.recent.length > 0 ? gated : candidateTasks(ctx, focus, false, pinnedIds);
   const pool = fresh.length > 0 ? fresh : recent;
 
   let ranked: Candidate[][];

@@ -14,7 +14,7 @@ import { CohortTeacher } from "../../persistence/cohort/cohort-teacher.entity.js
 import { TaskKind } from "../../persistence/curriculum/task.entity.js";
 import { ConsentGrantor, ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { ProfileCipher } from "../learner/profile-cipher.js";
-import { uuidv7 } from "../../shared/ids.js";
+import { namedUuidv7, uuidv7 } from "../../shared/ids.js";
 import { bulkInsert as bulk } from "../../persistence/bulk-insert.js";
 
 export interface DemoSchool {
@@ -30,11 +30,19 @@ export interface DemoOptions {
   /** Learners in the school (split into three cohorts). */
   readonly learners?: number;
   readonly seed?: number;
+  /**
+   * Names the school's and the learners' ids: with a label they are derived from (label, seed),
+   * so the demo is the same school on every run — the same learners in its evaluation set, the same
+   * models trained. Demos that share a database need distinct labels. Without one, the ids are random.
+   */
+  readonly idLabel?: string;
 }
 
 const FIRST_NAMES = ["Ada", "Bea", "Cyril", "Dana", "Emil", "Fatou", "Gus", "Hana", "Ivo", "Jun", "Kemi", "Lior", "Mara", "Nils", "Oona", "Pavel"];
 const COHORTS = ["Year 6 — Maple", "Year 6 — Oak", "Year 6 — Birch"];
 const KINDS: Record<string, TaskKind> = { exercise: TaskKind.Exercise, quiz: TaskKind.QuizItem, "word-problem": TaskKind.Exercise };
+/** The time field of a labelled demo's ids: fixed, so that they do not depend on when it was seeded. */
+const LABELLED_ID_TIME = Date.UTC(2026, 0, 1);
 /** The learner (by index) who has not consented to personalisation. */
 const NO_CONSENT_INDEX = 11;
 
@@ -66,18 +74,20 @@ export async function isEmpty(ds: DataSource): Promise<boolean> {
 /** Inserts the simulated school; returns the ids. Training the first model is `trainFirstModel`'s job. */
 export async function seedDemo(ds: DataSource, cipher: ProfileCipher, now: Date = new Date(), options: DemoOptions = {}): Promise<DemoSchool> {
   const sim = simulateSchool({ learners: options.learners ?? 120 }, options.seed ?? 42, now.getTime() - 14 * 86_400_000);
-  return ds.transaction((m) => insertSchool(m, sim, cipher, now));
+  const label = options.idLabel;
+  const ids = label === undefined ? () => uuidv7() : (kind: string, i: number) => namedUuidv7(LABELLED_ID_TIME, `${label}:${options.seed ?? 42}:${kind}`, i);
+  return ds.transaction((m) => insertSchool(m, sim, cipher, now, ids));
 }
 
-async function insertSchool(m: EntityManager, sim: SimulatedSchool, cipher: ProfileCipher, now: Date): Promise<DemoSchool> {
-  const school = await m.save(m.create(School, { name: "ZPD Demo School", timeZone: "UTC" }));
+async function insertSchool(m: EntityManager, sim: SimulatedSchool, cipher: ProfileCipher, now: Date, ids: (kind: string, index: number) => string): Promise<DemoSchool> {
+  const school = await m.save(m.create(School, { id: ids("school", 0), name: "ZPD Demo School", timeZone: "UTC" }));
   const schoolId = school.id;
   const teacher = await m.save(m.create(Teacher, { schoolId, displayName: "Ms. Rivera" }));
   const cohorts = await m.save(COHORTS.map((name) => m.create(Cohort, { schoolId, name })));
   await m.save(m.create(CohortTeacher, { schoolId, cohortId: cohorts[0]!.id, teacherId: teacher.id }));
 
   const { skillId, taskId } = await insertSimulatedCurriculum(m, schoolId, sim);
-  const learnerId = new Map(sim.learners.map((l) => [l.learnerId, uuidv7()]));
+  const learnerId = new Map(sim.learners.map((l, i) => [l.learnerId, ids("learner", i)]));
   const id = (map: ReadonlyMap<string, string>, key: string) => map.get(key)!;
 
   const learnerIds = sim.learners.map((l) => id(learnerId, l.learnerId));
