@@ -5,6 +5,7 @@
  * worker polls next. `npm run worker` runs one as a process; in embedded mode `npm start` runs one
  * in the server process (unless ZPD_WORKER=false).
  */
+// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode is valid TypeScript (5.3+); pg-boss is ESM-only
 import type { JobWithMetadata, JobResult } from "pg-boss" with { "resolution-mode": "import" };
 import type { Services } from "../src/services/index.js";
 import type { Logger } from "../src/shared/logger.js";

@@ -2,6 +2,7 @@
  * The job queues (pg-boss) and how each retries. One place, read by the sender (API, CLI) and the
  * worker alike, so a queue is created the same way whoever starts first.
  */
+// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode is valid TypeScript (5.3+); pg-boss is ESM-only
 import type { Queue } from "pg-boss" with { "resolution-mode": "import" };
 
 export const JobName = {
