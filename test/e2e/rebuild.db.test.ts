@@ -71,7 +71,7 @@ test("online updates one attempt at a time give the same mastery as replaying th
   const replayedState = (await q(`SELECT state::jsonb AS state FROM learner_state WHERE learner_id = $1`, [learner]))[0].state;
   expect(replayedState).toEqual(onlineState);
   expect(replayed.map((r: any) => r.skill_id)).toEqual(online.map((r: any) => r.skill_id));
-  replayed.forEach((r: any, i: number) => expect(r.mastery).toBeCloseTo(online[i].mastery, 12));
+  replayed.forEach((r: any, i: number) => { expect(r.mastery).toBeCloseTo(online[i].mastery, 12); });
 });
 
 test("a rebuild re-estimates mastery but keeps each skill's trend (it moves with attempts only) and the entries of skills it did not touch", async () => {

@@ -230,7 +230,7 @@ function makeTrainer(name: "bkt" | "bkt-forget", forgettingDefault: boolean): Mo
         }
         const p = best!.params;
         kcParams.set([p.L0, p.T, p.F, p.G, p.S], 5 * kc);
-        [p.L0, p.T, p.F, p.G, p.S].forEach((v, i) => (mean[i]! += (v * obs[kc]!.length) / total));
+        [p.L0, p.T, p.F, p.G, p.S].forEach((v, i) => { mean[i]! += (v * obs[kc]!.length) / total; });
         done += obs[kc]!.length;
         options.onProgress?.(done / total, `${name} EM ${kc + 1}/${keys.length}`);
       }
