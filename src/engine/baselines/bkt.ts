@@ -184,7 +184,10 @@ function sequencesByComponent(data: TrainingSet, cat: CatalogIndex, taskKc: Int3
     for (let r = flat.learnerStart[u]!; r < flat.learnerStart[u + 1]!; r++) {
       const kc = taskKc[flat.task[r]!]!;
       let list = perLearner.get(kc);
-      if (!list) perLearner.set(kc, (list = []));
+      if (!list) {
+        list = [];
+        perLearner.set(kc, list);
+      }
       list.push(flat.correct[r]!);
     }
     for (const [kc, list] of perLearner) {
