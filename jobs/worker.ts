@@ -21,7 +21,7 @@ export interface WorkerOptions {
   readonly logger: Logger;
   readonly settings: JobSettings;
   /** The jobs this worker runs (default all). */
-  readonly jobs?: readonly JobDefinition<any>[];
+  readonly jobs?: readonly JobDefinition[];
   /** Extra queues, for jobs not among the product's (tests). */
   readonly extraQueues?: Readonly<Record<string, QueueOptions>>;
   /** Keep the schedules (default true). */
@@ -77,7 +77,7 @@ export class Worker {
     this.o.logger.info({ jobs: jobs.map((j) => j.name), schedules: specs.map((s) => `${s.name} ${s.cron} ${s.tz}`), retrainCron: this.o.settings.retrainCron ?? "off" }, "worker started");
   }
 
-  private async handle(def: JobDefinition<any>, job: JobWithMetadata<object>): Promise<JobResult> {
+  private async handle(def: JobDefinition, job: JobWithMetadata<object>): Promise<JobResult> {
     const ac = new AbortController();
     const onAbort = () => ac.abort(job.signal.reason);
     job.signal.addEventListener("abort", onAbort, { once: true });
