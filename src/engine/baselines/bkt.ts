@@ -174,7 +174,7 @@ export function loadBktModel(bytes: Uint8Array): BktModel {
 }
 
 /** Groups the training attempts by component: per component, its learners' subsequences in order. */
-function sequencesByComponent(data: TrainingSet, cat: CatalogIndex, taskKc: Int32Array, kcCount: number) {
+function sequencesByComponent(data: TrainingSet, taskKc: Int32Array, kcCount: number) {
   const flat = flattenTrainingSet(data);
   const obs: number[][] = Array.from({ length: kcCount }, () => []);
   const starts: number[][] = Array.from({ length: kcCount }, () => [0]);
@@ -211,7 +211,7 @@ function makeTrainer(name: "bkt" | "bkt-forget", forgettingDefault: boolean): Mo
       requireRange(name, "maxSlip", params.maxSlip, 0, 1, true);
       const cat = CatalogIndex.fromCatalog(data.catalog);
       const { keys, taskKc } = componentsOf(cat);
-      const { obs, starts } = sequencesByComponent(data, cat, taskKc, keys.length);
+      const { obs, starts } = sequencesByComponent(data, taskKc, keys.length);
       const bounds: EmBounds = { forgetting: params.forgetting, maxGuess: params.maxGuess, maxSlip: params.maxSlip };
       const rng = createRng(options.seed);
       const kcParams = new Float64Array(5 * keys.length);

@@ -42,4 +42,4 @@ export const QUEUES: Readonly<Record<JobName, QueueOptions>> = {
   [JobName.NightlyRetrain]: { retryLimit: 2, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deleteAfterSeconds: 3600 },
 };
 
-export const isJobName = (s: string): s is JobName => Object.prototype.hasOwnProperty.call(QUEUES, s);
+export const isJobName = (s: string): s is JobName => Object.hasOwn(QUEUES, s);

@@ -22,7 +22,7 @@ import { activeVersionId, type ActiveModels } from "../personalisation/active-mo
 import { attemptCount, comparisonSet, partitionSchool } from "./comparison-set.js";
 import { judge, jsonScores, MetricGate, type Gate } from "./gates.js";
 import { publishModel, trainedTasks } from "./model-publisher.js";
-import { snapshotTrainingSet, type TrainingSnapshot } from "./training-set.js";
+import { snapshotTrainingSet } from "./training-set.js";
 import type { TrainingService } from "./training.service.js";
 import type { SwitchReport } from "./state-rebuild.service.js";
 
