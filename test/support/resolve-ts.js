@@ -1,6 +1,6 @@
 // Jest's globalSetup is loaded with plain `require`, without moduleNameMapper: map the `.js`
 // specifiers that TypeScript's nodenext resolution requires back to the `.ts` sources.
-const Module = require("module");
+const Module = require("node:module");
 const original = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
   try {
