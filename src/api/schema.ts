@@ -31,5 +31,5 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
 
 /** The SDL committed in schema/schema.graphql: sorted, so that diffs show real changes only. */
 export async function printApiSchema(): Promise<string> {
-  return printSchema(lexicographicSortSchema(await buildApiSchema())) + "\n";
+  return `${printSchema(lexicographicSortSchema(await buildApiSchema()))}\n`;
 }

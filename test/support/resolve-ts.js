@@ -6,7 +6,7 @@ Module._resolveFilename = function (request, ...rest) {
   try {
     return original.call(this, request, ...rest);
   } catch (e) {
-    if (request.startsWith(".") && request.endsWith(".js")) return original.call(this, request.slice(0, -3) + ".ts", ...rest);
+    if (request.startsWith(".") && request.endsWith(".js")) return original.call(this, `${request.slice(0, -3)}.ts`, ...rest);
     throw e;
   }
 };
