@@ -262,7 +262,7 @@ async function main(): Promise<void> {
   if (args.json) {
     const out = records.length === 1 ? jsonFigures(records[0]!.results) : Object.fromEntries(records.map((r) => [r.db, jsonFigures(r.results)]));
     mkdirSync(dirname(resolve(args.json)), { recursive: true });
-    writeFileSync(args.json, JSON.stringify(out, null, 2) + "\n");
+    writeFileSync(args.json, `${JSON.stringify(out, null, 2)}\n`);
     log(`wrote ${args.json}`);
   }
   if (args.report !== "none") log(`wrote ${args.report} and ${STORE}`);

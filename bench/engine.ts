@@ -92,7 +92,7 @@ async function main() {
     "|---|---|---|---|---|",
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ].join("\n");
-  const command = "npm run bench:engine" + (process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : "");
+  const command = `npm run bench:engine${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
   const report = `# Engine micro-benchmark
 
 Command: \`${command}\`

@@ -157,7 +157,7 @@ async function main(): Promise<void> {
   }
   if (args.json) {
     mkdirSync(dirname(args.json), { recursive: true });
-    writeFileSync(args.json, JSON.stringify({ targets: TARGETS, ...report }, null, 2) + "\n");
+    writeFileSync(args.json, `${JSON.stringify({ targets: TARGETS, ...report }, null, 2)}\n`);
     log(`wrote ${args.json}`);
   }
 }

@@ -33,7 +33,10 @@ function load(dir: string): { sequences: Map<string, Attempt[]>; test: Set<strin
   for (const line of readFileSync(join(dir, "attempts.csv"), "utf8").trim().split("\n").slice(1)) {
     const [u, item, skill, c] = line.split(",");
     let seq = sequences.get(u!);
-    if (!seq) sequences.set(u!, (seq = []));
+    if (!seq) {
+      seq = [];
+      sequences.set(u!, seq);
+    }
     seq.push({ item: item!, skill: skill!, y: c === "1" ? 1 : 0 });
   }
   return { sequences, test: new Set(readFileSync(join(dir, "test_users.txt"), "utf8").trim().split("\n")) };

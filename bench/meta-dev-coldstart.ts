@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       const sample: number[] = [];
       for (let n = 0; n < learners.length; n++) sample.push(...learners[rng.int(learners.length)]!);
       const s = scoreOn(sample);
-      s.forEach((v, m) => diffs[m]!.push(s[0]! - v));
+      s.forEach((v, m) => { diffs[m]!.push(s[0]! - v); });
     }
     console.log(`\nAUC ${slice}, ${learners.length} test learners, ${rounds} bootstrap rounds (paired, over learners)`);
     console.log("| model | AUC | Meta − model | 95 % interval | rounds Meta ahead |\n|---|---|---|---|---|");

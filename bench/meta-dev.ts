@@ -29,7 +29,10 @@ function load(dir: string): { catalog: Catalog; sequences: Map<string, Trace[]>;
   for (const line of lines) {
     const [u, i, s, c] = line.split(",");
     let seq = sequences.get(u!);
-    if (!seq) sequences.set(u!, (seq = []));
+    if (!seq) {
+      seq = [];
+      sequences.set(u!, seq);
+    }
     seq.push({ learnerId: u!, taskId: i!, correct: c === "1" ? 1 : 0 });
     attemptSkill.set(i!, s!);
   }

@@ -6,9 +6,9 @@ import { nightlyRetrain } from "./nightly-retrain.js";
 import { promoteModel } from "./promote-model.js";
 import { rollbackModel } from "./rollback-model.js";
 
-export const JOBS: readonly JobDefinition<any>[] = [retrain, rebuildStates, nightlyRetrain, promoteModel, rollbackModel];
+export const JOBS: readonly JobDefinition[] = [retrain, rebuildStates, nightlyRetrain, promoteModel, rollbackModel];
 
-export const jobByName = (name: string): JobDefinition<any> | undefined => JOBS.find((j) => j.name === name);
+export const jobByName = (name: string): JobDefinition | undefined => JOBS.find((j) => j.name === name);
 
 export { retrain, rebuildStates, nightlyRetrain, promoteModel, rollbackModel };
 export * from "./job.js";

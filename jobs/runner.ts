@@ -75,7 +75,7 @@ class ProgressWriter {
   }
 }
 
-export async function executeJob(def: JobDefinition<any>, raw: unknown, o: RunOptions): Promise<RunOutcome> {
+export async function executeJob(def: JobDefinition, raw: unknown, o: RunOptions): Promise<RunOutcome> {
   const runs = o.services.jobs;
   const log = o.logger.child({ job: def.name, jobId: o.id, attempt: o.attempt });
   let payload: object;

@@ -14,6 +14,7 @@
  * occurrence)), which pg-boss inserts with ON CONFLICT DO NOTHING, so two fan-outs of one tick (or
  * of two overlapping ticks) enqueue it once.
  */
+// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode is valid TypeScript (5.3+); pg-boss is ESM-only
 import type { PgBoss } from "pg-boss" with { "resolution-mode": "import" };
 import { cronOccurrences } from "../src/services/jobs/job-queue.js";
 import { JobName } from "../src/services/jobs/queues.js";

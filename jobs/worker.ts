@@ -5,6 +5,7 @@
  * worker polls next. `npm run worker` runs one as a process; in embedded mode `npm start` runs one
  * in the server process (unless ZPD_WORKER=false).
  */
+// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode is valid TypeScript (5.3+); pg-boss is ESM-only
 import type { JobWithMetadata, JobResult } from "pg-boss" with { "resolution-mode": "import" };
 import type { Services } from "../src/services/index.js";
 import type { Logger } from "../src/shared/logger.js";
@@ -20,7 +21,7 @@ export interface WorkerOptions {
   readonly logger: Logger;
   readonly settings: JobSettings;
   /** The jobs this worker runs (default all). */
-  readonly jobs?: readonly JobDefinition<any>[];
+  readonly jobs?: readonly JobDefinition[];
   /** Extra queues, for jobs not among the product's (tests). */
   readonly extraQueues?: Readonly<Record<string, QueueOptions>>;
   /** Keep the schedules (default true). */
@@ -76,7 +77,7 @@ export class Worker {
     this.o.logger.info({ jobs: jobs.map((j) => j.name), schedules: specs.map((s) => `${s.name} ${s.cron} ${s.tz}`), retrainCron: this.o.settings.retrainCron ?? "off" }, "worker started");
   }
 
-  private async handle(def: JobDefinition<any>, job: JobWithMetadata<object>): Promise<JobResult> {
+  private async handle(def: JobDefinition, job: JobWithMetadata<object>): Promise<JobResult> {
     const ac = new AbortController();
     const onAbort = () => ac.abort(job.signal.reason);
     job.signal.addEventListener("abort", onAbort, { once: true });

@@ -13,7 +13,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { DataSource, EntityManager } from "typeorm";
+import { DataSource } from "typeorm";
 import { simulateSchool } from "../../src/engine/simulator/index.js";
 import { createServices } from "../../src/services/index.js";
 import { ProfileCipher } from "../../src/services/learner/profile-cipher.js";

@@ -144,7 +144,10 @@ export async function profileOperations(db: { url?: string; dataDir?: string }, 
   session.connect();
   const call = <T>(method: string, params?: object) => new Promise<T>((res, rej) => session.post(method, params ?? {}, (err, r) => (err ? rej(err) : res(r as T))));
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   const ops: [string, () => [string, Record<string, unknown>]][] = [
     ["recommendations", () => { const l = pick(info.learners); return [RECOMMENDATIONS, { learnerId: l.id, goalId: l.goalId }]; }],

@@ -80,7 +80,7 @@ export function loadStore(file: string): Store {
 
 export function saveStore(file: string, store: Store): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(store, null, 2) + "\n");
+  writeFileSync(file, `${JSON.stringify(store, null, 2)}\n`);
 }
 
 const ORDER = ["full/postgres", "full/postgres at 25 rps", "full/pglite", "small/postgres", "small/pglite"];

@@ -38,7 +38,7 @@ export function generateFolder(folder: string, targetAttempts: number, seed: num
   try {
     const lines = ["item_id,skill_ids"];
     for (const task of sim.tasks) lines.push(`${task.taskId},${task.skills.map((s) => s.skillId).join(";")}`);
-    writeSync(items, lines.join("\n") + "\n");
+    writeSync(items, `${lines.join("\n")}\n`);
   } finally {
     closeSync(items);
   }
@@ -54,11 +54,11 @@ export function generateFolder(folder: string, targetAttempts: number, seed: num
       }
       attempts += seq.length;
       if (buf.length >= 50_000) {
-        writeSync(fd, buf.join("\n") + "\n");
+        writeSync(fd, `${buf.join("\n")}\n`);
         buf = [];
       }
     }
-    if (buf.length) writeSync(fd, buf.join("\n") + "\n");
+    if (buf.length) writeSync(fd, `${buf.join("\n")}\n`);
   } finally {
     closeSync(fd);
   }

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const pg = new PgCpu(dbName);
   pg.start();
   const services = createServices({ dataSource: ds, cipher: new ProfileCipher(randomBytes(32)), logger: createLogger("warn"), maxPageSize: 100 });
-  const [{ school_id: schoolId, id }] = (await ds.query(`SELECT school_id, id FROM model_version WHERE status = 'ACTIVE'`)) as { school_id: string; id: string }[];
+  const [{ school_id: schoolId, id }] = (await ds.query(`SELECT school_id, id FROM model_version WHERE status = 'ACTIVE'`)) as [{ school_id: string; id: string }];
   const phases: string[] = [];
   for (let r = 0; r < rounds; r++) {
     // What autovacuum would have done between two nightly promotions.

@@ -68,7 +68,10 @@ export function loadKtDataset(folder: string, name: string): KtDataset {
       itemSkills.set(item, q ?? (isMissing(f[cs]?.trim()) ? [] : [f[cs]!.trim()]));
     }
     let seq = sequences.get(user);
-    if (!seq) sequences.set(user, (seq = []));
+    if (!seq) {
+      seq = [];
+      sequences.set(user, seq);
+    }
     seq.push({ order: Number.isFinite(order) ? order : seq.length, trace: { learnerId: user, taskId: item, correct: correct as 0 | 1 } });
   }
 

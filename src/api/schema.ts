@@ -1,6 +1,6 @@
 /** Builds the executable GraphQL schema from the resolvers (type-graphql), with input validation on. */
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
-import { buildSchema, NonEmptyArray } from "type-graphql";
+import { buildSchema, type ClassType, type NonEmptyArray } from "type-graphql";
 import { SchoolResolver } from "./school/school.resolver.js";
 import { CohortResolver } from "./cohort/cohort.resolver.js";
 import { LearnerResolver } from "./learner/learner.resolver.js";
@@ -16,8 +16,7 @@ import { AttemptResolver, LearnerAttemptsResolver } from "./attempt/attempt.reso
 import { GoalProgressResolver, PersonalisationResolver } from "./personalisation/personalisation.resolver.js";
 import { JobRunResolver } from "./jobs/job-run.resolver.js";
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const resolvers: NonEmptyArray<Function> = [SchoolResolver, CohortResolver, LearnerResolver, SkillResolver, TaskResolver, TaskSkillResolver, AttemptResolver, LearnerAttemptsResolver, GoalResolver, LearnerGoalsResolver, LearningPathResolver, PathStepResolver, ConsentResolver, LearnerConsentsResolver, LearnerAttributeResolver, LearnerMasteryResolver, ModelVersionResolver, AuditReportResolver, PersonalisationResolver, GoalProgressResolver, JobRunResolver];
+export const resolvers: NonEmptyArray<ClassType> = [SchoolResolver, CohortResolver, LearnerResolver, SkillResolver, TaskResolver, TaskSkillResolver, AttemptResolver, LearnerAttemptsResolver, GoalResolver, LearnerGoalsResolver, LearningPathResolver, PathStepResolver, ConsentResolver, LearnerConsentsResolver, LearnerAttributeResolver, LearnerMasteryResolver, ModelVersionResolver, AuditReportResolver, PersonalisationResolver, GoalProgressResolver, JobRunResolver];
 
 let cached: Promise<GraphQLSchema> | undefined;
 
@@ -32,5 +31,5 @@ export function buildApiSchema(): Promise<GraphQLSchema> {
 
 /** The SDL committed in schema/schema.graphql: sorted, so that diffs show real changes only. */
 export async function printApiSchema(): Promise<string> {
-  return printSchema(lexicographicSortSchema(await buildApiSchema())) + "\n";
+  return `${printSchema(lexicographicSortSchema(await buildApiSchema()))}\n`;
 }

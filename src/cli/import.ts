@@ -68,13 +68,13 @@ function formatSummary(s: ImportSummary): string {
   lines.push(`  ${s.seconds.toFixed(1)} s, ${n(s.attemptsPerSecond)} attempts/s (${n(s.batches)} batches)`);
   const nothing = s.skills.added + s.tasks.added + s.taskSkills.added + s.learners.added + s.attempts.added + s.consents.added === 0;
   if (nothing) lines.push("  nothing new: everything in this folder was already imported");
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 async function run(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.has("help")) {
-    process.stdout.write(USAGE + "\n");
+    process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   for (const k of args.keys()) if (!KNOWN.has(k)) throw new UsageError(`unknown option --${k}`);
@@ -156,7 +156,7 @@ run().then(
   (code) => process.exit(code),
   (e) => {
     const usage = e instanceof UsageError;
-    process.stderr.write(`zpd import: ${(e as Error).message}\n${usage ? USAGE + "\n" : ""}`);
+    process.stderr.write(`zpd import: ${(e as Error).message}\n${usage ? `${USAGE}\n` : ""}`);
     process.exit(usage ? 2 : 1);
   },
 );

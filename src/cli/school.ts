@@ -88,7 +88,7 @@ async function run(argv: string[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   if (args.has("help")) {
-    process.stdout.write(USAGE + "\n");
+    process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   for (const k of args.keys()) if (!OPTIONS[command]!.includes(k)) throw new UsageError(`unknown option --${k}`);

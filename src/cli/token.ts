@@ -97,7 +97,7 @@ async function run(argv: string[]): Promise<void> {
     throw new UsageError((e as Error).message);
   }
   if (args.has("help")) {
-    process.stdout.write(USAGE + "\n");
+    process.stdout.write(`${USAGE}\n`);
     return;
   }
   for (const k of args.keys()) if (!KNOWN.has(k)) throw new UsageError(`unknown option --${k}`);
@@ -119,7 +119,7 @@ async function run(argv: string[]): Promise<void> {
 
   if (roleArg === "platform-admin") {
     for (const k of ["school", "teacher", "learner"]) if (args.has(k)) throw new UsageError(`a platform-admin token names no school, teacher or learner (drop --${k})`);
-    process.stdout.write(await signToken(config.jwtSecret, { role: PLATFORM_ADMIN, subject: "platform-admin-cli" }, expires) + "\n");
+    process.stdout.write(`${await signToken(config.jwtSecret, { role: PLATFORM_ADMIN, subject: "platform-admin-cli" }, expires)}\n`);
     return;
   }
   const role = roleArg.toUpperCase() as Role;
@@ -130,7 +130,7 @@ async function run(argv: string[]): Promise<void> {
   if (role === Role.Teacher && !target.teacherId) throw new UsageError("--teacher <id> is required for role teacher");
   if (role === Role.Learner && !target.learnerId) throw new UsageError("--learner <id> is required for role learner");
   const subject = target.learnerId ?? target.teacherId ?? `${role.toLowerCase()}-cli`;
-  process.stdout.write(await signToken(config.jwtSecret, { ...target, role, subject }, expires) + "\n");
+  process.stdout.write(`${await signToken(config.jwtSecret, { ...target, role, subject }, expires)}\n`);
 }
 
 run(process.argv.slice(2)).catch((e) => {

@@ -47,8 +47,8 @@ describe("every model compiles the catalogue the same way", () => {
     ...Object.entries(trainers).map(([name, trainer]) => [name, (data: TrainingSet) => trainer.fit(data, { seed: 1, maxEpochs: 1 } as never)] as [string, (data: TrainingSet) => Promise<unknown>]),
     ["task embedding", (data) => trainTaskEmbedding(data, { seed: 1, maxSteps: 1 })],
   ];
-  test.each(fits)("%s rejects a duplicate skill id and a duplicate task id", async (_, fit) => {
-    expect(await codeOf(() => fit({ catalog: duplicateSkill, sequences: school.sequences }))).toBe(EngineErrorCode.InvalidData);
-    expect(await codeOf(() => fit({ catalog: duplicateTask, sequences: school.sequences }))).toBe(EngineErrorCode.InvalidData);
+  test.each(fits)("%s rejects a duplicate skill id and a duplicate task id", async (_, train) => {
+    expect(await codeOf(() => train({ catalog: duplicateSkill, sequences: school.sequences }))).toBe(EngineErrorCode.InvalidData);
+    expect(await codeOf(() => train({ catalog: duplicateTask, sequences: school.sequences }))).toBe(EngineErrorCode.InvalidData);
   });
 });

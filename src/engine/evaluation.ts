@@ -50,7 +50,10 @@ export function predictSequences(models: readonly KnowledgeModel[], sequences: R
   const probe = models.map((m) => m.initialState());
   const allKnow = (taskId: string) => {
     let k = known.get(taskId);
-    if (k === undefined) known.set(taskId, (k = models.every((m, i) => knows(m, probe[i]!, taskId))));
+    if (k === undefined) {
+      k = models.every((m, i) => knows(m, probe[i]!, taskId));
+      known.set(taskId, k);
+    }
     return k;
   };
   let i = 0;

@@ -19,7 +19,7 @@ export function sigmoid(x: number): number {
 /** Clamps p into [floor, 1 − floor]; NaN becomes 0.5 (an honest "no idea", never NaN downstream). */
 export function clampProbability(p: number, floor: number = PROBABILITY_FLOOR): number {
   if (Number.isNaN(p)) return 0.5;
-  return p < floor ? floor : p > 1 - floor ? 1 - floor : p;
+  return Math.min(Math.max(p, floor), 1 - floor);
 }
 
 /** logit(p) = ln(p / (1 − p)), with p clamped first so the result is finite. */

@@ -66,7 +66,7 @@ test("a batch is recorded in order, and one bad attempt in it writes nothing", a
   const batch = [0, 1, 2].map((i) => ({ learnerId: i === 1 ? w.bob : w.ann, taskId: w.taskId, correct: i % 2 === 0, occurredAt: `2026-01-0${i + 1}T10:00:00.000Z`, idempotencyKey: `b-${i}` }));
   const ok = await s.gql(RECORD_MANY, { inputs: batch }, w.admin);
   expect(ok.data!.recordAttempts.map((r: any) => r.attempt.idempotencyKey)).toEqual(["b-0", "b-1", "b-2"]);
-  const bad = [...batch.map((b) => ({ ...b, idempotencyKey: b.idempotencyKey + "x" })), { ...batch[0], idempotencyKey: "b-bad", score: 1.5 }];
+  const bad = [...batch.map((b) => ({ ...b, idempotencyKey: `${b.idempotencyKey}x` })), { ...batch[0], idempotencyKey: "b-bad", score: 1.5 }];
   expect(codeOf(await s.gql(RECORD_MANY, { inputs: bad }, w.admin))).toBe("BAD_USER_INPUT");
   const unknownTask = [{ ...batch[0], idempotencyKey: "b-new" }, { ...batch[0], idempotencyKey: "b-new2", taskId: "00000000-0000-7000-8000-000000000000" }];
   expect(codeOf(await s.gql(RECORD_MANY, { inputs: unknownTask }, w.admin))).toBe("NOT_FOUND");

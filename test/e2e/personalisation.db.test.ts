@@ -344,7 +344,7 @@ test("attempts arriving out of time order (a late offline sync) give the same st
   // And the predictions the two states give agree on every task of the skill.
   const pred = async (l: string) => ok(await s.gql(PREDICT, { l, t: tasks }, admin)).predictions.items;
   const [pa, pb] = [await pred(inTime.id), await pred(late.id)];
-  pa.forEach((p: any, i: number) => expect(pb[i].predictedSuccess).toBeCloseTo(p.predictedSuccess, 9));
+  pa.forEach((p: any, i: number) => { expect(pb[i].predictedSuccess).toBeCloseTo(p.predictedSuccess, 9); });
 });
 
 test("withdrawing consent to personalisation deletes the personal state; given again, the whole history is replayed", async () => {

@@ -66,12 +66,12 @@ test("online updates one attempt at a time give the same mastery as replaying th
   }
   const online = await q(`SELECT skill_id, mastery FROM skill_mastery WHERE learner_id = $1 ORDER BY skill_id`, [learner]);
   const onlineState = (await q(`SELECT state::jsonb AS state FROM learner_state WHERE learner_id = $1`, [learner]))[0].state;
-  await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].rebuildMany(m, demo.schoolId, [learner]));
+  await s.app.db.dataSource.transaction((m) => s.app.services.training.learnerModel.rebuildMany(m, demo.schoolId, [learner]));
   const replayed = await q(`SELECT skill_id, mastery FROM skill_mastery WHERE learner_id = $1 ORDER BY skill_id`, [learner]);
   const replayedState = (await q(`SELECT state::jsonb AS state FROM learner_state WHERE learner_id = $1`, [learner]))[0].state;
   expect(replayedState).toEqual(onlineState);
   expect(replayed.map((r: any) => r.skill_id)).toEqual(online.map((r: any) => r.skill_id));
-  replayed.forEach((r: any, i: number) => expect(r.mastery).toBeCloseTo(online[i].mastery, 12));
+  replayed.forEach((r: any, i: number) => { expect(r.mastery).toBeCloseTo(online[i].mastery, 12); });
 });
 
 test("a rebuild re-estimates mastery but keeps each skill's trend (it moves with attempts only) and the entries of skills it did not touch", async () => {
@@ -82,7 +82,7 @@ test("a rebuild re-estimates mastery but keeps each skill's trend (it moves with
   const before = await stored();
   expect(Object.values(before).some((e) => e[3] !== 0)).toBe(true);
   const t0 = Date.now();
-  await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].rebuildMany(m, demo.schoolId, [learner]));
+  await s.app.db.dataSource.transaction((m) => s.app.services.training.learnerModel.rebuildMany(m, demo.schoolId, [learner]));
   const after = await stored();
   expect(Object.keys(after).sort()).toEqual(Object.keys(before).sort());
   expect(after[OTHER_SKILL]).toEqual(before[OTHER_SKILL]);
@@ -156,7 +156,7 @@ test("an attempt that got the learner's lock after a consent withdrawal (its con
   // The row as the lock statement returns it when its snapshot predates the withdrawal: consent still granted.
   const locked = { ...row, consent: true };
   const task = await firstTask(admin);
-  const changes = await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].applyAttempts(
+  const changes = await s.app.db.dataSource.transaction((m) => s.app.services.training.learnerModel.applyAttempts(
     m, demo.schoolId, learner, locked, [{ taskId: task, correct: true, occurredAt: new Date() }]));
   expect(changes).toEqual([]);
   const [after] = await q(`SELECT model_version_id, state::jsonb AS state, mastery, attempt_count FROM learner_state WHERE learner_id = $1`, [learner]);
@@ -209,12 +209,12 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     }
     // The learner caught up holds exactly the replay of its history (the new attempt once).
     const caught = after.get(learner)!.state;
-    await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].rebuildMany(m, demo.schoolId, [learner]));
+    await s.app.db.dataSource.transaction((m) => s.app.services.training.learnerModel.rebuildMany(m, demo.schoolId, [learner]));
     expect((await stateRows()).get(learner)!.state).toEqual(caught);
     // An adopted learner's state is the replay under the new version too.
     const other = consenting()[2]!;
     const adopted = after.get(other)!.state;
-    await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].rebuildMany(m, demo.schoolId, [other]));
+    await s.app.db.dataSource.transaction((m) => s.app.services.training.learnerModel.rebuildMany(m, demo.schoolId, [other]));
     expect((await stateRows()).get(other)!.state).toEqual(adopted);
   });
 
@@ -265,7 +265,7 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     expect(after.get(writer)).toEqual(written);
     const counts = new Map((await q(`SELECT learner_id, count(*)::int AS n FROM attempt WHERE school_id = $1 GROUP BY learner_id`, [demo.schoolId])).map((x: any) => [x.learner_id, x.n]));
     expect(written.attempt_count).toBe(counts.get(writer));
-    await s.app.db.dataSource.transaction((m) => s.app.services.training["learnerModel"].rebuildMany(m, demo.schoolId, [writer]));
+    await s.app.db.dataSource.transaction((m) => s.app.services.training.learnerModel.rebuildMany(m, demo.schoolId, [writer]));
     expect((await stateRows()).get(writer)!.state).toEqual(written.state);
   });
 
@@ -374,7 +374,7 @@ describe("a switch of the active version rebuilds the states first (stage, switc
     const admin = await adminToken();
     const r = await setPersonalisationConsent(admin, x, false);
     expect(r.errors).toBeUndefined();
-    const learnerModel = s.app.services.training["learnerModel"];
+    const learnerModel = s.app.services.training.learnerModel;
     const t = await target(v.id);
     expect(await s.app.db.dataSource.transaction((m) => learnerModel.stageMany(m, t, demo.schoolId, [x, y]))).toBe(1);
     expect((await q(`SELECT learner_id FROM learner_state_staged WHERE model_version_id = $1`, [v.id])).map((row: any) => row.learner_id)).toEqual([y]);

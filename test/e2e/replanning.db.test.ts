@@ -90,7 +90,6 @@ test("falling behind: failing the current step's task re-plans once its skill is
   const l = await learnerWithGoal(["frac-equivalent"]);
   const first = await plan(l.goalId);
   const current = first.steps[0];
-  const skillOf = new Map([...skills.values()].flatMap((v) => v.taskIds.map((t) => [t, v.id] as const)));
 
   // The issue's scenario: the learner fails the step's own task until the path is re-planned.
   let replanned: { reason: string } | undefined;

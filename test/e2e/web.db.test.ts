@@ -13,8 +13,8 @@ const BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,im
 const origin = (s: TestServer) => new URL(s.url).origin;
 const hrefs = (html: string) => [...html.matchAll(/<a href="([^"]+)"/g)].map((m) => m[1]);
 const assetUrls = (html: string) => [
-  ...[...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1]),
-  ...[...html.matchAll(/<link[^>]*\shref="([^"]+)"/g)].map((m) => m[1]),
+  ...[...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => m[1]!),
+  ...[...html.matchAll(/<link[^>]*\shref="([^"]+)"/g)].map((m) => m[1]!),
 ];
 /** Absolute URLs to anywhere (SVG/XML namespace names are identifiers, not fetched). */
 const externalUrls = (text: string) =>

@@ -2,7 +2,7 @@
 // class-field semantics. Not ts-jest: it caches one compiler configuration per Jest project, so a
 // second ts-jest entry would silently reuse the project's `useDefineForClassFields: false`, which
 // breaks subclasses that declare fields (jose's errors).
-const crypto = require("crypto");
+const crypto = require("node:crypto");
 const ts = require("typescript");
 
 const compilerOptions = {

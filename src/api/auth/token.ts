@@ -3,7 +3,7 @@
  * and `learner` (role LEARNER) or `teacher` (role TEACHER). A platform-admin token has role
  * PLATFORM_ADMIN and no `school` (one that names a school is refused: it would be ambiguous).
  */
-import { jwtVerify, SignJWT } from "jose";
+import { jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { Caller, PLATFORM_ADMIN, PlatformAdmin, Role } from "../../services/auth/actor.js";
 import { UnauthenticatedError } from "../../services/common/domain-error.js";
 import { isUuid } from "../../shared/ids.js";
@@ -37,7 +37,7 @@ export async function signToken(secret: string, claims: TokenClaims | PlatformAd
 
 /** Verifies a token and returns its caller; every failure is an UnauthenticatedError. */
 export async function verifyToken(secret: string, token: string): Promise<Caller> {
-  let payload;
+  let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE }));
   } catch (e) {

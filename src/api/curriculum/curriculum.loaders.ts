@@ -3,7 +3,6 @@
  * prerequisites and dependents. Each batches all keys of one level of the GraphQL tree into one
  * query, scoped to the caller's school. Spread into `createLoaders` (api/common/loaders.ts).
  */
-import DataLoader from "dataloader";
 import { listsByKey, rowsById } from "../common/batch-loaders.js";
 import type { Actor } from "../../services/auth/actor.js";
 import type { Services } from "../../services/index.js";

@@ -73,7 +73,7 @@ describe.each(names)("%s", (name) => {
     let state = model.initialState();
     seq.forEach((trace, k) => {
       const many = model.predictMany(state, ids);
-      ids.forEach((id, i) => expect(many[i]).toBe(model.predict(state, id)));
+      ids.forEach((id, i) => { expect(many[i]).toBe(model.predict(state, id)); });
       state = model.update(state, trace);
       expect(model.predictMany(model.replay(model.initialState(), seq.slice(0, k + 1)), ids)).toEqual(model.predictMany(state, ids));
     });
@@ -86,7 +86,7 @@ describe.each(names)("%s", (name) => {
     const ids = catalog.tasks.map((t) => t.taskId);
     const many = model.predictMany(state, ids);
     expect(many).toHaveLength(ids.length);
-    ids.forEach((id, i) => expect(many[i]).toBe(model.predict(state, id)));
+    ids.forEach((id, i) => { expect(many[i]).toBe(model.predict(state, id)); });
     const fresh = model.predict(state, "new-task");
     expect(fresh).toBeGreaterThan(0.01);
     expect(fresh).toBeLessThan(0.99);

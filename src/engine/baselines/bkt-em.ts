@@ -33,7 +33,7 @@ export interface EmResult {
 }
 
 const EPS = 1e-5;
-const clamp = (x: number, lo: number, hi: number) => (Number.isNaN(x) ? lo : x < lo ? lo : x > hi ? hi : x);
+const clamp = (x: number, lo: number, hi: number) => (Number.isNaN(x) ? lo : Math.min(Math.max(x, lo), hi));
 
 /** One E-step: the log-likelihood at `p` and the M-step's new parameters. */
 export function emStep(obs: Uint8Array, starts: Int32Array, p: BktKcParams, bounds: EmBounds, scratch: Float64Array): { ll: number; next: BktKcParams } {

@@ -174,7 +174,7 @@ export function loadBktModel(bytes: Uint8Array): BktModel {
 }
 
 /** Groups the training attempts by component: per component, its learners' subsequences in order. */
-function sequencesByComponent(data: TrainingSet, cat: CatalogIndex, taskKc: Int32Array, kcCount: number) {
+function sequencesByComponent(data: TrainingSet, taskKc: Int32Array, kcCount: number) {
   const flat = flattenTrainingSet(data);
   const obs: number[][] = Array.from({ length: kcCount }, () => []);
   const starts: number[][] = Array.from({ length: kcCount }, () => [0]);
@@ -184,7 +184,10 @@ function sequencesByComponent(data: TrainingSet, cat: CatalogIndex, taskKc: Int3
     for (let r = flat.learnerStart[u]!; r < flat.learnerStart[u + 1]!; r++) {
       const kc = taskKc[flat.task[r]!]!;
       let list = perLearner.get(kc);
-      if (!list) perLearner.set(kc, (list = []));
+      if (!list) {
+        list = [];
+        perLearner.set(kc, list);
+      }
       list.push(flat.correct[r]!);
     }
     for (const [kc, list] of perLearner) {
@@ -208,7 +211,7 @@ function makeTrainer(name: "bkt" | "bkt-forget", forgettingDefault: boolean): Mo
       requireRange(name, "maxSlip", params.maxSlip, 0, 1, true);
       const cat = CatalogIndex.fromCatalog(data.catalog);
       const { keys, taskKc } = componentsOf(cat);
-      const { obs, starts } = sequencesByComponent(data, cat, taskKc, keys.length);
+      const { obs, starts } = sequencesByComponent(data, taskKc, keys.length);
       const bounds: EmBounds = { forgetting: params.forgetting, maxGuess: params.maxGuess, maxSlip: params.maxSlip };
       const rng = createRng(options.seed);
       const kcParams = new Float64Array(5 * keys.length);
@@ -230,7 +233,7 @@ function makeTrainer(name: "bkt" | "bkt-forget", forgettingDefault: boolean): Mo
         }
         const p = best!.params;
         kcParams.set([p.L0, p.T, p.F, p.G, p.S], 5 * kc);
-        [p.L0, p.T, p.F, p.G, p.S].forEach((v, i) => (mean[i]! += (v * obs[kc]!.length) / total));
+        [p.L0, p.T, p.F, p.G, p.S].forEach((v, i) => { mean[i]! += (v * obs[kc]!.length) / total; });
         done += obs[kc]!.length;
         options.onProgress?.(done / total, `${name} EM ${kc + 1}/${keys.length}`);
       }

@@ -63,12 +63,17 @@ class Layout {
   readonly size: number;
   constructor(readonly features: CountFeatureSet, tasks: number, skills: number) {
     let o = 1; // 0 = intercept
-    this.item = features.items ? ((o += tasks), o - tasks) : -1;
-    this.skill = features.skills ? ((o += skills), o - skills) : -1;
-    this.skillSucc = features.skillCounts ? ((o += skills), o - skills) : -1;
-    this.skillFail = features.skillCounts ? ((o += skills), o - skills) : -1;
-    this.totalSucc = features.totalCounts ? o++ : -1;
-    this.totalFail = features.totalCounts ? o++ : -1;
+    /** The offset of the next `n` columns, which it reserves. */
+    const take = (n: number) => {
+      o += n;
+      return o - n;
+    };
+    this.item = features.items ? take(tasks) : -1;
+    this.skill = features.skills ? take(skills) : -1;
+    this.skillSucc = features.skillCounts ? take(skills) : -1;
+    this.skillFail = features.skillCounts ? take(skills) : -1;
+    this.totalSucc = features.totalCounts ? take(1) : -1;
+    this.totalFail = features.totalCounts ? take(1) : -1;
     this.size = o;
   }
 }

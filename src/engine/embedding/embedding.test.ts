@@ -170,7 +170,7 @@ describe("task embedding on a simulated school", () => {
     };
     const batch = [heldTasks[0]!, heldTasks[1]!, ...trained.slice(0, 3).map((taskId) => ({ taskId, skills: [] }))];
     const priors = emb.difficultyPriors(batch, known, 3);
-    batch.forEach((t, i) => expect(priors[i]).toBeCloseTo(reference(t), 12));
+    batch.forEach((t, i) => { expect(priors[i]).toBeCloseTo(reference(t), 12); });
   });
 
   it("new tasks: unknown skills are ignored, malformed ones are typed errors", () => {

@@ -67,6 +67,7 @@ export function forward(w: NetworkWeights, skills: ArrayLike<number>, weights: A
   }
   for (let j = 0; j < H; j++) {
     const v = h[j]! + (taskRow >= 0 ? w.task[taskRow * H + j]! : 0) + w.b1[j]!;
+    // biome-ignore lint/complexity/useMathMinMax: Math.max(v, 0) would pass a NaN on; this ReLU has always made it 0
     h[j] = v > 0 ? v : 0;
   }
   for (let d = 0; d < D; d++) {

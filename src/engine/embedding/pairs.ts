@@ -78,7 +78,7 @@ export function fitRasch(att: EncodedAttempts, taskCount: number, prior: number)
   const theta = new Float64Array(learners);
   const b = new Float64Array(taskCount);
   const gB = new Float64Array(taskCount), hB = new Float64Array(taskCount);
-  const clampStep = (s: number) => (s > 2 ? 2 : s < -2 ? -2 : s);
+  const clampStep = (s: number) => Math.min(Math.max(s, -2), 2);
   for (let it = 0; it < RASCH_ITERATIONS; it++) {
     for (let l = 0; l < learners; l++) {
       let g = -prior * theta[l]!, h = prior;

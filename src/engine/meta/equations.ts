@@ -72,7 +72,7 @@ export const LOGIT_LIMIT = 20;
 
 export function clampLogit(z: number): number {
   if (Number.isNaN(z)) return 0;
-  return z > LOGIT_LIMIT ? LOGIT_LIMIT : z < -LOGIT_LIMIT ? -LOGIT_LIMIT : z;
+  return Math.min(Math.max(z, -LOGIT_LIMIT), LOGIT_LIMIT);
 }
 
 /** The fitted parameters, all as float64 arrays (the serialised weights). */

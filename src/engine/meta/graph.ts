@@ -8,7 +8,6 @@
  * skill: `cross`), so the unroll is W small steps of [B, W] arithmetic.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { CatalogIndex } from "../catalog-index.js";
 import { LOGIT_LIMIT, type MetaParams } from "./equations.js";
 import type { AttemptFeatures, Window } from "./features.js";
 
@@ -108,7 +107,7 @@ export interface WindowStarts {
 }
 
 /** Packs windows into a batch. */
-export function packBatch(cat: CatalogIndex, f: AttemptFeatures, tasks: Int32Array, correct: Uint8Array, starts: WindowStarts, windows: readonly Window[]): BatchArrays {
+export function packBatch(f: AttemptFeatures, tasks: Int32Array, correct: Uint8Array, starts: WindowStarts, windows: readonly Window[]): BatchArrays {
   const B = windows.length;
   let W = 1;
   for (const w of windows) W = Math.max(W, w.length);

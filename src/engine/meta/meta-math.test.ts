@@ -85,7 +85,7 @@ describe("TensorFlow.js graph mirrors the typed-array equations", () => {
     const starts = { personal: new Float64Array(seq.task.length), recent: new Float64Array(seq.task.length) };
     forwardStarts(params, seq, new DenseLearner(cat), window, starts);
     const windows = cutWindows(seq, window);
-    const batch = packBatch(cat, f, seq.task, seq.correct, starts, windows);
+    const batch = packBatch(f, seq.task, seq.correct, starts, windows);
     const z = tf.tidy(() => unrolledLogits(gatherInputs(params, batch), batch).dataSync());
     const expected = denseLogits(cat, seq, params);
     windows.forEach((w, b) => {
@@ -101,7 +101,7 @@ describe("meta-gradient", () => {
     const { cat, seq, params } = smallWorld(7);
     const f = attemptFeatures(cat, seq);
     const windows = cutWindows(seq, 64); // untruncated: every window is a whole learner, from φ₀
-    const batch = packBatch(cat, f, seq.task, seq.correct, { personal: new Float64Array(seq.task.length), recent: new Float64Array(seq.task.length) }, windows);
+    const batch = packBatch(f, seq.task, seq.correct, { personal: new Float64Array(seq.task.length), recent: new Float64Array(seq.task.length) }, windows);
     const gradFn = tf.grads((...xs: tf.Tensor[]) => batchLogLoss(Object.fromEntries(INPUT_NAMES.map((n, i) => [n, xs[i]])) as never, batch));
     const values = tf.tidy(() => {
       const inputs = gatherInputs(params, batch);

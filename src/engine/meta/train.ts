@@ -130,7 +130,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     forwardStarts(current(), fit, learner, options.window, starts);
     const order = rng.shuffle(windows.map((_, i) => i));
     for (let b = 0; b < order.length; b += batchWindows) {
-      const batch = packBatch(cat, features, fit.task, fit.correct, starts, order.slice(b, b + batchWindows).map((i) => windows[i]!));
+      const batch = packBatch(features, fit.task, fit.correct, starts, order.slice(b, b + batchWindows).map((i) => windows[i]!));
       const params = current();
       batchNow = batch;
       // tidy returns the gradient tensors, read afterwards: tidy walks what it returns element by element

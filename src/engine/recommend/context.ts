@@ -134,7 +134,7 @@ export function blockedBy(ctx: LearnerContext, skillIds: Iterable<string>): stri
     if (!skill) continue;
     for (const pre of skill.prerequisites) {
       const m = ctx.mastery.get(pre);
-      if (m && m.known && m.p < limit) return pre;
+      if (m?.known && m.p < limit) return pre;
     }
   }
   return null;

@@ -238,9 +238,9 @@ describe("recommend", () => {
     expect(recs.every((r) => r.reason.code === "CURRICULUM_ORDER")).toBe(true);
     expect(recs[0]!.skillId).toBe("frac-meaning");
     // DAG order: no recommendation is a prerequisite of an earlier one
-    recs.forEach((r, i) => recs.slice(0, i).forEach((e) => expect(prereqs.get(e.skillId)).not.toContain(r.skillId)));
+    recs.forEach((r, i) => { recs.slice(0, i).forEach((e) => { expect(prereqs.get(e.skillId)).not.toContain(r.skillId); }); });
     const all = recommend({ model: elo, state: fresh, curriculum, count: 24, strategy: "curriculum" }, { maxSharePerSkill: 1 });
-    all.forEach((r, i) => all.slice(0, i).forEach((e) => expect(prereqs.get(e.skillId)).not.toContain(r.skillId)));
+    all.forEach((r, i) => { all.slice(0, i).forEach((e) => { expect(prereqs.get(e.skillId)).not.toContain(r.skillId); }); });
     expect(new Set(all.map((r) => r.skillId)).size).toBe(2);
   });
 

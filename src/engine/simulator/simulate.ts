@@ -227,7 +227,7 @@ export function simulateSchool(params: Partial<SimulatorParams> = {}, seed = 1, 
         if (prereqs.length > 0 && p.prerequisiteStrength > 0) {
           let m = 0;
           for (const j of prereqs) m += sigmoid(level[j]! - skills[j]!.difficulty);
-          readiness = Math.pow(m / prereqs.length, p.prerequisiteStrength);
+          readiness = (m / prereqs.length) ** p.prerequisiteStrength;
         }
         const gain = (learningRate * q.weight * readiness * (correct ? 1 : p.learningFromErrors)) / (1 + practice[k]! / p.saturation);
         level[k]! += gain;

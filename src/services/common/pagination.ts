@@ -58,10 +58,13 @@ export async function paginate<T extends ObjectLiteral>(
   if (args.after) {
     const values = decodeCursor(args.after, keys.length);
     const params: Record<string, unknown> = {};
-    values.forEach((v, i) => (params[`cursor${i}`] = v));
+    values.forEach((v, i) => { params[`cursor${i}`] = v; });
     qb.andWhere(`(${keys.map((k) => k.column).join(", ")}) > (${keys.map((_, i) => `:cursor${i}`).join(", ")})`, params);
   }
-  keys.forEach((k, i) => (i === 0 ? qb.orderBy(k.column, "ASC") : qb.addOrderBy(k.column, "ASC")));
+  keys.forEach((k, i) => {
+    if (i === 0) qb.orderBy(k.column, "ASC");
+    else qb.addOrderBy(k.column, "ASC");
+  });
   const rows = await qb.limit(first + 1).getMany();
   const nodes = rows.slice(0, first);
   return {

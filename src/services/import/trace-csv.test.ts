@@ -76,5 +76,5 @@ test("the progress bar draws a line per tenth when not on a terminal", () => {
   const bar = new ProgressBar({ write: (s: string) => out.push(s), isTTY: false }, "import");
   for (let i = 0; i <= 100; i++) bar.update(i, 100, "attempts");
   expect(out).toHaveLength(11);
-  expect(out[10]).toMatch(/^import \[#+\] 100%  100\/100 attempts\n$/);
+  expect(out[10]).toMatch(/^import \[#+\] 100% {2}100\/100 attempts\n$/);
 });

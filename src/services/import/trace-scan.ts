@@ -131,7 +131,8 @@ async function scanAttempts(file: string, items: Map<string, string[]> | null, p
   await forEachAttempt(file, (r) => {
     let u = userIndex.get(r.userId);
     if (u === undefined) {
-      userIndex.set(r.userId, (u = users.length));
+      u = users.length;
+      userIndex.set(r.userId, u);
       users.push(r.userId);
       lastOrder.push(-1);
       lastLine.push(0);
@@ -144,13 +145,17 @@ async function scanAttempts(file: string, items: Map<string, string[]> | null, p
     lastLine[u] = r.line;
     let i = itemIndex.get(r.itemId);
     if (i === undefined) {
-      itemIndex.set(r.itemId, (i = itemNames.length));
+      i = itemNames.length;
+      itemIndex.set(r.itemId, i);
       itemNames.push(r.itemId);
     }
     rows.push(u, i, r.orderId, r.correct, r.line);
     if (items?.has(r.itemId)) return;
     let set = fromAttempts.get(r.itemId);
-    if (!set) fromAttempts.set(r.itemId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      fromAttempts.set(r.itemId, set);
+    }
     if (r.skillId !== null) set.add(r.skillId);
   }, (bytes) => onBytes(bytes, total));
   onBytes(total, total);

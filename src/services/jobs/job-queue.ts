@@ -9,6 +9,7 @@
  * sends (no cron pass, no maintenance), a "worker" queue also runs schedules and supervision.
  */
 import type { DataSource } from "typeorm";
+// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode is valid TypeScript (5.3+); pg-boss is ESM-only
 import type { PgBoss, ConstructorOptions, Db, SendOptions } from "pg-boss" with { "resolution-mode": "import" };
 import type { Logger } from "../../shared/logger.js";
 import { QUEUES, QueueOptions } from "./queues.js";

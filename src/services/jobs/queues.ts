@@ -2,6 +2,7 @@
  * The job queues (pg-boss) and how each retries. One place, read by the sender (API, CLI) and the
  * worker alike, so a queue is created the same way whoever starts first.
  */
+// biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode is valid TypeScript (5.3+); pg-boss is ESM-only
 import type { Queue } from "pg-boss" with { "resolution-mode": "import" };
 
 export const JobName = {
@@ -41,4 +42,4 @@ export const QUEUES: Readonly<Record<JobName, QueueOptions>> = {
   [JobName.NightlyRetrain]: { retryLimit: 2, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deleteAfterSeconds: 3600 },
 };
 
-export const isJobName = (s: string): s is JobName => Object.prototype.hasOwnProperty.call(QUEUES, s);
+export const isJobName = (s: string): s is JobName => Object.hasOwn(QUEUES, s);

@@ -12,6 +12,7 @@
  * without weights) is an outcome, not an error: the job ends FAILED with it, not retried.
  */
 import { loadModel } from "../../engine/registry.js";
+import type { KnowledgeModel } from "../../engine/types.js";
 import { ModelStatus, ModelVersion } from "../../persistence/model/model-version.entity.js";
 import { Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
@@ -120,7 +121,7 @@ export class ModelSwitchService {
       if (switchedByRun(row, opts.runId)) return supersededOutcome(row);
       if (!row.weights) return refused(row, `version ${row.version} has no weights`, null);
       progress(0, "re-checking the gates");
-      let candidate;
+      let candidate: KnowledgeModel;
       try {
         candidate = loadModel(new Uint8Array(row.weights));
       } catch (e) {

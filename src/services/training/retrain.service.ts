@@ -22,7 +22,7 @@ import { activeVersionId, type ActiveModels } from "../personalisation/active-mo
 import { attemptCount, comparisonSet, partitionSchool } from "./comparison-set.js";
 import { judge, jsonScores, MetricGate, type Gate } from "./gates.js";
 import { publishModel, trainedTasks } from "./model-publisher.js";
-import { snapshotTrainingSet, type TrainingSnapshot } from "./training-set.js";
+import { snapshotTrainingSet } from "./training-set.js";
 import type { TrainingService } from "./training.service.js";
 import type { SwitchReport } from "./state-rebuild.service.js";
 
@@ -155,7 +155,7 @@ export class RetrainService {
     progress(0.9, message);
     const onProgress = (f: number) => progress(0.9 + 0.1 * f, message);
     const outcome = await this.training.switchLock.hold(schoolId, { signal, onWait: () => progress(0.9, "waiting for another switch of the school's model") }, async () => {
-      const [{ status }] = (await this.deps.dataSource.query(`SELECT status FROM model_version WHERE id = $1`, [v.id])) as { status: ModelStatus }[];
+      const [{ status }] = (await this.deps.dataSource.query(`SELECT status FROM model_version WHERE id = $1`, [v.id])) as [{ status: ModelStatus }];
       if (status === ModelStatus.Active) return { states: { staged: 0, ...(await this.training.states.commit(schoolId, v, { onProgress, runId })) } };
       if (status !== ModelStatus.Candidate) return { reason: `version ${v.version} is ${status} now (another switch replaced it after this run made it active): left as it is`, status };
       const now = await activeVersionId(this.deps.dataSource.manager, schoolId);

@@ -149,7 +149,7 @@ export class StateRebuildService {
            RETURNING 1)
          SELECT count(*)::int AS n FROM adopted`,
         [versionId, batch, ConsentPurpose.Personalisation],
-      )) as { n: number }[];
+      )) as [{ n: number }];
       await m.query(`DELETE FROM learner_state_staged WHERE model_version_id = $1 AND learner_id = ANY($2::uuid[])`, [versionId, batch]);
       return n;
     }, onProgress);

@@ -37,8 +37,9 @@ export class TrainingService {
 
   constructor(
     private readonly deps: ServiceDeps,
-    private readonly models: ActiveModels,
-    private readonly learnerModel: LearnerModelService,
+    models: ActiveModels,
+    /** The learner model the state rebuilds replay with (read by the rebuild tests). */
+    readonly learnerModel: LearnerModelService,
     /** Learner states under a version: staging, the switch, the catch-up. */
     readonly states = new StateRebuildService(deps, models, learnerModel),
   ) {
