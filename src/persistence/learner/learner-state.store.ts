@@ -250,6 +250,84 @@ export async function stageBatch(m: EntityManager, versionId: string, schoolId: 
   return staged[0]!.n;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Switching versions (services/training/state-rebuild.service.ts): what to stage, the adoption, the catch-up
+
+/**
+ * The consenting learners of school $1 ($2: ConsentPurpose.Personalisation) whose state is not of the
+ * active version $3 and model $4 (`statePrefix` of its tag), in learner id order.
+ */
+export const STALE_STATES_SQL = `SELECT c.learner_id FROM consent c LEFT JOIN learner_state s ON s.learner_id = c.learner_id
+  WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted
+    AND (s.model_version_id IS DISTINCT FROM $3 OR NOT starts_with(s.state, $4))
+  ORDER BY c.learner_id`;
+
+/** The active version of a school, and the opening of its model's stored states (`statePrefix`). */
+export interface ActiveVersion {
+  readonly schoolId: string;
+  readonly versionId: string;
+  readonly statePrefix: string;
+}
+
+/** The consenting learners whose state is not of the active version (STALE_STATES_SQL), in learner id order. */
+export async function staleLearners(q: Queryable, a: ActiveVersion): Promise<string[]> {
+  const rows: { learner_id: string }[] = await q.query(STALE_STATES_SQL, [a.schoolId, ConsentPurpose.Personalisation, a.versionId, a.statePrefix]);
+  return rows.map((r) => r.learner_id);
+}
+
+/** Deletes the school's states staged for any version but `versionId` (left by a promotion that never switched). */
+export async function dropOtherStaged(q: Queryable, schoolId: string, versionId: string): Promise<void> {
+  await q.query(`DELETE FROM learner_state_staged WHERE school_id = $1 AND model_version_id <> $2`, [schoolId, versionId]);
+}
+
+/**
+ * The consenting learners of the school without a current staged state for `versionId` (none, or
+ * staged from a row version that has moved since), in learner id order.
+ */
+export async function learnersToStage(q: Queryable, schoolId: string, versionId: string): Promise<string[]> {
+  const rows: { learner_id: string }[] = await q.query(
+    `SELECT c.learner_id FROM consent c
+       LEFT JOIN learner_state s ON s.learner_id = c.learner_id
+       LEFT JOIN learner_state_staged st ON st.learner_id = c.learner_id AND st.model_version_id = $3
+     WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted AND (st.learner_id IS NULL OR st.source_version IS DISTINCT FROM s.version)
+     ORDER BY c.learner_id`,
+    [schoolId, ConsentPurpose.Personalisation, versionId],
+  );
+  return rows.map((r) => r.learner_id);
+}
+
+/** The learners with a state staged for `versionId`, in learner id order. */
+export async function stagedLearners(q: Queryable, schoolId: string, versionId: string): Promise<string[]> {
+  const rows: { learner_id: string }[] = await q.query(
+    `SELECT learner_id FROM learner_state_staged WHERE school_id = $1 AND model_version_id = $2 ORDER BY learner_id`, [schoolId, versionId]);
+  return rows.map((r) => r.learner_id);
+}
+
+/**
+ * Adopts a batch's staged states of `versionId` (in the caller's transaction): every one whose learner
+ * has not changed since it was staged (the row's `version` guard) and still consents; then deletes the
+ * batch's staged rows (adopted, or stale). The batch's rows are locked first, in learner id order (the
+ * order of every multi-learner write: attempt batches, rebuild batches), so that adoption cannot
+ * deadlock with them; the UPDATE is a new statement, so it sees what committed while it waited (an
+ * attempt, a withdrawal). Returns the number adopted.
+ */
+export async function adoptStagedBatch(m: Queryable, versionId: string, learnerIds: string[]): Promise<number> {
+  await m.query(`SELECT learner_id FROM learner_state WHERE learner_id = ANY($1::uuid[]) ORDER BY learner_id FOR UPDATE`, [learnerIds]);
+  const [{ n }] = (await m.query(
+    `WITH adopted AS (
+       UPDATE learner_state s SET state = st.state, mastery = st.mastery, model_version_id = st.model_version_id,
+         attempt_count = st.attempt_count, last_attempt_at = st.last_attempt_at, version = s.version + 1, updated_at = now()
+       FROM learner_state_staged st
+       WHERE st.model_version_id = $1 AND st.learner_id = ANY($2::uuid[]) AND st.learner_id = s.learner_id AND s.version = st.source_version
+         AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = s.learner_id AND c.purpose = $3 AND c.granted)
+       RETURNING 1)
+     SELECT count(*)::int AS n FROM adopted`,
+    [versionId, learnerIds, ConsentPurpose.Personalisation],
+  )) as { n: number }[];
+  await m.query(`DELETE FROM learner_state_staged WHERE model_version_id = $1 AND learner_id = ANY($2::uuid[])`, [versionId, learnerIds]);
+  return n;
+}
+
 /** TypeORM answers an UPDATE … RETURNING on PostgreSQL with [rows, affected]; a SELECT with rows. */
 function returning<T>(result: unknown): T[] {
   return (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === "number" ? result[0] : result) as T[];
