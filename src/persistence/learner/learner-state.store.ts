@@ -125,7 +125,10 @@ const saveValues = (s: StateSave): unknown[] =>
  */
 export function stateSaveParams(save: StateSave, param: (value: unknown) => string): StateSaveSql {
   const [learnerId, state, modelVersionId, attemptCount, masteryPatch, lastAttemptAt, incremental] = saveValues(save).map(param);
-  return { learnerId: learnerId!, state: state!, modelVersionId: modelVersionId!, attemptCount: attemptCount!, masteryPatch: masteryPatch!, lastAttemptAt: lastAttemptAt!, incremental: incremental! };
+  return {
+    learnerId: learnerId!, state: state!, modelVersionId: modelVersionId!, attemptCount: attemptCount!,
+    masteryPatch: masteryPatch!, lastAttemptAt: lastAttemptAt!, incremental: incremental!,
+  };
 }
 
 /**
@@ -271,7 +274,8 @@ export interface ActiveVersion {
 
 /** The consenting learners whose state is not of the active version (STALE_STATES_SQL), in learner id order. */
 export async function staleLearners(q: Queryable, a: ActiveVersion): Promise<string[]> {
-  const rows: { learner_id: string }[] = await q.query(STALE_STATES_SQL, [a.schoolId, ConsentPurpose.Personalisation, a.versionId, a.statePrefix]);
+  const rows: { learner_id: string }[] = await q.query(STALE_STATES_SQL,
+    [a.schoolId, ConsentPurpose.Personalisation, a.versionId, a.statePrefix]);
   return rows.map((r) => r.learner_id);
 }
 

@@ -105,7 +105,8 @@ export class OnlineUpdate {
  * behind is never taken for current: the next personalised attempt replays the whole history.
  */
 function countOnly(m: EntityManager, learnerId: string, ordered: readonly NewAttempt[], keep: boolean): Promise<void> {
-  return countAttemptsOnly(m, { learnerId, attempts: ordered.length, lastAttemptAt: new Date(epochMs(ordered[ordered.length - 1]!.occurredAt)), keep });
+  const lastAttemptAt = new Date(epochMs(ordered[ordered.length - 1]!.occurredAt));
+  return countAttemptsOnly(m, { learnerId, attempts: ordered.length, lastAttemptAt, keep });
 }
 
 /** The row's new values after the attempts (`ordered` in time order), as a StateSave, and the changes to report. */
@@ -142,7 +143,10 @@ async function nextRow(m: EntityManager, loaded: LoadedModel, learnerId: string,
   const count = incremental ? row.attempt_count + ordered.length : traces.tasks.length;
   return {
     changes,
-    save: { learnerId, state: encodeState(next.state), modelVersionId: loaded.versionId, attemptCount: count, masteryPatch: JSON.stringify(patch), lastAttemptAt: lastAt, incremental },
+    save: {
+      learnerId, state: encodeState(next.state), modelVersionId: loaded.versionId, attemptCount: count,
+      masteryPatch: JSON.stringify(patch), lastAttemptAt: lastAt, incremental,
+    },
   };
 }
 
