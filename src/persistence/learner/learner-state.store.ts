@@ -91,8 +91,8 @@ export const lockStatesSql = (learners: string, school: string, purpose: string)
 export async function readCurrentState(m: EntityManager, learnerId: string): Promise<CurrentState | null> {
   const [row] = (await queryPrepared(m,
     `SELECT model_version_id, state, attempt_count, mastery, last_attempt_at, version,
-       COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = s.learner_id AND c.purpose = $2), false) AS consent
-     FROM learner_state s WHERE s.learner_id = $1`,
+         COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = s.learner_id AND c.purpose = $2), false) AS consent
+       FROM learner_state s WHERE s.learner_id = $1`,
     [learnerId, ConsentPurpose.Personalisation],
   )) as (Omit<CurrentState, "state"> & { state: string })[];
   return row ? { ...row, state: decodeState(row.state) } : null;
@@ -165,8 +165,8 @@ export interface CountOnly {
 export async function countAttemptsOnly(m: Queryable, c: CountOnly): Promise<void> {
   await m.query(
     `UPDATE learner_state SET attempt_count = attempt_count + $2, last_attempt_at = GREATEST(last_attempt_at, $3),
-       model_version_id = NULL, state = CASE WHEN $4 THEN state ELSE '{}' END, mastery = CASE WHEN $4 THEN mastery ELSE '{}'::jsonb END,
-       version = version + 1, updated_at = now() WHERE learner_id = $1`,
+         model_version_id = NULL, state = CASE WHEN $4 THEN state ELSE '{}' END, mastery = CASE WHEN $4 THEN mastery ELSE '{}'::jsonb END,
+         version = version + 1, updated_at = now() WHERE learner_id = $1`,
     [c.learnerId, c.attempts, c.lastAttemptAt, c.keep],
   );
 }
@@ -211,7 +211,7 @@ export interface Replayed {
 export async function readBatch(m: EntityManager, schoolId: string, learnerIds: string[]): Promise<BatchRow[]> {
   await queryPrepared(m,
     `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
-     SELECT u.id, $2, NULL, '{}', 0, 1, now() FROM unnest($1::uuid[]) AS u(id) ON CONFLICT (learner_id) DO NOTHING`,
+       SELECT u.id, $2, NULL, '{}', 0, 1, now() FROM unnest($1::uuid[]) AS u(id) ON CONFLICT (learner_id) DO NOTHING`,
     [learnerIds, schoolId],
   );
   return queryPrepared(m, REBUILD_READ_SQL, [learnerIds]);
@@ -238,16 +238,16 @@ export async function writeRebuiltBatch(m: EntityManager, versionId: string, r: 
 export async function stageBatch(m: EntityManager, versionId: string, schoolId: string, r: Replayed): Promise<number> {
   const staged: { n: number }[] = await queryPrepared(m,
     `WITH ins AS (
-       INSERT INTO learner_state_staged (model_version_id, learner_id, school_id, source_version, state, mastery, attempt_count, last_attempt_at)
-       SELECT $1, u.id, $2, u.expected, u.state, u.mastery::jsonb, u.n, to_timestamp(u.last / 1000.0)
-       FROM unnest($3::uuid[], ${unpackJsonSql("$4")}, ${unpackJsonSql("$5")}, $6::int[], $7::int[], $8::float8[]) AS u(id, state, mastery, n, expected, last)
-       JOIN learner_state s ON s.learner_id = u.id AND s.version = u.expected
-       JOIN consent c ON c.learner_id = u.id AND c.purpose = $9 AND c.granted
-       FOR SHARE OF c
-       ON CONFLICT (model_version_id, learner_id) DO UPDATE SET source_version = EXCLUDED.source_version, state = EXCLUDED.state,
-         mastery = EXCLUDED.mastery, attempt_count = EXCLUDED.attempt_count, last_attempt_at = EXCLUDED.last_attempt_at, staged_at = now()
-       RETURNING 1)
-     SELECT count(*)::int AS n FROM ins`,
+         INSERT INTO learner_state_staged (model_version_id, learner_id, school_id, source_version, state, mastery, attempt_count, last_attempt_at)
+         SELECT $1, u.id, $2, u.expected, u.state, u.mastery::jsonb, u.n, to_timestamp(u.last / 1000.0)
+         FROM unnest($3::uuid[], ${unpackJsonSql("$4")}, ${unpackJsonSql("$5")}, $6::int[], $7::int[], $8::float8[]) AS u(id, state, mastery, n, expected, last)
+         JOIN learner_state s ON s.learner_id = u.id AND s.version = u.expected
+         JOIN consent c ON c.learner_id = u.id AND c.purpose = $9 AND c.granted
+         FOR SHARE OF c
+         ON CONFLICT (model_version_id, learner_id) DO UPDATE SET source_version = EXCLUDED.source_version, state = EXCLUDED.state,
+           mastery = EXCLUDED.mastery, attempt_count = EXCLUDED.attempt_count, last_attempt_at = EXCLUDED.last_attempt_at, staged_at = now()
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM ins`,
     [versionId, schoolId, r.learners, packJson(r.states), packJson(r.masteries), r.counts, r.versions, r.lasts, ConsentPurpose.Personalisation],
   );
   return staged[0]!.n;
@@ -291,10 +291,10 @@ export async function dropOtherStaged(q: Queryable, schoolId: string, versionId:
 export async function learnersToStage(q: Queryable, schoolId: string, versionId: string): Promise<string[]> {
   const rows: { learner_id: string }[] = await q.query(
     `SELECT c.learner_id FROM consent c
-       LEFT JOIN learner_state s ON s.learner_id = c.learner_id
-       LEFT JOIN learner_state_staged st ON st.learner_id = c.learner_id AND st.model_version_id = $3
-     WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted AND (st.learner_id IS NULL OR st.source_version IS DISTINCT FROM s.version)
-     ORDER BY c.learner_id`,
+         LEFT JOIN learner_state s ON s.learner_id = c.learner_id
+         LEFT JOIN learner_state_staged st ON st.learner_id = c.learner_id AND st.model_version_id = $3
+       WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted AND (st.learner_id IS NULL OR st.source_version IS DISTINCT FROM s.version)
+       ORDER BY c.learner_id`,
     [schoolId, ConsentPurpose.Personalisation, versionId],
   );
   return rows.map((r) => r.learner_id);
@@ -319,13 +319,13 @@ export async function adoptStagedBatch(m: Queryable, versionId: string, learnerI
   await m.query(`SELECT learner_id FROM learner_state WHERE learner_id = ANY($1::uuid[]) ORDER BY learner_id FOR UPDATE`, [learnerIds]);
   const [{ n }] = (await m.query(
     `WITH adopted AS (
-       UPDATE learner_state s SET state = st.state, mastery = st.mastery, model_version_id = st.model_version_id,
-         attempt_count = st.attempt_count, last_attempt_at = st.last_attempt_at, version = s.version + 1, updated_at = now()
-       FROM learner_state_staged st
-       WHERE st.model_version_id = $1 AND st.learner_id = ANY($2::uuid[]) AND st.learner_id = s.learner_id AND s.version = st.source_version
-         AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = s.learner_id AND c.purpose = $3 AND c.granted)
-       RETURNING 1)
-     SELECT count(*)::int AS n FROM adopted`,
+           UPDATE learner_state s SET state = st.state, mastery = st.mastery, model_version_id = st.model_version_id,
+             attempt_count = st.attempt_count, last_attempt_at = st.last_attempt_at, version = s.version + 1, updated_at = now()
+           FROM learner_state_staged st
+           WHERE st.model_version_id = $1 AND st.learner_id = ANY($2::uuid[]) AND st.learner_id = s.learner_id AND s.version = st.source_version
+             AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = s.learner_id AND c.purpose = $3 AND c.granted)
+           RETURNING 1)
+         SELECT count(*)::int AS n FROM adopted`,
     [versionId, learnerIds, ConsentPurpose.Personalisation],
   )) as { n: number }[];
   await m.query(`DELETE FROM learner_state_staged WHERE model_version_id = $1 AND learner_id = ANY($2::uuid[])`, [versionId, learnerIds]);
