@@ -46,7 +46,7 @@ const ways: Record<string, Way> = {
     for (const seq of sequences) n += m.replay(start, seq).attempts;
     return n;
   },
-  // As the rebuild hands them over: one reused trace object from an iterator (learner-model.service.ts, HistoryTraces).
+  // As the rebuild hands them over: one reused trace object from an iterator (services/personalisation/learner-history.ts, HistoryTraces).
   "replay (reused trace)": (m, start, sequences) => {
     let n = 0;
     for (const seq of sequences) n += m.replay(start, new ReusedTraces(seq)).attempts;

@@ -9,9 +9,9 @@ import { DEFAULT_BATCH, MARK_FOR_REBUILD_SQL, WRITE_ATTEMPTS_SQL } from "../../s
 import { uuidv7s } from "../../src/shared/ids.js";
 import { loadVersion } from "../../src/services/personalisation/active-models.js";
 import { ModelVersion } from "../../src/persistence/model/model-version.entity.js";
-import { REBUILD_BATCH, STALE_STATES_SQL } from "../../src/services/training/state-rebuild.service.js";
+import { REBUILD_BATCH } from "../../src/services/training/state-rebuild.service.js";
 import { statePrefix } from "../../src/persistence/learner/learner-state-codec.js";
-import { REBUILD_READ_SQL, REBUILD_WRITE_SQL } from "../../src/services/personalisation/learner-model.service.js";
+import { REBUILD_READ_SQL, REBUILD_WRITE_SQL, STALE_STATES_SQL } from "../../src/persistence/learner/learner-state.store.js";
 import { packJson } from "../../src/persistence/json-pack.js";
 
 export interface ExplainedStatement {

@@ -14,7 +14,7 @@ export interface Trace {
   /**
    * Epoch milliseconds. Optional: ASSISTments exports have only an order, and the product's models
    * read only the order — so a state rebuild replays stored histories without times (the service
-   * would have to read them for a model that used them; services/personalisation, `historySql`).
+   * would have to read them for a model that used them; persistence/learner/learner-state.store.ts, `historySql`).
    */
   readonly at?: number;
 }

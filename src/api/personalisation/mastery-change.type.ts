@@ -1,6 +1,6 @@
 import { Field, Float, Int, ObjectType } from "type-graphql";
 import { UUID } from "../common/scalars.js";
-import type { MasteryChange } from "../../services/personalisation/learner-model.service.js";
+import type { MasteryChange } from "../../services/personalisation/model-replay.js";
 
 @ObjectType("MasteryChange", { description: "A skill's mastery after an attempt, and how much the attempt moved it." })
 export class MasteryChangeType {

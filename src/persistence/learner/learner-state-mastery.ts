@@ -10,7 +10,7 @@
  * - trend: an exponential moving average (weight TREND_WEIGHT) of the change in mastery caused by the
  *   updates touching the skill (positive = improving): continued by each recorded attempt; a
  *   skill's first entry written by a state rebuild (a seeded or imported learner) gets the average
- *   measured on the history's last attempts (learner-model.service.ts TREND_TAIL), so that its trend
+ *   measured on the history's last attempts (services/personalisation/model-replay.ts TREND_TAIL), so that its trend
  *   reflects its history;
  * - updatedAtMs: when this skill's entry was last written, epoch milliseconds.
  *

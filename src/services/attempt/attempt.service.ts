@@ -13,10 +13,11 @@ import { Page, PageArgs, paginate } from "../common/pagination.js";
 import { Attempt } from "../../persistence/attempt/attempt.entity.js";
 import { ServiceDeps } from "../service-deps.js";
 import { uuidv7 } from "../../shared/ids.js";
-import { LearnerModelService, MasteryChange } from "../personalisation/learner-model.service.js";
+import type { LearnerModelService } from "../personalisation/learner-model.service.js";
+import type { MasteryChange } from "../personalisation/model-replay.js";
 import type { PathReplanner, ReplannedPath } from "../personalisation/path-progress.js";
 import type { ReplanReason } from "../personalisation/replan-trigger.js";
-import { writeAttempts } from "./attempt-writer.js";
+import { writeAttempts, type WriteScope } from "../../persistence/attempt/attempt-writer.js";
 import type { CompiledCurriculum } from "../../engine/recommend/index.js";
 
 interface Replan {
@@ -145,7 +146,7 @@ export class AttemptService {
     if (!stored) return null;
     const update = await this.learnerModel.planIncremental(m, actor.schoolId, row.learnerId, stored, [row], curriculum);
     if (!update) return null;
-    const written = await writeAttempts(m, actor, actor.schoolId, rows, { version: stored.version, save: update.save });
+    const written = await writeAttempts(m, writeScope(actor), rows, { version: stored.version, save: update.save });
     if (!written.found || !written.current) return null;
     const createdAt = written.inserted.get(row.id);
     if (!createdAt) {
@@ -160,7 +161,7 @@ export class AttemptService {
   /** Any case, in one transaction: the writer locks the state rows of the learners with new attempts, and each learner's update follows. */
   private recordLocked(actor: Actor, rows: readonly Row[], curriculum: CompiledCurriculum | null): Promise<Recorded> {
     return this.deps.dataSource.transaction(async (m) => {
-      const written = await writeAttempts(m, actor, actor.schoolId, rows);
+      const written = await writeAttempts(m, writeScope(actor), rows);
       if (!written.found) await this.explainNotFound(m, actor, rows);
       const duplicates = await this.duplicatesOf(m, actor, rows.filter((r) => !written.inserted.has(r.id)));
       const inserted = rows.map((row) => {
@@ -242,4 +243,9 @@ function sameContent(a: Attempt, r: Normalised): boolean {
   return a.learnerId === r.learnerId && a.taskId === r.taskId && a.correct === r.correct && a.score === r.score &&
     a.durationSeconds === r.durationSeconds && a.hintsUsed === r.hintsUsed && a.source === r.source &&
     (!r.occurredAtGiven || a.occurredAt.getTime() === r.occurredAt.getTime());
+}
+
+/** What the attempt writer needs of the actor: its school, and a teacher's id (its cohorts bound the learners it may write for). */
+function writeScope(actor: Actor): WriteScope {
+  return { schoolId: actor.schoolId, teacherId: actor.role === Role.Teacher ? (actor.teacherId ?? null) : null };
 }

@@ -1,15 +1,15 @@
 /**
  * Paths move as attempts arrive. A pending step whose task the learner has just answered correctly is
- * done (in the attempt's own statement, services/attempt/attempt-writer.ts). A model-planned path
+ * done (in the attempt's own statement, persistence/attempt/attempt-writer.ts). A model-planned path
  * whose learner ran ahead or fell behind is re-planned (replan-trigger.ts says when): decided inside
  * the attempt's transaction from what it already read, run after the commit.
  */
 import type { Actor } from "../auth/actor.js";
 import type { Logger } from "../../shared/logger.js";
-import type { PendingStep, PriorAttempt } from "../attempt/attempt-writer.js";
+import type { PendingStep, PriorAttempt } from "../../persistence/attempt/attempt-writer.js";
 import type { CurriculumCache } from "./curriculum-cache.js";
 import type { CompiledCurriculum } from "../../engine/recommend/index.js";
-import type { MasteryChange } from "./learner-model.service.js";
+import type { MasteryChange } from "./model-replay.js";
 import { replanReason, ReplanReason } from "./replan-trigger.js";
 
 export interface ReplanRequest {

@@ -18,7 +18,7 @@ import { GoalStatus } from "../../persistence/goal/goal.entity.js";
 import { masteryEntries, type MasteryMap } from "../../persistence/learner/learner-state-mastery.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { ActiveModels, LoadedModel } from "./active-models.js";
-import { replayedState } from "./learner-model.service.js";
+import { replayedState } from "./learner-history.js";
 import { CurriculumCache, type Catalogue } from "./curriculum-cache.js";
 import { overridesOf, readLearnerContext, type GoalContext, type LearnerContext, type StoredStep } from "./learner-context.js";
 import { writePlan, type StoredPathRow } from "./plan-store.js";

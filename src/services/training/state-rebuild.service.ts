@@ -19,9 +19,9 @@
  * (difficulty-calibration.ts).
  */
 import type { EntityManager } from "typeorm";
-import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { ModelStatus, ModelVersion } from "../../persistence/model/model-version.entity.js";
 import { statePrefix } from "../../persistence/learner/learner-state-codec.js";
+import { adoptStagedBatch, dropOtherStaged, learnersToStage, staleLearners, stagedLearners } from "../../persistence/learner/learner-state.store.js";
 import { withConflictRetry } from "../common/transaction-retry.js";
 import { loadVersion, type ActiveModels, type LoadedModel } from "../personalisation/active-models.js";
 import type { LearnerModelService } from "../personalisation/learner-model.service.js";
@@ -36,15 +36,6 @@ export const REBUILD_BATCH = 500;
  * (2 cores). Embedded PGlite has one connection: batches go one after the other there.
  */
 export const REBUILD_IN_FLIGHT = 3;
-
-/**
- * The consenting learners of school $1 ($2: ConsentPurpose.Personalisation) whose state is not of the
- * active version $3 and model $4 (`statePrefix` of its tag), in learner id order.
- */
-export const STALE_STATES_SQL = `SELECT c.learner_id FROM consent c LEFT JOIN learner_state s ON s.learner_id = c.learner_id
-  WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted
-    AND (s.model_version_id IS DISTINCT FROM $3 OR NOT starts_with(s.state, $4))
-  ORDER BY c.learner_id`;
 
 /** How `commit` records and reports a switch. */
 export interface CommitOptions {
@@ -132,27 +123,9 @@ export class StateRebuildService {
    * every learner's row lock for its whole duration: ~40 s at 1M learners).
    */
   private async adopt(schoolId: string, versionId: string, onProgress?: (fraction: number) => void): Promise<number> {
-    const rows: { learner_id: string }[] = await this.deps.dataSource.query(
-      `SELECT learner_id FROM learner_state_staged WHERE school_id = $1 AND model_version_id = $2 ORDER BY learner_id`, [schoolId, versionId]);
-    const adopted = await this.inBatches(rows.map((r) => r.learner_id), "a staged state adoption batch", async (m, batch) => {
-      // The batch's rows locked first, in learner id order (the order of every multi-learner write:
-      // attempt batches, rebuild batches), so that adoption cannot deadlock with them; the UPDATE is
-      // a new statement, so it sees what committed while it waited (an attempt, a withdrawal).
-      await m.query(`SELECT learner_id FROM learner_state WHERE learner_id = ANY($1::uuid[]) ORDER BY learner_id FOR UPDATE`, [batch]);
-      const [{ n }] = (await m.query(
-        `WITH adopted AS (
-           UPDATE learner_state s SET state = st.state, mastery = st.mastery, model_version_id = st.model_version_id,
-             attempt_count = st.attempt_count, last_attempt_at = st.last_attempt_at, version = s.version + 1, updated_at = now()
-           FROM learner_state_staged st
-           WHERE st.model_version_id = $1 AND st.learner_id = ANY($2::uuid[]) AND st.learner_id = s.learner_id AND s.version = st.source_version
-             AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = s.learner_id AND c.purpose = $3 AND c.granted)
-           RETURNING 1)
-         SELECT count(*)::int AS n FROM adopted`,
-        [versionId, batch, ConsentPurpose.Personalisation],
-      )) as [{ n: number }];
-      await m.query(`DELETE FROM learner_state_staged WHERE model_version_id = $1 AND learner_id = ANY($2::uuid[])`, [versionId, batch]);
-      return n;
-    }, onProgress);
+    const staged = await stagedLearners(this.deps.dataSource, schoolId, versionId);
+    // Each batch's rows locked in learner id order, then adopted where still current (adoptStagedBatch).
+    const adopted = await this.inBatches(staged, "a staged state adoption batch", (m, batch) => adoptStagedBatch(m, versionId, batch), onProgress);
     // Any other version's staged states (a promotion that never switched) are left to the next
     // staging run, which deletes them first: a DELETE by school here would visit every row just deleted.
     return adopted;
@@ -164,19 +137,12 @@ export class StateRebuildService {
    */
   async stage(schoolId: string, target: LoadedModel, onProgress?: (fraction: number) => void): Promise<number> {
     // Another version's staged states are left from a promotion that never switched: not kept.
-    await this.deps.dataSource.query(`DELETE FROM learner_state_staged WHERE school_id = $1 AND model_version_id <> $2`, [schoolId, target.versionId]);
-    const rows: { learner_id: string }[] = await this.deps.dataSource.query(
-      `SELECT c.learner_id FROM consent c
-         LEFT JOIN learner_state s ON s.learner_id = c.learner_id
-         LEFT JOIN learner_state_staged st ON st.learner_id = c.learner_id AND st.model_version_id = $3
-       WHERE c.school_id = $1 AND c.purpose = $2 AND c.granted AND (st.learner_id IS NULL OR st.source_version IS DISTINCT FROM s.version)
-       ORDER BY c.learner_id`,
-      [schoolId, ConsentPurpose.Personalisation, target.versionId],
-    );
-    if (rows.length === 0) return 0;
+    await dropOtherStaged(this.deps.dataSource, schoolId, target.versionId);
+    const learners = await learnersToStage(this.deps.dataSource, schoolId, target.versionId);
+    if (learners.length === 0) return 0;
     // Read once for every batch (a task created meanwhile is unknown to the model: nothing to replay for it).
     const qMatrix = await this.learnerModel.qMatrix(this.deps.dataSource.manager, schoolId);
-    return this.inBatches(rows.map((r) => r.learner_id), "a state staging batch",
+    return this.inBatches(learners, "a state staging batch",
       (m, batch) => this.learnerModel.stageMany(m, target, schoolId, batch, qMatrix), onProgress);
   }
 
@@ -188,11 +154,10 @@ export class StateRebuildService {
   async rebuildActive(schoolId: string, onProgress?: (fraction: number) => void): Promise<number> {
     const active = await this.models.get(schoolId);
     if (!active) return 0;
-    const rows: { learner_id: string }[] = await this.deps.dataSource.query(STALE_STATES_SQL,
-      [schoolId, ConsentPurpose.Personalisation, active.versionId, statePrefix(active.stateTag)]);
-    if (rows.length === 0) return 0;
+    const stale = await staleLearners(this.deps.dataSource, { schoolId, versionId: active.versionId, statePrefix: statePrefix(active.stateTag) });
+    if (stale.length === 0) return 0;
     const qMatrix = await this.learnerModel.qMatrix(this.deps.dataSource.manager, schoolId);
-    return this.inBatches(rows.map((r) => r.learner_id), "a state rebuild batch",
+    return this.inBatches(stale, "a state rebuild batch",
       (m, batch) => this.learnerModel.rebuildMany(m, schoolId, batch, qMatrix), onProgress);
   }
 

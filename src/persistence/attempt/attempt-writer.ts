@@ -14,14 +14,13 @@
  * or nothing, as one statement is. A row that moved meanwhile writes nothing (`current` false); the
  * caller then takes the locked path.
  */
-import { EntityManager } from "typeorm";
-import { Actor, Role } from "../auth/actor.js";
-import { PathStepStatus } from "../../persistence/goal/path-step.entity.js";
-import { GoalStatus } from "../../persistence/goal/goal.entity.js";
-import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
-import { queryPrepared } from "../../persistence/prepared.js";
-import { decodeState } from "../../persistence/learner/learner-state-codec.js";
-import { lockStatesSql, saveStateSql, type LockedState } from "../personalisation/learner-model.service.js";
+import type { EntityManager } from "typeorm";
+import { PathStepStatus } from "../goal/path-step.entity.js";
+import { GoalStatus } from "../goal/goal.entity.js";
+import { ConsentPurpose } from "../learner/consent.entity.js";
+import { queryPrepared } from "../prepared.js";
+import { decodeState } from "../learner/learner-state-codec.js";
+import { lockStatesSql, saveStateSql, stateSaveParams, type LockedState, type StateSave } from "../learner/learner-state.store.js";
 
 export interface AttemptRow {
   readonly id: string;
@@ -70,16 +69,24 @@ export interface WriteResult {
   readonly current: boolean;
 }
 
-/** The optimistic write's condition and update: the learner's state row at `version`, saved with `save` (StateUpdate.save). */
+/** The optimistic write's condition and update: the learner's state row at `version`, saved with `save` (saveStateSql). */
 export interface StateGuard {
   readonly version: number;
-  readonly save: unknown[];
+  readonly save: StateSave;
+}
+
+/** Where the attempts are written and who may write them. */
+export interface WriteScope {
+  readonly schoolId: string;
+  /** A teacher's id: only learners in its cohorts are found. Null: any learner of the school. */
+  readonly teacherId: string | null;
 }
 
 /** How many earlier attempts of a learner the re-plan check looks at. */
 export const PRIOR_ATTEMPTS = 2;
 
-export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: string, rows: readonly AttemptRow[], guard?: StateGuard): Promise<WriteResult> {
+export async function writeAttempts(m: EntityManager, scope: WriteScope, rows: readonly AttemptRow[], guard?: StateGuard): Promise<WriteResult> {
+  const { schoolId, teacherId } = scope;
   if (guard && rows.length !== 1) throw new Error("an optimistic write records exactly one attempt");
   const learnerIds = [...new Set(rows.map((r) => r.learnerId))];
   const taskIds = [...new Set(rows.map((r) => r.taskId))];
@@ -90,17 +97,17 @@ export async function writeAttempts(m: EntityManager, actor: Actor, schoolId: st
     learnerIds.length, taskIds.length, PathStepStatus.Done, PathStepStatus.Pending, GoalStatus.Active,
   ];
   const param = (value: unknown) => `$${params.push(value)}`;
-  const teacher = actor.role === Role.Teacher
-    ? ` AND id IN (SELECT e.learner_id FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = ${param(actor.teacherId)})`
+  const teacher = teacherId !== null
+    ? ` AND id IN (SELECT e.learner_id FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = ${param(teacherId)})`
     : "";
   let lock = "", current = "true", state: string;
   if (guard) {
     const version = param(guard.version);
-    const save = guard.save.map(param); // save[0] is the learner
-    lock = `lk AS MATERIALIZED (SELECT version FROM learner_state WHERE learner_id = ${save[0]} FOR UPDATE),`;
+    const save = stateSaveParams(guard.save, param);
+    lock = `lk AS MATERIALIZED (SELECT version FROM learner_state WHERE learner_id = ${save.learnerId} FOR UPDATE),`;
     current = `(SELECT version FROM lk) = ${version}`;
     // A data-modifying CTE runs to completion whether or not the query reads it.
-    state = `saved AS (${saveStateSql((n) => save[n - 1]!, " AND EXISTS (SELECT 1 FROM ins)")}),`;
+    state = `saved AS (${saveStateSql(save, " AND EXISTS (SELECT 1 FROM ins)")}),`;
   } else {
     // The learners' existing state rows are locked before anything is written, in id order: the
     // order of the optimistic write (its row first, then the attempt and the path steps) and of every

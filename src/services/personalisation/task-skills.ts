@@ -1,0 +1,37 @@
+/** The skills of tasks (the Q-matrix) as the replays need them: task id → skill ids. */
+import type { EntityManager } from "typeorm";
+import type { CompiledCurriculum } from "../../engine/recommend/index.js";
+
+/** The school's whole Q-matrix (task → skills), read once for a rebuild of many batches. */
+export async function qMatrix(m: EntityManager, schoolId: string): Promise<Map<string, string[]>> {
+  return groupSkills(await m.query(`SELECT task_id, skill_id FROM task_skill WHERE school_id = $1`, [schoolId]));
+}
+
+/**
+ * The skills of these tasks: from the school's compiled curriculum when the caller holds it (the
+ * hot path reads it before its transaction), from the database for any task it does not know yet
+ * (created a moment ago in another process).
+ */
+export async function skillsOfTasks(m: EntityManager, taskIds: string[], curriculum?: CompiledCurriculum | null): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const missing: string[] = [];
+  for (const id of taskIds) {
+    const task = curriculum?.tasks.get(id);
+    if (task) out.set(id, task.skills.map((s) => s.skillId));
+    else missing.push(id);
+  }
+  if (missing.length === 0) return out;
+  const found = groupSkills(await m.query(`SELECT task_id, skill_id FROM task_skill WHERE task_id = ANY($1::uuid[])`, [missing]));
+  for (const [id, skills] of found) out.set(id, skills);
+  return out;
+}
+
+function groupSkills(rows: readonly { task_id: string; skill_id: string }[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of rows) {
+    const list = out.get(r.task_id);
+    if (list) list.push(r.skill_id);
+    else out.set(r.task_id, [r.skill_id]);
+  }
+  return out;
+}
