@@ -5,6 +5,7 @@
  */
 import type { EntityManager } from "typeorm";
 import { encodeState } from "../../persistence/learner/learner-state-codec.js";
+import type { MasteryMap } from "../../persistence/learner/learner-state-mastery.js";
 import { readBatch, stageBatch, writeRebuiltBatch, type Replayed } from "../../persistence/learner/learner-state.store.js";
 import type { ActiveModels, LoadedModel } from "./active-models.js";
 import { history, internerOf } from "./learner-history.js";
@@ -13,6 +14,14 @@ import { skillsOfTasks } from "./task-skills.js";
 import { uuidTexts } from "./task-id-interner.js";
 
 const NO_SKILLS: ReadonlySet<string> = new Set();
+
+/** Whether the history's last TREND_TAIL attempts touch a skill with no stored entry (whose trend a rebuild measures). */
+function tailTouchesUnstoredSkill(tasks: readonly string[], stored: MasteryMap | null, skillsOf: ReadonlyMap<string, readonly string[]>): boolean {
+  for (let i = Math.max(0, tasks.length - TREND_TAIL); i < tasks.length; i++) {
+    for (const s of skillsOf.get(tasks[i]!) ?? []) if (stored?.[s] === undefined) return true;
+  }
+  return false;
+}
 
 export class BatchReplay {
   constructor(private readonly models: ActiveModels) {}
@@ -73,7 +82,10 @@ async function replayMany(m: EntityManager, loaded: LoadedModel, schoolId: strin
     const h = history(r, interned);
     r.tasks = null;
     r.correct = null;
-    const next = advance(loaded, start, h, skillsOf, true, h.tasks.every((t) => loaded.knowsTask(t)), TREND_TAIL);
+    // The tail is stepped only when it can give a trend that will be kept: the usual rebuild (every
+    // skill already stored) replays the whole history in one fold.
+    const tail = tailTouchesUnstoredSkill(h.tasks, r.mastery, skillsOf) ? TREND_TAIL : 0;
+    const next = advance(loaded, start, h, skillsOf, true, h.tasks.every((t) => loaded.knowsTask(t)), tail);
     // No skill is "reported": a rebuild re-estimates mastery under a model, it is no learning event,
     // so a skill keeps its stored trend (the moving average moves with attempts only). A skill with
     // no entry yet (a seeded or imported learner's first rebuild) gets the trend measured on the
