@@ -18,7 +18,12 @@ module.exports = {
   // Read at the top level only (a project's own testTimeout is ignored): PGlite starts slowly.
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: "unit", testMatch: ["<rootDir>/src/**/*.test.ts", "<rootDir>/test/**/*.test.ts"], testPathIgnorePatterns: ["\\.db\\.test\\.ts$", "/node_modules/", "/dist/"] },
+    {
+      ...common,
+      displayName: "unit",
+      testMatch: ["<rootDir>/src/**/*.test.ts", "<rootDir>/test/**/*.test.ts"],
+      testPathIgnorePatterns: ["\\.db\\.test\\.ts$", "/node_modules/", "/dist/"],
+    },
     {
       ...common,
       displayName: "db",

@@ -77,15 +77,24 @@ async function refreshCached(options: DatabaseOptions, info: PreparedInfo): Prom
   const database = await openDatabase(options);
   try {
     await migrate(database.dataSource);
-    const [mv] = (await database.dataSource.query(`SELECT weights FROM model_version WHERE school_id = $1 AND status = 'ACTIVE'`, [info.schoolId])) as { weights: Buffer }[];
+    const [mv] = (await database.dataSource.query(`SELECT weights FROM model_version WHERE school_id = $1 AND status = 'ACTIVE'`, [
+      info.schoolId,
+    ])) as { weights: Buffer }[];
     if (!mv) throw new Error("the cached database has no active model; rebuild it with --fresh");
     const tag = (loadModel(new Uint8Array(mv.weights)).initialState() as { model?: string }).model;
-    const [row] = (await database.dataSource.query(`SELECT state::jsonb->>'model' AS tag FROM learner_state WHERE state LIKE '{"model":%' LIMIT 1`)) as { tag: string }[];
+    const [row] = (await database.dataSource.query(
+      `SELECT state::jsonb->>'model' AS tag FROM learner_state WHERE state LIKE '{"model":%' LIMIT 1`,
+    )) as { tag: string }[];
     if (!row || row.tag === tag) return;
     log(`cached learner states are tagged ${row.tag}, this build's model says ${tag}: rebuilding every learner's state…`);
     const t = performance.now();
     await database.dataSource.query(`UPDATE learner_state SET model_version_id = NULL`);
-    const services = createServices({ dataSource: database.dataSource, cipher: new ProfileCipher(Buffer.from(info.profileKey, "base64")), logger: createLogger("warn"), maxPageSize: 100 });
+    const services = createServices({
+      dataSource: database.dataSource,
+      cipher: new ProfileCipher(Buffer.from(info.profileKey, "base64")),
+      logger: createLogger("warn"),
+      maxPageSize: 100,
+    });
     const n = await services.training.rebuildStates(info.schoolId);
     await database.dataSource.query("ANALYZE");
     log(`rebuilt ${n} learner states in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -146,14 +155,21 @@ async function ensurePrepared(db: DbKind, args: ApiBenchArgs): Promise<{ info: P
 }
 
 /** A fresh copy of the prepared database for this run; returns the server's environment. */
-async function runCopy(db: DbKind, args: ApiBenchArgs): Promise<{ env: Record<string, string>; seconds: number; dispose: () => Promise<void> }> {
+async function runCopy(
+  db: DbKind,
+  args: ApiBenchArgs,
+): Promise<{ env: Record<string, string>; seconds: number; dispose: () => Promise<void> }> {
   const t = performance.now();
   if (db === "pglite") {
     const dir = join(BENCH_DIR, `pglite-${args.scale}-run`);
     rmSync(dir, { recursive: true, force: true });
     cpSync(join(BENCH_DIR, `pglite-${args.scale}`), dir, { recursive: true });
     rmSync(join(dir, "zpd.lock"), { force: true });
-    return { env: { ZPD_DATA_DIR: dir }, seconds: (performance.now() - t) / 1000, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      env: { ZPD_DATA_DIR: dir },
+      seconds: (performance.now() - t) / 1000,
+      dispose: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   await admin(args, async (c) => {
     await c.query(`DROP DATABASE IF EXISTS ${RUN_DB} WITH (FORCE)`);
@@ -194,7 +210,9 @@ async function dbVersion(db: DbKind, args: ApiBenchArgs): Promise<string> {
 async function benchOne(db: DbKind, args: ApiBenchArgs): Promise<RunRecord> {
   log(`== ${db}, scale ${args.scale}`);
   const { info, cached } = await ensurePrepared(db, args);
-  log(`prepared database: ${cached ? "cached" : "built"} (${info.counts.learners} learners, ${info.counts.attempts} attempts; preparation took ${info.prepSeconds.total.toFixed(1)} s)`);
+  log(
+    `prepared database: ${cached ? "cached" : "built"} (${info.counts.learners} learners, ${info.counts.attempts} attempts; preparation took ${info.prepSeconds.total.toFixed(1)} s)`,
+  );
   const copy = await runCopy(db, args);
   log(`run copy made in ${copy.seconds.toFixed(1)} s`);
   const jwtSecret = randomBytes(32).toString("base64url");
@@ -208,9 +226,21 @@ async function benchOne(db: DbKind, args: ApiBenchArgs): Promise<RunRecord> {
     try {
       const token = await signToken(jwtSecret, { schoolId: info.schoolId, role: Role.Admin, subject: "bench-api" }, "2h");
       results = await runLoadProcess({
-        url: server.url, token, learners: info.learners, taskIds: info.taskIds, rps: args.rps, seconds: args.seconds,
-        warmupSeconds: 3, warmupCalls: 30, planSeconds: Math.min(args.seconds, 20), planMaxCalls: 300, sequentialCalls: 100, runId: `${Date.now().toString(36)}-${db}`, seed: args.seed,
-        serverPid: server.pid, dbName: db === "postgres" ? RUN_DB : null,
+        url: server.url,
+        token,
+        learners: info.learners,
+        taskIds: info.taskIds,
+        rps: args.rps,
+        seconds: args.seconds,
+        warmupSeconds: 3,
+        warmupCalls: 30,
+        planSeconds: Math.min(args.seconds, 20),
+        planMaxCalls: 300,
+        sequentialCalls: 100,
+        runId: `${Date.now().toString(36)}-${db}`,
+        seed: args.seed,
+        serverPid: server.pid,
+        dbName: db === "postgres" ? RUN_DB : null,
       });
     } finally {
       await server.stop();
@@ -222,9 +252,21 @@ async function benchOne(db: DbKind, args: ApiBenchArgs): Promise<RunRecord> {
       process.stdout.write(`\n${profile}\n`);
     }
     return {
-      db, dbVersion: await dbVersion(db, args), scale: args.scale, command: `npm run bench:api -- ${process.argv.slice(2).join(" ")}`.trim(),
-      date: new Date().toISOString(), machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB`, node: process.version,
-      counts: info.counts, model: info.model, prepSeconds: info.prepSeconds, cached, copySeconds: copy.seconds, serverStartSeconds, results, profile,
+      db,
+      dbVersion: await dbVersion(db, args),
+      scale: args.scale,
+      command: `npm run bench:api -- ${process.argv.slice(2).join(" ")}`.trim(),
+      date: new Date().toISOString(),
+      machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+      node: process.version,
+      counts: info.counts,
+      model: info.model,
+      prepSeconds: info.prepSeconds,
+      cached,
+      copySeconds: copy.seconds,
+      serverStartSeconds,
+      results,
+      profile,
     };
   } finally {
     await copy.dispose().catch((e) => log(`could not remove the run copy: ${(e as Error).message}`));
@@ -250,7 +292,9 @@ async function main(): Promise<void> {
   for (const db of args.dbs) {
     const record = await benchOne(db, args);
     records.push(record);
-    process.stdout.write(`\n${db}, scale ${args.scale} (${record.counts.tasks} tasks, ${record.counts.skills} skills, ${record.counts.learners} learners, ${record.counts.attempts} attempts)\n${table(record.results)}\n`);
+    process.stdout.write(
+      `\n${db}, scale ${args.scale} (${record.counts.tasks} tasks, ${record.counts.skills} skills, ${record.counts.learners} learners, ${record.counts.attempts} attempts)\n${table(record.results)}\n`,
+    );
     if (args.report !== "none") {
       const store = loadStore(STORE);
       store.runs[`${args.scale}/${db}${args.rps === 200 ? "" : ` at ${args.rps} rps`}`] = record;
@@ -260,7 +304,8 @@ async function main(): Promise<void> {
     }
   }
   if (args.json) {
-    const out = records.length === 1 ? jsonFigures(records[0]!.results) : Object.fromEntries(records.map((r) => [r.db, jsonFigures(r.results)]));
+    const out =
+      records.length === 1 ? jsonFigures(records[0]!.results) : Object.fromEntries(records.map((r) => [r.db, jsonFigures(r.results)]));
     mkdirSync(dirname(resolve(args.json)), { recursive: true });
     writeFileSync(args.json, `${JSON.stringify(out, null, 2)}\n`);
     log(`wrote ${args.json}`);

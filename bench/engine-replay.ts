@@ -74,42 +74,61 @@ class ReusedTraces implements Iterable<Trace>, Iterator<Trace> {
 }
 
 async function main() {
-  const learners = arg("learners", 2000), rounds = arg("rounds", 7), seed = arg("seed", 7);
-  const loadStart = loadavg().map((x) => x.toFixed(2)).join(", ");
+  const learners = arg("learners", 2000),
+    rounds = arg("rounds", 7),
+    seed = arg("seed", 7);
+  const loadStart = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(", ");
   await initBackend();
-  const school = simulateSchool({ skills: SKILLS, tasksPerSkill: TASKS_PER_SKILL, learners, attemptsPerLearner: ATTEMPTS_PER_LEARNER }, seed);
+  const school = simulateSchool(
+    { skills: SKILLS, tasksPerSkill: TASKS_PER_SKILL, learners, attemptsPerLearner: ATTEMPTS_PER_LEARNER },
+    seed,
+  );
   const sequences = [...school.sequences.values()];
   const attempts = sequences.reduce((n, s) => n + s.length, 0);
   // Each round gets new task id strings, as the rebuild gets them from each batch's query (split from
   // one string): looking them up hashes them first, part of the cost per attempt.
   const joined = sequences.map((seq) => seq.map((t) => t.taskId).join(","));
-  const fresh = (): Trace[][] => sequences.map((seq, l) => {
-    const ids = joined[l]!.split(",");
-    return seq.map((t, i) => ({ learnerId: t.learnerId, taskId: ids[i]!, correct: t.correct, at: t.at }));
-  });
+  const fresh = (): Trace[][] =>
+    sequences.map((seq, l) => {
+      const ids = joined[l]!.split(",");
+      return seq.map((t, i) => ({ learnerId: t.learnerId, taskId: ids[i]!, correct: t.correct, at: t.at }));
+    });
   const trainSet = { catalog: school.catalog, sequences: new Map([...school.sequences].slice(0, Math.min(500, learners))) };
   const models: KnowledgeModel[] = [
     await metaTrainer.fit(trainSet, { seed, maxEpochs: 1 }),
     await ablationTrainer.fit(trainSet, { seed, maxEpochs: 1 }),
   ];
-  console.log(`${learners} learners, ${attempts} attempts (${(attempts / learners).toFixed(0)} a learner), ${school.catalog.tasks.length} tasks, ${school.catalog.skillIds.length} skills; ${rounds} rounds, median`);
+  console.log(
+    `${learners} learners, ${attempts} attempts (${(attempts / learners).toFixed(0)} a learner), ${school.catalog.tasks.length} tasks, ${school.catalog.skillIds.length} skills; ${rounds} rounds, median`,
+  );
   const rows: string[][] = [];
   for (const m of models) {
     const start = m.initialState();
     const base = new Map<string, number>();
     for (const [name, way] of Object.entries(ways)) {
       way(m, start, fresh()); // warm-up
-      const cpu: number[] = [], wall: number[] = [];
+      const cpu: number[] = [],
+        wall: number[] = [];
       for (let r = 0; r < rounds; r++) {
         const seqs = fresh();
-        const c = cpuMs(), w = performance.now();
+        const c = cpuMs(),
+          w = performance.now();
         way(m, start, seqs);
         cpu.push(((cpuMs() - c) * 1000) / attempts);
         wall.push(((performance.now() - w) * 1000) / attempts);
       }
       base.set(name, median(cpu));
       const ref = base.get("fold of update")!;
-      rows.push([m.name, name, median(cpu).toFixed(3), median(wall).toFixed(3), ((median(cpu) * attempts) / learners).toFixed(1), `${((median(cpu) / ref) * 100).toFixed(0)} %`]);
+      rows.push([
+        m.name,
+        name,
+        median(cpu).toFixed(3),
+        median(wall).toFixed(3),
+        ((median(cpu) * attempts) / learners).toFixed(1),
+        `${((median(cpu) / ref) * 100).toFixed(0)} %`,
+      ]);
     }
   }
   const head = ["model", "way", "CPU µs/attempt", "wall µs/attempt", "CPU µs/learner", "of the fold"];
@@ -118,7 +137,11 @@ async function main() {
   console.log(line(head));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const r of rows) console.log(line(r));
-  console.log(`load average: start ${loadStart}; end ${loadavg().map((x) => x.toFixed(2)).join(", ")} (node ${process.version})`);
+  console.log(
+    `load average: start ${loadStart}; end ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(", ")} (node ${process.version})`,
+  );
 }
 
 main().catch((e) => {

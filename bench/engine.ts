@@ -84,8 +84,20 @@ async function main() {
   const u = { median: median(updateUs), max: Math.max(...updateUs) };
   const p = { median: median(predictMs), max: Math.max(...predictMs) };
   const rows = [
-    ["online update per attempt (µs)", u.median.toFixed(2), u.max.toFixed(2), `≤ ${UPDATE_TARGET_US}`, u.median <= UPDATE_TARGET_US ? "pass" : "FAIL"],
-    [`predictMany, ${CANDIDATES} candidates, one learner (ms)`, p.median.toFixed(3), p.max.toFixed(3), `≤ ${PREDICT_TARGET_MS}`, p.median <= PREDICT_TARGET_MS ? "pass" : "FAIL"],
+    [
+      "online update per attempt (µs)",
+      u.median.toFixed(2),
+      u.max.toFixed(2),
+      `≤ ${UPDATE_TARGET_US}`,
+      u.median <= UPDATE_TARGET_US ? "pass" : "FAIL",
+    ],
+    [
+      `predictMany, ${CANDIDATES} candidates, one learner (ms)`,
+      p.median.toFixed(3),
+      p.max.toFixed(3),
+      `≤ ${PREDICT_TARGET_MS}`,
+      p.median <= PREDICT_TARGET_MS ? "pass" : "FAIL",
+    ],
   ];
   const table = [
     "| measure | median of rounds | slowest round | target | |",

@@ -52,8 +52,12 @@ export const TARGETS = { importPerSecond: 20_000, retrainSeconds: 600, rebuildPe
 
 function gitCommit(): string {
   try {
-    const head = execSync("git rev-parse --short HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-    const dirty = execSync("git status --porcelain --untracked-files=no", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    const head = execSync("git rev-parse --short HEAD", { stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
+    const dirty = execSync("git status --porcelain --untracked-files=no", { stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
     return dirty ? `${head} + uncommitted changes in the tree` : head;
   } catch {
     return "unknown";
@@ -102,21 +106,33 @@ async function main(): Promise<void> {
     // 3. Import (as the CLI runs it on PostgreSQL: default batch, two batches in flight).
     const imported = await runImportPhase(ctx, data.folder, args.data ? basename(data.folder) : "bench");
 
-    const sizes = (await ds.query(
-      `SELECT (SELECT count(*) FROM attempt)::int AS attempts, (SELECT count(*) FROM learner)::int AS learners,
+    const sizes = (
+      await ds.query(
+        `SELECT (SELECT count(*) FROM attempt)::int AS attempts, (SELECT count(*) FROM learner)::int AS learners,
               (SELECT count(*) FROM task)::int AS tasks, (SELECT count(*) FROM skill)::int AS skills`,
-    ))[0] as { attempts: number; learners: number; tasks: number; skills: number };
+      )
+    )[0] as { attempts: number; learners: number; tasks: number; skills: number };
 
     report = {
       date: started.toISOString(),
       command: `npm run bench:jobs${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
       commit,
-      machine: { cores: cpus().length, cpu: cpus()[0]?.model.trim() ?? "unknown", memGiB: Number((totalmem() / 2 ** 30).toFixed(1)), node: [process.version, ...process.execArgv].join(" "), postgres: serverVersion },
+      machine: {
+        cores: cpus().length,
+        cpu: cpus()[0]?.model.trim() ?? "unknown",
+        memGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+        node: [process.version, ...process.execArgv].join(" "),
+        postgres: serverVersion,
+      },
       load: { start: loadStart, end: [] },
       data: {
         source: args.data ? data.folder : `simulator (seed ${args.seed}, ${args.attempts.toLocaleString("en-US")} attempts asked)`,
-        learners: sizes.learners, tasks: sizes.tasks, skills: sizes.skills, attempts: sizes.attempts,
-        simulateSeconds: data.simulateSeconds, writeSeconds: data.writeSeconds,
+        learners: sizes.learners,
+        tasks: sizes.tasks,
+        skills: sizes.skills,
+        attempts: sizes.attempts,
+        simulateSeconds: data.simulateSeconds,
+        writeSeconds: data.writeSeconds,
       },
       import: imported.report,
       retrain: null,
@@ -130,7 +146,12 @@ async function main(): Promise<void> {
       report.import.plans = await explainImportBatch(ds, schoolId);
 
       // 4. Retrain on everything.
-      const services = createServices({ dataSource: ds, cipher: new ProfileCipher(randomBytes(32)), logger: createLogger("warn"), maxPageSize: 100 });
+      const services = createServices({
+        dataSource: ds,
+        cipher: new ProfileCipher(randomBytes(32)),
+        logger: createLogger("warn"),
+        maxPageSize: 100,
+      });
       const { result, report: retrain } = await runRetrainPhase(ctx, services, analyzeSeconds);
       report.retrain = retrain;
 

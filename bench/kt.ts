@@ -53,7 +53,8 @@ async function trainAndScore(name: string, train: TrainingSet, test: TrainingSet
   const train_cpu_s = (cpu.user + cpu.system) / 1e6; // CPU time: steadier than wall time on a shared machine
   bar.done(`${train_s.toFixed(1)}s`);
   const report = (model as { report?: { epochs?: number; bestEpoch?: number } }).report;
-  if (report?.epochs !== undefined) epochRows.push({ run: label, attempts: count(train), epochs: report.epochs, bestEpoch: report.bestEpoch ?? report.epochs });
+  if (report?.epochs !== undefined)
+    epochRows.push({ run: label, attempts: count(train), epochs: report.epochs, bestEpoch: report.bestEpoch ?? report.epochs });
   const pbar = createProgressBar(`${label} predict`);
   const t1 = process.hrtime.bigint();
   const [predictions] = predictSequences([model], test.sequences, (f) => pbar.update(f));
@@ -65,8 +66,16 @@ async function trainAndScore(name: string, train: TrainingSet, test: TrainingSet
 /** The commit of the checkout this script was built from, for the report; "unknown" outside git. */
 function gitCommit(): string {
   try {
-    const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: __dirname, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ":/src/engine", ":/bench"], { cwd: __dirname, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+      cwd: __dirname,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ":/src/engine", ":/bench"], {
+      cwd: __dirname,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
     return dirty ? `${sha} + local changes to src/engine or bench` : sha;
   } catch {
     return "unknown";
@@ -80,14 +89,18 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`unknown model(s) ${unknown.join(", ")}; available: ${Object.keys(trainers).join(", ")}`);
   const folder = resolve(args.data);
   const dataset = basename(folder);
-  const load = loadavg().map((x) => x.toFixed(2)).join(", ");
+  const load = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(", ");
   const backend = await initBackend();
   const status = backendStatus();
   for (const w of status.warnings) process.stderr.write(`backend: ${w}\n`);
   process.stderr.write(`backend: ${backend}\n`);
 
   const data = loadKtDataset(folder, dataset);
-  process.stderr.write(`${dataset}: ${data.train.sequences.size} train learners, ${data.test.sequences.size} test learners, ${data.catalog.tasks.length} tasks, ${data.catalog.skillIds.length} skills\n`);
+  process.stderr.write(
+    `${dataset}: ${data.train.sequences.size} train learners, ${data.test.sequences.size} test learners, ${data.catalog.tasks.length} tasks, ${data.catalog.skillIds.length} skills\n`,
+  );
 
   // Untimed warm-up: the first training in a process also pays for compiling the wasm kernels and the
   // JIT; a fit of every model on a few learners takes that one-time cost out of the timed figures.
@@ -106,7 +119,15 @@ async function main(): Promise<void> {
     for (const fraction of args.trainFractions) {
       const train = subsample(data.train, fraction, args.seed);
       const r = fraction >= 1 ? models[name]! : await trainAndScore(name, train, data.test, args.seed, `${name} @${fraction}`);
-      scaling.push({ model: name, fraction, learners: train.sequences.size, attempts: count(train), train_s: r.train_s, train_cpu_s: r.train_cpu_s, auc: r.auc });
+      scaling.push({
+        model: name,
+        fraction,
+        learners: train.sequences.size,
+        attempts: count(train),
+        train_s: r.train_s,
+        train_cpu_s: r.train_cpu_s,
+        auc: r.auc,
+      });
     }
   }
 
@@ -152,7 +173,14 @@ function runNotes(load: string): string {
     `Load average (1, 5, 15 min) when the benchmark started: ${load} (${cpus().length} cores). Before the timed runs every model was fitted once, untimed, on 2 % of the train learners (the first training in a process otherwise also pays for compiling the wasm kernels).`,
     "",
     ...(rows.length
-      ? ["Epochs of the Meta and ablation trainings (at most `maxEpochs`; early stopping on held-out train learners may end sooner):", "", "| run | train attempts | epochs | best epoch |", "|---|---|---|---|", ...rows, ""]
+      ? [
+          "Epochs of the Meta and ablation trainings (at most `maxEpochs`; early stopping on held-out train learners may end sooner):",
+          "",
+          "| run | train attempts | epochs | best epoch |",
+          "|---|---|---|---|",
+          ...rows,
+          "",
+        ]
       : []),
   ].join("\n");
 }

@@ -19,7 +19,11 @@ import { join } from "node:path";
 import { createRng } from "../src/engine/math.js";
 import { auc } from "../src/engine/metrics/index.js";
 
-interface Attempt { readonly item: string; readonly skill: string; readonly y: number }
+interface Attempt {
+  readonly item: string;
+  readonly skill: string;
+  readonly y: number;
+}
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -52,34 +56,55 @@ function main(): void {
   const train = [...sequences.keys()].filter((u) => !test.has(u)).sort();
   const shuffled = createRng(seed + 1000).shuffle(train);
   const cut = Math.floor(shuffled.length * 0.2);
-  const validation = shuffled.slice(0, cut).sort(), fit = shuffled.slice(cut).sort();
+  const validation = shuffled.slice(0, cut).sort(),
+    fit = shuffled.slice(cut).sort();
 
   const rate = (key: (a: Attempt) => string) => {
-    const wins = new Map<string, number>(), n = new Map<string, number>();
-    for (const u of fit) for (const a of sequences.get(u)!) {
-      wins.set(key(a), (wins.get(key(a)) ?? 0) + a.y);
-      n.set(key(a), (n.get(key(a)) ?? 0) + 1);
-    }
+    const wins = new Map<string, number>(),
+      n = new Map<string, number>();
+    for (const u of fit)
+      for (const a of sequences.get(u)!) {
+        wins.set(key(a), (wins.get(key(a)) ?? 0) + a.y);
+        n.set(key(a), (n.get(key(a)) ?? 0) + 1);
+      }
     return { wins, n };
   };
-  const items = rate((a) => a.item), skills = rate((a) => a.skill);
+  const items = rate((a) => a.item),
+    skills = rate((a) => a.skill);
   const skillRate = (s: string) => ((skills.wins.get(s) ?? 0) + 1) / ((skills.n.get(s) ?? 0) + 2);
   const itemRate = (a: Attempt) => ((items.wins.get(a.item) ?? 0) + 5 * skillRate(a.skill)) / ((items.n.get(a.item) ?? 0) + 5);
 
   const rows = (learners: string[], set: FeatureSet) => {
-    const X: number[][] = [], y: number[] = [];
+    const X: number[][] = [],
+      y: number[] = [];
     for (const u of learners) {
       const seq = sequences.get(u)!;
       for (let t = 1; t < Math.min(5, seq.length); t++) {
-        const a = seq[t]!, before = seq.slice(0, t);
+        const a = seq[t]!,
+          before = seq.slice(0, t);
         const same = before.filter((h) => h.skill === a.skill);
-        const wins = before.reduce((s, h) => s + h.y, 0), sameWins = same.reduce((s, h) => s + h.y, 0);
-        const x = [1, logit(itemRate(a)), logit(skillRate(a.skill)), Math.log1p(wins), Math.log1p(t - wins), Math.log1p(sameWins), Math.log1p(same.length - sameWins), t];
+        const wins = before.reduce((s, h) => s + h.y, 0),
+          sameWins = same.reduce((s, h) => s + h.y, 0);
+        const x = [
+          1,
+          logit(itemRate(a)),
+          logit(skillRate(a.skill)),
+          Math.log1p(wins),
+          Math.log1p(t - wins),
+          Math.log1p(sameWins),
+          Math.log1p(same.length - sameWins),
+          t,
+        ];
         if (set !== "counts") {
           const residual = before.map((h) => h.y - itemRate(h));
           x.push(
-            before[t - 1]!.y - 0.5, same.length ? same[same.length - 1]!.y - 0.5 : 0, t >= 2 ? before[t - 2]!.y - 0.5 : 0, same.length === 0 ? 1 : 0,
-            residual.reduce((s, r) => s + r, 0), residual.reduce((s, r, j) => s + (before[j]!.skill === a.skill ? r : 0), 0), residual[t - 1]!,
+            before[t - 1]!.y - 0.5,
+            same.length ? same[same.length - 1]!.y - 0.5 : 0,
+            t >= 2 ? before[t - 2]!.y - 0.5 : 0,
+            same.length === 0 ? 1 : 0,
+            residual.reduce((s, r) => s + r, 0),
+            residual.reduce((s, r, j) => s + (before[j]!.skill === a.skill ? r : 0), 0),
+            residual[t - 1]!,
           );
         }
         if (set === "oracle") {
@@ -95,7 +120,8 @@ function main(): void {
 
   console.log(`${fit.length} fit learners, ${validation.length} validation learners (train learners only); AUC on attempts 2–5`);
   for (const set of ["counts", "history", "oracle"] as const) {
-    const tr = rows(fit, set), va = rows(validation, set);
+    const tr = rows(fit, set),
+      va = rows(validation, set);
     const w = fitLogistic(tr.X, tr.y);
     const score = (X: number[][]) => X.map((x) => sigmoid(x.reduce((s, v, j) => s + v * w[j]!, 0)));
     console.log(`${set.padEnd(8)} ${auc(score(va.X), va.y).toFixed(4)}  (${va.y.length} attempts)`);

@@ -49,7 +49,12 @@ async function main(): Promise<void> {
     const scoreOn = (ids: number[]) => {
       const idx = ids.filter((i) => keep(position[i]!));
       const yy = idx.map((i) => y[i]!);
-      return preds.map((p) => auc(idx.map((i) => p.p[i]!), yy));
+      return preds.map((p) =>
+        auc(
+          idx.map((i) => p.p[i]!),
+          yy,
+        ),
+      );
     };
     const point = scoreOn(learners.flat());
     const diffs: number[][] = names.map(() => []);
@@ -57,7 +62,9 @@ async function main(): Promise<void> {
       const sample: number[] = [];
       for (let n = 0; n < learners.length; n++) sample.push(...learners[rng.int(learners.length)]!);
       const s = scoreOn(sample);
-      s.forEach((v, m) => { diffs[m]!.push(s[0]! - v); });
+      s.forEach((v, m) => {
+        diffs[m]!.push(s[0]! - v);
+      });
     }
     console.log(`\nAUC ${slice}, ${learners.length} test learners, ${rounds} bootstrap rounds (paired, over learners)`);
     console.log("| model | AUC | Meta − model | 95 % interval | rounds Meta ahead |\n|---|---|---|---|---|");
@@ -65,7 +72,9 @@ async function main(): Promise<void> {
       const d = diffs[m]!.sort((a, b) => a - b);
       const q = (f: number) => d[Math.min(d.length - 1, Math.floor(f * d.length))]!;
       const ahead = d.filter((v) => v > 0).length / d.length;
-      console.log(`| ${name} | ${point[m]!.toFixed(4)} | ${m === 0 ? "—" : (point[0]! - point[m]!).toFixed(4)} | ${m === 0 ? "—" : `[${q(0.025).toFixed(4)}, ${q(0.975).toFixed(4)}]`} | ${m === 0 ? "—" : `${(100 * ahead).toFixed(1)} %`} |`);
+      console.log(
+        `| ${name} | ${point[m]!.toFixed(4)} | ${m === 0 ? "—" : (point[0]! - point[m]!).toFixed(4)} | ${m === 0 ? "—" : `[${q(0.025).toFixed(4)}, ${q(0.975).toFixed(4)}]`} | ${m === 0 ? "—" : `${(100 * ahead).toFixed(1)} %`} |`,
+      );
     });
   }
 }

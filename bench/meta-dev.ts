@@ -46,13 +46,18 @@ function load(dir: string): { catalog: Catalog; sequences: Map<string, Trace[]>;
     for (const [i, s] of attemptSkill) skills.set(i, [s]);
   }
   const skillIds = [...new Set([...skills.values()].flat())].sort();
-  const catalog: Catalog = { skillIds, tasks: [...skills].map(([taskId, ss]) => ({ taskId, skills: ss.map((skillId) => ({ skillId, weight: 1 })) })) };
+  const catalog: Catalog = {
+    skillIds,
+    tasks: [...skills].map(([taskId, ss]) => ({ taskId, skills: ss.map((skillId) => ({ skillId, weight: 1 })) })),
+  };
   const test = new Set(readFileSync(join(dir, "test_users.txt"), "utf8").trim().split("\n"));
   return { catalog, sequences, test };
 }
 
 function evaluate(model: MetaModel, sequences: Map<string, Trace[]>, learners: string[]) {
-  const p: number[] = [], y: number[] = [], pos: number[] = [];
+  const p: number[] = [],
+    y: number[] = [],
+    pos: number[] = [];
   const started = Date.now();
   for (const u of learners) {
     let state = model.initialState();
@@ -64,14 +69,23 @@ function evaluate(model: MetaModel, sequences: Map<string, Trace[]>, learners: s
     });
   }
   const pick = (f: (n: number) => boolean) => {
-    const pp: number[] = [], yy: number[] = [];
-    pos.forEach((n, j) => { if (f(n)) { pp.push(p[j]!); yy.push(y[j]!); } });
+    const pp: number[] = [],
+      yy: number[] = [];
+    pos.forEach((n, j) => {
+      if (f(n)) {
+        pp.push(p[j]!);
+        yy.push(y[j]!);
+      }
+    });
     return [pp, yy] as const;
   };
   const [pe, ye] = pick((n) => n > 1);
   return {
-    auc: auc(pe, ye), logloss: logLoss(pe, ye), auc_all: auc(p, y),
-    auc_2_5: auc(...pick((n) => n >= 2 && n <= 5)), auc_6_10: auc(...pick((n) => n >= 6 && n <= 10)),
+    auc: auc(pe, ye),
+    logloss: logLoss(pe, ye),
+    auc_all: auc(p, y),
+    auc_2_5: auc(...pick((n) => n >= 2 && n <= 5)),
+    auc_6_10: auc(...pick((n) => n >= 6 && n <= 10)),
     predict_s: (Date.now() - started) / 1000,
   };
 }
@@ -99,9 +113,15 @@ async function main() {
     evalSet = shuffled.slice(0, cut).sort();
     train = shuffled.slice(cut).sort();
   }
-  if (fraction < 1) train = createRng(seed).shuffle(train).slice(0, Math.round(train.length * fraction)).sort();
+  if (fraction < 1)
+    train = createRng(seed)
+      .shuffle(train)
+      .slice(0, Math.round(train.length * fraction))
+      .sort();
   const data: TrainingSet = { catalog, sequences: new Map(train.map((u) => [u, sequences.get(u)!])) };
-  console.log(`backend ${backendStatus().name}; ${train.length} train learners, ${evalSet.length} ${process.argv.includes("--tune") ? "validation" : "test"} learners; options ${JSON.stringify(opts)}`);
+  console.log(
+    `backend ${backendStatus().name}; ${train.length} train learners, ${evalSet.length} ${process.argv.includes("--tune") ? "validation" : "test"} learners; options ${JSON.stringify(opts)}`,
+  );
   for (const name of models) {
     const trainer = name === "meta" ? metaTrainer : ablationTrainer;
     const t0 = Date.now();
@@ -109,9 +129,13 @@ async function main() {
     const train_s = (Date.now() - t0) / 1000;
     const r = evaluate(model, sequences, evalSet);
     const f = (x: number) => x.toFixed(4);
-    console.log(`${name.padEnd(9)} auc ${f(r.auc)} auc_all ${f(r.auc_all)} ll ${f(r.logloss)} 2-5 ${f(r.auc_2_5)} 6-10 ${f(r.auc_6_10)} train ${train_s.toFixed(1)}s (cpu ${model.report!.cpuSeconds.toFixed(1)}s, epochs ${model.report!.epochs}, best ${model.report!.bestEpoch}) predict ${r.predict_s.toFixed(1)}s`);
+    console.log(
+      `${name.padEnd(9)} auc ${f(r.auc)} auc_all ${f(r.auc_all)} ll ${f(r.logloss)} 2-5 ${f(r.auc_2_5)} 6-10 ${f(r.auc_6_10)} train ${train_s.toFixed(1)}s (cpu ${model.report!.cpuSeconds.toFixed(1)}s, epochs ${model.report!.epochs}, best ${model.report!.bestEpoch}) predict ${r.predict_s.toFixed(1)}s`,
+    );
     const p = model.params;
-    console.log(`  global ${[...p.global].map(f)} decay ${[...p.decay].map(f)} alpha0 ${f(p.alpha[0]!)} alpha_k mean ${f(p.alpha.slice(1).reduce((a, b) => a + b, 0) / (p.alpha.length - 1))} phi0_0 ${f(p.phi0[0]!)} boost ${[...p.boost].map(f)} recent ${[...p.recent].map(f)}`);
+    console.log(
+      `  global ${[...p.global].map(f)} decay ${[...p.decay].map(f)} alpha0 ${f(p.alpha[0]!)} alpha_k mean ${f(p.alpha.slice(1).reduce((a, b) => a + b, 0) / (p.alpha.length - 1))} phi0_0 ${f(p.phi0[0]!)} boost ${[...p.boost].map(f)} recent ${[...p.recent].map(f)}`,
+    );
   }
 }
 

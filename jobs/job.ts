@@ -72,7 +72,10 @@ export interface JobDefinition<P extends object = object> {
  * `result` is stored on the run with the error (a refused promotion: the gates' verdicts).
  */
 export class JobFailure extends Error {
-  constructor(message: string, readonly result?: Record<string, unknown>) {
+  constructor(
+    message: string,
+    readonly result?: Record<string, unknown>,
+  ) {
     super(message);
     this.name = new.target.name;
   }
@@ -95,7 +98,8 @@ export function payloadObject(job: string, raw: unknown, allowed: readonly strin
   const obj = raw ?? {};
   if (typeof obj !== "object" || Array.isArray(obj)) throw new PayloadError(`${job}: the payload must be an object`);
   const unknown = Object.keys(obj).filter((k) => !allowed.includes(k));
-  if (unknown.length) throw new PayloadError(`${job}: unknown payload field(s) ${unknown.join(", ")} (allowed: ${allowed.join(", ") || "none"})`);
+  if (unknown.length)
+    throw new PayloadError(`${job}: unknown payload field(s) ${unknown.join(", ")} (allowed: ${allowed.join(", ") || "none"})`);
   return obj as Payload;
 }
 
@@ -108,7 +112,8 @@ export function uuidField(job: string, p: Payload, key: string): string {
 export function optionalInt(job: string, p: Payload, key: string, min: number, max: number): number | undefined {
   const v = p[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw new PayloadError(`${job}: ${key} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+    throw new PayloadError(`${job}: ${key} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -123,6 +128,7 @@ export function optionalInstant(job: string, p: Payload, key: string): Date | un
 export function optionalName(job: string, p: Payload, key: string): string | undefined {
   const v = p[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string" || !/^[a-z][a-z0-9-]{0,31}$/.test(v)) throw new PayloadError(`${job}: ${key} must be a model name such as "meta", got ${JSON.stringify(v)}`);
+  if (typeof v !== "string" || !/^[a-z][a-z0-9-]{0,31}$/.test(v))
+    throw new PayloadError(`${job}: ${key} must be a model name such as "meta", got ${JSON.stringify(v)}`);
   return v;
 }

@@ -36,16 +36,30 @@ export const nightlyRetrain: JobDefinition<NightlyRetrainPayload> = {
       try {
         occurrence = await dueOccurrence(cron, school.timeZone, at);
       } catch (e) {
-        ctx.logger.warn({ schoolId: school.id, timeZone: school.timeZone, err: e }, "the retraining schedule cannot be read in this school's time zone");
+        ctx.logger.warn(
+          { schoolId: school.id, timeZone: school.timeZone, err: e },
+          "the retraining schedule cannot be read in this school's time zone",
+        );
         continue;
       }
       if (!occurrence) continue;
-      const payload = { schoolId: school.id, cutoff: occurrence.toISOString(), ...(ctx.settings.retrainKind ? { kind: ctx.settings.retrainKind } : {}) };
-      const { id, created } = await ctx.enqueue(JobName.Retrain, payload, { schoolId: school.id, id: onceId(`retrain:${school.id}`, occurrence) });
+      const payload = {
+        schoolId: school.id,
+        cutoff: occurrence.toISOString(),
+        ...(ctx.settings.retrainKind ? { kind: ctx.settings.retrainKind } : {}),
+      };
+      const { id, created } = await ctx.enqueue(JobName.Retrain, payload, {
+        schoolId: school.id,
+        id: onceId(`retrain:${school.id}`, occurrence),
+      });
       if (created) enqueued.push({ schoolId: school.id, jobId: id, occurrence: occurrence.toISOString() });
       else already++;
     }
     const message = `${enqueued.length} retraining${enqueued.length === 1 ? "" : "s"} enqueued of ${schools.length} school${schools.length === 1 ? "" : "s"}${already ? ` (${already} already enqueued)` : ""}`;
-    return { message, result: { at: at.toISOString(), schools: schools.length, enqueued, alreadyEnqueued: already }, idle: enqueued.length === 0 };
+    return {
+      message,
+      result: { at: at.toISOString(), schools: schools.length, enqueued, alreadyEnqueued: already },
+      idle: enqueued.length === 0,
+    };
   },
 };

@@ -23,7 +23,8 @@ function overrideField(job: string, p: Payload): PromotionOverride | undefined {
   if (p.override === undefined) return undefined;
   const o = payloadObject(`${job}: override`, p.override, ["reason", "by", "at"]);
   const { reason, by, at } = o;
-  if (typeof reason !== "string" || reason.trim().length < OVERRIDE_REASON_LENGTH.min || reason.length > OVERRIDE_REASON_LENGTH.max) throw new PayloadError(`${job}: override.reason must hold ${OVERRIDE_REASON_LENGTH.min} to ${OVERRIDE_REASON_LENGTH.max} characters`);
+  if (typeof reason !== "string" || reason.trim().length < OVERRIDE_REASON_LENGTH.min || reason.length > OVERRIDE_REASON_LENGTH.max)
+    throw new PayloadError(`${job}: override.reason must hold ${OVERRIDE_REASON_LENGTH.min} to ${OVERRIDE_REASON_LENGTH.max} characters`);
   if (typeof by !== "string" || !by) throw new PayloadError(`${job}: override.by must name the admin (the token's subject)`);
   if (typeof at !== "string" || Number.isNaN(Date.parse(at))) throw new PayloadError(`${job}: override.at must be an ISO instant`);
   return { reason, by, at };
@@ -35,7 +36,11 @@ export const promoteModel: JobDefinition<PromoteModelPayload> = {
   parse(raw) {
     const p = payloadObject(this.name, raw, ["schoolId", "versionId", "override"]);
     const override = overrideField(this.name, p);
-    return { schoolId: uuidField(this.name, p, "schoolId"), versionId: uuidField(this.name, p, "versionId"), ...(override ? { override } : {}) };
+    return {
+      schoolId: uuidField(this.name, p, "schoolId"),
+      versionId: uuidField(this.name, p, "versionId"),
+      ...(override ? { override } : {}),
+    };
   },
   schoolId: (p) => p.schoolId,
   async run(p, ctx) {

@@ -7,7 +7,16 @@
  * retried with backoff; the same cutoff makes a retry train on the same data window, and a retry of a
  * run that crashed while promoting its candidate resumes that promotion (the job's id is the run's).
  */
-import { abortableProgress, JobDefinition, JobFailure, optionalInstant, optionalInt, optionalName, payloadObject, uuidField } from "./job.js";
+import {
+  abortableProgress,
+  JobDefinition,
+  JobFailure,
+  optionalInstant,
+  optionalInt,
+  optionalName,
+  payloadObject,
+  uuidField,
+} from "./job.js";
 import { JobName } from "../src/services/jobs/queues.js";
 
 export interface RetrainPayload {
@@ -22,7 +31,12 @@ export const retrain: JobDefinition<RetrainPayload> = {
   description: "retrain a school's model on its consented traces; promote the candidate only if every gate passes",
   parse(raw) {
     const p = payloadObject(this.name, raw, ["schoolId", "seed", "cutoff", "kind"]);
-    return { schoolId: uuidField(this.name, p, "schoolId"), seed: optionalInt(this.name, p, "seed", 0, 2 ** 31 - 1), cutoff: optionalInstant(this.name, p, "cutoff"), kind: optionalName(this.name, p, "kind") };
+    return {
+      schoolId: uuidField(this.name, p, "schoolId"),
+      seed: optionalInt(this.name, p, "seed", 0, 2 ** 31 - 1),
+      cutoff: optionalInstant(this.name, p, "cutoff"),
+      kind: optionalName(this.name, p, "kind"),
+    };
   },
   schoolId: (p) => p.schoolId,
   async run(p, ctx) {
@@ -36,9 +50,12 @@ export const retrain: JobDefinition<RetrainPayload> = {
       signal: ctx.signal,
       onProgress: abortableProgress(ctx),
     });
-    const message = r.status === "SKIPPED"
-      ? `skipped: ${r.reasons.join("; ")}`
-      : r.promoted ? `version ${r.version} promoted` : `version ${r.version} ${r.status.toLowerCase()}: ${r.reasons.join("; ")}`;
+    const message =
+      r.status === "SKIPPED"
+        ? `skipped: ${r.reasons.join("; ")}`
+        : r.promoted
+          ? `version ${r.version} promoted`
+          : `version ${r.version} ${r.status.toLowerCase()}: ${r.reasons.join("; ")}`;
     return { message, result: { ...r } };
   },
 };

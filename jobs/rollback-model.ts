@@ -20,7 +20,10 @@ export const rollbackModel: JobDefinition<RollbackModelPayload> = {
   description: "reactivate the model version that was active before the current one; learner states rebuilt under it",
   parse(raw) {
     const p = payloadObject(this.name, raw, ["schoolId", "versionId"]);
-    return { schoolId: uuidField(this.name, p, "schoolId"), ...(p.versionId !== undefined ? { versionId: uuidField(this.name, p, "versionId") } : {}) };
+    return {
+      schoolId: uuidField(this.name, p, "schoolId"),
+      ...(p.versionId !== undefined ? { versionId: uuidField(this.name, p, "versionId") } : {}),
+    };
   },
   schoolId: (p) => p.schoolId,
   async run(p, ctx) {

@@ -46,7 +46,11 @@ class ProgressWriter {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
-  constructor(private readonly write: (fraction: number, message?: string) => Promise<void>, private readonly intervalMs: number, private readonly logger: Logger) {}
+  constructor(
+    private readonly write: (fraction: number, message?: string) => Promise<void>,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+  ) {}
 
   report(fraction: number, message?: string): void {
     if (this.closed) return;
@@ -63,7 +67,9 @@ class ProgressWriter {
     if (!p || this.closed) return;
     this.pending = null;
     this.last = Date.now();
-    this.chain = this.chain.then(() => this.write(p.fraction, p.message)).catch((err) => this.logger.warn({ err }, "a job's progress could not be recorded"));
+    this.chain = this.chain
+      .then(() => this.write(p.fraction, p.message))
+      .catch((err) => this.logger.warn({ err }, "a job's progress could not be recorded"));
   }
 
   /** Stops reporting and waits for the writes in flight. */

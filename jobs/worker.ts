@@ -67,14 +67,26 @@ export class Worker {
     for (const def of jobs) {
       await boss.work(
         def.name,
-        { includeMetadata: true as const, perJobResults: true as const, batchSize: 1, pollingIntervalSeconds: this.queue.pollingIntervalSeconds },
+        {
+          includeMetadata: true as const,
+          perJobResults: true as const,
+          batchSize: 1,
+          pollingIntervalSeconds: this.queue.pollingIntervalSeconds,
+        },
         (batch: JobWithMetadata<object>[]) => Promise.all(batch.map((job) => this.handle(def, job))),
       );
     }
     const specs = schedules({ retrainCron: this.o.settings.retrainCron, tickCron: this.o.tickCron });
     if (this.o.schedule ?? true) await applySchedules(boss, specs);
     this.running = true;
-    this.o.logger.info({ jobs: jobs.map((j) => j.name), schedules: specs.map((s) => `${s.name} ${s.cron} ${s.tz}`), retrainCron: this.o.settings.retrainCron ?? "off" }, "worker started");
+    this.o.logger.info(
+      {
+        jobs: jobs.map((j) => j.name),
+        schedules: specs.map((s) => `${s.name} ${s.cron} ${s.tz}`),
+        retrainCron: this.o.settings.retrainCron ?? "off",
+      },
+      "worker started",
+    );
   }
 
   private async handle(def: JobDefinition, job: JobWithMetadata<object>): Promise<JobResult> {

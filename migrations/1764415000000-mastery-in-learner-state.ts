@@ -45,9 +45,15 @@ export class MasteryInLearnerState1764415000000 implements MigrationInterface {
              COALESCE((e.value->>3)::float8, 0), COALESCE(to_timestamp((e.value->>4)::float8 / 1000), s."updated_at")
       FROM "learner_state" s CROSS JOIN LATERAL jsonb_each(s."mastery") e
       WHERE EXISTS (SELECT 1 FROM "skill" k WHERE k."id" = e.key::uuid)`);
-    await q.query(`ALTER TABLE "skill_mastery" ADD CONSTRAINT "FK_774d375a723665988fb5dd6d6f2" FOREIGN KEY ("school_id") REFERENCES "school"("id") ON DELETE CASCADE ON UPDATE NO ACTION`);
-    await q.query(`ALTER TABLE "skill_mastery" ADD CONSTRAINT "FK_9d36563af190b023040622dbdd8" FOREIGN KEY ("learner_id") REFERENCES "learner"("id") ON DELETE CASCADE ON UPDATE NO ACTION`);
-    await q.query(`ALTER TABLE "skill_mastery" ADD CONSTRAINT "FK_17683a002709e15f225f1846834" FOREIGN KEY ("skill_id") REFERENCES "skill"("id") ON DELETE CASCADE ON UPDATE NO ACTION`);
+    await q.query(
+      `ALTER TABLE "skill_mastery" ADD CONSTRAINT "FK_774d375a723665988fb5dd6d6f2" FOREIGN KEY ("school_id") REFERENCES "school"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
+    );
+    await q.query(
+      `ALTER TABLE "skill_mastery" ADD CONSTRAINT "FK_9d36563af190b023040622dbdd8" FOREIGN KEY ("learner_id") REFERENCES "learner"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
+    );
+    await q.query(
+      `ALTER TABLE "skill_mastery" ADD CONSTRAINT "FK_17683a002709e15f225f1846834" FOREIGN KEY ("skill_id") REFERENCES "skill"("id") ON DELETE CASCADE ON UPDATE NO ACTION`,
+    );
     await q.query(`ALTER TABLE "learner_state" DROP COLUMN "mastery"`);
     await q.query(`ALTER TABLE "learner_state" RESET (toast_tuple_target)`);
   }

@@ -11,7 +11,9 @@ export class AttemptHistoryCoveringIndex1764440000000 implements MigrationInterf
   name = "AttemptHistoryCoveringIndex1764440000000";
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`CREATE INDEX "IDX_attempt_learner_history" ON "attempt" ("learner_id", "occurred_at", "id") INCLUDE ("task_id", "correct")`);
+    await q.query(
+      `CREATE INDEX "IDX_attempt_learner_history" ON "attempt" ("learner_id", "occurred_at", "id") INCLUDE ("task_id", "correct")`,
+    );
     await q.query(`DROP INDEX "IDX_dc02820b60172ec887e61cc1ba"`);
   }
 

@@ -11,4 +11,15 @@ import { LearnerStateAsText1764450000000 } from "./1764450000000-learner-state-a
 import { ModelVersionTrainedTasks1764460000000 } from "./1764460000000-model-version-trained-tasks.js";
 import { ModelVersionLearners1764470000000 } from "./1764470000000-model-version-learners.js";
 
-export const migrations: (new () => MigrationInterface)[] = [Initial1764380000000, Personalisation1764390000000, JobRuns1764400000000, MasteryInLearnerState1764415000000, LearnerStateLastAttempt1764420000000, StagedLearnerStates1764430000000, AttemptHistoryCoveringIndex1764440000000, LearnerStateAsText1764450000000, ModelVersionTrainedTasks1764460000000, ModelVersionLearners1764470000000];
+export const migrations: (new () => MigrationInterface)[] = [
+  Initial1764380000000,
+  Personalisation1764390000000,
+  JobRuns1764400000000,
+  MasteryInLearnerState1764415000000,
+  LearnerStateLastAttempt1764420000000,
+  StagedLearnerStates1764430000000,
+  AttemptHistoryCoveringIndex1764440000000,
+  LearnerStateAsText1764450000000,
+  ModelVersionTrainedTasks1764460000000,
+  ModelVersionLearners1764470000000,
+];

@@ -30,7 +30,8 @@ export interface StartOptions {
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const dbOptions = opts.database ?? (config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread });
+  const dbOptions =
+    opts.database ?? (config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread });
   const db = await (opts.opened ?? openDatabase(dbOptions));
   try {
     const applied = await migrate(db.dataSource);
@@ -43,7 +44,11 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     });
     const server = await createApiServer({ services, jwtSecret: config.jwtSecret, logger, graphiql: config.graphiql });
     return {
-      config, db, services, server, logger,
+      config,
+      db,
+      services,
+      server,
+      logger,
       stop: async () => {
         await server.stop();
         logger.info("HTTP server closed");

@@ -23,7 +23,16 @@ async function main(): Promise<void> {
   // The database opens (PGlite boots, ~2 s) while the rest of the application loads.
   const opened = openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread });
   opened.catch(() => {}); // awaited (and reported) by startApp
-  const [{ createLogger }, { startApp }, { isEmpty, seedDemo }, { readDemoInfo, writeDemoInfo }, { signToken }, { Role }, { Worker }, { activeVersionId }] = await Promise.all([
+  const [
+    { createLogger },
+    { startApp },
+    { isEmpty, seedDemo },
+    { readDemoInfo, writeDemoInfo },
+    { signToken },
+    { Role },
+    { Worker },
+    { activeVersionId },
+  ] = await Promise.all([
     import("./shared/logger.js"),
     import("./app.js"),
     import("./services/demo/demo-seed.js"),
@@ -34,7 +43,10 @@ async function main(): Promise<void> {
     import("./services/personalisation/active-models.js"),
   ]);
   const logger = createLogger(config.logLevel);
-  logger.info({ database: config.databaseUrl ? "postgres" : "pglite", dataDir: config.databaseUrl ? undefined : config.dataDir }, "starting");
+  logger.info(
+    { database: config.databaseUrl ? "postgres" : "pglite", dataDir: config.databaseUrl ? undefined : config.dataDir },
+    "starting",
+  );
   const app = await startApp(config, { logger, opened });
 
   // The embedded quickstart: seed the demo school once, then make sure it has an active model
@@ -53,7 +65,11 @@ async function main(): Promise<void> {
     logger.info({ schoolId: demo.schoolId }, "training the demo school's first model");
     say("training the demo school's first model (once; about a minute):");
     const bar = progressBar("training");
-    const model = await app.services.training.trainAndPublish(demo.schoolId, { kind: "meta", seed: 1, onProgress: (f, m) => bar.update(f, m) });
+    const model = await app.services.training.trainAndPublish(demo.schoolId, {
+      kind: "meta",
+      seed: 1,
+      onProgress: (f, m) => bar.update(f, m),
+    });
     bar.done();
     logger.info({ modelVersion: model.version, ms: Date.now() - t0 }, "demo model trained and active");
   }
@@ -63,7 +79,9 @@ async function main(): Promise<void> {
   if (!config.databaseUrl) writeServerInfo(config.dataDir, { url, pid: process.pid, worker: config.worker });
   if (demo) {
     const token = await signToken(config.jwtSecret, { schoolId: demo.schoolId, role: Role.Admin, subject: "demo-admin" });
-    process.stdout.write(`\nZPD is serving ${url}\nAdmin token for the demo school ${demo.schoolId} (valid 30 days; more with \`npm run token -- --role <role>\`):\n\n${token}\n\n`);
+    process.stdout.write(
+      `\nZPD is serving ${url}\nAdmin token for the demo school ${demo.schoolId} (valid 30 days; more with \`npm run token -- --role <role>\`):\n\n${token}\n\n`,
+    );
   }
   // The job worker starts once the API answers (pg-boss's start-up checks would otherwise delay the first answer).
   const worker = config.worker ? new Worker({ services: app.services, logger, settings: { retrainCron: config.retrainCron } }) : undefined;

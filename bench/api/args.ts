@@ -47,7 +47,21 @@ export function parseApiArgs(argv: readonly string[]): ApiBenchArgs {
       i++;
     }
   }
-  const known = new Set(["db", "scale", "rps", "seconds", "json", "fresh", "train-learners", "pg-url", "report", "profile", "seed", "prepare-only", "render"]);
+  const known = new Set([
+    "db",
+    "scale",
+    "rps",
+    "seconds",
+    "json",
+    "fresh",
+    "train-learners",
+    "pg-url",
+    "report",
+    "profile",
+    "seed",
+    "prepare-only",
+    "render",
+  ]);
   for (const k of Object.keys(opts)) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const db = opts.db ?? "both";
   if (!["pglite", "postgres", "both"].includes(db)) throw new Error(`--db must be pglite, postgres or both\n${USAGE}`);
@@ -60,7 +74,8 @@ export function parseApiArgs(argv: readonly string[]): ApiBenchArgs {
   };
   const pgUrl = opts["pg-url"] ?? "postgres://postgres@127.0.0.1:5432";
   const host = new URL(pgUrl).hostname;
-  if (host !== "127.0.0.1" && host !== "localhost") throw new Error("--pg-url must point at 127.0.0.1 (the benchmark loads only the local machine)");
+  if (host !== "127.0.0.1" && host !== "localhost")
+    throw new Error("--pg-url must point at 127.0.0.1 (the benchmark loads only the local machine)");
   return {
     dbs: db === "both" ? ["pglite", "postgres"] : [db as DbKind],
     scale,

@@ -70,7 +70,10 @@ class Client {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 1024, timeout: 4000 });
   private readonly target: URL;
 
-  constructor(url: string, private readonly token: string) {
+  constructor(
+    url: string,
+    private readonly token: string,
+  ) {
     this.target = new URL(url);
     if (this.target.hostname !== "127.0.0.1") throw new Error("the load generator only loads 127.0.0.1");
   }
@@ -79,27 +82,37 @@ class Client {
   post(query: string, variables: Record<string, unknown>, timeoutMs = 30_000, check?: Check): Promise<{ ok: boolean; error?: string }> {
     const body = JSON.stringify({ query, variables });
     return new Promise((resolve) => {
-      const req = http.request({
-        host: this.target.hostname, port: this.target.port, path: this.target.pathname, method: "POST", agent: this.agent, timeout: timeoutMs,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${this.token}` },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          if (!res.statusCode || res.statusCode < 200 || res.statusCode >= 300) return resolve({ ok: false, error: `HTTP ${res.statusCode}: ${text.slice(0, 200)}` });
-          try {
-            const json = JSON.parse(text) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
-            if (json.errors?.length) return resolve({ ok: false, error: `${json.errors[0]!.extensions?.code ?? "ERROR"}: ${json.errors[0]!.message}` });
-            if (!json.data) return resolve({ ok: false, error: "no data" });
-            const wrong = check?.(json.data as Record<string, unknown>);
-            resolve(wrong ? { ok: false, error: `${NOT_PERSONALISED}: ${wrong}` } : { ok: true });
-          } catch {
-            resolve({ ok: false, error: `unparsable body: ${text.slice(0, 200)}` });
-          }
-        });
-        res.on("error", (e) => resolve({ ok: false, error: `response: ${e.message}` }));
-      });
+      const req = http.request(
+        {
+          host: this.target.hostname,
+          port: this.target.port,
+          path: this.target.pathname,
+          method: "POST",
+          agent: this.agent,
+          timeout: timeoutMs,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${this.token}` },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            if (!res.statusCode || res.statusCode < 200 || res.statusCode >= 300)
+              return resolve({ ok: false, error: `HTTP ${res.statusCode}: ${text.slice(0, 200)}` });
+            try {
+              const json = JSON.parse(text) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
+              if (json.errors?.length)
+                return resolve({ ok: false, error: `${json.errors[0]!.extensions?.code ?? "ERROR"}: ${json.errors[0]!.message}` });
+              if (!json.data) return resolve({ ok: false, error: "no data" });
+              const wrong = check?.(json.data as Record<string, unknown>);
+              resolve(wrong ? { ok: false, error: `${NOT_PERSONALISED}: ${wrong}` } : { ok: true });
+            } catch {
+              resolve({ ok: false, error: `unparsable body: ${text.slice(0, 200)}` });
+            }
+          });
+          res.on("error", (e) => resolve({ ok: false, error: `response: ${e.message}` }));
+        },
+      );
       req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
       req.on("error", (e) => resolve({ ok: false, error: `request: ${e.message}` }));
       req.end(body);
@@ -124,12 +137,16 @@ const NOT_PERSONALISED = "NOT_PERSONALISED";
 
 type Make = (i: number) => { query: string; variables: Record<string, unknown>; check?: Check };
 
-const personalised = (field: string): Check => (data) => {
-  const mode = (data[field] as { personalisation?: string } | undefined)?.personalisation;
-  return mode === "PERSONALISED" ? null : `${field} answered personalisation ${mode}`;
-};
+const personalised =
+  (field: string): Check =>
+  (data) => {
+    const mode = (data[field] as { personalisation?: string } | undefined)?.personalisation;
+    return mode === "PERSONALISED" ? null : `${field} answered personalisation ${mode}`;
+  };
 const masteryUpdated: Check = (data) =>
-  ((data.recordAttempt as { mastery?: unknown[] } | undefined)?.mastery?.length ?? 0) > 0 ? null : "recordAttempt updated no mastery (not personalised)";
+  ((data.recordAttempt as { mastery?: unknown[] } | undefined)?.mastery?.length ?? 0) > 0
+    ? null
+    : "recordAttempt updated no mastery (not personalised)";
 
 /** Sends `rps × seconds` requests at fixed intervals; latency from each one's scheduled time. */
 async function openLoop(client: Client, rps: number, seconds: number, make: Make): Promise<{ samples: Sample[]; elapsedMs: number }> {
@@ -162,7 +179,12 @@ async function openLoop(client: Client, rps: number, seconds: number, make: Make
 }
 
 /** One request at a time, each as soon as the previous answered. */
-async function sequential(client: Client, seconds: number, maxCalls: number, make: Make): Promise<{ samples: Sample[]; elapsedMs: number }> {
+async function sequential(
+  client: Client,
+  seconds: number,
+  maxCalls: number,
+  make: Make,
+): Promise<{ samples: Sample[]; elapsedMs: number }> {
   const samples: Sample[] = [];
   const start = performance.now();
   while (samples.length < maxCalls && performance.now() - start < seconds * 1000) {
@@ -199,7 +221,16 @@ export async function runLoad(plan: LoadPlan, log: (msg: string) => void): Promi
   let key = 0;
   const recordAttempt: Make = () => ({
     query: RECORD_ATTEMPT,
-    variables: { input: { learnerId: pick(plan.learners).id, taskId: pick(plan.taskIds), correct: random() < 0.65, durationSeconds: 30 + Math.floor(random() * 120), idempotencyKey: `bench-${plan.runId}-${key++}`, source: "bench" } },
+    variables: {
+      input: {
+        learnerId: pick(plan.learners).id,
+        taskId: pick(plan.taskIds),
+        correct: random() < 0.65,
+        durationSeconds: 30 + Math.floor(random() * 120),
+        idempotencyKey: `bench-${plan.runId}-${key++}`,
+        source: "bench",
+      },
+    },
     check: masteryUpdated,
   });
   const recommendations: Make = () => {
@@ -209,7 +240,10 @@ export async function runLoad(plan: LoadPlan, log: (msg: string) => void): Promi
   const planPath: Make = () => ({ query: PLAN_PATH, variables: { goalId: pick(plan.learners).goalId }, check: personalised("planPath") });
   const failIfNotPersonalised = (what: string, samples: readonly Sample[]) => {
     const bad = samples.find((s) => s?.error?.startsWith(NOT_PERSONALISED));
-    if (bad) throw new Error(`${what}: ${bad.error} — the server is not serving the learners' own model (stale or unreadable model?); re-prepare the database with --fresh`);
+    if (bad)
+      throw new Error(
+        `${what}: ${bad.error} — the server is not serving the learners' own model (stale or unreadable model?); re-prepare the database with --fresh`,
+      );
   };
 
   const results: OpResult[] = [];
@@ -222,10 +256,17 @@ export async function runLoad(plan: LoadPlan, log: (msg: string) => void): Promi
       const failed = samples.find((s) => !s.ok);
       if (failed) throw new Error(`warm-up: a request failed: ${failed.error}`);
     }
-    await Promise.all(Array.from({ length: 8 }, (_, i) => sequential(client, plan.warmupSeconds, 1e9, i % 2 ? recordAttempt : recommendations)));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => sequential(client, plan.warmupSeconds, 1e9, i % 2 ? recordAttempt : recommendations)),
+    );
 
     const mode = `open loop, ${plan.rps}/s for ${plan.seconds} s`;
-    const measure = async (name: string, mode: string | ((n: number) => string), rps: number | null, run: () => Promise<{ samples: Sample[]; elapsedMs: number }>) => {
+    const measure = async (
+      name: string,
+      mode: string | ((n: number) => string),
+      rps: number | null,
+      run: () => Promise<{ samples: Sample[]; elapsedMs: number }>,
+    ) => {
       const la = loadavg()[0]!;
       const before = snapshot(plan.serverPid, plan.dbName);
       const r = await run();
@@ -233,19 +274,44 @@ export async function runLoad(plan: LoadPlan, log: (msg: string) => void): Promi
       const cpu = usage(before, plan.serverPid, plan.dbName);
       await drain(client, log);
       const res = summarise(name, typeof mode === "string" ? mode : mode(r.samples.length), rps, r.samples, r.elapsedMs);
-      results.push({ ...res, cpu: { ...cpu, perRequestServerMs: cpu.serverMs / r.samples.length, perRequestDbMs: cpu.dbMs / r.samples.length, elapsedMs: r.elapsedMs, loadavgBefore: la, loadavgAfter: loadavg()[0]! } });
+      results.push({
+        ...res,
+        cpu: {
+          ...cpu,
+          perRequestServerMs: cpu.serverMs / r.samples.length,
+          perRequestDbMs: cpu.dbMs / r.samples.length,
+          elapsedMs: r.elapsedMs,
+          loadavgBefore: la,
+          loadavgAfter: loadavg()[0]!,
+        },
+      });
     };
     // The cost of one request without queueing: sequential calls, with the CPU they use (server + DB),
     // which do not depend on what else the machine runs. The capacity on 2 idle cores follows.
     log(`sequential: ${plan.sequentialCalls} calls of recommendations and of recordAttempt`);
-    await measure("recommendations (sequential)", (n) => `sequential, ${n} calls`, null, () => sequential(client, 60, plan.sequentialCalls, recommendations));
-    await measure("recordAttempt (sequential)", (n) => `sequential, ${n} calls`, null, () => sequential(client, 60, plan.sequentialCalls, recordAttempt));
+    await measure(
+      "recommendations (sequential)",
+      (n) => `sequential, ${n} calls`,
+      null,
+      () => sequential(client, 60, plan.sequentialCalls, recommendations),
+    );
+    await measure(
+      "recordAttempt (sequential)",
+      (n) => `sequential, ${n} calls`,
+      null,
+      () => sequential(client, 60, plan.sequentialCalls, recordAttempt),
+    );
     log(`recommendations(count: 10): ${mode}`);
     await measure("recommendations", mode, plan.rps, () => openLoop(client, plan.rps, plan.seconds, recommendations));
     log(`recordAttempt: ${mode}`);
     await measure("recordAttempt", mode, plan.rps, () => openLoop(client, plan.rps, plan.seconds, recordAttempt));
     log(`planPath: sequential, up to ${plan.planMaxCalls} calls or ${plan.planSeconds} s`);
-    await measure("planPath", (n) => `sequential, ${n} calls`, null, () => sequential(client, plan.planSeconds, plan.planMaxCalls, planPath));
+    await measure(
+      "planPath",
+      (n) => `sequential, ${n} calls`,
+      null,
+      () => sequential(client, plan.planSeconds, plan.planMaxCalls, planPath),
+    );
   } finally {
     client.close();
   }

@@ -52,7 +52,15 @@ export interface PreparedInfo {
   readonly profileKey: string;
   readonly learners: { id: string; goalId: string }[];
   readonly taskIds: string[];
-  readonly counts: { skills: number; tasks: number; learners: number; attempts: number; trainLearners: number; trainAttempts: number; goalSkills: number };
+  readonly counts: {
+    skills: number;
+    tasks: number;
+    learners: number;
+    attempts: number;
+    trainLearners: number;
+    trainAttempts: number;
+    goalSkills: number;
+  };
   readonly model: { version: number; kind: string; trainSeconds: number | null; backend: string | null };
   /** Seconds of each preparation stage. */
   readonly prepSeconds: { simulate: number; load: number; analyze: number; trainAndPublish: number; total: number };
@@ -61,7 +69,13 @@ export interface PreparedInfo {
 
 const BATCH = 10_000;
 
-export async function prepareSchool(ds: DataSource, scaleName: ScaleName, scale: Scale, seed: number, log: (msg: string) => void): Promise<PreparedInfo> {
+export async function prepareSchool(
+  ds: DataSource,
+  scaleName: ScaleName,
+  scale: Scale,
+  seed: number,
+  log: (msg: string) => void,
+): Promise<PreparedInfo> {
   const tAll = performance.now();
   const now = new Date();
   let t = performance.now();
@@ -71,7 +85,9 @@ export async function prepareSchool(ds: DataSource, scaleName: ScaleName, scale:
     now.getTime() - 10 * 86_400_000,
   );
   const simulate = (performance.now() - t) / 1000;
-  log(`simulated ${sim.skills.length} skills, ${sim.tasks.length} tasks, ${sim.learners.length} learners, ${sim.traces.length} attempts in ${simulate.toFixed(1)} s`);
+  log(
+    `simulated ${sim.skills.length} skills, ${sim.tasks.length} tasks, ${sim.learners.length} learners, ${sim.traces.length} attempts in ${simulate.toFixed(1)} s`,
+  );
 
   t = performance.now();
   const profileKey = randomBytes(32);
@@ -81,7 +97,12 @@ export async function prepareSchool(ds: DataSource, scaleName: ScaleName, scale:
   const schoolId = school.id;
   const teacher = await m.save(m.create(Teacher, { schoolId, displayName: "Bench Teacher" }));
   const cohorts = await m.save(["A", "B", "C", "D"].map((n) => m.create(Cohort, { schoolId, name: `Cohort ${n}` })));
-  await m.query(`INSERT INTO cohort_teacher (id, school_id, cohort_id, teacher_id) VALUES ($1, $2, $3, $4)`, [uuidv7(), schoolId, cohorts[0]!.id, teacher.id]);
+  await m.query(`INSERT INTO cohort_teacher (id, school_id, cohort_id, teacher_id) VALUES ($1, $2, $3, $4)`, [
+    uuidv7(),
+    schoolId,
+    cohorts[0]!.id,
+    teacher.id,
+  ]);
 
   const { skillId, taskId } = await insertSimulatedCurriculum(m, schoolId, sim);
   const learnerIds = sim.learners.map(() => uuidv7());
@@ -91,16 +112,50 @@ export async function prepareSchool(ds: DataSource, scaleName: ScaleName, scale:
   for (let i = 0; i < learnerIds.length; i += BATCH) {
     const slice = sim.learners.slice(i, i + BATCH);
     const ids = learnerIds.slice(i, i + BATCH);
-    await bulk(m, "learner", ["id", "school_id", "external_ref", "interests"], ["uuid", "uuid", "text", "text"],
-      slice.map((l, j) => [ids[j]!, schoolId, `bench-${i + j + 1}`, `{${l.interests.join(",")}}`]));
-    await bulk(m, "learner_profile", ["learner_id", "school_id", "display_name_enc", "email_enc"], ["uuid", "uuid", "bytea", "bytea"],
-      ids.map((l, j) => [l, schoolId, cipher.encrypt(`Learner ${i + j + 1}`), cipher.encrypt(`bench-${i + j + 1}@example.invalid`)]));
-    await bulk(m, "enrollment", ["id", "school_id", "cohort_id", "learner_id"], ["uuid", "uuid", "uuid", "uuid"],
-      ids.map((l, j) => [uuidv7(), schoolId, cohorts[(i + j) % cohorts.length]!.id, l]));
-    await bulk(m, "consent", ["id", "school_id", "learner_id", "purpose", "granted", "granted_by"], ["uuid", "uuid", "uuid", "text", "bool", "text"],
-      ids.flatMap((l, j) => Object.values(ConsentPurpose).map((purpose) => [uuidv7(), schoolId, l, purpose, purpose !== ConsentPurpose.Training || i + j < scale.trainLearners, ConsentGrantor.Guardian])));
-    await bulk(m, "learner_attribute", ["id", "school_id", "learner_id", "name", "value"], ["uuid", "uuid", "uuid", "text", "text"],
-      slice.map((l, j) => [uuidv7(), schoolId, ids[j]!, "group", l.group]));
+    await bulk(
+      m,
+      "learner",
+      ["id", "school_id", "external_ref", "interests"],
+      ["uuid", "uuid", "text", "text"],
+      slice.map((l, j) => [ids[j]!, schoolId, `bench-${i + j + 1}`, `{${l.interests.join(",")}}`]),
+    );
+    await bulk(
+      m,
+      "learner_profile",
+      ["learner_id", "school_id", "display_name_enc", "email_enc"],
+      ["uuid", "uuid", "bytea", "bytea"],
+      ids.map((l, j) => [l, schoolId, cipher.encrypt(`Learner ${i + j + 1}`), cipher.encrypt(`bench-${i + j + 1}@example.invalid`)]),
+    );
+    await bulk(
+      m,
+      "enrollment",
+      ["id", "school_id", "cohort_id", "learner_id"],
+      ["uuid", "uuid", "uuid", "uuid"],
+      ids.map((l, j) => [uuidv7(), schoolId, cohorts[(i + j) % cohorts.length]!.id, l]),
+    );
+    await bulk(
+      m,
+      "consent",
+      ["id", "school_id", "learner_id", "purpose", "granted", "granted_by"],
+      ["uuid", "uuid", "uuid", "text", "bool", "text"],
+      ids.flatMap((l, j) =>
+        Object.values(ConsentPurpose).map((purpose) => [
+          uuidv7(),
+          schoolId,
+          l,
+          purpose,
+          purpose !== ConsentPurpose.Training || i + j < scale.trainLearners,
+          ConsentGrantor.Guardian,
+        ]),
+      ),
+    );
+    await bulk(
+      m,
+      "learner_attribute",
+      ["id", "school_id", "learner_id", "name", "value"],
+      ["uuid", "uuid", "uuid", "text", "text"],
+      slice.map((l, j) => [uuidv7(), schoolId, ids[j]!, "group", l.group]),
+    );
   }
 
   // One goal a learner: the skills 2 and 4 places past the last one practised (curriculum order).
@@ -110,16 +165,28 @@ export async function prepareSchool(ds: DataSource, scaleName: ScaleName, scale:
   for (const a of sim.traces) lastPosition.set(a.learnerId, positionOf.get(primaryOf.get(a.taskId)!)!);
   const goals = sim.learners.map((l, i) => {
     const p = lastPosition.get(l.learnerId) ?? 0;
-    const targets = [...new Set([Math.min(p + 2, sim.skills.length - 1), Math.min(p + 4, sim.skills.length - 1)])].map((k) => id(skillId, sim.skills[k]!.skillId));
+    const targets = [...new Set([Math.min(p + 2, sim.skills.length - 1), Math.min(p + 4, sim.skills.length - 1)])].map((k) =>
+      id(skillId, sim.skills[k]!.skillId),
+    );
     return { goalId: uuidv7(), learnerId: learnerIds[i]!, targets };
   });
   const deadline = new Date(now.getTime() + 30 * 86_400_000);
   for (let i = 0; i < goals.length; i += BATCH) {
     const slice = goals.slice(i, i + BATCH);
-    await bulk(m, "goal", ["id", "school_id", "learner_id", "title", "mastery_threshold", "deadline", "status"], ["uuid", "uuid", "uuid", "text", "float8", "timestamptz", "text"],
-      slice.map((g) => [g.goalId, schoolId, g.learnerId, "Next skills", 0.8, deadline, "ACTIVE"]));
-    await bulk(m, "goal_skill", ["id", "school_id", "goal_id", "skill_id"], ["uuid", "uuid", "uuid", "uuid"],
-      slice.flatMap((g) => g.targets.map((s) => [uuidv7(), schoolId, g.goalId, s])));
+    await bulk(
+      m,
+      "goal",
+      ["id", "school_id", "learner_id", "title", "mastery_threshold", "deadline", "status"],
+      ["uuid", "uuid", "uuid", "text", "float8", "timestamptz", "text"],
+      slice.map((g) => [g.goalId, schoolId, g.learnerId, "Next skills", 0.8, deadline, "ACTIVE"]),
+    );
+    await bulk(
+      m,
+      "goal_skill",
+      ["id", "school_id", "goal_id", "skill_id"],
+      ["uuid", "uuid", "uuid", "uuid"],
+      slice.flatMap((g) => g.targets.map((s) => [uuidv7(), schoolId, g.goalId, s])),
+    );
   }
 
   const traces = sim.traces;
@@ -130,9 +197,39 @@ export async function prepareSchool(ds: DataSource, scaleName: ScaleName, scale:
   for (const a of traces) if (a.at > lastAt) lastAt = a.at;
   const shift = Math.max(0, lastAt - (now.getTime() - 60_000));
   for (let i = 0; i < traces.length; i += BATCH) {
-    await bulk(m, "attempt", ["id", "school_id", "learner_id", "task_id", "correct", "score", "duration_seconds", "hints_used", "occurred_at", "source", "idempotency_key"],
+    await bulk(
+      m,
+      "attempt",
+      [
+        "id",
+        "school_id",
+        "learner_id",
+        "task_id",
+        "correct",
+        "score",
+        "duration_seconds",
+        "hints_used",
+        "occurred_at",
+        "source",
+        "idempotency_key",
+      ],
       ["uuid", "uuid", "uuid", "uuid", "bool", "float8", "int", "int", "timestamptz", "text", "text"],
-      traces.slice(i, i + BATCH).map((a, j) => [uuidv7(), schoolId, id(learnerIdOf, a.learnerId), id(taskId, a.taskId), a.correct === 1, a.correct, Math.round(a.durationSec), 0, new Date(a.at - shift), "bench", `sim-${i + j}`]));
+      traces
+        .slice(i, i + BATCH)
+        .map((a, j) => [
+          uuidv7(),
+          schoolId,
+          id(learnerIdOf, a.learnerId),
+          id(taskId, a.taskId),
+          a.correct === 1,
+          a.correct,
+          Math.round(a.durationSec),
+          0,
+          new Date(a.at - shift),
+          "bench",
+          `sim-${i + j}`,
+        ]),
+    );
     if ((i / BATCH) % 10 === 9) log(`  attempts ${i + BATCH} / ${traces.length}`);
   }
   const load = (performance.now() - t) / 1000;
@@ -145,14 +242,21 @@ export async function prepareSchool(ds: DataSource, scaleName: ScaleName, scale:
   const trainLearnerSet = new Set(sim.learners.slice(0, scale.trainLearners).map((l) => l.learnerId));
   const trainAttempts = traces.filter((a) => trainLearnerSet.has(a.learnerId)).length;
   const counts = {
-    skills: sim.skills.length, tasks: sim.tasks.length, learners: sim.learners.length, attempts: traces.length,
-    trainLearners: Math.min(scale.trainLearners, sim.learners.length), trainAttempts, goalSkills: goals.reduce((n, g) => n + g.targets.length, 0),
+    skills: sim.skills.length,
+    tasks: sim.tasks.length,
+    learners: sim.learners.length,
+    attempts: traces.length,
+    trainLearners: Math.min(scale.trainLearners, sim.learners.length),
+    trainAttempts,
+    goalSkills: goals.reduce((n, g) => n + g.targets.length, 0),
   };
   const learners = goals.map((g) => ({ id: g.learnerId, goalId: g.goalId }));
   const taskIds = sim.tasks.map((x) => id(taskId, x.taskId));
 
   t = performance.now();
-  log(`training a Meta model on ${counts.trainLearners} learners' traces (${trainAttempts} attempts), then rebuilding ${counts.learners} learner states…`);
+  log(
+    `training a Meta model on ${counts.trainLearners} learners' traces (${trainAttempts} attempts), then rebuilding ${counts.learners} learner states…`,
+  );
   const services = createServices({ dataSource: ds, cipher, logger: createLogger("warn"), maxPageSize: 100 });
   let lastShown = -1;
   const version = await services.training.trainAndPublish(schoolId, {
@@ -161,15 +265,27 @@ export async function prepareSchool(ds: DataSource, scaleName: ScaleName, scale:
     cutoff: new Date(now.getTime() + 60_000),
     onProgress: (f) => {
       const pct = Math.floor(f * 10) * 10;
-      if (pct !== lastShown) { lastShown = pct; log(`  training ${pct}%`); }
+      if (pct !== lastShown) {
+        lastShown = pct;
+        log(`  training ${pct}%`);
+      }
     },
   });
   const trainAndPublish = (performance.now() - t) / 1000;
   const metrics = (version.metrics ?? {}) as { trainSeconds?: number; backend?: string };
-  log(`model v${version.version} (${version.status}) trained in ${metrics.trainSeconds?.toFixed(1) ?? "?"} s; train + publish + rebuild ${trainAndPublish.toFixed(1)} s`);
+  log(
+    `model v${version.version} (${version.status}) trained in ${metrics.trainSeconds?.toFixed(1) ?? "?"} s; train + publish + rebuild ${trainAndPublish.toFixed(1)} s`,
+  );
   await ds.query("ANALYZE");
   return {
-    format: 1, scale: scaleName, seed, schoolId, profileKey: profileKey.toString("base64"), learners, taskIds, counts,
+    format: 1,
+    scale: scaleName,
+    seed,
+    schoolId,
+    profileKey: profileKey.toString("base64"),
+    learners,
+    taskIds,
+    counts,
     model: { version: version.version, kind: version.kind, trainSeconds: metrics.trainSeconds ?? null, backend: metrics.backend ?? null },
     prepSeconds: { simulate, load, analyze, trainAndPublish, total: (performance.now() - tAll) / 1000 },
     preparedAt: new Date().toISOString(),

@@ -85,14 +85,22 @@ function installHooks(): void {
       }
     }
   };
-  for (const [mod, names] of [["../../src/engine/recommend/recommend.js", ["recommend"]], ["../../src/engine/recommend/plan.js", ["planPath"]], ["../../src/engine/recommend/progress.js", ["goalProgress"]]] as const) {
+  for (const [mod, names] of [
+    ["../../src/engine/recommend/recommend.js", ["recommend"]],
+    ["../../src/engine/recommend/plan.js", ["planPath"]],
+    ["../../src/engine/recommend/progress.js", ["goalProgress"]],
+  ] as const) {
     const m = req(mod) as Record<string, unknown>;
     for (const n of names) patchAsync(m, n, `engine ${n}()`);
   }
   patchAsync(LearnerModelService.prototype as unknown as Record<string, unknown>, "applyAttempts", "LearnerModelService.applyAttempts");
   patchAsync(LearnerModelService.prototype as unknown as Record<string, unknown>, "planIncremental", "LearnerModelService.planIncremental");
   patchAsync(PersonalisationService.prototype as unknown as Record<string, unknown>, "view", "PersonalisationService.view");
-  patchAsync(PersonalisationService.prototype as unknown as Record<string, unknown>, "recommendations", "PersonalisationService.recommendations");
+  patchAsync(
+    PersonalisationService.prototype as unknown as Record<string, unknown>,
+    "recommendations",
+    "PersonalisationService.recommendations",
+  );
   patchAsync(PersonalisationService.prototype as unknown as Record<string, unknown>, "planPath", "PersonalisationService.planPath");
   patchAsync(AttemptService.prototype as unknown as Record<string, unknown>, "recordMany", "AttemptService.recordMany");
   patchAsync(CurriculumCache.prototype as unknown as Record<string, unknown>, "load", "CurriculumCache.load (reload)");
@@ -102,18 +110,35 @@ function installHooks(): void {
 function post(port: number, token: string, query: string, variables: Record<string, unknown>): Promise<string> {
   const body = JSON.stringify({ query, variables });
   return new Promise((resolve, reject) => {
-    const r = http.request({ host: "127.0.0.1", port, path: "/graphql", method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${token}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    });
+    const r = http.request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/graphql",
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${token}` },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+      },
+    );
     r.on("error", reject);
     r.end(body);
   });
 }
 
-interface CpuNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-interface CpuProfile { nodes: CpuNode[]; samples: number[]; timeDeltas: number[] }
+interface CpuNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: CpuNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
 
 function topSelf(profile: CpuProfile, n: number): string[] {
   const byId = new Map(profile.nodes.map((x) => [x.id, x]));
@@ -128,13 +153,26 @@ function topSelf(profile: CpuProfile, n: number): string[] {
     const key = `${f.functionName || "(anonymous)"} ${where}`.trim();
     self.set(key, (self.get(key) ?? 0) + dt);
   });
-  return [...self].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => `| ${((100 * us) / total).toFixed(1)} % | \`${k}\` |`);
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([k, us]) => `| ${((100 * us) / total).toFixed(1)} % | \`${k}\` |`);
 }
 
-export async function profileOperations(db: { url?: string; dataDir?: string }, info: PreparedInfo, log: (m: string) => void, calls = 100): Promise<string> {
+export async function profileOperations(
+  db: { url?: string; dataDir?: string },
+  info: PreparedInfo,
+  log: (m: string) => void,
+  calls = 100,
+): Promise<string> {
   installHooks();
   const secret = randomBytes(32).toString("base64url");
-  const env: Record<string, string> = { ZPD_JWT_SECRET: secret, ZPD_SEED_DEMO: "false", LOG_LEVEL: "warn", ...(db.url ? { DATABASE_URL: db.url } : { ZPD_DATA_DIR: db.dataDir! }) };
+  const env: Record<string, string> = {
+    ZPD_JWT_SECRET: secret,
+    ZPD_SEED_DEMO: "false",
+    LOG_LEVEL: "warn",
+    ...(db.url ? { DATABASE_URL: db.url } : { ZPD_DATA_DIR: db.dataDir! }),
+  };
   const config = loadConfig(env);
   const app = await startApp(config, { logger: createLogger("warn"), profileKey: Buffer.from(info.profileKey, "base64") });
   const port = await freePort();
@@ -142,7 +180,8 @@ export async function profileOperations(db: { url?: string; dataDir?: string }, 
   const token = await signToken(secret, { schoolId: info.schoolId, role: Role.Admin, subject: "bench-profile" }, "1h");
   const session = new Session();
   session.connect();
-  const call = <T>(method: string, params?: object) => new Promise<T>((res, rej) => session.post(method, params ?? {}, (err, r) => (err ? rej(err) : res(r as T))));
+  const call = <T>(method: string, params?: object) =>
+    new Promise<T>((res, rej) => session.post(method, params ?? {}, (err, r) => (err ? rej(err) : res(r as T))));
   let seed = 12345;
   const rand = () => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -150,17 +189,42 @@ export async function profileOperations(db: { url?: string; dataDir?: string }, 
   };
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
   const ops: [string, () => [string, Record<string, unknown>]][] = [
-    ["recommendations", () => { const l = pick(info.learners); return [RECOMMENDATIONS, { learnerId: l.id, goalId: l.goalId }]; }],
-    ["recordAttempt", () => [RECORD_ATTEMPT, { input: { learnerId: pick(info.learners).id, taskId: pick(info.taskIds), correct: rand() < 0.65, idempotencyKey: `profile-${Date.now()}-${Math.floor(rand() * 1e9)}`, source: "bench" } }]],
+    [
+      "recommendations",
+      () => {
+        const l = pick(info.learners);
+        return [RECOMMENDATIONS, { learnerId: l.id, goalId: l.goalId }];
+      },
+    ],
+    [
+      "recordAttempt",
+      () => [
+        RECORD_ATTEMPT,
+        {
+          input: {
+            learnerId: pick(info.learners).id,
+            taskId: pick(info.taskIds),
+            correct: rand() < 0.65,
+            idempotencyKey: `profile-${Date.now()}-${Math.floor(rand() * 1e9)}`,
+            source: "bench",
+          },
+        },
+      ],
+    ],
     ["planPath", () => [PLAN_PATH, { goalId: pick(info.learners).goalId }]],
   ];
   const out: string[] = [];
-  out.push(`${calls} sequential calls of each operation to the app started in the benchmark process (same code, same database copy), after 20 warm-up calls. Time is wall time per call; "SQL" is the time spent awaiting TypeORM's query() (statements run one after another within a request).`);
+  out.push(
+    `${calls} sequential calls of each operation to the app started in the benchmark process (same code, same database copy), after 20 warm-up calls. Time is wall time per call; "SQL" is the time spent awaiting TypeORM's query() (statements run one after another within a request).`,
+  );
   try {
     await call("Profiler.enable");
     await call("Profiler.setSamplingInterval", { interval: 200 });
     for (const [name, make] of ops) {
-      for (let i = 0; i < 20; i++) { const [q, v] = make(); await post(port, token, q, v); }
+      for (let i = 0; i < 20; i++) {
+        const [q, v] = make();
+        await post(port, token, q, v);
+      }
       const b = newBucket();
       await call("Profiler.start");
       for (let i = 0; i < calls; i++) {
@@ -178,16 +242,22 @@ export async function profileOperations(db: { url?: string; dataDir?: string }, 
       out.push("");
       out.push(`### ${name}`);
       out.push("");
-      out.push(`Per call: mean ${mean.toFixed(1)} ms, p50 ${sorted[Math.floor(calls / 2)]!.toFixed(1)} ms, max ${sorted[calls - 1]!.toFixed(1)} ms; ${(b.sqlN / calls).toFixed(1)} SQL statements taking ${(b.sqlMs / calls).toFixed(1)} ms; the rest (${(mean - b.sqlMs / calls).toFixed(1)} ms) is JavaScript: GraphQL, services, engine, JSON.`);
+      out.push(
+        `Per call: mean ${mean.toFixed(1)} ms, p50 ${sorted[Math.floor(calls / 2)]!.toFixed(1)} ms, max ${sorted[calls - 1]!.toFixed(1)} ms; ${(b.sqlN / calls).toFixed(1)} SQL statements taking ${(b.sqlMs / calls).toFixed(1)} ms; the rest (${(mean - b.sqlMs / calls).toFixed(1)} ms) is JavaScript: GraphQL, services, engine, JSON.`,
+      );
       out.push("");
       out.push("| span | calls per request | ms per request |");
       out.push("|---|---|---|");
-      for (const [k, s] of [...b.spans].sort((x, y) => y[1].ms - x[1].ms)) out.push(`| ${k} | ${(s.n / calls).toFixed(2)} | ${(s.ms / calls).toFixed(2)} |`);
+      for (const [k, s] of [...b.spans].sort((x, y) => y[1].ms - x[1].ms))
+        out.push(`| ${k} | ${(s.n / calls).toFixed(2)} | ${(s.ms / calls).toFixed(2)} |`);
       out.push("");
       out.push("| SQL statement (first 160 characters) | per request | ms per request | ms each |");
       out.push("|---|---|---|---|");
       const stmts = [...b.sql].sort((x, y) => y[1].ms - x[1].ms);
-      for (const [k, s] of stmts.slice(0, 12)) out.push(`| \`${k.replace(/\|/g, "\\|")}\` | ${(s.n / calls).toFixed(2)} | ${(s.ms / calls).toFixed(2)} | ${(s.ms / s.n).toFixed(2)} |`);
+      for (const [k, s] of stmts.slice(0, 12))
+        out.push(
+          `| \`${k.replace(/\|/g, "\\|")}\` | ${(s.n / calls).toFixed(2)} | ${(s.ms / calls).toFixed(2)} | ${(s.ms / s.n).toFixed(2)} |`,
+        );
       out.push("");
       out.push("CPU self time (V8 sampling profiler, share of all samples in the process during these calls):");
       out.push("");
@@ -198,7 +268,10 @@ export async function profileOperations(db: { url?: string; dataDir?: string }, 
       const reads = stmts.filter(([k]) => /^SELECT/i.test(k)).slice(0, 3);
       for (const [k, s] of reads) {
         try {
-          const plan: { "QUERY PLAN": string }[] = await app.db.dataSource.query(`EXPLAIN (ANALYZE, BUFFERS) ${s.full}`, s.sample as unknown[]);
+          const plan: { "QUERY PLAN": string }[] = await app.db.dataSource.query(
+            `EXPLAIN (ANALYZE, BUFFERS) ${s.full}`,
+            s.sample as unknown[],
+          );
           out.push("");
           out.push(`EXPLAIN ANALYZE \`${k.slice(0, 100).replace(/\|/g, "\\|")}…\`:`);
           out.push("");

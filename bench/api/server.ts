@@ -32,7 +32,10 @@ function healthy(port: number): Promise<boolean> {
       res(r.statusCode === 200);
     });
     req.on("error", () => res(false));
-    req.on("timeout", () => { req.destroy(); res(false); });
+    req.on("timeout", () => {
+      req.destroy();
+      res(false);
+    });
   });
 }
 
@@ -44,16 +47,27 @@ export async function startServer(env: Record<string, string>, logFile: string, 
   const child: ChildProcess = spawn(process.execPath, [resolve("dist/src/main.js")], {
     // ZPD_PGLITE_THREAD passes through, to compare the embedded database on and off the server's thread.
     env: {
-      PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "production", LOG_LEVEL: "warn",
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
       ...(process.env.ZPD_PGLITE_THREAD ? { ZPD_PGLITE_THREAD: process.env.ZPD_PGLITE_THREAD } : {}),
-      ...env, PORT: String(port), HOST: "127.0.0.1", ZPD_SEED_DEMO: "false",
+      ...env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      ZPD_SEED_DEMO: "false",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   let exited: number | null = null;
-  const exit = new Promise<void>((res) => child.once("exit", (code) => { exited = code ?? -1; res(); }));
+  const exit = new Promise<void>((res) =>
+    child.once("exit", (code) => {
+      exited = code ?? -1;
+      res();
+    }),
+  );
   while (!(await healthy(port))) {
     if (exited !== null) throw new Error(`the server exited with code ${exited} before it was healthy (log: ${logFile})`);
     if (performance.now() - t0 > timeoutMs) {

@@ -23,8 +23,16 @@ export interface OpResult {
   readonly errorSamples: string[];
   /** CPU used during the phase (bench/api/cpu.ts). */
   readonly cpu?: {
-    serverMs: number; dbMs: number; loadMs: number; machineMs: number; othersMs: number;
-    perRequestServerMs: number; perRequestDbMs: number; elapsedMs: number; loadavgBefore: number; loadavgAfter: number;
+    serverMs: number;
+    dbMs: number;
+    loadMs: number;
+    machineMs: number;
+    othersMs: number;
+    perRequestServerMs: number;
+    perRequestDbMs: number;
+    elapsedMs: number;
+    loadavgBefore: number;
+    loadavgAfter: number;
   };
 }
 
@@ -35,7 +43,13 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length, rank) - 1]!;
 }
 
-export function summarise(operation: string, mode: string, targetRps: number | null, samples: readonly Sample[], elapsedMs: number): OpResult {
+export function summarise(
+  operation: string,
+  mode: string,
+  targetRps: number | null,
+  samples: readonly Sample[],
+  elapsedMs: number,
+): OpResult {
   const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
   const errors = samples.filter((s) => !s.ok);
   const r = (x: number) => Math.round(x * 100) / 100;

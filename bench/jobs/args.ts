@@ -12,10 +12,17 @@ export interface JobsBenchArgs {
   render?: string;
 }
 
-export const USAGE = "usage: npm run bench:jobs -- [--data <folder>] [--attempts 1000000] [--json <file>] [--keep] [--out .bench/jobs-report.md|none] [--seed 7] [--pg-url postgres://postgres@127.0.0.1:5432]";
+export const USAGE =
+  "usage: npm run bench:jobs -- [--data <folder>] [--attempts 1000000] [--json <file>] [--keep] [--out .bench/jobs-report.md|none] [--seed 7] [--pg-url postgres://postgres@127.0.0.1:5432]";
 
 export function parseJobsArgs(argv: readonly string[]): JobsBenchArgs {
-  const a: JobsBenchArgs = { attempts: 1_000_000, keep: false, out: ".bench/jobs-report.md", seed: 7, pgUrl: process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432" };
+  const a: JobsBenchArgs = {
+    attempts: 1_000_000,
+    keep: false,
+    out: ".bench/jobs-report.md",
+    seed: 7,
+    pgUrl: process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432",
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     const val = () => {

@@ -25,7 +25,9 @@ export interface ExplainedStatement {
  * inside a transaction that is rolled back.
  */
 export async function explainRebuild(ds: Database["dataSource"], schoolId: string): Promise<ExplainedStatement[]> {
-  const [active] = (await ds.query(`SELECT id FROM model_version WHERE school_id = $1 AND status = 'ACTIVE'`, [schoolId])) as { id: string }[];
+  const [active] = (await ds.query(`SELECT id FROM model_version WHERE school_id = $1 AND status = 'ACTIVE'`, [schoolId])) as {
+    id: string;
+  }[];
   const out: ExplainedStatement[] = [];
   const explain = async (statement: string, sql: string, params: unknown[]) => {
     const rows = (await ds.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params)) as { "QUERY PLAN": string }[];
@@ -34,21 +36,35 @@ export async function explainRebuild(ds: Database["dataSource"], schoolId: strin
   const tag = active ? loadVersion(await ds.getRepository(ModelVersion).findOneByOrFail({ id: active.id })).stateTag : "";
   const selectParams = [schoolId, ConsentPurpose.Personalisation, active?.id ?? null, statePrefix(tag)];
   await explain("rebuildStates: learners to rebuild", STALE_STATES_SQL, selectParams);
-  const ids = ((await ds.query(`${STALE_STATES_SQL} LIMIT ${REBUILD_BATCH}`, selectParams)) as { learner_id: string }[]).map((r) => r.learner_id);
+  const ids = ((await ds.query(`${STALE_STATES_SQL} LIMIT ${REBUILD_BATCH}`, selectParams)) as { learner_id: string }[]).map(
+    (r) => r.learner_id,
+  );
   await explain(`rebuildMany: the learners' rows with their histories (${ids.length} learners)`, REBUILD_READ_SQL, [ids]);
-  const taskIds = ((await ds.query(`SELECT DISTINCT task_id FROM attempt WHERE learner_id = ANY($1::uuid[])`, [ids])) as { task_id: string }[]).map((r) => r.task_id);
-  await explain("rebuildMany: Q-matrix of the tasks", `SELECT task_id, skill_id FROM task_skill WHERE task_id = ANY($1::uuid[])`, [taskIds]);
+  const taskIds = (
+    (await ds.query(`SELECT DISTINCT task_id FROM attempt WHERE learner_id = ANY($1::uuid[])`, [ids])) as { task_id: string }[]
+  ).map((r) => r.task_id);
+  await explain("rebuildMany: Q-matrix of the tasks", `SELECT task_id, skill_id FROM task_skill WHERE task_id = ANY($1::uuid[])`, [
+    taskIds,
+  ]);
   // The write, on the rows as they are (same shape as rebuildMany's), rolled back.
   const qr = ds.createQueryRunner();
   try {
     await qr.startTransaction();
     const states = (await qr.query(
       `SELECT learner_id, state, mastery::text AS mastery, attempt_count, version, (extract(epoch FROM last_attempt_at) * 1000)::float8 AS last
-       FROM learner_state WHERE learner_id = ANY($1::uuid[])`, [ids])) as { learner_id: string; state: string; mastery: string; attempt_count: number; version: number; last: number | null }[];
-    const rows = (await qr.query(`EXPLAIN (ANALYZE, BUFFERS) ${REBUILD_WRITE_SQL}`,
-      [active?.id ?? null, states.map((s) => s.learner_id), packJson(states.map((s) => s.state)), packJson(states.map((s) => s.mastery)),
-        states.map((s) => s.attempt_count), states.map((s) => s.version), states.map((s) => s.last), ConsentPurpose.Personalisation],
-    )) as { "QUERY PLAN": string }[];
+       FROM learner_state WHERE learner_id = ANY($1::uuid[])`,
+      [ids],
+    )) as { learner_id: string; state: string; mastery: string; attempt_count: number; version: number; last: number | null }[];
+    const rows = (await qr.query(`EXPLAIN (ANALYZE, BUFFERS) ${REBUILD_WRITE_SQL}`, [
+      active?.id ?? null,
+      states.map((s) => s.learner_id),
+      packJson(states.map((s) => s.state)),
+      packJson(states.map((s) => s.mastery)),
+      states.map((s) => s.attempt_count),
+      states.map((s) => s.version),
+      states.map((s) => s.last),
+      ConsentPurpose.Personalisation,
+    ])) as { "QUERY PLAN": string }[];
     out.push({ statement: `rebuildMany: UPDATE learner_state, state + mastery (${states.length} rows)`, plan: compactPlan(rows) });
   } finally {
     await qr.rollbackTransaction().catch(() => {});
@@ -72,11 +88,18 @@ export async function explainImportBatch(ds: Database["dataSource"], schoolId: s
       `SELECT learner_id, task_id, correct, idempotency_key AS key FROM attempt WHERE school_id = $1 ORDER BY learner_id, occurred_at LIMIT ${DEFAULT_BATCH}`,
       [schoolId],
     )) as { learner_id: string; task_id: string; correct: boolean; key: string }[];
-    const plan = (await qr.query(
-      `EXPLAIN (ANALYZE, BUFFERS) ${WRITE_ATTEMPTS_SQL}`,
-      [schoolId, "2000-01-01T00:00:00.000Z", "import", "bench-explain:", uuidv7s(rows.length), rows.map((r) => r.learner_id), rows.map((r) => r.task_id),
-        rows.map((r) => r.correct), rows.map((_, i) => i + 1), rows.map((r) => r.key)],
-    )) as { "QUERY PLAN": string }[];
+    const plan = (await qr.query(`EXPLAIN (ANALYZE, BUFFERS) ${WRITE_ATTEMPTS_SQL}`, [
+      schoolId,
+      "2000-01-01T00:00:00.000Z",
+      "import",
+      "bench-explain:",
+      uuidv7s(rows.length),
+      rows.map((r) => r.learner_id),
+      rows.map((r) => r.task_id),
+      rows.map((r) => r.correct),
+      rows.map((_, i) => i + 1),
+      rows.map((r) => r.key),
+    ])) as { "QUERY PLAN": string }[];
     out.push({ statement: `INSERT of one batch of ${rows.length} attempts (writeAttempts)`, plan: compactPlan(plan) });
     const learners = [...new Set(rows.map((r) => r.learner_id))];
     const mark = (await qr.query(`EXPLAIN (ANALYZE, BUFFERS) ${MARK_FOR_REBUILD_SQL}`, [schoolId, learners])) as { "QUERY PLAN": string }[];

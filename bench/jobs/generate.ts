@@ -63,7 +63,12 @@ export function generateFolder(folder: string, targetAttempts: number, seed: num
     closeSync(fd);
   }
   return {
-    folder, learners: sim.learners.length, tasks: sim.tasks.length, skills: sim.skills.length, attempts,
-    simulateSeconds, writeSeconds: (performance.now() - t) / 1000,
+    folder,
+    learners: sim.learners.length,
+    tasks: sim.tasks.length,
+    skills: sim.skills.length,
+    attempts,
+    simulateSeconds,
+    writeSeconds: (performance.now() - t) / 1000,
   };
 }

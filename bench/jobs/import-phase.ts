@@ -37,7 +37,13 @@ export async function runImportPhase(ctx: PhaseContext, folder: string, label: s
     consent: [ConsentPurpose.Training, ConsentPurpose.Personalisation],
     label,
     onProgress: (p) => {
-      importClock.enter(p.phase === "scan" ? "read and check the files" : p.phase === "catalog" ? "catalogue (skills, tasks, learners, consents)" : ATTEMPTS_PHASE);
+      importClock.enter(
+        p.phase === "scan"
+          ? "read and check the files"
+          : p.phase === "catalog"
+            ? "catalogue (skills, tasks, learners, consents)"
+            : ATTEMPTS_PHASE,
+      );
       bar.update(p.total ? p.done / p.total : 0, p.phase);
     },
   });
@@ -48,14 +54,28 @@ export async function runImportPhase(ctx: PhaseContext, folder: string, label: s
   const importPgCpu = importClock.phases.reduce((a, p) => a + p.pgCpuSeconds, 0);
   bar.done(`${summary.attempts.added} attempts in ${importSeconds.toFixed(1)} s`);
   const importRate = (summary.attempts.added + summary.attempts.present) / importSeconds;
-  log(`import: ${summary.attempts.added} attempts, ${summary.learners.added} learners in ${importSeconds.toFixed(1)} s = ${Math.round(importRate)} attempts/s`);
+  log(
+    `import: ${summary.attempts.added} attempts, ${summary.learners.added} learners in ${importSeconds.toFixed(1)} s = ${Math.round(importRate)} attempts/s`,
+  );
   return {
     summary,
     report: {
-      seconds: importSeconds, attemptsPerSecond: importRate, nodeCpuSeconds: importNodeCpu, pgCpuSeconds: importPgCpu, loadAtStart: importLoad,
-      batchSize: DEFAULT_BATCH, concurrency: CONCURRENCY,
-      added: summary.attempts.added, learners: summary.learners.added, consents: summary.consents.added, statesMarked: summary.statesMarked,
-      phases: importClock.phases, statements: top(timer, importClock.phases.map((p) => `import:${p.name}`)),
+      seconds: importSeconds,
+      attemptsPerSecond: importRate,
+      nodeCpuSeconds: importNodeCpu,
+      pgCpuSeconds: importPgCpu,
+      loadAtStart: importLoad,
+      batchSize: DEFAULT_BATCH,
+      concurrency: CONCURRENCY,
+      added: summary.attempts.added,
+      learners: summary.learners.added,
+      consents: summary.consents.added,
+      statesMarked: summary.statesMarked,
+      phases: importClock.phases,
+      statements: top(
+        timer,
+        importClock.phases.map((p) => `import:${p.name}`),
+      ),
     },
   };
 }

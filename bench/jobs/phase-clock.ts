@@ -29,13 +29,24 @@ export class PhaseClock {
   readonly phases: Phase[] = [];
   private current: { name: string; t: number; cpu: NodeJS.CpuUsage; pg: number; load: number; dbMs: number } | null = null;
 
-  constructor(private readonly timer: QueryTimer, private readonly prefix: string, private readonly pgCpu: PgCpu) {}
+  constructor(
+    private readonly timer: QueryTimer,
+    private readonly prefix: string,
+    private readonly pgCpu: PgCpu,
+  ) {}
 
   enter(name: string): void {
     if (this.current?.name === name) return;
     this.close();
     this.timer.phase = `${this.prefix}:${name}`;
-    this.current = { name, t: performance.now(), cpu: process.cpuUsage(), pg: this.pgCpu.seconds(), load: load1(), dbMs: this.timer.totalMs(`${this.prefix}:${name}`) };
+    this.current = {
+      name,
+      t: performance.now(),
+      cpu: process.cpuUsage(),
+      pg: this.pgCpu.seconds(),
+      load: load1(),
+      dbMs: this.timer.totalMs(`${this.prefix}:${name}`),
+    };
   }
 
   close(): void {
@@ -51,7 +62,8 @@ export class PhaseClock {
       existing.nodeCpuSeconds += cpu;
       existing.pgCpuSeconds += pgCpu;
       existing.sqlSeconds += dbSeconds;
-    } else this.phases.push({ name: c.name, seconds, nodeCpuSeconds: cpu, pgCpuSeconds: pgCpu, sqlSeconds: dbSeconds, loadAtStart: c.load });
+    } else
+      this.phases.push({ name: c.name, seconds, nodeCpuSeconds: cpu, pgCpuSeconds: pgCpu, sqlSeconds: dbSeconds, loadAtStart: c.load });
     this.current = null;
     this.timer.phase = "-";
   }

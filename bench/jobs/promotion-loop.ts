@@ -29,8 +29,15 @@ async function main(): Promise<void> {
   timer.install(ds);
   const pg = new PgCpu(dbName);
   pg.start();
-  const services = createServices({ dataSource: ds, cipher: new ProfileCipher(randomBytes(32)), logger: createLogger("warn"), maxPageSize: 100 });
-  const [{ school_id: schoolId, id }] = (await ds.query(`SELECT school_id, id FROM model_version WHERE status = 'ACTIVE'`)) as [{ school_id: string; id: string }];
+  const services = createServices({
+    dataSource: ds,
+    cipher: new ProfileCipher(randomBytes(32)),
+    logger: createLogger("warn"),
+    maxPageSize: 100,
+  });
+  const [{ school_id: schoolId, id }] = (await ds.query(`SELECT school_id, id FROM model_version WHERE status = 'ACTIVE'`)) as [
+    { school_id: string; id: string },
+  ];
   const phases: string[] = [];
   for (let r = 0; r < rounds; r++) {
     // What autovacuum would have done between two nightly promotions.
@@ -54,10 +61,13 @@ async function main(): Promise<void> {
     phases.push(`stage ${r}`, `switch ${r}`);
     const node1 = (c1.user + c1.system) / 1e6;
     const node2 = (c2.user + c2.system) / 1e6 - node1;
-    console.log(`round ${r} (load ${load}): ${staged} staged in ${((t1 - t0) / 1000).toFixed(2)} s (Node CPU ${node1.toFixed(2)} s, PostgreSQL ${(pg1 - pg0).toFixed(2)} s), `
-      + `${adopted} adopted in a ${((t2 - t1) / 1000).toFixed(2)} s switch (Node ${node2.toFixed(2)} s, PostgreSQL ${(pg2 - pg1).toFixed(2)} s) = ${Math.round(staged / ((t2 - t0) / 1000))} learners/s`);
+    console.log(
+      `round ${r} (load ${load}): ${staged} staged in ${((t1 - t0) / 1000).toFixed(2)} s (Node CPU ${node1.toFixed(2)} s, PostgreSQL ${(pg1 - pg0).toFixed(2)} s), ` +
+        `${adopted} adopted in a ${((t2 - t1) / 1000).toFixed(2)} s switch (Node ${node2.toFixed(2)} s, PostgreSQL ${(pg2 - pg1).toFixed(2)} s) = ${Math.round(staged / ((t2 - t0) / 1000))} learners/s`,
+    );
   }
-  for (const phase of phases) for (const s of timer.of(phase).slice(0, 5)) console.log(`${phase}\t${s.count}\t${s.ms.toFixed(0)} ms\t${s.statement}`);
+  for (const phase of phases)
+    for (const s of timer.of(phase).slice(0, 5)) console.log(`${phase}\t${s.count}\t${s.ms.toFixed(0)} ms\t${s.statement}`);
   pg.stop();
   await db.close();
 }

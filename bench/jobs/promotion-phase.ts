@@ -13,7 +13,11 @@ import type { JobsReport, PromotionRun } from "./report.js";
 /** Promotions measured in a row; the median is the figure of record. */
 const PROMOTION_RUNS = 3;
 
-export async function runPromotionPhase(ctx: PhaseContext, services: Services, modelVersionId: string): Promise<NonNullable<JobsReport["promotion"]>> {
+export async function runPromotionPhase(
+  ctx: PhaseContext,
+  services: Services,
+  modelVersionId: string,
+): Promise<NonNullable<JobsReport["promotion"]>> {
   const { ds, schoolId, timer, pgCpu } = ctx;
   const version = await ds.getRepository(ModelVersion).findOneByOrFail({ id: modelVersionId });
   const runs: PromotionRun[] = [];
@@ -37,10 +41,20 @@ export async function runPromotionPhase(ctx: PhaseContext, services: Services, m
     pClock.close();
     const seconds = stageSeconds + switchSeconds;
     pbar.done(`${staged} staged, ${adopted} adopted in ${seconds.toFixed(1)} s`);
-    log(`promotion ${run}: ${staged} learners staged in ${stageSeconds.toFixed(1)} s, ${adopted} adopted in ${switchSeconds.toFixed(1)} s = ${Math.round(staged / seconds)} learners/s`);
+    log(
+      `promotion ${run}: ${staged} learners staged in ${stageSeconds.toFixed(1)} s, ${adopted} adopted in ${switchSeconds.toFixed(1)} s = ${Math.round(staged / seconds)} learners/s`,
+    );
     runs.push({
-      learners: staged, adopted, caughtUp, seconds, stageSeconds, switchSeconds, learnersPerSecond: staged / seconds,
-      nodeCpuSeconds: cpuSeconds(promotionCpu), pgCpuSeconds: pClock.phases.reduce((a, ph) => a + ph.pgCpuSeconds, 0), loadAtStart: promotionLoad,
+      learners: staged,
+      adopted,
+      caughtUp,
+      seconds,
+      stageSeconds,
+      switchSeconds,
+      learnersPerSecond: staged / seconds,
+      nodeCpuSeconds: cpuSeconds(promotionCpu),
+      pgCpuSeconds: pClock.phases.reduce((a, ph) => a + ph.pgCpuSeconds, 0),
+      loadAtStart: promotionLoad,
     });
   }
   const byRate = [...runs].sort((a, b) => a.learnersPerSecond - b.learnersPerSecond);

@@ -29,11 +29,28 @@ export async function runRebuildPhase(ctx: PhaseContext, services: Services): Pr
   const [left] = (await ds.query(
     `SELECT count(*)::int AS n FROM learner_state s JOIN model_version v ON v.school_id = s.school_id AND v.status = 'ACTIVE' WHERE s.model_version_id IS DISTINCT FROM v.id`,
   )) as { n: number }[];
-  const rebuildAttempts = (await ds.query(`SELECT count(*)::int AS n FROM attempt a JOIN consent c ON c.learner_id = a.learner_id AND c.purpose = $1 AND c.granted`, [ConsentPurpose.Personalisation]))[0].n as number;
-  log(`rebuild: ${learners} learners in ${rebuildSeconds.toFixed(1)} s = ${Math.round(learners / rebuildSeconds)} learners/s (${left?.n ?? "?"} states left stale)`);
+  const rebuildAttempts = (
+    await ds.query(
+      `SELECT count(*)::int AS n FROM attempt a JOIN consent c ON c.learner_id = a.learner_id AND c.purpose = $1 AND c.granted`,
+      [ConsentPurpose.Personalisation],
+    )
+  )[0].n as number;
+  log(
+    `rebuild: ${learners} learners in ${rebuildSeconds.toFixed(1)} s = ${Math.round(learners / rebuildSeconds)} learners/s (${left?.n ?? "?"} states left stale)`,
+  );
   return {
-    learners, attempts: rebuildAttempts, seconds: rebuildSeconds, learnersPerSecond: learners / rebuildSeconds, nodeCpuSeconds: rebuildNodeCpu, pgCpuSeconds: bClock.phases[0]?.pgCpuSeconds ?? 0,
-    sqlSeconds: timer.totalMs("rebuild:rebuildStates") / 1000, loadAtStart: rebuildLoad, staleAfter: left?.n ?? null,
-    statements: top(timer, ["rebuild:rebuildStates"], 12), plans, batchSize: REBUILD_BATCH, inFlight: REBUILD_IN_FLIGHT,
+    learners,
+    attempts: rebuildAttempts,
+    seconds: rebuildSeconds,
+    learnersPerSecond: learners / rebuildSeconds,
+    nodeCpuSeconds: rebuildNodeCpu,
+    pgCpuSeconds: bClock.phases[0]?.pgCpuSeconds ?? 0,
+    sqlSeconds: timer.totalMs("rebuild:rebuildStates") / 1000,
+    loadAtStart: rebuildLoad,
+    staleAfter: left?.n ?? null,
+    statements: top(timer, ["rebuild:rebuildStates"], 12),
+    plans,
+    batchSize: REBUILD_BATCH,
+    inFlight: REBUILD_IN_FLIGHT,
   };
 }

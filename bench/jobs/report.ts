@@ -19,35 +19,88 @@ export interface JobsReport {
   readonly commit: string;
   readonly machine: { cores: number; cpu: string; memGiB: number; node: string; postgres: string };
   readonly load: { start: number[]; end: number[] };
-  readonly data: { source: string; learners: number; tasks: number; skills: number; attempts: number; simulateSeconds: number | null; writeSeconds: number | null };
+  readonly data: {
+    source: string;
+    learners: number;
+    tasks: number;
+    skills: number;
+    attempts: number;
+    simulateSeconds: number | null;
+    writeSeconds: number | null;
+  };
   readonly import: {
-    seconds: number; attemptsPerSecond: number; nodeCpuSeconds: number; pgCpuSeconds: number; loadAtStart: number; batchSize: number; concurrency: number;
-    added: number; learners: number; consents: number; statesMarked: number; phases: Phase[]; statements: StatementStat[];
+    seconds: number;
+    attemptsPerSecond: number;
+    nodeCpuSeconds: number;
+    pgCpuSeconds: number;
+    loadAtStart: number;
+    batchSize: number;
+    concurrency: number;
+    added: number;
+    learners: number;
+    consents: number;
+    statesMarked: number;
+    phases: Phase[];
+    statements: StatementStat[];
     plans?: { statement: string; plan: string }[];
   };
   retrain: {
-    seconds: number; nodeCpuSeconds: number; pgCpuSeconds: number; loadAtStart: number; analyzeSeconds: number; status: string; version: number | null; reasons: string[];
-    trainingAttempts: number | null; trainingLearners: number | null; heldOutLearners: number | null; heldOutAttempts: number | null;
-    auc: number | null; rmse: number | null; backend: string | null; phases: Phase[]; statements: StatementStat[];
+    seconds: number;
+    nodeCpuSeconds: number;
+    pgCpuSeconds: number;
+    loadAtStart: number;
+    analyzeSeconds: number;
+    status: string;
+    version: number | null;
+    reasons: string[];
+    trainingAttempts: number | null;
+    trainingLearners: number | null;
+    heldOutLearners: number | null;
+    heldOutAttempts: number | null;
+    auc: number | null;
+    rmse: number | null;
+    backend: string | null;
+    phases: Phase[];
+    statements: StatementStat[];
   } | null;
   rebuild: {
-    learners: number; attempts: number; seconds: number; learnersPerSecond: number; nodeCpuSeconds: number; pgCpuSeconds: number; sqlSeconds: number; loadAtStart: number;
-    staleAfter: number | null; statements: StatementStat[]; plans: { statement: string; plan: string }[];
+    learners: number;
+    attempts: number;
+    seconds: number;
+    learnersPerSecond: number;
+    nodeCpuSeconds: number;
+    pgCpuSeconds: number;
+    sqlSeconds: number;
+    loadAtStart: number;
+    staleAfter: number | null;
+    statements: StatementStat[];
+    plans: { statement: string; plan: string }[];
     /** Learners per batch and batches in flight (absent in older reports: 500, one at a time). */
-    batchSize?: number; inFlight?: number;
+    batchSize?: number;
+    inFlight?: number;
   } | null;
   /** A promotion's rebuild on its own: every learner staged under the version, then the switch adopting them. */
-  promotion?: PromotionRun & {
-    /** Every run of the promotion (absent in older reports: one run); the fields above are the median run's. */
-    runs?: PromotionRun[];
-  } | null;
+  promotion?:
+    | (PromotionRun & {
+        /** Every run of the promotion (absent in older reports: one run); the fields above are the median run's. */
+        runs?: PromotionRun[];
+      })
+    | null;
   totalSeconds: number;
 }
 
 /** One measured promotion: staging, then the switch (adoption and catch-up). */
 export interface PromotionRun {
-  learners: number; adopted: number; caughtUp: number; seconds: number; stageSeconds: number; switchSeconds: number; learnersPerSecond: number;
-  nodeCpuSeconds: number; pgCpuSeconds: number; loadAtStart: number;
+  learners: number;
+  adopted: number;
+  caughtUp: number;
+  seconds: number;
+  stageSeconds: number;
+  switchSeconds: number;
+  learnersPerSecond: number;
+  nodeCpuSeconds: number;
+  pgCpuSeconds: number;
+  loadAtStart: number;
 }
 
 export interface Targets {
@@ -60,14 +113,38 @@ const n0 = (x: number) => Math.round(x).toLocaleString("en-US");
 const s1 = (x: number | undefined | null) => (typeof x === "number" && Number.isFinite(x) ? x.toFixed(1) : "n/a");
 const s2 = (x: number) => x.toFixed(2);
 const verdict = (ok: boolean) => (ok ? "met" : "**MISSED**");
-const SQL_NOTE = "Node CPU: the benchmark process (user + system, all threads). PostgreSQL CPU: the backends serving the scratch database (/proc; WAL writer and checkpointer not included). SQL wait: time spent waiting on statements, summed over connections (two import batches are in flight, so it can exceed the wall time).";
+const SQL_NOTE =
+  "Node CPU: the benchmark process (user + system, all threads). PostgreSQL CPU: the backends serving the scratch database (/proc; WAL writer and checkpointer not included). SQL wait: time spent waiting on statements, summed over connections (two import batches are in flight, so it can exceed the wall time).";
 
 export function figureRows(r: JobsReport, t: Targets): string[][] {
   const rows: string[][] = [];
-  rows.push(["import", `${n0(r.import.attemptsPerSecond)} attempts/s (${n0(r.import.added)} attempts in ${s1(r.import.seconds)} s)`, `≥ ${n0(t.importPerSecond)} attempts/s`, verdict(r.import.attemptsPerSecond >= t.importPerSecond)]);
-  if (r.retrain) rows.push(["retrain", `${s1(r.retrain.seconds)} s on ${n0(r.data.attempts)} attempts (${r.retrain.status})`, `≤ ${t.retrainSeconds} s`, verdict(r.retrain.seconds <= t.retrainSeconds && r.retrain.status === "ACTIVE")]);
-  if (r.promotion) rows.push(["promotion's state rebuild (stage + switch)", `${n0(r.promotion.learnersPerSecond)} learners/s${r.promotion.runs && r.promotion.runs.length > 1 ? ` (median of ${r.promotion.runs.map((x) => n0(x.learnersPerSecond)).join(", ")})` : ""} (${n0(r.promotion.learners)} staged in ${s1(r.promotion.stageSeconds)} s, ${n0(r.promotion.adopted)} adopted in a ${s1(r.promotion.switchSeconds)} s switch)`, `≥ ${n0(t.rebuildPerSecond)} learners/s`, verdict(r.promotion.learnersPerSecond >= t.rebuildPerSecond)]);
-  if (r.rebuild) rows.push(["state rebuild in place", `${n0(r.rebuild.learnersPerSecond)} learners/s (${n0(r.rebuild.learners)} learners, ${n0(r.rebuild.attempts)} attempts replayed, in ${s1(r.rebuild.seconds)} s)`, `≥ ${n0(t.rebuildPerSecond)} learners/s`, verdict(r.rebuild.learnersPerSecond >= t.rebuildPerSecond)]);
+  rows.push([
+    "import",
+    `${n0(r.import.attemptsPerSecond)} attempts/s (${n0(r.import.added)} attempts in ${s1(r.import.seconds)} s)`,
+    `≥ ${n0(t.importPerSecond)} attempts/s`,
+    verdict(r.import.attemptsPerSecond >= t.importPerSecond),
+  ]);
+  if (r.retrain)
+    rows.push([
+      "retrain",
+      `${s1(r.retrain.seconds)} s on ${n0(r.data.attempts)} attempts (${r.retrain.status})`,
+      `≤ ${t.retrainSeconds} s`,
+      verdict(r.retrain.seconds <= t.retrainSeconds && r.retrain.status === "ACTIVE"),
+    ]);
+  if (r.promotion)
+    rows.push([
+      "promotion's state rebuild (stage + switch)",
+      `${n0(r.promotion.learnersPerSecond)} learners/s${r.promotion.runs && r.promotion.runs.length > 1 ? ` (median of ${r.promotion.runs.map((x) => n0(x.learnersPerSecond)).join(", ")})` : ""} (${n0(r.promotion.learners)} staged in ${s1(r.promotion.stageSeconds)} s, ${n0(r.promotion.adopted)} adopted in a ${s1(r.promotion.switchSeconds)} s switch)`,
+      `≥ ${n0(t.rebuildPerSecond)} learners/s`,
+      verdict(r.promotion.learnersPerSecond >= t.rebuildPerSecond),
+    ]);
+  if (r.rebuild)
+    rows.push([
+      "state rebuild in place",
+      `${n0(r.rebuild.learnersPerSecond)} learners/s (${n0(r.rebuild.learners)} learners, ${n0(r.rebuild.attempts)} attempts replayed, in ${s1(r.rebuild.seconds)} s)`,
+      `≥ ${n0(t.rebuildPerSecond)} learners/s`,
+      verdict(r.rebuild.learnersPerSecond >= t.rebuildPerSecond),
+    ]);
   return rows;
 }
 
@@ -78,12 +155,29 @@ function md(head: string[], rows: string[][]): string {
 export function phaseTable(phases: Phase[], total: number): string {
   return md(
     ["phase", "wall s", "share", "Node CPU s", "PostgreSQL CPU s", "SQL wait s", "load at start"],
-    phases.map((p) => [p.name, s1(p.seconds), `${((100 * p.seconds) / total).toFixed(0)} %`, s1(p.nodeCpuSeconds), s1(p.pgCpuSeconds), s1(p.sqlSeconds), p.loadAtStart.toFixed(1)]),
+    phases.map((p) => [
+      p.name,
+      s1(p.seconds),
+      `${((100 * p.seconds) / total).toFixed(0)} %`,
+      s1(p.nodeCpuSeconds),
+      s1(p.pgCpuSeconds),
+      s1(p.sqlSeconds),
+      p.loadAtStart.toFixed(1),
+    ]),
   );
 }
 
 export function statementTable(stats: StatementStat[]): string {
-  return md(["phase", "statement (opening)", "count", "total s", "mean ms"], stats.map((s) => [s.phase, `\`${s.statement.replace(/\|/g, "\\|")}…\``, n0(s.count), (s.ms / 1000).toFixed(1), (s.ms / s.count).toFixed(1)]));
+  return md(
+    ["phase", "statement (opening)", "count", "total s", "mean ms"],
+    stats.map((s) => [
+      s.phase,
+      `\`${s.statement.replace(/\|/g, "\\|")}…\``,
+      n0(s.count),
+      (s.ms / 1000).toFixed(1),
+      (s.ms / s.count).toFixed(1),
+    ]),
+  );
 }
 
 export function printTable(r: JobsReport, t: Targets): string {
@@ -91,7 +185,15 @@ export function printTable(r: JobsReport, t: Targets): string {
   const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((x) => x[i]!.length), ["job", "measured", "target", ""][i]!.length));
   const line = (x: string[]) => x.map((c, i) => c.padEnd(w[i]!)).join("  ");
   const out = [line(["job", "measured", "target", ""]), line(w.map((k) => "-".repeat(k))), ...rows.map(line)];
-  if (r.retrain) out.push("", "retrain phases:", ...r.retrain.phases.map((p) => `  ${p.name.padEnd(28)} ${s1(p.seconds).padStart(7)} s   (Node CPU ${s1(p.nodeCpuSeconds)} s, PostgreSQL CPU ${s1(p.pgCpuSeconds)} s, SQL wait ${s1(p.sqlSeconds)} s)`));
+  if (r.retrain)
+    out.push(
+      "",
+      "retrain phases:",
+      ...r.retrain.phases.map(
+        (p) =>
+          `  ${p.name.padEnd(28)} ${s1(p.seconds).padStart(7)} s   (Node CPU ${s1(p.nodeCpuSeconds)} s, PostgreSQL CPU ${s1(p.pgCpuSeconds)} s, SQL wait ${s1(p.sqlSeconds)} s)`,
+      ),
+    );
   out.push("", `load average: start ${r.load.start.join(", ")}; end ${r.load.end.join(", ")} (${r.machine.cores} cores)`);
   return out.join("\n");
 }
@@ -175,14 +277,18 @@ learner's history replayed under the version into \`learner_state_staged\` (batc
 transaction activating the version, the staged states still current adopted into \`learner_state\` in batches (rows locked in learner id order),
 then the catch-up. ${n0(p.learners)} learners staged in ${s1(p.stageSeconds)} s, ${n0(p.adopted)} adopted in a
 ${s1(p.switchSeconds)} s switch (${p.caughtUp} caught up): ${s1(p.seconds)} s in all = **${n0(p.learnersPerSecond)} learners/s**. Node CPU ${s1(p.nodeCpuSeconds)} s,
-PostgreSQL backends ${s1(p.pgCpuSeconds)} s (load ${p.loadAtStart.toFixed(1)} at the start).${p.runs && p.runs.length > 1 ? `
+PostgreSQL backends ${s1(p.pgCpuSeconds)} s (load ${p.loadAtStart.toFixed(1)} at the start).${
+      p.runs && p.runs.length > 1
+        ? `
 
 That is the median of ${p.runs.length} promotions in a row, each after \`VACUUM ANALYZE\` of the two state tables (what autovacuum does between two
 nightly runs):
 
 | run | learners/s | stage s | switch s | Node CPU s | PostgreSQL CPU s | load at start |
 |---|---|---|---|---|---|---|
-${p.runs.map((x, i) => `| ${i + 1} | ${n0(x.learnersPerSecond)} | ${s2(x.stageSeconds)} | ${s2(x.switchSeconds)} | ${s2(x.nodeCpuSeconds)} | ${s2(x.pgCpuSeconds)} | ${x.loadAtStart.toFixed(1)} |`).join("\n")}` : ""}
+${p.runs.map((x, i) => `| ${i + 1} | ${n0(x.learnersPerSecond)} | ${s2(x.stageSeconds)} | ${s2(x.switchSeconds)} | ${s2(x.nodeCpuSeconds)} | ${s2(x.pgCpuSeconds)} | ${x.loadAtStart.toFixed(1)} |`).join("\n")}`
+        : ""
+    }
 `);
   }
   return parts.join("\n");

@@ -61,18 +61,41 @@ export async function runRetrainPhase(ctx: PhaseContext, services: Services, ana
   const retrainPgCpu = clock.phases.reduce((a, p) => a + p.pgCpuSeconds, 0);
   rbar.done(`${result.status} in ${retrainSeconds.toFixed(1)} s`);
   const [mv] = (await ds.query(`SELECT version, status, metrics FROM model_version WHERE id = $1`, [result.modelVersionId])) as {
-    version: number; status: string; metrics: { trainingLearners?: number; heldOutLearners?: number; trainingAttempts?: number; trainSeconds?: number; backend?: string; candidate?: { auc?: number; rmse?: number; attempts?: number } };
+    version: number;
+    status: string;
+    metrics: {
+      trainingLearners?: number;
+      heldOutLearners?: number;
+      trainingAttempts?: number;
+      trainSeconds?: number;
+      backend?: string;
+      candidate?: { auc?: number; rmse?: number; attempts?: number };
+    };
   }[];
   log(`retrain: ${result.status} v${result.version} in ${retrainSeconds.toFixed(1)} s`);
   return {
     result,
     report: {
-      seconds: retrainSeconds, nodeCpuSeconds: retrainNodeCpu, pgCpuSeconds: retrainPgCpu, loadAtStart: retrainLoad, analyzeSeconds,
-      status: result.status, version: result.version, reasons: result.reasons,
-      trainingAttempts: mv?.metrics.trainingAttempts ?? null, trainingLearners: mv?.metrics.trainingLearners ?? null, heldOutLearners: mv?.metrics.heldOutLearners ?? null,
-      heldOutAttempts: mv?.metrics.candidate?.attempts ?? null, auc: mv?.metrics.candidate?.auc ?? null, rmse: mv?.metrics.candidate?.rmse ?? null,
+      seconds: retrainSeconds,
+      nodeCpuSeconds: retrainNodeCpu,
+      pgCpuSeconds: retrainPgCpu,
+      loadAtStart: retrainLoad,
+      analyzeSeconds,
+      status: result.status,
+      version: result.version,
+      reasons: result.reasons,
+      trainingAttempts: mv?.metrics.trainingAttempts ?? null,
+      trainingLearners: mv?.metrics.trainingLearners ?? null,
+      heldOutLearners: mv?.metrics.heldOutLearners ?? null,
+      heldOutAttempts: mv?.metrics.candidate?.attempts ?? null,
+      auc: mv?.metrics.candidate?.auc ?? null,
+      rmse: mv?.metrics.candidate?.rmse ?? null,
       backend: mv?.metrics.backend ?? null,
-      phases: clock.phases, statements: top(timer, clock.phases.map((p) => `retrain:${p.name}`)),
+      phases: clock.phases,
+      statements: top(
+        timer,
+        clock.phases.map((p) => `retrain:${p.name}`),
+      ),
     },
   };
 }

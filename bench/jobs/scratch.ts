@@ -12,7 +12,9 @@ import { log } from "./phase-clock.js";
 import type { JobsBenchArgs } from "./args.js";
 
 /** The simulated school's figures, or nulls for a folder given with --data. */
-export type BenchData = GeneratedData | { folder: string; learners: null; tasks: null; skills: null; attempts: null; simulateSeconds: null; writeSeconds: null };
+export type BenchData =
+  | GeneratedData
+  | { folder: string; learners: null; tasks: null; skills: null; attempts: null; simulateSeconds: null; writeSeconds: null };
 
 export interface ScratchData {
   readonly data: BenchData;
@@ -22,7 +24,15 @@ export interface ScratchData {
 
 export function prepareData(args: JobsBenchArgs): ScratchData {
   if (args.data) {
-    const data: BenchData = { folder: resolve(args.data), learners: null, tasks: null, skills: null, attempts: null, simulateSeconds: null, writeSeconds: null };
+    const data: BenchData = {
+      folder: resolve(args.data),
+      learners: null,
+      tasks: null,
+      skills: null,
+      attempts: null,
+      simulateSeconds: null,
+      writeSeconds: null,
+    };
     log(`data: ${data.folder} (import only)`);
     return { data, tmp: null };
   }
@@ -30,7 +40,9 @@ export function prepareData(args: JobsBenchArgs): ScratchData {
   const folder = join(tmp, `sim-${args.attempts}`);
   log(`simulating a school of ~${args.attempts.toLocaleString("en-US")} attempts into ${folder}`);
   const data = generateFolder(folder, args.attempts, args.seed);
-  log(`simulated ${data.learners} learners, ${data.tasks} tasks, ${data.skills} skills, ${data.attempts} attempts in ${data.simulateSeconds.toFixed(1)} s; written in ${data.writeSeconds.toFixed(1)} s`);
+  log(
+    `simulated ${data.learners} learners, ${data.tasks} tasks, ${data.skills} skills, ${data.attempts} attempts in ${data.simulateSeconds.toFixed(1)} s; written in ${data.writeSeconds.toFixed(1)} s`,
+  );
   return { data, tmp };
 }
 
@@ -54,7 +66,10 @@ export async function createScratchDatabase(pgUrl: string, dbName: string): Prom
     await c.query(`DROP DATABASE IF EXISTS ${dbName}`);
     await c.query(`CREATE DATABASE ${dbName}`);
   });
-  const serverVersion = await admin(pgUrl, async (c) => ((await c.query("SHOW server_version")).rows[0] as { server_version: string }).server_version);
+  const serverVersion = await admin(
+    pgUrl,
+    async (c) => ((await c.query("SHOW server_version")).rows[0] as { server_version: string }).server_version,
+  );
   log(`created database ${dbName} (PostgreSQL ${serverVersion})`);
   return serverVersion;
 }
@@ -63,7 +78,9 @@ export async function createScratchDatabase(pgUrl: string, dbName: string): Prom
 export async function dropScratchDatabase(args: JobsBenchArgs, dbName: string): Promise<void> {
   if (args.keep) log(`kept database ${dbName} (drop it with: psql ${args.pgUrl}/postgres -c 'DROP DATABASE ${dbName}')`);
   else {
-    await admin(args.pgUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch((e) => log(`could not drop ${dbName}: ${(e as Error).message}`));
+    await admin(args.pgUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch((e) =>
+      log(`could not drop ${dbName}: ${(e as Error).message}`),
+    );
     log(`dropped database ${dbName}`);
   }
 }

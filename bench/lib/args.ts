@@ -32,7 +32,13 @@ export function parseKtArgs(argv: readonly string[]): KtArgs {
   const known = new Set(["data", "json", "models", "seed", "train-fractions", "fraction-models", "report"]);
   for (const k of Object.keys(opts)) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   if (!opts.data) throw new Error(`--data is required\n${USAGE}`);
-  const list = (s: string | undefined) => (s ? s.split(",").map((x) => x.trim()).filter(Boolean) : undefined);
+  const list = (s: string | undefined) =>
+    s
+      ? s
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean)
+      : undefined;
   const seed = opts.seed === undefined ? 0 : Number(opts.seed);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer\n${USAGE}`);
   const trainFractions = (list(opts["train-fractions"]) ?? []).map(Number);

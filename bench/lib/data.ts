@@ -25,7 +25,9 @@ const bad = (why: string) => new EngineError(EngineErrorCode.InvalidData, why);
 const isMissing = (s: string | undefined) => s === undefined || s === "" || s.toLowerCase() === "nan" || s.toLowerCase() === "null";
 
 function lines(path: string): string[] {
-  return readFileSync(path, "utf8").split(/\r?\n/).filter((l) => l.length > 0);
+  return readFileSync(path, "utf8")
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
 }
 
 export function loadKtDataset(folder: string, name: string): KtDataset {
@@ -49,7 +51,11 @@ export function loadKtDataset(folder: string, name: string): KtDataset {
     for (const line of itemRows.slice(1)) {
       const comma = line.indexOf(",");
       if (comma < 0) throw bad(`items.csv: bad line ${line}`);
-      const skills = line.slice(comma + 1).split(";").map((s) => s.trim()).filter((s) => !isMissing(s));
+      const skills = line
+        .slice(comma + 1)
+        .split(";")
+        .map((s) => s.trim())
+        .filter((s) => !isMissing(s));
       qMatrix.set(line.slice(0, comma).trim(), [...new Set(skills)]);
     }
   }
@@ -58,7 +64,10 @@ export function loadKtDataset(folder: string, name: string): KtDataset {
   const itemSkills = new Map<string, string[]>();
   for (let r = 1; r < rows.length; r++) {
     const f = rows[r]!.split(",");
-    const user = f[cu]!, item = f[ci]!, correct = Number(f[cc]), order = Number(f[co]);
+    const user = f[cu]!,
+      item = f[ci]!,
+      correct = Number(f[cc]),
+      order = Number(f[co]);
     if (isMissing(user) || isMissing(item)) throw bad(`attempts.csv line ${r + 1}: missing user or item`);
     if (correct !== 0 && correct !== 1) throw bad(`attempts.csv line ${r + 1}: correct is ${f[cc]}`);
     const known = itemSkills.get(item);
@@ -78,7 +87,8 @@ export function loadKtDataset(folder: string, name: string): KtDataset {
   const skillSet = new Set<string>();
   for (const skills of itemSkills.values()) for (const s of skills) skillSet.add(s);
   const numericFirst = (a: string, b: string) => {
-    const na = Number(a), nb = Number(b);
+    const na = Number(a),
+      nb = Number(b);
     return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : a < b ? -1 : a > b ? 1 : 0;
   };
   const skillIds = [...skillSet].sort(numericFirst);
@@ -96,7 +106,10 @@ export function loadKtDataset(folder: string, name: string): KtDataset {
   for (const [user, seq] of sequences) {
     // Rows are in order already; a stable sort on order_id guards against files that are not.
     const sorted = seq.every((x, i) => i === 0 || seq[i - 1]!.order <= x.order) ? seq : [...seq].sort((a, b) => a.order - b.order);
-    (testUsers.has(user) ? test : train).set(user, sorted.map((x) => x.trace));
+    (testUsers.has(user) ? test : train).set(
+      user,
+      sorted.map((x) => x.trace),
+    );
   }
   if (test.size === 0) throw bad("no test learner of test_users.txt appears in attempts.csv");
   return {

@@ -60,7 +60,10 @@ function referenceSection(r: BenchReport): string {
   if (!refs) return "";
   const rows = Object.entries(refs)
     .filter(([name]) => name in r.models)
-    .map(([name, ref]) => `| ${name} | ${f4(r.models[name]!.auc)} | ${ref.auc.toFixed(4)} | ${(r.models[name]!.auc - ref.auc >= 0 ? "+" : "") + (r.models[name]!.auc - ref.auc).toFixed(4)} | ${ref.source} |`);
+    .map(
+      ([name, ref]) =>
+        `| ${name} | ${f4(r.models[name]!.auc)} | ${ref.auc.toFixed(4)} | ${(r.models[name]!.auc - ref.auc >= 0 ? "+" : "") + (r.models[name]!.auc - ref.auc).toFixed(4)} | ${ref.source} |`,
+    );
   if (rows.length === 0) return "";
   return [
     "## Baselines against their reference figures (same split and protocol, reference implementations)",
@@ -86,7 +89,10 @@ export function renderMarkdown(r: BenchReport): string {
         "",
         "| model | fraction | train learners | train attempts | train s | train CPU s | CPU s per 100k attempts | AUC |",
         "|---|---|---|---|---|---|---|---|",
-        ...r.scaling.map((s) => `| ${s.model} | ${s.fraction} | ${s.learners} | ${s.attempts} | ${f1(s.train_s)} | ${f1(s.train_cpu_s)} | ${((s.train_cpu_s / s.attempts) * 1e5).toFixed(2)} | ${f4(s.auc)} |`),
+        ...r.scaling.map(
+          (s) =>
+            `| ${s.model} | ${s.fraction} | ${s.learners} | ${s.attempts} | ${f1(s.train_s)} | ${f1(s.train_cpu_s)} | ${((s.train_cpu_s / s.attempts) * 1e5).toFixed(2)} | ${f4(s.auc)} |`,
+        ),
         "",
       ].join("\n")
     : "";
@@ -121,7 +127,18 @@ export function toJson(r: BenchReport): unknown {
     models: Object.fromEntries(
       Object.entries(r.models).map(([name, m]) => [
         name,
-        { auc: m.auc, auc_all: m.auc_all, rmse: m.rmse, logloss: m.logloss, ece: m.ece, auc_2_5: m.auc_2_5, auc_6_10: m.auc_6_10, train_s: m.train_s, predict_s: m.predict_s, train_cpu_s: m.train_cpu_s },
+        {
+          auc: m.auc,
+          auc_all: m.auc_all,
+          rmse: m.rmse,
+          logloss: m.logloss,
+          ece: m.ece,
+          auc_2_5: m.auc_2_5,
+          auc_6_10: m.auc_6_10,
+          train_s: m.train_s,
+          predict_s: m.predict_s,
+          train_cpu_s: m.train_cpu_s,
+        },
       ]),
     ),
     scaling: r.scaling,

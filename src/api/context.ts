@@ -39,7 +39,10 @@ export async function buildContext(services: Services, tokens: VerifiedTokens, a
   };
   const getActor = () => {
     const c = getCaller();
-    if (isPlatformAdmin(c)) throw new ForbiddenError("a platform-admin token has no school: it may only create and list schools (sign a school's token with npm run token -- --school <id>)");
+    if (isPlatformAdmin(c))
+      throw new ForbiddenError(
+        "a platform-admin token has no school: it may only create and list schools (sign a school's token with npm run token -- --school <id>)",
+      );
     return c;
   };
   return { services, actor: getActor, caller: getCaller, loaders: createLoaders(services, getActor) };

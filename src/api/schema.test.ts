@@ -20,7 +20,14 @@ test("the schema has the domain's types and their connections", () => {
   for (const name of ["Learner", "Goal", "LearningPath", "PathStep", "Task", "Skill", "Attempt", "Cohort"]) {
     expect(isObjectType(schema.getType(name))).toBe(true);
   }
-  for (const name of ["LearnerConnection", "GoalConnection", "TaskConnection", "SkillConnection", "AttemptConnection", "CohortConnection"]) {
+  for (const name of [
+    "LearnerConnection",
+    "GoalConnection",
+    "TaskConnection",
+    "SkillConnection",
+    "AttemptConnection",
+    "CohortConnection",
+  ]) {
     const t = schema.getType(name);
     expect(isObjectType(t)).toBe(true);
     if (isObjectType(t)) expect(Object.keys(t.getFields())).toEqual(expect.arrayContaining(["edges", "pageInfo"]));

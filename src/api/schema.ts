@@ -16,7 +16,29 @@ import { AttemptResolver, LearnerAttemptsResolver } from "./attempt/attempt.reso
 import { GoalProgressResolver, PersonalisationResolver } from "./personalisation/personalisation.resolver.js";
 import { JobRunResolver } from "./jobs/job-run.resolver.js";
 
-export const resolvers: NonEmptyArray<ClassType> = [SchoolResolver, CohortResolver, LearnerResolver, SkillResolver, TaskResolver, TaskSkillResolver, AttemptResolver, LearnerAttemptsResolver, GoalResolver, LearnerGoalsResolver, LearningPathResolver, PathStepResolver, ConsentResolver, LearnerConsentsResolver, LearnerAttributeResolver, LearnerMasteryResolver, ModelVersionResolver, AuditReportResolver, PersonalisationResolver, GoalProgressResolver, JobRunResolver];
+export const resolvers: NonEmptyArray<ClassType> = [
+  SchoolResolver,
+  CohortResolver,
+  LearnerResolver,
+  SkillResolver,
+  TaskResolver,
+  TaskSkillResolver,
+  AttemptResolver,
+  LearnerAttemptsResolver,
+  GoalResolver,
+  LearnerGoalsResolver,
+  LearningPathResolver,
+  PathStepResolver,
+  ConsentResolver,
+  LearnerConsentsResolver,
+  LearnerAttributeResolver,
+  LearnerMasteryResolver,
+  ModelVersionResolver,
+  AuditReportResolver,
+  PersonalisationResolver,
+  GoalProgressResolver,
+  JobRunResolver,
+];
 
 let cached: Promise<GraphQLSchema> | undefined;
 

@@ -67,7 +67,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   app.use((err: { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (!err) return next();
     const status = err.status ?? 500;
-    res.status(status).json({ errors: [{ message: status === 413 ? "request body too large" : "malformed request body", extensions: { code: "BAD_REQUEST" } }] });
+    res.status(status).json({
+      errors: [{ message: status === 413 ? "request body too large" : "malformed request body", extensions: { code: "BAD_REQUEST" } }],
+    });
   });
 
   let stopped = false;

@@ -20,7 +20,13 @@ import { loadConfig } from "../config/config.js";
 import { openDatabase, migrate, Database } from "../persistence/database.js";
 import { DataDirLockedError } from "../persistence/data-dir-lock.js";
 import { ConsentPurpose } from "../persistence/learner/consent.entity.js";
-import { createSchool, DEFAULT_BATCH, ImportFailedError, ImportSummary, TraceImportService } from "../services/import/trace-import.service.js";
+import {
+  createSchool,
+  DEFAULT_BATCH,
+  ImportFailedError,
+  ImportSummary,
+  TraceImportService,
+} from "../services/import/trace-import.service.js";
 import { ProgressBar } from "../services/import/progress-bar.js";
 import { parseArgs } from "./args.js";
 
@@ -40,9 +46,14 @@ function str(args: Map<string, string | true>, name: string): string | undefined
 function parseConsent(raw: string | undefined): ConsentPurpose[] {
   if (raw === undefined || raw.trim() === "" || raw.trim().toLowerCase() === "none") return [];
   const out: ConsentPurpose[] = [];
-  for (const p of raw.split(",").map((x) => x.trim().toUpperCase()).filter(Boolean)) {
+  for (const p of raw
+    .split(",")
+    .map((x) => x.trim().toUpperCase())
+    .filter(Boolean)) {
     if (!Object.values(ConsentPurpose).includes(p as ConsentPurpose)) {
-      throw new UsageError(`--consent: unknown purpose "${p.toLowerCase()}" (expected ${Object.values(ConsentPurpose).join(", ").toLowerCase()}, or none)`);
+      throw new UsageError(
+        `--consent: unknown purpose "${p.toLowerCase()}" (expected ${Object.values(ConsentPurpose).join(", ").toLowerCase()}, or none)`,
+      );
     }
     if (!out.includes(p as ConsentPurpose)) out.push(p as ConsentPurpose);
   }
@@ -52,7 +63,8 @@ function parseConsent(raw: string | undefined): ConsentPurpose[] {
 const n = (x: number) => x.toLocaleString("en-US");
 
 function formatSummary(s: ImportSummary): string {
-  const line = (what: string, c: { added: number; present: number }) => `  ${what.padEnd(11)} ${n(c.added).padStart(10)} added  ${n(c.present).padStart(10)} already present`;
+  const line = (what: string, c: { added: number; present: number }) =>
+    `  ${what.padEnd(11)} ${n(c.added).padStart(10)} added  ${n(c.present).padStart(10)} already present`;
   const lines = [
     `import "${s.label}" into school ${s.schoolId}`,
     line("skills", s.skills),
@@ -63,8 +75,10 @@ function formatSummary(s: ImportSummary): string {
   ];
   if (s.consents.added + s.consents.present > 0) lines.push(line("consents", s.consents));
   lines.push(`  learner states marked for rebuild: ${n(s.statesMarked)}`);
-  if (s.itemsWithoutQMatrixRow) lines.push(`  note: ${n(s.itemsWithoutQMatrixRow)} item(s) missing from items.csv took their skills from attempts.csv's skill_id`);
-  if (s.tasksWithUnknownSkill) lines.push(`  note: ${n(s.tasksWithUnknownSkill)} item(s) without any skill id were given the skill "import.unknown"`);
+  if (s.itemsWithoutQMatrixRow)
+    lines.push(`  note: ${n(s.itemsWithoutQMatrixRow)} item(s) missing from items.csv took their skills from attempts.csv's skill_id`);
+  if (s.tasksWithUnknownSkill)
+    lines.push(`  note: ${n(s.tasksWithUnknownSkill)} item(s) without any skill id were given the skill "import.unknown"`);
   lines.push(`  ${s.seconds.toFixed(1)} s, ${n(s.attemptsPerSecond)} attempts/s (${n(s.batches)} batches)`);
   const nothing = s.skills.added + s.tasks.added + s.taskSkills.added + s.learners.added + s.attempts.added + s.consents.added === 0;
   if (nothing) lines.push("  nothing new: everything in this folder was already imported");
@@ -94,16 +108,21 @@ async function run(): Promise<number> {
 
   // Checked before opening the database, so that a typo never leaves a new empty school behind.
   const attemptsFile = path.join(path.resolve(data), "attempts.csv");
-  if (!fs.existsSync(attemptsFile)) throw new UsageError(`${attemptsFile} does not exist (--data names a folder holding attempts.csv and optionally items.csv)`);
+  if (!fs.existsSync(attemptsFile))
+    throw new UsageError(`${attemptsFile} does not exist (--data names a folder holding attempts.csv and optionally items.csv)`);
   if (schoolArg && !isUuid(schoolArg)) throw new UsageError(`--school must be a school id (a uuid), got "${schoolArg}"`);
 
   const config = loadConfig(process.env, { jwtSecret: "unused-by-the-import-unused-by-the-import" });
   let db: Database;
   try {
-    db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl, poolSize: 3 } : { dataDir: config.dataDir, thread: config.pgliteThread });
+    db = await openDatabase(
+      config.databaseUrl ? { url: config.databaseUrl, poolSize: 3 } : { dataDir: config.dataDir, thread: config.pgliteThread },
+    );
   } catch (e) {
     if (e instanceof DataDirLockedError) {
-      throw new Error(`the embedded database ${e.dataDir} is locked by a running process (pid ${e.pid}), probably the ZPD server: stop it and run the import again (or import into PostgreSQL with DATABASE_URL)`);
+      throw new Error(
+        `the embedded database ${e.dataDir} is locked by a running process (pid ${e.pid}), probably the ZPD server: stop it and run the import again (or import into PostgreSQL with DATABASE_URL)`,
+      );
     }
     throw e;
   }
@@ -114,7 +133,9 @@ async function run(): Promise<number> {
     let schoolId = schoolArg;
     if (createName) {
       schoolId = await createSchool(db.dataSource, createName);
-      process.stdout.write(`created school ${schoolId} ("${createName.trim()}"); to re-run or continue this import, use --school ${schoolId}\n`);
+      process.stdout.write(
+        `created school ${schoolId} ("${createName.trim()}"); to re-run or continue this import, use --school ${schoolId}\n`,
+      );
     }
     let phase = "";
     const summary = await new TraceImportService(db.dataSource).run({

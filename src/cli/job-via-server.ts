@@ -27,7 +27,8 @@ interface Request {
 function enqueueRequest(name: string, payload: Record<string, unknown>): Request {
   switch (name) {
     case "retrain":
-      if (payload.cutoff !== undefined || payload.kind !== undefined) throw new NotThroughApiError("the API's triggerRetrain takes --seed only (no --cutoff, no --kind)");
+      if (payload.cutoff !== undefined || payload.kind !== undefined)
+        throw new NotThroughApiError("the API's triggerRetrain takes --seed only (no --cutoff, no --kind)");
       return { query: `mutation($seed: Int) { run: triggerRetrain(seed: $seed) { ${RUN} } }`, variables: { seed: payload.seed ?? null } };
     case "promote-model":
       return {
@@ -35,7 +36,8 @@ function enqueueRequest(name: string, payload: Record<string, unknown>): Request
         variables: { v: payload.versionId, reason: (payload.override as { reason?: string } | undefined)?.reason ?? null },
       };
     case "rollback-model":
-      if (payload.versionId !== undefined) throw new NotThroughApiError("the API's rollbackModel reactivates the previously active version only (no --version)");
+      if (payload.versionId !== undefined)
+        throw new NotThroughApiError("the API's rollbackModel reactivates the previously active version only (no --version)");
       return { query: `mutation { run: rollbackModel { ${RUN} } }`, variables: {} };
     default:
       throw new NotThroughApiError(`the API has no mutation for ${name}`);
@@ -52,9 +54,17 @@ interface JobRunAnswer {
 }
 
 async function graphql(url: string, token: string, req: Request): Promise<JobRunAnswer> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(req) });
-  const body = (await res.json().catch(() => null)) as { data?: { run?: JobRunAnswer }; errors?: { message: string; extensions?: { code?: string } }[] } | null;
-  if (body?.errors?.length) throw new ServerRefusedError(body.errors.map((e) => `${e.message}${e.extensions?.code ? ` (${e.extensions.code})` : ""}`).join("; "));
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify(req),
+  });
+  const body = (await res.json().catch(() => null)) as {
+    data?: { run?: JobRunAnswer };
+    errors?: { message: string; extensions?: { code?: string } }[];
+  } | null;
+  if (body?.errors?.length)
+    throw new ServerRefusedError(body.errors.map((e) => `${e.message}${e.extensions?.code ? ` (${e.extensions.code})` : ""}`).join("; "));
   if (!body?.data?.run) throw new ServerRefusedError(`the server at ${url} answered HTTP ${res.status} without a job run`);
   return body.data.run;
 }
@@ -65,21 +75,34 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Enqueues the job on the server that holds `dataDir` and follows it to its end. Returns the exit
  * code (0 succeeded, 1 failed). `schoolId` is the school the admin token is signed for.
  */
-export async function runThroughServer(o: { dataDir: string; serverPid: number; name: string; payload: Record<string, unknown>; schoolId: string; pollMs?: number }): Promise<number> {
+export async function runThroughServer(o: {
+  dataDir: string;
+  serverPid: number;
+  name: string;
+  payload: Record<string, unknown>;
+  schoolId: string;
+  pollMs?: number;
+}): Promise<number> {
   const request = enqueueRequest(o.name, o.payload);
   const server = readServerInfo(o.dataDir);
-  if (!server || server.pid !== o.serverPid) throw new NotThroughApiError(`the server (pid ${o.serverPid}) has not published its address in ${o.dataDir}/server.json (it is still starting, or predates this version)`);
+  if (!server || server.pid !== o.serverPid)
+    throw new NotThroughApiError(
+      `the server (pid ${o.serverPid}) has not published its address in ${o.dataDir}/server.json (it is still starting, or predates this version)`,
+    );
   const token = await signToken(embeddedJwtSecret(o.dataDir), { schoolId: o.schoolId, role: Role.Admin, subject: "job-cli" }, "1h");
   process.stderr.write(`the data folder is in use by the server at ${server.url} (pid ${server.pid}): sending ${o.name} to it\n`);
   let run = await graphql(server.url, token, request);
-  process.stderr.write(`${o.name} ${run.id}: ${run.status}${server.worker ? "" : " (this server runs no worker, ZPD_WORKER=false: the job waits for `npm run worker`)"}\n`);
+  process.stderr.write(
+    `${o.name} ${run.id}: ${run.status}${server.worker ? "" : " (this server runs no worker, ZPD_WORKER=false: the job waits for `npm run worker`)"}\n`,
+  );
   const follow: Request = { query: `query($id: UUID!) { run: jobRun(id: $id) { ${RUN} } }`, variables: { id: run.id } };
   const bar = progressBar(o.name);
   let lastStatus = run.status;
   while (run.status !== "SUCCEEDED" && run.status !== "FAILED") {
     await sleep(o.pollMs ?? 1000);
     run = await graphql(server.url, token, follow);
-    if (run.status !== lastStatus && run.status === "RETRYING") process.stderr.write(`\n${o.name} ${run.id}: an attempt failed (${run.error}); the worker retries it\n`);
+    if (run.status !== lastStatus && run.status === "RETRYING")
+      process.stderr.write(`\n${o.name} ${run.id}: an attempt failed (${run.error}); the worker retries it\n`);
     lastStatus = run.status;
     if (run.status === "RUNNING") bar.update(run.progress, run.message);
   }

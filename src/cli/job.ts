@@ -47,7 +47,9 @@ const OPTIONS: Record<string, readonly string[]> = {
 
 function payloadFor(name: string, args: Map<string, string | true>): Record<string, unknown> {
   const allowed = OPTIONS[name] ?? [];
-  for (const k of args.keys()) if (!allowed.includes(k)) throw new UsageError(`${name} takes no --${k} (it takes ${allowed.map((a) => `--${a}`).join(", ") || "no options"})`);
+  for (const k of args.keys())
+    if (!allowed.includes(k))
+      throw new UsageError(`${name} takes no --${k} (it takes ${allowed.map((a) => `--${a}`).join(", ") || "no options"})`);
   const str = (k: string) => {
     const v = args.get(k);
     if (v === true) throw new UsageError(`--${k} needs a value`);
@@ -59,9 +61,16 @@ function payloadFor(name: string, args: Map<string, string | true>): Record<stri
     if (!/^\d+$/.test(str("seed")!)) throw new UsageError(`--seed must be a non-negative integer`);
     out.seed = Number(str("seed"));
   }
-  for (const [flag, key] of [["cutoff", "cutoff"], ["kind", "kind"], ["at", "at"], ["version", "versionId"]] as const) if (str(flag) !== undefined) out[key] = str(flag);
+  for (const [flag, key] of [
+    ["cutoff", "cutoff"],
+    ["kind", "kind"],
+    ["at", "at"],
+    ["version", "versionId"],
+  ] as const)
+    if (str(flag) !== undefined) out[key] = str(flag);
   // An admin's promotion over the gates' refusal: the reason is stored with the version (docs/model-lifecycle.md).
-  if (str("override-reason") !== undefined) out.override = { reason: str("override-reason")!.trim(), by: "job-cli", at: new Date().toISOString() };
+  if (str("override-reason") !== undefined)
+    out.override = { reason: str("override-reason")!.trim(), by: "job-cli", at: new Date().toISOString() };
   return out;
 }
 
@@ -94,7 +103,9 @@ async function run(argv: string[]): Promise<number> {
       return await runThroughServer({ dataDir: config.dataDir, serverPid, name, payload, schoolId: payload.schoolId as string });
     } catch (e) {
       if (!(e instanceof NotThroughApiError)) throw e;
-      process.stderr.write(`zpd job: the data folder ${config.dataDir} is in use by the server (pid ${serverPid}), and ${e.message}.\nStop the server (Ctrl-C where npm start runs), then run: npm run job -- ${argv.join(" ")}\n`);
+      process.stderr.write(
+        `zpd job: the data folder ${config.dataDir} is in use by the server (pid ${serverPid}), and ${e.message}.\nStop the server (Ctrl-C where npm start runs), then run: npm run job -- ${argv.join(" ")}\n`,
+      );
       return 1;
     }
   }
@@ -105,16 +116,34 @@ async function run(argv: string[]): Promise<number> {
   try {
     db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread });
     await migrate(db.dataSource);
-    services = createServices({ dataSource: db.dataSource, cipher: new ProfileCipher(resolveProfileKey(config)), logger, maxPageSize: config.maxPageSize });
+    services = createServices({
+      dataSource: db.dataSource,
+      cipher: new ProfileCipher(resolveProfileKey(config)),
+      logger,
+      maxPageSize: config.maxPageSize,
+    });
     const school = args.get("school");
-    const settings = { retrainCron: config.retrainCron, ...(name === "nightly-retrain" && typeof school === "string" ? { schoolIds: [school] } : {}) };
+    const settings = {
+      retrainCron: config.retrainCron,
+      ...(name === "nightly-retrain" && typeof school === "string" ? { schoolIds: [school] } : {}),
+    };
     const id = uuidv7();
     const bar = progressBar(name);
     const ac = new AbortController();
     const onSignal = () => ac.abort(new Error("interrupted"));
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
-    const out = await executeJob(def, payload, { id, attempt: 1, retryLimit: 0, services, logger, settings, signal: ac.signal, onProgress: (f, m) => bar.update(f, m), progressIntervalMs: 2_000 });
+    const out = await executeJob(def, payload, {
+      id,
+      attempt: 1,
+      retryLimit: 0,
+      services,
+      logger,
+      settings,
+      signal: ac.signal,
+      onProgress: (f, m) => bar.update(f, m),
+      progressIntervalMs: 2_000,
+    });
     bar.done();
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -64,9 +64,14 @@ function compile(reason) {
   process.stderr.write(`compiling TypeScript: ${reason}…\n`);
   const startedAt = Date.now();
   const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
-  const r = spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json")], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  const r = spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json")], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   if (r.status !== 0) {
-    process.stderr.write(`zpd: the TypeScript build failed${r.error ? ` (${r.error.message})` : ""}; fix the errors above and run the command again\n`);
+    process.stderr.write(
+      `zpd: the TypeScript build failed${r.error ? ` (${r.error.message})` : ""}; fix the errors above and run the command again\n`,
+    );
     process.exit(1);
   }
   fs.mkdirSync(path.dirname(STAMP), { recursive: true });

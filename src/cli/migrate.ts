@@ -5,7 +5,9 @@ import { openDatabase, migrate } from "../persistence/database.js";
 
 async function run(): Promise<void> {
   const config = loadConfig(process.env, { jwtSecret: "unused-by-migrations-unused-by-migrations" });
-  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread });
+  const db = await openDatabase(
+    config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread },
+  );
   try {
     const applied = await migrate(db.dataSource);
     process.stdout.write(applied.length ? `applied: ${applied.join(", ")}\n` : "the database is up to date\n");

@@ -27,10 +27,14 @@ async function withDatabase<T>(what: string, use: (db: Database) => Promise<T>):
   const config = loadConfig(process.env, { jwtSecret: "unused-by-school-commands-unused-by-school" });
   let db: Database;
   try {
-    db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl, poolSize: 1 } : { dataDir: config.dataDir, thread: config.pgliteThread });
+    db = await openDatabase(
+      config.databaseUrl ? { url: config.databaseUrl, poolSize: 1 } : { dataDir: config.dataDir, thread: config.pgliteThread },
+    );
   } catch (e) {
     if (e instanceof DataDirLockedError) {
-      throw new Error(`${e.message}. The running server holds the embedded database: stop it to ${what}, or ${what === "create a school" ? "call the createSchool mutation" : "query schools"} with a platform-admin token (npm run token -- --role platform-admin)`);
+      throw new Error(
+        `${e.message}. The running server holds the embedded database: stop it to ${what}, or ${what === "create a school" ? "call the createSchool mutation" : "query schools"} with a platform-admin token (npm run token -- --role platform-admin)`,
+      );
     }
     throw e;
   }
@@ -62,7 +66,9 @@ async function create(args: Map<string, string | true>): Promise<void> {
   }
   const school = await withDatabase("create a school", (db) => insertSchool(db.dataSource, name, timeZone));
   process.stdout.write(`${school.id}\n`);
-  process.stderr.write(`created school "${school.name}" (time zone ${school.timeZone}), id ${school.id}\nits admin token: npm run token -- --role admin --school ${school.id}\n`);
+  process.stderr.write(
+    `created school "${school.name}" (time zone ${school.timeZone}), id ${school.id}\nits admin token: npm run token -- --role admin --school ${school.id}\n`,
+  );
 }
 
 async function list(): Promise<void> {

@@ -53,13 +53,18 @@ async function targetInDatabase(url: string, wanted: Partial<Target>): Promise<T
       school = wanted.schoolId ? await schools.findOneBy({ id: wanted.schoolId }) : null;
       if (!wanted.schoolId) {
         const all = await schools.find({ order: { id: "ASC" }, take: 2 });
-        if (all.length === 0) throw new Error(`the database holds no school yet: create one with npm run school:create -- --name "<name>" --timezone <IANA zone>`);
-        if (all.length > 1) throw new Error(`the database holds several schools: name one with --school <id> (npm run school:list lists them)`);
+        if (all.length === 0)
+          throw new Error(
+            `the database holds no school yet: create one with npm run school:create -- --name "<name>" --timezone <IANA zone>`,
+          );
+        if (all.length > 1)
+          throw new Error(`the database holds several schools: name one with --school <id> (npm run school:list lists them)`);
         school = all[0]!;
         process.stderr.write(`zpd token: no --school given; using the database's only school, "${school.name}" (${school.id})\n`);
       }
     } catch (e) {
-      if ((e as { driverError?: { code?: string } }).driverError?.code === "42P01") throw new Error("the database has no tables yet: run npm run migrate first");
+      if ((e as { driverError?: { code?: string } }).driverError?.code === "42P01")
+        throw new Error("the database has no tables yet: run npm run migrate first");
       throw e;
     }
     if (!school) throw new Error(`school ${wanted.schoolId} does not exist in this database (npm run school:list lists the schools)`);
@@ -118,12 +123,17 @@ async function run(argv: string[]): Promise<void> {
   const config = pre.databaseUrl || !pre.jwtSecretGenerated ? pre : loadConfig(process.env, { jwtSecret: embeddedJwtSecret(pre.dataDir) });
 
   if (roleArg === "platform-admin") {
-    for (const k of ["school", "teacher", "learner"]) if (args.has(k)) throw new UsageError(`a platform-admin token names no school, teacher or learner (drop --${k})`);
+    for (const k of ["school", "teacher", "learner"])
+      if (args.has(k)) throw new UsageError(`a platform-admin token names no school, teacher or learner (drop --${k})`);
     process.stdout.write(`${await signToken(config.jwtSecret, { role: PLATFORM_ADMIN, subject: "platform-admin-cli" }, expires)}\n`);
     return;
   }
   const role = roleArg.toUpperCase() as Role;
-  const wanted = { schoolId: value("school"), teacherId: role === Role.Teacher ? value("teacher") : undefined, learnerId: role === Role.Learner ? value("learner") : undefined };
+  const wanted = {
+    schoolId: value("school"),
+    teacherId: role === Role.Teacher ? value("teacher") : undefined,
+    learnerId: role === Role.Learner ? value("learner") : undefined,
+  };
   if (role !== Role.Teacher && args.has("teacher")) throw new UsageError(`--teacher is for role teacher only`);
   if (role !== Role.Learner && args.has("learner")) throw new UsageError(`--learner is for role learner only`);
   const target = config.databaseUrl ? await targetInDatabase(config.databaseUrl, wanted) : targetInDemo(config, role, wanted);
@@ -138,6 +148,6 @@ run(process.argv.slice(2)).catch((e) => {
     process.stderr.write(`zpd token: ${e.message}\n${USAGE}\n`);
     process.exit(2);
   }
-  process.stderr.write(`zpd token: ${e instanceof ConfigError ? e.message : (e as Error)?.message ?? e}\n`);
+  process.stderr.write(`zpd token: ${e instanceof ConfigError ? e.message : ((e as Error)?.message ?? e)}\n`);
   process.exit(1);
 });

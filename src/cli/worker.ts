@@ -19,7 +19,9 @@ async function run(): Promise<void> {
   const config = loadConfig(process.env, { jwtSecret: "unused-by-the-worker-unused-by-the-worker" });
   const logger = createLogger(config.logLevel);
   logger.info({ database: config.databaseUrl ? "postgres" : "pglite", retrainCron: config.retrainCron ?? "off" }, "worker starting");
-  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread });
+  const db = await openDatabase(
+    config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread },
+  );
   let worker: Worker | undefined;
   let services: ReturnType<typeof createServices> | undefined;
   const close = async () => {
@@ -30,7 +32,12 @@ async function run(): Promise<void> {
   try {
     const applied = await migrate(db.dataSource);
     if (applied.length) logger.info({ migrations: applied }, "migrations applied");
-    services = createServices({ dataSource: db.dataSource, cipher: new ProfileCipher(resolveProfileKey(config)), logger, maxPageSize: config.maxPageSize });
+    services = createServices({
+      dataSource: db.dataSource,
+      cipher: new ProfileCipher(resolveProfileKey(config)),
+      logger,
+      maxPageSize: config.maxPageSize,
+    });
     worker = new Worker({ services, logger, settings: { retrainCron: config.retrainCron } });
     await worker.start();
   } catch (e) {

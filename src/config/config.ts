@@ -42,7 +42,10 @@ export interface Config {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`invalid configuration: ${variable}: ${message}`);
     this.name = "ConfigError";
   }
@@ -74,7 +77,10 @@ function retrainCron(env: Env): string | null {
   if (/^off$/i.test(raw)) return null;
   const fields = raw.split(/\s+/);
   if (fields.length < 5 || fields.length > 6 || !fields.every((f) => /^[0-9A-Za-z*/,?#LW-]+$/.test(f))) {
-    throw new ConfigError("ZPD_RETRAIN_CRON", `expected a cron expression such as "0 2 * * *" (read in each school's time zone), or off; got "${raw}"`);
+    throw new ConfigError(
+      "ZPD_RETRAIN_CRON",
+      `expected a cron expression such as "0 2 * * *" (read in each school's time zone), or off; got "${raw}"`,
+    );
   }
   return fields.join(" ");
 }

@@ -4,7 +4,16 @@
  * duplicate skill id silently while the baselines threw.
  */
 import { CatalogIndex } from "./catalog-index.js";
-import { EngineError, EngineErrorCode, initBackend, simulateSchool, trainers, trainTaskEmbedding, type Catalog, type TrainingSet } from "./index.js";
+import {
+  EngineError,
+  EngineErrorCode,
+  initBackend,
+  simulateSchool,
+  trainers,
+  trainTaskEmbedding,
+  type Catalog,
+  type TrainingSet,
+} from "./index.js";
 
 const school = simulateSchool({ learners: 20, skills: 4, tasksPerSkill: 3, multiSkillFraction: 0.5 }, 4);
 const duplicateSkill: Catalog = { ...school.catalog, skillIds: [...school.catalog.skillIds, school.catalog.skillIds[1]!] };
@@ -27,7 +36,8 @@ describe("CatalogIndex.fromCatalog", () => {
     expect(cat.skillIds).toEqual(school.catalog.skillIds);
     school.catalog.tasks.forEach((task, t) => {
       const cells = [];
-      for (let j = cat.qStart[t]!; j < cat.qStart[t + 1]!; j++) cells.push({ skillId: cat.skillIds[cat.qSkill[j]!], weight: cat.qWeight[j] });
+      for (let j = cat.qStart[t]!; j < cat.qStart[t + 1]!; j++)
+        cells.push({ skillId: cat.skillIds[cat.qSkill[j]!], weight: cat.qWeight[j] });
       expect(cells).toEqual(task.skills);
     });
     expect(cat.maxSkills).toBe(Math.max(1, ...school.catalog.tasks.map((t) => t.skills.length)));
@@ -44,7 +54,13 @@ describe("CatalogIndex.fromCatalog", () => {
 describe("every model compiles the catalogue the same way", () => {
   beforeAll(() => initBackend());
   const fits: [string, (data: TrainingSet) => Promise<unknown>][] = [
-    ...Object.entries(trainers).map(([name, trainer]) => [name, (data: TrainingSet) => trainer.fit(data, { seed: 1, maxEpochs: 1 } as never)] as [string, (data: TrainingSet) => Promise<unknown>]),
+    ...Object.entries(trainers).map(
+      ([name, trainer]) =>
+        [name, (data: TrainingSet) => trainer.fit(data, { seed: 1, maxEpochs: 1 } as never)] as [
+          string,
+          (data: TrainingSet) => Promise<unknown>,
+        ],
+    ),
     ["task embedding", (data) => trainTaskEmbedding(data, { seed: 1, maxSteps: 1 })],
   ];
   test.each(fits)("%s rejects a duplicate skill id and a duplicate task id", async (_, train) => {

@@ -49,22 +49,34 @@ export class CatalogIndex {
     const skills: number[] = [];
     const weights: number[] = [];
     catalog.tasks.forEach((task, t) => {
-      if (seen.has(task.taskId)) throw new EngineError(EngineErrorCode.InvalidData, `duplicate task id ${task.taskId}`, { taskId: task.taskId });
+      if (seen.has(task.taskId))
+        throw new EngineError(EngineErrorCode.InvalidData, `duplicate task id ${task.taskId}`, { taskId: task.taskId });
       seen.add(task.taskId);
       for (const q of task.skills) {
         const k = skillIndex.get(q.skillId);
         if (k === undefined) {
-          throw new EngineError(EngineErrorCode.UnknownSkill, `task ${task.taskId} names unknown skill ${q.skillId}`, { taskId: task.taskId, skillId: q.skillId });
+          throw new EngineError(EngineErrorCode.UnknownSkill, `task ${task.taskId} names unknown skill ${q.skillId}`, {
+            taskId: task.taskId,
+            skillId: q.skillId,
+          });
         }
         if (!(q.weight > 0 && q.weight <= 1)) {
-          throw new EngineError(EngineErrorCode.InvalidData, `task ${task.taskId}: Q-matrix weight ${q.weight} is not in (0, 1]`, { taskId: task.taskId });
+          throw new EngineError(EngineErrorCode.InvalidData, `task ${task.taskId}: Q-matrix weight ${q.weight} is not in (0, 1]`, {
+            taskId: task.taskId,
+          });
         }
         skills.push(k);
         weights.push(q.weight);
       }
       qStart[t + 1] = skills.length;
     });
-    return new CatalogIndex(catalog.tasks.map((t) => t.taskId), [...catalog.skillIds], qStart, Int32Array.from(skills), Float64Array.from(weights));
+    return new CatalogIndex(
+      catalog.tasks.map((t) => t.taskId),
+      [...catalog.skillIds],
+      qStart,
+      Int32Array.from(skills),
+      Float64Array.from(weights),
+    );
   }
 
   /** The dense index of a task; EngineError(UNKNOWN_TASK) if the catalogue does not know it. */
@@ -93,9 +105,16 @@ export class CatalogIndex {
     const m = meta as { taskIds?: unknown; skillIds?: unknown } | null;
     const { qStart, qSkill, qWeight } = tensors;
     const ok =
-      m !== null && typeof m === "object" && Array.isArray(m.taskIds) && Array.isArray(m.skillIds) &&
-      qStart instanceof Int32Array && qSkill instanceof Int32Array && qWeight instanceof Float64Array &&
-      qStart.length === m.taskIds.length + 1 && qSkill.length === qWeight.length && qStart[qStart.length - 1] === qSkill.length &&
+      m !== null &&
+      typeof m === "object" &&
+      Array.isArray(m.taskIds) &&
+      Array.isArray(m.skillIds) &&
+      qStart instanceof Int32Array &&
+      qSkill instanceof Int32Array &&
+      qWeight instanceof Float64Array &&
+      qStart.length === m.taskIds.length + 1 &&
+      qSkill.length === qWeight.length &&
+      qStart[qStart.length - 1] === qSkill.length &&
       qSkill.every((k) => k >= 0 && k < (m.skillIds as unknown[]).length);
     if (!ok) throw new EngineError(EngineErrorCode.CorruptModel, "corrupt model file: catalogue does not check out");
     return new CatalogIndex(m.taskIds as string[], m.skillIds as string[], qStart, qSkill, qWeight);

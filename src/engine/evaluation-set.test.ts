@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { EngineError, isEvaluationLearner, partitionByEvaluationSet, simulateSchool, evaluationHash, EVALUATION_FRACTION } from "./index.js";
+import {
+  EngineError,
+  isEvaluationLearner,
+  partitionByEvaluationSet,
+  simulateSchool,
+  evaluationHash,
+  EVALUATION_FRACTION,
+} from "./index.js";
 
 const ids = (n: number) => Array.from({ length: n }, () => randomUUID());
 
@@ -22,13 +29,21 @@ describe("the evaluation set", () => {
     const learners = ids(500);
     const rule = { salt: "s", fraction: 0.2 };
     const first = learners.map((l) => isEvaluationLearner(l, rule));
-    expect(ids(500).concat(learners).slice(500).map((l) => isEvaluationLearner(l, rule))).toEqual(first);
+    expect(
+      ids(500)
+        .concat(learners)
+        .slice(500)
+        .map((l) => isEvaluationLearner(l, rule)),
+    ).toEqual(first);
     expect(learners.map((l) => evaluationHash("s", l)).every((h) => h >= 0 && h < 1)).toBe(true);
   });
 
   it("spreads time-ordered ids (UUIDv7-like, a shared prefix) as well as random ones", () => {
     const prefix = "01938f2c-7a10-7";
-    const learners = Array.from({ length: 10_000 }, (_, i) => `${prefix}${i.toString(16).padStart(3, "0").slice(-3)}-8${(i * 2654435761 >>> 0).toString(16).padStart(11, "0")}`);
+    const learners = Array.from(
+      { length: 10_000 },
+      (_, i) => `${prefix}${i.toString(16).padStart(3, "0").slice(-3)}-8${((i * 2654435761) >>> 0).toString(16).padStart(11, "0")}`,
+    );
     const share = learners.filter((l) => isEvaluationLearner(l, { salt: "x", fraction: 0.2 })).length / learners.length;
     expect(Math.abs(share - 0.2)).toBeLessThan(0.025);
   });

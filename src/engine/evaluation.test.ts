@@ -9,7 +9,13 @@ describe("the evaluation protocol", () => {
     const elo = await trainers.elo!.fit(train, { seed: 1 });
     // A second model whose catalogue lacks the first task: its attempts must drop out for both.
     const dropped = school.catalog.tasks[0]!.taskId;
-    const smaller = await trainers.elo!.fit({ catalog: { ...school.catalog, tasks: school.catalog.tasks.slice(1) }, sequences: new Map([...train.sequences].map(([k, v]) => [k, v.filter((t) => t.taskId !== dropped)])) }, { seed: 1 });
+    const smaller = await trainers.elo!.fit(
+      {
+        catalog: { ...school.catalog, tasks: school.catalog.tasks.slice(1) },
+        sequences: new Map([...train.sequences].map(([k, v]) => [k, v.filter((t) => t.taskId !== dropped)])),
+      },
+      { seed: 1 },
+    );
     const [a, b] = predictSequences([elo, smaller], test.sequences);
     let expected = 0;
     for (const seq of test.sequences.values()) expected += seq.filter((t) => t.taskId !== dropped).length;

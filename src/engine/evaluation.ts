@@ -42,7 +42,11 @@ const knows = (model: KnowledgeModel, state: ReturnType<KnowledgeModel["initialS
 };
 
 /** Predictions of each model on the same attempts of `sequences` (see the module comment). */
-export function predictSequences(models: readonly KnowledgeModel[], sequences: ReadonlyMap<string, readonly Trace[]>, onProgress?: (fraction: number) => void): Predictions[] {
+export function predictSequences(
+  models: readonly KnowledgeModel[],
+  sequences: ReadonlyMap<string, readonly Trace[]>,
+  onProgress?: (fraction: number) => void,
+): Predictions[] {
   let n = 0;
   for (const seq of sequences.values()) n += seq.length;
   const out = models.map(() => ({ p: new Float64Array(n), y: new Uint8Array(n), position: new Int32Array(n) }));

@@ -18,7 +18,8 @@ export class InvalidOptionError extends EngineError {
   }
 }
 
-const describe = (v: unknown): string => (Array.isArray(v) ? `[${v.join(", ")}]` : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v));
+const describe = (v: unknown): string =>
+  Array.isArray(v) ? `[${v.join(", ")}]` : typeof v === "object" && v !== null ? JSON.stringify(v) : String(v);
 
 /**
  * The defaults with `partial`'s values over them: only the defaults' keys are read (an options bag may

@@ -27,8 +27,12 @@ describe("registry", () => {
       const model = await trainers[name]!.fit(school, quick);
       const loaded = loadModel(model.serialize());
       expect(loaded.name).toBe(name);
-      let a = model.initialState(), b = loaded.initialState();
-      for (const t of school.sequences.values().next().value!.slice(0, 5)) { a = model.update(a, t); b = loaded.update(b, t); }
+      let a = model.initialState(),
+        b = loaded.initialState();
+      for (const t of school.sequences.values().next().value!.slice(0, 5)) {
+        a = model.update(a, t);
+        b = loaded.update(b, t);
+      }
       expect(loaded.predict(b, task)).toBe(model.predict(a, task));
     }
   });

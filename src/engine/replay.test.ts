@@ -84,7 +84,9 @@ describe("replay equals the fold of update", () => {
     const before = JSON.stringify(start);
     const unknown: Trace = { learnerId: "x", taskId: "no-such-task", correct: 1, at: 0 };
     expect(() => m.update(start, unknown)).toThrow(expect.objectContaining({ code: EngineErrorCode.UnknownTask }));
-    expect(() => m.replay(start, [...rest.slice(0, 5), unknown, ...rest.slice(5)])).toThrow(expect.objectContaining({ code: EngineErrorCode.UnknownTask }));
+    expect(() => m.replay(start, [...rest.slice(0, 5), unknown, ...rest.slice(5)])).toThrow(
+      expect.objectContaining({ code: EngineErrorCode.UnknownTask }),
+    );
     expect(JSON.stringify(start)).toBe(before);
     // The failed replay left no working state behind (Meta reuses its working arrays).
     expectSame(m, m.replay(start, rest), fold(m, start, rest));

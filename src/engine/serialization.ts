@@ -34,8 +34,7 @@ export interface ModelFile {
   readonly tensors: Readonly<Record<string, TensorData>>;
 }
 
-const dtypeOf = (a: TensorData): DType =>
-  a instanceof Float64Array ? "f64" : a instanceof Float32Array ? "f32" : "i32";
+const dtypeOf = (a: TensorData): DType => (a instanceof Float64Array ? "f64" : a instanceof Float32Array ? "f32" : "i32");
 const bytesPer: Record<DType, number> = { f64: 8, f32: 4, i32: 4 };
 
 const CRC_TABLE = (() => {
@@ -90,7 +89,11 @@ export function decodeModel(bytes: Uint8Array): ModelFile {
   if (view.getUint32(0, true) !== MAGIC) throw corrupt("bad magic number");
   const version = view.getUint32(4, true);
   if (version !== FORMAT_VERSION) {
-    throw new EngineError(EngineErrorCode.UnsupportedFormat, `model format version ${version} is not supported (expected ${FORMAT_VERSION})`, { version });
+    throw new EngineError(
+      EngineErrorCode.UnsupportedFormat,
+      `model format version ${version} is not supported (expected ${FORMAT_VERSION})`,
+      { version },
+    );
   }
   const headerLength = view.getUint32(8, true);
   if (PREFIX + headerLength > bytes.length) throw corrupt("header runs past the end");

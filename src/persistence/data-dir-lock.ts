@@ -6,7 +6,10 @@ import fs from "node:fs";
 import path from "node:path";
 
 export class DataDirLockedError extends Error {
-  constructor(readonly dataDir: string, readonly pid: number) {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
     super(`the data folder ${dataDir} is in use by another live process (pid ${pid}); stop it or set ZPD_DATA_DIR to another folder`);
     this.name = "DataDirLockedError";
   }

@@ -61,7 +61,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const release = options.dataDir ? lockDataDir(options.dataDir) : () => {};
   let pglite: PGlite | PGliteThread | undefined;
   try {
-    pglite = options.thread ? new PGliteThread(options.dataDir) : await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
+    pglite = options.thread
+      ? new PGliteThread(options.dataDir)
+      : await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
     // Opened here, where a failure is caught: node-postgres would only meet it in a promise it never awaits.
     await pglite.waitReady;
     // The adapter needs only `waitReady` and `execProtocolStream`, which the thread's stand-in has.

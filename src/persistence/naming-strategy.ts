@@ -1,7 +1,11 @@
 /** snake_case tables and columns, so that SQL and BI tools read naturally (`learner_id`, not `"learnerId"`). */
 import { DefaultNamingStrategy, NamingStrategyInterface } from "typeorm";
 
-const snake = (s: string) => s.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/([A-Z])([A-Z][a-z])/g, "$1_$2").toLowerCase();
+const snake = (s: string) =>
+  s
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+    .toLowerCase();
 
 export class SnakeNamingStrategy extends DefaultNamingStrategy implements NamingStrategyInterface {
   override tableName(className: string, customName?: string): string {

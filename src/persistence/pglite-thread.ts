@@ -57,9 +57,10 @@ interface Reply {
  * a server that answers its health check while every query fails would be worse.
  */
 export type ThreadFailure = (e: Error) => void;
-const crash: ThreadFailure = (e) => setImmediate(() => {
-  throw e;
-});
+const crash: ThreadFailure = (e) =>
+  setImmediate(() => {
+    throw e;
+  });
 
 export class PGliteThread {
   /** Resolves when the database is open (PGlite's adapter waits on it before the first query). */
@@ -73,7 +74,10 @@ export class PGliteThread {
   private closing = false;
 
   /** `dataDir`: the database folder; undefined = in memory. */
-  constructor(dataDir: string | undefined, private readonly onFailure: ThreadFailure = crash) {
+  constructor(
+    dataDir: string | undefined,
+    private readonly onFailure: ThreadFailure = crash,
+  ) {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { dataDir, pglite: require.resolve("@electric-sql/pglite") } });
     this.worker.on("message", (r: Reply) => {
       const call = this.calls.get(r.id);

@@ -39,10 +39,26 @@ export function uuidv7(now: number = Date.now()): string {
   const h = (b: number) => HEX[b & 0xff]!;
   const p = POOL;
   return (
-    h(hi >> 16) + h(hi >> 8) + h(hi) + h(lo >> 16) + "-" + h(lo >> 8) + h(lo) + "-" +
-    h(0x70 | (seq >> 8)) + h(seq) + "-" +
-    h((p[r]! & 0x3f) | 0x80) + h(p[r + 1]!) + "-" +
-    h(p[r + 2]!) + h(p[r + 3]!) + h(p[r + 4]!) + h(p[r + 5]!) + h(p[r + 6]!) + h(p[r + 7]!)
+    h(hi >> 16) +
+    h(hi >> 8) +
+    h(hi) +
+    h(lo >> 16) +
+    "-" +
+    h(lo >> 8) +
+    h(lo) +
+    "-" +
+    h(0x70 | (seq >> 8)) +
+    h(seq) +
+    "-" +
+    h((p[r]! & 0x3f) | 0x80) +
+    h(p[r + 1]!) +
+    "-" +
+    h(p[r + 2]!) +
+    h(p[r + 3]!) +
+    h(p[r + 4]!) +
+    h(p[r + 5]!) +
+    h(p[r + 6]!) +
+    h(p[r + 7]!)
   );
 }
 
@@ -74,7 +90,8 @@ function nameHash(s: string, k: number): number {
  * learners' ids decide its evaluation set); distinct names give distinct ids.
  */
 export function namedUuidv7(timeMs: number, name: string, index: number): string {
-  if (!Number.isInteger(index) || index < 0 || index >= 2 ** 26) throw new RangeError(`namedUuidv7: index must be an integer in [0, 2^26) (got ${index})`);
+  if (!Number.isInteger(index) || index < 0 || index >= 2 ** 26)
+    throw new RangeError(`namedUuidv7: index must be an integer in [0, 2^26) (got ${index})`);
   const hi = Math.floor(timeMs / 0x1000000);
   const lo = timeMs % 0x1000000;
   const a = index >>> 14; // 12 bits
@@ -83,9 +100,25 @@ export function namedUuidv7(timeMs: number, name: string, index: number): string
   const r2 = nameHash(name, ~index);
   const h = (x: number) => HEX[x & 0xff]!;
   return (
-    h(hi >> 16) + h(hi >> 8) + h(hi) + h(lo >> 16) + "-" + h(lo >> 8) + h(lo) + "-" +
-    h(0x70 | (a >> 8)) + h(a) + "-" +
-    h(0x80 | (b >> 8)) + h(b) + "-" +
-    h(r1 >> 24) + h(r1 >> 16) + h(r1 >> 8) + h(r1) + h(r2 >> 8) + h(r2)
+    h(hi >> 16) +
+    h(hi >> 8) +
+    h(hi) +
+    h(lo >> 16) +
+    "-" +
+    h(lo >> 8) +
+    h(lo) +
+    "-" +
+    h(0x70 | (a >> 8)) +
+    h(a) +
+    "-" +
+    h(0x80 | (b >> 8)) +
+    h(b) +
+    "-" +
+    h(r1 >> 24) +
+    h(r1 >> 16) +
+    h(r1 >> 8) +
+    h(r1) +
+    h(r2 >> 8) +
+    h(r2)
   );
 }

@@ -21,20 +21,44 @@ async function world() {
   const ds = s.app.db.dataSource;
   // create() makes entity instances, so that @BeforeInsert assigns the time-ordered id.
   await ds.getRepository(Skill).save(ds.getRepository(Skill).create({ schoolId, code: "S1", name: "Skill 1", description: "" }));
-  const task = await ds.getRepository(Task).save(ds.getRepository(Task).create({ schoolId, code: "T1", title: "Task 1", kind: TaskKind.Exercise, topics: [], expectedDurationSeconds: 60, difficulty: null }));
-  const mk = async (ref: string) => (await s.gql(`mutation($r: String) { createLearner(input: { externalRef: $r }) { id } }`, { r: ref }, admin)).data!.createLearner.id as string;
+  const task = await ds.getRepository(Task).save(
+    ds.getRepository(Task).create({
+      schoolId,
+      code: "T1",
+      title: "Task 1",
+      kind: TaskKind.Exercise,
+      topics: [],
+      expectedDurationSeconds: 60,
+      difficulty: null,
+    }),
+  );
+  const mk = async (ref: string) =>
+    (await s.gql(`mutation($r: String) { createLearner(input: { externalRef: $r }) { id } }`, { r: ref }, admin)).data!.createLearner
+      .id as string;
   return { schoolId, admin, taskId: task.id, ann: await mk("ann"), bob: await mk("bob") };
 }
 
-const attemptRows = async (learnerId: string) => Number((await s.app.db.dataSource.query(`SELECT count(*) AS n FROM attempt WHERE learner_id = $1`, [learnerId]))[0].n);
-const stateCount = async (learnerId: string) => Number((await s.app.db.dataSource.query(`SELECT attempt_count AS n FROM learner_state WHERE learner_id = $1`, [learnerId]))[0]?.n ?? 0);
+const attemptRows = async (learnerId: string) =>
+  Number((await s.app.db.dataSource.query(`SELECT count(*) AS n FROM attempt WHERE learner_id = $1`, [learnerId]))[0].n);
+const stateCount = async (learnerId: string) =>
+  Number((await s.app.db.dataSource.query(`SELECT attempt_count AS n FROM learner_state WHERE learner_id = $1`, [learnerId]))[0]?.n ?? 0);
 
 test("an attempt is recorded; the same key again returns the first result; different content is a CONFLICT", async () => {
   const w = await world();
-  const input = { learnerId: w.ann, taskId: w.taskId, correct: true, hintsUsed: 1, occurredAt: "2026-01-05T10:00:00.000Z", idempotencyKey: "k-1" };
+  const input = {
+    learnerId: w.ann,
+    taskId: w.taskId,
+    correct: true,
+    hintsUsed: 1,
+    occurredAt: "2026-01-05T10:00:00.000Z",
+    idempotencyKey: "k-1",
+  };
   const first = await s.gql(RECORD, { input }, w.admin);
   expect(first.errors).toBeUndefined();
-  expect(first.data!.recordAttempt).toMatchObject({ duplicate: false, attempt: { learnerId: w.ann, correct: true, score: 1, hintsUsed: 1, occurredAt: "2026-01-05T10:00:00.000Z" } });
+  expect(first.data!.recordAttempt).toMatchObject({
+    duplicate: false,
+    attempt: { learnerId: w.ann, correct: true, score: 1, hintsUsed: 1, occurredAt: "2026-01-05T10:00:00.000Z" },
+  });
   const again = await s.gql(RECORD, { input }, w.admin);
   expect(again.data!.recordAttempt.duplicate).toBe(true);
   expect(again.data!.recordAttempt.attempt.id).toBe(first.data!.recordAttempt.attempt.id);
@@ -63,14 +87,29 @@ test("concurrent requests with one key write one row and count once", async () =
 
 test("a batch is recorded in order, and one bad attempt in it writes nothing", async () => {
   const w = await world();
-  const batch = [0, 1, 2].map((i) => ({ learnerId: i === 1 ? w.bob : w.ann, taskId: w.taskId, correct: i % 2 === 0, occurredAt: `2026-01-0${i + 1}T10:00:00.000Z`, idempotencyKey: `b-${i}` }));
+  const batch = [0, 1, 2].map((i) => ({
+    learnerId: i === 1 ? w.bob : w.ann,
+    taskId: w.taskId,
+    correct: i % 2 === 0,
+    occurredAt: `2026-01-0${i + 1}T10:00:00.000Z`,
+    idempotencyKey: `b-${i}`,
+  }));
   const ok = await s.gql(RECORD_MANY, { inputs: batch }, w.admin);
   expect(ok.data!.recordAttempts.map((r: any) => r.attempt.idempotencyKey)).toEqual(["b-0", "b-1", "b-2"]);
-  const bad = [...batch.map((b) => ({ ...b, idempotencyKey: `${b.idempotencyKey}x` })), { ...batch[0], idempotencyKey: "b-bad", score: 1.5 }];
+  const bad = [
+    ...batch.map((b) => ({ ...b, idempotencyKey: `${b.idempotencyKey}x` })),
+    { ...batch[0], idempotencyKey: "b-bad", score: 1.5 },
+  ];
   expect(codeOf(await s.gql(RECORD_MANY, { inputs: bad }, w.admin))).toBe("BAD_USER_INPUT");
-  const unknownTask = [{ ...batch[0], idempotencyKey: "b-new" }, { ...batch[0], idempotencyKey: "b-new2", taskId: "00000000-0000-7000-8000-000000000000" }];
+  const unknownTask = [
+    { ...batch[0], idempotencyKey: "b-new" },
+    { ...batch[0], idempotencyKey: "b-new2", taskId: "00000000-0000-7000-8000-000000000000" },
+  ];
   expect(codeOf(await s.gql(RECORD_MANY, { inputs: unknownTask }, w.admin))).toBe("NOT_FOUND");
-  const conflicting = [{ ...batch[0], idempotencyKey: "b-new3" }, { ...batch[1], correct: !batch[1]!.correct }];
+  const conflicting = [
+    { ...batch[0], idempotencyKey: "b-new3" },
+    { ...batch[1], correct: !batch[1]!.correct },
+  ];
   expect(codeOf(await s.gql(RECORD_MANY, { inputs: conflicting }, w.admin))).toBe("CONFLICT");
   expect(await attemptRows(w.ann)).toBe(2);
   expect(await attemptRows(w.bob)).toBe(1);
@@ -95,10 +134,14 @@ test("who may record: a learner for itself only, a service, not an analyst, neve
   const w = await world();
   const base = { taskId: w.taskId, correct: true };
   const ann = await s.token({ schoolId: w.schoolId, role: Role.Learner, learnerId: w.ann });
-  expect((await s.gql(RECORD, { input: { ...base, learnerId: w.ann, idempotencyKey: "self" } }, ann)).data!.recordAttempt.duplicate).toBe(false);
+  expect((await s.gql(RECORD, { input: { ...base, learnerId: w.ann, idempotencyKey: "self" } }, ann)).data!.recordAttempt.duplicate).toBe(
+    false,
+  );
   expect(codeOf(await s.gql(RECORD, { input: { ...base, learnerId: w.bob, idempotencyKey: "other" } }, ann))).toBe("NOT_FOUND");
   const service = await s.token({ schoolId: w.schoolId, role: Role.Service });
-  expect((await s.gql(RECORD, { input: { ...base, learnerId: w.bob, idempotencyKey: "svc" } }, service)).data!.recordAttempt.duplicate).toBe(false);
+  expect(
+    (await s.gql(RECORD, { input: { ...base, learnerId: w.bob, idempotencyKey: "svc" } }, service)).data!.recordAttempt.duplicate,
+  ).toBe(false);
   const analyst = await s.token({ schoolId: w.schoolId, role: Role.Analyst });
   expect(codeOf(await s.gql(RECORD, { input: { ...base, learnerId: w.bob, idempotencyKey: "an" } }, analyst))).toBe("FORBIDDEN");
   const other = await s.newSchool("Elsewhere");
@@ -109,7 +152,19 @@ test("who may record: a learner for itself only, a service, not an analyst, neve
 test("a learner's attempts page in time order", async () => {
   const w = await world();
   const times = ["2026-01-03", "2026-01-01", "2026-01-04", "2026-01-02", "2026-01-05"];
-  await s.gql(RECORD_MANY, { inputs: times.map((t, i) => ({ learnerId: w.ann, taskId: w.taskId, correct: true, occurredAt: `${t}T08:00:00.000Z`, idempotencyKey: `t-${i}` })) }, w.admin);
+  await s.gql(
+    RECORD_MANY,
+    {
+      inputs: times.map((t, i) => ({
+        learnerId: w.ann,
+        taskId: w.taskId,
+        correct: true,
+        occurredAt: `${t}T08:00:00.000Z`,
+        idempotencyKey: `t-${i}`,
+      })),
+    },
+    w.admin,
+  );
   const seen: string[] = [];
   let after: string | null = null;
   for (;;) {

@@ -42,7 +42,12 @@ async function count(table: "skill" | "skill_prerequisite" | "task" | "task_skil
 }
 
 async function counts(schoolId: string) {
-  return { skill: await count("skill", schoolId), prereq: await count("skill_prerequisite", schoolId), task: await count("task", schoolId), taskSkill: await count("task_skill", schoolId) };
+  return {
+    skill: await count("skill", schoolId),
+    prereq: await count("skill_prerequisite", schoolId),
+    task: await count("task", schoolId),
+    taskSkill: await count("task_skill", schoolId),
+  };
 }
 
 async function createSkill(token: string, code: string, name = `Skill ${code}`): Promise<string> {
@@ -50,14 +55,28 @@ async function createSkill(token: string, code: string, name = `Skill ${code}`):
 }
 
 const taskInput = (code: string, skills: { skillId: string; weight?: number }[], extra: Record<string, unknown> = {}) => ({
-  code, title: `Task ${code}`, kind: "EXERCISE", topics: [], expectedDurationSeconds: 60, skills, ...extra,
+  code,
+  title: `Task ${code}`,
+  kind: "EXERCISE",
+  topics: [],
+  expectedDurationSeconds: 60,
+  skills,
+  ...extra,
 });
 
 describe("skills", () => {
   test("are created, read back, updated and listed with cursors", async () => {
     const { admin } = await s.newSchool();
-    const created = ok(await s.gql(CREATE_SKILL, { input: { code: "FRAC.EQUIV", name: "Equivalent fractions", description: "1/2 = 2/4" } }, admin)).createSkill;
-    expect(created).toMatchObject({ code: "FRAC.EQUIV", name: "Equivalent fractions", description: "1/2 = 2/4", prerequisites: [], dependents: [] });
+    const created = ok(
+      await s.gql(CREATE_SKILL, { input: { code: "FRAC.EQUIV", name: "Equivalent fractions", description: "1/2 = 2/4" } }, admin),
+    ).createSkill;
+    expect(created).toMatchObject({
+      code: "FRAC.EQUIV",
+      name: "Equivalent fractions",
+      description: "1/2 = 2/4",
+      prerequisites: [],
+      dependents: [],
+    });
     expect(ok(await s.gql(SKILL, { id: created.id }, admin)).skill).toEqual(created);
 
     const updated = ok(await s.gql(UPDATE_SKILL, { id: created.id, input: { name: "Fraction equivalence" } }, admin)).updateSkill;
@@ -170,12 +189,23 @@ describe("tasks", () => {
     const { admin } = await s.newSchool();
     const [a, b] = [await createSkill(admin, "A"), await createSkill(admin, "B")];
     const input = taskInput("T-1", [{ skillId: a, weight: 0.25 }, { skillId: b }], {
-      title: "Add fractions", kind: "QUIZ_ITEM", topics: ["Pizza", " Sports ", "pizza"], expectedDurationSeconds: 90,
+      title: "Add fractions",
+      kind: "QUIZ_ITEM",
+      topics: ["Pizza", " Sports ", "pizza"],
+      expectedDurationSeconds: 90,
     });
     const created = ok(await s.gql(CREATE_TASK, { input }, admin)).createTask;
     expect(created).toMatchObject({
-      code: "T-1", title: "Add fractions", kind: "QUIZ_ITEM", topics: ["pizza", "sports"], expectedDurationSeconds: 90, difficulty: null,
-      skills: [{ weight: 0.25, skill: { id: a, code: "A" } }, { weight: 1, skill: { id: b, code: "B" } }],
+      code: "T-1",
+      title: "Add fractions",
+      kind: "QUIZ_ITEM",
+      topics: ["pizza", "sports"],
+      expectedDurationSeconds: 90,
+      difficulty: null,
+      skills: [
+        { weight: 0.25, skill: { id: a, code: "A" } },
+        { weight: 1, skill: { id: b, code: "B" } },
+      ],
     });
     expect(ok(await s.gql(TASK, { id: created.id }, admin)).task).toEqual(created);
     expect(codeOf(await s.gql(CREATE_TASK, { input: taskInput("T-1", [{ skillId: a }]) }, admin))).toBe("CONFLICT");
@@ -187,9 +217,14 @@ describe("tasks", () => {
     const t = ok(await s.gql(CREATE_TASK, { input: taskInput("T-1", [{ skillId: a }, { skillId: b, weight: 0.5 }]) }, admin)).createTask;
     ok(await s.gql(CREATE_TASK, { input: taskInput("T-2", [{ skillId: a }]) }, admin));
 
-    const renamed = ok(await s.gql(UPDATE_TASK, { id: t.id, input: { title: "Renamed", kind: "VIDEO", topics: ["Music"] } }, admin)).updateTask;
+    const renamed = ok(
+      await s.gql(UPDATE_TASK, { id: t.id, input: { title: "Renamed", kind: "VIDEO", topics: ["Music"] } }, admin),
+    ).updateTask;
     expect(renamed).toMatchObject({ code: "T-1", title: "Renamed", kind: "VIDEO", topics: ["music"], expectedDurationSeconds: 60 });
-    expect(renamed.skills.map((x: any) => [x.skill.code, x.weight])).toEqual([["A", 1], ["B", 0.5]]);
+    expect(renamed.skills.map((x: any) => [x.skill.code, x.weight])).toEqual([
+      ["A", 1],
+      ["B", 0.5],
+    ]);
 
     const replaced = ok(await s.gql(UPDATE_TASK, { id: t.id, input: { skills: [{ skillId: c, weight: 0.75 }] } }, admin)).updateTask;
     expect(replaced.skills).toEqual([{ weight: 0.75, skill: { id: c, code: "C" } }]);
@@ -201,14 +236,21 @@ describe("tasks", () => {
     const conflict = await s.gql(UPDATE_TASK, { id: t.id, input: { code: "T-2", skills: [{ skillId: a }, { skillId: b }] } }, admin);
     expect(codeOf(conflict)).toBe("CONFLICT");
     expect(await counts(schoolId)).toEqual(before);
-    expect(ok(await s.gql(TASK, { id: t.id }, admin)).task).toMatchObject({ code: "T-1", skills: [{ weight: 0.75, skill: { id: c, code: "C" } }] });
+    expect(ok(await s.gql(TASK, { id: t.id }, admin)).task).toMatchObject({
+      code: "T-1",
+      skills: [{ weight: 0.75, skill: { id: c, code: "C" } }],
+    });
 
     expect(codeOf(await s.gql(UPDATE_TASK, { id: t.id, input: { skills: [{ skillId: UNKNOWN }] } }, admin))).toBe("NOT_FOUND");
     expect(codeOf(await s.gql(UPDATE_TASK, { id: t.id, input: { skills: [] } }, admin))).toBe("BAD_USER_INPUT");
     expect(codeOf(await s.gql(UPDATE_TASK, { id: t.id, input: { expectedDurationSeconds: -1 } }, admin))).toBe("BAD_USER_INPUT");
     expect(codeOf(await s.gql(UPDATE_TASK, { id: UNKNOWN, input: { title: "x" } }, admin))).toBe("NOT_FOUND");
     expect(await counts(schoolId)).toEqual(before);
-    expect(ok(await s.gql(TASK, { id: t.id }, admin)).task).toMatchObject({ title: "Renamed", expectedDurationSeconds: 60, skills: [{ skill: { code: "C" } }] });
+    expect(ok(await s.gql(TASK, { id: t.id }, admin)).task).toMatchObject({
+      title: "Renamed",
+      expectedDurationSeconds: 60,
+      skills: [{ skill: { code: "C" } }],
+    });
   });
 
   test("page with cursors, filtered by skill and by kind", async () => {
@@ -236,7 +278,9 @@ describe("tasks", () => {
     expect(await all({ kind: "READING" }, 2)).toEqual(["T0", "T1", "T2"]);
     expect(await all({ kind: "EXERCISE", skillId: b }, 5)).toEqual(["T3", "T5"]);
 
-    const viaSkill = ok(await s.gql(`query($id: UUID!) { skill(id: $id) { tasks(first: 2) { nodes { code } pageInfo { hasNextPage } } } }`, { id: b }, admin)).skill;
+    const viaSkill = ok(
+      await s.gql(`query($id: UUID!) { skill(id: $id) { tasks(first: 2) { nodes { code } pageInfo { hasNextPage } } } }`, { id: b }, admin),
+    ).skill;
     expect(viaSkill.tasks).toEqual({ nodes: [{ code: "T1" }, { code: "T3" }], pageInfo: { hasNextPage: true } });
 
     expect(codeOf(await s.gql(TASKS, { skillId: UNKNOWN }, admin))).toBe("NOT_FOUND");
@@ -263,13 +307,15 @@ describe("tasks", () => {
       expect(await counts(schoolId)).toEqual(before);
     };
 
-    test("a negative expected duration", () => refused(taskInput("NEG", [{ skillId: a }], { expectedDurationSeconds: -5 }), "BAD_USER_INPUT"));
+    test("a negative expected duration", () =>
+      refused(taskInput("NEG", [{ skillId: a }], { expectedDurationSeconds: -5 }), "BAD_USER_INPUT"));
     test("a weight of 0", () => refused(taskInput("W0", [{ skillId: a, weight: 0 }]), "BAD_USER_INPUT"));
     test("a weight above 1", () => refused(taskInput("W2", [{ skillId: a, weight: 1.01 }]), "BAD_USER_INPUT"));
     test("a negative weight", () => refused(taskInput("WN", [{ skillId: a, weight: -0.5 }]), "BAD_USER_INPUT"));
     test("no skill at all", () => refused(taskInput("NONE", []), "BAD_USER_INPUT"));
     test("the same skill twice", () => refused(taskInput("TWICE", [{ skillId: a }, { skillId: a, weight: 0.5 }]), "BAD_USER_INPUT"));
-    test("more than 20 topics", () => refused(taskInput("TOPICS", [{ skillId: a }], { topics: Array.from({ length: 21 }, (_, i) => `t${i}`) }), "BAD_USER_INPUT"));
+    test("more than 20 topics", () =>
+      refused(taskInput("TOPICS", [{ skillId: a }], { topics: Array.from({ length: 21 }, (_, i) => `t${i}`) }), "BAD_USER_INPUT"));
     test("an unknown skill id", () => refused(taskInput("UNK", [{ skillId: a }, { skillId: UNKNOWN }]), "NOT_FOUND"));
     test("another school's skill id", () => refused(taskInput("FOREIGN", [{ skillId: foreign }]), "NOT_FOUND"));
     test("a malformed skill id", () => refused(taskInput("BADID", [{ skillId: "nope" }]), "BAD_USER_INPUT"));
@@ -334,7 +380,9 @@ describe("who may read and write the curriculum", () => {
     const svc = await s.token({ schoolId, role: Role.Service });
     const c = ok(await s.gql(CREATE_SKILL, { input: { code: "SVC", name: "by service" } }, svc)).createSkill.id;
     expect(ok(await s.gql(ADD_PREREQ, { s: c, p: a }, svc)).addPrerequisite.prerequisites).toEqual([{ id: a }]);
-    expect(ok(await s.gql(CREATE_TASK, { input: taskInput("SVC-T", [{ skillId: c, weight: 0.3 }]) }, svc)).createTask.skills).toEqual([{ weight: 0.3, skill: { id: c, code: "SVC" } }]);
+    expect(ok(await s.gql(CREATE_TASK, { input: taskInput("SVC-T", [{ skillId: c, weight: 0.3 }]) }, svc)).createTask.skills).toEqual([
+      { weight: 0.3, skill: { id: c, code: "SVC" } },
+    ]);
     expect(ok(await s.gql(UPDATE_TASK, { id: t, input: { title: "by service" } }, svc)).updateTask.title).toBe("by service");
   });
 

@@ -36,25 +36,51 @@ const taskCodes = (steps: { task: { code: string } }[]) => steps.map((st) => st.
 describe("goals", () => {
   test("a goal is created with defaults and read back through goal, goals and Learner.goals", async () => {
     const g = await newGoal(w.admin, { skillIds: [w.skills["B.1"], w.skills["A.1"]] });
-    expect(g).toMatchObject({ learnerId: w.inMaple, title: "Fractions", masteryThreshold: 0.8, deadline: null, status: "ACTIVE", learner: { id: w.inMaple }, path: null });
+    expect(g).toMatchObject({
+      learnerId: w.inMaple,
+      title: "Fractions",
+      masteryThreshold: 0.8,
+      deadline: null,
+      status: "ACTIVE",
+      learner: { id: w.inMaple },
+      path: null,
+    });
     expect(g.skills).toEqual([{ code: "A.1" }, { code: "B.1" }]);
     expect((await s.gql(GOAL, { id: g.id }, w.admin)).data!.goal).toEqual(g);
     const listed = await s.gql(GOALS, { learnerId: w.inMaple, first: 100 }, w.admin);
     expect(listed.data!.goals.nodes.map((n: { id: string }) => n.id)).toContain(g.id);
-    const viaLearner = await s.gql(`query($id: UUID!) { learner(id: $id) { goals(first: 100) { nodes { id skills { code } } } } }`, { id: w.inMaple }, w.admin);
+    const viaLearner = await s.gql(
+      `query($id: UUID!) { learner(id: $id) { goals(first: 100) { nodes { id skills { code } } } } }`,
+      { id: w.inMaple },
+      w.admin,
+    );
     expect(viaLearner.data!.learner.goals.nodes).toContainEqual({ id: g.id, skills: [{ code: "A.1" }, { code: "B.1" }] });
   });
 
   test("a goal with a threshold and a deadline keeps them; a duplicate skill id counts once", async () => {
-    const g = await newGoal(w.service, { masteryThreshold: 1, deadline: "2027-06-30T00:00:00.000Z", skillIds: [w.skills["A.2"], w.skills["A.2"]] });
+    const g = await newGoal(w.service, {
+      masteryThreshold: 1,
+      deadline: "2027-06-30T00:00:00.000Z",
+      skillIds: [w.skills["A.2"], w.skills["A.2"]],
+    });
     expect(g).toMatchObject({ masteryThreshold: 1, deadline: "2027-06-30T00:00:00.000Z", skills: [{ code: "A.2" }] });
   });
 
   test("updateGoal changes title, threshold, deadline, status and target skills; omitted fields stay", async () => {
     const g = await newGoal(w.admin, { deadline: "2027-01-01T00:00:00.000Z" });
-    const u = await s.gql(UPDATE_GOAL, { id: g.id, input: { title: "Ratios", masteryThreshold: 0.95, status: "ACHIEVED", skillIds: [w.skills["A.2"], w.skills["B.1"]] } }, w.teacher);
+    const u = await s.gql(
+      UPDATE_GOAL,
+      { id: g.id, input: { title: "Ratios", masteryThreshold: 0.95, status: "ACHIEVED", skillIds: [w.skills["A.2"], w.skills["B.1"]] } },
+      w.teacher,
+    );
     expect(u.errors).toBeUndefined();
-    expect(u.data!.updateGoal).toMatchObject({ title: "Ratios", masteryThreshold: 0.95, status: "ACHIEVED", deadline: "2027-01-01T00:00:00.000Z", skills: [{ code: "A.2" }, { code: "B.1" }] });
+    expect(u.data!.updateGoal).toMatchObject({
+      title: "Ratios",
+      masteryThreshold: 0.95,
+      status: "ACHIEVED",
+      deadline: "2027-01-01T00:00:00.000Z",
+      skills: [{ code: "A.2" }, { code: "B.1" }],
+    });
     const cleared = await s.gql(UPDATE_GOAL, { id: g.id, input: { deadline: null } }, w.learnerMaple);
     expect(cleared.data!.updateGoal).toMatchObject({ title: "Ratios", masteryThreshold: 0.95, status: "ACHIEVED", deadline: null });
     const rows = await s.app.db.dataSource.query(`SELECT skill_id FROM goal_skill WHERE goal_id = $1 ORDER BY skill_id`, [g.id]);
@@ -80,21 +106,27 @@ describe("goals", () => {
     expect(codeOf(await s.gql(GOALS, { learnerId: world.inOak, first: 100000 }, world.admin))).toBe("BAD_USER_INPUT");
     expect(codeOf(await s.gql(GOALS, { learnerId: world.inOak, first: -1 }, world.admin))).toBe("BAD_USER_INPUT");
     expect(codeOf(await s.gql(GOALS, { learnerId: world.inOak, after: "nope" }, world.admin))).toBe("BAD_USER_INPUT");
-    expect(codeOf(await s.gql(`query { learner(id: "${world.inOak}") { goals(first: 100000) { nodes { id } } } }`, {}, world.admin))).toBe("BAD_USER_INPUT");
+    expect(codeOf(await s.gql(`query { learner(id: "${world.inOak}") { goals(first: 100000) { nodes { id } } } }`, {}, world.admin))).toBe(
+      "BAD_USER_INPUT",
+    );
   });
 });
 
 describe("learning paths", () => {
   test("setPathSteps creates the path with its steps in order; a second call replaces the steps of the same path", async () => {
     const g = await newGoal(w.admin, {});
-    const r = await s.gql(SET_STEPS, {
-      goalId: g.id,
-      steps: [
-        { taskId: w.tasks.T3, skillId: w.skills["A.1"], reason: "warm-up" },
-        { taskId: w.tasks.T1 },
-        { taskId: w.tasks.T2, reason: "stretch" },
-      ],
-    }, w.teacher);
+    const r = await s.gql(
+      SET_STEPS,
+      {
+        goalId: g.id,
+        steps: [
+          { taskId: w.tasks.T3, skillId: w.skills["A.1"], reason: "warm-up" },
+          { taskId: w.tasks.T1 },
+          { taskId: w.tasks.T2, reason: "stretch" },
+        ],
+      },
+      w.teacher,
+    );
     expect(r.errors).toBeUndefined();
     const path = r.data!.setPathSteps;
     expect(path).toMatchObject({ goalId: g.id, learnerId: w.inMaple, modelVersionId: null, goal: { id: g.id } });
@@ -107,9 +139,16 @@ describe("learning paths", () => {
     expect((await s.gql(GOAL, { id: g.id }, w.admin)).data!.goal.path).toEqual({ id: path.id });
     expect((await s.gql(PATH, { id: path.id }, w.learnerMaple)).data!.learningPath).toEqual(path);
 
-    const again = await s.gql(SET_STEPS, { goalId: g.id, steps: [{ taskId: w.tasks.T4 }, { taskId: w.tasks.T4, reason: "again" }] }, w.learnerMaple);
+    const again = await s.gql(
+      SET_STEPS,
+      { goalId: g.id, steps: [{ taskId: w.tasks.T4 }, { taskId: w.tasks.T4, reason: "again" }] },
+      w.learnerMaple,
+    );
     expect(again.data!.setPathSteps.id).toBe(path.id);
-    expect(again.data!.setPathSteps.steps.map((st: any) => [st.position, st.task.code, st.reason])).toEqual([[1, "T4", ""], [2, "T4", "again"]]);
+    expect(again.data!.setPathSteps.steps.map((st: any) => [st.position, st.task.code, st.reason])).toEqual([
+      [1, "T4", ""],
+      [2, "T4", "again"],
+    ]);
     const stored = await s.app.db.dataSource.query(`SELECT count(*)::int AS n FROM path_step WHERE path_id = $1`, [path.id]);
     expect(stored[0].n).toBe(2);
     expect((await s.app.db.dataSource.query(`SELECT count(*)::int AS n FROM learning_path WHERE goal_id = $1`, [g.id]))[0].n).toBe(1);
@@ -117,11 +156,19 @@ describe("learning paths", () => {
 
   test("steps are pinned, skipped, done and moved; positions are renumbered without gaps", async () => {
     const g = await newGoal(w.admin, {});
-    const path = (await s.gql(SET_STEPS, { goalId: g.id, steps: ["T1", "T2", "T3", "T4"].map((t) => ({ taskId: w.tasks[t] })) }, w.admin)).data!.setPathSteps;
+    const path = (await s.gql(SET_STEPS, { goalId: g.id, steps: ["T1", "T2", "T3", "T4"].map((t) => ({ taskId: w.tasks[t] })) }, w.admin))
+      .data!.setPathSteps;
     const [s1, s2, s3, s4] = path.steps.map((st: { id: string }) => st.id);
 
     const pinned = await s.gql(UPDATE_STEP, { id: s2, input: { pinned: true } }, w.teacher);
-    expect(pinned.data!.updatePathStep).toEqual({ id: s2, position: 2, status: "PENDING", pinned: true, task: { code: "T2" }, path: { id: path.id } });
+    expect(pinned.data!.updatePathStep).toEqual({
+      id: s2,
+      position: 2,
+      status: "PENDING",
+      pinned: true,
+      task: { code: "T2" },
+      path: { id: path.id },
+    });
     expect((await s.gql(UPDATE_STEP, { id: s1, input: { status: "DONE" } }, w.learnerMaple)).data!.updatePathStep.status).toBe("DONE");
     expect((await s.gql(UPDATE_STEP, { id: s3, input: { status: "SKIPPED" } }, w.service)).data!.updatePathStep.status).toBe("SKIPPED");
 
@@ -133,7 +180,12 @@ describe("learning paths", () => {
     expect((await s.gql(UPDATE_STEP, { id: s1, input: { position: 4 } }, w.admin)).data!.updatePathStep.position).toBe(4);
     steps = (await s.gql(PATH, { id: path.id }, w.admin)).data!.learningPath.steps;
     expect(taskCodes(steps)).toEqual(["T4", "T2", "T3", "T1"]);
-    expect(steps.map((st: any) => [st.position, st.status, st.pinned])).toEqual([[1, "PENDING", false], [2, "PENDING", true], [3, "SKIPPED", false], [4, "DONE", false]]);
+    expect(steps.map((st: any) => [st.position, st.status, st.pinned])).toEqual([
+      [1, "PENDING", false],
+      [2, "PENDING", true],
+      [3, "SKIPPED", false],
+      [4, "DONE", false],
+    ]);
     const db = await s.app.db.dataSource.query(`SELECT position FROM path_step WHERE path_id = $1 ORDER BY position`, [path.id]);
     expect(db.map((r: { position: number }) => r.position)).toEqual([1, 2, 3, 4]);
 
@@ -142,19 +194,33 @@ describe("learning paths", () => {
     expect(codeOf(await s.gql(UPDATE_STEP, { id: s2, input: { position: 0 } }, w.admin))).toBe("BAD_USER_INPUT");
     expect(codeOf(await s.gql(UPDATE_STEP, { id: s2, input: { status: "LATER" } }, w.admin))).toBe("BAD_USER_INPUT");
     steps = (await s.gql(PATH, { id: path.id }, w.admin)).data!.learningPath.steps;
-    expect(steps.map((st: any) => [st.task.code, st.position, st.pinned])).toEqual([["T4", 1, false], ["T2", 2, true], ["T3", 3, false], ["T1", 4, false]]);
+    expect(steps.map((st: any) => [st.task.code, st.position, st.pinned])).toEqual([
+      ["T4", 1, false],
+      ["T2", 2, true],
+      ["T3", 3, false],
+      ["T1", 4, false],
+    ]);
   });
 
   test("unknown tasks, skills and goals are NOT_FOUND and leave the existing path as it was", async () => {
     const g = await newGoal(w.admin, {});
-    const path = (await s.gql(SET_STEPS, { goalId: g.id, steps: [{ taskId: w.tasks.T1 }, { taskId: w.tasks.T2 }] }, w.admin)).data!.setPathSteps;
+    const path = (await s.gql(SET_STEPS, { goalId: g.id, steps: [{ taskId: w.tasks.T1 }, { taskId: w.tasks.T2 }] }, w.admin)).data!
+      .setPathSteps;
     const before = await countRows(s, "path_step", w.schoolId);
-    expect(codeOf(await s.gql(SET_STEPS, { goalId: g.id, steps: [{ taskId: w.tasks.T3 }, { taskId: UNKNOWN_ID }] }, w.admin))).toBe("NOT_FOUND");
-    expect(codeOf(await s.gql(SET_STEPS, { goalId: g.id, steps: [{ taskId: w.tasks.T3, skillId: UNKNOWN_ID }] }, w.admin))).toBe("NOT_FOUND");
+    expect(codeOf(await s.gql(SET_STEPS, { goalId: g.id, steps: [{ taskId: w.tasks.T3 }, { taskId: UNKNOWN_ID }] }, w.admin))).toBe(
+      "NOT_FOUND",
+    );
+    expect(codeOf(await s.gql(SET_STEPS, { goalId: g.id, steps: [{ taskId: w.tasks.T3, skillId: UNKNOWN_ID }] }, w.admin))).toBe(
+      "NOT_FOUND",
+    );
     expect(codeOf(await s.gql(SET_STEPS, { goalId: UNKNOWN_ID, steps: [{ taskId: w.tasks.T3 }] }, w.admin))).toBe("NOT_FOUND");
     expect(codeOf(await s.gql(SET_STEPS, { goalId: g.id, steps: [{ taskId: "T3" }] }, w.admin))).toBe("BAD_USER_INPUT");
-    expect(codeOf(await s.gql(SET_STEPS, { goalId: g.id, steps: [{ taskId: w.tasks.T3, reason: "x".repeat(1001) }] }, w.admin))).toBe("BAD_USER_INPUT");
-    expect(codeOf(await s.gql(SET_STEPS, { goalId: g.id, steps: Array.from({ length: 201 }, () => ({ taskId: w.tasks.T3 })) }, w.admin))).toBe("BAD_USER_INPUT");
+    expect(codeOf(await s.gql(SET_STEPS, { goalId: g.id, steps: [{ taskId: w.tasks.T3, reason: "x".repeat(1001) }] }, w.admin))).toBe(
+      "BAD_USER_INPUT",
+    );
+    expect(
+      codeOf(await s.gql(SET_STEPS, { goalId: g.id, steps: Array.from({ length: 201 }, () => ({ taskId: w.tasks.T3 })) }, w.admin)),
+    ).toBe("BAD_USER_INPUT");
     expect(codeOf(await s.gql(UPDATE_STEP, { id: UNKNOWN_ID, input: { pinned: true } }, w.admin))).toBe("NOT_FOUND");
     expect(codeOf(await s.gql(PATH, { id: UNKNOWN_ID }, w.admin))).toBe("NOT_FOUND");
     expect(await countRows(s, "path_step", w.schoolId)).toBe(before);
@@ -176,7 +242,8 @@ describe("who may see and change goals and paths", () => {
   beforeAll(async () => {
     mapleGoal = await newGoal(w.admin, { title: "maple goal" });
     oakGoal = await newGoal(w.admin, { learnerId: w.inOak, title: "oak goal" });
-    oakPath = (await s.gql(SET_STEPS, { goalId: oakGoal.id, steps: [{ taskId: w.tasks.T1 }, { taskId: w.tasks.T2 }] }, w.admin)).data!.setPathSteps;
+    oakPath = (await s.gql(SET_STEPS, { goalId: oakGoal.id, steps: [{ taskId: w.tasks.T1 }, { taskId: w.tasks.T2 }] }, w.admin)).data!
+      .setPathSteps;
   });
 
   test("a learner reads and changes its own goals and path only", async () => {
@@ -188,13 +255,18 @@ describe("who may see and change goals and paths", () => {
     expect(new Set(mine.data!.goals.nodes.map((n: { learnerId: string }) => n.learnerId))).toEqual(new Set([w.inMaple]));
     expect(codeOf(await s.gql(PATH, { id: oakPath.id }, w.learnerMaple))).toBe("NOT_FOUND");
     const before = await countRows(s, "goal", w.schoolId);
-    expect(codeOf(await s.gql(CREATE_GOAL, { input: { learnerId: w.inOak, title: "x", skillIds: [w.skills["A.1"]] } }, w.learnerMaple))).toBe("NOT_FOUND");
+    expect(
+      codeOf(await s.gql(CREATE_GOAL, { input: { learnerId: w.inOak, title: "x", skillIds: [w.skills["A.1"]] } }, w.learnerMaple)),
+    ).toBe("NOT_FOUND");
     expect(await countRows(s, "goal", w.schoolId)).toBe(before);
     expect(codeOf(await s.gql(UPDATE_GOAL, { id: oakGoal.id, input: { title: "mine now" } }, w.learnerMaple))).toBe("NOT_FOUND");
     expect(codeOf(await s.gql(SET_STEPS, { goalId: oakGoal.id, steps: [] }, w.learnerMaple))).toBe("NOT_FOUND");
     expect(codeOf(await s.gql(UPDATE_STEP, { id: oakPath.steps[0].id, input: { pinned: true } }, w.learnerMaple))).toBe("NOT_FOUND");
     const oakNow = (await s.gql(PATH, { id: oakPath.id }, w.admin)).data!.learningPath;
-    expect(oakNow.steps.map((st: any) => [st.task.code, st.pinned])).toEqual([["T1", false], ["T2", false]]);
+    expect(oakNow.steps.map((st: any) => [st.task.code, st.pinned])).toEqual([
+      ["T1", false],
+      ["T2", false],
+    ]);
     expect((await s.gql(GOAL, { id: oakGoal.id }, w.admin)).data!.goal.title).toBe("oak goal");
   });
 
@@ -203,10 +275,16 @@ describe("who may see and change goals and paths", () => {
     expect(codeOf(await s.gql(GOAL, { id: oakGoal.id }, w.teacher))).toBe("NOT_FOUND");
     const listed = await s.gql(GOALS, { first: 100 }, w.teacher);
     expect(new Set(listed.data!.goals.nodes.map((n: { learnerId: string }) => n.learnerId))).toEqual(new Set([w.inMaple]));
-    expect(codeOf(await s.gql(CREATE_GOAL, { input: { learnerId: w.inOak, title: "x", skillIds: [w.skills["A.1"]] } }, w.teacher))).toBe("NOT_FOUND");
+    expect(codeOf(await s.gql(CREATE_GOAL, { input: { learnerId: w.inOak, title: "x", skillIds: [w.skills["A.1"]] } }, w.teacher))).toBe(
+      "NOT_FOUND",
+    );
     expect(codeOf(await s.gql(UPDATE_STEP, { id: oakPath.steps[1].id, input: { position: 1 } }, w.teacher))).toBe("NOT_FOUND");
     expect(codeOf(await s.gql(PATH, { id: oakPath.id }, w.teacher))).toBe("NOT_FOUND");
-    const created = await s.gql(CREATE_GOAL, { input: { learnerId: w.inMaple, title: "by teacher", skillIds: [w.skills["A.1"]] } }, w.teacher);
+    const created = await s.gql(
+      CREATE_GOAL,
+      { input: { learnerId: w.inMaple, title: "by teacher", skillIds: [w.skills["A.1"]] } },
+      w.teacher,
+    );
     expect(created.data!.createGoal.title).toBe("by teacher");
   });
 
@@ -214,7 +292,9 @@ describe("who may see and change goals and paths", () => {
     expect(codeOf(await s.gql(GOAL, { id: mapleGoal.id }, w.analyst))).toBe("FORBIDDEN");
     expect(codeOf(await s.gql(GOALS, { first: 10 }, w.analyst))).toBe("FORBIDDEN");
     expect(codeOf(await s.gql(PATH, { id: oakPath.id }, w.analyst))).toBe("FORBIDDEN");
-    expect(codeOf(await s.gql(CREATE_GOAL, { input: { learnerId: w.inMaple, title: "x", skillIds: [w.skills["A.1"]] } }, w.analyst))).toBe("FORBIDDEN");
+    expect(codeOf(await s.gql(CREATE_GOAL, { input: { learnerId: w.inMaple, title: "x", skillIds: [w.skills["A.1"]] } }, w.analyst))).toBe(
+      "FORBIDDEN",
+    );
     expect(codeOf(await s.gql(UPDATE_GOAL, { id: mapleGoal.id, input: { title: "x" } }, w.analyst))).toBe("FORBIDDEN");
     expect(codeOf(await s.gql(SET_STEPS, { goalId: mapleGoal.id, steps: [] }, w.analyst))).toBe("FORBIDDEN");
     expect(codeOf(await s.gql(UPDATE_STEP, { id: oakPath.steps[0].id, input: { pinned: true } }, w.analyst))).toBe("FORBIDDEN");
@@ -229,7 +309,9 @@ describe("who may see and change goals and paths", () => {
       expect(codeOf(await s.gql(UPDATE_GOAL, { id: mapleGoal.id, input: { title: "x" } }, token))).toBe("NOT_FOUND");
       expect(codeOf(await s.gql(SET_STEPS, { goalId: oakGoal.id, steps: [{ taskId: other.tasks.T1 }] }, token))).toBe("NOT_FOUND");
       expect(codeOf(await s.gql(UPDATE_STEP, { id: oakPath.steps[0].id, input: { pinned: true } }, token))).toBe("NOT_FOUND");
-      expect(codeOf(await s.gql(CREATE_GOAL, { input: { learnerId: w.inMaple, title: "x", skillIds: [other.skills["A.1"]] } }, token))).toBe("NOT_FOUND");
+      expect(
+        codeOf(await s.gql(CREATE_GOAL, { input: { learnerId: w.inMaple, title: "x", skillIds: [other.skills["A.1"]] } }, token)),
+      ).toBe("NOT_FOUND");
       expect((await s.gql(GOALS, { first: 100 }, token)).data!.goals.nodes).toEqual([]);
     }
     expect(await countRows(s, "goal", other.schoolId)).toBe(0);
@@ -282,8 +364,18 @@ describe("data loaders", () => {
     const query = `query($id: UUID!) { goals(learnerId: $id, first: 50) { nodes { id skills { code } learner { id } path { id goal { id } steps { position task { code } skill { code } } } } } }`;
     const addGoals = async (n: number) => {
       for (let i = 0; i < n; i++) {
-        const g = (await s.gql(CREATE_GOAL, { input: { learnerId: world.inMaple, title: `g${i}`, skillIds: [world.skills["A.1"], world.skills["B.1"]] } }, world.admin)).data!.createGoal;
-        await s.gql(SET_STEPS, { goalId: g.id, steps: [{ taskId: world.tasks.T1, skillId: world.skills["A.1"] }, { taskId: world.tasks.T2 }] }, world.admin);
+        const g = (
+          await s.gql(
+            CREATE_GOAL,
+            { input: { learnerId: world.inMaple, title: `g${i}`, skillIds: [world.skills["A.1"], world.skills["B.1"]] } },
+            world.admin,
+          )
+        ).data!.createGoal;
+        await s.gql(
+          SET_STEPS,
+          { goalId: g.id, steps: [{ taskId: world.tasks.T1, skillId: world.skills["A.1"] }, { taskId: world.tasks.T2 }] },
+          world.admin,
+        );
       }
     };
     const measure = async () => {
@@ -298,7 +390,9 @@ describe("data loaders", () => {
     const large = await measure();
     expect(small.nodes).toHaveLength(2);
     expect(large.nodes).toHaveLength(6);
-    expect(large.nodes.every((n: any) => n.skills.length === 2 && n.path.steps.length === 2 && n.path.steps[0].skill.code === "A.1")).toBe(true);
+    expect(large.nodes.every((n: any) => n.skills.length === 2 && n.path.steps.length === 2 && n.path.steps[0].skill.code === "A.1")).toBe(
+      true,
+    );
     expect(large.queries).toBe(small.queries);
   });
 });

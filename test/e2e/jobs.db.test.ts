@@ -32,14 +32,21 @@ let firstModelId: string;
 const workers: Worker[] = [];
 
 /** Test-only jobs: a retraining on shuffled labels, one that throws mid-training, one that runs until its worker stops. */
-const schoolPayload = (name: string) => (raw: unknown) => ({ schoolId: uuidField(name, payloadObject(name, raw, ["schoolId"]), "schoolId") });
+const schoolPayload = (name: string) => (raw: unknown) => ({
+  schoolId: uuidField(name, payloadObject(name, raw, ["schoolId"]), "schoolId"),
+});
 const shuffledRetrain: JobDefinition<{ schoolId: string }> = {
   name: "test-retrain-shuffled",
   description: "retrain on shuffled labels",
   parse: schoolPayload("test-retrain-shuffled"),
   schoolId: (p) => p.schoolId,
   async run(p, ctx) {
-    const r = await ctx.services.retraining.retrain(p.schoolId, { kind: KIND, seed: 3, shuffleLabels: true, onProgress: (f, m) => ctx.progress(f, m) });
+    const r = await ctx.services.retraining.retrain(p.schoolId, {
+      kind: KIND,
+      seed: 3,
+      shuffleLabels: true,
+      onProgress: (f, m) => ctx.progress(f, m),
+    });
     return { message: r.status, result: { ...r } };
   },
 };
@@ -69,7 +76,9 @@ const sleeper: JobDefinition<{ schoolId: string }> = {
   async run(_p, ctx) {
     sleeperStarted = true;
     ctx.progress(0.4, "training the candidate");
-    await new Promise<void>((resolve) => (ctx.signal.aborted ? resolve() : ctx.signal.addEventListener("abort", () => resolve(), { once: true })));
+    await new Promise<void>((resolve) =>
+      ctx.signal.aborted ? resolve() : ctx.signal.addEventListener("abort", () => resolve(), { once: true }),
+    );
     ctx.signal.throwIfAborted();
     return { message: "never" };
   },
@@ -86,7 +95,12 @@ const orphan: JobDefinition<{ schoolId: string }> = {
   },
 };
 const TEST_JOBS = [shuffledRetrain, crashingRetrain, sleeper, orphan];
-const TEST_QUEUES = Object.fromEntries(TEST_JOBS.map((j) => [j.name, { retryLimit: 2, retryDelay: 1, retryBackoff: true, retryDelayMax: 4, expireInSeconds: 600, heartbeatSeconds: 10 }]));
+const TEST_QUEUES = Object.fromEntries(
+  TEST_JOBS.map((j) => [
+    j.name,
+    { retryLimit: 2, retryDelay: 1, retryBackoff: true, retryDelayMax: 4, expireInSeconds: 600, heartbeatSeconds: 10 },
+  ]),
+);
 
 async function startWorker(o: Partial<WorkerOptions> = {}): Promise<Worker> {
   const w = new Worker({
@@ -124,19 +138,26 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null | undefine
  * The pg-boss job once pg-boss has recorded its outcome: the runner writes the run's row first, and
  * pg-boss marks the job failed (or retrying) only after the handler has returned or thrown.
  */
-const settledJob = (queue: { boss(): Promise<{ findJobs(name: string, opts: { id: string }): Promise<{ state: string }[]> }> }, name: string, id: string) =>
+const settledJob = (
+  queue: { boss(): Promise<{ findJobs(name: string, opts: { id: string }): Promise<{ state: string }[]> }> },
+  name: string,
+  id: string,
+) =>
   waitFor(`pg-boss to settle job ${id}`, async () => {
     const [job] = await (await queue.boss()).findJobs(name, { id });
     return job && job.state !== "active" ? job : null;
   });
 const runOf = (id: string) => s.app.services.jobs.find(id);
-const finished = (id: string) => waitFor(`run ${id} to finish`, async () => {
-  const r = await runOf(id);
-  return r && (r.status === JobStatus.Succeeded || r.status === JobStatus.Failed) ? r : null;
-});
+const finished = (id: string) =>
+  waitFor(`run ${id} to finish`, async () => {
+    const r = await runOf(id);
+    return r && (r.status === JobStatus.Succeeded || r.status === JobStatus.Failed) ? r : null;
+  });
 
 async function activeModel(school = schoolId): Promise<{ id: string; version: number }> {
-  const [row] = await s.app.db.dataSource.query(`SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'ACTIVE'`, [school]);
+  const [row] = await s.app.db.dataSource.query(`SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'ACTIVE'`, [
+    school,
+  ]);
   return row;
 }
 async function versionCount(school = schoolId): Promise<number> {
@@ -144,7 +165,10 @@ async function versionCount(school = schoolId): Promise<number> {
   return n;
 }
 async function stateModels(school = schoolId): Promise<string[]> {
-  const rows: { m: string }[] = await s.app.db.dataSource.query(`SELECT DISTINCT model_version_id AS m FROM learner_state WHERE school_id = $1 AND model_version_id IS NOT NULL`, [school]);
+  const rows: { m: string }[] = await s.app.db.dataSource.query(
+    `SELECT DISTINCT model_version_id AS m FROM learner_state WHERE school_id = $1 AND model_version_id IS NOT NULL`,
+    [school],
+  );
   return rows.map((r) => r.m);
 }
 
@@ -155,7 +179,11 @@ beforeAll(async () => {
   schoolId = demo.schoolId;
   admin = await s.token({ schoolId, role: Role.Admin });
   // The first active model, on the first three days of the traces: the retrained candidate sees more.
-  const first = await s.app.services.training.trainAndPublish(schoolId, { kind: KIND, seed: 1, cutoff: new Date(now.getTime() - 11 * 86_400_000) });
+  const first = await s.app.services.training.trainAndPublish(schoolId, {
+    kind: KIND,
+    seed: 1,
+    cutoff: new Date(now.getTime() - 11 * 86_400_000),
+  });
   firstModelId = first.id;
 }, 90_000);
 
@@ -170,12 +198,18 @@ afterAll(async () => {
 
 describe("schedules", () => {
   test("nightly retraining: one minute tick in pg-boss, 02:00 in each school's zone, off with no tick", async () => {
-    expect(schedules({ retrainCron: DEFAULT_RETRAIN_CRON })).toEqual([expect.objectContaining({ name: JobName.NightlyRetrain, cron: "* * * * *", tz: "UTC" })]);
+    expect(schedules({ retrainCron: DEFAULT_RETRAIN_CRON })).toEqual([
+      expect.objectContaining({ name: JobName.NightlyRetrain, cron: "* * * * *", tz: "UTC" }),
+    ]);
     expect(schedules({ retrainCron: null })).toEqual([]);
     // 02:00 in Paris (winter, UTC+1) is 01:00 UTC; in Kolkata (UTC+5:30) 20:30 UTC the day before.
-    expect(await dueOccurrence(DEFAULT_RETRAIN_CRON, "Europe/Paris", new Date("2026-12-01T01:03:00Z"))).toEqual(new Date("2026-12-01T01:00:00Z"));
+    expect(await dueOccurrence(DEFAULT_RETRAIN_CRON, "Europe/Paris", new Date("2026-12-01T01:03:00Z"))).toEqual(
+      new Date("2026-12-01T01:00:00Z"),
+    );
     expect(await dueOccurrence(DEFAULT_RETRAIN_CRON, "Europe/Paris", new Date("2026-12-01T02:03:00Z"))).toBeNull();
-    expect(await dueOccurrence(DEFAULT_RETRAIN_CRON, "Asia/Kolkata", new Date("2026-11-30T20:30:00Z"))).toEqual(new Date("2026-11-30T20:30:00Z"));
+    expect(await dueOccurrence(DEFAULT_RETRAIN_CRON, "Asia/Kolkata", new Date("2026-11-30T20:30:00Z"))).toEqual(
+      new Date("2026-11-30T20:30:00Z"),
+    );
     expect(await dueOccurrence(DEFAULT_RETRAIN_CRON, "UTC", new Date("2026-12-01T01:59:59Z"))).toBeNull();
   });
 });
@@ -188,7 +222,11 @@ describe("the retrain job", () => {
     const { id } = await s.app.services.jobs.enqueue(JobName.Retrain, { schoolId, seed: 2 }, { schoolId, queue: w.queue });
     const run = await finished(id);
     expect(run).toMatchObject({ status: JobStatus.Succeeded, name: "retrain", schoolId, progress: 1, attempts: 1, error: null });
-    expect({ promoted: run.result?.promoted, status: run.result?.status, reasons: run.result?.reasons }).toEqual({ promoted: true, status: "ACTIVE", reasons: [] });
+    expect({ promoted: run.result?.promoted, status: run.result?.status, reasons: run.result?.reasons }).toEqual({
+      promoted: true,
+      status: "ACTIVE",
+      reasons: [],
+    });
     expect(run.startedAt).toBeInstanceOf(Date);
     expect(run.finishedAt!.getTime()).toBeGreaterThanOrEqual(run.startedAt!.getTime());
     const after = await activeModel();
@@ -210,7 +248,9 @@ describe("the retrain job", () => {
     expect(run.result).toMatchObject({ promoted: false, status: "REJECTED" });
     expect((run.result!.reasons as string[]).join()).toMatch(/^metrics: /);
     expect(await activeModel()).toEqual(before);
-    const [mv] = await s.app.db.dataSource.query(`SELECT status, notes, metrics FROM model_version WHERE id = $1`, [run.result!.modelVersionId]);
+    const [mv] = await s.app.db.dataSource.query(`SELECT status, notes, metrics FROM model_version WHERE id = $1`, [
+      run.result!.modelVersionId,
+    ]);
     expect(mv.status).toBe("REJECTED");
     expect(mv.notes).toMatch(/^rejected: metrics: /);
     expect(mv.metrics.gates[0]).toMatchObject({ gate: "metrics", passed: false });
@@ -282,11 +322,19 @@ describe("the retrain job", () => {
 
   test("a bad payload fails at once, without retries, with a clear error", async () => {
     const w = await startWorker();
-    const { id } = await s.app.services.jobs.enqueue(JobName.Retrain, { schoolId: "not-a-school", seed: -1 }, { schoolId: null, queue: w.queue });
+    const { id } = await s.app.services.jobs.enqueue(
+      JobName.Retrain,
+      { schoolId: "not-a-school", seed: -1 },
+      { schoolId: null, queue: w.queue },
+    );
     const run = await finished(id);
     expect(run).toMatchObject({ status: JobStatus.Failed, attempts: 1 });
     expect(run.error).toMatch(/retrain: schoolId must be a UUID, got "not-a-school"/);
-    const unknownSchool = await s.app.services.jobs.enqueue(JobName.RebuildStates, { schoolId: "0190aaaa-0000-7000-8000-000000000000" }, { schoolId: null, queue: w.queue });
+    const unknownSchool = await s.app.services.jobs.enqueue(
+      JobName.RebuildStates,
+      { schoolId: "0190aaaa-0000-7000-8000-000000000000" },
+      { schoolId: null, queue: w.queue },
+    );
     expect((await finished(unknownSchool.id)).error).toMatch(/school 0190aaaa-0000-7000-8000-000000000000 does not exist/);
     const job = await settledJob(w.queue, JobName.Retrain, id);
     expect(job).toMatchObject({ state: "failed", retryCount: 0 });
@@ -305,7 +353,10 @@ describe("two workers on one database", () => {
     };
     await Promise.all([startWorker(o), startWorker(o)]);
     const q = (sql: string, params: unknown[] = []) => s.app.db.dataSource.query(sql, params);
-    await waitFor("a tick to fan out", async () => (await q(`SELECT 1 FROM job_run WHERE school_id = $1 AND name = 'retrain'`, [tickSchool])).length > 0);
+    await waitFor(
+      "a tick to fan out",
+      async () => (await q(`SELECT 1 FROM job_run WHERE school_id = $1 AND name = 'retrain'`, [tickSchool])).length > 0,
+    );
     await new Promise((r) => setTimeout(r, 3_000)); // both workers' cron passes and pollers had their chance
     await stopWorkers(); // counted at rest: no tick of the next minute lands between two counts
     // pg-boss files each cron occurrence once (a unique slot in its internal send-it queue) and forwards
@@ -315,16 +366,25 @@ describe("two workers on one database", () => {
     const [{ ticks }] = await q(`SELECT count(*)::int AS ticks FROM pgboss.job WHERE name = $1`, [JobName.NightlyRetrain]);
     const [{ occurrences, slots }] = await q(
       `SELECT count(*)::int AS occurrences, count(DISTINCT singleton_on)::int AS slots FROM pgboss.job
-       WHERE name = '__pgboss__send-it' AND data->>'name' = $1 AND state = 'completed'`, [JobName.NightlyRetrain]);
+       WHERE name = '__pgboss__send-it' AND data->>'name' = $1 AND state = 'completed'`,
+      [JobName.NightlyRetrain],
+    );
     expect(occurrences).toBeGreaterThanOrEqual(1);
     expect(slots).toBe(occurrences);
     expect(ticks).toBe(occurrences);
     const retrains: { cutoff: string; n: number }[] = await q(
-      `SELECT payload->>'cutoff' AS cutoff, count(*)::int AS n FROM job_run WHERE school_id = $1 AND name = 'retrain' GROUP BY 1`, [tickSchool]);
+      `SELECT payload->>'cutoff' AS cutoff, count(*)::int AS n FROM job_run WHERE school_id = $1 AND name = 'retrain' GROUP BY 1`,
+      [tickSchool],
+    );
     for (const r of retrains) expect(r.n).toBe(1);
-    const queued: { n: number }[] = await q(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'retrain' AND data->>'schoolId' = $1`, [tickSchool]);
+    const queued: { n: number }[] = await q(`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'retrain' AND data->>'schoolId' = $1`, [
+      tickSchool,
+    ]);
     expect(queued[0]!.n).toBe(retrains.length);
-    const fanOuts: JobRun[] = (await q(`SELECT id FROM job_run WHERE name = $1 AND school_id IS NULL AND result->'enqueued' @> $2::jsonb`, [JobName.NightlyRetrain, JSON.stringify([{ schoolId: tickSchool }])]));
+    const fanOuts: JobRun[] = await q(`SELECT id FROM job_run WHERE name = $1 AND school_id IS NULL AND result->'enqueued' @> $2::jsonb`, [
+      JobName.NightlyRetrain,
+      JSON.stringify([{ schoolId: tickSchool }]),
+    ]);
     expect(fanOuts.length).toBe(retrains.length);
 
     // The same tick fanned out by two workers at once (a race the cron claim normally prevents): one retraining.
@@ -335,18 +395,34 @@ describe("two workers on one database", () => {
     const logged: { level: number; msg: string; jobId?: string; outcome?: string }[] = [];
     const capture = pino({ level: "debug" }, { write: (line: string) => void logged.push(JSON.parse(line)) });
     const doneLevel = (id: string) => logged.filter((l) => l.msg === "job done" && l.jobId === id).map((l) => l.level);
-    const run = (w: Worker, id: string) => executeJob(nightlyRetrain, { at: at.toISOString() }, {
-      id, attempt: 1, retryLimit: 0, services: s.app.services, logger: capture, queue: w.queue,
-      settings: { retrainCron: DEFAULT_RETRAIN_CRON, retrainKind: KIND, schoolIds: [tickSchool] },
-    });
+    const run = (w: Worker, id: string) =>
+      executeJob(
+        nightlyRetrain,
+        { at: at.toISOString() },
+        {
+          id,
+          attempt: 1,
+          retryLimit: 0,
+          services: s.app.services,
+          logger: capture,
+          queue: w.queue,
+          settings: { retrainCron: DEFAULT_RETRAIN_CRON, retrainKind: KIND, schoolIds: [tickSchool] },
+        },
+      );
     const [a, b] = await Promise.all([run(w1, "0190bbbb-0000-7000-8000-000000000001"), run(w2, "0190bbbb-0000-7000-8000-000000000002")]);
     const enqueued = [a, b].map((x) => (x.result!.enqueued as unknown[]).length);
     expect(enqueued.sort()).toEqual([0, 1]);
     expect([a, b].map((x) => x.result!.alreadyEnqueued).sort()).toEqual([0, 1]);
-    const [enqueuer, idler] = (a.result!.enqueued as unknown[]).length === 1 ? ["0190bbbb-0000-7000-8000-000000000001", "0190bbbb-0000-7000-8000-000000000002"] : ["0190bbbb-0000-7000-8000-000000000002", "0190bbbb-0000-7000-8000-000000000001"];
+    const [enqueuer, idler] =
+      (a.result!.enqueued as unknown[]).length === 1
+        ? ["0190bbbb-0000-7000-8000-000000000001", "0190bbbb-0000-7000-8000-000000000002"]
+        : ["0190bbbb-0000-7000-8000-000000000002", "0190bbbb-0000-7000-8000-000000000001"];
     expect(doneLevel(enqueuer)).toEqual([30]);
     expect(doneLevel(idler)).toEqual([20]);
-    const nightly: { n: number }[] = await q(`SELECT count(*)::int AS n FROM job_run WHERE school_id = $1 AND name = 'retrain' AND payload->>'cutoff' = $2`, [tickSchool, "2026-11-30T20:30:00.000Z"]);
+    const nightly: { n: number }[] = await q(
+      `SELECT count(*)::int AS n FROM job_run WHERE school_id = $1 AND name = 'retrain' AND payload->>'cutoff' = $2`,
+      [tickSchool, "2026-11-30T20:30:00.000Z"],
+    );
     expect(nightly[0]!.n).toBe(1);
     // A tick that finds nothing due leaves no run behind.
     await run(w1, "0190bbbb-0000-7000-8000-000000000003").then(() => run(w1, "0190bbbb-0000-7000-8000-000000000004"));
@@ -361,7 +437,8 @@ describe("one school's retrainings", () => {
     const o: Partial<WorkerOptions> = { jobs: JOBS.filter((j) => j.name === JobName.Retrain) };
     const [w1] = await Promise.all([startWorker(o), startWorker(o)]);
     const ids = [];
-    for (const seed of [6, 7]) ids.push((await s.app.services.jobs.enqueue(JobName.Retrain, { schoolId, seed }, { schoolId, queue: w1.queue })).id);
+    for (const seed of [6, 7])
+      ids.push((await s.app.services.jobs.enqueue(JobName.Retrain, { schoolId, seed }, { schoolId, queue: w1.queue })).id);
     const [a, b] = await Promise.all(ids.map(finished));
     expect([a!.status, b!.status]).toEqual([JobStatus.Succeeded, JobStatus.Succeeded]);
     const [first, second] = [a!, b!].sort((x, y) => x.startedAt!.getTime() - y.startedAt!.getTime());
@@ -379,7 +456,13 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
   test("triggerRetrain enqueues a retrain the worker runs; jobRuns lists, filters and pages the school's runs", async () => {
     const t = await s.gql(TRIGGER, { seed: 5 }, admin);
     expect(t.errors).toBeUndefined();
-    expect(t.data!.triggerRetrain).toMatchObject({ name: "retrain", status: "QUEUED", payload: { schoolId, seed: 5 }, attempts: 0, progress: 0 });
+    expect(t.data!.triggerRetrain).toMatchObject({
+      name: "retrain",
+      status: "QUEUED",
+      payload: { schoolId, seed: 5 },
+      attempts: 0,
+      progress: 0,
+    });
     await startWorker();
     const run = await finished(t.data!.triggerRetrain.id);
     expect(run.status).toBe(JobStatus.Succeeded);
@@ -394,19 +477,44 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
     const retrains = await s.gql(RUNS, { name: "retrain", first: 1 }, admin);
     expect(retrains.data!.jobRuns.pageInfo.hasNextPage).toBe(true);
     const next = await s.gql(RUNS, { name: "retrain", first: 100, after: retrains.data!.jobRuns.pageInfo.endCursor }, admin);
-    expect(next.data!.jobRuns.nodes.map((n: { id: string }) => n.id)).toEqual(nodes.filter((n) => n.name === "retrain").slice(1).map((n) => n.id));
+    expect(next.data!.jobRuns.nodes.map((n: { id: string }) => n.id)).toEqual(
+      nodes
+        .filter((n) => n.name === "retrain")
+        .slice(1)
+        .map((n) => n.id),
+    );
     expect(codeOf(await s.gql(RUNS, { after: "garbage" }, admin))).toBe("BAD_USER_INPUT");
     expect(codeOf(await s.gql(TRIGGER, { seed: -1 }, admin))).toBe("BAD_USER_INPUT");
   }, 90_000);
 
-  const switchRuns = async () => (await s.app.db.dataSource.query(
-    `SELECT count(*)::int AS n FROM job_run WHERE school_id = $1 AND name IN ('promote-model', 'rollback-model')`, [schoolId]))[0].n as number;
-  const switchJobs = async () => (await s.app.db.dataSource.query(
-    `SELECT count(*)::int AS n FROM pgboss.job WHERE name IN ('promote-model', 'rollback-model') AND data->>'schoolId' = $1`, [schoolId]))[0].n as number;
-  const consenting = async () => (await s.app.db.dataSource.query(
-    `SELECT count(*)::int AS n FROM consent WHERE school_id = $1 AND purpose = 'PERSONALISATION' AND granted`, [schoolId]))[0].n as number;
-  const previousModel = async (): Promise<{ id: string; version: number }> => (await s.app.db.dataSource.query(
-    `SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'RETIRED' AND activated_at IS NOT NULL ORDER BY activated_at DESC LIMIT 1`, [schoolId]))[0];
+  const switchRuns = async () =>
+    (
+      await s.app.db.dataSource.query(
+        `SELECT count(*)::int AS n FROM job_run WHERE school_id = $1 AND name IN ('promote-model', 'rollback-model')`,
+        [schoolId],
+      )
+    )[0].n as number;
+  const switchJobs = async () =>
+    (
+      await s.app.db.dataSource.query(
+        `SELECT count(*)::int AS n FROM pgboss.job WHERE name IN ('promote-model', 'rollback-model') AND data->>'schoolId' = $1`,
+        [schoolId],
+      )
+    )[0].n as number;
+  const consenting = async () =>
+    (
+      await s.app.db.dataSource.query(
+        `SELECT count(*)::int AS n FROM consent WHERE school_id = $1 AND purpose = 'PERSONALISATION' AND granted`,
+        [schoolId],
+      )
+    )[0].n as number;
+  const previousModel = async (): Promise<{ id: string; version: number }> =>
+    (
+      await s.app.db.dataSource.query(
+        `SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'RETIRED' AND activated_at IS NOT NULL ORDER BY activated_at DESC LIMIT 1`,
+        [schoolId],
+      )
+    )[0];
   /** A switch's figures: every consenting learner staged and adopted, or caught up after the switch. */
   const expectFullRebuild = async (result: Record<string, unknown> | null) => {
     const r = result as { staged: number; adopted: number; caughtUp: number };
@@ -419,11 +527,23 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
     const previous = await previousModel();
     const r = await s.gql(ROLLBACK, {}, admin);
     expect(r.errors).toBeUndefined();
-    expect(r.data!.rollbackModel).toMatchObject({ name: "rollback-model", status: "QUEUED", payload: { schoolId, versionId: previous.id }, attempts: 0, progress: 0 });
+    expect(r.data!.rollbackModel).toMatchObject({
+      name: "rollback-model",
+      status: "QUEUED",
+      payload: { schoolId, versionId: previous.id },
+      attempts: 0,
+      progress: 0,
+    });
     expect(await activeModel()).toEqual(current); // the request switched nothing
     await startWorker();
     const rolledBack = await finished(r.data!.rollbackModel.id);
-    expect(rolledBack).toMatchObject({ status: JobStatus.Succeeded, progress: 1, attempts: 1, error: null, message: expect.stringMatching(new RegExp(`^version ${previous.version} active: `)) });
+    expect(rolledBack).toMatchObject({
+      status: JobStatus.Succeeded,
+      progress: 1,
+      attempts: 1,
+      error: null,
+      message: expect.stringMatching(new RegExp(`^version ${previous.version} active: `)),
+    });
     expect(rolledBack.result).toMatchObject({ modelVersionId: previous.id, version: previous.version, alreadyActive: false });
     await expectFullRebuild(rolledBack.result);
     expect(await activeModel()).toEqual(previous);
@@ -439,7 +559,11 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
     expect([a.status, b.status]).toEqual([JobStatus.Succeeded, JobStatus.Succeeded]);
     const [first, second] = [a, b].sort((x, y) => x.startedAt!.getTime() - y.startedAt!.getTime());
     expect(second!.startedAt!.getTime()).toBeGreaterThanOrEqual(first!.finishedAt!.getTime());
-    expect(first!.result).toMatchObject({ modelVersionId: current.id, alreadyActive: false, gates: [expect.objectContaining({ gate: "metrics", passed: true })] });
+    expect(first!.result).toMatchObject({
+      modelVersionId: current.id,
+      alreadyActive: false,
+      gates: [expect.objectContaining({ gate: "metrics", passed: true })],
+    });
     await expectFullRebuild(first!.result);
     expect(second!.result).toMatchObject({ modelVersionId: current.id, alreadyActive: true, staged: 0, adopted: 0, caughtUp: 0 });
     expect(await activeModel()).toEqual(current);
@@ -447,7 +571,10 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
     const [mv] = await s.app.db.dataSource.query(`SELECT metrics FROM model_version WHERE id = $1`, [current.id]);
     expect(mv.metrics.promotionGates).toEqual([expect.objectContaining({ gate: "metrics", passed: true })]);
     // One run each in jobRuns: the job system records them (no second, hand-made row).
-    for (const [name, ids] of [["rollback-model", [rolledBack.id]], ["promote-model", [a.id, b.id]]] as const) {
+    for (const [name, ids] of [
+      ["rollback-model", [rolledBack.id]],
+      ["promote-model", [a.id, b.id]],
+    ] as const) {
       const runs = await s.gql(RUNS, { name }, admin);
       expect(runs.errors).toBeUndefined();
       expect(runs.data!.jobRuns.nodes.map((n: { id: string }) => n.id).sort()).toEqual([...ids].sort());
@@ -456,14 +583,21 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
 
   test("a promotion the gates refuse ends FAILED with their verdicts, at once (no retry); the active model stays", async () => {
     const before = await activeModel();
-    const [rejected] = await s.app.db.dataSource.query(`SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'REJECTED' ORDER BY version DESC LIMIT 1`, [schoolId]);
+    const [rejected] = await s.app.db.dataSource.query(
+      `SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'REJECTED' ORDER BY version DESC LIMIT 1`,
+      [schoolId],
+    );
     const p = await s.gql(PROMOTE, { id: rejected.id }, admin);
     expect(p.errors).toBeUndefined();
     const w = await startWorker();
     const run = await finished(p.data!.promoteModel.id);
     expect(run).toMatchObject({ status: JobStatus.Failed, attempts: 1 });
     expect(run.error).toMatch(new RegExp(`^JobFailure: the gates refuse version ${rejected.version}: metrics: `));
-    expect(run.result).toMatchObject({ modelVersionId: rejected.id, version: rejected.version, gates: [expect.objectContaining({ gate: "metrics", passed: false })] });
+    expect(run.result).toMatchObject({
+      modelVersionId: rejected.id,
+      version: rejected.version,
+      gates: [expect.objectContaining({ gate: "metrics", passed: false })],
+    });
     const job = await settledJob(w.queue, JobName.PromoteModel, run.id);
     expect(job).toMatchObject({ state: "failed", retryCount: 0 });
     expect(await activeModel()).toEqual(before);
@@ -498,7 +632,13 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
       await startWorker();
       const run = await finished(r.data!.rollbackModel.id);
       expect(run).toMatchObject({ status: JobStatus.Succeeded, attempts: 2, error: null });
-      expect(run.result).toMatchObject({ modelVersionId: previous.id, alreadyActive: false, staged: 0, adopted: await consenting(), caughtUp: 0 });
+      expect(run.result).toMatchObject({
+        modelVersionId: previous.id,
+        alreadyActive: false,
+        staged: 0,
+        adopted: await consenting(),
+        caughtUp: 0,
+      });
       expect(await activeModel()).toEqual(previous);
       expect(await stateModels()).toEqual([previous.id]);
     } finally {
@@ -511,7 +651,9 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
     await s.app.services.training.trainAndPublish(schoolId, { kind: KIND, seed: 9, cutoff: new Date(Date.now() - 5 * 86_400_000) });
     const active = await activeModel();
     const retired: { id: string; version: number }[] = await s.app.db.dataSource.query(
-      `SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'RETIRED' AND activated_at IS NOT NULL ORDER BY version DESC LIMIT 2`, [schoolId]);
+      `SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'RETIRED' AND activated_at IS NOT NULL ORDER BY version DESC LIMIT 2`,
+      [schoolId],
+    );
     expect(retired).toHaveLength(2);
     const [x, y] = retired as [{ id: string; version: number }, { id: string; version: number }];
     const states = s.app.services.training.states;
@@ -545,10 +687,19 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
       // A rollback from the worker, and one run in-process (`npm run job -- rollback-model`), which no queue orders.
       const queued = await s.app.services.jobs.enqueue(JobName.RollbackModel, { schoolId, versionId: x.id }, { schoolId, queue: w.queue });
       const reports: { f: number; m?: string }[] = [];
-      const cli = executeJob(rollbackModel, { schoolId, versionId: y.id }, {
-        id: "0190cccc-0000-7000-8000-000000000001", attempt: 1, retryLimit: 0, services: s.app.services, logger: silent,
-        settings: { retrainCron: null }, onProgress: (f, m) => reports.push({ f, m }),
-      });
+      const cli = executeJob(
+        rollbackModel,
+        { schoolId, versionId: y.id },
+        {
+          id: "0190cccc-0000-7000-8000-000000000001",
+          attempt: 1,
+          retryLimit: 0,
+          services: s.app.services,
+          logger: silent,
+          settings: { retrainCron: null },
+          onProgress: (f, m) => reports.push({ f, m }),
+        },
+      );
       const waiting = "waiting for another switch of the school's model";
       await waitFor("the queued rollback to wait", async () => (await runOf(queued.id))?.message === waiting);
       await waitFor("the in-process rollback to wait", async () => reports.some((r) => r.m === waiting));
@@ -595,13 +746,45 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
     const previous = await previousModel();
     await startWorker();
     const retried = await finished(id);
-    expect(retried).toMatchObject({ status: JobStatus.Succeeded, attempts: 2, result: expect.objectContaining({ modelVersionId: previous.id }) });
+    expect(retried).toMatchObject({
+      status: JobStatus.Succeeded,
+      attempts: 2,
+      result: expect.objectContaining({ modelVersionId: previous.id }),
+    });
     expect(await activeModel()).toEqual(previous);
-    const [rejected] = await s.app.db.dataSource.query(`SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'REJECTED' LIMIT 1`, [schoolId]);
-    const never = await executeJob(rollbackModel, { schoolId, versionId: rejected.id }, { id: "0190cccc-0000-7000-8000-000000000003", attempt: 1, retryLimit: 3, services: s.app.services, logger: silent, settings: { retrainCron: null } });
-    expect(never).toMatchObject({ status: "deadletter", error: `JobFailure: version ${rejected.version} was never active: promote it instead` });
+    const [rejected] = await s.app.db.dataSource.query(
+      `SELECT id, version FROM model_version WHERE school_id = $1 AND status = 'REJECTED' LIMIT 1`,
+      [schoolId],
+    );
+    const never = await executeJob(
+      rollbackModel,
+      { schoolId, versionId: rejected.id },
+      {
+        id: "0190cccc-0000-7000-8000-000000000003",
+        attempt: 1,
+        retryLimit: 3,
+        services: s.app.services,
+        logger: silent,
+        settings: { retrainCron: null },
+      },
+    );
+    expect(never).toMatchObject({
+      status: "deadletter",
+      error: `JobFailure: version ${rejected.version} was never active: promote it instead`,
+    });
     expect(await activeModel()).toEqual(previous);
-    const bad = await executeJob(promoteModel, { schoolId, versionId: "v1" }, { id: "0190cccc-0000-7000-8000-000000000002", attempt: 1, retryLimit: 3, services: s.app.services, logger: silent, settings: { retrainCron: null } });
+    const bad = await executeJob(
+      promoteModel,
+      { schoolId, versionId: "v1" },
+      {
+        id: "0190cccc-0000-7000-8000-000000000002",
+        attempt: 1,
+        retryLimit: 3,
+        services: s.app.services,
+        logger: silent,
+        settings: { retrainCron: null },
+      },
+    );
     expect(bad).toMatchObject({ status: "deadletter", error: expect.stringMatching(/promote-model: versionId must be a UUID, got "v1"/) });
   }, 60_000);
 

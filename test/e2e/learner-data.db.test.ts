@@ -30,8 +30,14 @@ describe("consent", () => {
     const second = await s.gql(SET_CONSENT, { l: w.inMaple, p: "TRAINING", g: false, by: "LEARNER" }, w.learnerMaple);
     expect(second.data!.setConsent).toMatchObject({ id: first.data!.setConsent.id, granted: false, grantedBy: "LEARNER" });
     await s.gql(SET_CONSENT, { l: w.inMaple, p: "ANALYTICS", g: true, by: "SCHOOL" }, w.teacher);
-    const rows = await s.app.db.dataSource.query(`SELECT purpose, granted, granted_by FROM consent WHERE learner_id = $1 ORDER BY purpose`, [w.inMaple]);
-    expect(rows).toEqual([{ purpose: "ANALYTICS", granted: true, granted_by: "SCHOOL" }, { purpose: "TRAINING", granted: false, granted_by: "LEARNER" }]);
+    const rows = await s.app.db.dataSource.query(
+      `SELECT purpose, granted, granted_by FROM consent WHERE learner_id = $1 ORDER BY purpose`,
+      [w.inMaple],
+    );
+    expect(rows).toEqual([
+      { purpose: "ANALYTICS", granted: true, granted_by: "SCHOOL" },
+      { purpose: "TRAINING", granted: false, granted_by: "LEARNER" },
+    ]);
     const listed = await s.gql(CONSENTS, { id: w.inMaple }, w.learnerMaple);
     expect(listed.data!.learner.consents).toEqual([
       { purpose: "ANALYTICS", granted: true, grantedBy: "SCHOOL" },
@@ -68,14 +74,22 @@ describe("protected attributes", () => {
     expect((await set("gender", "F")).value).toBe("F");
     expect(await set("language_status", "native")).toMatchObject({ id: a.id, value: "native" });
     const listed = await s.gql(ATTRS, { l: w.inOak }, w.admin);
-    expect(listed.data!.learnerAttributes.nodes).toEqual([{ name: "gender", value: "F" }, { name: "language_status", value: "native" }]);
+    expect(listed.data!.learnerAttributes.nodes).toEqual([
+      { name: "gender", value: "F" },
+      { name: "language_status", value: "native" },
+    ]);
     const page1 = await s.gql(ATTRS, { l: w.inOak, first: 1 }, w.admin);
     expect(page1.data!.learnerAttributes.nodes).toEqual([{ name: "gender", value: "F" }]);
     const page2 = await s.gql(ATTRS, { l: w.inOak, first: 1, after: page1.data!.learnerAttributes.pageInfo.endCursor }, w.admin);
-    expect(page2.data!.learnerAttributes).toEqual({ nodes: [{ name: "language_status", value: "native" }], pageInfo: { hasNextPage: false, endCursor: expect.any(String) } });
+    expect(page2.data!.learnerAttributes).toEqual({
+      nodes: [{ name: "language_status", value: "native" }],
+      pageInfo: { hasNextPage: false, endCursor: expect.any(String) },
+    });
     expect((await s.gql(REMOVE_ATTR, { l: w.inOak, n: "gender" }, w.admin)).data!.removeLearnerAttribute).toBe(true);
     expect(codeOf(await s.gql(REMOVE_ATTR, { l: w.inOak, n: "gender" }, w.admin))).toBe("NOT_FOUND");
-    expect((await s.gql(ATTRS, { l: w.inOak }, w.admin)).data!.learnerAttributes.nodes).toEqual([{ name: "language_status", value: "native" }]);
+    expect((await s.gql(ATTRS, { l: w.inOak }, w.admin)).data!.learnerAttributes.nodes).toEqual([
+      { name: "language_status", value: "native" },
+    ]);
   });
 
   test("everyone but the admin is FORBIDDEN, even for the learner itself, and nothing is written", async () => {
@@ -111,7 +125,9 @@ describe("protected attributes", () => {
     const fields = r.data!.__type.fields.map((f: { name: string }) => f.name);
     expect(fields).toEqual(expect.arrayContaining(["id", "goals", "consents", "mastery", "state"]));
     expect(fields.filter((f: string) => /attribute/i.test(f))).toEqual([]);
-    expect(codeOf(await s.gql(`query($id: UUID!) { learner(id: $id) { attributes { name } } }`, { id: w.inMaple }, w.admin))).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(codeOf(await s.gql(`query($id: UUID!) { learner(id: $id) { attributes { name } } }`, { id: w.inMaple }, w.admin))).toBe(
+      "GRAPHQL_VALIDATION_FAILED",
+    );
   });
 });
 
@@ -121,9 +137,22 @@ describe("mastery and state", () => {
     const t = Date.parse("2026-11-02T10:00:00Z");
     // The mastery lives in the learner's state row (learner_state.mastery); Oak has mastery but no attempt counted.
     await ds.getRepository(LearnerState).save([
-      { learnerId: w.inMaple, schoolId: w.schoolId, modelVersionId: null, state: { secret: [1, 2, 3] }, attemptCount: 15,
-        mastery: { [w.skills["B.1"]!]: [0.25, 0.2, 3, 0, t], [w.skills["A.1"]!]: [0.9, 0.05, 12, 0.01, t] } },
-      { learnerId: w.inOak, schoolId: w.schoolId, modelVersionId: null, state: {}, attemptCount: 0, mastery: { [w.skills["A.1"]!]: [0.5, 0.3, 1, 0, t] } },
+      {
+        learnerId: w.inMaple,
+        schoolId: w.schoolId,
+        modelVersionId: null,
+        state: { secret: [1, 2, 3] },
+        attemptCount: 15,
+        mastery: { [w.skills["B.1"]!]: [0.25, 0.2, 3, 0, t], [w.skills["A.1"]!]: [0.9, 0.05, 12, 0.01, t] },
+      },
+      {
+        learnerId: w.inOak,
+        schoolId: w.schoolId,
+        modelVersionId: null,
+        state: {},
+        attemptCount: 0,
+        mastery: { [w.skills["A.1"]!]: [0.5, 0.3, 1, 0, t] },
+      },
     ]);
   });
 
@@ -131,11 +160,15 @@ describe("mastery and state", () => {
     const r = await s.gql(MASTERY, { id: w.inMaple }, w.learnerMaple);
     expect(r.errors).toBeUndefined();
     expect(r.data!.learner.mastery.map((m: any) => [m.skill.code, m.mastery, m.uncertainty, m.attempts, m.updatedAt])).toEqual([
-      ["A.1", 0.9, 0.05, 12, "2026-11-02T10:00:00.000Z"], ["B.1", 0.25, 0.2, 3, "2026-11-02T10:00:00.000Z"],
+      ["A.1", 0.9, 0.05, 12, "2026-11-02T10:00:00.000Z"],
+      ["B.1", 0.25, 0.2, 3, "2026-11-02T10:00:00.000Z"],
     ]);
     expect(r.data!.learner.state).toEqual({ attemptCount: 15, modelVersionId: null, updatedAt: expect.any(String) });
     const oak = await s.gql(MASTERY, { id: w.inOak }, w.admin);
-    expect(oak.data!.learner).toEqual({ mastery: [expect.objectContaining({ skill: { code: "A.1" }, mastery: 0.5 })], state: expect.objectContaining({ attemptCount: 0 }) });
+    expect(oak.data!.learner).toEqual({
+      mastery: [expect.objectContaining({ skill: { code: "A.1" }, mastery: 0.5 })],
+      state: expect.objectContaining({ attemptCount: 0 }),
+    });
   });
 
   test("the engine's opaque state is not exposed", async () => {
@@ -161,14 +194,24 @@ describe("mastery and state", () => {
     const addLearners = async (n: number) => {
       for (let i = 0; i < n; i++) {
         const id = (await s.gql(`mutation { createLearner(input: {}) { id } }`, {}, world.admin)).data!.createLearner.id;
-        await ds.getRepository(LearnerState).save({ learnerId: id, schoolId: world.schoolId, modelVersionId: null, state: {}, attemptCount: 1,
-          mastery: { [world.skills["A.1"]!]: [0.5, 0.1, 1, 0, Date.now()] } });
+        await ds.getRepository(LearnerState).save({
+          learnerId: id,
+          schoolId: world.schoolId,
+          modelVersionId: null,
+          state: {},
+          attemptCount: 1,
+          mastery: { [world.skills["A.1"]!]: [0.5, 0.1, 1, 0, Date.now()] },
+        });
         await s.gql(SET_CONSENT, { l: id, p: "TRAINING", g: true, by: "SCHOOL" }, world.admin);
       }
     };
     const measure = async () => {
       const before = s.app.db.queries.count;
-      const r = await s.gql(`{ learners(first: 50) { nodes { id consents { purpose } mastery { skill { code } mastery } state { attemptCount } } } }`, {}, world.admin);
+      const r = await s.gql(
+        `{ learners(first: 50) { nodes { id consents { purpose } mastery { skill { code } mastery } state { attemptCount } } } }`,
+        {},
+        world.admin,
+      );
       expect(r.errors).toBeUndefined();
       return { queries: s.app.db.queries.count - before, nodes: r.data!.learners.nodes };
     };
@@ -178,7 +221,9 @@ describe("mastery and state", () => {
     const large = await measure();
     expect(small.nodes).toHaveLength(3);
     expect(large.nodes).toHaveLength(7);
-    expect(large.nodes.filter((n: any) => n.state?.attemptCount === 1 && n.mastery.length === 1 && n.consents.length === 1)).toHaveLength(5);
+    expect(large.nodes.filter((n: any) => n.state?.attemptCount === 1 && n.mastery.length === 1 && n.consents.length === 1)).toHaveLength(
+      5,
+    );
     expect(large.queries).toBe(small.queries);
   });
 });

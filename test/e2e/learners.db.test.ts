@@ -23,7 +23,13 @@ async function schoolWithClasses() {
   const oak = (await s.gql(CREATE_COHORT, { name: "Oak" }, admin)).data!.createCohort.id as string;
   const teacher = (await s.gql(CREATE_TEACHER, { n: "T. One" }, admin)).data!.createTeacher.id as string;
   await s.gql(ASSIGN, { c: maple, t: teacher }, admin);
-  const inMaple = (await s.gql(CREATE_LEARNER, { input: { externalRef: "m-1", profile: { displayName: "Ana", email: "ana@example.org" }, cohortIds: [maple] } }, admin)).data!.createLearner;
+  const inMaple = (
+    await s.gql(
+      CREATE_LEARNER,
+      { input: { externalRef: "m-1", profile: { displayName: "Ana", email: "ana@example.org" }, cohortIds: [maple] } },
+      admin,
+    )
+  ).data!.createLearner;
   const inOak = (await s.gql(CREATE_LEARNER, { input: { externalRef: "o-1", cohortIds: [oak] } }, admin)).data!.createLearner;
   return { schoolId, admin, maple, oak, teacher, inMaple, inOak };
 }
@@ -38,7 +44,9 @@ test("a school's learners are created with profile and cohorts, and read back", 
 
 test("personal data is stored encrypted, not in clear text", async () => {
   const { inMaple } = await schoolWithClasses();
-  const rows = await s.app.db.dataSource.query(`SELECT display_name_enc::text AS t FROM learner_profile WHERE learner_id = $1`, [inMaple.id]);
+  const rows = await s.app.db.dataSource.query(`SELECT display_name_enc::text AS t FROM learner_profile WHERE learner_id = $1`, [
+    inMaple.id,
+  ]);
   expect(rows).toHaveLength(1);
   expect(String(rows[0].t)).not.toContain("Ana");
 });
@@ -155,8 +163,12 @@ describe("bad input", () => {
     expect(codeOf(await s.gql(LEARNER, { id: "nope" }, admin))).toBe("BAD_USER_INPUT");
     expect(codeOf(await s.gql(LEARNER, { id: "00000000-0000-7000-8000-000000000000" }, admin))).toBe("NOT_FOUND");
     expect(codeOf(await s.gql(CREATE_LEARNER, { input: { externalRef: "bad ref with spaces" } }, admin))).toBe("BAD_USER_INPUT");
-    expect(codeOf(await s.gql(CREATE_LEARNER, { input: { externalRef: "ok-1", profile: { email: "not-an-email" } } }, admin))).toBe("BAD_USER_INPUT");
-    expect(codeOf(await s.gql(CREATE_LEARNER, { input: { externalRef: "ok-2", cohortIds: ["00000000-0000-7000-8000-000000000000"] } }, admin))).toBe("NOT_FOUND");
+    expect(codeOf(await s.gql(CREATE_LEARNER, { input: { externalRef: "ok-1", profile: { email: "not-an-email" } } }, admin))).toBe(
+      "BAD_USER_INPUT",
+    );
+    expect(
+      codeOf(await s.gql(CREATE_LEARNER, { input: { externalRef: "ok-2", cohortIds: ["00000000-0000-7000-8000-000000000000"] } }, admin)),
+    ).toBe("NOT_FOUND");
     const list = await s.gql(LEARNERS, { first: 50 }, admin);
     expect(list.data!.learners.edges.map((e: any) => e.node.externalRef).sort()).toEqual(["m-1", "o-1"]);
   });

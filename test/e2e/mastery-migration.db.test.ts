@@ -33,16 +33,22 @@ test("down restores the table; up moves its rows into learner_state.mastery, and
   runner = db.dataSource.createQueryRunner();
   try {
     await migration.down(runner);
-    expect(await q(`SELECT table_type FROM information_schema.tables WHERE table_name = 'skill_mastery'`)).toEqual([{ table_type: "BASE TABLE" }]);
+    expect(await q(`SELECT table_type FROM information_schema.tables WHERE table_name = 'skill_mastery'`)).toEqual([
+      { table_type: "BASE TABLE" },
+    ]);
 
     const school = randomUUID();
     const [withState, withoutState] = [randomUUID(), randomUUID()];
     const skills = [randomUUID(), randomUUID(), randomUUID()];
     await q(`INSERT INTO school (id, name) VALUES ($1, 'Migration school')`, [school]);
     await q(`INSERT INTO learner (id, school_id) VALUES ($1, $3), ($2, $3)`, [withState, withoutState, school]);
-    for (const [i, id] of skills.entries()) await q(`INSERT INTO skill (id, school_id, code, name) VALUES ($1, $2, $3, $3)`, [id, school, `S.${i}`]);
-    await q(`INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
-             VALUES ($1, $2, NULL, '{"model":"x"}', 7, 3, now())`, [withState, school]);
+    for (const [i, id] of skills.entries())
+      await q(`INSERT INTO skill (id, school_id, code, name) VALUES ($1, $2, $3, $3)`, [id, school, `S.${i}`]);
+    await q(
+      `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
+             VALUES ($1, $2, NULL, '{"model":"x"}', 7, 3, now())`,
+      [withState, school],
+    );
     // Awkward doubles on purpose: the JSON must carry them exactly.
     const rows = [
       [withState, skills[0], school, 0.1 + 0.2, 1 / 3, 4, -0.012345678901234567, "2026-10-01T08:00:00.123Z"],
@@ -54,8 +60,13 @@ test("down restores the table; up moves its rows into learner_state.mastery, and
     expect(before).toHaveLength(3);
 
     await migration.up(runner);
-    expect(await q(`SELECT table_type FROM information_schema.tables WHERE table_name = 'skill_mastery'`)).toEqual([{ table_type: "VIEW" }]);
-    const states = await q(`SELECT learner_id, mastery, attempt_count, version, model_version_id, state::jsonb AS state FROM learner_state WHERE school_id = $1`, [school]);
+    expect(await q(`SELECT table_type FROM information_schema.tables WHERE table_name = 'skill_mastery'`)).toEqual([
+      { table_type: "VIEW" },
+    ]);
+    const states = await q(
+      `SELECT learner_id, mastery, attempt_count, version, model_version_id, state::jsonb AS state FROM learner_state WHERE school_id = $1`,
+      [school],
+    );
     const of = (id: string) => states.find((s: { learner_id: string }) => s.learner_id === id);
     expect(of(withState).mastery).toEqual({
       [skills[0]!]: [0.1 + 0.2, 1 / 3, 4, -0.012345678901234567, Date.parse("2026-10-01T08:00:00.123Z")],
@@ -63,7 +74,12 @@ test("down restores the table; up moves its rows into learner_state.mastery, and
     });
     expect(of(withState)).toMatchObject({ attempt_count: 7, version: 3, state: { model: "x" } });
     // The learner with mastery rows but no state row got one, to be rebuilt on first use.
-    expect(of(withoutState)).toMatchObject({ model_version_id: null, state: {}, attempt_count: 0, mastery: { [skills[1]!]: [0.5, 0.3, 0, 0, Date.parse("2026-10-03T10:00:00.000Z")] } });
+    expect(of(withoutState)).toMatchObject({
+      model_version_id: null,
+      state: {},
+      attempt_count: 0,
+      mastery: { [skills[1]!]: [0.5, 0.3, 0, 0, Date.parse("2026-10-03T10:00:00.000Z")] },
+    });
     expect(await q(`SELECT ${COLUMNS} FROM skill_mastery WHERE school_id = $1 ORDER BY learner_id, skill_id`, [school])).toEqual(before);
 
     await migration.down(runner);

@@ -17,7 +17,10 @@ import { startTestServer, TestServer } from "../support/test-server.js";
 const DOC = fs.readFileSync(path.resolve(__dirname, "../../docs/model-lifecycle.md"), "utf8");
 const blocks = new Map(
   [...DOC.matchAll(/```graphql\n([\s\S]*?)```/g)].flatMap((m) =>
-    parse(m[1]!).definitions.map((d) => [(d as OperationDefinitionNode).name?.value ?? "Anonymous", m[1]!.slice(d.loc!.start, d.loc!.end)] as const)),
+    parse(m[1]!).definitions.map(
+      (d) => [(d as OperationDefinitionNode).name?.value ?? "Anonymous", m[1]!.slice(d.loc!.start, d.loc!.end)] as const,
+    ),
+  ),
 );
 
 const NOW = new Date("2026-11-01T12:00:00Z");
@@ -28,12 +31,22 @@ const ran = new Set<string>();
 
 beforeAll(async () => {
   s = await startTestServer();
-  const demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 60, seed: 3, idLabel: "model-lifecycle-docs" });
+  const demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, {
+    learners: 60,
+    seed: 3,
+    idLabel: "model-lifecycle-docs",
+  });
   await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 1, cutoff: new Date(NOW.getTime() - 3 * 86_400_000), kind: "pfa" });
   admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
   worker = new Worker({
-    services: s.app.services, logger: createLogger("silent"), settings: { retrainCron: null, retrainKind: "pfa", schoolIds: [] },
-    jobs: JOBS, schedule: false, retryDelaySeconds: 1, pollingIntervalSeconds: 0.5, progressIntervalMs: 100,
+    services: s.app.services,
+    logger: createLogger("silent"),
+    settings: { retrainCron: null, retrainKind: "pfa", schoolIds: [] },
+    jobs: JOBS,
+    schedule: false,
+    retryDelaySeconds: 1,
+    pollingIntervalSeconds: 0.5,
+    progressIntervalMs: 100,
   });
   await worker.start();
 }, 180_000);
@@ -87,7 +100,9 @@ test("the page's operations run as written: retrain, judged on held-out learners
     expect((await finished((await op("Rollback")).rollbackModel.id)).status).toBe("SUCCEEDED");
     // An override of gates that pass promotes as a plain promotion: nothing is recorded as overridden.
     expect((await finished((await op("Override", { id: v2.id })).promoteModel.id)).status).toBe("SUCCEEDED");
-    expect((await op("Models")).modelVersions.nodes.find((v: { version: number }) => v.version === 2).metrics.promotionOverride).toBeUndefined();
+    expect(
+      (await op("Models")).modelVersions.nodes.find((v: { version: number }) => v.version === 2).metrics.promotionOverride,
+    ).toBeUndefined();
   } else {
     const refused = await finished((await op("Promote", { id: v2.id })).promoteModel.id);
     expect(refused).toMatchObject({ status: "FAILED" });

@@ -37,26 +37,62 @@ async function modelWorld(name: string): Promise<ModelWorld> {
   const teacherId = (await s.gql(`mutation { createTeacher(input: { displayName: "T" }) { id } }`, {}, admin)).data!.createTeacher.id;
   const ds = s.app.db.dataSource;
   const versions = ds.getRepository(ModelVersion);
-  const v1 = await versions.save(versions.create({
-    schoolId, version: 1, kind: "bkt", status: ModelStatus.Retired, weights: Buffer.from([1, 2, 3, 4]),
-    trainedFrom: new Date("2026-09-01T00:00:00Z"), trainedTo: new Date("2026-10-01T00:00:00Z"), metrics: { auc: 0.72, rmse: 0.41 },
-  }));
-  const v2 = await versions.save(versions.create({
-    schoolId, version: 2, kind: "meta", status: ModelStatus.Active, weights: Buffer.from("weights-of-v2"), metrics: { auc: 0.78, byGroup: { a: 0.77, b: 0.79 } },
-    activatedAt: new Date("2026-11-01T00:00:00Z"),
-  }));
-  const v3 = await versions.save(versions.create({ schoolId, version: 3, kind: "meta", status: ModelStatus.Candidate, weights: null, metrics: {} }));
+  const v1 = await versions.save(
+    versions.create({
+      schoolId,
+      version: 1,
+      kind: "bkt",
+      status: ModelStatus.Retired,
+      weights: Buffer.from([1, 2, 3, 4]),
+      trainedFrom: new Date("2026-09-01T00:00:00Z"),
+      trainedTo: new Date("2026-10-01T00:00:00Z"),
+      metrics: { auc: 0.72, rmse: 0.41 },
+    }),
+  );
+  const v2 = await versions.save(
+    versions.create({
+      schoolId,
+      version: 2,
+      kind: "meta",
+      status: ModelStatus.Active,
+      weights: Buffer.from("weights-of-v2"),
+      metrics: { auc: 0.78, byGroup: { a: 0.77, b: 0.79 } },
+      activatedAt: new Date("2026-11-01T00:00:00Z"),
+    }),
+  );
+  const v3 = await versions.save(
+    versions.create({ schoolId, version: 3, kind: "meta", status: ModelStatus.Candidate, weights: null, metrics: {} }),
+  );
   const audits = ds.getRepository(AuditReport);
-  const privacy = await audits.save(audits.create({
-    schoolId, modelVersionId: v2.id, kind: AuditKind.Privacy, passed: true,
-    checks: [{ name: "membership-inference-auc", passed: true, value: 0.51, threshold: 0.6 }], figures: { attackAuc: 0.51 }, rendering: "# Privacy\nok",
-  }));
-  const fairness = await audits.save(audits.create({
-    schoolId, modelVersionId: v2.id, kind: AuditKind.Fairness, passed: false,
-    checks: [{ name: "abroca", passed: false, value: 0.09, threshold: 0.05 }], figures: { abroca: 0.09, groups: { a: { auc: 0.8 }, b: { auc: 0.71 } } }, rendering: "# Fairness",
-  }));
+  const privacy = await audits.save(
+    audits.create({
+      schoolId,
+      modelVersionId: v2.id,
+      kind: AuditKind.Privacy,
+      passed: true,
+      checks: [{ name: "membership-inference-auc", passed: true, value: 0.51, threshold: 0.6 }],
+      figures: { attackAuc: 0.51 },
+      rendering: "# Privacy\nok",
+    }),
+  );
+  const fairness = await audits.save(
+    audits.create({
+      schoolId,
+      modelVersionId: v2.id,
+      kind: AuditKind.Fairness,
+      passed: false,
+      checks: [{ name: "abroca", passed: false, value: 0.09, threshold: 0.05 }],
+      figures: { abroca: 0.09, groups: { a: { auc: 0.8 }, b: { auc: 0.71 } } },
+      rendering: "# Fairness",
+    }),
+  );
   return {
-    schoolId, v1: v1.id, v2: v2.id, v3: v3.id, privacy: privacy.id, fairness: fairness.id,
+    schoolId,
+    v1: v1.id,
+    v2: v2.id,
+    v3: v3.id,
+    privacy: privacy.id,
+    fairness: fairness.id,
     tokens: {
       admin,
       analyst: await s.token({ schoolId, role: Role.Analyst }),
@@ -73,26 +109,87 @@ beforeAll(async () => {
 }, 60_000);
 
 describe("reading model versions and audits", () => {
-  test.each(["admin", "analyst", "service"] as const)("%s lists versions with metrics, the active one, and their audits with figures", async (role) => {
-    const t = w.tokens[role];
-    const list = await s.gql(VERSIONS, { first: 10 }, t);
-    expect(list.errors).toBeUndefined();
-    expect(list.data!.modelVersions.nodes).toEqual([
-      { id: w.v1, version: 1, kind: "bkt", status: "RETIRED", hasWeights: true, trainedFrom: "2026-09-01T00:00:00.000Z", trainedTo: "2026-10-01T00:00:00.000Z", metrics: { auc: 0.72, rmse: 0.41 }, notes: "", activatedAt: null },
-      { id: w.v2, version: 2, kind: "meta", status: "ACTIVE", hasWeights: true, trainedFrom: null, trainedTo: null, metrics: { auc: 0.78, byGroup: { a: 0.77, b: 0.79 } }, notes: "", activatedAt: "2026-11-01T00:00:00.000Z" },
-      { id: w.v3, version: 3, kind: "meta", status: "CANDIDATE", hasWeights: false, trainedFrom: null, trainedTo: null, metrics: {}, notes: "", activatedAt: null },
-    ]);
-    expect((await s.gql(ACTIVE, {}, t)).data!.activeModel).toEqual({ id: w.v2, version: 2, status: "ACTIVE" });
-    const one = await s.gql(VERSION, { id: w.v2 }, t);
-    expect(one.data!.modelVersion.auditReports.nodes).toEqual([{ kind: "PRIVACY", passed: true }, { kind: "FAIRNESS", passed: false }]);
-    const audits = await s.gql(AUDITS, { mv: w.v2 }, t);
-    expect(audits.data!.auditReports.nodes).toEqual([
-      { id: w.privacy, modelVersionId: w.v2, kind: "PRIVACY", passed: true, checks: [{ name: "membership-inference-auc", passed: true, value: 0.51, threshold: 0.6 }], figures: { attackAuc: 0.51 }, rendering: "# Privacy\nok" },
-      { id: w.fairness, modelVersionId: w.v2, kind: "FAIRNESS", passed: false, checks: [{ name: "abroca", passed: false, value: 0.09, threshold: 0.05 }], figures: { abroca: 0.09, groups: { a: { auc: 0.8 }, b: { auc: 0.71 } } }, rendering: "# Fairness" },
-    ]);
-    expect((await s.gql(AUDIT, { id: w.fairness }, t)).data!.auditReport).toEqual({ id: w.fairness, kind: "FAIRNESS", passed: false, figures: { abroca: 0.09, groups: { a: { auc: 0.8 }, b: { auc: 0.71 } } }, modelVersion: { id: w.v2, version: 2 } });
-    expect((await s.gql(AUDITS, { mv: w.v3 }, t)).data!.auditReports.nodes).toEqual([]);
-  });
+  test.each(["admin", "analyst", "service"] as const)(
+    "%s lists versions with metrics, the active one, and their audits with figures",
+    async (role) => {
+      const t = w.tokens[role];
+      const list = await s.gql(VERSIONS, { first: 10 }, t);
+      expect(list.errors).toBeUndefined();
+      expect(list.data!.modelVersions.nodes).toEqual([
+        {
+          id: w.v1,
+          version: 1,
+          kind: "bkt",
+          status: "RETIRED",
+          hasWeights: true,
+          trainedFrom: "2026-09-01T00:00:00.000Z",
+          trainedTo: "2026-10-01T00:00:00.000Z",
+          metrics: { auc: 0.72, rmse: 0.41 },
+          notes: "",
+          activatedAt: null,
+        },
+        {
+          id: w.v2,
+          version: 2,
+          kind: "meta",
+          status: "ACTIVE",
+          hasWeights: true,
+          trainedFrom: null,
+          trainedTo: null,
+          metrics: { auc: 0.78, byGroup: { a: 0.77, b: 0.79 } },
+          notes: "",
+          activatedAt: "2026-11-01T00:00:00.000Z",
+        },
+        {
+          id: w.v3,
+          version: 3,
+          kind: "meta",
+          status: "CANDIDATE",
+          hasWeights: false,
+          trainedFrom: null,
+          trainedTo: null,
+          metrics: {},
+          notes: "",
+          activatedAt: null,
+        },
+      ]);
+      expect((await s.gql(ACTIVE, {}, t)).data!.activeModel).toEqual({ id: w.v2, version: 2, status: "ACTIVE" });
+      const one = await s.gql(VERSION, { id: w.v2 }, t);
+      expect(one.data!.modelVersion.auditReports.nodes).toEqual([
+        { kind: "PRIVACY", passed: true },
+        { kind: "FAIRNESS", passed: false },
+      ]);
+      const audits = await s.gql(AUDITS, { mv: w.v2 }, t);
+      expect(audits.data!.auditReports.nodes).toEqual([
+        {
+          id: w.privacy,
+          modelVersionId: w.v2,
+          kind: "PRIVACY",
+          passed: true,
+          checks: [{ name: "membership-inference-auc", passed: true, value: 0.51, threshold: 0.6 }],
+          figures: { attackAuc: 0.51 },
+          rendering: "# Privacy\nok",
+        },
+        {
+          id: w.fairness,
+          modelVersionId: w.v2,
+          kind: "FAIRNESS",
+          passed: false,
+          checks: [{ name: "abroca", passed: false, value: 0.09, threshold: 0.05 }],
+          figures: { abroca: 0.09, groups: { a: { auc: 0.8 }, b: { auc: 0.71 } } },
+          rendering: "# Fairness",
+        },
+      ]);
+      expect((await s.gql(AUDIT, { id: w.fairness }, t)).data!.auditReport).toEqual({
+        id: w.fairness,
+        kind: "FAIRNESS",
+        passed: false,
+        figures: { abroca: 0.09, groups: { a: { auc: 0.8 }, b: { auc: 0.71 } } },
+        modelVersion: { id: w.v2, version: 2 },
+      });
+      expect((await s.gql(AUDITS, { mv: w.v3 }, t)).data!.auditReports.nodes).toEqual([]);
+    },
+  );
 
   test("versions filter by status and page with cursors", async () => {
     const cand = await s.gql(VERSIONS, { status: "CANDIDATE" }, w.tokens.analyst);
@@ -135,7 +232,11 @@ describe("who may read and annotate", () => {
     expect((await s.gql(VERSION, { id: world.v3 }, world.tokens.admin)).data!.modelVersion.notes).toBe("");
     const r = await s.gql(UPDATE, { id: world.v3, input: { notes: "held back: calibration drift" } }, world.tokens.admin);
     expect(r.data!.updateModelVersion).toEqual({ id: world.v3, notes: "held back: calibration drift" });
-    expect((await s.gql(VERSION, { id: world.v3 }, world.tokens.analyst)).data!.modelVersion).toMatchObject({ notes: "held back: calibration drift", status: "CANDIDATE", hasWeights: false });
+    expect((await s.gql(VERSION, { id: world.v3 }, world.tokens.analyst)).data!.modelVersion).toMatchObject({
+      notes: "held back: calibration drift",
+      status: "CANDIDATE",
+      hasWeights: false,
+    });
     // Weights survive an update untouched.
     await s.gql(UPDATE, { id: world.v1, input: { notes: "old" } }, world.tokens.admin);
     const rows = await s.app.db.dataSource.query(`SELECT weights FROM model_version WHERE id = $1`, [world.v1]);

@@ -31,7 +31,8 @@ beforeAll(async () => {
   admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
   const r = await s.gql(`{ skills(first: 100) { nodes { id code prerequisites { id } tasks(first: 100) { nodes { id } } } } }`, {}, admin);
   expect(r.errors).toBeUndefined();
-  for (const n of r.data.skills.nodes) skills.set(n.id, { code: n.code, prerequisites: n.prerequisites.map((p: any) => p.id), taskIds: n.tasks.nodes.map((t: any) => t.id) });
+  for (const n of r.data.skills.nodes)
+    skills.set(n.id, { code: n.code, prerequisites: n.prerequisites.map((p: any) => p.id), taskIds: n.tasks.nodes.map((t: any) => t.id) });
   allTaskIds = [...new Set([...skills.values()].flatMap((v) => v.taskIds))];
 }, HOOK_TIMEOUT);
 afterAll(async () => {
@@ -61,21 +62,39 @@ const ok = (r: { errors?: unknown; data?: unknown }): any => {
 
 let refs = 0;
 /** A new learner of the demo school: consent to personalisation and training granted unless `consent: false`; a goal when `goal` names skill codes. */
-async function freshLearner(opts: { consent?: boolean; goal?: string[]; skillIds?: string[] } = {}): Promise<{ id: string; goalId?: string }> {
-  const id = ok(await s.gql(`mutation($r: String) { createLearner(input: { externalRef: $r }) { id } }`, { r: `e2e-${++refs}` }, admin)).createLearner.id as string;
+async function freshLearner(
+  opts: { consent?: boolean; goal?: string[]; skillIds?: string[] } = {},
+): Promise<{ id: string; goalId?: string }> {
+  const id = ok(await s.gql(`mutation($r: String) { createLearner(input: { externalRef: $r }) { id } }`, { r: `e2e-${++refs}` }, admin))
+    .createLearner.id as string;
   if (opts.consent !== false) {
     for (const p of ["PERSONALISATION", "TRAINING"]) {
-      ok(await s.gql(`mutation($l: UUID!, $p: ConsentPurpose!) { setConsent(learnerId: $l, purpose: $p, granted: true, grantedBy: LEARNER) { id } }`, { l: id, p }, admin));
+      ok(
+        await s.gql(
+          `mutation($l: UUID!, $p: ConsentPurpose!) { setConsent(learnerId: $l, purpose: $p, granted: true, grantedBy: LEARNER) { id } }`,
+          { l: id, p },
+          admin,
+        ),
+      );
     }
   }
   const skillIds = opts.skillIds ?? opts.goal?.map(skillByCode);
   if (!skillIds) return { id };
-  const goalId = ok(await s.gql(`mutation($i: CreateGoalInput!) { createGoal(input: $i) { id } }`, { i: { learnerId: id, title: "e2e goal", skillIds } }, admin)).createGoal.id as string;
+  const goalId = ok(
+    await s.gql(
+      `mutation($i: CreateGoalInput!) { createGoal(input: $i) { id } }`,
+      { i: { learnerId: id, title: "e2e goal", skillIds } },
+      admin,
+    ),
+  ).createGoal.id as string;
   return { id, goalId };
 }
 
 const MASTERY = `query($l: UUID!) { mastery(learnerId: $l) { learnerId personalisation notice skills { skill { id } mastery uncertainty trend attempts } } }`;
-async function masteryOf(learnerId: string, token = admin): Promise<Map<string, { mastery: number | null; uncertainty: number | null; trend: number; attempts: number }>> {
+async function masteryOf(
+  learnerId: string,
+  token = admin,
+): Promise<Map<string, { mastery: number | null; uncertainty: number | null; trend: number; attempts: number }>> {
   const d = ok(await s.gql(MASTERY, { l: learnerId }, token));
   return new Map(d.mastery.skills.map((e: any) => [e.skill.id, e]));
 }
@@ -106,7 +125,8 @@ const isProbability = (x: unknown): boolean => typeof x === "number" && Number.i
 
 test("answering a skill's tasks correctly raises its mastery, and the recommendations move on to the next skill in the DAG", async () => {
   // Fractions on the number line has one prerequisite, Meaning of a fraction, which has none.
-  const meaning = skillByCode("frac-meaning"), lineSkill = skillByCode("frac-number-line");
+  const meaning = skillByCode("frac-meaning"),
+    lineSkill = skillByCode("frac-number-line");
   expect(skills.get(lineSkill)!.prerequisites).toEqual([meaning]);
   const l = await freshLearner({ goal: ["frac-number-line"] });
 
@@ -156,7 +176,9 @@ test("answering a skill's tasks correctly raises its mastery, and the recommenda
 test("recommended tasks' predicted success lies in the band whenever the reason says so, in-band tasks come first, and a typical learner's are mostly in band", async () => {
   const learners = [...demo.learnerIds.slice(0, 10).filter((id) => id !== demo.noConsentLearnerId)];
   const fresh = await freshLearner({ goal: ["percent"] });
-  let inBand = 0, total = 0, checked = 0;
+  let inBand = 0,
+    total = 0,
+    checked = 0;
   for (const [learnerId, goalId] of [...learners.map((id) => [id, null] as const), [fresh.id, fresh.goalId!] as const]) {
     const list = ok(await recs(learnerId, goalId, 10)).recommendations;
     expect(list.strategy).toBe("ZPD");
@@ -204,26 +226,38 @@ test("planPath orders steps by prerequisites; a pinned step survives a re-plan; 
   const stepSkills: string[] = steps.map((x: any) => x.skill.id);
   for (let i = 0; i < stepSkills.length; i++) {
     const pre = ancestors(stepSkills[i]!);
-    for (let j = i + 1; j < stepSkills.length; j++) expect({ step: i + 1, servesLaterPrerequisite: pre.has(stepSkills[j]!) }).toEqual({ step: i + 1, servesLaterPrerequisite: false });
+    for (let j = i + 1; j < stepSkills.length; j++)
+      expect({ step: i + 1, servesLaterPrerequisite: pre.has(stepSkills[j]!) }).toEqual({ step: i + 1, servesLaterPrerequisite: false });
   }
   // The planned skills are in DAG order too, the targets included, and each step's task exercises its skill.
   const planned: string[] = plan.skills.map((x: any) => x.skill.id);
-  for (let i = 0; i < planned.length; i++) for (let j = i + 1; j < planned.length; j++) expect(ancestors(planned[i]!).has(planned[j]!)).toBe(false);
-  expect(plan.skills.filter((x: any) => x.target).map((x: any) => x.skill.id).sort()).toEqual([skillByCode("percent"), skillByCode("frac-divide")].sort());
+  for (let i = 0; i < planned.length; i++)
+    for (let j = i + 1; j < planned.length; j++) expect(ancestors(planned[i]!).has(planned[j]!)).toBe(false);
+  expect(
+    plan.skills
+      .filter((x: any) => x.target)
+      .map((x: any) => x.skill.id)
+      .sort(),
+  ).toEqual([skillByCode("percent"), skillByCode("frac-divide")].sort());
   for (const x of steps) expect(skills.get(x.skill.id)!.taskIds).toContain(x.task.id);
   expect(plan.progress.targetSkills).toBe(2);
 
   // Pin the third step and skip the second.
   const UPDATE = `mutation($id: UUID!, $i: UpdatePathStepInput!) { updatePathStep(id: $id, input: $i) { id pinned status position } }`;
-  const pinned = steps[2], skipped = steps[1];
+  const pinned = steps[2],
+    skipped = steps[1];
   ok(await s.gql(UPDATE, { id: pinned.id, i: { pinned: true } }, admin));
   ok(await s.gql(UPDATE, { id: skipped.id, i: { status: "SKIPPED" } }, admin));
 
   const again = ok(await s.gql(PLAN, { g: l.goalId }, admin)).planPath.path.steps;
   // The pinned step survives the re-plan as it was (same row, same task, still pinned and pending,
   // at the same position); the skipped step stays, skipped.
-  expect(again.filter((x: any) => x.id === pinned.id)).toEqual([expect.objectContaining({ pinned: true, status: "PENDING", position: pinned.position, task: { id: pinned.task.id } })]);
-  expect(again.filter((x: any) => x.id === skipped.id)).toEqual([expect.objectContaining({ status: "SKIPPED", task: { id: skipped.task.id } })]);
+  expect(again.filter((x: any) => x.id === pinned.id)).toEqual([
+    expect.objectContaining({ pinned: true, status: "PENDING", position: pinned.position, task: { id: pinned.task.id } }),
+  ]);
+  expect(again.filter((x: any) => x.id === skipped.id)).toEqual([
+    expect.objectContaining({ status: "SKIPPED", task: { id: skipped.task.id } }),
+  ]);
   // The re-planned (unpinned) steps are new and the skipped task is not planned again as a pending step.
   const replanned = again.filter((x: any) => x.status === "PENDING" && !x.pinned);
   expect(replanned.length).toBeGreaterThan(0);
@@ -232,7 +266,8 @@ test("planPath orders steps by prerequisites; a pinned step survives a re-plan; 
   expect(again.map((x: any) => x.position)).toEqual(again.map((_: any, i: number) => i + 1));
   // The re-planned steps still respect prerequisites among themselves.
   const replannedSkills: string[] = replanned.map((x: any) => x.skill.id);
-  for (let i = 0; i < replannedSkills.length; i++) for (let j = i + 1; j < replannedSkills.length; j++) expect(ancestors(replannedSkills[i]!).has(replannedSkills[j]!)).toBe(false);
+  for (let i = 0; i < replannedSkills.length; i++)
+    for (let j = i + 1; j < replannedSkills.length; j++) expect(ancestors(replannedSkills[i]!).has(replannedSkills[j]!)).toBe(false);
 
   // Recommendations for the goal never offer the skipped task, whatever the strategy and count; the pin comes first.
   for (const strategy of ["ZPD", "LOWEST_MASTERY", "CURRICULUM"]) {
@@ -252,9 +287,14 @@ test("10 concurrent attempts of one learner are all applied, exactly once each; 
   const tasks = skills.get(meaning)!.taskIds.slice(0, 10);
   expect(tasks).toHaveLength(10);
   const base = Date.now() - 3_600_000;
-  const inputs = (learnerId: string) => tasks.map((taskId, i) => ({
-    learnerId, taskId, correct: i % 3 !== 0, occurredAt: new Date(base + i * 60_000).toISOString(), idempotencyKey: `conc-${learnerId}-${i}`,
-  }));
+  const inputs = (learnerId: string) =>
+    tasks.map((taskId, i) => ({
+      learnerId,
+      taskId,
+      correct: i % 3 !== 0,
+      occurredAt: new Date(base + i * 60_000).toISOString(),
+      idempotencyKey: `conc-${learnerId}-${i}`,
+    }));
 
   const a = await freshLearner();
   const b = await freshLearner();
@@ -266,7 +306,9 @@ test("10 concurrent attempts of one learner are all applied, exactly once each; 
   const results = await Promise.all(inputs(a.id).map((i) => s.gql(RECORD, { i }, admin)));
   for (const r of results) expect(ok(r).recordAttempt.duplicate).toBe(false);
   // Each request saw the state its predecessor left (the row lock serialises them): counts 2…11, each once.
-  const seen = results.map((r) => r.data.recordAttempt.mastery.find((c: any) => c.skillId === meaning).attempts).sort((x: number, y: number) => x - y);
+  const seen = results
+    .map((r) => r.data.recordAttempt.mastery.find((c: any) => c.skillId === meaning).attempts)
+    .sort((x: number, y: number) => x - y);
   expect(seen).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   for (const i of inputs(b.id)) ok(await s.gql(RECORD, { i }, admin)); // the same attempts, one after the other, in time order
 
@@ -282,7 +324,13 @@ test("10 concurrent attempts of one learner are all applied, exactly once each; 
   expect(mA.get(meaning)!.uncertainty!).toBeCloseTo(mB.get(meaning)!.uncertainty!, 9);
 
   // One key, twice at once: one write, one update.
-  const same = { learnerId: a.id, taskId: tasks[0], correct: true, occurredAt: new Date(base + 20 * 60_000).toISOString(), idempotencyKey: `conc-dup-${a.id}` };
+  const same = {
+    learnerId: a.id,
+    taskId: tasks[0],
+    correct: true,
+    occurredAt: new Date(base + 20 * 60_000).toISOString(),
+    idempotencyKey: `conc-dup-${a.id}`,
+  };
   const twice = await Promise.all([s.gql(RECORD, { i: same }, admin), s.gql(RECORD, { i: same }, admin)]);
   const payloads = twice.map((r) => ok(r).recordAttempt);
   expect(payloads.map((p) => p.duplicate).sort()).toEqual([false, true]);
@@ -300,8 +348,25 @@ test("an attempt after the learner's latest is recorded in two statements; one o
   const l = await freshLearner();
   const record = async (i: number, minute: number) => {
     const before = s.app.db.queries.count;
-    const r = ok(await s.gql(RECORD, { i: { learnerId: l.id, taskId: tasks[i], correct: true, occurredAt: new Date(base + minute * 60_000).toISOString(), idempotencyKey: `opt-${l.id}-${i}` } }, admin));
-    return { statements: s.app.db.queries.count - before, attempts: r.recordAttempt.mastery.find((c: any) => c.skillId === meaning).attempts as number };
+    const r = ok(
+      await s.gql(
+        RECORD,
+        {
+          i: {
+            learnerId: l.id,
+            taskId: tasks[i],
+            correct: true,
+            occurredAt: new Date(base + minute * 60_000).toISOString(),
+            idempotencyKey: `opt-${l.id}-${i}`,
+          },
+        },
+        admin,
+      ),
+    );
+    return {
+      statements: s.app.db.queries.count - before,
+      attempts: r.recordAttempt.mastery.find((c: any) => c.skillId === meaning).attempts as number,
+    };
   };
   expect((await record(0, 10)).attempts).toBe(1); // no state row yet: the locked path creates it
   const inOrder = [await record(1, 11), await record(2, 12), await record(3, 13)];
@@ -320,7 +385,11 @@ test("attempts arriving out of time order (a late offline sync) give the same st
   const tasks = skills.get(meaning)!.taskIds.slice(0, 6);
   const base = Date.now() - 7_200_000;
   const attempt = (learnerId: string, i: number) => ({
-    learnerId, taskId: tasks[i]!, correct: i % 2 === 0, occurredAt: new Date(base + i * 60_000).toISOString(), idempotencyKey: `order-${learnerId}-${i}`,
+    learnerId,
+    taskId: tasks[i]!,
+    correct: i % 2 === 0,
+    occurredAt: new Date(base + i * 60_000).toISOString(),
+    idempotencyKey: `order-${learnerId}-${i}`,
   });
   const inTime = await freshLearner();
   const late = await freshLearner();
@@ -331,7 +400,11 @@ test("attempts arriving out of time order (a late offline sync) give the same st
     const before = (await masteryOf(late.id)).get(meaning)!.mastery!;
     const reply = ok(await s.gql(RECORD, { i: attempt(late.id, i) }, admin)).recordAttempt;
     // The answer speaks of this attempt: its skills only, moved from the mastery shown just before.
-    const own = new Set(ok(await s.gql(`query($t: UUID!) { task(id: $t) { skills { skill { id } } } }`, { t: tasks[i] }, admin)).task.skills.map((x: any) => x.skill.id));
+    const own = new Set(
+      ok(await s.gql(`query($t: UUID!) { task(id: $t) { skills { skill { id } } } }`, { t: tasks[i] }, admin)).task.skills.map(
+        (x: any) => x.skill.id,
+      ),
+    );
     expect(reply.mastery.length).toBeGreaterThan(0);
     for (const c of reply.mastery) expect(own.has(c.skillId)).toBe(true);
     const entry = reply.mastery.find((c: any) => c.skillId === meaning);
@@ -344,7 +417,9 @@ test("attempts arriving out of time order (a late offline sync) give the same st
   // And the predictions the two states give agree on every task of the skill.
   const pred = async (l: string) => ok(await s.gql(PREDICT, { l, t: tasks }, admin)).predictions.items;
   const [pa, pb] = [await pred(inTime.id), await pred(late.id)];
-  pa.forEach((p: any, i: number) => { expect(pb[i].predictedSuccess).toBeCloseTo(p.predictedSuccess, 9); });
+  pa.forEach((p: any, i: number) => {
+    expect(pb[i].predictedSuccess).toBeCloseTo(p.predictedSuccess, 9);
+  });
 });
 
 test("withdrawing consent to personalisation deletes the personal state; given again, the whole history is replayed", async () => {
@@ -352,12 +427,28 @@ test("withdrawing consent to personalisation deletes the personal state; given a
   const tasks = skills.get(meaning)!.taskIds.slice(0, 4);
   const learner = await freshLearner();
   const twin = await freshLearner();
-  const setConsent = async (l: string, g: boolean) => ok(await s.gql(`mutation($l: UUID!, $g: Boolean!) { setConsent(learnerId: $l, purpose: PERSONALISATION, granted: $g, grantedBy: LEARNER) { id } }`, { l, g }, admin));
+  const setConsent = async (l: string, g: boolean) =>
+    ok(
+      await s.gql(
+        `mutation($l: UUID!, $g: Boolean!) { setConsent(learnerId: $l, purpose: PERSONALISATION, granted: $g, grantedBy: LEARNER) { id } }`,
+        { l, g },
+        admin,
+      ),
+    );
   const base = Date.now() - 3_600_000;
-  const at = (l: string, i: number) => ({ learnerId: l, taskId: tasks[i]!, correct: i !== 1, occurredAt: new Date(base + i * 60_000).toISOString(), idempotencyKey: `consent-${l}-${i}` });
+  const at = (l: string, i: number) => ({
+    learnerId: l,
+    taskId: tasks[i]!,
+    correct: i !== 1,
+    occurredAt: new Date(base + i * 60_000).toISOString(),
+    idempotencyKey: `consent-${l}-${i}`,
+  });
   for (const i of [0, 1]) for (const l of [learner.id, twin.id]) ok(await s.gql(RECORD, { i: at(l, i) }, admin));
   await setConsent(learner.id, false);
-  const [row] = await s.app.db.dataSource.query(`SELECT state::jsonb AS state, mastery, model_version_id FROM learner_state WHERE learner_id = $1`, [learner.id]);
+  const [row] = await s.app.db.dataSource.query(
+    `SELECT state::jsonb AS state, mastery, model_version_id FROM learner_state WHERE learner_id = $1`,
+    [learner.id],
+  );
   expect(row).toEqual({ state: {}, mastery: {}, model_version_id: null });
   // Recorded while withdrawn: counted, nothing personal computed.
   expect(ok(await s.gql(RECORD, { i: at(learner.id, 2) }, admin)).recordAttempt.mastery).toEqual([]);
@@ -405,9 +496,13 @@ test("without consent to personalisation: the curriculum order with a notice, a 
   expect(r.mastery).toEqual([]);
   const after = ok(await s.gql(STATE, { l: learnerId }, admin)).learner;
   expect(after.state.attemptCount).toBe(before.state.attemptCount + 1);
-  const history = ok(await s.gql(`query($l: UUID!) { attempts(learnerId: $l, first: 100) { nodes { id } } }`, { l: learnerId }, admin)).attempts.nodes.map((n: any) => n.id);
+  const history = ok(
+    await s.gql(`query($l: UUID!) { attempts(learnerId: $l, first: 100) { nodes { id } } }`, { l: learnerId }, admin),
+  ).attempts.nodes.map((n: any) => n.id);
   expect(history).toContain(r.attempt.id);
-  expect(ok(await s.gql(`query($l: UUID!) { learner(id: $l) { mastery { mastery } } }`, { l: learnerId }, admin)).learner.mastery).toEqual([]);
+  expect(ok(await s.gql(`query($l: UUID!) { learner(id: $l) { mastery { mastery } } }`, { l: learnerId }, admin)).learner.mastery).toEqual(
+    [],
+  );
 });
 
 test("a learner with no attempts gets finite mastery, predictions, recommendations, a plan and progress", async () => {
@@ -440,12 +535,20 @@ test("a learner with no attempts gets finite mastery, predictions, recommendatio
       }
     }
   }
-  const plan = ok(await s.gql(`mutation($g: UUID!) { planPath(goalId: $g) { skills { mastery estimatedAttemptsToMastery } progress { shareMastered attemptsRemaining status explanation } } }`, { g: l.goalId }, admin)).planPath;
+  const plan = ok(
+    await s.gql(
+      `mutation($g: UUID!) { planPath(goalId: $g) { skills { mastery estimatedAttemptsToMastery } progress { shareMastered attemptsRemaining status explanation } } }`,
+      { g: l.goalId },
+      admin,
+    ),
+  ).planPath;
   expect(plan.skills.length).toBeGreaterThan(0);
   for (const x of plan.skills) expect(isProbability(x.mastery)).toBe(true);
   expect(Number.isFinite(plan.progress.shareMastered)).toBe(true);
   expect(plan.progress.attemptsRemaining).toBeGreaterThan(0);
-  const progress = ok(await s.gql(`query($g: UUID!) { goal(id: $g) { progress { shareMastered attemptsRemaining targetSkills } } }`, { g: l.goalId }, admin)).goal.progress;
+  const progress = ok(
+    await s.gql(`query($g: UUID!) { goal(id: $g) { progress { shareMastered attemptsRemaining targetSkills } } }`, { g: l.goalId }, admin),
+  ).goal.progress;
   expect(progress).toMatchObject({ shareMastered: 0, targetSkills: 1 });
 });
 
@@ -467,7 +570,9 @@ test("who may ask: the learner itself, not another learner nor an analyst; anoth
   const elsewhere = await s.newSchool("Elsewhere");
   expect(codeOf(await recs(l.id, null, 5, "ZPD", elsewhere.admin))).toBe("NOT_FOUND");
   expect(codeOf(await s.gql(MASTERY, { l: l.id }, elsewhere.admin))).toBe("NOT_FOUND");
-  expect(codeOf(await s.gql(`mutation($g: UUID!) { planPath(goalId: $g) { path { id } } }`, { g: l.goalId }, elsewhere.admin))).toBe("NOT_FOUND");
+  expect(codeOf(await s.gql(`mutation($g: UUID!) { planPath(goalId: $g) { path { id } } }`, { g: l.goalId }, elsewhere.admin))).toBe(
+    "NOT_FOUND",
+  );
 
   for (const count of [0, 51, -1]) expect(codeOf(await recs(l.id, null, count))).toBe("BAD_USER_INPUT");
   // 50 is accepted; how many tasks qualify depends on the model (the prerequisite gate), but more than the default 5.
@@ -490,14 +595,30 @@ test("a goal whose skill has no tasks answers without error; a task created afte
   const CREATE_SKILL = `mutation($i: CreateSkillInput!) { createSkill(input: $i) { id } }`;
   const lonely = ok(await s.gql(CREATE_SKILL, { i: { code: "E2E.EMPTY", name: "A skill with no tasks" } }, admin)).createSkill.id;
   const behind = ok(await s.gql(CREATE_SKILL, { i: { code: "E2E.EMPTY2", name: "No tasks, a prerequisite" } }, admin)).createSkill.id;
-  ok(await s.gql(`mutation($s: UUID!, $p: UUID!) { addPrerequisite(skillId: $s, prerequisiteId: $p) { id } }`, { s: behind, p: simplify }, admin));
+  ok(
+    await s.gql(
+      `mutation($s: UUID!, $p: UUID!) { addPrerequisite(skillId: $s, prerequisiteId: $p) { id } }`,
+      { s: behind, p: simplify },
+      admin,
+    ),
+  );
   // No wait: a curriculum write drops the server's compiled copy at once (curriculum-cache.ts).
 
   const alone = await freshLearner({ skillIds: [lonely] });
-  for (const strategy of ["ZPD", "LOWEST_MASTERY", "CURRICULUM"]) expect(ok(await recs(alone.id, alone.goalId!, 5, strategy)).recommendations.items).toEqual([]);
-  const planAlone = ok(await s.gql(`mutation($g: UUID!) { planPath(goalId: $g) { path { steps { id } } skills { skill { id } status } progress { attemptsRemaining status } } }`, { g: alone.goalId }, admin)).planPath;
+  for (const strategy of ["ZPD", "LOWEST_MASTERY", "CURRICULUM"])
+    expect(ok(await recs(alone.id, alone.goalId!, 5, strategy)).recommendations.items).toEqual([]);
+  const planAlone = ok(
+    await s.gql(
+      `mutation($g: UUID!) { planPath(goalId: $g) { path { steps { id } } skills { skill { id } status } progress { attemptsRemaining status } } }`,
+      { g: alone.goalId },
+      admin,
+    ),
+  ).planPath;
   expect(planAlone.path.steps).toEqual([]);
-  expect(ok(await s.gql(`query($g: UUID!) { goal(id: $g) { progress { targetSkills status } } }`, { g: alone.goalId }, admin)).goal.progress.targetSkills).toBe(1);
+  expect(
+    ok(await s.gql(`query($g: UUID!) { goal(id: $g) { progress { targetSkills status } } }`, { g: alone.goalId }, admin)).goal.progress
+      .targetSkills,
+  ).toBe(1);
 
   // A task-less target with a prerequisite: only the prerequisite's chain is recommended.
   const chain = await freshLearner({ skillIds: [behind] });
@@ -513,9 +634,21 @@ test("a goal whose skill has no tasks answers without error; a task created afte
   }
 
   // A task created after training: predicted from its skill's mastery (SKILL_ESTIMATE), recommended as uncalibrated.
-  const created = ok(await s.gql(`mutation($i: CreateTaskInput!) { createTask(input: $i) { id } }`, {
-    i: { code: "E2E.NEW", title: "A task newer than the model", kind: "EXERCISE", expectedDurationSeconds: 60, skills: [{ skillId: meaning, weight: 1 }] },
-  }, admin)).createTask.id;
+  const created = ok(
+    await s.gql(
+      `mutation($i: CreateTaskInput!) { createTask(input: $i) { id } }`,
+      {
+        i: {
+          code: "E2E.NEW",
+          title: "A task newer than the model",
+          kind: "EXERCISE",
+          expectedDurationSeconds: 60,
+          skills: [{ skillId: meaning, weight: 1 }],
+        },
+      },
+      admin,
+    ),
+  ).createTask.id;
   const l = await freshLearner();
   const known = allTaskIds[0]!;
   const p = ok(await s.gql(PREDICT, { l: l.id, t: [created, known] }, admin)).predictions.items;
@@ -531,4 +664,3 @@ test("a goal whose skill has no tasks answers without error; a task created afte
   expect(p2.basis).toBe("SKILL_ESTIMATE");
   expect(isProbability(p2.predictedSuccess)).toBe(true);
 });
-

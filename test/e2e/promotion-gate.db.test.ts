@@ -28,7 +28,9 @@ afterAll(async () => {
 
 const q = (sql: string, params: unknown[] = []) => s.app.db.dataSource.query(sql, params);
 const trainedOn = async (versionId: string): Promise<string[]> =>
-  (await q(`SELECT learner_id FROM model_version_learner WHERE model_version_id = $1`, [versionId])).map((r: { learner_id: string }) => r.learner_id);
+  (await q(`SELECT learner_id FROM model_version_learner WHERE model_version_id = $1`, [versionId])).map(
+    (r: { learner_id: string }) => r.learner_id,
+  );
 const isEval = (id: string) => isEvaluationLearner(id, evaluationRule(demo.schoolId));
 const consenting = () => demo.learnerIds.filter((id) => id !== demo.noConsentLearnerId);
 const activeId = async () => (await q(`SELECT id FROM model_version WHERE school_id = $1 AND status = 'ACTIVE'`, [demo.schoolId]))[0]?.id;
@@ -71,7 +73,10 @@ test("a retraining is judged with the active model on evaluation learners neithe
 });
 
 test("a rollback returns to the version active before; promoting the retired candidate again re-judges it on the same honest set", async () => {
-  if ((await activeId()) !== v2) await switching().promote(demo.schoolId, v2, { override: { reason: "rejected by the gate; promoted to test the rollback", by: "test", at: NOW.toISOString() } });
+  if ((await activeId()) !== v2)
+    await switching().promote(demo.schoolId, v2, {
+      override: { reason: "rejected by the gate; promoted to test the rollback", by: "test", at: NOW.toISOString() },
+    });
   expect(await activeId()).toBe(v2);
   const back = await switching().rollback(demo.schoolId, v1);
   expect(back).toMatchObject({ switched: true, version: 1 });
@@ -90,13 +95,20 @@ test("a rollback returns to the version active before; promoting the retired can
 
 test("a version trained on the evaluation learners (recorded before the registry knew better) leaves nothing to judge on: refused, then promoted only with an admin's reason, which is stored; a rollback undoes it", async () => {
   // As the migration backfills a version published before the record: trained on everyone it could have seen.
-  await q(`INSERT INTO model_version_learner (model_version_id, learner_id, school_id) SELECT $1, id, $2 FROM learner WHERE school_id = $2 ON CONFLICT DO NOTHING`, [v1, demo.schoolId]);
+  await q(
+    `INSERT INTO model_version_learner (model_version_id, learner_id, school_id) SELECT $1, id, $2 FROM learner WHERE school_id = $2 ON CONFLICT DO NOTHING`,
+    [v1, demo.schoolId],
+  );
   const refused = await switching().promote(demo.schoolId, v2);
   expect(refused.switched).toBe(false);
   expect(refused.reason).toMatch(/no held-out learners that neither model was trained on/);
   expect(await activeId()).toBe(v1);
 
-  const override = { reason: "v1 predates the evaluation set; v2 checked by hand on this term's quizzes", by: "admin-cli", at: NOW.toISOString() };
+  const override = {
+    reason: "v1 predates the evaluation set; v2 checked by hand on this term's quizzes",
+    by: "admin-cli",
+    at: NOW.toISOString(),
+  };
   const forced = await switching().promote(demo.schoolId, v2, { override });
   expect(forced).toMatchObject({ switched: true, override });
   expect(forced.gates!.every((g) => g.passed)).toBe(false);
@@ -114,14 +126,21 @@ test("promoteModel's overrideReason is checked in the request: too short is BAD_
   const admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
   const runs = async () => (await q(`SELECT count(*)::int AS n FROM job_run WHERE school_id = $1`, [demo.schoolId]))[0].n;
   const before = await runs();
-  const r = await s.gql(`mutation($v: UUID!, $r: String) { promoteModel(versionId: $v, overrideReason: $r) { id status } }`, { v: v2, r: "  because " }, admin);
+  const r = await s.gql(
+    `mutation($v: UUID!, $r: String) { promoteModel(versionId: $v, overrideReason: $r) { id status } }`,
+    { v: v2, r: "  because " },
+    admin,
+  );
   expect(codeOf(r)).toBe("BAD_USER_INPUT");
   expect(r.errors![0]!.message).toMatch(/overrideReason/);
   expect(await runs()).toBe(before);
-  const ok = await s.gql(`mutation($v: UUID!, $r: String) { promoteModel(versionId: $v, overrideReason: $r) { id status } }`, { v: v2, r: "the term's data says v2 is better" }, admin);
+  const ok = await s.gql(
+    `mutation($v: UUID!, $r: String) { promoteModel(versionId: $v, overrideReason: $r) { id status } }`,
+    { v: v2, r: "the term's data says v2 is better" },
+    admin,
+  );
   expect(ok.errors).toBeUndefined();
   expect(ok.data.promoteModel.status).toBe("QUEUED");
   const [run] = await q(`SELECT payload FROM job_run WHERE id = $1`, [ok.data.promoteModel.id]);
   expect(run.payload.override).toMatchObject({ reason: "the term's data says v2 is better", by: expect.any(String) });
 });
-

@@ -85,7 +85,11 @@ test("every example operation runs against the demo school without errors", asyn
 });
 
 test("the demo school is what the README promises: a skill DAG, tasks, three cohorts, a teacher, learners with attempts and an active model", async () => {
-  const r = await s.gql(`{ skills(first: 100) { nodes { prerequisites { id } } } tasks(first: 100) { nodes { id } } cohorts { nodes { name teachers { id } } } learners(first: 100) { nodes { attempts(first: 1) { nodes { id } } mastery { mastery } } } activeModel { version kind } }`, {}, admin);
+  const r = await s.gql(
+    `{ skills(first: 100) { nodes { prerequisites { id } } } tasks(first: 100) { nodes { id } } cohorts { nodes { name teachers { id } } } learners(first: 100) { nodes { attempts(first: 1) { nodes { id } } mastery { mastery } } } activeModel { version kind } }`,
+    {},
+    admin,
+  );
   expect(r.errors).toBeUndefined();
   expect(r.data.skills.nodes.length).toBeGreaterThanOrEqual(10);
   expect(r.data.skills.nodes.some((n: any) => n.prerequisites.length > 0)).toBe(true);

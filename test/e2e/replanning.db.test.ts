@@ -38,27 +38,52 @@ const ok = (r: { errors?: unknown; data?: unknown }): any => {
 
 let refs = 0;
 async function learnerWithGoal(goal: string[]): Promise<{ id: string; goalId: string }> {
-  const id = ok(await s.gql(`mutation($r: String) { createLearner(input: { externalRef: $r }) { id } }`, { r: `replan-${++refs}` }, admin)).createLearner.id as string;
-  ok(await s.gql(`mutation($l: UUID!) { setConsent(learnerId: $l, purpose: PERSONALISATION, granted: true, grantedBy: LEARNER) { id } }`, { l: id }, admin));
+  const id = ok(await s.gql(`mutation($r: String) { createLearner(input: { externalRef: $r }) { id } }`, { r: `replan-${++refs}` }, admin))
+    .createLearner.id as string;
+  ok(
+    await s.gql(
+      `mutation($l: UUID!) { setConsent(learnerId: $l, purpose: PERSONALISATION, granted: true, grantedBy: LEARNER) { id } }`,
+      { l: id },
+      admin,
+    ),
+  );
   const skillIds = goal.map((c) => skills.get(c)!.id);
-  const goalId = ok(await s.gql(`mutation($i: CreateGoalInput!) { createGoal(input: $i) { id } }`, { i: { learnerId: id, title: "replan goal", skillIds } }, admin)).createGoal.id as string;
+  const goalId = ok(
+    await s.gql(
+      `mutation($i: CreateGoalInput!) { createGoal(input: $i) { id } }`,
+      { i: { learnerId: id, title: "replan goal", skillIds } },
+      admin,
+    ),
+  ).createGoal.id as string;
   return { id, goalId };
 }
 
 const STEPS = `id position status pinned reason task { id } skill { id }`;
-const plan = async (goalId: string) => ok(await s.gql(`mutation($g: UUID!) { planPath(goalId: $g) { path { id plannedAt steps { ${STEPS} } } } }`, { g: goalId }, admin)).planPath.path;
-const pathOf = async (goalId: string) => ok(await s.gql(`query($g: UUID!) { goal(id: $g) { path { id plannedAt modelVersionId steps { ${STEPS} } } } }`, { g: goalId }, admin)).goal.path;
+const plan = async (goalId: string) =>
+  ok(await s.gql(`mutation($g: UUID!) { planPath(goalId: $g) { path { id plannedAt steps { ${STEPS} } } } }`, { g: goalId }, admin))
+    .planPath.path;
+const pathOf = async (goalId: string) =>
+  ok(await s.gql(`query($g: UUID!) { goal(id: $g) { path { id plannedAt modelVersionId steps { ${STEPS} } } } }`, { g: goalId }, admin))
+    .goal.path;
 
 const RECORD = `mutation($i: RecordAttemptInput!) { recordAttempt(input: $i) { mastery { skillId mastery delta } pathsReplanned { goalId pathId reason } } }`;
 let keys = 0;
-async function attempt(learnerId: string, taskId: string, correct: boolean): Promise<{ mastery: { skillId: string; mastery: number; delta: number }[]; pathsReplanned: { goalId: string; pathId: string; reason: string }[] }> {
+async function attempt(
+  learnerId: string,
+  taskId: string,
+  correct: boolean,
+): Promise<{
+  mastery: { skillId: string; mastery: number; delta: number }[];
+  pathsReplanned: { goalId: string; pathId: string; reason: string }[];
+}> {
   return ok(await s.gql(RECORD, { i: { learnerId, taskId, correct, idempotencyKey: `replan-k-${++keys}` } }, admin)).recordAttempt;
 }
 
 test("running ahead: when a later step's skill becomes mastered the path is re-planned without it; a pinned step keeps its place", async () => {
   const l = await learnerWithGoal(["frac-number-line"]);
   const first = await plan(l.goalId);
-  const meaning = skills.get("frac-meaning")!.id, line = skills.get("frac-number-line")!;
+  const meaning = skills.get("frac-meaning")!.id,
+    line = skills.get("frac-number-line")!;
   // The prerequisite first, then the target.
   expect(first.steps.map((st: any) => st.skill.id)).toEqual([meaning, line.id]);
   const lineStep = first.steps[1];
@@ -80,7 +105,8 @@ test("running ahead: when a later step's skill becomes mastered the path is re-p
   expect(new Date(after.plannedAt).getTime()).toBeGreaterThan(new Date(first.plannedAt).getTime());
   // The pinned step is the same row, still first; the mastered target has no pending unpinned step left.
   expect(after.steps[0]).toMatchObject({ id: first.steps[0].id, pinned: true, status: "PENDING", position: 1 });
-  const mastery = ok(await s.gql(`query($l: UUID!) { mastery(learnerId: $l) { skills { skill { id } mastery } } }`, { l: l.id }, admin)).mastery.skills;
+  const mastery = ok(await s.gql(`query($l: UUID!) { mastery(learnerId: $l) { skills { skill { id } mastery } } }`, { l: l.id }, admin))
+    .mastery.skills;
   const mastered = new Set(mastery.filter((m: any) => m.mastery >= 0.8).map((m: any) => m.skill.id));
   expect(mastered.has(line.id)).toBe(true);
   for (const st of after.steps.filter((x: any) => x.status === "PENDING" && !x.pinned)) expect(mastered.has(st.skill.id)).toBe(false);
@@ -110,7 +136,10 @@ test("falling behind: failing the current step's task re-plans once its skill is
   // Step 1 is no longer the task just failed: another task of the skill, or a prerequisite, and its reason says why.
   const next = after.steps.find((st: any) => st.status === "PENDING");
   expect(next.task.id).not.toBe(current.task.id);
-  const reasons = after.steps.filter((st: any) => st.status === "PENDING").map((st: any) => st.reason).join(" | ");
+  const reasons = after.steps
+    .filter((st: any) => st.status === "PENDING")
+    .map((st: any) => st.reason)
+    .join(" | ");
   expect(reasons).toMatch(new RegExp(`after ${n} failed attempts? in a row on `));
 
   // Each further failure that leaves the learner behind re-plans again (not only after BEHIND_FAILURES
@@ -132,15 +161,21 @@ test("falling behind: failing the current step's task re-plans once its skill is
 test("a hand-made path, a completed goal and a learner without a path are never re-planned by themselves", async () => {
   const hand = await learnerWithGoal(["frac-meaning"]);
   const meaning = skills.get("frac-meaning")!;
-  ok(await s.gql(`mutation($g: UUID!, $s: [PathStepInput!]!) { setPathSteps(goalId: $g, steps: $s) { id } }`,
-    { g: hand.goalId, s: [{ taskId: meaning.taskIds[0], skillId: meaning.id, reason: "by hand" }] }, admin));
+  ok(
+    await s.gql(
+      `mutation($g: UUID!, $s: [PathStepInput!]!) { setPathSteps(goalId: $g, steps: $s) { id } }`,
+      { g: hand.goalId, s: [{ taskId: meaning.taskIds[0], skillId: meaning.id, reason: "by hand" }] },
+      admin,
+    ),
+  );
   const handPlannedAt = (await pathOf(hand.goalId)).plannedAt;
   const done = await learnerWithGoal(["frac-meaning"]);
   await plan(done.goalId);
   ok(await s.gql(`mutation($g: UUID!) { updateGoal(id: $g, input: { status: ABANDONED }) { id } }`, { g: done.goalId }, admin));
   const none = await learnerWithGoal(["frac-meaning"]);
   for (const l of [hand, done, none]) {
-    for (let i = 0; i < 2 * BEHIND_FAILURES; i++) expect((await attempt(l.id, meaning.taskIds[(i % (meaning.taskIds.length - 1)) + 1]!, false)).pathsReplanned).toEqual([]);
+    for (let i = 0; i < 2 * BEHIND_FAILURES; i++)
+      expect((await attempt(l.id, meaning.taskIds[(i % (meaning.taskIds.length - 1)) + 1]!, false)).pathsReplanned).toEqual([]);
   }
   expect((await pathOf(hand.goalId)).plannedAt).toBe(handPlannedAt);
   expect(await pathOf(none.goalId)).toBeNull();

@@ -6,7 +6,17 @@
  */
 import { randomUUID } from "node:crypto";
 import {
-  getNamedType, GraphQLField, GraphQLInputType, isEnumType, isInputObjectType, isListType, isNonNullType, isObjectType, isScalarType, isInterfaceType, isUnionType,
+  getNamedType,
+  GraphQLField,
+  GraphQLInputType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  isScalarType,
+  isInterfaceType,
+  isUnionType,
 } from "graphql";
 import { buildApiSchema } from "../../src/api/schema.js";
 import { signToken } from "../../src/api/auth/token.js";
@@ -37,13 +47,22 @@ test("a platform admin creates a school (name trimmed, time zone in its canonica
 
   // Its admin reaches it at once.
   const admin = await s.token({ schoolId: paris.data.createSchool.id, role: Role.Admin });
-  expect((await s.gql(`{ school { id name } }`, {}, admin)).data.school).toEqual({ id: paris.data.createSchool.id, name: "Collège Vauban" });
+  expect((await s.gql(`{ school { id name } }`, {}, admin)).data.school).toEqual({
+    id: paris.data.createSchool.id,
+    name: "Collège Vauban",
+  });
 
   // Listed oldest first (other test files' schools may be there too on a shared server), paged.
   const ids: string[] = [];
   let after: string | null = null;
   for (;;) {
-    const page: any = (await s.gql(`query($a: String) { schools(first: 50, after: $a) { nodes { id } pageInfo { hasNextPage endCursor } } }`, { a: after }, platform)).data.schools;
+    const page: any = (
+      await s.gql(
+        `query($a: String) { schools(first: 50, after: $a) { nodes { id } pageInfo { hasNextPage endCursor } } }`,
+        { a: after },
+        platform,
+      )
+    ).data.schools;
     ids.push(...page.nodes.map((n: { id: string }) => n.id));
     if (!page.pageInfo.hasNextPage) break;
     after = page.pageInfo.endCursor;
@@ -71,7 +90,12 @@ test("a school's token, of any role, may neither create nor list schools; no tok
   const { schoolId } = await s.newSchool("Tokens");
   const before = await schoolCount();
   for (const role of Object.values(Role)) {
-    const claims = { schoolId, role, learnerId: role === Role.Learner ? randomUUID() : undefined, teacherId: role === Role.Teacher ? randomUUID() : undefined };
+    const claims = {
+      schoolId,
+      role,
+      learnerId: role === Role.Learner ? randomUUID() : undefined,
+      teacherId: role === Role.Teacher ? randomUUID() : undefined,
+    };
     const token = await s.token(claims);
     expect(codeOf(await s.gql(CREATE, { i: { name: "Not mine" } }, token))).toBe("FORBIDDEN");
     expect(codeOf(await s.gql(`{ schools { nodes { id } } }`, {}, token))).toBe("FORBIDDEN");
@@ -86,17 +110,33 @@ function sample(type: GraphQLInputType): unknown {
   if (isListType(type)) return [sample(type.ofType)];
   if (isEnumType(type)) return type.getValues()[0]!.value;
   if (isInputObjectType(type)) {
-    return Object.fromEntries(Object.values(type.getFields()).filter((f) => isNonNullType(f.type) && f.defaultValue === undefined).map((f) => [f.name, sample(f.type)]));
+    return Object.fromEntries(
+      Object.values(type.getFields())
+        .filter((f) => isNonNullType(f.type) && f.defaultValue === undefined)
+        .map((f) => [f.name, sample(f.type)]),
+    );
   }
   if (isScalarType(type)) {
-    const byName: Record<string, unknown> = { UUID: randomUUID(), String: "a", ID: "a", Int: 1, Float: 0.5, Boolean: true, DateTimeISO: new Date().toISOString(), JSONObject: {} };
+    const byName: Record<string, unknown> = {
+      UUID: randomUUID(),
+      String: "a",
+      ID: "a",
+      Int: 1,
+      Float: 0.5,
+      Boolean: true,
+      DateTimeISO: new Date().toISOString(),
+      JSONObject: {},
+    };
     if (!(type.name in byName)) throw new Error(`no sample for scalar ${type.name}: add one`);
     return byName[type.name];
   }
   throw new Error(`no sample for ${String(type)}`);
 }
 
-function operation(kind: "query" | "mutation", field: GraphQLField<unknown, unknown>): { text: string; variables: Record<string, unknown> } {
+function operation(
+  kind: "query" | "mutation",
+  field: GraphQLField<unknown, unknown>,
+): { text: string; variables: Record<string, unknown> } {
   const required = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
   const decl = required.map((a) => `$${a.name}: ${String(a.type)}`).join(", ");
   const call = required.map((a) => `${a.name}: $${a.name}`).join(", ");
@@ -110,18 +150,37 @@ function operation(kind: "query" | "mutation", field: GraphQLField<unknown, unkn
 
 test("a platform-admin token is FORBIDDEN on every operation but createSchool and schools (it never reads a school's data)", async () => {
   const schema = await buildApiSchema();
-  const roots = [["query", schema.getQueryType()!], ["mutation", schema.getMutationType()!]] as const;
+  const roots = [
+    ["query", schema.getQueryType()!],
+    ["mutation", schema.getMutationType()!],
+  ] as const;
   const checked: string[] = [];
   for (const [kind, type] of roots) {
     for (const field of Object.values(type.getFields())) {
       if (field.name === "schools" || field.name === "createSchool") continue;
       const op = operation(kind, field);
       const r = await s.gql(op.text, op.variables, platform);
-      expect({ field: field.name, code: codeOf(r), message: r.errors?.[0]?.message }).toEqual({ field: field.name, code: "FORBIDDEN", message: expect.stringContaining("platform-admin token has no school") });
+      expect({ field: field.name, code: codeOf(r), message: r.errors?.[0]?.message }).toEqual({
+        field: field.name,
+        code: "FORBIDDEN",
+        message: expect.stringContaining("platform-admin token has no school"),
+      });
       checked.push(field.name);
     }
   }
   // The sweep covered the schema (a guard against an empty or partial walk).
-  expect(checked).toEqual(expect.arrayContaining(["school", "learners", "learner", "modelVersions", "jobRuns", "recordAttempt", "triggerRetrain", "updateSchool", "createTeacher"]));
+  expect(checked).toEqual(
+    expect.arrayContaining([
+      "school",
+      "learners",
+      "learner",
+      "modelVersions",
+      "jobRuns",
+      "recordAttempt",
+      "triggerRetrain",
+      "updateSchool",
+      "createTeacher",
+    ]),
+  );
   expect(checked.length).toBeGreaterThan(40);
 });

@@ -24,7 +24,8 @@ const TASKS = `{ tasks(first: 100) { nodes { id code difficulty skills { weight 
 const SIMILAR = `query($t: UUID!, $n: Int) { similarTasks(taskId: $t, count: $n) { distance basis task { id code skills { weight skill { id } } } } }`;
 
 type T = { id: string; code: string; difficulty: number | null; skills: { weight: number; skill: { id: string } }[] };
-const primary = (t: { skills: { weight: number; skill: { id: string } }[] }) => [...t.skills].sort((a, b) => b.weight - a.weight)[0]!.skill.id;
+const primary = (t: { skills: { weight: number; skill: { id: string } }[] }) =>
+  [...t.skills].sort((a, b) => b.weight - a.weight)[0]!.skill.id;
 
 test("similar tasks share the query's skill far more often than chance, nearest first", async () => {
   const tasks: T[] = (await s.gql(TASKS, {}, admin)).data.tasks.nodes;
@@ -53,7 +54,11 @@ test("every task has a calibrated difficulty after training, and harder tasks ar
   expect(tasks.every((t) => typeof t.difficulty === "number" && Number.isFinite(t.difficulty))).toBe(true);
   const sorted = [...tasks].sort((a, b) => a.difficulty! - b.difficulty!);
   const learner = demo.learnerIds[0]!;
-  const r = await s.gql(`query($l: UUID!, $t: [UUID!]!) { predictions(learnerId: $l, taskIds: $t) { items { predictedSuccess } } }`, { l: learner, t: [sorted[0]!.id, sorted[sorted.length - 1]!.id] }, admin);
+  const r = await s.gql(
+    `query($l: UUID!, $t: [UUID!]!) { predictions(learnerId: $l, taskIds: $t) { items { predictedSuccess } } }`,
+    { l: learner, t: [sorted[0]!.id, sorted[sorted.length - 1]!.id] },
+    admin,
+  );
   const [easy, hard] = r.data.predictions.items.map((i: any) => i.predictedSuccess);
   expect(easy).toBeGreaterThan(hard);
 });
@@ -61,7 +66,11 @@ test("every task has a calibrated difficulty after training, and harder tasks ar
 test("a task created after training gets neighbours through its skills", async () => {
   const tasks: T[] = (await s.gql(TASKS, {}, admin)).data.tasks.nodes;
   const skill = primary(tasks[0]!);
-  const created = await s.gql(`mutation($s: UUID!) { createTask(input: { code: "new-after-training", title: "New", kind: EXERCISE, topics: [], expectedDurationSeconds: 60, skills: [{ skillId: $s, weight: 1 }] }) { id } }`, { s: skill }, admin);
+  const created = await s.gql(
+    `mutation($s: UUID!) { createTask(input: { code: "new-after-training", title: "New", kind: EXERCISE, topics: [], expectedDurationSeconds: 60, skills: [{ skillId: $s, weight: 1 }] }) { id } }`,
+    { s: skill },
+    admin,
+  );
   expect(created.errors).toBeUndefined();
   const r = await s.gql(SIMILAR, { t: created.data.createTask.id, n: 5 }, admin);
   expect(r.errors).toBeUndefined();
@@ -80,6 +89,10 @@ test("every role may ask; bad counts and unknown tasks get coded errors", async 
 });
 
 test("learners declare interests, lower-cased and de-duplicated", async () => {
-  const r = await s.gql(`mutation { createLearner(input: { externalRef: "interested", interests: ["Pizza", "pizza ", "Sport"] }) { id interests } }`, {}, admin);
+  const r = await s.gql(
+    `mutation { createLearner(input: { externalRef: "interested", interests: ["Pizza", "pizza ", "Sport"] }) { id interests } }`,
+    {},
+    admin,
+  );
   expect(r.data.createLearner.interests).toEqual(["pizza", "sport"]);
 });

@@ -29,28 +29,54 @@ test("down makes states jsonb again; up writes them as the codec's text, tag fir
   const q = (sql: string, params: unknown[] = []) => runner.query(sql, params);
   try {
     await migration.down(runner);
-    const type = async () => (await q(`SELECT data_type FROM information_schema.columns WHERE table_name = 'learner_state' AND column_name = 'state'`))[0].data_type;
+    const type = async () =>
+      (await q(`SELECT data_type FROM information_schema.columns WHERE table_name = 'learner_state' AND column_name = 'state'`))[0]
+        .data_type;
     expect(await type()).toBe("jsonb");
     const school = randomUUID();
     const [full, empty] = [randomUUID(), randomUUID()];
     // Awkward doubles and a key order jsonb rewrites ("data" before "model" in its own output).
-    const state = { model: "meta:0a1b2c3d", attempts: 3, data: { v: 2, g: [0.1 + 0.2, 3, 1, 2, 1 / 3, -0.012345678901234567], s: { [randomUUID()]: [0.5, 1, 0, 2.25, 1] } } };
+    const state = {
+      model: "meta:0a1b2c3d",
+      attempts: 3,
+      data: { v: 2, g: [0.1 + 0.2, 3, 1, 2, 1 / 3, -0.012345678901234567], s: { [randomUUID()]: [0.5, 1, 0, 2.25, 1] } },
+    };
     await q(`INSERT INTO school (id, name) VALUES ($1, 'Migration school')`, [school]);
     await q(`INSERT INTO learner (id, school_id) VALUES ($1, $3), ($2, $3)`, [full, empty, school]);
-    await q(`INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
-             VALUES ($1, $3, NULL, $4::jsonb, 3, 1, now()), ($2, $3, NULL, '{}'::jsonb, 0, 1, now())`, [full, empty, school, JSON.stringify(state)]);
-    expect((await q(`SELECT state::text AS t FROM learner_state WHERE learner_id = $1`, [full]))[0].t.startsWith(statePrefix(state.model))).toBe(false);
+    await q(
+      `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
+             VALUES ($1, $3, NULL, $4::jsonb, 3, 1, now()), ($2, $3, NULL, '{}'::jsonb, 0, 1, now())`,
+      [full, empty, school, JSON.stringify(state)],
+    );
+    expect(
+      (await q(`SELECT state::text AS t FROM learner_state WHERE learner_id = $1`, [full]))[0].t.startsWith(statePrefix(state.model)),
+    ).toBe(false);
 
     await migration.up(runner);
     expect(await type()).toBe("text");
-    const rows = new Map((await q(`SELECT learner_id, state FROM learner_state WHERE school_id = $1`, [school]) as { learner_id: string; state: string }[]).map((r) => [r.learner_id, r.state]));
+    const rows = new Map(
+      (
+        (await q(`SELECT learner_id, state FROM learner_state WHERE school_id = $1`, [school])) as { learner_id: string; state: string }[]
+      ).map((r) => [r.learner_id, r.state]),
+    );
     expect(rows.get(full)!.startsWith(statePrefix(state.model))).toBe(true);
     expect(decodeState(rows.get(full)!)).toEqual(state);
     expect(rows.get(empty)).toBe("{}");
-    expect((await q(`SELECT count(*)::int AS n FROM learner_state WHERE school_id = $1 AND starts_with(state, $2)`, [school, statePrefix(state.model)]))[0].n).toBe(1);
+    expect(
+      (
+        await q(`SELECT count(*)::int AS n FROM learner_state WHERE school_id = $1 AND starts_with(state, $2)`, [
+          school,
+          statePrefix(state.model),
+        ])
+      )[0].n,
+    ).toBe(1);
 
     await migration.down(runner);
-    const back = new Map((await q(`SELECT learner_id, state FROM learner_state WHERE school_id = $1`, [school]) as { learner_id: string; state: unknown }[]).map((r) => [r.learner_id, r.state]));
+    const back = new Map(
+      (
+        (await q(`SELECT learner_id, state FROM learner_state WHERE school_id = $1`, [school])) as { learner_id: string; state: unknown }[]
+      ).map((r) => [r.learner_id, r.state]),
+    );
     expect(back.get(full)).toEqual(state);
     expect(back.get(empty)).toEqual({});
     await migration.up(runner);

@@ -97,7 +97,9 @@ describe("browser pages in development", () => {
     expect((await s.gql("{ cohorts(first: 1) { nodes { id } } }", undefined, analyst)).errors).toBeUndefined();
 
     for (const accept of ["application/json", "*/*", "application/graphql-response+json"]) {
-      const r = await fetch(`${s.url}?query=${encodeURIComponent("{ __typename }")}`, { headers: { accept, "apollo-require-preflight": "1" } });
+      const r = await fetch(`${s.url}?query=${encodeURIComponent("{ __typename }")}`, {
+        headers: { accept, "apollo-require-preflight": "1" },
+      });
       expect([accept, r.status]).toEqual([accept, 200]);
       expect(await r.json()).toEqual({ data: { __typename: "Query" } });
       const bare = await fetch(s.url, { headers: { accept } });

@@ -10,7 +10,11 @@ export const ROOT = path.resolve(__dirname, "../..");
 
 /** Compiles the sources into dist/ when they changed since the last build (the launcher's check, as `npm start` does); throws with tsc's output when it fails. */
 export function buildDist(): void {
-  const r = spawnSync(process.execPath, ["src/cli/launch.mjs", "--build"], { cwd: ROOT, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" } });
+  const r = spawnSync(process.execPath, ["src/cli/launch.mjs", "--build"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" },
+  });
   if (r.status !== 0) throw new Error(`the build failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
 }
 
@@ -26,11 +30,16 @@ const childEnv = (env: Record<string, string>) => ({ PATH: process.env.PATH ?? "
 /** Runs `node dist/<script> ...args` to its end. */
 export function runCli(script: string, args: readonly string[], env: Record<string, string>, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(ROOT, "dist", script), ...args], { cwd: ROOT, env: childEnv(env), timeout: timeoutMs, encoding: "utf8" }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : -1) : 0;
-      if (err && code === -1) reject(new Error(`${script} did not finish: ${err.message}\n${stderr}`));
-      else resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [path.join(ROOT, "dist", script), ...args],
+      { cwd: ROOT, env: childEnv(env), timeout: timeoutMs, encoding: "utf8" },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : -1) : 0;
+        if (err && code === -1) reject(new Error(`${script} did not finish: ${err.message}\n${stderr}`));
+        else resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -46,7 +55,11 @@ export interface RunningProcess {
 
 /** Starts `node dist/<script>` as a long-running process (the server, the worker). */
 export function startCli(script: string, env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, "dist", script)], { cwd: ROOT, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [path.join(ROOT, "dist", script)], {
+    cwd: ROOT,
+    env: childEnv(env),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   const listeners = new Set<(line: string) => void>();
   let partial = "";
@@ -73,7 +86,10 @@ export function startCli(script: string, env: Record<string, string>): RunningPr
         const listener = (line: string) => {
           if (match(line)) done(() => resolve(line));
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`${script}: no expected line within ${timeoutMs} ms; output:\n${out}`))), timeoutMs);
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`${script}: no expected line within ${timeoutMs} ms; output:\n${out}`))),
+          timeoutMs,
+        );
         listeners.add(listener);
         void exited.then((code) => done(() => reject(new Error(`${script} exited (${code}) before the expected line; output:\n${out}`))));
       }),

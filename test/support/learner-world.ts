@@ -35,7 +35,8 @@ export async function learnerWorld(s: TestServer, name = "Learner World"): Promi
   };
   const maple = (await gql(`mutation($n: String!) { createCohort(input: { name: $n }) { id } }`, { n: "Maple" })).createCohort.id;
   const oak = (await gql(`mutation($n: String!) { createCohort(input: { name: $n }) { id } }`, { n: "Oak" })).createCohort.id;
-  const teacherId = (await gql(`mutation($n: String!) { createTeacher(input: { displayName: $n }) { id } }`, { n: "T. Maple" })).createTeacher.id;
+  const teacherId = (await gql(`mutation($n: String!) { createTeacher(input: { displayName: $n }) { id } }`, { n: "T. Maple" }))
+    .createTeacher.id;
   await gql(`mutation($c: UUID!, $t: UUID!) { assignTeacher(cohortId: $c, teacherId: $t) { id } }`, { c: maple, t: teacherId });
   const createLearner = `mutation($input: CreateLearnerInput!) { createLearner(input: $input) { id } }`;
   const inMaple = (await gql(createLearner, { input: { externalRef: "maple-1", cohortIds: [maple] } })).createLearner.id;
@@ -45,16 +46,33 @@ export async function learnerWorld(s: TestServer, name = "Learner World"): Promi
   const skills: Record<string, string> = {};
   // Inserted out of code order, so that "in code order" is a real assertion.
   for (const code of ["B.1", "A.2", "A.1"]) {
-    const row = await ds.getRepository(Skill).save(ds.getRepository(Skill).create({ schoolId, code, name: `Skill ${code}`, description: "" }));
+    const row = await ds
+      .getRepository(Skill)
+      .save(ds.getRepository(Skill).create({ schoolId, code, name: `Skill ${code}`, description: "" }));
     skills[code] = row.id;
   }
   const tasks: Record<string, string> = {};
   for (const code of ["T1", "T2", "T3", "T4"]) {
-    const row = await ds.getRepository(Task).save(ds.getRepository(Task).create({ schoolId, code, title: `Task ${code}`, kind: TaskKind.Exercise, topics: [], expectedDurationSeconds: 60, difficulty: null }));
+    const row = await ds.getRepository(Task).save(
+      ds.getRepository(Task).create({
+        schoolId,
+        code,
+        title: `Task ${code}`,
+        kind: TaskKind.Exercise,
+        topics: [],
+        expectedDurationSeconds: 60,
+        difficulty: null,
+      }),
+    );
     tasks[code] = row.id;
   }
   return {
-    schoolId, admin, inMaple, inOak, skills, tasks,
+    schoolId,
+    admin,
+    inMaple,
+    inOak,
+    skills,
+    tasks,
     service: await s.token({ schoolId, role: Role.Service }),
     analyst: await s.token({ schoolId, role: Role.Analyst }),
     teacher: await s.token({ schoolId, role: Role.Teacher, teacherId }),

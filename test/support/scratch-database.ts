@@ -34,7 +34,13 @@ export async function openScratchDatabase(label: string): Promise<ScratchDatabas
     const scratch = await createServerDatabase(url, label);
     const db = await openDatabase({ url: scratch.url, poolSize: 2 });
     await migrate(db.dataSource);
-    return { db, close: async () => { await db.close(); await scratch.drop(); } };
+    return {
+      db,
+      close: async () => {
+        await db.close();
+        await scratch.drop();
+      },
+    };
   }
   const snapshot = process.env.ZPD_TEST_SNAPSHOT;
   const db = await openDatabase({ loadDataDir: snapshot ? new Blob([fs.readFileSync(snapshot)]) : undefined });

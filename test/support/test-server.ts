@@ -46,10 +46,11 @@ export async function startTestServer(env: Record<string, string> = {}, opts: Te
     ...env,
   });
   const snapshot = process.env.ZPD_TEST_SNAPSHOT;
-  const database = opts.pgliteThread ? { thread: true }
+  const database = opts.pgliteThread
+    ? { thread: true }
     : config.databaseUrl
-    ? { url: config.databaseUrl, poolSize: 4 }
-    : { loadDataDir: snapshot ? new Blob([fs.readFileSync(snapshot)]) : undefined };
+      ? { url: config.databaseUrl, poolSize: 4 }
+      : { loadDataDir: snapshot ? new Blob([fs.readFileSync(snapshot)]) : undefined };
   const app = await startApp(config, { database, logger: createLogger("silent"), profileKey: randomBytes(32) });
   const { url } = await app.server.listen(0, "127.0.0.1");
 

@@ -10,7 +10,9 @@ import type { RecordedAttempt } from "../../services/attempt/attempt.service.js"
 
 const toPayload = (r: RecordedAttempt): RecordAttemptPayload =>
   Object.assign(new RecordAttemptPayload(), {
-    attempt: AttemptType.from(r.attempt), duplicate: r.duplicate, mastery: r.mastery.map(MasteryChangeType.from),
+    attempt: AttemptType.from(r.attempt),
+    duplicate: r.duplicate,
+    mastery: r.mastery.map(MasteryChangeType.from),
     pathsReplanned: r.replanned.map((p) => Object.assign(new PathReplanType(), { goalId: p.goalId, pathId: p.pathId, reason: p.reason })),
   });
 
@@ -24,7 +26,10 @@ export class AttemptResolver {
   }
 
   @Mutation(() => [RecordAttemptPayload], { description: "Record up to 500 attempts, all or nothing, in order." })
-  async recordAttempts(@Arg("inputs", () => [RecordAttemptInput], { validate: false }) inputs: RecordAttemptInput[], @Ctx() ctx: ApiContext): Promise<RecordAttemptPayload[]> {
+  async recordAttempts(
+    @Arg("inputs", () => [RecordAttemptInput], { validate: false }) inputs: RecordAttemptInput[],
+    @Ctx() ctx: ApiContext,
+  ): Promise<RecordAttemptPayload[]> {
     return (await ctx.services.attempts.recordMany(ctx.actor(), inputs)).map(toPayload);
   }
 
@@ -34,7 +39,11 @@ export class AttemptResolver {
   }
 
   @Query(() => AttemptConnection, { description: "A learner's attempts, oldest first." })
-  async attempts(@Arg("learnerId", () => UUID) learnerId: string, @Args() page: ConnectionArgs, @Ctx() ctx: ApiContext): Promise<AttemptConnection> {
+  async attempts(
+    @Arg("learnerId", () => UUID) learnerId: string,
+    @Args() page: ConnectionArgs,
+    @Ctx() ctx: ApiContext,
+  ): Promise<AttemptConnection> {
     return toConnection(await ctx.services.attempts.list(ctx.actor(), learnerId, page), AttemptType.from);
   }
 

@@ -21,7 +21,19 @@ export class AttemptType {
 
   static from(e: Attempt): AttemptType {
     const { id, learnerId, taskId, correct, score, durationSeconds, hintsUsed, occurredAt, source, idempotencyKey, createdAt } = e;
-    return Object.assign(new AttemptType(), { id, learnerId, taskId, correct, score, durationSeconds, hintsUsed, occurredAt, source, idempotencyKey, createdAt });
+    return Object.assign(new AttemptType(), {
+      id,
+      learnerId,
+      taskId,
+      correct,
+      score,
+      durationSeconds,
+      hintsUsed,
+      occurredAt,
+      source,
+      idempotencyKey,
+      createdAt,
+    });
   }
 }
 
@@ -30,7 +42,8 @@ export class AttemptConnection extends Connection(AttemptType, "Attempt") {}
 
 registerEnumType(ReplanReason, {
   name: "PathReplanReason",
-  description: "AHEAD: a skill of a pending step became mastered; BEHIND: the current step's skill fell below the success band (or three failures on it since the plan).",
+  description:
+    "AHEAD: a skill of a pending step became mastered; BEHIND: the current step's skill fell below the success band (or three failures on it since the plan).",
 });
 
 @ObjectType("PathReplan", { description: "A learning path re-planned by itself after an attempt." })
@@ -44,8 +57,12 @@ export class PathReplanType {
 export class RecordAttemptPayload {
   @Field(() => AttemptType) attempt!: AttemptType;
   @Field({ description: "True when this idempotency key had been recorded before; nothing was written." }) duplicate!: boolean;
-  @Field(() => [MasteryChangeType], { description: "The learner's new mastery of the skills touched (empty when not personalised: no active model, or no consent)." })
+  @Field(() => [MasteryChangeType], {
+    description: "The learner's new mastery of the skills touched (empty when not personalised: no active model, or no consent).",
+  })
   mastery!: MasteryChangeType[];
-  @Field(() => [PathReplanType], { description: "The learner's learning paths these attempts re-planned, because the learner ran ahead or fell behind (usually none)." })
+  @Field(() => [PathReplanType], {
+    description: "The learner's learning paths these attempts re-planned, because the learner ran ahead or fell behind (usually none).",
+  })
   pathsReplanned!: PathReplanType[];
 }

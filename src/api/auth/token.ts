@@ -23,8 +23,10 @@ export interface TokenClaims {
 }
 
 export async function signToken(secret: string, claims: TokenClaims | PlatformAdmin, expiresIn: string | number = "30d"): Promise<string> {
-  const body = claims.role === PLATFORM_ADMIN ? { role: PLATFORM_ADMIN }
-    : { school: claims.schoolId, role: claims.role, learner: claims.learnerId, teacher: claims.teacherId };
+  const body =
+    claims.role === PLATFORM_ADMIN
+      ? { role: PLATFORM_ADMIN }
+      : { school: claims.schoolId, role: claims.role, learner: claims.learnerId, teacher: claims.teacherId };
   return new SignJWT(body)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(claims.subject)
@@ -51,8 +53,10 @@ export async function verifyToken(secret: string, token: string): Promise<Caller
   }
   if (typeof school !== "string" || !isUuid(school)) throw new UnauthenticatedError("the token names no school");
   if (typeof role !== "string" || !ROLES.has(role)) throw new UnauthenticatedError("the token names no valid role");
-  if (role === Role.Learner && (typeof learner !== "string" || !isUuid(learner))) throw new UnauthenticatedError("a learner token must name its learner");
-  if (role === Role.Teacher && (typeof teacher !== "string" || !isUuid(teacher))) throw new UnauthenticatedError("a teacher token must name its teacher");
+  if (role === Role.Learner && (typeof learner !== "string" || !isUuid(learner)))
+    throw new UnauthenticatedError("a learner token must name its learner");
+  if (role === Role.Teacher && (typeof teacher !== "string" || !isUuid(teacher)))
+    throw new UnauthenticatedError("a teacher token must name its teacher");
   return {
     schoolId: school,
     role: role as Role,

@@ -25,27 +25,47 @@ export class CohortResolver {
   }
 
   @Mutation(() => CohortType)
-  async updateCohort(@Arg("id", () => UUID) id: string, @Arg("input") input: UpdateCohortInput, @Ctx() ctx: ApiContext): Promise<CohortType> {
+  async updateCohort(
+    @Arg("id", () => UUID) id: string,
+    @Arg("input") input: UpdateCohortInput,
+    @Ctx() ctx: ApiContext,
+  ): Promise<CohortType> {
     return CohortType.from(await ctx.services.cohorts.update(ctx.actor(), id, input.name));
   }
 
   @Mutation(() => CohortType)
-  async enrollLearner(@Arg("cohortId", () => UUID) cohortId: string, @Arg("learnerId", () => UUID) learnerId: string, @Ctx() ctx: ApiContext): Promise<CohortType> {
+  async enrollLearner(
+    @Arg("cohortId", () => UUID) cohortId: string,
+    @Arg("learnerId", () => UUID) learnerId: string,
+    @Ctx() ctx: ApiContext,
+  ): Promise<CohortType> {
     return CohortType.from(await ctx.services.cohorts.enroll(ctx.actor(), cohortId, learnerId));
   }
 
   @Mutation(() => CohortType)
-  async unenrollLearner(@Arg("cohortId", () => UUID) cohortId: string, @Arg("learnerId", () => UUID) learnerId: string, @Ctx() ctx: ApiContext): Promise<CohortType> {
+  async unenrollLearner(
+    @Arg("cohortId", () => UUID) cohortId: string,
+    @Arg("learnerId", () => UUID) learnerId: string,
+    @Ctx() ctx: ApiContext,
+  ): Promise<CohortType> {
     return CohortType.from(await ctx.services.cohorts.unenroll(ctx.actor(), cohortId, learnerId));
   }
 
   @Mutation(() => CohortType)
-  async assignTeacher(@Arg("cohortId", () => UUID) cohortId: string, @Arg("teacherId", () => UUID) teacherId: string, @Ctx() ctx: ApiContext): Promise<CohortType> {
+  async assignTeacher(
+    @Arg("cohortId", () => UUID) cohortId: string,
+    @Arg("teacherId", () => UUID) teacherId: string,
+    @Ctx() ctx: ApiContext,
+  ): Promise<CohortType> {
     return CohortType.from(await ctx.services.cohorts.assignTeacher(ctx.actor(), cohortId, teacherId));
   }
 
   @Mutation(() => CohortType)
-  async unassignTeacher(@Arg("cohortId", () => UUID) cohortId: string, @Arg("teacherId", () => UUID) teacherId: string, @Ctx() ctx: ApiContext): Promise<CohortType> {
+  async unassignTeacher(
+    @Arg("cohortId", () => UUID) cohortId: string,
+    @Arg("teacherId", () => UUID) teacherId: string,
+    @Ctx() ctx: ApiContext,
+  ): Promise<CohortType> {
     return CohortType.from(await ctx.services.cohorts.unassignTeacher(ctx.actor(), cohortId, teacherId));
   }
 

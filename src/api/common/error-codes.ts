@@ -41,9 +41,17 @@ export const ENGINE_ERROR_CODES = {
   // A stored model this build cannot read (damaged bytes, another format version), e.g. a version being
   // promoted. Its own code, because an administrator can act on it: promote or keep another version.
   [EngineErrorCode.CorruptModel]: { code: "MODEL_UNAVAILABLE", message: "the model version cannot be read by this server", fault: true },
-  [EngineErrorCode.UnsupportedFormat]: { code: "MODEL_UNAVAILABLE", message: "the model version cannot be read by this server", fault: true },
+  [EngineErrorCode.UnsupportedFormat]: {
+    code: "MODEL_UNAVAILABLE",
+    message: "the model version cannot be read by this server",
+    fault: true,
+  },
   // Training asked of a school with no consented traces: the data, not the server, is missing.
-  [EngineErrorCode.EmptyTrainingSet]: { code: "CONFLICT", message: "there are no consented attempts to train a model on yet", fault: false },
+  [EngineErrorCode.EmptyTrainingSet]: {
+    code: "CONFLICT",
+    message: "there are no consented attempts to train a model on yet",
+    fault: false,
+  },
   // The model and the catalogue or the stored state disagree, or the server passed bad options: faults.
   [EngineErrorCode.UnknownTask]: INTERNAL,
   [EngineErrorCode.UnknownSkill]: INTERNAL,

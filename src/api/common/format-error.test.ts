@@ -28,7 +28,10 @@ describe("error mapping", () => {
   });
 
   test("an unexpected error hides its message behind INTERNAL_SERVER_ERROR", () => {
-    const out = format({ message: "relation secret_table does not exist", extensions: { code: "INTERNAL_SERVER_ERROR" } }, wrap(new Error("relation secret_table does not exist")));
+    const out = format(
+      { message: "relation secret_table does not exist", extensions: { code: "INTERNAL_SERVER_ERROR" } },
+      wrap(new Error("relation secret_table does not exist")),
+    );
     expect(out).toMatchObject({ message: "internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } });
   });
 
@@ -49,14 +52,18 @@ describe("the code tables", () => {
 
   test.each(Object.values(EngineErrorCode))("an engine error %s gets its table's code and never shows the engine's message", (code) => {
     expect(Object.keys(ENGINE_ERROR_CODES)).toContain(code);
-    const out = format({ message: internals, path: ["x"], extensions: { code: "INTERNAL_SERVER_ERROR" } }, wrap(new EngineError(code, internals, { offset: 4096 })));
+    const out = format(
+      { message: internals, path: ["x"], extensions: { code: "INTERNAL_SERVER_ERROR" } },
+      wrap(new EngineError(code, internals, { offset: 4096 })),
+    );
     const expected = ENGINE_ERROR_CODES[code];
     expect(out).toEqual({ message: expected.message, path: ["x"], extensions: { code: expected.code } });
     expect(JSON.stringify(out)).not.toContain("4096");
   });
 
   test("a model the server cannot read is MODEL_UNAVAILABLE, not an anonymous internal error; no engine error is BAD_USER_INPUT", () => {
-    for (const code of [EngineErrorCode.CorruptModel, EngineErrorCode.UnsupportedFormat]) expect(ENGINE_ERROR_CODES[code].code).toBe("MODEL_UNAVAILABLE");
+    for (const code of [EngineErrorCode.CorruptModel, EngineErrorCode.UnsupportedFormat])
+      expect(ENGINE_ERROR_CODES[code].code).toBe("MODEL_UNAVAILABLE");
     expect(Object.values(ENGINE_ERROR_CODES).map((c) => c.code)).not.toContain("BAD_USER_INPUT");
   });
 });
@@ -65,7 +72,13 @@ describe("through a real Apollo server", () => {
   test("an EngineError thrown by a resolver reaches the client with its mapped code and a safe message", async () => {
     const server = new ApolloServer({
       typeDefs: "type Query { model: String }",
-      resolvers: { Query: { model: () => { throw new EngineError(EngineErrorCode.CorruptModel, internals); } } },
+      resolvers: {
+        Query: {
+          model: () => {
+            throw new EngineError(EngineErrorCode.CorruptModel, internals);
+          },
+        },
+      },
       formatError: format,
     });
     await server.start();
@@ -73,7 +86,11 @@ describe("through a real Apollo server", () => {
       const res = await server.executeOperation({ query: "{ model }" });
       if (res.body.kind !== "single") throw new Error("expected a single result");
       const [error] = res.body.singleResult.errors ?? [];
-      expect(error).toMatchObject({ message: "the model version cannot be read by this server", extensions: { code: "MODEL_UNAVAILABLE" }, path: ["model"] });
+      expect(error).toMatchObject({
+        message: "the model version cannot be read by this server",
+        extensions: { code: "MODEL_UNAVAILABLE" },
+        path: ["model"],
+      });
       expect(JSON.stringify(res.body.singleResult)).not.toContain("qSkill");
     } finally {
       await server.stop();

@@ -29,14 +29,23 @@ export class SkillResolver {
   }
 
   @Mutation(() => SkillType, {
-    description: "Makes `prerequisiteId` a prerequisite of `skillId`. An edge that would close a cycle (or a self-loop) is BAD_USER_INPUT with reason PREREQUISITE_CYCLE and the cycle.",
+    description:
+      "Makes `prerequisiteId` a prerequisite of `skillId`. An edge that would close a cycle (or a self-loop) is BAD_USER_INPUT with reason PREREQUISITE_CYCLE and the cycle.",
   })
-  async addPrerequisite(@Arg("skillId", () => UUID) skillId: string, @Arg("prerequisiteId", () => UUID) prerequisiteId: string, @Ctx() ctx: ApiContext): Promise<SkillType> {
+  async addPrerequisite(
+    @Arg("skillId", () => UUID) skillId: string,
+    @Arg("prerequisiteId", () => UUID) prerequisiteId: string,
+    @Ctx() ctx: ApiContext,
+  ): Promise<SkillType> {
     return SkillType.from(await ctx.services.skills.addPrerequisite(ctx.actor(), skillId, prerequisiteId));
   }
 
   @Mutation(() => SkillType)
-  async removePrerequisite(@Arg("skillId", () => UUID) skillId: string, @Arg("prerequisiteId", () => UUID) prerequisiteId: string, @Ctx() ctx: ApiContext): Promise<SkillType> {
+  async removePrerequisite(
+    @Arg("skillId", () => UUID) skillId: string,
+    @Arg("prerequisiteId", () => UUID) prerequisiteId: string,
+    @Ctx() ctx: ApiContext,
+  ): Promise<SkillType> {
     return SkillType.from(await ctx.services.skills.removePrerequisite(ctx.actor(), skillId, prerequisiteId));
   }
 

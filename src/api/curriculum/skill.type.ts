@@ -13,7 +13,14 @@ export class SkillType {
   @Field(() => DateTime) updatedAt!: Date;
 
   static from(e: Pick<Skill, "id" | "code" | "name" | "description" | "createdAt" | "updatedAt">): SkillType {
-    return Object.assign(new SkillType(), { id: e.id, code: e.code, name: e.name, description: e.description, createdAt: e.createdAt, updatedAt: e.updatedAt });
+    return Object.assign(new SkillType(), {
+      id: e.id,
+      code: e.code,
+      name: e.name,
+      description: e.description,
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
+    });
   }
 }
 

@@ -1,9 +1,19 @@
 import { Field, Float, InputType, Int } from "type-graphql";
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsOptional, IsPositive, Length, Matches, Max, Min, ValidateNested } from "class-validator";
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsOptional,
+  IsPositive,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from "class-validator";
 import { UUID } from "../common/scalars.js";
 import { TaskKind, TaskKindValues } from "./task.type.js";
 import { CODE, CODE_MESSAGE } from "./skill.inputs.js";
-
 
 @InputType({ description: "A skill the task exercises, with its Q-matrix weight." })
 export class TaskSkillInput {

@@ -26,7 +26,9 @@ export class TaskResolver {
     return TaskType.from(await ctx.services.tasks.get(ctx.actor(), id));
   }
 
-  @Mutation(() => TaskType, { description: "Admin or service. Unknown skills are NOT_FOUND; a code already used in the school is a CONFLICT." })
+  @Mutation(() => TaskType, {
+    description: "Admin or service. Unknown skills are NOT_FOUND; a code already used in the school is a CONFLICT.",
+  })
   async createTask(@Arg("input") input: CreateTaskInput, @Ctx() ctx: ApiContext): Promise<TaskType> {
     return TaskType.from(await ctx.services.tasks.create(ctx.actor(), input));
   }

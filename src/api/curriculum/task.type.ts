@@ -22,15 +22,29 @@ export class TaskType {
   @Field(() => TaskKindValues) kind!: TaskKind;
   @Field(() => [String], { description: "Lower-case topics, for interest matching." }) topics!: string[];
   @Field(() => Int) expectedDurationSeconds!: number;
-  @Field(() => Float, { nullable: true, description: "Difficulty on the logit scale, as calibrated by the active model; null until calibrated." })
+  @Field(() => Float, {
+    nullable: true,
+    description: "Difficulty on the logit scale, as calibrated by the active model; null until calibrated.",
+  })
   difficulty!: number | null;
   @Field(() => DateTime) createdAt!: Date;
   @Field(() => DateTime) updatedAt!: Date;
 
-  static from(e: Pick<Task, "id" | "code" | "title" | "topics" | "expectedDurationSeconds" | "difficulty" | "createdAt" | "updatedAt"> & { kind: string }): TaskType {
+  static from(
+    e: Pick<Task, "id" | "code" | "title" | "topics" | "expectedDurationSeconds" | "difficulty" | "createdAt" | "updatedAt"> & {
+      kind: string;
+    },
+  ): TaskType {
     return Object.assign(new TaskType(), {
-      id: e.id, code: e.code, title: e.title, kind: e.kind, topics: e.topics, expectedDurationSeconds: e.expectedDurationSeconds,
-      difficulty: e.difficulty, createdAt: e.createdAt, updatedAt: e.updatedAt,
+      id: e.id,
+      code: e.code,
+      title: e.title,
+      kind: e.kind,
+      topics: e.topics,
+      expectedDurationSeconds: e.expectedDurationSeconds,
+      difficulty: e.difficulty,
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
     });
   }
 }

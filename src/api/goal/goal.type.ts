@@ -14,7 +14,8 @@ export class GoalType {
   @Field(() => UUID) id!: string;
   @Field(() => UUID) learnerId!: string;
   @Field() title!: string;
-  @Field(() => Float, { description: "Mastery (P(correct) on a typical task) every target skill must reach, in (0, 1]." }) masteryThreshold!: number;
+  @Field(() => Float, { description: "Mastery (P(correct) on a typical task) every target skill must reach, in (0, 1]." })
+  masteryThreshold!: number;
   @Field(() => DateTime, { nullable: true }) deadline!: Date | null;
   @Field(() => GoalStatusValues) status!: GoalStatus;
   @Field(() => DateTime) createdAt!: Date;
@@ -22,8 +23,14 @@ export class GoalType {
 
   static from(e: Goal): GoalType {
     return Object.assign(new GoalType(), {
-      id: e.id, learnerId: e.learnerId, title: e.title, masteryThreshold: e.masteryThreshold, deadline: e.deadline, status: e.status,
-      createdAt: e.createdAt, updatedAt: e.updatedAt,
+      id: e.id,
+      learnerId: e.learnerId,
+      title: e.title,
+      masteryThreshold: e.masteryThreshold,
+      deadline: e.deadline,
+      status: e.status,
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
     });
   }
 }

@@ -13,7 +13,9 @@ export class LearningPathResolver {
     return LearningPathType.from(await ctx.services.learningPaths.get(ctx.actor(), id));
   }
 
-  @Mutation(() => LearningPathType, { description: "Creates the goal's path or replaces all its steps with these, in this order (a hand-made path)." })
+  @Mutation(() => LearningPathType, {
+    description: "Creates the goal's path or replaces all its steps with these, in this order (a hand-made path).",
+  })
   async setPathSteps(
     @Arg("goalId", () => UUID) goalId: string,
     @Arg("steps", () => [PathStepInput]) steps: PathStepInput[],
@@ -23,7 +25,11 @@ export class LearningPathResolver {
   }
 
   @Mutation(() => PathStepType, { description: "Marks a step done or skipped, pins it, or moves it (the others are renumbered)." })
-  async updatePathStep(@Arg("id", () => UUID) id: string, @Arg("input") input: UpdatePathStepInput, @Ctx() ctx: ApiContext): Promise<PathStepType> {
+  async updatePathStep(
+    @Arg("id", () => UUID) id: string,
+    @Arg("input") input: UpdatePathStepInput,
+    @Ctx() ctx: ApiContext,
+  ): Promise<PathStepType> {
     return PathStepType.from(await ctx.services.learningPaths.updateStep(ctx.actor(), id, input));
   }
 

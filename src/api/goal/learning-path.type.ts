@@ -6,7 +6,9 @@ import type { LearningPath } from "../../persistence/goal/learning-path.entity.j
 import { TaskType } from "../curriculum/task.type.js";
 import { SkillType } from "../curriculum/skill.type.js";
 
-export const PathStepStatusValues = Object.fromEntries(Object.values(PathStepStatus).map((v) => [v, v])) as { readonly [K in PathStepStatus]: K };
+export const PathStepStatusValues = Object.fromEntries(Object.values(PathStepStatus).map((v) => [v, v])) as {
+  readonly [K in PathStepStatus]: K;
+};
 registerEnumType(PathStepStatusValues, { name: "PathStepStatus", description: "A step still to do, done, or skipped." });
 export { PathStepStatus };
 
@@ -15,7 +17,9 @@ export class LearningPathType {
   @Field(() => UUID) id!: string;
   @Field(() => UUID) goalId!: string;
   @Field(() => UUID) learnerId!: string;
-  @Field(() => UUID, { nullable: true, description: "The model version that planned it; null for a hand-made path." }) modelVersionId!: string | null;
+  @Field(() => UUID, { nullable: true, description: "The model version that planned it; null for a hand-made path." }) modelVersionId!:
+    | string
+    | null;
   @Field(() => DateTime, { nullable: true }) plannedAt!: Date | null;
   @Field(() => DateTime) createdAt!: Date;
   @Field(() => DateTime) updatedAt!: Date;
@@ -23,9 +27,19 @@ export class LearningPathType {
   /** Not a field: the steps when the resolver already has them (a plan just written), so `steps` needs no read. */
   knownSteps?: PathStepType[];
 
-  static from(e: Pick<LearningPath, "id" | "goalId" | "learnerId" | "modelVersionId" | "plannedAt" | "createdAt" | "updatedAt">, knownSteps?: PathStepType[]): LearningPathType {
+  static from(
+    e: Pick<LearningPath, "id" | "goalId" | "learnerId" | "modelVersionId" | "plannedAt" | "createdAt" | "updatedAt">,
+    knownSteps?: PathStepType[],
+  ): LearningPathType {
     return Object.assign(new LearningPathType(), {
-      id: e.id, goalId: e.goalId, learnerId: e.learnerId, modelVersionId: e.modelVersionId, plannedAt: e.plannedAt, createdAt: e.createdAt, updatedAt: e.updatedAt, knownSteps,
+      id: e.id,
+      goalId: e.goalId,
+      learnerId: e.learnerId,
+      modelVersionId: e.modelVersionId,
+      plannedAt: e.plannedAt,
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
+      knownSteps,
     });
   }
 }
@@ -44,8 +58,15 @@ export class PathStepType {
 
   static from(e: StepWithTask): PathStepType {
     return Object.assign(new PathStepType(), {
-      id: e.id, pathId: e.pathId, position: e.position, task: TaskType.from(e.task), skill: e.skill ? SkillType.from(e.skill) : null,
-      reason: e.reason, status: e.status, pinned: e.pinned, updatedAt: e.updatedAt,
+      id: e.id,
+      pathId: e.pathId,
+      position: e.position,
+      task: TaskType.from(e.task),
+      skill: e.skill ? SkillType.from(e.skill) : null,
+      reason: e.reason,
+      status: e.status,
+      pinned: e.pinned,
+      updatedAt: e.updatedAt,
     });
   }
 }

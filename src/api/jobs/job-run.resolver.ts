@@ -22,27 +22,36 @@ export class JobRunResolver {
     return JobRunType.from(await ctx.services.jobs.get(ctx.actor(), id));
   }
 
-  @Mutation(() => JobRunType, { description: "Enqueues a retraining of the school's model now (admins); the worker runs it. Returns its run (QUEUED)." })
-  async triggerRetrain(@Arg("seed", () => Int, { nullable: true, description: "The split and training seed (default 1)." }) seed: number | undefined, @Ctx() ctx: ApiContext): Promise<JobRunType> {
+  @Mutation(() => JobRunType, {
+    description: "Enqueues a retraining of the school's model now (admins); the worker runs it. Returns its run (QUEUED).",
+  })
+  async triggerRetrain(
+    @Arg("seed", () => Int, { nullable: true, description: "The split and training seed (default 1)." }) seed: number | undefined,
+    @Ctx() ctx: ApiContext,
+  ): Promise<JobRunType> {
     return JobRunType.from(await ctx.services.jobs.triggerRetrain(ctx.actor(), { seed }));
   }
 
   @Mutation(() => JobRunType, {
-    description: "Enqueues the promotion of a model version of the school (admins): the worker re-checks the gates against the active model on the school's evaluation learners that neither version was trained on, rebuilds every learner's state under the version, then makes it active. Returns its run (QUEUED; a refusal by the gates ends it FAILED with their verdicts, unless overrideReason is given). NOT_FOUND: no such version in the school; CONFLICT: already active, or no weights.",
+    description:
+      "Enqueues the promotion of a model version of the school (admins): the worker re-checks the gates against the active model on the school's evaluation learners that neither version was trained on, rebuilds every learner's state under the version, then makes it active. Returns its run (QUEUED; a refusal by the gates ends it FAILED with their verdicts, unless overrideReason is given). NOT_FOUND: no such version in the school; CONFLICT: already active, or no weights.",
   })
   async promoteModel(
     @Arg("versionId", () => UUID) versionId: string,
     @Arg("overrideReason", () => String, {
       nullable: true,
-      description: "Promote even if the gates refuse the version, for this reason (10–2,000 characters; stored with the version as metrics.promotionOverride, with the admin and the time). BAD_USER_INPUT when too short or too long.",
-    }) overrideReason: string | undefined,
+      description:
+        "Promote even if the gates refuse the version, for this reason (10–2,000 characters; stored with the version as metrics.promotionOverride, with the admin and the time). BAD_USER_INPUT when too short or too long.",
+    })
+    overrideReason: string | undefined,
     @Ctx() ctx: ApiContext,
   ): Promise<JobRunType> {
     return JobRunType.from(await ctx.services.modelSwitch.requestPromotion(ctx.actor(), versionId, overrideReason));
   }
 
   @Mutation(() => JobRunType, {
-    description: "Enqueues the reactivation of the model version that was active before the current one (admins): the worker rebuilds every learner's state under it, then makes it active. Returns its run (QUEUED). CONFLICT: no previous version.",
+    description:
+      "Enqueues the reactivation of the model version that was active before the current one (admins): the worker rebuilds every learner's state under it, then makes it active. Returns its run (QUEUED). CONFLICT: no previous version.",
   })
   async rollbackModel(@Ctx() ctx: ApiContext): Promise<JobRunType> {
     return JobRunType.from(await ctx.services.modelSwitch.requestRollback(ctx.actor()));

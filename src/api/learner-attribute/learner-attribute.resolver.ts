@@ -8,11 +8,18 @@ import { LearnerAttributeConnection, LearnerAttributeType } from "./learner-attr
 @Resolver(() => LearnerAttributeType)
 export class LearnerAttributeResolver {
   @Query(() => LearnerAttributeConnection, { description: "A learner's protected attributes, in name order (admins only)." })
-  async learnerAttributes(@Arg("learnerId", () => UUID) learnerId: string, @Args() page: ConnectionArgs, @Ctx() ctx: ApiContext): Promise<LearnerAttributeConnection> {
+  async learnerAttributes(
+    @Arg("learnerId", () => UUID) learnerId: string,
+    @Args() page: ConnectionArgs,
+    @Ctx() ctx: ApiContext,
+  ): Promise<LearnerAttributeConnection> {
     return toConnection(await ctx.services.learnerAttributes.list(ctx.actor(), learnerId, page), LearnerAttributeType.from);
   }
 
-  @Mutation(() => LearnerAttributeType, { description: "Sets (or replaces) a protected attribute (admins only). name: a letter, then up to 63 letters, digits, . _ -; value: 1–200 characters." })
+  @Mutation(() => LearnerAttributeType, {
+    description:
+      "Sets (or replaces) a protected attribute (admins only). name: a letter, then up to 63 letters, digits, . _ -; value: 1–200 characters.",
+  })
   async setLearnerAttribute(
     @Arg("learnerId", () => UUID) learnerId: string,
     @Arg("name") name: string,
@@ -23,7 +30,11 @@ export class LearnerAttributeResolver {
   }
 
   @Mutation(() => Boolean, { description: "Removes a protected attribute (admins only); NOT_FOUND when it is not set." })
-  async removeLearnerAttribute(@Arg("learnerId", () => UUID) learnerId: string, @Arg("name") name: string, @Ctx() ctx: ApiContext): Promise<boolean> {
+  async removeLearnerAttribute(
+    @Arg("learnerId", () => UUID) learnerId: string,
+    @Arg("name") name: string,
+    @Ctx() ctx: ApiContext,
+  ): Promise<boolean> {
     await ctx.services.learnerAttributes.remove(ctx.actor(), learnerId, name);
     return true;
   }

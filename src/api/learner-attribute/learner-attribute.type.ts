@@ -4,7 +4,8 @@ import { Connection } from "../common/connection.js";
 import type { LearnerAttribute } from "../../persistence/learner/learner-attribute.entity.js";
 
 @ObjectType("LearnerAttribute", {
-  description: "A protected attribute (e.g. gender, language status), used ONLY by the fairness audit. Admins only; not a field of Learner.",
+  description:
+    "A protected attribute (e.g. gender, language status), used ONLY by the fairness audit. Admins only; not a field of Learner.",
 })
 export class LearnerAttributeType {
   @Field(() => UUID) id!: string;
@@ -14,7 +15,13 @@ export class LearnerAttributeType {
   @Field(() => DateTime) updatedAt!: Date;
 
   static from(e: LearnerAttribute): LearnerAttributeType {
-    return Object.assign(new LearnerAttributeType(), { id: e.id, learnerId: e.learnerId, name: e.name, value: e.value, updatedAt: e.updatedAt });
+    return Object.assign(new LearnerAttributeType(), {
+      id: e.id,
+      learnerId: e.learnerId,
+      name: e.name,
+      value: e.value,
+      updatedAt: e.updatedAt,
+    });
   }
 }
 

@@ -8,7 +8,9 @@ import { CohortType } from "../cohort/cohort.type.js";
 
 @Resolver(() => LearnerType)
 export class LearnerResolver {
-  @Query(() => LearnerConnection, { description: "Learners the caller may see: the school (admin, service), its cohorts (teacher), itself (learner)." })
+  @Query(() => LearnerConnection, {
+    description: "Learners the caller may see: the school (admin, service), its cohorts (teacher), itself (learner).",
+  })
   async learners(
     @Args() page: ConnectionArgs,
     @Arg("cohortId", () => UUID, { nullable: true }) cohortId: string | undefined,
@@ -28,11 +30,18 @@ export class LearnerResolver {
   }
 
   @Mutation(() => LearnerType)
-  async updateLearner(@Arg("id", () => UUID) id: string, @Arg("input") input: UpdateLearnerInput, @Ctx() ctx: ApiContext): Promise<LearnerType> {
+  async updateLearner(
+    @Arg("id", () => UUID) id: string,
+    @Arg("input") input: UpdateLearnerInput,
+    @Ctx() ctx: ApiContext,
+  ): Promise<LearnerType> {
     return LearnerType.from(await ctx.services.learners.update(ctx.actor(), id, input));
   }
 
-  @FieldResolver(() => LearnerProfileType, { nullable: true, description: "Personal data (admin, service, the learner's teachers, the learner)." })
+  @FieldResolver(() => LearnerProfileType, {
+    nullable: true,
+    description: "Personal data (admin, service, the learner's teachers, the learner).",
+  })
   async profile(@Root() learner: LearnerType, @Ctx() ctx: ApiContext): Promise<LearnerProfileType | null> {
     const p = await ctx.loaders.learnerProfile.load(learner.id);
     return p ? Object.assign(new LearnerProfileType(), p) : null;

@@ -12,7 +12,13 @@ export class LearnerType {
   @Field(() => DateTime) updatedAt!: Date;
 
   static from(e: Learner): LearnerType {
-    return Object.assign(new LearnerType(), { id: e.id, externalRef: e.externalRef, interests: e.interests ?? [], createdAt: e.createdAt, updatedAt: e.updatedAt });
+    return Object.assign(new LearnerType(), {
+      id: e.id,
+      externalRef: e.externalRef,
+      interests: e.interests ?? [],
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
+    });
   }
 }
 

@@ -8,23 +8,35 @@ export const AuditKindValues = Object.fromEntries(Object.values(AuditKind).map((
 registerEnumType(AuditKindValues, { name: "AuditKind", description: "A privacy or a fairness audit." });
 export { AuditKind };
 
-const asObject = (v: unknown): Record<string, unknown> => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v });
+const asObject = (v: unknown): Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v };
 
-@ObjectType("AuditReport", { description: "The result of one audit of a model version: figures, pass/fail per check, a readable rendering." })
+@ObjectType("AuditReport", {
+  description: "The result of one audit of a model version: figures, pass/fail per check, a readable rendering.",
+})
 export class AuditReportType {
   @Field(() => UUID) id!: string;
   @Field(() => UUID) modelVersionId!: string;
   @Field(() => AuditKindValues) kind!: AuditKind;
   @Field({ description: "Whether every check passed." }) passed!: boolean;
-  @Field(() => [JSONObject], { description: "One object per check: { name, passed, value, threshold, … }." }) checks!: Record<string, unknown>[];
+  @Field(() => [JSONObject], { description: "One object per check: { name, passed, value, threshold, … }." }) checks!: Record<
+    string,
+    unknown
+  >[];
   @Field(() => JSONObject, { description: "The audit's figures (per group metrics, gaps, …)." }) figures!: Record<string, unknown>;
   @Field({ description: "A human-readable rendering (Markdown)." }) rendering!: string;
   @Field(() => DateTime) createdAt!: Date;
 
   static from(e: AuditReport): AuditReportType {
     return Object.assign(new AuditReportType(), {
-      id: e.id, modelVersionId: e.modelVersionId, kind: e.kind, passed: e.passed, checks: (Array.isArray(e.checks) ? e.checks : []).map(asObject),
-      figures: asObject(e.figures ?? {}), rendering: e.rendering, createdAt: e.createdAt,
+      id: e.id,
+      modelVersionId: e.modelVersionId,
+      kind: e.kind,
+      passed: e.passed,
+      checks: (Array.isArray(e.checks) ? e.checks : []).map(asObject),
+      figures: asObject(e.figures ?? {}),
+      rendering: e.rendering,
+      createdAt: e.createdAt,
     });
   }
 }

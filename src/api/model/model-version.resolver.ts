@@ -31,7 +31,11 @@ export class ModelVersionResolver {
   }
 
   @Mutation(() => ModelVersionType, { description: "Annotates a model version (admins only)." })
-  async updateModelVersion(@Arg("id", () => UUID) id: string, @Arg("input") input: UpdateModelVersionInput, @Ctx() ctx: ApiContext): Promise<ModelVersionType> {
+  async updateModelVersion(
+    @Arg("id", () => UUID) id: string,
+    @Arg("input") input: UpdateModelVersionInput,
+    @Ctx() ctx: ApiContext,
+  ): Promise<ModelVersionType> {
     return ModelVersionType.from(await ctx.services.models.update(ctx.actor(), id, input));
   }
 
@@ -44,7 +48,11 @@ export class ModelVersionResolver {
 @Resolver(() => AuditReportType)
 export class AuditReportResolver {
   @Query(() => AuditReportConnection, { description: "The audits of a model version (admins, analysts, services)." })
-  async auditReports(@Arg("modelVersionId", () => UUID) modelVersionId: string, @Args() page: ConnectionArgs, @Ctx() ctx: ApiContext): Promise<AuditReportConnection> {
+  async auditReports(
+    @Arg("modelVersionId", () => UUID) modelVersionId: string,
+    @Args() page: ConnectionArgs,
+    @Ctx() ctx: ApiContext,
+  ): Promise<AuditReportConnection> {
     return toConnection(await ctx.services.models.audits(ctx.actor(), modelVersionId, page), AuditReportType.from);
   }
 

@@ -5,10 +5,15 @@ import { ModelStatus } from "../../services/model/model-version.service.js";
 import type { ModelVersionInfo } from "../../services/model/model-version.service.js";
 
 export const ModelStatusValues = Object.fromEntries(Object.values(ModelStatus).map((v) => [v, v])) as { readonly [K in ModelStatus]: K };
-registerEnumType(ModelStatusValues, { name: "ModelStatus", description: "CANDIDATE (trained, under audit), ACTIVE (serving; at most one), REJECTED, RETIRED." });
+registerEnumType(ModelStatusValues, {
+  name: "ModelStatus",
+  description: "CANDIDATE (trained, under audit), ACTIVE (serving; at most one), REJECTED, RETIRED.",
+});
 export { ModelStatus };
 
-@ObjectType("ModelVersion", { description: "A trained engine: training window, metrics, status. The weights themselves are never exposed." })
+@ObjectType("ModelVersion", {
+  description: "A trained engine: training window, metrics, status. The weights themselves are never exposed.",
+})
 export class ModelVersionType {
   @Field(() => UUID) id!: string;
   @Field(() => Int, { description: "1, 2, 3… within the school." }) version!: number;
@@ -25,8 +30,18 @@ export class ModelVersionType {
 
   static from(e: ModelVersionInfo): ModelVersionType {
     return Object.assign(new ModelVersionType(), {
-      id: e.id, version: e.version, kind: e.kind, status: e.status, hasWeights: e.hasWeights, trainedFrom: e.trainedFrom, trainedTo: e.trainedTo,
-      metrics: e.metrics ?? {}, notes: e.notes, activatedAt: e.activatedAt, createdAt: e.createdAt, updatedAt: e.updatedAt,
+      id: e.id,
+      version: e.version,
+      kind: e.kind,
+      status: e.status,
+      hasWeights: e.hasWeights,
+      trainedFrom: e.trainedFrom,
+      trainedTo: e.trainedTo,
+      metrics: e.metrics ?? {},
+      notes: e.notes,
+      activatedAt: e.activatedAt,
+      createdAt: e.createdAt,
+      updatedAt: e.updatedAt,
     });
   }
 }

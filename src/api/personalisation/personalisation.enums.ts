@@ -4,7 +4,11 @@
  */
 import { registerEnumType } from "type-graphql";
 import type {
-  RecommendStrategy, ReasonCode as EngineReasonCode, EstimateStatus as EngineEstimateStatus, GoalStatusCode, RecommendationReason,
+  RecommendStrategy,
+  ReasonCode as EngineReasonCode,
+  EstimateStatus as EngineEstimateStatus,
+  GoalStatusCode,
+  RecommendationReason,
 } from "../../engine/recommend/index.js";
 import { Personalisation } from "../../services/personalisation/personalisation.service.js";
 
@@ -15,18 +19,26 @@ export enum RecommendationStrategy {
 }
 registerEnumType(RecommendationStrategy, {
   name: "RecommendationStrategy",
-  description: "ZPD aims predicted success at a band (default 0.65–0.85); LOWEST_MASTERY works on the weakest skill first; CURRICULUM follows the prerequisite order (non-personalised).",
+  description:
+    "ZPD aims predicted success at a band (default 0.65–0.85); LOWEST_MASTERY works on the weakest skill first; CURRICULUM follows the prerequisite order (non-personalised).",
 });
 
-const TO_ENGINE: Record<RecommendationStrategy, RecommendStrategy> = { ZPD: "zpd", LOWEST_MASTERY: "lowest-mastery", CURRICULUM: "curriculum" };
+const TO_ENGINE: Record<RecommendationStrategy, RecommendStrategy> = {
+  ZPD: "zpd",
+  LOWEST_MASTERY: "lowest-mastery",
+  CURRICULUM: "curriculum",
+};
 export const toEngineStrategy = (s: RecommendationStrategy): RecommendStrategy => TO_ENGINE[s];
 export const fromEngineStrategy = (s: RecommendStrategy): RecommendationStrategy =>
   (Object.keys(TO_ENGINE) as RecommendationStrategy[]).find((k) => TO_ENGINE[k] === s)!;
 
-const PersonalisationValues = Object.fromEntries(Object.values(Personalisation).map((v) => [v, v])) as { readonly [K in Personalisation]: K };
+const PersonalisationValues = Object.fromEntries(Object.values(Personalisation).map((v) => [v, v])) as {
+  readonly [K in Personalisation]: K;
+};
 registerEnumType(PersonalisationValues, {
   name: "PersonalisationMode",
-  description: "PERSONALISED: the learner's own estimates; NO_CONSENT: no consent to personalisation (typical learner, curriculum order); NO_MODEL: no active model yet.",
+  description:
+    "PERSONALISED: the learner's own estimates; NO_CONSENT: no consent to personalisation (typical learner, curriculum order); NO_MODEL: no active model yet.",
 });
 export { Personalisation };
 /** The registered GraphQL enum object (use in `@Field(() => PersonalisationMode)`). */
@@ -40,7 +52,8 @@ export enum PredictionBasis {
 }
 registerEnumType(PredictionBasis, {
   name: "PredictionBasis",
-  description: "Where a prediction comes from: the learner's state, a typical learner (no consent), the task's skills (a task newer than the model), or nothing (no model).",
+  description:
+    "Where a prediction comes from: the learner's state, a typical learner (no consent), the task's skills (a task newer than the model), or nothing (no model).",
 });
 
 /*
@@ -48,8 +61,13 @@ registerEnumType(PredictionBasis, {
  * compiler fail when the engine adds or removes a value, so the API cannot drift from it.
  */
 export const ReasonCode = {
-  PINNED: "PINNED", IN_BAND: "IN_BAND", CLOSEST_TO_BAND: "CLOSEST_TO_BAND", PREREQUISITE_GAP: "PREREQUISITE_GAP",
-  LOWEST_MASTERY: "LOWEST_MASTERY", CURRICULUM_ORDER: "CURRICULUM_ORDER", REVIEW: "REVIEW",
+  PINNED: "PINNED",
+  IN_BAND: "IN_BAND",
+  CLOSEST_TO_BAND: "CLOSEST_TO_BAND",
+  PREREQUISITE_GAP: "PREREQUISITE_GAP",
+  LOWEST_MASTERY: "LOWEST_MASTERY",
+  CURRICULUM_ORDER: "CURRICULUM_ORDER",
+  REVIEW: "REVIEW",
 } as const satisfies { [K in EngineReasonCode]: K };
 export type ReasonCode = EngineReasonCode;
 registerEnumType(ReasonCode, { name: "ReasonCode", description: "Why a task was chosen." });
@@ -59,16 +77,26 @@ export type SkillRole = RecommendationReason["role"];
 registerEnumType(SkillRole, { name: "SkillRole", description: "A goal's target skill, or a prerequisite on the way to one." });
 
 export const EstimateStatus = {
-  MASTERED: "MASTERED", ESTIMATED: "ESTIMATED", CAPPED: "CAPPED", NO_TASKS: "NO_TASKS", NOT_MODELLED: "NOT_MODELLED",
+  MASTERED: "MASTERED",
+  ESTIMATED: "ESTIMATED",
+  CAPPED: "CAPPED",
+  NO_TASKS: "NO_TASKS",
+  NOT_MODELLED: "NOT_MODELLED",
 } as const satisfies { [K in EngineEstimateStatus]: K };
 export type EstimateStatus = EngineEstimateStatus;
 registerEnumType(EstimateStatus, {
   name: "EstimateStatus",
-  description: "How attempts-to-mastery was estimated: already mastered, estimated, at the cap (a lower bound), no task to practise, or not modelled (no model).",
+  description:
+    "How attempts-to-mastery was estimated: already mastered, estimated, at the cap (a lower bound), no task to practise, or not modelled (no model).",
 });
 
 export const GoalProgressStatus = {
-  ACHIEVED: "ACHIEVED", ON_TRACK: "ON_TRACK", BEHIND: "BEHIND", UNCERTAIN: "UNCERTAIN", NO_DEADLINE: "NO_DEADLINE", BLOCKED: "BLOCKED",
+  ACHIEVED: "ACHIEVED",
+  ON_TRACK: "ON_TRACK",
+  BEHIND: "BEHIND",
+  UNCERTAIN: "UNCERTAIN",
+  NO_DEADLINE: "NO_DEADLINE",
+  BLOCKED: "BLOCKED",
 } as const satisfies { [K in GoalStatusCode]: K };
 export type GoalProgressStatus = GoalStatusCode;
 registerEnumType(GoalProgressStatus, { name: "GoalProgressStatus", description: "Where a goal stands against its deadline." });
@@ -77,4 +105,7 @@ export enum SimilarityBasis {
   EMBEDDING = "EMBEDDING",
   SHARED_SKILLS = "SHARED_SKILLS",
 }
-registerEnumType(SimilarityBasis, { name: "SimilarityBasis", description: "EMBEDDING: the active model's metric-learned task embedding; SHARED_SKILLS: no embedding yet, tasks sharing skills." });
+registerEnumType(SimilarityBasis, {
+  name: "SimilarityBasis",
+  description: "EMBEDDING: the active model's metric-learned task embedding; SHARED_SKILLS: no embedding yet, tasks sharing skills.",
+});

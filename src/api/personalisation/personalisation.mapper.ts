@@ -9,7 +9,12 @@ import type { ApiContext } from "../context.js";
 import { SkillType } from "../curriculum/skill.type.js";
 import { TaskType } from "../curriculum/task.type.js";
 import {
-  GoalProgressType, PlannedSkillType, PrerequisiteStatusType, RecommendationReasonType, RecommendationType, finite,
+  GoalProgressType,
+  PlannedSkillType,
+  PrerequisiteStatusType,
+  RecommendationReasonType,
+  RecommendationType,
+  finite,
 } from "./personalisation.type.js";
 import { EstimateStatus, GoalProgressStatus, ReasonCode, SkillRole, fromEngineStrategy } from "./personalisation.enums.js";
 
@@ -41,8 +46,12 @@ export async function lookup(ctx: ApiContext, skillIds: Iterable<string>, taskId
   }
   if (sMissing.length || tMissing.length) {
     const [skills, tasks] = await Promise.all([ctx.loaders.skill.loadMany(sMissing), ctx.loaders.task.loadMany(tMissing)]);
-    skills.forEach((s, i) => { if (s && !(s instanceof Error)) sMap.set(sMissing[i]!, SkillType.from(s)); });
-    tasks.forEach((t, i) => { if (t && !(t instanceof Error)) tMap.set(tMissing[i]!, TaskType.from(t)); });
+    skills.forEach((s, i) => {
+      if (s && !(s instanceof Error)) sMap.set(sMissing[i]!, SkillType.from(s));
+    });
+    tasks.forEach((t, i) => {
+      if (t && !(t instanceof Error)) tMap.set(tMissing[i]!, TaskType.from(t));
+    });
   }
   return {
     skill: (id) => sMap.get(id) ?? missing("skill", id),
@@ -68,7 +77,9 @@ export function toReason(r: RecommendationReason, l: Lookup): RecommendationReas
     mastery: finite(r.mastery),
     masterySd: finite(r.masterySd),
     mastered: r.mastered,
-    prerequisites: r.prerequisites.map((p) => Object.assign(new PrerequisiteStatusType(), { skill: l.skill(p.skillId), mastery: finite(p.mastery), mastered: p.mastered })),
+    prerequisites: r.prerequisites.map((p) =>
+      Object.assign(new PrerequisiteStatusType(), { skill: l.skill(p.skillId), mastery: finite(p.mastery), mastered: p.mastered }),
+    ),
     prerequisiteOf: r.prerequisiteOf.map((p) => l.skill(p.skillId)),
     band,
     inBand: r.inBand,
@@ -117,7 +128,14 @@ export function toProgress(p: GoalProgress): GoalProgressType {
 
 export function toPathStep(st: StoredStep, pathId: string, l: Lookup): PathStepType {
   return Object.assign(new PathStepType(), {
-    id: st.id, pathId, position: st.position, task: l.task(st.taskId), skill: st.skillId ? l.skill(st.skillId) : null,
-    reason: st.reason, status: st.status, pinned: st.pinned, updatedAt: st.updatedAt,
+    id: st.id,
+    pathId,
+    position: st.position,
+    task: l.task(st.taskId),
+    skill: st.skillId ? l.skill(st.skillId) : null,
+    reason: st.reason,
+    status: st.status,
+    pinned: st.pinned,
+    updatedAt: st.updatedAt,
   });
 }

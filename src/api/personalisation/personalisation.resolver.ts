@@ -4,7 +4,14 @@ import { UUID } from "../common/scalars.js";
 import { GoalType } from "../goal/goal.type.js";
 import { LearningPathType } from "../goal/learning-path.type.js";
 import {
-  GoalProgressType, LearnerMasteryType, MasteryEstimateType, PathPlanType, PredictionsType, RecommendationListType, SimilarTaskType, TaskPredictionType,
+  GoalProgressType,
+  LearnerMasteryType,
+  MasteryEstimateType,
+  PathPlanType,
+  PredictionsType,
+  RecommendationListType,
+  SimilarTaskType,
+  TaskPredictionType,
 } from "./personalisation.type.js";
 import { PredictionBasis, SimilarityBasis, RecommendationStrategy, fromEngineStrategy, toEngineStrategy } from "./personalisation.enums.js";
 import { lookup, reasonSkillIds, toPathStep, toPlannedSkill, toProgress, toRecommendation } from "./personalisation.mapper.js";
@@ -14,10 +21,24 @@ export class PersonalisationResolver {
   @Query(() => LearnerMasteryType, { description: "A learner's mastery of every skill, with uncertainty and trend." })
   async mastery(@Arg("learnerId", () => UUID) learnerId: string, @Ctx() ctx: ApiContext): Promise<LearnerMasteryType> {
     const r = await ctx.services.personalisation.mastery(ctx.actor(), learnerId);
-    const l = await lookup(ctx, r.skills.map((s) => s.skillId), []);
+    const l = await lookup(
+      ctx,
+      r.skills.map((s) => s.skillId),
+      [],
+    );
     return Object.assign(new LearnerMasteryType(), {
-      learnerId, personalisation: r.mode, notice: r.notice,
-      skills: r.skills.map((s) => Object.assign(new MasteryEstimateType(), { skill: l.skill(s.skillId), mastery: s.mastery, uncertainty: s.uncertainty, trend: s.trend, attempts: s.attempts })),
+      learnerId,
+      personalisation: r.mode,
+      notice: r.notice,
+      skills: r.skills.map((s) =>
+        Object.assign(new MasteryEstimateType(), {
+          skill: l.skill(s.skillId),
+          mastery: s.mastery,
+          uncertainty: s.uncertainty,
+          trend: s.trend,
+          attempts: s.attempts,
+        }),
+      ),
     });
   }
 
@@ -28,10 +49,21 @@ export class PersonalisationResolver {
     @Ctx() ctx: ApiContext,
   ): Promise<PredictionsType> {
     const r = await ctx.services.personalisation.predictions(ctx.actor(), learnerId, taskIds);
-    const l = await lookup(ctx, [], r.items.map((i) => i.taskId));
+    const l = await lookup(
+      ctx,
+      [],
+      r.items.map((i) => i.taskId),
+    );
     return Object.assign(new PredictionsType(), {
-      personalisation: r.mode, notice: r.notice,
-      items: r.items.map((i) => Object.assign(new TaskPredictionType(), { task: l.task(i.taskId), predictedSuccess: i.predictedSuccess, basis: i.basis as PredictionBasis })),
+      personalisation: r.mode,
+      notice: r.notice,
+      items: r.items.map((i) =>
+        Object.assign(new TaskPredictionType(), {
+          task: l.task(i.taskId),
+          predictedSuccess: i.predictedSuccess,
+          basis: i.basis as PredictionBasis,
+        }),
+      ),
     });
   }
 
@@ -44,34 +76,66 @@ export class PersonalisationResolver {
     @Ctx() ctx: ApiContext,
   ): Promise<RecommendationListType> {
     const r = await ctx.services.personalisation.recommendations(ctx.actor(), learnerId, goalId, count, toEngineStrategy(strategy));
-    const l = await lookup(ctx, r.items.flatMap((i) => [i.skillId, ...reasonSkillIds(i.reason)]), r.items.map((i) => i.taskId));
-    return Object.assign(new RecommendationListType(), { personalisation: r.mode, notice: r.notice, strategy: fromEngineStrategy(r.strategy), items: r.items.map((i) => toRecommendation(i, l)) });
+    const l = await lookup(
+      ctx,
+      r.items.flatMap((i) => [i.skillId, ...reasonSkillIds(i.reason)]),
+      r.items.map((i) => i.taskId),
+    );
+    return Object.assign(new RecommendationListType(), {
+      personalisation: r.mode,
+      notice: r.notice,
+      strategy: fromEngineStrategy(r.strategy),
+      items: r.items.map((i) => toRecommendation(i, l)),
+    });
   }
 
-  @Query(() => [SimilarTaskType], { description: "Tasks that behave alike for learners (alternatives when a learner is stuck or bored), nearest first." })
+  @Query(() => [SimilarTaskType], {
+    description: "Tasks that behave alike for learners (alternatives when a learner is stuck or bored), nearest first.",
+  })
   async similarTasks(
     @Arg("taskId", () => UUID) taskId: string,
     @Arg("count", () => Int, { defaultValue: 5 }) count: number,
     @Ctx() ctx: ApiContext,
   ): Promise<SimilarTaskType[]> {
     const items = await ctx.services.personalisation.similarTasks(ctx.actor(), taskId, count);
-    const l = await lookup(ctx, [], items.map((i) => i.taskId));
-    return items.map((i) => Object.assign(new SimilarTaskType(), { task: l.task(i.taskId), distance: i.distance, basis: i.basis as SimilarityBasis }));
+    const l = await lookup(
+      ctx,
+      [],
+      items.map((i) => i.taskId),
+    );
+    return items.map((i) =>
+      Object.assign(new SimilarTaskType(), { task: l.task(i.taskId), distance: i.distance, basis: i.basis as SimilarityBasis }),
+    );
   }
 
-  @Mutation(() => PathPlanType, { description: "Plan or re-plan the goal's learning path (teacher-pinned steps keep their place, skipped tasks stay out)." })
+  @Mutation(() => PathPlanType, {
+    description: "Plan or re-plan the goal's learning path (teacher-pinned steps keep their place, skipped tasks stay out).",
+  })
   async planPath(@Arg("goalId", () => UUID) goalId: string, @Ctx() ctx: ApiContext): Promise<PathPlanType> {
     const r = await ctx.services.personalisation.planPath(ctx.actor(), goalId);
-    const l = await lookup(ctx, [...r.plan.skills.map((s) => s.skillId), ...r.steps.flatMap((s) => (s.skillId ? [s.skillId] : []))], r.steps.map((s) => s.taskId));
+    const l = await lookup(
+      ctx,
+      [...r.plan.skills.map((s) => s.skillId), ...r.steps.flatMap((s) => (s.skillId ? [s.skillId] : []))],
+      r.steps.map((s) => s.taskId),
+    );
     return Object.assign(new PathPlanType(), {
-      path: LearningPathType.from(r.path, r.steps.map((s) => toPathStep(s, r.path.id, l))), skills: r.plan.skills.map((s) => toPlannedSkill(s, l)), progress: toProgress(r.progress), personalisation: r.mode, notice: r.notice,
+      path: LearningPathType.from(
+        r.path,
+        r.steps.map((s) => toPathStep(s, r.path.id, l)),
+      ),
+      skills: r.plan.skills.map((s) => toPlannedSkill(s, l)),
+      progress: toProgress(r.progress),
+      personalisation: r.mode,
+      notice: r.notice,
     });
   }
 }
 
 @Resolver(() => GoalType)
 export class GoalProgressResolver {
-  @FieldResolver(() => GoalProgressType, { description: "Share of target skills mastered, predicted attempts remaining, on track against the deadline." })
+  @FieldResolver(() => GoalProgressType, {
+    description: "Share of target skills mastered, predicted attempts remaining, on track against the deadline.",
+  })
   async progress(@Root() goal: GoalType, @Ctx() ctx: ApiContext): Promise<GoalProgressType> {
     return toProgress(await ctx.services.personalisation.progress(ctx.actor(), goal.id));
   }

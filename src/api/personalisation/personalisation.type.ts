@@ -3,7 +3,17 @@ import { DateTime, UUID } from "../common/scalars.js";
 import { SkillType } from "../curriculum/skill.type.js";
 import { TaskType } from "../curriculum/task.type.js";
 import { LearningPathType } from "../goal/learning-path.type.js";
-import { EstimateStatus, GoalProgressStatus, Personalisation, PersonalisationMode, PredictionBasis, SimilarityBasis, ReasonCode, RecommendationStrategy, SkillRole } from "./personalisation.enums.js";
+import {
+  EstimateStatus,
+  GoalProgressStatus,
+  Personalisation,
+  PersonalisationMode,
+  PredictionBasis,
+  SimilarityBasis,
+  ReasonCode,
+  RecommendationStrategy,
+  SkillRole,
+} from "./personalisation.enums.js";
 
 /** Non-finite engine figures (no model, no estimate) become null, never NaN on the wire. */
 export const finite = (x: number | null | undefined): number | null => (x === null || x === undefined || !Number.isFinite(x) ? null : x);
@@ -22,7 +32,8 @@ export class LearnerMasteryType {
   @Field(() => UUID) learnerId!: string;
   @Field(() => PersonalisationMode) personalisation!: Personalisation;
   @Field(() => String, { nullable: true, description: "Why the answer is not personalised, when it is not." }) notice!: string | null;
-  @Field(() => [MasteryEstimateType], { description: "Every skill of the school, in prerequisite (DAG) order." }) skills!: MasteryEstimateType[];
+  @Field(() => [MasteryEstimateType], { description: "Every skill of the school, in prerequisite (DAG) order." })
+  skills!: MasteryEstimateType[];
 }
 
 @ObjectType("TaskPrediction")
@@ -84,7 +95,8 @@ export class RecommendationType {
 export class RecommendationListType {
   @Field(() => PersonalisationMode) personalisation!: Personalisation;
   @Field(() => String, { nullable: true }) notice!: string | null;
-  @Field(() => RecommendationStrategy, { description: "The strategy applied (CURRICULUM when not personalised)." }) strategy!: RecommendationStrategy;
+  @Field(() => RecommendationStrategy, { description: "The strategy applied (CURRICULUM when not personalised)." })
+  strategy!: RecommendationStrategy;
   @Field(() => [RecommendationType]) items!: RecommendationType[];
 }
 
@@ -94,7 +106,9 @@ export class PlannedSkillType {
   @Field(() => Float, { nullable: true }) mastery!: number | null;
   @Field() mastered!: boolean;
   @Field({ description: "A target skill of the goal (else a prerequisite on the way)." }) target!: boolean;
-  @Field(() => Int, { nullable: true, description: "The model's estimate of attempts until mastery." }) estimatedAttemptsToMastery!: number | null;
+  @Field(() => Int, { nullable: true, description: "The model's estimate of attempts until mastery." }) estimatedAttemptsToMastery!:
+    | number
+    | null;
   @Field(() => EstimateStatus) status!: EstimateStatus;
 }
 
@@ -116,7 +130,8 @@ export class GoalProgressType {
 @ObjectType("PathPlan", { description: "A planned (or re-planned) learning path with the model's estimates." })
 export class PathPlanType {
   @Field(() => LearningPathType) path!: LearningPathType;
-  @Field(() => [PlannedSkillType], { description: "The goal's skills and their unmastered prerequisites, in DAG order." }) skills!: PlannedSkillType[];
+  @Field(() => [PlannedSkillType], { description: "The goal's skills and their unmastered prerequisites, in DAG order." })
+  skills!: PlannedSkillType[];
   @Field(() => GoalProgressType) progress!: GoalProgressType;
   @Field(() => PersonalisationMode) personalisation!: Personalisation;
   @Field(() => String, { nullable: true }) notice!: string | null;

@@ -4,7 +4,10 @@ import { IsOptional, Length, MaxLength } from "class-validator";
 @InputType()
 export class CreateSchoolInput {
   @Field({ description: "1 to 200 characters (trimmed)." }) @Length(1, 200) name!: string;
-  @Field({ nullable: true, description: "IANA time zone, e.g. Europe/Paris (default UTC); schedules run in it." }) @IsOptional() @MaxLength(64) timeZone?: string;
+  @Field({ nullable: true, description: "IANA time zone, e.g. Europe/Paris (default UTC); schedules run in it." })
+  @IsOptional()
+  @MaxLength(64)
+  timeZone?: string;
 }
 
 @InputType()

@@ -18,7 +18,8 @@ export class SchoolResolver {
   }
 
   @Mutation(() => SchoolType, {
-    description: "Creates a school (platform admins only). Its admin token: npm run token -- --role admin --school <id>. BAD_USER_INPUT: a blank name or an unknown time zone.",
+    description:
+      "Creates a school (platform admins only). Its admin token: npm run token -- --role admin --school <id>. BAD_USER_INPUT: a blank name or an unknown time zone.",
   })
   async createSchool(@Arg("input") input: CreateSchoolInput, @Ctx() ctx: ApiContext): Promise<SchoolType> {
     return SchoolType.from(await ctx.services.schools.createSchool(ctx.caller(), input));
@@ -45,7 +46,11 @@ export class SchoolResolver {
   }
 
   @Mutation(() => TeacherType)
-  async updateTeacher(@Arg("id", () => UUID) id: string, @Arg("input") input: UpdateTeacherInput, @Ctx() ctx: ApiContext): Promise<TeacherType> {
+  async updateTeacher(
+    @Arg("id", () => UUID) id: string,
+    @Arg("input") input: UpdateTeacherInput,
+    @Ctx() ctx: ApiContext,
+  ): Promise<TeacherType> {
     return TeacherType.from(await ctx.services.schools.updateTeacher(ctx.actor(), id, input.displayName));
   }
 }

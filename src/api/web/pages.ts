@@ -26,8 +26,12 @@ export function homePage(links: HomePageLinks): string {
     links.graphiql
       ? `<li><a href="/graphql">GraphiQL</a>: explore the schema and run queries in the browser (works offline). Put the token in its Headers tab as <code>{"Authorization": "Bearer &lt;token&gt;"}</code>.</li>`
       : `<li>The in-browser IDE (GraphiQL) is off on this server (the default with <code>NODE_ENV=production</code>); set <code>ZPD_GRAPHIQL=true</code> to serve it.</li>`,
-    links.readme ? `<li><a href="${README_PATH}">README</a>: quickstart, tokens per role, worked examples, configuration, operations.</li>` : "",
-    links.schema ? `<li><a href="${SCHEMA_PATH}">The GraphQL schema (SDL)</a>, as committed in <code>schema/schema.graphql</code>.</li>` : "",
+    links.readme
+      ? `<li><a href="${README_PATH}">README</a>: quickstart, tokens per role, worked examples, configuration, operations.</li>`
+      : "",
+    links.schema
+      ? `<li><a href="${SCHEMA_PATH}">The GraphQL schema (SDL)</a>, as committed in <code>schema/schema.graphql</code>.</li>`
+      : "",
     `<li><a href="/healthz">/healthz</a>: the probe endpoint.</li>`,
   ].filter(Boolean);
   return `<!doctype html>

@@ -29,7 +29,9 @@ function send(res: express.Response, contentType: string, body: string): void {
 
 /** A browser navigating to the endpoint (it prefers HTML), not a GraphQL client and not a GET query. */
 function wantsPage(req: express.Request): boolean {
-  return req.query.query === undefined && req.accepts(["application/json", "application/graphql-response+json", "text/html"]) === "text/html";
+  return (
+    req.query.query === undefined && req.accepts(["application/json", "application/graphql-response+json", "text/html"]) === "text/html"
+  );
 }
 
 export function mountWebPages(app: express.Express, opts: { graphiql: boolean }): void {
@@ -41,8 +43,14 @@ export function mountWebPages(app: express.Express, opts: { graphiql: boolean })
   app.get("/favicon.ico", (_req, res) => res.status(204).end());
   if (!opts.graphiql) return;
 
-  if (files.readme) app.get(README_PATH, (_req, res) => res.set(PAGE_HEADERS).type("text/plain; charset=utf-8").sendFile(files.readme!, { dotfiles: "allow" }));
-  if (files.schema) app.get(SCHEMA_PATH, (_req, res) => res.set(PAGE_HEADERS).type("text/plain; charset=utf-8").sendFile(files.schema!, { dotfiles: "allow" }));
+  if (files.readme)
+    app.get(README_PATH, (_req, res) =>
+      res.set(PAGE_HEADERS).type("text/plain; charset=utf-8").sendFile(files.readme!, { dotfiles: "allow" }),
+    );
+  if (files.schema)
+    app.get(SCHEMA_PATH, (_req, res) =>
+      res.set(PAGE_HEADERS).type("text/plain; charset=utf-8").sendFile(files.schema!, { dotfiles: "allow" }),
+    );
 
   const page = graphiqlPage();
   app.get("/graphql", (req, res, next) => (wantsPage(req) ? send(res, "text/html; charset=utf-8", page) : next()));

@@ -15,12 +15,16 @@ const names = ["irt", "elo", "pfa", "bestlr", "bkt", "bkt-forget"];
 
 /** The benchmark protocol on simulator held-out learners. */
 function heldOut(model: KnowledgeModel, set: TrainingSet): { p: number[]; y: number[] } {
-  const p: number[] = [], y: number[] = [];
+  const p: number[] = [],
+    y: number[] = [];
   for (const seq of set.sequences.values()) {
     let state = model.initialState();
     seq.forEach((trace, k) => {
       const prediction = model.predict(state, trace.taskId);
-      if (k > 0) { p.push(prediction); y.push(trace.correct); }
+      if (k > 0) {
+        p.push(prediction);
+        y.push(trace.correct);
+      }
       state = model.update(state, trace);
     });
   }
@@ -56,8 +60,12 @@ describe.each(names)("%s", (name) => {
     expect(loaded.name).toBe(name);
     expect(heldOut(loaded, test).p).toEqual(heldOut(model, test).p);
     const seq = [...test.sequences.values()][0]!;
-    let a = model.initialState(), b = loaded.initialState();
-    for (const t of seq.slice(0, 10)) { a = model.update(a, t); b = loaded.update(b, t); }
+    let a = model.initialState(),
+      b = loaded.initialState();
+    for (const t of seq.slice(0, 10)) {
+      a = model.update(a, t);
+      b = loaded.update(b, t);
+    }
     expect(loaded.mastery(b)).toEqual(model.mastery(a));
   });
 
@@ -73,7 +81,9 @@ describe.each(names)("%s", (name) => {
     let state = model.initialState();
     seq.forEach((trace, k) => {
       const many = model.predictMany(state, ids);
-      ids.forEach((id, i) => { expect(many[i]).toBe(model.predict(state, id)); });
+      ids.forEach((id, i) => {
+        expect(many[i]).toBe(model.predict(state, id));
+      });
       state = model.update(state, trace);
       expect(model.predictMany(model.replay(model.initialState(), seq.slice(0, k + 1)), ids)).toEqual(model.predictMany(state, ids));
     });
@@ -86,7 +96,9 @@ describe.each(names)("%s", (name) => {
     const ids = catalog.tasks.map((t) => t.taskId);
     const many = model.predictMany(state, ids);
     expect(many).toHaveLength(ids.length);
-    ids.forEach((id, i) => { expect(many[i]).toBe(model.predict(state, id)); });
+    ids.forEach((id, i) => {
+      expect(many[i]).toBe(model.predict(state, id));
+    });
     const fresh = model.predict(state, "new-task");
     expect(fresh).toBeGreaterThan(0.01);
     expect(fresh).toBeLessThan(0.99);
@@ -126,7 +138,9 @@ describe.each(names)("%s", (name) => {
     expectCode(() => model.update(state, { learnerId: "x", taskId: "no-such-task", correct: 1 }), EngineErrorCode.UnknownTask);
     expectCode(() => model.mastery(state, ["no-such-skill"]), EngineErrorCode.UnknownSkill);
     expectCode(() => model.predict({ model: "other", attempts: 0, data: {} }, catalog.tasks[0]!.taskId), EngineErrorCode.StateMismatch);
-    await expect(trainers[name]!.fit({ catalog, sequences: new Map() }, { seed: 1 })).rejects.toMatchObject({ code: EngineErrorCode.EmptyTrainingSet });
+    await expect(trainers[name]!.fit({ catalog, sequences: new Map() }, { seed: 1 })).rejects.toMatchObject({
+      code: EngineErrorCode.EmptyTrainingSet,
+    });
     await expect(
       trainers[name]!.fit({ catalog, sequences: new Map([["u", [{ learnerId: "u", taskId: "nope", correct: 1 }]]]) }, { seed: 1 }),
     ).rejects.toMatchObject({ code: EngineErrorCode.UnknownTask });

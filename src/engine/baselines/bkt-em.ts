@@ -36,49 +36,87 @@ const EPS = 1e-5;
 const clamp = (x: number, lo: number, hi: number) => (Number.isNaN(x) ? lo : Math.min(Math.max(x, lo), hi));
 
 /** One E-step: the log-likelihood at `p` and the M-step's new parameters. */
-export function emStep(obs: Uint8Array, starts: Int32Array, p: BktKcParams, bounds: EmBounds, scratch: Float64Array): { ll: number; next: BktKcParams } {
+export function emStep(
+  obs: Uint8Array,
+  starts: Int32Array,
+  p: BktKcParams,
+  bounds: EmBounds,
+  scratch: Float64Array,
+): { ll: number; next: BktKcParams } {
   let ll = 0;
-  let sumL0 = 0, nSeq = 0, t01 = 0, from0 = 0, t10 = 0, from1 = 0, g0 = 0, g0y = 0, g1 = 0, s1 = 0;
+  let sumL0 = 0,
+    nSeq = 0,
+    t01 = 0,
+    from0 = 0,
+    t10 = 0,
+    from1 = 0,
+    g0 = 0,
+    g0y = 0,
+    g1 = 0,
+    s1 = 0;
   const { L0, T, F, G, S } = p;
   for (let q = 0; q + 1 < starts.length; q++) {
-    const a = starts[q]!, len = starts[q + 1]! - a;
+    const a = starts[q]!,
+      len = starts[q + 1]! - a;
     if (len === 0) continue;
     // scratch layout: alpha0, alpha1, c — 3 per step
     let y = obs[a]!;
-    let a0 = (1 - L0) * (y ? G : 1 - G), a1 = L0 * (y ? 1 - S : S);
+    let a0 = (1 - L0) * (y ? G : 1 - G),
+      a1 = L0 * (y ? 1 - S : S);
     let c = a0 + a1;
-    scratch[0] = a0 / c; scratch[1] = a1 / c; scratch[2] = c;
+    scratch[0] = a0 / c;
+    scratch[1] = a1 / c;
+    scratch[2] = c;
     ll += Math.log(c);
     for (let t = 1; t < len; t++) {
       y = obs[a + t]!;
-      const p0 = scratch[3 * (t - 1)]!, p1 = scratch[3 * (t - 1) + 1]!;
+      const p0 = scratch[3 * (t - 1)]!,
+        p1 = scratch[3 * (t - 1) + 1]!;
       a0 = (p0 * (1 - T) + p1 * F) * (y ? G : 1 - G);
       a1 = (p0 * T + p1 * (1 - F)) * (y ? 1 - S : S);
       c = a0 + a1;
-      scratch[3 * t] = a0 / c; scratch[3 * t + 1] = a1 / c; scratch[3 * t + 2] = c;
+      scratch[3 * t] = a0 / c;
+      scratch[3 * t + 1] = a1 / c;
+      scratch[3 * t + 2] = c;
       ll += Math.log(c);
     }
     // Backward pass, accumulating posteriors on the fly.
-    let b0 = 1, b1 = 1;
+    let b0 = 1,
+      b1 = 1;
     for (let t = len - 1; t >= 0; t--) {
-      const al0 = scratch[3 * t]!, al1 = scratch[3 * t + 1]!;
+      const al0 = scratch[3 * t]!,
+        al1 = scratch[3 * t + 1]!;
       const yt = obs[a + t]!;
-      const gam0 = al0 * b0, gam1 = al1 * b1;
+      const gam0 = al0 * b0,
+        gam1 = al1 * b1;
       const gs = gam0 + gam1; // = 1 up to rounding
-      g0 += gam0 / gs; g1 += gam1 / gs;
-      if (yt) g0y += gam0 / gs; else s1 += gam1 / gs;
-      if (t === 0) { sumL0 += gam1 / gs; nSeq++; }
+      g0 += gam0 / gs;
+      g1 += gam1 / gs;
+      if (yt) g0y += gam0 / gs;
+      else s1 += gam1 / gs;
+      if (t === 0) {
+        sumL0 += gam1 / gs;
+        nSeq++;
+      }
       if (t > 0) {
         // ξ_{t−1}(i, j) = α_{t−1}(i) A_ij e_j(y_t) β_t(j) / c_t
-        const pa0 = scratch[3 * (t - 1)]!, pa1 = scratch[3 * (t - 1) + 1]!, ct = scratch[3 * t + 2]!;
-        const e0 = yt ? G : 1 - G, e1 = yt ? 1 - S : S;
-        const x01 = (pa0 * T * e1 * b1) / ct, x00 = (pa0 * (1 - T) * e0 * b0) / ct;
-        const x10 = (pa1 * F * e0 * b0) / ct, x11 = (pa1 * (1 - F) * e1 * b1) / ct;
-        t01 += x01; from0 += x00 + x01;
-        t10 += x10; from1 += x10 + x11;
+        const pa0 = scratch[3 * (t - 1)]!,
+          pa1 = scratch[3 * (t - 1) + 1]!,
+          ct = scratch[3 * t + 2]!;
+        const e0 = yt ? G : 1 - G,
+          e1 = yt ? 1 - S : S;
+        const x01 = (pa0 * T * e1 * b1) / ct,
+          x00 = (pa0 * (1 - T) * e0 * b0) / ct;
+        const x10 = (pa1 * F * e0 * b0) / ct,
+          x11 = (pa1 * (1 - F) * e1 * b1) / ct;
+        t01 += x01;
+        from0 += x00 + x01;
+        t10 += x10;
+        from1 += x10 + x11;
         const nb0 = ((1 - T) * e0 * b0 + T * e1 * b1) / ct;
         const nb1 = (F * e0 * b0 + (1 - F) * e1 * b1) / ct;
-        b0 = nb0; b1 = nb1;
+        b0 = nb0;
+        b1 = nb1;
       }
     }
   }

@@ -40,7 +40,14 @@ export interface BktParams {
   readonly maxSlip: number;
 }
 
-export const DEFAULT_BKT_PARAMS: BktParams = { forgetting: false, restarts: 4, maxIterations: 200, tolerance: 1e-7, maxGuess: 0.5, maxSlip: 0.5 };
+export const DEFAULT_BKT_PARAMS: BktParams = {
+  forgetting: false,
+  restarts: 4,
+  maxIterations: 200,
+  tolerance: 1e-7,
+  maxGuess: 0.5,
+  maxSlip: 0.5,
+};
 
 const FIXED_START: BktKcParams = { L0: 0.4, T: 0.1, F: 0.02, G: 0.2, S: 0.1 };
 
@@ -89,12 +96,16 @@ export class BktModel extends IndexedModel<BktState> {
     this.skillKcs = catalog.skillIds.map((id) => {
       const own = kcIndex.get(id);
       if (own !== undefined) return [own];
-      return keys.map((k, i) => [k, i] as const).filter(([k]) => k.split("+").includes(id)).map(([, i]) => i);
+      return keys
+        .map((k, i) => [k, i] as const)
+        .filter(([k]) => k.split("+").includes(id))
+        .map(([, i]) => i);
     });
   }
 
   private p(kc: number): BktKcParams {
-    const o = 5 * kc, w = this.kcParams;
+    const o = 5 * kc,
+      w = this.kcParams;
     return { L0: w[o]!, T: w[o + 1]!, F: w[o + 2]!, G: w[o + 3]!, S: w[o + 4]! };
   }
 
@@ -113,7 +124,9 @@ export class BktModel extends IndexedModel<BktState> {
   }
 
   private pCorrect(s: BktState, kc: number): number {
-    const L = this.known(s, kc), G = this.kcParams[5 * kc + 3]!, S = this.kcParams[5 * kc + 4]!;
+    const L = this.known(s, kc),
+      G = this.kcParams[5 * kc + 3]!,
+      S = this.kcParams[5 * kc + 4]!;
     return L * (1 - S) + (1 - L) * G;
   }
 
@@ -142,9 +155,11 @@ export class BktModel extends IndexedModel<BktState> {
     const s = this.decode(state);
     return (skillIds ?? this.catalog.skillIds).map((skillId) => {
       const kcs = this.skillKcs[this.catalog.skill(skillId)]!;
-      let p = 0, sd = 0;
+      let p = 0,
+        sd = 0;
       for (const kc of kcs) {
-        const L = this.known(s, kc), { G, S } = this.p(kc);
+        const L = this.known(s, kc),
+          { G, S } = this.p(kc);
         p += L * (1 - S) + (1 - L) * G;
         sd += Math.abs(1 - S - G) * Math.sqrt(L * (1 - L));
       }
@@ -160,16 +175,22 @@ export class BktModel extends IndexedModel<BktState> {
 
   serialize(): Uint8Array {
     const cat = this.catalog.toFile();
-    return encodeModel({ model: this.name, meta: cat.meta, tensors: { ...cat.tensors, kcParams: this.kcParams, kcAttempts: this.kcAttempts } });
+    return encodeModel({
+      model: this.name,
+      meta: cat.meta,
+      tensors: { ...cat.tensors, kcParams: this.kcParams, kcAttempts: this.kcAttempts },
+    });
   }
 }
 
 export function loadBktModel(bytes: Uint8Array): BktModel {
   const file = decodeModel(bytes);
-  if (file.model !== "bkt" && file.model !== "bkt-forget") throw new EngineError(EngineErrorCode.InvalidData, `a ${file.model} model file cannot be loaded as bkt`);
+  if (file.model !== "bkt" && file.model !== "bkt-forget")
+    throw new EngineError(EngineErrorCode.InvalidData, `a ${file.model} model file cannot be loaded as bkt`);
   const catalog = CatalogIndex.fromFile(file.meta, file.tensors);
   const { kcParams, kcAttempts } = file.tensors;
-  if (!(kcParams instanceof Float64Array) || !(kcAttempts instanceof Int32Array)) throw new EngineError(EngineErrorCode.CorruptModel, "corrupt model file: bkt fields missing");
+  if (!(kcParams instanceof Float64Array) || !(kcAttempts instanceof Int32Array))
+    throw new EngineError(EngineErrorCode.CorruptModel, "corrupt model file: bkt fields missing");
   return new BktModel(file.model, catalog, kcParams, kcAttempts);
 }
 
@@ -223,7 +244,13 @@ function makeTrainer(name: "bkt" | "bkt-forget", forgettingDefault: boolean): Mo
         // Draw every restart's start even for empty components, so a component's fit does not depend on which others are empty.
         const startsForKc: BktKcParams[] = [FIXED_START];
         for (let r = 1; r < params.restarts; r++) {
-          startsForKc.push({ L0: 0.1 + 0.8 * rng.next(), T: 0.02 + 0.3 * rng.next(), F: 0.01 + 0.09 * rng.next(), G: 0.05 + 0.3 * rng.next(), S: 0.05 + 0.3 * rng.next() });
+          startsForKc.push({
+            L0: 0.1 + 0.8 * rng.next(),
+            T: 0.02 + 0.3 * rng.next(),
+            F: 0.01 + 0.09 * rng.next(),
+            G: 0.05 + 0.3 * rng.next(),
+            S: 0.05 + 0.3 * rng.next(),
+          });
         }
         if (obs[kc]!.length === 0) continue;
         let best: { params: BktKcParams; logLikelihood: number } | undefined;
@@ -233,7 +260,9 @@ function makeTrainer(name: "bkt" | "bkt-forget", forgettingDefault: boolean): Mo
         }
         const p = best!.params;
         kcParams.set([p.L0, p.T, p.F, p.G, p.S], 5 * kc);
-        [p.L0, p.T, p.F, p.G, p.S].forEach((v, i) => { mean[i]! += (v * obs[kc]!.length) / total; });
+        [p.L0, p.T, p.F, p.G, p.S].forEach((v, i) => {
+          mean[i]! += (v * obs[kc]!.length) / total;
+        });
         done += obs[kc]!.length;
         options.onProgress?.(done / total, `${name} EM ${kc + 1}/${keys.length}`);
       }

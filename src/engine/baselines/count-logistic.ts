@@ -61,7 +61,11 @@ class Layout {
   readonly totalSucc: number;
   readonly totalFail: number;
   readonly size: number;
-  constructor(readonly features: CountFeatureSet, tasks: number, skills: number) {
+  constructor(
+    readonly features: CountFeatureSet,
+    tasks: number,
+    skills: number,
+  ) {
     let o = 1; // 0 = intercept
     /** The offset of the next `n` columns, which it reserves. */
     const take = (n: number) => {
@@ -98,7 +102,8 @@ function emitFeatures(
   emit(0, 1);
   if (layout.item >= 0) emit(layout.item + t, 1);
   for (let e = cat.qStart[t]!; e < cat.qStart[t + 1]!; e++) {
-    const k = cat.qSkill[e]!, q = cat.qWeight[e]!;
+    const k = cat.qSkill[e]!,
+      q = cat.qWeight[e]!;
     if (layout.skill >= 0) emit(layout.skill + k, q);
     if (layout.skillSucc >= 0) {
       emit(layout.skillSucc + k, q * phi(succ(k)));
@@ -156,9 +161,19 @@ export class CountLogisticModel extends IndexedModel<Counts> {
     const ids = this.catalog.skillIds;
     let z = 0;
     const w = this.weights;
-    emitFeatures(this.layout, this.catalog, this.phi, t, (k) => c.s[ids[k]!] ?? 0, (k) => c.f[ids[k]!] ?? 0, c.S, c.F, (j, v) => {
-      z += w[j]! * v;
-    });
+    emitFeatures(
+      this.layout,
+      this.catalog,
+      this.phi,
+      t,
+      (k) => c.s[ids[k]!] ?? 0,
+      (k) => c.f[ids[k]!] ?? 0,
+      c.S,
+      c.F,
+      (j, v) => {
+        z += w[j]! * v;
+      },
+    );
     return z;
   }
 
@@ -170,7 +185,8 @@ export class CountLogisticModel extends IndexedModel<Counts> {
     const c = this.decode(state);
     const t = this.catalog.task(trace.taskId);
     checkOutcome(trace.correct);
-    const s = { ...c.s }, f = { ...c.f };
+    const s = { ...c.s },
+      f = { ...c.f };
     const bucket = trace.correct === 1 ? s : f;
     for (let e = this.catalog.qStart[t]!; e < this.catalog.qStart[t + 1]!; e++) {
       const id = this.catalog.skillIds[this.catalog.qSkill[e]!]!;
@@ -190,10 +206,12 @@ export class CountLogisticModel extends IndexedModel<Counts> {
    */
   mastery(state: LearnerState, skillIds?: readonly string[]): SkillMastery[] {
     const c = this.decode(state);
-    const L = this.layout, w = this.weights;
+    const L = this.layout,
+      w = this.weights;
     return (skillIds ?? this.catalog.skillIds).map((skillId) => {
       const k = this.catalog.skill(skillId);
-      const s = c.s[skillId] ?? 0, f = c.f[skillId] ?? 0;
+      const s = c.s[skillId] ?? 0,
+        f = c.f[skillId] ?? 0;
       let z = w[0]! + this.typicalItem[k]!;
       if (L.skill >= 0) z += w[L.skill + k]!;
       if (L.skillSucc >= 0) z += w[L.skillSucc + k]! * this.phi(s) + w[L.skillFail + k]! * this.phi(f);
@@ -243,15 +261,28 @@ export function fitCountLogistic(
   const layout = new Layout(features, cat.taskCount, cat.skillCount);
   const phi = phiOf(params.counts);
   const design = new SparseDesign(layout.size);
-  const succ = new Float64Array(cat.skillCount), fail = new Float64Array(cat.skillCount);
+  const succ = new Float64Array(cat.skillCount),
+    fail = new Float64Array(cat.skillCount);
   const touched: number[] = [];
   for (let u = 0; u < flat.learnerIds.length; u++) {
     for (const k of touched) succ[k] = fail[k] = 0;
     touched.length = 0;
-    let S = 0, F = 0;
+    let S = 0,
+      F = 0;
     for (let r = flat.learnerStart[u]!; r < flat.learnerStart[u + 1]!; r++) {
-      const t = flat.task[r]!, y = flat.correct[r]! as 0 | 1;
-      emitFeatures(layout, cat, phi, t, (k) => succ[k]!, (k) => fail[k]!, S, F, (j, v) => design.add(j, v));
+      const t = flat.task[r]!,
+        y = flat.correct[r]! as 0 | 1;
+      emitFeatures(
+        layout,
+        cat,
+        phi,
+        t,
+        (k) => succ[k]!,
+        (k) => fail[k]!,
+        S,
+        F,
+        (j, v) => design.add(j, v),
+      );
       design.endRow(y);
       for (let e = cat.qStart[t]!; e < cat.qStart[t + 1]!; e++) {
         const k = cat.qSkill[e]!;
@@ -275,4 +306,3 @@ export function fitCountLogistic(
 
 export const PFA_FEATURES: CountFeatureSet = { items: false, skills: true, skillCounts: true, totalCounts: false };
 export const BESTLR_FEATURES: CountFeatureSet = { items: true, skills: true, skillCounts: true, totalCounts: true };
-

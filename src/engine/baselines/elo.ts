@@ -66,19 +66,26 @@ function eloPass(
   learnItems: boolean,
 ): number {
   const cat = flat.catalog;
-  const skillTheta = new Float64Array(cat.skillCount), skillN = new Float64Array(cat.skillCount);
+  const skillTheta = new Float64Array(cat.skillCount),
+    skillN = new Float64Array(cat.skillCount);
   const touched: number[] = [];
   let loss = 0;
   for (const u of learners) {
     for (const k of touched) skillTheta[k] = skillN[k] = 0;
     touched.length = 0;
-    let theta = 0, n = 0;
+    let theta = 0,
+      n = 0;
     for (let r = flat.learnerStart[u]!; r < flat.learnerStart[u + 1]!; r++) {
-      const t = flat.task[r]!, y = flat.correct[r]!;
+      const t = flat.task[r]!,
+        y = flat.correct[r]!;
       let z = theta - difficulty[t]!;
       if (skillRatings) {
-        let s = 0, w = 0;
-        for (let e = cat.qStart[t]!; e < cat.qStart[t + 1]!; e++) { s += cat.qWeight[e]! * skillTheta[cat.qSkill[e]!]!; w += cat.qWeight[e]!; }
+        let s = 0,
+          w = 0;
+        for (let e = cat.qStart[t]!; e < cat.qStart[t + 1]!; e++) {
+          s += cat.qWeight[e]! * skillTheta[cat.qSkill[e]!]!;
+          w += cat.qWeight[e]!;
+        }
         if (w > 0) z += s / w;
       }
       const p = predictProbability(z);
@@ -132,7 +139,8 @@ export class EloModel extends IndexedModel<EloState> {
     let z = s.theta - this.difficulty[t]!;
     if (this.skillRatings) {
       const c = this.catalog;
-      let sum = 0, w = 0;
+      let sum = 0,
+        w = 0;
       for (let e = c.qStart[t]!; e < c.qStart[t + 1]!; e++) {
         sum += c.qWeight[e]! * (s.skills[c.skillIds[c.qSkill[e]!]!]?.[0] ?? 0);
         w += c.qWeight[e]!;
@@ -195,8 +203,14 @@ export function loadEloModel(bytes: Uint8Array): EloModel {
   const catalog = CatalogIndex.fromFile(file.meta, file.tensors);
   const { difficulty, taskAttempts } = file.tensors;
   const m = file.meta as { a?: unknown; b?: unknown; skillRatings?: unknown };
-  if (!(difficulty instanceof Float64Array) || !(taskAttempts instanceof Int32Array) || difficulty.length !== catalog.taskCount ||
-      typeof m.a !== "number" || typeof m.b !== "number" || typeof m.skillRatings !== "boolean") {
+  if (
+    !(difficulty instanceof Float64Array) ||
+    !(taskAttempts instanceof Int32Array) ||
+    difficulty.length !== catalog.taskCount ||
+    typeof m.a !== "number" ||
+    typeof m.b !== "number" ||
+    typeof m.skillRatings !== "boolean"
+  ) {
     throw new EngineError(EngineErrorCode.CorruptModel, "corrupt model file: elo fields missing");
   }
   return new EloModel(catalog, difficulty, taskAttempts, m.a, m.b, m.skillRatings);
@@ -211,28 +225,41 @@ export const eloTrainer: ModelTrainer<EloParams> = {
     if ((params.a !== undefined && !(valid(params.a) && params.a! > 0)) || (params.b !== undefined && !valid(params.b))) {
       throw invalidParameter("elo", "a must be > 0 and b ≥ 0");
     }
-    if (params.gridA.length === 0 || params.gridB.length === 0 || !params.gridA.every((a) => valid(a) && a > 0) || !params.gridB.every(valid)) {
+    if (
+      params.gridA.length === 0 ||
+      params.gridB.length === 0 ||
+      !params.gridA.every((a) => valid(a) && a > 0) ||
+      !params.gridB.every(valid)
+    ) {
       throw invalidParameter("elo", "gridA must hold numbers > 0 and gridB numbers ≥ 0");
     }
     const flat = flattenTrainingSet(data);
     const cat = flat.catalog;
     const rng = createRng(options.seed);
     const order = rng.shuffle(Array.from({ length: flat.learnerIds.length }, (_, i) => i));
-    let a = params.a, b = params.b;
+    let a = params.a,
+      b = params.b;
     if (a === undefined || b === undefined) {
       const nValid = Math.max(1, Math.floor(order.length * 0.2));
-      const validLearners = order.slice(0, nValid), fitLearners = order.length > 1 ? order.slice(nValid) : order;
+      const validLearners = order.slice(0, nValid),
+        fitLearners = order.length > 1 ? order.slice(nValid) : order;
       let best = Infinity;
       const grid = params.gridA.flatMap((ga) => params.gridB.map((gb) => [ga, gb] as const));
       grid.forEach(([ga, gb], i) => {
-        const d = new Float64Array(cat.taskCount), cnt = new Float64Array(cat.taskCount);
+        const d = new Float64Array(cat.taskCount),
+          cnt = new Float64Array(cat.taskCount);
         eloPass(flat, fitLearners, d, cnt, ga, gb, params.skillRatings, true);
         const loss = eloPass(flat, validLearners, d, cnt, ga, gb, params.skillRatings, false);
-        if (loss < best) { best = loss; a = ga; b = gb; }
+        if (loss < best) {
+          best = loss;
+          a = ga;
+          b = gb;
+        }
         options.onProgress?.((i + 1) / (grid.length + 1), `elo grid a=${ga} b=${gb}`);
       });
     }
-    const difficulty = new Float64Array(cat.taskCount), count = new Float64Array(cat.taskCount);
+    const difficulty = new Float64Array(cat.taskCount),
+      count = new Float64Array(cat.taskCount);
     eloPass(flat, order, difficulty, count, a!, b!, params.skillRatings, true);
     options.onProgress?.(1, "elo done");
     return new EloModel(cat, fillUntrainedTasks(cat, difficulty, flat.taskAttempts), flat.taskAttempts, a!, b!, params.skillRatings);

@@ -118,7 +118,13 @@ export function loadIrtModel(bytes: Uint8Array): IrtModel {
   const catalog = CatalogIndex.fromFile(file.meta, file.tensors);
   const { easiness, taskAttempts } = file.tensors;
   const variance = (file.meta as { abilityVariance?: unknown }).abilityVariance;
-  if (!(easiness instanceof Float64Array) || !(taskAttempts instanceof Int32Array) || easiness.length !== catalog.taskCount || typeof variance !== "number" || !(variance > 0)) {
+  if (
+    !(easiness instanceof Float64Array) ||
+    !(taskAttempts instanceof Int32Array) ||
+    easiness.length !== catalog.taskCount ||
+    typeof variance !== "number" ||
+    !(variance > 0)
+  ) {
     throw new EngineError(EngineErrorCode.CorruptModel, "corrupt model file: irt fields missing");
   }
   return new IrtModel(catalog, easiness, taskAttempts, variance);

@@ -26,13 +26,19 @@ const dot = (a: Float64Array, b: Float64Array) => {
 };
 
 /** Minimises f from x0 (not modified); returns the minimiser and the final value. */
-export function minimizeLbfgs(f: Objective, x0: Float64Array, options: Partial<LbfgsOptions> = {}): { x: Float64Array; value: number; iterations: number } {
+export function minimizeLbfgs(
+  f: Objective,
+  x0: Float64Array,
+  options: Partial<LbfgsOptions> = {},
+): { x: Float64Array; value: number; iterations: number } {
   const o = { ...DEFAULT_LBFGS, ...options };
   const n = x0.length;
   let x = Float64Array.from(x0);
   let g = new Float64Array(n);
   let fx = f(x, g);
-  const S: Float64Array[] = [], Y: Float64Array[] = [], rho: number[] = [];
+  const S: Float64Array[] = [],
+    Y: Float64Array[] = [],
+    rho: number[] = [];
   const d = new Float64Array(n);
   const xNew = new Float64Array(n);
   const gNew = new Float64Array(n);
@@ -46,20 +52,27 @@ export function minimizeLbfgs(f: Objective, x0: Float64Array, options: Partial<L
     for (let i = 0; i < n; i++) d[i] = -g[i]!;
     for (let j = S.length - 1; j >= 0; j--) {
       alpha[j] = rho[j]! * dot(S[j]!, d);
-      const y = Y[j]!, a = alpha[j]!;
+      const y = Y[j]!,
+        a = alpha[j]!;
       for (let i = 0; i < n; i++) d[i]! -= a * y[i]!;
     }
-    const gamma = S.length > 0 ? dot(S[S.length - 1]!, Y[Y.length - 1]!) / dot(Y[Y.length - 1]!, Y[Y.length - 1]!) : 1 / Math.max(1, Math.sqrt(dot(g, g)));
+    const gamma =
+      S.length > 0
+        ? dot(S[S.length - 1]!, Y[Y.length - 1]!) / dot(Y[Y.length - 1]!, Y[Y.length - 1]!)
+        : 1 / Math.max(1, Math.sqrt(dot(g, g)));
     for (let i = 0; i < n; i++) d[i]! *= gamma;
     for (let j = 0; j < S.length; j++) {
       const b = rho[j]! * dot(Y[j]!, d);
-      const s = S[j]!, c = alpha[j]! - b;
+      const s = S[j]!,
+        c = alpha[j]! - b;
       for (let i = 0; i < n; i++) d[i]! += c * s[i]!;
     }
     let slope = dot(g, d);
     if (!(slope < 0)) {
       // Not a descent direction (numerical trouble): restart from steepest descent.
-      S.length = 0; Y.length = 0; rho.length = 0;
+      S.length = 0;
+      Y.length = 0;
+      rho.length = 0;
       for (let i = 0; i < n; i++) d[i] = -g[i]! / Math.max(1, Math.sqrt(dot(g, g)));
       slope = dot(g, d);
     }
@@ -73,22 +86,32 @@ export function minimizeLbfgs(f: Objective, x0: Float64Array, options: Partial<L
       step *= 0.5;
     }
     if (!(fNew <= fx)) break; // no progress possible
-    const s = new Float64Array(n), y = new Float64Array(n);
+    const s = new Float64Array(n),
+      y = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       s[i] = xNew[i]! - x[i]!;
       y[i] = gNew[i]! - g[i]!;
     }
     const sy = dot(s, y);
     if (sy > 1e-12) {
-      if (S.length === o.memory) { S.shift(); Y.shift(); rho.shift(); }
-      S.push(s); Y.push(y); rho.push(1 / sy);
+      if (S.length === o.memory) {
+        S.shift();
+        Y.shift();
+        rho.shift();
+      }
+      S.push(s);
+      Y.push(y);
+      rho.push(1 / sy);
     }
     const decrease = (fx - fNew) / Math.max(1, Math.abs(fx));
     x = Float64Array.from(xNew);
     g = Float64Array.from(gNew);
     fx = fNew;
     o.onIteration?.(iter, fx);
-    if (decrease < o.relativeTolerance) { iter++; break; }
+    if (decrease < o.relativeTolerance) {
+      iter++;
+      break;
+    }
   }
   return { x, value: fx, iterations: iter };
 }

@@ -14,5 +14,6 @@ export function requireRange(model: string, name: string, v: number, lo: number,
 }
 
 export function checkSeed(seed: unknown): void {
-  if (typeof seed !== "number" || !Number.isInteger(seed)) throw new EngineError(EngineErrorCode.InvalidParameters, `seed must be an integer (got ${String(seed)})`);
+  if (typeof seed !== "number" || !Number.isInteger(seed))
+    throw new EngineError(EngineErrorCode.InvalidParameters, `seed must be an integer (got ${String(seed)})`);
 }

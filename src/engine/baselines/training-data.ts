@@ -32,7 +32,9 @@ export function flattenTrainingSet(data: TrainingSet): FlatTraces {
     for (const trace of seq) {
       const t = catalog.task(trace.taskId);
       if (trace.correct !== 0 && trace.correct !== 1) {
-        throw new EngineError(EngineErrorCode.InvalidData, `learner ${learnerId}: outcome ${String(trace.correct)} is not 0 or 1`, { learnerId });
+        throw new EngineError(EngineErrorCode.InvalidData, `learner ${learnerId}: outcome ${String(trace.correct)} is not 0 or 1`, {
+          learnerId,
+        });
       }
       task[row] = t;
       correct[row] = trace.correct;
@@ -44,4 +46,3 @@ export function flattenTrainingSet(data: TrainingSet): FlatTraces {
   }
   return { catalog, learnerIds, learnerStart, task, correct, taskAttempts };
 }
-

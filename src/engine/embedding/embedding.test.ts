@@ -75,7 +75,9 @@ describe("task embedding on a simulated school", () => {
   });
 
   it("similar() finds tasks of the query's primary skill far more often than chance (precision@5)", () => {
-    let hits = 0, total = 0, base = 0;
+    let hits = 0,
+      total = 0,
+      base = 0;
     for (const id of trained) {
       for (const n of emb.similar(id, 5)) {
         total++;
@@ -92,7 +94,10 @@ describe("task embedding on a simulated school", () => {
   it("puts tasks of like difficulty next to each other within a skill", () => {
     // The labels are behavioural: neighbours of the same skill are closer in (true) difficulty than the
     // skill's other tasks are on average.
-    let nearGap = 0, nearN = 0, allGap = 0, allN = 0;
+    let nearGap = 0,
+      nearN = 0,
+      allGap = 0,
+      allN = 0;
     for (const id of trained) {
       const mates = trained.filter((j) => j !== id && primary.get(j) === primary.get(id));
       for (const j of mates) {
@@ -137,7 +142,8 @@ describe("task embedding on a simulated school", () => {
   it("gives a new task a difficulty prior from its neighbours, closer to the truth than the global mean", () => {
     const known = new Map(trained.map((id) => [id, trueDifficulty.get(id)!]));
     const globalMean = [...known.values()].reduce((a, b) => a + b, 0) / known.size;
-    let priorError = 0, meanError = 0;
+    let priorError = 0,
+      meanError = 0;
     const heldTasks = data.catalog.tasks.length > 0 ? school.catalog.tasks.filter((t) => held.has(t.taskId)) : [];
     expect(heldTasks.length).toBeGreaterThan(20);
     for (const task of heldTasks) {
@@ -164,18 +170,28 @@ describe("task embedding on a simulated school", () => {
     // Many at once (one candidate list for all), against a reference built from nearestTo over every
     // task: the mean over the 3 nearest with a difficulty, the task itself excluded.
     const reference = (t: TaskInfo) => {
-      const near = emb.nearestTo(emb.has(t.taskId) ? emb.vector(t.taskId) : emb.embedNew(t), 100_000)
-        .filter((n) => n.taskId !== t.taskId && known.has(n.taskId)).slice(0, 3);
+      const near = emb
+        .nearestTo(emb.has(t.taskId) ? emb.vector(t.taskId) : emb.embedNew(t), 100_000)
+        .filter((n) => n.taskId !== t.taskId && known.has(n.taskId))
+        .slice(0, 3);
       return near.reduce((a, n) => a + known.get(n.taskId)!, 0) / near.length;
     };
     const batch = [heldTasks[0]!, heldTasks[1]!, ...trained.slice(0, 3).map((taskId) => ({ taskId, skills: [] }))];
     const priors = emb.difficultyPriors(batch, known, 3);
-    batch.forEach((t, i) => { expect(priors[i]).toBeCloseTo(reference(t), 12); });
+    batch.forEach((t, i) => {
+      expect(priors[i]).toBeCloseTo(reference(t), 12);
+    });
   });
 
   it("new tasks: unknown skills are ignored, malformed ones are typed errors", () => {
     const skill = data.catalog.skillIds[0]!;
-    const withUnknown = emb.embedNew({ taskId: "n1", skills: [{ skillId: skill, weight: 1 }, { skillId: "skill-from-next-year", weight: 0.5 }] });
+    const withUnknown = emb.embedNew({
+      taskId: "n1",
+      skills: [
+        { skillId: skill, weight: 1 },
+        { skillId: "skill-from-next-year", weight: 0.5 },
+      ],
+    });
     expect(same(withUnknown, emb.embedNew({ taskId: "n2", skills: [{ skillId: skill, weight: 1 }] }))).toBe(true);
     expect(emb.embedNew({ taskId: "n3", skills: [] }).every(Number.isFinite)).toBe(true);
     expect(code(() => emb.embedNew({ taskId: "n4", skills: [{ skillId: skill, weight: 2 }] }))).toBe(EngineErrorCode.InvalidData);
@@ -204,11 +220,15 @@ describe("task embedding on a simulated school", () => {
     expect(code(() => loadTaskEmbedding(flipped))).toBe(EngineErrorCode.CorruptModel);
     expect(code(() => loadTaskEmbedding(bytes.subarray(0, 10)))).toBe(EngineErrorCode.CorruptModel);
     expect(code(() => loadTaskEmbedding(encodeModel({ model: "irt", meta: {}, tensors: {} })))).toBe(EngineErrorCode.UnsupportedFormat);
-    expect(code(() => loadTaskEmbedding(encodeModel({ model: "task-embedding", meta: { taskIds: [], skillIds: [] }, tensors: {} })))).toBe(EngineErrorCode.CorruptModel);
+    expect(code(() => loadTaskEmbedding(encodeModel({ model: "task-embedding", meta: { taskIds: [], skillIds: [] }, tensors: {} })))).toBe(
+      EngineErrorCode.CorruptModel,
+    );
     const file = decodeModel(bytes);
     const poisoned = Float32Array.from(file.tensors.w2 as Float32Array);
     poisoned[0] = Number.NaN;
-    expect(code(() => loadTaskEmbedding(encodeModel({ ...file, tensors: { ...file.tensors, w2: poisoned } })))).toBe(EngineErrorCode.CorruptModel);
+    expect(code(() => loadTaskEmbedding(encodeModel({ ...file, tensors: { ...file.tensors, w2: poisoned } })))).toBe(
+      EngineErrorCode.CorruptModel,
+    );
     expect(loadTaskEmbedding(encodeModel(file)).similar(trained[0]!, 3)).toEqual(emb.similar(trained[0]!, 3));
   });
 
@@ -246,9 +266,23 @@ describe("training inputs, options and determinism", () => {
     expect(e.report.steps).toBe(10);
     expect(e.vector(small.catalog.tasks[0]!.taskId)).toHaveLength(4);
     for (const bad of [
-      { dimension: 0 }, { hidden: 1.5 }, { margin: 0 }, { margin: Number.NaN }, { window: 0 }, { minCoAttempts: 0 },
-      { alikeGap: -1 }, { alikeGap: 1, unlikeGap: 0.5 }, { correlationZ: -1 }, { maxPairs: 0 }, { batchSize: 1 },
-      { epochs: 0 }, { maxSteps: -1 }, { learningRate: 0 }, { l2Task: -1 }, { raschPrior: 0 }, { priorNeighbours: 0 },
+      { dimension: 0 },
+      { hidden: 1.5 },
+      { margin: 0 },
+      { margin: Number.NaN },
+      { window: 0 },
+      { minCoAttempts: 0 },
+      { alikeGap: -1 },
+      { alikeGap: 1, unlikeGap: 0.5 },
+      { correlationZ: -1 },
+      { maxPairs: 0 },
+      { batchSize: 1 },
+      { epochs: 0 },
+      { maxSteps: -1 },
+      { learningRate: 0 },
+      { l2Task: -1 },
+      { raschPrior: 0 },
+      { priorNeighbours: 0 },
     ]) {
       expect(code(() => validateEmbeddingOptions(bad))).toBe(EngineErrorCode.InvalidParameters);
       expect(await codeAsync(() => trainTaskEmbedding(small, { seed: 1, ...bad }))).toBe(EngineErrorCode.InvalidParameters);
@@ -259,12 +293,25 @@ describe("training inputs, options and determinism", () => {
   });
 
   it("refuses empty training sets, unknown tasks and unknown skills", async () => {
-    expect(await codeAsync(() => trainTaskEmbedding({ catalog: small.catalog, sequences: new Map() }, { seed: 1 }))).toBe(EngineErrorCode.EmptyTrainingSet);
-    expect(await codeAsync(() => trainTaskEmbedding({ catalog: small.catalog, sequences: new Map([["u", []]]) }, { seed: 1 }))).toBe(EngineErrorCode.EmptyTrainingSet);
+    expect(await codeAsync(() => trainTaskEmbedding({ catalog: small.catalog, sequences: new Map() }, { seed: 1 }))).toBe(
+      EngineErrorCode.EmptyTrainingSet,
+    );
+    expect(await codeAsync(() => trainTaskEmbedding({ catalog: small.catalog, sequences: new Map([["u", []]]) }, { seed: 1 }))).toBe(
+      EngineErrorCode.EmptyTrainingSet,
+    );
     const stray: Trace = { learnerId: "u", taskId: "not-in-catalogue", correct: 1 };
-    expect(await codeAsync(() => trainTaskEmbedding({ catalog: small.catalog, sequences: new Map([["u", [stray]]]) }, { seed: 1 }))).toBe(EngineErrorCode.UnknownTask);
+    expect(await codeAsync(() => trainTaskEmbedding({ catalog: small.catalog, sequences: new Map([["u", [stray]]]) }, { seed: 1 }))).toBe(
+      EngineErrorCode.UnknownTask,
+    );
     const badCatalog = { skillIds: ["a"], tasks: [{ taskId: "t", skills: [{ skillId: "b", weight: 1 }] }] };
-    expect(await codeAsync(() => trainTaskEmbedding({ catalog: badCatalog, sequences: new Map([["u", [{ learnerId: "u", taskId: "t", correct: 1 as const }]]]) }, { seed: 1 }))).toBe(EngineErrorCode.UnknownSkill);
+    expect(
+      await codeAsync(() =>
+        trainTaskEmbedding(
+          { catalog: badCatalog, sequences: new Map([["u", [{ learnerId: "u", taskId: "t", correct: 1 as const }]]]) },
+          { seed: 1 },
+        ),
+      ),
+    ).toBe(EngineErrorCode.UnknownSkill);
   });
 
   it("still answers (from the skills alone) when the traces yield no labelled pair", async () => {
@@ -285,7 +332,11 @@ describe("the pair-labelling rule", () => {
     // Tasks 0..3 with Rasch difficulties 0, 0.2, 2, 0.1 (a fake fit: the rule is what is tested here).
     const difficulty = Float64Array.from([0, 0.2, 2, 0.1]);
     // Two learners, both attempting tasks 0, 1, 3, 2 in that order.
-    const att: EncodedAttempts = { start: Int32Array.from([0, 4, 8]), task: Int32Array.from([0, 1, 3, 2, 0, 1, 3, 2]), correct: new Uint8Array(8) };
+    const att: EncodedAttempts = {
+      start: Int32Array.from([0, 4, 8]),
+      task: Int32Array.from([0, 1, 3, 2, 0, 1, 3, 2]),
+      correct: new Uint8Array(8),
+    };
     const residual = Float64Array.from([0.5, 0.4, -0.3, 0.3, -0.5, -0.4, 0.3, -0.2]);
     const rasch: RaschFit = { ability: new Float64Array(2), difficulty, residual };
     const o = { ...defaultEmbeddingOptions, window: 1, minCoAttempts: 2 };
@@ -303,7 +354,13 @@ describe("the pair-labelling rule", () => {
     // Fewer co-attempts than minCoAttempts: unlabelled.
     expect(labelPairs(att, rasch, 4, { ...o, minCoAttempts: 3 }, createRng(1)).y).toHaveLength(0);
     // Window 2 reaches {0,3} (opposite surprises → unlike) and {1,2} (far → unlike).
-    expect(labelsOf(labelPairs(att, rasch, 4, { ...o, window: 2 }, createRng(1)))).toEqual({ "0-1": 1, "1-3": 0, "2-3": 0, "0-3": 0, "1-2": 0 });
+    expect(labelsOf(labelPairs(att, rasch, 4, { ...o, window: 2 }, createRng(1)))).toEqual({
+      "0-1": 1,
+      "1-3": 0,
+      "2-3": 0,
+      "0-3": 0,
+      "1-2": 0,
+    });
     // A gap between alikeGap and unlikeGap with agreeing surprises is left unlabelled.
     expect(labelsOf(labelPairs(att, rasch, 4, { ...o, alikeGap: 0.1, unlikeGap: 1 }, createRng(1)))).toEqual({ "1-3": 0, "2-3": 0 });
     // maxPairs keeps a seeded sample.
@@ -317,18 +374,24 @@ describe("the network's two implementations", () => {
   it("typed-array forward() equals the TensorFlow.js graph", async () => {
     await initBackend();
     const rng = createRng(4);
-    const N = 5, K = 3, H = 6, D = 4;
+    const N = 5,
+      K = 3,
+      H = 6,
+      D = 4;
     const w = initialWeights(rng, N, K, H, D);
     for (let i = 0; i < w.task.length; i++) w.task[i] = 0.5 * rng.normal();
     for (let i = 0; i < w.b1.length; i++) w.b1[i] = 0.3 * rng.normal();
-    const qStart = Int32Array.from([0, 1, 3, 4, 4, 5]), qSkill = Int32Array.from([0, 1, 2, 2, 0]), qWeight = Float64Array.from([1, 1, 0.5, 0.7, 1]);
+    const qStart = Int32Array.from([0, 1, 3, 4, 4, 5]),
+      qSkill = Int32Array.from([0, 1, 2, 2, 0]),
+      qWeight = Float64Array.from([1, 1, 0.5, 0.7, 1]);
     const rows = normalisedQRows(N, K, qStart, qSkill, qWeight);
-    const graph = tf.tidy(() =>
-      embedRows(
-        { skill: tf.tensor2d(w.skill, [K, H]), b1: tf.tensor1d(w.b1), w2: tf.tensor2d(w.w2, [H, D]), b2: tf.tensor1d(w.b2) },
-        tf.tensor2d(rows, [N, K]),
-        tf.tensor2d(w.task, [N, H]),
-      ).dataSync() as Float32Array,
+    const graph = tf.tidy(
+      () =>
+        embedRows(
+          { skill: tf.tensor2d(w.skill, [K, H]), b1: tf.tensor1d(w.b1), w2: tf.tensor2d(w.w2, [H, D]), b2: tf.tensor1d(w.b2) },
+          tf.tensor2d(rows, [N, K]),
+          tf.tensor2d(w.task, [N, H]),
+        ).dataSync() as Float32Array,
     );
     for (let i = 0; i < N; i++) {
       const v = forward(w, qSkill.subarray(qStart[i]!, qStart[i + 1]!), qWeight.subarray(qStart[i]!, qStart[i + 1]!), i);

@@ -39,7 +39,8 @@ export interface Neighbour {
   readonly distance: number;
 }
 
-const invalid = (message: string, details?: Record<string, unknown>) => new EngineError(EngineErrorCode.InvalidParameters, message, details);
+const invalid = (message: string, details?: Record<string, unknown>) =>
+  new EngineError(EngineErrorCode.InvalidParameters, message, details);
 
 export class TaskEmbedding {
   readonly name = TASK_EMBEDDING_MODEL;
@@ -57,7 +58,8 @@ export class TaskEmbedding {
     const D = this.dimension;
     this.vectors = new Float32Array(catalog.taskCount * D);
     for (let i = 0; i < catalog.taskCount; i++) {
-      const from = catalog.qStart[i]!, to = catalog.qStart[i + 1]!;
+      const from = catalog.qStart[i]!,
+        to = catalog.qStart[i + 1]!;
       forward(weights, catalog.qSkill.subarray(from, to), catalog.qWeight.subarray(from, to), i, this.vectors.subarray(i * D, (i + 1) * D));
     }
   }
@@ -130,7 +132,11 @@ export class TaskEmbedding {
    * `difficultyPrior` of each of `tasks`, in order: the tasks with a finite difficulty are found once
    * for all (a catalogue's recalibration asks for hundreds of priors against the same difficulties).
    */
-  difficultyPriors(tasks: readonly TaskInfo[], difficulties: ReadonlyMap<string, number>, k: number = this.options.priorNeighbours): (number | undefined)[] {
+  difficultyPriors(
+    tasks: readonly TaskInfo[],
+    difficulties: ReadonlyMap<string, number>,
+    k: number = this.options.priorNeighbours,
+  ): (number | undefined)[] {
     if (!Number.isInteger(k) || k < 1) throw invalid(`difficultyPrior: k must be an integer ≥ 1 (got ${String(k)})`, { k });
     if (!(difficulties instanceof Map)) throw invalid("difficultyPrior: difficulties must be a Map from task id to difficulty");
     const candidates: number[] = [];
@@ -156,7 +162,11 @@ export class TaskEmbedding {
     const { seconds: _seconds, ...report } = this.report;
     const tensors: Record<string, TensorData> = {
       ...cat.tensors,
-      skill: w.skill, task: w.task, b1: w.b1, w2: w.w2, b2: w.b2,
+      skill: w.skill,
+      task: w.task,
+      b1: w.b1,
+      w2: w.w2,
+      b2: w.b2,
     };
     return encodeModel({
       model: TASK_EMBEDDING_MODEL,
@@ -169,10 +179,15 @@ export class TaskEmbedding {
     if (!task || typeof task !== "object" || !Array.isArray(task.skills)) {
       throw new EngineError(EngineErrorCode.InvalidData, "a task must be { taskId, skills: [{ skillId, weight }] }");
     }
-    const skills: number[] = [], weights: number[] = [];
+    const skills: number[] = [],
+      weights: number[] = [];
     for (const s of task.skills) {
       if (!s || !(s.weight > 0 && s.weight <= 1)) {
-        throw new EngineError(EngineErrorCode.InvalidData, `task ${String(task.taskId)}: Q-matrix weight ${String(s?.weight)} is not in (0, 1]`, { taskId: task.taskId });
+        throw new EngineError(
+          EngineErrorCode.InvalidData,
+          `task ${String(task.taskId)}: Q-matrix weight ${String(s?.weight)} is not in (0, 1]`,
+          { taskId: task.taskId },
+        );
       }
       const k = this.catalog.skillIndex.get(s.skillId);
       if (k === undefined) continue;
@@ -193,7 +208,8 @@ export class TaskEmbedding {
   private rank(query: ArrayLike<number>, candidates: readonly number[], k: number, exclude = -1): number[] {
     const ids = this.catalog.taskIds;
     const before = (da: number, a: number, db: number, b: number) => da < db || (da === db && ids[a]! < ids[b]!);
-    const top: number[] = [], topDist: number[] = [];
+    const top: number[] = [],
+      topDist: number[] = [];
     if (k === 0) return top;
     for (const i of candidates) {
       if (i === exclude) continue;
@@ -212,7 +228,8 @@ export class TaskEmbedding {
   }
 
   private distance(query: ArrayLike<number>, i: number): number {
-    const D = this.dimension, base = i * D;
+    const D = this.dimension,
+      base = i * D;
     let s = 0;
     for (let d = 0; d < D; d++) {
       const x = query[d]! - this.vectors[base + d]!;
@@ -230,13 +247,24 @@ export function loadTaskEmbedding(bytes: Uint8Array): TaskEmbedding {
   }
   const cat = CatalogIndex.fromFile(file.meta, file.tensors);
   const meta = file.meta as { hidden?: unknown; dimension?: unknown; options?: Partial<EmbeddingOptions>; report?: EmbeddingReport };
-  const H = meta.hidden, D = meta.dimension;
+  const H = meta.hidden,
+    D = meta.dimension;
   const t = file.tensors;
   const f32 = (x: TensorData | undefined, length: number): x is Float32Array => x instanceof Float32Array && x.length === length;
   if (
-    typeof H !== "number" || typeof D !== "number" || !Number.isInteger(H) || !Number.isInteger(D) || H < 1 || D < 1 ||
-    !f32(t.skill, cat.skillCount * H) || !f32(t.task, cat.taskCount * H) || !f32(t.b1, H) || !f32(t.w2, H * D) || !f32(t.b2, D) ||
-    typeof meta.report !== "object" || meta.report === null ||
+    typeof H !== "number" ||
+    typeof D !== "number" ||
+    !Number.isInteger(H) ||
+    !Number.isInteger(D) ||
+    H < 1 ||
+    D < 1 ||
+    !f32(t.skill, cat.skillCount * H) ||
+    !f32(t.task, cat.taskCount * H) ||
+    !f32(t.b1, H) ||
+    !f32(t.w2, H * D) ||
+    !f32(t.b2, D) ||
+    typeof meta.report !== "object" ||
+    meta.report === null ||
     ![t.skill, t.task, t.b1, t.w2, t.b2].every((x) => (x as Float32Array).every(Number.isFinite))
   ) {
     throw new EngineError(EngineErrorCode.CorruptModel, "corrupt model file: task-embedding weights do not check out");
@@ -248,8 +276,15 @@ export function loadTaskEmbedding(bytes: Uint8Array): TaskEmbedding {
     throw new EngineError(EngineErrorCode.CorruptModel, "corrupt model file: task-embedding options do not check out");
   }
   const weights: NetworkWeights = {
-    taskCount: cat.taskCount, skillCount: cat.skillCount, hidden: H, dimension: D,
-    skill: t.skill as Float32Array, task: t.task as Float32Array, b1: t.b1 as Float32Array, w2: t.w2 as Float32Array, b2: t.b2 as Float32Array,
+    taskCount: cat.taskCount,
+    skillCount: cat.skillCount,
+    hidden: H,
+    dimension: D,
+    skill: t.skill as Float32Array,
+    task: t.task as Float32Array,
+    b1: t.b1 as Float32Array,
+    w2: t.w2 as Float32Array,
+    b2: t.b2 as Float32Array,
   };
   return new TaskEmbedding(cat, weights, options, meta.report);
 }

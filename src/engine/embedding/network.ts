@@ -41,7 +41,10 @@ export function initialWeights(rng: Rng, taskCount: number, skillCount: number, 
     return out;
   };
   return {
-    taskCount, skillCount, hidden, dimension,
+    taskCount,
+    skillCount,
+    hidden,
+    dimension,
     skill: normal(skillCount * hidden, 1),
     task: new Float32Array(taskCount * hidden),
     b1: new Float32Array(hidden),
@@ -54,14 +57,22 @@ export function initialWeights(rng: Rng, taskCount: number, skillCount: number, 
  * f for one task, in typed arrays. `skills`/`weights`: its Q-matrix row (dense skill indices);
  * `taskRow`: its row of T, or −1 for a task the network has no vector for (T_i = 0).
  */
-export function forward(w: NetworkWeights, skills: ArrayLike<number>, weights: ArrayLike<number>, taskRow: number, out: Float32Array = new Float32Array(w.dimension)): Float32Array {
-  const H = w.hidden, D = w.dimension;
+export function forward(
+  w: NetworkWeights,
+  skills: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  taskRow: number,
+  out: Float32Array = new Float32Array(w.dimension),
+): Float32Array {
+  const H = w.hidden,
+    D = w.dimension;
   const h = new Float64Array(H);
   let total = 0;
   for (let e = 0; e < skills.length; e++) total += weights[e]!;
   if (total > 0) {
     for (let e = 0; e < skills.length; e++) {
-      const c = weights[e]! / total, base = skills[e]! * H;
+      const c = weights[e]! / total,
+        base = skills[e]! * H;
       for (let j = 0; j < H; j++) h[j]! += c * w.skill[base + j]!;
     }
   }
@@ -96,7 +107,13 @@ export function embedRows(w: SharedTensors, q: tf.Tensor2D, t: tf.Tensor2D): tf.
 }
 
 /** Row i: w_ik / Σ_k w_ik over the skills of task i, 0 elsewhere (N×K, row-major): the x_i weights. */
-export function normalisedQRows(taskCount: number, skillCount: number, qStart: Int32Array, qSkill: Int32Array, qWeight: Float64Array): Float32Array {
+export function normalisedQRows(
+  taskCount: number,
+  skillCount: number,
+  qStart: Int32Array,
+  qSkill: Int32Array,
+  qWeight: Float64Array,
+): Float32Array {
   const q = new Float32Array(taskCount * skillCount);
   for (let i = 0; i < taskCount; i++) {
     let total = 0;

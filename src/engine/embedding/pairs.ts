@@ -77,11 +77,13 @@ export function fitRasch(att: EncodedAttempts, taskCount: number, prior: number)
   const learners = att.start.length - 1;
   const theta = new Float64Array(learners);
   const b = new Float64Array(taskCount);
-  const gB = new Float64Array(taskCount), hB = new Float64Array(taskCount);
+  const gB = new Float64Array(taskCount),
+    hB = new Float64Array(taskCount);
   const clampStep = (s: number) => Math.min(Math.max(s, -2), 2);
   for (let it = 0; it < RASCH_ITERATIONS; it++) {
     for (let l = 0; l < learners; l++) {
-      let g = -prior * theta[l]!, h = prior;
+      let g = -prior * theta[l]!,
+        h = prior;
       for (let t = att.start[l]!; t < att.start[l + 1]!; t++) {
         const p = sigmoid(theta[l]! - b[att.task[t]!]!);
         g += att.correct[t]! - p;
@@ -127,8 +129,12 @@ class PairTable {
 
   add(i: number, j: number, ri: number, rj: number): void {
     if (i > j) {
-      const t = i; i = j; j = t;
-      const r = ri; ri = rj; rj = r;
+      const t = i;
+      i = j;
+      j = t;
+      const r = ri;
+      ri = rj;
+      rj = r;
     }
     const key = i * this.taskCount + j;
     let h = this.hash(key);
@@ -151,7 +157,8 @@ class PairTable {
   }
 
   private hash(key: number): number {
-    const lo = key >>> 0, hi = (key / 4294967296) >>> 0;
+    const lo = key >>> 0,
+      hi = (key / 4294967296) >>> 0;
     return (Math.imul(lo ^ Math.imul(hi, 0x27d4eb2d), 0x9e3779b1) >>> 7) & (this.capacity - 1);
   }
 
@@ -168,8 +175,12 @@ class PairTable {
         y.set(x);
         return y;
       };
-      this.a = grow(this.a); this.b = grow(this.b); this.n = grow(this.n);
-      this.sab = grow(this.sab); this.saa = grow(this.saa); this.sbb = grow(this.sbb);
+      this.a = grow(this.a);
+      this.b = grow(this.b);
+      this.n = grow(this.n);
+      this.sab = grow(this.sab);
+      this.saa = grow(this.saa);
+      this.sbb = grow(this.sbb);
     }
     this.keys[h] = key;
     this.slot[h] = this.size;
@@ -179,7 +190,8 @@ class PairTable {
   }
 
   private grow(): void {
-    const oldKeys = this.keys, oldSlot = this.slot;
+    const oldKeys = this.keys,
+      oldSlot = this.slot;
     this.capacity *= 2;
     this.keys = new Float64Array(this.capacity).fill(-1);
     this.slot = new Int32Array(this.capacity);
@@ -214,7 +226,8 @@ export function labelPairs(att: EncodedAttempts, rasch: RaschFit, taskCount: num
   for (let l = 0; l < learners; l++) {
     const end = att.start[l + 1]!;
     for (let t = att.start[l]!; t < end; t++) {
-      const i = att.task[t]!, ri = rasch.residual[t]!;
+      const i = att.task[t]!,
+        ri = rasch.residual[t]!;
       const last = Math.min(end - 1, t + o.window);
       for (let s = t + 1; s <= last; s++) {
         const j = att.task[s]!;
@@ -241,8 +254,14 @@ export function labelPairs(att: EncodedAttempts, rasch: RaschFit, taskCount: num
     }
   }
   let order = chosen.map((_, k) => k);
-  if (order.length > o.maxPairs) order = rng.shuffle(order).slice(0, o.maxPairs).sort((x, y) => x - y);
-  const a = new Int32Array(order.length), b = new Int32Array(order.length), y = new Uint8Array(order.length);
+  if (order.length > o.maxPairs)
+    order = rng
+      .shuffle(order)
+      .slice(0, o.maxPairs)
+      .sort((x, y) => x - y);
+  const a = new Int32Array(order.length),
+    b = new Int32Array(order.length),
+    y = new Uint8Array(order.length);
   let alike = 0;
   order.forEach((k, m) => {
     a[m] = table.a[chosen[k]!]!;

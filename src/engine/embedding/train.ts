@@ -59,7 +59,11 @@ export async function trainTaskEmbedding(data: TrainingSet, options: FitOptions 
   const { weights, finalLoss } = await optimise(cat, init, pairs, steps, o, rng, options.onProgress);
   for (const name of ["skill", "task", "b1", "w2", "b2"] as const) {
     if (!weights[name].every(Number.isFinite)) {
-      throw new EngineError(EngineErrorCode.InvalidParameters, "task-embedding training diverged (non-finite weights): lower learningRate", { learningRate: o.learningRate });
+      throw new EngineError(
+        EngineErrorCode.InvalidParameters,
+        "task-embedding training diverged (non-finite weights): lower learningRate",
+        { learningRate: o.learningRate },
+      );
     }
   }
   options.onProgress?.(1, "task-embedding: done");
@@ -89,7 +93,8 @@ async function optimise(
   onProgress: FitOptions["onProgress"],
 ): Promise<{ weights: NetworkWeights; finalLoss: number | null }> {
   if (steps === 0) return { weights: init, finalLoss: null };
-  const alike: number[] = [], unlike: number[] = [];
+  const alike: number[] = [],
+    unlike: number[] = [];
   for (let p = 0; p < pairs.y.length; p++) (pairs.y[p] === 1 ? alike : unlike).push(p);
   const nAlike = alike.length === 0 ? 0 : unlike.length === 0 ? o.batchSize : Math.floor(o.batchSize / 2);
   const sampler = (pool: number[]) => {
@@ -103,11 +108,20 @@ async function optimise(
       return order[at++]!;
     };
   };
-  const nextAlike = sampler(alike), nextUnlike = sampler(unlike);
+  const nextAlike = sampler(alike),
+    nextUnlike = sampler(unlike);
 
   // The optimiser works on float64 copies; the graph sees float32 tensors made from them each step.
-  const H = init.hidden, K = cat.skillCount, B = o.batchSize;
-  const params = [Float64Array.from(init.skill), Float64Array.from(init.task), Float64Array.from(init.b1), Float64Array.from(init.w2), Float64Array.from(init.b2)];
+  const H = init.hidden,
+    K = cat.skillCount,
+    B = o.batchSize;
+  const params = [
+    Float64Array.from(init.skill),
+    Float64Array.from(init.task),
+    Float64Array.from(init.b1),
+    Float64Array.from(init.w2),
+    Float64Array.from(init.b2),
+  ];
   const [skill, task, b1, w2, b2] = params as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
   const grads = params.map((x) => new Float64Array(x.length));
   const adam = new Adam(params, o.learningRate);
@@ -117,7 +131,8 @@ async function optimise(
   const rows = [new Int32Array(B), new Int32Array(B)];
   const y = new Float32Array(B);
   const gradFn = tf.grads((s: tf.Tensor, ta: tf.Tensor, tb: tf.Tensor, bias1: tf.Tensor, out: tf.Tensor, bias2: tf.Tensor) =>
-    contrastiveLoss({ skill: s, b1: bias1, w2: out, b2: bias2 }, current!, ta as tf.Tensor2D, tb as tf.Tensor2D, o.margin));
+    contrastiveLoss({ skill: s, b1: bias1, w2: out, b2: bias2 }, current!, ta as tf.Tensor2D, tb as tf.Tensor2D, o.margin),
+  );
   let current: BatchConstants | undefined;
   let finalLoss: number | null = null;
 
@@ -129,7 +144,9 @@ async function optimise(
       y[r] = pairs.y[p]!;
     }
     for (let side = 0; side < 2; side++) {
-      const q = batchQ[side]!, t = batchT[side]!, idx = rows[side]!;
+      const q = batchQ[side]!,
+        t = batchT[side]!,
+        idx = rows[side]!;
       for (let r = 0; r < B; r++) {
         q.set(qRows.subarray(idx[r]! * K, (idx[r]! + 1) * K), r * K);
         for (let j = 0; j < H; j++) t[r * H + j] = task[idx[r]! * H + j]!;
@@ -139,12 +156,22 @@ async function optimise(
     const values = tf.tidy(() => {
       current = { qa: tf.tensor2d(batchQ[0]!, [B, K]), qb: tf.tensor2d(batchQ[1]!, [B, K]), y: tf.tensor1d(y) };
       const inputs = [
-        tf.tensor2d(Float32Array.from(skill), [K, H]), tf.tensor2d(batchT[0]!, [B, H]), tf.tensor2d(batchT[1]!, [B, H]),
-        tf.tensor1d(Float32Array.from(b1)), tf.tensor2d(Float32Array.from(w2), [H, init.dimension]), tf.tensor1d(Float32Array.from(b2)),
+        tf.tensor2d(Float32Array.from(skill), [K, H]),
+        tf.tensor2d(batchT[0]!, [B, H]),
+        tf.tensor2d(batchT[1]!, [B, H]),
+        tf.tensor1d(Float32Array.from(b1)),
+        tf.tensor2d(Float32Array.from(w2), [H, init.dimension]),
+        tf.tensor1d(Float32Array.from(b2)),
       ];
       const g = gradFn(inputs).map((x) => x.dataSync() as Float32Array);
       if (last) {
-        const loss = contrastiveLoss({ skill: inputs[0]!, b1: inputs[3]!, w2: inputs[4]!, b2: inputs[5]! }, current, inputs[1] as tf.Tensor2D, inputs[2] as tf.Tensor2D, o.margin);
+        const loss = contrastiveLoss(
+          { skill: inputs[0]!, b1: inputs[3]!, w2: inputs[4]!, b2: inputs[5]! },
+          current,
+          inputs[1] as tf.Tensor2D,
+          inputs[2] as tf.Tensor2D,
+          o.margin,
+        );
         finalLoss = (loss.dataSync() as Float32Array)[0]!;
       }
       return g;
@@ -159,7 +186,8 @@ async function optimise(
     const decay = (2 * o.l2Task) / cat.taskCount;
     for (let e = 0; e < gT.length; e++) gT[e] = decay * task[e]!;
     for (let side = 0; side < 2; side++) {
-      const g = side === 0 ? gTa : gTb, idx = rows[side]!;
+      const g = side === 0 ? gTa : gTb,
+        idx = rows[side]!;
       for (let r = 0; r < B; r++) for (let j = 0; j < H; j++) gT[idx[r]! * H + j]! += g[r * H + j]!;
     }
     adam.step(grads);

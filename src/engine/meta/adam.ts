@@ -28,7 +28,9 @@ export class Adam {
     const c1 = 1 - this.beta1 ** this.t;
     const c2 = 1 - this.beta2 ** this.t;
     this.params.forEach((x, i) => {
-      const g = grads[i]!, m = this.m[i]!, v = this.v[i]!;
+      const g = grads[i]!,
+        m = this.m[i]!,
+        v = this.v[i]!;
       for (let j = 0; j < x.length; j++) {
         const gj = g[j]!;
         m[j] = this.beta1 * m[j]! + (1 - this.beta1) * gj;

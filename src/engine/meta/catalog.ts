@@ -16,7 +16,11 @@ export interface EncodedSequences {
 }
 
 /** Encodes the given learners' sequences (in the given order); unknown tasks are UNKNOWN_TASK. */
-export function encodeSequences(cat: CatalogIndex, sequences: ReadonlyMap<string, readonly Trace[]>, learnerIds: readonly string[]): EncodedSequences {
+export function encodeSequences(
+  cat: CatalogIndex,
+  sequences: ReadonlyMap<string, readonly Trace[]>,
+  learnerIds: readonly string[],
+): EncodedSequences {
   let n = 0;
   for (const id of learnerIds) n += sequences.get(id)?.length ?? 0;
   const start = new Int32Array(learnerIds.length + 1);

@@ -38,7 +38,8 @@ export function attemptFeatures(cat: CatalogIndex, seq: EncodedSequences): Attem
   const fails = new Float64Array(cat.skillIds.length);
   for (let l = 0; l < seq.learnerIds.length; l++) {
     const touched: number[] = [];
-    let totalWins = 0, totalFails = 0;
+    let totalWins = 0,
+      totalFails = 0;
     for (let j = seq.start[l]!; j < seq.start[l + 1]!; j++) {
       const task = seq.task[j]!;
       const y = seq.correct[j]!;

@@ -33,7 +33,20 @@ export interface GraphInputs {
   readonly recent: tf.Tensor1D; // [2]
 }
 
-export const INPUT_NAMES = ["global", "taskOffset", "skillEase", "skillWin", "skillFail", "phi0General", "phi0Skill", "logAlphaGeneral", "logAlphaSkill", "logDecay", "logBoost", "recent"] as const;
+export const INPUT_NAMES = [
+  "global",
+  "taskOffset",
+  "skillEase",
+  "skillWin",
+  "skillFail",
+  "phi0General",
+  "phi0Skill",
+  "logAlphaGeneral",
+  "logAlphaSkill",
+  "logDecay",
+  "logBoost",
+  "recent",
+] as const;
 
 /** log of a non-negative parameter, finite (0 → −80, whose exp is 0 in float32 for all purposes). */
 export const safeLog = (x: number): number => Math.max(-80, Math.log(x));
@@ -44,10 +57,15 @@ export const recentFromRaw = (raw: Float64Array): Float64Array => Float64Array.f
 /** Gathers the batch's parameters into graph inputs (log α, log b; b = 0 becomes log(0) = −∞ → exp 0). */
 export function gatherInputs(p: MetaParams, a: BatchArrays): GraphInputs {
   const { B, W, S } = a;
-  const bw = B * W, bws = B * W * S;
+  const bw = B * W,
+    bws = B * W * S;
   const taskOffset = new Float32Array(bw);
   for (let i = 0; i < bw; i++) taskOffset[i] = p.taskOffset[a.task[i]!]!;
-  const ease = new Float32Array(bws), win = new Float32Array(bws), fail = new Float32Array(bws), phi = new Float32Array(bws), la = new Float32Array(bws);
+  const ease = new Float32Array(bws),
+    win = new Float32Array(bws),
+    fail = new Float32Array(bws),
+    phi = new Float32Array(bws),
+    la = new Float32Array(bws);
   for (let i = 0; i < bws; i++) {
     const k = a.skill[i]!;
     ease[i] = p.skillEase[k]!;
@@ -107,13 +125,21 @@ export interface WindowStarts {
 }
 
 /** Packs windows into a batch. */
-export function packBatch(f: AttemptFeatures, tasks: Int32Array, correct: Uint8Array, starts: WindowStarts, windows: readonly Window[]): BatchArrays {
+export function packBatch(
+  f: AttemptFeatures,
+  tasks: Int32Array,
+  correct: Uint8Array,
+  starts: WindowStarts,
+  windows: readonly Window[],
+): BatchArrays {
   const B = windows.length;
   let W = 1;
   for (const w of windows) W = Math.max(W, w.length);
   const S = f.slots;
   const a = {
-    B, W, S,
+    B,
+    W,
+    S,
     task: new Int32Array(B * W),
     skill: new Int32Array(B * W * S),
     weight: new Float32Array(B * W * S),
@@ -196,7 +222,9 @@ export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
   // ψ at the window start fades by λ^t inside the window.
   const logLambda = tf.neg(tf.softplus(tf.neg(p.recent.slice(1, 1))));
   const fading = tf.exp(tf.tensor1d(steps(W)).mul(logLambda)); // [W]: λ^t
-  const start = fromPhi0.mul(first).add(tf.tensor2d(a.startPersonal, [B, W]).mul(tf.scalar(1).sub(first)))
+  const start = fromPhi0
+    .mul(first)
+    .add(tf.tensor2d(a.startPersonal, [B, W]).mul(tf.scalar(1).sub(first)))
     .add(tf.tensor2d(a.startRecent, [B, 1]).mul(fading));
 
   // M[b, t', t]: the effect of residual r_t' on z_t (steps a_0(N_t'), α_ψ λ^(t−t'−1), a_k(n_t'k); see equations.ts).
@@ -204,15 +232,30 @@ export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
   const boost = p.logBoost.exp();
   const attempts = tf.tensor2d(a.attempts, [B, W]);
   const count = tf.tensor3d(a.count, [B, W, S]);
-  const generalStep = p.logAlphaGeneral.exp().div(decay.slice(0, 1).mul(attempts).add(1))
+  const generalStep = p.logAlphaGeneral
+    .exp()
+    .div(decay.slice(0, 1).mul(attempts).add(1))
     .add(boost.slice(0, 1).div(attempts.add(1)));
-  const skillStep = p.logAlphaSkill.exp().div(decay.slice(1, 1).mul(count).add(1))
+  const skillStep = p.logAlphaSkill
+    .exp()
+    .div(decay.slice(1, 1).mul(count).add(1))
     .add(boost.slice(1, 1).div(count.add(1)))
     .mul(weight);
   const earlier = tf.tensor2d(earlierMask(W), [W, W]);
-  const recentKernel = tf.exp(tf.tensor2d(lags(W), [W, W]).mul(logLambda)).mul(p.recent.slice(0, 1).exp()).mul(earlier);
-  const M = generalStep.expandDims(2).mul(earlier).add(recentKernel)
-    .add(skillStep.expandDims(3).mul(tf.tensor4d(a.cross, [B, W, S, W])).sum(2));
+  const recentKernel = tf
+    .exp(tf.tensor2d(lags(W), [W, W]).mul(logLambda))
+    .mul(p.recent.slice(0, 1).exp())
+    .mul(earlier);
+  const M = generalStep
+    .expandDims(2)
+    .mul(earlier)
+    .add(recentKernel)
+    .add(
+      skillStep
+        .expandDims(3)
+        .mul(tf.tensor4d(a.cross, [B, W, S, W]))
+        .sum(2),
+    );
   // The unroll runs time-major ([W, B]): every per-step slice is then a contiguous block, which the wasm
   // backend copies (and its gradient pads) much faster than a strided column.
   const rows = tf.unstack(M.transpose([1, 2, 0]), 0); // W(t') × [W(t), B]
@@ -232,7 +275,11 @@ export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
 export function batchLogLoss(p: GraphInputs, a: BatchArrays): tf.Scalar {
   const z = unrolledLogits(p, a);
   const y = tf.tensor2d(a.y, [a.B, a.W]);
-  return tf.softplus(z).sub(y.mul(z)).mul(tf.tensor2d(a.mask, [a.B, a.W])).sum() as tf.Scalar;
+  return tf
+    .softplus(z)
+    .sub(y.mul(z))
+    .mul(tf.tensor2d(a.mask, [a.B, a.W]))
+    .sum() as tf.Scalar;
 }
 
 /** [0, 1, …, W−1]. */

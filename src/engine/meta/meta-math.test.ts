@@ -29,13 +29,28 @@ function smallWorld(seed: number, lengths = [9, 14, 6, 11, 3]): { cat: CatalogIn
     skillIds,
     tasks: Array.from({ length: 10 }, (_, i) => ({
       taskId: `t${i}`,
-      skills: i % 4 === 0 ? [{ skillId: skillIds[i % 6]!, weight: 1 }, { skillId: skillIds[(i + 1) % 6]!, weight: 0.5 }, { skillId: skillIds[(i + 3) % 6]!, weight: 0.25 }]
-        : i % 3 === 0 ? [{ skillId: skillIds[i % 6]!, weight: 1 }, { skillId: skillIds[(i + 2) % 6]!, weight: 0.5 }]
-        : [{ skillId: skillIds[i % 6]!, weight: 1 }],
+      skills:
+        i % 4 === 0
+          ? [
+              { skillId: skillIds[i % 6]!, weight: 1 },
+              { skillId: skillIds[(i + 1) % 6]!, weight: 0.5 },
+              { skillId: skillIds[(i + 3) % 6]!, weight: 0.25 },
+            ]
+          : i % 3 === 0
+            ? [
+                { skillId: skillIds[i % 6]!, weight: 1 },
+                { skillId: skillIds[(i + 2) % 6]!, weight: 0.5 },
+              ]
+            : [{ skillId: skillIds[i % 6]!, weight: 1 }],
     })),
   };
   const cat = CatalogIndex.fromCatalog(catalog);
-  const sequences = new Map(lengths.map((n, l) => [`u${l}`, Array.from({ length: n }, () => ({ learnerId: `u${l}`, taskId: `t${rng.int(10)}`, correct: (rng.next() < 0.6 ? 1 : 0) as 0 | 1 }))]));
+  const sequences = new Map(
+    lengths.map((n, l) => [
+      `u${l}`,
+      Array.from({ length: n }, () => ({ learnerId: `u${l}`, taskId: `t${rng.int(10)}`, correct: (rng.next() < 0.6 ? 1 : 0) as 0 | 1 })),
+    ]),
+  );
   const seq = encodeSequences(cat, sequences, [...sequences.keys()]);
   const u = (scale: number) => (rng.next() - 0.5) * 2 * scale;
   const K = skillIds.length;
@@ -101,8 +116,16 @@ describe("meta-gradient", () => {
     const { cat, seq, params } = smallWorld(7);
     const f = attemptFeatures(cat, seq);
     const windows = cutWindows(seq, 64); // untruncated: every window is a whole learner, from φ₀
-    const batch = packBatch(f, seq.task, seq.correct, { personal: new Float64Array(seq.task.length), recent: new Float64Array(seq.task.length) }, windows);
-    const gradFn = tf.grads((...xs: tf.Tensor[]) => batchLogLoss(Object.fromEntries(INPUT_NAMES.map((n, i) => [n, xs[i]])) as never, batch));
+    const batch = packBatch(
+      f,
+      seq.task,
+      seq.correct,
+      { personal: new Float64Array(seq.task.length), recent: new Float64Array(seq.task.length) },
+      windows,
+    );
+    const gradFn = tf.grads((...xs: tf.Tensor[]) =>
+      batchLogLoss(Object.fromEntries(INPUT_NAMES.map((n, i) => [n, xs[i]])) as never, batch),
+    );
     const values = tf.tidy(() => {
       const inputs = gatherInputs(params, batch);
       return gradFn(INPUT_NAMES.map((n) => inputs[n])).map((g) => g.dataSync() as Float32Array);
@@ -110,7 +133,8 @@ describe("meta-gradient", () => {
     const grads = Object.fromEntries(RAW_NAMES.map((n) => [n, new Float64Array(rawOf(params, n).length)])) as Record<RawName, Float64Array>;
     scatterGradients(values, batch, grads, 1);
 
-    let checked = 0, nonZero = 0;
+    let checked = 0,
+      nonZero = 0;
     for (const name of RAW_NAMES) {
       const raw = rawOf(params, name);
       for (let i = 0; i < raw.length; i++) {
@@ -136,13 +160,26 @@ function rawOf(p: MetaParams, name: RawName): Float64Array {
 }
 function rawCopy(p: MetaParams): Record<RawName, Float64Array> {
   return {
-    global: p.global.slice(), taskOffset: p.taskOffset.slice(), skillEase: p.skillEase.slice(), skillWin: p.skillWin.slice(),
-    skillFail: p.skillFail.slice(), phi0: p.phi0.slice(), logAlpha: p.alpha.map(Math.log), logDecay: p.decay.map(Math.log), logBoost: p.boost.map(Math.log),
+    global: p.global.slice(),
+    taskOffset: p.taskOffset.slice(),
+    skillEase: p.skillEase.slice(),
+    skillWin: p.skillWin.slice(),
+    skillFail: p.skillFail.slice(),
+    phi0: p.phi0.slice(),
+    logAlpha: p.alpha.map(Math.log),
+    logDecay: p.decay.map(Math.log),
+    logBoost: p.boost.map(Math.log),
     recent: recentToRaw(p.recent),
   };
 }
 function fromRaw(r: Record<RawName, Float64Array>): MetaParams {
-  return { ...r, alpha: r.logAlpha.map(Math.exp), decay: r.logDecay.map(Math.exp), boost: r.logBoost.map(Math.exp), recent: recentFromRaw(r.recent) };
+  return {
+    ...r,
+    alpha: r.logAlpha.map(Math.exp),
+    decay: r.logDecay.map(Math.exp),
+    boost: r.logBoost.map(Math.exp),
+    recent: recentFromRaw(r.recent),
+  };
 }
 
 describe("online model", () => {

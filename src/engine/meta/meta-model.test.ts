@@ -13,7 +13,16 @@ import { ablationTrainer, defaultMetaOptions, loadMetaModel, type MetaModel, met
 
 const school = simulateSchool({ learners: 400 }, 11);
 /** Small windows and batches: the simulated school is small, and CI has 2 cores. */
-const fast = { window: 32, batchWindows: 64, minStepsPerEpoch: 1, maxEpochs: 20, learningRate: 0.05, learningRateDecay: 1, patience: 3, l2Task: 1 };
+const fast = {
+  window: 32,
+  batchWindows: 64,
+  minStepsPerEpoch: 1,
+  maxEpochs: 20,
+  learningRate: 0.05,
+  learningRateDecay: 1,
+  patience: 3,
+  l2Task: 1,
+};
 const { train, test } = splitLearners(school, { seed: 3, testFraction: 0.3 });
 let meta: MetaModel;
 let ablation: MetaModel;
@@ -26,7 +35,8 @@ beforeAll(async () => {
 
 /** Online protocol on held-out learners: predict each attempt from the earlier ones, then update. */
 function online(model: KnowledgeModel, data: TrainingSet, from = 1, to = Infinity) {
-  const p: number[] = [], y: number[] = [];
+  const p: number[] = [],
+    y: number[] = [];
   for (const seq of data.sequences.values()) {
     let state = model.initialState();
     seq.forEach((trace, n) => {
@@ -46,15 +56,20 @@ const expectCodeAsync = (f: () => Promise<unknown>, code: EngineErrorCode) => ex
 describe("Meta on simulator data", () => {
   it("recovers the order of the true task difficulties (Spearman ≥ 0.9)", () => {
     const ids = school.tasks.map((t) => t.taskId);
-    const rho = spearman(ids.map((id) => school.truth.taskDifficulty[id]!), ids.map((id) => meta.taskDifficulty(id)));
+    const rho = spearman(
+      ids.map((id) => school.truth.taskDifficulty[id]!),
+      ids.map((id) => meta.taskDifficulty(id)),
+    );
     expect(rho).toBeGreaterThanOrEqual(0.9);
   });
 
   it("beats the ablation on new learners (log loss overall, AUC on their first attempts)", () => {
-    const m = online(meta, test), a = online(ablation, test);
+    const m = online(meta, test),
+      a = online(ablation, test);
     expect(m.logLoss).toBeLessThan(a.logLoss);
     expect(m.auc).toBeGreaterThan(a.auc);
-    const mCold = online(meta, test, 2, 10), aCold = online(ablation, test, 2, 10);
+    const mCold = online(meta, test, 2, 10),
+      aCold = online(ablation, test, 2, 10);
     expect(mCold.auc).toBeGreaterThan(aCold.auc);
     expect(mCold.logLoss).toBeLessThan(aCold.logLoss);
   });
@@ -90,7 +105,8 @@ describe("serialisation and determinism", () => {
       expect(loaded.name).toBe(model.name);
       expect(loaded.serialize()).toEqual(model.serialize());
       const taskIds = school.tasks.map((t) => t.taskId);
-      let s1 = model.initialState(), s2 = loaded.initialState();
+      let s1 = model.initialState(),
+        s2 = loaded.initialState();
       for (const trace of [...test.sequences.values()][1]!) {
         expect(loaded.predictMany(s2, taskIds)).toEqual(model.predictMany(s1, taskIds));
         s1 = model.update(s1, trace);
@@ -115,14 +131,29 @@ describe("bad input", () => {
   const trace = (taskId: string): Trace => ({ learnerId: "u", taskId, correct: 1 });
 
   it("empty training set → EMPTY_TRAINING_SET", async () => {
-    await expectCodeAsync(() => metaTrainer.fit({ catalog: train.catalog, sequences: new Map() }, { seed: 1 }), EngineErrorCode.EmptyTrainingSet);
-    await expectCodeAsync(() => ablationTrainer.fit({ catalog: train.catalog, sequences: new Map([["u", []]]) }, { seed: 1 }), EngineErrorCode.EmptyTrainingSet);
+    await expectCodeAsync(
+      () => metaTrainer.fit({ catalog: train.catalog, sequences: new Map() }, { seed: 1 }),
+      EngineErrorCode.EmptyTrainingSet,
+    );
+    await expectCodeAsync(
+      () => ablationTrainer.fit({ catalog: train.catalog, sequences: new Map([["u", []]]) }, { seed: 1 }),
+      EngineErrorCode.EmptyTrainingSet,
+    );
   });
 
   it("unknown tasks and skills → UNKNOWN_TASK / UNKNOWN_SKILL", async () => {
-    await expectCodeAsync(() => metaTrainer.fit({ catalog: train.catalog, sequences: new Map([["u", [trace("nope")]]]) }, { seed: 1 }), EngineErrorCode.UnknownTask);
-    const badCatalog = { ...train.catalog, tasks: [...train.catalog.tasks, { taskId: "x", skills: [{ skillId: "no-such-skill", weight: 1 }] }] };
-    await expectCodeAsync(() => metaTrainer.fit({ catalog: badCatalog, sequences: train.sequences }, { seed: 1 }), EngineErrorCode.UnknownSkill);
+    await expectCodeAsync(
+      () => metaTrainer.fit({ catalog: train.catalog, sequences: new Map([["u", [trace("nope")]]]) }, { seed: 1 }),
+      EngineErrorCode.UnknownTask,
+    );
+    const badCatalog = {
+      ...train.catalog,
+      tasks: [...train.catalog.tasks, { taskId: "x", skills: [{ skillId: "no-such-skill", weight: 1 }] }],
+    };
+    await expectCodeAsync(
+      () => metaTrainer.fit({ catalog: badCatalog, sequences: train.sequences }, { seed: 1 }),
+      EngineErrorCode.UnknownSkill,
+    );
     const state = meta.initialState();
     expectCode(() => meta.predict(state, "nope"), EngineErrorCode.UnknownTask);
     expectCode(() => meta.predictMany(state, [school.tasks[0]!.taskId, "nope"]), EngineErrorCode.UnknownTask);
@@ -149,12 +180,19 @@ describe("bad input", () => {
     const skill = school.catalog.skillIds[0]!;
     const catalog = {
       skillIds: [...school.catalog.skillIds, "fresh-skill"],
-      tasks: [...school.catalog.tasks, { taskId: "new-task", skills: [{ skillId: skill, weight: 1 }] }, { taskId: "fresh-task", skills: [{ skillId: "fresh-skill", weight: 1 }] }],
+      tasks: [
+        ...school.catalog.tasks,
+        { taskId: "new-task", skills: [{ skillId: skill, weight: 1 }] },
+        { taskId: "fresh-task", skills: [{ skillId: "fresh-skill", weight: 1 }] },
+      ],
     };
     const small: TrainingSet = { catalog, sequences: new Map([...train.sequences].slice(0, 40)) };
     const model = (await metaTrainer.fit(small, { seed: 2, ...fast, maxEpochs: 2 })) as MetaModel;
     const k = model.catalog.skillIndex.get(skill)!;
-    const trained = school.tasks.filter((t) => t.skills.some((s) => s.skillId === skill) && [...small.sequences.values()].some((seq) => seq.some((a) => a.taskId === t.taskId)));
+    const trained = school.tasks.filter(
+      (t) =>
+        t.skills.some((s) => s.skillId === skill) && [...small.sequences.values()].some((seq) => seq.some((a) => a.taskId === t.taskId)),
+    );
     const newTask = model.catalog.taskIndex.get("new-task")!;
     const meanOffset = trained.reduce((s, t) => s + model.params.taskOffset[model.catalog.taskIndex.get(t.taskId)!]!, 0) / trained.length;
     expect(model.params.taskOffset[newTask]).toBeCloseTo(meanOffset, 12);
@@ -174,6 +212,9 @@ describe("bad input", () => {
     expectCode(() => loadMetaModel({ ...file, tensors: { ...file.tensors, taskOffset } }), EngineErrorCode.CorruptModel);
     const nan = (file.tensors.skillEase as Float64Array).slice();
     nan[0] = Number.NaN;
-    expectCode(() => loadMetaModel(decodeModel(encodeModel({ ...file, tensors: { ...file.tensors, skillEase: nan } }))), EngineErrorCode.CorruptModel);
+    expectCode(
+      () => loadMetaModel(decodeModel(encodeModel({ ...file, tensors: { ...file.tensors, skillEase: nan } }))),
+      EngineErrorCode.CorruptModel,
+    );
   });
 });

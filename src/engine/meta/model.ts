@@ -51,7 +51,8 @@ export class MetaModel implements KnowledgeModel {
     this.stateTag = `${name}:${crc32(this.bytes).toString(16).padStart(8, "0")}`;
     this.priorPrecision = 1 / options.abilityPriorSd ** 2;
     const K = catalog.skillIds.length;
-    const sum = new Float64Array(K), n = new Float64Array(K);
+    const sum = new Float64Array(K),
+      n = new Float64Array(K);
     for (let i = 0; i < catalog.taskIds.length; i++) {
       for (let s = catalog.qStart[i]!; s < catalog.qStart[i + 1]!; s++) {
         sum[catalog.qSkill[s]!]! += params.taskOffset[i]!;
@@ -87,7 +88,14 @@ export class MetaModel implements KnowledgeModel {
     const info = information(prob);
     const p = this.params;
     const [theta0, attempts, wins, fails, precision0, recent] = data.g;
-    const g: General = [theta0 + generalStep(p, attempts) * r, attempts + 1, wins + y, fails + 1 - y, precision0 + info, recentAfter(p, recent, r)];
+    const g: General = [
+      theta0 + generalStep(p, attempts) * r,
+      attempts + 1,
+      wins + y,
+      fails + 1 - y,
+      precision0 + info,
+      recentAfter(p, recent, r),
+    ];
     const s: Record<string, PerSkill> = { ...data.s };
     const { qStart, qSkill, qWeight, skillIds } = this.catalog;
     for (let j = qStart[task]!; j < qStart[task + 1]!; j++) {
@@ -142,7 +150,8 @@ export class MetaModel implements KnowledgeModel {
         for (let j = qStart[task]!; j < qStart[task + 1]!; j++) {
           const k = qSkill[j]!;
           const q = qWeight[j]!;
-          const sw = w.wins[k]!, sf = w.fails[k]!;
+          const sw = w.wins[k]!,
+            sf = w.fails[k]!;
           w.theta[k] = w.theta[k]! + skillStep(p, k, sw + sf) * q * r;
           w.wins[k] = sw + q * y;
           w.fails[k] = sf + q * (1 - y);
@@ -174,8 +183,11 @@ export class MetaModel implements KnowledgeModel {
       if (k === undefined) throw new EngineError(EngineErrorCode.UnknownSkill, `unknown skill ${skillId}`, { skillId });
       // A skill not in the state is at its prior (skillPrior), read without building the entry.
       const own = data.s[skillId];
-      const theta = own ? own[0] : p.phi0[k + 1]!, prec = own ? own[3] : this.priorPrecision;
-      const prob = sigmoid(clampLogit(base + this.skillMeanOffset[k]! + (own ? skillTerm(p, k, own[1], own[2]) : skillTerm(p, k, 0, 0)) + theta));
+      const theta = own ? own[0] : p.phi0[k + 1]!,
+        prec = own ? own[3] : this.priorPrecision;
+      const prob = sigmoid(
+        clampLogit(base + this.skillMeanOffset[k]! + (own ? skillTerm(p, k, own[1], own[2]) : skillTerm(p, k, 0, 0)) + theta),
+      );
       const sdLogit = Math.sqrt(1 / precision0 + 1 / prec);
       out[i] = { skillId, p: prob, sd: information(prob) * sdLogit, attempts: own ? own[4] : 0 };
     }
@@ -191,7 +203,8 @@ export class MetaModel implements KnowledgeModel {
     const i = this.catalog.task(taskId);
     const { qStart, qSkill, qWeight } = this.catalog;
     let ease = this.params.taskOffset[i]!;
-    for (let j = qStart[i]!; j < qStart[i + 1]!; j++) ease += qWeight[j]! * (this.params.skillEase[qSkill[j]!]! + this.params.phi0[qSkill[j]! + 1]!);
+    for (let j = qStart[i]!; j < qStart[i + 1]!; j++)
+      ease += qWeight[j]! * (this.params.skillEase[qSkill[j]!]! + this.params.phi0[qSkill[j]! + 1]!);
     return -ease;
   }
 
@@ -218,7 +231,10 @@ export class MetaModel implements KnowledgeModel {
 
   private read(state: LearnerState): StateData {
     if (state.model !== this.stateTag) {
-      throw new EngineError(EngineErrorCode.StateMismatch, `learner state belongs to model ${state.model}, not ${this.stateTag}`, { expected: this.stateTag, got: state.model });
+      throw new EngineError(EngineErrorCode.StateMismatch, `learner state belongs to model ${state.model}, not ${this.stateTag}`, {
+        expected: this.stateTag,
+        got: state.model,
+      });
     }
     return state.data as unknown as StateData;
   }
@@ -229,10 +245,20 @@ export class MetaModel implements KnowledgeModel {
       model: this.name,
       meta: { revision: FILE_REVISION, options: this.options, taskIds: c.taskIds, skillIds: c.skillIds },
       tensors: {
-        global: p.global, taskOffset: p.taskOffset, skillEase: p.skillEase, skillWin: p.skillWin, skillFail: p.skillFail,
-        phi0: p.phi0, alpha: p.alpha, decay: p.decay, boost: p.boost, recent: p.recent,
+        global: p.global,
+        taskOffset: p.taskOffset,
+        skillEase: p.skillEase,
+        skillWin: p.skillWin,
+        skillFail: p.skillFail,
+        phi0: p.phi0,
+        alpha: p.alpha,
+        decay: p.decay,
+        boost: p.boost,
+        recent: p.recent,
         // The file keeps its tensor names (files written before the one compiler still load).
-        taskSkillStart: c.qStart, taskSkill: c.qSkill, taskWeight: c.qWeight,
+        taskSkillStart: c.qStart,
+        taskSkill: c.qSkill,
+        taskWeight: c.qWeight,
       },
     };
   }
@@ -246,10 +272,13 @@ export function loadMetaModel(file: ModelFile): MetaModel {
     throw new EngineError(EngineErrorCode.UnsupportedFormat, `a ${file.model} model is not a meta model`, { model: file.model });
   }
   const meta = file.meta as { revision?: number; options?: Partial<MetaOptions>; taskIds?: unknown; skillIds?: unknown } | null;
-  if (!meta || meta.revision !== FILE_REVISION) throw new EngineError(EngineErrorCode.UnsupportedFormat, `meta model revision ${String(meta?.revision)} is not supported`);
-  const taskIds = meta.taskIds, skillIds = meta.skillIds;
+  if (!meta || meta.revision !== FILE_REVISION)
+    throw new EngineError(EngineErrorCode.UnsupportedFormat, `meta model revision ${String(meta?.revision)} is not supported`);
+  const taskIds = meta.taskIds,
+    skillIds = meta.skillIds;
   if (!isStringArray(taskIds) || !isStringArray(skillIds)) throw corrupt("task or skill ids missing");
-  const T = taskIds.length, K = skillIds.length;
+  const T = taskIds.length,
+    K = skillIds.length;
   const f64 = (name: string, length: number): Float64Array => {
     const t: TensorData | undefined = file.tensors[name];
     if (!(t instanceof Float64Array) || t.length !== length) throw corrupt(`tensor ${name}`);
@@ -265,15 +294,22 @@ export function loadMetaModel(file: ModelFile): MetaModel {
   const taskSkill = i32("taskSkill");
   const taskWeight = f64("taskWeight", taskSkill.length);
   for (let i = 0; i < T; i++) {
-    const a = taskSkillStart[i]!, b = taskSkillStart[i + 1]!;
+    const a = taskSkillStart[i]!,
+      b = taskSkillStart[i + 1]!;
     if (a > b || b > taskSkill.length) throw corrupt("Q-matrix offsets");
   }
   for (const k of taskSkill) if (k < 0 || k >= K) throw corrupt("Q-matrix skill index");
   const catalog = CatalogIndex.fromFile({ taskIds, skillIds }, { qStart: taskSkillStart, qSkill: taskSkill, qWeight: taskWeight });
   const params: MetaParams = {
-    global: f64("global", 3), taskOffset: f64("taskOffset", T),
-    skillEase: f64("skillEase", K), skillWin: f64("skillWin", K), skillFail: f64("skillFail", K),
-    phi0: f64("phi0", K + 1), alpha: f64("alpha", K + 1), decay: f64("decay", 2), boost: f64("boost", 2),
+    global: f64("global", 3),
+    taskOffset: f64("taskOffset", T),
+    skillEase: f64("skillEase", K),
+    skillWin: f64("skillWin", K),
+    skillFail: f64("skillFail", K),
+    phi0: f64("phi0", K + 1),
+    alpha: f64("alpha", K + 1),
+    decay: f64("decay", 2),
+    boost: f64("boost", 2),
     recent: f64("recent", 2),
   };
   if (!(params.recent[0]! >= 0 && params.recent[1]! >= 0 && params.recent[1]! < 1)) throw corrupt("tensor recent: α_ψ ≥ 0 and 0 ≤ λ < 1");

@@ -18,7 +18,17 @@ import { encodeSequences, type EncodedSequences, nonEmptyLearners } from "./cata
 import { DenseLearner } from "./dense-learner.js";
 import { type MetaParams, zeroParams } from "./equations.js";
 import { attemptFeatures, cutWindows } from "./features.js";
-import { type BatchArrays, batchLogLoss, gatherInputs, type GraphInputs, INPUT_NAMES, packBatch, recentFromRaw, recentToRaw, type WindowStarts } from "./graph.js";
+import {
+  type BatchArrays,
+  batchLogLoss,
+  gatherInputs,
+  type GraphInputs,
+  INPUT_NAMES,
+  packBatch,
+  recentFromRaw,
+  recentToRaw,
+  type WindowStarts,
+} from "./graph.js";
 import { Adam } from "./adam.js";
 import { type MetaOptions, validateMetaOptions } from "./options.js";
 
@@ -52,7 +62,18 @@ export interface TrainedMeta {
 const MIN_DECAY = 1e-6;
 /** The step of a pre-trained ablation during training: small enough that φ stays at 0 (log stays finite). */
 const PRETRAIN_STEP = 1e-9;
-export const RAW_NAMES = ["global", "taskOffset", "skillEase", "skillWin", "skillFail", "phi0", "logAlpha", "logDecay", "logBoost", "recent"] as const;
+export const RAW_NAMES = [
+  "global",
+  "taskOffset",
+  "skillEase",
+  "skillWin",
+  "skillFail",
+  "phi0",
+  "logAlpha",
+  "logDecay",
+  "logBoost",
+  "recent",
+] as const;
 export type RawName = (typeof RAW_NAMES)[number];
 
 export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: FitOptions & Partial<MetaOptions>): Promise<TrainedMeta> {
@@ -67,7 +88,8 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   const rng = createRng(fitOptions.seed);
 
   const shuffled = rng.shuffle(learners);
-  const nVal = options.validationFraction > 0 && learners.length >= 10 ? Math.max(1, Math.floor(options.validationFraction * learners.length)) : 0;
+  const nVal =
+    options.validationFraction > 0 && learners.length >= 10 ? Math.max(1, Math.floor(options.validationFraction * learners.length)) : 0;
   const valIds = shuffled.slice(0, nVal).sort();
   const fitIds = shuffled.slice(nVal).sort();
   const fit = encodeSequences(cat, data.sequences, fitIds);
@@ -94,14 +116,24 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
 
   // The optimiser works on raw parameters: α and b through their logs, so they stay positive.
   const raw: Record<RawName, Float64Array> = {
-    global: init.global, taskOffset: init.taskOffset, skillEase: init.skillEase, skillWin: init.skillWin, skillFail: init.skillFail,
-    phi0: init.phi0, logAlpha: init.alpha.map(Math.log), logDecay: init.decay.map((d) => Math.log(Math.max(d, MIN_DECAY))),
+    global: init.global,
+    taskOffset: init.taskOffset,
+    skillEase: init.skillEase,
+    skillWin: init.skillWin,
+    skillFail: init.skillFail,
+    phi0: init.phi0,
+    logAlpha: init.alpha.map(Math.log),
+    logDecay: init.decay.map((d) => Math.log(Math.max(d, MIN_DECAY))),
     logBoost: init.boost.map((d) => Math.log(Math.max(d, MIN_DECAY))),
     recent: recentToRaw(init.recent),
   };
   const trainable: RawName[] = kind === "meta" ? [...RAW_NAMES] : ["global", "taskOffset", "skillEase", "skillWin", "skillFail"];
   const current = (): MetaParams => ({
-    global: raw.global, taskOffset: raw.taskOffset, skillEase: raw.skillEase, skillWin: raw.skillWin, skillFail: raw.skillFail,
+    global: raw.global,
+    taskOffset: raw.taskOffset,
+    skillEase: raw.skillEase,
+    skillWin: raw.skillWin,
+    skillFail: raw.skillFail,
     phi0: raw.phi0,
     alpha: kind === "meta" ? raw.logAlpha.map(Math.exp) : init.alpha,
     decay: kind === "meta" ? raw.logDecay.map(Math.exp) : init.decay,
@@ -109,13 +141,28 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     recent: kind === "meta" ? recentFromRaw(raw.recent) : init.recent,
   });
   const snapshot = (p: MetaParams): MetaParams => ({
-    global: p.global.slice(), taskOffset: p.taskOffset.slice(), skillEase: p.skillEase.slice(), skillWin: p.skillWin.slice(),
-    skillFail: p.skillFail.slice(), phi0: p.phi0.slice(), alpha: p.alpha.slice(), decay: p.decay.slice(), boost: p.boost.slice(),
+    global: p.global.slice(),
+    taskOffset: p.taskOffset.slice(),
+    skillEase: p.skillEase.slice(),
+    skillWin: p.skillWin.slice(),
+    skillFail: p.skillFail.slice(),
+    phi0: p.phi0.slice(),
+    alpha: p.alpha.slice(),
+    decay: p.decay.slice(),
+    boost: p.boost.slice(),
     recent: p.recent.slice(),
   });
-  const adam = new Adam(trainable.map((n) => raw[n]), options.learningRate);
-  const grads: Record<RawName, Float64Array> = Object.fromEntries(RAW_NAMES.map((n) => [n, new Float64Array(raw[n].length)])) as Record<RawName, Float64Array>;
-  const gradFn = tf.grads((...xs: tf.Tensor[]) => batchLogLoss(Object.fromEntries(INPUT_NAMES.map((n, i) => [n, xs[i]])) as unknown as GraphInputs, batchNow!));
+  const adam = new Adam(
+    trainable.map((n) => raw[n]),
+    options.learningRate,
+  );
+  const grads: Record<RawName, Float64Array> = Object.fromEntries(RAW_NAMES.map((n) => [n, new Float64Array(raw[n].length)])) as Record<
+    RawName,
+    Float64Array
+  >;
+  const gradFn = tf.grads((...xs: tf.Tensor[]) =>
+    batchLogLoss(Object.fromEntries(INPUT_NAMES.map((n, i) => [n, xs[i]])) as unknown as GraphInputs, batchNow!),
+  );
   let batchNow: BatchArrays | undefined;
 
   const learner = new DenseLearner(cat);
@@ -130,7 +177,13 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     forwardStarts(current(), fit, learner, options.window, starts);
     const order = rng.shuffle(windows.map((_, i) => i));
     for (let b = 0; b < order.length; b += batchWindows) {
-      const batch = packBatch(features, fit.task, fit.correct, starts, order.slice(b, b + batchWindows).map((i) => windows[i]!));
+      const batch = packBatch(
+        features,
+        fit.task,
+        fit.correct,
+        starts,
+        order.slice(b, b + batchWindows).map((i) => windows[i]!),
+      );
       const params = current();
       batchNow = batch;
       // tidy returns the gradient tensors, read afterwards: tidy walks what it returns element by element
@@ -197,7 +250,20 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
  * parameters they were gathered from. Padding slots have weight 0, so their gradients are 0.
  */
 export function scatterGradients(g: Float32Array[], a: BatchArrays, out: Record<RawName, Float64Array>, scale: number): void {
-  const [global, taskOffset, ease, win, fail, phi0General, phi0Skill, laGeneral, laSkill, logDecay, logBoost, recent] = g as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+  const [global, taskOffset, ease, win, fail, phi0General, phi0Skill, laGeneral, laSkill, logDecay, logBoost, recent] = g as [
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+    Float32Array,
+  ];
   for (let i = 0; i < 3; i++) out.global[i]! += scale * global[i]!;
   for (let i = 0; i < taskOffset.length; i++) out.taskOffset[a.task[i]!]! += scale * taskOffset[i]!;
   for (let i = 0; i < ease.length; i++) {
@@ -226,7 +292,8 @@ function addL2(grad: Float64Array, x: Float64Array, factor: number): void {
 export function forwardStarts(p: MetaParams, seq: EncodedSequences, learner: DenseLearner, window: number, out: WindowStarts): void {
   for (let l = 0; l < seq.learnerIds.length; l++) {
     learner.reset(p);
-    const from = seq.start[l]!, to = seq.start[l + 1]!;
+    const from = seq.start[l]!,
+      to = seq.start[l + 1]!;
     for (let j = from; j < to; j++) {
       if ((j - from) % window === 0) {
         for (let t = j; t < Math.min(j + window, to); t++) {
@@ -276,7 +343,8 @@ function fillUnseen(p: MetaParams, cat: CatalogIndex, seq: EncodedSequences): vo
   }
   for (let i = 0; i < cat.taskIds.length; i++) {
     if (taskSeen[i]) continue;
-    let sum = 0, n = 0;
+    let sum = 0,
+      n = 0;
     for (let s = cat.qStart[i]!; s < cat.qStart[i + 1]!; s++) {
       const k = cat.qSkill[s]!;
       if (offsetCount[k]! > 0) {
@@ -301,4 +369,3 @@ function fillUnseen(p: MetaParams, cat: CatalogIndex, seq: EncodedSequences): vo
     for (const [a, shift, v] of fills) a[k + shift] = v;
   }
 }
-

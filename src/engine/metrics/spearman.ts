@@ -7,15 +7,21 @@ import { averageRanks } from "./ranks.js";
  */
 export function spearman(xs: ArrayLike<number>, ys: ArrayLike<number>): number {
   if (xs.length !== ys.length || xs.length < 2) {
-    throw new EngineError(EngineErrorCode.InvalidParameters, `spearman: needs two equally long series of at least 2 values (${xs.length}, ${ys.length})`);
+    throw new EngineError(
+      EngineErrorCode.InvalidParameters,
+      `spearman: needs two equally long series of at least 2 values (${xs.length}, ${ys.length})`,
+    );
   }
   const rx = averageRanks(xs);
   const ry = averageRanks(ys);
   const n = rx.length;
   const mean = (n + 1) / 2; // average ranks always have this mean
-  let sxy = 0, sxx = 0, syy = 0;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
   for (let i = 0; i < n; i++) {
-    const dx = rx[i]! - mean, dy = ry[i]! - mean;
+    const dx = rx[i]! - mean,
+      dy = ry[i]! - mean;
     sxy += dx * dy;
     sxx += dx * dx;
     syy += dy * dy;

@@ -59,12 +59,14 @@ const stringList = (xs: unknown, name: string): readonly string[] => {
 
 export function buildContext(input: LearnerContextInput, params: RecommendParams): LearnerContext {
   if (!input || typeof input !== "object") throw new EngineError(EngineErrorCode.InvalidParameters, "recommend: input must be an object");
-  if (!input.model || typeof input.model.mastery !== "function") throw new EngineError(EngineErrorCode.InvalidParameters, "recommend: model is required");
+  if (!input.model || typeof input.model.mastery !== "function")
+    throw new EngineError(EngineErrorCode.InvalidParameters, "recommend: model is required");
   if (!input.curriculum) throw new EngineError(EngineErrorCode.InvalidParameters, "recommend: curriculum is required");
   const curriculum = compileCurriculum(input.curriculum);
   const threshold = input.masteryThreshold === undefined ? params.masteryThreshold : checkThreshold(input.masteryThreshold);
   const requested = new Set(stringList(input.targetSkillIds, "targetSkillIds").filter((id) => curriculum.skills.has(id)));
-  const targets = stringList(input.targetSkillIds, "targetSkillIds").length === 0 ? curriculum.order : curriculum.order.filter((id) => requested.has(id));
+  const targets =
+    stringList(input.targetSkillIds, "targetSkillIds").length === 0 ? curriculum.order : curriculum.order.filter((id) => requested.has(id));
   const mastery = readMastery(input.model, input.state, curriculum.order);
   const skipped = new Set(stringList(input.overrides?.skippedTaskIds, "skippedTaskIds"));
   const pinned = [...new Set(stringList(input.overrides?.pinnedTaskIds, "pinnedTaskIds"))].filter(
@@ -72,7 +74,8 @@ export function buildContext(input: LearnerContextInput, params: RecommendParams
   );
   const recent = new Set(stringList(input.recentTaskIds, "recentTaskIds").slice(0, params.repeatWindow));
   const interests = new Set(stringList(input.interests, "interests"));
-  if (input.now !== undefined && !Number.isFinite(input.now)) throw new EngineError(EngineErrorCode.InvalidParameters, "recommend: now must be finite epoch ms");
+  if (input.now !== undefined && !Number.isFinite(input.now))
+    throw new EngineError(EngineErrorCode.InvalidParameters, "recommend: now must be finite epoch ms");
   return {
     model: input.model,
     state: input.state,

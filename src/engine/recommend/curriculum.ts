@@ -74,18 +74,29 @@ export function compileCurriculum(curriculum: CurriculumGraph | CompiledCurricul
   const raw = new Map<string, GraphSkill>();
   for (const s of curriculum.skills ?? []) if (s && typeof s.skillId === "string" && !raw.has(s.skillId)) raw.set(s.skillId, s);
   const graph = new Map<string, readonly string[]>();
-  for (const [id, s] of raw) graph.set(id, (s.prerequisites ?? []).filter((p) => p !== id && raw.has(p)));
+  for (const [id, s] of raw)
+    graph.set(
+      id,
+      (s.prerequisites ?? []).filter((p) => p !== id && raw.has(p)),
+    );
   const { order, cyclic } = topologicalOrder(graph);
   const topo = new Map(order.map((id, i) => [id, i]));
   const skills = new Map<string, CompiledSkill>();
   for (const id of order) {
     const s = raw.get(id)!;
     const prerequisites = [...new Set(graph.get(id)!)].sort((a, b) => topo.get(a)! - topo.get(b)!);
-    skills.set(id, { skillId: id, name: typeof s.name === "string" && s.name.length > 0 ? s.name : id, prerequisites, topoIndex: topo.get(id)! });
+    skills.set(id, {
+      skillId: id,
+      name: typeof s.name === "string" && s.name.length > 0 ? s.name : id,
+      prerequisites,
+      topoIndex: topo.get(id)!,
+    });
   }
   const tasks = new Map<string, CompiledTask>();
   const tasksBySkill = new Map<string, CompiledTask[]>(order.map((id) => [id, []]));
-  const sortedTasks = [...(curriculum.tasks ?? [])].filter((t) => t && typeof t.taskId === "string").sort((a, b) => byId(a.taskId, b.taskId));
+  const sortedTasks = [...(curriculum.tasks ?? [])]
+    .filter((t) => t && typeof t.taskId === "string")
+    .sort((a, b) => byId(a.taskId, b.taskId));
   for (const t of sortedTasks) {
     if (tasks.has(t.taskId)) continue;
     const q = (t.skills ?? []).filter((e) => skills.has(e.skillId) && Number.isFinite(e.weight) && e.weight > 0);
@@ -94,7 +105,8 @@ export function compileCurriculum(curriculum: CurriculumGraph | CompiledCurricul
     for (const e of q) {
       const better =
         e.weight > best ||
-        (e.weight === best && served !== null &&
+        (e.weight === best &&
+          served !== null &&
           (topo.get(e.skillId)! > topo.get(served)! || (topo.get(e.skillId) === topo.get(served) && byId(e.skillId, served) < 0)));
       if (better) {
         best = e.weight;

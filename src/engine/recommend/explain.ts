@@ -41,9 +41,10 @@ export function buildReason(ctx: LearnerContext, focus: Focus, facts: ReasonFact
     return { skillId: pre, name: curriculum.skills.get(pre)!.name, mastery: pm.p, mastered: pm.p >= ctx.threshold };
   });
   const role = ctx.targetSet.has(facts.skillId) ? "TARGET" : "PREREQUISITE";
-  const prerequisiteOf = role === "PREREQUISITE"
-    ? (focus.neededBy.get(facts.skillId) ?? []).map((id) => ({ skillId: id, name: curriculum.skills.get(id)!.name }))
-    : [];
+  const prerequisiteOf =
+    role === "PREREQUISITE"
+      ? (focus.neededBy.get(facts.skillId) ?? []).map((id) => ({ skillId: id, name: curriculum.skills.get(id)!.name }))
+      : [];
   const within = inBand(ctx, facts.predictedSuccess);
   let code: ReasonCode;
   if (facts.pinned) code = "PINNED";
@@ -76,7 +77,8 @@ const list = (items: readonly string[]): string =>
 
 function prerequisitePhrase(pres: readonly PrerequisiteStatus[]): string {
   if (pres.length === 0) return "it has no prerequisites";
-  const done = pres.filter((p) => p.mastered), open = pres.filter((p) => !p.mastered);
+  const done = pres.filter((p) => p.mastered),
+    open = pres.filter((p) => !p.mastered);
   const describe = (ps: readonly PrerequisiteStatus[]) => list(ps.map((p) => `${p.name} (${m2(p.mastery)})`));
   const parts: string[] = [];
   if (done.length > 0) parts.push(`${describe(done)} ${done.length === 1 ? "is" : "are"} mastered`);

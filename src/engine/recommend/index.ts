@@ -14,7 +14,21 @@ export type { RecommendParams } from "./params.js";
 export { explain as explainReason } from "./explain.js";
 export { RECOMMEND_STRATEGIES } from "./types.js";
 export type {
-  RecommendStrategy, TeacherOverrides, LearnerContextInput, RecommendInput, ReasonCode, PrerequisiteStatus,
-  RecommendationReason, Recommendation, PlanInput, EstimateStatus, PlanSkill, PlanStep, LearningPlan, FailureResponse,
-  GoalProgressInput, GoalStatusCode, GoalProgress,
+  RecommendStrategy,
+  TeacherOverrides,
+  LearnerContextInput,
+  RecommendInput,
+  ReasonCode,
+  PrerequisiteStatus,
+  RecommendationReason,
+  Recommendation,
+  PlanInput,
+  EstimateStatus,
+  PlanSkill,
+  PlanStep,
+  LearningPlan,
+  FailureResponse,
+  GoalProgressInput,
+  GoalStatusCode,
+  GoalProgress,
 } from "./types.js";

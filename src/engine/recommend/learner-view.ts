@@ -35,7 +35,13 @@ export function readMastery(model: KnowledgeModel, state: LearnerState, skillIds
   const out = new Map<string, SkillView>();
   if (skillIds.length === 0) return out;
   const put = (m: SkillMastery) =>
-    out.set(m.skillId, { skillId: m.skillId, p: clampProbability(m.p), sd: Math.max(0, finite(m.sd, 0.5)), attempts: Math.max(0, finite(m.attempts, 0)), known: true });
+    out.set(m.skillId, {
+      skillId: m.skillId,
+      p: clampProbability(m.p),
+      sd: Math.max(0, finite(m.sd, 0.5)),
+      attempts: Math.max(0, finite(m.attempts, 0)),
+      known: true,
+    });
   try {
     for (const m of model.mastery(state, skillIds)) put(m);
   } catch (e) {
@@ -64,7 +70,10 @@ export function readPredictions(
   const known = new Uint8Array(tasks.length).fill(1);
   if (tasks.length === 0) return { p, known };
   try {
-    const all = model.predictMany(state, tasks.map((t) => t.taskId));
+    const all = model.predictMany(
+      state,
+      tasks.map((t) => t.taskId),
+    );
     for (let i = 0; i < tasks.length; i++) p[i] = clampProbability(all[i]!);
     return { p, known };
   } catch (e) {
@@ -84,7 +93,8 @@ export function readPredictions(
 
 /** Q-weighted mean of the task's known skills' mastery; 0.5 when none is known. */
 export function fallbackPrediction(task: CompiledTask, mastery: (skillId: string) => SkillView | undefined): number {
-  let s = 0, w = 0;
+  let s = 0,
+    w = 0;
   for (const q of task.skills) {
     const m = mastery(q.skillId);
     if (m?.known && Number.isFinite(q.weight) && q.weight > 0) {
@@ -97,7 +107,8 @@ export function fallbackPrediction(task: CompiledTask, mastery: (skillId: string
 
 /** The state after a hypothetical attempt, or null when the model does not know the task. */
 export function tryUpdate(model: KnowledgeModel, state: LearnerState, taskId: string, correct: 0 | 1, at?: number): LearnerState | null {
-  const trace: Trace = at === undefined ? { learnerId: HYPOTHETICAL_LEARNER, taskId, correct } : { learnerId: HYPOTHETICAL_LEARNER, taskId, correct, at };
+  const trace: Trace =
+    at === undefined ? { learnerId: HYPOTHETICAL_LEARNER, taskId, correct } : { learnerId: HYPOTHETICAL_LEARNER, taskId, correct, at };
   try {
     return model.update(state, trace);
   } catch (e) {
@@ -145,7 +156,8 @@ export function expectedProgress(
   const up = tryUpdate(model, state, task.taskId, 1, at);
   const down = tryUpdate(model, state, task.taskId, 0, at);
   if (!up || !down) return 0;
-  const mUp = readMastery(model, up, skills), mDown = readMastery(model, down, skills);
+  const mUp = readMastery(model, up, skills),
+    mDown = readMastery(model, down, skills);
   let ep = 0;
   for (const k of skills) {
     const expected = p * mUp.get(k)!.p + (1 - p) * mDown.get(k)!.p;

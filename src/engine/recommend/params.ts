@@ -81,13 +81,16 @@ export function resolveRecommendParams(partial: Partial<RecommendParams> = {}): 
     if (!isNum(p[k]) || p[k] <= 0 || p[k] >= 1) throw invalidRecommendParameter(`${k} must be in (0, 1) (got ${String(p[k])})`);
   }
   if (!(p.bandLow <= p.bandTarget && p.bandTarget <= p.bandHigh)) {
-    throw invalidRecommendParameter(`the band must satisfy bandLow ≤ bandTarget ≤ bandHigh (got ${p.bandLow}, ${p.bandTarget}, ${p.bandHigh})`);
+    throw invalidRecommendParameter(
+      `the band must satisfy bandLow ≤ bandTarget ≤ bandHigh (got ${p.bandLow}, ${p.bandTarget}, ${p.bandHigh})`,
+    );
   }
   checkThreshold(p.masteryThreshold);
   if (!isNum(p.prerequisiteGap) || p.prerequisiteGap < 0 || p.prerequisiteGap > 1) {
     throw invalidRecommendParameter(`prerequisiteGap must be in [0, 1] (got ${String(p.prerequisiteGap)})`);
   }
-  if (!isInt(p.repeatWindow) || p.repeatWindow < 0) throw invalidRecommendParameter(`repeatWindow must be an integer ≥ 0 (got ${String(p.repeatWindow)})`);
+  if (!isInt(p.repeatWindow) || p.repeatWindow < 0)
+    throw invalidRecommendParameter(`repeatWindow must be an integer ≥ 0 (got ${String(p.repeatWindow)})`);
   if (!isNum(p.maxSharePerSkill) || p.maxSharePerSkill <= 0 || p.maxSharePerSkill > 1) {
     throw invalidRecommendParameter(`maxSharePerSkill must be in (0, 1] (got ${String(p.maxSharePerSkill)})`);
   }

@@ -16,7 +16,10 @@ const ancestors = (k: string): Set<string> => {
   const stack = [...prereqs.get(k)!];
   while (stack.length) {
     const p = stack.pop()!;
-    if (!out.has(p)) { out.add(p); stack.push(...prereqs.get(p)!); }
+    if (!out.has(p)) {
+      out.add(p);
+      stack.push(...prereqs.get(p)!);
+    }
   }
   return out;
 };
@@ -30,7 +33,8 @@ beforeAll(async () => {
   pfa = await trainers.pfa!.fit(split.train, { seed: 1 });
 });
 const mastery = (model: KnowledgeModel, state: LearnerState, skillId: string) => model.mastery(state, [skillId])[0]!.p;
-const answer = (model: KnowledgeModel, state: LearnerState, taskId: string, correct: 0 | 1) => model.update(state, { learnerId: "x", taskId, correct });
+const answer = (model: KnowledgeModel, state: LearnerState, taskId: string, correct: 0 | 1) =>
+  model.update(state, { learnerId: "x", taskId, correct });
 
 /** Every plan skill and step comes after its prerequisites that are in the plan. */
 const expectDagOrder = (plan: LearningPlan) => {
@@ -53,7 +57,12 @@ describe("planPath", () => {
       const expected = new Set(["percent", "frac-compare"]);
       // the unmastered prerequisites reachable through unmastered skills
       const stack = ["percent", "frac-compare"];
-      while (stack.length) for (const p of prereqs.get(stack.pop()!)!) if (mastery(model, state, p) < TAU && !expected.has(p)) { expected.add(p); stack.push(p); }
+      while (stack.length)
+        for (const p of prereqs.get(stack.pop()!)!)
+          if (mastery(model, state, p) < TAU && !expected.has(p)) {
+            expected.add(p);
+            stack.push(p);
+          }
       expect(new Set(plan.skills.map((s) => s.skillId))).toEqual(expected);
       expect(plan.skills.some((s) => s.skillId === "frac-add-like" || s.skillId === "frac-multiply")).toBe(false); // not on the way to the goal
       expectDagOrder(plan);
@@ -82,7 +91,9 @@ describe("planPath", () => {
     expect(firstSkill.status).toBe("ESTIMATED");
     expect(first.estimatedAttemptsToMastery).toBe(firstSkill.estimatedAttemptsToMastery);
     // the documented roll-out, by hand, for the first step (it starts from the learner's state)
-    let s = state, credit = 0, n = 0;
+    let s = state,
+      credit = 0,
+      n = 0;
     while (mastery(pfa, s, first.skillId) < TAU && n < 50) {
       credit += pfa.predict(s, first.taskId);
       const y: 0 | 1 = credit >= 0.5 ? 1 : 0;
@@ -102,11 +113,15 @@ describe("planPath", () => {
 
     // Elo's online update is an unbiased estimate with no practice effect: the roll-out cannot reach τ.
     const eloPlan = planPath({ model: elo, state: elo.initialState(), curriculum, targetSkillIds: ["frac-simplify"] });
-    for (const k of eloPlan.skills) if (!k.mastered) {
-      expect(k.status).toBe("CAPPED");
-      expect(k.estimatedAttemptsToMastery).toBe(50);
-    }
-    const capped = planPath({ model: elo, state: elo.initialState(), curriculum, targetSkillIds: ["frac-simplify"] }, { maxAttemptsToMastery: 7 });
+    for (const k of eloPlan.skills)
+      if (!k.mastered) {
+        expect(k.status).toBe("CAPPED");
+        expect(k.estimatedAttemptsToMastery).toBe(50);
+      }
+    const capped = planPath(
+      { model: elo, state: elo.initialState(), curriculum, targetSkillIds: ["frac-simplify"] },
+      { maxAttemptsToMastery: 7 },
+    );
     expect(capped.skills.filter((k) => !k.mastered).every((k) => k.estimatedAttemptsToMastery === 7)).toBe(true);
   });
 
@@ -117,8 +132,12 @@ describe("planPath", () => {
     const skipped = base.steps[0]!.taskId;
     const recent = base.steps[1]!.taskId;
     const plan = planPath({
-      model: pfa, state, curriculum, targetSkillIds: ["frac-simplify"],
-      overrides: { pinnedTaskIds: [pinned], skippedTaskIds: [skipped] }, recentTaskIds: [recent],
+      model: pfa,
+      state,
+      curriculum,
+      targetSkillIds: ["frac-simplify"],
+      overrides: { pinnedTaskIds: [pinned], skippedTaskIds: [skipped] },
+      recentTaskIds: [recent],
     });
     expect(plan.steps[0]!.taskId).toBe(pinned);
     expect(plan.steps[0]!.reason.code).toBe("PINNED");
@@ -134,7 +153,11 @@ describe("planPath", () => {
     const plan = planPath({ model: elo, state: elo.initialState(), curriculum: roots });
     expect(plan.skills.map((s) => s.skillId)).toEqual([...school.catalog.skillIds].sort());
     const extended: CurriculumGraph = {
-      skills: [...curriculum.skills, { skillId: "orphan", name: "Orphan", prerequisites: ["frac-meaning"] }, { skillId: "new", name: "New", prerequisites: [] }],
+      skills: [
+        ...curriculum.skills,
+        { skillId: "orphan", name: "Orphan", prerequisites: ["frac-meaning"] },
+        { skillId: "new", name: "New", prerequisites: [] },
+      ],
       tasks: [...curriculum.tasks, { taskId: "new-t1", skills: [{ skillId: "new", weight: 1 }] }],
     };
     const p = planPath({ model: pfa, state: pfa.initialState(), curriculum: extended, targetSkillIds: ["orphan", "new"] });
@@ -151,7 +174,11 @@ describe("planPath", () => {
     expect(blocked.blockedSkillIds).toEqual(["orphan"]);
     expect(blocked.lowerBound).toBe(true);
     expect(blocked.onTrack).toBe(false);
-    expect(planPath({ model: elo, state: elo.initialState(), curriculum: { skills: [], tasks: [] } })).toEqual({ steps: [], skills: [], masteryThreshold: TAU });
+    expect(planPath({ model: elo, state: elo.initialState(), curriculum: { skills: [], tasks: [] } })).toEqual({
+      steps: [],
+      skills: [],
+      masteryThreshold: TAU,
+    });
     expect(() => planPath({ model: elo, state: elo.initialState(), curriculum, masteryThreshold: 0 })).toThrow(EngineError);
   });
 });
@@ -184,13 +211,20 @@ describe("planPath after failures", () => {
     expect(step.taskId).not.toBe(first.taskId);
     expect(p(state, step.taskId)).toBeGreaterThan(p(state, first.taskId));
     expect(step.afterFailures).toEqual({ response: "EASIER", failures: 3, failedSkillId: "frac-simplify" });
-    expect(step.explanation).toMatch(/^after 3 failed attempts in a row on Simplifying fractions: an easier task \(predicted success 0\.\d\d against 0\.\d\d/);
+    expect(step.explanation).toMatch(
+      /^after 3 failed attempts in a row on Simplifying fractions: an easier task \(predicted success 0\.\d\d against 0\.\d\d/,
+    );
     // Two failures are not a struggle yet: another task, but no claim that it is easier.
     const two = planPath({ ...goal, ...fail(start, first.taskId, 2) }).steps[0]!;
     expect(two.taskId).not.toBe(first.taskId);
     expect(two.afterFailures?.response).toBe("OTHER_TASK");
     // A success ends the run: the failures before it do not count.
-    const broken = [{ taskId: first.taskId, correct: false }, { taskId: first.taskId, correct: false }, { taskId: first.taskId, correct: true }, ...recentAttempts];
+    const broken = [
+      { taskId: first.taskId, correct: false },
+      { taskId: first.taskId, correct: false },
+      { taskId: first.taskId, correct: true },
+      ...recentAttempts,
+    ];
     expect(planPath({ ...goal, state, recentAttempts: broken }).steps[0]!.afterFailures?.response).toBe("OTHER_TASK");
   });
 
@@ -220,7 +254,9 @@ describe("planPath after failures", () => {
     const rootStep = planPath({ model: pfa, curriculum, targetSkillIds: ["frac-meaning"], ...failed }).steps[0]!;
     expect(rootStep.taskId).not.toBe(rootEasiest);
     expect(rootStep.afterFailures).toEqual({ response: "NO_EASIER", failures: 4, failedSkillId: "frac-meaning" });
-    expect(rootStep.explanation).toMatch(/^after 4 failed attempts in a row on .+: no easier task is left and it has no prerequisite to go back to; another task than the one failed/);
+    expect(rootStep.explanation).toMatch(
+      /^after 4 failed attempts in a row on .+: no easier task is left and it has no prerequisite to go back to; another task than the one failed/,
+    );
     expect(() => planPath({ model: pfa, curriculum, state: rootStart, recentAttempts: [null as never] })).toThrow(EngineError);
   });
 });
@@ -264,13 +300,22 @@ describe("goalProgress", () => {
 
     // once every goal skill is mastered the goal is achieved
     let s = state;
-    for (let i = 0; i < 60; i++) for (const k of ["frac-meaning", "frac-equivalent", "frac-simplify"]) s = answer(pfa, s, school.tasks.find((t) => t.primarySkillId === k && t.skills.length === 1)!.taskId, 1);
-    const done = goalProgress({ plan: planPath({ model: pfa, state: s, curriculum, targetSkillIds: ["frac-simplify", "frac-meaning"] }), now, deadline: now - DAY, attemptsPerDay: 0 });
+    for (let i = 0; i < 60; i++)
+      for (const k of ["frac-meaning", "frac-equivalent", "frac-simplify"])
+        s = answer(pfa, s, school.tasks.find((t) => t.primarySkillId === k && t.skills.length === 1)!.taskId, 1);
+    const done = goalProgress({
+      plan: planPath({ model: pfa, state: s, curriculum, targetSkillIds: ["frac-simplify", "frac-meaning"] }),
+      now,
+      deadline: now - DAY,
+      attemptsPerDay: 0,
+    });
     expect(done.status).toBe("ACHIEVED");
     expect(done.shareMastered).toBe(1);
     expect(done.attemptsRemaining).toBe(0);
     expect(done.onTrack).toBe(true);
-    expect(() => goalProgress({ plan, now: NaN, attemptsPerDay: 1 })).toThrow(expect.objectContaining({ code: EngineErrorCode.InvalidParameters }));
+    expect(() => goalProgress({ plan, now: NaN, attemptsPerDay: 1 })).toThrow(
+      expect.objectContaining({ code: EngineErrorCode.InvalidParameters }),
+    );
     expect(() => goalProgress({ plan, now, attemptsPerDay: -1 })).toThrow(EngineError);
   });
 });

@@ -113,13 +113,18 @@ interface Choice {
 
 /** Ranks a skill's candidate tasks at `state` like the "zpd" strategy does; best first. */
 function rankForSkill(ctx: LearnerContext, state: LearnerState, tasks: readonly CompiledTask[]): Choice[] {
-  const mastery = readMastery(ctx.model, state, [...new Set(tasks.flatMap((t) => t.skills.map((q) => q.skillId)))].filter((id) => ctx.curriculum.skills.has(id)));
+  const mastery = readMastery(
+    ctx.model,
+    state,
+    [...new Set(tasks.flatMap((t) => t.skills.map((q) => q.skillId)))].filter((id) => ctx.curriculum.skills.has(id)),
+  );
   const { p, known } = readPredictions(ctx.model, state, tasks, (id) => mastery.get(id));
   const target = ctx.params.bandTarget;
   const rows = tasks.map((task, i) => ({ task, p: p[i]!, calibrated: known[i] === 1, interest: matchedInterests(ctx, task).length }));
   const key = (r: (typeof rows)[number]) => (inBand(ctx, r.p) ? 0 : 1);
   rows.sort((a, b) => {
-    const ka = key(a), kb = key(b);
+    const ka = key(a),
+      kb = key(b);
     if (ka !== kb) return ka - kb;
     const d = Math.abs(a.p - target) - Math.abs(b.p - target);
     const i = b.interest - a.interest;
@@ -172,15 +177,24 @@ export function planPath(input: PlanInput, params: Partial<RecommendParams> = {}
         if (!justFailed.has(choice.task.taskId)) response = { kind: "OTHER_TASK", note: `${what}: another task than the one failed` };
       } else if (easier) {
         choice = easier;
-        response = { kind: "EASIER", note: `${what}: an easier task (predicted success ${f2(easier.p)} against ${f2(failedP)} on the task${pluralOfTasks(failedHere)} failed)` };
+        response = {
+          kind: "EASIER",
+          note: `${what}: an easier task (predicted success ${f2(easier.p)} against ${f2(failedP)} on the task${pluralOfTasks(failedHere)} failed)`,
+        };
       } else {
         const skill = ctx.curriculum.skills.get(skillId)!;
         const before = skill.prerequisites.find((pre) => planned.has(pre) && !isMastered(ctx, pre));
         review = before ? null : reviewStep(ctx, focus, state, skillId, used);
         if (before) {
-          response = { kind: "PREREQUISITE_REVIEW", note: `${what}: no easier task is left; its prerequisite ${ctx.curriculum.skills.get(before)!.name} comes first in this plan` };
+          response = {
+            kind: "PREREQUISITE_REVIEW",
+            note: `${what}: no easier task is left; its prerequisite ${ctx.curriculum.skills.get(before)!.name} comes first in this plan`,
+          };
         } else if (review) {
-          response = { kind: "PREREQUISITE_REVIEW", note: `${what}: no easier task is left; first a review of its prerequisite ${ctx.curriculum.skills.get(review.skillId)!.name}` };
+          response = {
+            kind: "PREREQUISITE_REVIEW",
+            note: `${what}: no easier task is left; first a review of its prerequisite ${ctx.curriculum.skills.get(review.skillId)!.name}`,
+          };
         } else {
           response = {
             kind: "NO_EASIER",
@@ -196,19 +210,32 @@ export function planPath(input: PlanInput, params: Partial<RecommendParams> = {}
     }
     // Simulate on the step's task, or on the best task the model knows when it does not know that one.
     const simulated = choice.calibrated ? choice : ranked.find((r) => r.calibrated);
-    const roll = simulated ? rolloutToMastery(ctx, state, skillId, simulated.task.taskId) : { attempts: null, status: "NOT_MODELLED" as const, state };
+    const roll = simulated
+      ? rolloutToMastery(ctx, state, skillId, simulated.task.taskId)
+      : { attempts: null, status: "NOT_MODELLED" as const, state };
     state = roll.state;
     estimates.set(skillId, roll.attempts);
     skills.push({ skillId, name, mastery: now.p, mastered: false, target, estimatedAttemptsToMastery: roll.attempts, status: roll.status });
     used.add(choice.task.taskId);
     if (review) {
       used.add(review.taskId);
-      skillSteps.push({ ...review, afterFailures: { response: "PREREQUISITE_REVIEW", failures: failedHere.length, failedSkillId: skillId } });
+      skillSteps.push({
+        ...review,
+        afterFailures: { response: "PREREQUISITE_REVIEW", failures: failedHere.length, failedSkillId: skillId },
+      });
     }
 
     const pNow = readPredictions(ctx.model, ctx.state, [choice.task], (id) => ctx.mastery.get(id)).p[0]!;
-    const reason = buildReason(ctx, focus, { task: choice.task, skillId, predictedSuccess: choice.p, calibrated: choice.calibrated, strategy: "zpd", pinned: false });
-    const note = skillSteps.length > 0 && Math.abs(pNow - choice.p) >= 0.005 ? `once the earlier steps are done (now ${f2(pNow)})` : undefined;
+    const reason = buildReason(ctx, focus, {
+      task: choice.task,
+      skillId,
+      predictedSuccess: choice.p,
+      calibrated: choice.calibrated,
+      strategy: "zpd",
+      pinned: false,
+    });
+    const note =
+      skillSteps.length > 0 && Math.abs(pNow - choice.p) >= 0.005 ? `once the earlier steps are done (now ${f2(pNow)})` : undefined;
     skillSteps.push({
       skillId,
       taskId: choice.task.taskId,
@@ -227,9 +254,21 @@ export function planPath(input: PlanInput, params: Partial<RecommendParams> = {}
     const skillId = task.skillId!;
     const estimate = estimates.has(skillId) ? estimates.get(skillId)! : isMastered(ctx, skillId) ? 0 : null;
     const reason = buildReason(ctx, focus, {
-      task, skillId, predictedSuccess: pinnedPreds.p[i]!, calibrated: pinnedPreds.known[i] === 1, strategy: "zpd", pinned: true,
+      task,
+      skillId,
+      predictedSuccess: pinnedPreds.p[i]!,
+      calibrated: pinnedPreds.known[i] === 1,
+      strategy: "zpd",
+      pinned: true,
     });
-    return { skillId, taskId: task.taskId, reason, explanation: explain(reason), estimatedAttemptsToMastery: estimate, plannedSuccess: pinnedPreds.p[i]! };
+    return {
+      skillId,
+      taskId: task.taskId,
+      reason,
+      explanation: explain(reason),
+      estimatedAttemptsToMastery: estimate,
+      plannedSuccess: pinnedPreds.p[i]!,
+    };
   });
   return { steps: [...pinnedSteps, ...skillSteps], skills, masteryThreshold: ctx.threshold };
 }
@@ -241,7 +280,8 @@ const pluralOfTasks = (failed: readonly CompiledTask[]): string => (new Set(fail
 function trailingFailures(ctx: LearnerContext, attempts: PlanInput["recentAttempts"]): CompiledTask[] {
   const out: CompiledTask[] = [];
   for (const a of attempts ?? []) {
-    if (!a || typeof a.taskId !== "string") throw new EngineError(EngineErrorCode.InvalidParameters, "planPath: recentAttempts must be a list of { taskId, correct }");
+    if (!a || typeof a.taskId !== "string")
+      throw new EngineError(EngineErrorCode.InvalidParameters, "planPath: recentAttempts must be a list of { taskId, correct }");
     if (a.correct) break;
     const task = ctx.curriculum.tasks.get(a.taskId);
     if (task) out.push(task);
@@ -253,14 +293,29 @@ function trailingFailures(ctx: LearnerContext, attempts: PlanInput["recentAttemp
  * A review step on the least-mastered direct prerequisite of `skillId` that has a task left (ranked at
  * `state` like any step), or null when the skill has none.
  */
-function reviewStep(ctx: LearnerContext, focus: ReturnType<typeof focusOf>, state: LearnerState, skillId: string, used: ReadonlySet<string>): PlanStep | null {
-  const pres = [...ctx.curriculum.skills.get(skillId)!.prerequisites].sort((a, b) => ctx.mastery.get(a)!.p - ctx.mastery.get(b)!.p || byId(a, b));
+function reviewStep(
+  ctx: LearnerContext,
+  focus: ReturnType<typeof focusOf>,
+  state: LearnerState,
+  skillId: string,
+  used: ReadonlySet<string>,
+): PlanStep | null {
+  const pres = [...ctx.curriculum.skills.get(skillId)!.prerequisites].sort(
+    (a, b) => ctx.mastery.get(a)!.p - ctx.mastery.get(b)!.p || byId(a, b),
+  );
   for (const pre of pres) {
     const open = tasksOf(ctx.curriculum, pre).filter((t) => !ctx.skipped.has(t.taskId) && !used.has(t.taskId));
     const fresh = open.filter((t) => !ctx.recent.has(t.taskId));
     const best = rankForSkill(ctx, state, fresh.length > 0 ? fresh : open)[0];
     if (!best) continue;
-    const reason = buildReason(ctx, focus, { task: best.task, skillId: pre, predictedSuccess: best.p, calibrated: best.calibrated, strategy: "zpd", pinned: false });
+    const reason = buildReason(ctx, focus, {
+      task: best.task,
+      skillId: pre,
+      predictedSuccess: best.p,
+      calibrated: best.calibrated,
+      strategy: "zpd",
+      pinned: false,
+    });
     const name = ctx.curriculum.skills.get(skillId)!.name;
     return {
       skillId: pre,
@@ -276,7 +331,8 @@ function reviewStep(ctx: LearnerContext, focus: ReturnType<typeof focusOf>, stat
 
 function attemptsPhrase(attempts: number | null, status: EstimateStatus, cap: number): string {
   if (status === "CAPPED") return `mastery not reached within ${cap} simulated attempts (the model expects slow progress)`;
-  if (status === "NOT_MODELLED" || attempts === null) return "no estimate of attempts to mastery yet (the model has not seen this skill's tasks)";
+  if (status === "NOT_MODELLED" || attempts === null)
+    return "no estimate of attempts to mastery yet (the model has not seen this skill's tasks)";
   if (attempts === 0) return "expected to be mastered through the earlier steps";
   return `about ${attempts} attempt${attempts === 1 ? "" : "s"} to mastery`;
 }

@@ -20,10 +20,15 @@ export function goalProgress(input: GoalProgressInput): GoalProgress {
   const { plan, now, attemptsPerDay } = input ?? ({} as GoalProgressInput);
   const deadline = input?.deadline ?? null;
   if (!plan || !Array.isArray(plan.skills)) throw new EngineError(EngineErrorCode.InvalidParameters, "goalProgress: plan is required");
-  if (!Number.isFinite(now)) throw new EngineError(EngineErrorCode.InvalidParameters, `goalProgress: now must be finite epoch ms (got ${String(now)})`);
-  if (deadline !== null && !Number.isFinite(deadline)) throw new EngineError(EngineErrorCode.InvalidParameters, `goalProgress: deadline must be finite epoch ms or null`);
+  if (!Number.isFinite(now))
+    throw new EngineError(EngineErrorCode.InvalidParameters, `goalProgress: now must be finite epoch ms (got ${String(now)})`);
+  if (deadline !== null && !Number.isFinite(deadline))
+    throw new EngineError(EngineErrorCode.InvalidParameters, `goalProgress: deadline must be finite epoch ms or null`);
   if (!Number.isFinite(attemptsPerDay) || attemptsPerDay < 0) {
-    throw new EngineError(EngineErrorCode.InvalidParameters, `goalProgress: attemptsPerDay must be a finite number ≥ 0 (got ${String(attemptsPerDay)})`);
+    throw new EngineError(
+      EngineErrorCode.InvalidParameters,
+      `goalProgress: attemptsPerDay must be a finite number ≥ 0 (got ${String(attemptsPerDay)})`,
+    );
   }
   const targets = plan.skills.filter((s) => s.target);
   const masteredSkills = targets.filter((s) => s.mastered).length;
@@ -34,7 +39,8 @@ export function goalProgress(input: GoalProgressInput): GoalProgress {
   for (const s of plan.skills) {
     if (s.mastered) continue;
     if (s.status === "NO_TASKS") blockedSkillIds.push(s.skillId);
-    else if (s.estimatedAttemptsToMastery === null) lowerBound = true; // NOT_MODELLED: no estimate yet
+    else if (s.estimatedAttemptsToMastery === null)
+      lowerBound = true; // NOT_MODELLED: no estimate yet
     else attemptsRemaining += s.estimatedAttemptsToMastery;
     if (s.status === "CAPPED") lowerBound = true;
   }
@@ -61,7 +67,8 @@ export function goalProgress(input: GoalProgressInput): GoalProgress {
     if (blockedSkillIds.length > 0) parts.push(`${blockedSkillIds.length} skill(s) have no task to practise`);
     if (daysNeeded === null) parts.push("no recent practice to project from");
     else parts.push(`${f1(daysNeeded)} days at ${f1(attemptsPerDay)} attempts a day`);
-    const verdict = status === "ON_TRACK" ? "on track" : status === "UNCERTAIN" ? "possibly on track (some estimates are lower bounds)" : "behind";
+    const verdict =
+      status === "ON_TRACK" ? "on track" : status === "UNCERTAIN" ? "possibly on track (some estimates are lower bounds)" : "behind";
     if (daysLeft !== null) parts.push(`${verdict}: ${daysLeft >= 0 ? `${f1(daysLeft)} days left` : "the deadline has passed"}`);
   }
   return {

@@ -14,7 +14,10 @@ const curriculum: CurriculumGraph = {
 const primary = new Map(school.tasks.map((t) => [t.taskId, t.primarySkillId]));
 const prereqs = new Map(school.skills.map((s) => [s.skillId, s.prerequisites]));
 const topicsOf = new Map(school.tasks.map((t) => [t.taskId, t.topics]));
-const TAU = 0.8, LOW = 0.65, HIGH = 0.85, GATE = TAU - 0.25;
+const TAU = 0.8,
+  LOW = 0.65,
+  HIGH = 0.85,
+  GATE = TAU - 0.25;
 
 let elo: KnowledgeModel, pfa: KnowledgeModel;
 beforeAll(async () => {
@@ -23,12 +26,20 @@ beforeAll(async () => {
   pfa = await trainers.pfa!.fit(split.train, { seed: 1 });
 });
 
-const answer = (model: KnowledgeModel, state: LearnerState, taskId: string, correct: 0 | 1) => model.update(state, { learnerId: "x", taskId, correct });
+const answer = (model: KnowledgeModel, state: LearnerState, taskId: string, correct: 0 | 1) =>
+  model.update(state, { learnerId: "x", taskId, correct });
 const mastery = (model: KnowledgeModel, state: LearnerState, skillId: string) => model.mastery(state, [skillId])[0]!.p;
-const replay = (model: KnowledgeModel, learnerId: string) => split.test.sequences.get(learnerId)!.reduce((s, tr) => model.update(s, tr), model.initialState());
+const replay = (model: KnowledgeModel, learnerId: string) =>
+  split.test.sequences.get(learnerId)!.reduce((s, tr) => model.update(s, tr), model.initialState());
 const expectFinite = (recs: readonly Recommendation[]) => {
   for (const r of recs) {
-    for (const x of [r.predictedSuccess, r.expectedProgress, r.reason.mastery, r.reason.masterySd, ...r.reason.prerequisites.map((p) => p.mastery)]) {
+    for (const x of [
+      r.predictedSuccess,
+      r.expectedProgress,
+      r.reason.mastery,
+      r.reason.masterySd,
+      ...r.reason.prerequisites.map((p) => p.mastery),
+    ]) {
       expect(Number.isFinite(x)).toBe(true);
     }
     expect(r.explanation).not.toMatch(/NaN|undefined/);
@@ -36,7 +47,11 @@ const expectFinite = (recs: readonly Recommendation[]) => {
 };
 const expectInvalid = (f: () => unknown) => {
   expect(f).toThrow(EngineError);
-  try { f(); } catch (e) { expect((e as EngineError).code).toBe(EngineErrorCode.InvalidParameters); }
+  try {
+    f();
+  } catch (e) {
+    expect((e as EngineError).code).toBe(EngineErrorCode.InvalidParameters);
+  }
 };
 
 describe("recommend", () => {
@@ -85,7 +100,8 @@ describe("recommend", () => {
     expect(recs.length).toBe(5);
     expect(recs.every((r) => r.reason.code === "REVIEW")).toBe(true);
     // Nothing recommended sits behind a prerequisite under the gate; the chain's unmastered prerequisites come first.
-    for (const r of recs) for (const pre of prereqs.get(primary.get(r.taskId)!)!) expect(mastery(pfa, state, pre)).toBeGreaterThanOrEqual(GATE);
+    for (const r of recs)
+      for (const pre of prereqs.get(primary.get(r.taskId)!)!) expect(mastery(pfa, state, pre)).toBeGreaterThanOrEqual(GATE);
     expect(recs[0]!.skillId).not.toBe("percent");
     expect(mastery(pfa, state, recs[0]!.skillId)).toBeLessThan(TAU);
     expectFinite(recs);
@@ -97,10 +113,16 @@ describe("recommend", () => {
     expect(recs[0]!.skillId).toBe("frac-meaning");
     expect(recs[0]!.reason.code).toBe("PREREQUISITE_GAP");
     expect(recs[0]!.reason.prerequisiteOf.map((s) => s.skillId)).toEqual(["frac-equivalent"]);
-    expect(recs[0]!.explanation).toMatch(/^practises Meaning of a fraction \(part of a whole\), mastery 0\.\d\d \(not yet mastered, needed for Equivalent fractions\); it has no prerequisites; predicted success 0\.\d\d/);
+    expect(recs[0]!.explanation).toMatch(
+      /^practises Meaning of a fraction \(part of a whole\), mastery 0\.\d\d \(not yet mastered, needed for Equivalent fractions\); it has no prerequisites; predicted success 0\.\d\d/,
+    );
     expect(recs[0]!.predictedSuccess).toBeCloseTo(elo.predict(state, recs[0]!.taskId), 12);
     // a mastery just under τ never reads as τ
-    const reason = { ...recs[0]!.reason, mastery: 0.7996, prerequisites: [{ skillId: "p", name: "Ratios", mastery: 0.7999, mastered: false }] };
+    const reason = {
+      ...recs[0]!.reason,
+      mastery: 0.7996,
+      prerequisites: [{ skillId: "p", name: "Ratios", mastery: 0.7999, mastered: false }],
+    };
     expect(explainReason(reason)).toMatch(/mastery 0\.79 .*its prerequisite Ratios \(0\.79\) is not yet mastered/);
   });
 
@@ -110,10 +132,13 @@ describe("recommend", () => {
       const state = replay(elo, learnerId);
       const m = new Map(elo.mastery(state).map((x) => [x.skillId, x.p]));
       // eligible, independently: serves an unmastered skill, no prerequisite of its skills under the gate
-      const inBandEligible = school.tasks.filter((t) =>
-        m.get(t.primarySkillId)! < TAU &&
-        t.skills.every((q) => prereqs.get(q.skillId)!.every((p) => m.get(p)! >= GATE)) &&
-        elo.predict(state, t.taskId) >= LOW && elo.predict(state, t.taskId) <= HIGH);
+      const inBandEligible = school.tasks.filter(
+        (t) =>
+          m.get(t.primarySkillId)! < TAU &&
+          t.skills.every((q) => prereqs.get(q.skillId)!.every((p) => m.get(p)! >= GATE)) &&
+          elo.predict(state, t.taskId) >= LOW &&
+          elo.predict(state, t.taskId) <= HIGH,
+      );
       const recs = recommend({ model: elo, state, curriculum, count: 5 });
       expectFinite(recs);
       for (const r of recs) expect(r.predictedSuccess).toBeCloseTo(elo.predict(state, r.taskId), 12);
@@ -158,7 +183,10 @@ describe("recommend", () => {
     expect(base).toHaveLength(5);
     const pinned = school.tasks.find((t) => !base.some((r) => r.taskId === t.taskId) && t.primarySkillId === "frac-divide")!.taskId;
     const recs = recommend({
-      model: elo, state, curriculum, count: 5,
+      model: elo,
+      state,
+      curriculum,
+      count: 5,
       overrides: { pinnedTaskIds: [pinned, base[4]!.taskId, "no-such-task"], skippedTaskIds: [base[0]!.taskId, base[4]!.taskId] },
       recentTaskIds: [base[1]!.taskId, "other-1", "other-2", base[2]!.taskId],
     });
@@ -172,7 +200,10 @@ describe("recommend", () => {
     expect(ids).not.toContain(base[1]!.taskId); // among the last 3 tasks
     expect(ids).toContain(base[2]!.taskId); // 4th most recent: outside the default window of 3
     expect(new Set(ids).size).toBe(ids.length);
-    const wide = recommend({ model: elo, state, curriculum, count: 5, recentTaskIds: [base[1]!.taskId, "o1", "o2", base[2]!.taskId] }, { repeatWindow: 4 });
+    const wide = recommend(
+      { model: elo, state, curriculum, count: 5, recentTaskIds: [base[1]!.taskId, "o1", "o2", base[2]!.taskId] },
+      { repeatWindow: 4 },
+    );
     expect(wide.map((r) => r.taskId)).not.toContain(base[2]!.taskId);
   });
 
@@ -196,7 +227,9 @@ describe("recommend", () => {
     // PFA predicts every task of a skill alike: a real tie that interests must break.
     const state = pfa.initialState();
     const [plain] = recommend({ model: pfa, state, curriculum, count: 1 });
-    const tied = school.tasks.filter((t) => t.primarySkillId === plain!.skillId && pfa.predict(state, t.taskId) === plain!.predictedSuccess);
+    const tied = school.tasks.filter(
+      (t) => t.primarySkillId === plain!.skillId && pfa.predict(state, t.taskId) === plain!.predictedSuccess,
+    );
     const topic = tied.flatMap((t) => t.topics).find((tp) => !topicsOf.get(plain!.taskId)!.includes(tp))!;
     expect(topic).toBeDefined();
     const [withInterest] = recommend({ model: pfa, state, curriculum, count: 1, interests: [topic] });
@@ -214,9 +247,17 @@ describe("recommend", () => {
       const plainRecs = recommend({ model: elo, state: s, curriculum, count: 5 });
       if (!plainRecs.every((r) => r.reason.inBand)) continue;
       checked++;
-      const recs = recommend({ model: elo, state: s, curriculum, count: 5, interests: ["pizza", "sport", "money", "cooking", "music", "travel", "nature", "games"] });
+      const recs = recommend({
+        model: elo,
+        state: s,
+        curriculum,
+        count: 5,
+        interests: ["pizza", "sport", "money", "cooking", "music", "travel", "nature", "games"],
+      });
       for (const r of recs) expect(r.reason.inBand).toBe(true);
-      expect(recs.some((r) => r.reason.matchedInterests.length === 2) || recs.every((r) => r.reason.matchedInterests.length === 1)).toBe(true);
+      expect(recs.some((r) => r.reason.matchedInterests.length === 2) || recs.every((r) => r.reason.matchedInterests.length === 1)).toBe(
+        true,
+      );
     }
     expect(checked).toBeGreaterThan(2);
   });
@@ -226,21 +267,38 @@ describe("recommend", () => {
     const trained = replay(elo, [...split.test.sequences.keys()][1]!);
     let failing = fresh;
     for (const t of school.tasks.slice(0, 30)) failing = answer(elo, failing, t.taskId, 0);
-    const ids = (s: LearnerState, strategy: "curriculum" | "zpd") => recommend({ model: elo, state: s, curriculum, count: 6, strategy, targetSkillIds: ["frac-compare", "percent"] }).map((r) => r.taskId);
+    const ids = (s: LearnerState, strategy: "curriculum" | "zpd") =>
+      recommend({ model: elo, state: s, curriculum, count: 6, strategy, targetSkillIds: ["frac-compare", "percent"] }).map((r) => r.taskId);
     const c = ids(fresh, "curriculum");
     expect(c).toHaveLength(6);
     expect(ids(trained, "curriculum")).toEqual(c);
     expect(ids(failing, "curriculum")).toEqual(c);
     // …while the personalised strategy does not
     expect(new Set([ids(fresh, "zpd").join(), ids(trained, "zpd").join(), ids(failing, "zpd").join()]).size).toBeGreaterThan(1);
-    const recs = recommend({ model: elo, state: trained, curriculum, count: 6, strategy: "curriculum", interests: ["sport"], targetSkillIds: ["frac-compare", "percent"] });
+    const recs = recommend({
+      model: elo,
+      state: trained,
+      curriculum,
+      count: 6,
+      strategy: "curriculum",
+      interests: ["sport"],
+      targetSkillIds: ["frac-compare", "percent"],
+    });
     expect(recs.map((r) => r.taskId)).toEqual(c); // interests are personal data too
     expect(recs.every((r) => r.reason.code === "CURRICULUM_ORDER")).toBe(true);
     expect(recs[0]!.skillId).toBe("frac-meaning");
     // DAG order: no recommendation is a prerequisite of an earlier one
-    recs.forEach((r, i) => { recs.slice(0, i).forEach((e) => { expect(prereqs.get(e.skillId)).not.toContain(r.skillId); }); });
+    recs.forEach((r, i) => {
+      recs.slice(0, i).forEach((e) => {
+        expect(prereqs.get(e.skillId)).not.toContain(r.skillId);
+      });
+    });
     const all = recommend({ model: elo, state: fresh, curriculum, count: 24, strategy: "curriculum" }, { maxSharePerSkill: 1 });
-    all.forEach((r, i) => { all.slice(0, i).forEach((e) => { expect(prereqs.get(e.skillId)).not.toContain(r.skillId); }); });
+    all.forEach((r, i) => {
+      all.slice(0, i).forEach((e) => {
+        expect(prereqs.get(e.skillId)).not.toContain(r.skillId);
+      });
+    });
     expect(new Set(all.map((r) => r.skillId)).size).toBe(2);
   });
 
@@ -264,8 +322,16 @@ describe("recommend", () => {
 
   it("handles tasks and skills the model has never seen, and a goal skill without tasks", () => {
     const extended: CurriculumGraph = {
-      skills: [...curriculum.skills, { skillId: "new-skill", name: "A new skill", prerequisites: ["frac-meaning"] }, { skillId: "orphan", name: "Orphan", prerequisites: ["frac-meaning"] }],
-      tasks: [...curriculum.tasks, { taskId: "new-task", skills: [{ skillId: "new-skill", weight: 1 }], topics: ["sport"] }, { taskId: "new-meaning-task", skills: [{ skillId: "frac-meaning", weight: 1 }] }],
+      skills: [
+        ...curriculum.skills,
+        { skillId: "new-skill", name: "A new skill", prerequisites: ["frac-meaning"] },
+        { skillId: "orphan", name: "Orphan", prerequisites: ["frac-meaning"] },
+      ],
+      tasks: [
+        ...curriculum.tasks,
+        { taskId: "new-task", skills: [{ skillId: "new-skill", weight: 1 }], topics: ["sport"] },
+        { taskId: "new-meaning-task", skills: [{ skillId: "frac-meaning", weight: 1 }] },
+      ],
     };
     let state = elo.initialState();
     const recs = recommend({ model: elo, state, curriculum: extended, targetSkillIds: ["new-skill"], count: 20 });
@@ -307,7 +373,9 @@ describe("recommend", () => {
     expectInvalid(() => recommend({ model: elo, state, curriculum, masteryThreshold: 1.2 }));
     expectInvalid(() => recommend({ model: elo, state, curriculum }, { bandLow: 0.9 }));
     // a state of another model is the caller's bug: a typed error, not a silent answer
-    expect(() => recommend({ model: elo, state: pfa.initialState(), curriculum })).toThrow(expect.objectContaining({ code: EngineErrorCode.StateMismatch }));
+    expect(() => recommend({ model: elo, state: pfa.initialState(), curriculum })).toThrow(
+      expect.objectContaining({ code: EngineErrorCode.StateMismatch }),
+    );
   });
 });
 
@@ -315,7 +383,11 @@ describe("expectedProgress", () => {
   it("is never negative, is the capped expected mastery gain per skill, and shows the learning of models with practice effects", async () => {
     const bkt = await trainers.bkt!.fit(split.train, { seed: 1 });
     const positives = new Map<string, number>();
-    for (const [kind, model] of [["elo", elo], ["pfa", pfa], ["bkt", bkt]] as const) {
+    for (const [kind, model] of [
+      ["elo", elo],
+      ["pfa", pfa],
+      ["bkt", bkt],
+    ] as const) {
       positives.set(kind, 0);
       for (const learnerId of [...split.test.sequences.keys()].slice(0, 20)) {
         const state = replay(model, learnerId);
@@ -325,7 +397,9 @@ describe("expectedProgress", () => {
           if (task.skills.length !== 1) continue;
           // By hand for a single-skill task: max(0, min(E[m'], τ) − min(m, τ)).
           const k = task.skills[0]!.skillId;
-          const expected = r.predictedSuccess * mastery(model, answer(model, state, r.taskId, 1), k) + (1 - r.predictedSuccess) * mastery(model, answer(model, state, r.taskId, 0), k);
+          const expected =
+            r.predictedSuccess * mastery(model, answer(model, state, r.taskId, 1), k) +
+            (1 - r.predictedSuccess) * mastery(model, answer(model, state, r.taskId, 0), k);
           expect(r.expectedProgress).toBeCloseTo(Math.max(0, Math.min(expected, TAU) - Math.min(mastery(model, state, k), TAU)), 12);
           if (r.expectedProgress > 0) positives.set(kind, positives.get(kind)! + 1);
         }

@@ -47,7 +47,10 @@ export function recommend(input: RecommendInput, params: Partial<RecommendParams
   const p = resolveRecommendParams(params);
   const strategy: RecommendStrategy = input?.strategy ?? "zpd";
   if (!RECOMMEND_STRATEGIES.includes(strategy)) {
-    throw new EngineError(EngineErrorCode.InvalidParameters, `recommend: unknown strategy ${JSON.stringify(strategy)} (one of ${RECOMMEND_STRATEGIES.join(", ")})`);
+    throw new EngineError(
+      EngineErrorCode.InvalidParameters,
+      `recommend: unknown strategy ${JSON.stringify(strategy)} (one of ${RECOMMEND_STRATEGIES.join(", ")})`,
+    );
   }
   const count = input?.count ?? p.defaultCount;
   if (!Number.isInteger(count) || count < 0 || count > 1000) {
@@ -67,14 +70,16 @@ export function recommend(input: RecommendInput, params: Partial<RecommendParams
   const pool = fresh.length > 0 ? fresh : recent;
 
   let ranked: Candidate[][];
-  const candidates = pool.map((task): Candidate => ({
-    task,
-    skillId: task.skillId!,
-    topo: ctx.curriculum.skills.get(task.skillId!)!.topoIndex,
-    p: 0.5,
-    calibrated: true,
-    interest: personalised ? matchedInterests(ctx, task).length : 0,
-  }));
+  const candidates = pool.map(
+    (task): Candidate => ({
+      task,
+      skillId: task.skillId!,
+      topo: ctx.curriculum.skills.get(task.skillId!)!.topoIndex,
+      p: 0.5,
+      calibrated: true,
+      interest: personalised ? matchedInterests(ctx, task).length : 0,
+    }),
+  );
   if (personalised) {
     predictInto(ctx, candidates);
     ranked = rankPersonalised(ctx, candidates, strategy);
@@ -82,17 +87,36 @@ export function recommend(input: RecommendInput, params: Partial<RecommendParams
     ranked = [candidates.sort((a, b) => a.topo - b.topo || byId(a.task.taskId, b.task.taskId))];
   }
 
-  const chosen = spread(ranked, count - pinned.length, Math.ceil(count * p.maxSharePerSkill), pinned.map((t) => t.skillId!));
+  const chosen = spread(
+    ranked,
+    count - pinned.length,
+    Math.ceil(count * p.maxSharePerSkill),
+    pinned.map((t) => t.skillId!),
+  );
   // Predictions of the pinned tasks (and, for "curriculum", of the chosen ones: only reported, never ranked on).
-  const pinnedCandidates = pinned.map((task): Candidate => ({
-    task, skillId: task.skillId!, topo: ctx.curriculum.skills.get(task.skillId!)!.topoIndex, p: 0.5, calibrated: true, interest: 0,
-  }));
+  const pinnedCandidates = pinned.map(
+    (task): Candidate => ({
+      task,
+      skillId: task.skillId!,
+      topo: ctx.curriculum.skills.get(task.skillId!)!.topoIndex,
+      p: 0.5,
+      calibrated: true,
+      interest: 0,
+    }),
+  );
   predictInto(ctx, personalised ? pinnedCandidates : [...pinnedCandidates, ...chosen]);
 
   const relevant = new Set([...focus.set, ...ctx.targets]);
   const out: Recommendation[] = [];
   for (const [c, isPinned] of [...pinnedCandidates.map((c) => [c, true] as const), ...chosen.map((c) => [c, false] as const)]) {
-    const reason = buildReason(ctx, focus, { task: c.task, skillId: c.skillId, predictedSuccess: c.p, calibrated: c.calibrated, strategy, pinned: isPinned });
+    const reason = buildReason(ctx, focus, {
+      task: c.task,
+      skillId: c.skillId,
+      predictedSuccess: c.p,
+      calibrated: c.calibrated,
+      strategy,
+      pinned: isPinned,
+    });
     out.push({
       taskId: c.task.taskId,
       skillId: c.skillId,
@@ -112,11 +136,19 @@ export function candidateTasks(
   personalised: boolean,
   exclude: ReadonlySet<string>,
 ): { fresh: CompiledTask[]; recent: CompiledTask[] } {
-  const fresh: CompiledTask[] = [], recent: CompiledTask[] = [];
+  const fresh: CompiledTask[] = [],
+    recent: CompiledTask[] = [];
   for (const skillId of focus.skills) {
     for (const task of tasksOf(ctx.curriculum, skillId)) {
       if (ctx.skipped.has(task.taskId) || exclude.has(task.taskId)) continue;
-      if (personalised && blockedBy(ctx, task.skills.map((q) => q.skillId)) !== null) continue;
+      if (
+        personalised &&
+        blockedBy(
+          ctx,
+          task.skills.map((q) => q.skillId),
+        ) !== null
+      )
+        continue;
       (ctx.recent.has(task.taskId) ? recent : fresh).push(task);
     }
   }
@@ -124,7 +156,12 @@ export function candidateTasks(
 }
 
 function predictInto(ctx: LearnerContext, cs: Candidate[]): void {
-  const { p, known } = readPredictions(ctx.model, ctx.state, cs.map((c) => c.task), (id) => ctx.mastery.get(id));
+  const { p, known } = readPredictions(
+    ctx.model,
+    ctx.state,
+    cs.map((c) => c.task),
+    (id) => ctx.mastery.get(id),
+  );
   cs.forEach((c, i) => {
     c.p = p[i]!;
     c.calibrated = known[i] === 1;
@@ -137,10 +174,18 @@ export function rankPersonalised(ctx: LearnerContext, cs: Candidate[], strategy:
   const dist = (c: Candidate) => Math.abs(c.p - target);
   if (strategy === "lowest-mastery") {
     const m = (c: Candidate) => ctx.mastery.get(c.skillId)!.p;
-    return [cs.sort((a, b) => m(a) - m(b) || a.topo - b.topo || dist(a) - dist(b) || b.interest - a.interest || byId(a.task.taskId, b.task.taskId))];
+    return [
+      cs.sort(
+        (a, b) => m(a) - m(b) || a.topo - b.topo || dist(a) - dist(b) || b.interest - a.interest || byId(a.task.taskId, b.task.taskId),
+      ),
+    ];
   }
-  const inside = cs.filter((c) => inBand(ctx, c.p)).sort((a, b) => a.topo - b.topo || b.interest - a.interest || dist(a) - dist(b) || byId(a.task.taskId, b.task.taskId));
-  const outside = cs.filter((c) => !inBand(ctx, c.p)).sort((a, b) => a.topo - b.topo || dist(a) - dist(b) || b.interest - a.interest || byId(a.task.taskId, b.task.taskId));
+  const inside = cs
+    .filter((c) => inBand(ctx, c.p))
+    .sort((a, b) => a.topo - b.topo || b.interest - a.interest || dist(a) - dist(b) || byId(a.task.taskId, b.task.taskId));
+  const outside = cs
+    .filter((c) => !inBand(ctx, c.p))
+    .sort((a, b) => a.topo - b.topo || dist(a) - dist(b) || b.interest - a.interest || byId(a.task.taskId, b.task.taskId));
   return [inside, outside];
 }
 

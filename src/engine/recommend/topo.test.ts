@@ -6,7 +6,12 @@ const graph = (entries: [string, string[]][]) => new Map(entries);
 describe("topologicalOrder", () => {
   it("puts prerequisites first and breaks ties by the smallest id, whatever the input order", () => {
     const entries: [string, string[]][] = [
-      ["d", ["b", "c"]], ["c", ["a"]], ["b", ["a"]], ["a", []], ["z", []], ["e", ["d", "z"]],
+      ["d", ["b", "c"]],
+      ["c", ["a"]],
+      ["b", ["a"]],
+      ["a", []],
+      ["z", []],
+      ["e", ["d", "z"]],
     ];
     const { order, cyclic } = topologicalOrder(graph(entries));
     expect(order).toEqual(["a", "b", "c", "d", "z", "e"]);
@@ -15,8 +20,23 @@ describe("topologicalOrder", () => {
   });
 
   it("handles many roots, self-loops, unknown prerequisites and cycles without hanging or throwing", () => {
-    expect(topologicalOrder(graph([["r3", []], ["r1", []], ["r2", ["r2", "nope"]]])).order).toEqual(["r1", "r2", "r3"]);
-    const cyc = topologicalOrder(graph([["a", []], ["c", ["b"]], ["b", ["c"]], ["d", ["a"]]]));
+    expect(
+      topologicalOrder(
+        graph([
+          ["r3", []],
+          ["r1", []],
+          ["r2", ["r2", "nope"]],
+        ]),
+      ).order,
+    ).toEqual(["r1", "r2", "r3"]);
+    const cyc = topologicalOrder(
+      graph([
+        ["a", []],
+        ["c", ["b"]],
+        ["b", ["c"]],
+        ["d", ["a"]],
+      ]),
+    );
     expect(cyc.order).toEqual(["a", "d", "b", "c"]);
     expect(cyc.cyclic).toEqual(["b", "c"]);
   });
@@ -31,8 +51,21 @@ describe("compileCurriculum", () => {
         { skillId: "c", name: "", prerequisites: ["b"] },
       ],
       tasks: [
-        { taskId: "t2", skills: [{ skillId: "b", weight: 1 }, { skillId: "a", weight: 0.5 }] },
-        { taskId: "t1", skills: [{ skillId: "a", weight: 1 }, { skillId: "c", weight: 1 }], topics: ["sport"] },
+        {
+          taskId: "t2",
+          skills: [
+            { skillId: "b", weight: 1 },
+            { skillId: "a", weight: 0.5 },
+          ],
+        },
+        {
+          taskId: "t1",
+          skills: [
+            { skillId: "a", weight: 1 },
+            { skillId: "c", weight: 1 },
+          ],
+          topics: ["sport"],
+        },
         { taskId: "t3", skills: [{ skillId: "ghost", weight: 1 }] },
       ],
     });
@@ -52,8 +85,16 @@ describe("resolveRecommendParams", () => {
     expect(resolveRecommendParams()).toEqual(DEFAULT_RECOMMEND_PARAMS);
     expect(resolveRecommendParams({ repeatWindow: 0 }).repeatWindow).toBe(0);
     const bad: Partial<typeof DEFAULT_RECOMMEND_PARAMS>[] = [
-      { bandLow: 0.9 }, { bandTarget: 0.9 }, { bandHigh: 1 }, { bandLow: NaN }, { prerequisiteGap: -0.1 },
-      { repeatWindow: 1.5 }, { maxSharePerSkill: 0 }, { maxAttemptsToMastery: 0 }, { masteryThreshold: 1 }, { defaultCount: -1 },
+      { bandLow: 0.9 },
+      { bandTarget: 0.9 },
+      { bandHigh: 1 },
+      { bandLow: NaN },
+      { prerequisiteGap: -0.1 },
+      { repeatWindow: 1.5 },
+      { maxSharePerSkill: 0 },
+      { maxAttemptsToMastery: 0 },
+      { masteryThreshold: 1 },
+      { defaultCount: -1 },
     ];
     for (const p of bad) {
       expect(() => resolveRecommendParams(p)).toThrow(EngineError);

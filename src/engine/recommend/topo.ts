@@ -41,7 +41,8 @@ class IdHeap {
       a[0] = last;
       let i = 0;
       for (;;) {
-        const l = 2 * i + 1, r = l + 1;
+        const l = 2 * i + 1,
+          r = l + 1;
         let m = i;
         if (l < a.length && byId(a[l]!, a[m]!) < 0) m = l;
         if (r < a.length && byId(a[r]!, a[m]!) < 0) m = r;

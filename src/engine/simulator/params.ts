@@ -79,9 +79,18 @@ const invalid = (why: string) => new EngineError(EngineErrorCode.InvalidParamete
 export function resolveSimulatorParams(partial: Partial<SimulatorParams> = {}): SimulatorParams {
   const p = mergeOptions(DEFAULT_SIMULATOR_PARAMS, partial);
   const { integer, nonNegative, range, positive } = optionChecks("simulator", p);
-  for (const k of ["skills", "tasksPerSkill", "learners", "minPracticePerSkill", "maxPracticePerSkill", "attemptsPerSession"] as const) integer(k, 1);
+  for (const k of ["skills", "tasksPerSkill", "learners", "minPracticePerSkill", "maxPracticePerSkill", "attemptsPerSession"] as const)
+    integer(k, 1);
   for (const k of ["multiSkillFraction", "exploration", "moveOnSuccessRate", "learningFromErrors"] as const) range(k, 0, 1);
-  for (const k of ["taskDifficultySd", "skillDifficultySpread", "abilitySd", "skillAbilitySd", "learningRateMean", "learningRateSd", "prerequisiteStrength"] as const) {
+  for (const k of [
+    "taskDifficultySd",
+    "skillDifficultySpread",
+    "abilitySd",
+    "skillAbilitySd",
+    "learningRateMean",
+    "learningRateSd",
+    "prerequisiteStrength",
+  ] as const) {
     nonNegative(k);
   }
   positive("saturation");

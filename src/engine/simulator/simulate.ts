@@ -205,7 +205,8 @@ export function simulateSchool(params: Partial<SimulatorParams> = {}, seed = 1, 
       const task = pool[taskPos]!;
       lastTask = tasks.indexOf(task);
 
-      let num = 0, den = 0;
+      let num = 0,
+        den = 0;
       for (const q of task.skills) {
         num += q.weight * level[skillIndex.get(q.skillId)!]!;
         den += q.weight;

@@ -19,7 +19,11 @@ describe("simulateSchool", () => {
     const taskIds = new Set(s.catalog.tasks.map((t) => t.taskId));
     const skillIds = new Set(s.catalog.skillIds);
     expect(s.tasks).toHaveLength(s.params.skills * s.params.tasksPerSkill);
-    s.skills.forEach((skill, k) => { skill.prerequisites.forEach((pre) => { expect(s.skills.findIndex((x) => x.skillId === pre)).toBeLessThan(k); }); });
+    s.skills.forEach((skill, k) => {
+      skill.prerequisites.forEach((pre) => {
+        expect(s.skills.findIndex((x) => x.skillId === pre)).toBeLessThan(k);
+      });
+    });
     for (const t of s.catalog.tasks) for (const q of t.skills) expect(skillIds.has(q.skillId)).toBe(true);
     expect(s.tasks.some((t) => t.skills.length === 2)).toBe(true);
     expect(s.tasks.every((t) => t.skills.length >= 1 && t.skills.length <= 2)).toBe(true);
@@ -34,10 +38,15 @@ describe("simulateSchool", () => {
   it("produces traces that show learning: success rises with practice", () => {
     // One skill, so the attempt index is the practice count on it (no curriculum confound).
     const s = simulateSchool({ skills: 1, learners: 150, attemptsPerLearner: [40, 40] }, 5);
-    const early: number[] = [], late: number[] = [];
+    const early: number[] = [],
+      late: number[] = [];
     for (const seq of s.sequences.values()) {
-      seq.slice(0, 8).forEach((a) => { early.push(a.correct); });
-      seq.slice(32).forEach((a) => { late.push(a.correct); });
+      seq.slice(0, 8).forEach((a) => {
+        early.push(a.correct);
+      });
+      seq.slice(32).forEach((a) => {
+        late.push(a.correct);
+      });
     }
     expect(successRate(late) - successRate(early)).toBeGreaterThan(0.1);
   });

@@ -85,22 +85,44 @@ export interface WriteScope {
 /** How many earlier attempts of a learner the re-plan check looks at. */
 export const PRIOR_ATTEMPTS = 2;
 
-export async function writeAttempts(m: EntityManager, scope: WriteScope, rows: readonly AttemptRow[], guard?: StateGuard): Promise<WriteResult> {
+export async function writeAttempts(
+  m: EntityManager,
+  scope: WriteScope,
+  rows: readonly AttemptRow[],
+  guard?: StateGuard,
+): Promise<WriteResult> {
   const { schoolId, teacherId } = scope;
   if (guard && rows.length !== 1) throw new Error("an optimistic write records exactly one attempt");
   const learnerIds = [...new Set(rows.map((r) => r.learnerId))];
   const taskIds = [...new Set(rows.map((r) => r.taskId))];
   const params: unknown[] = [
-    schoolId, learnerIds, taskIds,
-    rows.map((r) => r.id), rows.map((r) => r.learnerId), rows.map((r) => r.taskId), rows.map((r) => r.correct), rows.map((r) => r.score),
-    rows.map((r) => r.durationSeconds), rows.map((r) => r.hintsUsed), rows.map((r) => r.occurredAt), rows.map((r) => r.source), rows.map((r) => r.idempotencyKey),
-    learnerIds.length, taskIds.length, PathStepStatus.Done, PathStepStatus.Pending, GoalStatus.Active,
+    schoolId,
+    learnerIds,
+    taskIds,
+    rows.map((r) => r.id),
+    rows.map((r) => r.learnerId),
+    rows.map((r) => r.taskId),
+    rows.map((r) => r.correct),
+    rows.map((r) => r.score),
+    rows.map((r) => r.durationSeconds),
+    rows.map((r) => r.hintsUsed),
+    rows.map((r) => r.occurredAt),
+    rows.map((r) => r.source),
+    rows.map((r) => r.idempotencyKey),
+    learnerIds.length,
+    taskIds.length,
+    PathStepStatus.Done,
+    PathStepStatus.Pending,
+    GoalStatus.Active,
   ];
   const param = (value: unknown) => `$${params.push(value)}`;
-  const teacher = teacherId !== null
-    ? ` AND id IN (SELECT e.learner_id FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = ${param(teacherId)})`
-    : "";
-  let lock = "", current = "true", state: string;
+  const teacher =
+    teacherId !== null
+      ? ` AND id IN (SELECT e.learner_id FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = ${param(teacherId)})`
+      : "";
+  let lock = "",
+    current = "true",
+    state: string;
   if (guard) {
     const version = param(guard.version);
     const save = stateSaveParams(guard.save, param);
@@ -117,7 +139,8 @@ export async function writeAttempts(m: EntityManager, scope: WriteScope, rows: r
     current = `(SELECT count(*) FROM lk) >= 0`;
     state = `st AS (${lockStatesSql("SELECT DISTINCT learner_id FROM ins", "$1", param(ConsentPurpose.Personalisation))}),`;
   }
-  const [row] = (await queryPrepared<unknown[]>(m,
+  const [row] = (await queryPrepared<unknown[]>(
+    m,
     `WITH ${lock} l AS (SELECT id FROM learner WHERE school_id = $1 AND id = ANY($2::uuid[])${teacher}),
           t AS (SELECT id FROM task WHERE school_id = $1 AND id = ANY($3::uuid[])),
           ok AS (SELECT (SELECT count(*) FROM l) = $14 AND (SELECT count(*) FROM t) = $15 AS found, ${current} AS current),
@@ -149,26 +172,59 @@ export async function writeAttempts(m: EntityManager, scope: WriteScope, rows: r
              FROM (SELECT DISTINCT learner_id FROM planned) pl,
                   LATERAL (SELECT a.learner_id, a.task_id, a.correct, a.created_at FROM attempt a WHERE a.learner_id = pl.learner_id
                            ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${PRIOR_ATTEMPTS}) r) AS prior
-            ${guard ? "" : `, (SELECT json_agg(json_build_object('learner_id', learner_id, 'model_version_id', model_version_id, 'state', state,
-                      'attempt_count', attempt_count, 'mastery', mastery, 'last_attempt_at', last_attempt_at, 'consent', consent)) FROM st) AS states`}`,
+            ${
+              guard
+                ? ""
+                : `, (SELECT json_agg(json_build_object('learner_id', learner_id, 'model_version_id', model_version_id, 'state', state,
+                      'attempt_count', attempt_count, 'mastery', mastery, 'last_attempt_at', last_attempt_at, 'consent', consent)) FROM st) AS states`
+            }`,
     params,
   )) as {
     found: boolean;
     current: boolean;
     inserted: { id: string; created_at: string }[] | null;
-    pending: { learner_id: string; path_id: string; goal_id: string; planned_at: string; threshold: number; position: number; skill_id: string | null; task_id: string }[] | null;
+    pending:
+      | {
+          learner_id: string;
+          path_id: string;
+          goal_id: string;
+          planned_at: string;
+          threshold: number;
+          position: number;
+          skill_id: string | null;
+          task_id: string;
+        }[]
+      | null;
     prior: { learner_id: string; task_id: string; correct: boolean; created_at: string }[] | null;
-    states: (Omit<LockedState, "last_attempt_at" | "state"> & { learner_id: string; state: string; last_attempt_at: string | null })[] | null;
+    states:
+      | (Omit<LockedState, "last_attempt_at" | "state"> & { learner_id: string; state: string; last_attempt_at: string | null })[]
+      | null;
   }[];
   return {
     found: row!.found === true,
     current: row!.current === true,
     inserted: new Map((row!.inserted ?? []).map((r) => [r.id, new Date(r.created_at)])),
     pending: (row!.pending ?? []).map((p) => ({
-      learnerId: p.learner_id, pathId: p.path_id, goalId: p.goal_id, plannedAt: new Date(p.planned_at), masteryThreshold: Number(p.threshold),
-      position: p.position, skillId: p.skill_id, taskId: p.task_id,
+      learnerId: p.learner_id,
+      pathId: p.path_id,
+      goalId: p.goal_id,
+      plannedAt: new Date(p.planned_at),
+      masteryThreshold: Number(p.threshold),
+      position: p.position,
+      skillId: p.skill_id,
+      taskId: p.task_id,
     })),
-    prior: (row!.prior ?? []).map((p) => ({ learnerId: p.learner_id, taskId: p.task_id, correct: p.correct, createdAt: new Date(p.created_at) })),
-    states: new Map((row!.states ?? []).map((s) => [s.learner_id, { ...s, state: decodeState(s.state), last_attempt_at: s.last_attempt_at === null ? null : new Date(s.last_attempt_at) }])),
+    prior: (row!.prior ?? []).map((p) => ({
+      learnerId: p.learner_id,
+      taskId: p.task_id,
+      correct: p.correct,
+      createdAt: new Date(p.created_at),
+    })),
+    states: new Map(
+      (row!.states ?? []).map((s) => [
+        s.learner_id,
+        { ...s, state: decodeState(s.state), last_attempt_at: s.last_attempt_at === null ? null : new Date(s.last_attempt_at) },
+      ]),
+    ),
   };
 }

@@ -41,7 +41,12 @@ export interface MasteryEntry {
 export function masteryEntries(map: MasteryMap | null | undefined, fallbackTime: Date): MasteryEntry[] {
   if (!map) return [];
   return Object.entries(map).map(([skillId, v]) => ({
-    skillId, mastery: v[0], uncertainty: v[1], attempts: v[2], trend: v[3] ?? 0, updatedAt: typeof v[4] === "number" ? new Date(v[4]) : fallbackTime,
+    skillId,
+    mastery: v[0],
+    uncertainty: v[1],
+    attempts: v[2],
+    trend: v[3] ?? 0,
+    updatedAt: typeof v[4] === "number" ? new Date(v[4]) : fallbackTime,
   }));
 }
 

@@ -89,7 +89,8 @@ export const lockStatesSql = (learners: string, school: string, purpose: string)
 
 /** A learner's state row as it stands (no lock), with its version and the learner's consent; null when it has none yet. */
 export async function readCurrentState(m: EntityManager, learnerId: string): Promise<CurrentState | null> {
-  const [row] = (await queryPrepared(m,
+  const [row] = (await queryPrepared(
+    m,
     `SELECT model_version_id, state, attempt_count, mastery, last_attempt_at, version,
          COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = s.learner_id AND c.purpose = $2), false) AS consent
        FROM learner_state s WHERE s.learner_id = $1`,
@@ -116,8 +117,15 @@ export interface StateSave {
 export type StateSaveSql = { readonly [K in keyof StateSave]: string };
 
 /** The values of a StateSave in the order in which `stateSaveParams` numbers them. */
-const saveValues = (s: StateSave): unknown[] =>
-  [s.learnerId, s.state, s.modelVersionId, s.attemptCount, s.masteryPatch, s.lastAttemptAt, s.incremental];
+const saveValues = (s: StateSave): unknown[] => [
+  s.learnerId,
+  s.state,
+  s.modelVersionId,
+  s.attemptCount,
+  s.masteryPatch,
+  s.lastAttemptAt,
+  s.incremental,
+];
 
 /**
  * The save's values as parameters of a larger statement: `param` adds a value and returns its
@@ -126,8 +134,13 @@ const saveValues = (s: StateSave): unknown[] =>
 export function stateSaveParams(save: StateSave, param: (value: unknown) => string): StateSaveSql {
   const [learnerId, state, modelVersionId, attemptCount, masteryPatch, lastAttemptAt, incremental] = saveValues(save).map(param);
   return {
-    learnerId: learnerId!, state: state!, modelVersionId: modelVersionId!, attemptCount: attemptCount!,
-    masteryPatch: masteryPatch!, lastAttemptAt: lastAttemptAt!, incremental: incremental!,
+    learnerId: learnerId!,
+    state: state!,
+    modelVersionId: modelVersionId!,
+    attemptCount: attemptCount!,
+    masteryPatch: masteryPatch!,
+    lastAttemptAt: lastAttemptAt!,
+    incremental: incremental!,
   };
 }
 
@@ -209,7 +222,8 @@ export interface Replayed {
 
 /** The state rows of a batch, created when missing (an empty state), then read with their histories. */
 export async function readBatch(m: EntityManager, schoolId: string, learnerIds: string[]): Promise<BatchRow[]> {
-  await queryPrepared(m,
+  await queryPrepared(
+    m,
     `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
        SELECT u.id, $2, NULL, '{}', 0, 1, now() FROM unnest($1::uuid[]) AS u(id) ON CONFLICT (learner_id) DO NOTHING`,
     [learnerIds, schoolId],
@@ -223,9 +237,16 @@ export async function readBatch(m: EntityManager, schoolId: string, learnerIds: 
  * UPDATE must not bring the personal state back). Returns the number written.
  */
 export async function writeRebuiltBatch(m: EntityManager, versionId: string, r: Replayed): Promise<number> {
-  const updated: unknown = await queryPrepared(m, REBUILD_WRITE_SQL,
-    [versionId, r.learners, packJson(r.states), packJson(r.masteries), r.counts, r.versions, r.lasts, ConsentPurpose.Personalisation],
-  );
+  const updated: unknown = await queryPrepared(m, REBUILD_WRITE_SQL, [
+    versionId,
+    r.learners,
+    packJson(r.states),
+    packJson(r.masteries),
+    r.counts,
+    r.versions,
+    r.lasts,
+    ConsentPurpose.Personalisation,
+  ]);
   return returning<{ learner_id: string }>(updated).length;
 }
 
@@ -236,7 +257,8 @@ export async function writeRebuiltBatch(m: EntityManager, versionId: string, r: 
  * staged) or waits and then deletes what was staged. The state row is not locked. Returns the number staged.
  */
 export async function stageBatch(m: EntityManager, versionId: string, schoolId: string, r: Replayed): Promise<number> {
-  const staged: { n: number }[] = await queryPrepared(m,
+  const staged: { n: number }[] = await queryPrepared(
+    m,
     `WITH ins AS (
          INSERT INTO learner_state_staged (model_version_id, learner_id, school_id, source_version, state, mastery, attempt_count, last_attempt_at)
          SELECT $1, u.id, $2, u.expected, u.state, u.mastery::jsonb, u.n, to_timestamp(u.last / 1000.0)
@@ -248,7 +270,17 @@ export async function stageBatch(m: EntityManager, versionId: string, schoolId: 
            mastery = EXCLUDED.mastery, attempt_count = EXCLUDED.attempt_count, last_attempt_at = EXCLUDED.last_attempt_at, staged_at = now()
          RETURNING 1)
        SELECT count(*)::int AS n FROM ins`,
-    [versionId, schoolId, r.learners, packJson(r.states), packJson(r.masteries), r.counts, r.versions, r.lasts, ConsentPurpose.Personalisation],
+    [
+      versionId,
+      schoolId,
+      r.learners,
+      packJson(r.states),
+      packJson(r.masteries),
+      r.counts,
+      r.versions,
+      r.lasts,
+      ConsentPurpose.Personalisation,
+    ],
   );
   return staged[0]!.n;
 }
@@ -274,8 +306,12 @@ export interface ActiveVersion {
 
 /** The consenting learners whose state is not of the active version (STALE_STATES_SQL), in learner id order. */
 export async function staleLearners(q: Queryable, a: ActiveVersion): Promise<string[]> {
-  const rows: { learner_id: string }[] = await q.query(STALE_STATES_SQL,
-    [a.schoolId, ConsentPurpose.Personalisation, a.versionId, a.statePrefix]);
+  const rows: { learner_id: string }[] = await q.query(STALE_STATES_SQL, [
+    a.schoolId,
+    ConsentPurpose.Personalisation,
+    a.versionId,
+    a.statePrefix,
+  ]);
   return rows.map((r) => r.learner_id);
 }
 
@@ -303,7 +339,9 @@ export async function learnersToStage(q: Queryable, schoolId: string, versionId:
 /** The learners with a state staged for `versionId`, in learner id order. */
 export async function stagedLearners(q: Queryable, schoolId: string, versionId: string): Promise<string[]> {
   const rows: { learner_id: string }[] = await q.query(
-    `SELECT learner_id FROM learner_state_staged WHERE school_id = $1 AND model_version_id = $2 ORDER BY learner_id`, [schoolId, versionId]);
+    `SELECT learner_id FROM learner_state_staged WHERE school_id = $1 AND model_version_id = $2 ORDER BY learner_id`,
+    [schoolId, versionId],
+  );
   return rows.map((r) => r.learner_id);
 }
 
@@ -334,5 +372,7 @@ export async function adoptStagedBatch(m: Queryable, versionId: string, learnerI
 
 /** TypeORM answers an UPDATE … RETURNING on PostgreSQL with [rows, affected]; a SELECT with rows. */
 function returning<T>(result: unknown): T[] {
-  return (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === "number" ? result[0] : result) as T[];
+  return (
+    Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === "number" ? result[0] : result
+  ) as T[];
 }

@@ -6,11 +6,21 @@ import type { EntityManager } from "typeorm";
 import { bulkInsert } from "../bulk-insert.js";
 
 /** Records that `versionId` was trained on `learnerIds` (inside the transaction that publishes it). */
-export async function recordTrainedLearners(m: EntityManager, schoolId: string, versionId: string, learnerIds: Iterable<string>): Promise<void> {
+export async function recordTrainedLearners(
+  m: EntityManager,
+  schoolId: string,
+  versionId: string,
+  learnerIds: Iterable<string>,
+): Promise<void> {
   const ids = [...learnerIds];
   for (let i = 0; i < ids.length; i += 50_000) {
-    await bulkInsert(m, "model_version_learner", ["model_version_id", "learner_id", "school_id"], ["uuid", "uuid", "uuid"],
-      ids.slice(i, i + 50_000).map((l) => [versionId, l, schoolId]));
+    await bulkInsert(
+      m,
+      "model_version_learner",
+      ["model_version_id", "learner_id", "school_id"],
+      ["uuid", "uuid", "uuid"],
+      ids.slice(i, i + 50_000).map((l) => [versionId, l, schoolId]),
+    );
   }
 }
 

@@ -93,7 +93,16 @@ export class AttemptService {
     if (!/^[\x21-\x7e]{1,200}$/.test(key)) throw bad("idempotencyKey", "must be 1–200 printable ASCII characters without spaces");
     const source = input.source ?? "api";
     if (!/^[\w.:@/-]{1,100}$/.test(source)) throw bad("source", "must be 1–100 characters of letters, digits and . _ : @ / -");
-    return { ...input, score, durationSeconds: duration, hintsUsed: hints, occurredAt, occurredAtGiven: Boolean(input.occurredAt), source, idempotencyKey: key };
+    return {
+      ...input,
+      score,
+      durationSeconds: duration,
+      hintsUsed: hints,
+      occurredAt,
+      occurredAtGiven: Boolean(input.occurredAt),
+      source,
+      idempotencyKey: key,
+    };
   }
 
   async record(actor: Actor, input: RecordAttempt, now = new Date()): Promise<RecordedAttempt> {
@@ -104,11 +113,13 @@ export class AttemptService {
   async recordMany(actor: Actor, inputs: readonly RecordAttempt[], now = new Date(), indexed = true): Promise<RecordedAttempt[]> {
     requireRole(actor, Role.Admin, Role.Service, Role.Teacher, Role.Learner);
     if (inputs.length === 0) throw new BadInputError("attempts must not be empty", { field: "attempts" });
-    if (inputs.length > MAX_BATCH) throw new BadInputError(`at most ${MAX_BATCH} attempts per batch`, { field: "attempts", max: MAX_BATCH });
+    if (inputs.length > MAX_BATCH)
+      throw new BadInputError(`at most ${MAX_BATCH} attempts per batch`, { field: "attempts", max: MAX_BATCH });
     const rows = inputs.map((a, i) => AttemptService.normalise(a, now, indexed ? i : undefined));
     const keys = new Set<string>();
     for (const r of rows) {
-      if (keys.has(r.idempotencyKey)) throw new BadInputError(`idempotency key "${r.idempotencyKey}" appears twice in the batch`, { field: "idempotencyKey" });
+      if (keys.has(r.idempotencyKey))
+        throw new BadInputError(`idempotency key "${r.idempotencyKey}" appears twice in the batch`, { field: "idempotencyKey" });
       keys.add(r.idempotencyKey);
     }
     if (actor.role === Role.Learner) {
@@ -121,7 +132,8 @@ export class AttemptService {
     // A deadlock with a state rebuild (its batch UPDATE locks many learners' rows) aborts the whole
     // transaction or statement; it is run again (the attempts' ids and keys are the same, nothing was written).
     const { results, replans } = await withConflictRetry(
-      async () => (await this.recordOptimistically(actor, rowsWithIds, curriculum)) ?? (await this.recordLocked(actor, rowsWithIds, curriculum)),
+      async () =>
+        (await this.recordOptimistically(actor, rowsWithIds, curriculum)) ?? (await this.recordLocked(actor, rowsWithIds, curriculum)),
       "recording the attempts",
     );
     // After the commit, in their own transactions (as a teacher's planPath): a re-plan never holds up
@@ -154,7 +166,8 @@ export class AttemptService {
       return { results: [{ attempt: duplicates.get(row.idempotencyKey)!, duplicate: true, mastery: [] }], replans: [] };
     }
     const attempt = toEntity(m, actor, row, createdAt);
-    const replans = this.replanner && curriculum ? this.replanner.decide(curriculum, row.learnerId, [attempt], update.changes, written) : [];
+    const replans =
+      this.replanner && curriculum ? this.replanner.decide(curriculum, row.learnerId, [attempt], update.changes, written) : [];
     return { results: [{ attempt, duplicate: false, mastery: update.changes }], replans };
   }
 
@@ -163,7 +176,11 @@ export class AttemptService {
     return this.deps.dataSource.transaction(async (m) => {
       const written = await writeAttempts(m, writeScope(actor), rows);
       if (!written.found) await this.explainNotFound(m, actor, rows);
-      const duplicates = await this.duplicatesOf(m, actor, rows.filter((r) => !written.inserted.has(r.id)));
+      const duplicates = await this.duplicatesOf(
+        m,
+        actor,
+        rows.filter((r) => !written.inserted.has(r.id)),
+      );
       const inserted = rows.map((row) => {
         const createdAt = written.inserted.get(row.id);
         if (createdAt) return { row, attempt: toEntity(m, actor, row, createdAt), duplicate: false };
@@ -179,9 +196,13 @@ export class AttemptService {
         if (fresh.length && !state) throw new Error(`the state row of learner ${learnerId} was not locked`);
         const changes = state ? await this.learnerModel.applyAttempts(m, actor.schoolId, learnerId, state, fresh, curriculum) : [];
         mastery.set(learnerId, changes);
-        if (fresh.length && this.replanner && curriculum) replans.push(...this.replanner.decide(curriculum, learnerId, fresh, changes, written));
+        if (fresh.length && this.replanner && curriculum)
+          replans.push(...this.replanner.decide(curriculum, learnerId, fresh, changes, written));
       }
-      return { results: inserted.map((i) => ({ attempt: i.attempt, duplicate: i.duplicate, mastery: mastery.get(i.row.learnerId) ?? [] })), replans };
+      return {
+        results: inserted.map((i) => ({ attempt: i.attempt, duplicate: i.duplicate, mastery: mastery.get(i.row.learnerId) ?? [] })),
+        replans,
+      };
     });
   }
 
@@ -189,7 +210,10 @@ export class AttemptService {
   private async explainNotFound(m: EntityManager, actor: Actor, rows: readonly Normalised[]): Promise<never> {
     for (const learnerId of new Set(rows.map((r) => r.learnerId))) await assertLearnerAccess(m, actor, learnerId, "write");
     const taskIds = [...new Set(rows.map((r) => r.taskId))];
-    const found: { id: string }[] = await m.query(`SELECT id FROM task WHERE school_id = $1 AND id = ANY($2::uuid[])`, [actor.schoolId, taskIds]);
+    const found: { id: string }[] = await m.query(`SELECT id FROM task WHERE school_id = $1 AND id = ANY($2::uuid[])`, [
+      actor.schoolId,
+      taskIds,
+    ]);
     const have = new Set(found.map((f) => f.id));
     throw new NotFoundError("Task", taskIds.find((id) => !have.has(id)) ?? taskIds.join(", "));
   }
@@ -203,7 +227,10 @@ export class AttemptService {
       const first = byKey.get(row.idempotencyKey);
       if (!first) throw new Error(`attempt with idempotency key ${row.idempotencyKey} neither inserted nor found`);
       if (!sameContent(first, row)) {
-        throw new ConflictError(`idempotency key "${row.idempotencyKey}" was already used for a different attempt`, { field: "idempotencyKey", attemptId: first.id });
+        throw new ConflictError(`idempotency key "${row.idempotencyKey}" was already used for a different attempt`, {
+          field: "idempotencyKey",
+          attemptId: first.id,
+        });
       }
     }
     return byKey;
@@ -220,29 +247,52 @@ export class AttemptService {
   async list(actor: Actor, learnerId: string, page: PageArgs): Promise<Page<Attempt>> {
     await assertLearnerAccess(this.deps.dataSource.manager, actor, learnerId);
     const scope = learnerScope(actor, "a.learner_id");
-    const qb = this.deps.dataSource.getRepository(Attempt).createQueryBuilder("a")
+    const qb = this.deps.dataSource
+      .getRepository(Attempt)
+      .createQueryBuilder("a")
       .where("a.school_id = :s AND a.learner_id = :l", { s: actor.schoolId, l: learnerId });
     if (scope) qb.andWhere(scope.sql, scope.params);
-    return paginate(qb, [
-      { column: "a.occurred_at", value: (r) => r.occurredAt },
-      { column: "a.id", value: (r) => r.id },
-    ], page, this.deps.maxPageSize);
+    return paginate(
+      qb,
+      [
+        { column: "a.occurred_at", value: (r) => r.occurredAt },
+        { column: "a.id", value: (r) => r.id },
+      ],
+      page,
+      this.deps.maxPageSize,
+    );
   }
 }
 
 /** The row just written, as an entity (not read back). */
 function toEntity(m: EntityManager, actor: Actor, row: Normalised & { id: string }, createdAt: Date): Attempt {
   return m.create(Attempt, {
-    id: row.id, schoolId: actor.schoolId, learnerId: row.learnerId, taskId: row.taskId, correct: row.correct, score: row.score,
-    durationSeconds: row.durationSeconds, hintsUsed: row.hintsUsed, occurredAt: row.occurredAt, source: row.source,
-    idempotencyKey: row.idempotencyKey, createdAt,
+    id: row.id,
+    schoolId: actor.schoolId,
+    learnerId: row.learnerId,
+    taskId: row.taskId,
+    correct: row.correct,
+    score: row.score,
+    durationSeconds: row.durationSeconds,
+    hintsUsed: row.hintsUsed,
+    occurredAt: row.occurredAt,
+    source: row.source,
+    idempotencyKey: row.idempotencyKey,
+    createdAt,
   });
 }
 
 function sameContent(a: Attempt, r: Normalised): boolean {
-  return a.learnerId === r.learnerId && a.taskId === r.taskId && a.correct === r.correct && a.score === r.score &&
-    a.durationSeconds === r.durationSeconds && a.hintsUsed === r.hintsUsed && a.source === r.source &&
-    (!r.occurredAtGiven || a.occurredAt.getTime() === r.occurredAt.getTime());
+  return (
+    a.learnerId === r.learnerId &&
+    a.taskId === r.taskId &&
+    a.correct === r.correct &&
+    a.score === r.score &&
+    a.durationSeconds === r.durationSeconds &&
+    a.hintsUsed === r.hintsUsed &&
+    a.source === r.source &&
+    (!r.occurredAtGiven || a.occurredAt.getTime() === r.occurredAt.getTime())
+  );
 }
 
 /** What the attempt writer needs of the actor: its school, and a teacher's id (its cohorts bound the learners it may write for). */

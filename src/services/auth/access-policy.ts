@@ -34,7 +34,8 @@ export function requireRole(actor: Actor, ...roles: Role[]): void {
 
 /** The platform operator, or FORBIDDEN (a school's token, even an admin's, manages no other school). */
 export function requirePlatformAdmin(caller: Caller): PlatformAdmin {
-  if (!isPlatformAdmin(caller)) throw new ForbiddenError(`role ${caller.role} may not do this (needs a platform-admin token: npm run token -- --role platform-admin)`);
+  if (!isPlatformAdmin(caller))
+    throw new ForbiddenError(`role ${caller.role} may not do this (needs a platform-admin token: npm run token -- --role platform-admin)`);
   return caller;
 }
 
@@ -68,7 +69,11 @@ export function learnerScope(actor: Actor, learnerIdColumn: string): { sql: stri
  * and names no learner.
  */
 export async function assertLearnerAccess(
-  m: EntityManager, actor: Actor, learnerId: string, access: Access = "read", record?: { readonly entity: string; readonly id: string },
+  m: EntityManager,
+  actor: Actor,
+  learnerId: string,
+  access: Access = "read",
+  record?: { readonly entity: string; readonly id: string },
 ): Promise<Learner> {
   if (actor.role === Role.Analyst) throw new ForbiddenError("analysts have no access to learner-level data");
   const missing = () => (record ? new NotFoundError(record.entity, record.id) : new NotFoundError("Learner", learnerId));
@@ -94,6 +99,9 @@ export async function teacherTeaches(m: EntityManager, actor: Actor, learnerIds:
 
 /** Whether a teacher teaches a cohort. */
 export async function teacherHasCohort(m: EntityManager, actor: Actor, cohortId: string): Promise<boolean> {
-  const rows: unknown[] = await m.query(`SELECT 1 FROM cohort_teacher WHERE teacher_id = $1 AND cohort_id = $2`, [actor.teacherId, cohortId]);
+  const rows: unknown[] = await m.query(`SELECT 1 FROM cohort_teacher WHERE teacher_id = $1 AND cohort_id = $2`, [
+    actor.teacherId,
+    cohortId,
+  ]);
   return rows.length > 0;
 }

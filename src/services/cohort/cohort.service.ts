@@ -43,14 +43,16 @@ export class CohortService {
   async list(actor: Actor, page: PageArgs): Promise<Page<Cohort>> {
     requireRole(actor, Role.Admin, Role.Service, Role.Analyst, Role.Teacher);
     const qb = this.repo.createQueryBuilder("c").where("c.school_id = :s", { s: actor.schoolId });
-    if (actor.role === Role.Teacher) qb.andWhere("c.id IN (SELECT cohort_id FROM cohort_teacher WHERE teacher_id = :t)", { t: actor.teacherId });
+    if (actor.role === Role.Teacher)
+      qb.andWhere("c.id IN (SELECT cohort_id FROM cohort_teacher WHERE teacher_id = :t)", { t: actor.teacherId });
     return paginate(qb, byId("c"), page, this.deps.maxPageSize);
   }
 
   async byIds(actor: Actor, ids: readonly string[]): Promise<Cohort[]> {
     if (actor.role === Role.Learner) return this.repo.findBy({ id: In([...ids]), schoolId: actor.schoolId });
     const qb = this.repo.createQueryBuilder("c").where("c.school_id = :s AND c.id = ANY(:ids)", { s: actor.schoolId, ids: [...ids] });
-    if (actor.role === Role.Teacher) qb.andWhere("c.id IN (SELECT cohort_id FROM cohort_teacher WHERE teacher_id = :t)", { t: actor.teacherId });
+    if (actor.role === Role.Teacher)
+      qb.andWhere("c.id IN (SELECT cohort_id FROM cohort_teacher WHERE teacher_id = :t)", { t: actor.teacherId });
     return qb.getMany();
   }
 
@@ -100,7 +102,9 @@ export class CohortService {
 
   /** Teacher ids per cohort (batched). */
   async teacherIdsOf(actor: Actor, cohortIds: readonly string[]): Promise<Map<string, string[]>> {
-    const rows = await this.deps.dataSource.getRepository(CohortTeacher).find({ where: { cohortId: In([...cohortIds]), schoolId: actor.schoolId }, order: { id: "ASC" } });
+    const rows = await this.deps.dataSource
+      .getRepository(CohortTeacher)
+      .find({ where: { cohortId: In([...cohortIds]), schoolId: actor.schoolId }, order: { id: "ASC" } });
     const out = new Map<string, string[]>();
     for (const r of rows) out.set(r.cohortId, [...(out.get(r.cohortId) ?? []), r.teacherId]);
     return out;

@@ -33,7 +33,8 @@ export function encodeCursor(values: readonly (string | number | Date)[]): strin
 export function decodeCursor(cursor: string, arity: number): (string | number)[] {
   try {
     const values = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
-    if (Array.isArray(values) && values.length === arity && values.every((v) => typeof v === "string" || typeof v === "number")) return values;
+    if (Array.isArray(values) && values.length === arity && values.every((v) => typeof v === "string" || typeof v === "number"))
+      return values;
   } catch {
     /* fall through */
   }
@@ -58,7 +59,9 @@ export async function paginate<T extends ObjectLiteral>(
   if (args.after) {
     const values = decodeCursor(args.after, keys.length);
     const params: Record<string, unknown> = {};
-    values.forEach((v, i) => { params[`cursor${i}`] = v; });
+    values.forEach((v, i) => {
+      params[`cursor${i}`] = v;
+    });
     qb.andWhere(`(${keys.map((k) => k.column).join(", ")}) > (${keys.map((_, i) => `:cursor${i}`).join(", ")})`, params);
   }
   keys.forEach((k, i) => {

@@ -19,10 +19,14 @@ describe("withConflictRetry", () => {
 
   test("gives up after the given tries with a retryable CONFLICT", async () => {
     let calls = 0;
-    const err = await withConflictRetry(async () => {
-      calls++;
-      throw aborted("40P01");
-    }, "recordAttempt", 3).catch((e: unknown) => e);
+    const err = await withConflictRetry(
+      async () => {
+        calls++;
+        throw aborted("40P01");
+      },
+      "recordAttempt",
+      3,
+    ).catch((e: unknown) => e);
     expect(calls).toBe(3);
     expect(err).toBeInstanceOf(ConflictError);
     expect((err as ConflictError).code).toBe(ErrorCode.Conflict);
@@ -32,10 +36,12 @@ describe("withConflictRetry", () => {
   test("any other error goes through at once, untouched", async () => {
     let calls = 0;
     const unique = aborted("23505");
-    await expect(withConflictRetry(async () => {
-      calls++;
-      throw unique;
-    }, "recordAttempt")).rejects.toBe(unique);
+    await expect(
+      withConflictRetry(async () => {
+        calls++;
+        throw unique;
+      }, "recordAttempt"),
+    ).rejects.toBe(unique);
     expect(calls).toBe(1);
   });
 });

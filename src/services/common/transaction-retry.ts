@@ -14,7 +14,10 @@ export async function withConflictRetry<T>(run: () => Promise<T>, what: string, 
       return await run();
     } catch (e) {
       if (!isTransientConflict(e)) throw e;
-      if (attempt >= tries) throw new ConflictError(`${what} was aborted ${tries} times by concurrent writes; nothing was written, send it again`, { retryable: true });
+      if (attempt >= tries)
+        throw new ConflictError(`${what} was aborted ${tries} times by concurrent writes; nothing was written, send it again`, {
+          retryable: true,
+        });
     }
   }
 }

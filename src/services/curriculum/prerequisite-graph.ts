@@ -49,8 +49,9 @@ export function findPrerequisiteCycle(edges: readonly PrerequisiteEdge[], skillI
 export function assertNoPrerequisiteCycle(edges: readonly PrerequisiteEdge[], skillId: string, prerequisiteId: string): void {
   const cycle = findPrerequisiteCycle(edges, skillId, prerequisiteId);
   if (!cycle) return;
-  const message = cycle.length === 2
-    ? `a skill cannot be its own prerequisite (${skillId})`
-    : `this prerequisite would close a cycle in the prerequisite graph: ${cycle.join(" → ")}`;
+  const message =
+    cycle.length === 2
+      ? `a skill cannot be its own prerequisite (${skillId})`
+      : `this prerequisite would close a cycle in the prerequisite graph: ${cycle.join(" → ")}`;
   throw new BadInputError(message, { reason: "PREREQUISITE_CYCLE", cycle });
 }

@@ -51,7 +51,9 @@ export class SkillService {
     checkText("name", input.name, 1, 200);
     if (input.description != null) checkText("description", input.description, 0, 10000);
     try {
-      const skill = await this.repo.save(this.repo.create({ schoolId: actor.schoolId, code: input.code, name: input.name, description: input.description ?? "" }));
+      const skill = await this.repo.save(
+        this.repo.create({ schoolId: actor.schoolId, code: input.code, name: input.name, description: input.description ?? "" }),
+      );
       this.deps.curriculumChanged?.(actor.schoolId);
       return skill;
     } catch (e) {
@@ -107,21 +109,26 @@ export class SkillService {
   async addPrerequisite(actor: Actor, skillId: string, prerequisiteId: string): Promise<Skill> {
     requireRole(actor, ...CURRICULUM_WRITERS);
     try {
-      return await this.deps.dataSource.transaction(async (m) => {
-        await lockPrerequisiteGraph(m, actor.schoolId);
-        const skill = await m.findOneBy(Skill, { id: skillId, schoolId: actor.schoolId });
-        if (!skill) throw new NotFoundError("Skill", skillId);
-        if (prerequisiteId !== skillId && !(await m.existsBy(Skill, { id: prerequisiteId, schoolId: actor.schoolId }))) {
-          throw new NotFoundError("Skill", prerequisiteId);
-        }
-        if (await m.existsBy(SkillPrerequisite, { skillId, prerequisiteId, schoolId: actor.schoolId })) {
-          throw new ConflictError("this skill already has this prerequisite", { skillId, prerequisiteId });
-        }
-        const edges = await m.find(SkillPrerequisite, { select: { skillId: true, prerequisiteId: true }, where: { schoolId: actor.schoolId } });
-        assertNoPrerequisiteCycle(edges, skillId, prerequisiteId);
-        await m.save(m.create(SkillPrerequisite, { schoolId: actor.schoolId, skillId, prerequisiteId }));
-        return skill;
-      }).finally(() => this.deps.curriculumChanged?.(actor.schoolId));
+      return await this.deps.dataSource
+        .transaction(async (m) => {
+          await lockPrerequisiteGraph(m, actor.schoolId);
+          const skill = await m.findOneBy(Skill, { id: skillId, schoolId: actor.schoolId });
+          if (!skill) throw new NotFoundError("Skill", skillId);
+          if (prerequisiteId !== skillId && !(await m.existsBy(Skill, { id: prerequisiteId, schoolId: actor.schoolId }))) {
+            throw new NotFoundError("Skill", prerequisiteId);
+          }
+          if (await m.existsBy(SkillPrerequisite, { skillId, prerequisiteId, schoolId: actor.schoolId })) {
+            throw new ConflictError("this skill already has this prerequisite", { skillId, prerequisiteId });
+          }
+          const edges = await m.find(SkillPrerequisite, {
+            select: { skillId: true, prerequisiteId: true },
+            where: { schoolId: actor.schoolId },
+          });
+          assertNoPrerequisiteCycle(edges, skillId, prerequisiteId);
+          await m.save(m.create(SkillPrerequisite, { schoolId: actor.schoolId, skillId, prerequisiteId }));
+          return skill;
+        })
+        .finally(() => this.deps.curriculumChanged?.(actor.schoolId));
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError("this skill already has this prerequisite", { skillId, prerequisiteId });
       throw e;
@@ -147,7 +154,11 @@ export class SkillService {
           order: { id: "ASC" },
         })
       : [];
-    return group(rows, (r) => r.skillId, (r) => r.prerequisite);
+    return group(
+      rows,
+      (r) => r.skillId,
+      (r) => r.prerequisite,
+    );
   }
 
   /** The skills that depend directly on each skill (batched). */
@@ -160,7 +171,11 @@ export class SkillService {
           order: { id: "ASC" },
         })
       : [];
-    return group(rows, (r) => r.prerequisiteId, (r) => r.skill);
+    return group(
+      rows,
+      (r) => r.prerequisiteId,
+      (r) => r.skill,
+    );
   }
 }
 

@@ -29,22 +29,29 @@ test("empty, overlong and too many topics are refused", () => {
 
 test("the Q-matrix row: default weight 1, weights in (0, 1], at least one skill, none twice", () => {
   expect(normalizeTaskSkills([{ skillId: "a" }, { skillId: "b", weight: 0.5 }, { skillId: "c", weight: null }])).toEqual([
-    { skillId: "a", weight: 1 }, { skillId: "b", weight: 0.5 }, { skillId: "c", weight: 1 },
+    { skillId: "a", weight: 1 },
+    { skillId: "b", weight: 0.5 },
+    { skillId: "c", weight: 1 },
   ]);
   expect(normalizeTaskSkills([{ skillId: "a", weight: 1 }])).toEqual([{ skillId: "a", weight: 1 }]);
   for (const weight of [0, -0.1, 1.0001, Number.NaN, Number.POSITIVE_INFINITY]) {
     expect(detailsOf(() => normalizeTaskSkills([{ skillId: "a", weight }]))).toMatchObject({ field: "skills.weight" });
   }
   expect(detailsOf(() => normalizeTaskSkills([]))).toMatchObject({ field: "skills" });
-  expect(detailsOf(() => normalizeTaskSkills([{ skillId: "a" }, { skillId: "a", weight: 0.2 }]))).toMatchObject({ field: "skills", skillId: "a" });
+  expect(detailsOf(() => normalizeTaskSkills([{ skillId: "a" }, { skillId: "a", weight: 0.2 }]))).toMatchObject({
+    field: "skills",
+    skillId: "a",
+  });
 });
 
 test("durations are non-negative integers; kinds are known; codes are short identifiers", () => {
   expect(() => checkDuration(0)).not.toThrow();
   expect(() => checkDuration(3600)).not.toThrow();
-  for (const d of [-1, 1.5, Number.NaN, 2 ** 31]) expect(detailsOf(() => checkDuration(d))).toMatchObject({ field: "expectedDurationSeconds" });
+  for (const d of [-1, 1.5, Number.NaN, 2 ** 31])
+    expect(detailsOf(() => checkDuration(d))).toMatchObject({ field: "expectedDurationSeconds" });
   expect(() => checkKind("EXERCISE")).not.toThrow();
   expect(detailsOf(() => checkKind("Exercise"))).toMatchObject({ field: "kind" });
   expect(() => checkCurriculumCode("FRAC.EQUIV-2:a_b")).not.toThrow();
-  for (const c of ["", "has space", ".lead", "x".repeat(101), "é"]) expect(detailsOf(() => checkCurriculumCode(c))).toMatchObject({ field: "code" });
+  for (const c of ["", "has space", ".lead", "x".repeat(101), "é"])
+    expect(detailsOf(() => checkCurriculumCode(c))).toMatchObject({ field: "code" });
 });

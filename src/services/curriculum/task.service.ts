@@ -53,7 +53,8 @@ export function normalizeTopics(topics: readonly string[]): string[] {
   const out: string[] = [];
   for (const raw of topics) {
     const t = raw.trim().toLowerCase();
-    if (t.length === 0 || t.length > MAX_TOPIC_LENGTH) throw new BadInputError(`a topic must have 1 to ${MAX_TOPIC_LENGTH} characters`, { field: "topics" });
+    if (t.length === 0 || t.length > MAX_TOPIC_LENGTH)
+      throw new BadInputError(`a topic must have 1 to ${MAX_TOPIC_LENGTH} characters`, { field: "topics" });
     if (!out.includes(t)) out.push(t);
   }
   if (out.length > MAX_TOPICS) throw new BadInputError(`a task has at most ${MAX_TOPICS} topics`, { field: "topics", max: MAX_TOPICS });
@@ -73,13 +74,15 @@ export function checkKind(kind: string): void {
 /** The Q-matrix row: at least one skill, no skill twice, every weight in (0, 1]. Returns weights with defaults applied. */
 export function normalizeTaskSkills(skills: readonly TaskSkillWeight[]): { skillId: string; weight: number }[] {
   if (skills.length === 0) throw new BadInputError("a task exercises at least one skill", { field: "skills" });
-  if (skills.length > MAX_SKILLS_PER_TASK) throw new BadInputError(`a task exercises at most ${MAX_SKILLS_PER_TASK} skills`, { field: "skills" });
+  if (skills.length > MAX_SKILLS_PER_TASK)
+    throw new BadInputError(`a task exercises at most ${MAX_SKILLS_PER_TASK} skills`, { field: "skills" });
   const seen = new Set<string>();
   return skills.map((s) => {
     if (seen.has(s.skillId)) throw new BadInputError(`skill ${s.skillId} is listed twice`, { field: "skills", skillId: s.skillId });
     seen.add(s.skillId);
     const weight = s.weight ?? 1;
-    if (!(weight > 0 && weight <= 1)) throw new BadInputError("a skill weight must be in (0, 1]", { field: "skills.weight", skillId: s.skillId, weight });
+    if (!(weight > 0 && weight <= 1))
+      throw new BadInputError("a skill weight must be in (0, 1]", { field: "skills.weight", skillId: s.skillId, weight });
     return { skillId: s.skillId, weight };
   });
 }
@@ -101,15 +104,28 @@ export class TaskService {
     const topics = normalizeTopics(input.topics ?? []);
     const skills = normalizeTaskSkills(input.skills);
     try {
-      return await this.deps.dataSource.transaction(async (m) => {
-        await assertSkillsExist(m, actor, skills.map((s) => s.skillId));
-        const task = await m.save(m.create(Task, {
-          schoolId: actor.schoolId, code: input.code, title: input.title, kind: input.kind, topics,
-          expectedDurationSeconds: input.expectedDurationSeconds, difficulty: null,
-        }));
-        await writeTaskSkills(m, actor, task.id, skills);
-        return task;
-      }).finally(() => this.deps.curriculumChanged?.(actor.schoolId));
+      return await this.deps.dataSource
+        .transaction(async (m) => {
+          await assertSkillsExist(
+            m,
+            actor,
+            skills.map((s) => s.skillId),
+          );
+          const task = await m.save(
+            m.create(Task, {
+              schoolId: actor.schoolId,
+              code: input.code,
+              title: input.title,
+              kind: input.kind,
+              topics,
+              expectedDurationSeconds: input.expectedDurationSeconds,
+              difficulty: null,
+            }),
+          );
+          await writeTaskSkills(m, actor, task.id, skills);
+          return task;
+        })
+        .finally(() => this.deps.curriculumChanged?.(actor.schoolId));
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError(`a task with code "${input.code}" already exists`, { field: "code" });
       throw e;
@@ -125,21 +141,27 @@ export class TaskService {
     const topics = input.topics != null ? normalizeTopics(input.topics) : undefined;
     const skills = input.skills != null ? normalizeTaskSkills(input.skills) : undefined;
     try {
-      return await this.deps.dataSource.transaction(async (m) => {
-        const task = await m.findOneBy(Task, { id, schoolId: actor.schoolId });
-        if (!task) throw new NotFoundError("Task", id);
-        if (input.code != null) task.code = input.code;
-        if (input.title != null) task.title = input.title;
-        if (input.kind != null) task.kind = input.kind;
-        if (topics !== undefined) task.topics = topics;
-        if (input.expectedDurationSeconds != null) task.expectedDurationSeconds = input.expectedDurationSeconds;
-        if (skills) {
-          await assertSkillsExist(m, actor, skills.map((s) => s.skillId));
-          await m.delete(TaskSkill, { taskId: id, schoolId: actor.schoolId });
-          await writeTaskSkills(m, actor, id, skills);
-        }
-        return m.save(task);
-      }).finally(() => this.deps.curriculumChanged?.(actor.schoolId));
+      return await this.deps.dataSource
+        .transaction(async (m) => {
+          const task = await m.findOneBy(Task, { id, schoolId: actor.schoolId });
+          if (!task) throw new NotFoundError("Task", id);
+          if (input.code != null) task.code = input.code;
+          if (input.title != null) task.title = input.title;
+          if (input.kind != null) task.kind = input.kind;
+          if (topics !== undefined) task.topics = topics;
+          if (input.expectedDurationSeconds != null) task.expectedDurationSeconds = input.expectedDurationSeconds;
+          if (skills) {
+            await assertSkillsExist(
+              m,
+              actor,
+              skills.map((s) => s.skillId),
+            );
+            await m.delete(TaskSkill, { taskId: id, schoolId: actor.schoolId });
+            await writeTaskSkills(m, actor, id, skills);
+          }
+          return m.save(task);
+        })
+        .finally(() => this.deps.curriculumChanged?.(actor.schoolId));
     } catch (e) {
       if (isUniqueViolation(e)) throw new ConflictError(`a task with code "${input.code}" already exists`, { field: "code" });
       throw e;
@@ -157,7 +179,8 @@ export class TaskService {
   async list(actor: Actor, filter: TaskFilter, page: PageArgs): Promise<Page<Task>> {
     requireRole(actor, ...CURRICULUM_READERS);
     const qb = this.repo.createQueryBuilder("t").where("t.school_id = :s", { s: actor.schoolId });
-    if (filter.skillId) qb.andWhere("t.id IN (SELECT ts.task_id FROM task_skill ts WHERE ts.skill_id = :skillId)", { skillId: filter.skillId });
+    if (filter.skillId)
+      qb.andWhere("t.id IN (SELECT ts.task_id FROM task_skill ts WHERE ts.skill_id = :skillId)", { skillId: filter.skillId });
     if (filter.kind) {
       checkKind(filter.kind);
       qb.andWhere("t.kind = :kind", { kind: filter.kind });
@@ -176,7 +199,9 @@ export class TaskService {
   async skillsOf(actor: Actor, taskIds: readonly string[]): Promise<Map<string, TaskSkill[]>> {
     requireRole(actor, ...CURRICULUM_READERS);
     const rows = taskIds.length
-      ? await this.deps.dataSource.getRepository(TaskSkill).find({ where: { taskId: In([...new Set(taskIds)]), schoolId: actor.schoolId }, order: { id: "ASC" } })
+      ? await this.deps.dataSource
+          .getRepository(TaskSkill)
+          .find({ where: { taskId: In([...new Set(taskIds)]), schoolId: actor.schoolId }, order: { id: "ASC" } })
       : [];
     const out = new Map<string, TaskSkill[]>();
     for (const r of rows) {
@@ -199,8 +224,15 @@ async function assertSkillsExist(m: EntityManager, actor: Actor, skillIds: reado
   throw new NotFoundError("Skill", skillIds.filter((id) => !have.has(id)).join(", "));
 }
 
-async function writeTaskSkills(m: EntityManager, actor: Actor, taskId: string, skills: readonly { skillId: string; weight: number }[]): Promise<void> {
+async function writeTaskSkills(
+  m: EntityManager,
+  actor: Actor,
+  taskId: string,
+  skills: readonly { skillId: string; weight: number }[],
+): Promise<void> {
   // Ids are given here, in input order, so that the row reads back in the order it was written.
-  const rows = skills.map((s) => m.create(TaskSkill, { id: uuidv7(), schoolId: actor.schoolId, taskId, skillId: s.skillId, weight: s.weight }));
+  const rows = skills.map((s) =>
+    m.create(TaskSkill, { id: uuidv7(), schoolId: actor.schoolId, taskId, skillId: s.skillId, weight: s.weight }),
+  );
   await m.save(rows);
 }

@@ -6,7 +6,8 @@ describe("goal validation", () => {
   test("the mastery threshold must lie in (0, 1]", () => {
     expect(GoalService.checkThreshold(1)).toBe(1);
     expect(GoalService.checkThreshold(0.0001)).toBe(0.0001);
-    for (const bad of [0, -0.5, 1.0001, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => GoalService.checkThreshold(bad)).toThrow(BadInputError);
+    for (const bad of [0, -0.5, 1.0001, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => GoalService.checkThreshold(bad)).toThrow(BadInputError);
   });
 
   test("skill ids are de-duplicated; none or too many are refused", () => {
@@ -28,7 +29,8 @@ describe("protected attribute validation", () => {
   test("names start with a letter and hold at most 64 word characters; values 1 to 200 characters", () => {
     expect(() => LearnerAttributeService.check("language_status", "EAL")).not.toThrow();
     expect(() => LearnerAttributeService.check("a".repeat(64), "x")).not.toThrow();
-    for (const name of ["", "1st", "has space", "a".repeat(65), "naïve"]) expect(() => LearnerAttributeService.check(name, "x")).toThrow(BadInputError);
+    for (const name of ["", "1st", "has space", "a".repeat(65), "naïve"])
+      expect(() => LearnerAttributeService.check(name, "x")).toThrow(BadInputError);
     expect(() => LearnerAttributeService.check("gender", "")).toThrow(BadInputError);
     expect(() => LearnerAttributeService.check("gender", "v".repeat(201))).toThrow(BadInputError);
   });

@@ -58,7 +58,10 @@ export class GoalService {
   /** Reads a goal of the actor's school (NOT_FOUND otherwise) whose learner the actor may access. */
   async load(m: EntityManager, actor: Actor, id: string, lock = false): Promise<Goal> {
     requireRole(actor, ...LEARNER_LEVEL);
-    const goal = await m.findOne(Goal, { where: { id, schoolId: actor.schoolId }, ...(lock ? { lock: { mode: "pessimistic_write" as const } } : {}) });
+    const goal = await m.findOne(Goal, {
+      where: { id, schoolId: actor.schoolId },
+      ...(lock ? { lock: { mode: "pessimistic_write" as const } } : {}),
+    });
     if (!goal) throw new NotFoundError("Goal", id);
     await assertLearnerAccess(m, actor, goal.learnerId, lock ? "write" : "read", { entity: "Goal", id });
     return goal;
@@ -73,9 +76,16 @@ export class GoalService {
     return this.deps.dataSource.transaction(async (m) => {
       await assertLearnerAccess(m, actor, input.learnerId, "write");
       await this.assertSkillsExist(m, actor, skillIds);
-      const goal = await m.save(m.create(Goal, {
-        schoolId: actor.schoolId, learnerId: input.learnerId, title, masteryThreshold: threshold, deadline, status: GoalStatus.Active,
-      }));
+      const goal = await m.save(
+        m.create(Goal, {
+          schoolId: actor.schoolId,
+          learnerId: input.learnerId,
+          title,
+          masteryThreshold: threshold,
+          deadline,
+          status: GoalStatus.Active,
+        }),
+      );
       await m.save(skillIds.map((skillId) => m.create(GoalSkill, { schoolId: actor.schoolId, goalId: goal.id, skillId })));
       return goal;
     });
@@ -87,7 +97,8 @@ export class GoalService {
     const threshold = input.masteryThreshold != null ? GoalService.checkThreshold(input.masteryThreshold) : undefined;
     const skillIds = input.skillIds != null ? GoalService.checkSkillIds(input.skillIds) : undefined;
     const deadline = input.deadline !== undefined ? GoalService.checkDeadline(input.deadline) : undefined;
-    if (input.status != null && !Object.values(GoalStatus).includes(input.status)) throw new BadInputError(`unknown goal status ${input.status}`, { field: "status" });
+    if (input.status != null && !Object.values(GoalStatus).includes(input.status))
+      throw new BadInputError(`unknown goal status ${input.status}`, { field: "status" });
     return this.deps.dataSource.transaction(async (m) => {
       const goal = await this.load(m, actor, id, true);
       if (title !== undefined) goal.title = title;
@@ -108,7 +119,9 @@ export class GoalService {
   /** Batch read for data loaders: the goals among `ids` that the actor may see. */
   async byIds(actor: Actor, ids: readonly string[]): Promise<Goal[]> {
     const scope = learnerScope(actor, "g.learner_id");
-    const qb = this.deps.dataSource.getRepository(Goal).createQueryBuilder("g")
+    const qb = this.deps.dataSource
+      .getRepository(Goal)
+      .createQueryBuilder("g")
       .where("g.school_id = :s AND g.id = ANY(:ids)", { s: actor.schoolId, ids: [...ids] });
     if (scope) qb.andWhere(scope.sql, scope.params);
     return qb.getMany();
@@ -117,7 +130,9 @@ export class GoalService {
   /** Target skills per goal (batched, one query), in skill code order. */
   async skillsOf(actor: Actor, goalIds: readonly string[]): Promise<Map<string, Skill[]>> {
     const scope = learnerScope(actor, "g.learner_id");
-    const qb = this.deps.dataSource.getRepository(Skill).createQueryBuilder("sk")
+    const qb = this.deps.dataSource
+      .getRepository(Skill)
+      .createQueryBuilder("sk")
       .innerJoin(GoalSkill, "gs", "gs.skill_id = sk.id")
       .innerJoin(Goal, "g", "g.id = gs.goal_id")
       .addSelect("gs.goal_id", "goal_id")
@@ -164,7 +179,8 @@ export class GoalService {
   }
 
   static checkDeadline(deadline: Date | null): Date | null {
-    if (deadline !== null && Number.isNaN(deadline.getTime())) throw new BadInputError("deadline is not a valid date", { field: "deadline" });
+    if (deadline !== null && Number.isNaN(deadline.getTime()))
+      throw new BadInputError("deadline is not a valid date", { field: "deadline" });
     return deadline;
   }
 }

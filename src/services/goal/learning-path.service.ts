@@ -38,7 +38,10 @@ const LEARNER_LEVEL = [Role.Admin, Role.Service, Role.Teacher, Role.Learner];
  * without gaps; a teacher (or the learner, an admin, a service) may pin, skip or move steps.
  */
 export class LearningPathService {
-  constructor(private readonly deps: ServiceDeps, private readonly goals: GoalService) {}
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly goals: GoalService,
+  ) {}
 
   async get(actor: Actor, id: string): Promise<LearningPath> {
     requireRole(actor, ...LEARNER_LEVEL);
@@ -52,17 +55,31 @@ export class LearningPathService {
   /** Creates the goal's path or replaces its steps (a hand-made path: no model version). */
   async setSteps(actor: Actor, goalId: string, steps: readonly StepInput[]): Promise<LearningPath> {
     requireRole(actor, ...LEARNER_LEVEL);
-    if (steps.length > MAX_PATH_STEPS) throw new BadInputError(`a path may have at most ${MAX_PATH_STEPS} steps`, { argument: "steps", max: MAX_PATH_STEPS });
+    if (steps.length > MAX_PATH_STEPS)
+      throw new BadInputError(`a path may have at most ${MAX_PATH_STEPS} steps`, { argument: "steps", max: MAX_PATH_STEPS });
     const clean = steps.map((s, i) => {
       const reason = s.reason ?? "";
-      if (reason.length > MAX_REASON_LENGTH) throw new BadInputError(`reason of step ${i + 1} is longer than ${MAX_REASON_LENGTH} characters`, { argument: "steps", index: i });
+      if (reason.length > MAX_REASON_LENGTH)
+        throw new BadInputError(`reason of step ${i + 1} is longer than ${MAX_REASON_LENGTH} characters`, { argument: "steps", index: i });
       return { taskId: s.taskId, skillId: s.skillId ?? null, reason };
     });
     return this.deps.dataSource.transaction(async (m) => {
       // Locking the goal serialises concurrent re-plans of one goal.
       const goal = await this.goals.load(m, actor, goalId, true);
-      await this.assertExist(m, actor, Task, "Task", clean.map((s) => s.taskId));
-      await this.assertExist(m, actor, Skill, "Skill", clean.flatMap((s) => (s.skillId ? [s.skillId] : [])));
+      await this.assertExist(
+        m,
+        actor,
+        Task,
+        "Task",
+        clean.map((s) => s.taskId),
+      );
+      await this.assertExist(
+        m,
+        actor,
+        Skill,
+        "Skill",
+        clean.flatMap((s) => (s.skillId ? [s.skillId] : [])),
+      );
       let path = await m.findOneBy(LearningPath, { goalId: goal.id, schoolId: actor.schoolId });
       if (path) {
         await m.delete(PathStep, { pathId: path.id, schoolId: actor.schoolId });
@@ -71,13 +88,32 @@ export class LearningPathService {
         path.updatedAt = new Date();
         path = await m.save(path);
       } else {
-        path = await m.save(m.create(LearningPath, { schoolId: actor.schoolId, goalId: goal.id, learnerId: goal.learnerId, modelVersionId: null, plannedAt: new Date() }));
+        path = await m.save(
+          m.create(LearningPath, {
+            schoolId: actor.schoolId,
+            goalId: goal.id,
+            learnerId: goal.learnerId,
+            modelVersionId: null,
+            plannedAt: new Date(),
+          }),
+        );
       }
       const pathId = path.id;
       if (clean.length) {
-        await m.save(clean.map((s, i) => m.create(PathStep, {
-          schoolId: actor.schoolId, pathId, position: i + 1, taskId: s.taskId, skillId: s.skillId, reason: s.reason, status: PathStepStatus.Pending, pinned: false,
-        })));
+        await m.save(
+          clean.map((s, i) =>
+            m.create(PathStep, {
+              schoolId: actor.schoolId,
+              pathId,
+              position: i + 1,
+              taskId: s.taskId,
+              skillId: s.skillId,
+              reason: s.reason,
+              status: PathStepStatus.Pending,
+              pinned: false,
+            }),
+          ),
+        );
       }
       return path;
     });
@@ -86,7 +122,8 @@ export class LearningPathService {
   /** Changes a step's status or pin, or moves it to `position` (the other steps are renumbered). */
   async updateStep(actor: Actor, id: string, input: UpdateStep): Promise<StepWithTask> {
     requireRole(actor, ...LEARNER_LEVEL);
-    if (input.status != null && !Object.values(PathStepStatus).includes(input.status)) throw new BadInputError(`unknown step status ${input.status}`, { field: "status" });
+    if (input.status != null && !Object.values(PathStepStatus).includes(input.status))
+      throw new BadInputError(`unknown step status ${input.status}`, { field: "status" });
     if (input.position != null && (!Number.isInteger(input.position) || input.position < 1)) {
       throw new BadInputError("position must be a positive integer (1 is the first step)", { field: "position" });
     }
@@ -94,7 +131,10 @@ export class LearningPathService {
       const found = await m.findOneBy(PathStep, { id, schoolId: actor.schoolId });
       if (!found) throw new NotFoundError("PathStep", id);
       // Locking the path serialises concurrent moves within it.
-      const path = await m.findOne(LearningPath, { where: { id: found.pathId, schoolId: actor.schoolId }, lock: { mode: "pessimistic_write" } });
+      const path = await m.findOne(LearningPath, {
+        where: { id: found.pathId, schoolId: actor.schoolId },
+        lock: { mode: "pessimistic_write" },
+      });
       if (!path) throw new NotFoundError("PathStep", id);
       await assertLearnerAccess(m, actor, path.learnerId, "write", { entity: "PathStep", id });
       const steps = await m.find(PathStep, { where: { pathId: path.id, schoolId: actor.schoolId }, order: { position: "ASC", id: "ASC" } });
@@ -124,19 +164,25 @@ export class LearningPathService {
 
   /** Paths per goal (batched): the goals' paths that the actor may see. */
   async byGoalIds(actor: Actor, goalIds: readonly string[]): Promise<Map<string, LearningPath>> {
-    const rows = await this.scoped(actor).andWhere("lp.goal_id = ANY(:ids)", { ids: [...goalIds] }).getMany();
+    const rows = await this.scoped(actor)
+      .andWhere("lp.goal_id = ANY(:ids)", { ids: [...goalIds] })
+      .getMany();
     return new Map(rows.map((r) => [r.goalId, r]));
   }
 
   /** Batch read for data loaders: the paths among `ids` that the actor may see. */
   async byIds(actor: Actor, ids: readonly string[]): Promise<LearningPath[]> {
-    return this.scoped(actor).andWhere("lp.id = ANY(:ids)", { ids: [...ids] }).getMany();
+    return this.scoped(actor)
+      .andWhere("lp.id = ANY(:ids)", { ids: [...ids] })
+      .getMany();
   }
 
   /** Steps per path in position order, with their task and skill (batched, one query). */
   async stepsOf(actor: Actor, pathIds: readonly string[]): Promise<Map<string, StepWithTask[]>> {
     const scope = learnerScope(actor, "lp.learner_id");
-    const qb = this.deps.dataSource.getRepository(PathStep).createQueryBuilder("ps")
+    const qb = this.deps.dataSource
+      .getRepository(PathStep)
+      .createQueryBuilder("ps")
       .innerJoin(LearningPath, "lp", "lp.id = ps.path_id")
       .innerJoinAndSelect("ps.task", "t")
       .leftJoinAndMapOne("ps.skill", Skill, "sk", "sk.id = ps.skill_id")
@@ -167,7 +213,13 @@ export class LearningPathService {
     return qb;
   }
 
-  private async assertExist(m: EntityManager, actor: Actor, entity: typeof Task | typeof Skill, name: string, ids: readonly string[]): Promise<void> {
+  private async assertExist(
+    m: EntityManager,
+    actor: Actor,
+    entity: typeof Task | typeof Skill,
+    name: string,
+    ids: readonly string[],
+  ): Promise<void> {
     const unique = [...new Set(ids)];
     if (!unique.length) return;
     const found: { id: string }[] = await m.find(entity, { select: { id: true }, where: { id: In(unique), schoolId: actor.schoolId } });

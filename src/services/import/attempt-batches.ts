@@ -78,11 +78,15 @@ export async function writeAttemptBatches(ds: DataSource, job: AttemptBatchJob):
     const n = number;
     // Re-run when PostgreSQL aborts it to break a deadlock (with attempts recorded meanwhile): the
     // batch rolled back whole, and its inserts are idempotent.
-    const p: Promise<void> = withConflictRetry(() => ds.transaction(async (m): Promise<{ added: number; learners: string[] }> => {
-      const written = await writeAttempts(m, schoolId, batch, prefix, baseTime);
-      await options.beforeCommit?.(n);
-      return written;
-    }), `import batch ${n}`)
+    const p: Promise<void> = withConflictRetry(
+      () =>
+        ds.transaction(async (m): Promise<{ added: number; learners: string[] }> => {
+          const written = await writeAttempts(m, schoolId, batch, prefix, baseTime);
+          await options.beforeCommit?.(n);
+          return written;
+        }),
+      `import batch ${n}`,
+    )
       .then(
         (r) => {
           s.attempts.added += r.added;
@@ -130,15 +134,34 @@ interface BatchArrays {
 
 /** A batch's failure with the attempts.csv lines it held, for the message. */
 class BatchError extends Error {
-  constructor(override readonly cause: unknown, readonly number: number, readonly first: number, readonly last: number) {
+  constructor(
+    override readonly cause: unknown,
+    readonly number: number,
+    readonly first: number,
+    readonly last: number,
+  ) {
     super((cause as Error)?.message ?? String(cause));
   }
 }
 
 /** The columns of one batch, ready for `unnest`. */
-function batchArrays(rows: RowTable, start: number, end: number, users: readonly string[], learnerOf: readonly string[], taskOf: readonly string[]): BatchArrays {
+function batchArrays(
+  rows: RowTable,
+  start: number,
+  end: number,
+  users: readonly string[],
+  learnerOf: readonly string[],
+  taskOf: readonly string[],
+): BatchArrays {
   const n = end - start;
-  const b: BatchArrays = { ids: uuidv7s(n), learners: new Array(n), tasks: new Array(n), correct: new Array(n), order: new Array(n), suffix: new Array(n) };
+  const b: BatchArrays = {
+    ids: uuidv7s(n),
+    learners: new Array(n),
+    tasks: new Array(n),
+    correct: new Array(n),
+    order: new Array(n),
+    suffix: new Array(n),
+  };
   for (let i = 0; i < n; i++) {
     const r = start + i;
     const u = rows.user[r]!;
@@ -152,11 +175,25 @@ function batchArrays(rows: RowTable, start: number, end: number, users: readonly
   return b;
 }
 
-async function writeAttempts(m: EntityManager, schoolId: string, b: BatchArrays, prefix: string, baseTime: Date): Promise<{ added: number; learners: string[] }> {
-  const inserted: { learner_id: string; n: number }[] = await m.query(
-    WRITE_ATTEMPTS_SQL,
-    [schoolId, baseTime.toISOString(), IMPORT_SOURCE, prefix, b.ids, b.learners, b.tasks, b.correct, b.order, b.suffix],
-  );
+async function writeAttempts(
+  m: EntityManager,
+  schoolId: string,
+  b: BatchArrays,
+  prefix: string,
+  baseTime: Date,
+): Promise<{ added: number; learners: string[] }> {
+  const inserted: { learner_id: string; n: number }[] = await m.query(WRITE_ATTEMPTS_SQL, [
+    schoolId,
+    baseTime.toISOString(),
+    IMPORT_SOURCE,
+    prefix,
+    b.ids,
+    b.learners,
+    b.tasks,
+    b.correct,
+    b.order,
+    b.suffix,
+  ]);
   const added = inserted.reduce((a, r) => a + Number(r.n), 0);
   if (inserted.length > 0) {
     // Marked for rebuild: the next promotion or recorded attempt replays the whole history. The

@@ -27,13 +27,40 @@ export interface CatalogIds {
 }
 
 /** Writes the catalogue in statements of at most `chunk` rows each. */
-export async function writeCatalog(m: EntityManager, schoolId: string, c: ScannedTraces, consent: readonly ConsentPurpose[], chunk: number, s: CatalogCounts): Promise<CatalogIds> {
+export async function writeCatalog(
+  m: EntityManager,
+  schoolId: string,
+  c: ScannedTraces,
+  consent: readonly ConsentPurpose[],
+  chunk: number,
+  s: CatalogCounts,
+): Promise<CatalogIds> {
   const skillCodes = [...new Set([...c.qMatrix.values()].flat())];
-  const skills = await upsertByKey(m, "skill", schoolId, "code", skillCodes, chunk, s.skills,
-    ["name", "description"], ["text", "text"], (code) => [code === UNKNOWN_SKILL_CODE ? "Unknown skill (imported without a skill id)" : `Skill ${code}`, ""]);
+  const skills = await upsertByKey(
+    m,
+    "skill",
+    schoolId,
+    "code",
+    skillCodes,
+    chunk,
+    s.skills,
+    ["name", "description"],
+    ["text", "text"],
+    (code) => [code === UNKNOWN_SKILL_CODE ? "Unknown skill (imported without a skill id)" : `Skill ${code}`, ""],
+  );
   const items = [...c.qMatrix.keys()];
-  const tasks = await upsertByKey(m, "task", schoolId, "code", items, chunk, s.tasks,
-    ["title", "kind", "expected_duration_seconds"], ["text", "text", "int"], (code) => [`Item ${code}`, TaskKind.Exercise, 60]);
+  const tasks = await upsertByKey(
+    m,
+    "task",
+    schoolId,
+    "code",
+    items,
+    chunk,
+    s.tasks,
+    ["title", "kind", "expected_duration_seconds"],
+    ["text", "text", "int"],
+    (code) => [`Item ${code}`, TaskKind.Exercise, 60],
+  );
   const cells: [string, string][] = [];
   for (const [item, codes] of c.qMatrix) for (const code of codes) cells.push([tasks.get(item)!, skills.get(code)!]);
   for (let i = 0; i < cells.length; i += chunk) {
@@ -69,8 +96,18 @@ export async function writeCatalog(m: EntityManager, schoolId: string, c: Scanne
  * Inserts the keys missing from the school (`ON CONFLICT DO NOTHING`) and returns key → id for all.
  * Counts what was added and what was already there.
  */
-async function upsertByKey(m: EntityManager, table: "skill" | "task" | "learner", schoolId: string, keyCol: "code" | "external_ref", keys: readonly string[],
-  chunk: number, counts: Counts, extraCols: string[], extraTypes: string[], extra: (key: string) => unknown[]): Promise<Map<string, string>> {
+async function upsertByKey(
+  m: EntityManager,
+  table: "skill" | "task" | "learner",
+  schoolId: string,
+  keyCol: "code" | "external_ref",
+  keys: readonly string[],
+  chunk: number,
+  counts: Counts,
+  extraCols: string[],
+  extraTypes: string[],
+  extra: (key: string) => unknown[],
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const conflict = table === "learner" ? `(school_id, external_ref) WHERE external_ref IS NOT NULL` : `(school_id, code)`;
   for (let i = 0; i < keys.length; i += chunk) {
@@ -87,7 +124,10 @@ async function upsertByKey(m: EntityManager, table: "skill" | "task" | "learner"
     );
     counts.added += added.length;
     counts.present += part.length - added.length;
-    const found: { id: string; key: string }[] = await m.query(`SELECT id, ${keyCol} AS key FROM "${table}" WHERE school_id = $1 AND ${keyCol} = ANY($2::text[])`, [schoolId, part]);
+    const found: { id: string; key: string }[] = await m.query(
+      `SELECT id, ${keyCol} AS key FROM "${table}" WHERE school_id = $1 AND ${keyCol} = ANY($2::text[])`,
+      [schoolId, part],
+    );
     for (const f of found) out.set(f.key, f.id);
   }
   return out;

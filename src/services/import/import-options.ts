@@ -73,15 +73,21 @@ export async function checkImportOptions(ds: DataSource, options: ImportOptions)
   const attemptsFile = path.join(folder, "attempts.csv");
   const itemsFile = path.join(folder, "items.csv");
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH) throw new ImportInputError(`the batch size must be an integer from 1 to ${MAX_BATCH}, got ${batchSize}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH)
+    throw new ImportInputError(`the batch size must be an integer from 1 to ${MAX_BATCH}, got ${batchSize}`);
   const label = options.label ?? path.basename(folder);
-  if (!LABEL_RE.test(label)) throw new ImportInputError(`the label "${label}" (the folder's name unless given) may hold 1–64 letters, digits and . _ - only: pass --label <name>`);
+  if (!LABEL_RE.test(label))
+    throw new ImportInputError(
+      `the label "${label}" (the folder's name unless given) may hold 1–64 letters, digits and . _ - only: pass --label <name>`,
+    );
   const baseTime = options.baseTime ?? DEFAULT_BASE_TIME;
   if (Number.isNaN(baseTime.getTime())) throw new ImportInputError("the base time is not a valid date");
   if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new ImportInputError(`${folder} is not a folder`);
-  if (!fs.existsSync(attemptsFile)) throw new ImportInputError(`${attemptsFile} does not exist (the folder needs attempts.csv: user_id,item_id,skill_id,correct,order_id)`);
+  if (!fs.existsSync(attemptsFile))
+    throw new ImportInputError(`${attemptsFile} does not exist (the folder needs attempts.csv: user_id,item_id,skill_id,correct,order_id)`);
   if (!isUuid(options.schoolId)) throw new ImportInputError(`--school must be a school id (a uuid), got "${options.schoolId}"`);
   const school: unknown[] = await ds.query(`SELECT 1 FROM school WHERE id = $1`, [options.schoolId]);
-  if (school.length === 0) throw new ImportInputError(`there is no school ${options.schoolId} in this database (create one with --create-school "<name>")`);
+  if (school.length === 0)
+    throw new ImportInputError(`there is no school ${options.schoolId} in this database (create one with --create-school "<name>")`);
   return { schoolId: options.schoolId, folder, attemptsFile, itemsFile, batchSize, label, baseTime, keyPrefix: `import:${label}:` };
 }

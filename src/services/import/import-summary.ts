@@ -33,7 +33,11 @@ export interface ImportSummary {
 
 /** The import stopped. `summary` tells what was committed before (see `message`). */
 export class ImportFailedError extends Error {
-  constructor(message: string, readonly summary: ImportSummary, override readonly cause: unknown) {
+  constructor(
+    message: string,
+    readonly summary: ImportSummary,
+    override readonly cause: unknown,
+  ) {
     super(message);
     this.name = "ImportFailedError";
   }
@@ -56,8 +60,16 @@ export interface ImportTally {
 export function emptyTally(): ImportTally {
   const zero = (): Counts => ({ added: 0, present: 0 });
   return {
-    skills: zero(), tasks: zero(), taskSkills: zero(), learners: zero(), attempts: zero(), consents: zero(),
-    statesMarked: 0, batches: 0, itemsWithoutQMatrixRow: 0, tasksWithUnknownSkill: 0,
+    skills: zero(),
+    tasks: zero(),
+    taskSkills: zero(),
+    learners: zero(),
+    attempts: zero(),
+    consents: zero(),
+    statesMarked: 0,
+    batches: 0,
+    itemsWithoutQMatrixRow: 0,
+    tasksWithUnknownSkill: 0,
   };
 }
 

@@ -16,7 +16,10 @@ export class ProgressBar {
   private drawn = false;
   private readonly started = Date.now();
 
-  constructor(private readonly out: ProgressTarget = process.stderr, private readonly label = "") {}
+  constructor(
+    private readonly out: ProgressTarget = process.stderr,
+    private readonly label = "",
+  ) {}
 
   /** `done` of `total` `unit`; `rateUnit` adds a per-second rate. */
   update(done: number, total: number, unit: string, rateUnit?: string, force = false): void {

@@ -1,16 +1,38 @@
-import { LineSplitter, TraceFormatError, isMissing, parseAttemptLine, parseAttemptsHeader, parseItemLine, parseItemsHeader } from "./trace-csv.js";
+import {
+  LineSplitter,
+  TraceFormatError,
+  isMissing,
+  parseAttemptLine,
+  parseAttemptsHeader,
+  parseItemLine,
+  parseItemsHeader,
+} from "./trace-csv.js";
 import { isUuid, uuidv7s } from "../../shared/ids.js";
 import { ProgressBar } from "./progress-bar.js";
 
 const cols = parseAttemptsHeader("user_id,item_id,skill_id,correct,order_id");
 
 test("the header is found by name, in any order, skill_id optional; a missing column names it", () => {
-  expect(parseAttemptsHeader("\ufefforder_id,correct,item_id,user_id")).toEqual({ count: 4, user: 3, item: 2, skill: null, correct: 1, order: 0 });
+  expect(parseAttemptsHeader("\ufefforder_id,correct,item_id,user_id")).toEqual({
+    count: 4,
+    user: 3,
+    item: 2,
+    skill: null,
+    correct: 1,
+    order: 0,
+  });
   expect(() => parseAttemptsHeader("user_id,item_id,skill_id,order_id")).toThrow("attempts.csv line 1: the header has no correct column");
 });
 
 test("a good line is parsed; NaN, empty and null skill ids are missing", () => {
-  expect(parseAttemptLine(cols, "u1,i-2,31,1,17", 2)).toEqual({ line: 2, userId: "u1", itemId: "i-2", skillId: "31", correct: true, orderId: 17 });
+  expect(parseAttemptLine(cols, "u1,i-2,31,1,17", 2)).toEqual({
+    line: 2,
+    userId: "u1",
+    itemId: "i-2",
+    skillId: "31",
+    correct: true,
+    orderId: 17,
+  });
   expect(parseAttemptLine(cols, "u1,i2,NaN,0,0", 3).skillId).toBeNull();
   expect(parseAttemptLine(cols, "u1,i2,,0,0", 3).skillId).toBeNull();
   expect(["", " nan ", "NULL", undefined].every(isMissing)).toBe(true);

@@ -7,7 +7,11 @@
 
 /** A bad line of an input file: `line` is 1-based, counting the header. */
 export class TraceFormatError extends Error {
-  constructor(readonly file: string, readonly line: number, readonly why: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly why: string,
+  ) {
     super(`${file} line ${line}: ${why}`);
     this.name = "TraceFormatError";
   }
@@ -55,7 +59,12 @@ export function parseAttemptsHeader(text: string, file = "attempts.csv"): Attemp
   const names = fields(file, 1, stripBom(text)).map((n) => n.toLowerCase());
   const col = (name: string, required: boolean): number | null => {
     const i = names.indexOf(name);
-    if (i < 0 && required) throw new TraceFormatError(file, 1, `the header has no ${name} column (expected user_id,item_id,skill_id,correct,order_id; got ${text.trim() || "an empty line"})`);
+    if (i < 0 && required)
+      throw new TraceFormatError(
+        file,
+        1,
+        `the header has no ${name} column (expected user_id,item_id,skill_id,correct,order_id; got ${text.trim() || "an empty line"})`,
+      );
     return i < 0 ? null : i;
   };
   return {
@@ -74,16 +83,28 @@ export function parseAttemptLine(cols: AttemptColumns, text: string, line: numbe
   const userId = f[cols.user]!;
   const itemId = f[cols.item]!;
   if (userId === "") throw new TraceFormatError(file, line, "user_id is empty");
-  if (!EXTERNAL_REF_RE.test(userId)) throw new TraceFormatError(file, line, `user_id "${userId}" may hold 1–200 letters, digits and . _ : @ - only`);
+  if (!EXTERNAL_REF_RE.test(userId))
+    throw new TraceFormatError(file, line, `user_id "${userId}" may hold 1–200 letters, digits and . _ : @ - only`);
   if (itemId === "") throw new TraceFormatError(file, line, "item_id is empty");
-  if (!CODE_RE.test(itemId)) throw new TraceFormatError(file, line, `item_id "${itemId}" is not a valid task code (1–100 letters, digits and . _ : -, starting with a letter or digit)`);
+  if (!CODE_RE.test(itemId))
+    throw new TraceFormatError(
+      file,
+      line,
+      `item_id "${itemId}" is not a valid task code (1–100 letters, digits and . _ : -, starting with a letter or digit)`,
+    );
   const rawSkill = cols.skill === null ? "" : f[cols.skill]!;
   const skillId = isMissing(rawSkill) ? null : rawSkill;
-  if (skillId !== null && !CODE_RE.test(skillId)) throw new TraceFormatError(file, line, `skill_id "${skillId}" is not a valid skill code (1–100 letters, digits and . _ : -, starting with a letter or digit)`);
+  if (skillId !== null && !CODE_RE.test(skillId))
+    throw new TraceFormatError(
+      file,
+      line,
+      `skill_id "${skillId}" is not a valid skill code (1–100 letters, digits and . _ : -, starting with a letter or digit)`,
+    );
   const c = f[cols.correct]!;
   if (c !== "0" && c !== "1") throw new TraceFormatError(file, line, `correct must be 0 or 1, got "${c}"`);
   const o = f[cols.order]!;
-  if (!/^\d{1,10}$/.test(o) || Number(o) > MAX_ORDER_ID) throw new TraceFormatError(file, line, `order_id must be an integer from 0 to ${MAX_ORDER_ID}, got "${o}"`);
+  if (!/^\d{1,10}$/.test(o) || Number(o) > MAX_ORDER_ID)
+    throw new TraceFormatError(file, line, `order_id must be an integer from 0 to ${MAX_ORDER_ID}, got "${o}"`);
   return { line, userId, itemId, skillId, correct: c === "1", orderId: Number(o) };
 }
 
@@ -99,9 +120,27 @@ export function parseItemLine(text: string, line: number, file = "items.csv"): {
   const f = fields(file, line, text);
   if (f.length !== 2) throw new TraceFormatError(file, line, `expected 2 fields (item_id,skill_ids), got ${f.length}`);
   const itemId = f[0]!;
-  if (!CODE_RE.test(itemId)) throw new TraceFormatError(file, line, `item_id "${itemId}" is not a valid task code (1–100 letters, digits and . _ : -, starting with a letter or digit)`);
-  const skills = [...new Set(f[1]!.split(";").map((s) => s.trim()).filter((s) => !isMissing(s)))];
-  for (const s of skills) if (!CODE_RE.test(s)) throw new TraceFormatError(file, line, `skill id "${s}" is not a valid skill code (1–100 letters, digits and . _ : -, starting with a letter or digit)`);
+  if (!CODE_RE.test(itemId))
+    throw new TraceFormatError(
+      file,
+      line,
+      `item_id "${itemId}" is not a valid task code (1–100 letters, digits and . _ : -, starting with a letter or digit)`,
+    );
+  const skills = [
+    ...new Set(
+      f[1]!
+        .split(";")
+        .map((s) => s.trim())
+        .filter((s) => !isMissing(s)),
+    ),
+  ];
+  for (const s of skills)
+    if (!CODE_RE.test(s))
+      throw new TraceFormatError(
+        file,
+        line,
+        `skill id "${s}" is not a valid skill code (1–100 letters, digits and . _ : -, starting with a letter or digit)`,
+      );
   return { itemId, skills };
 }
 

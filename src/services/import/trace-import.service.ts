@@ -53,7 +53,14 @@ import { writeCatalog, type CatalogIds } from "./catalog-writer.js";
 import { writeAttemptBatches } from "./attempt-batches.js";
 
 // The import's public face (the CLI, the jobs benchmark and the tests import it from here).
-export { DEFAULT_BASE_TIME, DEFAULT_BATCH, ImportInputError, MAX_BATCH, type ImportOptions, type ImportProgress } from "./import-options.js";
+export {
+  DEFAULT_BASE_TIME,
+  DEFAULT_BATCH,
+  ImportInputError,
+  MAX_BATCH,
+  type ImportOptions,
+  type ImportProgress,
+} from "./import-options.js";
 export { ImportFailedError, type Counts, type ImportSummary } from "./import-summary.js";
 export { UNKNOWN_SKILL_CODE } from "./trace-scan.js";
 export { IMPORT_SOURCE, MARK_FOR_REBUILD_SQL, WRITE_ATTEMPTS_SQL } from "./attempt-batches.js";
@@ -82,7 +89,9 @@ export class TraceImportService {
     // 1. Read and check everything before writing anything.
     let catalog: ScannedTraces;
     try {
-      catalog = await scanTraces(checked.attemptsFile, checked.itemsFile, checked.keyPrefix, (done, total) => progress({ phase: "scan", done, total, unit: "bytes" }));
+      catalog = await scanTraces(checked.attemptsFile, checked.itemsFile, checked.keyPrefix, (done, total) =>
+        progress({ phase: "scan", done, total, unit: "bytes" }),
+      );
     } catch (e) {
       const why = (e as Error)?.message ?? String(e);
       throw new ImportFailedError(`${why}; nothing was written (the files are checked in full before anything is written)`, summary(), e);
@@ -98,7 +107,11 @@ export class TraceImportService {
     } catch (e) {
       // The transaction rolled back: what it counted was never written.
       for (const c of [s.skills, s.tasks, s.taskSkills, s.learners, s.consents]) c.added = c.present = 0;
-      throw new ImportFailedError(`${(e as Error)?.message ?? String(e)}; the catalogue (skills, tasks, learners) was rolled back: nothing was written`, summary(), e);
+      throw new ImportFailedError(
+        `${(e as Error)?.message ?? String(e)}; the catalogue (skills, tasks, learners) was rolled back: nothing was written`,
+        summary(),
+        e,
+      );
     }
 
     // 3. The attempts, batch by batch (up to `concurrency` batches in flight on PostgreSQL).

@@ -8,8 +8,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
-  AttemptColumns, AttemptRow, LineSplitter, MAX_ORDER_ID, TraceFormatError,
-  parseAttemptLine, parseAttemptsHeader, parseItemLine, parseItemsHeader,
+  AttemptColumns,
+  AttemptRow,
+  LineSplitter,
+  MAX_ORDER_ID,
+  TraceFormatError,
+  parseAttemptLine,
+  parseAttemptsHeader,
+  parseItemLine,
+  parseItemsHeader,
 } from "./trace-csv.js";
 
 /** The skill of an item whose rows give no skill id, so that its attempts still reach the models. */
@@ -65,7 +72,12 @@ export class RowTable {
  * Scans a folder's trace files: items.csv when it exists (its Q-matrix wins over attempts.csv's
  * skill ids), then attempts.csv, reporting the bytes of attempts.csv read.
  */
-export async function scanTraces(attemptsFile: string, itemsFile: string, keyPrefix: string, onBytes: (done: number, total: number) => void): Promise<ScannedTraces> {
+export async function scanTraces(
+  attemptsFile: string,
+  itemsFile: string,
+  keyPrefix: string,
+  onBytes: (done: number, total: number) => void,
+): Promise<ScannedTraces> {
   const qMatrixFile = fs.existsSync(itemsFile) ? await readItems(itemsFile) : null;
   return scanAttempts(attemptsFile, qMatrixFile, keyPrefix, onBytes);
 }
@@ -104,7 +116,11 @@ async function readItems(file: string): Promise<Map<string, string[]>> {
 }
 
 /** Calls `fn` for every checked attempt row (streamed; the header is parsed first). */
-async function forEachAttempt(file: string, fn: (row: AttemptRow) => void | Promise<void>, onBytes?: (bytes: number) => void): Promise<void> {
+async function forEachAttempt(
+  file: string,
+  fn: (row: AttemptRow) => void | Promise<void>,
+  onBytes?: (bytes: number) => void,
+): Promise<void> {
   let cols: AttemptColumns | null = null;
   await forEachLine(file, async (text, line, bytes) => {
     if (line === 1) {
@@ -118,7 +134,12 @@ async function forEachAttempt(file: string, fn: (row: AttemptRow) => void | Prom
 }
 
 /** Reads and checks every line; builds each used item's Q-matrix row, the learners and the compact rows. */
-async function scanAttempts(file: string, items: Map<string, string[]> | null, prefix: string, onBytes: (done: number, total: number) => void): Promise<ScannedTraces> {
+async function scanAttempts(
+  file: string,
+  items: Map<string, string[]> | null,
+  prefix: string,
+  onBytes: (done: number, total: number) => void,
+): Promise<ScannedTraces> {
   const total = fs.statSync(file).size;
   const fromAttempts = new Map<string, Set<string>>();
   const userIndex = new Map<string, number>();
@@ -128,36 +149,49 @@ async function scanAttempts(file: string, items: Map<string, string[]> | null, p
   const itemIndex = new Map<string, number>();
   const itemNames: string[] = [];
   const rows = new RowTable();
-  await forEachAttempt(file, (r) => {
-    let u = userIndex.get(r.userId);
-    if (u === undefined) {
-      u = users.length;
-      userIndex.set(r.userId, u);
-      users.push(r.userId);
-      lastOrder.push(-1);
-      lastLine.push(0);
-      const key = `${prefix}${r.userId}:${MAX_ORDER_ID}`;
-      if (key.length > MAX_KEY) throw new TraceFormatError("attempts.csv", r.line, `user_id "${r.userId}" is too long for the idempotency key "${prefix}<user_id>:<order_id>" (at most ${MAX_KEY} characters): shorten the label`);
-    } else if (r.orderId <= lastOrder[u]!) {
-      throw new TraceFormatError("attempts.csv", r.line, `order_id ${r.orderId} of user ${r.userId} does not increase (${lastOrder[u]} at line ${lastLine[u]}): each learner's attempts must have increasing order_ids`);
-    }
-    lastOrder[u] = r.orderId;
-    lastLine[u] = r.line;
-    let i = itemIndex.get(r.itemId);
-    if (i === undefined) {
-      i = itemNames.length;
-      itemIndex.set(r.itemId, i);
-      itemNames.push(r.itemId);
-    }
-    rows.push(u, i, r.orderId, r.correct, r.line);
-    if (items?.has(r.itemId)) return;
-    let set = fromAttempts.get(r.itemId);
-    if (!set) {
-      set = new Set();
-      fromAttempts.set(r.itemId, set);
-    }
-    if (r.skillId !== null) set.add(r.skillId);
-  }, (bytes) => onBytes(bytes, total));
+  await forEachAttempt(
+    file,
+    (r) => {
+      let u = userIndex.get(r.userId);
+      if (u === undefined) {
+        u = users.length;
+        userIndex.set(r.userId, u);
+        users.push(r.userId);
+        lastOrder.push(-1);
+        lastLine.push(0);
+        const key = `${prefix}${r.userId}:${MAX_ORDER_ID}`;
+        if (key.length > MAX_KEY)
+          throw new TraceFormatError(
+            "attempts.csv",
+            r.line,
+            `user_id "${r.userId}" is too long for the idempotency key "${prefix}<user_id>:<order_id>" (at most ${MAX_KEY} characters): shorten the label`,
+          );
+      } else if (r.orderId <= lastOrder[u]!) {
+        throw new TraceFormatError(
+          "attempts.csv",
+          r.line,
+          `order_id ${r.orderId} of user ${r.userId} does not increase (${lastOrder[u]} at line ${lastLine[u]}): each learner's attempts must have increasing order_ids`,
+        );
+      }
+      lastOrder[u] = r.orderId;
+      lastLine[u] = r.line;
+      let i = itemIndex.get(r.itemId);
+      if (i === undefined) {
+        i = itemNames.length;
+        itemIndex.set(r.itemId, i);
+        itemNames.push(r.itemId);
+      }
+      rows.push(u, i, r.orderId, r.correct, r.line);
+      if (items?.has(r.itemId)) return;
+      let set = fromAttempts.get(r.itemId);
+      if (!set) {
+        set = new Set();
+        fromAttempts.set(r.itemId, set);
+      }
+      if (r.skillId !== null) set.add(r.skillId);
+    },
+    (bytes) => onBytes(bytes, total),
+  );
   onBytes(total, total);
   const qMatrix = new Map<string, string[]>();
   let unknown = 0;

@@ -36,7 +36,7 @@ export interface JobQueueOptions {
   readonly superviseIntervalSeconds?: number;
 }
 
-type PgBossModule = typeof import("pg-boss", { with: { "resolution-mode": "import" } });
+type PgBossModule = typeof import("pg-boss", { with: { "resolution-mode": "import" }});
 let moduleLoading: Promise<PgBossModule> | undefined;
 /**
  * pg-boss, loaded on first use. It is ESM-only; Node ≥ 20.19 (our engines floor) loads an ES module
@@ -55,7 +55,9 @@ export function connectionStringOf(ds: DataSource): string | undefined {
  * embedded session in an aborted transaction, so a failure is followed by a ROLLBACK.
  */
 export function typeormPoolDb(ds: DataSource): Db {
-  const driver = ds.driver as unknown as { obtainMasterConnection(): Promise<[{ query(text: string, values?: unknown[]): Promise<unknown> }, (err?: unknown) => void]> };
+  const driver = ds.driver as unknown as {
+    obtainMasterConnection(): Promise<[{ query(text: string, values?: unknown[]): Promise<unknown> }, (err?: unknown) => void]>;
+  };
   return {
     async executeSql(text: string, values?: unknown[]) {
       const [client, release] = await driver.obtainMasterConnection();
@@ -84,7 +86,8 @@ export class JobQueue {
   queues(): Record<string, QueueOptions> {
     const all: Record<string, QueueOptions> = { ...QUEUES, ...this.opts.extraQueues };
     if (this.opts.retryDelaySeconds !== undefined) {
-      for (const [name, o] of Object.entries(all)) all[name] = { ...o, retryDelay: this.opts.retryDelaySeconds, retryDelayMax: Math.max(this.opts.retryDelaySeconds, 1) * 8 };
+      for (const [name, o] of Object.entries(all))
+        all[name] = { ...o, retryDelay: this.opts.retryDelaySeconds, retryDelayMax: Math.max(this.opts.retryDelaySeconds, 1) * 8 };
     }
     return all;
   }
@@ -114,8 +117,12 @@ export class JobQueue {
     const common: ConstructorOptions = {
       schedule: worker && (this.opts.schedule ?? true),
       supervise: worker,
-      ...(this.opts.cronIntervalSeconds ? { cronMonitorIntervalSeconds: this.opts.cronIntervalSeconds, cronWorkerIntervalSeconds: this.opts.cronIntervalSeconds } : {}),
-      ...(this.opts.superviseIntervalSeconds ? { superviseIntervalSeconds: this.opts.superviseIntervalSeconds, monitorIntervalSeconds: this.opts.superviseIntervalSeconds } : {}),
+      ...(this.opts.cronIntervalSeconds
+        ? { cronMonitorIntervalSeconds: this.opts.cronIntervalSeconds, cronWorkerIntervalSeconds: this.opts.cronIntervalSeconds }
+        : {}),
+      ...(this.opts.superviseIntervalSeconds
+        ? { superviseIntervalSeconds: this.opts.superviseIntervalSeconds, monitorIntervalSeconds: this.opts.superviseIntervalSeconds }
+        : {}),
       migrate: true,
       registerInstance: worker,
       instanceName: worker ? "zpd-worker" : "zpd-client",
@@ -161,10 +168,21 @@ export class JobQueue {
 let preview: Promise<PgBoss> | undefined;
 /** A pg-boss instance that is never started: previewSchedule() is arithmetic and needs no database. */
 function previewer(): Promise<PgBoss> {
-  preview ??= loadPgBoss().then(({ PgBoss }) => new PgBoss({
-    db: { executeSql: async () => { throw new Error("the schedule previewer has no database"); } },
-    schedule: false, supervise: false, migrate: false, registerInstance: false, openTelemetry: { enabled: false },
-  }));
+  preview ??= loadPgBoss().then(
+    ({ PgBoss }) =>
+      new PgBoss({
+        db: {
+          executeSql: async () => {
+            throw new Error("the schedule previewer has no database");
+          },
+        },
+        schedule: false,
+        supervise: false,
+        migrate: false,
+        registerInstance: false,
+        openTelemetry: { enabled: false },
+      }),
+  );
   return preview;
 }
 

@@ -53,14 +53,37 @@ export interface Enqueued {
 const COLUMNS = `id, school_id, name, payload, status, progress, message, error, result, attempts, started_at, finished_at, created_at, updated_at`;
 
 interface Row {
-  id: string; school_id: string | null; name: string; payload: Record<string, unknown>; status: JobStatus; progress: number; message: string;
-  error: string | null; result: Record<string, unknown> | null; attempts: number; started_at: Date | null; finished_at: Date | null; created_at: Date; updated_at: Date;
+  id: string;
+  school_id: string | null;
+  name: string;
+  payload: Record<string, unknown>;
+  status: JobStatus;
+  progress: number;
+  message: string;
+  error: string | null;
+  result: Record<string, unknown> | null;
+  attempts: number;
+  started_at: Date | null;
+  finished_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
 }
 
 const toRun = (r: Row): JobRun => ({
-  id: r.id, schoolId: r.school_id, name: r.name, payload: r.payload ?? {}, status: r.status, progress: Number(r.progress), message: r.message, error: r.error,
-  result: r.result, attempts: Number(r.attempts), startedAt: r.started_at ? new Date(r.started_at) : null, finishedAt: r.finished_at ? new Date(r.finished_at) : null,
-  createdAt: new Date(r.created_at), updatedAt: new Date(r.updated_at),
+  id: r.id,
+  schoolId: r.school_id,
+  name: r.name,
+  payload: r.payload ?? {},
+  status: r.status,
+  progress: Number(r.progress),
+  message: r.message,
+  error: r.error,
+  result: r.result,
+  attempts: Number(r.attempts),
+  startedAt: r.started_at ? new Date(r.started_at) : null,
+  finishedAt: r.finished_at ? new Date(r.finished_at) : null,
+  createdAt: new Date(r.created_at),
+  updatedAt: new Date(r.updated_at),
 });
 
 /** Longest error text kept on a run (a stack trace is for the logs). */
@@ -100,7 +123,11 @@ export class JobRunService {
    * Sends a job and records its run as QUEUED. `id` makes the send idempotent: pg-boss inserts with
    * ON CONFLICT DO NOTHING, and so does the run, so the same id sent twice is one job and one run.
    */
-  async enqueue(name: string, payload: Record<string, unknown>, opts: { schoolId: string | null; id?: string; queue?: JobQueue }): Promise<Enqueued> {
+  async enqueue(
+    name: string,
+    payload: Record<string, unknown>,
+    opts: { schoolId: string | null; id?: string; queue?: JobQueue },
+  ): Promise<Enqueued> {
     const id = opts.id ?? uuidv7();
     // The school is the singleton key: its jobs on a `singleton` queue run one at a time (queues.ts).
     const sent = await (opts.queue ?? this.queue()).send(name, payload, { id, ...(opts.schoolId ? { singletonKey: opts.schoolId } : {}) });
@@ -143,14 +170,25 @@ export class JobRunService {
       where.push(`id > $${params.length}`);
     }
     params.push(first + 1);
-    const rows: Row[] = await this.deps.dataSource.query(`SELECT ${COLUMNS} FROM job_run WHERE ${where.join(" AND ")} ORDER BY id LIMIT $${params.length}`, params);
+    const rows: Row[] = await this.deps.dataSource.query(
+      `SELECT ${COLUMNS} FROM job_run WHERE ${where.join(" AND ")} ORDER BY id LIMIT $${params.length}`,
+      params,
+    );
     const nodes = rows.slice(0, first).map(toRun);
-    return { nodes, cursors: nodes.map((n) => encodeCursor([n.id])), hasNextPage: rows.length > first, hasPreviousPage: Boolean(page.after) };
+    return {
+      nodes,
+      cursors: nodes.map((n) => encodeCursor([n.id])),
+      hasNextPage: rows.length > first,
+      hasPreviousPage: Boolean(page.after),
+    };
   }
 
   async get(actor: Actor, id: string): Promise<JobRun> {
     requireRole(actor, Role.Admin);
-    const [row]: Row[] = await this.deps.dataSource.query(`SELECT ${COLUMNS} FROM job_run WHERE id = $1 AND school_id = $2`, [id, actor.schoolId]);
+    const [row]: Row[] = await this.deps.dataSource.query(`SELECT ${COLUMNS} FROM job_run WHERE id = $1 AND school_id = $2`, [
+      id,
+      actor.schoolId,
+    ]);
     if (!row) throw new NotFoundError("JobRun", id);
     return toRun(row);
   }
@@ -203,13 +241,28 @@ export class JobRunService {
    * An attempt failed: RETRYING when pg-boss will try again, else FAILED (with what a refusal
    * returned, if anything). Also records runs that never started (a payload refused before any row existed).
    */
-  async failed(id: string, run: { schoolId: string | null; name: string; payload: unknown; attempt: number }, error: string, retrying: boolean, result?: Record<string, unknown>): Promise<void> {
+  async failed(
+    id: string,
+    run: { schoolId: string | null; name: string; payload: unknown; attempt: number },
+    error: string,
+    retrying: boolean,
+    result?: Record<string, unknown>,
+  ): Promise<void> {
     await this.deps.dataSource.query(
       `INSERT INTO job_run (id, school_id, name, payload, status, attempts, error, result, started_at, finished_at)
        VALUES ($1, (SELECT s.id FROM school s WHERE s.id = $2::uuid), $3, $4, $5::varchar, $6, $7, $8, now(), CASE WHEN $5::varchar = 'FAILED' THEN now() END)
        ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, error = EXCLUDED.error, result = EXCLUDED.result,
          finished_at = EXCLUDED.finished_at, updated_at = now()`,
-      [id, run.schoolId, run.name, JSON.stringify(run.payload ?? {}), retrying ? JobStatus.Retrying : JobStatus.Failed, run.attempt, error.slice(0, MAX_ERROR), result ? JSON.stringify(result) : null],
+      [
+        id,
+        run.schoolId,
+        run.name,
+        JSON.stringify(run.payload ?? {}),
+        retrying ? JobStatus.Retrying : JobStatus.Failed,
+        run.attempt,
+        error.slice(0, MAX_ERROR),
+        result ? JSON.stringify(result) : null,
+      ],
     );
   }
 }

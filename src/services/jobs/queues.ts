@@ -33,11 +33,43 @@ export type QueueOptions = Omit<Queue, "name">;
 const HEARTBEAT_SECONDS = 120;
 
 export const QUEUES: Readonly<Record<JobName, QueueOptions>> = {
-  [JobName.Retrain]: { policy: "singleton", retryLimit: 3, retryDelay: 60, retryBackoff: true, retryDelayMax: 3600, expireInSeconds: 3600, heartbeatSeconds: HEARTBEAT_SECONDS },
-  [JobName.RebuildStates]: { policy: "singleton", retryLimit: 3, retryDelay: 30, retryBackoff: true, retryDelayMax: 1800, expireInSeconds: 3600, heartbeatSeconds: HEARTBEAT_SECONDS },
+  [JobName.Retrain]: {
+    policy: "singleton",
+    retryLimit: 3,
+    retryDelay: 60,
+    retryBackoff: true,
+    retryDelayMax: 3600,
+    expireInSeconds: 3600,
+    heartbeatSeconds: HEARTBEAT_SECONDS,
+  },
+  [JobName.RebuildStates]: {
+    policy: "singleton",
+    retryLimit: 3,
+    retryDelay: 30,
+    retryBackoff: true,
+    retryDelayMax: 1800,
+    expireInSeconds: 3600,
+    heartbeatSeconds: HEARTBEAT_SECONDS,
+  },
   // An admin's promotion or rollback: the switch is resumable, so a crash is simply retried.
-  [JobName.PromoteModel]: { policy: "singleton", retryLimit: 3, retryDelay: 30, retryBackoff: true, retryDelayMax: 1800, expireInSeconds: 3600, heartbeatSeconds: HEARTBEAT_SECONDS },
-  [JobName.RollbackModel]: { policy: "singleton", retryLimit: 3, retryDelay: 30, retryBackoff: true, retryDelayMax: 1800, expireInSeconds: 3600, heartbeatSeconds: HEARTBEAT_SECONDS },
+  [JobName.PromoteModel]: {
+    policy: "singleton",
+    retryLimit: 3,
+    retryDelay: 30,
+    retryBackoff: true,
+    retryDelayMax: 1800,
+    expireInSeconds: 3600,
+    heartbeatSeconds: HEARTBEAT_SECONDS,
+  },
+  [JobName.RollbackModel]: {
+    policy: "singleton",
+    retryLimit: 3,
+    retryDelay: 30,
+    retryBackoff: true,
+    retryDelayMax: 1800,
+    expireInSeconds: 3600,
+    heartbeatSeconds: HEARTBEAT_SECONDS,
+  },
   // The cron tick: quick, retried quickly, and its finished jobs kept an hour only (one a minute).
   [JobName.NightlyRetrain]: { retryLimit: 2, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deleteAfterSeconds: 3600 },
 };

@@ -23,7 +23,10 @@ export class LearnerAttributeService {
     LearnerAttributeService.check(name, value);
     return this.deps.dataSource.transaction(async (m) => {
       if (!(await m.existsBy(Learner, { id: learnerId, schoolId: actor.schoolId }))) throw new NotFoundError("Learner", learnerId);
-      await m.createQueryBuilder().insert().into(LearnerAttribute)
+      await m
+        .createQueryBuilder()
+        .insert()
+        .into(LearnerAttribute)
         .values(m.create(LearnerAttribute, { id: uuidv7(), schoolId: actor.schoolId, learnerId, name, value }))
         .orUpdate(["value", "updated_at"], ["learner_id", "name"])
         .execute();
@@ -42,15 +45,22 @@ export class LearnerAttributeService {
   /** A learner's attributes in name order. */
   async list(actor: Actor, learnerId: string, page: PageArgs): Promise<Page<LearnerAttribute>> {
     requireRole(actor, Role.Admin);
-    if (!(await this.deps.dataSource.manager.existsBy(Learner, { id: learnerId, schoolId: actor.schoolId }))) throw new NotFoundError("Learner", learnerId);
-    const qb = this.deps.dataSource.getRepository(LearnerAttribute).createQueryBuilder("a")
+    if (!(await this.deps.dataSource.manager.existsBy(Learner, { id: learnerId, schoolId: actor.schoolId })))
+      throw new NotFoundError("Learner", learnerId);
+    const qb = this.deps.dataSource
+      .getRepository(LearnerAttribute)
+      .createQueryBuilder("a")
       .where("a.school_id = :s AND a.learner_id = :l", { s: actor.schoolId, l: learnerId });
-    const keys: SortKey<LearnerAttribute>[] = [{ column: "a.name", value: (r) => r.name }, { column: "a.id", value: (r) => r.id }];
+    const keys: SortKey<LearnerAttribute>[] = [
+      { column: "a.name", value: (r) => r.name },
+      { column: "a.id", value: (r) => r.id },
+    ];
     return paginate(qb, keys, page, this.deps.maxPageSize);
   }
 
   static check(name: string, value: string): void {
-    if (!NAME.test(name)) throw new BadInputError("name must start with a letter and hold at most 64 letters, digits and . _ -", { argument: "name" });
+    if (!NAME.test(name))
+      throw new BadInputError("name must start with a letter and hold at most 64 letters, digits and . _ -", { argument: "name" });
     if (value.length < 1 || value.length > MAX_ATTRIBUTE_VALUE_LENGTH) {
       throw new BadInputError(`value must hold 1 to ${MAX_ATTRIBUTE_VALUE_LENGTH} characters`, { argument: "value" });
     }

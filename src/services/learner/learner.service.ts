@@ -44,7 +44,13 @@ export class LearnerService {
     requireRole(actor, Role.Admin, Role.Service);
     try {
       return await this.deps.dataSource.transaction(async (m) => {
-        const learner = await m.save(m.create(Learner, { schoolId: actor.schoolId, externalRef: input.externalRef ?? null, interests: normaliseInterests(input.interests) }));
+        const learner = await m.save(
+          m.create(Learner, {
+            schoolId: actor.schoolId,
+            externalRef: input.externalRef ?? null,
+            interests: normaliseInterests(input.interests),
+          }),
+        );
         if (input.profile) await this.writeProfile(m, actor, learner.id, input.profile);
         const cohortIds = [...new Set(input.cohortIds ?? [])];
         if (cohortIds.length) {
@@ -55,7 +61,8 @@ export class LearnerService {
         return learner;
       });
     } catch (e) {
-      if (isUniqueViolation(e)) throw new ConflictError(`a learner with externalRef "${input.externalRef}" already exists`, { field: "externalRef" });
+      if (isUniqueViolation(e))
+        throw new ConflictError(`a learner with externalRef "${input.externalRef}" already exists`, { field: "externalRef" });
       throw e;
     }
   }
@@ -72,7 +79,8 @@ export class LearnerService {
         return learner;
       });
     } catch (e) {
-      if (isUniqueViolation(e)) throw new ConflictError(`a learner with externalRef "${input.externalRef}" already exists`, { field: "externalRef" });
+      if (isUniqueViolation(e))
+        throw new ConflictError(`a learner with externalRef "${input.externalRef}" already exists`, { field: "externalRef" });
       throw e;
     }
   }
@@ -93,7 +101,8 @@ export class LearnerService {
     const scope = learnerScope(actor, "l.id");
     const qb = this.deps.dataSource.getRepository(Learner).createQueryBuilder("l").where("l.school_id = :s", { s: actor.schoolId });
     if (scope) qb.andWhere(scope.sql, scope.params);
-    if (filter.cohortId) qb.andWhere("l.id IN (SELECT learner_id FROM enrollment WHERE cohort_id = :cohortId)", { cohortId: filter.cohortId });
+    if (filter.cohortId)
+      qb.andWhere("l.id IN (SELECT learner_id FROM enrollment WHERE cohort_id = :cohortId)", { cohortId: filter.cohortId });
     return paginate(qb, byId("l"), page, this.deps.maxPageSize);
   }
 
@@ -101,7 +110,9 @@ export class LearnerService {
   async byIds(actor: Actor, ids: readonly string[]): Promise<Learner[]> {
     if (actor.role === Role.Analyst) return [];
     const scope = learnerScope(actor, "l.id");
-    const qb = this.deps.dataSource.getRepository(Learner).createQueryBuilder("l")
+    const qb = this.deps.dataSource
+      .getRepository(Learner)
+      .createQueryBuilder("l")
       .where("l.school_id = :s AND l.id = ANY(:ids)", { s: actor.schoolId, ids: [...ids] });
     if (scope) qb.andWhere(scope.sql, scope.params);
     return qb.getMany();
@@ -114,12 +125,19 @@ export class LearnerService {
     const rows = visible.length
       ? await this.deps.dataSource.getRepository(LearnerProfile).findBy({ learnerId: In(visible.map((l) => l.id)) })
       : [];
-    return new Map(rows.map((r) => [r.learnerId, { displayName: this.deps.cipher.decrypt(r.displayNameEnc), email: this.deps.cipher.decrypt(r.emailEnc) }]));
+    return new Map(
+      rows.map((r) => [
+        r.learnerId,
+        { displayName: this.deps.cipher.decrypt(r.displayNameEnc), email: this.deps.cipher.decrypt(r.emailEnc) },
+      ]),
+    );
   }
 
   /** Cohort ids per learner (batched). */
   async cohortIdsOf(actor: Actor, learnerIds: readonly string[]): Promise<Map<string, string[]>> {
-    const rows = await this.deps.dataSource.getRepository(Enrollment).find({ where: { learnerId: In([...learnerIds]), schoolId: actor.schoolId }, order: { id: "ASC" } });
+    const rows = await this.deps.dataSource
+      .getRepository(Enrollment)
+      .find({ where: { learnerId: In([...learnerIds]), schoolId: actor.schoolId }, order: { id: "ASC" } });
     const out = new Map<string, string[]>();
     for (const r of rows) out.set(r.learnerId, [...(out.get(r.learnerId) ?? []), r.cohortId]);
     return out;

@@ -26,7 +26,9 @@ export class MasteryService {
    */
   async masteryOf(actor: Actor, learnerIds: readonly string[]): Promise<Map<string, MasteryWithSkill[]>> {
     const scope = learnerScope(actor, "st.learner_id");
-    const qb = this.deps.dataSource.getRepository(LearnerState).createQueryBuilder("st")
+    const qb = this.deps.dataSource
+      .getRepository(LearnerState)
+      .createQueryBuilder("st")
       .select(["st.learnerId", "st.mastery", "st.updatedAt"])
       .where("st.school_id = :s AND st.learner_id = ANY(:ids) AND st.mastery <> '{}'::jsonb", { s: actor.schoolId, ids: [...learnerIds] });
     if (scope) qb.andWhere(scope.sql, scope.params);
@@ -34,7 +36,9 @@ export class MasteryService {
     const skillIds = [...new Set(rows.flatMap((r) => r.entries.map((e) => e.skillId)))];
     // In the database's order of codes (its collation, as the API has always sorted them).
     const ordered = skillIds.length
-      ? await this.deps.dataSource.getRepository(Skill).find({ where: { id: In(skillIds), schoolId: actor.schoolId }, order: { code: "ASC", id: "ASC" } })
+      ? await this.deps.dataSource
+          .getRepository(Skill)
+          .find({ where: { id: In(skillIds), schoolId: actor.schoolId }, order: { code: "ASC", id: "ASC" } })
       : [];
     const skills = new Map(ordered.map((k, rank) => [k.id, { skill: k, rank }]));
     const out = new Map<string, MasteryWithSkill[]>();
@@ -45,7 +49,10 @@ export class MasteryService {
         if (k) list.push({ ...e, learnerId: r.learnerId, skill: k.skill, rank: k.rank });
       }
       list.sort((a, b) => a.rank - b.rank);
-      out.set(r.learnerId, list.map(({ rank: _rank, ...m }) => m));
+      out.set(
+        r.learnerId,
+        list.map(({ rank: _rank, ...m }) => m),
+      );
     }
     return out;
   }
@@ -53,11 +60,18 @@ export class MasteryService {
   /** The state summary per learner (batched); the jsonb parameters are not even read. */
   async statesOf(actor: Actor, learnerIds: readonly string[]): Promise<Map<string, LearnerStateSummary>> {
     const scope = learnerScope(actor, "st.learner_id");
-    const qb = this.deps.dataSource.getRepository(LearnerState).createQueryBuilder("st")
+    const qb = this.deps.dataSource
+      .getRepository(LearnerState)
+      .createQueryBuilder("st")
       .select(["st.learnerId", "st.modelVersionId", "st.attemptCount", "st.updatedAt"])
       .where("st.school_id = :s AND st.learner_id = ANY(:ids)", { s: actor.schoolId, ids: [...learnerIds] });
     if (scope) qb.andWhere(scope.sql, scope.params);
     const rows = await qb.getMany();
-    return new Map(rows.map((r) => [r.learnerId, { learnerId: r.learnerId, modelVersionId: r.modelVersionId, attemptCount: r.attemptCount, updatedAt: r.updatedAt }]));
+    return new Map(
+      rows.map((r) => [
+        r.learnerId,
+        { learnerId: r.learnerId, modelVersionId: r.modelVersionId, attemptCount: r.attemptCount, updatedAt: r.updatedAt },
+      ]),
+    );
   }
 }

@@ -21,7 +21,20 @@ export const MAX_NOTES_LENGTH = 10_000;
 const READERS = [Role.Admin, Role.Analyst, Role.Service];
 
 /** Every column of model_version except the weights (never read into memory for a listing). */
-const COLUMNS = ["id", "schoolId", "createdAt", "version", "kind", "status", "trainedFrom", "trainedTo", "metrics", "notes", "activatedAt", "updatedAt"] as const;
+const COLUMNS = [
+  "id",
+  "schoolId",
+  "createdAt",
+  "version",
+  "kind",
+  "status",
+  "trainedFrom",
+  "trainedTo",
+  "metrics",
+  "notes",
+  "activatedAt",
+  "updatedAt",
+] as const;
 
 /**
  * Trained models and their audits: read by admins, analysts and services; an admin may annotate a
@@ -54,11 +67,11 @@ export class ModelVersionService {
 
   async update(actor: Actor, id: string, input: UpdateModelVersion): Promise<ModelVersionInfo> {
     requireRole(actor, Role.Admin);
-    if (input.notes != null && input.notes.length > MAX_NOTES_LENGTH) throw new BadInputError(`notes must hold at most ${MAX_NOTES_LENGTH} characters`, { field: "notes" });
-    const res = await this.deps.dataSource.getRepository(ModelVersion).update(
-      { id, schoolId: actor.schoolId },
-      { ...(input.notes != null ? { notes: input.notes } : {}), updatedAt: new Date() },
-    );
+    if (input.notes != null && input.notes.length > MAX_NOTES_LENGTH)
+      throw new BadInputError(`notes must hold at most ${MAX_NOTES_LENGTH} characters`, { field: "notes" });
+    const res = await this.deps.dataSource
+      .getRepository(ModelVersion)
+      .update({ id, schoolId: actor.schoolId }, { ...(input.notes != null ? { notes: input.notes } : {}), updatedAt: new Date() });
     if (!res.affected) throw new NotFoundError("ModelVersion", id);
     return this.get(actor, id);
   }
@@ -66,14 +79,21 @@ export class ModelVersionService {
   /** Batch read for data loaders. */
   async byIds(actor: Actor, ids: readonly string[]): Promise<ModelVersionInfo[]> {
     requireRole(actor, ...READERS);
-    return this.withWeightsFlag(await this.versions(actor).andWhere("mv.id = ANY(:ids)", { ids: [...ids] }).getMany());
+    return this.withWeightsFlag(
+      await this.versions(actor)
+        .andWhere("mv.id = ANY(:ids)", { ids: [...ids] })
+        .getMany(),
+    );
   }
 
   async audits(actor: Actor, modelVersionId: string, page: PageArgs): Promise<Page<AuditReport>> {
     requireRole(actor, ...READERS);
     const m = this.deps.dataSource.manager;
-    if (!(await m.existsBy(ModelVersion, { id: modelVersionId, schoolId: actor.schoolId }))) throw new NotFoundError("ModelVersion", modelVersionId);
-    const qb = m.getRepository(AuditReport).createQueryBuilder("ar")
+    if (!(await m.existsBy(ModelVersion, { id: modelVersionId, schoolId: actor.schoolId })))
+      throw new NotFoundError("ModelVersion", modelVersionId);
+    const qb = m
+      .getRepository(AuditReport)
+      .createQueryBuilder("ar")
       .where("ar.school_id = :s AND ar.model_version_id = :mv", { s: actor.schoolId, mv: modelVersionId });
     return paginate(qb, byId("ar"), page, this.deps.maxPageSize);
   }
@@ -86,7 +106,9 @@ export class ModelVersionService {
   }
 
   private versions(actor: Actor): SelectQueryBuilder<ModelVersion> {
-    return this.deps.dataSource.getRepository(ModelVersion).createQueryBuilder("mv")
+    return this.deps.dataSource
+      .getRepository(ModelVersion)
+      .createQueryBuilder("mv")
       .select(COLUMNS.map((c) => `mv.${c}`))
       .where("mv.school_id = :s", { s: actor.schoolId });
   }

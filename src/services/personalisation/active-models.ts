@@ -59,7 +59,10 @@ export function loadVersion(row: ModelVersion): LoadedModel {
 
 /** The id of the school's ACTIVE model version as stored (null: none), read afresh (no cache). */
 export async function activeVersionId(m: EntityManager, schoolId: string): Promise<string | null> {
-  const rows: { id: string }[] = await m.query(`SELECT id FROM model_version WHERE school_id = $1 AND status = $2`, [schoolId, ModelStatus.Active]);
+  const rows: { id: string }[] = await m.query(`SELECT id FROM model_version WHERE school_id = $1 AND status = $2`, [
+    schoolId,
+    ModelStatus.Active,
+  ]);
   return rows[0]?.id ?? null;
 }
 
@@ -99,7 +102,10 @@ export class ActiveModels {
         // A model this build cannot read (another format version, damaged bytes) must not take the API
         // down: the school is served non-personalised until a readable model is promoted.
         if (!(e instanceof EngineError)) throw e;
-        this.logger.error({ schoolId, modelVersion: row.version, code: e.code, err: e.message }, "the active model cannot be loaded; serving without a model");
+        this.logger.error(
+          { schoolId, modelVersion: row.version, code: e.code, err: e.message },
+          "the active model cannot be loaded; serving without a model",
+        );
       }
     }
     this.cache.set(schoolId, { checkedAt: t, versionId, loaded });

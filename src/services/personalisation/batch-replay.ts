@@ -16,7 +16,11 @@ import { uuidTexts } from "./task-id-interner.js";
 const NO_SKILLS: ReadonlySet<string> = new Set();
 
 /** Whether the history's last TREND_TAIL attempts touch a skill with no stored entry (whose trend a rebuild measures). */
-function tailTouchesUnstoredSkill(tasks: readonly string[], stored: MasteryMap | null, skillsOf: ReadonlyMap<string, readonly string[]>): boolean {
+function tailTouchesUnstoredSkill(
+  tasks: readonly string[],
+  stored: MasteryMap | null,
+  skillsOf: ReadonlyMap<string, readonly string[]>,
+): boolean {
   for (let i = Math.max(0, tasks.length - TREND_TAIL); i < tasks.length; i++) {
     for (const s of skillsOf.get(tasks[i]!) ?? []) if (stored?.[s] === undefined) return true;
   }
@@ -48,7 +52,13 @@ export class BatchReplay {
    * leaves a staged state whose `source_version` is behind, which the switch does not adopt (the
    * catch-up replays that learner).
    */
-  async stageMany(m: EntityManager, target: LoadedModel, schoolId: string, learnerIds: readonly string[], qMatrix?: Map<string, string[]>): Promise<number> {
+  async stageMany(
+    m: EntityManager,
+    target: LoadedModel,
+    schoolId: string,
+    learnerIds: readonly string[],
+    qMatrix?: Map<string, string[]>,
+  ): Promise<number> {
     if (learnerIds.length === 0) return 0;
     const r = await replayMany(m, target, schoolId, learnerIds, qMatrix);
     return stageBatch(m, target.versionId, schoolId, r);
@@ -60,7 +70,13 @@ export class BatchReplay {
  * (created when missing) and histories, the replay in memory, the documents serialised for one
  * write (packed: persistence/json-pack.ts). Each learner comes with the row `version` it was read at (the write's guard).
  */
-async function replayMany(m: EntityManager, loaded: LoadedModel, schoolId: string, learnerIds: readonly string[], qMatrix?: Map<string, string[]>): Promise<Replayed> {
+async function replayMany(
+  m: EntityManager,
+  loaded: LoadedModel,
+  schoolId: string,
+  learnerIds: readonly string[],
+  qMatrix?: Map<string, string[]>,
+): Promise<Replayed> {
   // Each learner's row (version, stored mastery: its trends and the skills the replay does not touch) with its history: one row per learner.
   const rows = await readBatch(m, schoolId, [...learnerIds]);
   // The school's Q-matrix when the caller read it (and the instances of its task ids, for the
@@ -75,7 +91,14 @@ async function replayMany(m: EntityManager, loaded: LoadedModel, schoolId: strin
   const now = Date.now();
   const start = loaded.model.initialState();
   const n = rows.length;
-  const out: Replayed = { learners: new Array(n), states: new Array(n), masteries: new Array(n), counts: new Array(n), versions: new Array(n), lasts: new Array(n) };
+  const out: Replayed = {
+    learners: new Array(n),
+    states: new Array(n),
+    masteries: new Array(n),
+    counts: new Array(n),
+    versions: new Array(n),
+    lasts: new Array(n),
+  };
   rows.forEach((r, i) => {
     // One learner's history split at a time, and its strings dropped once replayed: a batch's
     // split histories never all live at once (less for the young generation's collections to copy).
@@ -85,7 +108,15 @@ async function replayMany(m: EntityManager, loaded: LoadedModel, schoolId: strin
     // The tail is stepped only when it can give a trend that will be kept: the usual rebuild (every
     // skill already stored) replays the whole history in one fold.
     const tail = tailTouchesUnstoredSkill(h.tasks, r.mastery, skillsOf) ? TREND_TAIL : 0;
-    const next = advance(loaded, start, h, skillsOf, true, h.tasks.every((t) => loaded.knowsTask(t)), tail);
+    const next = advance(
+      loaded,
+      start,
+      h,
+      skillsOf,
+      true,
+      h.tasks.every((t) => loaded.knowsTask(t)),
+      tail,
+    );
     // No skill is "reported": a rebuild re-estimates mastery under a model, it is no learning event,
     // so a skill keeps its stored trend (the moving average moves with attempts only). A skill with
     // no entry yet (a seeded or imported learner's first rebuild) gets the trend measured on the

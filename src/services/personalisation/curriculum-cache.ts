@@ -99,11 +99,17 @@ export class CurriculumCache {
   private async load(schoolId: string): Promise<Catalogue> {
     const q = (sql: string) => this.dataSource.query(sql, [schoolId]);
     const [skills, prereqs, tasks, cells] = await Promise.all([
-      q(`SELECT id, code, name, description, created_at AS "createdAt", updated_at AS "updatedAt" FROM skill WHERE school_id = $1 ORDER BY code, id`) as Promise<SkillRow[]>,
-      q(`SELECT skill_id, prerequisite_id FROM skill_prerequisite WHERE school_id = $1`) as Promise<{ skill_id: string; prerequisite_id: string }[]>,
+      q(
+        `SELECT id, code, name, description, created_at AS "createdAt", updated_at AS "updatedAt" FROM skill WHERE school_id = $1 ORDER BY code, id`,
+      ) as Promise<SkillRow[]>,
+      q(`SELECT skill_id, prerequisite_id FROM skill_prerequisite WHERE school_id = $1`) as Promise<
+        { skill_id: string; prerequisite_id: string }[]
+      >,
       q(`SELECT id, code, title, kind, topics, expected_duration_seconds AS "expectedDurationSeconds", difficulty, created_at AS "createdAt", updated_at AS "updatedAt"
          FROM task WHERE school_id = $1 ORDER BY id`) as Promise<TaskRow[]>,
-      q(`SELECT task_id, skill_id, weight FROM task_skill WHERE school_id = $1`) as Promise<{ task_id: string; skill_id: string; weight: number }[]>,
+      q(`SELECT task_id, skill_id, weight FROM task_skill WHERE school_id = $1`) as Promise<
+        { task_id: string; skill_id: string; weight: number }[]
+      >,
     ]);
     const pre = new Map<string, string[]>();
     for (const p of prereqs) pre.set(p.skill_id, [...(pre.get(p.skill_id) ?? []), p.prerequisite_id]);

@@ -99,7 +99,19 @@ interface Row {
   deadline: Date | null;
   goal_skills: string[] | null;
   path: { id: string; created_at: string } | null;
-  steps: { id: string; position: number; task_id: string; skill_id: string | null; reason: string; status: PathStepStatus; pinned: boolean; created_at: string; updated_at: string }[] | null;
+  steps:
+    | {
+        id: string;
+        position: number;
+        task_id: string;
+        skill_id: string | null;
+        reason: string;
+        status: PathStepStatus;
+        pinned: boolean;
+        created_at: string;
+        updated_at: string;
+      }[]
+    | null;
   pace: number | null;
 }
 
@@ -110,26 +122,38 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
   if (byGoal && !q.goalId) throw new Error("readLearnerContext needs a learner or a goal");
   const params: unknown[] = [actor.schoolId, ConsentPurpose.Personalisation, byGoal ? q.goalId : q.learnerId];
   const param = (v: unknown) => `$${params.push(v)}`;
-  const allowed = actor.role === Role.Teacher
-    ? `EXISTS (SELECT 1 FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = ${param(actor.teacherId)} AND e.learner_id = l.id)`
-    : "true";
+  const allowed =
+    actor.role === Role.Teacher
+      ? `EXISTS (SELECT 1 FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = ${param(actor.teacherId)} AND e.learner_id = l.id)`
+      : "true";
   const goalJoin = byGoal ? "" : `LEFT JOIN goal g ON g.id = ${param(q.goalId ?? null)}::uuid AND g.school_id = $1`;
   const columns = [
-    "l.id AS learner_id", "l.interests", `${allowed} AS allowed`,
+    "l.id AS learner_id",
+    "l.interests",
+    `${allowed} AS allowed`,
     "COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = l.id AND c.purpose = $2), false) AS consent",
-    "s.model_version_id", "s.state",
-    q.recent ? `ARRAY(SELECT a.task_id FROM attempt a WHERE a.learner_id = l.id ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${RECENT_ATTEMPTS})::text[] AS recent` : "NULL AS recent",
+    "s.model_version_id",
+    "s.state",
+    q.recent
+      ? `ARRAY(SELECT a.task_id FROM attempt a WHERE a.learner_id = l.id ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${RECENT_ATTEMPTS})::text[] AS recent`
+      : "NULL AS recent",
     q.outcomes
       ? `(SELECT json_agg(json_build_array(r.task_id, r.correct) ORDER BY r.occurred_at DESC, r.id DESC) FROM (SELECT a.id, a.task_id, a.correct, a.occurred_at
            FROM attempt a WHERE a.learner_id = l.id ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${RECENT_OUTCOMES}) r) AS outcomes`
       : "NULL AS outcomes",
-    "g.id AS goal_id", "g.learner_id AS goal_learner_id", "g.status AS goal_status", "g.mastery_threshold", "g.deadline",
+    "g.id AS goal_id",
+    "g.learner_id AS goal_learner_id",
+    "g.status AS goal_status",
+    "g.mastery_threshold",
+    "g.deadline",
     "ARRAY(SELECT gs.skill_id FROM goal_skill gs WHERE gs.goal_id = g.id)::text[] AS goal_skills",
     `(SELECT json_build_object('id', p.id, 'created_at', p.created_at) FROM learning_path p WHERE p.goal_id = g.id) AS path`,
     `(SELECT json_agg(json_build_object('id', ps.id, 'position', ps.position, 'task_id', ps.task_id, 'skill_id', ps.skill_id, 'reason', ps.reason,
         'status', ps.status, 'pinned', ps.pinned, 'created_at', ps.created_at, 'updated_at', ps.updated_at) ORDER BY ps.position, ps.id)
       FROM learning_path p JOIN path_step ps ON ps.path_id = p.id WHERE p.goal_id = g.id) AS steps`,
-    q.paceSince ? `(SELECT count(*) FROM attempt a WHERE a.learner_id = l.id AND a.occurred_at > ${param(q.paceSince)})::int AS pace` : "0 AS pace",
+    q.paceSince
+      ? `(SELECT count(*) FROM attempt a WHERE a.learner_id = l.id AND a.occurred_at > ${param(q.paceSince)})::int AS pace`
+      : "0 AS pace",
   ].join(",\n       ");
   const sql = byGoal
     ? `SELECT ${columns}
@@ -155,12 +179,23 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
     recentOutcomes: (row.outcomes ?? []).map(([taskId, correct]) => ({ taskId, correct })),
     goal: row.goal_id
       ? {
-          id: row.goal_id, learnerId: row.goal_learner_id!, status: row.goal_status!, masteryThreshold: Number(row.mastery_threshold),
-          deadline: row.deadline ? new Date(row.deadline) : null, skillIds: row.goal_skills ?? [],
+          id: row.goal_id,
+          learnerId: row.goal_learner_id!,
+          status: row.goal_status!,
+          masteryThreshold: Number(row.mastery_threshold),
+          deadline: row.deadline ? new Date(row.deadline) : null,
+          skillIds: row.goal_skills ?? [],
           path: row.path ? { id: row.path.id, createdAt: new Date(row.path.created_at) } : null,
           steps: (row.steps ?? []).map((s) => ({
-            id: s.id, position: s.position, taskId: s.task_id, skillId: s.skill_id, reason: s.reason, status: s.status, pinned: s.pinned,
-            createdAt: new Date(s.created_at), updatedAt: new Date(s.updated_at),
+            id: s.id,
+            position: s.position,
+            taskId: s.task_id,
+            skillId: s.skill_id,
+            reason: s.reason,
+            status: s.status,
+            pinned: s.pinned,
+            createdAt: new Date(s.created_at),
+            updatedAt: new Date(s.updated_at),
           })),
         }
       : null,

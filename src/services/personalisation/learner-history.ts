@@ -29,7 +29,7 @@ export const EMPTY: History = { tasks: [], correct: "", at: "", last: null };
 
 /** A history row decoded (`ids`: the interner of the school's task ids, when the caller has one). */
 export const history = (r: HistoryRow, ids?: TaskIdInterner): History =>
-  (r.tasks ? { tasks: ids ? ids.decode(r.tasks) : uuidTexts(r.tasks), correct: r.correct!, at: r.at ?? null, last: r.last } : EMPTY);
+  r.tasks ? { tasks: ids ? ids.decode(r.tasks) : uuidTexts(r.tasks), correct: r.correct!, at: r.at ?? null, last: r.last } : EMPTY;
 
 /** One learner's history read and decoded (`times`: with each attempt's time). */
 export async function learnerHistory(m: EntityManager, learnerId: string, times: boolean): Promise<History> {
@@ -55,12 +55,20 @@ export const internerOf = (qMatrix: Map<string, string[]>): TaskIdInterner => {
  * read from the string in step (no string or number array per attempt). Iterates once.
  */
 export class HistoryTraces implements Iterable<Trace>, Iterator<Trace> {
-  private readonly trace: { learnerId: string; taskId: string; correct: 0 | 1; at: number | undefined } = { learnerId: "", taskId: "", correct: 0, at: undefined };
+  private readonly trace: { learnerId: string; taskId: string; correct: 0 | 1; at: number | undefined } = {
+    learnerId: "",
+    taskId: "",
+    correct: 0,
+    at: undefined,
+  };
   private readonly result: IteratorYieldResult<Trace> = { done: false, value: this.trace };
   private i = 0;
   private pos = 0; // in h.at
 
-  constructor(private readonly h: History, private readonly unknownTo: LoadedModel | null) {}
+  constructor(
+    private readonly h: History,
+    private readonly unknownTo: LoadedModel | null,
+  ) {}
 
   [Symbol.iterator](): Iterator<Trace> {
     return this;

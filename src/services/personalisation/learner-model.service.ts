@@ -24,7 +24,14 @@ export class LearnerModelService {
   }
 
   /** OnlineUpdate.applyAttempts: the update of a learner whose state row the caller locked. */
-  applyAttempts(m: EntityManager, schoolId: string, learnerId: string, row: LockedState, attempts: readonly NewAttempt[], curriculum?: CompiledCurriculum | null): Promise<MasteryChange[]> {
+  applyAttempts(
+    m: EntityManager,
+    schoolId: string,
+    learnerId: string,
+    row: LockedState,
+    attempts: readonly NewAttempt[],
+    curriculum?: CompiledCurriculum | null,
+  ): Promise<MasteryChange[]> {
     return this.online.applyAttempts(m, schoolId, learnerId, row, attempts, curriculum);
   }
 
@@ -34,7 +41,14 @@ export class LearnerModelService {
   }
 
   /** OnlineUpdate.planIncremental: the optimistic path's update, or null for the locked path. */
-  planIncremental(m: EntityManager, schoolId: string, learnerId: string, row: CurrentState, attempts: readonly NewAttempt[], curriculum?: CompiledCurriculum | null): Promise<StateUpdate | null> {
+  planIncremental(
+    m: EntityManager,
+    schoolId: string,
+    learnerId: string,
+    row: CurrentState,
+    attempts: readonly NewAttempt[],
+    curriculum?: CompiledCurriculum | null,
+  ): Promise<StateUpdate | null> {
     return this.online.planIncremental(m, schoolId, learnerId, row, attempts, curriculum);
   }
 
@@ -44,7 +58,13 @@ export class LearnerModelService {
   }
 
   /** BatchReplay.stageMany: many learners' states staged under a version not active yet. */
-  stageMany(m: EntityManager, target: LoadedModel, schoolId: string, learnerIds: readonly string[], qMatrix?: Map<string, string[]>): Promise<number> {
+  stageMany(
+    m: EntityManager,
+    target: LoadedModel,
+    schoolId: string,
+    learnerIds: readonly string[],
+    qMatrix?: Map<string, string[]>,
+  ): Promise<number> {
     return this.batch.stageMany(m, target, schoolId, learnerIds, qMatrix);
   }
 

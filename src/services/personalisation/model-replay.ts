@@ -42,7 +42,15 @@ export const TREND_TAIL = 40;
  * is the same for every learner, so it is computed once). `allKnown`: the model knows every task of
  * `h` (checked once for a whole batch, not per attempt).
  */
-export function advance(loaded: LoadedModel, start: EngineState, h: History, skillsOf: Map<string, string[]>, fromPrior: boolean, allKnown: boolean, trendTail = 0): Advanced {
+export function advance(
+  loaded: LoadedModel,
+  start: EngineState,
+  h: History,
+  skillsOf: Map<string, string[]>,
+  fromPrior: boolean,
+  allKnown: boolean,
+  trendTail = 0,
+): Advanced {
   // The skills of the history's tasks, in order of first appearance (a task seen again adds none).
   const touched = new Set<string>();
   for (const t of h.tasks) {
@@ -65,7 +73,9 @@ export function advance(loaded: LoadedModel, start: EngineState, h: History, ski
     const skills = (skillsOf.get(taskId) ?? []).filter((s) => knowsSkill(loaded, s));
     const before = new Map(skills.length ? model.mastery(state, skills).map((mm) => [mm.skillId, mm.p]) : []);
     state = model.update(state, { learnerId: "", taskId, correct: h.correct.charCodeAt(i) === 49 ? 1 : 0 });
-    if (skills.length) for (const mm of model.mastery(state, skills)) trends.set(mm.skillId, nextTrend(trends.get(mm.skillId) ?? 0, mm.p - before.get(mm.skillId)!));
+    if (skills.length)
+      for (const mm of model.mastery(state, skills))
+        trends.set(mm.skillId, nextTrend(trends.get(mm.skillId) ?? 0, mm.p - before.get(mm.skillId)!));
   }
   return { state, after: known.length ? model.mastery(state, known) : [], before, ...(tail > 0 ? { trends } : {}) };
 }
@@ -109,7 +119,11 @@ function priorMastery(loaded: LoadedModel, skillIds: readonly string[]): Map<str
  * with no stored entry yet, the trend `trends` a rebuild measured on the history's last attempts.
  */
 export function masteryPatch(
-  stored: MasteryMap | null, next: Advanced, now: number, reported?: ReadonlySet<string>, trends?: ReadonlyMap<string, number>,
+  stored: MasteryMap | null,
+  next: Advanced,
+  now: number,
+  reported?: ReadonlySet<string>,
+  trends?: ReadonlyMap<string, number>,
 ): { changes: MasteryChange[]; patch: MasteryMap } {
   const patch: MasteryMap = {};
   const changes: MasteryChange[] = [];

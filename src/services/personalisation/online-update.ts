@@ -18,7 +18,12 @@ import type { CompiledCurriculum } from "../../engine/recommend/index.js";
 import type { MasteryMap } from "../../persistence/learner/learner-state-mastery.js";
 import { encodeState } from "../../persistence/learner/learner-state-codec.js";
 import {
-  countAttemptsOnly, saveStateIfConsenting, type CurrentState, type LockedState, type StateRow, type StateSave,
+  countAttemptsOnly,
+  saveStateIfConsenting,
+  type CurrentState,
+  type LockedState,
+  type StateRow,
+  type StateSave,
 } from "../../persistence/learner/learner-state.store.js";
 import type { ActiveModels, LoadedModel } from "./active-models.js";
 import { HistoryTraces, learnerHistory, type History } from "./learner-history.js";
@@ -41,7 +46,8 @@ export interface StateUpdate {
 const epochMs = (at: Date | number): number => Math.round(typeof at === "number" ? at : new Date(at).getTime());
 
 /** In time order, as a replay takes them (a stable sort: equal times keep the order given). */
-const inTimeOrder = (attempts: readonly NewAttempt[]): NewAttempt[] => [...attempts].sort((x, y) => epochMs(x.occurredAt) - epochMs(y.occurredAt));
+const inTimeOrder = (attempts: readonly NewAttempt[]): NewAttempt[] =>
+  [...attempts].sort((x, y) => epochMs(x.occurredAt) - epochMs(y.occurredAt));
 
 /**
  * Whether the attempts (in time order) continue the stored state. A state of another version, or of
@@ -52,7 +58,8 @@ const inTimeOrder = (attempts: readonly NewAttempt[]): NewAttempt[] => [...attem
  * orders by id, which arrival order need not follow.
  */
 function isIncremental(loaded: LoadedModel, row: StateRow, ordered: readonly NewAttempt[]): boolean {
-  const inOrder = row.attempt_count === 0 || (row.last_attempt_at !== null && epochMs(ordered[0]!.occurredAt) > epochMs(row.last_attempt_at));
+  const inOrder =
+    row.attempt_count === 0 || (row.last_attempt_at !== null && epochMs(ordered[0]!.occurredAt) > epochMs(row.last_attempt_at));
   return inOrder && loaded.owns(row.model_version_id, row.state);
 }
 
@@ -64,7 +71,14 @@ export class OnlineUpdate {
    * learner's state row `row`, locked by `lockStatesSql`). Returns the mastery of the skills they
    * touched; empty when not personalised (no active model or no consent).
    */
-  async applyAttempts(m: EntityManager, schoolId: string, learnerId: string, row: LockedState, attempts: readonly NewAttempt[], curriculum?: CompiledCurriculum | null): Promise<MasteryChange[]> {
+  async applyAttempts(
+    m: EntityManager,
+    schoolId: string,
+    learnerId: string,
+    row: LockedState,
+    attempts: readonly NewAttempt[],
+    curriculum?: CompiledCurriculum | null,
+  ): Promise<MasteryChange[]> {
     if (attempts.length === 0) return [];
     const loaded = await this.models.get(schoolId, m);
     const ordered = inTimeOrder(attempts);
@@ -89,7 +103,14 @@ export class OnlineUpdate {
    * caller saves it with `saveStateSql` only if the row is still at that version (the attempt writer's
    * optimistic statement); null in every other case, which takes the locked path.
    */
-  async planIncremental(m: EntityManager, schoolId: string, learnerId: string, row: CurrentState, attempts: readonly NewAttempt[], curriculum?: CompiledCurriculum | null): Promise<StateUpdate | null> {
+  async planIncremental(
+    m: EntityManager,
+    schoolId: string,
+    learnerId: string,
+    row: CurrentState,
+    attempts: readonly NewAttempt[],
+    curriculum?: CompiledCurriculum | null,
+  ): Promise<StateUpdate | null> {
     if (attempts.length === 0 || row.consent !== true) return null;
     const loaded = await this.models.get(schoolId, m);
     if (loaded === null) return null;
@@ -110,7 +131,15 @@ function countOnly(m: EntityManager, learnerId: string, ordered: readonly NewAtt
 }
 
 /** The row's new values after the attempts (`ordered` in time order), as a StateSave, and the changes to report. */
-async function nextRow(m: EntityManager, loaded: LoadedModel, learnerId: string, row: StateRow, ordered: readonly NewAttempt[], incremental: boolean, curriculum?: CompiledCurriculum | null): Promise<StateUpdate> {
+async function nextRow(
+  m: EntityManager,
+  loaded: LoadedModel,
+  learnerId: string,
+  row: StateRow,
+  ordered: readonly NewAttempt[],
+  incremental: boolean,
+  curriculum?: CompiledCurriculum | null,
+): Promise<StateUpdate> {
   let state: EngineState;
   let traces: History;
   if (incremental) {
@@ -127,15 +156,23 @@ async function nextRow(m: EntityManager, loaded: LoadedModel, learnerId: string,
     traces = await learnerHistory(m, learnerId, true);
   }
   const skillsOf = await skillsOfTasks(m, [...new Set(traces.tasks)], curriculum);
-  const next = advance(loaded, state, traces, skillsOf, !incremental, traces.tasks.every((t) => loaded.knowsTask(t)));
+  const next = advance(
+    loaded,
+    state,
+    traces,
+    skillsOf,
+    !incremental,
+    traces.tasks.every((t) => loaded.knowsTask(t)),
+  );
   // After a replay the answer still speaks of these attempts only: the skills they touched, moved from
   // the mastery stored before them; skills only the earlier history touched get their replayed values.
   const reported = incremental ? undefined : new Set(ordered.flatMap((a) => skillsOf.get(a.taskId) ?? []));
   // A state of another model (a switch in progress, or its catch-up): its stored mastery is that
   // model's, so the attempts' change is measured from this model's replay of the history before them.
-  const measuredFrom = !incremental && !loaded.owns(row.model_version_id, row.state)
-    ? masteryBefore(loaded, traces, ordered, reported!, row.mastery) ?? row.mastery
-    : row.mastery;
+  const measuredFrom =
+    !incremental && !loaded.owns(row.model_version_id, row.state)
+      ? (masteryBefore(loaded, traces, ordered, reported!, row.mastery) ?? row.mastery)
+      : row.mastery;
   const { changes, patch } = masteryPatch(measuredFrom, next, Date.now(), reported);
   // After a replay, the history's latest attempt (the stored time may be missing or stale).
   const replayedLast = incremental ? null : traces.last;
@@ -144,8 +181,13 @@ async function nextRow(m: EntityManager, loaded: LoadedModel, learnerId: string,
   return {
     changes,
     save: {
-      learnerId, state: encodeState(next.state), modelVersionId: loaded.versionId, attemptCount: count,
-      masteryPatch: JSON.stringify(patch), lastAttemptAt: lastAt, incremental,
+      learnerId,
+      state: encodeState(next.state),
+      modelVersionId: loaded.versionId,
+      attemptCount: count,
+      masteryPatch: JSON.stringify(patch),
+      lastAttemptAt: lastAt,
+      incremental,
     },
   };
 }
@@ -155,7 +197,13 @@ async function nextRow(m: EntityManager, loaded: LoadedModel, learnerId: string,
  * history without the new attempts — when those are its last entries (attempts recorded now, the
  * usual case); null otherwise (backdated attempts: the stored figures are used as they are).
  */
-function masteryBefore(loaded: LoadedModel, h: History, ordered: readonly NewAttempt[], reported: ReadonlySet<string>, stored: MasteryMap | null): MasteryMap | null {
+function masteryBefore(
+  loaded: LoadedModel,
+  h: History,
+  ordered: readonly NewAttempt[],
+  reported: ReadonlySet<string>,
+  stored: MasteryMap | null,
+): MasteryMap | null {
   const k = ordered.length;
   const n = h.tasks.length;
   if (n < k || reported.size === 0) return null;
@@ -167,7 +215,10 @@ function masteryBefore(loaded: LoadedModel, h: History, ordered: readonly NewAtt
   // The first n − k entries (the traces read `correct` and `at` by position, up to the tasks' length).
   const prefix: History = { tasks: h.tasks.slice(0, n - k), correct: h.correct, at: h.at, last: null };
   const model = loaded.model;
-  const before = model.replay(model.initialState(), new HistoryTraces(prefix, prefix.tasks.every((t) => loaded.knowsTask(t)) ? null : loaded));
+  const before = model.replay(
+    model.initialState(),
+    new HistoryTraces(prefix, prefix.tasks.every((t) => loaded.knowsTask(t)) ? null : loaded),
+  );
   const known = [...reported].filter((skill) => knowsSkill(loaded, skill));
   const out: MasteryMap = { ...(stored ?? {}) };
   for (const mm of known.length ? model.mastery(before, known) : []) {

@@ -37,7 +37,10 @@ export class PathReplanner {
 
   /** The learner's paths that these attempts put out of step (no database access). */
   decide(
-    curriculum: CompiledCurriculum, learnerId: string, attempts: readonly { taskId: string; correct: boolean }[], changes: readonly MasteryChange[],
+    curriculum: CompiledCurriculum,
+    learnerId: string,
+    attempts: readonly { taskId: string; correct: boolean }[],
+    changes: readonly MasteryChange[],
     seen: { pending: readonly PendingStep[]; prior: readonly PriorAttempt[] },
   ): ReplanRequest[] {
     const mine = seen.pending.filter((s) => s.learnerId === learnerId);
@@ -48,7 +51,12 @@ export class PathReplanner {
     for (const goalId of new Set(mine.map((s) => s.goalId))) {
       const steps = mine.filter((s) => s.goalId === goalId);
       const reason = replanReason({
-        steps, masteryThreshold: steps[0]!.masteryThreshold, changes, attempts, prior, skillsOfTask,
+        steps,
+        masteryThreshold: steps[0]!.masteryThreshold,
+        changes,
+        attempts,
+        prior,
+        skillsOfTask,
       });
       if (reason) out.push({ learnerId, goalId, reason });
     }

@@ -7,8 +7,16 @@
 import { EntityManager } from "typeorm";
 import type { LearnerState as EngineState, SkillMastery as EngineMastery } from "../../engine/types.js";
 import {
-  goalProgress, planPath, recommend, topologicalOrder, type CompiledCurriculum, type GoalProgress, type LearningPlan,
-  type Recommendation, type RecommendStrategy, type TeacherOverrides,
+  goalProgress,
+  planPath,
+  recommend,
+  topologicalOrder,
+  type CompiledCurriculum,
+  type GoalProgress,
+  type LearningPlan,
+  type Recommendation,
+  type RecommendStrategy,
+  type TeacherOverrides,
 } from "../../engine/recommend/index.js";
 import { EngineError, EngineErrorCode } from "../../engine/errors.js";
 import { Actor, Role } from "../auth/actor.js";
@@ -40,7 +48,8 @@ export enum Personalisation {
 
 export const NOTICES: Record<Personalisation, string | null> = {
   [Personalisation.Personalised]: null,
-  [Personalisation.NoConsent]: "This learner has not consented to personalisation: tasks follow the curriculum order and estimates are those of a typical learner.",
+  [Personalisation.NoConsent]:
+    "This learner has not consented to personalisation: tasks follow the curriculum order and estimates are those of a typical learner.",
   [Personalisation.NoModel]: "No model is active in this school yet: tasks follow the curriculum order and no estimates are available.",
 };
 
@@ -116,7 +125,12 @@ export class PersonalisationService {
     return this.curricula.catalogue(actor.schoolId);
   }
 
-  private async viewOf(m: EntityManager, ctx: LearnerContext, loaded: LoadedModel | null, curriculum: CompiledCurriculum): Promise<LearnerView> {
+  private async viewOf(
+    m: EntityManager,
+    ctx: LearnerContext,
+    loaded: LoadedModel | null,
+    curriculum: CompiledCurriculum,
+  ): Promise<LearnerView> {
     const base = { learner: { id: ctx.learnerId, interests: ctx.interests }, loaded, curriculum, recentTaskIds: ctx.recentTaskIds };
     if (!loaded) return { ...base, mode: Personalisation.NoModel, state: null };
     if (!ctx.consent) return { ...base, mode: Personalisation.NoConsent, state: loaded.model.initialState() };
@@ -131,9 +145,10 @@ export class PersonalisationService {
 
   async mastery(actor: Actor, learnerId: string): Promise<{ mode: Personalisation; notice: string | null; skills: MasteryEstimate[] }> {
     const v = await this.view(actor, learnerId);
-    const rows: { mastery: MasteryMap }[] = v.mode === Personalisation.Personalised
-      ? await this.deps.dataSource.query(`SELECT mastery FROM learner_state WHERE learner_id = $1`, [learnerId])
-      : [];
+    const rows: { mastery: MasteryMap }[] =
+      v.mode === Personalisation.Personalised
+        ? await this.deps.dataSource.query(`SELECT mastery FROM learner_state WHERE learner_id = $1`, [learnerId])
+        : [];
     const stored = new Map(masteryEntries(rows[0]?.mastery, new Date()).map((e) => [e.skillId, e]));
     const skillIds = v.curriculum.order.length ? [...v.curriculum.order] : [...v.curriculum.skills.keys()];
     const estimates = v.state && v.loaded ? masteryOf(v.loaded, v.state, skillIds) : new Map<string, EngineMastery>();
@@ -148,24 +163,39 @@ export class PersonalisationService {
     };
   }
 
-  async predictions(actor: Actor, learnerId: string, taskIds: readonly string[]): Promise<{ mode: Personalisation; notice: string | null; items: TaskPrediction[] }> {
-    if (taskIds.length > MAX_PREDICTIONS) throw new BadInputError(`at most ${MAX_PREDICTIONS} tasks per request`, { argument: "taskIds", max: MAX_PREDICTIONS });
+  async predictions(
+    actor: Actor,
+    learnerId: string,
+    taskIds: readonly string[],
+  ): Promise<{ mode: Personalisation; notice: string | null; items: TaskPrediction[] }> {
+    if (taskIds.length > MAX_PREDICTIONS)
+      throw new BadInputError(`at most ${MAX_PREDICTIONS} tasks per request`, { argument: "taskIds", max: MAX_PREDICTIONS });
     const v = await this.view(actor, learnerId);
     const missing = taskIds.find((id) => !v.curriculum.tasks.has(id));
     if (missing) {
       // The cache may predate a task created a moment ago: check the database before refusing.
-      const found: unknown[] = await this.deps.dataSource.query(`SELECT 1 FROM task WHERE id = $1 AND school_id = $2`, [missing, actor.schoolId]);
+      const found: unknown[] = await this.deps.dataSource.query(`SELECT 1 FROM task WHERE id = $1 AND school_id = $2`, [
+        missing,
+        actor.schoolId,
+      ]);
       if (found.length === 0) throw new NotFoundError("Task", missing);
       this.curricula.invalidate(actor.schoolId);
       return this.predictions(actor, learnerId, taskIds);
     }
-    if (!v.loaded || !v.state) return { mode: v.mode, notice: NOTICES[v.mode], items: taskIds.map((taskId) => ({ taskId, predictedSuccess: null, basis: "NONE" as const })) };
+    if (!v.loaded || !v.state)
+      return {
+        mode: v.mode,
+        notice: NOTICES[v.mode],
+        items: taskIds.map((taskId) => ({ taskId, predictedSuccess: null, basis: "NONE" as const })),
+      };
     const { loaded, state } = v;
     const basis: PredictionBasis = v.mode === Personalisation.Personalised ? "PERSONALISED" : "TYPICAL_LEARNER";
     const known = taskIds.filter((id) => loaded.knowsTask(id));
     const p = loaded.model.predictMany(state, known);
     const byId = new Map(known.map((id, i) => [id, p[i]!]));
-    const skillEstimates = masteryOf(loaded, state, [...new Set(taskIds.flatMap((id) => v.curriculum.tasks.get(id)!.skills.map((s) => s.skillId)))]);
+    const skillEstimates = masteryOf(loaded, state, [
+      ...new Set(taskIds.flatMap((id) => v.curriculum.tasks.get(id)!.skills.map((s) => s.skillId))),
+    ]);
     return {
       mode: v.mode,
       notice: NOTICES[v.mode],
@@ -173,18 +203,31 @@ export class PersonalisationService {
         const direct = byId.get(taskId);
         if (direct !== undefined) return { taskId, predictedSuccess: direct, basis };
         // A task created after training: the Q-weighted mastery of its skills.
-        let s = 0, w = 0;
+        let s = 0,
+          w = 0;
         for (const q of v.curriculum.tasks.get(taskId)!.skills) {
           const e = skillEstimates.get(q.skillId);
-          if (e) { s += q.weight * e.p; w += q.weight; }
+          if (e) {
+            s += q.weight * e.p;
+            w += q.weight;
+          }
         }
-        return w > 0 ? { taskId, predictedSuccess: s / w, basis: "SKILL_ESTIMATE" as const } : { taskId, predictedSuccess: null, basis: "NONE" as const };
+        return w > 0
+          ? { taskId, predictedSuccess: s / w, basis: "SKILL_ESTIMATE" as const }
+          : { taskId, predictedSuccess: null, basis: "NONE" as const };
       }),
     };
   }
 
-  async recommendations(actor: Actor, learnerId: string, goalId: string | null | undefined, count: number, strategy: RecommendStrategy): Promise<RecommendationList> {
-    if (!Number.isInteger(count) || count < 1 || count > MAX_RECOMMENDATIONS) throw new BadInputError(`count must be between 1 and ${MAX_RECOMMENDATIONS}`, { argument: "count" });
+  async recommendations(
+    actor: Actor,
+    learnerId: string,
+    goalId: string | null | undefined,
+    count: number,
+    strategy: RecommendStrategy,
+  ): Promise<RecommendationList> {
+    if (!Number.isInteger(count) || count < 1 || count > MAX_RECOMMENDATIONS)
+      throw new BadInputError(`count must be between 1 and ${MAX_RECOMMENDATIONS}`, { argument: "count" });
     const m = this.deps.dataSource.manager;
     const [ctx, loaded, curriculum] = await Promise.all([
       readLearnerContext(m, actor, { learnerId, goalId: goalId ?? null, recent: true }),
@@ -199,13 +242,27 @@ export class PersonalisationService {
     const v = await this.viewOf(m, ctx, loaded, curriculum);
     const overrides = goal ? overridesOf(goal.steps) : {};
     const effective: RecommendStrategy = v.mode === Personalisation.Personalised ? strategy : "curriculum";
-    const items = v.loaded && v.state
-      ? recommend({
-          model: v.loaded.model, state: v.state, curriculum: v.curriculum, targetSkillIds: goal?.skillIds, masteryThreshold: goal?.masteryThreshold,
-          recentTaskIds: v.recentTaskIds, interests: v.mode === Personalisation.Personalised ? v.learner.interests : [], overrides, count, strategy: effective,
-        })
-      : [];
-    return { mode: v.mode, notice: NOTICES[v.mode], strategy: effective, items: v.loaded ? items : curriculumOnly(v.curriculum, goal?.skillIds, count, overrides) };
+    const items =
+      v.loaded && v.state
+        ? recommend({
+            model: v.loaded.model,
+            state: v.state,
+            curriculum: v.curriculum,
+            targetSkillIds: goal?.skillIds,
+            masteryThreshold: goal?.masteryThreshold,
+            recentTaskIds: v.recentTaskIds,
+            interests: v.mode === Personalisation.Personalised ? v.learner.interests : [],
+            overrides,
+            count,
+            strategy: effective,
+          })
+        : [];
+    return {
+      mode: v.mode,
+      notice: NOTICES[v.mode],
+      strategy: effective,
+      items: v.loaded ? items : curriculumOnly(v.curriculum, goal?.skillIds, count, overrides),
+    };
   }
 
   /**
@@ -213,10 +270,14 @@ export class PersonalisationService {
    * first. Without an embedding, tasks that share the most skills (Jaccard). Curriculum data: any role.
    */
   async similarTasks(actor: Actor, taskId: string, count: number): Promise<SimilarTask[]> {
-    if (!Number.isInteger(count) || count < 1 || count > MAX_SIMILAR) throw new BadInputError(`count must be between 1 and ${MAX_SIMILAR}`, { argument: "count" });
+    if (!Number.isInteger(count) || count < 1 || count > MAX_SIMILAR)
+      throw new BadInputError(`count must be between 1 and ${MAX_SIMILAR}`, { argument: "count" });
     let curriculum = await this.curricula.get(actor.schoolId);
     if (!curriculum.tasks.has(taskId)) {
-      const found: unknown[] = await this.deps.dataSource.query(`SELECT 1 FROM task WHERE id = $1 AND school_id = $2`, [taskId, actor.schoolId]);
+      const found: unknown[] = await this.deps.dataSource.query(`SELECT 1 FROM task WHERE id = $1 AND school_id = $2`, [
+        taskId,
+        actor.schoolId,
+      ]);
       if (found.length === 0) throw new NotFoundError("Task", taskId);
       this.curricula.invalidate(actor.schoolId);
       curriculum = await this.curricula.get(actor.schoolId);
@@ -226,7 +287,10 @@ export class PersonalisationService {
     if (loaded?.embedding) {
       // Ask for a few more than needed: tasks deleted since training are dropped.
       const near = loaded.embedding.similarToTask({ taskId, skills: task.skills }, count + 10);
-      return near.filter((n) => n.taskId !== taskId && curriculum.tasks.has(n.taskId)).slice(0, count).map((n) => ({ ...n, basis: "EMBEDDING" as const }));
+      return near
+        .filter((n) => n.taskId !== taskId && curriculum.tasks.has(n.taskId))
+        .slice(0, count)
+        .map((n) => ({ ...n, basis: "EMBEDDING" as const }));
     }
     const mine = new Set(task.skills.map((s) => s.skillId));
     const scored: SimilarTask[] = [];
@@ -256,7 +320,11 @@ export class PersonalisationService {
       const plan = this.plan(v, goal.skillIds, goal.masteryThreshold, overridesOf(goal.steps), ctx.recentOutcomes);
       const written = await writePlan(m, actor.schoolId, goal, ctx.learnerId, plan, v.loaded?.versionId ?? null, now);
       return {
-        ...written, plan, progress: progressOf(plan, goal, ctx.attemptsSince, now), mode: v.mode, notice: NOTICES[v.mode],
+        ...written,
+        plan,
+        progress: progressOf(plan, goal, ctx.attemptsSince, now),
+        mode: v.mode,
+        notice: NOTICES[v.mode],
       };
     });
   }
@@ -272,14 +340,32 @@ export class PersonalisationService {
     ]);
     const v = await this.viewOf(m, ctx, loaded, curriculum);
     const goal = ctx.goal!;
-    return progressOf(this.plan(v, goal.skillIds, goal.masteryThreshold, overridesOf(goal.steps), ctx.recentOutcomes), goal, ctx.attemptsSince, now);
+    return progressOf(
+      this.plan(v, goal.skillIds, goal.masteryThreshold, overridesOf(goal.steps), ctx.recentOutcomes),
+      goal,
+      ctx.attemptsSince,
+      now,
+    );
   }
 
   /** `recentAttempts`: newest first; a plan answers a run of failures (engine plan.ts), for a personalised learner only. */
-  private plan(v: LearnerView, targetSkillIds: string[], threshold: number, overrides: TeacherOverrides, recentAttempts: readonly { taskId: string; correct: boolean }[] = []): LearningPlan {
+  private plan(
+    v: LearnerView,
+    targetSkillIds: string[],
+    threshold: number,
+    overrides: TeacherOverrides,
+    recentAttempts: readonly { taskId: string; correct: boolean }[] = [],
+  ): LearningPlan {
     if (v.loaded && v.state) {
       return planPath({
-        model: v.loaded.model, state: v.state, curriculum: v.curriculum, targetSkillIds, masteryThreshold: threshold, recentTaskIds: [], interests: v.learner.interests, overrides,
+        model: v.loaded.model,
+        state: v.state,
+        curriculum: v.curriculum,
+        targetSkillIds,
+        masteryThreshold: threshold,
+        recentTaskIds: [],
+        interests: v.learner.interests,
+        overrides,
         recentAttempts: v.mode === Personalisation.Personalised ? recentAttempts : [],
       });
     }
@@ -288,8 +374,23 @@ export class PersonalisationService {
     const bySkill = new Map<string, Recommendation>();
     for (const r of items) if (!bySkill.has(r.skillId)) bySkill.set(r.skillId, r);
     return {
-      steps: [...bySkill.values()].map((r) => ({ skillId: r.skillId, taskId: r.taskId, reason: r.reason, explanation: r.explanation, estimatedAttemptsToMastery: null, plannedSuccess: r.predictedSuccess })),
-      skills: [...bySkill.values()].map((r) => ({ skillId: r.skillId, name: r.reason.skillName, mastery: 0, mastered: false, target: targetSkillIds.includes(r.skillId), estimatedAttemptsToMastery: null, status: "NOT_MODELLED" as const })),
+      steps: [...bySkill.values()].map((r) => ({
+        skillId: r.skillId,
+        taskId: r.taskId,
+        reason: r.reason,
+        explanation: r.explanation,
+        estimatedAttemptsToMastery: null,
+        plannedSuccess: r.predictedSuccess,
+      })),
+      skills: [...bySkill.values()].map((r) => ({
+        skillId: r.skillId,
+        name: r.reason.skillName,
+        mastery: 0,
+        mastered: false,
+        target: targetSkillIds.includes(r.skillId),
+        estimatedAttemptsToMastery: null,
+        status: "NOT_MODELLED" as const,
+      })),
       masteryThreshold: threshold,
     } as unknown as LearningPlan;
   }
@@ -300,7 +401,12 @@ function paceStart(now: Date): Date {
 }
 
 function progressOf(plan: LearningPlan, goal: GoalContext, attemptsSince: number, now: Date): GoalProgress {
-  return goalProgress({ plan, now: now.getTime(), deadline: goal.deadline ? goal.deadline.getTime() : null, attemptsPerDay: attemptsSince / PACE_DAYS });
+  return goalProgress({
+    plan,
+    now: now.getTime(),
+    deadline: goal.deadline ? goal.deadline.getTime() : null,
+    attemptsPerDay: attemptsSince / PACE_DAYS,
+  });
 }
 
 function masteryOf(loaded: LoadedModel, state: EngineState, skillIds: readonly string[]): Map<string, EngineMastery> {
@@ -319,7 +425,12 @@ function masteryOf(loaded: LoadedModel, state: EngineState, skillIds: readonly s
  * Before any model is active: the target skills and their prerequisites in DAG order, each skill's
  * tasks in order, pinned first and skipped never. No predictions.
  */
-function curriculumOnly(curriculum: CompiledCurriculum, targetSkillIds: readonly string[] | undefined, count: number, overrides: TeacherOverrides): Recommendation[] {
+function curriculumOnly(
+  curriculum: CompiledCurriculum,
+  targetSkillIds: readonly string[] | undefined,
+  count: number,
+  overrides: TeacherOverrides,
+): Recommendation[] {
   const wanted = new Set<string>();
   const visit = (id: string) => {
     if (wanted.has(id) || !curriculum.skills.has(id)) return;
@@ -327,23 +438,48 @@ function curriculumOnly(curriculum: CompiledCurriculum, targetSkillIds: readonly
     for (const p of curriculum.skills.get(id)!.prerequisites) visit(p);
   };
   for (const id of targetSkillIds?.length ? targetSkillIds : curriculum.skills.keys()) visit(id);
-  const order = topologicalOrder(new Map([...wanted].map((id) => [id, curriculum.skills.get(id)!.prerequisites.filter((p) => wanted.has(p))]))).order;
+  const order = topologicalOrder(
+    new Map([...wanted].map((id) => [id, curriculum.skills.get(id)!.prerequisites.filter((p) => wanted.has(p))])),
+  ).order;
   const skipped = new Set(overrides.skippedTaskIds ?? []);
   const out: Recommendation[] = [];
   const pinned = (overrides.pinnedTaskIds ?? []).filter((t) => !skipped.has(t) && curriculum.tasks.has(t));
   const add = (taskId: string, skillId: string, code: "PINNED" | "CURRICULUM_ORDER") => {
     const skill = curriculum.skills.get(skillId);
     out.push({
-      taskId, skillId, predictedSuccess: NaN, expectedProgress: 0,
-      reason: { code, strategy: "curriculum", skillId, skillName: skill?.name ?? "", mastery: NaN, masterySd: NaN, mastered: false, role: targetSkillIds?.includes(skillId) ? "TARGET" : "PREREQUISITE", prerequisiteOf: [], prerequisites: [], predictedSuccess: NaN, band: { low: NaN, high: NaN, target: NaN }, inBand: false, matchedInterests: [], calibrated: false },
-      explanation: code === "PINNED" ? `pinned by a teacher; practises ${skill?.name ?? "its skill"}` : `next in the curriculum: practises ${skill?.name ?? "its skill"}`,
+      taskId,
+      skillId,
+      predictedSuccess: NaN,
+      expectedProgress: 0,
+      reason: {
+        code,
+        strategy: "curriculum",
+        skillId,
+        skillName: skill?.name ?? "",
+        mastery: NaN,
+        masterySd: NaN,
+        mastered: false,
+        role: targetSkillIds?.includes(skillId) ? "TARGET" : "PREREQUISITE",
+        prerequisiteOf: [],
+        prerequisites: [],
+        predictedSuccess: NaN,
+        band: { low: NaN, high: NaN, target: NaN },
+        inBand: false,
+        matchedInterests: [],
+        calibrated: false,
+      },
+      explanation:
+        code === "PINNED"
+          ? `pinned by a teacher; practises ${skill?.name ?? "its skill"}`
+          : `next in the curriculum: practises ${skill?.name ?? "its skill"}`,
     } as Recommendation);
   };
   for (const t of pinned) if (out.length < count) add(t, curriculum.tasks.get(t)!.skills[0]?.skillId ?? "", "PINNED");
   for (const skillId of order) {
     for (const task of curriculum.tasks.values()) {
       if (out.length >= count) return out;
-      if (task.skills[0]?.skillId === skillId && !skipped.has(task.taskId) && !pinned.includes(task.taskId)) add(task.taskId, skillId, "CURRICULUM_ORDER");
+      if (task.skills[0]?.skillId === skillId && !skipped.has(task.taskId) && !pinned.includes(task.taskId))
+        add(task.taskId, skillId, "CURRICULUM_ORDER");
     }
   }
   return out;

@@ -28,9 +28,16 @@ export interface WrittenPlan {
 }
 
 export async function writePlan(
-  m: EntityManager, schoolId: string, goal: GoalContext, learnerId: string, plan: LearningPlan, modelVersionId: string | null, now: Date,
+  m: EntityManager,
+  schoolId: string,
+  goal: GoalContext,
+  learnerId: string,
+  plan: LearningPlan,
+  modelVersionId: string | null,
+  now: Date,
 ): Promise<WrittenPlan> {
-  const [row] = (await queryPrepared<unknown[]>(m,
+  const [row] = (await queryPrepared<unknown[]>(
+    m,
     `INSERT INTO learning_path (id, school_id, goal_id, learner_id, model_version_id, planned_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)
      ON CONFLICT (goal_id) DO UPDATE SET model_version_id = EXCLUDED.model_version_id, planned_at = EXCLUDED.planned_at, updated_at = EXCLUDED.updated_at
      RETURNING id, created_at`,
@@ -43,9 +50,19 @@ export async function writePlan(
   const pinned = old.filter((st) => st.pinned && st.status === PathStepStatus.Pending);
   const history = old.filter((st) => st.status !== PathStepStatus.Pending);
   const pinnedTasks = new Set(pinned.map((st) => st.taskId));
-  const fresh: StoredStep[] = plan.steps.filter((st) => !pinnedTasks.has(st.taskId)).map((st) => ({
-    id: uuidv7(), position: 0, taskId: st.taskId, skillId: st.skillId, reason: st.explanation, status: PathStepStatus.Pending, pinned: false, createdAt: now, updatedAt: now,
-  }));
+  const fresh: StoredStep[] = plan.steps
+    .filter((st) => !pinnedTasks.has(st.taskId))
+    .map((st) => ({
+      id: uuidv7(),
+      position: 0,
+      taskId: st.taskId,
+      skillId: st.skillId,
+      reason: st.explanation,
+      status: PathStepStatus.Pending,
+      pinned: false,
+      createdAt: now,
+      updatedAt: now,
+    }));
   const flowing = [...history, ...fresh];
   const total = pinned.length + flowing.length;
   const byPosition = new Map(pinned.filter((st) => st.position <= total).map((st) => [st.position, st]));
@@ -58,14 +75,26 @@ export async function writePlan(
   const moved = steps.filter((st) => oldPosition.has(st.id) && oldPosition.get(st.id) !== st.position);
   const added = steps.filter((st) => !oldPosition.has(st.id));
   // Different rows in each part (no unique index on positions), so one statement does all three.
-  await queryPrepared(m,
+  await queryPrepared(
+    m,
     `WITH dropped AS (DELETE FROM path_step WHERE path_id = $1 AND status = $2 AND NOT pinned),
           moved AS (UPDATE path_step ps SET position = u.position, updated_at = $3 FROM unnest($4::uuid[], $5::int[]) AS u(id, position) WHERE ps.id = u.id)
      INSERT INTO path_step (id, school_id, path_id, position, task_id, skill_id, reason, status, pinned, created_at, updated_at)
      SELECT u.id, $6, $1, u.position, u.task_id, u.skill_id, u.reason, $2, false, $3, $3
      FROM unnest($7::uuid[], $8::int[], $9::uuid[], $10::uuid[], $11::text[]) AS u(id, position, task_id, skill_id, reason)`,
-    [pathId, PathStepStatus.Pending, now, moved.map((st) => st.id), moved.map((st) => st.position), schoolId,
-      added.map((st) => st.id), added.map((st) => st.position), added.map((st) => st.taskId), added.map((st) => st.skillId), added.map((st) => st.reason)],
+    [
+      pathId,
+      PathStepStatus.Pending,
+      now,
+      moved.map((st) => st.id),
+      moved.map((st) => st.position),
+      schoolId,
+      added.map((st) => st.id),
+      added.map((st) => st.position),
+      added.map((st) => st.taskId),
+      added.map((st) => st.skillId),
+      added.map((st) => st.reason),
+    ],
   );
   return {
     path: { id: pathId, goalId: goal.id, learnerId, modelVersionId, plannedAt: now, createdAt: new Date(row!.created_at), updatedAt: now },

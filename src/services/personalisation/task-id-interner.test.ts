@@ -12,17 +12,13 @@ const bytesOf = (...ids: string[]) => Buffer.from(ids.map((id) => id.replace(/-/
 describe("TaskIdInterner.decode", () => {
   const interner = new TaskIdInterner([A, B, A_TWIN]);
 
-  test.each([
-    [[]],
-    [[A]],
-    [[A, B, A]],
-    [[A, UNKNOWN, B]],
-    [[A_TWIN, A]],
-    [[UNKNOWN]],
-  ])("%j comes back as the ids' text, as PostgreSQL prints them", (ids) => {
-    expect(interner.decode(bytesOf(...ids))).toEqual(ids);
-    expect(uuidTexts(bytesOf(...ids))).toEqual(ids);
-  });
+  test.each([[[]], [[A]], [[A, B, A]], [[A, UNKNOWN, B]], [[A_TWIN, A]], [[UNKNOWN]]])(
+    "%j comes back as the ids' text, as PostgreSQL prints them",
+    (ids) => {
+      expect(interner.decode(bytesOf(...ids))).toEqual(ids);
+      expect(uuidTexts(bytesOf(...ids))).toEqual(ids);
+    },
+  );
 
   test("known ids come back as the interner's own instances (the instances it was given)", () => {
     const ids = [[...A].join(""), [...B].join("")];

@@ -70,7 +70,10 @@ const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"
 
 /** The value of the last 6 bytes of the 16 at `at` (48 bits: exact as a number). */
 function tailKey(bytes: Uint8Array, at: number): number {
-  return ((bytes[at + 10]! << 8) | bytes[at + 11]!) * 0x1_0000_0000 + (((bytes[at + 12]! << 24) | (bytes[at + 13]! << 16) | (bytes[at + 14]! << 8) | bytes[at + 15]!) >>> 0);
+  return (
+    ((bytes[at + 10]! << 8) | bytes[at + 11]!) * 0x1_0000_0000 +
+    (((bytes[at + 12]! << 24) | (bytes[at + 13]! << 16) | (bytes[at + 14]! << 8) | bytes[at + 15]!) >>> 0)
+  );
 }
 
 /** The 16 bytes at `at` as PostgreSQL prints a uuid: lower-case hex, dashes after 4, 6, 8 and 10 bytes. */

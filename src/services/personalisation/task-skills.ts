@@ -12,12 +12,20 @@ export async function qMatrix(m: EntityManager, schoolId: string): Promise<Map<s
  * hot path reads it before its transaction), from the database for any task it does not know yet
  * (created a moment ago in another process).
  */
-export async function skillsOfTasks(m: EntityManager, taskIds: string[], curriculum?: CompiledCurriculum | null): Promise<Map<string, string[]>> {
+export async function skillsOfTasks(
+  m: EntityManager,
+  taskIds: string[],
+  curriculum?: CompiledCurriculum | null,
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   const missing: string[] = [];
   for (const id of taskIds) {
     const task = curriculum?.tasks.get(id);
-    if (task) out.set(id, task.skills.map((s) => s.skillId));
+    if (task)
+      out.set(
+        id,
+        task.skills.map((s) => s.skillId),
+      );
     else missing.push(id);
   }
   if (missing.length === 0) return out;

@@ -11,7 +11,8 @@ export const MAX_SCHOOL_NAME = 200;
 /** The name, trimmed; 1 to 200 characters. */
 export function checkSchoolName(name: string): string {
   const n = name.trim();
-  if (n.length < 1 || n.length > MAX_SCHOOL_NAME) throw new BadInputError(`the school name must have 1 to ${MAX_SCHOOL_NAME} characters`, { field: "name" });
+  if (n.length < 1 || n.length > MAX_SCHOOL_NAME)
+    throw new BadInputError(`the school name must have 1 to ${MAX_SCHOOL_NAME} characters`, { field: "name" });
   return n;
 }
 
@@ -26,7 +27,10 @@ export function checkTimeZone(tz: string): string {
   } catch {
     throw new BadInputError(`unknown time zone "${tz}" (expected an IANA name such as Europe/Paris or UTC)`, { field: "timeZone" });
   }
-  if (!/^[A-Za-z]/.test(canonical)) throw new BadInputError(`"${tz}" is an offset, not an IANA time zone (expected a name such as Europe/Paris or UTC)`, { field: "timeZone" });
+  if (!/^[A-Za-z]/.test(canonical))
+    throw new BadInputError(`"${tz}" is an offset, not an IANA time zone (expected a name such as Europe/Paris or UTC)`, {
+      field: "timeZone",
+    });
   return canonical;
 }
 

@@ -85,7 +85,10 @@ export class SchoolService {
   }
 
   async teachersByIds(actor: Actor, ids: readonly string[]): Promise<Teacher[]> {
-    return this.deps.dataSource.getRepository(Teacher).createQueryBuilder("t")
-      .where("t.school_id = :s AND t.id = ANY(:ids)", { s: actor.schoolId, ids: [...ids] }).getMany();
+    return this.deps.dataSource
+      .getRepository(Teacher)
+      .createQueryBuilder("t")
+      .where("t.school_id = :s AND t.id = ANY(:ids)", { s: actor.schoolId, ids: [...ids] })
+      .getMany();
   }
 }

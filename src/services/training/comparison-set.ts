@@ -6,14 +6,21 @@
  * record existed was backfilled as trained on everyone it could have seen, and its learners drop out.
  */
 import type { EntityManager } from "typeorm";
-import { EVALUATION_FRACTION, EVALUATION_HASH, partitionByEvaluationSet, type EvaluationPartition, type EvaluationSetRule } from "../../engine/evaluation-set.js";
+import {
+  EVALUATION_FRACTION,
+  EVALUATION_HASH,
+  partitionByEvaluationSet,
+  type EvaluationPartition,
+  type EvaluationSetRule,
+} from "../../engine/evaluation-set.js";
 import type { Trace, TrainingSet } from "../../engine/types.js";
 import { learnersSeenBy } from "../../persistence/model/trained-learners.js";
 
 export const evaluationRule = (schoolId: string): EvaluationSetRule => ({ salt: schoolId, fraction: EVALUATION_FRACTION });
 
 /** A school's traces split into what a model may be trained on and its evaluation set. */
-export const partitionSchool = (schoolId: string, data: TrainingSet): EvaluationPartition => partitionByEvaluationSet(data, evaluationRule(schoolId));
+export const partitionSchool = (schoolId: string, data: TrainingSet): EvaluationPartition =>
+  partitionByEvaluationSet(data, evaluationRule(schoolId));
 
 export interface ComparisonSet {
   /** The evaluation learners none of the compared versions was trained on, and their traces. */
@@ -38,13 +45,25 @@ export const attemptCount = (set: TrainingSet): number => {
 };
 
 /** The learners of `evaluation` that none of `versionIds` was trained on. */
-export async function comparisonSet(m: EntityManager, schoolId: string, evaluation: TrainingSet, versionIds: readonly string[]): Promise<ComparisonSet> {
+export async function comparisonSet(
+  m: EntityManager,
+  schoolId: string,
+  evaluation: TrainingSet,
+  versionIds: readonly string[],
+): Promise<ComparisonSet> {
   const seen = await learnersSeenBy(m, versionIds, [...evaluation.sequences.keys()]);
   const sequences = new Map<string, readonly Trace[]>([...evaluation.sequences].filter(([id]) => !seen.has(id)));
   const set = { catalog: evaluation.catalog, sequences };
   const { fraction } = evaluationRule(schoolId);
   return {
     set,
-    summary: { hash: EVALUATION_HASH, fraction, learners: sequences.size, attempts: attemptCount(set), excludedAsSeen: seen.size, versions: [...versionIds] },
+    summary: {
+      hash: EVALUATION_HASH,
+      fraction,
+      learners: sequences.size,
+      attempts: attemptCount(set),
+      excludedAsSeen: seen.size,
+      versions: [...versionIds],
+    },
   };
 }

@@ -22,7 +22,12 @@ import { loadCatalog } from "./training-set.js";
  * The difficulty of each task under `loaded` (null where it cannot say). `attempted`: the tasks with
  * attempts in the training window, calibrated by the model itself.
  */
-export function calibratedDifficulties(loaded: Pick<LoadedModel, "model" | "knowsTask">, embedding: TaskEmbedding | null, tasks: readonly TaskInfo[], attempted: ReadonlySet<string>): Map<string, number | null> {
+export function calibratedDifficulties(
+  loaded: Pick<LoadedModel, "model" | "knowsTask">,
+  embedding: TaskEmbedding | null,
+  tasks: readonly TaskInfo[],
+  attempted: ReadonlySet<string>,
+): Map<string, number | null> {
   const fresh = loaded.model.initialState();
   const byModel = (taskId: string) => (loaded.knowsTask(taskId) ? -logit(loaded.model.predict(fresh, taskId)) : undefined);
   const calibrated = new Map<string, number>();
@@ -48,10 +53,19 @@ export function calibratedDifficulties(loaded: Pick<LoadedModel, "model" | "know
  */
 export async function calibrateDifficulties(ds: DataSource, schoolId: string, loaded: LoadedModel): Promise<boolean> {
   const { tasks } = await loadCatalog(ds.manager, schoolId);
-  const difficulties = calibratedDifficulties(loaded, loaded.embedding, tasks, await trainedTaskSet(ds.manager, schoolId, loaded.versionId));
+  const difficulties = calibratedDifficulties(
+    loaded,
+    loaded.embedding,
+    tasks,
+    await trainedTaskSet(ds.manager, schoolId, loaded.versionId),
+  );
   return ds.transaction(async (m) => {
     await m.query(`SELECT pg_advisory_xact_lock(hashtext('zpd:model-version:' || $1))`, [schoolId]);
-    const active: unknown[] = await m.query(`SELECT 1 FROM model_version WHERE id = $1 AND school_id = $2 AND status = $3`, [loaded.versionId, schoolId, ModelStatus.Active]);
+    const active: unknown[] = await m.query(`SELECT 1 FROM model_version WHERE id = $1 AND school_id = $2 AND status = $3`, [
+      loaded.versionId,
+      schoolId,
+      ModelStatus.Active,
+    ]);
     if (active.length === 0) return false;
     await m.query(
       `UPDATE task SET difficulty = u.d FROM unnest($2::uuid[], $3::float8[]) AS u(id, d)
@@ -69,7 +83,9 @@ export async function calibrateDifficulties(ds: DataSource, schoolId: string, lo
  * retraining count too) — an approximation.
  */
 async function trainedTaskSet(m: EntityManager, schoolId: string, versionId: string): Promise<Set<string>> {
-  const [row] = (await m.query(`SELECT trained_task_ids FROM model_version WHERE id = $1`, [versionId])) as { trained_task_ids: string[] | null }[];
+  const [row] = (await m.query(`SELECT trained_task_ids FROM model_version WHERE id = $1`, [versionId])) as {
+    trained_task_ids: string[] | null;
+  }[];
   if (row?.trained_task_ids) return new Set(row.trained_task_ids);
   // One probe of the attempts' task_id index per task, stopped at its first consenting attempt (LIMIT 1).
   // As EXISTS, PostgreSQL turned it into a semi-join over every attempt of the school: 458 ms against

@@ -79,18 +79,51 @@ export class MetricGate implements Gate {
     const c = ctx.candidateScores;
     const a = ctx.activeScores;
     const learners = ctx.heldOut.sequences.size;
-    const figures = { candidateAuc: num(c.auc), activeAuc: a ? num(a.auc) : null, candidateLogLoss: num(c.logloss), activeLogLoss: a ? num(a.logloss) : null, tolerance: this.tolerance, learners, attempts: c.attempts };
-    if (learners === 0) return { gate: this.name, passed: false, detail: "no held-out learners that neither model was trained on: nothing to judge on", figures };
-    if (!Number.isFinite(c.auc)) return { gate: this.name, passed: false, detail: `the ${learners} held-out learners give no AUC (too few attempts or one class only)`, figures };
+    const figures = {
+      candidateAuc: num(c.auc),
+      activeAuc: a ? num(a.auc) : null,
+      candidateLogLoss: num(c.logloss),
+      activeLogLoss: a ? num(a.logloss) : null,
+      tolerance: this.tolerance,
+      learners,
+      attempts: c.attempts,
+    };
+    if (learners === 0)
+      return {
+        gate: this.name,
+        passed: false,
+        detail: "no held-out learners that neither model was trained on: nothing to judge on",
+        figures,
+      };
+    if (!Number.isFinite(c.auc))
+      return {
+        gate: this.name,
+        passed: false,
+        detail: `the ${learners} held-out learners give no AUC (too few attempts or one class only)`,
+        figures,
+      };
     if (!a || !Number.isFinite(a.auc)) {
       const passed = c.auc > 0.5;
-      return { gate: this.name, passed, detail: passed ? `no active model to compare with; AUC ${c.auc.toFixed(4)} beats chance` : `AUC ${c.auc.toFixed(4)} does not beat chance`, figures };
+      return {
+        gate: this.name,
+        passed,
+        detail: passed
+          ? `no active model to compare with; AUC ${c.auc.toFixed(4)} beats chance`
+          : `AUC ${c.auc.toFixed(4)} does not beat chance`,
+        figures,
+      };
     }
     const aucOk = c.auc >= a.auc - this.tolerance;
     const lossOk = c.logloss <= a.logloss + this.tolerance;
-    const detail = aucOk && lossOk
-      ? `AUC ${c.auc.toFixed(4)} vs ${a.auc.toFixed(4)}, log loss ${c.logloss.toFixed(4)} vs ${a.logloss.toFixed(4)}: within tolerance ${this.tolerance}`
-      : [!aucOk && `AUC ${c.auc.toFixed(4)} is below the active model's ${a.auc.toFixed(4)} by more than ${this.tolerance}`, !lossOk && `log loss ${c.logloss.toFixed(4)} exceeds the active model's ${a.logloss.toFixed(4)} by more than ${this.tolerance}`].filter(Boolean).join("; ");
+    const detail =
+      aucOk && lossOk
+        ? `AUC ${c.auc.toFixed(4)} vs ${a.auc.toFixed(4)}, log loss ${c.logloss.toFixed(4)} vs ${a.logloss.toFixed(4)}: within tolerance ${this.tolerance}`
+        : [
+            !aucOk && `AUC ${c.auc.toFixed(4)} is below the active model's ${a.auc.toFixed(4)} by more than ${this.tolerance}`,
+            !lossOk && `log loss ${c.logloss.toFixed(4)} exceeds the active model's ${a.logloss.toFixed(4)} by more than ${this.tolerance}`,
+          ]
+            .filter(Boolean)
+            .join("; ");
     return { gate: this.name, passed: aucOk && lossOk, detail, figures };
   }
 }
@@ -99,7 +132,13 @@ export class MetricGate implements Gate {
  * Evaluates candidate and active on the same held-out attempts and runs every gate (a retraining's
  * candidate, and an admin's promotion of a stored version).
  */
-export async function judge(gates: readonly Gate[], schoolId: string, candidate: KnowledgeModel, active: KnowledgeModel | null, heldOut: TrainingSet) {
+export async function judge(
+  gates: readonly Gate[],
+  schoolId: string,
+  candidate: KnowledgeModel,
+  active: KnowledgeModel | null,
+  heldOut: TrainingSet,
+) {
   const preds = predictSequences(active ? [candidate, active] : [candidate], heldOut.sequences);
   const candidateScores = scorePredictions(preds[0]!);
   const activeScores = active ? scorePredictions(preds[1]!) : null;

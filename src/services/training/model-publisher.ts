@@ -35,20 +35,22 @@ export function trainedTasks(set: TrainingSet): string[] {
 export async function publishModel(m: EntityManager, schoolId: string, p: PublishModel): Promise<ModelVersion> {
   await m.query(`SELECT pg_advisory_xact_lock(hashtext('zpd:model-version:' || $1))`, [schoolId]);
   const [{ next }] = await m.query(`SELECT COALESCE(MAX(version), 0) + 1 AS next FROM model_version WHERE school_id = $1`, [schoolId]);
-  const version = await m.save(m.create(ModelVersion, {
-    schoolId,
-    version: Number(next),
-    kind: p.kind,
-    status: p.status ?? ModelStatus.Candidate,
-    weights: Buffer.from(p.weights),
-    taskEmbedding: p.taskEmbedding ? Buffer.from(p.taskEmbedding) : null,
-    trainedFrom: p.trainedFrom,
-    trainedTo: p.trainedTo,
-    trainedTaskIds: [...p.trainedTaskIds],
-    metrics: p.metrics,
-    notes: p.notes ?? "",
-    activatedAt: null,
-  }));
+  const version = await m.save(
+    m.create(ModelVersion, {
+      schoolId,
+      version: Number(next),
+      kind: p.kind,
+      status: p.status ?? ModelStatus.Candidate,
+      weights: Buffer.from(p.weights),
+      taskEmbedding: p.taskEmbedding ? Buffer.from(p.taskEmbedding) : null,
+      trainedFrom: p.trainedFrom,
+      trainedTo: p.trainedTo,
+      trainedTaskIds: [...p.trainedTaskIds],
+      metrics: p.metrics,
+      notes: p.notes ?? "",
+      activatedAt: null,
+    }),
+  );
   await recordTrainedLearners(m, schoolId, version.id, p.trainedLearnerIds);
   return version;
 }

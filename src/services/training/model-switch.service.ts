@@ -83,14 +83,20 @@ export class ModelSwitchService {
     requireRole(actor, Role.Admin);
     const reason = overrideReason?.trim();
     if (overrideReason != null && (!reason || reason.length < OVERRIDE_REASON_LENGTH.min || reason.length > OVERRIDE_REASON_LENGTH.max)) {
-      throw new BadInputError(`overrideReason must say why, in ${OVERRIDE_REASON_LENGTH.min} to ${OVERRIDE_REASON_LENGTH.max} characters`, { field: "overrideReason" });
+      throw new BadInputError(`overrideReason must say why, in ${OVERRIDE_REASON_LENGTH.min} to ${OVERRIDE_REASON_LENGTH.max} characters`, {
+        field: "overrideReason",
+      });
     }
     const row = await this.version(actor.schoolId, versionId);
     if (!row) throw new NotFoundError("ModelVersion", versionId);
     if (row.status === ModelStatus.Active) throw new ConflictError(`version ${row.version} is already active`);
     if (!row.weights) throw new ConflictError(`version ${row.version} has no weights`);
     const override: PromotionOverride | undefined = reason ? { reason, by: actor.subject, at: new Date().toISOString() } : undefined;
-    const { id } = await this.runs.enqueue(JobName.PromoteModel, { schoolId: actor.schoolId, versionId: row.id, ...(override ? { override } : {}) }, { schoolId: actor.schoolId });
+    const { id } = await this.runs.enqueue(
+      JobName.PromoteModel,
+      { schoolId: actor.schoolId, versionId: row.id, ...(override ? { override } : {}) },
+      { schoolId: actor.schoolId },
+    );
     return this.runs.get(actor, id);
   }
 
@@ -103,7 +109,11 @@ export class ModelSwitchService {
     const previous = await this.previous(actor.schoolId);
     if (!previous) throw new ConflictError("there is no previously active version to roll back to");
     if (!previous.weights) throw new ConflictError(`version ${previous.version} has no weights`);
-    const { id } = await this.runs.enqueue(JobName.RollbackModel, { schoolId: actor.schoolId, versionId: previous.id }, { schoolId: actor.schoolId });
+    const { id } = await this.runs.enqueue(
+      JobName.RollbackModel,
+      { schoolId: actor.schoolId, versionId: previous.id },
+      { schoolId: actor.schoolId },
+    );
     return this.runs.get(actor, id);
   }
 
@@ -136,7 +146,11 @@ export class ModelSwitchService {
       const failed = verdicts.filter((v) => !v.passed);
       const refusal = `the gates refuse version ${row.version}: ${failed.map((v) => `${v.gate}: ${v.detail}`).join("; ")}`;
       if (failed.length && !opts.override) return refused(row, refusal, verdicts);
-      if (failed.length) this.deps.logger.warn({ schoolId, modelVersion: row.version, by: opts.override!.by }, "promotion against failed gates (admin override)");
+      if (failed.length)
+        this.deps.logger.warn(
+          { schoolId, modelVersion: row.version, by: opts.override!.by },
+          "promotion against failed gates (admin override)",
+        );
       const judgement: Judgement = { verdicts, evaluation: held.summary, ...(failed.length ? { override: opts.override! } : {}) };
       return this.switch(schoolId, row, judgement, (f) => progress(0.1 + 0.9 * f, "rebuilding learner states"), opts.runId);
     });
@@ -158,18 +172,32 @@ export class ModelSwitchService {
       if (row.status === ModelStatus.Active) return this.caughtUp(schoolId, row, progress);
       if (switchedByRun(row, opts.runId)) return supersededOutcome(row);
       // A rollback returns to a version that served once; any other goes through the gates (promote).
-      if (row.status !== ModelStatus.Retired || !row.activatedAt) return refused(row, `version ${row.version} was never active: promote it instead`, null);
+      if (row.status !== ModelStatus.Retired || !row.activatedAt)
+        return refused(row, `version ${row.version} was never active: promote it instead`, null);
       if (!row.weights) return refused(row, `version ${row.version} has no weights`, null);
       return this.switch(schoolId, row, null, (f) => progress(f, "rebuilding learner states"), opts.runId);
     });
   }
 
-  private async switch(schoolId: string, row: ModelVersion, judgement: Judgement | null, onProgress: (f: number) => void, runId?: string): Promise<SwitchOutcome> {
+  private async switch(
+    schoolId: string,
+    row: ModelVersion,
+    judgement: Judgement | null,
+    onProgress: (f: number) => void,
+    runId?: string,
+  ): Promise<SwitchOutcome> {
     const states = await this.training.states.switchTo(schoolId, row.id, judgement, onProgress, runId);
     this.deps.logger.info({ schoolId, modelVersion: row.version, ...states }, "model version switched in");
     return {
-      modelVersionId: row.id, version: row.version, switched: true, alreadyActive: false, superseded: false, reason: null,
-      gates: judgement?.verdicts ?? null, ...(judgement?.override ? { override: judgement.override } : {}), states,
+      modelVersionId: row.id,
+      version: row.version,
+      switched: true,
+      alreadyActive: false,
+      superseded: false,
+      reason: null,
+      gates: judgement?.verdicts ?? null,
+      ...(judgement?.override ? { override: judgement.override } : {}),
+      states,
     };
   }
 
@@ -179,15 +207,28 @@ export class ModelSwitchService {
    */
   private async caughtUp(schoolId: string, row: ModelVersion, progress: Progress): Promise<SwitchOutcome> {
     const finished = await this.training.states.commit(schoolId, row, { onProgress: (f) => progress(f, "finishing the switch") });
-    return { modelVersionId: row.id, version: row.version, switched: true, alreadyActive: true, superseded: false, reason: null, gates: null, states: { staged: 0, ...finished } };
+    return {
+      modelVersionId: row.id,
+      version: row.version,
+      switched: true,
+      alreadyActive: true,
+      superseded: false,
+      reason: null,
+      gates: null,
+      states: { staged: 0, ...finished },
+    };
   }
 
   private locked<T>(schoolId: string, opts: SwitchOptions, progress: Progress, work: () => Promise<T>): Promise<T> {
-    return this.training.switchLock.hold(schoolId, { signal: opts.signal, onWait: () => progress(0, "waiting for another switch of the school's model") }, async () => {
-      const out = await work();
-      progress(1, "done");
-      return out;
-    });
+    return this.training.switchLock.hold(
+      schoolId,
+      { signal: opts.signal, onWait: () => progress(0, "waiting for another switch of the school's model") },
+      async () => {
+        const out = await work();
+        progress(1, "done");
+        return out;
+      },
+    );
   }
 
   private progress(opts: SwitchOptions): Progress {
@@ -208,8 +249,16 @@ export class ModelSwitchService {
   }
 }
 
-const refused = (row: ModelVersion, reason: string, gates: readonly GateVerdict[] | null): SwitchOutcome =>
-  ({ modelVersionId: row.id, version: row.version, switched: false, alreadyActive: false, superseded: false, reason, gates, states: null });
+const refused = (row: ModelVersion, reason: string, gates: readonly GateVerdict[] | null): SwitchOutcome => ({
+  modelVersionId: row.id,
+  version: row.version,
+  switched: false,
+  alreadyActive: false,
+  superseded: false,
+  reason,
+  gates,
+  states: null,
+});
 
 /** Whether the run `runId` made this (no longer active) version active: its switch was done, then replaced. */
 const switchedByRun = (row: ModelVersion, runId: string | undefined): boolean =>
@@ -217,6 +266,12 @@ const switchedByRun = (row: ModelVersion, runId: string | undefined): boolean =>
 
 /** A retry whose own switch was since replaced by another one: a success that changes nothing. */
 const supersededOutcome = (row: ModelVersion): SwitchOutcome => ({
-  modelVersionId: row.id, version: row.version, switched: true, alreadyActive: false, superseded: true,
-  reason: `this run made version ${row.version} active; another switch has replaced it since: left as it is`, gates: null, states: null,
+  modelVersionId: row.id,
+  version: row.version,
+  switched: true,
+  alreadyActive: false,
+  superseded: true,
+  reason: `this run made version ${row.version} active; another switch has replaced it since: left as it is`,
+  gates: null,
+  states: null,
 });

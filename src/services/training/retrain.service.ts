@@ -84,7 +84,13 @@ export class RetrainService {
     progress(0, "snapshot");
     const snapshot = await snapshotTrainingSet(this.deps.dataSource.manager, schoolId, cutoff);
     if (snapshot.sequences.size < MIN_LEARNERS) {
-      return { modelVersionId: null, version: null, promoted: false, status: "SKIPPED", reasons: [`only ${snapshot.sequences.size} consenting learners with attempts (at least ${MIN_LEARNERS} needed)`] };
+      return {
+        modelVersionId: null,
+        version: null,
+        promoted: false,
+        status: "SKIPPED",
+        reasons: [`only ${snapshot.sequences.size} consenting learners with attempts (at least ${MIN_LEARNERS} needed)`],
+      };
     }
     const { train, evaluation } = partitionSchool(schoolId, snapshot);
     const trainer = trainers[kind];
@@ -108,34 +114,46 @@ export class RetrainService {
     const passed = verdicts.every((v) => v.passed);
     const reasons = verdicts.filter((v) => !v.passed).map((v) => `${v.gate}: ${v.detail}`);
     progress(0.85, passed ? "promoting" : "rejecting");
-    const version = await this.deps.dataSource.transaction((m) => publishModel(m, schoolId, {
-      kind,
-      weights: candidate.serialize(),
-      taskEmbedding: embedding.serialize(),
-      metrics: {
-        ...(opts.runId ? { runId: opts.runId } : {}),
-        seed, backend, trainSeconds, shuffledLabels: Boolean(opts.shuffleLabels),
-        trainingLearners: train.sequences.size, heldOutLearners: held.summary.learners, trainingAttempts: attemptCount(train),
-        evaluation: held.summary,
-        candidate: jsonScores(candidateScores), active: activeScores ? jsonScores(activeScores) : null,
-        comparedWith: active ? { modelVersionId: active.versionId, version: active.version } : null,
-        judgedAgainst,
-        gates: verdicts,
-      },
-      trainedFrom: snapshot.from,
-      trainedTo: snapshot.to,
-      trainedTaskIds: trainedTasks(trainSet),
-      trainedLearnerIds: train.sequences.keys(),
-      notes: passed ? "" : `rejected: ${reasons.join("; ")}`,
-      // Registered as a candidate: it becomes active only in the switch, once the states are rebuilt.
-      status: passed ? ModelStatus.Candidate : ModelStatus.Rejected,
-    }));
+    const version = await this.deps.dataSource.transaction((m) =>
+      publishModel(m, schoolId, {
+        kind,
+        weights: candidate.serialize(),
+        taskEmbedding: embedding.serialize(),
+        metrics: {
+          ...(opts.runId ? { runId: opts.runId } : {}),
+          seed,
+          backend,
+          trainSeconds,
+          shuffledLabels: Boolean(opts.shuffleLabels),
+          trainingLearners: train.sequences.size,
+          heldOutLearners: held.summary.learners,
+          trainingAttempts: attemptCount(train),
+          evaluation: held.summary,
+          candidate: jsonScores(candidateScores),
+          active: activeScores ? jsonScores(activeScores) : null,
+          comparedWith: active ? { modelVersionId: active.versionId, version: active.version } : null,
+          judgedAgainst,
+          gates: verdicts,
+        },
+        trainedFrom: snapshot.from,
+        trainedTo: snapshot.to,
+        trainedTaskIds: trainedTasks(trainSet),
+        trainedLearnerIds: train.sequences.keys(),
+        notes: passed ? "" : `rejected: ${reasons.join("; ")}`,
+        // Registered as a candidate: it becomes active only in the switch, once the states are rebuilt.
+        status: passed ? ModelStatus.Candidate : ModelStatus.Rejected,
+      }),
+    );
     if (!passed) {
       this.deps.logger.warn({ schoolId, modelVersion: version.version, reasons }, "candidate model rejected");
       return { modelVersionId: version.id, version: version.version, promoted: false, status: ModelStatus.Rejected, reasons };
     }
     const promoted = await this.promoteCandidate(schoolId, { ...version, judgedAgainst }, opts.runId, progress, opts.signal);
-    if (promoted.promoted) this.deps.logger.info({ schoolId, modelVersion: version.version, auc: candidateScores.auc, ...promoted.states }, "candidate model promoted");
+    if (promoted.promoted)
+      this.deps.logger.info(
+        { schoolId, modelVersion: version.version, auc: candidateScores.auc, ...promoted.states },
+        "candidate model promoted",
+      );
     return promoted;
   }
 
@@ -150,18 +168,39 @@ export class RetrainService {
    *   model now active;
    * - anything else (made active, then replaced by another switch while this run was down): left so.
    */
-  private async promoteCandidate(schoolId: string, v: Candidate, runId: string | undefined, progress: (f: number, msg?: string) => void, signal?: AbortSignal): Promise<RetrainResult> {
+  private async promoteCandidate(
+    schoolId: string,
+    v: Candidate,
+    runId: string | undefined,
+    progress: (f: number, msg?: string) => void,
+    signal?: AbortSignal,
+  ): Promise<RetrainResult> {
     const message = "rebuilding learner states under the candidate";
     progress(0.9, message);
     const onProgress = (f: number) => progress(0.9 + 0.1 * f, message);
-    const outcome = await this.training.switchLock.hold(schoolId, { signal, onWait: () => progress(0.9, "waiting for another switch of the school's model") }, async () => {
-      const [{ status }] = (await this.deps.dataSource.query(`SELECT status FROM model_version WHERE id = $1`, [v.id])) as [{ status: ModelStatus }];
-      if (status === ModelStatus.Active) return { states: { staged: 0, ...(await this.training.states.commit(schoolId, v, { onProgress, runId })) } };
-      if (status !== ModelStatus.Candidate) return { reason: `version ${v.version} is ${status} now (another switch replaced it after this run made it active): left as it is`, status };
-      const now = await activeVersionId(this.deps.dataSource.manager, schoolId);
-      if (now !== v.judgedAgainst) return { reason: "the active model changed after this candidate was judged; promoteModel judges it against the model now active", status };
-      return { states: await this.training.states.switchTo(schoolId, v.id, null, onProgress, runId) };
-    });
+    const outcome = await this.training.switchLock.hold(
+      schoolId,
+      { signal, onWait: () => progress(0.9, "waiting for another switch of the school's model") },
+      async () => {
+        const [{ status }] = (await this.deps.dataSource.query(`SELECT status FROM model_version WHERE id = $1`, [v.id])) as [
+          { status: ModelStatus },
+        ];
+        if (status === ModelStatus.Active)
+          return { states: { staged: 0, ...(await this.training.states.commit(schoolId, v, { onProgress, runId })) } };
+        if (status !== ModelStatus.Candidate)
+          return {
+            reason: `version ${v.version} is ${status} now (another switch replaced it after this run made it active): left as it is`,
+            status,
+          };
+        const now = await activeVersionId(this.deps.dataSource.manager, schoolId);
+        if (now !== v.judgedAgainst)
+          return {
+            reason: "the active model changed after this candidate was judged; promoteModel judges it against the model now active",
+            status,
+          };
+        return { states: await this.training.states.switchTo(schoolId, v.id, null, onProgress, runId) };
+      },
+    );
     if (!("states" in outcome)) {
       this.deps.logger.warn({ schoolId, modelVersion: v.version, status: outcome.status }, "candidate not promoted by this run");
       return { modelVersionId: v.id, version: v.version, promoted: false, status: outcome.status, reasons: [outcome.reason] };
@@ -176,7 +215,12 @@ export class RetrainService {
    * one's switch finished (adoption, catch-up), and a version rejected by its gates or replaced since
    * by another switch is the run's outcome as it stands — the retry trains nothing new. Null when none.
    */
-  private async resumePromotion(schoolId: string, runId: string, progress: (f: number, msg?: string) => void, signal?: AbortSignal): Promise<RetrainResult | null> {
+  private async resumePromotion(
+    schoolId: string,
+    runId: string,
+    progress: (f: number, msg?: string) => void,
+    signal?: AbortSignal,
+  ): Promise<RetrainResult | null> {
     const [row] = (await this.deps.dataSource.query(
       `SELECT id, version, status, notes, COALESCE(metrics->>'judgedAgainst', metrics->'comparedWith'->>'modelVersionId') AS "judgedAgainst"
        FROM model_version WHERE school_id = $1 AND metrics->>'runId' = $2 ORDER BY version DESC LIMIT 1`,
@@ -184,13 +228,18 @@ export class RetrainService {
     )) as (Candidate & { notes: string })[];
     if (!row) return null;
     if (row.status === ModelStatus.Rejected) {
-      return { modelVersionId: row.id, version: row.version, promoted: false, status: ModelStatus.Rejected, reasons: [row.notes || "rejected by its gates"] };
+      return {
+        modelVersionId: row.id,
+        version: row.version,
+        promoted: false,
+        status: ModelStatus.Rejected,
+        reasons: [row.notes || "rejected by its gates"],
+      };
     }
     this.deps.logger.info({ schoolId, modelVersion: row.version, status: row.status }, "resuming the promotion of this run's candidate");
     return this.promoteCandidate(schoolId, row, runId, progress, signal);
   }
 }
-
 
 /** The same traces with the outcomes permuted across the set (seeded): a model that can learn nothing. */
 function shuffled(set: TrainingSet, seed: number): TrainingSet {

@@ -21,7 +21,13 @@
 import type { EntityManager } from "typeorm";
 import { ModelStatus, ModelVersion } from "../../persistence/model/model-version.entity.js";
 import { statePrefix } from "../../persistence/learner/learner-state-codec.js";
-import { adoptStagedBatch, dropOtherStaged, learnersToStage, staleLearners, stagedLearners } from "../../persistence/learner/learner-state.store.js";
+import {
+  adoptStagedBatch,
+  dropOtherStaged,
+  learnersToStage,
+  staleLearners,
+  stagedLearners,
+} from "../../persistence/learner/learner-state.store.js";
 import { withConflictRetry } from "../common/transaction-retry.js";
 import { loadVersion, type ActiveModels, type LoadedModel } from "../personalisation/active-models.js";
 import type { LearnerModelService } from "../personalisation/learner-model.service.js";
@@ -70,11 +76,22 @@ export class StateRebuildService {
    * own switch, later replaced by another, from a version it still has to switch to).
    * Progress: staging is 0–0.95 of the work, the adoption the rest.
    */
-  async switchTo(schoolId: string, versionId: string, judgement: Judgement | null = null, onProgress?: (fraction: number) => void, runId?: string): Promise<SwitchReport> {
+  async switchTo(
+    schoolId: string,
+    versionId: string,
+    judgement: Judgement | null = null,
+    onProgress?: (fraction: number) => void,
+    runId?: string,
+  ): Promise<SwitchReport> {
     const row = await this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: versionId, schoolId });
     const target = loadVersion(row);
     const staged = await this.stage(schoolId, target, (f) => onProgress?.(0.95 * f));
-    const { adopted, caughtUp } = await this.commit(schoolId, row, { judgement, onProgress: (f) => onProgress?.(0.95 + 0.05 * f), runId, loaded: target });
+    const { adopted, caughtUp } = await this.commit(schoolId, row, {
+      judgement,
+      onProgress: (f) => onProgress?.(0.95 + 0.05 * f),
+      runId,
+      loaded: target,
+    });
     onProgress?.(1);
     return { staged, adopted, caughtUp };
   }
@@ -86,25 +103,41 @@ export class StateRebuildService {
    * transaction (the version already active: what is still staged for it is adopted, then the
    * catch-up and the recalibration run).
    */
-  async commit(schoolId: string, row: Pick<ModelVersion, "id" | "version">, opts: CommitOptions = {}): Promise<Omit<SwitchReport, "staged">> {
+  async commit(
+    schoolId: string,
+    row: Pick<ModelVersion, "id" | "version">,
+    opts: CommitOptions = {},
+  ): Promise<Omit<SwitchReport, "staged">> {
     const { judgement = null, onProgress, runId, loaded } = opts;
-    await withConflictRetry(() => this.deps.dataSource.transaction(async (m) => {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtext('zpd:model-version:' || $1))`, [schoolId]);
-      await m.query(`UPDATE model_version SET status = $2, updated_at = now() WHERE school_id = $1 AND status = $3 AND id <> $4`, [schoolId, ModelStatus.Retired, ModelStatus.Active, row.id]);
-      await m.query(
-        `UPDATE model_version SET status = $2, activated_at = CASE WHEN status::text = $4 THEN activated_at ELSE now() END, updated_at = now(),
+    await withConflictRetry(
+      () =>
+        this.deps.dataSource.transaction(async (m) => {
+          await m.query(`SELECT pg_advisory_xact_lock(hashtext('zpd:model-version:' || $1))`, [schoolId]);
+          await m.query(`UPDATE model_version SET status = $2, updated_at = now() WHERE school_id = $1 AND status = $3 AND id <> $4`, [
+            schoolId,
+            ModelStatus.Retired,
+            ModelStatus.Active,
+            row.id,
+          ]);
+          await m.query(
+            `UPDATE model_version SET status = $2, activated_at = CASE WHEN status::text = $4 THEN activated_at ELSE now() END, updated_at = now(),
            metrics = metrics || COALESCE($3::jsonb, '{}'::jsonb)
              || CASE WHEN $5::text IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('activatedByRun', $5::text) END
          WHERE id = $1`,
-        [row.id, ModelStatus.Active, judgement ? JSON.stringify(judgementMetrics(judgement)) : null, ModelStatus.Active, runId ?? null],
-      );
-    }), "switching the active model");
+            [row.id, ModelStatus.Active, judgement ? JSON.stringify(judgementMetrics(judgement)) : null, ModelStatus.Active, runId ?? null],
+          );
+        }),
+      "switching the active model",
+    );
     this.models.invalidate(schoolId);
     this.deps.logger.info({ schoolId, modelVersion: row.version }, "active model switched");
     const adopted = await this.adopt(schoolId, row.id, onProgress);
     const caughtUp = await this.rebuildActive(schoolId);
     // Last: a failure here (the job is retried, and the retry recalibrates) never holds up the states.
-    await this.recalibrate(schoolId, loaded ?? loadVersion(await this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: row.id, schoolId })));
+    await this.recalibrate(
+      schoolId,
+      loaded ?? loadVersion(await this.deps.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: row.id, schoolId })),
+    );
     return { adopted, caughtUp };
   }
 
@@ -125,7 +158,12 @@ export class StateRebuildService {
   private async adopt(schoolId: string, versionId: string, onProgress?: (fraction: number) => void): Promise<number> {
     const staged = await stagedLearners(this.deps.dataSource, schoolId, versionId);
     // Each batch's rows locked in learner id order, then adopted where still current (adoptStagedBatch).
-    const adopted = await this.inBatches(staged, "a staged state adoption batch", (m, batch) => adoptStagedBatch(m, versionId, batch), onProgress);
+    const adopted = await this.inBatches(
+      staged,
+      "a staged state adoption batch",
+      (m, batch) => adoptStagedBatch(m, versionId, batch),
+      onProgress,
+    );
     // Any other version's staged states (a promotion that never switched) are left to the next
     // staging run, which deletes them first: a DELETE by school here would visit every row just deleted.
     return adopted;
@@ -142,8 +180,12 @@ export class StateRebuildService {
     if (learners.length === 0) return 0;
     // Read once for every batch (a task created meanwhile is unknown to the model: nothing to replay for it).
     const qMatrix = await this.learnerModel.qMatrix(this.deps.dataSource.manager, schoolId);
-    return this.inBatches(learners, "a state staging batch",
-      (m, batch) => this.learnerModel.stageMany(m, target, schoolId, batch, qMatrix), onProgress);
+    return this.inBatches(
+      learners,
+      "a state staging batch",
+      (m, batch) => this.learnerModel.stageMany(m, target, schoolId, batch, qMatrix),
+      onProgress,
+    );
   }
 
   /**
@@ -154,11 +196,19 @@ export class StateRebuildService {
   async rebuildActive(schoolId: string, onProgress?: (fraction: number) => void): Promise<number> {
     const active = await this.models.get(schoolId);
     if (!active) return 0;
-    const stale = await staleLearners(this.deps.dataSource, { schoolId, versionId: active.versionId, statePrefix: statePrefix(active.stateTag) });
+    const stale = await staleLearners(this.deps.dataSource, {
+      schoolId,
+      versionId: active.versionId,
+      statePrefix: statePrefix(active.stateTag),
+    });
     if (stale.length === 0) return 0;
     const qMatrix = await this.learnerModel.qMatrix(this.deps.dataSource.manager, schoolId);
-    return this.inBatches(stale, "a state rebuild batch",
-      (m, batch) => this.learnerModel.rebuildMany(m, schoolId, batch, qMatrix), onProgress);
+    return this.inBatches(
+      stale,
+      "a state rebuild batch",
+      (m, batch) => this.learnerModel.rebuildMany(m, schoolId, batch, qMatrix),
+      onProgress,
+    );
   }
 
   /**
@@ -167,7 +217,8 @@ export class StateRebuildService {
    * stops; the first error is thrown once nothing is in flight any more. Returns the sum written.
    */
   private async inBatches(
-    ids: readonly string[], what: string,
+    ids: readonly string[],
+    what: string,
     write: (m: EntityManager, batch: string[]) => Promise<number>,
     onProgress?: (fraction: number) => void,
   ): Promise<number> {

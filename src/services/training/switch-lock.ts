@@ -31,7 +31,10 @@ export const switchLockKey = (schoolId: string): string => `zpd:model-switch:${s
 export class SwitchLock {
   private readonly tails = new Map<string, Promise<void>>();
 
-  constructor(private readonly dataSource: DataSource, private readonly logger: Logger) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly logger: Logger,
+  ) {}
 
   /** Runs `work` holding the school's switch lock; waits for it first. */
   async hold<T>(schoolId: string, opts: HoldOptions, work: () => Promise<T>): Promise<T> {
@@ -59,7 +62,13 @@ export class SwitchLock {
     }
   }
 
-  private async holdOnServer<T>(url: string, schoolId: string, signal: AbortSignal | undefined, waiting: () => void, work: () => Promise<T>): Promise<T> {
+  private async holdOnServer<T>(
+    url: string,
+    schoolId: string,
+    signal: AbortSignal | undefined,
+    waiting: () => void,
+    work: () => Promise<T>,
+  ): Promise<T> {
     const client = new pg.Client({ connectionString: url, application_name: "zpd-switch-lock" });
     // A lost connection has released the lock already; the switch's own transactions still guard its rows.
     client.on("error", (err) => this.logger.warn({ err, schoolId }, "the model switch lock's connection failed"));

@@ -62,13 +62,34 @@ export class TrainingService {
     const embedding = await trainTaskEmbedding(train, { seed: opts.seed ?? 1 });
     const embeddingSeconds = (performance.now() - t1) / 1000;
     const candidate = jsonScores(scorePredictions(predictSequences([model], evaluation.sequences)[0]!));
-    this.deps.logger.info({ schoolId, kind, attempts, learners: train.sequences.size, heldOutLearners: evaluation.sequences.size, auc: candidate.auc, trainSeconds, embeddingSeconds, backend }, "model trained");
+    this.deps.logger.info(
+      {
+        schoolId,
+        kind,
+        attempts,
+        learners: train.sequences.size,
+        heldOutLearners: evaluation.sequences.size,
+        auc: candidate.auc,
+        trainSeconds,
+        embeddingSeconds,
+        backend,
+      },
+      "model trained",
+    );
     const version = await this.deps.dataSource.transaction((m) =>
       publishModel(m, schoolId, {
         kind,
         weights: model.serialize(),
         taskEmbedding: embedding.serialize(),
-        metrics: { trainingAttempts: attempts, trainingLearners: train.sequences.size, heldOutLearners: evaluation.sequences.size, candidate, trainSeconds, embeddingSeconds, backend },
+        metrics: {
+          trainingAttempts: attempts,
+          trainingLearners: train.sequences.size,
+          heldOutLearners: evaluation.sequences.size,
+          candidate,
+          trainSeconds,
+          embeddingSeconds,
+          backend,
+        },
         trainedFrom: snapshot.from,
         trainedTo: snapshot.to,
         trainedTaskIds: trainedTasks(train),
