@@ -38,7 +38,7 @@ grep -q "in use by another live process" "$LOG.second" || { cat "$LOG.second"; e
 echo "a second server on the same folder was refused"
 
 # A job while the server holds the folder: sent to the server's API and followed to its end.
-ZPD_DATA_DIR="$DATA" npm run --silent job -- retrain --seed 2 >"$LOG.job" 2>&1 || { cat "$LOG.job"; echo "npm run job -- retrain failed while the server ran"; exit 1; }
+ZPD_DATA_DIR="$DATA" npm run --silent job -- retrain >"$LOG.job" 2>&1 || { cat "$LOG.job"; echo "npm run job -- retrain failed while the server ran"; exit 1; }
 grep -q "sending retrain to it" "$LOG.job" || { cat "$LOG.job"; echo "the job did not go through the server"; exit 1; }
 grep -Eq '^retrain [0-9a-f-]{36}: ' "$LOG.job" || { cat "$LOG.job"; echo "no retraining outcome"; exit 1; }
 echo "a job through the running server: $(grep -E '^retrain ' "$LOG.job" | tail -n 1 | cut -c1-160)"
