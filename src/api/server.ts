@@ -15,6 +15,7 @@ import { buildContext, ApiContext } from "./context.js";
 import { VerifiedTokens } from "./auth/token-cache.js";
 import { makeFormatError } from "./common/format-error.js";
 import { mountWebPages } from "./web/web.routes.js";
+import { documentSizeLimit, queryLimitsPlugin, QueryLimits } from "./common/query-limits.js";
 
 export interface ApiServerOptions {
   readonly services: Services;
@@ -22,6 +23,8 @@ export interface ApiServerOptions {
   readonly logger: Logger;
   /** Serve GraphiQL and the developer pages (config.graphiql). */
   readonly graphiql?: boolean;
+  /** Per-operation limits (config: ZPD_MAX_QUERY_*, ZPD_MAX_PAGE_SIZE). */
+  readonly limits: QueryLimits;
 }
 
 export interface ApiServer {
@@ -47,6 +50,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
+      queryLimitsPlugin(opts.limits),
     ],
   });
   await apollo.start();
@@ -59,6 +63,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   app.use(
     "/graphql",
     express.json({ limit: "2mb" }),
+    documentSizeLimit(opts.limits.maxBytes),
     expressMiddleware(apollo, {
       context: async ({ req }) => buildContext(opts.services, tokens, req.headers.authorization),
     }),

@@ -29,6 +29,16 @@ export interface Config {
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Largest page a connection returns. */
   readonly maxPageSize: number;
+  /**
+   * Per-operation limits, checked before execution (api/common/query-limits.ts). The defaults leave a
+   * clear margin above what legitimate clients send: measured, the heaviest operation in
+   * docs/api-guide.md and docs/model-lifecycle.md and GraphiQL's introspection query (see the figures
+   * at QUERY_LIMIT_DEFAULTS).
+   */
+  readonly maxQueryDepth: number;
+  readonly maxQueryAliases: number;
+  readonly maxQueryCost: number;
+  readonly maxQueryBytes: number;
   readonly nodeEnv: string;
   /**
    * Serve the browser pages for developers: GraphiQL at GET /graphql (from node_modules, no CDN), the
@@ -85,6 +95,18 @@ function retrainCron(env: Env): string | null {
   return fields.join(" ");
 }
 
+/**
+ * Defaults of the per-operation limits, with their margin over what legitimate clients send, measured with
+ * operationShape and operationCost (api/common/query-limits.ts) at ZPD_MAX_PAGE_SIZE=100:
+ * - GraphiQL's introspection query (graphql 16's, every option on): 2,075 bytes, depth 15, cost 8,638;
+ * - the heaviest example in README.md, docs/api-guide.md and docs/model-lifecycle.md: 368 bytes
+ *   (Recommend), depth 6 (Recommend), no alias, cost 317 (Curriculum); bench/api's operations: depth 5,
+ *   cost 90 at most;
+ * - the issue's attacks: the 6,000-alias bomb 353 kB, 6,000 aliases, cost 6,000 × 401; 60 nested levels.
+ * query-limits.test.ts checks that every documented operation and the introspection query stay within.
+ */
+export const QUERY_LIMIT_DEFAULTS = { depth: 20, aliases: 50, cost: 25_000, bytes: 100_000 } as const;
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /** Reads and validates the configuration. `generated` supplies secrets for the embedded demo. */
@@ -132,6 +154,10 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
     seedDemo: bool(env, "ZPD_SEED_DEMO", true),
     logLevel,
     maxPageSize: int(env, "ZPD_MAX_PAGE_SIZE", 100, 1, 10000),
+    maxQueryDepth: int(env, "ZPD_MAX_QUERY_DEPTH", QUERY_LIMIT_DEFAULTS.depth, 1, 1000),
+    maxQueryAliases: int(env, "ZPD_MAX_QUERY_ALIASES", QUERY_LIMIT_DEFAULTS.aliases, 0, 100_000),
+    maxQueryCost: int(env, "ZPD_MAX_QUERY_COST", QUERY_LIMIT_DEFAULTS.cost, 1, 1_000_000_000),
+    maxQueryBytes: int(env, "ZPD_MAX_QUERY_BYTES", QUERY_LIMIT_DEFAULTS.bytes, 1, 2_000_000),
     nodeEnv,
     graphiql: bool(env, "ZPD_GRAPHIQL", nodeEnv !== "production"),
     worker: bool(env, "ZPD_WORKER", databaseUrl === undefined),
