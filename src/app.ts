@@ -52,6 +52,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         maxAliases: config.maxQueryAliases,
         maxCost: config.maxQueryCost,
         maxBytes: config.maxQueryBytes,
+        maxTokens: config.maxQueryTokens,
         maxPageSize: config.maxPageSize,
       },
     });

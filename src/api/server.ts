@@ -42,6 +42,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     formatError: makeFormatError(opts.logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,
+    parseOptions: { maxTokens: opts.limits.maxTokens },
     // main.ts owns the signals: it stops the server, then the pool and PGlite, in that order.
     stopOnTerminationSignals: false,
     // No cache-control hints are used; its default plugin would wrap every field's resolution.

@@ -39,6 +39,7 @@ export interface Config {
   readonly maxQueryAliases: number;
   readonly maxQueryCost: number;
   readonly maxQueryBytes: number;
+  readonly maxQueryTokens: number;
   readonly nodeEnv: string;
   /**
    * Serve the browser pages for developers: GraphiQL at GET /graphql (from node_modules, no CDN), the
@@ -98,14 +99,16 @@ function retrainCron(env: Env): string | null {
 /**
  * Defaults of the per-operation limits, with their margin over what legitimate clients send, measured with
  * operationShape and operationCost (api/common/query-limits.ts) at ZPD_MAX_PAGE_SIZE=100:
- * - GraphiQL's introspection query (graphql 16's, every option on): 2,075 bytes, depth 15, cost 8,638;
+ * - GraphiQL's introspection query (graphql 16's, every option on): 2,075 bytes, 184 tokens, depth 15,
+ *   cost 8,638;
  * - the heaviest example in README.md, docs/api-guide.md and docs/model-lifecycle.md: 368 bytes
- *   (Recommend), depth 6 (Recommend), no alias, cost 317 (Curriculum); bench/api's operations: depth 5,
- *   cost 90 at most;
- * - the issue's attacks: the 6,000-alias bomb 353 kB, 6,000 aliases, cost 6,000 × 401; 60 nested levels.
+ *   (Recommend), 66 tokens, depth 6 (Recommend), no alias, cost 317 (Curriculum); bench/api's operations:
+ *   63 tokens, depth 5, cost 90 at most;
+ * - the issue's attacks: the 6,000-alias bomb 353 kB, 6,000 aliases, cost 6,000 × 401; 60 nested levels;
+ *   1,000 aliased learner pages are 45 kB but 17,000 tokens (their validation alone took 70–130 ms).
  * query-limits.test.ts checks that every documented operation and the introspection query stay within.
  */
-export const QUERY_LIMIT_DEFAULTS = { depth: 20, aliases: 50, cost: 25_000, bytes: 100_000 } as const;
+export const QUERY_LIMIT_DEFAULTS = { depth: 20, aliases: 50, cost: 25_000, bytes: 100_000, tokens: 2_000 } as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -158,6 +161,7 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
     maxQueryAliases: int(env, "ZPD_MAX_QUERY_ALIASES", QUERY_LIMIT_DEFAULTS.aliases, 0, 100_000),
     maxQueryCost: int(env, "ZPD_MAX_QUERY_COST", QUERY_LIMIT_DEFAULTS.cost, 1, 1_000_000_000),
     maxQueryBytes: int(env, "ZPD_MAX_QUERY_BYTES", QUERY_LIMIT_DEFAULTS.bytes, 1, 2_000_000),
+    maxQueryTokens: int(env, "ZPD_MAX_QUERY_TOKENS", QUERY_LIMIT_DEFAULTS.tokens, 1, 1_000_000),
     nodeEnv,
     graphiql: bool(env, "ZPD_GRAPHIQL", nodeEnv !== "production"),
     worker: bool(env, "ZPD_WORKER", databaseUrl === undefined),

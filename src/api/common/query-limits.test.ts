@@ -1,8 +1,19 @@
 import fs from "node:fs";
 import path from "node:path";
-import { buildSchema, getIntrospectionQuery, getOperationAST, Kind, OperationDefinitionNode, parse } from "graphql";
+import {
+  buildSchema,
+  getIntrospectionQuery,
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  Lexer,
+  OperationDefinitionNode,
+  parse,
+  Source,
+  TokenKind,
+} from "graphql";
 import { QUERY_LIMIT_DEFAULTS } from "../../config/config.js";
-import { ASSUMED_LIST_SIZE, operationCost, operationShape } from "./query-limits.js";
+import { ASSUMED_LIST_SIZE, operationCost, operationShape, tokenLimitError } from "./query-limits.js";
 
 // A schema of the API's shapes: a connection, an unbounded list, a list argument, a `count` argument.
 const schema = buildSchema(`
@@ -97,6 +108,30 @@ describe("operationShape", () => {
   });
 });
 
+test("graphql-js's refusal of a document over maxTokens becomes QUERY_TOO_LARGE; other parse errors stay", () => {
+  let refusal: GraphQLError | undefined;
+  try {
+    parse(`{ a b c d e f }`, { maxTokens: 4 });
+  } catch (e) {
+    refusal = e as GraphQLError;
+  }
+  expect(refusal).toBeInstanceOf(GraphQLError);
+  expect(tokenLimitError({ message: refusal!.message, extensions: { code: "GRAPHQL_PARSE_FAILED" } })).toEqual({
+    message: "the query's number of tokens exceeds the limit of 4 (ZPD_MAX_QUERY_TOKENS); parsing stopped there",
+    extensions: { code: "QUERY_TOO_LARGE", limit: 4 },
+  });
+  expect(
+    tokenLimitError({ message: "Syntax Error: Expected Name, found <EOF>.", extensions: { code: "GRAPHQL_PARSE_FAILED" } }),
+  ).toBeUndefined();
+});
+
+const tokenCount = (text: string) => {
+  const lexer = new Lexer(new Source(text));
+  let n = 0;
+  while (lexer.advance().kind !== TokenKind.EOF) n++;
+  return n;
+};
+
 describe("the default limits", () => {
   const root = path.resolve(__dirname, "../../..");
   const apiSchema = buildSchema(fs.readFileSync(path.join(root, "schema/schema.graphql"), "utf8"));
@@ -118,6 +153,7 @@ describe("the default limits", () => {
     (_name, text) => {
       const document = parse(text);
       expect(Buffer.byteLength(text)).toBeLessThanOrEqual(QUERY_LIMIT_DEFAULTS.bytes);
+      expect(tokenCount(text)).toBeLessThanOrEqual(QUERY_LIMIT_DEFAULTS.tokens);
       for (const op of document.definitions) {
         if (op.kind !== Kind.OPERATION_DEFINITION) continue;
         // Every variable of the documented operations is an id.
