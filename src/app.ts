@@ -47,6 +47,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       jwtSecret: config.jwtSecret,
       logger,
       graphiql: config.graphiql,
+      introspectionNeedsToken: config.nodeEnv === "production",
       limits: {
         maxDepth: config.maxQueryDepth,
         maxAliases: config.maxQueryAliases,

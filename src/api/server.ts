@@ -16,6 +16,7 @@ import { VerifiedTokens } from "./auth/token-cache.js";
 import { makeFormatError } from "./common/format-error.js";
 import { mountWebPages } from "./web/web.routes.js";
 import { documentSizeLimit, queryLimitsPlugin, QueryLimits } from "./common/query-limits.js";
+import { introspectionGuardPlugin } from "./auth/introspection-guard.js";
 
 export interface ApiServerOptions {
   readonly services: Services;
@@ -25,6 +26,8 @@ export interface ApiServerOptions {
   readonly graphiql?: boolean;
   /** Per-operation limits (config: ZPD_MAX_QUERY_*, ZPD_MAX_PAGE_SIZE). */
   readonly limits: QueryLimits;
+  /** Introspection only with a valid token (NODE_ENV=production); open otherwise, for GraphiQL. */
+  readonly introspectionNeedsToken?: boolean;
 }
 
 export interface ApiServer {
@@ -52,6 +55,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
       queryLimitsPlugin(opts.limits),
+      ...(opts.introspectionNeedsToken ? [introspectionGuardPlugin()] : []),
     ],
   });
   await apollo.start();

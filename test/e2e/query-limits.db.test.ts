@@ -164,3 +164,52 @@ test("GraphiQL's introspection query and a documented-size query pass", async ()
   expect(r.data.__schema.queryType.name).toBe("Query");
   await stillServing();
 });
+
+describe("introspection in production (NODE_ENV=production)", () => {
+  let prod: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    prod = await startTestServer({ NODE_ENV: "production" });
+    token = (await prod.newSchool("Production School")).admin;
+  });
+  afterAll(async () => {
+    await prod?.stop();
+  });
+
+  test("needs a valid token; the schema query itself is refused, not run", async () => {
+    for (const query of [
+      getIntrospectionQuery(),
+      `{ __type(name: "Learner") { name } }`,
+      `{ ...F } fragment F on Query { __schema { queryType { name } } }`,
+    ]) {
+      for (const bearer of [undefined, "not-a-token"]) {
+        const r = await prod.gql(query, {}, bearer);
+        expect(r.status).toBe(401);
+        expect(r.data).toBeUndefined();
+        expect(r.errors).toEqual([
+          {
+            message: "introspection requires a valid token on this server (NODE_ENV=production)",
+            extensions: { code: "UNAUTHENTICATED" },
+          },
+        ]);
+      }
+    }
+    const withToken = await prod.gql(getIntrospectionQuery(), {}, token);
+    expect(withToken.errors).toBeUndefined();
+    expect(withToken.data.__schema.queryType.name).toBe("Query");
+  });
+
+  test("operations without introspection are unaffected (`__typename` included)", async () => {
+    const anonymous = await prod.gql(`{ __typename }`);
+    expect(anonymous.errors).toBeUndefined();
+    expect(anonymous.data).toEqual({ __typename: "Query" });
+    const r = await prod.gql(`{ learners(first: 1) { nodes { id } } }`, {}, token);
+    expect(r.errors).toBeUndefined();
+  });
+});
+
+test("in development, introspection is open to anonymous callers (GraphiQL)", async () => {
+  const r = await s.gql(`{ __schema { queryType { name } } }`);
+  expect(r.errors).toBeUndefined();
+  expect(r.data.__schema.queryType.name).toBe("Query");
+});
