@@ -103,7 +103,8 @@ function retrainCron(env: Env): string | null {
  *   cost 8,638;
  * - the heaviest example in README.md, docs/api-guide.md and docs/model-lifecycle.md: 368 bytes
  *   (Recommend), 66 tokens, depth 6 (Recommend), no alias, cost 317 (Curriculum); bench/api's operations:
- *   63 tokens, depth 5, cost 90 at most;
+ *   63 tokens, depth 5, cost 90 at most; a full recordAttempts batch (500) with the load benchmark's answer
+ *   per attempt: cost 17,501;
  * - the issue's attacks: the 6,000-alias bomb 353 kB, 6,000 aliases, cost 6,000 × 401; 60 nested levels;
  *   1,000 aliased learner pages are 45 kB but 17,000 tokens (their validation alone took 70–130 ms).
  * query-limits.test.ts checks that every documented operation and the introspection query stay within.

@@ -170,6 +170,17 @@ describe("the default limits", () => {
     },
   );
 
+  test("a full batch of 500 attempts, with the load benchmark's answer per attempt, stays within them", () => {
+    const document = parse(`mutation($inputs: [RecordAttemptInput!]!) {
+      recordAttempts(inputs: $inputs) { duplicate attempt { id occurredAt } mastery { skillId mastery uncertainty delta trend attempts } }
+    }`);
+    const id = "0190a5a0-0000-7000-8000-000000000001";
+    const inputs = Array.from({ length: 500 }, (_, i) => ({ learnerId: id, taskId: id, correct: true, idempotencyKey: `k-${i}` }));
+    const cost = operationCost(apiSchema, document, getOperationAST(document)!, { inputs }, 100);
+    expect(cost).toBe(1 + 500 * (1 + (1 + 2) + (1 + ASSUMED_LIST_SIZE * 6)));
+    expect(cost!).toBeLessThanOrEqual(QUERY_LIMIT_DEFAULTS.cost);
+  });
+
   test("there are documented operations to check", () => {
     expect(documents.length).toBeGreaterThanOrEqual(13);
   });
