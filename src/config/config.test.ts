@@ -33,7 +33,7 @@ describe("configuration", () => {
     expect(loadConfig({ ZPD_JWT_SECRET: SECRET })).toMatchObject({
       maxQueryDepth: 20,
       maxQueryAliases: 50,
-      maxQueryCost: 25000,
+      maxQueryCost: 50000,
       maxQueryBytes: 100000,
       maxQueryTokens: 2000,
     });

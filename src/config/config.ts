@@ -107,9 +107,11 @@ function retrainCron(env: Env): string | null {
  *   per attempt: cost 17,501;
  * - the issue's attacks: the 6,000-alias bomb 353 kB, 6,000 aliases, cost 6,000 × 401; 60 nested levels;
  *   1,000 aliased learner pages are 45 kB but 17,000 tokens (their validation alone took 70–130 ms).
+ * The cost's default is ~2.9× the full batch and ~5.8× introspection: a batch answering a few more fields
+ * per attempt still fits, while two nested learner pages of 100 (cost ~200,000) do not.
  * query-limits.test.ts checks that every documented operation and the introspection query stay within.
  */
-export const QUERY_LIMIT_DEFAULTS = { depth: 20, aliases: 50, cost: 25_000, bytes: 100_000, tokens: 2_000 } as const;
+export const QUERY_LIMIT_DEFAULTS = { depth: 20, aliases: 50, cost: 50_000, bytes: 100_000, tokens: 2_000 } as const;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
