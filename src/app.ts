@@ -42,7 +42,21 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       logger,
       maxPageSize: config.maxPageSize,
     });
-    const server = await createApiServer({ services, jwtSecret: config.jwtSecret, logger, graphiql: config.graphiql });
+    const server = await createApiServer({
+      services,
+      jwtSecret: config.jwtSecret,
+      logger,
+      graphiql: config.graphiql,
+      introspectionNeedsToken: config.nodeEnv === "production",
+      limits: {
+        maxDepth: config.maxQueryDepth,
+        maxAliases: config.maxQueryAliases,
+        maxCost: config.maxQueryCost,
+        maxBytes: config.maxQueryBytes,
+        maxTokens: config.maxQueryTokens,
+        maxPageSize: config.maxPageSize,
+      },
+    });
     return {
       config,
       db,

@@ -15,6 +15,8 @@ import { buildContext, ApiContext } from "./context.js";
 import { VerifiedTokens } from "./auth/token-cache.js";
 import { makeFormatError } from "./common/format-error.js";
 import { mountWebPages } from "./web/web.routes.js";
+import { documentSizeLimit, queryLimitsPlugin, QueryLimits } from "./common/query-limits.js";
+import { introspectionGuardPlugin } from "./auth/introspection-guard.js";
 
 export interface ApiServerOptions {
   readonly services: Services;
@@ -22,6 +24,10 @@ export interface ApiServerOptions {
   readonly logger: Logger;
   /** Serve GraphiQL and the developer pages (config.graphiql). */
   readonly graphiql?: boolean;
+  /** Per-operation limits (config: ZPD_MAX_QUERY_*, ZPD_MAX_PAGE_SIZE). */
+  readonly limits: QueryLimits;
+  /** Introspection only with a valid token (NODE_ENV=production); open otherwise, for GraphiQL. */
+  readonly introspectionNeedsToken?: boolean;
 }
 
 export interface ApiServer {
@@ -39,6 +45,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     formatError: makeFormatError(opts.logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,
+    parseOptions: { maxTokens: opts.limits.maxTokens },
     // main.ts owns the signals: it stops the server, then the pool and PGlite, in that order.
     stopOnTerminationSignals: false,
     // No cache-control hints are used; its default plugin would wrap every field's resolution.
@@ -47,6 +54,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
+      queryLimitsPlugin(opts.limits),
+      ...(opts.introspectionNeedsToken ? [introspectionGuardPlugin()] : []),
     ],
   });
   await apollo.start();
@@ -59,6 +68,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   app.use(
     "/graphql",
     express.json({ limit: "2mb" }),
+    documentSizeLimit(opts.limits.maxBytes),
     expressMiddleware(apollo, {
       context: async ({ req }) => buildContext(opts.services, tokens, req.headers.authorization),
     }),

@@ -19,9 +19,33 @@ describe("configuration", () => {
     ["ZPD_MAX_PAGE_SIZE", { ZPD_MAX_PAGE_SIZE: "0" }],
     ["ZPD_PROFILE_KEY", { ZPD_PROFILE_KEY: "dG9vIHNob3J0" }],
     ["ZPD_GRAPHIQL", { ZPD_GRAPHIQL: "sometimes" }],
+    ["ZPD_MAX_QUERY_DEPTH", { ZPD_MAX_QUERY_DEPTH: "0" }],
+    ["ZPD_MAX_QUERY_ALIASES", { ZPD_MAX_QUERY_ALIASES: "-1" }],
+    ["ZPD_MAX_QUERY_COST", { ZPD_MAX_QUERY_COST: "lots" }],
+    ["ZPD_MAX_QUERY_BYTES", { ZPD_MAX_QUERY_BYTES: "3000000" }],
+    ["ZPD_MAX_QUERY_TOKENS", { ZPD_MAX_QUERY_TOKENS: "0" }],
   ])("a bad %s is refused with a message naming it", (variable, env) => {
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ...env })).toThrow(new RegExp(variable));
+  });
+
+  test("query limits: defaults, and configured values", () => {
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET })).toMatchObject({
+      maxQueryDepth: 20,
+      maxQueryAliases: 50,
+      maxQueryCost: 50000,
+      maxQueryBytes: 100000,
+      maxQueryTokens: 2000,
+    });
+    const c = loadConfig({
+      ZPD_JWT_SECRET: SECRET,
+      ZPD_MAX_QUERY_DEPTH: "12",
+      ZPD_MAX_QUERY_ALIASES: "0",
+      ZPD_MAX_QUERY_COST: "5000",
+      ZPD_MAX_QUERY_BYTES: "20000",
+      ZPD_MAX_QUERY_TOKENS: "500",
+    });
+    expect(c).toMatchObject({ maxQueryDepth: 12, maxQueryAliases: 0, maxQueryCost: 5000, maxQueryBytes: 20000, maxQueryTokens: 500 });
   });
 
   test("a real database requires a configured secret", () => {

@@ -29,6 +29,17 @@ export interface Config {
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Largest page a connection returns. */
   readonly maxPageSize: number;
+  /**
+   * Per-operation limits, checked before execution (api/common/query-limits.ts). The defaults leave a
+   * clear margin above what legitimate clients send: measured, the heaviest operation in
+   * docs/api-guide.md and docs/model-lifecycle.md and GraphiQL's introspection query (see the figures
+   * at QUERY_LIMIT_DEFAULTS).
+   */
+  readonly maxQueryDepth: number;
+  readonly maxQueryAliases: number;
+  readonly maxQueryCost: number;
+  readonly maxQueryBytes: number;
+  readonly maxQueryTokens: number;
   readonly nodeEnv: string;
   /**
    * Serve the browser pages for developers: GraphiQL at GET /graphql (from node_modules, no CDN), the
@@ -85,6 +96,23 @@ function retrainCron(env: Env): string | null {
   return fields.join(" ");
 }
 
+/**
+ * Defaults of the per-operation limits, with their margin over what legitimate clients send, measured with
+ * operationShape and operationCost (api/common/query-limits.ts) at ZPD_MAX_PAGE_SIZE=100:
+ * - GraphiQL's introspection query (graphql 16's, every option on): 2,075 bytes, 184 tokens, depth 15,
+ *   cost 8,638;
+ * - the heaviest example in README.md, docs/api-guide.md and docs/model-lifecycle.md: 368 bytes
+ *   (Recommend), 66 tokens, depth 6 (Recommend), no alias, cost 317 (Curriculum); bench/api's operations:
+ *   63 tokens, depth 5, cost 90 at most; a full recordAttempts batch (500) with the load benchmark's answer
+ *   per attempt: cost 17,501;
+ * - the issue's attacks: the 6,000-alias bomb 353 kB, 6,000 aliases, cost 6,000 × 401; 60 nested levels;
+ *   1,000 aliased learner pages are 45 kB but 17,000 tokens (their validation alone took 70–130 ms).
+ * The cost's default is ~2.9× the full batch and ~5.8× introspection: a batch answering a few more fields
+ * per attempt still fits, while two nested learner pages of 100 (cost ~200,000) do not.
+ * query-limits.test.ts checks that every documented operation and the introspection query stay within.
+ */
+export const QUERY_LIMIT_DEFAULTS = { depth: 20, aliases: 50, cost: 50_000, bytes: 100_000, tokens: 2_000 } as const;
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /** Reads and validates the configuration. `generated` supplies secrets for the embedded demo. */
@@ -132,6 +160,11 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
     seedDemo: bool(env, "ZPD_SEED_DEMO", true),
     logLevel,
     maxPageSize: int(env, "ZPD_MAX_PAGE_SIZE", 100, 1, 10000),
+    maxQueryDepth: int(env, "ZPD_MAX_QUERY_DEPTH", QUERY_LIMIT_DEFAULTS.depth, 1, 1000),
+    maxQueryAliases: int(env, "ZPD_MAX_QUERY_ALIASES", QUERY_LIMIT_DEFAULTS.aliases, 0, 100_000),
+    maxQueryCost: int(env, "ZPD_MAX_QUERY_COST", QUERY_LIMIT_DEFAULTS.cost, 1, 1_000_000_000),
+    maxQueryBytes: int(env, "ZPD_MAX_QUERY_BYTES", QUERY_LIMIT_DEFAULTS.bytes, 1, 2_000_000),
+    maxQueryTokens: int(env, "ZPD_MAX_QUERY_TOKENS", QUERY_LIMIT_DEFAULTS.tokens, 1, 1_000_000),
     nodeEnv,
     graphiql: bool(env, "ZPD_GRAPHIQL", nodeEnv !== "production"),
     worker: bool(env, "ZPD_WORKER", databaseUrl === undefined),

@@ -9,6 +9,7 @@ import { DomainError } from "../../services/common/domain-error.js";
 import { EngineError } from "../../engine/errors.js";
 import { DOMAIN_ERROR_CODES, ENGINE_ERROR_CODES } from "./error-codes.js";
 import type { Logger } from "../../shared/logger.js";
+import { tokenLimitError } from "./query-limits.js";
 
 const KNOWN_CODES = new Set([
   "BAD_USER_INPUT",
@@ -43,6 +44,8 @@ export function makeFormatError(logger: Logger) {
         extensions: { code: client.code },
       };
     }
+    const tooManyTokens = tokenLimitError(formatted);
+    if (tooManyTokens) return tooManyTokens;
     const code = formatted.extensions?.code;
     if (typeof code === "string" && KNOWN_CODES.has(code)) return formatted;
     if (

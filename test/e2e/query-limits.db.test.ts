@@ -1,0 +1,215 @@
+/**
+ * The per-operation limits over real HTTP, with the default configuration: the attacks of issue 13
+ * (the alias bomb, a smaller one of many tokens, 60 nested levels, an exponential nesting under the
+ * depth limit, aliased writes) are
+ * refused before execution with their codes, quickly, and the server answers normally right after;
+ * documented-size operations and GraphiQL's introspection query pass.
+ */
+import { getIntrospectionQuery } from "graphql";
+import { QUERY_LIMIT_DEFAULTS } from "../../src/config/config.js";
+import { Role } from "../../src/services/auth/actor.js";
+import { startTestServer, TestServer } from "../support/test-server.js";
+
+let s: TestServer;
+let admin: string;
+let learner: string;
+beforeAll(async () => {
+  s = await startTestServer();
+  const school = await s.newSchool("Limits School");
+  admin = school.admin;
+  const created = await s.gql(
+    `mutation { createLearner(input: { externalRef: "limits-1", profile: { displayName: "Lim" } }) { id } }`,
+    {},
+    admin,
+  );
+  expect(created.errors).toBeUndefined();
+  learner = await s.token({ schoolId: school.schoolId, role: Role.Learner, learnerId: created.data.createLearner.id });
+});
+afterAll(async () => {
+  await s?.stop();
+});
+
+const PAGE = `learners(first: 100) { nodes { id profile { displayName } } }`;
+const aliased = (n: number, field: string) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(" ")} }`;
+/** `learners { nodes { cohorts { learners { nodes { cohorts …` to `levels` fields deep. */
+function nested(levels: number): string {
+  const path = ["learners", "nodes", "cohorts"];
+  let q = "__typename";
+  for (let i = levels - 1; i >= 1; i--) q = `${path[(i - 1) % 3]} { ${q} }`;
+  return `{ ${q} }`;
+}
+
+async function timed<T>(f: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const started = performance.now();
+  const result = await f();
+  return { result, ms: performance.now() - started };
+}
+
+async function stillServing() {
+  const health = await fetch(s.url.replace(/\/graphql$/, "/healthz"));
+  expect(health.status).toBe(200);
+  const r = await s.gql(`{ learners(first: 5) { nodes { id profile { displayName } } } }`, {}, admin);
+  expect(r.errors).toBeUndefined();
+  expect(r.data.learners.nodes).toHaveLength(1);
+}
+
+test("the issue's alias bomb (6,000 aliased learner pages, 353 kB) is refused by its size, before parsing", async () => {
+  const query = aliased(6000, PAGE);
+  expect(Buffer.byteLength(query)).toBeGreaterThan(QUERY_LIMIT_DEFAULTS.bytes);
+  const { result: r, ms } = await timed(() => s.gql(query, {}, learner));
+  expect(r.status).toBe(400);
+  expect(r.data).toBeUndefined();
+  expect(r.errors).toHaveLength(1);
+  expect(r.errors![0]!.extensions).toEqual({
+    code: "QUERY_TOO_LARGE",
+    limit: QUERY_LIMIT_DEFAULTS.bytes,
+    measured: Buffer.byteLength(query),
+  });
+  expect(r.errors![0]!.message).toMatch(/ZPD_MAX_QUERY_BYTES/);
+  expect(ms).toBeLessThan(1000);
+  await stillServing();
+});
+
+test("aliases over the limit are refused, cheap fields included, for every role", async () => {
+  const n = QUERY_LIMIT_DEFAULTS.aliases + 1;
+  for (const token of [admin, learner]) {
+    const r = await s.gql(aliased(n, "__typename"), {}, token);
+    expect(r.status).toBe(400);
+    expect(r.errors![0]!.extensions).toMatchObject({ code: "QUERY_TOO_MANY_ALIASES", limit: QUERY_LIMIT_DEFAULTS.aliases, measured: n });
+  }
+  // At the limit, answered.
+  const ok = await s.gql(aliased(QUERY_LIMIT_DEFAULTS.aliases, "__typename"), {}, learner);
+  expect(ok.errors).toBeUndefined();
+  expect(Object.keys(ok.data)).toHaveLength(QUERY_LIMIT_DEFAULTS.aliases);
+});
+
+test("1,000 aliased learner pages (45 kB, under the byte limit) are refused quickly by the token limit, while parsing", async () => {
+  const query = aliased(1000, PAGE);
+  expect(Buffer.byteLength(query)).toBeLessThan(QUERY_LIMIT_DEFAULTS.bytes);
+  const { result: r, ms } = await timed(() => s.gql(query, {}, admin));
+  expect(r.status).toBe(400);
+  expect(r.data).toBeUndefined();
+  expect(r.errors).toEqual([
+    {
+      message: `the query's number of tokens exceeds the limit of ${QUERY_LIMIT_DEFAULTS.tokens} (ZPD_MAX_QUERY_TOKENS); parsing stopped there`,
+      extensions: { code: "QUERY_TOO_LARGE", limit: QUERY_LIMIT_DEFAULTS.tokens },
+    },
+  ]);
+  expect(ms).toBeLessThan(1000);
+  await stillServing();
+});
+
+test("aliased writes over the limit write nothing", async () => {
+  const n = QUERY_LIMIT_DEFAULTS.aliases + 1;
+  const mutation = `mutation { ${Array.from({ length: n }, (_, i) => `c${i}: createCohort(input: { name: "bomb ${i}" }) { id }`).join(" ")} }`;
+  const r = await s.gql(mutation, {}, admin);
+  expect(r.status).toBe(400);
+  expect(r.errors![0]!.extensions?.code).toBe("QUERY_TOO_MANY_ALIASES");
+  const cohorts = await s.gql(`{ cohorts(first: 100) { nodes { name } } }`, {}, admin);
+  expect(cohorts.errors).toBeUndefined();
+  expect(cohorts.data.cohorts.nodes.filter((c: { name: string }) => c.name.startsWith("bomb "))).toEqual([]);
+});
+
+test("60 levels of learners { nodes { cohorts { learners … are refused by the depth limit", async () => {
+  // As deep as the limit (and cheap: one list): answered.
+  let chain = "name";
+  for (let level = QUERY_LIMIT_DEFAULTS.depth - 1; level >= 5; level--) chain = `ofType { ${chain} }`;
+  const atLimit = await s.gql(`{ __schema { queryType { fields { type { ${chain} } } } } }`, {}, learner);
+  expect(atLimit.errors).toBeUndefined();
+  expect(atLimit.data.__schema.queryType.fields.length).toBeGreaterThan(10);
+  const { result: r, ms } = await timed(() => s.gql(nested(60), {}, learner));
+  expect(r.status).toBe(400);
+  expect(r.errors![0]!.extensions).toEqual({ code: "QUERY_TOO_DEEP", limit: QUERY_LIMIT_DEFAULTS.depth, measured: 60 });
+  expect(ms).toBeLessThan(1000);
+  await stillServing();
+});
+
+test("an exponential nesting within the depth limit is refused by its cost", async () => {
+  // skills → prerequisites → dependents → …: each level multiplies the answer.
+  let inner = "id";
+  for (let i = 0; i < 8; i++) inner = `${i % 2 ? "dependents" : "prerequisites"} { id ${inner} }`;
+  const query = `{ skills(first: 100) { nodes { ${inner} } } }`;
+  const r = await s.gql(query, {}, learner);
+  expect(r.status).toBe(400);
+  expect(r.errors![0]!.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", limit: QUERY_LIMIT_DEFAULTS.cost });
+  expect(r.errors![0]!.extensions!.measured as number).toBeGreaterThan(QUERY_LIMIT_DEFAULTS.cost);
+  // Two levels of the same are an ordinary curriculum query.
+  const ok = await s.gql(`{ skills(first: 100) { nodes { id prerequisites { id dependents { id } } } } }`, {}, learner);
+  expect(ok.errors).toBeUndefined();
+});
+
+test("the cost counts `first` from the variables", async () => {
+  const query = `query($n: Int) { learners(first: $n) { nodes { id cohorts { learners(first: $n) { nodes { id profile { displayName } } } } } } }`;
+  const small = await s.gql(query, { n: 5 }, admin);
+  expect(small.errors).toBeUndefined();
+  const large = await s.gql(query, { n: 100 }, admin);
+  expect(large.status).toBe(400);
+  expect(large.errors![0]!.extensions?.code).toBe("QUERY_TOO_COMPLEX");
+  // Variables that do not fit are execution's BAD_USER_INPUT, as without the limits.
+  const bad = await s.gql(query, { n: "many" }, admin);
+  expect(bad.errors![0]!.extensions?.code).toBe("BAD_USER_INPUT");
+});
+
+test("GraphiQL's introspection query and a documented-size query pass", async () => {
+  const introspection = getIntrospectionQuery({
+    descriptions: true,
+    specifiedByUrl: true,
+    directiveIsRepeatable: true,
+    schemaDescription: true,
+    inputValueDeprecation: true,
+    oneOf: true,
+  });
+  const r = await s.gql(introspection);
+  expect(r.errors).toBeUndefined();
+  expect(r.data.__schema.queryType.name).toBe("Query");
+  await stillServing();
+});
+
+describe("introspection in production (NODE_ENV=production)", () => {
+  let prod: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    prod = await startTestServer({ NODE_ENV: "production" });
+    token = (await prod.newSchool("Production School")).admin;
+  });
+  afterAll(async () => {
+    await prod?.stop();
+  });
+
+  test("needs a valid token; the schema query itself is refused, not run", async () => {
+    for (const query of [
+      getIntrospectionQuery(),
+      `{ __type(name: "Learner") { name } }`,
+      `{ ...F } fragment F on Query { __schema { queryType { name } } }`,
+    ]) {
+      for (const bearer of [undefined, "not-a-token"]) {
+        const r = await prod.gql(query, {}, bearer);
+        expect(r.status).toBe(401);
+        expect(r.data).toBeUndefined();
+        expect(r.errors).toEqual([
+          {
+            message: "introspection requires a valid token on this server (NODE_ENV=production)",
+            extensions: { code: "UNAUTHENTICATED" },
+          },
+        ]);
+      }
+    }
+    const withToken = await prod.gql(getIntrospectionQuery(), {}, token);
+    expect(withToken.errors).toBeUndefined();
+    expect(withToken.data.__schema.queryType.name).toBe("Query");
+  });
+
+  test("operations without introspection are unaffected (`__typename` included)", async () => {
+    const anonymous = await prod.gql(`{ __typename }`);
+    expect(anonymous.errors).toBeUndefined();
+    expect(anonymous.data).toEqual({ __typename: "Query" });
+    const r = await prod.gql(`{ learners(first: 1) { nodes { id } } }`, {}, token);
+    expect(r.errors).toBeUndefined();
+  });
+});
+
+test("in development, introspection is open to anonymous callers (GraphiQL)", async () => {
+  const r = await s.gql(`{ __schema { queryType { name } } }`);
+  expect(r.errors).toBeUndefined();
+  expect(r.data.__schema.queryType.name).toBe("Query");
+});
