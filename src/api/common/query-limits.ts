@@ -133,10 +133,13 @@ function itemsOf(
   parent: GraphQLCompositeType,
   args: Record<string, unknown>,
   defaultPage: number,
+  maxPage: number,
 ): number {
   const named = getNamedType(field.type);
   if (isObjectType(named) && isConnection(named) && !isListType(getNullableType(field.type))) {
-    return typeof args.first === "number" ? args.first : defaultPage;
+    // A page over ZPD_MAX_PAGE_SIZE counts as the largest page: execution refuses it as an oversized
+    // page (BAD_USER_INPUT), which tells the client more than a cost would.
+    return typeof args.first === "number" ? Math.min(Math.max(args.first, 0), maxPage) : defaultPage;
   }
   if (!isListType(getNullableType(field.type))) return 1;
   // A connection's `edges` and `nodes`: its `first` has counted them already.
@@ -146,8 +149,8 @@ function itemsOf(
   return ASSUMED_LIST_SIZE;
 }
 
-function costEstimator(defaultPage: number): ComplexityEstimator {
-  return ({ field, type, args, childComplexity }) => 1 + itemsOf(field, type, args, defaultPage) * childComplexity;
+function costEstimator(defaultPage: number, maxPage: number): ComplexityEstimator {
+  return ({ field, type, args, childComplexity }) => 1 + itemsOf(field, type, args, defaultPage, maxPage) * childComplexity;
 }
 
 /**
@@ -173,7 +176,7 @@ export function operationCost(
       schema,
       query,
       variables,
-      estimators: [costEstimator(Math.min(DEFAULT_PAGE_SIZE, maxPageSize))],
+      estimators: [costEstimator(Math.min(DEFAULT_PAGE_SIZE, maxPageSize), maxPageSize)],
       maxQueryNodes: MAX_EVALUATED_SELECTIONS,
     });
   } catch (e) {
