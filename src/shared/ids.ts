@@ -24,6 +24,14 @@ function random8(): number {
   return at;
 }
 
+/** A UUIDv7's first 14 characters: the 48 bits of Unix milliseconds, as "xxxxxxxx-xxxx-". */
+function timeField(ms: number): string {
+  const hi = Math.floor(ms / 0x1000000); // upper 24 of the 48 bits
+  const lo = ms % 0x1000000;
+  const h = (b: number) => HEX[b & 0xff]!;
+  return `${h(hi >> 16)}${h(hi >> 8)}${h(hi)}${h(lo >> 16)}-${h(lo >> 8)}${h(lo)}-`;
+}
+
 export function uuidv7(now: number = Date.now()): string {
   if (now <= lastMs) {
     seq = (seq + 1) & 0xfff;
@@ -34,19 +42,10 @@ export function uuidv7(now: number = Date.now()): string {
     seq = 0;
   }
   const r = random8();
-  const hi = Math.floor(now / 0x1000000); // upper 24 of the 48 bits
-  const lo = now % 0x1000000;
   const h = (b: number) => HEX[b & 0xff]!;
   const p = POOL;
   return (
-    h(hi >> 16) +
-    h(hi >> 8) +
-    h(hi) +
-    h(lo >> 16) +
-    "-" +
-    h(lo >> 8) +
-    h(lo) +
-    "-" +
+    timeField(now) +
     h(0x70 | (seq >> 8)) +
     h(seq) +
     "-" +
@@ -92,22 +91,13 @@ function nameHash(s: string, k: number): number {
 export function namedUuidv7(timeMs: number, name: string, index: number): string {
   if (!Number.isInteger(index) || index < 0 || index >= 2 ** 26)
     throw new RangeError(`namedUuidv7: index must be an integer in [0, 2^26) (got ${index})`);
-  const hi = Math.floor(timeMs / 0x1000000);
-  const lo = timeMs % 0x1000000;
   const a = index >>> 14; // 12 bits
   const b = index & 0x3fff; // 14 bits
   const r1 = nameHash(name, index);
   const r2 = nameHash(name, ~index);
   const h = (x: number) => HEX[x & 0xff]!;
   return (
-    h(hi >> 16) +
-    h(hi >> 8) +
-    h(hi) +
-    h(lo >> 16) +
-    "-" +
-    h(lo >> 8) +
-    h(lo) +
-    "-" +
+    timeField(timeMs) +
     h(0x70 | (a >> 8)) +
     h(a) +
     "-" +

@@ -4,8 +4,6 @@
  * promotion, the override and the rollback the page describes — whichever way the gate decided.
  * Training uses PFA (seconds): the subject is the lifecycle, not the model.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { parse, type OperationDefinitionNode } from "graphql";
 import { Role } from "../../src/services/auth/actor.js";
 import { seedDemo } from "../../src/services/demo/demo-seed.js";
@@ -13,12 +11,12 @@ import { createLogger } from "../../src/shared/logger.js";
 import { JOBS } from "../../jobs/index.js";
 import { Worker } from "../../jobs/worker.js";
 import { startTestServer, TestServer } from "../support/test-server.js";
+import { docOperations } from "../support/doc-operations.js";
 
-const DOC = fs.readFileSync(path.resolve(__dirname, "../../docs/model-lifecycle.md"), "utf8");
 const blocks = new Map(
-  [...DOC.matchAll(/```graphql\n([\s\S]*?)```/g)].flatMap((m) =>
-    parse(m[1]!).definitions.map(
-      (d) => [(d as OperationDefinitionNode).name?.value ?? "Anonymous", m[1]!.slice(d.loc!.start, d.loc!.end)] as const,
+  docOperations("docs/model-lifecycle.md").flatMap((text) =>
+    parse(text).definitions.map(
+      (d) => [(d as OperationDefinitionNode).name?.value ?? "Anonymous", text.slice(d.loc!.start, d.loc!.end)] as const,
     ),
   ),
 );

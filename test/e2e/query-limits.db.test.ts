@@ -9,6 +9,7 @@ import { getIntrospectionQuery } from "graphql";
 import { QUERY_LIMIT_DEFAULTS } from "../../src/config/config.js";
 import { Role } from "../../src/services/auth/actor.js";
 import { startTestServer, TestServer } from "../support/test-server.js";
+import { GRAPHIQL_INTROSPECTION } from "../support/doc-operations.js";
 
 let s: TestServer;
 let admin: string;
@@ -151,15 +152,7 @@ test("the cost counts `first` from the variables", async () => {
 });
 
 test("GraphiQL's introspection query and a documented-size query pass", async () => {
-  const introspection = getIntrospectionQuery({
-    descriptions: true,
-    specifiedByUrl: true,
-    directiveIsRepeatable: true,
-    schemaDescription: true,
-    inputValueDeprecation: true,
-    oneOf: true,
-  });
-  const r = await s.gql(introspection);
+  const r = await s.gql(GRAPHIQL_INTROSPECTION);
   expect(r.errors).toBeUndefined();
   expect(r.data.__schema.queryType.name).toBe("Query");
   await stillServing();

@@ -2,15 +2,13 @@
  * The example operations of the README and the API guide (docs/api-guide.md), run as written, in
  * order, against the demo school: if the API or the demo data drift from the docs, this fails.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { parse, OperationDefinitionNode } from "graphql";
 import { Role } from "../../src/services/auth/actor.js";
 import { seedDemo, DemoSchool } from "../../src/services/demo/demo-seed.js";
 import { startTestServer, TestServer } from "../support/test-server.js";
+import { docOperations } from "../support/doc-operations.js";
 
-const DOCS = ["README.md", "docs/api-guide.md"].map((f) => fs.readFileSync(path.resolve(__dirname, "../..", f), "utf8"));
-const blocks = DOCS.flatMap((text) => [...text.matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]!));
+const blocks = docOperations("README.md", "docs/api-guide.md");
 
 let s: TestServer;
 let demo: DemoSchool;

@@ -1,19 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
-import {
-  buildSchema,
-  getIntrospectionQuery,
-  getOperationAST,
-  GraphQLError,
-  Kind,
-  Lexer,
-  OperationDefinitionNode,
-  parse,
-  Source,
-  TokenKind,
-} from "graphql";
+import { buildSchema, getOperationAST, GraphQLError, Kind, Lexer, OperationDefinitionNode, parse, Source, TokenKind } from "graphql";
 import { QUERY_LIMIT_DEFAULTS } from "../../config/config.js";
 import { ASSUMED_LIST_SIZE, operationCost, operationShape, tokenLimitError } from "./query-limits.js";
+import { docOperations, GRAPHIQL_INTROSPECTION } from "../../../test/support/doc-operations.js";
 
 // A schema of the API's shapes: a connection, an unbounded list, a list argument, a `count` argument.
 const schema = buildSchema(`
@@ -135,18 +125,8 @@ const tokenCount = (text: string) => {
 describe("the default limits", () => {
   const root = path.resolve(__dirname, "../../..");
   const apiSchema = buildSchema(fs.readFileSync(path.join(root, "schema/schema.graphql"), "utf8"));
-  const documents = ["README.md", "docs/api-guide.md", "docs/model-lifecycle.md"].flatMap((f) =>
-    [...fs.readFileSync(path.join(root, f), "utf8").matchAll(/```graphql\n([\s\S]*?)```/g)].map((m) => m[1]!),
-  );
-  // GraphiQL's schema query is graphql's, with every option it may turn on.
-  const introspection = getIntrospectionQuery({
-    descriptions: true,
-    specifiedByUrl: true,
-    directiveIsRepeatable: true,
-    schemaDescription: true,
-    inputValueDeprecation: true,
-    oneOf: true,
-  });
+  const documents = docOperations("README.md", "docs/api-guide.md", "docs/model-lifecycle.md");
+  const introspection = GRAPHIQL_INTROSPECTION;
 
   test.each([...documents.map((d, i) => [`documented block ${i + 1}`, d]), ["GraphiQL's introspection query", introspection]])(
     "%s stays within them",
