@@ -28,7 +28,12 @@ describe("the evaluation protocol", () => {
   });
 
   test("a subset with one class gives NaN, not an exception", () => {
-    const s = scorePredictions({ p: new Float64Array([0.2, 0.7]), y: new Uint8Array([1, 1]), position: new Int32Array([1, 2]) });
+    const s = scorePredictions({
+      p: new Float64Array([0.2, 0.7]),
+      y: new Uint8Array([1, 1]),
+      position: new Int32Array([1, 2]),
+      learner: new Int32Array([0, 0]),
+    });
     expect(Number.isNaN(s.auc)).toBe(true);
     expect(s.rmse).toBeCloseTo(0.3, 10);
   });

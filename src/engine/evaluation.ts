@@ -16,6 +16,8 @@ export interface Predictions {
   readonly y: Uint8Array;
   /** 1-based position of the attempt in its learner's sequence. */
   readonly position: Int32Array;
+  /** The attempt's learner: 0-based index in the iteration order of the sequences predicted. */
+  readonly learner: Int32Array;
 }
 
 export interface Scores {
@@ -49,7 +51,7 @@ export function predictSequences(
 ): Predictions[] {
   let n = 0;
   for (const seq of sequences.values()) n += seq.length;
-  const out = models.map(() => ({ p: new Float64Array(n), y: new Uint8Array(n), position: new Int32Array(n) }));
+  const out = models.map(() => ({ p: new Float64Array(n), y: new Uint8Array(n), position: new Int32Array(n), learner: new Int32Array(n) }));
   const known = new Map<string, boolean>();
   const probe = models.map((m) => m.initialState());
   const allKnow = (taskId: string) => {
@@ -72,13 +74,19 @@ export function predictSequences(
         out[j]!.p[i] = m.predict(states[j]!, trace.taskId);
         out[j]!.y[i] = trace.correct;
         out[j]!.position[i] = position;
+        out[j]!.learner[i] = learners;
         states[j] = m.update(states[j]!, trace);
       });
       i++;
     }
     if (++learners % 50 === 0) onProgress?.(learners / sequences.size);
   }
-  return out.map((o) => ({ p: o.p.subarray(0, i), y: o.y.subarray(0, i), position: o.position.subarray(0, i) }));
+  return out.map((o) => ({
+    p: o.p.subarray(0, i),
+    y: o.y.subarray(0, i),
+    position: o.position.subarray(0, i),
+    learner: o.learner.subarray(0, i),
+  }));
 }
 
 function subset(pred: Predictions, keep: (position: number) => boolean): { p: number[]; y: number[] } {
