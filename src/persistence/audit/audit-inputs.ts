@@ -20,8 +20,8 @@ export async function protectedAttributes(
     [schoolId, learnerIds],
   );
   for (const r of rows) {
-    let byLearner = out.get(r.name);
-    if (!byLearner) out.set(r.name, (byLearner = new Map()));
+    const byLearner = out.get(r.name) ?? new Map<string, string>();
+    out.set(r.name, byLearner);
     byLearner.set(r.learnerId, r.value);
   }
   return out;
