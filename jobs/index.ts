@@ -5,10 +5,20 @@ import { rebuildStates } from "./rebuild-states.js";
 import { nightlyRetrain } from "./nightly-retrain.js";
 import { promoteModel } from "./promote-model.js";
 import { rollbackModel } from "./rollback-model.js";
+import { fairnessAudit } from "./fairness-audit.js";
+import { weeklyAudits } from "./weekly-audits.js";
 
-export const JOBS: readonly JobDefinition[] = [retrain, rebuildStates, nightlyRetrain, promoteModel, rollbackModel];
+export const JOBS: readonly JobDefinition[] = [
+  retrain,
+  rebuildStates,
+  nightlyRetrain,
+  promoteModel,
+  rollbackModel,
+  fairnessAudit,
+  weeklyAudits,
+];
 
 export const jobByName = (name: string): JobDefinition | undefined => JOBS.find((j) => j.name === name);
 
-export { retrain, rebuildStates, nightlyRetrain, promoteModel, rollbackModel };
+export { retrain, rebuildStates, nightlyRetrain, promoteModel, rollbackModel, fairnessAudit, weeklyAudits };
 export * from "./job.js";

@@ -13,6 +13,8 @@ import { isUuid } from "../src/shared/ids.js";
 export interface JobSettings {
   /** The retraining schedule, a cron expression read in each school's time zone; null = off. */
   readonly retrainCron: string | null;
+  /** The weekly fairness audits' schedule (UTC); null or absent = off. */
+  readonly auditCron?: string | null;
   /** The model the nightly retraining trains (default: the retrain service's, "meta"). */
   readonly retrainKind?: string;
   /** Restrict the nightly fan-out to these schools (tests sharing a database with others). */

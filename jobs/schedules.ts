@@ -1,6 +1,10 @@
 /**
  * Every schedule of the system, in one place.
  *
+ * The weekly fairness audit of every active model runs at ZPD_AUDIT_CRON (default "0 3 * * 1", Mondays
+ * 03:00 UTC; `off` turns it off): pg-boss holds that schedule itself, and its job (`weekly-audits`) only
+ * enqueues one `fairness-audit` per school with an active model, under an id per school and week.
+ *
  * Nightly retraining runs at 02:00 in each school's own time zone (School.timeZone) by default;
  * ZPD_RETRAIN_CRON changes the expression (read in each school's zone) and `off` turns it off.
  * pg-boss runs one schedule for it, the minute tick of `nightly-retrain`, in UTC; the tick fans out:
@@ -36,6 +40,8 @@ export interface ScheduleSpec {
 
 export interface ScheduleSettings {
   readonly retrainCron: string | null;
+  /** The weekly audits' cron expression (UTC); null or absent = off. */
+  readonly auditCron?: string | null;
   /** The tick (tests: a one-off minute). */
   readonly tickCron?: string;
 }
@@ -52,11 +58,20 @@ export function schedules(settings: ScheduleSettings): ScheduleSpec[] {
       description: `enqueue a retrain for each school whose "${settings.retrainCron}" came due in its time zone`,
     });
   }
+  if (settings.auditCron) {
+    out.push({
+      name: JobName.WeeklyAudits,
+      cron: settings.auditCron,
+      tz: "UTC",
+      data: {},
+      description: "enqueue a fairness audit of the active model of every school that has one",
+    });
+  }
   return out;
 }
 
 /** The queues whose schedules this file owns (a schedule of ours no longer listed is removed). */
-const MANAGED = new Set<string>([JobName.NightlyRetrain]);
+const MANAGED = new Set<string>([JobName.NightlyRetrain, JobName.WeeklyAudits]);
 
 /** Makes pg-boss hold exactly `specs` among the managed schedules. Idempotent; every worker calls it at start. */
 export async function applySchedules(boss: PgBoss, specs: readonly ScheduleSpec[]): Promise<void> {

@@ -57,10 +57,14 @@ export class Worker {
   }
 
   async start(): Promise<void> {
-    if (this.o.settings.retrainCron) {
-      await checkCron(this.o.settings.retrainCron).catch((e) => {
-        throw new Error(`invalid configuration: ZPD_RETRAIN_CRON: "${this.o.settings.retrainCron}": ${(e as Error).message}`);
-      });
+    for (const [name, cron] of [
+      ["ZPD_RETRAIN_CRON", this.o.settings.retrainCron],
+      ["ZPD_AUDIT_CRON", this.o.settings.auditCron],
+    ] as const) {
+      if (cron)
+        await checkCron(cron).catch((e) => {
+          throw new Error(`invalid configuration: ${name}: "${cron}": ${(e as Error).message}`);
+        });
     }
     const boss = await this.queue.boss();
     const jobs = this.o.jobs ?? JOBS;
@@ -76,7 +80,7 @@ export class Worker {
         (batch: JobWithMetadata<object>[]) => Promise.all(batch.map((job) => this.handle(def, job))),
       );
     }
-    const specs = schedules({ retrainCron: this.o.settings.retrainCron, tickCron: this.o.tickCron });
+    const specs = schedules({ retrainCron: this.o.settings.retrainCron, auditCron: this.o.settings.auditCron, tickCron: this.o.tickCron });
     if (this.o.schedule ?? true) await applySchedules(boss, specs);
     this.running = true;
     this.o.logger.info(

@@ -41,6 +41,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       cipher: new ProfileCipher(opts.profileKey ?? resolveProfileKey(config)),
       logger,
       maxPageSize: config.maxPageSize,
+      fairness: config.fairness,
     });
     const server = await createApiServer({
       services,

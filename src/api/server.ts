@@ -1,6 +1,7 @@
 /**
- * The HTTP server: Express 5 with Apollo Server 5 mounted at /graphql, /healthz for probes, and the
- * browser pages (`/`, and GraphiQL at GET /graphql in development: web/web.routes.ts).
+ * The HTTP server: Express 5 with Apollo Server 5 mounted at /graphql, /healthz for probes, the
+ * browser pages (`/`, and GraphiQL at GET /graphql in development: web/web.routes.ts) and the audit
+ * reports' pages for admins (/audit-reports/:id: audit/audit-report.routes.ts).
  */
 import http from "node:http";
 import express from "express";
@@ -17,6 +18,7 @@ import { makeFormatError } from "./common/format-error.js";
 import { mountWebPages } from "./web/web.routes.js";
 import { documentSizeLimit, queryLimitsPlugin, QueryLimits } from "./common/query-limits.js";
 import { introspectionGuardPlugin } from "./auth/introspection-guard.js";
+import { mountAuditReportPages } from "./audit/audit-report.routes.js";
 
 export interface ApiServerOptions {
   readonly services: Services;
@@ -65,6 +67,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     res.json({ status: "ok" });
   });
   mountWebPages(app, { graphiql: opts.graphiql ?? false });
+  mountAuditReportPages(app, opts.services, tokens, opts.logger);
   app.use(
     "/graphql",
     express.json({ limit: "2mb" }),

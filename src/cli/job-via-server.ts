@@ -35,6 +35,11 @@ function enqueueRequest(name: string, payload: Record<string, unknown>): Request
         query: `mutation($v: UUID!, $reason: String) { run: promoteModel(versionId: $v, overrideReason: $reason) { ${RUN} } }`,
         variables: { v: payload.versionId, reason: (payload.override as { reason?: string } | undefined)?.reason ?? null },
       };
+    case "fairness-audit":
+      return {
+        query: `mutation($v: UUID) { run: runAudit(kind: FAIRNESS, modelVersionId: $v) { ${RUN} } }`,
+        variables: { v: payload.versionId ?? null },
+      };
     case "rollback-model":
       if (payload.versionId !== undefined)
         throw new NotThroughApiError("the API's rollbackModel reactivates the previously active version only (no --version)");

@@ -7,9 +7,11 @@
  * --override-reason promotes over the gates' refusal, the reason stored with the version),
  * rollback-model (--school; --version pins the version to reactivate, default the previously active
  * one), nightly-retrain (--at; --school limits the fan-out to one school; it enqueues retrain jobs
- * for the worker and trains nothing itself). On the embedded database --school defaults to the demo school.
+ * for the worker and trains nothing itself), fairness-audit (--school, --version: default the active
+ * version), weekly-audits (--at; --school limits the fan-out). On the embedded database --school
+ * defaults to the demo school.
  *
- * While `npm start` holds the embedded data folder, retrain (--seed), promote-model and rollback-model
+ * While `npm start` holds the embedded data folder, retrain (--seed), promote-model, rollback-model and fairness-audit
  * go through that server's API instead (job-via-server.ts); the others say to stop the server first.
  * Exit codes: 0 succeeded, 1 failed, 2 bad usage.
  */
@@ -31,17 +33,22 @@ import { executeJob } from "../../jobs/runner.js";
 
 const USAGE = `usage: npm run job -- <name> [--school <id>] [--version <id>] [--override-reason <text>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>]
 --school defaults to the embedded demo school. While npm start runs on the embedded folder, retrain (--seed only),
-promote-model and rollback-model (no --version) are sent to that server and followed; the other jobs need it stopped.
+promote-model, rollback-model (no --version) and fairness-audit are sent to that server and followed; the other jobs need it stopped.
 jobs:
 ${JOBS.map((j) => `  ${j.name.padEnd(16)} ${j.description}`).join("\n")}`;
 
 class UsageError extends Error {}
+
+/** The cron fan-outs: they enqueue other jobs across schools (--school limits them to one). */
+const FAN_OUTS = new Set(["nightly-retrain", "weekly-audits"]);
 
 const OPTIONS: Record<string, readonly string[]> = {
   retrain: ["school", "seed", "cutoff", "kind"],
   "rebuild-states": ["school"],
   "nightly-retrain": ["at", "school"],
   "promote-model": ["school", "version", "override-reason"],
+  "fairness-audit": ["school", "version"],
+  "weekly-audits": ["at", "school"],
   "rollback-model": ["school", "version"],
 };
 
@@ -56,7 +63,7 @@ function payloadFor(name: string, args: Map<string, string | true>): Record<stri
     return v;
   };
   const out: Record<string, unknown> = {};
-  if (name !== "nightly-retrain" && str("school") !== undefined) out.schoolId = str("school");
+  if (!FAN_OUTS.has(name) && str("school") !== undefined) out.schoolId = str("school");
   if (str("seed") !== undefined) {
     if (!/^\d+$/.test(str("seed")!)) throw new UsageError(`--seed must be a non-negative integer`);
     out.seed = Number(str("seed"));
@@ -89,7 +96,7 @@ async function run(argv: string[]): Promise<number> {
   const config = loadConfig(process.env, { jwtSecret: "unused-by-jobs-unused-by-jobs-unused-by-jobs" });
   // On the embedded database the school defaults to the demo school.
   const demoSchoolId = config.databaseUrl ? undefined : readDemoInfo(config.dataDir)?.schoolId;
-  if (name !== "nightly-retrain" && payload.schoolId === undefined && demoSchoolId) payload.schoolId = demoSchoolId;
+  if (!FAN_OUTS.has(name) && payload.schoolId === undefined && demoSchoolId) payload.schoolId = demoSchoolId;
   try {
     def.parse(payload);
   } catch (e) {
@@ -121,11 +128,13 @@ async function run(argv: string[]): Promise<number> {
       cipher: new ProfileCipher(resolveProfileKey(config)),
       logger,
       maxPageSize: config.maxPageSize,
+      fairness: config.fairness,
     });
     const school = args.get("school");
     const settings = {
       retrainCron: config.retrainCron,
-      ...(name === "nightly-retrain" && typeof school === "string" ? { schoolIds: [school] } : {}),
+      auditCron: config.auditCron,
+      ...(FAN_OUTS.has(name) && typeof school === "string" ? { schoolIds: [school] } : {}),
     };
     const id = uuidv7();
     const bar = progressBar(name);

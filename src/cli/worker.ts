@@ -37,8 +37,9 @@ async function run(): Promise<void> {
       cipher: new ProfileCipher(resolveProfileKey(config)),
       logger,
       maxPageSize: config.maxPageSize,
+      fairness: config.fairness,
     });
-    worker = new Worker({ services, logger, settings: { retrainCron: config.retrainCron } });
+    worker = new Worker({ services, logger, settings: { retrainCron: config.retrainCron, auditCron: config.auditCron } });
     await worker.start();
   } catch (e) {
     await close().catch(() => {});

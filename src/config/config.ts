@@ -50,6 +50,10 @@ export interface Config {
   readonly worker: boolean;
   /** The retraining schedule, a cron expression read in each school's time zone; null = off. */
   readonly retrainCron: string | null;
+  /** The weekly fairness audit of every active model, a cron expression in UTC; null = off. */
+  readonly auditCron: string | null;
+  /** Fairness audits (docs/fairness.md): minimum group size, permutation rounds, and whether NOT_AUDITABLE refuses a promotion. */
+  readonly fairness: { readonly minGroupSize: number; readonly rounds: number; readonly requireAuditable: boolean };
 }
 
 export class ConfigError extends Error {
@@ -81,17 +85,17 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `expected true or false, got "${raw}"`);
 }
 
-/** ZPD_RETRAIN_CRON: five or six cron fields (default "0 2 * * *"), or "off". The worker checks it fully at start. */
-function retrainCron(env: Env): string | null {
-  const raw = (env.ZPD_RETRAIN_CRON ?? "").trim();
-  if (raw === "") return "0 2 * * *";
+/**
+ * A schedule: five or six cron fields, or "off" (ZPD_RETRAIN_CRON, default "0 2 * * *" in each school's
+ * time zone; ZPD_AUDIT_CRON, default "0 3 * * 1", Mondays 03:00 UTC). The worker checks it fully at start.
+ */
+function cronSetting(env: Env, name: string, fallback: string, readIn: string): string | null {
+  const raw = (env[name] ?? "").trim();
+  if (raw === "") return fallback;
   if (/^off$/i.test(raw)) return null;
   const fields = raw.split(/\s+/);
   if (fields.length < 5 || fields.length > 6 || !fields.every((f) => /^[0-9A-Za-z*/,?#LW-]+$/.test(f))) {
-    throw new ConfigError(
-      "ZPD_RETRAIN_CRON",
-      `expected a cron expression such as "0 2 * * *" (read in each school's time zone), or off; got "${raw}"`,
-    );
+    throw new ConfigError(name, `expected a cron expression such as "${fallback}" (read in ${readIn}), or off; got "${raw}"`);
   }
   return fields.join(" ");
 }
@@ -168,6 +172,12 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
     nodeEnv,
     graphiql: bool(env, "ZPD_GRAPHIQL", nodeEnv !== "production"),
     worker: bool(env, "ZPD_WORKER", databaseUrl === undefined),
-    retrainCron: retrainCron(env),
+    retrainCron: cronSetting(env, "ZPD_RETRAIN_CRON", "0 2 * * *", "each school's time zone"),
+    auditCron: cronSetting(env, "ZPD_AUDIT_CRON", "0 3 * * 1", "UTC"),
+    fairness: {
+      minGroupSize: int(env, "ZPD_FAIRNESS_MIN_GROUP_SIZE", 30, 2, 1_000_000),
+      rounds: int(env, "ZPD_FAIRNESS_ROUNDS", 1000, 100, 1_000_000),
+      requireAuditable: bool(env, "ZPD_FAIRNESS_REQUIRE_AUDITABLE", false),
+    },
   };
 }

@@ -21,6 +21,10 @@ import { CurriculumCache } from "./personalisation/curriculum-cache.js";
 import { PersonalisationService } from "./personalisation/personalisation.service.js";
 import { PathReplanner } from "./personalisation/path-progress.js";
 import { JobRunService } from "./jobs/job-run.service.js";
+import { MetricGate } from "./training/gates.js";
+import { FairnessAuditor } from "./audit/fairness-audit.service.js";
+import { FairnessGate } from "./audit/fairness.gate.js";
+import { AuditService } from "./audit/audit.service.js";
 
 export interface Services {
   readonly deps: ServiceDeps;
@@ -42,6 +46,7 @@ export interface Services {
   readonly modelSwitch: ModelSwitchService;
   readonly personalisation: PersonalisationService;
   readonly jobs: JobRunService;
+  readonly audits: AuditService;
 }
 
 export function createServices(base: ServiceDeps): Services {
@@ -54,13 +59,21 @@ export function createServices(base: ServiceDeps): Services {
   const training = new TrainingService(deps, activeModels, learnerModel);
   const personalisation = new PersonalisationService(deps, activeModels, curriculum);
   const jobs = new JobRunService(deps);
+  const { minGroupSize, rounds, requireAuditable } = deps.fairness ?? {};
+  const fairness = new FairnessAuditor(deps, (schoolId) => curriculum.get(schoolId), {
+    params: { ...(minGroupSize !== undefined ? { minGroupSize } : {}), ...(rounds !== undefined ? { rounds } : {}) },
+    ...(requireAuditable !== undefined ? { requireAuditable } : {}),
+  });
+  // Every promotion (a retraining's candidate, an admin's promoteModel) passes these.
+  const gates = [new MetricGate(), new FairnessGate(fairness)];
   const replanner = new PathReplanner(curriculum, (actor, goalId) => personalisation.planPath(actor, goalId), deps.logger);
   return {
     deps,
     activeModels,
     training,
-    retraining: new RetrainService(deps, activeModels, training),
-    modelSwitch: new ModelSwitchService(deps, activeModels, training, jobs),
+    retraining: new RetrainService(deps, activeModels, training, gates),
+    modelSwitch: new ModelSwitchService(deps, activeModels, training, jobs, gates),
+    audits: new AuditService(deps, fairness, jobs),
     personalisation,
     schools: new SchoolService(deps),
     cohorts: new CohortService(deps),

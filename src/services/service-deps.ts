@@ -10,4 +10,6 @@ export interface ServiceDeps {
   readonly maxPageSize: number;
   /** Called after every write to a school's curriculum (skills, prerequisites, tasks, Q-matrix): caches drop it. */
   readonly curriculumChanged?: (schoolId: string) => void;
+  /** Fairness audits' settings (configuration: ZPD_FAIRNESS_*); absent: the defaults (docs/fairness.md). */
+  readonly fairness?: { readonly minGroupSize?: number; readonly rounds?: number; readonly requireAuditable?: boolean };
 }

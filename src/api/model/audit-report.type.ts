@@ -18,7 +18,16 @@ export class AuditReportType {
   @Field(() => UUID) id!: string;
   @Field(() => UUID) modelVersionId!: string;
   @Field(() => AuditKindValues) kind!: AuditKind;
-  @Field({ description: "Whether every check passed." }) passed!: boolean;
+  @Field({
+    description:
+      "Whether the audit lets the version go live: true when no check failed (a NOT_AUDITABLE audit passes unless the server requires audits to be possible).",
+  })
+  passed!: boolean;
+  @Field({ description: "PASSED, FAILED or NOT_AUDITABLE." }) status!: string;
+  @Field({ description: "The outcome in a sentence: each failing check with its attribute, group, metric, gap and p-value, or why nothing could be audited." })
+  reason!: string;
+  @Field({ description: "The report as a self-contained HTML page (a path on this server; GET it with an admin's bearer token)." })
+  url!: string;
   @Field(() => [JSONObject], { description: "One object per check: { name, passed, value, threshold, … }." }) checks!: Record<
     string,
     unknown
@@ -28,13 +37,17 @@ export class AuditReportType {
   @Field(() => DateTime) createdAt!: Date;
 
   static from(e: AuditReport): AuditReportType {
+    const figures = asObject(e.figures ?? {});
     return Object.assign(new AuditReportType(), {
+      status: typeof figures.status === "string" ? figures.status : e.passed ? "PASSED" : "FAILED",
+      reason: typeof figures.reason === "string" ? figures.reason : "",
+      url: `/audit-reports/${e.id}`,
       id: e.id,
       modelVersionId: e.modelVersionId,
       kind: e.kind,
       passed: e.passed,
       checks: (Array.isArray(e.checks) ? e.checks : []).map(asObject),
-      figures: asObject(e.figures ?? {}),
+      figures,
       rendering: e.rendering,
       createdAt: e.createdAt,
     });

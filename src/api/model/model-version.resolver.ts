@@ -3,7 +3,8 @@ import type { ApiContext } from "../context.js";
 import { UUID } from "../common/scalars.js";
 import { ConnectionArgs, toConnection } from "../common/connection.js";
 import { ModelStatus, ModelStatusValues, ModelVersionConnection, ModelVersionType } from "./model-version.type.js";
-import { AuditReportConnection, AuditReportType } from "./audit-report.type.js";
+import { AuditKind, AuditKindValues, AuditReportConnection, AuditReportType } from "./audit-report.type.js";
+import { JobRunType } from "../jobs/job-run.type.js";
 import { UpdateModelVersionInput } from "./model-version.inputs.js";
 import { NotFoundError } from "../../services/common/domain-error.js";
 
@@ -59,6 +60,18 @@ export class AuditReportResolver {
   @Query(() => AuditReportType)
   async auditReport(@Arg("id", () => UUID) id: string, @Ctx() ctx: ApiContext): Promise<AuditReportType> {
     return AuditReportType.from(await ctx.services.models.audit(ctx.actor(), id));
+  }
+
+  @Mutation(() => JobRunType, {
+    description:
+      "Enqueues an audit of a model version of the school (admins): the worker audits it on the school's evaluation learners it was not trained on, with the data as it stands, and stores an AuditReport (its page: AuditReport.url). Returns the run (QUEUED). Only FAIRNESS is available (BAD_USER_INPUT otherwise). NOT_FOUND: no such version in the school; CONFLICT: no version given and no active model.",
+  })
+  async runAudit(
+    @Arg("kind", () => AuditKindValues) kind: AuditKind,
+    @Arg("modelVersionId", () => UUID, { nullable: true, description: "Default: the active version." }) modelVersionId: string | undefined,
+    @Ctx() ctx: ApiContext,
+  ): Promise<JobRunType> {
+    return JobRunType.from(await ctx.services.audits.requestAudit(ctx.actor(), kind, modelVersionId));
   }
 
   @FieldResolver(() => ModelVersionType)

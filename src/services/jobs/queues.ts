@@ -11,6 +11,8 @@ export const JobName = {
   NightlyRetrain: "nightly-retrain",
   PromoteModel: "promote-model",
   RollbackModel: "rollback-model",
+  FairnessAudit: "fairness-audit",
+  WeeklyAudits: "weekly-audits",
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -70,6 +72,18 @@ export const QUEUES: Readonly<Record<JobName, QueueOptions>> = {
     expireInSeconds: 3600,
     heartbeatSeconds: HEARTBEAT_SECONDS,
   },
+  // An audit reads and writes one report: a crash is simply retried.
+  [JobName.FairnessAudit]: {
+    policy: "singleton",
+    retryLimit: 3,
+    retryDelay: 30,
+    retryBackoff: true,
+    retryDelayMax: 1800,
+    expireInSeconds: 3600,
+    heartbeatSeconds: HEARTBEAT_SECONDS,
+  },
+  // The weekly fan-out: one audit per school with an active model.
+  [JobName.WeeklyAudits]: { retryLimit: 2, retryDelay: 5, retryBackoff: true, expireInSeconds: 300 },
   // The cron tick: quick, retried quickly, and its finished jobs kept an hour only (one a minute).
   [JobName.NightlyRetrain]: { retryLimit: 2, retryDelay: 5, retryBackoff: true, expireInSeconds: 300, deleteAfterSeconds: 3600 },
 };

@@ -10,6 +10,7 @@
  */
 import { predictSequences, scorePredictions, type Scores } from "../../engine/evaluation.js";
 import type { KnowledgeModel, TrainingSet } from "../../engine/types.js";
+import type { AuditRecord } from "../audit/audit-record.js";
 
 export interface GateContext {
   readonly schoolId: string;
@@ -28,6 +29,8 @@ export interface GateVerdict {
   /** Why, in a sentence. */
   readonly detail: string;
   readonly figures: Record<string, number | null>;
+  /** An audit's full report (a fairness or privacy gate): stored as the version's AuditReport, not in its metrics. */
+  readonly report?: AuditRecord;
 }
 
 /** An admin's decision to promote a version that failed its gates: who, and why (required). */
@@ -130,7 +133,8 @@ export class MetricGate implements Gate {
 
 /**
  * Evaluates candidate and active on the same held-out attempts and runs every gate (a retraining's
- * candidate, and an admin's promotion of a stored version).
+ * candidate, and an admin's promotion of a stored version). The audits' reports come back apart from
+ * the verdicts, for the caller to store with the version (audit-record.ts).
  */
 export async function judge(
   gates: readonly Gate[],
@@ -143,6 +147,11 @@ export async function judge(
   const candidateScores = scorePredictions(preds[0]!);
   const activeScores = active ? scorePredictions(preds[1]!) : null;
   const verdicts: GateVerdict[] = [];
-  for (const gate of gates) verdicts.push(await gate.check({ schoolId, candidate, active, candidateScores, activeScores, heldOut }));
-  return { candidateScores, activeScores, verdicts };
+  const reports: AuditRecord[] = [];
+  for (const gate of gates) {
+    const { report, ...verdict } = await gate.check({ schoolId, candidate, active, candidateScores, activeScores, heldOut });
+    verdicts.push(verdict);
+    if (report) reports.push(report);
+  }
+  return { candidateScores, activeScores, verdicts, reports };
 }

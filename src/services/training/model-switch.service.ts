@@ -22,6 +22,7 @@ import { JobName } from "../jobs/queues.js";
 import type { ActiveModels } from "../personalisation/active-models.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { comparisonSet, partitionSchool } from "./comparison-set.js";
+import { storeAuditReports } from "../audit/audit-record.js";
 import { judge, MetricGate, type Gate, type GateVerdict, type Judgement, type PromotionOverride } from "./gates.js";
 import type { SwitchReport } from "./state-rebuild.service.js";
 import { snapshotTrainingSet } from "./training-set.js";
@@ -142,7 +143,9 @@ export class ModelSwitchService {
       const active = await this.models.get(schoolId);
       const against = active && active.versionId !== row.id ? active : null;
       const held = await comparisonSet(m, schoolId, evaluation, against ? [row.id, against.versionId] : [row.id]);
-      const { verdicts } = await judge(this.gates, schoolId, candidate, against?.model ?? null, held.set);
+      const { verdicts, reports } = await judge(this.gates, schoolId, candidate, against?.model ?? null, held.set);
+      // The audits are kept whatever follows: an admin reads why a promotion was refused in them.
+      await this.deps.dataSource.transaction((tx) => storeAuditReports(tx, schoolId, row.id, reports));
       const failed = verdicts.filter((v) => !v.passed);
       const refusal = `the gates refuse version ${row.version}: ${failed.map((v) => `${v.gate}: ${v.detail}`).join("; ")}`;
       if (failed.length && !opts.override) return refused(row, refusal, verdicts);

@@ -12,7 +12,7 @@
  * attempts arrived meanwhile), so the previous model serves with its own states until the switch.
  */
 import { initBackend } from "../../engine/backend.js";
-import type { TrainingSet } from "../../engine/types.js";
+import type { ModelTrainer, TrainingSet } from "../../engine/types.js";
 import { trainTaskEmbedding } from "../../engine/embedding/index.js";
 import { trainers } from "../../engine/registry.js";
 import { BadInputError } from "../common/domain-error.js";
@@ -21,6 +21,7 @@ import type { ServiceDeps } from "../service-deps.js";
 import { activeVersionId, type ActiveModels } from "../personalisation/active-models.js";
 import { attemptCount, comparisonSet, partitionSchool } from "./comparison-set.js";
 import { judge, jsonScores, MetricGate, type Gate } from "./gates.js";
+import { storeAuditReports } from "../audit/audit-record.js";
 import { publishModel, trainedTasks } from "./model-publisher.js";
 import { snapshotTrainingSet } from "./training-set.js";
 import type { TrainingService } from "./training.service.js";
@@ -70,6 +71,8 @@ export class RetrainService {
     private readonly models: ActiveModels,
     private readonly training: TrainingService,
     private readonly gates: readonly Gate[] = [new MetricGate()],
+    /** The model kinds it can train (the engine's registry; tests add a model with a bias injected on purpose). */
+    private readonly registry: Readonly<Record<string, ModelTrainer>> = trainers,
   ) {}
 
   async retrain(schoolId: string, opts: RetrainOptions = {}): Promise<RetrainResult> {
@@ -93,7 +96,7 @@ export class RetrainService {
       };
     }
     const { train, evaluation } = partitionSchool(schoolId, snapshot);
-    const trainer = trainers[kind];
+    const trainer = this.registry[kind];
     if (!trainer) throw new BadInputError(`unknown model kind ${kind}`);
     const backend = await initBackend();
     const trainSet = opts.shuffleLabels ? shuffled(train, seed) : train;
@@ -110,12 +113,12 @@ export class RetrainService {
     const judgedAgainst = await activeVersionId(this.deps.dataSource.manager, schoolId);
     // The candidate has seen none of the evaluation learners; the active version may have (a version from before the record).
     const held = await comparisonSet(this.deps.dataSource.manager, schoolId, evaluation, active ? [active.versionId] : []);
-    const { candidateScores, activeScores, verdicts } = await judge(this.gates, schoolId, candidate, active?.model ?? null, held.set);
+    const { candidateScores, activeScores, verdicts, reports } = await judge(this.gates, schoolId, candidate, active?.model ?? null, held.set);
     const passed = verdicts.every((v) => v.passed);
     const reasons = verdicts.filter((v) => !v.passed).map((v) => `${v.gate}: ${v.detail}`);
     progress(0.85, passed ? "promoting" : "rejecting");
-    const version = await this.deps.dataSource.transaction((m) =>
-      publishModel(m, schoolId, {
+    const version = await this.deps.dataSource.transaction(async (m) => {
+      const published = await publishModel(m, schoolId, {
         kind,
         weights: candidate.serialize(),
         taskEmbedding: embedding.serialize(),
@@ -142,8 +145,10 @@ export class RetrainService {
         notes: passed ? "" : `rejected: ${reasons.join("; ")}`,
         // Registered as a candidate: it becomes active only in the switch, once the states are rebuilt.
         status: passed ? ModelStatus.Candidate : ModelStatus.Rejected,
-      }),
-    );
+      });
+      await storeAuditReports(m, schoolId, published.id, reports);
+      return published;
+    });
     if (!passed) {
       this.deps.logger.warn({ schoolId, modelVersion: version.version, reasons }, "candidate model rejected");
       return { modelVersionId: version.id, version: version.version, promoted: false, status: ModelStatus.Rejected, reasons };

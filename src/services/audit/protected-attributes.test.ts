@@ -1,0 +1,45 @@
+/**
+ * Protected attributes are read by the fairness audit alone (docs/fairness.md): besides the admins'
+ * attribute API that writes them and the demo that seeds them, only the audit's reader
+ * (persistence/audit/audit-inputs.ts) names their table or entity. Training sets, models, states,
+ * recommendations and analytics are built by modules that never do — so a new reader has to be
+ * added here, on purpose, in review.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+
+const ROOTS = ["src", "jobs"];
+const ALLOWED = new Set([
+  "src/persistence/learner/learner-attribute.entity.ts",
+  "src/persistence/entities.ts",
+  "src/persistence/audit/audit-inputs.ts",
+  "src/services/learner-attribute/learner-attribute.service.ts",
+  "src/services/index.ts",
+  "src/services/demo/demo-seed.ts",
+  "src/api/learner-attribute/learner-attribute.type.ts",
+  "src/api/learner-attribute/learner-attribute.resolver.ts",
+  "src/api/schema.ts",
+]);
+
+function* sources(dir: string): Generator<string> {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) yield* sources(p);
+    else if (/\.(ts|mts)$/.test(e.name) && !/\.test\.ts$/.test(e.name)) yield p;
+  }
+}
+
+test("no module but the audit's reader, the attribute API and the demo names the protected attributes' table or entity", () => {
+  const readers = ROOTS.flatMap((r) => [...sources(r)]).filter((f) =>
+    /learner_attribute|LearnerAttribute|learner-attribute/.test(readFileSync(f, "utf8")),
+  );
+  expect(readers.length).toBeGreaterThan(3); // the walk found the known ones: it is looking in the right place
+  expect(readers.filter((f) => !ALLOWED.has(f.split(path.sep).join("/")))).toEqual([]);
+});
+
+test("the engine, training and personalisation never import the audit's reader", () => {
+  const importers = ["src/engine", "src/services/training", "src/services/personalisation"]
+    .flatMap((r) => [...sources(r)])
+    .filter((f) => /audit-inputs/.test(readFileSync(f, "utf8")));
+  expect(importers).toEqual([]);
+});
