@@ -57,7 +57,7 @@ test("an audit of the active model groups its held-out learners by the protected
   expect(group.groups.reduce((n: number, g: { learners: number }) => n + g.learners, 0)).toBe(audit.learners);
   const metrics = new Set(audit.checks.map((c: { metric: string }) => c.metric));
   for (const m of ["AUC", "ABROCA", "CALIBRATION_IN_THE_LARGE", "COLD_START_AUC", "RECOMMENDED_SUCCESS"]) expect(metrics).toContain(m);
-  for (const c of audit.checks.filter((x: { status: string }) => x.status === "PASS" && x.pValue !== null)) {
+  for (const c of audit.checks.filter((x: { status: string; pValue: number | null }) => x.status === "PASS" && x.pValue !== null)) {
     expect(c.pValue).toBeGreaterThan(0);
     expect(c.pValue).toBeLessThanOrEqual(1);
     expect(c.adjustedPValue).toBeGreaterThanOrEqual(c.pValue);

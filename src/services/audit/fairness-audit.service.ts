@@ -76,7 +76,7 @@ export class FairnessAuditor {
 
   /** The audit as a gate's verdict and a stored report. */
   record(audit: FairnessAudit): AuditRecord {
-    const corrupt = audit.status === "NOT_AUDITABLE" && /not finite/.test(audit.reason);
+    const corrupt = audit.status === "NOT_AUDITABLE" && /a corrupt model/.test(audit.reason);
     const passed = audit.status === "PASSED" || (audit.status === "NOT_AUDITABLE" && !corrupt && !this.settings.requireAuditable);
     return {
       kind: AuditKind.Fairness,
