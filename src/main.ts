@@ -84,7 +84,9 @@ async function main(): Promise<void> {
     );
   }
   // The job worker starts once the API answers (pg-boss's start-up checks would otherwise delay the first answer).
-  const worker = config.worker ? new Worker({ services: app.services, logger, settings: { retrainCron: config.retrainCron, auditCron: config.auditCron } }) : undefined;
+  const worker = config.worker
+    ? new Worker({ services: app.services, logger, settings: { retrainCron: config.retrainCron, auditCron: config.auditCron } })
+    : undefined;
   const workerStarting = worker?.start();
 
   let stopping = false;

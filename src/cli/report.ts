@@ -46,7 +46,9 @@ async function throughServer(dataDir: string, id: string, schoolId: string | und
 async function direct(config: ReturnType<typeof loadConfig>, id: string): Promise<string> {
   let db: Database | undefined;
   try {
-    db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl, poolSize: 1 } : { dataDir: config.dataDir, thread: config.pgliteThread });
+    db = await openDatabase(
+      config.databaseUrl ? { url: config.databaseUrl, poolSize: 1 } : { dataDir: config.dataDir, thread: config.pgliteThread },
+    );
     await migrate(db.dataSource);
     const services = createServices({
       dataSource: db.dataSource,

@@ -16,6 +16,10 @@ import { FairnessGate } from "../../src/services/audit/fairness.gate.js";
 import { CurriculumCache } from "../../src/services/personalisation/curriculum-cache.js";
 import { snapshotTrainingSet } from "../../src/services/training/training-set.js";
 import { ModelStatus } from "../../src/persistence/model/model-version.entity.js";
+import { createLogger } from "../../src/shared/logger.js";
+import { JOBS } from "../../jobs/index.js";
+import { Worker } from "../../jobs/worker.js";
+import { docOperations } from "../support/doc-operations.js";
 import { codeOf, startTestServer, type TestServer } from "../support/test-server.js";
 
 const NOW = new Date("2026-11-01T12:00:00Z");
@@ -57,7 +61,9 @@ test("an audit of the active model groups its held-out learners by the protected
   expect(group.groups.reduce((n: number, g: { learners: number }) => n + g.learners, 0)).toBe(audit.learners);
   const metrics = new Set(audit.checks.map((c: { metric: string }) => c.metric));
   for (const m of ["AUC", "ABROCA", "CALIBRATION_IN_THE_LARGE", "COLD_START_AUC", "RECOMMENDED_SUCCESS"]) expect(metrics).toContain(m);
-  for (const c of audit.checks.filter((x: { status: string; pValue: number | null }) => x.status === "PASS" && x.pValue !== null)) {
+  const gated = audit.checks.filter((x: { status: string; threshold: number | null }) => x.status === "PASS" && x.threshold !== null);
+  expect(gated.length).toBeGreaterThan(0);
+  for (const c of gated) {
     expect(c.pValue).toBeGreaterThan(0);
     expect(c.pValue).toBeLessThanOrEqual(1);
     expect(c.adjustedPValue).toBeGreaterThanOrEqual(c.pValue);
@@ -68,9 +74,19 @@ test("an audit of the active model groups its held-out learners by the protected
 });
 
 test("admins read the report over GraphQL and as a self-contained HTML page; nobody else does", async () => {
-  const r = await s.gql(`query($id: UUID!) { auditReport(id: $id) { kind status passed reason url modelVersion { version } } }`, { id: reportId }, admin);
+  const r = await s.gql(
+    `query($id: UUID!) { auditReport(id: $id) { kind status passed reason url modelVersion { version } } }`,
+    { id: reportId },
+    admin,
+  );
   expect(r.errors).toBeUndefined();
-  expect(r.data.auditReport).toMatchObject({ kind: "FAIRNESS", status: "PASSED", passed: true, url: `/audit-reports/${reportId}`, modelVersion: { version: 1 } });
+  expect(r.data.auditReport).toMatchObject({
+    kind: "FAIRNESS",
+    status: "PASSED",
+    passed: true,
+    url: `/audit-reports/${reportId}`,
+    modelVersion: { version: 1 },
+  });
   const page = await fetch(new URL(r.data.auditReport.url, s.url), { headers: { authorization: `Bearer ${admin}` } });
   expect(page.status).toBe(200);
   expect(page.headers.get("content-type")).toMatch(/text\/html/);
@@ -143,16 +159,24 @@ test("a retraining's candidate that under-predicts one group is refused by the f
     fit: async (data, options) => biasedAgainst(await trainers.pfa!.fit(data, options), groupB, 1.2),
   };
   const deps = s.app.services.deps;
-  const auditor = new FairnessAuditor(deps, (id) => new CurriculumCache(deps.dataSource).get(id), { params: { minGroupSize: Number(MIN_GROUP) } });
-  const retraining = new RetrainService(deps, s.app.services.activeModels, s.app.services.training, [new MetricGate(1), new FairnessGate(auditor)], {
-    ...trainers,
-    "biased-pfa": biased,
+  const auditor = new FairnessAuditor(deps, (id) => new CurriculumCache(deps.dataSource).get(id), {
+    params: { minGroupSize: Number(MIN_GROUP) },
   });
+  const retraining = new RetrainService(
+    deps,
+    s.app.services.activeModels,
+    s.app.services.training,
+    [new MetricGate(1), new FairnessGate(auditor)],
+    {
+      ...trainers,
+      "biased-pfa": biased,
+    },
+  );
   const r = await retraining.retrain(demo.schoolId, { kind: "biased-pfa", seed: 1, cutoff: NOW });
   expect(r.status).toBe(ModelStatus.Rejected);
   expect(r.promoted).toBe(false);
   const fairness = r.reasons.find((x) => x.startsWith("fairness:"));
-  expect(fairness).toMatch(/group: B vs \S+, CALIBRATION_IN_THE_LARGE gap -?[0-9.]+ \(threshold [0-9.]+, p = [0-9.e-]+/);
+  expect(fairness).toMatch(/group: B vs \S+, CALIBRATION_IN_THE_LARGE gap [−-]?[0-9.]+ \(threshold [0-9.]+, p = [0-9.e-]+ after Holm\)/);
   const [version] = await q(`SELECT status, notes, metrics FROM model_version WHERE id = $1`, [r.modelVersionId]);
   expect(version.status).toBe("REJECTED");
   expect(version.notes).toContain("CALIBRATION_IN_THE_LARGE");
@@ -160,7 +184,9 @@ test("a retraining's candidate that under-predicts one group is refused by the f
   expect(gate).toMatchObject({ passed: false });
   expect(gate.figures.failed).toBeGreaterThan(0);
   // The full audit is the version's report; the active model is unchanged.
-  const [report] = await q(`SELECT passed, figures FROM audit_report WHERE model_version_id = $1 AND kind = 'FAIRNESS'`, [r.modelVersionId]);
+  const [report] = await q(`SELECT passed, figures FROM audit_report WHERE model_version_id = $1 AND kind = 'FAIRNESS'`, [
+    r.modelVersionId,
+  ]);
   expect(report.passed).toBe(false);
   expect(report.figures.status).toBe("FAILED");
   const failing = report.figures.checks.filter((c: { status: string }) => c.status === "FAIL");
@@ -174,7 +200,9 @@ test("a retraining's candidate that under-predicts one group is refused by the f
 
 test("protected attributes reach no model: changing one changes no prediction and no training set", async () => {
   const learnerId = demo.learnerIds.find((id) => id !== demo.noConsentLearnerId)!;
-  const taskIds = (await q(`SELECT id FROM task WHERE school_id = $1 ORDER BY id LIMIT 20`, [demo.schoolId])).map((r: { id: string }) => r.id);
+  const taskIds = (await q(`SELECT id FROM task WHERE school_id = $1 ORDER BY id LIMIT 20`, [demo.schoolId])).map(
+    (r: { id: string }) => r.id,
+  );
   const read = `query($l: UUID!, $t: [UUID!]!) { predictions(learnerId: $l, taskIds: $t) { personalisation items { predictedSuccess } } }`;
   const before = await s.gql(read, { l: learnerId, t: taskIds }, admin);
   expect(before.errors).toBeUndefined();
@@ -182,8 +210,48 @@ test("protected attributes reach no model: changing one changes no prediction an
   const set = `mutation($l: UUID!, $v: String!) { setLearnerAttribute(learnerId: $l, name: "group", value: $v) { value } }`;
   const current = (await groupOf()).get(learnerId)!;
   expect((await s.gql(set, { l: learnerId, v: current === "A" ? "B" : "A" }, admin)).errors).toBeUndefined();
-  expect((await s.gql(`mutation($l: UUID!) { setLearnerAttribute(learnerId: $l, name: "home_language", value: "other") { value } }`, { l: learnerId }, admin)).errors).toBeUndefined();
+  expect(
+    (
+      await s.gql(
+        `mutation($l: UUID!) { setLearnerAttribute(learnerId: $l, name: "home_language", value: "other") { value } }`,
+        { l: learnerId },
+        admin,
+      )
+    ).errors,
+  ).toBeUndefined();
   const after = await s.gql(read, { l: learnerId, t: taskIds }, admin);
   expect(after.data).toEqual(before.data);
   expect(await snapshotTrainingSet(s.app.db.dataSource.manager, demo.schoolId, NOW)).toEqual(snapshotBefore);
+});
+
+test("docs/fairness.md's operations run as written: an audit on demand, run by the worker, then listed with its page", async () => {
+  const [auditNow, audits] = docOperations("docs/fairness.md");
+  const worker = new Worker({
+    services: s.app.services,
+    logger: createLogger("silent"),
+    settings: { retrainCron: null, schoolIds: [] },
+    jobs: JOBS,
+    schedule: false,
+    retryDelaySeconds: 1,
+    pollingIntervalSeconds: 0.5,
+    progressIntervalMs: 100,
+  });
+  await worker.start();
+  try {
+    const started = await s.gql(auditNow!, {}, admin);
+    expect(started.errors).toBeUndefined();
+    let run: { status: string; result: { reportId: string; status: string } } | undefined;
+    for (const t0 = Date.now(); Date.now() - t0 < 60_000; await new Promise((r) => setTimeout(r, 200))) {
+      run = (await s.gql(`query($id: UUID!) { jobRun(id: $id) { status result } }`, { id: started.data.runAudit.id }, admin)).data.jobRun;
+      if (run!.status === "SUCCEEDED" || run!.status === "FAILED") break;
+    }
+    expect(run!.status).toBe("SUCCEEDED");
+    const listed = await s.gql(audits!, {}, admin);
+    expect(listed.errors).toBeUndefined();
+    const nodes = listed.data.activeModel.auditReports.nodes as { id: string; kind: string; url: string }[];
+    expect(nodes.map((n) => n.id)).toContain(run!.result.reportId);
+    expect(nodes.every((n) => n.kind === "FAIRNESS" && n.url === `/audit-reports/${n.id}`)).toBe(true);
+  } finally {
+    await worker.stop(10_000);
+  }
 });

@@ -25,7 +25,8 @@ export const REPORT_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; i
 
 export function mountAuditReportPages(app: express.Express, services: Services, tokens: VerifiedTokens, logger: Logger): void {
   app.get("/audit-reports/:id", async (req, res) => {
-    const fail = (status: number, code: string, message: string) => res.status(status).json({ errors: [{ message, extensions: { code } }] });
+    const fail = (status: number, code: string, message: string) =>
+      res.status(status).json({ errors: [{ message, extensions: { code } }] });
     const id = req.params.id;
     if (!isUuid(id)) return fail(400, "BAD_USER_INPUT", `"${id.slice(0, 64)}" is not an audit report id`);
     try {

@@ -24,7 +24,10 @@ export class AuditReportType {
   })
   passed!: boolean;
   @Field({ description: "PASSED, FAILED or NOT_AUDITABLE." }) status!: string;
-  @Field({ description: "The outcome in a sentence: each failing check with its attribute, group, metric, gap and p-value, or why nothing could be audited." })
+  @Field({
+    description:
+      "The outcome in a sentence: each failing check with its attribute, group, metric, gap and p-value, or why nothing could be audited.",
+  })
   reason!: string;
   @Field({ description: "The report as a self-contained HTML page (a path on this server; GET it with an admin's bearer token)." })
   url!: string;

@@ -47,7 +47,11 @@ export class AuditService {
       if (versionId) throw new NotFoundError("ModelVersion", versionId);
       throw new ConflictError("the school has no active model to audit");
     }
-    const { id } = await this.runs.enqueue(JobName.FairnessAudit, { schoolId: actor.schoolId, versionId: row.id }, { schoolId: actor.schoolId });
+    const { id } = await this.runs.enqueue(
+      JobName.FairnessAudit,
+      { schoolId: actor.schoolId, versionId: row.id },
+      { schoolId: actor.schoolId },
+    );
     return this.runs.get(actor, id);
   }
 
@@ -76,7 +80,14 @@ export class AuditService {
     const [reportId] = await this.deps.dataSource.transaction((tx) =>
       storeAuditReports(tx, schoolId, row.id, [{ ...record, figures: { ...record.figures, evaluation: held.summary } }]),
     );
-    return { reportId: reportId!, modelVersionId: row.id, version: row.version, status: audit.status, passed: record.passed, reason: audit.reason };
+    return {
+      reportId: reportId!,
+      modelVersionId: row.id,
+      version: row.version,
+      status: audit.status,
+      passed: record.passed,
+      reason: audit.reason,
+    };
   }
 
   /** The schools with an active model (the weekly fan-out). */

@@ -15,7 +15,8 @@ export function fairnessMarkdown(a: FairnessAudit): string {
     `${a.learners} held-out learners, ${a.attempts} attempts; ${a.params.rounds} permutation rounds, ${a.params.correction} correction at α = ${a.params.alpha}; groups under ${a.params.minGroupSize} learners are insufficient data.`,
     "",
     ...a.attributes.map(
-      (x) => `- **${x.name}**${x.intersection ? " (intersection)" : ""}: ${x.status} — ${x.groups.map((g) => `${g.label} ${g.learners}`).join(", ")}. ${x.reason}`,
+      (x) =>
+        `- **${x.name}**${x.intersection ? " (intersection)" : ""}: ${x.status} — ${x.groups.map((g) => `${g.label} ${g.learners}`).join(", ")}. ${x.reason}`,
     ),
   ];
   const gated = a.checks.filter((c) => c.status === "FAIL" || c.threshold !== null);

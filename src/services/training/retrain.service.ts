@@ -113,7 +113,13 @@ export class RetrainService {
     const judgedAgainst = await activeVersionId(this.deps.dataSource.manager, schoolId);
     // The candidate has seen none of the evaluation learners; the active version may have (a version from before the record).
     const held = await comparisonSet(this.deps.dataSource.manager, schoolId, evaluation, active ? [active.versionId] : []);
-    const { candidateScores, activeScores, verdicts, reports } = await judge(this.gates, schoolId, candidate, active?.model ?? null, held.set);
+    const { candidateScores, activeScores, verdicts, reports } = await judge(
+      this.gates,
+      schoolId,
+      candidate,
+      active?.model ?? null,
+      held.set,
+    );
     const passed = verdicts.every((v) => v.passed);
     const reasons = verdicts.filter((v) => !v.passed).map((v) => `${v.gate}: ${v.detail}`);
     progress(0.85, passed ? "promoting" : "rejecting");
