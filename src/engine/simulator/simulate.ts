@@ -24,6 +24,7 @@ import type { Catalog, TaskSkill, Trace } from "../types.js";
 import { createRng, sigmoid } from "../math.js";
 import { FRACTIONS_CURRICULUM, KIND_DURATION_SEC, TASK_KINDS, TOPICS, type TaskKind } from "./curriculum.js";
 import { resolveSimulatorParams, type SimulatorParams } from "./params.js";
+import { answerProbability, type Dynamics, learnFromAttempt } from "./dynamics.js";
 
 export interface SimulatedSkill {
   readonly skillId: string;
@@ -150,6 +151,7 @@ export function simulateSchool(params: Partial<SimulatorParams> = {}, seed = 1, 
   const skillIndex = new Map(skills.map((s, i) => [s.skillId, i]));
   const tasksBySkill = skills.map((s) => tasks.filter((t) => t.primarySkillId === s.skillId));
   const prereqIndices = skills.map((s) => s.prerequisites.map((id) => skillIndex.get(id)!));
+  const dynamics: Dynamics = { params: p, skillIndex, prereqIndices, skillDifficulty: skills.map((s) => s.difficulty) };
 
   const groupNames = Object.keys(p.groups);
   const groupShares = groupNames.map((g) => p.groups[g]!);
@@ -213,15 +215,7 @@ export function simulateSchool(params: Partial<SimulatorParams> = {}, seed = 1, 
       const task = pool[taskPos]!;
       lastTask = tasks.indexOf(task);
 
-      let num = 0,
-        den = 0;
-      for (const q of task.skills) {
-        num += q.weight * level[skillIndex.get(q.skillId)!]!;
-        den += q.weight;
-      }
-      // The answer is a fair coin with probability slip: one draw against the mixture keeps the draws as before.
-      const pLevel = sigmoid(num / den - task.difficulty);
-      const pCorrect = slip === 0 ? pLevel : (1 - slip) * pLevel + slip / 2;
+      const pCorrect = answerProbability(dynamics, level, task, slip);
       const correct: 0 | 1 = rng.next() < pCorrect ? 1 : 0;
       const durationSec = Math.max(5, Math.round(task.expectedDurationSec * Math.exp(0.35 * rng.normal())));
       clock += durationSec * 1000;
@@ -231,19 +225,7 @@ export function simulateSchool(params: Partial<SimulatorParams> = {}, seed = 1, 
       clock += 10_000 + rng.int(50_000); // a pause before the next task
 
       // Learning: every skill of the task gains, scaled by readiness and saturating with practice.
-      for (const q of task.skills) {
-        const k = skillIndex.get(q.skillId)!;
-        const prereqs = prereqIndices[k]!;
-        let readiness = 1;
-        if (prereqs.length > 0 && p.prerequisiteStrength > 0) {
-          let m = 0;
-          for (const j of prereqs) m += sigmoid(level[j]! - skills[j]!.difficulty);
-          readiness = (m / prereqs.length) ** p.prerequisiteStrength;
-        }
-        const gain = (learningRate * q.weight * readiness * (correct ? 1 : p.learningFromErrors)) / (1 + practice[k]! / p.saturation);
-        level[k]! += gain;
-        practice[k]!++;
-      }
+      learnFromAttempt(dynamics, level, practice, task, correct, learningRate);
 
       if (!reviewing) {
         recent.push(correct);

@@ -1,4 +1,4 @@
-import { simulateSchool, splitLearners, resolveSimulatorParams } from "./index.js";
+import { oracleModel, simulateSchool, splitLearners, resolveSimulatorParams } from "./index.js";
 import { EngineError } from "../errors.js";
 
 const successRate = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -127,5 +127,44 @@ describe("splitLearners", () => {
     expect(a.train.sequences.size).toBe(40);
     for (const id of a.test.sequences.keys()) expect(a.train.sequences.has(id)).toBe(false);
     expect(() => splitLearners(s, { seed: 1, testFraction: 1 })).toThrow(EngineError);
+  });
+});
+
+describe("oracleModel", () => {
+  const school = simulateSchool({ learners: 40, groupSlip: { B: 0.3 }, groupAbilityOffset: { B: -0.5 } }, 13);
+  const oracle = oracleModel(school);
+
+  it("predicts every attempt's true pCorrect and ends at the truth's final levels and mastery", () => {
+    for (const l of school.learners) {
+      let state = oracle.learnerState(l.learnerId);
+      for (const a of school.sequences.get(l.learnerId)!) {
+        expect(oracle.predict(state, a.taskId)).toBe(a.pCorrect);
+        state = oracle.update(state, a);
+      }
+      const levels = school.truth.finalSkillLevel[l.learnerId]!;
+      const mastery = oracle.mastery(state);
+      mastery.forEach((m, k) => {
+        const id = school.skills[k]!.skillId;
+        expect(m.p).toBe(school.truth.finalMastery[l.learnerId]![id]);
+        // Each skill's first task, its Q-matrix row read from the truth: (1 − slip)·σ(weighted level − difficulty) + slip/2.
+        const task = school.tasks.find((t) => t.primarySkillId === id)!;
+        const w = task.skills.reduce((n, q) => n + q.weight, 0);
+        const level = task.skills.reduce((n, q) => n + q.weight * levels[q.skillId]!, 0) / w;
+        const slip = l.group === "B" ? 0.3 : 0;
+        const expected = (1 - slip) / (1 + Math.exp(-(level - school.truth.taskDifficulty[task.taskId]!))) + slip / 2;
+        expect(oracle.predictMany(state, [task.taskId])[0]).toBeCloseTo(expected, 12);
+      });
+      const replayed = oracle.replay(oracle.learnerState(l.learnerId), school.sequences.get(l.learnerId)!);
+      expect(replayed).toEqual(state);
+    }
+  });
+
+  it("answers unknown tasks, skills and foreign states with typed errors", () => {
+    const s = oracle.initialState();
+    expect(() => oracle.predict(s, "nope")).toThrow(expect.objectContaining({ code: "UNKNOWN_TASK" }));
+    expect(() => oracle.mastery(s, ["nope"])).toThrow(expect.objectContaining({ code: "UNKNOWN_SKILL" }));
+    expect(() => oracle.predict({ ...s, model: "meta:0" }, school.tasks[0]!.taskId)).toThrow(
+      expect.objectContaining({ code: "STATE_MISMATCH" }),
+    );
   });
 });
