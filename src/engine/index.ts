@@ -14,6 +14,7 @@ export * from "./evaluation.js";
 export * from "./evaluation-set.js";
 export * from "./embedding/index.js";
 export * from "./recommend/index.js";
+export * from "./fairness/index.js";
 export { trainers, loadModel } from "./registry.js";
 export { initBackend, backendName, backendStatus } from "./backend.js";
 export type { BackendPreference, BackendStatus } from "./backend.js";

@@ -1,0 +1,152 @@
+/**
+ * The per-learner sums behind the audit's calibration, true-positive-rate and recommendation figures,
+ * computed once, so that a side's figures in a permutation round are sums over its learners
+ * (O(learners × bins) per round, whatever the number of attempts):
+ *
+ * - per learner and calibration bin, the count, Σp and Σy of their headline attempts (position ≥ 2);
+ *   a side's ECE = Σ_b |Σ_b p − Σ_b y| / n and calibration-in-the-large = (Σ p − Σ y) / n. The bins are
+ *   those of `expectedCalibrationError` (metrics/calibration.ts): bin b = min(B − 1, ⌊p·B⌋), B = 10;
+ * - per learner, their correct headline answers and those predicted ≥ threshold;
+ * - per learner, the mean predicted success of the tasks recommended to them, their goal-advancing share
+ *   and attempts to mastery (NaN where the replay gave none), averaged over the side's learners.
+ */
+import type { FairnessAuditInput } from "./types.js";
+
+export const CALIBRATION_BINS = 10;
+
+/** A side's sums, as `LearnerSums.sum` returns them. */
+export interface SideSums {
+  attempts: number;
+  sumP: number;
+  sumY: number;
+  /** Σ_b |Σ_b p − Σ_b y|: ECE × attempts. */
+  binGaps: number;
+  positives: number;
+  positivesAbove: number;
+  recommendedLearners: number;
+  /** Mean over the learners with the figure; NaN when none has it. */
+  recommendedSuccess: number;
+  goalAdvancingShare: number;
+  attemptsToMastery: number;
+}
+
+const meanOfDefined = (values: ArrayLike<number>): number => {
+  let s = 0,
+    n = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isNaN(values[i]!)) {
+      s += values[i]!;
+      n++;
+    }
+  }
+  return n === 0 ? Number.NaN : s / n;
+};
+
+export class LearnerSums {
+  /** learner × bin: count, Σp, Σy of the headline attempts. */
+  readonly binCount: Float64Array;
+  readonly binSumP: Float64Array;
+  readonly binSumY: Float64Array;
+  private readonly positives: Float64Array;
+  private readonly positivesAbove: Float64Array;
+  /** Per learner: had a recommendation (1/0), mean predicted success, goal share, attempts to mastery. */
+  private readonly recommended: Uint8Array;
+  private readonly recommendation: [Float64Array, Float64Array, Float64Array];
+
+  constructor(input: FairnessAuditInput, threshold: number) {
+    const L = input.learners,
+      B = CALIBRATION_BINS;
+    this.binCount = new Float64Array(L * B);
+    this.binSumP = new Float64Array(L * B);
+    this.binSumY = new Float64Array(L * B);
+    this.positives = new Float64Array(L);
+    this.positivesAbove = new Float64Array(L);
+    for (let i = 0; i < input.p.length; i++) {
+      if (input.position[i]! < 2) continue;
+      const p = input.p[i]!,
+        y = input.y[i]!,
+        l = input.learner[i]!;
+      const cell = l * B + Math.min(B - 1, Math.floor(p * B));
+      this.binCount[cell]!++;
+      this.binSumP[cell]! += p;
+      this.binSumY[cell]! += y;
+      if (y === 1) {
+        this.positives[l]!++;
+        if (p >= threshold) this.positivesAbove[l]!++;
+      }
+    }
+    this.recommended = new Uint8Array(L);
+    this.recommendation = [
+      new Float64Array(L).fill(Number.NaN),
+      new Float64Array(L).fill(Number.NaN),
+      new Float64Array(L).fill(Number.NaN),
+    ];
+    input.recommendations?.forEach((r, l) => {
+      if (!r || r.predictedSuccess.length === 0) return;
+      this.recommended[l] = 1;
+      this.recommendation[0][l] = meanOfDefined(r.predictedSuccess);
+      this.recommendation[1][l] = r.goalAdvancingShare;
+      this.recommendation[2][l] = r.attemptsToMastery;
+    });
+  }
+
+  /** Both sides' sums for the split `side` (side[learner]: 1 group, 0 reference, 2 neither). */
+  sum(side: Uint8Array): [SideSums, SideSums] {
+    const B = CALIBRATION_BINS;
+    const count = new Float64Array(2 * B),
+      sumP = new Float64Array(2 * B),
+      sumY = new Float64Array(2 * B);
+    const positives = [0, 0],
+      above = [0, 0],
+      learners = [0, 0];
+    // per side and recommendation figure: Σ and count of the learners that have it
+    const recSum = new Float64Array(6),
+      recN = new Float64Array(6);
+    for (let l = 0; l < side.length; l++) {
+      const s = side[l]!;
+      if (s > 1) continue;
+      for (let b = 0, c = l * B; b < B; b++, c++) {
+        if (this.binCount[c] === 0) continue;
+        count[s * B + b]! += this.binCount[c]!;
+        sumP[s * B + b]! += this.binSumP[c]!;
+        sumY[s * B + b]! += this.binSumY[c]!;
+      }
+      positives[s]! += this.positives[l]!;
+      above[s]! += this.positivesAbove[l]!;
+      if (this.recommended[l] === 0) continue;
+      learners[s]!++;
+      for (let f = 0; f < 3; f++) {
+        const v = this.recommendation[f]![l]!;
+        if (Number.isNaN(v)) continue;
+        recSum[3 * s + f]! += v;
+        recN[3 * s + f]!++;
+      }
+    }
+    const sides = [0, 1].map((s): SideSums => {
+      let n = 0,
+        p = 0,
+        y = 0,
+        gaps = 0;
+      for (let b = s * B; b < (s + 1) * B; b++) {
+        n += count[b]!;
+        p += sumP[b]!;
+        y += sumY[b]!;
+        gaps += Math.abs(sumP[b]! - sumY[b]!);
+      }
+      const mean = (f: number) => (recN[3 * s + f]! > 0 ? recSum[3 * s + f]! / recN[3 * s + f]! : Number.NaN);
+      return {
+        attempts: n,
+        sumP: p,
+        sumY: y,
+        binGaps: gaps,
+        positives: positives[s]!,
+        positivesAbove: above[s]!,
+        recommendedLearners: learners[s]!,
+        recommendedSuccess: mean(0),
+        goalAdvancingShare: mean(1),
+        attemptsToMastery: mean(2),
+      };
+    });
+    return [sides[0]!, sides[1]!];
+  }
+}

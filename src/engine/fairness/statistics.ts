@@ -1,0 +1,99 @@
+/**
+ * The audit's statistics of one split of the learners into a group (side 1) and its reference
+ * (side 0), fast enough to recompute in every permutation round: everything that does not depend on
+ * the split is computed once — the headline attempts (position ≥ 2) and the cold-start attempts
+ * (positions 2–10) each sorted by prediction (sorted-walk.ts: AUC, ROC, ABROCA in one walk per round)
+ * and the per-learner sums (learner-sums.ts: calibration, true-positive rate, recommendations in
+ * O(learners × bins) per round).
+ */
+import { LearnerSums } from "./learner-sums.js";
+import { SortedWalk } from "./sorted-walk.js";
+import type { FairnessAuditInput, FairnessMetric } from "./types.js";
+
+/** One side's figures (NaN where undefined). */
+export interface SideValues {
+  readonly auc: number;
+  readonly ece: number;
+  readonly meanPredicted: number;
+  readonly meanObserved: number;
+  /** mean predicted − mean observed success. */
+  readonly calibrationInTheLarge: number;
+  /** Share of the correct answers predicted ≥ the threshold. */
+  readonly truePositiveRate: number;
+  readonly coldStartAuc: number;
+  readonly recommendedSuccess: number;
+  readonly goalAdvancingShare: number;
+  readonly attemptsToMastery: number;
+  /** Headline attempts. */
+  readonly attempts: number;
+  /** Learners with at least one recommended task. */
+  readonly recommendedLearners: number;
+}
+
+export interface SplitStatistics {
+  readonly reference: SideValues;
+  readonly group: SideValues;
+  /** ABROCA between the two sides' headline ROC curves (NaN when either is undefined). */
+  readonly abroca: number;
+}
+
+type SideField = Exclude<keyof SideValues, "attempts" | "recommendedLearners" | "meanPredicted" | "meanObserved">;
+
+/** The audited metrics in report order, each with the side figure its gap compares (ABROCA: the area). */
+export const FAIRNESS_METRICS: readonly (readonly [FairnessMetric, SideField | null])[] = [
+  ["AUC", "auc"],
+  ["ABROCA", null],
+  ["ECE", "ece"],
+  ["CALIBRATION_IN_THE_LARGE", "calibrationInTheLarge"],
+  ["EQUAL_OPPORTUNITY", "truePositiveRate"],
+  ["COLD_START_AUC", "coldStartAuc"],
+  ["RECOMMENDED_SUCCESS", "recommendedSuccess"],
+  ["GOAL_ADVANCING_SHARE", "goalAdvancingShare"],
+  ["ATTEMPTS_TO_MASTERY", "attemptsToMastery"],
+];
+
+export class FairnessStatistics {
+  readonly sums: LearnerSums;
+  private readonly headline: SortedWalk;
+  private readonly coldStart: SortedWalk;
+
+  /** `input`'s predictions must all be probabilities (the audit checks before). */
+  constructor(input: FairnessAuditInput, threshold: number) {
+    this.sums = new LearnerSums(input, threshold);
+    this.headline = new SortedWalk(input, (k) => k >= 2);
+    this.coldStart = new SortedWalk(input, (k) => k >= 2 && k <= 10);
+  }
+
+  /** The statistics of the split `side` (side[learner]: 1 group, 0 reference, 2 neither). */
+  compute(side: Uint8Array): SplitStatistics {
+    this.headline.walk(side);
+    const abroca = this.headline.abroca();
+    const auc = [this.headline.auc[0]!, this.headline.auc[1]!];
+    this.coldStart.walk(side);
+    const sums = this.sums.sum(side);
+    const [reference, group] = [0, 1].map((s): SideValues => {
+      const { attempts: n, sumP, sumY, binGaps, positives, positivesAbove, ...recommendation } = sums[s]!;
+      const defined = n > 0;
+      return {
+        auc: auc[s]!,
+        ece: defined ? binGaps / n : Number.NaN,
+        meanPredicted: defined ? sumP / n : Number.NaN,
+        meanObserved: defined ? sumY / n : Number.NaN,
+        calibrationInTheLarge: defined ? (sumP - sumY) / n : Number.NaN,
+        truePositiveRate: positives > 0 ? positivesAbove / positives : Number.NaN,
+        coldStartAuc: this.coldStart.auc[s]!,
+        attempts: n,
+        ...recommendation,
+      };
+    });
+    return { reference: reference!, group: group!, abroca };
+  }
+}
+
+/** Group − reference per FAIRNESS_METRICS entry (ABROCA: the area). */
+export function gapsOf(stats: SplitStatistics, out = new Float64Array(FAIRNESS_METRICS.length)): Float64Array {
+  FAIRNESS_METRICS.forEach(([, field], m) => {
+    out[m] = field === null ? stats.abroca : stats.group[field] - stats.reference[field];
+  });
+  return out;
+}
