@@ -9,7 +9,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { cpus, loadavg } from "node:os";
-import { execFileSync } from "node:child_process";
 import { initBackend, backendStatus } from "../src/engine/backend.js";
 import { trainers } from "../src/engine/registry.js";
 import { createRng } from "../src/engine/math.js";
@@ -18,6 +17,7 @@ import { parseKtArgs } from "./lib/args.js";
 import { loadKtDataset } from "./lib/data.js";
 import { predictSequences, scorePredictions } from "../src/engine/evaluation.js";
 import { createProgressBar } from "./lib/progress.js";
+import { gitCommit } from "./lib/git.js";
 import { renderMarkdown, resultsTable, toJson, type BenchReport, type ModelResult, type ScalingRow } from "./lib/report.js";
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
@@ -61,25 +61,6 @@ async function trainAndScore(name: string, train: TrainingSet, test: TrainingSet
   const predict_s = seconds(t1);
   pbar.done(`${predict_s.toFixed(1)}s`);
   return { ...scorePredictions(predictions!), train_s, train_cpu_s, predict_s };
-}
-
-/** The commit of the checkout this script was built from, for the report; "unknown" outside git. */
-function gitCommit(): string {
-  try {
-    const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
-      cwd: __dirname,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ":/src/engine", ":/bench"], {
-      cwd: __dirname,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    }).trim();
-    return dirty ? `${sha} + local changes to src/engine or bench` : sha;
-  } catch {
-    return "unknown";
-  }
 }
 
 async function main(): Promise<void> {

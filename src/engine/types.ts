@@ -50,6 +50,16 @@ export interface FitOptions {
   readonly seed: number;
   /** Called with a fraction in [0, 1] as training proceeds (progress bars). */
   readonly onProgress?: (fraction: number, message?: string) => void;
+  /**
+   * Per-learner weights of the training loss (a mitigation of unequal accuracy between groups of learners,
+   * e.g. fairness/mitigation.ts `groupBalancedWeights`): learner id → weight > 0, learners absent weigh 1,
+   * ids not in the training set are ignored. Each learner's attempts count with its weight in the loss and
+   * its gradient, normalised so that the mean weight per training attempt is 1 (the effective learning
+   * rate is unchanged; all weights equal is exactly the unweighted fit). The engine never receives the
+   * attributes the weights may have been computed from. Honoured by Meta and its ablation; the baselines
+   * ignore it.
+   */
+  readonly learnerWeights?: ReadonlyMap<string, number>;
 }
 
 /** Mastery of one skill for one learner: P(correct) on a typical task of the skill, with uncertainty. */

@@ -105,6 +105,7 @@ export interface BatchArrays {
   readonly totalWinLog: Float32Array;
   readonly totalFailLog: Float32Array;
   readonly y: Float32Array;
+  /** Each attempt's weight in the loss: 1 (or its learner's normalised weight, learner-weights.ts); 0 for padding. */
   readonly mask: Float32Array;
   readonly startPersonal: Float32Array; // [B, W], used where first = 0
   /** ψ at the window start (0 for a learner's first window). */
@@ -124,13 +125,14 @@ export interface WindowStarts {
   readonly recent: Float64Array;
 }
 
-/** Packs windows into a batch. */
+/** Packs windows into a batch; `attemptWeight[j]` (absent: 1) weighs attempt j in the loss. */
 export function packBatch(
   f: AttemptFeatures,
   tasks: Int32Array,
   correct: Uint8Array,
   starts: WindowStarts,
   windows: readonly Window[],
+  attemptWeight?: Float64Array,
 ): BatchArrays {
   const B = windows.length;
   let W = 1;
@@ -169,7 +171,7 @@ export function packBatch(
       a.totalWinLog[bt] = f.totalWinLog[j]!;
       a.totalFailLog[bt] = f.totalFailLog[j]!;
       a.y[bt] = correct[j]!;
-      a.mask[bt] = 1;
+      a.mask[bt] = attemptWeight === undefined ? 1 : attemptWeight[j]!;
       a.startPersonal[bt] = starts.personal[j]!;
       for (let c = 0; c < S; c++) {
         const k = f.slotSkill[j * S + c]!;
@@ -271,7 +273,7 @@ export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
   return tf.stack(zs, 1) as tf.Tensor2D;
 }
 
-/** Σ over real attempts of the log loss softplus(z) − y·z. */
+/** Σ over real attempts of the weighted log loss mask · (softplus(z) − y·z). */
 export function batchLogLoss(p: GraphInputs, a: BatchArrays): tf.Scalar {
   const z = unrolledLogits(p, a);
   const y = tf.tensor2d(a.y, [a.B, a.W]);

@@ -7,6 +7,10 @@
  * parameters gathered for the batch; those gradients are added back per parameter (scatterGradients)
  * and Adam updates float64 parameters (adam.ts). The ablation runs the same loop with φ₀ = 0 and a
  * fixed step; by default with no adaptation during training ("pretrained", see options.ts).
+ *
+ * FitOptions.learnerWeights weigh each learner's attempts in the loss, its gradient, the validation loss
+ * of early stopping and the initial intercept (learner-weights.ts: mean weight 1 per attempt); without
+ * them every step is the unweighted one, number for number.
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.js";
@@ -30,6 +34,7 @@ import {
   type WindowStarts,
 } from "./graph.js";
 import { Adam } from "./adam.js";
+import { attemptWeights, checkLearnerWeights } from "./learner-weights.js";
 import { type MetaOptions, validateMetaOptions } from "./options.js";
 
 export type MetaKind = "meta" | "ablation";
@@ -83,6 +88,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   if (!Number.isInteger(fitOptions.seed)) {
     throw new EngineError(EngineErrorCode.InvalidParameters, `seed must be an integer, got ${String(fitOptions.seed)}`);
   }
+  checkLearnerWeights(fitOptions.learnerWeights);
   const cat = CatalogIndex.fromCatalog(data.catalog);
   const learners = nonEmptyLearners(data);
   const rng = createRng(fitOptions.seed);
@@ -94,6 +100,8 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   const fitIds = shuffled.slice(nVal).sort();
   const fit = encodeSequences(cat, data.sequences, fitIds);
   const val = encodeSequences(cat, data.sequences, valIds);
+  const fitWeight = attemptWeights(fit, fitOptions.learnerWeights);
+  const valWeight = attemptWeights(val, fitOptions.learnerWeights);
   const features = attemptFeatures(cat, fit);
   const windows = cutWindows(fit, options.window);
   const batchWindows = Math.max(1, Math.min(options.batchWindows, Math.ceil(windows.length / options.minStepsPerEpoch)));
@@ -102,7 +110,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   const backend = await initBackend();
   const init = zeroParams(cat.taskIds.length, cat.skillIds.length);
   let wins = 0;
-  for (let j = 0; j < nFit; j++) wins += fit.correct[j]!;
+  for (let j = 0; j < nFit; j++) wins += fitWeight === undefined ? fit.correct[j]! : fitWeight[j]! * fit.correct[j]!;
   init.global[0] = logit(wins / nFit);
   // A pre-trained ablation trains with (practically) no adaptation: the unroll is then a plain logistic
   // regression on the shared features; its fixed step is switched on after training (finish below).
@@ -183,6 +191,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
         fit.correct,
         starts,
         order.slice(b, b + batchWindows).map((i) => windows[i]!),
+        fitWeight,
       );
       const params = current();
       batchNow = batch;
@@ -209,7 +218,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
       bestEpoch = epoch;
       continue;
     }
-    const loss = onlineLogLoss(now, val, learner);
+    const loss = onlineLogLoss(now, val, learner, valWeight);
     if (loss < bestLoss - 1e-6) {
       bestLoss = loss;
       best = snapshot(now);
@@ -306,15 +315,16 @@ export function forwardStarts(p: MetaParams, seq: EncodedSequences, learner: Den
   }
 }
 
-/** Mean log loss of the online protocol (predict each attempt from the earlier ones, then update). */
-export function onlineLogLoss(p: MetaParams, seq: EncodedSequences, learner: DenseLearner): number {
+/** Mean log loss of the online protocol (predict each attempt from the earlier ones, then update), each attempt weighted by `weight[j]` (absent: 1). */
+export function onlineLogLoss(p: MetaParams, seq: EncodedSequences, learner: DenseLearner, weight?: Float64Array): number {
   let sum = 0;
   for (let l = 0; l < seq.learnerIds.length; l++) {
     learner.reset(p);
     for (let j = seq.start[l]!; j < seq.start[l + 1]!; j++) {
       const y = seq.correct[j]!;
       const prob = learner.step(p, seq.task[j]!, y);
-      sum -= Math.log(Math.max(1e-12, y === 1 ? prob : 1 - prob));
+      const loss = -Math.log(Math.max(1e-12, y === 1 ? prob : 1 - prob));
+      sum += weight === undefined ? loss : weight[j]! * loss;
     }
   }
   return sum / Math.max(1, seq.task.length);

@@ -7,6 +7,8 @@ export type { SimulatedSchool, SimulatedSkill, SimulatedTask, SimulatedLearner, 
 export { DEFAULT_SIMULATOR_PARAMS, resolveSimulatorParams } from "./params.js";
 export type { SimulatorParams } from "./params.js";
 export { splitLearners } from "./split.js";
+export { oracleModel } from "./oracle.js";
+export type { OracleModel } from "./oracle.js";
 export type { LearnerSplit } from "./split.js";
 export { FRACTIONS_CURRICULUM, TASK_KINDS, TOPICS, KIND_DURATION_SEC } from "./curriculum.js";
 export type { CurriculumSkill, TaskKind } from "./curriculum.js";

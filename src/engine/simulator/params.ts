@@ -38,6 +38,18 @@ export interface SimulatorParams {
   readonly groups: Readonly<Record<string, number>>;
   /** Injected bias: a logit offset added to the general ability of every member of a group (fairness tests). */
   readonly groupAbilityOffset: Readonly<Record<string, number>>;
+  /**
+   * Noisier answers (fairness tests): with probability slip_g, a member of group g answers at random (a
+   * fair coin) instead of from their level, so P(correct) = (1 − slip_g) · σ(level − difficulty) + slip_g / 2.
+   * In [0, 1]; absent: 0. The attempt's `pCorrect` is that noisy probability (an oracle stays calibrated);
+   * learning and the truth's levels and mastery are unaffected.
+   */
+  readonly groupSlip: Readonly<Record<string, number>>;
+  /**
+   * Fewer (or more) attempts (fairness tests): a member of group g makes max(1, round(scale_g · n)) attempts,
+   * n the count drawn from `attemptsPerLearner`. > 0; absent: 1.
+   */
+  readonly groupAttemptsScale: Readonly<Record<string, number>>;
   /** Probability that a learner leaves the curriculum order for a random unlocked skill (review, curiosity). */
   readonly exploration: number;
   /** A learner moves on from a skill after this many attempts on it… */
@@ -66,6 +78,8 @@ export const DEFAULT_SIMULATOR_PARAMS: SimulatorParams = {
   learningFromErrors: 0.5,
   groups: { A: 0.5, B: 0.5 },
   groupAbilityOffset: {},
+  groupSlip: {},
+  groupAttemptsScale: {},
   exploration: 0.15,
   minPracticePerSkill: 4,
   moveOnSuccessRate: 0.75,
@@ -106,6 +120,16 @@ export function resolveSimulatorParams(partial: Partial<SimulatorParams> = {}): 
   for (const [g, off] of Object.entries(p.groupAbilityOffset)) {
     if (!(g in p.groups)) throw invalid(`groupAbilityOffset names unknown group ${g}`);
     if (!Number.isFinite(off)) throw invalid(`groupAbilityOffset.${g} must be finite`);
+  }
+  for (const [g, slip] of Object.entries(p.groupSlip)) {
+    if (!(g in p.groups)) throw invalid(`groupSlip names unknown group ${g}`);
+    if (!(typeof slip === "number" && slip >= 0 && slip <= 1)) throw invalid(`groupSlip.${g} must be in [0, 1] (got ${slip})`);
+  }
+  for (const [g, scale] of Object.entries(p.groupAttemptsScale)) {
+    if (!(g in p.groups)) throw invalid(`groupAttemptsScale names unknown group ${g}`);
+    if (!(typeof scale === "number" && Number.isFinite(scale) && scale > 0)) {
+      throw invalid(`groupAttemptsScale.${g} must be a finite number > 0 (got ${scale})`);
+    }
   }
   return p;
 }

@@ -6,19 +6,25 @@
  * The generative model (all in logits):
  *
  *   level_{u,k}(0)  = ability_u + groupOffset_{g(u)} + skillAbility_{u,k}
- *   P(correct)      = σ( Σ_k w_{i,k} · level_{u,k} / Σ_k w_{i,k} − difficulty_i )
+ *   P(correct)      = (1 − slip_{g(u)}) · σ( Σ_k w_{i,k} · level_{u,k} / Σ_k w_{i,k} − difficulty_i ) + slip_{g(u)} / 2
  *   after an attempt, for every skill k of task i:
  *   level_{u,k}    += rate_u · w_{i,k} · readiness_{u,k} · (y ? 1 : learningFromErrors) / (1 + n_{u,k} / saturation)
  *   readiness_{u,k} = ( mean_{p ∈ prereq(k)} σ(level_{u,p} − skillDifficulty_p) ) ^ prerequisiteStrength
  *
  * so practice raises mastery with diminishing returns, and a skill whose prerequisites are not mastered
  * is learnt slowly. Learners work through the skills in curriculum (topological) order, moving on after
- * enough practice or enough recent success, and now and then review an earlier skill.
+ * enough practice or enough recent success, and now and then review an earlier skill. A learner makes
+ * max(1, round(attemptsScale_{g(u)} · n)) attempts, n uniform in `attemptsPerLearner`.
+ *
+ * The group effects (groupAbilityOffset, groupSlip, groupAttemptsScale) exist to test the fairness audit:
+ * lower prior ability, noisier answers (with probability slip the answer is a fair coin) and fewer
+ * attempts. Their defaults (0, 0, 1) leave every school exactly as it was: the same random draws.
  */
 import type { Catalog, TaskSkill, Trace } from "../types.js";
 import { createRng, sigmoid } from "../math.js";
 import { FRACTIONS_CURRICULUM, KIND_DURATION_SEC, TASK_KINDS, TOPICS, type TaskKind } from "./curriculum.js";
 import { resolveSimulatorParams, type SimulatorParams } from "./params.js";
+import { answerProbability, type Dynamics, learnFromAttempt } from "./dynamics.js";
 
 export interface SimulatedSkill {
   readonly skillId: string;
@@ -59,7 +65,7 @@ export interface SimulatedLearner {
 export interface SimulatedAttempt extends Trace {
   readonly at: number;
   readonly durationSec: number;
-  /** The true probability of success the outcome was drawn from. */
+  /** The true probability of success the outcome was drawn from (including the group's answer noise, groupSlip). */
   readonly pCorrect: number;
 }
 
@@ -145,6 +151,7 @@ export function simulateSchool(params: Partial<SimulatorParams> = {}, seed = 1, 
   const skillIndex = new Map(skills.map((s, i) => [s.skillId, i]));
   const tasksBySkill = skills.map((s) => tasks.filter((t) => t.primarySkillId === s.skillId));
   const prereqIndices = skills.map((s) => s.prerequisites.map((id) => skillIndex.get(id)!));
+  const dynamics: Dynamics = { params: p, skillIndex, prereqIndices, skillDifficulty: skills.map((s) => s.difficulty) };
 
   const groupNames = Object.keys(p.groups);
   const groupShares = groupNames.map((g) => p.groups[g]!);
@@ -182,7 +189,10 @@ export function simulateSchool(params: Partial<SimulatorParams> = {}, seed = 1, 
     const interests = rng.shuffle(TOPICS).slice(0, 2);
     learners.push({ learnerId, group, ability, skillAbilities, learningRate, interests });
 
-    const attempts = p.attemptsPerLearner[0] + rng.int(p.attemptsPerLearner[1] - p.attemptsPerLearner[0] + 1);
+    const drawnAttempts = p.attemptsPerLearner[0] + rng.int(p.attemptsPerLearner[1] - p.attemptsPerLearner[0] + 1);
+    const attemptsScale = p.groupAttemptsScale[group];
+    const attempts = attemptsScale === undefined ? drawnAttempts : Math.max(1, Math.round(attemptsScale * drawnAttempts));
+    const slip = p.groupSlip[group] ?? 0;
     const sequence: SimulatedAttempt[] = [];
     let current = 0; // curriculum position the learner is working on
     let recent: number[] = []; // outcomes on the current skill since arriving at it
@@ -205,13 +215,7 @@ export function simulateSchool(params: Partial<SimulatorParams> = {}, seed = 1, 
       const task = pool[taskPos]!;
       lastTask = tasks.indexOf(task);
 
-      let num = 0,
-        den = 0;
-      for (const q of task.skills) {
-        num += q.weight * level[skillIndex.get(q.skillId)!]!;
-        den += q.weight;
-      }
-      const pCorrect = sigmoid(num / den - task.difficulty);
+      const pCorrect = answerProbability(dynamics, level, task, slip);
       const correct: 0 | 1 = rng.next() < pCorrect ? 1 : 0;
       const durationSec = Math.max(5, Math.round(task.expectedDurationSec * Math.exp(0.35 * rng.normal())));
       clock += durationSec * 1000;
@@ -221,19 +225,7 @@ export function simulateSchool(params: Partial<SimulatorParams> = {}, seed = 1, 
       clock += 10_000 + rng.int(50_000); // a pause before the next task
 
       // Learning: every skill of the task gains, scaled by readiness and saturating with practice.
-      for (const q of task.skills) {
-        const k = skillIndex.get(q.skillId)!;
-        const prereqs = prereqIndices[k]!;
-        let readiness = 1;
-        if (prereqs.length > 0 && p.prerequisiteStrength > 0) {
-          let m = 0;
-          for (const j of prereqs) m += sigmoid(level[j]! - skills[j]!.difficulty);
-          readiness = (m / prereqs.length) ** p.prerequisiteStrength;
-        }
-        const gain = (learningRate * q.weight * readiness * (correct ? 1 : p.learningFromErrors)) / (1 + practice[k]! / p.saturation);
-        level[k]! += gain;
-        practice[k]!++;
-      }
+      learnFromAttempt(dynamics, level, practice, task, correct, learningRate);
 
       if (!reviewing) {
         recent.push(correct);

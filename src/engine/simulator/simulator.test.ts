@@ -1,4 +1,4 @@
-import { simulateSchool, splitLearners, resolveSimulatorParams } from "./index.js";
+import { oracleModel, simulateSchool, splitLearners, resolveSimulatorParams } from "./index.js";
 import { EngineError } from "../errors.js";
 
 const successRate = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -60,12 +60,58 @@ describe("simulateSchool", () => {
     expect(ability("A") - ability("B")).toBeGreaterThan(0.6);
   });
 
+  it("makes a group's answers noisier with groupSlip: P(correct) = (1 − slip)·σ(level − difficulty) + slip/2", () => {
+    const slip = 0.4;
+    const s = simulateSchool({ learners: 200, multiSkillFraction: 0, groupSlip: { B: slip } }, 4);
+    const tasks = new Map(s.tasks.map((t) => [t.taskId, t]));
+    for (const l of s.learners) {
+      // First attempt: the level is the starting one, ability + the skill's deviation (nothing learnt yet).
+      const first = s.sequences.get(l.learnerId)![0]!;
+      const task = tasks.get(first.taskId)!;
+      const level = 1 / (1 + Math.exp(-(l.ability + l.skillAbilities[task.primarySkillId]! - task.difficulty)));
+      const expected = l.group === "B" ? (1 - slip) * level + slip / 2 : level;
+      expect(first.pCorrect).toBeCloseTo(expected, 12);
+    }
+    // Every attempt of B stays inside [slip/2, 1 − slip/2]; the outcomes follow pCorrect (an oracle is calibrated).
+    const b = s.traces.filter((a) => s.learners.find((l) => l.learnerId === a.learnerId)!.group === "B");
+    expect(b.every((a) => a.pCorrect >= slip / 2 && a.pCorrect <= 1 - slip / 2)).toBe(true);
+    const meanP = b.reduce((n, a) => n + a.pCorrect, 0) / b.length;
+    const meanY = b.reduce((n, a) => n + a.correct, 0) / b.length;
+    expect(Math.abs(meanY - meanP)).toBeLessThan(4 * Math.sqrt(0.25 / b.length));
+    const allRandom = simulateSchool({ learners: 40, groupSlip: { B: 1 } }, 4);
+    const groupOf = new Map(allRandom.learners.map((l) => [l.learnerId, l.group]));
+    for (const a of allRandom.traces) expect(a.pCorrect === 0.5).toBe(groupOf.get(a.learnerId) === "B");
+  });
+
+  it("gives a group fewer attempts with groupAttemptsScale: max(1, round(scale · n))", () => {
+    const s = simulateSchool(
+      { learners: 60, attemptsPerLearner: [40, 40], groupAttemptsScale: { B: 0.5, C: 0.001 }, groups: { A: 1, B: 1, C: 1 } },
+      6,
+    );
+    const expected: Record<string, number> = { A: 40, B: 20, C: 1 };
+    for (const l of s.learners) expect(s.sequences.get(l.learnerId)!.length).toBe(expected[l.group]);
+    expect(new Set(s.learners.map((l) => l.group))).toEqual(new Set(["A", "B", "C"]));
+  });
+
+  it("leaves the school unchanged with neutral group effects (slip 0, scale 1)", () => {
+    const plain = simulateSchool({ learners: 60 }, 8);
+    const neutral = simulateSchool({ learners: 60, groupSlip: { A: 0, B: 0 }, groupAttemptsScale: { A: 1, B: 1 } }, 8);
+    expect(JSON.stringify(neutral.traces)).toBe(JSON.stringify(plain.traces));
+    expect(JSON.stringify(neutral.truth)).toBe(JSON.stringify(plain.truth));
+  });
+
   it("validates its parameters with typed errors", () => {
     expect(() => resolveSimulatorParams({ learners: 0 })).toThrow(EngineError);
     expect(() => resolveSimulatorParams({ attemptsPerLearner: [10, 5] })).toThrow(EngineError);
     expect(() => resolveSimulatorParams({ groups: {} })).toThrow(EngineError);
     expect(() => resolveSimulatorParams({ groupAbilityOffset: { C: 1 } })).toThrow(EngineError);
     expect(() => resolveSimulatorParams({ exploration: 2 })).toThrow(EngineError);
+    expect(() => resolveSimulatorParams({ groupSlip: { C: 0.1 } })).toThrow(EngineError);
+    expect(() => resolveSimulatorParams({ groupSlip: { B: 1.5 } })).toThrow(EngineError);
+    expect(() => resolveSimulatorParams({ groupSlip: { B: Number.NaN } })).toThrow(EngineError);
+    expect(() => resolveSimulatorParams({ groupAttemptsScale: { B: 0 } })).toThrow(EngineError);
+    expect(() => resolveSimulatorParams({ groupAttemptsScale: { C: 1 } })).toThrow(EngineError);
+    expect(() => resolveSimulatorParams({ groupAttemptsScale: { B: Number.POSITIVE_INFINITY } })).toThrow(EngineError);
     expect(resolveSimulatorParams({ skills: 20 }).skills).toBe(20);
     expect(simulateSchool({ skills: 20, learners: 5 }, 1).skills[19]!.skillId).toBe("skill-020");
   });
@@ -81,5 +127,44 @@ describe("splitLearners", () => {
     expect(a.train.sequences.size).toBe(40);
     for (const id of a.test.sequences.keys()) expect(a.train.sequences.has(id)).toBe(false);
     expect(() => splitLearners(s, { seed: 1, testFraction: 1 })).toThrow(EngineError);
+  });
+});
+
+describe("oracleModel", () => {
+  const school = simulateSchool({ learners: 40, groupSlip: { B: 0.3 }, groupAbilityOffset: { B: -0.5 } }, 13);
+  const oracle = oracleModel(school);
+
+  it("predicts every attempt's true pCorrect and ends at the truth's final levels and mastery", () => {
+    for (const l of school.learners) {
+      let state = oracle.learnerState(l.learnerId);
+      for (const a of school.sequences.get(l.learnerId)!) {
+        expect(oracle.predict(state, a.taskId)).toBe(a.pCorrect);
+        state = oracle.update(state, a);
+      }
+      const levels = school.truth.finalSkillLevel[l.learnerId]!;
+      const mastery = oracle.mastery(state);
+      mastery.forEach((m, k) => {
+        const id = school.skills[k]!.skillId;
+        expect(m.p).toBe(school.truth.finalMastery[l.learnerId]![id]);
+        // Each skill's first task, its Q-matrix row read from the truth: (1 − slip)·σ(weighted level − difficulty) + slip/2.
+        const task = school.tasks.find((t) => t.primarySkillId === id)!;
+        const w = task.skills.reduce((n, q) => n + q.weight, 0);
+        const level = task.skills.reduce((n, q) => n + q.weight * levels[q.skillId]!, 0) / w;
+        const slip = l.group === "B" ? 0.3 : 0;
+        const expected = (1 - slip) / (1 + Math.exp(-(level - school.truth.taskDifficulty[task.taskId]!))) + slip / 2;
+        expect(oracle.predictMany(state, [task.taskId])[0]).toBeCloseTo(expected, 12);
+      });
+      const replayed = oracle.replay(oracle.learnerState(l.learnerId), school.sequences.get(l.learnerId)!);
+      expect(replayed).toEqual(state);
+    }
+  });
+
+  it("answers unknown tasks, skills and foreign states with typed errors", () => {
+    const s = oracle.initialState();
+    expect(() => oracle.predict(s, "nope")).toThrow(expect.objectContaining({ code: "UNKNOWN_TASK" }));
+    expect(() => oracle.mastery(s, ["nope"])).toThrow(expect.objectContaining({ code: "UNKNOWN_SKILL" }));
+    expect(() => oracle.predict({ ...s, model: "meta:0" }, school.tasks[0]!.taskId)).toThrow(
+      expect.objectContaining({ code: "STATE_MISMATCH" }),
+    );
   });
 });
