@@ -10,6 +10,7 @@ import { AttemptHistoryCoveringIndex1764440000000 } from "./1764440000000-attemp
 import { LearnerStateAsText1764450000000 } from "./1764450000000-learner-state-as-text.js";
 import { ModelVersionTrainedTasks1764460000000 } from "./1764460000000-model-version-trained-tasks.js";
 import { ModelVersionLearners1764470000000 } from "./1764470000000-model-version-learners.js";
+import { FairnessPolicy1764480000000 } from "./1764480000000-fairness-policy.js";
 
 export const migrations: (new () => MigrationInterface)[] = [
   Initial1764380000000,
@@ -22,4 +23,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   LearnerStateAsText1764450000000,
   ModelVersionTrainedTasks1764460000000,
   ModelVersionLearners1764470000000,
+  FairnessPolicy1764480000000,
 ];

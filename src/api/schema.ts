@@ -15,6 +15,7 @@ import { TaskResolver, TaskSkillResolver } from "./curriculum/task.resolver.js";
 import { AttemptResolver, LearnerAttemptsResolver } from "./attempt/attempt.resolver.js";
 import { GoalProgressResolver, PersonalisationResolver } from "./personalisation/personalisation.resolver.js";
 import { JobRunResolver } from "./jobs/job-run.resolver.js";
+import { FairnessPolicyResolver } from "./audit/fairness-policy.resolver.js";
 
 export const resolvers: NonEmptyArray<ClassType> = [
   SchoolResolver,
@@ -38,6 +39,7 @@ export const resolvers: NonEmptyArray<ClassType> = [
   PersonalisationResolver,
   GoalProgressResolver,
   JobRunResolver,
+  FairnessPolicyResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;

@@ -21,6 +21,7 @@ import { Attempt } from "./attempt/attempt.entity.js";
 import { ModelVersion } from "./model/model-version.entity.js";
 import { AuditReport } from "./model/audit-report.entity.js";
 import { ModelVersionLearner } from "./model/model-version-learner.entity.js";
+import { FairnessPolicy } from "./audit/fairness-policy.entity.js";
 
 export const entities = [
   School,
@@ -43,6 +44,7 @@ export const entities = [
   PathStep,
   Attempt,
   ModelVersion,
+  FairnessPolicy,
   ModelVersionLearner,
   AuditReport,
 ];
@@ -70,4 +72,5 @@ export {
   ModelVersion,
   ModelVersionLearner,
   AuditReport,
+  FairnessPolicy,
 };

@@ -25,6 +25,7 @@ import { MetricGate } from "./training/gates.js";
 import { FairnessAuditor } from "./audit/fairness-audit.service.js";
 import { FairnessGate } from "./audit/fairness.gate.js";
 import { AuditService } from "./audit/audit.service.js";
+import { FairnessPolicyService } from "./audit/fairness-policy.service.js";
 
 export interface Services {
   readonly deps: ServiceDeps;
@@ -47,6 +48,7 @@ export interface Services {
   readonly personalisation: PersonalisationService;
   readonly jobs: JobRunService;
   readonly audits: AuditService;
+  readonly fairnessPolicy: FairnessPolicyService;
 }
 
 export function createServices(base: ServiceDeps): Services {
@@ -66,14 +68,16 @@ export function createServices(base: ServiceDeps): Services {
   });
   // Every promotion (a retraining's candidate, an admin's promoteModel) passes these.
   const gates = [new MetricGate(), new FairnessGate(fairness)];
+  const fairnessPolicy = new FairnessPolicyService(deps);
   const replanner = new PathReplanner(curriculum, (actor, goalId) => personalisation.planPath(actor, goalId), deps.logger);
   return {
     deps,
     activeModels,
     training,
-    retraining: new RetrainService(deps, activeModels, training, gates),
+    retraining: new RetrainService(deps, activeModels, training, gates, undefined, fairnessPolicy),
     modelSwitch: new ModelSwitchService(deps, activeModels, training, jobs, gates),
     audits: new AuditService(deps, fairness, jobs),
+    fairnessPolicy,
     personalisation,
     schools: new SchoolService(deps),
     cohorts: new CohortService(deps),

@@ -226,6 +226,8 @@ test("protected attributes reach no model: changing one changes no prediction an
 
 test("docs/fairness.md's operations run as written: an audit on demand, run by the worker, then listed with its page", async () => {
   const [auditNow, audits] = docOperations("docs/fairness.md");
+  expect(auditNow).toMatch(/runAudit/);
+  expect(audits).toMatch(/auditReports/);
   const worker = new Worker({
     services: s.app.services,
     logger: createLogger("silent"),
@@ -254,4 +256,65 @@ test("docs/fairness.md's operations run as written: an audit on demand, run by t
   } finally {
     await worker.stop(10_000);
   }
+});
+
+test("a school's mitigation (docs/fairness.md's operation as written) reaches the training as group-balanced weights per learner, never as the attribute, and is recorded on the version", async () => {
+  const mitigate = docOperations("docs/fairness.md").find((op) => /setFairnessPolicy/.test(op))!;
+  const set = await s.gql(mitigate, {}, admin);
+  expect(set.errors).toBeUndefined();
+  expect(set.data.setFairnessPolicy).toMatchObject({ mitigation: "GROUP_BALANCED", attribute: "group" });
+  expect((await s.gql(`{ fairnessPolicy { mitigation attribute } }`, {}, admin)).data.fairnessPolicy).toEqual({
+    mitigation: "GROUP_BALANCED",
+    attribute: "group",
+  });
+  const bad = await s.gql(`mutation { setFairnessPolicy(input: { mitigation: GROUP_BALANCED }) { mitigation } }`, {}, admin);
+  expect(codeOf(bad)).toBe("BAD_USER_INPUT");
+  const analyst = await s.token({ schoolId: demo.schoolId, role: Role.Analyst });
+  expect(codeOf(await s.gql(`{ fairnessPolicy { mitigation } }`, {}, analyst))).toBe("FORBIDDEN");
+
+  // A trainer that records what the fit receives: the weights, and traces that carry no attribute.
+  let seen: { weights?: ReadonlyMap<string, number>; traceKeys: Set<string> } | undefined;
+  const recording: ModelTrainer = {
+    name: "pfa",
+    fit: async (data, options) => {
+      const traceKeys = new Set<string>();
+      for (const seq of data.sequences.values()) for (const t of seq) for (const k of Object.keys(t)) traceKeys.add(k);
+      seen = { weights: options.learnerWeights, traceKeys };
+      return trainers.pfa!.fit(data, options);
+    },
+  };
+  const deps = s.app.services.deps;
+  const retraining = new RetrainService(
+    deps,
+    s.app.services.activeModels,
+    s.app.services.training,
+    [new MetricGate(1)],
+    { recording },
+    s.app.services.fairnessPolicy,
+  );
+  const r = await retraining.retrain(demo.schoolId, { kind: "recording", seed: 4, cutoff: NOW });
+  expect(seen!.traceKeys).toEqual(new Set(["learnerId", "taskId", "correct", "at"]));
+  const weights = seen!.weights!;
+  const groups = await groupOf();
+  const trained: string[] = (await q(`SELECT learner_id FROM model_version_learner WHERE model_version_id = $1`, [r.modelVersionId])).map(
+    (x: { learner_id: string }) => x.learner_id,
+  );
+  expect(new Set(weights.keys())).toEqual(new Set(trained));
+  // Every group's total weight is the same, and the mean weight is 1.
+  const total = new Map<string, number>();
+  for (const [id, w] of weights) total.set(groups.get(id)!, (total.get(groups.get(id)!) ?? 0) + w);
+  const [a, b] = [...total.values()];
+  expect(total.size).toBe(2);
+  expect(a).toBeCloseTo(b!, 9);
+  expect(a! + b!).toBeCloseTo(trained.length, 9);
+  const [version] = await q(`SELECT metrics FROM model_version WHERE id = $1`, [r.modelVersionId]);
+  const counts = trained.reduce<Record<string, number>>((acc, id) => ({ ...acc, [groups.get(id)!]: (acc[groups.get(id)!] ?? 0) + 1 }), {});
+  expect(version.metrics.mitigation).toEqual({
+    mitigation: "GROUP_BALANCED",
+    attribute: "group",
+    groups: counts,
+    unlabelled: 0,
+    appliedBy: "ignored by recording",
+  });
+  await s.gql(`mutation { setFairnessPolicy(input: { mitigation: NONE }) { mitigation } }`, {}, admin);
 });

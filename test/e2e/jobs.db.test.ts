@@ -235,7 +235,10 @@ describe("the retrain job", () => {
     const [mv] = await s.app.db.dataSource.query(`SELECT metrics, kind FROM model_version WHERE id = $1`, [after.id]);
     expect(mv.kind).toBe(KIND);
     // The fairness audit of a school this small has no group of 30 held-out learners: it says so, and lets the candidate pass.
-    expect(mv.metrics.gates).toEqual([expect.objectContaining({ gate: "metrics", passed: true }), expect.objectContaining({ gate: "fairness", passed: true, detail: expect.stringMatching(/^NOT_AUDITABLE: /) })]);
+    expect(mv.metrics.gates).toEqual([
+      expect.objectContaining({ gate: "metrics", passed: true }),
+      expect.objectContaining({ gate: "fairness", passed: true, detail: expect.stringMatching(/^NOT_AUDITABLE: /) }),
+    ]);
     expect(mv.metrics.comparedWith).toEqual({ modelVersionId: before.id, version: before.version });
     expect(await stateModels()).toEqual([after.id]);
   }, 90_000);
@@ -563,14 +566,20 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
     expect(first!.result).toMatchObject({
       modelVersionId: current.id,
       alreadyActive: false,
-      gates: [expect.objectContaining({ gate: "metrics", passed: true }), expect.objectContaining({ gate: "fairness", passed: true, detail: expect.stringMatching(/^NOT_AUDITABLE: /) })],
+      gates: [
+        expect.objectContaining({ gate: "metrics", passed: true }),
+        expect.objectContaining({ gate: "fairness", passed: true, detail: expect.stringMatching(/^NOT_AUDITABLE: /) }),
+      ],
     });
     await expectFullRebuild(first!.result);
     expect(second!.result).toMatchObject({ modelVersionId: current.id, alreadyActive: true, staged: 0, adopted: 0, caughtUp: 0 });
     expect(await activeModel()).toEqual(current);
     expect(await stateModels()).toEqual([current.id]);
     const [mv] = await s.app.db.dataSource.query(`SELECT metrics FROM model_version WHERE id = $1`, [current.id]);
-    expect(mv.metrics.promotionGates).toEqual([expect.objectContaining({ gate: "metrics", passed: true }), expect.objectContaining({ gate: "fairness", passed: true, detail: expect.stringMatching(/^NOT_AUDITABLE: /) })]);
+    expect(mv.metrics.promotionGates).toEqual([
+      expect.objectContaining({ gate: "metrics", passed: true }),
+      expect.objectContaining({ gate: "fairness", passed: true, detail: expect.stringMatching(/^NOT_AUDITABLE: /) }),
+    ]);
     // One run each in jobRuns: the job system records them (no second, hand-made row).
     for (const [name, ids] of [
       ["rollback-model", [rolledBack.id]],
@@ -597,7 +606,10 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
     expect(run.result).toMatchObject({
       modelVersionId: rejected.id,
       version: rejected.version,
-      gates: [expect.objectContaining({ gate: "metrics", passed: false }), expect.objectContaining({ gate: "fairness", passed: true, detail: expect.stringMatching(/^NOT_AUDITABLE: /) })],
+      gates: [
+        expect.objectContaining({ gate: "metrics", passed: false }),
+        expect.objectContaining({ gate: "fairness", passed: true, detail: expect.stringMatching(/^NOT_AUDITABLE: /) }),
+      ],
     });
     const job = await settledJob(w.queue, JobName.PromoteModel, run.id);
     expect(job).toMatchObject({ state: "failed", retryCount: 0 });

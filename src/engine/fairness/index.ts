@@ -12,3 +12,5 @@ export { holm, benjaminiHochberg, adjustPValues } from "./multiple-testing.js";
 export type { Correction } from "./multiple-testing.js";
 export { replayRecommendations } from "./recommendation-replay.js";
 export type { RecommendationReplayInput, ReplayGoal } from "./recommendation-replay.js";
+export { groupBalancedWeights, perGroupCalibration } from "./mitigation.js";
+export type { CalibrationMethod, GroupCalibration, PerGroupCalibration } from "./mitigation.js";

@@ -7,7 +7,8 @@ import { LearnerAttribute } from "../../persistence/learner/learner-attribute.en
 import { ServiceDeps } from "../service-deps.js";
 import { uuidv7 } from "../../shared/ids.js";
 
-const NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+/** An attribute's name: a letter, then up to 63 letters, digits, . _ - (also what a fairness policy names). */
+export const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 export const MAX_ATTRIBUTE_VALUE_LENGTH = 200;
 
 /**
@@ -59,7 +60,7 @@ export class LearnerAttributeService {
   }
 
   static check(name: string, value: string): void {
-    if (!NAME.test(name))
+    if (!ATTRIBUTE_NAME.test(name))
       throw new BadInputError("name must start with a letter and hold at most 64 letters, digits and . _ -", { argument: "name" });
     if (value.length < 1 || value.length > MAX_ATTRIBUTE_VALUE_LENGTH) {
       throw new BadInputError(`value must hold 1 to ${MAX_ATTRIBUTE_VALUE_LENGTH} characters`, { argument: "value" });

@@ -22,6 +22,7 @@ import { activeVersionId, type ActiveModels } from "../personalisation/active-mo
 import { attemptCount, comparisonSet, partitionSchool } from "./comparison-set.js";
 import { judge, jsonScores, MetricGate, type Gate } from "./gates.js";
 import { storeAuditReports } from "../audit/audit-record.js";
+import type { FairnessPolicyService } from "../audit/fairness-policy.service.js";
 import { publishModel, trainedTasks } from "./model-publisher.js";
 import { snapshotTrainingSet } from "./training-set.js";
 import type { TrainingService } from "./training.service.js";
@@ -73,6 +74,8 @@ export class RetrainService {
     private readonly gates: readonly Gate[] = [new MetricGate()],
     /** The model kinds it can train (the engine's registry; tests add a model with a bias injected on purpose). */
     private readonly registry: Readonly<Record<string, ModelTrainer>> = trainers,
+    /** The school's fairness mitigation: per-learner training weights, or null (fairness-policy.service.ts). */
+    private readonly mitigation?: Pick<FairnessPolicyService, "trainingWeights">,
   ) {}
 
   async retrain(schoolId: string, opts: RetrainOptions = {}): Promise<RetrainResult> {
@@ -100,9 +103,15 @@ export class RetrainService {
     if (!trainer) throw new BadInputError(`unknown model kind ${kind}`);
     const backend = await initBackend();
     const trainSet = opts.shuffleLabels ? shuffled(train, seed) : train;
+    // A mitigation reaches the model as weights per learner, never as the attribute they come from.
+    const weighting = await this.mitigation?.trainingWeights(schoolId, [...trainSet.sequences.keys()]);
     const t0 = performance.now();
     progress(0.05, "training the candidate");
-    const candidate = await trainer.fit(trainSet, { seed, onProgress: (f) => progress(0.05 + 0.6 * f, "training the candidate") });
+    const candidate = await trainer.fit(trainSet, {
+      seed,
+      onProgress: (f) => progress(0.05 + 0.6 * f, "training the candidate"),
+      ...(weighting ? { learnerWeights: weighting.weights } : {}),
+    });
     const trainSeconds = (performance.now() - t0) / 1000;
     progress(0.65, "training the task embedding");
     const embedding = await trainTaskEmbedding(trainSet, { seed });
@@ -134,6 +143,9 @@ export class RetrainService {
           backend,
           trainSeconds,
           shuffledLabels: Boolean(opts.shuffleLabels),
+          mitigation: weighting
+            ? { ...weighting.summary, appliedBy: kind === "meta" ? "meta's training loss" : `ignored by ${kind}` }
+            : null,
           trainingLearners: train.sequences.size,
           heldOutLearners: held.summary.learners,
           trainingAttempts: attemptCount(train),
