@@ -308,7 +308,8 @@ test("a school's mitigation (docs/fairness.md's operation as written) reaches th
   expect(a).toBeCloseTo(b!, 9);
   expect(a! + b!).toBeCloseTo(trained.length, 9);
   const [version] = await q(`SELECT metrics FROM model_version WHERE id = $1`, [r.modelVersionId]);
-  const counts = trained.reduce<Record<string, number>>((acc, id) => ({ ...acc, [groups.get(id)!]: (acc[groups.get(id)!] ?? 0) + 1 }), {});
+  const counts: Record<string, number> = {};
+  for (const id of trained) counts[groups.get(id)!] = (counts[groups.get(id)!] ?? 0) + 1;
   expect(version.metrics.mitigation).toEqual({
     mitigation: "GROUP_BALANCED",
     attribute: "group",
