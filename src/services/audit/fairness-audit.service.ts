@@ -9,7 +9,7 @@
  */
 import { DEFAULT_RECOMMEND_PARAMS, type CompiledCurriculum } from "../../engine/recommend/index.js";
 import { auditFairness, replayRecommendations, type FairnessAudit, type FairnessParams } from "../../engine/fairness/index.js";
-import { predictSequences } from "../../engine/evaluation.js";
+import { predictSequences, type Predictions } from "../../engine/evaluation.js";
 import type { KnowledgeModel, TrainingSet } from "../../engine/types.js";
 import { activeGoals, protectedAttributes } from "../../persistence/audit/audit-inputs.js";
 import { AuditKind } from "../../persistence/model/audit-report.entity.js";
@@ -31,6 +31,8 @@ export interface FairnessSettings {
 export const DEFAULT_FAIRNESS_SETTINGS: FairnessSettings = { params: {}, requireAuditable: false };
 
 export interface FairnessAuditOptions {
+  /** The model's predictions on `heldOut`, when the caller has them (a gate): not made again. */
+  readonly predictions?: Predictions;
   /** Epoch ms of the recommendation replay (default now). */
   readonly now?: number;
   readonly onProgress?: (fraction: number, message?: string) => void;
@@ -52,7 +54,7 @@ export class FairnessAuditor {
     const m = this.deps.dataSource.manager;
     const learnerIds = [...heldOut.sequences.keys()];
     opts.onProgress?.(0, "predicting the held-out learners");
-    const [pred] = predictSequences([model], heldOut.sequences);
+    const pred = opts.predictions ?? predictSequences([model], heldOut.sequences)[0]!;
     opts.onProgress?.(0.3, "replaying the held-out learners' recommendations");
     const recommendations = replayRecommendations({
       model,
@@ -67,7 +69,7 @@ export class FairnessAuditor {
     opts.onProgress?.(0.6, "comparing groups");
     // EQUAL_OPPORTUNITY's threshold is the recommender's band floor: a task predicted below it is not aimed at.
     const audit = auditFairness(
-      { ...pred!, learners: learnerIds.length, attributes, recommendations },
+      { ...pred, learners: learnerIds.length, attributes, recommendations },
       { threshold: DEFAULT_RECOMMEND_PARAMS.bandLow, ...this.settings.params },
     );
     opts.onProgress?.(1, audit.status);

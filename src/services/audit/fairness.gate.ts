@@ -12,7 +12,7 @@ export class FairnessGate implements Gate {
   constructor(private readonly auditor: FairnessAuditor) {}
 
   async check(ctx: GateContext): Promise<GateVerdict> {
-    const audit = await this.auditor.audit(ctx.schoolId, ctx.candidate, ctx.heldOut);
+    const audit = await this.auditor.audit(ctx.schoolId, ctx.candidate, ctx.heldOut, { predictions: ctx.candidatePredictions });
     const record = this.auditor.record(audit);
     const count = (s: string) => audit.checks.filter((c) => c.status === s).length;
     return {

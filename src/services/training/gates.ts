@@ -8,7 +8,7 @@
  * (comparison-set.ts): both are judged out of sample, so that a challenger is never measured on
  * fresh learners against a champion measured on its own training data.
  */
-import { predictSequences, scorePredictions, type Scores } from "../../engine/evaluation.js";
+import { predictSequences, scorePredictions, type Predictions, type Scores } from "../../engine/evaluation.js";
 import type { KnowledgeModel, TrainingSet } from "../../engine/types.js";
 import type { AuditRecord } from "../audit/audit-record.js";
 
@@ -21,6 +21,8 @@ export interface GateContext {
   readonly activeScores: Scores | null;
   /** The held-out learners both were evaluated on: trained on by neither. */
   readonly heldOut: TrainingSet;
+  /** The candidate's predictions on them (the evaluation protocol's: an audit reuses them). */
+  readonly candidatePredictions: Predictions;
 }
 
 export interface GateVerdict {
@@ -149,7 +151,15 @@ export async function judge(
   const verdicts: GateVerdict[] = [];
   const reports: AuditRecord[] = [];
   for (const gate of gates) {
-    const { report, ...verdict } = await gate.check({ schoolId, candidate, active, candidateScores, activeScores, heldOut });
+    const { report, ...verdict } = await gate.check({
+      schoolId,
+      candidate,
+      active,
+      candidateScores,
+      activeScores,
+      heldOut,
+      candidatePredictions: preds[0]!,
+    });
     verdicts.push(verdict);
     if (report) reports.push(report);
   }
