@@ -1,9 +1,9 @@
 /**
- * Protected attributes are read by the fairness audit alone (docs/fairness.md): besides the admins'
- * attribute API that writes them and the demo that seeds them, only the audit's reader
- * (persistence/audit/audit-inputs.ts) names their table or entity. Training sets, models, states,
- * recommendations and analytics are built by modules that never do — so a new reader has to be
- * added here, on purpose, in review.
+ * Protected attributes are read for fairness alone (docs/fairness.md): besides the admins' attribute API
+ * that writes them and the demo that seeds them, only the audit's reader (persistence/audit/audit-inputs.ts)
+ * names their table or entity, and only the fairness audit and the mitigation's weights call it.
+ * Training sets, models, states, recommendations and analytics are built by modules that never do — so a
+ * new reader has to be added here, on purpose, in review.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -20,6 +20,9 @@ const ALLOWED = new Set([
   "src/api/learner-attribute/learner-attribute.resolver.ts",
   "src/api/schema.ts",
 ]);
+/** The callers of the audit's reader: the audit itself, and the mitigation (weights per learner, never the attribute). */
+const CALLERS = new Set(["src/services/audit/fairness-audit.service.ts", "src/services/audit/fairness-policy.service.ts"]);
+const rel = (f: string) => f.split(path.sep).join("/");
 
 function* sources(dir: string): Generator<string> {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -31,10 +34,15 @@ function* sources(dir: string): Generator<string> {
 
 test("no module but the audit's reader, the attribute API and the demo names the protected attributes' table or entity", () => {
   const readers = ROOTS.flatMap((r) => [...sources(r)]).filter((f) =>
-    /learner_attribute|LearnerAttribute|learner-attribute/.test(readFileSync(f, "utf8")),
+    /learner_attribute|\bLearnerAttribute\b|learner-attribute\.entity/.test(readFileSync(f, "utf8")),
   );
   expect(readers.length).toBeGreaterThan(3); // the walk found the known ones: it is looking in the right place
-  expect(readers.filter((f) => !ALLOWED.has(f.split(path.sep).join("/")))).toEqual([]);
+  expect(readers.map(rel).filter((f) => !ALLOWED.has(f))).toEqual([]);
+});
+
+test("only the fairness audit and the mitigation call the audit's reader", () => {
+  const callers = ROOTS.flatMap((r) => [...sources(r)]).filter((f) => /protectedAttributes\(/.test(readFileSync(f, "utf8")));
+  expect(callers.map(rel).sort()).toEqual(["src/persistence/audit/audit-inputs.ts", ...CALLERS].sort());
 });
 
 test("the engine, training and personalisation never import the audit's reader", () => {
