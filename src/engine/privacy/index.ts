@@ -1,0 +1,9 @@
+/** Privacy audits of a trained model (issue #14): membership inference. */
+export { auditMembership } from "./membership.js";
+export type { AttackVerdict, MembershipAttack, MembershipAudit, MembershipInput } from "./membership.js";
+export { scoreAttack } from "./attack.js";
+export type { AttackResult } from "./attack.js";
+export { learnerLosses } from "./learner-loss.js";
+export { likelihoodRatioScores } from "./likelihood-ratio.js";
+export { DEFAULT_MEMBERSHIP_PARAMS, resolveMembershipParams } from "./params.js";
+export type { MembershipParams } from "./params.js";
