@@ -79,8 +79,6 @@ export interface JobsReport {
     attempts: number | null;
     comparisons: number | null;
     checks: { pass: number; fail: number; insufficient: number; notAuditable: number };
-    /** SHA-256 (16 hex digits) of the stored report's checks and comparisons: equal digests, equal audits (absent in older reports). */
-    digest?: string;
     phases: Phase[];
     statements: StatementStat[];
   } | null;
@@ -294,7 +292,7 @@ ${statementTable(rt.statements)}
 trained on (snapshot and split again, as the data stands now), their predictions, their recommendations replayed, grouped by the protected attribute
 \`group\` (the simulator's, recorded for every learner after the import), the permutation tests, the report stored. ${a.status}${a.passed ? "" : " (not passed)"}: ${a.reason}.
 ${a.learners === null ? "?" : n0(a.learners)} learners, ${a.attempts === null ? "?" : n0(a.attempts)} attempts (2nd onwards), ${a.comparisons ?? "?"} comparisons; checks: ${a.checks.pass} passed, ${a.checks.fail} failed,
-${a.checks.insufficient} with insufficient data, ${a.checks.notAuditable} not auditable${a.digest ? ` (digest of the checks and comparisons: ${a.digest})` : ""}. Total ${s1(a.seconds)} s (Node CPU ${s1(a.nodeCpuSeconds)} s, PostgreSQL CPU ${s1(a.pgCpuSeconds)} s, load ${a.loadAtStart.toFixed(1)} at the start).
+${a.checks.insufficient} with insufficient data, ${a.checks.notAuditable} not auditable. Total ${s1(a.seconds)} s (Node CPU ${s1(a.nodeCpuSeconds)} s, PostgreSQL CPU ${s1(a.pgCpuSeconds)} s, load ${a.loadAtStart.toFixed(1)} at the start).
 Steps, from the audit's progress messages:
 
 ${phaseTable(a.phases, a.seconds)}
