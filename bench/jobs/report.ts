@@ -291,7 +291,7 @@ ${statementTable(rt.statements)}
 \`services.audits.runFairnessAudit(schoolId, version ${a.version})\`, as the \`fairness-audit\` job runs it: the school's evaluation learners the version was not
 trained on (snapshot and split again, as the data stands now), their predictions, their recommendations replayed, grouped by the protected attribute
 \`group\` (the simulator's, recorded for every learner after the import), the permutation tests, the report stored. ${a.status}${a.passed ? "" : " (not passed)"}: ${a.reason}.
-${a.learners === null ? "?" : n0(a.learners)} learners, ${a.attempts === null ? "?" : n0(a.attempts)} attempts (2nd onwards), ${a.comparisons ?? "?"} comparisons; checks: ${a.checks.pass} passed, ${a.checks.fail} failed,
+${a.learners === null ? "?" : n0(a.learners)} learners, ${a.attempts === null ? "?" : n0(a.attempts)} attempts (2nd onwards), ${a.comparisons ?? "?"} comparison${a.comparisons === 1 ? "" : "s"}; checks: ${a.checks.pass} passed, ${a.checks.fail} failed,
 ${a.checks.insufficient} with insufficient data, ${a.checks.notAuditable} not auditable. Total ${s1(a.seconds)} s (Node CPU ${s1(a.nodeCpuSeconds)} s, PostgreSQL CPU ${s1(a.pgCpuSeconds)} s, load ${a.loadAtStart.toFixed(1)} at the start).
 Steps, from the audit's progress messages:
 
