@@ -5,6 +5,8 @@
  *      5,000, two in flight, consent training + personalisation recorded);
  *   2. retrain on 1,000,000 attempts within 10 minutes (services.retraining.retrain: snapshot, split,
  *      Meta candidate, task embedding, evaluation, gates, publish, state rebuild), with the phases;
+ *      then the fairness audit of its version within 60 s (issue 15: services.audits.runFairnessAudit,
+ *      the simulator's groups recorded as the protected attribute `group` after the import);
  *   3. state rebuild ≥ 5,000 learners/s (services.training.rebuildStates on its own, after every
  *      state was invalidated).
  *
@@ -22,7 +24,7 @@
  * docs/benchmarks/jobs.md, is kept by hand from the report of record and its JSON.
  *
  * This file only orders the steps; each lives in bench/jobs/: args.ts, scratch.ts (data folder and
- * database), import-phase.ts, retrain-phase.ts, rebuild-phase.ts, promotion-phase.ts, with
+ * database), import-phase.ts, attributes.ts, retrain-phase.ts, audit-phase.ts, rebuild-phase.ts, promotion-phase.ts, with
  * phase-clock.ts (what every phase measures), explain.ts (EXPLAIN plans) and report.ts (the output).
  */
 import "reflect-metadata";
@@ -46,9 +48,11 @@ import { createScratchDatabase, dropScratchDatabase, prepareData, removeData } f
 import { runImportPhase } from "./jobs/import-phase.js";
 import { analyzeAsAutovacuumWould, runRetrainPhase } from "./jobs/retrain-phase.js";
 import { runRebuildPhase } from "./jobs/rebuild-phase.js";
+import { runAuditPhase } from "./jobs/audit-phase.js";
+import { recordGroups } from "./jobs/attributes.js";
 import { runPromotionPhase } from "./jobs/promotion-phase.js";
 
-export const TARGETS = { importPerSecond: 20_000, retrainSeconds: 600, rebuildPerSecond: 5_000 };
+export const TARGETS = { importPerSecond: 20_000, retrainSeconds: 600, rebuildPerSecond: 5_000, auditSeconds: 60 };
 
 function gitCommit(): string {
   try {
@@ -105,6 +109,8 @@ async function main(): Promise<void> {
 
     // 3. Import (as the CLI runs it on PostgreSQL: default batch, two batches in flight).
     const imported = await runImportPhase(ctx, data.folder, args.data ? basename(data.folder) : "bench");
+    // The simulator's groups as the protected attribute the fairness gate and the audit group by.
+    if (data.groups) await recordGroups(ctx, data.groups);
 
     const sizes = (
       await ds.query(
@@ -136,6 +142,7 @@ async function main(): Promise<void> {
       },
       import: imported.report,
       retrain: null,
+      audit: null,
       rebuild: null,
       promotion: null,
       totalSeconds: 0,
@@ -155,9 +162,12 @@ async function main(): Promise<void> {
       const { result, report: retrain } = await runRetrainPhase(ctx, services, analyzeSeconds);
       report.retrain = retrain;
 
-      // 5. The rebuild on its own: every state invalidated, then a full rebuild.
+      // 5. The fairness audit of the version the retrain produced (promoted or not), on its own.
+      report.audit = await runAuditPhase(ctx, services, result.modelVersionId);
+
+      // 6. The rebuild on its own: every state invalidated, then a full rebuild.
       if (result.promoted) report.rebuild = await runRebuildPhase(ctx, services);
-      // 6. A promotion's rebuild on its own, a few times (bench/jobs/promotion-phase.ts).
+      // 7. A promotion's rebuild on its own, a few times (bench/jobs/promotion-phase.ts).
       if (result.promoted && result.modelVersionId) report.promotion = await runPromotionPhase(ctx, services, result.modelVersionId);
       await services.jobs.close();
     }

@@ -2,7 +2,9 @@
  * The benchmark's school: simulated (src/engine/simulator) and written in the import folder format
  * (docs/benchmarks/datasets.md; attempts.csv: user_id,item_id,skill_id,correct,order_id; items.csv:
  * item_id,skill_ids joined by ";"), so that the import under test reads exactly what an operator
- * would give it. 200 skills × 10 tasks = 2,000 tasks; learners = attempts / 100 (60–140 each).
+ * would give it. 200 skills × 10 tasks = 2,000 tasks; learners = attempts / 100 (60–140 each). The
+ * import format has no protected attributes: each learner's simulated group comes back beside the
+ * folder, for the benchmark to record after the import (bench/jobs/attributes.ts).
  */
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +18,8 @@ export interface GeneratedData {
   readonly attempts: number;
   readonly simulateSeconds: number;
   readonly writeSeconds: number;
+  /** The simulator's group of each learner, by user_id (the import's learner external_ref). */
+  readonly groups: ReadonlyMap<string, string>;
 }
 
 export const SKILLS = 200;
@@ -70,5 +74,6 @@ export function generateFolder(folder: string, targetAttempts: number, seed: num
     attempts,
     simulateSeconds,
     writeSeconds: (performance.now() - t) / 1000,
+    groups: new Map(sim.learners.map((l) => [l.learnerId, l.group])),
   };
 }

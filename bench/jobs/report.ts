@@ -60,6 +60,25 @@ export interface JobsReport {
     auc: number | null;
     rmse: number | null;
     backend: string | null;
+    /** The promotion gates' verdicts (absent in older reports). */
+    gates?: { gate: string; passed: boolean; detail: string }[];
+    phases: Phase[];
+    statements: StatementStat[];
+  } | null;
+  /** The fairness audit of the retrain's version (absent in older reports). */
+  audit?: {
+    seconds: number;
+    nodeCpuSeconds: number;
+    pgCpuSeconds: number;
+    loadAtStart: number;
+    version: number;
+    status: string;
+    passed: boolean;
+    reason: string;
+    learners: number | null;
+    attempts: number | null;
+    comparisons: number | null;
+    checks: { pass: number; fail: number; insufficient: number; notAuditable: number };
     phases: Phase[];
     statements: StatementStat[];
   } | null;
@@ -107,6 +126,7 @@ export interface Targets {
   readonly importPerSecond: number;
   readonly retrainSeconds: number;
   readonly rebuildPerSecond: number;
+  readonly auditSeconds: number;
 }
 
 const n0 = (x: number) => Math.round(x).toLocaleString("en-US");
@@ -130,6 +150,13 @@ export function figureRows(r: JobsReport, t: Targets): string[][] {
       `${s1(r.retrain.seconds)} s on ${n0(r.data.attempts)} attempts (${r.retrain.status})`,
       `≤ ${t.retrainSeconds} s`,
       verdict(r.retrain.seconds <= t.retrainSeconds && r.retrain.status === "ACTIVE"),
+    ]);
+  if (r.audit)
+    rows.push([
+      "fairness audit",
+      `${s1(r.audit.seconds)} s on ${r.audit.learners === null ? "?" : n0(r.audit.learners)} held-out learners, ${r.audit.attempts === null ? "?" : n0(r.audit.attempts)} attempts (${r.audit.status})`,
+      `≤ ${t.auditSeconds} s`,
+      verdict(r.audit.seconds <= t.auditSeconds && r.audit.status !== "NOT_AUDITABLE"),
     ]);
   if (r.promotion)
     rows.push([
@@ -194,6 +221,15 @@ export function printTable(r: JobsReport, t: Targets): string {
           `  ${p.name.padEnd(28)} ${s1(p.seconds).padStart(7)} s   (Node CPU ${s1(p.nodeCpuSeconds)} s, PostgreSQL CPU ${s1(p.pgCpuSeconds)} s, SQL wait ${s1(p.sqlSeconds)} s)`,
       ),
     );
+  if (r.audit)
+    out.push(
+      "",
+      "audit steps:",
+      ...r.audit.phases.map(
+        (p) =>
+          `  ${p.name.padEnd(36)} ${s1(p.seconds).padStart(7)} s   (Node CPU ${s1(p.nodeCpuSeconds)} s, PostgreSQL CPU ${s1(p.pgCpuSeconds)} s, SQL wait ${s1(p.sqlSeconds)} s)`,
+      ),
+    );
   out.push("", `load average: start ${r.load.start.join(", ")}; end ${r.load.end.join(", ")} (${r.machine.cores} cores)`);
   return out.join("\n");
 }
@@ -236,7 +272,7 @@ ${r.import.plans?.length ? `\nEXPLAIN (ANALYZE, BUFFERS) of one import batch as 
 \`services.retraining.retrain(schoolId, { seed: 1, cutoff: now })\` on every attempt (first model of the school: no active model to compare with, so the
 metric gate checks that the candidate beats chance). Candidate: ${rt.status}, version ${rt.version}; trained on ${rt.trainingLearners === null ? "?" : n0(rt.trainingLearners)} learners
 (${rt.trainingAttempts === null ? "?" : n0(rt.trainingAttempts)} attempts in the snapshot), evaluated on ${rt.heldOutLearners === null ? "?" : n0(rt.heldOutLearners)} held-out learners: AUC ${rt.auc?.toFixed(4) ?? "?"}, RMSE ${rt.rmse?.toFixed(4) ?? "?"};
-TensorFlow.js backend ${rt.backend ?? "?"}. ${rt.reasons.length ? `Reasons: ${rt.reasons.join("; ")}.` : ""} \`VACUUM ANALYZE\` after the import (${s1(rt.analyzeSeconds)} s, not in the figure), as
+TensorFlow.js backend ${rt.backend ?? "?"}. ${rt.reasons.length ? `Reasons: ${rt.reasons.join("; ")}.` : ""}${rt.gates?.length ? ` Gates: ${rt.gates.map((g) => `${g.gate} ${g.passed ? "passed" : "failed"} (${g.detail})`).join("; ")}.` : ""} \`VACUUM ANALYZE\` after the import (${s1(rt.analyzeSeconds)} s, not in the figure), as
 autovacuum would have done by the night's retrain. Total ${s1(rt.seconds)} s (Node CPU ${s1(rt.nodeCpuSeconds)} s, PostgreSQL CPU ${s1(rt.pgCpuSeconds)} s). Phases, from the job's progress messages:
 
 ${phaseTable(rt.phases, rt.seconds)}
@@ -246,6 +282,26 @@ ${SQL_NOTE}
 Slowest statements:
 
 ${statementTable(rt.statements)}
+`);
+  }
+  if (r.audit) {
+    const a = r.audit;
+    parts.push(`## Fairness audit
+
+\`services.audits.runFairnessAudit(schoolId, version ${a.version})\`, as the \`fairness-audit\` job runs it: the school's evaluation learners the version was not
+trained on (snapshot and split again, as the data stands now), their predictions, their recommendations replayed, grouped by the protected attribute
+\`group\` (the simulator's, recorded for every learner after the import), the permutation tests, the report stored. ${a.status}${a.passed ? "" : " (not passed)"}: ${a.reason}.
+${a.learners === null ? "?" : n0(a.learners)} learners, ${a.attempts === null ? "?" : n0(a.attempts)} attempts (2nd onwards), ${a.comparisons ?? "?"} comparison${a.comparisons === 1 ? "" : "s"}; checks: ${a.checks.pass} passed, ${a.checks.fail} failed,
+${a.checks.insufficient} with insufficient data, ${a.checks.notAuditable} not auditable. Total ${s1(a.seconds)} s (Node CPU ${s1(a.nodeCpuSeconds)} s, PostgreSQL CPU ${s1(a.pgCpuSeconds)} s, load ${a.loadAtStart.toFixed(1)} at the start).
+Steps, from the audit's progress messages:
+
+${phaseTable(a.phases, a.seconds)}
+
+${SQL_NOTE}
+
+Slowest statements:
+
+${statementTable(a.statements)}
 `);
   }
   if (r.rebuild) {

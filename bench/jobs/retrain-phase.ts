@@ -13,7 +13,11 @@ const PHASE_NAMES: Record<string, string> = {
   snapshot: "snapshot (+ split)",
   "training the candidate": "training (Meta candidate)",
   "training the task embedding": "task embedding",
-  "evaluating on held-out learners": "evaluation + gates",
+  // The held-out predictions and scores; each gate then says when it starts (judge's onGate). Reports
+  // from before the gates said so have one "evaluation + gates" phase.
+  "evaluating on held-out learners": "evaluation",
+  "checking the metrics gate": "metric gate",
+  "checking the fairness gate": "fairness gate",
   promoting: "publish (promote)",
   rejecting: "publish (reject)",
   "rebuilding learner states under the candidate": "state rebuild (stage + switch)",
@@ -70,6 +74,7 @@ export async function runRetrainPhase(ctx: PhaseContext, services: Services, ana
       trainSeconds?: number;
       backend?: string;
       candidate?: { auc?: number; rmse?: number; attempts?: number };
+      gates?: { gate: string; passed: boolean; detail: string }[];
     };
   }[];
   log(`retrain: ${result.status} v${result.version} in ${retrainSeconds.toFixed(1)} s`);
@@ -91,6 +96,7 @@ export async function runRetrainPhase(ctx: PhaseContext, services: Services, ana
       auc: mv?.metrics.candidate?.auc ?? null,
       rmse: mv?.metrics.candidate?.rmse ?? null,
       backend: mv?.metrics.backend ?? null,
+      gates: (mv?.metrics.gates ?? []).map(({ gate, passed, detail }) => ({ gate, passed, detail })),
       phases: clock.phases,
       statements: top(
         timer,

@@ -14,7 +14,16 @@ import type { JobsBenchArgs } from "./args.js";
 /** The simulated school's figures, or nulls for a folder given with --data. */
 export type BenchData =
   | GeneratedData
-  | { folder: string; learners: null; tasks: null; skills: null; attempts: null; simulateSeconds: null; writeSeconds: null };
+  | {
+      folder: string;
+      learners: null;
+      tasks: null;
+      skills: null;
+      attempts: null;
+      simulateSeconds: null;
+      writeSeconds: null;
+      groups: null;
+    };
 
 export interface ScratchData {
   readonly data: BenchData;
@@ -32,6 +41,7 @@ export function prepareData(args: JobsBenchArgs): ScratchData {
       attempts: null,
       simulateSeconds: null,
       writeSeconds: null,
+      groups: null,
     };
     log(`data: ${data.folder} (import only)`);
     return { data, tmp: null };

@@ -110,10 +110,31 @@ export interface KnowledgeModel {
    * partial result. No traces: a state equal to `state`.
    */
   replay(state: LearnerState, traces: Iterable<Trace>): LearnerState;
+  /**
+   * Optional: a working copy of `state` that hypothetical attempts update in place (the plan's roll-outs
+   * to mastery, recommend/plan.ts), for a model whose states are costly to copy per attempt (Meta: one
+   * entry per practised skill). Whatever it is asked, it answers exactly as `predict` and `mastery` on
+   * the fold of `update` over the attempts applied, and `state()` is that fold's state (number for
+   * number, key for key); `state` is never mutated. Without it, `workingCopyOf` (replay.ts) works
+   * through `update`, which is the definition.
+   */
+  workingCopy?(state: LearnerState): WorkingCopy;
   /** Mastery per skill (all catalogue skills when `skillIds` is omitted). */
   mastery(state: LearnerState, skillIds?: readonly string[]): SkillMastery[];
   /** A versioned binary format: a JSON header and binary weights. */
   serialize(): Uint8Array;
+}
+
+/** A learner's state under hypothetical attempts, updated in place (KnowledgeModel.workingCopy). */
+export interface WorkingCopy {
+  /** KnowledgeModel.predict on the state reached. */
+  predict(taskId: string): number;
+  /** KnowledgeModel.update, in place; its errors (UNKNOWN_TASK) leave the copy as it was. */
+  update(trace: Trace): void;
+  /** KnowledgeModel.mastery on the state reached. */
+  mastery(skillIds?: readonly string[]): SkillMastery[];
+  /** The state reached. The copy is done with: any further call throws (INVALID_PARAMETERS). */
+  state(): LearnerState;
 }
 
 /** Trains a model of one kind. */

@@ -64,15 +64,11 @@ export function replayRecommendations(input: RecommendationReplayInput): (Learne
   };
   const out: (LearnerRecommendations | null)[] = [];
   for (const [learnerId, seq] of input.sequences) {
-    let state: LearnerState = input.model.initialState();
-    const recent: string[] = [];
-    const recentAttempts: { taskId: string; correct: boolean }[] = [];
-    for (const t of seq) {
-      if (!knows(t.taskId)) continue;
-      state = input.model.update(state, t);
-      recent.push(t.taskId);
-      recentAttempts.push({ taskId: t.taskId, correct: t.correct === 1 });
-    }
+    const history = seq.filter((t) => knows(t.taskId));
+    // replay: the fold of update over the history, on one working copy (KnowledgeModel.replay).
+    const state: LearnerState = input.model.replay(input.model.initialState(), history);
+    const recent = history.map((t) => t.taskId);
+    const recentAttempts = history.slice(-10).map((t) => ({ taskId: t.taskId, correct: t.correct === 1 }));
     const goal = input.goals?.get(learnerId);
     const context = {
       model: input.model,
@@ -89,7 +85,7 @@ export function replayRecommendations(input: RecommendationReplayInput): (Learne
       out.push(null);
       continue;
     }
-    const plan = planPath({ ...context, recentAttempts: recentAttempts.slice(-10).reverse() }, params);
+    const plan = planPath({ ...context, recentAttempts: recentAttempts.reverse() }, params);
     const progress = goalProgress({ plan, now: input.now, attemptsPerDay: 1 });
     out.push({
       predictedSuccess: recs.map((r) => r.predictedSuccess),

@@ -11,7 +11,8 @@
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { sigmoid } from "../math.js";
 import { crc32, decodeModel, encodeModel, type ModelFile, type TensorData } from "../serialization.js";
-import type { KnowledgeModel, LearnerState, SkillMastery, Trace } from "../types.js";
+import { checkLive } from "../replay.js";
+import type { KnowledgeModel, LearnerState, SkillMastery, Trace, WorkingCopy } from "../types.js";
 import { CatalogIndex } from "../catalog-index.js";
 import { clampLogit, generalStep, globalTerm, information, type MetaParams, recentAfter, skillStep, skillTerm } from "./equations.js";
 import { type MetaOptions, validateMetaOptions } from "./options.js";
@@ -69,25 +70,71 @@ export class MetaModel implements KnowledgeModel {
   }
 
   predict(state: LearnerState, taskId: string): number {
-    return sigmoid(this.logit(this.read(state), this.catalog.task(taskId)));
+    const data = this.read(state);
+    return sigmoid(this.logit(data.g, data.s, this.catalog.task(taskId)));
   }
 
   predictMany(state: LearnerState, taskIds: readonly string[]): Float64Array {
     const data = this.read(state);
     const out = new Float64Array(taskIds.length);
-    for (let n = 0; n < taskIds.length; n++) out[n] = sigmoid(this.logit(data, this.catalog.task(taskIds[n]!)));
+    for (let n = 0; n < taskIds.length; n++) out[n] = sigmoid(this.logit(data.g, data.s, this.catalog.task(taskIds[n]!)));
     return out;
   }
 
   update(state: LearnerState, trace: Trace): LearnerState {
     const data = this.read(state);
     const task = this.catalog.task(trace.taskId);
-    const y = trace.correct === 1 ? 1 : 0;
-    const prob = sigmoid(this.logit(data, task));
+    const s: Record<string, PerSkill> = { ...data.s };
+    const g = this.step(data.g, s, task, trace.correct === 1 ? 1 : 0);
+    return { model: this.stateTag, attempts: state.attempts + 1, data: { v: STATE_REVISION, g, s } };
+  }
+
+  /**
+   * KnowledgeModel.workingCopy: `update`'s step on one copy of the state made at the start — `s` copied
+   * once, its entries replaced (never mutated: they are shared with `state`) — instead of a copy of
+   * every practised skill's entry per attempt, which is what a plan's roll-outs spend their time on once
+   * a learner has practised a few hundred skills. The same `step`, `logit` and `mastery` arithmetic as
+   * on a state, so the same doubles; new skills enter `s` in order of first use, as `update` adds them.
+   */
+  workingCopy(state: LearnerState): WorkingCopy {
+    const data = this.read(state);
+    const s: Record<string, PerSkill> = { ...data.s };
+    let g = data.g;
+    let attempts = state.attempts;
+    let done = false;
+    return {
+      predict: (taskId) => {
+        checkLive(done);
+        return sigmoid(this.logit(g, s, this.catalog.task(taskId)));
+      },
+      update: (trace) => {
+        checkLive(done);
+        g = this.step(g, s, this.catalog.task(trace.taskId), trace.correct === 1 ? 1 : 0);
+        attempts++;
+      },
+      mastery: (skillIds) => {
+        checkLive(done);
+        return this.masteryOf(g, s, skillIds);
+      },
+      state: () => {
+        checkLive(done);
+        done = true;
+        return { model: this.stateTag, attempts, data: { v: STATE_REVISION, g, s } };
+      },
+    };
+  }
+
+  /**
+   * One attempt on task index `task` with outcome y: the general coordinates after it (returned) and
+   * the entries of its skills replaced in `s`, a copy the caller owns (read before written: the
+   * prediction is the state's before the attempt).
+   */
+  private step(g0: General, s: Record<string, PerSkill>, task: number, y: 0 | 1): General {
+    const prob = sigmoid(this.logit(g0, s, task));
     const r = y - prob;
     const info = information(prob);
     const p = this.params;
-    const [theta0, attempts, wins, fails, precision0, recent] = data.g;
+    const [theta0, attempts, wins, fails, precision0, recent] = g0;
     const g: General = [
       theta0 + generalStep(p, attempts) * r,
       attempts + 1,
@@ -96,7 +143,6 @@ export class MetaModel implements KnowledgeModel {
       precision0 + info,
       recentAfter(p, recent, r),
     ];
-    const s: Record<string, PerSkill> = { ...data.s };
     const { qStart, qSkill, qWeight, skillIds } = this.catalog;
     for (let j = qStart[task]!; j < qStart[task + 1]!; j++) {
       const k = qSkill[j]!;
@@ -105,7 +151,7 @@ export class MetaModel implements KnowledgeModel {
       const [theta, sw, sf, prec, n] = s[id] ?? this.skillPrior(k);
       s[id] = [theta + skillStep(p, k, sw + sf) * q * r, sw + q * y, sf + q * (1 - y), prec + q * q * info, n + 1];
     }
-    return { model: this.stateTag, attempts: state.attempts + 1, data: { v: STATE_REVISION, g, s } };
+    return g;
   }
 
   /**
@@ -172,9 +218,13 @@ export class MetaModel implements KnowledgeModel {
 
   mastery(state: LearnerState, skillIds?: readonly string[]): SkillMastery[] {
     const data = this.read(state);
+    return this.masteryOf(data.g, data.s, skillIds);
+  }
+
+  private masteryOf(g: General, s: Readonly<Record<string, PerSkill>>, skillIds?: readonly string[]): SkillMastery[] {
     const ids = skillIds ?? this.catalog.skillIds;
     const p = this.params;
-    const [theta0, , wins, fails, precision0, recent] = data.g;
+    const [theta0, , wins, fails, precision0, recent] = g;
     const base = globalTerm(p, wins, fails) + theta0 + recent;
     const out = new Array<SkillMastery>(ids.length);
     for (let i = 0; i < ids.length; i++) {
@@ -182,7 +232,7 @@ export class MetaModel implements KnowledgeModel {
       const k = this.catalog.skillIndex.get(skillId);
       if (k === undefined) throw new EngineError(EngineErrorCode.UnknownSkill, `unknown skill ${skillId}`, { skillId });
       // A skill not in the state is at its prior (skillPrior), read without building the entry.
-      const own = data.s[skillId];
+      const own = s[skillId];
       const theta = own ? own[0] : p.phi0[k + 1]!,
         prec = own ? own[3] : this.priorPrecision;
       const prob = sigmoid(
@@ -213,13 +263,13 @@ export class MetaModel implements KnowledgeModel {
   }
 
   /** z of the learner on task index `task` (the same sum as DenseLearner.logit, over the JSON state). */
-  private logit(data: StateData, task: number): number {
+  private logit(g: General, s: Readonly<Record<string, PerSkill>>, task: number): number {
     const p = this.params;
     const { qStart, qSkill, qWeight, skillIds } = this.catalog;
-    let z = globalTerm(p, data.g[2], data.g[3]) + p.taskOffset[task]! + data.g[0] + data.g[5];
+    let z = globalTerm(p, g[2], g[3]) + p.taskOffset[task]! + g[0] + g[5];
     for (let j = qStart[task]!; j < qStart[task + 1]!; j++) {
       const k = qSkill[j]!;
-      const own = data.s[skillIds[k]!];
+      const own = s[skillIds[k]!];
       z += qWeight[j]! * (own ? skillTerm(p, k, own[1], own[2]) + own[0] : skillTerm(p, k, 0, 0) + p.phi0[k + 1]!);
     }
     return clampLogit(z);

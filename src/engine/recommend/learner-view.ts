@@ -32,6 +32,11 @@ export const HYPOTHETICAL_LEARNER = "__hypothetical__";
 
 /** Mastery of `skillIds` under `state`, with the documented fallback for unknown skills. */
 export function readMastery(model: KnowledgeModel, state: LearnerState, skillIds: readonly string[]): Map<string, SkillView> {
+  return masteryView((ids) => model.mastery(state, ids), skillIds);
+}
+
+/** `readMastery` from any reader of mastery (a state's, or a working copy's: KnowledgeModel.workingCopy). */
+export function masteryView(mastery: (skillIds: readonly string[]) => SkillMastery[], skillIds: readonly string[]): Map<string, SkillView> {
   const out = new Map<string, SkillView>();
   if (skillIds.length === 0) return out;
   const put = (m: SkillMastery) =>
@@ -43,12 +48,12 @@ export function readMastery(model: KnowledgeModel, state: LearnerState, skillIds
       known: true,
     });
   try {
-    for (const m of model.mastery(state, skillIds)) put(m);
+    for (const m of mastery(skillIds)) put(m);
   } catch (e) {
     if (!isUnknown(e)) throw e;
     for (const id of skillIds) {
       try {
-        const [m] = model.mastery(state, [id]);
+        const [m] = mastery([id]);
         if (m) put(m);
       } catch (inner) {
         if (!isUnknown(inner)) throw inner;
@@ -105,12 +110,14 @@ export function fallbackPrediction(task: CompiledTask, mastery: (skillId: string
   return w > 0 ? clampProbability(s / w) : 0.5;
 }
 
+/** A hypothetical attempt (never stored), at `at` when given. */
+export const hypotheticalTrace = (taskId: string, correct: 0 | 1, at?: number): Trace =>
+  at === undefined ? { learnerId: HYPOTHETICAL_LEARNER, taskId, correct } : { learnerId: HYPOTHETICAL_LEARNER, taskId, correct, at };
+
 /** The state after a hypothetical attempt, or null when the model does not know the task. */
 export function tryUpdate(model: KnowledgeModel, state: LearnerState, taskId: string, correct: 0 | 1, at?: number): LearnerState | null {
-  const trace: Trace =
-    at === undefined ? { learnerId: HYPOTHETICAL_LEARNER, taskId, correct } : { learnerId: HYPOTHETICAL_LEARNER, taskId, correct, at };
   try {
-    return model.update(state, trace);
+    return model.update(state, hypotheticalTrace(taskId, correct, at));
   } catch (e) {
     if (!isUnknown(e)) throw e;
     return null;

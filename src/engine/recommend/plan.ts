@@ -48,7 +48,8 @@
 import { buildContext, focusOf, isMastered, type LearnerContext } from "./context.js";
 import type { CompiledTask } from "./curriculum.js";
 import { buildReason, explain, inBand, matchedInterests } from "./explain.js";
-import { readMastery, readPredictions, tasksOf, tryUpdate } from "./learner-view.js";
+import { hypotheticalTrace, masteryView, readMastery, readPredictions, tasksOf } from "./learner-view.js";
+import { workingCopyOf } from "../replay.js";
 import { clampProbability, logit } from "../math.js";
 import { resolveRecommendParams, type RecommendParams } from "./params.js";
 import type { EstimateStatus, FailureResponse, LearningPlan, PlanInput, PlanSkill, PlanStep } from "./types.js";
@@ -66,43 +67,48 @@ export interface RolloutResult {
   readonly state: LearnerState;
 }
 
-const safePredict = (ctx: LearnerContext, state: LearnerState, taskId: string): number | null => {
+/** `f()`, or null when the model does not know the task or skill it was asked about. */
+const unlessUnknown = <T>(f: () => T): T | null => {
   try {
-    return clampProbability(ctx.model.predict(state, taskId));
+    return f();
   } catch (e) {
     if (isEngineError(e) && (e.code === EngineErrorCode.UnknownTask || e.code === EngineErrorCode.UnknownSkill)) return null;
     throw e;
   }
 };
 
-/** The roll-out described in the file comment, for one skill and its step task. */
+/**
+ * The roll-out described in the file comment, for one skill and its step task. The simulated attempts
+ * go to a working copy of the state (KnowledgeModel.workingCopy: the fold of `update`, without a new
+ * state per attempt for a model that has one).
+ */
 export function rolloutToMastery(ctx: LearnerContext, start: LearnerState, skillId: string, taskId: string): RolloutResult {
-  const masteryOf = (s: LearnerState) => readMastery(ctx.model, s, [skillId]).get(skillId)!;
-  if (masteryOf(start).p >= ctx.threshold) return { attempts: 0, status: "ESTIMATED", state: start };
-  let state = start;
+  const before = readMastery(ctx.model, start, [skillId]).get(skillId)!;
+  if (before.p >= ctx.threshold) return { attempts: 0, status: "ESTIMATED", state: start };
+  const copy = workingCopyOf(ctx.model, start);
+  const masteryNow = () => masteryView((ids) => copy.mastery(ids), [skillId]).get(skillId)!;
   let credit = 0;
   const cap = ctx.params.maxAttemptsToMastery;
   const goal = logit(ctx.threshold);
-  const history: number[] = [logit(masteryOf(start).p)];
+  const history: number[] = [logit(before.p)];
+  const notModelled: RolloutResult = { attempts: null, status: "NOT_MODELLED", state: start };
   for (let n = 1; n <= cap; n++) {
-    const p = safePredict(ctx, state, taskId);
-    if (p === null) return { attempts: null, status: "NOT_MODELLED", state: start };
+    const p = unlessUnknown(() => clampProbability(copy.predict(taskId)));
+    if (p === null) return notModelled;
     credit += p;
     const y: 0 | 1 = credit >= 0.5 ? 1 : 0;
     credit -= y;
-    const next = tryUpdate(ctx.model, state, taskId, y, ctx.now);
-    if (next === null) return { attempts: null, status: "NOT_MODELLED", state: start };
-    state = next;
-    const m = masteryOf(state);
-    if (m.known && m.p >= ctx.threshold) return { attempts: n, status: "ESTIMATED", state };
-    if (!m.known) return { attempts: null, status: "NOT_MODELLED", state: start };
+    if (unlessUnknown(() => copy.update(hypotheticalTrace(taskId, y, ctx.now))) === null) return notModelled;
+    const m = masteryNow();
+    if (m.known && m.p >= ctx.threshold) return { attempts: n, status: "ESTIMATED", state: copy.state() };
+    if (!m.known) return notModelled;
     history.push(logit(m.p));
     if (n >= EXTRAPOLATION_WINDOW && n % 5 === 0) {
       const slope = (history[n]! - history[n - EXTRAPOLATION_WINDOW]!) / EXTRAPOLATION_WINDOW;
-      if (!(slope > 0) || n + (goal - history[n]!) / slope > cap) return { attempts: cap, status: "CAPPED", state };
+      if (!(slope > 0) || n + (goal - history[n]!) / slope > cap) return { attempts: cap, status: "CAPPED", state: copy.state() };
     }
   }
-  return { attempts: ctx.params.maxAttemptsToMastery, status: "CAPPED", state };
+  return { attempts: ctx.params.maxAttemptsToMastery, status: "CAPPED", state: copy.state() };
 }
 
 interface Choice {

@@ -77,6 +77,7 @@ export class AuditService {
       onProgress: (f, msg) => onProgress?.(0.05 + 0.9 * f, msg),
     });
     const record = this.fairness.record(audit);
+    onProgress?.(0.95, "storing the report");
     const [reportId] = await this.deps.dataSource.transaction((tx) =>
       storeAuditReports(tx, schoolId, row.id, [{ ...record, figures: { ...record.figures, evaluation: held.summary } }]),
     );

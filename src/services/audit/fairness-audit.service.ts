@@ -64,6 +64,7 @@ export class FairnessAuditor {
       now: opts.now ?? Date.now(),
     });
     // Read last, and only to group what the model already predicted and recommended.
+    opts.onProgress?.(0.55, "reading the protected attributes");
     const byName = await protectedAttributes(m, schoolId, learnerIds);
     const attributes = new Map([...byName].map(([name, values]) => [name, learnerIds.map((id) => values.get(id) ?? null)]));
     opts.onProgress?.(0.6, "comparing groups");

@@ -136,7 +136,8 @@ export class MetricGate implements Gate {
 /**
  * Evaluates candidate and active on the same held-out attempts and runs every gate (a retraining's
  * candidate, and an admin's promotion of a stored version). The audits' reports come back apart from
- * the verdicts, for the caller to store with the version (audit-record.ts).
+ * the verdicts, for the caller to store with the version (audit-record.ts). `onGate` is told each gate's
+ * name as it starts (a job's progress: the evaluation is over when the first gate starts).
  */
 export async function judge(
   gates: readonly Gate[],
@@ -144,6 +145,7 @@ export async function judge(
   candidate: KnowledgeModel,
   active: KnowledgeModel | null,
   heldOut: TrainingSet,
+  onGate?: (gate: string) => void,
 ) {
   const preds = predictSequences(active ? [candidate, active] : [candidate], heldOut.sequences);
   const candidateScores = scorePredictions(preds[0]!);
@@ -151,6 +153,7 @@ export async function judge(
   const verdicts: GateVerdict[] = [];
   const reports: AuditRecord[] = [];
   for (const gate of gates) {
+    onGate?.(gate.name);
     const { report, ...verdict } = await gate.check({
       schoolId,
       candidate,

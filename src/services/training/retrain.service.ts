@@ -128,6 +128,7 @@ export class RetrainService {
       candidate,
       active?.model ?? null,
       held.set,
+      (gate) => progress(0.8, `checking the ${gate} gate`),
     );
     const passed = verdicts.every((v) => v.passed);
     const reasons = verdicts.filter((v) => !v.passed).map((v) => `${v.gate}: ${v.detail}`);

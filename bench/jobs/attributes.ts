@@ -1,0 +1,30 @@
+/**
+ * The simulated school's protected attribute: each imported learner's simulator group recorded as the
+ * attribute `group` (learner_attribute, one bulk INSERT, as the demo seed writes it), so that the
+ * retrain's fairness gate and the audit phase really audit — without it they stop at NOT_AUDITABLE
+ * ("no protected attributes") and measure nothing. Not timed in any figure.
+ */
+import { bulkInsert } from "../../src/persistence/bulk-insert.js";
+import { uuidv7 } from "../../src/shared/ids.js";
+import { log, type PhaseContext } from "./phase-clock.js";
+
+/** Writes `group` for every learner of the school whose external_ref (the import's user_id) has one; returns the rows written. */
+export async function recordGroups(ctx: PhaseContext, groups: ReadonlyMap<string, string>): Promise<number> {
+  const t = performance.now();
+  const learners: { id: string; ref: string }[] = await ctx.ds.query(`SELECT id, external_ref AS ref FROM learner WHERE school_id = $1`, [
+    ctx.schoolId,
+  ]);
+  const rows = learners.flatMap((l) => {
+    const group = groups.get(l.ref);
+    return group === undefined ? [] : [[uuidv7(), ctx.schoolId, l.id, "group", group]];
+  });
+  await bulkInsert(
+    ctx.ds.manager,
+    "learner_attribute",
+    ["id", "school_id", "learner_id", "name", "value"],
+    ["uuid", "uuid", "uuid", "text", "text"],
+    rows,
+  );
+  log(`recorded the protected attribute group of ${rows.length} learners in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  return rows.length;
+}
