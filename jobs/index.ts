@@ -7,6 +7,7 @@ import { promoteModel } from "./promote-model.js";
 import { rollbackModel } from "./rollback-model.js";
 import { fairnessAudit } from "./fairness-audit.js";
 import { weeklyAudits } from "./weekly-audits.js";
+import { retention } from "./retention.js";
 
 export const JOBS: readonly JobDefinition[] = [
   retrain,
@@ -16,9 +17,10 @@ export const JOBS: readonly JobDefinition[] = [
   rollbackModel,
   fairnessAudit,
   weeklyAudits,
+  retention,
 ];
 
 export const jobByName = (name: string): JobDefinition | undefined => JOBS.find((j) => j.name === name);
 
-export { retrain, rebuildStates, nightlyRetrain, promoteModel, rollbackModel, fairnessAudit, weeklyAudits };
+export { retrain, rebuildStates, nightlyRetrain, promoteModel, rollbackModel, fairnessAudit, weeklyAudits, retention };
 export * from "./job.js";

@@ -15,6 +15,8 @@ export interface JobSettings {
   readonly retrainCron: string | null;
   /** The weekly fairness audits' schedule (UTC); null or absent = off. */
   readonly auditCron?: string | null;
+  /** ZPD_RETENTION_DAYS: the `retention` job deletes attempts older than this; null or absent = keep every attempt. */
+  readonly retentionDays?: number | null;
   /** The model the nightly retraining trains (default: the retrain service's, "meta"). */
   readonly retrainKind?: string;
   /** Restrict the nightly fan-out to these schools (tests sharing a database with others). */

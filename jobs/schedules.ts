@@ -5,6 +5,10 @@
  * 03:00 UTC; `off` turns it off): pg-boss holds that schedule itself, and its job (`weekly-audits`) only
  * enqueues one `fairness-audit` per school with an active model, under an id per school and week.
  *
+ * Retention, when ZPD_RETENTION_DAYS is set, runs daily at RETENTION_CRON (04:30 UTC, after the night's
+ * retrainings and audits): `retention` deletes the attempts older than the period, folded into
+ * `attempt_daily_rollup` first, and replays the affected learners' states. Unset, no schedule is held.
+ *
  * Nightly retraining runs at 02:00 in each school's own time zone (School.timeZone) by default;
  * ZPD_RETRAIN_CRON changes the expression (read in each school's zone) and `off` turns it off.
  * pg-boss runs one schedule for it, the minute tick of `nightly-retrain`, in UTC; the tick fans out:
@@ -25,6 +29,8 @@ import { JobName } from "../src/services/jobs/queues.js";
 
 /** The default retraining schedule, read in each school's time zone. */
 export const DEFAULT_RETRAIN_CRON = "0 2 * * *";
+/** The daily retention pass (pg-boss, UTC), held only while ZPD_RETENTION_DAYS is set. */
+export const RETENTION_CRON = "30 4 * * *";
 /** The tick of the nightly fan-out (pg-boss, UTC). */
 export const NIGHTLY_TICK_CRON = "* * * * *";
 /** How far back a tick looks for a due occurrence (a tick delayed by a busy or restarting worker still sees it). */
@@ -42,6 +48,8 @@ export interface ScheduleSettings {
   readonly retrainCron: string | null;
   /** The weekly audits' cron expression (UTC); null or absent = off. */
   readonly auditCron?: string | null;
+  /** ZPD_RETENTION_DAYS; null or absent = no retention schedule. */
+  readonly retentionDays?: number | null;
   /** The tick (tests: a one-off minute). */
   readonly tickCron?: string;
 }
@@ -67,11 +75,20 @@ export function schedules(settings: ScheduleSettings): ScheduleSpec[] {
       description: "enqueue a fairness audit of the active model of every school that has one",
     });
   }
+  if (settings.retentionDays) {
+    out.push({
+      name: JobName.Retention,
+      cron: RETENTION_CRON,
+      tz: "UTC",
+      data: {},
+      description: `delete attempts older than ${settings.retentionDays} days (folded into attempt_daily_rollup first) and replay the learners' states`,
+    });
+  }
   return out;
 }
 
 /** The queues whose schedules this file owns (a schedule of ours no longer listed is removed). */
-const MANAGED = new Set<string>([JobName.NightlyRetrain, JobName.WeeklyAudits]);
+const MANAGED = new Set<string>([JobName.NightlyRetrain, JobName.WeeklyAudits, JobName.Retention]);
 
 /** Makes pg-boss hold exactly `specs` among the managed schedules. Idempotent; every worker calls it at start. */
 export async function applySchedules(boss: PgBoss, specs: readonly ScheduleSpec[]): Promise<void> {

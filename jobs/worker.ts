@@ -80,7 +80,12 @@ export class Worker {
         (batch: JobWithMetadata<object>[]) => Promise.all(batch.map((job) => this.handle(def, job))),
       );
     }
-    const specs = schedules({ retrainCron: this.o.settings.retrainCron, auditCron: this.o.settings.auditCron, tickCron: this.o.tickCron });
+    const specs = schedules({
+      retrainCron: this.o.settings.retrainCron,
+      auditCron: this.o.settings.auditCron,
+      retentionDays: this.o.settings.retentionDays,
+      tickCron: this.o.tickCron,
+    });
     if (this.o.schedule ?? true) await applySchedules(boss, specs);
     this.running = true;
     this.o.logger.info(

@@ -9,6 +9,7 @@ import { createServices, Services } from "./services/index.js";
 import { ProfileCipher } from "./services/learner/profile-cipher.js";
 import { createApiServer, ApiServer } from "./api/server.js";
 import { resolveProfileKey } from "./config/embedded-secrets.js";
+import { erasureKeyFrom } from "./services/privacy/learner-hash.js";
 
 export interface App {
   readonly config: Config;
@@ -36,9 +37,11 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   try {
     const applied = await migrate(db.dataSource);
     if (applied.length) logger.info({ migrations: applied }, "migrations applied");
+    const profileKey = opts.profileKey ?? resolveProfileKey(config);
     const services = createServices({
       dataSource: db.dataSource,
-      cipher: new ProfileCipher(opts.profileKey ?? resolveProfileKey(config)),
+      cipher: new ProfileCipher(profileKey),
+      erasureKey: erasureKeyFrom(profileKey),
       logger,
       maxPageSize: config.maxPageSize,
       fairness: config.fairness,

@@ -85,7 +85,11 @@ async function main(): Promise<void> {
   }
   // The job worker starts once the API answers (pg-boss's start-up checks would otherwise delay the first answer).
   const worker = config.worker
-    ? new Worker({ services: app.services, logger, settings: { retrainCron: config.retrainCron, auditCron: config.auditCron } })
+    ? new Worker({
+        services: app.services,
+        logger,
+        settings: { retrainCron: config.retrainCron, auditCron: config.auditCron, retentionDays: config.retentionDays },
+      })
     : undefined;
   const workerStarting = worker?.start();
 

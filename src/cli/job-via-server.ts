@@ -9,19 +9,16 @@ import { Role } from "../services/auth/actor.js";
 import { embeddedJwtSecret } from "../config/embedded-secrets.js";
 import { readServerInfo } from "../server-info.js";
 import { progressBar } from "./progress-bar.js";
+import { serverGraphql, ServerRefusedError, type GraphqlRequest } from "./server-graphql.js";
+
+export { ServerRefusedError };
 
 /** The job cannot go through the API; the message says why. */
 export class NotThroughApiError extends Error {}
 
-/** The server refused the request (its GraphQL errors, with their codes). */
-export class ServerRefusedError extends Error {}
-
 const RUN = "id name status progress message error";
 
-interface Request {
-  readonly query: string;
-  readonly variables: Record<string, unknown>;
-}
+type Request = GraphqlRequest;
 
 /** The mutation that enqueues the job, or why there is none. */
 function enqueueRequest(name: string, payload: Record<string, unknown>): Request {
@@ -58,21 +55,7 @@ interface JobRunAnswer {
   error: string | null;
 }
 
-async function graphql(url: string, token: string, req: Request): Promise<JobRunAnswer> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify(req),
-  });
-  const body = (await res.json().catch(() => null)) as {
-    data?: { run?: JobRunAnswer };
-    errors?: { message: string; extensions?: { code?: string } }[];
-  } | null;
-  if (body?.errors?.length)
-    throw new ServerRefusedError(body.errors.map((e) => `${e.message}${e.extensions?.code ? ` (${e.extensions.code})` : ""}`).join("; "));
-  if (!body?.data?.run) throw new ServerRefusedError(`the server at ${url} answered HTTP ${res.status} without a job run`);
-  return body.data.run;
-}
+const graphql = (url: string, token: string, req: Request): Promise<JobRunAnswer> => serverGraphql<JobRunAnswer>(url, token, req, "run");
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -39,8 +39,8 @@ ${JOBS.map((j) => `  ${j.name.padEnd(16)} ${j.description}`).join("\n")}`;
 
 class UsageError extends Error {}
 
-/** The cron fan-outs: they enqueue other jobs across schools (--school limits them to one). */
-const FAN_OUTS = new Set(["nightly-retrain", "weekly-audits"]);
+/** The jobs across schools: the cron fan-outs, which enqueue other jobs, and retention (--school limits them to one). */
+const FAN_OUTS = new Set(["nightly-retrain", "weekly-audits", "retention"]);
 
 const OPTIONS: Record<string, readonly string[]> = {
   retrain: ["school", "seed", "cutoff", "kind"],
@@ -50,6 +50,7 @@ const OPTIONS: Record<string, readonly string[]> = {
   "fairness-audit": ["school", "version"],
   "weekly-audits": ["at", "school"],
   "rollback-model": ["school", "version"],
+  retention: ["at", "school"],
 };
 
 function payloadFor(name: string, args: Map<string, string | true>): Record<string, unknown> {
@@ -134,6 +135,7 @@ async function run(argv: string[]): Promise<number> {
     const settings = {
       retrainCron: config.retrainCron,
       auditCron: config.auditCron,
+      retentionDays: config.retentionDays,
       ...(FAN_OUTS.has(name) && typeof school === "string" ? { schoolIds: [school] } : {}),
     };
     const id = uuidv7();

@@ -39,7 +39,11 @@ async function run(): Promise<void> {
       maxPageSize: config.maxPageSize,
       fairness: config.fairness,
     });
-    worker = new Worker({ services, logger, settings: { retrainCron: config.retrainCron, auditCron: config.auditCron } });
+    worker = new Worker({
+      services,
+      logger,
+      settings: { retrainCron: config.retrainCron, auditCron: config.auditCron, retentionDays: config.retentionDays },
+    });
     await worker.start();
   } catch (e) {
     await close().catch(() => {});

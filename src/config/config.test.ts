@@ -48,6 +48,18 @@ describe("configuration", () => {
     expect(c).toMatchObject({ maxQueryDepth: 12, maxQueryAliases: 0, maxQueryCost: 5000, maxQueryBytes: 20000, maxQueryTokens: 500 });
   });
 
+  test("retention: unset keeps every attempt; a whole number of days ≥ 1; a period that would delete everything is refused, naming the variable", () => {
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET }).retentionDays).toBeNull();
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_RETENTION_DAYS: "" }).retentionDays).toBeNull();
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_RETENTION_DAYS: "365" }).retentionDays).toBe(365);
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_RETENTION_DAYS: "1" }).retentionDays).toBe(1);
+    for (const bad of ["0", "-5", "-0", "1.5", "a year", "100001"]) {
+      expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_RETENTION_DAYS: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_RETENTION_DAYS: bad })).toThrow(/^invalid configuration: ZPD_RETENTION_DAYS: /);
+    }
+    expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_RETENTION_DAYS: "0" })).toThrow(/would delete every attempt/);
+  });
+
   test("a real database requires a configured secret", () => {
     expect(() => loadConfig({ DATABASE_URL: "postgres://u@h/db" })).toThrow(/ZPD_JWT_SECRET/);
     expect(loadConfig({ DATABASE_URL: "postgres://u@h/db", ZPD_JWT_SECRET: SECRET }).databaseUrl).toBe("postgres://u@h/db");

@@ -52,6 +52,12 @@ export interface Config {
   readonly retrainCron: string | null;
   /** The weekly fairness audit of every active model, a cron expression in UTC; null = off. */
   readonly auditCron: string | null;
+  /**
+   * Attempts older than this many days are deleted by the daily `retention` job, after being folded into
+   * `attempt_daily_rollup`; null (unset) keeps every attempt. At least 1: a period that would delete
+   * everything is refused at start.
+   */
+  readonly retentionDays: number | null;
   /** Fairness audits (docs/fairness.md): minimum group size, permutation rounds, and whether NOT_AUDITABLE refuses a promotion. */
   readonly fairness: { readonly minGroupSize: number; readonly rounds: number; readonly requireAuditable: boolean };
 }
@@ -98,6 +104,23 @@ function cronSetting(env: Env, name: string, fallback: string, readIn: string): 
     throw new ConfigError(name, `expected a cron expression such as "${fallback}" (read in ${readIn}), or off; got "${raw}"`);
   }
   return fields.join(" ");
+}
+
+/** ZPD_RETENTION_DAYS: unset or empty keeps every attempt; else a whole number of days, at least 1. */
+function retentionDays(env: Env): number | null {
+  const name = "ZPD_RETENTION_DAYS";
+  const raw = (env[name] ?? "").trim();
+  if (raw === "") return null;
+  if (!/^[+-]?\d+$/.test(raw))
+    throw new ConfigError(name, `expected a whole number of days (at least 1), or unset to keep every attempt; got "${raw}"`);
+  const n = Number(raw);
+  if (n < 1)
+    throw new ConfigError(
+      name,
+      `${n} days would delete every attempt as it is recorded; set at least 1, or unset it to keep every attempt`,
+    );
+  if (n > 100_000) throw new ConfigError(name, `expected 1..100000 days, got ${n} (unset it to keep every attempt)`);
+  return n;
 }
 
 /**
@@ -174,6 +197,7 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
     worker: bool(env, "ZPD_WORKER", databaseUrl === undefined),
     retrainCron: cronSetting(env, "ZPD_RETRAIN_CRON", "0 2 * * *", "each school's time zone"),
     auditCron: cronSetting(env, "ZPD_AUDIT_CRON", "0 3 * * 1", "UTC"),
+    retentionDays: retentionDays(env),
     fairness: {
       minGroupSize: int(env, "ZPD_FAIRNESS_MIN_GROUP_SIZE", 30, 2, 1_000_000),
       rounds: int(env, "ZPD_FAIRNESS_ROUNDS", 1000, 100, 1_000_000),

@@ -22,6 +22,8 @@ import { ModelVersion } from "./model/model-version.entity.js";
 import { AuditReport } from "./model/audit-report.entity.js";
 import { ModelVersionLearner } from "./model/model-version-learner.entity.js";
 import { FairnessPolicy } from "./audit/fairness-policy.entity.js";
+import { ErasureReceipt } from "./privacy/erasure-receipt.entity.js";
+import { AttemptDailyRollup } from "./attempt/attempt-daily-rollup.entity.js";
 
 export const entities = [
   School,
@@ -47,6 +49,8 @@ export const entities = [
   FairnessPolicy,
   ModelVersionLearner,
   AuditReport,
+  ErasureReceipt,
+  AttemptDailyRollup,
 ];
 
 export {
@@ -73,4 +77,6 @@ export {
   ModelVersionLearner,
   AuditReport,
   FairnessPolicy,
+  ErasureReceipt,
+  AttemptDailyRollup,
 };

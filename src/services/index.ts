@@ -26,6 +26,8 @@ import { FairnessAuditor } from "./audit/fairness-audit.service.js";
 import { FairnessGate } from "./audit/fairness.gate.js";
 import { AuditService } from "./audit/audit.service.js";
 import { FairnessPolicyService } from "./audit/fairness-policy.service.js";
+import { ErasureService } from "./privacy/erasure.service.js";
+import { RetentionService } from "./privacy/retention.service.js";
 
 export interface Services {
   readonly deps: ServiceDeps;
@@ -49,6 +51,8 @@ export interface Services {
   readonly jobs: JobRunService;
   readonly audits: AuditService;
   readonly fairnessPolicy: FairnessPolicyService;
+  readonly erasure: ErasureService;
+  readonly retention: RetentionService;
 }
 
 export function createServices(base: ServiceDeps): Services {
@@ -92,6 +96,8 @@ export function createServices(base: ServiceDeps): Services {
     models: new ModelVersionService(deps),
     attempts: new AttemptService(deps, learnerModel, replanner),
     jobs,
+    erasure: new ErasureService(deps),
+    retention: new RetentionService(deps, (schoolId) => training.rebuildStates(schoolId)),
   };
 }
 

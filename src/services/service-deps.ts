@@ -10,6 +10,11 @@ export interface ServiceDeps {
   readonly maxPageSize: number;
   /** Called after every write to a school's curriculum (skills, prerequisites, tasks, Q-matrix): caches drop it. */
   readonly curriculumChanged?: (schoolId: string) => void;
+  /**
+   * The key of erasure receipts' learner hashes (privacy/learner-hash.ts: derived from the profile key by
+   * the composition root); without it, erasure refuses to run.
+   */
+  readonly erasureKey?: Buffer;
   /** Fairness audits' settings (configuration: ZPD_FAIRNESS_*); absent: the defaults (docs/fairness.md). */
   readonly fairness?: { readonly minGroupSize?: number; readonly rounds?: number; readonly requireAuditable?: boolean };
 }

@@ -25,6 +25,11 @@ export class ModelVersionType {
   @Field(() => JSONObject, { description: "Evaluation figures (AUC, RMSE, …)." }) metrics!: Record<string, unknown>;
   @Field({ description: "Why it was rejected, or the operator's notes." }) notes!: string;
   @Field(() => DateTime, { nullable: true }) activatedAt!: Date | null;
+  @Field(() => Int, {
+    description:
+      "Learners this version was trained on who have been erased since (eraseLearner): their data is gone, but the weights still encode them. Above 0, retrain to forget them.",
+  })
+  erasedLearners!: number;
   @Field(() => DateTime) createdAt!: Date;
   @Field(() => DateTime) updatedAt!: Date;
 
@@ -40,6 +45,7 @@ export class ModelVersionType {
       metrics: e.metrics ?? {},
       notes: e.notes,
       activatedAt: e.activatedAt,
+      erasedLearners: e.erasedLearners,
       createdAt: e.createdAt,
       updatedAt: e.updatedAt,
     });

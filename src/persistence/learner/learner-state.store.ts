@@ -354,7 +354,7 @@ export async function stagedLearners(q: Queryable, schoolId: string, versionId: 
  * attempt, a withdrawal). Returns the number adopted.
  */
 export async function adoptStagedBatch(m: Queryable, versionId: string, learnerIds: string[]): Promise<number> {
-  await m.query(`SELECT learner_id FROM learner_state WHERE learner_id = ANY($1::uuid[]) ORDER BY learner_id FOR UPDATE`, [learnerIds]);
+  await lockStateRows(m, learnerIds);
   const [{ n }] = (await m.query(
     `WITH adopted AS (
            UPDATE learner_state s SET state = st.state, mastery = st.mastery, model_version_id = st.model_version_id,
@@ -368,6 +368,36 @@ export async function adoptStagedBatch(m: Queryable, versionId: string, learnerI
   )) as [{ n: number }];
   await m.query(`DELETE FROM learner_state_staged WHERE model_version_id = $1 AND learner_id = ANY($2::uuid[])`, [versionId, learnerIds]);
   return n;
+}
+
+/** Locks learners' state rows in learner id order (the order of every multi-learner write), in the caller's transaction. */
+export async function lockStateRows(m: Queryable, learnerIds: readonly string[]): Promise<void> {
+  if (learnerIds.length === 0) return;
+  await m.query(`SELECT learner_id FROM learner_state WHERE learner_id = ANY($1::uuid[]) ORDER BY learner_id FOR UPDATE`, [
+    [...learnerIds],
+  ]);
+}
+
+/**
+ * Marks learners' states for a replay from the history they have now (after the retention job deleted
+ * some of their attempts): the state and the whole mastery emptied (a skill whose attempts are all gone
+ * keeps no estimate), the attempts counted again, `last_attempt_at` the latest remaining, the version
+ * bumped (an optimistic write or a staged state read before is stale), their staged states deleted.
+ * The next rebuild (or attempt) replays them. Rows locked in learner id order, as every multi-learner
+ * write locks them.
+ */
+export async function markForReplay(m: Queryable, learnerIds: readonly string[]): Promise<void> {
+  if (learnerIds.length === 0) return;
+  await lockStateRows(m, learnerIds);
+  await m.query(
+    `UPDATE learner_state s SET state = '{}', model_version_id = NULL, mastery = '{}'::jsonb,
+       attempt_count = (SELECT count(*) FROM attempt a WHERE a.learner_id = s.learner_id),
+       last_attempt_at = (SELECT max(a.occurred_at) FROM attempt a WHERE a.learner_id = s.learner_id),
+       version = s.version + 1, updated_at = now()
+     WHERE s.learner_id = ANY($1::uuid[])`,
+    [[...learnerIds]],
+  );
+  await m.query(`DELETE FROM learner_state_staged WHERE learner_id = ANY($1::uuid[])`, [[...learnerIds]]);
 }
 
 /** TypeORM answers an UPDATE … RETURNING on PostgreSQL with [rows, affected]; a SELECT with rows. */

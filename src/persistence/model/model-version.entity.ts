@@ -48,6 +48,13 @@ export class ModelVersion extends SchoolRow {
   @Column({ type: "jsonb", default: () => "'{}'" })
   metrics!: Record<string, unknown>;
 
+  /**
+   * Learners this version was trained on who have been erased since (services/privacy/erasure.service.ts):
+   * their rows are gone, but the weights still encode them until a retraining replaces the version.
+   */
+  @Column({ type: "integer", default: 0 })
+  erasedLearners!: number;
+
   /** Why it was rejected, or notes of the operator. */
   @Column({ type: "text", default: "" })
   notes!: string;

@@ -13,6 +13,7 @@ export const JobName = {
   RollbackModel: "rollback-model",
   FairnessAudit: "fairness-audit",
   WeeklyAudits: "weekly-audits",
+  Retention: "retention",
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -79,6 +80,16 @@ export const QUEUES: Readonly<Record<JobName, QueueOptions>> = {
     retryDelay: 30,
     retryBackoff: true,
     retryDelayMax: 1800,
+    expireInSeconds: 3600,
+    heartbeatSeconds: HEARTBEAT_SECONDS,
+  },
+  // The daily retention pass: each UTC day deleted is its own transaction, so a retry goes on where a crash stopped.
+  [JobName.Retention]: {
+    policy: "singleton",
+    retryLimit: 3,
+    retryDelay: 60,
+    retryBackoff: true,
+    retryDelayMax: 3600,
     expireInSeconds: 3600,
     heartbeatSeconds: HEARTBEAT_SECONDS,
   },

@@ -34,6 +34,7 @@ const COLUMNS = [
   "notes",
   "activatedAt",
   "updatedAt",
+  "erasedLearners",
 ] as const;
 
 /**
