@@ -7,6 +7,8 @@ export interface AuditOutcome {
   readonly failing: readonly string[];
   /** Group B − the rest (A), per metric; ABROCA is unsigned. Null where the audit has no value. */
   readonly gapB: Readonly<Partial<Record<FairnessMetric, number | null>>>;
+  /** Of the checks conditional on readiness: B's raw (unconditional) gap. */
+  readonly rawGapB: Readonly<Partial<Record<FairnessMetric, number | null>>>;
 }
 
 /**
@@ -15,15 +17,19 @@ export interface AuditOutcome {
  */
 export function outcomeOf(audit: FairnessAudit, attribute = "group", group = "B"): AuditOutcome {
   const gapB: Partial<Record<FairnessMetric, number | null>> = {};
+  const rawGapB: Partial<Record<FairnessMetric, number | null>> = {};
   const own = audit.comparisons.find((c) => c.attribute === attribute && c.group === group);
   const mirror = audit.comparisons.find((c) => c.attribute === attribute && c.group !== group && c.reference === "rest");
   const comparison = own ?? mirror;
   for (const c of comparison?.checks ?? []) {
-    gapB[c.metric] = c.gap === null ? null : own || c.metric === "ABROCA" ? c.gap : -c.gap;
+    const sign = own || c.metric === "ABROCA" ? 1 : -1;
+    gapB[c.metric] = c.gap === null ? null : sign * c.gap;
+    if (c.rawGap !== undefined) rawGapB[c.metric] = c.rawGap === null ? null : sign * c.rawGap;
   }
   return {
     status: audit.status,
     failing: audit.checks.filter((c) => c.status === "FAIL").map((c) => `${c.metric} (${c.group})`),
     gapB,
+    rawGapB,
   };
 }

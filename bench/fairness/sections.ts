@@ -49,22 +49,37 @@ export interface Tally {
   readonly failing: ReadonlyMap<string, number>;
   /** Mean over seeds of group B's gap per metric (seeds where it is defined). */
   readonly meanGap: Readonly<Partial<Record<FairnessMetric, number>>>;
+  /** The same of B's raw gap, for the checks conditional on readiness. */
+  readonly meanRawGap: Readonly<Partial<Record<FairnessMetric, number>>>;
 }
 
-export function tally(outcomes: readonly AuditOutcome[]): Tally {
-  const failing = new Map<string, number>();
+/** Mean per metric over the outcomes where it is defined. */
+function meanPerMetric(
+  values: readonly Readonly<Partial<Record<FairnessMetric, number | null>>>[],
+): Partial<Record<FairnessMetric, number>> {
   const sums: Partial<Record<FairnessMetric, [number, number]>> = {};
-  for (const o of outcomes) {
-    for (const f of new Set(o.failing)) failing.set(f, (failing.get(f) ?? 0) + 1);
-    for (const [m, g] of Object.entries(o.gapB) as [FairnessMetric, number | null][]) {
+  for (const v of values) {
+    for (const [m, g] of Object.entries(v) as [FairnessMetric, number | null][]) {
       if (g === null || !Number.isFinite(g)) continue;
       const [sum, n] = sums[m] ?? [0, 0];
       sums[m] = [sum + g, n + 1];
     }
   }
-  const meanGap: Partial<Record<FairnessMetric, number>> = {};
-  for (const [m, [sum, n]] of Object.entries(sums) as [FairnessMetric, [number, number]][]) meanGap[m] = sum / n;
-  return { runs: outcomes.length, alarms: outcomes.filter((o) => o.status === "FAILED").length, failing, meanGap };
+  const mean: Partial<Record<FairnessMetric, number>> = {};
+  for (const [m, [sum, n]] of Object.entries(sums) as [FairnessMetric, [number, number]][]) mean[m] = sum / n;
+  return mean;
+}
+
+export function tally(outcomes: readonly AuditOutcome[]): Tally {
+  const failing = new Map<string, number>();
+  for (const o of outcomes) for (const f of new Set(o.failing)) failing.set(f, (failing.get(f) ?? 0) + 1);
+  return {
+    runs: outcomes.length,
+    alarms: outcomes.filter((o) => o.status === "FAILED").length,
+    failing,
+    meanGap: meanPerMetric(outcomes.map((o) => o.gapB)),
+    meanRawGap: meanPerMetric(outcomes.map((o) => o.rawGapB)),
+  };
 }
 
 const seedsOf = (args: FairnessArgs) => Array.from({ length: args.seeds }, (_, i) => i + 1);

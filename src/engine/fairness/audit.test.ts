@@ -190,7 +190,9 @@ describe("auditFairness: what it cannot judge is NOT_AUDITABLE, without throwing
     for (const c of absent.checks.filter((k) => k.metric.startsWith("RECOMMENDED") || k.metric === "GOAL_ADVANCING_SHARE")) {
       expect([c.status, c.reason]).toEqual(["NOT_AUDITABLE", "no recommendations were replayed"]);
     }
-    const onlyA = groups.map((g) => (g === "A" ? { predictedSuccess: [0.7], goalAdvancingShare: 1, attemptsToMastery: 4 } : null));
+    const onlyA = groups.map((g) =>
+      g === "A" ? { predictedSuccess: [0.7], goalAdvancingShare: 1, attemptsToMastery: 4, readiness: 0.6 } : null,
+    );
     const oneSide = auditFairness({ ...base, recommendations: onlyA }, { rounds: 50, referenceGroups: { group: "A" } });
     const rec = oneSide.checks.find((c) => c.metric === "RECOMMENDED_SUCCESS")!;
     expect([rec.status, rec.reason]).toEqual(["NOT_AUDITABLE", "no learner of B got a recommendation"]);

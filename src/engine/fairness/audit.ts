@@ -166,7 +166,7 @@ export function auditFairness(input: FairnessAuditInput, partial: Partial<Fairne
   if (summaries.every((a) => a.groups.length === 0)) {
     return notAuditable("no protected attributes recorded for the held-out learners", summaries);
   }
-  const stats = new FairnessStatistics(input, params.threshold);
+  const stats = new FairnessStatistics(input, params.threshold, params.readinessStrata);
   const compared: Omit<FairnessComparison, "checks">[] = [];
   const drafts: DraftCheck[][] = [];
   for (const a of planned) {

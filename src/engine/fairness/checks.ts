@@ -11,11 +11,14 @@
  *   Benjamini–Hochberg), and the check FAILs iff |gap| > threshold AND adjusted p < alpha, else PASSes —
  *   except when too few rounds make every adjusted p-value ≥ alpha (Holm: m/(R + 1) ≥ alpha for m gated
  *   tests and R rounds), where a gap beyond its threshold is NOT_AUDITABLE: it was never testable.
+ *
+ * RECOMMENDED_SUCCESS and GOAL_ADVANCING_SHARE gate on the gap conditional on readiness (types.ts); the
+ * check carries the raw gap too (rawGap), and its reason says which is which.
  */
 import { adjustPValues } from "./multiple-testing.js";
 import type { PlannedComparison } from "./groups.js";
 import type { FairnessParams } from "./params.js";
-import { FAIRNESS_METRICS, type SideValues } from "./statistics.js";
+import { CONDITIONAL_ON_READINESS, FAIRNESS_METRICS, type SideValues } from "./statistics.js";
 import type { CheckStatus, FairnessCheck, FairnessMetric } from "./types.js";
 
 /** A check before the correction: PENDING ones are in the family. */
@@ -29,6 +32,11 @@ const RECOMMENDATION_FIELD: Partial<Record<FairnessMetric, string>> = {
 
 /** A signed figure with 3 decimals and a true minus sign. */
 export const formatGap = (x: number): string => (x < 0 ? `−${(-x).toFixed(3)}` : x.toFixed(3));
+/** "gap 0.004", or for a check conditional on readiness "gap 0.004 conditional on readiness (raw gap −0.019)". */
+const gapFigure = (gap: number, rawGap: number | null | undefined): string =>
+  rawGap === undefined
+    ? `gap ${formatGap(gap)}`
+    : `gap ${formatGap(gap)} conditional on readiness (raw gap ${rawGap === null ? "undefined" : formatGap(rawGap)})`;
 export const formatP = (p: number): string => String(Number(p.toPrecision(2)));
 export const correctionName = (params: FairnessParams): string => (params.correction === "holm" ? "Holm" : "Benjamini–Hochberg");
 const sideName = (label: string): string => (label === "rest" ? "the rest" : label);
@@ -51,14 +59,13 @@ function undefinedOn(metric: FairnessMetric, label: string, v: SideValues): stri
     case "EQUAL_OPPORTUNITY":
       return Number.isNaN(v.truePositiveRate) ? `${who} has no correct answer after the first` : null;
     default: {
-      const field =
-        metric === "RECOMMENDED_SUCCESS"
-          ? v.recommendedSuccess
-          : metric === "GOAL_ADVANCING_SHARE"
-            ? v.goalAdvancingShare
-            : v.attemptsToMastery;
-      if (!Number.isNaN(field)) return null;
+      const field = FAIRNESS_METRICS.find(([m]) => m === metric)![1]!;
+      if (!Number.isNaN(v[field])) return null;
       if (v.recommendedLearners === 0) return `no learner of ${who} got a recommendation`;
+      const raw = CONDITIONAL_ON_READINESS[metric];
+      if (raw !== undefined && !Number.isNaN(v[raw])) {
+        return `no learner of ${who} with a ${RECOMMENDATION_FIELD[metric]} has a readiness (no task the recommender could choose)`;
+      }
       return `no learner of ${who} has a ${RECOMMENDATION_FIELD[metric]}`;
     }
   }
@@ -82,7 +89,16 @@ export function draftChecks(
   return FAIRNESS_METRICS.map(([metric], m): DraftCheck => {
     const gap = outcome.gaps[m]!;
     const threshold = params.thresholds[metric];
-    const base = { attribute, group: comparison.group, reference: comparison.reference, metric, threshold };
+    const rawField = CONDITIONAL_ON_READINESS[metric];
+    const raw = rawField === undefined ? undefined : outcome.group[rawField] - outcome.reference[rawField];
+    const base = {
+      attribute,
+      group: comparison.group,
+      reference: comparison.reference,
+      metric,
+      threshold,
+      ...(raw === undefined ? {} : { rawGap: Number.isNaN(raw) ? null : raw }),
+    };
     const draft = (status: DraftCheck["status"], reason: string, pValue: number | null = null): DraftCheck => ({
       ...base,
       gap: Number.isNaN(gap) ? null : gap,
@@ -97,7 +113,7 @@ export function draftChecks(
     const p = outcome.pValues[m] ?? null;
     if (threshold === null) {
       const tested = p === null ? "not tested" : `p = ${formatP(p)} before correction`;
-      return draft("PASS", `reported only (no threshold): gap ${formatGap(gap)}, ${tested}`, p);
+      return draft("PASS", `reported only (no threshold): ${gapFigure(gap, base.rawGap)}, ${tested}`, p);
     }
     if (params.rounds === 0) return draft("NOT_AUDITABLE", "no permutation rounds");
     if (p === null) return draft("NOT_AUDITABLE", `no permutation round defined ${metric}`);
@@ -133,7 +149,7 @@ export function settleChecks(drafts: readonly DraftCheck[], params: FairnessPara
       threshold = c.threshold!;
     const beyond = Math.abs(gap) > threshold;
     const significant = adj < params.alpha;
-    const figures = `gap ${formatGap(gap)}, threshold ${threshold}, p = ${formatP(adj)} ${after}`;
+    const figures = `${gapFigure(gap, c.rawGap)}, threshold ${threshold}, p = ${formatP(adj)} ${after}`;
     let status: CheckStatus = "PASS";
     let reason = `within the threshold: ${figures}`;
     if (beyond && significant) [status, reason] = ["FAIL", `beyond the threshold and significant: ${figures}`];
@@ -152,4 +168,4 @@ export function underpowered(params: FairnessParams, m: number): string {
 
 /** A failing check named for the audit's reason, e.g. "group: B vs rest, CALIBRATION_IN_THE_LARGE gap −0.061 (threshold 0.03, p = 0.001 after Holm)". */
 export const describeFailure = (c: FairnessCheck, params: FairnessParams): string =>
-  `${c.attribute}: ${c.group} vs ${c.reference}, ${c.metric} gap ${formatGap(c.gap!)} (threshold ${c.threshold}, p = ${formatP(c.adjustedPValue!)} after ${correctionName(params)})`;
+  `${c.attribute}: ${c.group} vs ${c.reference}, ${c.metric} ${gapFigure(c.gap!, c.rawGap)} (threshold ${c.threshold}, p = ${formatP(c.adjustedPValue!)} after ${correctionName(params)})`;

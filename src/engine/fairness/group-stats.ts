@@ -38,12 +38,18 @@ function reliability(stats: LearnerSums, members: readonly number[]): GroupStats
 function recommended(input: FairnessAuditInput, members: readonly number[], values: SideValues): GroupStats["recommended"] {
   if (!input.recommendations) return null;
   const predicted: number[] = [];
-  let learners = 0;
+  let learners = 0,
+    readiness = 0,
+    ready = 0;
   for (const l of members) {
     const r = input.recommendations[l];
     if (!r || r.predictedSuccess.length === 0) continue;
     learners++;
     for (const p of r.predictedSuccess) if (Number.isFinite(p)) predicted.push(p);
+    if (Number.isFinite(r.readiness)) {
+      readiness += r.readiness;
+      ready++;
+    }
   }
   if (learners === 0) return null;
   predicted.sort((a, b) => a - b);
@@ -56,6 +62,9 @@ function recommended(input: FairnessAuditInput, members: readonly number[], valu
     histogram,
     goalAdvancingShare: orNull(values.goalAdvancingShare),
     attemptsToMastery: orNull(values.attemptsToMastery),
+    meanReadiness: ready === 0 ? null : readiness / ready,
+    successResidual: orNull(values.recommendedSuccessResidual),
+    goalAdvancingShareResidual: orNull(values.goalAdvancingShareResidual),
   };
 }
 

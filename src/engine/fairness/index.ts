@@ -10,7 +10,7 @@ export { permutationTest } from "./permutation.js";
 export type { PermutationTestInput, PermutationTestResult, SideStatistic } from "./permutation.js";
 export { holm, benjaminiHochberg, adjustPValues } from "./multiple-testing.js";
 export type { Correction } from "./multiple-testing.js";
-export { replayRecommendations } from "./recommendation-replay.js";
+export { learnerReadiness, replayRecommendations } from "./recommendation-replay.js";
 export type { RecommendationReplayInput, ReplayGoal } from "./recommendation-replay.js";
 export { groupBalancedWeights, perGroupCalibration } from "./mitigation.js";
 export type { CalibrationMethod, GroupCalibration, PerGroupCalibration } from "./mitigation.js";

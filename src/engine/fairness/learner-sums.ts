@@ -8,8 +8,10 @@
  *   those of `expectedCalibrationError` (metrics/calibration.ts): bin b = min(B − 1, ⌊p·B⌋), B = 10;
  * - per learner, their correct headline answers and those predicted ≥ threshold;
  * - per learner, the mean predicted success of the tasks recommended to them, their goal-advancing share
- *   and attempts to mastery (NaN where the replay gave none), averaged over the side's learners.
+ *   and attempts to mastery (NaN where the replay gave none), and the first two's residuals within the
+ *   learner's readiness stratum (readiness-strata.ts), each averaged over the side's learners that have it.
  */
+import { readinessStrata, residualsByStratum } from "./readiness-strata.js";
 import type { FairnessAuditInput } from "./types.js";
 
 export const CALIBRATION_BINS = 10;
@@ -28,7 +30,13 @@ export interface SideSums {
   recommendedSuccess: number;
   goalAdvancingShare: number;
   attemptsToMastery: number;
+  /** Mean residuals within the readiness strata (the conditional figures). */
+  recommendedSuccessResidual: number;
+  goalAdvancingShareResidual: number;
 }
+
+/** The per-learner recommendation figures, in the order of `LearnerSums.recommendation`. */
+const RECOMMENDATION_FIGURES = 5;
 
 const meanOfDefined = (values: ArrayLike<number>): number => {
   let s = 0,
@@ -49,11 +57,14 @@ export class LearnerSums {
   readonly binSumY: Float64Array;
   private readonly positives: Float64Array;
   private readonly positivesAbove: Float64Array;
-  /** Per learner: had a recommendation (1/0), mean predicted success, goal share, attempts to mastery. */
+  /**
+   * Per learner: had a recommendation (1/0); mean predicted success, goal share, attempts to mastery, and
+   * the residuals of the first two within the readiness strata (NaN where undefined).
+   */
   private readonly recommended: Uint8Array;
-  private readonly recommendation: [Float64Array, Float64Array, Float64Array];
+  private readonly recommendation: Float64Array[];
 
-  constructor(input: FairnessAuditInput, threshold: number) {
+  constructor(input: FairnessAuditInput, threshold: number, strata: number) {
     const L = input.learners,
       B = CALIBRATION_BINS;
     this.binCount = new Float64Array(L * B);
@@ -76,18 +87,27 @@ export class LearnerSums {
       }
     }
     this.recommended = new Uint8Array(L);
-    this.recommendation = [
-      new Float64Array(L).fill(Number.NaN),
-      new Float64Array(L).fill(Number.NaN),
-      new Float64Array(L).fill(Number.NaN),
-    ];
+    const undefinedPerLearner = () => new Float64Array(L).fill(Number.NaN);
+    const success = undefinedPerLearner(),
+      share = undefinedPerLearner(),
+      attempts = undefinedPerLearner(),
+      readiness = undefinedPerLearner();
     input.recommendations?.forEach((r, l) => {
       if (!r || r.predictedSuccess.length === 0) return;
       this.recommended[l] = 1;
-      this.recommendation[0][l] = meanOfDefined(r.predictedSuccess);
-      this.recommendation[1][l] = r.goalAdvancingShare;
-      this.recommendation[2][l] = r.attemptsToMastery;
+      success[l] = meanOfDefined(r.predictedSuccess);
+      share[l] = r.goalAdvancingShare;
+      attempts[l] = r.attemptsToMastery;
+      readiness[l] = r.readiness;
     });
+    const stratum = readinessStrata(readiness, strata);
+    this.recommendation = [
+      success,
+      share,
+      attempts,
+      residualsByStratum(success, stratum, strata),
+      residualsByStratum(share, stratum, strata),
+    ];
   }
 
   /** Both sides' sums for the split `side` (side[learner]: 1 group, 0 reference, 2 neither). */
@@ -100,8 +120,9 @@ export class LearnerSums {
       above = [0, 0],
       learners = [0, 0];
     // per side and recommendation figure: Σ and count of the learners that have it
-    const recSum = new Float64Array(6),
-      recN = new Float64Array(6);
+    const F = RECOMMENDATION_FIGURES;
+    const recSum = new Float64Array(2 * F),
+      recN = new Float64Array(2 * F);
     for (let l = 0; l < side.length; l++) {
       const s = side[l]!;
       if (s > 1) continue;
@@ -115,11 +136,11 @@ export class LearnerSums {
       above[s]! += this.positivesAbove[l]!;
       if (this.recommended[l] === 0) continue;
       learners[s]!++;
-      for (let f = 0; f < 3; f++) {
+      for (let f = 0; f < F; f++) {
         const v = this.recommendation[f]![l]!;
         if (Number.isNaN(v)) continue;
-        recSum[3 * s + f]! += v;
-        recN[3 * s + f]!++;
+        recSum[F * s + f]! += v;
+        recN[F * s + f]!++;
       }
     }
     const sides = [0, 1].map((s): SideSums => {
@@ -133,7 +154,7 @@ export class LearnerSums {
         y += sumY[b]!;
         gaps += Math.abs(sumP[b]! - sumY[b]!);
       }
-      const mean = (f: number) => (recN[3 * s + f]! > 0 ? recSum[3 * s + f]! / recN[3 * s + f]! : Number.NaN);
+      const mean = (f: number) => (recN[F * s + f]! > 0 ? recSum[F * s + f]! / recN[F * s + f]! : Number.NaN);
       return {
         attempts: n,
         sumP: p,
@@ -145,6 +166,8 @@ export class LearnerSums {
         recommendedSuccess: mean(0),
         goalAdvancingShare: mean(1),
         attemptsToMastery: mean(2),
+        recommendedSuccessResidual: mean(3),
+        goalAdvancingShareResidual: mean(4),
       };
     });
     return [sides[0]!, sides[1]!];

@@ -27,6 +27,13 @@ export interface FairnessParams {
   readonly referenceGroups: Readonly<Record<string, string>>;
   /** Audit the intersections of two attributes where both groups are large enough. */
   readonly intersections: boolean;
+  /**
+   * Quantile strata of readiness within which RECOMMENDED_SUCCESS and GOAL_ADVANCING_SHARE compare
+   * learners (readiness-strata.ts). Default 10 (deciles): Cochran (1968) found five strata remove about
+   * 90 % of the bias of a confounder; ten leave less within a stratum and keep ≈ 10 % of the audited
+   * learners in each (e.g. 30 of 300). 1 compares the raw means.
+   */
+  readonly readinessStrata: number;
 }
 
 export const DEFAULT_FAIRNESS_PARAMS: FairnessParams = {
@@ -49,4 +56,5 @@ export const DEFAULT_FAIRNESS_PARAMS: FairnessParams = {
   },
   referenceGroups: {},
   intersections: true,
+  readinessStrata: 10,
 };

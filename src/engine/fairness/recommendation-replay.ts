@@ -3,13 +3,22 @@
  * system would serve them after their last attempt — the model's state after their history, their
  * goal, their recent tasks — and what they were offered: the predicted success of each recommended task,
  * the share that advance the goal (expected progress > 0: a goal skill or an unmastered prerequisite of
- * one), and the planned attempts to reach the goal (the plan's estimate: `goalProgress`'s
- * attemptsRemaining, NaN when the plan gives none).
+ * one), the planned attempts to reach the goal (the plan's estimate: `goalProgress`'s attemptsRemaining,
+ * NaN when the plan gives none), and their readiness (`learnerReadiness`), the state the recommendation
+ * parity checks condition on.
  *
  * Nothing here knows a learner's group: the audit groups the outcomes afterwards.
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
-import { compileCurriculum, goalProgress, planPath, recommend, type RecommendParams } from "../recommend/index.js";
+import {
+  candidatePredictions,
+  compileCurriculum,
+  goalProgress,
+  planPath,
+  recommend,
+  type RecommendInput,
+  type RecommendParams,
+} from "../recommend/index.js";
 import type { CompiledCurriculum, CurriculumGraph } from "../recommend/curriculum.js";
 import type { RecommendStrategy } from "../recommend/types.js";
 import type { KnowledgeModel, LearnerState, Trace } from "../types.js";
@@ -35,9 +44,22 @@ export interface RecommendationReplayInput {
   readonly now: number;
   /**
    * A per-learner override of the recommender's parameters (benchmarks inject a biased recommender
-   * this way); the product never passes one.
+   * this way); the product never passes one. Readiness is computed with `params` alone.
    */
   readonly paramsFor?: (learnerId: string) => Partial<RecommendParams> | undefined;
+}
+
+/**
+ * A learner's readiness: the mean predicted success of every task the recommender could choose for them
+ * (`candidatePredictions`); NaN when there is none. Pass the recommender's shared parameters, never a
+ * per-learner override: readiness stands for the learner's state, and an override is the recommender's
+ * doing (an injected bias must not move the strata it is judged within).
+ */
+export function learnerReadiness(context: RecommendInput, params: Partial<RecommendParams> = {}): number {
+  const p = candidatePredictions(context, params);
+  let sum = 0;
+  for (let i = 0; i < p.length; i++) sum += p[i]!;
+  return p.length === 0 ? Number.NaN : sum / p.length;
 }
 
 const isUnknown = (e: unknown) =>
@@ -80,7 +102,8 @@ export function replayRecommendations(input: RecommendationReplayInput): (Learne
       now: input.now,
     };
     const params = { ...input.params, ...input.paramsFor?.(learnerId) };
-    const recs = recommend({ ...context, count: input.count ?? 5, strategy: input.strategy ?? "zpd" }, params);
+    const strategy = input.strategy ?? "zpd";
+    const recs = recommend({ ...context, count: input.count ?? 5, strategy }, params);
     if (recs.length === 0) {
       out.push(null);
       continue;
@@ -91,6 +114,7 @@ export function replayRecommendations(input: RecommendationReplayInput): (Learne
       predictedSuccess: recs.map((r) => r.predictedSuccess),
       goalAdvancingShare: recs.filter((r) => r.expectedProgress > 0).length / recs.length,
       attemptsToMastery: progress.lowerBound && progress.attemptsRemaining === 0 ? Number.NaN : progress.attemptsRemaining,
+      readiness: learnerReadiness({ ...context, strategy }, input.params),
     });
   }
   return out;

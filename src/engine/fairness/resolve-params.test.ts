@@ -24,6 +24,8 @@ describe("resolveFairnessParams", () => {
     ["thresholds", { thresholds: { BRIER: 0.1 } }],
     ["referenceGroups", { referenceGroups: { sex: "" } }],
     ["intersections", { intersections: "yes" }],
+    ["readinessStrata", { readinessStrata: 0 }],
+    ["readinessStrata", { readinessStrata: 2.5 }],
   ])("rejects a bad %s with an InvalidOptionError", (option, partial) => {
     let error: unknown;
     try {

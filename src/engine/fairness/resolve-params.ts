@@ -14,6 +14,7 @@ export function resolveFairnessParams(partial: Partial<FairnessParams> = {}): Fa
   const merged = mergeOptions(DEFAULT_FAIRNESS_PARAMS, partial);
   const { integer, range, fail } = optionChecks(OWNER, merged);
   integer("minGroupSize", 2);
+  integer("readinessStrata", 1);
   integer("rounds", 0);
   integer("seed", 0, 0xffffffff);
   range("alpha", 0, 1, { lo: true, hi: true });

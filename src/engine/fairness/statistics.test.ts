@@ -22,6 +22,8 @@ for (let l = 0; l < LEARNERS; l++) {
     learner.push(l);
   }
 }
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const defined = (xs: number[]) => xs.filter((x) => !Number.isNaN(x));
 const recommendations: (LearnerRecommendations | null)[] = Array.from({ length: LEARNERS }, () => {
   if (rng.next() < 0.2) return null;
   const count = rng.int(4);
@@ -29,10 +31,29 @@ const recommendations: (LearnerRecommendations | null)[] = Array.from({ length: 
     predictedSuccess: Array.from({ length: count }, () => rng.next()),
     goalAdvancingShare: count === 0 ? Number.NaN : rng.next(),
     attemptsToMastery: rng.next() < 0.3 ? Number.NaN : 3 + rng.int(30),
+    readiness: rng.next() < 0.1 ? Number.NaN : Math.round(rng.next() * 8) / 8, // 9 values: tied learners
   };
 });
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+/**
+ * Per learner, a recommendation figure minus the mean of its readiness decile, directly: among the m
+ * learners with a recommended task and a finite readiness, the one whose readiness exceeds c others' is in
+ * decile ⌊10c/m⌋; NaN for the others.
+ */
+function residuals(figure: (r: LearnerRecommendations) => number): number[] {
+  const ready = recommendations.map((r) => (r && r.predictedSuccess.length > 0 && Number.isFinite(r.readiness) ? r : null));
+  const m = ready.filter((r) => r !== null).length;
+  const decile = ready.map((r) =>
+    r === null ? -1 : Math.floor((10 * ready.filter((o) => o !== null && o.readiness < r.readiness).length) / m),
+  );
+  return ready.map((r, l) => {
+    if (r === null || Number.isNaN(figure(r))) return Number.NaN;
+    const peers = ready.filter((o, k) => o !== null && decile[k] === decile[l] && !Number.isNaN(figure(o)));
+    return figure(r) - mean(peers.map((o) => figure(o!)));
+  });
+}
+const successResiduals = residuals((r) => mean([...r.predictedSuccess]));
+const shareResiduals = residuals((r) => r.goalAdvancingShare);
 
 /** The attempts of a set of learners, as plain arrays. */
 function subset(members: Set<number>, from: number, to = Infinity) {
@@ -72,9 +93,12 @@ function expectDirect(stats: GroupStats, members: Set<number>, threshold: number
   const recs = [...members].map((l) => recommendations[l]).filter((r): r is LearnerRecommendations => !!r && r.predictedSuccess.length > 0);
   expect(stats.recommended?.learners).toBe(recs.length);
   expect(stats.recommended?.meanPredictedSuccess).toBeCloseTo(mean(recs.map((r) => mean([...r.predictedSuccess]))), 12);
-  const defined = (xs: number[]) => xs.filter((x) => !Number.isNaN(x));
   expect(stats.recommended?.goalAdvancingShare).toBeCloseTo(mean(defined(recs.map((r) => r.goalAdvancingShare))), 12);
   expect(stats.recommended?.attemptsToMastery).toBeCloseTo(mean(defined(recs.map((r) => r.attemptsToMastery))), 12);
+  const readiness = defined(recs.map((r) => r.readiness));
+  expect(stats.recommended?.meanReadiness).toBeCloseTo(mean(readiness), 12);
+  expect(stats.recommended?.successResidual).toBeCloseTo(mean(defined([...members].map((l) => successResiduals[l]!))), 12);
+  expect(stats.recommended?.goalAdvancingShareResidual).toBeCloseTo(mean(defined([...members].map((l) => shareResiduals[l]!))), 12);
   const all = recs.flatMap((r) => [...r.predictedSuccess]).sort((a, b) => a - b);
   const median = all.length % 2 === 1 ? all[(all.length - 1) / 2]! : (all[all.length / 2 - 1]! + all[all.length / 2]!) / 2;
   expect(stats.recommended?.quartiles?.[1]).toBeCloseTo(median, 12);
@@ -111,10 +135,20 @@ describe("the audit's fast statistics", () => {
         c.groupStats.calibrationInTheLarge! - c.referenceStats.calibrationInTheLarge!,
         12,
       );
-      expect(gap("RECOMMENDED_SUCCESS")).toBeCloseTo(
+      // conditional on readiness: the difference of the mean residuals within the readiness deciles
+      const residualGap = (r: number[]) => mean(defined([...inA].map((l) => r[l]!))) - mean(defined([...inB].map((l) => r[l]!)));
+      expect(gap("RECOMMENDED_SUCCESS")).toBeCloseTo(residualGap(successResiduals), 12);
+      expect(gap("GOAL_ADVANCING_SHARE")).toBeCloseTo(residualGap(shareResiduals), 12);
+      const rawGap = (metric: string) => c.checks.find((k) => k.metric === metric)!.rawGap!;
+      expect(rawGap("RECOMMENDED_SUCCESS")).toBeCloseTo(
         c.groupStats.recommended!.meanPredictedSuccess! - c.referenceStats.recommended!.meanPredictedSuccess!,
         12,
       );
+      expect(rawGap("GOAL_ADVANCING_SHARE")).toBeCloseTo(
+        c.groupStats.recommended!.goalAdvancingShare! - c.referenceStats.recommended!.goalAdvancingShare!,
+        12,
+      );
+      expect(c.checks.find((k) => k.metric === "AUC")!.rawGap).toBeUndefined();
     }
   });
 });

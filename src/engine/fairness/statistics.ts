@@ -3,8 +3,8 @@
  * (side 0), fast enough to recompute in every permutation round: everything that does not depend on
  * the split is computed once — the headline attempts (position ≥ 2) and the cold-start attempts
  * (positions 2–10) each sorted by prediction (sorted-walk.ts: AUC, ROC, ABROCA in one walk per round)
- * and the per-learner sums (learner-sums.ts: calibration, true-positive rate, recommendations in
- * O(learners × bins) per round).
+ * and the per-learner sums (learner-sums.ts: calibration, true-positive rate, recommendations and their
+ * residuals within the readiness strata, in O(learners × bins) per round).
  */
 import { LearnerSums } from "./learner-sums.js";
 import { SortedWalk } from "./sorted-walk.js";
@@ -24,6 +24,9 @@ export interface SideValues {
   readonly recommendedSuccess: number;
   readonly goalAdvancingShare: number;
   readonly attemptsToMastery: number;
+  /** Mean residuals of the two above within the readiness strata (readiness-strata.ts). */
+  readonly recommendedSuccessResidual: number;
+  readonly goalAdvancingShareResidual: number;
   /** Headline attempts. */
   readonly attempts: number;
   /** Learners with at least one recommended task. */
@@ -47,19 +50,25 @@ export const FAIRNESS_METRICS: readonly (readonly [FairnessMetric, SideField | n
   ["CALIBRATION_IN_THE_LARGE", "calibrationInTheLarge"],
   ["EQUAL_OPPORTUNITY", "truePositiveRate"],
   ["COLD_START_AUC", "coldStartAuc"],
-  ["RECOMMENDED_SUCCESS", "recommendedSuccess"],
-  ["GOAL_ADVANCING_SHARE", "goalAdvancingShare"],
+  ["RECOMMENDED_SUCCESS", "recommendedSuccessResidual"],
+  ["GOAL_ADVANCING_SHARE", "goalAdvancingShareResidual"],
   ["ATTEMPTS_TO_MASTERY", "attemptsToMastery"],
 ];
+
+/** The metrics whose gap is conditional on readiness (types.ts), each with the raw figure of its rawGap. */
+export const CONDITIONAL_ON_READINESS: Readonly<Partial<Record<FairnessMetric, SideField>>> = {
+  RECOMMENDED_SUCCESS: "recommendedSuccess",
+  GOAL_ADVANCING_SHARE: "goalAdvancingShare",
+};
 
 export class FairnessStatistics {
   readonly sums: LearnerSums;
   private readonly headline: SortedWalk;
   private readonly coldStart: SortedWalk;
 
-  /** `input`'s predictions must all be probabilities (the audit checks before). */
-  constructor(input: FairnessAuditInput, threshold: number) {
-    this.sums = new LearnerSums(input, threshold);
+  /** `input`'s predictions must all be probabilities (the audit checks before); `strata`: readiness strata. */
+  constructor(input: FairnessAuditInput, threshold: number, strata: number) {
+    this.sums = new LearnerSums(input, threshold, strata);
     this.headline = new SortedWalk(input, (k) => k >= 2);
     this.coldStart = new SortedWalk(input, (k) => k >= 2 && k <= 10);
   }

@@ -21,9 +21,20 @@ export type AuditStatus = "PASSED" | "FAILED" | "NOT_AUDITABLE";
  * - CALIBRATION_IN_THE_LARGE: mean predicted − mean observed success;
  * - EQUAL_OPPORTUNITY: true-positive rate at the threshold (share of correct answers predicted ≥ threshold);
  * - COLD_START_AUC: AUC on attempts 2–10;
- * - RECOMMENDED_SUCCESS: per learner, the mean predicted success of the tasks recommended to them; averaged over learners;
- * - GOAL_ADVANCING_SHARE: per learner, the share of recommended tasks that advance their goal; averaged;
+ * - RECOMMENDED_SUCCESS: per learner, the mean predicted success of the tasks recommended to them, conditional
+ *   on readiness (below);
+ * - GOAL_ADVANCING_SHARE: per learner, the share of recommended tasks that advance their goal, conditional on
+ *   readiness;
  * - ATTEMPTS_TO_MASTERY: per learner, the planned attempts to reach the goal; averaged.
+ *
+ * Conditional on readiness (conditional statistical parity, Corbett-Davies, Pierson, Feller, Goel & Huq
+ * 2017; by direct standardisation): a recommender serves a learner from the tasks their state leaves open,
+ * so a group of weaker learners is offered tasks of lower predicted success even by a recommender that
+ * aims the same for everyone — fewer tasks fall in its band for them. Parity means learners in the same
+ * state get the same kind of recommendation whatever their group. Each learner's figure is taken minus the
+ * mean figure of the audited learners in the same readiness stratum (readiness-strata.ts: quantile strata
+ * of `LearnerRecommendations.readiness`); the gap is the group's mean residual minus the reference's.
+ * The raw means stay in GroupStats.recommended and FairnessCheck.rawGap.
  */
 export type FairnessMetric =
   | "AUC"
@@ -44,6 +55,13 @@ export interface LearnerRecommendations {
   readonly goalAdvancingShare: number;
   /** Planned attempts to reach the goal; NaN when the plan gives no estimate. */
   readonly attemptsToMastery: number;
+  /**
+   * The learner's state as the recommendation may legitimately depend on it: the mean predicted success
+   * of every task the recommender could choose for them (`candidatePredictions`: their goal's unmastered
+   * skills' tasks past the prerequisite gate), under the recommender's shared parameters; NaN when it could
+   * choose none. RECOMMENDED_SUCCESS and GOAL_ADVANCING_SHARE compare learners of equal readiness.
+   */
+  readonly readiness: number;
 }
 
 export interface FairnessAuditInput {
@@ -95,6 +113,16 @@ export interface GroupStats {
     readonly histogram: readonly number[];
     readonly goalAdvancingShare: number | null;
     readonly attemptsToMastery: number | null;
+    /** Mean readiness of the set's learners with one. */
+    readonly meanReadiness: number | null;
+    /**
+     * Mean over the set's learners of (their mean predicted success of the tasks recommended − the mean of
+     * the audited learners in their readiness stratum): the group's minus the reference's is the conditional
+     * RECOMMENDED_SUCCESS gap.
+     */
+    readonly successResidual: number | null;
+    /** As successResidual, of the goal-advancing share (GOAL_ADVANCING_SHARE's conditional gap). */
+    readonly goalAdvancingShareResidual: number | null;
   } | null;
 }
 
@@ -104,8 +132,10 @@ export interface FairnessCheck {
   /** "rest" (every other learner with the attribute recorded) or the reference group's label. */
   readonly reference: string;
   readonly metric: FairnessMetric;
-  /** group − reference (ABROCA: the area); null when undefined. */
+  /** group − reference (ABROCA: the area; RECOMMENDED_SUCCESS, GOAL_ADVANCING_SHARE: conditional on readiness); null when undefined. */
   readonly gap: number | null;
+  /** Of the checks conditional on readiness: the unconditional gap (group − reference of the raw means). */
+  readonly rawGap?: number | null;
   /** |gap| above this fails when significant; null: reported, never gating. */
   readonly threshold: number | null;
   /** Permutation p-value (two-sided; ABROCA one-sided), null when not tested. */

@@ -42,9 +42,7 @@ interface Candidate {
 
 const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Recommends up to `count` tasks, ranked. Never NaN; throws only on invalid input (INVALID_PARAMETERS) or a state of another model. */
-export function recommend(input: RecommendInput, params: Partial<RecommendParams> = {}): Recommendation[] {
-  const p = resolveRecommendParams(params);
+function strategyOf(input: RecommendInput): RecommendStrategy {
   const strategy: RecommendStrategy = input?.strategy ?? "zpd";
   if (!RECOMMEND_STRATEGIES.includes(strategy)) {
     throw new EngineError(
@@ -52,6 +50,13 @@ export function recommend(input: RecommendInput, params: Partial<RecommendParams
       `recommend: unknown strategy ${JSON.stringify(strategy)} (one of ${RECOMMEND_STRATEGIES.join(", ")})`,
     );
   }
+  return strategy;
+}
+
+/** Recommends up to `count` tasks, ranked. Never NaN; throws only on invalid input (INVALID_PARAMETERS) or a state of another model. */
+export function recommend(input: RecommendInput, params: Partial<RecommendParams> = {}): Recommendation[] {
+  const p = resolveRecommendParams(params);
+  const strategy = strategyOf(input);
   const count = input?.count ?? p.defaultCount;
   if (!Number.isInteger(count) || count < 0 || count > 1000) {
     throw new EngineError(EngineErrorCode.InvalidParameters, `recommend: count must be an integer in [0, 1000] (got ${String(count)})`);
@@ -62,12 +67,7 @@ export function recommend(input: RecommendInput, params: Partial<RecommendParams
   const focus = focusOf(ctx, personalised);
 
   const pinned = ctx.pinned.slice(0, count).map((id) => ctx.curriculum.tasks.get(id)!);
-  const pinnedIds = new Set(pinned.map((t) => t.taskId));
-  const gated = candidateTasks(ctx, focus, personalised, pinnedIds);
-  // Every focus task behind an unmet prerequisite (each skill's tasks also exercise a skill whose own
-  // prerequisites are far from mastered): the gate yields rather than leave the learner with nothing.
-  const { fresh, recent } = gated.fresh.length + gated.recent.length > 0 ? gated : candidateTasks(ctx, focus, false, pinnedIds);
-  const pool = fresh.length > 0 ? fresh : recent;
+  const pool = choicePool(ctx, focus, personalised, new Set(pinned.map((t) => t.taskId)));
 
   let ranked: Candidate[][];
   const candidates = pool.map(
@@ -127,6 +127,31 @@ export function recommend(input: RecommendInput, params: Partial<RecommendParams
     });
   }
   return out;
+}
+
+/**
+ * The predicted success of every task `recommend` would choose from for this learner, before the band
+ * and the ranking pick among them (rules 2–4: the focus skills' tasks, neither skipped nor pinned nor
+ * behind the prerequisite gate, fresh ones unless only recent ones are left), in curriculum order; empty
+ * when there is none. Ranks nothing, so `count` and the band are not read; the strategy decides the focus
+ * and the gate as in `recommend`. The fairness audit summarises a learner's state by its mean (their
+ * "readiness", engine/fairness/recommendation-replay.ts).
+ */
+export function candidatePredictions(input: RecommendInput, params: Partial<RecommendParams> = {}): Float64Array {
+  const p = resolveRecommendParams(params);
+  const ctx = buildContext(input, p);
+  const personalised = strategyOf(input) !== "curriculum";
+  const pool = choicePool(ctx, focusOf(ctx, personalised), personalised, new Set(ctx.pinned));
+  return readPredictions(ctx.model, ctx.state, pool, (id) => ctx.mastery.get(id)).p;
+}
+
+/** The tasks `recommend` ranks: rules 2–4, the fresh ones unless only recent ones are left. */
+function choicePool(ctx: LearnerContext, focus: Focus, personalised: boolean, pinned: ReadonlySet<string>): CompiledTask[] {
+  const gated = candidateTasks(ctx, focus, personalised, pinned);
+  // Every focus task behind an unmet prerequisite (each skill's tasks also exercise a skill whose own
+  // prerequisites are far from mastered): the gate yields rather than leave the learner with nothing.
+  const { fresh, recent } = gated.fresh.length + gated.recent.length > 0 ? gated : candidateTasks(ctx, focus, false, pinned);
+  return fresh.length > 0 ? fresh : recent;
 }
 
 /** Tasks serving focus skills, not skipped, not pinned, not blocked; split by the repeat window. */

@@ -3,8 +3,11 @@ import type { FairnessAudit, FairnessCheck } from "../../engine/fairness/index.j
 
 const fmt = (x: number | null, digits = 3) => (x === null ? "—" : x.toFixed(digits));
 
+/** A gap conditional on readiness shows its raw gap beside it. */
+const gap = (c: FairnessCheck) => (c.rawGap === undefined ? fmt(c.gap) : `${fmt(c.gap)} (raw ${fmt(c.rawGap)})`);
+
 const row = (c: FairnessCheck) =>
-  `| ${c.attribute} | ${c.group} vs ${c.reference} | ${c.metric} | ${fmt(c.gap)} | ${fmt(c.threshold)} | ${fmt(c.pValue)} | ${fmt(c.adjustedPValue)} | ${c.status} |`;
+  `| ${c.attribute} | ${c.group} vs ${c.reference} | ${c.metric} | ${gap(c)} | ${fmt(c.threshold)} | ${fmt(c.pValue)} | ${fmt(c.adjustedPValue)} | ${c.status} |`;
 
 export function fairnessMarkdown(a: FairnessAudit): string {
   const lines = [
@@ -22,6 +25,8 @@ export function fairnessMarkdown(a: FairnessAudit): string {
   const gated = a.checks.filter((c) => c.status === "FAIL" || c.threshold !== null);
   if (gated.length)
     lines.push(
+      "",
+      "RECOMMENDED_SUCCESS and GOAL_ADVANCING_SHARE compare learners of equal readiness (the gap is conditional on readiness; the raw gap in brackets).",
       "",
       "| attribute | comparison | metric | gap | threshold | p | adjusted p | status |",
       "|---|---|---|---|---|---|---|---|",

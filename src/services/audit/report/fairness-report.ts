@@ -48,8 +48,9 @@ const METRIC_MEANING: Readonly<Record<FairnessMetric, string>> = {
   CALIBRATION_IN_THE_LARGE: "difference in mean predicted minus mean observed success: over- or under-prediction",
   EQUAL_OPPORTUNITY: "difference in true-positive rate at the threshold: share of correct answers predicted as likely",
   COLD_START_AUC: "difference in AUC on attempts 2–10: how well new learners are served",
-  RECOMMENDED_SUCCESS: "difference in mean predicted success of the tasks recommended (their difficulty)",
-  GOAL_ADVANCING_SHARE: "difference in the share of recommended tasks that advance the learner's goal",
+  RECOMMENDED_SUCCESS:
+    "difference in mean predicted success of the tasks recommended (their difficulty) between learners equally ready (conditional on readiness: each learner compared with the audited learners of the same readiness decile)",
+  GOAL_ADVANCING_SHARE: "difference in the share of recommended tasks that advance the learner's goal, conditional on readiness",
   ATTEMPTS_TO_MASTERY: "difference in planned attempts to reach the goal",
 };
 
@@ -174,6 +175,15 @@ ${row("Learners", (s) => formatCount(s.learners))}${row("Attempts (2 onwards)", 
 )}${row(
   "Planned attempts to mastery",
   n((s) => s.recommended?.attemptsToMastery),
+)}${row(
+  "Readiness (mean predicted success of the tasks the recommender could choose)",
+  n((s) => s.recommended?.meanReadiness),
+)}${row(
+  "Recommended: predicted success above learners as ready",
+  n((s) => s.recommended?.successResidual),
+)}${row(
+  "Recommended: goal-advancing share above learners as ready",
+  n((s) => s.recommended?.goalAdvancingShareResidual),
 )}</tbody>
 </table>`;
 }

@@ -77,6 +77,9 @@ function stats(label: string, learners: number, over: Partial<GroupStats> = {}):
       histogram: [0, 0, 0, 0, 0, 2, 14, 30, 9, 1],
       goalAdvancingShare: 0.62,
       attemptsToMastery: 14.5,
+      meanReadiness: 0.66,
+      successResidual: 0.012,
+      goalAdvancingShareResidual: -0.04,
     },
     ...over,
   };
@@ -353,6 +356,22 @@ describe("missing values", () => {
     const statsRows = elements(byClass(section, "table", "stats")[0]!, "tr").map(cells);
     expect(statsRows.find((r) => r[0] === "AUC")).toEqual(["AUC", "—", "0.740"]);
     expect(statsRows.find((r) => r[0] === "Recommended: quartiles")).toEqual(["Recommended: quartiles", "—", "—"]);
+  });
+
+  test("the recommendation figures: raw and conditional on readiness; an audit stored before readiness shows a dash", async () => {
+    const a = audit();
+    const [first] = a.comparisons;
+    const legacy = { ...stats("rest", 57).recommended! } as Record<string, unknown>;
+    for (const field of ["meanReadiness", "successResidual", "goalAdvancingShareResidual"]) delete legacy[field];
+    const mixed = { ...first!, referenceStats: stats("rest", 57, { recommended: legacy as unknown as GroupStats["recommended"] }) };
+    const page = await renderFairnessReport(META, { ...a, comparisons: [mixed] });
+    const section = byClass(parseHtml(page), "section", "comparison")[0]!;
+    const statsRows = elements(byClass(section, "table", "stats")[0]!, "tr").map(cells);
+    const row = (name: string) => statsRows.find((r) => r[0]!.startsWith(name))!.slice(1);
+    expect(row("Recommended: mean predicted success")).toEqual(["0.710", "0.710"]);
+    expect(row("Readiness")).toEqual(["0.660", "—"]);
+    expect(row("Recommended: predicted success above learners as ready")).toEqual(["0.012", "—"]);
+    expect(row("Recommended: goal-advancing share above learners as ready")).toEqual(["−0.040", "—"]);
   });
 
   test("both sets empty and the parameters missing: no plot at all, and the page still renders", async () => {
