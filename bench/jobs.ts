@@ -33,7 +33,7 @@ import { basename, dirname } from "node:path";
 import { execSync } from "node:child_process";
 import { openDatabase, migrate, type Database } from "../src/persistence/database.js";
 import { createServices } from "../src/services/index.js";
-import { ProfileCipher } from "../src/services/learner/profile-cipher.js";
+import { FieldCipher } from "../src/persistence/crypto/field-cipher.js";
 import { createLogger } from "../src/shared/logger.js";
 import { createSchool } from "../src/services/import/trace-import.service.js";
 import { QueryTimer } from "./jobs/query-timer.js";
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
       // 4. Retrain on everything.
       const services = createServices({
         dataSource: ds,
-        cipher: new ProfileCipher(randomBytes(32)),
+        cipher: FieldCipher.single(randomBytes(32)),
         logger: createLogger("warn"),
         maxPageSize: 100,
       });

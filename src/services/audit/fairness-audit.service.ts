@@ -64,7 +64,7 @@ export class FairnessAuditor {
       now: opts.now ?? Date.now(),
     });
     // Read last, and only to group what the model already predicted and recommended.
-    const byName = await protectedAttributes(m, schoolId, learnerIds);
+    const byName = await protectedAttributes(m, this.deps.cipher, schoolId, learnerIds);
     const attributes = new Map([...byName].map(([name, values]) => [name, learnerIds.map((id) => values.get(id) ?? null)]));
     opts.onProgress?.(0.6, "comparing groups");
     // EQUAL_OPPORTUNITY's threshold is the recommender's band floor: a task predicted below it is not aimed at.
