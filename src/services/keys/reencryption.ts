@@ -24,8 +24,8 @@ export interface ReencryptOptions {
   readonly batchSize?: number;
   /** Checked between batches: a stopping server ends the pass there (it resumes at the next start). */
   readonly signal?: AbortSignal;
-  /** After each batch: the table and the values it re-encrypted so far. */
-  readonly onBatch?: (table: string, rewrittenSoFar: number) => void;
+  /** After each batch's commit (awaited before the next): the table and the values it re-encrypted so far. */
+  readonly onBatch?: (table: string, rewrittenSoFar: number) => void | Promise<void>;
 }
 
 /** Re-encrypts every stale value; returns how many per column ("table.column"). */
@@ -95,7 +95,7 @@ async function reencryptTable(
     if (batch.rows === 0) return;
     cursor = batch.last;
     rewritten += batch.n;
-    opts.onBatch?.(table, rewritten);
+    await opts.onBatch?.(table, rewritten);
   }
 }
 
