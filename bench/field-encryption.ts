@@ -114,7 +114,7 @@ ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC · load average a
 | decrypt interests (and parse) | ${f(m.decryptInterests)} |
 | a page of 100 learners with interests, name and e-mail (300 values) | ${f(m.learnerPage, 0)} |
 
-Storage: ${HEADER_BYTES} bytes a value over its UTF-8 text (version 1, key id 4, nonce 12, tag 16); the
+Storage: ${HEADER_BYTES} bytes a value over its UTF-8 text (a version byte, key id 4, nonce 12, tag 16); the
 previous profile format had 28.
 
 ## The hot path
@@ -122,7 +122,7 @@ previous profile format had 28.
 A recommendation reads the learner's interests (they break ties) and decrypts them once: ${f(m.decryptInterests)} µs
 against a median \`recommendations(count: 10)\` of ${f(hot.recommendP50)} ms in process (p99 ${f(hot.recommendP99)} ms;
 ${hot.calls} calls over the demo school's 120 learners, embedded PGlite, a PFA model) — ${f(share, 3)} % of it.
-\`recordAttempt\` reads no encrypted field.
+\`recordAttempt\` decrypts nothing, unless the attempt re-plans a path (then once, as a plan does).
 
 ## Re-encryption (\`npm run keys:rotate\`, the upgrade at a server's start)
 
