@@ -1,6 +1,7 @@
 /**
- * The embedded database's generated secrets, kept in its data folder. A module of their own (not
- * app.ts) so that `npm run token` reads the JWT secret without loading the whole application.
+ * The embedded database's generated secrets: the JWT secret in its data folder, the personal-data keys
+ * in ZPD_KEY_DIR (default the data folder; docs/operations.md, "Personal data at rest"). A module of their
+ * own (not app.ts) so that `npm run token` reads the JWT secret without loading the whole application.
  */
 import fs from "node:fs";
 import path from "node:path";

@@ -50,8 +50,11 @@ export class FieldCipher {
   readonly currentKeyId: string;
   readonly source: KeySource;
   private readonly keys = new Map<string, Buffer>();
-  /** Whether values in the pre-encryption formats are still accepted (until the upgrade's pass retires them). */
-  private legacyReadable = true;
+  /**
+   * Whether values in the pre-encryption formats are accepted: only while the database says the upgrade's
+   * pass has not finished (set by the key check, key-registry.ts).
+   */
+  private legacyReadable = false;
 
   constructor(material: KeyMaterial) {
     this.source = material.source ?? { current: "the configured key", old: "the older keys" };
@@ -78,7 +81,7 @@ export class FieldCipher {
     return this.keys.has(keyId);
   }
 
-  /** Refuse values in the pre-encryption formats from now on (the upgrade's pass left none). */
+  /** Accept values in the pre-encryption formats, or refuse them from now on (the upgrade's pass left none). */
   setLegacyReadable(readable: boolean): void {
     this.legacyReadable = readable;
   }
