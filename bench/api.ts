@@ -29,7 +29,7 @@ import { parseApiArgs, type ApiBenchArgs, type DbKind } from "./api/args.js";
 import { prepareSchool, SCALES, type PreparedInfo } from "./api/prepare.js";
 import { loadModel } from "../src/engine/registry.js";
 import { createServices } from "../src/services/index.js";
-import { ProfileCipher } from "../src/services/learner/profile-cipher.js";
+import { FieldCipher } from "../src/persistence/crypto/field-cipher.js";
 import { createLogger } from "../src/shared/logger.js";
 import type { DatabaseOptions } from "../src/persistence/database.js";
 import { startServer } from "./api/server.js";
@@ -91,7 +91,7 @@ async function refreshCached(options: DatabaseOptions, info: PreparedInfo): Prom
     await database.dataSource.query(`UPDATE learner_state SET model_version_id = NULL`);
     const services = createServices({
       dataSource: database.dataSource,
-      cipher: new ProfileCipher(Buffer.from(info.profileKey, "base64")),
+      cipher: FieldCipher.single(Buffer.from(info.profileKey, "base64")),
       logger: createLogger("warn"),
       maxPageSize: 100,
     });

@@ -35,7 +35,7 @@ import { basename, dirname } from "node:path";
 import { execSync } from "node:child_process";
 import { openDatabase, migrate, type Database } from "../src/persistence/database.js";
 import { createServices } from "../src/services/index.js";
-import { ProfileCipher } from "../src/services/learner/profile-cipher.js";
+import { FieldCipher } from "../src/persistence/crypto/field-cipher.js";
 import { createLogger } from "../src/shared/logger.js";
 import { createSchool } from "../src/services/import/trace-import.service.js";
 import { QueryTimer } from "./jobs/query-timer.js";
@@ -110,7 +110,8 @@ async function main(): Promise<void> {
     // 3. Import (as the CLI runs it on PostgreSQL: default batch, two batches in flight).
     const imported = await runImportPhase(ctx, data.folder, args.data ? basename(data.folder) : "bench");
     // The simulator's groups as the protected attribute the fairness gate and the audit group by.
-    if (data.groups) await recordGroups(ctx, data.groups);
+    const cipher = FieldCipher.single(randomBytes(32));
+    if (data.groups) await recordGroups(ctx, cipher, data.groups);
 
     const sizes = (
       await ds.query(
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
       // 4. Retrain on everything.
       const services = createServices({
         dataSource: ds,
-        cipher: new ProfileCipher(randomBytes(32)),
+        cipher,
         logger: createLogger("warn"),
         maxPageSize: 100,
       });

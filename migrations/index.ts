@@ -12,6 +12,7 @@ import { ModelVersionTrainedTasks1764460000000 } from "./1764460000000-model-ver
 import { ModelVersionLearners1764470000000 } from "./1764470000000-model-version-learners.js";
 import { FairnessPolicy1764480000000 } from "./1764480000000-fairness-policy.js";
 import { ErasureAndRetention1764500000000 } from "./1764500000000-erasure-and-retention.js";
+import { FieldEncryption1764510000000 } from "./1764510000000-field-encryption.js";
 
 export const migrations: (new () => MigrationInterface)[] = [
   Initial1764380000000,
@@ -26,4 +27,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   ModelVersionLearners1764470000000,
   FairnessPolicy1764480000000,
   ErasureAndRetention1764500000000,
+  FieldEncryption1764510000000,
 ];

@@ -6,9 +6,10 @@ import { Config } from "./config/config.js";
 import { createLogger, Logger } from "./shared/logger.js";
 import { openDatabase, migrate, Database, DatabaseOptions } from "./persistence/database.js";
 import { createServices, Services } from "./services/index.js";
-import { ProfileCipher } from "./services/learner/profile-cipher.js";
 import { createApiServer, ApiServer } from "./api/server.js";
-import { resolveProfileKey } from "./config/embedded-secrets.js";
+import { resolveProfileKeys } from "./config/embedded-secrets.js";
+import type { KeyMaterial } from "./persistence/crypto/field-cipher.js";
+import { openKeyring, startUpgradePass, type UpgradePass } from "./services/keys/keyring.js";
 import { erasureKeyFrom } from "./services/privacy/learner-hash.js";
 
 export interface App {
@@ -17,6 +18,8 @@ export interface App {
   readonly services: Services;
   readonly server: ApiServer;
   readonly logger: Logger;
+  /** The upgrade of the previous version's personal data, running in the background; null when none is pending. */
+  readonly keyUpgrade: UpgradePass | null;
   stop(): Promise<void>;
 }
 
@@ -26,7 +29,8 @@ export interface StartOptions {
   /** A database already being opened (main.ts opens it while the rest of the application loads). */
   readonly opened?: Promise<Database>;
   readonly logger?: Logger;
-  readonly profileKey?: Buffer;
+  /** The personal-data keys (tests, benchmarks); default: the configuration's (config/embedded-secrets.ts). */
+  readonly keys?: KeyMaterial;
 }
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
@@ -37,11 +41,14 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   try {
     const applied = await migrate(db.dataSource);
     if (applied.length) logger.info({ migrations: applied }, "migrations applied");
-    const profileKey = opts.profileKey ?? resolveProfileKey(config);
+    // A wrong personal-data key stops the start here (KeyringError), before anything is served.
+    const keys = opts.keys ?? resolveProfileKeys(config);
+    const { cipher, status } = await openKeyring(db.dataSource, keys);
     const services = createServices({
       dataSource: db.dataSource,
-      cipher: new ProfileCipher(profileKey),
-      erasureKey: erasureKeyFrom(profileKey),
+      cipher,
+      // Erasure receipts are keyed by the current personal-data key (a repeat erasure after a rotation finds no receipt).
+      erasureKey: erasureKeyFrom(keys.current),
       logger,
       maxPageSize: config.maxPageSize,
       fairness: config.fairness,
@@ -61,15 +68,18 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         maxPageSize: config.maxPageSize,
       },
     });
+    const keyUpgrade = status.legacyPending ? startUpgradePass(db.dataSource, cipher, logger) : null;
     return {
       config,
       db,
       services,
       server,
       logger,
+      keyUpgrade,
       stop: async () => {
         await server.stop();
         logger.info("HTTP server closed");
+        await keyUpgrade?.stop();
         await services.jobs.close();
         await db.close();
         logger.info("database closed");

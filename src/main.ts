@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from "./config/config.js";
 import { embeddedJwtSecret } from "./config/embedded-secrets.js";
 import { openDatabase } from "./persistence/database.js";
 import { DataDirLockedError } from "./persistence/data-dir-lock.js";
+import { KeyringError } from "./persistence/crypto/key-registry.js";
 import { progressBar } from "./cli/progress-bar.js";
 import { removeServerInfo, writeServerInfo } from "./server-info.js";
 
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  if (e instanceof ConfigError || e instanceof DataDirLockedError) {
+  if (e instanceof ConfigError || e instanceof DataDirLockedError || e instanceof KeyringError) {
     process.stderr.write(`zpd: ${e.message}\n`);
   } else if ((e as NodeJS.ErrnoException)?.code === "EADDRINUSE") {
     process.stderr.write(`zpd: the port is already in use (${(e as Error).message}); set PORT to another one\n`);

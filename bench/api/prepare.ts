@@ -16,7 +16,17 @@ import { performance } from "node:perf_hooks";
 import { DataSource } from "typeorm";
 import { simulateSchool } from "../../src/engine/simulator/index.js";
 import { createServices } from "../../src/services/index.js";
-import { ProfileCipher } from "../../src/services/learner/profile-cipher.js";
+import { FieldCipher } from "../../src/persistence/crypto/field-cipher.js";
+import {
+  ATTRIBUTE_VALUE,
+  attributeKey,
+  contextOf,
+  GOAL_TITLE,
+  LEARNER_DISPLAY_NAME,
+  LEARNER_EMAIL,
+  LEARNER_INTERESTS,
+  TEACHER_NAME,
+} from "../../src/persistence/crypto/encrypted-columns.js";
 import { School } from "../../src/persistence/school/school.entity.js";
 import { Teacher } from "../../src/persistence/school/teacher.entity.js";
 import { Cohort } from "../../src/persistence/cohort/cohort.entity.js";
@@ -91,11 +101,14 @@ export async function prepareSchool(
 
   t = performance.now();
   const profileKey = randomBytes(32);
-  const cipher = new ProfileCipher(profileKey);
+  const cipher = FieldCipher.single(profileKey);
   const m = ds.manager;
   const school = await m.save(m.create(School, { name: "ZPD Benchmark School", timeZone: "UTC" }));
   const schoolId = school.id;
-  const teacher = await m.save(m.create(Teacher, { schoolId, displayName: "Bench Teacher" }));
+  const teacherId = uuidv7();
+  const teacher = await m.save(
+    m.create(Teacher, { id: teacherId, schoolId, displayNameEnc: cipher.encrypt("Bench Teacher", contextOf(TEACHER_NAME, teacherId)) }),
+  );
   const cohorts = await m.save(["A", "B", "C", "D"].map((n) => m.create(Cohort, { schoolId, name: `Cohort ${n}` })));
   await m.query(`INSERT INTO cohort_teacher (id, school_id, cohort_id, teacher_id) VALUES ($1, $2, $3, $4)`, [
     uuidv7(),
@@ -115,16 +128,26 @@ export async function prepareSchool(
     await bulk(
       m,
       "learner",
-      ["id", "school_id", "external_ref", "interests"],
-      ["uuid", "uuid", "text", "text"],
-      slice.map((l, j) => [ids[j]!, schoolId, `bench-${i + j + 1}`, `{${l.interests.join(",")}}`]),
+      ["id", "school_id", "external_ref", "interests_enc"],
+      ["uuid", "uuid", "text", "bytea"],
+      slice.map((l, j) => [
+        ids[j]!,
+        schoolId,
+        `bench-${i + j + 1}`,
+        cipher.encryptList(l.interests, contextOf(LEARNER_INTERESTS, ids[j]!)),
+      ]),
     );
     await bulk(
       m,
       "learner_profile",
       ["learner_id", "school_id", "display_name_enc", "email_enc"],
       ["uuid", "uuid", "bytea", "bytea"],
-      ids.map((l, j) => [l, schoolId, cipher.encrypt(`Learner ${i + j + 1}`), cipher.encrypt(`bench-${i + j + 1}@example.invalid`)]),
+      ids.map((l, j) => [
+        l,
+        schoolId,
+        cipher.encrypt(`Learner ${i + j + 1}`, contextOf(LEARNER_DISPLAY_NAME, l)),
+        cipher.encrypt(`bench-${i + j + 1}@example.invalid`, contextOf(LEARNER_EMAIL, l)),
+      ]),
     );
     await bulk(
       m,
@@ -152,9 +175,15 @@ export async function prepareSchool(
     await bulk(
       m,
       "learner_attribute",
-      ["id", "school_id", "learner_id", "name", "value"],
-      ["uuid", "uuid", "uuid", "text", "text"],
-      slice.map((l, j) => [uuidv7(), schoolId, ids[j]!, "group", l.group]),
+      ["id", "school_id", "learner_id", "name", "value_enc"],
+      ["uuid", "uuid", "uuid", "text", "bytea"],
+      slice.map((l, j) => [
+        uuidv7(),
+        schoolId,
+        ids[j]!,
+        "group",
+        cipher.encrypt(l.group, contextOf(ATTRIBUTE_VALUE, attributeKey(ids[j]!, "group"))),
+      ]),
     );
   }
 
@@ -176,9 +205,17 @@ export async function prepareSchool(
     await bulk(
       m,
       "goal",
-      ["id", "school_id", "learner_id", "title", "mastery_threshold", "deadline", "status"],
-      ["uuid", "uuid", "uuid", "text", "float8", "timestamptz", "text"],
-      slice.map((g) => [g.goalId, schoolId, g.learnerId, "Next skills", 0.8, deadline, "ACTIVE"]),
+      ["id", "school_id", "learner_id", "title_enc", "mastery_threshold", "deadline", "status"],
+      ["uuid", "uuid", "uuid", "bytea", "float8", "timestamptz", "text"],
+      slice.map((g) => [
+        g.goalId,
+        schoolId,
+        g.learnerId,
+        cipher.encrypt("Next skills", contextOf(GOAL_TITLE, g.goalId)),
+        0.8,
+        deadline,
+        "ACTIVE",
+      ]),
     );
     await bulk(
       m,

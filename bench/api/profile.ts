@@ -174,7 +174,7 @@ export async function profileOperations(
     ...(db.url ? { DATABASE_URL: db.url } : { ZPD_DATA_DIR: db.dataDir! }),
   };
   const config = loadConfig(env);
-  const app = await startApp(config, { logger: createLogger("warn"), profileKey: Buffer.from(info.profileKey, "base64") });
+  const app = await startApp(config, { logger: createLogger("warn"), keys: { current: Buffer.from(info.profileKey, "base64") } });
   const port = await freePort();
   await app.server.listen(port, "127.0.0.1");
   const token = await signToken(secret, { schoolId: info.schoolId, role: Role.Admin, subject: "bench-profile" }, "1h");

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { loadavg } from "node:os";
 import { openDatabase } from "../../src/persistence/database.js";
 import { createServices } from "../../src/services/index.js";
-import { ProfileCipher } from "../../src/services/learner/profile-cipher.js";
+import { FieldCipher } from "../../src/persistence/crypto/field-cipher.js";
 import { createLogger } from "../../src/shared/logger.js";
 import { loadVersion } from "../../src/services/personalisation/active-models.js";
 import { ModelVersion } from "../../src/persistence/model/model-version.entity.js";
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   pg.start();
   const services = createServices({
     dataSource: ds,
-    cipher: new ProfileCipher(randomBytes(32)),
+    cipher: FieldCipher.single(randomBytes(32)),
     logger: createLogger("warn"),
     maxPageSize: 100,
   });

@@ -11,7 +11,7 @@
  */
 import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "../config/config.js";
-import { embeddedJwtSecret, resolveProfileKey } from "../config/embedded-secrets.js";
+import { embeddedJwtSecret, resolveProfileKeys } from "../config/embedded-secrets.js";
 import { signToken } from "../api/auth/token.js";
 import { Role } from "../services/auth/actor.js";
 import { createLogger } from "../shared/logger.js";
@@ -19,7 +19,7 @@ import { isUuid } from "../shared/ids.js";
 import { openDatabase, migrate } from "../persistence/database.js";
 import { DataDirLockedError, lockHolder } from "../persistence/data-dir-lock.js";
 import { createServices } from "../services/index.js";
-import { ProfileCipher } from "../services/learner/profile-cipher.js";
+import { openKeyring } from "../services/keys/keyring.js";
 import { erasureKeyFrom } from "../services/privacy/learner-hash.js";
 import { DomainError } from "../services/common/domain-error.js";
 import { ErasureReceiptType } from "../api/privacy/erasure-receipt.type.js";
@@ -70,11 +70,12 @@ async function inProcess(config: Config, learnerId: string, schoolId: string | u
   const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl, poolSize: 1 } : { dataDir: config.dataDir });
   try {
     await migrate(db.dataSource);
-    const profileKey = resolveProfileKey(config);
+    const keys = resolveProfileKeys(config);
     const services = createServices({
       dataSource: db.dataSource,
-      cipher: new ProfileCipher(profileKey),
-      erasureKey: erasureKeyFrom(profileKey),
+      // A wrong key stops here (KeyringError), before anything is erased.
+      cipher: (await openKeyring(db.dataSource, keys)).cipher,
+      erasureKey: erasureKeyFrom(keys.current),
       logger: createLogger(process.env.LOG_LEVEL ? config.logLevel : "silent"),
       maxPageSize: config.maxPageSize,
     });

@@ -21,9 +21,9 @@ import { createLogger } from "../shared/logger.js";
 import { openDatabase, migrate, Database } from "../persistence/database.js";
 import { DataDirLockedError, lockHolder } from "../persistence/data-dir-lock.js";
 import { createServices, Services } from "../services/index.js";
-import { ProfileCipher } from "../services/learner/profile-cipher.js";
+import { KeyringError, openKeyring } from "../services/keys/keyring.js";
 import { uuidv7 } from "../shared/ids.js";
-import { resolveProfileKey } from "../config/embedded-secrets.js";
+import { resolveProfileKeys } from "../config/embedded-secrets.js";
 import { parseArgs } from "./args.js";
 import { progressBar } from "./progress-bar.js";
 import { NotThroughApiError, runThroughServer, ServerRefusedError } from "./job-via-server.js";
@@ -126,7 +126,7 @@ async function run(argv: string[]): Promise<number> {
     await migrate(db.dataSource);
     services = createServices({
       dataSource: db.dataSource,
-      cipher: new ProfileCipher(resolveProfileKey(config)),
+      cipher: (await openKeyring(db.dataSource, resolveProfileKeys(config))).cipher,
       logger,
       maxPageSize: config.maxPageSize,
       fairness: config.fairness,
@@ -177,7 +177,8 @@ run(process.argv.slice(2)).then(
       process.stderr.write(`${e.message ? `zpd job: ${e.message}\n` : ""}${USAGE}\n`);
       process.exit(2);
     }
-    if (e instanceof ConfigError || e instanceof DataDirLockedError) process.stderr.write(`zpd job: ${e.message}\n`);
+    if (e instanceof ConfigError || e instanceof DataDirLockedError || e instanceof KeyringError)
+      process.stderr.write(`zpd job: ${e.message}\n`);
     else if (e instanceof ServerRefusedError) process.stderr.write(`zpd job: the server refused: ${e.message}\n`);
     else process.stderr.write(`zpd job: ${(e as Error)?.stack ?? e}\n`);
     process.exit(1);

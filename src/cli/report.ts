@@ -10,11 +10,11 @@ import "reflect-metadata";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig } from "../config/config.js";
-import { embeddedJwtSecret, resolveProfileKey } from "../config/embedded-secrets.js";
+import { embeddedJwtSecret, resolveProfileKeys } from "../config/embedded-secrets.js";
 import { openDatabase, migrate, type Database } from "../persistence/database.js";
 import { DataDirLockedError, lockHolder } from "../persistence/data-dir-lock.js";
 import { createServices } from "../services/index.js";
-import { ProfileCipher } from "../services/learner/profile-cipher.js";
+import { KeyringError, openKeyring } from "../services/keys/keyring.js";
 import { DomainError } from "../services/common/domain-error.js";
 import { Role } from "../services/auth/actor.js";
 import { signToken } from "../api/auth/token.js";
@@ -52,7 +52,7 @@ async function direct(config: ReturnType<typeof loadConfig>, id: string): Promis
     await migrate(db.dataSource);
     const services = createServices({
       dataSource: db.dataSource,
-      cipher: new ProfileCipher(resolveProfileKey(config)),
+      cipher: (await openKeyring(db.dataSource, resolveProfileKeys(config))).cipher,
       logger: createLogger("silent"),
       maxPageSize: config.maxPageSize,
     });
@@ -96,7 +96,7 @@ run(process.argv.slice(2)).then(
       process.exit(2);
     }
     // Expected failures (configuration, a locked folder, an unknown report) say what happened; anything else its stack.
-    const expected = e instanceof ConfigError || e instanceof DataDirLockedError || e instanceof DomainError;
+    const expected = e instanceof ConfigError || e instanceof DataDirLockedError || e instanceof DomainError || e instanceof KeyringError;
     process.stderr.write(`zpd report: ${expected ? e.message : ((e as Error)?.stack ?? e)}\n`);
     process.exit(1);
   },

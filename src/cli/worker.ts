@@ -11,8 +11,8 @@ import { createLogger } from "../shared/logger.js";
 import { openDatabase, migrate } from "../persistence/database.js";
 import { DataDirLockedError } from "../persistence/data-dir-lock.js";
 import { createServices } from "../services/index.js";
-import { ProfileCipher } from "../services/learner/profile-cipher.js";
-import { resolveProfileKey } from "../config/embedded-secrets.js";
+import { KeyringError, openKeyring } from "../services/keys/keyring.js";
+import { resolveProfileKeys } from "../config/embedded-secrets.js";
 import { Worker } from "../../jobs/worker.js";
 
 async function run(): Promise<void> {
@@ -34,7 +34,7 @@ async function run(): Promise<void> {
     if (applied.length) logger.info({ migrations: applied }, "migrations applied");
     services = createServices({
       dataSource: db.dataSource,
-      cipher: new ProfileCipher(resolveProfileKey(config)),
+      cipher: (await openKeyring(db.dataSource, resolveProfileKeys(config))).cipher,
       logger,
       maxPageSize: config.maxPageSize,
       fairness: config.fairness,
@@ -67,7 +67,8 @@ async function run(): Promise<void> {
 }
 
 run().catch((e) => {
-  if (e instanceof ConfigError || e instanceof DataDirLockedError) process.stderr.write(`zpd worker: ${e.message}\n`);
+  if (e instanceof ConfigError || e instanceof DataDirLockedError || e instanceof KeyringError)
+    process.stderr.write(`zpd worker: ${e.message}\n`);
   else process.stderr.write(`zpd worker: failed to start: ${(e as Error)?.stack ?? e}\n`);
   process.exit(1);
 });

@@ -18,6 +18,8 @@ describe("configuration", () => {
     ["ZPD_SEED_DEMO", { ZPD_SEED_DEMO: "maybe" }],
     ["ZPD_MAX_PAGE_SIZE", { ZPD_MAX_PAGE_SIZE: "0" }],
     ["ZPD_PROFILE_KEY", { ZPD_PROFILE_KEY: "dG9vIHNob3J0" }],
+    ["ZPD_PROFILE_KEYS_OLD", { ZPD_PROFILE_KEY: Buffer.alloc(32, 1).toString("base64"), ZPD_PROFILE_KEYS_OLD: "dG9vIHNob3J0" }],
+    ["ZPD_PROFILE_KEYS_OLD", { ZPD_PROFILE_KEYS_OLD: Buffer.alloc(32, 1).toString("base64") }],
     ["ZPD_GRAPHIQL", { ZPD_GRAPHIQL: "sometimes" }],
     ["ZPD_MAX_QUERY_DEPTH", { ZPD_MAX_QUERY_DEPTH: "0" }],
     ["ZPD_MAX_QUERY_ALIASES", { ZPD_MAX_QUERY_ALIASES: "-1" }],
@@ -63,6 +65,19 @@ describe("configuration", () => {
   test("a real database requires a configured secret", () => {
     expect(() => loadConfig({ DATABASE_URL: "postgres://u@h/db" })).toThrow(/ZPD_JWT_SECRET/);
     expect(loadConfig({ DATABASE_URL: "postgres://u@h/db", ZPD_JWT_SECRET: SECRET }).databaseUrl).toBe("postgres://u@h/db");
+  });
+
+  test("personal-data keys: the current one, older ones (comma- or space-separated), key files in the data folder unless ZPD_KEY_DIR says otherwise", () => {
+    const [k1, k2, k3] = [1, 2, 3].map((b) => Buffer.alloc(32, b));
+    const c = loadConfig({
+      ZPD_JWT_SECRET: SECRET,
+      ZPD_PROFILE_KEY: k1!.toString("base64"),
+      ZPD_PROFILE_KEYS_OLD: `${k2!.toString("base64")}, ${k3!.toString("base64")}`,
+    });
+    expect(c.profileKey).toEqual(k1);
+    expect(c.profileKeysOld).toEqual([k2, k3]);
+    expect(c.keyDir).toBe(c.dataDir);
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_DATA_DIR: "/srv/zpd", ZPD_KEY_DIR: "/etc/zpd/keys" }).keyDir).toBe("/etc/zpd/keys");
   });
 
   test("GraphiQL is served in development, not in production, unless ZPD_GRAPHIQL says otherwise", () => {

@@ -22,8 +22,12 @@ export interface Config {
   readonly jwtSecret: string;
   /** Whether the secret was generated for the embedded demo rather than configured. */
   readonly jwtSecretGenerated: boolean;
-  /** 32-byte AES-256-GCM key for personal data, base64; generated into `dataDir` when embedded. */
+  /** 32-byte AES-256-GCM key for personal data, base64; generated into `keyDir` when embedded. */
   readonly profileKey?: Buffer;
+  /** Older personal-data keys, which only decrypt (during a rotation); with `profileKey` only. */
+  readonly profileKeysOld: readonly Buffer[];
+  /** Where the embedded database's generated keys live (default: `dataDir`; docs/operations.md, "Personal data at rest"). */
+  readonly keyDir: string;
   /** Seed demo data into an empty embedded database. */
   readonly seedDemo: boolean;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -140,6 +144,14 @@ function retentionDays(env: Env): number | null {
  */
 export const QUERY_LIMIT_DEFAULTS = { depth: 20, aliases: 50, cost: 50_000, bytes: 100_000, tokens: 2_000 } as const;
 
+/** A 32-byte key in base64 (ZPD_PROFILE_KEY, each of ZPD_PROFILE_KEYS_OLD). */
+function key32(name: string, base64: string): Buffer {
+  const key = Buffer.from(base64, "base64");
+  if (key.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(base64))
+    throw new ConfigError(name, "each key must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+  return key;
+}
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /** Reads and validates the configuration. `generated` supplies secrets for the embedded demo. */
@@ -168,22 +180,30 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
     jwtSecret = generated?.jwtSecret ?? "";
   }
 
-  let profileKey: Buffer | undefined;
-  if (env.ZPD_PROFILE_KEY) {
-    profileKey = Buffer.from(env.ZPD_PROFILE_KEY, "base64");
-    if (profileKey.length !== 32) throw new ConfigError("ZPD_PROFILE_KEY", "must be 32 bytes, base64-encoded");
-  }
+  const profileKey = env.ZPD_PROFILE_KEY ? key32("ZPD_PROFILE_KEY", env.ZPD_PROFILE_KEY) : undefined;
+  const profileKeysOld = (env.ZPD_PROFILE_KEYS_OLD ?? "")
+    .split(/[\s,]+/)
+    .filter((k) => k !== "")
+    .map((k) => key32("ZPD_PROFILE_KEYS_OLD", k));
+  if (profileKeysOld.length && !profileKey)
+    throw new ConfigError(
+      "ZPD_PROFILE_KEYS_OLD",
+      "needs ZPD_PROFILE_KEY (the current key); embedded key files keep older keys in profile.keys.old",
+    );
+  const dataDir = path.resolve(env.ZPD_DATA_DIR || ".zpd");
 
   const nodeEnv = env.NODE_ENV || "development";
   return {
     port: int(env, "PORT", 4000, 0, 65535),
     host: env.HOST || "0.0.0.0",
     databaseUrl,
-    dataDir: path.resolve(env.ZPD_DATA_DIR || ".zpd"),
+    dataDir,
     pgliteThread: bool(env, "ZPD_PGLITE_THREAD", false),
     jwtSecret,
     jwtSecretGenerated,
     profileKey,
+    profileKeysOld,
+    keyDir: env.ZPD_KEY_DIR ? path.resolve(env.ZPD_KEY_DIR) : dataDir,
     seedDemo: bool(env, "ZPD_SEED_DEMO", true),
     logLevel,
     maxPageSize: int(env, "ZPD_MAX_PAGE_SIZE", 100, 1, 10000),

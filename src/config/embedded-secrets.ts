@@ -1,23 +1,81 @@
 /**
- * The embedded database's generated secrets, kept in its data folder. A module of their own (not
- * app.ts) so that `npm run token` reads the JWT secret without loading the whole application.
+ * The embedded database's generated secrets: the JWT secret in its data folder, the personal-data keys
+ * in ZPD_KEY_DIR (default the data folder; docs/operations.md, "Personal data at rest"). A module of their
+ * own (not app.ts) so that `npm run token` reads the JWT secret without loading the whole application.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import type { Config } from "./config.js";
+import { type Config, ConfigError } from "./config.js";
+
+/** The personal-data keyring's keys and where they came from (persistence/crypto/field-cipher.ts's KeyMaterial). */
+export interface ProfileKeys {
+  readonly current: Buffer;
+  readonly old: readonly Buffer[];
+  readonly source: { readonly current: string; readonly old: string };
+}
+
+/** The embedded database's key files in `keyDir`: the current key, and the older keys (one base64 key a line). */
+export function keyFiles(keyDir: string): { current: string; old: string } {
+  return { current: path.join(keyDir, "profile.key"), old: path.join(keyDir, "profile.keys.old") };
+}
 
 /**
- * The profile key: configured (ZPD_PROFILE_KEY), or for the embedded database generated once into
- * the data folder so that a restart can still read what it wrote.
+ * The personal-data keys: configured (ZPD_PROFILE_KEY, ZPD_PROFILE_KEYS_OLD), or for the embedded
+ * database read from the key files in ZPD_KEY_DIR (default the data folder), the current one generated
+ * on the first start so that a restart can read what it wrote.
  */
-export function resolveProfileKey(config: Config): Buffer {
-  if (config.profileKey) return config.profileKey;
-  if (config.databaseUrl) throw new Error("invalid configuration: ZPD_PROFILE_KEY: is required when DATABASE_URL is set");
-  const file = path.join(config.dataDir, "profile.key");
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  if (!fs.existsSync(file)) fs.writeFileSync(file, randomBytes(32).toString("base64"), { mode: 0o600 });
-  return Buffer.from(fs.readFileSync(file, "utf8").trim(), "base64");
+export function resolveProfileKeys(config: Config): ProfileKeys {
+  if (config.profileKey)
+    return { current: config.profileKey, old: config.profileKeysOld, source: { current: "ZPD_PROFILE_KEY", old: "ZPD_PROFILE_KEYS_OLD" } };
+  if (config.databaseUrl) throw new ConfigError("ZPD_PROFILE_KEY", "is required when DATABASE_URL is set");
+  const files = keyFiles(config.keyDir);
+  fs.mkdirSync(config.keyDir, { recursive: true });
+  if (!fs.existsSync(files.current)) writeAtomically(files.current, randomBytes(32).toString("base64"));
+  return {
+    current: readKey(files.current, fs.readFileSync(files.current, "utf8").trim()),
+    old: fs.existsSync(files.old) ? readKeyLines(files.old) : [],
+    source: { current: files.current, old: files.old },
+  };
+}
+
+/**
+ * Embedded rotation: a new current key; the previous one joins the older keys. The older keys' file is
+ * written first, so a crash between the two writes leaves the previous key both current and old.
+ */
+export function rotateKeyFiles(keyDir: string): void {
+  const files = keyFiles(keyDir);
+  const previous = fs.readFileSync(files.current, "utf8").trim();
+  const old = fs.existsSync(files.old)
+    ? fs
+        .readFileSync(files.old, "utf8")
+        .split("\n")
+        .map((l) => l.trim())
+        .filter(Boolean)
+    : [];
+  writeAtomically(files.old, `${[...new Set([...old, previous])].join("\n")}\n`);
+  writeAtomically(files.current, randomBytes(32).toString("base64"));
+}
+
+function readKeyLines(file: string): Buffer[] {
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"))
+    .map((l) => readKey(file, l));
+}
+
+function readKey(file: string, base64: string): Buffer {
+  const key = Buffer.from(base64, "base64");
+  if (key.length !== 32) throw new ConfigError("ZPD_KEY_DIR", `${file} must hold 32-byte keys in base64`);
+  return key;
+}
+
+function writeAtomically(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
+  fs.renameSync(tmp, file);
 }
 
 /** The JWT secret for the embedded demo when none is configured: generated once into the data folder. */

@@ -1,11 +1,12 @@
 import { DataSource } from "typeorm";
-import { ProfileCipher } from "./learner/profile-cipher.js";
+import type { FieldCipher } from "../persistence/crypto/field-cipher.js";
 import type { Logger } from "../shared/logger.js";
 
 /** What every service is built from. */
 export interface ServiceDeps {
   readonly dataSource: DataSource;
-  readonly cipher: ProfileCipher;
+  /** Encrypts and decrypts the personal and protected fields (persistence/crypto/encrypted-columns.ts lists them). */
+  readonly cipher: FieldCipher;
   readonly logger: Logger;
   readonly maxPageSize: number;
   /** Called after every write to a school's curriculum (skills, prerequisites, tasks, Q-matrix): caches drop it. */

@@ -5,6 +5,7 @@
  * purpose) and says why; and the protected attributes, which change no prediction and no training set.
  */
 import { seedDemo, type DemoSchool } from "../../src/services/demo/demo-seed.js";
+import { ATTRIBUTE_VALUE, attributeKey, contextOf } from "../../src/persistence/crypto/encrypted-columns.js";
 import { Role } from "../../src/services/auth/actor.js";
 import { trainers } from "../../src/engine/registry.js";
 import type { KnowledgeModel, LearnerState, ModelTrainer, Trace } from "../../src/engine/types.js";
@@ -39,10 +40,14 @@ afterAll(async () => {
 });
 
 const q = (sql: string, params: unknown[] = []) => s.app.db.dataSource.query(sql, params);
+// The values are encrypted, each bound to its learner and name (persistence/crypto/encrypted-columns.ts).
 const groupOf = async (): Promise<Map<string, string>> =>
   new Map(
-    (await q(`SELECT learner_id, value FROM learner_attribute WHERE school_id = $1 AND name = 'group'`, [demo.schoolId])).map(
-      (r: { learner_id: string; value: string }) => [r.learner_id, r.value],
+    (await q(`SELECT learner_id, value_enc FROM learner_attribute WHERE school_id = $1 AND name = 'group'`, [demo.schoolId])).map(
+      (r: { learner_id: string; value_enc: Buffer }) => [
+        r.learner_id,
+        s.app.services.deps.cipher.decrypt(r.value_enc, contextOf(ATTRIBUTE_VALUE, attributeKey(r.learner_id, "group"))),
+      ],
     ),
   );
 

@@ -36,9 +36,13 @@ export async function openScratchDatabase(label: string): Promise<ScratchDatabas
     await migrate(db.dataSource);
     return {
       db,
+      // Dropped even when the database was closed already (a test of a start that failed closes it).
       close: async () => {
-        await db.close();
-        await scratch.drop();
+        try {
+          await db.close();
+        } finally {
+          await scratch.drop();
+        }
       },
     };
   }

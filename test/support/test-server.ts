@@ -5,14 +5,19 @@
  */
 import "reflect-metadata";
 import fs from "node:fs";
-import { randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { loadConfig } from "../../src/config/config.js";
 import { startApp, App } from "../../src/app.js";
-import { createLogger } from "../../src/shared/logger.js";
+import { createLogger, type Logger } from "../../src/shared/logger.js";
 import { signToken, TokenClaims } from "../../src/api/auth/token.js";
 import { Role } from "../../src/services/auth/actor.js";
 
 export const TEST_SECRET = "test-secret-test-secret-test-secret-0123";
+/**
+ * The personal-data key of every test server: one key, because on PostgreSQL the test files share a
+ * database, and a server refuses to start on a database written under a key it does not hold.
+ */
+export const TEST_PROFILE_KEY = createHash("sha256").update("zpd test personal-data key").digest();
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -33,6 +38,8 @@ export interface TestServer {
 export interface TestServerOptions {
   /** Always embedded PGlite, fresh, on its own thread (ZPD_PGLITE_THREAD=true), even with DATABASE_URL. */
   readonly pgliteThread?: boolean;
+  /** The server's logger (default: silent); a test that reads the logs passes one writing to a capture. */
+  readonly logger?: Logger;
 }
 
 export async function startTestServer(env: Record<string, string> = {}, opts: TestServerOptions = {}): Promise<TestServer> {
@@ -51,7 +58,7 @@ export async function startTestServer(env: Record<string, string> = {}, opts: Te
     : config.databaseUrl
       ? { url: config.databaseUrl, poolSize: 4 }
       : { loadDataDir: snapshot ? new Blob([fs.readFileSync(snapshot)]) : undefined };
-  const app = await startApp(config, { database, logger: createLogger("silent"), profileKey: randomBytes(32) });
+  const app = await startApp(config, { database, logger: opts.logger ?? createLogger("silent"), keys: { current: TEST_PROFILE_KEY } });
   const { url } = await app.server.listen(0, "127.0.0.1");
 
   const gql = async (query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<any>> => {

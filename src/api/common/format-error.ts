@@ -21,6 +21,28 @@ const KNOWN_CODES = new Set([
   "BAD_REQUEST",
 ]);
 
+interface ValidationFailure {
+  property?: string;
+  constraints?: Record<string, string>;
+  children?: ValidationFailure[];
+}
+
+/**
+ * type-graphql's argument validation error lists class-validator's failures, each with the offending
+ * `value` and its whole input object (`target`): a profile's name and e-mail sent back in an error body,
+ * which clients and proxies log. Only the field and the rule it broke are kept.
+ */
+function withoutInputValues(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const failures = formatted.extensions?.validationErrors;
+  if (!Array.isArray(failures)) return formatted;
+  const strip = (f: ValidationFailure): ValidationFailure => ({
+    property: f.property,
+    constraints: f.constraints,
+    ...(f.children?.length ? { children: f.children.map(strip) } : {}),
+  });
+  return { ...formatted, extensions: { ...formatted.extensions, validationErrors: (failures as ValidationFailure[]).map(strip) } };
+}
+
 export function makeFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
@@ -47,7 +69,7 @@ export function makeFormatError(logger: Logger) {
     const tooManyTokens = tokenLimitError(formatted);
     if (tooManyTokens) return tooManyTokens;
     const code = formatted.extensions?.code;
-    if (typeof code === "string" && KNOWN_CODES.has(code)) return formatted;
+    if (typeof code === "string" && KNOWN_CODES.has(code)) return withoutInputValues(formatted);
     if (
       original instanceof GraphQLError &&
       typeof original.extensions?.code === "string" &&

@@ -2,7 +2,7 @@ import { Field, Float, ObjectType, registerEnumType } from "type-graphql";
 import { DateTime, UUID } from "../common/scalars.js";
 import { Connection } from "../common/connection.js";
 import { GoalStatus } from "../../services/goal/goal.service.js";
-import type { Goal } from "../../persistence/goal/goal.entity.js";
+import type { GoalRecord } from "../../services/goal/goal.service.js";
 
 /** Registered under its stored values (ACTIVE, …): type-graphql would otherwise use the keys. */
 export const GoalStatusValues = Object.fromEntries(Object.values(GoalStatus).map((v) => [v, v])) as { readonly [K in GoalStatus]: K };
@@ -21,7 +21,7 @@ export class GoalType {
   @Field(() => DateTime) createdAt!: Date;
   @Field(() => DateTime) updatedAt!: Date;
 
-  static from(e: Goal): GoalType {
+  static from(e: GoalRecord): GoalType {
     return Object.assign(new GoalType(), {
       id: e.id,
       learnerId: e.learnerId,

@@ -1,7 +1,7 @@
 import { Field, ObjectType } from "type-graphql";
 import { DateTime, UUID } from "../common/scalars.js";
 import { Connection } from "../common/connection.js";
-import type { LearnerAttribute } from "../../persistence/learner/learner-attribute.entity.js";
+import type { AttributeRecord } from "../../services/learner-attribute/learner-attribute.service.js";
 
 @ObjectType("LearnerAttribute", {
   description:
@@ -14,7 +14,7 @@ export class LearnerAttributeType {
   @Field() value!: string;
   @Field(() => DateTime) updatedAt!: Date;
 
-  static from(e: LearnerAttribute): LearnerAttributeType {
+  static from(e: AttributeRecord): LearnerAttributeType {
     return Object.assign(new LearnerAttributeType(), {
       id: e.id,
       learnerId: e.learnerId,

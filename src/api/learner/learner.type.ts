@@ -1,7 +1,7 @@
 import { Field, ObjectType } from "type-graphql";
 import { DateTime, UUID } from "../common/scalars.js";
 import { Connection } from "../common/connection.js";
-import type { Learner } from "../../persistence/learner/learner.entity.js";
+import type { LearnerRecord } from "../../services/learner/learner.service.js";
 
 @ObjectType("Learner", { description: "A learner, known by a pseudonymous id." })
 export class LearnerType {
@@ -11,11 +11,11 @@ export class LearnerType {
   @Field(() => DateTime) createdAt!: Date;
   @Field(() => DateTime) updatedAt!: Date;
 
-  static from(e: Learner): LearnerType {
+  static from(e: LearnerRecord): LearnerType {
     return Object.assign(new LearnerType(), {
       id: e.id,
       externalRef: e.externalRef,
-      interests: e.interests ?? [],
+      interests: e.interests,
       createdAt: e.createdAt,
       updatedAt: e.updatedAt,
     });

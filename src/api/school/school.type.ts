@@ -2,7 +2,7 @@ import { Field, ObjectType } from "type-graphql";
 import { DateTime, UUID } from "../common/scalars.js";
 import { Connection } from "../common/connection.js";
 import type { School } from "../../persistence/school/school.entity.js";
-import type { Teacher } from "../../persistence/school/teacher.entity.js";
+import type { TeacherRecord } from "../../services/school/school.service.js";
 
 @ObjectType("School", { description: "The tenant: every row belongs to one school." })
 export class SchoolType {
@@ -22,7 +22,7 @@ export class TeacherType {
   @Field() displayName!: string;
   @Field(() => DateTime) createdAt!: Date;
 
-  static from(e: Teacher): TeacherType {
+  static from(e: TeacherRecord): TeacherType {
     return Object.assign(new TeacherType(), { id: e.id, displayName: e.displayName, createdAt: e.createdAt });
   }
 }

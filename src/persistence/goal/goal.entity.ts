@@ -15,8 +15,9 @@ export class Goal extends SchoolRow {
   @Column("uuid")
   learnerId!: string;
 
-  @Column({ type: "varchar", length: 200 })
-  title!: string;
+  /** The title (free text about a learner), encrypted (persistence/crypto/encrypted-columns.ts, GOAL_TITLE). */
+  @Column({ type: "bytea" })
+  titleEnc!: Buffer;
 
   /** Mastery (P(correct) on a typical task) every target skill must reach. */
   @Column({ type: "double precision", default: 0.8 })

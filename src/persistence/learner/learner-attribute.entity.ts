@@ -15,8 +15,9 @@ export class LearnerAttribute extends SchoolRow {
   @Column({ type: "varchar", length: 64 })
   name!: string;
 
-  @Column({ type: "varchar", length: 200 })
-  value!: string;
+  /** The value, encrypted and bound to (learner, name) (persistence/crypto/encrypted-columns.ts, ATTRIBUTE_VALUE). */
+  @Column({ type: "bytea" })
+  valueEnc!: Buffer;
 
   @UpdateDateColumn({ type: "timestamptz" })
   updatedAt!: Date;

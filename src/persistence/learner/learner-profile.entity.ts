@@ -3,8 +3,8 @@ import { Learner } from "./learner.entity.js";
 import { School } from "../school/school.entity.js";
 
 /**
- * Personal data, kept apart from every operational table and encrypted at rest (AES-256-GCM,
- * see services/learner/profile-cipher.ts). Never joined into analytics, logs or the engine.
+ * Personal data, kept apart from every operational table and encrypted at rest (AES-256-GCM, bound to
+ * the row and column: persistence/crypto/). Never joined into analytics, logs or the engine.
  */
 @Entity()
 export class LearnerProfile {

@@ -12,9 +12,12 @@ export class Learner extends SchoolRow {
   @Column({ type: "varchar", length: 200, nullable: true })
   externalRef!: string | null;
 
-  /** Declared interests (lower-case topics); they break ties in recommendations. */
-  @Column({ type: "text", array: true, default: () => "'{}'" })
-  interests!: string[];
+  /**
+   * Declared interests (lower-case topics; they break ties in recommendations), encrypted: a JSON array
+   * under the field cipher (persistence/crypto/encrypted-columns.ts, LEARNER_INTERESTS); NULL = none.
+   */
+  @Column({ type: "bytea", nullable: true })
+  interestsEnc!: Buffer | null;
 
   @UpdateDateColumn({ type: "timestamptz" })
   updatedAt!: Date;

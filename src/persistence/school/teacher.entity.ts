@@ -5,6 +5,7 @@ import { SchoolRow } from "../base.entity.js";
 @Entity()
 @Index(["schoolId"])
 export class Teacher extends SchoolRow {
-  @Column({ type: "varchar", length: 200 })
-  displayName!: string;
+  /** The teacher's name, encrypted (persistence/crypto/encrypted-columns.ts, TEACHER_NAME). */
+  @Column({ type: "bytea" })
+  displayNameEnc!: Buffer;
 }

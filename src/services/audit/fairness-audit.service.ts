@@ -65,7 +65,7 @@ export class FairnessAuditor {
     });
     // Read last, and only to group what the model already predicted and recommended.
     opts.onProgress?.(0.55, "reading the protected attributes");
-    const byName = await protectedAttributes(m, schoolId, learnerIds);
+    const byName = await protectedAttributes(m, this.deps.cipher, schoolId, learnerIds);
     const attributes = new Map([...byName].map(([name, values]) => [name, learnerIds.map((id) => values.get(id) ?? null)]));
     opts.onProgress?.(0.6, "comparing groups");
     // EQUAL_OPPORTUNITY's threshold is the recommender's band floor: a task predicted below it is not aimed at.

@@ -65,7 +65,7 @@ export class FairnessPolicyService {
   async trainingWeights(schoolId: string, learnerIds: readonly string[]): Promise<TrainingWeights | null> {
     const policy = await this.of(schoolId);
     if (policy.mitigation !== FairnessMitigation.GroupBalanced || !policy.attribute) return null;
-    const values = (await protectedAttributes(this.deps.dataSource.manager, schoolId, learnerIds)).get(policy.attribute);
+    const values = (await protectedAttributes(this.deps.dataSource.manager, this.deps.cipher, schoolId, learnerIds)).get(policy.attribute);
     const groupOf = new Map(learnerIds.map((id) => [id, values?.get(id) ?? null]));
     const groups: Record<string, number> = {};
     let unlabelled = 0;

@@ -1,6 +1,6 @@
 /**
  * Protected attributes are read for fairness alone (docs/fairness.md): besides the admins' attribute API
- * that writes them and the demo that seeds them, only the audit's reader (persistence/audit/audit-inputs.ts)
+ * that writes them, the demo that seeds them and the catalogue of encrypted columns (key rotation), only the audit's reader (persistence/audit/audit-inputs.ts)
  * names their table or entity, and only the fairness audit and the mitigation's weights call it.
  * Training sets, models, states, recommendations and analytics are built by modules that never do — so a
  * new reader has to be added here, on purpose, in review.
@@ -21,6 +21,9 @@ const ALLOWED = new Set([
   "src/api/schema.ts",
   // The erasure of a learner deletes them with every other row keyed to the learner (it reads none).
   "src/persistence/privacy/learner-rows.ts",
+  // The catalogue of encrypted columns: the key rotation re-encrypts the values it lists, never reads them
+  // as anything but ciphertext to open and seal again (services/keys/reencryption.ts).
+  "src/persistence/crypto/encrypted-columns.ts",
 ]);
 /** The callers of the audit's reader: the audit itself, and the mitigation (weights per learner, never the attribute). */
 const CALLERS = new Set(["src/services/audit/fairness-audit.service.ts", "src/services/audit/fairness-policy.service.ts"]);

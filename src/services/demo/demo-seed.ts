@@ -13,7 +13,17 @@ import { Cohort } from "../../persistence/cohort/cohort.entity.js";
 import { CohortTeacher } from "../../persistence/cohort/cohort-teacher.entity.js";
 import { TaskKind } from "../../persistence/curriculum/task.entity.js";
 import { ConsentGrantor, ConsentPurpose } from "../../persistence/learner/consent.entity.js";
-import { ProfileCipher } from "../learner/profile-cipher.js";
+import type { FieldCipher } from "../../persistence/crypto/field-cipher.js";
+import {
+  ATTRIBUTE_VALUE,
+  attributeKey,
+  contextOf,
+  GOAL_TITLE,
+  LEARNER_DISPLAY_NAME,
+  LEARNER_EMAIL,
+  LEARNER_INTERESTS,
+  TEACHER_NAME,
+} from "../../persistence/crypto/encrypted-columns.js";
 import { namedUuidv7, uuidv7 } from "../../shared/ids.js";
 import { bulkInsert as bulk } from "../../persistence/bulk-insert.js";
 
@@ -56,6 +66,16 @@ const FIRST_NAMES = [
   "Oona",
   "Pavel",
 ];
+/** The demo's personal data, in plain text (tests look for it where it must not be: logs, errors). */
+export const DEMO_TEACHER = "Ms. Rivera";
+export const DEMO_GOAL_TITLE = "Proportional reasoning";
+
+/** The display name and e-mail of the demo's i-th learner. */
+export function demoProfile(i: number): { displayName: string; email: string } {
+  const displayName = `${FIRST_NAMES[i % FIRST_NAMES.length]}${i >= FIRST_NAMES.length ? ` ${Math.floor(i / FIRST_NAMES.length) + 1}` : ""}`;
+  return { displayName, email: `demo-${i + 1}@example.invalid` };
+}
+
 const COHORTS = ["Year 6 — Maple", "Year 6 — Oak", "Year 6 — Birch"];
 const KINDS: Record<string, TaskKind> = { exercise: TaskKind.Exercise, quiz: TaskKind.QuizItem, "word-problem": TaskKind.Exercise };
 /** The time field of a labelled demo's ids: fixed, so that they do not depend on when it was seeded. */
@@ -123,7 +143,7 @@ export async function isEmpty(ds: DataSource): Promise<boolean> {
 /** Inserts the simulated school; returns the ids. Training the first model is `trainFirstModel`'s job. */
 export async function seedDemo(
   ds: DataSource,
-  cipher: ProfileCipher,
+  cipher: FieldCipher,
   now: Date = new Date(),
   options: DemoOptions = {},
 ): Promise<DemoSchool> {
@@ -139,13 +159,16 @@ export async function seedDemo(
 async function insertSchool(
   m: EntityManager,
   sim: SimulatedSchool,
-  cipher: ProfileCipher,
+  cipher: FieldCipher,
   now: Date,
   ids: (kind: string, index: number) => string,
 ): Promise<DemoSchool> {
   const school = await m.save(m.create(School, { id: ids("school", 0), name: "ZPD Demo School", timeZone: "UTC" }));
   const schoolId = school.id;
-  const teacher = await m.save(m.create(Teacher, { schoolId, displayName: "Ms. Rivera" }));
+  const teacherId = uuidv7();
+  const teacher = await m.save(
+    m.create(Teacher, { id: teacherId, schoolId, displayNameEnc: cipher.encrypt(DEMO_TEACHER, contextOf(TEACHER_NAME, teacherId)) }),
+  );
   const cohorts = await m.save(COHORTS.map((name) => m.create(Cohort, { schoolId, name })));
   await m.save(m.create(CohortTeacher, { schoolId, cohortId: cohorts[0]!.id, teacherId: teacher.id }));
 
@@ -157,9 +180,14 @@ async function insertSchool(
   await bulk(
     m,
     "learner",
-    ["id", "school_id", "external_ref", "interests"],
-    ["uuid", "uuid", "text", "text"],
-    sim.learners.map((l, i) => [learnerIds[i]!, schoolId, `demo-${String(i + 1).padStart(3, "0")}`, `{${l.interests.join(",")}}`]),
+    ["id", "school_id", "external_ref", "interests_enc"],
+    ["uuid", "uuid", "text", "bytea"],
+    sim.learners.map((l, i) => [
+      learnerIds[i]!,
+      schoolId,
+      `demo-${String(i + 1).padStart(3, "0")}`,
+      cipher.encryptList(l.interests, contextOf(LEARNER_INTERESTS, learnerIds[i]!)),
+    ]),
   );
   await bulk(
     m,
@@ -167,8 +195,14 @@ async function insertSchool(
     ["learner_id", "school_id", "display_name_enc", "email_enc"],
     ["uuid", "uuid", "bytea", "bytea"],
     sim.learners.map((_, i) => {
-      const name = `${FIRST_NAMES[i % FIRST_NAMES.length]}${i >= FIRST_NAMES.length ? ` ${Math.floor(i / FIRST_NAMES.length) + 1}` : ""}`;
-      return [learnerIds[i]!, schoolId, cipher.encrypt(name), cipher.encrypt(`demo-${i + 1}@example.invalid`)];
+      const { displayName, email } = demoProfile(i);
+      const l = learnerIds[i]!;
+      return [
+        l,
+        schoolId,
+        cipher.encrypt(displayName, contextOf(LEARNER_DISPLAY_NAME, l)),
+        cipher.encrypt(email, contextOf(LEARNER_EMAIL, l)),
+      ];
     }),
   );
   await bulk(
@@ -198,9 +232,15 @@ async function insertSchool(
   await bulk(
     m,
     "learner_attribute",
-    ["id", "school_id", "learner_id", "name", "value"],
-    ["uuid", "uuid", "uuid", "text", "text"],
-    sim.learners.map((l, i) => [uuidv7(), schoolId, learnerIds[i]!, "group", l.group]),
+    ["id", "school_id", "learner_id", "name", "value_enc"],
+    ["uuid", "uuid", "uuid", "text", "bytea"],
+    sim.learners.map((l, i) => [
+      uuidv7(),
+      schoolId,
+      learnerIds[i]!,
+      "group",
+      cipher.encrypt(l.group, contextOf(ATTRIBUTE_VALUE, attributeKey(learnerIds[i]!, "group"))),
+    ]),
   );
 
   const goalIds = learnerIds.map(() => uuidv7());
@@ -211,13 +251,13 @@ async function insertSchool(
   await bulk(
     m,
     "goal",
-    ["id", "school_id", "learner_id", "title", "mastery_threshold", "deadline", "status"],
-    ["uuid", "uuid", "uuid", "text", "float8", "timestamptz", "text"],
+    ["id", "school_id", "learner_id", "title_enc", "mastery_threshold", "deadline", "status"],
+    ["uuid", "uuid", "uuid", "bytea", "float8", "timestamptz", "text"],
     learnerIds.map((l, i) => [
       goalIds[i]!,
       schoolId,
       l,
-      "Proportional reasoning",
+      cipher.encrypt(DEMO_GOAL_TITLE, contextOf(GOAL_TITLE, goalIds[i]!)),
       0.8,
       new Date(now.getTime() + 30 * 86_400_000),
       "ACTIVE",

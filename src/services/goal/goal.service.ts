@@ -7,6 +7,8 @@ import { Goal, GoalStatus } from "../../persistence/goal/goal.entity.js";
 import { GoalSkill } from "../../persistence/goal/goal-skill.entity.js";
 import { Skill } from "../../persistence/curriculum/skill.entity.js";
 import { ServiceDeps } from "../service-deps.js";
+import { contextOf, GOAL_TITLE } from "../../persistence/crypto/encrypted-columns.js";
+import { uuidv7 } from "../../shared/ids.js";
 
 export { GoalStatus };
 
@@ -35,6 +37,14 @@ export interface GoalFilter {
   readonly learnerId?: string | null;
 }
 
+/** A goal as the services hand it out: its title decrypted. */
+export type GoalRecord = Pick<
+  Goal,
+  "id" | "schoolId" | "learnerId" | "masteryThreshold" | "deadline" | "status" | "createdAt" | "updatedAt"
+> & {
+  readonly title: string;
+};
+
 /** The roles with learner-level access (the analyst has none). */
 const LEARNER_LEVEL = [Role.Admin, Role.Service, Role.Teacher, Role.Learner];
 
@@ -42,17 +52,25 @@ const LEARNER_LEVEL = [Role.Admin, Role.Service, Role.Teacher, Role.Learner];
 export class GoalService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  async list(actor: Actor, filter: GoalFilter, page: PageArgs): Promise<Page<Goal>> {
+  async list(actor: Actor, filter: GoalFilter, page: PageArgs): Promise<Page<GoalRecord>> {
     const scope = learnerScope(actor, "g.learner_id");
     if (filter.learnerId) await assertLearnerAccess(this.deps.dataSource.manager, actor, filter.learnerId);
     const qb = this.deps.dataSource.getRepository(Goal).createQueryBuilder("g").where("g.school_id = :s", { s: actor.schoolId });
     if (scope) qb.andWhere(scope.sql, scope.params);
     if (filter.learnerId) qb.andWhere("g.learner_id = :learnerId", { learnerId: filter.learnerId });
-    return paginate(qb, byId("g"), page, this.deps.maxPageSize);
+    const found = await paginate(qb, byId("g"), page, this.deps.maxPageSize);
+    return { ...found, nodes: found.nodes.map((g) => this.record(g)) };
   }
 
-  async get(actor: Actor, id: string): Promise<Goal> {
-    return this.load(this.deps.dataSource.manager, actor, id);
+  async get(actor: Actor, id: string): Promise<GoalRecord> {
+    return this.record(await this.load(this.deps.dataSource.manager, actor, id));
+  }
+
+  /** The goal with its title decrypted (what leaves this service). */
+  private record(g: Goal): GoalRecord {
+    const { id, schoolId, learnerId, masteryThreshold, deadline, status, createdAt, updatedAt } = g;
+    const title = this.deps.cipher.decrypt(g.titleEnc, contextOf(GOAL_TITLE, id));
+    return { id, schoolId, learnerId, masteryThreshold, deadline, status, createdAt, updatedAt, title };
   }
 
   /** Reads a goal of the actor's school (NOT_FOUND otherwise) whose learner the actor may access. */
@@ -67,31 +85,33 @@ export class GoalService {
     return goal;
   }
 
-  async create(actor: Actor, input: CreateGoal): Promise<Goal> {
+  async create(actor: Actor, input: CreateGoal): Promise<GoalRecord> {
     requireRole(actor, ...LEARNER_LEVEL);
     const title = GoalService.checkTitle(input.title);
     const threshold = GoalService.checkThreshold(input.masteryThreshold ?? DEFAULT_MASTERY_THRESHOLD);
     const skillIds = GoalService.checkSkillIds(input.skillIds);
     const deadline = GoalService.checkDeadline(input.deadline ?? null);
+    const id = uuidv7();
     return this.deps.dataSource.transaction(async (m) => {
       await assertLearnerAccess(m, actor, input.learnerId, "write");
       await this.assertSkillsExist(m, actor, skillIds);
       const goal = await m.save(
         m.create(Goal, {
+          id,
           schoolId: actor.schoolId,
           learnerId: input.learnerId,
-          title,
+          titleEnc: this.deps.cipher.encrypt(title, contextOf(GOAL_TITLE, id)),
           masteryThreshold: threshold,
           deadline,
           status: GoalStatus.Active,
         }),
       );
       await m.save(skillIds.map((skillId) => m.create(GoalSkill, { schoolId: actor.schoolId, goalId: goal.id, skillId })));
-      return goal;
+      return this.record(goal);
     });
   }
 
-  async update(actor: Actor, id: string, input: UpdateGoal): Promise<Goal> {
+  async update(actor: Actor, id: string, input: UpdateGoal): Promise<GoalRecord> {
     requireRole(actor, ...LEARNER_LEVEL);
     const title = input.title != null ? GoalService.checkTitle(input.title) : undefined;
     const threshold = input.masteryThreshold != null ? GoalService.checkThreshold(input.masteryThreshold) : undefined;
@@ -101,7 +121,7 @@ export class GoalService {
       throw new BadInputError(`unknown goal status ${input.status}`, { field: "status" });
     return this.deps.dataSource.transaction(async (m) => {
       const goal = await this.load(m, actor, id, true);
-      if (title !== undefined) goal.title = title;
+      if (title !== undefined) goal.titleEnc = this.deps.cipher.encrypt(title, contextOf(GOAL_TITLE, goal.id));
       if (threshold !== undefined) goal.masteryThreshold = threshold;
       if (deadline !== undefined) goal.deadline = deadline;
       if (input.status != null) goal.status = input.status;
@@ -112,19 +132,19 @@ export class GoalService {
       }
       // Saving bumps updatedAt even when only the target skills changed.
       goal.updatedAt = new Date();
-      return m.save(goal);
+      return this.record(await m.save(goal));
     });
   }
 
   /** Batch read for data loaders: the goals among `ids` that the actor may see. */
-  async byIds(actor: Actor, ids: readonly string[]): Promise<Goal[]> {
+  async byIds(actor: Actor, ids: readonly string[]): Promise<GoalRecord[]> {
     const scope = learnerScope(actor, "g.learner_id");
     const qb = this.deps.dataSource
       .getRepository(Goal)
       .createQueryBuilder("g")
       .where("g.school_id = :s AND g.id = ANY(:ids)", { s: actor.schoolId, ids: [...ids] });
     if (scope) qb.andWhere(scope.sql, scope.params);
-    return qb.getMany();
+    return (await qb.getMany()).map((g) => this.record(g));
   }
 
   /** Target skills per goal (batched, one query), in skill code order. */

@@ -6,6 +6,10 @@ import { Learner } from "../../persistence/learner/learner.entity.js";
 import { LearnerAttribute } from "../../persistence/learner/learner-attribute.entity.js";
 import { ServiceDeps } from "../service-deps.js";
 import { uuidv7 } from "../../shared/ids.js";
+import { ATTRIBUTE_VALUE, attributeKey, contextOf } from "../../persistence/crypto/encrypted-columns.js";
+
+/** An attribute as the services hand it out: its value decrypted. */
+export type AttributeRecord = Pick<LearnerAttribute, "id" | "schoolId" | "learnerId" | "name" | "updatedAt"> & { readonly value: string };
 
 /** An attribute's name: a letter, then up to 63 letters, digits, . _ - (also what a fairness policy names). */
 export const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
@@ -19,7 +23,7 @@ export const MAX_ATTRIBUTE_VALUE_LENGTH = 200;
 export class LearnerAttributeService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  async set(actor: Actor, learnerId: string, name: string, value: string): Promise<LearnerAttribute> {
+  async set(actor: Actor, learnerId: string, name: string, value: string): Promise<AttributeRecord> {
     requireRole(actor, Role.Admin);
     LearnerAttributeService.check(name, value);
     return this.deps.dataSource.transaction(async (m) => {
@@ -28,10 +32,18 @@ export class LearnerAttributeService {
         .createQueryBuilder()
         .insert()
         .into(LearnerAttribute)
-        .values(m.create(LearnerAttribute, { id: uuidv7(), schoolId: actor.schoolId, learnerId, name, value }))
-        .orUpdate(["value", "updated_at"], ["learner_id", "name"])
+        .values(
+          m.create(LearnerAttribute, {
+            id: uuidv7(),
+            schoolId: actor.schoolId,
+            learnerId,
+            name,
+            valueEnc: this.encryptValue(learnerId, name, value),
+          }),
+        )
+        .orUpdate(["value_enc", "updated_at"], ["learner_id", "name"])
         .execute();
-      return m.findOneByOrFail(LearnerAttribute, { learnerId, name, schoolId: actor.schoolId });
+      return this.record(await m.findOneByOrFail(LearnerAttribute, { learnerId, name, schoolId: actor.schoolId }));
     });
   }
 
@@ -44,7 +56,7 @@ export class LearnerAttributeService {
   }
 
   /** A learner's attributes in name order. */
-  async list(actor: Actor, learnerId: string, page: PageArgs): Promise<Page<LearnerAttribute>> {
+  async list(actor: Actor, learnerId: string, page: PageArgs): Promise<Page<AttributeRecord>> {
     requireRole(actor, Role.Admin);
     if (!(await this.deps.dataSource.manager.existsBy(Learner, { id: learnerId, schoolId: actor.schoolId })))
       throw new NotFoundError("Learner", learnerId);
@@ -56,7 +68,17 @@ export class LearnerAttributeService {
       { column: "a.name", value: (r) => r.name },
       { column: "a.id", value: (r) => r.id },
     ];
-    return paginate(qb, keys, page, this.deps.maxPageSize);
+    const found = await paginate(qb, keys, page, this.deps.maxPageSize);
+    return { ...found, nodes: found.nodes.map((a) => this.record(a)) };
+  }
+
+  private encryptValue(learnerId: string, name: string, value: string): Buffer {
+    return this.deps.cipher.encrypt(value, contextOf(ATTRIBUTE_VALUE, attributeKey(learnerId, name)));
+  }
+
+  private record(a: LearnerAttribute): AttributeRecord {
+    const value = this.deps.cipher.decrypt(a.valueEnc, contextOf(ATTRIBUTE_VALUE, attributeKey(a.learnerId, a.name)));
+    return { id: a.id, schoolId: a.schoolId, learnerId: a.learnerId, name: a.name, updatedAt: a.updatedAt, value };
   }
 
   static check(name: string, value: string): void {

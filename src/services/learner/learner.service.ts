@@ -8,6 +8,8 @@ import { LearnerProfile } from "../../persistence/learner/learner-profile.entity
 import { Cohort } from "../../persistence/cohort/cohort.entity.js";
 import { Enrollment } from "../../persistence/cohort/enrollment.entity.js";
 import { ServiceDeps } from "../service-deps.js";
+import { contextOf, LEARNER_DISPLAY_NAME, LEARNER_EMAIL, LEARNER_INTERESTS } from "../../persistence/crypto/encrypted-columns.js";
+import { uuidv7 } from "../../shared/ids.js";
 
 export interface ProfileData {
   readonly displayName?: string | null;
@@ -36,19 +38,24 @@ export interface LearnerFilter {
   readonly cohortId?: string | null;
 }
 
+/** A learner as the services hand it out: its interests decrypted. */
+export type LearnerRecord = Pick<Learner, "id" | "schoolId" | "externalRef" | "createdAt" | "updatedAt"> & { readonly interests: string[] };
+
 /** Learners: pseudonymous rows, with personal data kept apart and encrypted. */
 export class LearnerService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  async create(actor: Actor, input: CreateLearner): Promise<Learner> {
+  async create(actor: Actor, input: CreateLearner): Promise<LearnerRecord> {
     requireRole(actor, Role.Admin, Role.Service);
+    const id = uuidv7();
     try {
       return await this.deps.dataSource.transaction(async (m) => {
         const learner = await m.save(
           m.create(Learner, {
+            id,
             schoolId: actor.schoolId,
             externalRef: input.externalRef ?? null,
-            interests: normaliseInterests(input.interests),
+            interestsEnc: this.deps.cipher.encryptList(normaliseInterests(input.interests), contextOf(LEARNER_INTERESTS, id)),
           }),
         );
         if (input.profile) await this.writeProfile(m, actor, learner.id, input.profile);
@@ -58,7 +65,7 @@ export class LearnerService {
           if (found !== cohortIds.length) throw new NotFoundError("Cohort", cohortIds.join(", "));
           await m.save(cohortIds.map((cohortId) => m.create(Enrollment, { schoolId: actor.schoolId, cohortId, learnerId: learner.id })));
         }
-        return learner;
+        return this.record(learner);
       });
     } catch (e) {
       if (isUniqueViolation(e))
@@ -67,16 +74,17 @@ export class LearnerService {
     }
   }
 
-  async update(actor: Actor, id: string, input: UpdateLearner): Promise<Learner> {
+  async update(actor: Actor, id: string, input: UpdateLearner): Promise<LearnerRecord> {
     requireRole(actor, Role.Admin, Role.Service);
     try {
       return await this.deps.dataSource.transaction(async (m) => {
         const learner = await assertLearnerAccess(m, actor, id, "write");
         if (input.externalRef !== undefined) learner.externalRef = input.externalRef;
-        if (input.interests != null) learner.interests = normaliseInterests(input.interests);
+        if (input.interests != null)
+          learner.interestsEnc = this.deps.cipher.encryptList(normaliseInterests(input.interests), contextOf(LEARNER_INTERESTS, id));
         await m.save(learner);
         if (input.profile) await this.writeProfile(m, actor, id, input.profile);
-        return learner;
+        return this.record(learner);
       });
     } catch (e) {
       if (isUniqueViolation(e))
@@ -88,26 +96,46 @@ export class LearnerService {
   private async writeProfile(m: EntityManager, actor: Actor, learnerId: string, profile: ProfileData): Promise<void> {
     const existing = await m.findOneBy(LearnerProfile, { learnerId });
     const row = existing ?? m.create(LearnerProfile, { learnerId, schoolId: actor.schoolId, displayNameEnc: null, emailEnc: null });
-    if (profile.displayName !== undefined) row.displayNameEnc = this.deps.cipher.encrypt(profile.displayName);
-    if (profile.email !== undefined) row.emailEnc = this.deps.cipher.encrypt(profile.email);
+    const { cipher } = this.deps;
+    if (profile.displayName !== undefined)
+      row.displayNameEnc = cipher.encryptOptional(profile.displayName, contextOf(LEARNER_DISPLAY_NAME, learnerId));
+    if (profile.email !== undefined) row.emailEnc = cipher.encryptOptional(profile.email, contextOf(LEARNER_EMAIL, learnerId));
     await m.save(row);
   }
 
-  async get(actor: Actor, id: string): Promise<Learner> {
-    return assertLearnerAccess(this.deps.dataSource.manager, actor, id);
+  async get(actor: Actor, id: string): Promise<LearnerRecord> {
+    return this.record(await assertLearnerAccess(this.deps.dataSource.manager, actor, id));
   }
 
-  async list(actor: Actor, filter: LearnerFilter, page: PageArgs): Promise<Page<Learner>> {
+  /** The learner with its interests decrypted (what leaves this service). */
+  private record(l: Learner): LearnerRecord {
+    const { id, schoolId, externalRef, createdAt, updatedAt } = l;
+    return {
+      id,
+      schoolId,
+      externalRef,
+      createdAt,
+      updatedAt,
+      interests: this.deps.cipher.decryptList(l.interestsEnc, contextOf(LEARNER_INTERESTS, id)),
+    };
+  }
+
+  async list(actor: Actor, filter: LearnerFilter, page: PageArgs): Promise<Page<LearnerRecord>> {
     const scope = learnerScope(actor, "l.id");
     const qb = this.deps.dataSource.getRepository(Learner).createQueryBuilder("l").where("l.school_id = :s", { s: actor.schoolId });
     if (scope) qb.andWhere(scope.sql, scope.params);
     if (filter.cohortId)
       qb.andWhere("l.id IN (SELECT learner_id FROM enrollment WHERE cohort_id = :cohortId)", { cohortId: filter.cohortId });
-    return paginate(qb, byId("l"), page, this.deps.maxPageSize);
+    const found = await paginate(qb, byId("l"), page, this.deps.maxPageSize);
+    return { ...found, nodes: found.nodes.map((l) => this.record(l)) };
   }
 
   /** Batch read for data loaders: the learners among `ids` that the actor may see. */
-  async byIds(actor: Actor, ids: readonly string[]): Promise<Learner[]> {
+  async byIds(actor: Actor, ids: readonly string[]): Promise<LearnerRecord[]> {
+    return (await this.visible(actor, ids)).map((l) => this.record(l));
+  }
+
+  private async visible(actor: Actor, ids: readonly string[]): Promise<Learner[]> {
     if (actor.role === Role.Analyst) return [];
     const scope = learnerScope(actor, "l.id");
     const qb = this.deps.dataSource
@@ -121,14 +149,17 @@ export class LearnerService {
   /** Decrypted personal data of learners, for the roles allowed to see it; batched for loaders. */
   async profiles(actor: Actor, learnerIds: readonly string[]): Promise<Map<string, { displayName: string | null; email: string | null }>> {
     if (actor.role === Role.Analyst) throw new ForbiddenError("analysts have no access to personal data");
-    const visible = await this.byIds(actor, learnerIds);
+    const visible = await this.visible(actor, learnerIds);
     const rows = visible.length
       ? await this.deps.dataSource.getRepository(LearnerProfile).findBy({ learnerId: In(visible.map((l) => l.id)) })
       : [];
     return new Map(
       rows.map((r) => [
         r.learnerId,
-        { displayName: this.deps.cipher.decrypt(r.displayNameEnc), email: this.deps.cipher.decrypt(r.emailEnc) },
+        {
+          displayName: this.deps.cipher.decryptOptional(r.displayNameEnc, contextOf(LEARNER_DISPLAY_NAME, r.learnerId)),
+          email: this.deps.cipher.decryptOptional(r.emailEnc, contextOf(LEARNER_EMAIL, r.learnerId)),
+        },
       ]),
     );
   }

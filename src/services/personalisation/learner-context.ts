@@ -17,6 +17,8 @@ import { PathStepStatus } from "../../persistence/goal/path-step.entity.js";
 import type { TeacherOverrides } from "../../engine/recommend/index.js";
 import { queryPrepared } from "../../persistence/prepared.js";
 import { decodeState } from "../../persistence/learner/learner-state-codec.js";
+import { contextOf, LEARNER_INTERESTS } from "../../persistence/crypto/encrypted-columns.js";
+import type { FieldCipher } from "../../persistence/crypto/field-cipher.js";
 
 /** Attempts looked at for "no immediate repeats". */
 export const RECENT_ATTEMPTS = 5;
@@ -55,6 +57,7 @@ export interface GoalContext {
 
 export interface LearnerContext {
   readonly learnerId: string;
+  /** Decrypted here: one AES-GCM open of a few dozen bytes (docs/benchmarks/field-encryption.md: its cost). */
   readonly interests: string[];
   readonly consent: boolean;
   readonly stateVersionId: string | null;
@@ -84,7 +87,7 @@ export interface ContextQuery {
 
 interface Row {
   learner_id: string;
-  interests: string[];
+  interests_enc: Buffer | null;
   allowed: boolean;
   consent: boolean;
   model_version_id: string | null;
@@ -116,7 +119,7 @@ interface Row {
 }
 
 /** The one read of a learner's context; throws NOT_FOUND / FORBIDDEN as the access rules say. */
-export async function readLearnerContext(m: EntityManager, actor: Actor, q: ContextQuery): Promise<LearnerContext> {
+export async function readLearnerContext(m: EntityManager, actor: Actor, q: ContextQuery, cipher: FieldCipher): Promise<LearnerContext> {
   if (actor.role === Role.Analyst) throw new ForbiddenError("analysts have no access to learner-level data");
   const byGoal = q.learnerId === undefined;
   if (byGoal && !q.goalId) throw new Error("readLearnerContext needs a learner or a goal");
@@ -129,7 +132,7 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
   const goalJoin = byGoal ? "" : `LEFT JOIN goal g ON g.id = ${param(q.goalId ?? null)}::uuid AND g.school_id = $1`;
   const columns = [
     "l.id AS learner_id",
-    "l.interests",
+    "l.interests_enc",
     `${allowed} AS allowed`,
     "COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = l.id AND c.purpose = $2), false) AS consent",
     "s.model_version_id",
@@ -171,7 +174,7 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
   if (!byGoal && q.goalId && !row.goal_id) throw new NotFoundError("Goal", q.goalId);
   return {
     learnerId: row.learner_id,
-    interests: row.interests ?? [],
+    interests: cipher.decryptList(row.interests_enc, contextOf(LEARNER_INTERESTS, row.learner_id)),
     consent: row.consent === true,
     stateVersionId: row.model_version_id,
     state: row.state === null ? null : decodeState(row.state),

@@ -113,7 +113,7 @@ export class PersonalisationService {
   /** Everything the engine needs about one learner, read in one place (one statement, learner-context.ts). */
   async view(actor: Actor, learnerId: string, m: EntityManager = this.deps.dataSource.manager): Promise<LearnerView> {
     const [ctx, loaded, curriculum] = await Promise.all([
-      readLearnerContext(m, actor, { learnerId, recent: true }),
+      readLearnerContext(m, actor, { learnerId, recent: true }, this.deps.cipher),
       this.models.get(actor.schoolId, m),
       this.curricula.get(actor.schoolId),
     ]);
@@ -230,7 +230,7 @@ export class PersonalisationService {
       throw new BadInputError(`count must be between 1 and ${MAX_RECOMMENDATIONS}`, { argument: "count" });
     const m = this.deps.dataSource.manager;
     const [ctx, loaded, curriculum] = await Promise.all([
-      readLearnerContext(m, actor, { learnerId, goalId: goalId ?? null, recent: true }),
+      readLearnerContext(m, actor, { learnerId, goalId: goalId ?? null, recent: true }, this.deps.cipher),
       this.models.get(actor.schoolId, m),
       this.curricula.get(actor.schoolId),
     ]);
@@ -314,7 +314,12 @@ export class PersonalisationService {
     // The caches are read before the transaction: on PGlite (one connection) a reload from inside it would wait forever.
     const [loaded, curriculum] = await Promise.all([this.models.get(actor.schoolId), this.curricula.get(actor.schoolId)]);
     return this.deps.dataSource.transaction(async (m) => {
-      const ctx = await readLearnerContext(m, actor, { goalId, lockGoal: true, paceSince: paceStart(now), outcomes: true });
+      const ctx = await readLearnerContext(
+        m,
+        actor,
+        { goalId, lockGoal: true, paceSince: paceStart(now), outcomes: true },
+        this.deps.cipher,
+      );
       const v = await this.viewOf(m, ctx, loaded, curriculum);
       const goal = ctx.goal!;
       const plan = this.plan(v, goal.skillIds, goal.masteryThreshold, overridesOf(goal.steps), ctx.recentOutcomes);
@@ -334,7 +339,7 @@ export class PersonalisationService {
     requireRole(actor, Role.Admin, Role.Service, Role.Teacher, Role.Learner);
     const m = this.deps.dataSource.manager;
     const [ctx, loaded, curriculum] = await Promise.all([
-      readLearnerContext(m, actor, { goalId, paceSince: paceStart(now), outcomes: true }),
+      readLearnerContext(m, actor, { goalId, paceSince: paceStart(now), outcomes: true }, this.deps.cipher),
       this.models.get(actor.schoolId, m),
       this.curricula.get(actor.schoolId),
     ]);

@@ -5,6 +5,11 @@ import { byId, Page, PageArgs, paginate } from "../common/pagination.js";
 import { School } from "../../persistence/school/school.entity.js";
 import { Teacher } from "../../persistence/school/teacher.entity.js";
 import { ServiceDeps } from "../service-deps.js";
+import { contextOf, TEACHER_NAME } from "../../persistence/crypto/encrypted-columns.js";
+import { uuidv7 } from "../../shared/ids.js";
+
+/** A teacher as the services hand it out: its name decrypted. */
+export type TeacherRecord = Pick<Teacher, "id" | "schoolId" | "createdAt"> & { readonly displayName: string };
 import { checkSchoolName, checkTimeZone, insertSchool } from "./school-fields.js";
 
 export interface UpdateSchool {
@@ -57,20 +62,25 @@ export class SchoolService {
     return this.deps.dataSource.getRepository(School).save(school);
   }
 
-  async createTeacher(actor: Actor, displayName: string): Promise<Teacher> {
+  async createTeacher(actor: Actor, displayName: string): Promise<TeacherRecord> {
     requireRole(actor, Role.Admin);
     const repo = this.deps.dataSource.getRepository(Teacher);
-    return repo.save(repo.create({ schoolId: actor.schoolId, displayName }));
+    const id = uuidv7();
+    return this.record(await repo.save(repo.create({ id, schoolId: actor.schoolId, displayNameEnc: this.encryptName(id, displayName) })));
   }
 
-  async updateTeacher(actor: Actor, id: string, displayName: string): Promise<Teacher> {
+  async updateTeacher(actor: Actor, id: string, displayName: string): Promise<TeacherRecord> {
     requireRole(actor, Role.Admin);
-    const teacher = await this.teacher(actor, id);
-    teacher.displayName = displayName;
-    return this.deps.dataSource.getRepository(Teacher).save(teacher);
+    const teacher = await this.teacherRow(actor, id);
+    teacher.displayNameEnc = this.encryptName(id, displayName);
+    return this.record(await this.deps.dataSource.getRepository(Teacher).save(teacher));
   }
 
-  async teacher(actor: Actor, id: string): Promise<Teacher> {
+  async teacher(actor: Actor, id: string): Promise<TeacherRecord> {
+    return this.record(await this.teacherRow(actor, id));
+  }
+
+  private async teacherRow(actor: Actor, id: string): Promise<Teacher> {
     requireRole(actor, Role.Admin, Role.Service, Role.Analyst, Role.Teacher);
     if (actor.role === Role.Teacher && actor.teacherId !== id) requireRole(actor, Role.Admin);
     const teacher = await this.deps.dataSource.getRepository(Teacher).findOneBy({ id, schoolId: actor.schoolId });
@@ -78,17 +88,32 @@ export class SchoolService {
     return teacher;
   }
 
-  async teachers(actor: Actor, page: PageArgs): Promise<Page<Teacher>> {
+  async teachers(actor: Actor, page: PageArgs): Promise<Page<TeacherRecord>> {
     requireRole(actor, Role.Admin, Role.Service, Role.Analyst);
     const qb = this.deps.dataSource.getRepository(Teacher).createQueryBuilder("t").where("t.school_id = :s", { s: actor.schoolId });
-    return paginate(qb, byId("t"), page, this.deps.maxPageSize);
+    const found = await paginate(qb, byId("t"), page, this.deps.maxPageSize);
+    return { ...found, nodes: found.nodes.map((t) => this.record(t)) };
   }
 
-  async teachersByIds(actor: Actor, ids: readonly string[]): Promise<Teacher[]> {
-    return this.deps.dataSource
+  async teachersByIds(actor: Actor, ids: readonly string[]): Promise<TeacherRecord[]> {
+    const rows = await this.deps.dataSource
       .getRepository(Teacher)
       .createQueryBuilder("t")
       .where("t.school_id = :s AND t.id = ANY(:ids)", { s: actor.schoolId, ids: [...ids] })
       .getMany();
+    return rows.map((t) => this.record(t));
+  }
+
+  private encryptName(id: string, displayName: string): Buffer {
+    return this.deps.cipher.encrypt(displayName, contextOf(TEACHER_NAME, id));
+  }
+
+  private record(t: Teacher): TeacherRecord {
+    return {
+      id: t.id,
+      schoolId: t.schoolId,
+      createdAt: t.createdAt,
+      displayName: this.deps.cipher.decrypt(t.displayNameEnc, contextOf(TEACHER_NAME, t.id)),
+    };
   }
 }
