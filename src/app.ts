@@ -9,6 +9,7 @@ import { createServices, Services } from "./services/index.js";
 import { ProfileCipher } from "./services/learner/profile-cipher.js";
 import { createApiServer, ApiServer } from "./api/server.js";
 import { resolveProfileKey } from "./config/embedded-secrets.js";
+import { writeAnalyticsK } from "./persistence/analytics/analytics-settings.js";
 
 export interface App {
   readonly config: Config;
@@ -36,6 +37,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
   try {
     const applied = await migrate(db.dataSource);
     if (applied.length) logger.info({ migrations: applied }, "migrations applied");
+    if (await writeAnalyticsK(db.dataSource, config.analyticsK))
+      logger.info({ k: config.analyticsK }, "analytics small-cell threshold set");
     const services = createServices({
       dataSource: db.dataSource,
       cipher: new ProfileCipher(opts.profileKey ?? resolveProfileKey(config)),

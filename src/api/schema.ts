@@ -16,6 +16,7 @@ import { AttemptResolver, LearnerAttemptsResolver } from "./attempt/attempt.reso
 import { GoalProgressResolver, PersonalisationResolver } from "./personalisation/personalisation.resolver.js";
 import { JobRunResolver } from "./jobs/job-run.resolver.js";
 import { FairnessPolicyResolver } from "./audit/fairness-policy.resolver.js";
+import { AnalyticsResolver } from "./analytics/analytics.resolver.js";
 
 export const resolvers: NonEmptyArray<ClassType> = [
   SchoolResolver,
@@ -40,6 +41,7 @@ export const resolvers: NonEmptyArray<ClassType> = [
   GoalProgressResolver,
   JobRunResolver,
   FairnessPolicyResolver,
+  AnalyticsResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;

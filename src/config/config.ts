@@ -54,6 +54,11 @@ export interface Config {
   readonly auditCron: string | null;
   /** Fairness audits (docs/fairness.md): minimum group size, permutation rounds, and whether NOT_AUDITABLE refuses a promotion. */
   readonly fairness: { readonly minGroupSize: number; readonly rounds: number; readonly requireAuditable: boolean };
+  /**
+   * The `analytics` views' small-cell threshold k (docs/analytics.md): a figure over fewer than k learners
+   * is withheld. Written into analytics_private.settings at each start; at least 2 (k = 1 releases single learners).
+   */
+  readonly analyticsK: number;
 }
 
 export class ConfigError extends Error {
@@ -98,6 +103,17 @@ function cronSetting(env: Env, name: string, fallback: string, readIn: string): 
     throw new ConfigError(name, `expected a cron expression such as "${fallback}" (read in ${readIn}), or off; got "${raw}"`);
   }
   return fields.join(" ");
+}
+
+/** ZPD_ANALYTICS_K: an integer ≥ 2, default 10. */
+function analyticsK(env: Env): number {
+  const raw = env.ZPD_ANALYTICS_K;
+  if (raw !== undefined && /^\d+$/.test(raw) && Number(raw) < 2)
+    throw new ConfigError(
+      "ZPD_ANALYTICS_K",
+      `must be at least 2 (got ${raw}): with k = ${raw} the analytics views would release figures of single learners`,
+    );
+  return int(env, "ZPD_ANALYTICS_K", 10, 2, 1_000_000);
 }
 
 /**
@@ -179,5 +195,6 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
       rounds: int(env, "ZPD_FAIRNESS_ROUNDS", 1000, 100, 1_000_000),
       requireAuditable: bool(env, "ZPD_FAIRNESS_REQUIRE_AUDITABLE", false),
     },
+    analyticsK: analyticsK(env),
   };
 }

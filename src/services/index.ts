@@ -26,6 +26,7 @@ import { FairnessAuditor } from "./audit/fairness-audit.service.js";
 import { FairnessGate } from "./audit/fairness.gate.js";
 import { AuditService } from "./audit/audit.service.js";
 import { FairnessPolicyService } from "./audit/fairness-policy.service.js";
+import { AnalyticsService } from "./analytics/analytics.service.js";
 
 export interface Services {
   readonly deps: ServiceDeps;
@@ -49,6 +50,7 @@ export interface Services {
   readonly jobs: JobRunService;
   readonly audits: AuditService;
   readonly fairnessPolicy: FairnessPolicyService;
+  readonly analytics: AnalyticsService;
 }
 
 export function createServices(base: ServiceDeps): Services {
@@ -78,6 +80,7 @@ export function createServices(base: ServiceDeps): Services {
     modelSwitch: new ModelSwitchService(deps, activeModels, training, jobs, gates),
     audits: new AuditService(deps, fairness, jobs),
     fairnessPolicy,
+    analytics: new AnalyticsService(deps),
     personalisation,
     schools: new SchoolService(deps),
     cohorts: new CohortService(deps),

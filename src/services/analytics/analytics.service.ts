@@ -1,0 +1,44 @@
+/**
+ * The school's analytics for dashboards without SQL access (analysts and admins): the same `analytics`
+ * views BI tools read (docs/analytics.md), for the caller's school only, with the same small-cell
+ * suppression — a cell over fewer than k learners comes back with its figures null and `suppressed`.
+ */
+import { readAnalyticsK } from "../../persistence/analytics/analytics-settings.js";
+import {
+  cohortSkillMastery,
+  type CohortSkillMasteryRow,
+  personalisationEffect,
+  type PersonalisationEffectRow,
+} from "../../persistence/analytics/analytics-views.js";
+import { Actor, Role } from "../auth/actor.js";
+import { requireRole } from "../auth/access-policy.js";
+import type { ServiceDeps } from "../service-deps.js";
+
+export type { CohortSkillMasteryRow, PersonalisationEffectRow };
+
+const READERS = [Role.Analyst, Role.Admin];
+
+export class AnalyticsService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /** The small-cell threshold the views apply (ZPD_ANALYTICS_K). */
+  async k(actor: Actor): Promise<number> {
+    requireRole(actor, ...READERS);
+    return readAnalyticsK(this.deps.dataSource);
+  }
+
+  /** Mastery by cohort × skill (the school row first: cohort null). */
+  async masteryByCohortSkill(
+    actor: Actor,
+    filter: { cohortId?: string | null; skillId?: string | null },
+  ): Promise<CohortSkillMasteryRow[]> {
+    requireRole(actor, ...READERS);
+    return cohortSkillMastery(this.deps.dataSource, actor.schoolId, filter);
+  }
+
+  /** The personalisation effect by cohort × personalised (the school rows first: cohort null). */
+  async personalisationEffect(actor: Actor, filter: { cohortId?: string | null }): Promise<PersonalisationEffectRow[]> {
+    requireRole(actor, ...READERS);
+    return personalisationEffect(this.deps.dataSource, actor.schoolId, filter);
+  }
+}
