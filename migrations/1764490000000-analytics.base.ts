@@ -54,15 +54,17 @@ export const PRIVATE_VIEWS: readonly (readonly [name: string, sql: string])[] = 
   // Per learner and skill: the attempt (1-based, in time order) that completed the first run of
   // MASTERY_STREAK consecutive correct answers on the skill's tasks. `fails` counts the wrong answers so
   // far; within a value of it the first row is the wrong answer (when fails > 0), the others are right.
+  // school_id leads the partitions (a learner is in one school) so that a reader's school filter is
+  // pushed below the window functions.
   [
     "mastery_reached",
     `WITH seq AS (
        SELECT school_id, learner_id, skill_id, correct, row_number() OVER w AS i, count(*) FILTER (WHERE NOT correct) OVER w AS fails
        FROM analytics_private.skill_attempt
-       WINDOW w AS (PARTITION BY learner_id, skill_id ORDER BY occurred_at, attempt_id)),
+       WINDOW w AS (PARTITION BY school_id, learner_id, skill_id ORDER BY occurred_at, attempt_id)),
      runs AS (
        SELECT school_id, learner_id, skill_id, correct, i,
-              row_number() OVER (PARTITION BY learner_id, skill_id, fails ORDER BY i) - CASE WHEN fails > 0 THEN 1 ELSE 0 END AS run
+              row_number() OVER (PARTITION BY school_id, learner_id, skill_id, fails ORDER BY i) - CASE WHEN fails > 0 THEN 1 ELSE 0 END AS run
        FROM seq)
      SELECT school_id, learner_id, skill_id, min(i)::int AS attempts_to_mastery
      FROM runs WHERE correct AND run >= ${MASTERY_STREAK} GROUP BY school_id, learner_id, skill_id`,

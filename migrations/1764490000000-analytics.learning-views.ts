@@ -6,6 +6,7 @@ const hide = (expr: string) => unless("s.suppressed", expr);
 
 export const MASTERY_BY_COHORT_SKILL: AnalyticsView = {
   name: "mastery_by_cohort_skill",
+  perSchool: true,
   comment: `Mastery per cohort and skill: one row per (school, cohort, skill), plus one per (school, skill) for all its learners (cohort_id NULL). The mastery of each learner is the stored estimate under the school's active model (learner_state.mastery); learners with no state under it (no PERSONALISATION consent, not rebuilt yet) are not counted. ${RULE}`,
   columns: [
     ["school_id", "The school."],
@@ -25,7 +26,8 @@ export const MASTERY_BY_COHORT_SKILL: AnalyticsView = {
   sql: `WITH keyed AS (
     SELECT g.school_id, g.cohort_id, am.skill_id, am.learner_id, am.mastery,
            concat_ws('|', g.school_id, am.skill_id, coalesce(g.cohort_id::text, 'school')) AS cell
-    FROM analytics_private.active_mastery am JOIN analytics_private.learner_group g ON g.learner_id = am.learner_id),
+    FROM analytics_private.active_mastery am JOIN analytics_private.learner_group g ON g.learner_id = am.learner_id
+    WHERE am.school_id = sc.id AND g.school_id = sc.id),
   m AS (
     SELECT DISTINCT cell, concat_ws('|', school_id, skill_id) AS family, concat_ws('|', school_id, skill_id) AS sibling,
            cohort_id IS NULL AS is_total, learner_id, ''::text AS unit
@@ -45,6 +47,7 @@ export const MASTERY_BY_COHORT_SKILL: AnalyticsView = {
 
 export const ATTEMPTS_BY_COHORT_SKILL_DAY: AnalyticsView = {
   name: "attempts_by_cohort_skill_day",
+  perSchool: true,
   comment: `Attempts and success per cohort, skill and day: one row per (school, cohort, skill, day) with attempts, plus one per (school, cohort, skill) over all days (day NULL). An attempt counts for every skill of its task (the Q-matrix) and in every cohort of its learner; the day is the attempt's date in the school's time zone. Learners in no cohort are not in this view. ${RULE}`,
   columns: [
     ["school_id", "The school."],
@@ -65,14 +68,16 @@ export const ATTEMPTS_BY_COHORT_SKILL_DAY: AnalyticsView = {
            sa.learner_id, sa.correct, sa.duration_seconds
     FROM analytics_private.skill_attempt sa
     JOIN enrollment e ON e.learner_id = sa.learner_id AND e.school_id = sa.school_id
-    JOIN school sc ON sc.id = sa.school_id),
+    WHERE sa.school_id = sc.id),
+  -- Who practised what when, deduplicated on the ids before the text keys are built (the costly part).
+  practice AS (SELECT DISTINCT school_id, cohort_id, skill_id, day, learner_id FROM base),
   m AS (
-    SELECT DISTINCT concat_ws('|', school_id, cohort_id, skill_id, coalesce(d, 'all')) AS cell,
+    SELECT concat_ws('|', school_id, cohort_id, skill_id, coalesce(d, 'all')) AS cell,
            concat_ws('|', school_id, cohort_id, skill_id) AS family,
            concat_ws('|', school_id, skill_id, coalesce(d, 'all')) AS sibling,
            d IS NULL AS is_total, learner_id, unit
-    FROM (SELECT school_id, cohort_id, skill_id, day::text AS d, learner_id, day::text AS unit FROM base
-          UNION ALL SELECT school_id, cohort_id, skill_id, NULL, learner_id, day::text FROM base) x),
+    FROM (SELECT school_id, cohort_id, skill_id, day::text AS d, learner_id, day::text AS unit FROM practice
+          UNION ALL SELECT school_id, cohort_id, skill_id, NULL, learner_id, day::text FROM practice) x),
   ${SUPPRESSION_CTES},
   agg AS (
     SELECT school_id, cohort_id, skill_id, day, count(*)::int AS attempts, count(*) FILTER (WHERE correct)::int AS successes,
@@ -87,6 +92,7 @@ export const ATTEMPTS_BY_COHORT_SKILL_DAY: AnalyticsView = {
 
 export const ATTEMPTS_BY_TASK: AnalyticsView = {
   name: "attempts_by_task",
+  perSchool: true,
   comment: `Attempts and success per task, school-wide: one row per (school, task) with attempts. Observed difficulty is on the scale of task.difficulty, the difficulty calibrated by the active model for a new learner. Attempt and success counts are deliberately not released here: they would be a second partition of the per-skill totals of attempts_by_cohort_skill_day, and two partitions of one total give their cross-cells away by subtraction. ${RULE}`,
   columns: [
     ["school_id", "The school."],
@@ -107,14 +113,18 @@ export const ATTEMPTS_BY_TASK: AnalyticsView = {
   ],
   sql: `WITH base AS (
     SELECT a.school_id, a.task_id, a.learner_id, a.correct, a.duration_seconds
-    FROM attempt a JOIN analytics_private.counted_learner cl ON cl.learner_id = a.learner_id),
-  per_learner AS (SELECT task_id, learner_id, count(*) AS attempts FROM base GROUP BY task_id, learner_id),
+    FROM attempt a JOIN analytics_private.counted_learner cl ON cl.learner_id = a.learner_id
+    WHERE a.school_id = sc.id),
+  per_learner AS (
+    SELECT task_id, count(*)::int AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY attempts) AS median_attempts
+    FROM (SELECT task_id, learner_id, count(*) AS attempts FROM base GROUP BY task_id, learner_id) tl GROUP BY task_id),
   agg AS (
-    SELECT b.school_id, b.task_id, count(DISTINCT b.learner_id)::int AS n, count(*)::int AS attempts,
-           count(*) FILTER (WHERE b.correct)::int AS successes, avg(b.duration_seconds)::float8 AS duration,
-           (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY p.attempts) FROM per_learner p WHERE p.task_id = b.task_id) AS median_attempts
+    SELECT b.school_id, b.task_id, count(*)::int AS attempts, count(*) FILTER (WHERE b.correct)::int AS successes,
+           avg(b.duration_seconds)::float8 AS duration
     FROM base b GROUP BY b.school_id, b.task_id),
-  s AS (SELECT a.*, a.n < st.k AS suppressed FROM agg a CROSS JOIN analytics_private.settings st)
+  s AS (
+    SELECT a.*, p.n, p.median_attempts, p.n < (SELECT k FROM analytics_private.settings) AS suppressed
+    FROM agg a JOIN per_learner p ON p.task_id = a.task_id)
   SELECT s.school_id, s.task_id, t.code, t.title, t.kind, ${hide("s.n")}, ${hide("s.successes::float8 / s.attempts")},
          ${hide("ln((s.attempts - s.successes + 0.5)::float8 / (s.successes + 0.5))")}, t.difficulty, ${hide("s.median_attempts")},
          ${hide("s.duration")}, s.suppressed

@@ -20,6 +20,7 @@ const membership = (split: string, populations: readonly (readonly [name: string
 
 export const GOALS_BY_COHORT: AnalyticsView = {
   name: "goals_by_cohort",
+  perSchool: true,
   comment: `Goals and learning paths per cohort: one row per (school, cohort) with learners who have goals, plus one for all the school's learners (cohort_id NULL). "On pace" stands in for the engine's on-track verdict, which needs a plan computed per request: an active goal with a deadline still ahead whose share of target skills mastered (stored mastery under the active model at or above the goal's threshold) is at least the share of the time from the goal's creation to its deadline already elapsed. Attempts to mastery: ${MASTERY_RULE}, on the goals' target skills. ${RULE}`,
   columns: [
     ["school_id", "The school."],
@@ -46,6 +47,7 @@ export const GOALS_BY_COHORT: AnalyticsView = {
     FROM goal g JOIN analytics_private.counted_learner cl ON cl.learner_id = g.learner_id
     LEFT JOIN goal_skill gs ON gs.goal_id = g.id
     LEFT JOIN analytics_private.active_mastery am ON am.learner_id = g.learner_id AND am.skill_id = gs.skill_id
+    WHERE g.school_id = sc.id
     GROUP BY g.id, g.school_id, g.learner_id, g.status, g.deadline, g.created_at),
   per_goal AS (
     SELECT *, status = 'ACTIVE' AND deadline IS NOT NULL AND deadline > now() AND skills > 0
@@ -58,18 +60,18 @@ export const GOALS_BY_COHORT: AnalyticsView = {
            count(*) FILTER (WHERE status = 'ACTIVE' AND deadline IS NOT NULL)::int AS with_deadline,
            count(*) FILTER (WHERE on_pace)::int AS on_pace, count(*) FILTER (WHERE skills > 0 AND mastered = skills)::int AS mastered
     FROM per_goal GROUP BY learner_id),
-  steps AS (
+  steps AS MATERIALIZED (
     SELECT learner_id, count(*) FILTER (WHERE status <> 'SKIPPED')::int AS planned, count(*) FILTER (WHERE status = 'DONE')::int AS done
-    FROM analytics_private.learner_path_step GROUP BY learner_id),
-  reached AS (
+    FROM analytics_private.learner_path_step WHERE school_id = sc.id GROUP BY learner_id),
+  reached AS MATERIALIZED (
     SELECT mr.learner_id, avg(mr.attempts_to_mastery)::float8 AS attempts
     FROM analytics_private.mastery_reached mr
-    WHERE EXISTS (SELECT 1 FROM goal g JOIN goal_skill gs ON gs.goal_id = g.id WHERE g.learner_id = mr.learner_id AND gs.skill_id = mr.skill_id)
+    WHERE mr.school_id = sc.id AND EXISTS (SELECT 1 FROM goal g JOIN goal_skill gs ON gs.goal_id = g.id WHERE g.learner_id = mr.learner_id AND gs.skill_id = mr.skill_id)
     GROUP BY mr.learner_id),
   keyed AS (
     SELECT grp.school_id, grp.cohort_id, pl.*, coalesce(st.planned, 0) AS planned, coalesce(st.done, 0) AS done, r.attempts AS to_mastery,
            concat_ws('|', grp.school_id, coalesce(grp.cohort_id::text, 'school')) AS row_key
-    FROM per_learner pl JOIN analytics_private.learner_group grp ON grp.learner_id = pl.learner_id
+    FROM per_learner pl JOIN analytics_private.learner_group grp ON grp.learner_id = pl.learner_id AND grp.school_id = sc.id
     LEFT JOIN steps st ON st.learner_id = pl.learner_id LEFT JOIN reached r ON r.learner_id = pl.learner_id),
   ${membership("'goals'", [
     ["learners", "true"],
@@ -89,6 +91,7 @@ export const GOALS_BY_COHORT: AnalyticsView = {
 
 export const PERSONALISATION_EFFECT_BY_COHORT: AnalyticsView = {
   name: "personalisation_effect_by_cohort",
+  perSchool: true,
   comment: `The personalisation effect: one row per (school, cohort, personalised) with learners who attempted something, plus one per (school, personalised) for all the school's learners (cohort_id NULL). Personalised = PERSONALISATION consent granted (the engine then serves the learner's own model; otherwise the curriculum order). Attempts do not record which recommendation or strategy they answered, so there is no split by strategy: "on path steps" counts attempts at tasks that are steps of the learner's learning paths. Attempts to mastery: ${MASTERY_RULE}. Per-learner figures are summarised by means and medians only, never by attempt totals (those are released once, in attempts_by_cohort_skill_day). ${RULE}`,
   columns: [
     ["school_id", "The school."],
@@ -111,22 +114,24 @@ export const PERSONALISATION_EFFECT_BY_COHORT: AnalyticsView = {
     ["median_attempts_to_mastery", "Median over those learners of their mean attempts to mastery of a skill."],
     ["mastery_suppressed", "True when learners_reaching_mastery and median_attempts_to_mastery are withheld (NULL)."],
   ],
-  sql: `WITH path_task AS (SELECT DISTINCT learner_id, task_id FROM analytics_private.learner_path_step),
-  per_learner AS (
+  sql: `WITH per_learner AS MATERIALIZED (
     SELECT a.learner_id, count(*)::int AS attempts, avg(CASE WHEN a.correct THEN 1.0 ELSE 0.0 END)::float8 AS success_rate,
            coalesce(sum(a.duration_seconds), 0)::float8 AS time_on_task,
-           avg(CASE WHEN pt.task_id IS NULL THEN 0.0 ELSE 1.0 END)::float8 AS on_path
+           -- Probed through the indexes of learning_path (learner) and path_step (path) per attempt.
+           avg(CASE WHEN EXISTS (SELECT 1 FROM learning_path lp JOIN path_step ps ON ps.path_id = lp.id
+                                 WHERE lp.learner_id = a.learner_id AND ps.task_id = a.task_id) THEN 1.0 ELSE 0.0 END)::float8 AS on_path
     FROM attempt a JOIN analytics_private.counted_learner cl ON cl.learner_id = a.learner_id
-    LEFT JOIN path_task pt ON pt.learner_id = a.learner_id AND pt.task_id = a.task_id
+    WHERE a.school_id = sc.id
     GROUP BY a.learner_id),
-  steps AS (
+  steps AS MATERIALIZED (
     SELECT learner_id, count(*) FILTER (WHERE status = 'DONE')::float8 / count(*) AS share_done
-    FROM analytics_private.learner_path_step WHERE status <> 'SKIPPED' GROUP BY learner_id),
-  reached AS (SELECT learner_id, avg(attempts_to_mastery)::float8 AS attempts FROM analytics_private.mastery_reached GROUP BY learner_id),
+    FROM analytics_private.learner_path_step WHERE school_id = sc.id AND status <> 'SKIPPED' GROUP BY learner_id),
+  reached AS MATERIALIZED (
+    SELECT learner_id, avg(attempts_to_mastery)::float8 AS attempts FROM analytics_private.mastery_reached WHERE school_id = sc.id GROUP BY learner_id),
   keyed AS (
     SELECT grp.school_id, grp.cohort_id, grp.personalised, pl.*, st.share_done, r.attempts AS to_mastery,
            concat_ws('|', grp.school_id, coalesce(grp.cohort_id::text, 'school'), grp.personalised) AS row_key
-    FROM per_learner pl JOIN analytics_private.learner_group grp ON grp.learner_id = pl.learner_id
+    FROM per_learner pl JOIN analytics_private.learner_group grp ON grp.learner_id = pl.learner_id AND grp.school_id = sc.id
     LEFT JOIN steps st ON st.learner_id = pl.learner_id LEFT JOIN reached r ON r.learner_id = pl.learner_id),
   ${membership("personalised", [
     ["learners", "true"],

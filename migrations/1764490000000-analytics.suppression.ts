@@ -29,39 +29,45 @@
  *
  * `unit` is what a part partitions: for learner-valued figures ('' — the learner itself), for attempt
  * sums the attempt's day (a part = a day cell), so that the residual of a family of days is the learners
- * with attempts on suppressed days. Cells with no family (NULL) take rules 1 and 2 only.
+ * with attempts on suppressed days. Cells with no family (NULL) take rules 1 and 2 only. Rows of `m`
+ * must be distinct.
+ *
+ * No step joins two large relations: a cell's n is a window over `m`, the pairs of overlapping siblings
+ * come from each learner's array of cells, the ranks are windows; only per-cell and per-family rows are
+ * joined: on a database without statistics (embedded PGlite never analyses by itself) the planner guesses
+ * a row or so per relation and picks nested loops, which would make a self-join of `m` quadratic.
  */
 export const SUPPRESSION_CTES = `
-sup_cells AS (
-  SELECT cell, min(family) AS family, bool_or(is_total) AS is_total, count(DISTINCT learner_id)::int AS n
-  FROM m GROUP BY cell),
-sup_primary AS (
-  SELECT c.*, c.n < st.k AS primary_suppressed FROM sup_cells c CROSS JOIN analytics_private.settings st),
-sup_members AS (
-  SELECT DISTINCT m.sibling, m.cell, m.learner_id FROM m JOIN sup_primary p ON p.cell = m.cell
-  WHERE m.sibling IS NOT NULL AND NOT p.primary_suppressed),
+sup_n AS (
+  SELECT cell, family, sibling, is_total, learner_id, unit, max(dr) OVER (PARTITION BY cell) AS n
+  FROM (SELECT m.*, dense_rank() OVER (PARTITION BY m.cell ORDER BY m.learner_id) AS dr FROM m) ranked_members),
+sup_learner_cells AS (
+  SELECT array_agg(cell ORDER BY cell) AS cells, array_agg(n ORDER BY cell) AS ns
+  FROM (SELECT DISTINCT sibling, cell, learner_id, n FROM sup_n
+        WHERE sibling IS NOT NULL AND n >= (SELECT k FROM analytics_private.settings)) released
+  GROUP BY sibling, learner_id HAVING count(*) > 1),
 sup_pairs AS (
-  SELECT x.cell AS x, y.cell AS y, count(*)::int AS shared
-  FROM sup_members x JOIN sup_members y ON y.sibling = x.sibling AND y.learner_id = x.learner_id AND y.cell > x.cell
-  GROUP BY x.cell, y.cell),
+  SELECT lc.cells[i] AS x, lc.cells[j] AS y, lc.ns[i] AS nx, lc.ns[j] AS ny, count(*) AS shared
+  FROM sup_learner_cells lc
+  CROSS JOIN LATERAL generate_series(1, cardinality(lc.cells)) i
+  CROSS JOIN LATERAL generate_series(i + 1, cardinality(lc.cells)) j
+  GROUP BY 1, 2, 3, 4),
 sup_pair_losers AS (
-  SELECT DISTINCT CASE WHEN px.n < py.n THEN pr.x ELSE pr.y END AS cell
-  FROM sup_pairs pr JOIN sup_primary px ON px.cell = pr.x JOIN sup_primary py ON py.cell = pr.y
-  CROSS JOIN analytics_private.settings st
-  WHERE px.n - pr.shared BETWEEN 1 AND st.k - 1 OR py.n - pr.shared BETWEEN 1 AND st.k - 1),
-sup_ranked AS (
-  SELECT p.cell, p.family, row_number() OVER (PARTITION BY p.family ORDER BY p.n, p.cell)::int AS r
-  FROM sup_primary p
-  WHERE p.family IS NOT NULL AND NOT p.is_total AND NOT p.primary_suppressed
-    AND p.cell NOT IN (SELECT cell FROM sup_pair_losers)),
+  SELECT DISTINCT CASE WHEN nx < ny THEN x ELSE y END AS cell FROM sup_pairs
+  WHERE nx - shared BETWEEN 1 AND (SELECT k FROM analytics_private.settings) - 1
+     OR ny - shared BETWEEN 1 AND (SELECT k FROM analytics_private.settings) - 1),
+sup_parts AS (
+  SELECT family, learner_id, unit, cell, dense_rank() OVER (PARTITION BY family ORDER BY n, cell) AS r
+  FROM sup_n
+  WHERE family IS NOT NULL AND NOT is_total AND n >= (SELECT k FROM analytics_private.settings)
+    AND cell NOT IN (SELECT cell FROM sup_pair_losers)),
 sup_units AS (
-  SELECT t.family, t.learner_id, t.unit,
-         coalesce(max(r.r), 0) AS r1,
-         coalesce((array_agg(r.r ORDER BY r.r DESC) FILTER (WHERE r.r IS NOT NULL))[2], 0) AS r2
-  FROM (SELECT DISTINCT family, learner_id, unit FROM m WHERE is_total) t
-  LEFT JOIN m pm ON pm.family = t.family AND pm.learner_id = t.learner_id AND pm.unit = t.unit AND NOT pm.is_total
-  LEFT JOIN sup_ranked r ON r.cell = pm.cell
-  GROUP BY t.family, t.learner_id, t.unit),
+  SELECT family, learner_id, unit, coalesce(max(r), 0) AS r1,
+         coalesce((array_agg(r ORDER BY r DESC) FILTER (WHERE r IS NOT NULL))[2], 0) AS r2
+  FROM (SELECT family, learner_id, unit, r, false AS total FROM sup_parts
+        UNION ALL SELECT family, learner_id, unit, NULL, true FROM sup_n WHERE is_total AND family IS NOT NULL) u
+  GROUP BY family, learner_id, unit
+  HAVING bool_or(total)),
 sup_learners AS (
   SELECT family, learner_id, max(r2) AS a, min(r1) AS b FROM sup_units GROUP BY family, learner_id),
 sup_steps AS (
@@ -74,12 +80,13 @@ sup_curve AS (
   SELECT s.family, s.j, z.t - sum(s.d) OVER (PARTITION BY s.family ORDER BY s.j) AS residual
   FROM sup_steps s JOIN (SELECT family, count(*) AS t FROM sup_learners GROUP BY family) z ON z.family = s.family),
 sup_cut AS (
-  SELECT c.family, min(c.j) AS j FROM sup_curve c CROSS JOIN analytics_private.settings st
-  WHERE c.residual = 0 OR c.residual >= st.k GROUP BY c.family),
+  SELECT family, min(j) AS j FROM sup_curve
+  WHERE residual = 0 OR residual >= (SELECT k FROM analytics_private.settings) GROUP BY family),
 sup AS (
-  SELECT p.cell, p.n,
-         p.primary_suppressed
-         OR p.cell IN (SELECT cell FROM sup_pair_losers)
-         OR EXISTS (SELECT 1 FROM sup_ranked r LEFT JOIN sup_cut c ON c.family = r.family
-                    WHERE r.cell = p.cell AND r.r <= coalesce(c.j, 2147483647)) AS suppressed
-  FROM sup_primary p)`;
+  SELECT c.cell, c.n::int AS n,
+         c.n < (SELECT k FROM analytics_private.settings)
+         OR c.cell IN (SELECT cell FROM sup_pair_losers)
+         OR coalesce(rk.r <= coalesce(cut.j, 2147483647), false) AS suppressed
+  FROM (SELECT DISTINCT cell, n FROM sup_n) c
+  LEFT JOIN (SELECT DISTINCT cell, family, r FROM sup_parts) rk ON rk.cell = c.cell
+  LEFT JOIN sup_cut cut ON cut.family = rk.family)`;

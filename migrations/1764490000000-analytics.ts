@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from "typeorm";
 import { PRIVATE_VIEWS, SETTINGS_TABLE } from "./1764490000000-analytics.base.js";
-import type { AnalyticsView } from "./1764490000000-analytics.catalogue.js";
+import { type AnalyticsView, viewQuery } from "./1764490000000-analytics.catalogue.js";
 import { ATTEMPTS_BY_COHORT_SKILL_DAY, ATTEMPTS_BY_TASK, MASTERY_BY_COHORT_SKILL } from "./1764490000000-analytics.learning-views.js";
 import { AUDIT_OUTCOMES_BY_VERSION, MODEL_QUALITY_BY_VERSION, SCHOOLS, SETTINGS } from "./1764490000000-analytics.model-views.js";
 import { GOALS_BY_COHORT, PERSONALISATION_EFFECT_BY_COHORT } from "./1764490000000-analytics.outcome-views.js";
@@ -41,7 +41,7 @@ export class Analytics1764490000000 implements MigrationInterface {
     for (const [name, sql] of PRIVATE_VIEWS) await q.query(`CREATE VIEW analytics_private.${name} AS ${sql}`);
     for (const v of ANALYTICS_VIEWS) {
       const columns = v.columns.map(([c]) => `"${c}"`).join(", ");
-      await q.query(`CREATE VIEW analytics."${v.name}" (${columns}) WITH (security_barrier = true) AS ${v.sql}`);
+      await q.query(`CREATE VIEW analytics."${v.name}" (${columns}) WITH (security_barrier = true) AS ${viewQuery(v)}`);
       await q.query(`COMMENT ON VIEW analytics."${v.name}" IS ${literal(v.comment)}`);
       for (const [c, comment] of v.columns) await q.query(`COMMENT ON COLUMN analytics."${v.name}"."${c}" IS ${literal(comment)}`);
     }

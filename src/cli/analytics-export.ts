@@ -10,7 +10,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { ConfigError } from "../config/config.js";
 import { analyticsViews, viewCsv } from "../persistence/analytics/analytics-csv.js";
+import { analyticsRead } from "../persistence/analytics/analytics-views.js";
 import { readAnalyticsK } from "../persistence/analytics/analytics-settings.js";
+import { ensureAnalyticsStatistics } from "../persistence/analytics/analytics-statistics.js";
 import { parseArgs } from "./args.js";
 import { cliConfig, withAnalyticsDatabase } from "./analytics-database.js";
 
@@ -37,9 +39,10 @@ async function run(argv: string[]): Promise<number> {
   const config = cliConfig();
   await withAnalyticsDatabase(config, "read the analytics over GraphQL (query { analytics { … } }) with an analyst token", async (db) => {
     const k = await readAnalyticsK(db.dataSource);
+    await ensureAnalyticsStatistics(db.dataSource);
     fs.mkdirSync(dir, { recursive: true });
     for (const v of await analyticsViews(db.dataSource)) {
-      const { csv, rows } = await viewCsv(db.dataSource, v);
+      const { csv, rows } = await analyticsRead(db.dataSource, (m) => viewCsv(m, v));
       const file = path.join(dir, `${v.view}.csv`);
       fs.writeFileSync(file, csv);
       process.stdout.write(`${file}: ${rows} rows\n`);

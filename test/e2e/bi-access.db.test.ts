@@ -192,6 +192,10 @@ describe("the BI role on PostgreSQL", () => {
           }
         };
         try {
+          const settings = await bi.query(
+            `SELECT current_setting('search_path') AS path, current_setting('jit') AS jit, current_setting('default_transaction_read_only') AS ro`,
+          );
+          expect(settings.rows).toEqual([{ path: "analytics", jit: "off", ro: "on" }]);
           for (const v of ANALYTICS_VIEWS)
             expect({ v: v.name, rows: Array.isArray((await bi.query(`SELECT * FROM ${v.name}`)).rows) }).toEqual({ v: v.name, rows: true });
           const relations = (

@@ -5,7 +5,7 @@
  *   pg_read_all_data), NOINHERIT; its password sent as a SCRAM verifier (scram-verifier.ts);
  * - CONNECT on this database, USAGE on schema analytics, SELECT on its views (and, by default
  *   privileges, on views later migrations add); every privilege on any other schema's objects revoked;
- * - in this database, read-only transactions and search_path = analytics by default;
+ * - in this database, read-only transactions, search_path = analytics and no JIT by default;
  * - hardening for everyone: PUBLIC loses CREATE on schema public and EXECUTE on its functions, and on
  *   the functions this database user creates from now on (their owner keeps it), so the role can neither
  *   create objects nor call the application's functions.
@@ -66,6 +66,8 @@ export async function grantBiRole(m: EntityManager, name: string, password: stri
   const [{ db }] = (await m.query(`SELECT current_database() AS db`)) as [{ db: string }];
   await m.query(`ALTER ROLE ${role} IN DATABASE ${ident(db)} SET search_path = analytics`);
   await m.query(`ALTER ROLE ${role} IN DATABASE ${ident(db)} SET default_transaction_read_only = on`);
+  // The views' plans are costed high enough for JIT, whose compilation took longer than the queries (analytics-views.ts).
+  await m.query(`ALTER ROLE ${role} IN DATABASE ${ident(db)} SET jit = off`);
   await m.query(`GRANT CONNECT ON DATABASE ${ident(db)} TO ${role}`);
   const schemas = (await m.query(
     `SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('analytics', 'pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg\\_%'`,
