@@ -18,7 +18,10 @@ import { ANALYTICS_VIEWS } from "../../migrations/1764490000000-analytics.js";
 
 const ON_POSTGRES = Boolean(process.env.DATABASE_URL);
 const SECRETS = { ZPD_JWT_SECRET: "bi-access-test-secret-bi-access-test-secret" };
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "zpd-bi-access-"));
+/** Folders of this file, under one root removed at the end. */
+const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "zpd-bi-access-"));
+const tmp = () => fs.mkdtempSync(path.join(ROOT, "t-"));
+afterAll(() => fs.rmSync(ROOT, { recursive: true, force: true }));
 
 /** A migrated database for a command: a scratch database on the server, else an embedded folder. */
 async function targetDatabase(label: string): Promise<{ env: Record<string, string>; open(): Promise<Database>; drop(): Promise<void> }> {
