@@ -11,6 +11,7 @@ import { resolveProfileKeys } from "./config/embedded-secrets.js";
 import type { KeyMaterial } from "./persistence/crypto/field-cipher.js";
 import { openKeyring, startUpgradePass, type UpgradePass } from "./services/keys/keyring.js";
 import { erasureKeyFrom } from "./services/privacy/learner-hash.js";
+import { writeAnalyticsK } from "./persistence/analytics/analytics-settings.js";
 
 export interface App {
   readonly config: Config;
@@ -44,6 +45,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     // A wrong personal-data key stops the start here (KeyringError), before anything is served.
     const keys = opts.keys ?? resolveProfileKeys(config);
     const { cipher, status } = await openKeyring(db.dataSource, keys);
+    if (await writeAnalyticsK(db.dataSource, config.analyticsK))
+      logger.info({ k: config.analyticsK }, "analytics small-cell threshold set");
     const services = createServices({
       dataSource: db.dataSource,
       cipher,

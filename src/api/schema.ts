@@ -17,6 +17,7 @@ import { GoalProgressResolver, PersonalisationResolver } from "./personalisation
 import { JobRunResolver } from "./jobs/job-run.resolver.js";
 import { FairnessPolicyResolver } from "./audit/fairness-policy.resolver.js";
 import { ErasureResolver } from "./privacy/erasure.resolver.js";
+import { AnalyticsResolver } from "./analytics/analytics.resolver.js";
 
 export const resolvers: NonEmptyArray<ClassType> = [
   SchoolResolver,
@@ -42,6 +43,7 @@ export const resolvers: NonEmptyArray<ClassType> = [
   JobRunResolver,
   FairnessPolicyResolver,
   ErasureResolver,
+  AnalyticsResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;

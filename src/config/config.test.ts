@@ -62,6 +62,17 @@ describe("configuration", () => {
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_RETENTION_DAYS: "0" })).toThrow(/would delete every attempt/);
   });
 
+  test("analytics k: default 10, configurable, and k < 2 refused at start naming ZPD_ANALYTICS_K", () => {
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET }).analyticsK).toBe(10);
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_ANALYTICS_K: "2" }).analyticsK).toBe(2);
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_ANALYTICS_K: "25" }).analyticsK).toBe(25);
+    for (const bad of ["1", "0", "-3", "ten", "2.5"]) {
+      expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_ANALYTICS_K: bad })).toThrow(ConfigError);
+      expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_ANALYTICS_K: bad })).toThrow(/ZPD_ANALYTICS_K/);
+    }
+    expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_ANALYTICS_K: "1" })).toThrow(/at least 2/);
+  });
+
   test("a real database requires a configured secret", () => {
     expect(() => loadConfig({ DATABASE_URL: "postgres://u@h/db" })).toThrow(/ZPD_JWT_SECRET/);
     expect(loadConfig({ DATABASE_URL: "postgres://u@h/db", ZPD_JWT_SECRET: SECRET }).databaseUrl).toBe("postgres://u@h/db");

@@ -64,6 +64,11 @@ export interface Config {
   readonly retentionDays: number | null;
   /** Fairness audits (docs/fairness.md): minimum group size, permutation rounds, and whether NOT_AUDITABLE refuses a promotion. */
   readonly fairness: { readonly minGroupSize: number; readonly rounds: number; readonly requireAuditable: boolean };
+  /**
+   * The `analytics` views' small-cell threshold k (docs/analytics.md): a figure over fewer than k learners
+   * is withheld. Written into analytics_private.settings at each start; at least 2 (k = 1 releases single learners).
+   */
+  readonly analyticsK: number;
 }
 
 export class ConfigError extends Error {
@@ -125,6 +130,17 @@ function retentionDays(env: Env): number | null {
     );
   if (n > 100_000) throw new ConfigError(name, `expected 1..100000 days, got ${n} (unset it to keep every attempt)`);
   return n;
+}
+
+/** ZPD_ANALYTICS_K: an integer ≥ 2, default 10. */
+function analyticsK(env: Env): number {
+  const raw = env.ZPD_ANALYTICS_K;
+  if (raw !== undefined && /^\d+$/.test(raw) && Number(raw) < 2)
+    throw new ConfigError(
+      "ZPD_ANALYTICS_K",
+      `must be at least 2 (got ${raw}): with k = ${raw} the analytics views would release figures of single learners`,
+    );
+  return int(env, "ZPD_ANALYTICS_K", 10, 2, 1_000_000);
 }
 
 /**
@@ -223,5 +239,6 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
       rounds: int(env, "ZPD_FAIRNESS_ROUNDS", 1000, 100, 1_000_000),
       requireAuditable: bool(env, "ZPD_FAIRNESS_REQUIRE_AUDITABLE", false),
     },
+    analyticsK: analyticsK(env),
   };
 }

@@ -28,6 +28,7 @@ import { AuditService } from "./audit/audit.service.js";
 import { FairnessPolicyService } from "./audit/fairness-policy.service.js";
 import { ErasureService } from "./privacy/erasure.service.js";
 import { RetentionService } from "./privacy/retention.service.js";
+import { AnalyticsService } from "./analytics/analytics.service.js";
 
 export interface Services {
   readonly deps: ServiceDeps;
@@ -53,6 +54,7 @@ export interface Services {
   readonly fairnessPolicy: FairnessPolicyService;
   readonly erasure: ErasureService;
   readonly retention: RetentionService;
+  readonly analytics: AnalyticsService;
 }
 
 export function createServices(base: ServiceDeps): Services {
@@ -82,6 +84,7 @@ export function createServices(base: ServiceDeps): Services {
     modelSwitch: new ModelSwitchService(deps, activeModels, training, jobs, gates),
     audits: new AuditService(deps, fairness, jobs),
     fairnessPolicy,
+    analytics: new AnalyticsService(deps),
     personalisation,
     schools: new SchoolService(deps),
     cohorts: new CohortService(deps),

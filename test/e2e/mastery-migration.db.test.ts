@@ -10,6 +10,7 @@ import type { QueryRunner } from "typeorm";
 import type { Database } from "../../src/persistence/database.js";
 import { openScratchDatabase, type ScratchDatabase } from "../support/scratch-database.js";
 import { MasteryInLearnerState1764415000000 } from "../../migrations/1764415000000-mastery-in-learner-state.js";
+import { Analytics1764490000000 } from "../../migrations/1764490000000-analytics.js";
 
 let db: Database;
 let scratch: ScratchDatabase | undefined;
@@ -30,8 +31,11 @@ const COLUMNS = `learner_id, skill_id, school_id, mastery, uncertainty, attempts
 
 test("down restores the table; up moves its rows into learner_state.mastery, and the view shows them unchanged; down again restores them", async () => {
   const migration = new MasteryInLearnerState1764415000000();
+  // A later migration reads learner_state.mastery (the analytics views): undone first, redone at the end.
+  const analytics = new Analytics1764490000000();
   runner = db.dataSource.createQueryRunner();
   try {
+    await analytics.down(runner);
     await migration.down(runner);
     expect(await q(`SELECT table_type FROM information_schema.tables WHERE table_name = 'skill_mastery'`)).toEqual([
       { table_type: "BASE TABLE" },
@@ -86,6 +90,8 @@ test("down restores the table; up moves its rows into learner_state.mastery, and
     expect(await q(`SELECT ${COLUMNS} FROM skill_mastery WHERE school_id = $1 ORDER BY learner_id, skill_id`, [school])).toEqual(before);
     await migration.up(runner);
     expect(await q(`SELECT ${COLUMNS} FROM skill_mastery WHERE school_id = $1 ORDER BY learner_id, skill_id`, [school])).toEqual(before);
+    await analytics.up(runner);
+    expect(await q(`SELECT count(*)::int AS n FROM analytics.mastery_by_cohort_skill`)).toEqual([{ n: 0 }]); // no consent recorded: nobody counted
   } finally {
     await runner.release();
   }
