@@ -17,8 +17,10 @@
  * malformed input (arrays of different lengths, learner indices out of range, outcomes other than 0/1)
  * and bad parameters throw EngineError(INVALID_PARAMETERS).
  *
- * Pure and seeded: the same input and params give the same audit; each comparison's permutations
- * are seeded by params.seed and the comparison's names, so they do not depend on the other comparisons.
+ * Pure and seeded: the same input and params give the same audit. The groups of an attribute compared
+ * with the rest share their permutation rounds (one shuffle of the attribute's labels serves them all:
+ * label-permutation.ts), seeded by params.seed and the attribute's first tested comparison; a comparison
+ * with a reference group has its own, seeded by its names. No attribute's rounds depend on another's.
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
 import {
@@ -33,6 +35,8 @@ import {
 import { groupStats } from "./group-stats.js";
 import { type PlannedComparison, planAttributes, plannedNames } from "./groups.js";
 import type { FairnessParams } from "./params.js";
+import { AttributeStatistics } from "./attribute-statistics.js";
+import { labelPermutationTest, MAX_SETS, NO_SET } from "./label-permutation.js";
 import { permutationTest } from "./permutation.js";
 import { checkReferenceAttributes, resolveFairnessParams } from "./resolve-params.js";
 import { FAIRNESS_METRICS, FairnessStatistics, gapsOf } from "./statistics.js";
@@ -61,7 +65,7 @@ function checkInput(input: FairnessAuditInput): void {
 }
 
 /** FNV-1a of the comparison's names mixed with the seed: each comparison its own permutation stream. */
-function comparisonSeed(seed: number, key: string): number {
+export function comparisonSeed(seed: number, key: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
   return (h ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
@@ -69,42 +73,99 @@ function comparisonSeed(seed: number, key: string): number {
 
 const ONE_SIDED = FAIRNESS_METRICS.map(([metric]) => metric === "ABROCA");
 
-function compare(
+/** side[learner] of a comparison: 1 in the group, 0 in the reference, 2 in neither. */
+function sidesOf(learners: number, c: PlannedComparison): Uint8Array {
+  const side = new Uint8Array(learners).fill(2);
+  for (const l of c.referenceMembers) side[l] = 0;
+  for (const l of c.groupMembers) side[l] = 1;
+  return side;
+}
+
+/**
+ * Per comparison of the attribute, its p-values (nulls where it is not tested). Groups against the rest:
+ * one labelPermutationTest for all of them (its rounds serve every group: attribute-statistics.ts), seeded
+ * by the first tested comparison (with one tested group, the draws of permutationTest with that seed).
+ * Against a reference group each comparison has its own pool, so its own permutationTest.
+ */
+function attributePValues(
   input: FairnessAuditInput,
   stats: FairnessStatistics,
   params: FairnessParams,
   attribute: string,
-  c: PlannedComparison,
-): { comparison: Omit<FairnessComparison, "checks">; outcome: ComparisonOutcome } {
-  const side = new Uint8Array(input.learners).fill(2);
-  for (const l of c.referenceMembers) side[l] = 0;
-  for (const l of c.groupMembers) side[l] = 1;
-  const observed = stats.compute(side);
-  const { group, reference } = observed;
-  const gaps = gapsOf(observed);
-  let pValues: (number | null)[] = FAIRNESS_METRICS.map(() => null);
-  if (c.insufficient === null) {
+  comparisons: readonly PlannedComparison[],
+  observed: readonly Float64Array[],
+): (number | null)[][] {
+  const untested = FAIRNESS_METRICS.map(() => null);
+  const tested = comparisons.flatMap((c, k) => (c.insufficient === null ? [k] : []));
+  const seedOf = (c: PlannedComparison) => comparisonSeed(params.seed, `${attribute}\u0000${c.group}\u0000${c.reference}`);
+  const pValues: (number | null)[][] = comparisons.map(() => untested);
+  if (tested.length === 0) return pValues;
+  const first = comparisons[tested[0]!]!;
+  const pool = [...first.groupMembers, ...first.referenceMembers];
+  const inGroup = new Set(tested.flatMap((k) => comparisons[k]!.groupMembers));
+  const remainder = pool.filter((l) => !inGroup.has(l)).sort((a, b) => a - b);
+  const sets = [...tested.map((k) => comparisons[k]!.groupMembers), ...(remainder.length > 0 ? [remainder] : [])];
+  if (params.referenceGroups[attribute] !== undefined || sets.length > MAX_SETS) {
     const buffer = new Float64Array(FAIRNESS_METRICS.length);
-    pValues = permutationTest({
-      learners: input.learners,
-      group: c.groupMembers,
-      reference: c.referenceMembers,
-      statistic: (s) => gapsOf(stats.compute(s), buffer),
-      rounds: params.rounds,
-      seed: comparisonSeed(params.seed, `${attribute}\u0000${c.group}\u0000${c.reference}`),
-      oneSided: ONE_SIDED,
-    }).pValues;
+    for (const k of tested) {
+      const c = comparisons[k]!;
+      pValues[k] = permutationTest({
+        learners: input.learners,
+        group: c.groupMembers,
+        reference: c.referenceMembers,
+        statistic: (side) => gapsOf(stats.compute(side), buffer),
+        rounds: params.rounds,
+        seed: seedOf(c),
+        oneSided: ONE_SIDED,
+      }).pValues;
+    }
+    return pValues;
   }
-  return {
-    comparison: {
-      attribute,
-      group: c.group,
-      reference: c.reference,
-      groupStats: groupStats(input, stats.sums, c.group, c.groupMembers, group),
-      referenceStats: groupStats(input, stats.sums, c.reference, c.referenceMembers, reference),
-    },
-    outcome: { gaps, pValues, group, reference },
-  };
+  const label = new Uint8Array(input.learners).fill(NO_SET);
+  sets.forEach((members, s) => {
+    for (const l of members) label[l] = s;
+  });
+  const grouped = new AttributeStatistics(stats, label, sets.length, tested.length);
+  const byLabel = labelPermutationTest({
+    learners: input.learners,
+    sets,
+    tested: tested.length,
+    statistic: (l) => grouped.compute(l),
+    observed: tested.map((k) => observed[k]!),
+    rounds: params.rounds,
+    seed: seedOf(first),
+    oneSided: ONE_SIDED,
+  });
+  tested.forEach((k, t) => {
+    pValues[k] = byLabel[t]!;
+  });
+  return pValues;
+}
+
+/** The comparisons of one attribute: their observed figures (one split each) and p-values. */
+function compareAttribute(
+  input: FairnessAuditInput,
+  stats: FairnessStatistics,
+  params: FairnessParams,
+  attribute: string,
+  comparisons: readonly PlannedComparison[],
+): { comparison: Omit<FairnessComparison, "checks">; outcome: ComparisonOutcome }[] {
+  const splits = comparisons.map((c) => stats.compute(sidesOf(input.learners, c)));
+  const gaps = splits.map((split) => gapsOf(split));
+  const pValues = attributePValues(input, stats, params, attribute, comparisons, gaps);
+  return comparisons.map((c, k) => {
+    const { group, reference } = splits[k]!;
+    return {
+      comparison: {
+        attribute,
+        group: c.group,
+        reference: c.reference,
+        groupStats: groupStats(input, stats.sums, c.group, c.groupMembers, group),
+        referenceStats: groupStats(input, stats.sums, c.reference, c.referenceMembers, reference),
+      },
+      outcome: { gaps: gaps[k]!, pValues: pValues[k]!, group, reference },
+    };
+  });
 }
 
 function verdict(checks: FairnessAudit["checks"], attributes: readonly AttributeSummary[], params: FairnessParams) {
@@ -170,11 +231,10 @@ export function auditFairness(input: FairnessAuditInput, partial: Partial<Fairne
   const compared: Omit<FairnessComparison, "checks">[] = [];
   const drafts: DraftCheck[][] = [];
   for (const a of planned) {
-    for (const c of a.comparisons) {
-      const { comparison, outcome } = compare(input, stats, params, a.summary.name, c);
+    compareAttribute(input, stats, params, a.summary.name, a.comparisons).forEach(({ comparison, outcome }, k) => {
       compared.push(comparison);
-      drafts.push(draftChecks(a.summary.name, c, outcome, params, input.recommendations !== undefined));
-    }
+      drafts.push(draftChecks(a.summary.name, a.comparisons[k]!, outcome, params, input.recommendations !== undefined));
+    });
   }
   const settled = settleChecks(drafts.flat(), params);
   const comparisons: FairnessComparison[] = [];

@@ -112,20 +112,32 @@ export class LearnerSums {
 
   /** Both sides' sums for the split `side` (side[learner]: 1 group, 0 reference, 2 neither). */
   sum(side: Uint8Array): [SideSums, SideSums] {
-    const B = CALIBRATION_BINS;
-    const count = new Float64Array(2 * B),
-      sumP = new Float64Array(2 * B),
-      sumY = new Float64Array(2 * B);
-    const positives = [0, 0],
-      above = [0, 0],
-      learners = [0, 0];
-    // per side and recommendation figure: Σ and count of the learners that have it
-    const F = RECOMMENDATION_FIGURES;
-    const recSum = new Float64Array(2 * F),
-      recN = new Float64Array(2 * F);
-    for (let l = 0; l < side.length; l++) {
-      const s = side[l]!;
-      if (s > 1) continue;
+    const sums = this.sumByLabel(side, 2);
+    return [sideSums(sums, [0]), sideSums(sums, [1])];
+  }
+
+  /**
+   * Per label the sums of its learners, in one pass over the learners (label[learner] in 0 … labels − 1;
+   * a larger label is left out). A side made of several labels is their sums added (`sideSums`).
+   */
+  sumByLabel(label: Uint8Array, labels: number): LabelSums {
+    const B = CALIBRATION_BINS,
+      F = RECOMMENDATION_FIGURES;
+    const out: LabelSums = {
+      labels,
+      count: new Float64Array(labels * B),
+      sumP: new Float64Array(labels * B),
+      sumY: new Float64Array(labels * B),
+      positives: new Float64Array(labels),
+      positivesAbove: new Float64Array(labels),
+      recommendedLearners: new Float64Array(labels),
+      recSum: new Float64Array(labels * F),
+      recN: new Float64Array(labels * F),
+    };
+    const { count, sumP, sumY, positives, positivesAbove, recommendedLearners, recSum, recN } = out;
+    for (let l = 0; l < label.length; l++) {
+      const s = label[l]!;
+      if (s >= labels) continue;
       for (let b = 0, c = l * B; b < B; b++, c++) {
         if (this.binCount[c] === 0) continue;
         count[s * B + b]! += this.binCount[c]!;
@@ -133,9 +145,9 @@ export class LearnerSums {
         sumY[s * B + b]! += this.binSumY[c]!;
       }
       positives[s]! += this.positives[l]!;
-      above[s]! += this.positivesAbove[l]!;
+      positivesAbove[s]! += this.positivesAbove[l]!;
       if (this.recommended[l] === 0) continue;
-      learners[s]!++;
+      recommendedLearners[s]!++;
       for (let f = 0; f < F; f++) {
         const v = this.recommendation[f]![l]!;
         if (Number.isNaN(v)) continue;
@@ -143,33 +155,75 @@ export class LearnerSums {
         recN[F * s + f]!++;
       }
     }
-    const sides = [0, 1].map((s): SideSums => {
-      let n = 0,
-        p = 0,
-        y = 0,
-        gaps = 0;
-      for (let b = s * B; b < (s + 1) * B; b++) {
-        n += count[b]!;
-        p += sumP[b]!;
-        y += sumY[b]!;
-        gaps += Math.abs(sumP[b]! - sumY[b]!);
-      }
-      const mean = (f: number) => (recN[F * s + f]! > 0 ? recSum[F * s + f]! / recN[F * s + f]! : Number.NaN);
-      return {
-        attempts: n,
-        sumP: p,
-        sumY: y,
-        binGaps: gaps,
-        positives: positives[s]!,
-        positivesAbove: above[s]!,
-        recommendedLearners: learners[s]!,
-        recommendedSuccess: mean(0),
-        goalAdvancingShare: mean(1),
-        attemptsToMastery: mean(2),
-        recommendedSuccessResidual: mean(3),
-        goalAdvancingShareResidual: mean(4),
-      };
-    });
-    return [sides[0]!, sides[1]!];
+    return out;
   }
+}
+
+/** Per label: per calibration bin the count, Σp, Σy; the positives; per recommendation figure Σ and count. */
+export interface LabelSums {
+  readonly labels: number;
+  readonly count: Float64Array;
+  readonly sumP: Float64Array;
+  readonly sumY: Float64Array;
+  readonly positives: Float64Array;
+  readonly positivesAbove: Float64Array;
+  readonly recommendedLearners: Float64Array;
+  readonly recSum: Float64Array;
+  readonly recN: Float64Array;
+}
+
+/**
+ * The sums of the side made of the labels `members` (in that order, bin by bin: a calibration gap is
+ * taken on the side's bin totals). One label's side is its own sums exactly (0 + x = x).
+ */
+export function sideSums(sums: LabelSums, members: readonly number[]): SideSums {
+  const B = CALIBRATION_BINS,
+    F = RECOMMENDATION_FIGURES;
+  let n = 0,
+    p = 0,
+    y = 0,
+    gaps = 0,
+    positives = 0,
+    above = 0,
+    learners = 0;
+  for (let b = 0; b < B; b++) {
+    let cb = 0,
+      pb = 0,
+      yb = 0;
+    for (const s of members) {
+      cb += sums.count[s * B + b]!;
+      pb += sums.sumP[s * B + b]!;
+      yb += sums.sumY[s * B + b]!;
+    }
+    n += cb;
+    p += pb;
+    y += yb;
+    gaps += Math.abs(pb - yb);
+  }
+  const recSum = new Float64Array(F),
+    recN = new Float64Array(F);
+  for (const s of members) {
+    positives += sums.positives[s]!;
+    above += sums.positivesAbove[s]!;
+    learners += sums.recommendedLearners[s]!;
+    for (let f = 0; f < F; f++) {
+      recSum[f]! += sums.recSum[F * s + f]!;
+      recN[f]! += sums.recN[F * s + f]!;
+    }
+  }
+  const mean = (f: number) => (recN[f]! > 0 ? recSum[f]! / recN[f]! : Number.NaN);
+  return {
+    attempts: n,
+    sumP: p,
+    sumY: y,
+    binGaps: gaps,
+    positives,
+    positivesAbove: above,
+    recommendedLearners: learners,
+    recommendedSuccess: mean(0),
+    goalAdvancingShare: mean(1),
+    attemptsToMastery: mean(2),
+    recommendedSuccessResidual: mean(3),
+    goalAdvancingShareResidual: mean(4),
+  };
 }

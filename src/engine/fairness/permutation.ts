@@ -14,7 +14,7 @@
  * noise, so a round that reproduces the observed split counts.
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
-import { createRng } from "../math.js";
+import { createRng, type Rng } from "../math.js";
 
 /** `side[learner]`: 1 in the group, 0 in the reference, 2 in neither. */
 export type SideStatistic = (side: Uint8Array) => ArrayLike<number>;
@@ -43,9 +43,7 @@ export interface PermutationTestResult {
 
 export function permutationTest(input: PermutationTestInput): PermutationTestResult {
   const { learners, group, reference, statistic, rounds, seed } = input;
-  if (!Number.isInteger(rounds) || rounds < 0) {
-    throw new EngineError(EngineErrorCode.InvalidParameters, `permutationTest: rounds = ${rounds}, not an integer ≥ 0`);
-  }
+  checkRounds(rounds);
   const side = new Uint8Array(learners).fill(2);
   const pool = new Int32Array(group.length + reference.length);
   for (let i = 0; i < reference.length; i++) pool[i] = reference[i]!;
@@ -58,32 +56,62 @@ export function permutationTest(input: PermutationTestInput): PermutationTestRes
     side[l] = i >= reference.length ? 1 : 0;
   }
   const observed = Array.from(statistic(side));
-  const m = observed.length;
-  const oneSided = input.oneSided ?? [];
-  const extreme = new Array<number>(m).fill(0);
-  const valid = new Array<number>(m).fill(0);
+  const counts = new ExtremeCounts(observed, input.oneSided ?? []);
   const rng = createRng(seed);
   const k = group.length;
   for (let r = 0; r < rounds; r++) {
-    // Partial Fisher–Yates: the first k of the pool become the group.
-    for (let i = 0; i < k; i++) {
-      const j = i + rng.int(pool.length - i);
-      const t = pool[i]!;
-      pool[i] = pool[j]!;
-      pool[j] = t;
-    }
+    shufflePrefix(pool, k, rng); // the first k of the pool become the group
     for (let i = 0; i < pool.length; i++) side[pool[i]!] = i < k ? 1 : 0;
-    const values = statistic(side);
-    for (let s = 0; s < m; s++) {
+    counts.add(statistic(side));
+  }
+  return { observed, pValues: counts.pValues(), validRounds: counts.valid };
+}
+
+export function checkRounds(rounds: number): void {
+  if (!Number.isInteger(rounds) || rounds < 0) {
+    throw new EngineError(EngineErrorCode.InvalidParameters, `permutationTest: rounds = ${rounds}, not an integer ≥ 0`);
+  }
+}
+
+/** Partial Fisher–Yates: the first k entries of `pool` become a uniformly random ordered draw of k. */
+export function shufflePrefix(pool: Int32Array, k: number, rng: Rng): void {
+  for (let i = 0; i < k; i++) {
+    const j = i + rng.int(pool.length - i);
+    const t = pool[i]!;
+    pool[i] = pool[j]!;
+    pool[j] = t;
+  }
+}
+
+/** Per statistic, the rounds at least as extreme as the observed value and the rounds that defined it (the module comment's p). */
+export class ExtremeCounts {
+  readonly extreme: number[];
+  readonly valid: number[];
+
+  constructor(
+    private readonly observed: ArrayLike<number>,
+    private readonly oneSided: readonly boolean[],
+  ) {
+    this.extreme = new Array<number>(observed.length).fill(0);
+    this.valid = new Array<number>(observed.length).fill(0);
+  }
+
+  add(values: ArrayLike<number>): void {
+    for (let s = 0; s < this.observed.length; s++) {
       const v = values[s]!;
-      const obs = observed[s]!;
+      const obs = this.observed[s]!;
       if (Number.isNaN(v) || Number.isNaN(obs)) continue;
-      valid[s]!++;
+      this.valid[s]!++;
       const tolerance = 1e-10 * Math.max(1, Math.abs(obs));
-      const hit = oneSided[s] ? v >= obs - tolerance : Math.abs(v) >= Math.abs(obs) - tolerance;
-      if (hit) extreme[s]!++;
+      const hit = this.oneSided[s] ? v >= obs - tolerance : Math.abs(v) >= Math.abs(obs) - tolerance;
+      if (hit) this.extreme[s]!++;
     }
   }
-  const pValues = observed.map((obs, s) => (Number.isNaN(obs) || valid[s] === 0 ? null : (1 + extreme[s]!) / (1 + valid[s]!)));
-  return { observed, pValues, validRounds: valid };
+
+  /** Per statistic; null when it is undefined on the true assignment or no round defined it. */
+  pValues(): (number | null)[] {
+    return Array.from(this.observed, (obs, s) =>
+      Number.isNaN(obs) || this.valid[s] === 0 ? null : (1 + this.extreme[s]!) / (1 + this.valid[s]!),
+    );
+  }
 }

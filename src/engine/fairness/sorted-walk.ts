@@ -11,9 +11,9 @@ import type { FairnessAuditInput } from "./types.js";
 
 export class SortedWalk {
   /** Per sorted attempt: its learner and outcome; the end (exclusive) of each run of tied scores. */
-  private readonly learner: Int32Array;
-  private readonly y: Uint8Array;
-  private readonly blockEnd: Int32Array;
+  readonly learner: Int32Array;
+  readonly y: Uint8Array;
+  readonly blockEnd: Int32Array;
   /** Each side's ROC points of the last walk (normalised when the side has both classes). */
   private readonly x: [Float64Array, Float64Array];
   private readonly yy: [Float64Array, Float64Array];

@@ -1,7 +1,8 @@
 /**
- * The audit's fast statistics (one sorted walk and per-learner sums, the same code every permutation
- * round runs) against a direct recomputation with the metrics module on each group's own attempts,
- * for several random assignments of the labels.
+ * The audit's fast statistics (one sorted walk and per-learner sums: every observed figure, and the
+ * rounds of a comparison with a reference group) against a direct recomputation with the metrics module
+ * on each group's own attempts, for several random assignments of the labels. The rounds of the groups
+ * against the rest are checked against these in attribute-statistics.test.ts.
  */
 import { abroca, auc, auditFairness, createRng, expectedCalibrationError, rocCurve } from "../index.js";
 import type { FairnessAuditInput, GroupStats, LearnerRecommendations } from "../index.js";

@@ -6,7 +6,7 @@
  * and the per-learner sums (learner-sums.ts: calibration, true-positive rate, recommendations and their
  * residuals within the readiness strata, in O(learners × bins) per round).
  */
-import { LearnerSums } from "./learner-sums.js";
+import { LearnerSums, type SideSums } from "./learner-sums.js";
 import { SortedWalk } from "./sorted-walk.js";
 import type { FairnessAuditInput, FairnessMetric } from "./types.js";
 
@@ -63,8 +63,9 @@ export const CONDITIONAL_ON_READINESS: Readonly<Partial<Record<FairnessMetric, S
 
 export class FairnessStatistics {
   readonly sums: LearnerSums;
-  private readonly headline: SortedWalk;
-  private readonly coldStart: SortedWalk;
+  /** The headline attempts (position ≥ 2) and the cold-start ones (2–10), each sorted by prediction. */
+  readonly headline: SortedWalk;
+  readonly coldStart: SortedWalk;
 
   /** `input`'s predictions must all be probabilities (the audit checks before); `strata`: readiness strata. */
   constructor(input: FairnessAuditInput, threshold: number, strata: number) {
@@ -80,27 +81,30 @@ export class FairnessStatistics {
     const auc = [this.headline.auc[0]!, this.headline.auc[1]!];
     this.coldStart.walk(side);
     const sums = this.sums.sum(side);
-    const [reference, group] = [0, 1].map((s): SideValues => {
-      const { attempts: n, sumP, sumY, binGaps, positives, positivesAbove, ...recommendation } = sums[s]!;
-      const defined = n > 0;
-      return {
-        auc: auc[s]!,
-        ece: defined ? binGaps / n : Number.NaN,
-        meanPredicted: defined ? sumP / n : Number.NaN,
-        meanObserved: defined ? sumY / n : Number.NaN,
-        calibrationInTheLarge: defined ? (sumP - sumY) / n : Number.NaN,
-        truePositiveRate: positives > 0 ? positivesAbove / positives : Number.NaN,
-        coldStartAuc: this.coldStart.auc[s]!,
-        attempts: n,
-        ...recommendation,
-      };
-    });
+    const [reference, group] = [0, 1].map((s) => sideValues(sums[s]!, auc[s]!, this.coldStart.auc[s]!));
     return { reference: reference!, group: group!, abroca };
   }
 }
 
+/** One side's figures from its sums and its two AUCs. */
+export function sideValues(sums: SideSums, auc: number, coldStartAuc: number): SideValues {
+  const { attempts: n, sumP, sumY, binGaps, positives, positivesAbove, ...recommendation } = sums;
+  const defined = n > 0;
+  return {
+    auc,
+    ece: defined ? binGaps / n : Number.NaN,
+    meanPredicted: defined ? sumP / n : Number.NaN,
+    meanObserved: defined ? sumY / n : Number.NaN,
+    calibrationInTheLarge: defined ? (sumP - sumY) / n : Number.NaN,
+    truePositiveRate: positives > 0 ? positivesAbove / positives : Number.NaN,
+    coldStartAuc,
+    attempts: n,
+    ...recommendation,
+  };
+}
+
 /** Group − reference per FAIRNESS_METRICS entry (ABROCA: the area). */
-export function gapsOf(stats: SplitStatistics, out = new Float64Array(FAIRNESS_METRICS.length)): Float64Array {
+export function gapsOf(stats: SplitStatistics, out: Float64Array = new Float64Array(FAIRNESS_METRICS.length)): Float64Array {
   FAIRNESS_METRICS.forEach(([, field], m) => {
     out[m] = field === null ? stats.abroca : stats.group[field] - stats.reference[field];
   });
