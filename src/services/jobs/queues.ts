@@ -35,64 +35,30 @@ export type QueueOptions = Omit<Queue, "name">;
 /** A long job's heartbeat: generous, since one training step on a busy machine may hold the event loop for seconds. */
 const HEARTBEAT_SECONDS = 120;
 
+/**
+ * A per-school job that may run long: one at a time per school, retried with exponential backoff from
+ * `retryDelay` seconds up to `retryDelayMax`, an hour per attempt, a heartbeat while it runs.
+ */
+const perSchool = (retryDelay: number, retryDelayMax: number): QueueOptions => ({
+  policy: "singleton",
+  retryLimit: 3,
+  retryDelay,
+  retryBackoff: true,
+  retryDelayMax,
+  expireInSeconds: 3600,
+  heartbeatSeconds: HEARTBEAT_SECONDS,
+});
+
 export const QUEUES: Readonly<Record<JobName, QueueOptions>> = {
-  [JobName.Retrain]: {
-    policy: "singleton",
-    retryLimit: 3,
-    retryDelay: 60,
-    retryBackoff: true,
-    retryDelayMax: 3600,
-    expireInSeconds: 3600,
-    heartbeatSeconds: HEARTBEAT_SECONDS,
-  },
-  [JobName.RebuildStates]: {
-    policy: "singleton",
-    retryLimit: 3,
-    retryDelay: 30,
-    retryBackoff: true,
-    retryDelayMax: 1800,
-    expireInSeconds: 3600,
-    heartbeatSeconds: HEARTBEAT_SECONDS,
-  },
+  [JobName.Retrain]: perSchool(60, 3600),
+  [JobName.RebuildStates]: perSchool(30, 1800),
   // An admin's promotion or rollback: the switch is resumable, so a crash is simply retried.
-  [JobName.PromoteModel]: {
-    policy: "singleton",
-    retryLimit: 3,
-    retryDelay: 30,
-    retryBackoff: true,
-    retryDelayMax: 1800,
-    expireInSeconds: 3600,
-    heartbeatSeconds: HEARTBEAT_SECONDS,
-  },
-  [JobName.RollbackModel]: {
-    policy: "singleton",
-    retryLimit: 3,
-    retryDelay: 30,
-    retryBackoff: true,
-    retryDelayMax: 1800,
-    expireInSeconds: 3600,
-    heartbeatSeconds: HEARTBEAT_SECONDS,
-  },
+  [JobName.PromoteModel]: perSchool(30, 1800),
+  [JobName.RollbackModel]: perSchool(30, 1800),
   // An audit reads and writes one report: a crash is simply retried.
-  [JobName.FairnessAudit]: {
-    policy: "singleton",
-    retryLimit: 3,
-    retryDelay: 30,
-    retryBackoff: true,
-    retryDelayMax: 1800,
-    expireInSeconds: 3600,
-    heartbeatSeconds: HEARTBEAT_SECONDS,
-  },
+  [JobName.FairnessAudit]: perSchool(30, 1800),
   // The daily retention pass: each UTC day deleted is its own transaction, so a retry goes on where a crash stopped.
-  [JobName.Retention]: {
-    policy: "singleton",
-    retryLimit: 3,
-    retryDelay: 60,
-    retryBackoff: true,
-    retryDelayMax: 3600,
-    expireInSeconds: 3600,
-    heartbeatSeconds: HEARTBEAT_SECONDS,
-  },
+  [JobName.Retention]: perSchool(60, 3600),
   // The weekly fan-out: one audit per school with an active model.
   [JobName.WeeklyAudits]: { retryLimit: 2, retryDelay: 5, retryBackoff: true, expireInSeconds: 300 },
   // The cron tick: quick, retried quickly, and its finished jobs kept an hour only (one a minute).
