@@ -5,5 +5,6 @@ export { scoreAttack } from "./attack.js";
 export type { AttackResult } from "./attack.js";
 export { learnerLosses } from "./learner-loss.js";
 export { likelihoodRatioScores } from "./likelihood-ratio.js";
+export { memorisingModel } from "./memoriser.js";
 export { DEFAULT_MEMBERSHIP_PARAMS, resolveMembershipParams } from "./params.js";
 export type { MembershipParams } from "./params.js";
