@@ -5,7 +5,7 @@ import { rebuildStates } from "./rebuild-states.js";
 import { nightlyRetrain } from "./nightly-retrain.js";
 import { promoteModel } from "./promote-model.js";
 import { rollbackModel } from "./rollback-model.js";
-import { fairnessAudit } from "./fairness-audit.js";
+import { fairnessAudit, privacyAudit } from "./model-audit.js";
 import { weeklyAudits } from "./weekly-audits.js";
 import { retention } from "./retention.js";
 
@@ -16,11 +16,12 @@ export const JOBS: readonly JobDefinition[] = [
   promoteModel,
   rollbackModel,
   fairnessAudit,
+  privacyAudit,
   weeklyAudits,
   retention,
 ];
 
 export const jobByName = (name: string): JobDefinition | undefined => JOBS.find((j) => j.name === name);
 
-export { retrain, rebuildStates, nightlyRetrain, promoteModel, rollbackModel, fairnessAudit, weeklyAudits, retention };
+export { retrain, rebuildStates, nightlyRetrain, promoteModel, rollbackModel, fairnessAudit, privacyAudit, weeklyAudits, retention };
 export * from "./job.js";

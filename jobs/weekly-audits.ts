@@ -1,11 +1,14 @@
 /**
  * `weekly-audits` { at? }: the weekly fan-out (schedules.ts). It audits nothing: for every school with
- * an active model it enqueues one `fairness-audit`, under an id derived from the school and the week,
- * so however many workers or ticks see the week, a school is audited once for it.
+ * an active model it enqueues one `fairness-audit` and one `privacy-audit`, each under an id derived
+ * from the kind, the school and the week, so however many workers or ticks see the week, a school is
+ * audited once of each kind for it.
  */
 import { JobDefinition, optionalInstant, payloadObject } from "./job.js";
 import { onceId } from "../src/services/jobs/job-run.service.js";
 import { JobName } from "../src/services/jobs/queues.js";
+
+const KINDS = [JobName.FairnessAudit, JobName.PrivacyAudit] as const;
 
 export interface WeeklyAuditsPayload {
   readonly at?: Date;
@@ -20,7 +23,7 @@ export const weekOf = (at: Date): Date => {
 
 export const weeklyAudits: JobDefinition<WeeklyAuditsPayload> = {
   name: JobName.WeeklyAudits,
-  description: "enqueue a fairness audit of the active model of every school that has one (fan-out only)",
+  description: "enqueue a fairness and a privacy audit of the active model of every school that has one (fan-out only)",
   parse(raw) {
     const p = payloadObject(this.name, raw, ["at"]);
     return { at: optionalInstant(this.name, p, "at") };
@@ -32,11 +35,13 @@ export const weeklyAudits: JobDefinition<WeeklyAuditsPayload> = {
     const schools = (await ctx.services.audits.schoolsWithActiveModel()).filter((id) => !only || only.has(id));
     let created = 0;
     for (const schoolId of schools) {
-      const out = await ctx.enqueue(JobName.FairnessAudit, { schoolId }, { schoolId, id: onceId(`fairness-audit:${schoolId}`, week) });
-      if (out.created) created++;
+      for (const kind of KINDS) {
+        const out = await ctx.enqueue(kind, { schoolId }, { schoolId, id: onceId(`${kind}:${schoolId}`, week) });
+        if (out.created) created++;
+      }
     }
     return {
-      message: `${created} fairness audit${created === 1 ? "" : "s"} enqueued of ${schools.length} school${schools.length === 1 ? "" : "s"} with an active model (week of ${week.toISOString().slice(0, 10)})`,
+      message: `${created} audit${created === 1 ? "" : "s"} (fairness and privacy) enqueued for ${schools.length} school${schools.length === 1 ? "" : "s"} with an active model (week of ${week.toISOString().slice(0, 10)})`,
       result: { week: week.toISOString(), schools: schools.length, enqueued: created },
       idle: created === 0,
     };

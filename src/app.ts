@@ -10,8 +10,8 @@ import { createApiServer, ApiServer } from "./api/server.js";
 import { resolveProfileKeys } from "./config/embedded-secrets.js";
 import type { KeyMaterial } from "./persistence/crypto/field-cipher.js";
 import { openKeyring, startUpgradePass, type UpgradePass } from "./services/keys/keyring.js";
-import { erasureKeyFrom } from "./services/privacy/learner-hash.js";
 import { writeAnalyticsK } from "./persistence/analytics/analytics-settings.js";
+import { serviceDepsFromConfig } from "./service-deps-from-config.js";
 
 export interface App {
   readonly config: Config;
@@ -47,15 +47,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     const { cipher, status } = await openKeyring(db.dataSource, keys);
     if (await writeAnalyticsK(db.dataSource, config.analyticsK))
       logger.info({ k: config.analyticsK }, "analytics small-cell threshold set");
-    const services = createServices({
-      dataSource: db.dataSource,
-      cipher,
-      // Erasure receipts are keyed by the current personal-data key (a repeat erasure after a rotation finds no receipt).
-      erasureKey: erasureKeyFrom(keys.current),
-      logger,
-      maxPageSize: config.maxPageSize,
-      fairness: config.fairness,
-    });
+    const services = createServices(serviceDepsFromConfig(config, { dataSource: db.dataSource, cipher, keys, logger }));
     const server = await createApiServer({
       services,
       jwtSecret: config.jwtSecret,

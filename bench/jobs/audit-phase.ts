@@ -1,11 +1,12 @@
 /**
  * The fairness audit of the version the retrain produced (issue #15: its cost on the 1M-attempt school
- * ≤ 60 s on 2 cores), as the `fairness-audit` job runs it: services.audits.runFairnessAudit (the
+ * ≤ 60 s on 2 cores), as the `fairness-audit` job runs it: services.audits.runAudit (the
  * school's evaluation learners the version was not trained on, predicted, their recommendations
  * replayed, grouped by the protected attribute `group` recorded after the import, the report stored),
  * with its steps timed from the audit's progress messages.
  */
 import type { Services } from "../../src/services/index.js";
+import { AuditKind } from "../../src/persistence/model/audit-report.entity.js";
 import { createProgressBar } from "../lib/progress.js";
 import { cpuSeconds, load1, log, PhaseClock, top, type PhaseContext } from "./phase-clock.js";
 import type { JobsReport } from "./report.js";
@@ -31,7 +32,7 @@ export async function runAuditPhase(
   const loadAtStart = load1();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const outcome = await services.audits.runFairnessAudit(schoolId, versionId, (f, msg) => {
+  const outcome = await services.audits.runAudit(AuditKind.Fairness, schoolId, versionId, (f, msg) => {
     const phase = msg ? PHASE_NAMES[msg] : undefined;
     if (phase) clock.enter(phase);
     bar.update(f, msg);

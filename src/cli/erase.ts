@@ -12,6 +12,7 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "../config/config.js";
 import { embeddedJwtSecret, resolveProfileKeys } from "../config/embedded-secrets.js";
+import { serviceDepsFromConfig } from "../service-deps-from-config.js";
 import { signToken } from "../api/auth/token.js";
 import { Role } from "../services/auth/actor.js";
 import { createLogger } from "../shared/logger.js";
@@ -20,7 +21,6 @@ import { openDatabase, migrate } from "../persistence/database.js";
 import { DataDirLockedError, lockHolder } from "../persistence/data-dir-lock.js";
 import { createServices } from "../services/index.js";
 import { openKeyring } from "../services/keys/keyring.js";
-import { erasureKeyFrom } from "../services/privacy/learner-hash.js";
 import { DomainError } from "../services/common/domain-error.js";
 import { ErasureReceiptType } from "../api/privacy/erasure-receipt.type.js";
 import { readServerInfo } from "../server-info.js";
@@ -71,14 +71,10 @@ async function inProcess(config: Config, learnerId: string, schoolId: string | u
   try {
     await migrate(db.dataSource);
     const keys = resolveProfileKeys(config);
-    const services = createServices({
-      dataSource: db.dataSource,
-      // A wrong key stops here (KeyringError), before anything is erased.
-      cipher: (await openKeyring(db.dataSource, keys)).cipher,
-      erasureKey: erasureKeyFrom(keys.current),
-      logger: createLogger(process.env.LOG_LEVEL ? config.logLevel : "silent"),
-      maxPageSize: config.maxPageSize,
-    });
+    // A wrong key stops here (KeyringError), before anything is erased.
+    const { cipher } = await openKeyring(db.dataSource, keys);
+    const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : "silent");
+    const services = createServices(serviceDepsFromConfig(config, { dataSource: db.dataSource, cipher, keys, logger }));
     const receipt = await services.erasure.erase({ learnerId, schoolId: schoolId ?? null, by: BY });
     return printed(ErasureReceiptType.from(receipt));
   } finally {

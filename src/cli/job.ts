@@ -24,6 +24,7 @@ import { createServices, Services } from "../services/index.js";
 import { KeyringError, openKeyring } from "../services/keys/keyring.js";
 import { uuidv7 } from "../shared/ids.js";
 import { resolveProfileKeys } from "../config/embedded-secrets.js";
+import { serviceDepsFromConfig } from "../service-deps-from-config.js";
 import { parseArgs } from "./args.js";
 import { progressBar } from "./progress-bar.js";
 import { NotThroughApiError, runThroughServer, ServerRefusedError } from "./job-via-server.js";
@@ -124,13 +125,9 @@ async function run(argv: string[]): Promise<number> {
   try {
     db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread });
     await migrate(db.dataSource);
-    services = createServices({
-      dataSource: db.dataSource,
-      cipher: (await openKeyring(db.dataSource, resolveProfileKeys(config))).cipher,
-      logger,
-      maxPageSize: config.maxPageSize,
-      fairness: config.fairness,
-    });
+    const keys = resolveProfileKeys(config);
+    const { cipher } = await openKeyring(db.dataSource, keys);
+    services = createServices(serviceDepsFromConfig(config, { dataSource: db.dataSource, cipher, keys, logger }));
     const school = args.get("school");
     const settings = {
       retrainCron: config.retrainCron,

@@ -11,6 +11,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig } from "../config/config.js";
 import { embeddedJwtSecret, resolveProfileKeys } from "../config/embedded-secrets.js";
+import { serviceDepsFromConfig } from "../service-deps-from-config.js";
 import { openDatabase, migrate, type Database } from "../persistence/database.js";
 import { DataDirLockedError, lockHolder } from "../persistence/data-dir-lock.js";
 import { createServices } from "../services/index.js";
@@ -50,12 +51,11 @@ async function direct(config: ReturnType<typeof loadConfig>, id: string): Promis
       config.databaseUrl ? { url: config.databaseUrl, poolSize: 1 } : { dataDir: config.dataDir, thread: config.pgliteThread },
     );
     await migrate(db.dataSource);
-    const services = createServices({
-      dataSource: db.dataSource,
-      cipher: (await openKeyring(db.dataSource, resolveProfileKeys(config))).cipher,
-      logger: createLogger("silent"),
-      maxPageSize: config.maxPageSize,
-    });
+    const keys = resolveProfileKeys(config);
+    const { cipher } = await openKeyring(db.dataSource, keys);
+    const services = createServices(
+      serviceDepsFromConfig(config, { dataSource: db.dataSource, cipher, keys, logger: createLogger("silent") }),
+    );
     return await services.audits.reportPageById(id);
   } finally {
     await db?.close().catch(() => {});

@@ -13,6 +13,7 @@ import { DataDirLockedError } from "../persistence/data-dir-lock.js";
 import { createServices } from "../services/index.js";
 import { KeyringError, openKeyring } from "../services/keys/keyring.js";
 import { resolveProfileKeys } from "../config/embedded-secrets.js";
+import { serviceDepsFromConfig } from "../service-deps-from-config.js";
 import { Worker } from "../../jobs/worker.js";
 
 async function run(): Promise<void> {
@@ -32,13 +33,9 @@ async function run(): Promise<void> {
   try {
     const applied = await migrate(db.dataSource);
     if (applied.length) logger.info({ migrations: applied }, "migrations applied");
-    services = createServices({
-      dataSource: db.dataSource,
-      cipher: (await openKeyring(db.dataSource, resolveProfileKeys(config))).cipher,
-      logger,
-      maxPageSize: config.maxPageSize,
-      fairness: config.fairness,
-    });
+    const keys = resolveProfileKeys(config);
+    const { cipher } = await openKeyring(db.dataSource, keys);
+    services = createServices(serviceDepsFromConfig(config, { dataSource: db.dataSource, cipher, keys, logger }));
     worker = new Worker({
       services,
       logger,

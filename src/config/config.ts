@@ -69,6 +69,12 @@ export interface Config {
    * is withheld. Written into analytics_private.settings at each start; at least 2 (k = 1 releases single learners).
    */
   readonly analyticsK: number;
+  /**
+   * Privacy audits (docs/privacy.md): the membership attack's AUC distance from chance that fails a model
+   * (ZPD_PRIVACY_MIA_THRESHOLD, default 0.05), its shadow models (ZPD_PRIVACY_SHADOWS, even, default 4),
+   * and whether too few learners to attack refuses a promotion (ZPD_PRIVACY_REQUIRE_AUDITABLE).
+   */
+  readonly privacy: { readonly advantageThreshold: number; readonly shadows: number; readonly requireAuditable: boolean };
 }
 
 export class ConfigError extends Error {
@@ -87,6 +93,15 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `expected ${min}..${max}, got ${n}`);
+  return n;
+}
+
+function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new ConfigError(name, `expected a number such as ${fallback}, got "${raw}"`);
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(name, `expected ${min}..${max}, got ${n}`);
   return n;
@@ -129,6 +144,14 @@ function retentionDays(env: Env): number | null {
       `${n} days would delete every attempt as it is recorded; set at least 1, or unset it to keep every attempt`,
     );
   if (n > 100_000) throw new ConfigError(name, `expected 1..100000 days, got ${n} (unset it to keep every attempt)`);
+  return n;
+}
+
+/** ZPD_PRIVACY_SHADOWS: an even number of shadow models, 0..64 (0: the loss-threshold attack only). */
+function shadows(env: Env): number {
+  const n = int(env, "ZPD_PRIVACY_SHADOWS", 4, 0, 64);
+  if (n % 2 !== 0)
+    throw new ConfigError("ZPD_PRIVACY_SHADOWS", `must be even (shadow models are trained in complementary pairs), got ${n}`);
   return n;
 }
 
@@ -240,5 +263,10 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
       requireAuditable: bool(env, "ZPD_FAIRNESS_REQUIRE_AUDITABLE", false),
     },
     analyticsK: analyticsK(env),
+    privacy: {
+      advantageThreshold: decimal(env, "ZPD_PRIVACY_MIA_THRESHOLD", 0.05, 0, 0.5),
+      shadows: shadows(env),
+      requireAuditable: bool(env, "ZPD_PRIVACY_REQUIRE_AUDITABLE", false),
+    },
   };
 }

@@ -16,6 +16,15 @@ export interface ServiceDeps {
    * the composition root); without it, erasure refuses to run.
    */
   readonly erasureKey?: Buffer;
+  /** Erasure keys derived from the previous profile keys (ZPD_PROFILE_KEYS_OLD): receipts written before a rotation. */
+  readonly previousErasureKeys?: readonly Buffer[];
   /** Fairness audits' settings (configuration: ZPD_FAIRNESS_*); absent: the defaults (docs/fairness.md). */
+  /** Privacy audits' settings (ZPD_PRIVACY_*, ZPD_RETENTION_DAYS); absent: the defaults (docs/privacy.md). */
+  readonly privacy?: {
+    readonly advantageThreshold?: number;
+    readonly shadows?: number;
+    readonly requireAuditable?: boolean;
+    readonly retentionDays?: number | null;
+  };
   readonly fairness?: { readonly minGroupSize?: number; readonly rounds?: number; readonly requireAuditable?: boolean };
 }

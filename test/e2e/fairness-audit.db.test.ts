@@ -5,6 +5,7 @@
  * purpose) and says why; and the protected attributes, which change no prediction and no training set.
  */
 import { seedDemo, type DemoSchool } from "../../src/services/demo/demo-seed.js";
+import { AuditKind } from "../../src/persistence/model/audit-report.entity.js";
 import { ATTRIBUTE_VALUE, attributeKey, contextOf } from "../../src/persistence/crypto/encrypted-columns.js";
 import { Role } from "../../src/services/auth/actor.js";
 import { trainers } from "../../src/engine/registry.js";
@@ -53,7 +54,7 @@ const groupOf = async (): Promise<Map<string, string>> =>
 
 let reportId: string;
 test("an audit of the active model groups its held-out learners by the protected attribute, stores every check, and an unbiased model passes", async () => {
-  const out = (await s.app.services.audits.runFairnessAudit(demo.schoolId, null))!;
+  const out = (await s.app.services.audits.runAudit(AuditKind.Fairness, demo.schoolId, null))!;
   expect(out).toMatchObject({ modelVersionId: v1, version: 1 });
   reportId = out.reportId;
   const [row] = await q(`SELECT kind, passed, figures FROM audit_report WHERE id = $1`, [reportId]);

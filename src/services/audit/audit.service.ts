@@ -1,8 +1,8 @@
 /**
- * Audits on request and on schedule (the gates audit candidates themselves: fairness.gate.ts):
+ * Audits on request and on schedule (the gates audit candidates themselves: fairness.gate.ts, privacy.gate.ts):
  * - `runAudit` (admins) enqueues an audit of a version of the school, the active one by default;
- * - the `fairness-audit` job audits it on the school's evaluation learners that the version was not
- *   trained on, with the live data, and stores the AuditReport;
+ * - the `fairness-audit` and `privacy-audit` jobs audit it on the school's evaluation learners that the
+ *   version was not trained on, with the live data, and store the AuditReport;
  * - `reportPage` renders a stored report as a self-contained HTML page (admins).
  */
 import { loadModel } from "../../engine/registry.js";
@@ -17,9 +17,10 @@ import { JobName } from "../jobs/queues.js";
 import { activeVersionId } from "../personalisation/active-models.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { comparisonSet, partitionSchool } from "../training/comparison-set.js";
-import { snapshotTrainingSet } from "../training/training-set.js";
-import { storeAuditReports } from "./audit-record.js";
+import { snapshotTrainingSet, versionTrainingSet } from "../training/training-set.js";
+import { type AuditRecord, storeAuditReports } from "./audit-record.js";
 import type { FairnessAuditor } from "./fairness-audit.service.js";
+import type { PrivacyAuditor } from "./privacy-audit.service.js";
 import { renderAuditReport } from "./report/index.js";
 
 export interface AuditOutcome {
@@ -31,36 +32,40 @@ export interface AuditOutcome {
   readonly reason: string;
 }
 
+/** The job that runs each kind of audit. */
+export const AUDIT_JOBS: Readonly<Record<AuditKind, JobName>> = {
+  [AuditKind.Fairness]: JobName.FairnessAudit,
+  [AuditKind.Privacy]: JobName.PrivacyAudit,
+};
+
 export class AuditService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly fairness: FairnessAuditor,
+    private readonly privacy: PrivacyAuditor,
     private readonly runs: JobRunService,
   ) {}
 
   /** runAudit: enqueues an audit of `versionId` (default: the active version) and returns its run. */
   async requestAudit(actor: Actor, kind: AuditKind, versionId?: string | null): Promise<JobRun> {
     requireRole(actor, Role.Admin);
-    if (kind !== AuditKind.Fairness) throw new BadInputError(`${kind} audits are not available yet: only FAIRNESS`, { argument: "kind" });
+    if (!AUDIT_JOBS[kind]) throw new BadInputError(`unknown audit kind ${kind}`, { argument: "kind" });
     const row = versionId ? await this.version(actor.schoolId, versionId) : await this.activeVersion(actor.schoolId);
     if (!row) {
       if (versionId) throw new NotFoundError("ModelVersion", versionId);
       throw new ConflictError("the school has no active model to audit");
     }
-    const { id } = await this.runs.enqueue(
-      JobName.FairnessAudit,
-      { schoolId: actor.schoolId, versionId: row.id },
-      { schoolId: actor.schoolId },
-    );
+    const { id } = await this.runs.enqueue(AUDIT_JOBS[kind], { schoolId: actor.schoolId, versionId: row.id }, { schoolId: actor.schoolId });
     return this.runs.get(actor, id);
   }
 
   /**
-   * The `fairness-audit` job: the version (default: the active one) audited on the school's evaluation
-   * learners it was not trained on, as the data stands now; the report stored. Null when there is no
-   * version to audit.
+   * The `fairness-audit` and `privacy-audit` jobs: the version (default: the active one) audited on the
+   * school's evaluation learners it was not trained on, as the data stands now; the report stored. Null
+   * when there is no version to audit.
    */
-  async runFairnessAudit(
+  async runAudit(
+    kind: AuditKind,
     schoolId: string,
     versionId: string | null,
     onProgress?: (fraction: number, message?: string) => void,
@@ -73,10 +78,15 @@ export class AuditService {
     onProgress?.(0, "reading the held-out learners");
     const { evaluation } = partitionSchool(schoolId, await snapshotTrainingSet(m, schoolId, new Date()));
     const held = await comparisonSet(m, schoolId, evaluation, [row.id]);
-    const audit = await this.fairness.audit(schoolId, model, held.set, {
-      onProgress: (f, msg) => onProgress?.(0.05 + 0.9 * f, msg),
-    });
-    const record = this.fairness.record(audit);
+    const progress = (f: number, msg?: string) => onProgress?.(0.05 + 0.9 * f, msg);
+    let record: AuditRecord;
+    if (kind === AuditKind.Fairness) {
+      record = this.fairness.record(await this.fairness.audit(schoolId, model, held.set, { onProgress: progress }));
+    } else {
+      const trained = await versionTrainingSet(m, schoolId, row.id, row.trainedTo);
+      const subject = { model, kind: row.kind, trained, heldOut: held.set, atTraining: false };
+      record = this.privacy.record(await this.privacy.audit(schoolId, subject, { onProgress: progress }));
+    }
     onProgress?.(0.95, "storing the report");
     const [reportId] = await this.deps.dataSource.transaction((tx) =>
       storeAuditReports(tx, schoolId, row.id, [{ ...record, figures: { ...record.figures, evaluation: held.summary } }]),
@@ -85,9 +95,9 @@ export class AuditService {
       reportId: reportId!,
       modelVersionId: row.id,
       version: row.version,
-      status: audit.status,
+      status: record.status,
       passed: record.passed,
-      reason: audit.reason,
+      reason: record.reason,
     };
   }
 

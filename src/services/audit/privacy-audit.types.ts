@@ -56,7 +56,10 @@ export interface ViewSuppression {
   readonly suppressedCells: number;
   /** Total − released parts checked (0 when the view has no family or its parts may overlap). */
   readonly familiesChecked: number;
+  /** The first violations found (at most 20). */
   readonly violations: readonly SuppressionViolation[];
+  /** How many violations there were, when more than listed. */
+  readonly violationCount?: number;
   /** Why the view was not (fully) verifiable, when it was not. */
   readonly note?: string;
 }

@@ -12,6 +12,7 @@ export const JobName = {
   PromoteModel: "promote-model",
   RollbackModel: "rollback-model",
   FairnessAudit: "fairness-audit",
+  PrivacyAudit: "privacy-audit",
   WeeklyAudits: "weekly-audits",
   Retention: "retention",
 } as const;
@@ -57,6 +58,7 @@ export const QUEUES: Readonly<Record<JobName, QueueOptions>> = {
   [JobName.RollbackModel]: perSchool(30, 1800),
   // An audit reads and writes one report: a crash is simply retried.
   [JobName.FairnessAudit]: perSchool(30, 1800),
+  [JobName.PrivacyAudit]: perSchool(30, 1800),
   // The daily retention pass: each UTC day deleted is its own transaction, so a retry goes on where a crash stopped.
   [JobName.Retention]: perSchool(60, 3600),
   // The weekly fan-out: one audit per school with an active model.

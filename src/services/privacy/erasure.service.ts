@@ -78,9 +78,11 @@ export class ErasureService {
       );
       return written;
     }
+    // A receipt written before a key rotation carries the hash under its own key: every key held is tried.
+    const hashes = [hash, ...(this.deps.previousErasureKeys ?? []).map((k) => learnerHash(k, learnerId))];
     const earlier = await this.deps.dataSource
       .getRepository(ErasureReceipt)
-      .findOneBy(req.schoolId ? { learnerHash: hash, schoolId: req.schoolId } : { learnerHash: hash });
+      .findOneBy(hashes.map((learnerHash) => (req.schoolId ? { learnerHash, schoolId: req.schoolId } : { learnerHash })));
     if (!earlier) throw new NotFoundError("Learner", learnerId);
     return earlier;
   }

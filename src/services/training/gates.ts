@@ -23,6 +23,18 @@ export interface GateContext {
   readonly heldOut: TrainingSet;
   /** The candidate's predictions on them (the evaluation protocol's: an audit reuses them). */
   readonly candidatePredictions: Predictions;
+  /** What the candidate is and was trained on (the privacy audit's members; null: not recorded). */
+  readonly subject: CandidateSubject;
+}
+
+/** The candidate's kind and training snapshot, for the audits that need them. */
+export interface CandidateSubject {
+  /** The engine model kind ("meta", …). */
+  readonly kind: string;
+  /** Its training learners' traces; null when the version's training learners were not recorded. */
+  readonly trained: TrainingSet | null;
+  /** True for a retraining's candidate (the snapshot was just taken); false for a stored version. */
+  readonly atTraining: boolean;
 }
 
 export interface GateVerdict {
@@ -145,6 +157,7 @@ export async function judge(
   candidate: KnowledgeModel,
   active: KnowledgeModel | null,
   heldOut: TrainingSet,
+  subject: CandidateSubject,
   onGate?: (gate: string) => void,
 ) {
   const preds = predictSequences(active ? [candidate, active] : [candidate], heldOut.sequences);
@@ -162,6 +175,7 @@ export async function judge(
       activeScores,
       heldOut,
       candidatePredictions: preds[0]!,
+      subject,
     });
     verdicts.push(verdict);
     if (report) reports.push(report);

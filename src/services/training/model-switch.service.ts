@@ -25,7 +25,7 @@ import { comparisonSet, partitionSchool } from "./comparison-set.js";
 import { storeAuditReports } from "../audit/audit-record.js";
 import { judge, MetricGate, type Gate, type GateVerdict, type Judgement, type PromotionOverride } from "./gates.js";
 import type { SwitchReport } from "./state-rebuild.service.js";
-import { snapshotTrainingSet } from "./training-set.js";
+import { snapshotTrainingSet, versionTrainingSet } from "./training-set.js";
 import type { TrainingService } from "./training.service.js";
 
 export interface SwitchOptions {
@@ -143,7 +143,9 @@ export class ModelSwitchService {
       const active = await this.models.get(schoolId);
       const against = active && active.versionId !== row.id ? active : null;
       const held = await comparisonSet(m, schoolId, evaluation, against ? [row.id, against.versionId] : [row.id]);
-      const { verdicts, reports } = await judge(this.gates, schoolId, candidate, against?.model ?? null, held.set);
+      const trained = await versionTrainingSet(m, schoolId, row.id, row.trainedTo);
+      const subject = { kind: row.kind, trained, atTraining: false };
+      const { verdicts, reports } = await judge(this.gates, schoolId, candidate, against?.model ?? null, held.set, subject);
       // The audits are kept whatever follows: an admin reads why a promotion was refused in them.
       await this.deps.dataSource.transaction((tx) => storeAuditReports(tx, schoolId, row.id, reports));
       const failed = verdicts.filter((v) => !v.passed);

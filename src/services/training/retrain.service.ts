@@ -128,6 +128,7 @@ export class RetrainService {
       candidate,
       active?.model ?? null,
       held.set,
+      { kind, trained: trainSet, atTraining: true },
       (gate) => progress(0.8, `checking the ${gate} gate`),
     );
     const passed = verdicts.every((v) => v.passed);

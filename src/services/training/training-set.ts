@@ -6,6 +6,7 @@
 import { EntityManager } from "typeorm";
 import type { Catalog, TaskInfo, Trace, TrainingSet } from "../../engine/types.js";
 import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
+import { trainedLearnerIds } from "../../persistence/audit/privacy-inputs.js";
 
 export interface TrainingSnapshot extends TrainingSet {
   readonly attempts: number;
@@ -46,4 +47,23 @@ export async function snapshotTrainingSet(m: EntityManager, schoolId: string, cu
     sequences.set(r.learner_id, seq);
   }
   return { catalog, sequences, attempts: rows.length, from, to };
+}
+
+/**
+ * A stored version's training snapshot as it can be rebuilt now: the learners it was trained on
+ * (model_version_learner) with their consented attempts up to the end of its training window. Null when
+ * its training learners were not recorded (a version from before the record): an audit cannot see what
+ * it was trained on. Learners erased since are gone from both, as they should be.
+ */
+export async function versionTrainingSet(
+  m: EntityManager,
+  schoolId: string,
+  versionId: string,
+  trainedTo: Date | null,
+): Promise<TrainingSet | null> {
+  const ids = await trainedLearnerIds(m, versionId);
+  if (ids.length === 0) return null;
+  const all = await snapshotTrainingSet(m, schoolId, trainedTo ?? new Date());
+  const sequences = new Map(ids.filter((id) => all.sequences.has(id)).map((id) => [id, all.sequences.get(id)!] as const));
+  return { catalog: all.catalog, sequences };
 }

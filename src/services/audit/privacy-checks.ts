@@ -1,0 +1,179 @@
+/**
+ * The privacy audit's checks other than suppression and membership, as pure verdicts over what
+ * persistence/audit/privacy-inputs.ts read (privacy-audit.types.ts says what each check means).
+ */
+import type { RelationColumn, ReceiptRow, RoleReach } from "../../persistence/audit/privacy-inputs.js";
+import { ENCRYPTED_COLUMNS } from "../../persistence/crypto/encrypted-columns.js";
+import { PrivacyCheckName, type PrivacyCheck } from "./privacy-audit.types.js";
+import { learnerHash } from "../privacy/learner-hash.js";
+import { erasureKeyId } from "../privacy/learner-hash.js";
+
+/** Column names that hold personal data wherever they appear (an analytics relation must not release one). */
+const PERSONAL_NAMES = new Set([
+  "learner_id",
+  "external_ref",
+  "display_name",
+  "email",
+  "interests",
+  ...ENCRYPTED_COLUMNS.flatMap((c) => [c.column, c.column.replace(/_enc$/, "")]).filter((n) => n !== "title" && n !== "value"),
+]);
+/** Tables no analytics view may read at all: profiles, protected attributes, receipts. */
+const PERSONAL_TABLES = new Set(["learner_profile", "learner_attribute", "erasure_receipt"]);
+const ENCRYPTED = new Set(ENCRYPTED_COLUMNS.map((c) => `${c.table}.${c.column}`));
+
+/** CATALOGUE: no personal column released by or read into `analytics`, and no BI role reaching beyond it. */
+export function catalogueCheck(
+  relations: ReadonlyMap<string, readonly RelationColumn[]>,
+  reads: readonly { view: string; tableSchema: string; table: string; column: string }[],
+  roles: readonly RoleReach[],
+): PrivacyCheck {
+  const released = [...relations].flatMap(([rel, cols]) =>
+    cols
+      .filter((c) => PERSONAL_NAMES.has(c.name) || (c.type === "uuid" && /learner/.test(c.name)))
+      .map((c) => `analytics.${rel}.${c.name}`),
+  );
+  const read = reads
+    .filter((r) => PERSONAL_TABLES.has(r.table) || ENCRYPTED.has(`${r.table}.${r.column}`) || r.column === "external_ref")
+    .map((r) => `${r.view} reads ${r.tableSchema}.${r.table}.${r.column}`);
+  const reach = roles
+    .filter((r) => r.beyond.length > 0)
+    .map((r) => `${r.role}: ${r.beyond.slice(0, 5).join(", ")}${r.beyond.length > 5 ? ", …" : ""}`);
+  const problems = [...released, ...read, ...reach];
+  const columns = [...relations.values()].reduce((s, c) => s + c.length, 0);
+  return {
+    name: PrivacyCheckName.Catalogue,
+    status: problems.length ? "FAIL" : "PASS",
+    reason: problems.length
+      ? `personal data reachable from analytics: ${problems.slice(0, 8).join("; ")}${problems.length > 8 ? "; …" : ""}`
+      : `${relations.size} analytics relations (${columns} columns) release no personal column and read none; ${roles.length} BI role(s), none reaching beyond analytics`,
+    figures: {
+      relations: relations.size,
+      columns,
+      personalColumnsReleased: released.length,
+      personalColumnsRead: read.length,
+      biRoles: roles.length,
+      biRolesBeyondAnalytics: reach.length,
+    },
+  };
+}
+
+/** RETENTION: no attempt older than the period, with a day's grace for the daily job (retentionCutoff's day). */
+export function retentionCheck(
+  retentionDays: number | null,
+  cutoff: Date | null,
+  found: { count: number; oldest: Date | null },
+): PrivacyCheck {
+  const name = PrivacyCheckName.Retention;
+  const oldest = found.oldest?.toISOString() ?? null;
+  if (retentionDays === null || cutoff === null)
+    return {
+      name,
+      status: "PASS",
+      reason: "no retention period is configured (ZPD_RETENTION_DAYS): attempts are kept",
+      figures: { retentionDays: null, oldest },
+    };
+  const figures = { retentionDays, cutoff: cutoff.toISOString(), attemptsOlder: found.count, oldest };
+  return found.count > 0
+    ? {
+        name,
+        status: "FAIL",
+        reason: `${found.count} attempts are older than the ${retentionDays}-day retention period allows (before ${cutoff.toISOString()})`,
+        figures,
+      }
+    : {
+        name,
+        status: "PASS",
+        reason: `no attempt before ${cutoff.toISOString()} (${retentionDays} days and the daily job's grace day)`,
+        figures,
+      };
+}
+
+/**
+ * ERASURE: each receipt's hash matched against every learner id the data still holds and every learner
+ * of the model's training snapshot (null: no snapshot to check). A receipt hashed under a key no longer
+ * held cannot be matched: counted, and the check is then a soft NOT_AUDITABLE if nothing failed.
+ */
+export function erasureCheck(
+  receipts: readonly ReceiptRow[],
+  keys: readonly Buffer[],
+  inData: ReadonlySet<string>,
+  snapshot: readonly string[] | null,
+): PrivacyCheck {
+  const name = PrivacyCheckName.Erasure;
+  const byId = new Map(keys.map((k) => [erasureKeyId(k), k]));
+  const usable = receipts.filter((r) => byId.has(r.keyId));
+  const unverifiable = receipts.length - usable.length;
+  const hashesUnder = (ids: Iterable<string>) => {
+    const found = new Set<string>();
+    for (const key of new Set(usable.map((r) => byId.get(r.keyId)!))) for (const id of ids) found.add(learnerHash(key, id));
+    return found;
+  };
+  const dataHashes = usable.length ? hashesUnder(inData) : new Set<string>();
+  const snapshotHashes = usable.length && snapshot ? hashesUnder(snapshot) : new Set<string>();
+  const inDataStill = usable.filter((r) => dataHashes.has(r.learnerHash)).map((r) => r.id);
+  const inSnapshot = usable.filter((r) => snapshotHashes.has(r.learnerHash)).map((r) => r.id);
+  const figures = {
+    receipts: receipts.length,
+    verified: usable.length,
+    unverifiable,
+    stillInData: inDataStill.length,
+    inTrainingSnapshot: inSnapshot.length,
+    learnerIdsInData: inData.size,
+    snapshotLearners: snapshot?.length ?? null,
+  };
+  if (inDataStill.length || inSnapshot.length)
+    return {
+      name,
+      status: "FAIL",
+      reason: [
+        inDataStill.length && `${inDataStill.length} erased learner(s) still in the data (receipts ${inDataStill.slice(0, 3).join(", ")})`,
+        inSnapshot.length &&
+          `${inSnapshot.length} erased learner(s) in the model's training snapshot (receipts ${inSnapshot.slice(0, 3).join(", ")})`,
+      ]
+        .filter(Boolean)
+        .join("; "),
+      figures,
+    };
+  const against = snapshot ? "the data and the training snapshot" : "the data (no training snapshot to check)";
+  if (unverifiable)
+    return {
+      name,
+      status: "NOT_AUDITABLE",
+      soft: true,
+      reason: `${unverifiable} of ${receipts.length} receipts are hashed under a key no longer held (ZPD_PROFILE_KEYS_OLD) and cannot be matched; the other ${usable.length} are absent from ${against}`,
+      figures,
+    };
+  return { name, status: "PASS", reason: `all ${receipts.length} erased learners are absent from ${against}`, figures };
+}
+
+/**
+ * CONSENT: the training snapshot's learners without TRAINING consent. `atTraining`: the snapshot was just
+ * taken (a retraining): any such learner is a FAIL. Otherwise (a stored version) consent may have been
+ * withdrawn since: counted and stated, not a failure — like an erasure, the next retraining forgets them.
+ */
+export function consentCheck(snapshot: readonly string[] | null, without: readonly string[], atTraining: boolean): PrivacyCheck {
+  const name = PrivacyCheckName.Consent;
+  if (!snapshot)
+    return {
+      name,
+      status: "NOT_AUDITABLE",
+      reason: "the version's training learners were not recorded: cannot audit",
+      figures: { snapshotLearners: null },
+    };
+  const figures = { snapshotLearners: snapshot.length, withoutTrainingConsent: without.length };
+  if (without.length === 0)
+    return { name, status: "PASS", reason: `all ${snapshot.length} training learners have TRAINING consent`, figures };
+  return atTraining
+    ? {
+        name,
+        status: "FAIL",
+        reason: `${without.length} of the ${snapshot.length} learners in the training snapshot have no TRAINING consent`,
+        figures,
+      }
+    : {
+        name,
+        status: "PASS",
+        reason: `${without.length} of the ${snapshot.length} training learners have withdrawn TRAINING consent since; the next retraining leaves them out`,
+        figures,
+      };
+}
