@@ -9,12 +9,12 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { GroupStats } from "../../../engine/fairness/types.js";
+import { cleanRoc, diagonalLayer, type Point, SIZE, unit } from "./chart-parts.js";
 
 /** Colour-blind-safe pair (Okabe–Ito blue and orange); the area is a neutral grey. */
 const GROUP_COLOUR = "#0072B2";
 const REFERENCE_COLOUR = "#E69F00";
 const AREA_COLOUR = "#7a7a7a";
-const SIZE = 260;
 
 export interface ChartSets {
   readonly group: GroupStats;
@@ -33,16 +33,6 @@ const colour = (sets: ChartSets) => ({
   scale: { domain: [...seriesNames(sets)], range: [GROUP_COLOUR, REFERENCE_COLOUR] },
   legend: { orient: "bottom" as const, direction: "vertical" as const, labelLimit: 240 },
 });
-
-const unit = (title: string) => ({ type: "quantitative" as const, title, scale: { domain: [0, 1] }, axis: { tickCount: 5 } });
-
-type Point = readonly [number, number];
-
-/** The curve's finite points, sorted by FPR then TPR (a vertical step stays in drawing order). */
-function cleanRoc(roc: GroupStats["roc"] | null | undefined): Point[] {
-  const points = (roc ?? []).filter((p) => Array.isArray(p) && Number.isFinite(p[0]) && Number.isFinite(p[1]));
-  return points.map((p): Point => [p[0], p[1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-}
 
 /** TPR of a sorted curve just left and just right of `fpr` (they differ on a vertical step); linear between points, flat past the ends. */
 function tprAt(curve: readonly Point[], fpr: number): [left: number, right: number] {
@@ -111,11 +101,7 @@ export function rocSpec(sets: ChartSets): TopLevelSpec | null {
             },
           ]
         : []),
-      {
-        data: { values: [{ v: 0 }, { v: 1 }] },
-        mark: { type: "line" as const, color: "#bbbbbb", strokeDash: [4, 4], strokeWidth: 1 },
-        encoding: { x: { field: "v", ...x }, y: { field: "v", ...unit("True positive rate") } },
-      },
+      diagonalLayer("False positive rate", "True positive rate"),
       {
         data: { values: curves },
         mark: { type: "line" as const, strokeWidth: 2 },
@@ -146,11 +132,7 @@ export function calibrationSpec(sets: ChartSets): TopLevelSpec | null {
     width: SIZE,
     height: SIZE,
     layer: [
-      {
-        data: { values: [{ v: 0 }, { v: 1 }] },
-        mark: { type: "line" as const, color: "#bbbbbb", strokeDash: [4, 4], strokeWidth: 1 },
-        encoding: { x: { field: "v", ...x }, y: { field: "v", ...y } },
-      },
+      diagonalLayer("Mean predicted success", "Observed success rate"),
       {
         data: { values: points },
         mark: { type: "line" as const, point: true, strokeWidth: 2 },

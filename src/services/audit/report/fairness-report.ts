@@ -27,18 +27,13 @@ import {
   html,
   MISSING,
   renderPage,
+  type ReportMeta,
   statusBadge,
   trustedHtml,
 } from "./html-page.js";
 import { chartLibraryVersions, renderVegaLite } from "./svg-chart.js";
 
-export interface FairnessReportMeta {
-  readonly reportId: string;
-  readonly modelVersion: number;
-  readonly modelVersionId: string;
-  readonly schoolName?: string;
-  readonly createdAt: Date;
-}
+export type FairnessReportMeta = ReportMeta;
 
 /** What each metric's gap measures, for readers who have not read types.ts. */
 const METRIC_MEANING: Readonly<Record<FairnessMetric, string>> = {

@@ -49,3 +49,24 @@ test("checksTable escapes a stored check's strings and shows nulls as a dash", (
   expect(table).toContain('<td class="num">—</td><td class="num">n/a</td><td class="num">—</td><td class="num">0.5000</td>');
   expect(checksTable([], "Checks").value).toContain("no checks");
 });
+
+test("checksTable's figures layout: check, status with its note, reason and the figures, no p-value columns", () => {
+  const table = checksTable(
+    [
+      {
+        name: "ERASURE",
+        status: "NOT_AUDITABLE",
+        statusNote: "does not block",
+        reason: "<r>",
+        figures: html`<ul><li>receipts: 4</li></ul>`,
+      },
+    ],
+    "Checks",
+    "figures",
+  ).value;
+  expect(table).toContain('<th scope="col">Check</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Figures</th>');
+  expect(table).not.toContain("Adjusted p");
+  expect(table).toContain(
+    '<span class="muted status-note">does not block</span></td><td>&lt;r&gt;</td><td class="check-figures"><ul><li>receipts: 4</li></ul></td>',
+  );
+});

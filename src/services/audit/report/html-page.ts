@@ -93,37 +93,59 @@ export function statusBadge(status: string): Html {
 export interface CheckRow {
   /** The check's name or metric. */
   readonly name: string;
-  readonly gap: number | string | null;
-  readonly threshold: number | string | null;
-  readonly pValue: number | null;
-  readonly adjustedPValue: number | null;
+  readonly gap?: number | string | null;
+  readonly threshold?: number | string | null;
+  readonly pValue?: number | null;
+  readonly adjustedPValue?: number | null;
   readonly status: string;
+  /** Beside the status, e.g. whether a NOT_AUDITABLE verdict blocks a promotion. */
+  readonly statusNote?: string;
   readonly reason: string;
+  /** The figures the verdict was decided on (the "figures" layout). */
+  readonly figures?: Html;
 }
 
-const cell = (v: number | string | null): string => (typeof v === "string" ? v || MISSING : formatNumber(v));
+/**
+ * "tests": a statistical test per row (gap, threshold, p, adjusted p: fairness); "figures": the figures
+ * each verdict was decided on, whatever they are (privacy: counts, AUCs, ids of views).
+ */
+export type ChecksLayout = "tests" | "figures";
 
-export function checksTable(rows: readonly CheckRow[], caption: string): Html {
+const cell = (v: number | string | null | undefined): string => (typeof v === "string" ? v || MISSING : formatNumber(v));
+
+function checkCells(r: CheckRow, layout: ChecksLayout): Html {
+  const status = html`<td>${statusBadge(r.status)}${r.statusNote ? html` <span class="muted status-note">${r.statusNote}</span>` : ""}</td>`;
+  if (layout === "figures") return html`${status}<td>${r.reason || MISSING}</td><td class="check-figures">${r.figures ?? MISSING}</td>`;
+  return html`<td class="num">${cell(r.gap)}</td><td class="num">${cell(r.threshold)}</td><td class="num">${formatPValue(r.pValue)}</td><td class="num">${formatPValue(r.adjustedPValue)}</td>${status}<td>${r.reason || MISSING}</td>`;
+}
+
+const CHECK_HEADERS: Readonly<Record<ChecksLayout, Html>> = {
+  tests: html`<th scope="col" class="num">Gap / value</th><th scope="col" class="num">Threshold</th><th scope="col" class="num">p</th><th scope="col" class="num">Adjusted p</th><th scope="col">Status</th><th scope="col">Reason</th>`,
+  figures: html`<th scope="col">Status</th><th scope="col">Reason</th><th scope="col">Figures</th>`,
+};
+
+export function checksTable(rows: readonly CheckRow[], caption: string, layout: ChecksLayout = "tests"): Html {
   if (rows.length === 0) return html`<p class="muted">${caption}: no checks.</p>`;
   return html`<table class="checks">
 <caption>${caption}</caption>
-<thead><tr><th scope="col">Check</th><th scope="col" class="num">Gap / value</th><th scope="col" class="num">Threshold</th><th scope="col" class="num">p</th><th scope="col" class="num">Adjusted p</th><th scope="col">Status</th><th scope="col">Reason</th></tr></thead>
+<thead><tr><th scope="col">Check</th>${CHECK_HEADERS[layout]}</tr></thead>
 <tbody>
-${rows.map(
-  (r) =>
-    html`<tr class="check"><th scope="row">${r.name}</th><td class="num">${cell(r.gap)}</td><td class="num">${cell(r.threshold)}</td><td class="num">${formatPValue(r.pValue)}</td><td class="num">${formatPValue(r.adjustedPValue)}</td><td>${statusBadge(r.status)}</td><td>${r.reason || MISSING}</td></tr>\n`,
-)}</tbody>
+${rows.map((r) => html`<tr class="check"><th scope="row">${r.name}</th>${checkCells(r, layout)}</tr>\n`)}</tbody>
 </table>`;
 }
 
-export interface AuditPage {
-  /** E.g. "Fairness audit". */
-  readonly title: string;
+/** Which report a page is: the row's id, its model version, when it was made and, when known, the school. */
+export interface ReportMeta {
   readonly reportId: string;
   readonly modelVersion: number;
   readonly modelVersionId: string;
   readonly schoolName?: string;
   readonly createdAt: Date;
+}
+
+export interface AuditPage extends ReportMeta {
+  /** E.g. "Fairness audit". */
+  readonly title: string;
   readonly verdict: Verdict;
   /** One sentence: why this verdict. */
   readonly reason: string;
@@ -201,6 +223,7 @@ caption { text-align: left; font-weight: 600; padding: .25rem 0; }
 th, td { border: 1px solid #d0d7de; padding: .25rem .5rem; text-align: left; vertical-align: top; }
 thead th { background: #f6f8fa; }
 table.checks td:last-child { min-width: 12rem; }
+td.check-figures ul { margin: 0; padding-left: 1rem; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .badge { display: inline-block; border-radius: 1em; padding: 0 .55em; font-size: .8rem; font-weight: 600; white-space: nowrap; border: 1px solid; }
 .badge-pass, .badge-passed, .badge-audited { background: #dafbe1; border-color: #1a7f37; color: #116329; }

@@ -1,45 +1,26 @@
 /**
- * The rendered pages, read back through an HTML parser (parse5) as a browser would read them: what is on
- * the page, not how the markup happens to be spelled. The fairness audit is built by hand; every value the
+ * The rendered pages, read back through an HTML parser (test/support/parsed-html.ts) as a browser would
+ * read them: what is on the page, not how the markup happens to be spelled. The fairness audit is built by hand; every value the
  * tables must show is written out next to it, formatted by hand.
  */
 import { DEFAULT_FAIRNESS_PARAMS } from "../../../engine/fairness/params.js";
 import type { FairnessAudit, FairnessCheck, FairnessComparison, GroupStats } from "../../../engine/fairness/types.js";
+import {
+  attr,
+  byClass,
+  cells,
+  type DomNode,
+  elements,
+  expectSelfContained,
+  loadHtmlParser,
+  textOf,
+} from "../../../../test/support/parsed-html.js";
 import { renderAuditReport, renderFairnessReport } from "./index.js";
-
-interface DomNode {
-  nodeName: string;
-  tagName?: string;
-  attrs?: { name: string; value: string }[];
-  childNodes?: DomNode[];
-  content?: DomNode;
-  value?: string;
-}
 
 let parseHtml: (html: string) => DomNode;
 beforeAll(async () => {
-  // parse5 is an ES module: imported, not required.
-  const parse5 = await import("parse5");
-  parseHtml = (html) => parse5.parse(html) as unknown as DomNode;
+  parseHtml = await loadHtmlParser();
 });
-
-const descendants = (node: DomNode, out: DomNode[] = []): DomNode[] => {
-  for (const child of node.childNodes ?? []) {
-    out.push(child);
-    descendants(child, out);
-  }
-  return out;
-};
-const attr = (node: DomNode, name: string) => node.attrs?.find((a) => a.name === name)?.value;
-const hasClass = (node: DomNode, cls: string) => (attr(node, "class") ?? "").split(/\s+/).includes(cls);
-const elements = (root: DomNode, tag: string) => descendants(root).filter((n) => n.tagName === tag);
-const textOf = (node: DomNode): string =>
-  descendants(node)
-    .filter((n) => n.nodeName === "#text")
-    .map((n) => n.value)
-    .join("");
-const byClass = (root: DomNode, tag: string, cls: string) => elements(root, tag).filter((n) => hasClass(n, cls));
-const cells = (row: DomNode) => (row.childNodes ?? []).filter((n) => n.tagName === "th" || n.tagName === "td").map((n) => textOf(n).trim());
 
 const SCRIPT_LABEL = "<script>alert(1)</script>";
 const M_LABEL = `M ${SCRIPT_LABEL}`;
@@ -207,22 +188,6 @@ const META = {
   modelVersionId: "0197a1b2-0000-7000-8000-0000000000aa",
   createdAt: new Date(Date.UTC(2025, 5, 30, 9, 15)),
 };
-
-/** Nothing on the page runs or loads anything: no script, stylesheet link, embedded resource, handler or URL. */
-function expectSelfContained(page: string, doc: DomNode): void {
-  expect(page).not.toMatch(/https?:\/\//i);
-  expect(page).not.toMatch(/@import|url\(/i);
-  const all = descendants(doc);
-  const tags = new Set(all.map((n) => n.tagName).filter(Boolean));
-  for (const tag of ["script", "link", "img", "image", "iframe", "object", "embed", "foreignObject"]) expect(tags.has(tag)).toBe(false);
-  for (const n of all) {
-    for (const a of n.attrs ?? []) {
-      expect(a.name).not.toMatch(/^on/i);
-      expect(a.name).not.toBe("src");
-      if (/href$/.test(a.name)) expect(a.value.startsWith("#")).toBe(true);
-    }
-  }
-}
 
 const PLOTS = ["roc", "calibration", "recommended"] as const;
 
@@ -418,7 +383,7 @@ describe("renderAuditReport", () => {
     expect(elements(doc, "svg")).toHaveLength(6);
   });
 
-  test("a PRIVACY report gets the generic page: its checks as a table, its figures as a definition list", async () => {
+  test("a PRIVACY report in an older format gets the generic page: its checks as a table, its figures as a definition list", async () => {
     const page = await renderAuditReport({
       ...row,
       kind: "PRIVACY",
