@@ -42,6 +42,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   const tokens = new VerifiedTokens(opts.jwtSecret);
   const app = express();
   const httpServer = http.createServer(app);
+  // Idle keep-alive sockets outlive any client's or proxy's idle timeout (undici 4 s, load balancers 60 s):
+  // the client then always closes first, and never reuses a socket the server is closing at that moment.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const apollo = new ApolloServer<ApiContext>({
     schema: await buildApiSchema(),
     formatError: makeFormatError(opts.logger),

@@ -84,7 +84,14 @@ export class AuditService {
       record = this.fairness.record(await this.fairness.audit(schoolId, model, held.set, { onProgress: progress }));
     } else {
       const trained = await versionTrainingSet(m, schoolId, row.id, row.trainedTo);
-      const subject = { model, kind: row.kind, trained, heldOut: held.set, atTraining: false };
+      const subject = {
+        model,
+        kind: row.kind,
+        trained,
+        heldOut: held.set,
+        atTraining: false,
+        ...(trained ? { recorded: trained.recorded } : {}),
+      };
       record = this.privacy.record(await this.privacy.audit(schoolId, subject, { onProgress: progress }));
     }
     onProgress?.(0.95, "storing the report");

@@ -37,6 +37,11 @@ export interface PrivacySubject {
   readonly kind: string;
   /** Its training learners' traces; null when the version's snapshot is not known (cannot audit). */
   readonly trained: TrainingSet | null;
+  /**
+   * The training learners as recorded with a stored version (model_version_learner), consenting or not
+   * now; default: the learners of `trained`. The consent and erasure checks read these.
+   */
+  readonly recorded?: readonly string[];
   /** Learners it was not trained on. */
   readonly heldOut: TrainingSet;
   /** The snapshot was just taken (a retraining): consent is checked as of now. */
@@ -73,7 +78,7 @@ export class PrivacyAuditor {
       suppression.push(checkView(view, columns, await inputs.releasedRows(m, view, bySchool ? schoolId : null), k, overlap));
     }
     progress(0.15, "reading the catalogue, retention and erasure receipts");
-    const snapshotIds = subject.trained ? [...subject.trained.sequences.keys()] : null;
+    const snapshotIds = subject.trained ? (subject.recorded ?? [...subject.trained.sequences.keys()]) : null;
     const cutoff = this.settings.retentionDays === null ? null : retentionCutoff(now, this.settings.retentionDays + 1);
     const keys = [this.deps.erasureKey, ...(this.deps.previousErasureKeys ?? [])].filter((x): x is Buffer => Boolean(x));
     const checks: PrivacyCheck[] = [

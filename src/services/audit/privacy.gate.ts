@@ -18,6 +18,7 @@ export class PrivacyGate implements Gate {
       trained: ctx.subject.trained,
       heldOut: ctx.heldOut,
       atTraining: ctx.subject.atTraining,
+      ...(ctx.subject.recorded ? { recorded: ctx.subject.recorded } : {}),
     });
     const record = this.auditor.record(audit);
     const count = (s: string) => audit.checks.filter((c) => c.status === s).length;

@@ -35,6 +35,8 @@ export interface CandidateSubject {
   readonly trained: TrainingSet | null;
   /** True for a retraining's candidate (the snapshot was just taken); false for a stored version. */
   readonly atTraining: boolean;
+  /** A stored version's training learners as recorded, consenting or not now (default: those of `trained`). */
+  readonly recorded?: readonly string[];
 }
 
 export interface GateVerdict {

@@ -144,7 +144,7 @@ export class ModelSwitchService {
       const against = active && active.versionId !== row.id ? active : null;
       const held = await comparisonSet(m, schoolId, evaluation, against ? [row.id, against.versionId] : [row.id]);
       const trained = await versionTrainingSet(m, schoolId, row.id, row.trainedTo);
-      const subject = { kind: row.kind, trained, atTraining: false };
+      const subject = { kind: row.kind, trained, atTraining: false, ...(trained ? { recorded: trained.recorded } : {}) };
       const { verdicts, reports } = await judge(this.gates, schoolId, candidate, against?.model ?? null, held.set, subject);
       // The audits are kept whatever follows: an admin reads why a promotion was refused in them.
       await this.deps.dataSource.transaction((tx) => storeAuditReports(tx, schoolId, row.id, reports));

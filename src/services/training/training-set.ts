@@ -51,7 +51,8 @@ export async function snapshotTrainingSet(m: EntityManager, schoolId: string, cu
 
 /**
  * A stored version's training snapshot as it can be rebuilt now: the learners it was trained on
- * (model_version_learner) with their consented attempts up to the end of its training window. Null when
+ * (model_version_learner, all of them in `recorded`) with the attempts, up to the end of its training
+ * window, of those who still consent (nobody else's data is read again). Null when
  * its training learners were not recorded (a version from before the record): an audit cannot see what
  * it was trained on. Learners erased since are gone from both, as they should be.
  */
@@ -60,10 +61,10 @@ export async function versionTrainingSet(
   schoolId: string,
   versionId: string,
   trainedTo: Date | null,
-): Promise<TrainingSet | null> {
-  const ids = await trainedLearnerIds(m, versionId);
-  if (ids.length === 0) return null;
+): Promise<(TrainingSet & { readonly recorded: readonly string[] }) | null> {
+  const recorded = await trainedLearnerIds(m, versionId);
+  if (recorded.length === 0) return null;
   const all = await snapshotTrainingSet(m, schoolId, trainedTo ?? new Date());
-  const sequences = new Map(ids.filter((id) => all.sequences.has(id)).map((id) => [id, all.sequences.get(id)!] as const));
-  return { catalog: all.catalog, sequences };
+  const sequences = new Map(recorded.filter((id) => all.sequences.has(id)).map((id) => [id, all.sequences.get(id)!] as const));
+  return { catalog: all.catalog, sequences, recorded };
 }
