@@ -3,7 +3,7 @@
  *
  * The weekly fairness audit of every active model runs at ZPD_AUDIT_CRON (default "0 3 * * 1", Mondays
  * 03:00 UTC; `off` turns it off): pg-boss holds that schedule itself, and its job (`weekly-audits`) only
- * enqueues one `fairness-audit` per school with an active model, under an id per school and week.
+ * enqueues one `fairness-audit` and one `privacy-audit` per school with an active model, under an id per kind, school and week.
  *
  * Retention, when ZPD_RETENTION_DAYS is set, runs daily at RETENTION_CRON (04:30 UTC, after the night's
  * retrainings and audits): `retention` deletes the attempts older than the period, folded into

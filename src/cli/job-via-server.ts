@@ -33,8 +33,9 @@ function enqueueRequest(name: string, payload: Record<string, unknown>): Request
         variables: { v: payload.versionId, reason: (payload.override as { reason?: string } | undefined)?.reason ?? null },
       };
     case "fairness-audit":
+    case "privacy-audit":
       return {
-        query: `mutation($v: UUID) { run: runAudit(kind: FAIRNESS, modelVersionId: $v) { ${RUN} } }`,
+        query: `mutation($v: UUID) { run: runAudit(kind: ${name === "fairness-audit" ? "FAIRNESS" : "PRIVACY"}, modelVersionId: $v) { ${RUN} } }`,
         variables: { v: payload.versionId ?? null },
       };
     case "rollback-model":

@@ -7,11 +7,11 @@
  * --override-reason promotes over the gates' refusal, the reason stored with the version),
  * rollback-model (--school; --version pins the version to reactivate, default the previously active
  * one), nightly-retrain (--at; --school limits the fan-out to one school; it enqueues retrain jobs
- * for the worker and trains nothing itself), fairness-audit (--school, --version: default the active
- * version), weekly-audits (--at; --school limits the fan-out). On the embedded database --school
+ * for the worker and trains nothing itself), fairness-audit and privacy-audit (--school, --version:
+ * default the active version), weekly-audits (--at; --school limits the fan-out). On the embedded database --school
  * defaults to the demo school.
  *
- * While `npm start` holds the embedded data folder, retrain (--seed), promote-model, rollback-model and fairness-audit
+ * While `npm start` holds the embedded data folder, retrain (--seed), promote-model, rollback-model and the audits
  * go through that server's API instead (job-via-server.ts); the others say to stop the server first.
  * Exit codes: 0 succeeded, 1 failed, 2 bad usage.
  */
@@ -34,7 +34,7 @@ import { executeJob } from "../../jobs/runner.js";
 
 const USAGE = `usage: npm run job -- <name> [--school <id>] [--version <id>] [--override-reason <text>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>]
 --school defaults to the embedded demo school. While npm start runs on the embedded folder, retrain (--seed only),
-promote-model, rollback-model (no --version) and fairness-audit are sent to that server and followed; the other jobs need it stopped.
+promote-model, rollback-model (no --version), fairness-audit and privacy-audit are sent to that server and followed; the other jobs need it stopped.
 jobs:
 ${JOBS.map((j) => `  ${j.name.padEnd(16)} ${j.description}`).join("\n")}`;
 
@@ -49,6 +49,7 @@ const OPTIONS: Record<string, readonly string[]> = {
   "nightly-retrain": ["at", "school"],
   "promote-model": ["school", "version", "override-reason"],
   "fairness-audit": ["school", "version"],
+  "privacy-audit": ["school", "version"],
   "weekly-audits": ["at", "school"],
   "rollback-model": ["school", "version"],
   retention: ["at", "school"],

@@ -1,8 +1,9 @@
 /**
  * Promotion gates. A candidate model goes live only when every gate passes (or an admin overrides
- * them with a recorded reason); each gate's verdict is stored with the model version. The metric
- * gate exists now; the privacy and fairness audits plug in here as gates when they land (they
- * receive the same context: the candidate, the active model and the held-out learners).
+ * them with a recorded reason); each gate's verdict is stored with the model version: the metric gate
+ * here, the fairness and privacy audits (audit/fairness.gate.ts, audit/privacy.gate.ts). Every gate
+ * receives the same context: the candidate, the active model, the held-out learners, and what the
+ * candidate was trained on.
  *
  * The held-out learners are those of the school's evaluation set that neither model was trained on
  * (comparison-set.ts): both are judged out of sample, so that a challenger is never measured on
