@@ -238,6 +238,12 @@ describe("the retrain job", () => {
     expect(mv.metrics.gates).toEqual([
       expect.objectContaining({ gate: "metrics", passed: true }),
       expect.objectContaining({ gate: "fairness", passed: true, detail: expect.stringMatching(/^NOT_AUDITABLE: /) }),
+      // Too few held-out learners to attack (10 < 20): stated, and it lets the candidate pass.
+      expect.objectContaining({
+        gate: "privacy",
+        passed: true,
+        detail: expect.stringMatching(/^NOT_AUDITABLE: MEMBERSHIP: too few learners/),
+      }),
     ]);
     expect(mv.metrics.comparedWith).toEqual({ modelVersionId: before.id, version: before.version });
     expect(await stateModels()).toEqual([after.id]);
@@ -569,6 +575,12 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
       gates: [
         expect.objectContaining({ gate: "metrics", passed: true }),
         expect.objectContaining({ gate: "fairness", passed: true, detail: expect.stringMatching(/^NOT_AUDITABLE: /) }),
+        // Too few held-out learners to attack (10 < 20): stated, and it lets the candidate pass.
+        expect.objectContaining({
+          gate: "privacy",
+          passed: true,
+          detail: expect.stringMatching(/^NOT_AUDITABLE: MEMBERSHIP: too few learners/),
+        }),
       ],
     });
     await expectFullRebuild(first!.result);
@@ -579,6 +591,12 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
     expect(mv.metrics.promotionGates).toEqual([
       expect.objectContaining({ gate: "metrics", passed: true }),
       expect.objectContaining({ gate: "fairness", passed: true, detail: expect.stringMatching(/^NOT_AUDITABLE: /) }),
+      // Too few held-out learners to attack (10 < 20): stated, and it lets the candidate pass.
+      expect.objectContaining({
+        gate: "privacy",
+        passed: true,
+        detail: expect.stringMatching(/^NOT_AUDITABLE: MEMBERSHIP: too few learners/),
+      }),
     ]);
     // One run each in jobRuns: the job system records them (no second, hand-made row).
     for (const [name, ids] of [
@@ -609,6 +627,12 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
       gates: [
         expect.objectContaining({ gate: "metrics", passed: false }),
         expect.objectContaining({ gate: "fairness", passed: true, detail: expect.stringMatching(/^NOT_AUDITABLE: /) }),
+        // Too few held-out learners to attack (10 < 20): stated, and it lets the candidate pass.
+        expect.objectContaining({
+          gate: "privacy",
+          passed: true,
+          detail: expect.stringMatching(/^NOT_AUDITABLE: MEMBERSHIP: too few learners/),
+        }),
       ],
     });
     const job = await settledJob(w.queue, JobName.PromoteModel, run.id);

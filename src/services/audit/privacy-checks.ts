@@ -3,7 +3,7 @@
  * persistence/audit/privacy-inputs.ts read (privacy-audit.types.ts says what each check means).
  */
 import type { RelationColumn, ReceiptRow, RoleReach } from "../../persistence/audit/privacy-inputs.js";
-import { ENCRYPTED_COLUMNS } from "../../persistence/crypto/encrypted-columns.js";
+import { ATTRIBUTE_VALUE, ENCRYPTED_COLUMNS, LEARNER_DISPLAY_NAME } from "../../persistence/crypto/encrypted-columns.js";
 import { PrivacyCheckName, type PrivacyCheck } from "./privacy-audit.types.js";
 import { learnerHash } from "../privacy/learner-hash.js";
 import { erasureKeyId } from "../privacy/learner-hash.js";
@@ -18,7 +18,7 @@ const PERSONAL_NAMES = new Set([
   ...ENCRYPTED_COLUMNS.flatMap((c) => [c.column, c.column.replace(/_enc$/, "")]).filter((n) => n !== "title" && n !== "value"),
 ]);
 /** Tables no analytics view may read at all: profiles, protected attributes, receipts. */
-const PERSONAL_TABLES = new Set(["learner_profile", "learner_attribute", "erasure_receipt"]);
+const PERSONAL_TABLES = new Set([LEARNER_DISPLAY_NAME.table, ATTRIBUTE_VALUE.table, "erasure_receipt"]);
 const ENCRYPTED = new Set(ENCRYPTED_COLUMNS.map((c) => `${c.table}.${c.column}`));
 
 /** CATALOGUE: no personal column released by or read into `analytics`, and no BI role reaching beyond it. */
