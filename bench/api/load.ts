@@ -10,6 +10,7 @@ import { performance } from "node:perf_hooks";
 import { summarise, type OpResult, type Sample } from "./stats.js";
 import { snapshot, usage } from "./cpu.js";
 import { loadavg } from "node:os";
+import { serveForked } from "./fork.js";
 
 export interface LoadPlan {
   readonly url: string;
@@ -53,7 +54,7 @@ export const PLAN_PATH = `mutation PlanPath($goalId: UUID!) {
 }`;
 
 /** mulberry32: a small seeded generator, so that runs pick the same learners and tasks. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -64,7 +65,7 @@ function rng(seed: number): () => number {
   };
 }
 
-class Client {
+export class Client {
   // An idle socket is closed after 4 s, before the server's keep-alive timeout (Node's 5 s) closes it
   // under a request being sent (a socket left idle since a burst was reset once: "read ECONNRESET").
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 1024, timeout: 4000 });
@@ -78,8 +79,13 @@ class Client {
     if (this.target.hostname !== "127.0.0.1") throw new Error("the load generator only loads 127.0.0.1");
   }
 
-  /** Sends one GraphQL request; resolves (never rejects) with ok = 2xx and no GraphQL errors. */
-  post(query: string, variables: Record<string, unknown>, timeoutMs = 30_000, check?: Check): Promise<{ ok: boolean; error?: string }> {
+  /** Sends one GraphQL request; resolves (never rejects) with ok = 2xx and no GraphQL errors (and the data when ok). */
+  post(
+    query: string,
+    variables: Record<string, unknown>,
+    timeoutMs = 30_000,
+    check?: Check,
+  ): Promise<{ ok: boolean; error?: string; data?: Record<string, unknown> }> {
     const body = JSON.stringify({ query, variables });
     return new Promise((resolve) => {
       const req = http.request(
@@ -105,7 +111,9 @@ class Client {
                 return resolve({ ok: false, error: `${json.errors[0]!.extensions?.code ?? "ERROR"}: ${json.errors[0]!.message}` });
               if (!json.data) return resolve({ ok: false, error: "no data" });
               const wrong = check?.(json.data as Record<string, unknown>);
-              resolve(wrong ? { ok: false, error: `${NOT_PERSONALISED}: ${wrong}` } : { ok: true });
+              resolve(
+                wrong ? { ok: false, error: `${NOT_PERSONALISED}: ${wrong}` } : { ok: true, data: json.data as Record<string, unknown> },
+              );
             } catch {
               resolve({ ok: false, error: `unparsable body: ${text.slice(0, 200)}` });
             }
@@ -132,10 +140,10 @@ const OPEN_LOOP_TIMEOUT_MS = 10_000;
  * degrades to NO_MODEL (or an attempt updates no mastery); such a run measures another code path,
  * so the benchmark fails instead of reporting it.
  */
-type Check = (data: Record<string, unknown>) => string | null;
+export type Check = (data: Record<string, unknown>) => string | null;
 const NOT_PERSONALISED = "NOT_PERSONALISED";
 
-type Make = (i: number) => { query: string; variables: Record<string, unknown>; check?: Check };
+export type Make = (i: number) => { query: string; variables: Record<string, unknown>; check?: Check };
 
 const personalised =
   (field: string): Check =>
@@ -148,8 +156,16 @@ const masteryUpdated: Check = (data) =>
     ? null
     : "recordAttempt updated no mastery (not personalised)";
 
-/** Sends `rps × seconds` requests at fixed intervals; latency from each one's scheduled time. */
-async function openLoop(client: Client, rps: number, seconds: number, make: Make): Promise<{ samples: Sample[]; elapsedMs: number }> {
+/**
+ * Sends `rps × seconds` requests at fixed intervals; latency from each one's scheduled time
+ * (request i was scheduled at `startMs + i × 1000 / rps`, on this process's performance clock).
+ */
+export async function openLoop(
+  client: Client,
+  rps: number,
+  seconds: number,
+  make: Make,
+): Promise<{ samples: Sample[]; elapsedMs: number; startMs: number }> {
   const n = Math.max(1, Math.round(rps * seconds));
   const interval = 1000 / rps;
   const samples: Sample[] = new Array(n);
@@ -175,11 +191,11 @@ async function openLoop(client: Client, rps: number, seconds: number, make: Make
     };
     tick();
   });
-  return { samples, elapsedMs: lastEnd - start };
+  return { samples, elapsedMs: lastEnd - start, startMs: start };
 }
 
 /** One request at a time, each as soon as the previous answered. */
-async function sequential(
+export async function sequential(
   client: Client,
   seconds: number,
   maxCalls: number,
@@ -201,7 +217,7 @@ async function sequential(
  * out on our side keep running on the server): a small query that needs the database must answer
  * within 200 ms twice in a row. At most `maxSeconds`.
  */
-async function drain(client: Client, log: (msg: string) => void, maxSeconds = 180): Promise<void> {
+export async function drain(client: Client, log: (msg: string) => void, maxSeconds = 180): Promise<void> {
   const start = performance.now();
   let fast = 0;
   while (fast < 2 && performance.now() - start < maxSeconds * 1000) {
@@ -214,9 +230,11 @@ async function drain(client: Client, log: (msg: string) => void, maxSeconds = 18
   if (waited > 2) log(`waited ${waited.toFixed(0)} s for the server to work off its queue`);
 }
 
-export async function runLoad(plan: LoadPlan, log: (msg: string) => void): Promise<OpResult[]> {
-  const client = new Client(plan.url, plan.token);
-  const random = rng(plan.seed);
+/** The three measured operations on random learners and tasks of the plan (seeded by `random`). */
+export function operations(
+  plan: Pick<LoadPlan, "learners" | "taskIds" | "runId">,
+  random: () => number,
+): { recordAttempt: Make; recommendations: Make; planPath: Make } {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
   let key = 0;
   const recordAttempt: Make = () => ({
@@ -238,27 +256,48 @@ export async function runLoad(plan: LoadPlan, log: (msg: string) => void): Promi
     return { query: RECOMMENDATIONS, variables: { learnerId: l.id, goalId: l.goalId }, check: personalised("recommendations") };
   };
   const planPath: Make = () => ({ query: PLAN_PATH, variables: { goalId: pick(plan.learners).goalId }, check: personalised("planPath") });
-  const failIfNotPersonalised = (what: string, samples: readonly Sample[]) => {
-    const bad = samples.find((s) => s?.error?.startsWith(NOT_PERSONALISED));
-    if (bad)
-      throw new Error(
-        `${what}: ${bad.error} — the server is not serving the learners' own model (stale or unreadable model?); re-prepare the database with --fresh`,
-      );
-  };
+  return { recordAttempt, recommendations, planPath };
+}
+
+/** Fails the run when an answer was not personalised (see NOT_PERSONALISED). */
+export function failIfNotPersonalised(what: string, samples: readonly Sample[]): void {
+  const bad = samples.find((s) => s?.error?.startsWith(NOT_PERSONALISED));
+  if (bad)
+    throw new Error(
+      `${what}: ${bad.error} — the server is not serving the learners' own model (stale or unreadable model?); re-prepare the database with --fresh`,
+    );
+}
+
+/**
+ * Warm-up (JIT, caches, pool connections): sequential calls of each operation, which cannot leave a
+ * queue behind (one failure fails the run), then 8 concurrent closed-loop streams.
+ */
+export async function warmUp(
+  client: Client,
+  ops: ReturnType<typeof operations>,
+  plan: Pick<LoadPlan, "warmupCalls" | "warmupSeconds">,
+  log: (msg: string) => void,
+): Promise<void> {
+  log(`warm-up: ${plan.warmupCalls} sequential calls of each operation, then 8 concurrent streams for ${plan.warmupSeconds} s`);
+  for (const make of [ops.recommendations, ops.recordAttempt, ops.planPath]) {
+    const { samples } = await sequential(client, 60, plan.warmupCalls, make);
+    failIfNotPersonalised("warm-up", samples);
+    const failed = samples.find((s) => !s.ok);
+    if (failed) throw new Error(`warm-up: a request failed: ${failed.error}`);
+  }
+  await Promise.all(
+    Array.from({ length: 8 }, (_, i) => sequential(client, plan.warmupSeconds, 1e9, i % 2 ? ops.recordAttempt : ops.recommendations)),
+  );
+}
+
+export async function runLoad(plan: LoadPlan, log: (msg: string) => void): Promise<OpResult[]> {
+  const client = new Client(plan.url, plan.token);
+  const random = rng(plan.seed);
+  const { recordAttempt, recommendations, planPath } = operations(plan, random);
 
   const results: OpResult[] = [];
   try {
-    // Warm-up (JIT, caches, pool connections): sequential calls, which cannot leave a queue behind.
-    log(`warm-up: ${plan.warmupCalls} sequential calls of each operation, then 8 concurrent streams for ${plan.warmupSeconds} s`);
-    for (const make of [recommendations, recordAttempt, planPath]) {
-      const { samples } = await sequential(client, 60, plan.warmupCalls, make);
-      failIfNotPersonalised("warm-up", samples);
-      const failed = samples.find((s) => !s.ok);
-      if (failed) throw new Error(`warm-up: a request failed: ${failed.error}`);
-    }
-    await Promise.all(
-      Array.from({ length: 8 }, (_, i) => sequential(client, plan.warmupSeconds, 1e9, i % 2 ? recordAttempt : recommendations)),
-    );
+    await warmUp(client, { recordAttempt, recommendations, planPath }, plan, log);
 
     const mode = `open loop, ${plan.rps}/s for ${plan.seconds} s`;
     const measure = async (
@@ -319,10 +358,4 @@ export async function runLoad(plan: LoadPlan, log: (msg: string) => void): Promi
 }
 
 // As a child process: receive the plan, run it, send the results back, exit.
-if (process.send) {
-  process.once("message", (plan: LoadPlan) => {
-    runLoad(plan, (msg) => process.send!({ type: "log", msg }))
-      .then((results) => process.send!({ type: "results", results }, () => process.exit(0)))
-      .catch((e: Error) => process.send!({ type: "error", error: e.stack ?? String(e) }, () => process.exit(1)));
-  });
-}
+if (require.main === module) serveForked(runLoad);
