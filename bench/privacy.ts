@@ -6,7 +6,8 @@
  *   --mia       the membership-inference audit of Meta trained on a data set's train learners, and of
  *               the over-fitted control on top of it (bench/privacy/mia.ts).
  *
- * Prints the Markdown record and writes it to --report (default docs/benchmarks/privacy.md); with
+ * Prints the Markdown report and writes it to --report (default .bench/privacy-report.md; the record,
+ * docs/benchmarks/privacy.md, is kept by hand from it, as api.md and jobs.md are); with
  * `--json <file>`, merges this run's phases into the file (a phase not run keeps its earlier results)
  * and renders the record from the file, so that the two phases may run apart.
  *
@@ -42,7 +43,9 @@ async function main(): Promise<void> {
   const results = readResults(args.json);
   if (args.erasure) {
     const run = runInfo();
-    results.erasure = { run, ...(await erasurePhase(args, log)) };
+    const phase = { run, ...(await erasurePhase(args, log)) };
+    if (args.control) results.erasureControl = phase;
+    else results.erasure = phase;
   }
   if (args.mia) {
     const run = runInfo();

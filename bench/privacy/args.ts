@@ -4,6 +4,8 @@ import type { DbKind, ScaleName } from "../api/args.js";
 export interface PrivacyArgs {
   /** Phase 1: erasures under live load on the benchmark school. */
   readonly erasure: boolean;
+  /** The erasure phase's three windows with no erasure in them: what the windows differ by without it. */
+  readonly control: boolean;
   /** Phase 2: the membership-inference audit of Meta and of the memoriser on a data set. */
   readonly mia: boolean;
   /** The data set's folder (--mia). */
@@ -24,18 +26,18 @@ export interface PrivacyArgs {
   readonly trainSeed: number;
   /** The results file: this run's phases are merged into it (the other phase kept). */
   readonly json?: string;
-  /** Markdown report made from the results (the file's phases when --json is given); "none" to skip. */
+  /** Markdown report made from the results (the file's phases when --json is given); "none" to skip. The record, docs/benchmarks/privacy.md, is kept by hand from it. */
   readonly report: string;
 }
 
-export const USAGE = `usage: npm run bench:privacy -- [--erasure] [--mia --data <folder>/assist2009]
+export const USAGE = `usage: npm run bench:privacy -- [--erasure [--control]] [--mia --data <folder>/assist2009]
     [--db pglite|postgres] [--pg-url postgres://postgres@127.0.0.1:5432] [--scale full|small] [--fresh]
     [--rps 200] [--seconds 30] [--erase-every 2] [--seed 7] [--train-seed 0]
-    [--json <file>] [--report docs/benchmarks/privacy.md|none]
-  At least one of --erasure and --mia.`;
+    [--json <file>] [--report .bench/privacy-report.md|none]
+  At least one of --erasure and --mia. --control: the erasure phase's windows without erasures.`;
 
 export function parsePrivacyArgs(argv: readonly string[]): PrivacyArgs {
-  const flags = new Set(["erasure", "mia", "fresh"]);
+  const flags = new Set(["erasure", "control", "mia", "fresh"]);
   const valued = new Set(["data", "db", "pg-url", "scale", "rps", "seconds", "erase-every", "seed", "train-seed", "json", "report"]);
   const opts: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -58,6 +60,7 @@ export function parsePrivacyArgs(argv: readonly string[]): PrivacyArgs {
   const erasure = opts.erasure === "true";
   const mia = opts.mia === "true";
   if (!erasure && !mia) throw new Error(`choose a phase: --erasure, --mia or both\n${USAGE}`);
+  if (opts.control === "true" && !erasure) throw new Error(`--control goes with --erasure\n${USAGE}`);
   if (mia && !opts.data) throw new Error(`--mia needs --data <folder>\n${USAGE}`);
   const db = opts.db ?? "pglite";
   if (db !== "pglite" && db !== "postgres") throw new Error(`--db must be pglite or postgres\n${USAGE}`);
@@ -72,6 +75,7 @@ export function parsePrivacyArgs(argv: readonly string[]): PrivacyArgs {
   if (Math.floor((seconds - 1) / eraseEvery) + 1 < 2) throw new Error(`--seconds / --erase-every leave fewer than 2 erasures\n${USAGE}`);
   return {
     erasure,
+    control: opts.control === "true",
     mia,
     data: opts.data,
     db,
@@ -84,6 +88,6 @@ export function parsePrivacyArgs(argv: readonly string[]): PrivacyArgs {
     seed: num("seed", 7, 0, true),
     trainSeed: num("train-seed", 0, 0, true),
     json: opts.json,
-    report: opts.report ?? "docs/benchmarks/privacy.md",
+    report: opts.report ?? ".bench/privacy-report.md",
   };
 }

@@ -77,6 +77,8 @@ export interface LoadWindow {
   readonly serverBusyPct: number;
   readonly othersBusyPct: number;
   readonly loadavg: number;
+  /** Per second of the window (by scheduled send time): the median and the highest latency, ms. */
+  readonly perSecond: { p50: number; max: number }[];
 }
 
 export interface ErasureLoadResults {
@@ -129,6 +131,7 @@ export async function runErasureLoad(plan: ErasurePlan, log: (msg: string) => vo
         serverBusyPct: (100 * cpu.serverMs) / run.elapsedMs,
         othersBusyPct: (100 * cpu.othersMs) / (2 * run.elapsedMs),
         loadavg: la,
+        perSecond: perSecond(run.samples, plan.rps),
       });
       await drain(client, log);
     }
@@ -172,6 +175,18 @@ export async function runErasureLoad(plan: ErasurePlan, log: (msg: string) => vo
     client.close();
     eraser.close();
   }
+}
+
+function perSecond(samples: readonly Sample[], rps: number): { p50: number; max: number }[] {
+  const out: { p50: number; max: number }[] = [];
+  for (let i = 0; i < samples.length; i += rps) {
+    const ms = samples
+      .slice(i, i + rps)
+      .map((x) => x.ms)
+      .sort((a, b) => a - b);
+    out.push({ p50: Math.round(ms[Math.floor(ms.length / 2)]! * 10) / 10, max: Math.round(ms[ms.length - 1]! * 10) / 10 });
+  }
+  return out;
 }
 
 /** Erases the victims at fixed times into the window (1 s, then every eraseEvery s), each timed alone. */

@@ -30,6 +30,8 @@ export const P99_TOLERANCE = { ratio: 1.2, plusMs: 1 };
 export interface ErasurePhase {
   readonly db: string;
   readonly scale: string;
+  /** A control run: the same windows, no erasure. */
+  readonly control: boolean;
   readonly dbVersion: string;
   readonly counts: PreparedInfo["counts"];
   readonly cachedSchool: boolean;
@@ -40,8 +42,8 @@ export interface ErasurePhase {
   readonly summary: {
     readonly erasures: number;
     readonly ok: number;
-    readonly medianMs: number;
-    readonly maxMs: number;
+    readonly medianMs: number | null;
+    readonly maxMs: number | null;
     readonly allWithinTarget: boolean;
     /** Every erased learner had attempts and a goal (the receipts' row counts). */
     readonly allHadAttemptsAndGoals: boolean;
@@ -83,13 +85,19 @@ export async function erasurePhase(args: PrivacyArgs, log: Log): Promise<Erasure
   const { info, cached } = await ensurePrepared(args.db, prepareArgs, log);
   log(`school: ${cached ? "cached" : "built"} (${info.counts.learners} learners, ${info.counts.attempts} attempts)`);
   const n = Math.floor((args.seconds - 1) / args.eraseEvery) + 1;
-  const victims = chooseVictims(info, n, args.seed);
+  const victims = args.control ? [] : chooseVictims(info, n, args.seed);
   const erased = new Set(victims);
   const copy = await runCopy(args.db, prepareArgs);
   const jwtSecret = randomBytes(32).toString("base64url");
   const logFile = join(BENCH_DIR, `server-privacy-${args.db}-${args.scale}.log`);
   try {
-    const server = await startServer({ ...copy.env, ZPD_JWT_SECRET: jwtSecret, ZPD_PROFILE_KEY: info.profileKey }, logFile);
+    // The server as deployed (with PGlite its job worker runs inside it), but with no scheduled job: the
+    // nightly retraining (02:00 in the school's zone, UTC here) would otherwise retrain the school in the
+    // server's process whenever a run crosses 02:00 UTC, and be measured as the erasures' effect.
+    const server = await startServer(
+      { ...copy.env, ZPD_JWT_SECRET: jwtSecret, ZPD_PROFILE_KEY: info.profileKey, ZPD_RETRAIN_CRON: "off", ZPD_AUDIT_CRON: "off" },
+      logFile,
+    );
     log(`server pid ${server.pid} healthy at ${server.url} after ${server.startSeconds.toFixed(1)} s (log: ${logFile})`);
     let load: ErasureLoadResults;
     try {
@@ -117,6 +125,7 @@ export async function erasurePhase(args: PrivacyArgs, log: Log): Promise<Erasure
     return {
       db: args.db,
       scale: args.scale,
+      control: args.control,
       dbVersion: await dbVersion(args.db, prepareArgs),
       counts: info.counts,
       cachedSchool: cached,
@@ -144,8 +153,8 @@ function summarise(load: ErasureLoadResults): ErasurePhase["summary"] {
   return {
     erasures: load.erasures.length,
     ok: load.erasures.filter((e) => e.ok).length,
-    medianMs: median(ms),
-    maxMs: Math.max(...ms),
+    medianMs: ms.length ? median(ms) : null,
+    maxMs: ms.length ? Math.max(...ms) : null,
     allWithinTarget: load.erasures.every((e) => e.ok && e.ms <= ERASURE_TARGET_MS),
     allHadAttemptsAndGoals: load.erasures.every((e) => rowsOf(e, "attempt") > 0 && rowsOf(e, "goal") > 0),
     trainedOn: load.erasures.filter((e) => (e.receipt?.modelsToRetrain.length ?? 0) > 0).length,

@@ -13,6 +13,8 @@ export interface RunInfo {
 
 export interface PrivacyResults {
   erasure?: ErasurePhase & { run: RunInfo };
+  /** --erasure --control: the same windows without erasures. */
+  erasureControl?: ErasurePhase & { run: RunInfo };
   mia?: MiaPhase & { run: RunInfo };
 }
 
@@ -21,31 +23,17 @@ export function readResults(file: string | undefined): PrivacyResults {
   return JSON.parse(readFileSync(file, "utf8")) as PrivacyResults;
 }
 
-const f1 = (x: number) => x.toFixed(1);
+const f1 = (x: number | null) => (x === null ? "—" : x.toFixed(1));
 const f3 = (x: number | null) => (x === null ? "—" : x.toFixed(3));
 const runLines = (r: RunInfo) => [
   `- command: \`${r.command}\``,
   `- commit ${r.commit}; ${r.date}; ${r.machine}; load average (1, 5, 15 min) at the start: ${r.loadavg}`,
 ];
 
-function erasureSection(e: ErasurePhase & { run: RunInfo }): string[] {
-  const s = e.summary;
+/** The API's latencies in the three windows. */
+function loadTable(e: ErasurePhase): string[] {
   const w = (name: string) => e.load.windows.find((x) => x.name === name)!;
   const out = [
-    "## Erasure of one learner under live load",
-    "",
-    ...runLines(e.run),
-    `- database: ${e.dbVersion}; the school of bench:api (\`--scale ${e.scale}\`): ${e.counts.learners.toLocaleString("en")} learners, ${e.counts.attempts.toLocaleString("en")} attempts, ${e.counts.tasks.toLocaleString("en")} tasks; the active Meta model trained on the first ${e.counts.trainLearners.toLocaleString("en")} learners`,
-    "",
-    `Erasures: ${s.erasures} learners, one every ${e.eraseEvery} s from 1 s into a ${e.seconds} s window, through \`eraseLearner\` over HTTP, each timed from send to answer; ${s.trainedOn} of them were trained on by the active model (their receipts list it to retrain).`,
-    "",
-    "| | figure | target | |",
-    "|---|---|---|---|",
-    `| erasure of one learner, median / max | ${f1(s.medianMs)} / **${f1(s.maxMs)} ms** (${s.ok}/${s.erasures} answered) | ≤ ${ERASURE_TARGET_MS / 1000} s each | ${s.allWithinTarget ? "met" : "**not met**"} |`,
-    `| every erased learner had attempts and a goal (receipt row counts) | ${s.allHadAttemptsAndGoals ? "yes" : "**no**"} | | |`,
-    `| gone afterwards: asked again → same receipt, \`learner(id)\` → NOT_FOUND | ${s.gone}/${s.erasures} | all | ${s.gone === s.erasures ? "met" : "**not met**"} |`,
-    `| API p99 during the erasures unchanged | ${s.p99.map((x) => `${x.operation} ${x.during} ms`).join(", ")} | ≤ ${P99_TOLERANCE.ratio} × the higher erasure-free window + ${P99_TOLERANCE.plusMs} ms | ${s.p99Unchanged ? "met" : "**not met**"} |`,
-    "",
     `The API under load, a mixed open loop at ${e.rps} requests/s (per 10 requests: 5 \`recommendations(count: 10)\`, 4 \`recordAttempt\`, 1 \`planPath\`), ${e.seconds} s a window, ms (latency from each request's scheduled send time):`,
     "",
     "| operation | before: p50 / p99 | during the erasures: p50 / p99 | after: p50 / p99 | requests a window | errors (3 windows) |",
@@ -60,14 +48,46 @@ function erasureSection(e: ErasurePhase & { run: RunInfo }): string[] {
   }
   out.push(
     "",
-    `Requests of the erasure window scheduled while an erasure was in flight: ${e.load.overlapping.requests}, p50 / p99 / max ${e.load.overlapping.p50_ms} / ${e.load.overlapping.p99_ms} / ${e.load.overlapping.max_ms} ms; the window's other requests: ${e.load.notOverlapping.requests}, ${e.load.notOverlapping.p50_ms} / ${e.load.notOverlapping.p99_ms} / ${e.load.notOverlapping.max_ms} ms.`,
-    "",
     `CPU: the server process was busy ${e.load.windows.map((x) => `${Math.round(x.serverBusyPct)} %`).join(" / ")} of one core (before / during / after); other work on the machine took ${e.load.windows.map((x) => `${Math.round(x.othersBusyPct)} %`).join(" / ")} of the 2 cores.`,
+  );
+  return out;
+}
+
+function controlSection(e: ErasurePhase & { run: RunInfo }): string[] {
+  return [
+    "### Control: the same three windows, no erasure",
+    "",
+    ...runLines(e.run),
+    "",
+    ...loadTable(e).map((l) => l.replace("during the erasures", "middle window (no erasure)")),
+    "",
+  ];
+}
+
+function erasureSection(e: ErasurePhase & { run: RunInfo }): string[] {
+  const s = e.summary;
+  return [
+    "## Erasure of one learner under live load",
+    "",
+    ...runLines(e.run),
+    `- database: ${e.dbVersion}; the school of bench:api (\`--scale ${e.scale}\`): ${e.counts.learners.toLocaleString("en")} learners, ${e.counts.attempts.toLocaleString("en")} attempts, ${e.counts.tasks.toLocaleString("en")} tasks; the active Meta model trained on the first ${e.counts.trainLearners.toLocaleString("en")} learners`,
+    "",
+    `Erasures: ${s.erasures} learners, one every ${e.eraseEvery} s from 1 s into a ${e.seconds} s window, through \`eraseLearner\` over HTTP, each timed from send to answer; ${s.trainedOn} of them were trained on by the active model (their receipts list it to retrain).`,
+    "",
+    "| | figure | target | |",
+    "|---|---|---|---|",
+    `| erasure of one learner, median / max | ${f1(s.medianMs)} / **${f1(s.maxMs)} ms** (${s.ok}/${s.erasures} answered) | ≤ ${ERASURE_TARGET_MS / 1000} s each | ${s.allWithinTarget ? "met" : "**not met**"} |`,
+    `| every erased learner had attempts and a goal (receipt row counts) | ${s.allHadAttemptsAndGoals ? "yes" : "**no**"} | | |`,
+    `| gone afterwards: asked again → same receipt, \`learner(id)\` → NOT_FOUND | ${s.gone}/${s.erasures} | all | ${s.gone === s.erasures ? "met" : "**not met**"} |`,
+    `| API p99 during the erasures unchanged | ${s.p99.map((x) => `${x.operation} ${x.during} ms`).join(", ")} | ≤ ${P99_TOLERANCE.ratio} × the higher erasure-free window + ${P99_TOLERANCE.plusMs} ms | ${s.p99Unchanged ? "met" : "**not met**"} |`,
+    "",
+    ...loadTable(e),
+    "",
+    `Requests of the erasure window scheduled while an erasure was in flight: ${e.load.overlapping.requests}, p50 / p99 / max ${e.load.overlapping.p50_ms} / ${e.load.overlapping.p99_ms} / ${e.load.overlapping.max_ms} ms; the window's other requests: ${e.load.notOverlapping.requests}, ${e.load.notOverlapping.p50_ms} / ${e.load.notOverlapping.p99_ms} / ${e.load.notOverlapping.max_ms} ms.`,
     "",
     `Erasure durations, ms, in order: ${e.load.erasures.map((x) => f1(x.ms)).join(", ")}.`,
     "",
-  );
-  return out;
+  ];
 }
 
 const attackCell = (a: AuditFigures, name: string) => {
@@ -107,6 +127,7 @@ export function renderPrivacyReport(r: PrivacyResults): string {
     "Targets (issue #14): the erasure of one learner on the 1M-attempt school ≤ 1 s, with the live API's p99 during it unchanged; the membership-inference audit passes Meta trained on assist2009 and fails a deliberately over-fitted model. (The audit's time on the 1M-attempt school is bench:jobs', inside the retraining.)",
     "",
     ...(r.erasure ? erasureSection(r.erasure) : []),
+    ...(r.erasureControl ? controlSection(r.erasureControl) : []),
     ...(r.mia ? miaSection(r.mia) : []),
   ].join("\n");
 }
