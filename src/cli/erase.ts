@@ -11,7 +11,7 @@
  */
 import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "../config/config.js";
-import { embeddedJwtSecret, resolveProfileKeys } from "../config/embedded-secrets.js";
+import { resolveProfileKeys, serverJwtSecret } from "../config/embedded-secrets.js";
 import { serviceDepsFromConfig } from "../service-deps-from-config.js";
 import { signToken } from "../api/auth/token.js";
 import { Role } from "../services/auth/actor.js";
@@ -52,9 +52,7 @@ async function throughServer(config: Config, serverPid: number, learnerId: strin
     );
   const school = schoolId ?? readDemoInfo(config.dataDir)?.schoolId;
   if (!school) throw new UsageError(`the server (pid ${serverPid}) holds ${config.dataDir}: name the learner's school with --school`);
-  // The secret the server verifies with: the configured one, else the folder's generated one.
-  const secret = config.jwtSecretGenerated ? embeddedJwtSecret(config.dataDir) : config.jwtSecret;
-  const token = await signToken(secret, { schoolId: school, role: Role.Admin, subject: BY }, "10m");
+  const token = await signToken(serverJwtSecret(config), { schoolId: school, role: Role.Admin, subject: BY }, "10m");
   process.stderr.write(`the data folder is in use by the server at ${server.url} (pid ${server.pid}): sending the erasure to it\n`);
   const receipt = await serverGraphql<ErasureReceiptType>(
     server.url,

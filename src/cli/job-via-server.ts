@@ -1,12 +1,11 @@
 /**
  * `npm run job` while `npm start` holds the embedded data folder (PGlite has one process per folder):
  * the job goes through that server instead — enqueued by its GraphQL mutation under an admin token
- * signed here for the school (the folder's JWT secret), run by the server's worker, and followed by
+ * signed here for the school (with the secret the server verifies: serverJwtSecret), run by the server's worker, and followed by
  * polling `jobRun` until it ends, with the same progress bar and exit codes as a job run in-process.
  */
 import { signToken } from "../api/auth/token.js";
 import { Role } from "../services/auth/actor.js";
-import { embeddedJwtSecret } from "../config/embedded-secrets.js";
 import { readServerInfo } from "../server-info.js";
 import { progressBar } from "./progress-bar.js";
 import { serverGraphql, ServerRefusedError, type GraphqlRequest } from "./server-graphql.js";
@@ -66,6 +65,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function runThroughServer(o: {
   dataDir: string;
+  /** The secret the server verifies tokens with (serverJwtSecret). */
+  secret: string;
   serverPid: number;
   name: string;
   payload: Record<string, unknown>;
@@ -78,7 +79,7 @@ export async function runThroughServer(o: {
     throw new NotThroughApiError(
       `the server (pid ${o.serverPid}) has not published its address in ${o.dataDir}/server.json (it is still starting, or predates this version)`,
     );
-  const token = await signToken(embeddedJwtSecret(o.dataDir), { schoolId: o.schoolId, role: Role.Admin, subject: "job-cli" }, "1h");
+  const token = await signToken(o.secret, { schoolId: o.schoolId, role: Role.Admin, subject: "job-cli" }, "1h");
   process.stderr.write(`the data folder is in use by the server at ${server.url} (pid ${server.pid}): sending ${o.name} to it\n`);
   let run = await graphql(server.url, token, request);
   process.stderr.write(

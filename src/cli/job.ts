@@ -23,7 +23,7 @@ import { DataDirLockedError, lockHolder } from "../persistence/data-dir-lock.js"
 import { createServices, Services } from "../services/index.js";
 import { KeyringError, openKeyring } from "../services/keys/keyring.js";
 import { uuidv7 } from "../shared/ids.js";
-import { resolveProfileKeys } from "../config/embedded-secrets.js";
+import { resolveProfileKeys, serverJwtSecret } from "../config/embedded-secrets.js";
 import { serviceDepsFromConfig } from "../service-deps-from-config.js";
 import { parseArgs } from "./args.js";
 import { progressBar } from "./progress-bar.js";
@@ -110,7 +110,14 @@ async function run(argv: string[]): Promise<number> {
   const serverPid = config.databaseUrl ? null : lockHolder(config.dataDir);
   if (serverPid !== null) {
     try {
-      return await runThroughServer({ dataDir: config.dataDir, serverPid, name, payload, schoolId: payload.schoolId as string });
+      return await runThroughServer({
+        dataDir: config.dataDir,
+        secret: serverJwtSecret(config),
+        serverPid,
+        name,
+        payload,
+        schoolId: payload.schoolId as string,
+      });
     } catch (e) {
       if (!(e instanceof NotThroughApiError)) throw e;
       process.stderr.write(

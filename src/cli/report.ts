@@ -10,7 +10,7 @@ import "reflect-metadata";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig } from "../config/config.js";
-import { embeddedJwtSecret, resolveProfileKeys } from "../config/embedded-secrets.js";
+import { resolveProfileKeys, serverJwtSecret } from "../config/embedded-secrets.js";
 import { serviceDepsFromConfig } from "../service-deps-from-config.js";
 import { openDatabase, migrate, type Database } from "../persistence/database.js";
 import { DataDirLockedError, lockHolder } from "../persistence/data-dir-lock.js";
@@ -29,11 +29,11 @@ const USAGE = "usage: npm run report -- <audit report id> --out <file.html> [--s
 
 class UsageError extends Error {}
 
-async function throughServer(dataDir: string, id: string, schoolId: string | undefined): Promise<string> {
+async function throughServer(dataDir: string, secret: string, id: string, schoolId: string | undefined): Promise<string> {
   const server = readServerInfo(dataDir);
   if (!server) throw new Error(`the data folder ${dataDir} is in use by a server that has not published its address yet: retry`);
   if (!schoolId) throw new UsageError("the server holds the embedded folder and there is no demo school: give --school <id>");
-  const token = await signToken(embeddedJwtSecret(dataDir), { schoolId, role: Role.Admin, subject: "report-cli" }, "5m");
+  const token = await signToken(secret, { schoolId, role: Role.Admin, subject: "report-cli" }, "5m");
   const url = new URL(`/audit-reports/${id}`, server.url);
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) {
@@ -81,7 +81,7 @@ async function run(argv: string[]): Promise<number> {
   const serverPid = config.databaseUrl ? null : lockHolder(config.dataDir);
   const html =
     serverPid !== null
-      ? await throughServer(config.dataDir, id, school ?? readDemoInfo(config.dataDir)?.schoolId)
+      ? await throughServer(config.dataDir, serverJwtSecret(config), id, school ?? readDemoInfo(config.dataDir)?.schoolId)
       : await direct(config, id);
   writeFileSync(out, html);
   process.stdout.write(`${path.resolve(out)}: ${html.length} bytes\n`);

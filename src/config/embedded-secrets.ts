@@ -78,6 +78,19 @@ function writeAtomically(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
+/**
+ * The secret a running server verifies tokens with, for the commands that send it a request under an
+ * admin token (`npm run job`, `erase`, `report` while `npm start` holds the folder): ZPD_JWT_SECRET when
+ * it is set, else the data folder's generated one.
+ */
+export function serverJwtSecret(config: {
+  readonly jwtSecretGenerated: boolean;
+  readonly jwtSecret: string;
+  readonly dataDir: string;
+}): string {
+  return config.jwtSecretGenerated ? embeddedJwtSecret(config.dataDir) : config.jwtSecret;
+}
+
 /** The JWT secret for the embedded demo when none is configured: generated once into the data folder. */
 export function embeddedJwtSecret(dataDir: string): string {
   const file = path.join(dataDir, "jwt.secret");

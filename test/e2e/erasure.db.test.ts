@@ -27,6 +27,7 @@ const q = (sql: string, params: unknown[] = []) => s.app.db.dataSource.query(sql
 const ERASE = `mutation($l: UUID!) { eraseLearner(learnerId: $l) { id learnerHash keyId erasedAt erasedBy rows { table rows } modelsToRetrain { modelVersionId version } } }`;
 const count = async (sql: string, params: unknown[]) => Number((await q(`SELECT count(*)::int AS n FROM ${sql}`, params))[0].n);
 
+let candidateId: string;
 beforeAll(async () => {
   s = await startTestServer();
   demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 30, seed: 5, idLabel: "erasure" });
@@ -34,6 +35,7 @@ beforeAll(async () => {
   // Two versions: the active one and a candidate whose states are staged (learner_state_staged).
   await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 1, cutoff: NOW, kind: "pfa" });
   const candidate = await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 2, cutoff: NOW, kind: "pfa", activate: false });
+  candidateId = candidate.id;
   const row = await s.app.db.dataSource.getRepository(ModelVersion).findOneByOrFail({ id: candidate.id });
   await s.app.services.training.states.stage(demo.schoolId, loadVersion(row));
   // The victim: a consenting learner that both versions were trained on.
@@ -181,6 +183,26 @@ describe("eraseLearner", () => {
     const snapshot = await snapshotTrainingSet(s.app.db.dataSource.manager, demo.schoolId, NOW);
     expect(snapshot.sequences.has(victim)).toBe(false);
     expect(snapshot.sequences.size).toBeGreaterThan(20);
+  });
+
+  test("a version trained on the erased learner is refused by the privacy gate, and not rolled back to", async () => {
+    const switching = s.app.services.modelSwitch;
+    const refused = await switching.promote(demo.schoolId, candidateId);
+    expect(refused.switched).toBe(false);
+    const privacy = refused.gates!.find((g) => g.gate === "privacy")!;
+    expect(privacy.passed).toBe(false);
+    expect(privacy.detail).toMatch(/ERASURE: .*trained on 1 learner\(s\) erased since/);
+    // Promoted over the refusal (an admin's recorded reason), the former active version — trained on the learner too — is not rolled back to.
+    const over = await switching.promote(demo.schoolId, candidateId, {
+      override: { reason: "test: the rollback refusal", by: "admin-erasure", at: NOW.toISOString() },
+    });
+    expect(over.switched).toBe(true);
+    const r = await s.gql(`mutation { rollbackModel { id } }`, {}, admin);
+    expect(codeOf(r)).toBe("CONFLICT");
+    expect(r.errors![0]!.message).toMatch(/erased since/);
+    const [previous] = await q(`SELECT id FROM model_version WHERE school_id = $1 AND status = 'RETIRED'`, [demo.schoolId]);
+    const job = await switching.rollback(demo.schoolId, previous.id);
+    expect(job).toMatchObject({ switched: false, reason: expect.stringMatching(/erased since/) });
   });
 
   test("erasing again returns the same receipt and writes nothing", async () => {

@@ -194,6 +194,9 @@ test("an erased learner still in the training snapshot fails ERASURE; the data i
     status: "PASS",
     figures: { inTrainingSnapshot: 0 },
   });
+  // The stored version itself was trained on the learner: its audit says so, until a retraining replaces it.
+  await s.app.services.audits.runAudit(AuditKind.Privacy, demo.schoolId, v1);
+  expect(check(await latestAudit(), PrivacyCheckName.Erasure)).toMatchObject({ status: "FAIL", figures: { erasedSinceTraining: 1 } });
 });
 
 test("a version whose training learners were not recorded cannot be audited, and that refuses it", async () => {

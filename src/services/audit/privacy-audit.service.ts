@@ -42,6 +42,8 @@ export interface PrivacySubject {
    * now; default: the learners of `trained`. The consent and erasure checks read these.
    */
   readonly recorded?: readonly string[];
+  /** A stored version's training learners erased since (their rows gone, their traces still in its weights). */
+  readonly erasedSince?: number;
   /** Learners it was not trained on. */
   readonly heldOut: TrainingSet;
   /** The snapshot was just taken (a retraining): consent is checked as of now. */
@@ -89,7 +91,13 @@ export class PrivacyAuditor {
         cutoff,
         cutoff ? await inputs.attemptsBefore(m, schoolId, cutoff) : { count: 0, oldest: null },
       ),
-      erasureCheck(await inputs.erasureReceipts(m, schoolId), keys, await inputs.learnerIdsInData(m, schoolId), snapshotIds),
+      erasureCheck(
+        await inputs.erasureReceipts(m, schoolId),
+        keys,
+        await inputs.learnerIdsInData(m, schoolId),
+        snapshotIds,
+        subject.erasedSince ?? 0,
+      ),
       consentCheck(
         snapshotIds,
         snapshotIds ? await inputs.withoutConsent(m, snapshotIds, ConsentPurpose.Training) : [],

@@ -91,13 +91,16 @@ export function retentionCheck(
 /**
  * ERASURE: each receipt's hash matched against every learner id the data still holds and every learner
  * of the model's training snapshot (null: no snapshot to check). A receipt hashed under a key no longer
- * held cannot be matched: counted, and the check is then a soft NOT_AUDITABLE if nothing failed.
+ * held cannot be matched: counted, and the check is then a soft NOT_AUDITABLE if nothing failed. A
+ * stored version trained on learners erased since (`erasedSince`, counted at each erasure) fails: its
+ * weights still encode them, and the erasure asked for a retraining.
  */
 export function erasureCheck(
   receipts: readonly ReceiptRow[],
   keys: readonly Buffer[],
   inData: ReadonlySet<string>,
   snapshot: readonly string[] | null,
+  erasedSince = 0,
 ): PrivacyCheck {
   const name = PrivacyCheckName.Erasure;
   const byId = new Map(keys.map((k) => [erasureKeyId(k), k]));
@@ -120,8 +123,9 @@ export function erasureCheck(
     inTrainingSnapshot: inSnapshot.length,
     learnerIdsInData: inData.size,
     snapshotLearners: snapshot?.length ?? null,
+    erasedSinceTraining: erasedSince,
   };
-  if (inDataStill.length || inSnapshot.length)
+  if (inDataStill.length || inSnapshot.length || erasedSince > 0)
     return {
       name,
       status: "FAIL",

@@ -19,6 +19,7 @@ export class PrivacyGate implements Gate {
       heldOut: ctx.heldOut,
       atTraining: ctx.subject.atTraining,
       ...(ctx.subject.recorded ? { recorded: ctx.subject.recorded } : {}),
+      ...(ctx.subject.erasedSince ? { erasedSince: ctx.subject.erasedSince } : {}),
     });
     const record = this.auditor.record(audit);
     const count = (s: string) => audit.checks.filter((c) => c.status === s).length;

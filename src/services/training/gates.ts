@@ -38,6 +38,8 @@ export interface CandidateSubject {
   readonly atTraining: boolean;
   /** A stored version's training learners as recorded, consenting or not now (default: those of `trained`). */
   readonly recorded?: readonly string[];
+  /** A stored version's training learners erased since (model_version.erased_learners). */
+  readonly erasedSince?: number;
 }
 
 export interface GateVerdict {

@@ -110,6 +110,7 @@ export class ModelSwitchService {
     const previous = await this.previous(actor.schoolId);
     if (!previous) throw new ConflictError("there is no previously active version to roll back to");
     if (!previous.weights) throw new ConflictError(`version ${previous.version} has no weights`);
+    if (previous.erasedLearners > 0) throw new ConflictError(erasedRefusal(previous));
     const { id } = await this.runs.enqueue(
       JobName.RollbackModel,
       { schoolId: actor.schoolId, versionId: previous.id },
@@ -144,7 +145,13 @@ export class ModelSwitchService {
       const against = active && active.versionId !== row.id ? active : null;
       const held = await comparisonSet(m, schoolId, evaluation, against ? [row.id, against.versionId] : [row.id]);
       const trained = await versionTrainingSet(m, schoolId, row.id, row.trainedTo);
-      const subject = { kind: row.kind, trained, atTraining: false, ...(trained ? { recorded: trained.recorded } : {}) };
+      const subject = {
+        kind: row.kind,
+        trained,
+        atTraining: false,
+        erasedSince: row.erasedLearners,
+        ...(trained ? { recorded: trained.recorded } : {}),
+      };
       const { verdicts, reports } = await judge(this.gates, schoolId, candidate, against?.model ?? null, held.set, subject);
       // The audits are kept whatever follows: an admin reads why a promotion was refused in them.
       await this.deps.dataSource.transaction((tx) => storeAuditReports(tx, schoolId, row.id, reports));
@@ -180,6 +187,8 @@ export class ModelSwitchService {
       if (row.status !== ModelStatus.Retired || !row.activatedAt)
         return refused(row, `version ${row.version} was never active: promote it instead`, null);
       if (!row.weights) return refused(row, `version ${row.version} has no weights`, null);
+      // The right to erasure: a version whose weights still encode erased learners does not come back.
+      if (row.erasedLearners > 0) return refused(row, erasedRefusal(row), null);
       return this.switch(schoolId, row, null, (f) => progress(f, "rebuilding learner states"), opts.runId);
     });
   }
@@ -280,3 +289,7 @@ const supersededOutcome = (row: ModelVersion): SwitchOutcome => ({
   gates: null,
   states: null,
 });
+
+/** Why a version trained on learners erased since is not rolled back to. */
+const erasedRefusal = (row: ModelVersion) =>
+  `version ${row.version} was trained on ${row.erasedLearners} learner(s) erased since, whom its weights still encode: retrain instead of rolling back to it`;
