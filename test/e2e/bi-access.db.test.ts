@@ -9,6 +9,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import type { EntityManager } from "typeorm";
+import { biRoleReach } from "../../src/persistence/audit/privacy-inputs.js";
 import { buildDist, runCli } from "../support/compiled-cli.js";
 import { createServerDatabase } from "../support/scratch-database.js";
 import { buildAnalyticsSchool, type LearnerSpec } from "../support/analytics-world.js";
@@ -237,6 +239,16 @@ describe("the BI role on PostgreSQL", () => {
         } finally {
           await bi.end();
         }
+
+        // The privacy audit's CATALOGUE check sees the role reaching nothing beyond analytics, and catches a grant beyond it.
+        const asManager = {
+          query: (sql: string, params?: unknown[]) => admin.query(sql, params).then((r) => r.rows),
+        } as unknown as EntityManager;
+        const reach = async () => (await biRoleReach(asManager)).find((r) => r.role === role);
+        expect(await reach()).toEqual({ role, beyond: [] });
+        await admin.query(`GRANT SELECT ON public.attempt TO ${role}`);
+        expect((await reach())!.beyond).toContain("SELECT public.attempt");
+        await admin.query(`REVOKE SELECT ON public.attempt FROM ${role}`);
 
         // Run again: the password and grants are reset; a role bi:role did not create is never touched.
         const again = await runCli("src/cli/bi-role.js", ["--name", role, "--password", `${password}-2`], { ...SECRETS, ...target.env });

@@ -4,6 +4,7 @@
  * the data still holds, and consents. Reads only: the audit writes nothing but its report.
  */
 import type { EntityManager } from "typeorm";
+import { BI_ROLE_MARK } from "../analytics/bi-role.js";
 
 export interface RelationColumn {
   readonly name: string;
@@ -61,25 +62,32 @@ export interface RoleReach {
 }
 
 /**
- * Every login role other than the application's own that can use the `analytics` schema (a BI role),
- * with what it can reach beyond it: SELECT on a relation, or EXECUTE on a function, of the application's
- * schemas (public, analytics_private, pgboss); membership of a role that reads everything; superuser
- * or BYPASSRLS.
+ * The BI roles — the roles `bi:role` made (its mark in the role's comment), and any other login role but
+ * the application's own and the superusers (administrators, who can read everything anyway) that can use
+ * the `analytics` schema — with what each can reach beyond it: SELECT on a relation, or EXECUTE on a
+ * function, of the application's schemas (public, analytics_private, pgboss) whose schema it may use
+ * (without USAGE on the schema a grant reaches nothing); membership of a role that
+ * reads everything; superuser or BYPASSRLS (a BI role made superuser afterwards).
  */
 export async function biRoleReach(m: EntityManager): Promise<RoleReach[]> {
   const roles: { role: string; super: boolean; bypass: boolean }[] = await m.query(
-    `SELECT rolname AS role, rolsuper AS super, rolbypassrls AS bypass FROM pg_roles
-     WHERE rolcanlogin AND rolname <> current_user AND has_schema_privilege(oid, 'analytics', 'USAGE') ORDER BY rolname`,
+    `SELECT rolname AS role, rolsuper AS super, rolbypassrls AS bypass FROM pg_roles r
+     WHERE rolname <> current_user
+       AND (shobj_description(r.oid, 'pg_authid') = $1
+            OR (rolcanlogin AND NOT rolsuper AND has_schema_privilege(r.oid, 'analytics', 'USAGE')))
+     ORDER BY rolname`,
+    [BI_ROLE_MARK],
   );
   const out: RoleReach[] = [];
   for (const r of roles) {
     const rows: { what: string }[] = await m.query(
       `SELECT 'SELECT ' || n.nspname || '.' || c.relname AS what FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE n.nspname IN ('public', 'analytics_private', 'pgboss') AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
-         AND has_table_privilege($1, c.oid, 'SELECT')
+         AND has_schema_privilege($1, n.oid, 'USAGE') AND has_table_privilege($1, c.oid, 'SELECT')
        UNION ALL
        SELECT 'EXECUTE ' || n.nspname || '.' || p.proname || '()' FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-       WHERE n.nspname IN ('public', 'analytics_private', 'pgboss') AND has_function_privilege($1, p.oid, 'EXECUTE')
+       WHERE n.nspname IN ('public', 'analytics_private', 'pgboss')
+         AND has_schema_privilege($1, n.oid, 'USAGE') AND has_function_privilege($1, p.oid, 'EXECUTE')
        UNION ALL
        SELECT 'MEMBER ' || g.rolname FROM pg_roles g
        WHERE g.rolname IN ('pg_read_all_data', 'pg_write_all_data', 'pg_read_server_files', 'pg_execute_server_program')

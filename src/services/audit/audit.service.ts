@@ -88,6 +88,7 @@ export class AuditService {
         model,
         kind: row.kind,
         trained,
+        erasedSince: row.erasedLearners,
         heldOut: held.set,
         atTraining: false,
         ...(trained ? { recorded: trained.recorded } : {}),

@@ -133,6 +133,7 @@ export function erasureCheck(
         inDataStill.length && `${inDataStill.length} erased learner(s) still in the data (receipts ${inDataStill.slice(0, 3).join(", ")})`,
         inSnapshot.length &&
           `${inSnapshot.length} erased learner(s) in the model's training snapshot (receipts ${inSnapshot.slice(0, 3).join(", ")})`,
+        erasedSince > 0 && `the version was trained on ${erasedSince} learner(s) erased since, whom its weights still encode: retrain`,
       ]
         .filter(Boolean)
         .join("; "),
