@@ -36,6 +36,7 @@ import {
 import { Adam } from "./adam.js";
 import { attemptWeights, checkLearnerWeights } from "./learner-weights.js";
 import { type MetaOptions, validateMetaOptions } from "./options.js";
+import { taskPriorPrecision } from "./task-prior.js";
 
 export type MetaKind = "meta" | "ablation";
 
@@ -106,6 +107,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   const windows = cutWindows(fit, options.window);
   const batchWindows = Math.max(1, Math.min(options.batchWindows, Math.ceil(windows.length / options.minStepsPerEpoch)));
   const nFit = fit.task.length;
+  const taskL2 = taskPriorPrecision(cat.taskIds.length, fit, options);
 
   const backend = await initBackend();
   const init = zeroParams(cat.taskIds.length, cat.skillIds.length);
@@ -205,8 +207,8 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
       tf.dispose(gradTensors);
       for (const n of RAW_NAMES) grads[n].fill(0);
       scatterGradients(values, batch, grads, 1 / batch.attemptsInBatch);
-      // The L2 prior, scaled per training attempt like the loss: ∂/∂x (λ x² / N) = 2λx / N.
-      addL2(grads.taskOffset, raw.taskOffset, (2 * options.l2Task) / nFit);
+      // The L2 prior, scaled per training attempt like the loss: ∂/∂x (λ x² / N) = 2λx / N (λ per task: task-prior.ts).
+      for (let i = 0; i < taskL2.length; i++) grads.taskOffset[i]! += ((2 * taskL2[i]!) / nFit) * raw.taskOffset[i]!;
       for (const n of ["skillEase", "skillWin", "skillFail"] as const) addL2(grads[n], raw[n], (2 * options.l2Skill) / nFit);
       adam.step(trainable.map((n) => grads[n]));
       fitOptions.onProgress?.((epoch - 1 + Math.min(1, (b + batchWindows) / order.length)) / options.maxEpochs, `${kind} epoch ${epoch}`);
