@@ -62,15 +62,25 @@ describe("configuration", () => {
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_RETENTION_DAYS: "0" })).toThrow(/would delete every attempt/);
   });
 
-  test("privacy audits: threshold 0.05, 4 shadows, soft NOT_AUDITABLE passes by default; an odd shadow count or a threshold out of 0..0.5 is refused, naming the variable", () => {
-    expect(loadConfig({ ZPD_JWT_SECRET: SECRET }).privacy).toEqual({ advantageThreshold: 0.05, shadows: 4, requireAuditable: false });
+  test("privacy audits: threshold 0.05, 4 shadows, soft NOT_AUDITABLE passes by default, Meta's κ ladder 0, 100, 250, 1000; an odd shadow count or a threshold out of 0..0.5 is refused, naming the variable", () => {
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET }).privacy).toEqual({
+      advantageThreshold: 0.05,
+      shadows: 4,
+      requireAuditable: false,
+      taskInfluenceLadder: [0, 100, 250, 1000],
+    });
     const c = loadConfig({
       ZPD_JWT_SECRET: SECRET,
       ZPD_PRIVACY_MIA_THRESHOLD: "0.1",
       ZPD_PRIVACY_SHADOWS: "0",
       ZPD_PRIVACY_REQUIRE_AUDITABLE: "true",
+      ZPD_PRIVACY_TASK_INFLUENCE: "250",
     });
-    expect(c.privacy).toEqual({ advantageThreshold: 0.1, shadows: 0, requireAuditable: true });
+    expect(c.privacy).toEqual({ advantageThreshold: 0.1, shadows: 0, requireAuditable: true, taskInfluenceLadder: [250] });
+    for (const bad of ["100,0", "a", "1,,2", "-1"])
+      expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_PRIVACY_TASK_INFLUENCE: bad })).toThrow(
+        /^invalid configuration: ZPD_PRIVACY_TASK_INFLUENCE: /,
+      );
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_PRIVACY_SHADOWS: "3" })).toThrow(/ZPD_PRIVACY_SHADOWS: must be even/);
     for (const bad of ["0.6", "-0.1", "a lot"])
       expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_PRIVACY_MIA_THRESHOLD: bad })).toThrow(

@@ -74,7 +74,13 @@ export interface Config {
    * (ZPD_PRIVACY_MIA_THRESHOLD, default 0.05), its shadow models (ZPD_PRIVACY_SHADOWS, even, default 4),
    * and whether too few learners to attack refuses a promotion (ZPD_PRIVACY_REQUIRE_AUDITABLE).
    */
-  readonly privacy: { readonly advantageThreshold: number; readonly shadows: number; readonly requireAuditable: boolean };
+  readonly privacy: {
+    readonly advantageThreshold: number;
+    readonly shadows: number;
+    readonly requireAuditable: boolean;
+    /** The κ values Meta's training tries in turn (ZPD_PRIVACY_TASK_INFLUENCE, default 0,100,250,1000). */
+    readonly taskInfluenceLadder: readonly number[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -145,6 +151,19 @@ function retentionDays(env: Env): number | null {
     );
   if (n > 100_000) throw new ConfigError(name, `expected 1..100000 days, got ${n} (unset it to keep every attempt)`);
   return n;
+}
+
+/** ZPD_PRIVACY_TASK_INFLUENCE: whole numbers of learners, ascending, comma-separated (one: a fixed κ). */
+function ladder(env: Env): readonly number[] {
+  const name = "ZPD_PRIVACY_TASK_INFLUENCE";
+  const raw = (env[name] ?? "").trim();
+  if (raw === "") return [0, 100, 250, 1000];
+  const values = raw.split(",").map((x) => x.trim());
+  if (!values.every((v) => /^\d+$/.test(v)) || values.length > 8)
+    throw new ConfigError(name, `expected up to 8 whole numbers of learners, comma-separated, such as "0,100,250,1000"; got "${raw}"`);
+  const ns = values.map(Number);
+  if (ns.some((n, i) => i > 0 && n <= ns[i - 1]!)) throw new ConfigError(name, `the values must increase, got "${raw}"`);
+  return ns;
 }
 
 /** ZPD_PRIVACY_SHADOWS: an even number of shadow models, 0..64 (0: the loss-threshold attack only). */
@@ -267,6 +286,7 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
       advantageThreshold: decimal(env, "ZPD_PRIVACY_MIA_THRESHOLD", 0.05, 0, 0.5),
       shadows: shadows(env),
       requireAuditable: bool(env, "ZPD_PRIVACY_REQUIRE_AUDITABLE", false),
+      taskInfluenceLadder: ladder(env),
     },
   };
 }

@@ -26,7 +26,6 @@ import { FairnessAuditor } from "./audit/fairness-audit.service.js";
 import { FairnessGate } from "./audit/fairness.gate.js";
 import { AuditService } from "./audit/audit.service.js";
 import { FairnessPolicyService } from "./audit/fairness-policy.service.js";
-import { PrivacyAuditor } from "./audit/privacy-audit.service.js";
 import { PrivacyGate } from "./audit/privacy.gate.js";
 import { ErasureService } from "./privacy/erasure.service.js";
 import { RetentionService } from "./privacy/retention.service.js";
@@ -74,15 +73,7 @@ export function createServices(base: ServiceDeps): Services {
     params: { ...(minGroupSize !== undefined ? { minGroupSize } : {}), ...(rounds !== undefined ? { rounds } : {}) },
     ...(requireAuditable !== undefined ? { requireAuditable } : {}),
   });
-  const { advantageThreshold, shadows, requireAuditable: privacyRequireAuditable, retentionDays } = deps.privacy ?? {};
-  const privacy = new PrivacyAuditor(deps, {
-    membership: {
-      ...(advantageThreshold !== undefined ? { advantageThreshold } : {}),
-      ...(shadows !== undefined ? { shadows } : {}),
-    },
-    ...(privacyRequireAuditable !== undefined ? { requireAuditable: privacyRequireAuditable } : {}),
-    retentionDays: retentionDays ?? null,
-  });
+  const privacy = training.privacy;
   // Every promotion (a retraining's candidate, an admin's promoteModel) passes these.
   const gates = [new MetricGate(), new FairnessGate(fairness), new PrivacyGate(privacy)];
   const fairnessPolicy = new FairnessPolicyService(deps);

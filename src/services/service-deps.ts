@@ -25,6 +25,8 @@ export interface ServiceDeps {
     readonly shadows?: number;
     readonly requireAuditable?: boolean;
     readonly retentionDays?: number | null;
+    /** The κ values of Meta's privacy-calibrated training (training-options.ts); absent: the default ladder. */
+    readonly taskInfluenceLadder?: readonly number[];
   };
   readonly fairness?: { readonly minGroupSize?: number; readonly rounds?: number; readonly requireAuditable?: boolean };
 }

@@ -4,7 +4,7 @@ export type { AttackVerdict, MembershipAttack, MembershipAudit, MembershipInput 
 export { scoreAttack } from "./attack.js";
 export type { AttackResult } from "./attack.js";
 export { learnerLosses } from "./learner-loss.js";
-export { likelihoodRatioScores } from "./likelihood-ratio.js";
+export { calibratedLossScores, likelihoodRatioScores } from "./likelihood-ratio.js";
 export { memorisingModel } from "./memoriser.js";
 export { DEFAULT_MEMBERSHIP_PARAMS, resolveMembershipParams } from "./params.js";
 export type { MembershipParams } from "./params.js";

@@ -88,3 +88,35 @@ export function likelihoodRatioScores(
   }
   return out;
 }
+
+/**
+ * The loss attack calibrated for difficulty (Watson, Guo, Cormode & Sablayrolles, "On the Importance of
+ * Difficulty Calibration in Membership Inference Attacks", ICLR 2022): u's loss under the audited model
+ * less its mean loss under the shadows that did not train on it,
+ *
+ *   s(u) = −(ℓ(u) − μ_out(u)),
+ *
+ * so that a learner who is simply hard to predict (or a held-out set that happens to hold harder
+ * learners — a small school's fixed split) is not mistaken for a non-member. NaN without an OUT estimate.
+ */
+export function calibratedLossScores(
+  target: ArrayLike<number>,
+  shadowLoss: readonly ArrayLike<number>[],
+  trainedOn: readonly ArrayLike<number>[],
+): Float64Array {
+  const n = target.length;
+  const out = new Float64Array(n);
+  for (let u = 0; u < n; u++) {
+    let sum = 0;
+    let count = 0;
+    for (let k = 0; k < shadowLoss.length; k++) {
+      const l = shadowLoss[k]![u]!;
+      if (trainedOn[k]![u] === 0 && Number.isFinite(l)) {
+        sum += l;
+        count++;
+      }
+    }
+    out[u] = count > 0 && Number.isFinite(target[u]!) ? -(target[u]! - sum / count) : Number.NaN;
+  }
+  return out;
+}

@@ -4,7 +4,10 @@
  * sample of members (training learners) and non-members (held-out learners) by `scoreAttack`:
  *
  * - LOSS_THRESHOLD (Yeom, Giacomelli, Fredrikson & Jha 2018): score = −loss(u) — a model that remembers
- *   its training learners predicts their answers better;
+ *   its training learners predicts their answers better — calibrated for each learner's difficulty by
+ *   the shadow models that did not train on it when there are shadows (Watson et al. 2022:
+ *   likelihood-ratio.ts `calibratedLossScores`); without the calibration, a held-out set that happens to
+ *   hold harder learners reads as a leak;
  * - LIKELIHOOD_RATIO (LiRA, Carlini et al. 2022; likelihood-ratio.ts): shadow models of the same kind,
  *   trained on halves of the pooled sample, calibrate each learner's loss in and out of training.
  *
@@ -19,7 +22,7 @@ import { createRng } from "../math.js";
 import type { Catalog, KnowledgeModel, Trace, TrainingSet } from "../types.js";
 import { scoreAttack, type AttackResult } from "./attack.js";
 import { learnerLosses } from "./learner-loss.js";
-import { likelihoodRatioScores } from "./likelihood-ratio.js";
+import { calibratedLossScores, likelihoodRatioScores } from "./likelihood-ratio.js";
 import { resolveMembershipParams, type MembershipParams } from "./params.js";
 
 export type MembershipAttack = "LOSS_THRESHOLD" | "LIKELIHOOD_RATIO";
@@ -99,14 +102,10 @@ export async function auditMembership(input: MembershipInput, partial: Partial<M
     ids.map((_, u) => scores[u]!).filter((_, u) => !isMember(u)),
   ];
   const opts = { bootstrap: p.bootstrap, alpha: p.alpha, seed: p.seed };
-  const negLoss = Float64Array.from(target, (l) => -l);
-  const [mLoss, oLoss] = split(negLoss);
-  const attacks: AttackVerdict[] = [judgeAttack("LOSS_THRESHOLD", scoreAttack(mLoss!, oLoss!, opts), p)];
-
   const pairs = Math.floor(p.shadows / 2);
+  const shadowLoss: Float64Array[] = [];
+  const trainedOn: Uint8Array[] = [];
   if (input.trainShadow && pairs > 0) {
-    const shadowLoss: Float64Array[] = [];
-    const trainedOn: Uint8Array[] = [];
     const rng = createRng(p.seed + 2);
     for (let j = 0; j < pairs; j++) {
       const order = rng.shuffle(ids.map((_, u) => u));
@@ -121,6 +120,13 @@ export async function auditMembership(input: MembershipInput, partial: Partial<M
         trainedOn.push(side);
       }
     }
+  }
+  const shadows = shadowLoss.length > 0;
+  // With shadows the loss is calibrated for each learner's difficulty; without, it is the raw loss.
+  const lossScores = shadows ? calibratedLossScores(target, shadowLoss, trainedOn) : Float64Array.from(target, (l) => -l);
+  const [mLoss, oLoss] = split(lossScores);
+  const attacks: AttackVerdict[] = [judgeAttack("LOSS_THRESHOLD", scoreAttack(mLoss!, oLoss!, opts), p)];
+  if (shadows) {
     const [mLr, oLr] = split(likelihoodRatioScores(target, shadowLoss, trainedOn));
     attacks.push(judgeAttack("LIKELIHOOD_RATIO", scoreAttack(mLr!, oLr!, { ...opts, seed: p.seed + 3 }), p));
   } else {

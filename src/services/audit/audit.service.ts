@@ -18,6 +18,7 @@ import { activeVersionId } from "../personalisation/active-models.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { comparisonSet, partitionSchool } from "../training/comparison-set.js";
 import { snapshotTrainingSet, versionTrainingSet } from "../training/training-set.js";
+import { storedTrainingOptions } from "../training/private-fit.js";
 import { type AuditRecord, storeAuditReports } from "./audit-record.js";
 import type { FairnessAuditor } from "./fairness-audit.service.js";
 import type { PrivacyAuditor } from "./privacy-audit.service.js";
@@ -89,6 +90,7 @@ export class AuditService {
         kind: row.kind,
         trained,
         erasedSince: row.erasedLearners,
+        trainingOptions: storedTrainingOptions(row.metrics),
         heldOut: held.set,
         atTraining: false,
         ...(trained ? { recorded: trained.recorded } : {}),

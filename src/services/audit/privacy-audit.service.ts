@@ -12,6 +12,7 @@ import * as inputs from "../../persistence/audit/privacy-inputs.js";
 import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
 import { AuditKind } from "../../persistence/model/audit-report.entity.js";
 import { retentionCutoff } from "../privacy/retention.service.js";
+import type { TrainingOptions } from "../training/private-fit.js";
 import type { ServiceDeps } from "../service-deps.js";
 import type { AuditRecord } from "./audit-record.js";
 import { PrivacyCheckName, type PrivacyAudit, type PrivacyCheck, type ViewSuppression } from "./privacy-audit.types.js";
@@ -48,6 +49,10 @@ export interface PrivacySubject {
   readonly heldOut: TrainingSet;
   /** The snapshot was just taken (a retraining): consent is checked as of now. */
   readonly atTraining: boolean;
+  /** The options it was trained with (its shadows are trained alike); default: the engine's. */
+  readonly trainingOptions?: TrainingOptions;
+  /** Its membership audit when the training already ran it (private-fit.ts): not run again. */
+  readonly membership?: MembershipAudit;
   readonly seed?: number;
 }
 
@@ -59,6 +64,19 @@ export class PrivacyAuditor {
     settings: Partial<PrivacySettings> = {},
   ) {
     this.settings = { ...DEFAULT_PRIVACY_SETTINGS, ...settings };
+  }
+
+  /** The auditor with the deployment's settings (ServiceDeps.privacy: ZPD_PRIVACY_*, ZPD_RETENTION_DAYS). */
+  static fromDeps(deps: ServiceDeps): PrivacyAuditor {
+    const { advantageThreshold, shadows, requireAuditable, retentionDays } = deps.privacy ?? {};
+    return new PrivacyAuditor(deps, {
+      membership: {
+        ...(advantageThreshold !== undefined ? { advantageThreshold } : {}),
+        ...(shadows !== undefined ? { shadows } : {}),
+      },
+      ...(requireAuditable !== undefined ? { requireAuditable } : {}),
+      retentionDays: retentionDays ?? null,
+    });
   }
 
   async audit(
@@ -105,7 +123,10 @@ export class PrivacyAuditor {
       ),
     ];
     progress(0.25, "membership inference");
-    const membership = subject.trained ? await this.membership(subject, subject.trained, (f, msg) => progress(0.25 + 0.7 * f, msg)) : null;
+    const membership = !subject.trained
+      ? null
+      : (subject.membership ??
+        (await this.membershipOf(subject, subject.trained, subject.trainingOptions, (f, msg) => progress(0.25 + 0.7 * f, msg))));
     checks.push(membershipCheck(membership));
     const failed = checks.filter((c) => c.status === "FAIL");
     const unaudited = checks.filter((c) => c.status === "NOT_AUDITABLE");
@@ -146,10 +167,12 @@ export class PrivacyAuditor {
     };
   }
 
-  private membership(
-    subject: PrivacySubject,
+  /** The membership audit of a model of `kind` trained on `trained` with `options`, against `heldOut`. */
+  membershipOf(
+    subject: Pick<PrivacySubject, "model" | "kind" | "heldOut" | "seed">,
     trained: TrainingSet,
-    onProgress: (f: number, msg?: string) => void,
+    options: TrainingOptions | undefined,
+    onProgress?: (f: number, msg?: string) => void,
   ): Promise<MembershipAudit> {
     const trainer = trainers[subject.kind];
     return auditMembership(
@@ -158,8 +181,8 @@ export class PrivacyAuditor {
         catalog: trained.catalog,
         members: trained.sequences,
         nonMembers: subject.heldOut.sequences,
-        // Shadows are trained as the candidate was (its kind and default options), on halves of the pool.
-        ...(trainer ? { trainShadow: (set: TrainingSet, seed: number) => trainer.fit(set, { seed }) } : {}),
+        // Shadows are trained as the candidate was (its kind and training options), on halves of the pool.
+        ...(trainer ? { trainShadow: (set: TrainingSet, seed: number) => trainer.fit(set, { ...options, seed }) } : {}),
         onProgress,
       },
       { ...(subject.seed !== undefined ? { seed: subject.seed } : {}), ...this.settings.membership },

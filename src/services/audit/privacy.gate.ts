@@ -20,6 +20,8 @@ export class PrivacyGate implements Gate {
       atTraining: ctx.subject.atTraining,
       ...(ctx.subject.recorded ? { recorded: ctx.subject.recorded } : {}),
       ...(ctx.subject.erasedSince ? { erasedSince: ctx.subject.erasedSince } : {}),
+      ...(ctx.subject.trainingOptions ? { trainingOptions: ctx.subject.trainingOptions } : {}),
+      ...(ctx.subject.membership ? { membership: ctx.subject.membership } : {}),
     });
     const record = this.auditor.record(audit);
     const count = (s: string) => audit.checks.filter((c) => c.status === s).length;

@@ -12,6 +12,8 @@
 import { predictSequences, scorePredictions, type Predictions, type Scores } from "../../engine/evaluation.js";
 import type { KnowledgeModel, TrainingSet } from "../../engine/types.js";
 import type { AuditRecord } from "../audit/audit-record.js";
+import type { MembershipAudit } from "../../engine/privacy/index.js";
+import type { TrainingOptions } from "./private-fit.js";
 
 export interface GateContext {
   readonly schoolId: string;
@@ -40,6 +42,10 @@ export interface CandidateSubject {
   readonly recorded?: readonly string[];
   /** A stored version's training learners erased since (model_version.erased_learners). */
   readonly erasedSince?: number;
+  /** The options it was trained with (an audit trains its shadow models alike). */
+  readonly trainingOptions?: TrainingOptions;
+  /** Its membership audit, when its training already ran it (training/private-fit.ts). */
+  readonly membership?: MembershipAudit;
 }
 
 export interface GateVerdict {

@@ -26,6 +26,7 @@ import { storeAuditReports } from "../audit/audit-record.js";
 import { judge, MetricGate, type Gate, type GateVerdict, type Judgement, type PromotionOverride } from "./gates.js";
 import type { SwitchReport } from "./state-rebuild.service.js";
 import { snapshotTrainingSet, versionTrainingSet } from "./training-set.js";
+import { storedTrainingOptions } from "./private-fit.js";
 import type { TrainingService } from "./training.service.js";
 
 export interface SwitchOptions {
@@ -150,6 +151,7 @@ export class ModelSwitchService {
         trained,
         atTraining: false,
         erasedSince: row.erasedLearners,
+        trainingOptions: storedTrainingOptions(row.metrics),
         ...(trained ? { recorded: trained.recorded } : {}),
       };
       const { verdicts, reports } = await judge(this.gates, schoolId, candidate, against?.model ?? null, held.set, subject);

@@ -105,30 +105,39 @@ export class RetrainService {
     const trainSet = opts.shuffleLabels ? shuffled(train, seed) : train;
     // A mitigation reaches the model as weights per learner, never as the attribute they come from.
     const weighting = await this.mitigation?.trainingWeights(schoolId, [...trainSet.sequences.keys()]);
-    const t0 = performance.now();
-    progress(0.05, "training the candidate");
-    const candidate = await trainer.fit(trainSet, {
-      seed,
-      onProgress: (f) => progress(0.05 + 0.6 * f, "training the candidate"),
-      ...(weighting ? { learnerWeights: weighting.weights } : {}),
-    });
-    const trainSeconds = (performance.now() - t0) / 1000;
-    progress(0.65, "training the task embedding");
-    const embedding = await trainTaskEmbedding(trainSet, { seed });
-    progress(0.75, "evaluating on held-out learners");
     const active = await this.models.get(schoolId);
     // The version active now, as stored (null when none): what the candidate replaces if the gates pass.
     // Not `active`, which is null too when the active version's weights cannot be read.
     const judgedAgainst = await activeVersionId(this.deps.dataSource.manager, schoolId);
-    // The candidate has seen none of the evaluation learners; the active version may have (a version from before the record).
+    // The candidate sees none of the evaluation learners; the active version may have (a version from before the record).
     const held = await comparisonSet(this.deps.dataSource.manager, schoolId, evaluation, active ? [active.versionId] : []);
+    const t0 = performance.now();
+    progress(0.05, "training the candidate");
+    // Privacy-calibrated (private-fit.ts): Meta climbs the task-influence ladder until its training learners cannot be told from the held-out ones.
+    const fitted = await this.training.fitPrivately(
+      kind,
+      trainer,
+      trainSet,
+      held.set,
+      {
+        seed,
+        onProgress: (f) => progress(0.05 + 0.6 * f, "training the candidate"),
+        ...(weighting ? { learnerWeights: weighting.weights } : {}),
+      },
+      (kappa, i) => i > 0 && progress(0.05, `training the candidate again with task-influence bound ${kappa} (privacy)`),
+    );
+    const { model: candidate, trainingOptions } = fitted;
+    const trainSeconds = (performance.now() - t0) / 1000;
+    progress(0.65, "training the task embedding");
+    const embedding = await trainTaskEmbedding(trainSet, { seed });
+    progress(0.75, "evaluating on held-out learners");
     const { candidateScores, activeScores, verdicts, reports } = await judge(
       this.gates,
       schoolId,
       candidate,
       active?.model ?? null,
       held.set,
-      { kind, trained: trainSet, atTraining: true },
+      { kind, trained: trainSet, atTraining: true, trainingOptions, ...(fitted.membership ? { membership: fitted.membership } : {}) },
       (gate) => progress(0.8, `checking the ${gate} gate`),
     );
     const passed = verdicts.every((v) => v.passed);
@@ -145,6 +154,8 @@ export class RetrainService {
           backend,
           trainSeconds,
           shuffledLabels: Boolean(opts.shuffleLabels),
+          trainingOptions,
+          privacyLadder: fitted.ladder,
           mitigation: weighting
             ? { ...weighting.summary, appliedBy: kind === "meta" ? "meta's training loss" : `ignored by ${kind}` }
             : null,

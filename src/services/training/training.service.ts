@@ -7,6 +7,7 @@
 import { initBackend } from "../../engine/backend.js";
 import { EngineError, EngineErrorCode } from "../../engine/errors.js";
 import { trainers } from "../../engine/registry.js";
+import type { FitOptions, ModelTrainer, TrainingSet } from "../../engine/types.js";
 import { trainTaskEmbedding } from "../../engine/embedding/index.js";
 import { predictSequences, scorePredictions } from "../../engine/evaluation.js";
 import { ModelVersion as ModelVersionEntity, type ModelVersion } from "../../persistence/model/model-version.entity.js";
@@ -16,6 +17,9 @@ import type { LearnerModelService } from "../personalisation/learner-model.servi
 import { publishModel, trainedTasks } from "./model-publisher.js";
 import { attemptCount, partitionSchool } from "./comparison-set.js";
 import { jsonScores } from "./gates.js";
+import { taskInfluenceLadder } from "./training-options.js";
+import { fitPrivately, type PrivateFit } from "./private-fit.js";
+import { PrivacyAuditor } from "../audit/privacy-audit.service.js";
 import { snapshotTrainingSet } from "./training-set.js";
 import { StateRebuildService } from "./state-rebuild.service.js";
 import { SwitchLock } from "./switch-lock.js";
@@ -35,6 +39,9 @@ export class TrainingService {
   /** One switch of a school's active model at a time (promotions, rollbacks, first models). */
   readonly switchLock: SwitchLock;
 
+  /** The privacy audit (the services' one instance): it audits the fits of the privacy-calibrated training (private-fit.ts). */
+  readonly privacy: PrivacyAuditor;
+
   constructor(
     private readonly deps: ServiceDeps,
     models: ActiveModels,
@@ -44,6 +51,31 @@ export class TrainingService {
     readonly states = new StateRebuildService(deps, models, learnerModel),
   ) {
     this.switchLock = new SwitchLock(deps.dataSource, deps.logger);
+    this.privacy = PrivacyAuditor.fromDeps(deps);
+  }
+
+  /**
+   * A model of `kind` trained on `train` as the product trains it: Meta climbs the task-influence ladder
+   * until the membership attacks cannot tell `train` from `heldOut` (private-fit.ts); other models once.
+   */
+  fitPrivately(
+    kind: string,
+    trainer: ModelTrainer,
+    train: TrainingSet,
+    heldOut: TrainingSet,
+    fit: FitOptions,
+    onStep?: (kappa: number, index: number) => void,
+  ): Promise<PrivateFit> {
+    return fitPrivately({
+      trainer,
+      kind,
+      train,
+      heldOut,
+      fit,
+      ladder: taskInfluenceLadder(this.deps),
+      audit: (model, options) => this.privacy.membershipOf({ model, kind, heldOut }, train, options),
+      onStep: (options, i) => onStep?.(options.taskInfluenceLearners, i),
+    });
   }
 
   async trainAndPublish(schoolId: string, opts: TrainOptions = {}): Promise<ModelVersion> {
@@ -56,7 +88,8 @@ export class TrainingService {
     const attempts = attemptCount(train);
     const backend = await initBackend();
     const t0 = performance.now();
-    const model = await trainer.fit(train, { seed: opts.seed ?? 1, onProgress: opts.onProgress });
+    const fitted = await this.fitPrivately(kind, trainer, train, evaluation, { seed: opts.seed ?? 1, onProgress: opts.onProgress });
+    const { model, trainingOptions } = fitted;
     const trainSeconds = (performance.now() - t0) / 1000;
     const t1 = performance.now();
     const embedding = await trainTaskEmbedding(train, { seed: opts.seed ?? 1 });
@@ -89,6 +122,8 @@ export class TrainingService {
           trainSeconds,
           embeddingSeconds,
           backend,
+          trainingOptions,
+          privacyLadder: fitted.ladder,
         },
         trainedFrom: snapshot.from,
         trainedTo: snapshot.to,
