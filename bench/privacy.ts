@@ -44,8 +44,8 @@ async function main(): Promise<void> {
   if (args.erasure) {
     const run = runInfo();
     const phase = { run, ...(await erasurePhase(args, log)) };
-    if (args.control) results.erasureControl = phase;
-    else results.erasure = phase;
+    const key = args.control ? "erasureControl" : "erasure";
+    results[key] = { ...results[key], [`${args.db}${args.noWorker ? "-no-worker" : ""}`]: phase };
   }
   if (args.mia) {
     const run = runInfo();
