@@ -16,7 +16,7 @@
 import "reflect-metadata";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { gitCommit } from "./lib/git.js";
 import { parsePrivacyArgs } from "./privacy/args.js";
 import { erasurePhase } from "./privacy/erasure.js";
@@ -28,7 +28,11 @@ const log = (msg: string) => process.stderr.write(`[bench:privacy ${new Date().t
 function runInfo(): RunInfo {
   const cpu = cpus();
   return {
-    command: `npm run bench:privacy -- ${process.argv.slice(2).join(" ")}`,
+    // The data folder as <folder>/<set>: records name no path outside the repository.
+    command: `npm run bench:privacy -- ${process.argv
+      .slice(2)
+      .map((a, i, all) => (all[i - 1] === "--data" ? `<folder>/${basename(a)}` : a))
+      .join(" ")}`,
     commit: gitCommit(),
     date: `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
     machine: `${cpu.length} × ${cpu[0]?.model.trim() ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`,
@@ -44,8 +48,8 @@ async function main(): Promise<void> {
   if (args.erasure) {
     const run = runInfo();
     const phase = { run, ...(await erasurePhase(args, log)) };
-    if (args.control) results.erasureControl = phase;
-    else results.erasure = phase;
+    const key = args.control ? "erasureControl" : "erasure";
+    results[key] = { ...results[key], [`${args.db}${args.noWorker ? "-no-worker" : ""}`]: phase };
   }
   if (args.mia) {
     const run = runInfo();

@@ -6,6 +6,8 @@ export interface PrivacyArgs {
   readonly erasure: boolean;
   /** The erasure phase's three windows with no erasure in them: what the windows differ by without it. */
   readonly control: boolean;
+  /** Run the server without its in-process job worker (ZPD_WORKER=false; with PGlite it runs inside by default). */
+  readonly noWorker: boolean;
   /** Phase 2: the membership-inference audit of Meta and of the memoriser on a data set. */
   readonly mia: boolean;
   /** The data set's folder (--mia). */
@@ -30,14 +32,15 @@ export interface PrivacyArgs {
   readonly report: string;
 }
 
-export const USAGE = `usage: npm run bench:privacy -- [--erasure [--control]] [--mia --data <folder>/assist2009]
+export const USAGE = `usage: npm run bench:privacy -- [--erasure [--control] [--no-worker]] [--mia --data <folder>/assist2009]
     [--db pglite|postgres] [--pg-url postgres://postgres@127.0.0.1:5432] [--scale full|small] [--fresh]
     [--rps 200] [--seconds 30] [--erase-every 2] [--seed 7] [--train-seed 0]
     [--json <file>] [--report .bench/privacy-report.md|none]
-  At least one of --erasure and --mia. --control: the erasure phase's windows without erasures.`;
+  At least one of --erasure and --mia. --control: the erasure phase's windows without erasures.
+  --no-worker: the server without its in-process job worker (ZPD_WORKER=false).`;
 
 export function parsePrivacyArgs(argv: readonly string[]): PrivacyArgs {
-  const flags = new Set(["erasure", "control", "mia", "fresh"]);
+  const flags = new Set(["erasure", "control", "no-worker", "mia", "fresh"]);
   const valued = new Set(["data", "db", "pg-url", "scale", "rps", "seconds", "erase-every", "seed", "train-seed", "json", "report"]);
   const opts: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
@@ -76,6 +79,7 @@ export function parsePrivacyArgs(argv: readonly string[]): PrivacyArgs {
   return {
     erasure,
     control: opts.control === "true",
+    noWorker: opts["no-worker"] === "true",
     mia,
     data: opts.data,
     db,

@@ -1,5 +1,6 @@
 /** bench:privacy's results file (both phases, each with its own run) and the Markdown record made from it. */
 import { existsSync, readFileSync } from "node:fs";
+import type { DbKind } from "../api/args.js";
 import { ERASURE_TARGET_MS, type ErasurePhase, P99_TOLERANCE } from "./erasure.js";
 import type { AuditFigures, MiaPhase } from "./mia.js";
 
@@ -11,10 +12,15 @@ export interface RunInfo {
   readonly loadavg: string;
 }
 
+/** An erasure run's key: the database, and whether the server ran without its job worker. */
+export type RunKey = DbKind | `${DbKind}-no-worker`;
+export const RUN_KEYS: readonly RunKey[] = ["pglite", "pglite-no-worker", "postgres", "postgres-no-worker"];
+
 export interface PrivacyResults {
-  erasure?: ErasurePhase & { run: RunInfo };
-  /** --erasure --control: the same windows without erasures. */
-  erasureControl?: ErasurePhase & { run: RunInfo };
+  /** Per database. */
+  erasure?: Partial<Record<RunKey, ErasurePhase & { run: RunInfo }>>;
+  /** --erasure --control: the same windows without erasures, per database. */
+  erasureControl?: Partial<Record<RunKey, ErasurePhase & { run: RunInfo }>>;
   mia?: MiaPhase & { run: RunInfo };
 }
 
@@ -29,6 +35,9 @@ const runLines = (r: RunInfo) => [
   `- command: \`${r.command}\``,
   `- commit ${r.commit}; ${r.date}; ${r.machine}; load average (1, 5, 15 min) at the start: ${r.loadavg}`,
 ];
+
+const dbLabel = (e: ErasurePhase) =>
+  `${e.db === "pglite" ? "PGlite, embedded" : "PostgreSQL"}, ${e.worker ? "job worker inside the server" : "no job worker in the server"}`;
 
 /** The API's latencies in the three windows. */
 function loadTable(e: ErasurePhase): string[] {
@@ -55,7 +64,7 @@ function loadTable(e: ErasurePhase): string[] {
 
 function controlSection(e: ErasurePhase & { run: RunInfo }): string[] {
   return [
-    "### Control: the same three windows, no erasure",
+    `### Control (${dbLabel(e)}): the same three windows, no erasure`,
     "",
     ...runLines(e.run),
     "",
@@ -67,7 +76,7 @@ function controlSection(e: ErasurePhase & { run: RunInfo }): string[] {
 function erasureSection(e: ErasurePhase & { run: RunInfo }): string[] {
   const s = e.summary;
   return [
-    "## Erasure of one learner under live load",
+    `## Erasure of one learner under live load (${dbLabel(e)})`,
     "",
     ...runLines(e.run),
     `- database: ${e.dbVersion}; the school of bench:api (\`--scale ${e.scale}\`): ${e.counts.learners.toLocaleString("en")} learners, ${e.counts.attempts.toLocaleString("en")} attempts, ${e.counts.tasks.toLocaleString("en")} tasks; the active Meta model trained on the first ${e.counts.trainLearners.toLocaleString("en")} learners`,
@@ -79,7 +88,7 @@ function erasureSection(e: ErasurePhase & { run: RunInfo }): string[] {
     `| erasure of one learner, median / max | ${f1(s.medianMs)} / **${f1(s.maxMs)} ms** (${s.ok}/${s.erasures} answered) | ≤ ${ERASURE_TARGET_MS / 1000} s each | ${s.allWithinTarget ? "met" : "**not met**"} |`,
     `| every erased learner had attempts and a goal (receipt row counts) | ${s.allHadAttemptsAndGoals ? "yes" : "**no**"} | | |`,
     `| gone afterwards: asked again → same receipt, \`learner(id)\` → NOT_FOUND | ${s.gone}/${s.erasures} | all | ${s.gone === s.erasures ? "met" : "**not met**"} |`,
-    `| API p99 during the erasures unchanged | ${s.p99.map((x) => `${x.operation} ${x.during} ms`).join(", ")} | ≤ ${P99_TOLERANCE.ratio} × the higher erasure-free window + ${P99_TOLERANCE.plusMs} ms | ${s.p99Unchanged ? "met" : "**not met**"} |`,
+    `| API p99 during the erasures unchanged | ${s.p99.map((x) => `${x.operation} ${x.during} ms`).join(", ")} | ≤ ${P99_TOLERANCE.ratio} × the higher erasure-free window + ${P99_TOLERANCE.plusMs} ms | ${s.p99Verdict === "unchanged" ? "met" : s.p99Verdict === "changed" ? "**not met**" : "**no verdict**: the API missed its own p99 target before the erasures"} |`,
     "",
     ...loadTable(e),
     "",
@@ -126,8 +135,10 @@ export function renderPrivacyReport(r: PrivacyResults): string {
     "",
     "Targets (issue #14): the erasure of one learner on the 1M-attempt school ≤ 1 s, with the live API's p99 during it unchanged; the membership-inference audit passes Meta trained on assist2009 and fails a deliberately over-fitted model. (The audit's time on the 1M-attempt school is bench:jobs', inside the retraining.)",
     "",
-    ...(r.erasure ? erasureSection(r.erasure) : []),
-    ...(r.erasureControl ? controlSection(r.erasureControl) : []),
+    ...RUN_KEYS.flatMap((db) => [
+      ...(r.erasure?.[db] ? erasureSection(r.erasure[db]) : []),
+      ...(r.erasureControl?.[db] ? controlSection(r.erasureControl[db]) : []),
+    ]),
     ...(r.mia ? miaSection(r.mia) : []),
   ].join("\n");
 }
