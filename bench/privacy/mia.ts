@@ -17,6 +17,9 @@ import { backendStatus, initBackend } from "../../src/engine/backend.js";
 import { auditMembership, DEFAULT_MEMBERSHIP_PARAMS, memorisingModel, type MembershipAudit } from "../../src/engine/privacy/index.js";
 import { trainers } from "../../src/engine/registry.js";
 import type { KnowledgeModel, TrainingSet } from "../../src/engine/types.js";
+import { predictSequences, scorePredictions } from "../../src/engine/evaluation.js";
+import { fitPrivately, type LadderStep } from "../../src/services/training/private-fit.js";
+import { DEFAULT_TASK_INFLUENCE_LADDER } from "../../src/services/training/training-options.js";
 import { loadKtDataset } from "../lib/data.js";
 import type { Log } from "../api/database.js";
 
@@ -51,6 +54,17 @@ export interface MiaPhase {
   readonly memoriser: AuditFigures;
   /** What the issue asks: the audit passes Meta and fails the memoriser. */
   readonly expected: { metaPasses: boolean; memoriserFails: boolean };
+  /**
+   * Meta as the product trains it (services/training/private-fit.ts): the task-influence ladder climbed
+   * until the audit passes; the test learners' AUC of the unconstrained fit and of the kept one.
+   */
+  readonly product: {
+    readonly ladder: readonly LadderStep[];
+    readonly kept: number;
+    readonly passes: boolean;
+    readonly testAuc: { readonly unconstrained: number; readonly kept: number };
+    readonly seconds: number;
+  };
 }
 
 const secondsSince = (t: number) => (performance.now() - t) / 1000;
@@ -144,7 +158,33 @@ export async function miaPhase(data: string, trainSeed: number, log: Log): Promi
   );
   log(`memoriser: ${memoAudit.status} — ${memoAudit.reason}`);
 
+  log("Meta as the product trains it: the task-influence ladder, each rung audited (shadows with its κ)");
+  t = performance.now();
+  const fitted = await fitPrivately({
+    trainer: trainers.meta!,
+    kind: "meta",
+    train: set.train,
+    heldOut: set.test,
+    fit: { seed: trainSeed },
+    ladder: DEFAULT_TASK_INFLUENCE_LADDER,
+    audit: (model, options) =>
+      auditMembership({ ...input, model, trainShadow: (half, seed) => trainers.meta!.fit(half, { ...options, seed }) }),
+    onStep: (o) => log(`  rung κ = ${o.taskInfluenceLearners}`),
+  });
+  const testAuc = (m: KnowledgeModel) => scorePredictions(predictSequences([m], set.test.sequences)[0]!).auc;
+  const product = {
+    ladder: fitted.ladder,
+    kept: fitted.trainingOptions.taskInfluenceLearners,
+    passes: fitted.membership?.status !== "FAILED",
+    testAuc: { unconstrained: testAuc(meta), kept: testAuc(fitted.model) },
+    seconds: secondsSince(t),
+  };
+  log(
+    `product training: κ = ${product.kept}, ${product.passes ? "passes" : "fails"}; test AUC ${product.testAuc.kept.toFixed(4)} (unconstrained ${product.testAuc.unconstrained.toFixed(4)})`,
+  );
+
   return {
+    product,
     dataset: set.name,
     backend,
     trainLearners: set.train.sequences.size,

@@ -124,6 +124,18 @@ function miaSection(m: MiaPhase & { run: RunInfo }): string[] {
     "",
     `Audit reasons: Meta — ${m.meta.reason}. Memoriser — ${m.memoriser.reason}.`,
     "",
+    ...(m.product
+      ? [
+          `**Meta as the product trains it** (services/training/private-fit.ts: the task-influence ladder climbed until the audit passes; ${f1(m.product.seconds)} s): kept κ = ${m.product.kept}, the audit ${m.product.passes ? "passes" : "**fails**"}; test-learner AUC ${f3(m.product.testAuc.kept)} against ${f3(m.product.testAuc.unconstrained)} unconstrained.`,
+          "",
+          "| κ | audit | loss attack (difficulty-calibrated) AUC | likelihood-ratio AUC |",
+          "|---|---|---|---|",
+          ...m.product.ladder.map(
+            (s) => `| ${s.taskInfluenceLearners} | ${s.status} | ${f3(s.lossThresholdAuc)} | ${f3(s.likelihoodRatioAuc)} |`,
+          ),
+          "",
+        ]
+      : []),
   ];
 }
 
