@@ -48,7 +48,7 @@ import { createScratchDatabase, dropScratchDatabase, prepareData, removeData } f
 import { runImportPhase } from "./jobs/import-phase.js";
 import { analyzeAsAutovacuumWould, runRetrainPhase } from "./jobs/retrain-phase.js";
 import { runRebuildPhase } from "./jobs/rebuild-phase.js";
-import { runAuditPhase } from "./jobs/audit-phase.js";
+import { runAuditPhase, runPrivacyAuditPhase } from "./jobs/audit-phase.js";
 import { recordGroups } from "./jobs/attributes.js";
 import { runPromotionPhase } from "./jobs/promotion-phase.js";
 
@@ -165,6 +165,8 @@ async function main(): Promise<void> {
 
       // 5. The fairness audit of the version the retrain produced (promoted or not), on its own.
       report.audit = await runAuditPhase(ctx, services, result.modelVersionId);
+      // 5b. Its privacy audit, on its own (the membership attacks with their shadow models, and the data checks).
+      report.privacyAudit = await runPrivacyAuditPhase(ctx, services, result.modelVersionId);
 
       // 6. The rebuild on its own: every state invalidated, then a full rebuild.
       if (result.promoted) report.rebuild = await runRebuildPhase(ctx, services);

@@ -68,3 +68,42 @@ export async function runAuditPhase(
     ),
   };
 }
+
+/** The privacy audit of the retrain's version (issue #14: ≤ 60 s on the 1M-attempt school), as the `privacy-audit` job runs it. */
+export interface PrivacyAuditFigures {
+  readonly seconds: number;
+  readonly status: string;
+  readonly passed: boolean;
+  readonly reason: string;
+  readonly members: number | null;
+  readonly nonMembers: number | null;
+  readonly attacks: { attack: string; auc: number | null }[];
+  readonly checks: { name: string; status: string }[];
+}
+
+export async function runPrivacyAuditPhase(ctx: PhaseContext, services: Services, versionId: string | null): Promise<PrivacyAuditFigures> {
+  const bar = createProgressBar("privacy");
+  const t0 = performance.now();
+  const outcome = await services.audits.runAudit(AuditKind.Privacy, ctx.schoolId, versionId, (f, msg) => bar.update(f, msg));
+  const seconds = (performance.now() - t0) / 1000;
+  if (!outcome) throw new Error("no version to audit");
+  bar.done(`${outcome.status} in ${seconds.toFixed(1)} s`);
+  const [row] = (await ctx.ds.query(`SELECT figures FROM audit_report WHERE id = $1`, [outcome.reportId])) as {
+    figures: {
+      membership: { members: number; nonMembers: number; attacks: { attack: string; result: { auc: number } | null }[] } | null;
+      checks: { name: string; status: string }[];
+    };
+  }[];
+  const m = row?.figures.membership ?? null;
+  log(`privacy audit: ${outcome.status} v${outcome.version} in ${seconds.toFixed(1)} s (${outcome.reason})`);
+  return {
+    seconds,
+    status: outcome.status,
+    passed: outcome.passed,
+    reason: outcome.reason,
+    members: m?.members ?? null,
+    nonMembers: m?.nonMembers ?? null,
+    attacks: (m?.attacks ?? []).map((a) => ({ attack: a.attack, auc: a.result?.auc ?? null })),
+    checks: (row?.figures.checks ?? []).map((c) => ({ name: c.name, status: c.status })),
+  };
+}

@@ -1,5 +1,6 @@
 /** The jobs benchmark's table (stdout) and full Markdown report (default .bench/jobs-report.md). */
 import type { StatementStat } from "./query-timer.js";
+import type { PrivacyAuditFigures } from "./audit-phase.js";
 
 export interface Phase {
   readonly name: string;
@@ -65,6 +66,8 @@ export interface JobsReport {
     phases: Phase[];
     statements: StatementStat[];
   } | null;
+  /** The privacy audit of the retrain's version (absent in older reports). */
+  privacyAudit?: PrivacyAuditFigures;
   /** The fairness audit of the retrain's version (absent in older reports). */
   audit?: {
     seconds: number;
@@ -157,6 +160,13 @@ export function figureRows(r: JobsReport, t: Targets): string[][] {
       `${s1(r.audit.seconds)} s on ${r.audit.learners === null ? "?" : n0(r.audit.learners)} held-out learners, ${r.audit.attempts === null ? "?" : n0(r.audit.attempts)} attempts (${r.audit.status})`,
       `≤ ${t.auditSeconds} s`,
       verdict(r.audit.seconds <= t.auditSeconds && r.audit.status !== "NOT_AUDITABLE"),
+    ]);
+  if (r.privacyAudit)
+    rows.push([
+      "privacy audit",
+      `${s1(r.privacyAudit.seconds)} s, ${r.privacyAudit.members ?? "?"} members / ${r.privacyAudit.nonMembers ?? "?"} held-out learners attacked (${r.privacyAudit.status}; ${r.privacyAudit.attacks.map((a) => `${a.attack} AUC ${a.auc === null ? "—" : a.auc.toFixed(3)}`).join(", ")})`,
+      `≤ ${t.auditSeconds} s`,
+      verdict(r.privacyAudit.seconds <= t.auditSeconds && r.privacyAudit.status !== "NOT_AUDITABLE"),
     ]);
   if (r.promotion)
     rows.push([
