@@ -17,6 +17,7 @@ import { VerifiedTokens } from "./auth/token-cache.js";
 import { makeFormatError } from "./common/format-error.js";
 import { mountWebPages } from "./web/web.routes.js";
 import { documentSizeLimit, queryLimitsPlugin, QueryLimits } from "./common/query-limits.js";
+import { textInputPlugin } from "./common/text-input.js";
 import { introspectionGuardPlugin } from "./auth/introspection-guard.js";
 import { mountAuditReportPages } from "./audit/audit-report.routes.js";
 
@@ -61,6 +62,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginLandingPageDisabled(),
       queryLimitsPlugin(opts.limits),
+      textInputPlugin(),
       ...(opts.introspectionNeedsToken ? [introspectionGuardPlugin()] : []),
     ],
   });
