@@ -86,6 +86,20 @@ describe("who may see whom", () => {
     expect(list.data!.learners.edges.map((e: any) => e.node.id)).toEqual([inMaple.id]);
   });
 
+  test("a learner reads its own cohorts, but not their teachers (FORBIDDEN); its teacher does", async () => {
+    const { schoolId, teacher, inMaple } = await schoolWithClasses();
+    const PATH = `query($id: UUID!) { learner(id: $id) { cohorts { name teachers { displayName } } } }`;
+    const me = await s.token({ schoolId, role: Role.Learner, learnerId: inMaple.id });
+    expect(
+      (await s.gql(`query($id: UUID!) { learner(id: $id) { cohorts { name } } }`, { id: inMaple.id }, me)).data!.learner.cohorts,
+    ).toEqual([{ name: "Maple" }]);
+    const refused = await s.gql(PATH, { id: inMaple.id }, me);
+    expect(codeOf(refused)).toBe("FORBIDDEN");
+    expect(JSON.stringify(refused)).not.toMatch(/T\. One/);
+    const t = await s.token({ schoolId, role: Role.Teacher, teacherId: teacher });
+    expect((await s.gql(PATH, { id: inMaple.id }, t)).data!.learner.cohorts[0].teachers).toHaveLength(1);
+  });
+
   test("a teacher reads learners of its cohorts only", async () => {
     const { schoolId, teacher, inMaple, inOak } = await schoolWithClasses();
     const t = await s.token({ schoolId, role: Role.Teacher, teacherId: teacher });

@@ -1,5 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { ApiContext } from "../context.js";
+import { Role } from "../../services/auth/actor.js";
+import { requireRole } from "../../services/auth/access-policy.js";
 import { UUID } from "../common/scalars.js";
 import { ConnectionArgs, toConnection } from "../common/connection.js";
 import { CohortConnection, CohortType } from "./cohort.type.js";
@@ -69,8 +71,12 @@ export class CohortResolver {
     return CohortType.from(await ctx.services.cohorts.unassignTeacher(ctx.actor(), cohortId, teacherId));
   }
 
-  @FieldResolver(() => [TeacherType])
+  @FieldResolver(() => [TeacherType], {
+    description: "The cohort's teachers (not for learners: the access table gives them no teacher data; FORBIDDEN).",
+  })
   async teachers(@Root() cohort: CohortType, @Ctx() ctx: ApiContext): Promise<TeacherType[]> {
+    // A learner reaches its own cohorts (learner { cohorts }), but never their teachers' names.
+    requireRole(ctx.actor(), Role.Admin, Role.Service, Role.Teacher, Role.Analyst);
     const ids = await ctx.loaders.teacherIdsOfCohort.load(cohort.id);
     const rows = await ctx.loaders.teacher.loadMany(ids);
     return rows.flatMap((r) => (r && !(r instanceof Error) ? [TeacherType.from(r)] : []));
