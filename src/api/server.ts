@@ -40,7 +40,7 @@ export interface ApiServer {
 }
 
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
-  const tokens = new VerifiedTokens(opts.jwtSecret);
+  const tokens = new VerifiedTokens(opts.jwtSecret, undefined, undefined, (caller) => opts.services.schools.namesSomebody(caller));
   const app = express();
   const httpServer = http.createServer(app);
   // Idle keep-alive sockets outlive any client's or proxy's idle timeout (undici 4 s, load balancers 60 s):

@@ -169,6 +169,24 @@ describe("tokens", () => {
     expect(codeOf(await s.gql(`{ school { id } }`, {}, forged))).toBe("UNAUTHENTICATED");
     expect((await s.gql(`{ school { id } }`, {}, good)).data!.school.id).toBe(schoolId);
   });
+
+  test("a signed token for a school, learner or teacher that does not exist is UNAUTHENTICATED, and writes nothing", async () => {
+    const { schoolId } = await schoolWithClasses();
+    const nobody = "00000000-0000-7000-8000-00000000dead";
+    const ghostSchool = await s.token({ schoolId: nobody, role: Role.Admin });
+    const r = await s.gql(`mutation { createCohort(input: { name: "Ghost" }) { id } }`, {}, ghostSchool);
+    expect(codeOf(r)).toBe("UNAUTHENTICATED");
+    expect(r.errors![0]!.message).toMatch(/does not exist/);
+    expect(Number((await s.app.db.dataSource.query(`SELECT count(*)::int AS n FROM cohort WHERE school_id = $1`, [nobody]))[0].n)).toBe(0);
+    const ghostLearner = await s.token({ schoolId, role: Role.Learner, learnerId: nobody });
+    expect(codeOf(await s.gql(`{ skills { nodes { id } } }`, {}, ghostLearner))).toBe("UNAUTHENTICATED");
+    const ghostTeacher = await s.token({ schoolId, role: Role.Teacher, teacherId: nobody });
+    expect(codeOf(await s.gql(`{ cohorts { nodes { id } } }`, {}, ghostTeacher))).toBe("UNAUTHENTICATED");
+    // Another school's learner is nobody here either.
+    const other = await schoolWithClasses();
+    const foreign = await s.token({ schoolId, role: Role.Learner, learnerId: other.inMaple.id });
+    expect(codeOf(await s.gql(`{ skills { nodes { id } } }`, {}, foreign))).toBe("UNAUTHENTICATED");
+  });
 });
 
 describe("bad input", () => {

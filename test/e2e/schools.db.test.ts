@@ -87,14 +87,17 @@ test("bad input is BAD_USER_INPUT and writes nothing: an unknown zone, an offset
 });
 
 test("a school's token, of any role, may neither create nor list schools; no token is UNAUTHENTICATED", async () => {
-  const { schoolId } = await s.newSchool("Tokens");
+  const { schoolId, admin } = await s.newSchool("Tokens");
+  // Real ones: a token naming a learner or teacher that does not exist is UNAUTHENTICATED, not FORBIDDEN.
+  const learnerId = (await s.gql(`mutation { createLearner(input: { externalRef: "t-1" }) { id } }`, {}, admin)).data!.createLearner.id;
+  const teacherId = (await s.gql(`mutation { createTeacher(input: { displayName: "T" }) { id } }`, {}, admin)).data!.createTeacher.id;
   const before = await schoolCount();
   for (const role of Object.values(Role)) {
     const claims = {
       schoolId,
       role,
-      learnerId: role === Role.Learner ? randomUUID() : undefined,
-      teacherId: role === Role.Teacher ? randomUUID() : undefined,
+      learnerId: role === Role.Learner ? learnerId : undefined,
+      teacherId: role === Role.Teacher ? teacherId : undefined,
     };
     const token = await s.token(claims);
     expect(codeOf(await s.gql(CREATE, { i: { name: "Not mine" } }, token))).toBe("FORBIDDEN");

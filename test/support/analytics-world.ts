@@ -80,11 +80,13 @@ export interface AnalyticsWorld extends AnalyticsSchool {
 export async function analyticsWorld(s: TestServer, spec: WorldSpec, name = "Analytics School"): Promise<AnalyticsWorld> {
   const { schoolId, admin } = await s.newSchool(name);
   const school = await buildAnalyticsSchool(s.app.db.dataSource, schoolId, spec);
+  // A real teacher: a token naming a teacher that does not exist is UNAUTHENTICATED.
+  const made = await s.gql(`mutation { createTeacher(input: { displayName: "Analytics teacher" }) { id } }`, {}, admin);
   return {
     ...school,
     admin,
     analyst: await s.token({ schoolId, role: Role.Analyst }),
-    teacher: await s.token({ schoolId, role: Role.Teacher, teacherId: uuidv7() }),
+    teacher: await s.token({ schoolId, role: Role.Teacher, teacherId: made.data!.createTeacher.id }),
   };
 }
 

@@ -3,6 +3,10 @@
  * token with every request, and verifying it (HMAC, JSON, claim checks) each time is avoidable work
  * on the hot path. Bounded (least recently used out first); an entry is never served past the
  * token's `exp`. Only successful verifications are kept: a bad token is checked (and refused) each time.
+ *
+ * A token is first checked to name somebody (`namesSomebody`: its school exists, and its learner or
+ * teacher in it) — once, when it is first verified: a signed token for a school, learner or teacher that
+ * does not exist is UNAUTHENTICATED, not a foreign-key failure deep in a write.
  */
 import { decodeJwt } from "jose";
 import type { Caller } from "../../services/auth/actor.js";
@@ -16,6 +20,7 @@ export class VerifiedTokens {
     private readonly secret: string,
     private readonly max = 10_000,
     private readonly now: () => number = Date.now,
+    private readonly namesSomebody: (caller: Caller) => Promise<boolean> = async () => true,
   ) {}
 
   async verify(token: string): Promise<Caller> {
@@ -27,6 +32,8 @@ export class VerifiedTokens {
       return hit.caller;
     }
     const caller = await verifyToken(this.secret, token);
+    if (!(await this.namesSomebody(caller)))
+      throw new UnauthenticatedError("the token names a school, learner or teacher that does not exist");
     const exp = decodeJwt(token).exp;
     // A token without an expiry is not remembered (each use is verified).
     if (typeof exp === "number") {

@@ -1,4 +1,5 @@
-import { Actor, Caller, Role } from "../auth/actor.js";
+import { Actor, Caller, isPlatformAdmin, Role } from "../auth/actor.js";
+import { principalExists } from "../../persistence/school/principal.js";
 import { requirePlatformAdmin, requireRole } from "../auth/access-policy.js";
 import { NotFoundError } from "../common/domain-error.js";
 import { byId, Page, PageArgs, paginate } from "../common/pagination.js";
@@ -28,6 +29,12 @@ export interface CreateSchool {
  */
 export class SchoolService {
   constructor(private readonly deps: ServiceDeps) {}
+
+  /** Whether the token's school exists, and its learner or teacher in it (a platform admin names no school). */
+  namesSomebody(caller: Caller): Promise<boolean> {
+    if (isPlatformAdmin(caller)) return Promise.resolve(true);
+    return principalExists(this.deps.dataSource.manager, caller);
+  }
 
   async current(actor: Actor): Promise<School> {
     const school = await this.deps.dataSource.getRepository(School).findOneBy({ id: actor.schoolId });
