@@ -12,6 +12,7 @@ import type { KeyMaterial } from "./persistence/crypto/field-cipher.js";
 import { openKeyring, startUpgradePass, type UpgradePass } from "./services/keys/keyring.js";
 import { writeAnalyticsK } from "./persistence/analytics/analytics-settings.js";
 import { serviceDepsFromConfig } from "./service-deps-from-config.js";
+import { serverDatabaseOptions, serverDatabaseTimeouts } from "./server-database-options.js";
 
 export interface App {
   readonly config: Config;
@@ -36,8 +37,8 @@ export interface StartOptions {
 
 export async function startApp(config: Config, opts: StartOptions = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const dbOptions =
-    opts.database ?? (config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread });
+  // The serving pool's timeouts apply to a database given by the caller too (tests: a pool of 4).
+  const dbOptions = opts.database ? { ...serverDatabaseTimeouts(config), ...opts.database } : serverDatabaseOptions(config);
   const db = await (opts.opened ?? openDatabase(dbOptions));
   try {
     const applied = await migrate(db.dataSource);
@@ -54,6 +55,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       logger,
       graphiql: config.graphiql,
       introspectionNeedsToken: config.nodeEnv === "production",
+      requestTimeoutMs: config.requestTimeoutMs,
       limits: {
         maxDepth: config.maxQueryDepth,
         maxAliases: config.maxQueryAliases,
@@ -84,4 +86,24 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     await db.close();
     throw e;
   }
+}
+
+/**
+ * The services an in-process worker (ZPD_WORKER=true) runs its jobs with. On PostgreSQL with a statement
+ * timeout, a pool of their own without it: a job's statements (training reads, retention deletes,
+ * rebuilds) may run far longer than a request's. Otherwise the server's own services.
+ */
+export async function openWorkerServices(app: App): Promise<{ services: Services; close(): Promise<void> }> {
+  const { config } = app;
+  if (app.db.kind !== "postgres" || !config.databaseUrl || !config.dbStatementTimeoutMs)
+    return { services: app.services, close: async () => {} };
+  const db = await openDatabase({ url: config.databaseUrl });
+  const services = createServices({ ...app.services.deps, dataSource: db.dataSource });
+  return {
+    services,
+    close: async () => {
+      await services.jobs.close();
+      await db.close();
+    },
+  };
 }

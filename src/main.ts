@@ -8,6 +8,7 @@ import path from "node:path";
 import { ConfigError, loadConfig } from "./config/config.js";
 import { embeddedJwtSecret } from "./config/embedded-secrets.js";
 import { openDatabase } from "./persistence/database.js";
+import { serverDatabaseOptions } from "./server-database-options.js";
 import { DataDirLockedError } from "./persistence/data-dir-lock.js";
 import { KeyringError } from "./persistence/crypto/key-registry.js";
 import { progressBar } from "./cli/progress-bar.js";
@@ -22,11 +23,11 @@ async function main(): Promise<void> {
   const fresh = !config.databaseUrl && !fs.existsSync(path.join(config.dataDir, "PG_VERSION"));
   if (fresh) say(`first start: creating the embedded database in ${config.dataDir} and applying the migrations…`);
   // The database opens (PGlite boots, ~2 s) while the rest of the application loads.
-  const opened = openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread });
+  const opened = openDatabase(serverDatabaseOptions(config));
   opened.catch(() => {}); // awaited (and reported) by startApp
   const [
     { createLogger },
-    { startApp },
+    { startApp, openWorkerServices },
     { isEmpty, seedDemo },
     { readDemoInfo, writeDemoInfo },
     { signToken },
@@ -85,9 +86,11 @@ async function main(): Promise<void> {
     );
   }
   // The job worker starts once the API answers (pg-boss's start-up checks would otherwise delay the first answer).
-  const worker = config.worker
+  // On PostgreSQL, its jobs get a pool without the API's statement timeout (app.ts).
+  const jobServices = config.worker ? await openWorkerServices(app) : undefined;
+  const worker = jobServices
     ? new Worker({
-        services: app.services,
+        services: jobServices.services,
         logger,
         settings: { retrainCron: config.retrainCron, auditCron: config.auditCron, retentionDays: config.retentionDays },
       })
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
       // A worker interrupted while starting is stopped once its start has settled.
       await workerStarting?.catch(() => {});
       await worker?.stop();
+      await jobServices?.close();
       if (!config.databaseUrl) removeServerInfo(config.dataDir);
       await app.stop();
       process.exit(0);

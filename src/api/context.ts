@@ -8,6 +8,7 @@ import type { Services } from "../services/index.js";
 import { bearerToken } from "./auth/token.js";
 import type { VerifiedTokens } from "./auth/token-cache.js";
 import { createLoaders, Loaders } from "./common/loaders.js";
+import type { RequestDeadline } from "./common/request-deadline.js";
 
 export interface ApiContext {
   readonly services: Services;
@@ -19,16 +20,28 @@ export interface ApiContext {
   actor(): Actor;
   /** Whoever the token names, a platform admin included (for the platform operations only). */
   caller(): Caller;
+  /**
+   * The request's time limit and its client's presence (request-deadline.ts): every field checks it;
+   * long work can stop early on `deadline.signal`. Absent outside an HTTP request.
+   */
+  readonly deadline?: RequestDeadline;
 }
 
-export async function buildContext(services: Services, tokens: VerifiedTokens, authorization: string | undefined): Promise<ApiContext> {
+export async function buildContext(
+  services: Services,
+  tokens: VerifiedTokens,
+  authorization: string | undefined,
+  deadline?: RequestDeadline,
+): Promise<ApiContext> {
   const token = bearerToken(authorization);
   let caller: Caller | undefined;
   // Made when it is thrown: an Error captures its stack, which every request paid for when made up front.
   let failure: Error | undefined;
   if (token !== undefined) {
     try {
-      caller = await tokens.verify(token);
+      // Verifying a new token reads the database: bounded by the request's deadline like any field.
+      const verified = tokens.verify(token);
+      caller = await (deadline ? Promise.race([verified, deadline.whenAbandoned()]) : verified);
     } catch (e) {
       failure = e as Error;
     }
@@ -45,5 +58,5 @@ export async function buildContext(services: Services, tokens: VerifiedTokens, a
       );
     return c;
   };
-  return { services, actor: getActor, caller: getCaller, loaders: createLoaders(services, getActor) };
+  return { services, actor: getActor, caller: getCaller, loaders: createLoaders(services, getActor), deadline };
 }

@@ -20,6 +20,9 @@ import { documentSizeLimit, queryLimitsPlugin, QueryLimits } from "./common/quer
 import { textInputPlugin } from "./common/text-input.js";
 import { introspectionGuardPlugin } from "./auth/introspection-guard.js";
 import { mountAuditReportPages } from "./audit/audit-report.routes.js";
+import { abandonableSchema, watchResponse } from "./common/request-deadline.js";
+import { retryableErrorsPlugin } from "./common/retryable-errors.js";
+import { DatabaseOutages } from "../persistence/common/database-outages.js";
 
 export interface ApiServerOptions {
   readonly services: Services;
@@ -31,6 +34,8 @@ export interface ApiServerOptions {
   readonly limits: QueryLimits;
   /** Introspection only with a valid token (NODE_ENV=production); open otherwise, for GraphiQL. */
   readonly introspectionNeedsToken?: boolean;
+  /** A GraphQL request is abandoned after this long (ZPD_REQUEST_TIMEOUT_MS; 0 or absent: never). */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface ApiServer {
@@ -47,8 +52,11 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   // the client then always closes first, and never reuses a socket the server is closing at that moment.
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
+  // One line when the database stops answering and one when it is back (not one per refused request).
+  const outages = new DatabaseOutages(opts.logger);
+  const unwatchOutages = outages.watch(opts.services.deps.dataSource);
   const apollo = new ApolloServer<ApiContext>({
-    schema: await buildApiSchema(),
+    schema: abandonableSchema(await buildApiSchema()),
     formatError: makeFormatError(opts.logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,
@@ -63,6 +71,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       ApolloServerPluginLandingPageDisabled(),
       queryLimitsPlugin(opts.limits),
       textInputPlugin(),
+      retryableErrorsPlugin(outages, opts.logger),
       ...(opts.introspectionNeedsToken ? [introspectionGuardPlugin()] : []),
     ],
   });
@@ -73,13 +82,14 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     res.json({ status: "ok" });
   });
   mountWebPages(app, { graphiql: opts.graphiql ?? false });
-  mountAuditReportPages(app, opts.services, tokens, opts.logger);
+  mountAuditReportPages(app, opts.services, tokens, opts.logger, outages);
   app.use(
     "/graphql",
     express.json({ limit: "2mb" }),
     documentSizeLimit(opts.limits.maxBytes),
     expressMiddleware(apollo, {
-      context: async ({ req }) => buildContext(opts.services, tokens, req.headers.authorization),
+      context: async ({ req, res }) =>
+        buildContext(opts.services, tokens, req.headers.authorization, watchResponse(res, opts.requestTimeoutMs ?? 0)),
     }),
   );
   // A malformed JSON body or an oversized one: a coded error, not an HTML page.
@@ -108,6 +118,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       if (stopped) return;
       stopped = true;
       await apollo.stop(); // drains the HTTP server
+      unwatchOutages();
     },
   };
 }

@@ -125,4 +125,22 @@ describe("configuration", () => {
     expect(loadConfig({ ...env, NODE_ENV: "production", ZPD_GRAPHIQL: "true" }).graphiql).toBe(true);
     expect(loadConfig({ ...env, ZPD_GRAPHIQL: "off" }).graphiql).toBe(false);
   });
+
+  test("timeouts: connect 5 s, statement 15 s, request 30 s by default; 0 turns one off; anything else not a whole number of ms is refused naming it", () => {
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET })).toMatchObject({
+      dbConnectTimeoutMs: 5000,
+      dbStatementTimeoutMs: 15000,
+      requestTimeoutMs: 30000,
+    });
+    const c = loadConfig({
+      ZPD_JWT_SECRET: SECRET,
+      ZPD_DB_CONNECT_TIMEOUT_MS: "0",
+      ZPD_DB_STATEMENT_TIMEOUT_MS: "250",
+      ZPD_REQUEST_TIMEOUT_MS: "1000",
+    });
+    expect(c).toMatchObject({ dbConnectTimeoutMs: 0, dbStatementTimeoutMs: 250, requestTimeoutMs: 1000 });
+    for (const name of ["ZPD_DB_CONNECT_TIMEOUT_MS", "ZPD_DB_STATEMENT_TIMEOUT_MS", "ZPD_REQUEST_TIMEOUT_MS"])
+      for (const bad of ["-1", "1.5", "30s", "999999999"])
+        expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, [name]: bad })).toThrow(new RegExp(`^invalid configuration: ${name}: `));
+  });
 });

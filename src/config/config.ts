@@ -46,6 +46,16 @@ export interface Config {
   readonly maxQueryTokens: number;
   readonly nodeEnv: string;
   /**
+   * Timeouts of the API server's database pool on PostgreSQL (docs/operations.md, "Outages and
+   * timeouts"): waiting for a connection, free or new (ZPD_DB_CONNECT_TIMEOUT_MS, default 5000), and one
+   * statement (ZPD_DB_STATEMENT_TIMEOUT_MS, default 15000). 0 turns one off. Batch processes (the worker,
+   * `npm run job`, imports, erasure) and migrations are not bound by the statement timeout.
+   */
+  readonly dbConnectTimeoutMs: number;
+  readonly dbStatementTimeoutMs: number;
+  /** A GraphQL request is abandoned with REQUEST_TIMEOUT after this long (ZPD_REQUEST_TIMEOUT_MS, default 30000; 0: never). */
+  readonly requestTimeoutMs: number;
+  /**
    * Serve the browser pages for developers: GraphiQL at GET /graphql (from node_modules, no CDN), the
    * README and the SDL. Default: on unless NODE_ENV=production.
    */
@@ -271,6 +281,9 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
     maxQueryBytes: int(env, "ZPD_MAX_QUERY_BYTES", QUERY_LIMIT_DEFAULTS.bytes, 1, 2_000_000),
     maxQueryTokens: int(env, "ZPD_MAX_QUERY_TOKENS", QUERY_LIMIT_DEFAULTS.tokens, 1, 1_000_000),
     nodeEnv,
+    dbConnectTimeoutMs: int(env, "ZPD_DB_CONNECT_TIMEOUT_MS", 5_000, 0, 3_600_000),
+    dbStatementTimeoutMs: int(env, "ZPD_DB_STATEMENT_TIMEOUT_MS", 15_000, 0, 86_400_000),
+    requestTimeoutMs: int(env, "ZPD_REQUEST_TIMEOUT_MS", 30_000, 0, 86_400_000),
     graphiql: bool(env, "ZPD_GRAPHIQL", nodeEnv !== "production"),
     worker: bool(env, "ZPD_WORKER", databaseUrl === undefined),
     retrainCron: cronSetting(env, "ZPD_RETRAIN_CRON", "0 2 * * *", "each school's time zone"),

@@ -5,7 +5,7 @@
  * node-postgres adapter with a pool of ONE connection (never typeorm-pglite: its "connections" share
  * one PGlite session, so a rolled-back transaction's rows stayed visible to the others).
  */
-import { DataSource } from "typeorm";
+import { DataSource, MigrationExecutor } from "typeorm";
 import { PGlite } from "@electric-sql/pglite";
 import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import { entities } from "./entities.js";
@@ -26,6 +26,18 @@ export interface DatabaseOptions {
   readonly poolSize?: number;
   /** Embedded: run PGlite on a worker thread (the database gets a core of its own). Not with `loadDataDir`. */
   readonly thread?: boolean;
+  /**
+   * A real server: how long a statement waits for a pool connection, free or new, before it fails (pg's
+   * `connectionTimeoutMillis`: a pool exhausted, or a server that does not answer); unset or 0: for ever.
+   */
+  readonly connectTimeoutMs?: number;
+  /**
+   * A real server: PostgreSQL's `statement_timeout` for every connection of this pool, sent with the
+   * connection's start-up (no extra round trip); unset or 0: none. Given to the API server's pool only
+   * (app.ts): batch work runs on pools without it. PGlite has no statement timeout (it ignores the
+   * setting: a statement runs to its end).
+   */
+  readonly statementTimeoutMs?: number;
 }
 
 export interface Database {
@@ -53,7 +65,14 @@ const common = {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const queries = new QueryCounter();
   if (options.url) {
-    const dataSource = new DataSource({ ...common, logger: queries, url: options.url, poolSize: options.poolSize ?? 10 });
+    const dataSource = new DataSource({
+      ...common,
+      logger: queries,
+      url: options.url,
+      poolSize: options.poolSize ?? 10,
+      connectTimeoutMS: options.connectTimeoutMs || undefined,
+      extra: options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : undefined,
+    });
     await dataSource.initialize();
     return { dataSource, kind: "postgres", queries, close: () => dataSource.destroy() };
   }
@@ -94,8 +113,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
 }
 
-/** Applies pending migrations; returns the names applied. */
+/**
+ * Applies pending migrations (each in its transaction); returns the names applied. They run on one
+ * connection whose statement timeout is lifted first: a migration may rewrite a whole table, and the API
+ * server's pool (statementTimeoutMs) would cut it.
+ */
 export async function migrate(dataSource: DataSource): Promise<string[]> {
-  const applied = await dataSource.runMigrations({ transaction: "each" });
-  return applied.map((m) => m.name);
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query("SET statement_timeout = 0");
+    const executor = new MigrationExecutor(dataSource, runner);
+    executor.transaction = "each";
+    return (await executor.executePendingMigrations()).map((m) => m.name);
+  } finally {
+    // Back to the pool's own setting (the value the connection started with) before the pool reuses it.
+    await runner.query("RESET statement_timeout").catch(() => {});
+    await runner.release();
+  }
 }

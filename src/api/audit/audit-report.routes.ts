@@ -2,7 +2,8 @@
  * GET /audit-reports/:id — a stored audit report as a self-contained HTML page, for the school's admins
  * (a bearer token, as for /graphql). The page loads nothing from anywhere (inline CSS and SVG), so it is
  * served under a Content-Security-Policy that forbids every script and every request. Errors answer
- * with the same codes as GraphQL (`errors[0].extensions.code`) and the matching HTTP status.
+ * with the same codes as GraphQL (`errors[0].extensions.code`) and the matching HTTP status (a database
+ * that cannot answer: UNAVAILABLE, 503 with Retry-After).
  */
 import type express from "express";
 import { DomainError, ErrorCode } from "../../services/common/domain-error.js";
@@ -12,6 +13,9 @@ import { isUuid } from "../../shared/ids.js";
 import { buildContext } from "../context.js";
 import type { VerifiedTokens } from "../auth/token-cache.js";
 import { DOMAIN_ERROR_CODES } from "../common/error-codes.js";
+import { databaseUnavailableReason } from "../../persistence/common/db-unavailable.js";
+import type { DatabaseOutages } from "../../persistence/common/database-outages.js";
+import { sendUnavailable } from "../common/retryable-errors.js";
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   [ErrorCode.BadUserInput]: 400,
@@ -23,7 +27,13 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
 
 export const REPORT_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
-export function mountAuditReportPages(app: express.Express, services: Services, tokens: VerifiedTokens, logger: Logger): void {
+export function mountAuditReportPages(
+  app: express.Express,
+  services: Services,
+  tokens: VerifiedTokens,
+  logger: Logger,
+  outages: DatabaseOutages,
+): void {
   app.get("/audit-reports/:id", async (req, res) => {
     const fail = (status: number, code: string, message: string) =>
       res.status(status).json({ errors: [{ message, extensions: { code } }] });
@@ -35,6 +45,8 @@ export function mountAuditReportPages(app: express.Express, services: Services, 
       res.set("Content-Security-Policy", REPORT_PAGE_CSP).set("Cache-Control", "no-store").type("html").send(html);
     } catch (e) {
       if (e instanceof DomainError) return fail(HTTP_STATUS[e.code], DOMAIN_ERROR_CODES[e.code].code, e.message);
+      const unavailable = databaseUnavailableReason(e);
+      if (unavailable) return sendUnavailable(res, outages, unavailable);
       logger.error({ err: e, reportId: id }, "unexpected error rendering an audit report");
       return fail(500, "INTERNAL_SERVER_ERROR", "internal server error");
     }

@@ -5,6 +5,7 @@
  */
 import { EngineErrorCode } from "../../engine/errors.js";
 import { ErrorCode } from "../../services/common/domain-error.js";
+import type { AbandonReason } from "./request-deadline.js";
 
 export interface ClientError {
   /** The GraphQL `extensions.code`. */
@@ -59,3 +60,44 @@ export const ENGINE_ERROR_CODES = {
   [EngineErrorCode.StateMismatch]: INTERNAL,
   [EngineErrorCode.InvalidData]: INTERNAL,
 } as const satisfies Record<EngineErrorCode, ClientError>;
+
+/**
+ * Conditions of the server's resources, not of the request: the same request may succeed if sent
+ * again later. Each answers `extensions.retryable: true` and `retryAfterSeconds`, with HTTP 503 and a
+ * Retry-After header (retryable-errors.ts); nothing is logged per request (the outage is, once:
+ * persistence/common/database-outages.ts).
+ */
+export interface RetryableClientError {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** How long a client is asked to wait before sending the request again (Retry-After, retryAfterSeconds). */
+export const RETRY_AFTER_SECONDS = 2;
+
+/** The HTTP status of an answer carrying a retryable code (the first such error decides). */
+export const RETRYABLE_HTTP_STATUS = 503;
+
+/** The database could not answer: unreachable, shutting down, its pool exhausted, or a statement timed out. */
+export const UNAVAILABLE: RetryableClientError = {
+  code: "UNAVAILABLE",
+  message: "the database is unavailable or overloaded; send the request again shortly",
+};
+
+/**
+ * A request abandoned (api/common/request-deadline.ts). A client that disconnected never reads its code;
+ * it is named for the server's own accounting only.
+ */
+export const ABANDONED_REQUEST_CODES = {
+  timeout: {
+    code: "REQUEST_TIMEOUT",
+    message: "the request ran past the server's time limit and was abandoned; send it again, or ask for less",
+  },
+  disconnect: { code: "CLIENT_CLOSED_REQUEST", message: "the client closed the connection" },
+} as const satisfies Record<AbandonReason, RetryableClientError>;
+
+/** The codes that carry `retryable: true`. */
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set([
+  UNAVAILABLE.code,
+  ...Object.values(ABANDONED_REQUEST_CODES).map((c) => c.code),
+]);

@@ -1,13 +1,24 @@
 /**
  * The one place where errors become GraphQL errors. Domain and engine errors get the GraphQL code
- * their table gives (error-codes.ts); anything unexpected is logged and reported as
+ * their table gives (error-codes.ts); a database that cannot answer is UNAVAILABLE and an abandoned
+ * request REQUEST_TIMEOUT, both retryable and neither logged here (expected conditions: the outage is
+ * logged once, by retryable-errors.ts); anything unexpected is logged and reported as
  * INTERNAL_SERVER_ERROR without its message (no internals, no data leak to the client).
  */
 import { GraphQLError, GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import { DomainError } from "../../services/common/domain-error.js";
 import { EngineError } from "../../engine/errors.js";
-import { DOMAIN_ERROR_CODES, ENGINE_ERROR_CODES } from "./error-codes.js";
+import {
+  ABANDONED_REQUEST_CODES,
+  DOMAIN_ERROR_CODES,
+  ENGINE_ERROR_CODES,
+  RETRY_AFTER_SECONDS,
+  RetryableClientError,
+  UNAVAILABLE,
+} from "./error-codes.js";
+import { isDatabaseUnavailable } from "../../persistence/common/db-unavailable.js";
+import { RequestAbandonedError } from "./request-deadline.js";
 import type { Logger } from "../../shared/logger.js";
 import { tokenLimitError } from "./query-limits.js";
 
@@ -43,6 +54,15 @@ function withoutInputValues(formatted: GraphQLFormattedError): GraphQLFormattedE
   return { ...formatted, extensions: { ...formatted.extensions, validationErrors: (failures as ValidationFailure[]).map(strip) } };
 }
 
+function retryable(client: RetryableClientError, formatted: GraphQLFormattedError): GraphQLFormattedError {
+  return {
+    message: client.message,
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: client.code, retryable: true, retryAfterSeconds: RETRY_AFTER_SECONDS },
+  };
+}
+
 export function makeFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
@@ -66,6 +86,8 @@ export function makeFormatError(logger: Logger) {
         extensions: { code: client.code },
       };
     }
+    if (isDatabaseUnavailable(original)) return retryable(UNAVAILABLE, formatted);
+    if (original instanceof RequestAbandonedError) return retryable(ABANDONED_REQUEST_CODES[original.reason], formatted);
     const tooManyTokens = tokenLimitError(formatted);
     if (tooManyTokens) return tooManyTokens;
     const code = formatted.extensions?.code;
