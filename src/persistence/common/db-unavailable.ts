@@ -67,6 +67,7 @@ interface MaybeDriverError {
   readonly driverError?: unknown;
   readonly cause?: unknown;
   readonly errors?: unknown;
+  readonly thrownValue?: unknown;
 }
 
 /** Why the database could not answer, or null when the error is anything else. */
@@ -80,7 +81,9 @@ export function databaseUnavailableReason(err: unknown, depth = 0): UnavailableR
   }
   if (typeof e.message === "string" && MESSAGES[e.message]) return MESSAGES[e.message]!;
   // A QueryFailedError's own fields copy the driver's, but its message is rewritten: read the original too.
-  const inner = [e.driverError, e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
+  // graphql-js wraps a thrown value that is not an Error of its own realm in a NonErrorThrown
+  // (`thrownValue`): under Jest's module sandbox, Node's socket errors are such values.
+  const inner = [e.driverError, e.cause, e.thrownValue, ...(Array.isArray(e.errors) ? e.errors : [])];
   for (const i of inner) {
     const reason = databaseUnavailableReason(i, depth + 1);
     if (reason) return reason;
