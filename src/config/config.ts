@@ -258,7 +258,7 @@ export function secretRequiredBecause(config: Pick<Config, "databaseUrl" | "node
 export interface SecretUses {
   /** It signs or verifies tokens (the server, `npm run token`). Default: yes. */
   readonly jwtSecret?: boolean;
-  /** It reads or writes personal data (the server, the worker, jobs, erasure, imports, reports). Default: yes. */
+  /** It reads or writes personal data (the server, the worker, jobs, erasure, reports, key rotation). Default: yes. */
   readonly profileKey?: boolean;
 }
 

@@ -14,7 +14,8 @@
  * 2. Where `fs-ext` is not installed (its build needs a compiler), the record in the file judges:
  *    the pid with the process's start time and the boot id (lock-record.ts), so that a live process
  *    that only has the same pid is not taken for the holder; without /proc, the pid alone.
- * Either way the file holds the holder's record, which names it in messages and in `lockHolder`.
+ * Either way the file holds the holder's record, which names it in messages and in `lockHolder`, and
+ * is removed when the holder releases the lock.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -78,54 +79,77 @@ export function lockHolder(dataDir: string, mode: LockMode = defaultLockMode): n
     const record = readRecord(file);
     return record && record.pid !== process.pid && holderIsAlive(record) ? record.pid : null;
   }
-  let fd: number;
-  try {
-    fd = fs.openSync(file, "r");
-  } catch {
-    return null;
+  for (let tries = 0; tries < 10; tries++) {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, "r");
+    } catch {
+      return null;
+    }
+    try {
+      required(flock).flockSync(fd, "exnb");
+    } catch (e) {
+      fs.closeSync(fd);
+      if (!isBusy(e)) throw e;
+      const pid = recordedPid(file);
+      return pid === process.pid ? null : pid;
+    }
+    const current = isAtPath(fd, file); // else a holder removed it meanwhile: probe the new one
+    fs.closeSync(fd); // releases the probe's lock
+    if (!current) continue;
+    const record = readRecord(file);
+    return olderVersionHolds(record) ? record!.pid : null;
   }
-  try {
-    required(flock).flockSync(fd, "exnb");
-  } catch (e) {
-    fs.closeSync(fd);
-    if (!isBusy(e)) throw e;
-    const pid = recordedPid(file);
-    return pid === process.pid ? null : pid;
-  }
-  fs.closeSync(fd); // releases the probe's lock
-  const record = readRecord(file);
-  return olderVersionHolds(record) ? record!.pid : null;
+  return null;
 }
 
 function lockAdvisory(dataDir: string, os: Flock): () => void {
   const file = lockFile(dataDir);
-  const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
-  try {
-    os.flockSync(fd, "exnb");
-  } catch (e) {
-    fs.closeSync(fd);
-    if (isBusy(e)) throw new DataDirLockedError(dataDir, recordedPid(file));
-    throw e;
-  }
-  const previous = readRecord(file);
-  if (olderVersionHolds(previous)) {
-    fs.closeSync(fd);
-    throw new DataDirLockedError(dataDir, previous!.pid);
-  }
-  // The file stays (never unlinked): a process that opened it before an unlink would lock a file
-  // nobody else sees. Emptied on release, it names nobody.
-  fs.ftruncateSync(fd, 0);
-  fs.writeSync(fd, formatRecord(currentRecord()), 0);
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
+  // A holder removes the file when it releases the lock: a process that opened the file just before,
+  // and locks it just after, holds a file nobody else sees — it checks, and opens the new one.
+  for (let tries = 0; tries < 10; tries++) {
+    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
     try {
-      fs.ftruncateSync(fd, 0);
-    } finally {
-      fs.closeSync(fd); // closing the descriptor releases the lock
+      os.flockSync(fd, "exnb");
+    } catch (e) {
+      fs.closeSync(fd);
+      if (isBusy(e)) throw new DataDirLockedError(dataDir, recordedPid(file));
+      throw e;
     }
-  };
+    if (!isAtPath(fd, file)) {
+      fs.closeSync(fd);
+      continue;
+    }
+    const previous = readRecord(file);
+    if (olderVersionHolds(previous)) {
+      fs.closeSync(fd);
+      throw new DataDirLockedError(dataDir, previous!.pid);
+    }
+    fs.ftruncateSync(fd, 0);
+    fs.writeSync(fd, formatRecord(currentRecord()), 0);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      try {
+        fs.rmSync(file, { force: true }); // removed while still held, so that nobody locks it after
+      } finally {
+        fs.closeSync(fd); // closing the descriptor releases the lock
+      }
+    };
+  }
+  throw new Error(`could not lock ${dataDir}: its lock file keeps being replaced`);
+}
+
+/** Whether the open file is still the one at `file` (not removed or replaced since it was opened). */
+function isAtPath(fd: number, file: string): boolean {
+  try {
+    const open = fs.fstatSync(fd);
+    const now = fs.statSync(file);
+    return open.ino === now.ino && open.dev === now.dev;
+  } catch {
+    return false;
+  }
 }
 
 function lockByRecord(dataDir: string): () => void {
