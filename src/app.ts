@@ -52,6 +52,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     const server = await createApiServer({
       services,
       jwtSecret: config.jwtSecret,
+      maxTokenLifetimeSeconds: config.maxTokenLifetimeSeconds,
       logger,
       graphiql: config.graphiql,
       introspectionNeedsToken: config.nodeEnv === "production",

@@ -1,6 +1,8 @@
 /**
  * `npm start`: serve the GraphQL API. With no DATABASE_URL it runs on embedded PGlite in ZPD_DATA_DIR
- * and, on first start, seeds the demo school and prints an admin token for it.
+ * and, on first start, seeds the demo school and prints an admin token for it — except in production
+ * (NODE_ENV=production), which seeds nothing, prints no token and needs every secret configured.
+ * The configuration, secrets included, is checked before the database is opened.
  */
 import "reflect-metadata";
 import fs from "node:fs";
@@ -12,6 +14,7 @@ import { serverDatabaseOptions } from "./server-database-options.js";
 import { DataDirLockedError } from "./persistence/data-dir-lock.js";
 import { KeyringError } from "./persistence/crypto/key-registry.js";
 import { progressBar } from "./cli/progress-bar.js";
+import { formatDuration } from "./shared/duration.js";
 import { removeServerInfo, writeServerInfo } from "./server-info.js";
 
 /** A line for the person at the terminal (stderr; the logs are JSON on stdout). */
@@ -60,7 +63,8 @@ async function main(): Promise<void> {
     writeDemoInfo(config.dataDir, seeded);
     logger.info({ schoolId: seeded.schoolId, learners: seeded.learnerIds.length, ms: Date.now() - t0 }, "demo school seeded");
   }
-  const demo = config.databaseUrl ? undefined : readDemoInfo(config.dataDir);
+  // Production never shows the demo, even in a folder a demo ran in: no demo model trained, no token printed.
+  const demo = config.databaseUrl || config.nodeEnv === "production" ? undefined : readDemoInfo(config.dataDir);
   // The check reads the version id only: the model itself loads when first used, not on the start path.
   if (demo && config.seedDemo && !(await activeVersionId(app.db.dataSource.manager, demo.schoolId))) {
     const t0 = Date.now();
@@ -80,9 +84,10 @@ async function main(): Promise<void> {
   logger.info({ url }, "GraphQL API ready");
   if (!config.databaseUrl) writeServerInfo(config.dataDir, { url, pid: process.pid, worker: config.worker });
   if (demo) {
-    const token = await signToken(config.jwtSecret, { schoolId: demo.schoolId, role: Role.Admin, subject: "demo-admin" });
+    const lifetime = Math.min(30 * 86_400, config.maxTokenLifetimeSeconds);
+    const token = await signToken(config.jwtSecret, { schoolId: demo.schoolId, role: Role.Admin, subject: "demo-admin" }, `${lifetime}s`);
     process.stdout.write(
-      `\nZPD is serving ${url}\nAdmin token for the demo school ${demo.schoolId} (valid 30 days; more with \`npm run token -- --role <role>\`):\n\n${token}\n\n`,
+      `\nZPD is serving ${url}\nAdmin token for the demo school ${demo.schoolId} (valid ${formatDuration(lifetime)}; more with \`npm run token -- --role <role>\`):\n\n${token}\n\n`,
     );
   }
   // The job worker starts once the API answers (pg-boss's start-up checks would otherwise delay the first answer).

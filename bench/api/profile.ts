@@ -169,6 +169,7 @@ export async function profileOperations(
   const secret = randomBytes(32).toString("base64url");
   const env: Record<string, string> = {
     ZPD_JWT_SECRET: secret,
+    ZPD_PROFILE_KEY: info.profileKey,
     ZPD_SEED_DEMO: "false",
     LOG_LEVEL: "warn",
     ...(db.url ? { DATABASE_URL: db.url } : { ZPD_DATA_DIR: db.dataDir! }),

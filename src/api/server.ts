@@ -27,6 +27,8 @@ import { DatabaseOutages } from "../persistence/common/database-outages.js";
 export interface ApiServerOptions {
   readonly services: Services;
   readonly jwtSecret: string;
+  /** The longest a token may live, in seconds (config.maxTokenLifetimeSeconds; default 90 days). */
+  readonly maxTokenLifetimeSeconds?: number;
   readonly logger: Logger;
   /** Serve GraphiQL and the developer pages (config.graphiql). */
   readonly graphiql?: boolean;
@@ -45,7 +47,13 @@ export interface ApiServer {
 }
 
 export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer> {
-  const tokens = new VerifiedTokens(opts.jwtSecret, undefined, undefined, (caller) => opts.services.schools.namesSomebody(caller));
+  const tokens = new VerifiedTokens(
+    opts.jwtSecret,
+    undefined,
+    undefined,
+    (caller) => opts.services.schools.namesSomebody(caller),
+    opts.maxTokenLifetimeSeconds,
+  );
   const app = express();
   const httpServer = http.createServer(app);
   // Idle keep-alive sockets outlive any client's or proxy's idle timeout (undici 4 s, load balancers 60 s):

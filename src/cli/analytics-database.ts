@@ -8,7 +8,7 @@ import { openDatabase, migrate, type Database } from "../persistence/database.js
 import { DataDirLockedError } from "../persistence/data-dir-lock.js";
 
 export function cliConfig(): Config {
-  return loadConfig(process.env, { jwtSecret: "unused-by-analytics-commands-unused-by-analytics" });
+  return loadConfig(process.env, { uses: { jwtSecret: false, profileKey: false } });
 }
 
 export async function withAnalyticsDatabase<T>(config: Config, instead: string, use: (db: Database) => Promise<T>): Promise<T> {

@@ -94,7 +94,7 @@ async function run(argv: string[]): Promise<void> {
   if (typeof learner !== "string" || !isUuid(learner)) throw new UsageError(`--learner must be a learner's id (a UUID)`);
   if (school !== undefined && (typeof school !== "string" || !isUuid(school)))
     throw new UsageError(`--school must be a school's id (a UUID)`);
-  const config = loadConfig(process.env, { jwtSecret: "unused-by-erase-unused-by-erase-unused" });
+  const config = loadConfig(process.env, { uses: { jwtSecret: false } });
   const serverPid = config.databaseUrl ? null : lockHolder(config.dataDir);
   const out =
     serverPid !== null

@@ -96,7 +96,7 @@ async function run(argv: string[]): Promise<number> {
     throw new UsageError((e as Error).message);
   }
   const payload = payloadFor(name, args);
-  const config = loadConfig(process.env, { jwtSecret: "unused-by-jobs-unused-by-jobs-unused-by-jobs" });
+  const config = loadConfig(process.env, { uses: { jwtSecret: false } });
   // On the embedded database the school defaults to the demo school.
   const demoSchoolId = config.databaseUrl ? undefined : readDemoInfo(config.dataDir)?.schoolId;
   if (!FAN_OUTS.has(name) && payload.schoolId === undefined && demoSchoolId) payload.schoolId = demoSchoolId;

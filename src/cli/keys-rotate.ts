@@ -39,7 +39,7 @@ async function run(argv: string[]): Promise<number> {
   for (const k of args.keys()) if (k !== "batch") throw new UsageError(k === "help" ? "" : `unknown option --${k}`);
   const batch = args.get("batch");
   if (batch !== undefined && (batch === true || !/^[1-9]\d{0,5}$/.test(batch))) throw new UsageError("--batch must be a positive integer");
-  const config = loadConfig(process.env, { jwtSecret: "unused-by-key-rotation-unused-by-key-rotation" });
+  const config = loadConfig(process.env, { uses: { jwtSecret: false } });
   const embeddedFiles = !config.profileKey && !config.databaseUrl;
   if (!config.databaseUrl) {
     const pid = lockHolder(config.dataDir);

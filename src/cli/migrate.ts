@@ -4,7 +4,7 @@ import { loadConfig } from "../config/config.js";
 import { openDatabase, migrate } from "../persistence/database.js";
 
 async function run(): Promise<void> {
-  const config = loadConfig(process.env, { jwtSecret: "unused-by-migrations-unused-by-migrations" });
+  const config = loadConfig(process.env, { uses: { jwtSecret: false, profileKey: false } });
   const db = await openDatabase(
     config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir, thread: config.pgliteThread },
   );

@@ -12,6 +12,7 @@
 import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "../config/config.js";
 import { embeddedJwtSecret } from "../config/embedded-secrets.js";
+import { formatDuration, parseDuration } from "../shared/duration.js";
 import { signToken } from "../api/auth/token.js";
 import { PLATFORM_ADMIN, Role } from "../services/auth/actor.js";
 import { readDemoInfo } from "../demo-info.js";
@@ -31,7 +32,7 @@ const USAGE = `usage: npm run token -- [--role ${ROLES.join("|")}] [--school <id
               when the database holds exactly one school; embedded, the default is the demo school
   --teacher   required for role teacher (embedded default: the demo teacher)
   --learner   required for role learner (embedded default: the first demo learner)
-  --expires   lifetime, e.g. 1h, 7d (default 30d)`;
+  --expires   lifetime, e.g. 1h, 7d, 2w (default 30d, or ZPD_MAX_TOKEN_LIFETIME when that is shorter; never longer)`;
 
 class UsageError extends Error {}
 
@@ -117,10 +118,21 @@ async function run(argv: string[]): Promise<void> {
     const v = value(k);
     if (v !== undefined && !isUuid(v)) throw new UsageError(`--${k} must be an id (a uuid), got "${v}"`);
   }
-  const expires = value("expires") ?? "30d";
+  const expiresArg = value("expires");
+  const asked = expiresArg === undefined ? undefined : parseDuration(expiresArg);
+  if (asked === null || asked === 0) throw new UsageError(`--expires must be a lifetime such as 1h, 7d or 2w, got "${expiresArg}"`);
 
-  const pre = loadConfig();
-  const config = pre.databaseUrl || !pre.jwtSecretGenerated ? pre : loadConfig(process.env, { jwtSecret: embeddedJwtSecret(pre.dataDir) });
+  const uses = { profileKey: false }; // a token names ids only
+  const pre = loadConfig(process.env, { uses });
+  const config =
+    pre.databaseUrl || !pre.jwtSecretGenerated ? pre : loadConfig(process.env, { uses, jwtSecret: embeddedJwtSecret(pre.dataDir) });
+  // The server refuses a token that lives longer than ZPD_MAX_TOKEN_LIFETIME: none is signed.
+  const max = config.maxTokenLifetimeSeconds;
+  if (asked !== undefined && asked > max)
+    throw new UsageError(
+      `--expires ${expiresArg} is longer than the maximum token lifetime, ${formatDuration(max)} (ZPD_MAX_TOKEN_LIFETIME); the server would refuse it`,
+    );
+  const expires = `${asked ?? Math.min(30 * 86_400, max)}s`;
 
   if (roleArg === "platform-admin") {
     for (const k of ["school", "teacher", "learner"])

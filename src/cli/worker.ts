@@ -17,7 +17,7 @@ import { serviceDepsFromConfig } from "../service-deps-from-config.js";
 import { Worker } from "../../jobs/worker.js";
 
 async function run(): Promise<void> {
-  const config = loadConfig(process.env, { jwtSecret: "unused-by-the-worker-unused-by-the-worker" });
+  const config = loadConfig(process.env, { uses: { jwtSecret: false } });
   const logger = createLogger(config.logLevel);
   logger.info({ database: config.databaseUrl ? "postgres" : "pglite", retrainCron: config.retrainCron ?? "off" }, "worker starting");
   const db = await openDatabase(

@@ -1,6 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { ConfigError, loadConfig } from "./config.js";
 
-const SECRET = "s".repeat(32);
+/** A secret as `openssl rand -base64 48` makes one. */
+const SECRET = "dDvwbBXwzjzd+OII0EGUCob+1t7vMWIEoP+S0sAiZr1303uDDOL9SS27250BFHGe";
+/** A personal-data key as `openssl rand -base64 32` makes one. */
+const KEY = "a8SVQQxf0FiyIHNKaz2ro5iRm3Si6XD2vUpSGlJttqs=";
 
 describe("configuration", () => {
   test("defaults: port 4000, embedded database in ./.zpd, page size 100", () => {
@@ -18,7 +22,7 @@ describe("configuration", () => {
     ["ZPD_SEED_DEMO", { ZPD_SEED_DEMO: "maybe" }],
     ["ZPD_MAX_PAGE_SIZE", { ZPD_MAX_PAGE_SIZE: "0" }],
     ["ZPD_PROFILE_KEY", { ZPD_PROFILE_KEY: "dG9vIHNob3J0" }],
-    ["ZPD_PROFILE_KEYS_OLD", { ZPD_PROFILE_KEY: Buffer.alloc(32, 1).toString("base64"), ZPD_PROFILE_KEYS_OLD: "dG9vIHNob3J0" }],
+    ["ZPD_PROFILE_KEYS_OLD", { ZPD_PROFILE_KEY: KEY, ZPD_PROFILE_KEYS_OLD: "dG9vIHNob3J0" }],
     ["ZPD_PROFILE_KEYS_OLD", { ZPD_PROFILE_KEYS_OLD: Buffer.alloc(32, 1).toString("base64") }],
     ["ZPD_GRAPHIQL", { ZPD_GRAPHIQL: "sometimes" }],
     ["ZPD_MAX_QUERY_DEPTH", { ZPD_MAX_QUERY_DEPTH: "0" }],
@@ -26,6 +30,10 @@ describe("configuration", () => {
     ["ZPD_MAX_QUERY_COST", { ZPD_MAX_QUERY_COST: "lots" }],
     ["ZPD_MAX_QUERY_BYTES", { ZPD_MAX_QUERY_BYTES: "3000000" }],
     ["ZPD_MAX_QUERY_TOKENS", { ZPD_MAX_QUERY_TOKENS: "0" }],
+    ["ZPD_MAX_TOKEN_LIFETIME", { ZPD_MAX_TOKEN_LIFETIME: "forever" }],
+    ["ZPD_MAX_TOKEN_LIFETIME", { ZPD_MAX_TOKEN_LIFETIME: "90" }],
+    ["ZPD_MAX_TOKEN_LIFETIME", { ZPD_MAX_TOKEN_LIFETIME: "30m" }],
+    ["ZPD_MAX_TOKEN_LIFETIME", { ZPD_MAX_TOKEN_LIFETIME: "3651d" }],
   ])("a bad %s is refused with a message naming it", (variable, env) => {
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ...env })).toThrow(new RegExp(variable));
@@ -99,16 +107,90 @@ describe("configuration", () => {
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_ANALYTICS_K: "1" })).toThrow(/at least 2/);
   });
 
-  test("a real database requires a configured secret", () => {
-    expect(() => loadConfig({ DATABASE_URL: "postgres://u@h/db" })).toThrow(/ZPD_JWT_SECRET/);
-    expect(loadConfig({ DATABASE_URL: "postgres://u@h/db", ZPD_JWT_SECRET: SECRET }).databaseUrl).toBe("postgres://u@h/db");
+  test("a real database requires both secrets configured, unless the command does not use one", () => {
+    const url = "postgres://u@h/db";
+    expect(() => loadConfig({ DATABASE_URL: url })).toThrow(/ZPD_JWT_SECRET: is required when DATABASE_URL is set/);
+    expect(() => loadConfig({ DATABASE_URL: url, ZPD_JWT_SECRET: SECRET })).toThrow(
+      /ZPD_PROFILE_KEY: is required when DATABASE_URL is set/,
+    );
+    expect(() => loadConfig({ DATABASE_URL: url, ZPD_JWT_SECRET: SECRET })).toThrow(/openssl rand -base64 32/);
+    expect(loadConfig({ DATABASE_URL: url, ZPD_JWT_SECRET: SECRET, ZPD_PROFILE_KEY: KEY }).databaseUrl).toBe(url);
+    // `npm run token` signs tokens but reads no personal data; the worker the reverse; `npm run migrate` neither.
+    expect(loadConfig({ DATABASE_URL: url, ZPD_JWT_SECRET: SECRET }, { uses: { profileKey: false } }).profileKey).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: url, ZPD_PROFILE_KEY: KEY }, { uses: { jwtSecret: false } }).jwtSecret).toBe("");
+    expect(() => loadConfig({ DATABASE_URL: url, ZPD_PROFILE_KEY: KEY }, { uses: { profileKey: false } })).toThrow(/ZPD_JWT_SECRET/);
+    expect(loadConfig({ DATABASE_URL: url }, { uses: { jwtSecret: false, profileKey: false } }).databaseUrl).toBe(url);
+  });
+
+  test("weak JWT secrets are refused, naming the variable and how to generate one; generated ones pass", () => {
+    const weak = [
+      "short",
+      "s".repeat(32),
+      "a".repeat(64),
+      "0123456789abcdef0123456789abcdef",
+      "abcdefghijklmnopqrstuvwxyzABCDEF",
+      "9876543210".repeat(4),
+      "secret-secret-secret-secret-secret",
+      "test-secret-test-secret-test-secret-0123",
+    ];
+    for (const secret of weak) {
+      expect(() => loadConfig({ ZPD_JWT_SECRET: secret })).toThrow(ConfigError);
+      expect(() => loadConfig({ ZPD_JWT_SECRET: secret })).toThrow(/^invalid configuration: ZPD_JWT_SECRET: .*openssl rand -base64 48/);
+    }
+    expect(() => loadConfig({ ZPD_JWT_SECRET: "s".repeat(40) })).toThrow(/too weak/);
+    expect(() => loadConfig({ ZPD_JWT_SECRET: "short" })).toThrow(/at least 32 bytes/);
+    for (const secret of [
+      SECRET,
+      randomBytes(48).toString("base64"),
+      randomBytes(32).toString("hex"),
+      randomBytes(32).toString("base64url"),
+    ])
+      expect(loadConfig({ ZPD_JWT_SECRET: secret }).jwtSecret).toBe(secret);
+  });
+
+  test("a weak personal-data key is refused; older keys are not judged (a rotation away from a weak key must read it)", () => {
+    for (const key of [Buffer.alloc(32, 7), Buffer.from(Array.from({ length: 32 }, (_, i) => i)), Buffer.alloc(32)]) {
+      expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_PROFILE_KEY: key.toString("base64") })).toThrow(
+        /^invalid configuration: ZPD_PROFILE_KEY: is too weak.*openssl rand -base64 32/,
+      );
+    }
+    const weakOld = Buffer.alloc(32, 7);
+    expect(
+      loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_PROFILE_KEY: KEY, ZPD_PROFILE_KEYS_OLD: weakOld.toString("base64") }).profileKeysOld,
+    ).toEqual([weakOld]);
+  });
+
+  test("production: both secrets configured (never generated), no demo, GraphiQL off; the embedded database is allowed", () => {
+    const prod = { NODE_ENV: "production" };
+    expect(() => loadConfig(prod)).toThrow(/ZPD_JWT_SECRET: is required in production \(NODE_ENV=production\)/);
+    // The embedded database's generated secret does not stand in.
+    expect(() => loadConfig({ ...prod, ZPD_PROFILE_KEY: KEY }, { jwtSecret: SECRET })).toThrow(/ZPD_JWT_SECRET: is required in production/);
+    expect(() => loadConfig({ ...prod, ZPD_JWT_SECRET: SECRET })).toThrow(/ZPD_PROFILE_KEY: is required in production/);
+    const c = loadConfig({ ...prod, ZPD_JWT_SECRET: SECRET, ZPD_PROFILE_KEY: KEY });
+    expect(c).toMatchObject({ databaseUrl: undefined, seedDemo: false, graphiql: false, jwtSecret: SECRET, jwtSecretGenerated: false });
+    expect(() => loadConfig({ ...prod, ZPD_JWT_SECRET: SECRET, ZPD_PROFILE_KEY: KEY, ZPD_SEED_DEMO: "true" })).toThrow(
+      /ZPD_SEED_DEMO: the demo school is never seeded in production/,
+    );
+    expect(loadConfig({ ...prod, ZPD_JWT_SECRET: SECRET, ZPD_PROFILE_KEY: KEY, ZPD_SEED_DEMO: "false" }).seedDemo).toBe(false);
+    // A command that uses neither secret (npm run migrate) runs without them.
+    expect(loadConfig(prod, { uses: { jwtSecret: false, profileKey: false } }).nodeEnv).toBe("production");
+    // Development keeps the quickstart: generated secrets, the demo.
+    expect(loadConfig({}, { jwtSecret: SECRET })).toMatchObject({ seedDemo: true, jwtSecretGenerated: true, jwtSecret: SECRET });
+  });
+
+  test("the maximum token lifetime: 90 days by default, a duration from 1h to 3650d", () => {
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET }).maxTokenLifetimeSeconds).toBe(90 * 86_400);
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_MAX_TOKEN_LIFETIME: "12h" }).maxTokenLifetimeSeconds).toBe(43_200);
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_MAX_TOKEN_LIFETIME: "2w" }).maxTokenLifetimeSeconds).toBe(14 * 86_400);
+    expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_MAX_TOKEN_LIFETIME: "30m" })).toThrow(/expected 1h\.\.3650d, got 30m/);
   });
 
   test("personal-data keys: the current one, older ones (comma- or space-separated), key files in the data folder unless ZPD_KEY_DIR says otherwise", () => {
-    const [k1, k2, k3] = [1, 2, 3].map((b) => Buffer.alloc(32, b));
+    const [k2, k3] = [randomBytes(32), randomBytes(32)];
+    const k1 = Buffer.from(KEY, "base64");
     const c = loadConfig({
       ZPD_JWT_SECRET: SECRET,
-      ZPD_PROFILE_KEY: k1!.toString("base64"),
+      ZPD_PROFILE_KEY: KEY,
       ZPD_PROFILE_KEYS_OLD: `${k2!.toString("base64")}, ${k3!.toString("base64")}`,
     });
     expect(c.profileKey).toEqual(k1);
@@ -118,7 +200,7 @@ describe("configuration", () => {
   });
 
   test("GraphiQL is served in development, not in production, unless ZPD_GRAPHIQL says otherwise", () => {
-    const env = { ZPD_JWT_SECRET: SECRET };
+    const env = { ZPD_JWT_SECRET: SECRET, ZPD_PROFILE_KEY: KEY };
     expect(loadConfig(env).graphiql).toBe(true);
     expect(loadConfig({ ...env, NODE_ENV: "test" }).graphiql).toBe(true);
     expect(loadConfig({ ...env, NODE_ENV: "production" }).graphiql).toBe(false);

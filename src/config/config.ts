@@ -3,6 +3,8 @@
  * a message naming the variable; nothing reads `process.env` anywhere else.
  */
 import path from "node:path";
+import { formatDuration, parseDuration } from "../shared/duration.js";
+import { weakKey, weakPassphrase } from "./secret-strength.js";
 
 export interface Config {
   /** Where the HTTP server listens. */
@@ -18,17 +20,25 @@ export interface Config {
    * was 8.2–8.5 ms on the main thread, 22.8–34.0 ms on a worker thread; docs/architecture.md).
    */
   readonly pgliteThread: boolean;
-  /** HS256 secret for bearer tokens (≥ 32 bytes). */
+  /**
+   * HS256 secret for bearer tokens (≥ 32 bytes, not weak: secret-strength.ts). Empty in a process that
+   * neither signs nor verifies tokens (`uses.jwtSecret: false`) when none is configured.
+   */
   readonly jwtSecret: string;
   /** Whether the secret was generated for the embedded demo rather than configured. */
   readonly jwtSecretGenerated: boolean;
+  /**
+   * The longest a token may live, in seconds (ZPD_MAX_TOKEN_LIFETIME, default 90 days): a token whose
+   * `exp` lies further from its `iat` (or from now) is refused, and `npm run token` signs none longer.
+   */
+  readonly maxTokenLifetimeSeconds: number;
   /** 32-byte AES-256-GCM key for personal data, base64; generated into `keyDir` when embedded. */
   readonly profileKey?: Buffer;
   /** Older personal-data keys, which only decrypt (during a rotation); with `profileKey` only. */
   readonly profileKeysOld: readonly Buffer[];
   /** Where the embedded database's generated keys live (default: `dataDir`; docs/operations.md, "Personal data at rest"). */
   readonly keyDir: string;
-  /** Seed demo data into an empty embedded database. */
+  /** Seed demo data into an empty embedded database (never in production). */
   readonly seedDemo: boolean;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Largest page a connection returns. */
@@ -44,6 +54,10 @@ export interface Config {
   readonly maxQueryCost: number;
   readonly maxQueryBytes: number;
   readonly maxQueryTokens: number;
+  /**
+   * NODE_ENV; "production" (docs/operations.md, "Production mode"): every secret configured, none
+   * generated; no demo school seeded and no token printed; introspection needs a token; GraphiQL off.
+   */
   readonly nodeEnv: string;
   /**
    * Timeouts of the API server's database pool on PostgreSQL (docs/operations.md, "Outages and
@@ -222,8 +236,55 @@ function key32(name: string, base64: string): Buffer {
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
-/** Reads and validates the configuration. `generated` supplies secrets for the embedded demo. */
-export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: string }): Config {
+const GENERATE_JWT_SECRET = "generate one with: openssl rand -base64 48";
+const GENERATE_PROFILE_KEY = "generate one with: openssl rand -base64 32";
+
+/** ZPD_MAX_TOKEN_LIFETIME's default: 90 days. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 90 * 86_400;
+
+/** ZPD_MAX_TOKEN_LIFETIME: a duration such as 90d or 12h, from 1 hour (the commands' own tokens to a server last 1 h) to 10 years. */
+function maxTokenLifetime(env: Env): number {
+  const name = "ZPD_MAX_TOKEN_LIFETIME";
+  const raw = (env[name] ?? "").trim();
+  if (raw === "") return DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+  const seconds = parseDuration(raw);
+  if (seconds === null) throw new ConfigError(name, `expected a duration such as 90d, 12h or 2w; got "${raw}"`);
+  if (seconds < 3600 || seconds > 3650 * 86_400) throw new ConfigError(name, `expected 1h..3650d, got ${formatDuration(seconds)}`);
+  return seconds;
+}
+
+/**
+ * Why a configured secret is required when it is unset, or null when a generated one may stand in:
+ * always on a real server (several processes must share it), and in production (a secret generated
+ * into the data folder lives with the data and its backups).
+ */
+export function secretRequiredBecause(config: Pick<Config, "databaseUrl" | "nodeEnv">): string | null {
+  if (config.databaseUrl !== undefined) return "is required when DATABASE_URL is set";
+  if (config.nodeEnv === "production") return "is required in production (NODE_ENV=production): secrets are configured, not generated";
+  return null;
+}
+
+/** The secrets a process uses; one it does not use is not required (a migration needs neither). */
+export interface SecretUses {
+  /** It signs or verifies tokens (the server, `npm run token`). Default: yes. */
+  readonly jwtSecret?: boolean;
+  /** It reads or writes personal data (the server, the worker, jobs, erasure, reports, key rotation). Default: yes. */
+  readonly profileKey?: boolean;
+}
+
+export interface LoadOptions {
+  /** The embedded database's generated JWT secret (main.ts, `npm run token`), used when ZPD_JWT_SECRET is unset; never in production. */
+  readonly jwtSecret?: string;
+  readonly uses?: SecretUses;
+}
+
+/**
+ * Reads and validates the configuration. Every secret the process uses is checked here, before any
+ * connection to a database: a missing or weak one stops the process with a ConfigError naming it.
+ */
+export function loadConfig(env: Env = process.env, options: LoadOptions = {}): Config {
+  const usesJwt = options.uses?.jwtSecret ?? true;
+  const usesProfileKey = options.uses?.profileKey ?? true;
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl !== undefined) {
     try {
@@ -235,20 +296,26 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
   }
   const logLevel = (env.LOG_LEVEL || "info") as Config["logLevel"];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError("LOG_LEVEL", `expected one of ${LOG_LEVELS.join(", ")}`);
+  const nodeEnv = env.NODE_ENV || "development";
+  const required = secretRequiredBecause({ databaseUrl, nodeEnv });
 
-  let jwtSecret = env.ZPD_JWT_SECRET;
-  const jwtSecretGenerated = !jwtSecret;
-  if (jwtSecret !== undefined && Buffer.byteLength(jwtSecret) < 32) {
-    throw new ConfigError("ZPD_JWT_SECRET", "must be at least 32 bytes long");
+  const configuredJwtSecret = env.ZPD_JWT_SECRET || undefined;
+  if (configuredJwtSecret !== undefined) {
+    const weak = weakPassphrase(configuredJwtSecret, 32);
+    if (weak) throw new ConfigError("ZPD_JWT_SECRET", `${weak}; ${GENERATE_JWT_SECRET}`);
+  } else if (usesJwt && required) {
+    throw new ConfigError("ZPD_JWT_SECRET", `${required}; ${GENERATE_JWT_SECRET}`);
   }
-  if (!jwtSecret) {
-    if (databaseUrl !== undefined && !generated?.jwtSecret) {
-      throw new ConfigError("ZPD_JWT_SECRET", "is required when DATABASE_URL is set");
-    }
-    jwtSecret = generated?.jwtSecret ?? "";
-  }
+  const jwtSecret = configuredJwtSecret ?? (usesJwt ? (options.jwtSecret ?? "") : "");
 
   const profileKey = env.ZPD_PROFILE_KEY ? key32("ZPD_PROFILE_KEY", env.ZPD_PROFILE_KEY) : undefined;
+  if (profileKey) {
+    const weak = weakKey(profileKey);
+    if (weak) throw new ConfigError("ZPD_PROFILE_KEY", `${weak}; ${GENERATE_PROFILE_KEY}`);
+  } else if (usesProfileKey && required) {
+    throw new ConfigError("ZPD_PROFILE_KEY", `${required}; ${GENERATE_PROFILE_KEY}`);
+  }
+  // Older keys are not judged: a rotation away from a weak key must be able to read what it wrote.
   const profileKeysOld = (env.ZPD_PROFILE_KEYS_OLD ?? "")
     .split(/[\s,]+/)
     .filter((k) => k !== "")
@@ -258,9 +325,11 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
       "ZPD_PROFILE_KEYS_OLD",
       "needs ZPD_PROFILE_KEY (the current key); embedded key files keep older keys in profile.keys.old",
     );
+  const seedDemo = bool(env, "ZPD_SEED_DEMO", nodeEnv !== "production");
+  if (seedDemo && nodeEnv === "production")
+    throw new ConfigError("ZPD_SEED_DEMO", "the demo school is never seeded in production (NODE_ENV=production): unset it");
   const dataDir = path.resolve(env.ZPD_DATA_DIR || ".zpd");
 
-  const nodeEnv = env.NODE_ENV || "development";
   return {
     port: int(env, "PORT", 4000, 0, 65535),
     host: env.HOST || "0.0.0.0",
@@ -268,11 +337,12 @@ export function loadConfig(env: Env = process.env, generated?: { jwtSecret?: str
     dataDir,
     pgliteThread: bool(env, "ZPD_PGLITE_THREAD", false),
     jwtSecret,
-    jwtSecretGenerated,
+    jwtSecretGenerated: configuredJwtSecret === undefined,
+    maxTokenLifetimeSeconds: maxTokenLifetime(env),
     profileKey,
     profileKeysOld,
     keyDir: env.ZPD_KEY_DIR ? path.resolve(env.ZPD_KEY_DIR) : dataDir,
-    seedDemo: bool(env, "ZPD_SEED_DEMO", true),
+    seedDemo,
     logLevel,
     maxPageSize: int(env, "ZPD_MAX_PAGE_SIZE", 100, 1, 10000),
     maxQueryDepth: int(env, "ZPD_MAX_QUERY_DEPTH", QUERY_LIMIT_DEFAULTS.depth, 1, 1000),

@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { type Config, ConfigError } from "./config.js";
+import { type Config, ConfigError, secretRequiredBecause } from "./config.js";
 
 /** The personal-data keyring's keys and where they came from (persistence/crypto/field-cipher.ts's KeyMaterial). */
 export interface ProfileKeys {
@@ -28,7 +28,8 @@ export function keyFiles(keyDir: string): { current: string; old: string } {
 export function resolveProfileKeys(config: Config): ProfileKeys {
   if (config.profileKey)
     return { current: config.profileKey, old: config.profileKeysOld, source: { current: "ZPD_PROFILE_KEY", old: "ZPD_PROFILE_KEYS_OLD" } };
-  if (config.databaseUrl) throw new ConfigError("ZPD_PROFILE_KEY", "is required when DATABASE_URL is set");
+  const required = secretRequiredBecause(config);
+  if (required) throw new ConfigError("ZPD_PROFILE_KEY", required); // loadConfig refuses it first, unless told the key is unused
   const files = keyFiles(config.keyDir);
   fs.mkdirSync(config.keyDir, { recursive: true });
   if (!fs.existsSync(files.current)) writeAtomically(files.current, randomBytes(32).toString("base64"));
@@ -83,12 +84,12 @@ function writeAtomically(file: string, text: string): void {
  * admin token (`npm run job`, `erase`, `report` while `npm start` holds the folder): ZPD_JWT_SECRET when
  * it is set, else the data folder's generated one.
  */
-export function serverJwtSecret(config: {
-  readonly jwtSecretGenerated: boolean;
-  readonly jwtSecret: string;
-  readonly dataDir: string;
-}): string {
-  return config.jwtSecretGenerated ? embeddedJwtSecret(config.dataDir) : config.jwtSecret;
+export function serverJwtSecret(config: Pick<Config, "jwtSecretGenerated" | "jwtSecret" | "dataDir" | "databaseUrl" | "nodeEnv">): string {
+  if (!config.jwtSecretGenerated) return config.jwtSecret;
+  // In production the server verifies with the configured secret only: a generated one would sign tokens it refuses.
+  const required = secretRequiredBecause(config);
+  if (required) throw new ConfigError("ZPD_JWT_SECRET", `${required} (give this command the server's)`);
+  return embeddedJwtSecret(config.dataDir);
 }
 
 /** The JWT secret for the embedded demo when none is configured: generated once into the data folder. */

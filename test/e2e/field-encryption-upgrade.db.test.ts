@@ -100,7 +100,11 @@ test("a database of the previous version is upgraded: checked against its key, r
   expect(before.status.legacyPending).toBe(true);
   expect(await readPersonalWorld(servicesWith(ds, before.cipher), world)).toEqual(expected);
 
-  const config = loadConfig({ ZPD_JWT_SECRET: "s".repeat(32), ZPD_PROFILE_KEY: KEY.toString("base64"), LOG_LEVEL: "silent" });
+  const config = loadConfig({
+    ZPD_JWT_SECRET: randomBytes(48).toString("base64"),
+    ZPD_PROFILE_KEY: KEY.toString("base64"),
+    LOG_LEVEL: "silent",
+  });
   app = await startApp(config, { opened: Promise.resolve(scratch.db), logger: createLogger("silent") });
   const rewritten = await app.keyUpgrade!.done;
   // 1 teacher; per learner: name, e-mail, interests, 2 attributes, a goal title.

@@ -172,7 +172,11 @@ test("a read during a rotation sees a value written meanwhile by a peer under th
 });
 
 test("the server's start refuses a wrong key with the message, before it serves", async () => {
-  const config = loadConfig({ ZPD_JWT_SECRET: "s".repeat(32), ZPD_PROFILE_KEY: randomBytes(32).toString("base64"), LOG_LEVEL: "silent" });
+  const config = loadConfig({
+    ZPD_JWT_SECRET: randomBytes(48).toString("base64"),
+    ZPD_PROFILE_KEY: randomBytes(32).toString("base64"),
+    LOG_LEVEL: "silent",
+  });
   await expect(startApp(config, { opened: Promise.resolve(scratch.db), logger: createLogger("silent") })).rejects.toThrow(
     /the personal-data key does not match this database: it holds values under key [0-9a-f]{8}, which is neither ZPD_PROFILE_KEY/,
   );

@@ -12,7 +12,8 @@ import { createLogger, type Logger } from "../../src/shared/logger.js";
 import { signToken, TokenClaims } from "../../src/api/auth/token.js";
 import { Role } from "../../src/services/auth/actor.js";
 
-export const TEST_SECRET = "test-secret-test-secret-test-secret-0123";
+/** The test servers' JWT secret: a generated one (`openssl rand -base64 48`), as the server refuses weak ones. */
+export const TEST_SECRET = "tGHagDmvXijsg7gE1RnDmZN9oPo2XN4NsaWOJbxxwP2ISO3BPyq5oKWm0sW1WNc1";
 /**
  * The personal-data key of every test server: one key, because on PostgreSQL the test files share a
  * database, and a server refuses to start on a database written under a key it does not hold.
@@ -45,6 +46,7 @@ export interface TestServerOptions {
 export async function startTestServer(env: Record<string, string> = {}, opts: TestServerOptions = {}): Promise<TestServer> {
   const config = loadConfig({
     ZPD_JWT_SECRET: TEST_SECRET,
+    ZPD_PROFILE_KEY: TEST_PROFILE_KEY.toString("base64"),
     PORT: "0",
     HOST: "127.0.0.1",
     LOG_LEVEL: "silent",

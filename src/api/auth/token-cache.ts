@@ -21,6 +21,8 @@ export class VerifiedTokens {
     private readonly max = 10_000,
     private readonly now: () => number = Date.now,
     private readonly namesSomebody: (caller: Caller) => Promise<boolean> = async () => true,
+    /** The longest a token may live (config.maxTokenLifetimeSeconds; default 90 days). */
+    private readonly maxLifetimeSeconds?: number,
   ) {}
 
   async verify(token: string): Promise<Caller> {
@@ -31,15 +33,12 @@ export class VerifiedTokens {
       this.entries.set(token, hit); // most recently used last
       return hit.caller;
     }
-    const caller = await verifyToken(this.secret, token);
+    const caller = await verifyToken(this.secret, token, { maxLifetimeSeconds: this.maxLifetimeSeconds, now: this.now });
     if (!(await this.namesSomebody(caller)))
       throw new UnauthenticatedError("the token names a school, learner or teacher that does not exist");
-    const exp = decodeJwt(token).exp;
-    // A token without an expiry is not remembered (each use is verified).
-    if (typeof exp === "number") {
-      this.entries.set(token, { caller, expiresAt: exp * 1000 });
-      if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
-    }
+    // verifyToken refused a token without `exp`.
+    this.entries.set(token, { caller, expiresAt: (decodeJwt(token).exp as number) * 1000 });
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
     return caller;
   }
 

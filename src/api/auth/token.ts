@@ -2,8 +2,12 @@
  * Bearer tokens: HS256 JWTs signed with the configured secret. Claims: `sub`, `school`, `role`,
  * and `learner` (role LEARNER) or `teacher` (role TEACHER). A platform-admin token has role
  * PLATFORM_ADMIN and no `school` (one that names a school is refused: it would be ambiguous).
+ * Every token expires (`exp` is required), and none lives longer than the maximum lifetime
+ * (ZPD_MAX_TOKEN_LIFETIME): a leaked token is not a key for ever.
  */
 import { jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { DEFAULT_MAX_TOKEN_LIFETIME_SECONDS } from "../../config/config.js";
+import { formatDuration } from "../../shared/duration.js";
 import { Caller, PLATFORM_ADMIN, PlatformAdmin, Role } from "../../services/auth/actor.js";
 import { UnauthenticatedError } from "../../services/common/domain-error.js";
 import { isUuid } from "../../shared/ids.js";
@@ -13,6 +17,16 @@ const AUDIENCE = "zpd-api";
 const ROLES = new Set<string>(Object.values(Role));
 
 const key = (secret: string) => new TextEncoder().encode(secret);
+
+/** How far the signer's clock may be ahead of ours when a token without `iat` is judged by its `exp` alone. */
+const CLOCK_SKEW_SECONDS = 60;
+
+export interface TokenPolicy {
+  /** The longest a token may live, in seconds (config.maxTokenLifetimeSeconds). */
+  readonly maxLifetimeSeconds?: number;
+  /** The current time in milliseconds (tests). */
+  readonly now?: () => number;
+}
 
 export interface TokenClaims {
   readonly schoolId: string;
@@ -38,14 +52,21 @@ export async function signToken(secret: string, claims: TokenClaims | PlatformAd
 }
 
 /** Verifies a token and returns its caller; every failure is an UnauthenticatedError. */
-export async function verifyToken(secret: string, token: string): Promise<Caller> {
+export async function verifyToken(secret: string, token: string, policy: TokenPolicy = {}): Promise<Caller> {
+  const now = policy.now?.() ?? Date.now();
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"], issuer: ISSUER, audience: AUDIENCE }));
+    ({ payload } = await jwtVerify(token, key(secret), {
+      algorithms: ["HS256"],
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      currentDate: new Date(now),
+    }));
   } catch (e) {
     if ((e as { code?: string }).code === "ERR_JWT_EXPIRED") throw new UnauthenticatedError("the token has expired");
     throw new UnauthenticatedError("the token is malformed or its signature is invalid");
   }
+  checkLifetime(payload, Math.floor(now / 1000), policy.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS);
   const { school, role, learner, teacher, sub } = payload as Record<string, unknown>;
   if (role === PLATFORM_ADMIN) {
     if (school !== undefined) throw new UnauthenticatedError("a platform-admin token must name no school");
@@ -64,6 +85,17 @@ export async function verifyToken(secret: string, token: string): Promise<Caller
     learnerId: role === Role.Learner ? (learner as string) : undefined,
     teacherId: role === Role.Teacher ? (teacher as string) : undefined,
   };
+}
+
+/**
+ * `exp` is required, and the token's lifetime is at most `max`: from `iat` to `exp`, and from now to
+ * `exp` (a token without `iat`, or one dated in the future, is judged by how long it has left).
+ */
+function checkLifetime(payload: JWTPayload, nowSeconds: number, max: number): void {
+  const { exp, iat } = payload;
+  if (typeof exp !== "number") throw new UnauthenticatedError("the token has no expiry (exp): every token must expire");
+  if ((typeof iat === "number" && exp - iat > max) || exp - nowSeconds > max + CLOCK_SKEW_SECONDS)
+    throw new UnauthenticatedError(`the token lives longer than the maximum token lifetime (${formatDuration(max)})`);
 }
 
 export function bearerToken(header: string | undefined): string | undefined {
