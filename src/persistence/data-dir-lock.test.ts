@@ -132,8 +132,12 @@ describe("the data folder lock", () => {
       try {
         expect(() => lockDataDir(dir, mode)).toThrow(DataDirLockedError);
         process.kill(holderPid, "SIGKILL");
+        // The leader shows Z as soon as its own thread has exited; Node's other threads may still be
+        // closing the shared file table, so the lock goes a moment later (bounded: 5 s).
         while (procState(holderPid) !== "Z") await new Promise((r) => setTimeout(r, 10));
+        for (let i = 0; i < 500 && lockHolder(dir, mode) !== null; i++) await new Promise((r) => setTimeout(r, 10));
         expect(lockHolder(dir, mode)).toBeNull();
+        expect(procState(holderPid)).toBe("Z"); // still not reaped
         lockDataDir(dir, mode)();
       } finally {
         child.kill("SIGKILL");
