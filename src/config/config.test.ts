@@ -99,6 +99,16 @@ describe("configuration", () => {
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_ANALYTICS_K: "1" })).toThrow(/at least 2/);
   });
 
+  test("clock skew of attempt times: 300 s by default, 0 to a day, anything else refused naming ZPD_MAX_CLOCK_SKEW_SECONDS", () => {
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET }).maxClockSkewSeconds).toBe(300);
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_MAX_CLOCK_SKEW_SECONDS: "0" }).maxClockSkewSeconds).toBe(0);
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_MAX_CLOCK_SKEW_SECONDS: "86400" }).maxClockSkewSeconds).toBe(86_400);
+    for (const bad of ["86401", "-1", "5m", "1.5"])
+      expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_MAX_CLOCK_SKEW_SECONDS: bad })).toThrow(
+        /^invalid configuration: ZPD_MAX_CLOCK_SKEW_SECONDS: /,
+      );
+  });
+
   test("a real database requires a configured secret", () => {
     expect(() => loadConfig({ DATABASE_URL: "postgres://u@h/db" })).toThrow(/ZPD_JWT_SECRET/);
     expect(loadConfig({ DATABASE_URL: "postgres://u@h/db", ZPD_JWT_SECRET: SECRET }).databaseUrl).toBe("postgres://u@h/db");
