@@ -8,7 +8,10 @@
  */
 import type { GraphQLFormattedError } from "graphql";
 
-/** A GraphQL name (a field, a type): safe to repeat, it is the schema's or a short identifier. */
+/**
+ * A GraphQL name (a field, a type, an enum value): safe to repeat, being the schema's or a short
+ * identifier the client chose as one (a misspelt field or enum value is worth naming).
+ */
 const NAME = /^[_A-Za-z][_0-9A-Za-z]{0,99}$/;
 /** What may stand between quotes in a kept reason: a type reference such as `[UUID!]!` or a field's name. */
 const TYPE_REF = /^[[\]!_0-9A-Za-z]{1,100}$/;
@@ -21,8 +24,11 @@ export function reasonWithoutValue(reason: string): string {
     return NAME.test(unknownField[1]!)
       ? `Field "${unknownField[1]}" is not defined by type "${unknownField[2]}".`
       : `A field is not defined by type "${unknownField[2]}".`;
-  const enumValue = /does not exist in "(\w+)" enum\./.exec(reason);
-  if (enumValue) return `The value does not exist in "${enumValue[1]}" enum.`;
+  const enumValue = /^Value "([\s\S]*)" does not exist in "(\w+)" enum\./.exec(reason);
+  if (enumValue)
+    return NAME.test(enumValue[1]!)
+      ? `Value "${enumValue[1]}" does not exist in "${enumValue[2]}" enum.`
+      : `The value does not exist in "${enumValue[2]}" enum.`;
   // graphql-scalars' date scalars put the value after the rule without a colon.
   const date = /^(\w+) cannot represent (an invalid [\w-]+|non string or Date type|an invalid Unix timestamp)/.exec(reason);
   if (date) return `${date[1]} cannot represent ${date[2]}.`;
