@@ -10,7 +10,7 @@
 import { abortableProgress, JobDefinition, JobFailure, payloadObject, PayloadError, uuidField, type Payload } from "./job.js";
 import { JobName } from "../src/services/jobs/queues.js";
 import { switchMessage, switchResult } from "./switch-outcome.js";
-import { OVERRIDE_REASON_LENGTH } from "../src/services/training/model-switch.service.js";
+import { OVERRIDE_REASON_LENGTH } from "../src/services/common/input-bounds.js";
 import type { PromotionOverride } from "../src/services/training/gates.js";
 
 export interface PromoteModelPayload {

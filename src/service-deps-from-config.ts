@@ -22,6 +22,7 @@ export function serviceDepsFromConfig(
     previousErasureKeys: (parts.keys.old ?? []).map(erasureKeyFrom),
     logger: parts.logger,
     maxPageSize: config.maxPageSize,
+    maxClockSkewSeconds: config.maxClockSkewSeconds,
     fairness: config.fairness,
     privacy: { ...config.privacy, retentionDays: config.retentionDays },
   };

@@ -147,6 +147,7 @@ async function run(): Promise<number> {
       consent,
       label: str(args, "label"),
       baseTime,
+      maxClockSkewSeconds: config.maxClockSkewSeconds,
       onProgress: (p) => {
         if (p.phase !== phase) {
           if (phase) bar.finish();

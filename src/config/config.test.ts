@@ -185,6 +185,16 @@ describe("configuration", () => {
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_MAX_TOKEN_LIFETIME: "30m" })).toThrow(/expected 1h\.\.3650d, got 30m/);
   });
 
+  test("clock skew of attempt times: 300 s by default, 0 to a day, anything else refused naming ZPD_MAX_CLOCK_SKEW_SECONDS", () => {
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET }).maxClockSkewSeconds).toBe(300);
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_MAX_CLOCK_SKEW_SECONDS: "0" }).maxClockSkewSeconds).toBe(0);
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_MAX_CLOCK_SKEW_SECONDS: "86400" }).maxClockSkewSeconds).toBe(86_400);
+    for (const bad of ["86401", "-1", "5m", "1.5"])
+      expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_MAX_CLOCK_SKEW_SECONDS: bad })).toThrow(
+        /^invalid configuration: ZPD_MAX_CLOCK_SKEW_SECONDS: /,
+      );
+  });
+
   test("personal-data keys: the current one, older ones (comma- or space-separated), key files in the data folder unless ZPD_KEY_DIR says otherwise", () => {
     const [k2, k3] = [randomBytes(32), randomBytes(32)];
     const k1 = Buffer.from(KEY, "base64");

@@ -5,6 +5,7 @@
 import path from "node:path";
 import { formatDuration, parseDuration } from "../shared/duration.js";
 import { weakKey, weakPassphrase } from "./secret-strength.js";
+import { DEFAULT_MAX_CLOCK_SKEW_SECONDS, MAX_CLOCK_SKEW_SETTING } from "../services/common/input-bounds.js";
 
 export interface Config {
   /** Where the HTTP server listens. */
@@ -43,6 +44,11 @@ export interface Config {
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** Largest page a connection returns. */
   readonly maxPageSize: number;
+  /**
+   * How far ahead of the server's clock a client may date an attempt (seconds, default 300): a later
+   * occurredAt is BAD_USER_INPUT, as one before 2000-01-01 (services/common/input-bounds.ts).
+   */
+  readonly maxClockSkewSeconds: number;
   /**
    * Per-operation limits, checked before execution (api/common/query-limits.ts). The defaults leave a
    * clear margin above what legitimate clients send: measured, the heaviest operation in
@@ -345,6 +351,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     seedDemo,
     logLevel,
     maxPageSize: int(env, "ZPD_MAX_PAGE_SIZE", 100, 1, 10000),
+    maxClockSkewSeconds: int(env, "ZPD_MAX_CLOCK_SKEW_SECONDS", DEFAULT_MAX_CLOCK_SKEW_SECONDS, 0, MAX_CLOCK_SKEW_SETTING),
     maxQueryDepth: int(env, "ZPD_MAX_QUERY_DEPTH", QUERY_LIMIT_DEFAULTS.depth, 1, 1000),
     maxQueryAliases: int(env, "ZPD_MAX_QUERY_ALIASES", QUERY_LIMIT_DEFAULTS.aliases, 0, 100_000),
     maxQueryCost: int(env, "ZPD_MAX_QUERY_COST", QUERY_LIMIT_DEFAULTS.cost, 1, 1_000_000_000),

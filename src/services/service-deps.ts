@@ -9,6 +9,8 @@ export interface ServiceDeps {
   readonly cipher: FieldCipher;
   readonly logger: Logger;
   readonly maxPageSize: number;
+  /** How far ahead of the server's clock an attempt may be dated (ZPD_MAX_CLOCK_SKEW_SECONDS); absent: 300. */
+  readonly maxClockSkewSeconds?: number;
   /** Called after every write to a school's curriculum (skills, prerequisites, tasks, Q-matrix): caches drop it. */
   readonly curriculumChanged?: (schoolId: string) => void;
   /**

@@ -197,6 +197,27 @@ test("bad options and a missing file or school are refused with a clear message"
   await expect(importer.run({ folder: fixture("basic"), schoolId, label: "has space" })).rejects.toThrow(/--label/);
 });
 
+test("every occurred_at lies in the API's window: a base time before 2000 or an attempt dated past now + the clock skew is refused, nothing written", async () => {
+  const { schoolId } = await s.newSchool();
+  for (const baseTime of [new Date("1970-01-01T00:00:00Z"), new Date("1999-12-31T23:59:59Z")])
+    await expect(importer.run({ folder: fixture("basic"), schoolId, baseTime })).rejects.toThrow(
+      /the base time \(order_id 0's occurred_at\) must not be before 2000-01-01T00:00:00.000Z/,
+    );
+  // basic's last line (9) has order_id 7: with the server's clock at base + 6 s it lies 1 s ahead.
+  const now = new Date(DEFAULT_BASE_TIME.getTime() + 6_000);
+  const ahead = await importer.run({ folder: fixture("basic"), schoolId, now, maxClockSkewSeconds: 0 }).catch((e) => e);
+  expect(ahead).toBeInstanceOf(ImportFailedError);
+  expect(ahead.message).toMatch(
+    /attempts\.csv line 9: order_id 7 would date the attempt after the server's time plus the clock skew.*nothing was written/,
+  );
+  expect(await counts(schoolId)).toEqual({ skills: 0, tasks: 0, taskSkills: 0, learners: 0, attempts: 0, consents: 0 });
+  // One second of allowed skew takes it in.
+  const summary = await importer.run({ folder: fixture("basic"), schoolId, now, maxClockSkewSeconds: 1 });
+  expect(summary.attempts.added).toBe(8);
+  const [latest] = await q(`SELECT max(occurred_at) AS at FROM attempt WHERE school_id = $1`, [schoolId]);
+  expect(new Date(latest.at).getTime()).toBe(DEFAULT_BASE_TIME.getTime() + 7_000);
+});
+
 test("a batch that fails is not written, earlier batches stay and the message says how far it got; a re-run continues", async () => {
   const { schoolId } = await s.newSchool();
   const err = await importer

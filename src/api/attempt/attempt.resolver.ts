@@ -7,6 +7,7 @@ import { RecordAttemptInput } from "./record-attempt.input.js";
 import { LearnerType } from "../learner/learner.type.js";
 import { MasteryChangeType } from "../personalisation/mastery-change.type.js";
 import type { RecordedAttempt } from "../../services/attempt/attempt.service.js";
+import { MAX_ATTEMPT_BATCH } from "../../services/common/input-bounds.js";
 
 const toPayload = (r: RecordedAttempt): RecordAttemptPayload =>
   Object.assign(new RecordAttemptPayload(), {
@@ -25,9 +26,12 @@ export class AttemptResolver {
     return toPayload(await ctx.services.attempts.record(ctx.actor(), input));
   }
 
-  @Mutation(() => [RecordAttemptPayload], { description: "Record up to 500 attempts, all or nothing, in order." })
+  @Mutation(() => [RecordAttemptPayload], {
+    description: "Record several attempts, all or nothing, in order: one refused attempt refuses the whole batch, and nothing is written.",
+  })
   async recordAttempts(
-    @Arg("inputs", () => [RecordAttemptInput], { validate: false }) inputs: RecordAttemptInput[],
+    @Arg("inputs", () => [RecordAttemptInput], { validate: false, description: `At least 1, at most ${MAX_ATTEMPT_BATCH} attempts.` })
+    inputs: RecordAttemptInput[],
     @Ctx() ctx: ApiContext,
   ): Promise<RecordAttemptPayload[]> {
     return (await ctx.services.attempts.recordMany(ctx.actor(), inputs)).map(toPayload);

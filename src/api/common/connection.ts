@@ -4,8 +4,9 @@
  * larger `first` is a BAD_USER_INPUT error.
  */
 import { ArgsType, ClassType, Field, Int, ObjectType } from "type-graphql";
-import { IsInt, IsOptional, Min } from "class-validator";
-import type { Page } from "../../services/common/pagination.js";
+import { IsInt, IsOptional, MaxLength, Min } from "class-validator";
+import { DEFAULT_PAGE_SIZE, type Page } from "../../services/common/pagination.js";
+import { formatBound, MAX_CURSOR_LENGTH } from "../../services/common/input-bounds.js";
 
 @ObjectType()
 export class PageInfo {
@@ -24,14 +25,21 @@ export class PageInfo {
 
 @ArgsType()
 export class ConnectionArgs {
-  @Field(() => Int, { nullable: true, description: "Page size (default 20; at most the configured maximum)." })
+  @Field(() => Int, {
+    nullable: true,
+    description: `Page size: at least 0, at most ZPD_MAX_PAGE_SIZE (100 unless configured); default ${DEFAULT_PAGE_SIZE}.`,
+  })
   @IsOptional()
   @IsInt()
   @Min(0)
   first?: number;
 
-  @Field(() => String, { nullable: true, description: "Return the items after this cursor." })
+  @Field(() => String, {
+    nullable: true,
+    description: `Return the items after this cursor (an endCursor or cursor this server returned; at most ${formatBound(MAX_CURSOR_LENGTH)} characters).`,
+  })
   @IsOptional()
+  @MaxLength(MAX_CURSOR_LENGTH)
   after?: string;
 }
 

@@ -21,6 +21,7 @@ import { isDatabaseUnavailable } from "../../persistence/common/db-unavailable.j
 import { RequestAbandonedError } from "./request-deadline.js";
 import type { Logger } from "../../shared/logger.js";
 import { tokenLimitError } from "./query-limits.js";
+import { withoutCoercedValue } from "./coercion-error.js";
 
 const KNOWN_CODES = new Set([
   "BAD_USER_INPUT",
@@ -91,7 +92,11 @@ export function makeFormatError(logger: Logger) {
     const tooManyTokens = tokenLimitError(formatted);
     if (tooManyTokens) return tooManyTokens;
     const code = formatted.extensions?.code;
-    if (typeof code === "string" && KNOWN_CODES.has(code)) return withoutInputValues(formatted);
+    if (typeof code === "string" && KNOWN_CODES.has(code)) {
+      // A value that does not fit its type: graphql-js's message quotes it, its cause's message says why.
+      const cause = (error as { originalError?: unknown } | null)?.originalError;
+      return withoutInputValues(withoutCoercedValue(formatted, cause instanceof Error ? cause.message : undefined) ?? formatted);
+    }
     if (
       original instanceof GraphQLError &&
       typeof original.extensions?.code === "string" &&

@@ -3,6 +3,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   ArrayUnique,
+  IsInt,
   IsOptional,
   IsPositive,
   Length,
@@ -13,13 +14,27 @@ import {
 } from "class-validator";
 import { UUID } from "../common/scalars.js";
 import { TaskKind, TaskKindValues } from "./task.type.js";
-import { CODE, CODE_MESSAGE } from "./skill.inputs.js";
+import { CODE, CODE_MESSAGE, codeDescription } from "./skill.inputs.js";
+import {
+  formatBound,
+  MAX_EXPECTED_DURATION_SECONDS,
+  MAX_SKILLS_PER_TASK,
+  MAX_TASK_TITLE_LENGTH,
+  MAX_TOPIC_LENGTH,
+  MAX_TOPICS,
+} from "../../services/common/input-bounds.js";
+
+const CODE_TEXT = codeDescription("A short stable code, unique in the school (the calling app's item id)");
+const TITLE = `At least 1, at most ${MAX_TASK_TITLE_LENGTH} characters.`;
+const TOPICS = `At most ${MAX_TOPICS} topics of at most ${MAX_TOPIC_LENGTH} characters each; stored lower-case.`;
+const DURATION = `Seconds a learner typically spends: at least 0, at most ${formatBound(MAX_EXPECTED_DURATION_SECONDS)} (a day).`;
+const SKILLS = `The task's Q-matrix row: at least one skill, at most ${MAX_SKILLS_PER_TASK}, each once.`;
 
 @InputType({ description: "A skill the task exercises, with its Q-matrix weight." })
 export class TaskSkillInput {
   @Field(() => UUID) skillId!: string;
 
-  @Field(() => Float, { defaultValue: 1, description: "In (0, 1]; default 1." })
+  @Field(() => Float, { defaultValue: 1, description: "Above 0, at most 1; default 1." })
   @IsPositive()
   @Max(1)
   weight!: number;
@@ -27,25 +42,25 @@ export class TaskSkillInput {
 
 @InputType()
 export class CreateTaskInput {
-  @Field({ description: "A short stable code, unique in the school (the calling app's item id)." })
+  @Field({ description: CODE_TEXT })
   @Matches(CODE, { message: CODE_MESSAGE })
   code!: string;
 
-  @Field() @Length(1, 300) title!: string;
+  @Field({ description: TITLE }) @Length(1, MAX_TASK_TITLE_LENGTH) title!: string;
 
   @Field(() => TaskKindValues) kind!: TaskKind;
 
-  @Field(() => [String], { nullable: true, description: "At most 20; stored lower-case." })
+  @Field(() => [String], { nullable: true, description: TOPICS })
   @IsOptional()
-  @ArrayMaxSize(20)
-  @Length(1, 50, { each: true })
+  @ArrayMaxSize(MAX_TOPICS)
+  @Length(1, MAX_TOPIC_LENGTH, { each: true })
   topics?: string[] | null;
 
-  @Field(() => Int) @Min(0) expectedDurationSeconds!: number;
+  @Field(() => Int, { description: DURATION }) @IsInt() @Min(0) @Max(MAX_EXPECTED_DURATION_SECONDS) expectedDurationSeconds!: number;
 
-  @Field(() => [TaskSkillInput], { description: "The task's Q-matrix row: at least one skill, each once." })
+  @Field(() => [TaskSkillInput], { description: SKILLS })
   @ArrayMinSize(1)
-  @ArrayMaxSize(50)
+  @ArrayMaxSize(MAX_SKILLS_PER_TASK)
   @ArrayUnique((s: TaskSkillInput) => s.skillId, { message: "a skill may be listed only once" })
   @ValidateNested({ each: true })
   skills!: TaskSkillInput[];
@@ -53,24 +68,32 @@ export class CreateTaskInput {
 
 @InputType({ description: "Absent fields are left unchanged; `skills`, when given, replaces the task's Q-matrix row." })
 export class UpdateTaskInput {
-  @Field(() => String, { nullable: true }) @IsOptional() @Matches(CODE, { message: CODE_MESSAGE }) code?: string | null;
+  @Field(() => String, { nullable: true, description: CODE_TEXT })
+  @IsOptional()
+  @Matches(CODE, { message: CODE_MESSAGE })
+  code?: string | null;
 
-  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 300) title?: string | null;
+  @Field(() => String, { nullable: true, description: TITLE }) @IsOptional() @Length(1, MAX_TASK_TITLE_LENGTH) title?: string | null;
 
   @Field(() => TaskKindValues, { nullable: true }) @IsOptional() kind?: TaskKind | null;
 
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: TOPICS })
   @IsOptional()
-  @ArrayMaxSize(20)
-  @Length(1, 50, { each: true })
+  @ArrayMaxSize(MAX_TOPICS)
+  @Length(1, MAX_TOPIC_LENGTH, { each: true })
   topics?: string[] | null;
 
-  @Field(() => Int, { nullable: true }) @IsOptional() @Min(0) expectedDurationSeconds?: number | null;
+  @Field(() => Int, { nullable: true, description: DURATION })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_EXPECTED_DURATION_SECONDS)
+  expectedDurationSeconds?: number | null;
 
-  @Field(() => [TaskSkillInput], { nullable: true })
+  @Field(() => [TaskSkillInput], { nullable: true, description: SKILLS })
   @IsOptional()
   @ArrayMinSize(1)
-  @ArrayMaxSize(50)
+  @ArrayMaxSize(MAX_SKILLS_PER_TASK)
   @ArrayUnique((s: TaskSkillInput) => s.skillId, { message: "a skill may be listed only once" })
   @ValidateNested({ each: true })
   skills?: TaskSkillInput[] | null;

@@ -5,6 +5,7 @@ import { LearningPathType, PathStepType } from "./learning-path.type.js";
 import { PathStepInput, UpdatePathStepInput } from "./learning-path.inputs.js";
 import { GoalType } from "./goal.type.js";
 import { NotFoundError } from "../../services/common/domain-error.js";
+import { MAX_PATH_STEPS } from "../../services/common/input-bounds.js";
 
 @Resolver(() => LearningPathType)
 export class LearningPathResolver {
@@ -18,7 +19,7 @@ export class LearningPathResolver {
   })
   async setPathSteps(
     @Arg("goalId", () => UUID) goalId: string,
-    @Arg("steps", () => [PathStepInput]) steps: PathStepInput[],
+    @Arg("steps", () => [PathStepInput], { description: `The steps in order: at most ${MAX_PATH_STEPS}.` }) steps: PathStepInput[],
     @Ctx() ctx: ApiContext,
   ): Promise<LearningPathType> {
     return LearningPathType.from(await ctx.services.learningPaths.setSteps(ctx.actor(), goalId, steps));

@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, Int, Mutation, Query, Resolver } from "type-graphql";
 import type { ApiContext } from "../context.js";
 import { UUID } from "../common/scalars.js";
 import { ConnectionArgs, toConnection } from "../common/connection.js";
+import { formatBound, MAX_JOB_NAME_LENGTH, MAX_SEED, OVERRIDE_REASON_LENGTH } from "../../services/common/input-bounds.js";
 import { JobRunConnection, JobRunType, JobStatus, JobStatusValues } from "./job-run.type.js";
 
 /** The job system's admin operations: job runs, retraining now, promotion and rollback of models. */
@@ -10,7 +11,8 @@ export class JobRunResolver {
   @Query(() => JobRunConnection, { description: "The school's job runs, oldest first (admins)." })
   async jobRuns(
     @Args() page: ConnectionArgs,
-    @Arg("name", () => String, { nullable: true, description: "Only this job, e.g. retrain." }) name: string | undefined,
+    @Arg("name", () => String, { nullable: true, description: `Only this job, e.g. retrain (at most ${MAX_JOB_NAME_LENGTH} characters).` })
+    name: string | undefined,
     @Arg("status", () => JobStatusValues, { nullable: true }) status: JobStatus | undefined,
     @Ctx() ctx: ApiContext,
   ): Promise<JobRunConnection> {
@@ -26,7 +28,11 @@ export class JobRunResolver {
     description: "Enqueues a retraining of the school's model now (admins); the worker runs it. Returns its run (QUEUED).",
   })
   async triggerRetrain(
-    @Arg("seed", () => Int, { nullable: true, description: "The split and training seed (default 1)." }) seed: number | undefined,
+    @Arg("seed", () => Int, {
+      nullable: true,
+      description: `The split and training seed: at least 0, at most ${formatBound(MAX_SEED)} (default 1).`,
+    })
+    seed: number | undefined,
     @Ctx() ctx: ApiContext,
   ): Promise<JobRunType> {
     return JobRunType.from(await ctx.services.jobs.triggerRetrain(ctx.actor(), { seed }));
@@ -40,8 +46,7 @@ export class JobRunResolver {
     @Arg("versionId", () => UUID) versionId: string,
     @Arg("overrideReason", () => String, {
       nullable: true,
-      description:
-        "Promote even if the gates refuse the version, for this reason (10–2,000 characters; stored with the version as metrics.promotionOverride, with the admin and the time). BAD_USER_INPUT when too short or too long.",
+      description: `Promote even if the gates refuse the version, for this reason (at least ${OVERRIDE_REASON_LENGTH.min}, at most ${formatBound(OVERRIDE_REASON_LENGTH.max)} characters; stored with the version as metrics.promotionOverride, with the admin and the time). BAD_USER_INPUT when too short or too long.`,
     })
     overrideReason: string | undefined,
     @Ctx() ctx: ApiContext,

@@ -1,20 +1,38 @@
 import { Field, InputType } from "type-graphql";
-import { ArrayMaxSize, IsEmail, IsOptional, Length, Matches, ValidateNested } from "class-validator";
-
-const INTERESTS = "Topics the learner likes (lower-cased, at most 20); they break ties between equally suitable tasks.";
+import { ArrayMaxSize, IsEmail, IsOptional, Length, Matches, MaxLength, ValidateNested } from "class-validator";
 import { UUID } from "../common/scalars.js";
+import {
+  EXTERNAL_REF,
+  MAX_EMAIL_LENGTH,
+  MAX_EXTERNAL_REF_LENGTH,
+  MAX_LEARNER_COHORTS,
+  MAX_NAME_LENGTH,
+  MAX_TOPIC_LENGTH,
+  MAX_TOPICS,
+} from "../../services/common/input-bounds.js";
+
+const INTERESTS = `Topics the learner likes (lower-cased; at most ${MAX_TOPICS}, each at most ${MAX_TOPIC_LENGTH} characters); they break ties between equally suitable tasks.`;
+const EXTERNAL_REF_TEXT = `The calling app's pseudonymous id, unique in the school: at most ${MAX_EXTERNAL_REF_LENGTH} letters, digits and . _ : @ -.`;
+const EXTERNAL_REF_MESSAGE = `externalRef must hold 1 to ${MAX_EXTERNAL_REF_LENGTH} letters, digits and . _ : @ -`;
 
 @InputType()
 export class LearnerProfileInput {
-  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, 200) displayName?: string | null;
-  @Field(() => String, { nullable: true }) @IsOptional() @IsEmail() email?: string | null;
+  @Field(() => String, { nullable: true, description: `At least 1, at most ${MAX_NAME_LENGTH} characters.` })
+  @IsOptional()
+  @Length(1, MAX_NAME_LENGTH)
+  displayName?: string | null;
+  @Field(() => String, { nullable: true, description: `An e-mail address of at most ${MAX_EMAIL_LENGTH} characters.` })
+  @IsOptional()
+  @MaxLength(MAX_EMAIL_LENGTH)
+  @IsEmail()
+  email?: string | null;
 }
 
 @InputType()
 export class CreateLearnerInput {
-  @Field(() => String, { nullable: true, description: "The calling app's pseudonymous id, unique in the school." })
+  @Field(() => String, { nullable: true, description: EXTERNAL_REF_TEXT })
   @IsOptional()
-  @Matches(/^[\w.:@-]{1,200}$/)
+  @Matches(EXTERNAL_REF, { message: EXTERNAL_REF_MESSAGE })
   externalRef?: string | null;
 
   @Field(() => LearnerProfileInput, { nullable: true })
@@ -22,23 +40,23 @@ export class CreateLearnerInput {
   @ValidateNested()
   profile?: LearnerProfileInput | null;
 
-  @Field(() => [UUID], { nullable: true })
+  @Field(() => [UUID], { nullable: true, description: `The cohorts to enrol the learner in: at most ${MAX_LEARNER_COHORTS}.` })
   @IsOptional()
-  @ArrayMaxSize(50)
+  @ArrayMaxSize(MAX_LEARNER_COHORTS)
   cohortIds?: string[] | null;
 
   @Field(() => [String], { nullable: true, description: INTERESTS })
   @IsOptional()
-  @ArrayMaxSize(20)
-  @Length(1, 50, { each: true })
+  @ArrayMaxSize(MAX_TOPICS)
+  @Length(1, MAX_TOPIC_LENGTH, { each: true })
   interests?: string[] | null;
 }
 
 @InputType()
 export class UpdateLearnerInput {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: EXTERNAL_REF_TEXT })
   @IsOptional()
-  @Matches(/^[\w.:@-]{1,200}$/)
+  @Matches(EXTERNAL_REF, { message: EXTERNAL_REF_MESSAGE })
   externalRef?: string | null;
 
   @Field(() => LearnerProfileInput, { nullable: true })
@@ -48,7 +66,7 @@ export class UpdateLearnerInput {
 
   @Field(() => [String], { nullable: true, description: INTERESTS })
   @IsOptional()
-  @ArrayMaxSize(20)
-  @Length(1, 50, { each: true })
+  @ArrayMaxSize(MAX_TOPICS)
+  @Length(1, MAX_TOPIC_LENGTH, { each: true })
   interests?: string[] | null;
 }

@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { ApiContext } from "../context.js";
 import { UUID } from "../common/scalars.js";
+import { formatBound, MAX_PREDICTIONS, MAX_RECOMMENDATIONS, MAX_SIMILAR_TASKS } from "../../services/common/input-bounds.js";
 import { GoalType } from "../goal/goal.type.js";
 import { LearningPathType } from "../goal/learning-path.type.js";
 import {
@@ -42,10 +43,10 @@ export class PersonalisationResolver {
     });
   }
 
-  @Query(() => PredictionsType, { description: "P(correct) of the learner on each task (at most 2,000)." })
+  @Query(() => PredictionsType, { description: "P(correct) of the learner on each task." })
   async predictions(
     @Arg("learnerId", () => UUID) learnerId: string,
-    @Arg("taskIds", () => [UUID]) taskIds: string[],
+    @Arg("taskIds", () => [UUID], { description: `The tasks: at most ${formatBound(MAX_PREDICTIONS)}.` }) taskIds: string[],
     @Ctx() ctx: ApiContext,
   ): Promise<PredictionsType> {
     const r = await ctx.services.personalisation.predictions(ctx.actor(), learnerId, taskIds);
@@ -71,7 +72,7 @@ export class PersonalisationResolver {
   async recommendations(
     @Arg("learnerId", () => UUID) learnerId: string,
     @Arg("goalId", () => UUID, { nullable: true }) goalId: string | undefined,
-    @Arg("count", () => Int, { defaultValue: 5 }) count: number,
+    @Arg("count", () => Int, { defaultValue: 5, description: `How many: at least 1, at most ${MAX_RECOMMENDATIONS}.` }) count: number,
     @Arg("strategy", () => RecommendationStrategy, { defaultValue: RecommendationStrategy.ZPD }) strategy: RecommendationStrategy,
     @Ctx() ctx: ApiContext,
   ): Promise<RecommendationListType> {
@@ -94,7 +95,7 @@ export class PersonalisationResolver {
   })
   async similarTasks(
     @Arg("taskId", () => UUID) taskId: string,
-    @Arg("count", () => Int, { defaultValue: 5 }) count: number,
+    @Arg("count", () => Int, { defaultValue: 5, description: `How many: at least 1, at most ${MAX_SIMILAR_TASKS}.` }) count: number,
     @Ctx() ctx: ApiContext,
   ): Promise<SimilarTaskType[]> {
     const items = await ctx.services.personalisation.similarTasks(ctx.actor(), taskId, count);

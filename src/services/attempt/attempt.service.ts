@@ -9,6 +9,17 @@ import { Actor, Role } from "../auth/actor.js";
 import { assertLearnerAccess, learnerScope, requireRole } from "../auth/access-policy.js";
 import { BadInputError, ConflictError, NotFoundError } from "../common/domain-error.js";
 import { withConflictRetry } from "../common/transaction-retry.js";
+import {
+  attemptTimeProblem,
+  DEFAULT_MAX_CLOCK_SKEW_SECONDS,
+  formatBound,
+  MAX_ATTEMPT_BATCH,
+  MAX_DURATION_SECONDS,
+  MAX_HINTS_USED,
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  MAX_SOURCE_LENGTH,
+  type AttemptTimeWindow,
+} from "../common/input-bounds.js";
 import { Page, PageArgs, paginate } from "../common/pagination.js";
 import { Attempt } from "../../persistence/attempt/attempt.entity.js";
 import { ServiceDeps } from "../service-deps.js";
@@ -43,7 +54,7 @@ export interface RecordAttempt {
   readonly score?: number | null;
   readonly durationSeconds?: number | null;
   readonly hintsUsed?: number | null;
-  /** Defaults to now. */
+  /** Defaults to now; within [2000-01-01, now + the clock skew] (input-bounds.ts). */
   readonly occurredAt?: Date | null;
   readonly source?: string | null;
   readonly idempotencyKey: string;
@@ -59,9 +70,8 @@ export interface RecordedAttempt {
   readonly replanned: readonly ReplannedPath[];
 }
 
-export const MAX_BATCH = 500;
-/** How far in the future a client clock may be. */
-const CLOCK_SKEW_MS = 5 * 60_000;
+const KEY = new RegExp(`^[\\x21-\\x7e]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}$`);
+const SOURCE = new RegExp(`^[\\w.:@/-]{1,${MAX_SOURCE_LENGTH}}$`);
 
 type Normalised = Required<{ [K in Exclude<keyof RecordAttempt, "durationSeconds">]: NonNullable<RecordAttempt[K]> }> & {
   durationSeconds: number | null;
@@ -76,23 +86,30 @@ export class AttemptService {
     private readonly replanner?: PathReplanner,
   ) {}
 
-  /** Checks one input and fills in defaults; throws BAD_USER_INPUT naming the field. */
-  static normalise(input: RecordAttempt, now: Date, index?: number): Normalised {
+  /**
+   * Checks one input against its bounds (input-bounds.ts) and fills in defaults; throws BAD_USER_INPUT
+   * naming the field and the rule, never the value. `window` holds the server's time of the request.
+   */
+  static normalise(input: RecordAttempt, window: AttemptTimeWindow, index?: number): Normalised {
     const at = index === undefined ? "" : `attempts[${index}].`;
     const bad = (field: string, why: string) => new BadInputError(`${at}${field} ${why}`, { field: `${at}${field}` });
     const score = input.score ?? (input.correct ? 1 : 0);
     if (!Number.isFinite(score) || score < 0 || score > 1) throw bad("score", "must be within [0, 1]");
     const duration = input.durationSeconds ?? null;
-    if (duration !== null && (!Number.isInteger(duration) || duration < 0)) throw bad("durationSeconds", "must be a non-negative integer");
+    if (duration !== null && (!Number.isInteger(duration) || duration < 0 || duration > MAX_DURATION_SECONDS))
+      throw bad("durationSeconds", `must be an integer from 0 to ${formatBound(MAX_DURATION_SECONDS)}`);
     const hints = input.hintsUsed ?? 0;
-    if (!Number.isInteger(hints) || hints < 0) throw bad("hintsUsed", "must be a non-negative integer");
-    const occurredAt = input.occurredAt ?? now;
-    if (Number.isNaN(occurredAt.getTime())) throw bad("occurredAt", "is not a valid date");
-    if (occurredAt.getTime() > now.getTime() + CLOCK_SKEW_MS) throw bad("occurredAt", "lies in the future");
+    if (!Number.isInteger(hints) || hints < 0 || hints > MAX_HINTS_USED)
+      throw bad("hintsUsed", `must be an integer from 0 to ${formatBound(MAX_HINTS_USED)}`);
+    const occurredAt = input.occurredAt ?? window.now;
+    const problem = attemptTimeProblem(occurredAt, window);
+    if (problem) throw bad("occurredAt", problem);
     const key = input.idempotencyKey;
-    if (!/^[\x21-\x7e]{1,200}$/.test(key)) throw bad("idempotencyKey", "must be 1–200 printable ASCII characters without spaces");
+    if (typeof key !== "string" || !KEY.test(key))
+      throw bad("idempotencyKey", `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters without spaces`);
     const source = input.source ?? "api";
-    if (!/^[\w.:@/-]{1,100}$/.test(source)) throw bad("source", "must be 1–100 characters of letters, digits and . _ : @ / -");
+    if (typeof source !== "string" || !SOURCE.test(source))
+      throw bad("source", `must be 1 to ${MAX_SOURCE_LENGTH} characters of letters, digits and . _ : @ / -`);
     return {
       ...input,
       score,
@@ -113,14 +130,19 @@ export class AttemptService {
   async recordMany(actor: Actor, inputs: readonly RecordAttempt[], now = new Date(), indexed = true): Promise<RecordedAttempt[]> {
     requireRole(actor, Role.Admin, Role.Service, Role.Teacher, Role.Learner);
     if (inputs.length === 0) throw new BadInputError("attempts must not be empty", { field: "attempts" });
-    if (inputs.length > MAX_BATCH)
-      throw new BadInputError(`at most ${MAX_BATCH} attempts per batch`, { field: "attempts", max: MAX_BATCH });
-    const rows = inputs.map((a, i) => AttemptService.normalise(a, now, indexed ? i : undefined));
-    const keys = new Set<string>();
-    for (const r of rows) {
-      if (keys.has(r.idempotencyKey))
-        throw new BadInputError(`idempotency key "${r.idempotencyKey}" appears twice in the batch`, { field: "idempotencyKey" });
-      keys.add(r.idempotencyKey);
+    if (inputs.length > MAX_ATTEMPT_BATCH)
+      throw new BadInputError(`at most ${MAX_ATTEMPT_BATCH} attempts per batch`, { field: "attempts", max: MAX_ATTEMPT_BATCH });
+    const window = { now, maxClockSkewSeconds: this.deps.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS };
+    // Every attempt is checked before anything is written: one bad attempt refuses the whole batch.
+    const rows = inputs.map((a, i) => AttemptService.normalise(a, window, indexed ? i : undefined));
+    const keys = new Map<string, number>();
+    for (const [i, r] of rows.entries()) {
+      const first = keys.get(r.idempotencyKey);
+      if (first !== undefined)
+        throw new BadInputError(`attempts[${i}].idempotencyKey repeats the key of attempts[${first}]`, {
+          field: `attempts[${i}].idempotencyKey`,
+        });
+      keys.set(r.idempotencyKey, i);
     }
     if (actor.role === Role.Learner) {
       const other = rows.find((r) => r.learnerId !== actor.learnerId);

@@ -11,7 +11,7 @@ import { FairnessMitigation, FairnessPolicy } from "../../persistence/audit/fair
 import { Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError } from "../common/domain-error.js";
-import { ATTRIBUTE_NAME } from "../learner-attribute/learner-attribute.service.js";
+import { ATTRIBUTE_NAME } from "../common/input-bounds.js";
 import type { ServiceDeps } from "../service-deps.js";
 
 export { FairnessMitigation };

@@ -5,6 +5,7 @@
  */
 import { ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import { BadInputError } from "./domain-error.js";
+import { formatBound, MAX_CURSOR_LENGTH } from "./input-bounds.js";
 
 export interface PageArgs {
   readonly first?: number | null;
@@ -30,7 +31,9 @@ export function encodeCursor(values: readonly (string | number | Date)[]): strin
   return Buffer.from(JSON.stringify(values.map((v) => (v instanceof Date ? v.toISOString() : v)))).toString("base64url");
 }
 
+/** A cursor the client sent back: longer than any the server makes, or not one of them, is BAD_USER_INPUT (never echoed). */
 export function decodeCursor(cursor: string, arity: number): (string | number)[] {
+  checkCursorLength(cursor);
   try {
     const values = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (Array.isArray(values) && values.length === arity && values.every((v) => typeof v === "string" || typeof v === "number"))
@@ -38,7 +41,12 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
   } catch {
     /* fall through */
   }
-  throw new BadInputError(`invalid cursor "${cursor}"`, { argument: "after" });
+  throw new BadInputError("after is not a cursor this server returned", { argument: "after" });
+}
+
+function checkCursorLength(cursor: string): void {
+  if (cursor.length > MAX_CURSOR_LENGTH)
+    throw new BadInputError(`after must hold at most ${formatBound(MAX_CURSOR_LENGTH)} characters`, { argument: "after" });
 }
 
 export function checkPageSize(first: number | null | undefined, max: number): number {

@@ -3,6 +3,7 @@ import { Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError, ConflictError, isUniqueViolation, NotFoundError } from "../common/domain-error.js";
 import { byId, Page, PageArgs, paginate } from "../common/pagination.js";
+import { CURRICULUM_CODE, MAX_CODE_LENGTH, MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH } from "../common/input-bounds.js";
 import { Skill } from "../../persistence/curriculum/skill.entity.js";
 import { SkillPrerequisite } from "../../persistence/curriculum/skill-prerequisite.entity.js";
 import { ServiceDeps } from "../service-deps.js";
@@ -24,12 +25,12 @@ export interface UpdateSkill {
   readonly description?: string | null;
 }
 
-const CODE = /^[A-Za-z0-9][\w.:-]{0,99}$/;
-
 /** Codes are short stable identifiers: letters, digits and . _ : - (the first a letter or digit). */
 export function checkCurriculumCode(code: string): void {
-  if (!CODE.test(code)) {
-    throw new BadInputError("code may hold 1 to 100 letters, digits and . _ : - (starting with a letter or digit)", { field: "code" });
+  if (!CURRICULUM_CODE.test(code)) {
+    throw new BadInputError(`code may hold 1 to ${MAX_CODE_LENGTH} letters, digits and . _ : - (starting with a letter or digit)`, {
+      field: "code",
+    });
   }
 }
 
@@ -48,8 +49,8 @@ export class SkillService {
   async create(actor: Actor, input: CreateSkill): Promise<Skill> {
     requireRole(actor, ...CURRICULUM_WRITERS);
     checkCurriculumCode(input.code);
-    checkText("name", input.name, 1, 200);
-    if (input.description != null) checkText("description", input.description, 0, 10000);
+    checkText("name", input.name, 1, MAX_NAME_LENGTH);
+    if (input.description != null) checkText("description", input.description, 0, MAX_DESCRIPTION_LENGTH);
     try {
       const skill = await this.repo.save(
         this.repo.create({ schoolId: actor.schoolId, code: input.code, name: input.name, description: input.description ?? "" }),
@@ -65,8 +66,8 @@ export class SkillService {
   async update(actor: Actor, id: string, input: UpdateSkill): Promise<Skill> {
     requireRole(actor, ...CURRICULUM_WRITERS);
     if (input.code != null) checkCurriculumCode(input.code);
-    if (input.name != null) checkText("name", input.name, 1, 200);
-    if (input.description != null) checkText("description", input.description, 0, 10000);
+    if (input.name != null) checkText("name", input.name, 1, MAX_NAME_LENGTH);
+    if (input.description != null) checkText("description", input.description, 0, MAX_DESCRIPTION_LENGTH);
     const skill = await this.get(actor, id);
     if (input.code != null) skill.code = input.code;
     if (input.name != null) skill.name = input.name;

@@ -1,6 +1,7 @@
 /** The task rules the service enforces whatever the caller (GraphQL validates too, but services stand alone). */
 import { BadInputError } from "../common/domain-error.js";
-import { checkDuration, checkKind, normalizeTaskSkills, normalizeTopics, MAX_TOPICS } from "./task.service.js";
+import { checkDuration, checkKind, normalizeTaskSkills, normalizeTopics } from "./task.service.js";
+import { MAX_EXPECTED_DURATION_SECONDS, MAX_TOPICS } from "../common/input-bounds.js";
 import { checkCurriculumCode } from "./skill.service.js";
 
 const detailsOf = (f: () => unknown): Record<string, unknown> | undefined => {
@@ -44,10 +45,10 @@ test("the Q-matrix row: default weight 1, weights in (0, 1], at least one skill,
   });
 });
 
-test("durations are non-negative integers; kinds are known; codes are short identifiers", () => {
+test("durations are integers from 0 to a day; kinds are known; codes are short identifiers", () => {
   expect(() => checkDuration(0)).not.toThrow();
-  expect(() => checkDuration(3600)).not.toThrow();
-  for (const d of [-1, 1.5, Number.NaN, 2 ** 31])
+  expect(() => checkDuration(MAX_EXPECTED_DURATION_SECONDS)).not.toThrow();
+  for (const d of [-1, 1.5, Number.NaN, MAX_EXPECTED_DURATION_SECONDS + 1, 2 ** 31 - 1])
     expect(detailsOf(() => checkDuration(d))).toMatchObject({ field: "expectedDurationSeconds" });
   expect(() => checkKind("EXERCISE")).not.toThrow();
   expect(detailsOf(() => checkKind("Exercise"))).toMatchObject({ field: "kind" });

@@ -2,6 +2,14 @@ import { EntityManager, In } from "typeorm";
 import { Actor } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError, ConflictError, isUniqueViolation, NotFoundError } from "../common/domain-error.js";
+import {
+  formatBound,
+  MAX_EXPECTED_DURATION_SECONDS,
+  MAX_SKILLS_PER_TASK,
+  MAX_TASK_TITLE_LENGTH,
+  MAX_TOPIC_LENGTH,
+  MAX_TOPICS,
+} from "../common/input-bounds.js";
 import { byId, Page, PageArgs, paginate } from "../common/pagination.js";
 import { Skill } from "../../persistence/curriculum/skill.entity.js";
 import { Task, TaskKind } from "../../persistence/curriculum/task.entity.js";
@@ -11,10 +19,6 @@ import { uuidv7 } from "../../shared/ids.js";
 import { checkCurriculumCode, CURRICULUM_READERS, CURRICULUM_WRITERS } from "./skill.service.js";
 
 export { TaskKind };
-
-export const MAX_TOPICS = 20;
-export const MAX_TOPIC_LENGTH = 50;
-export const MAX_SKILLS_PER_TASK = 50;
 
 /** One cell of the task's Q-matrix row: the skill it exercises, with a weight in (0, 1] (default 1). */
 export interface TaskSkillWeight {
@@ -62,8 +66,10 @@ export function normalizeTopics(topics: readonly string[]): string[] {
 }
 
 export function checkDuration(seconds: number): void {
-  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 2_147_483_647) {
-    throw new BadInputError("expectedDurationSeconds must be a non-negative integer", { field: "expectedDurationSeconds" });
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_EXPECTED_DURATION_SECONDS) {
+    throw new BadInputError(`expectedDurationSeconds must be an integer from 0 to ${formatBound(MAX_EXPECTED_DURATION_SECONDS)}`, {
+      field: "expectedDurationSeconds",
+    });
   }
 }
 
@@ -82,7 +88,7 @@ export function normalizeTaskSkills(skills: readonly TaskSkillWeight[]): { skill
     seen.add(s.skillId);
     const weight = s.weight ?? 1;
     if (!(weight > 0 && weight <= 1))
-      throw new BadInputError("a skill weight must be in (0, 1]", { field: "skills.weight", skillId: s.skillId, weight });
+      throw new BadInputError("a skill weight must be in (0, 1]", { field: "skills.weight", skillId: s.skillId });
     return { skillId: s.skillId, weight };
   });
 }
@@ -214,7 +220,8 @@ export class TaskService {
 }
 
 function checkTitle(title: string): void {
-  if (title.trim().length === 0 || title.length > 300) throw new BadInputError("title must have 1 to 300 characters", { field: "title" });
+  if (title.trim().length === 0 || title.length > MAX_TASK_TITLE_LENGTH)
+    throw new BadInputError(`title must have 1 to ${MAX_TASK_TITLE_LENGTH} characters`, { field: "title" });
 }
 
 async function assertSkillsExist(m: EntityManager, actor: Actor, skillIds: readonly string[]): Promise<void> {

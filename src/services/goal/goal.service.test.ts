@@ -14,6 +14,8 @@ describe("goal validation", () => {
     expect(GoalService.checkSkillIds(["a", "b", "a"])).toEqual(["a", "b"]);
     expect(() => GoalService.checkSkillIds([])).toThrow(BadInputError);
     expect(() => GoalService.checkSkillIds(Array.from({ length: 101 }, (_, i) => `s${i}`))).toThrow(BadInputError);
+    // The list as sent is bounded, not only its distinct ids.
+    expect(() => GoalService.checkSkillIds(Array.from({ length: 101 }, () => "s"))).toThrow(BadInputError);
   });
 
   test("titles are trimmed and bounded; invalid dates are refused", () => {
@@ -22,6 +24,13 @@ describe("goal validation", () => {
     expect(() => GoalService.checkTitle("x".repeat(201))).toThrow(BadInputError);
     expect(GoalService.checkDeadline(null)).toBeNull();
     expect(() => GoalService.checkDeadline(new Date("not a date"))).toThrow(BadInputError);
+  });
+
+  test("a deadline lies in [2000-01-01, 2100-01-01)", () => {
+    for (const ok of ["2000-01-01T00:00:00.000Z", "2027-06-30T00:00:00.000Z", "2099-12-31T23:59:59.999Z"])
+      expect(GoalService.checkDeadline(new Date(ok))).toEqual(new Date(ok));
+    for (const bad of ["1970-01-01T00:00:00.000Z", "1999-12-31T23:59:59.999Z", "2100-01-01T00:00:00.000Z", "+275760-09-13T00:00:00.000Z"])
+      expect(() => GoalService.checkDeadline(new Date(bad))).toThrow(/deadline must/);
   });
 });
 

@@ -2,6 +2,7 @@ import { EntityManager, In } from "typeorm";
 import { Actor, Role } from "../auth/actor.js";
 import { assertLearnerAccess, learnerScope, requireRole } from "../auth/access-policy.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
+import { deadlineProblem, MAX_GOAL_SKILLS, MAX_NAME_LENGTH } from "../common/input-bounds.js";
 import { byId, Page, PageArgs, paginate } from "../common/pagination.js";
 import { Goal, GoalStatus } from "../../persistence/goal/goal.entity.js";
 import { GoalSkill } from "../../persistence/goal/goal-skill.entity.js";
@@ -13,8 +14,6 @@ import { uuidv7 } from "../../shared/ids.js";
 export { GoalStatus };
 
 export const DEFAULT_MASTERY_THRESHOLD = 0.8;
-/** The most target skills one goal may have. */
-export const MAX_GOAL_SKILLS = 100;
 
 export interface CreateGoal {
   readonly learnerId: string;
@@ -180,7 +179,8 @@ export class GoalService {
 
   static checkTitle(title: string): string {
     const t = title.trim();
-    if (t.length < 1 || t.length > 200) throw new BadInputError("title must hold 1 to 200 characters", { field: "title" });
+    if (t.length < 1 || t.length > MAX_NAME_LENGTH)
+      throw new BadInputError(`title must hold 1 to ${MAX_NAME_LENGTH} characters`, { field: "title" });
     return t;
   }
 
@@ -192,6 +192,9 @@ export class GoalService {
   }
 
   static checkSkillIds(skillIds: readonly string[]): string[] {
+    // The list as sent is bounded, not only its distinct ids: a million copies of one id is no goal.
+    if (skillIds.length > MAX_GOAL_SKILLS)
+      throw new BadInputError(`a goal may have at most ${MAX_GOAL_SKILLS} skills`, { field: "skillIds", max: MAX_GOAL_SKILLS });
     const ids = [...new Set(skillIds)];
     if (ids.length < 1) throw new BadInputError("a goal needs at least one skill", { field: "skillIds" });
     if (ids.length > MAX_GOAL_SKILLS) throw new BadInputError(`a goal may have at most ${MAX_GOAL_SKILLS} skills`, { field: "skillIds" });
@@ -199,8 +202,8 @@ export class GoalService {
   }
 
   static checkDeadline(deadline: Date | null): Date | null {
-    if (deadline !== null && Number.isNaN(deadline.getTime()))
-      throw new BadInputError("deadline is not a valid date", { field: "deadline" });
+    const problem = deadline === null ? null : deadlineProblem(deadline);
+    if (problem) throw new BadInputError(`deadline ${problem}`, { field: "deadline" });
     return deadline;
   }
 }

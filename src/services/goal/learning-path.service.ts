@@ -2,6 +2,7 @@ import { EntityManager, In } from "typeorm";
 import { Actor, Role } from "../auth/actor.js";
 import { assertLearnerAccess, learnerScope, requireRole } from "../auth/access-policy.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
+import { formatBound, MAX_PATH_STEPS, MAX_STEP_REASON_LENGTH } from "../common/input-bounds.js";
 import { LearningPath } from "../../persistence/goal/learning-path.entity.js";
 import { PathStep, PathStepStatus } from "../../persistence/goal/path-step.entity.js";
 import { Task } from "../../persistence/curriculum/task.entity.js";
@@ -10,10 +11,6 @@ import { ServiceDeps } from "../service-deps.js";
 import { GoalService } from "./goal.service.js";
 
 export { PathStepStatus };
-
-/** The most steps one path may have. */
-export const MAX_PATH_STEPS = 200;
-export const MAX_REASON_LENGTH = 1000;
 
 export interface StepInput {
   readonly taskId: string;
@@ -59,8 +56,11 @@ export class LearningPathService {
       throw new BadInputError(`a path may have at most ${MAX_PATH_STEPS} steps`, { argument: "steps", max: MAX_PATH_STEPS });
     const clean = steps.map((s, i) => {
       const reason = s.reason ?? "";
-      if (reason.length > MAX_REASON_LENGTH)
-        throw new BadInputError(`reason of step ${i + 1} is longer than ${MAX_REASON_LENGTH} characters`, { argument: "steps", index: i });
+      if (reason.length > MAX_STEP_REASON_LENGTH)
+        throw new BadInputError(`reason of step ${i + 1} must hold at most ${formatBound(MAX_STEP_REASON_LENGTH)} characters`, {
+          argument: "steps",
+          index: i,
+        });
       return { taskId: s.taskId, skillId: s.skillId ?? null, reason };
     });
     return this.deps.dataSource.transaction(async (m) => {

@@ -8,11 +8,13 @@ import path from "node:path";
 import { DataSource } from "typeorm";
 import { isUuid } from "../../shared/ids.js";
 import { ConsentPurpose } from "../../persistence/learner/consent.entity.js";
+import { attemptTimeProblem, DEFAULT_MAX_CLOCK_SKEW_SECONDS, EARLIEST_INSTANT, latestAttemptTime } from "../common/input-bounds.js";
+import { MAX_ORDER_ID } from "./trace-csv.js";
 
 export const DEFAULT_BATCH = 5000;
 export const MAX_BATCH = 100_000;
-/** The instant order_id 0 maps to. */
-export const DEFAULT_BASE_TIME = new Date("2000-01-01T00:00:00.000Z");
+/** The instant order_id 0 maps to: the earliest an attempt may be dated. */
+export const DEFAULT_BASE_TIME = EARLIEST_INSTANT;
 /** The label goes into every idempotency key: a short, plain name keeps the keys readable and bounded. */
 const LABEL_RE = /^[\w.-]{1,64}$/;
 
@@ -26,8 +28,16 @@ export interface ImportOptions {
   readonly label?: string;
   /** Consent purposes to record as granted by SCHOOL for imported learners without a decision. */
   readonly consent?: readonly ConsentPurpose[];
-  /** occurred_at of order_id 0 (default 2000-01-01T00:00:00Z). */
+  /**
+   * occurred_at of order_id 0 (default 2000-01-01T00:00:00Z). Every attempt's occurred_at (base +
+   * order_id seconds) must lie in the window the API enforces: not before 2000-01-01, not after
+   * `now` plus the clock skew (input-bounds.ts).
+   */
   readonly baseTime?: Date;
+  /** The server's time for that window (default: when the import starts). */
+  readonly now?: Date;
+  /** ZPD_MAX_CLOCK_SKEW_SECONDS (default 300). */
+  readonly maxClockSkewSeconds?: number;
   readonly onProgress?: (p: ImportProgress) => void;
   /** Called inside each attempt batch's transaction, before it commits (tests simulate a crash). */
   readonly beforeCommit?: (batch: number) => void | Promise<void>;
@@ -63,6 +73,8 @@ export interface CheckedImport {
   readonly batchSize: number;
   readonly label: string;
   readonly baseTime: Date;
+  /** The largest order_id whose attempt still lies in the time window (occurred_at = base + order_id s). */
+  readonly latestOrderId: number;
   /** What every idempotency key of this import starts with. */
   readonly keyPrefix: string;
 }
@@ -81,7 +93,10 @@ export async function checkImportOptions(ds: DataSource, options: ImportOptions)
       `the label "${label}" (the folder's name unless given) may hold 1–64 letters, digits and . _ - only: pass --label <name>`,
     );
   const baseTime = options.baseTime ?? DEFAULT_BASE_TIME;
-  if (Number.isNaN(baseTime.getTime())) throw new ImportInputError("the base time is not a valid date");
+  const window = { now: options.now ?? new Date(), maxClockSkewSeconds: options.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS };
+  const problem = attemptTimeProblem(baseTime, window);
+  if (problem) throw new ImportInputError(`the base time (order_id 0's occurred_at) ${problem}`);
+  const latestOrderId = Math.min(MAX_ORDER_ID, Math.floor((latestAttemptTime(window).getTime() - baseTime.getTime()) / 1000));
   if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new ImportInputError(`${folder} is not a folder`);
   if (!fs.existsSync(attemptsFile))
     throw new ImportInputError(`${attemptsFile} does not exist (the folder needs attempts.csv: user_id,item_id,skill_id,correct,order_id)`);
@@ -89,5 +104,15 @@ export async function checkImportOptions(ds: DataSource, options: ImportOptions)
   const school: unknown[] = await ds.query(`SELECT 1 FROM school WHERE id = $1`, [options.schoolId]);
   if (school.length === 0)
     throw new ImportInputError(`there is no school ${options.schoolId} in this database (create one with --create-school "<name>")`);
-  return { schoolId: options.schoolId, folder, attemptsFile, itemsFile, batchSize, label, baseTime, keyPrefix: `import:${label}:` };
+  return {
+    schoolId: options.schoolId,
+    folder,
+    attemptsFile,
+    itemsFile,
+    batchSize,
+    label,
+    baseTime,
+    latestOrderId,
+    keyPrefix: `import:${label}:`,
+  };
 }

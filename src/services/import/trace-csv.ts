@@ -4,6 +4,7 @@
  *   items.csv     item_id,skill_ids                           (the Q-matrix, skills joined by ";")
  * Plain comma-separated values without quoting. Every error names the file, the line and why.
  */
+import { CURRICULUM_CODE, EXTERNAL_REF } from "../common/input-bounds.js";
 
 /** A bad line of an input file: `line` is 1-based, counting the header. */
 export class TraceFormatError extends Error {
@@ -37,9 +38,9 @@ export interface AttemptColumns {
   readonly order: number;
 }
 
-/** The same rules as the API: a curriculum code (skill, task) and a learner's external reference. */
-export const CODE_RE = /^[A-Za-z0-9][\w.:-]{0,99}$/;
-export const EXTERNAL_REF_RE = /^[\w.:@-]{1,200}$/;
+/** The same rules as the API (input-bounds.ts): a curriculum code (skill, task) and a learner's external reference. */
+export const CODE_RE = CURRICULUM_CODE;
+export const EXTERNAL_REF_RE = EXTERNAL_REF;
 /** Largest order_id: occurred_at = base + order_id seconds must stay a sane instant (~31 years). */
 export const MAX_ORDER_ID = 1_000_000_000;
 

@@ -19,7 +19,10 @@
  *           unless given), `source` = "import", `score` = correct, no duration, no hints.
  *           `occurred_at` = base instant (default 2000-01-01T00:00:00Z) + order_id seconds: the
  *           format has no timestamps, so this keeps each learner's attempts in order_id order, places
- *           imported history before any live attempt, and is the same on every run.
+ *           imported history before any live attempt, and is the same on every run. Every occurred_at
+ *           lies in the API's window (input-bounds.ts): a base time before 2000, or an order_id that
+ *           would date an attempt after the server's time plus the clock skew, is refused before
+ *           anything is written.
  *
  * Consent: the traces come from another system, under that system's terms. The import records no
  * consent unless asked (`consent` purposes): then it writes a consent row granted by SCHOOL for each
@@ -89,9 +92,7 @@ export class TraceImportService {
     // 1. Read and check everything before writing anything.
     let catalog: ScannedTraces;
     try {
-      catalog = await scanTraces(checked.attemptsFile, checked.itemsFile, checked.keyPrefix, (done, total) =>
-        progress({ phase: "scan", done, total, unit: "bytes" }),
-      );
+      catalog = await scanTraces(checked, (done, total) => progress({ phase: "scan", done, total, unit: "bytes" }));
     } catch (e) {
       const why = (e as Error)?.message ?? String(e);
       throw new ImportFailedError(`${why}; nothing was written (the files are checked in full before anything is written)`, summary(), e);

@@ -18,6 +18,7 @@ import {
   parseItemLine,
   parseItemsHeader,
 } from "./trace-csv.js";
+import type { CheckedImport } from "./import-options.js";
 
 /** The skill of an item whose rows give no skill id, so that its attempts still reach the models. */
 export const UNKNOWN_SKILL_CODE = "import.unknown";
@@ -73,13 +74,11 @@ export class RowTable {
  * skill ids), then attempts.csv, reporting the bytes of attempts.csv read.
  */
 export async function scanTraces(
-  attemptsFile: string,
-  itemsFile: string,
-  keyPrefix: string,
+  checked: Pick<CheckedImport, "attemptsFile" | "itemsFile" | "keyPrefix" | "baseTime" | "latestOrderId">,
   onBytes: (done: number, total: number) => void,
 ): Promise<ScannedTraces> {
-  const qMatrixFile = fs.existsSync(itemsFile) ? await readItems(itemsFile) : null;
-  return scanAttempts(attemptsFile, qMatrixFile, keyPrefix, onBytes);
+  const qMatrixFile = fs.existsSync(checked.itemsFile) ? await readItems(checked.itemsFile) : null;
+  return scanAttempts(checked, qMatrixFile, onBytes);
 }
 
 /** Streams a file's lines (1-based line numbers), with the bytes read so far. */
@@ -135,11 +134,11 @@ async function forEachAttempt(
 
 /** Reads and checks every line; builds each used item's Q-matrix row, the learners and the compact rows. */
 async function scanAttempts(
-  file: string,
+  checked: Pick<CheckedImport, "attemptsFile" | "keyPrefix" | "baseTime" | "latestOrderId">,
   items: Map<string, string[]> | null,
-  prefix: string,
   onBytes: (done: number, total: number) => void,
 ): Promise<ScannedTraces> {
+  const { attemptsFile: file, keyPrefix: prefix, baseTime, latestOrderId } = checked;
   const total = fs.statSync(file).size;
   const fromAttempts = new Map<string, Set<string>>();
   const userIndex = new Map<string, number>();
@@ -173,6 +172,12 @@ async function scanAttempts(
           `order_id ${r.orderId} of user ${r.userId} does not increase (${lastOrder[u]} at line ${lastLine[u]}): each learner's attempts must have increasing order_ids`,
         );
       }
+      if (r.orderId > latestOrderId)
+        throw new TraceFormatError(
+          "attempts.csv",
+          r.line,
+          `order_id ${r.orderId} would date the attempt after the server's time plus the clock skew (occurred_at = ${baseTime.toISOString()} + order_id seconds): pass an earlier --base-time`,
+        );
       lastOrder[u] = r.orderId;
       lastLine[u] = r.line;
       let i = itemIndex.get(r.itemId);

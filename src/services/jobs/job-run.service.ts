@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
+import { formatBound, MAX_JOB_NAME_LENGTH, MAX_SEED } from "../common/input-bounds.js";
 import { checkPageSize, decodeCursor, encodeCursor, Page, PageArgs } from "../common/pagination.js";
 import { uuidv7, isUuid } from "../../shared/ids.js";
 import type { ServiceDeps } from "../service-deps.js";
@@ -142,8 +143,8 @@ export class JobRunService {
   /** An admin's "retrain now" for their school: enqueues a `retrain` job and returns its run. */
   async triggerRetrain(actor: Actor, opts: { seed?: number | null } = {}): Promise<JobRun> {
     requireRole(actor, Role.Admin);
-    if (opts.seed != null && (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > 2 ** 31 - 1)) {
-      throw new BadInputError("seed must be an integer in 0..2147483647", { argument: "seed" });
+    if (opts.seed != null && (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > MAX_SEED)) {
+      throw new BadInputError(`seed must be an integer from 0 to ${formatBound(MAX_SEED)}`, { argument: "seed" });
     }
     const payload = { schoolId: actor.schoolId, ...(opts.seed != null ? { seed: opts.seed } : {}) };
     const { id } = await this.enqueue(JobName.Retrain, payload, { schoolId: actor.schoolId });
@@ -156,6 +157,8 @@ export class JobRunService {
     const params: unknown[] = [actor.schoolId];
     const where = [`school_id = $1`];
     if (filter.name) {
+      if (filter.name.length > MAX_JOB_NAME_LENGTH)
+        throw new BadInputError(`name must hold at most ${MAX_JOB_NAME_LENGTH} characters`, { argument: "name" });
       params.push(filter.name);
       where.push(`name = $${params.length}`);
     }
@@ -165,7 +168,8 @@ export class JobRunService {
     }
     if (page.after) {
       const [after] = decodeCursor(page.after, 1);
-      if (typeof after !== "string" || !isUuid(after)) throw new BadInputError(`invalid cursor "${page.after}"`, { argument: "after" });
+      if (typeof after !== "string" || !isUuid(after))
+        throw new BadInputError("after is not a cursor this server returned", { argument: "after" });
       params.push(after);
       where.push(`id > $${params.length}`);
     }

@@ -1,6 +1,7 @@
 import { Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
+import { ATTRIBUTE_NAME, MAX_ATTRIBUTE_VALUE_LENGTH } from "../common/input-bounds.js";
 import { Page, PageArgs, paginate, SortKey } from "../common/pagination.js";
 import { Learner } from "../../persistence/learner/learner.entity.js";
 import { LearnerAttribute } from "../../persistence/learner/learner-attribute.entity.js";
@@ -10,10 +11,6 @@ import { ATTRIBUTE_VALUE, attributeKey, contextOf } from "../../persistence/cryp
 
 /** An attribute as the services hand it out: its value decrypted. */
 export type AttributeRecord = Pick<LearnerAttribute, "id" | "schoolId" | "learnerId" | "name" | "updatedAt"> & { readonly value: string };
-
-/** An attribute's name: a letter, then up to 63 letters, digits, . _ - (also what a fairness policy names). */
-export const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
-export const MAX_ATTRIBUTE_VALUE_LENGTH = 200;
 
 /**
  * Protected attributes (e.g. gender, language status): for the fairness audit ONLY. Read and

@@ -3,6 +3,7 @@ import { Actor, Role } from "../auth/actor.js";
 import { assertLearnerAccess, learnerScope, requireRole } from "../auth/access-policy.js";
 import { BadInputError, ConflictError, ForbiddenError, isUniqueViolation, NotFoundError } from "../common/domain-error.js";
 import { byId, Page, PageArgs, paginate } from "../common/pagination.js";
+import { EXTERNAL_REF, MAX_EXTERNAL_REF_LENGTH, MAX_TOPICS } from "../common/input-bounds.js";
 import { Learner } from "../../persistence/learner/learner.entity.js";
 import { LearnerProfile } from "../../persistence/learner/learner-profile.entity.js";
 import { Cohort } from "../../persistence/cohort/cohort.entity.js";
@@ -16,9 +17,9 @@ export interface ProfileData {
   readonly email?: string | null;
 }
 
-/** Lower-cased, trimmed, de-duplicated interests. */
+/** Lower-cased, trimmed, de-duplicated interests (at most MAX_TOPICS: the API refuses more). */
 export function normaliseInterests(topics: readonly string[] | null | undefined): string[] {
-  return [...new Set((topics ?? []).map((t) => t.trim().toLowerCase()).filter((t) => t.length > 0))].slice(0, 20);
+  return [...new Set((topics ?? []).map((t) => t.trim().toLowerCase()).filter((t) => t.length > 0))].slice(0, MAX_TOPICS);
 }
 
 export interface CreateLearner {
@@ -175,8 +176,10 @@ export class LearnerService {
   }
 
   static checkExternalRef(ref: string | null | undefined): void {
-    if (ref !== null && ref !== undefined && !/^[\w.:@-]{1,200}$/.test(ref)) {
-      throw new BadInputError("externalRef may hold letters, digits and . _ : @ - only", { field: "externalRef" });
+    if (ref !== null && ref !== undefined && !EXTERNAL_REF.test(ref)) {
+      throw new BadInputError(`externalRef must hold 1 to ${MAX_EXTERNAL_REF_LENGTH} letters, digits and . _ : @ -`, {
+        field: "externalRef",
+      });
     }
   }
 }

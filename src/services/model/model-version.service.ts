@@ -2,6 +2,7 @@ import { SelectQueryBuilder } from "typeorm";
 import { Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
+import { formatBound, MAX_NOTES_LENGTH } from "../common/input-bounds.js";
 import { byId, Page, PageArgs, paginate } from "../common/pagination.js";
 import { ModelStatus, ModelVersion } from "../../persistence/model/model-version.entity.js";
 import { AuditKind, AuditReport } from "../../persistence/model/audit-report.entity.js";
@@ -15,8 +16,6 @@ export type ModelVersionInfo = Omit<ModelVersion, "weights" | "taskEmbedding" | 
 export interface UpdateModelVersion {
   readonly notes?: string | null;
 }
-
-export const MAX_NOTES_LENGTH = 10_000;
 
 const READERS = [Role.Admin, Role.Analyst, Role.Service];
 
@@ -69,7 +68,7 @@ export class ModelVersionService {
   async update(actor: Actor, id: string, input: UpdateModelVersion): Promise<ModelVersionInfo> {
     requireRole(actor, Role.Admin);
     if (input.notes != null && input.notes.length > MAX_NOTES_LENGTH)
-      throw new BadInputError(`notes must hold at most ${MAX_NOTES_LENGTH} characters`, { field: "notes" });
+      throw new BadInputError(`notes must hold at most ${formatBound(MAX_NOTES_LENGTH)} characters`, { field: "notes" });
     const res = await this.deps.dataSource
       .getRepository(ModelVersion)
       .update({ id, schoolId: actor.schoolId }, { ...(input.notes != null ? { notes: input.notes } : {}), updatedAt: new Date() });

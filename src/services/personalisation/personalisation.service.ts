@@ -22,6 +22,7 @@ import { EngineError, EngineErrorCode } from "../../engine/errors.js";
 import { Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
+import { formatBound, MAX_PREDICTIONS, MAX_RECOMMENDATIONS, MAX_SIMILAR_TASKS as MAX_SIMILAR } from "../common/input-bounds.js";
 import { GoalStatus } from "../../persistence/goal/goal.entity.js";
 import { masteryEntries, type MasteryMap } from "../../persistence/learner/learner-state-mastery.js";
 import type { ServiceDeps } from "../service-deps.js";
@@ -31,9 +32,6 @@ import { CurriculumCache, type Catalogue } from "./curriculum-cache.js";
 import { overridesOf, readLearnerContext, type GoalContext, type LearnerContext, type StoredStep } from "./learner-context.js";
 import { writePlan, type StoredPathRow } from "./plan-store.js";
 
-export const MAX_RECOMMENDATIONS = 50;
-export const MAX_SIMILAR = 50;
-export const MAX_PREDICTIONS = 2000;
 /** Days over which the learner's pace (attempts per day) is measured for goal progress. */
 const PACE_DAYS = 14;
 
@@ -169,7 +167,7 @@ export class PersonalisationService {
     taskIds: readonly string[],
   ): Promise<{ mode: Personalisation; notice: string | null; items: TaskPrediction[] }> {
     if (taskIds.length > MAX_PREDICTIONS)
-      throw new BadInputError(`at most ${MAX_PREDICTIONS} tasks per request`, { argument: "taskIds", max: MAX_PREDICTIONS });
+      throw new BadInputError(`at most ${formatBound(MAX_PREDICTIONS)} tasks per request`, { argument: "taskIds", max: MAX_PREDICTIONS });
     const v = await this.view(actor, learnerId);
     const missing = taskIds.find((id) => !v.curriculum.tasks.has(id));
     if (missing) {

@@ -4,9 +4,8 @@
  */
 import type { DataSource, EntityManager } from "typeorm";
 import { BadInputError } from "../common/domain-error.js";
+import { MAX_NAME_LENGTH as MAX_SCHOOL_NAME } from "../common/input-bounds.js";
 import { School } from "../../persistence/school/school.entity.js";
-
-export const MAX_SCHOOL_NAME = 200;
 
 /** The name, trimmed; 1 to 200 characters. */
 export function checkSchoolName(name: string): string {

@@ -17,6 +17,7 @@ import { ModelStatus, ModelVersion } from "../../persistence/model/model-version
 import { Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError, ConflictError, NotFoundError } from "../common/domain-error.js";
+import { formatBound, OVERRIDE_REASON_LENGTH } from "../common/input-bounds.js";
 import type { JobRun, JobRunService } from "../jobs/job-run.service.js";
 import { JobName } from "../jobs/queues.js";
 import type { ActiveModels } from "../personalisation/active-models.js";
@@ -44,9 +45,6 @@ export interface PromoteOptions extends SwitchOptions {
   /** Promote even if the gates refuse (an admin's recorded decision). */
   readonly override?: PromotionOverride;
 }
-
-/** Bounds of an override's reason: long enough to say something, short enough to store. */
-export const OVERRIDE_REASON_LENGTH = { min: 10, max: 2000 } as const;
 
 export interface SwitchOutcome {
   readonly modelVersionId: string;
@@ -85,9 +83,12 @@ export class ModelSwitchService {
     requireRole(actor, Role.Admin);
     const reason = overrideReason?.trim();
     if (overrideReason != null && (!reason || reason.length < OVERRIDE_REASON_LENGTH.min || reason.length > OVERRIDE_REASON_LENGTH.max)) {
-      throw new BadInputError(`overrideReason must say why, in ${OVERRIDE_REASON_LENGTH.min} to ${OVERRIDE_REASON_LENGTH.max} characters`, {
-        field: "overrideReason",
-      });
+      throw new BadInputError(
+        `overrideReason must say why, in ${OVERRIDE_REASON_LENGTH.min} to ${formatBound(OVERRIDE_REASON_LENGTH.max)} characters`,
+        {
+          field: "overrideReason",
+        },
+      );
     }
     const row = await this.version(actor.schoolId, versionId);
     if (!row) throw new NotFoundError("ModelVersion", versionId);
