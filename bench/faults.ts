@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   const pglite = JSON.parse(readFileSync(resolve("node_modules/@electric-sql/pglite/package.json"), "utf8")) as { version: string };
   const anySchool = [...schools.values()][0];
   const run: FaultsRun = {
-    command: `npm run bench:faults -- ${process.argv.slice(2).join(" ")}`.trim(),
+    command: ["npm run bench:faults", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" "),
     commit: gitCommit(),
     date: new Date(started).toISOString(),
     machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,

@@ -95,7 +95,7 @@ export async function killPhase(
         if (r.refusals.length) {
           refusedRestarts++;
           refusedTries += r.refusals.length;
-          for (const x of r.refusals) refusalReasons.add(x.replace(/pid \d+/g, "pid N").replace(/\/tmp\/\S+/g, "<folder>"));
+          for (const x of r.refusals) refusalReasons.add(x.replace(/\/tmp\/\S+/g, "<folder>"));
         }
         if (r.lockRemoved) lockRemovals++;
         log(
