@@ -154,8 +154,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-  process.stderr.write(
-    `bench:faults failed: ${(e as Error)?.stack ?? e}\n${e instanceof Error && e.message.includes("usage") ? "" : USAGE}\n`,
-  );
+  const message = (e as Error)?.message ?? String(e);
+  // A bad option: its message carries the usage; anything else: the stack.
+  process.stderr.write(`bench:faults failed: ${message.includes(USAGE) ? message : ((e as Error)?.stack ?? message)}\n`);
   process.exit(1);
 });
