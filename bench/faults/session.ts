@@ -34,9 +34,17 @@ export class Session {
     return new Promise((r) => setTimeout(r, ms));
   }
 
-  /** The server's secrets for a school (its database comes from the copy). */
+  /**
+   * The server's secrets for a school (its database comes from the copy), and no scheduled jobs: a run
+   * that crossed the nightly retraining's hour would otherwise train inside the embedded server.
+   */
   serverEnv(school: PreparedSchool): Record<string, string> {
-    return { ZPD_JWT_SECRET: this.jwtSecret, ZPD_PROFILE_KEY: school.info.profileKey };
+    return {
+      ZPD_JWT_SECRET: this.jwtSecret,
+      ZPD_PROFILE_KEY: school.info.profileKey,
+      ZPD_RETRAIN_CRON: "off",
+      ZPD_AUDIT_CRON: "off",
+    };
   }
 
   adminToken(school: PreparedSchool): Promise<string> {
