@@ -39,7 +39,8 @@ export interface OutageFigures {
   readonly errorsAfterRecovery: number;
   /** The server process was alive at the end, never restarted. */
   readonly serverSurvived: boolean;
-  /** The server's log from the stop to the end: lines at level error or above, and lines with a stack trace. */
+  /** The server's log from the stop to the end: every entry, those at level error or above, those with a stack trace. */
+  readonly logLines: number;
   readonly errorLogLines: number;
   readonly stackTraceLines: number;
   readonly ledger: LedgerCheck;
@@ -119,6 +120,7 @@ export async function outagePhase(
     const byKind: Record<string, number> = {};
     for (const o of during) if (!o.ok) byKind[kindOf(o)] = (byKind[kindOf(o)] ?? 0) + 1;
     const logLines = readFileSync(server.logs[0]!, "utf8").split("\n");
+    let logEntries = 0;
     let errorLogLines = 0;
     let stackTraceLines = 0;
     for (const line of logLines) {
@@ -129,6 +131,7 @@ export async function outagePhase(
         /* not a log entry */
       }
       if (!entry?.time || entry.time < tStop) continue;
+      logEntries++;
       if ((entry.level ?? 0) >= 50) errorLogLines++;
       if (line.includes('"stack"') || line.includes("\\n    at ")) stackTraceLines++;
     }
@@ -148,6 +151,7 @@ export async function outagePhase(
       recoverySeconds: firstOk ? (firstOk.t - tReady) / 1000 : null,
       errorsAfterRecovery: after.filter((o) => !o.ok).length,
       serverSurvived,
+      logLines: logEntries,
       errorLogLines,
       stackTraceLines,
       ledger: check,

@@ -116,7 +116,7 @@ export function outageTable(o: OutageFigures): string {
     `| UNAVAILABLE and retryable | ${d.unavailableRetryable} of ${d.errors} |`,
     `| first success after PostgreSQL was back | ${o.recoverySeconds === null ? "never" : `${s2(o.recoverySeconds)} s`}; ${o.errorsAfterRecovery} errors after it |`,
     `| server process | ${o.serverSurvived ? "the same, never restarted" : "died"} |`,
-    `| server log from the stop on | ${o.errorLogLines} error lines, ${o.stackTraceLines} with a stack trace |`,
+    `| server log from the stop on | ${o.logLines} entries: ${o.errorLogLines} errors, ${o.stackTraceLines} with a stack trace |`,
     `| attempts acknowledged, lost, duplicated | ${o.ledger.acknowledged}, **${o.ledger.lost}**, **${o.ledger.duplicated}** (${o.ackedOnResend} acknowledged on a re-send) |`,
   ].join("\n");
 }
