@@ -65,6 +65,26 @@ export function rng(seed: number): () => number {
   };
 }
 
+/**
+ * One request's outcome: ok = 2xx and no GraphQL errors (and the data when ok). Otherwise `error` says
+ * what went wrong; `status` is the HTTP status (absent: no answer at all, `transport`), `code` and
+ * `retryable` the first GraphQL error's extensions (bench:faults tells outages from bugs by them).
+ */
+export interface Answer {
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly data?: Record<string, unknown>;
+  readonly status?: number;
+  readonly code?: string;
+  readonly retryable?: boolean;
+  readonly transport?: boolean;
+}
+
+interface GraphqlBody {
+  data?: unknown;
+  errors?: { message: string; extensions?: { code?: string; retryable?: unknown } }[];
+}
+
 export class Client {
   // An idle socket is closed after 4 s, before the server's keep-alive timeout (Node's 5 s) closes it
   // under a request being sent (a socket left idle since a burst was reset once: "read ECONNRESET").
@@ -79,13 +99,8 @@ export class Client {
     if (this.target.hostname !== "127.0.0.1") throw new Error("the load generator only loads 127.0.0.1");
   }
 
-  /** Sends one GraphQL request; resolves (never rejects) with ok = 2xx and no GraphQL errors (and the data when ok). */
-  post(
-    query: string,
-    variables: Record<string, unknown>,
-    timeoutMs = 30_000,
-    check?: Check,
-  ): Promise<{ ok: boolean; error?: string; data?: Record<string, unknown> }> {
+  /** Sends one GraphQL request; resolves (never rejects) with its Answer. */
+  post(query: string, variables: Record<string, unknown>, timeoutMs = 30_000, check?: Check): Promise<Answer> {
     const body = JSON.stringify({ query, variables });
     return new Promise((resolve) => {
       const req = http.request(
@@ -103,26 +118,36 @@ export class Client {
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => {
             const text = Buffer.concat(chunks).toString("utf8");
-            if (!res.statusCode || res.statusCode < 200 || res.statusCode >= 300)
-              return resolve({ ok: false, error: `HTTP ${res.statusCode}: ${text.slice(0, 200)}` });
+            const status = res.statusCode;
+            let json: GraphqlBody | undefined;
             try {
-              const json = JSON.parse(text) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
-              if (json.errors?.length)
-                return resolve({ ok: false, error: `${json.errors[0]!.extensions?.code ?? "ERROR"}: ${json.errors[0]!.message}` });
-              if (!json.data) return resolve({ ok: false, error: "no data" });
+              json = JSON.parse(text) as GraphqlBody;
+            } catch {
+              /* not JSON */
+            }
+            const first = json?.errors?.[0];
+            const coded = first ? { code: first.extensions?.code, retryable: first.extensions?.retryable === true } : {};
+            if (!status || status < 200 || status >= 300)
+              return resolve({ ok: false, error: `HTTP ${status}: ${text.slice(0, 200)}`, status, ...coded });
+            try {
+              if (!json) throw new Error("unparsable");
+              if (first) return resolve({ ok: false, error: `${first.extensions?.code ?? "ERROR"}: ${first.message}`, status, ...coded });
+              if (!json.data) return resolve({ ok: false, error: "no data", status });
               const wrong = check?.(json.data as Record<string, unknown>);
               resolve(
-                wrong ? { ok: false, error: `${NOT_PERSONALISED}: ${wrong}` } : { ok: true, data: json.data as Record<string, unknown> },
+                wrong
+                  ? { ok: false, error: `${NOT_PERSONALISED}: ${wrong}`, status }
+                  : { ok: true, data: json.data as Record<string, unknown>, status },
               );
             } catch {
-              resolve({ ok: false, error: `unparsable body: ${text.slice(0, 200)}` });
+              resolve({ ok: false, error: `unparsable body: ${text.slice(0, 200)}`, status });
             }
           });
-          res.on("error", (e) => resolve({ ok: false, error: `response: ${e.message}` }));
+          res.on("error", (e) => resolve({ ok: false, error: `response: ${e.message}`, transport: true }));
         },
       );
       req.on("timeout", () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
-      req.on("error", (e) => resolve({ ok: false, error: `request: ${e.message}` }));
+      req.on("error", (e) => resolve({ ok: false, error: `request: ${e.message}`, transport: true }));
       req.end(body);
     });
   }

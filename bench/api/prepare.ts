@@ -16,6 +16,7 @@ import { performance } from "node:perf_hooks";
 import { DataSource } from "typeorm";
 import { simulateSchool } from "../../src/engine/simulator/index.js";
 import { createServices } from "../../src/services/index.js";
+import type { ServiceDeps } from "../../src/services/service-deps.js";
 import { FieldCipher } from "../../src/persistence/crypto/field-cipher.js";
 import {
   ATTRIBUTE_VALUE,
@@ -85,6 +86,8 @@ export async function prepareSchool(
   scale: Scale,
   seed: number,
   log: (msg: string) => void,
+  /** The privacy audit's settings for the first model's training (bench:faults: one κ, no shadow models); default the product's. */
+  privacy?: ServiceDeps["privacy"],
 ): Promise<PreparedInfo> {
   const tAll = performance.now();
   const now = new Date();
@@ -294,7 +297,13 @@ export async function prepareSchool(
   log(
     `training a Meta model on ${counts.trainLearners} learners' traces (${trainAttempts} attempts), then rebuilding ${counts.learners} learner states…`,
   );
-  const services = createServices({ dataSource: ds, cipher, logger: createLogger("warn"), maxPageSize: 100 });
+  const services = createServices({
+    dataSource: ds,
+    cipher,
+    logger: createLogger("warn"),
+    maxPageSize: 100,
+    ...(privacy ? { privacy } : {}),
+  });
   let lastShown = -1;
   const version = await services.training.trainAndPublish(schoolId, {
     kind: "meta",

@@ -11,7 +11,27 @@ export interface ServerHandle {
   readonly pid: number;
   /** Seconds from spawn to a healthy /healthz. */
   readonly startSeconds: number;
+  /** The spawned process (with `wrap`, the wrapper) and when it has exited (and been reaped). */
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
   stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Listen on this port (default a free one): a restarted server keeps its clients' address. */
+  readonly port?: number;
+  /** A command the server runs under, e.g. `unshare --pid --fork --mount-proc` (bench:faults). */
+  readonly wrap?: readonly string[];
+}
+
+/** The server exited before it answered /healthz (a refused start: a locked data folder, bad configuration…). */
+export class ServerExitedError extends Error {
+  constructor(
+    readonly code: number,
+    readonly logFile: string,
+  ) {
+    super(`the server exited with code ${code} before it was healthy (log: ${logFile})`);
+  }
 }
 
 export async function freePort(): Promise<number> {
@@ -25,7 +45,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function healthy(port: number): Promise<boolean> {
+export function healthy(port: number): Promise<boolean> {
   return new Promise((res) => {
     const req = http.get({ host: "127.0.0.1", port, path: "/healthz", timeout: 1000 }, (r) => {
       r.resume();
@@ -39,12 +59,18 @@ function healthy(port: number): Promise<boolean> {
   });
 }
 
-export async function startServer(env: Record<string, string>, logFile: string, timeoutMs = 180_000): Promise<ServerHandle> {
-  const port = await freePort();
+export async function startServer(
+  env: Record<string, string>,
+  logFile: string,
+  timeoutMs = 180_000,
+  options: StartOptions = {},
+): Promise<ServerHandle> {
+  const port = options.port ?? (await freePort());
   mkdirSync(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile);
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [resolve("dist/src/main.js")], {
+  const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
+  const child: ChildProcess = spawn(command!, [...prefix, resolve("dist/src/main.js")], {
     // ZPD_PGLITE_THREAD passes through, to compare the embedded database on and off the server's thread.
     env: {
       PATH: process.env.PATH ?? "",
@@ -59,17 +85,21 @@ export async function startServer(env: Record<string, string>, logFile: string, 
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  // Both streams write into one log, which is ended once the process has exited and both have closed.
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
   let exited: number | null = null;
   const exit = new Promise<void>((res) =>
-    child.once("exit", (code) => {
+    child.once("close", (code) => {
       exited = code ?? -1;
-      res();
+      log.end(res);
     }),
   );
   while (!(await healthy(port))) {
-    if (exited !== null) throw new Error(`the server exited with code ${exited} before it was healthy (log: ${logFile})`);
+    if (exited !== null) {
+      await exit;
+      throw new ServerExitedError(exited, logFile);
+    }
     if (performance.now() - t0 > timeoutMs) {
       child.kill("SIGKILL");
       throw new Error(`the server was not healthy after ${timeoutMs / 1000} s (log: ${logFile})`);
@@ -81,14 +111,13 @@ export async function startServer(env: Record<string, string>, logFile: string, 
     url: `http://127.0.0.1:${port}/graphql`,
     pid: child.pid!,
     startSeconds,
+    child,
+    exited: exit,
     stop: async () => {
-      if (exited === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-        await exit;
-        clearTimeout(timer);
-      }
-      log.end();
+      if (exited === null) child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      await exit;
+      clearTimeout(timer);
     },
   };
 }
