@@ -79,66 +79,74 @@ export function lockHolder(dataDir: string, mode: LockMode = defaultLockMode): n
     const record = readRecord(file);
     return record && record.pid !== process.pid && holderIsAlive(record) ? record.pid : null;
   }
-  for (let tries = 0; tries < 10; tries++) {
-    let fd: number;
-    try {
-      fd = fs.openSync(file, "r");
-    } catch {
-      return null;
-    }
-    try {
-      required(flock).flockSync(fd, "exnb");
-    } catch (e) {
-      fs.closeSync(fd);
-      if (!isBusy(e)) throw e;
-      const pid = recordedPid(file);
-      return pid === process.pid ? null : pid;
-    }
-    const current = isAtPath(fd, file); // else a holder removed it meanwhile: probe the new one
-    fs.closeSync(fd); // releases the probe's lock
-    if (!current) continue;
-    const record = readRecord(file);
-    return olderVersionHolds(record) ? record!.pid : null;
+  const fd = flockFile(file, required(flock), false);
+  if (fd === null) return null;
+  if (fd === "busy") {
+    const pid = recordedPid(file);
+    return pid === process.pid ? null : pid;
   }
-  return null;
+  fs.closeSync(fd); // releases the probe's lock
+  const record = readRecord(file);
+  return olderVersionHolds(record) ? record!.pid : null;
 }
 
 function lockAdvisory(dataDir: string, os: Flock): () => void {
   const file = lockFile(dataDir);
-  // A holder removes the file when it releases the lock: a process that opened the file just before,
-  // and locks it just after, holds a file nobody else sees — it checks, and opens the new one.
-  for (let tries = 0; tries < 10; tries++) {
-    const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  const fd = flockFile(file, os, true);
+  if (fd === "busy") throw new DataDirLockedError(dataDir, recordedPid(file));
+  if (fd === null) throw new Error(`could not create ${file}`);
+  const previous = readRecord(file);
+  if (olderVersionHolds(previous)) {
+    fs.closeSync(fd);
+    throw new DataDirLockedError(dataDir, previous!.pid);
+  }
+  fs.ftruncateSync(fd, 0);
+  fs.writeSync(fd, formatRecord(currentRecord()), 0);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    try {
+      fs.rmSync(file, { force: true }); // removed while still held: see flockFile
+    } finally {
+      fs.closeSync(fd); // closing the descriptor releases the lock
+    }
+  };
+}
+
+/**
+ * Opens the lock file (`create`: creating it) and takes its advisory lock: the descriptor that holds it,
+ * "busy" when another process holds it, null when there is no file (and `create` is off). Within a second
+ * it tries again when
+ * - the file was removed or replaced after it was opened (a holder removes it on release: the lock
+ *   just taken is on a file nobody else sees);
+ * - the holder's record names a process that has ended: the lock is the kernel's to release, which it
+ *   does as the process's last thread exits — a few milliseconds after a killed process shows as a zombie.
+ */
+function flockFile(file: string, os: Flock, create: boolean): number | "busy" | null {
+  const deadline = Date.now() + 1000;
+  for (;;) {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, create ? fs.constants.O_RDWR | fs.constants.O_CREAT : fs.constants.O_RDONLY, 0o644);
+    } catch (e) {
+      if (!create && (e as NodeJS.ErrnoException).code === "ENOENT") return null;
+      throw e;
+    }
     try {
       os.flockSync(fd, "exnb");
     } catch (e) {
       fs.closeSync(fd);
-      if (isBusy(e)) throw new DataDirLockedError(dataDir, recordedPid(file));
-      throw e;
-    }
-    if (!isAtPath(fd, file)) {
-      fs.closeSync(fd);
+      if (!isBusy(e)) throw e;
+      const holder = readRecord(file);
+      if (holder === null || holderIsAlive(holder) || Date.now() > deadline) return "busy";
+      sleep(10);
       continue;
     }
-    const previous = readRecord(file);
-    if (olderVersionHolds(previous)) {
-      fs.closeSync(fd);
-      throw new DataDirLockedError(dataDir, previous!.pid);
-    }
-    fs.ftruncateSync(fd, 0);
-    fs.writeSync(fd, formatRecord(currentRecord()), 0);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      try {
-        fs.rmSync(file, { force: true }); // removed while still held, so that nobody locks it after
-      } finally {
-        fs.closeSync(fd); // closing the descriptor releases the lock
-      }
-    };
+    if (isAtPath(fd, file)) return fd;
+    fs.closeSync(fd);
+    if (Date.now() > deadline) throw new Error(`could not lock ${file}: it keeps being replaced`);
   }
-  throw new Error(`could not lock ${dataDir}: its lock file keeps being replaced`);
 }
 
 /** Whether the open file is still the one at `file` (not removed or replaced since it was opened). */
@@ -187,9 +195,14 @@ function recordedPid(file: string): number {
   for (let i = 0; i < 50; i++) {
     const record = readRecord(file);
     if (record) return record.pid;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    sleep(10);
   }
   return 0;
+}
+
+/** Blocks this thread (the lock is taken synchronously, once, at start). */
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function required(os: Flock | null): Flock {
