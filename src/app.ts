@@ -12,6 +12,7 @@ import type { KeyMaterial } from "./persistence/crypto/field-cipher.js";
 import { openKeyring, startUpgradePass, type UpgradePass } from "./services/keys/keyring.js";
 import { writeAnalyticsK } from "./persistence/analytics/analytics-settings.js";
 import { serviceDepsFromConfig } from "./service-deps-from-config.js";
+import { ApiMetrics } from "./api/ops/metrics.js";
 
 export interface App {
   readonly config: Config;
@@ -47,13 +48,18 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     const { cipher, status } = await openKeyring(db.dataSource, keys);
     if (await writeAnalyticsK(db.dataSource, config.analyticsK))
       logger.info({ k: config.analyticsK }, "analytics small-cell threshold set");
-    const services = createServices(serviceDepsFromConfig(config, { dataSource: db.dataSource, cipher, keys, logger }));
+    // The services report attempts, jobs and access-log flushes to the server's metrics (GET /metrics).
+    const metrics = new ApiMetrics();
+    const deps = serviceDepsFromConfig(config, { dataSource: db.dataSource, cipher, keys, logger });
+    const services = createServices({ ...deps, events: metrics.events });
     const server = await createApiServer({
       services,
       jwtSecret: config.jwtSecret,
       logger,
       graphiql: config.graphiql,
       introspectionNeedsToken: config.nodeEnv === "production",
+      metrics,
+      metricsToken: config.metricsToken,
       limits: {
         maxDepth: config.maxQueryDepth,
         maxAliases: config.maxQueryAliases,
@@ -74,6 +80,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       stop: async () => {
         await server.stop();
         logger.info("HTTP server closed");
+        await services.accessLog.close();
         await keyUpgrade?.stop();
         await services.jobs.close();
         await db.close();

@@ -1,6 +1,6 @@
 /**
- * The HTTP server: Express 5 with Apollo Server 5 mounted at /graphql, /healthz for probes, the
- * browser pages (`/`, and GraphiQL at GET /graphql in development: web/web.routes.ts) and the audit
+ * The HTTP server: Express 5 with Apollo Server 5 mounted at /graphql, /healthz for probes (and
+ * /readyz, /metrics: ops/ops.routes.ts), the browser pages (`/`, and GraphiQL at GET /graphql in development: web/web.routes.ts) and the audit
  * reports' pages for admins (/audit-reports/:id: audit/audit-report.routes.ts).
  */
 import http from "node:http";
@@ -20,6 +20,10 @@ import { documentSizeLimit, queryLimitsPlugin, QueryLimits } from "./common/quer
 import { textInputPlugin } from "./common/text-input.js";
 import { introspectionGuardPlugin } from "./auth/introspection-guard.js";
 import { mountAuditReportPages } from "./audit/audit-report.routes.js";
+import { mountOpsRoutes } from "./ops/ops.routes.js";
+import { ApiMetrics } from "./ops/metrics.js";
+import { graphqlMetricsPlugin } from "./ops/graphql-metrics.plugin.js";
+import { accessLogPlugin, instrumentAccessLog } from "./access-log/access-recorder.js";
 
 export interface ApiServerOptions {
   readonly services: Services;
@@ -31,6 +35,10 @@ export interface ApiServerOptions {
   readonly limits: QueryLimits;
   /** Introspection only with a valid token (NODE_ENV=production); open otherwise, for GraphiQL. */
   readonly introspectionNeedsToken?: boolean;
+  /** The server's metrics (the composition root's, which the services report to); default: a registry of its own. */
+  readonly metrics?: ApiMetrics;
+  /** ZPD_METRICS_TOKEN: the bearer token GET /metrics requires; null or absent: open. */
+  readonly metricsToken?: string | null;
 }
 
 export interface ApiServer {
@@ -47,8 +55,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   // the client then always closes first, and never reuses a socket the server is closing at that moment.
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
+  const metrics = opts.metrics ?? new ApiMetrics();
+  metrics.watch(opts.services);
   const apollo = new ApolloServer<ApiContext>({
-    schema: await buildApiSchema(),
+    schema: instrumentAccessLog(await buildApiSchema()),
     formatError: makeFormatError(opts.logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,
@@ -64,6 +74,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       queryLimitsPlugin(opts.limits),
       textInputPlugin(),
       ...(opts.introspectionNeedsToken ? [introspectionGuardPlugin()] : []),
+      graphqlMetricsPlugin(metrics),
+      accessLogPlugin(opts.services),
     ],
   });
   await apollo.start();
@@ -72,6 +84,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
+  mountOpsRoutes(app, { services: opts.services, metrics, metricsToken: opts.metricsToken ?? null });
   mountWebPages(app, { graphiql: opts.graphiql ?? false });
   mountAuditReportPages(app, opts.services, tokens, opts.logger);
   app.use(
