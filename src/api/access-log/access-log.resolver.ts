@@ -16,7 +16,7 @@ export class AccessLogResolver {
     learnerId: string | undefined,
     @Arg("actorId", () => String, {
       nullable: true,
-      description: "Only this caller's accesses (a teacher's id, a learner's id, or a token subject).",
+      description: "Only this caller's accesses: a teacher's id, a learner's id, or a token subject (1–200 characters).",
     })
     actorId: string | undefined,
     @Arg("since", () => DateTime, { nullable: true, description: "Accesses at or after this instant." }) since: Date | undefined,
