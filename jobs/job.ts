@@ -17,6 +17,8 @@ export interface JobSettings {
   readonly auditCron?: string | null;
   /** ZPD_RETENTION_DAYS: the `retention` job deletes attempts older than this; null or absent = keep every attempt. */
   readonly retentionDays?: number | null;
+  /** ZPD_ACCESS_LOG_RETENTION_DAYS: the `retention` job deletes access-log rows older than this; null or absent = keep them. */
+  readonly accessLogRetentionDays?: number | null;
   /** The model the nightly retraining trains (default: the retrain service's, "meta"). */
   readonly retrainKind?: string;
   /** Restrict the nightly fan-out to these schools (tests sharing a database with others). */

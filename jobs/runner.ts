@@ -6,6 +6,7 @@
 import type { Services } from "../src/services/index.js";
 import type { Logger } from "../src/shared/logger.js";
 import type { JobQueue } from "../src/services/jobs/job-queue.js";
+import { JobStatus } from "../src/services/jobs/job-run.service.js";
 import { isPermanent, JobContext, JobDefinition, JobFailure, JobSettings } from "./job.js";
 
 export const PROGRESS_INTERVAL_MS = 2_000;
@@ -81,6 +82,11 @@ class ProgressWriter {
   }
 }
 
+/** Tells the services' observer (the /metrics counter of job runs) how a run it recorded ended. */
+function settled(o: RunOptions, name: string, status: JobStatus): void {
+  o.services.deps.events?.jobSettled?.(name, status);
+}
+
 export async function executeJob(def: JobDefinition, raw: unknown, o: RunOptions): Promise<RunOutcome> {
   const runs = o.services.jobs;
   const log = o.logger.child({ job: def.name, jobId: o.id, attempt: o.attempt });
@@ -90,6 +96,7 @@ export async function executeJob(def: JobDefinition, raw: unknown, o: RunOptions
   } catch (e) {
     const error = errorText(e);
     await runs.failed(o.id, { schoolId: null, name: def.name, payload: raw, attempt: o.attempt }, error, false);
+    settled(o, def.name, JobStatus.Failed);
     log.error({ error }, "job refused: bad payload");
     return { status: "deadletter", message: "bad payload", error };
   }
@@ -118,6 +125,7 @@ export async function executeJob(def: JobDefinition, raw: unknown, o: RunOptions
     if (!def.quiet || !outcome.idle) {
       if (def.quiet) await runs.started(o.id, run);
       await runs.succeeded(o.id, outcome.message, outcome.result ?? null);
+      settled(o, def.name, JobStatus.Succeeded);
     }
     // A quiet job's idle run (the minute tick of nightly-retrain with nothing due) logs at debug: it would fill the log every minute.
     log[def.quiet && outcome.idle ? "debug" : "info"]({ ms: Date.now() - t0, outcome: outcome.message }, "job done");
@@ -128,6 +136,7 @@ export async function executeJob(def: JobDefinition, raw: unknown, o: RunOptions
     const permanent = isPermanent(e);
     const retrying = !permanent && o.attempt <= o.retryLimit;
     await runs.failed(o.id, run, error, retrying, e instanceof JobFailure ? e.result : undefined);
+    settled(o, def.name, retrying ? JobStatus.Retrying : JobStatus.Failed);
     if (retrying) log.warn({ err: e, ms: Date.now() - t0 }, "job failed; pg-boss retries it with backoff");
     else log.error({ err: e, ms: Date.now() - t0, permanent }, "job failed");
     return { status: permanent ? "deadletter" : "failed", message: retrying ? "failed; retrying" : "failed", error };

@@ -5,9 +5,10 @@
  * 03:00 UTC; `off` turns it off): pg-boss holds that schedule itself, and its job (`weekly-audits`) only
  * enqueues one `fairness-audit` and one `privacy-audit` per school with an active model, under an id per kind, school and week.
  *
- * Retention, when ZPD_RETENTION_DAYS is set, runs daily at RETENTION_CRON (04:30 UTC, after the night's
- * retrainings and audits): `retention` deletes the attempts older than the period, folded into
- * `attempt_daily_rollup` first, and replays the affected learners' states. Unset, no schedule is held.
+ * Retention, when ZPD_RETENTION_DAYS or ZPD_ACCESS_LOG_RETENTION_DAYS is set (the latter has a default),
+ * runs daily at RETENTION_CRON (04:30 UTC, after the night's retrainings and audits): `retention` deletes
+ * the attempts older than the period, folded into `attempt_daily_rollup` first, and replays the affected
+ * learners' states; and it deletes the access-log rows older than theirs. Neither set, no schedule is held.
  *
  * Nightly retraining runs at 02:00 in each school's own time zone (School.timeZone) by default;
  * ZPD_RETRAIN_CRON changes the expression (read in each school's zone) and `off` turns it off.
@@ -48,8 +49,10 @@ export interface ScheduleSettings {
   readonly retrainCron: string | null;
   /** The weekly audits' cron expression (UTC); null or absent = off. */
   readonly auditCron?: string | null;
-  /** ZPD_RETENTION_DAYS; null or absent = no retention schedule. */
+  /** ZPD_RETENTION_DAYS; null or absent (and no access-log period) = no retention schedule. */
   readonly retentionDays?: number | null;
+  /** ZPD_ACCESS_LOG_RETENTION_DAYS; null or absent (and no attempts' period) = no retention schedule. */
+  readonly accessLogRetentionDays?: number | null;
   /** The tick (tests: a one-off minute). */
   readonly tickCron?: string;
 }
@@ -75,14 +78,16 @@ export function schedules(settings: ScheduleSettings): ScheduleSpec[] {
       description: "enqueue a fairness audit of the active model of every school that has one",
     });
   }
-  if (settings.retentionDays) {
-    out.push({
-      name: JobName.Retention,
-      cron: RETENTION_CRON,
-      tz: "UTC",
-      data: {},
-      description: `delete attempts older than ${settings.retentionDays} days (folded into attempt_daily_rollup first) and replay the learners' states`,
-    });
+  if (settings.retentionDays || settings.accessLogRetentionDays) {
+    const what = [
+      ...(settings.retentionDays
+        ? [
+            `delete attempts older than ${settings.retentionDays} days (folded into attempt_daily_rollup first) and replay the learners' states`,
+          ]
+        : []),
+      ...(settings.accessLogRetentionDays ? [`delete access-log rows older than ${settings.accessLogRetentionDays} days`] : []),
+    ];
+    out.push({ name: JobName.Retention, cron: RETENTION_CRON, tz: "UTC", data: {}, description: what.join("; ") });
   }
   return out;
 }

@@ -84,6 +84,7 @@ export class Worker {
       retrainCron: this.o.settings.retrainCron,
       auditCron: this.o.settings.auditCron,
       retentionDays: this.o.settings.retentionDays,
+      accessLogRetentionDays: this.o.settings.accessLogRetentionDays,
       tickCron: this.o.tickCron,
     });
     if (this.o.schedule ?? true) await applySchedules(boss, specs);

@@ -14,6 +14,7 @@ import { FairnessPolicy1764480000000 } from "./1764480000000-fairness-policy.js"
 import { Analytics1764490000000 } from "./1764490000000-analytics.js";
 import { ErasureAndRetention1764500000000 } from "./1764500000000-erasure-and-retention.js";
 import { FieldEncryption1764510000000 } from "./1764510000000-field-encryption.js";
+import { AccessLog1764525000000 } from "./1764525000000-access-log.js";
 
 export const migrations: (new () => MigrationInterface)[] = [
   Initial1764380000000,
@@ -30,4 +31,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   Analytics1764490000000,
   ErasureAndRetention1764500000000,
   FieldEncryption1764510000000,
+  AccessLog1764525000000,
 ];

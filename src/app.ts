@@ -13,6 +13,7 @@ import { openKeyring, startUpgradePass, type UpgradePass } from "./services/keys
 import { writeAnalyticsK } from "./persistence/analytics/analytics-settings.js";
 import { serviceDepsFromConfig } from "./service-deps-from-config.js";
 import { serverDatabaseOptions, serverDatabaseTimeouts } from "./server-database-options.js";
+import { ApiMetrics } from "./api/ops/metrics.js";
 
 export interface App {
   readonly config: Config;
@@ -48,7 +49,10 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
     const { cipher, status } = await openKeyring(db.dataSource, keys);
     if (await writeAnalyticsK(db.dataSource, config.analyticsK))
       logger.info({ k: config.analyticsK }, "analytics small-cell threshold set");
-    const services = createServices(serviceDepsFromConfig(config, { dataSource: db.dataSource, cipher, keys, logger }));
+    // The services report attempts, jobs and access-log flushes to the server's metrics (GET /metrics).
+    const metrics = new ApiMetrics();
+    const deps = serviceDepsFromConfig(config, { dataSource: db.dataSource, cipher, keys, logger });
+    const services = createServices({ ...deps, events: metrics.events });
     const server = await createApiServer({
       services,
       jwtSecret: config.jwtSecret,
@@ -57,6 +61,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       graphiql: config.graphiql,
       introspectionNeedsToken: config.nodeEnv === "production",
       requestTimeoutMs: config.requestTimeoutMs,
+      metrics,
+      metricsToken: config.metricsToken,
       limits: {
         maxDepth: config.maxQueryDepth,
         maxAliases: config.maxQueryAliases,
@@ -77,6 +83,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       stop: async () => {
         await server.stop();
         logger.info("HTTP server closed");
+        await services.accessLog.close();
         await keyUpgrade?.stop();
         await services.jobs.close();
         await db.close();

@@ -97,7 +97,12 @@ async function main(): Promise<void> {
     ? new Worker({
         services: jobServices.services,
         logger,
-        settings: { retrainCron: config.retrainCron, auditCron: config.auditCron, retentionDays: config.retentionDays },
+        settings: {
+          retrainCron: config.retrainCron,
+          auditCron: config.auditCron,
+          retentionDays: config.retentionDays,
+          accessLogRetentionDays: config.accessLogRetentionDays,
+        },
       })
     : undefined;
   const workerStarting = worker?.start();

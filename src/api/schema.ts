@@ -18,6 +18,7 @@ import { JobRunResolver } from "./jobs/job-run.resolver.js";
 import { FairnessPolicyResolver } from "./audit/fairness-policy.resolver.js";
 import { ErasureResolver } from "./privacy/erasure.resolver.js";
 import { AnalyticsResolver } from "./analytics/analytics.resolver.js";
+import { AccessLogResolver } from "./access-log/access-log.resolver.js";
 
 export const resolvers: NonEmptyArray<ClassType> = [
   SchoolResolver,
@@ -44,6 +45,7 @@ export const resolvers: NonEmptyArray<ClassType> = [
   FairnessPolicyResolver,
   ErasureResolver,
   AnalyticsResolver,
+  AccessLogResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;

@@ -1,6 +1,6 @@
 /**
- * The HTTP server: Express 5 with Apollo Server 5 mounted at /graphql, /healthz for probes, the
- * browser pages (`/`, and GraphiQL at GET /graphql in development: web/web.routes.ts) and the audit
+ * The HTTP server: Express 5 with Apollo Server 5 mounted at /graphql, /healthz for probes (and
+ * /readyz, /metrics: ops/ops.routes.ts), the browser pages (`/`, and GraphiQL at GET /graphql in development: web/web.routes.ts) and the audit
  * reports' pages for admins (/audit-reports/:id: audit/audit-report.routes.ts).
  */
 import http from "node:http";
@@ -23,6 +23,10 @@ import { mountAuditReportPages } from "./audit/audit-report.routes.js";
 import { abandonableSchema, watchResponse } from "./common/request-deadline.js";
 import { retryableErrorsPlugin } from "./common/retryable-errors.js";
 import { DatabaseOutages } from "../persistence/common/database-outages.js";
+import { mountOpsRoutes } from "./ops/ops.routes.js";
+import { ApiMetrics } from "./ops/metrics.js";
+import { graphqlMetricsPlugin } from "./ops/graphql-metrics.plugin.js";
+import { accessLogPlugin, instrumentAccessLog } from "./access-log/access-recorder.js";
 
 export interface ApiServerOptions {
   readonly services: Services;
@@ -38,6 +42,10 @@ export interface ApiServerOptions {
   readonly introspectionNeedsToken?: boolean;
   /** A GraphQL request is abandoned after this long (ZPD_REQUEST_TIMEOUT_MS; 0 or absent: never). */
   readonly requestTimeoutMs?: number;
+  /** The server's metrics (the composition root's, which the services report to); default: a registry of its own. */
+  readonly metrics?: ApiMetrics;
+  /** ZPD_METRICS_TOKEN: the bearer token GET /metrics requires; null or absent: open. */
+  readonly metricsToken?: string | null;
 }
 
 export interface ApiServer {
@@ -63,8 +71,10 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   // One line when the database stops answering and one when it is back (not one per refused request).
   const outages = new DatabaseOutages(opts.logger);
   const unwatchOutages = outages.watch(opts.services.deps.dataSource);
+  const metrics = opts.metrics ?? new ApiMetrics();
+  metrics.watch(opts.services);
   const apollo = new ApolloServer<ApiContext>({
-    schema: abandonableSchema(await buildApiSchema()),
+    schema: abandonableSchema(instrumentAccessLog(await buildApiSchema())),
     formatError: makeFormatError(opts.logger),
     includeStacktraceInErrorResponses: false,
     introspection: true,
@@ -81,6 +91,8 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       textInputPlugin(),
       retryableErrorsPlugin(outages, opts.logger),
       ...(opts.introspectionNeedsToken ? [introspectionGuardPlugin()] : []),
+      graphqlMetricsPlugin(metrics),
+      accessLogPlugin(opts.services),
     ],
   });
   await apollo.start();
@@ -89,6 +101,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
+  mountOpsRoutes(app, { services: opts.services, metrics, metricsToken: opts.metricsToken ?? null });
   mountWebPages(app, { graphiql: opts.graphiql ?? false });
   mountAuditReportPages(app, opts.services, tokens, opts.logger, outages);
   app.use(

@@ -141,6 +141,7 @@ async function run(argv: string[]): Promise<number> {
       retrainCron: config.retrainCron,
       auditCron: config.auditCron,
       retentionDays: config.retentionDays,
+      accessLogRetentionDays: config.accessLogRetentionDays,
       ...(FAN_OUTS.has(name) && typeof school === "string" ? { schoolIds: [school] } : {}),
     };
     const id = uuidv7();

@@ -39,7 +39,12 @@ async function run(): Promise<void> {
     worker = new Worker({
       services,
       logger,
-      settings: { retrainCron: config.retrainCron, auditCron: config.auditCron, retentionDays: config.retentionDays },
+      settings: {
+        retrainCron: config.retrainCron,
+        auditCron: config.auditCron,
+        retentionDays: config.retentionDays,
+        accessLogRetentionDays: config.accessLogRetentionDays,
+      },
     });
     await worker.start();
   } catch (e) {

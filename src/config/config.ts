@@ -92,6 +92,10 @@ export interface Config {
    * everything is refused at start.
    */
   readonly retentionDays: number | null;
+  /** Access-log rows older than this many days are deleted by the daily `retention` job (ZPD_ACCESS_LOG_RETENTION_DAYS, default 365). */
+  readonly accessLogRetentionDays: number;
+  /** The bearer token GET /metrics requires (ZPD_METRICS_TOKEN, ≥ 16 characters); unset: /metrics is open (docs/operations.md). */
+  readonly metricsToken: string | null;
   /** Fairness audits (docs/fairness.md): minimum group size, permutation rounds, and whether NOT_AUDITABLE refuses a promotion. */
   readonly fairness: { readonly minGroupSize: number; readonly rounds: number; readonly requireAuditable: boolean };
   /**
@@ -181,6 +185,15 @@ function retentionDays(env: Env): number | null {
     );
   if (n > 100_000) throw new ConfigError(name, `expected 1..100000 days, got ${n} (unset it to keep every attempt)`);
   return n;
+}
+
+/** ZPD_METRICS_TOKEN: unset or empty leaves /metrics open; else at least 16 characters, no whitespace. */
+function metricsToken(env: Env): string | null {
+  const raw = env.ZPD_METRICS_TOKEN ?? "";
+  if (raw === "") return null;
+  if (raw.length < 16 || /\s/.test(raw))
+    throw new ConfigError("ZPD_METRICS_TOKEN", "must be at least 16 characters without spaces (openssl rand -hex 24), or unset");
+  return raw;
 }
 
 /** ZPD_PRIVACY_TASK_INFLUENCE: whole numbers of learners, ascending, comma-separated (one: a fixed κ). */
@@ -366,6 +379,8 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     retrainCron: cronSetting(env, "ZPD_RETRAIN_CRON", "0 2 * * *", "each school's time zone"),
     auditCron: cronSetting(env, "ZPD_AUDIT_CRON", "0 3 * * 1", "UTC"),
     retentionDays: retentionDays(env),
+    accessLogRetentionDays: int(env, "ZPD_ACCESS_LOG_RETENTION_DAYS", 365, 1, 100_000),
+    metricsToken: metricsToken(env),
     fairness: {
       minGroupSize: int(env, "ZPD_FAIRNESS_MIN_GROUP_SIZE", 30, 2, 1_000_000),
       rounds: int(env, "ZPD_FAIRNESS_ROUNDS", 1000, 100, 1_000_000),

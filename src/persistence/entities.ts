@@ -24,6 +24,7 @@ import { ModelVersionLearner } from "./model/model-version-learner.entity.js";
 import { FairnessPolicy } from "./audit/fairness-policy.entity.js";
 import { ErasureReceipt } from "./privacy/erasure-receipt.entity.js";
 import { AttemptDailyRollup } from "./attempt/attempt-daily-rollup.entity.js";
+import { AccessLog } from "./access-log/access-log.entity.js";
 
 export const entities = [
   School,
@@ -51,6 +52,7 @@ export const entities = [
   AuditReport,
   ErasureReceipt,
   AttemptDailyRollup,
+  AccessLog,
 ];
 
 export {
@@ -79,4 +81,5 @@ export {
   FairnessPolicy,
   ErasureReceipt,
   AttemptDailyRollup,
+  AccessLog,
 };

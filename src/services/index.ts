@@ -30,6 +30,8 @@ import { PrivacyGate } from "./audit/privacy.gate.js";
 import { ErasureService } from "./privacy/erasure.service.js";
 import { RetentionService } from "./privacy/retention.service.js";
 import { AnalyticsService } from "./analytics/analytics.service.js";
+import { AccessLogService } from "./access-log/access-log.service.js";
+import { OperationsService } from "./operations/operations.service.js";
 
 export interface Services {
   readonly deps: ServiceDeps;
@@ -56,6 +58,8 @@ export interface Services {
   readonly erasure: ErasureService;
   readonly retention: RetentionService;
   readonly analytics: AnalyticsService;
+  readonly accessLog: AccessLogService;
+  readonly operations: OperationsService;
 }
 
 export function createServices(base: ServiceDeps): Services {
@@ -103,6 +107,8 @@ export function createServices(base: ServiceDeps): Services {
     jobs,
     erasure: new ErasureService(deps),
     retention: new RetentionService(deps, (schoolId) => training.rebuildStates(schoolId)),
+    accessLog: new AccessLogService(deps),
+    operations: new OperationsService(deps.dataSource, activeModels),
   };
 }
 

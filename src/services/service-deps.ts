@@ -1,6 +1,7 @@
 import { DataSource } from "typeorm";
 import type { FieldCipher } from "../persistence/crypto/field-cipher.js";
 import type { Logger } from "../shared/logger.js";
+import type { ServiceEvents } from "./common/service-events.js";
 
 /** What every service is built from. */
 export interface ServiceDeps {
@@ -31,4 +32,6 @@ export interface ServiceDeps {
     readonly taskInfluenceLadder?: readonly number[];
   };
   readonly fairness?: { readonly minGroupSize?: number; readonly rounds?: number; readonly requireAuditable?: boolean };
+  /** Told of ingested attempts, settled jobs and access-log flushes (the API's /metrics counts them); absent: nobody listens. */
+  readonly events?: ServiceEvents;
 }

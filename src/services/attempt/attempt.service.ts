@@ -160,6 +160,8 @@ export class AttemptService {
     );
     // After the commit, in their own transactions (as a teacher's planPath): a re-plan never holds up
     // or rolls back the attempts, and its lock order (goal, then steps) is that of every re-plan.
+    const duplicates = results.filter((r) => r.duplicate).length;
+    this.deps.events?.attemptsRecorded?.(results.length - duplicates, duplicates);
     const replanned = this.replanner ? await this.replanner.run(actor, replans) : [];
     return results.map((r) => ({ ...r, replanned: replanned.filter((p) => p.learnerId === r.attempt.learnerId) }));
   }

@@ -66,6 +66,21 @@ export async function activeVersionId(m: EntityManager, schoolId: string): Promi
   return rows[0]?.id ?? null;
 }
 
+/** Every school's ACTIVE version (id, number, kind), one indexed read: what /readyz loads and /metrics shows. */
+export async function activeVersions(m: EntityManager): Promise<{ schoolId: string; versionId: string; version: number; kind: string }[]> {
+  const rows: { school_id: string; id: string; version: number; kind: string }[] = await m.query(
+    `SELECT school_id, id, version, kind FROM model_version WHERE status = $1 ORDER BY school_id`,
+    [ModelStatus.Active],
+  );
+  return rows.map((r) => ({ schoolId: r.school_id, versionId: r.id, version: Number(r.version), kind: r.kind }));
+}
+
+/** What a warm-up loaded: schools with an active version, and of them those whose model this build cannot read. */
+export interface WarmUp {
+  readonly schools: number;
+  readonly unreadable: number;
+}
+
 interface Entry {
   checkedAt: number;
   versionId: string | null;
@@ -74,6 +89,7 @@ interface Entry {
 
 export class ActiveModels {
   private readonly cache = new Map<string, Entry>();
+  private warming: Promise<WarmUp> | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -110,6 +126,28 @@ export class ActiveModels {
     }
     this.cache.set(schoolId, { checkedAt: t, versionId, loaded });
     return loaded;
+  }
+
+  /**
+   * Loads every school's active model into the cache, once per process (the first call starts it, later
+   * calls share it; a failure lets the next call try again). A model this build cannot read is counted,
+   * not thrown: its school is served without a model, as `get` does.
+   */
+  warmUp(): Promise<WarmUp> {
+    this.warming ??= (async () => {
+      const active = await activeVersions(this.dataSource.manager);
+      let unreadable = 0;
+      for (const a of active) {
+        await this.get(a.schoolId);
+        const entry = this.cache.get(a.schoolId);
+        if (entry?.versionId && !entry.loaded) unreadable++;
+      }
+      return { schools: active.length, unreadable };
+    })();
+    this.warming.catch(() => {
+      this.warming = null;
+    });
+    return this.warming;
   }
 
   invalidate(schoolId: string): void {

@@ -1,0 +1,14 @@
+/**
+ * What the services report as it happens, for the operator's counters (the API's /metrics): an observer
+ * that the composition root wires (src/app.ts), so that no service depends on a metrics library. Every
+ * method is optional, is called after the fact (an attempt after its commit), and must neither throw nor
+ * wait: the hot path calls it.
+ */
+export interface ServiceEvents {
+  /** A recordAttempt(s) call committed: attempts written, and attempts answered as duplicates (nothing written). */
+  attemptsRecorded?(written: number, duplicates: number): void;
+  /** An attempt of a job settled (jobs/runner.ts): SUCCEEDED, RETRYING (pg-boss tries again) or FAILED. */
+  jobSettled?(name: string, status: string): void;
+  /** The access log's flush: rows written, and rows dropped (the buffer full while the database could not take them). */
+  accessLogFlushed?(written: number, dropped: number): void;
+}
