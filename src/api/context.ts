@@ -8,6 +8,7 @@ import type { Services } from "../services/index.js";
 import { bearerToken } from "./auth/token.js";
 import type { VerifiedTokens } from "./auth/token-cache.js";
 import { createLoaders, Loaders } from "./common/loaders.js";
+import type { RateLimitCharge } from "./common/rate-limit.js";
 
 export interface ApiContext {
   readonly services: Services;
@@ -19,6 +20,8 @@ export interface ApiContext {
   actor(): Actor;
   /** Whoever the token names, a platform admin included (for the platform operations only). */
   caller(): Caller;
+  /** Charges the operation's cost to the caller's rate limit (common/rate-limit.ts); absent when rates are not limited. */
+  readonly rateLimit?: RateLimitCharge;
 }
 
 export async function buildContext(services: Services, tokens: VerifiedTokens, authorization: string | undefined): Promise<ApiContext> {

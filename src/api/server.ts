@@ -20,6 +20,8 @@ import { documentSizeLimit, queryLimitsPlugin, QueryLimits } from "./common/quer
 import { textInputPlugin } from "./common/text-input.js";
 import { introspectionGuardPlugin } from "./auth/introspection-guard.js";
 import { mountAuditReportPages } from "./audit/audit-report.routes.js";
+import { chargeOf, RateLimits, RateLimitSettings, subjectOf } from "./common/rate-limit.js";
+import { persistedQueryOptions, PersistedQuerySettings } from "./common/persisted-queries.js";
 
 export interface ApiServerOptions {
   readonly services: Services;
@@ -31,6 +33,12 @@ export interface ApiServerOptions {
   readonly limits: QueryLimits;
   /** Introspection only with a valid token (NODE_ENV=production); open otherwise, for GraphiQL. */
   readonly introspectionNeedsToken?: boolean;
+  /** Request rates per token and per address (ZPD_RATE_LIMIT_*); unlimited when absent. */
+  readonly rateLimit?: RateLimitSettings;
+  /** Express's `trust proxy`, for the client's address (ZPD_TRUST_PROXY); default false. */
+  readonly trustProxy?: boolean | number | string;
+  /** Automatic persisted queries' cache (ZPD_APQ_*); null: APQ off. */
+  readonly persistedQueries: PersistedQuerySettings | null;
 }
 
 export interface ApiServer {
@@ -53,6 +61,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     includeStacktraceInErrorResponses: false,
     introspection: true,
     parseOptions: { maxTokens: opts.limits.maxTokens },
+    persistedQueries: persistedQueryOptions(opts.persistedQueries),
+    // Apollo's default, stated: a GET or a form-like POST needs a header a browser cannot send cross-site.
+    csrfPrevention: true,
     // main.ts owns the signals: it stops the server, then the pool and PGlite, in that order.
     stopOnTerminationSignals: false,
     // No cache-control hints are used; its default plugin would wrap every field's resolution.
@@ -69,17 +80,24 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   await apollo.start();
 
   app.disable("x-powered-by");
+  app.set("trust proxy", opts.trustProxy ?? false);
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
   mountWebPages(app, { graphiql: opts.graphiql ?? false });
+  // After the static pages, before anything that reads a body or a token's data.
+  const rateLimits = new RateLimits(opts.rateLimit);
+  app.use(["/graphql", "/audit-reports"], rateLimits.middleware(subjectOf(tokens, opts.jwtSecret)));
   mountAuditReportPages(app, opts.services, tokens, opts.logger);
   app.use(
     "/graphql",
     express.json({ limit: "2mb" }),
     documentSizeLimit(opts.limits.maxBytes),
     expressMiddleware(apollo, {
-      context: async ({ req }) => buildContext(opts.services, tokens, req.headers.authorization),
+      context: async ({ req, res }) => ({
+        ...(await buildContext(opts.services, tokens, req.headers.authorization)),
+        rateLimit: chargeOf(res),
+      }),
     }),
   );
   // A malformed JSON body or an oversized one: a coded error, not an HTML page.

@@ -43,6 +43,18 @@ function withoutInputValues(formatted: GraphQLFormattedError): GraphQLFormattedE
   return { ...formatted, extensions: { ...formatted.extensions, validationErrors: (failures as ValidationFailure[]).map(strip) } };
 }
 
+/**
+ * Apollo refuses some malformed requests with HTTP 400 but no code — an automatic persisted query whose
+ * hash does not match its query, or an unknown `persistedQuery.version` — which would otherwise be
+ * reported (and logged) as INTERNAL_SERVER_ERROR: they are the client's BAD_REQUEST.
+ */
+function malformedRequestError(original: unknown, formatted: GraphQLFormattedError): GraphQLFormattedError | undefined {
+  if (!(original instanceof GraphQLError) || original.extensions?.code !== undefined) return undefined;
+  const status = (original.extensions?.http as { status?: number } | undefined)?.status;
+  if (status === undefined || status < 400 || status >= 500) return undefined;
+  return { message: formatted.message, extensions: { code: "BAD_REQUEST" } };
+}
+
 export function makeFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
@@ -68,6 +80,8 @@ export function makeFormatError(logger: Logger) {
     }
     const tooManyTokens = tokenLimitError(formatted);
     if (tooManyTokens) return tooManyTokens;
+    const malformed = malformedRequestError(original, formatted);
+    if (malformed) return malformed;
     const code = formatted.extensions?.code;
     if (typeof code === "string" && KNOWN_CODES.has(code)) return withoutInputValues(formatted);
     if (
