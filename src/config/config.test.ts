@@ -97,7 +97,14 @@ describe("configuration", () => {
       ZPD_RATE_LIMIT_BURST_SECONDS: "60",
       ZPD_RATE_LIMIT_COST_UNIT: "0",
     });
-    expect(c.rateLimit).toEqual({ tokenPerSecond: 0, tokenBurst: 5, anonymousPerSecond: 3, anonymousBurst: 0, burstSeconds: 60, costUnit: 0 });
+    expect(c.rateLimit).toEqual({
+      tokenPerSecond: 0,
+      tokenBurst: 5,
+      anonymousPerSecond: 3,
+      anonymousBurst: 0,
+      burstSeconds: 60,
+      costUnit: 0,
+    });
   });
 
   test("trust proxy: off by default; true, a number of hops, or addresses, subnets and Express's names", () => {

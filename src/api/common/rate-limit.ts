@@ -133,11 +133,11 @@ class Allowance {
 
   /**
    * Takes `points`: null when granted, else the milliseconds until they could be (the second's end when
-   * they fit in a second, else the burst window's). Every step is synchronous in the store: no other
-   * request runs between a refused consume and its reward.
+   * they fit in a second, else the burst window's). A refused consume is rewarded back one microtask
+   * later; a request taking points in between (rare) sees them as taken: the race errs towards refusing.
    */
   async take(key: string, points: number): Promise<number | null> {
-    let waits: number[] = [];
+    const waits: number[] = [];
     for (const limiter of [this.second, this.burst]) {
       try {
         await limiter.consume(key, points);
@@ -145,7 +145,7 @@ class Allowance {
       } catch (e) {
         if (!(e instanceof RateLimiterRes)) throw e;
         await limiter.reward(key, points);
-        waits = [...waits, e.msBeforeNext];
+        waits.push(e.msBeforeNext);
       }
     }
     return points <= this.perSecond ? waits[0]! : waits[1]!;
@@ -163,7 +163,6 @@ const LOCALS_KEY = "zpdRateLimit";
 export class RateLimits {
   private readonly token: Allowance | null;
   private readonly address: Allowance | null;
-
   private readonly costUnit: number;
 
   /** Without settings, nothing is limited. */
