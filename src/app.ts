@@ -70,7 +70,11 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
         maxBytes: config.maxQueryBytes,
         maxTokens: config.maxQueryTokens,
         maxPageSize: config.maxPageSize,
+        roleCost: config.maxQueryCostByRole,
       },
+      rateLimit: config.rateLimit,
+      trustProxy: config.trustProxy,
+      persistedQueries: config.persistedQueries,
     });
     const keyUpgrade = status.legacyPending ? startUpgradePass(db.dataSource, cipher, logger) : null;
     return {

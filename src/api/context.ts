@@ -9,6 +9,7 @@ import { bearerToken } from "./auth/token.js";
 import type { VerifiedTokens } from "./auth/token-cache.js";
 import { createLoaders, Loaders } from "./common/loaders.js";
 import type { RequestDeadline } from "./common/request-deadline.js";
+import type { RateLimitCharge } from "./common/rate-limit.js";
 
 export interface ApiContext {
   readonly services: Services;
@@ -25,6 +26,8 @@ export interface ApiContext {
    * long work can stop early on `deadline.signal`. Absent outside an HTTP request.
    */
   readonly deadline?: RequestDeadline;
+  /** Charges the operation's cost to the caller's rate limit (common/rate-limit.ts); absent when rates are not limited. */
+  readonly rateLimit?: RateLimitCharge;
 }
 
 export async function buildContext(

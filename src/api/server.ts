@@ -27,6 +27,8 @@ import { mountOpsRoutes } from "./ops/ops.routes.js";
 import { ApiMetrics } from "./ops/metrics.js";
 import { graphqlMetricsPlugin } from "./ops/graphql-metrics.plugin.js";
 import { accessLogPlugin, instrumentAccessLog } from "./access-log/access-recorder.js";
+import { chargeOf, RateLimits, RateLimitSettings, subjectOf } from "./common/rate-limit.js";
+import { persistedQueryOptions, PersistedQuerySettings } from "./common/persisted-queries.js";
 
 export interface ApiServerOptions {
   readonly services: Services;
@@ -46,6 +48,12 @@ export interface ApiServerOptions {
   readonly metrics?: ApiMetrics;
   /** ZPD_METRICS_TOKEN: the bearer token GET /metrics requires; null or absent: open. */
   readonly metricsToken?: string | null;
+  /** Request rates per token and per address (ZPD_RATE_LIMIT_*); unlimited when absent. */
+  readonly rateLimit?: RateLimitSettings;
+  /** Express's `trust proxy`, for the client's address (ZPD_TRUST_PROXY); default false. */
+  readonly trustProxy?: boolean | number | string;
+  /** Automatic persisted queries' cache (ZPD_APQ_*); null: APQ off. */
+  readonly persistedQueries: PersistedQuerySettings | null;
 }
 
 export interface ApiServer {
@@ -79,6 +87,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     includeStacktraceInErrorResponses: false,
     introspection: true,
     parseOptions: { maxTokens: opts.limits.maxTokens },
+    persistedQueries: persistedQueryOptions(opts.persistedQueries),
+    // Apollo's default, stated: a GET or a form-like POST needs a header a browser cannot send cross-site.
+    csrfPrevention: true,
     // main.ts owns the signals: it stops the server, then the pool and PGlite, in that order.
     stopOnTerminationSignals: false,
     // No cache-control hints are used; its default plugin would wrap every field's resolution.
@@ -98,19 +109,25 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   await apollo.start();
 
   app.disable("x-powered-by");
+  app.set("trust proxy", opts.trustProxy ?? false);
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
   mountOpsRoutes(app, { services: opts.services, metrics, metricsToken: opts.metricsToken ?? null });
   mountWebPages(app, { graphiql: opts.graphiql ?? false });
+  // After the static pages, before anything that reads a body or a token's data.
+  const rateLimits = new RateLimits(opts.rateLimit);
+  app.use(["/graphql", "/audit-reports"], rateLimits.middleware(subjectOf(tokens, opts.jwtSecret)));
   mountAuditReportPages(app, opts.services, tokens, opts.logger, outages);
   app.use(
     "/graphql",
     express.json({ limit: "2mb" }),
     documentSizeLimit(opts.limits.maxBytes),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) =>
-        buildContext(opts.services, tokens, req.headers.authorization, watchResponse(res, opts.requestTimeoutMs ?? 0)),
+      context: async ({ req, res }) => ({
+        ...(await buildContext(opts.services, tokens, req.headers.authorization, watchResponse(res, opts.requestTimeoutMs ?? 0))),
+        rateLimit: chargeOf(res),
+      }),
     }),
   );
   // A malformed JSON body or an oversized one: a coded error, not an HTML page.

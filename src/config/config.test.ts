@@ -34,6 +34,20 @@ describe("configuration", () => {
     ["ZPD_MAX_TOKEN_LIFETIME", { ZPD_MAX_TOKEN_LIFETIME: "90" }],
     ["ZPD_MAX_TOKEN_LIFETIME", { ZPD_MAX_TOKEN_LIFETIME: "30m" }],
     ["ZPD_MAX_TOKEN_LIFETIME", { ZPD_MAX_TOKEN_LIFETIME: "3651d" }],
+    ["ZPD_MAX_QUERY_COST_LEARNER", { ZPD_MAX_QUERY_COST_LEARNER: "0" }],
+    ["ZPD_MAX_QUERY_COST_TEACHER", { ZPD_MAX_QUERY_COST_TEACHER: "60000" }],
+    ["ZPD_MAX_QUERY_COST_ANALYST", { ZPD_MAX_QUERY_COST: "1000", ZPD_MAX_QUERY_COST_ANALYST: "1001" }],
+    ["ZPD_RATE_LIMIT_TOKEN", { ZPD_RATE_LIMIT_TOKEN: "fast" }],
+    ["ZPD_RATE_LIMIT_TOKEN_BURST", { ZPD_RATE_LIMIT_TOKEN_BURST: "-1" }],
+    ["ZPD_RATE_LIMIT_ANONYMOUS", { ZPD_RATE_LIMIT_ANONYMOUS: "1.5" }],
+    ["ZPD_RATE_LIMIT_ANONYMOUS_BURST", { ZPD_RATE_LIMIT_ANONYMOUS_BURST: "x" }],
+    ["ZPD_RATE_LIMIT_BURST_SECONDS", { ZPD_RATE_LIMIT_BURST_SECONDS: "0" }],
+    ["ZPD_RATE_LIMIT_COST_UNIT", { ZPD_RATE_LIMIT_COST_UNIT: "-5" }],
+    ["ZPD_TRUST_PROXY", { ZPD_TRUST_PROXY: "maybe" }],
+    ["ZPD_TRUST_PROXY", { ZPD_TRUST_PROXY: "10.0.0.0/33" }],
+    ["ZPD_TRUST_PROXY", { ZPD_TRUST_PROXY: "loopback, 300.1.1.1" }],
+    ["ZPD_APQ_CACHE_MB", { ZPD_APQ_CACHE_MB: "lots" }],
+    ["ZPD_APQ_TTL_SECONDS", { ZPD_APQ_TTL_SECONDS: "-1" }],
   ])("a bad %s is refused with a message naming it", (variable, env) => {
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ...env })).toThrow(new RegExp(variable));
@@ -56,6 +70,68 @@ describe("configuration", () => {
       ZPD_MAX_QUERY_TOKENS: "500",
     });
     expect(c).toMatchObject({ maxQueryDepth: 12, maxQueryAliases: 0, maxQueryCost: 5000, maxQueryBytes: 20000, maxQueryTokens: 500 });
+  });
+
+  test("cost budgets by role: defaults below ZPD_MAX_QUERY_COST, configurable, lowered with it, never above it", () => {
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET }).maxQueryCostByRole).toEqual({ LEARNER: 10000, TEACHER: 20000, ANALYST: 20000 });
+    expect(
+      loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_MAX_QUERY_COST_LEARNER: "2000", ZPD_MAX_QUERY_COST_ANALYST: "50000" }).maxQueryCostByRole,
+    ).toEqual({ LEARNER: 2000, TEACHER: 20000, ANALYST: 50000 });
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_MAX_QUERY_COST: "15000" }).maxQueryCostByRole).toEqual({
+      LEARNER: 10000,
+      TEACHER: 15000,
+      ANALYST: 15000,
+    });
+    expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_MAX_QUERY_COST_TEACHER: "50001" })).toThrow(
+      /^invalid configuration: ZPD_MAX_QUERY_COST_TEACHER: 50001 is above ZPD_MAX_QUERY_COST \(50000\)/,
+    );
+  });
+
+  test("rate limits: defaults, configured values, 0 turns one off", () => {
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET }).rateLimit).toEqual({
+      tokenPerSecond: 500,
+      tokenBurst: 1000,
+      anonymousPerSecond: 20,
+      anonymousBurst: 40,
+      burstSeconds: 10,
+      costUnit: 1000,
+    });
+    const c = loadConfig({
+      ZPD_JWT_SECRET: SECRET,
+      ZPD_RATE_LIMIT_TOKEN: "0",
+      ZPD_RATE_LIMIT_TOKEN_BURST: "5",
+      ZPD_RATE_LIMIT_ANONYMOUS: "3",
+      ZPD_RATE_LIMIT_ANONYMOUS_BURST: "0",
+      ZPD_RATE_LIMIT_BURST_SECONDS: "60",
+      ZPD_RATE_LIMIT_COST_UNIT: "0",
+    });
+    expect(c.rateLimit).toEqual({
+      tokenPerSecond: 0,
+      tokenBurst: 5,
+      anonymousPerSecond: 3,
+      anonymousBurst: 0,
+      burstSeconds: 60,
+      costUnit: 0,
+    });
+  });
+
+  test("trust proxy: off by default; true, a number of hops, or addresses, subnets and Express's names", () => {
+    const trust = (v?: string) => loadConfig({ ZPD_JWT_SECRET: SECRET, ...(v === undefined ? {} : { ZPD_TRUST_PROXY: v }) }).trustProxy;
+    expect(trust()).toBe(false);
+    expect(trust("false")).toBe(false);
+    expect(trust("0")).toBe(false);
+    expect(trust("true")).toBe(true);
+    expect(trust("2")).toBe(2);
+    expect(trust("loopback, 10.0.0.0/8,fd00::/8 , 192.0.2.7")).toBe("loopback,10.0.0.0/8,fd00::/8,192.0.2.7");
+  });
+
+  test("automatic persisted queries: a 16 MB cache of a day's entries by default; 0 MB turns them off", () => {
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET }).persistedQueries).toEqual({ maxBytes: 16_000_000, ttlSeconds: 86400 });
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_APQ_CACHE_MB: "2", ZPD_APQ_TTL_SECONDS: "0" }).persistedQueries).toEqual({
+      maxBytes: 2_000_000,
+      ttlSeconds: 0,
+    });
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_APQ_CACHE_MB: "0" }).persistedQueries).toBeNull();
   });
 
   test("retention: unset keeps every attempt; a whole number of days ≥ 1; a period that would delete everything is refused, naming the variable", () => {

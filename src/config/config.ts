@@ -2,6 +2,7 @@
  * Configuration from the environment, validated once at start. A bad value stops the process with
  * a message naming the variable; nothing reads `process.env` anywhere else.
  */
+import { isIP } from "node:net";
 import path from "node:path";
 import { formatDuration, parseDuration } from "../shared/duration.js";
 import { weakKey, weakPassphrase } from "./secret-strength.js";
@@ -60,6 +61,34 @@ export interface Config {
   readonly maxQueryCost: number;
   readonly maxQueryBytes: number;
   readonly maxQueryTokens: number;
+  /**
+   * The cost budgets of the roles below ADMIN and SERVICE (ZPD_MAX_QUERY_COST_<ROLE>, each at most
+   * maxQueryCost, which stays the budget of ADMIN, SERVICE and the platform admin). A caller without a
+   * valid token has the LEARNER's. See QUERY_COST_BY_ROLE_DEFAULTS.
+   */
+  readonly maxQueryCostByRole: { readonly LEARNER: number; readonly TEACHER: number; readonly ANALYST: number };
+  /** Request rates per token and per client address (api/common/rate-limit.ts); see RATE_LIMIT_DEFAULTS. */
+  readonly rateLimit: {
+    /** Requests a second one token may send, sustained (ZPD_RATE_LIMIT_TOKEN); 0: tokens are not limited. */
+    readonly tokenPerSecond: number;
+    /** Requests above that rate a token may send in a burst window (ZPD_RATE_LIMIT_TOKEN_BURST). */
+    readonly tokenBurst: number;
+    /** The same per client address, for requests without a valid token (ZPD_RATE_LIMIT_ANONYMOUS[_BURST]). */
+    readonly anonymousPerSecond: number;
+    readonly anonymousBurst: number;
+    /** The burst window in seconds (ZPD_RATE_LIMIT_BURST_SECONDS). */
+    readonly burstSeconds: number;
+    /** An operation of cost c counts as 1 + floor(c / costUnit) requests (ZPD_RATE_LIMIT_COST_UNIT); 0: as one. */
+    readonly costUnit: number;
+  };
+  /**
+   * Express's `trust proxy` (ZPD_TRUST_PROXY): which hops' X-Forwarded-For to believe for the client's
+   * address (the per-address rate limit). false (default): the TCP peer is the client; a number: that
+   * many proxies in front; else a list of proxy addresses, subnets or Express's names (loopback, …).
+   */
+  readonly trustProxy: boolean | number | string;
+  /** Automatic persisted queries' cache (ZPD_APQ_CACHE_MB, ZPD_APQ_TTL_SECONDS); null: APQ off. */
+  readonly persistedQueries: { readonly maxBytes: number; readonly ttlSeconds: number } | null;
   /**
    * NODE_ENV; "production" (docs/operations.md, "Production mode"): every secret configured, none
    * generated; no demo school seeded and no token printed; introspection needs a token; GraphiQL off.
@@ -245,12 +274,80 @@ function analyticsK(env: Env): number {
  */
 export const QUERY_LIMIT_DEFAULTS = { depth: 20, aliases: 50, cost: 50_000, bytes: 100_000, tokens: 2_000 } as const;
 
+/**
+ * The cost budgets of the roles below ADMIN and SERVICE (which keep ZPD_MAX_QUERY_COST, 50,000: a full
+ * recordAttempts batch is 17,501). A learner's app reads one learner: its heaviest documented operation
+ * costs 317, a curriculum page with two levels of prerequisites (`skills(first: 100) { nodes { id
+ * prerequisites { id dependents { id } } } }`) 3,701, and GraphiQL's introspection query 8,638 — which the
+ * LEARNER budget, also that of callers without a valid token (GraphiQL's schema query in development),
+ * must hold. Teachers and analysts read pages of learners or figures: twice that. Each default is lowered
+ * to ZPD_MAX_QUERY_COST when that is set lower.
+ */
+export const QUERY_COST_BY_ROLE_DEFAULTS = { LEARNER: 10_000, TEACHER: 20_000, ANALYST: 20_000 } as const;
+
+/**
+ * Defaults of the rate limits. One token: 500 requests a second sustained, 1,000 more per 10-second
+ * window in bursts — about what a 2-core server answers in all (bench:api: 2–4 ms of CPU a request), so
+ * one integration token (bench:api's single admin token at 200 requests/s, its sequential phases at
+ * ~300/s and its warm-up's eight concurrent streams) is never refused, while one runaway client cannot
+ * take a larger server. Callers without a valid token: 20 a second and 40 more per window, per address:
+ * they can run nothing but `__typename` and (in development) introspection, so this only bounds floods
+ * of bad tokens. An operation counts 1 + floor(cost / 1,000): every documented operation and bench
+ * operation counts 1, a 500-attempt batch 18, a 50,000-cost read 51.
+ */
+export const RATE_LIMIT_DEFAULTS = {
+  tokenPerSecond: 500,
+  tokenBurst: 1_000,
+  anonymousPerSecond: 20,
+  anonymousBurst: 40,
+  burstSeconds: 10,
+  costUnit: 1_000,
+} as const;
+
+/** Defaults of the automatic persisted queries' cache: 16 MB (least recently used out first), entries kept a day. */
+export const APQ_DEFAULTS = { cacheMb: 16, ttlSeconds: 86_400 } as const;
+
 /** A 32-byte key in base64 (ZPD_PROFILE_KEY, each of ZPD_PROFILE_KEYS_OLD). */
 function key32(name: string, base64: string): Buffer {
   const key = Buffer.from(base64, "base64");
   if (key.length !== 32 || !/^[A-Za-z0-9+/]+={0,2}$/.test(base64))
     throw new ConfigError(name, "each key must be 32 bytes, base64-encoded (openssl rand -base64 32)");
   return key;
+}
+
+/** ZPD_MAX_QUERY_COST_<ROLE>: its default lowered to the ceiling; above the ceiling is refused. */
+function roleCost(env: Env, role: keyof typeof QUERY_COST_BY_ROLE_DEFAULTS, ceiling: number): number {
+  const name = `ZPD_MAX_QUERY_COST_${role}`;
+  const n = int(env, name, Math.min(QUERY_COST_BY_ROLE_DEFAULTS[role], ceiling), 1, 1_000_000_000);
+  if (n > ceiling)
+    throw new ConfigError(name, `${n} is above ZPD_MAX_QUERY_COST (${ceiling}), the budget of ADMIN and SERVICE tokens and the highest`);
+  return n;
+}
+
+/**
+ * ZPD_TRUST_PROXY: false (default) or true, a number of proxy hops, or comma-separated proxy addresses,
+ * subnets (CIDR) and Express's names loopback, linklocal, uniquelocal. Checked here: Express would only
+ * throw when the first request reads the client's address.
+ */
+function trustProxy(env: Env): boolean | number | string {
+  const name = "ZPD_TRUST_PROXY";
+  const raw = (env[name] ?? "").trim();
+  if (raw === "" || /^(0|false|no|off)$/i.test(raw)) return false;
+  if (/^(true|yes|on)$/i.test(raw)) return true;
+  if (/^\d+$/.test(raw)) return int(env, name, 0, 0, 100);
+  const entries = raw.split(",").map((e) => e.trim());
+  for (const e of entries) {
+    const [address, bits, ...rest] = e.split("/");
+    const kind = isIP(address ?? "");
+    const named = ["loopback", "linklocal", "uniquelocal"].includes(e);
+    const prefixOk = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (kind === 4 ? 32 : 128));
+    if (!named && (kind === 0 || !prefixOk || rest.length))
+      throw new ConfigError(
+        name,
+        `expected false, true, a number of proxies, or proxy addresses and subnets such as "10.0.0.0/8, loopback"; got "${raw}"`,
+      );
+  }
+  return entries.join(",");
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -349,6 +446,9 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     throw new ConfigError("ZPD_SEED_DEMO", "the demo school is never seeded in production (NODE_ENV=production): unset it");
   const dataDir = path.resolve(env.ZPD_DATA_DIR || ".zpd");
 
+  const maxQueryCost = int(env, "ZPD_MAX_QUERY_COST", QUERY_LIMIT_DEFAULTS.cost, 1, 1_000_000_000);
+  const apqCacheMb = int(env, "ZPD_APQ_CACHE_MB", APQ_DEFAULTS.cacheMb, 0, 4096);
+  const rl = RATE_LIMIT_DEFAULTS;
   return {
     port: int(env, "PORT", 4000, 0, 65535),
     host: env.HOST || "0.0.0.0",
@@ -367,9 +467,27 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     maxClockSkewSeconds: int(env, "ZPD_MAX_CLOCK_SKEW_SECONDS", DEFAULT_MAX_CLOCK_SKEW_SECONDS, 0, MAX_CLOCK_SKEW_SETTING),
     maxQueryDepth: int(env, "ZPD_MAX_QUERY_DEPTH", QUERY_LIMIT_DEFAULTS.depth, 1, 1000),
     maxQueryAliases: int(env, "ZPD_MAX_QUERY_ALIASES", QUERY_LIMIT_DEFAULTS.aliases, 0, 100_000),
-    maxQueryCost: int(env, "ZPD_MAX_QUERY_COST", QUERY_LIMIT_DEFAULTS.cost, 1, 1_000_000_000),
+    maxQueryCost,
     maxQueryBytes: int(env, "ZPD_MAX_QUERY_BYTES", QUERY_LIMIT_DEFAULTS.bytes, 1, 2_000_000),
     maxQueryTokens: int(env, "ZPD_MAX_QUERY_TOKENS", QUERY_LIMIT_DEFAULTS.tokens, 1, 1_000_000),
+    maxQueryCostByRole: {
+      LEARNER: roleCost(env, "LEARNER", maxQueryCost),
+      TEACHER: roleCost(env, "TEACHER", maxQueryCost),
+      ANALYST: roleCost(env, "ANALYST", maxQueryCost),
+    },
+    rateLimit: {
+      tokenPerSecond: int(env, "ZPD_RATE_LIMIT_TOKEN", rl.tokenPerSecond, 0, 1_000_000),
+      tokenBurst: int(env, "ZPD_RATE_LIMIT_TOKEN_BURST", rl.tokenBurst, 0, 10_000_000),
+      anonymousPerSecond: int(env, "ZPD_RATE_LIMIT_ANONYMOUS", rl.anonymousPerSecond, 0, 1_000_000),
+      anonymousBurst: int(env, "ZPD_RATE_LIMIT_ANONYMOUS_BURST", rl.anonymousBurst, 0, 10_000_000),
+      burstSeconds: int(env, "ZPD_RATE_LIMIT_BURST_SECONDS", rl.burstSeconds, 1, 86_400),
+      costUnit: int(env, "ZPD_RATE_LIMIT_COST_UNIT", rl.costUnit, 0, 1_000_000_000),
+    },
+    trustProxy: trustProxy(env),
+    persistedQueries:
+      apqCacheMb === 0
+        ? null
+        : { maxBytes: apqCacheMb * 1_000_000, ttlSeconds: int(env, "ZPD_APQ_TTL_SECONDS", APQ_DEFAULTS.ttlSeconds, 0, 31_536_000) },
     nodeEnv,
     dbConnectTimeoutMs: int(env, "ZPD_DB_CONNECT_TIMEOUT_MS", 5_000, 0, 3_600_000),
     dbStatementTimeoutMs: int(env, "ZPD_DB_STATEMENT_TIMEOUT_MS", 15_000, 0, 86_400_000),

@@ -6,7 +6,7 @@
  * documented-size operations and GraphiQL's introspection query pass.
  */
 import { getIntrospectionQuery } from "graphql";
-import { QUERY_LIMIT_DEFAULTS } from "../../src/config/config.js";
+import { QUERY_COST_BY_ROLE_DEFAULTS, QUERY_LIMIT_DEFAULTS } from "../../src/config/config.js";
 import { Role } from "../../src/services/auth/actor.js";
 import { startTestServer, TestServer } from "../support/test-server.js";
 import { GRAPHIQL_INTROSPECTION } from "../support/doc-operations.js";
@@ -14,10 +14,16 @@ import { GRAPHIQL_INTROSPECTION } from "../support/doc-operations.js";
 let s: TestServer;
 let admin: string;
 let learner: string;
+let teacher: string;
+let analyst: string;
 beforeAll(async () => {
   s = await startTestServer();
   const school = await s.newSchool("Limits School");
   admin = school.admin;
+  analyst = await s.token({ schoolId: school.schoolId, role: Role.Analyst });
+  const t = await s.gql(`mutation { createTeacher(input: { displayName: "T. Limits" }) { id } }`, {}, admin);
+  expect(t.errors).toBeUndefined();
+  teacher = await s.token({ schoolId: school.schoolId, role: Role.Teacher, teacherId: t.data.createTeacher.id });
   const created = await s.gql(
     `mutation { createLearner(input: { externalRef: "limits-1", profile: { displayName: "Lim" } }) { id } }`,
     {},
@@ -130,13 +136,67 @@ test("an exponential nesting within the depth limit is refused by its cost", asy
   let inner = "id";
   for (let i = 0; i < 8; i++) inner = `${i % 2 ? "dependents" : "prerequisites"} { id ${inner} }`;
   const query = `{ skills(first: 100) { nodes { ${inner} } } }`;
-  const r = await s.gql(query, {}, learner);
-  expect(r.status).toBe(400);
-  expect(r.errors![0]!.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", limit: QUERY_LIMIT_DEFAULTS.cost });
-  expect(r.errors![0]!.extensions!.measured as number).toBeGreaterThan(QUERY_LIMIT_DEFAULTS.cost);
+  for (const [token, limit] of [
+    [learner, QUERY_COST_BY_ROLE_DEFAULTS.LEARNER],
+    [admin, QUERY_LIMIT_DEFAULTS.cost],
+  ] as const) {
+    const r = await s.gql(query, {}, token);
+    expect(r.status).toBe(400);
+    expect(r.errors![0]!.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", limit });
+    expect(r.errors![0]!.extensions!.measured as number).toBeGreaterThan(QUERY_LIMIT_DEFAULTS.cost);
+  }
   // Two levels of the same are an ordinary curriculum query.
   const ok = await s.gql(`{ skills(first: 100) { nodes { id prerequisites { id dependents { id } } } } }`, {}, learner);
   expect(ok.errors).toBeUndefined();
+});
+
+describe("the cost budget depends on the caller's role", () => {
+  // Three levels of a curriculum's prerequisites and dependents: 1 + 100 × (2 + (1 + 5 × (1 + (1 + 5 × 7)))) = 18,801,
+  // above a learner's budget (10,000), within a teacher's or analyst's (20,000) and an admin's (50,000).
+  const THREE_LEVELS = `{ skills(first: 100) { nodes { id prerequisites { id dependents { id prerequisites { id } } } } } }`;
+
+  test("the same query is answered for an admin, a teacher and an analyst, and QUERY_TOO_COMPLEX for a learner", async () => {
+    for (const token of [admin, teacher, analyst]) {
+      const r = await s.gql(THREE_LEVELS, {}, token);
+      expect(r.errors).toBeUndefined();
+      expect(r.data.skills.nodes).toEqual([]);
+    }
+    const r = await s.gql(THREE_LEVELS, {}, learner);
+    expect(r.status).toBe(400);
+    expect(r.data).toBeUndefined();
+    expect(r.errors).toEqual([
+      {
+        message: `the query's cost 18801 exceeds the limit of ${QUERY_COST_BY_ROLE_DEFAULTS.LEARNER} (ZPD_MAX_QUERY_COST_LEARNER)`,
+        extensions: { code: "QUERY_TOO_COMPLEX", limit: QUERY_COST_BY_ROLE_DEFAULTS.LEARNER, measured: 18801 },
+      },
+    ]);
+  });
+
+  test("a caller without a valid token has the learner's budget", async () => {
+    for (const bearer of [undefined, "not-a-token"]) {
+      const r = await s.gql(THREE_LEVELS, {}, bearer);
+      expect(r.status).toBe(400);
+      expect(r.errors![0]!.extensions).toEqual({ code: "QUERY_TOO_COMPLEX", limit: QUERY_COST_BY_ROLE_DEFAULTS.LEARNER, measured: 18801 });
+    }
+  });
+
+  test("configured budgets apply: ZPD_MAX_QUERY_COST_TEACHER lowered, ZPD_MAX_QUERY_COST_LEARNER raised", async () => {
+    const custom = await startTestServer({ ZPD_MAX_QUERY_COST_TEACHER: "5000", ZPD_MAX_QUERY_COST_LEARNER: "30000" });
+    try {
+      const school = await custom.newSchool("Budget School");
+      const t = await custom.gql(`mutation { createTeacher(input: { displayName: "T. Budget" }) { id } }`, {}, school.admin);
+      const l = await custom.gql(`mutation { createLearner(input: { externalRef: "budget-1" }) { id } }`, {}, school.admin);
+      const teacherToken = await custom.token({ schoolId: school.schoolId, role: Role.Teacher, teacherId: t.data.createTeacher.id });
+      const learnerToken = await custom.token({ schoolId: school.schoolId, role: Role.Learner, learnerId: l.data.createLearner.id });
+      const asTeacher = await custom.gql(THREE_LEVELS, {}, teacherToken);
+      expect(asTeacher.errors![0]!.extensions).toEqual({ code: "QUERY_TOO_COMPLEX", limit: 5000, measured: 18801 });
+      expect(asTeacher.errors![0]!.message).toMatch(/ZPD_MAX_QUERY_COST_TEACHER/);
+      const asLearner = await custom.gql(THREE_LEVELS, {}, learnerToken);
+      expect(asLearner.errors).toBeUndefined();
+    } finally {
+      await custom.stop();
+    }
+  });
 });
 
 test("the cost counts `first` from the variables", async () => {

@@ -39,6 +39,17 @@ describe("error mapping", () => {
     const f = { message: "Variable $x got invalid value", extensions: { code: "BAD_USER_INPUT" } };
     expect(format(f, new GraphQLError(f.message))).toBe(f);
   });
+
+  test("Apollo's refusals with HTTP 400 and no code (an APQ hash that does not match its query) are BAD_REQUEST, not internal", () => {
+    const original = new GraphQLError("provided sha does not match query", { extensions: { http: { status: 400 } } });
+    const out = format({ message: original.message, extensions: { code: "INTERNAL_SERVER_ERROR" } }, original);
+    expect(out).toEqual({ message: "provided sha does not match query", extensions: { code: "BAD_REQUEST" } });
+    // Without a client status, an uncoded error stays an internal one.
+    const internal = new GraphQLError("boom");
+    expect(format({ message: "boom", extensions: { code: "INTERNAL_SERVER_ERROR" } }, internal).extensions?.code).toBe(
+      "INTERNAL_SERVER_ERROR",
+    );
+  });
 });
 
 describe("the code tables", () => {

@@ -64,6 +64,18 @@ function retryable(client: RetryableClientError, formatted: GraphQLFormattedErro
   };
 }
 
+/**
+ * Apollo refuses some malformed requests with HTTP 400 but no code — an automatic persisted query whose
+ * hash does not match its query, or an unknown `persistedQuery.version` — which would otherwise be
+ * reported (and logged) as INTERNAL_SERVER_ERROR: they are the client's BAD_REQUEST.
+ */
+function malformedRequestError(original: unknown, formatted: GraphQLFormattedError): GraphQLFormattedError | undefined {
+  if (!(original instanceof GraphQLError) || original.extensions?.code !== undefined) return undefined;
+  const status = (original.extensions?.http as { status?: number } | undefined)?.status;
+  if (status === undefined || status < 400 || status >= 500) return undefined;
+  return { message: formatted.message, extensions: { code: "BAD_REQUEST" } };
+}
+
 export function makeFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
@@ -91,6 +103,8 @@ export function makeFormatError(logger: Logger) {
     if (original instanceof RequestAbandonedError) return retryable(ABANDONED_REQUEST_CODES[original.reason], formatted);
     const tooManyTokens = tokenLimitError(formatted);
     if (tooManyTokens) return tooManyTokens;
+    const malformed = malformedRequestError(original, formatted);
+    if (malformed) return malformed;
     const code = formatted.extensions?.code;
     if (typeof code === "string" && KNOWN_CODES.has(code)) {
       // A value that does not fit its type: graphql-js's message quotes it, its cause's message says why.

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { buildSchema, getOperationAST, GraphQLError, Kind, Lexer, OperationDefinitionNode, parse, Source, TokenKind } from "graphql";
-import { QUERY_LIMIT_DEFAULTS } from "../../config/config.js";
-import { ASSUMED_LIST_SIZE, operationCost, operationShape, tokenLimitError } from "./query-limits.js";
+import { QUERY_COST_BY_ROLE_DEFAULTS, QUERY_LIMIT_DEFAULTS } from "../../config/config.js";
+import { ASSUMED_LIST_SIZE, costBudget, operationCost, operationShape, tokenLimitError } from "./query-limits.js";
 import { docOperations, GRAPHIQL_INTROSPECTION } from "../../../test/support/doc-operations.js";
 
 // A schema of the API's shapes: a connection, an unbounded list, a list argument, a `count` argument.
@@ -76,6 +76,18 @@ describe("operationCost: every field 1, a list multiplies its selection by its i
   });
 });
 
+test("costBudget: each role's budget and the variable that sets it; the learner's without a token", () => {
+  const limits = { maxCost: 50, roleCost: { LEARNER: 10, TEACHER: 20, ANALYST: 30 } };
+  expect(costBudget(limits, "LEARNER")).toEqual({ limit: 10, variable: "ZPD_MAX_QUERY_COST_LEARNER" });
+  expect(costBudget(limits, "TEACHER")).toEqual({ limit: 20, variable: "ZPD_MAX_QUERY_COST_TEACHER" });
+  expect(costBudget(limits, "ANALYST")).toEqual({ limit: 30, variable: "ZPD_MAX_QUERY_COST_ANALYST" });
+  expect(costBudget(limits, undefined)).toEqual({ limit: 10, variable: "ZPD_MAX_QUERY_COST_LEARNER" });
+  for (const role of ["ADMIN", "SERVICE", "PLATFORM_ADMIN"])
+    expect(costBudget(limits, role)).toEqual({ limit: 50, variable: "ZPD_MAX_QUERY_COST" });
+  // A name that is an Object property is not a role.
+  expect(costBudget(limits, "toString")).toEqual({ limit: 50, variable: "ZPD_MAX_QUERY_COST" });
+});
+
 describe("operationShape", () => {
   test("depth counts fields, fragments flattened", () => {
     expect(shape(`{ item { id } }`).depth).toBe(2);
@@ -145,7 +157,8 @@ describe("the default limits", () => {
         expect(shape.aliases).toBeLessThanOrEqual(QUERY_LIMIT_DEFAULTS.aliases);
         const cost = operationCost(apiSchema, document, op, variables, 100);
         expect(cost).not.toBeNull();
-        expect(cost!).toBeLessThanOrEqual(QUERY_LIMIT_DEFAULTS.cost);
+        // Within every role's budget, the learner's (also that of callers without a token) the smallest.
+        expect(cost!).toBeLessThanOrEqual(Math.min(QUERY_LIMIT_DEFAULTS.cost, ...Object.values(QUERY_COST_BY_ROLE_DEFAULTS)));
       }
     },
   );

@@ -12,6 +12,10 @@
  * (`taskIds`, `inputs`) by that list's length, one with `count` by the count, and any other list by
  * ASSUMED_LIST_SIZE. So the cost estimates the number of values in the answer.
  *
+ * The cost budget depends on the caller's role (ZPD_MAX_QUERY_COST for ADMIN, SERVICE and the platform
+ * admin; ZPD_MAX_QUERY_COST_<ROLE> for the others; the LEARNER's for a caller without a valid token),
+ * and an operation within it is then charged to the caller's rate limit by its cost (rate-limit.ts).
+ *
  * Depth and aliases are counted here rather than with @escape.tech/graphql-armor's rules: those throw
  * an error with no `extensions.code` ("Syntax Error: …"), and a refused operation must carry one of the
  * documented codes with the measured value. Fragments are counted once each (memoised), so a document
@@ -37,14 +41,17 @@ import { ComplexityEstimator, getComplexity } from "graphql-query-complexity";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { RequestHandler } from "express";
 import { DEFAULT_PAGE_SIZE } from "../../services/common/pagination.js";
+import type { ApiContext } from "../context.js";
 
 export interface QueryLimits {
   /** Deepest field nesting (fragments flattened); ZPD_MAX_QUERY_DEPTH. */
   readonly maxDepth: number;
   /** Aliased fields, fragments counted as many times as they are spread; ZPD_MAX_QUERY_ALIASES. */
   readonly maxAliases: number;
-  /** Estimated number of values in the answer (see the estimator); ZPD_MAX_QUERY_COST. */
+  /** Estimated number of values in the answer (see the estimator); ZPD_MAX_QUERY_COST: ADMIN, SERVICE, platform admin. */
   readonly maxCost: number;
+  /** The other roles' cost budgets (ZPD_MAX_QUERY_COST_<ROLE>); a caller without a valid token has the LEARNER's. */
+  readonly roleCost: RoleCostBudgets;
   /** The `query` text's size in UTF-8 bytes; ZPD_MAX_QUERY_BYTES. */
   readonly maxBytes: number;
   /**
@@ -55,6 +62,34 @@ export interface QueryLimits {
   readonly maxTokens: number;
   /** ZPD_MAX_PAGE_SIZE: a connection without `first` returns min(20, this). */
   readonly maxPageSize: number;
+}
+
+export interface RoleCostBudgets {
+  readonly LEARNER: number;
+  readonly TEACHER: number;
+  readonly ANALYST: number;
+}
+
+/** The caller's cost budget and the variable that sets it; `role` undefined: no valid token. */
+export function costBudget(
+  limits: Pick<QueryLimits, "maxCost" | "roleCost">,
+  role: string | undefined,
+): { limit: number; variable: string } {
+  const budgeted = role === undefined ? "LEARNER" : role;
+  if (Object.hasOwn(limits.roleCost, budgeted)) {
+    const r = budgeted as keyof RoleCostBudgets;
+    return { limit: limits.roleCost[r], variable: `ZPD_MAX_QUERY_COST_${r}` };
+  }
+  return { limit: limits.maxCost, variable: "ZPD_MAX_QUERY_COST" };
+}
+
+/** The role of the request's token; undefined without a valid one. */
+function roleOf(context: ApiContext): string | undefined {
+  try {
+    return context.caller().role;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `extensions.code` of each refusal (documented in docs/api-guide.md). */
@@ -188,12 +223,15 @@ export function operationCost(
   }
 }
 
-/** Refuses an operation over a limit, after validation and before execution. */
-export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
+/**
+ * Refuses an operation over a limit, after validation and before execution; then charges the operation's
+ * cost to the caller's rate limit (which refuses it with RATE_LIMITED when the caller has not enough left).
+ */
+export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin<ApiContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operation, request, schema }) {
+        async didResolveOperation({ document, operation, request, schema, contextValue }) {
           if (!operation) return;
           const shape = operationShape(document, operation);
           if (shape.depth > limits.maxDepth) {
@@ -209,10 +247,13 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
             );
           }
           const cost = operationCost(schema, document, operation, request.variables, limits.maxPageSize);
-          if (cost !== null && cost > limits.maxCost) {
+          if (cost === null) return;
+          const budget = costBudget(limits, roleOf(contextValue));
+          if (cost > budget.limit) {
             const measured = Number.isFinite(cost) ? cost : `over ${MAX_EVALUATED_SELECTIONS} selections`;
-            throw refusal(QueryLimitCode.TooComplex, "the query's cost", measured, limits.maxCost, "ZPD_MAX_QUERY_COST");
+            throw refusal(QueryLimitCode.TooComplex, "the query's cost", measured, budget.limit, budget.variable);
           }
+          await contextValue.rateLimit?.chargeCost(cost);
         },
       };
     },
