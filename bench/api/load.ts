@@ -33,8 +33,11 @@ export interface LoadPlan {
   readonly dbName: string | null;
 }
 
+/** What a client reads back of a recorded attempt (one or a batch). */
+export const ATTEMPT_PAYLOAD = "duplicate attempt { id occurredAt } mastery { skillId mastery uncertainty delta trend attempts }";
+
 export const RECORD_ATTEMPT = `mutation RecordAttempt($input: RecordAttemptInput!) {
-  recordAttempt(input: $input) { duplicate attempt { id occurredAt } mastery { skillId mastery uncertainty delta trend attempts } }
+  recordAttempt(input: $input) { ${ATTEMPT_PAYLOAD} }
 }`;
 
 export const RECOMMENDATIONS = `query Recommendations($learnerId: UUID!, $goalId: UUID) {
@@ -70,23 +73,24 @@ export class Client {
   // under a request being sent (a socket left idle since a burst was reset once: "read ECONNRESET").
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 1024, timeout: 4000 });
   private readonly target: URL;
+  private readonly tokens: readonly string[];
+  private sent = 0;
 
-  constructor(
-    url: string,
-    private readonly token: string,
-  ) {
+  /** With several tokens, the requests take them in turn (distinct callers, as a per-token limit sees them). */
+  constructor(url: string, token: string | readonly string[]) {
+    this.tokens = typeof token === "string" ? [token] : token;
+    if (this.tokens.length === 0) throw new Error("a client needs a token");
     this.target = new URL(url);
     if (this.target.hostname !== "127.0.0.1") throw new Error("the load generator only loads 127.0.0.1");
   }
 
-  /** Sends one GraphQL request; resolves (never rejects) with ok = 2xx and no GraphQL errors (and the data when ok). */
-  post(
-    query: string,
-    variables: Record<string, unknown>,
-    timeoutMs = 30_000,
-    check?: Check,
-  ): Promise<{ ok: boolean; error?: string; data?: Record<string, unknown> }> {
+  /**
+   * Sends one GraphQL request; resolves (never rejects) with ok = 2xx and no GraphQL errors (and the data when ok),
+   * the HTTP status (absent when no answer came) and the first error's `extensions.code`.
+   */
+  post(query: string, variables: Record<string, unknown>, timeoutMs = 30_000, check?: Check): Promise<PostResult> {
     const body = JSON.stringify({ query, variables });
+    const token = this.tokens[this.sent++ % this.tokens.length]!;
     return new Promise((resolve) => {
       const req = http.request(
         {
@@ -96,27 +100,32 @@ export class Client {
           method: "POST",
           agent: this.agent,
           timeout: timeoutMs,
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${this.token}` },
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${token}` },
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => {
             const text = Buffer.concat(chunks).toString("utf8");
-            if (!res.statusCode || res.statusCode < 200 || res.statusCode >= 300)
-              return resolve({ ok: false, error: `HTTP ${res.statusCode}: ${text.slice(0, 200)}` });
+            const status = res.statusCode;
+            let json: { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } | undefined;
             try {
-              const json = JSON.parse(text) as { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
-              if (json.errors?.length)
-                return resolve({ ok: false, error: `${json.errors[0]!.extensions?.code ?? "ERROR"}: ${json.errors[0]!.message}` });
-              if (!json.data) return resolve({ ok: false, error: "no data" });
-              const wrong = check?.(json.data as Record<string, unknown>);
-              resolve(
-                wrong ? { ok: false, error: `${NOT_PERSONALISED}: ${wrong}` } : { ok: true, data: json.data as Record<string, unknown> },
-              );
+              json = JSON.parse(text);
             } catch {
-              resolve({ ok: false, error: `unparsable body: ${text.slice(0, 200)}` });
+              json = undefined;
             }
+            const code = json?.errors?.[0]?.extensions?.code;
+            if (!status || status < 200 || status >= 300)
+              return resolve({ ok: false, status, code, error: `HTTP ${status}: ${text.slice(0, 200)}` });
+            if (!json) return resolve({ ok: false, status, error: `unparsable body: ${text.slice(0, 200)}` });
+            if (json.errors?.length) return resolve({ ok: false, status, code, error: `${code ?? "ERROR"}: ${json.errors[0]!.message}` });
+            if (!json.data) return resolve({ ok: false, status, error: "no data" });
+            const wrong = check?.(json.data as Record<string, unknown>);
+            resolve(
+              wrong
+                ? { ok: false, status, error: `${NOT_PERSONALISED}: ${wrong}` }
+                : { ok: true, status, data: json.data as Record<string, unknown> },
+            );
           });
           res.on("error", (e) => resolve({ ok: false, error: `response: ${e.message}` }));
         },
@@ -130,6 +139,14 @@ export class Client {
   close(): void {
     this.agent.destroy();
   }
+}
+
+export interface PostResult {
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly data?: Record<string, unknown>;
+  readonly status?: number;
+  readonly code?: string;
 }
 
 /** An open-loop request not answered within this is an error (and the phase ends by itself). */
@@ -257,6 +274,24 @@ export function operations(
   };
   const planPath: Make = () => ({ query: PLAN_PATH, variables: { goalId: pick(plan.learners).goalId }, check: personalised("planPath") });
   return { recordAttempt, recommendations, planPath };
+}
+
+/** The mixed load (bench:privacy's erasure windows, bench:load's soak and hostile phases), per 10 requests: 5 recommendations(count: 10), 4 recordAttempt, 1 planPath. */
+export const MIXED_KINDS = ["recommendations", "recordAttempt", "planPath"] as const;
+export type MixedKind = (typeof MIXED_KINDS)[number];
+/** Request i of a mixed loop: every 10th planPath, the others alternate recommendations and recordAttempt. */
+export const mixedKind = (i: number): MixedKind => (i % 10 === 9 ? "planPath" : i % 2 === 0 ? "recommendations" : "recordAttempt");
+export const mixed =
+  (ops: Record<MixedKind, Make>): Make =>
+  (i) =>
+    ops[mixedKind(i)](i);
+
+/** A mixed open loop's samples (indexed as sent), summarised per operation. */
+export function summariseMixed(mode: string, rps: number, samples: readonly Sample[], elapsedMs: number): OpResult[] {
+  return MIXED_KINDS.map((kind) => {
+    const mine = samples.filter((_, i) => mixedKind(i) === kind);
+    return summarise(kind, mode, (rps * mine.length) / samples.length, mine, elapsedMs);
+  });
 }
 
 /** Fails the run when an answer was not personalised (see NOT_PERSONALISED). */
