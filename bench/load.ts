@@ -39,7 +39,7 @@ import { gitCommit } from "./lib/git.js";
 import { type LoadBenchArgs, parseLoadArgs } from "./load/args.js";
 import type { HostilePlan, HostileResults } from "./load/hostile.js";
 import { HOSTILE_KEY_PREFIX } from "./load/hostile-corpus.js";
-import { type LoadRecord, markdown, runTitle, verdicts } from "./load/report.js";
+import { type LoadRecord, markdown, RECORD_FORMAT, runTitle, verdicts } from "./load/report.js";
 import { openRaw, type RawLevel, type RawPlan } from "./load/raw-insert.js";
 import type { SaturationPlan, SaturationResults } from "./load/saturation.js";
 import type { SoakPlan, SoakResults } from "./load/soak.js";
@@ -151,6 +151,7 @@ async function benchOne(db: DbKind, args: LoadBenchArgs): Promise<LoadRecord> {
           tokens: tokens.service,
           runId: `${runId}-soak`,
           serverPid: server.pid,
+          dbName,
           rps: args.rps,
           seconds: args.soakSeconds,
           memoryEvery: args.memoryEvery,
@@ -189,6 +190,7 @@ async function benchOne(db: DbKind, args: LoadBenchArgs): Promise<LoadRecord> {
       });
     const { dbs: _d, report: _r, json: _j, render: _x, fresh: _f, pgUrl: _p, ...settings } = args;
     return {
+      format: RECORD_FORMAT,
       db,
       dbVersion: await dbVersion(db, args),
       scale: args.scale,
@@ -213,11 +215,16 @@ async function benchOne(db: DbKind, args: LoadBenchArgs): Promise<LoadRecord> {
   }
 }
 
+/** The report from the store; a failure to write it is logged, not thrown (the results are stored, and the next database still runs). */
 function writeReport(args: LoadBenchArgs): void {
   if (args.report === "none") return;
-  mkdirSync(dirname(args.report), { recursive: true });
-  writeFileSync(args.report, markdown(loadStore<LoadRecord>(args.json)));
-  log(`wrote ${args.report} from ${args.json}`);
+  try {
+    mkdirSync(dirname(args.report), { recursive: true });
+    writeFileSync(args.report, markdown(loadStore<LoadRecord>(args.json)));
+    log(`wrote ${args.report} from ${args.json}`);
+  } catch (e) {
+    log(`could not write ${args.report} (the results are in ${args.json}; --render writes it again): ${(e as Error).stack}`);
+  }
 }
 
 async function main(): Promise<void> {

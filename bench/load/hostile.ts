@@ -78,8 +78,8 @@ export interface ProbeSummary {
   /** The slowest probe of the quiet window and of the hostile one. */
   readonly quietMaxMs: number;
   readonly hostileMaxMs: number;
-  /** Probes over 100 ms (ms after the quiet window's start, latency), the first 40. */
-  readonly slow: { atMs: number; ms: number }[];
+  /** The slowest probe of each second of the run (both windows). */
+  readonly perSecondMax: number[];
 }
 
 /** What one request of a kind costs the server without load: its process's CPU per request, sequential calls. */
@@ -141,10 +141,9 @@ export function summariseProbes(probes: readonly Probe[], everyMs: number, windo
     max_ms: r1(ms[ms.length - 1] ?? Number.NaN),
     quietMaxMs: max(probes.filter((p) => p.atMs < windowMs)),
     hostileMaxMs: max(probes.filter((p) => p.atMs >= windowMs)),
-    slow: probes
-      .filter((p) => p.ms > 100)
-      .slice(0, 40)
-      .map((p) => ({ atMs: p.atMs, ms: r1(p.ms) })),
+    perSecondMax: Array.from({ length: Math.ceil((2 * windowMs) / 1000) }, (_, sec) =>
+      max(probes.filter((p) => Math.floor(p.atMs / 1000) === sec)),
+    ),
   };
 }
 

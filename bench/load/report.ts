@@ -13,7 +13,11 @@ import type { RawLevel } from "./raw-insert.js";
 import type { LevelResult, SaturationResults } from "./saturation.js";
 import type { SoakResults } from "./soak.js";
 
+/** Bumped when a record's shape changes: the report skips records of another format. */
+export const RECORD_FORMAT = 1;
+
 export interface LoadRecord {
+  readonly format: typeof RECORD_FORMAT;
   readonly db: DbKind;
   readonly dbVersion: string;
   readonly scale: ScaleName;
@@ -223,7 +227,9 @@ export function runTitle(r: LoadRecord): string {
 }
 
 export function markdown(store: LoadStore): string {
-  const keys = Object.keys(store.runs).sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
+  const keys = Object.keys(store.runs)
+    .filter((k) => store.runs[k]!.format === RECORD_FORMAT)
+    .sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
   const out: string[] = ["# Load benchmark (`npm run bench:load`)", ""];
   out.push(
     "The real server (`node dist/src/main.js`, `NODE_ENV=production`) on a fresh copy of bench:api's prepared school, loaded over real HTTP from separate processes. See docs/benchmarks/load.md for the protocol and the record.",
@@ -281,12 +287,17 @@ export function markdown(store: LoadStore): string {
         "",
         `Cost of one request without load (sequential calls, the server process's CPU): ${r.hostile.costs.map((c) => `${c.kind} ${f(c.serverCpuMs, 2)} ms (p50 ${f(c.p50_ms)} ms)`).join("; ")}.`,
         "",
-        `${r.hostile.rounds} rounds of the corpus. /healthz every ${r.hostile.probes.everyMs} ms through both windows: ${r.hostile.probes.count} probes, p50 ${f(r.hostile.probes.p50_ms)} ms, p99 ${f(r.hostile.probes.p99_ms)} ms, max ${f(r.hostile.probes.max_ms)} ms, ${r.hostile.probes.failed} failed${r.hostile.probes.slow.length ? `; over 100 ms (ms into the run: ms): ${r.hostile.probes.slow.map((x) => `${x.atMs}: ${f(x.ms, 0)}`).join(", ")}` : ""}. Attempts the corpus wrote: ${r.hostile.attemptsWritten}.`,
+        `${r.hostile.rounds} rounds of the corpus. /healthz every ${r.hostile.probes.everyMs} ms through both windows: ${r.hostile.probes.count} probes, p50 ${f(r.hostile.probes.p50_ms)} ms, p99 ${f(r.hostile.probes.p99_ms)} ms, max ${f(r.hostile.probes.max_ms)} ms, ${r.hostile.probes.failed} failed; the slowest of each second, ms (the hostile window from second ${s.hostileSeconds + 1}): ${(r.hostile.probes.perSecondMax ?? []).map((x) => f(x, 0)).join(", ")}. Attempts the corpus wrote: ${r.hostile.attemptsWritten}.`,
         "",
       );
     }
     if (r.soak) {
       out.push(`### Soak: mixed open loop at ${s.rps} requests/s for ${s.soakSeconds} s`, "", opsTable(r.soak.results), "");
+      if (r.soak.serverBusyPct !== undefined)
+        out.push(
+          `CPU over the soak: the server ${r.soak.serverBusyPct} % of one core${r.soak.dbBusyPct ? `, PostgreSQL backends ${r.soak.dbBusyPct} %` : ""}; other work ${r.soak.othersBusyPct} % of the 2 cores.`,
+          "",
+        );
       out.push(
         `p99 per minute (ms): ${r.soak.perMinute.map((m) => m.p99_ms).join(", ")}${r.soak.rateLimited ? `; ${r.soak.rateLimited} answers 429` : ""}`,
         "",

@@ -3,6 +3,7 @@
  * `rps` for `seconds` (bench/api/load.ts `mixed`), with the server's memory sampled every
  * `memoryEvery` seconds (memory.ts). Latency per minute, so that a server slowing down over time shows.
  */
+import { snapshot, usage } from "../api/cpu.js";
 import { serveForked } from "../api/fork.js";
 import {
   Client,
@@ -21,7 +22,7 @@ import { type MemorySample, type MemorySummary, sampleMemory, summariseMemory } 
 import { rateLimited } from "./saturation.js";
 
 export interface SoakPlan
-  extends Pick<LoadPlan, "url" | "learners" | "taskIds" | "runId" | "seed" | "serverPid" | "warmupSeconds" | "warmupCalls"> {
+  extends Pick<LoadPlan, "url" | "learners" | "taskIds" | "runId" | "seed" | "serverPid" | "dbName" | "warmupSeconds" | "warmupCalls"> {
   readonly tokens: string[];
   readonly rps: number;
   readonly seconds: number;
@@ -34,6 +35,10 @@ export interface SoakResults {
   /** All operations, per minute of scheduled send time (the last one possibly shorter). */
   readonly perMinute: OpResult[];
   readonly rateLimited: number;
+  /** CPU over the soak: the server's share of one core, the PostgreSQL backends', the rest of the machine's of 2 cores. */
+  readonly serverBusyPct: number;
+  readonly dbBusyPct: number;
+  readonly othersBusyPct: number;
   readonly memory: MemorySample[];
   readonly rss: MemorySummary | null;
   /** Null when the server has no /metrics with the heap. */
@@ -49,7 +54,9 @@ export async function runSoak(plan: SoakPlan, log: (msg: string) => void): Promi
     const mode = `mixed open loop, ${plan.rps}/s for ${plan.seconds} s`;
     log(`soak: ${mode}, memory every ${plan.memoryEvery} s`);
     const sampler = sampleMemory(plan.serverPid, plan.url.replace(/\/graphql$/, "/metrics"), plan.memoryEvery);
+    const before = snapshot(plan.serverPid, plan.dbName);
     const run = await openLoop(client, plan.rps, plan.seconds, mixed(ops));
+    const cpu = usage(before, plan.serverPid, plan.dbName);
     const memory = await sampler.stop();
     failIfNotPersonalised("soak", run.samples);
     const perMinute: OpResult[] = [];
@@ -63,6 +70,9 @@ export async function runSoak(plan: SoakPlan, log: (msg: string) => void): Promi
       results: summariseMixed(mode, plan.rps, run.samples, run.elapsedMs),
       perMinute,
       rateLimited: rateLimited(run.samples),
+      serverBusyPct: Math.round((100 * cpu.serverMs) / run.elapsedMs),
+      dbBusyPct: Math.round((100 * cpu.dbMs) / run.elapsedMs),
+      othersBusyPct: Math.round((100 * cpu.othersMs) / (2 * run.elapsedMs)),
       memory,
       rss: summariseMemory(memory, (s) => s.rssMb),
       heap: summariseMemory(memory, (s) => s.heapMb),
