@@ -31,47 +31,52 @@ export const USAGE = `usage: npm run bench:api -- [--db pglite|postgres|both] [-
                           [--json <file>] [--fresh] [--prepare-only] [--render] [--train-learners N] [--profile] [--seed N]
                           [--pg-url postgres://postgres@127.0.0.1:5432] [--report .bench/api-report.md|none]`;
 
-export function parseApiArgs(argv: readonly string[]): ApiBenchArgs {
+/**
+ * `--name value`, `--name=value` and the given value-less flags (as "true") into a map; throws with
+ * the usage on an unknown option or a missing value. Shared by the benchmarks that build on this one.
+ */
+export function readOptions(
+  argv: readonly string[],
+  known: readonly string[],
+  flags: readonly string[],
+  usage: string,
+): Record<string, string> {
   const opts: Record<string, string> = {};
-  const flags = new Set(["fresh", "profile", "prepare-only", "render"]);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}\n${USAGE}`);
+    if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}\n${usage}`);
     const eq = a.indexOf("=");
     if (eq > 0) opts[a.slice(2, eq)] = a.slice(eq + 1);
-    else if (flags.has(a.slice(2))) opts[a.slice(2)] = "true";
+    else if (flags.includes(a.slice(2))) opts[a.slice(2)] = "true";
     else {
       const v = argv[i + 1];
-      if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value\n${USAGE}`);
+      if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value\n${usage}`);
       opts[a.slice(2)] = v;
       i++;
     }
   }
-  const known = new Set([
-    "db",
-    "scale",
-    "rps",
-    "seconds",
-    "json",
-    "fresh",
-    "train-learners",
-    "pg-url",
-    "report",
-    "profile",
-    "seed",
-    "prepare-only",
-    "render",
-  ]);
-  for (const k of Object.keys(opts)) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
+  for (const k of Object.keys(opts)) if (!known.includes(k) && !flags.includes(k)) throw new Error(`unknown option --${k}\n${usage}`);
+  return opts;
+}
+
+/** A numeric option ≥ `min`, or the fallback when absent. */
+export function numberOption(opts: Record<string, string>, name: string, fallback: number, min: number, usage: string): number {
+  const v = opts[name] === undefined ? fallback : Number(opts[name]);
+  if (!Number.isFinite(v) || v < min) throw new Error(`--${name} must be a number ≥ ${min}\n${usage}`);
+  return v;
+}
+
+/** The options that choose the databases and the prepared school: --db, --scale, --pg-url, --seed, --fresh, --train-learners. */
+export const SCHOOL_OPTIONS = ["db", "scale", "pg-url", "seed", "train-learners"] as const;
+
+export function schoolOptions(
+  opts: Record<string, string>,
+  usage: string,
+): Pick<ApiBenchArgs, "dbs" | "scale" | "pgUrl" | "seed" | "fresh" | "trainLearners"> {
   const db = opts.db ?? "both";
-  if (!["pglite", "postgres", "both"].includes(db)) throw new Error(`--db must be pglite, postgres or both\n${USAGE}`);
+  if (!["pglite", "postgres", "both"].includes(db)) throw new Error(`--db must be pglite, postgres or both\n${usage}`);
   const scale = opts.scale ?? "full";
-  if (scale !== "full" && scale !== "small") throw new Error(`--scale must be full or small\n${USAGE}`);
-  const num = (name: string, fallback: number, min: number) => {
-    const v = opts[name] === undefined ? fallback : Number(opts[name]);
-    if (!Number.isFinite(v) || v < min) throw new Error(`--${name} must be a number ≥ ${min}\n${USAGE}`);
-    return v;
-  };
+  if (scale !== "full" && scale !== "small") throw new Error(`--scale must be full or small\n${usage}`);
   const pgUrl = opts["pg-url"] ?? "postgres://postgres@127.0.0.1:5432";
   const host = new URL(pgUrl).hostname;
   if (host !== "127.0.0.1" && host !== "localhost")
@@ -79,15 +84,27 @@ export function parseApiArgs(argv: readonly string[]): ApiBenchArgs {
   return {
     dbs: db === "both" ? ["pglite", "postgres"] : [db as DbKind],
     scale,
-    rps: num("rps", 200, 1),
-    seconds: num("seconds", 20, 1),
-    json: opts.json,
-    fresh: opts.fresh === "true",
-    trainLearners: opts["train-learners"] === undefined ? undefined : Math.floor(num("train-learners", 0, 1)),
     pgUrl: pgUrl.replace(/\/+$/, ""),
+    seed: Math.floor(numberOption(opts, "seed", 7, 0, usage)),
+    fresh: opts.fresh === "true",
+    trainLearners: opts["train-learners"] === undefined ? undefined : Math.floor(numberOption(opts, "train-learners", 0, 1, usage)),
+  };
+}
+
+export function parseApiArgs(argv: readonly string[]): ApiBenchArgs {
+  const opts = readOptions(
+    argv,
+    [...SCHOOL_OPTIONS, "rps", "seconds", "json", "report"],
+    ["fresh", "profile", "prepare-only", "render"],
+    USAGE,
+  );
+  return {
+    ...schoolOptions(opts, USAGE),
+    rps: numberOption(opts, "rps", 200, 1, USAGE),
+    seconds: numberOption(opts, "seconds", 20, 1, USAGE),
+    json: opts.json,
     report: opts.report ?? ".bench/api-report.md",
     profile: opts.profile === "true",
-    seed: Math.floor(num("seed", 7, 0)),
     prepareOnly: opts["prepare-only"] === "true",
     render: opts.render === "true",
   };

@@ -20,13 +20,24 @@ export const BENCH_DIR = resolve(".bench");
 /** The database of one run on PostgreSQL (a copy of the prepared one). */
 export const RUN_DB = "zpd_bench_run";
 
-/** What preparing and copying the school depends on. */
-export type PrepareArgs = Pick<ApiBenchArgs, "scale" | "seed" | "fresh" | "trainLearners" | "pgUrl">;
+/**
+ * What preparing and copying the school depends on. `pgTag` suffixes the PostgreSQL databases' names
+ * (and their cache file), so that a checkout benchmarking beside another on the same server neither
+ * drops nor copies the other's databases; without it, the names bench:api has always used.
+ */
+export type PrepareArgs = Pick<ApiBenchArgs, "scale" | "seed" | "fresh" | "trainLearners" | "pgUrl"> & { readonly pgTag?: string };
 
 export type Log = (msg: string) => void;
 
+const tagged = (name: string, args: PrepareArgs) => (args.pgTag ? `${name}_${args.pgTag}` : name);
+
 export function pgDbName(args: PrepareArgs): string {
-  return args.scale === "full" ? "zpd_bench" : "zpd_bench_small";
+  return tagged(args.scale === "full" ? "zpd_bench" : "zpd_bench_small", args);
+}
+
+/** The database of one run on PostgreSQL: RUN_DB, tagged. */
+export function runDbName(args: PrepareArgs): string {
+  return tagged(RUN_DB, args);
 }
 
 export async function admin<T>(args: PrepareArgs, fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -87,7 +98,7 @@ async function refreshCached(options: DatabaseOptions, info: PreparedInfo, log: 
 /** The prepared database of this scale: from the cache, or built now. */
 export async function ensurePrepared(db: DbKind, args: PrepareArgs, log: Log): Promise<{ info: PreparedInfo; cached: boolean }> {
   mkdirSync(BENCH_DIR, { recursive: true });
-  const infoFile = join(BENCH_DIR, `${db}-${args.scale}.json`);
+  const infoFile = join(BENCH_DIR, `${db}-${args.scale}${db === "postgres" && args.pgTag ? `-${args.pgTag}` : ""}.json`);
   const scale = { ...SCALES[args.scale], ...(args.trainLearners ? { trainLearners: args.trainLearners } : {}) };
   if (db === "pglite") {
     const dir = join(BENCH_DIR, `pglite-${args.scale}`);
@@ -152,14 +163,15 @@ export async function runCopy(
       dispose: async () => rmSync(dir, { recursive: true, force: true }),
     };
   }
+  const run = runDbName(args);
   await admin(args, async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${RUN_DB} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${RUN_DB} TEMPLATE ${pgDbName(args)} STRATEGY FILE_COPY`);
+    await c.query(`DROP DATABASE IF EXISTS ${run} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${run} TEMPLATE ${pgDbName(args)} STRATEGY FILE_COPY`);
   });
   return {
-    env: { DATABASE_URL: `${args.pgUrl}/${RUN_DB}` },
+    env: { DATABASE_URL: `${args.pgUrl}/${run}` },
     seconds: (performance.now() - t) / 1000,
-    dispose: () => admin(args, async (c) => void (await c.query(`DROP DATABASE IF EXISTS ${RUN_DB} WITH (FORCE)`))),
+    dispose: () => admin(args, async (c) => void (await c.query(`DROP DATABASE IF EXISTS ${run} WITH (FORCE)`))),
   };
 }
 

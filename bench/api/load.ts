@@ -33,8 +33,11 @@ export interface LoadPlan {
   readonly dbName: string | null;
 }
 
+/** What a client reads back of a recorded attempt (one or a batch). */
+export const ATTEMPT_PAYLOAD = "duplicate attempt { id occurredAt } mastery { skillId mastery uncertainty delta trend attempts }";
+
 export const RECORD_ATTEMPT = `mutation RecordAttempt($input: RecordAttemptInput!) {
-  recordAttempt(input: $input) { duplicate attempt { id occurredAt } mastery { skillId mastery uncertainty delta trend attempts } }
+  recordAttempt(input: $input) { ${ATTEMPT_PAYLOAD} }
 }`;
 
 export const RECOMMENDATIONS = `query Recommendations($learnerId: UUID!, $goalId: UUID) {
@@ -90,11 +93,13 @@ export class Client {
   // under a request being sent (a socket left idle since a burst was reset once: "read ECONNRESET").
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 1024, timeout: 4000 });
   private readonly target: URL;
+  private readonly tokens: readonly string[];
+  private sent = 0;
 
-  constructor(
-    url: string,
-    private readonly token: string,
-  ) {
+  /** With several tokens, the requests take them in turn (distinct callers, as a per-token limit sees them). */
+  constructor(url: string, token: string | readonly string[]) {
+    this.tokens = typeof token === "string" ? [token] : token;
+    if (this.tokens.length === 0) throw new Error("a client needs a token");
     this.target = new URL(url);
     if (this.target.hostname !== "127.0.0.1") throw new Error("the load generator only loads 127.0.0.1");
   }
@@ -102,6 +107,7 @@ export class Client {
   /** Sends one GraphQL request; resolves (never rejects) with its Answer. */
   post(query: string, variables: Record<string, unknown>, timeoutMs = 30_000, check?: Check): Promise<Answer> {
     const body = JSON.stringify({ query, variables });
+    const token = this.tokens[this.sent++ % this.tokens.length]!;
     return new Promise((resolve) => {
       const req = http.request(
         {
@@ -111,7 +117,7 @@ export class Client {
           method: "POST",
           agent: this.agent,
           timeout: timeoutMs,
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${this.token}` },
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${token}` },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -156,6 +162,9 @@ export class Client {
     this.agent.destroy();
   }
 }
+
+/** What bench:load reads of an answer (the same as bench:faults' Answer). */
+export type PostResult = Answer;
 
 /** An open-loop request not answered within this is an error (and the phase ends by itself). */
 const OPEN_LOOP_TIMEOUT_MS = 10_000;
@@ -282,6 +291,24 @@ export function operations(
   };
   const planPath: Make = () => ({ query: PLAN_PATH, variables: { goalId: pick(plan.learners).goalId }, check: personalised("planPath") });
   return { recordAttempt, recommendations, planPath };
+}
+
+/** The mixed load (bench:privacy's erasure windows, bench:load's soak and hostile phases), per 10 requests: 5 recommendations(count: 10), 4 recordAttempt, 1 planPath. */
+export const MIXED_KINDS = ["recommendations", "recordAttempt", "planPath"] as const;
+export type MixedKind = (typeof MIXED_KINDS)[number];
+/** Request i of a mixed loop: every 10th planPath, the others alternate recommendations and recordAttempt. */
+export const mixedKind = (i: number): MixedKind => (i % 10 === 9 ? "planPath" : i % 2 === 0 ? "recommendations" : "recordAttempt");
+export const mixed =
+  (ops: Record<MixedKind, Make>): Make =>
+  (i) =>
+    ops[mixedKind(i)](i);
+
+/** A mixed open loop's samples (indexed as sent), summarised per operation. */
+export function summariseMixed(mode: string, rps: number, samples: readonly Sample[], elapsedMs: number): OpResult[] {
+  return MIXED_KINDS.map((kind) => {
+    const mine = samples.filter((_, i) => mixedKind(i) === kind);
+    return summarise(kind, mode, (rps * mine.length) / samples.length, mine, elapsedMs);
+  });
 }
 
 /** Fails the run when an answer was not personalised (see NOT_PERSONALISED). */

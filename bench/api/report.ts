@@ -79,20 +79,21 @@ export function jsonFigures(
   );
 }
 
-export interface Store {
-  runs: Record<string, RunRecord>;
+/** A results store: the latest run of each kind (bench:api's; bench:load keeps its own records in one). */
+export interface Store<R = RunRecord> {
+  runs: Record<string, R>;
 }
 
-export function loadStore(file: string): Store {
+export function loadStore<R = RunRecord>(file: string): Store<R> {
   if (!existsSync(file)) return { runs: {} };
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as Store;
+    return JSON.parse(readFileSync(file, "utf8")) as Store<R>;
   } catch {
     return { runs: {} };
   }
 }
 
-export function saveStore(file: string, store: Store): void {
+export function saveStore<R>(file: string, store: Store<R>): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(store, null, 2)}\n`);
 }

@@ -14,7 +14,18 @@ import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { snapshot, usage } from "../api/cpu.js";
 import { serveForked } from "../api/fork.js";
-import { Client, drain, failIfNotPersonalised, type LoadPlan, type Make, openLoop, operations, rng, warmUp } from "../api/load.js";
+import {
+  Client,
+  drain,
+  failIfNotPersonalised,
+  type LoadPlan,
+  mixed,
+  openLoop,
+  operations,
+  rng,
+  summariseMixed,
+  warmUp,
+} from "../api/load.js";
 import { summarise, type OpResult, type Sample } from "../api/stats.js";
 
 export interface ErasurePlan
@@ -91,16 +102,11 @@ export interface ErasureLoadResults {
   readonly checks: ErasureCheck[];
 }
 
-const KINDS = ["recommendations", "recordAttempt", "planPath"] as const;
-type Kind = (typeof KINDS)[number];
-/** Request i of a window: every 10th planPath, the others alternate recommendations and recordAttempt. */
-const kindOf = (i: number): Kind => (i % 10 === 9 ? "planPath" : i % 2 === 0 ? "recommendations" : "recordAttempt");
-
 export async function runErasureLoad(plan: ErasurePlan, log: (msg: string) => void): Promise<ErasureLoadResults> {
   const client = new Client(plan.url, plan.token);
   const eraser = new Client(plan.url, plan.token);
   const ops = operations(plan, rng(plan.seed));
-  const mixed: Make = (i) => ops[kindOf(i)](i);
+  const load = mixed(ops);
   const mode = `mixed open loop, ${plan.rps}/s for ${plan.seconds} s`;
   const windows: LoadWindow[] = [];
   const erasures: ErasureTiming[] = [];
@@ -116,15 +122,12 @@ export async function runErasureLoad(plan: ErasurePlan, log: (msg: string) => vo
       const cpu0 = snapshot(plan.serverPid, plan.dbName);
       const windowStart = performance.now();
       const erasing = name === "during" ? eraseOnSchedule(eraser, plan, windowStart, erasures) : Promise.resolve();
-      const run = await openLoop(client, plan.rps, plan.seconds, mixed);
+      const run = await openLoop(client, plan.rps, plan.seconds, load);
       await erasing;
       const cpu = usage(cpu0, plan.serverPid, plan.dbName);
       failIfNotPersonalised(`window ${name}`, run.samples);
       if (name === "during") during = run;
-      const results = KINDS.map((kind) => {
-        const samples = run.samples.filter((_, i) => kindOf(i) === kind);
-        return summarise(kind, mode, (plan.rps * samples.length) / run.samples.length, samples, run.elapsedMs);
-      });
+      const results = summariseMixed(mode, plan.rps, run.samples, run.elapsedMs);
       windows.push({
         name,
         results,
