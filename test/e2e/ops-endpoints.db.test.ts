@@ -49,6 +49,12 @@ async function scrape(server: TestServer): Promise<{ text: string; samples: Map<
   return { text, samples };
 }
 const value = (samples: Map<string, number>, key: string) => samples.get(key) ?? 0;
+/** The body of /readyz. */
+interface ReadyBody {
+  status: string;
+  failing: string | null;
+  checks: Record<string, { ok: boolean; detail: string }>;
+}
 
 describe("/healthz and /readyz", () => {
   test("a ready server: 200 with every check passed, the active models loaded", async () => {
@@ -57,11 +63,11 @@ describe("/healthz and /readyz", () => {
     // The first probe starts loading every school's active model; it may answer "loading" until they are in.
     let res = await get(s, "/readyz");
     for (let i = 0; i < 120 && res.status === 503; i++) {
-      expect((await res.json()).failing).toBe("models");
+      expect(((await res.json()) as ReadyBody).failing).toBe("models");
       await new Promise((r) => setTimeout(r, 500));
       res = await get(s, "/readyz");
     }
-    const body = await res.json();
+    const body = (await res.json()) as ReadyBody;
     expect(res.status).toBe(200);
     expect(body).toEqual({
       status: "ready",
@@ -72,7 +78,7 @@ describe("/healthz and /readyz", () => {
         models: { ok: true, detail: expect.stringMatching(/^\d+ school\(s\) with an active model, loaded/) },
       },
     });
-    expect(Number(/^(\d+)/.exec(body.checks.models.detail)![1])).toBeGreaterThanOrEqual(1);
+    expect(Number(/^(\d+)/.exec(body.checks.models!.detail)![1])).toBeGreaterThanOrEqual(1);
   });
 
   test("models not loaded in time, or the registry unreadable: 503 naming the models check", async () => {
@@ -134,7 +140,7 @@ describe("/healthz and /readyz", () => {
       await own.app.db.close();
       const res = await get(own, "/readyz");
       expect(res.status).toBe(503);
-      const body = await res.json();
+      const body = (await res.json()) as ReadyBody;
       expect(body.failing).toBe("database");
       expect(body.checks).toEqual({ database: { ok: false, detail: expect.stringMatching(/^(unreachable|no answer)/) } });
       expect((await get(own, "/healthz")).status).toBe(200);
