@@ -19,6 +19,7 @@
 import pg from "pg";
 import type { DataSource } from "typeorm";
 import { createLogger } from "../../src/shared/logger.js";
+import { openWorkerServices } from "../../src/app.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { learnerWorld, type LearnerWorld } from "../support/learner-world.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
@@ -203,6 +204,29 @@ describe("a database kept busy: the request deadline and client disconnects (bot
         .slice(before)
         .filter((e) => e.msg.startsWith("request abandoned")),
     ).toEqual([expect.objectContaining({ level: 30, reason: "disconnect" })]);
+  });
+});
+
+describe("the statement timeout is the API's only (both databases)", () => {
+  test("an in-process worker's jobs run without it: on PostgreSQL a pool of their own, on PGlite the server's one connection, which has none", async () => {
+    const s = await startTestServer();
+    try {
+      const jobs = await openWorkerServices(s.app);
+      try {
+        const timeout = async (ds: DataSource) => (await ds.query("SHOW statement_timeout"))[0].statement_timeout;
+        expect(await timeout(jobs.services.deps.dataSource)).toBe("0");
+        if (ON_POSTGRES) {
+          expect(await timeout(s.app.db.dataSource)).toBe("15s");
+          expect(jobs.services.deps.dataSource).not.toBe(s.app.db.dataSource);
+        } else {
+          expect(jobs.services).toBe(s.app.services);
+        }
+      } finally {
+        await jobs.close();
+      }
+    } finally {
+      await s.stop();
+    }
   });
 });
 

@@ -1,7 +1,9 @@
 import { ApolloServer } from "@apollo/server";
 import { GraphQLError } from "graphql";
 import { makeFormatError } from "./format-error.js";
-import { DOMAIN_ERROR_CODES, ENGINE_ERROR_CODES } from "./error-codes.js";
+import { ABANDONED_REQUEST_CODES, DOMAIN_ERROR_CODES, ENGINE_ERROR_CODES, UNAVAILABLE } from "./error-codes.js";
+import { RequestAbandonedError } from "./request-deadline.js";
+import { QueryFailedError } from "typeorm";
 import { ConflictError, DomainError, ErrorCode, ForbiddenError, NotFoundError } from "../../services/common/domain-error.js";
 import { EngineError, EngineErrorCode } from "../../engine/errors.js";
 import { createLogger } from "../../shared/logger.js";
@@ -106,5 +108,37 @@ describe("through a real Apollo server", () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe("retryable conditions", () => {
+  const lines: string[] = [];
+  const formatLogged = makeFormatError(createLogger("debug", { write: (l: string) => void lines.push(l) }));
+  const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" });
+  const timedOut = new QueryFailedError(
+    "SELECT secret FROM t WHERE x = $1",
+    ["a parameter"],
+    Object.assign(new Error("canceling statement due to statement timeout"), { code: "57014" }),
+  );
+
+  test.each([
+    ["a refused connection", refused],
+    ["a statement timeout in a QueryFailedError", timedOut],
+  ])("%s is UNAVAILABLE, retryable, with no internals and nothing logged", (_what, err) => {
+    const out = formatLogged({ message: err.message, path: ["x"], extensions: { code: "INTERNAL_SERVER_ERROR" } }, wrap(err));
+    expect(out).toEqual({
+      message: UNAVAILABLE.message,
+      path: ["x"],
+      extensions: { code: "UNAVAILABLE", retryable: true, retryAfterSeconds: 2 },
+    });
+    expect(lines).toEqual([]);
+  });
+
+  test("an abandoned request is REQUEST_TIMEOUT (timeout) or CLIENT_CLOSED_REQUEST (disconnect), retryable, nothing logged", () => {
+    for (const reason of ["timeout", "disconnect"] as const) {
+      const out = formatLogged({ message: "", path: ["x"] }, wrap(new RequestAbandonedError(reason)));
+      expect(out.extensions).toEqual({ code: ABANDONED_REQUEST_CODES[reason].code, retryable: true, retryAfterSeconds: 2 });
+    }
+    expect(lines).toEqual([]);
   });
 });

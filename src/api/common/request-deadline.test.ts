@@ -72,20 +72,55 @@ describe("abandonableSchema", () => {
     expect(calls()).toBe(3);
   });
 
-  test("a request that has held the event loop for TURN_AFTER_MS lets it turn before its next field", async () => {
-    const deadline = new RequestDeadline();
-    deadline.lastTurn = performance.now() - 1_000; // as if it had run for a second without a turn
-    let turned = false;
-    const seen: boolean[] = [];
-    const { schema } = itemsSchema({ onValue: () => seen.push(turned) });
-    // Resolved synchronously, the whole operation would finish before this callback could run.
-    setImmediate(() => {
-      turned = true;
+  describe("a request that has held the event loop for TURN_AFTER_MS lets it turn", () => {
+    /** Items whose `children` (a list of objects) record whether the loop had turned when they were resolved. */
+    function childrenSchema() {
+      const schema = buildSchema(`
+        type Item { id: Int! children: [Item!]! }
+        type Query { now: [Item!]! later: [Item!]! }
+      `);
+      const seen: boolean[] = [];
+      let turned = false;
+      const items = () => [{ id: 1 }, { id: 2 }, { id: 3 }];
+      const fields = (name: string) => (schema.getType(name) as any).getFields();
+      fields("Query").now.resolve = items;
+      fields("Query").later.resolve = () => Promise.resolve(items()); // answered in a microtask, as a PGlite statement is
+      fields("Item").children.resolve = () => {
+        seen.push(turned);
+        return [];
+      };
+      // Queued before the operation runs: it runs when the event loop next turns.
+      const watch = () => setImmediate(() => (turned = true));
+      return { schema: abandonableSchema(schema), seen, watch };
+    }
+    const held = () => {
+      const deadline = new RequestDeadline();
+      deadline.lastTurn = performance.now() - 1_000; // as if it had run for a second without a turn
+      return deadline;
+    };
+
+    test("a list field reached from a continuation (after a microtask) waits for the turn", async () => {
+      const { schema, seen, watch } = childrenSchema();
+      watch();
+      const deadline = held();
+      const r = await graphql({ schema, source: "{ later { id children { id } } }", contextValue: { deadline } });
+      expect(r.errors).toBeUndefined();
+      expect(seen).toEqual([true, true, true]);
+      expect(performance.now() - deadline.lastTurn).toBeLessThan(1_000);
+      // Without a deadline the whole operation runs in microtasks: the loop never turns.
+      const control = childrenSchema();
+      control.watch();
+      await graphql({ schema: control.schema, source: "{ later { id children { id } } }", contextValue: {} });
+      expect(control.seen).toEqual([false, false, false]);
     });
-    const r = await graphql({ schema, source: "{ items(n: 3) { value } }", contextValue: { deadline } });
-    expect(r.errors).toBeUndefined();
-    expect(seen).toEqual([true, true, true]);
-    expect(performance.now() - deadline.lastTurn).toBeLessThan(1_000);
+
+    test("the fields of the synchronous run that asked for the turn do not wait (they could not let it turn)", async () => {
+      const { schema, seen, watch } = childrenSchema();
+      watch();
+      const r = await graphql({ schema, source: "{ now { id children { id } } }", contextValue: { deadline: held() } });
+      expect(r.errors).toBeUndefined();
+      expect(seen).toEqual([false, false, false]);
+    });
   });
 
   test("the same schema object is wrapped once, however many servers use it", async () => {
