@@ -4,23 +4,10 @@
  * root field is called with arguments of the right types, so the refusal comes from the resolver's
  * authorisation, not from validation.
  */
-import { randomUUID } from "node:crypto";
-import {
-  getNamedType,
-  GraphQLField,
-  GraphQLInputType,
-  isEnumType,
-  isInputObjectType,
-  isListType,
-  isNonNullType,
-  isObjectType,
-  isScalarType,
-  isInterfaceType,
-  isUnionType,
-} from "graphql";
 import { buildApiSchema } from "../../src/api/schema.js";
 import { signToken } from "../../src/api/auth/token.js";
 import { PLATFORM_ADMIN, Role } from "../../src/services/auth/actor.js";
+import { operation } from "../support/graphql-arguments.js";
 import { codeOf, startTestServer, TestServer, TEST_SECRET } from "../support/test-server.js";
 
 let s: TestServer;
@@ -106,50 +93,6 @@ test("a school's token, of any role, may neither create nor list schools; no tok
   expect(codeOf(await s.gql(CREATE, { i: { name: "Anonymous" } }))).toBe("UNAUTHENTICATED");
   expect(await schoolCount()).toBe(before);
 });
-
-/** A value of the input type that passes validation (every required field filled). */
-function sample(type: GraphQLInputType): unknown {
-  if (isNonNullType(type)) return sample(type.ofType);
-  if (isListType(type)) return [sample(type.ofType)];
-  if (isEnumType(type)) return type.getValues()[0]!.value;
-  if (isInputObjectType(type)) {
-    return Object.fromEntries(
-      Object.values(type.getFields())
-        .filter((f) => isNonNullType(f.type) && f.defaultValue === undefined)
-        .map((f) => [f.name, sample(f.type)]),
-    );
-  }
-  if (isScalarType(type)) {
-    const byName: Record<string, unknown> = {
-      UUID: randomUUID(),
-      String: "a",
-      ID: "a",
-      Int: 1,
-      Float: 0.5,
-      Boolean: true,
-      DateTimeISO: new Date().toISOString(),
-      JSONObject: {},
-    };
-    if (!(type.name in byName)) throw new Error(`no sample for scalar ${type.name}: add one`);
-    return byName[type.name];
-  }
-  throw new Error(`no sample for ${String(type)}`);
-}
-
-function operation(
-  kind: "query" | "mutation",
-  field: GraphQLField<unknown, unknown>,
-): { text: string; variables: Record<string, unknown> } {
-  const required = field.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
-  const decl = required.map((a) => `$${a.name}: ${String(a.type)}`).join(", ");
-  const call = required.map((a) => `${a.name}: $${a.name}`).join(", ");
-  const named = getNamedType(field.type);
-  const selection = isObjectType(named) || isInterfaceType(named) || isUnionType(named) ? " { __typename }" : "";
-  return {
-    text: `${kind}${decl ? `(${decl})` : ""} { ${field.name}${call ? `(${call})` : ""}${selection} }`,
-    variables: Object.fromEntries(required.map((a) => [a.name, sample(a.type)])),
-  };
-}
 
 test("a platform-admin token is FORBIDDEN on every operation but createSchool and schools (it never reads a school's data)", async () => {
   const schema = await buildApiSchema();

@@ -55,6 +55,8 @@ export interface FingerprintOptions {
   readonly drop?: Readonly<Record<string, readonly string[]>>;
   /** Further rows left out, by table: a condition on `t` where $2 is `except` (rows keyed to it through another table). */
   readonly alsoExcept?: Readonly<Record<string, string>>;
+  /** The catalogue's public columns, when the caller read them already (a sweep fingerprints many times). */
+  readonly columns?: readonly CatalogueColumn[];
 }
 
 /**
@@ -69,20 +71,26 @@ export async function fingerprints(
   opts: FingerprintOptions = {},
 ): Promise<Map<string, string>> {
   const { drop = {}, alsoExcept = {} } = opts;
-  const out = new Map<string, string>();
-  const cols = await catalogueColumns(ds, ["public"]);
+  const cols = opts.columns ?? (await catalogueColumns(ds, ["public"]));
   const tables = [...new Set(cols.map((c) => c.table))];
+  // One statement for every table (a sweep fingerprints the schools after each call it makes).
+  const parts: string[] = [];
   for (const table of tables) {
     const key = table === "school" ? "id" : cols.some((c) => c.table === table && c.column === "school_id") ? "school_id" : null;
     if (!key) continue;
     const row = `(to_jsonb(t) ${(drop[table] ?? []).map((c) => `- '${c}'`).join(" ")})::text`;
-    const [{ h, n }] = await ds.query(
-      `SELECT md5(COALESCE(string_agg(${row}, '|' ORDER BY ${row}), '')) AS h, count(*)::int AS n
+    parts.push(
+      `SELECT '${table}' AS "table", md5(COALESCE(string_agg(${row}, '|' ORDER BY ${row}), '')) AS h, count(*)::int AS n
        FROM public.${quote(table)} t WHERE t.${key} = ANY($1::uuid[]) AND strpos(lower(to_jsonb(t)::text), $2) = 0
          ${alsoExcept[table] ? `AND NOT (${alsoExcept[table]})` : ""}`,
-      [[...schoolIds], except.toLowerCase()],
     );
-    out.set(table, `${n}:${h}`);
   }
+  const out = new Map<string, string>();
+  if (!parts.length) return out;
+  const rows: { table: string; h: string; n: number }[] = await ds.query(parts.join("\nUNION ALL\n"), [
+    [...schoolIds],
+    except.toLowerCase(),
+  ]);
+  for (const r of rows) out.set(r.table, `${r.n}:${r.h}`);
   return out;
 }

@@ -24,6 +24,9 @@ export interface LearnerWorld {
   skills: Record<string, string>;
   /** Tasks by code: T1…T4. */
   tasks: Record<string, string>;
+  /** The cohorts' ids, and the id of the teacher of Maple (the one `teacher` names). */
+  cohorts: { maple: string; oak: string };
+  teacherId: string;
 }
 
 export async function learnerWorld(s: TestServer, name = "Learner World"): Promise<LearnerWorld> {
@@ -73,6 +76,8 @@ export async function learnerWorld(s: TestServer, name = "Learner World"): Promi
     inOak,
     skills,
     tasks,
+    cohorts: { maple, oak },
+    teacherId,
     service: await s.token({ schoolId, role: Role.Service }),
     analyst: await s.token({ schoolId, role: Role.Analyst }),
     teacher: await s.token({ schoolId, role: Role.Teacher, teacherId }),

@@ -30,7 +30,7 @@ export class SchoolResolver {
     return SchoolType.from(await ctx.services.schools.update(ctx.actor(), input));
   }
 
-  @Query(() => TeacherConnection)
+  @Query(() => TeacherConnection, { description: "The school's teachers (a teacher sees itself and the teachers of its cohorts)." })
   async teachers(@Args() page: ConnectionArgs, @Ctx() ctx: ApiContext): Promise<TeacherConnection> {
     return toConnection(await ctx.services.schools.teachers(ctx.actor(), page), TeacherType.from);
   }

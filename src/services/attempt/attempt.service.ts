@@ -261,6 +261,8 @@ export class AttemptService {
   }
 
   async get(actor: Actor, id: string): Promise<Attempt> {
+    // The role first: an analyst is refused whatever the id (a NOT_FOUND for unknown ids only would tell which exist).
+    requireRole(actor, Role.Admin, Role.Service, Role.Teacher, Role.Learner);
     const attempt = await this.deps.dataSource.getRepository(Attempt).findOneBy({ id, schoolId: actor.schoolId });
     if (!attempt) throw new NotFoundError("Attempt", id);
     await assertLearnerAccess(this.deps.dataSource.manager, actor, attempt.learnerId, "read", { entity: "Attempt", id });

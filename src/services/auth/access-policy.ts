@@ -9,14 +9,8 @@
  * learner-level data, a teacher and a write reserved to admins) gets FORBIDDEN: that refusal depends
  * on the role alone and tells nothing about the record.
  *
- * | data                         | ADMIN | SERVICE | TEACHER              | LEARNER   | ANALYST |
- * |------------------------------|-------|---------|----------------------|-----------|---------|
- * | curriculum (skills, tasks)   | rw    | rw      | r                    | r         | r       |
- * | cohorts, teachers            | rw    | r       | r (its cohorts)      | –         | r       |
- * | learner-level data           | rw    | rw      | rw (its cohorts)     | rw (self) | –       |
- * | personal profile             | rw    | rw      | r (its cohorts)      | r (self)  | –       |
- * | protected attributes         | rw    | –       | –                    | –         | –       |
- * | model versions, audits       | rw    | r       | –                    | –         | r       |
+ * What each role may read and write is docs/api-guide.md's "Who sees what" table; the authorization
+ * matrix (test/e2e/authorization-matrix.db.test.ts) calls every operation of the schema against it.
  *
  * The platform admin (PLATFORM_ADMIN, a token without a school) creates and lists schools and has
  * no access to any school's data: it is not an Actor, and the API refuses it wherever one is needed.

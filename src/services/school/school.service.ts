@@ -89,17 +89,28 @@ export class SchoolService {
 
   private async teacherRow(actor: Actor, id: string): Promise<Teacher> {
     requireRole(actor, Role.Admin, Role.Service, Role.Analyst, Role.Teacher);
-    if (actor.role === Role.Teacher && actor.teacherId !== id) requireRole(actor, Role.Admin);
-    const teacher = await this.deps.dataSource.getRepository(Teacher).findOneBy({ id, schoolId: actor.schoolId });
+    const teacher = await this.visibleTeachers(actor).andWhere("t.id = :id", { id }).getOne();
+    // Out of a teacher's reach: as if it did not exist (access-policy.ts).
     if (!teacher) throw new NotFoundError("Teacher", id);
     return teacher;
   }
 
   async teachers(actor: Actor, page: PageArgs): Promise<Page<TeacherRecord>> {
-    requireRole(actor, Role.Admin, Role.Service, Role.Analyst);
-    const qb = this.deps.dataSource.getRepository(Teacher).createQueryBuilder("t").where("t.school_id = :s", { s: actor.schoolId });
-    const found = await paginate(qb, byId("t"), page, this.deps.maxPageSize);
+    requireRole(actor, Role.Admin, Role.Service, Role.Analyst, Role.Teacher);
+    const found = await paginate(this.visibleTeachers(actor), byId("t"), page, this.deps.maxPageSize);
     return { ...found, nodes: found.nodes.map((t) => this.record(t)) };
+  }
+
+  /** The school's teachers the actor may see: a teacher sees itself and the teachers of its cohorts (as Cohort.teachers shows them). */
+  private visibleTeachers(actor: Actor) {
+    const qb = this.deps.dataSource.getRepository(Teacher).createQueryBuilder("t").where("t.school_id = :s", { s: actor.schoolId });
+    if (actor.role === Role.Teacher)
+      qb.andWhere(
+        `(t.id = :self OR t.id IN (SELECT ct.teacher_id FROM cohort_teacher ct JOIN cohort_teacher mine ON mine.cohort_id = ct.cohort_id
+                                   WHERE mine.teacher_id = :self))`,
+        { self: actor.teacherId },
+      );
+    return qb;
   }
 
   async teachersByIds(actor: Actor, ids: readonly string[]): Promise<TeacherRecord[]> {
