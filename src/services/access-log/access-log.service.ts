@@ -14,6 +14,7 @@
  * who saw its data); every other role is FORBIDDEN.
  */
 import { AccessKind, AccessLog } from "../../persistence/access-log/access-log.entity.js";
+import { deadlineProblem } from "../common/input-bounds.js";
 import { accessLogQuery, type AccessRow, deleteAccessRowsBefore, insertAccessRows } from "../../persistence/access-log/access-log.store.js";
 import { uuidv7 } from "../../shared/ids.js";
 import { type Actor, Role } from "../auth/actor.js";
@@ -196,6 +197,13 @@ export class AccessLogService {
     if (filter.actorId != null && (filter.actorId.length === 0 || filter.actorId.length > 200))
       throw new BadInputError("actorId must be 1–200 characters", { argument: "actorId" });
     const { since, until } = filter;
+    for (const [argument, at] of [
+      ["since", since],
+      ["until", until],
+    ] as const) {
+      const problem = at ? deadlineProblem(at) : null;
+      if (problem) throw new BadInputError(`${argument} ${problem}`, { argument });
+    }
     if (since && until && since.getTime() > until.getTime())
       throw new BadInputError("since must not be after until", { argument: "since" });
     const qb = accessLogQuery(this.deps.dataSource, {
