@@ -1,5 +1,5 @@
 /**
- * Once per `db` test run: prepare a migrated database. On PGlite, a migrated snapshot (a fresh
+ * Once per `db` test run: compile dist/ if stale, and prepare a migrated database. On PGlite, a migrated snapshot (a fresh
  * PGlite costs ~9 s, loading a snapshot ~1 s); on a real server (DATABASE_URL), run the migrations
  * once so that parallel test files do not race on them.
  */
@@ -9,8 +9,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openDatabase, migrate } from "../../src/persistence/database.js";
+import { buildDist } from "./compiled-cli.js";
 
 export default async function globalSetup(): Promise<void> {
+  // The files that spawn compiled commands build dist/ when it is stale; built here first, before the
+  // files run in parallel, two of them never compile into the same folder at once.
+  buildDist();
   if (process.env.DATABASE_URL) {
     const db = await openDatabase({ url: process.env.DATABASE_URL });
     try {
