@@ -1,12 +1,12 @@
 /**
- * The per-request context: who is calling (resolved lazily so that a bad token becomes a coded
- * GraphQL error, not an HTTP failure), the services, and the request's data loaders.
+ * The per-request context: who is calling (the token as checked when the request arrived:
+ * auth/bearer-auth.ts, which refuses an invalid one with HTTP 401 before GraphQL runs), the services,
+ * and the request's data loaders.
  */
 import { Actor, Caller, isPlatformAdmin } from "../services/auth/actor.js";
 import { ForbiddenError, UnauthenticatedError } from "../services/common/domain-error.js";
 import type { Services } from "../services/index.js";
-import { bearerToken } from "./auth/token.js";
-import type { VerifiedTokens } from "./auth/token-cache.js";
+import type { RequestAuth } from "./auth/bearer-auth.js";
 import { createLoaders, Loaders } from "./common/loaders.js";
 import type { RequestDeadline } from "./common/request-deadline.js";
 import type { RateLimitCharge } from "./common/rate-limit.js";
@@ -30,28 +30,11 @@ export interface ApiContext {
   readonly rateLimit?: RateLimitCharge;
 }
 
-export async function buildContext(
-  services: Services,
-  tokens: VerifiedTokens,
-  authorization: string | undefined,
-  deadline?: RequestDeadline,
-): Promise<ApiContext> {
-  const token = bearerToken(authorization);
-  let caller: Caller | undefined;
-  // Made when it is thrown: an Error captures its stack, which every request paid for when made up front.
-  let failure: Error | undefined;
-  if (token !== undefined) {
-    try {
-      // Verifying a new token reads the database: bounded by the request's deadline like any field.
-      const verified = tokens.verify(token);
-      caller = await (deadline ? Promise.race([verified, deadline.whenAbandoned()]) : verified);
-    } catch (e) {
-      failure = e as Error;
-    }
-  }
+export function buildContext(services: Services, auth: RequestAuth, deadline?: RequestDeadline): ApiContext {
   const getCaller = () => {
-    if (!caller) throw failure ?? new UnauthenticatedError();
-    return caller;
+    if (auth.kind === "caller") return auth.caller;
+    // An Error captures its stack when made: only a request that asks for its caller pays for one.
+    throw auth.kind === "anonymous" ? new UnauthenticatedError() : auth.error;
   };
   const getActor = () => {
     const c = getCaller();

@@ -20,7 +20,7 @@ import { documentSizeLimit, queryLimitsPlugin, QueryLimits } from "./common/quer
 import { textInputPlugin } from "./common/text-input.js";
 import { introspectionGuardPlugin } from "./auth/introspection-guard.js";
 import { mountAuditReportPages } from "./audit/audit-report.routes.js";
-import { abandonableSchema, watchResponse } from "./common/request-deadline.js";
+import { abandonableSchema, deadlineOf, startDeadline } from "./common/request-deadline.js";
 import { retryableErrorsPlugin } from "./common/retryable-errors.js";
 import { DatabaseOutages } from "../persistence/common/database-outages.js";
 import { mountOpsRoutes } from "./ops/ops.routes.js";
@@ -28,6 +28,9 @@ import { ApiMetrics } from "./ops/metrics.js";
 import { graphqlMetricsPlugin } from "./ops/graphql-metrics.plugin.js";
 import { accessLogPlugin, instrumentAccessLog } from "./access-log/access-recorder.js";
 import { chargeOf, RateLimits, RateLimitSettings, subjectOf } from "./common/rate-limit.js";
+import { authenticate, authOf, refuseInvalidTokens } from "./auth/bearer-auth.js";
+import { countDoorRefusals, refuseAtDoor } from "./common/front-door.js";
+import { bodyLimit, bodySizeLimit, refuseOversizedBody } from "./common/body-limit.js";
 import { persistedQueryOptions, PersistedQuerySettings } from "./common/persisted-queries.js";
 
 export interface ApiServerOptions {
@@ -115,28 +118,43 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   });
   mountOpsRoutes(app, { services: opts.services, metrics, metricsToken: opts.metricsToken ?? null });
   mountWebPages(app, { graphiql: opts.graphiql ?? false });
-  // After the static pages, before anything that reads a body or a token's data.
-  const rateLimits = new RateLimits(opts.rateLimit);
-  app.use(["/graphql", "/audit-reports"], rateLimits.middleware(subjectOf(tokens, opts.jwtSecret)));
-  mountAuditReportPages(app, opts.services, tokens, opts.logger, outages);
+  // After the static pages, before anything that reads a body or a token's data. The front door
+  // (common/front-door.ts): the deadline starts, the token is checked once (its outcome is what the rate
+  // limit counts against and what the context calls the caller), the rate limit, an invalid token
+  // refused, a body over the size limit refused — all before the body is read and GraphQL runs.
   app.use(
     "/graphql",
-    express.json({ limit: "2mb" }),
+    countDoorRefusals((code, seconds) => metrics.observeRequest("none", code, seconds)),
+    startDeadline(opts.requestTimeoutMs ?? 0),
+  );
+  const rateLimits = new RateLimits(opts.rateLimit);
+  app.use(["/graphql", "/audit-reports"], authenticate(tokens, deadlineOf), rateLimits.middleware(subjectOf), refuseInvalidTokens());
+  mountAuditReportPages(app, opts.services, opts.logger, outages);
+  app.use(
+    "/graphql",
+    bodySizeLimit(opts.limits.maxBytes),
+    express.json({ limit: bodyLimit(opts.limits.maxBytes) }),
     documentSizeLimit(opts.limits.maxBytes),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => ({
-        ...(await buildContext(opts.services, tokens, req.headers.authorization, watchResponse(res, opts.requestTimeoutMs ?? 0))),
+      context: async ({ res }) => ({
+        ...buildContext(opts.services, authOf(res), deadlineOf(res)),
         rateLimit: chargeOf(res),
       }),
     }),
   );
-  // A malformed JSON body or an oversized one: a coded error, not an HTML page.
+  // A body express.json could not read: over the size limit (sent without a Content-Length, or the
+  // check above not mounted), malformed JSON; a coded error, not an HTML page.
   app.use((err: { status?: number; type?: string }, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (!err) return next();
+    if (err.type === "entity.too.large") return refuseOversizedBody(res, opts.limits.maxBytes);
     const status = err.status ?? 500;
-    res.status(status).json({
-      errors: [{ message: status === 413 ? "request body too large" : "malformed request body", extensions: { code: "BAD_REQUEST" } }],
-    });
+    if (status >= 500) opts.logger.error({ err }, "unexpected error before GraphQL");
+    refuseAtDoor(
+      res,
+      status,
+      status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST",
+      status >= 500 ? "internal server error" : "malformed request body",
+    );
   });
 
   let stopped = false;

@@ -3,6 +3,8 @@ import { Role } from "../../src/services/auth/actor.js";
 import { Skill } from "../../src/persistence/curriculum/skill.entity.js";
 import { Task, TaskKind } from "../../src/persistence/curriculum/task.entity.js";
 import { codeOf, startTestServer, TestServer } from "../support/test-server.js";
+import { bodyLimit } from "../../src/api/common/body-limit.js";
+import { QUERY_LIMIT_DEFAULTS } from "../../src/config/config.js";
 
 let s: TestServer;
 beforeAll(async () => {
@@ -128,6 +130,31 @@ test.each([
   const input = { learnerId: w.ann, taskId: w.taskId, correct: true, idempotencyKey: "bad-1", ...patch };
   expect(codeOf(await s.gql(RECORD, { input }, w.admin))).toBe("BAD_USER_INPUT");
   expect(await attemptRows(w.ann)).toBe(0);
+});
+
+test("the largest batch the schema accepts — 500 attempts, every field at its longest — fits the request body limit and is recorded", async () => {
+  const w = await world();
+  const start = Date.parse("2026-01-01T00:00:00.000Z");
+  // Keys of 200 characters, most of them `"`, which JSON escapes: the largest body these inputs make.
+  const inputs = Array.from({ length: 500 }, (_, i) => ({
+    learnerId: w.ann,
+    taskId: w.taskId,
+    correct: i % 3 !== 0,
+    score: 0.12345678901234568,
+    durationSeconds: 86_400,
+    hintsUsed: 100,
+    idempotencyKey: `k${i}-`.padEnd(200, '"'),
+    occurredAt: new Date(start + i * 1000).toISOString(),
+    source: `app/${i}:`.padEnd(100, "x"),
+  }));
+  const bytes = Buffer.byteLength(JSON.stringify({ query: RECORD_MANY, variables: { inputs } }));
+  expect(bytes).toBeGreaterThan(370_000);
+  expect(bytes).toBeLessThanOrEqual(bodyLimit(QUERY_LIMIT_DEFAULTS.bytes));
+  const r = await s.gql(RECORD_MANY, { inputs }, w.admin);
+  expect(r.status).toBe(200);
+  expect(r.errors).toBeUndefined();
+  expect(r.data!.recordAttempts.map((a: any) => a.attempt.idempotencyKey)).toEqual(inputs.map((i) => i.idempotencyKey));
+  expect(await attemptRows(w.ann)).toBe(500);
 });
 
 test("who may record: a learner for itself only, a service, not an analyst, never across schools", async () => {

@@ -7,7 +7,7 @@
  * table, test/support/authorization-rules.ts, which is docs/api-guide.md's "Who sees what" table.
  *
  * A cell fails when its answer's code differs from the rules' (OK, FORBIDDEN, NOT_FOUND,
- * UNAUTHENTICATED), when any answer holds a record of the world the caller may not see, when a list
+ * UNAUTHENTICATED), when an invalid token's answer is not HTTP 401 (or another caller's is), when any answer holds a record of the world the caller may not see, when a list
  * misses a record the caller may see, or when a refused write changed any row of either school. A field
  * of the schema without a rule fails the matrix too.
  */
@@ -29,6 +29,7 @@ import {
   expectedOutcome,
   FIELD_RULES,
   type FieldRule,
+  httpStatusOf,
   type Outcome,
   RECORD_DATA,
   SCHOOL_ROLES,
@@ -308,6 +309,9 @@ function judge(cell: Cell, variables: Record<string, unknown>, r: GraphQLRespons
   const got: string = r.errors?.length ? (codeOf(r) ?? `no code: ${r.errors[0]!.message}`) : "OK";
   const out: string[] = [];
   if (got !== expected) out.push(`${describe_(cell)}: expected ${expected}, got ${got}${r.errors ? ` (${r.errors[0]!.message})` : ""}`);
+  const status = httpStatusOf(cell.caller);
+  if (status !== undefined ? r.status !== status : r.status === 401)
+    out.push(`${describe_(cell)}: HTTP ${r.status}, expected ${status ?? "a GraphQL answer, not 401"}`);
   const sent = idsIn(variables);
   const leaked = [...idsIn({ data: r.data, errors: r.errors })].filter((id) => !sent.has(id) && !w.visible(cell.caller, id));
   if (leaked.length)

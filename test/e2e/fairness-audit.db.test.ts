@@ -103,11 +103,19 @@ test("admins read the report over GraphQL and as a self-contained HTML page; nob
 
   const get = async (path: string, token?: string) => {
     const res = await fetch(new URL(path, s.url), { headers: token ? { authorization: `Bearer ${token}` } : {} });
-    return { status: res.status, code: ((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code };
+    const code = ((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code;
+    const challenge = res.headers.get("www-authenticate");
+    return { status: res.status, code, ...(challenge ? { challenge } : {}) };
   };
   const learner = await s.token({ schoolId: demo.schoolId, role: Role.Learner, learnerId: demo.learnerIds[0] });
   expect(await get(`/audit-reports/${reportId}`, learner)).toEqual({ status: 403, code: "FORBIDDEN" });
-  expect(await get(`/audit-reports/${reportId}`)).toEqual({ status: 401, code: "UNAUTHENTICATED" });
+  expect(await get(`/audit-reports/${reportId}`)).toEqual({ status: 401, code: "UNAUTHENTICATED", challenge: "Bearer" });
+  // An invalid token is refused before the page is looked for.
+  expect(await get(`/audit-reports/${reportId}`, "not-a-token")).toEqual({
+    status: 401,
+    code: "UNAUTHENTICATED",
+    challenge: 'Bearer error="invalid_token"',
+  });
   const other = await s.newSchool("Another School");
   expect(await get(`/audit-reports/${reportId}`, other.admin)).toEqual({ status: 404, code: "NOT_FOUND" });
   expect(await get(`/audit-reports/not-an-id`, admin)).toEqual({ status: 400, code: "BAD_USER_INPUT" });

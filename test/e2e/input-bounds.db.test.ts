@@ -2,7 +2,8 @@
  * Input bounds over real HTTP (issue #13, "Input bounds"): an attempt dated outside [2000-01-01, the
  * server's time + the clock skew], a number past its documented maximum or an over-long string is
  * BAD_USER_INPUT naming the field and the rule — a short answer that never echoes the value — and
- * nothing is written; in a batch, one bad attempt refuses them all. The bounds: input-bounds.ts.
+ * nothing is written; in a batch, one bad attempt refuses them all (a value too large for the request
+ * body is refused before it is read: QUERY_TOO_LARGE). The bounds: input-bounds.ts.
  */
 import { Skill } from "../../src/persistence/curriculum/skill.entity.js";
 import { Task, TaskKind } from "../../src/persistence/curriculum/task.entity.js";
@@ -131,7 +132,7 @@ describe("numbers have documented maxima", () => {
       'Variable "$input" got an invalid value at "input.hintsUsed": Int cannot represent non 32-bit signed integer value.',
     );
     expect(r.errors![0]!.extensions!.argument).toBe("$input.hintsUsed");
-    const big = "9".repeat(1_000_000);
+    const big = "9".repeat(300_000);
     const str = await post(`query($n: Int) { skills(first: $n) { nodes { id } } }`, { n: big });
     expect(codeOf(str)).toBe("BAD_USER_INPUT");
     expect(str.bytes).toBeLessThan(1_000);
@@ -148,14 +149,26 @@ describe("numbers have documented maxima", () => {
 });
 
 describe("strings and lists are bounded, with short errors", () => {
-  const MB = "x".repeat(1_000_000);
+  // About the largest value a request can carry: a body over ZPD_MAX_QUERY_BYTES + 300 kB is refused
+  // before it is read (body-limit.ts), below.
+  const LARGE = "x".repeat(300_000);
 
-  test("a 1 MB task title: BAD_USER_INPUT naming the field and the rule, under 1 kB, nothing written", async () => {
+  test("a 300 kB task title: BAD_USER_INPUT naming the field and the rule, under 1 kB, nothing written", async () => {
     const r = await post(`mutation($i: CreateTaskInput!) { createTask(input: $i) { id } }`, {
-      i: { code: "T-big", title: MB, kind: "EXERCISE", expectedDurationSeconds: 60, skills: [{ skillId: w.skillId }] },
+      i: { code: "T-big", title: LARGE, kind: "EXERCISE", expectedDurationSeconds: 60, skills: [{ skillId: w.skillId }] },
     });
     expect(codeOf(r)).toBe("BAD_USER_INPUT");
     expect(JSON.stringify(r.errors)).toMatch(/title must be shorter than or equal to 300 characters/);
+    expect(r.bytes).toBeLessThan(1_000);
+    expect(await rows("task")).toBe(1);
+  });
+
+  test("a 1 MB task title: the body is refused by its size before it is read (QUERY_TOO_LARGE, 413), under 1 kB, nothing written", async () => {
+    const r = await post(`mutation($i: CreateTaskInput!) { createTask(input: $i) { id } }`, {
+      i: { code: "T-huge", title: "x".repeat(1_000_000), kind: "EXERCISE", expectedDurationSeconds: 60, skills: [{ skillId: w.skillId }] },
+    });
+    expect(r.status).toBe(413);
+    expect(codeOf(r)).toBe("QUERY_TOO_LARGE");
     expect(r.bytes).toBeLessThan(1_000);
     expect(await rows("task")).toBe(1);
   });
@@ -179,16 +192,16 @@ describe("strings and lists are bounded, with short errors", () => {
   });
 
   test.each([
-    ["source", MB, /source must be 1 to 100 characters/],
-    ["idempotencyKey", MB, /idempotencyKey must be 1 to 200 printable ASCII characters/],
-  ])("an attempt's 1 MB %s is refused in a short error", async (field, value, rule) => {
+    ["source", LARGE, /source must be 1 to 100 characters/],
+    ["idempotencyKey", LARGE, /idempotencyKey must be 1 to 200 printable ASCII characters/],
+  ])("an attempt's 300 kB %s is refused in a short error", async (field, value, rule) => {
     const before = await attempts();
     expectRefused(await post(RECORD, { input: attempt({ [field]: value }) }), field, rule, "xxxxxxxxxx");
     expect(await attempts()).toBe(before);
   });
 
-  test("a 1 MB cursor is refused in a short error that does not quote it", async () => {
-    const r = await post(`query($a: String) { skills(after: $a) { nodes { id } } }`, { a: MB });
+  test("a 300 kB cursor is refused in a short error that does not quote it", async () => {
+    const r = await post(`query($a: String) { skills(after: $a) { nodes { id } } }`, { a: LARGE });
     expect(codeOf(r)).toBe("BAD_USER_INPUT");
     expect(r.bytes).toBeLessThan(1_000);
     const forged = await post(`query($a: String) { skills(after: $a) { nodes { id } } }`, { a: "not-a-cursor" });
@@ -238,7 +251,7 @@ describe("a batch with one bad attempt writes none", () => {
     ["dated 1970", { occurredAt: "1970-01-01T00:00:00.000Z" }, "occurredAt"],
     ["dated past the skew", { occurredAt: inSeconds(3_600) }, "occurredAt"],
     ["with 2³¹ − 1 hints", { hintsUsed: 2 ** 31 - 1 }, "hintsUsed"],
-    ["with a 1 MB source", { source: "s".repeat(1_000_000) }, "source"],
+    ["with a 300 kB source", { source: "s".repeat(300_000) }, "source"],
   ])("the third attempt %s: BAD_USER_INPUT naming attempts[2], nothing written", async (_what, patch, field) => {
     const before = await attempts();
     const inputs = [attempt(), attempt(), attempt(patch), attempt()];

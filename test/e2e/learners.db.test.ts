@@ -1,6 +1,11 @@
-/** Learners, cohorts and teachers over real HTTP: created, read back, paged, and scoped by role. */
+/**
+ * Learners, cohorts and teachers over real HTTP: created, read back, paged, and scoped by role; and the
+ * bearer token: an invalid one refused with 401 before the body is read, none at all anonymous.
+ */
+import http from "node:http";
+import { SignJWT } from "jose";
 import { Role } from "../../src/services/auth/actor.js";
-import { codeOf, startTestServer, TestServer } from "../support/test-server.js";
+import { codeOf, startTestServer, TEST_SECRET, TestServer } from "../support/test-server.js";
 
 let s: TestServer;
 beforeAll(async () => {
@@ -156,36 +161,110 @@ describe("who may see whom", () => {
 });
 
 describe("tokens", () => {
-  test("missing, malformed, forged and expired tokens are UNAUTHENTICATED and the server stays up", async () => {
-    const { schoolId } = await s.newSchool();
-    expect(codeOf(await s.gql(`{ school { id } }`))).toBe("UNAUTHENTICATED");
-    expect(codeOf(await s.gql(`{ school { id } }`, {}, "not.a.jwt"))).toBe("UNAUTHENTICATED");
-    const expired = await s.token({ schoolId, role: Role.Admin }, Math.floor(Date.now() / 1000) - 60);
-    const r = await s.gql(`{ school { id } }`, {}, expired);
-    expect(codeOf(r)).toBe("UNAUTHENTICATED");
-    expect(r.errors![0]!.message).toMatch(/expired/);
-    const good = await s.token({ schoolId, role: Role.Admin });
-    const forged = good.slice(0, -4) + (good.endsWith("AAAA") ? "BBBB" : "AAAA");
-    expect(codeOf(await s.gql(`{ school { id } }`, {}, forged))).toBe("UNAUTHENTICATED");
-    expect((await s.gql(`{ school { id } }`, {}, good)).data!.school.id).toBe(schoolId);
+  /** A raw POST: status, the WWW-Authenticate header and the JSON body. */
+  async function post(authorization: string | undefined, body: string) {
+    const res = await fetch(s.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(authorization === undefined ? {} : { authorization }) },
+      body,
+    });
+    return { status: res.status, challenge: res.headers.get("www-authenticate"), body: (await res.json()) as Record<string, unknown> };
+  }
+  const SCHOOL = JSON.stringify({ query: "{ school { id } }" });
+  /** The refusal of an invalid token, whole: 401, the challenge, the code and the refusal's message; nothing else. */
+  const refused = (message: RegExp) => ({
+    status: 401,
+    challenge: 'Bearer error="invalid_token"',
+    body: { errors: [{ message: expect.stringMatching(message), extensions: { code: "UNAUTHENTICATED" } }] },
   });
 
-  test("a signed token for a school, learner or teacher that does not exist is UNAUTHENTICATED, and writes nothing", async () => {
+  test("malformed, forged, expired, unexpiring and overlong tokens are refused with HTTP 401 and a challenge; the server stays up", async () => {
+    const { schoolId } = await s.newSchool();
+    const good = await s.token({ schoolId, role: Role.Admin });
+    const forged = good.slice(0, -4) + (good.endsWith("AAAA") ? "BBBB" : "AAAA");
+    const expired = await s.token({ schoolId, role: Role.Admin }, Math.floor(Date.now() / 1000) - 60);
+    const key = new TextEncoder().encode(TEST_SECRET);
+    const claims = { school: schoolId, role: Role.Admin };
+    const unexpiring = await new SignJWT(claims)
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer("zpd")
+      .setAudience("zpd-api")
+      .setIssuedAt()
+      .sign(key);
+    const century = await s.token({ schoolId, role: Role.Admin }, "36500d");
+    expect(await post("Bearer not.a.jwt", SCHOOL)).toEqual(refused(/malformed/));
+    expect(await post(`Bearer ${forged}`, SCHOOL)).toEqual(refused(/signature/));
+    expect(await post(`Bearer ${expired}`, SCHOOL)).toEqual(refused(/expired/));
+    expect(await post(`Bearer ${unexpiring}`, SCHOOL)).toEqual(refused(/no expiry/));
+    expect(await post(`Bearer ${century}`, SCHOOL)).toEqual(refused(/maximum token lifetime/));
+    // An Authorization header that is not a bearer token is no valid token either.
+    expect(await post(`Basic ${Buffer.from("a:b").toString("base64")}`, SCHOOL)).toEqual(refused(/malformed/));
+    // The same bad token again (its refusal remembered): the same answer.
+    expect(await post("Bearer not.a.jwt", SCHOOL)).toEqual(refused(/malformed/));
+    expect(await post(`Bearer ${good}`, SCHOOL)).toMatchObject({ status: 200, body: { data: { school: { id: schoolId } } } });
+  });
+
+  test("no Authorization header stays anonymous: GraphQL answers, UNAUTHENTICATED where a caller is needed, HTTP 200", async () => {
+    const none = await post(undefined, SCHOOL);
+    expect(none.status).toBe(200);
+    expect(none.challenge).toBeNull();
+    expect((none.body.errors as { extensions: { code: string } }[])[0]!.extensions.code).toBe("UNAUTHENTICATED");
+    expect(await post(undefined, JSON.stringify({ query: "{ __typename }" }))).toEqual({
+      status: 200,
+      challenge: null,
+      body: { data: { __typename: "Query" } },
+    });
+  });
+
+  test("an invalid token is refused before the body is read or parsed", async () => {
+    // A body that is not JSON: refused for the token, not as a malformed body.
+    expect(await post("Bearer not.a.jwt", "{ this is not json")).toEqual(refused(/malformed/));
+    // A body that never comes: declared, never sent. The answer does not wait for it.
+    const { port } = new URL(s.url);
+    const answer = await new Promise<{ status: number; challenge: string | undefined; body: string }>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: "127.0.0.1",
+          port,
+          path: "/graphql",
+          method: "POST",
+          headers: { "content-type": "application/json", "content-length": 100_000, authorization: "Bearer not.a.jwt" },
+        },
+        (res) => {
+          let body = "";
+          res.on("data", (c) => (body += c));
+          res.on("end", () => {
+            req.destroy();
+            resolve({ status: res.statusCode!, challenge: res.headers["www-authenticate"], body });
+          });
+        },
+      );
+      req.on("error", reject);
+      req.flushHeaders();
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.challenge).toBe('Bearer error="invalid_token"');
+    expect(JSON.parse(answer.body).errors[0].extensions.code).toBe("UNAUTHENTICATED");
+  });
+
+  test("a signed token for a school, learner or teacher that does not exist is refused with 401, and writes nothing", async () => {
     const { schoolId } = await schoolWithClasses();
     const nobody = "00000000-0000-7000-8000-00000000dead";
     const ghostSchool = await s.token({ schoolId: nobody, role: Role.Admin });
-    const r = await s.gql(`mutation { createCohort(input: { name: "Ghost" }) { id } }`, {}, ghostSchool);
-    expect(codeOf(r)).toBe("UNAUTHENTICATED");
-    expect(r.errors![0]!.message).toMatch(/does not exist/);
+    const cohort = JSON.stringify({ query: `mutation { createCohort(input: { name: "Ghost" }) { id } }` });
+    expect(await post(`Bearer ${ghostSchool}`, cohort)).toEqual(refused(/does not exist/));
     expect(Number((await s.app.db.dataSource.query(`SELECT count(*)::int AS n FROM cohort WHERE school_id = $1`, [nobody]))[0].n)).toBe(0);
+    const skills = JSON.stringify({ query: "{ skills { nodes { id } } }" });
     const ghostLearner = await s.token({ schoolId, role: Role.Learner, learnerId: nobody });
-    expect(codeOf(await s.gql(`{ skills { nodes { id } } }`, {}, ghostLearner))).toBe("UNAUTHENTICATED");
+    expect(await post(`Bearer ${ghostLearner}`, skills)).toEqual(refused(/does not exist/));
     const ghostTeacher = await s.token({ schoolId, role: Role.Teacher, teacherId: nobody });
-    expect(codeOf(await s.gql(`{ cohorts { nodes { id } } }`, {}, ghostTeacher))).toBe("UNAUTHENTICATED");
+    expect(await post(`Bearer ${ghostTeacher}`, JSON.stringify({ query: "{ cohorts { nodes { id } } }" }))).toEqual(
+      refused(/does not exist/),
+    );
     // Another school's learner is nobody here either.
     const other = await schoolWithClasses();
     const foreign = await s.token({ schoolId, role: Role.Learner, learnerId: other.inMaple.id });
-    expect(codeOf(await s.gql(`{ skills { nodes { id } } }`, {}, foreign))).toBe("UNAUTHENTICATED");
+    expect(await post(`Bearer ${foreign}`, skills)).toEqual(refused(/does not exist/));
   });
 });
 

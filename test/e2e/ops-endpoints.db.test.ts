@@ -181,18 +181,23 @@ describe("/metrics", () => {
     const before = (await scrape(s)).samples;
     const ok = await s.gql(`query MyDashboardQuery7 { learners(first: 2) { nodes { id } } }`, {}, admin);
     expect(ok.errors).toBeUndefined();
+    const anonymous = await s.gql(`{ learners(first: 2) { nodes { id } } }`, {});
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    // Refused at the door, before its body is read: counted, under no operation.
     const refused = await s.gql(`{ learners(first: 2) { nodes { id } } }`, {}, "not-a-token");
-    expect(refused.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect(refused.status).toBe(401);
     await s.gql(`{ learners(first: 2) { nodes { id } } skills(first: 1) { nodes { id } } }`, {}, admin);
     await s.gql(`{ nope`, {}, admin);
     const { text, samples } = await scrape(s);
     const delta = (k: string) => value(samples, k) - value(before, k);
     expect(delta(`zpd_graphql_requests_total{operation="learners",outcome="ok"}`)).toBe(1);
     expect(delta(`zpd_graphql_requests_total{operation="learners",outcome="UNAUTHENTICATED"}`)).toBe(1);
+    expect(delta(`zpd_graphql_requests_total{operation="none",outcome="UNAUTHENTICATED"}`)).toBe(1);
     expect(delta(`zpd_graphql_requests_total{operation="multiple",outcome="ok"}`)).toBe(1);
     const unparsed = [...samples.keys()].filter((k) => k.startsWith(`zpd_graphql_requests_total{operation="none",`));
-    expect(unparsed.reduce((n, k) => n + delta(k), 0)).toBe(1);
+    expect(unparsed.reduce((n, k) => n + delta(k), 0)).toBe(2);
     expect(delta(`zpd_graphql_request_duration_seconds_count{operation="learners"}`)).toBe(2);
+    expect(delta(`zpd_graphql_request_duration_seconds_count{operation="none"}`)).toBe(2);
     expect(text).not.toContain("MyDashboardQuery7");
   });
 

@@ -18,6 +18,7 @@
  */
 import pg from "pg";
 import type { DataSource } from "typeorm";
+import { Role } from "../../src/services/auth/actor.js";
 import { createLogger } from "../../src/shared/logger.js";
 import { openWorkerServices } from "../../src/app.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
@@ -290,6 +291,9 @@ describe("PostgreSQL through a proxy of the test's own (DATABASE_URL): outages",
       for (const key of refusedKeys) during.push(await record(key));
       during.push(await post(s, learners, {}, w.admin));
       during.push(await post(s, `{ school { id name } cohorts { nodes { id } } }`, {}, w.admin));
+      // A token the server has not seen yet cannot be checked to name somebody: UNAVAILABLE, not refused as invalid.
+      const unseen = await s.token({ schoolId: w.schoolId, role: Role.Admin, subject: "first-seen-during-the-outage" });
+      during.push(await post(s, learners, {}, unseen));
       for (const r of during) expectUnavailable(r);
       const page = await fetch(`${s.url.replace(/\/graphql$/, "")}/audit-reports/00000000-0000-7000-8000-000000000001`, {
         headers: { authorization: `Bearer ${w.admin}` },

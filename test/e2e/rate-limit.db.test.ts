@@ -160,6 +160,20 @@ describe("with ZPD_TRUST_PROXY=loopback: 2 requests a second per token and 3 mor
     expect(elsewhere.body.data).toEqual({ __typename: "Query" });
   });
 
+  test("an invalid token is counted against its address first: within the allowance, 401; past it, 429", async () => {
+    const from = "203.0.113.20";
+    const first = await send(s, { from, token: "not-a-token" });
+    expect(first.status).toBe(401);
+    expect(first.body).toEqual({
+      errors: [{ message: "the token is malformed or its signature is invalid", extensions: { code: "UNAUTHENTICATED" } }],
+    });
+    // A token naming nobody, signed by us, counts against its claims, not the address: refused with 401 all the same.
+    const ghost = await s.token({ schoolId, role: Role.Learner, subject: "ghost", learnerId: "00000000-0000-7000-8000-00000000dead" });
+    expect((await send(s, { from, token: ghost })).status).toBe(401);
+    expect((await send(s, { from, token: "not-a-token" })).status).toBe(401);
+    expectRateLimited(await send(s, { from, token: "not-a-token" }), /ZPD_RATE_LIMIT_ANONYMOUS/);
+  });
+
   test("IPv6 addresses count by their /64", async () => {
     expect((await send(s, { from: "2001:db8:5:6::1" })).status).toBe(200);
     expect((await send(s, { from: "2001:db8:5:6::2" })).status).toBe(200);

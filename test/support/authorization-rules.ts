@@ -7,7 +7,8 @@
  * a record under one of its rows, as a read or a write, and names the record type it targets (the
  * argument whose scope varies). The expected answer of a cell follows from the two (`expectedOutcome`):
  *
- * - no token, or a bad one, or one naming a school, learner or teacher that does not exist: UNAUTHENTICATED;
+ * - no token, or a bad one, or one naming a school, learner or teacher that does not exist: UNAUTHENTICATED
+ *   (an invalid token with HTTP 401, refused before GraphQL runs: `httpStatusOf`);
  * - the platform admin: createSchool and schools only, FORBIDDEN everywhere else (and a school's token
  *   FORBIDDEN on those two);
  * - a role that can never do that kind of operation ("–" in the table, or read-only for a write): FORBIDDEN,
@@ -45,6 +46,14 @@ const UNAUTHENTICATED_CALLERS = new Set<Caller>([
   Caller.MissingLearner,
   Caller.MissingTeacher,
 ]);
+
+/** Callers with an invalid token: refused at the door, with HTTP 401, whatever they ask. */
+const INVALID_TOKEN_CALLERS = new Set<Caller>([Caller.ForgedToken, Caller.MissingSchool, Caller.MissingLearner, Caller.MissingTeacher]);
+
+/** The HTTP status a caller's answer has when it is not a GraphQL answer: 401 for an invalid token; undefined otherwise. */
+export function httpStatusOf(caller: Caller): 401 | undefined {
+  return INVALID_TOKEN_CALLERS.has(caller) ? 401 : undefined;
+}
 
 /**
  * Where the target of a cell is: `own` a record in the caller's reach (its cohort's learner for a

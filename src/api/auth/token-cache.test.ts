@@ -1,7 +1,7 @@
 import { SignJWT } from "jose";
 import { Role } from "../../services/auth/actor.js";
 import { signToken } from "./token.js";
-import { VerifiedTokens } from "./token-cache.js";
+import { MAX_REFUSALS, MAX_REMEMBERED_REFUSAL_LENGTH, REFUSAL_TTL_MS, VerifiedTokens } from "./token-cache.js";
 
 const SECRET = "unit-secret-unit-secret-unit-secret-0123";
 const SCHOOL = "0193a000-0000-7000-8000-000000000001";
@@ -37,12 +37,93 @@ describe("verified-token cache", () => {
     );
   });
 
-  test("bad tokens are not remembered, and the cache stays within its bound", async () => {
+  test("verified tokens stay within the cache's bound", async () => {
     const tokens = new VerifiedTokens(SECRET, 2);
-    const bad = await signToken("another-secret-another-secret-another-secret", { schoolId: SCHOOL, role: Role.Admin, subject: "s" });
-    await expect(tokens.verify(bad)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
-    expect(tokens.size).toBe(0);
     for (const subject of ["a", "b", "c"]) await tokens.verify(await signToken(SECRET, { schoolId: SCHOOL, role: Role.Admin, subject }));
     expect(tokens.size).toBe(2);
+  });
+});
+
+describe("refused tokens", () => {
+  const forged = () => signToken("another-secret-another-secret-another-secret", { schoolId: SCHOOL, role: Role.Admin, subject: "s" });
+
+  test("a refusal is remembered for REFUSAL_TTL_MS: a burst of one bad token costs one verification", async () => {
+    let now = Date.now();
+    let lookups = 0;
+    const named = new Set<string>();
+    const tokens = new VerifiedTokens(
+      SECRET,
+      10,
+      () => now,
+      async (c) => {
+        lookups++;
+        return named.has((c as { learnerId?: string }).learnerId ?? "");
+      },
+    );
+    const learner = "0193a000-0000-7000-8000-0000000000aa";
+    const ghost = await signToken(
+      SECRET,
+      { schoolId: SCHOOL, role: Role.Learner, learnerId: learner, subject: "s" },
+      Math.floor(now / 1000) + 3600,
+    );
+    for (let i = 0; i < 5; i++)
+      await expect(tokens.check(ghost)).resolves.toMatchObject({
+        kind: "refused",
+        error: { code: "UNAUTHENTICATED", message: expect.stringMatching(/does not exist/) },
+        // Signed by us: the rate limit counts it against its claims.
+        signedBy: { schoolId: SCHOOL, learnerId: learner },
+      });
+    expect(lookups).toBe(1);
+    expect(tokens.refusedSize).toBe(1);
+    // The learner is created: the refusal holds until it expires, then the token is checked again.
+    named.add(learner);
+    now += REFUSAL_TTL_MS - 1;
+    await expect(tokens.verify(ghost)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+    now += 1;
+    await expect(tokens.verify(ghost)).resolves.toMatchObject({ learnerId: learner });
+    expect(lookups).toBe(2);
+    expect(tokens.size).toBe(1);
+  });
+
+  test("forged and malformed tokens are refused without claims; the remembered refusals stay within their bound", async () => {
+    const tokens = new VerifiedTokens(SECRET);
+    const bad = await forged();
+    await expect(tokens.check(bad)).resolves.toEqual({ kind: "refused", error: expect.objectContaining({ code: "UNAUTHENTICATED" }) });
+    await expect(tokens.check("not.a.jwt")).resolves.toMatchObject({ kind: "refused", signedBy: undefined });
+    for (let i = 0; i < MAX_REFUSALS + 10; i++) await tokens.check(`junk-${i}`);
+    expect(tokens.refusedSize).toBe(MAX_REFUSALS);
+    // Strings longer than a token are refused each time, never remembered.
+    await expect(tokens.check("x".repeat(MAX_REMEMBERED_REFUSAL_LENGTH + 1))).resolves.toMatchObject({ kind: "refused" });
+    expect(tokens.refusedSize).toBe(MAX_REFUSALS);
+    expect(tokens.size).toBe(0);
+  });
+
+  test("a remembered token that expires is refused, and that refusal remembered", async () => {
+    let now = Date.now();
+    const tokens = new VerifiedTokens(SECRET, 10, () => now);
+    const t = await signToken(SECRET, { schoolId: SCHOOL, role: Role.Admin, subject: "s" }, Math.floor(now / 1000) + 60);
+    await tokens.verify(t);
+    now += 61_000;
+    await expect(tokens.check(t)).resolves.toMatchObject({ kind: "refused", error: { message: expect.stringMatching(/expired/) } });
+    expect(tokens.size).toBe(0);
+    expect(tokens.refusedSize).toBe(1);
+  });
+
+  test("a database that cannot say whether the token names somebody: unchecked, with its claims, and not remembered", async () => {
+    let down = true;
+    const tokens = new VerifiedTokens(SECRET, 10, Date.now, async () => {
+      if (down) throw new Error("connection refused");
+      return true;
+    });
+    const t = await signToken(SECRET, { schoolId: SCHOOL, role: Role.Service, subject: "s" });
+    await expect(tokens.check(t)).resolves.toMatchObject({
+      kind: "unchecked",
+      error: { message: "connection refused" },
+      signedBy: { schoolId: SCHOOL },
+    });
+    await expect(tokens.verify(t)).rejects.toThrow("connection refused");
+    expect(tokens.refusedSize).toBe(0);
+    down = false;
+    await expect(tokens.verify(t)).resolves.toMatchObject({ schoolId: SCHOOL, role: Role.Service });
   });
 });

@@ -2,7 +2,13 @@
  * Verified tokens, remembered per token string until they expire: a client sends the same bearer
  * token with every request, and verifying it (HMAC, JSON, claim checks) each time is avoidable work
  * on the hot path. Bounded (least recently used out first); an entry is never served past the
- * token's `exp`. Only successful verifications are kept: a bad token is checked (and refused) each time.
+ * token's `exp`.
+ *
+ * Refused tokens are remembered too, briefly (REFUSAL_TTL_MS) and in a smaller bound: a client with a
+ * bad token sends it again and again, often many at once, and a burst of one bad token then costs one
+ * verification, not one per request. The one refusal that could stop being true within that time is a
+ * token naming a learner or teacher created just after it was first sent: it is accepted once the
+ * refusal has expired. Very long strings are not remembered (a client sends what it likes as a token).
  *
  * A token is first checked to name somebody (`namesSomebody`: its school exists, and its learner or
  * teacher in it) — once, when it is first verified: a signed token for a school, learner or teacher that
@@ -13,8 +19,34 @@ import type { Caller } from "../../services/auth/actor.js";
 import { UnauthenticatedError } from "../../services/common/domain-error.js";
 import { verifyToken } from "./token.js";
 
+/**
+ * What a token is worth:
+ * - `caller`: verified, naming somebody;
+ * - `refused`: invalid (malformed, forged, expired, without `exp`, beyond the maximum lifetime, naming
+ *   nobody) — `signedBy` is its claims when its signature is ours (a token naming nobody);
+ * - `unchecked`: whether it names somebody could not be read (the database failed: `error`); `signedBy`
+ *   is its claims when its signature is known to be ours.
+ */
+export type TokenCheck =
+  | { readonly kind: "caller"; readonly caller: Caller }
+  | { readonly kind: "refused"; readonly error: UnauthenticatedError; readonly signedBy?: Caller }
+  | { readonly kind: "unchecked"; readonly error: unknown; readonly signedBy?: Caller };
+
+/** How long a refusal is remembered. */
+export const REFUSAL_TTL_MS = 10_000;
+/** The most refusals remembered (oldest out first). */
+export const MAX_REFUSALS = 1_000;
+/** Longer token strings are verified each time, never remembered as refused (ours are ~300 characters). */
+export const MAX_REMEMBERED_REFUSAL_LENGTH = 2_048;
+
+interface Refusal {
+  readonly check: Extract<TokenCheck, { kind: "refused" }>;
+  readonly until: number;
+}
+
 export class VerifiedTokens {
   private readonly entries = new Map<string, { caller: Caller; expiresAt: number }>();
+  private readonly refusals = new Map<string, Refusal>();
 
   constructor(
     private readonly secret: string,
@@ -25,24 +57,64 @@ export class VerifiedTokens {
     private readonly maxLifetimeSeconds?: number,
   ) {}
 
+  /** The token's caller; throws the refusal (UnauthenticatedError), or the error that kept it from being checked. */
   async verify(token: string): Promise<Caller> {
+    const check = await this.check(token);
+    if (check.kind === "caller") return check.caller;
+    throw check.error;
+  }
+
+  /** What the token is worth (TokenCheck): a refusal is a result here, not an exception. */
+  async check(token: string): Promise<TokenCheck> {
     const hit = this.entries.get(token);
     if (hit) {
       this.entries.delete(token);
-      if (this.now() >= hit.expiresAt) throw new UnauthenticatedError("the token has expired");
+      if (this.now() >= hit.expiresAt) return this.refuse(token, new UnauthenticatedError("the token has expired"));
       this.entries.set(token, hit); // most recently used last
-      return hit.caller;
+      return { kind: "caller", caller: hit.caller };
     }
-    const caller = await verifyToken(this.secret, token, { maxLifetimeSeconds: this.maxLifetimeSeconds, now: this.now });
-    if (!(await this.namesSomebody(caller)))
-      throw new UnauthenticatedError("the token names a school, learner or teacher that does not exist");
+    const refused = this.refusals.get(token);
+    if (refused) {
+      if (this.now() < refused.until) return refused.check;
+      this.refusals.delete(token);
+    }
+    let caller: Caller;
+    try {
+      caller = await verifyToken(this.secret, token, { maxLifetimeSeconds: this.maxLifetimeSeconds, now: this.now });
+    } catch (e) {
+      if (e instanceof UnauthenticatedError) return this.refuse(token, e);
+      throw e;
+    }
+    let named: boolean;
+    try {
+      named = await this.namesSomebody(caller);
+    } catch (error) {
+      return { kind: "unchecked", error, signedBy: caller };
+    }
+    if (!named)
+      return this.refuse(token, new UnauthenticatedError("the token names a school, learner or teacher that does not exist"), caller);
     // verifyToken refused a token without `exp`.
     this.entries.set(token, { caller, expiresAt: (decodeJwt(token).exp as number) * 1000 });
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
-    return caller;
+    return { kind: "caller", caller };
   }
 
+  private refuse(token: string, error: UnauthenticatedError, signedBy?: Caller): TokenCheck {
+    const check = { kind: "refused", error, signedBy } as const;
+    if (token.length <= MAX_REMEMBERED_REFUSAL_LENGTH) {
+      this.refusals.set(token, { check, until: this.now() + REFUSAL_TTL_MS });
+      if (this.refusals.size > MAX_REFUSALS) this.refusals.delete(this.refusals.keys().next().value!);
+    }
+    return check;
+  }
+
+  /** Verified tokens remembered. */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Refused tokens remembered. */
+  get refusedSize(): number {
+    return this.refusals.size;
   }
 }

@@ -41,6 +41,7 @@ import { ComplexityEstimator, getComplexity } from "graphql-query-complexity";
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { RequestHandler } from "express";
 import { DEFAULT_PAGE_SIZE } from "../../services/common/pagination.js";
+import { refuseAtDoor } from "./front-door.js";
 import type { ApiContext } from "../context.js";
 
 export interface QueryLimits {
@@ -280,7 +281,9 @@ export function tokenLimitError(formatted: GraphQLFormattedError): GraphQLFormat
 
 /**
  * Refuses a document over the byte limit before Apollo parses it (parsing is the first cost a large
- * document imposes). POST bodies (express.json has run) and GET's `query` parameter.
+ * document imposes). POST bodies (express.json has run) and GET's `query` parameter. The exact check:
+ * a body too large to hold a document within the limit and its variables was refused before it was
+ * read (body-limit.ts).
  */
 export function documentSizeLimit(maxBytes: number): RequestHandler {
   return (req, res, next) => {
@@ -290,7 +293,7 @@ export function documentSizeLimit(maxBytes: number): RequestHandler {
     const bytes = Buffer.byteLength(query);
     if (bytes <= maxBytes) return next();
     const { message, extensions } = refusal(QueryLimitCode.TooLarge, "the query's size in bytes", bytes, maxBytes, "ZPD_MAX_QUERY_BYTES");
-    const { http: _http, ...shownExtensions } = extensions;
-    res.status(400).json({ errors: [{ message, extensions: shownExtensions }] });
+    const { http: _http, code, ...shownExtensions } = extensions;
+    refuseAtDoor(res, 400, code as string, message, shownExtensions);
   };
 }

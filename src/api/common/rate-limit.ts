@@ -4,9 +4,10 @@
  *
  * Who is counted: a request with a token we signed counts against that token's caller (school, role,
  * subject, learner or teacher — two tokens for the same caller share one allowance), whether or not
- * the school, learner or teacher it names still exists (the request itself is then UNAUTHENTICATED);
+ * the school, learner or teacher it names still exists (the request itself is then refused with 401);
  * any other request (no token, a malformed, forged or expired one) counts against the client's address,
- * more tightly, since it can run nothing but `__typename` and, in development, introspection. Requests
+ * more tightly: without a token it can run nothing but `__typename` and, in development, introspection,
+ * and with an invalid one it is refused with 401 once counted (auth/bearer-auth.ts). Requests
  * with a valid token are not limited per address: a school's learners often share one NAT address.
  * An IPv6 address counts by its /64, which one host can rotate through.
  *
@@ -28,8 +29,8 @@ import { HeaderMap } from "@apollo/server";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { isIPv6 } from "node:net";
 import { Caller, isPlatformAdmin } from "../../services/auth/actor.js";
-import { bearerToken, verifyToken } from "../auth/token.js";
-import type { VerifiedTokens } from "../auth/token-cache.js";
+import { authOf } from "../auth/bearer-auth.js";
+import { refuseAtDoor } from "./front-door.js";
 
 export interface RateLimitSettings {
   /** Requests a second per token, sustained; 0: tokens are not limited (ZPD_RATE_LIMIT_TOKEN). */
@@ -86,24 +87,16 @@ export function addressKey(ip: string): string {
 }
 
 /**
- * Who a request counts against: the token's caller when the token is one we signed (the verified-token
- * cache first: the hot path verifies nothing twice), else the client's address (`req.ip`, which follows
- * ZPD_TRUST_PROXY).
+ * Who a request counts against: the token's caller when the token is one we signed (as checked when the
+ * request arrived: auth/bearer-auth.ts, which ran first — a token naming nobody, or one whose check the
+ * database could not complete, still counts against its claims), else the client's address (`req.ip`,
+ * which follows ZPD_TRUST_PROXY).
  */
-export function subjectOf(tokens: VerifiedTokens, secret: string): (req: Request) => Promise<RateLimitSubject> {
-  return async (req) => {
-    const token = bearerToken(req.headers.authorization);
-    if (token) {
-      // verify() also refuses a signed token naming nobody (or fails with the database): its signature
-      // alone still makes it ours, and it counts against its claims.
-      const caller = await tokens
-        .verify(token)
-        .catch(() => verifyToken(secret, token))
-        .catch(() => undefined);
-      if (caller) return { kind: "token", key: callerKey(caller) };
-    }
-    return { kind: "address", key: addressKey(req.ip ?? req.socket.remoteAddress ?? "unknown") };
-  };
+export function subjectOf(req: Request, res: Response): RateLimitSubject {
+  const auth = authOf(res);
+  const caller = auth.kind === "caller" ? auth.caller : auth.kind === "anonymous" ? undefined : auth.signedBy;
+  if (caller) return { kind: "token", key: callerKey(caller) };
+  return { kind: "address", key: addressKey(req.ip ?? req.socket.remoteAddress ?? "unknown") };
 }
 
 /**
@@ -194,27 +187,24 @@ export class RateLimits {
    * Counts each request before its body is read; over the allowance, answers 429 at once. `subjectOf`
    * says whom to count it against. Leaves the request's RateLimitCharge for the context (chargeOf).
    */
-  middleware(subjectOf: (req: Request) => Promise<RateLimitSubject>): RequestHandler {
+  middleware(subjectOf: (req: Request, res: Response) => RateLimitSubject): RequestHandler {
     if (!this.token && !this.address) return (_req, _res, next) => next();
     return async (req, res, next) => {
-      const subject = await subjectOf(req);
+      const subject = subjectOf(req, res);
       const retryAfter = await this.take(subject, 1);
       if (retryAfter === null) {
         const charge: RateLimitCharge = { chargeCost: (cost) => this.chargeCost(subject, cost) };
         res.locals[LOCALS_KEY] = charge;
         return next();
       }
-      res
-        .status(429)
-        .set("Retry-After", String(retryAfter))
-        .json({
-          errors: [
-            {
-              message: this.message(subject, "too many requests", retryAfter),
-              extensions: { code: RATE_LIMITED, retryAfterSeconds: retryAfter },
-            },
-          ],
-        });
+      refuseAtDoor(
+        res,
+        429,
+        RATE_LIMITED,
+        this.message(subject, "too many requests", retryAfter),
+        { retryAfterSeconds: retryAfter },
+        { "Retry-After": String(retryAfter) },
+      );
     };
   }
 

@@ -28,6 +28,7 @@
  * every expensive query passes through at each level (connections' `nodes`, `cohorts`, `prerequisites`…).
  */
 import type { ServerResponse } from "node:http";
+import type { RequestHandler, Response } from "express";
 import { performance } from "node:perf_hooks";
 import {
   GraphQLFieldResolver,
@@ -161,4 +162,23 @@ export function abandonableSchema(schema: GraphQLSchema): GraphQLSchema {
   }
   wrapped.add(schema);
   return schema;
+}
+
+const DEADLINE_KEY = "zpdDeadline";
+
+/**
+ * Starts each request's deadline when it arrives (watchResponse), before anything reads its body or
+ * checks its token: the time limit covers the whole request, and the first check of a new token (a
+ * database read) is abandoned with it. The GraphQL context takes it from `deadlineOf`.
+ */
+export function startDeadline(timeoutMs: number): RequestHandler {
+  return (_req, res, next) => {
+    res.locals[DEADLINE_KEY] = watchResponse(res, timeoutMs);
+    next();
+  };
+}
+
+/** The request's deadline, when startDeadline ran for it. */
+export function deadlineOf(res: Response): RequestDeadline | undefined {
+  return res.locals[DEADLINE_KEY] as RequestDeadline | undefined;
 }

@@ -1,0 +1,44 @@
+/**
+ * Answers given at the front door: before a request's body is read and before GraphQL runs — an invalid
+ * token (401), a body over the size limit (413), a caller over its rate (429), a body Express could not
+ * read (400). Each is a GraphQL-shaped error with a code, as GraphQL's own answers are, and costs the
+ * server's one thread far less than reading the request and running even an empty operation: a burst of
+ * hostile requests must not hold up /healthz and the other clients.
+ *
+ * The /graphql ones count in the request metrics (ops/metrics.ts) with the operation `none`, since
+ * nothing was parsed: countDoorRefusals.
+ */
+import type { RequestHandler, Response } from "express";
+
+const REFUSED_KEY = "zpdRefusedAtDoor";
+
+/** Writes the refusal: HTTP `status`, `{"errors":[{"message","extensions":{"code",…}}]}`. */
+export function refuseAtDoor(
+  res: Response,
+  status: number,
+  code: string,
+  message: string,
+  extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): void {
+  res.locals[REFUSED_KEY] = code;
+  res
+    .status(status)
+    .set(headers)
+    .json({ errors: [{ message, extensions: { code, ...extensions } }] });
+}
+
+/**
+ * Counts each request refused at the door (refuseAtDoor) once it has been answered: `observe` gets its
+ * code and the seconds from its arrival to its answer. Mounted first, so that it sees every refusal.
+ */
+export function countDoorRefusals(observe: (code: string, seconds: number) => void): RequestHandler {
+  return (_req, res, next) => {
+    const t0 = process.hrtime.bigint();
+    res.once("finish", () => {
+      const code = res.locals[REFUSED_KEY] as string | undefined;
+      if (code) observe(code, Number(process.hrtime.bigint() - t0) / 1e9);
+    });
+    next();
+  };
+}
