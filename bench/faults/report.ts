@@ -83,9 +83,21 @@ export function judge(kill: KillFigures[], outage?: OutageFigures, worker?: Work
         worker.newVersions.map((v) => `v${v.version} ${v.status}`).join(", ") || "none"
       }`,
     });
+    out.push({
+      phase: "worker",
+      target: `the job runs again within ${RETRY_TARGET_SECONDS} s of the kill`,
+      met: worker.retryStartedSeconds !== null && worker.retryStartedSeconds <= RETRY_TARGET_SECONDS,
+      figure:
+        worker.retryStartedSeconds === null
+          ? `no retry within ${worker.waitLimitSeconds} s`
+          : `retry started ${s1(worker.retryStartedSeconds)} s after the kill (heartbeat ${worker.timing.heartbeatSeconds} s, supervision every ${worker.timing.superviseIntervalSeconds} s, first retry after ${worker.timing.retryDelaySeconds} s)`,
+    });
   }
   return out;
 }
+
+/** Issue #13: a killed worker's job is retried within seconds, not minutes (defaults: 10 s heartbeat, 5 s supervision, 5–10 s first retry). */
+const RETRY_TARGET_SECONDS = 30;
 
 export function killTable(kill: readonly KillFigures[]): string {
   const rows = kill.map((k) => {
