@@ -4,8 +4,8 @@
  * to one of them, runs each cron tick once, and retries a failed job with backoff on whichever
  * worker polls next. A worker refreshes the heartbeat of the job it runs every
  * HEARTBEAT_REFRESH_SECONDS; when a worker dies, the others' supervision fails its job once the
- * heartbeat lapses, and it is retried (src/services/jobs/queues.ts, JobTiming). `npm run worker` runs one as a process; in embedded mode `npm start` runs one
- * in the server process (unless ZPD_WORKER=false).
+ * heartbeat lapses, and it is retried (src/services/jobs/queues.ts, JobTiming). `npm run worker` runs
+ * one as a process; in embedded mode `npm start` runs one in the server process (unless ZPD_WORKER=false).
  */
 // biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode is valid TypeScript (5.3+); pg-boss is ESM-only
 import type { JobWithMetadata, JobResult } from "pg-boss" with { "resolution-mode": "import" };

@@ -2,7 +2,8 @@
  * The job system with real pg-boss (on PGlite through TypeORM's pool, or on PostgreSQL with
  * DATABASE_URL) and simulator data: the retrain job promotes a candidate that is not worse and
  * rejects one trained on shuffled labels; a job that throws mid-training, or is killed by its worker
- * stopping, leaves the active model serving and is retried with backoff; two workers run one cron
+ * stopping, leaves the active model serving and is retried with backoff; a retraining whose worker dies
+ * is retried once its heartbeat lapses, while a healthy job outliving its heartbeat is not; two workers run one cron
  * tick once; promoteModel and rollbackModel are jobs too (gates, retries, one switch of a school's
  * model at a time); job runs over GraphQL.
  * Training uses PFA (seconds) — the subject here is the job system, not the model.
