@@ -140,9 +140,9 @@ describe("configuration", () => {
     expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_APQ_CACHE_MB: "0" }).persistedQueries).toBeNull();
   });
 
-  test("job timing: a 10 s heartbeat (pg-boss's least), supervision every 5 s, a first retry after 5 s by default; each configurable", () => {
+  test("job timing: a 60 s heartbeat, supervision every 5 s, a first retry after 5 s by default; each configurable, the heartbeat down to pg-boss's least (10 s)", () => {
     expect(loadConfig({ ZPD_JWT_SECRET: SECRET }).jobTiming).toEqual({
-      heartbeatSeconds: 10,
+      heartbeatSeconds: 60,
       superviseIntervalSeconds: 5,
       retryDelaySeconds: 5,
     });

@@ -124,7 +124,7 @@ export interface Config {
   readonly retentionDays: number | null;
   /**
    * How soon a job whose worker died runs again (services/jobs/queues.ts): its heartbeat lapses after
-   * ZPD_JOB_HEARTBEAT_SECONDS (default 10, pg-boss's least), supervision looks every
+   * ZPD_JOB_HEARTBEAT_SECONDS (default 60, at least 10: pg-boss's least), supervision looks every
    * ZPD_JOB_SUPERVISE_SECONDS (default 5), and the first retry waits ZPD_JOB_RETRY_DELAY_SECONDS (default
    * 5, then doubling). Every process that sends or runs jobs reads them: they are the queues' options.
    */

@@ -189,10 +189,10 @@ async function stateModels(school = schoolId): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  // The job timing through the configuration, as in production: supervision every second and a first
-  // retry after one, so a dead worker's job is retried about 12 s after its last heartbeat (the default
-  // heartbeat, pg-boss's least: 10 s).
-  s = await startTestServer({ ZPD_JOB_SUPERVISE_SECONDS: "1", ZPD_JOB_RETRY_DELAY_SECONDS: "1" });
+  // The job timing through the configuration, as in production: the shortest heartbeat pg-boss accepts
+  // (these jobs hold the event loop 3 s at most), supervision every second and a first retry after one,
+  // so a dead worker's job is retried about 12 s after its last heartbeat.
+  s = await startTestServer({ ZPD_JOB_HEARTBEAT_SECONDS: "10", ZPD_JOB_SUPERVISE_SECONDS: "1", ZPD_JOB_RETRY_DELAY_SECONDS: "1" });
   const now = new Date();
   const demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, now, { learners: 60, idLabel: "jobs" });
   schoolId = demo.schoolId;

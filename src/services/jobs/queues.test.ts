@@ -31,6 +31,9 @@ describe("job queues", () => {
 
   test("a live worker refreshes a heartbeat several times before the shortest one pg-boss accepts lapses", () => {
     expect(MIN_HEARTBEAT_SECONDS / HEARTBEAT_REFRESH_SECONDS).toBeGreaterThanOrEqual(5);
-    expect(DEFAULT_JOB_TIMING.heartbeatSeconds).toBe(MIN_HEARTBEAT_SECONDS);
+  });
+
+  test("the default heartbeat outlasts the longest event-loop hold measured in a healthy retraining (20.5 s at 1,000,000 attempts) with a margin", () => {
+    expect(DEFAULT_JOB_TIMING.heartbeatSeconds - HEARTBEAT_REFRESH_SECONDS).toBeGreaterThanOrEqual(2.5 * 20.5);
   });
 });

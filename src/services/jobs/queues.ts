@@ -25,9 +25,8 @@ export type QueueOptions = Omit<Queue, "name">;
  * ZPD_JOB_SUPERVISE_SECONDS, ZPD_JOB_RETRY_DELAY_SECONDS). A worker killed mid-job (SIGKILL, a lost
  * machine) stops refreshing its job's heartbeat; once the heartbeat is `heartbeatSeconds` old, the
  * next supervision pass of any live worker (every `superviseIntervalSeconds`) fails the attempt, and
- * pg-boss runs it again after the retry delay: with the defaults, 10 + ≤ 5 + 5–10 s after the last
- * refresh, plus a poll (2 s). A job that throws is retried after the same delay, doubling (with jitter)
- * at each further retry up to its queue's cap.
+ * pg-boss runs it again after the retry delay, plus a poll (2 s). A job that throws is retried after the
+ * same delay, doubling (with jitter) at each further retry up to its queue's cap.
  */
 export interface JobTiming {
   /** A running job's heartbeat lapses after this many seconds without a refresh (pg-boss: at least 10). */
@@ -38,7 +37,16 @@ export interface JobTiming {
   readonly retryDelaySeconds: number;
 }
 
-export const DEFAULT_JOB_TIMING: JobTiming = { heartbeatSeconds: 10, superviseIntervalSeconds: 5, retryDelaySeconds: 5 };
+/**
+ * The heartbeat is refreshed on the worker's event loop (pg-boss's timer), so it must outlast the
+ * longest stretch a healthy job holds that loop: measured on a retraining of 1,000,000 attempts
+ * (bench:jobs, 2 shared cores), 20.5 s at the start of Meta's training, 4–5 s per training epoch, 14.2 s
+ * in the fairness gate's replay, 13.2 s in a fairness audit's. 60 s leaves that worst hold a factor of
+ * almost three, for a busier machine or a larger school; a dead worker's job then runs again about
+ * 65–77 s after the kill (60 + ≤ 5 + 5–10 s + a poll). Where no job holds the loop for more than a few
+ * seconds (small schools), ZPD_JOB_HEARTBEAT_SECONDS=10 brings that to 15–25 s.
+ */
+export const DEFAULT_JOB_TIMING: JobTiming = { heartbeatSeconds: 60, superviseIntervalSeconds: 5, retryDelaySeconds: 5 };
 
 /** pg-boss refuses a shorter heartbeat (heartbeatSeconds must be an integer ≥ 10). */
 export const MIN_HEARTBEAT_SECONDS = 10;
@@ -46,9 +54,9 @@ export const MIN_HEARTBEAT_SECONDS = 10;
 /**
  * How often a worker refreshes the heartbeat of the job it runs: fixed, and far under the shortest
  * heartbeat pg-boss accepts, so a heartbeat set by another process's configuration never lapses under a
- * live worker. A live job is failed only if its process cannot write for heartbeatSeconds − 2 s on end
- * (8 s with the default): its event loop held that long (training yields between steps), or, embedded,
- * the one database connection held that long by another statement.
+ * live worker. A live job is failed only if its process cannot write for heartbeatSeconds − 2 s on end:
+ * its event loop held that long (see DEFAULT_JOB_TIMING), or, embedded, the one database connection held
+ * that long by another statement.
  */
 export const HEARTBEAT_REFRESH_SECONDS = 2;
 
