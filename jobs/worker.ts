@@ -2,15 +2,17 @@
  * The worker: takes jobs from pg-boss and runs them (runner.ts), one at a time per queue, and keeps
  * the schedules (schedules.ts). Any number of workers may share a database: pg-boss hands each job
  * to one of them, runs each cron tick once, and retries a failed job with backoff on whichever
- * worker polls next. `npm run worker` runs one as a process; in embedded mode `npm start` runs one
- * in the server process (unless ZPD_WORKER=false).
+ * worker polls next. A worker refreshes the heartbeat of the job it runs every
+ * HEARTBEAT_REFRESH_SECONDS; when a worker dies, the others' supervision fails its job once the
+ * heartbeat lapses, and it is retried (src/services/jobs/queues.ts, JobTiming). `npm run worker` runs
+ * one as a process; in embedded mode `npm start` runs one in the server process (unless ZPD_WORKER=false).
  */
 // biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode is valid TypeScript (5.3+); pg-boss is ESM-only
 import type { JobWithMetadata, JobResult } from "pg-boss" with { "resolution-mode": "import" };
 import type { Services } from "../src/services/index.js";
 import type { Logger } from "../src/shared/logger.js";
 import { checkCron, JobQueue } from "../src/services/jobs/job-queue.js";
-import type { QueueOptions } from "../src/services/jobs/queues.js";
+import { HEARTBEAT_REFRESH_SECONDS, type QueueOptions } from "../src/services/jobs/queues.js";
 import { JOBS } from "./index.js";
 import type { JobDefinition, JobSettings } from "./job.js";
 import { executeJob } from "./runner.js";
@@ -28,12 +30,9 @@ export interface WorkerOptions {
   readonly schedule?: boolean;
   /** The tick's cron expression (tests). */
   readonly tickCron?: string;
-  readonly retryDelaySeconds?: number;
   readonly pollingIntervalSeconds?: number;
   /** pg-boss's cron pass interval (tests). */
   readonly cronIntervalSeconds?: number;
-  /** How often supervision fails jobs whose heartbeat lapsed (tests). */
-  readonly superviseIntervalSeconds?: number;
   readonly progressIntervalMs?: number;
 }
 
@@ -47,12 +46,12 @@ export class Worker {
       dataSource: o.services.deps.dataSource,
       logger: o.logger,
       role: "worker",
+      // The same heartbeat, supervision and retries as the services' own sending queue (the configuration's ZPD_JOB_*).
+      timing: o.services.deps.jobTiming,
       extraQueues: o.extraQueues,
-      retryDelaySeconds: o.retryDelaySeconds,
       pollingIntervalSeconds: o.pollingIntervalSeconds,
       schedule: o.schedule ?? true,
       cronIntervalSeconds: o.cronIntervalSeconds,
-      superviseIntervalSeconds: o.superviseIntervalSeconds,
     });
   }
 
@@ -76,6 +75,7 @@ export class Worker {
           perJobResults: true as const,
           batchSize: 1,
           pollingIntervalSeconds: this.queue.pollingIntervalSeconds,
+          heartbeatRefreshSeconds: HEARTBEAT_REFRESH_SECONDS,
         },
         (batch: JobWithMetadata<object>[]) => Promise.all(batch.map((job) => this.handle(def, job))),
       );

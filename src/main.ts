@@ -16,6 +16,7 @@ import { KeyringError } from "./persistence/crypto/key-registry.js";
 import { progressBar } from "./cli/progress-bar.js";
 import { formatDuration } from "./shared/duration.js";
 import { removeServerInfo, writeServerInfo } from "./server-info.js";
+import { jobSettingsFromConfig } from "./job-settings-from-config.js";
 
 /** A line for the person at the terminal (stderr; the logs are JSON on stdout). */
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -97,12 +98,7 @@ async function main(): Promise<void> {
     ? new Worker({
         services: jobServices.services,
         logger,
-        settings: {
-          retrainCron: config.retrainCron,
-          auditCron: config.auditCron,
-          retentionDays: config.retentionDays,
-          accessLogRetentionDays: config.accessLogRetentionDays,
-        },
+        settings: jobSettingsFromConfig(config),
       })
     : undefined;
   const workerStarting = worker?.start();

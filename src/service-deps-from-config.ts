@@ -25,5 +25,6 @@ export function serviceDepsFromConfig(
     maxClockSkewSeconds: config.maxClockSkewSeconds,
     fairness: config.fairness,
     privacy: { ...config.privacy, retentionDays: config.retentionDays },
+    jobTiming: config.jobTiming,
   };
 }

@@ -83,9 +83,27 @@ export function judge(kill: KillFigures[], outage?: OutageFigures, worker?: Work
         worker.newVersions.map((v) => `v${v.version} ${v.status}`).join(", ") || "none"
       }`,
     });
+    const bound = retryBoundSeconds(worker.timing);
+    out.push({
+      phase: "worker",
+      target: `the job runs again within ${bound} s of the kill (heartbeat + supervision + twice the first retry delay + a poll and start-up: ${worker.timing.heartbeatSeconds} + ${worker.timing.superviseIntervalSeconds} + ${2 * worker.timing.retryDelaySeconds} + 5)`,
+      met: worker.retryStartedSeconds !== null && worker.retryStartedSeconds <= bound,
+      figure:
+        worker.retryStartedSeconds === null
+          ? `no retry within ${worker.waitLimitSeconds} s`
+          : `retry started ${s1(worker.retryStartedSeconds)} s after the kill`,
+    });
   }
   return out;
 }
+
+/**
+ * Issue #13: a killed worker's job runs again as soon as its settings allow: once the heartbeat lapsed,
+ * at the next supervision pass, after the first retry delay (at most twice it, with pg-boss's jitter),
+ * plus the next poll (2 s) and the run's start (3 s).
+ */
+const retryBoundSeconds = (t: WorkerFigures["timing"]): number =>
+  t.heartbeatSeconds + t.superviseIntervalSeconds + 2 * t.retryDelaySeconds + 5;
 
 export function killTable(kill: readonly KillFigures[]): string {
   const rows = kill.map((k) => {

@@ -4,7 +4,8 @@
  * it is training the candidate, the worker is killed with SIGKILL and a new one started at once.
  * Checked: the active model is unchanged until the retraining runs again, the job then completes
  * (pg-boss retries it once the killed attempt's heartbeat lapses: src/services/jobs/queues.ts), and a
- * model version results. Measured: from the kill to the retry starting, and to the job's end.
+ * model version results. Measured: from the kill to the retry starting, and to the job's end, with the
+ * job timing the workers ran with (the configuration's defaults, or the ZPD_JOB_* the benchmark was run with).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
@@ -12,6 +13,8 @@ import { join, resolve } from "node:path";
 import pg from "pg";
 import { Client } from "../api/load.js";
 import { freePort } from "../api/server.js";
+import { loadConfig } from "../../src/config/config.js";
+import type { JobTiming } from "../../src/services/jobs/queues.js";
 import { FaultServer } from "./server.js";
 import { FAULT_PRIVACY_ENV, type PreparedSchool } from "./school.js";
 import type { Log, Session } from "./session.js";
@@ -34,6 +37,8 @@ export interface WorkerFigures {
   readonly newVersions: { version: number; status: string }[];
   readonly activeAfter: number | null;
   readonly waitLimitSeconds: number;
+  /** The heartbeat, supervision and first retry delay the worker processes read from their configuration. */
+  readonly timing: JobTiming;
 }
 
 interface RunRow {
@@ -46,8 +51,19 @@ interface RunRow {
   finished_at: Date | null;
 }
 
-/** Waits for the retry (attempt 2 on the new worker): heartbeat 120 s, supervision 60 s, retry delay 60 s and more, then the training. */
+/**
+ * Waits for the retry (attempt 2 on the new worker): the heartbeat's lapse, a supervision pass, the retry
+ * delay (with the defaults 10 + 5 + 5–10 s), then the training; generous, so a slow retry is measured
+ * rather than cut off.
+ */
 const WAIT_LIMIT_S = 600;
+
+/** The benchmark's own ZPD_JOB_* settings, if any, handed to the server and the workers (to measure other timings). */
+function jobTimingEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("ZPD_JOB_") && e[1] !== undefined),
+  );
+}
 
 function startWorker(env: Record<string, string>, logFile: string): { child: ChildProcess; exited: Promise<void> } {
   const log = createWriteStream(logFile);
@@ -87,9 +103,9 @@ async function waitForLog(file: string, text: string, exited: () => boolean, tim
 
 export async function workerPhase(session: Session, school: PreparedSchool, log: Log): Promise<WorkerFigures> {
   const copy = await school.copy("worker");
-  const env = { ...copy.env, ...FAULT_PRIVACY_ENV, ZPD_PROFILE_KEY: school.info.profileKey };
+  const env = { ...copy.env, ...FAULT_PRIVACY_ENV, ZPD_PROFILE_KEY: school.info.profileKey, ...jobTimingEnv() };
   const server = new FaultServer({
-    env: { ...copy.env, ...session.serverEnv(school) },
+    env: { ...copy.env, ...session.serverEnv(school), ...jobTimingEnv() },
     port: await freePort(),
     pid1: false,
     logDir: join(session.scratch, "logs"),
@@ -187,6 +203,7 @@ export async function workerPhase(session: Session, school: PreparedSchool, log:
       newVersions,
       activeAfter: await activeVersion(),
       waitLimitSeconds: WAIT_LIMIT_S,
+      timing: loadConfig(env, { uses: { jwtSecret: false } }).jobTiming,
     };
     log(
       `worker: run ${r.status} after ${r.attempts} attempts, ${figures.completedSeconds?.toFixed(0) ?? "not"} s after the kill; versions ${JSON.stringify(newVersions)}`,

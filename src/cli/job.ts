@@ -25,6 +25,7 @@ import { KeyringError, openKeyring } from "../services/keys/keyring.js";
 import { uuidv7 } from "../shared/ids.js";
 import { resolveProfileKeys, serverJwtSecret } from "../config/embedded-secrets.js";
 import { serviceDepsFromConfig } from "../service-deps-from-config.js";
+import { jobSettingsFromConfig } from "../job-settings-from-config.js";
 import { parseArgs } from "./args.js";
 import { progressBar } from "./progress-bar.js";
 import { NotThroughApiError, runThroughServer, ServerRefusedError } from "./job-via-server.js";
@@ -138,10 +139,7 @@ async function run(argv: string[]): Promise<number> {
     services = createServices(serviceDepsFromConfig(config, { dataSource: db.dataSource, cipher, keys, logger }));
     const school = args.get("school");
     const settings = {
-      retrainCron: config.retrainCron,
-      auditCron: config.auditCron,
-      retentionDays: config.retentionDays,
-      accessLogRetentionDays: config.accessLogRetentionDays,
+      ...jobSettingsFromConfig(config),
       ...(FAN_OUTS.has(name) && typeof school === "string" ? { schoolIds: [school] } : {}),
     };
     const id = uuidv7();

@@ -14,6 +14,7 @@ import { createServices } from "../services/index.js";
 import { KeyringError, openKeyring } from "../services/keys/keyring.js";
 import { resolveProfileKeys } from "../config/embedded-secrets.js";
 import { serviceDepsFromConfig } from "../service-deps-from-config.js";
+import { jobSettingsFromConfig } from "../job-settings-from-config.js";
 import { Worker } from "../../jobs/worker.js";
 
 async function run(): Promise<void> {
@@ -39,12 +40,7 @@ async function run(): Promise<void> {
     worker = new Worker({
       services,
       logger,
-      settings: {
-        retrainCron: config.retrainCron,
-        auditCron: config.auditCron,
-        retentionDays: config.retentionDays,
-        accessLogRetentionDays: config.accessLogRetentionDays,
-      },
+      settings: jobSettingsFromConfig(config),
     });
     await worker.start();
   } catch (e) {

@@ -48,6 +48,12 @@ describe("configuration", () => {
     ["ZPD_TRUST_PROXY", { ZPD_TRUST_PROXY: "loopback, 300.1.1.1" }],
     ["ZPD_APQ_CACHE_MB", { ZPD_APQ_CACHE_MB: "lots" }],
     ["ZPD_APQ_TTL_SECONDS", { ZPD_APQ_TTL_SECONDS: "-1" }],
+    ["ZPD_JOB_HEARTBEAT_SECONDS", { ZPD_JOB_HEARTBEAT_SECONDS: "5" }],
+    ["ZPD_JOB_HEARTBEAT_SECONDS", { ZPD_JOB_HEARTBEAT_SECONDS: "10s" }],
+    ["ZPD_JOB_SUPERVISE_SECONDS", { ZPD_JOB_SUPERVISE_SECONDS: "0" }],
+    ["ZPD_JOB_SUPERVISE_SECONDS", { ZPD_JOB_SUPERVISE_SECONDS: "3601" }],
+    ["ZPD_JOB_RETRY_DELAY_SECONDS", { ZPD_JOB_RETRY_DELAY_SECONDS: "0" }],
+    ["ZPD_JOB_RETRY_DELAY_SECONDS", { ZPD_JOB_RETRY_DELAY_SECONDS: "soon" }],
   ])("a bad %s is refused with a message naming it", (variable, env) => {
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ...env })).toThrow(new RegExp(variable));
@@ -132,6 +138,23 @@ describe("configuration", () => {
       ttlSeconds: 0,
     });
     expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_APQ_CACHE_MB: "0" }).persistedQueries).toBeNull();
+  });
+
+  test("job timing: a 60 s heartbeat, supervision every 5 s, a first retry after 5 s by default; each configurable, the heartbeat down to pg-boss's least (10 s)", () => {
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET }).jobTiming).toEqual({
+      heartbeatSeconds: 60,
+      superviseIntervalSeconds: 5,
+      retryDelaySeconds: 5,
+    });
+    const env = { ZPD_JOB_HEARTBEAT_SECONDS: "30", ZPD_JOB_SUPERVISE_SECONDS: "1", ZPD_JOB_RETRY_DELAY_SECONDS: "60" };
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ...env }).jobTiming).toEqual({
+      heartbeatSeconds: 30,
+      superviseIntervalSeconds: 1,
+      retryDelaySeconds: 60,
+    });
+    expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_JOB_HEARTBEAT_SECONDS: "9" })).toThrow(
+      /^invalid configuration: ZPD_JOB_HEARTBEAT_SECONDS: expected 10\.\.3600, got 9/,
+    );
   });
 
   test("retention: unset keeps every attempt; a whole number of days ≥ 1; a period that would delete everything is refused, naming the variable", () => {

@@ -7,6 +7,7 @@ import path from "node:path";
 import { formatDuration, parseDuration } from "../shared/duration.js";
 import { weakKey, weakPassphrase } from "./secret-strength.js";
 import { DEFAULT_MAX_CLOCK_SKEW_SECONDS, MAX_CLOCK_SKEW_SETTING } from "../services/common/input-bounds.js";
+import { DEFAULT_JOB_TIMING, type JobTiming, MIN_HEARTBEAT_SECONDS } from "../services/jobs/queues.js";
 
 export interface Config {
   /** Where the HTTP server listens. */
@@ -121,6 +122,13 @@ export interface Config {
    * everything is refused at start.
    */
   readonly retentionDays: number | null;
+  /**
+   * How soon a job whose worker died runs again (services/jobs/queues.ts): its heartbeat lapses after
+   * ZPD_JOB_HEARTBEAT_SECONDS (default 60, at least 10: pg-boss's least), supervision looks every
+   * ZPD_JOB_SUPERVISE_SECONDS (default 5), and the first retry waits ZPD_JOB_RETRY_DELAY_SECONDS (default
+   * 5, then doubling). Every process that sends or runs jobs reads them: they are the queues' options.
+   */
+  readonly jobTiming: JobTiming;
   /** Access-log rows older than this many days are deleted by the daily `retention` job (ZPD_ACCESS_LOG_RETENTION_DAYS, default 365). */
   readonly accessLogRetentionDays: number;
   /** The bearer token GET /metrics requires (ZPD_METRICS_TOKEN, ≥ 16 characters); unset: /metrics is open (docs/operations.md). */
@@ -497,6 +505,11 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     retrainCron: cronSetting(env, "ZPD_RETRAIN_CRON", "0 2 * * *", "each school's time zone"),
     auditCron: cronSetting(env, "ZPD_AUDIT_CRON", "0 3 * * 1", "UTC"),
     retentionDays: retentionDays(env),
+    jobTiming: {
+      heartbeatSeconds: int(env, "ZPD_JOB_HEARTBEAT_SECONDS", DEFAULT_JOB_TIMING.heartbeatSeconds, MIN_HEARTBEAT_SECONDS, 3600),
+      superviseIntervalSeconds: int(env, "ZPD_JOB_SUPERVISE_SECONDS", DEFAULT_JOB_TIMING.superviseIntervalSeconds, 1, 3600),
+      retryDelaySeconds: int(env, "ZPD_JOB_RETRY_DELAY_SECONDS", DEFAULT_JOB_TIMING.retryDelaySeconds, 1, 3600),
+    },
     accessLogRetentionDays: int(env, "ZPD_ACCESS_LOG_RETENTION_DAYS", 365, 1, 100_000),
     metricsToken: metricsToken(env),
     fairness: {

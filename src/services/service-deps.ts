@@ -2,6 +2,7 @@ import { DataSource } from "typeorm";
 import type { FieldCipher } from "../persistence/crypto/field-cipher.js";
 import type { Logger } from "../shared/logger.js";
 import type { ServiceEvents } from "./common/service-events.js";
+import type { JobTiming } from "./jobs/queues.js";
 
 /** What every service is built from. */
 export interface ServiceDeps {
@@ -32,6 +33,8 @@ export interface ServiceDeps {
     readonly taskInfluenceLadder?: readonly number[];
   };
   readonly fairness?: { readonly minGroupSize?: number; readonly rounds?: number; readonly requireAuditable?: boolean };
+  /** The job queues' heartbeat, supervision and first retry delay (ZPD_JOB_*); absent: DEFAULT_JOB_TIMING. */
+  readonly jobTiming?: JobTiming;
   /** Told of ingested attempts, settled jobs and access-log flushes (the API's /metrics counts them); absent: nobody listens. */
   readonly events?: ServiceEvents;
 }

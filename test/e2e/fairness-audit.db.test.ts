@@ -31,7 +31,7 @@ let demo: DemoSchool;
 let admin: string;
 let v1: string;
 beforeAll(async () => {
-  s = await startTestServer({ ZPD_FAIRNESS_MIN_GROUP_SIZE: MIN_GROUP });
+  s = await startTestServer({ ZPD_FAIRNESS_MIN_GROUP_SIZE: MIN_GROUP, ZPD_JOB_RETRY_DELAY_SECONDS: "1" });
   demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, { learners: 200, seed: 3, idLabel: "fairness-audit" });
   v1 = (await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 1, cutoff: NOW, kind: "pfa" })).id;
   admin = await s.token({ schoolId: demo.schoolId, role: Role.Admin });
@@ -251,7 +251,6 @@ test("docs/fairness.md's operations run as written: an audit on demand, run by t
     settings: { retrainCron: null, schoolIds: [] },
     jobs: JOBS,
     schedule: false,
-    retryDelaySeconds: 1,
     pollingIntervalSeconds: 0.5,
     progressIntervalMs: 100,
   });

@@ -28,7 +28,7 @@ let admin: string;
 const ran = new Set<string>();
 
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ ZPD_JOB_RETRY_DELAY_SECONDS: "1" });
   const demo = await seedDemo(s.app.db.dataSource, s.app.services.deps.cipher, NOW, {
     learners: 60,
     seed: 3,
@@ -42,7 +42,6 @@ beforeAll(async () => {
     settings: { retrainCron: null, retrainKind: "pfa", schoolIds: [] },
     jobs: JOBS,
     schedule: false,
-    retryDelaySeconds: 1,
     pollingIntervalSeconds: 0.5,
     progressIntervalMs: 100,
   });

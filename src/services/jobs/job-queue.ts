@@ -12,28 +12,23 @@ import type { DataSource } from "typeorm";
 // biome-ignore syntax/correctness/noTypeOnlyImportAttributes: resolution-mode is valid TypeScript (5.3+); pg-boss is ESM-only
 import type { PgBoss, ConstructorOptions, Db, SendOptions } from "pg-boss" with { "resolution-mode": "import" };
 import type { Logger } from "../../shared/logger.js";
-import { QUEUES, QueueOptions } from "./queues.js";
+import { DEFAULT_JOB_TIMING, type JobTiming, queueOptions, type QueueOptions } from "./queues.js";
 
 export interface JobQueueOptions {
   readonly dataSource: DataSource;
   readonly logger: Logger;
-  /** "client" sends only; "worker" also runs the cron pass and pg-boss's maintenance. */
+  /** "client" sends only; "worker" also runs the cron pass and pg-boss's supervision and maintenance. */
   readonly role: "client" | "worker";
+  /** Heartbeat, supervision and first retry delay (queues.ts; the configuration's ZPD_JOB_*); default DEFAULT_JOB_TIMING. */
+  readonly timing?: JobTiming;
   /** Queues to create besides the product's (tests add their own). */
   readonly extraQueues?: Readonly<Record<string, QueueOptions>>;
-  /** Overrides every queue's first retry delay, in seconds (tests: 1). */
-  readonly retryDelaySeconds?: number;
   /** How often a worker polls each queue (default 2 s). */
   readonly pollingIntervalSeconds?: number;
   /** Run pg-boss's cron pass (default: a worker does). */
   readonly schedule?: boolean;
   /** How often the cron pass and the tick forwarding run (pg-boss defaults 30 s and 5 s; tests: 1). */
   readonly cronIntervalSeconds?: number;
-  /**
-   * How often a worker's supervision looks for jobs whose heartbeat lapsed or whose attempt expired
-   * (pg-boss default 60 s; tests: 1).
-   */
-  readonly superviseIntervalSeconds?: number;
 }
 
 type PgBossModule = typeof import("pg-boss", { with: { "resolution-mode": "import" }});
@@ -84,12 +79,11 @@ export class JobQueue {
 
   /** Every queue this instance creates, with its options. */
   queues(): Record<string, QueueOptions> {
-    const all: Record<string, QueueOptions> = { ...QUEUES, ...this.opts.extraQueues };
-    if (this.opts.retryDelaySeconds !== undefined) {
-      for (const [name, o] of Object.entries(all))
-        all[name] = { ...o, retryDelay: this.opts.retryDelaySeconds, retryDelayMax: Math.max(this.opts.retryDelaySeconds, 1) * 8 };
-    }
-    return all;
+    return { ...queueOptions(this.timing), ...this.opts.extraQueues };
+  }
+
+  get timing(): JobTiming {
+    return this.opts.timing ?? DEFAULT_JOB_TIMING;
   }
 
   get pollingIntervalSeconds(): number {
@@ -120,9 +114,10 @@ export class JobQueue {
       ...(this.opts.cronIntervalSeconds
         ? { cronMonitorIntervalSeconds: this.opts.cronIntervalSeconds, cronWorkerIntervalSeconds: this.opts.cronIntervalSeconds }
         : {}),
-      ...(this.opts.superviseIntervalSeconds
-        ? { superviseIntervalSeconds: this.opts.superviseIntervalSeconds, monitorIntervalSeconds: this.opts.superviseIntervalSeconds }
-        : {}),
+      // pg-boss fails the jobs whose heartbeat lapsed in its monitor step, which runs on a pass of the
+      // supervision timer once the queue's monitor interval has passed: both at the configured interval.
+      superviseIntervalSeconds: this.timing.superviseIntervalSeconds,
+      monitorIntervalSeconds: this.timing.superviseIntervalSeconds,
       migrate: true,
       registerInstance: worker,
       instanceName: worker ? "zpd-worker" : "zpd-client",
@@ -137,9 +132,9 @@ export class JobQueue {
     await boss.start();
     for (const [name, options] of Object.entries(this.queues())) {
       await boss.createQueue(name, options);
-      // Fixed at creation (pg-boss's UpdateQueueOptions type leaves them out); a queue created before
-      // its heartbeat was configured gets it on each send instead (send below).
-      const { policy: _policy, partition: _partition, heartbeatSeconds: _heartbeat, ...updatable } = options;
+      // createQueue leaves an existing queue as it is: the options that may change (retries, expiry,
+      // heartbeat) are brought up to this configuration; a policy is fixed at creation.
+      const { policy: _policy, partition: _partition, ...updatable } = options;
       await boss.updateQueue(name, updatable);
       // Warms pg-boss's queue cache now rather than on the first send.
       await boss.findJobs(name, { id: "00000000-0000-4000-8000-000000000000", limit: 1 });
@@ -152,8 +147,7 @@ export class JobQueue {
    * inserts with ON CONFLICT DO NOTHING: a deterministic id makes a send idempotent).
    */
   async send(name: string, data: object, options: SendOptions = {}): Promise<string | null> {
-    const heartbeatSeconds = this.queues()[name]?.heartbeatSeconds;
-    return (await this.boss()).send(name, data, { ...(heartbeatSeconds ? { heartbeatSeconds } : {}), ...options });
+    return (await this.boss()).send(name, data, options);
   }
 
   async stop(timeoutMs = 30_000): Promise<void> {

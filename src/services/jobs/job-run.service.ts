@@ -111,7 +111,12 @@ export class JobRunService {
 
   /** The queue this process sends with (a send-only pg-boss, started on first use). */
   queue(): JobQueue {
-    this.clientQueue ??= new JobQueue({ dataSource: this.deps.dataSource, logger: this.deps.logger, role: "client" });
+    this.clientQueue ??= new JobQueue({
+      dataSource: this.deps.dataSource,
+      logger: this.deps.logger,
+      role: "client",
+      timing: this.deps.jobTiming,
+    });
     return this.clientQueue;
   }
 
