@@ -22,10 +22,15 @@ export function refuseAtDoor(
   headers: Record<string, string> = {},
 ): void {
   res.locals[REFUSED_KEY] = code;
-  res
-    .status(status)
-    .set(headers)
-    .json({ errors: [{ message, extensions: { code, ...extensions } }] });
+  // Written directly rather than with Express's res.json (content-type lookup, ETag, conversions): a
+  // flood of refusals is this path's reason to exist.
+  const body = JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] });
+  res.writeHead(status, {
+    ...headers,
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+  });
+  res.end(body);
 }
 
 /**
