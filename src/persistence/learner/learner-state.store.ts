@@ -72,20 +72,30 @@ export interface CurrentState extends LockedState {
   readonly version: number;
 }
 
+/** The columns of a state row that the online update reads (StateRow, with `learner_id`). */
+export const STATE_COLUMNS = "learner_id, model_version_id, state, attempt_count, mastery, last_attempt_at";
+
 /**
- * The hot path's lock of learners' state rows, as the body of a data-modifying CTE (the attempt
- * writer runs it inside its one statement: no round trip of its own). It creates a learner's row on
- * first use and locks it (DO UPDATE takes the row lock), in learner id order so that two batches
- * naming the same learners never deadlock, and returns the row with the learner's consent:
- * concurrent attempts of one learner queue here. `learners`: a query whose column `learner_id` holds
- * distinct learner ids; `school`, `purpose`: SQL for the school id and ConsentPurpose.Personalisation.
+ * The hot path's lock of learners' existing state rows, as a CTE's body (the attempt writer runs it
+ * inside its one statement: no round trip of its own), in learner id order so that two batches naming
+ * the same learners never deadlock; concurrent attempts of one learner queue here. FOR UPDATE returns
+ * each row as the transaction that held it left it (READ COMMITTED re-reads a row it waited for), so
+ * the rows it returns are current. `learners`: SQL for a uuid[] of learner ids.
  */
-export const lockStatesSql = (learners: string, school: string, purpose: string) =>
+export const lockStatesSql = (learners: string) =>
+  `SELECT ${STATE_COLUMNS} FROM learner_state WHERE learner_id = ANY(${learners}) ORDER BY learner_id FOR UPDATE`;
+
+/**
+ * The state rows of learners who have none yet, created and locked (a learner's first attempt), as a
+ * data-modifying CTE's body. A row that another transaction created meanwhile is locked by DO UPDATE
+ * (a no-op update: it changes no value) and returned as that transaction left it. `learners`: a query whose
+ * column `learner_id` holds distinct learner ids; `school`: SQL for the school id.
+ */
+export const createStatesSql = (learners: string, school: string) =>
   `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
    SELECT l.learner_id, ${school}, NULL, '{}', 0, 1, now() FROM (${learners}) l ORDER BY l.learner_id
    ON CONFLICT (learner_id) DO UPDATE SET learner_id = EXCLUDED.learner_id
-   RETURNING learner_id, model_version_id, state, attempt_count, mastery, last_attempt_at,
-     COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = learner_state.learner_id AND c.purpose = ${purpose}), false) AS consent`;
+   RETURNING ${STATE_COLUMNS}`;
 
 /** A learner's state row as it stands (no lock), with its version and the learner's consent; null when it has none yet. */
 export async function readCurrentState(m: EntityManager, learnerId: string): Promise<CurrentState | null> {
@@ -155,16 +165,38 @@ export const saveStateSql = (p: StateSaveSql, and = "") =>
    WHERE learner_id = ${p.learnerId}${and}`;
 
 /**
- * Saves the update on the row the caller locked, only while the learner still consents (a withdrawal
- * that committed while the lock was awaited shows in this new statement's snapshot). False: nothing saved.
+ * Saves the updates of a batch's learners, each on a row the caller locked, in one statement: only
+ * while the learner still consents (a withdrawal that committed while the lock was awaited shows in
+ * this new statement's snapshot). The same assignments as `saveStateSql`, row by row from the
+ * arrays; state and mastery texts packed (json-pack). Returns the learners whose row was saved.
  */
-export async function saveStateIfConsenting(m: EntityManager, save: StateSave): Promise<boolean> {
-  const params: unknown[] = [];
-  const param = (value: unknown) => `$${params.push(value)}`;
-  const p = stateSaveParams(save, param);
-  const consents = ` AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = ${p.learnerId} AND c.purpose = ${param(ConsentPurpose.Personalisation)} AND c.granted)`;
-  const saved = returning<unknown>(await queryPrepared(m, `${saveStateSql(p, consents)} RETURNING 1`, params));
-  return saved.length > 0;
+export async function saveStatesIfConsenting(m: EntityManager, saves: readonly StateSave[]): Promise<Set<string>> {
+  if (saves.length === 0) return new Set();
+  const saved = returning<{ learner_id: string }>(
+    await queryPrepared(
+      m,
+      `UPDATE learner_state s SET state = u.state, model_version_id = u.model_version_id, attempt_count = u.attempt_count,
+           mastery = s.mastery || u.patch::jsonb,
+           last_attempt_at = CASE WHEN u.incremental THEN GREATEST(s.last_attempt_at, u.last) ELSE u.last END,
+           version = s.version + 1, updated_at = now()
+         FROM unnest($1::uuid[], ${unpackJsonSql("$2")}, $3::uuid[], $4::int[], ${unpackJsonSql("$5")}, $6::timestamptz[], $7::bool[])
+           AS u(learner_id, state, model_version_id, attempt_count, patch, last, incremental)
+         WHERE s.learner_id = u.learner_id
+           AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = u.learner_id AND c.purpose = $8 AND c.granted)
+         RETURNING s.learner_id`,
+      [
+        saves.map((s) => s.learnerId),
+        packJson(saves.map((s) => s.state)),
+        saves.map((s) => s.modelVersionId),
+        saves.map((s) => s.attemptCount),
+        packJson(saves.map((s) => s.masteryPatch)),
+        saves.map((s) => s.lastAttemptAt),
+        saves.map((s) => s.incremental),
+        ConsentPurpose.Personalisation,
+      ],
+    ),
+  );
+  return new Set(saved.map((r) => r.learner_id));
 }
 
 /** Attempts counted on a locked row without a personal update (`keep`: the state and mastery stay; else they are cleared). */
@@ -175,12 +207,17 @@ export interface CountOnly {
   readonly keep: boolean;
 }
 
-export async function countAttemptsOnly(m: Queryable, c: CountOnly): Promise<void> {
-  await m.query(
-    `UPDATE learner_state SET attempt_count = attempt_count + $2, last_attempt_at = GREATEST(last_attempt_at, $3),
-         model_version_id = NULL, state = CASE WHEN $4 THEN state ELSE '{}' END, mastery = CASE WHEN $4 THEN mastery ELSE '{}'::jsonb END,
-         version = version + 1, updated_at = now() WHERE learner_id = $1`,
-    [c.learnerId, c.attempts, c.lastAttemptAt, c.keep],
+/** Counts the attempts of a batch's learners (rows the caller locked) without a personal update, in one statement. */
+export async function countAttemptsOnly(m: EntityManager, counts: readonly CountOnly[]): Promise<void> {
+  if (counts.length === 0) return;
+  await queryPrepared(
+    m,
+    `UPDATE learner_state s SET attempt_count = s.attempt_count + u.n, last_attempt_at = GREATEST(s.last_attempt_at, u.last),
+         model_version_id = NULL, state = CASE WHEN u.keep THEN s.state ELSE '{}' END, mastery = CASE WHEN u.keep THEN s.mastery ELSE '{}'::jsonb END,
+         version = s.version + 1, updated_at = now()
+       FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::bool[]) AS u(learner_id, n, last, keep)
+       WHERE s.learner_id = u.learner_id`,
+    [counts.map((c) => c.learnerId), counts.map((c) => c.attempts), counts.map((c) => c.lastAttemptAt), counts.map((c) => c.keep)],
   );
 }
 

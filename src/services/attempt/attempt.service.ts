@@ -210,19 +210,25 @@ export class AttemptService {
         if (createdAt) return { row, attempt: toEntity(m, actor, row, createdAt), duplicate: false };
         return { row, attempt: duplicates.get(row.idempotencyKey)!, duplicate: true };
       });
-      // The engine's online update, per learner, for the attempts written now (never for duplicates).
-      const mastery = new Map<string, MasteryChange[]>();
-      const replans: Replan[] = [];
-      // The writer locked the state rows of the learners with new attempts (in id order: no deadlock between batches).
-      for (const learnerId of [...new Set(rows.map((r) => r.learnerId))].sort()) {
-        const fresh = inserted.filter((i) => !i.duplicate && i.row.learnerId === learnerId).map((i) => i.attempt);
-        const state = written.states.get(learnerId);
-        if (fresh.length && !state) throw new Error(`the state row of learner ${learnerId} was not locked`);
-        const changes = state ? await this.learnerModel.applyAttempts(m, actor.schoolId, learnerId, state, fresh, curriculum) : [];
-        mastery.set(learnerId, changes);
-        if (fresh.length && this.replanner && curriculum)
-          replans.push(...this.replanner.decide(curriculum, learnerId, fresh, changes, written));
+      // The engine's online update of every learner with attempts written now (never for duplicates),
+      // saved in one statement: the writer locked their state rows (in id order: no deadlock between batches).
+      const fresh = new Map<string, Attempt[]>();
+      for (const i of inserted) {
+        if (i.duplicate) continue;
+        const list = fresh.get(i.row.learnerId);
+        if (list) list.push(i.attempt);
+        else fresh.set(i.row.learnerId, [i.attempt]);
       }
+      const batch = [...fresh.keys()].sort().map((learnerId) => {
+        const state = written.states.get(learnerId);
+        if (!state) throw new Error(`the state row of learner ${learnerId} was not locked`);
+        return { learnerId, row: state, attempts: fresh.get(learnerId)! };
+      });
+      const mastery = await this.learnerModel.applyMany(m, actor.schoolId, batch, curriculum);
+      const replans: Replan[] = [];
+      if (this.replanner && curriculum)
+        for (const { learnerId, attempts } of batch)
+          replans.push(...this.replanner.decide(curriculum, learnerId, attempts, mastery.get(learnerId) ?? [], written));
       return {
         results: inserted.map((i) => ({ attempt: i.attempt, duplicate: i.duplicate, mastery: mastery.get(i.row.learnerId) ?? [] })),
         replans,

@@ -11,7 +11,7 @@ import { readCurrentState, type CurrentState, type LockedState } from "../../per
 import type { ActiveModels, LoadedModel } from "./active-models.js";
 import { BatchReplay } from "./batch-replay.js";
 import type { MasteryChange } from "./model-replay.js";
-import { OnlineUpdate, type NewAttempt, type StateUpdate } from "./online-update.js";
+import { OnlineUpdate, type LearnerAttempts, type NewAttempt, type StateUpdate } from "./online-update.js";
 import { qMatrix } from "./task-skills.js";
 
 export class LearnerModelService {
@@ -33,6 +33,16 @@ export class LearnerModelService {
     curriculum?: CompiledCurriculum | null,
   ): Promise<MasteryChange[]> {
     return this.online.applyAttempts(m, schoolId, learnerId, row, attempts, curriculum);
+  }
+
+  /** OnlineUpdate.applyMany: the updates of a batch's learners, whose state rows the caller locked, saved together. */
+  applyMany(
+    m: EntityManager,
+    schoolId: string,
+    batch: readonly LearnerAttempts[],
+    curriculum?: CompiledCurriculum | null,
+  ): Promise<Map<string, MasteryChange[]>> {
+    return this.online.applyMany(m, schoolId, batch, curriculum);
   }
 
   /** A learner's state row as it stands (no lock), with its version and the learner's consent; null when it has none yet. */
