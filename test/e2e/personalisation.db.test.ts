@@ -468,6 +468,49 @@ test("a batch of several learners' attempts, several of one learner, leaves each
   expect(recorded[3].mastery).toEqual([]);
 });
 
+test("a batch whose learner's state moved between its read and its write (another attempt) is updated under the lock, as in time order", async () => {
+  const meaning = skillByCode("frac-meaning");
+  const tasks = skills.get(meaning)!.taskIds.slice(0, 4);
+  const base = Date.now() - 3_600_000;
+  const at = (learnerId: string, i: number) => ({
+    learnerId,
+    taskId: tasks[i]!,
+    correct: i !== 2,
+    occurredAt: new Date(base + i * 60_000).toISOString(),
+    idempotencyKey: `moved-${learnerId}-${i}`,
+  });
+  const [l, twin, other] = [await freshLearner(), await freshLearner(), await freshLearner()];
+  for (const x of [l, twin, other]) ok(await s.gql(RECORD, { i: at(x.id, 0) }, admin));
+  // The batch's read of the states is followed at once by another request's attempt of `l`: the
+  // update planned from that read is stale when the batch writes.
+  const model = s.app.services.training.learnerModel;
+  const read = model.readStates;
+  let interloper: any;
+  model.readStates = async (...args: Parameters<typeof read>) => {
+    const states = await read.apply(model, args);
+    model.readStates = read;
+    interloper = await s.gql(RECORD, { i: at(l.id, 1) }, admin);
+    return states;
+  };
+  let recorded: any;
+  try {
+    recorded = ok(await s.gql(RECORD_MANY, { is: [at(l.id, 2), at(other.id, 1), at(l.id, 3)] }, admin)).recordAttempts;
+  } finally {
+    model.readStates = read;
+  }
+  expect(ok(interloper).recordAttempt.duplicate).toBe(false);
+  for (const i of [1, 2, 3]) ok(await s.gql(RECORD, { i: at(twin.id, i) }, admin));
+  const [ml, mt] = [(await masteryOf(l.id)).get(meaning)!, (await masteryOf(twin.id)).get(meaning)!];
+  expect(ml.attempts).toBe(4);
+  expect(ml.mastery!).toBeCloseTo(mt.mastery!, 9);
+  expect(ml.uncertainty!).toBeCloseTo(mt.uncertainty!, 9);
+  expect(ok(await s.gql(STATE, { l: l.id }, admin)).learner.state.attemptCount).toBe(4);
+  expect(recorded[0].mastery.find((c: any) => c.skillId === meaning)).toMatchObject({ attempts: 4 });
+  // The other learner's planned update did not move: saved by the write, counted once.
+  expect(recorded[1].mastery.find((c: any) => c.skillId === meaning)).toMatchObject({ attempts: 2 });
+  expect(ok(await s.gql(STATE, { l: other.id }, admin)).learner.state.attemptCount).toBe(2);
+});
+
 test("a batch mixing new attempts and duplicates applies each new one once; a key twice in one batch is refused and writes nothing", async () => {
   const meaning = skillByCode("frac-meaning");
   const tasks = skills.get(meaning)!.taskIds.slice(0, 4);

@@ -109,6 +109,22 @@ export async function readCurrentState(m: EntityManager, learnerId: string): Pro
   return row ? { ...row, state: decodeState(row.state) } : null;
 }
 
+/** Learners' state rows as they stand (no lock), by learner id, with their versions and consents; learners without a row are absent. */
+export async function readCurrentStates(
+  m: EntityManager,
+  schoolId: string,
+  learnerIds: readonly string[],
+): Promise<Map<string, CurrentState>> {
+  const rows = (await queryPrepared(
+    m,
+    `SELECT s.learner_id, s.model_version_id, s.state, s.attempt_count, s.mastery, s.last_attempt_at, s.version,
+         COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = s.learner_id AND c.purpose = $3), false) AS consent
+       FROM learner_state s WHERE s.learner_id = ANY($1::uuid[]) AND s.school_id = $2`,
+    [[...learnerIds], schoolId, ConsentPurpose.Personalisation],
+  )) as (Omit<CurrentState, "state"> & { learner_id: string; state: string })[];
+  return new Map(rows.map(({ learner_id, ...row }) => [learner_id, { ...row, state: decodeState(row.state) }]));
+}
+
 /** The new values of a learner's state row after the online update (`saveStateSql`). */
 export interface StateSave {
   readonly learnerId: string;
@@ -165,37 +181,42 @@ export const saveStateSql = (p: StateSaveSql, and = "") =>
    WHERE learner_id = ${p.learnerId}${and}`;
 
 /**
+ * The one UPDATE that saves many learners' states: `saveStateSql`'s assignments, row by row from the
+ * saves' arrays (`u`, state and mastery texts packed: json-pack). `param` adds a value and returns its
+ * placeholder; `extra.from` joins more to `u`, `extra.where` adds conditions.
+ */
+export function saveStatesSql(
+  saves: readonly StateSave[],
+  param: (value: unknown) => string,
+  extra: { readonly from?: string; readonly where?: string } = {},
+): string {
+  const u = `unnest(${param(saves.map((s) => s.learnerId))}::uuid[], ${unpackJsonSql(param(packJson(saves.map((s) => s.state))))},
+      ${param(saves.map((s) => s.modelVersionId))}::uuid[], ${param(saves.map((s) => s.attemptCount))}::int[],
+      ${unpackJsonSql(param(packJson(saves.map((s) => s.masteryPatch))))}, ${param(saves.map((s) => s.lastAttemptAt))}::timestamptz[],
+      ${param(saves.map((s) => s.incremental))}::bool[]) AS u(learner_id, state, model_version_id, attempt_count, patch, last, incremental)`;
+  return `UPDATE learner_state s SET state = u.state, model_version_id = u.model_version_id, attempt_count = u.attempt_count,
+      mastery = s.mastery || u.patch::jsonb,
+      last_attempt_at = CASE WHEN u.incremental THEN GREATEST(s.last_attempt_at, u.last) ELSE u.last END,
+      version = s.version + 1, updated_at = now()
+    FROM ${u}${extra.from ?? ""}
+    WHERE s.learner_id = u.learner_id${extra.where ?? ""}`;
+}
+
+/** SQL: the learner `learnerIdSql` consents to personalisation (`purpose`: SQL for ConsentPurpose.Personalisation). */
+export const consentsSql = (learnerIdSql: string, purpose: string) =>
+  `EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = ${learnerIdSql} AND c.purpose = ${purpose} AND c.granted)`;
+
+/**
  * Saves the updates of a batch's learners, each on a row the caller locked, in one statement: only
  * while the learner still consents (a withdrawal that committed while the lock was awaited shows in
- * this new statement's snapshot). The same assignments as `saveStateSql`, row by row from the
- * arrays; state and mastery texts packed (json-pack). Returns the learners whose row was saved.
+ * this new statement's snapshot). Returns the learners whose row was saved.
  */
 export async function saveStatesIfConsenting(m: EntityManager, saves: readonly StateSave[]): Promise<Set<string>> {
   if (saves.length === 0) return new Set();
-  const saved = returning<{ learner_id: string }>(
-    await queryPrepared(
-      m,
-      `UPDATE learner_state s SET state = u.state, model_version_id = u.model_version_id, attempt_count = u.attempt_count,
-           mastery = s.mastery || u.patch::jsonb,
-           last_attempt_at = CASE WHEN u.incremental THEN GREATEST(s.last_attempt_at, u.last) ELSE u.last END,
-           version = s.version + 1, updated_at = now()
-         FROM unnest($1::uuid[], ${unpackJsonSql("$2")}, $3::uuid[], $4::int[], ${unpackJsonSql("$5")}, $6::timestamptz[], $7::bool[])
-           AS u(learner_id, state, model_version_id, attempt_count, patch, last, incremental)
-         WHERE s.learner_id = u.learner_id
-           AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = u.learner_id AND c.purpose = $8 AND c.granted)
-         RETURNING s.learner_id`,
-      [
-        saves.map((s) => s.learnerId),
-        packJson(saves.map((s) => s.state)),
-        saves.map((s) => s.modelVersionId),
-        saves.map((s) => s.attemptCount),
-        packJson(saves.map((s) => s.masteryPatch)),
-        saves.map((s) => s.lastAttemptAt),
-        saves.map((s) => s.incremental),
-        ConsentPurpose.Personalisation,
-      ],
-    ),
-  );
+  const params: unknown[] = [];
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const sql = saveStatesSql(saves, param, { where: ` AND ${consentsSql("u.learner_id", param(ConsentPurpose.Personalisation))}` });
+  const saved = returning<{ learner_id: string }>(await queryPrepared(m, `${sql} RETURNING s.learner_id`, params));
   return new Set(saved.map((r) => r.learner_id));
 }
 

@@ -38,10 +38,10 @@ export interface NewAttempt {
   readonly occurredAt: Date | number;
 }
 
-/** A learner's newly recorded attempts, with its state row as the caller locked it. */
-export interface LearnerAttempts {
+/** A learner's newly recorded attempts, with its state row as the caller locked it (or read it, for a plan). */
+export interface LearnerAttempts<Row extends LockedState = LockedState> {
   readonly learnerId: string;
-  readonly row: LockedState;
+  readonly row: Row;
   readonly attempts: readonly NewAttempt[];
 }
 
@@ -140,7 +140,7 @@ export class OnlineUpdate {
    * The update `applyAttempts` would make to `row` (read without a lock, at `row.version`), when it is
    * the common case: personalised, and the attempts continue the stored state in time order. The
    * caller saves it with `saveStateSql` only if the row is still at that version (the attempt writer's
-   * optimistic statement); null in every other case, which takes the locked path.
+   * optimistic statement); null in every other case, which takes the locked path. `planMany` of one.
    */
   async planIncremental(
     m: EntityManager,
@@ -150,12 +150,32 @@ export class OnlineUpdate {
     attempts: readonly NewAttempt[],
     curriculum?: CompiledCurriculum | null,
   ): Promise<StateUpdate | null> {
-    if (attempts.length === 0 || row.consent !== true) return null;
+    return (await this.planMany(m, schoolId, [{ learnerId, row, attempts }], curriculum)).get(learnerId) ?? null;
+  }
+
+  /**
+   * `planIncremental` for a batch's learners (the model and the skills of the batch's tasks read once):
+   * the updates of the learners in the common case, by learner id; the others are absent.
+   */
+  async planMany(
+    m: EntityManager,
+    schoolId: string,
+    batch: readonly LearnerAttempts<CurrentState>[],
+    curriculum?: CompiledCurriculum | null,
+  ): Promise<Map<string, StateUpdate>> {
+    const out = new Map<string, StateUpdate>();
+    const todo = batch.filter((b) => b.attempts.length > 0 && b.row.consent === true);
+    if (todo.length === 0) return out;
     const loaded = await this.models.get(schoolId, m);
-    if (loaded === null) return null;
-    const ordered = inTimeOrder(attempts);
-    if (!isIncremental(loaded, row, ordered)) return null;
-    return nextRow(m, loaded, learnerId, row, ordered, true, curriculum);
+    if (loaded === null) return out;
+    const known =
+      todo.length > 1 ? await skillsOfTasks(m, [...new Set(todo.flatMap((b) => b.attempts.map((a) => a.taskId)))], curriculum) : undefined;
+    for (const { learnerId, row, attempts } of todo) {
+      const ordered = inTimeOrder(attempts);
+      if (isIncremental(loaded, row, ordered))
+        out.set(learnerId, await nextRow(m, loaded, learnerId, row, ordered, true, curriculum, known));
+    }
+    return out;
   }
 }
 
