@@ -50,6 +50,17 @@ export async function readHistory(m: Queryable, learnerId: string, times: boolea
   return h;
 }
 
+/** Many learners' histories (`times`: with each attempt's time) in one statement, by learner id. */
+export async function readHistories(m: EntityManager, learnerIds: readonly string[], times: boolean): Promise<Map<string, HistoryRow>> {
+  if (learnerIds.length === 0) return new Map();
+  const rows = (await queryPrepared(
+    m,
+    `SELECT l.learner_id, h.tasks, h.correct, h.at, h.last FROM unnest($1::uuid[]) AS l(learner_id) CROSS JOIN LATERAL (${historySql("l.learner_id", times)}) h`,
+    [[...learnerIds]],
+  )) as (HistoryRow & { learner_id: string })[];
+  return new Map(rows.map(({ learner_id, ...h }) => [learner_id, h]));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The online update: lock (or read), then save
 

@@ -27,7 +27,7 @@ import {
   type StateSave,
 } from "../../persistence/learner/learner-state.store.js";
 import type { ActiveModels, LoadedModel } from "./active-models.js";
-import { HistoryTraces, learnerHistory, type History } from "./learner-history.js";
+import { HistoryTraces, learnerHistories, learnerHistory, type History } from "./learner-history.js";
 import { advance, knowsSkill, masteryPatch, type MasteryChange } from "./model-replay.js";
 import { skillsOfTasks } from "./task-skills.js";
 
@@ -111,15 +111,22 @@ export class OnlineUpdate {
       ? await skillsOfTasks(m, [...new Set(todo.flatMap((b) => b.attempts.map((a) => a.taskId)))], curriculum)
       : undefined;
     const counts: CountOnly[] = [];
-    const updates: { learnerId: string; ordered: NewAttempt[]; update: StateUpdate }[] = [];
+    const personal: { learnerId: string; row: LockedState; ordered: NewAttempt[]; incremental: boolean }[] = [];
     for (const { learnerId, row, attempts } of todo) {
       const ordered = inTimeOrder(attempts);
-      if (loaded === null || row.consent !== true) {
-        counts.push(countOf(learnerId, ordered, row.consent === true));
-        continue;
-      }
-      const incremental = isIncremental(loaded, row, ordered);
-      updates.push({ learnerId, ordered, update: await nextRow(m, loaded, learnerId, row, ordered, incremental, curriculum, known) });
+      if (loaded === null || row.consent !== true) counts.push(countOf(learnerId, ordered, row.consent === true));
+      else personal.push({ learnerId, row, ordered, incremental: isIncremental(loaded, row, ordered) });
+    }
+    // The histories of the learners to replay (an attempt out of time order, a state of another model), in one statement.
+    const histories = await learnerHistories(
+      m,
+      personal.filter((p) => !p.incremental).map((p) => p.learnerId),
+      true,
+    );
+    const updates: { learnerId: string; ordered: NewAttempt[]; update: StateUpdate }[] = [];
+    for (const { learnerId, row, ordered, incremental } of personal) {
+      const update = await nextRow(m, loaded!, learnerId, row, ordered, incremental, curriculum, known, histories.get(learnerId));
+      updates.push({ learnerId, ordered, update });
     }
     // The consent came with the lock, read in that statement's snapshot: a withdrawal that committed
     // while the statement waited for the lock shows only now (a new statement, a new snapshot). Then
@@ -199,6 +206,8 @@ async function nextRow(
   incremental: boolean,
   curriculum?: CompiledCurriculum | null,
   known?: ReadonlyMap<string, string[]>,
+  /** A replay's history (`learnerHistory` with times), when the caller read it with others. */
+  replayed?: History,
 ): Promise<StateUpdate> {
   let state: EngineState;
   let traces: History;
@@ -213,7 +222,7 @@ async function nextRow(
   } else {
     // Replay the whole history in time order (it includes the new attempts).
     state = loaded.model.initialState();
-    traces = await learnerHistory(m, learnerId, true);
+    traces = replayed ?? (await learnerHistory(m, learnerId, true));
   }
   const skillsOf = await skillsOfTasks(m, [...new Set(traces.tasks)], curriculum, known);
   const next = advance(
