@@ -27,6 +27,7 @@ import { ActiveModels } from "../../src/services/personalisation/active-models.j
 import { AttemptService } from "../../src/services/attempt/attempt.service.js";
 import { freePort } from "./server.js";
 import { PLAN_PATH, RECOMMENDATIONS, RECORD_ATTEMPT } from "./load.js";
+import { RECORD_ATTEMPTS } from "../load/batched.js";
 import type { PreparedInfo } from "./prepare.js";
 
 interface Bucket {
@@ -94,6 +95,7 @@ function installHooks(): void {
     for (const n of names) patchAsync(m, n, `engine ${n}()`);
   }
   patchAsync(LearnerModelService.prototype as unknown as Record<string, unknown>, "applyAttempts", "LearnerModelService.applyAttempts");
+  patchAsync(LearnerModelService.prototype as unknown as Record<string, unknown>, "applyMany", "LearnerModelService.applyMany");
   patchAsync(LearnerModelService.prototype as unknown as Record<string, unknown>, "planIncremental", "LearnerModelService.planIncremental");
   patchAsync(PersonalisationService.prototype as unknown as Record<string, unknown>, "view", "PersonalisationService.view");
   patchAsync(
@@ -164,6 +166,8 @@ export async function profileOperations(
   info: PreparedInfo,
   log: (m: string) => void,
   calls = 100,
+  /** Only the operations whose name starts with this (all when absent). */
+  only?: string,
 ): Promise<string> {
   installHooks();
   const secret = randomBytes(32).toString("base64url");
@@ -213,6 +217,22 @@ export async function profileOperations(
       ],
     ],
     ["planPath", () => [PLAN_PATH, { goalId: pick(info.learners).goalId }]],
+    [
+      // bench:load's batched calls: 100 attempts of learners drawn at random (a batch's most state updates).
+      "recordAttempts (100 a call)",
+      () => [
+        RECORD_ATTEMPTS,
+        {
+          inputs: Array.from({ length: 100 }, () => ({
+            learnerId: pick(info.learners).id,
+            taskId: pick(info.taskIds),
+            correct: rand() < 0.65,
+            idempotencyKey: `profile-${Date.now()}-${Math.floor(rand() * 1e9)}`,
+            source: "bench",
+          })),
+        },
+      ],
+    ],
   ];
   const out: string[] = [];
   out.push(
@@ -221,7 +241,7 @@ export async function profileOperations(
   try {
     await call("Profiler.enable");
     await call("Profiler.setSamplingInterval", { interval: 200 });
-    for (const [name, make] of ops) {
+    for (const [name, make] of ops.filter(([n]) => only === undefined || n.startsWith(only))) {
       for (let i = 0; i < 20; i++) {
         const [q, v] = make();
         await post(port, token, q, v);
@@ -264,7 +284,7 @@ export async function profileOperations(
       out.push("");
       out.push("| self | function |");
       out.push("|---|---|");
-      out.push(...topSelf(profile, 15));
+      out.push(...topSelf(profile, only === undefined ? 15 : 40));
       // EXPLAIN ANALYZE of the three slowest read statements (each with one of its actual parameter sets).
       const reads = stmts.filter(([k]) => /^SELECT/i.test(k)).slice(0, 3);
       for (const [k, s] of reads) {

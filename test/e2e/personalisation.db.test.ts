@@ -11,6 +11,8 @@
 import { Role } from "../../src/services/auth/actor.js";
 import { seedDemo, DemoSchool } from "../../src/services/demo/demo-seed.js";
 import { codeOf, startTestServer, TestServer } from "../support/test-server.js";
+import { statementText } from "../../src/persistence/prepared.js";
+import { BACKGROUND_SQL } from "../../src/persistence/query-counter.js";
 
 const NOW = new Date("2026-11-01T12:00:00Z");
 const HOOK_TIMEOUT = 120_000;
@@ -420,6 +422,185 @@ test("attempts arriving out of time order (a late offline sync) give the same st
   pa.forEach((p: any, i: number) => {
     expect(pb[i].predictedSuccess).toBeCloseTo(p.predictedSuccess, 9);
   });
+});
+
+/**
+ * The statements on attempts and learner states that `run` sent, in order (the active-model and
+ * curriculum checks and the access log's background writes, which come and go with caches and
+ * timers, left out).
+ */
+async function statementsOf<T>(run: () => Promise<T>): Promise<{ result: T; statements: string[] }> {
+  const counter = s.app.db.queries;
+  const log = counter.logQuery;
+  const statements: string[] = [];
+  counter.logQuery = (query: unknown) => {
+    const text = statementText(query);
+    if (/learner_state|attempt|^START TRANSACTION|^COMMIT/.test(text) && !text.startsWith(BACKGROUND_SQL)) statements.push(text);
+    log.call(counter, query);
+  };
+  try {
+    return { result: await run(), statements };
+  } finally {
+    counter.logQuery = log;
+  }
+}
+
+const RECORD_MANY = `mutation($is: [RecordAttemptInput!]!) { recordAttempts(inputs: $is) { duplicate attempt { id learnerId } mastery { skillId mastery uncertainty delta trend attempts } } }`;
+
+test("a batch of several learners' attempts, several of one learner, leaves each state as one attempt at a time would, in one statement for the states", async () => {
+  const meaning = skillByCode("frac-meaning");
+  const tasks = skills.get(meaning)!.taskIds.slice(0, 4);
+  const base = Date.now() - 3_600_000;
+  const at = (learnerId: string, i: number, key = `many-${learnerId}-${i}`) => ({
+    learnerId,
+    taskId: tasks[i]!,
+    correct: i !== 1,
+    occurredAt: new Date(base + i * 60_000).toISOString(),
+    idempotencyKey: key,
+  });
+  const [a, b, twinA, twinB] = [await freshLearner(), await freshLearner(), await freshLearner(), await freshLearner()];
+  const none = await freshLearner({ consent: false });
+  // One attempt each first, so that the batch finds their state rows (no row is created in it).
+  for (const l of [a, b, twinA, twinB, none]) ok(await s.gql(RECORD, { i: at(l.id, 0) }, admin));
+  // a: three attempts in the batch (out of order within it), b: one, none: one (counted only).
+  const batch = [at(a.id, 2), at(b.id, 1), at(a.id, 1), at(none.id, 1), at(a.id, 3)];
+  const { result, statements } = await statementsOf(() => s.gql(RECORD_MANY, { is: batch }, admin));
+  const recorded = ok(result).recordAttempts;
+  // The states read, BEGIN, the write (with a and b's updates), the count of `none`'s attempt, COMMIT:
+  // a statement per learner would be more.
+  expect(statements).toHaveLength(5);
+  expect(statements.filter((t) => t.includes("UPDATE learner_state"))).toHaveLength(2);
+  expect(recorded.map((r: any) => [r.duplicate, r.attempt.learnerId])).toEqual(batch.map((x) => [false, x.learnerId]));
+  // The twins get the same attempts one at a time, in time order.
+  for (const i of [1, 2, 3]) ok(await s.gql(RECORD, { i: at(twinA.id, i) }, admin));
+  ok(await s.gql(RECORD, { i: at(twinB.id, 1) }, admin));
+  for (const [l, twin, n] of [
+    [a, twinA, 4],
+    [b, twinB, 2],
+  ] as const) {
+    const [ml, mt] = [(await masteryOf(l.id)).get(meaning)!, (await masteryOf(twin.id)).get(meaning)!];
+    expect(ml.attempts).toBe(n);
+    expect(ml.mastery!).toBeCloseTo(mt.mastery!, 9);
+    expect(ml.uncertainty!).toBeCloseTo(mt.uncertainty!, 9);
+    expect(ok(await s.gql(STATE, { l: l.id }, admin)).learner.state.attemptCount).toBe(n);
+    // Every answer of the learner's attempts carries its mastery after the whole batch.
+    for (const r of recorded.filter((x: any) => x.attempt.learnerId === l.id))
+      expect(r.mastery.find((c: any) => c.skillId === meaning).mastery).toBeCloseTo(ml.mastery!, 9);
+  }
+  const noneState = ok(await s.gql(STATE, { l: none.id }, admin)).learner.state;
+  expect(noneState).toEqual({ attemptCount: 2, modelVersionId: null });
+  expect(recorded[3].mastery).toEqual([]);
+});
+
+test("a batch whose learner's state moved between its read and its write (another attempt) is updated under the lock, as in time order", async () => {
+  const meaning = skillByCode("frac-meaning");
+  const tasks = skills.get(meaning)!.taskIds.slice(0, 4);
+  const base = Date.now() - 3_600_000;
+  const at = (learnerId: string, i: number) => ({
+    learnerId,
+    taskId: tasks[i]!,
+    correct: i !== 2,
+    occurredAt: new Date(base + i * 60_000).toISOString(),
+    idempotencyKey: `moved-${learnerId}-${i}`,
+  });
+  const [l, twin, other] = [await freshLearner(), await freshLearner(), await freshLearner()];
+  for (const x of [l, twin, other]) ok(await s.gql(RECORD, { i: at(x.id, 0) }, admin));
+  // The batch's read of the states is followed at once by another request's attempt of `l`: the
+  // update planned from that read is stale when the batch writes.
+  const model = s.app.services.training.learnerModel;
+  const read = model.readStates;
+  let interloper: any;
+  model.readStates = async (...args: Parameters<typeof read>) => {
+    const states = await read.apply(model, args);
+    model.readStates = read;
+    interloper = await s.gql(RECORD, { i: at(l.id, 1) }, admin);
+    return states;
+  };
+  let recorded: any;
+  try {
+    recorded = ok(await s.gql(RECORD_MANY, { is: [at(l.id, 2), at(other.id, 1), at(l.id, 3)] }, admin)).recordAttempts;
+  } finally {
+    model.readStates = read;
+  }
+  expect(ok(interloper).recordAttempt.duplicate).toBe(false);
+  for (const i of [1, 2, 3]) ok(await s.gql(RECORD, { i: at(twin.id, i) }, admin));
+  const [ml, mt] = [(await masteryOf(l.id)).get(meaning)!, (await masteryOf(twin.id)).get(meaning)!];
+  expect(ml.attempts).toBe(4);
+  expect(ml.mastery!).toBeCloseTo(mt.mastery!, 9);
+  expect(ml.uncertainty!).toBeCloseTo(mt.uncertainty!, 9);
+  expect(ok(await s.gql(STATE, { l: l.id }, admin)).learner.state.attemptCount).toBe(4);
+  expect(recorded[0].mastery.find((c: any) => c.skillId === meaning)).toMatchObject({ attempts: 4 });
+  // The other learner's planned update did not move: saved by the write, counted once.
+  expect(recorded[1].mastery.find((c: any) => c.skillId === meaning)).toMatchObject({ attempts: 2 });
+  expect(ok(await s.gql(STATE, { l: other.id }, admin)).learner.state.attemptCount).toBe(2);
+});
+
+test("a batch of several learners' attempts out of time order replays each learner, their histories read in one statement", async () => {
+  const meaning = skillByCode("frac-meaning");
+  const tasks = skills.get(meaning)!.taskIds.slice(0, 3);
+  const base = Date.now() - 3_600_000;
+  const at = (learnerId: string, i: number) => ({
+    learnerId,
+    taskId: tasks[i]!,
+    correct: i !== 1,
+    occurredAt: new Date(base + i * 60_000).toISOString(),
+    idempotencyKey: `late-${learnerId}-${i}`,
+  });
+  const [x, y, twinX, twinY] = [await freshLearner(), await freshLearner(), await freshLearner(), await freshLearner()];
+  for (const l of [x, y]) for (const i of [1, 2]) ok(await s.gql(RECORD, { i: at(l.id, i) }, admin));
+  // Both learners' attempt at minute 0 arrives last (a late sync): each state is replayed in time order.
+  const { result, statements } = await statementsOf(() => s.gql(RECORD_MANY, { is: [at(x.id, 0), at(y.id, 0)] }, admin));
+  const recorded = ok(result).recordAttempts;
+  expect(statements.filter((t) => t.includes("string_agg(uuid_send(a.task_id)"))).toHaveLength(1);
+  for (const l of [twinX, twinY]) for (const i of [0, 1, 2]) ok(await s.gql(RECORD, { i: at(l.id, i) }, admin));
+  for (const [l, twin, answer] of [
+    [x, twinX, recorded[0]],
+    [y, twinY, recorded[1]],
+  ] as const) {
+    const [ml, mt] = [(await masteryOf(l.id)).get(meaning)!, (await masteryOf(twin.id)).get(meaning)!];
+    expect(ml.attempts).toBe(3);
+    expect(ml.mastery!).toBeCloseTo(mt.mastery!, 9);
+    expect(ml.uncertainty!).toBeCloseTo(mt.uncertainty!, 9);
+    expect(answer.mastery.find((c: any) => c.skillId === meaning).mastery).toBeCloseTo(ml.mastery!, 9);
+    expect(ok(await s.gql(STATE, { l: l.id }, admin)).learner.state.attemptCount).toBe(3);
+  }
+});
+
+test("a batch mixing new attempts and duplicates applies each new one once; a key twice in one batch is refused and writes nothing", async () => {
+  const meaning = skillByCode("frac-meaning");
+  const tasks = skills.get(meaning)!.taskIds.slice(0, 4);
+  const base = Date.now() - 3_600_000;
+  const at = (learnerId: string, i: number) => ({
+    learnerId,
+    taskId: tasks[i]!,
+    correct: i % 2 === 0,
+    occurredAt: new Date(base + i * 60_000).toISOString(),
+    idempotencyKey: `mixed-${learnerId}-${i}`,
+  });
+  const [a, b] = [await freshLearner(), await freshLearner()];
+  const first = ok(await s.gql(RECORD_MANY, { is: [at(a.id, 0), at(b.id, 0), at(a.id, 1)] }, admin)).recordAttempts;
+  expect(first.map((r: any) => r.duplicate)).toEqual([false, false, false]);
+  const bAfterFirst = await masteryOf(b.id);
+  // a's two earlier attempts again, one new of a; b's earlier one again (b: nothing new).
+  const mixed = ok(await s.gql(RECORD_MANY, { is: [at(a.id, 0), at(a.id, 2), at(b.id, 0), at(a.id, 1)] }, admin)).recordAttempts;
+  expect(mixed.map((r: any) => r.duplicate)).toEqual([true, false, true, true]);
+  expect([mixed[0].attempt.id, mixed[2].attempt.id, mixed[3].attempt.id]).toEqual([
+    first[0].attempt.id,
+    first[1].attempt.id,
+    first[2].attempt.id,
+  ]);
+  expect(mixed[1].mastery.find((c: any) => c.skillId === meaning).attempts).toBe(3);
+  expect(mixed[2].mastery).toEqual([]); // b had no new attempt: no update, no change to report
+  expect(ok(await s.gql(STATE, { l: a.id }, admin)).learner.state.attemptCount).toBe(3);
+  expect(ok(await s.gql(STATE, { l: b.id }, admin)).learner.state.attemptCount).toBe(1);
+  expect(await masteryOf(b.id)).toEqual(bAfterFirst);
+  // The same key twice in one batch: BAD_USER_INPUT naming the second, nothing written for either learner.
+  const twice = await s.gql(RECORD_MANY, { is: [at(b.id, 1), at(a.id, 3), { ...at(a.id, 3), correct: true }] }, admin);
+  expect(codeOf(twice)).toBe("BAD_USER_INPUT");
+  expect(JSON.stringify(twice.errors)).toContain("attempts[2].idempotencyKey");
+  expect(ok(await s.gql(STATE, { l: a.id }, admin)).learner.state.attemptCount).toBe(3);
+  expect(ok(await s.gql(STATE, { l: b.id }, admin)).learner.state.attemptCount).toBe(1);
+  expect(ok(await s.gql(STATE, { l: b.id }, admin)).learner.attempts.nodes).toHaveLength(1);
 });
 
 test("withdrawing consent to personalisation deletes the personal state; given again, the whole history is replayed", async () => {

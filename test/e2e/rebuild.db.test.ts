@@ -239,6 +239,51 @@ test("an attempt that got the learner's lock after a consent withdrawal (its con
   expect((await consent(true)).errors).toBeUndefined();
 });
 
+test("a batch's update saves the consenting learners' states in one statement and only counts one whose consent was withdrawn after its lock", async () => {
+  const [withdrawn, consents] = [consenting()[16]!, consenting()[17]!];
+  const admin = await adminToken();
+  const ROW = `SELECT model_version_id, state::jsonb AS state, attempt_count, mastery, last_attempt_at, version FROM learner_state WHERE learner_id = $1`;
+  // Both rows as the lock statement returns them when its snapshot predates the withdrawal (consent granted, the state kept).
+  const [rowW, rowC] = [(await q(ROW, [withdrawn]))[0], (await q(ROW, [consents]))[0]];
+  expect(rowW.model_version_id).toBe(rowC.model_version_id);
+  expect((await setPersonalisationConsent(admin, withdrawn, false)).errors).toBeUndefined();
+  try {
+    await applyToBoth();
+  } finally {
+    expect((await setPersonalisationConsent(admin, withdrawn, true)).errors).toBeUndefined();
+  }
+  async function applyToBoth() {
+    const task = await firstTask(admin);
+    const at = (ms: number) => ({ taskId: task, correct: true, occurredAt: new Date(Date.now() + ms) });
+    const rollback = new Error("rolled back: the test writes no attempt rows");
+    await s.app.services.activeModels.get(demo.schoolId); // the active model checked now: no statement of its own below
+    const before = s.app.db.queries.count;
+    let seen: { changes: Map<string, unknown[]>; w: any; c: any; statements: number } | undefined;
+    await expect(
+      s.app.db.dataSource.transaction(async (m) => {
+        const changes = await s.app.services.training.learnerModel.applyMany(m, demo.schoolId, [
+          { learnerId: withdrawn, row: { ...rowW, consent: true }, attempts: [at(0)] },
+          { learnerId: consents, row: { ...rowC, consent: true }, attempts: [at(1000), at(0)] },
+        ]);
+        const statements = s.app.db.queries.count - before;
+        seen = { changes, w: (await m.query(ROW, [withdrawn]))[0], c: (await m.query(ROW, [consents]))[0], statements };
+        throw rollback;
+      }),
+    ).rejects.toBe(rollback);
+    // BEGIN, the skills of the batch's tasks (no curriculum given), the save of both states (one
+    // statement), the count of the withdrawn learner's attempt; a statement per learner would be more.
+    expect(seen!.statements).toBe(4);
+    expect([...seen!.changes.keys()]).toEqual([consents]);
+    expect(seen!.changes.get(consents)!.length).toBeGreaterThan(0);
+    expect(seen!.w).toMatchObject({ model_version_id: null, state: {}, mastery: {}, attempt_count: rowW.attempt_count + 1 });
+    expect(seen!.c.attempt_count).toBe(rowC.attempt_count + 2);
+    expect(seen!.c.version).toBe(rowC.version + 1);
+    expect(seen!.c.model_version_id).toBe(rowC.model_version_id);
+    expect(seen!.c.state).not.toEqual(rowC.state);
+    expect((await q(ROW, [consents]))[0]).toEqual(rowC);
+  }
+});
+
 describe("a switch of the active version rebuilds the states first (stage, switch, catch up)", () => {
   const states = () => s.app.services.training.states;
   const activeId = async () =>

@@ -2,8 +2,9 @@
  * The hot path's one write statement (in the attempt's transaction, or alone with a `guard`): checks
  * that the learners and tasks exist in the school (and, for a teacher, are in its cohorts), inserts the attempts whose
  * idempotency key is new, marks done the pending path steps whose task was just answered correctly,
- * locks the state rows of the learners who have new attempts (lockStatesSql: the online update's
- * lock, one round trip less), and reads what deciding on a re-plan needs: the learners' pending steps
+ * locks the state rows of the learners who have new attempts, creating those missing (lockStatesSql,
+ * createStatesSql: the online update's lock, one round trip less) and returns them as they stand, and
+ * reads what deciding on a re-plan needs: the learners' pending steps
  * of model-planned paths toward active goals, and their last attempts before these. Nothing is
  * inserted or locked unless every learner and task was found; the caller then raises the precise
  * error and the transaction rolls back. Duplicates lock nothing.
@@ -20,7 +21,17 @@ import { GoalStatus } from "../goal/goal.entity.js";
 import { ConsentPurpose } from "../learner/consent.entity.js";
 import { queryPrepared } from "../prepared.js";
 import { decodeState } from "../learner/learner-state-codec.js";
-import { lockStatesSql, saveStateSql, stateSaveParams, type LockedState, type StateSave } from "../learner/learner-state.store.js";
+import { JSON_SEPARATOR } from "../json-pack.js";
+import {
+  consentsSql,
+  createStatesSql,
+  lockStatesSql,
+  saveStateSql,
+  saveStatesSql,
+  stateSaveParams,
+  type LockedState,
+  type StateSave,
+} from "../learner/learner-state.store.js";
 
 export interface AttemptRow {
   readonly id: string;
@@ -67,6 +78,20 @@ export interface WriteResult {
   readonly states: Map<string, LockedState>;
   /** With a guard: whether the state row was still at the guard's version (else nothing was written). */
   readonly current: boolean;
+  /** The learners whose planned update was saved (`planned`); their rows are not in `states`. */
+  readonly saved: Set<string>;
+}
+
+/**
+ * An update computed before the write from a learner's state row read without a lock: saved by the
+ * write itself if the row is still at `version`, the learner still consents and all `attempts` of the
+ * learner's in the batch were inserted (none a duplicate). Otherwise the row is locked and returned as
+ * any other, for the caller to update.
+ */
+export interface PlannedSave {
+  readonly version: number;
+  readonly attempts: number;
+  readonly save: StateSave;
 }
 
 /** The optimistic write's condition and update: the learner's state row at `version`, saved with `save` (saveStateSql). */
@@ -90,9 +115,11 @@ export async function writeAttempts(
   scope: WriteScope,
   rows: readonly AttemptRow[],
   guard?: StateGuard,
+  planned: readonly PlannedSave[] = [],
 ): Promise<WriteResult> {
   const { schoolId, teacherId } = scope;
   if (guard && rows.length !== 1) throw new Error("an optimistic write records exactly one attempt");
+  if (guard && planned.length) throw new Error("an optimistic write plans no other update");
   const learnerIds = [...new Set(rows.map((r) => r.learnerId))];
   const taskIds = [...new Set(rows.map((r) => r.taskId))];
   const params: unknown[] = [
@@ -122,6 +149,8 @@ export async function writeAttempts(
       : "";
   let lock = "",
     current = "true",
+    states = "",
+    savedIds = "",
     state: string;
   if (guard) {
     const version = param(guard.version);
@@ -135,9 +164,39 @@ export async function writeAttempts(
     // order of the optimistic write (its row first, then the attempt and the path steps) and of every
     // multi-learner writer, so the two paths cannot deadlock on a key, a path step or a batch. `ok`
     // reads the lock's count to make it run first (a MATERIALIZED CTE runs when first read).
-    lock = `lk AS MATERIALIZED (SELECT learner_id FROM learner_state WHERE learner_id = ANY($2::uuid[]) ORDER BY learner_id FOR UPDATE),`;
+    lock = `lk AS MATERIALIZED (${lockStatesSql("$2::uuid[]")}),`;
     current = `(SELECT count(*) FROM lk) >= 0`;
-    state = `st AS (${lockStatesSql("SELECT DISTINCT learner_id FROM ins", "$1", param(ConsentPurpose.Personalisation))}),`;
+    const consent = param(ConsentPurpose.Personalisation);
+    let saved = "",
+      unsaved = "";
+    if (planned.length) {
+      // The planned updates, on rows locked above (`ok`, read as a one-time filter, runs the lock first).
+      const sql = saveStatesSql(
+        planned.map((p) => p.save),
+        param,
+        {
+          from: ` JOIN unnest(${param(planned.map((p) => p.save.learnerId))}::uuid[], ${param(planned.map((p) => p.version))}::int[],
+                    ${param(planned.map((p) => p.attempts))}::int[]) AS g(learner_id, expected, n) ON g.learner_id = u.learner_id
+                  JOIN (SELECT learner_id, count(*) AS n FROM ins GROUP BY learner_id) i ON i.learner_id = u.learner_id`,
+          where: ` AND (SELECT found FROM ok) AND s.version = g.expected AND i.n = g.n AND ${consentsSql("u.learner_id", consent)}`,
+        },
+      );
+      saved = `saved AS (${sql} RETURNING s.learner_id),`;
+      unsaved = " AND learner_id NOT IN (SELECT learner_id FROM saved)";
+      savedIds = ", (SELECT json_agg(learner_id) FROM saved) AS saved";
+    }
+    // The rows of the learners with new attempts (and no planned update saved): locked above, or
+    // created now (a first attempt).
+    state = `${saved} made AS (${createStatesSql("SELECT DISTINCT learner_id FROM ins WHERE learner_id NOT IN (SELECT learner_id FROM lk)", "$1")}),
+          st AS (SELECT * FROM lk WHERE learner_id IN (SELECT learner_id FROM ins)${unsaved} UNION ALL SELECT * FROM made),`;
+    // Each row's scalars as JSON; its state and mastery as the texts they are, joined (json-pack): no
+    // document is escaped into a JSON string by the database and parsed twice here.
+    states = `, sa.states, sa.state_texts, sa.mastery_texts FROM (
+        SELECT json_agg(json_build_object('learner_id', o.learner_id, 'model_version_id', o.model_version_id, 'attempt_count', o.attempt_count,
+                 'last_attempt_at', o.last_attempt_at,
+                 'consent', COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = o.learner_id AND c.purpose = ${consent}), false))) AS states,
+               string_agg(COALESCE(o.state, 'null'), chr(30)) AS state_texts, string_agg(COALESCE(o.mastery::text, 'null'), chr(30)) AS mastery_texts
+        FROM (SELECT * FROM st ORDER BY learner_id) o) sa`;
   }
   const [row] = (await queryPrepared<unknown[]>(
     m,
@@ -172,12 +231,7 @@ export async function writeAttempts(
              FROM (SELECT DISTINCT learner_id FROM planned) pl,
                   LATERAL (SELECT a.learner_id, a.task_id, a.correct, a.created_at FROM attempt a WHERE a.learner_id = pl.learner_id
                            ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${PRIOR_ATTEMPTS}) r) AS prior
-            ${
-              guard
-                ? ""
-                : `, (SELECT json_agg(json_build_object('learner_id', learner_id, 'model_version_id', model_version_id, 'state', state,
-                      'attempt_count', attempt_count, 'mastery', mastery, 'last_attempt_at', last_attempt_at, 'consent', consent)) FROM st) AS states`
-            }`,
+            ${savedIds}${states}`,
     params,
   )) as {
     found: boolean;
@@ -196,13 +250,17 @@ export async function writeAttempts(
         }[]
       | null;
     prior: { learner_id: string; task_id: string; correct: boolean; created_at: string }[] | null;
-    states:
-      | (Omit<LockedState, "last_attempt_at" | "state"> & { learner_id: string; state: string; last_attempt_at: string | null })[]
-      | null;
+    states: (Omit<LockedState, "last_attempt_at" | "state" | "mastery"> & { learner_id: string; last_attempt_at: string | null })[] | null;
+    state_texts: string | null;
+    mastery_texts: string | null;
+    saved?: string[] | null;
   }[];
+  const stateTexts = row!.state_texts?.split(JSON_SEPARATOR) ?? [];
+  const masteryTexts = row!.mastery_texts?.split(JSON_SEPARATOR) ?? [];
   return {
     found: row!.found === true,
     current: row!.current === true,
+    saved: new Set(row!.saved ?? []),
     inserted: new Map((row!.inserted ?? []).map((r) => [r.id, new Date(r.created_at)])),
     pending: (row!.pending ?? []).map((p) => ({
       learnerId: p.learner_id,
@@ -221,9 +279,14 @@ export async function writeAttempts(
       createdAt: new Date(p.created_at),
     })),
     states: new Map(
-      (row!.states ?? []).map((s) => [
+      (row!.states ?? []).map((s, i) => [
         s.learner_id,
-        { ...s, state: decodeState(s.state), last_attempt_at: s.last_attempt_at === null ? null : new Date(s.last_attempt_at) },
+        {
+          ...s,
+          state: decodeState(stateTexts[i]!),
+          mastery: JSON.parse(masteryTexts[i]!) as LockedState["mastery"],
+          last_attempt_at: s.last_attempt_at === null ? null : new Date(s.last_attempt_at),
+        },
       ]),
     ),
   };

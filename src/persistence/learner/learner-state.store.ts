@@ -50,6 +50,17 @@ export async function readHistory(m: Queryable, learnerId: string, times: boolea
   return h;
 }
 
+/** Many learners' histories (`times`: with each attempt's time) in one statement, by learner id. */
+export async function readHistories(m: EntityManager, learnerIds: readonly string[], times: boolean): Promise<Map<string, HistoryRow>> {
+  if (learnerIds.length === 0) return new Map();
+  const rows = (await queryPrepared(
+    m,
+    `SELECT l.learner_id, h.tasks, h.correct, h.at, h.last FROM unnest($1::uuid[]) AS l(learner_id) CROSS JOIN LATERAL (${historySql("l.learner_id", times)}) h`,
+    [[...learnerIds]],
+  )) as (HistoryRow & { learner_id: string })[];
+  return new Map(rows.map(({ learner_id, ...h }) => [learner_id, h]));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The online update: lock (or read), then save
 
@@ -72,20 +83,30 @@ export interface CurrentState extends LockedState {
   readonly version: number;
 }
 
+/** The columns of a state row that the online update reads (StateRow, with `learner_id`). */
+export const STATE_COLUMNS = "learner_id, model_version_id, state, attempt_count, mastery, last_attempt_at";
+
 /**
- * The hot path's lock of learners' state rows, as the body of a data-modifying CTE (the attempt
- * writer runs it inside its one statement: no round trip of its own). It creates a learner's row on
- * first use and locks it (DO UPDATE takes the row lock), in learner id order so that two batches
- * naming the same learners never deadlock, and returns the row with the learner's consent:
- * concurrent attempts of one learner queue here. `learners`: a query whose column `learner_id` holds
- * distinct learner ids; `school`, `purpose`: SQL for the school id and ConsentPurpose.Personalisation.
+ * The hot path's lock of learners' existing state rows, as a CTE's body (the attempt writer runs it
+ * inside its one statement: no round trip of its own), in learner id order so that two batches naming
+ * the same learners never deadlock; concurrent attempts of one learner queue here. FOR UPDATE returns
+ * each row as the transaction that held it left it (READ COMMITTED re-reads a row it waited for), so
+ * the rows it returns are current. `learners`: SQL for a uuid[] of learner ids.
  */
-export const lockStatesSql = (learners: string, school: string, purpose: string) =>
+export const lockStatesSql = (learners: string) =>
+  `SELECT ${STATE_COLUMNS} FROM learner_state WHERE learner_id = ANY(${learners}) ORDER BY learner_id FOR UPDATE`;
+
+/**
+ * The state rows of learners who have none yet, created and locked (a learner's first attempt), as a
+ * data-modifying CTE's body. A row that another transaction created meanwhile is locked by DO UPDATE
+ * (a no-op update: it changes no value) and returned as that transaction left it. `learners`: a query whose
+ * column `learner_id` holds distinct learner ids; `school`: SQL for the school id.
+ */
+export const createStatesSql = (learners: string, school: string) =>
   `INSERT INTO learner_state (learner_id, school_id, model_version_id, state, attempt_count, version, updated_at)
    SELECT l.learner_id, ${school}, NULL, '{}', 0, 1, now() FROM (${learners}) l ORDER BY l.learner_id
    ON CONFLICT (learner_id) DO UPDATE SET learner_id = EXCLUDED.learner_id
-   RETURNING learner_id, model_version_id, state, attempt_count, mastery, last_attempt_at,
-     COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = learner_state.learner_id AND c.purpose = ${purpose}), false) AS consent`;
+   RETURNING ${STATE_COLUMNS}`;
 
 /** A learner's state row as it stands (no lock), with its version and the learner's consent; null when it has none yet. */
 export async function readCurrentState(m: EntityManager, learnerId: string): Promise<CurrentState | null> {
@@ -97,6 +118,22 @@ export async function readCurrentState(m: EntityManager, learnerId: string): Pro
     [learnerId, ConsentPurpose.Personalisation],
   )) as (Omit<CurrentState, "state"> & { state: string })[];
   return row ? { ...row, state: decodeState(row.state) } : null;
+}
+
+/** Learners' state rows as they stand (no lock), by learner id, with their versions and consents; learners without a row are absent. */
+export async function readCurrentStates(
+  m: EntityManager,
+  schoolId: string,
+  learnerIds: readonly string[],
+): Promise<Map<string, CurrentState>> {
+  const rows = (await queryPrepared(
+    m,
+    `SELECT s.learner_id, s.model_version_id, s.state, s.attempt_count, s.mastery, s.last_attempt_at, s.version,
+         COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = s.learner_id AND c.purpose = $3), false) AS consent
+       FROM learner_state s WHERE s.learner_id = ANY($1::uuid[]) AND s.school_id = $2`,
+    [[...learnerIds], schoolId, ConsentPurpose.Personalisation],
+  )) as (Omit<CurrentState, "state"> & { learner_id: string; state: string })[];
+  return new Map(rows.map(({ learner_id, ...row }) => [learner_id, { ...row, state: decodeState(row.state) }]));
 }
 
 /** The new values of a learner's state row after the online update (`saveStateSql`). */
@@ -155,16 +192,43 @@ export const saveStateSql = (p: StateSaveSql, and = "") =>
    WHERE learner_id = ${p.learnerId}${and}`;
 
 /**
- * Saves the update on the row the caller locked, only while the learner still consents (a withdrawal
- * that committed while the lock was awaited shows in this new statement's snapshot). False: nothing saved.
+ * The one UPDATE that saves many learners' states: `saveStateSql`'s assignments, row by row from the
+ * saves' arrays (`u`, state and mastery texts packed: json-pack). `param` adds a value and returns its
+ * placeholder; `extra.from` joins more to `u`, `extra.where` adds conditions.
  */
-export async function saveStateIfConsenting(m: EntityManager, save: StateSave): Promise<boolean> {
+export function saveStatesSql(
+  saves: readonly StateSave[],
+  param: (value: unknown) => string,
+  extra: { readonly from?: string; readonly where?: string } = {},
+): string {
+  const u = `unnest(${param(saves.map((s) => s.learnerId))}::uuid[], ${unpackJsonSql(param(packJson(saves.map((s) => s.state))))},
+      ${param(saves.map((s) => s.modelVersionId))}::uuid[], ${param(saves.map((s) => s.attemptCount))}::int[],
+      ${unpackJsonSql(param(packJson(saves.map((s) => s.masteryPatch))))}, ${param(saves.map((s) => s.lastAttemptAt))}::timestamptz[],
+      ${param(saves.map((s) => s.incremental))}::bool[]) AS u(learner_id, state, model_version_id, attempt_count, patch, last, incremental)`;
+  return `UPDATE learner_state s SET state = u.state, model_version_id = u.model_version_id, attempt_count = u.attempt_count,
+      mastery = s.mastery || u.patch::jsonb,
+      last_attempt_at = CASE WHEN u.incremental THEN GREATEST(s.last_attempt_at, u.last) ELSE u.last END,
+      version = s.version + 1, updated_at = now()
+    FROM ${u}${extra.from ?? ""}
+    WHERE s.learner_id = u.learner_id${extra.where ?? ""}`;
+}
+
+/** SQL: the learner `learnerIdSql` consents to personalisation (`purpose`: SQL for ConsentPurpose.Personalisation). */
+export const consentsSql = (learnerIdSql: string, purpose: string) =>
+  `EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = ${learnerIdSql} AND c.purpose = ${purpose} AND c.granted)`;
+
+/**
+ * Saves the updates of a batch's learners, each on a row the caller locked, in one statement: only
+ * while the learner still consents (a withdrawal that committed while the lock was awaited shows in
+ * this new statement's snapshot). Returns the learners whose row was saved.
+ */
+export async function saveStatesIfConsenting(m: EntityManager, saves: readonly StateSave[]): Promise<Set<string>> {
+  if (saves.length === 0) return new Set();
   const params: unknown[] = [];
   const param = (value: unknown) => `$${params.push(value)}`;
-  const p = stateSaveParams(save, param);
-  const consents = ` AND EXISTS (SELECT 1 FROM consent c WHERE c.learner_id = ${p.learnerId} AND c.purpose = ${param(ConsentPurpose.Personalisation)} AND c.granted)`;
-  const saved = returning<unknown>(await queryPrepared(m, `${saveStateSql(p, consents)} RETURNING 1`, params));
-  return saved.length > 0;
+  const sql = saveStatesSql(saves, param, { where: ` AND ${consentsSql("u.learner_id", param(ConsentPurpose.Personalisation))}` });
+  const saved = returning<{ learner_id: string }>(await queryPrepared(m, `${sql} RETURNING s.learner_id`, params));
+  return new Set(saved.map((r) => r.learner_id));
 }
 
 /** Attempts counted on a locked row without a personal update (`keep`: the state and mastery stay; else they are cleared). */
@@ -175,12 +239,17 @@ export interface CountOnly {
   readonly keep: boolean;
 }
 
-export async function countAttemptsOnly(m: Queryable, c: CountOnly): Promise<void> {
-  await m.query(
-    `UPDATE learner_state SET attempt_count = attempt_count + $2, last_attempt_at = GREATEST(last_attempt_at, $3),
-         model_version_id = NULL, state = CASE WHEN $4 THEN state ELSE '{}' END, mastery = CASE WHEN $4 THEN mastery ELSE '{}'::jsonb END,
-         version = version + 1, updated_at = now() WHERE learner_id = $1`,
-    [c.learnerId, c.attempts, c.lastAttemptAt, c.keep],
+/** Counts the attempts of a batch's learners (rows the caller locked) without a personal update, in one statement. */
+export async function countAttemptsOnly(m: EntityManager, counts: readonly CountOnly[]): Promise<void> {
+  if (counts.length === 0) return;
+  await queryPrepared(
+    m,
+    `UPDATE learner_state s SET attempt_count = s.attempt_count + u.n, last_attempt_at = GREATEST(s.last_attempt_at, u.last),
+         model_version_id = NULL, state = CASE WHEN u.keep THEN s.state ELSE '{}' END, mastery = CASE WHEN u.keep THEN s.mastery ELSE '{}'::jsonb END,
+         version = s.version + 1, updated_at = now()
+       FROM unnest($1::uuid[], $2::int[], $3::timestamptz[], $4::bool[]) AS u(learner_id, n, last, keep)
+       WHERE s.learner_id = u.learner_id`,
+    [counts.map((c) => c.learnerId), counts.map((c) => c.attempts), counts.map((c) => c.lastAttemptAt), counts.map((c) => c.keep)],
   );
 }
 

@@ -28,7 +28,7 @@ import type { LearnerModelService } from "../personalisation/learner-model.servi
 import type { MasteryChange } from "../personalisation/model-replay.js";
 import type { PathReplanner, ReplannedPath } from "../personalisation/path-progress.js";
 import type { ReplanReason } from "../personalisation/replan-trigger.js";
-import { writeAttempts, type WriteScope } from "../../persistence/attempt/attempt-writer.js";
+import { writeAttempts, type PlannedSave, type WriteScope } from "../../persistence/attempt/attempt-writer.js";
 import type { CompiledCurriculum } from "../../engine/recommend/index.js";
 
 interface Replan {
@@ -39,6 +39,9 @@ interface Replan {
 
 /** A checked attempt with its id. */
 type Row = Normalised & { id: string };
+
+/** A learner's update planned before the batch's transaction, with the mastery changes it reports. */
+type Planned = PlannedSave & { readonly changes: MasteryChange[] };
 
 /** What a recording wrote (before any re-plan runs). */
 interface Recorded {
@@ -195,10 +198,39 @@ export class AttemptService {
     return { results: [{ attempt, duplicate: false, mastery: update.changes }], replans };
   }
 
-  /** Any case, in one transaction: the writer locks the state rows of the learners with new attempts, and each learner's update follows. */
-  private recordLocked(actor: Actor, rows: readonly Row[], curriculum: CompiledCurriculum | null): Promise<Recorded> {
+  /**
+   * A batch's updates computed before its transaction, from its learners' state rows read without a
+   * lock, for the learners in the common case (personalised, attempts after their latest): the write
+   * saves each one whose row has not moved since (PlannedSave), so that the rows stay locked for one
+   * statement and the commit, not for the model's updates too. None for a single attempt (the
+   * optimistic path has just tried it).
+   */
+  private async planBatch(actor: Actor, rows: readonly Row[], curriculum: CompiledCurriculum | null): Promise<Map<string, Planned>> {
+    if (rows.length < 2) return new Map();
+    const m = this.deps.dataSource.manager;
+    const byLearner = new Map<string, Row[]>();
+    for (const r of rows) {
+      const list = byLearner.get(r.learnerId);
+      if (list) list.push(r);
+      else byLearner.set(r.learnerId, [r]);
+    }
+    const states = await this.learnerModel.readStates(m, actor.schoolId, [...byLearner.keys()]);
+    const batch = [...states].map(([learnerId, row]) => ({ learnerId, row, attempts: byLearner.get(learnerId)! }));
+    const updates = await this.learnerModel.planMany(m, actor.schoolId, batch, curriculum);
+    const planned = new Map<string, Planned>();
+    for (const [learnerId, u] of updates)
+      planned.set(learnerId, { version: states.get(learnerId)!.version, attempts: byLearner.get(learnerId)!.length, ...u });
+    return planned;
+  }
+
+  /**
+   * Any case, in one transaction: the writer saves the planned updates (planBatch) whose rows have not
+   * moved and locks the state rows of the other learners with new attempts, whose updates follow.
+   */
+  private async recordLocked(actor: Actor, rows: readonly Row[], curriculum: CompiledCurriculum | null): Promise<Recorded> {
+    const planned = await this.planBatch(actor, rows, curriculum);
     return this.deps.dataSource.transaction(async (m) => {
-      const written = await writeAttempts(m, writeScope(actor), rows);
+      const written = await writeAttempts(m, writeScope(actor), rows, undefined, [...planned.values()]);
       if (!written.found) await this.explainNotFound(m, actor, rows);
       const duplicates = await this.duplicatesOf(
         m,
@@ -210,19 +242,30 @@ export class AttemptService {
         if (createdAt) return { row, attempt: toEntity(m, actor, row, createdAt), duplicate: false };
         return { row, attempt: duplicates.get(row.idempotencyKey)!, duplicate: true };
       });
-      // The engine's online update, per learner, for the attempts written now (never for duplicates).
-      const mastery = new Map<string, MasteryChange[]>();
-      const replans: Replan[] = [];
-      // The writer locked the state rows of the learners with new attempts (in id order: no deadlock between batches).
-      for (const learnerId of [...new Set(rows.map((r) => r.learnerId))].sort()) {
-        const fresh = inserted.filter((i) => !i.duplicate && i.row.learnerId === learnerId).map((i) => i.attempt);
-        const state = written.states.get(learnerId);
-        if (fresh.length && !state) throw new Error(`the state row of learner ${learnerId} was not locked`);
-        const changes = state ? await this.learnerModel.applyAttempts(m, actor.schoolId, learnerId, state, fresh, curriculum) : [];
-        mastery.set(learnerId, changes);
-        if (fresh.length && this.replanner && curriculum)
-          replans.push(...this.replanner.decide(curriculum, learnerId, fresh, changes, written));
+      // The engine's online update of every other learner with attempts written now (never for
+      // duplicates), saved in one statement: the writer locked their state rows (in id order: no
+      // deadlock between batches).
+      const fresh = new Map<string, Attempt[]>();
+      for (const i of inserted) {
+        if (i.duplicate) continue;
+        const list = fresh.get(i.row.learnerId);
+        if (list) list.push(i.attempt);
+        else fresh.set(i.row.learnerId, [i.attempt]);
       }
+      const batch = [...fresh.keys()]
+        .filter((learnerId) => !written.saved.has(learnerId))
+        .sort()
+        .map((learnerId) => {
+          const state = written.states.get(learnerId);
+          if (!state) throw new Error(`the state row of learner ${learnerId} was not locked`);
+          return { learnerId, row: state, attempts: fresh.get(learnerId)! };
+        });
+      const mastery = await this.learnerModel.applyMany(m, actor.schoolId, batch, curriculum);
+      for (const learnerId of written.saved) mastery.set(learnerId, planned.get(learnerId)!.changes);
+      const replans: Replan[] = [];
+      if (this.replanner && curriculum)
+        for (const [learnerId, attempts] of fresh)
+          replans.push(...this.replanner.decide(curriculum, learnerId, attempts, mastery.get(learnerId) ?? [], written));
       return {
         results: inserted.map((i) => ({ attempt: i.attempt, duplicate: i.duplicate, mastery: mastery.get(i.row.learnerId) ?? [] })),
         replans,

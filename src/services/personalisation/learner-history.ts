@@ -5,7 +5,7 @@
  */
 import type { EntityManager } from "typeorm";
 import type { LearnerState as EngineState, Trace } from "../../engine/types.js";
-import { readHistory, type HistoryRow } from "../../persistence/learner/learner-state.store.js";
+import { readHistories, readHistory, type HistoryRow } from "../../persistence/learner/learner-state.store.js";
 import type { LoadedModel } from "./active-models.js";
 import { TaskIdInterner, uuidTexts } from "./task-id-interner.js";
 
@@ -35,6 +35,12 @@ export const history = (r: HistoryRow, ids?: TaskIdInterner): History =>
 export async function learnerHistory(m: EntityManager, learnerId: string, times: boolean): Promise<History> {
   const h = await readHistory(m, learnerId, times);
   return h ? history(h) : EMPTY;
+}
+
+/** Many learners' histories read in one statement and decoded, by learner id (`times`: with each attempt's time). */
+export async function learnerHistories(m: EntityManager, learnerIds: readonly string[], times: boolean): Promise<Map<string, History>> {
+  const rows = await readHistories(m, learnerIds, times);
+  return new Map(learnerIds.map((id) => [id, rows.get(id) ? history(rows.get(id)!) : EMPTY]));
 }
 
 /** One interner per Q-matrix a rebuild read (its task ids' instances), made at its first batch. */

@@ -7,11 +7,11 @@
  */
 import type { EntityManager } from "typeorm";
 import type { CompiledCurriculum } from "../../engine/recommend/index.js";
-import { readCurrentState, type CurrentState, type LockedState } from "../../persistence/learner/learner-state.store.js";
+import { readCurrentState, readCurrentStates, type CurrentState, type LockedState } from "../../persistence/learner/learner-state.store.js";
 import type { ActiveModels, LoadedModel } from "./active-models.js";
 import { BatchReplay } from "./batch-replay.js";
 import type { MasteryChange } from "./model-replay.js";
-import { OnlineUpdate, type NewAttempt, type StateUpdate } from "./online-update.js";
+import { OnlineUpdate, type LearnerAttempts, type NewAttempt, type StateUpdate } from "./online-update.js";
 import { qMatrix } from "./task-skills.js";
 
 export class LearnerModelService {
@@ -35,9 +35,34 @@ export class LearnerModelService {
     return this.online.applyAttempts(m, schoolId, learnerId, row, attempts, curriculum);
   }
 
+  /** OnlineUpdate.applyMany: the updates of a batch's learners, whose state rows the caller locked, saved together. */
+  applyMany(
+    m: EntityManager,
+    schoolId: string,
+    batch: readonly LearnerAttempts[],
+    curriculum?: CompiledCurriculum | null,
+  ): Promise<Map<string, MasteryChange[]>> {
+    return this.online.applyMany(m, schoolId, batch, curriculum);
+  }
+
   /** A learner's state row as it stands (no lock), with its version and the learner's consent; null when it has none yet. */
   readState(m: EntityManager, learnerId: string): Promise<CurrentState | null> {
     return readCurrentState(m, learnerId);
+  }
+
+  /** The state rows of a batch's learners as they stand (no lock), by learner id; learners without one are absent. */
+  readStates(m: EntityManager, schoolId: string, learnerIds: readonly string[]): Promise<Map<string, CurrentState>> {
+    return readCurrentStates(m, schoolId, learnerIds);
+  }
+
+  /** OnlineUpdate.planMany: the updates of a batch's learners in the common case, computed before their rows are locked. */
+  planMany(
+    m: EntityManager,
+    schoolId: string,
+    batch: readonly LearnerAttempts<CurrentState>[],
+    curriculum?: CompiledCurriculum | null,
+  ): Promise<Map<string, StateUpdate>> {
+    return this.online.planMany(m, schoolId, batch, curriculum);
   }
 
   /** OnlineUpdate.planIncremental: the optimistic path's update, or null for the locked path. */

@@ -19,14 +19,15 @@ import type { MasteryMap } from "../../persistence/learner/learner-state-mastery
 import { encodeState } from "../../persistence/learner/learner-state-codec.js";
 import {
   countAttemptsOnly,
-  saveStateIfConsenting,
+  saveStatesIfConsenting,
+  type CountOnly,
   type CurrentState,
   type LockedState,
   type StateRow,
   type StateSave,
 } from "../../persistence/learner/learner-state.store.js";
 import type { ActiveModels, LoadedModel } from "./active-models.js";
-import { HistoryTraces, learnerHistory, type History } from "./learner-history.js";
+import { HistoryTraces, learnerHistories, learnerHistory, type History } from "./learner-history.js";
 import { advance, knowsSkill, masteryPatch, type MasteryChange } from "./model-replay.js";
 import { skillsOfTasks } from "./task-skills.js";
 
@@ -35,6 +36,13 @@ export interface NewAttempt {
   readonly correct: boolean;
   /** A Date, or epoch milliseconds. */
   readonly occurredAt: Date | number;
+}
+
+/** A learner's newly recorded attempts, with its state row as the caller locked it (or read it, for a plan). */
+export interface LearnerAttempts<Row extends LockedState = LockedState> {
+  readonly learnerId: string;
+  readonly row: Row;
+  readonly attempts: readonly NewAttempt[];
 }
 
 /** The row's new values (saved by `saveStateSql`) and the mastery changes to report. */
@@ -69,7 +77,7 @@ export class OnlineUpdate {
   /**
    * Applies newly recorded attempts of one learner (in the caller's transaction `m`, which holds the
    * learner's state row `row`, locked by `lockStatesSql`). Returns the mastery of the skills they
-   * touched; empty when not personalised (no active model or no consent).
+   * touched; empty when not personalised (no active model or no consent). `applyMany` for one learner.
    */
   async applyAttempts(
     m: EntityManager,
@@ -79,29 +87,67 @@ export class OnlineUpdate {
     attempts: readonly NewAttempt[],
     curriculum?: CompiledCurriculum | null,
   ): Promise<MasteryChange[]> {
-    if (attempts.length === 0) return [];
+    return (await this.applyMany(m, schoolId, [{ learnerId, row, attempts }], curriculum)).get(learnerId) ?? [];
+  }
+
+  /**
+   * Applies newly recorded attempts of a batch's learners (each row locked by `lockStatesSql` in the
+   * caller's transaction `m`): every learner's update computed in memory, then saved in one statement
+   * (`saveStatesIfConsenting`), and the attempts of the learners without a personal update counted
+   * in one more. Returns each learner's mastery changes (none when not personalised).
+   */
+  async applyMany(
+    m: EntityManager,
+    schoolId: string,
+    batch: readonly LearnerAttempts[],
+    curriculum?: CompiledCurriculum | null,
+  ): Promise<Map<string, MasteryChange[]>> {
+    const out = new Map<string, MasteryChange[]>();
+    const todo = batch.filter((b) => b.attempts.length > 0);
+    if (todo.length === 0) return out;
     const loaded = await this.models.get(schoolId, m);
-    const ordered = inTimeOrder(attempts);
-    if (loaded === null || row.consent !== true) {
-      await countOnly(m, learnerId, ordered, row.consent === true);
-      return [];
+    // The skills of the batch's tasks, read at most once for all its learners.
+    const known = loaded
+      ? await skillsOfTasks(m, [...new Set(todo.flatMap((b) => b.attempts.map((a) => a.taskId)))], curriculum)
+      : undefined;
+    const counts: CountOnly[] = [];
+    const personal: { learnerId: string; row: LockedState; ordered: NewAttempt[]; incremental: boolean }[] = [];
+    for (const { learnerId, row, attempts } of todo) {
+      const ordered = inTimeOrder(attempts);
+      if (loaded === null || row.consent !== true) counts.push(countOf(learnerId, ordered, row.consent === true));
+      else personal.push({ learnerId, row, ordered, incremental: isIncremental(loaded, row, ordered) });
     }
-    const update = await nextRow(m, loaded, learnerId, row, ordered, isIncremental(loaded, row, ordered), curriculum);
+    // The histories of the learners to replay (an attempt out of time order, a state of another model), in one statement.
+    const histories = await learnerHistories(
+      m,
+      personal.filter((p) => !p.incremental).map((p) => p.learnerId),
+      true,
+    );
+    const updates: { learnerId: string; ordered: NewAttempt[]; update: StateUpdate }[] = [];
+    for (const { learnerId, row, ordered, incremental } of personal) {
+      const update = await nextRow(m, loaded!, learnerId, row, ordered, incremental, curriculum, known, histories.get(learnerId));
+      updates.push({ learnerId, ordered, update });
+    }
     // The consent came with the lock, read in that statement's snapshot: a withdrawal that committed
     // while the statement waited for the lock shows only now (a new statement, a new snapshot). Then
     // nothing personal is written: the attempts are only counted.
-    if (!(await saveStateIfConsenting(m, update.save))) {
-      await countOnly(m, learnerId, ordered, false);
-      return [];
+    const saved = await saveStatesIfConsenting(
+      m,
+      updates.map((u) => u.update.save),
+    );
+    for (const u of updates) {
+      if (saved.has(u.learnerId)) out.set(u.learnerId, u.update.changes);
+      else counts.push(countOf(u.learnerId, u.ordered, false));
     }
-    return update.changes;
+    await countAttemptsOnly(m, counts);
+    return out;
   }
 
   /**
    * The update `applyAttempts` would make to `row` (read without a lock, at `row.version`), when it is
    * the common case: personalised, and the attempts continue the stored state in time order. The
    * caller saves it with `saveStateSql` only if the row is still at that version (the attempt writer's
-   * optimistic statement); null in every other case, which takes the locked path.
+   * optimistic statement); null in every other case, which takes the locked path. `planMany` of one.
    */
   async planIncremental(
     m: EntityManager,
@@ -111,12 +157,32 @@ export class OnlineUpdate {
     attempts: readonly NewAttempt[],
     curriculum?: CompiledCurriculum | null,
   ): Promise<StateUpdate | null> {
-    if (attempts.length === 0 || row.consent !== true) return null;
+    return (await this.planMany(m, schoolId, [{ learnerId, row, attempts }], curriculum)).get(learnerId) ?? null;
+  }
+
+  /**
+   * `planIncremental` for a batch's learners (the model and the skills of the batch's tasks read once):
+   * the updates of the learners in the common case, by learner id; the others are absent.
+   */
+  async planMany(
+    m: EntityManager,
+    schoolId: string,
+    batch: readonly LearnerAttempts<CurrentState>[],
+    curriculum?: CompiledCurriculum | null,
+  ): Promise<Map<string, StateUpdate>> {
+    const out = new Map<string, StateUpdate>();
+    const todo = batch.filter((b) => b.attempts.length > 0 && b.row.consent === true);
+    if (todo.length === 0) return out;
     const loaded = await this.models.get(schoolId, m);
-    if (loaded === null) return null;
-    const ordered = inTimeOrder(attempts);
-    if (!isIncremental(loaded, row, ordered)) return null;
-    return nextRow(m, loaded, learnerId, row, ordered, true, curriculum);
+    if (loaded === null) return out;
+    const known =
+      todo.length > 1 ? await skillsOfTasks(m, [...new Set(todo.flatMap((b) => b.attempts.map((a) => a.taskId)))], curriculum) : undefined;
+    for (const { learnerId, row, attempts } of todo) {
+      const ordered = inTimeOrder(attempts);
+      if (isIncremental(loaded, row, ordered))
+        out.set(learnerId, await nextRow(m, loaded, learnerId, row, ordered, true, curriculum, known));
+    }
+    return out;
   }
 }
 
@@ -125,9 +191,9 @@ export class OnlineUpdate {
  * withdrawal; this keeps it so: `keep` only with consent and no model), and the state then left
  * behind is never taken for current: the next personalised attempt replays the whole history.
  */
-function countOnly(m: EntityManager, learnerId: string, ordered: readonly NewAttempt[], keep: boolean): Promise<void> {
+function countOf(learnerId: string, ordered: readonly NewAttempt[], keep: boolean): CountOnly {
   const lastAttemptAt = new Date(epochMs(ordered[ordered.length - 1]!.occurredAt));
-  return countAttemptsOnly(m, { learnerId, attempts: ordered.length, lastAttemptAt, keep });
+  return { learnerId, attempts: ordered.length, lastAttemptAt, keep };
 }
 
 /** The row's new values after the attempts (`ordered` in time order), as a StateSave, and the changes to report. */
@@ -139,6 +205,9 @@ async function nextRow(
   ordered: readonly NewAttempt[],
   incremental: boolean,
   curriculum?: CompiledCurriculum | null,
+  known?: ReadonlyMap<string, string[]>,
+  /** A replay's history (`learnerHistory` with times), when the caller read it with others. */
+  replayed?: History,
 ): Promise<StateUpdate> {
   let state: EngineState;
   let traces: History;
@@ -153,9 +222,9 @@ async function nextRow(
   } else {
     // Replay the whole history in time order (it includes the new attempts).
     state = loaded.model.initialState();
-    traces = await learnerHistory(m, learnerId, true);
+    traces = replayed ?? (await learnerHistory(m, learnerId, true));
   }
-  const skillsOf = await skillsOfTasks(m, [...new Set(traces.tasks)], curriculum);
+  const skillsOf = await skillsOfTasks(m, [...new Set(traces.tasks)], curriculum, known);
   const next = advance(
     loaded,
     state,

@@ -9,23 +9,21 @@ export async function qMatrix(m: EntityManager, schoolId: string): Promise<Map<s
 
 /**
  * The skills of these tasks: from the school's compiled curriculum when the caller holds it (the
- * hot path reads it before its transaction), from the database for any task it does not know yet
- * (created a moment ago in another process).
+ * hot path reads it before its transaction), else from `known` (what the caller read for a whole
+ * batch), else from the database (a task created a moment ago in another process).
  */
 export async function skillsOfTasks(
   m: EntityManager,
   taskIds: string[],
   curriculum?: CompiledCurriculum | null,
+  known?: ReadonlyMap<string, string[]>,
 ): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   const missing: string[] = [];
   for (const id of taskIds) {
     const task = curriculum?.tasks.get(id);
-    if (task)
-      out.set(
-        id,
-        task.skills.map((s) => s.skillId),
-      );
+    const skills = task ? task.skills.map((s) => s.skillId) : known?.get(id);
+    if (skills) out.set(id, skills);
     else missing.push(id);
   }
   if (missing.length === 0) return out;
