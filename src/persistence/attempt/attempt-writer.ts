@@ -2,12 +2,13 @@
  * The hot path's one write statement (in the attempt's transaction, or alone with a `guard`): checks
  * that the learners and tasks exist in the school (and, for a teacher, are in its cohorts), inserts the attempts whose
  * idempotency key is new, marks done the pending path steps whose task was just answered correctly,
- * locks the state rows of the learners who have new attempts, creating those missing (lockStatesSql,
- * createStatesSql: the online update's lock, one round trip less) and returns them as they stand, and
- * reads what deciding on a re-plan needs: the learners' pending steps
- * of model-planned paths toward active goals, and their last attempts before these. Nothing is
- * inserted or locked unless every learner and task was found; the caller then raises the precise
- * error and the transaction rolls back. Duplicates lock nothing.
+ * locks the batch's learners' state rows in id order, creating those missing for learners with new
+ * attempts (lockStatesSql, createStatesSql: the online update's lock, one round trip less), saves the
+ * updates the caller planned before the write (PlannedSave) whose rows have not moved, returns the
+ * other rows of learners with new attempts as they stand, and reads what deciding on a re-plan needs:
+ * the learners' pending steps of model-planned paths toward active goals, and their last attempts
+ * before these. Nothing is inserted or saved unless every learner and task was found; the caller then
+ * raises the precise error and the transaction rolls back.
  *
  * Optimistically (`guard`, one attempt, no transaction of the caller's): instead of locking the state
  * row for a later update, the statement locks it, checks that it is still at the version the update
