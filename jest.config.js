@@ -17,10 +17,9 @@ const common = { testEnvironment: "node", transform, transformIgnorePatterns, mo
 module.exports = {
   // Jest's default is one worker fewer than the cores, so on a 2-core machine (CI's) every file runs in one
   // process, one after another. Most of a file's time waits on PGlite, a spawned command or a server: two
-  // workers on two cores took the suite from 15 to 10 minutes on a busy machine (~1,000 tests). On a real
-  // server (DATABASE_URL) the files share one database and pg-boss's queues in it: one file's job worker
-  // would take another file's jobs, so there they run one at a time.
-  maxWorkers: process.env.DATABASE_URL ? 1 : Math.max(2, require("node:os").availableParallelism() - 1),
+  // workers on two cores took the suite from 15 to 10 minutes on a busy machine (~1,000 tests). Each file
+  // has a database of its own, on a real server too (test/support/database-per-file.ts).
+  maxWorkers: Math.max(2, require("node:os").availableParallelism() - 1),
   // Read at the top level only (a project's own testTimeout is ignored): PGlite starts slowly.
   testTimeout: 60000,
   projects: [
@@ -36,6 +35,7 @@ module.exports = {
       testMatch: ["<rootDir>/src/**/*.db.test.ts", "<rootDir>/test/**/*.db.test.ts"],
       testPathIgnorePatterns: ["/node_modules/", "/dist/"],
       globalSetup: "<rootDir>/test/support/global-setup.ts",
+      setupFilesAfterEnv: ["<rootDir>/test/support/database-per-file.ts"],
     },
   ],
 };

@@ -1,7 +1,7 @@
 /**
- * Once per `db` test run: compile dist/ if stale, and prepare a migrated database. On PGlite, a migrated snapshot (a fresh
- * PGlite costs ~9 s, loading a snapshot ~1 s); on a real server (DATABASE_URL), run the migrations
- * once so that parallel test files do not race on them.
+ * Once per `db` test run: compile dist/ if stale, and prepare a migrated database. On PGlite, a migrated
+ * snapshot (a fresh PGlite costs ~9 s, loading a snapshot ~1 s); on a real server (DATABASE_URL), its
+ * database migrated once, which every file then copies (database-per-file.ts).
  */
 import "./resolve-ts.js";
 import "reflect-metadata";

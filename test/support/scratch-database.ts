@@ -1,6 +1,6 @@
 /**
- * A migrated database of a test file's own, for tests that run migrations down and up (which would
- * disturb the other files sharing DATABASE_URL): a scratch database on DATABASE_URL's server, dropped
+ * A migrated database of a test's own, for tests that run migrations down and up (which would disturb
+ * the file's other tests): a scratch database on DATABASE_URL's server, dropped
  * by `close`; else an embedded PGlite from the global setup's migrated snapshot (migrated here
  * when there is none).
  */
