@@ -283,10 +283,12 @@ export async function writeAttempts(
       (row!.states ?? []).map((s, i) => [
         s.learner_id,
         {
-          ...s,
+          model_version_id: s.model_version_id,
           state: decodeState(stateTexts[i]!),
+          attempt_count: s.attempt_count,
           mastery: JSON.parse(masteryTexts[i]!) as LockedState["mastery"],
           last_attempt_at: s.last_attempt_at === null ? null : new Date(s.last_attempt_at),
+          consent: s.consent,
         },
       ]),
     ),

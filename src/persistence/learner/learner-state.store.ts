@@ -117,8 +117,19 @@ export async function readCurrentState(m: EntityManager, learnerId: string): Pro
        FROM learner_state s WHERE s.learner_id = $1`,
     [learnerId, ConsentPurpose.Personalisation],
   )) as (Omit<CurrentState, "state"> & { state: string })[];
-  return row ? { ...row, state: decodeState(row.state) } : null;
+  return row ? currentState(row) : null;
 }
+
+/** A row of the current-state reads with its state decoded (fields named: a spread that overrides one is slow in V8). */
+const currentState = (r: Omit<CurrentState, "state"> & { state: string }): CurrentState => ({
+  model_version_id: r.model_version_id,
+  state: decodeState(r.state),
+  attempt_count: r.attempt_count,
+  mastery: r.mastery,
+  last_attempt_at: r.last_attempt_at,
+  version: r.version,
+  consent: r.consent,
+});
 
 /** Learners' state rows as they stand (no lock), by learner id, with their versions and consents; learners without a row are absent. */
 export async function readCurrentStates(
@@ -133,7 +144,7 @@ export async function readCurrentStates(
        FROM learner_state s WHERE s.learner_id = ANY($1::uuid[]) AND s.school_id = $2`,
     [[...learnerIds], schoolId, ConsentPurpose.Personalisation],
   )) as (Omit<CurrentState, "state"> & { learner_id: string; state: string })[];
-  return new Map(rows.map(({ learner_id, ...row }) => [learner_id, { ...row, state: decodeState(row.state) }]));
+  return new Map(rows.map((r) => [r.learner_id, currentState(r)]));
 }
 
 /** The new values of a learner's state row after the online update (`saveStateSql`). */
