@@ -76,7 +76,7 @@ async function benchOne(db: DbKind, args: ApiBenchArgs): Promise<RunRecord> {
     }
     let profile: string | undefined;
     if (args.profile) {
-      log("profiling the three operations in-process (per SQL statement)…");
+      log("profiling the operations in-process (per SQL statement)…");
       profile = await profileOperations(db === "pglite" ? { dataDir: copy.env.ZPD_DATA_DIR } : { url: copy.env.DATABASE_URL }, info, log);
       process.stdout.write(`\n${profile}\n`);
     }

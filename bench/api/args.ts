@@ -18,7 +18,7 @@ export interface ApiBenchArgs {
   readonly pgUrl: string;
   /** Full Markdown report path (default .bench/api-report.md), "none" to skip. */
   readonly report: string;
-  /** Also time every SQL statement of the three operations in-process (profile), after the HTTP run. */
+  /** Also time every SQL statement of the operations (and of a batched recordAttempts) in-process (profile), after the HTTP run. */
   readonly profile: boolean;
   readonly seed: number;
   /** Only build (or check) the prepared database(s); no server, no load. */
