@@ -121,6 +121,15 @@ const PREDICT = `query($l: UUID!, $t: [UUID!]!) { predictions(learnerId: $l, tas
 
 const STATE = `query($l: UUID!) { learner(id: $l) { state { attemptCount modelVersionId } attempts(first: 100) { nodes { id idempotencyKey } } } }`;
 
+/** The i-th of a series of attempts at `tasks[i]`, a minute apart from `base`, keyed `<label>-<learner>-<i>`. */
+const attemptsAt =
+  (tasks: readonly string[], base: number, label: string, correct: (i: number) => boolean) => (learnerId: string, i: number) => ({
+    learnerId,
+    taskId: tasks[i]!,
+    correct: correct(i),
+    occurredAt: new Date(base + i * 60_000).toISOString(),
+    idempotencyKey: `${label}-${learnerId}-${i}`,
+  });
 const isProbability = (x: unknown): boolean => typeof x === "number" && Number.isFinite(x) && x >= 0 && x <= 1;
 
 // ------------------------------------------------------------------------------------------------ tests
@@ -496,13 +505,7 @@ test("a batch whose learner's state moved between its read and its write (anothe
   const meaning = skillByCode("frac-meaning");
   const tasks = skills.get(meaning)!.taskIds.slice(0, 4);
   const base = Date.now() - 3_600_000;
-  const at = (learnerId: string, i: number) => ({
-    learnerId,
-    taskId: tasks[i]!,
-    correct: i !== 2,
-    occurredAt: new Date(base + i * 60_000).toISOString(),
-    idempotencyKey: `moved-${learnerId}-${i}`,
-  });
+  const at = attemptsAt(tasks, base, "moved", (i) => i !== 2);
   const [l, twin, other] = [await freshLearner(), await freshLearner(), await freshLearner()];
   for (const x of [l, twin, other]) ok(await s.gql(RECORD, { i: at(x.id, 0) }, admin));
   // The batch's read of the states is followed at once by another request's attempt of `l`: the
@@ -539,13 +542,7 @@ test("a batch of several learners' attempts out of time order replays each learn
   const meaning = skillByCode("frac-meaning");
   const tasks = skills.get(meaning)!.taskIds.slice(0, 3);
   const base = Date.now() - 3_600_000;
-  const at = (learnerId: string, i: number) => ({
-    learnerId,
-    taskId: tasks[i]!,
-    correct: i !== 1,
-    occurredAt: new Date(base + i * 60_000).toISOString(),
-    idempotencyKey: `late-${learnerId}-${i}`,
-  });
+  const at = attemptsAt(tasks, base, "late", (i) => i !== 1);
   const [x, y, twinX, twinY] = [await freshLearner(), await freshLearner(), await freshLearner(), await freshLearner()];
   for (const l of [x, y]) for (const i of [1, 2]) ok(await s.gql(RECORD, { i: at(l.id, i) }, admin));
   // Both learners' attempt at minute 0 arrives last (a late sync): each state is replayed in time order.
@@ -570,13 +567,7 @@ test("a batch mixing new attempts and duplicates applies each new one once; a ke
   const meaning = skillByCode("frac-meaning");
   const tasks = skills.get(meaning)!.taskIds.slice(0, 4);
   const base = Date.now() - 3_600_000;
-  const at = (learnerId: string, i: number) => ({
-    learnerId,
-    taskId: tasks[i]!,
-    correct: i % 2 === 0,
-    occurredAt: new Date(base + i * 60_000).toISOString(),
-    idempotencyKey: `mixed-${learnerId}-${i}`,
-  });
+  const at = attemptsAt(tasks, base, "mixed", (i) => i % 2 === 0);
   const [a, b] = [await freshLearner(), await freshLearner()];
   const first = ok(await s.gql(RECORD_MANY, { is: [at(a.id, 0), at(b.id, 0), at(a.id, 1)] }, admin)).recordAttempts;
   expect(first.map((r: any) => r.duplicate)).toEqual([false, false, false]);
@@ -617,13 +608,7 @@ test("withdrawing consent to personalisation deletes the personal state; given a
       ),
     );
   const base = Date.now() - 3_600_000;
-  const at = (l: string, i: number) => ({
-    learnerId: l,
-    taskId: tasks[i]!,
-    correct: i !== 1,
-    occurredAt: new Date(base + i * 60_000).toISOString(),
-    idempotencyKey: `consent-${l}-${i}`,
-  });
+  const at = attemptsAt(tasks, base, "consent", (i) => i !== 1);
   for (const i of [0, 1]) for (const l of [learner.id, twin.id]) ok(await s.gql(RECORD, { i: at(l, i) }, admin));
   await setConsent(learner.id, false);
   const [row] = await s.app.db.dataSource.query(
