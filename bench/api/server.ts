@@ -70,7 +70,9 @@ export async function startServer(
   const log = createWriteStream(logFile);
   const t0 = performance.now();
   const [command, ...prefix] = [...(options.wrap ?? []), process.execPath];
-  const child: ChildProcess = spawn(command!, [...prefix, resolve("dist/src/main.js")], {
+  // Node's own options for the server (e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" to profile it; NODE_OPTIONS refuses those).
+  const nodeArgs = (process.env.ZPD_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child: ChildProcess = spawn(command!, [...prefix, ...nodeArgs, resolve("dist/src/main.js")], {
     // ZPD_PGLITE_THREAD passes through, to compare the embedded database on and off the server's thread.
     env: {
       PATH: process.env.PATH ?? "",

@@ -594,6 +594,20 @@ test("a batch mixing new attempts and duplicates applies each new one once; a ke
   expect(ok(await s.gql(STATE, { l: b.id }, admin)).learner.attempts.nodes).toHaveLength(1);
 });
 
+test("in a batch of one learner's attempts at two skills' tasks, each answer reports its own task's skill, after the whole batch", async () => {
+  const [meaning, line] = [skillByCode("frac-meaning"), skillByCode("frac-number-line")];
+  const tasks = [skills.get(meaning)!.taskIds[0]!, skills.get(line)!.taskIds[0]!, skills.get(meaning)!.taskIds[1]!];
+  const at = attemptsAt(tasks, Date.now() - 3_600_000, "own-skill", (i) => i !== 1);
+  const l = await freshLearner();
+  const recorded = ok(await s.gql(RECORD_MANY, { is: [0, 1, 2].map((i) => at(l.id, i)) }, admin)).recordAttempts;
+  expect(recorded.map((r: any) => r.mastery.map((c: any) => c.skillId))).toEqual([[meaning], [line], [meaning]]);
+  const stored = await masteryOf(l.id);
+  expect(recorded[0].mastery[0]).toEqual(recorded[2].mastery[0]);
+  expect(recorded[0].mastery[0].attempts).toBe(2);
+  expect(recorded[0].mastery[0].mastery).toBeCloseTo(stored.get(meaning)!.mastery!, 9);
+  expect(recorded[1].mastery[0].mastery).toBeCloseTo(stored.get(line)!.mastery!, 9);
+});
+
 test("withdrawing consent to personalisation deletes the personal state; given again, the whole history is replayed", async () => {
   const meaning = skillByCode("frac-meaning");
   const tasks = skills.get(meaning)!.taskIds.slice(0, 4);

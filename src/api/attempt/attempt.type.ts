@@ -58,7 +58,8 @@ export class RecordAttemptPayload {
   @Field(() => AttemptType) attempt!: AttemptType;
   @Field({ description: "True when this idempotency key had been recorded before; nothing was written." }) duplicate!: boolean;
   @Field(() => [MasteryChangeType], {
-    description: "The learner's new mastery of the skills touched (empty when not personalised: no active model, or no consent).",
+    description:
+      "The learner's new mastery of the skills of this attempt's task, after the whole request (empty when not personalised: no active model, or no consent).",
   })
   mastery!: MasteryChangeType[];
   @Field(() => [PathReplanType], {

@@ -28,6 +28,7 @@ import type { LearnerModelService } from "../personalisation/learner-model.servi
 import type { MasteryChange } from "../personalisation/model-replay.js";
 import type { PathReplanner, ReplannedPath } from "../personalisation/path-progress.js";
 import type { ReplanReason } from "../personalisation/replan-trigger.js";
+import { skillsOfTasks } from "../personalisation/task-skills.js";
 import { writeAttempts, type PlannedSave, type WriteScope } from "../../persistence/attempt/attempt-writer.js";
 import type { CompiledCurriculum } from "../../engine/recommend/index.js";
 
@@ -67,7 +68,10 @@ export interface RecordedAttempt {
   readonly attempt: Attempt;
   /** True when the key had been recorded before: nothing was written this time. */
   readonly duplicate: boolean;
-  /** The learner's new mastery of the skills this request's attempts touched (empty when not personalised). */
+  /**
+   * The learner's new mastery, after the whole request, of the skills of this attempt's task (empty
+   * when not personalised).
+   */
   readonly mastery: readonly MasteryChange[];
   /** The learner's paths these attempts re-planned (ran ahead or fell behind); usually none. */
   readonly replanned: readonly ReplannedPath[];
@@ -170,12 +174,28 @@ export class AttemptService {
     const duplicates = results.filter((r) => r.duplicate).length;
     this.deps.events?.attemptsRecorded?.(results.length - duplicates, duplicates);
     const replanned = this.replanner ? await this.replanner.run(actor, replans) : [];
+    const ownSkills = await this.ownSkills(results, curriculum);
     return results.map((r) => ({
       attempt: r.attempt,
       duplicate: r.duplicate,
-      mastery: r.mastery,
+      mastery: ownSkills ? r.mastery.filter((c) => ownSkills.get(r.attempt.taskId)?.includes(c.skillId)) : r.mastery,
       replanned: replanned.length ? replanned.filter((p) => p.learnerId === r.attempt.learnerId) : [],
     }));
+  }
+
+  /**
+   * In a batch where a learner has several attempts, the skills of each attempt's task: each answer
+   * reports the learner's mastery after the request of its own task's skills only. The learner's
+   * changes span every skill its attempts touched, and repeating them all in each answer made a
+   * one-learner batch of n attempts answer n × skills entries (the answer's size, not the model's
+   * update, was then most of the request's cost). Null when no learner has two attempts: each
+   * answer's changes are already its task's.
+   */
+  private async ownSkills(results: readonly Omit<RecordedAttempt, "replanned">[], curriculum: CompiledCurriculum | null) {
+    const learners = new Set(results.map((r) => r.attempt.learnerId));
+    if (learners.size === results.length) return null;
+    const taskIds = [...new Set(results.map((r) => r.attempt.taskId))];
+    return skillsOfTasks(this.deps.dataSource.manager, taskIds, curriculum);
   }
 
   /**
