@@ -32,6 +32,7 @@ import { authenticate, authOf, refuseInvalidTokens } from "./auth/bearer-auth.js
 import { countDoorRefusals, refuseAtDoor } from "./common/front-door.js";
 import { bodyLimit, bodySizeLimit, refuseOversizedBody } from "./common/body-limit.js";
 import { persistedQueryOptions, PersistedQuerySettings } from "./common/persisted-queries.js";
+import { knownRefusalsFirst } from "./common/known-refusals.js";
 
 export interface ApiServerOptions {
   readonly services: Services;
@@ -74,7 +75,17 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     opts.maxTokenLifetimeSeconds,
   );
   const app = express();
-  const httpServer = http.createServer(app);
+  const metrics = opts.metrics ?? new ApiMetrics();
+  const rateLimits = new RateLimits(opts.rateLimit);
+  const trustProxy = opts.trustProxy ?? false;
+  const httpServer = http.createServer(
+    knownRefusalsFirst(app, {
+      tokens,
+      rateLimits,
+      trustProxy: trustProxy !== false,
+      observe: (code, seconds) => metrics.observeRequest("none", code, seconds),
+    }),
+  );
   // Idle keep-alive sockets outlive any client's or proxy's idle timeout (undici 4 s, load balancers 60 s):
   // the client then always closes first, and never reuses a socket the server is closing at that moment.
   httpServer.keepAliveTimeout = 65_000;
@@ -82,7 +93,6 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   // One line when the database stops answering and one when it is back (not one per refused request).
   const outages = new DatabaseOutages(opts.logger);
   const unwatchOutages = outages.watch(opts.services.deps.dataSource);
-  const metrics = opts.metrics ?? new ApiMetrics();
   metrics.watch(opts.services);
   const apollo = new ApolloServer<ApiContext>({
     schema: abandonableSchema(instrumentAccessLog(await buildApiSchema())),
@@ -112,7 +122,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   await apollo.start();
 
   app.disable("x-powered-by");
-  app.set("trust proxy", opts.trustProxy ?? false);
+  app.set("trust proxy", trustProxy);
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
@@ -127,7 +137,6 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
     countDoorRefusals((code, seconds) => metrics.observeRequest("none", code, seconds)),
     startDeadline(opts.requestTimeoutMs ?? 0),
   );
-  const rateLimits = new RateLimits(opts.rateLimit);
   app.use(["/graphql", "/audit-reports"], authenticate(tokens, deadlineOf), rateLimits.middleware(subjectOf), refuseInvalidTokens());
   mountAuditReportPages(app, opts.services, opts.logger, outages);
   app.use(

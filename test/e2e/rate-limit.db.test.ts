@@ -9,6 +9,7 @@
  * one-second window (only a stall of the whole test process over a second could blur a count).
  */
 import { randomUUID } from "node:crypto";
+import http from "node:http";
 import { getOperationAST, parse } from "graphql";
 import { Role } from "../../src/services/auth/actor.js";
 import { operationCost } from "../../src/api/common/query-limits.js";
@@ -38,6 +39,11 @@ async function send(
     body: method === "POST" ? JSON.stringify({ query: opts.query ?? "{ __typename }" }) : undefined,
   });
   return { status: res.status, retryAfterHeader: res.headers.get("retry-after"), body: (await res.json()) as Answer["body"] };
+}
+
+/** The server's Prometheus text (/metrics is open without ZPD_METRICS_TOKEN). */
+async function metricsText(s: TestServer): Promise<string> {
+  return (await fetch(s.url.replace(/\/graphql$/, "/metrics"))).text();
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -204,6 +210,48 @@ describe("with the defaults' ZPD_TRUST_PROXY (off), ZPD_RATE_LIMIT_TOKEN=0 and 1
     expect((await send(s, { from: "198.51.100.1" })).status).toBe(200);
     expect((await send(s, { from: "198.51.100.2" })).status).toBe(200);
     expectRateLimited(await send(s, { from: "198.51.100.3" }), /ZPD_RATE_LIMIT_ANONYMOUS/);
+  });
+
+  test("a token refused a moment ago gets, before Express (known-refusals.ts), the answers Express gave it: 401, then 429, counted in /metrics", async () => {
+    // From an address of its own (loopback's 127.0.0.0/8): the other cases here spend 127.0.0.1's allowance.
+    const post = (token: string) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+        const body = JSON.stringify({ query: "{ __typename }" });
+        const req = http.request(
+          s.url,
+          {
+            method: "POST",
+            localAddress: "127.0.0.7",
+            headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      });
+    const shown = (a: Awaited<ReturnType<typeof post>>) => ({
+      status: a.status,
+      body: a.body.replace(/\d+ s"/, 'N s"').replace(/"retryAfterSeconds":\d+/, '"retryAfterSeconds":N'),
+      type: a.headers["content-type"],
+      auth: a.headers["www-authenticate"],
+      retry: a.headers["retry-after"] === undefined ? undefined : "N",
+    });
+    const refused = async () =>
+      Number((await metricsText(s)).match(/zpd_graphql_requests_total\{operation="none",outcome="UNAUTHENTICATED"\} (\d+)/)?.[1] ?? 0);
+    const before = await refused();
+    const [throughExpress, beforeExpress] = [await post("not-a-token"), await post("not-a-token")];
+    expect(throughExpress.status).toBe(401);
+    expect(shown(beforeExpress)).toEqual(shown(throughExpress));
+    expect(await refused()).toBe(before + 2);
+    // The address's 1 + 1 are spent: a token never seen goes through Express, then the same token again does not.
+    const [limitedByExpress, limitedBefore] = [await post("another-bad-token"), await post("another-bad-token")];
+    expect(limitedByExpress.status).toBe(429);
+    expect(shown(limitedBefore)).toEqual(shown(limitedByExpress));
+    expect(shown(limitedBefore).body).toMatch(/ZPD_RATE_LIMIT_ANONYMOUS.*RATE_LIMITED/);
   });
 
   test("0 turns the per-token limit off", async () => {

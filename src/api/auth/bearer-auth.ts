@@ -21,7 +21,7 @@
 import type { RequestHandler, Response } from "express";
 import { DOMAIN_ERROR_CODES } from "../common/error-codes.js";
 import { ErrorCode } from "../../services/common/domain-error.js";
-import { refuseAtDoor } from "../common/front-door.js";
+import { type DoorRefusal, refuseAtDoor } from "../common/front-door.js";
 import type { RequestDeadline } from "../common/request-deadline.js";
 import { bearerToken } from "./token.js";
 import type { TokenCheck, VerifiedTokens } from "./token-cache.js";
@@ -58,15 +58,22 @@ export function refuseInvalidTokens(): RequestHandler {
   return (_req, res, next) => {
     const auth = authOf(res);
     if (auth.kind !== "refused") return next();
-    refuseAtDoor(
-      res,
-      401,
-      DOMAIN_ERROR_CODES[ErrorCode.Unauthenticated].code,
-      auth.error.message,
-      {},
-      { "WWW-Authenticate": 'Bearer error="invalid_token"' },
-    );
+    refuseAtDoor(res, ...invalidToken(auth));
   };
+}
+
+/**
+ * The answer to a refused token, as refuseAtDoor / writeRefusal take it: 401, UNAUTHENTICATED, the
+ * refusal's message and `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750, section 3.1).
+ */
+export function invalidToken(refused: Extract<TokenCheck, { kind: "refused" }>): DoorRefusal {
+  return [
+    401,
+    DOMAIN_ERROR_CODES[ErrorCode.Unauthenticated].code,
+    refused.error.message,
+    {},
+    { "WWW-Authenticate": 'Bearer error="invalid_token"' },
+  ];
 }
 
 /** What `authenticate` found; anonymous when it did not run for the request. */

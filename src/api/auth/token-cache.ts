@@ -99,6 +99,15 @@ export class VerifiedTokens {
     return { kind: "caller", caller };
   }
 
+  /**
+   * The token's refusal when one is remembered and still current, without verifying anything (a
+   * synchronous look-up: known-refusals.ts answers such a request before Express); else undefined.
+   */
+  knownRefusal(token: string): Extract<TokenCheck, { kind: "refused" }> | undefined {
+    const refused = this.refusals.get(token);
+    return refused && this.now() < refused.until ? refused.check : undefined;
+  }
+
   private refuse(token: string, error: UnauthenticatedError, signedBy?: Caller): TokenCheck {
     const check = { kind: "refused", error, signedBy } as const;
     if (token.length <= MAX_REMEMBERED_REFUSAL_LENGTH) {

@@ -8,9 +8,19 @@
  * The /graphql ones count in the request metrics (ops/metrics.ts) with the operation `none`, since
  * nothing was parsed: countDoorRefusals.
  */
+import type { ServerResponse } from "node:http";
 import type { RequestHandler, Response } from "express";
 
 const REFUSED_KEY = "zpdRefusedAtDoor";
+
+/** A refusal's arguments, as refuseAtDoor and writeRefusal take them after the response. */
+export type DoorRefusal = [
+  status: number,
+  code: string,
+  message: string,
+  extensions: Record<string, unknown>,
+  headers: Record<string, string>,
+];
 
 /** Writes the refusal: HTTP `status`, `{"errors":[{"message","extensions":{"code",…}}]}`. */
 export function refuseAtDoor(
@@ -22,8 +32,22 @@ export function refuseAtDoor(
   headers: Record<string, string> = {},
 ): void {
   res.locals[REFUSED_KEY] = code;
-  // Written directly rather than with Express's res.json (content-type lookup, ETag, conversions): a
-  // flood of refusals is this path's reason to exist.
+  writeRefusal(res, status, code, message, extensions, headers);
+}
+
+/**
+ * The refusal's bytes, on any response (Express's or Node's own: known-refusals.ts answers before Express).
+ * Written directly rather than with Express's res.json (content-type lookup, ETag, conversions): a
+ * flood of refusals is this path's reason to exist.
+ */
+export function writeRefusal(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): void {
   const body = JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] });
   res.writeHead(status, {
     ...headers,

@@ -29,8 +29,8 @@ import { HeaderMap } from "@apollo/server";
 import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { isIPv6 } from "node:net";
 import { Caller, isPlatformAdmin } from "../../services/auth/actor.js";
-import { authOf } from "../auth/bearer-auth.js";
-import { refuseAtDoor } from "./front-door.js";
+import { authOf, type RequestAuth } from "../auth/bearer-auth.js";
+import { type DoorRefusal, refuseAtDoor } from "./front-door.js";
 
 export interface RateLimitSettings {
   /** Requests a second per token, sustained; 0: tokens are not limited (ZPD_RATE_LIMIT_TOKEN). */
@@ -93,10 +93,14 @@ export function addressKey(ip: string): string {
  * which follows ZPD_TRUST_PROXY).
  */
 export function subjectOf(req: Request, res: Response): RateLimitSubject {
-  const auth = authOf(res);
+  return subjectFor(authOf(res), req.ip ?? req.socket.remoteAddress);
+}
+
+/** `subjectOf` from what it reads: the token's check, and the client's address as trusted. */
+export function subjectFor(auth: RequestAuth, ip: string | undefined): RateLimitSubject {
   const caller = auth.kind === "caller" ? auth.caller : auth.kind === "anonymous" ? undefined : auth.signedBy;
   if (caller) return { kind: "token", key: callerKey(caller) };
-  return { kind: "address", key: addressKey(req.ip ?? req.socket.remoteAddress ?? "unknown") };
+  return { kind: "address", key: addressKey(ip ?? "unknown") };
 }
 
 /**
@@ -191,21 +195,30 @@ export class RateLimits {
     if (!this.token && !this.address) return (_req, _res, next) => next();
     return async (req, res, next) => {
       const subject = subjectOf(req, res);
-      const retryAfter = await this.take(subject, 1);
-      if (retryAfter === null) {
+      const refusal = await this.admit(subject);
+      if (refusal === null) {
         const charge: RateLimitCharge = { chargeCost: (cost) => this.chargeCost(subject, cost) };
         res.locals[LOCALS_KEY] = charge;
         return next();
       }
-      refuseAtDoor(
-        res,
-        429,
-        RATE_LIMITED,
-        this.message(subject, "too many requests", retryAfter),
-        { retryAfterSeconds: retryAfter },
-        { "Retry-After": String(retryAfter) },
-      );
+      refuseAtDoor(res, ...refusal);
     };
+  }
+
+  /**
+   * Counts one request against `subject`: null when admitted, else the 429 to answer (as refuseAtDoor /
+   * writeRefusal take it: the message, `retryAfterSeconds` and a `Retry-After` header).
+   */
+  async admit(subject: RateLimitSubject): Promise<DoorRefusal | null> {
+    const retryAfter = await this.take(subject, 1);
+    if (retryAfter === null) return null;
+    return [
+      429,
+      RATE_LIMITED,
+      this.message(subject, "too many requests", retryAfter),
+      { retryAfterSeconds: retryAfter },
+      { "Retry-After": String(retryAfter) },
+    ];
   }
 
   /** Takes the points an operation's cost adds to its request (at most what one ask can take). */
