@@ -37,6 +37,34 @@ describe("verified-token cache", () => {
     );
   });
 
+  test("requests arriving with one unknown token while it is being checked share that one check", async () => {
+    let lookups = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const tokens = new VerifiedTokens(SECRET, 10, Date.now, async () => {
+      lookups++;
+      await gate;
+      return true;
+    });
+    const t = await signToken(SECRET, { schoolId: SCHOOL, role: Role.Admin, subject: "s" }, "1h");
+    const checks = Array.from({ length: 5 }, () => tokens.check(t));
+    release();
+    const results = await Promise.all(checks);
+    expect(results.map((r) => r.kind)).toEqual(["caller", "caller", "caller", "caller", "caller"]);
+    expect(lookups).toBe(1);
+    // Once settled, the next check is answered from the cache; a new check of another token runs again.
+    await tokens.check(t);
+    expect(lookups).toBe(1);
+    const other = await signToken(SECRET, { schoolId: SCHOOL, role: Role.Admin, subject: "other" }, "1h");
+    await tokens.check(other);
+    expect(lookups).toBe(2);
+    // A burst of one bad token: every request refused, one refusal remembered, known at once after.
+    const bad = await Promise.all(Array.from({ length: 5 }, () => tokens.check("not-a-token")));
+    expect(bad.every((b) => b.kind === "refused")).toBe(true);
+    expect(tokens.refusedSize).toBe(1);
+    expect(tokens.knownRefusal("not-a-token")?.error.message).toMatch(/malformed/);
+  });
+
   test("verified tokens stay within the cache's bound", async () => {
     const tokens = new VerifiedTokens(SECRET, 2);
     for (const subject of ["a", "b", "c"]) await tokens.verify(await signToken(SECRET, { schoolId: SCHOOL, role: Role.Admin, subject }));
@@ -78,8 +106,10 @@ describe("refused tokens", () => {
     // The learner is created: the refusal holds until it expires, then the token is checked again.
     named.add(learner);
     now += REFUSAL_TTL_MS - 1;
+    expect(tokens.knownRefusal(ghost)?.kind).toBe("refused");
     await expect(tokens.verify(ghost)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     now += 1;
+    expect(tokens.knownRefusal(ghost)).toBeUndefined();
     await expect(tokens.verify(ghost)).resolves.toMatchObject({ learnerId: learner });
     expect(lookups).toBe(2);
     expect(tokens.size).toBe(1);

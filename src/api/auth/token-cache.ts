@@ -47,6 +47,8 @@ interface Refusal {
 export class VerifiedTokens {
   private readonly entries = new Map<string, { caller: Caller; expiresAt: number }>();
   private readonly refusals = new Map<string, Refusal>();
+  /** Checks under way, by token (at most one per token). */
+  private readonly pending = new Map<string, Promise<TokenCheck>>();
 
   constructor(
     private readonly secret: string,
@@ -64,8 +66,24 @@ export class VerifiedTokens {
     throw check.error;
   }
 
-  /** What the token is worth (TokenCheck): a refusal is a result here, not an exception. */
-  async check(token: string): Promise<TokenCheck> {
+  /**
+   * What the token is worth (TokenCheck): a refusal is a result here, not an exception. Requests that
+   * arrive with the same unknown token while its first check is under way share that check: a burst of
+   * one new bad token costs one verification, and its refusal is remembered (and answered before
+   * Express: known-refusals.ts) as soon as that one check ends.
+   */
+  check(token: string): Promise<TokenCheck> {
+    const known = this.known(token);
+    if (known) return Promise.resolve(known);
+    const pending = this.pending.get(token);
+    if (pending) return pending;
+    const checking = this.firstCheck(token).finally(() => this.pending.delete(token));
+    this.pending.set(token, checking);
+    return checking;
+  }
+
+  /** What the caches say of the token now, without checking it: its caller, its refusal, or nothing. */
+  private known(token: string): TokenCheck | undefined {
     const hit = this.entries.get(token);
     if (hit) {
       this.entries.delete(token);
@@ -78,6 +96,11 @@ export class VerifiedTokens {
       if (this.now() < refused.until) return refused.check;
       this.refusals.delete(token);
     }
+    return undefined;
+  }
+
+  /** Verifies a token the caches do not know, and remembers the outcome. */
+  private async firstCheck(token: string): Promise<TokenCheck> {
     let caller: Caller;
     try {
       caller = await verifyToken(this.secret, token, { maxLifetimeSeconds: this.maxLifetimeSeconds, now: this.now });
