@@ -12,6 +12,8 @@ import { QUERY_COST_BY_ROLE_DEFAULTS, QUERY_LIMIT_DEFAULTS } from "../../src/con
 import { Role } from "../../src/services/auth/actor.js";
 import { startTestServer, TestServer } from "../support/test-server.js";
 import { GRAPHIQL_INTROSPECTION } from "../support/doc-operations.js";
+// The corpus's builders, as bench:load sends them (bench/load/hostile-corpus.ts).
+import { aliased, nestedLearners, nestedSkills } from "../../bench/load/hostile-corpus.js";
 
 let s: TestServer;
 let admin: string;
@@ -39,14 +41,6 @@ afterAll(async () => {
 });
 
 const PAGE = `learners(first: 100) { nodes { id profile { displayName } } }`;
-const aliased = (n: number, field: string) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: ${field}`).join(" ")} }`;
-/** `learners { nodes { cohorts { learners { nodes { cohorts …` to `levels` fields deep. */
-function nested(levels: number): string {
-  const path = ["learners", "nodes", "cohorts"];
-  let q = "__typename";
-  for (let i = levels - 1; i >= 1; i--) q = `${path[(i - 1) % 3]} { ${q} }`;
-  return `{ ${q} }`;
-}
 
 async function timed<T>(f: () => Promise<T>): Promise<{ result: T; ms: number }> {
   const started = performance.now();
@@ -185,7 +179,7 @@ test("60 levels of learners { nodes { cohorts { learners … are refused by the 
   const atLimit = await s.gql(`{ __schema { queryType { fields { type { ${chain} } } } } }`, {}, learner);
   expect(atLimit.errors).toBeUndefined();
   expect(atLimit.data.__schema.queryType.fields.length).toBeGreaterThan(10);
-  const { result: r, ms } = await timed(() => s.gql(nested(60), {}, learner));
+  const { result: r, ms } = await timed(() => s.gql(nestedLearners(60), {}, learner));
   expect(r.status).toBe(400);
   expect(r.errors![0]!.extensions).toEqual({ code: "QUERY_TOO_DEEP", limit: QUERY_LIMIT_DEFAULTS.depth, measured: 60 });
   expect(ms).toBeLessThan(1000);
@@ -194,9 +188,7 @@ test("60 levels of learners { nodes { cohorts { learners … are refused by the 
 
 test("an exponential nesting within the depth limit is refused by its cost", async () => {
   // skills → prerequisites → dependents → …: each level multiplies the answer.
-  let inner = "id";
-  for (let i = 0; i < 8; i++) inner = `${i % 2 ? "dependents" : "prerequisites"} { id ${inner} }`;
-  const query = `{ skills(first: 100) { nodes { ${inner} } } }`;
+  const query = nestedSkills(8);
   for (const [token, limit] of [
     [learner, QUERY_COST_BY_ROLE_DEFAULTS.LEARNER],
     [admin, QUERY_LIMIT_DEFAULTS.cost],
