@@ -15,6 +15,7 @@ import { Analytics1764490000000 } from "./1764490000000-analytics.js";
 import { ErasureAndRetention1764500000000 } from "./1764500000000-erasure-and-retention.js";
 import { FieldEncryption1764510000000 } from "./1764510000000-field-encryption.js";
 import { AccessLog1764525000000 } from "./1764525000000-access-log.js";
+import { RosterLinks1764535000000 } from "./1764535000000-roster-links.js";
 
 export const migrations: (new () => MigrationInterface)[] = [
   Initial1764380000000,
@@ -32,4 +33,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   ErasureAndRetention1764500000000,
   FieldEncryption1764510000000,
   AccessLog1764525000000,
+  RosterLinks1764535000000,
 ];

@@ -28,6 +28,7 @@ import { AuditService } from "./audit/audit.service.js";
 import { FairnessPolicyService } from "./audit/fairness-policy.service.js";
 import { PrivacyGate } from "./audit/privacy.gate.js";
 import { ErasureService } from "./privacy/erasure.service.js";
+import { RosterImportService } from "./roster/roster-import.service.js";
 import { RetentionService } from "./privacy/retention.service.js";
 import { AnalyticsService } from "./analytics/analytics.service.js";
 import { AccessLogService } from "./access-log/access-log.service.js";
@@ -56,6 +57,7 @@ export interface Services {
   readonly audits: AuditService;
   readonly fairnessPolicy: FairnessPolicyService;
   readonly erasure: ErasureService;
+  readonly roster: RosterImportService;
   readonly retention: RetentionService;
   readonly analytics: AnalyticsService;
   readonly accessLog: AccessLogService;
@@ -106,6 +108,7 @@ export function createServices(base: ServiceDeps): Services {
     attempts: new AttemptService(deps, learnerModel, replanner),
     jobs,
     erasure: new ErasureService(deps),
+    roster: new RosterImportService(deps),
     retention: new RetentionService(deps, (schoolId) => training.rebuildStates(schoolId)),
     accessLog: new AccessLogService(deps),
     operations: new OperationsService(deps.dataSource, activeModels),
