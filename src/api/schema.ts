@@ -19,6 +19,7 @@ import { FairnessPolicyResolver } from "./audit/fairness-policy.resolver.js";
 import { ErasureResolver } from "./privacy/erasure.resolver.js";
 import { AnalyticsResolver } from "./analytics/analytics.resolver.js";
 import { AccessLogResolver } from "./access-log/access-log.resolver.js";
+import { RosterResolver } from "./roster/roster.resolver.js";
 
 export const resolvers: NonEmptyArray<ClassType> = [
   SchoolResolver,
@@ -46,6 +47,7 @@ export const resolvers: NonEmptyArray<ClassType> = [
   ErasureResolver,
   AnalyticsResolver,
   AccessLogResolver,
+  RosterResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;

@@ -13,6 +13,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { strToU8, zipSync } from "fflate";
 import {
   getNamedType,
   type GraphQLField,
@@ -247,7 +248,17 @@ const SETUPS: Readonly<Record<string, Setup>> = {
   promoteModel: async (_c, side) => ({ versionId: side.models.candidate }),
   runAudit: async () => ({ kind: "FAIRNESS" }),
   setFairnessPolicy: async () => ({ input: { mitigation: "NONE" } }),
+  // A one-school package, checked and not written (a dry run): the same call is valid again in every cell.
+  importOneRoster: async () => ({ input: { package: ONE_SCHOOL_ROSTER, dryRun: true } }),
 };
+
+/** A OneRoster package of one school and nothing else, zipped, in base64. */
+const ONE_SCHOOL_ROSTER = Buffer.from(
+  zipSync({
+    "manifest.csv": strToU8("propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\nfile.orgs,bulk\n"),
+    "orgs.csv": strToU8("sourcedId,status,dateLastModified,name,type\nmatrix-school,,,Matrix School,school\n"),
+  }),
+).toString("base64");
 
 const learnerOfCell = (c: Cell) => w.target("Learner", c.scope === "none" ? "own" : c.scope, c.caller);
 

@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { zipSync } from "fflate";
 import { Role } from "../../src/services/auth/actor.js";
 import { byBaseName } from "../../src/services/roster/roster-package.js";
 import { planRoster } from "../../src/services/roster/roster-plan.js";
@@ -200,5 +201,77 @@ describe("npm run import:oneroster", () => {
     const usage = await runCli("src/cli/import-oneroster.js", ["--zip"], env());
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/usage: npm run import:oneroster/);
+  });
+});
+
+describe("importOneRoster: a school admin's upload", () => {
+  const IMPORT = `mutation($i: ImportOneRosterInput!) {
+    importOneRoster(input: $i) { version dryRun schools { unchanged } cohorts { created unchanged } learners { created unchanged } teachers { created } memberships { created unchanged } skipped { file rows why } }
+  }`;
+  /** The bulk fixture with every sourcedId renamed (a district's export this test has not imported before), zipped in base64. */
+  const upload = (files: Map<string, Uint8Array> = folder("bulk")) => {
+    const entries: Record<string, Uint8Array> = {};
+    for (const [name, bytes] of files)
+      entries[name] = Buffer.from(
+        Buffer.from(bytes)
+          .toString("utf8")
+          .replace(/\b(school|district|class|course|term|stu|tea|adm|enr)-/g, "up-$1-"),
+      );
+    return Buffer.from(zipSync(entries)).toString("base64");
+  };
+
+  test("imports its own school's part of a district's package, and skips the other school's rows", async () => {
+    const { schoolId, admin } = await s.newSchool("Uploading School");
+    const r = await s.gql(IMPORT, { i: { package: upload(), schoolSourcedId: "up-school-b" } }, admin);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.importOneRoster).toMatchObject({
+      version: "1.1",
+      dryRun: false,
+      schools: { unchanged: 1 },
+      cohorts: { created: 1 },
+      learners: { created: 1 },
+      teachers: { created: 0 },
+      memberships: { created: 1 },
+    });
+    expect(r.data.importOneRoster.skipped).toEqual(
+      expect.arrayContaining([
+        { file: "classes.csv", rows: 2, why: "of other schools than this one: not imported here" },
+        { file: "enrollments.csv", rows: 5, why: "of other schools than this one: not imported here" },
+        { file: "users.csv", rows: 3, why: "of other schools than this one: not imported here" },
+      ]),
+    );
+    expect(await rosterOf(schoolId)).toEqual({ 'Fractions "club"': { learners: ["Grace Hopper <grace@example.org>"], teachers: [] } });
+    // The school keeps its name; its org is linked, so the next upload needs no schoolSourcedId and changes nothing.
+    expect((await q(`SELECT name FROM school WHERE id = $1`, [schoolId]))[0].name).toBe("Uploading School");
+    const again = await s.gql(IMPORT, { i: { package: upload() } }, admin);
+    expect(again.data.importOneRoster).toMatchObject({
+      cohorts: { created: 0, unchanged: 1 },
+      learners: { unchanged: 1 },
+      memberships: { unchanged: 1 },
+    });
+  });
+
+  test("refuses, naming the field or every problem (no value echoed), and writes nothing", async () => {
+    const { admin } = await s.newSchool("Refusing School");
+    const counts = await rowCounts();
+    const several = await s.gql(IMPORT, { i: { package: upload() } }, admin);
+    expect(several.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "schoolSourcedId" });
+    const taken = await s.gql(IMPORT, { i: { package: upload(), schoolSourcedId: "up-school-b" } }, admin);
+    expect(taken.errors![0]!.extensions).toMatchObject({
+      code: "BAD_USER_INPUT",
+      problems: [{ file: "orgs.csv", line: 4, why: "org up-school-b is another school's" }],
+    });
+    const broken = new Map(folder("bulk"));
+    broken.set("users.csv", Buffer.from("sourcedId,role,givenName,familyName,orgSourcedIds\nstu-9,pupil,Secret,Name,school-a\n"));
+    const r = await s.gql(IMPORT, { i: { package: upload(broken), schoolSourcedId: "up-school-a" } }, admin);
+    expect(r.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "package" });
+    expect(r.errors![0]!.extensions!.problems).toContainEqual({
+      file: "users.csv",
+      line: 2,
+      why: expect.stringMatching(/^role must be one of/),
+    });
+    expect(JSON.stringify(r.errors)).not.toMatch(/Secret/);
+    expect((await s.gql(IMPORT, { i: { package: "not base64!" } }, admin)).errors![0]!.extensions!.code).toBe("BAD_USER_INPUT");
+    expect(await rowCounts()).toEqual(counts);
   });
 });

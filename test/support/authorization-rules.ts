@@ -144,7 +144,8 @@ export const ACCESS: Readonly<Record<Exclude<DataKind, "platform">, { readonly l
   models: { label: "model versions, audit reports", ADMIN: "read, write", SERVICE: "read", TEACHER: "–", LEARNER: "–", ANALYST: "read" },
   analytics: { label: "aggregated analytics", ADMIN: "read", SERVICE: "–", TEACHER: "–", LEARNER: "–", ANALYST: "read" },
   adminOnly: {
-    label: "jobs (runs, retraining, promotion, rollback), audits (`runAudit`, report pages), fairness policy, erasure",
+    label:
+      "jobs (runs, retraining, promotion, rollback), audits (`runAudit`, report pages), fairness policy, erasure, roster import (`importOneRoster`)",
     ADMIN: "read, write",
     SERVICE: "–",
     TEACHER: "–",
@@ -228,6 +229,7 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   "Mutation.createTeacher": write("cohorts"),
   "Mutation.enrollLearner": write("enrolments", "Cohort"),
   "Mutation.eraseLearner": write("adminOnly", "Learner"),
+  "Mutation.importOneRoster": write("adminOnly"),
   "Mutation.planPath": write("learnerData", "Goal"),
   "Mutation.promoteModel": write("adminOnly", "ModelVersion"),
   "Mutation.recordAttempt": write("learnerData", "Learner"),

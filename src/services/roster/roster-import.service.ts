@@ -42,6 +42,11 @@ import {
 } from "../../persistence/roster/roster-links.store.js";
 import { uuidv7 } from "../../shared/ids.js";
 import type { ServiceDeps } from "../service-deps.js";
+import { type Actor, Role } from "../auth/actor.js";
+import { requireRole } from "../auth/access-policy.js";
+import { BadInputError } from "../common/domain-error.js";
+import { unzipRoster } from "./roster-package.js";
+import { planRoster } from "./roster-plan.js";
 import { RosterPackageError, type RosterProblem } from "./oneroster-format.js";
 import type { PlannedUser, RosterPlan } from "./roster-plan.js";
 
@@ -70,6 +75,19 @@ export interface RosterImportOptions {
   readonly dryRun?: boolean;
 }
 
+/**
+ * Where an import writes: the operator's import writes every school org of the package (creating the
+ * schools it has not linked yet); a school's admin imports into that one school only — the package's
+ * org that is this school (`orgSourcedId`) — and the package's rows of other schools are skipped (a
+ * district-wide export serves each of its schools).
+ */
+export type RosterScope =
+  | { readonly kind: "operator" }
+  | { readonly kind: "school"; readonly schoolId: string; readonly orgSourcedId: string };
+
+/** The most problems an API answer lists (the command lists them all). */
+const MAX_REPORTED_PROBLEMS = 200;
+
 const counts = (): RosterCounts => ({ created: 0, updated: 0, unchanged: 0, deleted: 0 });
 
 /** Thrown inside the transaction of a dry run, to roll it back once the summary is made. */
@@ -79,14 +97,55 @@ class DryRunDone extends Error {
   }
 }
 
+/** The longest OneRoster zip an admin uploads through the API, in bytes (bigger packages: the operator's command). */
+export const MAX_UPLOAD_ZIP_BYTES = 200_000;
+
 export class RosterImportService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  /** The operator's import (`npm run import:oneroster`): schools created for the package's school orgs as needed. */
-  async import(plan: RosterPlan, options: RosterImportOptions = {}): Promise<RosterSummary> {
+  /**
+   * A school admin's upload (the API's `importOneRoster`): a zipped package, imported into the admin's
+   * school only (RosterScope). `orgSourcedId` names the package's org that is this school; it may be left
+   * out once an import has linked the school, or when the package holds one school. A refused package is
+   * BAD_USER_INPUT with every problem (file, line, why) in `problems`; nothing is written.
+   */
+  async importUpload(
+    actor: Actor,
+    zip: Uint8Array,
+    options: RosterImportOptions & { orgSourcedId?: string | null },
+  ): Promise<RosterSummary> {
+    requireRole(actor, Role.Admin);
+    if (zip.byteLength > MAX_UPLOAD_ZIP_BYTES)
+      throw new BadInputError(`the package is larger than ${MAX_UPLOAD_ZIP_BYTES} bytes zipped: import it with npm run import:oneroster`, {
+        field: "package",
+      });
+    try {
+      const plan = planRoster(unzipRoster(zip));
+      const linked: { sourced_id: string }[] = await this.deps.dataSource.query(`SELECT sourced_id FROM roster_org WHERE school_id = $1`, [
+        actor.schoolId,
+      ]);
+      const schoolOrgs = plan.orgs.filter((o) => o.type === "school");
+      const orgSourcedId = options.orgSourcedId ?? linked[0]?.sourced_id ?? (schoolOrgs.length === 1 ? schoolOrgs[0]!.sourcedId : null);
+      if (!orgSourcedId)
+        throw new BadInputError("name the package's org that is this school (schoolSourcedId): the package holds several schools", {
+          field: "schoolSourcedId",
+        });
+      return await this.import(plan, options, { kind: "school", schoolId: actor.schoolId, orgSourcedId });
+    } catch (e) {
+      if (e instanceof RosterPackageError)
+        throw new BadInputError(`the OneRoster package was refused: ${e.problems.length} problem(s); nothing was written`, {
+          field: "package",
+          problems: e.problems.slice(0, MAX_REPORTED_PROBLEMS),
+        });
+      throw e;
+    }
+  }
+
+  /** Imports the plan into `scope` (RosterScope; by default the operator's: every school of the package). */
+  async import(plan: RosterPlan, options: RosterImportOptions = {}, scope: RosterScope = { kind: "operator" }): Promise<RosterSummary> {
     try {
       return await this.deps.dataSource.transaction(async (m) => {
-        const summary = await new RosterWrite(m, this.deps, plan, options.dryRun === true).run();
+        const summary = await new RosterWrite(m, this.deps, plan, options.dryRun === true, scope).run();
         if (options.dryRun) throw new DryRunDone(summary);
         return summary;
       });
@@ -116,8 +175,16 @@ class RosterWrite {
     private readonly deps: ServiceDeps,
     private readonly plan: RosterPlan,
     private readonly dryRun: boolean,
+    private readonly scope: RosterScope,
   ) {
     this.skipped = [...plan.skipped];
+  }
+
+  /** Rows of schools outside the scope, by file (a school admin's import of a district-wide package). */
+  private readonly elsewhere = new Map<string, number>();
+
+  private skipElsewhere(file: string): void {
+    this.elsewhere.set(file, (this.elsewhere.get(file) ?? 0) + 1);
   }
 
   async run(): Promise<RosterSummary> {
@@ -132,6 +199,7 @@ class RosterWrite {
     await this.writeCohorts(cohorts);
     await this.writePeople(learners, teachers);
     await this.writeMemberships(cohorts, learners, teachers);
+    for (const [file, rows] of this.elsewhere) this.skipped.push({ file, rows, why: "of other schools than this one: not imported here" });
     return { version: this.plan.version, dryRun: this.dryRun, ...this.summary, skipped: this.skipped };
   }
 
@@ -146,9 +214,30 @@ class RosterWrite {
       ...enrollments.map((e) => e.schoolSourcedId),
     ];
     const ids = [...new Set(named)];
-    this.schools = await schoolLinks(this.m, ids);
+    const linked = await schoolLinks(this.m, ids);
+    if (this.scope.kind === "school") return this.resolveOwnSchool(linked);
+    this.schools = linked;
     for (const o of this.plan.orgs)
       if (o.type === "school" && o.status === "active" && !this.schools.has(o.sourcedId)) this.schools.set(o.sourcedId, uuidv7());
+  }
+
+  /** A school's own import: its org, and nothing else; the org must be this school's (or no school's yet). */
+  private async resolveOwnSchool(linked: Map<string, string>): Promise<void> {
+    if (this.scope.kind !== "school") return;
+    const { schoolId, orgSourcedId } = this.scope;
+    const [own]: { sourced_id: string }[] = await this.m.query(`SELECT sourced_id FROM roster_org WHERE school_id = $1`, [schoolId]);
+    const org = this.plan.orgs.find((o) => o.sourcedId === orgSourcedId);
+    if (own && own.sourced_id !== orgSourcedId)
+      this.problems.push({
+        file: "orgs.csv",
+        line: 0,
+        why: `this school is org ${own.sourced_id} in earlier imports, not ${orgSourcedId}`,
+      });
+    else if (linked.has(orgSourcedId) && linked.get(orgSourcedId) !== schoolId)
+      this.problems.push({ file: "orgs.csv", line: org?.line ?? 0, why: `org ${orgSourcedId} is another school's` });
+    else if (!own && org?.type !== "school")
+      this.problems.push({ file: "orgs.csv", line: org?.line ?? 0, why: `org ${orgSourcedId} is not a school of this package` });
+    this.schools = new Map([[orgSourcedId, schoolId]]);
   }
 
   /** References to rows not in the package must name what an earlier import linked. */
@@ -156,14 +245,14 @@ class RosterWrite {
     const enrollmentAt = new Map(this.plan.enrollments.map((e) => [e.line, e]));
     for (const r of this.plan.outside) {
       if (r.kind === "org") {
-        if (!this.schools.has(r.sourcedId))
+        if (!this.schools.has(r.sourcedId) && this.scope.kind === "operator")
           this.problems.push({ file: r.file, line: r.line, why: `org ${r.sourcedId} is neither in orgs.csv nor a school imported before` });
         continue;
       }
       // Classes and users are referenced by enrollments, within the enrollment's school.
       const e = enrollmentAt.get(r.line)!;
       const school = this.schools.get(e.schoolSourcedId);
-      if (!school) continue; // reported as the org's problem
+      if (!school) continue; // reported as the org's problem, or another school's row (skipped)
       const key = inSchool(school, r.sourcedId);
       const found = r.kind === "class" ? cohorts.has(key) : e.role === "teacher" ? teachers.has(key) : learners.has(key);
       if (!found)
@@ -176,6 +265,16 @@ class RosterWrite {
   }
 
   private async writeSchools(): Promise<void> {
+    if (this.scope.kind === "school") {
+      // The admin's school is neither created nor renamed by its own import; its org is linked once.
+      const { schoolId, orgSourcedId } = this.scope;
+      const [own] = await this.m.query(`SELECT 1 FROM roster_org WHERE school_id = $1`, [schoolId]);
+      if (!own) await linkSchool(this.m, orgSourcedId, schoolId);
+      this.summary.schools.unchanged++;
+      const others = this.plan.orgs.filter((o) => o.sourcedId !== orgSourcedId).length;
+      if (others) this.skipped.push({ file: "orgs.csv", rows: others, why: "not this school: read for references only" });
+      return;
+    }
     for (const o of this.plan.orgs) {
       if (o.type !== "school") continue;
       if (o.status === "tobedeleted") {
@@ -205,21 +304,25 @@ class RosterWrite {
   private async writeCohorts(links: Map<string, string>): Promise<void> {
     for (const c of this.plan.classes) {
       const school = this.schools.get(c.schoolSourcedId);
-      const key = school ? inSchool(school, c.sourcedId) : null;
+      if (!school) {
+        this.skipElsewhere("classes.csv");
+        continue;
+      }
+      const key = inSchool(school, c.sourcedId);
       const cohortId = key ? links.get(key) : undefined;
       if (c.status === "tobedeleted") {
         if (cohortId) {
           await this.m.delete(Cohort, { id: cohortId });
-          links.delete(key!);
+          links.delete(key);
           this.summary.cohorts.deleted++;
         }
         continue;
       }
       if (!cohortId) {
         const id = uuidv7();
-        await this.m.insert(Cohort, { id, schoolId: school!, name: c.title });
-        await linkCohort(this.m, school!, c.sourcedId, id);
-        links.set(key!, id);
+        await this.m.insert(Cohort, { id, schoolId: school, name: c.title });
+        await linkCohort(this.m, school, c.sourcedId, id);
+        links.set(key, id);
         this.summary.cohorts.created++;
       } else {
         const changed = await this.m.update(Cohort, { id: cohortId, name: notEqual(c.title) }, { name: c.title });
@@ -235,9 +338,9 @@ class RosterWrite {
         others++;
         continue;
       }
-      for (const orgId of u.orgSourcedIds) {
-        const school = this.schools.get(orgId);
-        if (!school) continue; // a district or another non-school org
+      const schools = u.orgSourcedIds.map((id) => this.schools.get(id)).filter((id) => id !== undefined);
+      if (schools.length === 0) this.skipElsewhere("users.csv"); // another school's people
+      for (const school of schools) {
         if (u.role === "student") await this.writeLearner(u, school, learners);
         else await this.writeTeacher(u, school, teachers);
       }
@@ -327,7 +430,10 @@ class RosterWrite {
     let others = 0;
     for (const e of this.plan.enrollments) {
       const school = this.schools.get(e.schoolSourcedId);
-      if (!school) continue;
+      if (!school) {
+        this.skipElsewhere("enrollments.csv");
+        continue;
+      }
       const key = inSchool(school, e.sourcedId);
       listed.add(key);
       const before = linked.get(key);
