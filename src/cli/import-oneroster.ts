@@ -1,11 +1,13 @@
 /**
- * `npm run import:oneroster -- (--zip <file> | --dir <folder>) [--dry-run]`
+ * `npm run import:oneroster -- (--zip <file> | --dir <folder>) [--dry-run] [--with-demographics]`
  *
  * Imports a OneRoster 1.1 CSV package (a school information system's roster export): its schools,
  * classes (as cohorts), students (as learners, names and e-mail encrypted), teachers and enrollments,
  * checked in full first, then written in one transaction — all or nothing, and idempotent on the
  * package's sourcedIds (services/roster/). `--dry-run` checks everything and reports what would change,
- * writing nothing. A refused package is listed problem by problem, with file and line.
+ * writing nothing. `--with-demographics` reads demographics.csv into the students' protected attributes
+ * (sex, race, hispanicOrLatino: for the fairness audit only); without it the file is skipped unread. A
+ * refused package is listed problem by problem, with file and line.
  *
  * Database: DATABASE_URL, else the embedded one in ZPD_DATA_DIR (not while a server holds it). The
  * profile key (ZPD_PROFILE_KEY, or the embedded folder's) encrypts the names. Exit codes: 0 done,
@@ -28,7 +30,7 @@ import { planRoster } from "../services/roster/roster-plan.js";
 import type { RosterCounts, RosterSummary } from "../services/roster/roster-import.service.js";
 import { parseArgs } from "./args.js";
 
-const USAGE = "usage: npm run import:oneroster -- (--zip <file> | --dir <folder>) [--dry-run]";
+const USAGE = "usage: npm run import:oneroster -- (--zip <file> | --dir <folder>) [--dry-run] [--with-demographics]";
 
 class UsageError extends Error {}
 
@@ -55,6 +57,7 @@ function formatSummary(s: RosterSummary): string {
     line("learners", s.learners),
     line("teachers", s.teachers),
     line("memberships", s.memberships),
+    line("attributes", s.attributes),
     ...s.skipped.map((k) => `  skipped: ${k.file}${k.rows ? ` (${k.rows} row${k.rows === 1 ? "" : "s"})` : ""}: ${k.why}`),
     "",
   ].join("\n");
@@ -71,8 +74,9 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  for (const k of args.keys()) if (!["zip", "dir", "dry-run"].includes(k)) throw new UsageError(`unknown option --${k}`);
-  const plan = planRoster(readPackage(args));
+  for (const k of args.keys())
+    if (!["zip", "dir", "dry-run", "with-demographics"].includes(k)) throw new UsageError(`unknown option --${k}`);
+  const plan = planRoster(readPackage(args), { demographics: args.has("with-demographics") });
   const config = loadConfig(process.env, { uses: { jwtSecret: false } });
   const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl, poolSize: 1 } : { dataDir: config.dataDir });
   try {

@@ -77,9 +77,11 @@ describe("a bulk package, then a delta", () => {
       memberships: { created: 6 },
     });
     expect(summary.skipped.map((k) => [k.file, k.rows])).toEqual([
+      ["demographics.csv", 0], // not asked for: not read
       ["orgs.csv", 1],
       ["users.csv", 1],
     ]);
+    expect(summary.attributes).toEqual({ created: 0, updated: 0, unchanged: 0, deleted: 0 });
     const [a, b] = [await schoolOf("school-a"), await schoolOf("school-b")];
     expect((await q(`SELECT name FROM school WHERE id = $1`, [b]))[0].name).toBe("Hill School, North Campus");
     expect(await rosterOf(a)).toEqual({
@@ -105,6 +107,31 @@ describe("a bulk package, then a delta", () => {
       memberships: { created: 0, updated: 0, unchanged: 6, deleted: 0 },
     });
     expect(await rowCounts()).toEqual(counts);
+  });
+
+  test("with demographics asked for, the students get their protected attributes, encrypted; birth dates are not kept", async () => {
+    const summary = await s.app.services.roster.import(planRoster(folder("bulk"), { demographics: true }));
+    // stu-1: 3, stu-2: 1, stu-3: 3 in each of its two schools.
+    expect(summary.attributes).toEqual({ created: 10, updated: 0, unchanged: 0, deleted: 0 });
+    const b = await schoolOf("school-b");
+    const grace = (await q(`SELECT learner_id FROM roster_learner WHERE school_id = $1 AND sourced_id = 'stu-3'`, [b]))[0].learner_id;
+    const admin = await s.token({ schoolId: b, role: Role.Admin, subject: "roster-test" });
+    const r = await s.gql(`query($l: UUID!) { learnerAttributes(learnerId: $l) { nodes { name value } } }`, { l: grace }, admin);
+    expect(r.data.learnerAttributes.nodes).toEqual([
+      { name: "hispanicOrLatino", value: "true" },
+      { name: "race", value: "twoOrMoreRaces" },
+      { name: "sex", value: "female" },
+    ]);
+    const stored = JSON.stringify(await q(`SELECT encode(value_enc, 'escape') AS v FROM learner_attribute`));
+    expect(stored).not.toMatch(/twoOrMoreRaces|female/);
+    const everything = JSON.stringify(await q(`SELECT to_jsonb(t) FROM learner_attribute t`));
+    expect(everything).not.toMatch(/1906|New York/);
+    // Again: nothing changes; without the flag, attributes are left as they are.
+    expect((await s.app.services.roster.import(planRoster(folder("bulk"), { demographics: true }))).attributes).toMatchObject({
+      unchanged: 10,
+    });
+    expect((await s.app.services.roster.import(planRoster(folder("bulk")))).attributes).toMatchObject({ deleted: 0, unchanged: 0 });
+    expect(await q(`SELECT 1 FROM learner_attribute WHERE learner_id = $1`, [grace])).toHaveLength(3);
   });
 
   test("a dry run of the delta counts what it would do and writes nothing", async () => {

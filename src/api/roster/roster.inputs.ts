@@ -25,4 +25,11 @@ export class ImportOneRosterInput {
 
   @Field({ defaultValue: false, description: "Check everything and report what would change, writing nothing." })
   dryRun!: boolean;
+
+  @Field({
+    defaultValue: false,
+    description:
+      "Read demographics.csv into the students' protected attributes (sex, race, hispanicOrLatino), for the fairness audit only; otherwise it is skipped unread.",
+  })
+  demographics!: boolean;
 }

@@ -11,7 +11,11 @@ export class RosterResolver {
   })
   async importOneRoster(@Arg("input") input: ImportOneRosterInput, @Ctx() ctx: ApiContext): Promise<RosterImportSummaryType> {
     const zip = Buffer.from(input.package, "base64");
-    const summary = await ctx.services.roster.importUpload(ctx.actor(), zip, { dryRun: input.dryRun, orgSourcedId: input.schoolSourcedId });
+    const summary = await ctx.services.roster.importUpload(ctx.actor(), zip, {
+      dryRun: input.dryRun,
+      orgSourcedId: input.schoolSourcedId,
+      demographics: input.demographics,
+    });
     return RosterImportSummaryType.from(summary);
   }
 }

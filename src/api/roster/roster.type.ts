@@ -30,6 +30,8 @@ export class RosterImportSummaryType {
   @Field(() => RosterCountsType) teachers!: RosterCountsType;
   @Field(() => RosterCountsType, { description: "Enrollments: learners' memberships and teachers' assignments." })
   memberships!: RosterCountsType;
+  @Field(() => RosterCountsType, { description: "Protected attributes from demographics.csv (only when asked for)." })
+  attributes!: RosterCountsType;
   @Field(() => [RosterSkipType]) skipped!: RosterSkipType[];
 
   static from(s: RosterSummary): RosterImportSummaryType {
@@ -41,6 +43,7 @@ export class RosterImportSummaryType {
       learners: RosterCountsType.from(s.learners),
       teachers: RosterCountsType.from(s.teachers),
       memberships: RosterCountsType.from(s.memberships),
+      attributes: RosterCountsType.from(s.attributes),
       skipped: s.skipped.map((k) => Object.assign(new RosterSkipType(), { file: k.file, rows: k.rows, why: k.why })),
     });
   }

@@ -1,3 +1,4 @@
+import { type EntityManager, In } from "typeorm";
 import { Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
@@ -67,6 +68,47 @@ export class LearnerAttributeService {
     ];
     const found = await paginate(qb, keys, page, this.deps.maxPageSize);
     return { ...found, nodes: found.nodes.map((a) => this.record(a)) };
+  }
+
+  /**
+   * In the caller's transaction `m`, gives the learner exactly `values` among the attributes `names`:
+   * each named attribute with a value is set (created or updated when it differs), each without one is
+   * removed. For an import that owns those attributes (the OneRoster demographics: services/roster/);
+   * the values are checked as `set` checks them. Returns what changed.
+   */
+  async replaceSome(
+    m: EntityManager,
+    schoolId: string,
+    learnerId: string,
+    names: readonly string[],
+    values: Readonly<Partial<Record<string, string>>>,
+  ): Promise<{ created: number; updated: number; unchanged: number; deleted: number }> {
+    const out = { created: 0, updated: 0, unchanged: 0, deleted: 0 };
+    const current = await m.find(LearnerAttribute, { where: { learnerId, name: In([...names]) } });
+    const before = new Map(current.map((a) => [a.name, this.record(a).value]));
+    for (const name of names) {
+      const value = values[name];
+      const was = before.get(name);
+      if (value === undefined) {
+        if (was === undefined) continue;
+        await m.delete(LearnerAttribute, { learnerId, name });
+        out.deleted++;
+      } else if (was === value) out.unchanged++;
+      else {
+        LearnerAttributeService.check(name, value);
+        await m
+          .createQueryBuilder()
+          .insert()
+          .into(LearnerAttribute)
+          .values(
+            m.create(LearnerAttribute, { id: uuidv7(), schoolId, learnerId, name, valueEnc: this.encryptValue(learnerId, name, value) }),
+          )
+          .orUpdate(["value_enc", "updated_at"], ["learner_id", "name"])
+          .execute();
+        out[was === undefined ? "created" : "updated"]++;
+      }
+    }
+    return out;
   }
 
   private encryptValue(learnerId: string, name: string, value: string): Buffer {

@@ -46,6 +46,8 @@ import { type Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError } from "../common/domain-error.js";
 import { unzipRoster } from "./roster-package.js";
+import { writeDemographics } from "./roster-attributes.js";
+import { LearnerAttributeService } from "../learner-attribute/learner-attribute.service.js";
 import { planRoster } from "./roster-plan.js";
 import { RosterPackageError, type RosterProblem } from "./oneroster-format.js";
 import type { PlannedUser, RosterPlan } from "./roster-plan.js";
@@ -66,6 +68,8 @@ export interface RosterSummary {
   readonly learners: RosterCounts;
   readonly teachers: RosterCounts;
   readonly memberships: RosterCounts;
+  /** Protected attributes from demographics.csv (only when the import opted in). */
+  readonly attributes: RosterCounts;
   /** Rows or files read and not imported, with why. */
   readonly skipped: readonly { readonly file: string; readonly rows: number; readonly why: string }[];
 }
@@ -112,7 +116,7 @@ export class RosterImportService {
   async importUpload(
     actor: Actor,
     zip: Uint8Array,
-    options: RosterImportOptions & { orgSourcedId?: string | null },
+    options: RosterImportOptions & { orgSourcedId?: string | null; demographics?: boolean },
   ): Promise<RosterSummary> {
     requireRole(actor, Role.Admin);
     if (zip.byteLength > MAX_UPLOAD_ZIP_BYTES)
@@ -120,7 +124,7 @@ export class RosterImportService {
         field: "package",
       });
     try {
-      const plan = planRoster(unzipRoster(zip));
+      const plan = planRoster(unzipRoster(zip), { demographics: options.demographics === true });
       const linked: { sourced_id: string }[] = await this.deps.dataSource.query(`SELECT sourced_id FROM roster_org WHERE school_id = $1`, [
         actor.schoolId,
       ]);
@@ -165,6 +169,7 @@ class RosterWrite {
     learners: counts(),
     teachers: counts(),
     memberships: counts(),
+    attributes: counts(),
   };
   private readonly skipped: { file: string; rows: number; why: string }[];
   /** org sourcedId → school id (linked before, or created now). */
@@ -199,6 +204,15 @@ class RosterWrite {
     await this.writeCohorts(cohorts);
     await this.writePeople(learners, teachers);
     await this.writeMemberships(cohorts, learners, teachers);
+    await writeDemographics(
+      this.m,
+      new LearnerAttributeService(this.deps),
+      this.plan.demographics,
+      [...new Set(this.schools.values())],
+      learners,
+      this.summary.attributes,
+      () => this.skipElsewhere("demographics.csv"),
+    );
     for (const [file, rows] of this.elsewhere) this.skipped.push({ file, rows, why: "of other schools than this one: not imported here" });
     return { version: this.plan.version, dryRun: this.dryRun, ...this.summary, skipped: this.skipped };
   }
@@ -247,6 +261,17 @@ class RosterWrite {
       if (r.kind === "org") {
         if (!this.schools.has(r.sourcedId) && this.scope.kind === "operator")
           this.problems.push({ file: r.file, line: r.line, why: `org ${r.sourcedId} is neither in orgs.csv nor a school imported before` });
+        continue;
+      }
+      if (r.file === "demographics.csv") {
+        // A student imported before in one of the package's schools; in a school's own import, another school's is skipped.
+        const known = [...this.schools.values()].some((school) => learners.has(inSchool(school, r.sourcedId)));
+        if (!known && this.scope.kind === "operator")
+          this.problems.push({
+            file: r.file,
+            line: r.line,
+            why: `user ${r.sourcedId} is neither in users.csv nor a student imported before`,
+          });
         continue;
       }
       // Classes and users are referenced by enrollments, within the enrollment's school.

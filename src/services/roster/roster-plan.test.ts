@@ -8,7 +8,7 @@ import path from "node:path";
 import { strToU8, zipSync } from "fflate";
 import { RosterPackageError, type RosterProblem } from "./oneroster-format.js";
 import { byBaseName, MAX_ENTRIES, unzipRoster } from "./roster-package.js";
-import { planRoster } from "./roster-plan.js";
+import { type PlanOptions, planRoster } from "./roster-plan.js";
 
 const FIXTURES = path.resolve(__dirname, "../../../test/fixtures/oneroster");
 
@@ -28,8 +28,12 @@ function edited(name: string, changes: Record<string, string | null>): Map<strin
 }
 
 function problemsOf(files: Map<string, Uint8Array>): RosterProblem[] {
+  return problemsOfPlan(files, {});
+}
+
+function problemsOfPlan(files: Map<string, Uint8Array>, options: PlanOptions): RosterProblem[] {
   try {
-    planRoster(files);
+    planRoster(files, options);
   } catch (e) {
     if (e instanceof RosterPackageError) return [...e.problems];
     throw e;
@@ -44,7 +48,12 @@ describe("a bulk package", () => {
   test("is read whole: a BOM, CRLF line ends and quoted fields (commas, doubled quotes) included", () => {
     const plan = planRoster(folder("bulk"));
     expect(plan.version).toBe("1.1");
-    expect(plan.modes).toMatchObject({ orgs: "bulk", users: "bulk", classes: "bulk", enrollments: "bulk", demographics: "absent" });
+    expect(plan.modes).toMatchObject({ orgs: "bulk", users: "bulk", classes: "bulk", enrollments: "bulk", demographics: "bulk" });
+    // Protected attributes are read only when asked for.
+    expect(plan.demographics).toEqual([]);
+    expect(plan.skipped).toEqual([
+      { file: "demographics.csv", rows: 0, why: "not read: protected attributes are imported only when the admin opts in" },
+    ]);
     expect(plan.orgs.map((o) => [o.sourcedId, o.type, o.name])).toEqual([
       ["district-1", "district", "Riverside District"],
       ["school-a", "school", "Riverside Primary"],
@@ -84,6 +93,34 @@ describe("a bulk package", () => {
     for (let i = 0; i <= MAX_ENTRIES; i++) many[`f${i}.csv`] = strToU8("a");
     expect(() => unzipRoster(zipSync(many))).toThrow(/more than 64 entries/);
     expect(() => unzipRoster(strToU8("not a zip at all"))).toThrow(RosterPackageError);
+  });
+});
+
+describe("demographics.csv, when asked for", () => {
+  test("becomes sex, race (one flag, or twoOrMoreRaces) and hispanicOrLatino; birth date and place are not read", () => {
+    const plan = planRoster(folder("bulk"), { demographics: true });
+    expect(plan.demographics.map((d) => [d.sourcedId, d.attributes])).toEqual([
+      ["stu-1", { sex: "female", race: "white", hispanicOrLatino: "false" }],
+      ["stu-2", { sex: "male" }],
+      ["stu-3", { sex: "female", race: "twoOrMoreRaces", hispanicOrLatino: "true" }],
+    ]);
+    expect(JSON.stringify(plan)).not.toMatch(/1815|London/);
+    expect(plan.skipped).toEqual([]);
+  });
+
+  test("a value outside the standard's vocabulary, or a row of no user, is refused with its line", () => {
+    const text = fs
+      .readFileSync(path.join(FIXTURES, "bulk/demographics.csv"), "utf8")
+      .replace("stu-2,,,1912-06-23,male", "stu-2,,,1912-06-23,m")
+      .replace("stu-3,,,1906-12-09,female,false,true", "stu-9,,,1906-12-09,female,false,yes");
+    expect(problemsOfPlan(edited("bulk", { "demographics.csv": text }), { demographics: true })).toEqual([
+      { file: "demographics.csv", line: 3, why: "sex must be one of male, female, unspecified, other" },
+      { file: "demographics.csv", line: 4, why: "asian must be true, false or empty" },
+    ]);
+    const orphan = fs.readFileSync(path.join(FIXTURES, "bulk/demographics.csv"), "utf8").replace("stu-3,", "stu-9,");
+    expect(problemsOfPlan(edited("bulk", { "demographics.csv": orphan }), { demographics: true })).toEqual([
+      { file: "demographics.csv", line: 4, why: "user stu-9 is not in users.csv" },
+    ]);
   });
 });
 
@@ -157,7 +194,7 @@ describe("a broken package is refused whole, every problem with its file and lin
             "file.orgs,bulk",
             "file.users,bulk",
             "file.classes,sometimes",
-            "file.demographics,bulk",
+            "file.lineItems,bulk",
           ]),
           "notes.csv": "a,b\n",
         }),
@@ -165,8 +202,9 @@ describe("a broken package is refused whole, every problem with its file and lin
     ).toEqual([
       { file: "academicSessions.csv", line: 0, why: "is in the package but not declared in the manifest" },
       { file: "courses.csv", line: 0, why: "is in the package but not declared in the manifest" },
-      { file: "demographics.csv", line: 0, why: "is declared bulk in the manifest but missing" },
+      { file: "demographics.csv", line: 0, why: "is in the package but not declared in the manifest" },
       { file: "enrollments.csv", line: 0, why: "is in the package but not declared in the manifest" },
+      { file: "lineItems.csv", line: 0, why: "is declared bulk in the manifest but missing" },
       { file: "manifest.csv", line: 3, why: "oneroster.version must be 1.1 (or 1.2)" },
       { file: "manifest.csv", line: 6, why: "file.classes must be bulk, delta or absent" },
       { file: "notes.csv", line: 0, why: "is not a OneRoster CSV file" },

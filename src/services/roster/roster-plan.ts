@@ -50,6 +50,26 @@ export interface PlannedClass extends Located {
   readonly schoolSourcedId: string;
 }
 
+/** The protected attributes a demographics row gives its user (only those it states). */
+export interface PlannedDemographics extends Located {
+  readonly attributes: Readonly<Partial<Record<(typeof DEMOGRAPHIC_ATTRIBUTES)[number], string>>>;
+}
+
+/**
+ * The attributes demographics.csv becomes (learner attributes, for the fairness audit only): `sex` as
+ * given; `race`, the one race flag that is true, or `twoOrMoreRaces` (its own flag, or several true);
+ * `hispanicOrLatino`, true or false. Birth date and place are not imported: the audit needs no more.
+ */
+export const DEMOGRAPHIC_ATTRIBUTES = ["sex", "race", "hispanicOrLatino"] as const;
+const SEXES = ["male", "female", "unspecified", "other"] as const;
+const RACE_FLAGS = [
+  "americanIndianOrAlaskaNative",
+  "asian",
+  "blackOrAfricanAmerican",
+  "nativeHawaiianOrOtherPacificIslander",
+  "white",
+] as const;
+
 export interface PlannedEnrollment extends Located {
   readonly classSourcedId: string;
   readonly schoolSourcedId: string;
@@ -72,6 +92,8 @@ export interface RosterPlan {
   readonly users: readonly PlannedUser[];
   readonly classes: readonly PlannedClass[];
   readonly enrollments: readonly PlannedEnrollment[];
+  /** Empty unless the import opted in (PlanOptions.demographics). */
+  readonly demographics: readonly PlannedDemographics[];
   readonly outside: readonly OutsideReference[];
   /** Files or rows read and deliberately not imported, with why (for the summary). */
   readonly skipped: readonly { readonly file: string; readonly rows: number; readonly why: string }[];
@@ -157,8 +179,14 @@ export function planRoster(files: ReadonlyMap<string, Uint8Array>, options: Plan
         role,
       });
   }
+  const demographics: PlannedDemographics[] = [];
   if (modes.demographics !== "absent" && !options.demographics)
     skipped.push({ file: "demographics.csv", rows: 0, why: "not read: protected attributes are imported only when the admin opts in" });
+  else
+    for (const row of rowsOf("demographics")) {
+      const d = demographicsOf(row, (why) => problems.push({ file: "demographics.csv", line: row.line, why }));
+      if (d) demographics.push(d);
+    }
   for (const file of UNREAD_FILES)
     if (files.has(`${file}.csv`))
       skipped.push({ file: `${file}.csv`, rows: 0, why: "not read: ZPD imports rosters, not gradebooks or resources" });
@@ -202,6 +230,7 @@ export function planRoster(files: ReadonlyMap<string, Uint8Array>, options: Plan
           if (!sessions.has(term))
             problems.push({ file: "classes.csv", line: row.line, why: `term ${term} is not in academicSessions.csv` });
     }
+  for (const d of demographics) if (d.status === "active") refer("demographics.csv", d.line, "user", d.sourcedId, userIds.has(d.sourcedId));
   for (const e of enrollments) {
     if (e.status !== "active") continue;
     const cls = classById.get(e.classSourcedId);
@@ -212,7 +241,34 @@ export function planRoster(files: ReadonlyMap<string, Uint8Array>, options: Plan
     schoolRef("enrollments.csv", e.line, e.schoolSourcedId);
   }
   if (problems.length) throw refused();
-  return { version, modes, orgs, users, classes, enrollments, outside, skipped };
+  return { version, modes, orgs, users, classes, enrollments, demographics, outside, skipped };
+}
+
+/** A demographics row's attributes; null (and `problem` called) when a value is not of the standard's vocabulary. */
+function demographicsOf(row: RosterRow, problem: (why: string) => void): PlannedDemographics | null {
+  const flag = (column: string): boolean | null | undefined => {
+    const v = row.get(column).toLowerCase();
+    if (v === "") return undefined;
+    if (v === "true" || v === "false") return v === "true";
+    problem(`${column} must be true, false or empty`);
+    return null;
+  };
+  const attributes: Partial<Record<(typeof DEMOGRAPHIC_ATTRIBUTES)[number], string>> = {};
+  const sex = row.get("sex");
+  if (sex && !(SEXES as readonly string[]).includes(sex)) {
+    problem(`sex must be one of ${SEXES.join(", ")}`);
+    return null;
+  }
+  if (sex) attributes.sex = sex;
+  const flags = RACE_FLAGS.map((c) => [c, flag(c)] as const);
+  const several = flag("demographicRaceTwoOrMoreRaces");
+  const hispanic = flag("hispanicOrLatinoEthnicity");
+  if (flags.some(([, v]) => v === null) || several === null || hispanic === null) return null;
+  const races = flags.filter(([, v]) => v === true).map(([c]) => c);
+  if (several || races.length > 1) attributes.race = "twoOrMoreRaces";
+  else if (races.length === 1) attributes.race = races[0];
+  if (hispanic !== undefined) attributes.hispanicOrLatino = String(hispanic);
+  return { ...located(row), attributes };
 }
 
 const located = (row: RosterRow): Located => ({ line: row.line, sourcedId: row.get("sourcedId"), status: row.status });
