@@ -90,3 +90,9 @@ export async function removeMembership(m: EntityManager, link: MembershipLink): 
   else await m.query(`DELETE FROM cohort_teacher WHERE cohort_id = $1 AND teacher_id = $2`, [link.cohortId, link.teacherId]);
   await m.query(`DELETE FROM roster_enrollment WHERE school_id = $1 AND sourced_id = $2`, [link.schoolId, link.sourcedId]);
 }
+
+/** The org a school was linked to by an earlier import, if any. */
+export async function orgOfSchool(m: EntityManager, schoolId: string): Promise<string | null> {
+  const [row]: { sourced_id: string }[] = await m.query(`SELECT sourced_id FROM roster_org WHERE school_id = $1`, [schoolId]);
+  return row?.sourced_id ?? null;
+}
