@@ -87,7 +87,7 @@ export function instrumentAccessLog(schema: GraphQLSchema): GraphQLSchema {
         const answered = async (value: unknown) => {
           for (const id of named ?? []) rec.add(id, info.path, access);
           const found = ofResult && value ? await ofResult(value, ctx) : null;
-          if (found) rec.add(found, info.path, access);
+          for (const id of typeof found === "string" ? [found] : (found ?? [])) rec.add(id, info.path, access);
           return value;
         };
         const value = resolve(source, args, ctx, info);

@@ -101,6 +101,10 @@ export const NOT_LEARNER_DATA: ReadonlySet<string> = new Set([
   "LearnerEdge",
   "LearnerAttributeConnection",
   "LearnerAttributeEdge",
+  // A roster import's answer: counts and reasons (the learners it changed are recorded from it: LEARNER_OF_RESULT).
+  "RosterImportSummary",
+  "RosterCounts",
+  "RosterSkip",
   // The log itself: an audit record, readable by admins and by the learner it names. Reading it is not
   // recorded (each audit query would otherwise grow the log it reads).
   "AccessLogEntry",
@@ -112,13 +116,22 @@ export const NOT_LEARNER_DATA: ReadonlySet<string> = new Set([
 export const UNRECORDED_ROOT_FIELDS: ReadonlySet<string> = new Set(["accessLog"]);
 
 /**
- * Mutations that change a learner's data while neither their arguments nor their answer's type name it:
- * the learner is found from the answer (one batched read, for these rare writes only).
+ * Mutations that change learners' data while neither their arguments nor their answer's type name them:
+ * the learners are found from the answer — a path step's learner (one batched read, for these rare
+ * writes only), or the learners a roster import created or changed (its answer carries their ids, which
+ * it does not show).
  */
 export const LEARNER_OF_RESULT: Readonly<
-  Record<string, (result: { readonly pathId?: string }, ctx: ApiContext) => Promise<string | null | undefined>>
+  Record<
+    string,
+    (
+      result: { readonly pathId?: string; readonly learnerIds?: readonly string[] },
+      ctx: ApiContext,
+    ) => Promise<string | readonly string[] | null | undefined>
+  >
 > = {
   updatePathStep: async (step, ctx) => (step.pathId ? (await ctx.loaders.learningPath.load(step.pathId))?.learnerId : null),
+  importOneRoster: async (summary) => summary.learnerIds,
 };
 
 /** Mutations that change no learner's data (the curriculum, cohorts and their teachers, models, policies, schools). */

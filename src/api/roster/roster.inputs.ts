@@ -1,4 +1,4 @@
-import { IsBase64, IsOptional, MaxLength } from "class-validator";
+import { IsOptional, MaxLength } from "class-validator";
 import { Field, InputType } from "type-graphql";
 import { MAX_UPLOAD_ZIP_BYTES } from "../../services/roster/roster-import.service.js";
 import { MAX_FIELD_LENGTH } from "../../services/roster/oneroster-format.js";
@@ -12,7 +12,6 @@ export class ImportOneRosterInput {
     description: `The package as a zip file (manifest.csv and the data files it declares), base64-encoded: at most ${MAX_PACKAGE_CHARS.toLocaleString("en-US")} characters (a ${MAX_UPLOAD_ZIP_BYTES.toLocaleString("en-US")}-byte zip). Larger packages: npm run import:oneroster.`,
   })
   @MaxLength(MAX_PACKAGE_CHARS)
-  @IsBase64()
   package!: string;
 
   @Field(() => String, {

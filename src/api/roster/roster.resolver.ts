@@ -10,8 +10,7 @@ export class RosterResolver {
       "Imports a OneRoster 1.1 package into the caller's school (admins): classes as cohorts, students as learners, teachers, enrollments; all or nothing, idempotent on sourcedIds; other schools' rows are skipped. BAD_USER_INPUT lists every problem (file, line, why) in extensions.problems.",
   })
   async importOneRoster(@Arg("input") input: ImportOneRosterInput, @Ctx() ctx: ApiContext): Promise<RosterImportSummaryType> {
-    const zip = Buffer.from(input.package, "base64");
-    const summary = await ctx.services.roster.importUpload(ctx.actor(), zip, {
+    const summary = await ctx.services.roster.importUpload(ctx.actor(), input.package, {
       dryRun: input.dryRun,
       orgSourcedId: input.schoolSourcedId,
       demographics: input.demographics,

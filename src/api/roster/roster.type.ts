@@ -33,6 +33,8 @@ export class RosterImportSummaryType {
   @Field(() => RosterCountsType, { description: "Protected attributes from demographics.csv (only when asked for)." })
   attributes!: RosterCountsType;
   @Field(() => [RosterSkipType]) skipped!: RosterSkipType[];
+  /** The learners the import changed, for the access log (learner-data.ts LEARNER_OF_RESULT); not a field. */
+  learnerIds!: readonly string[];
 
   static from(s: RosterSummary): RosterImportSummaryType {
     return Object.assign(new RosterImportSummaryType(), {
@@ -45,6 +47,7 @@ export class RosterImportSummaryType {
       memberships: RosterCountsType.from(s.memberships),
       attributes: RosterCountsType.from(s.attributes),
       skipped: s.skipped.map((k) => Object.assign(new RosterSkipType(), { file: k.file, rows: k.rows, why: k.why })),
+      learnerIds: s.learnerIds,
     });
   }
 }

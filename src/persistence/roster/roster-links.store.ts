@@ -96,3 +96,9 @@ export async function orgOfSchool(m: EntityManager, schoolId: string): Promise<s
   const [row]: { sourced_id: string }[] = await m.query(`SELECT sourced_id FROM roster_org WHERE school_id = $1`, [schoolId]);
   return row?.sourced_id ?? null;
 }
+
+/** The learners enrolled in a cohort. */
+export async function learnersOfCohort(m: EntityManager, cohortId: string): Promise<string[]> {
+  const rows: { learner_id: string }[] = await m.query(`SELECT learner_id FROM enrollment WHERE cohort_id = $1`, [cohortId]);
+  return rows.map((r) => r.learner_id);
+}

@@ -25,6 +25,7 @@ export async function writeDemographics(
   learners: ReadonlyMap<string, string>,
   counts: AttributeCounts,
   elsewhere: () => void,
+  touched: Set<string>,
 ): Promise<void> {
   for (const d of rows) {
     const found = schoolIds.map((s) => [s, learners.get(inSchool(s, d.sourcedId))] as const).filter(([, id]) => id !== undefined);
@@ -39,6 +40,7 @@ export async function writeDemographics(
       counts.updated += changed.updated;
       counts.unchanged += changed.unchanged;
       counts.deleted += changed.deleted;
+      if (changed.created + changed.updated + changed.deleted > 0) touched.add(learnerId!);
     }
   }
 }

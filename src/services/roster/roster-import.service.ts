@@ -48,6 +48,8 @@ export interface RosterSummary {
   readonly attributes: RosterCounts;
   /** Rows or files read and not imported, with why. */
   readonly skipped: readonly { readonly file: string; readonly rows: number; readonly why: string }[];
+  /** The learners whose data the import created or changed (none for a dry run): for the access log, never shown. */
+  readonly learnerIds: readonly string[];
 }
 
 export interface RosterImportOptions {
@@ -75,6 +77,8 @@ class DryRunDone extends Error {
   }
 }
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
 /** The longest OneRoster zip an admin uploads through the API, in bytes (bigger packages: the operator's command). */
 export const MAX_UPLOAD_ZIP_BYTES = 200_000;
 
@@ -82,17 +86,20 @@ export class RosterImportService {
   constructor(private readonly deps: ServiceDeps) {}
 
   /**
-   * A school admin's upload (the API's `importOneRoster`): a zipped package, imported into the admin's
+   * A school admin's upload (the API's `importOneRoster`): a zipped package in base64, imported into the admin's
    * school only (RosterScope). `orgSourcedId` names the package's org that is this school; it may be left
    * out once an import has linked the school, or when the package holds one school. A refused package is
    * BAD_USER_INPUT with every problem (file, line, why) in `problems`; nothing is written.
    */
   async importUpload(
     actor: Actor,
-    zip: Uint8Array,
+    packageBase64: string,
     options: RosterImportOptions & { orgSourcedId?: string | null; demographics?: boolean },
   ): Promise<RosterSummary> {
     requireRole(actor, Role.Admin);
+    if (!BASE64.test(packageBase64) || packageBase64.length % 4 !== 0)
+      throw new BadInputError("package must be a zip file in base64", { field: "package" });
+    const zip = Buffer.from(packageBase64, "base64");
     if (zip.byteLength > MAX_UPLOAD_ZIP_BYTES)
       throw new BadInputError(`the package is larger than ${MAX_UPLOAD_ZIP_BYTES} bytes zipped: import it with npm run import:oneroster`, {
         field: "package",

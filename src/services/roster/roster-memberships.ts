@@ -41,10 +41,7 @@ export async function writeMemberships(
     listed.add(key);
     const before = linked.get(key);
     if (e.status === "tobedeleted") {
-      if (before) {
-        await removeMembership(m, before);
-        ctx.summary.memberships.deleted++;
-      }
+      if (before) await drop(ctx, before);
       continue;
     }
     if (e.role !== "student" && e.role !== "teacher") {
@@ -65,6 +62,7 @@ export async function writeMemberships(
       continue;
     }
     if (before) await removeMembership(m, before);
+    for (const id of [before?.learnerId, link.learnerId]) if (id) ctx.touched.add(id);
     if (link.learnerId)
       await m
         .createQueryBuilder()
@@ -88,11 +86,7 @@ export async function writeMemberships(
   // A bulk file is the whole set of its schools' memberships.
   if (plan.modes.enrollments === "bulk") {
     const packageSchools = new Set(plan.enrollments.map((e) => ctx.schools.get(e.schoolSourcedId)));
-    for (const [key, link] of linked)
-      if (!listed.has(key) && packageSchools.has(link.schoolId)) {
-        await removeMembership(m, link);
-        ctx.summary.memberships.deleted++;
-      }
+    for (const [key, link] of linked) if (!listed.has(key) && packageSchools.has(link.schoolId)) await drop(ctx, link);
   }
 }
 
@@ -104,8 +98,12 @@ export async function removeMembershipsOf(
 ): Promise<void> {
   const { m } = ctx;
   for (const link of (await membershipLinks(m, [schoolId])).values())
-    if ((who.learnerId && link.learnerId === who.learnerId) || (who.teacherId && link.teacherId === who.teacherId)) {
-      await removeMembership(m, link);
-      ctx.summary.memberships.deleted++;
-    }
+    if ((who.learnerId && link.learnerId === who.learnerId) || (who.teacherId && link.teacherId === who.teacherId)) await drop(ctx, link);
+}
+
+/** Removes a membership (its row and its link), counted; its learner's data changed. */
+async function drop(ctx: RosterContext, link: MembershipLink): Promise<void> {
+  await removeMembership(ctx.m, link);
+  ctx.summary.memberships.deleted++;
+  if (link.learnerId) ctx.touched.add(link.learnerId);
 }

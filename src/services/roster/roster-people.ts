@@ -56,6 +56,7 @@ async function writeLearner(ctx: RosterContext, u: PlannedUser, schoolId: string
     });
     await linkPerson(m, "learner", schoolId, u.sourcedId, learnerId);
     links.set(key, learnerId);
+    ctx.touched.add(learnerId);
     ctx.summary.learners.created++;
     return;
   }
@@ -76,6 +77,7 @@ async function writeLearner(ctx: RosterContext, u: PlannedUser, schoolId: string
     },
     ["learnerId"],
   );
+  ctx.touched.add(id);
   ctx.summary.learners.updated++;
 }
 

@@ -13,6 +13,7 @@ import {
   inSchool,
   linkCohort,
   linkSchool,
+  learnersOfCohort,
   orgOfSchool,
   personLinks,
   schoolLinks,
@@ -33,7 +34,9 @@ const counts = (): RosterCounts => ({ created: 0, updated: 0, unchanged: 0, dele
 export interface RosterContext {
   readonly m: EntityManager;
   readonly cipher: FieldCipher;
-  readonly summary: Omit<RosterSummary, "version" | "dryRun" | "skipped">;
+  readonly summary: Omit<RosterSummary, "version" | "dryRun" | "skipped" | "learnerIds">;
+  /** Learners whose data was created or changed. */
+  readonly touched: Set<string>;
   /** org sourcedId → school id, within the import's scope. */
   readonly schools: ReadonlyMap<string, string>;
   skip(entry: { file: string; rows: number; why: string }): void;
@@ -53,6 +56,7 @@ export class RosterWrite {
     attributes: counts(),
   };
   private readonly skipped: { file: string; rows: number; why: string }[];
+  private readonly touched = new Set<string>();
   /** org sourcedId → school id (linked before, or created now). */
   private schools = new Map<string, string>();
 
@@ -78,6 +82,7 @@ export class RosterWrite {
       m: this.m,
       cipher: this.deps.cipher,
       summary: this.summary,
+      touched: this.touched,
       schools: this.schools,
       skip: (entry) => this.skipped.push(entry),
       skipElsewhere: (file) => this.skipElsewhere(file),
@@ -104,9 +109,16 @@ export class RosterWrite {
       learners,
       this.summary.attributes,
       () => this.skipElsewhere("demographics.csv"),
+      this.touched,
     );
     for (const [file, rows] of this.elsewhere) this.skipped.push({ file, rows, why: "of other schools than this one: not imported here" });
-    return { version: this.plan.version, dryRun: this.dryRun, ...this.summary, skipped: this.skipped };
+    return {
+      version: this.plan.version,
+      dryRun: this.dryRun,
+      ...this.summary,
+      skipped: this.skipped,
+      learnerIds: this.dryRun ? [] : [...this.touched],
+    };
   }
 
   /** The package's school orgs and every org it references: linked ones found, unlinked school orgs of the package to be created. */
@@ -224,6 +236,7 @@ export class RosterWrite {
       const cohortId = links.get(key);
       if (c.status === "tobedeleted") {
         if (cohortId) {
+          for (const id of await learnersOfCohort(this.m, cohortId)) this.touched.add(id); // their memberships go with it
           await this.m.delete(Cohort, { id: cohortId });
           links.delete(key);
           this.summary.cohorts.deleted++;
