@@ -99,8 +99,11 @@ run(process.argv.slice(2)).then(
       process.stderr.write(`zpd import:oneroster: ${e.message}\n${USAGE}\n`);
       process.exit(2);
     }
-    if (e instanceof RosterPackageError || e instanceof ConfigError || e instanceof DataDirLockedError)
-      process.stderr.write(`zpd import:oneroster: ${e.message}\n`);
+    if (e instanceof DataDirLockedError)
+      process.stderr.write(
+        `zpd import:oneroster: ${e.message}\n  (while npm start runs, an admin imports through the API instead: the importOneRoster mutation)\n`,
+      );
+    else if (e instanceof RosterPackageError || e instanceof ConfigError) process.stderr.write(`zpd import:oneroster: ${e.message}\n`);
     else process.stderr.write(`zpd import:oneroster: ${(e as Error)?.stack ?? e}\n`);
     process.exit(1);
   },
