@@ -1,7 +1,7 @@
 import { SignJWT } from "jose";
 import { Role } from "../../services/auth/actor.js";
 import { signToken } from "./token.js";
-import { MAX_REFUSALS, MAX_REMEMBERED_REFUSAL_LENGTH, REFUSAL_TTL_MS, VerifiedTokens } from "./token-cache.js";
+import { MAX_REFUSALS, MAX_REMEMBERED_REFUSAL_LENGTH, RECHECK_MS, REFUSAL_TTL_MS, VerifiedTokens } from "./token-cache.js";
 
 const SECRET = "unit-secret-unit-secret-unit-secret-0123";
 const SCHOOL = "0193a000-0000-7000-8000-000000000001";
@@ -63,6 +63,31 @@ describe("verified-token cache", () => {
     expect(bad.every((b) => b.kind === "refused")).toBe(true);
     expect(tokens.refusedSize).toBe(1);
     expect(tokens.knownRefusal("not-a-token")?.error.message).toMatch(/malformed/);
+  });
+
+  test("a verified token is checked again every RECHECK_MS to name somebody: an erased learner's token stops working", async () => {
+    let now = Date.now();
+    let exists = true;
+    let lookups = 0;
+    const tokens = new VerifiedTokens(
+      SECRET,
+      10,
+      () => now,
+      async () => {
+        lookups++;
+        return exists;
+      },
+    );
+    const learnerId = "0193a000-0000-7000-8000-0000000000aa";
+    const t = await signToken(SECRET, { schoolId: SCHOOL, role: Role.Learner, subject: "l", learnerId }, Math.floor(now / 1000) + 3600);
+    await expect(tokens.verify(t)).resolves.toMatchObject({ learnerId });
+    exists = false; // erased
+    now += RECHECK_MS - 1;
+    await expect(tokens.verify(t)).resolves.toMatchObject({ learnerId });
+    expect(lookups).toBe(1);
+    now += 1;
+    await expect(tokens.verify(t)).rejects.toMatchObject({ code: "UNAUTHENTICATED", message: expect.stringMatching(/does not exist/) });
+    expect(lookups).toBe(2);
   });
 
   test("verified tokens stay within the cache's bound", async () => {

@@ -10,9 +10,10 @@
  * token naming a learner or teacher created just after it was first sent: it is accepted once the
  * refusal has expired. Very long strings are not remembered (a client sends what it likes as a token).
  *
- * A token is first checked to name somebody (`namesSomebody`: its school exists, and its learner or
- * teacher in it) — once, when it is first verified: a signed token for a school, learner or teacher that
- * does not exist is UNAUTHENTICATED, not a foreign-key failure deep in a write.
+ * A token is checked to name somebody (`namesSomebody`: its school exists, and its learner or teacher
+ * in it) when it is first verified, and again every RECHECK_MS while it is used: a signed token for a
+ * school, learner or teacher that does not exist is UNAUTHENTICATED, not a foreign-key failure deep in a
+ * write, and a learner's token stops working within minutes of its erasure.
  */
 import { decodeJwt } from "jose";
 import type { Caller } from "../../services/auth/actor.js";
@@ -32,6 +33,12 @@ export type TokenCheck =
   | { readonly kind: "refused"; readonly error: UnauthenticatedError; readonly signedBy?: Caller }
   | { readonly kind: "unchecked"; readonly error: unknown; readonly signedBy?: Caller };
 
+/**
+ * How long a verified token is trusted to name somebody before that is read again: a learner erased,
+ * or a teacher or school deleted, stops being accepted within this time (in every server process).
+ */
+export const RECHECK_MS = 300_000;
+
 /** How long a refusal is remembered. */
 export const REFUSAL_TTL_MS = 10_000;
 /** The most refusals remembered (oldest out first). */
@@ -45,7 +52,7 @@ interface Refusal {
 }
 
 export class VerifiedTokens {
-  private readonly entries = new Map<string, { caller: Caller; expiresAt: number }>();
+  private readonly entries = new Map<string, { caller: Caller; expiresAt: number; recheckAt: number }>();
   private readonly refusals = new Map<string, Refusal>();
   /** Checks under way, by token (at most one per token). */
   private readonly pending = new Map<string, Promise<TokenCheck>>();
@@ -88,6 +95,8 @@ export class VerifiedTokens {
     if (hit) {
       this.entries.delete(token);
       if (this.now() >= hit.expiresAt) return this.refuse(token, new UnauthenticatedError("the token has expired"));
+      // Due for its check that it still names somebody (an erased learner, a deleted school): checked again.
+      if (this.now() >= hit.recheckAt) return undefined;
       this.entries.set(token, hit); // most recently used last
       return { kind: "caller", caller: hit.caller };
     }
@@ -117,7 +126,7 @@ export class VerifiedTokens {
     if (!named)
       return this.refuse(token, new UnauthenticatedError("the token names a school, learner or teacher that does not exist"), caller);
     // verifyToken refused a token without `exp`.
-    this.entries.set(token, { caller, expiresAt: (decodeJwt(token).exp as number) * 1000 });
+    this.entries.set(token, { caller, expiresAt: (decodeJwt(token).exp as number) * 1000, recheckAt: this.now() + RECHECK_MS });
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
     return { kind: "caller", caller };
   }
