@@ -16,6 +16,7 @@ import { ErasureAndRetention1764500000000 } from "./1764500000000-erasure-and-re
 import { FieldEncryption1764510000000 } from "./1764510000000-field-encryption.js";
 import { AccessLog1764525000000 } from "./1764525000000-access-log.js";
 import { RosterLinks1764535000000 } from "./1764535000000-roster-links.js";
+import { XapiCredentials1764545000000 } from "./1764545000000-xapi-credentials.js";
 
 export const migrations: (new () => MigrationInterface)[] = [
   Initial1764380000000,
@@ -34,4 +35,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   FieldEncryption1764510000000,
   AccessLog1764525000000,
   RosterLinks1764535000000,
+  XapiCredentials1764545000000,
 ];

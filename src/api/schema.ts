@@ -20,6 +20,7 @@ import { ErasureResolver } from "./privacy/erasure.resolver.js";
 import { AnalyticsResolver } from "./analytics/analytics.resolver.js";
 import { AccessLogResolver } from "./access-log/access-log.resolver.js";
 import { RosterResolver } from "./roster/roster.resolver.js";
+import { XapiCredentialResolver } from "./xapi/xapi-credential.resolver.js";
 
 export const resolvers: NonEmptyArray<ClassType> = [
   SchoolResolver,
@@ -48,6 +49,7 @@ export const resolvers: NonEmptyArray<ClassType> = [
   AnalyticsResolver,
   AccessLogResolver,
   RosterResolver,
+  XapiCredentialResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;

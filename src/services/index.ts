@@ -29,6 +29,7 @@ import { FairnessPolicyService } from "./audit/fairness-policy.service.js";
 import { PrivacyGate } from "./audit/privacy.gate.js";
 import { ErasureService } from "./privacy/erasure.service.js";
 import { RosterImportService } from "./roster/roster-import.service.js";
+import { XapiCredentialService } from "./xapi/xapi-credential.service.js";
 import { RetentionService } from "./privacy/retention.service.js";
 import { AnalyticsService } from "./analytics/analytics.service.js";
 import { AccessLogService } from "./access-log/access-log.service.js";
@@ -58,6 +59,7 @@ export interface Services {
   readonly fairnessPolicy: FairnessPolicyService;
   readonly erasure: ErasureService;
   readonly roster: RosterImportService;
+  readonly xapiCredentials: XapiCredentialService;
   readonly retention: RetentionService;
   readonly analytics: AnalyticsService;
   readonly accessLog: AccessLogService;
@@ -109,6 +111,7 @@ export function createServices(base: ServiceDeps): Services {
     jobs,
     erasure: new ErasureService(deps),
     roster: new RosterImportService(deps),
+    xapiCredentials: new XapiCredentialService(deps),
     retention: new RetentionService(deps, (schoolId) => training.rebuildStates(schoolId)),
     accessLog: new AccessLogService(deps),
     operations: new OperationsService(deps.dataSource, activeModels),

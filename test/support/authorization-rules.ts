@@ -145,7 +145,7 @@ export const ACCESS: Readonly<Record<Exclude<DataKind, "platform">, { readonly l
   analytics: { label: "aggregated analytics", ADMIN: "read", SERVICE: "–", TEACHER: "–", LEARNER: "–", ANALYST: "read" },
   adminOnly: {
     label:
-      "jobs (runs, retraining, promotion, rollback), audits (`runAudit`, report pages), fairness policy, erasure, roster import (`importOneRoster`)",
+      "jobs (runs, retraining, promotion, rollback), audits (`runAudit`, report pages), fairness policy, erasure, roster import (`importOneRoster`), xAPI credentials",
     ADMIN: "read, write",
     SERVICE: "–",
     TEACHER: "–",
@@ -217,6 +217,7 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   "Query.tasks": read("curriculum", "Skill", true),
   "Query.teacher": read("cohorts", "Teacher"),
   "Query.teachers": read("cohorts"),
+  "Query.xapiCredentials": read("adminOnly"),
   // Mutations.
   "Mutation.addPrerequisite": write("curriculum", "Skill"),
   "Mutation.assignTeacher": write("cohorts", "Cohort"),
@@ -230,6 +231,8 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   "Mutation.enrollLearner": write("enrolments", "Cohort"),
   "Mutation.eraseLearner": write("adminOnly", "Learner"),
   "Mutation.importOneRoster": write("adminOnly"),
+  "Mutation.createXapiCredential": write("adminOnly"),
+  "Mutation.revokeXapiCredential": write("adminOnly", "XapiCredential"),
   "Mutation.planPath": write("learnerData", "Goal"),
   "Mutation.promoteModel": write("adminOnly", "ModelVersion"),
   "Mutation.recordAttempt": write("learnerData", "Learner"),
@@ -296,6 +299,7 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   "AuditReport.modelVersion": read("models"),
   "ErasureReceipt.rows": read("adminOnly"),
   "ErasureReceipt.modelsToRetrain": read("adminOnly"),
+  "XapiCredentialIssued.credential": read("adminOnly"),
 };
 
 /** The kinds of data a record of each type is: who may see it anywhere in an answer (the leak check). */
@@ -317,6 +321,7 @@ export const RECORD_DATA: Readonly<Record<string, readonly DataKind[]>> = {
   LearnerAttribute: ["attributes"],
   ErasureReceipt: ["adminOnly"],
   AccessLogEntry: ["accessLog"],
+  XapiCredential: ["adminOnly"],
 };
 
 /** How far a school role reaches into one kind of data, for reads or writes. */

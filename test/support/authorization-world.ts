@@ -52,6 +52,7 @@ export interface SchoolSide {
   readonly models: { readonly retired: string; readonly candidate: string };
   readonly auditReport: string;
   readonly jobRun: string;
+  readonly xapiCredential: string;
 }
 
 export interface RegisteredRecord {
@@ -152,6 +153,7 @@ async function schoolSide(s: TestServer, name: string): Promise<SchoolSide> {
     }),
   );
   const jobRun = (await sv.jobs.triggerRetrain(admin)).id;
+  const xapiCredential = (await sv.xapiCredentials.create(admin, { label: "Matrix app", scope: "WRITE" })).credential.id;
 
   return {
     schoolId: w.schoolId,
@@ -165,6 +167,7 @@ async function schoolSide(s: TestServer, name: string): Promise<SchoolSide> {
     models: { retired: retired.id, candidate: candidate.id },
     auditReport: auditReport.id,
     jobRun,
+    xapiCredential,
   };
 }
 
@@ -191,6 +194,7 @@ function recordsOf(side: SchoolSide, name: string): [string, RegisteredRecord][]
   add("ModelVersion", side.models.candidate, "2");
   add("AuditReport", side.auditReport, "");
   add("JobRun", side.jobRun, "");
+  add("XapiCredential", side.xapiCredential, "");
   return out;
 }
 
@@ -245,6 +249,7 @@ export async function authorizationWorld(s: TestServer): Promise<AuthorizationWo
       ModelVersion: side.models.retired,
       AuditReport: side.auditReport,
       JobRun: side.jobRun,
+      XapiCredential: side.xapiCredential,
     };
     if (!(type in byType)) throw new Error(`the matrix's world has no ${type}: add one (test/support/authorization-world.ts)`);
     return byType[type]!;

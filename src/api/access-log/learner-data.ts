@@ -105,6 +105,9 @@ export const NOT_LEARNER_DATA: ReadonlySet<string> = new Set([
   "RosterImportSummary",
   "RosterCounts",
   "RosterSkip",
+  // xAPI credentials: a school's keys for its learning apps.
+  "XapiCredential",
+  "XapiCredentialIssued",
   // The log itself: an audit record, readable by admins and by the learner it names. Reading it is not
   // recorded (each audit query would otherwise grow the log it reads).
   "AccessLogEntry",
@@ -156,6 +159,8 @@ export const MUTATIONS_WITHOUT_LEARNER_DATA: ReadonlySet<string> = new Set([
   "updateModelVersion",
   "runAudit",
   "setFairnessPolicy",
+  "createXapiCredential",
+  "revokeXapiCredential",
 ]);
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
