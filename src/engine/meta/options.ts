@@ -64,6 +64,21 @@ export interface MetaOptions {
   readonly ablationTraining: "pretrained" | "unrolled";
   /** Prior sd of a personal ability, in logits: the uncertainty of mastery before any evidence. */
   readonly abilityPriorSd: number;
+  /**
+   * The start guard (start-guard.ts): "validate" (the default) keeps the meta-learned start (φ₀ and the
+   * early boost κ) only if it predicts the early attempts of the held-out training learners at least as
+   * well as a shrunk or neutral start; "off" keeps it unconditionally. It needs validationFraction > 0.
+   */
+  readonly startGuard: "validate" | "off";
+  /** The guard scores attempts 2..guardAttempts of each validation learner (the cold-start slices). */
+  readonly guardAttempts: number;
+  /**
+   * L2 penalty (a Gaussian prior's precision, like l2Skill) on φ₀, pulling it toward the neutral start 0:
+   *   + λ_φ Σ_c φ₀_c²  in L(Θ).
+   * Only a learner's first window informs φ₀, so on few learners with long histories the prior dominates,
+   * while on many short histories the data does.
+   */
+  readonly l2Start: number;
 }
 
 export const defaultMetaOptions: MetaOptions = Object.freeze({
@@ -86,6 +101,9 @@ export const defaultMetaOptions: MetaOptions = Object.freeze({
   ablationStep: 0.1,
   ablationTraining: "pretrained",
   abilityPriorSd: 1,
+  startGuard: "validate",
+  guardAttempts: 10,
+  l2Start: 0,
 });
 
 /** Merges `partial` over the defaults and checks every field; throws INVALID_PARAMETERS. */
@@ -113,5 +131,8 @@ export function validateMetaOptions(partial: Partial<MetaOptions> = {}): MetaOpt
     fail("ablationTraining", o.ablationTraining, 'must be "pretrained" or "unrolled"');
   }
   range("validationFraction", 0, 1, { hi: true });
+  if (o.startGuard !== "validate" && o.startGuard !== "off") fail("startGuard", o.startGuard, 'must be "validate" or "off"');
+  integer("guardAttempts", 2);
+  nonNegative("l2Start");
   return o;
 }

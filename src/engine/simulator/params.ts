@@ -59,6 +59,12 @@ export interface SimulatorParams {
   readonly maxPracticePerSkill: number;
   /** Attempts per study session; sessions are a day apart. */
   readonly attemptsPerSession: number;
+  /**
+   * Retries: after a wrong answer, the learner's next attempt is the same task again with this
+   * probability (tutoring systems that let a learner retry a failed problem at once). 0 (the default)
+   * draws nothing, so schools drawn before this option are unchanged.
+   */
+  readonly retryAfterFailure: number;
 }
 
 export const DEFAULT_SIMULATOR_PARAMS: SimulatorParams = {
@@ -85,6 +91,7 @@ export const DEFAULT_SIMULATOR_PARAMS: SimulatorParams = {
   moveOnSuccessRate: 0.75,
   maxPracticePerSkill: 12,
   attemptsPerSession: 15,
+  retryAfterFailure: 0,
 };
 
 const invalid = (why: string) => new EngineError(EngineErrorCode.InvalidParameters, `simulator: ${why}`);
@@ -95,7 +102,8 @@ export function resolveSimulatorParams(partial: Partial<SimulatorParams> = {}): 
   const { integer, nonNegative, range, positive } = optionChecks("simulator", p);
   for (const k of ["skills", "tasksPerSkill", "learners", "minPracticePerSkill", "maxPracticePerSkill", "attemptsPerSession"] as const)
     integer(k, 1);
-  for (const k of ["multiSkillFraction", "exploration", "moveOnSuccessRate", "learningFromErrors"] as const) range(k, 0, 1);
+  for (const k of ["multiSkillFraction", "exploration", "moveOnSuccessRate", "learningFromErrors", "retryAfterFailure"] as const)
+    range(k, 0, 1);
   for (const k of [
     "taskDifficultySd",
     "skillDifficultySpread",
