@@ -159,3 +159,19 @@ export function chooseStart(
     choice: { chosen: best.kind, validationLearners: val.learnerIds.length, earlyAttempts: base.earlyAttempts, candidates },
   };
 }
+
+/**
+ * What a model version records of the guard (its metrics: the API shows them): the start kept and the
+ * validation early loss of each candidate; null for a model without a start guard (not Meta).
+ */
+export function startSummary(
+  model: unknown,
+): { chosen: StartChoice["chosen"]; validationLearners: number; earlyLoss: Record<string, number> } | null {
+  const start = (model as { start?: StartChoice } | null)?.start;
+  if (!start) return null;
+  return {
+    chosen: start.chosen,
+    validationLearners: start.validationLearners,
+    earlyLoss: Object.fromEntries(start.candidates.map((c) => [c.kind, c.earlyLoss])),
+  };
+}
