@@ -9,23 +9,27 @@
  * Sets:
  *   sim-long    simulator: 280 learners, 300–900 attempts each, one skill per task (few learners, long histories)
  *   sim-long-spread  the same with learners and tasks twice as spread out (first answers say more)
+ *   sim-long-anywhere  few learners, long histories, 60 skills, each learner starting at a random one (so
+ *               each skill's start φ₀_k is informed by the first answers of a few learners only)
  *   sim-retry   simulator: 600 learners, 30–150 attempts, 70 % immediate retries of a failed task, 40 % two-skill tasks
  *   sim-short   simulator: the default school shape at 600 learners (short histories: where a start can help)
  *   <name>-long for each --data folder: only the learners with ≥ N attempts (--min-attempts, default 150) on
  *               the folder's fixed split (a few hundred learners with long histories)
+ *   <name>-few  for each --data folder: 300 train and 75 test learners drawn at random (few learners, usual histories)
  *
  *   npm run build && node dist/bench/meta-dev-start.js [--data <folder>/assist2009,<folder>/assist2015]
- *     [--sets sim-long,sim-retry,sim-short,assist2009-long,assist2015-long] [--min-attempts 150] [--rounds 500] [--seed 0]
+ *     [--sets sim-long,…,assist2015-few] [--min-attempts 150] [--rounds 500] [--seed 0]
  *     [--opt key=value …]   (Meta options for both Meta runs)
  */
 import { basename, resolve } from "node:path";
 import { initBackend } from "../src/engine/backend.js";
 import { predictSequences } from "../src/engine/evaluation.js";
 import { metaTrainer, type MetaModel } from "../src/engine/meta/index.js";
+import { createRng } from "../src/engine/math.js";
 import { trainers } from "../src/engine/registry.js";
 import { simulateSchool, splitLearners, type SimulatorParams } from "../src/engine/simulator/index.js";
 import type { Catalog, Trace, TrainingSet } from "../src/engine/types.js";
-import { bootstrapTable, pairedBootstrap, SLICES } from "./lib/bootstrap.js";
+import { pairedBootstrap, SLICES } from "./lib/bootstrap.js";
 import { loadKtDataset } from "./lib/data.js";
 
 const arg = (name: string) => {
@@ -50,6 +54,16 @@ const SIM: Readonly<Record<string, Partial<SimulatorParams>>> = {
     abilitySd: 2,
     taskDifficultySd: 1.5,
   },
+  "sim-long-anywhere": {
+    learners: 280,
+    attemptsPerLearner: [300, 900],
+    skills: 60,
+    tasksPerSkill: 10,
+    multiSkillFraction: 0,
+    abilitySd: 1.5,
+    skillAbilitySd: 1,
+    curriculumStart: "anywhere",
+  },
   "sim-retry": {
     learners: 600,
     attemptsPerLearner: [30, 150],
@@ -73,6 +87,16 @@ function longOnly(set: TrainingSet, min: number, catalog: Catalog): TrainingSet 
   return { catalog, sequences };
 }
 
+/** `n` learners of `set` drawn by seed (all of them if it has fewer). */
+function randomLearners(set: TrainingSet, n: number, seed: number): TrainingSet {
+  const keep = new Set(
+    createRng(seed)
+      .shuffle([...set.sequences.keys()].sort())
+      .slice(0, n),
+  );
+  return { catalog: set.catalog, sequences: new Map([...set.sequences].filter(([id]) => keep.has(id))) };
+}
+
 const attempts = (s: TrainingSet) => [...s.sequences.values()].reduce((n, q) => n + q.length, 0);
 
 async function main(): Promise<void> {
@@ -89,6 +113,11 @@ async function main(): Promise<void> {
       name: `${basename(folder)}-long`,
       train: longOnly(data.train, minAttempts, data.catalog),
       test: longOnly(data.test, minAttempts, data.catalog),
+    }));
+    sets.push(() => ({
+      name: `${basename(folder)}-few`,
+      train: randomLearners(data.train, 300, seed + 1),
+      test: randomLearners(data.test, 75, seed + 2),
     }));
   }
   // --opt key=value (repeatable): Meta options for both Meta runs (development of the guard's defaults).
@@ -135,10 +164,18 @@ async function main(): Promise<void> {
       );
     const preds = predictSequences(models, set.test.sequences);
     const tables = pairedBootstrap(names, preds, SLICES, rounds, seed + 7);
-    for (const [slice, rows] of Object.entries(tables)) {
-      console.log(`\nAUC ${slice} (${rounds} paired bootstrap rounds over the test learners)\n`);
-      console.log(bootstrapTable(rows, "meta"));
-    }
+    // One table: each slice's AUC, and Meta (guarded) minus the model with its 95 % paired interval.
+    const f = (x: number) => x.toFixed(4);
+    const sliceNames = Object.keys(tables);
+    console.log(`\nAUC; meta − model [95 % interval] (${rounds} paired bootstrap rounds over the test learners)\n`);
+    console.log(`| model | ${sliceNames.join(" | ")} |\n|---|${sliceNames.map(() => "---|").join("")}`);
+    names.forEach((name, m) => {
+      const cells = sliceNames.map((sl) => {
+        const r = tables[sl]![m]!;
+        return m === 0 ? f(r.auc) : `${f(r.auc)}; ${r.diff >= 0 ? "+" : ""}${f(r.diff)} [${f(r.lo)}, ${f(r.hi)}]`;
+      });
+      console.log(`| ${name} | ${cells.join(" | ")} |`);
+    });
   }
 }
 

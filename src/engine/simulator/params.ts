@@ -65,6 +65,12 @@ export interface SimulatorParams {
    * draws nothing, so schools drawn before this option are unchanged.
    */
   readonly retryAfterFailure: number;
+  /**
+   * Where learners start the curriculum: "first" (the default: every learner at its first skill) or
+   * "anywhere" (each at a random skill, as when a school joins mid-way or learners skip what they know;
+   * every skill before it counts as reached for reviews). "first" draws nothing.
+   */
+  readonly curriculumStart: "first" | "anywhere";
 }
 
 export const DEFAULT_SIMULATOR_PARAMS: SimulatorParams = {
@@ -92,6 +98,7 @@ export const DEFAULT_SIMULATOR_PARAMS: SimulatorParams = {
   maxPracticePerSkill: 12,
   attemptsPerSession: 15,
   retryAfterFailure: 0,
+  curriculumStart: "first",
 };
 
 const invalid = (why: string) => new EngineError(EngineErrorCode.InvalidParameters, `simulator: ${why}`);
@@ -116,6 +123,8 @@ export function resolveSimulatorParams(partial: Partial<SimulatorParams> = {}): 
     nonNegative(k);
   }
   positive("saturation");
+  if (p.curriculumStart !== "first" && p.curriculumStart !== "anywhere")
+    throw invalid(`curriculumStart must be "first" or "anywhere" (got ${String(p.curriculumStart)})`);
   const [lo, hi] = p.attemptsPerLearner;
   if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 1 || hi < lo) {
     throw invalid(`attemptsPerLearner must be integers 1 ≤ min ≤ max (got ${lo}, ${hi})`);

@@ -194,7 +194,7 @@ export function simulateSchool(params: Partial<SimulatorParams> = {}, seed = 1, 
     const attempts = attemptsScale === undefined ? drawnAttempts : Math.max(1, Math.round(attemptsScale * drawnAttempts));
     const slip = p.groupSlip[group] ?? 0;
     const sequence: SimulatedAttempt[] = [];
-    let current = 0; // curriculum position the learner is working on
+    let current = p.curriculumStart === "anywhere" ? rng.int(skills.length) : 0; // curriculum position the learner is working on
     let recent: number[] = []; // outcomes on the current skill since arriving at it
     let lastTask = -1;
     const firstSessionStart = startAt + (8 + rng.next() * 8) * 3_600_000; // somewhere between 08:00 and 16:00

@@ -1,5 +1,6 @@
 /**
- * Retries in the simulator (retryAfterFailure): the retry-heavy schools of bench/meta-dev-start.ts.
+ * School shapes of bench/meta-dev-start.ts's development sets: retries (retryAfterFailure) and learners
+ * who start anywhere in the curriculum (curriculumStart).
  */
 import { createHash } from "node:crypto";
 import { simulateSchool } from "./index.js";
@@ -36,5 +37,24 @@ describe("simulator retries", () => {
 
   it("is validated", () => {
     expect(() => simulateSchool({ retryAfterFailure: 1.5 })).toThrow(/retryAfterFailure/);
+  });
+});
+
+describe("simulator curriculum start", () => {
+  /** The primary skill of each learner's first attempt. */
+  const firstSkills = (school: ReturnType<typeof simulateSchool>) => {
+    const primary = new Map(school.tasks.map((t) => [t.taskId, t.primarySkillId]));
+    return new Set([...school.sequences.values()].map((seq) => primary.get(seq[0]!.taskId)!));
+  };
+
+  it('"first" starts every learner at the first skill (unless exploring); "anywhere" spreads them out', () => {
+    const first = firstSkills(simulateSchool({ learners: 100, skills: 20, exploration: 0 }, 3, 0));
+    expect([...first]).toEqual([simulateSchool({ learners: 1, skills: 20 }, 3, 0).skills[0]!.skillId]);
+    const anywhere = firstSkills(simulateSchool({ learners: 100, skills: 20, exploration: 0, curriculumStart: "anywhere" }, 3, 0));
+    expect(anywhere.size).toBeGreaterThanOrEqual(15);
+  });
+
+  it("is validated", () => {
+    expect(() => simulateSchool({ curriculumStart: "middle" as never })).toThrow(/curriculumStart/);
   });
 });
