@@ -12,7 +12,10 @@ import { decodeModel, encodeModel } from "../serialization.js";
 import { simulateSchool, splitLearners } from "../simulator/index.js";
 import type { KnowledgeModel, TrainingSet } from "../types.js";
 import { ablationTrainer, MetaModel, metaTrainer, validateMetaOptions } from "./index.js";
-import { startParams } from "./start-guard.js";
+import { chooseStart, startParams } from "./start-guard.js";
+import { CatalogIndex } from "../catalog-index.js";
+import { encodeSequences } from "./catalog.js";
+import { DenseLearner } from "./dense-learner.js";
 
 /** Learners of widely spread ability, short histories: what a new learner's first answers say matters. */
 const school = simulateSchool({ learners: 300, abilitySd: 1.5 }, 21);
@@ -125,5 +128,22 @@ describe("the start guard", () => {
     const pulled = (await metaTrainer.fit(train, { seed: 1, ...fast, maxEpochs: 4, l2Start: 1000, startGuard: "off" })) as MetaModel;
     const free = (await metaTrainer.fit(train, { seed: 1, ...fast, maxEpochs: 4, l2Start: 0, startGuard: "off" })) as MetaModel;
     expect(rms(pulled)).toBeLessThan(rms(free) / 2);
+  });
+
+  it("weighs each validation learner like the early-stopping loss (learner weights)", () => {
+    const cat = CatalogIndex.fromCatalog(test.catalog);
+    const val = encodeSequences(cat, test.sequences, [...test.sequences.keys()].sort());
+    const plain = chooseStart(hurt.params, val, new DenseLearner(cat), hurt.options).choice;
+    const half = val.learnerIds.length >> 1;
+    const weight = new Float64Array(val.task.length);
+    // The first half of the learners weigh 3, the others 1: a different mean than the unweighted one.
+    for (let l = 0; l < val.learnerIds.length; l++) weight.fill(l < half ? 3 : 1, val.start[l]!, val.start[l + 1]!);
+    const weighted = chooseStart(hurt.params, val, new DenseLearner(cat), hurt.options, weight).choice;
+    expect(weighted.candidates[0]!.earlyLoss).not.toBeCloseTo(plain.candidates[0]!.earlyLoss, 6);
+    const uniform = chooseStart(hurt.params, val, new DenseLearner(cat), hurt.options, new Float64Array(val.task.length).fill(2)).choice;
+    uniform.candidates.forEach((c, i) => {
+      expect(c.earlyLoss).toBeCloseTo(2 * plain.candidates[i]!.earlyLoss, 10);
+    });
+    expect(uniform.chosen).toBe(plain.chosen);
   });
 });

@@ -86,16 +86,21 @@ export function startParams(p: MetaParams, kind: StartKind, options: MetaOptions
   }
 }
 
-/** Per-learner sums of the online log loss: over attempts 2..lastEarly, and over all attempts. */
-function lossesByLearner(p: MetaParams, seq: EncodedSequences, learner: DenseLearner, lastEarly: number) {
+/**
+ * Per-learner sums of the online log loss: over attempts 2..lastEarly, and over all attempts; each
+ * learner's sums times its weight when FitOptions.learnerWeights were given (`weight`: per attempt,
+ * constant within a learner; learner-weights.ts), as in the validation loss of early stopping.
+ */
+function lossesByLearner(p: MetaParams, seq: EncodedSequences, learner: DenseLearner, lastEarly: number, weight?: Float64Array) {
   const n = seq.learnerIds.length;
   const early = new Float64Array(n),
     overall = new Float64Array(n);
   let earlyAttempts = 0;
   for (let l = 0; l < n; l++) {
     learner.reset(p);
-    const from = seq.start[l]!;
-    for (let j = from; j < seq.start[l + 1]!; j++) {
+    const from = seq.start[l]!,
+      to = seq.start[l + 1]!;
+    for (let j = from; j < to; j++) {
       const y = seq.correct[j]!;
       const prob = learner.step(p, seq.task[j]!, y);
       const loss = -Math.log(Math.max(1e-12, y === 1 ? prob : 1 - prob));
@@ -105,6 +110,10 @@ function lossesByLearner(p: MetaParams, seq: EncodedSequences, learner: DenseLea
         early[l]! += loss;
         earlyAttempts++;
       }
+    }
+    if (weight !== undefined && to > from) {
+      early[l]! *= weight[from]!;
+      overall[l]! *= weight[from]!;
     }
   }
   return { early, overall, earlyAttempts };
@@ -121,17 +130,21 @@ function pairedSum(a: Float64Array, b: Float64Array): { sum: number; se: number 
   return { sum, se: n > 1 ? Math.sqrt(n) * Math.sqrt(ss / (n - 1)) : Infinity };
 }
 
-/** Runs the rule above on the validation learners `val`; returns the chosen parameters and the record. */
+/**
+ * Runs the rule above on the validation learners `val` (weighted like the early-stopping loss when
+ * `weight` is given); returns the chosen parameters and the record.
+ */
 export function chooseStart(
   p: MetaParams,
   val: EncodedSequences,
   learner: DenseLearner,
   options: MetaOptions,
+  weight?: Float64Array,
 ): { params: MetaParams; choice: StartChoice } {
   if (val.learnerIds.length < 2) return { params: p, choice: GUARD_OFF };
   const scored = START_KINDS.map((kind) => {
     const params = startParams(p, kind, options);
-    return { kind, params, ...lossesByLearner(params, val, learner, options.guardAttempts) };
+    return { kind, params, ...lossesByLearner(params, val, learner, options.guardAttempts, weight) };
   });
   const base = scored[0]!;
   const totalAttempts = val.task.length;

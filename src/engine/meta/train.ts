@@ -11,6 +11,10 @@
  * FitOptions.learnerWeights weigh each learner's attempts in the loss, its gradient, the validation loss
  * of early stopping and the initial intercept (learner-weights.ts: mean weight 1 per attempt); without
  * them every step is the unweighted one, number for number.
+ *
+ * After the last epoch, Meta's start guard (start-guard.ts, option startGuard) scores the learned start
+ * against shrunk and neutral ones on the same validation learners' attempts 2..guardAttempts (weighted)
+ * and keeps the best by its one-standard-error rule; the choice is returned as `start`.
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.js";
@@ -238,7 +242,9 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   if (pretrain) best.alpha.fill(options.ablationStep);
   fillUnseen(best, cat, fit);
   const guarded =
-    kind === "meta" && options.startGuard === "validate" ? chooseStart(best, val, learner, options) : { params: best, choice: GUARD_OFF };
+    kind === "meta" && options.startGuard === "validate"
+      ? chooseStart(best, val, learner, options, valWeight)
+      : { params: best, choice: GUARD_OFF };
   return {
     kind,
     catalog: cat,
