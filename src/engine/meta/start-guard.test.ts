@@ -12,7 +12,7 @@ import { decodeModel, encodeModel } from "../serialization.js";
 import { simulateSchool, splitLearners } from "../simulator/index.js";
 import type { KnowledgeModel, TrainingSet } from "../types.js";
 import { ablationTrainer, MetaModel, metaTrainer, validateMetaOptions } from "./index.js";
-import { chooseStart, startParams } from "./start-guard.js";
+import { chooseStart, startParams, startSummary } from "./start-guard.js";
 import { CatalogIndex } from "../catalog-index.js";
 import { encodeSequences } from "./catalog.js";
 import { DenseLearner } from "./dense-learner.js";
@@ -105,6 +105,16 @@ describe("the start guard", () => {
         b = loaded.update(b, trace);
       }
     }
+  });
+
+  it("a model version's record of the guard (metrics.metaStart): Meta's choice; null for a model without a guard", async () => {
+    expect(startSummary(hurt)).toEqual({
+      chosen: hurt.start.chosen,
+      validationLearners: hurt.start.validationLearners,
+      earlyLoss: Object.fromEntries(hurt.start.candidates.map((c) => [c.kind, c.earlyLoss])),
+    });
+    expect(Object.keys(startSummary(hurt)!.earlyLoss)).toEqual(["learned", "no-boost", "shrunk", "neutral", "fixed-step"]);
+    expect(startSummary({ name: "elo" })).toBeNull();
   });
 
   it("a file without a start record loads as 'off'; a damaged record is CORRUPT_MODEL", () => {
