@@ -18,6 +18,7 @@ import { loadKtDataset } from "./lib/data.js";
 import { predictSequences, scorePredictions } from "../src/engine/evaluation.js";
 import { createProgressBar } from "./lib/progress.js";
 import { gitCommit } from "./lib/git.js";
+import type { StartChoice } from "../src/engine/meta/index.js";
 import { renderMarkdown, resultsTable, toJson, type BenchReport, type ModelResult, type ScalingRow } from "./lib/report.js";
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
@@ -42,6 +43,13 @@ interface EpochRow {
 }
 const epochRows: EpochRow[] = [];
 
+/** What Meta's start guard chose in each run (src/engine/meta/start-guard.ts), for the report. */
+interface StartRow {
+  readonly run: string;
+  readonly start: StartChoice;
+}
+const startRows: StartRow[] = [];
+
 async function trainAndScore(name: string, train: TrainingSet, test: TrainingSet, seed: number, label: string): Promise<ModelResult> {
   const trainer = trainers[name]!;
   const bar = createProgressBar(`${label} train`);
@@ -53,6 +61,8 @@ async function trainAndScore(name: string, train: TrainingSet, test: TrainingSet
   const train_cpu_s = (cpu.user + cpu.system) / 1e6; // CPU time: steadier than wall time on a shared machine
   bar.done(`${train_s.toFixed(1)}s`);
   const report = (model as { report?: { epochs?: number; bestEpoch?: number } }).report;
+  const start = (model as { start?: StartChoice }).start;
+  if (name === "meta" && start) startRows.push({ run: label, start });
   if (report?.epochs !== undefined)
     epochRows.push({ run: label, attempts: count(train), epochs: report.epochs, bestEpoch: report.bestEpoch ?? report.epochs });
   const pbar = createProgressBar(`${label} predict`);
@@ -160,6 +170,25 @@ function runNotes(load: string): string {
           "| run | train attempts | epochs | best epoch |",
           "|---|---|---|---|",
           ...rows,
+          "",
+        ]
+      : []),
+    ...(startRows.length
+      ? [
+          "Meta's start guard ([kt-start-guard.md](kt-start-guard.md)): the start kept after training, chosen on the early-stopping validation split of the train learners (mean log loss on their attempts 2–10; gain: Σ over learners of the loss saved against the learned start, with its standard error):",
+          "",
+          "| run | validation learners | chosen | learned | no-boost | shrunk | neutral | fixed-step |",
+          "|---|---|---|---|---|---|---|---|",
+          ...startRows.map(
+            (r) =>
+              `| ${r.run} | ${r.start.validationLearners} | ${r.start.chosen} | ${r.start.candidates
+                .map((c) =>
+                  c.kind === "learned"
+                    ? c.earlyLoss.toFixed(4)
+                    : `${c.earlyLoss.toFixed(4)} (gain ${c.earlyGain.toFixed(1)} ± ${c.earlyGainSe.toFixed(1)})`,
+                )
+                .join(" | ")} |`,
+          ),
           "",
         ]
       : []),

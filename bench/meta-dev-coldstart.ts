@@ -1,18 +1,18 @@
 /**
  * DEV TOOL: how sure is a cold-start difference? Trains the chosen models like bench:kt (train learners,
  * the same protocol and the same attempts through src/engine/evaluation.ts), then a paired bootstrap over
- * the test learners: each round resamples learners with replacement and scores every model on the same
- * resample, giving a 95 % interval of "Meta minus model" for the AUC on attempts 2–5 and 6–10.
- * It measures the uncertainty of figures already reported; it chooses nothing (no tuning on test learners).
+ * the test learners (bench/lib/bootstrap.ts): each round resamples learners with replacement and scores
+ * every model on the same resample, giving a 95 % interval of "Meta minus model" for the AUC on attempts
+ * 2–5 and 6–10. It measures the uncertainty of figures already reported; it chooses nothing (no tuning on
+ * test learners).
  *
  *   npm run build && node dist/bench/meta-dev-coldstart.js --data <folder>/assist2009 [--rounds 1000] [--models …]
  */
 import { resolve, basename } from "node:path";
 import { initBackend } from "../src/engine/backend.js";
 import { predictSequences } from "../src/engine/evaluation.js";
-import { createRng } from "../src/engine/math.js";
-import { auc } from "../src/engine/metrics/index.js";
 import { trainers } from "../src/engine/registry.js";
+import { bootstrapTable, pairedBootstrap, SLICES } from "./lib/bootstrap.js";
 import { loadKtDataset } from "./lib/data.js";
 
 const arg = (name: string) => {
@@ -36,46 +36,11 @@ async function main(): Promise<void> {
     models.push(await trainers[name]!.fit(data.train, { seed }));
   }
   const preds = predictSequences(models, data.test.sequences);
-  const { position, y } = preds[0]!;
-  // Attempt indices per learner (a learner's attempts are contiguous; position 1 starts a learner).
-  const learners: number[][] = [];
-  for (let i = 0; i < position.length; i++) {
-    if (position[i] === 1) learners.push([]);
-    learners[learners.length - 1]!.push(i);
-  }
-  const slices = { "2–5": (k: number) => k >= 2 && k <= 5, "6–10": (k: number) => k >= 6 && k <= 10 };
-  const rng = createRng(seed + 7);
-  for (const [slice, keep] of Object.entries(slices)) {
-    const scoreOn = (ids: number[]) => {
-      const idx = ids.filter((i) => keep(position[i]!));
-      const yy = idx.map((i) => y[i]!);
-      return preds.map((p) =>
-        auc(
-          idx.map((i) => p.p[i]!),
-          yy,
-        ),
-      );
-    };
-    const point = scoreOn(learners.flat());
-    const diffs: number[][] = names.map(() => []);
-    for (let r = 0; r < rounds; r++) {
-      const sample: number[] = [];
-      for (let n = 0; n < learners.length; n++) sample.push(...learners[rng.int(learners.length)]!);
-      const s = scoreOn(sample);
-      s.forEach((v, m) => {
-        diffs[m]!.push(s[0]! - v);
-      });
-    }
-    console.log(`\nAUC ${slice}, ${learners.length} test learners, ${rounds} bootstrap rounds (paired, over learners)`);
-    console.log("| model | AUC | Meta − model | 95 % interval | rounds Meta ahead |\n|---|---|---|---|---|");
-    names.forEach((name, m) => {
-      const d = diffs[m]!.sort((a, b) => a - b);
-      const q = (f: number) => d[Math.min(d.length - 1, Math.floor(f * d.length))]!;
-      const ahead = d.filter((v) => v > 0).length / d.length;
-      console.log(
-        `| ${name} | ${point[m]!.toFixed(4)} | ${m === 0 ? "—" : (point[0]! - point[m]!).toFixed(4)} | ${m === 0 ? "—" : `[${q(0.025).toFixed(4)}, ${q(0.975).toFixed(4)}]`} | ${m === 0 ? "—" : `${(100 * ahead).toFixed(1)} %`} |`,
-      );
-    });
+  const slices = { "2–5": SLICES["2–5"]!, "6–10": SLICES["6–10"]! };
+  const tables = pairedBootstrap(names, preds, slices, rounds, seed + 7);
+  for (const [slice, rows] of Object.entries(tables)) {
+    console.log(`\nAUC ${slice}, ${data.test.sequences.size} test learners, ${rounds} bootstrap rounds (paired, over learners)`);
+    console.log(bootstrapTable(rows, "Meta"));
   }
 }
 

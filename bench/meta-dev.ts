@@ -132,6 +132,10 @@ async function main() {
     console.log(
       `${name.padEnd(9)} auc ${f(r.auc)} auc_all ${f(r.auc_all)} ll ${f(r.logloss)} 2-5 ${f(r.auc_2_5)} 6-10 ${f(r.auc_6_10)} train ${train_s.toFixed(1)}s (cpu ${model.report!.cpuSeconds.toFixed(1)}s, epochs ${model.report!.epochs}, best ${model.report!.bestEpoch}) predict ${r.predict_s.toFixed(1)}s`,
     );
+    if (name === "meta")
+      console.log(
+        `  start guard: ${model.start.chosen} (${model.start.candidates.map((c) => `${c.kind} ${c.earlyLoss.toFixed(4)}`).join(", ")})`,
+      );
     const p = model.params;
     console.log(
       `  global ${[...p.global].map(f)} decay ${[...p.decay].map(f)} alpha0 ${f(p.alpha[0]!)} alpha_k mean ${f(p.alpha.slice(1).reduce((a, b) => a + b, 0) / (p.alpha.length - 1))} phi0_0 ${f(p.phi0[0]!)} boost ${[...p.boost].map(f)} recent ${[...p.recent].map(f)}`,

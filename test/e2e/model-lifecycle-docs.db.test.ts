@@ -84,6 +84,8 @@ test("the page's operations run as written: retrain, judged on held-out learners
   expect(v2.metrics.evaluation).toMatchObject({ excludedAsSeen: 0 });
   expect(v2.metrics.evaluation.learners).toBeGreaterThan(0);
   expect(v2.metrics.heldOutLearners).toBe(v2.metrics.evaluation.learners);
+  // The school's model is PFA (its first version above): no start guard to record (a Meta version's: start-guard.test.ts).
+  expect(v2.metrics.metaStart).toBeNull();
   const passed = v2.metrics.gates.every((g: { passed: boolean }) => g.passed);
   expect(v2.status).toBe(passed ? "ACTIVE" : "REJECTED");
 

@@ -11,13 +11,14 @@ import { trainMeta } from "./train.js";
 export { defaultMetaOptions, validateMetaOptions, type MetaOptions } from "./options.js";
 export { MetaModel, loadMetaModelBytes } from "./model.js";
 export type { TrainingReport, MetaKind } from "./train.js";
+export { START_KINDS, startSummary, type StartChoice, type StartKind, type StartCandidate } from "./start-guard.js";
 
 /** The product's model: shared parameters, φ₀, per-coordinate steps α and their count decay, meta-learned. */
 export const metaTrainer: ModelTrainer<MetaOptions> = {
   name: "meta",
   async fit(data, options) {
     const t = await trainMeta("meta", data, options);
-    return new MetaModel("meta", t.catalog, t.params, t.options, t.report);
+    return new MetaModel("meta", t.catalog, t.params, t.options, t.report, t.start);
   },
 };
 

@@ -18,6 +18,7 @@ import { clampLogit, generalStep, globalTerm, information, type MetaParams, rece
 import { type MetaOptions, validateMetaOptions } from "./options.js";
 import type { MetaKind, TrainingReport } from "./train.js";
 import { SkillScratch } from "./skill-scratch.js";
+import { GUARD_OFF, START_KINDS, type StartChoice } from "./start-guard.js";
 
 type General = [theta: number, attempts: number, wins: number, fails: number, precision: number, recent: number];
 type PerSkill = [theta: number, wins: number, fails: number, precision: number, attempts: number];
@@ -47,6 +48,8 @@ export class MetaModel implements KnowledgeModel {
     readonly options: MetaOptions,
     /** How training went (absent on a loaded model). Not serialised: it holds wall times. */
     readonly report?: TrainingReport,
+    /** Which start the start guard kept (start-guard.ts), with its validation figures; serialised. */
+    readonly start: StartChoice = GUARD_OFF,
   ) {
     this.bytes = encodeModel(this.toFile());
     this.stateTag = `${name}:${crc32(this.bytes).toString(16).padStart(8, "0")}`;
@@ -293,7 +296,7 @@ export class MetaModel implements KnowledgeModel {
     const { params: p, catalog: c } = this;
     return {
       model: this.name,
-      meta: { revision: FILE_REVISION, options: this.options, taskIds: c.taskIds, skillIds: c.skillIds },
+      meta: { revision: FILE_REVISION, options: this.options, start: this.start, taskIds: c.taskIds, skillIds: c.skillIds },
       tensors: {
         global: p.global,
         taskOffset: p.taskOffset,
@@ -321,7 +324,13 @@ export function loadMetaModel(file: ModelFile): MetaModel {
   if (file.model !== "meta" && file.model !== "ablation") {
     throw new EngineError(EngineErrorCode.UnsupportedFormat, `a ${file.model} model is not a meta model`, { model: file.model });
   }
-  const meta = file.meta as { revision?: number; options?: Partial<MetaOptions>; taskIds?: unknown; skillIds?: unknown } | null;
+  const meta = file.meta as {
+    revision?: number;
+    options?: Partial<MetaOptions>;
+    start?: unknown;
+    taskIds?: unknown;
+    skillIds?: unknown;
+  } | null;
   if (!meta || meta.revision !== FILE_REVISION)
     throw new EngineError(EngineErrorCode.UnsupportedFormat, `meta model revision ${String(meta?.revision)} is not supported`);
   const taskIds = meta.taskIds,
@@ -363,7 +372,16 @@ export function loadMetaModel(file: ModelFile): MetaModel {
     recent: f64("recent", 2),
   };
   if (!(params.recent[0]! >= 0 && params.recent[1]! >= 0 && params.recent[1]! < 1)) throw corrupt("tensor recent: α_ψ ≥ 0 and 0 ≤ λ < 1");
-  return new MetaModel(file.model, catalog, params, validateMetaOptions(meta.options ?? {}));
+  return new MetaModel(file.model, catalog, params, validateMetaOptions(meta.options ?? {}), undefined, readStart(meta.start));
+}
+
+/** meta.start of a file; a file written before the start guard has none (its start is the learned one: "off"). */
+function readStart(x: unknown): StartChoice {
+  if (x === undefined) return GUARD_OFF;
+  const s = x as StartChoice;
+  const kinds: readonly string[] = [...START_KINDS, "off"];
+  if (typeof s !== "object" || s === null || !kinds.includes(s.chosen) || !Array.isArray(s.candidates)) throw corrupt("meta.start");
+  return s;
 }
 
 /** Convenience: decode bytes (format checks in serialization.ts) and load. */

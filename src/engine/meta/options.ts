@@ -64,6 +64,23 @@ export interface MetaOptions {
   readonly ablationTraining: "pretrained" | "unrolled";
   /** Prior sd of a personal ability, in logits: the uncertainty of mastery before any evidence. */
   readonly abilityPriorSd: number;
+  /**
+   * The start guard (start-guard.ts): "validate" (the default) keeps the meta-learned start (φ₀ and the
+   * early boost κ) only if it predicts the early attempts of the held-out training learners at least as
+   * well as a shrunk or neutral start; "off" keeps it unconditionally. It needs validationFraction > 0.
+   */
+  readonly startGuard: "validate" | "off";
+  /** The guard scores attempts 2..guardAttempts of each validation learner (the cold-start slices). */
+  readonly guardAttempts: number;
+  /**
+   * L2 penalty (a Gaussian prior's precision, like l2Skill) on φ₀, pulling it toward the neutral start 0:
+   *   + λ_φ Σ_c φ₀_c²  in L(Θ).
+   * Only a learner's first window informs φ₀, so on few learners with long histories the prior dominates,
+   * while on many short histories the data does. The default 1 (prior sd 1/√2 logit) was chosen on the
+   * validation splits of the train learners of ASSISTments 2009 and 2015 (AUC +0.0004 and ±0 against 0)
+   * and on the development sets of bench/meta-dev-start.ts (+0.001 to +0.002 on their long-history sets).
+   */
+  readonly l2Start: number;
 }
 
 export const defaultMetaOptions: MetaOptions = Object.freeze({
@@ -86,6 +103,9 @@ export const defaultMetaOptions: MetaOptions = Object.freeze({
   ablationStep: 0.1,
   ablationTraining: "pretrained",
   abilityPriorSd: 1,
+  startGuard: "validate",
+  guardAttempts: 10,
+  l2Start: 1,
 });
 
 /** Merges `partial` over the defaults and checks every field; throws INVALID_PARAMETERS. */
@@ -113,5 +133,8 @@ export function validateMetaOptions(partial: Partial<MetaOptions> = {}): MetaOpt
     fail("ablationTraining", o.ablationTraining, 'must be "pretrained" or "unrolled"');
   }
   range("validationFraction", 0, 1, { hi: true });
+  if (o.startGuard !== "validate" && o.startGuard !== "off") fail("startGuard", o.startGuard, 'must be "validate" or "off"');
+  integer("guardAttempts", 2);
+  nonNegative("l2Start");
   return o;
 }

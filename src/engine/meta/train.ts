@@ -11,6 +11,10 @@
  * FitOptions.learnerWeights weigh each learner's attempts in the loss, its gradient, the validation loss
  * of early stopping and the initial intercept (learner-weights.ts: mean weight 1 per attempt); without
  * them every step is the unweighted one, number for number.
+ *
+ * After the last epoch, Meta's start guard (start-guard.ts, option startGuard) scores the learned start
+ * against shrunk and neutral ones on the same validation learners' attempts 2..guardAttempts (weighted)
+ * and keeps the best by its one-standard-error rule; the choice is returned as `start`.
  */
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.js";
@@ -37,6 +41,7 @@ import { Adam } from "./adam.js";
 import { attemptWeights, checkLearnerWeights } from "./learner-weights.js";
 import { type MetaOptions, validateMetaOptions } from "./options.js";
 import { taskPriorPrecision } from "./task-prior.js";
+import { chooseStart, GUARD_OFF, type StartChoice } from "./start-guard.js";
 
 export type MetaKind = "meta" | "ablation";
 
@@ -62,6 +67,8 @@ export interface TrainedMeta {
   readonly params: MetaParams;
   readonly options: MetaOptions;
   readonly report: TrainingReport;
+  /** What the start guard chose (start-guard.ts); "off" for the ablation. */
+  readonly start: StartChoice;
 }
 
 /** Positive parameters are trained through logs, so that Adam cannot make them negative. */
@@ -210,6 +217,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
       // The L2 prior, scaled per training attempt like the loss: ∂/∂x (λ x² / N) = 2λx / N (λ per task: task-prior.ts).
       for (let i = 0; i < taskL2.length; i++) grads.taskOffset[i]! += ((2 * taskL2[i]!) / nFit) * raw.taskOffset[i]!;
       for (const n of ["skillEase", "skillWin", "skillFail"] as const) addL2(grads[n], raw[n], (2 * options.l2Skill) / nFit);
+      if (kind === "meta" && options.l2Start > 0) addL2(grads.phi0, raw.phi0, (2 * options.l2Start) / nFit);
       adam.step(trainable.map((n) => grads[n]));
       fitOptions.onProgress?.((epoch - 1 + Math.min(1, (b + batchWindows) / order.length)) / options.maxEpochs, `${kind} epoch ${epoch}`);
     }
@@ -233,11 +241,16 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   fitOptions.onProgress?.(1, `${kind} done`);
   if (pretrain) best.alpha.fill(options.ablationStep);
   fillUnseen(best, cat, fit);
+  const guarded =
+    kind === "meta" && options.startGuard === "validate"
+      ? chooseStart(best, val, learner, options, valWeight)
+      : { params: best, choice: GUARD_OFF };
   return {
     kind,
     catalog: cat,
-    params: best,
+    params: guarded.params,
     options,
+    start: guarded.choice,
     report: {
       backend,
       epochs: Math.min(epoch, options.maxEpochs),

@@ -59,6 +59,18 @@ export interface SimulatorParams {
   readonly maxPracticePerSkill: number;
   /** Attempts per study session; sessions are a day apart. */
   readonly attemptsPerSession: number;
+  /**
+   * Retries: after a wrong answer, the learner's next attempt is the same task again with this
+   * probability (tutoring systems that let a learner retry a failed problem at once). 0 (the default)
+   * draws nothing, so schools drawn before this option are unchanged.
+   */
+  readonly retryAfterFailure: number;
+  /**
+   * Where learners start the curriculum: "first" (the default: every learner at its first skill) or
+   * "anywhere" (each at a random skill, as when a school joins mid-way or learners skip what they know;
+   * every skill before it counts as reached for reviews). "first" draws nothing.
+   */
+  readonly curriculumStart: "first" | "anywhere";
 }
 
 export const DEFAULT_SIMULATOR_PARAMS: SimulatorParams = {
@@ -85,6 +97,8 @@ export const DEFAULT_SIMULATOR_PARAMS: SimulatorParams = {
   moveOnSuccessRate: 0.75,
   maxPracticePerSkill: 12,
   attemptsPerSession: 15,
+  retryAfterFailure: 0,
+  curriculumStart: "first",
 };
 
 const invalid = (why: string) => new EngineError(EngineErrorCode.InvalidParameters, `simulator: ${why}`);
@@ -95,7 +109,8 @@ export function resolveSimulatorParams(partial: Partial<SimulatorParams> = {}): 
   const { integer, nonNegative, range, positive } = optionChecks("simulator", p);
   for (const k of ["skills", "tasksPerSkill", "learners", "minPracticePerSkill", "maxPracticePerSkill", "attemptsPerSession"] as const)
     integer(k, 1);
-  for (const k of ["multiSkillFraction", "exploration", "moveOnSuccessRate", "learningFromErrors"] as const) range(k, 0, 1);
+  for (const k of ["multiSkillFraction", "exploration", "moveOnSuccessRate", "learningFromErrors", "retryAfterFailure"] as const)
+    range(k, 0, 1);
   for (const k of [
     "taskDifficultySd",
     "skillDifficultySpread",
@@ -108,6 +123,8 @@ export function resolveSimulatorParams(partial: Partial<SimulatorParams> = {}): 
     nonNegative(k);
   }
   positive("saturation");
+  if (p.curriculumStart !== "first" && p.curriculumStart !== "anywhere")
+    throw invalid(`curriculumStart must be "first" or "anywhere" (got ${String(p.curriculumStart)})`);
   const [lo, hi] = p.attemptsPerLearner;
   if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 1 || hi < lo) {
     throw invalid(`attemptsPerLearner must be integers 1 ≤ min ≤ max (got ${lo}, ${hi})`);

@@ -194,7 +194,7 @@ export function simulateSchool(params: Partial<SimulatorParams> = {}, seed = 1, 
     const attempts = attemptsScale === undefined ? drawnAttempts : Math.max(1, Math.round(attemptsScale * drawnAttempts));
     const slip = p.groupSlip[group] ?? 0;
     const sequence: SimulatedAttempt[] = [];
-    let current = 0; // curriculum position the learner is working on
+    let current = p.curriculumStart === "anywhere" ? rng.int(skills.length) : 0; // curriculum position the learner is working on
     let recent: number[] = []; // outcomes on the current skill since arriving at it
     let lastTask = -1;
     const firstSessionStart = startAt + (8 + rng.next() * 8) * 3_600_000; // somewhere between 08:00 and 16:00
@@ -206,13 +206,21 @@ export function simulateSchool(params: Partial<SimulatorParams> = {}, seed = 1, 
         day += 1 + (rng.next() < 0.3 ? 1 : 0); // the next session is one or two days later
         clock = startAt + day * DAY_MS + (8 + rng.next() * 8) * 3_600_000;
       }
+      // A retry (retryAfterFailure) repeats the failed task and counts as a review: it does not advance
+      // the curriculum position's practice record. No draw at all when the option is 0.
+      const retry = a > 0 && p.retryAfterFailure > 0 && sequence[a - 1]!.correct === 0 && rng.next() < p.retryAfterFailure;
       const finished = current >= skills.length;
-      const reviewing = finished || rng.next() < p.exploration;
-      const skillPos = reviewing ? rng.int(Math.min(current + 1, skills.length)) : current;
-      const pool = tasksBySkill[skillPos]!;
-      let taskPos = rng.int(pool.length);
-      if (pool.length > 1 && tasks.indexOf(pool[taskPos]!) === lastTask) taskPos = (taskPos + 1) % pool.length;
-      const task = pool[taskPos]!;
+      const reviewing = retry || finished || rng.next() < p.exploration;
+      let task: SimulatedTask;
+      if (retry) {
+        task = tasks[lastTask]!;
+      } else {
+        const skillPos = reviewing ? rng.int(Math.min(current + 1, skills.length)) : current;
+        const pool = tasksBySkill[skillPos]!;
+        let taskPos = rng.int(pool.length);
+        if (pool.length > 1 && tasks.indexOf(pool[taskPos]!) === lastTask) taskPos = (taskPos + 1) % pool.length;
+        task = pool[taskPos]!;
+      }
       lastTask = tasks.indexOf(task);
 
       const pCorrect = answerProbability(dynamics, level, task, slip);

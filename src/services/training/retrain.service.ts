@@ -15,6 +15,7 @@ import { initBackend } from "../../engine/backend.js";
 import type { ModelTrainer, TrainingSet } from "../../engine/types.js";
 import { trainTaskEmbedding } from "../../engine/embedding/index.js";
 import { trainers } from "../../engine/registry.js";
+import { startSummary } from "../../engine/meta/index.js";
 import { BadInputError } from "../common/domain-error.js";
 import { ModelStatus } from "../../persistence/model/model-version.entity.js";
 import type { ServiceDeps } from "../service-deps.js";
@@ -156,6 +157,7 @@ export class RetrainService {
           shuffledLabels: Boolean(opts.shuffleLabels),
           trainingOptions,
           privacyLadder: fitted.ladder,
+          metaStart: startSummary(candidate),
           mitigation: weighting
             ? { ...weighting.summary, appliedBy: kind === "meta" ? "meta's training loss" : `ignored by ${kind}` }
             : null,

@@ -7,6 +7,7 @@
 import { initBackend } from "../../engine/backend.js";
 import { EngineError, EngineErrorCode } from "../../engine/errors.js";
 import { trainers } from "../../engine/registry.js";
+import { startSummary } from "../../engine/meta/index.js";
 import type { FitOptions, ModelTrainer, TrainingSet } from "../../engine/types.js";
 import { trainTaskEmbedding } from "../../engine/embedding/index.js";
 import { predictSequences, scorePredictions } from "../../engine/evaluation.js";
@@ -124,6 +125,7 @@ export class TrainingService {
           backend,
           trainingOptions,
           privacyLadder: fitted.ladder,
+          metaStart: startSummary(model),
         },
         trainedFrom: snapshot.from,
         trainedTo: snapshot.to,
