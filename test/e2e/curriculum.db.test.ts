@@ -211,6 +211,35 @@ describe("tasks", () => {
     expect(codeOf(await s.gql(CREATE_TASK, { input: taskInput("T-1", [{ skillId: a }]) }, admin))).toBe("CONFLICT");
   });
 
+  test("carry the xAPI activity IRI statements name them by: unique in the school, an absolute IRI, removable", async () => {
+    const { admin } = await s.newSchool();
+    const other = await s.newSchool();
+    const a = await createSkill(admin, "A");
+    const iri = "https://school.example/activities/fractions-1";
+    const WITH_IRI = `mutation($input: CreateTaskInput!) { createTask(input: $input) { id activityId } }`;
+    const SET_IRI = `mutation($id: UUID!, $input: UpdateTaskInput!) { updateTask(id: $id, input: $input) { activityId } }`;
+    const t1 = ok(await s.gql(WITH_IRI, { input: taskInput("X-1", [{ skillId: a }], { activityId: iri }) }, admin)).createTask;
+    expect(t1.activityId).toBe(iri);
+    expect(ok(await s.gql(`query($id: UUID!) { task(id: $id) { activityId } }`, { id: t1.id }, admin)).task.activityId).toBe(iri);
+    // Another task of the school may not take it; another school's may.
+    const taken = await s.gql(WITH_IRI, { input: taskInput("X-2", [{ skillId: a }], { activityId: iri }) }, admin);
+    expect(taken.errors![0]!.extensions).toMatchObject({ code: "CONFLICT", field: "activityId" });
+    const b = await createSkill(other.admin, "B");
+    expect(
+      ok(await s.gql(WITH_IRI, { input: taskInput("X-1", [{ skillId: b }], { activityId: iri }) }, other.admin)).createTask.activityId,
+    ).toBe(iri);
+    for (const bad of ["fractions-1", "https://school.example/has space", `https://x.example/${"a".repeat(2048)}`])
+      expect(codeOf(await s.gql(WITH_IRI, { input: taskInput(`X-${bad.length}`, [{ skillId: a }], { activityId: bad }) }, admin))).toBe(
+        "BAD_USER_INPUT",
+      );
+    // Removed with null, then free for another task; left alone when absent.
+    const t2 = ok(await s.gql(WITH_IRI, { input: taskInput("X-3", [{ skillId: a }]) }, admin)).createTask;
+    expect(t2.activityId).toBeNull();
+    expect(ok(await s.gql(SET_IRI, { id: t1.id, input: { title: "Renamed" } }, admin)).updateTask.activityId).toBe(iri);
+    expect(ok(await s.gql(SET_IRI, { id: t1.id, input: { activityId: null } }, admin)).updateTask.activityId).toBeNull();
+    expect(ok(await s.gql(SET_IRI, { id: t2.id, input: { activityId: iri } }, admin)).updateTask.activityId).toBe(iri);
+  });
+
   test("are updated; skills, when given, replace the Q-matrix row; a failed update changes nothing", async () => {
     const { schoolId, admin } = await s.newSchool();
     const [a, b, c] = [await createSkill(admin, "A"), await createSkill(admin, "B"), await createSkill(admin, "C")];

@@ -9,12 +9,14 @@ import {
   Length,
   Matches,
   Max,
+  MaxLength,
   Min,
   ValidateNested,
 } from "class-validator";
 import { UUID } from "../common/scalars.js";
 import { TaskKind, TaskKindValues } from "./task.type.js";
 import { CODE, CODE_MESSAGE, codeDescription } from "./skill.inputs.js";
+import { MAX_ACTIVITY_ID_LENGTH } from "../../services/curriculum/task.service.js";
 import {
   formatBound,
   MAX_EXPECTED_DURATION_SECONDS,
@@ -29,6 +31,7 @@ const TITLE = `At least 1, at most ${MAX_TASK_TITLE_LENGTH} characters.`;
 const TOPICS = `At most ${MAX_TOPICS} topics of at most ${MAX_TOPIC_LENGTH} characters each; stored lower-case.`;
 const DURATION = `Seconds a learner typically spends: at least 0, at most ${formatBound(MAX_EXPECTED_DURATION_SECONDS)} (a day).`;
 const SKILLS = `The task's Q-matrix row: at least one skill, at most ${MAX_SKILLS_PER_TASK}, each once.`;
+const ACTIVITY = `The IRI xAPI statements name this task by (their object's activity id): an absolute IRI of at most ${formatBound(MAX_ACTIVITY_ID_LENGTH)} characters, unique in the school (else CONFLICT).`;
 
 @InputType({ description: "A skill the task exercises, with its Q-matrix weight." })
 export class TaskSkillInput {
@@ -64,6 +67,11 @@ export class CreateTaskInput {
   @ArrayUnique((s: TaskSkillInput) => s.skillId, { message: "a skill may be listed only once" })
   @ValidateNested({ each: true })
   skills!: TaskSkillInput[];
+
+  @Field(() => String, { nullable: true, description: ACTIVITY })
+  @IsOptional()
+  @MaxLength(MAX_ACTIVITY_ID_LENGTH)
+  activityId?: string | null;
 }
 
 @InputType({ description: "Absent fields are left unchanged; `skills`, when given, replaces the task's Q-matrix row." })
@@ -97,4 +105,9 @@ export class UpdateTaskInput {
   @ArrayUnique((s: TaskSkillInput) => s.skillId, { message: "a skill may be listed only once" })
   @ValidateNested({ each: true })
   skills?: TaskSkillInput[] | null;
+
+  @Field(() => String, { nullable: true, description: `${ACTIVITY} null removes it.` })
+  @IsOptional()
+  @MaxLength(MAX_ACTIVITY_ID_LENGTH)
+  activityId?: string | null;
 }

@@ -27,11 +27,16 @@ export class TaskType {
     description: "Difficulty on the logit scale, as calibrated by the active model; null until calibrated.",
   })
   difficulty!: number | null;
+  @Field(() => String, { nullable: true, description: "The IRI xAPI statements name this task by; null: none." })
+  activityId!: string | null;
   @Field(() => DateTime) createdAt!: Date;
   @Field(() => DateTime) updatedAt!: Date;
 
   static from(
-    e: Pick<Task, "id" | "code" | "title" | "topics" | "expectedDurationSeconds" | "difficulty" | "createdAt" | "updatedAt"> & {
+    e: Pick<
+      Task,
+      "id" | "code" | "title" | "topics" | "expectedDurationSeconds" | "difficulty" | "activityId" | "createdAt" | "updatedAt"
+    > & {
       kind: string;
     },
   ): TaskType {
@@ -43,6 +48,7 @@ export class TaskType {
       topics: e.topics,
       expectedDurationSeconds: e.expectedDurationSeconds,
       difficulty: e.difficulty,
+      activityId: e.activityId,
       createdAt: e.createdAt,
       updatedAt: e.updatedAt,
     });

@@ -11,6 +11,7 @@ export enum TaskKind {
 /** Anything a learner does. Its skills (the Q-matrix row) are `TaskSkill` rows. */
 @Entity()
 @Index(["schoolId", "code"], { unique: true })
+@Index("UQ_task_activity_id", ["schoolId", "activityId"], { unique: true, where: "activity_id IS NOT NULL" })
 export class Task extends SchoolRow {
   /** A short stable code unique within the school (the calling app's item id). */
   @Column({ type: "varchar", length: 100 })
@@ -32,6 +33,10 @@ export class Task extends SchoolRow {
   /** Difficulty as calibrated by the active model (logit scale); null until calibrated. */
   @Column({ type: "double precision", nullable: true })
   difficulty!: number | null;
+
+  /** The IRI xAPI statements name the task by (their object's activity id), unique in the school; null: none. */
+  @Column({ type: "varchar", length: 2048, nullable: true })
+  activityId!: string | null;
 
   @UpdateDateColumn({ type: "timestamptz" })
   updatedAt!: Date;

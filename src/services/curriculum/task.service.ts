@@ -17,6 +17,7 @@ import { TaskSkill } from "../../persistence/curriculum/task-skill.entity.js";
 import { ServiceDeps } from "../service-deps.js";
 import { uuidv7 } from "../../shared/ids.js";
 import { checkCurriculumCode, CURRICULUM_READERS, CURRICULUM_WRITERS } from "./skill.service.js";
+import { isIri } from "../xapi/xapi-values.js";
 
 export { TaskKind };
 
@@ -33,6 +34,8 @@ export interface CreateTask {
   readonly topics?: readonly string[] | null;
   readonly expectedDurationSeconds: number;
   readonly skills: readonly TaskSkillWeight[];
+  /** The xAPI activity IRI statements name the task by (MAX_ACTIVITY_ID_LENGTH); unique in the school. */
+  readonly activityId?: string | null;
 }
 
 /** Absent (or null) fields are left unchanged; `skills`, when given, replaces the whole Q-matrix row. */
@@ -43,6 +46,8 @@ export interface UpdateTask {
   readonly topics?: readonly string[] | null;
   readonly expectedDurationSeconds?: number | null;
   readonly skills?: readonly TaskSkillWeight[] | null;
+  /** Absent: unchanged; null: removed. */
+  readonly activityId?: string | null;
 }
 
 export interface TaskFilter {
@@ -71,6 +76,24 @@ export function checkDuration(seconds: number): void {
       field: "expectedDurationSeconds",
     });
   }
+}
+
+/** The longest xAPI activity IRI a task holds. */
+export const MAX_ACTIVITY_ID_LENGTH = 2048;
+
+/** An xAPI activity id: an absolute IRI (xapi-values.ts) of at most MAX_ACTIVITY_ID_LENGTH characters. */
+export function checkActivityId(activityId: string): void {
+  if (activityId.length > MAX_ACTIVITY_ID_LENGTH || !isIri(activityId))
+    throw new BadInputError(`activityId must be an absolute IRI of at most ${formatBound(MAX_ACTIVITY_ID_LENGTH)} characters`, {
+      field: "activityId",
+    });
+}
+
+/** A task's activity id names no other task of the school (a statement must map to one task). */
+async function assertActivityFree(m: EntityManager, schoolId: string, activityId: string, taskId: string | null): Promise<void> {
+  const other = await m.findOneBy(Task, { schoolId, activityId });
+  if (other && other.id !== taskId)
+    throw new ConflictError(`another task already has this activityId`, { field: "activityId", taskId: other.id });
 }
 
 export function checkKind(kind: string): void {
@@ -107,6 +130,7 @@ export class TaskService {
     checkTitle(input.title);
     checkKind(input.kind);
     checkDuration(input.expectedDurationSeconds);
+    if (input.activityId != null) checkActivityId(input.activityId);
     const topics = normalizeTopics(input.topics ?? []);
     const skills = normalizeTaskSkills(input.skills);
     try {
@@ -117,6 +141,7 @@ export class TaskService {
             actor,
             skills.map((s) => s.skillId),
           );
+          if (input.activityId != null) await assertActivityFree(m, actor.schoolId, input.activityId, null);
           const task = await m.save(
             m.create(Task, {
               schoolId: actor.schoolId,
@@ -126,6 +151,7 @@ export class TaskService {
               topics,
               expectedDurationSeconds: input.expectedDurationSeconds,
               difficulty: null,
+              activityId: input.activityId ?? null,
             }),
           );
           await writeTaskSkills(m, actor, task.id, skills);
@@ -144,6 +170,7 @@ export class TaskService {
     if (input.title != null) checkTitle(input.title);
     if (input.kind != null) checkKind(input.kind);
     if (input.expectedDurationSeconds != null) checkDuration(input.expectedDurationSeconds);
+    if (input.activityId != null) checkActivityId(input.activityId);
     const topics = input.topics != null ? normalizeTopics(input.topics) : undefined;
     const skills = input.skills != null ? normalizeTaskSkills(input.skills) : undefined;
     try {
@@ -156,6 +183,10 @@ export class TaskService {
           if (input.kind != null) task.kind = input.kind;
           if (topics !== undefined) task.topics = topics;
           if (input.expectedDurationSeconds != null) task.expectedDurationSeconds = input.expectedDurationSeconds;
+          if (input.activityId !== undefined) {
+            if (input.activityId !== null) await assertActivityFree(m, actor.schoolId, input.activityId, id);
+            task.activityId = input.activityId;
+          }
           if (skills) {
             await assertSkillsExist(
               m,

@@ -30,6 +30,7 @@ export interface TaskRow {
   readonly kind: string;
   readonly topics: string[];
   readonly expectedDurationSeconds: number;
+  readonly activityId: string | null;
   readonly difficulty: number | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
@@ -105,7 +106,8 @@ export class CurriculumCache {
       q(`SELECT skill_id, prerequisite_id FROM skill_prerequisite WHERE school_id = $1`) as Promise<
         { skill_id: string; prerequisite_id: string }[]
       >,
-      q(`SELECT id, code, title, kind, topics, expected_duration_seconds AS "expectedDurationSeconds", difficulty, created_at AS "createdAt", updated_at AS "updatedAt"
+      q(`SELECT id, code, title, kind, topics, expected_duration_seconds AS "expectedDurationSeconds", difficulty, activity_id AS "activityId",
+         created_at AS "createdAt", updated_at AS "updatedAt"
          FROM task WHERE school_id = $1 ORDER BY id`) as Promise<TaskRow[]>,
       q(`SELECT task_id, skill_id, weight FROM task_skill WHERE school_id = $1`) as Promise<
         { task_id: string; skill_id: string; weight: number }[]
