@@ -35,6 +35,7 @@ module.exports = {
       testMatch: ["<rootDir>/src/**/*.db.test.ts", "<rootDir>/test/**/*.db.test.ts"],
       testPathIgnorePatterns: ["/node_modules/", "/dist/"],
       globalSetup: "<rootDir>/test/support/global-setup.ts",
+      globalTeardown: "<rootDir>/test/support/global-teardown.ts",
       setupFilesAfterEnv: ["<rootDir>/test/support/database-per-file.ts"],
     },
   ],

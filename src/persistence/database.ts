@@ -20,7 +20,7 @@ export interface DatabaseOptions {
   readonly url?: string;
   /** Folder of the embedded database; undefined = in memory. Ignored with `url`. */
   readonly dataDir?: string;
-  /** A gzip snapshot from `dumpDataDir` to start the embedded database from (tests). */
+  /** A snapshot from `dumpDataDir` (a tar, gzipped or not) to start the embedded database from (tests). */
   readonly loadDataDir?: Blob;
   /** Pool size for a real server. */
   readonly poolSize?: number;
