@@ -586,9 +586,13 @@ describe("GraphQL: job runs, triggerRetrain, promoteModel and rollbackModel as j
 
     // Two promotions of one school enqueued together (a double click): one after the other (a singleton
     // queue, and the switch lock); the first re-checks the gates and switches, the second finds the version active.
+    // Enqueued with no worker running: a worker could otherwise finish the first before the second is asked,
+    // which the API then refuses (the version is active).
+    await stopWorkers();
     const p1 = await s.gql(PROMOTE, { id: current.id }, admin);
     const p2 = await s.gql(PROMOTE, { id: current.id }, admin);
     expect([p1.errors, p2.errors]).toEqual([undefined, undefined]);
+    await startWorker();
     expect(p1.data!.promoteModel).toMatchObject({ name: "promote-model", status: "QUEUED", payload: { schoolId, versionId: current.id } });
     const [a, b] = await Promise.all([finished(p1.data!.promoteModel.id), finished(p2.data!.promoteModel.id)]);
     expect([a.status, b.status]).toEqual([JobStatus.Succeeded, JobStatus.Succeeded]);
