@@ -142,15 +142,23 @@ test("falling behind: failing the current step's task re-plans once its skill is
     .join(" | ");
   expect(reasons).toMatch(new RegExp(`after ${n} failed attempts? in a row on `));
 
-  // Each further failure that leaves the learner behind re-plans again (not only after BEHIND_FAILURES
-  // new ones), each time without a task just failed first, and the reason counts the failures.
+  // A further failure that leaves the learner behind re-plans again once the run of failures on the skill
+  // is BEHIND_FAILURES long (then on each one: the run only grows), each time without a task just failed
+  // first, and the reason counts the failures. Until then (the mastery fell below the band within fewer
+  // failures, which depends on the model), the path stays.
   const failed = new Set([current.task.id]);
   let step = next;
-  for (let i = 1; i <= 3; i++) {
+  let replans = 0;
+  for (let i = 1; replans < 3; i++) {
     expect(step.skill.id).toBe(current.skill.id); // still the skill the learner is failing
     const r = await attempt(l.id, step.task.id, false);
     failed.add(step.task.id);
     expect(r.mastery.find((x) => x.skillId === current.skill.id)!.mastery).toBeLessThan(BAND_LOW);
+    if (n + i < BEHIND_FAILURES) {
+      expect(r.pathsReplanned).toEqual([]);
+      continue;
+    }
+    replans++;
     expect(r.pathsReplanned).toEqual([{ reason: "BEHIND", goalId: l.goalId, pathId: first.id }]);
     step = (await pathOf(l.goalId)).steps.find((st: any) => st.status === "PENDING");
     expect(failed.has(step.task.id)).toBe(false);

@@ -10,9 +10,10 @@
  * - BEHIND: the current step (the first pending one) is now out of reach: its skill's mastery — the
  *   model's predicted success on a typical task of it — is below the success band, and either it
  *   has just fallen below the band, or the learner's last BEHIND_FAILURES attempts were failures on
- *   that skill. Each further failure that leaves it so re-plans again (the run of failures only
- *   grows): the re-plan sees the failures (engine plan.ts) and brings an easier task than the ones
- *   failed, or a prerequisite to go back to, or says in the step's reason that neither is left.
+ *   that skill. Once the run of failures is that long, each further failure that leaves it so re-plans
+ *   again (the run only grows); between a fall below the band and that length, the path stays. The
+ *   re-plan sees the failures (engine plan.ts) and brings an easier task than the ones failed, or a
+ *   prerequisite to go back to, or says in the step's reason that neither is left.
  *
  * A path planned by hand (no model version) is never re-planned by itself, and a re-plan keeps the
  * teacher's pinned steps at their positions and leaves skipped tasks out (plan-store.ts).
