@@ -11,21 +11,17 @@
  */
 import "reflect-metadata";
 import { ConfigError, loadConfig, type Config } from "../config/config.js";
-import { resolveProfileKeys, serverJwtSecret } from "../config/embedded-secrets.js";
-import { serviceDepsFromConfig } from "../service-deps-from-config.js";
+import { serverJwtSecret } from "../config/embedded-secrets.js";
 import { signToken } from "../api/auth/token.js";
 import { Role } from "../services/auth/actor.js";
-import { createLogger } from "../shared/logger.js";
 import { isUuid } from "../shared/ids.js";
-import { openDatabase, migrate } from "../persistence/database.js";
 import { DataDirLockedError, lockHolder } from "../persistence/data-dir-lock.js";
-import { createServices } from "../services/index.js";
-import { openKeyring } from "../services/keys/keyring.js";
 import { DomainError } from "../services/common/domain-error.js";
 import { ErasureReceiptType } from "../api/privacy/erasure-receipt.type.js";
 import { readServerInfo } from "../server-info.js";
 import { readDemoInfo } from "../demo-info.js";
 import { parseArgs } from "./args.js";
+import { withServices } from "./in-process-services.js";
 import { serverGraphql, ServerRefusedError } from "./server-graphql.js";
 
 const USAGE = `usage: npm run erase -- --learner <id> [--school <id>]
@@ -65,19 +61,10 @@ async function throughServer(config: Config, serverPid: number, learnerId: strin
 
 /** In this process, on the database itself. */
 async function inProcess(config: Config, learnerId: string, schoolId: string | undefined): Promise<string> {
-  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl, poolSize: 1 } : { dataDir: config.dataDir });
-  try {
-    await migrate(db.dataSource);
-    const keys = resolveProfileKeys(config);
-    // A wrong key stops here (KeyringError), before anything is erased.
-    const { cipher } = await openKeyring(db.dataSource, keys);
-    const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : "silent");
-    const services = createServices(serviceDepsFromConfig(config, { dataSource: db.dataSource, cipher, keys, logger }));
-    const receipt = await services.erasure.erase({ learnerId, schoolId: schoolId ?? null, by: BY });
-    return printed(ErasureReceiptType.from(receipt));
-  } finally {
-    await db.close();
-  }
+  // A wrong key stops in withServices (KeyringError), before anything is erased.
+  return withServices(config, async (services) =>
+    printed(ErasureReceiptType.from(await services.erasure.erase({ learnerId, schoolId: schoolId ?? null, by: BY }))),
+  );
 }
 
 async function run(argv: string[]): Promise<void> {

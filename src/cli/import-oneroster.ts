@@ -17,18 +17,13 @@ import "reflect-metadata";
 import fs from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig } from "../config/config.js";
-import { resolveProfileKeys } from "../config/embedded-secrets.js";
-import { serviceDepsFromConfig } from "../service-deps-from-config.js";
-import { createLogger } from "../shared/logger.js";
-import { migrate, openDatabase } from "../persistence/database.js";
 import { DataDirLockedError } from "../persistence/data-dir-lock.js";
-import { createServices } from "../services/index.js";
-import { openKeyring } from "../services/keys/keyring.js";
 import { RosterPackageError } from "../services/roster/oneroster-format.js";
 import { byBaseName, unzipRoster } from "../services/roster/roster-package.js";
 import { planRoster } from "../services/roster/roster-plan.js";
 import type { RosterCounts, RosterSummary } from "../services/roster/roster-import.service.js";
 import { parseArgs } from "./args.js";
+import { withServices } from "./in-process-services.js";
 
 const USAGE = "usage: npm run import:oneroster -- (--zip <file> | --dir <folder>) [--dry-run] [--with-demographics]";
 
@@ -78,18 +73,9 @@ async function run(argv: string[]): Promise<number> {
     if (!["zip", "dir", "dry-run", "with-demographics"].includes(k)) throw new UsageError(`unknown option --${k}`);
   const plan = planRoster(readPackage(args), { demographics: args.has("with-demographics") });
   const config = loadConfig(process.env, { uses: { jwtSecret: false } });
-  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl, poolSize: 1 } : { dataDir: config.dataDir });
-  try {
-    await migrate(db.dataSource);
-    const keys = resolveProfileKeys(config);
-    const { cipher } = await openKeyring(db.dataSource, keys);
-    const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : "silent");
-    const services = createServices(serviceDepsFromConfig(config, { dataSource: db.dataSource, cipher, keys, logger }));
-    process.stdout.write(formatSummary(await services.roster.import(plan, { dryRun: args.has("dry-run") })));
-    return 0;
-  } finally {
-    await db.close();
-  }
+  const summary = await withServices(config, (services) => services.roster.import(plan, { dryRun: args.has("dry-run") }));
+  process.stdout.write(formatSummary(summary));
+  return 0;
 }
 
 run(process.argv.slice(2)).then(

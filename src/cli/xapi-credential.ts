@@ -9,19 +9,14 @@
  */
 import "reflect-metadata";
 import { ConfigError, loadConfig } from "../config/config.js";
-import { resolveProfileKeys } from "../config/embedded-secrets.js";
-import { serviceDepsFromConfig } from "../service-deps-from-config.js";
-import { createLogger } from "../shared/logger.js";
 import { isUuid } from "../shared/ids.js";
-import { migrate, openDatabase } from "../persistence/database.js";
 import { DataDirLockedError } from "../persistence/data-dir-lock.js";
 import { School } from "../persistence/school/school.entity.js";
-import { createServices } from "../services/index.js";
-import { openKeyring } from "../services/keys/keyring.js";
 import { DomainError, NotFoundError } from "../services/common/domain-error.js";
 import { XAPI_SCOPES } from "../services/xapi/xapi-credential.service.js";
 import type { XapiScope } from "../persistence/xapi/xapi-credential.store.js";
 import { parseArgs } from "./args.js";
+import { withServices } from "./in-process-services.js";
 
 const USAGE = `usage: npm run xapi:credential -- --school <id> --label "<what it is for>" [--scope write|read|all] [--create-learners]`;
 
@@ -43,13 +38,7 @@ async function run(argv: string[]): Promise<void> {
   if (typeof label !== "string") throw new UsageError("--label is required: what the credential is for");
   if (!XAPI_SCOPES.includes(scope as XapiScope)) throw new UsageError(`--scope must be one of ${XAPI_SCOPES.join(", ").toLowerCase()}`);
   const config = loadConfig(process.env, { uses: { jwtSecret: false } });
-  const db = await openDatabase(config.databaseUrl ? { url: config.databaseUrl, poolSize: 1 } : { dataDir: config.dataDir });
-  try {
-    await migrate(db.dataSource);
-    const keys = resolveProfileKeys(config);
-    const { cipher } = await openKeyring(db.dataSource, keys);
-    const logger = createLogger(process.env.LOG_LEVEL ? config.logLevel : "silent");
-    const services = createServices(serviceDepsFromConfig(config, { dataSource: db.dataSource, cipher, keys, logger }));
+  await withServices(config, async (services, db) => {
     if (!(await db.dataSource.manager.existsBy(School, { id: school.toLowerCase() }))) throw new NotFoundError("School", school);
     const { credential, secret } = await services.xapiCredentials.issue(
       school.toLowerCase(),
@@ -60,9 +49,7 @@ async function run(argv: string[]): Promise<void> {
       `xAPI credential ${credential.id} for school ${credential.schoolId} (${credential.scope}${credential.createLearners ? ", creates learners" : ""})\n` +
         `  key (Basic user):        ${credential.key}\n  secret (Basic password): ${secret}\n  the secret is shown this once: store it now\n`,
     );
-  } finally {
-    await db.close();
-  }
+  });
 }
 
 run(process.argv.slice(2)).then(
