@@ -32,7 +32,10 @@ export interface LoadBenchArgs extends Pick<ApiBenchArgs, "dbs" | "scale" | "pgU
   readonly soakSeconds: number;
   /** Seconds between two memory samples of the soak. */
   readonly memoryEvery: number;
-  /** Distinct service tokens the normal load takes in turn. */
+  /**
+   * Distinct service tokens the normal load takes in turn (64 by default: enough that no one token's rate
+   * limit caps a closed loop of 64 clients, so saturation is the server's; 1 shows the limit at work).
+   */
   readonly tokens: number;
   /** Extra environment of the server (`--server-env K=V,K=V`), e.g. a rate limit's settings. */
   readonly serverEnv: Record<string, string>;
@@ -46,7 +49,7 @@ export interface LoadBenchArgs extends Pick<ApiBenchArgs, "dbs" | "scale" | "pgU
 export const USAGE = `usage: npm run bench:load -- [--db pglite|postgres|both] [--scale full|small] [--quick]
     [--phase api,saturation,hostile,soak,raw] [--concurrency 1,4,16,64] [--batch-size 100] [--batch-learners 0] [--seconds 10]
     [--rps 200] [--api-seconds 20] [--batch-rps 10] [--hostile-rps 100] [--hostile-seconds 20] [--hostile-every 5]
-    [--soak-seconds 300] [--memory-every 5] [--tokens 1] [--server-env K=V,K=V]
+    [--soak-seconds 300] [--memory-every 5] [--tokens 64] [--server-env K=V,K=V]
     [--pg-url postgres://postgres@127.0.0.1:5432] [--pg-tag <suffix>] [--fresh] [--seed 7] [--train-learners N]
     [--report .bench/load-report.md|none] [--json .bench/load-results.json] [--render]
   --quick: 3 s levels at 1, 4 and 16 clients, 5 s api and hostile windows, a 30 s soak (any option given wins).`;
@@ -116,7 +119,7 @@ export function parseLoadArgs(argv: readonly string[]): LoadBenchArgs {
     hostileEvery: num("hostile-every", 5, 5, 0.05),
     soakSeconds: num("soak-seconds", 300, 30, 1),
     memoryEvery: num("memory-every", 5, 2, 0.5),
-    tokens: Math.floor(num("tokens", 1, 1, 1)),
+    tokens: Math.floor(num("tokens", 64, 64, 1)),
     serverEnv,
     report: opts.report ?? ".bench/load-report.md",
     json: opts.json ?? ".bench/load-results.json",
