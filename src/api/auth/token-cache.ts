@@ -100,12 +100,9 @@ export class VerifiedTokens {
       this.entries.set(token, hit); // most recently used last
       return { kind: "caller", caller: hit.caller };
     }
-    const refused = this.refusals.get(token);
-    if (refused) {
-      if (this.now() < refused.until) return refused.check;
-      this.refusals.delete(token);
-    }
-    return undefined;
+    const refused = this.knownRefusal(token);
+    if (!refused) this.refusals.delete(token); // an expired refusal, if any
+    return refused;
   }
 
   /** Verifies a token the caches do not know, and remembers the outcome. */

@@ -7,13 +7,7 @@
  */
 import { CohortTeacher } from "../../persistence/cohort/cohort-teacher.entity.js";
 import { Enrollment } from "../../persistence/cohort/enrollment.entity.js";
-import {
-  inSchool,
-  linkMembership,
-  type MembershipLink,
-  membershipLinks,
-  removeMembership,
-} from "../../persistence/roster/roster-links.store.js";
+import { inSchool, linkMembership, type MembershipLink, removeMembership } from "../../persistence/roster/roster-links.store.js";
 import { uuidv7 } from "../../shared/ids.js";
 import type { RosterPlan } from "./roster-plan.js";
 import type { RosterContext } from "./roster-write.js";
@@ -27,8 +21,7 @@ export async function writeMemberships(
   teachers: ReadonlyMap<string, string>,
 ): Promise<void> {
   const { m } = ctx;
-  const schoolIds = [...new Set(ctx.schools.values())];
-  const linked = await membershipLinks(m, schoolIds);
+  const linked = ctx.memberships;
   const listed = new Set<string>();
   let others = 0;
   for (const e of plan.enrollments) {
@@ -80,13 +73,14 @@ export async function writeMemberships(
         .orIgnore()
         .execute();
     await linkMembership(m, link);
+    linked.set(key, link);
     ctx.summary.memberships[before ? "updated" : "created"]++;
   }
   if (others) ctx.skip({ file: "enrollments.csv", rows: others, why: "neither students' nor teachers': not imported" });
   // A bulk file is the whole set of its schools' memberships.
   if (plan.modes.enrollments === "bulk") {
     const packageSchools = new Set(plan.enrollments.map((e) => ctx.schools.get(e.schoolSourcedId)));
-    for (const [key, link] of linked) if (!listed.has(key) && packageSchools.has(link.schoolId)) await drop(ctx, link);
+    for (const [key, link] of [...linked]) if (!listed.has(key) && packageSchools.has(link.schoolId)) await drop(ctx, link);
   }
 }
 
@@ -96,14 +90,15 @@ export async function removeMembershipsOf(
   schoolId: string,
   who: { learnerId?: string; teacherId?: string },
 ): Promise<void> {
-  const { m } = ctx;
-  for (const link of (await membershipLinks(m, [schoolId])).values())
-    if ((who.learnerId && link.learnerId === who.learnerId) || (who.teacherId && link.teacherId === who.teacherId)) await drop(ctx, link);
+  const theirs = (l: MembershipLink) =>
+    l.schoolId === schoolId && ((who.learnerId && l.learnerId === who.learnerId) || (who.teacherId && l.teacherId === who.teacherId));
+  for (const link of [...ctx.memberships.values()].filter(theirs)) await drop(ctx, link);
 }
 
 /** Removes a membership (its row and its link), counted; its learner's data changed. */
 async function drop(ctx: RosterContext, link: MembershipLink): Promise<void> {
   await removeMembership(ctx.m, link);
+  ctx.memberships.delete(inSchool(link.schoolId, link.sourcedId));
   ctx.summary.memberships.deleted++;
   if (link.learnerId) ctx.touched.add(link.learnerId);
 }

@@ -14,6 +14,8 @@ import {
   linkCohort,
   linkSchool,
   learnersOfCohort,
+  type MembershipLink,
+  membershipLinks,
   orgOfSchool,
   personLinks,
   schoolLinks,
@@ -39,6 +41,12 @@ export interface RosterContext {
   readonly touched: Set<string>;
   /** org sourcedId → school id, within the import's scope. */
   readonly schools: ReadonlyMap<string, string>;
+  /**
+   * The memberships imported before in those schools, by (school, sourcedId), read once after the
+   * cohorts are written (a deleted class's go with it) and kept current as memberships are removed or
+   * replaced.
+   */
+  readonly memberships: Map<string, MembershipLink>;
   skip(entry: { file: string; rows: number; why: string }): void;
   /** Counts a row of a school outside the scope (a school admin's import of a district-wide package). */
   skipElsewhere(file: string): void;
@@ -59,6 +67,9 @@ export class RosterWrite {
   private readonly touched = new Set<string>();
   /** org sourcedId → school id (linked before, or created now). */
   private schools = new Map<string, string>();
+  /** The org a school's own import found linked to the school (RosterScope "school"). */
+  private ownOrg: string | null = null;
+  private memberships = new Map<string, MembershipLink>();
 
   constructor(
     private readonly m: EntityManager,
@@ -84,6 +95,7 @@ export class RosterWrite {
       summary: this.summary,
       touched: this.touched,
       schools: this.schools,
+      memberships: this.memberships,
       skip: (entry) => this.skipped.push(entry),
       skipElsewhere: (file) => this.skipElsewhere(file),
     };
@@ -99,13 +111,14 @@ export class RosterWrite {
     if (this.problems.length) throw new RosterPackageError(this.problems);
     await this.writeSchools();
     await this.writeCohorts(cohorts);
+    this.memberships = await membershipLinks(this.m, schoolIds);
     await writePeople(this.context, this.plan.users, learners, teachers);
     await writeMemberships(this.context, this.plan, cohorts, learners, teachers);
     await writeDemographics(
       this.m,
       new LearnerAttributeService(this.deps),
       this.plan.demographics,
-      [...new Set(this.schools.values())],
+      schoolIds,
       learners,
       this.summary.attributes,
       () => this.skipElsewhere("demographics.csv"),
@@ -144,6 +157,7 @@ export class RosterWrite {
     if (this.scope.kind !== "school") return;
     const { schoolId, orgSourcedId } = this.scope;
     const own = await orgOfSchool(this.m, schoolId);
+    this.ownOrg = own;
     const org = this.plan.orgs.find((o) => o.sourcedId === orgSourcedId);
     if (own && own !== orgSourcedId)
       this.problems.push({ file: "orgs.csv", line: 0, why: `this school is org ${own} in earlier imports, not ${orgSourcedId}` });
@@ -193,7 +207,7 @@ export class RosterWrite {
     if (this.scope.kind === "school") {
       // The admin's school is neither created nor renamed by its own import; its org is linked once.
       const { schoolId, orgSourcedId } = this.scope;
-      if (!(await orgOfSchool(this.m, schoolId))) await linkSchool(this.m, orgSourcedId, schoolId);
+      if (!this.ownOrg) await linkSchool(this.m, orgSourcedId, schoolId);
       this.summary.schools.unchanged++;
       const others = this.plan.orgs.filter((o) => o.sourcedId !== orgSourcedId).length;
       if (others) this.skipped.push({ file: "orgs.csv", rows: others, why: "not this school: read for references only" });
@@ -250,14 +264,10 @@ export class RosterWrite {
         links.set(key, id);
         this.summary.cohorts.created++;
       } else {
-        const changed = await this.m.update(Cohort, { id: cohortId, name: notEqual(c.title) }, { name: c.title });
+        // Only a changed title counts as an update.
+        const changed = await this.m.update(Cohort, { id: cohortId, name: Not(c.title) }, { name: c.title });
         this.summary.cohorts[changed.affected ? "updated" : "unchanged"]++;
       }
     }
   }
-}
-
-/** TypeORM's `<>` condition for an update that only counts when something changes. */
-function notEqual(value: string) {
-  return Not(value);
 }

@@ -3,6 +3,7 @@
  * mailto IRIs, SHA-1 sums, ISO 8601 timestamps and durations. Pure predicates, used by the statement
  * validation (statement-validation.ts); each says what it accepts and is no looser than the spec's MUST.
  */
+import { isUuid as isUuidText } from "../../shared/ids.js";
 
 /** An absolute IRI: a scheme (RFC 3987: a letter, then letters, digits, + - .), a colon, then no spaces or controls. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what an IRI may not hold.
@@ -13,8 +14,7 @@ export const isIri = (v: unknown): v is string => typeof v === "string" && IRI.t
 export const isIrl = (v: unknown): v is string => isIri(v) && /^https?:\/\/./i.test(v);
 
 /** A UUID in its canonical 8-4-4-4-12 hexadecimal form (any version and case, as RFC 4122 writes them). */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (v: unknown): v is string => typeof v === "string" && UUID.test(v);
+export const isUuid = (v: unknown): v is string => typeof v === "string" && isUuidText(v);
 
 /**
  * A language tag (RFC 5646, BCP 47), by its grammar: language (2–3 letters, with up to three extended
