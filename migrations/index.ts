@@ -17,6 +17,7 @@ import { FieldEncryption1764510000000 } from "./1764510000000-field-encryption.j
 import { AccessLog1764525000000 } from "./1764525000000-access-log.js";
 import { RosterLinks1764535000000 } from "./1764535000000-roster-links.js";
 import { XapiCredentials1764545000000 } from "./1764545000000-xapi-credentials.js";
+import { XapiStore1764565000000 } from "./1764565000000-xapi-store.js";
 import { TaskActivityId1764555000000 } from "./1764555000000-task-activity-id.js";
 
 export const migrations: (new () => MigrationInterface)[] = [
@@ -38,4 +39,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   RosterLinks1764535000000,
   XapiCredentials1764545000000,
   TaskActivityId1764555000000,
+  XapiStore1764565000000,
 ];

@@ -24,6 +24,7 @@ import { abandonableSchema, deadlineOf, startDeadline } from "./common/request-d
 import { retryableErrorsPlugin } from "./common/retryable-errors.js";
 import { DatabaseOutages } from "../persistence/common/database-outages.js";
 import { mountOpsRoutes } from "./ops/ops.routes.js";
+import { mountXapiRoutes } from "./xapi/xapi.routes.js";
 import { ApiMetrics } from "./ops/metrics.js";
 import { graphqlMetricsPlugin } from "./ops/graphql-metrics.plugin.js";
 import { accessLogPlugin, instrumentAccessLog } from "./access-log/access-recorder.js";
@@ -139,6 +140,7 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   );
   app.use(["/graphql", "/audit-reports"], authenticate(tokens, deadlineOf), rateLimits.middleware(subjectOf), refuseInvalidTokens());
   mountAuditReportPages(app, opts.services, opts.logger, outages);
+  mountXapiRoutes(app, opts.services, opts.logger, outages);
   app.use(
     "/graphql",
     bodySizeLimit(opts.limits.maxBytes),

@@ -30,6 +30,8 @@ import { PrivacyGate } from "./audit/privacy.gate.js";
 import { ErasureService } from "./privacy/erasure.service.js";
 import { RosterImportService } from "./roster/roster-import.service.js";
 import { XapiCredentialService } from "./xapi/xapi-credential.service.js";
+import { XapiDocumentService } from "./xapi/xapi-document.service.js";
+import { XapiStatementService } from "./xapi/xapi-statement.service.js";
 import { RetentionService } from "./privacy/retention.service.js";
 import { AnalyticsService } from "./analytics/analytics.service.js";
 import { AccessLogService } from "./access-log/access-log.service.js";
@@ -60,6 +62,8 @@ export interface Services {
   readonly erasure: ErasureService;
   readonly roster: RosterImportService;
   readonly xapiCredentials: XapiCredentialService;
+  readonly xapiStatements: XapiStatementService;
+  readonly xapiDocuments: XapiDocumentService;
   readonly retention: RetentionService;
   readonly analytics: AnalyticsService;
   readonly accessLog: AccessLogService;
@@ -112,6 +116,8 @@ export function createServices(base: ServiceDeps): Services {
     erasure: new ErasureService(deps),
     roster: new RosterImportService(deps),
     xapiCredentials: new XapiCredentialService(deps),
+    xapiStatements: new XapiStatementService(deps),
+    xapiDocuments: new XapiDocumentService(deps),
     retention: new RetentionService(deps, (schoolId) => training.rebuildStates(schoolId)),
     accessLog: new AccessLogService(deps),
     operations: new OperationsService(deps.dataSource, activeModels),

@@ -98,6 +98,13 @@ export function validateStatement(statement: unknown): void {
   if (c.problems.length) throw new StatementValidationError(c.problems);
 }
 
+/** An Agent or identified Group given on its own (the `agent` parameter of a query or a document). */
+export function validateActor(actor: unknown, name = "agent"): void {
+  const c = new Checker();
+  checkActor(c, actor, name);
+  if (c.problems.length) throw new StatementValidationError(c.problems);
+}
+
 function checkStatement(c: Checker, s: unknown, path: string, sub: boolean): void {
   const allowed = sub
     ? ["objectType", "actor", "verb", "object", "result", "context", "timestamp", "attachments"]
@@ -113,10 +120,24 @@ function checkStatement(c: Checker, s: unknown, path: string, sub: boolean): voi
   if ("context" in s) checkContext(c, s.context, join(path, "context"), s.object);
   if ("timestamp" in s) c.rule(s.timestamp, join(path, "timestamp"), isTimestamp, "an ISO 8601 date-time");
   if ("stored" in s) c.rule(s.stored, join(path, "stored"), isTimestamp, "an ISO 8601 date-time");
-  if ("authority" in s) checkActor(c, s.authority, join(path, "authority"));
+  if ("authority" in s) checkAuthority(c, s.authority, join(path, "authority"));
+  if ("verb" in s && "object" in s && (s.verb as Json)?.id === VOIDED_VERB && (s.object as Json)?.objectType !== "StatementRef")
+    c.fail(join(path, "object"), "a voiding statement's object must be a StatementRef");
   if ("version" in s)
     c.rule(s.version, join(path, "version"), (v) => typeof v === "string" && /^1\.0(\.\d+)?$/.test(v), 'a 1.0.x version ("1.0.3")');
   if ("attachments" in s) checkAttachments(c, s.attachments, join(path, "attachments"));
+}
+
+const VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided";
+
+/** An authority is an Agent, or an OAuth pair: an anonymous Group of exactly two Agents (2.4.9). */
+function checkAuthority(c: Checker, a: unknown, path: string): void {
+  checkActor(c, a, path);
+  if (typeof a !== "object" || a === null || (a as Json).objectType !== "Group") return;
+  const g = a as Json;
+  if (IFIS.some((k) => k in g)) c.fail(path, "an authority that is a Group must be anonymous (an OAuth consumer and user)");
+  if (!Array.isArray(g.member) || g.member.length !== 2)
+    c.fail(join(path, "member"), "an authority that is a Group has exactly two Agents");
 }
 
 /** An Agent or a Group (`objectType` absent means Agent). */
@@ -202,6 +223,7 @@ function checkActivity(c: Checker, a: unknown, path: string): void {
   if ("interactionType" in d && !(INTERACTION_TYPES as readonly unknown[]).includes(d.interactionType))
     c.fail(join(at, "interactionType"), `must be one of ${INTERACTION_TYPES.join(", ")}`);
   if ("correctResponsesPattern" in d) {
+    if (!("interactionType" in d)) c.fail(join(at, "correctResponsesPattern"), "needs an interactionType");
     if (!Array.isArray(d.correctResponsesPattern)) c.fail(join(at, "correctResponsesPattern"), "must be an array of strings");
     else for (const [i, p] of d.correctResponsesPattern.entries()) c.string(p, join(join(at, "correctResponsesPattern"), i));
   }
@@ -269,7 +291,7 @@ function checkContext(c: Checker, x: unknown, path: string, object: unknown): vo
   for (const k of ["revision", "platform"]) {
     if (!(k in x)) continue;
     c.string(x[k], join(path, k));
-    if (objectType === "Agent" || objectType === "Group") c.fail(join(path, k), "is only for a statement about an Activity");
+    if (objectType !== undefined && objectType !== "Activity") c.fail(join(path, k), "is only for a statement about an Activity");
   }
   if ("language" in x) c.rule(x.language, join(path, "language"), isLanguageTag, "a language tag (RFC 5646)");
   if ("statement" in x) {
