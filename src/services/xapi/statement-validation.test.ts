@@ -120,6 +120,18 @@ test.each([
     "attachments[0].length: must be a non-negative integer",
   ],
   ["extra", 1, "extra: is not a property it may have"],
+  ["verb.id", "http://adlnet.gov/expapi/verbs/voided", "object: a voiding statement's object must be a StatementRef"],
+  ["object.definition.interactionType", undefined, "object.definition.correctResponsesPattern: needs an interactionType"],
+  [
+    "authority",
+    { objectType: "Group", mbox: "mailto:apps@example.org", member: [{ mbox: "mailto:a@example.org" }, { mbox: "mailto:b@example.org" }] },
+    "authority: an authority that is a Group must be anonymous (an OAuth consumer and user)",
+  ],
+  [
+    "authority",
+    { objectType: "Group", member: [{ mbox: "mailto:a@example.org" }] },
+    "authority.member: an authority that is a Group has exactly two Agents",
+  ],
 ])("%s = %j is refused: %s", (path, value, expected) => {
   expect(problems(variant(path, value))).toContain(expected);
 });
@@ -140,8 +152,14 @@ test("Groups: an anonymous one lists its members, which are Agents; an identifie
 
 test("a SubStatement has no id, stored, version or authority and no SubStatement; revision and platform are for activities only", () => {
   const sub = { objectType: "SubStatement", actor: FULL.actor, verb: FULL.verb, object: { id: "urn:x:o" } };
-  // (The full statement's context has a revision and a platform: allowed, the object not being an Agent or Group.)
-  expect(problems(variant("object", sub))).toEqual([]);
+  // The full statement's context has a revision and a platform: only for an Activity object (2.4.6), so
+  // a statement about a SubStatement is refused with them and accepted without.
+  expect(problems(variant("object", sub))).toEqual([
+    "context.revision: is only for a statement about an Activity",
+    "context.platform: is only for a statement about an Activity",
+  ]);
+  const { revision: _r, platform: _p, ...plainContext } = FULL.context as Record<string, unknown>;
+  expect(problems({ ...(variant("object", sub) as object), context: plainContext })).toEqual([]);
   expect(problems(variant("object", { ...sub, id: FULL.id }))).toContain("object.id: is not a property it may have");
   expect(problems(variant("object", { ...sub, object: { ...sub, objectType: "SubStatement" } }))).toContain(
     "object.object: a SubStatement must not contain a SubStatement",
@@ -181,4 +199,14 @@ test("value rules: IRIs, language tags, timestamps on the calendar, durations", 
   expect(["PT1M30.5S", "P1DT2H", "P2W", "P", "PT", "P1H"].map(isDuration)).toEqual([true, true, true, false, false, false]);
   expect(durationSeconds("PT1M30.5S")).toBe(90.5);
   expect(durationSeconds("P1DT1S")).toBe(86_401);
+});
+
+test("context's revision and platform are for statements about an Activity only", () => {
+  const ref = { objectType: "StatementRef", id: "5c2f0f5e-2f0a-4c1e-9a7d-0d3e6f6a1b2c" };
+  const withRef = { ...(variant("object", ref) as object), context: { platform: "web", revision: "2" } };
+  expect(problems(withRef)).toEqual([
+    "context.revision: is only for a statement about an Activity",
+    "context.platform: is only for a statement about an Activity",
+  ]);
+  expect(problems({ ...FULL, context: { platform: "web", revision: "2" } })).toEqual([]);
 });

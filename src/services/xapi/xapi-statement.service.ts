@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { ServiceDeps } from "../service-deps.js";
+import { withConflictRetry } from "../common/transaction-retry.js";
 import { uuidv7 } from "../../shared/ids.js";
 import {
   activityDefinition,
@@ -140,70 +141,78 @@ export class XapiStatementService {
       if (seen.has(id)) throw badRequest(`the statement id ${id} appears twice in the request`);
       seen.add(id);
       const full: Json = withArrays({ ...s, id, timestamp: s.timestamp ?? stored, stored, authority, version: s.version ?? XAPI_VERSION });
-      return { statement: full, index: indexStatement(full) };
+      return { statement: full, sent: { ...s, id }, index: indexStatement(full) };
     });
     const byHash = checkAttachments(statements, parts);
     for (const [i, p] of prepared.entries()) checkSignature({ ...statements[i], id: p.statement.id }, byHash);
     const schoolId = client.schoolId;
-    await this.deps.dataSource.transaction(async (m) => {
-      const voided = prepared.filter((p) => p.index.voids).map((p) => p.index.refId!);
-      if (voided.length) {
-        const targets = await statementsById(m, schoolId, voided);
-        const voiding = targets.find((t) => t.voids);
-        if (voiding) throw badRequest(`statement ${voiding.id} is a voiding statement: it cannot be voided`);
-      }
-      const existing = await insertStatements(
-        m,
-        schoolId,
-        prepared.map(({ statement, index }) => ({
-          id: statement.id as string,
-          stored: now,
-          verbId: index.verbId,
-          registration: index.registration,
-          refId: index.refId,
-          voids: index.voids,
-          activityIds: index.activityIds,
-          relatedActivityIds: index.relatedActivityIds,
-          agentHashes: index.agentIfis.map((i) => this.agents.hash(i)),
-          relatedAgentHashes: index.relatedAgentIfis.map((i) => this.agents.hash(i)),
-          attachmentSha2s: attachmentHashes(statement),
-          statementEnc: this.deps.cipher.encrypt(JSON.stringify(statement), contextOf(schoolId, statement.id as string)),
-          credentialId: client.credentialId,
-          learnerId: null,
-        })),
-      );
-      if (existing.size) {
-        const before = await statementsById(m, schoolId, [...existing]);
-        for (const row of before) {
-          const sent = prepared.find((p) => p.statement.id === row.id)!.statement;
-          if (!sameStatement(this.decrypt(schoolId, row), sent))
-            throw new XapiError(409, `statement ${row.id} is already stored, with other content`);
-        }
-      }
-      const fresh = prepared.filter((p) => !existing.has(p.statement.id as string));
-      await markVoided(
-        m,
-        schoolId,
-        fresh.filter((p) => p.index.voids).map((p) => p.index.refId!),
-      );
-      await upsertActivities(
-        m,
-        schoolId,
-        fresh.flatMap((p) => p.index.activities),
-      );
-      const needed = new Set(fresh.flatMap((p) => attachmentHashes(p.statement)));
-      await insertAttachments(
-        m,
-        schoolId,
-        [...byHash.values()]
-          .filter((a) => needed.has(a.sha2))
-          .map((a) => ({
-            sha2: a.sha2,
-            contentType: a.contentType,
-            contentEnc: this.deps.cipher.encrypt(a.content.toString("base64"), attachmentContext(schoolId, a.sha2)),
-          })),
-      );
-    });
+    // Rerun whole when PostgreSQL breaks a deadlock between concurrent batches: the ids make it idempotent.
+    await withConflictRetry(
+      () =>
+        this.deps.dataSource.transaction(async (m) => {
+          const voided = prepared.filter((p) => p.index.voids).map((p) => p.index.refId!);
+          if (voided.length) {
+            const targets = await statementsById(m, schoolId, voided);
+            const voiding = targets.find((t) => t.voids);
+            if (voiding) throw badRequest(`statement ${voiding.id} is a voiding statement: it cannot be voided`);
+          }
+          const existing = await insertStatements(
+            m,
+            schoolId,
+            prepared.map(({ statement, index }) => ({
+              id: statement.id as string,
+              stored: now,
+              verbId: index.verbId,
+              registration: index.registration,
+              refId: index.refId,
+              voids: index.voids,
+              activityIds: index.activityIds,
+              relatedActivityIds: index.relatedActivityIds,
+              agentHashes: index.agentIfis.map((i) => this.agents.hash(i)),
+              relatedAgentHashes: index.relatedAgentIfis.map((i) => this.agents.hash(i)),
+              attachmentSha2s: attachmentHashes(statement),
+              statementEnc: this.deps.cipher.encrypt(JSON.stringify(statement), contextOf(schoolId, statement.id as string)),
+              credentialId: client.credentialId,
+              learnerId: null,
+            })),
+          );
+          if (existing.size) {
+            const before = await statementsById(m, schoolId, [...existing]);
+            for (const row of before) {
+              const sent = prepared.find((p) => p.statement.id === row.id)!.sent;
+              if (!sameStatement(lrsSetTimestampDropped(this.decrypt(schoolId, row), sent), sent))
+                throw new XapiError(409, `statement ${row.id} is already stored, with other content`);
+            }
+          }
+          const fresh = prepared.filter((p) => !existing.has(p.statement.id as string));
+          await markVoided(
+            m,
+            schoolId,
+            fresh.filter((p) => p.index.voids).map((p) => p.index.refId!),
+          );
+          await upsertActivities(
+            m,
+            schoolId,
+            // One row per Activity, in id order: concurrent batches lock the rows in the same order.
+            [...new Map(fresh.flatMap((p) => p.index.activities).map((a) => [a.id, a])).values()].sort((a, b) =>
+              a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+            ),
+          );
+          const needed = new Set(fresh.flatMap((p) => attachmentHashes(p.statement)));
+          await insertAttachments(
+            m,
+            schoolId,
+            [...byHash.values()]
+              .filter((a) => needed.has(a.sha2))
+              .map((a) => ({
+                sha2: a.sha2,
+                contentType: a.contentType,
+                contentEnc: this.deps.cipher.encrypt(a.content.toString("base64"), attachmentContext(schoolId, a.sha2)),
+              })),
+          );
+        }),
+      "storing the statements",
+    );
     return prepared.map((p) => p.statement.id as string);
   }
 
@@ -309,6 +318,16 @@ export class XapiStatementService {
       content: Buffer.from(this.deps.cipher.decrypt(a.contentEnc, attachmentContext(schoolId, a.sha2)), "base64"),
     }));
   }
+}
+
+/**
+ * The stored statement without its timestamp when the LRS set it (no timestamp was sent: it equals
+ * `stored`) and the statement sent again has none either: what the LRS set is not part of the comparison.
+ */
+function lrsSetTimestampDropped(stored: Json, sent: Json): Json {
+  if (sent.timestamp !== undefined || stored.timestamp !== stored.stored) return stored;
+  const { timestamp: _set, ...rest } = stored;
+  return rest;
 }
 
 /** The scope a credential needs: WRITE sends statements, READ reads them, ALL does both. */
