@@ -39,7 +39,15 @@ node bin/console_runner.js -e "http://127.0.0.1:$PORT/xapi" -a -u "$KEY" -p "$SE
 RUNLOG=$(ls -t logs/*.log 2>/dev/null | head -n 1)
 [ -n "$RUNLOG" ] || { tail -40 "$WORK/suite.out"; echo "the suite wrote no log"; exit 1; }
 node -e '
-  const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).summary;
+  const run = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const s = run.summary;
   console.log(`xAPI ${s.version} conformance: ${s.passed} of ${s.total} passed, ${s.failed} failed`);
+  // Each failed test: its path of titles and the error, to read without the log (it is removed with the folder).
+  const walk = (n, path) => {
+    const kids = n.tests || [];
+    if (!kids.length && n.status && n.status !== "passed") console.log(`  ${n.status}: ${path}\n    ${String(n.error || "").replace(/\s+/g, " ").slice(0, 400)}`);
+    for (const k of kids) walk(k, `${path} / ${k.title}`);
+  };
+  if (run.log) walk(run.log, "");
   process.exit(s.failed === 0 && s.passed === s.total ? 0 : 1);
-' "$RUNLOG" || { tail -60 "$WORK/suite.out"; exit 1; }
+' "$RUNLOG" || { tail -20 "$WORK/suite.out"; exit 1; }

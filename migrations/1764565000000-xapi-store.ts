@@ -13,6 +13,10 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * - `xapi_activity`: the canonical definition of each Activity (the last one sent), for GET activities and
  *   the `canonical` format. Activity ids and definitions describe content, not learners.
  * - `xapi_document`: the State, Activity Profile and Agent Profile documents, encrypted, with their ETag.
+ * - `xapi_index_key`: the one key of the agents' keyed hashes, random, stored encrypted under the
+ *   personal-data key: a key rotation re-encrypts it like any value, and the hashes stay valid.
+ *
+ * `row_id` gives the tables keyed by (school, …) the one uuid the key rotation's pass pages by.
  */
 export class XapiStore1764565000000 implements MigrationInterface {
   name = "XapiStore1764565000000";
@@ -20,6 +24,7 @@ export class XapiStore1764565000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(
       `CREATE TABLE "xapi_statement" ("school_id" uuid NOT NULL, "id" uuid NOT NULL, "seq" bigint GENERATED ALWAYS AS IDENTITY,
+         "row_id" uuid NOT NULL DEFAULT gen_random_uuid(),
          "stored" TIMESTAMP WITH TIME ZONE NOT NULL, "verb_id" text NOT NULL, "registration" uuid,
          "ref_id" uuid, "voids" boolean NOT NULL, "voided" boolean NOT NULL DEFAULT false,
          "activity_ids" text[] NOT NULL, "related_activity_ids" text[] NOT NULL,
@@ -28,6 +33,7 @@ export class XapiStore1764565000000 implements MigrationInterface {
          "learner_id" uuid,
          CONSTRAINT "PK_xapi_statement" PRIMARY KEY ("school_id", "id"),
          CONSTRAINT "UQ_xapi_statement_seq" UNIQUE ("seq"),
+         CONSTRAINT "UQ_xapi_statement_row" UNIQUE ("row_id"),
          CONSTRAINT "FK_xapi_statement_school" FOREIGN KEY ("school_id") REFERENCES "school"("id") ON DELETE CASCADE,
          CONSTRAINT "FK_xapi_statement_learner" FOREIGN KEY ("learner_id") REFERENCES "learner"("id") ON DELETE CASCADE)`,
     );
@@ -41,8 +47,9 @@ export class XapiStore1764565000000 implements MigrationInterface {
     await q.query(`CREATE INDEX "IDX_xapi_statement_related_activities" ON "xapi_statement" USING gin ("related_activity_ids")`);
     await q.query(
       `CREATE TABLE "xapi_attachment" ("school_id" uuid NOT NULL, "sha2" varchar(128) NOT NULL, "content_type" text NOT NULL,
-         "content_enc" bytea NOT NULL,
+         "content_enc" bytea NOT NULL, "row_id" uuid NOT NULL DEFAULT gen_random_uuid(),
          CONSTRAINT "PK_xapi_attachment" PRIMARY KEY ("school_id", "sha2"),
+         CONSTRAINT "UQ_xapi_attachment_row" UNIQUE ("row_id"),
          CONSTRAINT "FK_xapi_attachment_school" FOREIGN KEY ("school_id") REFERENCES "school"("id") ON DELETE CASCADE)`,
     );
     await q.query(
@@ -60,9 +67,13 @@ export class XapiStore1764565000000 implements MigrationInterface {
          CONSTRAINT "CHK_xapi_document_kind" CHECK ("kind" IN ('state', 'activity', 'agent')),
          CONSTRAINT "FK_xapi_document_school" FOREIGN KEY ("school_id") REFERENCES "school"("id") ON DELETE CASCADE)`,
     );
+    await q.query(
+      `CREATE TABLE "xapi_index_key" ("id" uuid NOT NULL, "secret_enc" bytea NOT NULL, CONSTRAINT "PK_xapi_index_key" PRIMARY KEY ("id"))`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE "xapi_index_key"`);
     await q.query(`DROP TABLE "xapi_document"`);
     await q.query(`DROP TABLE "xapi_activity"`);
     await q.query(`DROP TABLE "xapi_attachment"`);

@@ -32,6 +32,8 @@ import { RosterImportService } from "./roster/roster-import.service.js";
 import { XapiCredentialService } from "./xapi/xapi-credential.service.js";
 import { XapiDocumentService } from "./xapi/xapi-document.service.js";
 import { XapiStatementService } from "./xapi/xapi-statement.service.js";
+import { AgentHashers } from "./xapi/agent-identity.js";
+import { xapiIndexKey } from "../persistence/xapi/xapi-index-key.store.js";
 import { RetentionService } from "./privacy/retention.service.js";
 import { AnalyticsService } from "./analytics/analytics.service.js";
 import { AccessLogService } from "./access-log/access-log.service.js";
@@ -89,6 +91,8 @@ export function createServices(base: ServiceDeps): Services {
   // Every promotion (a retraining's candidate, an admin's promoteModel) passes these.
   const gates = [new MetricGate(), new FairnessGate(fairness), new PrivacyGate(privacy)];
   const fairnessPolicy = new FairnessPolicyService(deps);
+  // The xAPI agents' keyed hashes: one index key per database, loaded on first use.
+  const agentHashers = new AgentHashers(() => xapiIndexKey(deps.dataSource.manager, deps.cipher));
   const replanner = new PathReplanner(curriculum, (actor, goalId) => personalisation.planPath(actor, goalId), deps.logger);
   return {
     deps,
@@ -116,8 +120,8 @@ export function createServices(base: ServiceDeps): Services {
     erasure: new ErasureService(deps),
     roster: new RosterImportService(deps),
     xapiCredentials: new XapiCredentialService(deps),
-    xapiStatements: new XapiStatementService(deps),
-    xapiDocuments: new XapiDocumentService(deps),
+    xapiStatements: new XapiStatementService(deps, agentHashers),
+    xapiDocuments: new XapiDocumentService(deps, agentHashers),
     retention: new RetentionService(deps, (schoolId) => training.rebuildStates(schoolId)),
     accessLog: new AccessLogService(deps),
     operations: new OperationsService(deps.dataSource, activeModels),

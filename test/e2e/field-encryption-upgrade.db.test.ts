@@ -120,7 +120,8 @@ test("a database of the previous version is upgraded: checked against its key, r
     const rows: { v: number; k: string }[] = await ds.query(
       `SELECT DISTINCT get_byte(${c.column}, 0) AS v, encode(substring(${c.column} from 2 for 4), 'hex') AS k FROM ${c.table} WHERE ${c.column} IS NOT NULL`,
     );
-    expect(rows).toEqual([{ v: 2, k: keyIdOf(KEY) }]);
+    // The previous version had no LRS: its tables are empty.
+    expect(rows).toEqual(c.table.startsWith("xapi_") ? [] : [{ v: 2, k: keyIdOf(KEY) }]);
   }
   expect((await readKeyRows(ds.manager)).find((r) => r.keyId === LEGACY_KEY_ID)?.retiredAt).toBeInstanceOf(Date);
   expect(await readPersonalWorld(app.services, world)).toEqual(expected);

@@ -282,3 +282,22 @@ test("the alternate request syntax carries a PUT as a form POST", async () => {
   });
   expect(extra.status).toBe(400);
 });
+
+test("an Activity's definition gathers what every statement said of it, in one batch and across batches", async () => {
+  const { all } = await school("LRS activities");
+  const act = (lang: string, name: string, extra: object = {}) => ({
+    ...statement("jo@example.org", "http://zpd.test/act/1"),
+    object: { id: "http://zpd.test/act/1", definition: { name: { [lang]: name }, ...extra } },
+  });
+  await all.call("POST", "/statements", [act("en-US", "Fractions"), act("fr-FR", "Fractions (fr)")]);
+  await all.call("POST", "/statements", act("de-DE", "Brüche", { type: "http://adlnet.gov/expapi/activities/assessment" }));
+  const got = await all.call("GET", `/activities?activityId=${encodeURIComponent("http://zpd.test/act/1")}`);
+  expect(got.json).toEqual({
+    objectType: "Activity",
+    id: "http://zpd.test/act/1",
+    definition: {
+      name: { "en-US": "Fractions", "fr-FR": "Fractions (fr)", "de-DE": "Brüche" },
+      type: "http://adlnet.gov/expapi/activities/assessment",
+    },
+  });
+});

@@ -1,5 +1,6 @@
 /**
- * A small school with a value in every encrypted column (persistence/crypto/encrypted-columns.ts),
+ * A small school with a value in every encrypted column (persistence/crypto/encrypted-columns.ts), the
+ * LRS's included,
  * written and read back through the services: the key tests compare what the services read before and
  * after an upgrade or a rotation.
  */
@@ -8,12 +9,17 @@ import { createServices, type Services } from "../../src/services/index.js";
 import type { FieldCipher } from "../../src/persistence/crypto/field-cipher.js";
 import { type Actor, Role } from "../../src/services/auth/actor.js";
 import { createLogger } from "../../src/shared/logger.js";
+import { createHash } from "node:crypto";
+import type { XapiClient } from "../../src/services/xapi/xapi-credential.service.js";
+import type { DocumentAddress } from "../../src/services/xapi/xapi-document.service.js";
 
 export interface PersonalWorld {
   readonly actor: Actor;
   readonly learnerIds: string[];
   readonly goalIds: string[];
   readonly teacherId: string;
+  /** The LRS's values (a statement about the first learner, its attachment, a state document); absent in a world of a version before the LRS. */
+  readonly xapi?: { readonly client: XapiClient; readonly statementId: string; readonly document: DocumentAddress };
 }
 
 /** What the services read of a world's personal data. */
@@ -27,6 +33,7 @@ export interface PersonalData {
     attributes: string[];
     goal: string;
   }[];
+  readonly xapi?: { actor: unknown; attachment: string; document: string };
 }
 
 export function servicesWith(ds: DataSource, cipher: FieldCipher): Services {
@@ -51,8 +58,36 @@ export async function createPersonalWorld(services: Services, learners = 3): Pro
     await services.learnerAttributes.set(actor, l.id, "gender", i % 2 ? "girl" : "boy");
     goalIds.push((await services.goals.create(actor, { learnerId: l.id, title: `Zélie's goal ${i}`, skillIds: [skill.id] })).id);
   }
-  return { actor, learnerIds, goalIds, teacherId };
+  // The LRS: a statement (with an attachment) naming the first learner's e-mail, and a state document;
+  // the first write also makes the database's index key. Four more encrypted values.
+  const issued = await services.xapiCredentials.issue(school.id, { label: "personal world", scope: "ALL" }, "test");
+  const client = (await services.xapiCredentials.authenticate(issued.credential.key, issued.secret))!;
+  const [statementId] = await services.xapiStatements.store(
+    client,
+    {
+      actor: XAPI_ACTOR,
+      verb: { id: "http://adlnet.gov/expapi/verbs/answered" },
+      object: { id: "http://zpd.test/personal/1" },
+      attachments: [
+        { usageType: "urn:zpd:essay", display: { en: "essay" }, contentType: "text/plain", length: ESSAY.length, sha2: ESSAY_SHA2 },
+      ],
+    },
+    [{ sha2: ESSAY_SHA2, contentType: "text/plain", content: ESSAY }],
+  );
+  const document: DocumentAddress = {
+    kind: "state",
+    activityId: "http://zpd.test/personal/1",
+    agent: JSON.stringify(XAPI_ACTOR),
+    documentId: "notes",
+  };
+  await services.xapiDocuments.write(client, document, { content: Buffer.from(XAPI_NOTE), contentType: "text/plain" }, false, {});
+  return { actor, learnerIds, goalIds, teacherId, xapi: { client, statementId: statementId!, document } };
 }
+
+const XAPI_ACTOR = { name: "Zélie Martin-0", mbox: "mailto:zelie.0@example.invalid" };
+const ESSAY = Buffer.from("Zélie's essay on ratios");
+const ESSAY_SHA2 = createHash("sha256").update(ESSAY).digest("hex");
+const XAPI_NOTE = "Zélie asked for help on ratios";
 
 export async function readPersonalWorld(services: Services, w: PersonalWorld): Promise<PersonalData> {
   const profiles = await services.learners.profiles(w.actor, w.learnerIds);
@@ -68,7 +103,19 @@ export async function readPersonalWorld(services: Services, w: PersonalWorld): P
       goal: (await services.goals.get(w.actor, w.goalIds[i]!)).title,
     });
   }
-  return { teacher: (await services.schools.teacher(w.actor, w.teacherId)).displayName, learners };
+  const teacher = (await services.schools.teacher(w.actor, w.teacherId)).displayName;
+  if (!w.xapi) return { teacher, learners };
+  const read = await services.xapiStatements.byId(w.xapi.client, w.xapi.statementId, false, {
+    format: "exact",
+    languages: [],
+    attachments: true,
+  });
+  const xapi = {
+    actor: read.statement.actor,
+    attachment: read.attachments.map((a) => a.content.toString()).join(),
+    document: (await services.xapiDocuments.get(w.xapi.client, w.xapi.document)).content.toString(),
+  };
+  return { teacher, learners, xapi };
 }
 
 /** The world as `createPersonalWorld` wrote it (derived from its inputs, not read back). */
@@ -83,5 +130,6 @@ export function expectedPersonalData(w: PersonalWorld): PersonalData {
       attributes: [`first_language=language-${i}`, `gender=${i % 2 ? "girl" : "boy"}`],
       goal: `Zélie's goal ${i}`,
     })),
+    ...(w.xapi ? { xapi: { actor: XAPI_ACTOR, attachment: ESSAY.toString(), document: XAPI_NOTE } } : {}),
   };
 }

@@ -25,6 +25,10 @@ export const LEARNER_INTERESTS = column("learner", "interests_enc", "id", "list"
 export const ATTRIBUTE_VALUE = column("learner_attribute", "value_enc", "id", "text", `learner_id::text || '/' || name`);
 export const GOAL_TITLE = column("goal", "title_enc", "id", "text");
 export const TEACHER_NAME = column("teacher", "display_name_enc", "id", "text");
+export const XAPI_STATEMENT = column("xapi_statement", "statement_enc", "row_id", "text", `school_id::text || '/' || id::text`);
+export const XAPI_ATTACHMENT = column("xapi_attachment", "content_enc", "row_id", "text", `school_id::text || '/' || sha2`);
+export const XAPI_DOCUMENT = column("xapi_document", "content_enc", "id", "text");
+export const XAPI_INDEX_KEY = column("xapi_index_key", "secret_enc", "id", "text");
 
 export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   LEARNER_DISPLAY_NAME,
@@ -33,6 +37,10 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   ATTRIBUTE_VALUE,
   GOAL_TITLE,
   TEACHER_NAME,
+  XAPI_STATEMENT,
+  XAPI_ATTACHMENT,
+  XAPI_DOCUMENT,
+  XAPI_INDEX_KEY,
 ];
 
 /** The associated data of the value of `col` in the row whose key is `rowKey`. */

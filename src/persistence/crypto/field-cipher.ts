@@ -10,7 +10,7 @@
  * chance (2^-32 per pair) are refused when the keyring is built; a key whose id matches but whose bytes
  * differ is caught by the key check value stored per id (key-registry.ts).
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import { EnvelopeError, envelopeHeader, KEY_ID_BYTES, NONCE_BYTES, packEnvelope, parseEnvelope } from "./envelope.js";
 
 /** Where the keys came from, for messages (variable names or file paths; never the keys). */
@@ -71,16 +71,6 @@ export class FieldCipher {
   /** A keyring of one key (tests, benchmarks, tools). */
   static single(key: Buffer): FieldCipher {
     return new FieldCipher({ current: key });
-  }
-
-  /**
-   * Keys of their own for another purpose (HKDF-SHA-256, RFC 5869, with `info` naming the purpose), one per
-   * key of the ring, the current key's first: what a keyed hash needs to find values hashed before a rotation.
-   */
-  derivedKeys(info: string): Buffer[] {
-    const current = this.keys.get(this.currentKeyId)!;
-    const others = [...this.keys.values()].filter((k) => k !== current);
-    return [current, ...others].map((k) => Buffer.from(hkdfSync("sha256", k, Buffer.alloc(0), info, 32)));
   }
 
   keyIds(): string[] {

@@ -7,8 +7,8 @@ export type DocumentKind = "state" | "activity" | "agent";
 export interface DocumentScope {
   readonly kind: DocumentKind;
   readonly activityId: string;
-  /** Every hash the agent may be stored under (one per key of the ring); empty for activity profiles. */
-  readonly agentHashes: readonly Buffer[];
+  /** The agent's keyed hash; empty for activity profiles. */
+  readonly agentHash: Buffer;
   readonly registration: string;
 }
 
@@ -40,9 +40,9 @@ const doc = (r: Raw): StoredDocument => ({
 });
 
 function where(s: DocumentScope, params: unknown[]): string {
-  params.push(s.kind, s.activityId, s.agentHashes.length ? s.agentHashes : [Buffer.alloc(0)], s.registration);
+  params.push(s.kind, s.activityId, s.agentHash, s.registration);
   const n = params.length;
-  return `school_id = $1 AND kind = $${n - 3} AND activity_id = $${n - 2} AND agent_hash = ANY($${n - 1}::bytea[]) AND registration = $${n}`;
+  return `school_id = $1 AND kind = $${n - 3} AND activity_id = $${n - 2} AND agent_hash = $${n - 1} AND registration = $${n}`;
 }
 
 /** One document, locked for an update when `forUpdate`. */

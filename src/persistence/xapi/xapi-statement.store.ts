@@ -32,8 +32,8 @@ export interface StoredStatement {
 
 /** What a statement query filters on (7.2.3); every given condition must hold. */
 export interface StatementFilter {
-  /** The agent's lookup hashes (any key of the ring); matched against the actor/object or, with related, all agents. */
-  readonly agentHashes?: readonly Buffer[];
+  /** The agent's keyed hash; matched against the actor/object or, with related, all agents. */
+  readonly agentHash?: Buffer;
   readonly relatedAgents?: boolean;
   readonly verbId?: string;
   readonly activityId?: string;
@@ -133,7 +133,7 @@ export async function queryStatements(m: EntityManager, schoolId: string, f: Sta
     return `$${params.length}`;
   };
   const content: string[] = [];
-  if (f.agentHashes) content.push(`${f.relatedAgents ? "related_agent_hashes" : "agent_hashes"} && ${p(f.agentHashes)}::bytea[]`);
+  if (f.agentHash) content.push(`${f.relatedAgents ? "related_agent_hashes" : "agent_hashes"} @> ARRAY[${p(f.agentHash)}::bytea]`);
   if (f.verbId !== undefined) content.push(`verb_id = ${p(f.verbId)}`);
   if (f.activityId !== undefined)
     content.push(`${f.relatedActivities ? "related_activity_ids" : "activity_ids"} @> ARRAY[${p(f.activityId)}]::text[]`);

@@ -3,15 +3,13 @@
  * account — as one canonical string, and the keyed hashes under which the store indexes it.
  *
  * The store never keeps an IFI in the clear outside the encrypted statement: e-mail addresses and account
- * names are personal data. It keeps HMAC-SHA-256(k, ifi) under a key derived from the personal-data key
- * (FieldCipher.derivedKeys, info "zpd:xapi-agent:v1"). After a key rotation, rows hashed under an older
- * key are still found: a query asks for the hashes under every key of the ring.
+ * names are personal data. It keeps HMAC-SHA-256(k, ifi), k being a random key of the database's own,
+ * stored encrypted under the personal-data key (xapi-index-key.store.ts): without the keys, a hash
+ * cannot be matched to an address, not even by hashing every address one can think of.
  */
 import { createHmac } from "node:crypto";
 
 type Json = Record<string, unknown>;
-
-export const AGENT_KEY_INFO = "zpd:xapi-agent:v1";
 
 /**
  * The canonical IFI string of an Agent or identified Group; null for an anonymous Group. Two agents are the
@@ -43,19 +41,29 @@ export function actorIfis(actor: unknown): string[] {
   return out;
 }
 
-/** Keyed hashes of IFIs: under the current key for what is stored, under every key for what is looked up. */
+/** Keyed hashes of IFIs under the database's index key (persistence/xapi/xapi-index-key.store.ts). */
 export class AgentHasher {
-  /** @param keys the derived keys, the current one first. */
-  constructor(private readonly keys: readonly Buffer[]) {
-    if (keys.length === 0) throw new Error("AgentHasher needs a key");
+  constructor(private readonly key: Buffer) {
+    if (key.length < 32) throw new Error("AgentHasher needs a 32-byte key");
   }
 
   hash(ifi: string): Buffer {
-    return createHmac("sha256", this.keys[0]!).update(ifi).digest();
+    return createHmac("sha256", this.key).update(ifi).digest();
   }
+}
 
-  /** The hashes an IFI may be stored under (one per key of the ring). */
-  lookups(ifi: string): Buffer[] {
-    return this.keys.map((k) => createHmac("sha256", k).update(ifi).digest());
+/** The one AgentHasher of a process, made from the stored index key on first use. */
+export class AgentHashers {
+  private hasher: Promise<AgentHasher> | null = null;
+
+  constructor(private readonly load: () => Promise<Buffer>) {}
+
+  get(): Promise<AgentHasher> {
+    this.hasher ??= this.load().then((k) => new AgentHasher(k));
+    // A failed load (the database away) is tried again on the next request.
+    this.hasher.catch(() => {
+      this.hasher = null;
+    });
+    return this.hasher;
   }
 }

@@ -22,7 +22,7 @@ import {
   insertDocument,
   updateDocument,
 } from "../../persistence/xapi/xapi-document.store.js";
-import { AGENT_KEY_INFO, AgentHasher, ifiOf } from "./agent-identity.js";
+import { type AgentHashers, ifiOf } from "./agent-identity.js";
 import { StatementValidationError, validateActor } from "./statement-validation.js";
 import { badRequest, XapiError } from "./xapi-errors.js";
 import type { XapiClient } from "./xapi-credential.service.js";
@@ -62,28 +62,27 @@ const etagOf = (content: Buffer): string => createHash("sha1").update(content).d
 const isJson = (type: string): boolean => /^application\/json\b/i.test(type);
 
 export class XapiDocumentService {
-  private readonly agents: AgentHasher;
-
-  constructor(private readonly deps: ServiceDeps) {
-    this.agents = new AgentHasher(deps.cipher.derivedKeys(AGENT_KEY_INFO));
-  }
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly agents: AgentHashers,
+  ) {}
 
   async get(client: XapiClient, a: DocumentAddress): Promise<ShownDocument> {
-    const { scope } = this.scope(client, a, "read", true);
+    const { scope } = await this.scope(client, a, "read", true);
     const found = await findDocument(this.deps.dataSource.manager, client.schoolId, scope, a.documentId!);
     if (!found) throw new XapiError(404, `no such document`);
     return { content: this.content(found.id, found.contentEnc), contentType: found.contentType, etag: found.etag, updated: found.updated };
   }
 
   async ids(client: XapiClient, a: DocumentAddress, since?: string): Promise<string[]> {
-    const { scope } = this.scope(client, a, "read", false);
+    const { scope } = await this.scope(client, a, "read", false);
     if (since !== undefined && !isTimestamp(since)) throw badRequest("since must be an ISO 8601 date-time");
     return documentIds(this.deps.dataSource.manager, client.schoolId, scope, since ? new Date(since) : undefined);
   }
 
   /** PUT (replace) or POST (merge JSON) a document. */
   async write(client: XapiClient, a: DocumentAddress, body: DocumentContent, merge: boolean, pre: Preconditions): Promise<void> {
-    const { scope, agentHash } = this.scope(client, a, "write", true);
+    const { scope } = await this.scope(client, a, "write", true);
     if (merge && isJson(body.contentType)) parseObject(body.content, "the document");
     await this.deps.dataSource.transaction(async (m) => {
       const found = await findDocument(m, client.schoolId, scope, a.documentId!, true);
@@ -110,7 +109,7 @@ export class XapiDocumentService {
           id,
           kind: a.kind,
           activityId: scope.activityId,
-          agentHash,
+          agentHash: scope.agentHash,
           registration: scope.registration,
           documentId: a.documentId!,
           ...d,
@@ -122,7 +121,7 @@ export class XapiDocumentService {
 
   /** Deletes a document, or (State only) every document of the activity, agent and registration. */
   async delete(client: XapiClient, a: DocumentAddress, pre: Preconditions): Promise<void> {
-    const { scope } = this.scope(client, a, "write", a.kind !== "state");
+    const { scope } = await this.scope(client, a, "write", a.kind !== "state");
     await this.deps.dataSource.transaction(async (m) => {
       if (a.documentId !== undefined) {
         const found = await findDocument(m, client.schoolId, scope, a.documentId, true);
@@ -136,12 +135,7 @@ export class XapiDocumentService {
     return Buffer.from(this.deps.cipher.decrypt(enc, contextOf(rowId)), "base64");
   }
 
-  private scope(
-    client: XapiClient,
-    a: DocumentAddress,
-    need: "read" | "write",
-    needsId: boolean,
-  ): { scope: DocumentScope; agentHash: Buffer } {
+  private async scope(client: XapiClient, a: DocumentAddress, need: "read" | "write", needsId: boolean): Promise<{ scope: DocumentScope }> {
     // Documents are a client's working storage: WRITE credentials (learning apps) keep them, READ ones read them.
     if (need === "write" && client.scope === "READ")
       throw new XapiError(403, "this credential's scope (READ) does not allow writing documents");
@@ -152,14 +146,10 @@ export class XapiDocumentService {
       if (!isIri(a.activityId)) throw badRequest("activityId must be an IRI");
       activityId = a.activityId;
     }
-    let agentHashes: Buffer[] = [];
     let agentHash: Buffer = Buffer.alloc(0);
     if (a.kind !== "activity") {
       if (a.agent === undefined) throw badRequest("agent is required");
-      const agent = parseAgent(a.agent);
-      const ifi = ifiOf(agent)!;
-      agentHashes = this.agents.lookups(ifi);
-      agentHash = this.agents.hash(ifi);
+      agentHash = (await this.agents.get()).hash(ifiOf(parseAgent(a.agent))!);
     }
     let registration = "";
     if (a.registration !== undefined) {
@@ -167,7 +157,7 @@ export class XapiDocumentService {
       if (!isUuid(a.registration)) throw badRequest("registration must be a UUID");
       registration = a.registration.toLowerCase();
     }
-    return { scope: { kind: a.kind, activityId, agentHashes, registration }, agentHash };
+    return { scope: { kind: a.kind, activityId, agentHash, registration } };
   }
 }
 

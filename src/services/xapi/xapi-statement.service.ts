@@ -28,7 +28,7 @@ import {
   type StoredStatement,
   upsertActivities,
 } from "../../persistence/xapi/xapi-statement.store.js";
-import { AGENT_KEY_INFO, AgentHasher, ifiOf } from "./agent-identity.js";
+import { type AgentHashers, ifiOf } from "./agent-identity.js";
 import { indexStatement } from "./statement-index.js";
 import { formatStatement, sameStatement, type StatementFormat, withArrays } from "./statement-format.js";
 import { StatementValidationError, validateActor, validateStatement } from "./statement-validation.js";
@@ -91,11 +91,10 @@ const contextOf = (schoolId: string, id: string): string => `xapi_statement.stat
 const attachmentContext = (schoolId: string, sha2: string): string => `xapi_attachment.content_enc:${schoolId}/${sha2}`;
 
 export class XapiStatementService {
-  private readonly agents: AgentHasher;
-
-  constructor(private readonly deps: ServiceDeps) {
-    this.agents = new AgentHasher(deps.cipher.derivedKeys(AGENT_KEY_INFO));
-  }
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly agents: AgentHashers,
+  ) {}
 
   private get m(): EntityManager {
     return this.deps.dataSource.manager;
@@ -146,6 +145,7 @@ export class XapiStatementService {
     const byHash = checkAttachments(statements, parts);
     for (const [i, p] of prepared.entries()) checkSignature({ ...statements[i], id: p.statement.id }, byHash);
     const schoolId = client.schoolId;
+    const hasher = await this.agents.get();
     // Rerun whole when PostgreSQL breaks a deadlock between concurrent batches: the ids make it idempotent.
     await withConflictRetry(
       () =>
@@ -168,8 +168,8 @@ export class XapiStatementService {
               voids: index.voids,
               activityIds: index.activityIds,
               relatedActivityIds: index.relatedActivityIds,
-              agentHashes: index.agentIfis.map((i) => this.agents.hash(i)),
-              relatedAgentHashes: index.relatedAgentIfis.map((i) => this.agents.hash(i)),
+              agentHashes: index.agentIfis.map((i) => hasher.hash(i)),
+              relatedAgentHashes: index.relatedAgentIfis.map((i) => hasher.hash(i)),
               attachmentSha2s: attachmentHashes(statement),
               statementEnc: this.deps.cipher.encrypt(JSON.stringify(statement), contextOf(schoolId, statement.id as string)),
               credentialId: client.credentialId,
@@ -190,14 +190,7 @@ export class XapiStatementService {
             schoolId,
             fresh.filter((p) => p.index.voids).map((p) => p.index.refId!),
           );
-          await upsertActivities(
-            m,
-            schoolId,
-            // One row per Activity, in id order: concurrent batches lock the rows in the same order.
-            [...new Map(fresh.flatMap((p) => p.index.activities).map((a) => [a.id, a])).values()].sort((a, b) =>
-              a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
-            ),
-          );
+          await upsertActivities(m, schoolId, mergedDefinitions(fresh.flatMap((p) => p.index.activities)));
           const needed = new Set(fresh.flatMap((p) => attachmentHashes(p.statement)));
           await insertAttachments(
             m,
@@ -259,7 +252,7 @@ export class XapiStatementService {
     const limit = !q.limit || q.limit > MAX_STATEMENT_PAGE ? MAX_STATEMENT_PAGE : q.limit;
     const agentIfi = q.agent ? ifiOf(q.agent) : null;
     const filter: StatementFilter = {
-      agentHashes: agentIfi ? this.agents.lookups(agentIfi) : undefined,
+      agentHash: agentIfi ? (await this.agents.get()).hash(agentIfi) : undefined,
       relatedAgents: q.relatedAgents,
       verbId: q.verb,
       activityId: q.activity,
@@ -328,6 +321,23 @@ function lrsSetTimestampDropped(stored: Json, sent: Json): Json {
   if (sent.timestamp !== undefined || stored.timestamp !== stored.stored) return stored;
   const { timestamp: _set, ...rest } = stored;
   return rest;
+}
+
+/**
+ * One definition per Activity of a batch, in id order (concurrent batches then lock the rows in the same
+ * order): what all its statements say, the later winning per property, the languages of the name and
+ * description gathered — as the store merges them with what it already holds.
+ */
+function mergedDefinitions(activities: readonly { id: string; definition: Json }[]): { id: string; definition: Json }[] {
+  const byId = new Map<string, Json>();
+  for (const a of activities) {
+    const before = byId.get(a.id) ?? {};
+    const merged: Json = { ...before, ...a.definition };
+    for (const k of ["name", "description"])
+      if (before[k] && a.definition[k]) merged[k] = { ...(before[k] as Json), ...(a.definition[k] as Json) };
+    byId.set(a.id, merged);
+  }
+  return [...byId].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([id, definition]) => ({ id, definition }));
 }
 
 /** The scope a credential needs: WRITE sends statements, READ reads them, ALL does both. */
