@@ -83,6 +83,8 @@ export interface EpisodeResult {
 }
 
 const START_AT = Date.UTC(2026, 0, 5);
+/** The learner id on the episode's traces (observation.ts: the engine sees only outcomes). */
+export const EPISODE_LEARNER_ID = "episode-learner";
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 
@@ -256,7 +258,9 @@ export class Episode {
       school.skillRate,
     );
     const at = START_AT + (this.sessions - 1) * DAY + (this.sessionAttempts + 1) * MINUTE;
-    this.state = this.env.model.update(this.state, { learnerId: this.learner.learnerId, taskId: task.taskId, correct, at });
+    // The trace names the episode's learner, not the pool learner it was drawn from: nothing of the hidden
+    // learner reaches the engine but the outcome.
+    this.state = this.env.model.update(this.state, { learnerId: EPISODE_LEARNER_ID, taskId: task.taskId, correct, at });
     this.log.push({ taskId: task.taskId, skillId: chosen.skillId, correct, predicted: chosen.predictedSuccess });
     this.propensities.push(probability);
     this.sessionAttempts++;

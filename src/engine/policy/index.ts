@@ -13,7 +13,7 @@ export { simulatePolicySchool } from "./school.js";
 export type { PolicySchool, PolicyEnvironment } from "./school.js";
 export { observe } from "./observation.js";
 export type { Observation, ObservationInput, ObservedAttempt, PolicyCandidate } from "./observation.js";
-export { Episode, runEpisode } from "./episode.js";
+export { Episode, runEpisode, EPISODE_LEARNER_ID } from "./episode.js";
 export type { EpisodeSpec, EpisodeResult, HiddenLearner, StepResult } from "./episode.js";
 export { RANDOM_POLICY, CURRICULUM_POLICY, LOWEST_MASTERY_POLICY, ZPD_POLICY, HEURISTIC_POLICIES, zpdPolicy } from "./policies.js";
 export type { SequencingPolicy, PolicyChoice, ZpdBand } from "./policies.js";
