@@ -76,8 +76,8 @@ function table(runs: PolicyRuns, rows: readonly EpisodeRow[], rounds: number): s
 
 function byType(runs: PolicyRuns, rounds: number): string {
   const out = [
-    "| learner type | policy | attempts to mastery: median [95 % CI] | never reached | mastery gained [95 % CI] | engaged to the end [95 % CI] |",
-    "|---|---|---|---|---|---|",
+    "| learner type | policy | attempts to mastery: median [95 % CI] | 90th percentile [95 % CI] | never reached | mastery gained [95 % CI] | engaged to the end [95 % CI] |",
+    "|---|---|---|---|---|---|---|",
   ];
   for (const type of DEFAULT_LEARNER_TYPES) {
     for (const policy of runs.policies) {
@@ -86,7 +86,7 @@ function byType(runs: PolicyRuns, rounds: number): string {
         rounds,
       );
       out.push(
-        `| ${type.name} | ${policy} | ${quantileCell(s.median)} | ${pct(s.censored)} | ${meanCell(s.gain, f3)} | ${meanCell(s.engaged, pct)} |`,
+        `| ${type.name} | ${policy} | ${quantileCell(s.median)} | ${quantileCell(s.p90)} | ${pct(s.censored)} | ${meanCell(s.gain, f3)} | ${meanCell(s.engaged, pct)} |`,
       );
     }
   }
@@ -154,8 +154,8 @@ ${byType(runs, args.rounds)}
 
 ## The band's grid search (training families)
 
-| band | target | mean return |
-|---|---|---|
-${runs.tuned.scores.map((s) => `| [${s.band.bandLow}, ${s.band.bandHigh}] | ${s.band.bandTarget.toFixed(3)} | ${f3(s.meanReturn)} |`).join("\n")}
+| band | target | mean return | standard error |
+|---|---|---|---|
+${runs.tuned.scores.map((s) => `| [${s.band.bandLow}, ${s.band.bandHigh}] | ${s.band.bandTarget.toFixed(3)} | ${f3(s.meanReturn)} | ${f3(s.standardError)} |`).join("\n")}
 `;
 }

@@ -51,7 +51,7 @@ export interface EpisodeSpec {
   readonly learnerType?: string;
   /** The goal's skills (default: options.goalSkills drawn among the curriculum's later two thirds). */
   readonly goalSkillIds?: readonly string[];
-  /** An explicit hidden learner (default: a pool learner drawn by the seed, of the type above). */
+  /** An explicit hidden learner, with its own type (default: a pool learner drawn by the seed, of the type above). */
   readonly learner?: HiddenLearner;
 }
 
@@ -127,7 +127,8 @@ export class Episode {
     readonly env: PolicyEnvironment,
     spec: EpisodeSpec,
   ) {
-    const { school, options } = { school: env.school, options: env.school.options };
+    const school = env.school;
+    const options = school.options;
     if (!Number.isInteger(spec?.seed)) throw new EngineError(EngineErrorCode.InvalidParameters, "episode: seed must be an integer");
     this.envRng = createRng(spec.seed);
     this.policyRng = createRng((spec.seed ^ 0x5bd1_e995) >>> 0);

@@ -32,6 +32,8 @@ export interface BandScore {
   readonly band: ZpdBand;
   /** Mean episode return over every environment's episodes. */
   readonly meanReturn: number;
+  /** Its standard error, sd / √n over the episodes (the bands share their episodes' seeds, so their differences are less noisy). */
+  readonly standardError: number;
 }
 
 export interface TunedBand {
@@ -61,15 +63,14 @@ export function tuneZpdBand(environments: readonly PolicyEnvironment[], options:
       if (!(bandLow < bandHigh)) continue;
       const band: ZpdBand = { bandLow, bandHigh, bandTarget: (bandLow + bandHigh) / 2 };
       const policy = zpdPolicy(band);
-      let sum = 0,
-        n = 0;
+      const returns: number[] = [];
       for (const env of environments) {
-        for (let e = 0; e < o.episodesPerEnvironment; e++) {
-          sum += runEpisode(env, policy, { seed: o.seed + e }).totalReward;
-          n++;
-        }
+        for (let e = 0; e < o.episodesPerEnvironment; e++) returns.push(runEpisode(env, policy, { seed: o.seed + e }).totalReward);
       }
-      scores.push({ band, meanReturn: sum / n });
+      const n = returns.length;
+      const mean = returns.reduce((a, b) => a + b, 0) / n;
+      const variance = n > 1 ? returns.reduce((a, r) => a + (r - mean) ** 2, 0) / (n - 1) : 0;
+      scores.push({ band, meanReturn: mean, standardError: Math.sqrt(variance / n) });
     }
   }
   if (scores.length === 0) throw new EngineError(EngineErrorCode.InvalidParameters, "tuneZpdBand: the grid has no band with low < high");
