@@ -231,6 +231,20 @@ describe("policy environment", () => {
       expect(isEngineError(error) && error.code === EngineErrorCode.InvalidParameters).toBe(true);
     }
     expect(() => zpdPolicy({ bandLow: 0.8, bandHigh: 0.6 })).toThrow(/band/);
+    const env = await environment(fractions, 1);
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return isEngineError(e) ? e.code : "other";
+      }
+      return "none";
+    };
+    expect(code(() => new Episode(env, { seed: 1, goalSkillIds: ["no-such-skill"] }))).toBe(EngineErrorCode.InvalidParameters);
+    expect(code(() => new Episode(env, { seed: 1, learnerType: "no-such-type" }))).toBe(EngineErrorCode.InvalidParameters);
+    const episode = new Episode(env, { seed: 1 });
+    expect(code(() => episode.step(episode.candidates().length))).toBe(EngineErrorCode.InvalidParameters);
+    expect(episode.attempts).toBe(0); // the refused step changed nothing
     const heldOut = await environment(HELD_OUT_FAMILIES[0]!, 1);
     expect(() => tuneZpdBand([heldOut], { episodesPerEnvironment: 1 })).toThrow(/held out/);
   });
