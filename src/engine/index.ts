@@ -16,6 +16,7 @@ export * from "./embedding/index.js";
 export * from "./recommend/index.js";
 export * from "./fairness/index.js";
 export * from "./privacy/index.js";
+export * from "./policy/index.js";
 export { trainers, loadModel } from "./registry.js";
 export { initBackend, backendName, backendStatus } from "./backend.js";
 export type { BackendPreference, BackendStatus } from "./backend.js";

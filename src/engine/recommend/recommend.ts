@@ -138,11 +138,33 @@ export function recommend(input: RecommendInput, params: Partial<RecommendParams
  * "readiness", engine/fairness/recommendation-replay.ts).
  */
 export function candidatePredictions(input: RecommendInput, params: Partial<RecommendParams> = {}): Float64Array {
+  return recommendationCandidates(input, params).p;
+}
+
+/** One task `recommend` would choose from (`recommendationCandidates`). */
+export interface RecommendationCandidate {
+  readonly taskId: string;
+  /** The skill it serves. */
+  readonly skillId: string;
+}
+
+/**
+ * The tasks `recommend` would choose from, with their predicted success: `candidatePredictions`'
+ * tasks (same rules 2–4, same order), named. A sequencing policy (engine/policy) chooses among them,
+ * so that the prerequisite gate, the teacher's pins and skips and the repeat window still hold.
+ */
+export function recommendationCandidates(
+  input: RecommendInput,
+  params: Partial<RecommendParams> = {},
+): { readonly tasks: readonly RecommendationCandidate[]; readonly p: Float64Array } {
   const p = resolveRecommendParams(params);
   const ctx = buildContext(input, p);
   const personalised = strategyOf(input) !== "curriculum";
   const pool = choicePool(ctx, focusOf(ctx, personalised), personalised, new Set(ctx.pinned));
-  return readPredictions(ctx.model, ctx.state, pool, (id) => ctx.mastery.get(id)).p;
+  return {
+    tasks: pool.map((t) => ({ taskId: t.taskId, skillId: t.skillId! })),
+    p: readPredictions(ctx.model, ctx.state, pool, (id) => ctx.mastery.get(id)).p,
+  };
 }
 
 /** The tasks `recommend` ranks: rules 2–4, the fresh ones unless only recent ones are left. */

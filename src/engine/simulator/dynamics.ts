@@ -39,7 +39,9 @@ export function answerProbability(d: Dynamics, level: ArrayLike<number>, task: D
 
 /**
  * Learning from one attempt, in place: every skill k of the task gains
- * rate · w_k · readiness_k · (correct ? 1 : learningFromErrors) / (1 + practice_k / saturation), and its practice count grows by 1.
+ * rate · r_k · w_k · readiness_k · (correct ? 1 : learningFromErrors) / (1 + practice_k / saturation), and its practice count grows by 1.
+ * r_k is the optional per-skill rate multiplier `skillRate` (the policy environment's skills that are
+ * learnt faster or slower than others, engine/policy); absent, r_k = 1 and the simulator is unchanged.
  */
 export function learnFromAttempt(
   d: Dynamics,
@@ -48,6 +50,7 @@ export function learnFromAttempt(
   task: DynamicsTask,
   correct: 0 | 1,
   learningRate: number,
+  skillRate?: ArrayLike<number>,
 ): void {
   const p = d.params;
   for (const q of task.skills) {
@@ -59,7 +62,8 @@ export function learnFromAttempt(
       for (const j of prereqs) m += sigmoid(level[j]! - d.skillDifficulty[j]!);
       readiness = (m / prereqs.length) ** p.prerequisiteStrength;
     }
-    const gain = (learningRate * q.weight * readiness * (correct ? 1 : p.learningFromErrors)) / (1 + practice[k]! / p.saturation);
+    const rate = skillRate === undefined ? learningRate : learningRate * skillRate[k]!;
+    const gain = (rate * q.weight * readiness * (correct ? 1 : p.learningFromErrors)) / (1 + practice[k]! / p.saturation);
     level[k]! += gain;
     practice[k]!++;
   }

@@ -1,0 +1,21 @@
+/**
+ * The sequencing environment (issue 19 item 1): simulated schools with hidden, learning, forgetting and
+ * sometimes discouraged learners; episodes a policy runs through, seeing only what the live system sees;
+ * the heuristic policies built on the recommender, and the ZPD band's tuning on the training families.
+ * Pure: seeds and times are arguments.
+ */
+export { DEFAULT_ENGAGEMENT, DEFAULT_LEARNER_TYPES, DEFAULT_POLICY_ENV_OPTIONS, resolvePolicyEnvOptions } from "./params.js";
+export type { EngagementParams, LearnerType, PolicyEnvOptions } from "./params.js";
+export { stopProbability } from "./engagement.js";
+export { POLICY_FAMILIES, TRAINING_FAMILIES, HELD_OUT_FAMILIES } from "./families.js";
+export type { PolicyFamily } from "./families.js";
+export { simulatePolicySchool } from "./school.js";
+export type { PolicySchool, PolicyEnvironment } from "./school.js";
+export { observe } from "./observation.js";
+export type { Observation, ObservationInput, ObservedAttempt, PolicyCandidate } from "./observation.js";
+export { Episode, runEpisode, EPISODE_LEARNER_ID } from "./episode.js";
+export type { EpisodeSpec, EpisodeResult, HiddenLearner, StepResult } from "./episode.js";
+export { RANDOM_POLICY, CURRICULUM_POLICY, LOWEST_MASTERY_POLICY, ZPD_POLICY, HEURISTIC_POLICIES, zpdPolicy } from "./policies.js";
+export type { SequencingPolicy, PolicyChoice, ZpdBand } from "./policies.js";
+export { tuneZpdBand, DEFAULT_BAND_GRID } from "./tune.js";
+export type { BandGridOptions, BandScore, TunedBand } from "./tune.js";

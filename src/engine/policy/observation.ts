@@ -1,0 +1,91 @@
+/**
+ * What a sequencing policy sees: only what the live system sees. The engine's knowledge model (trained
+ * on the school's history, school.ts) updated online on the episode's observed attempts gives the
+ * learner's state, mastery per skill and predicted success per candidate; the curriculum, the goal, the
+ * recent history (task, skill, outcome, the prediction made before it) and where the learner is in the
+ * session complete it. Nothing here is read from the simulator's hidden truth (levels, abilities, true
+ * difficulties, true success probabilities): `observe` takes no truth, and the environment builds every
+ * observation through it.
+ */
+import { recommendationCandidates, type CompiledCurriculum, type LearnerContextInput, type RecommendParams } from "../recommend/index.js";
+import type { KnowledgeModel, LearnerState, SkillMastery } from "../types.js";
+
+/** One attempt of the episode as the live system records it. */
+export interface ObservedAttempt {
+  readonly taskId: string;
+  /** The skill the task serves (the curriculum's). */
+  readonly skillId: string;
+  readonly correct: 0 | 1;
+  /** The engine's predicted success just before the attempt. */
+  readonly predicted: number;
+}
+
+/** A task the policy may choose: one of the recommender's candidates, with the engine's prediction. */
+export interface PolicyCandidate {
+  readonly taskId: string;
+  readonly skillId: string;
+  readonly predictedSuccess: number;
+}
+
+export interface Observation {
+  /** Attempts made in the episode so far. */
+  readonly attempts: number;
+  /** Sessions begun so far (the current one included). */
+  readonly sessions: number;
+  /** Attempts made in the current session. */
+  readonly sessionAttempts: number;
+  readonly goalSkillIds: readonly string[];
+  readonly masteryThreshold: number;
+  /** The engine's mastery estimate of every curriculum skill, in curriculum (topological) order. */
+  readonly mastery: readonly SkillMastery[];
+  /** The last `historyLength` attempts, oldest first. */
+  readonly history: readonly ObservedAttempt[];
+  /**
+   * The recommender's input for this learner (the engine's model and state, the curriculum, the goal and
+   * its threshold, the recent task ids): the heuristic policies rank with the recommender's own code.
+   */
+  readonly context: LearnerContextInput;
+}
+
+export interface ObservationInput {
+  readonly model: KnowledgeModel;
+  /** The learner's engine state after the observed attempts (model.replay of them from initialState()). */
+  readonly state: LearnerState;
+  readonly curriculum: CompiledCurriculum;
+  readonly goalSkillIds: readonly string[];
+  readonly masteryThreshold: number;
+  /** Every observed attempt of the episode, oldest first. */
+  readonly attempts: readonly ObservedAttempt[];
+  readonly sessions: number;
+  readonly sessionAttempts: number;
+  readonly historyLength: number;
+  /** The recommender's parameters deciding the candidates (prerequisite gap, repeat window). */
+  readonly recommend: Partial<RecommendParams>;
+}
+
+/** The observation and the candidates the recommender builds for it (in curriculum order). */
+export function observe(input: ObservationInput): { observation: Observation; candidates: PolicyCandidate[] } {
+  const { model, state, curriculum, attempts } = input;
+  const recentTaskIds: string[] = [];
+  for (let i = attempts.length - 1; i >= 0 && recentTaskIds.length < 20; i--) recentTaskIds.push(attempts[i]!.taskId);
+  const context: LearnerContextInput = {
+    model,
+    state,
+    curriculum,
+    targetSkillIds: input.goalSkillIds,
+    masteryThreshold: input.masteryThreshold,
+    recentTaskIds,
+  };
+  const observation: Observation = {
+    attempts: attempts.length,
+    sessions: input.sessions,
+    sessionAttempts: input.sessionAttempts,
+    goalSkillIds: input.goalSkillIds,
+    masteryThreshold: input.masteryThreshold,
+    mastery: model.mastery(state, curriculum.order),
+    history: input.historyLength === 0 ? [] : attempts.slice(-input.historyLength),
+    context,
+  };
+  const { tasks, p } = recommendationCandidates(context, input.recommend);
+  return { observation, candidates: tasks.map((t, i) => ({ taskId: t.taskId, skillId: t.skillId, predictedSuccess: p[i]! })) };
+}
