@@ -140,7 +140,13 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
   );
   app.use(["/graphql", "/audit-reports"], authenticate(tokens, deadlineOf), rateLimits.middleware(subjectOf), refuseInvalidTokens());
   mountAuditReportPages(app, opts.services, opts.logger, outages);
-  mountXapiRoutes(app, opts.services, opts.logger, outages);
+  mountXapiRoutes(app, {
+    services: opts.services,
+    logger: opts.logger,
+    outages,
+    rateLimits,
+    observe: (operation, outcome, seconds) => metrics.observeRequest(operation, outcome, seconds),
+  });
   app.use(
     "/graphql",
     bodySizeLimit(opts.limits.maxBytes),

@@ -301,3 +301,45 @@ test("an Activity's definition gathers what every statement said of it, in one b
     },
   });
 });
+
+describe("rate limits and metrics", () => {
+  let limited: TestServer;
+  let xapi: string;
+  beforeAll(async () => {
+    limited = await startTestServer({
+      ZPD_RATE_LIMIT_TOKEN: "2",
+      ZPD_RATE_LIMIT_TOKEN_BURST: "1",
+      ZPD_RATE_LIMIT_ANONYMOUS: "1",
+      ZPD_RATE_LIMIT_ANONYMOUS_BURST: "1",
+      ZPD_RATE_LIMIT_BURST_SECONDS: "60",
+    });
+    xapi = limited.url.replace(/\/graphql$/, "/xapi");
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  test("a wrong credential is counted against its address and then refused with 429; a credential against itself", async () => {
+    const { schoolId } = await limited.newSchool("LRS limits");
+    const get = (auth: string) =>
+      fetch(`${xapi}/statements?limit=1`, { headers: { authorization: auth, "x-experience-api-version": "1.0.3" } });
+    const wrong = `Basic ${Buffer.from("zpdx_AAAAAAAAAAAAAAAAAAAA:not-the-secret").toString("base64")}`;
+    const refusals = [];
+    for (let i = 0; i < 4; i++) refusals.push((await get(wrong)).status);
+    expect(refusals.slice(0, 2)).toEqual([401, 401]);
+    expect(refusals.slice(2)).toEqual([429, 429]);
+    const { credential, secret } = await limited.app.services.xapiCredentials.issue(schoolId, { label: "limits", scope: "ALL" }, "test");
+    const right = `Basic ${Buffer.from(`${credential.key}:${secret}`).toString("base64")}`;
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await get(right)).status);
+    expect(statuses.slice(0, 3)).toEqual([200, 200, 200]);
+    const last = await get(right);
+    expect(last.status).toBe(429);
+    expect(Number(last.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect((await last.json()).errors[0].extensions.code).toBe("RATE_LIMITED");
+
+    const metrics = await (await fetch(limited.url.replace(/\/graphql$/, "/metrics"))).text();
+    expect(metrics).toMatch(/zpd_graphql_requests_total\{operation="xapi statements",outcome="ok"\} 3/);
+    expect(metrics).toMatch(/zpd_graphql_requests_total\{operation="xapi statements",outcome="429"\} [3-9]/);
+  });
+});

@@ -23,6 +23,8 @@ import { acceptedLanguages, type StatementFormat } from "../../services/xapi/sta
 import { sendUnavailable } from "../common/retryable-errors.js";
 import { boundaryOf, type MimePart, parseMultipart, writeMultipart } from "./multipart-mixed.js";
 import { type XapiRequest, xapiRequestOf } from "./xapi-request.js";
+import { XapiAuthenticator, XapiRateLimited } from "./xapi-auth.js";
+import { RATE_LIMITED, type RateLimits } from "../common/rate-limit.js";
 
 type Json = Record<string, unknown>;
 
@@ -54,17 +56,44 @@ interface Answer {
   contentType?: string;
 }
 
-export function mountXapiRoutes(app: express.Express, services: Services, logger: Logger, outages: DatabaseOutages): void {
+export interface XapiRouteOptions {
+  readonly services: Services;
+  readonly logger: Logger;
+  readonly outages: DatabaseOutages;
+  /** The API's rate limits (null: none). */
+  readonly rateLimits: RateLimits | null;
+  /** Counts each answer: `zpd_graphql_requests_total` under operation `xapi <resource>`, outcome `ok` or the HTTP status. */
+  readonly observe?: (operation: string, outcome: string, seconds: number) => void;
+}
+
+/** The metric's operation label: the resource, never a parameter (a bounded set of values). */
+function operationOf(req: express.Request): string {
+  const path = req.path.replace(/\/+$/, "");
+  const known = ["/about", "/statements", "/activities/state", "/activities/profile", "/agents/profile", "/activities", "/agents"];
+  return `xapi ${known.includes(path) ? path.slice(1) : "other"}`;
+}
+
+export function mountXapiRoutes(app: express.Express, opts: XapiRouteOptions): void {
+  const { services, logger, outages } = opts;
+  const auth = new XapiAuthenticator(services, opts.rateLimits);
   app.use("/xapi", express.raw({ type: () => true, limit: XAPI_MAX_BODY_BYTES }), async (req: express.Request, res: express.Response) => {
+    const t0 = process.hrtime.bigint();
+    res.on("finish", () =>
+      opts.observe?.(operationOf(req), res.statusCode < 400 ? "ok" : String(res.statusCode), Number(process.hrtime.bigint() - t0) / 1e9),
+    );
     res.set("X-Experience-API-Version", XAPI_VERSION);
     try {
       const x = xapiRequestOf(req);
       // On every answer to a statements read, a refusal included (7.2.3): nothing later than now is missing.
       if (x.path === "/statements" && (x.method === "GET" || x.method === "HEAD")) res.set(CONSISTENT_THROUGH, new Date().toISOString());
-      const answer = await route(services, x);
+      const answer = await route(services, x, () => auth.authenticate(req, x));
       send(res, x.method === "HEAD" || req.method === "HEAD", answer);
     } catch (e) {
       if (e instanceof XapiError) return fail(res, e.status, e.code, e.message, e.status === 401);
+      if (e instanceof XapiRateLimited) {
+        res.set("Retry-After", String(e.retryAfterSeconds));
+        return fail(res, 429, RATE_LIMITED, e.message, false);
+      }
       if (e instanceof DomainError) return fail(res, 400, e.code, e.message, false);
       const unavailable = databaseUnavailableReason(e);
       if (unavailable) return sendUnavailable(res, outages, unavailable);
@@ -101,12 +130,12 @@ function send(res: express.Response, head: boolean, a: Answer): void {
   res.end();
 }
 
-async function route(services: Services, x: XapiRequest): Promise<Answer> {
+async function route(services: Services, x: XapiRequest, authenticate: () => Promise<XapiClient>): Promise<Answer> {
   if (x.path === "/about") {
     if (x.method !== "GET" && x.method !== "HEAD") throw new XapiError(405, "about is read with GET");
     return { status: 200, json: { version: [XAPI_VERSION], extensions: {} } };
   }
-  const client = await authenticate(services, x);
+  const client = await authenticate();
   checkVersion(x);
   switch (x.path) {
     case "/statements":
@@ -124,17 +153,6 @@ async function route(services: Services, x: XapiRequest): Promise<Answer> {
     default:
       throw new XapiError(404, `no xAPI resource at /xapi${x.path}`);
   }
-}
-
-async function authenticate(services: Services, x: XapiRequest): Promise<XapiClient> {
-  const header = x.header("authorization");
-  const m = header ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header) : null;
-  if (!m) throw new XapiError(401, "HTTP Basic authorization with an xAPI credential is required");
-  const text = Buffer.from(m[1]!, "base64").toString("utf8");
-  const colon = text.indexOf(":");
-  const client = colon > 0 ? await services.xapiCredentials.authenticate(text.slice(0, colon), text.slice(colon + 1)) : null;
-  if (!client) throw new XapiError(401, "the xAPI credential is not valid");
-  return client;
 }
 
 function checkVersion(x: XapiRequest): void {
