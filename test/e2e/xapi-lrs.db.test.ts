@@ -336,7 +336,7 @@ describe("rate limits and metrics", () => {
     const last = await get(right);
     expect(last.status).toBe(429);
     expect(Number(last.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
-    expect((await last.json()).errors[0].extensions.code).toBe("RATE_LIMITED");
+    expect(((await last.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe("RATE_LIMITED");
 
     const metrics = await (await fetch(limited.url.replace(/\/graphql$/, "/metrics"))).text();
     expect(metrics).toMatch(/zpd_graphql_requests_total\{operation="xapi statements",outcome="ok"\} 3/);
