@@ -7,8 +7,10 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  *   (`statement_enc`, AES-GCM bound to its school and id); found by what the query parameters filter on.
  *   Agents are indexed only by keyed hashes of their identifiers (agent_hashes, related_agent_hashes), never
  *   in the clear. `seq` is the store's order (the `stored` order) and what `more` pages by. A statement is
- *   never changed but for `voided`, set when a voiding statement arrives. `learner_id` links a statement to
- *   the learner it is about, so that an erasure removes it.
+ *   never changed but for `voided`, set when a voiding statement arrives, and its mapping to an attempt:
+ *   `mapping` (pending, mapped, unmapped with `mapping_reason`, ignored), `attempt_id` and `learner_id`,
+ *   which links it to its learner, so that an erasure removes it.
+ * - `xapi_agent_learner`: which learner an agent is, by the agent's keyed hash (erased with the learner).
  * - `xapi_attachment`: attachment contents by SHA-2, once per school, encrypted.
  * - `xapi_activity`: the canonical definition of each Activity (the last one sent), for GET activities and
  *   the `canonical` format. Activity ids and definitions describe content, not learners.
@@ -30,8 +32,9 @@ export class XapiStore1764565000000 implements MigrationInterface {
          "activity_ids" text[] NOT NULL, "related_activity_ids" text[] NOT NULL,
          "agent_hashes" bytea[] NOT NULL, "related_agent_hashes" bytea[] NOT NULL,
          "attachment_sha2s" text[] NOT NULL, "statement_enc" bytea NOT NULL, "credential_id" uuid NOT NULL,
-         "learner_id" uuid,
+                  "learner_id" uuid, "mapping" varchar(16) NOT NULL DEFAULT 'pending', "mapping_reason" varchar(32), "attempt_id" uuid,
          CONSTRAINT "PK_xapi_statement" PRIMARY KEY ("school_id", "id"),
+         CONSTRAINT "CHK_xapi_statement_mapping" CHECK ("mapping" IN ('pending', 'mapped', 'unmapped', 'ignored')),
          CONSTRAINT "UQ_xapi_statement_seq" UNIQUE ("seq"),
          CONSTRAINT "UQ_xapi_statement_row" UNIQUE ("row_id"),
          CONSTRAINT "FK_xapi_statement_school" FOREIGN KEY ("school_id") REFERENCES "school"("id") ON DELETE CASCADE,
@@ -41,6 +44,14 @@ export class XapiStore1764565000000 implements MigrationInterface {
     await q.query(`CREATE INDEX "IDX_xapi_statement_ref" ON "xapi_statement" ("school_id", "ref_id") WHERE "ref_id" IS NOT NULL`);
     await q.query(`CREATE INDEX "IDX_xapi_statement_verb" ON "xapi_statement" ("school_id", "verb_id", "seq")`);
     await q.query(`CREATE INDEX "IDX_xapi_statement_learner" ON "xapi_statement" ("learner_id") WHERE "learner_id" IS NOT NULL`);
+    await q.query(`CREATE INDEX "IDX_xapi_statement_pending" ON "xapi_statement" ("school_id", "seq") WHERE "mapping" = 'pending'`);
+    await q.query(`CREATE INDEX "IDX_xapi_statement_unmapped" ON "xapi_statement" ("school_id", "seq") WHERE "mapping" = 'unmapped'`);
+    await q.query(
+      `CREATE TABLE "xapi_agent_learner" ("school_id" uuid NOT NULL, "agent_hash" bytea NOT NULL, "learner_id" uuid NOT NULL,
+         CONSTRAINT "PK_xapi_agent_learner" PRIMARY KEY ("school_id", "agent_hash"),
+         CONSTRAINT "FK_xapi_agent_learner_learner" FOREIGN KEY ("learner_id") REFERENCES "learner"("id") ON DELETE CASCADE)`,
+    );
+    await q.query(`CREATE INDEX "IDX_xapi_agent_learner_learner" ON "xapi_agent_learner" ("learner_id")`);
     await q.query(`CREATE INDEX "IDX_xapi_statement_agents" ON "xapi_statement" USING gin ("agent_hashes")`);
     await q.query(`CREATE INDEX "IDX_xapi_statement_related_agents" ON "xapi_statement" USING gin ("related_agent_hashes")`);
     await q.query(`CREATE INDEX "IDX_xapi_statement_activities" ON "xapi_statement" USING gin ("activity_ids")`);
@@ -74,6 +85,7 @@ export class XapiStore1764565000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE "xapi_index_key"`);
+    await q.query(`DROP TABLE "xapi_agent_learner"`);
     await q.query(`DROP TABLE "xapi_document"`);
     await q.query(`DROP TABLE "xapi_activity"`);
     await q.query(`DROP TABLE "xapi_attachment"`);

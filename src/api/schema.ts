@@ -21,6 +21,7 @@ import { AnalyticsResolver } from "./analytics/analytics.resolver.js";
 import { AccessLogResolver } from "./access-log/access-log.resolver.js";
 import { RosterResolver } from "./roster/roster.resolver.js";
 import { XapiCredentialResolver } from "./xapi/xapi-credential.resolver.js";
+import { XapiMappingResolver } from "./xapi/xapi-mapping.resolver.js";
 
 export const resolvers: NonEmptyArray<ClassType> = [
   SchoolResolver,
@@ -50,6 +51,7 @@ export const resolvers: NonEmptyArray<ClassType> = [
   AccessLogResolver,
   RosterResolver,
   XapiCredentialResolver,
+  XapiMappingResolver,
 ];
 
 let cached: Promise<GraphQLSchema> | undefined;

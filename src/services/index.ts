@@ -31,7 +31,9 @@ import { ErasureService } from "./privacy/erasure.service.js";
 import { RosterImportService } from "./roster/roster-import.service.js";
 import { XapiCredentialService } from "./xapi/xapi-credential.service.js";
 import { XapiDocumentService } from "./xapi/xapi-document.service.js";
-import { XapiStatementService } from "./xapi/xapi-statement.service.js";
+import { decryptStatement, XapiStatementService } from "./xapi/xapi-statement.service.js";
+import { XapiAttemptMapper } from "./xapi/xapi-attempt-mapper.js";
+import { XapiMappingService } from "./xapi/xapi-mapping.service.js";
 import { AgentHashers } from "./xapi/agent-identity.js";
 import { xapiIndexKey } from "../persistence/xapi/xapi-index-key.store.js";
 import { RetentionService } from "./privacy/retention.service.js";
@@ -66,6 +68,7 @@ export interface Services {
   readonly xapiCredentials: XapiCredentialService;
   readonly xapiStatements: XapiStatementService;
   readonly xapiDocuments: XapiDocumentService;
+  readonly xapiMapping: XapiMappingService;
   readonly retention: RetentionService;
   readonly analytics: AnalyticsService;
   readonly accessLog: AccessLogService;
@@ -94,6 +97,11 @@ export function createServices(base: ServiceDeps): Services {
   // The xAPI agents' keyed hashes: one index key per database, loaded on first use.
   const agentHashers = new AgentHashers(() => xapiIndexKey(deps.dataSource.manager, deps.cipher));
   const replanner = new PathReplanner(curriculum, (actor, goalId) => personalisation.planPath(actor, goalId), deps.logger);
+  const learners = new LearnerService(deps);
+  const attempts = new AttemptService(deps, learnerModel, replanner);
+  const xapiMapper = new XapiAttemptMapper(deps, attempts, learners, agentHashers, (schoolId, id, enc) =>
+    decryptStatement(deps.cipher, schoolId, id, enc),
+  );
   return {
     deps,
     activeModels,
@@ -106,7 +114,7 @@ export function createServices(base: ServiceDeps): Services {
     personalisation,
     schools: new SchoolService(deps),
     cohorts: new CohortService(deps),
-    learners: new LearnerService(deps),
+    learners,
     skills: new SkillService(deps),
     tasks: new TaskService(deps),
     goals,
@@ -115,12 +123,16 @@ export function createServices(base: ServiceDeps): Services {
     learnerAttributes: new LearnerAttributeService(deps),
     mastery: new MasteryService(deps),
     models: new ModelVersionService(deps),
-    attempts: new AttemptService(deps, learnerModel, replanner),
+    attempts,
     jobs,
     erasure: new ErasureService(deps),
     roster: new RosterImportService(deps),
     xapiCredentials: new XapiCredentialService(deps),
-    xapiStatements: new XapiStatementService(deps, agentHashers),
+    xapiStatements: new XapiStatementService(deps, agentHashers, {
+      mapper: xapiMapper,
+      replay: (m, schoolId, learnerIds) => learnerModel.rebuildMany(m, schoolId, learnerIds),
+    }),
+    xapiMapping: new XapiMappingService(deps, xapiMapper, agentHashers),
     xapiDocuments: new XapiDocumentService(deps, agentHashers),
     retention: new RetentionService(deps, (schoolId) => training.rebuildStates(schoolId)),
     accessLog: new AccessLogService(deps),

@@ -11,6 +11,7 @@
  * misses a record the caller may see, or when a refused write changed any row of either school. A field
  * of the schema without a rule fails the matrix too.
  */
+import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { strToU8, zipSync } from "fflate";
@@ -250,6 +251,10 @@ const SETUPS: Readonly<Record<string, Setup>> = {
   setFairnessPolicy: async () => ({ input: { mitigation: "NONE" } }),
   // A one-school package, checked and not written (a dry run): the same call is valid again in every cell.
   importOneRoster: async () => ({ input: { package: ONE_SCHOOL_ROSTER, dryRun: true } }),
+  // The target learner and an agent of its own (an agent links to one learner only).
+  linkXapiAgent: async (_c, _side, target) => ({
+    input: { learnerId: target("Learner"), agent: JSON.stringify({ account: { homePage: "https://matrix.example", name: randomUUID() } }) },
+  }),
 };
 
 /** A OneRoster package of one school and nothing else, zipped, in base64. */

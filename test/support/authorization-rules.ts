@@ -145,7 +145,7 @@ export const ACCESS: Readonly<Record<Exclude<DataKind, "platform">, { readonly l
   analytics: { label: "aggregated analytics", ADMIN: "read", SERVICE: "–", TEACHER: "–", LEARNER: "–", ANALYST: "read" },
   adminOnly: {
     label:
-      "jobs (runs, retraining, promotion, rollback), audits (`runAudit`, report pages), fairness policy, erasure, roster import (`importOneRoster`), xAPI credentials",
+      "jobs (runs, retraining, promotion, rollback), audits (`runAudit`, report pages), fairness policy, erasure, roster import (`importOneRoster`), xAPI credentials and statement mapping",
     ADMIN: "read, write",
     SERVICE: "–",
     TEACHER: "–",
@@ -218,6 +218,7 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   "Query.teacher": read("cohorts", "Teacher"),
   "Query.teachers": read("cohorts"),
   "Query.xapiCredentials": read("adminOnly"),
+  "Query.xapiUnmapped": read("adminOnly"),
   // Mutations.
   "Mutation.addPrerequisite": write("curriculum", "Skill"),
   "Mutation.assignTeacher": write("cohorts", "Cohort"),
@@ -233,6 +234,8 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   "Mutation.importOneRoster": write("adminOnly"),
   "Mutation.createXapiCredential": write("adminOnly"),
   "Mutation.revokeXapiCredential": write("adminOnly", "XapiCredential"),
+  "Mutation.linkXapiAgent": write("adminOnly", "Learner"),
+  "Mutation.remapXapiStatements": write("adminOnly"),
   "Mutation.planPath": write("learnerData", "Goal"),
   "Mutation.promoteModel": write("adminOnly", "ModelVersion"),
   "Mutation.recordAttempt": write("learnerData", "Learner"),

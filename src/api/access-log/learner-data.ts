@@ -108,6 +108,9 @@ export const NOT_LEARNER_DATA: ReadonlySet<string> = new Set([
   // xAPI credentials: a school's keys for its learning apps.
   "XapiCredential",
   "XapiCredentialIssued",
+  // Statements that did not map (ids and reasons) and a mapping's counts (its learners recorded: LEARNER_OF_RESULT).
+  "XapiUnmappedStatement",
+  "XapiMappingResult",
   // The log itself: an audit record, readable by admins and by the learner it names. Reading it is not
   // recorded (each audit query would otherwise grow the log it reads).
   "AccessLogEntry",
@@ -135,6 +138,8 @@ export const LEARNER_OF_RESULT: Readonly<
 > = {
   updatePathStep: async (step, ctx) => (step.pathId ? (await ctx.loaders.learningPath.load(step.pathId))?.learnerId : null),
   importOneRoster: async (summary) => summary.learnerIds,
+  linkXapiAgent: async (result) => result.learnerIds,
+  remapXapiStatements: async (result) => result.learnerIds,
 };
 
 /** Mutations that change no learner's data (the curriculum, cohorts and their teachers, models, policies, schools). */

@@ -108,10 +108,17 @@ export async function statementsById(m: EntityManager, schoolId: string, ids: re
   return rows.map(stored);
 }
 
-/** Marks the statements voided (never a voiding statement: it cannot be voided). */
+/**
+ * Marks the statements voided (never a voiding statement: it cannot be voided); a voided statement is no
+ * attempt any more (its attempt, if mapped, is the caller's to delete first).
+ */
 export async function markVoided(m: EntityManager, schoolId: string, ids: readonly string[]): Promise<void> {
   if (ids.length)
-    await m.query(`UPDATE xapi_statement SET voided = true WHERE school_id = $1 AND id = ANY($2::uuid[]) AND NOT voids`, [schoolId, ids]);
+    await m.query(
+      `UPDATE xapi_statement SET voided = true, mapping = 'ignored', mapping_reason = 'VOIDED', attempt_id = NULL
+       WHERE school_id = $1 AND id = ANY($2::uuid[]) AND NOT voids`,
+      [schoolId, ids],
+    );
 }
 
 /** The highest sequence number stored so far ("0" when none): a query's consistent-through point. */

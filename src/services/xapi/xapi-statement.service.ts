@@ -14,6 +14,9 @@ import { createHash } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { ServiceDeps } from "../service-deps.js";
 import { withConflictRetry } from "../common/transaction-retry.js";
+import type { FieldCipher } from "../../persistence/crypto/field-cipher.js";
+import { attemptsOfStatements, deleteAttempts } from "../../persistence/xapi/xapi-mapping.store.js";
+import { callerOf, type XapiAttemptMapper } from "./xapi-attempt-mapper.js";
 import { uuidv7 } from "../../shared/ids.js";
 import {
   activityDefinition,
@@ -88,12 +91,25 @@ interface MoreToken {
 }
 
 const contextOf = (schoolId: string, id: string): string => `xapi_statement.statement_enc:${schoolId}/${id}`;
+
+/** A stored statement's JSON from its encrypted column. */
+export function decryptStatement(cipher: FieldCipher, schoolId: string, id: string, enc: Buffer): Json {
+  return JSON.parse(cipher.decrypt(enc, contextOf(schoolId, id))) as Json;
+}
+
+/** What ties the store to the engine: statements mapped to attempts, and a voided attempt's learners replayed. */
+export interface StatementLinks {
+  readonly mapper?: XapiAttemptMapper;
+  /** Rebuilds learners' states from their histories, in the caller's transaction (LearnerModelService.rebuildMany). */
+  readonly replay?: (m: EntityManager, schoolId: string, learnerIds: readonly string[]) => Promise<unknown>;
+}
 const attachmentContext = (schoolId: string, sha2: string): string => `xapi_attachment.content_enc:${schoolId}/${sha2}`;
 
 export class XapiStatementService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly agents: AgentHashers,
+    private readonly links: StatementLinks = {},
   ) {}
 
   private get m(): EntityManager {
@@ -185,11 +201,18 @@ export class XapiStatementService {
             }
           }
           const fresh = prepared.filter((p) => !existing.has(p.statement.id as string));
-          await markVoided(
-            m,
-            schoolId,
-            fresh.filter((p) => p.index.voids).map((p) => p.index.refId!),
-          );
+          // A voided statement's attempt goes, and its learner is replayed without it, in this transaction.
+          const voidedIds = fresh.filter((p) => p.index.voids).map((p) => p.index.refId!);
+          const undone = await attemptsOfStatements(m, schoolId, voidedIds);
+          await markVoided(m, schoolId, voidedIds);
+          if (undone.length) {
+            await deleteAttempts(
+              m,
+              schoolId,
+              undone.map((u) => u.attemptId),
+            );
+            await this.links.replay?.(m, schoolId, [...new Set(undone.map((u) => u.learnerId))]);
+          }
           await upsertActivities(m, schoolId, mergedDefinitions(fresh.flatMap((p) => p.index.activities)));
           const needed = new Set(fresh.flatMap((p) => attachmentHashes(p.statement)));
           await insertAttachments(
@@ -206,6 +229,12 @@ export class XapiStatementService {
         }),
       "storing the statements",
     );
+    // The statements are safe: mapping them to attempts may fail (they then wait, pending, for the next request).
+    try {
+      await this.links.mapper?.mapPending(callerOf(client));
+    } catch (e) {
+      this.deps.logger.warn({ err: e, schoolId }, "xAPI statements stored but not yet mapped to attempts");
+    }
     return prepared.map((p) => p.statement.id as string);
   }
 
@@ -286,7 +315,7 @@ export class XapiStatementService {
   }
 
   private decrypt(schoolId: string, row: StoredStatement): Json {
-    return JSON.parse(this.deps.cipher.decrypt(row.statementEnc, contextOf(schoolId, row.id))) as Json;
+    return decryptStatement(this.deps.cipher, schoolId, row.id, row.statementEnc);
   }
 
   private async shown(schoolId: string, rows: readonly StoredStatement[], o: ReadOptions): Promise<Json[]> {

@@ -1,0 +1,119 @@
+/**
+ * The SQL of statements becoming attempts (services/xapi/xapi-attempt-mapper.ts): the statements still to
+ * map, their outcome, the agent → learner links, the task an Activity names.
+ */
+import type { EntityManager } from "typeorm";
+
+export type MappingState = "pending" | "mapped" | "unmapped" | "ignored";
+
+export interface PendingStatement {
+  readonly id: string;
+  readonly statementEnc: Buffer;
+}
+
+/**
+ * A school's statements still to map, oldest first. Not locked: mapping one twice is harmless (its attempt's
+ * idempotency key is the statement id), and on PGlite a transaction held across the attempts' own would wait forever.
+ */
+export async function pendingStatements(m: EntityManager, schoolId: string, limit: number): Promise<PendingStatement[]> {
+  const rows: { id: string; statement_enc: Buffer }[] = await m.query(
+    `SELECT id, statement_enc FROM xapi_statement WHERE school_id = $1 AND mapping = 'pending'
+     ORDER BY seq LIMIT $2`,
+    [schoolId, limit],
+  );
+  return rows.map((r) => ({ id: r.id, statementEnc: r.statement_enc }));
+}
+
+export async function markMapping(
+  m: EntityManager,
+  schoolId: string,
+  id: string,
+  mapping: Exclude<MappingState, "pending">,
+  reason: string | null,
+  link: { attemptId: string; learnerId: string } | null = null,
+): Promise<void> {
+  await m.query(
+    `UPDATE xapi_statement SET mapping = $3, mapping_reason = $4, attempt_id = $5, learner_id = COALESCE($6, learner_id)
+     WHERE school_id = $1 AND id = $2`,
+    [schoolId, id, mapping, reason, link?.attemptId ?? null, link?.learnerId ?? null],
+  );
+}
+
+/** The learner an agent is (by its keyed hash), or null. */
+export async function learnerOfAgent(m: EntityManager, schoolId: string, agentHash: Buffer): Promise<string | null> {
+  const [r]: { learner_id: string }[] = await m.query(
+    `SELECT learner_id FROM xapi_agent_learner WHERE school_id = $1 AND agent_hash = $2`,
+    [schoolId, agentHash],
+  );
+  return r?.learner_id ?? null;
+}
+
+/** Links an agent to a learner; the link already there wins (returns the learner it names). */
+export async function linkAgent(m: EntityManager, schoolId: string, agentHash: Buffer, learnerId: string): Promise<string> {
+  await m.query(`INSERT INTO xapi_agent_learner (school_id, agent_hash, learner_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
+    schoolId,
+    agentHash,
+    learnerId,
+  ]);
+  return (await learnerOfAgent(m, schoolId, agentHash))!;
+}
+
+/** The task whose activityId is this Activity's id, or null. */
+export async function taskOfActivity(m: EntityManager, schoolId: string, activityId: string): Promise<string | null> {
+  const [r]: { id: string }[] = await m.query(`SELECT id FROM task WHERE school_id = $1 AND activity_id = $2`, [schoolId, activityId]);
+  return r?.id ?? null;
+}
+
+/** The attempts of mapped statements (for voiding): statement id → attempt and learner. */
+export async function attemptsOfStatements(
+  m: EntityManager,
+  schoolId: string,
+  ids: readonly string[],
+): Promise<{ id: string; attemptId: string; learnerId: string }[]> {
+  if (ids.length === 0) return [];
+  const rows: { id: string; attempt_id: string; learner_id: string }[] = await m.query(
+    `SELECT id, attempt_id, learner_id FROM xapi_statement
+     WHERE school_id = $1 AND id = ANY($2::uuid[]) AND mapping = 'mapped' AND attempt_id IS NOT NULL`,
+    [schoolId, ids],
+  );
+  return rows.map((r) => ({ id: r.id, attemptId: r.attempt_id, learnerId: r.learner_id }));
+}
+
+/** Deletes attempts (a voided statement's); returns how many. */
+export async function deleteAttempts(m: EntityManager, schoolId: string, attemptIds: readonly string[]): Promise<number> {
+  if (attemptIds.length === 0) return 0;
+  const [row]: { n: number }[] = await m.query(
+    `WITH d AS (DELETE FROM attempt WHERE school_id = $1 AND id = ANY($2::uuid[]) RETURNING 1) SELECT count(*)::int AS n FROM d`,
+    [schoolId, attemptIds],
+  );
+  return row?.n ?? 0;
+}
+
+/** A school's unmapped statements, newest first: id, why, when stored. */
+export async function unmappedStatements(
+  m: EntityManager,
+  schoolId: string,
+  limit: number,
+): Promise<{ id: string; reason: string; stored: Date }[]> {
+  const rows: { id: string; mapping_reason: string; stored: Date | string }[] = await m.query(
+    `SELECT id, mapping_reason, stored FROM xapi_statement WHERE school_id = $1 AND mapping = 'unmapped' ORDER BY seq DESC LIMIT $2`,
+    [schoolId, limit],
+  );
+  return rows.map((r) => ({ id: r.id, reason: r.mapping_reason, stored: new Date(r.stored) }));
+}
+
+/**
+ * Puts a school's unmapped statements back to be mapped again: those of `reasons`, and of one agent
+ * (its keyed hash among the statement's actor and object agents) when given.
+ */
+export async function requeueUnmapped(m: EntityManager, schoolId: string, reasons: readonly string[], agentHash?: Buffer): Promise<number> {
+  const [row]: { n: number }[] = await m.query(
+    `WITH u AS (
+       UPDATE xapi_statement SET mapping = 'pending', mapping_reason = NULL
+       WHERE school_id = $1 AND mapping = 'unmapped' AND mapping_reason = ANY($2::text[])
+         AND ($3::bytea IS NULL OR agent_hashes @> ARRAY[$3::bytea]) RETURNING 1)
+     SELECT count(*)::int AS n FROM u`,
+    [schoolId, reasons, agentHash ?? null],
+  );
+  return row?.n ?? 0;
+}

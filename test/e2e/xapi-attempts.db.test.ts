@@ -1,0 +1,220 @@
+/**
+ * Statements become attempts (services/xapi/xapi-attempt-mapper.ts) over real HTTP: an attempt verb on a
+ * task's Activity by a known (or, when the credential may, a new) learner is recorded as recordAttempt
+ * records it — once, whatever the resends; what cannot map is kept with its reason; voiding removes the
+ * attempt (and replays the learner's state); erasing the learner removes its statements and its agent link.
+ */
+import { randomUUID } from "node:crypto";
+import { startTestServer, TestServer } from "../support/test-server.js";
+import { type Actor, Role } from "../../src/services/auth/actor.js";
+import { TaskKind } from "../../src/persistence/curriculum/task.entity.js";
+
+let s: TestServer;
+let base: string;
+let admin: Actor;
+const ACTIVITY = "https://quiz.example/tasks/fractions-1";
+beforeAll(async () => {
+  s = await startTestServer();
+  base = s.url.replace(/\/graphql$/, "/xapi");
+  const { schoolId } = await s.newSchool("xAPI attempts");
+  admin = { schoolId, role: Role.Admin, subject: "test" };
+  const skill = await s.app.services.skills.create(admin, { code: "fractions", name: "Fractions" });
+  await s.app.services.tasks.create(admin, {
+    code: "fr-1",
+    title: "Fractions 1",
+    kind: TaskKind.Exercise,
+    expectedDurationSeconds: 60,
+    skills: [{ skillId: skill.id }],
+    activityId: ACTIVITY,
+  });
+});
+afterAll(async () => {
+  await s?.stop();
+});
+
+async function client(createLearners: boolean) {
+  const { credential, secret } = await s.app.services.xapiCredentials.issue(
+    admin.schoolId,
+    { label: "quiz", scope: "ALL", createLearners },
+    "test",
+  );
+  const auth = `Basic ${Buffer.from(`${credential.key}:${secret}`).toString("base64")}`;
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: auth, "x-experience-api-version": "1.0.3", "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json().catch(() => undefined)) as any };
+  };
+}
+
+const q = (sql: string, params: unknown[]) => s.app.db.dataSource.query(sql, params);
+const mappingOf = async (id: string) =>
+  (
+    await q(`SELECT mapping, mapping_reason, learner_id, attempt_id FROM xapi_statement WHERE school_id = $1 AND id = $2`, [
+      admin.schoolId,
+      id,
+    ])
+  )[0];
+const answered = (name: string, result: object | undefined, extra: object = {}) => ({
+  actor: { account: { homePage: "https://quiz.example", name } },
+  verb: { id: "http://adlnet.gov/expapi/verbs/answered" },
+  object: { id: ACTIVITY },
+  ...(result ? { result } : {}),
+  timestamp: "2026-12-01T10:00:00Z",
+  ...extra,
+});
+
+test("an answer by a new actor, with a credential that may create learners: a learner, an attempt, once", async () => {
+  const send = await client(true);
+  const id = randomUUID();
+  const st = { ...answered("pupil-1", { success: true, duration: "PT1M30S", score: { scaled: 0.9 } }), id };
+  expect((await send("POST", "/statements", st)).status).toBe(200);
+  const mapped = await mappingOf(id);
+  expect(mapped).toMatchObject({ mapping: "mapped", mapping_reason: null });
+  const attempts = await q(
+    `SELECT learner_id, correct, score, duration_seconds, occurred_at, source FROM attempt WHERE school_id = $1 AND idempotency_key = $2`,
+    [admin.schoolId, `xapi:${id}`],
+  );
+  expect(attempts).toEqual([
+    {
+      learner_id: mapped.learner_id,
+      correct: true,
+      score: 0.9,
+      duration_seconds: 90,
+      occurred_at: new Date("2026-12-01T10:00:00Z"),
+      source: "xapi",
+    },
+  ]);
+  expect(mapped.attempt_id).toBeTruthy();
+  // The same statement again, and a second answer by the same actor: one learner, two attempts.
+  expect((await send("PUT", `/statements?statementId=${id}`, st)).status).toBe(204);
+  const [second] = (
+    await send("POST", "/statements", answered("pupil-1", undefined, { verb: { id: "http://adlnet.gov/expapi/verbs/failed" } }))
+  ).json;
+  expect((await mappingOf(second)).learner_id).toBe(mapped.learner_id);
+  const all = await q(`SELECT correct FROM attempt WHERE learner_id = $1 ORDER BY created_at`, [mapped.learner_id]);
+  expect(all).toEqual([{ correct: true }, { correct: false }]);
+  // The learner is pseudonymous: no profile was made from the statement.
+  expect(await q(`SELECT count(*)::int AS n FROM learner_profile WHERE learner_id = $1`, [mapped.learner_id])).toEqual([{ n: 0 }]);
+});
+
+test("what cannot map is kept with its reason; what is no attempt is ignored", async () => {
+  const send = await client(false);
+  const cases: [object, string, string | null][] = [
+    [answered("stranger", { success: true }), "unmapped", "UNKNOWN_ACTOR"],
+    [{ ...answered("stranger", { success: true }), object: { id: "https://quiz.example/tasks/unknown" } }, "unmapped", "UNKNOWN_ACTIVITY"],
+    [answered("stranger", undefined), "unmapped", "NO_OUTCOME"],
+    [
+      { ...answered("stranger", { success: true }), verb: { id: "http://adlnet.gov/expapi/verbs/experienced" } },
+      "ignored",
+      "NOT_AN_ATTEMPT_VERB",
+    ],
+  ];
+  for (const [st, mapping, reason] of cases) {
+    const [id] = (await send("POST", "/statements", st)).json;
+    expect(await mappingOf(id)).toMatchObject({ mapping, mapping_reason: reason, attempt_id: null });
+    expect((await send("GET", `/statements?statementId=${id}`)).status).toBe(200);
+  }
+});
+
+test("voiding a mapped statement removes its attempt and replays the learner; erasing the learner removes its statements", async () => {
+  const send = await client(true);
+  const [first] = (await send("POST", "/statements", answered("pupil-2", { success: true }))).json;
+  const [second] = (await send("POST", "/statements", answered("pupil-2", { success: false }, { timestamp: "2026-12-01T11:00:00Z" }))).json;
+  const { learner_id: learnerId, attempt_id: attemptId } = await mappingOf(first);
+  const voiding = {
+    actor: { mbox: "mailto:teacher@example.org" },
+    verb: { id: "http://adlnet.gov/expapi/verbs/voided" },
+    object: { objectType: "StatementRef", id: first },
+  };
+  expect((await send("POST", "/statements", voiding)).status).toBe(200);
+  expect(await q(`SELECT count(*)::int AS n FROM attempt WHERE id = $1`, [attemptId])).toEqual([{ n: 0 }]);
+  expect(await mappingOf(first)).toMatchObject({ mapping: "ignored", mapping_reason: "VOIDED", attempt_id: null });
+  expect(await q(`SELECT correct FROM attempt WHERE learner_id = $1`, [learnerId])).toEqual([{ correct: false }]);
+  // (This school has no trained model, so the replay — LearnerModelService.rebuildMany, the rebuild job's
+  // own path, tested in rebuild.db.test.ts — has no state to recompute here.)
+
+  await s.app.services.erasure.eraseLearner(admin, learnerId);
+  expect(await q(`SELECT count(*)::int AS n FROM xapi_statement WHERE id = ANY($1::uuid[])`, [[first, second]])).toEqual([{ n: 0 }]);
+  expect(await q(`SELECT count(*)::int AS n FROM xapi_agent_learner WHERE learner_id = $1`, [learnerId])).toEqual([{ n: 0 }]);
+});
+
+test("an admin lists what did not map, links an agent to a learner (its waiting statements map), and remaps after a task gets its activityId", async () => {
+  const { schoolId, admin: token } = await s.newSchool("xAPI admin");
+  const me: Actor = { schoolId, role: Role.Admin, subject: "test" };
+  const skill = await s.app.services.skills.create(me, { code: "ratios", name: "Ratios" });
+  const task = (code: string, activityId?: string) =>
+    s.app.services.tasks.create(me, {
+      code,
+      title: code,
+      kind: TaskKind.Exercise,
+      expectedDurationSeconds: 60,
+      skills: [{ skillId: skill.id }],
+      activityId,
+    });
+  const named = await task("r-1", "https://lms.example/ratios-1");
+  const later = await task("r-2");
+  const learner = await s.app.services.learners.create(me, { externalRef: "s-17" });
+  const { credential, secret } = await s.app.services.xapiCredentials.issue(schoolId, { label: "lms", scope: "ALL" }, "test");
+  const post = async (body: object): Promise<string> => {
+    const res = await fetch(`${base}/statements`, {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${Buffer.from(`${credential.key}:${secret}`).toString("base64")}`,
+        "x-experience-api-version": "1.0.3",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify(body),
+    });
+    return ((await res.json()) as string[])[0]!;
+  };
+  const agent = { account: { homePage: "https://lms.example", name: "s-17" } };
+  const passed = { id: "http://adlnet.gov/expapi/verbs/passed" };
+  const onNamed = await post({
+    actor: agent,
+    verb: passed,
+    object: { id: "https://lms.example/ratios-1" },
+    timestamp: "2026-12-02T09:00:00Z",
+  });
+  const onLater = await post({
+    actor: agent,
+    verb: passed,
+    object: { id: "https://lms.example/ratios-2" },
+    timestamp: "2026-12-02T09:05:00Z",
+  });
+
+  const UNMAPPED = `{ xapiUnmapped { statementId reason storedAt } }`;
+  const reasons = async () =>
+    (await s.gql(UNMAPPED, {}, token)).data.xapiUnmapped.map((u: { statementId: string; reason: string }) => [u.statementId, u.reason]);
+  expect(await reasons()).toEqual([
+    [onLater, "UNKNOWN_ACTIVITY"],
+    [onNamed, "UNKNOWN_ACTOR"],
+  ]);
+
+  const LINK = `mutation($i: LinkXapiAgentInput!) { linkXapiAgent(input: $i) { mapped unmapped } }`;
+  expect((await s.gql(LINK, { i: { learnerId: learner.id, agent: JSON.stringify(agent) } }, token)).data.linkXapiAgent).toEqual({
+    mapped: 1,
+    unmapped: 0,
+  });
+  expect((await s.gql(LINK, { i: { learnerId: learner.id, agent: "{not json" } }, token)).errors![0]!.extensions!.code).toBe(
+    "BAD_USER_INPUT",
+  );
+  const other = await s.app.services.learners.create(me, {});
+  expect((await s.gql(LINK, { i: { learnerId: other.id, agent: JSON.stringify(agent) } }, token)).errors![0]!.extensions!.code).toBe(
+    "CONFLICT",
+  );
+  expect(await reasons()).toEqual([[onLater, "UNKNOWN_ACTIVITY"]]);
+
+  await s.app.services.tasks.update(me, later.id, { activityId: "https://lms.example/ratios-2" });
+  expect((await s.gql(`mutation { remapXapiStatements { mapped unmapped } }`, {}, token)).data.remapXapiStatements).toEqual({
+    mapped: 1,
+    unmapped: 0,
+  });
+  expect(await q(`SELECT task_id, correct FROM attempt WHERE learner_id = $1 ORDER BY occurred_at`, [learner.id])).toEqual([
+    { task_id: named.id, correct: true },
+    { task_id: later.id, correct: true },
+  ]);
+  expect(await reasons()).toEqual([]);
+});
