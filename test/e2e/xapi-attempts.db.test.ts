@@ -218,3 +218,18 @@ test("an admin lists what did not map, links an agent to a learner (its waiting 
   ]);
   expect(await reasons()).toEqual([]);
 });
+
+test("storing and reading a learner's mapped statements is in the access log, under the credential", async () => {
+  const send = await client(true);
+  const [id] = (await send("POST", "/statements", answered("pupil-3", { success: true }))).json;
+  const { learner_id: learnerId } = await mappingOf(id);
+  expect((await send("GET", `/statements?statementId=${id}`)).status).toBe(200);
+  await s.app.services.accessLog.flush();
+  const rows = await q(`SELECT actor_role, actor_id, operation, access FROM access_log WHERE learner_id = $1 ORDER BY access DESC`, [
+    learnerId,
+  ]);
+  expect(rows).toEqual([
+    { actor_role: "SERVICE", actor_id: expect.stringMatching(/^xapi:/), operation: "xapi statements", access: "WRITE" },
+    { actor_role: "SERVICE", actor_id: expect.stringMatching(/^xapi:/), operation: "xapi statements", access: "READ" },
+  ]);
+});

@@ -34,7 +34,9 @@ test("after a rotation and without the old key, statements, attachments and docu
   const content = Buffer.from("an essay");
   const sha2 = createHash("sha256").update(content).digest("hex");
   const agent = { mbox: "mailto:rotated@example.org" };
-  const [id] = await first.xapiStatements.store(
+  const {
+    ids: [id],
+  } = await first.xapiStatements.store(
     client,
     {
       actor: agent,

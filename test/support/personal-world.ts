@@ -62,7 +62,9 @@ export async function createPersonalWorld(services: Services, learners = 3): Pro
   // the first write also makes the database's index key. Four more encrypted values.
   const issued = await services.xapiCredentials.issue(school.id, { label: "personal world", scope: "ALL" }, "test");
   const client = (await services.xapiCredentials.authenticate(issued.credential.key, issued.secret))!;
-  const [statementId] = await services.xapiStatements.store(
+  const {
+    ids: [statementId],
+  } = await services.xapiStatements.store(
     client,
     {
       actor: XAPI_ACTOR,

@@ -1,7 +1,8 @@
 /**
- * Where the access log is recorded: in ONE place, the execution of GraphQL, through which every
- * learner's data leaves or enters the server (the services reach learner data by many routes — an
- * access check, a scoped list, a one-statement context read — but every answer is resolved here).
+ * Where the access log is recorded: at the two doors through which a learner's data leaves or enters the
+ * server — here, the execution of GraphQL (the services reach learner data by many routes — an access
+ * check, a scoped list, a one-statement context read — but every answer is resolved here), and the xAPI
+ * store's statements (api/xapi/xapi.routes.ts, `logAccess`: statements mapped to a learner's attempts).
  *
  * The schema's resolvers are wrapped once (`instrumentAccessLog`): the root fields, to know which root
  * field a response key is (an alias names it in the path) and to record the learners their arguments

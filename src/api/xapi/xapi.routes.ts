@@ -15,6 +15,8 @@ import { databaseUnavailableReason } from "../../persistence/common/db-unavailab
 import type { DatabaseOutages } from "../../persistence/common/database-outages.js";
 import type { Logger } from "../../shared/logger.js";
 import type { XapiClient } from "../../services/xapi/xapi-credential.service.js";
+import { AccessKind } from "../../services/access-log/access-log.service.js";
+import { Role } from "../../services/auth/actor.js";
 import { badRequest, XapiError } from "../../services/xapi/xapi-errors.js";
 import { type AttachmentPart, type ReadOptions, type StatementQuery, XAPI_VERSION } from "../../services/xapi/xapi-statement.service.js";
 import type { DocumentAddress } from "../../services/xapi/xapi-document.service.js";
@@ -221,13 +223,15 @@ async function statements(services: Services, client: XapiClient, x: XapiRequest
     if (id === undefined) throw badRequest("PUT needs the statementId parameter");
     for (const k of x.params.keys()) if (k !== "statementId") throw badRequest(`PUT statements takes no parameter ${k}`);
     const { input, parts } = statementBody(x);
-    await svc.store(client, input, parts, id);
+    logAccess(services, client, (await svc.store(client, input, parts, id)).learnerIds, AccessKind.Write);
     return { status: 204 };
   }
   if (x.method === "POST") {
     if (x.params.size) throw badRequest("POST statements takes no parameters");
     const { input, parts } = statementBody(x);
-    return { status: 200, json: await svc.store(client, input, parts) };
+    const stored = await svc.store(client, input, parts);
+    logAccess(services, client, stored.learnerIds, AccessKind.Write);
+    return { status: 200, json: stored.ids };
   }
   if (x.method !== "GET" && x.method !== "HEAD") throw new XapiError(405, `statements are not answered to ${x.method}`);
   const options = readOptions(x);
@@ -235,7 +239,9 @@ async function statements(services: Services, client: XapiClient, x: XapiRequest
   const single = x.params.get("statementId") ?? x.params.get("voidedStatementId");
   if (more !== undefined) {
     if (x.params.size > 1) throw badRequest("more takes no other parameter");
-    return statementPage(await svc.more(client, more), options.attachments || more.length > 0);
+    const page = await svc.more(client, more);
+    logAccess(services, client, page.learnerIds, AccessKind.Read);
+    return statementPage(page, page.attachments.length > 0);
   }
   if (single !== undefined) {
     const voided = !x.params.has("statementId");
@@ -244,7 +250,8 @@ async function statements(services: Services, client: XapiClient, x: XapiRequest
     for (const k of x.params.keys())
       if (k !== "statementId" && k !== "voidedStatementId" && !READ_OPTION_PARAMS.has(k))
         throw badRequest(`${k} cannot be used with ${voided ? "voidedStatementId" : "statementId"}`);
-    const { statement, attachments } = await svc.byId(client, single, voided, options);
+    const { statement, attachments, learnerIds } = await svc.byId(client, single, voided, options);
+    logAccess(services, client, learnerIds, AccessKind.Read);
     const headers = { "Last-Modified": new Date(String(statement.stored)).toUTCString() };
     if (options.attachments) return { ...multipart(statement, attachments), headers };
     return { status: 200, json: statement, headers };
@@ -266,7 +273,21 @@ async function statements(services: Services, client: XapiClient, x: XapiRequest
     limit: limit === undefined ? undefined : Number(limit),
     ascending: bool(x, "ascending"),
   };
-  return statementPage(await svc.query(client, query, options), options.attachments);
+  const page = await svc.query(client, query, options);
+  logAccess(services, client, page.learnerIds, AccessKind.Read);
+  return statementPage(page, options.attachments);
+}
+
+/**
+ * The access log (services/access-log/): statements mapped to a learner's attempts are that learner's
+ * data, so storing (WRITE) and reading them (READ) is recorded as a GraphQL request's would be, under
+ * operation `xapi statements`, the caller being the credential (`xapi:<id>`).
+ */
+function logAccess(services: Services, client: XapiClient, learnerIds: readonly string[], access: AccessKind): void {
+  services.accessLog.record(
+    { schoolId: client.schoolId, role: Role.Service, subject: `xapi:${client.credentialId}` },
+    learnerIds.map((learnerId) => ({ learnerId, operation: "xapi statements", access })),
+  );
 }
 
 function statementPage(r: Awaited<ReturnType<Services["xapiStatements"]["query"]>>, withAttachments: boolean): Answer {

@@ -28,6 +28,8 @@ export interface StoredStatement {
   readonly voids: boolean;
   readonly statementEnc: Buffer;
   readonly attachmentSha2s: readonly string[];
+  /** The learner it became an attempt of (null: not mapped). */
+  readonly learnerId: string | null;
 }
 
 /** What a statement query filters on (7.2.3); every given condition must hold. */
@@ -56,6 +58,7 @@ interface Raw {
   voids: boolean;
   statement_enc: Buffer;
   attachment_sha2s: string[];
+  learner_id: string | null;
 }
 
 const stored = (r: Raw): StoredStatement => ({
@@ -65,9 +68,10 @@ const stored = (r: Raw): StoredStatement => ({
   voids: r.voids,
   statementEnc: r.statement_enc,
   attachmentSha2s: r.attachment_sha2s,
+  learnerId: r.learner_id,
 });
 
-const COLUMNS = `id, seq, voided, voids, statement_enc, attachment_sha2s`;
+const COLUMNS = `id, seq, voided, voids, statement_enc, attachment_sha2s, learner_id`;
 
 /** Inserts the statements whose ids are new; returns the ids that were already stored. */
 export async function insertStatements(m: EntityManager, schoolId: string, rows: readonly StatementRow[]): Promise<Set<string>> {

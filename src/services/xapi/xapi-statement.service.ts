@@ -80,7 +80,17 @@ export interface StatementResult {
   readonly more: string;
   readonly consistentThrough: Date;
   readonly attachments: AttachmentPart[];
+  /** The learners whose statements (mapped to their attempts) the page holds: for the access log. */
+  readonly learnerIds: string[];
 }
+
+/** What a store did: the statements' ids in the order sent, and the learners whose attempts they became. */
+export interface StoreResult {
+  readonly ids: string[];
+  readonly learnerIds: string[];
+}
+
+const learnersOf = (rows: readonly StoredStatement[]): string[] => [...new Set(rows.flatMap((r) => (r.learnerId ? [r.learnerId] : [])))];
 
 /** What a `more` link carries: the query, where the previous page ended and the consistent-through point. */
 interface MoreToken {
@@ -125,7 +135,7 @@ export class XapiStatementService {
    * Stores statements (a PUT's one, with its id; a POST's one or many) and their attachments; returns
    * their ids in the order sent.
    */
-  async store(client: XapiClient, input: unknown, parts: readonly AttachmentPart[], putId?: string): Promise<string[]> {
+  async store(client: XapiClient, input: unknown, parts: readonly AttachmentPart[], putId?: string): Promise<StoreResult> {
     requireScope(client, "write");
     const list = Array.isArray(input) ? input : [input];
     if (putId !== undefined && Array.isArray(input)) throw badRequest("PUT takes one statement, not an array");
@@ -230,12 +240,14 @@ export class XapiStatementService {
       "storing the statements",
     );
     // The statements are safe: mapping them to attempts may fail (they then wait, pending, for the next request).
+    let learnerIds: string[] = [];
     try {
-      await this.links.mapper?.mapPending(callerOf(client));
+      const outcome = await this.links.mapper?.mapPending(callerOf(client));
+      learnerIds = outcome ? [...outcome.learnerIds] : [];
     } catch (e) {
       this.deps.logger.warn({ err: e, schoolId }, "xAPI statements stored but not yet mapped to attempts");
     }
-    return prepared.map((p) => p.statement.id as string);
+    return { ids: prepared.map((p) => p.statement.id as string), learnerIds };
   }
 
   /** One statement by id: `statementId` finds it unless voided, `voidedStatementId` only when voided. */
@@ -244,13 +256,17 @@ export class XapiStatementService {
     id: string,
     voided: boolean,
     options: ReadOptions,
-  ): Promise<{ statement: Json; attachments: AttachmentPart[] }> {
+  ): Promise<{ statement: Json; attachments: AttachmentPart[]; learnerIds: string[] }> {
     requireScope(client, "read");
     if (!isUuid(id)) throw badRequest(`${voided ? "voidedStatementId" : "statementId"} must be a UUID`);
     const [row] = await statementsById(this.m, client.schoolId, [id.toLowerCase()]);
     if (!row || row.voided !== voided) throw new XapiError(404, `no ${voided ? "voided " : ""}statement ${id}`);
     const [statement] = await this.shown(client.schoolId, [row], options);
-    return { statement: statement!, attachments: options.attachments ? await this.attachmentsOf(client.schoolId, [row]) : [] };
+    return {
+      statement: statement!,
+      attachments: options.attachments ? await this.attachmentsOf(client.schoolId, [row]) : [],
+      learnerIds: learnersOf([row]),
+    };
   }
 
   /** A page of statements matching a query (7.2.3), newest first unless ascending. */
@@ -305,6 +321,7 @@ export class XapiStatementService {
       more,
       consistentThrough: new Date(),
       attachments: t.o.attachments ? await this.attachmentsOf(client.schoolId, pageRows) : [],
+      learnerIds: learnersOf(pageRows),
     };
   }
 
