@@ -233,3 +233,20 @@ test("storing and reading a learner's mapped statements is in the access log, un
     { actor_role: "SERVICE", actor_id: expect.stringMatching(/^xapi:/), operation: "xapi statements", access: "READ" },
   ]);
 });
+
+test("a batch's answers are recorded together; one the attempt refuses (dated 1999) is left INVALID_ATTEMPT, the others mapped", async () => {
+  const send = await client(true);
+  const ids = (
+    await send("POST", "/statements", [
+      answered("pupil-4", { success: true }),
+      answered("pupil-4", { success: false }, { timestamp: "1999-12-31T23:00:00Z" }),
+      answered("pupil-5", { success: true }, { timestamp: "2026-12-01T12:00:00Z" }),
+    ])
+  ).json as string[];
+  const states = await Promise.all(ids.map(async (id) => (await mappingOf(id)) as { mapping: string; mapping_reason: string | null }));
+  expect(states.map((m) => [m.mapping, m.mapping_reason])).toEqual([
+    ["mapped", null],
+    ["unmapped", "INVALID_ATTEMPT"],
+    ["mapped", null],
+  ]);
+});

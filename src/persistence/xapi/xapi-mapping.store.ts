@@ -117,3 +117,18 @@ export async function requeueUnmapped(m: EntityManager, schoolId: string, reason
   );
   return row?.n ?? 0;
 }
+
+/** Marks statements mapped to their attempts and learners, in one statement. */
+export async function markMapped(
+  m: EntityManager,
+  schoolId: string,
+  rows: readonly { id: string; attemptId: string; learnerId: string }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await m.query(
+    `UPDATE xapi_statement s SET mapping = 'mapped', mapping_reason = NULL, attempt_id = u.attempt_id, learner_id = u.learner_id
+     FROM unnest($2::uuid[], $3::uuid[], $4::uuid[]) AS u(id, attempt_id, learner_id)
+     WHERE s.school_id = $1 AND s.id = u.id`,
+    [schoolId, rows.map((r) => r.id), rows.map((r) => r.attemptId), rows.map((r) => r.learnerId)],
+  );
+}

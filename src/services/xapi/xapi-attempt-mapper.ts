@@ -12,11 +12,11 @@
  * reason; those that are not attempts, `ignored`.
  */
 import type { ServiceDeps } from "../service-deps.js";
-import type { AttemptService } from "../attempt/attempt.service.js";
+import type { AttemptService, RecordAttempt } from "../attempt/attempt.service.js";
 import type { LearnerService } from "../learner/learner.service.js";
 import { type Actor, Role } from "../auth/actor.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
-import { learnerOfAgent, linkAgent, markMapping, pendingStatements, taskOfActivity } from "../../persistence/xapi/xapi-mapping.store.js";
+import { learnerOfAgent, linkAgent, markMapped, markMapping, pendingStatements, taskOfActivity } from "../../persistence/xapi/xapi-mapping.store.js";
 import type { AgentHashers } from "./agent-identity.js";
 import { ifiOf } from "./agent-identity.js";
 import { ATTEMPT_VERBS, statementAsAttempt, type UnmappedReason } from "./statement-attempt.js";
@@ -79,52 +79,94 @@ export class XapiAttemptMapper {
     const outcome: MappingOutcome = { mapped: 0, unmapped: 0, learnerIds: new Set() };
     for (;;) {
       const pending = await pendingStatements(this.deps.dataSource.manager, caller.schoolId, ROUND);
-      for (const p of pending) await this.mapOne(caller, p.id, this.decrypt(caller.schoolId, p.id, p.statementEnc), outcome);
+      const attempts: Resolved[] = [];
+      for (const p of pending) {
+        const resolved = await this.resolve(caller, p.id, this.decrypt(caller.schoolId, p.id, p.statementEnc), outcome);
+        if (resolved) attempts.push(resolved);
+      }
+      await this.record(caller, attempts, outcome);
       if (pending.length < ROUND) return outcome;
     }
   }
 
-  private async mapOne(caller: MappingCaller, id: string, statement: Json, outcome: MappingOutcome): Promise<void> {
+  /** The statement's attempt with its task and learner, or null when it is marked ignored or unmapped here. */
+  private async resolve(caller: MappingCaller, id: string, statement: Json, outcome: MappingOutcome): Promise<Resolved | null> {
     const m = this.deps.dataSource.manager;
     const schoolId = caller.schoolId;
     const as = statementAsAttempt(statement, this.verbs);
-    if (as.kind === "ignored") return markMapping(m, schoolId, id, "ignored", as.reason);
-    const unmapped = (reason: UnmappedReason) => {
+    if (as.kind === "ignored") {
+      await markMapping(m, schoolId, id, "ignored", as.reason);
+      return null;
+    }
+    const unmapped = async (reason: UnmappedReason) => {
       outcome.unmapped++;
-      return markMapping(m, schoolId, id, "unmapped", reason);
+      await markMapping(m, schoolId, id, "unmapped", reason);
+      return null;
     };
     if (as.kind === "unmapped") return unmapped(as.reason);
     const taskId = await taskOfActivity(m, schoolId, as.facts.activityId);
     if (!taskId) return unmapped("UNKNOWN_ACTIVITY");
     const hash = (await this.agents.get()).hash(ifiOf(statement.actor)!);
     let learnerId = await learnerOfAgent(m, schoolId, hash);
-    const actor: Actor = { schoolId, role: Role.Service, subject: caller.subject };
     if (!learnerId) {
       if (!caller.createLearners) return unmapped("UNKNOWN_ACTOR");
       // A pseudonymous learner: no name, no e-mail (the statement keeps those, encrypted).
-      const created = await this.learners.create(actor, {});
+      const created = await this.learners.create(actorOf(caller), {});
       learnerId = await linkAgent(m, schoolId, hash, created.id);
     }
+    const f = as.facts;
+    return {
+      id,
+      input: {
+        learnerId,
+        taskId,
+        correct: f.correct,
+        score: f.score,
+        durationSeconds: f.durationSeconds,
+        occurredAt: f.occurredAt,
+        source: "xapi",
+        idempotencyKey: `xapi:${id}`,
+      },
+    };
+  }
+
+  /**
+   * Records a round's attempts as one batch (one recordAttempts); when the batch is refused for one
+   * attempt's own checks (a timestamp outside the accepted window, a learner erased meanwhile), one by
+   * one, so that only that statement is left unmapped (INVALID_ATTEMPT).
+   */
+  private async record(caller: MappingCaller, resolved: readonly Resolved[], outcome: MappingOutcome): Promise<void> {
+    if (resolved.length === 0) return;
+    const m = this.deps.dataSource.manager;
+    const refused = (e: unknown) => e instanceof BadInputError || e instanceof NotFoundError;
     try {
-      const [recorded] = await this.attempts.recordMany(actor, [
-        {
-          learnerId,
-          taskId,
-          correct: as.facts.correct,
-          score: as.facts.score,
-          durationSeconds: as.facts.durationSeconds,
-          occurredAt: as.facts.occurredAt,
-          source: "xapi",
-          idempotencyKey: `xapi:${id}`,
-        },
-      ]);
-      await markMapping(m, schoolId, id, "mapped", null, { attemptId: recorded!.attempt.id, learnerId });
-      outcome.mapped++;
-      outcome.learnerIds.add(learnerId);
+      const recorded = await this.attempts.recordMany(
+        actorOf(caller),
+        resolved.map((r) => r.input),
+      );
+      await markMapped(
+        m,
+        caller.schoolId,
+        resolved.map((r, i) => ({ id: r.id, attemptId: recorded[i]!.attempt.id, learnerId: r.input.learnerId })),
+      );
     } catch (e) {
-      // The attempt's own checks (a timestamp outside the accepted window, a learner erased meanwhile).
-      if (e instanceof BadInputError || e instanceof NotFoundError) return unmapped("INVALID_ATTEMPT");
-      throw e;
+      if (!refused(e) || resolved.length === 1) {
+        if (!refused(e)) throw e;
+        outcome.unmapped++;
+        await markMapping(m, caller.schoolId, resolved[0]!.id, "unmapped", "INVALID_ATTEMPT");
+        return;
+      }
+      for (const r of resolved) await this.record(caller, [r], outcome);
+      return;
     }
+    outcome.mapped += resolved.length;
+    for (const r of resolved) outcome.learnerIds.add(r.input.learnerId);
   }
 }
+
+interface Resolved {
+  readonly id: string;
+  readonly input: RecordAttempt;
+}
+
+const actorOf = (caller: MappingCaller): Actor => ({ schoolId: caller.schoolId, role: Role.Service, subject: caller.subject });
