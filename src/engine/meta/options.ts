@@ -81,7 +81,54 @@ export interface MetaOptions {
    * and on the development sets of bench/meta-dev-start.ts (+0.001 to +0.002 on their long-history sets).
    */
   readonly l2Start: number;
+  /**
+   * User-level differential privacy of the training (DP-SGD, dp-sgd.ts): null (the default) trains
+   * without it. Given, every data-dependent choice of the fit is either inside the guarantee or switched
+   * off: no early-stopping split and no start guard (a fixed number of steps on all learners), the
+   * intercept starts at 0 rather than at the data's mean, unseen tasks and skills are not filled in from
+   * the seen ones, and options or inputs that read the data otherwise (taskInfluenceLearners,
+   * learnerWeights) are refused.
+   */
+  readonly privacy: MetaPrivacyOptions | null;
 }
+
+/**
+ * DP-SGD over the learners (user-level): each step samples every learner with probability q, takes each
+ * sampled learner's gradient (of the sum of its attempts' losses over all its windows), clips it to L2
+ * norm C over all trained parameters, sums, adds N(0, σ²C²) to every trained coordinate and divides by
+ * the expected batch q·N; Adam steps on that. Exactly one of noiseMultiplier and targetEpsilon is given.
+ */
+export interface MetaPrivacyOptions {
+  /** q, the probability that a learner is in a step's batch (Poisson sampling), in (0, 1]. */
+  readonly samplingRate: number;
+  /** Expected passes over the learners: the training takes ceil(epochs / q) steps. */
+  readonly epochs: number;
+  /** C, the largest L2 norm of one learner's gradient (over all trained parameters). */
+  readonly clipNorm: number;
+  /** σ: the noise's standard deviation over C. 0 adds no noise (ε = ∞: the clipping only). */
+  readonly noiseMultiplier: number | null;
+  /** The ε to reach at δ: σ is the smallest that reaches it for the planned steps (rdp-accountant.ts). */
+  readonly targetEpsilon: number | null;
+  /** δ of the (ε, δ) guarantee; null: 1 / (number of training learners). */
+  readonly delta: number | null;
+  /**
+   * Whether the per-task offsets are trained. Off by default: a task is attempted by few learners (on
+   * ASSISTments 2009 about ten), so under user-level privacy its offset would be mostly noise, and noise
+   * on every one of thousands of offsets costs more than the offsets bring; the tasks then share their
+   * skills' parameters.
+   */
+  readonly trainTaskOffsets: boolean;
+}
+
+export const defaultPrivacyOptions: MetaPrivacyOptions = Object.freeze({
+  samplingRate: 1 / 16,
+  epochs: 8,
+  clipNorm: 1,
+  noiseMultiplier: null,
+  targetEpsilon: null,
+  delta: null,
+  trainTaskOffsets: false,
+});
 
 export const defaultMetaOptions: MetaOptions = Object.freeze({
   window: 32,
@@ -106,6 +153,7 @@ export const defaultMetaOptions: MetaOptions = Object.freeze({
   startGuard: "validate",
   guardAttempts: 10,
   l2Start: 1,
+  privacy: null,
 });
 
 /** Merges `partial` over the defaults and checks every field; throws INVALID_PARAMETERS. */
@@ -136,5 +184,27 @@ export function validateMetaOptions(partial: Partial<MetaOptions> = {}): MetaOpt
   if (o.startGuard !== "validate" && o.startGuard !== "off") fail("startGuard", o.startGuard, 'must be "validate" or "off"');
   integer("guardAttempts", 2);
   nonNegative("l2Start");
-  return o;
+  if (o.privacy === null) return o;
+  if (typeof o.privacy !== "object") fail("privacy", o.privacy, "must be null or an object");
+  if (o.taskInfluenceLearners > 0) {
+    fail("taskInfluenceLearners", o.taskInfluenceLearners, "must be 0 under privacy (its task priors read the training data)");
+  }
+  return { ...o, privacy: validatePrivacyOptions(o.privacy) };
+}
+
+/** Merges `partial` over the privacy defaults and checks every field; throws INVALID_PARAMETERS. */
+export function validatePrivacyOptions(partial: Partial<MetaPrivacyOptions>): MetaPrivacyOptions {
+  const o = mergeOptions(defaultPrivacyOptions, partial);
+  const { positive, nonNegative, range, fail } = optionChecks("MetaOptions.privacy", o);
+  range("samplingRate", 0, 1, { lo: true });
+  positive("epochs");
+  positive("clipNorm");
+  if ((o.noiseMultiplier === null) === (o.targetEpsilon === null)) {
+    fail("noiseMultiplier", o.noiseMultiplier, "give exactly one of noiseMultiplier and targetEpsilon");
+  }
+  if (o.noiseMultiplier !== null) nonNegative("noiseMultiplier");
+  if (o.targetEpsilon !== null) positive("targetEpsilon");
+  if (o.delta !== null) range("delta", 0, 1, { lo: true, hi: true });
+  if (typeof o.trainTaskOffsets !== "boolean") fail("trainTaskOffsets", o.trainTaskOffsets, "must be a boolean");
+  return Object.freeze(o);
 }
