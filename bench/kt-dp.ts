@@ -1,12 +1,12 @@
 /**
  * `npm run bench:kt-dp -- --data <folder> [--epsilons inf,8,4,1] [--seed N] [--clip C] [--sampling-rate q]
- *                        [--epochs E] [--rounds R] [--report <file>|none]`
+ *                        [--epochs E] [--task-offsets true|false] [--rounds R] [--report <file>|none]`
  *
  * Meta trained with user-level differential privacy (DP-SGD, src/engine/meta/dp-sgd.ts) at each ε, against
  * the same model trained without privacy, on the train learners of a data folder; scored on its test
  * learners under the protocol of bench:kt (src/engine/evaluation.ts). "inf" is DP-SGD with clipping and no
  * noise (σ = 0). Paired bootstrap intervals over test learners: non-private minus each private model.
- * Prints the table; with --report appends nothing, it writes the markdown section of one data set.
+ * Prints the markdown section of one data set, and writes it to the --report file when given.
  */
 import { writeFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
@@ -21,7 +21,7 @@ import { gitCommit } from "./lib/git.js";
 import { createProgressBar } from "./lib/progress.js";
 
 const USAGE =
-  "usage: npm run bench:kt-dp -- --data <folder> [--epsilons inf,8,4,1] [--seed N] [--clip C] [--sampling-rate q] [--epochs E] [--rounds R] [--report <file>|none]";
+  "usage: npm run bench:kt-dp -- --data <folder> [--epsilons inf,8,4,1] [--seed N] [--clip C] [--sampling-rate q] [--epochs E] [--task-offsets true|false] [--rounds R] [--report <file>|none]";
 
 function parseArgs(argv: readonly string[]): Record<string, string> {
   const opts: Record<string, string> = {};
@@ -31,7 +31,7 @@ function parseArgs(argv: readonly string[]): Record<string, string> {
     if (!k.startsWith("--") || v === undefined) throw new Error(USAGE);
     opts[k.slice(2)] = v;
   }
-  const known = new Set(["data", "epsilons", "seed", "clip", "sampling-rate", "epochs", "rounds", "report"]);
+  const known = new Set(["data", "epsilons", "seed", "clip", "sampling-rate", "epochs", "task-offsets", "rounds", "report"]);
   for (const k of Object.keys(opts)) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   if (!opts.data) throw new Error(`--data is required\n${USAGE}`);
   return opts;
@@ -89,6 +89,7 @@ async function main(): Promise<void> {
     ...(opts.clip ? { clipNorm: Number(opts.clip) } : {}),
     ...(opts["sampling-rate"] ? { samplingRate: Number(opts["sampling-rate"]) } : {}),
     ...(opts.epochs ? { epochs: Number(opts.epochs) } : {}),
+    ...(opts["task-offsets"] ? { trainTaskOffsets: opts["task-offsets"] === "true" } : {}),
   };
 
   const runs: Run[] = [await run("non-private", data.train, data.test, { seed })];

@@ -42,8 +42,23 @@ export interface PrivacyReport {
   readonly clipNorm: number;
   /** N, the training learners (each is one record of the guarantee). */
   readonly learners: number;
-  /** The share of sampled learners whose gradient was clipped (over all steps). */
+  /**
+   * The share of sampled learners whose gradient was clipped (over all steps): a diagnostic for choosing
+   * C, and a statistic of the data that ε does not cover — for the operator, not stored with the model.
+   */
   readonly clippedShare: number;
+}
+
+/**
+ * The guarantee a privately trained model carries in its file (MetaModel.privacy): the report without
+ * the clipped share, which is a statistic of the training data outside the guarantee.
+ */
+export type PrivacyGuarantee = Omit<PrivacyReport, "clippedShare">;
+
+export function guaranteeOf(r: PrivacyReport | null | undefined): PrivacyGuarantee | null {
+  if (!r) return null;
+  const { clippedShare: _, ...g } = r;
+  return g;
 }
 
 /** The plan of a private fit before it starts: σ, T and δ for N learners. */
@@ -88,7 +103,7 @@ export function calibrateNoise(target: number, epsilonAt: (sigma: number) => num
       { targetEpsilon: target, epsilonAtMaxNoise: atMax },
     );
   }
-  let lo = 1e-2;
+  let lo = 1e-4;
   if (epsilonAt(lo) <= target) return lo;
   while (hi / lo > 1 + 1e-4) {
     const mid = Math.sqrt(lo * hi);

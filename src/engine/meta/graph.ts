@@ -147,7 +147,9 @@ export function packBatch(
   attemptWeight?: Float64Array,
 ): BatchArrays {
   const B = windows.length;
-  let W = 1;
+  // At least 2 steps (a padded one if need be): with W = 1 the unroll never reads its update rows, and
+  // TensorFlow.js's gradient of unstack then fails (a chunk of DP-SGD can be one 1-attempt window).
+  let W = 2;
   for (const w of windows) W = Math.max(W, w.length);
   const S = f.slots;
   const a = {
