@@ -1,6 +1,6 @@
 /**
  * `npm run bench:kt-dp -- --data <folder> [--epsilons inf,8,4,1] [--seed N] [--clip C] [--sampling-rate q]
- *                        [--epochs E] [--task-offsets true|false] [--rounds R] [--report <file>|none]`
+ *                        [--epochs E] [--task-offsets true|false] [--offset-floor k] [--validate true] [--rounds R] [--report <file>|none]`
  *
  * Meta trained with user-level differential privacy (DP-SGD, src/engine/meta/dp-sgd.ts) at each ε, against
  * the same model trained without privacy, on the train learners of a data folder; scored on its test
@@ -15,13 +15,14 @@ import { initBackend } from "../src/engine/backend.js";
 import { predictSequences, type Predictions, scorePredictions } from "../src/engine/evaluation.js";
 import { metaTrainer, type MetaModel, type MetaOptions } from "../src/engine/meta/index.js";
 import type { TrainingSet } from "../src/engine/types.js";
+import { createRng } from "../src/engine/math.js";
 import { bootstrapTable, pairedBootstrap, SLICES } from "./lib/bootstrap.js";
 import { loadKtDataset } from "./lib/data.js";
 import { gitCommit } from "./lib/git.js";
 import { createProgressBar } from "./lib/progress.js";
 
 const USAGE =
-  "usage: npm run bench:kt-dp -- --data <folder> [--epsilons inf,8,4,1] [--seed N] [--clip C] [--sampling-rate q] [--epochs E] [--task-offsets true|false] [--rounds R] [--report <file>|none]";
+  "usage: npm run bench:kt-dp -- --data <folder> [--epsilons inf,8,4,1] [--seed N] [--clip C] [--sampling-rate q] [--epochs E] [--task-offsets true|false] [--offset-floor k] [--validate true] [--rounds R] [--report <file>|none]";
 
 function parseArgs(argv: readonly string[]): Record<string, string> {
   const opts: Record<string, string> = {};
@@ -31,7 +32,19 @@ function parseArgs(argv: readonly string[]): Record<string, string> {
     if (!k.startsWith("--") || v === undefined) throw new Error(USAGE);
     opts[k.slice(2)] = v;
   }
-  const known = new Set(["data", "epsilons", "seed", "clip", "sampling-rate", "epochs", "task-offsets", "rounds", "report"]);
+  const known = new Set([
+    "data",
+    "epsilons",
+    "seed",
+    "clip",
+    "sampling-rate",
+    "epochs",
+    "task-offsets",
+    "offset-floor",
+    "validate",
+    "rounds",
+    "report",
+  ]);
   for (const k of Object.keys(opts)) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   if (!opts.data) throw new Error(`--data is required\n${USAGE}`);
   return opts;
@@ -73,6 +86,13 @@ async function run(name: string, train: TrainingSet, test: TrainingSet, options:
   };
 }
 
+function validationSplit(train: TrainingSet, seed: number): { train: TrainingSet; test: TrainingSet } {
+  const ids = createRng(seed + 7).shuffle([...train.sequences.keys()].sort());
+  const cut = Math.round(0.2 * ids.length);
+  const pick = (part: string[]) => ({ catalog: train.catalog, sequences: new Map(part.map((id) => [id, train.sequences.get(id)!])) });
+  return { test: pick(ids.slice(0, cut)), train: pick(ids.slice(cut)) };
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const seed = Number(opts.seed ?? 0);
@@ -82,7 +102,10 @@ async function main(): Promise<void> {
   const folder = resolve(opts.data!);
   const dataset = basename(folder);
   const backend = await initBackend();
-  const data = loadKtDataset(folder, dataset);
+  const loaded = loadKtDataset(folder, dataset);
+  // --validate true: scored on a seeded 20 % of the train learners, trained on the rest (for choosing
+  // the privacy options without looking at the test learners).
+  const data = opts.validate === "true" ? { ...loaded, ...validationSplit(loaded.train, seed) } : loaded;
   const N = data.train.sequences.size;
   process.stderr.write(`${dataset}: ${N} train learners, ${data.test.sequences.size} test learners (backend ${backend})\n`);
   const privacy = {
@@ -90,6 +113,7 @@ async function main(): Promise<void> {
     ...(opts["sampling-rate"] ? { samplingRate: Number(opts["sampling-rate"]) } : {}),
     ...(opts.epochs ? { epochs: Number(opts.epochs) } : {}),
     ...(opts["task-offsets"] ? { trainTaskOffsets: opts["task-offsets"] === "true" } : {}),
+    ...(opts["offset-floor"] ? { offsetNoiseFloor: Number(opts["offset-floor"]) } : {}),
   };
 
   const runs: Run[] = [await run("non-private", data.train, data.test, { seed })];
@@ -116,7 +140,7 @@ async function main(): Promise<void> {
   ].join("\n");
   const cpu = cpus();
   const section = [
-    `## ${dataset}`,
+    `## ${dataset}${opts.validate === "true" ? " (validation split of the train learners)" : ""}`,
     "",
     `${N} train learners (N), ${data.test.sequences.size} test learners; seed ${seed}; privacy options ${JSON.stringify(privacy)} over the defaults.`,
     "",

@@ -91,6 +91,8 @@ describe("Meta with user-level differential privacy", () => {
       { targetEpsilon: 1, samplingRate: 0 },
       { targetEpsilon: 1, clipNorm: 0 },
       { targetEpsilon: 1, delta: 1 },
+      { targetEpsilon: 1, offsetNoiseFloor: -1 },
+      { targetEpsilon: 1, trainTaskOffsets: "yes" },
     ];
     for (const privacy of bad) await expect(fitPrivate(privacy)).rejects.toMatchObject({ code: EngineErrorCode.InvalidParameters });
     await expect(

@@ -274,9 +274,25 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     const clipper = new LearnerClipper(sizes, trainable, p.clipNorm);
     const stepsPerEpoch = Math.max(1, Math.round(1 / p.samplingRate));
     const expectedBatch = p.samplingRate * N;
+    // The task offsets get their own Adam, its ε floored at k·φ (MetaPrivacyOptions.offsetNoiseFloor).
+    const noiseSd = (plan.noiseMultiplier * p.clipNorm) / expectedBatch;
+    const shared = trainable.filter((n) => n !== "taskOffset");
+    const optimisers: [Adam, RawName[]][] = [
+      [
+        new Adam(
+          shared.map((n) => raw[n]),
+          options.learningRate,
+        ),
+        shared,
+      ],
+    ];
+    if (trainable.includes("taskOffset")) {
+      const floor = Math.max(1e-8, p.offsetNoiseFloor * noiseSd);
+      optimisers.push([new Adam([raw.taskOffset], options.learningRate, 0.9, 0.999, floor), ["taskOffset"]]);
+    }
     for (let step = 0; step < plan.steps; step++) {
       if (step % stepsPerEpoch === 0) {
-        adam.learningRate = options.learningRate * options.learningRateDecay ** (step / stepsPerEpoch);
+        for (const [o] of optimisers) o.learningRate = options.learningRate * options.learningRateDecay ** (step / stepsPerEpoch);
         forwardStarts(current(), fit, learner, options.window, starts);
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
@@ -294,7 +310,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
       );
       clipper.release(grads, plan.noiseMultiplier, expectedBatch, rng);
       addPriors(1 / N);
-      adam.step(trainable.map((n) => grads[n]));
+      for (const [o, names] of optimisers) o.step(names.map((n) => grads[n]));
       fitOptions.onProgress?.((step + 1) / plan.steps, `${kind} private step ${step + 1}/${plan.steps}`);
     }
     return {
