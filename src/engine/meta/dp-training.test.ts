@@ -14,12 +14,12 @@ import { dpSgdEpsilon } from "../privacy/rdp-accountant.js";
 import { simulateSchool, splitLearners } from "../simulator/index.js";
 import type { KnowledgeModel, Trace, TrainingSet } from "../types.js";
 import { encodeSequences } from "./catalog.js";
-import { addClippedLearners, LearnerClipper, learnerWindowStart } from "./dp-sgd.js";
+import { addClippedLearners, guaranteeOf, LearnerClipper, learnerWindowStart } from "./dp-sgd.js";
 import { zeroParams } from "./equations.js";
 import { DenseLearner } from "./dense-learner.js";
 import { attemptFeatures, cutWindows } from "./features.js";
 import { createBatchGradients, packBatch } from "./graph.js";
-import { loadMetaModelBytes, type MetaModel, metaTrainer } from "./index.js";
+import { ablationTrainer, loadMetaModelBytes, type MetaModel, metaTrainer } from "./index.js";
 import { RAW_NAMES, type RawName } from "./raw-names.js";
 import { forwardStarts, scatterGradients } from "./train.js";
 
@@ -103,6 +103,14 @@ describe("Meta with user-level differential privacy", () => {
       metaTrainer.fit(train, { seed: 1, ...fast, learnerWeights: weights, privacy: { targetEpsilon: 1 } as never }),
     ).rejects.toMatchObject({ code: EngineErrorCode.InvalidParameters });
   });
+
+  it("trains the ablation privately too (its shared parameters only), with the same guarantee", async () => {
+    const privacy = { noiseMultiplier: 1.1, samplingRate: 0.1, epochs: 2 };
+    const a = (await ablationTrainer.fit(train, { seed: 1, ...fast, privacy: privacy as never })) as MetaModel;
+    expect(a.privacy).toEqual(guaranteeOf((await fitPrivate(privacy)).report!.privacy));
+    expect([...a.params.phi0].every((v) => v === 0)).toBe(true);
+    expect(onlineAuc(a, test)).toBeGreaterThan(0.6);
+  }, 60_000);
 
   it("gives the same model for the same seed, another for another seed", async () => {
     const privacy = { noiseMultiplier: 1, samplingRate: 0.2, epochs: 2 };

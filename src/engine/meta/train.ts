@@ -188,13 +188,13 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   let bestEpoch = 0;
   let epoch = 0;
   let sinceBest = 0;
-  let privacyReport: PrivacyReport | null = null;
+  // Under privacy DP-SGD's fixed steps replace the epochs below (which would read the validation split).
+  const privacyReport = privacy === null ? null : await privateSteps();
   if (privacy !== null) {
-    privacyReport = await privateSteps();
     best = snapshot(current());
-    epoch = bestEpoch = Math.ceil(privacy.epochs);
+    bestEpoch = Math.ceil(privacy.epochs);
   }
-  for (epoch = privacy === null ? 1 : Infinity; epoch <= options.maxEpochs; epoch++) {
+  for (epoch = 1; privacy === null && epoch <= options.maxEpochs; epoch++) {
     adam.learningRate = options.learningRate * options.learningRateDecay ** (epoch - 1);
     forwardStarts(current(), fit, learner, options.window, starts);
     const order = rng.shuffle(windows.map((_, i) => i));
