@@ -303,8 +303,10 @@ export class MetaModel implements KnowledgeModel {
         revision: FILE_REVISION,
         options: this.options,
         start: this.start,
-        // JSON has no ∞: ε = ∞ (σ = 0) is written as null.
-        privacy: this.privacy && { ...this.privacy, epsilon: Number.isFinite(this.privacy.epsilon) ? this.privacy.epsilon : null },
+        // Only on a privately trained model (other files stay as they were); JSON has no ∞: ε = ∞ (σ = 0) is null.
+        ...(this.privacy && {
+          privacy: { ...this.privacy, epsilon: Number.isFinite(this.privacy.epsilon) ? this.privacy.epsilon : null },
+        }),
         taskIds: c.taskIds,
         skillIds: c.skillIds,
       },
