@@ -18,19 +18,19 @@ import type { AttemptFeatures, Window } from "./features.js";
  * given as their logs, so the gradient is taken in the space the optimiser works in.
  */
 export interface GraphInputs {
-  readonly global: tf.Tensor1D; // [3]
+  readonly global: tf.Tensor2D; // [R, 3]
   readonly taskOffset: tf.Tensor2D; // [B, W]
   readonly skillEase: tf.Tensor3D; // [B, W, S]
   readonly skillWin: tf.Tensor3D;
   readonly skillFail: tf.Tensor3D;
-  readonly phi0General: tf.Tensor1D; // [1]
+  readonly phi0General: tf.Tensor2D; // [R, 1]
   readonly phi0Skill: tf.Tensor3D; // [B, W, S]
-  readonly logAlphaGeneral: tf.Tensor1D; // [1]
+  readonly logAlphaGeneral: tf.Tensor2D; // [R, 1]
   readonly logAlphaSkill: tf.Tensor3D; // [B, W, S]
-  readonly logDecay: tf.Tensor1D; // [2]
-  readonly logBoost: tf.Tensor1D; // [2]
+  readonly logDecay: tf.Tensor2D; // [R, 2]
+  readonly logBoost: tf.Tensor2D; // [R, 2]
   /** [log α_ψ, logit λ]. */
-  readonly recent: tf.Tensor1D; // [2]
+  readonly recent: tf.Tensor2D; // [R, 2]
 }
 
 export const INPUT_NAMES = [
@@ -54,9 +54,21 @@ export const safeLog = (x: number): number => Math.max(-80, Math.log(x));
 export const recentToRaw = (r: Float64Array): Float64Array => Float64Array.from([safeLog(r[0]!), safeLog(r[1]!) - safeLog(1 - r[1]!)]);
 export const recentFromRaw = (raw: Float64Array): Float64Array => Float64Array.from([Math.exp(raw[0]!), 1 / (1 + Math.exp(-raw[1]!))]);
 
-/** Gathers the batch's parameters into graph inputs (log α, log b; b = 0 becomes log(0) = −∞ → exp 0). */
-export function gatherInputs(p: MetaParams, a: BatchArrays): GraphInputs {
+/**
+ * Gathers the batch's parameters into graph inputs (log α, log b; b = 0 becomes log(0) = −∞ → exp 0).
+ * The parameters shared by every window (global, φ₀ and α of the general coordinate, b, κ, ψ's) come as
+ * R rows: R = 1 (one row, broadcast: their gradient is the batch's sum) or, `perWindow`, R = B copies, so
+ * that their gradient arrives per window too (DP-SGD's per-learner gradients, dp-sgd.ts).
+ */
+export function gatherInputs(p: MetaParams, a: BatchArrays, perWindow = false): GraphInputs {
   const { B, W, S } = a;
+  const R = perWindow ? B : 1;
+  const rows = (values: ArrayLike<number>): tf.Tensor2D => {
+    const k = values.length;
+    const out = new Float32Array(R * k);
+    for (let r = 0; r < R; r++) for (let i = 0; i < k; i++) out[r * k + i] = values[i]!;
+    return tf.tensor2d(out, [R, k]);
+  };
   const bw = B * W,
     bws = B * W * S;
   const taskOffset = new Float32Array(bw);
@@ -75,18 +87,18 @@ export function gatherInputs(p: MetaParams, a: BatchArrays): GraphInputs {
     la[i] = Math.log(p.alpha[k + 1]!);
   }
   return {
-    global: tf.tensor1d(Float32Array.from(p.global)),
+    global: rows(p.global),
     taskOffset: tf.tensor2d(taskOffset, [B, W]),
     skillEase: tf.tensor3d(ease, [B, W, S]),
     skillWin: tf.tensor3d(win, [B, W, S]),
     skillFail: tf.tensor3d(fail, [B, W, S]),
-    phi0General: tf.tensor1d([p.phi0[0]!]),
+    phi0General: rows([p.phi0[0]!]),
     phi0Skill: tf.tensor3d(phi, [B, W, S]),
-    logAlphaGeneral: tf.tensor1d([Math.log(p.alpha[0]!)]),
+    logAlphaGeneral: rows([Math.log(p.alpha[0]!)]),
     logAlphaSkill: tf.tensor3d(la, [B, W, S]),
-    logDecay: tf.tensor1d([safeLog(p.decay[0]!), safeLog(p.decay[1]!)]),
-    logBoost: tf.tensor1d([safeLog(p.boost[0]!), safeLog(p.boost[1]!)]),
-    recent: tf.tensor1d(Float32Array.from(recentToRaw(p.recent))),
+    logDecay: rows([safeLog(p.decay[0]!), safeLog(p.decay[1]!)]),
+    logBoost: rows([safeLog(p.boost[0]!), safeLog(p.boost[1]!)]),
+    recent: rows(recentToRaw(p.recent)),
   };
 }
 
@@ -135,7 +147,9 @@ export function packBatch(
   attemptWeight?: Float64Array,
 ): BatchArrays {
   const B = windows.length;
-  let W = 1;
+  // At least 2 steps (a padded one if need be): with W = 1 the unroll never reads its update rows, and
+  // TensorFlow.js's gradient of unstack then fails (a chunk of DP-SGD can be one 1-attempt window).
+  let W = 2;
   for (const w of windows) W = Math.max(W, w.length);
   const S = f.slots;
   const a = {
@@ -206,7 +220,10 @@ export function packBatch(
 export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
   const { B, W, S } = a;
   const weight = tf.tensor3d(a.weight, [B, W, S]);
-  const g = (i: number) => p.global.slice(i, 1);
+  // Column i of an [R, k] input as [R, 1] (broadcast over the window's steps) or [R, 1, 1].
+  const col = (x: tf.Tensor2D, i: number) => x.slice([0, i], [-1, 1]);
+  const col3 = (x: tf.Tensor2D, i: number) => col(x, i).expandDims(2);
+  const g = (i: number) => col(p.global, i);
 
   // Shared part (Best-LR features), all steps at once.
   const perSkill = p.skillEase
@@ -222,8 +239,8 @@ export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
   const fromPhi0 = p.phi0Skill.mul(weight).sum(2).add(p.phi0General);
   const first = tf.tensor2d(a.first, [B, 1]);
   // ψ at the window start fades by λ^t inside the window.
-  const logLambda = tf.neg(tf.softplus(tf.neg(p.recent.slice(1, 1))));
-  const fading = tf.exp(tf.tensor1d(steps(W)).mul(logLambda)); // [W]: λ^t
+  const logLambda = tf.neg(tf.softplus(tf.neg(col(p.recent, 1)))); // [R, 1]
+  const fading = tf.exp(tf.tensor1d(steps(W)).mul(logLambda)); // [R, W]: λ^t
   const start = fromPhi0
     .mul(first)
     .add(tf.tensor2d(a.startPersonal, [B, W]).mul(tf.scalar(1).sub(first)))
@@ -236,18 +253,18 @@ export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
   const count = tf.tensor3d(a.count, [B, W, S]);
   const generalStep = p.logAlphaGeneral
     .exp()
-    .div(decay.slice(0, 1).mul(attempts).add(1))
-    .add(boost.slice(0, 1).div(attempts.add(1)));
+    .div(col(decay, 0).mul(attempts).add(1))
+    .add(col(boost, 0).div(attempts.add(1)));
   const skillStep = p.logAlphaSkill
     .exp()
-    .div(decay.slice(1, 1).mul(count).add(1))
-    .add(boost.slice(1, 1).div(count.add(1)))
+    .div(col3(decay, 1).mul(count).add(1))
+    .add(col3(boost, 1).div(count.add(1)))
     .mul(weight);
   const earlier = tf.tensor2d(earlierMask(W), [W, W]);
   const recentKernel = tf
-    .exp(tf.tensor2d(lags(W), [W, W]).mul(logLambda))
-    .mul(p.recent.slice(0, 1).exp())
-    .mul(earlier);
+    .exp(tf.tensor2d(lags(W), [W, W]).mul(logLambda.expandDims(2)))
+    .mul(col3(p.recent, 0).exp())
+    .mul(earlier); // [R, W, W]
   const M = generalStep
     .expandDims(2)
     .mul(earlier)
@@ -282,6 +299,29 @@ export function batchLogLoss(p: GraphInputs, a: BatchArrays): tf.Scalar {
     .sub(y.mul(z))
     .mul(tf.tensor2d(a.mask, [a.B, a.W]))
     .sum() as tf.Scalar;
+}
+
+/**
+ * A function giving the gradients of a batch's loss (batchLogLoss) with respect to its gathered inputs,
+ * INPUT_NAMES order, as typed arrays; `perWindow` gathers the shared inputs once per window (gatherInputs).
+ */
+export function createBatchGradients(): (p: MetaParams, batch: BatchArrays, perWindow: boolean) => Float32Array[] {
+  let batchNow: BatchArrays | undefined;
+  const gradFn = tf.grads((...xs: tf.Tensor[]) =>
+    batchLogLoss(Object.fromEntries(INPUT_NAMES.map((n, i) => [n, xs[i]])) as unknown as GraphInputs, batchNow!),
+  );
+  return (p, batch, perWindow) => {
+    batchNow = batch;
+    // tidy returns the gradient tensors, read afterwards: tidy walks what it returns element by element
+    // looking for tensors, which costs seconds an epoch on typed arrays of a batch's size.
+    const gradTensors = tf.tidy(() => {
+      const inputs = gatherInputs(p, batch, perWindow);
+      return gradFn(INPUT_NAMES.map((n) => inputs[n]));
+    });
+    const values = gradTensors.map((g) => g.dataSync() as Float32Array);
+    tf.dispose(gradTensors);
+    return values;
+  };
 }
 
 /** [0, 1, …, W−1]. */

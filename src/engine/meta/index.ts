@@ -7,10 +7,13 @@ import type { KnowledgeModel, ModelTrainer } from "../types.js";
 import { loadMetaModel as load, MetaModel } from "./model.js";
 import type { MetaOptions } from "./options.js";
 import { trainMeta } from "./train.js";
+import { guaranteeOf } from "./dp-sgd.js";
 
 export { defaultMetaOptions, validateMetaOptions, type MetaOptions } from "./options.js";
 export { MetaModel, loadMetaModelBytes } from "./model.js";
 export type { TrainingReport, MetaKind } from "./train.js";
+export type { PrivacyGuarantee, PrivacyReport } from "./dp-sgd.js";
+export { defaultPrivacyOptions, type MetaPrivacyOptions } from "./options.js";
 export { START_KINDS, startSummary, type StartChoice, type StartKind, type StartCandidate } from "./start-guard.js";
 
 /** The product's model: shared parameters, φ₀, per-coordinate steps α and their count decay, meta-learned. */
@@ -18,7 +21,7 @@ export const metaTrainer: ModelTrainer<MetaOptions> = {
   name: "meta",
   async fit(data, options) {
     const t = await trainMeta("meta", data, options);
-    return new MetaModel("meta", t.catalog, t.params, t.options, t.report, t.start);
+    return new MetaModel("meta", t.catalog, t.params, t.options, t.report, t.start, guaranteeOf(t.report.privacy));
   },
 };
 
@@ -32,7 +35,7 @@ export const ablationTrainer: ModelTrainer<MetaOptions> = {
   name: "ablation",
   async fit(data, options) {
     const t = await trainMeta("ablation", data, options);
-    return new MetaModel("ablation", t.catalog, t.params, t.options, t.report);
+    return new MetaModel("ablation", t.catalog, t.params, t.options, t.report, undefined, guaranteeOf(t.report.privacy));
   },
 };
 

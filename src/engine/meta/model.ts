@@ -19,6 +19,7 @@ import { type MetaOptions, validateMetaOptions } from "./options.js";
 import type { MetaKind, TrainingReport } from "./train.js";
 import { SkillScratch } from "./skill-scratch.js";
 import { GUARD_OFF, START_KINDS, type StartChoice } from "./start-guard.js";
+import type { PrivacyGuarantee } from "./dp-sgd.js";
 
 type General = [theta: number, attempts: number, wins: number, fails: number, precision: number, recent: number];
 type PerSkill = [theta: number, wins: number, fails: number, precision: number, attempts: number];
@@ -50,6 +51,8 @@ export class MetaModel implements KnowledgeModel {
     readonly report?: TrainingReport,
     /** Which start the start guard kept (start-guard.ts), with its validation figures; serialised. */
     readonly start: StartChoice = GUARD_OFF,
+    /** The (ε, δ) user-level DP guarantee of its training (dp-sgd.ts); null: trained without. Serialised. */
+    readonly privacy: PrivacyGuarantee | null = null,
   ) {
     this.bytes = encodeModel(this.toFile());
     this.stateTag = `${name}:${crc32(this.bytes).toString(16).padStart(8, "0")}`;
@@ -296,7 +299,17 @@ export class MetaModel implements KnowledgeModel {
     const { params: p, catalog: c } = this;
     return {
       model: this.name,
-      meta: { revision: FILE_REVISION, options: this.options, start: this.start, taskIds: c.taskIds, skillIds: c.skillIds },
+      meta: {
+        revision: FILE_REVISION,
+        options: this.options,
+        start: this.start,
+        // Only on a privately trained model (other files stay as they were); JSON has no ∞: ε = ∞ (σ = 0) is null.
+        ...(this.privacy && {
+          privacy: { ...this.privacy, epsilon: Number.isFinite(this.privacy.epsilon) ? this.privacy.epsilon : null },
+        }),
+        taskIds: c.taskIds,
+        skillIds: c.skillIds,
+      },
       tensors: {
         global: p.global,
         taskOffset: p.taskOffset,
@@ -328,6 +341,7 @@ export function loadMetaModel(file: ModelFile): MetaModel {
     revision?: number;
     options?: Partial<MetaOptions>;
     start?: unknown;
+    privacy?: unknown;
     taskIds?: unknown;
     skillIds?: unknown;
   } | null;
@@ -372,7 +386,34 @@ export function loadMetaModel(file: ModelFile): MetaModel {
     recent: f64("recent", 2),
   };
   if (!(params.recent[0]! >= 0 && params.recent[1]! >= 0 && params.recent[1]! < 1)) throw corrupt("tensor recent: α_ψ ≥ 0 and 0 ≤ λ < 1");
-  return new MetaModel(file.model, catalog, params, validateMetaOptions(meta.options ?? {}), undefined, readStart(meta.start));
+  return new MetaModel(
+    file.model,
+    catalog,
+    params,
+    validateMetaOptions(meta.options ?? {}),
+    undefined,
+    readStart(meta.start),
+    readPrivacy(meta.privacy),
+  );
+}
+
+/** meta.privacy of a file: absent or null for a model trained without DP (every file before it). */
+function readPrivacy(x: unknown): PrivacyGuarantee | null {
+  if (x === undefined || x === null) return null;
+  const p = x as Record<string, unknown>;
+  const fields = ["delta", "noiseMultiplier", "samplingRate", "steps", "clipNorm", "learners"] as const;
+  if (typeof p !== "object" || fields.some((f) => typeof p[f] !== "number") || !(p.epsilon === null || typeof p.epsilon === "number")) {
+    throw corrupt("meta.privacy");
+  }
+  return {
+    epsilon: p.epsilon === null ? Number.POSITIVE_INFINITY : (p.epsilon as number),
+    delta: p.delta as number,
+    noiseMultiplier: p.noiseMultiplier as number,
+    samplingRate: p.samplingRate as number,
+    steps: p.steps as number,
+    clipNorm: p.clipNorm as number,
+    learners: p.learners as number,
+  };
 }
 
 /** meta.start of a file; a file written before the start guard has none (its start is the learned one: "off"). */

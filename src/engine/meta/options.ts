@@ -81,7 +81,68 @@ export interface MetaOptions {
    * and on the development sets of bench/meta-dev-start.ts (+0.001 to +0.002 on their long-history sets).
    */
   readonly l2Start: number;
+  /**
+   * User-level differential privacy of the training (DP-SGD, dp-sgd.ts): null (the default) trains
+   * without it. Given, every data-dependent choice of the fit is either inside the guarantee or switched
+   * off: no early-stopping split and no start guard (a fixed number of steps on all learners), the
+   * intercept starts at 0 rather than at the data's mean, unseen tasks and skills are not filled in from
+   * the seen ones, and options or inputs that read the data otherwise (taskInfluenceLearners,
+   * learnerWeights) are refused.
+   */
+  readonly privacy: MetaPrivacyOptions | null;
 }
+
+/**
+ * DP-SGD over the learners (user-level): each step samples every learner with probability q, takes each
+ * sampled learner's gradient (of the sum of its attempts' losses over all its windows), clips it to L2
+ * norm C over all trained parameters, sums, adds N(0, σ²C²) to every trained coordinate and divides by
+ * the expected batch q·N; Adam steps on that. Exactly one of noiseMultiplier and targetEpsilon is given.
+ */
+export interface MetaPrivacyOptions {
+  /** q, the probability that a learner is in a step's batch (Poisson sampling), in (0, 1]. */
+  readonly samplingRate: number;
+  /** Expected passes over the learners: the training takes ceil(epochs / q) steps. */
+  readonly epochs: number;
+  /** C, the largest L2 norm of one learner's gradient (over all trained parameters). */
+  readonly clipNorm: number;
+  /** σ: the noise's standard deviation over C. 0 adds no noise (ε = ∞: the clipping only). */
+  readonly noiseMultiplier: number | null;
+  /** The ε to reach at δ: σ is the smallest that reaches it for the planned steps (rdp-accountant.ts). */
+  readonly targetEpsilon: number | null;
+  /** δ of the (ε, δ) guarantee; null: 1 / (number of training learners). */
+  readonly delta: number | null;
+  /**
+   * Whether the per-task offsets are trained. Off by default: a task is attempted by few learners (on
+   * ASSISTments 2009 about ten), so under user-level privacy its offset would be mostly noise, and noise
+   * on every one of thousands of offsets costs more than the offsets bring; the tasks then share their
+   * skills' parameters. Without noise the offsets are worth 0.038 AUC on ASSISTments 2009 (σ = 0, no
+   * clipping: 0.7880 with, 0.7502 without); at ε = 8 and 1 they cost more than they bring
+   * (docs/benchmarks/kt-dp.md).
+   */
+  readonly trainTaskOffsets: boolean;
+  /**
+   * k: with trainTaskOffsets, the task offsets' Adam takes ε_Adam = k·φ, φ = σC/(q·N) the noise's
+   * standard deviation in a coordinate of the released gradient. Adam divides each coordinate by its own
+   * RMS, so on an offset where the noise dominates (a task of few learners) it would turn noise into
+   * steps of full size; with the floor such an offset moves like plain SGD at rate η/(k·φ), where its
+   * signal adds up and its noise averages out, while well-attempted tasks keep Adam's steps. 0: plain Adam.
+   * The default 10 was chosen on a validation split of ASSISTments 2009's train learners at ε = 8 (AUC
+   * 0.7214, against 0.7058 with plain Adam, 0.7185 at k = 3 and 0.7212 at k = 30) — where leaving the
+   * offsets untrained (the default) still did better: 0.7257.
+   */
+  readonly offsetNoiseFloor: number;
+}
+
+export const defaultPrivacyOptions: MetaPrivacyOptions = Object.freeze({
+  samplingRate: 1 / 16,
+  epochs: 8,
+  clipNorm: 1,
+  noiseMultiplier: null,
+  targetEpsilon: null,
+  delta: null,
+  trainTaskOffsets: false,
+  offsetNoiseFloor: 10,
+});
 
 export const defaultMetaOptions: MetaOptions = Object.freeze({
   window: 32,
@@ -106,6 +167,7 @@ export const defaultMetaOptions: MetaOptions = Object.freeze({
   startGuard: "validate",
   guardAttempts: 10,
   l2Start: 1,
+  privacy: null,
 });
 
 /** Merges `partial` over the defaults and checks every field; throws INVALID_PARAMETERS. */
@@ -136,5 +198,28 @@ export function validateMetaOptions(partial: Partial<MetaOptions> = {}): MetaOpt
   if (o.startGuard !== "validate" && o.startGuard !== "off") fail("startGuard", o.startGuard, 'must be "validate" or "off"');
   integer("guardAttempts", 2);
   nonNegative("l2Start");
-  return o;
+  if (o.privacy === null) return o;
+  if (typeof o.privacy !== "object") fail("privacy", o.privacy, "must be null or an object");
+  if (o.taskInfluenceLearners > 0) {
+    fail("taskInfluenceLearners", o.taskInfluenceLearners, "must be 0 under privacy (its task priors read the training data)");
+  }
+  return { ...o, privacy: validatePrivacyOptions(o.privacy) };
+}
+
+/** Merges `partial` over the privacy defaults and checks every field; throws INVALID_PARAMETERS. */
+export function validatePrivacyOptions(partial: Partial<MetaPrivacyOptions>): MetaPrivacyOptions {
+  const o = mergeOptions(defaultPrivacyOptions, partial);
+  const { positive, nonNegative, range, fail } = optionChecks("MetaOptions.privacy", o);
+  range("samplingRate", 0, 1, { lo: true });
+  positive("epochs");
+  positive("clipNorm");
+  if ((o.noiseMultiplier === null) === (o.targetEpsilon === null)) {
+    fail("noiseMultiplier", o.noiseMultiplier, "give exactly one of noiseMultiplier and targetEpsilon");
+  }
+  if (o.noiseMultiplier !== null) nonNegative("noiseMultiplier");
+  if (o.targetEpsilon !== null) positive("targetEpsilon");
+  if (o.delta !== null) range("delta", 0, 1, { lo: true, hi: true });
+  nonNegative("offsetNoiseFloor");
+  if (typeof o.trainTaskOffsets !== "boolean") fail("trainTaskOffsets", o.trainTaskOffsets, "must be a boolean");
+  return Object.freeze(o);
 }

@@ -15,8 +15,11 @@
  * After the last epoch, Meta's start guard (start-guard.ts, option startGuard) scores the learned start
  * against shrunk and neutral ones on the same validation learners' attempts 2..guardAttempts (weighted)
  * and keeps the best by its one-standard-error rule; the choice is returned as `start`.
+ *
+ * With MetaOptions.privacy the steps are DP-SGD's instead (dp-sgd.ts, privateSteps below): Poisson-sampled
+ * learners, per-learner clipping, Gaussian noise, a fixed number of steps on all training learners; every
+ * data-dependent choice above is then off (see MetaOptions.privacy), so ε covers the returned parameters.
  */
-import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../backend.js";
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { createRng, logit } from "../math.js";
@@ -26,22 +29,14 @@ import { encodeSequences, type EncodedSequences, nonEmptyLearners } from "./cata
 import { DenseLearner } from "./dense-learner.js";
 import { type MetaParams, zeroParams } from "./equations.js";
 import { attemptFeatures, cutWindows } from "./features.js";
-import {
-  type BatchArrays,
-  batchLogLoss,
-  gatherInputs,
-  type GraphInputs,
-  INPUT_NAMES,
-  packBatch,
-  recentFromRaw,
-  recentToRaw,
-  type WindowStarts,
-} from "./graph.js";
+import { type BatchArrays, createBatchGradients, packBatch, recentFromRaw, recentToRaw, type WindowStarts } from "./graph.js";
 import { Adam } from "./adam.js";
 import { attemptWeights, checkLearnerWeights } from "./learner-weights.js";
 import { type MetaOptions, validateMetaOptions } from "./options.js";
 import { taskPriorPrecision } from "./task-prior.js";
 import { chooseStart, GUARD_OFF, type StartChoice } from "./start-guard.js";
+import { RAW_NAMES, type RawName } from "./raw-names.js";
+import { addClippedLearners, LearnerClipper, learnerWindowStart, planPrivacy, type PrivacyReport } from "./dp-sgd.js";
 
 export type MetaKind = "meta" | "ablation";
 
@@ -59,6 +54,8 @@ export interface TrainingReport {
    * other work does not inflate (the wasm backend runs on one thread, so idle wall time ≈ CPU time).
    */
   readonly cpuSeconds: number;
+  /** What a private fit (MetaOptions.privacy) spent: ε at δ, σ, q, steps, C; null without privacy. */
+  readonly privacy: PrivacyReport | null;
 }
 
 export interface TrainedMeta {
@@ -75,19 +72,7 @@ export interface TrainedMeta {
 const MIN_DECAY = 1e-6;
 /** The step of a pre-trained ablation during training: small enough that φ stays at 0 (log stays finite). */
 const PRETRAIN_STEP = 1e-9;
-export const RAW_NAMES = [
-  "global",
-  "taskOffset",
-  "skillEase",
-  "skillWin",
-  "skillFail",
-  "phi0",
-  "logAlpha",
-  "logDecay",
-  "logBoost",
-  "recent",
-] as const;
-export type RawName = (typeof RAW_NAMES)[number];
+export { RAW_NAMES, type RawName } from "./raw-names.js";
 
 export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: FitOptions & Partial<MetaOptions>): Promise<TrainedMeta> {
   const began = Date.now();
@@ -97,13 +82,20 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     throw new EngineError(EngineErrorCode.InvalidParameters, `seed must be an integer, got ${String(fitOptions.seed)}`);
   }
   checkLearnerWeights(fitOptions.learnerWeights);
+  const privacy = options.privacy;
+  if (privacy !== null && fitOptions.learnerWeights !== undefined) {
+    // The weights are normalised over all learners' attempts (learner-weights.ts): outside the guarantee.
+    throw new EngineError(EngineErrorCode.InvalidParameters, "learnerWeights cannot be combined with privacy");
+  }
   const cat = CatalogIndex.fromCatalog(data.catalog);
   const learners = nonEmptyLearners(data);
   const rng = createRng(fitOptions.seed);
 
   const shuffled = rng.shuffle(learners);
   const nVal =
-    options.validationFraction > 0 && learners.length >= 10 ? Math.max(1, Math.floor(options.validationFraction * learners.length)) : 0;
+    privacy === null && options.validationFraction > 0 && learners.length >= 10
+      ? Math.max(1, Math.floor(options.validationFraction * learners.length))
+      : 0;
   const valIds = shuffled.slice(0, nVal).sort();
   const fitIds = shuffled.slice(nVal).sort();
   const fit = encodeSequences(cat, data.sequences, fitIds);
@@ -120,7 +112,8 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   const init = zeroParams(cat.taskIds.length, cat.skillIds.length);
   let wins = 0;
   for (let j = 0; j < nFit; j++) wins += fitWeight === undefined ? fit.correct[j]! : fitWeight[j]! * fit.correct[j]!;
-  init.global[0] = logit(wins / nFit);
+  // Under privacy the intercept starts at 0: the data's mean correctness would be a release outside ε.
+  init.global[0] = privacy === null ? logit(wins / nFit) : 0;
   // A pre-trained ablation trains with (practically) no adaptation: the unroll is then a plain logistic
   // regression on the shared features; its fixed step is switched on after training (finish below).
   const pretrain = kind === "ablation" && options.ablationTraining === "pretrained";
@@ -144,7 +137,9 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     logBoost: init.boost.map((d) => Math.log(Math.max(d, MIN_DECAY))),
     recent: recentToRaw(init.recent),
   };
-  const trainable: RawName[] = kind === "meta" ? [...RAW_NAMES] : ["global", "taskOffset", "skillEase", "skillWin", "skillFail"];
+  const trainable: RawName[] = (
+    kind === "meta" ? [...RAW_NAMES] : (["global", "taskOffset", "skillEase", "skillWin", "skillFail"] as RawName[])
+  ).filter((n) => n !== "taskOffset" || privacy === null || privacy.trainTaskOffsets);
   const current = (): MetaParams => ({
     global: raw.global,
     taskOffset: raw.taskOffset,
@@ -177,10 +172,14 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     RawName,
     Float64Array
   >;
-  const gradFn = tf.grads((...xs: tf.Tensor[]) =>
-    batchLogLoss(Object.fromEntries(INPUT_NAMES.map((n, i) => [n, xs[i]])) as unknown as GraphInputs, batchNow!),
-  );
-  let batchNow: BatchArrays | undefined;
+  const batchGradients = createBatchGradients();
+  /** The L2 priors' gradient added to `grads`, per unit of `scale` (1/N of attempts, or of learners under privacy). */
+  const addPriors = (scale: number) => {
+    // ∂/∂x (λ x² / N) = 2λx / N (λ per task: task-prior.ts).
+    for (let i = 0; i < taskL2.length; i++) grads.taskOffset[i]! += 2 * taskL2[i]! * scale * raw.taskOffset[i]!;
+    for (const n of ["skillEase", "skillWin", "skillFail"] as const) addL2(grads[n], raw[n], 2 * options.l2Skill * scale);
+    if (kind === "meta" && options.l2Start > 0) addL2(grads.phi0, raw.phi0, 2 * options.l2Start * scale);
+  };
 
   const learner = new DenseLearner(cat);
   const starts: WindowStarts = { personal: new Float64Array(nFit), recent: new Float64Array(nFit) };
@@ -189,7 +188,13 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   let bestEpoch = 0;
   let epoch = 0;
   let sinceBest = 0;
-  for (epoch = 1; epoch <= options.maxEpochs; epoch++) {
+  // Under privacy DP-SGD's fixed steps replace the epochs below (which would read the validation split).
+  const privacyReport = privacy === null ? null : await privateSteps();
+  if (privacy !== null) {
+    best = snapshot(current());
+    bestEpoch = Math.ceil(privacy.epochs);
+  }
+  for (epoch = 1; privacy === null && epoch <= options.maxEpochs; epoch++) {
     adam.learningRate = options.learningRate * options.learningRateDecay ** (epoch - 1);
     forwardStarts(current(), fit, learner, options.window, starts);
     const order = rng.shuffle(windows.map((_, i) => i));
@@ -202,22 +207,10 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
         order.slice(b, b + batchWindows).map((i) => windows[i]!),
         fitWeight,
       );
-      const params = current();
-      batchNow = batch;
-      // tidy returns the gradient tensors, read afterwards: tidy walks what it returns element by element
-      // looking for tensors, which costs seconds an epoch on typed arrays of a batch's size.
-      const gradTensors = tf.tidy(() => {
-        const inputs = gatherInputs(params, batch);
-        return gradFn(INPUT_NAMES.map((n) => inputs[n]));
-      });
-      const values = gradTensors.map((g) => g.dataSync() as Float32Array);
-      tf.dispose(gradTensors);
+      const values = batchGradients(current(), batch, false);
       for (const n of RAW_NAMES) grads[n].fill(0);
       scatterGradients(values, batch, grads, 1 / batch.attemptsInBatch);
-      // The L2 prior, scaled per training attempt like the loss: ∂/∂x (λ x² / N) = 2λx / N (λ per task: task-prior.ts).
-      for (let i = 0; i < taskL2.length; i++) grads.taskOffset[i]! += ((2 * taskL2[i]!) / nFit) * raw.taskOffset[i]!;
-      for (const n of ["skillEase", "skillWin", "skillFail"] as const) addL2(grads[n], raw[n], (2 * options.l2Skill) / nFit);
-      if (kind === "meta" && options.l2Start > 0) addL2(grads.phi0, raw.phi0, (2 * options.l2Start) / nFit);
+      addPriors(1 / nFit); // the prior scaled per training attempt, like the loss
       adam.step(trainable.map((n) => grads[n]));
       fitOptions.onProgress?.((epoch - 1 + Math.min(1, (b + batchWindows) / order.length)) / options.maxEpochs, `${kind} epoch ${epoch}`);
     }
@@ -240,9 +233,10 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   }
   fitOptions.onProgress?.(1, `${kind} done`);
   if (pretrain) best.alpha.fill(options.ablationStep);
-  fillUnseen(best, cat, fit);
+  // Which tasks and skills the data has is itself data: under privacy, unseen ones keep what DP-SGD gave them.
+  if (privacy === null) fillUnseen(best, cat, fit);
   const guarded =
-    kind === "meta" && options.startGuard === "validate"
+    kind === "meta" && options.startGuard === "validate" && privacy === null
       ? chooseStart(best, val, learner, options, valWeight)
       : { params: best, choice: GUARD_OFF };
   return {
@@ -253,15 +247,83 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     start: guarded.choice,
     report: {
       backend,
-      epochs: Math.min(epoch, options.maxEpochs),
+      epochs: privacy === null ? Math.min(epoch, options.maxEpochs) : bestEpoch,
       bestEpoch,
       validationLoss: Number.isFinite(bestLoss) ? bestLoss : null,
       fitLearners: fitIds.length,
       validationLearners: valIds.length,
       seconds: (Date.now() - began) / 1000,
       cpuSeconds: cpuSecondsSince(cpuBegan),
+      privacy: privacyReport,
     },
   };
+
+  /**
+   * DP-SGD (dp-sgd.ts): T = ceil(epochs / q) steps; each samples the learners with probability q, takes
+   * each sampled learner's gradient from one graph per chunk of windows (shared inputs per window), clips
+   * it, adds noise and steps Adam. The learning rate decays per 1/q steps like the epochs above; the
+   * windows' starting states come from the forward pass at the same points (each learner's from its own
+   * attempts and the parameters released so far).
+   */
+  async function privateSteps(): Promise<PrivacyReport> {
+    const p = privacy!;
+    const N = fit.learnerIds.length;
+    const plan = planPrivacy(p, N);
+    const windowStart = learnerWindowStart(fit, windows);
+    const sizes = Object.fromEntries(RAW_NAMES.map((n) => [n, raw[n].length])) as Record<RawName, number>;
+    const clipper = new LearnerClipper(sizes, trainable, p.clipNorm);
+    const stepsPerEpoch = Math.max(1, Math.round(1 / p.samplingRate));
+    const expectedBatch = p.samplingRate * N;
+    // The task offsets get their own Adam, its ε floored at k·φ (MetaPrivacyOptions.offsetNoiseFloor).
+    const noiseSd = (plan.noiseMultiplier * p.clipNorm) / expectedBatch;
+    const shared = trainable.filter((n) => n !== "taskOffset");
+    const optimisers: [Adam, RawName[]][] = [
+      [
+        new Adam(
+          shared.map((n) => raw[n]),
+          options.learningRate,
+        ),
+        shared,
+      ],
+    ];
+    if (trainable.includes("taskOffset")) {
+      const floor = Math.max(1e-8, p.offsetNoiseFloor * noiseSd);
+      optimisers.push([new Adam([raw.taskOffset], options.learningRate, 0.9, 0.999, floor), ["taskOffset"]]);
+    }
+    for (let step = 0; step < plan.steps; step++) {
+      if (step % stepsPerEpoch === 0) {
+        for (const [o] of optimisers) o.learningRate = options.learningRate * options.learningRateDecay ** (step / stepsPerEpoch);
+        forwardStarts(current(), fit, learner, options.window, starts);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      const params = current();
+      const sampled: number[] = [];
+      for (let l = 0; l < N; l++) if (rng.next() < p.samplingRate) sampled.push(l);
+      addClippedLearners(
+        clipper,
+        sampled,
+        windows,
+        windowStart,
+        options.batchWindows,
+        (chunk) => packBatch(features, fit.task, fit.correct, starts, chunk),
+        (batch) => batchGradients(params, batch, true),
+      );
+      clipper.release(grads, plan.noiseMultiplier, expectedBatch, rng);
+      addPriors(1 / N);
+      for (const [o, names] of optimisers) o.step(names.map((n) => grads[n]));
+      fitOptions.onProgress?.((step + 1) / plan.steps, `${kind} private step ${step + 1}/${plan.steps}`);
+    }
+    return {
+      epsilon: plan.epsilon,
+      delta: plan.delta,
+      noiseMultiplier: plan.noiseMultiplier,
+      samplingRate: p.samplingRate,
+      steps: plan.steps,
+      clipNorm: p.clipNorm,
+      learners: N,
+      clippedShare: clipper.learners > 0 ? clipper.clipped / clipper.learners : 0,
+    };
+  }
 }
 
 function cpuSecondsSince(start: NodeJS.CpuUsage): number {
@@ -288,7 +350,18 @@ export function scatterGradients(g: Float32Array[], a: BatchArrays, out: Record<
     Float32Array,
     Float32Array,
   ];
-  for (let i = 0; i < 3; i++) out.global[i]! += scale * global[i]!;
+  // The shared inputs come as R rows (graph.ts gatherInputs): one, or one per window; their sum is the gradient.
+  const R = phi0General.length;
+  for (let r = 0; r < R; r++) {
+    for (let i = 0; i < 3; i++) out.global[i]! += scale * global[r * 3 + i]!;
+    out.phi0[0]! += scale * phi0General[r]!;
+    out.logAlpha[0]! += scale * laGeneral[r]!;
+    for (let i = 0; i < 2; i++) {
+      out.logDecay[i]! += scale * logDecay[r * 2 + i]!;
+      out.logBoost[i]! += scale * logBoost[r * 2 + i]!;
+      out.recent[i]! += scale * recent[r * 2 + i]!;
+    }
+  }
   for (let i = 0; i < taskOffset.length; i++) out.taskOffset[a.task[i]!]! += scale * taskOffset[i]!;
   for (let i = 0; i < ease.length; i++) {
     const k = a.skill[i]!;
@@ -298,14 +371,6 @@ export function scatterGradients(g: Float32Array[], a: BatchArrays, out: Record<
     out.phi0[k + 1]! += scale * phi0Skill[i]!;
     out.logAlpha[k + 1]! += scale * laSkill[i]!;
   }
-  out.phi0[0]! += scale * phi0General[0]!;
-  out.logAlpha[0]! += scale * laGeneral[0]!;
-  out.logDecay[0]! += scale * logDecay[0]!;
-  out.logDecay[1]! += scale * logDecay[1]!;
-  out.logBoost[0]! += scale * logBoost[0]!;
-  out.logBoost[1]! += scale * logBoost[1]!;
-  out.recent[0]! += scale * recent[0]!;
-  out.recent[1]! += scale * recent[1]!;
 }
 
 function addL2(grad: Float64Array, x: Float64Array, factor: number): void {
