@@ -250,3 +250,25 @@ test("a batch's answers are recorded together; one the attempt refuses (dated 19
     ["mapped", null],
   ]);
 });
+
+test("a crash between the statement's commit and its mapping loses nothing and doubles nothing: the resend maps it once", async () => {
+  const send = await client(true);
+  const id = randomUUID();
+  const st = { ...answered("pupil-6", { success: true }), id };
+  expect((await send("PUT", `/statements?statementId=${id}`, st)).status).toBe(204);
+  const { attempt_id: attemptId } = await mappingOf(id);
+  // As a kill after the attempt's commit and before the statement was marked: the statement is pending again.
+  await q(`UPDATE xapi_statement SET mapping = 'pending', attempt_id = NULL WHERE school_id = $1 AND id = $2`, [admin.schoolId, id]);
+  expect((await send("PUT", `/statements?statementId=${id}`, st)).status).toBe(204);
+  expect(await mappingOf(id)).toMatchObject({ mapping: "mapped", attempt_id: attemptId });
+  expect(
+    await q(`SELECT count(*)::int AS n FROM attempt WHERE school_id = $1 AND idempotency_key = $2`, [admin.schoolId, `xapi:${id}`]),
+  ).toEqual([{ n: 1 }]);
+  // As a kill before the attempt was written: the attempt and the mark are both missing; the resend records it.
+  await q(`DELETE FROM attempt WHERE id = $1`, [attemptId]);
+  await q(`UPDATE xapi_statement SET mapping = 'pending', attempt_id = NULL WHERE school_id = $1 AND id = $2`, [admin.schoolId, id]);
+  expect((await send("POST", "/statements", st)).status).toBe(200);
+  expect(
+    await q(`SELECT count(*)::int AS n FROM attempt WHERE school_id = $1 AND idempotency_key = $2`, [admin.schoolId, `xapi:${id}`]),
+  ).toEqual([{ n: 1 }]);
+});

@@ -16,7 +16,14 @@ import type { AttemptService, RecordAttempt } from "../attempt/attempt.service.j
 import type { LearnerService } from "../learner/learner.service.js";
 import { type Actor, Role } from "../auth/actor.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
-import { learnerOfAgent, linkAgent, markMapped, markMapping, pendingStatements, taskOfActivity } from "../../persistence/xapi/xapi-mapping.store.js";
+import {
+  learnerOfAgent,
+  linkAgent,
+  markMapped,
+  markMapping,
+  pendingStatements,
+  taskOfActivity,
+} from "../../persistence/xapi/xapi-mapping.store.js";
 import type { AgentHashers } from "./agent-identity.js";
 import { ifiOf } from "./agent-identity.js";
 import { ATTEMPT_VERBS, statementAsAttempt, type UnmappedReason } from "./statement-attempt.js";
