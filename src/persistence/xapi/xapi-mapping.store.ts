@@ -132,3 +132,23 @@ export async function markMapped(
     [schoolId, rows.map((r) => r.id), rows.map((r) => r.attemptId), rows.map((r) => r.learnerId)],
   );
 }
+
+/** The tasks the Activities name, by activity id (those no task names are absent). */
+export async function tasksOfActivities(m: EntityManager, schoolId: string, activityIds: readonly string[]): Promise<Map<string, string>> {
+  if (activityIds.length === 0) return new Map();
+  const rows: { id: string; activity_id: string }[] = await m.query(
+    `SELECT id, activity_id FROM task WHERE school_id = $1 AND activity_id = ANY($2::text[])`,
+    [schoolId, [...new Set(activityIds)]],
+  );
+  return new Map(rows.map((r) => [r.activity_id, r.id]));
+}
+
+/** The learners the agents are, by the agent's keyed hash in hex (unknown agents are absent). */
+export async function learnersOfAgents(m: EntityManager, schoolId: string, hashes: readonly Buffer[]): Promise<Map<string, string>> {
+  if (hashes.length === 0) return new Map();
+  const rows: { agent_hash: Buffer; learner_id: string }[] = await m.query(
+    `SELECT agent_hash, learner_id FROM xapi_agent_learner WHERE school_id = $1 AND agent_hash = ANY($2::bytea[])`,
+    [schoolId, hashes],
+  );
+  return new Map(rows.map((r) => [Buffer.from(r.agent_hash).toString("hex"), r.learner_id]));
+}

@@ -18,7 +18,9 @@ export interface StatementRow {
   readonly attachmentSha2s: readonly string[];
   readonly statementEnc: Buffer;
   readonly credentialId: string;
-  readonly learnerId: string | null;
+  /** `pending` when it may be an attempt (the mapper decides), `ignored` when it cannot be one. */
+  readonly mapping: "pending" | "ignored";
+  readonly mappingReason: string | null;
 }
 
 export interface StoredStatement {
@@ -30,6 +32,7 @@ export interface StoredStatement {
   readonly attachmentSha2s: readonly string[];
   /** The learner it became an attempt of (null: not mapped). */
   readonly learnerId: string | null;
+  readonly mapping: string;
 }
 
 /** What a statement query filters on (7.2.3); every given condition must hold. */
@@ -59,6 +62,7 @@ interface Raw {
   statement_enc: Buffer;
   attachment_sha2s: string[];
   learner_id: string | null;
+  mapping: string;
 }
 
 const stored = (r: Raw): StoredStatement => ({
@@ -69,40 +73,50 @@ const stored = (r: Raw): StoredStatement => ({
   statementEnc: r.statement_enc,
   attachmentSha2s: r.attachment_sha2s,
   learnerId: r.learner_id,
+  mapping: r.mapping,
 });
 
-const COLUMNS = `id, seq, voided, voids, statement_enc, attachment_sha2s, learner_id`;
+const COLUMNS = `id, seq, voided, voids, statement_enc, attachment_sha2s, learner_id, mapping`;
 
-/** Inserts the statements whose ids are new; returns the ids that were already stored. */
+/**
+ * Inserts the statements whose ids are new, in one statement (a multi-row VALUES, in the order given);
+ * returns the ids that were already stored.
+ */
 export async function insertStatements(m: EntityManager, schoolId: string, rows: readonly StatementRow[]): Promise<Set<string>> {
-  const existing = new Set<string>();
-  for (const r of rows) {
-    const inserted: { id: string }[] = await m.query(
-      `INSERT INTO xapi_statement (school_id, id, stored, verb_id, registration, ref_id, voids, activity_ids, related_activity_ids,
-         agent_hashes, related_agent_hashes, attachment_sha2s, statement_enc, credential_id, learner_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-       ON CONFLICT (school_id, id) DO NOTHING RETURNING id`,
-      [
-        schoolId,
-        r.id,
-        r.stored,
-        r.verbId,
-        r.registration,
-        r.refId,
-        r.voids,
-        r.activityIds,
-        r.relatedActivityIds,
-        r.agentHashes,
-        r.relatedAgentHashes,
-        r.attachmentSha2s,
-        r.statementEnc,
-        r.credentialId,
-        r.learnerId,
-      ],
+  if (rows.length === 0) return new Set();
+  const params: unknown[] = [schoolId];
+  const values = rows.map((r) => {
+    const at = params.length;
+    params.push(
+      r.id,
+      r.stored,
+      r.verbId,
+      r.registration,
+      r.refId,
+      r.voids,
+      r.activityIds,
+      r.relatedActivityIds,
+      r.agentHashes,
+      r.relatedAgentHashes,
+      r.attachmentSha2s,
+      r.statementEnc,
+      r.credentialId,
+      r.mapping,
+      r.mappingReason,
     );
-    if (inserted.length === 0) existing.add(r.id);
-  }
-  return existing;
+    const p = (i: number) => `$${at + i}`;
+    return `($1, ${p(1)}::uuid, ${p(2)}::timestamptz, ${p(3)}, ${p(4)}::uuid, ${p(5)}::uuid, ${p(6)}::boolean, ${p(7)}::text[], ${p(8)}::text[],
+      ${p(9)}::bytea[], ${p(10)}::bytea[], ${p(11)}::text[], ${p(12)}::bytea, ${p(13)}::uuid, ${p(14)}, ${p(15)})`;
+  });
+  const inserted: { id: string }[] = await m.query(
+    `INSERT INTO xapi_statement (school_id, id, stored, verb_id, registration, ref_id, voids, activity_ids, related_activity_ids,
+       agent_hashes, related_agent_hashes, attachment_sha2s, statement_enc, credential_id, mapping, mapping_reason)
+     VALUES ${values.join(",\n")}
+     ON CONFLICT (school_id, id) DO NOTHING RETURNING id`,
+    params,
+  );
+  const fresh = new Set(inserted.map((r) => r.id));
+  return new Set(rows.map((r) => r.id).filter((id) => !fresh.has(id)));
 }
 
 /** Statements by id (voided or not). */
@@ -213,16 +227,17 @@ export async function upsertActivities(
   schoolId: string,
   activities: readonly { id: string; definition: object }[],
 ): Promise<void> {
-  for (const a of activities)
-    await m.query(
-      `INSERT INTO xapi_activity (school_id, id, definition) VALUES ($1, $2, $3)
-       ON CONFLICT (school_id, id) DO UPDATE SET definition = xapi_activity.definition || EXCLUDED.definition
-         || CASE WHEN xapi_activity.definition ? 'name' AND EXCLUDED.definition ? 'name'
-              THEN jsonb_build_object('name', (xapi_activity.definition -> 'name') || (EXCLUDED.definition -> 'name')) ELSE '{}'::jsonb END
-         || CASE WHEN xapi_activity.definition ? 'description' AND EXCLUDED.definition ? 'description'
-              THEN jsonb_build_object('description', (xapi_activity.definition -> 'description') || (EXCLUDED.definition -> 'description')) ELSE '{}'::jsonb END`,
-      [schoolId, a.id, JSON.stringify(a.definition)],
-    );
+  if (activities.length === 0) return;
+  await m.query(
+    `INSERT INTO xapi_activity (school_id, id, definition)
+     SELECT $1, u.id, u.definition FROM unnest($2::text[], $3::jsonb[]) AS u(id, definition)
+     ON CONFLICT (school_id, id) DO UPDATE SET definition = xapi_activity.definition || EXCLUDED.definition
+       || CASE WHEN xapi_activity.definition ? 'name' AND EXCLUDED.definition ? 'name'
+            THEN jsonb_build_object('name', (xapi_activity.definition -> 'name') || (EXCLUDED.definition -> 'name')) ELSE '{}'::jsonb END
+       || CASE WHEN xapi_activity.definition ? 'description' AND EXCLUDED.definition ? 'description'
+            THEN jsonb_build_object('description', (xapi_activity.definition -> 'description') || (EXCLUDED.definition -> 'description')) ELSE '{}'::jsonb END`,
+    [schoolId, activities.map((a) => a.id), activities.map((a) => JSON.stringify(a.definition))],
+  );
 }
 
 export async function activityDefinition(m: EntityManager, schoolId: string, id: string): Promise<object | null> {

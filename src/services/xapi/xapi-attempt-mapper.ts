@@ -6,10 +6,12 @@
  * mastery move, paths re-plan. The statement id is the attempt's idempotency key (`xapi:<id>`), so
  * mapping a statement twice records one attempt.
  *
- * When: right after the statements' transaction commits, before the answer; the statements are already
- * safe then, so a failure here (the database away) never refuses them — they stay `pending` and the next
- * request of the school maps them. Statements that cannot map are kept, marked `unmapped` with the
- * reason; those that are not attempts, `ignored`.
+ * When: right after the statements' transaction commits, before the answer, on the statements just
+ * stored (handed over, not read back). They are safe by then, so a failure here (the database away)
+ * never refuses them: they stay `pending` until sent again, or until the school's next request reaches a
+ * process that has not swept the school's pending statements since it started or since a failure.
+ * Statements that cannot map are kept, marked `unmapped` with the reason; those that are not attempts
+ * were stored `ignored`.
  */
 import type { ServiceDeps } from "../service-deps.js";
 import type { AttemptService, RecordAttempt } from "../attempt/attempt.service.js";
@@ -17,12 +19,12 @@ import type { LearnerService } from "../learner/learner.service.js";
 import { type Actor, Role } from "../auth/actor.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
 import {
-  learnerOfAgent,
+  learnersOfAgents,
   linkAgent,
   markMapped,
   markMapping,
   pendingStatements,
-  taskOfActivity,
+  tasksOfActivities,
 } from "../../persistence/xapi/xapi-mapping.store.js";
 import type { AgentHashers } from "./agent-identity.js";
 import { ifiOf } from "./agent-identity.js";
@@ -59,6 +61,11 @@ export const callerOf = (client: XapiClient): MappingCaller => ({
 export class XapiAttemptMapper {
   /** One mapping at a time per school in this process: two rounds never create a learner twice for one actor. */
   private readonly running = new Map<string, Promise<MappingOutcome>>();
+  /**
+   * Schools whose pending statements this process has not swept since it started or since a mapping of
+   * theirs failed: statements a crash or an outage left pending are mapped on the school's next request.
+   */
+  private readonly swept = new Set<string>();
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -69,10 +76,19 @@ export class XapiAttemptMapper {
     private readonly verbs: readonly string[] = ATTEMPT_VERBS,
   ) {}
 
-  /** Maps the school's pending statements (those just stored and any left from before). */
-  mapPending(caller: MappingCaller): Promise<MappingOutcome> {
+  /** How a statement is stored: `pending` when it may be an attempt, `ignored` (with why) when it cannot. */
+  initialMapping(statement: Json): { mapping: "pending" | "ignored"; reason: string | null } {
+    const as = statementAsAttempt(statement, this.verbs);
+    return as.kind === "ignored" ? { mapping: "ignored", reason: as.reason } : { mapping: "pending", reason: null };
+  }
+
+  /**
+   * Maps statements just stored as pending (given, so not read back), and the school's older pending
+   * ones when this process has not swept them yet (a remap asks for the sweep with no fresh statements).
+   */
+  mapPending(caller: MappingCaller, fresh: readonly Stored[] = [], sweep = false): Promise<MappingOutcome> {
     const before = this.running.get(caller.schoolId);
-    const next = (before ?? Promise.resolve()).catch(() => {}).then(() => this.rounds(caller));
+    const next = (before ?? Promise.resolve()).catch(() => {}).then(() => this.rounds(caller, fresh, sweep));
     this.running.set(caller.schoolId, next);
     void next
       .finally(() => {
@@ -82,59 +98,86 @@ export class XapiAttemptMapper {
     return next;
   }
 
-  private async rounds(caller: MappingCaller): Promise<MappingOutcome> {
+  private async rounds(caller: MappingCaller, fresh: readonly Stored[], sweep: boolean): Promise<MappingOutcome> {
     const outcome: MappingOutcome = { mapped: 0, unmapped: 0, learnerIds: new Set() };
-    for (;;) {
-      const pending = await pendingStatements(this.deps.dataSource.manager, caller.schoolId, ROUND);
-      const attempts: Resolved[] = [];
-      for (const p of pending) {
-        const resolved = await this.resolve(caller, p.id, this.decrypt(caller.schoolId, p.id, p.statementEnc), outcome);
-        if (resolved) attempts.push(resolved);
+    try {
+      for (let i = 0; i < fresh.length; i += ROUND) await this.round(caller, fresh.slice(i, i + ROUND), outcome);
+      if (sweep || !this.swept.has(caller.schoolId)) {
+        for (;;) {
+          const pending = await pendingStatements(this.deps.dataSource.manager, caller.schoolId, ROUND);
+          await this.round(
+            caller,
+            pending.map((p) => ({ id: p.id, statement: this.decrypt(caller.schoolId, p.id, p.statementEnc) })),
+            outcome,
+          );
+          if (pending.length < ROUND) break;
+        }
+        this.swept.add(caller.schoolId);
       }
-      await this.record(caller, attempts, outcome);
-      if (pending.length < ROUND) return outcome;
+    } catch (e) {
+      this.swept.delete(caller.schoolId);
+      throw e;
     }
+    return outcome;
   }
 
-  /** The statement's attempt with its task and learner, or null when it is marked ignored or unmapped here. */
-  private async resolve(caller: MappingCaller, id: string, statement: Json, outcome: MappingOutcome): Promise<Resolved | null> {
+  /** One round: each statement resolved to its task and learner (looked up together), the attempts recorded together. */
+  private async round(caller: MappingCaller, statements: readonly Stored[], outcome: MappingOutcome): Promise<void> {
+    if (statements.length === 0) return;
     const m = this.deps.dataSource.manager;
     const schoolId = caller.schoolId;
-    const as = statementAsAttempt(statement, this.verbs);
-    if (as.kind === "ignored") {
-      await markMapping(m, schoolId, id, "ignored", as.reason);
-      return null;
-    }
-    const unmapped = async (reason: UnmappedReason) => {
+    const hasher = await this.agents.get();
+    const facts = statements.map((s) => ({ ...s, as: statementAsAttempt(s.statement, this.verbs) }));
+    const activityIds = facts.flatMap((f) => (f.as.kind === "attempt" ? [f.as.facts.activityId] : []));
+    const hashes = new Map(
+      facts.flatMap((f) => (f.as.kind === "attempt" ? [[f.id, hasher.hash(ifiOf(f.statement.actor)!)] as const] : [])),
+    );
+    const tasks = await tasksOfActivities(m, schoolId, activityIds);
+    const learners = await learnersOfAgents(m, schoolId, [...hashes.values()]);
+    const resolved: Resolved[] = [];
+    const unmapped = async (id: string, reason: UnmappedReason) => {
       outcome.unmapped++;
       await markMapping(m, schoolId, id, "unmapped", reason);
-      return null;
     };
-    if (as.kind === "unmapped") return unmapped(as.reason);
-    const taskId = await taskOfActivity(m, schoolId, as.facts.activityId);
-    if (!taskId) return unmapped("UNKNOWN_ACTIVITY");
-    const hash = (await this.agents.get()).hash(ifiOf(statement.actor)!);
-    let learnerId = await learnerOfAgent(m, schoolId, hash);
-    if (!learnerId) {
-      if (!caller.createLearners) return unmapped("UNKNOWN_ACTOR");
-      // A pseudonymous learner: no name, no e-mail (the statement keeps those, encrypted).
-      const created = await this.learners.create(actorOf(caller), {});
-      learnerId = await linkAgent(m, schoolId, hash, created.id);
+    for (const f of facts) {
+      if (f.as.kind === "ignored") await markMapping(m, schoolId, f.id, "ignored", f.as.reason);
+      else if (f.as.kind === "unmapped") await unmapped(f.id, f.as.reason);
+      else {
+        const taskId = tasks.get(f.as.facts.activityId);
+        if (!taskId) {
+          await unmapped(f.id, "UNKNOWN_ACTIVITY");
+          continue;
+        }
+        const hash = hashes.get(f.id)!;
+        const key = hash.toString("hex");
+        let learnerId = learners.get(key);
+        if (!learnerId) {
+          if (!caller.createLearners) {
+            await unmapped(f.id, "UNKNOWN_ACTOR");
+            continue;
+          }
+          // A pseudonymous learner: no name, no e-mail (the statement keeps those, encrypted).
+          const created = await this.learners.create(actorOf(caller), {});
+          learnerId = await linkAgent(m, schoolId, hash, created.id);
+          learners.set(key, learnerId);
+        }
+        const a = f.as.facts;
+        resolved.push({
+          id: f.id,
+          input: {
+            learnerId,
+            taskId,
+            correct: a.correct,
+            score: a.score,
+            durationSeconds: a.durationSeconds,
+            occurredAt: a.occurredAt,
+            source: "xapi",
+            idempotencyKey: `xapi:${f.id}`,
+          },
+        });
+      }
     }
-    const f = as.facts;
-    return {
-      id,
-      input: {
-        learnerId,
-        taskId,
-        correct: f.correct,
-        score: f.score,
-        durationSeconds: f.durationSeconds,
-        occurredAt: f.occurredAt,
-        source: "xapi",
-        idempotencyKey: `xapi:${id}`,
-      },
-    };
+    await this.record(caller, resolved, outcome);
   }
 
   /**
@@ -157,8 +200,8 @@ export class XapiAttemptMapper {
         resolved.map((r, i) => ({ id: r.id, attemptId: recorded[i]!.attempt.id, learnerId: r.input.learnerId })),
       );
     } catch (e) {
-      if (!refused(e) || resolved.length === 1) {
-        if (!refused(e)) throw e;
+      if (!refused(e)) throw e;
+      if (resolved.length === 1) {
         outcome.unmapped++;
         await markMapping(m, caller.schoolId, resolved[0]!.id, "unmapped", "INVALID_ATTEMPT");
         return;
@@ -169,6 +212,12 @@ export class XapiAttemptMapper {
     outcome.mapped += resolved.length;
     for (const r of resolved) outcome.learnerIds.add(r.input.learnerId);
   }
+}
+
+/** A stored statement and its id. */
+export interface Stored {
+  readonly id: string;
+  readonly statement: Json;
 }
 
 interface Resolved {

@@ -55,13 +55,13 @@ export class XapiMappingService {
     if (before && before !== learnerId) throw new ConflictError("this agent is already linked to another learner", { field: "agent" });
     if (!before) await linkAgent(m, actor.schoolId, hash, learnerId);
     await requeueUnmapped(m, actor.schoolId, ["UNKNOWN_ACTOR"], hash);
-    return this.mapper.mapPending({ schoolId: actor.schoolId, createLearners: false, subject: actor.subject });
+    return this.mapper.mapPending({ schoolId: actor.schoolId, createLearners: false, subject: actor.subject }, [], true);
   }
 
   /** Maps again the statements left unmapped for a reason the school may have lifted since (admins). */
   async remap(actor: Actor): Promise<MappingOutcome> {
     requireRole(actor, Role.Admin);
     await requeueUnmapped(this.deps.dataSource.manager, actor.schoolId, LIFTABLE);
-    return this.mapper.mapPending({ schoolId: actor.schoolId, createLearners: false, subject: actor.subject });
+    return this.mapper.mapPending({ schoolId: actor.schoolId, createLearners: false, subject: actor.subject }, [], true);
   }
 }

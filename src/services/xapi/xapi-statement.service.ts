@@ -16,7 +16,7 @@ import type { ServiceDeps } from "../service-deps.js";
 import { withConflictRetry } from "../common/transaction-retry.js";
 import type { FieldCipher } from "../../persistence/crypto/field-cipher.js";
 import { attemptsOfStatements, deleteAttempts } from "../../persistence/xapi/xapi-mapping.store.js";
-import { callerOf, type XapiAttemptMapper } from "./xapi-attempt-mapper.js";
+import { callerOf, type Stored, type XapiAttemptMapper } from "./xapi-attempt-mapper.js";
 import { uuidv7 } from "../../shared/ids.js";
 import {
   activityDefinition,
@@ -172,6 +172,14 @@ export class XapiStatementService {
     for (const [i, p] of prepared.entries()) checkSignature({ ...statements[i], id: p.statement.id }, byHash);
     const schoolId = client.schoolId;
     const hasher = await this.agents.get();
+    // Whether each may be an attempt (pending, for the mapper after the commit) or cannot (ignored, and why).
+    const initial = new Map(
+      prepared.map((p) => [
+        p.statement.id as string,
+        this.links.mapper?.initialMapping(p.statement) ?? { mapping: "pending" as const, reason: null },
+      ]),
+    );
+    let freshPending: Stored[] = [];
     // Rerun whole when PostgreSQL breaks a deadlock between concurrent batches: the ids make it idempotent.
     await withConflictRetry(
       () =>
@@ -199,18 +207,27 @@ export class XapiStatementService {
               attachmentSha2s: attachmentHashes(statement),
               statementEnc: this.deps.cipher.encrypt(JSON.stringify(statement), contextOf(schoolId, statement.id as string)),
               credentialId: client.credentialId,
-              learnerId: null,
+              mapping: initial.get(statement.id as string)!.mapping,
+              mappingReason: initial.get(statement.id as string)!.reason,
             })),
           );
+          const resent: Stored[] = [];
           if (existing.size) {
             const before = await statementsById(m, schoolId, [...existing]);
             for (const row of before) {
               const sent = prepared.find((p) => p.statement.id === row.id)!.sent;
-              if (!sameStatement(lrsSetTimestampDropped(this.decrypt(schoolId, row), sent), sent))
+              const stored = this.decrypt(schoolId, row);
+              if (!sameStatement(lrsSetTimestampDropped(stored, sent), sent))
                 throw new XapiError(409, `statement ${row.id} is already stored, with other content`);
+              // Sent again while still pending (its first request failed after the commit): map it now.
+              if (row.mapping === "pending") resent.push({ id: row.id, statement: stored });
             }
           }
           const fresh = prepared.filter((p) => !existing.has(p.statement.id as string));
+          freshPending = fresh
+            .filter((p) => initial.get(p.statement.id as string)!.mapping === "pending")
+            .map((p) => ({ id: p.statement.id as string, statement: p.statement }))
+            .concat(resent);
           // A voided statement's attempt goes, and its learner is replayed without it, in this transaction.
           const voidedIds = fresh.filter((p) => p.index.voids).map((p) => p.index.refId!);
           const undone = await attemptsOfStatements(m, schoolId, voidedIds);
@@ -242,7 +259,7 @@ export class XapiStatementService {
     // The statements are safe: mapping them to attempts may fail (they then wait, pending, for the next request).
     let learnerIds: string[] = [];
     try {
-      const outcome = await this.links.mapper?.mapPending(callerOf(client));
+      const outcome = await this.links.mapper?.mapPending(callerOf(client), freshPending);
       learnerIds = outcome ? [...outcome.learnerIds] : [];
     } catch (e) {
       this.deps.logger.warn({ err: e, schoolId }, "xAPI statements stored but not yet mapped to attempts");
