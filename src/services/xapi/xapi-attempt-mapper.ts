@@ -19,6 +19,7 @@ import type { LearnerService } from "../learner/learner.service.js";
 import { type Actor, Role } from "../auth/actor.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
 import {
+  learnerOfAgent,
   learnersOfAgents,
   linkAgent,
   markMapped,
@@ -59,8 +60,8 @@ export const callerOf = (client: XapiClient): MappingCaller => ({
 });
 
 export class XapiAttemptMapper {
-  /** One mapping at a time per school in this process: two rounds never create a learner twice for one actor. */
-  private readonly running = new Map<string, Promise<MappingOutcome>>();
+  /** Learners being created, by school and agent: two rounds in this process never create two for one actor. */
+  private readonly creating = new Map<string, Promise<string>>();
   /**
    * Schools whose pending statements this process has not swept since it started or since a mapping of
    * theirs failed: statements a crash or an outage left pending are mapped on the school's next request.
@@ -87,15 +88,30 @@ export class XapiAttemptMapper {
    * ones when this process has not swept them yet (a remap asks for the sweep with no fresh statements).
    */
   mapPending(caller: MappingCaller, fresh: readonly Stored[] = [], sweep = false): Promise<MappingOutcome> {
-    const before = this.running.get(caller.schoolId);
-    const next = (before ?? Promise.resolve()).catch(() => {}).then(() => this.rounds(caller, fresh, sweep));
-    this.running.set(caller.schoolId, next);
-    void next
-      .finally(() => {
-        if (this.running.get(caller.schoolId) === next) this.running.delete(caller.schoolId);
-      })
-      .catch(() => {});
-    return next;
+    return this.rounds(caller, fresh, sweep);
+  }
+
+  /** The learner an unknown agent becomes: created once per agent in this process, whoever asks meanwhile waits for it. */
+  private learnerFor(caller: MappingCaller, hash: Buffer): Promise<string> {
+    const key = `${caller.schoolId}|${hash.toString("hex")}`;
+    let pending = this.creating.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const m = this.deps.dataSource.manager;
+        const known = await learnerOfAgent(m, caller.schoolId, hash);
+        if (known) return known;
+        // A pseudonymous learner: no name, no e-mail (the statement keeps those, encrypted).
+        const created = await this.learners.create(actorOf(caller), {});
+        return linkAgent(m, caller.schoolId, hash, created.id);
+      })();
+      this.creating.set(key, pending);
+      void pending
+        .finally(() => {
+          this.creating.delete(key);
+        })
+        .catch(() => {});
+    }
+    return pending;
   }
 
   private async rounds(caller: MappingCaller, fresh: readonly Stored[], sweep: boolean): Promise<MappingOutcome> {
@@ -156,9 +172,7 @@ export class XapiAttemptMapper {
             await unmapped(f.id, "UNKNOWN_ACTOR");
             continue;
           }
-          // A pseudonymous learner: no name, no e-mail (the statement keeps those, encrypted).
-          const created = await this.learners.create(actorOf(caller), {});
-          learnerId = await linkAgent(m, schoolId, hash, created.id);
+          learnerId = await this.learnerFor(caller, hash);
           learners.set(key, learnerId);
         }
         const a = f.as.facts;
