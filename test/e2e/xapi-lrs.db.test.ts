@@ -343,3 +343,24 @@ describe("rate limits and metrics", () => {
     expect(metrics).toMatch(/zpd_graphql_requests_total\{operation="xapi statements",outcome="429"\} [3-9]/);
   });
 });
+
+test("a batch of 2,500 statements is stored whole (in chunks under PostgreSQL's parameter limit); over 10,000 is refused with 413", async () => {
+  const { all } = await school("LRS big batch");
+  const batch = Array.from({ length: 2_500 }, (_, i) => ({
+    actor: { mbox: `mailto:big${i % 50}@example.org` },
+    verb: { id: "http://adlnet.gov/expapi/verbs/experienced" },
+    object: { id: `http://zpd.test/big/${i % 20}` },
+  }));
+  const stored = await all.call("POST", "/statements", batch);
+  expect(stored.status).toBe(200);
+  expect(stored.json).toHaveLength(2_500);
+  const [{ n }] = await s.app.db.dataSource.query(`SELECT count(*)::int AS n FROM xapi_statement WHERE school_id = $1`, [all.schoolId]);
+  expect(n).toBe(2_500);
+  const tooMany = Array.from({ length: 10_001 }, () => batch[0]);
+  const refused = await all.call("POST", "/statements", tooMany);
+  expect(refused.status).toBe(413);
+  const [{ after }] = await s.app.db.dataSource.query(`SELECT count(*)::int AS after FROM xapi_statement WHERE school_id = $1`, [
+    all.schoolId,
+  ]);
+  expect(after).toBe(2_500);
+});

@@ -78,11 +78,20 @@ const stored = (r: Raw): StoredStatement => ({
 
 const COLUMNS = `id, seq, voided, voids, statement_enc, attachment_sha2s, learner_id, mapping`;
 
+const INSERT_CHUNK = 1_000;
+
 /**
  * Inserts the statements whose ids are new, in one statement (a multi-row VALUES, in the order given);
  * returns the ids that were already stored.
  */
 export async function insertStatements(m: EntityManager, schoolId: string, rows: readonly StatementRow[]): Promise<Set<string>> {
+  // 15 parameters a row: chunks keep a statement far under PostgreSQL's 65,535 parameters.
+  if (rows.length > INSERT_CHUNK) {
+    const existing = new Set<string>();
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+      for (const id of await insertStatements(m, schoolId, rows.slice(i, i + INSERT_CHUNK))) existing.add(id);
+    return existing;
+  }
   if (rows.length === 0) return new Set();
   const params: unknown[] = [schoolId];
   const values = rows.map((r) => {

@@ -43,6 +43,8 @@ import { checkSignature, SIGNATURE_USAGE } from "./statement-signature.js";
 type Json = Record<string, unknown>;
 
 export const XAPI_VERSION = "1.0.3";
+/** The most statements one request may store (one transaction; more are refused with 413). */
+export const MAX_STATEMENTS_PER_REQUEST = 10_000;
 /** The largest page a query answers (a client's `limit` above it, or 0, gets this many). */
 export const MAX_STATEMENT_PAGE = 500;
 /** Where the authority of a credential's statements lives: an IRL that resolves nowhere (RFC 6761 .invalid). */
@@ -140,6 +142,8 @@ export class XapiStatementService {
     const list = Array.isArray(input) ? input : [input];
     if (putId !== undefined && Array.isArray(input)) throw badRequest("PUT takes one statement, not an array");
     if (list.length === 0) throw badRequest("no statements were sent");
+    if (list.length > MAX_STATEMENTS_PER_REQUEST)
+      throw new XapiError(413, `at most ${MAX_STATEMENTS_PER_REQUEST} statements per request: send them in several`);
     const problems: string[] = [];
     list.forEach((s, i) => {
       try {
