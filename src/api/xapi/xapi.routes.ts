@@ -20,7 +20,7 @@ import { Role } from "../../services/auth/actor.js";
 import { badRequest, XapiError } from "../../services/xapi/xapi-errors.js";
 import { type AttachmentPart, type ReadOptions, type StatementQuery, XAPI_VERSION } from "../../services/xapi/xapi-statement.service.js";
 import type { DocumentAddress } from "../../services/xapi/xapi-document.service.js";
-import { parseAgent } from "../../services/xapi/xapi-document.service.js";
+import { parseAgent } from "../../services/xapi/agent-identity.js";
 import { acceptedLanguages, type StatementFormat } from "../../services/xapi/statement-format.js";
 import { sendUnavailable } from "../common/retryable-errors.js";
 import { boundaryOf, type MimePart, parseMultipart, writeMultipart } from "./multipart-mixed.js";

@@ -58,12 +58,6 @@ export async function linkAgent(m: EntityManager, schoolId: string, agentHash: B
   return (await learnerOfAgent(m, schoolId, agentHash))!;
 }
 
-/** The task whose activityId is this Activity's id, or null. */
-export async function taskOfActivity(m: EntityManager, schoolId: string, activityId: string): Promise<string | null> {
-  const [r]: { id: string }[] = await m.query(`SELECT id FROM task WHERE school_id = $1 AND activity_id = $2`, [schoolId, activityId]);
-  return r?.id ?? null;
-}
-
 /** The attempts of mapped statements (for voiding): statement id → attempt and learner. */
 export async function attemptsOfStatements(
   m: EntityManager,

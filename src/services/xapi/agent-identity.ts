@@ -8,6 +8,8 @@
  * cannot be matched to an address, not even by hashing every address one can think of.
  */
 import { createHmac } from "node:crypto";
+import { StatementValidationError, validateActor } from "./statement-validation.js";
+import { badRequest } from "./xapi-errors.js";
 
 type Json = Record<string, unknown>;
 
@@ -25,6 +27,29 @@ export function ifiOf(agent: unknown): string | null {
   const acc = a.account as Json | undefined;
   if (acc && typeof acc.homePage === "string" && typeof acc.name === "string") return `account:${acc.homePage}\u0000${acc.name}`;
   return null;
+}
+
+/** An agent given as a parameter (a query's, a document's, a link's): an Agent or an identified Group, else 400. */
+export function checkAgent(agent: unknown): Json {
+  try {
+    validateActor(agent);
+  } catch (e) {
+    if (e instanceof StatementValidationError) throw badRequest(e.message);
+    throw e;
+  }
+  if (!ifiOf(agent)) throw badRequest("agent must be an Agent or an identified Group");
+  return agent as Json;
+}
+
+/** An `agent` parameter: JSON of an Agent or identified Group. */
+export function parseAgent(text: string): Json {
+  let agent: unknown;
+  try {
+    agent = JSON.parse(text);
+  } catch {
+    throw badRequest("agent must be JSON of an Agent");
+  }
+  return checkAgent(agent);
 }
 
 /** The IFIs an actor stands for: its own, and for a Group each member's (a Group matches its members' filters). */
@@ -59,11 +84,14 @@ export class AgentHashers {
   constructor(private readonly load: () => Promise<Buffer>) {}
 
   get(): Promise<AgentHasher> {
-    this.hasher ??= this.load().then((k) => new AgentHasher(k));
-    // A failed load (the database away) is tried again on the next request.
-    this.hasher.catch(() => {
-      this.hasher = null;
-    });
+    if (!this.hasher) {
+      const loading = this.load().then((k) => new AgentHasher(k));
+      // A failed load (the database away) is tried again on the next request.
+      loading.catch(() => {
+        if (this.hasher === loading) this.hasher = null;
+      });
+      this.hasher = loading;
+    }
     return this.hasher;
   }
 }

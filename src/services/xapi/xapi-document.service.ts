@@ -22,8 +22,7 @@ import {
   insertDocument,
   updateDocument,
 } from "../../persistence/xapi/xapi-document.store.js";
-import { type AgentHashers, ifiOf } from "./agent-identity.js";
-import { StatementValidationError, validateActor } from "./statement-validation.js";
+import { type AgentHashers, ifiOf, parseAgent } from "./agent-identity.js";
 import { badRequest, XapiError } from "./xapi-errors.js";
 import type { XapiClient } from "./xapi-credential.service.js";
 import { isIri, isTimestamp, isUuid } from "./xapi-values.js";
@@ -159,24 +158,6 @@ export class XapiDocumentService {
     }
     return { scope: { kind: a.kind, activityId, agentHash, registration } };
   }
-}
-
-/** An `agent` parameter: JSON of an Agent or identified Group. */
-export function parseAgent(text: string): Json {
-  let agent: unknown;
-  try {
-    agent = JSON.parse(text);
-  } catch {
-    throw badRequest("agent must be JSON of an Agent");
-  }
-  try {
-    validateActor(agent);
-  } catch (e) {
-    if (e instanceof StatementValidationError) throw badRequest(e.message);
-    throw e;
-  }
-  if (!ifiOf(agent)) throw badRequest("agent must be an Agent or an identified Group");
-  return agent as Json;
 }
 
 function parseObject(content: Buffer, what: string): Json {

@@ -8,9 +8,8 @@ import { type Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError, ConflictError, NotFoundError } from "../common/domain-error.js";
 import { learnerOfAgent, linkAgent, requeueUnmapped, unmappedStatements } from "../../persistence/xapi/xapi-mapping.store.js";
-import { type AgentHashers, ifiOf } from "./agent-identity.js";
+import { type AgentHashers, ifiOf, parseAgent } from "./agent-identity.js";
 import type { MappingOutcome, XapiAttemptMapper } from "./xapi-attempt-mapper.js";
-import { parseAgent } from "./xapi-document.service.js";
 import type { UnmappedReason } from "./statement-attempt.js";
 
 export const MAX_UNMAPPED_PAGE = 500;

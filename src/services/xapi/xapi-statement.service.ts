@@ -31,10 +31,10 @@ import {
   type StoredStatement,
   upsertActivities,
 } from "../../persistence/xapi/xapi-statement.store.js";
-import { type AgentHashers, ifiOf } from "./agent-identity.js";
+import { type AgentHashers, checkAgent, ifiOf } from "./agent-identity.js";
 import { indexStatement } from "./statement-index.js";
 import { formatStatement, sameStatement, type StatementFormat, withArrays } from "./statement-format.js";
-import { StatementValidationError, validateActor, validateStatement } from "./statement-validation.js";
+import { StatementValidationError, validateStatement } from "./statement-validation.js";
 import { badRequest, XapiError } from "./xapi-errors.js";
 import type { XapiClient } from "./xapi-credential.service.js";
 import { isTimestamp, isUuid } from "./xapi-values.js";
@@ -418,15 +418,8 @@ export function requireScope(client: XapiClient, need: "read" | "write"): void {
 }
 
 function checkQuery(q: StatementQuery): void {
-  if (q.agent !== undefined) {
-    try {
-      validateActor(q.agent);
-    } catch (e) {
-      if (e instanceof StatementValidationError) throw badRequest(`agent: ${e.message}`);
-      throw e;
-    }
-    if (!ifiOf(q.agent)) throw badRequest("agent must be an Agent or an identified Group");
-  }
+  // Again here: a `more` link carries the query back from the client.
+  if (q.agent !== undefined) checkAgent(q.agent);
   if (q.registration !== undefined && !isUuid(q.registration)) throw badRequest("registration must be a UUID");
   for (const k of ["since", "until"] as const)
     if (q[k] !== undefined && !isTimestamp(q[k])) throw badRequest(`${k} must be an ISO 8601 date-time`);
