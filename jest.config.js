@@ -22,6 +22,8 @@ module.exports = {
   maxWorkers: Math.max(2, require("node:os").availableParallelism() - 1),
   // Read at the top level only (a project's own testTimeout is ignored): PGlite starts slowly.
   testTimeout: 60000,
+  // The longest files first on a clean clone (CI's), where Jest has no timings of its own yet.
+  testSequencer: "<rootDir>/test/support/long-files-first-sequencer.js",
   projects: [
     {
       ...common,

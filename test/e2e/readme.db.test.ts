@@ -15,7 +15,7 @@ let demo: DemoSchool;
 let admin: string;
 // The docs' operations need a trained model, not the privacy audit's shadow models: with none (the
 // loss-threshold attack only) the demo's Meta trains in one fit instead of climbing the task-influence
-// ladder with four shadows per rung (~7 s against ~50 s). privacy-audit.db.test.ts trains the demo as the
+// ladder with four shadows per rung (~7 s against ~50 s). privacy-gate-demo.db.test.ts trains the demo as the
 // product does, shadows included.
 beforeAll(async () => {
   s = await startTestServer({ ZPD_PRIVACY_SHADOWS: "0" });
