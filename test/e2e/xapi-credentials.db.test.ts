@@ -1,7 +1,8 @@
 /**
  * xAPI credentials (services/xapi/xapi-credential.service.ts): issued by a school's admin through the
  * API (and by the operator's command), the secret shown once and kept only hashed, checked in constant
- * time, revoked at once; another school's credential is out of reach.
+ * time, revoked at once in the revoking process and within CREDENTIAL_RECHECK_MS in another; another
+ * school's credential is out of reach.
  */
 import { randomUUID } from "node:crypto";
 import { runCli } from "../support/compiled-cli.js";
@@ -9,6 +10,7 @@ import { startTestServer, TEST_PROFILE_KEY, TestServer } from "../support/test-s
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { CREDENTIAL_RECHECK_MS, XapiCredentialService } from "../../src/services/xapi/xapi-credential.service.js";
 
 let s: TestServer;
 beforeAll(async () => {
@@ -67,6 +69,23 @@ test("a wrong secret, an unknown key and a revoked credential authenticate nobod
   expect((await s.gql(REVOKE, { id: credential.id }, admin)).data.revokeXapiCredential.revokedAt).toBe(
     revoked.data.revokeXapiCredential.revokedAt,
   );
+});
+
+test("a credential revoked by another server process is refused once it is read again, within CREDENTIAL_RECHECK_MS", async () => {
+  const { admin } = await s.newSchool("xAPI two processes");
+  const { secret, credential } = (await s.gql(CREATE, { i: { label: "LMS" } }, admin)).data.createXapiCredential;
+  let clock = Date.parse("2026-12-01T10:00:00Z");
+  const other = new XapiCredentialService(s.app.services.deps, () => clock);
+  expect(await other.authenticate(credential.key, secret)).toMatchObject({ credentialId: credential.id });
+  await s.gql(REVOKE, { id: credential.id }, admin);
+  // Remembered: its secret is still compared (a wrong one is refused), the row not read again yet.
+  expect(await other.authenticate(credential.key, `${secret}x`)).toBeNull();
+  clock += CREDENTIAL_RECHECK_MS - 1;
+  expect(await other.authenticate(credential.key, secret)).not.toBeNull();
+  clock += 2;
+  expect(await other.authenticate(credential.key, secret)).toBeNull();
+  clock += 60_000;
+  expect(await other.authenticate(credential.key, secret)).toBeNull();
 });
 
 test("another school's credential is NOT_FOUND and stays valid; a blank or long label is refused", async () => {

@@ -5,8 +5,8 @@
  * one against its address, before the 401.
  *
  * A refused credential is remembered for 10 s (at most 1,000 of them), so that a client repeating a
- * wrong secret is counted and refused without asking the database each time. A valid one is checked
- * every time: revoking a credential takes effect at once.
+ * wrong secret is counted and refused without asking the database each time. A valid one is read again
+ * every few seconds (XapiCredentialService, CREDENTIAL_RECHECK_MS).
  */
 import { createHash } from "node:crypto";
 import type express from "express";

@@ -127,22 +127,27 @@ export async function markMapped(
   );
 }
 
-/** The tasks the Activities name, by activity id (those no task names are absent). */
-export async function tasksOfActivities(m: EntityManager, schoolId: string, activityIds: readonly string[]): Promise<Map<string, string>> {
-  if (activityIds.length === 0) return new Map();
-  const rows: { id: string; activity_id: string }[] = await m.query(
-    `SELECT id, activity_id FROM task WHERE school_id = $1 AND activity_id = ANY($2::text[])`,
-    [schoolId, [...new Set(activityIds)]],
+/**
+ * What a round of statements names, in one round trip: the tasks of the Activities (by activity id; those
+ * no task names are absent) and the learners of the agents (by the agent's keyed hash in hex; unknown
+ * agents are absent).
+ */
+export async function tasksAndLearners(
+  m: EntityManager,
+  schoolId: string,
+  activityIds: readonly string[],
+  agentHashes: readonly Buffer[],
+): Promise<{ tasks: Map<string, string>; learners: Map<string, string> }> {
+  const tasks = new Map<string, string>();
+  const learners = new Map<string, string>();
+  if (activityIds.length === 0 && agentHashes.length === 0) return { tasks, learners };
+  const rows: { kind: "task" | "learner"; k: string; v: string }[] = await m.query(
+    `SELECT 'task' AS kind, activity_id AS k, id::text AS v FROM task WHERE school_id = $1 AND activity_id = ANY($2::text[])
+     UNION ALL
+     SELECT 'learner', encode(agent_hash, 'hex'), learner_id::text FROM xapi_agent_learner
+     WHERE school_id = $1 AND agent_hash = ANY($3::bytea[])`,
+    [schoolId, [...new Set(activityIds)], agentHashes],
   );
-  return new Map(rows.map((r) => [r.activity_id, r.id]));
-}
-
-/** The learners the agents are, by the agent's keyed hash in hex (unknown agents are absent). */
-export async function learnersOfAgents(m: EntityManager, schoolId: string, hashes: readonly Buffer[]): Promise<Map<string, string>> {
-  if (hashes.length === 0) return new Map();
-  const rows: { agent_hash: Buffer; learner_id: string }[] = await m.query(
-    `SELECT agent_hash, learner_id FROM xapi_agent_learner WHERE school_id = $1 AND agent_hash = ANY($2::bytea[])`,
-    [schoolId, hashes],
-  );
-  return new Map(rows.map((r) => [Buffer.from(r.agent_hash).toString("hex"), r.learner_id]));
+  for (const r of rows) (r.kind === "task" ? tasks : learners).set(r.k, r.v);
+  return { tasks, learners };
 }

@@ -20,12 +20,11 @@ import { type Actor, Role } from "../auth/actor.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
 import {
   learnerOfAgent,
-  learnersOfAgents,
   linkAgent,
   markMapped,
   markMapping,
   pendingStatements,
-  tasksOfActivities,
+  tasksAndLearners,
 } from "../../persistence/xapi/xapi-mapping.store.js";
 import type { AgentHashers } from "./agent-identity.js";
 import { ifiOf } from "./agent-identity.js";
@@ -148,8 +147,7 @@ export class XapiAttemptMapper {
     const hashes = new Map(
       facts.flatMap((f) => (f.as.kind === "attempt" ? [[f.id, hasher.hash(ifiOf(f.statement.actor)!)] as const] : [])),
     );
-    const tasks = await tasksOfActivities(m, schoolId, activityIds);
-    const learners = await learnersOfAgents(m, schoolId, [...hashes.values()]);
+    const { tasks, learners } = await tasksAndLearners(m, schoolId, activityIds, [...hashes.values()]);
     const resolved: Resolved[] = [];
     const unmapped = async (id: string, reason: UnmappedReason) => {
       outcome.unmapped++;

@@ -6,7 +6,12 @@
  *
  * The secret is shown once, when the credential is created, and kept only as a SHA-256 hash: it is 32
  * random bytes, so a fast hash loses nothing (a slow one protects guessable passwords, which these are
- * not). A check compares hashes in constant time. Revoking is immediate and final.
+ * not). A check compares hashes in constant time. Revoking is final.
+ *
+ * A valid credential is remembered for CREDENTIAL_RECHECK_MS before it is read again: a client sends the
+ * same credential with every statement, and reading it each time was one database round trip in four of
+ * a statement's. So a revocation takes effect at once in the server process that revokes it, and within
+ * that time in every other process (its secret is still compared on every request).
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { type Actor, Role } from "../auth/actor.js";
@@ -16,6 +21,7 @@ import type { ServiceDeps } from "../service-deps.js";
 import { uuidv7 } from "../../shared/ids.js";
 import {
   credentialByKey,
+  type StoredCredential,
   credentialsOf,
   insertCredential,
   revokeCredential,
@@ -27,6 +33,10 @@ export const XAPI_SCOPES: readonly XapiScope[] = ["WRITE", "READ", "ALL"];
 export const MAX_CREDENTIAL_LABEL_LENGTH = 200;
 /** Keys are `zpdx_` and 20 base64url characters; secrets 43 (32 bytes). */
 const KEY_PREFIX = "zpdx_";
+/** How long a valid credential is trusted before it is read again (a revocation elsewhere waits this long). */
+export const CREDENTIAL_RECHECK_MS = 5_000;
+/** The most credentials remembered (the longest-remembered out first). */
+const MAX_REMEMBERED = 1_000;
 
 export interface NewCredential {
   /** What the credential is for ("Maths quiz app"): 1 to 200 characters. */
@@ -53,7 +63,13 @@ export interface XapiClient {
 const hash = (secret: string): Buffer => createHash("sha256").update(secret, "utf8").digest();
 
 export class XapiCredentialService {
-  constructor(private readonly deps: ServiceDeps) {}
+  /** Valid credentials read lately, by key, until they are read again. */
+  private readonly remembered = new Map<string, { readonly stored: StoredCredential; readonly until: number }>();
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** An admin issues a credential for its school. */
   async create(actor: Actor, input: NewCredential): Promise<IssuedCredential> {
@@ -91,17 +107,32 @@ export class XapiCredentialService {
     requireRole(actor, Role.Admin);
     const revoked = await revokeCredential(this.deps.dataSource.manager, actor.schoolId, id);
     if (!revoked) throw new NotFoundError("XapiCredential", id);
+    this.remembered.delete(revoked.key);
     return revoked;
   }
 
   /** The client a key and secret identify; null for an unknown key, a wrong secret or a revoked credential. */
   async authenticate(key: string, secret: string): Promise<XapiClient | null> {
     if (!key.startsWith(KEY_PREFIX) || key.length > 64) return null;
-    const stored = await credentialByKey(this.deps.dataSource.manager, key);
+    const stored = await this.read(key);
     // The hash is compared even for an unknown key, so that timing does not tell which keys exist.
     const expected = stored?.secretHash ?? hash(`${key}:unknown`);
     const matches = timingSafeEqual(hash(secret), expected);
     if (!stored || !matches || stored.revokedAt) return null;
     return { credentialId: stored.id, schoolId: stored.schoolId, scope: stored.scope, createLearners: stored.createLearners };
+  }
+
+  /** The stored credential of a key: remembered while valid and read lately, else read (and remembered if valid). */
+  private async read(key: string): Promise<StoredCredential | null> {
+    const now = this.now();
+    const hit = this.remembered.get(key);
+    if (hit && hit.until > now) return hit.stored;
+    const stored = await credentialByKey(this.deps.dataSource.manager, key);
+    this.remembered.delete(key);
+    if (stored && !stored.revokedAt) {
+      this.remembered.set(key, { stored, until: now + CREDENTIAL_RECHECK_MS });
+      if (this.remembered.size > MAX_REMEMBERED) this.remembered.delete(this.remembered.keys().next().value!);
+    }
+    return stored;
   }
 }

@@ -184,82 +184,83 @@ export class XapiStatementService {
       ]),
     );
     let freshPending: Stored[] = [];
+    // One statement that voids nothing, with no attachment and no Activity definition, is written by one
+    // INSERT (atomic on its own) and at most read back: BEGIN and COMMIT would be two more round trips of
+    // three. Anything more is written in one transaction.
+    const oneWrite = prepared.length === 1 && !prepared[0]!.index.voids && byHash.size === 0 && prepared[0]!.index.activities.length === 0;
+    const write = async (m: EntityManager) => {
+      const voided = prepared.filter((p) => p.index.voids).map((p) => p.index.refId!);
+      if (voided.length) {
+        const targets = await statementsById(m, schoolId, voided);
+        const voiding = targets.find((t) => t.voids);
+        if (voiding) throw badRequest(`statement ${voiding.id} is a voiding statement: it cannot be voided`);
+      }
+      const existing = await insertStatements(
+        m,
+        schoolId,
+        prepared.map(({ statement, index }) => ({
+          id: statement.id as string,
+          stored: now,
+          verbId: index.verbId,
+          registration: index.registration,
+          refId: index.refId,
+          voids: index.voids,
+          activityIds: index.activityIds,
+          relatedActivityIds: index.relatedActivityIds,
+          agentHashes: index.agentIfis.map((i) => hasher.hash(i)),
+          relatedAgentHashes: index.relatedAgentIfis.map((i) => hasher.hash(i)),
+          attachmentSha2s: attachmentHashes(statement),
+          statementEnc: this.deps.cipher.encrypt(JSON.stringify(statement), contextOf(schoolId, statement.id as string)),
+          credentialId: client.credentialId,
+          mapping: initial.get(statement.id as string)!.mapping,
+          mappingReason: initial.get(statement.id as string)!.reason,
+        })),
+      );
+      const resent: Stored[] = [];
+      if (existing.size) {
+        const before = await statementsById(m, schoolId, [...existing]);
+        for (const row of before) {
+          const sent = prepared.find((p) => p.statement.id === row.id)!.sent;
+          const stored = this.decrypt(schoolId, row);
+          if (!sameStatement(lrsSetTimestampDropped(stored, sent), sent))
+            throw new XapiError(409, `statement ${row.id} is already stored, with other content`);
+          // Sent again while still pending (its first request failed after the commit): map it now.
+          if (row.mapping === "pending") resent.push({ id: row.id, statement: stored });
+        }
+      }
+      const fresh = prepared.filter((p) => !existing.has(p.statement.id as string));
+      freshPending = fresh
+        .filter((p) => initial.get(p.statement.id as string)!.mapping === "pending")
+        .map((p) => ({ id: p.statement.id as string, statement: p.statement }))
+        .concat(resent);
+      // A voided statement's attempt goes, and its learner is replayed without it, in this transaction.
+      const voidedIds = fresh.filter((p) => p.index.voids).map((p) => p.index.refId!);
+      const undone = await attemptsOfStatements(m, schoolId, voidedIds);
+      await markVoided(m, schoolId, voidedIds);
+      if (undone.length) {
+        await deleteAttempts(
+          m,
+          schoolId,
+          undone.map((u) => u.attemptId),
+        );
+        await this.links.replay?.(m, schoolId, [...new Set(undone.map((u) => u.learnerId))]);
+      }
+      await upsertActivities(m, schoolId, mergedDefinitions(fresh.flatMap((p) => p.index.activities)));
+      const needed = new Set(fresh.flatMap((p) => attachmentHashes(p.statement)));
+      await insertAttachments(
+        m,
+        schoolId,
+        [...byHash.values()]
+          .filter((a) => needed.has(a.sha2))
+          .map((a) => ({
+            sha2: a.sha2,
+            contentType: a.contentType,
+            contentEnc: this.deps.cipher.encrypt(a.content.toString("base64"), attachmentContext(schoolId, a.sha2)),
+          })),
+      );
+    };
     // Rerun whole when PostgreSQL breaks a deadlock between concurrent batches: the ids make it idempotent.
-    await withConflictRetry(
-      () =>
-        this.deps.dataSource.transaction(async (m) => {
-          const voided = prepared.filter((p) => p.index.voids).map((p) => p.index.refId!);
-          if (voided.length) {
-            const targets = await statementsById(m, schoolId, voided);
-            const voiding = targets.find((t) => t.voids);
-            if (voiding) throw badRequest(`statement ${voiding.id} is a voiding statement: it cannot be voided`);
-          }
-          const existing = await insertStatements(
-            m,
-            schoolId,
-            prepared.map(({ statement, index }) => ({
-              id: statement.id as string,
-              stored: now,
-              verbId: index.verbId,
-              registration: index.registration,
-              refId: index.refId,
-              voids: index.voids,
-              activityIds: index.activityIds,
-              relatedActivityIds: index.relatedActivityIds,
-              agentHashes: index.agentIfis.map((i) => hasher.hash(i)),
-              relatedAgentHashes: index.relatedAgentIfis.map((i) => hasher.hash(i)),
-              attachmentSha2s: attachmentHashes(statement),
-              statementEnc: this.deps.cipher.encrypt(JSON.stringify(statement), contextOf(schoolId, statement.id as string)),
-              credentialId: client.credentialId,
-              mapping: initial.get(statement.id as string)!.mapping,
-              mappingReason: initial.get(statement.id as string)!.reason,
-            })),
-          );
-          const resent: Stored[] = [];
-          if (existing.size) {
-            const before = await statementsById(m, schoolId, [...existing]);
-            for (const row of before) {
-              const sent = prepared.find((p) => p.statement.id === row.id)!.sent;
-              const stored = this.decrypt(schoolId, row);
-              if (!sameStatement(lrsSetTimestampDropped(stored, sent), sent))
-                throw new XapiError(409, `statement ${row.id} is already stored, with other content`);
-              // Sent again while still pending (its first request failed after the commit): map it now.
-              if (row.mapping === "pending") resent.push({ id: row.id, statement: stored });
-            }
-          }
-          const fresh = prepared.filter((p) => !existing.has(p.statement.id as string));
-          freshPending = fresh
-            .filter((p) => initial.get(p.statement.id as string)!.mapping === "pending")
-            .map((p) => ({ id: p.statement.id as string, statement: p.statement }))
-            .concat(resent);
-          // A voided statement's attempt goes, and its learner is replayed without it, in this transaction.
-          const voidedIds = fresh.filter((p) => p.index.voids).map((p) => p.index.refId!);
-          const undone = await attemptsOfStatements(m, schoolId, voidedIds);
-          await markVoided(m, schoolId, voidedIds);
-          if (undone.length) {
-            await deleteAttempts(
-              m,
-              schoolId,
-              undone.map((u) => u.attemptId),
-            );
-            await this.links.replay?.(m, schoolId, [...new Set(undone.map((u) => u.learnerId))]);
-          }
-          await upsertActivities(m, schoolId, mergedDefinitions(fresh.flatMap((p) => p.index.activities)));
-          const needed = new Set(fresh.flatMap((p) => attachmentHashes(p.statement)));
-          await insertAttachments(
-            m,
-            schoolId,
-            [...byHash.values()]
-              .filter((a) => needed.has(a.sha2))
-              .map((a) => ({
-                sha2: a.sha2,
-                contentType: a.contentType,
-                contentEnc: this.deps.cipher.encrypt(a.content.toString("base64"), attachmentContext(schoolId, a.sha2)),
-              })),
-          );
-        }),
-      "storing the statements",
-    );
+    await withConflictRetry(() => (oneWrite ? write(this.m) : this.deps.dataSource.transaction(write)), "storing the statements");
     // The statements are safe: mapping them to attempts may fail (they then wait, pending, for the next request).
     let learnerIds: string[] = [];
     try {
