@@ -26,5 +26,6 @@ export function serviceDepsFromConfig(
     fairness: config.fairness,
     privacy: { ...config.privacy, retentionDays: config.retentionDays },
     jobTiming: config.jobTiming,
+    xapiAttemptVerbs: config.xapiAttemptVerbs,
   };
 }

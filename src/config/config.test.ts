@@ -294,6 +294,19 @@ describe("configuration", () => {
       );
   });
 
+  test("xAPI attempt verbs: ADL's five by default, a configured list instead, a bad one refused naming ZPD_XAPI_ATTEMPT_VERBS", () => {
+    expect([...loadConfig({ ZPD_JWT_SECRET: SECRET }).xapiAttemptVerbs.attempt]).toHaveLength(5);
+    const verbs = loadConfig({
+      ZPD_JWT_SECRET: SECRET,
+      ZPD_XAPI_ATTEMPT_VERBS: "https://example.org/verbs/mastered=success",
+    }).xapiAttemptVerbs;
+    expect([...verbs.attempt]).toEqual(["https://example.org/verbs/mastered"]);
+    expect([...verbs.success]).toEqual(["https://example.org/verbs/mastered"]);
+    expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_XAPI_ATTEMPT_VERBS: "mastered" })).toThrow(
+      /^invalid configuration: ZPD_XAPI_ATTEMPT_VERBS: "mastered" is not a verb IRI/,
+    );
+  });
+
   test("personal-data keys: the current one, older ones (comma- or space-separated), key files in the data folder unless ZPD_KEY_DIR says otherwise", () => {
     const [k2, k3] = [randomBytes(32), randomBytes(32)];
     const k1 = Buffer.from(KEY, "base64");

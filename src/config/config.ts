@@ -7,6 +7,7 @@ import path from "node:path";
 import { formatDuration, parseDuration } from "../shared/duration.js";
 import { weakKey, weakPassphrase } from "./secret-strength.js";
 import { DEFAULT_MAX_CLOCK_SKEW_SECONDS, MAX_CLOCK_SKEW_SETTING } from "../services/common/input-bounds.js";
+import { type AttemptVerbs, DEFAULT_ATTEMPT_VERBS, parseAttemptVerbs } from "../services/xapi/statement-attempt.js";
 import { DEFAULT_JOB_TIMING, type JobTiming, MIN_HEARTBEAT_SECONDS } from "../services/jobs/queues.js";
 
 export interface Config {
@@ -51,6 +52,8 @@ export interface Config {
    * occurredAt is BAD_USER_INPUT, as one before 2000-01-01 (services/common/input-bounds.ts).
    */
   readonly maxClockSkewSeconds: number;
+  /** The xAPI verbs whose statements become attempts (ZPD_XAPI_ATTEMPT_VERBS; default ADL's five; docs/xapi.md). */
+  readonly xapiAttemptVerbs: AttemptVerbs;
   /**
    * Per-operation limits, checked before execution (api/common/query-limits.ts). The defaults leave a
    * clear margin above what legitimate clients send: measured, the heaviest operation in
@@ -173,6 +176,16 @@ function int(env: Env, name: string, fallback: number, min: number, max: number)
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(name, `expected ${min}..${max}, got ${n}`);
   return n;
+}
+
+function attemptVerbs(env: Env): AttemptVerbs {
+  const raw = env.ZPD_XAPI_ATTEMPT_VERBS;
+  if (raw === undefined || raw.trim() === "") return DEFAULT_ATTEMPT_VERBS;
+  try {
+    return parseAttemptVerbs(raw);
+  } catch (e) {
+    throw new ConfigError("ZPD_XAPI_ATTEMPT_VERBS", (e as Error).message);
+  }
 }
 
 function decimal(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -473,6 +486,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     logLevel,
     maxPageSize: int(env, "ZPD_MAX_PAGE_SIZE", 100, 1, 10000),
     maxClockSkewSeconds: int(env, "ZPD_MAX_CLOCK_SKEW_SECONDS", DEFAULT_MAX_CLOCK_SKEW_SECONDS, 0, MAX_CLOCK_SKEW_SETTING),
+    xapiAttemptVerbs: attemptVerbs(env),
     maxQueryDepth: int(env, "ZPD_MAX_QUERY_DEPTH", QUERY_LIMIT_DEFAULTS.depth, 1, 1000),
     maxQueryAliases: int(env, "ZPD_MAX_QUERY_ALIASES", QUERY_LIMIT_DEFAULTS.aliases, 0, 100_000),
     maxQueryCost,

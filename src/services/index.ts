@@ -99,8 +99,13 @@ export function createServices(base: ServiceDeps): Services {
   const replanner = new PathReplanner(curriculum, (actor, goalId) => personalisation.planPath(actor, goalId), deps.logger);
   const learners = new LearnerService(deps);
   const attempts = new AttemptService(deps, learnerModel, replanner);
-  const xapiMapper = new XapiAttemptMapper(deps, attempts, learners, agentHashers, (schoolId, id, enc) =>
-    decryptStatement(deps.cipher, schoolId, id, enc),
+  const xapiMapper = new XapiAttemptMapper(
+    deps,
+    attempts,
+    learners,
+    agentHashers,
+    (schoolId, id, enc) => decryptStatement(deps.cipher, schoolId, id, enc),
+    deps.xapiAttemptVerbs,
   );
   return {
     deps,

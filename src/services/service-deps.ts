@@ -3,6 +3,7 @@ import type { FieldCipher } from "../persistence/crypto/field-cipher.js";
 import type { Logger } from "../shared/logger.js";
 import type { ServiceEvents } from "./common/service-events.js";
 import type { JobTiming } from "./jobs/queues.js";
+import type { AttemptVerbs } from "./xapi/statement-attempt.js";
 
 /** What every service is built from. */
 export interface ServiceDeps {
@@ -22,7 +23,6 @@ export interface ServiceDeps {
   readonly erasureKey?: Buffer;
   /** Erasure keys derived from the previous profile keys (ZPD_PROFILE_KEYS_OLD): receipts written before a rotation. */
   readonly previousErasureKeys?: readonly Buffer[];
-  /** Fairness audits' settings (configuration: ZPD_FAIRNESS_*); absent: the defaults (docs/fairness.md). */
   /** Privacy audits' settings (ZPD_PRIVACY_*, ZPD_RETENTION_DAYS); absent: the defaults (docs/privacy.md). */
   readonly privacy?: {
     readonly advantageThreshold?: number;
@@ -32,9 +32,12 @@ export interface ServiceDeps {
     /** The κ values of Meta's privacy-calibrated training (training-options.ts); absent: the default ladder. */
     readonly taskInfluenceLadder?: readonly number[];
   };
+  /** Fairness audits' settings (configuration: ZPD_FAIRNESS_*); absent: the defaults (docs/fairness.md). */
   readonly fairness?: { readonly minGroupSize?: number; readonly rounds?: number; readonly requireAuditable?: boolean };
   /** The job queues' heartbeat, supervision and first retry delay (ZPD_JOB_*); absent: DEFAULT_JOB_TIMING. */
   readonly jobTiming?: JobTiming;
   /** Told of ingested attempts, settled jobs and access-log flushes (the API's /metrics counts them); absent: nobody listens. */
   readonly events?: ServiceEvents;
+  /** The xAPI verbs whose statements become attempts (ZPD_XAPI_ATTEMPT_VERBS); absent: ADL's five (statement-attempt.ts). */
+  readonly xapiAttemptVerbs?: AttemptVerbs;
 }

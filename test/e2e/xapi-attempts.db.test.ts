@@ -8,6 +8,8 @@ import { randomUUID } from "node:crypto";
 import { startTestServer, TestServer } from "../support/test-server.js";
 import { type Actor, Role } from "../../src/services/auth/actor.js";
 import { TaskKind } from "../../src/persistence/curriculum/task.entity.js";
+import { createServices } from "../../src/services/index.js";
+import { parseAttemptVerbs } from "../../src/services/xapi/statement-attempt.js";
 
 let s: TestServer;
 let base: string;
@@ -271,4 +273,62 @@ test("a crash between the statement's commit and its mapping loses nothing and d
   expect(
     await q(`SELECT count(*)::int AS n FROM attempt WHERE school_id = $1 AND idempotency_key = $2`, [admin.schoolId, `xapi:${id}`]),
   ).toEqual([{ n: 1 }]);
+});
+
+test("two server processes meeting one new actor at once create one learner for it, and both its statements are that learner's", async () => {
+  // A second process: services of its own (its own mapper and its own in-process serialisation) on the same database.
+  const other = createServices(s.app.services.deps);
+  const { credential } = await s.app.services.xapiCredentials.issue(
+    admin.schoolId,
+    { label: "race", scope: "ALL", createLearners: true },
+    "test",
+  );
+  const client = { credentialId: credential.id, schoolId: admin.schoolId, scope: "ALL" as const, createLearners: true };
+  const learnersBefore = (await q(`SELECT count(*)::int AS n FROM learner WHERE school_id = $1`, [admin.schoolId]))[0].n;
+  const actors = Array.from({ length: 8 }, (_, i) => `racer-${i}`);
+  const sent = actors.map((name) => [randomUUID(), randomUUID()].map((id) => ({ ...answered(name, { success: true }), id })));
+  await Promise.all(
+    sent.flatMap(([a, b]) => [s.app.services.xapiStatements.store(client, a, []), other.xapiStatements.store(client, b, [])]),
+  );
+  for (const pair of sent) {
+    const [first, second] = [await mappingOf(pair[0]!.id), await mappingOf(pair[1]!.id)];
+    expect(first).toMatchObject({ mapping: "mapped" });
+    expect(second).toMatchObject({ mapping: "mapped", learner_id: first.learner_id });
+  }
+  // No learner was left behind by a creation that lost the race.
+  const learnersAfter = (await q(`SELECT count(*)::int AS n FROM learner WHERE school_id = $1`, [admin.schoolId]))[0].n;
+  expect(learnersAfter - learnersBefore).toBe(actors.length);
+});
+
+test("ZPD_XAPI_ATTEMPT_VERBS: an app's own verb becomes an attempt verb; statements stored before, ignored, map on remapXapiStatements", async () => {
+  const send = await client(true);
+  const MASTERED = "https://example.org/verbs/mastered";
+  // The actor is a learner already (its first answer created it); a remap by an admin creates none.
+  expect((await send("POST", "/statements", { ...answered("pupil-verbs", { success: false }), id: randomUUID() })).status).toBe(200);
+  const before = { ...answered("pupil-verbs", undefined), verb: { id: MASTERED }, id: randomUUID() };
+  expect((await send("POST", "/statements", before)).status).toBe(200);
+  expect(await mappingOf(before.id)).toMatchObject({ mapping: "ignored", mapping_reason: "NOT_AN_ATTEMPT_VERB" });
+  // The server restarted with the setting (services built from it, as main.ts builds them).
+  const restarted = createServices({
+    ...s.app.services.deps,
+    xapiAttemptVerbs: parseAttemptVerbs(`http://adlnet.gov/expapi/verbs/answered,${MASTERED}=success`),
+  });
+  const outcome = await restarted.xapiMapping.remap(admin);
+  // (Other tests of this file left statements unmapped in the school: the counts include those.)
+  expect(outcome.mapped).toBeGreaterThanOrEqual(1);
+  const mapped = await mappingOf(before.id);
+  expect(mapped).toMatchObject({ mapping: "mapped" });
+  // `mastered` says the outcome: correct, with no result sent.
+  expect(await q(`SELECT correct FROM attempt WHERE id = $1`, [mapped.attempt_id])).toEqual([{ correct: true }]);
+  // A voided statement of that verb stays ignored.
+  const voidedOne = { ...answered("pupil-verbs", undefined), verb: { id: MASTERED }, id: randomUUID() };
+  expect((await send("POST", "/statements", voidedOne)).status).toBe(200);
+  const voiding = {
+    ...answered("pupil-verbs", undefined),
+    verb: { id: "http://adlnet.gov/expapi/verbs/voided" },
+    object: { objectType: "StatementRef", id: voidedOne.id },
+  };
+  expect((await send("POST", "/statements", voiding)).status).toBe(200);
+  await restarted.xapiMapping.remap(admin);
+  expect(await mappingOf(voidedOne.id)).toMatchObject({ mapping: "ignored", mapping_reason: "VOIDED" });
 });

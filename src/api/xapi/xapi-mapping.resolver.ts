@@ -25,7 +25,8 @@ export class XapiMappingResolver {
   }
 
   @Mutation(() => XapiMappingResultType, {
-    description: "Maps again the statements left UNKNOWN_ACTOR or UNKNOWN_ACTIVITY, after tasks got their activityId (admins).",
+    description:
+      "Maps again the statements left UNKNOWN_ACTOR or UNKNOWN_ACTIVITY, after tasks got their activityId, and those stored before their verb became an attempt verb (ZPD_XAPI_ATTEMPT_VERBS) (admins).",
   })
   async remapXapiStatements(@Ctx() ctx: ApiContext): Promise<XapiMappingResultType> {
     return XapiMappingResultType.from(await ctx.services.xapiMapping.remap(ctx.actor()));

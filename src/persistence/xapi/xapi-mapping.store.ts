@@ -48,13 +48,21 @@ export async function learnerOfAgent(m: EntityManager, schoolId: string, agentHa
   return r?.learner_id ?? null;
 }
 
+/**
+ * Links an agent to a learner unless it is linked already; whether this call linked it. A link being
+ * made in another open transaction makes this wait for its outcome (the key's unique index).
+ */
+export async function insertAgentLink(m: EntityManager, schoolId: string, agentHash: Buffer, learnerId: string): Promise<boolean> {
+  const rows: unknown[] = await m.query(
+    `INSERT INTO xapi_agent_learner (school_id, agent_hash, learner_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1`,
+    [schoolId, agentHash, learnerId],
+  );
+  return rows.length === 1;
+}
+
 /** Links an agent to a learner; the link already there wins (returns the learner it names). */
 export async function linkAgent(m: EntityManager, schoolId: string, agentHash: Buffer, learnerId: string): Promise<string> {
-  await m.query(`INSERT INTO xapi_agent_learner (school_id, agent_hash, learner_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
-    schoolId,
-    agentHash,
-    learnerId,
-  ]);
+  if (await insertAgentLink(m, schoolId, agentHash, learnerId)) return learnerId;
   return (await learnerOfAgent(m, schoolId, agentHash))!;
 }
 
@@ -108,6 +116,22 @@ export async function requeueUnmapped(m: EntityManager, schoolId: string, reason
          AND ($3::bytea IS NULL OR agent_hashes @> ARRAY[$3::bytea]) RETURNING 1)
      SELECT count(*)::int AS n FROM u`,
     [schoolId, reasons, agentHash ?? null],
+  );
+  return row?.n ?? 0;
+}
+
+/**
+ * Puts back to be mapped the school's statements stored `ignored` because their verb was not an attempt
+ * verb, whose verb is one now (ZPD_XAPI_ATTEMPT_VERBS changed). Voided statements stay ignored.
+ */
+export async function requeueAttemptVerbs(m: EntityManager, schoolId: string, verbIds: readonly string[]): Promise<number> {
+  const [row]: { n: number }[] = await m.query(
+    `WITH u AS (
+       UPDATE xapi_statement SET mapping = 'pending', mapping_reason = NULL
+       WHERE school_id = $1 AND mapping = 'ignored' AND mapping_reason = 'NOT_AN_ATTEMPT_VERB' AND NOT voided
+         AND verb_id = ANY($2::text[]) RETURNING 1)
+     SELECT count(*)::int AS n FROM u`,
+    [schoolId, verbIds],
   );
   return row?.n ?? 0;
 }

@@ -46,7 +46,15 @@ export type LearnerRecord = Pick<Learner, "id" | "schoolId" | "externalRef" | "c
 export class LearnerService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  async create(actor: Actor, input: CreateLearner): Promise<LearnerRecord> {
+  /**
+   * Creates a learner; `within`, when given, runs in the creation's transaction once the learner is
+   * written (what it throws rolls the creation back: e.g. a link to it that another process made first).
+   */
+  async create(
+    actor: Actor,
+    input: CreateLearner,
+    within?: (m: EntityManager, learnerId: string) => Promise<void>,
+  ): Promise<LearnerRecord> {
     requireRole(actor, Role.Admin, Role.Service);
     const id = uuidv7();
     try {
@@ -66,6 +74,7 @@ export class LearnerService {
           if (found !== cohortIds.length) throw new NotFoundError("Cohort", cohortIds.join(", "));
           await m.save(cohortIds.map((cohortId) => m.create(Enrollment, { schoolId: actor.schoolId, cohortId, learnerId: learner.id })));
         }
+        await within?.(m, learner.id);
         return this.record(learner);
       });
     } catch (e) {

@@ -3,11 +3,11 @@
  * attempts"). Pure: a stored statement in, the attempt's facts or why it is not one out.
  *
  * A statement is an attempt when its verb is one of the attempt verbs (ADL's answered, completed,
- * passed, failed, attempted by default) and its object is an Activity (which a task names by
- * `activityId`); its actor must be one Agent. Its outcome:
+ * passed, failed, attempted by default; ZPD_XAPI_ATTEMPT_VERBS sets others, parseAttemptVerbs) and its
+ * object is an Activity (which a task names by `activityId`); its actor must be one Agent. Its outcome:
  *
  *   correct = result.success, when given;
- *           = true for `passed`, false for `failed`, otherwise;
+ *           = true for a success verb (`passed`), false for a failure verb (`failed`), otherwise;
  *           = result.score.scaled ≥ 0.5, otherwise, when a scaled score is given;
  *   score   = result.score.scaled clipped to [0, 1] (xAPI allows [−1, 1]), when given;
  *   duration = result.duration in whole seconds, at most a day (input-bounds.ts);
@@ -22,10 +22,54 @@ import { VOIDED_VERB } from "./statement-index.js";
 type Json = Record<string, unknown>;
 
 const ADL = "http://adlnet.gov/expapi/verbs/";
-/** The default attempt verbs (ADL vocabulary). */
-export const ATTEMPT_VERBS: readonly string[] = ["answered", "completed", "passed", "failed", "attempted"].map((v) => ADL + v);
-export const PASSED_VERB = `${ADL}passed`;
-export const FAILED_VERB = `${ADL}failed`;
+/** Most attempt verbs a setting may list. */
+export const MAX_ATTEMPT_VERBS = 100;
+
+/**
+ * The verbs whose statements are attempts, and those that say the outcome when the result does not: a
+ * success verb's attempt is correct, a failure verb's is not (each is an attempt verb too).
+ */
+export interface AttemptVerbs {
+  readonly attempt: ReadonlySet<string>;
+  readonly success: ReadonlySet<string>;
+  readonly failure: ReadonlySet<string>;
+}
+
+/** The default (ADL vocabulary): answered, completed, passed (success), failed (failure), attempted. */
+export const DEFAULT_ATTEMPT_VERBS: AttemptVerbs = parseAttemptVerbs(
+  ["answered", "completed", "passed=success", "failed=failure", "attempted"].map((v) => ADL + v).join(","),
+);
+
+/**
+ * The attempt verbs of a setting: verb IRIs separated by commas, each optionally followed by `=success`
+ * or `=failure`, e.g. `http://adlnet.gov/expapi/verbs/answered,https://example.org/verbs/mastered=success`.
+ * The list replaces the default (list ADL's verbs too to keep them). Throws (with the reason) on an
+ * entry that is not an absolute IRI, an unknown outcome, a verb listed twice, voided, or an empty list.
+ */
+export function parseAttemptVerbs(setting: string): AttemptVerbs {
+  const attempt = new Set<string>();
+  const success = new Set<string>();
+  const failure = new Set<string>();
+  const entries = setting
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (entries.length === 0) throw new Error("expected at least one verb IRI");
+  if (entries.length > MAX_ATTEMPT_VERBS) throw new Error(`expected at most ${MAX_ATTEMPT_VERBS} verbs, got ${entries.length}`);
+  for (const entry of entries) {
+    const eq = entry.lastIndexOf("=");
+    const outcome = eq > 0 && /^=(success|failure)$/.test(entry.slice(eq)) ? entry.slice(eq + 1) : null;
+    const iri = outcome ? entry.slice(0, eq) : entry;
+    if (!/^[a-z][a-z0-9+.-]*:\S+$/i.test(iri) || iri.length > 2048)
+      throw new Error(`"${entry.slice(0, 100)}" is not a verb IRI (optionally followed by =success or =failure)`);
+    if (iri === VOIDED_VERB) throw new Error("the voided verb voids statements: it cannot be an attempt verb");
+    if (attempt.has(iri)) throw new Error(`${iri} is listed twice`);
+    attempt.add(iri);
+    if (outcome === "success") success.add(iri);
+    if (outcome === "failure") failure.add(iri);
+  }
+  return { attempt, success, failure };
+}
 
 /** Why a statement is not an attempt at all (it is then left alone). */
 export type IgnoredReason = "NOT_AN_ATTEMPT_VERB" | "NOT_AN_ACTIVITY";
@@ -45,9 +89,9 @@ export type StatementAsAttempt =
   | { readonly kind: "ignored"; readonly reason: IgnoredReason }
   | { readonly kind: "unmapped"; readonly reason: UnmappedReason };
 
-export function statementAsAttempt(s: Json, verbs: readonly string[] = ATTEMPT_VERBS): StatementAsAttempt {
+export function statementAsAttempt(s: Json, verbs: AttemptVerbs = DEFAULT_ATTEMPT_VERBS): StatementAsAttempt {
   const verb = (s.verb as Json).id as string;
-  if (verb === VOIDED_VERB || !verbs.includes(verb)) return { kind: "ignored", reason: "NOT_AN_ATTEMPT_VERB" };
+  if (verb === VOIDED_VERB || !verbs.attempt.has(verb)) return { kind: "ignored", reason: "NOT_AN_ATTEMPT_VERB" };
   const object = s.object as Json;
   if (object.objectType !== undefined && object.objectType !== "Activity") return { kind: "ignored", reason: "NOT_AN_ACTIVITY" };
   if ((s.actor as Json).objectType === "Group") return { kind: "unmapped", reason: "GROUP_ACTOR" };
@@ -57,9 +101,9 @@ export function statementAsAttempt(s: Json, verbs: readonly string[] = ATTEMPT_V
   const correct =
     typeof result.success === "boolean"
       ? result.success
-      : verb === PASSED_VERB
+      : verbs.success.has(verb)
         ? true
-        : verb === FAILED_VERB
+        : verbs.failure.has(verb)
           ? false
           : typeof scaled === "number"
             ? scaled >= 0.5

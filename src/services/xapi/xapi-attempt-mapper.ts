@@ -19,8 +19,8 @@ import type { LearnerService } from "../learner/learner.service.js";
 import { type Actor, Role } from "../auth/actor.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
 import {
+  insertAgentLink,
   learnerOfAgent,
-  linkAgent,
   markMapped,
   markMapping,
   pendingStatements,
@@ -28,7 +28,7 @@ import {
 } from "../../persistence/xapi/xapi-mapping.store.js";
 import type { AgentHashers } from "./agent-identity.js";
 import { ifiOf } from "./agent-identity.js";
-import { ATTEMPT_VERBS, statementAsAttempt, type UnmappedReason } from "./statement-attempt.js";
+import { type AttemptVerbs, DEFAULT_ATTEMPT_VERBS, statementAsAttempt, type UnmappedReason } from "./statement-attempt.js";
 import type { XapiClient } from "./xapi-credential.service.js";
 
 type Json = Record<string, unknown>;
@@ -73,8 +73,13 @@ export class XapiAttemptMapper {
     private readonly learners: LearnerService,
     private readonly agents: AgentHashers,
     private readonly decrypt: (schoolId: string, id: string, enc: Buffer) => Json,
-    private readonly verbs: readonly string[] = ATTEMPT_VERBS,
+    private readonly verbs: AttemptVerbs = DEFAULT_ATTEMPT_VERBS,
   ) {}
+
+  /** The verbs whose statements are attempts (ZPD_XAPI_ATTEMPT_VERBS). */
+  get attemptVerbs(): AttemptVerbs {
+    return this.verbs;
+  }
 
   /** How a statement is stored: `pending` when it may be an attempt, `ignored` (with why) when it cannot. */
   initialMapping(statement: Json): { mapping: "pending" | "ignored"; reason: string | null } {
@@ -90,7 +95,11 @@ export class XapiAttemptMapper {
     return this.rounds(caller, fresh, sweep);
   }
 
-  /** The learner an unknown agent becomes: created once per agent in this process, whoever asks meanwhile waits for it. */
+  /**
+   * The learner an unknown agent becomes: created once per agent in this process, whoever asks meanwhile
+   * waits for it; and once across processes: the learner and its link are written in one transaction, and
+   * when another process links the agent first, this creation rolls back and that learner is the one.
+   */
   private learnerFor(caller: MappingCaller, hash: Buffer): Promise<string> {
     const key = `${caller.schoolId}|${hash.toString("hex")}`;
     let pending = this.creating.get(key);
@@ -100,8 +109,15 @@ export class XapiAttemptMapper {
         const known = await learnerOfAgent(m, caller.schoolId, hash);
         if (known) return known;
         // A pseudonymous learner: no name, no e-mail (the statement keeps those, encrypted).
-        const created = await this.learners.create(actorOf(caller), {});
-        return linkAgent(m, caller.schoolId, hash, created.id);
+        try {
+          const created = await this.learners.create(actorOf(caller), {}, async (tm, learnerId) => {
+            if (!(await insertAgentLink(tm, caller.schoolId, hash, learnerId))) throw new LinkedElsewhere();
+          });
+          return created.id;
+        } catch (e) {
+          if (!(e instanceof LinkedElsewhere)) throw e;
+          return (await learnerOfAgent(m, caller.schoolId, hash))!;
+        }
       })();
       this.creating.set(key, pending);
       void pending
@@ -225,6 +241,9 @@ export class XapiAttemptMapper {
     for (const r of resolved) outcome.learnerIds.add(r.input.learnerId);
   }
 }
+
+/** Another process linked the agent while this one was creating its learner (that creation rolls back). */
+class LinkedElsewhere extends Error {}
 
 /** A stored statement and its id. */
 export interface Stored {

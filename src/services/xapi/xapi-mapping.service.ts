@@ -7,7 +7,13 @@ import type { ServiceDeps } from "../service-deps.js";
 import { type Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError, ConflictError, NotFoundError } from "../common/domain-error.js";
-import { learnerOfAgent, linkAgent, requeueUnmapped, unmappedStatements } from "../../persistence/xapi/xapi-mapping.store.js";
+import {
+  learnerOfAgent,
+  linkAgent,
+  requeueAttemptVerbs,
+  requeueUnmapped,
+  unmappedStatements,
+} from "../../persistence/xapi/xapi-mapping.store.js";
 import { type AgentHashers, ifiOf, parseAgent } from "./agent-identity.js";
 import type { MappingOutcome, XapiAttemptMapper } from "./xapi-attempt-mapper.js";
 import type { UnmappedReason } from "./statement-attempt.js";
@@ -57,10 +63,14 @@ export class XapiMappingService {
     return this.mapper.mapPending({ schoolId: actor.schoolId, createLearners: false, subject: actor.subject }, [], true);
   }
 
-  /** Maps again the statements left unmapped for a reason the school may have lifted since (admins). */
+  /**
+   * Maps again the statements left unmapped for a reason the school may have lifted since, and those
+   * stored before their verb became an attempt verb (admins).
+   */
   async remap(actor: Actor): Promise<MappingOutcome> {
     requireRole(actor, Role.Admin);
     await requeueUnmapped(this.deps.dataSource.manager, actor.schoolId, LIFTABLE);
+    await requeueAttemptVerbs(this.deps.dataSource.manager, actor.schoolId, [...this.mapper.attemptVerbs.attempt]);
     return this.mapper.mapPending({ schoolId: actor.schoolId, createLearners: false, subject: actor.subject }, [], true);
   }
 }
