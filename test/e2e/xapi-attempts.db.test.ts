@@ -4,7 +4,7 @@
  * records it — once, whatever the resends; what cannot map is kept with its reason; voiding removes the
  * attempt (and replays the learner's state); erasing the learner removes its statements and its agent link.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { startTestServer, TestServer } from "../support/test-server.js";
 import { type Actor, Role } from "../../src/services/auth/actor.js";
 import { TaskKind } from "../../src/persistence/curriculum/task.entity.js";
@@ -236,6 +236,36 @@ test("storing and reading a learner's mapped statements is in the access log, un
   ]);
 });
 
+test("writing, reading and deleting the State and Agent Profile documents of a learner's agent is in the access log; an Activity Profile's is nobody's", async () => {
+  const send = await client(true);
+  const [id] = (await send("POST", "/statements", answered("pupil-docs", { success: true }))).json;
+  const { learner_id: learnerId } = await mappingOf(id);
+  const agent = encodeURIComponent(JSON.stringify({ account: { homePage: "https://quiz.example", name: "pupil-docs" } }));
+  const activity = encodeURIComponent(ACTIVITY);
+  const state = `/activities/state?activityId=${activity}&agent=${agent}&stateId=progress`;
+  const logged = async () => {
+    await s.app.services.accessLog.flush();
+    const rows = await q(`SELECT learner_id, access FROM access_log WHERE school_id = $1 AND operation = 'xapi documents'`, [
+      admin.schoolId,
+    ]);
+    return rows
+      .map((r: { learner_id: string; access: string }) => `${r.learner_id === learnerId ? "learner" : r.learner_id}:${r.access}`)
+      .sort();
+  };
+  // (The same access within a second is one row: services/access-log/.)
+  expect((await send("PUT", state, { page: 7 })).status).toBe(204);
+  expect(await logged()).toEqual(["learner:WRITE"]);
+  expect((await send("POST", `/activities/profile?activityId=${activity}&profileId=about`, { level: 2 })).status).toBe(204);
+  expect(await logged()).toEqual(["learner:WRITE"]);
+  expect((await send("GET", state)).json).toEqual({ page: 7 });
+  expect((await send("GET", `/activities/state?activityId=${activity}&agent=${agent}`)).json).toEqual(["progress"]);
+  expect(await logged()).toEqual(["learner:READ", "learner:WRITE"]);
+  await new Promise((r) => setTimeout(r, 1_100));
+  expect((await send("POST", `/agents/profile?agent=${agent}&profileId=likes`, { ratios: true })).status).toBe(204);
+  expect((await send("DELETE", state)).status).toBe(204);
+  expect(await logged()).toEqual(["learner:READ", "learner:WRITE", "learner:WRITE"]);
+});
+
 test("a batch's answers are recorded together; one the attempt refuses (dated 1999) is left INVALID_ATTEMPT, the others mapped", async () => {
   const send = await client(true);
   const ids = (
@@ -331,4 +361,72 @@ test("ZPD_XAPI_ATTEMPT_VERBS: an app's own verb becomes an attempt verb; stateme
   expect((await send("POST", "/statements", voiding)).status).toBe(200);
   await restarted.xapiMapping.remap(admin);
   expect(await mappingOf(voidedOne.id)).toMatchObject({ mapping: "ignored", mapping_reason: "VOIDED" });
+});
+
+test("erasing a learner erases everything the LRS keeps that names its agent: statements mapped or not, as actor, object or in the context; its documents; attachments only those referred to; its link", async () => {
+  const { credential, secret } = await s.app.services.xapiCredentials.issue(
+    admin.schoolId,
+    { label: "erasure", scope: "ALL", createLearners: true },
+    "test",
+  );
+  const xapi = (await s.app.services.xapiCredentials.authenticate(credential.key, secret))!;
+  const store = (statement: object, parts: { content: string }[] = []) => {
+    const withHashes = parts.map((p) => ({
+      sha2: createHash("sha256").update(p.content).digest("hex"),
+      contentType: "text/plain",
+      content: Buffer.from(p.content),
+    }));
+    const attachments = withHashes.map((p) => ({
+      usageType: "urn:zpd:essay",
+      display: { en: "essay" },
+      contentType: p.contentType,
+      length: p.content.length,
+      sha2: p.sha2,
+    }));
+    return s.app.services.xapiStatements.store(xapi, { ...statement, ...(attachments.length ? { attachments } : {}) }, withHashes);
+  };
+  const agent = { account: { homePage: "https://quiz.example", name: "pupil-erased" } };
+  const otherAgent = { account: { homePage: "https://quiz.example", name: "pupil-kept" } };
+  const mine = [
+    (await store(answered("pupil-erased", { success: true }))).ids[0]!, // mapped: becomes the learner
+    (
+      await store({ ...answered("pupil-erased", undefined), verb: { id: "http://adlnet.gov/expapi/verbs/experienced" } }, [
+        { content: "pupil-erased's own essay" },
+        { content: "the shared worksheet" },
+      ])
+    ).ids[0]!, // ignored (no attempt verb), with attachments
+    (await store({ actor: otherAgent, verb: { id: "http://adlnet.gov/expapi/verbs/mentored" }, object: { objectType: "Agent", ...agent } }))
+      .ids[0]!, // as the object
+    (await store({ ...answered("pupil-kept", { success: true }), context: { instructor: agent } })).ids[0]!, // in the context
+  ];
+  const kept = (await store(answered("pupil-kept", { success: false }), [{ content: "the shared worksheet" }])).ids[0]!;
+  const { learner_id: learnerId } = await mappingOf(mine[0]!);
+  const address = (kind: "state" | "agent" | "activity", documentId: string) => ({
+    kind,
+    activityId: kind === "agent" ? undefined : ACTIVITY,
+    agent: kind === "activity" ? undefined : JSON.stringify(agent),
+    documentId,
+  });
+  const text = (t: string) => ({ content: Buffer.from(t), contentType: "text/plain" });
+  await s.app.services.xapiDocuments.write(xapi, address("state", "progress"), text("page 7"), false, {});
+  await s.app.services.xapiDocuments.write(xapi, address("agent", "profile"), text("likes ratios"), false, { ifNoneMatch: "*" });
+  await s.app.services.xapiDocuments.write(xapi, address("activity", "notes"), text("about the task"), false, { ifNoneMatch: "*" });
+
+  await s.app.services.erasure.eraseLearner(admin, learnerId);
+  const count = async (sql: string, params: unknown[]) => (await q(sql, params))[0].n;
+  expect(await count(`SELECT count(*)::int AS n FROM xapi_statement WHERE id = ANY($1::uuid[])`, [mine])).toBe(0);
+  expect(await count(`SELECT count(*)::int AS n FROM xapi_statement WHERE id = $1`, [kept])).toBe(1);
+  expect(await count(`SELECT count(*)::int AS n FROM xapi_agent_learner WHERE learner_id = $1`, [learnerId])).toBe(0);
+  // The learner's own essay is gone; the worksheet another statement refers to stays.
+  const attachments = await q(`SELECT content_type FROM xapi_attachment WHERE school_id = $1`, [admin.schoolId]);
+  expect(attachments).toHaveLength(1);
+  expect(
+    (await s.app.services.xapiStatements.byId(xapi, kept, false, { format: "exact", languages: [], attachments: true })).attachments.map(
+      (a) => a.content.toString(),
+    ),
+  ).toEqual(["the shared worksheet"]);
+  // Its State and Agent Profile documents are gone; the Activity Profile (no agent) stays.
+  await expect(s.app.services.xapiDocuments.get(xapi, address("state", "progress"))).rejects.toMatchObject({ status: 404 });
+  await expect(s.app.services.xapiDocuments.get(xapi, address("agent", "profile"))).rejects.toMatchObject({ status: 404 });
+  expect((await s.app.services.xapiDocuments.get(xapi, address("activity", "notes"))).content.toString()).toBe("about the task");
 });

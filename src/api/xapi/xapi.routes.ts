@@ -279,14 +279,21 @@ async function statements(services: Services, client: XapiClient, x: XapiRequest
 }
 
 /**
- * The access log (services/access-log/): statements mapped to a learner's attempts are that learner's
- * data, so storing (WRITE) and reading them (READ) is recorded as a GraphQL request's would be, under
- * operation `xapi statements`, the caller being the credential (`xapi:<id>`).
+ * The access log (services/access-log/): statements mapped to a learner's attempts, and the State and
+ * Agent Profile documents of an agent linked to a learner, are that learner's data, so storing or deleting
+ * (WRITE) and reading them (READ) is recorded as a GraphQL request's would be, under operation
+ * `xapi statements` or `xapi documents`, the caller being the credential (`xapi:<id>`).
  */
-function logAccess(services: Services, client: XapiClient, learnerIds: readonly string[], access: AccessKind): void {
+function logAccess(
+  services: Services,
+  client: XapiClient,
+  learnerIds: readonly string[],
+  access: AccessKind,
+  operation: "xapi statements" | "xapi documents" = "xapi statements",
+): void {
   services.accessLog.record(
     { schoolId: client.schoolId, role: Role.Service, subject: `xapi:${client.credentialId}` },
-    learnerIds.map((learnerId) => ({ learnerId, operation: "xapi statements", access })),
+    learnerIds.map((learnerId) => ({ learnerId, operation, access })),
   );
 }
 
@@ -332,9 +339,14 @@ async function documents(services: Services, client: XapiClient, x: XapiRequest,
   switch (x.method) {
     case "GET":
     case "HEAD": {
-      if (address.documentId === undefined) return { status: 200, json: await svc.ids(client, address, x.params.get("since")) };
+      if (address.documentId === undefined) {
+        const { ids, learnerIds } = await svc.ids(client, address, x.params.get("since"));
+        logAccess(services, client, learnerIds, AccessKind.Read, "xapi documents");
+        return { status: 200, json: ids };
+      }
       if (x.params.has("since")) throw badRequest("since is for the list of ids, not one document");
       const d = await svc.get(client, address);
+      logAccess(services, client, d.learnerIds, AccessKind.Read, "xapi documents");
       return {
         status: 200,
         body: d.content,
@@ -345,11 +357,17 @@ async function documents(services: Services, client: XapiClient, x: XapiRequest,
     case "PUT":
     case "POST":
       if (x.params.has("since")) throw badRequest("since is for reading");
-      await svc.write(client, address, { content: x.body, contentType: contentTypeOf(x) }, x.method === "POST", pre);
+      logAccess(
+        services,
+        client,
+        (await svc.write(client, address, { content: x.body, contentType: contentTypeOf(x) }, x.method === "POST", pre)).learnerIds,
+        AccessKind.Write,
+        "xapi documents",
+      );
       return { status: 204 };
     case "DELETE":
       if (x.params.has("since")) throw badRequest("since is for reading");
-      await svc.delete(client, address, pre);
+      logAccess(services, client, (await svc.delete(client, address, pre)).learnerIds, AccessKind.Write, "xapi documents");
       return { status: 204 };
     default:
       throw new XapiError(405, `documents are not answered to ${x.method}`);

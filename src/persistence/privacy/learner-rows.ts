@@ -19,8 +19,27 @@ interface LearnerTable {
   readonly where: string;
 }
 
+/** The learner's school (agents' keyed hashes are the same in every school of a database: scope by it). */
+const SCHOOL = `(SELECT school_id FROM learner WHERE id = $1)`;
+/** The keyed hashes of the xAPI agents linked to the learner (xapi_agent_learner). */
+const AGENTS = `ARRAY(SELECT agent_hash FROM xapi_agent_learner WHERE learner_id = $1)`;
+
 /** The learner's tables, children first; `learner` itself is deleted last (eraseLearnerRows). */
 const LEARNER_TABLES: readonly LearnerTable[] = [
+  // The LRS keeps what names the learner's agents by their keyed hashes, not by learner id: every statement
+  // in which one is the actor, the object or in the context (mapped to an attempt or not), the State and
+  // Agent Profile documents kept for one, the attachments no remaining statement refers to; then the links.
+  { table: "xapi_document", where: `school_id = ${SCHOOL} AND agent_hash = ANY(${AGENTS})` },
+  {
+    table: "xapi_statement",
+    where: `learner_id = $1 OR (school_id = ${SCHOOL} AND (agent_hashes && ${AGENTS} OR related_agent_hashes && ${AGENTS}))`,
+  },
+  {
+    table: "xapi_attachment",
+    where: `school_id = ${SCHOOL} AND NOT EXISTS (
+      SELECT 1 FROM xapi_statement s WHERE s.school_id = xapi_attachment.school_id AND xapi_attachment.sha2 = ANY(s.attachment_sha2s))`,
+  },
+  { table: "xapi_agent_learner", where: `learner_id = $1` },
   { table: "path_step", where: `path_id IN (SELECT id FROM learning_path WHERE learner_id = $1)` },
   { table: "learning_path", where: `learner_id = $1` },
   { table: "goal_skill", where: `goal_id IN (SELECT id FROM goal WHERE learner_id = $1)` },

@@ -23,6 +23,7 @@ import {
   updateDocument,
 } from "../../persistence/xapi/xapi-document.store.js";
 import { type AgentHashers, ifiOf, parseAgent } from "./agent-identity.js";
+import { learnerOfAgent } from "../../persistence/xapi/xapi-mapping.store.js";
 import { badRequest, XapiError } from "./xapi-errors.js";
 import type { XapiClient } from "./xapi-credential.service.js";
 import { isIri, isTimestamp, isUuid } from "./xapi-values.js";
@@ -55,6 +56,14 @@ export interface ShownDocument extends DocumentContent {
   readonly updated: Date;
 }
 
+/**
+ * The learner a document request concerns, for the access log: the learner the State or Agent Profile
+ * document's agent is linked to (none for an Activity Profile, or an agent linked to nobody).
+ */
+export interface DocumentAccess {
+  readonly learnerIds: string[];
+}
+
 const ID_NAME: Readonly<Record<DocumentKind, string>> = { state: "stateId", activity: "profileId", agent: "profileId" };
 const contextOf = (rowId: string): string => `xapi_document.content_enc:${rowId}`;
 const etagOf = (content: Buffer): string => createHash("sha1").update(content).digest("hex");
@@ -66,21 +75,28 @@ export class XapiDocumentService {
     private readonly agents: AgentHashers,
   ) {}
 
-  async get(client: XapiClient, a: DocumentAddress): Promise<ShownDocument> {
+  async get(client: XapiClient, a: DocumentAddress): Promise<ShownDocument & DocumentAccess> {
     const { scope } = await this.scope(client, a, "read", true);
     const found = await findDocument(this.deps.dataSource.manager, client.schoolId, scope, a.documentId!);
     if (!found) throw new XapiError(404, `no such document`);
-    return { content: this.content(found.id, found.contentEnc), contentType: found.contentType, etag: found.etag, updated: found.updated };
+    return {
+      content: this.content(found.id, found.contentEnc),
+      contentType: found.contentType,
+      etag: found.etag,
+      updated: found.updated,
+      learnerIds: await this.learnersOf(client, scope),
+    };
   }
 
-  async ids(client: XapiClient, a: DocumentAddress, since?: string): Promise<string[]> {
+  async ids(client: XapiClient, a: DocumentAddress, since?: string): Promise<{ ids: string[] } & DocumentAccess> {
     const { scope } = await this.scope(client, a, "read", false);
     if (since !== undefined && !isTimestamp(since)) throw badRequest("since must be an ISO 8601 date-time");
-    return documentIds(this.deps.dataSource.manager, client.schoolId, scope, since ? new Date(since) : undefined);
+    const ids = await documentIds(this.deps.dataSource.manager, client.schoolId, scope, since ? new Date(since) : undefined);
+    return { ids, learnerIds: await this.learnersOf(client, scope) };
   }
 
   /** PUT (replace) or POST (merge JSON) a document. */
-  async write(client: XapiClient, a: DocumentAddress, body: DocumentContent, merge: boolean, pre: Preconditions): Promise<void> {
+  async write(client: XapiClient, a: DocumentAddress, body: DocumentContent, merge: boolean, pre: Preconditions): Promise<DocumentAccess> {
     const { scope } = await this.scope(client, a, "write", true);
     if (merge && isJson(body.contentType)) parseObject(body.content, "the document");
     await this.deps.dataSource.transaction(async (m) => {
@@ -116,10 +132,11 @@ export class XapiDocumentService {
         });
       }
     });
+    return { learnerIds: await this.learnersOf(client, scope) };
   }
 
   /** Deletes a document, or (State only) every document of the activity, agent and registration. */
-  async delete(client: XapiClient, a: DocumentAddress, pre: Preconditions): Promise<void> {
+  async delete(client: XapiClient, a: DocumentAddress, pre: Preconditions): Promise<DocumentAccess> {
     const { scope } = await this.scope(client, a, "write", a.kind !== "state");
     await this.deps.dataSource.transaction(async (m) => {
       if (a.documentId !== undefined) {
@@ -128,6 +145,13 @@ export class XapiDocumentService {
       }
       await deleteDocuments(m, client.schoolId, scope, a.documentId);
     });
+    return { learnerIds: await this.learnersOf(client, scope) };
+  }
+
+  private async learnersOf(client: XapiClient, scope: DocumentScope): Promise<string[]> {
+    if (scope.kind === "activity") return [];
+    const learnerId = await learnerOfAgent(this.deps.dataSource.manager, client.schoolId, scope.agentHash);
+    return learnerId ? [learnerId] : [];
   }
 
   private content(rowId: string, enc: Buffer): Buffer {
