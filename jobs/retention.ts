@@ -6,14 +6,13 @@
  * either period is set; with ZPD_RETENTION_DAYS unset every attempt is kept. `npm run job -- retention
  * [--school <id>]` runs it now.
  */
+import { plural } from "../src/shared/plural.js";
 import { abortableProgress, JobDefinition, optionalInstant, payloadObject } from "./job.js";
 import { JobName } from "../src/services/jobs/queues.js";
 
 export interface RetentionPayload {
   readonly at?: Date;
 }
-
-const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
 
 export const retention: JobDefinition<RetentionPayload> = {
   name: JobName.Retention,
@@ -40,10 +39,10 @@ export const retention: JobDefinition<RetentionPayload> = {
         onProgress: abortableProgress(ctx, "deleting old attempts"),
       });
       messages.push(
-        `${plural(r.deleted, "attempt")} before ${r.cutoff.toISOString()} deleted (${r.folded} folded into attempt_daily_rollup) in ${plural(r.schools, "school")}; ${plural(r.learners, "learner")} marked for replay, ${r.rebuilt} rebuilt`,
+        `${plural(r.deleted, "attempt")} before ${r.cutoff.toISOString()} deleted (${r.folded} folded into attempt_daily_rollup) in ${plural(r.schools, "school")}; ${plural(r.learners, "learner")} marked for replay, ${r.rebuilt} rebuilt; ${plural(r.xapiStatements, "xAPI statement")} and ${plural(r.xapiDocuments, "xAPI document")} deleted`,
       );
       Object.assign(result, { ...r, cutoff: r.cutoff.toISOString(), retentionDays: days });
-      idle &&= r.deleted === 0;
+      idle &&= r.deleted === 0 && r.xapiStatements === 0 && r.xapiDocuments === 0;
     }
     if (logDays !== null) {
       const r = await ctx.services.accessLog.prune(logDays, at, ctx.settings.schoolIds);

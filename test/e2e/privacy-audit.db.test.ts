@@ -175,6 +175,44 @@ test("attempts older than the retention period fail RETENTION", async () => {
   expect(r.figures.attemptsOlder).toBeGreaterThan(0);
 });
 
+test("an xAPI statement stored, or a document written, before the retention period fails RETENTION", async () => {
+  const oldest = new Date((await q(`SELECT min(occurred_at) AS t FROM attempt WHERE school_id = $1`, [demo.schoolId]))[0].t);
+  // A period every attempt is within.
+  const days = Math.ceil((NOW.getTime() - oldest.getTime()) / 86_400_000) + 3;
+  const auditor = new PrivacyAuditor(s.app.services.deps, { retentionDays: days });
+  const retention = async () =>
+    check(
+      await auditor.audit(demo.schoolId, { model: await model(), kind: "pfa", trained, heldOut, atTraining: true }, { now: NOW }),
+      PrivacyCheckName.Retention,
+    );
+  expect((await retention()).status).toBe("PASS");
+  const issued = await s.app.services.xapiCredentials.issue(demo.schoolId, { label: "retention", scope: "ALL" }, "test");
+  const client = (await s.app.services.xapiCredentials.authenticate(issued.credential.key, issued.secret))!;
+  const agent = JSON.stringify({ mbox: "mailto:old@example.invalid" });
+  const {
+    ids: [id],
+  } = await s.app.services.xapiStatements.store(
+    client,
+    {
+      actor: { mbox: "mailto:old@example.invalid" },
+      verb: { id: "http://adlnet.gov/expapi/verbs/experienced" },
+      object: { id: "http://zpd.test/a" },
+    },
+    [],
+  );
+  const address = { kind: "state" as const, activityId: "http://zpd.test/a", agent, documentId: "notes" };
+  await s.app.services.xapiDocuments.write(client, address, { content: Buffer.from("x"), contentType: "text/plain" }, false, {});
+  // (A statement that names no learner has a null learner_id: the ERASURE check's walk of learner ids reads past it.)
+  await q(`UPDATE xapi_statement SET stored = '2020-01-01' WHERE school_id = $1 AND id = $2`, [demo.schoolId, id]);
+  await q(`UPDATE xapi_document SET updated = '2020-01-01' WHERE school_id = $1`, [demo.schoolId]);
+  const r = await retention();
+  expect(r).toMatchObject({ status: "FAIL", figures: { attemptsOlder: 0, xapiStatementsOlder: 1, xapiDocumentsOlder: 1 } });
+  expect(r.reason).toMatch(/^1 xAPI statement, 1 xAPI document are older than/);
+  await q(`DELETE FROM xapi_statement WHERE school_id = $1`, [demo.schoolId]);
+  await q(`DELETE FROM xapi_document WHERE school_id = $1`, [demo.schoolId]);
+  expect((await retention()).status).toBe("PASS");
+});
+
 test("a memorising model (one fitted offset per training learner) fails MEMBERSHIP", async () => {
   const base = await model();
   const a = await auditV1({ model: memorisingModel(base, trained) });

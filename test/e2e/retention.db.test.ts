@@ -2,8 +2,10 @@
  * Retention (issue 14, item 5): the daily `retention` job deletes only the attempts older than the
  * period, folds their counts into attempt_daily_rollup first (over learners with ANALYTICS consent),
  * and replays the states of the learners who lost attempts: a learner's mastery afterwards equals that
- * of a learner who only ever had the attempts that remain, recorded one at a time over GraphQL.
+ * of a learner who only ever had the attempts that remain, recorded one at a time over GraphQL. The
+ * LRS's statements and documents go by the same period.
  */
+import { createHash } from "node:crypto";
 import { seedDemo, DemoSchool } from "../../src/services/demo/demo-seed.js";
 import { Role } from "../../src/services/auth/actor.js";
 import { createLogger } from "../../src/shared/logger.js";
@@ -150,9 +152,52 @@ test("with the period unset the job deletes nothing", async () => {
 
 describe("a retention run", () => {
   let result: Record<string, unknown>;
+  const lrs = { old: [] as string[], young: [] as string[] };
   beforeAll(async () => {
     expect(old.length).toBeGreaterThan(100);
     expect(youngIds.length).toBeGreaterThan(100);
+    // The LRS: statements (two with attachments, one of them shared with a young statement) and documents,
+    // some dated before the cutoff.
+    const issued = await s.app.services.xapiCredentials.issue(demo.schoolId, { label: "retention", scope: "ALL" }, "test");
+    const client = (await s.app.services.xapiCredentials.authenticate(issued.credential.key, issued.secret))!;
+    const store = async (texts: string[]) => {
+      const parts = texts.map((t) => ({
+        sha2: createHash("sha256").update(t).digest("hex"),
+        contentType: "text/plain",
+        content: Buffer.from(t),
+      }));
+      const statement = {
+        actor: { mbox: "mailto:kept-for-a-week@example.invalid" },
+        verb: { id: "http://adlnet.gov/expapi/verbs/experienced" },
+        object: { id: "http://zpd.test/retention" },
+        ...(parts.length
+          ? {
+              attachments: parts.map((p) => ({
+                usageType: "urn:zpd:note",
+                display: { en: "note" },
+                contentType: p.contentType,
+                length: p.content.length,
+                sha2: p.sha2,
+              })),
+            }
+          : {}),
+      };
+      return (await s.app.services.xapiStatements.store(client, statement, parts)).ids[0]!;
+    };
+    lrs.old.push(await store(["an old note"]), await store(["the shared sheet"]), await store([]));
+    lrs.young.push(await store(["the shared sheet"]), await store([]));
+    await q(`UPDATE xapi_statement SET stored = '2026-10-24T23:59:59Z' WHERE id = ANY($1::uuid[])`, [lrs.old]);
+    await q(`UPDATE xapi_statement SET stored = '2026-10-25T00:00:00Z' WHERE id = ANY($1::uuid[])`, [lrs.young]);
+    for (const [documentId, updated] of [
+      ["old", "2026-10-20T00:00:00Z"],
+      ["young", "2026-10-30T00:00:00Z"],
+    ] as const) {
+      const address = { kind: "activity" as const, activityId: "http://zpd.test/retention", documentId };
+      await s.app.services.xapiDocuments.write(client, address, { content: Buffer.from(documentId), contentType: "text/plain" }, false, {
+        ifNoneMatch: "*",
+      });
+      await q(`UPDATE xapi_document SET updated = $2 WHERE school_id = $1 AND document_id = $3`, [demo.schoolId, updated, documentId]);
+    }
     const out = await runRetention({ retentionDays: DAYS });
     expect(out.status).toBe("completed");
     result = out.result!;
@@ -163,6 +208,17 @@ describe("a retention run", () => {
     expect(result.deleted).toBe(old.length);
     const left = (await q(`SELECT id FROM attempt WHERE school_id = $1 ORDER BY id`, [demo.schoolId])).map((r: { id: string }) => r.id);
     expect(left).toEqual(youngIds);
+  });
+
+  test("deletes the LRS's statements stored and documents written before the cutoff, and the attachments only they referred to", async () => {
+    expect(result).toMatchObject({ xapiStatements: 3, xapiDocuments: 1 });
+    const ids = (await q(`SELECT id FROM xapi_statement WHERE school_id = $1 ORDER BY id`, [demo.schoolId])).map(
+      (r: { id: string }) => r.id,
+    );
+    expect(ids).toEqual([...lrs.young].sort());
+    expect(await q(`SELECT document_id FROM xapi_document WHERE school_id = $1`, [demo.schoolId])).toEqual([{ document_id: "young" }]);
+    const attachments = await q(`SELECT sha2 FROM xapi_attachment WHERE school_id = $1`, [demo.schoolId]);
+    expect(attachments).toEqual([{ sha2: createHash("sha256").update("the shared sheet").digest("hex") }]);
   });
 
   test("the rollup holds their counts per task and UTC day, over learners with ANALYTICS consent", async () => {

@@ -129,7 +129,7 @@ export async function erasureReceipts(m: EntityManager, schoolId: string): Promi
 /**
  * Every learner id the database still holds for the school: the learner table and every table of the
  * public schema with a `learner_id` column (found in the catalogue, so that a table added later is
- * read too), whatever its foreign keys.
+ * read too), whatever its foreign keys. A column may be nullable (an xAPI statement that names no learner).
  */
 export async function learnerIdsInData(m: EntityManager, schoolId: string): Promise<Set<string>> {
   const tables: { table: string; school: boolean }[] = await m.query(
@@ -142,8 +142,8 @@ export async function learnerIdsInData(m: EntityManager, schoolId: string): Prom
     `SELECT id::text AS id FROM learner WHERE school_id = $1`,
     ...tables.map((t) =>
       t.school
-        ? `SELECT DISTINCT learner_id::text FROM "${t.table}" WHERE school_id = $1`
-        : `SELECT DISTINCT learner_id::text FROM "${t.table}"`,
+        ? `SELECT DISTINCT learner_id::text FROM "${t.table}" WHERE school_id = $1 AND learner_id IS NOT NULL`
+        : `SELECT DISTINCT learner_id::text FROM "${t.table}" WHERE learner_id IS NOT NULL`,
     ),
   ];
   const rows: { id: string }[] = await m.query(parts.join(" UNION "), [schoolId]);
@@ -169,3 +169,6 @@ export async function trainedLearnerIds(m: EntityManager, versionId: string): Pr
   );
   return rows.map((r) => r.id);
 }
+
+/** The LRS's records older than the cutoff (xapi-retention.store.ts). */
+export { xapiRecordsBefore } from "../xapi/xapi-retention.store.js";

@@ -12,6 +12,7 @@
  */
 import type { EntityManager } from "typeorm";
 import type { VersionToRetrain } from "./erasure-receipt.entity.js";
+import { UNREFERENCED_ATTACHMENT } from "../xapi/xapi-retention.store.js";
 
 /** A statement that deletes one table's rows of learner $1. */
 interface LearnerTable {
@@ -36,8 +37,7 @@ const LEARNER_TABLES: readonly LearnerTable[] = [
   },
   {
     table: "xapi_attachment",
-    where: `school_id = ${SCHOOL} AND NOT EXISTS (
-      SELECT 1 FROM xapi_statement s WHERE s.school_id = xapi_attachment.school_id AND xapi_attachment.sha2 = ANY(s.attachment_sha2s))`,
+    where: `school_id = ${SCHOOL} AND ${UNREFERENCED_ATTACHMENT}`,
   },
   { table: "xapi_agent_learner", where: `learner_id = $1` },
   { table: "path_step", where: `path_id IN (SELECT id FROM learning_path WHERE learner_id = $1)` },

@@ -108,6 +108,7 @@ export class PrivacyAuditor {
         this.settings.retentionDays,
         cutoff,
         cutoff ? await inputs.attemptsBefore(m, schoolId, cutoff) : { count: 0, oldest: null },
+        cutoff ? await inputs.xapiRecordsBefore(m, schoolId, cutoff) : undefined,
       ),
       erasureCheck(
         await inputs.erasureReceipts(m, schoolId),

@@ -2,6 +2,7 @@
  * The privacy audit's checks other than suppression and membership, as pure verdicts over what
  * persistence/audit/privacy-inputs.ts read (privacy-audit.types.ts says what each check means).
  */
+import { plural } from "../../shared/plural.js";
 import type { RelationColumn, ReceiptRow, RoleReach } from "../../persistence/audit/privacy-inputs.js";
 import { ATTRIBUTE_VALUE, ENCRYPTED_COLUMNS, LEARNER_DISPLAY_NAME } from "../../persistence/crypto/encrypted-columns.js";
 import { PrivacyCheckName, type PrivacyCheck } from "./privacy-audit.types.js";
@@ -57,11 +58,15 @@ export function catalogueCheck(
   };
 }
 
-/** RETENTION: no attempt older than the period, with a day's grace for the daily job (retentionCutoff's day). */
+/**
+ * RETENTION: no attempt older than the period, nor xAPI statement stored or document written before it,
+ * with a day's grace for the daily job (retentionCutoff's day).
+ */
 export function retentionCheck(
   retentionDays: number | null,
   cutoff: Date | null,
   found: { count: number; oldest: Date | null },
+  xapi: { statements: number; documents: number } = { statements: 0, documents: 0 },
 ): PrivacyCheck {
   const name = PrivacyCheckName.Retention;
   const oldest = found.oldest?.toISOString() ?? null;
@@ -72,18 +77,30 @@ export function retentionCheck(
       reason: "no retention period is configured (ZPD_RETENTION_DAYS): attempts are kept",
       figures: { retentionDays: null, oldest },
     };
-  const figures = { retentionDays, cutoff: cutoff.toISOString(), attemptsOlder: found.count, oldest };
-  return found.count > 0
+  const figures = {
+    retentionDays,
+    cutoff: cutoff.toISOString(),
+    attemptsOlder: found.count,
+    oldest,
+    xapiStatementsOlder: xapi.statements,
+    xapiDocumentsOlder: xapi.documents,
+  };
+  const over = [
+    found.count > 0 ? plural(found.count, "attempt") : null,
+    xapi.statements > 0 ? plural(xapi.statements, "xAPI statement") : null,
+    xapi.documents > 0 ? plural(xapi.documents, "xAPI document") : null,
+  ].filter(Boolean);
+  return over.length > 0
     ? {
         name,
         status: "FAIL",
-        reason: `${found.count} attempts are older than the ${retentionDays}-day retention period allows (before ${cutoff.toISOString()})`,
+        reason: `${over.join(", ")} ${over.length === 1 && over[0]!.startsWith("1 ") ? "is" : "are"} older than the ${retentionDays}-day retention period allows (before ${cutoff.toISOString()})`,
         figures,
       }
     : {
         name,
         status: "PASS",
-        reason: `no attempt before ${cutoff.toISOString()} (${retentionDays} days and the daily job's grace day)`,
+        reason: `no attempt, xAPI statement or document before ${cutoff.toISOString()} (${retentionDays} days and the daily job's grace day)`,
         figures,
       };
 }

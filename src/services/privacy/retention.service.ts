@@ -12,6 +12,10 @@
  *
  * The cutoff is the start of a UTC day: `retentionCutoff` — so a day is never split between two runs
  * and its distinct learners are counted once.
+ *
+ * The LRS's records go by the same period: statements stored before the cutoff (with the attachments no
+ * remaining statement refers to) and documents last written before it, XAPI_BATCH statements a
+ * transaction. A statement's attempt is an attempt like any other: it goes by its own date.
  */
 import { BadInputError } from "../common/domain-error.js";
 import { withConflictRetry } from "../common/transaction-retry.js";
@@ -23,8 +27,11 @@ import {
   schoolsWithAttemptsBefore,
 } from "../../persistence/attempt/attempt-retention.js";
 import type { ServiceDeps } from "../service-deps.js";
+import { deleteDocumentsBefore, deleteStatementsBefore, schoolsWithXapiBefore } from "../../persistence/xapi/xapi-retention.store.js";
 
 const DAY_MS = 86_400_000;
+/** Statements deleted per transaction. */
+const XAPI_BATCH = 5_000;
 
 /**
  * The instant before which attempts are deleted: the start (00:00 UTC) of the UTC day `days` days
@@ -58,6 +65,9 @@ export interface RetentionReport {
   readonly learners: number;
   /** Of them, states rebuilt under the school's active model now. */
   readonly rebuilt: number;
+  /** xAPI statements stored, and documents last written, before the cutoff: deleted. */
+  readonly xapiStatements: number;
+  readonly xapiDocuments: number;
 }
 
 export class RetentionService {
@@ -101,7 +111,24 @@ export class RetentionService {
       rebuilt += await this.rebuildStates(schoolId);
       run.onProgress?.((i + 1) / schools.length, "replaying learner states");
     }
-    this.deps.logger.info({ cutoff, schools: schools.length, days, deleted, folded, learners, rebuilt }, "retention applied");
-    return { cutoff, schools: schools.length, days, deleted, folded, learners, rebuilt };
+    const xapi = await this.applyToXapi(cutoff, run.schoolIds);
+    const report = { cutoff, schools: schools.length, days, deleted, folded, learners, rebuilt, ...xapi };
+    this.deps.logger.info(report, "retention applied");
+    return report;
+  }
+
+  private async applyToXapi(cutoff: Date, only?: readonly string[]): Promise<Pick<RetentionReport, "xapiStatements" | "xapiDocuments">> {
+    const ds = this.deps.dataSource;
+    let xapiStatements = 0;
+    let xapiDocuments = 0;
+    for (const schoolId of await schoolsWithXapiBefore(ds, cutoff, only)) {
+      for (;;) {
+        const n = await ds.transaction((m) => deleteStatementsBefore(m, schoolId, cutoff, XAPI_BATCH));
+        xapiStatements += n;
+        if (n < XAPI_BATCH) break;
+      }
+      xapiDocuments += await deleteDocumentsBefore(ds.manager, schoolId, cutoff);
+    }
+    return { xapiStatements, xapiDocuments };
   }
 }

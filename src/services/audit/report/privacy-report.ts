@@ -34,7 +34,8 @@ const CHECK_MEANING: Readonly<Record<PrivacyCheckName, string>> = {
     "re-reads every analytics view as it is released: no released cell counts between 1 and k − 1 learners, every suppressed cell is blank, and no total minus its released parts leaves between 1 and k − 1 learners",
   [PrivacyCheckName.Catalogue]:
     "no personal column can be reached from the analytics schema, and no business-intelligence role reaches beyond it",
-  [PrivacyCheckName.Retention]: "no attempt is older than the retention period (ZPD_RETENTION_DAYS) beyond the daily job's grace",
+  [PrivacyCheckName.Retention]:
+    "no attempt, xAPI statement or xAPI document is older than the retention period (ZPD_RETENTION_DAYS) beyond the daily job's grace",
   [PrivacyCheckName.Erasure]: "no erased learner (erasure receipts) remains in the live data or in the model's training snapshot",
   [PrivacyCheckName.Consent]: "every learner of the model's training snapshot had consented to training",
   [PrivacyCheckName.Membership]:
