@@ -5,9 +5,7 @@
  * is the whole set of its schools' imported memberships (those it no longer lists are removed), and
  * memberships made through the API are never touched.
  */
-import { CohortTeacher } from "../../persistence/cohort/cohort-teacher.entity.js";
-import { Enrollment } from "../../persistence/cohort/enrollment.entity.js";
-import { inSchool, linkMembership, type MembershipLink, removeMembership } from "../../persistence/roster/roster-links.store.js";
+import { inSchool, type MembershipLink, removeMembership } from "../../persistence/roster/roster-links.store.js";
 import { uuidv7 } from "../../shared/ids.js";
 import type { RosterPlan } from "./roster-plan.js";
 import type { RosterContext } from "./roster-write.js";
@@ -54,25 +52,14 @@ export async function writeMemberships(
       ctx.summary.memberships.unchanged++;
       continue;
     }
-    if (before) await removeMembership(m, before);
+    if (before) {
+      await ctx.inserts.flush(); // the rows gathered so far first, as the row-by-row import wrote them
+      await removeMembership(m, before);
+    }
     for (const id of [before?.learnerId, link.learnerId]) if (id) ctx.touched.add(id);
-    if (link.learnerId)
-      await m
-        .createQueryBuilder()
-        .insert()
-        .into(Enrollment)
-        .values({ id: uuidv7(), schoolId: school, cohortId, learnerId: link.learnerId })
-        .orIgnore()
-        .execute();
-    else
-      await m
-        .createQueryBuilder()
-        .insert()
-        .into(CohortTeacher)
-        .values({ id: uuidv7(), schoolId: school, cohortId, teacherId: link.teacherId! })
-        .orIgnore()
-        .execute();
-    await linkMembership(m, link);
+    if (link.learnerId) ctx.inserts.enrollment({ id: uuidv7(), schoolId: school, cohortId, learnerId: link.learnerId });
+    else ctx.inserts.cohortTeacher({ id: uuidv7(), schoolId: school, cohortId, teacherId: link.teacherId! });
+    ctx.inserts.membership(link);
     linked.set(key, link);
     ctx.summary.memberships[before ? "updated" : "created"]++;
   }
@@ -82,6 +69,7 @@ export async function writeMemberships(
     const packageSchools = new Set(plan.enrollments.map((e) => ctx.schools.get(e.schoolSourcedId)));
     for (const [key, link] of [...linked]) if (!listed.has(key) && packageSchools.has(link.schoolId)) await drop(ctx, link);
   }
+  await ctx.inserts.flush();
 }
 
 /** A user marked tobedeleted: its imported memberships in that school go; the person and its data stay. */
@@ -97,6 +85,7 @@ export async function removeMembershipsOf(
 
 /** Removes a membership (its row and its link), counted; its learner's data changed. */
 async function drop(ctx: RosterContext, link: MembershipLink): Promise<void> {
+  await ctx.inserts.flush(); // the rows gathered so far first, as the row-by-row import wrote them
   await removeMembership(ctx.m, link);
   ctx.memberships.delete(inSchool(link.schoolId, link.sourcedId));
   ctx.summary.memberships.deleted++;

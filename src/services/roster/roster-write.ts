@@ -26,6 +26,7 @@ import { LearnerAttributeService } from "../learner-attribute/learner-attribute.
 import { RosterPackageError, type RosterProblem } from "./oneroster-format.js";
 import { writeDemographics } from "./roster-attributes.js";
 import { writeMemberships } from "./roster-memberships.js";
+import { RosterInserts } from "./roster-inserts.js";
 import { writePeople } from "./roster-people.js";
 import type { RosterPlan } from "./roster-plan.js";
 import type { RosterCounts, RosterScope, RosterSummary } from "./roster-import.service.js";
@@ -47,6 +48,8 @@ export interface RosterContext {
    * replaced.
    */
   readonly memberships: Map<string, MembershipLink>;
+  /** The rows created, written a table at a time (flushed before every DELETE and at the end of the memberships). */
+  readonly inserts: RosterInserts;
   skip(entry: { file: string; rows: number; why: string }): void;
   /** Counts a row of a school outside the scope (a school admin's import of a district-wide package). */
   skipElsewhere(file: string): void;
@@ -70,6 +73,7 @@ export class RosterWrite {
   /** The org a school's own import found linked to the school (RosterScope "school"). */
   private ownOrg: string | null = null;
   private memberships = new Map<string, MembershipLink>();
+  private readonly inserts: RosterInserts;
 
   constructor(
     private readonly m: EntityManager,
@@ -79,6 +83,7 @@ export class RosterWrite {
     private readonly scope: RosterScope,
   ) {
     this.skipped = [...plan.skipped];
+    this.inserts = new RosterInserts(m);
   }
 
   /** Rows of schools outside the scope, by file (a school admin's import of a district-wide package). */
@@ -96,6 +101,7 @@ export class RosterWrite {
       touched: this.touched,
       schools: this.schools,
       memberships: this.memberships,
+      inserts: this.inserts,
       skip: (entry) => this.skipped.push(entry),
       skipElsewhere: (file) => this.skipElsewhere(file),
     };
@@ -114,6 +120,7 @@ export class RosterWrite {
     this.memberships = await membershipLinks(this.m, schoolIds);
     await writePeople(this.context, this.plan.users, learners, teachers);
     await writeMemberships(this.context, this.plan, cohorts, learners, teachers);
+    await this.inserts.flush(); // the learners exist before their attributes are written
     await writeDemographics(
       this.m,
       new LearnerAttributeService(this.deps),
