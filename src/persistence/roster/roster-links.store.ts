@@ -1,7 +1,8 @@
 /**
  * The OneRoster links' SQL (migrations/1764535000000-roster-links.ts): which school, cohort, learner,
  * teacher or membership an earlier import made for a sourcedId. Read in one statement per kind for a
- * whole package; written row by row inside the import's transaction.
+ * whole package; written inside the import's transaction, schools and cohorts row by row, people and
+ * memberships a batch at a time (services/roster/roster-inserts.ts gathers them).
  */
 import type { EntityManager } from "typeorm";
 
@@ -71,16 +72,37 @@ export async function linkCohort(m: EntityManager, schoolId: string, sourcedId: 
   await m.query(`INSERT INTO roster_cohort (school_id, sourced_id, cohort_id) VALUES ($1, $2, $3)`, [schoolId, sourcedId, cohortId]);
 }
 
-export async function linkPerson(m: EntityManager, kind: PersonKind, schoolId: string, sourcedId: string, id: string): Promise<void> {
-  await m.query(`INSERT INTO roster_${kind} (school_id, sourced_id, ${kind}_id) VALUES ($1, $2, $3)`, [schoolId, sourcedId, id]);
+/** A learner's or teacher's link to its sourcedId. */
+export interface PersonLink {
+  readonly schoolId: string;
+  readonly sourcedId: string;
+  readonly id: string;
 }
 
-/** Links a membership, replacing the link of the same sourcedId if there was one. */
-export async function linkMembership(m: EntityManager, link: MembershipLink): Promise<void> {
+/** Links people of one kind, in one statement (three parameters however many). */
+export async function linkPeople(m: EntityManager, kind: PersonKind, links: readonly PersonLink[]): Promise<void> {
+  if (links.length === 0) return;
   await m.query(
-    `INSERT INTO roster_enrollment (school_id, sourced_id, cohort_id, learner_id, teacher_id) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (school_id, sourced_id) DO UPDATE SET cohort_id = EXCLUDED.cohort_id, learner_id = EXCLUDED.learner_id, teacher_id = EXCLUDED.teacher_id`,
-    [link.schoolId, link.sourcedId, link.cohortId, link.learnerId, link.teacherId],
+    `INSERT INTO roster_${kind} (school_id, sourced_id, ${kind}_id) SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[])`,
+    [links.map((l) => l.schoolId), links.map((l) => l.sourcedId), links.map((l) => l.id)],
+  );
+}
+
+/** Links memberships in one statement, each replacing the link of the same sourcedId if there was one (sourcedIds distinct). */
+export async function linkMemberships(m: EntityManager, links: readonly MembershipLink[]): Promise<void> {
+  if (links.length === 0) return;
+  await m.query(
+    `INSERT INTO roster_enrollment (school_id, sourced_id, cohort_id, learner_id, teacher_id)
+     SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[], $4::uuid[], $5::uuid[])
+     ON CONFLICT (school_id, sourced_id) DO UPDATE
+       SET cohort_id = EXCLUDED.cohort_id, learner_id = EXCLUDED.learner_id, teacher_id = EXCLUDED.teacher_id`,
+    [
+      links.map((l) => l.schoolId),
+      links.map((l) => l.sourcedId),
+      links.map((l) => l.cohortId),
+      links.map((l) => l.learnerId),
+      links.map((l) => l.teacherId),
+    ],
   );
 }
 

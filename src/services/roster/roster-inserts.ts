@@ -6,26 +6,25 @@
  * Order is kept: `flush` writes the tables parents first (learners and teachers, then their profiles and
  * links, then memberships and their links), and the import flushes before every DELETE it sends (a
  * removed membership, a deleted class), so that every statement sees what the row-by-row import would
- * have seen. The links' tables are those of persistence/roster/roster-links.store.ts (linkPerson,
- * linkMembership), written here as one INSERT … SELECT FROM unnest(…) each: three or five parameters
- * however many rows.
+ * have seen. The links go in one statement per kind (persistence/roster/roster-links.store.ts, linkPeople
+ * and linkMemberships).
  */
 import type { EntityManager, ObjectLiteral, EntityTarget } from "typeorm";
 import { CohortTeacher } from "../../persistence/cohort/cohort-teacher.entity.js";
 import { Enrollment } from "../../persistence/cohort/enrollment.entity.js";
 import { Learner } from "../../persistence/learner/learner.entity.js";
 import { LearnerProfile } from "../../persistence/learner/learner-profile.entity.js";
-import type { MembershipLink, PersonKind } from "../../persistence/roster/roster-links.store.js";
+import {
+  linkMemberships,
+  linkPeople,
+  type MembershipLink,
+  type PersonKind,
+  type PersonLink,
+} from "../../persistence/roster/roster-links.store.js";
 import { Teacher } from "../../persistence/school/teacher.entity.js";
 
 /** Rows per multi-row INSERT of an entity (≤ 6 parameters a row: far below PostgreSQL's 65,535). */
 const CHUNK = 1_000;
-
-interface PersonLink {
-  readonly schoolId: string;
-  readonly sourcedId: string;
-  readonly id: string;
-}
 
 export class RosterInserts {
   private learners: Partial<Learner>[] = [];
@@ -74,34 +73,14 @@ export class RosterInserts {
     this.profiles = [];
     this.teachers = [];
     for (const kind of ["learner", "teacher"] as const) {
-      const links = this.personLinks[kind];
-      if (links.length)
-        await this.m.query(
-          `INSERT INTO roster_${kind} (school_id, sourced_id, ${kind}_id)
-           SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[])`,
-          [links.map((l) => l.schoolId), links.map((l) => l.sourcedId), links.map((l) => l.id)],
-        );
+      await linkPeople(this.m, kind, this.personLinks[kind]);
       this.personLinks[kind] = [];
     }
     await this.insert(Enrollment, this.enrollments, true);
     await this.insert(CohortTeacher, this.cohortTeachers, true);
     this.enrollments = [];
     this.cohortTeachers = [];
-    const links = [...this.memberships.values()];
-    if (links.length)
-      await this.m.query(
-        `INSERT INTO roster_enrollment (school_id, sourced_id, cohort_id, learner_id, teacher_id)
-         SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::uuid[], $4::uuid[], $5::uuid[])
-         ON CONFLICT (school_id, sourced_id) DO UPDATE
-           SET cohort_id = EXCLUDED.cohort_id, learner_id = EXCLUDED.learner_id, teacher_id = EXCLUDED.teacher_id`,
-        [
-          links.map((l) => l.schoolId),
-          links.map((l) => l.sourcedId),
-          links.map((l) => l.cohortId),
-          links.map((l) => l.learnerId),
-          links.map((l) => l.teacherId),
-        ],
-      );
+    await linkMemberships(this.m, [...this.memberships.values()]);
     this.memberships.clear();
   }
 
