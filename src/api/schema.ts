@@ -16,6 +16,7 @@ import { AttemptResolver, LearnerAttemptsResolver } from "./attempt/attempt.reso
 import { GoalProgressResolver, PersonalisationResolver } from "./personalisation/personalisation.resolver.js";
 import { JobRunResolver } from "./jobs/job-run.resolver.js";
 import { FairnessPolicyResolver } from "./audit/fairness-policy.resolver.js";
+import { TrainingPrivacyResolver } from "./audit/training-privacy.resolver.js";
 import { ErasureResolver } from "./privacy/erasure.resolver.js";
 import { AnalyticsResolver } from "./analytics/analytics.resolver.js";
 import { AccessLogResolver } from "./access-log/access-log.resolver.js";
@@ -46,6 +47,7 @@ export const resolvers: NonEmptyArray<ClassType> = [
   GoalProgressResolver,
   JobRunResolver,
   FairnessPolicyResolver,
+  TrainingPrivacyResolver,
   ErasureResolver,
   AnalyticsResolver,
   AccessLogResolver,

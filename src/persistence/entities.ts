@@ -22,6 +22,7 @@ import { ModelVersion } from "./model/model-version.entity.js";
 import { AuditReport } from "./model/audit-report.entity.js";
 import { ModelVersionLearner } from "./model/model-version-learner.entity.js";
 import { FairnessPolicy } from "./audit/fairness-policy.entity.js";
+import { TrainingPrivacyBudget } from "./audit/training-privacy-budget.entity.js";
 import { ErasureReceipt } from "./privacy/erasure-receipt.entity.js";
 import { AttemptDailyRollup } from "./attempt/attempt-daily-rollup.entity.js";
 import { AccessLog } from "./access-log/access-log.entity.js";
@@ -48,6 +49,7 @@ export const entities = [
   Attempt,
   ModelVersion,
   FairnessPolicy,
+  TrainingPrivacyBudget,
   ModelVersionLearner,
   AuditReport,
   ErasureReceipt,
@@ -79,6 +81,7 @@ export {
   ModelVersionLearner,
   AuditReport,
   FairnessPolicy,
+  TrainingPrivacyBudget,
   ErasureReceipt,
   AttemptDailyRollup,
   AccessLog,

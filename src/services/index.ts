@@ -26,6 +26,7 @@ import { FairnessAuditor } from "./audit/fairness-audit.service.js";
 import { FairnessGate } from "./audit/fairness.gate.js";
 import { AuditService } from "./audit/audit.service.js";
 import { FairnessPolicyService } from "./audit/fairness-policy.service.js";
+import type { TrainingPrivacyService } from "./audit/training-privacy.service.js";
 import { PrivacyGate } from "./audit/privacy.gate.js";
 import { ErasureService } from "./privacy/erasure.service.js";
 import { RosterImportService } from "./roster/roster-import.service.js";
@@ -63,6 +64,7 @@ export interface Services {
   readonly jobs: JobRunService;
   readonly audits: AuditService;
   readonly fairnessPolicy: FairnessPolicyService;
+  readonly trainingPrivacy: TrainingPrivacyService;
   readonly erasure: ErasureService;
   readonly roster: RosterImportService;
   readonly xapiCredentials: XapiCredentialService;
@@ -115,6 +117,7 @@ export function createServices(base: ServiceDeps): Services {
     modelSwitch: new ModelSwitchService(deps, activeModels, training, jobs, gates),
     audits: new AuditService(deps, fairness, privacy, jobs),
     fairnessPolicy,
+    trainingPrivacy: training.budgets,
     analytics: new AnalyticsService(deps),
     personalisation,
     schools: new SchoolService(deps),

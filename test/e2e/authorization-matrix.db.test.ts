@@ -249,6 +249,7 @@ const SETUPS: Readonly<Record<string, Setup>> = {
   promoteModel: async (_c, side) => ({ versionId: side.models.candidate }),
   runAudit: async () => ({ kind: "FAIRNESS" }),
   setFairnessPolicy: async () => ({ input: { mitigation: "NONE" } }),
+  setTrainingPrivacy: async () => ({ input: { epsilon: null } }),
   // A one-school package, checked and not written (a dry run): the same call is valid again in every cell.
   importOneRoster: async () => ({ input: { package: ONE_SCHOOL_ROSTER, dryRun: true } }),
   // The target learner and an agent of its own (an agent links to one learner only).

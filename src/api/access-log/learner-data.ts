@@ -71,6 +71,8 @@ export const NOT_LEARNER_DATA: ReadonlySet<string> = new Set([
   "ErasedRows",
   "ModelToRetrain",
   "FairnessPolicy",
+  "TrainingPrivacy",
+  "DifferentialPrivacy",
   "JobRun",
   "JobRunConnection",
   "JobRunEdge",
@@ -164,6 +166,7 @@ export const MUTATIONS_WITHOUT_LEARNER_DATA: ReadonlySet<string> = new Set([
   "updateModelVersion",
   "runAudit",
   "setFairnessPolicy",
+  "setTrainingPrivacy",
   "createXapiCredential",
   "revokeXapiCredential",
 ]);

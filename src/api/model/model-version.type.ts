@@ -3,6 +3,7 @@ import { DateTime, JSONObject, UUID } from "../common/scalars.js";
 import { Connection } from "../common/connection.js";
 import { ModelStatus } from "../../services/model/model-version.service.js";
 import type { ModelVersionInfo } from "../../services/model/model-version.service.js";
+import { DifferentialPrivacyType } from "../audit/training-privacy.type.js";
 
 export const ModelStatusValues = Object.fromEntries(Object.values(ModelStatus).map((v) => [v, v])) as { readonly [K in ModelStatus]: K };
 registerEnumType(ModelStatusValues, {
@@ -30,6 +31,11 @@ export class ModelVersionType {
       "Learners this version was trained on who have been erased since (eraseLearner): their data is gone, but the weights still encode them. Above 0, retrain to forget them.",
   })
   erasedLearners!: number;
+  @Field(() => DifferentialPrivacyType, {
+    nullable: true,
+    description: "The (ε, δ) differential-privacy guarantee it was trained with (the school's privacy budget); null: trained without.",
+  })
+  differentialPrivacy!: DifferentialPrivacyType | null;
   @Field(() => DateTime) createdAt!: Date;
   @Field(() => DateTime) updatedAt!: Date;
 
@@ -46,6 +52,7 @@ export class ModelVersionType {
       notes: e.notes,
       activatedAt: e.activatedAt,
       erasedLearners: e.erasedLearners,
+      differentialPrivacy: DifferentialPrivacyType.fromMetrics(e.metrics ?? {}),
       createdAt: e.createdAt,
       updatedAt: e.updatedAt,
     });

@@ -16,7 +16,9 @@ import type { TrainingOptions } from "../training/private-fit.js";
 import type { ServiceDeps } from "../service-deps.js";
 import type { AuditRecord } from "./audit-record.js";
 import { PrivacyCheckName, type PrivacyAudit, type PrivacyCheck, type ViewSuppression } from "./privacy-audit.types.js";
-import { catalogueCheck, consentCheck, erasureCheck, retentionCheck } from "./privacy-checks.js";
+import { catalogueCheck, consentCheck, differentialPrivacyCheck, erasureCheck, retentionCheck } from "./privacy-checks.js";
+import { TrainingPrivacyService } from "./training-privacy.service.js";
+import { privacyGuaranteeOf } from "../training/private-fit.js";
 import { privacyMarkdown } from "./privacy-summary.js";
 import { checkView, viewFails } from "./privacy-suppression.js";
 
@@ -122,6 +124,7 @@ export class PrivacyAuditor {
         snapshotIds ? await inputs.withoutConsent(m, snapshotIds, ConsentPurpose.Training) : [],
         subject.atTraining,
       ),
+      differentialPrivacyCheck(await new TrainingPrivacyService(this.deps).budget(schoolId), privacyGuaranteeOf(subject.model)),
     ];
     progress(0.25, "membership inference");
     const membership = !subject.trained

@@ -18,6 +18,8 @@ export enum PrivacyCheckName {
   Consent = "CONSENT",
   /** Membership inference against the model: its training learners cannot be told from held-out ones. */
   Membership = "MEMBERSHIP",
+  /** With the school's privacy budget set, the model's DP-SGD guarantee is within it. */
+  DifferentialPrivacy = "DIFFERENTIAL_PRIVACY",
 }
 
 export type PrivacyCheckStatus = "PASS" | "FAIL" | "NOT_AUDITABLE";

@@ -2,6 +2,8 @@
  * The privacy audit's checks other than suppression and membership, as pure verdicts over what
  * persistence/audit/privacy-inputs.ts read (privacy-audit.types.ts says what each check means).
  */
+import type { PrivacyGuarantee } from "../../engine/meta/dp-sgd.js";
+import type { PrivacyBudget } from "./training-privacy.service.js";
 import { plural } from "../../shared/plural.js";
 import type { RelationColumn, ReceiptRow, RoleReach } from "../../persistence/audit/privacy-inputs.js";
 import { ATTRIBUTE_VALUE, ENCRYPTED_COLUMNS, LEARNER_DISPLAY_NAME } from "../../persistence/crypto/encrypted-columns.js";
@@ -199,3 +201,49 @@ export function consentCheck(snapshot: readonly string[] | null, without: readon
         figures,
       };
 }
+
+/**
+ * DIFFERENTIAL_PRIVACY: with the school's privacy budget for training set (training-privacy.service.ts),
+ * the model was trained with DP-SGD to a guarantee within it: ε ≤ the budget's ε and δ ≤ its δ (or
+ * 1 / the training learners when the budget leaves δ to the default). Without a budget it passes, and
+ * reports the guarantee a model has anyway.
+ */
+export function differentialPrivacyCheck(budget: PrivacyBudget | null, guarantee: PrivacyGuarantee | null): PrivacyCheck {
+  const name = PrivacyCheckName.DifferentialPrivacy;
+  const figures = {
+    budgetEpsilon: budget?.epsilon ?? null,
+    budgetDelta: budget?.delta ?? null,
+    epsilon: guarantee && Number.isFinite(guarantee.epsilon) ? guarantee.epsilon : null,
+    delta: guarantee?.delta ?? null,
+    noiseMultiplier: guarantee?.noiseMultiplier ?? null,
+    steps: guarantee?.steps ?? null,
+  };
+  if (!budget)
+    return {
+      name,
+      status: "PASS",
+      reason: guarantee
+        ? `no privacy budget is set; the model was trained with DP-SGD at ε = ${fmt(guarantee.epsilon)}, δ = ${fmt(guarantee.delta)}`
+        : "no privacy budget is set (trained without differential privacy)",
+      figures,
+    };
+  if (!guarantee)
+    return { name, status: "FAIL", reason: `the school's budget is ε = ${fmt(budget.epsilon)}: the model was trained without DP`, figures };
+  const deltaBound = budget.delta ?? 1 / guarantee.learners;
+  const within = (x: number, bound: number) => x <= bound * (1 + 1e-9);
+  if (!within(guarantee.epsilon, budget.epsilon) || !within(guarantee.delta, deltaBound))
+    return {
+      name,
+      status: "FAIL",
+      reason: `trained at ε = ${fmt(guarantee.epsilon)}, δ = ${fmt(guarantee.delta)}: beyond the school's budget ε = ${fmt(budget.epsilon)}, δ = ${fmt(deltaBound)}`,
+      figures,
+    };
+  return {
+    name,
+    status: "PASS",
+    reason: `trained with DP-SGD at ε = ${fmt(guarantee.epsilon)}, δ = ${fmt(guarantee.delta)}, within the school's budget ε = ${fmt(budget.epsilon)}, δ = ${fmt(deltaBound)}`,
+    figures,
+  };
+}
+
+const fmt = (x: number): string => (Number.isFinite(x) ? Number(x.toPrecision(3)).toString() : "∞");

@@ -8,11 +8,18 @@
  * accuracy (docs/privacy.md). If every rung fails, the last fit is kept and the privacy gate refuses it.
  *
  * Models other than Meta and its ablation take no κ: they are trained once and audited by the gate.
+ *
+ * A school with a privacy budget (training-privacy.service.ts) trains Meta once, with DP-SGD spending
+ * that budget: a proven bound on what the model reveals of any one learner replaces the empirical
+ * calibration (κ = 0; the gate still attacks the result). Other kinds cannot spend a budget: refused.
  * Trying up to four rungs on the same held-out learners is a sequential test: a leaky fit passes by
  * chance a little more often than the attack's level alone says (stated in docs/privacy.md).
  */
 import type { MembershipAudit } from "../../engine/privacy/index.js";
 import type { FitOptions, KnowledgeModel, ModelTrainer, TrainingSet } from "../../engine/types.js";
+import type { PrivacyGuarantee } from "../../engine/meta/dp-sgd.js";
+import { BadInputError } from "../common/domain-error.js";
+import type { PrivacyBudget } from "../audit/training-privacy.service.js";
 
 /** The kinds whose training takes the task-influence bound. */
 const TAKES_KAPPA = new Set(["meta", "ablation"]);
@@ -20,6 +27,8 @@ const TAKES_KAPPA = new Set(["meta", "ablation"]);
 export interface TrainingOptions {
   /** Meta's task-influence bound κ (0: none). */
   readonly taskInfluenceLearners: number;
+  /** DP-SGD's target (MetaOptions.privacy): the school's budget; absent: trained without DP. */
+  readonly privacy?: { readonly targetEpsilon: number; readonly delta: number | null };
 }
 
 export interface LadderStep {
@@ -51,7 +60,22 @@ export async function fitPrivately(args: {
   /** The membership audit of a fit (its shadows trained with `options`). */
   readonly audit: (model: KnowledgeModel, options: TrainingOptions) => Promise<MembershipAudit>;
   readonly onStep?: (options: TrainingOptions, index: number) => void;
+  /** The school's privacy budget: Meta trained once with DP-SGD spending it. */
+  readonly budget?: PrivacyBudget | null;
 }): Promise<PrivateFit> {
+  if (args.budget) {
+    if (args.kind !== "meta")
+      throw new BadInputError(`the school's privacy budget trains Meta (DP-SGD) only: a ${args.kind} model cannot spend it`, {
+        field: "kind",
+      });
+    const trainingOptions: TrainingOptions = {
+      taskInfluenceLearners: 0,
+      privacy: { targetEpsilon: args.budget.epsilon, delta: args.budget.delta },
+    };
+    // DP-SGD takes no learner weights (they would be a release outside ε): the caller records that.
+    const { learnerWeights: _, ...fit } = args.fit;
+    return { model: await args.trainer.fit(args.train, { ...fit, ...trainingOptions }), trainingOptions, ladder: [], membership: null };
+  }
   const rungs = TAKES_KAPPA.has(args.kind) ? args.ladder : [0];
   if (rungs.length === 1 || !TAKES_KAPPA.has(args.kind)) {
     const trainingOptions = { taskInfluenceLearners: rungs[0] ?? 0 };
@@ -84,5 +108,22 @@ export async function fitPrivately(args: {
 /** The training options a stored version records in its metrics (none before they were recorded: the engine's defaults). */
 export function storedTrainingOptions(metrics: Record<string, unknown>): TrainingOptions | undefined {
   const o = metrics.trainingOptions as Partial<TrainingOptions> | undefined;
-  return typeof o?.taskInfluenceLearners === "number" ? { taskInfluenceLearners: o.taskInfluenceLearners } : undefined;
+  if (typeof o?.taskInfluenceLearners !== "number") return undefined;
+  const p = o.privacy;
+  return {
+    taskInfluenceLearners: o.taskInfluenceLearners,
+    ...(p && typeof p.targetEpsilon === "number" ? { privacy: { targetEpsilon: p.targetEpsilon, delta: p.delta ?? null } } : {}),
+  };
+}
+
+/** The (ε, δ) guarantee a model was trained with (a Meta model's, DP-SGD); null: none. */
+export function privacyGuaranteeOf(model: KnowledgeModel): PrivacyGuarantee | null {
+  return (model as { privacy?: PrivacyGuarantee | null }).privacy ?? null;
+}
+
+/** What a version records of its differential privacy: the guarantee spent and the budget it was trained to; null without DP. */
+export function differentialPrivacyMetrics(model: KnowledgeModel, budget: PrivacyBudget | null | undefined) {
+  const g = privacyGuaranteeOf(model);
+  if (!g) return null;
+  return { ...g, epsilon: Number.isFinite(g.epsilon) ? g.epsilon : null, budget: budget ?? null };
 }

@@ -16,6 +16,7 @@ import type { ModelTrainer, TrainingSet } from "../../engine/types.js";
 import { trainTaskEmbedding } from "../../engine/embedding/index.js";
 import { trainers } from "../../engine/registry.js";
 import { startSummary } from "../../engine/meta/index.js";
+import { differentialPrivacyMetrics } from "./private-fit.js";
 import { BadInputError } from "../common/domain-error.js";
 import { ModelStatus } from "../../persistence/model/model-version.entity.js";
 import type { ServiceDeps } from "../service-deps.js";
@@ -104,7 +105,9 @@ export class RetrainService {
     if (!trainer) throw new BadInputError(`unknown model kind ${kind}`);
     const backend = await initBackend();
     const trainSet = opts.shuffleLabels ? shuffled(train, seed) : train;
-    // A mitigation reaches the model as weights per learner, never as the attribute they come from.
+    // A mitigation reaches the model as weights per learner, never as the attribute they come from; a
+    // privacy budget's DP-SGD takes none (weights read from the data would be a release outside ε).
+    const budget = await this.training.budgets.budget(schoolId);
     const weighting = await this.mitigation?.trainingWeights(schoolId, [...trainSet.sequences.keys()]);
     const active = await this.models.get(schoolId);
     // The version active now, as stored (null when none): what the candidate replaces if the gates pass.
@@ -123,14 +126,16 @@ export class RetrainService {
       {
         seed,
         onProgress: (f) => progress(0.05 + 0.6 * f, "training the candidate"),
-        ...(weighting ? { learnerWeights: weighting.weights } : {}),
+        ...(weighting && !budget ? { learnerWeights: weighting.weights } : {}),
       },
       (kappa, i) => i > 0 && progress(0.05, `training the candidate again with task-influence bound ${kappa} (privacy)`),
+      budget,
     );
     const { model: candidate, trainingOptions } = fitted;
     const trainSeconds = (performance.now() - t0) / 1000;
     progress(0.65, "training the task embedding");
-    const embedding = await trainTaskEmbedding(trainSet, { seed });
+    // Under a privacy budget no task embedding (trained outside ε: see TrainingService.trainAndPublish).
+    const embedding = budget ? null : await trainTaskEmbedding(trainSet, { seed });
     progress(0.75, "evaluating on held-out learners");
     const { candidateScores, activeScores, verdicts, reports } = await judge(
       this.gates,
@@ -148,7 +153,7 @@ export class RetrainService {
       const published = await publishModel(m, schoolId, {
         kind,
         weights: candidate.serialize(),
-        taskEmbedding: embedding.serialize(),
+        taskEmbedding: embedding?.serialize() ?? null,
         metrics: {
           ...(opts.runId ? { runId: opts.runId } : {}),
           seed,
@@ -157,9 +162,17 @@ export class RetrainService {
           shuffledLabels: Boolean(opts.shuffleLabels),
           trainingOptions,
           privacyLadder: fitted.ladder,
+          differentialPrivacy: differentialPrivacyMetrics(candidate, budget),
           metaStart: startSummary(candidate),
           mitigation: weighting
-            ? { ...weighting.summary, appliedBy: kind === "meta" ? "meta's training loss" : `ignored by ${kind}` }
+            ? {
+                ...weighting.summary,
+                appliedBy: budget
+                  ? "not applied: the privacy budget's DP-SGD takes no learner weights"
+                  : kind === "meta"
+                    ? "meta's training loss"
+                    : `ignored by ${kind}`,
+              }
             : null,
           trainingLearners: train.sequences.size,
           heldOutLearners: held.summary.learners,

@@ -19,7 +19,8 @@ import { publishModel, trainedTasks } from "./model-publisher.js";
 import { attemptCount, partitionSchool } from "./comparison-set.js";
 import { jsonScores } from "./gates.js";
 import { taskInfluenceLadder } from "./training-options.js";
-import { fitPrivately, type PrivateFit } from "./private-fit.js";
+import { differentialPrivacyMetrics, fitPrivately, type PrivateFit } from "./private-fit.js";
+import { type PrivacyBudget, TrainingPrivacyService } from "../audit/training-privacy.service.js";
 import { PrivacyAuditor } from "../audit/privacy-audit.service.js";
 import { snapshotTrainingSet } from "./training-set.js";
 import { StateRebuildService } from "./state-rebuild.service.js";
@@ -42,6 +43,8 @@ export class TrainingService {
 
   /** The privacy audit (the services' one instance): it audits the fits of the privacy-calibrated training (private-fit.ts). */
   readonly privacy: PrivacyAuditor;
+  /** The schools' privacy budgets for training (admins set them). */
+  readonly budgets: TrainingPrivacyService;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -53,11 +56,13 @@ export class TrainingService {
   ) {
     this.switchLock = new SwitchLock(deps.dataSource, deps.logger);
     this.privacy = PrivacyAuditor.fromDeps(deps);
+    this.budgets = new TrainingPrivacyService(deps);
   }
 
   /**
-   * A model of `kind` trained on `train` as the product trains it: Meta climbs the task-influence ladder
-   * until the membership attacks cannot tell `train` from `heldOut` (private-fit.ts); other models once.
+   * A model of `kind` trained on `train` as the product trains it: with the school's privacy budget, Meta
+   * with DP-SGD spending it; without, Meta climbs the task-influence ladder until the membership attacks
+   * cannot tell `train` from `heldOut` (private-fit.ts); other models once.
    */
   fitPrivately(
     kind: string,
@@ -66,8 +71,10 @@ export class TrainingService {
     heldOut: TrainingSet,
     fit: FitOptions,
     onStep?: (kappa: number, index: number) => void,
+    budget?: PrivacyBudget | null,
   ): Promise<PrivateFit> {
     return fitPrivately({
+      budget,
       trainer,
       kind,
       train,
@@ -89,11 +96,22 @@ export class TrainingService {
     const attempts = attemptCount(train);
     const backend = await initBackend();
     const t0 = performance.now();
-    const fitted = await this.fitPrivately(kind, trainer, train, evaluation, { seed: opts.seed ?? 1, onProgress: opts.onProgress });
+    const budget = await this.budgets.budget(schoolId);
+    const fitted = await this.fitPrivately(
+      kind,
+      trainer,
+      train,
+      evaluation,
+      { seed: opts.seed ?? 1, onProgress: opts.onProgress },
+      undefined,
+      budget,
+    );
     const { model, trainingOptions } = fitted;
     const trainSeconds = (performance.now() - t0) / 1000;
     const t1 = performance.now();
-    const embedding = await trainTaskEmbedding(train, { seed: opts.seed ?? 1 });
+    // Under a privacy budget no task embedding: it would be trained on the data outside ε (the version then
+    // finds similar tasks by their shared skills, and places untrained tasks by the model's skill fallback).
+    const embedding = budget ? null : await trainTaskEmbedding(train, { seed: opts.seed ?? 1 });
     const embeddingSeconds = (performance.now() - t1) / 1000;
     const candidate = jsonScores(scorePredictions(predictSequences([model], evaluation.sequences)[0]!));
     this.deps.logger.info(
@@ -114,7 +132,7 @@ export class TrainingService {
       publishModel(m, schoolId, {
         kind,
         weights: model.serialize(),
-        taskEmbedding: embedding.serialize(),
+        taskEmbedding: embedding?.serialize() ?? null,
         metrics: {
           trainingAttempts: attempts,
           trainingLearners: train.sequences.size,
@@ -125,6 +143,7 @@ export class TrainingService {
           backend,
           trainingOptions,
           privacyLadder: fitted.ladder,
+          differentialPrivacy: differentialPrivacyMetrics(model, budget),
           metaStart: startSummary(model),
         },
         trainedFrom: snapshot.from,

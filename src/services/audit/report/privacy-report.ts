@@ -40,6 +40,8 @@ const CHECK_MEANING: Readonly<Record<PrivacyCheckName, string>> = {
   [PrivacyCheckName.Consent]: "every learner of the model's training snapshot had consented to training",
   [PrivacyCheckName.Membership]:
     "membership inference: an adversary who sees the model's predictions cannot tell its training learners from held-out ones",
+  [PrivacyCheckName.DifferentialPrivacy]:
+    "with the school's privacy budget for training set, the model was trained with differential privacy (DP-SGD) within its ε and δ",
 };
 
 const SNAPSHOT: Readonly<Record<PrivacyAudit["subject"]["snapshot"], string>> = {
