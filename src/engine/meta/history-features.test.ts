@@ -167,7 +167,7 @@ beforeAll(async () => {
 describe.each(CASES)("history feature $feature on a school with that effect", ({ feature, effect, learned, concerned }) => {
   it("learns a weight of the effect's sign and predicts the attempts it concerns better than Meta without it", async () => {
     const { train, test } = school(effect, 17);
-    const plain = (await metaTrainer.fit(train, { seed: 1, ...fast })) as MetaModel;
+    const plain = (await metaTrainer.fit(train, { seed: 1, ...fast, historyFeatures: [] })) as MetaModel;
     const withIt = (await metaTrainer.fit(train, { seed: 1, ...fast, historyFeatures: [feature] })) as MetaModel;
     expect(learned(withIt.params.history)).toBeGreaterThan(0.2);
     // Only the feature's own weights moved.
@@ -253,7 +253,7 @@ describe("the product's learner state with every history feature", () => {
 describe("a model without history features", () => {
   it("writes the file and learner states of before: no history tensor or options, revision-2 states", async () => {
     const { train, test } = school(() => 0, 9, 60);
-    const model = (await metaTrainer.fit(train, { seed: 3, ...fast, maxEpochs: 2 })) as MetaModel;
+    const model = (await metaTrainer.fit(train, { seed: 3, ...fast, maxEpochs: 2, historyFeatures: [] })) as MetaModel;
     const file = decodeModel(model.serialize());
     expect(file.tensors.history).toBeUndefined();
     const options = (file.meta as { options: Record<string, unknown> }).options;

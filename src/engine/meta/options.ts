@@ -96,7 +96,11 @@ export interface MetaOptions {
    * again right after a failure / a success), "taskCounts" (earlier wins and fails on this exact task),
    * "lastOutcome" (the last outcome on each of the task's skills), "skillGap" (attempts since the skill
    * was last practised). Each adds shared weights and what the learner state must remember
-   * (model.ts); none (the default) is the model without them, file and learner state unchanged.
+   * (model.ts); none is the model without them, its file and learner states as before the features.
+   * The default keeps those that helped on both shipped sets, each measured alone and on top of the
+   * others with paired intervals over the test learners (docs/benchmarks/kt-features.md): "lastOutcome"
+   * and "skillGap" (above 0 on both), "repeat" (above 0 on ASSISTments 2015, ±0 on 2009, which has no
+   * immediate repeats); "taskCounts" added nothing on top of them on either.
    */
   readonly historyFeatures: readonly HistoryFeature[];
   /** "taskCounts" remembers this many distinct tasks per learner (1–64; the least recently attempted forgotten first). */
@@ -179,7 +183,7 @@ export const defaultMetaOptions: MetaOptions = Object.freeze({
   guardAttempts: 10,
   l2Start: 1,
   privacy: null,
-  historyFeatures: [],
+  historyFeatures: Object.freeze<HistoryFeature[]>(["repeat", "lastOutcome", "skillGap"]),
   taskMemory: 8,
 });
 
