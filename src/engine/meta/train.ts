@@ -27,7 +27,7 @@ import type { FitOptions, TrainingSet } from "../types.js";
 import { CatalogIndex } from "../catalog-index.js";
 import { encodeSequences, type EncodedSequences, nonEmptyLearners } from "./catalog.js";
 import { DenseLearner } from "./dense-learner.js";
-import { historyShape, type MetaParams, zeroParams } from "./equations.js";
+import { HISTORY_FEATURES, HISTORY_SLOTS, historyShape, type MetaParams, zeroParams } from "./equations.js";
 import { attemptFeatures, cutWindows } from "./features.js";
 import { type BatchArrays, createBatchGradients, packBatch, recentFromRaw, recentToRaw, type WindowStarts } from "./graph.js";
 import { Adam } from "./adam.js";
@@ -141,6 +141,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   // The history weights are shared parameters like the Best-LR part's (the ablation trains them too); only
   // the features on get a gradient (features.ts leaves the others' inputs 0), so the others stay 0.
   const withHistory = options.historyFeatures.length > 0;
+  const offHistory = HISTORY_FEATURES.filter((f) => !options.historyFeatures.includes(f)).flatMap((f) => HISTORY_SLOTS[f]);
   const trainable: RawName[] = (
     kind === "meta" ? [...RAW_NAMES] : (["global", "taskOffset", "skillEase", "skillWin", "skillFail", "history"] as RawName[])
   ).filter((n) => (n !== "taskOffset" || privacy === null || privacy.trainTaskOffsets) && (n !== "history" || withHistory));
@@ -315,6 +316,8 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
         (batch) => batchGradients(params, batch, true),
       );
       clipper.release(grads, plan.noiseMultiplier, expectedBatch, rng);
+      // The noise reaches every coordinate of the history weights; those of features off stay 0 (post-processing).
+      for (const i of offHistory) grads.history[i] = 0;
       addPriors(1 / N);
       for (const [o, names] of optimisers) o.step(names.map((n) => grads[n]));
       fitOptions.onProgress?.((step + 1) / plan.steps, `${kind} private step ${step + 1}/${plan.steps}`);
