@@ -4,7 +4,20 @@
  */
 import { sigmoid } from "../math.js";
 import type { CatalogIndex } from "../catalog-index.js";
-import { clampLogit, generalStep, globalTerm, type MetaParams, recentAfter, skillStep, skillTerm } from "./equations.js";
+import {
+  clampLogit,
+  generalStep,
+  globalTerm,
+  historySkillTerm,
+  type HistoryShape,
+  historyTaskTerm,
+  type MetaParams,
+  NO_HISTORY,
+  recentAfter,
+  skillStep,
+  skillTerm,
+} from "./equations.js";
+import { TaskMemory } from "./task-memory.js";
 
 export class DenseLearner {
   readonly theta: Float64Array;
@@ -15,15 +28,25 @@ export class DenseLearner {
   attempts = 0;
   /** ψ: the short-memory coordinate (equations.ts). */
   recent = 0;
+  /** The history (equations.ts, "History features"): the last distinct tasks, and per skill o_uk (−1: none) and when. */
+  readonly memory: TaskMemory;
+  readonly last: Int8Array;
+  readonly lastAt: Float64Array;
   private readonly touched: number[] = [];
   private readonly isTouched: Uint8Array;
 
-  constructor(private readonly cat: CatalogIndex) {
+  constructor(
+    private readonly cat: CatalogIndex,
+    readonly history: HistoryShape = NO_HISTORY,
+  ) {
     const k = cat.skillIds.length;
     this.theta = new Float64Array(k + 1);
     this.wins = new Float64Array(k);
     this.fails = new Float64Array(k);
     this.isTouched = new Uint8Array(k);
+    this.memory = new TaskMemory(history.taskMemory);
+    this.last = new Int8Array(k).fill(-1);
+    this.lastAt = new Float64Array(k);
   }
 
   /** Back to a learner with no history: φ = φ₀, no counts. */
@@ -32,8 +55,10 @@ export class DenseLearner {
       this.wins[k] = 0;
       this.fails[k] = 0;
       this.isTouched[k] = 0;
+      this.last[k] = -1;
     }
     this.touched.length = 0;
+    this.memory.clear();
     this.theta.set(p.phi0);
     this.totalWins = this.totalFails = this.attempts = 0;
     this.recent = 0;
@@ -51,9 +76,16 @@ export class DenseLearner {
   logit(p: MetaParams, task: number): number {
     const { qStart, qSkill, qWeight } = this.cat;
     let z = globalTerm(p, this.totalWins, this.totalFails) + p.taskOffset[task]! + this.theta[0]! + this.recent;
+    const m = this.memory.find(task);
+    z += historyTaskTerm(p, this.memory.previous(task), m < 0 ? 0 : this.memory.wins[m]!, m < 0 ? 0 : this.memory.fails[m]!);
     for (let j = qStart[task]!; j < qStart[task + 1]!; j++) {
       const k = qSkill[j]!;
-      z += qWeight[j]! * (skillTerm(p, k, this.wins[k]!, this.fails[k]!) + this.theta[k + 1]!);
+      const o = this.last[k]!;
+      z +=
+        qWeight[j]! *
+        (skillTerm(p, k, this.wins[k]!, this.fails[k]!) +
+          this.theta[k + 1]! +
+          historySkillTerm(p, o, o < 0 ? 0 : this.attempts - this.lastAt[k]! - 1));
     }
     return clampLogit(z);
   }
@@ -70,11 +102,16 @@ export class DenseLearner {
       this.theta[k + 1]! += skillStep(p, k, this.wins[k]! + this.fails[k]!) * q * r;
       if (y === 1) this.wins[k]! += q;
       else this.fails[k]! += q;
+      if (this.history.skillRecency) {
+        this.last[k] = y;
+        this.lastAt[k] = this.attempts;
+      }
       if (!this.isTouched[k]) {
         this.isTouched[k] = 1;
         this.touched.push(k);
       }
     }
+    this.memory.record(task, y);
     if (y === 1) this.totalWins++;
     else this.totalFails++;
     this.attempts++;

@@ -169,7 +169,7 @@ export class LearnerClipper {
    */
   addWindow(g: readonly Float32Array[], a: BatchArrays, b: number, length: number): void {
     const { W, S } = a;
-    const [global, taskOffset, ease, win, fail, phi0General, phi0Skill, laGeneral, laSkill, logDecay, logBoost, recent] =
+    const [global, taskOffset, ease, win, fail, phi0General, phi0Skill, laGeneral, laSkill, logDecay, logBoost, recent, history] =
       g as Float32Array[];
     for (let i = 0; i < 3; i++) this.add("global", i, global![b * 3 + i]!);
     this.add("phi0", 0, phi0General![b]!);
@@ -179,6 +179,8 @@ export class LearnerClipper {
       this.add("logBoost", i, logBoost![b * 2 + i]!);
       this.add("recent", i, recent![b * 2 + i]!);
     }
+    const H = history!.length / phi0General!.length;
+    for (let i = 0; i < H; i++) this.add("history", i, history![b * H + i]!);
     for (let t = 0; t < length; t++) {
       const bt = b * W + t;
       this.add("taskOffset", a.task[bt]!, taskOffset![bt]!);

@@ -153,8 +153,16 @@ describe("DP-SGD's per-learner gradients", () => {
       RawName,
       number
     >;
-    for (const n of ["skillFail", "phi0", "logAlpha", "logDecay", "logBoost", "recent"] as const) {
-      sizes[n] = { skillFail: p.skillFail.length, phi0: p.phi0.length, logAlpha: p.alpha.length, logDecay: 2, logBoost: 2, recent: 2 }[n];
+    for (const n of ["skillFail", "phi0", "logAlpha", "logDecay", "logBoost", "recent", "history"] as const) {
+      sizes[n] = {
+        skillFail: p.skillFail.length,
+        phi0: p.phi0.length,
+        logAlpha: p.alpha.length,
+        logDecay: 2,
+        logBoost: 2,
+        recent: 2,
+        history: p.history.length,
+      }[n];
     }
     const clipper = new LearnerClipper(sizes, RAW_NAMES, clipNorm);
     const all = [...Array(seq.learnerIds.length).keys()];

@@ -10,12 +10,32 @@
  *   z = b + e_i + w_S·log(1+S_u) + w_F·log(1+F_u)                          shared, global and task
  *       + Σ_k q_ik [ β_k + γ_k·log(1+s_uk) + ρ_k·log(1+f_uk) ]              shared, per skill (Best-LR)
  *       + θ_u0 + Σ_k q_ik θ_uk + ψ_u                                         personal φ_u = (θ_u0, θ_u1..K, ψ_u)
+ *       + h_ui                                                               shared, history (below; 0 when off)
  *   P(correct) = σ(clamp(z, ±LOGIT_LIMIT))
  *
  * s_uk, f_uk: the learner's earlier successes and failures on skill k (counted with weight q_ik);
  * S_u, F_u: over all skills. e_i is the task's offset from its skills (shrunk to 0 by an L2 prior), so
  * the task's difficulty is d_i = −(e_i + Σ_k q_ik β_k) and a task never seen in training falls back to
  * its skills' prior (the mean offset of the skill's trained tasks).
+ *
+ * ## History features (MetaOptions.historyFeatures; each off by default, its weights then 0)
+ *
+ * The recency and retry structure of the learner's history, with weights ω shared by every task and skill:
+ *
+ *   h_ui = ω_r⁻·R⁻_ui + ω_r⁺·R⁺_ui                                   "repeat": R⁻ = 1[i = i_prev, y_prev = 0],
+ *                                                                    R⁺ = 1[i = i_prev, y_prev = 1]
+ *        + ω_tw·log(1+w_ui) + ω_tf·log(1+l_ui)                       "taskCounts": earlier wins / fails on task i
+ *        + Σ_k q_ik [ ω_lw·1[o_uk = 1] + ω_lf·1[o_uk = 0] ]          "lastOutcome": o_uk the outcome of the
+ *                                                                    learner's last attempt touching skill k
+ *        + Σ_k q_ik ω_g·log(1+g_uk)                                   "skillGap": g_uk the learner's attempts
+ *                                                                    since the last one touching k
+ *
+ * A skill the learner has not practised has no o_uk (both indicators 0) and g_uk = 0. w_ui, l_ui are
+ * counted over a bounded memory: the learner's last M distinct tasks (M = taskMemory), least recently
+ * attempted evicted first — a task that left the memory counts from 0 again. "repeat" alone keeps M = 1
+ * (the previous task). The features depend on the data only, never on the parameters, so they enter the
+ * training graph like the counts of the Best-LR part; the gap counts attempts, not time (the shipped data
+ * sets have no timestamps).
  *
  * ## The online update (after each attempt; one gradient step on its log-likelihood)
  *
@@ -62,7 +82,8 @@
  *
  * ## Mastery with uncertainty
  *
- * Mastery of skill k = σ(z) on a typical single-skill task of k (offset = mean offset of k's tasks).
+ * Mastery of skill k = σ(z) on a typical single-skill task of k (offset = mean offset of k's tasks), with
+ * the skill's own history terms (last outcome, gap) but not a task's (repeat, task counts).
  * Its sd is the delta method on a Laplace precision per coordinate that grows with evidence:
  *   π_c = 1/σ₀² + Σ q² p(1−p),   sd(z) = sqrt(1/π_0 + 1/π_k),   sd(p) = p(1−p)·sd(z).
  */
@@ -95,6 +116,58 @@ export interface MetaParams {
   readonly boost: Float64Array;
   /** [α_ψ, λ]: the step of the short-memory coordinate ψ and its fading factor per attempt (0 ≤ λ < 1). */
   readonly recent: Float64Array;
+  /** The history weights ω, HISTORY_WEIGHTS order (all 0 for a model without history features). */
+  readonly history: Float64Array;
+}
+
+/** The history features (equations above), in MetaOptions.historyFeatures. */
+export const HISTORY_FEATURES = ["repeat", "taskCounts", "lastOutcome", "skillGap"] as const;
+export type HistoryFeature = (typeof HISTORY_FEATURES)[number];
+/** MetaParams.history: [ω_r⁻, ω_r⁺, ω_tw, ω_tf, ω_lw, ω_lf, ω_g]. */
+export const HISTORY_WEIGHTS = 7;
+/** Which weights of MetaParams.history each feature owns. */
+export const HISTORY_SLOTS: Readonly<Record<HistoryFeature, readonly number[]>> = {
+  repeat: [0, 1],
+  taskCounts: [2, 3],
+  lastOutcome: [4, 5],
+  skillGap: [6],
+};
+
+/**
+ * What a learner's history must remember for the features on: the last `taskMemory` distinct tasks (with
+ * their counts and last outcome; 0 = none) and, per practised skill, its last outcome and when (`skillRecency`).
+ */
+export interface HistoryShape {
+  readonly taskMemory: number;
+  readonly skillRecency: boolean;
+}
+
+export const NO_HISTORY: HistoryShape = Object.freeze({ taskMemory: 0, skillRecency: false });
+
+export function historyShape(features: readonly HistoryFeature[], taskMemory: number): HistoryShape {
+  const on = (f: HistoryFeature) => features.includes(f);
+  return {
+    taskMemory: on("taskCounts") ? taskMemory : on("repeat") ? 1 : 0,
+    skillRecency: on("lastOutcome") || on("skillGap"),
+  };
+}
+
+/**
+ * The task part of h: ω_r⁻·R⁻ + ω_r⁺·R⁺ + ω_tw·log(1+w) + ω_tf·log(1+l). `previous`: the outcome of the
+ * previous attempt if it was on this task, else −1; `wins`, `fails`: the memory's counts on the task.
+ */
+export function historyTaskTerm(p: MetaParams, previous: number, wins: number, fails: number): number {
+  const h = p.history;
+  return (previous === 0 ? h[0]! : previous === 1 ? h[1]! : 0) + h[2]! * Math.log1p(wins) + h[3]! * Math.log1p(fails);
+}
+
+/**
+ * The skill part of h for one skill (to be weighted by q_ik): ω_lw·1[o = 1] + ω_lf·1[o = 0] + ω_g·log(1+g).
+ * `last`: the outcome of the last attempt touching the skill, −1 if none; `gap`: attempts since (0 if none).
+ */
+export function historySkillTerm(p: MetaParams, last: number, gap: number): number {
+  const h = p.history;
+  return (last === 1 ? h[4]! : last === 0 ? h[5]! : 0) + h[6]! * Math.log1p(gap);
 }
 
 export function zeroParams(tasks: number, skills: number): MetaParams {
@@ -109,6 +182,7 @@ export function zeroParams(tasks: number, skills: number): MetaParams {
     decay: new Float64Array(2),
     boost: new Float64Array(2),
     recent: new Float64Array(2),
+    history: new Float64Array(HISTORY_WEIGHTS),
   };
 }
 

@@ -5,6 +5,8 @@
  */
 import type { CatalogIndex } from "../catalog-index.js";
 import type { EncodedSequences } from "./catalog.js";
+import { type HistoryFeature, historyShape } from "./equations.js";
+import { TaskMemory } from "./task-memory.js";
 
 export interface AttemptFeatures {
   /** Skill slots per attempt (the catalogue's most skills per task). */
@@ -18,11 +20,34 @@ export interface AttemptFeatures {
   readonly slotFailLog: Float64Array;
   /** n_uk = s_uk + f_uk before the attempt (drives the step's count decay). */
   readonly slotCount: Float64Array;
+  /**
+   * The history features (equations.ts) of the features on; all 0 for those off (so that their weights
+   * get no gradient): R⁻, R⁺, log(1+w_ui), log(1+l_ui) per attempt, and per slot 1[o_uk = 1], 1[o_uk = 0],
+   * log(1+g_uk).
+   */
+  readonly repeatFail: Float64Array;
+  readonly repeatWin: Float64Array;
+  readonly taskWinLog: Float64Array;
+  readonly taskFailLog: Float64Array;
+  readonly slotLastWin: Float64Array;
+  readonly slotLastFail: Float64Array;
+  readonly slotGapLog: Float64Array;
 }
 
-export function attemptFeatures(cat: CatalogIndex, seq: EncodedSequences): AttemptFeatures {
+export function attemptFeatures(
+  cat: CatalogIndex,
+  seq: EncodedSequences,
+  history: { readonly historyFeatures: readonly HistoryFeature[]; readonly taskMemory: number } = { historyFeatures: [], taskMemory: 1 },
+): AttemptFeatures {
   const n = seq.task.length;
   const S = cat.maxSkills;
+  const on = (h: HistoryFeature) => history.historyFeatures.includes(h);
+  const [repeat, taskCounts, lastOutcome, skillGap] = [on("repeat"), on("taskCounts"), on("lastOutcome"), on("skillGap")];
+  const shape = historyShape(history.historyFeatures, history.taskMemory);
+  const memory = new TaskMemory(shape.taskMemory);
+  // Per skill: the outcome of the learner's last attempt touching it (−1: none) and that attempt's index.
+  const last = new Int8Array(cat.skillIds.length).fill(-1);
+  const lastAt = new Float64Array(cat.skillIds.length);
   const f = {
     slots: S,
     attemptsBefore: new Float64Array(n),
@@ -33,6 +58,13 @@ export function attemptFeatures(cat: CatalogIndex, seq: EncodedSequences): Attem
     slotWinLog: new Float64Array(n * S),
     slotFailLog: new Float64Array(n * S),
     slotCount: new Float64Array(n * S),
+    repeatFail: new Float64Array(n),
+    repeatWin: new Float64Array(n),
+    taskWinLog: new Float64Array(n),
+    taskFailLog: new Float64Array(n),
+    slotLastWin: new Float64Array(n * S),
+    slotLastFail: new Float64Array(n * S),
+    slotGapLog: new Float64Array(n * S),
   };
   const wins = new Float64Array(cat.skillIds.length);
   const fails = new Float64Array(cat.skillIds.length);
@@ -40,12 +72,25 @@ export function attemptFeatures(cat: CatalogIndex, seq: EncodedSequences): Attem
     const touched: number[] = [];
     let totalWins = 0,
       totalFails = 0;
+    memory.clear();
     for (let j = seq.start[l]!; j < seq.start[l + 1]!; j++) {
       const task = seq.task[j]!;
       const y = seq.correct[j]!;
-      f.attemptsBefore[j] = j - seq.start[l]!;
+      const before = j - seq.start[l]!;
+      f.attemptsBefore[j] = before;
       f.totalWinLog[j] = Math.log1p(totalWins);
       f.totalFailLog[j] = Math.log1p(totalFails);
+      if (repeat) {
+        const previous = memory.previous(task);
+        f.repeatFail[j] = previous === 0 ? 1 : 0;
+        f.repeatWin[j] = previous === 1 ? 1 : 0;
+      }
+      if (taskCounts) {
+        const m = memory.find(task);
+        f.taskWinLog[j] = m < 0 ? 0 : Math.log1p(memory.wins[m]!);
+        f.taskFailLog[j] = m < 0 ? 0 : Math.log1p(memory.fails[m]!);
+      }
+      memory.record(task, y);
       let c = 0;
       for (let s = cat.qStart[task]!; s < cat.qStart[task + 1]!; s++, c++) {
         const k = cat.qSkill[s]!;
@@ -56,17 +101,27 @@ export function attemptFeatures(cat: CatalogIndex, seq: EncodedSequences): Attem
         f.slotWinLog[at] = Math.log1p(wins[k]!);
         f.slotFailLog[at] = Math.log1p(fails[k]!);
         f.slotCount[at] = wins[k]! + fails[k]!;
+        if (lastOutcome) {
+          f.slotLastWin[at] = last[k] === 1 ? 1 : 0;
+          f.slotLastFail[at] = last[k] === 0 ? 1 : 0;
+        }
+        if (skillGap && last[k]! >= 0) f.slotGapLog[at] = Math.log1p(before - lastAt[k]! - 1);
       }
       for (let s = cat.qStart[task]!; s < cat.qStart[task + 1]!; s++) {
         const k = cat.qSkill[s]!;
-        if (wins[k] === 0 && fails[k] === 0) touched.push(k);
+        if (wins[k] === 0 && fails[k] === 0 && last[k] === -1) touched.push(k);
         if (y === 1) wins[k]! += cat.qWeight[s]!;
         else fails[k]! += cat.qWeight[s]!;
+        last[k] = y;
+        lastAt[k] = before;
       }
       if (y === 1) totalWins++;
       else totalFails++;
     }
-    for (const k of touched) wins[k] = fails[k] = 0;
+    for (const k of touched) {
+      wins[k] = fails[k] = 0;
+      last[k] = -1;
+    }
   }
   return f;
 }

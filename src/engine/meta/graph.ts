@@ -31,6 +31,8 @@ export interface GraphInputs {
   readonly logBoost: tf.Tensor2D; // [R, 2]
   /** [log α_ψ, logit λ]. */
   readonly recent: tf.Tensor2D; // [R, 2]
+  /** The history weights ω (equations.ts). */
+  readonly history: tf.Tensor2D; // [R, HISTORY_WEIGHTS]
 }
 
 export const INPUT_NAMES = [
@@ -46,6 +48,7 @@ export const INPUT_NAMES = [
   "logDecay",
   "logBoost",
   "recent",
+  "history",
 ] as const;
 
 /** log of a non-negative parameter, finite (0 → −80, whose exp is 0 in float32 for all purposes). */
@@ -99,6 +102,7 @@ export function gatherInputs(p: MetaParams, a: BatchArrays, perWindow = false): 
     logDecay: rows([safeLog(p.decay[0]!), safeLog(p.decay[1]!)]),
     logBoost: rows([safeLog(p.boost[0]!), safeLog(p.boost[1]!)]),
     recent: rows(recentToRaw(p.recent)),
+    history: rows(p.history),
   };
 }
 
@@ -117,6 +121,14 @@ export interface BatchArrays {
   readonly totalWinLog: Float32Array;
   readonly totalFailLog: Float32Array;
   readonly y: Float32Array;
+  /** The history features (features.ts): [B, W] R⁻, R⁺, log(1+w_ui), log(1+l_ui); [B, W, S] per slot. */
+  readonly repeatFail: Float32Array;
+  readonly repeatWin: Float32Array;
+  readonly taskWinLog: Float32Array;
+  readonly taskFailLog: Float32Array;
+  readonly lastWin: Float32Array;
+  readonly lastFail: Float32Array;
+  readonly gapLog: Float32Array;
   /** Each attempt's weight in the loss: 1 (or its learner's normalised weight, learner-weights.ts); 0 for padding. */
   readonly mask: Float32Array;
   readonly startPersonal: Float32Array; // [B, W], used where first = 0
@@ -166,6 +178,13 @@ export function packBatch(
     totalWinLog: new Float32Array(B * W),
     totalFailLog: new Float32Array(B * W),
     y: new Float32Array(B * W),
+    repeatFail: new Float32Array(B * W),
+    repeatWin: new Float32Array(B * W),
+    taskWinLog: new Float32Array(B * W),
+    taskFailLog: new Float32Array(B * W),
+    lastWin: new Float32Array(B * W * S),
+    lastFail: new Float32Array(B * W * S),
+    gapLog: new Float32Array(B * W * S),
     mask: new Float32Array(B * W),
     startPersonal: new Float32Array(B * W),
     startRecent: new Float32Array(B),
@@ -185,6 +204,10 @@ export function packBatch(
       a.totalWinLog[bt] = f.totalWinLog[j]!;
       a.totalFailLog[bt] = f.totalFailLog[j]!;
       a.y[bt] = correct[j]!;
+      a.repeatFail[bt] = f.repeatFail[j]!;
+      a.repeatWin[bt] = f.repeatWin[j]!;
+      a.taskWinLog[bt] = f.taskWinLog[j]!;
+      a.taskFailLog[bt] = f.taskFailLog[j]!;
       a.mask[bt] = attemptWeight === undefined ? 1 : attemptWeight[j]!;
       a.startPersonal[bt] = starts.personal[j]!;
       for (let c = 0; c < S; c++) {
@@ -195,6 +218,9 @@ export function packBatch(
         a.winLog[bt * S + c] = f.slotWinLog[j * S + c]!;
         a.failLog[bt * S + c] = f.slotFailLog[j * S + c]!;
         a.count[bt * S + c] = f.slotCount[j * S + c]!;
+        a.lastWin[bt * S + c] = f.slotLastWin[j * S + c]!;
+        a.lastFail[bt * S + c] = f.slotLastFail[j * S + c]!;
+        a.gapLog[bt * S + c] = f.slotGapLog[j * S + c]!;
       }
     }
     real += win.length;
@@ -224,15 +250,24 @@ export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
   const col = (x: tf.Tensor2D, i: number) => x.slice([0, i], [-1, 1]);
   const col3 = (x: tf.Tensor2D, i: number) => col(x, i).expandDims(2);
   const g = (i: number) => col(p.global, i);
+  const h = (i: number) => col(p.history, i);
+  const h3 = (i: number) => col3(p.history, i);
 
-  // Shared part (Best-LR features), all steps at once.
+  // Shared part (Best-LR features and the history features), all steps at once.
   const perSkill = p.skillEase
     .add(p.skillWin.mul(tf.tensor3d(a.winLog, [B, W, S])))
-    .add(p.skillFail.mul(tf.tensor3d(a.failLog, [B, W, S])));
+    .add(p.skillFail.mul(tf.tensor3d(a.failLog, [B, W, S])))
+    .add(h3(4).mul(tf.tensor3d(a.lastWin, [B, W, S])))
+    .add(h3(5).mul(tf.tensor3d(a.lastFail, [B, W, S])))
+    .add(h3(6).mul(tf.tensor3d(a.gapLog, [B, W, S])));
   const shared = p.taskOffset
     .add(g(0))
     .add(g(1).mul(tf.tensor2d(a.totalWinLog, [B, W])))
     .add(g(2).mul(tf.tensor2d(a.totalFailLog, [B, W])))
+    .add(h(0).mul(tf.tensor2d(a.repeatFail, [B, W])))
+    .add(h(1).mul(tf.tensor2d(a.repeatWin, [B, W])))
+    .add(h(2).mul(tf.tensor2d(a.taskWinLog, [B, W])))
+    .add(h(3).mul(tf.tensor2d(a.taskFailLog, [B, W])))
     .add(perSkill.mul(weight).sum(2));
 
   // Personal part at the window start: φ₀ for a learner's first window, else the forward pass's state.

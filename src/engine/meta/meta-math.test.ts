@@ -10,7 +10,7 @@ import type { Catalog } from "../types.js";
 import { CatalogIndex } from "../catalog-index.js";
 import { encodeSequences, type EncodedSequences } from "./catalog.js";
 import { DenseLearner } from "./dense-learner.js";
-import type { MetaParams } from "./equations.js";
+import { HISTORY_FEATURES, historyShape, type MetaParams, NO_HISTORY } from "./equations.js";
 import { attemptFeatures, cutWindows } from "./features.js";
 import { batchLogLoss, gatherInputs, INPUT_NAMES, packBatch, recentFromRaw, recentToRaw, unrolledLogits } from "./graph.js";
 import { MetaModel } from "./model.js";
@@ -21,8 +21,19 @@ beforeAll(async () => {
   await initBackend();
 });
 
-/** A small random school: 6 skills, 10 tasks (some with two or three skills, fractional weights), 5 learners. */
-function smallWorld(seed: number, lengths = [9, 14, 6, 11, 3]): { cat: CatalogIndex; seq: EncodedSequences; params: MetaParams } {
+/** Every history feature on, with a memory of 3 tasks (so that tasks are also forgotten). */
+const allHistory = { historyFeatures: [...HISTORY_FEATURES], taskMemory: 3 };
+const shapeOf = (history: boolean) => (history ? historyShape(allHistory.historyFeatures, allHistory.taskMemory) : NO_HISTORY);
+
+/**
+ * A small random school: 6 skills, 10 tasks (some with two or three skills, fractional weights), 5 learners.
+ * `history`: random history weights, and a retry of the previous task after 40 % of the attempts.
+ */
+function smallWorld(
+  seed: number,
+  lengths = [9, 14, 6, 11, 3],
+  history = false,
+): { cat: CatalogIndex; seq: EncodedSequences; params: MetaParams } {
   const rng = createRng(seed);
   const skillIds = ["s0", "s1", "s2", "s3", "s4", "s5"];
   const catalog: Catalog = {
@@ -46,10 +57,16 @@ function smallWorld(seed: number, lengths = [9, 14, 6, 11, 3]): { cat: CatalogIn
   };
   const cat = CatalogIndex.fromCatalog(catalog);
   const sequences = new Map(
-    lengths.map((n, l) => [
-      `u${l}`,
-      Array.from({ length: n }, () => ({ learnerId: `u${l}`, taskId: `t${rng.int(10)}`, correct: (rng.next() < 0.6 ? 1 : 0) as 0 | 1 })),
-    ]),
+    lengths.map((n, l) => {
+      let task = rng.int(10);
+      return [
+        `u${l}`,
+        Array.from({ length: n }, () => {
+          if (!history || rng.next() >= 0.4) task = rng.int(10);
+          return { learnerId: `u${l}`, taskId: `t${task}`, correct: (rng.next() < 0.6 ? 1 : 0) as 0 | 1 };
+        }),
+      ];
+    }),
   );
   const seq = encodeSequences(cat, sequences, [...sequences.keys()]);
   const u = (scale: number) => (rng.next() - 0.5) * 2 * scale;
@@ -65,13 +82,14 @@ function smallWorld(seed: number, lengths = [9, 14, 6, 11, 3]): { cat: CatalogIn
     decay: Float64Array.from([0.05 + rng.next() * 0.3, 0.05 + rng.next() * 0.3]),
     boost: Float64Array.from([0.1 + rng.next() * 0.5, 0.1 + rng.next() * 0.5]),
     recent: Float64Array.from([0.2 + rng.next() * 0.5, 0.3 + rng.next() * 0.5]),
+    history: Float64Array.from({ length: 7 }, () => (history ? u(1) : 0)),
   };
   return { cat, seq, params };
 }
 
 /** Float64 typed-array logits of every attempt (the online protocol). */
-function denseLogits(cat: CatalogIndex, seq: EncodedSequences, p: MetaParams): Float64Array {
-  const learner = new DenseLearner(cat);
+function denseLogits(cat: CatalogIndex, seq: EncodedSequences, p: MetaParams, history = false): Float64Array {
+  const learner = new DenseLearner(cat, shapeOf(history));
   const out = new Float64Array(seq.task.length);
   for (let l = 0; l < seq.learnerIds.length; l++) {
     learner.reset(p);
@@ -84,8 +102,8 @@ function denseLogits(cat: CatalogIndex, seq: EncodedSequences, p: MetaParams): F
 }
 
 /** The unrolled loss L = Σ softplus(z) − y·z in float64. */
-function denseLoss(cat: CatalogIndex, seq: EncodedSequences, p: MetaParams): number {
-  const z = denseLogits(cat, seq, p);
+function denseLoss(cat: CatalogIndex, seq: EncodedSequences, p: MetaParams, history = false): number {
+  const z = denseLogits(cat, seq, p, history);
   let sum = 0;
   z.forEach((zj, j) => {
     sum += Math.log1p(Math.exp(-Math.abs(zj))) + Math.max(zj, 0) - seq.correct[j]! * zj;
@@ -94,27 +112,39 @@ function denseLoss(cat: CatalogIndex, seq: EncodedSequences, p: MetaParams): num
 }
 
 describe("TensorFlow.js graph mirrors the typed-array equations", () => {
-  it.each([[64], [4]])("gives the same logits (window %i: one window per learner, and truncated windows)", (window) => {
-    const { cat, seq, params } = smallWorld(1);
-    const f = attemptFeatures(cat, seq);
+  it.each([
+    [64, false],
+    [4, false],
+    [64, true],
+    [4, true],
+  ])("gives the same logits (window %i: one window per learner, and truncated windows; history features %s)", (window, history) => {
+    const { cat, seq, params } = smallWorld(1, undefined, history);
+    const f = attemptFeatures(cat, seq, history ? allHistory : undefined);
     const starts = { personal: new Float64Array(seq.task.length), recent: new Float64Array(seq.task.length) };
-    forwardStarts(params, seq, new DenseLearner(cat), window, starts);
+    forwardStarts(params, seq, new DenseLearner(cat, shapeOf(history)), window, starts);
     const windows = cutWindows(seq, window);
     const batch = packBatch(f, seq.task, seq.correct, starts, windows);
     const z = tf.tidy(() => unrolledLogits(gatherInputs(params, batch), batch).dataSync());
-    const expected = denseLogits(cat, seq, params);
+    const expected = denseLogits(cat, seq, params, history);
     windows.forEach((w, b) => {
       for (let t = 0; t < w.length; t++) expect(z[b * batch.W + t]!).toBeCloseTo(expected[w.from + t]!, 4);
     });
     expect(new Set(expected).size).toBeGreaterThan(10); // the check is not vacuous
     if (window === 4) expect(windows.some((w, b) => !w.first && batch.startRecent[b] !== 0)).toBe(true); // ψ crosses window starts
+    if (history) {
+      // Every history feature occurs (and a remembered task was forgotten: a count of 0 on a task seen before).
+      for (const x of [f.repeatFail, f.repeatWin, f.taskWinLog, f.taskFailLog, f.slotLastWin, f.slotLastFail, f.slotGapLog])
+        expect(x.some((v) => v > 0)).toBe(true);
+      const without = denseLogits(cat, seq, { ...params, history: new Float64Array(7) });
+      expect(expected.some((v, j) => Math.abs(v - without[j]!) > 0.1)).toBe(true);
+    }
   });
 });
 
 describe("meta-gradient", () => {
-  it("matches float64 finite differences of the unrolled loss for every parameter", () => {
-    const { cat, seq, params } = smallWorld(7);
-    const f = attemptFeatures(cat, seq);
+  it.each([false, true])("matches float64 finite differences of the unrolled loss for every parameter (history features %s)", (history) => {
+    const { cat, seq, params } = smallWorld(7, undefined, history);
+    const f = attemptFeatures(cat, seq, history ? allHistory : undefined);
     const windows = cutWindows(seq, 64); // untruncated: every window is a whole learner, from φ₀
     const batch = packBatch(
       f,
@@ -142,7 +172,7 @@ describe("meta-gradient", () => {
         const at = (delta: number) => {
           const copy = rawCopy(params);
           copy[name][i]! += delta;
-          return denseLoss(cat, seq, fromRaw(copy));
+          return denseLoss(cat, seq, fromRaw(copy), history);
         };
         const fd = (at(h) - at(-h)) / (2 * h);
         expect(Math.abs(grads[name][i]! - fd)).toBeLessThan(2e-3 + 2e-3 * Math.abs(fd));
@@ -150,8 +180,9 @@ describe("meta-gradient", () => {
         if (Math.abs(fd) > 1e-2) nonZero++;
       }
     }
-    expect(checked).toBe(3 + 10 + 6 * 3 + 7 + 7 + 2 + 2 + 2);
-    expect(nonZero).toBeGreaterThan(30); // the gradient really depends on (almost) every parameter
+    expect(checked).toBe(3 + 10 + 6 * 3 + 7 + 7 + 2 + 2 + 2 + 7);
+    expect(nonZero).toBeGreaterThan(history ? 37 : 30); // the gradient really depends on (almost) every parameter
+    if (history) for (let i = 0; i < 7; i++) expect(Math.abs(grads.history[i]!)).toBeGreaterThan(1e-3);
   });
 });
 
@@ -170,6 +201,7 @@ function rawCopy(p: MetaParams): Record<RawName, Float64Array> {
     logDecay: p.decay.map(Math.log),
     logBoost: p.boost.map(Math.log),
     recent: recentToRaw(p.recent),
+    history: p.history.slice(),
   };
 }
 function fromRaw(r: Record<RawName, Float64Array>): MetaParams {
@@ -183,10 +215,10 @@ function fromRaw(r: Record<RawName, Float64Array>): MetaParams {
 }
 
 describe("online model", () => {
-  it("agrees with the training's forward pass, attempt by attempt", () => {
-    const { cat, seq, params } = smallWorld(3);
-    const model = new MetaModel("meta", cat, params, defaultMetaOptions);
-    const expected = denseLogits(cat, seq, params);
+  it.each([false, true])("agrees with the training's forward pass, attempt by attempt (history features %s)", (history) => {
+    const { cat, seq, params } = smallWorld(3, [9, 14, 6, 11, 3, 40], history);
+    const model = new MetaModel("meta", cat, params, history ? { ...defaultMetaOptions, ...allHistory } : defaultMetaOptions);
+    const expected = denseLogits(cat, seq, params, history);
     for (let l = 0; l < seq.learnerIds.length; l++) {
       let state = model.initialState();
       for (let j = seq.start[l]!; j < seq.start[l + 1]!; j++) {

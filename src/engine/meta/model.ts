@@ -7,6 +7,13 @@
  *   g: [θ_0, N (attempts), S (successes), F (failures), π_0 (precision of θ_0), ψ (short memory)]
  *   s: { [skillId]: [θ_k, s_k, f_k, π_k, attempts touching k] } — only skills the learner has practised;
  *      a missing skill is at its prior (θ_k = φ₀_k, no counts, π_k = 1/σ₀²).
+ * A model with history features (MetaOptions.historyFeatures; equations.ts) writes revision 3, which adds
+ *   h: [[taskId, w, l, last outcome], …] — the last distinct tasks, most recent first (at most taskMemory;
+ *      1 with "repeat" alone); only with "repeat" or "taskCounts"
+ *   s entries: [θ_k, s_k, f_k, π_k, attempts, o_k (outcome of the last attempt touching k), N before it] —
+ *      only with "lastOutcome" or "skillGap"
+ * and reads a revision-2 state (or entries of 5) as a history it never saw: no remembered task, no o_k.
+ * A model without them writes revision 2 exactly as before.
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { sigmoid } from "../math.js";
@@ -14,7 +21,23 @@ import { crc32, decodeModel, encodeModel, type ModelFile, type TensorData } from
 import { checkLive } from "../replay.js";
 import type { KnowledgeModel, LearnerState, SkillMastery, Trace, WorkingCopy } from "../types.js";
 import { CatalogIndex } from "../catalog-index.js";
-import { clampLogit, generalStep, globalTerm, information, type MetaParams, recentAfter, skillStep, skillTerm } from "./equations.js";
+import {
+  clampLogit,
+  generalStep,
+  globalTerm,
+  HISTORY_FEATURES,
+  HISTORY_SLOTS,
+  HISTORY_WEIGHTS,
+  historyShape,
+  type HistoryShape,
+  historySkillTerm,
+  historyTaskTerm,
+  information,
+  type MetaParams,
+  recentAfter,
+  skillStep,
+  skillTerm,
+} from "./equations.js";
 import { type MetaOptions, validateMetaOptions } from "./options.js";
 import type { MetaKind, TrainingReport } from "./train.js";
 import { SkillScratch } from "./skill-scratch.js";
@@ -22,13 +45,23 @@ import { GUARD_OFF, START_KINDS, type StartChoice } from "./start-guard.js";
 import type { PrivacyGuarantee } from "./dp-sgd.js";
 
 type General = [theta: number, attempts: number, wins: number, fails: number, precision: number, recent: number];
-type PerSkill = [theta: number, wins: number, fails: number, precision: number, attempts: number];
+/** The last two only with skill recency ("lastOutcome", "skillGap"); a revision-2 entry has five. */
+type PerSkill =
+  | [theta: number, wins: number, fails: number, precision: number, attempts: number]
+  | [theta: number, wins: number, fails: number, precision: number, attempts: number, last: number, lastAt: number];
+/** A task of the history's memory: [taskId, wins, fails, outcome of the last attempt]. */
+type Remembered = [taskId: string, wins: number, fails: number, last: number];
 interface StateData {
   readonly g: General;
   readonly s: Readonly<Record<string, PerSkill>>;
+  /** Revision 3 with a task memory only. */
+  readonly h?: readonly Remembered[];
 }
 
 const STATE_REVISION = 2;
+/** The learner state's revision with history features (the module comment). */
+const HISTORY_STATE_REVISION = 3;
+const NO_TASKS: readonly Remembered[] = Object.freeze([]);
 /** The model file's revision (meta.revision): 2 added ψ (`recent`). */
 const FILE_REVISION = 2;
 
@@ -41,6 +74,8 @@ export class MetaModel implements KnowledgeModel {
   private readonly bytes: Uint8Array;
   /** replay()'s working copy of the per-skill coordinates, reused from learner to learner. */
   private readonly scratch: SkillScratch;
+  /** What the learner state remembers for the history features (none: the revision-2 state). */
+  private readonly history: HistoryShape;
 
   constructor(
     readonly name: MetaKind,
@@ -54,6 +89,7 @@ export class MetaModel implements KnowledgeModel {
     /** The (ε, δ) user-level DP guarantee of its training (dp-sgd.ts); null: trained without. Serialised. */
     readonly privacy: PrivacyGuarantee | null = null,
   ) {
+    this.history = historyShape(options.historyFeatures, options.taskMemory);
     this.bytes = encodeModel(this.toFile());
     this.stateTag = `${name}:${crc32(this.bytes).toString(16).padStart(8, "0")}`;
     this.priorPrecision = 1 / options.abilityPriorSd ** 2;
@@ -71,19 +107,23 @@ export class MetaModel implements KnowledgeModel {
   }
 
   initialState(): LearnerState {
-    const data: StateData = { g: [this.params.phi0[0]!, 0, 0, 0, this.priorPrecision, 0], s: {} };
-    return { model: this.stateTag, attempts: 0, data: { v: STATE_REVISION, ...data } };
+    return {
+      model: this.stateTag,
+      attempts: 0,
+      data: this.stateData([this.params.phi0[0]!, 0, 0, 0, this.priorPrecision, 0], {}, NO_TASKS),
+    };
   }
 
   predict(state: LearnerState, taskId: string): number {
     const data = this.read(state);
-    return sigmoid(this.logit(data.g, data.s, this.catalog.task(taskId)));
+    return sigmoid(this.logit(data.g, data.s, data.h ?? NO_TASKS, this.catalog.task(taskId)));
   }
 
   predictMany(state: LearnerState, taskIds: readonly string[]): Float64Array {
     const data = this.read(state);
+    const h = data.h ?? NO_TASKS;
     const out = new Float64Array(taskIds.length);
-    for (let n = 0; n < taskIds.length; n++) out[n] = sigmoid(this.logit(data.g, data.s, this.catalog.task(taskIds[n]!)));
+    for (let n = 0; n < taskIds.length; n++) out[n] = sigmoid(this.logit(data.g, data.s, h, this.catalog.task(taskIds[n]!)));
     return out;
   }
 
@@ -91,8 +131,40 @@ export class MetaModel implements KnowledgeModel {
     const data = this.read(state);
     const task = this.catalog.task(trace.taskId);
     const s: Record<string, PerSkill> = { ...data.s };
-    const g = this.step(data.g, s, task, trace.correct === 1 ? 1 : 0);
-    return { model: this.stateTag, attempts: state.attempts + 1, data: { v: STATE_REVISION, g, s } };
+    const y = trace.correct === 1 ? 1 : 0;
+    const h = data.h ?? NO_TASKS;
+    const g = this.step(data.g, s, h, task, y);
+    return { model: this.stateTag, attempts: state.attempts + 1, data: this.stateData(g, s, this.remember(h, task, y)) };
+  }
+
+  /** The JSON `data` of a state: revision 2 (g, s) for a model without history features, else 3 (module comment). */
+  private stateData(g: General, s: Record<string, PerSkill>, h: readonly Remembered[]): Record<string, unknown> {
+    const { taskMemory, skillRecency } = this.history;
+    if (taskMemory === 0 && !skillRecency) return { v: STATE_REVISION, g, s };
+    return taskMemory > 0 ? { v: HISTORY_STATE_REVISION, g, s, h } : { v: HISTORY_STATE_REVISION, g, s };
+  }
+
+  /** The task memory after outcome y on `task` (TaskMemory.record on the JSON list: a new list). */
+  private remember(h: readonly Remembered[], task: number, y: 0 | 1): readonly Remembered[] {
+    const K = this.history.taskMemory;
+    if (K === 0) return h;
+    const id = this.catalog.taskIds[task]!;
+    const own = h.find((e) => e[0] === id);
+    const out: Remembered[] = [[id, (own ? own[1] : 0) + y, (own ? own[2] : 0) + 1 - y, y]];
+    for (const e of h) if (e[0] !== id && out.length < K) out.push(e);
+    return out;
+  }
+
+  /** The task part of h (historyTaskTerm) from the JSON memory. */
+  private taskHistory(h: readonly Remembered[], task: number): number {
+    const id = this.catalog.taskIds[task]!;
+    const own = h.find((e) => e[0] === id);
+    return historyTaskTerm(this.params, h.length > 0 && h[0]![0] === id ? h[0]![3] : -1, own ? own[1] : 0, own ? own[2] : 0);
+  }
+
+  /** The skill part of h (historySkillTerm) of a practised skill's entry, N the learner's attempts so far. */
+  private skillHistory(own: PerSkill, attempts: number): number {
+    return own.length > 5 ? historySkillTerm(this.params, own[5]!, attempts - own[6]! - 1) : historySkillTerm(this.params, -1, 0);
   }
 
   /**
@@ -106,16 +178,20 @@ export class MetaModel implements KnowledgeModel {
     const data = this.read(state);
     const s: Record<string, PerSkill> = { ...data.s };
     let g = data.g;
+    let h = data.h ?? NO_TASKS;
     let attempts = state.attempts;
     let done = false;
     return {
       predict: (taskId) => {
         checkLive(done);
-        return sigmoid(this.logit(g, s, this.catalog.task(taskId)));
+        return sigmoid(this.logit(g, s, h, this.catalog.task(taskId)));
       },
       update: (trace) => {
         checkLive(done);
-        g = this.step(g, s, this.catalog.task(trace.taskId), trace.correct === 1 ? 1 : 0);
+        const task = this.catalog.task(trace.taskId);
+        const y = trace.correct === 1 ? 1 : 0;
+        g = this.step(g, s, h, task, y);
+        h = this.remember(h, task, y);
         attempts++;
       },
       mastery: (skillIds) => {
@@ -125,7 +201,7 @@ export class MetaModel implements KnowledgeModel {
       state: () => {
         checkLive(done);
         done = true;
-        return { model: this.stateTag, attempts, data: { v: STATE_REVISION, g, s } };
+        return { model: this.stateTag, attempts, data: this.stateData(g, s, h) };
       },
     };
   }
@@ -133,10 +209,10 @@ export class MetaModel implements KnowledgeModel {
   /**
    * One attempt on task index `task` with outcome y: the general coordinates after it (returned) and
    * the entries of its skills replaced in `s`, a copy the caller owns (read before written: the
-   * prediction is the state's before the attempt).
+   * prediction is the state's before the attempt, with task memory `h`; `remember` moves h on).
    */
-  private step(g0: General, s: Record<string, PerSkill>, task: number, y: 0 | 1): General {
-    const prob = sigmoid(this.logit(g0, s, task));
+  private step(g0: General, s: Record<string, PerSkill>, h: readonly Remembered[], task: number, y: 0 | 1): General {
+    const prob = sigmoid(this.logit(g0, s, h, task));
     const r = y - prob;
     const info = information(prob);
     const p = this.params;
@@ -155,7 +231,10 @@ export class MetaModel implements KnowledgeModel {
       const q = qWeight[j]!;
       const id = skillIds[k]!;
       const [theta, sw, sf, prec, n] = s[id] ?? this.skillPrior(k);
-      s[id] = [theta + skillStep(p, k, sw + sf) * q * r, sw + q * y, sf + q * (1 - y), prec + q * q * info, n + 1];
+      const thetaAfter = theta + skillStep(p, k, sw + sf) * q * r;
+      s[id] = this.history.skillRecency
+        ? [thetaAfter, sw + q * y, sf + q * (1 - y), prec + q * q * info, n + 1, y, attempts]
+        : [thetaAfter, sw + q * y, sf + q * (1 - y), prec + q * q * info, n + 1];
     }
     return g;
   }
@@ -175,20 +254,26 @@ export class MetaModel implements KnowledgeModel {
       const p = this.params;
       const { qStart, qSkill, qWeight, skillIds } = this.catalog;
       let [theta0, attempts, wins, fails, precision0, recent] = data.g;
+      let h = data.h ?? NO_TASKS;
+      const recency = this.history.skillRecency;
       let count = 0;
       for (const trace of traces) {
         const task = this.catalog.task(trace.taskId);
         const y = trace.correct === 1 ? 1 : 0;
-        // logit(): a skill not yet in the state is at its prior (θ = φ₀_k, no counts), as there.
+        // logit(): a skill not yet in the state is at its prior (θ = φ₀_k, no counts, no o_k), as there.
         let z = globalTerm(p, wins, fails) + p.taskOffset[task]! + theta0 + recent;
+        z += this.taskHistory(h, task);
         for (let j = qStart[task]!; j < qStart[task + 1]!; j++) {
           const k = qSkill[j]!;
           if (!w.has(k)) {
             const own = data.s[skillIds[k]!];
-            if (own) w.load(k, own[0], own[1], own[2], own[3], own[4]);
-            else w.load(k, p.phi0[k + 1]!, 0, 0, this.priorPrecision, 0);
+            if (own) w.load(k, own[0], own[1], own[2], own[3], own[4], own.length > 5 ? own[5]! : -1, own.length > 5 ? own[6]! : 0);
+            else w.load(k, p.phi0[k + 1]!, 0, 0, this.priorPrecision, 0, -1, 0);
           }
-          z += qWeight[j]! * (skillTerm(p, k, w.wins[k]!, w.fails[k]!) + w.theta[k]!);
+          const o = w.last[k]!;
+          z +=
+            qWeight[j]! *
+            (skillTerm(p, k, w.wins[k]!, w.fails[k]!) + w.theta[k]! + historySkillTerm(p, o, o < 0 ? 0 : attempts - w.lastAt[k]! - 1));
         }
         const prob = sigmoid(clampLogit(z));
         const r = y - prob;
@@ -209,14 +294,23 @@ export class MetaModel implements KnowledgeModel {
           w.fails[k] = sf + q * (1 - y);
           w.precision[k] = w.precision[k]! + q * q * info;
           w.attempts[k] = w.attempts[k]! + 1;
+          if (recency) {
+            w.last[k] = y;
+            w.lastAt[k] = attempts - 1;
+          }
         }
+        h = this.remember(h, task, y);
         count++;
       }
       if (count === 0) return state;
       const g: General = [theta0, attempts, wins, fails, precision0, recent];
       const s: Record<string, PerSkill> = { ...data.s };
-      for (const k of w.touched) s[skillIds[k]!] = [w.theta[k]!, w.wins[k]!, w.fails[k]!, w.precision[k]!, w.attempts[k]!];
-      return { model: this.stateTag, attempts: state.attempts + count, data: { v: STATE_REVISION, g, s } };
+      for (const k of w.touched) {
+        s[skillIds[k]!] = recency
+          ? [w.theta[k]!, w.wins[k]!, w.fails[k]!, w.precision[k]!, w.attempts[k]!, w.last[k]!, w.lastAt[k]!]
+          : [w.theta[k]!, w.wins[k]!, w.fails[k]!, w.precision[k]!, w.attempts[k]!];
+      }
+      return { model: this.stateTag, attempts: state.attempts + count, data: this.stateData(g, s, h) };
     } finally {
       w.clear();
     }
@@ -230,7 +324,7 @@ export class MetaModel implements KnowledgeModel {
   private masteryOf(g: General, s: Readonly<Record<string, PerSkill>>, skillIds?: readonly string[]): SkillMastery[] {
     const ids = skillIds ?? this.catalog.skillIds;
     const p = this.params;
-    const [theta0, , wins, fails, precision0, recent] = g;
+    const [theta0, attempts, wins, fails, precision0, recent] = g;
     const base = globalTerm(p, wins, fails) + theta0 + recent;
     const out = new Array<SkillMastery>(ids.length);
     for (let i = 0; i < ids.length; i++) {
@@ -241,8 +335,11 @@ export class MetaModel implements KnowledgeModel {
       const own = s[skillId];
       const theta = own ? own[0] : p.phi0[k + 1]!,
         prec = own ? own[3] : this.priorPrecision;
+      // The skill's own history (its last outcome, the gap since) is the learner's; a task's own (repeat,
+      // task counts) is not part of a typical task.
+      const history = own ? this.skillHistory(own, attempts) : historySkillTerm(p, -1, 0);
       const prob = sigmoid(
-        clampLogit(base + this.skillMeanOffset[k]! + (own ? skillTerm(p, k, own[1], own[2]) : skillTerm(p, k, 0, 0)) + theta),
+        clampLogit(base + this.skillMeanOffset[k]! + (own ? skillTerm(p, k, own[1], own[2]) : skillTerm(p, k, 0, 0)) + theta + history),
       );
       const sdLogit = Math.sqrt(1 / precision0 + 1 / prec);
       out[i] = { skillId, p: prob, sd: information(prob) * sdLogit, attempts: own ? own[4] : 0 };
@@ -269,14 +366,19 @@ export class MetaModel implements KnowledgeModel {
   }
 
   /** z of the learner on task index `task` (the same sum as DenseLearner.logit, over the JSON state). */
-  private logit(g: General, s: Readonly<Record<string, PerSkill>>, task: number): number {
+  private logit(g: General, s: Readonly<Record<string, PerSkill>>, h: readonly Remembered[], task: number): number {
     const p = this.params;
     const { qStart, qSkill, qWeight, skillIds } = this.catalog;
     let z = globalTerm(p, g[2], g[3]) + p.taskOffset[task]! + g[0] + g[5];
+    z += this.taskHistory(h, task);
     for (let j = qStart[task]!; j < qStart[task + 1]!; j++) {
       const k = qSkill[j]!;
       const own = s[skillIds[k]!];
-      z += qWeight[j]! * (own ? skillTerm(p, k, own[1], own[2]) + own[0] : skillTerm(p, k, 0, 0) + p.phi0[k + 1]!);
+      z +=
+        qWeight[j]! *
+        (own
+          ? skillTerm(p, k, own[1], own[2]) + own[0] + this.skillHistory(own, g[1])
+          : skillTerm(p, k, 0, 0) + p.phi0[k + 1]! + historySkillTerm(p, -1, 0));
     }
     return clampLogit(z);
   }
@@ -301,7 +403,7 @@ export class MetaModel implements KnowledgeModel {
       model: this.name,
       meta: {
         revision: FILE_REVISION,
-        options: this.options,
+        options: fileOptions(this.options),
         start: this.start,
         // Only on a privately trained model (other files stay as they were); JSON has no ∞: ε = ∞ (σ = 0) is null.
         ...(this.privacy && {
@@ -311,6 +413,8 @@ export class MetaModel implements KnowledgeModel {
         skillIds: c.skillIds,
       },
       tensors: {
+        // Only with history features (the same reason as meta.privacy; options too, see fileOptions).
+        ...(this.options.historyFeatures.length > 0 && { history: p.history }),
         global: p.global,
         taskOffset: p.taskOffset,
         skillEase: p.skillEase,
@@ -328,6 +432,17 @@ export class MetaModel implements KnowledgeModel {
       },
     };
   }
+}
+
+/**
+ * The options as the model file holds them: without historyFeatures and taskMemory when no history
+ * feature is on, so that a model without them (every file written before them) keeps its bytes, and with
+ * them its state tag and its learners' stored states.
+ */
+function fileOptions(o: MetaOptions): Partial<MetaOptions> {
+  if (o.historyFeatures.length > 0) return o;
+  const { historyFeatures: _, taskMemory: __, ...rest } = o;
+  return rest;
 }
 
 const corrupt = (why: string) => new EngineError(EngineErrorCode.CorruptModel, `not a valid meta model file: ${why}`);
@@ -384,17 +499,18 @@ export function loadMetaModel(file: ModelFile): MetaModel {
     decay: f64("decay", 2),
     boost: f64("boost", 2),
     recent: f64("recent", 2),
+    // A file without history features has no tensor (every file before them): weights 0, today's model.
+    history: file.tensors.history === undefined ? new Float64Array(HISTORY_WEIGHTS) : f64("history", HISTORY_WEIGHTS),
   };
   if (!(params.recent[0]! >= 0 && params.recent[1]! >= 0 && params.recent[1]! < 1)) throw corrupt("tensor recent: α_ψ ≥ 0 and 0 ≤ λ < 1");
-  return new MetaModel(
-    file.model,
-    catalog,
-    params,
-    validateMetaOptions(meta.options ?? {}),
-    undefined,
-    readStart(meta.start),
-    readPrivacy(meta.privacy),
-  );
+  // Options written before the history features have none (a default that turned some on must not read them in).
+  const options = validateMetaOptions({ historyFeatures: [], ...meta.options });
+  if (file.tensors.history === undefined && options.historyFeatures.length > 0) throw corrupt("history features without their weights");
+  for (const f of HISTORY_FEATURES) {
+    if (options.historyFeatures.includes(f)) continue;
+    for (const i of HISTORY_SLOTS[f]) if (params.history[i] !== 0) throw corrupt(`tensor history: a weight of ${f}, which is off`);
+  }
+  return new MetaModel(file.model, catalog, params, options, undefined, readStart(meta.start), readPrivacy(meta.privacy));
 }
 
 /** meta.privacy of a file: absent or null for a model trained without DP (every file before it). */

@@ -4,6 +4,7 @@
  * ASSISTments 2009 (never on its test learners); see bench/meta-dev.ts.
  */
 import { mergeOptions, optionChecks } from "../options.js";
+import { HISTORY_FEATURES, type HistoryFeature } from "./equations.js";
 
 export interface MetaOptions {
   /** Length of the truncated windows the training unrolls (attempts). */
@@ -90,6 +91,20 @@ export interface MetaOptions {
    * learnerWeights) are refused.
    */
   readonly privacy: MetaPrivacyOptions | null;
+  /**
+   * The history features the model uses (equations.ts, "History features"): "repeat" (the same task
+   * again right after a failure / a success), "taskCounts" (earlier wins and fails on this exact task),
+   * "lastOutcome" (the last outcome on each of the task's skills), "skillGap" (attempts since the skill
+   * was last practised). Each adds shared weights and what the learner state must remember
+   * (model.ts); none is the model without them, its file and learner states as before the features.
+   * The default keeps those that helped on both shipped sets, each measured alone and on top of the
+   * others with paired intervals over the test learners (docs/benchmarks/kt-features.md): "lastOutcome"
+   * and "skillGap" (above 0 on both), "repeat" (above 0 on ASSISTments 2015, ±0 on 2009, which has no
+   * immediate repeats); "taskCounts" added nothing on top of them on either.
+   */
+  readonly historyFeatures: readonly HistoryFeature[];
+  /** "taskCounts" remembers this many distinct tasks per learner (1–64; the least recently attempted forgotten first). */
+  readonly taskMemory: number;
 }
 
 /**
@@ -168,6 +183,8 @@ export const defaultMetaOptions: MetaOptions = Object.freeze({
   guardAttempts: 10,
   l2Start: 1,
   privacy: null,
+  historyFeatures: Object.freeze<HistoryFeature[]>(["repeat", "lastOutcome", "skillGap"]),
+  taskMemory: 8,
 });
 
 /** Merges `partial` over the defaults and checks every field; throws INVALID_PARAMETERS. */
@@ -198,12 +215,19 @@ export function validateMetaOptions(partial: Partial<MetaOptions> = {}): MetaOpt
   if (o.startGuard !== "validate" && o.startGuard !== "off") fail("startGuard", o.startGuard, 'must be "validate" or "off"');
   integer("guardAttempts", 2);
   nonNegative("l2Start");
-  if (o.privacy === null) return o;
+  const features = o.historyFeatures as readonly unknown[];
+  if (!Array.isArray(features) || features.some((f) => !HISTORY_FEATURES.includes(f as HistoryFeature))) {
+    fail("historyFeatures", o.historyFeatures, `must be a list of ${HISTORY_FEATURES.join(", ")}`);
+  }
+  integer("taskMemory", 1, 64);
+  // One spelling per set of features (HISTORY_FEATURES order, no repeats): the model file holds it.
+  const historyFeatures = HISTORY_FEATURES.filter((f) => features.includes(f));
+  if (o.privacy === null) return { ...o, historyFeatures };
   if (typeof o.privacy !== "object") fail("privacy", o.privacy, "must be null or an object");
   if (o.taskInfluenceLearners > 0) {
     fail("taskInfluenceLearners", o.taskInfluenceLearners, "must be 0 under privacy (its task priors read the training data)");
   }
-  return { ...o, privacy: validatePrivacyOptions(o.privacy) };
+  return { ...o, historyFeatures, privacy: validatePrivacyOptions(o.privacy) };
 }
 
 /** Merges `partial` over the privacy defaults and checks every field; throws INVALID_PARAMETERS. */

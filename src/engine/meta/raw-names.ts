@@ -10,5 +10,6 @@ export const RAW_NAMES = [
   "logDecay",
   "logBoost",
   "recent",
+  "history",
 ] as const;
 export type RawName = (typeof RAW_NAMES)[number];

@@ -10,6 +10,9 @@ export class SkillScratch {
   readonly fails: Float64Array;
   readonly precision: Float64Array;
   readonly attempts: Float64Array;
+  /** o_k, the outcome of the last attempt touching k (−1: none), and the learner's attempts before it (equations.ts, history). */
+  readonly last: Float64Array;
+  readonly lastAt: Float64Array;
   /** The skills loaded so far, in the order of their first use (the order `update` adds new skills to `s`). */
   readonly touched: number[] = [];
   private readonly isTouched: Uint8Array;
@@ -22,6 +25,8 @@ export class SkillScratch {
     this.fails = new Float64Array(skills);
     this.precision = new Float64Array(skills);
     this.attempts = new Float64Array(skills);
+    this.last = new Float64Array(skills);
+    this.lastAt = new Float64Array(skills);
     this.isTouched = new Uint8Array(skills);
   }
 
@@ -29,13 +34,15 @@ export class SkillScratch {
     return this.isTouched[k] === 1;
   }
 
-  /** Loads skill k's coordinates (θ_k, s_k, f_k, π_k, attempts touching k). */
-  load(k: number, theta: number, wins: number, fails: number, precision: number, attempts: number): void {
+  /** Loads skill k's coordinates (θ_k, s_k, f_k, π_k, attempts touching k, o_k, N before it). */
+  load(k: number, theta: number, wins: number, fails: number, precision: number, attempts: number, last: number, lastAt: number): void {
     this.theta[k] = theta;
     this.wins[k] = wins;
     this.fails[k] = fails;
     this.precision[k] = precision;
     this.attempts[k] = attempts;
+    this.last[k] = last;
+    this.lastAt[k] = lastAt;
     this.isTouched[k] = 1;
     this.touched.push(k);
   }

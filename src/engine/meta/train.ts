@@ -27,7 +27,7 @@ import type { FitOptions, TrainingSet } from "../types.js";
 import { CatalogIndex } from "../catalog-index.js";
 import { encodeSequences, type EncodedSequences, nonEmptyLearners } from "./catalog.js";
 import { DenseLearner } from "./dense-learner.js";
-import { type MetaParams, zeroParams } from "./equations.js";
+import { HISTORY_FEATURES, HISTORY_SLOTS, historyShape, type MetaParams, zeroParams } from "./equations.js";
 import { attemptFeatures, cutWindows } from "./features.js";
 import { type BatchArrays, createBatchGradients, packBatch, recentFromRaw, recentToRaw, type WindowStarts } from "./graph.js";
 import { Adam } from "./adam.js";
@@ -102,7 +102,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   const val = encodeSequences(cat, data.sequences, valIds);
   const fitWeight = attemptWeights(fit, fitOptions.learnerWeights);
   const valWeight = attemptWeights(val, fitOptions.learnerWeights);
-  const features = attemptFeatures(cat, fit);
+  const features = attemptFeatures(cat, fit, options);
   const windows = cutWindows(fit, options.window);
   const batchWindows = Math.max(1, Math.min(options.batchWindows, Math.ceil(windows.length / options.minStepsPerEpoch)));
   const nFit = fit.task.length;
@@ -136,10 +136,15 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     logDecay: init.decay.map((d) => Math.log(Math.max(d, MIN_DECAY))),
     logBoost: init.boost.map((d) => Math.log(Math.max(d, MIN_DECAY))),
     recent: recentToRaw(init.recent),
+    history: init.history,
   };
+  // The history weights are shared parameters like the Best-LR part's (the ablation trains them too); only
+  // the features on get a gradient (features.ts leaves the others' inputs 0), so the others stay 0.
+  const withHistory = options.historyFeatures.length > 0;
+  const offHistory = HISTORY_FEATURES.filter((f) => !options.historyFeatures.includes(f)).flatMap((f) => HISTORY_SLOTS[f]);
   const trainable: RawName[] = (
-    kind === "meta" ? [...RAW_NAMES] : (["global", "taskOffset", "skillEase", "skillWin", "skillFail"] as RawName[])
-  ).filter((n) => n !== "taskOffset" || privacy === null || privacy.trainTaskOffsets);
+    kind === "meta" ? [...RAW_NAMES] : (["global", "taskOffset", "skillEase", "skillWin", "skillFail", "history"] as RawName[])
+  ).filter((n) => (n !== "taskOffset" || privacy === null || privacy.trainTaskOffsets) && (n !== "history" || withHistory));
   const current = (): MetaParams => ({
     global: raw.global,
     taskOffset: raw.taskOffset,
@@ -151,6 +156,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     decay: kind === "meta" ? raw.logDecay.map(Math.exp) : init.decay,
     boost: kind === "meta" ? raw.logBoost.map(Math.exp) : init.boost,
     recent: kind === "meta" ? recentFromRaw(raw.recent) : init.recent,
+    history: raw.history,
   });
   const snapshot = (p: MetaParams): MetaParams => ({
     global: p.global.slice(),
@@ -163,6 +169,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     decay: p.decay.slice(),
     boost: p.boost.slice(),
     recent: p.recent.slice(),
+    history: p.history.slice(),
   });
   const adam = new Adam(
     trainable.map((n) => raw[n]),
@@ -181,7 +188,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     if (kind === "meta" && options.l2Start > 0) addL2(grads.phi0, raw.phi0, 2 * options.l2Start * scale);
   };
 
-  const learner = new DenseLearner(cat);
+  const learner = new DenseLearner(cat, historyShape(options.historyFeatures, options.taskMemory));
   const starts: WindowStarts = { personal: new Float64Array(nFit), recent: new Float64Array(nFit) };
   let best: MetaParams = snapshot(current());
   let bestLoss = Infinity;
@@ -309,6 +316,8 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
         (batch) => batchGradients(params, batch, true),
       );
       clipper.release(grads, plan.noiseMultiplier, expectedBatch, rng);
+      // The noise reaches every coordinate of the history weights; those of features off stay 0 (post-processing).
+      for (const i of offHistory) grads.history[i] = 0;
       addPriors(1 / N);
       for (const [o, names] of optimisers) o.step(names.map((n) => grads[n]));
       fitOptions.onProgress?.((step + 1) / plan.steps, `${kind} private step ${step + 1}/${plan.steps}`);
@@ -336,7 +345,8 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
  * parameters they were gathered from. Padding slots have weight 0, so their gradients are 0.
  */
 export function scatterGradients(g: Float32Array[], a: BatchArrays, out: Record<RawName, Float64Array>, scale: number): void {
-  const [global, taskOffset, ease, win, fail, phi0General, phi0Skill, laGeneral, laSkill, logDecay, logBoost, recent] = g as [
+  const [global, taskOffset, ease, win, fail, phi0General, phi0Skill, laGeneral, laSkill, logDecay, logBoost, recent, history] = g as [
+    Float32Array,
     Float32Array,
     Float32Array,
     Float32Array,
@@ -361,6 +371,8 @@ export function scatterGradients(g: Float32Array[], a: BatchArrays, out: Record<
       out.logBoost[i]! += scale * logBoost[r * 2 + i]!;
       out.recent[i]! += scale * recent[r * 2 + i]!;
     }
+    const H = out.history.length;
+    for (let i = 0; i < H; i++) out.history[i]! += scale * history[r * H + i]!;
   }
   for (let i = 0; i < taskOffset.length; i++) out.taskOffset[a.task[i]!]! += scale * taskOffset[i]!;
   for (let i = 0; i < ease.length; i++) {
