@@ -87,8 +87,9 @@ export async function createApiServer(opts: ApiServerOptions): Promise<ApiServer
       observe: (code, seconds) => metrics.observeRequest("none", code, seconds),
     }),
   );
-  // Idle keep-alive sockets outlive any client's or proxy's idle timeout (undici 4 s, load balancers 60 s):
-  // the client then always closes first, and never reuses a socket the server is closing at that moment.
+  // Idle keep-alive sockets outlive any client's or proxy's idle timeout (load balancers 60 s; undici keeps
+  // one for the server's Keep-Alive hint, timeout=65, minus 1 s): the client then closes first, and does
+  // not reuse a socket the server is closing at that moment.
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
   // One line when the database stops answering and one when it is back (not one per refused request).

@@ -145,7 +145,7 @@ export const ACCESS: Readonly<Record<Exclude<DataKind, "platform">, { readonly l
   analytics: { label: "aggregated analytics", ADMIN: "read", SERVICE: "–", TEACHER: "–", LEARNER: "–", ANALYST: "read" },
   adminOnly: {
     label:
-      "jobs (runs, retraining, promotion, rollback), audits (`runAudit`, report pages), fairness policy, erasure, roster import (`importOneRoster`), xAPI credentials and statement mapping",
+      "jobs (runs, retraining, promotion, rollback), audits (`runAudit`, report pages), fairness policy, privacy budget for training (`setTrainingPrivacy`), erasure, roster import (`importOneRoster`), xAPI credentials and statement mapping",
     ADMIN: "read, write",
     SERVICE: "–",
     TEACHER: "–",

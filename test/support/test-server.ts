@@ -5,6 +5,7 @@
  */
 import "reflect-metadata";
 import fs from "node:fs";
+import http from "node:http";
 import { createHash } from "node:crypto";
 import { loadConfig } from "../../src/config/config.js";
 import { startApp, App } from "../../src/app.js";
@@ -63,15 +64,40 @@ export async function startTestServer(env: Record<string, string> = {}, opts: Te
   const app = await startApp(config, { database, logger: opts.logger ?? createLogger("silent"), keys: { current: TEST_PROFILE_KEY } });
   const { url } = await app.server.listen(0, "127.0.0.1");
 
-  const gql = async (query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<any>> => {
-    const res = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify({ query, variables }),
+  // A new connection per request (no keep-alive): the test's client shares the server's event loop, and a
+  // test that computes for a minute without a request delays both sides' idle timers, so a pooled socket
+  // (fetch keeps one up to the server's Keep-Alive hint minus 1 s) could be reused just as the server's late
+  // timer closes it (ECONNRESET). Separate processes do not share that lag.
+  const gql = (query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<any>> =>
+    new Promise((resolve, reject) => {
+      const payload = Buffer.from(JSON.stringify({ query, variables }));
+      const req = http.request(
+        url,
+        {
+          method: "POST",
+          agent: false,
+          headers: {
+            "content-type": "application/json",
+            "content-length": payload.length,
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("error", reject);
+          res.on("end", () => {
+            try {
+              resolve({ ...(JSON.parse(Buffer.concat(chunks).toString("utf8")) as GraphQLResponse<any>), status: res.statusCode! });
+            } catch (e) {
+              reject(e);
+            }
+          });
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
     });
-    const body = (await res.json()) as GraphQLResponse<any>;
-    return { ...body, status: res.status };
-  };
   const token = (claims: Partial<TokenClaims> & { schoolId: string; role: Role }, expiresIn: string | number = "1h") =>
     signToken(TEST_SECRET, { subject: "test", ...claims }, expiresIn);
   return {
