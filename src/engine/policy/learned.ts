@@ -14,7 +14,14 @@
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
 import type { Rng } from "../math.js";
-import { DEFAULT_FEATURE_PARAMS, FEATURE_COUNT, FEATURE_LAYOUT, type FeatureParams, policyFeatures } from "./features.js";
+import {
+  CANDIDATE_FEATURES,
+  DEFAULT_FEATURE_PARAMS,
+  FEATURE_COUNT,
+  FEATURE_LAYOUT,
+  type FeatureParams,
+  policyFeatures,
+} from "./features.js";
 import { type ActorWeights, actorProbabilities } from "./network.js";
 import type { Observation, PolicyCandidate } from "./observation.js";
 import type { PolicyChoice, SequencingPolicy } from "./policies.js";
@@ -47,7 +54,8 @@ export class LearnedPolicy implements SequencingPolicy {
 
   /** π over the candidates (the softmax of their scores), in the candidates' order. */
   probabilities(observation: Observation, candidates: readonly PolicyCandidate[]): Float64Array {
-    return actorProbabilities(this.actor, policyFeatures(observation, candidates, this.featureParams), candidates.length);
+    const x = policyFeatures(observation, candidates, this.featureParams);
+    return actorProbabilities(this.actor, x, candidates.length, CANDIDATE_FEATURES.length);
   }
 
   /** Draws a candidate from π (one rng.next()); INVALID_PARAMETERS when there is none. */

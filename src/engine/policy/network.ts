@@ -62,20 +62,41 @@ function mlpRow(x: ArrayLike<number>, row: number, F: number, H: number, w: Floa
   return s;
 }
 
-/** π over the candidates whose rows are x (n × F): softmax of the scores, in float64. */
-export function actorProbabilities(a: ActorWeights, x: ArrayLike<number>, n: number): Float64Array {
+/**
+ * π over the candidates whose rows are x (n × F): softmax of the scores, in float64. Columns from
+ * `sharedFrom` on are the same in every row (the learner context, features.ts): their part of the
+ * hidden layer's input is computed once per decision.
+ */
+export function actorProbabilities(a: ActorWeights, x: ArrayLike<number>, n: number, sharedFrom = a.features): Float64Array {
+  const F = a.features,
+    H = a.hidden,
+    w1 = a.w1;
+  const shared = Float64Array.from(a.b1);
+  for (let f = sharedFrom; f < F; f++) {
+    const xf = x[f]!;
+    if (xf !== 0) for (let j = 0; j < H; j++) shared[j]! += xf * w1[f * H + j]!;
+  }
+  const z = new Float64Array(H);
   const p = new Float64Array(n);
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
-    p[i] = mlpRow(x, i, a.features, a.hidden, a.w1, a.b1, a.w2);
-    if (p[i]! > max) max = p[i]!;
+    z.set(shared);
+    const row = i * F;
+    for (let f = 0; f < sharedFrom; f++) {
+      const xf = x[row + f]!;
+      if (xf !== 0) for (let j = 0; j < H; j++) z[j]! += xf * w1[f * H + j]!;
+    }
+    let s = 0;
+    for (let j = 0; j < H; j++) s += a.w2[j]! * Math.tanh(z[j]!);
+    p[i] = s;
+    if (s > max) max = s;
   }
-  let z = 0;
+  let sum = 0;
   for (let i = 0; i < n; i++) {
     p[i] = Math.exp(p[i]! - max);
-    z += p[i]!;
+    sum += p[i]!;
   }
-  for (let i = 0; i < n; i++) p[i]! /= z;
+  for (let i = 0; i < n; i++) p[i]! /= sum;
   return p;
 }
 

@@ -27,7 +27,7 @@ import { EngineError, EngineErrorCode } from "../errors.js";
 import { mergeOptions, optionChecks } from "../options.js";
 import { createRng, type Rng } from "../math.js";
 import { Episode } from "./episode.js";
-import { DEFAULT_FEATURE_PARAMS, FEATURE_COUNT, type FeatureParams, policyFeatures } from "./features.js";
+import { CANDIDATE_FEATURES, DEFAULT_FEATURE_PARAMS, FEATURE_COUNT, type FeatureParams, policyFeatures } from "./features.js";
 import { drawIndex, LearnedPolicy } from "./learned.js";
 import { actorProbabilities, actorScores, criticValue, criticValues, initialActor, initialCritic } from "./network.js";
 import type { SequencingPolicy } from "./policies.js";
@@ -250,7 +250,7 @@ export async function trainPolicy(
       o.stopPenalty,
       (_o, candidates, x, episodeRng) => {
         const n = candidates.length;
-        const p = actorProbabilities(actor, x, n);
+        const p = actorProbabilities(actor, x, n, CANDIDATE_FEATURES.length);
         const choice = drawIndex(p, episodeRng);
         return { ...choice, logp: Math.log(choice.probability), value: criticValue(critic, F, o.criticHidden, x, n), p };
       },
