@@ -1,22 +1,26 @@
 /**
- * `npm run bench:policy -- [--seeds N] [--episodes-per-type K] [--tune-seeds N] [--tune-episodes K] [--rounds R] [--quick] [--report <file>|none]`
+ * `npm run bench:policy -- [--seeds N] [--episodes-per-type K] [--tune-seeds N] [--tune-episodes K] [--train-iterations N] [--train-episodes K] [--rounds R] [--quick] [--report <file>|none]`
  *
- * The heuristic sequencing policies (src/engine/policy) on held-out simulator families: attempts to reach
- * the goal's mastery (median, 90th percentile, censored episodes ranked last), true mastery gained in a
- * fixed budget, the share of learners engaged to its end, by learner type, with 95 % intervals over
- * schools; the ZPD band tuned on the training families first. Writes docs/benchmarks/policy.md.
+ * The sequencing policies (src/engine/policy) on held-out simulator families: the heuristics and the
+ * learned policy (POLICY, trained with PPO on the training families; POLICY_TRANSFER, trained on one
+ * training family only): attempts to reach the goal's mastery (median, 90th percentile, censored
+ * episodes ranked last), true mastery gained in a fixed budget, the share of learners engaged to its
+ * end, by learner type, with 95 % intervals over schools; the ZPD band tuned on the training families
+ * first; training time and decision time. Writes docs/benchmarks/policy.md.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname } from "node:path";
 import { backendStatus, initBackend } from "../src/engine/backend.js";
+import { DEFAULT_POLICY_TRAINING } from "../src/engine/policy/index.js";
 import { gitCommit } from "./lib/git.js";
 import { renderPolicyReport } from "./policy/report.js";
 import { type PolicyBenchArgs, runPolicyBench } from "./policy/run.js";
 
-const USAGE = `usage: npm run bench:policy -- [--seeds N] [--episodes-per-type K] [--tune-seeds N] [--tune-episodes K] [--rounds R] [--quick] [--report <file>|none]
-  defaults: 20 seeds, 8 episodes per type, 4 tuning schools per training family, 16 tuning episodes, 1,000 rounds
-  --quick: 5 seeds, 4 episodes per type, 2 tuning schools, 8 tuning episodes, 200 rounds`;
+const USAGE = `usage: npm run bench:policy -- [--seeds N] [--episodes-per-type K] [--tune-seeds N] [--tune-episodes K] [--train-iterations N] [--train-episodes K] [--rounds R] [--quick] [--report <file>|none]
+  defaults: 20 seeds, 8 episodes per type, 4 tuning (and training) schools per training family, 16 tuning episodes,
+            ${DEFAULT_POLICY_TRAINING.iterations} PPO iterations of ${DEFAULT_POLICY_TRAINING.episodesPerIteration} episodes, 1,000 rounds
+  --quick: 5 seeds, 4 episodes per type, 2 tuning schools, 8 tuning episodes, 10 PPO iterations of 32 episodes, 200 rounds`;
 
 function parseArgs(argv: readonly string[]): PolicyBenchArgs {
   const opts: Record<string, string> = {};
@@ -32,7 +36,16 @@ function parseArgs(argv: readonly string[]): PolicyBenchArgs {
     opts[a.slice(2)] = v;
     i++;
   }
-  const known = new Set(["seeds", "episodes-per-type", "tune-seeds", "tune-episodes", "rounds", "report"]);
+  const known = new Set([
+    "seeds",
+    "episodes-per-type",
+    "tune-seeds",
+    "tune-episodes",
+    "train-iterations",
+    "train-episodes",
+    "rounds",
+    "report",
+  ]);
   for (const k of Object.keys(opts)) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const int = (k: string, full: number, fast: number) => {
     const v = opts[k] === undefined ? (quick ? fast : full) : Number(opts[k]);
@@ -44,6 +57,8 @@ function parseArgs(argv: readonly string[]): PolicyBenchArgs {
     episodesPerType: int("episodes-per-type", 8, 4),
     tuneSeeds: int("tune-seeds", 4, 2),
     tuneEpisodes: int("tune-episodes", 16, 8),
+    trainIterations: int("train-iterations", DEFAULT_POLICY_TRAINING.iterations, 10),
+    trainEpisodes: int("train-episodes", DEFAULT_POLICY_TRAINING.episodesPerIteration, 32),
     rounds: int("rounds", 1000, 200),
     quick,
     report: opts.report ?? "docs/benchmarks/policy.md",

@@ -1,18 +1,29 @@
 /**
- * The policy benchmark's runs: the ZPD band tuned on schools of the training families, then every policy
- * on schools of the held-out families, each school's knowledge model (Meta, the product's) trained on
- * its simulated history. Every policy meets the same schools, learners, types, goals and environment
- * seeds (common random numbers).
+ * The policy benchmark's runs: the ZPD band tuned on schools of the training families; the learned
+ * policy (POLICY) trained with PPO on the same schools, and a second one (POLICY_TRANSFER) on the schools
+ * of one training family only (the sim-to-sim transfer test); then every policy on schools of the
+ * held-out families, each school's knowledge model (Meta, the product's) trained on its simulated
+ * history. Every policy meets the same schools, learners, types, goals and environment seeds (common
+ * random numbers). The decision time of POLICY is measured on 200 candidates.
  */
+import { eloTrainer } from "../../src/engine/baselines/index.js";
 import { metaTrainer } from "../../src/engine/meta/index.js";
 import {
   DEFAULT_LEARNER_TYPES,
+  Episode,
+  LearnedPolicy,
+  LOWEST_MASTERY_POLICY,
+  type PolicyCandidate,
+  type PolicyTrainingOptions,
+  type TrainedPolicy,
+  trainPolicy,
   HELD_OUT_FAMILIES,
   HEURISTIC_POLICIES,
   type PolicyEnvironment,
   type PolicyFamily,
   runEpisode,
   type SequencingPolicy,
+  serializePolicy,
   simulatePolicySchool,
   TRAINING_FAMILIES,
   type TunedBand,
@@ -28,6 +39,10 @@ export interface PolicyBenchArgs {
   readonly tuneSeeds: number;
   /** Episodes per training school and band. */
   readonly tuneEpisodes: number;
+  /** PPO iterations of each learned policy. */
+  readonly trainIterations: number;
+  /** Episodes per PPO iteration. */
+  readonly trainEpisodes: number;
   /** Bootstrap rounds of the quantiles' intervals. */
   readonly rounds: number;
   readonly quick: boolean;
@@ -46,9 +61,30 @@ export interface EpisodeRow {
   readonly totalReward: number;
 }
 
+/** A learned policy's training, as reported. */
+export interface PolicyTraining {
+  readonly trained: TrainedPolicy;
+  readonly families: readonly string[];
+  readonly schools: number;
+  readonly options: Partial<PolicyTrainingOptions>;
+}
+
+/** Decision time of the learned policy on `candidates` candidates (features and network, per decision). */
+export interface DecisionTime {
+  readonly candidates: number;
+  readonly decisions: number;
+  readonly medianMs: number;
+  readonly p99Ms: number;
+}
+
 export interface PolicyRuns {
   readonly tuned: TunedBand;
   readonly tuneSeconds: number;
+  readonly policy: PolicyTraining;
+  readonly transfer: PolicyTraining;
+  readonly decision: DecisionTime;
+  /** The policy file's size (serializePolicy), in bytes. */
+  readonly fileBytes: number;
   readonly rows: readonly EpisodeRow[];
   readonly policies: readonly string[];
   readonly families: readonly PolicyFamily[];
@@ -75,8 +111,47 @@ export async function runPolicyBench(args: PolicyBenchArgs, log: (m: string) => 
     `tuned band [${tuned.band.bandLow}, ${tuned.band.bandHigh}] (target ${tuned.band.bandTarget.toFixed(3)}) in ${tuneSeconds.toFixed(1)} s`,
   );
 
+  // The learned policies: warm-started by imitating LOWEST_MASTERY, then PPO (ppo.ts defaults otherwise).
+  const trainOptions: Partial<PolicyTrainingOptions> = { iterations: args.trainIterations, episodesPerIteration: args.trainEpisodes };
+  const train = async (envs: PolicyEnvironment[], name: string): Promise<PolicyTraining> => {
+    log(`training ${name} on ${envs.length} schools (${args.trainIterations} iterations of ${args.trainEpisodes} episodes)…`);
+    const trained = await trainPolicy(
+      envs,
+      {
+        seed: 19,
+        imitate: LOWEST_MASTERY_POLICY,
+        onProgress: (f, it) => {
+          if ((it.iteration + 1) % 10 === 0 || f === 1)
+            log(`  ${name} iteration ${it.iteration + 1}: mean return ${it.meanReturn.toFixed(3)}, entropy ${it.meanEntropy.toFixed(2)}`);
+        },
+      },
+      trainOptions,
+    );
+    log(`${name} trained in ${trained.seconds.toFixed(1)} s`);
+    return {
+      trained,
+      families: [...new Set(envs.map((e) => e.school.family.name))],
+      schools: envs.length,
+      options: trainOptions,
+    };
+  };
+  const policy = await train(tuneEnvs, "POLICY");
+  const transferFamily = TRAINING_FAMILIES[0]!;
+  const transfer = await train(
+    tuneEnvs.filter((e) => e.school.family === transferFamily),
+    "POLICY_TRANSFER",
+  );
+  const transferPolicy = new LearnedPolicy(
+    transfer.trained.policy.actor,
+    transfer.trained.policy.featureParams,
+    transfer.trained.policy.training,
+    "POLICY_TRANSFER",
+  );
+  const decision = await decisionTime(policy.trained.policy);
+  log(`decision time on ${decision.candidates} candidates: median ${decision.medianMs.toFixed(3)} ms, p99 ${decision.p99Ms.toFixed(3)} ms`);
+
   began = Date.now();
-  const policies: SequencingPolicy[] = [...HEURISTIC_POLICIES, tuned.policy];
+  const policies: SequencingPolicy[] = [...HEURISTIC_POLICIES, tuned.policy, policy.trained.policy, transferPolicy];
   const rows: EpisodeRow[] = [];
   for (const family of HELD_OUT_FAMILIES) {
     for (let seed = 1; seed <= args.seeds; seed++) {
@@ -104,10 +179,54 @@ export async function runPolicyBench(args: PolicyBenchArgs, log: (m: string) => 
   return {
     tuned,
     tuneSeconds,
+    policy,
+    transfer,
+    decision,
+    fileBytes: Buffer.byteLength(serializePolicy(policy.trained.policy)),
     rows,
     policies: policies.map((p) => p.name),
     families: HELD_OUT_FAMILIES,
     trainingFamilies: TRAINING_FAMILIES,
     evalSeconds: (Date.now() - began) / 1000,
+  };
+}
+
+/**
+ * One decision of `policy` among 200 candidates: a school of 20 skills × 10 tasks (Elo: the model only
+ * supplies the predictions, which are the decision's input), an episode 10 attempts in, every task of
+ * the curriculum a candidate. Times `choose` (features, network, draw), 50 warm-up decisions, then 500.
+ */
+async function decisionTime(policy: LearnedPolicy): Promise<DecisionTime> {
+  const family: PolicyFamily = {
+    name: "timing",
+    description: "20 skills × 10 tasks",
+    simulator: { skills: 20, tasksPerSkill: 10 },
+    heldOut: false,
+  };
+  const school = simulatePolicySchool(family, 1, { historyLearners: 40, poolLearners: 10 });
+  const model = await eloTrainer.fit(school.history, { seed: 1 });
+  const episode = new Episode({ school, model }, { seed: 1 });
+  for (let t = 0; t < 10 && !episode.done; t++) episode.step(0);
+  const observation = episode.observation();
+  const taskIds = [...school.curriculum.tasks.keys()];
+  const state = observation.context.state;
+  const p = model.predictMany(state, taskIds);
+  const candidates: PolicyCandidate[] = taskIds.map((taskId, i) => ({
+    taskId,
+    skillId: school.curriculum.tasks.get(taskId)!.skillId!,
+    predictedSuccess: p[i]!,
+  }));
+  const times: number[] = [];
+  for (let r = 0; r < 550; r++) {
+    const t0 = process.hrtime.bigint();
+    policy.choose(observation, candidates, episode.policyRng);
+    if (r >= 50) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return {
+    candidates: candidates.length,
+    decisions: times.length,
+    medianMs: times[Math.floor(times.length / 2)]!,
+    p99Ms: times[Math.ceil(0.99 * times.length) - 1]!,
   };
 }
