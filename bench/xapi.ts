@@ -166,7 +166,7 @@ async function benchOne(db: DbKind, args: XapiBenchArgs): Promise<DbRun> {
             `loop delay p99 ${observed.loopDelayP99Ms.toFixed(1)} max ${observed.loopDelayMaxMs.toFixed(1)} ms; GC ${JSON.stringify(observed.gcMs)}; ` +
             `server >25 ms ${observed.server.over25ms}/${observed.server.requests}` +
             (observed.waits
-              ? `; checkpoints ${observed.checkpoints}, autovacuums ${observed.autovacuums}, WAL flushes ${observed.walSyncs}, waits ${JSON.stringify(observed.waits)}`
+              ? `; checkpoints ${observed.checkpoints}, autovacuums ${observed.autovacuums}, WAL flushes ${observed.walSyncs}, full-page images ${observed.walFullPages}, checkpoint buffers ${observed.checkpointBuffers}, waits ${JSON.stringify(observed.waits)}`
               : ""),
         );
       }

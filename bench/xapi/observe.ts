@@ -24,8 +24,15 @@ export interface PhaseObservation {
   /** PostgreSQL only: checkpoints (timed + requested) and autovacuum/autoanalyze runs in the bench database. */
   readonly checkpoints?: number;
   readonly autovacuums?: number;
-  /** PostgreSQL only: WAL flushes to the disk (pg_stat_wal.wal_sync; the whole server's, so other databases' too). */
+  /**
+   * PostgreSQL only, the whole server's (other databases' too): WAL flushes to the disk, full-page images
+   * written to the WAL (many after a checkpoint: each page's first change logs the whole page), and
+   * buffers the checkpointer wrote (a checkpoint's writes are spread over minutes, past the phase that
+   * started it).
+   */
   readonly walSyncs?: number;
+  readonly walFullPages?: number;
+  readonly checkpointBuffers?: number;
   /** PostgreSQL only: sampled backends of the bench database that were active, by wait (`CPU` when none). */
   readonly waits?: Record<string, number>;
 }
@@ -54,13 +61,17 @@ interface DbCounters {
   checkpoints: number;
   autovacuums: number;
   wal_syncs: number;
+  wal_fpi: number;
+  buffers_checkpoint: number;
 }
 
 async function dbCounters(c: pg.Client): Promise<DbCounters> {
   const { rows } = await c.query(
     `SELECT (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter)::int AS checkpoints,
             (SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_user_tables)::int AS autovacuums,
-            (SELECT wal_sync FROM pg_stat_wal)::int AS wal_syncs`,
+            (SELECT wal_sync FROM pg_stat_wal)::int AS wal_syncs,
+            (SELECT wal_fpi FROM pg_stat_wal)::int AS wal_fpi,
+            (SELECT buffers_checkpoint FROM pg_stat_bgwriter)::int AS buffers_checkpoint`,
   );
   return rows[0] as DbCounters;
 }
@@ -140,6 +151,8 @@ export class PhaseObserver {
       checkpoints: db.checkpoints - this.db.checkpoints,
       autovacuums: db.autovacuums - this.db.autovacuums,
       walSyncs: db.wal_syncs - this.db.wal_syncs,
+      walFullPages: db.wal_fpi - this.db.wal_fpi,
+      checkpointBuffers: db.buffers_checkpoint - this.db.buffers_checkpoint,
       waits: Object.fromEntries([...this.waits].sort((a, b) => b[1] - a[1])),
     };
   }
