@@ -12,7 +12,7 @@
  * answers one per request at a fixed `--rps` (open loop) for the latency; statements that are not attempts
  * (the store alone) and answers that become attempts (the store and the engine), one per request and in
  * batches, each a closed loop of `--clients` for `--seconds`. `--settle` seconds of quiet precede each
- * phase. Each phase is watched (bench/xapi/observe.ts): CPU of the server, the database and the rest of
+ * phase, then 2 s of answers at `--rps`, untimed (warm connections, as under steady traffic). Each phase is watched (bench/xapi/observe.ts): CPU of the server, the database and the rest of
  * the machine, the server's event-loop delay and GC, checkpoints, autovacuum and waits on PostgreSQL.
  * Prints a table per database; `--json <file>` writes the figures.
  *
@@ -155,6 +155,9 @@ async function benchOne(db: DbKind, args: XapiBenchArgs): Promise<DbRun> {
       await closedLoop(send, () => body(answer, 1), 1, 2, 0, 200);
       for (const phase of args.phases) {
         if (args.settle) await new Promise((r) => setTimeout(r, args.settle * 1000));
+        // Untimed: 2 s of answers at the open loop's rate, so that the phase starts on warm connections (the
+        // server's pool closes those idle for 10 s, and a new PostgreSQL backend's first statements are slow).
+        await openLoop(send, () => body(answer, 1), args.rps, 2);
         await observer.start();
         const res = await phases[phase].run();
         const observed = await observer.stop();
