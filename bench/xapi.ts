@@ -1,74 +1,94 @@
 /**
- * `npm run bench:xapi` — the xAPI store's throughput and latency over real HTTP (issue #17, targets):
+ * `npm run bench:xapi` — the xAPI store's throughput and latency over real HTTP (issue #17, item 4 and targets):
  *
  *   ≥ 1,000 statements/s sent one per request and ≥ 10,000 statements/s in batches, on PostgreSQL, 2 cores;
  *   statement-to-attempt p99 ≤ 30 ms at 200 requests/s.
  *
- * A fresh PostgreSQL database (dropped after), a school with tasks named by activity ids, a credential that
- * may create learners; the server `node dist/src/main.js` as a separate process; the load from this one.
- * Phases: statements that are not attempts (the store alone) and answers that become attempts (the store
- * and the engine), one per request and in batches, each a closed loop of `--clients` for `--seconds`; then
- * answers one per request at a fixed `--rps` (open loop) for the latency. Prints a table; `--json <file>`
- * writes the figures.
+ * For each database (`--db`, both by default): a fresh one (a PostgreSQL database, or an embedded PGlite
+ * folder; removed after), the school made in this process (bench/xapi/school.ts: tasks named by activity
+ * ids, a credential that may create learners, every learner's first answers, and — unless `--no-model` —
+ * a trained and published model, as production schools have); the server `node dist/src/main.js` as a
+ * separate process; the load from this one. Phases (`--phases`, in the order given; bench/xapi/args.ts):
+ * answers one per request at a fixed `--rps` (open loop) for the latency; statements that are not attempts
+ * (the store alone) and answers that become attempts (the store and the engine), one per request and in
+ * batches, each a closed loop of `--clients` for `--seconds`. `--settle` seconds of quiet precede each
+ * phase, then 2 s of answers at `--rps`, untimed (warm connections, as under steady traffic). Each phase is watched (bench/xapi/observe.ts): CPU of the server, the database and the rest of
+ * the machine, the server's event-loop delay and GC, checkpoints, autovacuum and waits on PostgreSQL.
+ * Prints a table per database; `--json <file>` writes the figures.
  *
- *   npm run bench:xapi -- [--pg-url postgres://postgres@127.0.0.1:5432/postgres] [--seconds 15] [--clients 8]
- *                         [--batch 100] [--rps 200] [--learners 1000] [--json <file>]
+ *   npm run bench:xapi -- [--db pglite|postgres|both] [--phases open,single,batch,answers,answer-batches]
+ *                         [--no-model] [--settle 10] [--seconds 15] [--clients 8] [--batch 100] [--rps 200]
+ *                         [--learners 1000] [--warmup 3] [--pg-url postgres://…/postgres] [--json <file>]
  */
 import "reflect-metadata";
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { resolve } from "node:path";
 import pg from "pg";
-import { openDatabase, migrate } from "../src/persistence/database.js";
-import { openKeyring } from "../src/services/keys/keyring.js";
-import { createServices } from "../src/services/index.js";
-import { createLogger } from "../src/shared/logger.js";
-import { Role } from "../src/services/auth/actor.js";
-import { TaskKind } from "../src/persistence/curriculum/task.entity.js";
+import type { DatabaseOptions } from "../src/persistence/database.js";
+import type { DbKind } from "./api/args.js";
 import { startServer } from "./api/server.js";
-import { parseXapiBenchArgs } from "./xapi/args.js";
+import { gitCommit } from "./lib/git.js";
+import { parseXapiBenchArgs, type XapiBenchArgs, type XapiPhase } from "./xapi/args.js";
 import { closedLoop, openLoop, type PhaseResult } from "./xapi/load.js";
+import { type PhaseObservation, PhaseObserver } from "./xapi/observe.js";
+import { activityOf, learnerAgent, prepareXapiSchool, TASKS, type BenchSchool } from "./xapi/school.js";
 
 const log = (msg: string) => process.stderr.write(`[bench:xapi ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-const TASKS = 50;
-const activityOf = (i: number) => `https://bench.example/tasks/${i}`;
 
-async function main(): Promise<void> {
-  const args = parseXapiBenchArgs(process.argv.slice(2));
+type Observed = PhaseResult & { readonly phase: XapiPhase; readonly observed: PhaseObservation };
+
+interface DbRun {
+  readonly db: DbKind;
+  readonly school: Omit<BenchSchool, "key" | "secret">;
+  readonly loadavg: { start: number[]; end: number[] };
+  readonly results: Observed[];
+}
+
+/** A fresh database of this kind: how to open it here, the server's environment, and how to remove it. */
+async function freshDatabase(
+  db: DbKind,
+  args: XapiBenchArgs,
+): Promise<{ options: DatabaseOptions; env: Record<string, string>; name: string | null; dispose: () => Promise<void> }> {
+  if (db === "pglite") {
+    const dir = resolve(`.bench/xapi-pglite-${process.pid}`);
+    rmSync(dir, { recursive: true, force: true });
+    const options: DatabaseOptions = { dataDir: dir };
+    return { options, env: { ZPD_DATA_DIR: dir }, name: null, dispose: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `zpd_bench_xapi_${process.pid}`;
   const admin = new pg.Client({ connectionString: args.pgUrl });
   await admin.connect();
-  const dbName = `zpd_bench_xapi_${process.pid}`;
-  await admin.query(`CREATE DATABASE "${dbName}"`);
+  await admin.query(`CREATE DATABASE "${name}"`);
   const url = new URL(args.pgUrl);
-  url.pathname = `/${dbName}`;
-  const profileKey = randomBytes(32);
-  try {
-    const db = await openDatabase({ url: url.toString() });
-    await migrate(db.dataSource);
-    const { cipher } = await openKeyring(db.dataSource, { current: profileKey });
-    const services = createServices({ dataSource: db.dataSource, cipher, logger: createLogger("silent"), maxPageSize: 100 });
-    const school = await services.schools.create("xAPI bench school");
-    const actor = { schoolId: school.id, role: Role.Admin, subject: "bench-xapi" };
-    const skill = await services.skills.create(actor, { code: "s", name: "Skill" });
-    for (let i = 0; i < TASKS; i++)
-      await services.tasks.create(actor, {
-        code: `t${i}`,
-        title: `Task ${i}`,
-        kind: TaskKind.Exercise,
-        expectedDurationSeconds: 60,
-        skills: [{ skillId: skill.id }],
-        activityId: activityOf(i),
-      });
-    const { credential, secret } = await services.xapiCredentials.issue(
-      school.id,
-      { label: "bench", scope: "ALL", createLearners: true },
-      "bench",
-    );
-    await db.close();
+  url.pathname = `/${name}`;
+  const options: DatabaseOptions = { url: url.toString() };
+  return {
+    options,
+    env: { DATABASE_URL: url.toString() },
+    name,
+    dispose: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
 
+async function benchOne(db: DbKind, args: XapiBenchArgs): Promise<DbRun> {
+  const start = loadavg();
+  log(`== ${db}: load average ${start.map((l) => l.toFixed(2)).join(" ")}`);
+  const fresh = await freshDatabase(db, args);
+  try {
+    const profileKey = randomBytes(32);
+    const school = await prepareXapiSchool(
+      fresh.options,
+      { learners: args.learners, warmup: args.warmup, model: args.model, profileKey },
+      log,
+    );
     const server = await startServer(
       {
-        DATABASE_URL: url.toString(),
+        ...fresh.env,
         ZPD_JWT_SECRET: randomBytes(48).toString("base64"),
         ZPD_PROFILE_KEY: profileKey.toString("base64"),
         ZPD_RATE_LIMIT_TOKEN: "0",
@@ -76,78 +96,122 @@ async function main(): Promise<void> {
         ZPD_WORKER: "false",
         LOG_LEVEL: "warn",
       },
-      ".bench/xapi-server.log",
+      `.bench/xapi-server-${db}.log`,
     );
     log(`server pid ${server.pid} at ${server.url} after ${server.startSeconds.toFixed(1)} s`);
-    const endpoint = server.url.replace(/\/graphql$/, "/xapi/statements");
-    const auth = `Basic ${Buffer.from(`${credential.key}:${secret}`).toString("base64")}`;
-    const learner = (i: number) => ({ account: { homePage: "https://bench.example", name: `learner-${i % args.learners}` } });
+    const base = server.url.replace(/\/graphql$/, "");
+    const send = {
+      endpoint: `${base}/xapi/statements`,
+      auth: `Basic ${Buffer.from(`${school.key}:${school.secret}`).toString("base64")}`,
+    };
+    let pgClient: pg.Client | null = null;
+    if (fresh.name) {
+      pgClient = new pg.Client({ connectionString: String(fresh.options.url) });
+      await pgClient.connect();
+    }
+    const observer = new PhaseObserver(
+      server.pid,
+      `${base}/metrics`,
+      pgClient && fresh.name ? { client: pgClient, name: fresh.name } : null,
+    );
     let n = 0;
     const experienced = () => ({
-      actor: learner(n++),
+      actor: learnerAgent(n++ % args.learners),
       verb: { id: "http://adlnet.gov/expapi/verbs/experienced" },
       object: { id: activityOf(n % TASKS) },
     });
     const answer = () => ({
-      actor: learner(n++),
+      actor: learnerAgent(n++ % args.learners),
       verb: { id: "http://adlnet.gov/expapi/verbs/answered" },
       object: { id: activityOf(n % TASKS) },
       result: { success: n % 3 !== 0, duration: "PT40S" },
     });
     const body = (make: () => object, count: number) => JSON.stringify(count === 1 ? make() : Array.from({ length: count }, make));
-    const send = { endpoint, auth };
+    const phases: Record<XapiPhase, { name: string; run: () => Promise<PhaseResult> }> = {
+      open: {
+        name: `answers → attempts at ${args.rps} requests/s (open loop)`,
+        run: () => openLoop(send, () => body(answer, 1), args.rps, args.seconds),
+      },
+      single: {
+        name: "not attempts, 1 per request",
+        run: () => closedLoop(send, () => body(experienced, 1), 1, args.clients, args.seconds),
+      },
+      batch: {
+        name: `not attempts, ${args.batch} per request`,
+        run: () => closedLoop(send, () => body(experienced, args.batch), args.batch, args.clients, args.seconds),
+      },
+      answers: {
+        name: "answers → attempts, 1 per request",
+        run: () => closedLoop(send, () => body(answer, 1), 1, args.clients, args.seconds),
+      },
+      "answer-batches": {
+        name: `answers → attempts, ${args.batch} per request`,
+        run: () => closedLoop(send, () => body(answer, args.batch), args.batch, args.clients, args.seconds),
+      },
+    };
+    const results: Observed[] = [];
     try {
-      // Every learner linked once before the timed phases (a first answer creates it).
-      log(`warm-up: ${args.learners} learners' first answers`);
-      for (let i = 0; i < args.learners; i += 100)
-        await closedLoop(send, () => body(answer, Math.min(100, args.learners - i)), Math.min(100, args.learners - i), 1, 0, 1);
-      n = 0;
-      const results: PhaseResult[] = [];
-      const phase = async (name: string, r: Promise<PhaseResult>) => {
-        const res = { ...(await r), name };
+      // The first requests of a process (its caches, the JIT) are not part of any phase.
+      await closedLoop(send, () => body(answer, 1), 1, 2, 0, 200);
+      for (const phase of args.phases) {
+        if (args.settle) await new Promise((r) => setTimeout(r, args.settle * 1000));
+        // Untimed: 2 s of answers at the open loop's rate, so that the phase starts on warm connections (the
+        // server's pool closes those idle for 10 s, and a new PostgreSQL backend's first statements are slow).
+        await openLoop(send, () => body(answer, 1), args.rps, 2);
+        await observer.start();
+        const res = await phases[phase].run();
+        const observed = await observer.stop();
+        results.push({ ...res, name: phases[phase].name, phase, observed });
+        const c = observed.cpu;
         log(
-          `${name}: ${res.statementsPerSecond.toFixed(0)} statements/s, p50 ${res.p50Ms.toFixed(1)} ms, p99 ${res.p99Ms.toFixed(1)} ms, errors ${res.errors}`,
+          `${phases[phase].name}: ${res.statementsPerSecond.toFixed(0)} statements/s, p50 ${res.p50Ms.toFixed(1)} ms, p99 ${res.p99Ms.toFixed(1)} ms, ` +
+            `errors ${res.errors}; CPU ms in ${observed.elapsedMs.toFixed(0)} ms: server ${c.serverMs}, db ${c.dbMs}, load ${c.loadMs.toFixed(0)}, others ${c.othersMs.toFixed(0)}; ` +
+            `loop delay p99 ${observed.loopDelayP99Ms.toFixed(1)} max ${observed.loopDelayMaxMs.toFixed(1)} ms; GC ${JSON.stringify(observed.gcMs)}; ` +
+            `server >25 ms ${observed.server.over25ms}/${observed.server.requests}` +
+            (observed.waits
+              ? `; checkpoints ${observed.checkpoints}, autovacuums ${observed.autovacuums}, WAL flushes ${observed.walSyncs}, full-page images ${observed.walFullPages}, checkpoint buffers ${observed.checkpointBuffers}, waits ${JSON.stringify(observed.waits)}`
+              : ""),
         );
-        results.push(res);
-      };
-      await phase(
-        "not attempts, 1 per request",
-        closedLoop(send, () => body(experienced, 1), 1, args.clients, args.seconds),
-      );
-      await phase(
-        `not attempts, ${args.batch} per request`,
-        closedLoop(send, () => body(experienced, args.batch), args.batch, args.clients, args.seconds),
-      );
-      await phase(
-        "answers → attempts, 1 per request",
-        closedLoop(send, () => body(answer, 1), 1, args.clients, args.seconds),
-      );
-      await phase(
-        `answers → attempts, ${args.batch} per request`,
-        closedLoop(send, () => body(answer, args.batch), args.batch, args.clients, args.seconds),
-      );
-      await phase(
-        `answers → attempts at ${args.rps} requests/s`,
-        openLoop(send, () => body(answer, 1), args.rps, args.seconds),
-      );
-      const table = [
-        "| phase | statements/s | p50 ms | p99 ms | errors |",
-        "|---|---|---|---|---|",
-        ...results.map(
-          (r) => `| ${r.name} | ${r.statementsPerSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} |`,
-        ),
-      ].join("\n");
-      process.stdout.write(
-        `${table}\n\n${cpus().length} cores, Node ${process.versions.node}, PostgreSQL, ${args.clients} clients, ${args.seconds} s per phase\n`,
-      );
-      if (args.json) writeFileSync(args.json, `${JSON.stringify({ at: new Date().toISOString(), args, results }, null, 2)}\n`);
+      }
     } finally {
+      await pgClient?.end();
       await server.stop();
     }
+    const { key: _k, secret: _s, ...shown } = school;
+    return { db, school: shown, loadavg: { start, end: loadavg() }, results };
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
+    await fresh.dispose();
   }
+}
+
+/** One database's phases; CPU in % of one core over the phase's time (2 cores: 200 % in all). */
+function table(run: DbRun): string {
+  return [
+    `${run.db}${run.school.model ? `, model ${run.school.model.kind}` : ", no model"}; load average ${run.loadavg.start[0]!.toFixed(2)} → ${run.loadavg.end[0]!.toFixed(2)}`,
+    "| phase | statements/s | p50 ms | p99 ms | errors | server CPU % | db CPU % | others % | loop delay p99/max ms | GC ms |",
+    "|---|---|---|---|---|---|---|---|---|---|",
+    ...run.results.map((r) => {
+      const o = r.observed;
+      const pct = (ms: number) => `${Math.round((ms / o.elapsedMs) * 100)}`;
+      const gc = Object.values(o.gcMs).reduce((s, x) => s + x, 0);
+      return `| ${r.name} | ${r.statementsPerSecond.toFixed(0)} | ${r.p50Ms.toFixed(1)} | ${r.p99Ms.toFixed(1)} | ${r.errors} | ${pct(o.cpu.serverMs)} | ${pct(o.cpu.dbMs)} | ${pct(o.cpu.othersMs)} | ${o.loopDelayP99Ms.toFixed(0)}/${o.loopDelayMaxMs.toFixed(0)} | ${gc} |`;
+    }),
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const args = parseXapiBenchArgs(process.argv.slice(2));
+  const runs: DbRun[] = [];
+  for (const db of args.dbs) runs.push(await benchOne(db, args));
+  process.stdout.write(
+    `${runs.map((r) => table(r)).join("\n\n")}\n\n${cpus().length} cores, Node ${process.versions.node}, commit ${gitCommit()}, ` +
+      `${args.clients} clients, ${args.seconds} s per phase, ${args.settle} s settle before each\n`,
+  );
+  if (args.json)
+    writeFileSync(
+      args.json,
+      `${JSON.stringify({ at: new Date().toISOString(), commit: gitCommit(), command: process.argv.slice(2).join(" "), args, runs }, null, 2)}\n`,
+    );
 }
 
 main().catch((e) => {

@@ -10,6 +10,10 @@ import { type Actor, Role } from "../../src/services/auth/actor.js";
 import { TaskKind } from "../../src/persistence/curriculum/task.entity.js";
 import { createServices } from "../../src/services/index.js";
 import { parseAttemptVerbs } from "../../src/services/xapi/statement-attempt.js";
+import { SWEEP_EVERY_MS, XapiAttemptMapper } from "../../src/services/xapi/xapi-attempt-mapper.js";
+import { AgentHashers } from "../../src/services/xapi/agent-identity.js";
+import { xapiIndexKey } from "../../src/persistence/xapi/xapi-index-key.store.js";
+import { decryptStatement } from "../../src/services/xapi/xapi-statement.service.js";
 
 let s: TestServer;
 let base: string;
@@ -302,6 +306,59 @@ test("a crash between the statement's commit and its mapping loses nothing and d
   expect((await send("POST", "/statements", st)).status).toBe(200);
   expect(
     await q(`SELECT count(*)::int AS n FROM attempt WHERE school_id = $1 AND idempotency_key = $2`, [admin.schoolId, `xapi:${id}`]),
+  ).toEqual([{ n: 1 }]);
+});
+
+test("a mark lost with the database (marks are not flushed): voiding still removes the attempt, and a sweep marks the statement again", async () => {
+  const send = await client(true);
+  const [voidedId, keptId] = [randomUUID(), randomUUID()];
+  for (const [id, at] of [
+    [voidedId, "2026-12-01T10:00:00Z"],
+    [keptId, "2026-12-01T10:05:00Z"],
+  ] as const)
+    expect(
+      (await send("PUT", `/statements?statementId=${id}`, { ...answered("pupil-lost-mark", { success: true }, { timestamp: at }), id }))
+        .status,
+    ).toBe(204);
+  const [voided, kept] = [await mappingOf(voidedId), await mappingOf(keptId)];
+  // As a crash of the database before the marks' commits reached the disk: the attempts are there, the marks are not.
+  await q(
+    `UPDATE xapi_statement SET mapping = 'pending', attempt_id = NULL, learner_id = NULL WHERE school_id = $1 AND id = ANY($2::uuid[])`,
+    [admin.schoolId, [voidedId, keptId]],
+  );
+  const voiding = {
+    actor: { mbox: "mailto:teacher@example.org" },
+    verb: { id: "http://adlnet.gov/expapi/verbs/voided" },
+    object: { objectType: "StatementRef", id: voidedId },
+  };
+  expect((await send("POST", "/statements", voiding)).status).toBe(200);
+  expect(await q(`SELECT count(*)::int AS n FROM attempt WHERE id = $1`, [voided.attempt_id])).toEqual([{ n: 0 }]);
+  expect(await mappingOf(voidedId)).toMatchObject({ mapping: "ignored", mapping_reason: "VOIDED", attempt_id: null });
+
+  // The other waits, pending, for a sweep: a process sweeps a school when it starts, after a failure, and every SWEEP_EVERY_MS.
+  const deps = s.app.services.deps;
+  let clock = Date.now();
+  const mapper = new XapiAttemptMapper(
+    deps,
+    s.app.services.attempts,
+    s.app.services.learners,
+    new AgentHashers(() => xapiIndexKey(deps.dataSource.manager, deps.cipher)),
+    (schoolId, id, enc) => decryptStatement(deps.cipher, schoolId, id, enc),
+    undefined,
+    () => clock,
+  );
+  const caller = { schoolId: admin.schoolId, createLearners: true, subject: "test" };
+  await mapper.mapPending(caller);
+  expect(await mappingOf(keptId)).toMatchObject({ mapping: "mapped", attempt_id: kept.attempt_id, learner_id: kept.learner_id });
+  await q(`UPDATE xapi_statement SET mapping = 'pending', attempt_id = NULL WHERE school_id = $1 AND id = $2`, [admin.schoolId, keptId]);
+  clock += SWEEP_EVERY_MS - 1_000;
+  await mapper.mapPending(caller);
+  expect(await mappingOf(keptId)).toMatchObject({ mapping: "pending" });
+  clock += 2_000;
+  await mapper.mapPending(caller);
+  expect(await mappingOf(keptId)).toMatchObject({ mapping: "mapped", attempt_id: kept.attempt_id });
+  expect(
+    await q(`SELECT count(*)::int AS n FROM attempt WHERE school_id = $1 AND idempotency_key = $2`, [admin.schoolId, `xapi:${keptId}`]),
   ).toEqual([{ n: 1 }]);
 });
 

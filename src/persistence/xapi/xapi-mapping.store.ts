@@ -3,6 +3,7 @@
  * map, their outcome, the agent → learner links, the task an Activity names.
  */
 import type { EntityManager } from "typeorm";
+import { COMMIT_WITHOUT_FLUSH } from "./xapi-statement.store.js";
 
 export type MappingState = "pending" | "mapped" | "unmapped" | "ignored";
 
@@ -66,7 +67,11 @@ export async function linkAgent(m: EntityManager, schoolId: string, agentHash: B
   return (await learnerOfAgent(m, schoolId, agentHash))!;
 }
 
-/** The attempts of mapped statements (for voiding): statement id → attempt and learner. */
+/**
+ * The attempts statements became (for voiding): statement id → attempt and learner. Found by the attempts'
+ * idempotency key (`xapi:<statement id>`), not by the statement's mark: an attempt is there even when the
+ * mark that follows it is not (not yet written, or its commit lost: marks are not flushed, see markMapped).
+ */
 export async function attemptsOfStatements(
   m: EntityManager,
   schoolId: string,
@@ -74,8 +79,8 @@ export async function attemptsOfStatements(
 ): Promise<{ id: string; attemptId: string; learnerId: string }[]> {
   if (ids.length === 0) return [];
   const rows: { id: string; attempt_id: string; learner_id: string }[] = await m.query(
-    `SELECT id, attempt_id, learner_id FROM xapi_statement
-     WHERE school_id = $1 AND id = ANY($2::uuid[]) AND mapping = 'mapped' AND attempt_id IS NOT NULL`,
+    `SELECT s.id::text AS id, a.id AS attempt_id, a.learner_id FROM unnest($2::uuid[]) AS s(id)
+     JOIN attempt a ON a.school_id = $1 AND a.idempotency_key = 'xapi:' || s.id::text AND a.source = 'xapi'`,
     [schoolId, ids],
   );
   return rows.map((r) => ({ id: r.id, attemptId: r.attempt_id, learnerId: r.learner_id }));
@@ -136,17 +141,22 @@ export async function requeueAttemptVerbs(m: EntityManager, schoolId: string, ve
   return row?.n ?? 0;
 }
 
-/** Marks statements mapped to their attempts and learners, in one statement. */
+/**
+ * Marks statements mapped to their attempts and learners, in one statement. With `flush: false` its
+ * commit does not wait for the disk (COMMIT_WITHOUT_FLUSH): a mark lost in a crash of the database leaves
+ * the statement pending, and mapping it again finds its attempt by the idempotency key and marks it then.
+ */
 export async function markMapped(
   m: EntityManager,
   schoolId: string,
   rows: readonly { id: string; attemptId: string; learnerId: string }[],
+  options: { flush: boolean } = { flush: true },
 ): Promise<void> {
   if (rows.length === 0) return;
   await m.query(
     `UPDATE xapi_statement s SET mapping = 'mapped', mapping_reason = NULL, attempt_id = u.attempt_id, learner_id = u.learner_id
      FROM unnest($2::uuid[], $3::uuid[], $4::uuid[]) AS u(id, attempt_id, learner_id)
-     WHERE s.school_id = $1 AND s.id = u.id`,
+     WHERE s.school_id = $1 AND s.id = u.id${options.flush ? "" : ` RETURNING ${COMMIT_WITHOUT_FLUSH}`}`,
     [schoolId, rows.map((r) => r.id), rows.map((r) => r.attemptId), rows.map((r) => r.learnerId)],
   );
 }

@@ -81,15 +81,29 @@ const COLUMNS = `id, seq, voided, voids, statement_enc, attachment_sha2s, learne
 const INSERT_CHUNK = 1_000;
 
 /**
- * Inserts the statements whose ids are new, in one statement (a multi-row VALUES, in the order given);
- * returns the ids that were already stored.
+ * A RETURNING column that lets the statement's own (implicit) transaction commit without waiting for its
+ * WAL to reach the disk (synchronous_commit off for that transaction only). What it wrote is durable once
+ * any later transaction that wrote commits synchronously: WAL is flushed in order, up to that commit.
+ * The caller must see to such a commit before it acknowledges anything (xapi-statement.service.ts).
  */
-export async function insertStatements(m: EntityManager, schoolId: string, rows: readonly StatementRow[]): Promise<Set<string>> {
+export const COMMIT_WITHOUT_FLUSH = `set_config('synchronous_commit', 'off', true) AS deferred`;
+
+/**
+ * Inserts the statements whose ids are new, in one statement (a multi-row VALUES, in the order given);
+ * returns the ids that were already stored. With `flush: false` (outside a transaction only), the
+ * insert's commit does not wait for the disk (COMMIT_WITHOUT_FLUSH): the caller makes it durable.
+ */
+export async function insertStatements(
+  m: EntityManager,
+  schoolId: string,
+  rows: readonly StatementRow[],
+  options: { flush: boolean } = { flush: true },
+): Promise<Set<string>> {
   // 15 parameters a row: chunks keep a statement far under PostgreSQL's 65,535 parameters.
   if (rows.length > INSERT_CHUNK) {
     const existing = new Set<string>();
     for (let i = 0; i < rows.length; i += INSERT_CHUNK)
-      for (const id of await insertStatements(m, schoolId, rows.slice(i, i + INSERT_CHUNK))) existing.add(id);
+      for (const id of await insertStatements(m, schoolId, rows.slice(i, i + INSERT_CHUNK), options)) existing.add(id);
     return existing;
   }
   if (rows.length === 0) return new Set();
@@ -121,11 +135,20 @@ export async function insertStatements(m: EntityManager, schoolId: string, rows:
     `INSERT INTO xapi_statement (school_id, id, stored, verb_id, registration, ref_id, voids, activity_ids, related_activity_ids,
        agent_hashes, related_agent_hashes, attachment_sha2s, statement_enc, credential_id, mapping, mapping_reason)
      VALUES ${values.join(",\n")}
-     ON CONFLICT (school_id, id) DO NOTHING RETURNING id`,
+     ON CONFLICT (school_id, id) DO NOTHING RETURNING id${options.flush ? "" : `, ${COMMIT_WITHOUT_FLUSH}`}`,
     params,
   );
   const fresh = new Set(inserted.map((r) => r.id));
   return new Set(rows.map((r) => r.id).filter((id) => !fresh.has(id)));
+}
+
+/**
+ * Makes the statements, and everything committed before, durable: rewrites their rows (unchanged) in a
+ * transaction that commits synchronously — its WAL, and all WAL before it, is flushed before it returns.
+ */
+export async function flushStatements(m: EntityManager, schoolId: string, ids: readonly string[]): Promise<void> {
+  if (ids.length)
+    await m.query(`UPDATE xapi_statement SET mapping = mapping WHERE school_id = $1 AND id = ANY($2::uuid[])`, [schoolId, ids]);
 }
 
 /** Statements by id (voided or not). */

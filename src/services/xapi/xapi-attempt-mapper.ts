@@ -9,7 +9,9 @@
  * When: right after the statements' transaction commits, before the answer, on the statements just
  * stored (handed over, not read back). They are safe by then, so a failure here (the database away)
  * never refuses them: they stay `pending` until sent again, or until the school's next request reaches a
- * process that has not swept the school's pending statements since it started or since a failure.
+ * process that has not swept the school's pending statements since it started, since a failure, or for
+ * SWEEP_EVERY_MS (a statement's mark is not flushed to the disk, markMapped: a crash of the database may
+ * lose it without this process seeing any failure; the statement is then pending until swept).
  * Statements that cannot map are kept, marked `unmapped` with the reason; those that are not attempts
  * were stored `ignored`.
  */
@@ -35,6 +37,8 @@ type Json = Record<string, unknown>;
 
 /** Statements mapped per round; a round runs until none is pending. */
 const ROUND = 200;
+/** How long a process trusts its last sweep of a school's pending statements. */
+export const SWEEP_EVERY_MS = 5 * 60_000;
 
 /** On whose behalf statements are mapped: a credential (its statements) or an admin (a remap). */
 export interface MappingCaller {
@@ -50,6 +54,11 @@ export interface MappingOutcome {
   mapped: number;
   unmapped: number;
   readonly learnerIds: Set<string>;
+  /**
+   * Whether a write of this mapping committed synchronously (an attempt recorded, or a statement's mark
+   * flushed): everything committed before it, the statements' insert among them, is then on the disk.
+   */
+  flushed: boolean;
 }
 
 export const callerOf = (client: XapiClient): MappingCaller => ({
@@ -62,10 +71,11 @@ export class XapiAttemptMapper {
   /** Learners being created, by school and agent: two rounds in this process never create two for one actor. */
   private readonly creating = new Map<string, Promise<string>>();
   /**
-   * Schools whose pending statements this process has not swept since it started or since a mapping of
-   * theirs failed: statements a crash or an outage left pending are mapped on the school's next request.
+   * When this process last swept each school's pending statements (absent: not since it started or since
+   * a mapping of theirs failed): statements a crash or an outage left pending are mapped on the school's
+   * next request, or its first after SWEEP_EVERY_MS.
    */
-  private readonly swept = new Set<string>();
+  private readonly swept = new Map<string, number>();
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -74,6 +84,7 @@ export class XapiAttemptMapper {
     private readonly agents: AgentHashers,
     private readonly decrypt: (schoolId: string, id: string, enc: Buffer) => Json,
     private readonly verbs: AttemptVerbs = DEFAULT_ATTEMPT_VERBS,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** The verbs whose statements are attempts (ZPD_XAPI_ATTEMPT_VERBS). */
@@ -130,10 +141,12 @@ export class XapiAttemptMapper {
   }
 
   private async rounds(caller: MappingCaller, fresh: readonly Stored[], sweep: boolean): Promise<MappingOutcome> {
-    const outcome: MappingOutcome = { mapped: 0, unmapped: 0, learnerIds: new Set() };
+    const outcome: MappingOutcome = { mapped: 0, unmapped: 0, learnerIds: new Set(), flushed: false };
     try {
       for (let i = 0; i < fresh.length; i += ROUND) await this.round(caller, fresh.slice(i, i + ROUND), outcome);
-      if (sweep || !this.swept.has(caller.schoolId)) {
+      const last = this.swept.get(caller.schoolId);
+      if (sweep || last === undefined || this.now() - last > SWEEP_EVERY_MS) {
+        const at = this.now();
         for (;;) {
           const pending = await pendingStatements(this.deps.dataSource.manager, caller.schoolId, ROUND);
           await this.round(
@@ -143,7 +156,7 @@ export class XapiAttemptMapper {
           );
           if (pending.length < ROUND) break;
         }
-        this.swept.add(caller.schoolId);
+        this.swept.set(caller.schoolId, at);
       }
     } catch (e) {
       this.swept.delete(caller.schoolId);
@@ -168,10 +181,13 @@ export class XapiAttemptMapper {
     const unmapped = async (id: string, reason: UnmappedReason) => {
       outcome.unmapped++;
       await markMapping(m, schoolId, id, "unmapped", reason);
+      outcome.flushed = true;
     };
     for (const f of facts) {
-      if (f.as.kind === "ignored") await markMapping(m, schoolId, f.id, "ignored", f.as.reason);
-      else if (f.as.kind === "unmapped") await unmapped(f.id, f.as.reason);
+      if (f.as.kind === "ignored") {
+        await markMapping(m, schoolId, f.id, "ignored", f.as.reason);
+        outcome.flushed = true;
+      } else if (f.as.kind === "unmapped") await unmapped(f.id, f.as.reason);
       else {
         const taskId = tasks.get(f.as.facts.activityId);
         if (!taskId) {
@@ -212,6 +228,11 @@ export class XapiAttemptMapper {
    * Records a round's attempts as one batch (one recordAttempts); when the batch is refused for one
    * attempt's own checks (a timestamp outside the accepted window, a learner erased meanwhile), one by
    * one, so that only that statement is left unmapped (INVALID_ATTEMPT).
+   *
+   * The mark that follows attempts just written does not wait for the disk (markMapped, flush: false):
+   * their commit has flushed what came before, and a lost mark only leaves a statement pending, which
+   * maps again to the same attempt (its idempotency key). When every attempt was a duplicate (nothing
+   * written), the mark is flushed: it is then the mapping's synchronous commit.
    */
   private async record(caller: MappingCaller, resolved: readonly Resolved[], outcome: MappingOutcome): Promise<void> {
     if (resolved.length === 0) return;
@@ -222,16 +243,21 @@ export class XapiAttemptMapper {
         actorOf(caller),
         resolved.map((r) => r.input),
       );
+      const written = recorded.some((r) => !r.duplicate);
+      if (written) outcome.flushed = true;
       await markMapped(
         m,
         caller.schoolId,
         resolved.map((r, i) => ({ id: r.id, attemptId: recorded[i]!.attempt.id, learnerId: r.input.learnerId })),
+        { flush: !written },
       );
+      outcome.flushed = true;
     } catch (e) {
       if (!refused(e)) throw e;
       if (resolved.length === 1) {
         outcome.unmapped++;
         await markMapping(m, caller.schoolId, resolved[0]!.id, "unmapped", "INVALID_ATTEMPT");
+        outcome.flushed = true;
         return;
       }
       for (const r of resolved) await this.record(caller, [r], outcome);

@@ -21,6 +21,7 @@ import { uuidv7 } from "../../shared/ids.js";
 import {
   activityDefinition,
   attachmentsBySha2,
+  flushStatements,
   insertAttachments,
   insertStatements,
   lastSeq,
@@ -188,6 +189,11 @@ export class XapiStatementService {
     // INSERT (atomic on its own) and at most read back: BEGIN and COMMIT would be two more round trips of
     // three. Anything more is written in one transaction.
     const oneWrite = prepared.length === 1 && !prepared[0]!.index.voids && byHash.size === 0 && prepared[0]!.index.activities.length === 0;
+    // Such a statement that may be an attempt is inserted without waiting for the disk: the attempt's own
+    // commit, right after, flushes it too (one WAL flush for the request instead of two); whatever path the
+    // mapping takes, the statement is flushed before the answer (below) — nothing is acknowledged unflushed.
+    const deferFlush =
+      oneWrite && this.links.mapper !== undefined && initial.get(prepared[0]!.statement.id as string)!.mapping === "pending";
     const write = async (m: EntityManager) => {
       const voided = prepared.filter((p) => p.index.voids).map((p) => p.index.refId!);
       if (voided.length) {
@@ -215,6 +221,7 @@ export class XapiStatementService {
           mapping: initial.get(statement.id as string)!.mapping,
           mappingReason: initial.get(statement.id as string)!.reason,
         })),
+        { flush: !deferFlush },
       );
       const resent: Stored[] = [];
       if (existing.size) {
@@ -261,14 +268,24 @@ export class XapiStatementService {
     };
     // Rerun whole when PostgreSQL breaks a deadlock between concurrent batches: the ids make it idempotent.
     await withConflictRetry(() => (oneWrite ? write(this.m) : this.deps.dataSource.transaction(write)), "storing the statements");
-    // The statements are safe: mapping them to attempts may fail (they then wait, pending, for the next request).
+    // The statements are safe (once flushed): mapping them to attempts may fail (they then wait, pending, for the next request).
     let learnerIds: string[] = [];
+    let flushed = !deferFlush;
     try {
       const outcome = await this.links.mapper?.mapPending(callerOf(client), freshPending);
       learnerIds = outcome ? [...outcome.learnerIds] : [];
+      flushed ||= outcome?.flushed === true;
     } catch (e) {
       this.deps.logger.warn({ err: e, schoolId }, "xAPI statements stored but not yet mapped to attempts");
     }
+    // No synchronous commit followed the insert (the mapping failed, or wrote nothing): flush it now; if
+    // that fails too, the request fails, and the client sends the statement again (its id keeps it once).
+    if (!flushed)
+      await flushStatements(
+        this.m,
+        schoolId,
+        prepared.map((p) => p.statement.id as string),
+      );
     return { ids: prepared.map((p) => p.statement.id as string), learnerIds };
   }
 
