@@ -22,34 +22,15 @@ import { initBackend } from "../src/engine/backend.js";
 import { predictSequences } from "../src/engine/evaluation.js";
 import { HISTORY_FEATURES, type HistoryFeature } from "../src/engine/meta/equations.js";
 import { type MetaModel, metaTrainer } from "../src/engine/meta/index.js";
-import { simulateSchool, splitLearners, type SimulatorParams } from "../src/engine/simulator/index.js";
-import type { TrainingSet } from "../src/engine/types.js";
 import { pairedBootstrap, SLICES } from "./lib/bootstrap.js";
 import { loadKtDataset } from "./lib/data.js";
+import { attemptsOf, type DevSet, SIM_DEV_SETS, simDevSet } from "./lib/dev-sets.js";
 import { gitCommit } from "./lib/git.js";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-
-const SIM: Readonly<Record<string, Partial<SimulatorParams>>> = {
-  "sim-retry": {
-    learners: 600,
-    attemptsPerLearner: [30, 150],
-    skills: 16,
-    tasksPerSkill: 15,
-    multiSkillFraction: 0.4,
-    retryAfterFailure: 0.7,
-  },
-  "sim-short": { learners: 600 },
-};
-
-interface DevSet {
-  readonly name: string;
-  readonly train: TrainingSet;
-  readonly test: TrainingSet;
-}
 
 /** "a+b" → [a, b] over `base` ("-a" removes a); each name checked. */
 function featureSet(spec: string, base: readonly HistoryFeature[]): HistoryFeature[] {
@@ -62,8 +43,6 @@ function featureSet(spec: string, base: readonly HistoryFeature[]): HistoryFeatu
   }
   return HISTORY_FEATURES.filter((f) => out.has(f));
 }
-
-const attempts = (s: TrainingSet) => [...s.sequences.values()].reduce((n, q) => n + q.length, 0);
 
 async function main(): Promise<void> {
   const seed = Number(arg("seed") ?? 0);
@@ -93,14 +72,14 @@ async function main(): Promise<void> {
     });
   }
   for (const name of sims) {
-    if (!SIM[name]) throw new Error(`unknown simulated set ${name} (${Object.keys(SIM).join(", ")})`);
-    sets.push(() => ({ name, ...splitLearners(simulateSchool(SIM[name]!, seed + 101), { seed }) }));
+    if (!SIM_DEV_SETS[name]) throw new Error(`unknown simulated set ${name} (${Object.keys(SIM_DEV_SETS).join(", ")})`);
+    sets.push(() => simDevSet(name, seed));
   }
 
   for (const make of sets) {
     const set = make();
     console.log(
-      `\n## ${set.name}: ${set.train.sequences.size} train learners (${attempts(set.train)} attempts), ${set.test.sequences.size} test learners (${attempts(set.test)})\n`,
+      `\n## ${set.name}: ${set.train.sequences.size} train learners (${attemptsOf(set.train)} attempts), ${set.test.sequences.size} test learners (${attemptsOf(set.test)})\n`,
     );
     const train = async (features: readonly HistoryFeature[]) => {
       const model = (await metaTrainer.fit(set.train, { seed, historyFeatures: features, taskMemory })) as MetaModel;

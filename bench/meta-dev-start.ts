@@ -27,59 +27,15 @@ import { predictSequences } from "../src/engine/evaluation.js";
 import { metaTrainer, type MetaModel } from "../src/engine/meta/index.js";
 import { createRng } from "../src/engine/math.js";
 import { trainers } from "../src/engine/registry.js";
-import { simulateSchool, splitLearners, type SimulatorParams } from "../src/engine/simulator/index.js";
 import type { Catalog, Trace, TrainingSet } from "../src/engine/types.js";
 import { pairedBootstrap, SLICES } from "./lib/bootstrap.js";
 import { loadKtDataset } from "./lib/data.js";
+import { attemptsOf, type DevSet, SIM_DEV_SETS, simDevSet } from "./lib/dev-sets.js";
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
-
-interface DevSet {
-  readonly name: string;
-  readonly train: TrainingSet;
-  readonly test: TrainingSet;
-}
-
-const SIM: Readonly<Record<string, Partial<SimulatorParams>>> = {
-  "sim-long": { learners: 280, attemptsPerLearner: [300, 900], skills: 24, tasksPerSkill: 20, multiSkillFraction: 0 },
-  "sim-long-spread": {
-    learners: 280,
-    attemptsPerLearner: [300, 900],
-    skills: 24,
-    tasksPerSkill: 20,
-    multiSkillFraction: 0,
-    abilitySd: 2,
-    taskDifficultySd: 1.5,
-  },
-  "sim-long-anywhere": {
-    learners: 280,
-    attemptsPerLearner: [300, 900],
-    skills: 60,
-    tasksPerSkill: 10,
-    multiSkillFraction: 0,
-    abilitySd: 1.5,
-    skillAbilitySd: 1,
-    curriculumStart: "anywhere",
-  },
-  "sim-retry": {
-    learners: 600,
-    attemptsPerLearner: [30, 150],
-    skills: 16,
-    tasksPerSkill: 15,
-    multiSkillFraction: 0.4,
-    retryAfterFailure: 0.7,
-  },
-  "sim-short": { learners: 600 },
-};
-
-function simSet(name: string, seed: number): DevSet {
-  const school = simulateSchool(SIM[name]!, seed + 101);
-  const split = splitLearners(school, { seed });
-  return { name, ...split };
-}
 
 function longOnly(set: TrainingSet, min: number, catalog: Catalog): TrainingSet {
   const sequences = new Map<string, readonly Trace[]>();
@@ -97,8 +53,6 @@ function randomLearners(set: TrainingSet, n: number, seed: number): TrainingSet 
   return { catalog: set.catalog, sequences: new Map([...set.sequences].filter(([id]) => keep.has(id))) };
 }
 
-const attempts = (s: TrainingSet) => [...s.sequences.values()].reduce((n, q) => n + q.length, 0);
-
 async function main(): Promise<void> {
   const seed = Number(arg("seed") ?? 0);
   const rounds = Number(arg("rounds") ?? 500);
@@ -106,7 +60,7 @@ async function main(): Promise<void> {
   const folders = (arg("data") ?? "").split(",").filter(Boolean);
   const wanted = arg("sets")?.split(",");
   await initBackend();
-  const sets: (() => DevSet)[] = Object.keys(SIM).map((name) => () => simSet(name, seed));
+  const sets: (() => DevSet)[] = Object.keys(SIM_DEV_SETS).map((name) => () => simDevSet(name, seed));
   for (const folder of folders) {
     const data = loadKtDataset(resolve(folder), basename(folder));
     sets.push(() => ({
@@ -134,7 +88,7 @@ async function main(): Promise<void> {
     if (wanted && !wanted.includes(set.name)) continue;
     const lengths = [...set.train.sequences.values(), ...set.test.sequences.values()].map((s) => s.length).sort((a, b) => a - b);
     console.log(
-      `\n## ${set.name}: ${set.train.sequences.size} train learners (${attempts(set.train)} attempts), ${set.test.sequences.size} test learners (${attempts(set.test)}), median ${lengths[Math.floor(lengths.length / 2)]} attempts a learner`,
+      `\n## ${set.name}: ${set.train.sequences.size} train learners (${attemptsOf(set.train)} attempts), ${set.test.sequences.size} test learners (${attemptsOf(set.test)}), median ${lengths[Math.floor(lengths.length / 2)]} attempts a learner`,
     );
     const models = [];
     for (const name of names) {
