@@ -7,7 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createHmac, hkdfSync, randomBytes } from "node:crypto";
-import { buildDist, runCli, startCli, RunningProcess } from "../support/compiled-cli.js";
+import { buildDist, runCli, startCli, RunningProcess, serverUrl } from "../support/compiled-cli.js";
 
 const PROFILE_KEY = randomBytes(32);
 const UNKNOWN = "0190ffff-0000-7000-8000-00000000beef";
@@ -50,7 +50,7 @@ test("through the running server, then in-process: one receipt, keyed by the con
   expect(created.code).toBe(0);
   const schoolId = created.stdout.trim();
   server = startCli("src/main.js", env);
-  const { url } = JSON.parse(await server.waitForLine((l) => l.includes('"GraphQL API ready"'), 120_000)) as { url: string };
+  const url = await serverUrl(server);
   const admin = (await runCli("src/cli/token.js", ["--role", "admin", "--school", schoolId], env)).stdout.trim();
   const create = `mutation($i: CreateLearnerInput!) { createLearner(input: $i) { id } }`;
   const learner = (await gql(url, admin, create, { i: { externalRef: "e-1", profile: { displayName: "Zoé", email: "zoe@example.org" } } }))

@@ -15,7 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { simulateSchool } from "../../src/engine/simulator/index.js";
-import { buildDist, runCli, startCli, RunningProcess } from "../support/compiled-cli.js";
+import { buildDist, runCli, startCli, RunningProcess, serverUrl } from "../support/compiled-cli.js";
 import { createServerDatabase } from "../support/scratch-database.js";
 
 const ON_POSTGRES = Boolean(process.env.DATABASE_URL);
@@ -57,8 +57,7 @@ afterAll(async () => {
 async function startServer(): Promise<{ url: string; server: RunningProcess }> {
   const server = startCli("src/main.js", env);
   processes.push(server);
-  const ready = await server.waitForLine((l) => l.includes('"GraphQL API ready"'), 120_000);
-  return { url: (JSON.parse(ready) as { url: string }).url, server };
+  return { url: await serverUrl(server), server };
 }
 
 async function gql<T = any>(

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import { signToken } from "../../src/api/auth/token.js";
 import { PLATFORM_ADMIN } from "../../src/services/auth/actor.js";
-import { buildDist, startCli, type RunningProcess } from "../support/compiled-cli.js";
+import { buildDist, serverUrl, startCli, type RunningProcess } from "../support/compiled-cli.js";
 
 const SECRET = randomBytes(48).toString("base64");
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "zpd-production-"));
@@ -38,8 +38,7 @@ afterAll(async () => {
 async function start(): Promise<{ server: RunningProcess; url: string }> {
   const server = startCli("src/main.js", env);
   running.push(server);
-  const ready = await server.waitForLine((l) => l.includes('"GraphQL API ready"'), 120_000);
-  return { server, url: (JSON.parse(ready) as { url: string }).url };
+  return { server, url: await serverUrl(server) };
 }
 
 async function schools(url: string, token: string): Promise<{ data?: any; errors?: { extensions?: { code?: string } }[] }> {

@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes, randomUUID } from "node:crypto";
-import { buildDist, runCli, startCli, type RunningProcess } from "../support/compiled-cli.js";
+import { buildDist, runCli, serverUrl, startCli, type RunningProcess } from "../support/compiled-cli.js";
 import { openDatabase } from "../../src/persistence/database.js";
 
 const ACTIVITY = "https://quiz.example/tasks/crash-1";
@@ -45,8 +45,7 @@ afterAll(async () => {
 
 const start = async (): Promise<string> => {
   server = startCli("src/main.js", env);
-  const { url } = JSON.parse(await server.waitForLine((l) => l.includes('"GraphQL API ready"'), 120_000)) as { url: string };
-  return url;
+  return serverUrl(server);
 };
 
 test("a server killed while answering statements loses none and doubles none once they are sent again", async () => {

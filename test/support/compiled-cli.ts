@@ -105,3 +105,9 @@ export function startCli(script: string, env: Record<string, string>): RunningPr
     },
   };
 }
+
+/** The GraphQL URL of a started server (`startCli("src/main.js", …)`, LOG_LEVEL info or lower), once it says it is ready. */
+export async function serverUrl(server: RunningProcess, timeoutMs = 120_000): Promise<string> {
+  const ready = await server.waitForLine((l) => l.includes('"GraphQL API ready"'), timeoutMs);
+  return (JSON.parse(ready) as { url: string }).url;
+}
