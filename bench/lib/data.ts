@@ -30,7 +30,12 @@ function lines(path: string): string[] {
     .filter((l) => l.length > 0);
 }
 
-export function loadKtDataset(folder: string, name: string): KtDataset {
+/**
+ * `orderAsTime`: each trace's `at` is its row's order_id, for a benchmark that needs the attempts' order
+ * across learners (bench/kt-new-tasks.ts; in the shipped sets order_id is one global, time-ordered
+ * sequence). No model reads `at` as a time.
+ */
+export function loadKtDataset(folder: string, name: string, opts: { readonly orderAsTime?: boolean } = {}): KtDataset {
   const attemptsPath = join(folder, "attempts.csv");
   if (!existsSync(attemptsPath)) throw bad(`${attemptsPath} does not exist`);
   const rows = lines(attemptsPath);
@@ -81,7 +86,15 @@ export function loadKtDataset(folder: string, name: string): KtDataset {
       seq = [];
       sequences.set(user, seq);
     }
-    seq.push({ order: Number.isFinite(order) ? order : seq.length, trace: { learnerId: user, taskId: item, correct: correct as 0 | 1 } });
+    seq.push({
+      order: Number.isFinite(order) ? order : seq.length,
+      trace: {
+        learnerId: user,
+        taskId: item,
+        correct: correct as 0 | 1,
+        ...(opts.orderAsTime && Number.isFinite(order) && { at: order }),
+      },
+    });
   }
 
   const skillSet = new Set<string>();

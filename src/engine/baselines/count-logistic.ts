@@ -53,7 +53,7 @@ interface Counts {
 }
 
 /** Feature offsets in the weight vector, derived from the feature set and the catalogue size. */
-class Layout {
+export class Layout {
   readonly item: number;
   readonly skill: number;
   readonly skillSucc: number;
@@ -117,7 +117,8 @@ function emitFeatures(
 }
 
 export class CountLogisticModel extends IndexedModel<Counts> {
-  private readonly layout: Layout;
+  /** Where each feature's weights are in `weights` (the new-task benchmark reads a task's item weight). */
+  readonly layout: Layout;
   private readonly phi: (x: number) => number;
   /** Mean item weight over the trained tasks of each skill: the "typical task" of the skill for mastery. */
   private readonly typicalItem: Float64Array;

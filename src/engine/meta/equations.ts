@@ -16,7 +16,8 @@
  * s_uk, f_uk: the learner's earlier successes and failures on skill k (counted with weight q_ik);
  * S_u, F_u: over all skills. e_i is the task's offset from its skills (shrunk to 0 by an L2 prior), so
  * the task's difficulty is d_i = −(e_i + Σ_k q_ik β_k) and a task never seen in training falls back to
- * its skills' prior (the mean offset of the skill's trained tasks).
+ * its skills' prior (the mean offset of the skill's trained tasks; unseen.ts). new-tasks.ts adapts such a
+ * task's offset online from every learner's attempts on it.
  *
  * ## History features (MetaOptions.historyFeatures; each off by default, its weights then 0)
  *

@@ -14,6 +14,7 @@ export { MetaModel, loadMetaModelBytes } from "./model.js";
 export type { TrainingReport, MetaKind } from "./train.js";
 export type { PrivacyGuarantee, PrivacyReport } from "./dp-sgd.js";
 export { defaultPrivacyOptions, type MetaPrivacyOptions } from "./options.js";
+export { NEW_TASKS_OFF, type NewTaskParams, type TaskState, checkTaskState } from "./new-tasks.js";
 export { START_KINDS, startSummary, type StartChoice, type StartKind, type StartCandidate } from "./start-guard.js";
 
 /** The product's model: shared parameters, φ₀, per-coordinate steps α and their count decay, meta-learned. */
@@ -21,7 +22,7 @@ export const metaTrainer: ModelTrainer<MetaOptions> = {
   name: "meta",
   async fit(data, options) {
     const t = await trainMeta("meta", data, options);
-    return new MetaModel("meta", t.catalog, t.params, t.options, t.report, t.start, guaranteeOf(t.report.privacy));
+    return new MetaModel("meta", t.catalog, t.params, t.options, t.report, t.start, guaranteeOf(t.report.privacy), t.newTasks);
   },
 };
 

@@ -43,6 +43,7 @@ import type { MetaKind, TrainingReport } from "./train.js";
 import { SkillScratch } from "./skill-scratch.js";
 import { GUARD_OFF, START_KINDS, type StartChoice } from "./start-guard.js";
 import type { PrivacyGuarantee } from "./dp-sgd.js";
+import { initialTaskState, NEW_TASKS_OFF, type NewTaskParams, readNewTaskParams, type TaskState, taskStateAfter } from "./new-tasks.js";
 
 type General = [theta: number, attempts: number, wins: number, fails: number, precision: number, recent: number];
 /** The last two only with skill recency ("lastOutcome", "skillGap"); a revision-2 entry has five. */
@@ -88,6 +89,8 @@ export class MetaModel implements KnowledgeModel {
     readonly start: StartChoice = GUARD_OFF,
     /** The (ε, δ) user-level DP guarantee of its training (dp-sgd.ts); null: trained without. Serialised. */
     readonly privacy: PrivacyGuarantee | null = null,
+    /** The new-task prior and online step (new-tasks.ts); serialised when fitted. */
+    readonly newTasks: NewTaskParams = NEW_TASKS_OFF,
   ) {
     this.history = historyShape(options.historyFeatures, options.taskMemory);
     this.bytes = encodeModel(this.toFile());
@@ -125,6 +128,38 @@ export class MetaModel implements KnowledgeModel {
     const out = new Float64Array(taskIds.length);
     for (let n = 0; n < taskIds.length; n++) out[n] = sigmoid(this.logit(data.g, data.s, h, this.catalog.task(taskIds[n]!)));
     return out;
+  }
+
+  /**
+   * A new task's state before anyone attempted it (new-tasks.ts): its offset at the meta-learned prior from
+   * its skills. For a task the model was not trained on: a trained task's offset is its own, not a prior.
+   */
+  newTaskState(taskId: string): TaskState {
+    return initialTaskState(this.newTasks, this.params.taskOffset[this.catalog.task(taskId)]!);
+  }
+
+  /** `predict` on a new task whose offset is `task`'s (newTaskState, moved by updateNewTask). */
+  predictNewTask(state: LearnerState, taskId: string, task: TaskState): number {
+    const data = this.read(state);
+    return sigmoid(this.logit(data.g, data.s, data.h ?? NO_TASKS, this.catalog.task(taskId), task.offset));
+  }
+
+  /**
+   * `update` on a new task: the learner's state after the attempt (its residual with the task's current
+   * offset) and the task's state after it (the step of new-tasks.ts with the same prediction).
+   */
+  updateNewTask(state: LearnerState, trace: Trace, task: TaskState): { learner: LearnerState; task: TaskState } {
+    const data = this.read(state);
+    const i = this.catalog.task(trace.taskId);
+    const s: Record<string, PerSkill> = { ...data.s };
+    const y = trace.correct === 1 ? 1 : 0;
+    const h = data.h ?? NO_TASKS;
+    const prob = sigmoid(this.logit(data.g, s, h, i, task.offset));
+    const g = this.step(data.g, s, h, i, y, task.offset);
+    return {
+      learner: { model: this.stateTag, attempts: state.attempts + 1, data: this.stateData(g, s, this.remember(h, i, y)) },
+      task: taskStateAfter(this.newTasks, task, prob, y),
+    };
   }
 
   update(state: LearnerState, trace: Trace): LearnerState {
@@ -209,10 +244,11 @@ export class MetaModel implements KnowledgeModel {
   /**
    * One attempt on task index `task` with outcome y: the general coordinates after it (returned) and
    * the entries of its skills replaced in `s`, a copy the caller owns (read before written: the
-   * prediction is the state's before the attempt, with task memory `h`; `remember` moves h on).
+   * prediction is the state's before the attempt, with task memory `h`; `remember` moves h on). `offset`:
+   * the task's offset, a new task's online one (updateNewTask) or, by default, the trained one.
    */
-  private step(g0: General, s: Record<string, PerSkill>, h: readonly Remembered[], task: number, y: 0 | 1): General {
-    const prob = sigmoid(this.logit(g0, s, h, task));
+  private step(g0: General, s: Record<string, PerSkill>, h: readonly Remembered[], task: number, y: 0 | 1, offset?: number): General {
+    const prob = sigmoid(this.logit(g0, s, h, task, offset));
     const r = y - prob;
     const info = information(prob);
     const p = this.params;
@@ -365,11 +401,17 @@ export class MetaModel implements KnowledgeModel {
     return this.bytes.slice();
   }
 
-  /** z of the learner on task index `task` (the same sum as DenseLearner.logit, over the JSON state). */
-  private logit(g: General, s: Readonly<Record<string, PerSkill>>, h: readonly Remembered[], task: number): number {
+  /** z of the learner on task index `task` (the same sum as DenseLearner.logit, over the JSON state), with the task's offset `offset` (default: the trained one). */
+  private logit(
+    g: General,
+    s: Readonly<Record<string, PerSkill>>,
+    h: readonly Remembered[],
+    task: number,
+    offset: number = this.params.taskOffset[task]!,
+  ): number {
     const p = this.params;
     const { qStart, qSkill, qWeight, skillIds } = this.catalog;
-    let z = globalTerm(p, g[2], g[3]) + p.taskOffset[task]! + g[0] + g[5];
+    let z = globalTerm(p, g[2], g[3]) + offset + g[0] + g[5];
     z += this.taskHistory(h, task);
     for (let j = qStart[task]!; j < qStart[task + 1]!; j++) {
       const k = qSkill[j]!;
@@ -405,6 +447,8 @@ export class MetaModel implements KnowledgeModel {
         revision: FILE_REVISION,
         options: fileOptions(this.options),
         start: this.start,
+        // Only on a model with fitted new-task parameters (other files stay as they were).
+        ...(this.newTasks.episodeTasks > 0 && { newTasks: this.newTasks }),
         // Only on a privately trained model (other files stay as they were); JSON has no ∞: ε = ∞ (σ = 0) is null.
         ...(this.privacy && {
           privacy: { ...this.privacy, epsilon: Number.isFinite(this.privacy.epsilon) ? this.privacy.epsilon : null },
@@ -457,6 +501,7 @@ export function loadMetaModel(file: ModelFile): MetaModel {
     options?: Partial<MetaOptions>;
     start?: unknown;
     privacy?: unknown;
+    newTasks?: unknown;
     taskIds?: unknown;
     skillIds?: unknown;
   } | null;
@@ -510,7 +555,16 @@ export function loadMetaModel(file: ModelFile): MetaModel {
     if (options.historyFeatures.includes(f)) continue;
     for (const i of HISTORY_SLOTS[f]) if (params.history[i] !== 0) throw corrupt(`tensor history: a weight of ${f}, which is off`);
   }
-  return new MetaModel(file.model, catalog, params, options, undefined, readStart(meta.start), readPrivacy(meta.privacy));
+  return new MetaModel(
+    file.model,
+    catalog,
+    params,
+    options,
+    undefined,
+    readStart(meta.start),
+    readPrivacy(meta.privacy),
+    readNewTaskParams(meta.newTasks),
+  );
 }
 
 /** meta.privacy of a file: absent or null for a model trained without DP (every file before it). */

@@ -105,6 +105,13 @@ export interface MetaOptions {
   readonly historyFeatures: readonly HistoryFeature[];
   /** "taskCounts" remembers this many distinct tasks per learner (1–64; the least recently attempted forgotten first). */
   readonly taskMemory: number;
+  /**
+   * New tasks (new-tasks.ts): the share of the training set's tasks held out as if new in the episodes that
+   * fit a new task's prior and online step (new-task-training.ts), in [0, 0.9]; 0: no episodes, a new task
+   * keeps its skills' prior. Not under privacy (the episodes read the data outside the guarantee). The
+   * default 0.2 is the benchmark's own share of new tasks (docs/benchmarks/kt-new-tasks.md).
+   */
+  readonly newTaskHoldout: number;
 }
 
 /**
@@ -185,6 +192,7 @@ export const defaultMetaOptions: MetaOptions = Object.freeze({
   privacy: null,
   historyFeatures: Object.freeze<HistoryFeature[]>(["repeat", "lastOutcome", "skillGap"]),
   taskMemory: 8,
+  newTaskHoldout: 0.2,
 });
 
 /** Merges `partial` over the defaults and checks every field; throws INVALID_PARAMETERS. */
@@ -220,6 +228,7 @@ export function validateMetaOptions(partial: Partial<MetaOptions> = {}): MetaOpt
     fail("historyFeatures", o.historyFeatures, `must be a list of ${HISTORY_FEATURES.join(", ")}`);
   }
   integer("taskMemory", 1, 64);
+  range("newTaskHoldout", 0, 0.9);
   // One spelling per set of features (HISTORY_FEATURES order, no repeats): the model file holds it.
   const historyFeatures = HISTORY_FEATURES.filter((f) => features.includes(f));
   if (o.privacy === null) return { ...o, historyFeatures };

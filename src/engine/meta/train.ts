@@ -34,6 +34,9 @@ import { Adam } from "./adam.js";
 import { attemptWeights, checkLearnerWeights } from "./learner-weights.js";
 import { type MetaOptions, validateMetaOptions } from "./options.js";
 import { taskPriorPrecision } from "./task-prior.js";
+import { fillUnseen, trainedTasks } from "./unseen.js";
+import { NEW_TASKS_OFF, type NewTaskParams } from "./new-tasks.js";
+import { attemptOrder, fitNewTaskParams, metaEpisodes } from "./new-task-training.js";
 import { chooseStart, GUARD_OFF, type StartChoice } from "./start-guard.js";
 import { RAW_NAMES, type RawName } from "./raw-names.js";
 import { addClippedLearners, LearnerClipper, learnerWindowStart, planPrivacy, type PrivacyReport } from "./dp-sgd.js";
@@ -66,6 +69,8 @@ export interface TrainedMeta {
   readonly report: TrainingReport;
   /** What the start guard chose (start-guard.ts); "off" for the ablation. */
   readonly start: StartChoice;
+  /** The new-task prior and step (new-tasks.ts), fitted on episodes; NEW_TASKS_OFF for the ablation, under privacy or with newTaskHoldout 0. */
+  readonly newTasks: NewTaskParams;
 }
 
 /** Positive parameters are trained through logs, so that Adam cannot make them negative. */
@@ -241,17 +246,35 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
   fitOptions.onProgress?.(1, `${kind} done`);
   if (pretrain) best.alpha.fill(options.ablationStep);
   // Which tasks and skills the data has is itself data: under privacy, unseen ones keep what DP-SGD gave them.
-  if (privacy === null) fillUnseen(best, cat, fit);
+  if (privacy === null) fillUnseen(best, cat, trainedTasks(cat, fit));
   const guarded =
     kind === "meta" && options.startGuard === "validate" && privacy === null
       ? chooseStart(best, val, learner, options, valWeight)
       : { params: best, choice: GUARD_OFF };
+  // New tasks (new-task-training.ts): episodes on every training learner, after the shared parameters are final.
+  let newTasks = NEW_TASKS_OFF;
+  if (kind === "meta" && privacy === null && options.newTaskHoldout > 0) {
+    const all = encodeSequences(cat, data.sequences, learners);
+    const history = historyShape(options.historyFeatures, options.taskMemory);
+    // A stream of its own, so that the episodes' draw does not depend on how many the epochs took.
+    const episodes = metaEpisodes(
+      guarded.params,
+      cat,
+      history,
+      all,
+      attemptOrder(data.sequences, all),
+      options.newTaskHoldout,
+      createRng(fitOptions.seed + 1),
+    );
+    newTasks = fitNewTaskParams(episodes);
+  }
   return {
     kind,
     catalog: cat,
     params: guarded.params,
     options,
     start: guarded.choice,
+    newTasks,
     report: {
       backend,
       epochs: privacy === null ? Math.min(epoch, options.maxEpochs) : bestEpoch,
@@ -420,54 +443,4 @@ export function onlineLogLoss(p: MetaParams, seq: EncodedSequences, learner: Den
     }
   }
   return sum / Math.max(1, seq.task.length);
-}
-
-/**
- * The fallbacks (documented in equations.ts): a task no training learner attempted gets the mean offset
- * of its skills' trained tasks; a skill no training learner practised gets the mean of the trained
- * skills' parameters (its φ₀ and α too).
- */
-function fillUnseen(p: MetaParams, cat: CatalogIndex, seq: EncodedSequences): void {
-  const K = cat.skillIds.length;
-  const taskSeen = new Uint8Array(cat.taskIds.length);
-  for (let j = 0; j < seq.task.length; j++) taskSeen[seq.task[j]!] = 1;
-  const skillSeen = new Uint8Array(K);
-  const offsetSum = new Float64Array(K);
-  const offsetCount = new Float64Array(K);
-  for (let i = 0; i < cat.taskIds.length; i++) {
-    if (!taskSeen[i]) continue;
-    for (let s = cat.qStart[i]!; s < cat.qStart[i + 1]!; s++) {
-      const k = cat.qSkill[s]!;
-      skillSeen[k] = 1;
-      offsetSum[k]! += p.taskOffset[i]!;
-      offsetCount[k]!++;
-    }
-  }
-  for (let i = 0; i < cat.taskIds.length; i++) {
-    if (taskSeen[i]) continue;
-    let sum = 0,
-      n = 0;
-    for (let s = cat.qStart[i]!; s < cat.qStart[i + 1]!; s++) {
-      const k = cat.qSkill[s]!;
-      if (offsetCount[k]! > 0) {
-        sum += offsetSum[k]! / offsetCount[k]!;
-        n++;
-      }
-    }
-    p.taskOffset[i] = n > 0 ? sum / n : 0;
-  }
-  const seen = [...Array(K).keys()].filter((k) => skillSeen[k]);
-  if (seen.length === 0 || seen.length === K) return;
-  const meanOf = (a: Float64Array, shift = 0) => seen.reduce((s, k) => s + a[k + shift]!, 0) / seen.length;
-  const fills: [Float64Array, number, number][] = [
-    [p.skillEase, 0, meanOf(p.skillEase)],
-    [p.skillWin, 0, meanOf(p.skillWin)],
-    [p.skillFail, 0, meanOf(p.skillFail)],
-    [p.phi0, 1, meanOf(p.phi0, 1)],
-    [p.alpha, 1, meanOf(p.alpha, 1)],
-  ];
-  for (let k = 0; k < K; k++) {
-    if (skillSeen[k]) continue;
-    for (const [a, shift, v] of fills) a[k + shift] = v;
-  }
 }
