@@ -237,6 +237,8 @@ interface SetResult {
   readonly heldTestAttempts: number;
   readonly bucketCounts: Record<string, number>;
   readonly trainSeconds: Record<string, number>;
+  /** Meta's training CPU seconds, and those of its new-task episodes. */
+  readonly metaCpu: { readonly total: number; readonly episodes: number };
   readonly params: Record<string, NewTaskParams>;
   readonly tables: Record<string, string>;
   readonly target: {
@@ -280,6 +282,8 @@ async function runSet(folder: string, args: Args): Promise<SetResult> {
     return out;
   };
   const meta = (await timed("meta", () => metaTrainer.fit(train, { seed: args.seed }))) as MetaModel;
+  const metaReport = meta.report!;
+  const metaCpu = { total: metaReport.cpuSeconds, episodes: metaReport.newTaskCpuSeconds };
   const irt = (await timed("irt", () => irtTrainer.fit(train, { seed: args.seed }))) as IrtModel;
   const bestlr = (await timed("bestlr", () => bestLrTrainer.fit(train, { seed: args.seed }))) as CountLogisticModel;
   const irtH = irtHandle(irt),
@@ -373,6 +377,7 @@ async function runSet(folder: string, args: Args): Promise<SetResult> {
     heldTestAttempts: scored.length,
     bucketCounts,
     trainSeconds,
+    metaCpu,
     params: { "meta online": meta.newTasks, "irt online": irtParams, "bestlr online": bestlrParams },
     tables,
     target: { meta: targetRows[0]!.auc, best: best.model, bestAuc: best.auc, diff: best.diff, lo: best.lo, hi: best.hi },
@@ -419,7 +424,9 @@ function render(results: readonly SetResult[], header: string): string {
       "",
       `Training wall seconds (shared machine): ${Object.entries(r.trainSeconds)
         .map(([n, s]) => `${n} ${s.toFixed(1)}`)
-        .join(", ")}.`,
+        .join(
+          ", ",
+        )}. Meta's training took ${r.metaCpu.total.toFixed(1)} CPU s, of which its new-task episodes ${r.metaCpu.episodes.toFixed(1)}.`,
       "",
     );
   }

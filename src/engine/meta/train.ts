@@ -57,6 +57,8 @@ export interface TrainingReport {
    * other work does not inflate (the wasm backend runs on one thread, so idle wall time ≈ CPU time).
    */
   readonly cpuSeconds: number;
+  /** Of which the new-task episodes (new-task-training.ts) took this many CPU seconds (0: none). */
+  readonly newTaskCpuSeconds: number;
   /** What a private fit (MetaOptions.privacy) spent: ε at δ, σ, q, steps, C; null without privacy. */
   readonly privacy: PrivacyReport | null;
 }
@@ -253,6 +255,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
       : { params: best, choice: GUARD_OFF };
   // New tasks (new-task-training.ts): episodes on every training learner, after the shared parameters are final.
   let newTasks = NEW_TASKS_OFF;
+  const newTaskCpu = process.cpuUsage();
   if (kind === "meta" && privacy === null && options.newTaskHoldout > 0) {
     const all = encodeSequences(cat, data.sequences, learners);
     const history = historyShape(options.historyFeatures, options.taskMemory);
@@ -268,6 +271,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
     );
     newTasks = fitNewTaskParams(episodes);
   }
+  const newTaskCpuSeconds = newTasks === NEW_TASKS_OFF ? 0 : cpuSecondsSince(newTaskCpu);
   return {
     kind,
     catalog: cat,
@@ -284,6 +288,7 @@ export async function trainMeta(kind: MetaKind, data: TrainingSet, fitOptions: F
       validationLearners: valIds.length,
       seconds: (Date.now() - began) / 1000,
       cpuSeconds: cpuSecondsSince(cpuBegan),
+      newTaskCpuSeconds,
       privacy: privacyReport,
     },
   };
