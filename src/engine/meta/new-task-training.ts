@@ -48,10 +48,17 @@ export interface EpisodeAttempt {
   readonly correct: 0 | 1;
 }
 
-/** Groups collected attempts into episodes; `prior[task]` is the prior offset of each held-out task. */
+/**
+ * An episode keeps its task's first attempts only: what a new task's prior and early steps are for (the step
+ * is extrapolated beyond), and a bound on the fit's time where tasks have thousands of attempts.
+ */
+export const EPISODE_ATTEMPTS = 100;
+
+/** Groups collected attempts into episodes (the first EPISODE_ATTEMPTS of each task); `prior[task]` is the prior offset of each held-out task. */
 export function groupEpisodes(attempts: readonly EpisodeAttempt[], prior: ArrayLike<number>): NewTaskEpisodes {
-  const idx = attempts.map((_, i) => i);
-  idx.sort((a, b) => attempts[a]!.task - attempts[b]!.task || attempts[a]!.order - attempts[b]!.order || a - b);
+  const sorted = attempts.map((_, i) => i);
+  sorted.sort((a, b) => attempts[a]!.task - attempts[b]!.task || attempts[a]!.order - attempts[b]!.order || a - b);
+  const idx = sorted.filter((i, n) => n < EPISODE_ATTEMPTS || attempts[sorted[n - EPISODE_ATTEMPTS]!]!.task !== attempts[i]!.task);
   const starts: number[] = [];
   const priors: number[] = [];
   const logit = new Float64Array(idx.length);
@@ -93,8 +100,8 @@ const BOUNDS: readonly (readonly [number, number])[] = [
   [Math.log(1e-4), Math.log(5)],
   [Math.log(1e-4), Math.log(20)],
 ];
-const SWEEPS = 4;
-const GOLDEN_STEPS = 28;
+const SWEEPS = 3;
+const GOLDEN_STEPS = 20;
 
 /** Minimises episodeLoss over (m, w, α, β): golden-section search on each in turn, SWEEPS times. */
 export function fitNewTaskParams(ep: NewTaskEpisodes): NewTaskParams {
