@@ -98,7 +98,7 @@ describe("new tasks on a simulated school (tasks held out of training entirely)"
   it("moves a new task's offset toward its true difficulty as learners attempt it", () => {
     const { tasks, after5 } = replay(meta);
     const ids = [...held].filter((id) => (tasks.get(id)?.attempts ?? 0) >= 20);
-    expect(ids.length).toBeGreaterThanOrEqual(20);
+    expect(ids.length).toBeGreaterThanOrEqual(15); // 22
     const truth = ids.map((id) => trueEase(school, id));
     const start = pearson(
       ids.map((id) => meta.newTaskState(id).offset),
@@ -112,11 +112,11 @@ describe("new tasks on a simulated school (tasks held out of training entirely)"
       ids.map((id) => tasks.get(id)!.offset),
       truth,
     );
-    console.log("NT", ids.length, start, early, final);
     // The prior knows only the skills (a task's offset relative to its skill is unknown): no correlation.
+    // Measured: 0.13 at the prior, 0.79 after 5 attempts, 0.94 after all (20–70 attempts a task).
     expect(Math.abs(start)).toBeLessThan(0.4);
-    expect(early).toBeGreaterThan(start + 0.2);
-    expect(final).toBeGreaterThan(0.8);
+    expect(early).toBeGreaterThan(start + 0.4);
+    expect(final).toBeGreaterThan(0.85);
     expect(final).toBeGreaterThan(early);
   });
 
@@ -150,9 +150,8 @@ describe("new tasks on a simulated school (tasks held out of training entirely)"
       } else learners.set(id, meta.update(s, trace));
       frozen.set(id, meta.update(f, trace));
     }
-    console.log("NT2", n, online / n, prior / n);
     expect(n).toBeGreaterThan(500);
-    expect(online / n).toBeLessThan(prior / n - 0.02);
+    expect(online / n).toBeLessThan(prior / n - 0.05); // measured 0.528 against 0.643 (1,164 attempts)
   });
 
   it("the same seed gives the same model, new-task parameters included", async () => {
