@@ -1,5 +1,5 @@
 /**
- * `npm run bench:policy -- [--seeds N] [--episodes-per-type K] [--tune-seeds N] [--tune-episodes K] [--train-iterations N] [--train-episodes K] [--rounds R] [--quick] [--report <file>|none]`
+ * `npm run bench:policy -- [--seeds N] [--episodes-per-type K] [--tune-seeds N] [--tune-episodes K] [--train-iterations N] [--train-episodes K] [--rounds R] [--stop-penalty X] [--stop-penalty-on expected|realized] [--quick] [--report <file>|none]`
  *
  * The sequencing policies (src/engine/policy) on held-out simulator families: the heuristics and the
  * learned policy (POLICY, trained with PPO on the training families; POLICY_TRANSFER, trained on one
@@ -17,7 +17,7 @@ import { gitCommit } from "./lib/git.js";
 import { renderPolicyReport } from "./policy/report.js";
 import { type PolicyBenchArgs, runPolicyBench } from "./policy/run.js";
 
-const USAGE = `usage: npm run bench:policy -- [--seeds N] [--episodes-per-type K] [--tune-seeds N] [--tune-episodes K] [--train-iterations N] [--train-episodes K] [--rounds R] [--quick] [--report <file>|none]
+const USAGE = `usage: npm run bench:policy -- [--seeds N] [--episodes-per-type K] [--tune-seeds N] [--tune-episodes K] [--train-iterations N] [--train-episodes K] [--rounds R] [--stop-penalty X] [--stop-penalty-on expected|realized] [--quick] [--report <file>|none]
   defaults: 20 seeds, 8 episodes per type, 4 tuning (and training) schools per training family, 16 tuning episodes,
             ${DEFAULT_POLICY_TRAINING.iterations} PPO iterations of ${DEFAULT_POLICY_TRAINING.episodesPerIteration} episodes, 1,000 rounds
   --quick: 5 seeds, 4 episodes per type, 2 tuning schools, 8 tuning episodes, 10 PPO iterations of 32 episodes, 200 rounds`;
@@ -44,6 +44,8 @@ function parseArgs(argv: readonly string[]): PolicyBenchArgs {
     "train-iterations",
     "train-episodes",
     "rounds",
+    "stop-penalty",
+    "stop-penalty-on",
     "report",
   ]);
   for (const k of Object.keys(opts)) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
@@ -60,9 +62,22 @@ function parseArgs(argv: readonly string[]): PolicyBenchArgs {
     trainIterations: int("train-iterations", DEFAULT_POLICY_TRAINING.iterations, 10),
     trainEpisodes: int("train-episodes", DEFAULT_POLICY_TRAINING.episodesPerIteration, 32),
     rounds: int("rounds", 1000, 200),
+    stopPenalty: opts["stop-penalty"] === undefined ? DEFAULT_POLICY_TRAINING.stopPenalty : nonNegative(opts["stop-penalty"]),
+    stopPenaltyOn: stopPenaltyOn(opts["stop-penalty-on"] ?? DEFAULT_POLICY_TRAINING.stopPenaltyOn),
     quick,
     report: opts.report ?? "docs/benchmarks/policy.md",
   };
+}
+
+function nonNegative(v: string): number {
+  const x = Number(v);
+  if (!Number.isFinite(x) || x < 0) throw new Error(`--stop-penalty must be a number ≥ 0\n${USAGE}`);
+  return x;
+}
+
+function stopPenaltyOn(v: string): "expected" | "realized" {
+  if (v !== "expected" && v !== "realized") throw new Error(`--stop-penalty-on must be expected or realized\n${USAGE}`);
+  return v;
 }
 
 async function main(): Promise<void> {

@@ -45,6 +45,9 @@ export interface PolicyBenchArgs {
   readonly trainEpisodes: number;
   /** Bootstrap rounds of the quantiles' intervals. */
   readonly rounds: number;
+  /** The training's stop penalty and what it is charged on (PolicyTrainingOptions). */
+  readonly stopPenalty: number;
+  readonly stopPenaltyOn: "expected" | "realized";
   readonly quick: boolean;
   readonly report: string;
 }
@@ -112,7 +115,12 @@ export async function runPolicyBench(args: PolicyBenchArgs, log: (m: string) => 
   );
 
   // The learned policies: warm-started by imitating LOWEST_MASTERY, then PPO (ppo.ts defaults otherwise).
-  const trainOptions: Partial<PolicyTrainingOptions> = { iterations: args.trainIterations, episodesPerIteration: args.trainEpisodes };
+  const trainOptions: Partial<PolicyTrainingOptions> = {
+    iterations: args.trainIterations,
+    episodesPerIteration: args.trainEpisodes,
+    stopPenalty: args.stopPenalty,
+    stopPenaltyOn: args.stopPenaltyOn,
+  };
   const train = async (envs: PolicyEnvironment[], name: string): Promise<PolicyTraining> => {
     log(`training ${name} on ${envs.length} schools (${args.trainIterations} iterations of ${args.trainEpisodes} episodes)…`);
     const trained = await trainPolicy(

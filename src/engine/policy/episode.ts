@@ -60,6 +60,11 @@ export interface StepResult {
   readonly reward: number;
   /** The learner stopped the session after this attempt. */
   readonly stopped: boolean;
+  /**
+   * h(p), the probability with which the learner stopped or went on (engagement.ts, at the TRUE p): the
+   * environment's truth, for training and analysis only — an Observation never carries it.
+   */
+  readonly stopProbability: number;
   readonly done: boolean;
 }
 
@@ -269,7 +274,8 @@ export class Episode {
     // Read before this attempt's session break: the budget's figure is what the attempts achieved.
     if (this.log.length === o.budget) this.gainAtBudget = this.goalMastery() - this.startMastery;
 
-    const stopped = this.envRng.next() < stopProbability(o.engagement, p, this.learner.type.discouragement);
+    const hazard = stopProbability(o.engagement, p, this.learner.type.discouragement);
+    const stopped = this.envRng.next() < hazard;
     let completed = false;
     if (stopped) {
       this.sessionsStopped++;
@@ -287,7 +293,7 @@ export class Episode {
     const reward = this.goalMastery() - before - o.costPerAttempt + (completed ? o.sessionBonus : 0);
     this.totalReward += reward;
     this.current = null;
-    return { correct, reward, stopped, done: this.done };
+    return { correct, reward, stopped, stopProbability: hazard, done: this.done };
   }
 
   /** Forgetting: each skill keeps (1 − forgetting) of what it gained since the episode began. */

@@ -258,6 +258,8 @@ describe("learned sequencing policy", () => {
       { gamma: 1.5 },
       { learningRate: -1 },
       { hidden: 0 },
+      { stopPenalty: -1 },
+      { stopPenaltyOn: "sometimes" as "expected" },
       { featureParams: { sessionLength: 0, historyLength: 10, recencyScale: 3 } },
     ]) {
       expect(await codeOf(() => trainPolicy([env], { seed: 1 }, { ...TINY, ...bad }))).toBe(invalid);

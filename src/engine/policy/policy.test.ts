@@ -111,6 +111,26 @@ describe("policy environment", () => {
     for (const r of [hard, comfortable, easy]) expect(Math.abs(r.observed - r.h)).toBeLessThan(4 * r.sd + 1e-9);
     expect(hard.observed).toBeGreaterThan(comfortable.observed + 0.15);
     expect(easy.observed).toBeGreaterThan(comfortable.observed + 0.1);
+
+    // Each step reports the h it drew its stop with (the training's expected stop penalty charges it),
+    // and the stops follow it.
+    let stops = 0,
+      hSum = 0,
+      hVar = 0,
+      steps = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const episode = new Episode(env, { seed, learner: learnerAt(difficulty - 1, 1) });
+      while (!episode.done) {
+        const r = episode.step(0);
+        expect(r.stopProbability).toBeCloseTo(stopProbability(engagement, sigmoid(-1), 1), 12); // a learner who does not learn
+        stops += r.stopped ? 1 : 0;
+        hSum += r.stopProbability;
+        hVar += r.stopProbability * (1 - r.stopProbability);
+        steps++;
+      }
+    }
+    expect(hSum / steps).toBeGreaterThan(engagement.baseStop + 0.05); // p ≈ 0.27: too hard
+    expect(Math.abs(stops - hSum)).toBeLessThan(4 * Math.sqrt(hVar) + 1e-9);
   });
 
   it("the observation carries no hidden truth: its fields are the live system's, and learners of different truth with the same history are observed alike", async () => {

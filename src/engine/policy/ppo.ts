@@ -12,7 +12,7 @@
  *   Â_t  = Σ_l (γλ)^l δ_{t+l},  δ_t = r_t + γ V(s_{t+1}) − V(s_t)   (GAE, Schulman et al. 2016; V = 0 after the end)
  *   R_t  = Â_t + V(s_t)
  * with r_t the environment's reward (episode.ts: true goal mastery gained − the attempt's cost + the
- * session bonus), Â normalised over the iteration's steps (mean 0, sd 1). Gradients from TensorFlow.js
+ * session bonus) less the stop penalty (options stopPenalty, stopPenaltyOn), Â normalised over the iteration's steps (mean 0, sd 1). Gradients from TensorFlow.js
  * (the wasm backend here, backend.ts), clipped to a global norm `maxGradNorm`, applied by Adam in float64
  * (meta/adam.ts). Rollouts run the actor and critic in JS (network.ts); the graph only computes gradients.
  *
@@ -59,11 +59,22 @@ export interface PolicyTrainingOptions {
   readonly maxGradNorm: number;
   /**
    * Training reward shaping: each session the learner stops early (a drop-out included) costs this much
-   * on top of the environment's reward (episode.ts), r'_t = r_t − stopPenalty · [the learner stopped after t].
-   * The environment already pays the completed sessions (sessionBonus); the penalty makes the policy's
-   * objective weigh engagement as the benchmark does. Default 0.3.
+   * on top of the environment's reward (episode.ts), r'_t = r_t − stopPenalty · c_t, c_t the stop's
+   * indicator or its probability (stopPenaltyOn). The environment already pays the completed sessions
+   * (sessionBonus); the penalty makes the policy's objective weigh engagement as the benchmark does.
+   * Default 3: a sweep of 0.3, 1, 3, 6, 10 (expected charge; docs/benchmarks/policy.md) left engagement
+   * rising up to 3 and flat above it, with the attempts to mastery still well under the tuned ZPD rule's.
    */
   readonly stopPenalty: number;
+  /**
+   * What the stop penalty is charged on: "realized" — the stop that happened (1 or 0); "expected" — its
+   * probability h(p) at the attempt's true p (StepResult.stopProbability), r'_t = r_t − stopPenalty · h_t.
+   * Both have the same expectation given the step; the expected one has none of the draw's variance, which
+   * matters because stops are rare (h is 0.003 to 0.1 for most attempts), so the realized penalty is a
+   * spike that a few episodes' advantages cannot attribute. The environment's truth enters the training
+   * reward only (the true mastery gained does too), never the policy's observation. Default "expected".
+   */
+  readonly stopPenaltyOn: "expected" | "realized";
   /** Hidden units of the actor. Default 32. */
   readonly hidden: number;
   /** Hidden units of the critic. Default 32. */
@@ -91,7 +102,8 @@ export const DEFAULT_POLICY_TRAINING: PolicyTrainingOptions = {
   entropyCoefficient: 0.001,
   valueCoefficient: 0.5,
   maxGradNorm: 1,
-  stopPenalty: 0.3,
+  stopPenalty: 3,
+  stopPenaltyOn: "expected",
   hidden: 32,
   criticHidden: 32,
   featureParams: DEFAULT_FEATURE_PARAMS,
@@ -107,6 +119,8 @@ export interface PolicyIteration {
   readonly meanLength: number;
   /** Mean entropy of π at the iteration's decisions (nats). */
   readonly meanEntropy: number;
+  /** Mean stop probability h per attempt (the environment's, at the true p). */
+  readonly meanStopProbability: number;
 }
 
 export interface TrainedPolicy {
@@ -139,6 +153,11 @@ export function resolvePolicyTrainingOptions(partial: Partial<PolicyTrainingOpti
   c.nonNegative("valueCoefficient");
   c.positive("maxGradNorm");
   c.nonNegative("stopPenalty");
+  if (o.stopPenaltyOn !== "expected" && o.stopPenaltyOn !== "realized") {
+    throw new EngineError(EngineErrorCode.InvalidParameters, `trainPolicy: stopPenaltyOn must be "expected" or "realized"`, {
+      stopPenaltyOn: o.stopPenaltyOn,
+    });
+  }
   c.integer("hidden", 1, 1024);
   c.integer("criticHidden", 1, 1024);
   c.integer("imitationEpisodes", 0, 1_000_000);
@@ -159,7 +178,12 @@ interface Step {
   readonly action: number;
   readonly logp: number;
   readonly value: number;
+  /** The environment's reward. */
   readonly reward: number;
+  /** What the stop penalty is charged on: h_t ("expected") or the stop's indicator ("realized"). */
+  readonly stopCharge: number;
+  /** h_t, the step's stop probability (the constraint's measure). */
+  readonly stopProbability: number;
   /** Mean candidate row (the critic's input). */
   readonly xMean: Float32Array;
   readonly last: boolean;
@@ -206,23 +230,16 @@ export async function trainPolicy(
 
   if (run.imitate && o.imitationEpisodes > 0 && o.imitationSteps > 0) {
     const teacher = run.imitate;
-    const { rollout } = collect(
-      environments,
-      o.imitationEpisodes,
-      rng,
-      o.featureParams,
-      o.stopPenalty,
-      (observation, candidates, _x, episodeRng) => {
-        const c = teacher.choose(observation, candidates, episodeRng);
-        return { index: c.index, probability: c.probability, logp: 0, value: 0 };
-      },
-    );
+    const { rollout } = collect(environments, o.imitationEpisodes, rng, o, (observation, candidates, _x, episodeRng) => {
+      const c = teacher.choose(observation, candidates, episodeRng);
+      return { index: c.index, probability: c.probability, logp: 0, value: 0 };
+    });
     const T = rollout.length;
     const discounted = new Float64Array(T);
     let g = 0;
     for (let t = T - 1; t >= 0; t--) {
       if (rollout[t]!.last) g = 0;
-      g = rollout[t]!.reward + o.gamma * g;
+      g = rollout[t]!.reward - o.stopPenalty * rollout[t]!.stopCharge + o.gamma * g;
       discounted[t] = g;
     }
     const zeros = new Float64Array(T);
@@ -242,21 +259,15 @@ export async function trainPolicy(
   }
 
   for (let iteration = 0; iteration < o.iterations; iteration++) {
-    const { rollout, returns, entropy } = collect(
-      environments,
-      o.episodesPerIteration,
-      rng,
-      o.featureParams,
-      o.stopPenalty,
-      (_o, candidates, x, episodeRng) => {
-        const n = candidates.length;
-        const p = actorProbabilities(actor, x, n, CANDIDATE_FEATURES.length);
-        const choice = drawIndex(p, episodeRng);
-        return { ...choice, logp: Math.log(choice.probability), value: criticValue(critic, F, o.criticHidden, x, n), p };
-      },
-    );
+    const { rollout, returns, entropy } = collect(environments, o.episodesPerIteration, rng, o, (_o, candidates, x, episodeRng) => {
+      const n = candidates.length;
+      const p = actorProbabilities(actor, x, n, CANDIDATE_FEATURES.length);
+      const choice = drawIndex(p, episodeRng);
+      return { ...choice, logp: Math.log(choice.probability), value: criticValue(critic, F, o.criticHidden, x, n), p };
+    });
     episodes += o.episodesPerIteration;
     steps += rollout.length;
+    const hMean = meanStopProbability(rollout);
 
     // GAE, backwards; an episode's last step has no successor.
     const T = rollout.length;
@@ -270,7 +281,7 @@ export async function trainPolicy(
         next = 0;
         nextValue = 0;
       }
-      const delta = s.reward + o.gamma * nextValue - s.value;
+      const delta = s.reward - o.stopPenalty * s.stopCharge + o.gamma * nextValue - s.value;
       next = delta + o.gamma * o.lambda * next;
       advantage[t] = next;
       target[t] = next + s.value;
@@ -297,6 +308,7 @@ export async function trainPolicy(
       meanReturn: returns / o.episodesPerIteration,
       meanLength: T / o.episodesPerIteration,
       meanEntropy: entropy / T,
+      meanStopProbability: hMean,
     };
     curve.push(point);
     run.onProgress?.((iteration + 1) / o.iterations, point);
@@ -323,6 +335,12 @@ export async function trainPolicy(
   return { policy, curve, backend, seconds };
 }
 
+function meanStopProbability(rollout: readonly Step[]): number {
+  let h = 0;
+  for (const s of rollout) h += s.stopProbability;
+  return rollout.length === 0 ? 0 : h / rollout.length;
+}
+
 type Decide = (
   observation: Observation,
   candidates: readonly PolicyCandidate[],
@@ -335,8 +353,7 @@ function collect(
   environments: readonly PolicyEnvironment[],
   count: number,
   rng: Rng,
-  featureParams: FeatureParams,
-  stopPenalty: number,
+  o: Pick<PolicyTrainingOptions, "featureParams" | "stopPenaltyOn">,
   decide: Decide,
 ): { rollout: Step[]; returns: number; entropy: number } {
   const F = FEATURE_COUNT;
@@ -350,7 +367,7 @@ function collect(
       const candidates = episode.candidates();
       const observation = episode.observation();
       const n = candidates.length;
-      const x = policyFeatures(observation, candidates, featureParams);
+      const x = policyFeatures(observation, candidates, o.featureParams);
       const d = decide(observation, candidates, x, episode.policyRng);
       if (d.p) for (let i = 0; i < n; i++) if (d.p[i]! > 0) entropy -= d.p[i]! * Math.log(d.p[i]!);
       const xMean = new Float32Array(F);
@@ -362,7 +379,9 @@ function collect(
         action: d.index,
         logp: d.logp,
         value: d.value,
-        reward: r.reward - (r.stopped ? stopPenalty : 0),
+        reward: r.reward,
+        stopCharge: o.stopPenaltyOn === "expected" ? r.stopProbability : r.stopped ? 1 : 0,
+        stopProbability: r.stopProbability,
         xMean,
         last: r.done,
       });
