@@ -7,7 +7,13 @@
  * difficulties, true success probabilities): `observe` takes no truth, and the environment builds every
  * observation through it.
  */
-import { recommendationCandidates, type CompiledCurriculum, type LearnerContextInput, type RecommendParams } from "../recommend/index.js";
+import {
+  recommendationCandidates,
+  type CompiledCurriculum,
+  type LearnerContextInput,
+  type RecommendParams,
+  type TeacherOverrides,
+} from "../recommend/index.js";
 import type { KnowledgeModel, LearnerState, SkillMastery } from "../types.js";
 
 /** One attempt of the episode as the live system records it. */
@@ -61,6 +67,8 @@ export interface ObservationInput {
   readonly historyLength: number;
   /** The recommender's parameters deciding the candidates (prerequisite gap, repeat window). */
   readonly recommend: Partial<RecommendParams>;
+  /** A teacher's pins and skips (served recommendations): skipped and pinned tasks are no candidates. */
+  readonly overrides?: TeacherOverrides;
 }
 
 /** The observation and the candidates the recommender builds for it (in curriculum order). */
@@ -75,6 +83,7 @@ export function observe(input: ObservationInput): { observation: Observation; ca
     targetSkillIds: input.goalSkillIds,
     masteryThreshold: input.masteryThreshold,
     recentTaskIds,
+    ...(input.overrides ? { overrides: input.overrides } : {}),
   };
   const observation: Observation = {
     attempts: attempts.length,

@@ -20,6 +20,7 @@ export type {
   LearnerContextInput,
   RecommendInput,
   ReasonCode,
+  PolicyChoiceFacts,
   PrerequisiteStatus,
   RecommendationReason,
   Recommendation,

@@ -16,13 +16,14 @@
  *   failing them all would take every school down for one.
  */
 import type { DataSource } from "typeorm";
+import type { ActivePolicies } from "../policy/active-policies.js";
 import { backendName } from "../../engine/backend.js";
 import { type ActiveModels, activeVersions, type WarmUp } from "../personalisation/active-models.js";
 import { type PoolUsage, poolUsage } from "../../persistence/pool-usage.js";
 
 export const READY_BUDGET_MS = 900;
 
-export type ReadinessCheck = "database" | "migrations" | "models";
+export type ReadinessCheck = "database" | "migrations" | "models" | "policies";
 
 export interface CheckOutcome {
   readonly ok: boolean;
@@ -61,6 +62,8 @@ export class OperationsService {
     private readonly dataSource: DataSource,
     private readonly models: ActiveModels,
     private readonly budgetMs = READY_BUDGET_MS,
+    /** The schools' active learned policies, loaded with the models (absent: not loaded at start). */
+    private readonly policies?: ActivePolicies,
   ) {}
 
   async readiness(): Promise<Readiness> {
@@ -105,6 +108,16 @@ export class OperationsService {
       ok: true,
       detail: `${loaded.schools} school(s) with an active model, loaded${loaded.unreadable ? `; ${loaded.unreadable} unreadable by this build (served without a model)` : ""}`,
     };
+    if (this.policies) {
+      let policies: number | typeof TIMED_OUT;
+      try {
+        policies = await within(this.policies.warmUp(), left());
+      } catch (e) {
+        return fail("policies", `the policy registry could not be read (${reason(e)})`);
+      }
+      if (policies === TIMED_OUT) return fail("policies", "loading the schools' active learned policies");
+      checks.policies = { ok: true, detail: `${policies} school(s) with an active learned policy, loaded` };
+    }
     return { ready: true, failing: null, checks };
   }
 
