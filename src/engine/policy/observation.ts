@@ -14,6 +14,7 @@ import {
   type RecommendParams,
   type TeacherOverrides,
 } from "../recommend/index.js";
+import { readMastery } from "../recommend/learner-view.js";
 import type { KnowledgeModel, LearnerState, SkillMastery } from "../types.js";
 
 /** One attempt of the episode as the live system records it. */
@@ -91,7 +92,8 @@ export function observe(input: ObservationInput): { observation: Observation; ca
     sessionAttempts: input.sessionAttempts,
     goalSkillIds: input.goalSkillIds,
     masteryThreshold: input.masteryThreshold,
-    mastery: model.mastery(state, curriculum.order),
+    // readMastery: a skill the model does not know (created after its training) reads as the prior, never throws.
+    mastery: [...readMastery(model, state, curriculum.order).values()],
     history: input.historyLength === 0 ? [] : attempts.slice(-input.historyLength),
     context,
   };
