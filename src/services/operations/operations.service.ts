@@ -2,7 +2,7 @@
  * What the operator's endpoints read (api/ops/): readiness, the active model versions, the connection
  * pool's usage, the engine's TensorFlow.js backend.
  *
- * Readiness (GET /readyz) is three checks, in order, within READY_BUDGET_MS in all:
+ * Readiness (GET /readyz) is four checks, in order, within READY_BUDGET_MS in all:
  * - `database`: a `SELECT 1` answers (one probe at a time: a probe never queues behind its own
  *   earlier, stuck one, and never takes a second connection from the pool for it);
  * - `migrations`: none of this build's migrations is pending (asked until the answer is "applied",
@@ -13,7 +13,9 @@
  *   takes a server out of rotation). A school without an active model is served without one (NO_MODEL)
  *   and does not hold readiness back; nor does a model this build cannot read (its school is served
  *   without a model, logged at error when it is met): it would be unreadable on every server, and
- *   failing them all would take every school down for one.
+ *   failing them all would take every school down for one;
+ * - `policies`: every school's active learned policy is loaded the same way (ActivePolicies.warmUp); an
+ *   unreadable policy file does not hold readiness back (POLICY answers fall back to ZPD and say why).
  */
 import type { DataSource } from "typeorm";
 import type { ActivePolicies } from "../policy/active-policies.js";
