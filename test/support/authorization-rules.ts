@@ -295,6 +295,8 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   "TaskPrediction.task": read("curriculum"),
   "Recommendation.task": read("curriculum"),
   "Recommendation.skill": read("curriculum"),
+  // The learned policy's version a POLICY answer came from: part of the answer, read by whoever may read it.
+  "RecommendationList.policy": read("learnerData"),
   "RecommendationReason.skill": read("curriculum"),
   "RecommendationReason.prerequisiteOf": read("curriculum"),
   "PrerequisiteStatus.skill": read("curriculum"),

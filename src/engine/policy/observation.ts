@@ -8,13 +8,14 @@
  * observation through it.
  */
 import {
-  recommendationCandidates,
+  candidatesInContext,
+  resolveRecommendParams,
   type CompiledCurriculum,
   type LearnerContextInput,
   type RecommendParams,
   type TeacherOverrides,
 } from "../recommend/index.js";
-import { readMastery } from "../recommend/learner-view.js";
+import { buildContext, type LearnerContext } from "../recommend/context.js";
 import type { KnowledgeModel, LearnerState, SkillMastery } from "../types.js";
 
 /** One attempt of the episode as the live system records it. */
@@ -86,17 +87,31 @@ export function observe(input: ObservationInput): { observation: Observation; ca
     recentTaskIds,
     ...(input.overrides ? { overrides: input.overrides } : {}),
   };
+  return observeInContext(buildContext(context, resolveRecommendParams(input.recommend)), context, input);
+}
+
+/**
+ * `observe` in the recommender's context already built from `context` (buildContext with the
+ * environment's recommend parameters): the one place an observation is made, in training and serving alike.
+ */
+export function observeInContext(
+  ctx: LearnerContext,
+  context: LearnerContextInput,
+  input: Pick<ObservationInput, "goalSkillIds" | "masteryThreshold" | "attempts" | "sessions" | "sessionAttempts" | "historyLength">,
+): { observation: Observation; candidates: PolicyCandidate[] } {
+  const { attempts } = input;
   const observation: Observation = {
     attempts: attempts.length,
     sessions: input.sessions,
     sessionAttempts: input.sessionAttempts,
     goalSkillIds: input.goalSkillIds,
     masteryThreshold: input.masteryThreshold,
-    // readMastery: a skill the model does not know (created after its training) reads as the prior, never throws.
-    mastery: [...readMastery(model, state, curriculum.order).values()],
+    // The context's mastery (readMastery over the curriculum's order): a skill the model does not know
+    // (created after its training) reads as the prior, never throws.
+    mastery: [...ctx.mastery.values()],
     history: input.historyLength === 0 ? [] : attempts.slice(-input.historyLength),
     context,
   };
-  const { tasks, p } = recommendationCandidates(context, input.recommend);
+  const { tasks, p } = candidatesInContext(ctx, true);
   return { observation, candidates: tasks.map((t, i) => ({ taskId: t.taskId, skillId: t.skillId, predictedSuccess: p[i]! })) };
 }

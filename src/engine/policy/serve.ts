@@ -23,7 +23,7 @@ import { expectedProgress, readPredictions } from "../recommend/learner-view.js"
 import { resolveRecommendParams } from "../recommend/params.js";
 import type { LearnerContextInput, Recommendation, RecommendationReason } from "../recommend/types.js";
 import { drawIndex, type LearnedPolicy } from "./learned.js";
-import { type ObservedAttempt, observe } from "./observation.js";
+import { type ObservedAttempt, observeInContext } from "./observation.js";
 
 export interface PolicyRecommendInput extends LearnerContextInput {
   readonly policy: LearnedPolicy;
@@ -73,21 +73,28 @@ export function policyRecommend(input: PolicyRecommendInput): PolicyRecommendati
     );
   }
   if (!Number.isInteger(input.seed)) throw new EngineError(EngineErrorCode.InvalidParameters, "policyRecommend: seed must be an integer");
-  const params = resolveRecommendParams({});
-  const ctx = buildContext(input, params);
-  const focus = focusOf(ctx, true);
-  const { observation, candidates } = observe({
+  // The context `observe` builds in training (episode.ts): the goal, its threshold, the recent task ids
+  // from the observed attempts, the teacher's overrides, no interests; built once, read for the reasons too.
+  const recentTaskIds: string[] = [];
+  for (let i = input.history.length - 1; i >= 0 && recentTaskIds.length < 20; i--) recentTaskIds.push(input.history[i]!.taskId);
+  const context: LearnerContextInput = {
     model: input.model,
     state: input.state,
-    curriculum: ctx.curriculum,
+    curriculum: input.curriculum,
+    ...(input.targetSkillIds ? { targetSkillIds: input.targetSkillIds } : {}),
+    ...(input.masteryThreshold !== undefined ? { masteryThreshold: input.masteryThreshold } : {}),
+    recentTaskIds,
+    ...(input.overrides ? { overrides: input.overrides } : {}),
+  };
+  const ctx = buildContext(context, resolveRecommendParams({}));
+  const focus = focusOf(ctx, true);
+  const { observation, candidates } = observeInContext(ctx, context, {
     goalSkillIds: ctx.targets,
     masteryThreshold: ctx.threshold,
     attempts: input.history,
     sessions: Math.max(1, input.sessions),
     sessionAttempts: input.sessionAttempts,
     historyLength: input.policy.featureParams.historyLength,
-    recommend: {},
-    ...(input.overrides ? { overrides: input.overrides } : {}),
   });
   const pinned = ctx.pinned.slice(0, count).map((id) => ctx.curriculum.tasks.get(id)!);
   if (candidates.length === 0) return { items: [], candidates: 0 };

@@ -31,7 +31,13 @@ import { replayedState } from "./learner-history.js";
 import { CurriculumCache, type Catalogue } from "./curriculum-cache.js";
 import { overridesOf, readLearnerContext, type GoalContext, type LearnerContext, type StoredStep } from "./learner-context.js";
 import { writePlan, type StoredPathRow } from "./plan-store.js";
-import { FALLBACK_MESSAGES, type PolicyFallback, type PolicyServing, type ServedPolicy } from "../policy/policy-serving.js";
+import {
+  FALLBACK_MESSAGES,
+  OBSERVED_ATTEMPTS,
+  type PolicyFallback,
+  type PolicyServing,
+  type ServedPolicy,
+} from "../policy/policy-serving.js";
 
 /** Days over which the learner's pace (attempts per day) is measured for goal progress. */
 const PACE_DAYS = 14;
@@ -235,7 +241,12 @@ export class PersonalisationService {
       throw new BadInputError(`count must be between 1 and ${MAX_RECOMMENDATIONS}`, { argument: "count" });
     const m = this.deps.dataSource.manager;
     const [ctx, loaded, curriculum] = await Promise.all([
-      readLearnerContext(m, actor, { learnerId, goalId: goalId ?? null, recent: true }, this.deps.cipher),
+      readLearnerContext(
+        m,
+        actor,
+        { learnerId, goalId: goalId ?? null, recent: true, ...(strategy === "policy" ? { history: OBSERVED_ATTEMPTS } : {}) },
+        this.deps.cipher,
+      ),
       this.models.get(actor.schoolId, m),
       this.curricula.get(actor.schoolId),
     ]);
@@ -262,6 +273,7 @@ export class PersonalisationService {
           ...(goal ? { targetSkillIds: goal.skillIds, masteryThreshold: goal.masteryThreshold } : {}),
           overrides,
           count,
+          history: ctx.history,
         });
         policy = answer.policy;
         if (answer.items) return { mode: v.mode, notice: NOTICES[v.mode], strategy: "policy", items: answer.items, fallback: null, policy };

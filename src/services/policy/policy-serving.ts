@@ -13,8 +13,8 @@
  *   NO_CHOICE               fewer than two candidate tasks (a goal whose skills have no task, a curriculum
  *                           of one task): nothing to choose between
  *
- * The live observation (what training's episodes give the policy, episode.ts): the last 100 attempts
- * (every feature saturates by then), sessions split where two attempts are more than SESSION_GAP apart,
+ * The live observation (what training's episodes give the policy, episode.ts): the last 100 attempts,
+ * read in the recommendation's one statement (every feature saturates by then), sessions split where two attempts are more than SESSION_GAP apart,
  * and as each attempt's prediction the active model's prediction of that task for the learner's current
  * state (the prediction made before the attempt is not stored; docs/policy.md says what this changes).
  * The draw is seeded by the learner and its latest attempt: the same request in the same state draws the
@@ -70,6 +70,8 @@ export interface PolicyServingInput {
   readonly masteryThreshold?: number;
   readonly overrides: TeacherOverrides;
   readonly count: number;
+  /** The learner's last OBSERVED_ATTEMPTS attempts, oldest first (readLearnerContext `history`). */
+  readonly history: readonly { readonly id: string; readonly taskId: string; readonly correct: boolean; readonly occurredAt: Date }[];
 }
 
 export type PolicyAnswer =
@@ -127,7 +129,7 @@ export class PolicyServing {
         `The curriculum changed since the active learned policy (version ${active.version}) was trained; it serves again once retrained: the ZPD rule answered.`,
       );
     }
-    const { history, sessions, sessionAttempts, latestId } = await this.observedAttempts(m, input);
+    const { history, sessions, sessionAttempts, latestId } = this.observedAttempts(input, active.policy.featureParams.historyLength);
     const r = policyRecommend({
       model: input.loaded.model,
       state: input.state,
@@ -147,34 +149,32 @@ export class PolicyServing {
   }
 
   /** The learner's last attempts as the policy observes them, oldest first, with the sessions they form. */
-  private async observedAttempts(
-    m: EntityManager,
+  private observedAttempts(
     input: PolicyServingInput,
-  ): Promise<{ history: ObservedAttempt[]; sessions: number; sessionAttempts: number; latestId: string | null }> {
-    const rows: { id: string; task_id: string; correct: boolean; occurred_at: Date }[] = await m.query(
-      `SELECT id, task_id, correct, occurred_at FROM attempt WHERE learner_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT ${OBSERVED_ATTEMPTS}`,
-      [input.learnerId],
-    );
-    rows.reverse();
+    historyLength: number,
+  ): { history: ObservedAttempt[]; sessions: number; sessionAttempts: number; latestId: string | null } {
     const { loaded, state, curriculum } = input;
-    const known = [...new Set(rows.map((r) => r.task_id))].filter((id) => curriculum.tasks.get(id)?.skillId && loaded.knowsTask(id));
-    const p = loaded.model.predictMany(state, known);
+    const rows = input.history;
+    // Only the last historyLength attempts' predictions are read by the features (features.ts).
+    const recent = rows.slice(-historyLength).map((r) => r.taskId);
+    const known = [...new Set(recent)].filter((id) => curriculum.tasks.get(id)?.skillId && loaded.knowsTask(id));
+    const p = known.length > 0 ? loaded.model.predictMany(state, known) : [];
     const predicted = new Map(known.map((id, i) => [id, p[i]!]));
     const history: ObservedAttempt[] = [];
     let sessions = 1,
       sessionAttempts = 0,
       last: number | null = null;
     for (const r of rows) {
-      const skillId = curriculum.tasks.get(r.task_id)?.skillId;
-      const at = new Date(r.occurred_at).getTime();
+      const at = r.occurredAt.getTime();
       if (last !== null && at - last > SESSION_GAP_MS) {
         sessions++;
         sessionAttempts = 0;
       }
       last = at;
       sessionAttempts++;
+      const skillId = curriculum.tasks.get(r.taskId)?.skillId;
       if (!skillId) continue; // a task no longer in the curriculum (or serving no skill)
-      history.push({ taskId: r.task_id, skillId, correct: r.correct ? 1 : 0, predicted: predicted.get(r.task_id) ?? 0.5 });
+      history.push({ taskId: r.taskId, skillId, correct: r.correct ? 1 : 0, predicted: predicted.get(r.taskId) ?? 0.5 });
     }
     // The current session has ended when the last attempt is more than a gap ago.
     if (last !== null && Date.now() - last > SESSION_GAP_MS) {
