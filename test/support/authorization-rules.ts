@@ -328,6 +328,9 @@ export const RECORD_DATA: Readonly<Record<string, readonly DataKind[]>> = {
   ModelVersion: ["models"],
   AuditReport: ["models"],
   JobRun: ["adminOnly"],
+  PolicyVersion: ["adminOnly"],
+  // The version of the learned policy a POLICY answer came from: part of that answer.
+  ServedPolicy: ["learnerData"],
   LearnerAttribute: ["attributes"],
   ErasureReceipt: ["adminOnly"],
   AccessLogEntry: ["accessLog"],
