@@ -116,15 +116,17 @@ test("recommendations(strategy: POLICY) answer with the policy's reasons, propen
   expect(first.explanation).toMatch(
     /chosen by the learned sequencing policy \(drawn with probability \d\.\d\d among \d+ candidates\): it aims at/,
   );
-  for (const i of r.items) {
-    expect(i.propensity).toBeGreaterThan(0);
-    expect(i.propensity).toBeLessThanOrEqual(1);
-    expect(i.propensity).toBeCloseTo(i.reason.policy.probability, 12);
+  // The drawn task's propensity is its π; the alternatives follow in decreasing π, fixed given the draw (propensity 1).
+  expect(first.propensity).toBeGreaterThan(0);
+  expect(first.propensity).toBeLessThanOrEqual(1);
+  expect(first.propensity).toBeCloseTo(first.reason.policy.probability, 12);
+  for (const i of rest) {
+    expect(i.reason.policy.drawn).toBe(false);
+    expect(i.propensity).toBe(1);
   }
-  for (const i of rest) expect(i.reason.policy.drawn).toBe(false);
-  const pis = rest.map((i: any) => i.propensity);
+  const pis = rest.map((i: any) => i.reason.policy.probability);
   expect(pis).toEqual([...pis].sort((a: number, b: number) => b - a));
-  expect(r.items.reduce((a: number, i: any) => a + i.propensity, 0)).toBeLessThanOrEqual(1 + 1e-9);
+  expect(r.items.reduce((a: number, i: any) => a + i.reason.policy.probability, 0)).toBeLessThanOrEqual(1 + 1e-9);
   // The same request in the same state draws the same task (a replay is reproducible).
   expect((await recommend(learner, undefined, 4)).items.map((i: any) => i.task.id)).toEqual(r.items.map((i: any) => i.task.id));
 });

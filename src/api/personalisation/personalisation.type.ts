@@ -102,7 +102,8 @@ export class RecommendationType {
   @Field(() => RecommendationReasonType) reason!: RecommendationReasonType;
   @Field({ description: "The reason in one readable sentence." }) explanation!: string;
   @Field(() => Float, {
-    description: "The probability with which the strategy chose the task, in (0, 1]: π for the learned policy's choices, 1 for the rules.",
+    description:
+      "The probability with which the strategy put the task at this rank given the ranks above it, in (0, 1]: π for the learned policy's drawn task, 1 for its alternatives (their order is fixed given the draw) and for the rules.",
   })
   propensity!: number;
 }

@@ -109,9 +109,11 @@ describe("training a school's policy and serving it", () => {
     expect(first!.explanation).toContain("chosen by the learned sequencing policy");
     expect(first!.explanation).toContain("it aims at");
     for (const r of rest) expect(r.reason.policy!.drawn).toBe(false);
-    // Propensities are π: in (0, 1], the alternatives in decreasing π.
-    for (const r of served.items) expect(r.propensity! > 0 && r.propensity! <= 1).toBe(true);
-    expect(rest[0]!.propensity!).toBeGreaterThanOrEqual(rest[1]!.propensity!);
+    // The drawn item's propensity is its π; the alternatives follow in decreasing π, fixed given the draw (propensity 1).
+    expect(first!.propensity).toBe(first!.reason.policy!.probability);
+    expect(first!.propensity! > 0 && first!.propensity! <= 1).toBe(true);
+    for (const r of rest) expect(r.propensity).toBe(1);
+    expect(rest[0]!.reason.policy!.probability).toBeGreaterThanOrEqual(rest[1]!.reason.policy!.probability);
     // The same seed draws the same task; the draws follow π over many seeds.
     expect(policyRecommend(input).items[0]!.taskId).toBe(first!.taskId);
     const drawn = new Set(Array.from({ length: 40 }, (_, s) => policyRecommend({ ...input, seed: s, count: 1 }).items[0]!.taskId));

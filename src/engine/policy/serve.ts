@@ -10,8 +10,10 @@
  *     same task (a replay is reproducible) while each new attempt draws afresh; its propensity is π(a).
  *     Sampling, not the arg-max, is what the policy was trained and evaluated as, and what an off-policy
  *     estimate of it needs (issue 19 item 5: a propensity below 1).
- *   - The other items are the remaining candidates in decreasing π (ties in candidate order), each with
- *     its π as propensity: the probability the policy gives it as the learner's next task.
+ *   - The other items are the remaining candidates in decreasing π (ties in candidate order): given the
+ *     drawn first item their order is deterministic, so their propensity (the probability of the task at
+ *     its rank given the ranks above it, Recommendation.propensity) is 1; each reason still carries the
+ *     task's π (`policy.probability`: the probability the policy gives it as the learner's next task).
  * Each item's reason is the recommender's (buildReason: skill, mastery, prerequisites, band) with code
  * POLICY and what the choice aimed at, in words (`policyAim`). Pure: the seed is an argument.
  */
@@ -135,7 +137,8 @@ export function policyRecommend(input: PolicyRecommendInput): PolicyRecommendati
       expectedProgress: expectedProgress(ctx.model, ctx.state, task, facts.p, relevant, ctx.threshold, ctx.mastery, ctx.now),
       reason,
       explanation: explain(reason),
-      propensity: facts.pi ?? 1,
+      // π for the drawn item; 1 for pinned ones and for the alternatives, whose order is fixed given the draw.
+      propensity: facts.drawn === true && facts.pi !== undefined ? facts.pi : 1,
     };
     return rec;
   };

@@ -134,8 +134,9 @@ export interface Recommendation {
   /** The reason as one readable sentence. */
   readonly explanation: string;
   /**
-   * The probability with which the strategy chose this task, in (0, 1] (issue 19 item 5's logged
-   * propensity): π of a learned policy's choice; absent = 1 (a deterministic rule).
+   * The probability with which the strategy put this task at this rank, given the ranks above it, in
+   * (0, 1] (issue 19 item 5's logged propensity): π of a learned policy's drawn task; absent = 1 (a
+   * deterministic rule, or an order fixed given the ranks above).
    */
   readonly propensity?: number;
 }

@@ -6,8 +6,8 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * model version it was trained with, the fingerprint of the curriculum it was trained for, how it was
  * trained and judged, its status (at most one ACTIVE per school).
  */
-export class PolicyVersion1764585000000 implements MigrationInterface {
-  name = "PolicyVersion1764585000000";
+export class PolicyVersion1764595000000 implements MigrationInterface {
+  name = "PolicyVersion1764595000000";
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(
