@@ -13,6 +13,9 @@
  * (per database when `--db both`).
  *
  *   npm run bench:api -- [--db pglite|postgres|both] [--scale full|small] [--rps 200] [--seconds 20] [--json <file>] [--fresh] [--profile]
+ *                        [--policy] [--pg-tag x]
+ * --policy also measures recommendations(strategy: POLICY) with a learned policy live (bench/api/policy.ts);
+ * --pg-tag suffixes the PostgreSQL databases' names.
  */
 import "reflect-metadata";
 import { randomBytes } from "node:crypto";
@@ -22,7 +25,8 @@ import { dirname, join, resolve } from "node:path";
 import { signToken } from "../src/api/auth/token.js";
 import { Role } from "../src/services/auth/actor.js";
 import { parseApiArgs, type ApiBenchArgs, type DbKind } from "./api/args.js";
-import { BENCH_DIR, RUN_DB, dbVersion, ensurePrepared, runCopy } from "./api/database.js";
+import { BENCH_DIR, dbVersion, ensurePrepared, runCopy, runDbName } from "./api/database.js";
+import { trainBenchPolicy } from "./api/policy.js";
 import { runForked } from "./api/fork.js";
 import { startServer } from "./api/server.js";
 import type { LoadPlan } from "./api/load.js";
@@ -45,6 +49,7 @@ async function benchOne(db: DbKind, args: ApiBenchArgs): Promise<RunRecord> {
   const copy = await runCopy(db, args);
   log(`run copy made in ${copy.seconds.toFixed(1)} s`);
   const jwtSecret = randomBytes(32).toString("base64url");
+  if (args.policy) await trainBenchPolicy({ ...copy.env, ZPD_JWT_SECRET: jwtSecret, ZPD_PROFILE_KEY: info.profileKey }, info.schoolId, log);
   const logFile = join(BENCH_DIR, `server-${db}-${args.scale}.log`);
   let results: OpResult[];
   let serverStartSeconds = 0;
@@ -69,7 +74,8 @@ async function benchOne(db: DbKind, args: ApiBenchArgs): Promise<RunRecord> {
         runId: `${Date.now().toString(36)}-${db}`,
         seed: args.seed,
         serverPid: server.pid,
-        dbName: db === "postgres" ? RUN_DB : null,
+        dbName: db === "postgres" ? runDbName(args) : null,
+        policy: args.policy,
       });
     } finally {
       await server.stop();

@@ -8,6 +8,7 @@ import { rollbackModel } from "./rollback-model.js";
 import { fairnessAudit, privacyAudit } from "./model-audit.js";
 import { weeklyAudits } from "./weekly-audits.js";
 import { retention } from "./retention.js";
+import { trainPolicy } from "./train-policy.js";
 
 export const JOBS: readonly JobDefinition[] = [
   retrain,
@@ -19,9 +20,21 @@ export const JOBS: readonly JobDefinition[] = [
   privacyAudit,
   weeklyAudits,
   retention,
+  trainPolicy,
 ];
 
 export const jobByName = (name: string): JobDefinition | undefined => JOBS.find((j) => j.name === name);
 
-export { retrain, rebuildStates, nightlyRetrain, promoteModel, rollbackModel, fairnessAudit, privacyAudit, weeklyAudits, retention };
+export {
+  retrain,
+  rebuildStates,
+  nightlyRetrain,
+  promoteModel,
+  rollbackModel,
+  fairnessAudit,
+  privacyAudit,
+  weeklyAudits,
+  retention,
+  trainPolicy,
+};
 export * from "./job.js";

@@ -6,6 +6,8 @@
  * aborts at the next progress report) or a rejection leaves the active model serving. A crash is
  * retried with backoff; the same cutoff makes a retry train on the same data window, and a retry of a
  * run that crashed while promoting its candidate resumes that promotion (the job's id is the run's).
+ * A promotion in a school that has learned policies enqueues a `train-policy` (the policy observes through
+ * the model, so it is retrained for the new one; until then POLICY answers fall back to ZPD, MODEL_CHANGED).
  */
 import {
   abortableProgress,
@@ -18,6 +20,7 @@ import {
   uuidField,
 } from "./job.js";
 import { JobName } from "../src/services/jobs/queues.js";
+import { onceId } from "../src/services/jobs/job-run.service.js";
 
 export interface RetrainPayload {
   readonly schoolId: string;
@@ -50,12 +53,23 @@ export const retrain: JobDefinition<RetrainPayload> = {
       signal: ctx.signal,
       onProgress: abortableProgress(ctx),
     });
+    // A promoted model leaves the school's policy serving nothing (it was trained with the model before:
+    // MODEL_CHANGED falls back to ZPD), so a school that has policies gets its policy retrained, once per run.
+    let policyJob: string | null = null;
+    if (r.promoted && (await ctx.services.policyTraining.hasPolicy(p.schoolId))) {
+      const { id } = await ctx.enqueue(
+        JobName.TrainPolicy,
+        { schoolId: p.schoolId, ...(p.seed !== undefined ? { seed: p.seed } : {}) },
+        { schoolId: p.schoolId, id: onceId(`train-policy:${ctx.id}`, new Date(0)) },
+      );
+      policyJob = id;
+    }
     const message =
       r.status === "SKIPPED"
         ? `skipped: ${r.reasons.join("; ")}`
         : r.promoted
           ? `version ${r.version} promoted`
           : `version ${r.version} ${r.status.toLowerCase()}: ${r.reasons.join("; ")}`;
-    return { message, result: { ...r } };
+    return { message: policyJob ? `${message}; policy retraining enqueued` : message, result: { ...r, policyJob } };
   },
 };

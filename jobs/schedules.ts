@@ -17,6 +17,10 @@
  * minutes before the tick. A school created or moved to another zone is picked up at the next tick,
  * with no schedule to re-register.
  *
+ * The learned sequencing policy has no schedule of its own: `retrain` enqueues a `train-policy` after it
+ * promotes a model in a school that has policies (the policy observes through that model), and admins run
+ * it on demand (`trainPolicy`; docs/policy.md).
+ *
  * Exactly once, across any number of workers: pg-boss's cron pass is claimed by one instance at a
  * time and files each occurrence under a singleton key for its minute, so a tick is one job; and
  * each school's retraining for one occurrence is sent under a deterministic id (onceId(school,

@@ -11,6 +11,7 @@ import { LearnerStateAsText1764450000000 } from "./1764450000000-learner-state-a
 import { ModelVersionTrainedTasks1764460000000 } from "./1764460000000-model-version-trained-tasks.js";
 import { ModelVersionLearners1764470000000 } from "./1764470000000-model-version-learners.js";
 import { FairnessPolicy1764480000000 } from "./1764480000000-fairness-policy.js";
+import { PolicyVersion1764595000000 } from "./1764595000000-policy-version.js";
 import { TrainingPrivacyBudget1764575000000 } from "./1764575000000-training-privacy-budget.js";
 import { Analytics1764490000000 } from "./1764490000000-analytics.js";
 import { ErasureAndRetention1764500000000 } from "./1764500000000-erasure-and-retention.js";
@@ -42,4 +43,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   TaskActivityId1764555000000,
   XapiStore1764565000000,
   TrainingPrivacyBudget1764575000000,
+  PolicyVersion1764595000000,
 ];

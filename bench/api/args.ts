@@ -25,10 +25,17 @@ export interface ApiBenchArgs {
   readonly prepareOnly: boolean;
   /** Only re-write the Markdown report from the stored results (no run). */
   readonly render: boolean;
+  /**
+   * Also measure recommendations(strategy: POLICY): a learned policy is trained on the run's copy before
+   * the server starts (a small training put live over its gate: the latency does not depend on its quality).
+   */
+  readonly policy: boolean;
+  /** Suffix of the PostgreSQL databases' names (another helper's runs use other databases). */
+  readonly pgTag?: string;
 }
 
 export const USAGE = `usage: npm run bench:api -- [--db pglite|postgres|both] [--scale full|small] [--rps 200] [--seconds 20]
-                          [--json <file>] [--fresh] [--prepare-only] [--render] [--train-learners N] [--profile] [--seed N]
+                          [--json <file>] [--fresh] [--prepare-only] [--render] [--train-learners N] [--profile] [--seed N] [--policy] [--pg-tag x]
                           [--pg-url postgres://postgres@127.0.0.1:5432] [--report .bench/api-report.md|none]`;
 
 /**
@@ -94,11 +101,15 @@ export function schoolOptions(
 export function parseApiArgs(argv: readonly string[]): ApiBenchArgs {
   const opts = readOptions(
     argv,
-    [...SCHOOL_OPTIONS, "rps", "seconds", "json", "report"],
-    ["fresh", "profile", "prepare-only", "render"],
+    [...SCHOOL_OPTIONS, "rps", "seconds", "json", "report", "pg-tag"],
+    ["fresh", "profile", "prepare-only", "render", "policy"],
     USAGE,
   );
+  const pgTag = opts["pg-tag"];
+  if (pgTag !== undefined && !/^[a-z0-9_]{1,20}$/.test(pgTag)) throw new Error(`--pg-tag must be 1–20 of a-z, 0-9, _\n${USAGE}`);
   return {
+    ...(pgTag !== undefined ? { pgTag } : {}),
+    policy: opts.policy === "true",
     ...schoolOptions(opts, USAGE),
     rps: numberOption(opts, "rps", 200, 1, USAGE),
     seconds: numberOption(opts, "seconds", 20, 1, USAGE),

@@ -31,6 +31,8 @@ export interface LoadPlan {
   /** For CPU accounting: the server's pid and the database whose PostgreSQL backends to count (null: PGlite, inside the server). */
   readonly serverPid: number;
   readonly dbName: string | null;
+  /** Also measure recommendations(strategy: POLICY) (a learned policy is live in the school). */
+  readonly policy?: boolean;
 }
 
 /** What a client reads back of a recorded attempt (one or a batch). */
@@ -44,6 +46,14 @@ export const RECOMMENDATIONS = `query Recommendations($learnerId: UUID!, $goalId
   recommendations(learnerId: $learnerId, goalId: $goalId, count: 10) {
     personalisation strategy notice
     items { predictedSuccess expectedProgress explanation task { id title } skill { id name } reason { code mastery masterySd inBand mastered } }
+  }
+}`;
+
+/** The same request with strategy POLICY: what the policy answered, or why it fell back. */
+export const RECOMMENDATIONS_POLICY = `query RecommendationsPolicy($learnerId: UUID!, $goalId: UUID) {
+  recommendations(learnerId: $learnerId, goalId: $goalId, count: 10, strategy: POLICY) {
+    personalisation strategy notice fallback { code } policy { version }
+    items { predictedSuccess expectedProgress explanation propensity task { id title } skill { id name } reason { code mastery masterySd inBand mastered } }
   }
 }`;
 
@@ -185,6 +195,12 @@ const personalised =
     const mode = (data[field] as { personalisation?: string } | undefined)?.personalisation;
     return mode === "PERSONALISED" ? null : `${field} answered personalisation ${mode}`;
   };
+/** A POLICY answer must come from the policy: a fallback to ZPD is another (cheaper) code path, counted as an error. */
+const servedByPolicy: Check = (data) => {
+  const r = data.recommendations as { personalisation?: string; strategy?: string; fallback?: { code: string } | null } | undefined;
+  if (r?.personalisation !== "PERSONALISED") return `recommendations answered personalisation ${r?.personalisation}`;
+  return r.strategy === "POLICY" ? null : `not served by the policy: fell back (${r.fallback?.code ?? r.strategy})`;
+};
 const masteryUpdated: Check = (data) =>
   ((data.recordAttempt as { mastery?: unknown[] } | undefined)?.mastery?.length ?? 0) > 0
     ? null
@@ -268,7 +284,7 @@ export async function drain(client: Client, log: (msg: string) => void, maxSecon
 export function operations(
   plan: Pick<LoadPlan, "learners" | "taskIds" | "runId">,
   random: () => number,
-): { recordAttempt: Make; recommendations: Make; planPath: Make } {
+): { recordAttempt: Make; recommendations: Make; planPath: Make; policyRecommendations: Make } {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
   let key = 0;
   const recordAttempt: Make = () => ({
@@ -290,7 +306,11 @@ export function operations(
     return { query: RECOMMENDATIONS, variables: { learnerId: l.id, goalId: l.goalId }, check: personalised("recommendations") };
   };
   const planPath: Make = () => ({ query: PLAN_PATH, variables: { goalId: pick(plan.learners).goalId }, check: personalised("planPath") });
-  return { recordAttempt, recommendations, planPath };
+  const policyRecommendations: Make = () => {
+    const l = pick(plan.learners);
+    return { query: RECOMMENDATIONS_POLICY, variables: { learnerId: l.id, goalId: l.goalId }, check: servedByPolicy };
+  };
+  return { recordAttempt, recommendations, planPath, policyRecommendations };
 }
 
 /** The mixed load (bench:privacy's erasure windows, bench:load's soak and hostile phases), per 10 requests: 5 recommendations(count: 10), 4 recordAttempt, 1 planPath. */
@@ -326,7 +346,7 @@ export function failIfNotPersonalised(what: string, samples: readonly Sample[]):
  */
 export async function warmUp(
   client: Client,
-  ops: ReturnType<typeof operations>,
+  ops: Pick<ReturnType<typeof operations>, "recordAttempt" | "recommendations" | "planPath">,
   plan: Pick<LoadPlan, "warmupCalls" | "warmupSeconds">,
   log: (msg: string) => void,
 ): Promise<void> {
@@ -345,7 +365,7 @@ export async function warmUp(
 export async function runLoad(plan: LoadPlan, log: (msg: string) => void): Promise<OpResult[]> {
   const client = new Client(plan.url, plan.token);
   const random = rng(plan.seed);
-  const { recordAttempt, recommendations, planPath } = operations(plan, random);
+  const { recordAttempt, recommendations, planPath, policyRecommendations } = operations(plan, random);
 
   const results: OpResult[] = [];
   try {
@@ -394,6 +414,19 @@ export async function runLoad(plan: LoadPlan, log: (msg: string) => void): Promi
     );
     log(`recommendations(count: 10): ${mode}`);
     await measure("recommendations", mode, plan.rps, () => openLoop(client, plan.rps, plan.seconds, recommendations));
+    if (plan.policy) {
+      const { samples } = await sequential(client, 60, plan.warmupCalls, policyRecommendations);
+      const failed = samples.find((s) => !s.ok);
+      if (failed) throw new Error(`warm-up of recommendations(strategy: POLICY): ${failed.error}`);
+      await measure(
+        "recommendations POLICY (sequential)",
+        (n) => `sequential, ${n} calls`,
+        null,
+        () => sequential(client, 60, plan.sequentialCalls, policyRecommendations),
+      );
+      log(`recommendations(count: 10, strategy: POLICY): ${mode}`);
+      await measure("recommendations POLICY", mode, plan.rps, () => openLoop(client, plan.rps, plan.seconds, policyRecommendations));
+    }
     log(`recordAttempt: ${mode}`);
     await measure("recordAttempt", mode, plan.rps, () => openLoop(client, plan.rps, plan.seconds, recordAttempt));
     log(`planPath: sequential, up to ${plan.planMaxCalls} calls or ${plan.planSeconds} s`);

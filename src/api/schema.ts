@@ -10,6 +10,7 @@ import { ConsentResolver, LearnerConsentsResolver } from "./consent/consent.reso
 import { LearnerAttributeResolver } from "./learner-attribute/learner-attribute.resolver.js";
 import { LearnerMasteryResolver } from "./mastery/mastery.resolver.js";
 import { AuditReportResolver, ModelVersionResolver } from "./model/model-version.resolver.js";
+import { PolicyVersionResolver } from "./policy/policy-version.resolver.js";
 import { SkillResolver } from "./curriculum/skill.resolver.js";
 import { TaskResolver, TaskSkillResolver } from "./curriculum/task.resolver.js";
 import { AttemptResolver, LearnerAttemptsResolver } from "./attempt/attempt.resolver.js";
@@ -42,6 +43,7 @@ export const resolvers: NonEmptyArray<ClassType> = [
   LearnerAttributeResolver,
   LearnerMasteryResolver,
   ModelVersionResolver,
+  PolicyVersionResolver,
   AuditReportResolver,
   PersonalisationResolver,
   GoalProgressResolver,

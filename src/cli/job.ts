@@ -6,7 +6,8 @@
  * --kind), rebuild-states (--school), promote-model (--school, --version: the model version's id;
  * --override-reason promotes over the gates' refusal, the reason stored with the version),
  * rollback-model (--school; --version pins the version to reactivate, default the previously active
- * one), nightly-retrain (--at; --school limits the fan-out to one school; it enqueues retrain jobs
+ * one), train-policy (--school, --seed, --iterations and --episodes for a smaller training, --override-reason puts
+ * the policy live over its gate), nightly-retrain (--at; --school limits the fan-out to one school; it enqueues retrain jobs
  * for the worker and trains nothing itself), fairness-audit and privacy-audit (--school, --version:
  * default the active version), weekly-audits (--at; --school limits the fan-out). On the embedded database --school
  * defaults to the demo school.
@@ -33,7 +34,7 @@ import { readDemoInfo } from "../demo-info.js";
 import { JOBS, jobByName, PayloadError } from "../../jobs/index.js";
 import { executeJob } from "../../jobs/runner.js";
 
-const USAGE = `usage: npm run job -- <name> [--school <id>] [--version <id>] [--override-reason <text>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>]
+const USAGE = `usage: npm run job -- <name> [--school <id>] [--version <id>] [--override-reason <text>] [--seed N] [--cutoff <ISO instant>] [--kind <model>] [--at <ISO instant>] [--iterations N] [--episodes N]
 --school defaults to the embedded demo school. While npm start runs on the embedded folder, retrain (--seed only),
 promote-model, rollback-model (no --version), fairness-audit and privacy-audit are sent to that server and followed; the other jobs need it stopped.
 jobs:
@@ -54,6 +55,7 @@ const OPTIONS: Record<string, readonly string[]> = {
   "weekly-audits": ["at", "school"],
   "rollback-model": ["school", "version"],
   retention: ["at", "school"],
+  "train-policy": ["school", "seed", "iterations", "episodes", "override-reason"],
 };
 
 function payloadFor(name: string, args: Map<string, string | true>): Record<string, unknown> {
@@ -79,8 +81,15 @@ function payloadFor(name: string, args: Map<string, string | true>): Record<stri
     ["version", "versionId"],
   ] as const)
     if (str(flag) !== undefined) out[key] = str(flag);
+  for (const k of ["iterations", "episodes"] as const) {
+    if (str(k) === undefined) continue;
+    if (!/^\d+$/.test(str(k)!)) throw new UsageError(`--${k} must be a positive integer`);
+    out[k] = Number(str(k));
+  }
+  // train-policy: the policy goes live over its gate, the reason in its notes (docs/policy.md).
+  if (name === "train-policy" && str("override-reason") !== undefined) out.overrideReason = str("override-reason")!.trim();
   // An admin's promotion over the gates' refusal: the reason is stored with the version (docs/model-lifecycle.md).
-  if (str("override-reason") !== undefined)
+  else if (str("override-reason") !== undefined)
     out.override = { reason: str("override-reason")!.trim(), by: "job-cli", at: new Date().toISOString() };
   return out;
 }

@@ -19,6 +19,7 @@ import { LearningPath } from "./goal/learning-path.entity.js";
 import { PathStep } from "./goal/path-step.entity.js";
 import { Attempt } from "./attempt/attempt.entity.js";
 import { ModelVersion } from "./model/model-version.entity.js";
+import { PolicyVersion } from "./policy/policy-version.entity.js";
 import { AuditReport } from "./model/audit-report.entity.js";
 import { ModelVersionLearner } from "./model/model-version-learner.entity.js";
 import { FairnessPolicy } from "./audit/fairness-policy.entity.js";
@@ -48,6 +49,7 @@ export const entities = [
   PathStep,
   Attempt,
   ModelVersion,
+  PolicyVersion,
   FairnessPolicy,
   TrainingPrivacyBudget,
   ModelVersionLearner,
@@ -78,6 +80,7 @@ export {
   PathStep,
   Attempt,
   ModelVersion,
+  PolicyVersion,
   ModelVersionLearner,
   AuditReport,
   FairnessPolicy,

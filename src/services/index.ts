@@ -41,6 +41,10 @@ import { RetentionService } from "./privacy/retention.service.js";
 import { AnalyticsService } from "./analytics/analytics.service.js";
 import { AccessLogService } from "./access-log/access-log.service.js";
 import { OperationsService } from "./operations/operations.service.js";
+import { ActivePolicies } from "./policy/active-policies.js";
+import { PolicyServing } from "./policy/policy-serving.js";
+import { PolicyTrainingService } from "./policy/policy-training.service.js";
+import { PolicyVersionService } from "./policy/policy-version.service.js";
 
 export interface Services {
   readonly deps: ServiceDeps;
@@ -57,6 +61,9 @@ export interface Services {
   readonly models: ModelVersionService;
   readonly attempts: AttemptService;
   readonly activeModels: ActiveModels;
+  readonly activePolicies: ActivePolicies;
+  readonly policyTraining: PolicyTrainingService;
+  readonly policies: PolicyVersionService;
   readonly training: TrainingService;
   readonly retraining: RetrainService;
   readonly modelSwitch: ModelSwitchService;
@@ -85,7 +92,8 @@ export function createServices(base: ServiceDeps): Services {
   const learnerModel = new LearnerModelService(activeModels);
   const goals = new GoalService(deps);
   const training = new TrainingService(deps, activeModels, learnerModel);
-  const personalisation = new PersonalisationService(deps, activeModels, curriculum);
+  const activePolicies = new ActivePolicies(deps.dataSource, deps.logger);
+  const personalisation = new PersonalisationService(deps, activeModels, curriculum, new PolicyServing(activePolicies));
   const jobs = new JobRunService(deps);
   const { minGroupSize, rounds, requireAuditable } = deps.fairness ?? {};
   const fairness = new FairnessAuditor(deps, (schoolId) => curriculum.get(schoolId), {
@@ -112,6 +120,9 @@ export function createServices(base: ServiceDeps): Services {
   return {
     deps,
     activeModels,
+    activePolicies,
+    policyTraining: new PolicyTrainingService(deps, activeModels, activePolicies, curriculum),
+    policies: new PolicyVersionService(deps),
     training,
     retraining: new RetrainService(deps, activeModels, training, gates, undefined, fairnessPolicy),
     modelSwitch: new ModelSwitchService(deps, activeModels, training, jobs, gates),
@@ -144,7 +155,7 @@ export function createServices(base: ServiceDeps): Services {
     xapiDocuments: new XapiDocumentService(deps, agentHashers),
     retention: new RetentionService(deps, (schoolId) => training.rebuildStates(schoolId)),
     accessLog: new AccessLogService(deps),
-    operations: new OperationsService(deps.dataSource, activeModels),
+    operations: new OperationsService(deps.dataSource, activeModels, undefined, activePolicies),
   };
 }
 

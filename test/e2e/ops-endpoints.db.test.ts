@@ -76,6 +76,7 @@ describe("/healthz and /readyz", () => {
         database: { ok: true, detail: "answers" },
         migrations: { ok: true, detail: "applied" },
         models: { ok: true, detail: expect.stringMatching(/^\d+ school\(s\) with an active model, loaded/) },
+        policies: { ok: true, detail: expect.stringMatching(/^\d+ school\(s\) with an active learned policy, loaded$/) },
       },
     });
     expect(Number(/^(\d+)/.exec(body.checks.models!.detail)![1])).toBeGreaterThanOrEqual(1);

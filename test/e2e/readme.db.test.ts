@@ -72,6 +72,10 @@ test("every example operation runs against the demo school without errors", asyn
   expect({ practised: practised.length, moving: moving.length }).toEqual({ practised: practised.length, moving: practised.length });
   expect(results.Recommend.recommendations.items).toHaveLength(3);
   expect(results.Recommend.recommendations.items[0].explanation).toMatch(/practises/);
+  // The demo has no learned policy yet: POLICY falls back to the ZPD rule and says why (docs/policy.md).
+  expect(results.RecommendByPolicy.recommendations.strategy).toBe("ZPD");
+  expect(results.RecommendByPolicy.recommendations.fallback.code).toBe("NO_POLICY");
+  expect(results.RecommendByPolicy.recommendations.items).toHaveLength(3);
   expect(results.Predict.predictions.items[0].basis).toBe("PERSONALISED");
   expect(results.Predict.similarTasks).toHaveLength(3);
   // The example plans what it describes: steps toward an unmastered goal skill, not ACHIEVED.

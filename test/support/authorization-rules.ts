@@ -145,7 +145,7 @@ export const ACCESS: Readonly<Record<Exclude<DataKind, "platform">, { readonly l
   analytics: { label: "aggregated analytics", ADMIN: "read", SERVICE: "–", TEACHER: "–", LEARNER: "–", ANALYST: "read" },
   adminOnly: {
     label:
-      "jobs (runs, retraining, promotion, rollback), audits (`runAudit`, report pages), fairness policy, privacy budget for training (`setTrainingPrivacy`), erasure, roster import (`importOneRoster`), xAPI credentials and statement mapping",
+      "jobs (runs, retraining, promotion, rollback), learned sequencing policies (`policyVersions`, `trainPolicy`), audits (`runAudit`, report pages), fairness policy, privacy budget for training (`setTrainingPrivacy`), erasure, roster import (`importOneRoster`), xAPI credentials and statement mapping",
     ADMIN: "read, write",
     SERVICE: "–",
     TEACHER: "–",
@@ -207,6 +207,7 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   "Query.mastery": read("learnerData", "Learner"),
   "Query.modelVersion": read("models", "ModelVersion"),
   "Query.modelVersions": read("models"),
+  "Query.policyVersions": read("adminOnly"),
   "Query.predictions": read("learnerData", "Learner"),
   "Query.recommendations": read("learnerData", "Learner"),
   "Query.school": read("school"),
@@ -250,6 +251,7 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   "Mutation.setTrainingPrivacy": write("adminOnly"),
   "Mutation.setLearnerAttribute": write("attributes", "Learner"),
   "Mutation.setPathSteps": write("learnerData", "Goal"),
+  "Mutation.trainPolicy": write("adminOnly"),
   "Mutation.triggerRetrain": write("adminOnly"),
   "Mutation.unassignTeacher": write("cohorts", "Cohort"),
   "Mutation.unenrollLearner": write("enrolments", "Cohort"),
@@ -293,6 +295,8 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   "TaskPrediction.task": read("curriculum"),
   "Recommendation.task": read("curriculum"),
   "Recommendation.skill": read("curriculum"),
+  // The learned policy's version a POLICY answer came from: part of the answer, read by whoever may read it.
+  "RecommendationList.policy": read("learnerData"),
   "RecommendationReason.skill": read("curriculum"),
   "RecommendationReason.prerequisiteOf": read("curriculum"),
   "PrerequisiteStatus.skill": read("curriculum"),
@@ -324,6 +328,9 @@ export const RECORD_DATA: Readonly<Record<string, readonly DataKind[]>> = {
   ModelVersion: ["models"],
   AuditReport: ["models"],
   JobRun: ["adminOnly"],
+  PolicyVersion: ["adminOnly"],
+  // The version of the learned policy a POLICY answer came from: part of that answer.
+  ServedPolicy: ["learnerData"],
   LearnerAttribute: ["attributes"],
   ErasureReceipt: ["adminOnly"],
   AccessLogEntry: ["accessLog"],

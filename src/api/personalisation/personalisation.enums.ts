@@ -11,22 +11,25 @@ import type {
   RecommendationReason,
 } from "../../engine/recommend/index.js";
 import { Personalisation } from "../../services/personalisation/personalisation.service.js";
+import type { PolicyFallbackCode as ServicePolicyFallbackCode } from "../../services/policy/policy-serving.js";
 
 export enum RecommendationStrategy {
   ZPD = "ZPD",
   LOWEST_MASTERY = "LOWEST_MASTERY",
   CURRICULUM = "CURRICULUM",
+  POLICY = "POLICY",
 }
 registerEnumType(RecommendationStrategy, {
   name: "RecommendationStrategy",
   description:
-    "ZPD aims predicted success at a band (default 0.65–0.85); LOWEST_MASTERY works on the weakest skill first; CURRICULUM follows the prerequisite order (non-personalised).",
+    "ZPD aims predicted success at a band (default 0.65–0.85); LOWEST_MASTERY works on the weakest skill first; CURRICULUM follows the prerequisite order (non-personalised); POLICY lets the school's learned sequencing policy choose among the same candidates (falling back to ZPD, with the reason in `fallback`, when it cannot be used).",
 });
 
 const TO_ENGINE: Record<RecommendationStrategy, RecommendStrategy> = {
   ZPD: "zpd",
   LOWEST_MASTERY: "lowest-mastery",
   CURRICULUM: "curriculum",
+  POLICY: "policy",
 };
 export const toEngineStrategy = (s: RecommendationStrategy): RecommendStrategy => TO_ENGINE[s];
 export const fromEngineStrategy = (s: RecommendStrategy): RecommendationStrategy =>
@@ -68,6 +71,7 @@ export const ReasonCode = {
   LOWEST_MASTERY: "LOWEST_MASTERY",
   CURRICULUM_ORDER: "CURRICULUM_ORDER",
   REVIEW: "REVIEW",
+  POLICY: "POLICY",
 } as const satisfies { [K in EngineReasonCode]: K };
 export type ReasonCode = EngineReasonCode;
 registerEnumType(ReasonCode, { name: "ReasonCode", description: "Why a task was chosen." });
@@ -108,4 +112,20 @@ export enum SimilarityBasis {
 registerEnumType(SimilarityBasis, {
   name: "SimilarityBasis",
   description: "EMBEDDING: the active model's metric-learned task embedding; SHARED_SKILLS: no embedding yet, tasks sharing skills.",
+});
+
+export const PolicyFallbackCode = {
+  NO_CONSENT: "NO_CONSENT",
+  NO_MODEL: "NO_MODEL",
+  NO_POLICY: "NO_POLICY",
+  POLICY_UNREADABLE: "POLICY_UNREADABLE",
+  MODEL_CHANGED: "MODEL_CHANGED",
+  CURRICULUM_CHANGED: "CURRICULUM_CHANGED",
+  NO_CHOICE: "NO_CHOICE",
+} as const satisfies { [K in ServicePolicyFallbackCode]: K };
+export type PolicyFallbackCode = ServicePolicyFallbackCode;
+registerEnumType(PolicyFallbackCode, {
+  name: "PolicyFallbackCode",
+  description:
+    "Why strategy POLICY was not used: NO_CONSENT, NO_MODEL (not personalised: curriculum order); NO_POLICY (none active), POLICY_UNREADABLE (corrupt or another format), MODEL_CHANGED (trained with another knowledge model), CURRICULUM_CHANGED (trained for another curriculum), NO_CHOICE (fewer than two candidate tasks): the ZPD rule answered.",
 });

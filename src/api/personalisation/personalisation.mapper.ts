@@ -11,6 +11,7 @@ import { TaskType } from "../curriculum/task.type.js";
 import {
   GoalProgressType,
   PlannedSkillType,
+  PolicyChoiceType,
   PrerequisiteStatusType,
   RecommendationReasonType,
   RecommendationType,
@@ -85,6 +86,7 @@ export function toReason(r: RecommendationReason, l: Lookup): RecommendationReas
     inBand: r.inBand,
     matchedInterests: [...r.matchedInterests],
     calibrated: r.calibrated,
+    policy: r.policy ? Object.assign(new PolicyChoiceType(), { ...r.policy }) : null,
   });
 }
 
@@ -96,6 +98,7 @@ export function toRecommendation(r: Recommendation, l: Lookup): RecommendationTy
     expectedProgress: finite(r.expectedProgress) ?? 0,
     reason: toReason(r.reason, l),
     explanation: r.explanation,
+    propensity: r.propensity ?? 1,
   });
 }
 

@@ -9,8 +9,10 @@ import {
   LearnerMasteryType,
   MasteryEstimateType,
   PathPlanType,
+  PolicyFallbackType,
   PredictionsType,
   RecommendationListType,
+  ServedPolicyType,
   SimilarTaskType,
   TaskPredictionType,
 } from "./personalisation.type.js";
@@ -87,6 +89,8 @@ export class PersonalisationResolver {
       notice: r.notice,
       strategy: fromEngineStrategy(r.strategy),
       items: r.items.map((i) => toRecommendation(i, l)),
+      fallback: r.fallback ? Object.assign(new PolicyFallbackType(), r.fallback) : null,
+      policy: r.policy ? Object.assign(new ServedPolicyType(), r.policy) : null,
     });
   }
 

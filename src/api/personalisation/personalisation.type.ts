@@ -8,6 +8,7 @@ import {
   GoalProgressStatus,
   Personalisation,
   PersonalisationMode,
+  PolicyFallbackCode,
   PredictionBasis,
   SimilarityBasis,
   ReasonCode,
@@ -64,6 +65,16 @@ export class SuccessBandType {
   @Field(() => Float) target!: number;
 }
 
+@ObjectType("PolicyChoice", { description: "What a learned sequencing policy's choice was (reason code POLICY)." })
+export class PolicyChoiceType {
+  @Field(() => Float, { description: "π of the task: the probability the policy gives it as the learner's next task." })
+  probability!: number;
+  @Field(() => Int, { description: "The candidate tasks the policy chose among." }) candidates!: number;
+  @Field({ description: "True for the task drawn from π (the first after any pinned ones); false for the alternatives, in π order." })
+  drawn!: boolean;
+  @Field({ description: "What the choice aims at, in words." }) aim!: string;
+}
+
 @ObjectType("RecommendationReason", { description: "Why a task was recommended, in structured form." })
 export class RecommendationReasonType {
   @Field(() => ReasonCode) code!: ReasonCode;
@@ -79,6 +90,7 @@ export class RecommendationReasonType {
   @Field() inBand!: boolean;
   @Field(() => [String]) matchedInterests!: string[];
   @Field({ description: "Whether the model was trained on this task (else its skills' estimate was used)." }) calibrated!: boolean;
+  @Field(() => PolicyChoiceType, { nullable: true, description: "Set for code POLICY." }) policy!: PolicyChoiceType | null;
 }
 
 @ObjectType("Recommendation")
@@ -89,15 +101,41 @@ export class RecommendationType {
   @Field(() => Float, { description: "Expected gain in mastery of the served skill from one attempt." }) expectedProgress!: number;
   @Field(() => RecommendationReasonType) reason!: RecommendationReasonType;
   @Field({ description: "The reason in one readable sentence." }) explanation!: string;
+  @Field(() => Float, {
+    description:
+      "The probability with which the strategy put the task at this rank given the ranks above it, in (0, 1]: π for the learned policy's drawn task, 1 for its alternatives (their order is fixed given the draw) and for the rules.",
+  })
+  propensity!: number;
+}
+
+@ObjectType("PolicyFallback", { description: "Why strategy POLICY was not used for this answer." })
+export class PolicyFallbackType {
+  @Field(() => PolicyFallbackCode) code!: PolicyFallbackCode;
+  @Field() message!: string;
+}
+
+@ObjectType("ServedPolicy", { description: "The learned policy version a POLICY answer came from (or whose use fell back)." })
+export class ServedPolicyType {
+  @Field(() => UUID) id!: string;
+  @Field(() => Int) version!: number;
 }
 
 @ObjectType("RecommendationList")
 export class RecommendationListType {
   @Field(() => PersonalisationMode) personalisation!: Personalisation;
   @Field(() => String, { nullable: true }) notice!: string | null;
-  @Field(() => RecommendationStrategy, { description: "The strategy applied (CURRICULUM when not personalised)." })
+  @Field(() => RecommendationStrategy, {
+    description: "The strategy applied (CURRICULUM when not personalised; ZPD when POLICY was asked for and fell back).",
+  })
   strategy!: RecommendationStrategy;
   @Field(() => [RecommendationType]) items!: RecommendationType[];
+  @Field(() => PolicyFallbackType, { nullable: true, description: "Set when strategy POLICY was asked for and not used: why." })
+  fallback!: PolicyFallbackType | null;
+  @Field(() => ServedPolicyType, {
+    nullable: true,
+    description: "The learned policy version, when strategy POLICY was asked for and one is active.",
+  })
+  policy!: ServedPolicyType | null;
 }
 
 @ObjectType("PlannedSkill")

@@ -25,3 +25,9 @@ export { LearnedPolicy, loadPolicy, serializePolicy, POLICY_FORMAT, POLICY_FORMA
 export type { PolicyTrainingInfo } from "./learned.js";
 export { DEFAULT_POLICY_TRAINING, resolvePolicyTrainingOptions, trainPolicy } from "./ppo.js";
 export type { PolicyIteration, PolicyTrainingOptions, PolicyTrainingRun, TrainedPolicy } from "./ppo.js";
+export { curriculumFingerprint, curriculumPolicySchool, simulableCurriculum, SCHOOL_CURRICULUM_FAMILY } from "./curriculum-school.js";
+export type { CurriculumSchoolOptions } from "./curriculum-school.js";
+export { trainSchoolPolicy } from "./school-policy.js";
+export type { GateFigures, PolicyGateVerdict, SchoolPolicy, SchoolPolicyOptions } from "./school-policy.js";
+export { policyAim, policyRecommend } from "./serve.js";
+export type { PolicyRecommendation, PolicyRecommendInput } from "./serve.js";

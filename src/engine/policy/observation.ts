@@ -7,7 +7,15 @@
  * difficulties, true success probabilities): `observe` takes no truth, and the environment builds every
  * observation through it.
  */
-import { recommendationCandidates, type CompiledCurriculum, type LearnerContextInput, type RecommendParams } from "../recommend/index.js";
+import {
+  candidatesInContext,
+  resolveRecommendParams,
+  type CompiledCurriculum,
+  type LearnerContextInput,
+  type RecommendParams,
+  type TeacherOverrides,
+} from "../recommend/index.js";
+import { buildContext, type LearnerContext } from "../recommend/context.js";
 import type { KnowledgeModel, LearnerState, SkillMastery } from "../types.js";
 
 /** One attempt of the episode as the live system records it. */
@@ -61,6 +69,8 @@ export interface ObservationInput {
   readonly historyLength: number;
   /** The recommender's parameters deciding the candidates (prerequisite gap, repeat window). */
   readonly recommend: Partial<RecommendParams>;
+  /** A teacher's pins and skips (served recommendations): skipped and pinned tasks are no candidates. */
+  readonly overrides?: TeacherOverrides;
 }
 
 /** The observation and the candidates the recommender builds for it (in curriculum order). */
@@ -75,17 +85,33 @@ export function observe(input: ObservationInput): { observation: Observation; ca
     targetSkillIds: input.goalSkillIds,
     masteryThreshold: input.masteryThreshold,
     recentTaskIds,
+    ...(input.overrides ? { overrides: input.overrides } : {}),
   };
+  return observeInContext(buildContext(context, resolveRecommendParams(input.recommend)), context, input);
+}
+
+/**
+ * `observe` in the recommender's context already built from `context` (buildContext with the
+ * environment's recommend parameters): the one place an observation is made, in training and serving alike.
+ */
+export function observeInContext(
+  ctx: LearnerContext,
+  context: LearnerContextInput,
+  input: Pick<ObservationInput, "goalSkillIds" | "masteryThreshold" | "attempts" | "sessions" | "sessionAttempts" | "historyLength">,
+): { observation: Observation; candidates: PolicyCandidate[] } {
+  const { attempts } = input;
   const observation: Observation = {
     attempts: attempts.length,
     sessions: input.sessions,
     sessionAttempts: input.sessionAttempts,
     goalSkillIds: input.goalSkillIds,
     masteryThreshold: input.masteryThreshold,
-    mastery: model.mastery(state, curriculum.order),
+    // The context's mastery (readMastery over the curriculum's order): a skill the model does not know
+    // (created after its training) reads as the prior, never throws.
+    mastery: [...ctx.mastery.values()],
     history: input.historyLength === 0 ? [] : attempts.slice(-input.historyLength),
     context,
   };
-  const { tasks, p } = recommendationCandidates(context, input.recommend);
+  const { tasks, p } = candidatesInContext(ctx, true);
   return { observation, candidates: tasks.map((t, i) => ({ taskId: t.taskId, skillId: t.skillId, predictedSuccess: p[i]! })) };
 }

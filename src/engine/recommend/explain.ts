@@ -109,6 +109,14 @@ export function explain(reason: RecommendationReason, successNote?: string): str
       : `, ${reason.predictedSuccess < low ? "below" : "above"} the target band ${f2(low)}–${f2(high)} (the closest available)`;
   }
   parts.push(success);
+  if (reason.code === "POLICY" && reason.policy) {
+    const c = reason.policy;
+    parts.push(
+      c.drawn
+        ? `chosen by the learned sequencing policy (drawn with probability ${f2(c.probability)} among ${c.candidates} candidates): ${c.aim}`
+        : `the learned sequencing policy's next choice after the first (probability ${f2(c.probability)} among ${c.candidates} candidates): ${c.aim}`,
+    );
+  }
   if (reason.code === "LOWEST_MASTERY") parts.push("chosen as the least-mastered skill that can be worked on now");
   if (reason.code === "CURRICULUM_ORDER") parts.push("next in the curriculum's prerequisite order (not personalised)");
   if (reason.code === "REVIEW") parts.push("every goal skill is already mastered: review");

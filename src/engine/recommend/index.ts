@@ -2,7 +2,7 @@
  * Recommendation of the next tasks and planning of a learning path: pure decision logic over any
  * `KnowledgeModel`. Every answer carries its reason, structured and readable.
  */
-export { recommend, candidatePredictions, recommendationCandidates } from "./recommend.js";
+export { recommend, candidatePredictions, candidatesInContext, recommendationCandidates } from "./recommend.js";
 export type { RecommendationCandidate } from "./recommend.js";
 export { planPath, rolloutToMastery } from "./plan.js";
 export { goalProgress } from "./progress.js";
@@ -20,6 +20,7 @@ export type {
   LearnerContextInput,
   RecommendInput,
   ReasonCode,
+  PolicyChoiceFacts,
   PrerequisiteStatus,
   RecommendationReason,
   Recommendation,

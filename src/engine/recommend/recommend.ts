@@ -158,8 +158,17 @@ export function recommendationCandidates(
   params: Partial<RecommendParams> = {},
 ): { readonly tasks: readonly RecommendationCandidate[]; readonly p: Float64Array } {
   const p = resolveRecommendParams(params);
-  const ctx = buildContext(input, p);
-  const personalised = strategyOf(input) !== "curriculum";
+  return candidatesInContext(buildContext(input, p), strategyOf(input) !== "curriculum");
+}
+
+/**
+ * `recommendationCandidates` in a context already built (buildContext): a caller that needs the context
+ * itself (a served policy's reasons) reads the learner's mastery once per decision, not twice.
+ */
+export function candidatesInContext(
+  ctx: LearnerContext,
+  personalised: boolean,
+): { readonly tasks: readonly RecommendationCandidate[]; readonly p: Float64Array } {
   const pool = choicePool(ctx, focusOf(ctx, personalised), personalised, new Set(ctx.pinned));
   return {
     tasks: pool.map((t) => ({ taskId: t.taskId, skillId: t.skillId! })),

@@ -11,9 +11,12 @@ import type { CompiledCurriculum, CurriculumGraph } from "./curriculum.js";
  * - "lowest-mastery": the least-mastered workable skill first.
  * - "curriculum": the prerequisite (topological) order, NOT personalised: the ranking never reads the
  *   learner's state (what a learner without consent to personalisation gets).
+ * - "policy": a learned sequencing policy chooses among the candidates (engine/policy/serve.ts
+ *   `policyRecommend`); `recommend` itself ranks only by the three rules above.
  */
-export type RecommendStrategy = "zpd" | "lowest-mastery" | "curriculum";
+export type RecommendStrategy = "zpd" | "lowest-mastery" | "curriculum" | "policy";
 
+/** The strategies `recommend` ranks by (the rules); "policy" is served by engine/policy. */
 export const RECOMMEND_STRATEGIES: readonly RecommendStrategy[] = ["zpd", "lowest-mastery", "curriculum"];
 
 /** A teacher's overrides. A task both pinned and skipped is skipped. */
@@ -62,8 +65,29 @@ export interface RecommendInput extends LearnerContextInput {
  * - LOWEST_MASTERY: strategy "lowest-mastery".
  * - CURRICULUM_ORDER: strategy "curriculum" (not personalised).
  * - REVIEW: every goal skill is already mastered; practice to keep it.
+ * - POLICY: a learned sequencing policy chose it (`policy` says with which probability and what it aimed at).
  */
-export type ReasonCode = "PINNED" | "IN_BAND" | "CLOSEST_TO_BAND" | "PREREQUISITE_GAP" | "LOWEST_MASTERY" | "CURRICULUM_ORDER" | "REVIEW";
+export type ReasonCode =
+  | "PINNED"
+  | "IN_BAND"
+  | "CLOSEST_TO_BAND"
+  | "PREREQUISITE_GAP"
+  | "LOWEST_MASTERY"
+  | "CURRICULUM_ORDER"
+  | "REVIEW"
+  | "POLICY";
+
+/** What a learned policy's choice was (reason code POLICY). */
+export interface PolicyChoiceFacts {
+  /** π of the task: the probability the policy gives it as the learner's next task. */
+  readonly probability: number;
+  /** The candidates the policy chose among. */
+  readonly candidates: number;
+  /** True for the task drawn from π (the first item); false for the alternatives, in π order. */
+  readonly drawn: boolean;
+  /** What the choice aims at, in words (serve.ts `policyAim`). */
+  readonly aim: string;
+}
 
 export interface PrerequisiteStatus {
   readonly skillId: string;
@@ -95,6 +119,8 @@ export interface RecommendationReason {
   readonly matchedInterests: readonly string[];
   /** False when the model does not know the task (its prediction is the skill-mastery prior). */
   readonly calibrated: boolean;
+  /** Set for code POLICY. */
+  readonly policy?: PolicyChoiceFacts;
 }
 
 export interface Recommendation {
@@ -107,6 +133,12 @@ export interface Recommendation {
   readonly reason: RecommendationReason;
   /** The reason as one readable sentence. */
   readonly explanation: string;
+  /**
+   * The probability with which the strategy put this task at this rank, given the ranks above it, in
+   * (0, 1] (issue 19 item 5's logged propensity): π of a learned policy's drawn task; absent = 1 (a
+   * deterministic rule, or an order fixed given the ranks above).
+   */
+  readonly propensity?: number;
 }
 
 export interface PlanInput extends LearnerContextInput {

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
-import { formatBound, MAX_JOB_NAME_LENGTH, MAX_SEED } from "../common/input-bounds.js";
+import { formatBound, MAX_JOB_NAME_LENGTH, MAX_SEED, OVERRIDE_REASON_LENGTH } from "../common/input-bounds.js";
 import { checkPageSize, decodeCursor, encodeCursor, Page, PageArgs } from "../common/pagination.js";
 import { uuidv7, isUuid } from "../../shared/ids.js";
 import type { ServiceDeps } from "../service-deps.js";
@@ -153,6 +153,28 @@ export class JobRunService {
     }
     const payload = { schoolId: actor.schoolId, ...(opts.seed != null ? { seed: opts.seed } : {}) };
     const { id } = await this.enqueue(JobName.Retrain, payload, { schoolId: actor.schoolId });
+    return this.get(actor, id);
+  }
+
+  /** Enqueues a train-policy run of the actor's school (admins); the override reason is checked by the service when it runs, and here. */
+  async triggerPolicyTraining(actor: Actor, opts: { seed?: number | null; overrideReason?: string | null } = {}): Promise<JobRun> {
+    requireRole(actor, Role.Admin);
+    if (opts.seed != null && (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > MAX_SEED)) {
+      throw new BadInputError(`seed must be an integer from 0 to ${formatBound(MAX_SEED)}`, { argument: "seed" });
+    }
+    const reason = opts.overrideReason?.trim();
+    if (reason != null && (reason.length < OVERRIDE_REASON_LENGTH.min || reason.length > OVERRIDE_REASON_LENGTH.max)) {
+      throw new BadInputError(
+        `overrideReason must hold at least ${OVERRIDE_REASON_LENGTH.min} and at most ${formatBound(OVERRIDE_REASON_LENGTH.max)} characters`,
+        { argument: "overrideReason" },
+      );
+    }
+    const payload = {
+      schoolId: actor.schoolId,
+      ...(opts.seed != null ? { seed: opts.seed } : {}),
+      ...(reason != null ? { overrideReason: reason } : {}),
+    };
+    const { id } = await this.enqueue(JobName.TrainPolicy, payload, { schoolId: actor.schoolId });
     return this.get(actor, id);
   }
 

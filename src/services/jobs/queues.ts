@@ -15,6 +15,7 @@ export const JobName = {
   PrivacyAudit: "privacy-audit",
   WeeklyAudits: "weekly-audits",
   Retention: "retention",
+  TrainPolicy: "train-policy",
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -109,6 +110,8 @@ export function queueOptions(t: JobTiming = DEFAULT_JOB_TIMING): Record<JobName,
     [JobName.PrivacyAudit]: perSchool(t, 1800),
     // The daily retention pass: each UTC day deleted is its own transaction, so a retry goes on where a crash stopped.
     [JobName.Retention]: perSchool(t, 3600),
+    // A policy's training (minutes): a crash is retried from the start with the same seed (the same policy).
+    [JobName.TrainPolicy]: perSchool(t, 3600),
     // The weekly fan-out: one audit per school with an active model.
     [JobName.WeeklyAudits]: fanOut(t),
     // The cron tick: its finished jobs kept an hour only (one a minute).

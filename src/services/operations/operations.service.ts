@@ -2,7 +2,7 @@
  * What the operator's endpoints read (api/ops/): readiness, the active model versions, the connection
  * pool's usage, the engine's TensorFlow.js backend.
  *
- * Readiness (GET /readyz) is three checks, in order, within READY_BUDGET_MS in all:
+ * Readiness (GET /readyz) is four checks, in order, within READY_BUDGET_MS in all:
  * - `database`: a `SELECT 1` answers (one probe at a time: a probe never queues behind its own
  *   earlier, stuck one, and never takes a second connection from the pool for it);
  * - `migrations`: none of this build's migrations is pending (asked until the answer is "applied",
@@ -13,16 +13,19 @@
  *   takes a server out of rotation). A school without an active model is served without one (NO_MODEL)
  *   and does not hold readiness back; nor does a model this build cannot read (its school is served
  *   without a model, logged at error when it is met): it would be unreadable on every server, and
- *   failing them all would take every school down for one.
+ *   failing them all would take every school down for one;
+ * - `policies`: every school's active learned policy is loaded the same way (ActivePolicies.warmUp); an
+ *   unreadable policy file does not hold readiness back (POLICY answers fall back to ZPD and say why).
  */
 import type { DataSource } from "typeorm";
+import type { ActivePolicies } from "../policy/active-policies.js";
 import { backendName } from "../../engine/backend.js";
 import { type ActiveModels, activeVersions, type WarmUp } from "../personalisation/active-models.js";
 import { type PoolUsage, poolUsage } from "../../persistence/pool-usage.js";
 
 export const READY_BUDGET_MS = 900;
 
-export type ReadinessCheck = "database" | "migrations" | "models";
+export type ReadinessCheck = "database" | "migrations" | "models" | "policies";
 
 export interface CheckOutcome {
   readonly ok: boolean;
@@ -61,6 +64,8 @@ export class OperationsService {
     private readonly dataSource: DataSource,
     private readonly models: ActiveModels,
     private readonly budgetMs = READY_BUDGET_MS,
+    /** The schools' active learned policies, loaded with the models (absent: not loaded at start). */
+    private readonly policies?: ActivePolicies,
   ) {}
 
   async readiness(): Promise<Readiness> {
@@ -105,6 +110,16 @@ export class OperationsService {
       ok: true,
       detail: `${loaded.schools} school(s) with an active model, loaded${loaded.unreadable ? `; ${loaded.unreadable} unreadable by this build (served without a model)` : ""}`,
     };
+    if (this.policies) {
+      let policies: number | typeof TIMED_OUT;
+      try {
+        policies = await within(this.policies.warmUp(), left());
+      } catch (e) {
+        return fail("policies", `the policy registry could not be read (${reason(e)})`);
+      }
+      if (policies === TIMED_OUT) return fail("policies", "loading the schools' active learned policies");
+      checks.policies = { ok: true, detail: `${policies} school(s) with an active learned policy, loaded` };
+    }
     return { ready: true, failing: null, checks };
   }
 

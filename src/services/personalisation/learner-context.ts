@@ -69,6 +69,8 @@ export interface LearnerContext {
   readonly goal: GoalContext | null;
   /** Attempts since `paceSince` (when asked for). */
   readonly attemptsSince: number;
+  /** The last `history` attempts, oldest first (when asked for: what a learned policy observes). */
+  readonly history: { id: string; taskId: string; correct: boolean; occurredAt: Date }[];
 }
 
 export interface ContextQuery {
@@ -83,6 +85,8 @@ export interface ContextQuery {
   readonly outcomes?: boolean;
   /** Count the learner's attempts after this time (its pace). */
   readonly paceSince?: Date;
+  /** Read the learner's last this many attempts, with their ids and times (a learned policy's observation). */
+  readonly history?: number;
 }
 
 interface Row {
@@ -116,6 +120,7 @@ interface Row {
       }[]
     | null;
   pace: number | null;
+  history: [string, string, boolean, string][] | null;
 }
 
 /** The one read of a learner's context; throws NOT_FOUND / FORBIDDEN as the access rules say. */
@@ -157,6 +162,10 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
     q.paceSince
       ? `(SELECT count(*) FROM attempt a WHERE a.learner_id = l.id AND a.occurred_at > ${param(q.paceSince)})::int AS pace`
       : "0 AS pace",
+    q.history
+      ? `(SELECT json_agg(json_build_array(h.id, h.task_id, h.correct, h.occurred_at) ORDER BY h.occurred_at, h.id) FROM (SELECT a.id, a.task_id, a.correct, a.occurred_at
+           FROM attempt a WHERE a.learner_id = l.id ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${Math.max(1, Math.floor(q.history))}) h) AS history`
+      : "NULL AS history",
   ].join(",\n       ");
   const sql = byGoal
     ? `SELECT ${columns}
@@ -203,6 +212,7 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
         }
       : null,
     attemptsSince: Number(row.pace ?? 0),
+    history: (row.history ?? []).map(([id, taskId, correct, at]) => ({ id, taskId, correct, occurredAt: new Date(at) })),
   };
 }
 

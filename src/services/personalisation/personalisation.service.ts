@@ -31,6 +31,13 @@ import { replayedState } from "./learner-history.js";
 import { CurriculumCache, type Catalogue } from "./curriculum-cache.js";
 import { overridesOf, readLearnerContext, type GoalContext, type LearnerContext, type StoredStep } from "./learner-context.js";
 import { writePlan, type StoredPathRow } from "./plan-store.js";
+import {
+  FALLBACK_MESSAGES,
+  OBSERVED_ATTEMPTS,
+  type PolicyFallback,
+  type PolicyServing,
+  type ServedPolicy,
+} from "../policy/policy-serving.js";
 
 /** Days over which the learner's pace (attempts per day) is measured for goal progress. */
 const PACE_DAYS = 14;
@@ -87,8 +94,13 @@ export interface SimilarTask {
 export interface RecommendationList {
   readonly mode: Personalisation;
   readonly notice: string | null;
+  /** The strategy applied: the one asked for, ZPD when POLICY fell back, CURRICULUM when not personalised. */
   readonly strategy: RecommendStrategy;
   readonly items: readonly Recommendation[];
+  /** Set when strategy POLICY was asked for and not used: why (policy/policy-serving.ts). */
+  readonly fallback: PolicyFallback | null;
+  /** The learned policy's version that answered (or whose use fell back), when POLICY was asked for. */
+  readonly policy: ServedPolicy | null;
 }
 
 export interface PathPlan {
@@ -106,6 +118,7 @@ export class PersonalisationService {
     private readonly deps: ServiceDeps,
     private readonly models: ActiveModels,
     private readonly curricula: CurriculumCache,
+    private readonly policies: PolicyServing,
   ) {}
 
   /** Everything the engine needs about one learner, read in one place (one statement, learner-context.ts). */
@@ -228,7 +241,12 @@ export class PersonalisationService {
       throw new BadInputError(`count must be between 1 and ${MAX_RECOMMENDATIONS}`, { argument: "count" });
     const m = this.deps.dataSource.manager;
     const [ctx, loaded, curriculum] = await Promise.all([
-      readLearnerContext(m, actor, { learnerId, goalId: goalId ?? null, recent: true }, this.deps.cipher),
+      readLearnerContext(
+        m,
+        actor,
+        { learnerId, goalId: goalId ?? null, recent: true, ...(strategy === "policy" ? { history: OBSERVED_ATTEMPTS } : {}) },
+        this.deps.cipher,
+      ),
       this.models.get(actor.schoolId, m),
       this.curricula.get(actor.schoolId),
     ]);
@@ -239,7 +257,30 @@ export class PersonalisationService {
     }
     const v = await this.viewOf(m, ctx, loaded, curriculum);
     const overrides = goal ? overridesOf(goal.steps) : {};
-    const effective: RecommendStrategy = v.mode === Personalisation.Personalised ? strategy : "curriculum";
+    let effective: RecommendStrategy = v.mode === Personalisation.Personalised ? strategy : "curriculum";
+    let fallback: PolicyFallback | null = null;
+    let policy: ServedPolicy | null = null;
+    if (strategy === "policy") {
+      if (v.mode === Personalisation.NoConsent) fallback = { code: "NO_CONSENT", message: FALLBACK_MESSAGES.NO_CONSENT };
+      else if (v.mode === Personalisation.NoModel) fallback = { code: "NO_MODEL", message: FALLBACK_MESSAGES.NO_MODEL };
+      else {
+        const answer = await this.policies.recommend(m, {
+          schoolId: actor.schoolId,
+          learnerId,
+          loaded: v.loaded!,
+          state: v.state!,
+          curriculum: v.curriculum,
+          ...(goal ? { targetSkillIds: goal.skillIds, masteryThreshold: goal.masteryThreshold } : {}),
+          overrides,
+          count,
+          history: ctx.history,
+        });
+        policy = answer.policy;
+        if (answer.items) return { mode: v.mode, notice: NOTICES[v.mode], strategy: "policy", items: answer.items, fallback: null, policy };
+        fallback = answer.fallback;
+        effective = "zpd";
+      }
+    }
     const items =
       v.loaded && v.state
         ? recommend({
@@ -260,6 +301,8 @@ export class PersonalisationService {
       notice: NOTICES[v.mode],
       strategy: effective,
       items: v.loaded ? items : curriculumOnly(v.curriculum, goal?.skillIds, count, overrides),
+      fallback,
+      policy,
     };
   }
 
