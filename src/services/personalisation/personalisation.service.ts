@@ -9,7 +9,7 @@ import type { LearnerState as EngineState, SkillMastery as EngineMastery } from 
 import {
   goalProgress,
   planPath,
-  recommend,
+  recommendFromCandidates,
   topologicalOrder,
   type CompiledCurriculum,
   type GoalProgress,
@@ -18,7 +18,10 @@ import {
   type RecommendStrategy,
   type TeacherOverrides,
 } from "../../engine/recommend/index.js";
+import { randomInt } from "node:crypto";
 import { EngineError, EngineErrorCode } from "../../engine/errors.js";
+import { createRng } from "../../engine/math.js";
+import { loggedStrategy, PATH_STRATEGY, type RecommendationLogService } from "../recommendation-log/recommendation-log.service.js";
 import { Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
@@ -106,6 +109,8 @@ export class PersonalisationService {
     private readonly deps: ServiceDeps,
     private readonly models: ActiveModels,
     private readonly curricula: CurriculumCache,
+    /** Where every served recommendation and planned path is logged (absent: not logged). */
+    private readonly served?: RecommendationLogService,
   ) {}
 
   /** Everything the engine needs about one learner, read in one place (one statement, learner-context.ts). */
@@ -240,9 +245,10 @@ export class PersonalisationService {
     const v = await this.viewOf(m, ctx, loaded, curriculum);
     const overrides = goal ? overridesOf(goal.steps) : {};
     const effective: RecommendStrategy = v.mode === Personalisation.Personalised ? strategy : "curriculum";
-    const items =
+    const epsilon = this.deps.explorationEpsilon ?? 0;
+    const ranked =
       v.loaded && v.state
-        ? recommend({
+        ? recommendFromCandidates({
             model: v.loaded.model,
             state: v.state,
             curriculum: v.curriculum,
@@ -253,14 +259,20 @@ export class PersonalisationService {
             overrides,
             count,
             strategy: effective,
+            // The seed is drawn here, so that the engine stays a function of its arguments.
+            ...(epsilon > 0 ? { exploration: { epsilon, rng: createRng(randomInt(2 ** 32)) } } : {}),
           })
-        : [];
-    return {
+        : null;
+    const items = v.loaded ? (ranked?.items ?? []) : curriculumOnly(v.curriculum, goal?.skillIds, count, overrides);
+    this.served?.record(actor, {
+      learnerId,
+      strategy: loggedStrategy(effective),
       mode: v.mode,
-      notice: NOTICES[v.mode],
-      strategy: effective,
-      items: v.loaded ? items : curriculumOnly(v.curriculum, goal?.skillIds, count, overrides),
-    };
+      items,
+      modelVersionId: v.loaded?.versionId ?? null,
+      candidateCount: ranked ? ranked.candidates : null,
+    });
+    return { mode: v.mode, notice: NOTICES[v.mode], strategy: effective, items };
   }
 
   /**
@@ -311,7 +323,7 @@ export class PersonalisationService {
     requireRole(actor, Role.Admin, Role.Service, Role.Teacher, Role.Learner);
     // The caches are read before the transaction: on PGlite (one connection) a reload from inside it would wait forever.
     const [loaded, curriculum] = await Promise.all([this.models.get(actor.schoolId), this.curricula.get(actor.schoolId)]);
-    return this.deps.dataSource.transaction(async (m) => {
+    const planned = await this.deps.dataSource.transaction(async (m) => {
       const ctx = await readLearnerContext(
         m,
         actor,
@@ -330,6 +342,16 @@ export class PersonalisationService {
         notice: NOTICES[v.mode],
       };
     });
+    // Logged once committed: the planned steps, in order (the planner is deterministic: propensity 1).
+    this.served?.record(actor, {
+      learnerId: planned.path.learnerId,
+      strategy: PATH_STRATEGY,
+      mode: planned.mode,
+      items: planned.plan.steps,
+      modelVersionId: planned.path.modelVersionId,
+      candidateCount: null,
+    });
+    return planned;
   }
 
   /** The goal's progress: share of target skills mastered, attempts remaining, on track or not. */
