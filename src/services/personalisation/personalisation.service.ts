@@ -92,6 +92,10 @@ export interface RecommendationList {
   readonly notice: string | null;
   readonly strategy: RecommendStrategy;
   readonly items: readonly Recommendation[];
+  /** The active model version that ranked the items (null without one): logged, not shown. */
+  readonly modelVersionId?: string | null;
+  /** How many candidates the strategy ranked (null when it ranked none: the curriculum order without a model): logged. */
+  readonly candidateCount?: number | null;
 }
 
 export interface PathPlan {
@@ -222,7 +226,27 @@ export class PersonalisationService {
     };
   }
 
+  /** The next tasks for a learner (`rank`); every answer is logged as served (services/recommendation-log/). */
   async recommendations(
+    actor: Actor,
+    learnerId: string,
+    goalId: string | null | undefined,
+    count: number,
+    strategy: RecommendStrategy,
+  ): Promise<RecommendationList> {
+    const list = await this.rank(actor, learnerId, goalId, count, strategy);
+    this.served?.record(actor, {
+      learnerId,
+      strategy: loggedStrategy(list.strategy),
+      mode: list.mode,
+      items: list.items,
+      modelVersionId: list.modelVersionId ?? null,
+      candidateCount: list.candidateCount ?? null,
+    });
+    return list;
+  }
+
+  private async rank(
     actor: Actor,
     learnerId: string,
     goalId: string | null | undefined,
@@ -263,16 +287,14 @@ export class PersonalisationService {
             ...(epsilon > 0 ? { exploration: { epsilon, rng: createRng(randomInt(2 ** 32)) } } : {}),
           })
         : null;
-    const items = v.loaded ? (ranked?.items ?? []) : curriculumOnly(v.curriculum, goal?.skillIds, count, overrides);
-    this.served?.record(actor, {
-      learnerId,
-      strategy: loggedStrategy(effective),
+    return {
       mode: v.mode,
-      items,
+      notice: NOTICES[v.mode],
+      strategy: effective,
+      items: v.loaded ? (ranked?.items ?? []) : curriculumOnly(v.curriculum, goal?.skillIds, count, overrides),
       modelVersionId: v.loaded?.versionId ?? null,
       candidateCount: ranked ? ranked.candidates : null,
-    });
-    return { mode: v.mode, notice: NOTICES[v.mode], strategy: effective, items };
+    };
   }
 
   /**
