@@ -1,6 +1,6 @@
 /**
  * `npm run bench:policy -- [--seeds N] [--episodes-per-type K] [--tune-seeds N] [--tune-episodes K] [--train-iterations N] [--train-episodes K] [--rounds R] [--quick] [--report <file>|none]`
- * `npm run bench:policy -- --ope [--ope-epsilon E] [--ope-logged K] [--ope-truth K] [--seeds N] [--quick] …`
+ * `npm run bench:policy -- --ope [--ope-epsilon E,…] [--ope-logged K] [--ope-truth K] [--seeds N] [--quick] …`
  *
  * The sequencing policies (src/engine/policy) on held-out simulator families: the heuristics and the
  * learned policy (POLICY, trained with PPO on the training families; POLICY_TRANSFER, trained on one
@@ -26,8 +26,8 @@ import { type OpeArgs, runOpe } from "./policy/ope.js";
 import { keptOpeSection, renderOpeSection, withOpeSection } from "./policy/ope-report.js";
 
 const USAGE = `usage: npm run bench:policy -- [--seeds N] [--episodes-per-type K] [--tune-seeds N] [--tune-episodes K] [--train-iterations N] [--train-episodes K] [--rounds R] [--quick] [--report <file>|none]
-       npm run bench:policy -- --ope [--ope-epsilon E] [--ope-logged K] [--ope-truth K] [--seeds N] [--tune-seeds N] [--train-iterations N] [--train-episodes K] [--quick] [--report <file>|none]
-  --ope: off-policy evaluation only (default ε 0.3, 16 logged and 8 on-policy episodes per learner type and school; --quick: 4 and 2)
+       npm run bench:policy -- --ope [--ope-epsilon E,…] [--ope-logged K] [--ope-truth K] [--seeds N] [--tune-seeds N] [--train-iterations N] [--train-episodes K] [--quick] [--report <file>|none]
+  --ope: off-policy evaluation only (default ε 0.3,0.5 — one log each —, 16 logged and 8 on-policy episodes per learner type and school; --quick: 4 and 2)
   defaults: 20 seeds, 8 episodes per type, 4 tuning (and training) schools per training family, 16 tuning episodes,
             ${DEFAULT_POLICY_TRAINING.iterations} PPO iterations of ${DEFAULT_POLICY_TRAINING.episodesPerIteration} episodes, 1,000 rounds
   --quick: 5 seeds, 4 episodes per type, 2 tuning schools, 8 tuning episodes, 10 PPO iterations of 32 episodes, 200 rounds`;
@@ -67,8 +67,8 @@ function parseArgs(argv: readonly string[]): PolicyBenchArgs & { ope: OpeArgs | 
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${k} must be a positive integer\n${USAGE}`);
     return v;
   };
-  const epsilon = opts["ope-epsilon"] === undefined ? 0.3 : Number(opts["ope-epsilon"]);
-  if (!(epsilon > 0 && epsilon <= 1)) throw new Error(`--ope-epsilon must be in (0, 1]\n${USAGE}`);
+  const epsilons = (opts["ope-epsilon"] ?? "0.3,0.5").split(",").map(Number);
+  if (epsilons.some((e) => !(e > 0 && e <= 1))) throw new Error(`--ope-epsilon must be values in (0, 1], comma-separated\n${USAGE}`);
   const seeds = int("seeds", 20, 5);
   return {
     ope: ope
@@ -76,7 +76,7 @@ function parseArgs(argv: readonly string[]): PolicyBenchArgs & { ope: OpeArgs | 
           seeds,
           loggedPerType: int("ope-logged", 16, 4),
           truthPerType: int("ope-truth", 8, 2),
-          epsilon,
+          epsilons,
           horizons: [1, 5, 15, 40],
           lambda: 1,
         }

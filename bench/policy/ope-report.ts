@@ -69,23 +69,52 @@ function errorTable(runs: OpeRuns, pick: Pick, signs: boolean): string {
   return [head, rule, ...rows].join("\n");
 }
 
-export function renderOpeSection(runs: OpeRuns, info: RunInfo): string {
+const TARGET_NAME: Record<OpeTarget, string> = {
+  POLICY: "POLICY (the learned policy)",
+  ZPD: "ZPD (the rule, deterministic)",
+  LOGGING: "the logging policy itself (a check: its weights are all 1)",
+};
+
+/** One logging ε's tables. */
+function epsilonSection(runs: OpeRuns): string {
+  const candidates = runs.schools.reduce((s, x) => s + x.meanCandidates, 0) / Math.max(1, runs.schools.length);
+  return `### Logged under ${runs.logging}
+
+Candidates per decision: ${candidates.toFixed(1)} on average, so an explored task has propensity ε/n ≈
+${(runs.epsilon / candidates).toFixed(3)} and the rule's own choice (1 − ε) + ε/n ≈ ${(1 - runs.epsilon + runs.epsilon / candidates).toFixed(3)}.
+
+${OPE_TARGETS.map(
+  (t) => `#### ${TARGET_NAME[t]}: value over the first H decisions (ε = ${runs.epsilon})
+
+${valueTable(runs, ofTarget(t), true)}
+
+Error of a school's estimate against its own truth (mean over schools of estimate − truth, and its root mean square):
+
+${errorTable(runs, ofTarget(t), false)}`,
+).join("\n\n")}
+
+#### POLICY − ZPD: the comparison the issue asks for (ε = ${runs.epsilon})
+
+The difference of the two values per school, estimated from the same logs, against the true difference
+(and the share of schools where the estimate has the true difference's sign):
+
+${valueTable(runs, difference, false)}
+
+${errorTable(runs, difference, true)}`;
+}
+
+export function renderOpeSection(all: readonly OpeRuns[], info: RunInfo): string {
+  const runs = all[0]!;
   const a = runs.args;
   const n = runs.schools[0]?.loggedEpisodes ?? 0;
-  const candidates = runs.schools.reduce((s, x) => s + x.meanCandidates, 0) / Math.max(1, runs.schools.length);
   const families = [...new Set(runs.schools.map((s) => s.family))];
-  const targetName: Record<OpeTarget, string> = {
-    POLICY: "POLICY (the learned policy)",
-    ZPD: "ZPD (the rule, deterministic)",
-    LOGGING: "the logging policy itself (a check: its weights are all 1)",
-  };
   return `${OPE_BEGIN}
 ## Off-policy evaluation (issue 19 item 5)
 
 Can a school's own log of served recommendations tell what another strategy would have achieved? Traffic
-is logged on each held-out school under **${runs.logging}**: the rule's choice, or with probability ε a
-candidate drawn uniformly, each decision with its propensity — what the product logs with
-\`ZPD_EXPLORATION_EPSILON=${a.epsilon}\` (docs/privacy.md, "Recommendation log"). From those logs alone
+is logged on each held-out school under **ε-greedy ZPD** (ε = ${a.epsilons.join(", ")}: one log each): the rule's choice, or with
+probability ε a candidate drawn uniformly, each decision with its propensity — what the product logs
+with \`ZPD_EXPLORATION_EPSILON\` (docs/privacy.md, "Recommendation log"; at most 0.5). From those logs alone
 the value of POLICY, of ZPD and of the logging policy is estimated, and set next to the true on-policy
 value of each, measured by running it on the same school.
 
@@ -95,9 +124,9 @@ value of each, measured by running it on the same school.
 - date: ${info.date}; ${info.seconds.toFixed(0)} s in all (logging and on-policy runs ${runs.seconds.toFixed(0)} s)
 
 **Set-up.** ${runs.schools.length} schools (${a.seeds} seeds of each held-out family: ${families.map((f) => `\`${f}\``).join(", ")}).
-Per school ${n} logged episodes (${a.loggedPerType} per learner type) and, for the truth, ${a.truthPerType * 4}
-on-policy episodes per evaluated policy (other learners' draws than the logged ones). Candidates per
-decision: ${candidates.toFixed(1)} on average, so an explored task has propensity ε/n ≈ ${(a.epsilon / candidates).toFixed(3)}.
+Per school and ε ${n} logged episodes (${a.loggedPerType} per learner type) and, for the truth, ${a.truthPerType * 4}
+on-policy episodes per evaluated policy (other learners' draws than the logged ones; POLICY's and ZPD's
+shared by every ε).
 **The value** is the environment's return (mastery gained − 0.005 an attempt + 0.05 a completed session)
 over the first H decisions, H = ${a.horizons.join(", ")} (the first decision, a third of a session, a
 session, the benchmark's 40-attempt budget); an episode that ended earlier (a drop-out) counts what it
@@ -112,24 +141,7 @@ estimate never uses a model fitted on its own logs). **Intervals**: 95 % t inter
 of the per-school figures (each school's estimate from its own ${n} logged episodes). **ESS**: the
 effective sample size (Σw)²/Σw² of the per-episode weights at H, the median over schools, out of N = ${n}.
 
-${OPE_TARGETS.map(
-  (t) => `### ${targetName[t]}: value over the first H decisions
-
-${valueTable(runs, ofTarget(t), true)}
-
-Error of a school's estimate against its own truth (mean over schools of estimate − truth, and its root mean square):
-
-${errorTable(runs, ofTarget(t), false)}`,
-).join("\n\n")}
-
-### POLICY − ZPD: the comparison the issue asks for
-
-The difference of the two values per school, estimated from the same logs, against the true difference
-(and the share of schools where the estimate has the true difference's sign):
-
-${valueTable(runs, difference, false)}
-
-${errorTable(runs, difference, true)}
+${all.map(epsilonSection).join("\n\n")}
 ${OPE_END}`;
 }
 

@@ -42,8 +42,8 @@ export interface OpeArgs {
   readonly loggedPerType: number;
   /** On-policy episodes per learner type per school and evaluated policy (the truth). */
   readonly truthPerType: number;
-  /** ε of the logging policy. */
-  readonly epsilon: number;
+  /** ε of the logging policy: one log, and one set of estimates, per value. */
+  readonly epsilons: readonly number[];
   readonly horizons: readonly number[];
   /** Ridge λ of the reward model. */
   readonly lambda: number;
@@ -79,6 +79,8 @@ export interface OpeSchool {
 
 export interface OpeRuns {
   readonly args: OpeArgs;
+  /** The logging policy's ε. */
+  readonly epsilon: number;
   readonly logging: string;
   readonly schools: readonly OpeSchool[];
   readonly seconds: number;
@@ -171,11 +173,24 @@ const dot = (a: Float64Array, b: Float64Array) => {
   return s;
 };
 
-export async function runOpe(policy: LearnedPolicy, args: OpeArgs, log: (m: string) => void): Promise<OpeRuns> {
+/** The mean return of the first h decisions of `policy` on-policy, for each h, over the school's truth episodes. */
+function truthOf(env: PolicyEnvironment, policy: SequencingPolicy, seed: number, args: OpeArgs): number[] {
+  const totals = args.horizons.map(() => 0);
+  let episodes = 0;
+  DEFAULT_LEARNER_TYPES.forEach((type, t) => {
+    for (let e = 0; e < args.truthPerType; e++) {
+      const returns = onPolicyReturns(env, policy, { seed: seed * 10_000 + t * 1000 + 600 + e, learnerType: type.name }, args.horizons);
+      for (let k = 0; k < returns.length; k++) totals[k]! += returns[k]!;
+      episodes++;
+    }
+  });
+  return totals.map((x) => x / episodes);
+}
+
+/** One run per ε of args.epsilons, on the same schools; POLICY's and ZPD's truth measured once and shared. */
+export async function runOpe(policy: LearnedPolicy, args: OpeArgs, log: (m: string) => void): Promise<OpeRuns[]> {
   const began = Date.now();
   const maxH = Math.max(...args.horizons);
-  const logging = epsilonGreedy(ZPD_POLICY, args.epsilon, "LOGGING");
-  const targets: Record<OpeTarget, SequencingPolicy> = { POLICY: policy, ZPD: ZPD_POLICY, LOGGING: logging };
   interface Pending {
     readonly family: string;
     readonly seed: number;
@@ -183,44 +198,45 @@ export async function runOpe(policy: LearnedPolicy, args: OpeArgs, log: (m: stri
     readonly truth: Record<OpeTarget, number[]>;
     readonly meanCandidates: number;
   }
-  const pending: Pending[] = [];
+  const pending: Pending[][] = args.epsilons.map(() => []);
   for (const family of HELD_OUT_FAMILIES) {
     for (let seed = 1; seed <= args.seeds; seed++) {
       const env = await environment(family, seed);
-      const logs: (readonly StepLog[])[] = [];
-      let candidates = 0,
-        decisions = 0;
-      DEFAULT_LEARNER_TYPES.forEach((type, t) => {
-        for (let e = 0; e < args.loggedPerType; e++) {
-          const r = logEpisode(env, policy, args.epsilon, { seed: seed * 10_000 + t * 1000 + 100 + e, learnerType: type.name }, maxH);
-          logs.push(r.steps);
-          candidates += r.candidates;
-          decisions += r.steps.length;
-        }
-      });
-      const truth = {} as Record<OpeTarget, number[]>;
-      for (const name of OPE_TARGETS) {
-        const totals = args.horizons.map(() => 0);
-        let episodes = 0;
+      const shared = { POLICY: truthOf(env, policy, seed, args), ZPD: truthOf(env, ZPD_POLICY, seed, args) };
+      args.epsilons.forEach((epsilon, ei) => {
+        const logs: (readonly StepLog[])[] = [];
+        let candidates = 0,
+          decisions = 0;
         DEFAULT_LEARNER_TYPES.forEach((type, t) => {
-          for (let e = 0; e < args.truthPerType; e++) {
-            const returns = onPolicyReturns(
-              env,
-              targets[name],
-              { seed: seed * 10_000 + t * 1000 + 600 + e, learnerType: type.name },
-              args.horizons,
-            );
-            for (let k = 0; k < returns.length; k++) totals[k]! += returns[k]!;
-            episodes++;
+          for (let e = 0; e < args.loggedPerType; e++) {
+            const r = logEpisode(env, policy, epsilon, { seed: seed * 10_000 + t * 1000 + 100 + e, learnerType: type.name }, maxH);
+            logs.push(r.steps);
+            candidates += r.candidates;
+            decisions += r.steps.length;
           }
         });
-        truth[name] = totals.map((x) => x / episodes);
-      }
-      pending.push({ family: family.name, seed, logs, truth, meanCandidates: candidates / Math.max(1, decisions) });
+        const truth = { ...shared, LOGGING: truthOf(env, epsilonGreedy(ZPD_POLICY, epsilon, "LOGGING"), seed, args) };
+        pending[ei]!.push({ family: family.name, seed, logs, truth, meanCandidates: candidates / Math.max(1, decisions) });
+      });
       log(`OPE: ${family.name} seed ${seed}/${args.seeds} (${((Date.now() - began) / 1000).toFixed(0)} s)`);
     }
   }
+  const seconds = (Date.now() - began) / 1000;
+  return args.epsilons.map((epsilon, ei) => estimate(args, epsilon, pending[ei]!, seconds));
+}
 
+function estimate(
+  args: OpeArgs,
+  epsilon: number,
+  pending: readonly {
+    family: string;
+    seed: number;
+    logs: (readonly StepLog[])[];
+    truth: Record<OpeTarget, number[]>;
+    meanCandidates: number;
+  }[],
+  seconds: number,
+): OpeRuns {
   // The reward model, cross-fitted: fold = seed parity; each school's Q̂ comes from the other fold's logs.
   const betas = [0, 1].map((fold) => {
     const sums = args.horizons.map(() => new RidgeSums(DIMS));
@@ -247,5 +263,5 @@ export async function runOpe(policy: LearnedPolicy, args: OpeArgs, log: (m: stri
     });
     return { family: p.family, seed: p.seed, truth: p.truth, estimates, meanCandidates: p.meanCandidates, loggedEpisodes: p.logs.length };
   });
-  return { args, logging: `ε-greedy ZPD (ε = ${args.epsilon})`, schools, seconds: (Date.now() - began) / 1000 };
+  return { args, epsilon, logging: `ε-greedy ZPD (ε = ${epsilon})`, schools, seconds };
 }
