@@ -1,7 +1,8 @@
 /**
  * `retention` { at? }: deletes the attempts older than ZPD_RETENTION_DAYS, a UTC day per transaction,
  * after folding their counts into `attempt_daily_rollup`, then replays the affected learners' states
- * from what remains (services/privacy/retention.service.ts); and deletes the access-log rows older than
+ * from what remains (services/privacy/retention.service.ts), and the recommendation-log rows served before
+ * the same cutoff (services/recommendation-log/); and deletes the access-log rows older than
  * ZPD_ACCESS_LOG_RETENTION_DAYS (services/access-log/access-log.service.ts). Daily (schedules.ts) when
  * either period is set; with ZPD_RETENTION_DAYS unset every attempt is kept. `npm run job -- retention
  * [--school <id>]` runs it now.
@@ -17,7 +18,7 @@ export interface RetentionPayload {
 export const retention: JobDefinition<RetentionPayload> = {
   name: JobName.Retention,
   description:
-    "delete attempts older than ZPD_RETENTION_DAYS (folded into attempt_daily_rollup first), replay the learners' states; delete access-log rows older than ZPD_ACCESS_LOG_RETENTION_DAYS",
+    "delete attempts older than ZPD_RETENTION_DAYS (folded into attempt_daily_rollup first), replay the learners' states, and the recommendation log of the same period; delete access-log rows older than ZPD_ACCESS_LOG_RETENTION_DAYS",
   parse(raw) {
     const p = payloadObject(this.name, raw, ["at"]);
     return { at: optionalInstant(this.name, p, "at") };
@@ -42,7 +43,11 @@ export const retention: JobDefinition<RetentionPayload> = {
         `${plural(r.deleted, "attempt")} before ${r.cutoff.toISOString()} deleted (${r.folded} folded into attempt_daily_rollup) in ${plural(r.schools, "school")}; ${plural(r.learners, "learner")} marked for replay, ${r.rebuilt} rebuilt; ${plural(r.xapiStatements, "xAPI statement")} and ${plural(r.xapiDocuments, "xAPI document")} deleted`,
       );
       Object.assign(result, { ...r, cutoff: r.cutoff.toISOString(), retentionDays: days });
-      idle &&= r.deleted === 0 && r.xapiStatements === 0 && r.xapiDocuments === 0;
+      // The recommendation log goes with the attempts it would be evaluated against.
+      const served = await ctx.services.recommendationLog.prune(days, at, ctx.settings.schoolIds);
+      messages.push(`${plural(served.deleted, "recommendation-log row")} deleted`);
+      result.recommendationLog = { deleted: served.deleted };
+      idle &&= r.deleted === 0 && r.xapiStatements === 0 && r.xapiDocuments === 0 && served.deleted === 0;
     }
     if (logDays !== null) {
       const r = await ctx.services.accessLog.prune(logDays, at, ctx.settings.schoolIds);

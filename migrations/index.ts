@@ -21,6 +21,7 @@ import { RosterLinks1764535000000 } from "./1764535000000-roster-links.js";
 import { XapiCredentials1764545000000 } from "./1764545000000-xapi-credentials.js";
 import { XapiStore1764565000000 } from "./1764565000000-xapi-store.js";
 import { TaskActivityId1764555000000 } from "./1764555000000-task-activity-id.js";
+import { RecommendationLog1764585000000 } from "./1764585000000-recommendation-log.js";
 
 export const migrations: (new () => MigrationInterface)[] = [
   Initial1764380000000,
@@ -43,5 +44,6 @@ export const migrations: (new () => MigrationInterface)[] = [
   TaskActivityId1764555000000,
   XapiStore1764565000000,
   TrainingPrivacyBudget1764575000000,
+  RecommendationLog1764585000000,
   PolicyVersion1764595000000,
 ];

@@ -87,7 +87,7 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       stop: async () => {
         await server.stop();
         logger.info("HTTP server closed");
-        await services.accessLog.close();
+        await Promise.all([services.accessLog.close(), services.recommendationLog.close()]);
         await keyUpgrade?.stop();
         await services.jobs.close();
         await db.close();

@@ -95,18 +95,60 @@ export interface PolicyRuns {
   readonly evalSeconds: number;
 }
 
-async function environment(family: PolicyFamily, seed: number): Promise<PolicyEnvironment> {
+/** A school of the family and its knowledge model (Meta, the product's) trained on its simulated history. */
+export async function environment(family: PolicyFamily, seed: number): Promise<PolicyEnvironment> {
   const school = simulatePolicySchool(family, seed);
   const model = await metaTrainer.fit(school.history, { seed });
   return { school, model };
 }
 
+/** The training families' schools (seeds 1001 …): the band's tuning and the learned policies' training. */
+export async function trainingEnvironments(args: Pick<PolicyBenchArgs, "tuneSeeds">): Promise<PolicyEnvironment[]> {
+  const envs: PolicyEnvironment[] = [];
+  for (const family of TRAINING_FAMILIES) {
+    for (let s = 0; s < args.tuneSeeds; s++) envs.push(await environment(family, 1001 + s));
+  }
+  return envs;
+}
+
+/** A learned policy: warm-started by imitating LOWEST_MASTERY, then PPO (ppo.ts defaults otherwise), seed 19. */
+export async function trainLearnedPolicy(
+  envs: PolicyEnvironment[],
+  name: string,
+  args: Pick<PolicyBenchArgs, "trainIterations" | "trainEpisodes" | "stopPenalty" | "stopPenaltyOn">,
+  log: (m: string) => void,
+): Promise<PolicyTraining> {
+  const trainOptions: Partial<PolicyTrainingOptions> = {
+    iterations: args.trainIterations,
+    episodesPerIteration: args.trainEpisodes,
+    stopPenalty: args.stopPenalty,
+    stopPenaltyOn: args.stopPenaltyOn,
+  };
+  log(`training ${name} on ${envs.length} schools (${args.trainIterations} iterations of ${args.trainEpisodes} episodes)…`);
+  const trained = await trainPolicy(
+    envs,
+    {
+      seed: 19,
+      imitate: LOWEST_MASTERY_POLICY,
+      onProgress: (f, it) => {
+        if ((it.iteration + 1) % 10 === 0 || f === 1)
+          log(`  ${name} iteration ${it.iteration + 1}: mean return ${it.meanReturn.toFixed(3)}, entropy ${it.meanEntropy.toFixed(2)}`);
+      },
+    },
+    trainOptions,
+  );
+  log(`${name} trained in ${trained.seconds.toFixed(1)} s`);
+  return {
+    trained,
+    families: [...new Set(envs.map((e) => e.school.family.name))],
+    schools: envs.length,
+    options: trainOptions,
+  };
+}
+
 export async function runPolicyBench(args: PolicyBenchArgs, log: (m: string) => void): Promise<PolicyRuns> {
   let began = Date.now();
-  const tuneEnvs: PolicyEnvironment[] = [];
-  for (const family of TRAINING_FAMILIES) {
-    for (let s = 0; s < args.tuneSeeds; s++) tuneEnvs.push(await environment(family, 1001 + s));
-  }
+  const tuneEnvs = await trainingEnvironments(args);
   log(`tuning the ZPD band on ${tuneEnvs.length} training schools…`);
   const tuned = tuneZpdBand(tuneEnvs, { episodesPerEnvironment: args.tuneEpisodes, seed: 1 });
   const tuneSeconds = (Date.now() - began) / 1000;
@@ -114,35 +156,7 @@ export async function runPolicyBench(args: PolicyBenchArgs, log: (m: string) => 
     `tuned band [${tuned.band.bandLow}, ${tuned.band.bandHigh}] (target ${tuned.band.bandTarget.toFixed(3)}) in ${tuneSeconds.toFixed(1)} s`,
   );
 
-  // The learned policies: warm-started by imitating LOWEST_MASTERY, then PPO (ppo.ts defaults otherwise).
-  const trainOptions: Partial<PolicyTrainingOptions> = {
-    iterations: args.trainIterations,
-    episodesPerIteration: args.trainEpisodes,
-    stopPenalty: args.stopPenalty,
-    stopPenaltyOn: args.stopPenaltyOn,
-  };
-  const train = async (envs: PolicyEnvironment[], name: string): Promise<PolicyTraining> => {
-    log(`training ${name} on ${envs.length} schools (${args.trainIterations} iterations of ${args.trainEpisodes} episodes)…`);
-    const trained = await trainPolicy(
-      envs,
-      {
-        seed: 19,
-        imitate: LOWEST_MASTERY_POLICY,
-        onProgress: (f, it) => {
-          if ((it.iteration + 1) % 10 === 0 || f === 1)
-            log(`  ${name} iteration ${it.iteration + 1}: mean return ${it.meanReturn.toFixed(3)}, entropy ${it.meanEntropy.toFixed(2)}`);
-        },
-      },
-      trainOptions,
-    );
-    log(`${name} trained in ${trained.seconds.toFixed(1)} s`);
-    return {
-      trained,
-      families: [...new Set(envs.map((e) => e.school.family.name))],
-      schools: envs.length,
-      options: trainOptions,
-    };
-  };
+  const train = (envs: PolicyEnvironment[], name: string) => trainLearnedPolicy(envs, name, args, log);
   const policy = await train(tuneEnvs, "POLICY");
   const transferFamily = TRAINING_FAMILIES[0]!;
   const transfer = await train(

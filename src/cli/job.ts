@@ -178,6 +178,7 @@ async function run(argv: string[]): Promise<number> {
     process.stderr.write(`zpd job: ${name} ${id} failed: ${out.error ?? out.message}\n`);
     return 1;
   } finally {
+    await services?.recommendationLog.close();
     await services?.jobs.close().catch(() => {});
     await db?.close().catch(() => {});
   }

@@ -28,6 +28,8 @@ async function run(): Promise<void> {
   let services: ReturnType<typeof createServices> | undefined;
   const close = async () => {
     await worker?.stop();
+    // A re-plan after an attempt mapped here logs its served path (services/recommendation-log/).
+    await services?.recommendationLog.close();
     await services?.jobs.close();
     await db.close();
   };

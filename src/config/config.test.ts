@@ -195,6 +195,15 @@ describe("configuration", () => {
       );
   });
 
+  test("exploration ε: 0 (off) by default, configurable up to 0.5; outside 0..0.5 refused at start naming ZPD_EXPLORATION_EPSILON", () => {
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET }).explorationEpsilon).toBe(0);
+    expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_EXPLORATION_EPSILON: "0.2" }).explorationEpsilon).toBe(0.2);
+    for (const bad of ["0.6", "-0.1", "1", "some"])
+      expect(() => loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_EXPLORATION_EPSILON: bad })).toThrow(
+        /^invalid configuration: ZPD_EXPLORATION_EPSILON: /,
+      );
+  });
+
   test("analytics k: default 10, configurable, and k < 2 refused at start naming ZPD_ANALYTICS_K", () => {
     expect(loadConfig({ ZPD_JWT_SECRET: SECRET }).analyticsK).toBe(10);
     expect(loadConfig({ ZPD_JWT_SECRET: SECRET, ZPD_ANALYTICS_K: "2" }).analyticsK).toBe(2);

@@ -134,6 +134,12 @@ export interface Config {
   readonly jobTiming: JobTiming;
   /** Access-log rows older than this many days are deleted by the daily `retention` job (ZPD_ACCESS_LOG_RETENTION_DAYS, default 365). */
   readonly accessLogRetentionDays: number;
+  /**
+   * ε of the ZPD strategy's exploration (ZPD_EXPLORATION_EPSILON, default 0: off; at most 0.5): with this
+   * probability a ZPD answer's first unpinned task is drawn uniformly among its candidates, so that the
+   * recommendation log supports off-policy evaluation of other strategies (docs/privacy.md).
+   */
+  readonly explorationEpsilon: number;
   /** The bearer token GET /metrics requires (ZPD_METRICS_TOKEN, ≥ 16 characters); unset: /metrics is open (docs/operations.md). */
   readonly metricsToken: string | null;
   /** Fairness audits (docs/fairness.md): minimum group size, permutation rounds, and whether NOT_AUDITABLE refuses a promotion. */
@@ -525,6 +531,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       retryDelaySeconds: int(env, "ZPD_JOB_RETRY_DELAY_SECONDS", DEFAULT_JOB_TIMING.retryDelaySeconds, 1, 3600),
     },
     accessLogRetentionDays: int(env, "ZPD_ACCESS_LOG_RETENTION_DAYS", 365, 1, 100_000),
+    explorationEpsilon: decimal(env, "ZPD_EXPLORATION_EPSILON", 0, 0, 0.5),
     metricsToken: metricsToken(env),
     fairness: {
       minGroupSize: int(env, "ZPD_FAIRNESS_MIN_GROUP_SIZE", 30, 2, 1_000_000),

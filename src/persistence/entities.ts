@@ -27,6 +27,7 @@ import { TrainingPrivacyBudget } from "./audit/training-privacy-budget.entity.js
 import { ErasureReceipt } from "./privacy/erasure-receipt.entity.js";
 import { AttemptDailyRollup } from "./attempt/attempt-daily-rollup.entity.js";
 import { AccessLog } from "./access-log/access-log.entity.js";
+import { RecommendationLog } from "./recommendation-log/recommendation-log.entity.js";
 
 export const entities = [
   School,
@@ -57,6 +58,7 @@ export const entities = [
   ErasureReceipt,
   AttemptDailyRollup,
   AccessLog,
+  RecommendationLog,
 ];
 
 export {
@@ -88,4 +90,5 @@ export {
   ErasureReceipt,
   AttemptDailyRollup,
   AccessLog,
+  RecommendationLog,
 };

@@ -40,6 +40,7 @@ import { xapiIndexKey } from "../persistence/xapi/xapi-index-key.store.js";
 import { RetentionService } from "./privacy/retention.service.js";
 import { AnalyticsService } from "./analytics/analytics.service.js";
 import { AccessLogService } from "./access-log/access-log.service.js";
+import { RecommendationLogService } from "./recommendation-log/recommendation-log.service.js";
 import { OperationsService } from "./operations/operations.service.js";
 import { ActivePolicies } from "./policy/active-policies.js";
 import { PolicyServing } from "./policy/policy-serving.js";
@@ -81,6 +82,7 @@ export interface Services {
   readonly retention: RetentionService;
   readonly analytics: AnalyticsService;
   readonly accessLog: AccessLogService;
+  readonly recommendationLog: RecommendationLogService;
   readonly operations: OperationsService;
 }
 
@@ -93,7 +95,8 @@ export function createServices(base: ServiceDeps): Services {
   const goals = new GoalService(deps);
   const training = new TrainingService(deps, activeModels, learnerModel);
   const activePolicies = new ActivePolicies(deps.dataSource, deps.logger);
-  const personalisation = new PersonalisationService(deps, activeModels, curriculum, new PolicyServing(activePolicies));
+  const recommendationLog = new RecommendationLogService(deps);
+  const personalisation = new PersonalisationService(deps, activeModels, curriculum, new PolicyServing(activePolicies), recommendationLog);
   const jobs = new JobRunService(deps);
   const { minGroupSize, rounds, requireAuditable } = deps.fairness ?? {};
   const fairness = new FairnessAuditor(deps, (schoolId) => curriculum.get(schoolId), {
@@ -155,6 +158,7 @@ export function createServices(base: ServiceDeps): Services {
     xapiDocuments: new XapiDocumentService(deps, agentHashers),
     retention: new RetentionService(deps, (schoolId) => training.rebuildStates(schoolId)),
     accessLog: new AccessLogService(deps),
+    recommendationLog,
     operations: new OperationsService(deps.dataSource, activeModels, undefined, activePolicies),
   };
 }

@@ -36,8 +36,10 @@ export interface ServiceDeps {
   readonly fairness?: { readonly minGroupSize?: number; readonly rounds?: number; readonly requireAuditable?: boolean };
   /** The job queues' heartbeat, supervision and first retry delay (ZPD_JOB_*); absent: DEFAULT_JOB_TIMING. */
   readonly jobTiming?: JobTiming;
-  /** Told of ingested attempts, settled jobs and access-log flushes (the API's /metrics counts them); absent: nobody listens. */
+  /** Told of ingested attempts, settled jobs and access-log and recommendation-log flushes (the API's /metrics counts them); absent: nobody listens. */
   readonly events?: ServiceEvents;
   /** The xAPI verbs whose statements become attempts (ZPD_XAPI_ATTEMPT_VERBS); absent: ADL's five (statement-attempt.ts). */
   readonly xapiAttemptVerbs?: AttemptVerbs;
+  /** ε of the ZPD strategy's exploration (ZPD_EXPLORATION_EPSILON); absent or 0: deterministic. */
+  readonly explorationEpsilon?: number;
 }

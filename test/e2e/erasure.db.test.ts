@@ -84,8 +84,10 @@ describe("eraseLearner", () => {
   let before: Map<string, string>;
 
   test("before: the walk finds the learner in every table that holds its data (so that the walk after proves something)", async () => {
-    // The access log's rows of the set-up's requests (planPath wrote the learner's path) are written now, not during the walks.
+    // The access log's and the recommendation log's rows of the set-up's requests (planPath wrote the learner's
+    // path, and served it) are written now, not during the walks.
     await s.app.services.accessLog.flush();
+    await s.app.services.recommendationLog.flush();
     const hits = await findEverywhere(s.app.db.dataSource, SCHEMAS, victim);
     const tables = new Set(hits.map((h) => `${h.schema}.${h.table}`));
     for (const t of [
@@ -102,6 +104,7 @@ describe("eraseLearner", () => {
       "model_version_learner",
       "job_run",
       "access_log",
+      "recommendation_log",
     ])
       expect(tables).toContain(`public.${t}`);
     expect(tables).toContain("pgboss.job");
@@ -123,6 +126,7 @@ describe("eraseLearner", () => {
       job_run: 1,
       "pgboss.job": 1,
       access_log: await count(`access_log WHERE learner_id = $1`, [victim]),
+      recommendation_log: await count(`recommendation_log WHERE learner_id = $1`, [victim]),
     };
     for (const [t, n] of Object.entries(expected)) if (t !== "learner") expect([t, n > 0]).toEqual([t, true]);
     before = await fingerprints(s.app.db.dataSource, [demo.schoolId], victim, {

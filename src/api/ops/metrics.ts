@@ -48,6 +48,13 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
+  private readonly recommendationLogRows = new Counter({
+    name: "zpd_recommendation_log_rows_total",
+    help: "Recommendation-log rows written, or dropped (the buffer full while the database could not take them).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+
   /** The services' observer (ServiceDeps.events): counts what they report. */
   readonly events: ServiceEvents = {
     attemptsRecorded: (written, duplicates) => {
@@ -59,6 +66,10 @@ export class ApiMetrics {
       if (written) this.accessLogRows.inc({ result: "written" }, written);
       if (dropped) this.accessLogRows.inc({ result: "dropped" }, dropped);
     },
+    recommendationLogFlushed: (written, dropped) => {
+      if (written) this.recommendationLogRows.inc({ result: "written" }, written);
+      if (dropped) this.recommendationLogRows.inc({ result: "dropped" }, dropped);
+    },
   };
 
   constructor() {
@@ -69,6 +80,8 @@ export class ApiMetrics {
     this.attempts.inc({ result: "duplicate" }, 0);
     this.accessLogRows.inc({ result: "written" }, 0);
     this.accessLogRows.inc({ result: "dropped" }, 0);
+    this.recommendationLogRows.inc({ result: "written" }, 0);
+    this.recommendationLogRows.inc({ result: "dropped" }, 0);
   }
 
   /** One GraphQL request answered. */
@@ -126,6 +139,14 @@ export class ApiMetrics {
       registers: [this.registry],
       collect() {
         this.set(services.accessLog.pending);
+      },
+    });
+    new Gauge({
+      name: "zpd_recommendation_log_pending_rows",
+      help: "Recommendation-log rows waiting in memory for their batch to be written.",
+      registers: [this.registry],
+      collect() {
+        this.set(services.recommendationLog.pending);
       },
     });
   }

@@ -15,7 +15,15 @@ export { observe } from "./observation.js";
 export type { Observation, ObservationInput, ObservedAttempt, PolicyCandidate } from "./observation.js";
 export { Episode, runEpisode, EPISODE_LEARNER_ID } from "./episode.js";
 export type { EpisodeSpec, EpisodeResult, HiddenLearner, StepResult } from "./episode.js";
-export { RANDOM_POLICY, CURRICULUM_POLICY, LOWEST_MASTERY_POLICY, ZPD_POLICY, HEURISTIC_POLICIES, zpdPolicy } from "./policies.js";
+export {
+  RANDOM_POLICY,
+  CURRICULUM_POLICY,
+  LOWEST_MASTERY_POLICY,
+  ZPD_POLICY,
+  HEURISTIC_POLICIES,
+  zpdPolicy,
+  epsilonGreedy,
+} from "./policies.js";
 export type { SequencingPolicy, PolicyChoice, ZpdBand } from "./policies.js";
 export { tuneZpdBand, DEFAULT_BAND_GRID } from "./tune.js";
 export type { BandGridOptions, BandScore, TunedBand } from "./tune.js";
@@ -31,3 +39,5 @@ export { trainSchoolPolicy } from "./school-policy.js";
 export type { GateFigures, PolicyGateVerdict, SchoolPolicy, SchoolPolicyOptions } from "./school-policy.js";
 export { policyAim, policyRecommend } from "./serve.js";
 export type { PolicyRecommendation, PolicyRecommendInput } from "./serve.js";
+export { offPolicyEstimates, fitRidge, RidgeSums } from "./off-policy.js";
+export type { LoggedEpisode, LoggedStep, OffPolicyEstimates } from "./off-policy.js";

@@ -17,7 +17,7 @@
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
 import type { Rng } from "../math.js";
-import { type RecommendParams, type RecommendStrategy, recommend, resolveRecommendParams } from "../recommend/index.js";
+import { explorationDraw, type RecommendParams, type RecommendStrategy, recommend, resolveRecommendParams } from "../recommend/index.js";
 import type { Observation, PolicyCandidate } from "./observation.js";
 
 /** A policy's choice: the index of a candidate, and the probability with which it was chosen. */
@@ -85,3 +85,20 @@ export const ZPD_POLICY: SequencingPolicy = zpdPolicy();
 
 /** The heuristics of the benchmark, by name (the tuned ZPD is built by tune.ts). */
 export const HEURISTIC_POLICIES: readonly SequencingPolicy[] = [RANDOM_POLICY, CURRICULUM_POLICY, LOWEST_MASTERY_POLICY, ZPD_POLICY];
+
+/**
+ * ε-greedy over a deterministic policy's choice (the recommender's ε-exploration, recommend.ts): with
+ * probability ε a candidate drawn uniformly, else `base`'s; the propensity is (1 − ε) + ε/n for base's
+ * choice, ε/n for another. A logging policy with support on every candidate (off-policy.ts).
+ */
+export function epsilonGreedy(base: SequencingPolicy, epsilon: number, name = `${base.name}_EPS${epsilon}`): SequencingPolicy {
+  if (!(epsilon >= 0 && epsilon <= 1))
+    throw new EngineError(EngineErrorCode.InvalidParameters, `epsilon-greedy: epsilon must be in [0, 1]`);
+  return {
+    name,
+    choose(observation, candidates, rng) {
+      const greedy = base.choose(observation, candidates, rng).index;
+      return explorationDraw(candidates.length, greedy, epsilon, rng);
+    },
+  };
+}

@@ -2,8 +2,16 @@
  * Recommendation of the next tasks and planning of a learning path: pure decision logic over any
  * `KnowledgeModel`. Every answer carries its reason, structured and readable.
  */
-export { recommend, candidatePredictions, candidatesInContext, recommendationCandidates } from "./recommend.js";
-export type { RecommendationCandidate } from "./recommend.js";
+export {
+  recommend,
+  recommendFromCandidates,
+  candidatePredictions,
+  candidatesInContext,
+  recommendationCandidates,
+  explorationDraw,
+  explorationProbability,
+} from "./recommend.js";
+export type { RecommendationCandidate, RankedRecommendations } from "./recommend.js";
 export { planPath, rolloutToMastery } from "./plan.js";
 export { goalProgress } from "./progress.js";
 export { topologicalOrder } from "./topo.js";

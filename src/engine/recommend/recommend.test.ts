@@ -2,7 +2,17 @@ import { EngineError, EngineErrorCode } from "../errors.js";
 import { trainers } from "../registry.js";
 import { simulateSchool, splitLearners } from "../simulator/index.js";
 import type { KnowledgeModel, LearnerState } from "../types.js";
-import { compileCurriculum, explainReason, recommend, type CurriculumGraph, type Recommendation } from "./index.js";
+import { createRng } from "../math.js";
+import {
+  compileCurriculum,
+  explainReason,
+  explorationProbability,
+  recommend,
+  recommendFromCandidates,
+  recommendationCandidates,
+  type CurriculumGraph,
+  type Recommendation,
+} from "./index.js";
 
 // A seeded school (the fractions DAG, 12 skills × 12 tasks) and baselines fitted on its train learners.
 const school = simulateSchool({ learners: 80 }, 7);
@@ -407,5 +417,58 @@ describe("expectedProgress", () => {
     }
     // BKT's learning rate is a practice effect: it expects progress on some recommended items.
     expect(positives.get("bkt")).toBeGreaterThan(0);
+  });
+});
+
+describe("ε-exploration (recommendFromCandidates)", () => {
+  const input = () => ({ model: pfa, state: pfa.initialState(), curriculum, count: 3 });
+
+  it("counts the candidates it ranked, and without exploration answers as recommend, with no propensity", () => {
+    const ranked = recommendFromCandidates(input());
+    expect(ranked.items).toEqual(recommend(input()));
+    expect(ranked.items.every((r) => r.propensity === undefined)).toBe(true);
+    expect(ranked.candidates).toBe(recommendationCandidates(input()).tasks.length);
+    expect(ranked.candidates).toBeGreaterThan(3);
+  });
+
+  it("ε = 1: the first item is uniform over the candidates (propensity 1/n), the rest keep the rule's order", () => {
+    const greedy = recommend(input()).map((r) => r.taskId);
+    const seen = new Map<string, number>();
+    const draws = 2000;
+    let n = 0;
+    for (let seed = 1; seed <= draws; seed++) {
+      const r = recommendFromCandidates({ ...input(), exploration: { epsilon: 1, rng: createRng(seed) } });
+      n = r.candidates;
+      const [first, ...rest] = r.items;
+      expect(first!.propensity).toBeCloseTo(1 / n, 12);
+      expect(rest.every((x) => x.propensity === undefined)).toBe(true);
+      // The rest: the rule's list without the drawn task, in its order.
+      expect(rest.map((x) => x.taskId)).toEqual(greedy.filter((id) => id !== first!.taskId).slice(0, 2));
+      seen.set(first!.taskId, (seen.get(first!.taskId) ?? 0) + 1);
+    }
+    expect(seen.size).toBe(n);
+    // Each candidate's share within 5 standard deviations of 1/n.
+    const sd = Math.sqrt((1 / n) * (1 - 1 / n) * draws);
+    for (const k of seen.values()) expect(Math.abs(k - draws / n)).toBeLessThan(5 * sd);
+  });
+
+  it("the propensities: (1 − ε) + ε/n for the rule's choice, ε/n for another; they sum to 1; other strategies never explore", () => {
+    expect(explorationProbability(4, 2, 0.2, 2)).toBeCloseTo(0.85, 12);
+    expect(explorationProbability(4, 2, 0.2, 0)).toBeCloseTo(0.05, 12);
+    const total = [0, 1, 2, 3].reduce((s, i) => s + explorationProbability(4, 2, 0.2, i), 0);
+    expect(total).toBeCloseTo(1, 12);
+    const greedy = recommend(input())[0]!.taskId;
+    for (let seed = 1; seed <= 50; seed++) {
+      const r = recommendFromCandidates({ ...input(), exploration: { epsilon: 0.3, rng: createRng(seed) } });
+      const p = r.items[0]!.propensity!;
+      expect(p).toBeCloseTo(r.items[0]!.taskId === greedy ? 0.7 + 0.3 / r.candidates : 0.3 / r.candidates, 12);
+      const lowest = recommendFromCandidates({
+        ...input(),
+        strategy: "lowest-mastery",
+        exploration: { epsilon: 0.3, rng: createRng(seed) },
+      });
+      expect(lowest.items).toEqual(recommend({ ...input(), strategy: "lowest-mastery" }));
+    }
+    expectInvalid(() => recommendFromCandidates({ ...input(), exploration: { epsilon: 1.5, rng: createRng(1) } }));
   });
 });

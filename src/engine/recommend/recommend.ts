@@ -24,6 +24,7 @@
  *  7. Ties end on the task id, so the answer is deterministic.
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
+import type { Rng } from "../math.js";
 import { blockedBy, buildContext, focusOf, type Focus, type LearnerContext } from "./context.js";
 import type { CompiledTask } from "./curriculum.js";
 import { buildReason, explain, inBand, matchedInterests } from "./explain.js";
@@ -55,14 +56,35 @@ function strategyOf(input: RecommendInput): RecommendStrategy {
 
 /** Recommends up to `count` tasks, ranked. Never NaN; throws only on invalid input (INVALID_PARAMETERS) or a state of another model. */
 export function recommend(input: RecommendInput, params: Partial<RecommendParams> = {}): Recommendation[] {
+  return recommendFromCandidates(input, params).items;
+}
+
+/** `recommend`'s answer and how many candidates it chose from (rules 2–4; pinned tasks are not candidates). */
+export interface RankedRecommendations {
+  readonly items: Recommendation[];
+  readonly candidates: number;
+}
+
+/**
+ * `recommend`, saying how many candidates it ranked (what a served recommendation logs). With
+ * `input.exploration` (ε > 0, strategy "zpd" only), the first place after the pinned tasks goes, with
+ * probability ε, to a candidate drawn uniformly (the others keep their order after it), and that item
+ * carries its propensity: (1 − ε) + ε/n for the rule's own first choice, ε/n for any other of the n
+ * candidates. Every other item is deterministic given the first (no `propensity`: 1).
+ */
+export function recommendFromCandidates(input: RecommendInput, params: Partial<RecommendParams> = {}): RankedRecommendations {
   const p = resolveRecommendParams(params);
   const strategy = strategyOf(input);
   const count = input?.count ?? p.defaultCount;
   if (!Number.isInteger(count) || count < 0 || count > 1000) {
     throw new EngineError(EngineErrorCode.InvalidParameters, `recommend: count must be an integer in [0, 1000] (got ${String(count)})`);
   }
+  const epsilon = input?.exploration?.epsilon ?? 0;
+  if (!(epsilon >= 0 && epsilon <= 1)) {
+    throw new EngineError(EngineErrorCode.InvalidParameters, `recommend: exploration epsilon must be in [0, 1] (got ${String(epsilon)})`);
+  }
   const ctx = buildContext(input, p);
-  if (count === 0) return [];
+  if (count === 0) return { items: [], candidates: 0 };
   const personalised = strategy !== "curriculum";
   const focus = focusOf(ctx, personalised);
 
@@ -87,12 +109,19 @@ export function recommend(input: RecommendInput, params: Partial<RecommendParams
     ranked = [candidates.sort((a, b) => a.topo - b.topo || byId(a.task.taskId, b.task.taskId))];
   }
 
-  const chosen = spread(
+  let chosen = spread(
     ranked,
     count - pinned.length,
     Math.ceil(count * p.maxSharePerSkill),
     pinned.map((t) => t.skillId!),
   );
+  let explored: { readonly candidate: Candidate; readonly propensity: number } | null = null;
+  if (epsilon > 0 && strategy === "zpd" && chosen.length > 0) {
+    const draw = explorationDraw(candidates.length, candidates.indexOf(chosen[0]!), epsilon, input.exploration!.rng);
+    const first = candidates[draw.index]!;
+    explored = { candidate: first, propensity: draw.probability };
+    chosen = [first, ...chosen.filter((c) => c !== first)].slice(0, count - pinned.length);
+  }
   // Predictions of the pinned tasks (and, for "curriculum", of the chosen ones: only reported, never ranked on).
   const pinnedCandidates = pinned.map(
     (task): Candidate => ({
@@ -124,9 +153,25 @@ export function recommend(input: RecommendInput, params: Partial<RecommendParams
       expectedProgress: expectedProgress(ctx.model, ctx.state, c.task, c.p, relevant, ctx.threshold, ctx.mastery, ctx.now),
       reason,
       explanation: explain(reason),
+      ...(explored?.candidate === c && !isPinned ? { propensity: explored.propensity } : {}),
     });
   }
-  return out;
+  return { items: out, candidates: candidates.length };
+}
+
+/**
+ * ε-greedy over n options whose greedy choice is `greedy`: with probability ε one drawn uniformly (two
+ * draws from `rng`: the coin, then the option), else the greedy one. Returns the index and the
+ * probability it had of being chosen: (1 − ε) + ε/n for the greedy one, ε/n for any other.
+ */
+export function explorationDraw(n: number, greedy: number, epsilon: number, rng: Rng): { index: number; probability: number } {
+  const index = rng.next() < epsilon ? rng.int(n) : greedy;
+  return { index, probability: explorationProbability(n, greedy, epsilon, index) };
+}
+
+/** The probability ε-greedy over n options (greedy choice `greedy`) gives option `index`. */
+export function explorationProbability(n: number, greedy: number, epsilon: number, index: number): number {
+  return (index === greedy ? 1 - epsilon : 0) + epsilon / n;
 }
 
 /**

@@ -3,6 +3,7 @@
  * inputs from the database (curriculum, goal, learner state, recent attempts, interests, a teacher's
  * overrides) and map the outputs to GraphQL.
  */
+import type { Rng } from "../math.js";
 import type { KnowledgeModel, LearnerState } from "../types.js";
 import type { CompiledCurriculum, CurriculumGraph } from "./curriculum.js";
 
@@ -54,6 +55,12 @@ export interface RecommendInput extends LearnerContextInput {
   /** How many tasks; default params.defaultCount (5). A non-negative integer. */
   readonly count?: number;
   readonly strategy?: RecommendStrategy;
+  /**
+   * ε-exploration of strategy "zpd" (recommend.ts `recommendFromCandidates`): with probability ε the
+   * first unpinned place goes to a candidate drawn uniformly with `rng`, so that logged recommendations
+   * give every candidate some support. Absent or ε = 0: deterministic. ε in [0, 1].
+   */
+  readonly exploration?: { readonly epsilon: number; readonly rng: Rng };
 }
 
 /**
@@ -134,9 +141,9 @@ export interface Recommendation {
   /** The reason as one readable sentence. */
   readonly explanation: string;
   /**
-   * The probability with which the strategy put this task at this rank, given the ranks above it, in
-   * (0, 1] (issue 19 item 5's logged propensity): π of a learned policy's drawn task; absent = 1 (a
-   * deterministic rule, or an order fixed given the ranks above).
+   * The probability with which the strategy put this task at this rank, given the ranks above it (a
+   * stochastic choice's, e.g. ε-exploration's or a learned policy's). Absent: 1 (a deterministic rule).
+   * Logged with every served recommendation (services/recommendation-log/).
    */
   readonly propensity?: number;
 }

@@ -172,3 +172,6 @@ export async function trainedLearnerIds(m: EntityManager, versionId: string): Pr
 
 /** The LRS's records older than the cutoff (xapi-retention.store.ts). */
 export { xapiRecordsBefore } from "../xapi/xapi-retention.store.js";
+
+/** The recommendation log's rows served before the cutoff (recommendation-log.store.ts). */
+export { recommendationRowsBefore } from "../recommendation-log/recommendation-log.store.js";

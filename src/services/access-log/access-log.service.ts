@@ -3,12 +3,13 @@
  * API (the API finds the accesses: api/access-log/). Ids only — the caller's role and id, the school,
  * the learner, the operation, READ or WRITE, the time — never a payload.
  *
- * Written without a round trip per request: the accesses wait in memory and are written in batches,
- * one statement each, at most FLUSH_MS after they happened (sooner when MAX_BATCH are waiting), and on
- * stop. The same access (caller, learner, operation, kind) within one second is one row. What a crash
- * loses is that last second: unlike an attempt, an access-log row is never acknowledged to anyone.
- * When the database cannot take a batch, the rows wait for the next flush; past MAX_BUFFERED the oldest
- * are dropped and counted (ServiceEvents.accessLogFlushed), so an outage cannot exhaust the memory.
+ * Written without a round trip per request, by the shared batch writer (common/batch-writer.ts): the
+ * accesses wait in memory and are written in batches, one statement each, at most a second after they
+ * happened, and on stop. The same access (caller, learner, operation, kind) within one second is one
+ * row. What a crash loses is that last second: unlike an attempt, an access-log row is never
+ * acknowledged to anyone. When the database cannot take a batch, the rows wait for the next flush; past
+ * the buffer's limit the oldest are dropped and counted (ServiceEvents.accessLogFlushed), so an outage
+ * cannot exhaust the memory.
  *
  * Reading it: admins, the whole school's or one learner's; a learner, its own (the right of access:
  * who saw its data); every other role is FORBIDDEN.
@@ -23,6 +24,7 @@ import { BadInputError, isForeignKeyViolation } from "../common/domain-error.js"
 import { byId, type Page, type PageArgs, paginate } from "../common/pagination.js";
 import type { ServiceDeps } from "../service-deps.js";
 import { retentionCutoff } from "../privacy/retention.service.js";
+import { BatchWriter, type BatchWriterOptions } from "../common/batch-writer.js";
 
 export { AccessKind };
 
@@ -40,18 +42,9 @@ export interface AccessLogFilter {
   readonly until?: Date | null;
 }
 
-export interface AccessLogOptions {
-  /** How long an access waits in memory at most before its batch is written. */
-  readonly flushMs?: number;
-  /** A batch's rows (one statement); this many waiting are written at once. */
-  readonly maxBatch?: number;
-  /** Rows kept while the database cannot take them; older ones are dropped beyond. */
-  readonly maxBuffered?: number;
-}
+/** How the log batches its rows (services/common/batch-writer.ts). */
+export type AccessLogOptions = BatchWriterOptions;
 
-export const FLUSH_MS = 1_000;
-export const MAX_BATCH = 1_000;
-export const MAX_BUFFERED = 100_000;
 /** Rows a retention statement deletes at a time (a short statement each, not one long lock). */
 const PRUNE_CHUNK = 10_000;
 
@@ -63,27 +56,27 @@ export function actorIdOf(actor: Actor): string {
 }
 
 export class AccessLogService {
-  /** Rows waiting, by (caller, learner, operation, kind, second): the same access within a second is one row. */
-  private buffer = new Map<string, AccessRow>();
-  private timer: NodeJS.Timeout | null = null;
-  private chain: Promise<void> = Promise.resolve();
-  private failing = false;
-  private readonly flushMs: number;
-  private readonly maxBatch: number;
-  private readonly maxBuffered: number;
+  /** Rows waiting, keyed by (caller, learner, operation, kind, second): the same access within a second is one row. */
+  private readonly writer: BatchWriter<AccessRow>;
 
   constructor(
     private readonly deps: ServiceDeps,
     opts: AccessLogOptions = {},
   ) {
-    this.flushMs = opts.flushMs ?? FLUSH_MS;
-    this.maxBatch = opts.maxBatch ?? MAX_BATCH;
-    this.maxBuffered = opts.maxBuffered ?? MAX_BUFFERED;
+    this.writer = new BatchWriter<AccessRow>(
+      {
+        name: "access log",
+        write: (rows) => this.insert(rows),
+        flushed: (written, dropped) => deps.events?.accessLogFlushed?.(written, dropped),
+        logger: deps.logger,
+      },
+      opts,
+    );
   }
 
   /** Rows waiting to be written. */
   get pending(): number {
-    return this.buffer.size;
+    return this.writer.pending;
   }
 
   /** Records the accesses of one request (never waits: they are written by the next flush). */
@@ -91,90 +84,31 @@ export class AccessLogService {
     if (accesses.length === 0) return;
     const actorId = actorIdOf(actor);
     const second = Math.floor(at.getTime() / 1000);
-    for (const a of accesses) {
-      const key = `${actor.schoolId}|${actor.role}|${actorId}|${a.learnerId}|${a.operation}|${a.access}|${second}`;
-      if (this.buffer.has(key)) continue;
-      this.buffer.set(key, {
-        id: uuidv7(at.getTime()),
-        schoolId: actor.schoolId,
-        learnerId: a.learnerId,
-        actorRole: actor.role,
-        actorId,
-        operation: a.operation,
-        access: a.access,
-        at,
-      });
-    }
-    this.dropBeyondLimit();
-    if (this.buffer.size >= this.maxBatch) void this.flush();
-    else this.schedule();
+    this.writer.add(
+      accesses.map((a) => [
+        `${actor.schoolId}|${actor.role}|${actorId}|${a.learnerId}|${a.operation}|${a.access}|${second}`,
+        {
+          id: uuidv7(at.getTime()),
+          schoolId: actor.schoolId,
+          learnerId: a.learnerId,
+          actorRole: actor.role,
+          actorId,
+          operation: a.operation,
+          access: a.access,
+          at,
+        },
+      ]),
+    );
   }
 
-  /** Writes every row waiting (batches in order; one flush at a time). Never throws: a failed batch waits for the next. */
+  /** Writes every row waiting. Never throws: a failed batch waits for the next flush. */
   flush(): Promise<void> {
-    this.chain = this.chain.then(() => this.writeWaiting());
-    return this.chain;
+    return this.writer.flush();
   }
 
   /** Stops the timer and writes what is waiting (the server's stop, before the database closes). */
-  async close(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.flush();
-  }
-
-  private schedule(): void {
-    if (this.timer || this.buffer.size === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      void this.flush();
-    }, this.flushMs);
-    this.timer.unref();
-  }
-
-  private dropBeyondLimit(): void {
-    let dropped = 0;
-    for (const key of this.buffer.keys()) {
-      if (this.buffer.size <= this.maxBuffered) break;
-      this.buffer.delete(key);
-      dropped++;
-    }
-    if (dropped > 0) {
-      this.deps.events?.accessLogFlushed?.(0, dropped);
-      this.deps.logger.warn({ dropped, waiting: this.buffer.size }, "access log: rows dropped (the database has not taken them)");
-    }
-  }
-
-  private async writeWaiting(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    while (this.buffer.size > 0) {
-      const batch: [string, AccessRow][] = [];
-      for (const entry of this.buffer) {
-        batch.push(entry);
-        if (batch.length >= this.maxBatch) break;
-      }
-      for (const [key] of batch) this.buffer.delete(key);
-      const rows = batch.map(([, row]) => row);
-      try {
-        const written = await this.insert(rows);
-        this.deps.events?.accessLogFlushed?.(written, 0);
-        if (this.failing) this.deps.logger.info({ rows: written }, "access log: written again");
-        this.failing = false;
-      } catch (e) {
-        // Back in the buffer (a later access of the same key keeps its own row), tried again at the next flush.
-        for (const [key, row] of batch) if (!this.buffer.has(key)) this.buffer.set(key, row);
-        this.dropBeyondLimit();
-        if (!this.failing)
-          this.deps.logger.warn(
-            { code: (e as { code?: string })?.code, waiting: this.buffer.size },
-            "access log: a batch could not be written; retrying",
-          );
-        this.failing = true;
-        this.schedule();
-        return;
-      }
-    }
+  close(): Promise<void> {
+    return this.writer.close();
   }
 
   /** A learner erased between the batch's filter and its insert fails the whole batch on the foreign key: filtered again, once. */

@@ -111,6 +111,7 @@ export class PrivacyAuditor {
         cutoff,
         cutoff ? await inputs.attemptsBefore(m, schoolId, cutoff) : { count: 0, oldest: null },
         cutoff ? await inputs.xapiRecordsBefore(m, schoolId, cutoff) : undefined,
+        cutoff ? (await inputs.recommendationRowsBefore(m, schoolId, cutoff)).count : 0,
       ),
       erasureCheck(
         await inputs.erasureReceipts(m, schoolId),

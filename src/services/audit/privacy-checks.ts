@@ -62,13 +62,15 @@ export function catalogueCheck(
 
 /**
  * RETENTION: no attempt older than the period, nor xAPI statement stored or document written before it,
- * with a day's grace for the daily job (retentionCutoff's day).
+ * nor served recommendation logged before it (the recommendation log goes by the attempts' period), with
+ * a day's grace for the daily job (retentionCutoff's day).
  */
 export function retentionCheck(
   retentionDays: number | null,
   cutoff: Date | null,
   found: { count: number; oldest: Date | null },
   xapi: { statements: number; documents: number } = { statements: 0, documents: 0 },
+  recommendationRows = 0,
 ): PrivacyCheck {
   const name = PrivacyCheckName.Retention;
   const oldest = found.oldest?.toISOString() ?? null;
@@ -86,11 +88,13 @@ export function retentionCheck(
     oldest,
     xapiStatementsOlder: xapi.statements,
     xapiDocumentsOlder: xapi.documents,
+    recommendationLogRowsOlder: recommendationRows,
   };
   const over = [
     found.count > 0 ? plural(found.count, "attempt") : null,
     xapi.statements > 0 ? plural(xapi.statements, "xAPI statement") : null,
     xapi.documents > 0 ? plural(xapi.documents, "xAPI document") : null,
+    recommendationRows > 0 ? plural(recommendationRows, "recommendation-log row") : null,
   ].filter(Boolean);
   return over.length > 0
     ? {
@@ -102,7 +106,7 @@ export function retentionCheck(
     : {
         name,
         status: "PASS",
-        reason: `no attempt, xAPI statement or document before ${cutoff.toISOString()} (${retentionDays} days and the daily job's grace day)`,
+        reason: `no attempt, xAPI statement or document, nor logged recommendation, before ${cutoff.toISOString()} (${retentionDays} days and the daily job's grace day)`,
         figures,
       };
 }

@@ -11,4 +11,6 @@ export interface ServiceEvents {
   jobSettled?(name: string, status: string): void;
   /** The access log's flush: rows written, and rows dropped (the buffer full while the database could not take them). */
   accessLogFlushed?(written: number, dropped: number): void;
+  /** The recommendation log's flush: rows written, and rows dropped (as the access log's). */
+  recommendationLogFlushed?(written: number, dropped: number): void;
 }

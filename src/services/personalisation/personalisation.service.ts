@@ -9,7 +9,7 @@ import type { LearnerState as EngineState, SkillMastery as EngineMastery } from 
 import {
   goalProgress,
   planPath,
-  recommend,
+  recommendFromCandidates,
   topologicalOrder,
   type CompiledCurriculum,
   type GoalProgress,
@@ -18,7 +18,10 @@ import {
   type RecommendStrategy,
   type TeacherOverrides,
 } from "../../engine/recommend/index.js";
+import { randomInt } from "node:crypto";
 import { EngineError, EngineErrorCode } from "../../engine/errors.js";
+import { createRng } from "../../engine/math.js";
+import { loggedStrategy, PATH_STRATEGY, type RecommendationLogService } from "../recommendation-log/recommendation-log.service.js";
 import { Actor, Role } from "../auth/actor.js";
 import { requireRole } from "../auth/access-policy.js";
 import { BadInputError, NotFoundError } from "../common/domain-error.js";
@@ -101,6 +104,10 @@ export interface RecommendationList {
   readonly fallback: PolicyFallback | null;
   /** The learned policy's version that answered (or whose use fell back), when POLICY was asked for. */
   readonly policy: ServedPolicy | null;
+  /** The active model version that ranked the items (null without one): logged, not shown. */
+  readonly modelVersionId?: string | null;
+  /** How many candidates the strategy ranked (null when it ranked none: the curriculum order without a model): logged. */
+  readonly candidateCount?: number | null;
 }
 
 export interface PathPlan {
@@ -119,6 +126,8 @@ export class PersonalisationService {
     private readonly models: ActiveModels,
     private readonly curricula: CurriculumCache,
     private readonly policies: PolicyServing,
+    /** Where every served recommendation and planned path is logged (absent: not logged). */
+    private readonly served?: RecommendationLogService,
   ) {}
 
   /** Everything the engine needs about one learner, read in one place (one statement, learner-context.ts). */
@@ -230,7 +239,28 @@ export class PersonalisationService {
     };
   }
 
+  /** The next tasks for a learner (`rank`); every answer is logged as served (services/recommendation-log/). */
   async recommendations(
+    actor: Actor,
+    learnerId: string,
+    goalId: string | null | undefined,
+    count: number,
+    strategy: RecommendStrategy,
+  ): Promise<RecommendationList> {
+    const list = await this.rank(actor, learnerId, goalId, count, strategy);
+    this.served?.record(actor, {
+      learnerId,
+      strategy: loggedStrategy(list.strategy),
+      mode: list.mode,
+      items: list.items,
+      modelVersionId: list.modelVersionId ?? null,
+      policyVersionId: list.strategy === "policy" ? (list.policy?.id ?? null) : null,
+      candidateCount: list.candidateCount ?? null,
+    });
+    return list;
+  }
+
+  private async rank(
     actor: Actor,
     learnerId: string,
     goalId: string | null | undefined,
@@ -276,14 +306,26 @@ export class PersonalisationService {
           history: ctx.history,
         });
         policy = answer.policy;
-        if (answer.items) return { mode: v.mode, notice: NOTICES[v.mode], strategy: "policy", items: answer.items, fallback: null, policy };
+        if (answer.items) {
+          return {
+            mode: v.mode,
+            notice: NOTICES[v.mode],
+            strategy: "policy",
+            items: answer.items,
+            fallback: null,
+            policy,
+            modelVersionId: v.loaded?.versionId ?? null,
+            candidateCount: answer.candidates,
+          };
+        }
         fallback = answer.fallback;
         effective = "zpd";
       }
     }
-    const items =
+    const epsilon = this.deps.explorationEpsilon ?? 0;
+    const ranked =
       v.loaded && v.state
-        ? recommend({
+        ? recommendFromCandidates({
             model: v.loaded.model,
             state: v.state,
             curriculum: v.curriculum,
@@ -294,13 +336,17 @@ export class PersonalisationService {
             overrides,
             count,
             strategy: effective,
+            // The seed is drawn here, so that the engine stays a function of its arguments.
+            ...(epsilon > 0 ? { exploration: { epsilon, rng: createRng(randomInt(2 ** 32)) } } : {}),
           })
-        : [];
+        : null;
     return {
       mode: v.mode,
       notice: NOTICES[v.mode],
       strategy: effective,
-      items: v.loaded ? items : curriculumOnly(v.curriculum, goal?.skillIds, count, overrides),
+      items: v.loaded ? (ranked?.items ?? []) : curriculumOnly(v.curriculum, goal?.skillIds, count, overrides),
+      modelVersionId: v.loaded?.versionId ?? null,
+      candidateCount: ranked ? ranked.candidates : null,
       fallback,
       policy,
     };
@@ -354,7 +400,7 @@ export class PersonalisationService {
     requireRole(actor, Role.Admin, Role.Service, Role.Teacher, Role.Learner);
     // The caches are read before the transaction: on PGlite (one connection) a reload from inside it would wait forever.
     const [loaded, curriculum] = await Promise.all([this.models.get(actor.schoolId), this.curricula.get(actor.schoolId)]);
-    return this.deps.dataSource.transaction(async (m) => {
+    const planned = await this.deps.dataSource.transaction(async (m) => {
       const ctx = await readLearnerContext(
         m,
         actor,
@@ -373,6 +419,16 @@ export class PersonalisationService {
         notice: NOTICES[v.mode],
       };
     });
+    // Logged once committed: the planned steps, in order (the planner is deterministic: propensity 1).
+    this.served?.record(actor, {
+      learnerId: planned.path.learnerId,
+      strategy: PATH_STRATEGY,
+      mode: planned.mode,
+      items: planned.plan.steps,
+      modelVersionId: planned.path.modelVersionId,
+      candidateCount: null,
+    });
+    return planned;
   }
 
   /** The goal's progress: share of target skills mastered, attempts remaining, on track or not. */

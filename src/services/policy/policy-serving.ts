@@ -75,7 +75,13 @@ export interface PolicyServingInput {
 }
 
 export type PolicyAnswer =
-  | { readonly items: readonly Recommendation[]; readonly policy: ServedPolicy; readonly fallback: null }
+  | {
+      readonly items: readonly Recommendation[];
+      readonly policy: ServedPolicy;
+      readonly fallback: null;
+      /** How many candidates the policy chose among (logged). */
+      readonly candidates: number;
+    }
   | { readonly items: null; readonly policy: ServedPolicy | null; readonly fallback: PolicyFallback };
 
 /** Fingerprints per compiled curriculum (the cache hands out one object per curriculum version). */
@@ -145,7 +151,7 @@ export class PolicyServing {
       seed: seedOf(`${input.learnerId}:${latestId ?? "none"}`),
     });
     if (r.candidates < 2) return fallback("NO_CHOICE", FALLBACK_MESSAGES.NO_CHOICE);
-    return { items: r.items, policy: served, fallback: null };
+    return { items: r.items, policy: served, fallback: null, candidates: r.candidates };
   }
 
   /** The learner's last attempts as the policy observes them, oldest first, with the sessions they form. */

@@ -1,0 +1,139 @@
+/**
+ * The shared batch writer (batch-writer.ts) through both its users, the access log and the
+ * recommendation log, on a database of the test's own (a table is renamed away to make the database
+ * refuse a batch for real): rows wait until the timer or a full batch writes them, a refused batch
+ * waits and is written once the table is back, and beyond the buffer's limit the oldest rows are
+ * dropped and counted.
+ */
+import { openScratchDatabase, type ScratchDatabase } from "../../../test/support/scratch-database.js";
+import { createLogger } from "../../shared/logger.js";
+import { uuidv7 } from "../../shared/ids.js";
+import type { ServiceDeps } from "../service-deps.js";
+import { AccessKind, AccessLogService } from "../access-log/access-log.service.js";
+import { RecommendationLogService } from "../recommendation-log/recommendation-log.service.js";
+import { Role, type Actor } from "../auth/actor.js";
+import type { BatchWriterOptions } from "./batch-writer.js";
+
+let scratch: ScratchDatabase;
+const schoolId = uuidv7();
+const learnerIds = Array.from({ length: 8 }, () => uuidv7());
+const actor: Actor = { schoolId, role: Role.Admin, subject: "batch-writer-test" };
+const q = (sql: string, params: unknown[] = []) => scratch.db.dataSource.query(sql, params);
+
+beforeAll(async () => {
+  scratch = await openScratchDatabase("batchwriter");
+  await q(`INSERT INTO school (id, name) VALUES ($1, 'batch writer')`, [schoolId]);
+  for (const id of learnerIds) await q(`INSERT INTO learner (id, school_id) VALUES ($1, $2)`, [id, schoolId]);
+});
+afterAll(() => scratch?.close());
+
+/** A user of the writer: its table, and one row for learner i. */
+interface User {
+  readonly table: string;
+  make(
+    deps: ServiceDeps,
+    opts: BatchWriterOptions,
+  ): {
+    add(i: number): void;
+    readonly pending: number;
+    flush(): Promise<void>;
+    close(): Promise<void>;
+  };
+}
+
+const USERS: readonly User[] = [
+  {
+    table: "access_log",
+    make(deps, opts) {
+      const log = new AccessLogService(deps, opts);
+      return Object.assign(log, {
+        // A distinct operation per call: the same access within a second would be one row.
+        add: (i: number) => log.record(actor, [{ learnerId: learnerIds[i]!, operation: `op${i}`, access: AccessKind.Read }]),
+      });
+    },
+  },
+  {
+    table: "recommendation_log",
+    make(deps, opts) {
+      const log = new RecommendationLogService(deps, opts);
+      return Object.assign(log, {
+        add: (i: number) =>
+          log.record(actor, {
+            learnerId: learnerIds[i]!,
+            strategy: "ZPD",
+            mode: "PERSONALISED",
+            items: [{ taskId: uuidv7() }],
+            modelVersionId: null,
+            candidateCount: 4,
+          }),
+      });
+    },
+  },
+];
+
+describe.each(USERS)("the batch writer, as $table uses it", ({ table, make }) => {
+  const flushed: [number, number][] = [];
+  // The logs read only these of their dependencies (no cipher: they hold no personal data).
+  const deps = (): ServiceDeps => {
+    const used: Pick<ServiceDeps, "dataSource" | "logger" | "maxPageSize" | "events"> = {
+      dataSource: scratch.db.dataSource,
+      logger: createLogger("silent"),
+      maxPageSize: 100,
+      events: {
+        accessLogFlushed: (w, d) => void flushed.push([w, d]),
+        recommendationLogFlushed: (w, d) => void flushed.push([w, d]),
+      },
+    };
+    return used as ServiceDeps;
+  };
+  const count = async () => Number((await q(`SELECT count(*)::int AS n FROM ${table} WHERE school_id = $1`, [schoolId]))[0].n);
+
+  beforeEach(async () => {
+    flushed.length = 0;
+    await q(`DELETE FROM ${table} WHERE school_id = $1`, [schoolId]);
+  });
+
+  test("rows wait for the timer, or are written at once when a batch is full", async () => {
+    const log = make(deps(), { flushMs: 200, maxBatch: 3 });
+    log.add(0);
+    log.add(1);
+    expect(log.pending).toBe(2);
+    expect(await count()).toBe(0);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await count()).toBe(2);
+    expect(log.pending).toBe(0);
+    for (const i of [2, 3, 4]) log.add(i); // a full batch: written without waiting for the timer
+    await log.flush();
+    expect(await count()).toBe(5);
+    expect(flushed).toEqual([
+      [2, 0],
+      [3, 0],
+    ]);
+    await log.close();
+  });
+
+  test("a batch the database refuses waits and is written once it can be; beyond the limit the oldest rows are dropped", async () => {
+    const log = make(deps(), { flushMs: 60_000, maxBatch: 100, maxBuffered: 3 });
+    await q(`ALTER TABLE ${table} RENAME TO ${table}_away`);
+    try {
+      log.add(0);
+      log.add(1);
+      await log.flush(); // refused: the table is away
+      expect(log.pending).toBe(2);
+      log.add(2);
+      log.add(3); // a fourth row: the oldest is dropped
+      expect(log.pending).toBe(3);
+      expect(flushed).toEqual([[0, 1]]);
+    } finally {
+      await q(`ALTER TABLE ${table}_away RENAME TO ${table}`);
+    }
+    await log.flush();
+    expect(log.pending).toBe(0);
+    const learners: { learner_id: string }[] = await q(`SELECT learner_id FROM ${table} WHERE school_id = $1 ORDER BY learner_id`, [
+      schoolId,
+    ]);
+    expect(learners.map((r) => r.learner_id)).toEqual([learnerIds[1], learnerIds[2], learnerIds[3]].sort());
+    expect(flushed.at(-1)).toEqual([3, 0]);
+    await log.close();
+  });
+});

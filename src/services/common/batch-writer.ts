@@ -1,0 +1,144 @@
+/**
+ * Rows written in the background, in batches, with no statement on a request's path: the access log's
+ * and the recommendation log's one writer (services/access-log/, services/recommendation-log/).
+ *
+ * A row waits in memory at most `flushMs` before its batch is written (sooner when `maxBatch` are
+ * waiting), and on `close`. Rows are keyed: a row whose key is already waiting is not added again (the
+ * access log's "same access within a second"). One batch is one `write` call (one statement). When the
+ * database cannot take a batch its rows go back into the buffer and wait for the next flush; past
+ * `maxBuffered` the oldest are dropped and counted, so an outage cannot exhaust the memory. What a
+ * crash loses is what is waiting: these rows are never acknowledged to anyone.
+ */
+import type { Logger } from "../../shared/logger.js";
+
+export interface BatchWriterOptions {
+  /** How long a row waits in memory at most before its batch is written. */
+  readonly flushMs?: number;
+  /** A batch's rows (one statement); this many waiting are written at once. */
+  readonly maxBatch?: number;
+  /** Rows kept while the database cannot take them; older ones are dropped beyond. */
+  readonly maxBuffered?: number;
+}
+
+export const FLUSH_MS = 1_000;
+export const MAX_BATCH = 1_000;
+export const MAX_BUFFERED = 100_000;
+
+export interface BatchSink<Row> {
+  /** Named in the log lines ("access log"). */
+  readonly name: string;
+  /** Writes one batch in one statement; returns the rows written (some may be filtered out). Throws when the database refuses. */
+  write(rows: readonly Row[]): Promise<number>;
+  /** After each batch written (rows written, 0) and each drop (0, rows dropped). Must neither throw nor wait. */
+  flushed?(written: number, dropped: number): void;
+  readonly logger: Logger;
+}
+
+export class BatchWriter<Row> {
+  private buffer = new Map<string, Row>();
+  private timer: NodeJS.Timeout | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private failing = false;
+  private readonly flushMs: number;
+  private readonly maxBatch: number;
+  private readonly maxBuffered: number;
+
+  constructor(
+    private readonly sink: BatchSink<Row>,
+    opts: BatchWriterOptions = {},
+  ) {
+    this.flushMs = opts.flushMs ?? FLUSH_MS;
+    this.maxBatch = opts.maxBatch ?? MAX_BATCH;
+    this.maxBuffered = opts.maxBuffered ?? MAX_BUFFERED;
+  }
+
+  /** Rows waiting to be written. */
+  get pending(): number {
+    return this.buffer.size;
+  }
+
+  /** Whether a row of this key is waiting. */
+  has(key: string): boolean {
+    return this.buffer.has(key);
+  }
+
+  /** Adds rows (a key already waiting keeps its row); never waits: the next flush writes them. */
+  add(rows: Iterable<readonly [key: string, row: Row]>): void {
+    let added = false;
+    for (const [key, row] of rows) {
+      if (this.buffer.has(key)) continue;
+      this.buffer.set(key, row);
+      added = true;
+    }
+    if (!added) return;
+    this.dropBeyondLimit();
+    if (this.buffer.size >= this.maxBatch) void this.flush();
+    else this.schedule();
+  }
+
+  /** Writes every row waiting (batches in order; one flush at a time). Never throws: a failed batch waits for the next. */
+  flush(): Promise<void> {
+    this.chain = this.chain.then(() => this.writeWaiting());
+    return this.chain;
+  }
+
+  /** Stops the timer and writes what is waiting (the server's stop, before the database closes). */
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.flush();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.buffer.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, this.flushMs);
+    this.timer.unref();
+  }
+
+  private dropBeyondLimit(): void {
+    let dropped = 0;
+    for (const key of this.buffer.keys()) {
+      if (this.buffer.size <= this.maxBuffered) break;
+      this.buffer.delete(key);
+      dropped++;
+    }
+    if (dropped > 0) {
+      this.sink.flushed?.(0, dropped);
+      this.sink.logger.warn({ dropped, waiting: this.buffer.size }, `${this.sink.name}: rows dropped (the database has not taken them)`);
+    }
+  }
+
+  private async writeWaiting(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    while (this.buffer.size > 0) {
+      const batch: [string, Row][] = [];
+      for (const entry of this.buffer) {
+        batch.push(entry);
+        if (batch.length >= this.maxBatch) break;
+      }
+      for (const [key] of batch) this.buffer.delete(key);
+      try {
+        const written = await this.sink.write(batch.map(([, row]) => row));
+        this.sink.flushed?.(written, 0);
+        if (this.failing) this.sink.logger.info({ rows: written }, `${this.sink.name}: written again`);
+        this.failing = false;
+      } catch (e) {
+        // Back in the buffer (a later row of the same key keeps its own), tried again at the next flush.
+        for (const [key, row] of batch) if (!this.buffer.has(key)) this.buffer.set(key, row);
+        this.dropBeyondLimit();
+        if (!this.failing)
+          this.sink.logger.warn(
+            { code: (e as { code?: string })?.code, waiting: this.buffer.size },
+            `${this.sink.name}: a batch could not be written; retrying`,
+          );
+        this.failing = true;
+        this.schedule();
+        return;
+      }
+    }
+  }
+}
