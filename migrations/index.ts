@@ -12,6 +12,7 @@ import { ModelVersionTrainedTasks1764460000000 } from "./1764460000000-model-ver
 import { ModelVersionLearners1764470000000 } from "./1764470000000-model-version-learners.js";
 import { FairnessPolicy1764480000000 } from "./1764480000000-fairness-policy.js";
 import { TrainingPrivacyBudget1764575000000 } from "./1764575000000-training-privacy-budget.js";
+import { AttemptPending1764585000000 } from "./1764585000000-attempt-pending.js";
 import { Analytics1764490000000 } from "./1764490000000-analytics.js";
 import { ErasureAndRetention1764500000000 } from "./1764500000000-erasure-and-retention.js";
 import { FieldEncryption1764510000000 } from "./1764510000000-field-encryption.js";
@@ -42,4 +43,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   TaskActivityId1764555000000,
   XapiStore1764565000000,
   TrainingPrivacyBudget1764575000000,
+  AttemptPending1764585000000,
 ];

@@ -25,6 +25,7 @@ import { FairnessPolicy } from "./audit/fairness-policy.entity.js";
 import { TrainingPrivacyBudget } from "./audit/training-privacy-budget.entity.js";
 import { ErasureReceipt } from "./privacy/erasure-receipt.entity.js";
 import { AttemptDailyRollup } from "./attempt/attempt-daily-rollup.entity.js";
+import { AttemptPending } from "./attempt/attempt-pending.entity.js";
 import { AccessLog } from "./access-log/access-log.entity.js";
 
 export const entities = [
@@ -54,6 +55,7 @@ export const entities = [
   AuditReport,
   ErasureReceipt,
   AttemptDailyRollup,
+  AttemptPending,
   AccessLog,
 ];
 
@@ -84,5 +86,6 @@ export {
   TrainingPrivacyBudget,
   ErasureReceipt,
   AttemptDailyRollup,
+  AttemptPending,
   AccessLog,
 };

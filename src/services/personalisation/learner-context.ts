@@ -69,6 +69,11 @@ export interface LearnerContext {
   readonly goal: GoalContext | null;
   /** Attempts since `paceSince` (when asked for). */
   readonly attemptsSince: number;
+  /**
+   * Whether the learner has attempts recorded by the deferred path and not applied to its state yet
+   * (`attempt_pending`): the caller applies them and reads again (read-your-writes).
+   */
+  readonly pending: boolean;
 }
 
 export interface ContextQuery {
@@ -116,6 +121,7 @@ interface Row {
       }[]
     | null;
   pace: number | null;
+  pending: boolean;
 }
 
 /** The one read of a learner's context; throws NOT_FOUND / FORBIDDEN as the access rules say. */
@@ -157,6 +163,7 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
     q.paceSince
       ? `(SELECT count(*) FROM attempt a WHERE a.learner_id = l.id AND a.occurred_at > ${param(q.paceSince)})::int AS pace`
       : "0 AS pace",
+    "EXISTS (SELECT 1 FROM attempt_pending ap WHERE ap.learner_id = l.id) AS pending",
   ].join(",\n       ");
   const sql = byGoal
     ? `SELECT ${columns}
@@ -203,6 +210,7 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
         }
       : null,
     attemptsSince: Number(row.pace ?? 0),
+    pending: row.pending === true,
   };
 }
 
