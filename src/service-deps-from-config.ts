@@ -27,5 +27,6 @@ export function serviceDepsFromConfig(
     privacy: { ...config.privacy, retentionDays: config.retentionDays },
     jobTiming: config.jobTiming,
     xapiAttemptVerbs: config.xapiAttemptVerbs,
+    applyDelayMs: config.applyDelayMs,
   };
 }

@@ -108,7 +108,7 @@ export function createServices(base: ServiceDeps): Services {
   const replanner = new PathReplanner(curriculum, (actor, goalId) => personalisation.planPath(actor, goalId), deps.logger);
   const learners = new LearnerService(deps);
   const attempts = new AttemptService(deps, learnerModel, replanner);
-  const pendingApplier: PendingApplier = new PendingApplier(deps, attempts, replanner);
+  const pendingApplier: PendingApplier = new PendingApplier(deps, attempts, replanner, { delayMs: deps.applyDelayMs ?? 0 });
   const xapiMapper = new XapiAttemptMapper(
     deps,
     attempts,
