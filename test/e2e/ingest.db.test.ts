@@ -122,6 +122,32 @@ test("a read after an acknowledged ingestion sees its attempts: mastery, recomme
   });
 });
 
+test("the applier marks a path's step done when its task is answered correctly, as recordAttempt does", async () => {
+  await withoutBackgroundApply(async () => {
+    const learner = consenting()[10]!;
+    const skillId = (await q(`SELECT skill_id FROM task_skill WHERE task_id = $1 LIMIT 1`, [tasks[0]]))[0].skill_id;
+    const goal = await s.gql(
+      `mutation($l: UUID!, $s: [UUID!]!) { createGoal(input: { learnerId: $l, title: "path", skillIds: $s, masteryThreshold: 0.99 }) { id } }`,
+      { l: learner, s: [skillId] },
+      admin,
+    );
+    const plan = await s.gql(
+      `mutation($g: UUID!) { planPath(goalId: $g) { path { steps { id status task { id } } } } }`,
+      { g: goal.data.createGoal.id },
+      admin,
+    );
+    expect(plan.errors).toBeUndefined();
+    const step = plan.data.planPath.path.steps[0] as { id: string; status: string; task: { id: string } };
+    expect(step.status).toBe("PENDING");
+    const attempt = { ...inputs(learner, "step", 1, 400)[0]!, taskId: step.task.id, correct: true };
+    expect((await s.gql(INGEST, { inputs: [attempt] }, admin)).errors).toBeUndefined();
+    const status = async () => (await q(`SELECT status FROM path_step WHERE id = $1`, [step.id]))[0].status;
+    expect(await status()).toBe("PENDING");
+    expect(await applier().applyLearners(demo.schoolId, [learner])).toBe(1);
+    expect(await status()).toBe("DONE");
+  });
+});
+
 test("an apply that fails leaves the attempts pending; the next applies each once; two appliers of a learner apply it once", async () => {
   await withoutBackgroundApply(async () => {
     const learner = consenting()[5]!;
