@@ -20,6 +20,8 @@ export interface SaturationPlan
   extends Pick<LoadPlan, "url" | "learners" | "taskIds" | "runId" | "seed" | "serverPid" | "dbName" | "warmupSeconds" | "warmupCalls"> {
   readonly tokens: string[];
   readonly concurrency: number[];
+  /** Only these operations (prefixes of their names); empty: all. */
+  readonly ops?: readonly string[];
   readonly seconds: number;
   readonly batchSize: number;
   readonly batchLearners: number;
@@ -116,7 +118,8 @@ export async function runSaturation(plan: SaturationPlan, log: (msg: string) => 
       [ingestName, ingest, plan.batchSize],
       ["recommendations", ops.recommendations, 0],
     ];
-    for (const [name, make, perCall] of kinds)
+    const chosen = kinds.filter(([name]) => !plan.ops?.length || plan.ops.some((o) => name.startsWith(o)));
+    for (const [name, make, perCall] of chosen)
       for (const c of plan.concurrency) {
         // The deferred path: each level starts with nothing left to apply, and ends when all it acknowledged is applied.
         const appliedBefore = name === ingestName ? await settled(plan.url) : 0;
