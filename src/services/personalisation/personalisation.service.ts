@@ -126,7 +126,8 @@ export class PersonalisationService {
    */
   private async context(m: EntityManager, actor: Actor, q: ContextQuery): Promise<LearnerContext> {
     const ctx = await readLearnerContext(m, actor, q, this.deps.cipher);
-    if (!ctx.pending || !this.applyPending) return ctx;
+    // Not from inside a caller's transaction: the applier takes a connection and the state rows' locks of its own.
+    if (!ctx.pending || !this.applyPending || m.queryRunner?.isTransactionActive) return ctx;
     await this.applyPending(actor.schoolId, [ctx.learnerId]);
     return readLearnerContext(m, actor, q, this.deps.cipher);
   }
