@@ -2,7 +2,9 @@
  * `npm run bench:faults` — nothing acknowledged is lost under faults (issue 13, item 6):
  *
  *   1. kill -9 of the server during ingestion, restarted at once, `--cycles` times per database, and
- *      `--pid1-cycles` times with the server as pid 1 of a fresh pid namespace (bench/faults/kill-phase.ts);
+ *      `--pid1-cycles` times with the server as pid 1 of a fresh pid namespace, and `--deferred-cycles` times
+ *      with the batches sent by ingestAttempts (acknowledged, applied after: every acknowledged attempt
+ *      must end in its learner's state exactly once) (bench/faults/kill-phase.ts);
  *   2. PostgreSQL stopped and restarted under load (bench/faults/outage-phase.ts);
  *   3. the worker killed mid-retraining (bench/faults/worker-phase.ts).
  *
@@ -88,11 +90,12 @@ async function main(): Promise<void> {
         for (const [variant, cycles] of [
           ["direct", args.cycles],
           ["pid1", pid1Cycles],
+          ["deferred", args.deferredCycles],
         ] as const) {
           if (!cycles) continue;
           await attempt(`kill ${db} ${variant}`, async () => {
             log(
-              `== kill -9 during ingestion: ${db}, server ${variant === "pid1" ? "as pid 1 of a new pid namespace" : "started directly"}, ${cycles} cycles`,
+              `== kill -9 during ingestion: ${db}, server ${variant === "pid1" ? "as pid 1 of a new pid namespace" : "started directly"}${variant === "deferred" ? ", batches by ingestAttempts" : ""}, ${cycles} cycles`,
             );
             kill.push(await killPhase(session, await school(db), variant, cycles, log));
           });

@@ -120,6 +120,7 @@ async function benchOne(db: DbKind, args: LoadBenchArgs): Promise<LoadRecord> {
           serverPid: server.pid,
           dbName,
           concurrency: args.concurrency,
+          ops: args.saturationOps,
           seconds: args.seconds,
           batchSize: args.batchSize,
           batchLearners: args.batchLearners,

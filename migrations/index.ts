@@ -13,6 +13,7 @@ import { ModelVersionLearners1764470000000 } from "./1764470000000-model-version
 import { FairnessPolicy1764480000000 } from "./1764480000000-fairness-policy.js";
 import { PolicyVersion1764595000000 } from "./1764595000000-policy-version.js";
 import { TrainingPrivacyBudget1764575000000 } from "./1764575000000-training-privacy-budget.js";
+import { AttemptPending1764605000000 } from "./1764605000000-attempt-pending.js";
 import { Analytics1764490000000 } from "./1764490000000-analytics.js";
 import { ErasureAndRetention1764500000000 } from "./1764500000000-erasure-and-retention.js";
 import { FieldEncryption1764510000000 } from "./1764510000000-field-encryption.js";
@@ -46,4 +47,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   TrainingPrivacyBudget1764575000000,
   RecommendationLog1764585000000,
   PolicyVersion1764595000000,
+  AttemptPending1764605000000,
 ];

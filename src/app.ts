@@ -77,6 +77,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       persistedQueries: config.persistedQueries,
     });
     const keyUpgrade = status.legacyPending ? startUpgradePass(db.dataSource, cipher, logger) : null;
+    // Attempts a crash left acknowledged but not applied (the deferred path, ingestAttempts): applied now, in the background.
+    services.pendingApplier.schedule();
     return {
       config,
       db,
@@ -87,6 +89,8 @@ export async function startApp(config: Config, opts: StartOptions = {}): Promise
       stop: async () => {
         await server.stop();
         logger.info("HTTP server closed");
+        // The drain in progress finishes its batch; what is still pending is applied at the next start.
+        await services.pendingApplier.stop();
         await Promise.all([services.accessLog.close(), services.recommendationLog.close()]);
         await keyUpgrade?.stop();
         await services.jobs.close();

@@ -28,5 +28,6 @@ export function serviceDepsFromConfig(
     jobTiming: config.jobTiming,
     xapiAttemptVerbs: config.xapiAttemptVerbs,
     explorationEpsilon: config.explorationEpsilon,
+    applyDelayMs: config.applyDelayMs,
   };
 }

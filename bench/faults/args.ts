@@ -11,6 +11,8 @@ export interface FaultsArgs {
   readonly cycles: number;
   /** kill -9 cycles per database with the server as pid 1 of a fresh pid namespace (0: skip that variant). */
   readonly pid1Cycles: number;
+  /** kill -9 cycles per database while the batches go through ingestAttempts (the deferred path; 0: skip). */
+  readonly deferredCycles: number;
   /** How long PostgreSQL stays stopped in the outage phase, seconds. */
   readonly outageSeconds: number;
   readonly quick: boolean;
@@ -24,7 +26,7 @@ export interface FaultsArgs {
 }
 
 export const USAGE = `usage: npm run bench:faults -- [--db pglite|postgres|both] [--phase kill|outage|worker|all[,…]] [--quick]
-                             [--cycles 20] [--pid1-cycles 20] [--outage-seconds 10] [--seed 7]
+                             [--cycles 20] [--pid1-cycles 20] [--deferred-cycles 20] [--outage-seconds 10] [--seed 7]
                              [--json .bench/faults.json] [--report .bench/faults-report.md] [--keep]
   --quick: 4 + 4 kill cycles and a 5 s outage (development). The outage and worker phases are PostgreSQL's
   only (embedded PGlite has no separate database server or worker process).`;
@@ -45,7 +47,19 @@ export function parseFaultsArgs(argv: readonly string[]): FaultsArgs {
       i++;
     }
   }
-  const known = new Set(["db", "phase", "quick", "cycles", "pid1-cycles", "outage-seconds", "seed", "json", "report", "keep"]);
+  const known = new Set([
+    "db",
+    "phase",
+    "quick",
+    "cycles",
+    "pid1-cycles",
+    "deferred-cycles",
+    "outage-seconds",
+    "seed",
+    "json",
+    "report",
+    "keep",
+  ]);
   for (const k of Object.keys(opts)) if (!known.has(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   const db = opts.db ?? "both";
   if (!["pglite", "postgres", "both"].includes(db)) throw new Error(`--db must be pglite, postgres or both\n${USAGE}`);
@@ -63,6 +77,7 @@ export function parseFaultsArgs(argv: readonly string[]): FaultsArgs {
     phases: PHASES.filter((p) => phases.includes(p)),
     cycles: int("cycles", quick ? 4 : 20, 1),
     pid1Cycles: int("pid1-cycles", quick ? 4 : 20, 0),
+    deferredCycles: int("deferred-cycles", quick ? 4 : 20, 0),
     outageSeconds: int("outage-seconds", quick ? 5 : 10, 1),
     quick,
     seed: int("seed", 7, 0),

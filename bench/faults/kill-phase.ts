@@ -17,7 +17,8 @@ import { quantile } from "./session.js";
 
 export interface KillFigures {
   readonly db: string;
-  readonly variant: "direct" | "pid1";
+  /** deferred: started directly, the batches by ingestAttempts. */
+  readonly variant: "direct" | "pid1" | "deferred";
   readonly cycles: number;
   readonly ledger: LedgerCheck;
   /** Requests cut by a kill (sent, no answer): their attempts were re-sent unchanged. */
@@ -41,7 +42,7 @@ export interface KillFigures {
 export async function killPhase(
   session: Session,
   school: PreparedSchool,
-  variant: "direct" | "pid1",
+  variant: "direct" | "pid1" | "deferred",
   cycles: number,
   log: Log,
 ): Promise<KillFigures> {
@@ -75,7 +76,9 @@ export async function killPhase(
       taskIds: school.info.taskIds,
       keyPrefix,
       concurrency: 4,
-      batchShare: 0.3,
+      // The deferred variant: most writes are batches, so that kills land between acknowledgements and applies.
+      batchShare: variant === "deferred" ? 0.8 : 0.3,
+      deferred: variant === "deferred",
       maxBatch: 20,
       readShare: 0,
       pauseMs: 20,
@@ -107,6 +110,8 @@ export async function killPhase(
       load.send({ type: "stop" });
     }
     const ledger = await load.results;
+    // The deferred path's applier takes what was acknowledged ZPD_APPLY_DELAY_MS (1 s) after it: let it finish.
+    if (variant === "deferred") await session.sleep(3000);
     await server.stop();
     const check = await checkLedger(copy.open, school.info.schoolId, keyPrefix, ledger);
     // Acknowledgements between consecutive kills (the last window runs to the end).

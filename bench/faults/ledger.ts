@@ -19,11 +19,20 @@ export interface LedgerCheck {
   /** Stored under this run's prefix but never sent. Target 0. */
   readonly unknown: number;
   readonly rows: number;
+  /**
+   * Every attempt reflected in its learner's state exactly once: learners of the school whose state's
+   * attempt count differs from their attempts applied (stored and not pending). Target 0.
+   */
+  readonly stateMismatches: number;
+  /** Attempts still pending when checked (the deferred path's, not applied yet: applied at the next start). */
+  readonly pending: number;
 }
 
 export async function checkLedger(open: DatabaseOptions, schoolId: string, keyPrefix: string, ledger: IngestResults): Promise<LedgerCheck> {
   const database = await openDatabase(open);
   let counts: Map<string, number>;
+  let stateMismatches = 0;
+  let pending = 0;
   try {
     counts = await database.dataSource.transaction(async (m) => {
       await m.query("SET LOCAL enable_indexscan = off");
@@ -35,6 +44,17 @@ export async function checkLedger(open: DatabaseOptions, schoolId: string, keyPr
       )) as { key: string; n: number }[];
       return new Map(rows.map((r) => [r.key, r.n]));
     });
+    const [mismatch] = (await database.dataSource.query(
+      `SELECT count(*)::int AS n FROM learner_state s
+         WHERE s.school_id = $1 AND s.attempt_count <> (SELECT count(*) FROM attempt a WHERE a.learner_id = s.learner_id
+           AND NOT EXISTS (SELECT 1 FROM attempt_pending p WHERE p.learner_id = a.learner_id AND p.attempt_id = a.id))`,
+      [schoolId],
+    )) as { n: number }[];
+    const [waiting] = (await database.dataSource.query(`SELECT count(*)::int AS n FROM attempt_pending WHERE school_id = $1`, [
+      schoolId,
+    ])) as { n: number }[];
+    stateMismatches = mismatch!.n;
+    pending = waiting!.n;
   } finally {
     await database.close();
   }
@@ -59,5 +79,7 @@ export async function checkLedger(open: DatabaseOptions, schoolId: string, keyPr
     unacknowledgedStored,
     unknown,
     rows,
+    stateMismatches,
+    pending,
   };
 }

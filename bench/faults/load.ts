@@ -26,6 +26,8 @@ export interface IngestPlan {
   /** Share of the writes that are batches (recordAttempts of 2..maxBatch attempts). */
   readonly batchShare: number;
   readonly maxBatch: number;
+  /** Batches sent with ingestAttempts (the deferred path: acknowledged, applied after) instead of recordAttempts. */
+  readonly deferred?: boolean;
   /** Share of the requests that are recommendations reads (never retried). */
   readonly readShare: number;
   /** Pause of each loop after an answer, and before re-sending an unacknowledged request, ms. */
@@ -64,6 +66,7 @@ export interface IngestResults {
 const FIELDS = "duplicate attempt { id }";
 const RECORD_ONE = `mutation Record($input: RecordAttemptInput!) { recordAttempt(input: $input) { ${FIELDS} } }`;
 const RECORD_MANY = `mutation RecordMany($inputs: [RecordAttemptInput!]!) { recordAttempts(inputs: $inputs) { ${FIELDS} } }`;
+const INGEST_MANY = `mutation IngestMany($inputs: [RecordAttemptInput!]!) { ingestAttempts(inputs: $inputs) { attemptId duplicate } }`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -116,10 +119,12 @@ export async function runIngest(plan: IngestPlan, log: (msg: string) => void): P
       const a =
         n === 1
           ? await client.post(RECORD_ONE, { input: items[0] }, plan.timeoutMs)
-          : await client.post(RECORD_MANY, { inputs: items }, plan.timeoutMs);
+          : await client.post(plan.deferred ? INGEST_MANY : RECORD_MANY, { inputs: items }, plan.timeoutMs);
       record(op, send, a);
       if (a.ok) {
-        const payloads = (n === 1 ? [a.data!.recordAttempt] : (a.data!.recordAttempts as unknown[])) as { duplicate: boolean }[];
+        const payloads = (
+          n === 1 ? [a.data!.recordAttempt] : ((plan.deferred ? a.data!.ingestAttempts : a.data!.recordAttempts) as unknown[])
+        ) as { duplicate: boolean }[];
         const duplicates = payloads.filter((p) => p.duplicate).length;
         if (send === 1) duplicateOnFirstSend += duplicates;
         else {

@@ -25,7 +25,8 @@ export interface FaultsRun {
 const s1 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(1));
 const s2 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? "—" : x.toFixed(2));
 const verdict = (met: boolean) => (met ? "met" : "**not met**");
-const server = (k: KillFigures) => (k.variant === "pid1" ? "pid 1 (unshare)" : "direct");
+const server = (k: KillFigures) =>
+  k.variant === "pid1" ? "pid 1 (unshare)" : k.variant === "deferred" ? "direct, batches by ingestAttempts" : "direct";
 
 export function judge(kill: KillFigures[], outage?: OutageFigures, worker?: WorkerFigures): FaultsRun["targets"] {
   const out: FaultsRun["targets"] = [];
@@ -38,6 +39,13 @@ export function judge(kill: KillFigures[], outage?: OutageFigures, worker?: Work
       met: l.lost === 0 && l.duplicated === 0 && l.unknown === 0 && k.duplicateOnFirstSend === 0 && l.acknowledged > 0,
       figure: `${l.acknowledged} acknowledged, ${l.lost} lost, ${l.duplicated} duplicated${l.unknown ? `, ${l.unknown} stored never sent` : ""}`,
     });
+    if (k.variant === "deferred")
+      out.push({
+        phase: "kill",
+        target: `${where}: every acknowledged attempt in its learner's state exactly once`,
+        met: l.stateMismatches === 0 && l.pending === 0,
+        figure: `${l.stateMismatches} learners whose state's count differs from their applied attempts; ${l.pending} attempts still pending`,
+      });
     out.push({
       phase: "kill",
       target: `${where}: every restart right after the kill accepted`,

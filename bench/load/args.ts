@@ -10,6 +10,8 @@ export interface LoadBenchArgs extends Pick<ApiBenchArgs, "dbs" | "scale" | "pgU
   readonly pgTag?: string;
   readonly phases: LoadPhase[];
   readonly quick: boolean;
+  /** The saturation phase's operations (each a prefix of an operation's name); empty: all of them. */
+  readonly saturationOps: string[];
   /** Closed-loop clients of the saturation phase, and the raw INSERT loop's connections. */
   readonly concurrency: number[];
   /** Attempts per `recordAttempts` call and per raw INSERT statement. */
@@ -49,7 +51,7 @@ export interface LoadBenchArgs extends Pick<ApiBenchArgs, "dbs" | "scale" | "pgU
 export const USAGE = `usage: npm run bench:load -- [--db pglite|postgres|both] [--scale full|small] [--quick]
     [--phase api,saturation,hostile,soak,raw] [--concurrency 1,4,16,64] [--batch-size 100] [--batch-learners 0] [--seconds 10]
     [--rps 200] [--api-seconds 20] [--batch-rps 10] [--hostile-rps 100] [--hostile-seconds 20] [--hostile-every 5]
-    [--soak-seconds 300] [--memory-every 5] [--tokens 64] [--server-env K=V,K=V]
+    [--soak-seconds 300] [--memory-every 5] [--tokens 64] [--server-env K=V,K=V] [--saturation-ops recordAttempts,ingestAttempts,…]
     [--pg-url postgres://postgres@127.0.0.1:5432] [--pg-tag <suffix>] [--fresh] [--seed 7] [--train-learners N]
     [--report .bench/load-report.md|none] [--json .bench/load-results.json] [--render]
   --quick: 3 s levels at 1, 4 and 16 clients, 5 s api and hostile windows, a 30 s soak (any option given wins).`;
@@ -74,6 +76,7 @@ export function parseLoadArgs(argv: readonly string[]): LoadBenchArgs {
       "memory-every",
       "tokens",
       "server-env",
+      "saturation-ops",
       "pg-tag",
       "report",
       "json",
@@ -108,6 +111,7 @@ export function parseLoadArgs(argv: readonly string[]): LoadBenchArgs {
     phases: PHASES.filter((p) => phases.includes(p)),
     quick,
     concurrency,
+    saturationOps: opts["saturation-ops"] ? list(opts["saturation-ops"]) : [],
     batchSize,
     batchLearners: Math.floor(num("batch-learners", 0, 0, 0)),
     seconds: num("seconds", 10, 3, 1),

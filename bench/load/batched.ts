@@ -55,3 +55,22 @@ export function batchedCall(next: () => AttemptInput[], batchSize: number): Make
   const check = everyRecorded(batchSize);
   return () => ({ query: RECORD_ATTEMPTS, variables: { inputs: next() }, check });
 }
+
+export const INGEST_ATTEMPTS = `mutation IngestAttempts($inputs: [RecordAttemptInput!]!) {
+  ingestAttempts(inputs: $inputs) { attemptId duplicate }
+}`;
+
+/** Every attempt of the batch acknowledged as recorded now (not a duplicate). */
+const everyAcknowledged =
+  (size: number): Check =>
+  (data) => {
+    const acks = data.ingestAttempts as { duplicate: boolean }[] | undefined;
+    if (!acks || acks.length !== size) return `ingestAttempts answered ${acks?.length ?? 0} acknowledgements for ${size} attempts`;
+    return acks.some((a) => a.duplicate) ? "ingestAttempts answered a duplicate" : null;
+  };
+
+/** The deferred path (ingestAttempts) with the same batches: acknowledged at once, applied to the states after. */
+export function ingestCall(next: () => AttemptInput[], batchSize: number): Make {
+  const check = everyAcknowledged(batchSize);
+  return () => ({ query: INGEST_ATTEMPTS, variables: { inputs: next() }, check });
+}

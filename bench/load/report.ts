@@ -59,9 +59,23 @@ export interface Verdict {
 
 const f = (x: number | null | undefined, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? "n/a" : x.toFixed(d));
 
-/** The batched calls' attempts/s and the raw INSERT's rows/s at each concurrency both measured. */
-export function rawRatios(r: LoadRecord): { concurrency: number; batched: number; raw: number; ratio: number }[] {
-  const batched = (r.saturation?.levels ?? []).filter((l) => l.operation.startsWith("recordAttempts"));
+/** A batched path's attempts/s against the raw INSERT's rows/s at one concurrency. */
+export interface RawRatio {
+  readonly concurrency: number;
+  readonly batched: number;
+  readonly raw: number;
+  readonly ratio: number;
+  /** ingestAttempts: its attempts acknowledged and applied per second (the level and its drain), and that against the raw rate. */
+  readonly applied?: number;
+  readonly appliedRatio?: number;
+}
+
+/**
+ * A batched path's (`operation`: recordAttempts, or ingestAttempts the deferred one) attempts/s and the
+ * raw INSERT's rows/s at each concurrency both measured.
+ */
+export function rawRatios(r: LoadRecord, operation = "recordAttempts"): RawRatio[] {
+  const batched = (r.saturation?.levels ?? []).filter((l) => l.operation.startsWith(operation) && l.concurrency !== null);
   return (r.raw ?? []).flatMap((raw) => {
     const b = batched.find((l) => l.concurrency === raw.concurrency);
     return b
@@ -71,6 +85,9 @@ export function rawRatios(r: LoadRecord): { concurrency: number; batched: number
             batched: b.attemptsPerSecond,
             raw: raw.rowsPerSecond,
             ratio: b.attemptsPerSecond / raw.rowsPerSecond,
+            ...(b.appliedPerSecond !== undefined
+              ? { applied: b.appliedPerSecond, appliedRatio: b.appliedPerSecond / raw.rowsPerSecond }
+              : {}),
           },
         ]
       : [];
@@ -112,14 +129,20 @@ export function verdicts(r: LoadRecord): Verdict[] {
       figure: `p99 ${att.p99_ms} ms at ${att.rps} requests/s, ${att.errors} errors`,
       met: apiVerdict(att) === "pass",
     });
-  const ratios = rawRatios(r);
-  if (ratios.length) {
-    const top = peak(r.saturation!.levels, "recordAttempts")!;
+  // The target is the batched ingestion path's, the deferred one (ingestAttempts) when measured; recordAttempts' ratio is shown beside it.
+  for (const operation of ["ingestAttempts", "recordAttempts"]) {
+    const ratios = rawRatios(r, operation);
+    if (!ratios.length) continue;
+    const top = peak(r.saturation!.levels, operation)!;
     const at = ratios.find((x) => x.concurrency === top.concurrency) ?? ratios[ratios.length - 1]!;
+    const deferred = operation === "ingestAttempts";
+    const counted = deferred || !rawRatios(r, "ingestAttempts").length;
     out.push({
-      target: `batched ingestion ≥ ${LOAD_TARGETS.rawRatio} of the raw INSERT rate (at the batched calls' saturation)`,
-      figure: `${f(at.ratio, 2)} at ${at.concurrency} clients (${at.batched} / ${at.raw} attempts/s); all: ${ratios.map((x) => `${x.concurrency}: ${f(x.ratio, 2)}`).join(", ")}`,
-      met: at.ratio >= LOAD_TARGETS.rawRatio,
+      target: `batched ingestion ≥ ${LOAD_TARGETS.rawRatio} of the raw INSERT rate (${operation}${deferred ? ", deferred" : ""}, at its saturation)`,
+      figure: `${f(at.ratio, 2)} at ${at.concurrency} clients (${at.batched} / ${at.raw} attempts/s); all: ${ratios.map((x) => `${x.concurrency}: ${f(x.ratio, 2)}`).join(", ")}${
+        deferred && at.applied !== undefined ? `; acknowledged and applied: ${at.applied} attempts/s (${f(at.appliedRatio, 2)})` : ""
+      }`,
+      met: counted ? at.ratio >= LOAD_TARGETS.rawRatio : null,
     });
   }
   if (r.hostile) {
@@ -209,13 +232,15 @@ function answersTable(h: HostileResults): string {
 
 function rawTable(r: LoadRecord): string {
   const ratios = rawRatios(r);
+  const deferred = rawRatios(r, "ingestAttempts");
   const rows = (r.raw ?? []).map((l) => {
     const x = ratios.find((q) => q.concurrency === l.concurrency);
-    return `| ${l.concurrency} | ${x?.batched ?? ""} | ${l.rowsPerSecond} | ${x ? f(x.ratio, 2) : ""} | ${l.statementsPerSecond} | ${l.p50_ms} | ${l.p99_ms} | ${l.errors} | ${l.clientBusyPct} % | ${l.dbBusyPct ? `${l.dbBusyPct} %` : ""} |`;
+    const d = deferred.find((q) => q.concurrency === l.concurrency);
+    return `| ${l.concurrency} | ${x?.batched ?? ""} | ${x ? f(x.ratio, 2) : ""} | ${d?.batched ?? ""} | ${d ? f(d.ratio, 2) : ""} | ${d?.applied ?? ""} | ${l.rowsPerSecond} | ${l.statementsPerSecond} | ${l.p50_ms} | ${l.p99_ms} | ${l.errors} | ${l.clientBusyPct} % | ${l.dbBusyPct ? `${l.dbBusyPct} %` : ""} |`;
   });
   return [
-    "| concurrency | batched calls, attempts/s | raw INSERT, rows/s | ratio | raw statements/s | raw p50 ms | raw p99 ms | errors | raw client CPU (of 1 core) | PostgreSQL backends |",
-    "|---|---|---|---|---|---|---|---|---|---|",
+    "| concurrency | recordAttempts, attempts/s | ratio | ingestAttempts, acknowledged/s | ratio | ingestAttempts, applied/s (with the drain) | raw INSERT, rows/s | raw statements/s | raw p50 ms | raw p99 ms | errors | raw client CPU (of 1 core) | PostgreSQL backends |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ...rows,
   ].join("\n");
 }
@@ -267,11 +292,15 @@ export function markdown(store: LoadStore): string {
         levelsTable([...r.saturation.levels, r.saturation.batchedOpenLoop]),
         "",
       );
-      for (const op of ["recordAttempt", "recordAttempts", "recommendations"]) {
+      for (const op of ["recordAttempt", "recordAttempts", "ingestAttempts", "recommendations"]) {
         const p = peak(r.saturation.levels, op);
         if (p)
           out.push(
-            `- ${p.operation} saturates at ${p.rps} requests/s${p.attemptsPerSecond && op === "recordAttempts" ? ` (${p.attemptsPerSecond} attempts/s)` : ""} with ${p.concurrency} clients, p50 ${p.p50_ms} ms, p99 ${p.p99_ms} ms`,
+            `- ${p.operation} saturates at ${p.rps} requests/s${p.attemptsPerSecond && op.endsWith("Attempts") ? ` (${p.attemptsPerSecond} attempts/s)` : ""} with ${p.concurrency} clients, p50 ${p.p50_ms} ms, p99 ${p.p99_ms} ms${
+              p.drainSeconds !== undefined
+                ? `; applied ${p.drainSeconds} s after the level (${p.appliedPerSecond} attempts/s acknowledged and applied)`
+                : ""
+            }`,
           );
       }
       out.push("");

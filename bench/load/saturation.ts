@@ -13,12 +13,15 @@ import { snapshot, usage } from "../api/cpu.js";
 import { serveForked } from "../api/fork.js";
 import { Client, failIfNotPersonalised, type LoadPlan, type Make, openLoop, operations, rng, sequential, warmUp } from "../api/load.js";
 import { type OpResult, type Sample, summarise } from "../api/stats.js";
-import { attemptBatches, batchedCall } from "./batched.js";
+import { appliedSoFar, secondsUntilApplied, settled } from "./applied.js";
+import { attemptBatches, batchedCall, ingestCall } from "./batched.js";
 
 export interface SaturationPlan
   extends Pick<LoadPlan, "url" | "learners" | "taskIds" | "runId" | "seed" | "serverPid" | "dbName" | "warmupSeconds" | "warmupCalls"> {
   readonly tokens: string[];
   readonly concurrency: number[];
+  /** Only these operations (prefixes of their names); empty: all. */
+  readonly ops?: readonly string[];
   readonly seconds: number;
   readonly batchSize: number;
   readonly batchLearners: number;
@@ -38,6 +41,13 @@ export interface LevelResult extends OpResult {
   readonly dbBusyPct: number;
   readonly othersBusyPct: number;
   readonly loadavg: number;
+  /**
+   * ingestAttempts only: seconds after the level's end until the server had applied every attempt it
+   * acknowledged during the level, and the attempts per second acknowledged and applied over the level
+   * and that drain together.
+   */
+  readonly drainSeconds?: number;
+  readonly appliedPerSecond?: number;
 }
 
 export interface SaturationResults {
@@ -96,17 +106,38 @@ export async function runSaturation(plan: SaturationPlan, log: (msg: string) => 
   try {
     await warmUp(client, ops, plan, log);
     await sequential(client, 60, 5, batch);
+    const ingestName = `ingestAttempts (${plan.batchSize} a call)`;
+    const ingest = ingestCall(
+      attemptBatches({ ...plan, runId: `${plan.runId}-ingest` }, random, plan.batchSize, plan.batchLearners),
+      plan.batchSize,
+    );
+    await sequential(client, 60, 5, ingest);
     const kinds: [string, Make, number][] = [
       ["recordAttempt", ops.recordAttempt, 1],
       [`recordAttempts (${plan.batchSize} a call)`, batch, plan.batchSize],
+      [ingestName, ingest, plan.batchSize],
       ["recommendations", ops.recommendations, 0],
     ];
-    for (const [name, make, perCall] of kinds)
+    const chosen = kinds.filter(([name]) => !plan.ops?.length || plan.ops.some((o) => name.startsWith(o)));
+    for (const [name, make, perCall] of chosen)
       for (const c of plan.concurrency) {
+        // The deferred path: each level starts with nothing left to apply, and ends when all it acknowledged is applied.
+        const appliedBefore = name === ingestName ? await settled(plan.url) : 0;
         log(`${name}: closed loop, ${c} client${c === 1 ? "" : "s"}, ${plan.seconds} s`);
-        const level = await measureLevel(plan, name, `closed loop, ${c} client${c === 1 ? "" : "s"}`, c, null, perCall, () =>
+        let level = await measureLevel(plan, name, `closed loop, ${c} client${c === 1 ? "" : "s"}`, c, null, perCall, () =>
           closedLoop(client, c, plan.seconds, make),
         );
+        if (name === ingestName) {
+          const acknowledged = (level.requests - level.errors) * perCall;
+          const lagging = appliedBefore + acknowledged - (await appliedSoFar(plan.url));
+          const drainSeconds = await secondsUntilApplied(plan.url, appliedBefore + acknowledged);
+          level = {
+            ...level,
+            drainSeconds: Math.round(drainSeconds * 100) / 100,
+            appliedPerSecond: Math.round(acknowledged / (plan.seconds + drainSeconds)),
+          };
+          log(`  ${lagging} attempts left to apply at the level's end; applied ${level.drainSeconds} s later`);
+        }
         log(
           `  ${level.rps} requests/s${perCall > 1 ? ` (${level.attemptsPerSecond} attempts/s)` : ""}, p50 ${level.p50_ms} ms, p99 ${level.p99_ms} ms, errors ${level.errors}`,
         );

@@ -109,6 +109,11 @@ export interface Config {
   /** A GraphQL request is abandoned with REQUEST_TIMEOUT after this long (ZPD_REQUEST_TIMEOUT_MS, default 30000; 0: never). */
   readonly requestTimeoutMs: number;
   /**
+   * How long attempts of the deferred path (ingestAttempts) wait before the server's applier takes them
+   * (ZPD_APPLY_DELAY_MS, default 1000): the attempts of a learner arriving meanwhile are applied together.
+   */
+  readonly applyDelayMs: number;
+  /**
    * Serve the browser pages for developers: GraphiQL at GET /graphql (from node_modules, no CDN), the
    * README and the SDL. Default: on unless NODE_ENV=production.
    */
@@ -520,6 +525,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
     dbConnectTimeoutMs: int(env, "ZPD_DB_CONNECT_TIMEOUT_MS", 5_000, 0, 3_600_000),
     dbStatementTimeoutMs: int(env, "ZPD_DB_STATEMENT_TIMEOUT_MS", 15_000, 0, 86_400_000),
     requestTimeoutMs: int(env, "ZPD_REQUEST_TIMEOUT_MS", 30_000, 0, 86_400_000),
+    applyDelayMs: int(env, "ZPD_APPLY_DELAY_MS", 1000, 0, 60_000),
     graphiql: bool(env, "ZPD_GRAPHIQL", nodeEnv !== "production"),
     worker: bool(env, "ZPD_WORKER", databaseUrl === undefined),
     retrainCron: cronSetting(env, "ZPD_RETRAIN_CRON", "0 2 * * *", "each school's time zone"),

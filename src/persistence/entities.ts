@@ -26,6 +26,7 @@ import { FairnessPolicy } from "./audit/fairness-policy.entity.js";
 import { TrainingPrivacyBudget } from "./audit/training-privacy-budget.entity.js";
 import { ErasureReceipt } from "./privacy/erasure-receipt.entity.js";
 import { AttemptDailyRollup } from "./attempt/attempt-daily-rollup.entity.js";
+import { AttemptPending } from "./attempt/attempt-pending.entity.js";
 import { AccessLog } from "./access-log/access-log.entity.js";
 import { RecommendationLog } from "./recommendation-log/recommendation-log.entity.js";
 
@@ -57,6 +58,7 @@ export const entities = [
   AuditReport,
   ErasureReceipt,
   AttemptDailyRollup,
+  AttemptPending,
   AccessLog,
   RecommendationLog,
 ];
@@ -89,6 +91,7 @@ export {
   TrainingPrivacyBudget,
   ErasureReceipt,
   AttemptDailyRollup,
+  AttemptPending,
   AccessLog,
   RecommendationLog,
 };

@@ -12,6 +12,8 @@ import { LearnerAttributeService } from "./learner-attribute/learner-attribute.s
 import { MasteryService } from "./mastery/mastery.service.js";
 import { ModelVersionService } from "./model/model-version.service.js";
 import { AttemptService } from "./attempt/attempt.service.js";
+import { AttemptIngestService } from "./attempt/attempt-ingest.service.js";
+import { PendingApplier } from "./attempt/pending-applier.js";
 import { ActiveModels } from "./personalisation/active-models.js";
 import { LearnerModelService } from "./personalisation/learner-model.service.js";
 import { TrainingService } from "./training/training.service.js";
@@ -61,6 +63,9 @@ export interface Services {
   readonly mastery: MasteryService;
   readonly models: ModelVersionService;
   readonly attempts: AttemptService;
+  /** The deferred path (ingestAttempts): acknowledged at once, applied to the learners' states after. */
+  readonly ingest: AttemptIngestService;
+  readonly pendingApplier: PendingApplier;
   readonly activeModels: ActiveModels;
   readonly activePolicies: ActivePolicies;
   readonly policyTraining: PolicyTrainingService;
@@ -94,9 +99,18 @@ export function createServices(base: ServiceDeps): Services {
   const learnerModel = new LearnerModelService(activeModels);
   const goals = new GoalService(deps);
   const training = new TrainingService(deps, activeModels, learnerModel);
+  // Reads apply a learner's pending attempts first (the deferred path's applier, made below with the attempts).
+  const applyPending = (schoolId: string, learnerIds: readonly string[]) => pendingApplier.applyPendingOf(schoolId, learnerIds);
   const activePolicies = new ActivePolicies(deps.dataSource, deps.logger);
   const recommendationLog = new RecommendationLogService(deps);
-  const personalisation = new PersonalisationService(deps, activeModels, curriculum, new PolicyServing(activePolicies), recommendationLog);
+  const personalisation = new PersonalisationService(
+    deps,
+    activeModels,
+    curriculum,
+    new PolicyServing(activePolicies),
+    recommendationLog,
+    applyPending,
+  );
   const jobs = new JobRunService(deps);
   const { minGroupSize, rounds, requireAuditable } = deps.fairness ?? {};
   const fairness = new FairnessAuditor(deps, (schoolId) => curriculum.get(schoolId), {
@@ -112,6 +126,7 @@ export function createServices(base: ServiceDeps): Services {
   const replanner = new PathReplanner(curriculum, (actor, goalId) => personalisation.planPath(actor, goalId), deps.logger);
   const learners = new LearnerService(deps);
   const attempts = new AttemptService(deps, learnerModel, replanner);
+  const pendingApplier: PendingApplier = new PendingApplier(deps, attempts, replanner, { delayMs: deps.applyDelayMs ?? 0 });
   const xapiMapper = new XapiAttemptMapper(
     deps,
     attempts,
@@ -143,9 +158,11 @@ export function createServices(base: ServiceDeps): Services {
     learningPaths: new LearningPathService(deps, goals),
     consents: new ConsentService(deps),
     learnerAttributes: new LearnerAttributeService(deps),
-    mastery: new MasteryService(deps),
+    mastery: new MasteryService(deps, applyPending),
     models: new ModelVersionService(deps),
     attempts,
+    ingest: new AttemptIngestService(deps, attempts, pendingApplier),
+    pendingApplier,
     jobs,
     erasure: new ErasureService(deps),
     roster: new RosterImportService(deps),

@@ -38,6 +38,8 @@ export interface ServiceDeps {
   readonly jobTiming?: JobTiming;
   /** Told of ingested attempts, settled jobs and access-log and recommendation-log flushes (the API's /metrics counts them); absent: nobody listens. */
   readonly events?: ServiceEvents;
+  /** Milliseconds between an ingestAttempts call and the applier's drain it schedules (ZPD_APPLY_DELAY_MS); absent: 0. */
+  readonly applyDelayMs?: number;
   /** The xAPI verbs whose statements become attempts (ZPD_XAPI_ATTEMPT_VERBS); absent: ADL's five (statement-attempt.ts). */
   readonly xapiAttemptVerbs?: AttemptVerbs;
   /** ε of the ZPD strategy's exploration (ZPD_EXPLORATION_EPSILON); absent or 0: deterministic. */

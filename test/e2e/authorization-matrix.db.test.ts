@@ -431,7 +431,13 @@ test("every mutation answers every caller in every scope as the rules say, and a
   // The access log records the reads that ran before (written in batches, a moment later): it is the
   // record of who read, not a write of the caller's; refused calls are never logged (its own tests).
   const columns = (await catalogueColumns(ds, ["public"])).filter((c) => c.table !== "access_log");
-  const snapshot = async () => JSON.stringify([...(await fingerprints(ds, [w.home.schoolId, w.foreign.schoolId], "-none-", { columns }))]);
+  // The deferred path's applier would apply an earlier ingestAttempts cell's attempts a moment later, in
+  // some other group's window: it runs here, before each snapshot, not in the background.
+  await s.app.services.pendingApplier.stop();
+  const snapshot = async () => {
+    await s.app.services.pendingApplier.drain();
+    return JSON.stringify([...(await fingerprints(ds, [w.home.schoolId, w.foreign.schoolId], "-none-", { columns }))]);
+  };
   // By root mutation and scope: the cells to be refused first, sharing one valid request per target
   // (a refusal changes nothing), then one check that none of them wrote; then the cells that write,
   // each on fresh targets of its own.

@@ -158,6 +158,7 @@ describe("/metrics", () => {
       "zpd_graphql_requests_total",
       "zpd_graphql_request_duration_seconds",
       "zpd_attempts_ingested_total",
+      "zpd_attempts_applied_total",
       "zpd_job_runs_total",
       "zpd_active_model_info",
       "zpd_tfjs_backend_info",
@@ -220,6 +221,23 @@ describe("/metrics", () => {
     expect(delta(`zpd_attempts_ingested_total{result="duplicate"}`)).toBe(1);
     expect(delta(`zpd_graphql_requests_total{operation="recordAttempt",outcome="ok"}`)).toBe(2);
     for (const id of demo.learnerIds) expect(text).not.toContain(id);
+  });
+
+  test("the deferred path: its attempts counted ingested when acknowledged, applied when the applier has taken them", async () => {
+    const service = await s.token({ schoolId: demo.schoolId, role: Role.Service });
+    const [{ id: taskId }] = await s.app.db.dataSource.query(`SELECT id FROM task WHERE school_id = $1 ORDER BY id LIMIT 1`, [
+      demo.schoolId,
+    ]);
+    await s.app.services.pendingApplier.drain();
+    const before = (await scrape(s)).samples;
+    const inputs = [0, 1].map((i) => ({ learnerId: demo.learnerIds[4]!, taskId, correct: i === 0, idempotencyKey: `metrics-${uuidv7()}` }));
+    const r = await s.gql(`mutation($i: [RecordAttemptInput!]!) { ingestAttempts(inputs: $i) { duplicate } }`, { i: inputs }, service);
+    expect(r.errors).toBeUndefined();
+    await s.app.services.pendingApplier.drain();
+    const { samples } = await scrape(s);
+    const delta = (k: string) => value(samples, k) - value(before, k);
+    expect(delta(`zpd_attempts_ingested_total{result="written"}`)).toBe(2);
+    expect(delta("zpd_attempts_applied_total")).toBe(2);
   });
 
   test("job runs: counted by job and status as they settle", async () => {

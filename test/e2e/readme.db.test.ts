@@ -61,6 +61,7 @@ test("every example operation runs against the demo school without errors", asyn
   expect(results.Curriculum.skills.nodes.length).toBeGreaterThanOrEqual(10);
   expect(results.LearnerHistory.learner.attempts.nodes.length).toBeGreaterThan(0);
   expect(results.RecordAttempt.recordAttempt.duplicate).toBe(false);
+  expect(results.IngestAttempts.ingestAttempts.map((a: any) => a.duplicate)).toEqual([false, false]);
   expect(results.Models.activeModel.version).toBe(1);
   expect(results.Models.modelVersions.nodes[0].status).toBe("ACTIVE");
   expect(results.Mastery.mastery.personalisation).toBe("PERSONALISED");

@@ -242,6 +242,7 @@ export const FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   "Mutation.promoteModel": write("adminOnly", "ModelVersion"),
   "Mutation.recordAttempt": write("learnerData", "Learner"),
   "Mutation.recordAttempts": write("learnerData", "Learner"),
+  "Mutation.ingestAttempts": write("learnerData", "Learner"),
   "Mutation.removeLearnerAttribute": write("attributes", "Learner"),
   "Mutation.removePrerequisite": write("curriculum", "Skill"),
   "Mutation.rollbackModel": write("adminOnly"),

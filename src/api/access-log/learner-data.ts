@@ -36,6 +36,7 @@ export const LEARNER_OWNED: Readonly<Record<string, LearnerOf>> = {
   LearningPath: (s) => s.learnerId,
   PathPlan: (s) => s.path?.learnerId,
   RecordAttemptPayload: (s) => s.attempt?.learnerId,
+  IngestedAttempt: (s) => s.learnerId,
 };
 
 export const LEARNER_PARTS: ReadonlySet<string> = new Set([

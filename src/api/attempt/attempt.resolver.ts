@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from "
 import type { ApiContext } from "../context.js";
 import { UUID } from "../common/scalars.js";
 import { ConnectionArgs, toConnection } from "../common/connection.js";
-import { AttemptConnection, AttemptType, PathReplanType, RecordAttemptPayload } from "./attempt.type.js";
+import { AttemptConnection, AttemptType, IngestedAttemptType, PathReplanType, RecordAttemptPayload } from "./attempt.type.js";
 import { RecordAttemptInput } from "./record-attempt.input.js";
 import { LearnerType } from "../learner/learner.type.js";
 import { MasteryChangeType } from "../personalisation/mastery-change.type.js";
@@ -35,6 +35,18 @@ export class AttemptResolver {
     @Ctx() ctx: ApiContext,
   ): Promise<RecordAttemptPayload[]> {
     return (await ctx.services.attempts.recordMany(ctx.actor(), inputs)).map(toPayload);
+  }
+
+  @Mutation(() => [IngestedAttemptType], {
+    description:
+      "Record several attempts for later application: the same checks as recordAttempts (all or nothing, idempotent on each key), the attempts durably written when it answers, and only acknowledged — no mastery, no re-planned paths. Each learner's state, mastery and paths take the attempts in shortly after, and any read of them (mastery, recommendations, predictions, paths, goal progress) applies them first. For bulk ingestion (an app syncing a session, an import): several times recordAttempts' rate.",
+  })
+  async ingestAttempts(
+    @Arg("inputs", () => [RecordAttemptInput], { validate: false, description: `At least 1, at most ${MAX_ATTEMPT_BATCH} attempts.` })
+    inputs: RecordAttemptInput[],
+    @Ctx() ctx: ApiContext,
+  ): Promise<IngestedAttemptType[]> {
+    return (await ctx.services.ingest.ingestMany(ctx.actor(), inputs)).map((a) => Object.assign(new IngestedAttemptType(), a));
   }
 
   @Query(() => AttemptType)

@@ -67,3 +67,15 @@ export class RecordAttemptPayload {
   })
   pathsReplanned!: PathReplanType[];
 }
+
+@ObjectType("IngestedAttempt", {
+  description:
+    "The acknowledgement of one attempt sent to ingestAttempts: recorded durably, its effect on the learner's state applied shortly after (any read of the learner's mastery, recommendations or paths applies it first).",
+})
+export class IngestedAttemptType {
+  @Field(() => UUID, { description: "The attempt's id (for a duplicate: the id its key was first recorded with)." }) attemptId!: string;
+  @Field(() => UUID) learnerId!: string;
+  @Field() idempotencyKey!: string;
+  @Field({ description: "True when this idempotency key had been recorded before (by either mutation); nothing was written." })
+  duplicate!: boolean;
+}

@@ -35,6 +35,11 @@ export class ApiMetrics {
     labelNames: ["result"] as const,
     registers: [this.registry],
   });
+  private readonly applied = new Counter({
+    name: "zpd_attempts_applied_total",
+    help: "Attempts of the deferred path (ingestAttempts) applied to their learners' states in this process; ingested minus applied is the backlog.",
+    registers: [this.registry],
+  });
   private readonly jobRuns = new Counter({
     name: "zpd_job_runs_total",
     help: "Job attempts settled in this process, by job and status (SUCCEEDED, RETRYING, FAILED).",
@@ -61,6 +66,7 @@ export class ApiMetrics {
       if (written) this.attempts.inc({ result: "written" }, written);
       if (duplicates) this.attempts.inc({ result: "duplicate" }, duplicates);
     },
+    attemptsApplied: (applied) => this.applied.inc(applied),
     jobSettled: (name, status) => this.jobRuns.inc({ job: name, status }),
     accessLogFlushed: (written, dropped) => {
       if (written) this.accessLogRows.inc({ result: "written" }, written);
@@ -78,6 +84,7 @@ export class ApiMetrics {
     // Every family is shown from the start, at 0, so that a dashboard or an alert has a series to read.
     this.attempts.inc({ result: "written" }, 0);
     this.attempts.inc({ result: "duplicate" }, 0);
+    this.applied.inc(0);
     this.accessLogRows.inc({ result: "written" }, 0);
     this.accessLogRows.inc({ result: "dropped" }, 0);
     this.recommendationLogRows.inc({ result: "written" }, 0);

@@ -118,12 +118,44 @@ export async function writeAttempts(
   guard?: StateGuard,
   planned: readonly PlannedSave[] = [],
 ): Promise<WriteResult> {
-  const { schoolId, teacherId } = scope;
-  if (guard && rows.length !== 1) throw new Error("an optimistic write records exactly one attempt");
-  if (guard && planned.length) throw new Error("an optimistic write plans no other update");
-  const learnerIds = [...new Set(rows.map((r) => r.learnerId))];
-  const taskIds = [...new Set(rows.map((r) => r.taskId))];
-  const params: unknown[] = [
+  return write(m, scope, { rows }, guard, planned);
+}
+
+/** An attempt applied from the pending ones (`applyPendingAttempts`), as the database holds it. */
+export interface AppliedAttempt {
+  readonly id: string;
+  readonly learnerId: string;
+  readonly taskId: string;
+  readonly correct: boolean;
+  readonly occurredAt: Date;
+  readonly createdAt: Date;
+}
+
+/**
+ * The deferred path's apply (services/attempt/pending-applier.ts), in the caller's transaction: the same
+ * statement as `writeAttempts`, whose attempts are not inserted but claimed — the learners' pending rows
+ * (`attempt_pending`) deleted once their state rows are locked, and their attempts read — so that
+ * everything after the insert (path steps done, the state rows returned for the update, what a re-plan
+ * decides on) is what a recorded attempt gets. The pending rows come back if the transaction rolls
+ * back; another applier of a learner waits for its lock, then finds its rows gone. `attempts`: the
+ * claimed attempts (their order is not the time order).
+ */
+export async function applyPendingAttempts(
+  m: EntityManager,
+  schoolId: string,
+  learnerIds: readonly string[],
+): Promise<WriteResult & { readonly attempts: AppliedAttempt[] }> {
+  return write(m, { schoolId, teacherId: null }, { pendingOf: learnerIds });
+}
+
+/** The first parameters of every attempt statement ($1–$15): the school, the learners and tasks to find, the rows' columns, how many to find. */
+function attemptParams(
+  schoolId: string,
+  learnerIds: readonly string[],
+  taskIds: readonly string[],
+  rows: readonly AttemptRow[],
+): unknown[] {
+  return [
     schoolId,
     learnerIds,
     taskIds,
@@ -139,15 +171,89 @@ export async function writeAttempts(
     rows.map((r) => r.idempotencyKey),
     learnerIds.length,
     taskIds.length,
+  ];
+}
+
+/** The learners ($2) of the school ($1) the scope may write for (`l`) and the tasks ($3) found (`t`), as CTEs. */
+function scopeCtes(teacherId: string | null, param: (value: unknown) => string): string {
+  const teacher =
+    teacherId !== null
+      ? ` AND id IN (SELECT e.learner_id FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = ${param(teacherId)})`
+      : "";
+  return `l AS (SELECT id FROM learner WHERE school_id = $1 AND id = ANY($2::uuid[])${teacher}),
+          t AS (SELECT id FROM task WHERE school_id = $1 AND id = ANY($3::uuid[]))`;
+}
+
+/** The INSERT of the rows ($4–$13) into the school's attempts, when `condition` (SQL) holds; `conflict`: the ON CONFLICT clause, if any. */
+const insertAttemptsSql = (condition: string, conflict: string, returning: string) =>
+  `INSERT INTO attempt (id, school_id, learner_id, task_id, correct, score, duration_seconds, hints_used, occurred_at, source, idempotency_key)
+            SELECT u.id, $1, u.learner_id, u.task_id, u.correct, u.score, u.duration_seconds, u.hints_used, u.occurred_at, u.source, u.idempotency_key
+            FROM unnest($4::uuid[], $5::uuid[], $6::uuid[], $7::bool[], $8::float8[], $9::int[], $10::int[], $11::timestamptz[], $12::text[], $13::text[])
+                 WITH ORDINALITY AS u(id, learner_id, task_id, correct, score, duration_seconds, hints_used, occurred_at, source, idempotency_key, n)
+            WHERE ${condition}
+            ORDER BY u.n${conflict}
+            RETURNING ${returning}`;
+
+/** What the deferred insert wrote. */
+export interface DeferredInsert {
+  /** False when a learner or a task was not found (nothing was written). */
+  readonly found: boolean;
+  /** Ids of the rows inserted now; the others' keys were recorded before (only with `skipDuplicates`). */
+  readonly inserted: Set<string>;
+}
+
+/**
+ * The deferred path's write (`ingestAttempts`): the attempts and their pending marks (`attempt_pending`)
+ * in ONE statement, nothing else — no lock, no state row, no path step: the applier does those later.
+ * Nothing is written unless every learner and task was found (for a teacher, in its cohorts). Without
+ * `skipDuplicates` a key recorded before fails the whole statement (unique violation, nothing written:
+ * the caller then takes the path that sorts duplicates out); with it, those rows are skipped, and the
+ * caller, in a transaction, checks them.
+ */
+export async function insertDeferred(
+  m: EntityManager,
+  scope: WriteScope,
+  rows: readonly AttemptRow[],
+  skipDuplicates: boolean,
+): Promise<DeferredInsert> {
+  const learnerIds = [...new Set(rows.map((r) => r.learnerId))];
+  const taskIds = [...new Set(rows.map((r) => r.taskId))];
+  const params = attemptParams(scope.schoolId, learnerIds, taskIds, rows);
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const [row] = (await queryPrepared<unknown[]>(
+    m,
+    `WITH ${scopeCtes(scope.teacherId, param)},
+          ok AS (SELECT (SELECT count(*) FROM l) = $14 AND (SELECT count(*) FROM t) = $15 AS found),
+          ins AS (${insertAttemptsSql("(SELECT found FROM ok)", skipDuplicates ? " ON CONFLICT (school_id, idempotency_key) DO NOTHING" : "", "id, learner_id")}),
+          pend AS (INSERT INTO attempt_pending (learner_id, attempt_id, school_id) SELECT learner_id, id, $1 FROM ins)
+     SELECT (SELECT found FROM ok) AS found, ${skipDuplicates ? "(SELECT json_agg(id) FROM ins)" : "NULL::json"} AS inserted, (SELECT count(*)::int FROM ins) AS n`,
+    params,
+  )) as { found: boolean; inserted: string[] | null; n: number }[];
+  const found = row!.found === true;
+  return { found, inserted: new Set(skipDuplicates ? (row!.inserted ?? []) : found ? rows.map((r) => r.id) : []) };
+}
+
+async function write(
+  m: EntityManager,
+  scope: WriteScope,
+  source: { readonly rows: readonly AttemptRow[] } | { readonly pendingOf: readonly string[] },
+  guard?: StateGuard,
+  planned: readonly PlannedSave[] = [],
+): Promise<WriteResult & { readonly attempts: AppliedAttempt[] }> {
+  const { schoolId, teacherId } = scope;
+  const rows = "rows" in source ? source.rows : [];
+  const applying = "pendingOf" in source;
+  if (guard && rows.length !== 1) throw new Error("an optimistic write records exactly one attempt");
+  if (guard && planned.length) throw new Error("an optimistic write plans no other update");
+  const learnerIds = applying ? [...source.pendingOf] : [...new Set(rows.map((r) => r.learnerId))];
+  const taskIds = [...new Set(rows.map((r) => r.taskId))];
+  const params: unknown[] = [
+    ...attemptParams(schoolId, learnerIds, taskIds, rows),
     PathStepStatus.Done,
     PathStepStatus.Pending,
     GoalStatus.Active,
   ];
   const param = (value: unknown) => `$${params.push(value)}`;
-  const teacher =
-    teacherId !== null
-      ? ` AND id IN (SELECT e.learner_id FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = ${param(teacherId)})`
-      : "";
   let lock = "",
     current = "true",
     states = "",
@@ -201,18 +307,18 @@ export async function writeAttempts(
   }
   const [row] = (await queryPrepared<unknown[]>(
     m,
-    `WITH ${lock} l AS (SELECT id FROM learner WHERE school_id = $1 AND id = ANY($2::uuid[])${teacher}),
-          t AS (SELECT id FROM task WHERE school_id = $1 AND id = ANY($3::uuid[])),
-          ok AS (SELECT (SELECT count(*) FROM l) = $14 AND (SELECT count(*) FROM t) = $15 AS found, ${current} AS current),
-          ins AS (
-            INSERT INTO attempt (id, school_id, learner_id, task_id, correct, score, duration_seconds, hints_used, occurred_at, source, idempotency_key)
-            SELECT u.id, $1, u.learner_id, u.task_id, u.correct, u.score, u.duration_seconds, u.hints_used, u.occurred_at, u.source, u.idempotency_key
-            FROM unnest($4::uuid[], $5::uuid[], $6::uuid[], $7::bool[], $8::float8[], $9::int[], $10::int[], $11::timestamptz[], $12::text[], $13::text[])
-                 WITH ORDINALITY AS u(id, learner_id, task_id, correct, score, duration_seconds, hints_used, occurred_at, source, idempotency_key, n)
-            WHERE (SELECT found AND current FROM ok)
-            ORDER BY u.n
-            ON CONFLICT (school_id, idempotency_key) DO NOTHING
-            RETURNING id, created_at, learner_id, task_id, correct),
+    `WITH ${lock} ${scopeCtes(teacherId, param)},
+          ok AS (SELECT ${applying ? "true" : "(SELECT count(*) FROM l) = $14 AND (SELECT count(*) FROM t) = $15"} AS found, ${current} AS current),
+          ${
+            applying
+              ? // The pending rows of the learners (their state rows locked by then: `ok` reads the lock), and their attempts
+                // (a row whose attempt is gone, deleted by retention, is dropped with nothing to apply).
+                // The rows' parameters, unused here, typed (PostgreSQL refuses a statement with a parameter of unknown type).
+                `unused AS (SELECT $4::uuid[], $5::uuid[], $6::uuid[], $7::bool[], $8::float8[], $9::int[], $10::int[], $11::timestamptz[], $12::text[], $13::text[], $14::int, $15::int),
+          del AS (DELETE FROM attempt_pending p WHERE p.learner_id = ANY($2::uuid[]) AND (SELECT found AND current FROM ok) RETURNING p.attempt_id),
+          ins AS (SELECT a.id, a.created_at, a.learner_id, a.task_id, a.correct, a.occurred_at FROM del JOIN attempt a ON a.id = del.attempt_id),`
+              : `ins AS (${insertAttemptsSql("(SELECT found AND current FROM ok)", " ON CONFLICT (school_id, idempotency_key) DO NOTHING", "id, created_at, learner_id, task_id, correct")}),`
+          }
           done AS (
             UPDATE path_step ps SET status = $16, updated_at = now()
             FROM ins JOIN learning_path p ON p.learner_id = ins.learner_id
@@ -223,21 +329,25 @@ export async function writeAttempts(
             SELECT p.id, p.learner_id, p.goal_id, p.planned_at, g.mastery_threshold FROM learning_path p JOIN goal g ON g.id = p.goal_id
             WHERE p.learner_id = ANY($2::uuid[]) AND p.model_version_id IS NOT NULL AND g.status = $18)
      SELECT (SELECT found FROM ok) AS found, (SELECT current FROM ok) AS current,
-            (SELECT json_agg(json_build_object('id', id, 'created_at', created_at)) FROM ins) AS inserted,
+            (SELECT json_agg(json_build_object('id', id, 'created_at', created_at${
+              applying ? ", 'learner_id', learner_id, 'task_id', task_id, 'correct', correct, 'occurred_at', occurred_at" : ""
+            })) FROM ins) AS inserted,
             (SELECT json_agg(json_build_object('learner_id', p.learner_id, 'path_id', p.id, 'goal_id', p.goal_id, 'planned_at', p.planned_at,
                       'threshold', p.mastery_threshold, 'position', ps.position, 'skill_id', ps.skill_id, 'task_id', ps.task_id) ORDER BY p.id, ps.position, ps.id)
              FROM planned p JOIN path_step ps ON ps.path_id = p.id
              WHERE ps.status = $17 AND ps.id NOT IN (SELECT id FROM done)) AS pending,
             (SELECT json_agg(json_build_object('learner_id', r.learner_id, 'task_id', r.task_id, 'correct', r.correct, 'created_at', r.created_at))
              FROM (SELECT DISTINCT learner_id FROM planned) pl,
-                  LATERAL (SELECT a.learner_id, a.task_id, a.correct, a.created_at FROM attempt a WHERE a.learner_id = pl.learner_id
+                  LATERAL (SELECT a.learner_id, a.task_id, a.correct, a.created_at FROM attempt a WHERE a.learner_id = pl.learner_id${
+                    applying ? " AND a.id NOT IN (SELECT id FROM ins)" : ""
+                  }
                            ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${PRIOR_ATTEMPTS}) r) AS prior
             ${savedIds}${states}`,
     params,
   )) as {
     found: boolean;
     current: boolean;
-    inserted: { id: string; created_at: string }[] | null;
+    inserted: { id: string; created_at: string; learner_id?: string; task_id?: string; correct?: boolean; occurred_at?: string }[] | null;
     pending:
       | {
           learner_id: string;
@@ -259,6 +369,16 @@ export async function writeAttempts(
   const stateTexts = row!.state_texts?.split(JSON_SEPARATOR) ?? [];
   const masteryTexts = row!.mastery_texts?.split(JSON_SEPARATOR) ?? [];
   return {
+    attempts: applying
+      ? (row!.inserted ?? []).map((a) => ({
+          id: a.id,
+          learnerId: a.learner_id!,
+          taskId: a.task_id!,
+          correct: a.correct!,
+          occurredAt: new Date(a.occurred_at!),
+          createdAt: new Date(a.created_at),
+        }))
+      : [],
     found: row!.found === true,
     current: row!.current === true,
     saved: new Set(row!.saved ?? []),

@@ -28,12 +28,20 @@ export type Queryable = Pick<EntityManager, "query">;
  * learner and per column (PostgreSQL 15 sorts for every aggregate with its own ORDER BY), and no SQL
  * arrays, which node-postgres parses character by character. The online path's equality with a
  * replay (test/e2e/rebuild.db.test.ts) checks the order.
+ *
+ * Only the attempts applied to the state: not those still pending (`attempt_pending`, the deferred
+ * path's), which the applier adds — a state is always the replay of its applied attempts, so a replay
+ * (a rebuild, a staging, an out-of-order attempt) never counts an attempt the applier then adds again.
+ * The per-attempt check runs only for a learner with pending attempts (the first test is computed once).
  */
 export const historySql = (learnerIdSql: string, times: boolean) =>
   `SELECT string_agg(uuid_send(a.task_id), ''::bytea) AS tasks, string_agg(CASE WHEN a.correct THEN '1' ELSE '0' END, '') AS correct,
           ${times ? "string_agg((date_part('epoch', a.occurred_at) * 1000)::bigint::text, ',')" : "NULL::text"} AS at,
           (date_part('epoch', max(a.occurred_at)) * 1000)::bigint::text AS last
-   FROM (SELECT task_id, correct, occurred_at FROM attempt WHERE learner_id = ${learnerIdSql} ORDER BY occurred_at, id) a`;
+   FROM (SELECT task_id, correct, occurred_at FROM attempt ha WHERE learner_id = ${learnerIdSql}
+           AND (NOT EXISTS (SELECT 1 FROM attempt_pending p WHERE p.learner_id = ${learnerIdSql})
+                OR NOT EXISTS (SELECT 1 FROM attempt_pending p WHERE p.learner_id = ${learnerIdSql} AND p.attempt_id = ha.id))
+         ORDER BY occurred_at, id) a`;
 
 /** A learner's history as `historySql` returns it (all null for a learner without attempts). */
 export interface HistoryRow {

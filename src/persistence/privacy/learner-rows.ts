@@ -44,6 +44,7 @@ const LEARNER_TABLES: readonly LearnerTable[] = [
   { table: "learning_path", where: `learner_id = $1` },
   { table: "goal_skill", where: `goal_id IN (SELECT id FROM goal WHERE learner_id = $1)` },
   { table: "goal", where: `learner_id = $1` },
+  { table: "attempt_pending", where: `learner_id = $1` },
   { table: "attempt", where: `learner_id = $1` },
   { table: "recommendation_log", where: `learner_id = $1` },
   { table: "learner_state_staged", where: `learner_id = $1` },

@@ -29,17 +29,18 @@ import type { MasteryChange } from "../personalisation/model-replay.js";
 import type { PathReplanner, ReplannedPath } from "../personalisation/path-progress.js";
 import type { ReplanReason } from "../personalisation/replan-trigger.js";
 import { skillsOfTasks } from "../personalisation/task-skills.js";
-import { writeAttempts, type PlannedSave, type WriteScope } from "../../persistence/attempt/attempt-writer.js";
+import { writeAttempts, type PlannedSave, type WriteResult, type WriteScope } from "../../persistence/attempt/attempt-writer.js";
+import type { NewAttempt } from "../personalisation/online-update.js";
 import type { CompiledCurriculum } from "../../engine/recommend/index.js";
 
-interface Replan {
+export interface Replan {
   readonly learnerId: string;
   readonly goalId: string;
   readonly reason: ReplanReason;
 }
 
 /** A checked attempt with its id. */
-type Row = Normalised & { id: string };
+export type Row = Normalised & { id: string };
 
 /** A learner's update planned before the batch's transaction, with the mastery changes it reports. */
 type Planned = PlannedSave & { readonly changes: MasteryChange[] };
@@ -139,27 +140,7 @@ export class AttemptService {
   }
 
   async recordMany(actor: Actor, inputs: readonly RecordAttempt[], now = new Date(), indexed = true): Promise<RecordedAttempt[]> {
-    requireRole(actor, Role.Admin, Role.Service, Role.Teacher, Role.Learner);
-    if (inputs.length === 0) throw new BadInputError("attempts must not be empty", { field: "attempts" });
-    if (inputs.length > MAX_ATTEMPT_BATCH)
-      throw new BadInputError(`at most ${MAX_ATTEMPT_BATCH} attempts per batch`, { field: "attempts", max: MAX_ATTEMPT_BATCH });
-    const window = { now, maxClockSkewSeconds: this.deps.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS };
-    // Every attempt is checked before anything is written: one bad attempt refuses the whole batch.
-    const rows = inputs.map((a, i) => AttemptService.normalise(a, window, indexed ? i : undefined));
-    const keys = new Map<string, number>();
-    for (const [i, r] of rows.entries()) {
-      const first = keys.get(r.idempotencyKey);
-      if (first !== undefined)
-        throw new BadInputError(`attempts[${i}].idempotencyKey repeats the key of attempts[${first}]`, {
-          field: `attempts[${i}].idempotencyKey`,
-        });
-      keys.set(r.idempotencyKey, i);
-    }
-    if (actor.role === Role.Learner) {
-      const other = rows.find((r) => r.learnerId !== actor.learnerId);
-      if (other) await assertLearnerAccess(this.deps.dataSource.manager, actor, other.learnerId, "write"); // NOT_FOUND (another learner: as if it did not exist)
-    }
-    const rowsWithIds = rows.map((row) => Object.assign(row, { id: uuidv7() }));
+    const rowsWithIds = await this.checked(actor, inputs, now, indexed);
     // Read before the transaction: on PGlite (one connection) a cache reload from inside it would wait forever.
     const curriculum = this.replanner ? await this.replanner.curriculum(actor) : null;
     // A deadlock with a state rebuild (its batch UPDATE locks many learners' rows) aborts the whole
@@ -181,6 +162,36 @@ export class AttemptService {
       mastery: ownSkills ? r.mastery.filter((c) => ownSkills.get(r.attempt.taskId)?.includes(c.skillId)) : r.mastery,
       replanned: replanned.length ? replanned.filter((p) => p.learnerId === r.attempt.learnerId) : [],
     }));
+  }
+
+  /**
+   * A batch as both paths take it (recordMany, and AttemptIngestService's deferred one): the caller's
+   * role, the batch's size, every attempt checked and normalised before anything is written (one bad
+   * attempt refuses the whole batch), no key twice, a learner writing for itself only; each row with
+   * its new id.
+   */
+  async checked(actor: Actor, inputs: readonly RecordAttempt[], now: Date, indexed: boolean): Promise<Row[]> {
+    requireRole(actor, Role.Admin, Role.Service, Role.Teacher, Role.Learner);
+    if (inputs.length === 0) throw new BadInputError("attempts must not be empty", { field: "attempts" });
+    if (inputs.length > MAX_ATTEMPT_BATCH)
+      throw new BadInputError(`at most ${MAX_ATTEMPT_BATCH} attempts per batch`, { field: "attempts", max: MAX_ATTEMPT_BATCH });
+    const window = { now, maxClockSkewSeconds: this.deps.maxClockSkewSeconds ?? DEFAULT_MAX_CLOCK_SKEW_SECONDS };
+    // Every attempt is checked before anything is written: one bad attempt refuses the whole batch.
+    const rows = inputs.map((a, i) => AttemptService.normalise(a, window, indexed ? i : undefined));
+    const keys = new Map<string, number>();
+    for (const [i, r] of rows.entries()) {
+      const first = keys.get(r.idempotencyKey);
+      if (first !== undefined)
+        throw new BadInputError(`attempts[${i}].idempotencyKey repeats the key of attempts[${first}]`, {
+          field: `attempts[${i}].idempotencyKey`,
+        });
+      keys.set(r.idempotencyKey, i);
+    }
+    if (actor.role === Role.Learner) {
+      const other = rows.find((r) => r.learnerId !== actor.learnerId);
+      if (other) await assertLearnerAccess(this.deps.dataSource.manager, actor, other.learnerId, "write"); // NOT_FOUND (another learner: as if it did not exist)
+    }
+    return rows.map((row) => Object.assign(row, { id: uuidv7() }));
   }
 
   /**
@@ -276,9 +287,6 @@ export class AttemptService {
         if (createdAt) return { row, attempt: toEntity(m, actor, row, createdAt), duplicate: false };
         return { row, attempt: duplicates.get(row.idempotencyKey)!, duplicate: true };
       });
-      // The engine's online update of every other learner with attempts written now (never for
-      // duplicates), saved in one statement: the writer locked their state rows (in id order: no
-      // deadlock between batches).
       const fresh = new Map<string, Attempt[]>();
       for (const i of inserted) {
         if (i.duplicate) continue;
@@ -286,20 +294,7 @@ export class AttemptService {
         if (list) list.push(i.attempt);
         else fresh.set(i.row.learnerId, [i.attempt]);
       }
-      const batch = [...fresh.keys()]
-        .filter((learnerId) => !written.saved.has(learnerId))
-        .sort()
-        .map((learnerId) => {
-          const state = written.states.get(learnerId);
-          if (!state) throw new Error(`the state row of learner ${learnerId} was not locked`);
-          return { learnerId, row: state, attempts: fresh.get(learnerId)! };
-        });
-      const mastery = await this.learnerModel.applyMany(m, actor.schoolId, batch, curriculum);
-      for (const learnerId of written.saved) mastery.set(learnerId, planned.get(learnerId)!.changes);
-      const replans: Replan[] = [];
-      if (this.replanner && curriculum)
-        for (const [learnerId, attempts] of fresh)
-          replans.push(...this.replanner.decide(curriculum, learnerId, attempts, mastery.get(learnerId) ?? [], written));
+      const { mastery, replans } = await this.updateStates(m, actor.schoolId, written, fresh, planned, curriculum);
       return {
         results: inserted.map((i) => ({ attempt: i.attempt, duplicate: i.duplicate, mastery: mastery.get(i.row.learnerId) ?? [] })),
         replans,
@@ -307,8 +302,40 @@ export class AttemptService {
     });
   }
 
+  /**
+   * After the write (`written`, in its transaction `m`): the engine's online update of every learner
+   * with attempts written now (`fresh`; never duplicates) whose planned update (`planned`) was not
+   * saved by the write, saved in one statement — the writer locked their state rows (in id order: no
+   * deadlock between batches) — and the re-plans these attempts call for. Also the deferred path's
+   * apply (pending-applier.ts), whose `written` claimed the attempts instead of inserting them.
+   */
+  async updateStates(
+    m: EntityManager,
+    schoolId: string,
+    written: WriteResult,
+    fresh: ReadonlyMap<string, readonly (NewAttempt & { readonly correct: boolean })[]>,
+    planned: ReadonlyMap<string, Planned>,
+    curriculum: CompiledCurriculum | null,
+  ): Promise<{ mastery: Map<string, MasteryChange[]>; replans: Replan[] }> {
+    const batch = [...fresh.keys()]
+      .filter((learnerId) => !written.saved.has(learnerId))
+      .sort()
+      .map((learnerId) => {
+        const state = written.states.get(learnerId);
+        if (!state) throw new Error(`the state row of learner ${learnerId} was not locked`);
+        return { learnerId, row: state, attempts: fresh.get(learnerId)! };
+      });
+    const mastery = await this.learnerModel.applyMany(m, schoolId, batch, curriculum);
+    for (const learnerId of written.saved) mastery.set(learnerId, planned.get(learnerId)!.changes);
+    const replans: Replan[] = [];
+    if (this.replanner && curriculum)
+      for (const [learnerId, attempts] of fresh)
+        replans.push(...this.replanner.decide(curriculum, learnerId, attempts, mastery.get(learnerId) ?? [], written));
+    return { mastery, replans };
+  }
+
   /** A learner or a task was not found (or the actor may not write for the learner): the precise error. */
-  private async explainNotFound(m: EntityManager, actor: Actor, rows: readonly Normalised[]): Promise<never> {
+  async explainNotFound(m: EntityManager, actor: Actor, rows: readonly Normalised[]): Promise<never> {
     for (const learnerId of new Set(rows.map((r) => r.learnerId))) await assertLearnerAccess(m, actor, learnerId, "write");
     const taskIds = [...new Set(rows.map((r) => r.taskId))];
     const found: { id: string }[] = await m.query(`SELECT id FROM task WHERE school_id = $1 AND id = ANY($2::uuid[])`, [
@@ -320,7 +347,7 @@ export class AttemptService {
   }
 
   /** The first attempts recorded under these rows' keys; a key reused for different content is a CONFLICT. */
-  private async duplicatesOf(m: EntityManager, actor: Actor, rows: readonly Normalised[]): Promise<Map<string, Attempt>> {
+  async duplicatesOf(m: EntityManager, actor: Actor, rows: readonly Normalised[]): Promise<Map<string, Attempt>> {
     if (rows.length === 0) return new Map();
     const firsts = await m.find(Attempt, { where: { schoolId: actor.schoolId, idempotencyKey: In(rows.map((r) => r.idempotencyKey)) } });
     const byKey = new Map(firsts.map((a) => [a.idempotencyKey, a]));
@@ -399,6 +426,6 @@ function sameContent(a: Attempt, r: Normalised): boolean {
 }
 
 /** What the attempt writer needs of the actor: its school, and a teacher's id (its cohorts bound the learners it may write for). */
-function writeScope(actor: Actor): WriteScope {
+export function writeScope(actor: Actor): WriteScope {
   return { schoolId: actor.schoolId, teacherId: actor.role === Role.Teacher ? (actor.teacherId ?? null) : null };
 }

@@ -5,8 +5,10 @@
  * wait: the hot path calls it.
  */
 export interface ServiceEvents {
-  /** A recordAttempt(s) call committed: attempts written, and attempts answered as duplicates (nothing written). */
+  /** A recordAttempt(s) or ingestAttempts call committed: attempts written, and attempts answered as duplicates (nothing written). */
   attemptsRecorded?(written: number, duplicates: number): void;
+  /** Attempts of the deferred path (ingestAttempts) applied to their learners' states (services/attempt/pending-applier.ts). */
+  attemptsApplied?(applied: number): void;
   /** An attempt of a job settled (jobs/runner.ts): SUCCEEDED, RETRYING (pg-boss tries again) or FAILED. */
   jobSettled?(name: string, status: string): void;
   /** The access log's flush: rows written, and rows dropped (the buffer full while the database could not take them). */

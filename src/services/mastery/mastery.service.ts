@@ -18,13 +18,18 @@ export type MasteryWithSkill = MasteryEntry & { readonly learnerId: string; read
 
 /** Reads of the engine's per-learner results: per-skill mastery and the state's summary. */
 export class MasteryService {
-  constructor(private readonly deps: ServiceDeps) {}
+  constructor(
+    private readonly deps: ServiceDeps,
+    /** Applies learners' pending attempts (the deferred path's) before a read, so that it sees them; absent: none ever pending. */
+    private readonly applyPending?: (schoolId: string, learnerIds: readonly string[]) => Promise<void>,
+  ) {}
 
   /**
    * Per-skill mastery per learner (batched: the learners' state rows, then their skills), in skill
    * code order. The mastery is the JSON kept in each learner's state row; a skill since deleted is left out.
    */
   async masteryOf(actor: Actor, learnerIds: readonly string[]): Promise<Map<string, MasteryWithSkill[]>> {
+    await this.applyPending?.(actor.schoolId, learnerIds);
     const scope = learnerScope(actor, "st.learner_id");
     const qb = this.deps.dataSource
       .getRepository(LearnerState)
@@ -59,6 +64,7 @@ export class MasteryService {
 
   /** The state summary per learner (batched); the jsonb parameters are not even read. */
   async statesOf(actor: Actor, learnerIds: readonly string[]): Promise<Map<string, LearnerStateSummary>> {
+    await this.applyPending?.(actor.schoolId, learnerIds);
     const scope = learnerScope(actor, "st.learner_id");
     const qb = this.deps.dataSource
       .getRepository(LearnerState)

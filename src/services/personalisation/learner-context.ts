@@ -71,6 +71,11 @@ export interface LearnerContext {
   readonly attemptsSince: number;
   /** The last `history` attempts, oldest first (when asked for: what a learned policy observes). */
   readonly history: { id: string; taskId: string; correct: boolean; occurredAt: Date }[];
+  /**
+   * Whether the learner has attempts recorded by the deferred path and not applied to its state yet
+   * (`attempt_pending`): the caller applies them and reads again (read-your-writes).
+   */
+  readonly pending: boolean;
 }
 
 export interface ContextQuery {
@@ -121,6 +126,7 @@ interface Row {
     | null;
   pace: number | null;
   history: [string, string, boolean, string][] | null;
+  pending: boolean;
 }
 
 /** The one read of a learner's context; throws NOT_FOUND / FORBIDDEN as the access rules say. */
@@ -166,6 +172,7 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
       ? `(SELECT json_agg(json_build_array(h.id, h.task_id, h.correct, h.occurred_at) ORDER BY h.occurred_at, h.id) FROM (SELECT a.id, a.task_id, a.correct, a.occurred_at
            FROM attempt a WHERE a.learner_id = l.id ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${Math.max(1, Math.floor(q.history))}) h) AS history`
       : "NULL AS history",
+    "EXISTS (SELECT 1 FROM attempt_pending ap WHERE ap.learner_id = l.id) AS pending",
   ].join(",\n       ");
   const sql = byGoal
     ? `SELECT ${columns}
@@ -213,6 +220,7 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
       : null,
     attemptsSince: Number(row.pace ?? 0),
     history: (row.history ?? []).map(([id, taskId, correct, at]) => ({ id, taskId, correct, occurredAt: new Date(at) })),
+    pending: row.pending === true,
   };
 }
 

@@ -32,7 +32,14 @@ import type { ServiceDeps } from "../service-deps.js";
 import { ActiveModels, LoadedModel } from "./active-models.js";
 import { replayedState } from "./learner-history.js";
 import { CurriculumCache, type Catalogue } from "./curriculum-cache.js";
-import { overridesOf, readLearnerContext, type GoalContext, type LearnerContext, type StoredStep } from "./learner-context.js";
+import {
+  overridesOf,
+  readLearnerContext,
+  type ContextQuery,
+  type GoalContext,
+  type LearnerContext,
+  type StoredStep,
+} from "./learner-context.js";
 import { writePlan, type StoredPathRow } from "./plan-store.js";
 import {
   FALLBACK_MESSAGES,
@@ -128,12 +135,29 @@ export class PersonalisationService {
     private readonly policies: PolicyServing,
     /** Where every served recommendation and planned path is logged (absent: not logged). */
     private readonly served?: RecommendationLogService,
+    /**
+     * Applies learners' pending attempts (the deferred path's: services/attempt/pending-applier.ts), so
+     * that a read after an acknowledged `ingestAttempts` sees them; absent: nothing is ever pending.
+     */
+    private readonly applyPending?: (schoolId: string, learnerIds: readonly string[]) => Promise<void>,
   ) {}
+
+  /**
+   * The learner's context (readLearnerContext) with the learner's pending attempts applied: the read
+   * says whether there are any (no statement more when there are none); if so they are applied, and read again.
+   */
+  private async context(m: EntityManager, actor: Actor, q: ContextQuery): Promise<LearnerContext> {
+    const ctx = await readLearnerContext(m, actor, q, this.deps.cipher);
+    // Not from inside a caller's transaction: the applier takes a connection and the state rows' locks of its own.
+    if (!ctx.pending || !this.applyPending || m.queryRunner?.isTransactionActive) return ctx;
+    await this.applyPending(actor.schoolId, [ctx.learnerId]);
+    return readLearnerContext(m, actor, q, this.deps.cipher);
+  }
 
   /** Everything the engine needs about one learner, read in one place (one statement, learner-context.ts). */
   async view(actor: Actor, learnerId: string, m: EntityManager = this.deps.dataSource.manager): Promise<LearnerView> {
     const [ctx, loaded, curriculum] = await Promise.all([
-      readLearnerContext(m, actor, { learnerId, recent: true }, this.deps.cipher),
+      this.context(m, actor, { learnerId, recent: true }),
       this.models.get(actor.schoolId, m),
       this.curricula.get(actor.schoolId),
     ]);
@@ -271,12 +295,12 @@ export class PersonalisationService {
       throw new BadInputError(`count must be between 1 and ${MAX_RECOMMENDATIONS}`, { argument: "count" });
     const m = this.deps.dataSource.manager;
     const [ctx, loaded, curriculum] = await Promise.all([
-      readLearnerContext(
-        m,
-        actor,
-        { learnerId, goalId: goalId ?? null, recent: true, ...(strategy === "policy" ? { history: OBSERVED_ATTEMPTS } : {}) },
-        this.deps.cipher,
-      ),
+      this.context(m, actor, {
+        learnerId,
+        goalId: goalId ?? null,
+        recent: true,
+        ...(strategy === "policy" ? { history: OBSERVED_ATTEMPTS } : {}),
+      }),
       this.models.get(actor.schoolId, m),
       this.curricula.get(actor.schoolId),
     ]);
@@ -396,17 +420,20 @@ export class PersonalisationService {
    * tasks stay out, done steps stay as history. One transaction of four statements: the goal (locked:
    * re-plans of one goal queue here) read with its learner's context and path, the path row, the steps.
    */
-  async planPath(actor: Actor, goalId: string, now = new Date()): Promise<PathPlan> {
+  async planPath(actor: Actor, goalId: string, now = new Date(), applied = false): Promise<PathPlan> {
     requireRole(actor, Role.Admin, Role.Service, Role.Teacher, Role.Learner);
     // The caches are read before the transaction: on PGlite (one connection) a reload from inside it would wait forever.
     const [loaded, curriculum] = await Promise.all([this.models.get(actor.schoolId), this.curricula.get(actor.schoolId)]);
-    const planned = await this.deps.dataSource.transaction(async (m) => {
+    const planned = await this.deps.dataSource.transaction(async (m): Promise<PathPlan | { pendingOf: string }> => {
       const ctx = await readLearnerContext(
         m,
         actor,
         { goalId, lockGoal: true, paceSince: paceStart(now), outcomes: true },
         this.deps.cipher,
       );
+      // Pending attempts of the learner (the deferred path's) are applied outside this transaction (the
+      // applier takes the state rows' lock first, the order of every writer), then the plan starts again.
+      if (ctx.pending && this.applyPending && !applied) return { pendingOf: ctx.learnerId };
       const v = await this.viewOf(m, ctx, loaded, curriculum);
       const goal = ctx.goal!;
       const plan = this.plan(v, goal.skillIds, goal.masteryThreshold, overridesOf(goal.steps), ctx.recentOutcomes);
@@ -419,16 +446,20 @@ export class PersonalisationService {
         notice: NOTICES[v.mode],
       };
     });
-    // Logged once committed: the planned steps, in order (the planner is deterministic: propensity 1).
-    this.served?.record(actor, {
-      learnerId: planned.path.learnerId,
-      strategy: PATH_STRATEGY,
-      mode: planned.mode,
-      items: planned.plan.steps,
-      modelVersionId: planned.path.modelVersionId,
-      candidateCount: null,
-    });
-    return planned;
+    if (!("pendingOf" in planned)) {
+      // Logged once committed: the planned steps, in order (the planner is deterministic: propensity 1).
+      this.served?.record(actor, {
+        learnerId: planned.path.learnerId,
+        strategy: PATH_STRATEGY,
+        mode: planned.mode,
+        items: planned.plan.steps,
+        modelVersionId: planned.path.modelVersionId,
+        candidateCount: null,
+      });
+      return planned;
+    }
+    await this.applyPending!(actor.schoolId, [planned.pendingOf]);
+    return this.planPath(actor, goalId, now, true);
   }
 
   /** The goal's progress: share of target skills mastered, attempts remaining, on track or not. */
@@ -436,7 +467,7 @@ export class PersonalisationService {
     requireRole(actor, Role.Admin, Role.Service, Role.Teacher, Role.Learner);
     const m = this.deps.dataSource.manager;
     const [ctx, loaded, curriculum] = await Promise.all([
-      readLearnerContext(m, actor, { goalId, paceSince: paceStart(now), outcomes: true }, this.deps.cipher),
+      this.context(m, actor, { goalId, paceSince: paceStart(now), outcomes: true }),
       this.models.get(actor.schoolId, m),
       this.curricula.get(actor.schoolId),
     ]);
