@@ -434,8 +434,11 @@ test("every mutation answers every caller in every scope as the rules say, and a
   // The deferred path's applier would apply an earlier ingestAttempts cell's attempts a moment later, in
   // some other group's window: it runs here, before each snapshot, not in the background.
   await s.app.services.pendingApplier.stop();
+  // Likewise the recommendation log's rows of an earlier group's answers (written in batches): flushed
+  // before each snapshot, so that none lands in another group's window.
   const snapshot = async () => {
     await s.app.services.pendingApplier.drain();
+    await s.app.services.recommendationLog.flush();
     return JSON.stringify([...(await fingerprints(ds, [w.home.schoolId, w.foreign.schoolId], "-none-", { columns }))]);
   };
   // By root mutation and scope: the cells to be refused first, sharing one valid request per target
