@@ -9,9 +9,10 @@
 const Sequencer = require("@jest/test-sequencer").default;
 
 const LONGEST = [
-  "test/e2e/privacy-gate-demo.db.test.ts", // 65
-  "test/e2e/jobs.db.test.ts", // 73
-  "test/e2e/privacy-audit.db.test.ts", // 54
+  "test/e2e/privacy-gate-demo.db.test.ts", // 81 (CI, 2026-12-07)
+  "test/e2e/jobs.db.test.ts", // 74
+  "test/e2e/privacy-audit.db.test.ts", // 72
+  "test/e2e/policy-serving.db.test.ts", // 61
   "test/e2e/keys-rotate-cli.db.test.ts", // 32
   "test/e2e/fairness-audit.db.test.ts", // 29
   "src/engine/baselines/baselines.test.ts", // 26
@@ -23,6 +24,8 @@ const LONGEST = [
   "test/e2e/rebuild.db.test.ts", // 20
   "src/engine/meta/history-features.test.ts", // 30 (alone)
   "src/engine/meta/meta-model.test.ts", // 23 (alone)
+  "src/engine/meta/new-tasks.test.ts", // 23
+  "test/e2e/ingest-crash.db.test.ts", // 20
 ];
 
 class LongFilesFirstSequencer extends Sequencer {
