@@ -281,7 +281,7 @@ async function runSet(folder: string, args: Args): Promise<SetResult> {
     process.stderr.write(`${dataset}: ${name} trained in ${trainSeconds[name]!.toFixed(1)} s\n`);
     return out;
   };
-  const meta = (await timed("meta", () => metaTrainer.fit(train, { seed: args.seed }))) as MetaModel;
+  const meta = (await timed("meta", () => metaTrainer.fit(train, { seed: args.seed, newTaskHoldout: HOLDOUT }))) as MetaModel;
   const metaReport = meta.report!;
   const metaCpu = { total: metaReport.cpuSeconds, episodes: metaReport.newTaskCpuSeconds };
   const irt = (await timed("irt", () => irtTrainer.fit(train, { seed: args.seed }))) as IrtModel;

@@ -108,8 +108,10 @@ export interface MetaOptions {
   /**
    * New tasks (new-tasks.ts): the share of the training set's tasks held out as if new in the episodes that
    * fit a new task's prior and online step (new-task-training.ts), in [0, 0.9]; 0: no episodes, a new task
-   * keeps its skills' prior. Not under privacy (the episodes read the data outside the guarantee). The
-   * default 0.2 is the benchmark's own share of new tasks (docs/benchmarks/kt-new-tasks.md).
+   * keeps its skills' prior. Not under privacy (the episodes read the data outside the guarantee).
+   * Default 0 until the service stores new tasks' states and serves their adapted offsets: until then every
+   * retraining (and every privacy audit's shadow model) would pay the episodes for parameters nothing reads.
+   * bench:kt-new-tasks sets 0.2, its own share of new tasks (docs/benchmarks/kt-new-tasks.md).
    */
   readonly newTaskHoldout: number;
 }
@@ -192,7 +194,7 @@ export const defaultMetaOptions: MetaOptions = Object.freeze({
   privacy: null,
   historyFeatures: Object.freeze<HistoryFeature[]>(["repeat", "lastOutcome", "skillGap"]),
   taskMemory: 8,
-  newTaskHoldout: 0.2,
+  newTaskHoldout: 0,
 });
 
 /** Merges `partial` over the defaults and checks every field; throws INVALID_PARAMETERS. */
