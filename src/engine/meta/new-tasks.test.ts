@@ -14,7 +14,15 @@ import { episodeLoss, fitNewTaskParams, groupEpisodes, type EpisodeAttempt } fro
 import { newTaskStep } from "./new-tasks.js";
 
 /** Small windows and batches: the simulated school is small, and CI has 2 cores. */
-const fast = { newTaskHoldout: 0.2, batchWindows: 64, minStepsPerEpoch: 1, maxEpochs: 8, learningRate: 0.05, learningRateDecay: 1, patience: 2 };
+const fast = {
+  newTaskHoldout: 0.2,
+  batchWindows: 64,
+  minStepsPerEpoch: 1,
+  maxEpochs: 8,
+  learningRate: 0.05,
+  learningRateDecay: 1,
+  patience: 2,
+};
 
 /** The school's traces without the held-out tasks' attempts (learners kept). */
 function without(data: TrainingSet, held: ReadonlySet<string>): TrainingSet {
