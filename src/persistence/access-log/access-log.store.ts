@@ -6,6 +6,7 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { AccessLog, type AccessKind } from "./access-log.entity.js";
 import { BACKGROUND_SQL } from "../query-counter.js";
+import { deleteLogRowsBefore } from "../common/log-retention.js";
 
 export interface AccessRow {
   readonly id: string;
@@ -49,22 +50,8 @@ export async function insertAccessRows(m: EntityManager, rows: readonly AccessRo
 }
 
 /** Deletes up to `limit` rows older than `cutoff` (of these schools, when given); returns how many. */
-export async function deleteAccessRowsBefore(
-  m: EntityManager,
-  cutoff: Date,
-  limit: number,
-  schoolIds?: readonly string[],
-): Promise<number> {
-  const deleted: { n: number }[] = await m.query(
-    `${BACKGROUND_SQL} WITH d AS (
-       DELETE FROM access_log WHERE id IN (
-         SELECT id FROM access_log WHERE at < $1 AND ($3::uuid[] IS NULL OR school_id = ANY($3::uuid[])) LIMIT $2)
-       RETURNING 1)
-     SELECT count(*)::int AS n FROM d`,
-    [cutoff.toISOString(), limit, schoolIds ? [...schoolIds] : null],
-  );
-  return Number(deleted[0]?.n ?? 0);
-}
+export const deleteAccessRowsBefore = (m: EntityManager, cutoff: Date, limit: number, schoolIds?: readonly string[]): Promise<number> =>
+  deleteLogRowsBefore(m, { table: "access_log", timeColumn: "at" }, cutoff, limit, schoolIds);
 
 export interface AccessFilter {
   readonly schoolId: string;

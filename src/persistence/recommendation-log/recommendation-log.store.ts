@@ -5,6 +5,7 @@
  */
 import type { EntityManager } from "typeorm";
 import { BACKGROUND_SQL } from "../query-counter.js";
+import { deleteLogRowsBefore } from "../common/log-retention.js";
 
 export interface RecommendationRow {
   readonly id: string;
@@ -60,22 +61,12 @@ export async function insertRecommendationRows(m: EntityManager, rows: readonly 
 }
 
 /** Deletes up to `limit` rows served before `cutoff` (of these schools, when given); returns how many. */
-export async function deleteRecommendationRowsBefore(
+export const deleteRecommendationRowsBefore = (
   m: EntityManager,
   cutoff: Date,
   limit: number,
   schoolIds?: readonly string[],
-): Promise<number> {
-  const deleted: { n: number }[] = await m.query(
-    `${BACKGROUND_SQL} WITH d AS (
-       DELETE FROM recommendation_log WHERE id IN (
-         SELECT id FROM recommendation_log WHERE served_at < $1 AND ($3::uuid[] IS NULL OR school_id = ANY($3::uuid[])) LIMIT $2)
-       RETURNING 1)
-     SELECT count(*)::int AS n FROM d`,
-    [cutoff.toISOString(), limit, schoolIds ? [...schoolIds] : null],
-  );
-  return Number(deleted[0]?.n ?? 0);
-}
+): Promise<number> => deleteLogRowsBefore(m, { table: "recommendation_log", timeColumn: "served_at" }, cutoff, limit, schoolIds);
 
 /** The school's rows served before the cutoff: how many, and the oldest time. */
 export async function recommendationRowsBefore(
