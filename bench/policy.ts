@@ -1,5 +1,5 @@
 /**
- * `npm run bench:policy -- [--seeds N] [--episodes-per-type K] [--tune-seeds N] [--tune-episodes K] [--train-iterations N] [--train-episodes K] [--rounds R] [--stop-penalty X] [--stop-penalty-on expected|realized] [--quick] [--report <file>|none]`
+ * `npm run bench:policy -- [--seeds N] [--episodes-per-type K] [--tune-seeds N] [--tune-episodes K] [--train-iterations N] [--train-episodes K] [--rounds R] [--stop-penalty X,…] [--stop-penalty-on expected|realized] [--imitate tuned-zpd|lowest-mastery] [--quick] [--report <file>|none]`
  * `npm run bench:policy -- --ope [--ope-epsilon E,…] [--ope-logged K] [--ope-truth K] [--seeds N] [--quick] …`
  *
  * The sequencing policies (src/engine/policy) on held-out simulator families: the heuristics and the
@@ -18,18 +18,21 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { dirname } from "node:path";
 import { backendStatus, initBackend } from "../src/engine/backend.js";
-import { DEFAULT_POLICY_TRAINING } from "../src/engine/policy/index.js";
+import { DEFAULT_POLICY_TRAINING, LOWEST_MASTERY_POLICY, tuneZpdBand } from "../src/engine/policy/index.js";
 import { gitCommit } from "./lib/git.js";
 import { renderPolicyReport } from "./policy/report.js";
-import { type PolicyBenchArgs, runPolicyBench, trainingEnvironments, trainLearnedPolicy } from "./policy/run.js";
+import { choosePenalty, type PolicyBenchArgs, runPolicyBench, trainingEnvironments } from "./policy/run.js";
 import { type OpeArgs, runOpe } from "./policy/ope.js";
 import { keptOpeSection, renderOpeSection, withOpeSection } from "./policy/ope-report.js";
 
-const USAGE = `usage: npm run bench:policy -- [--seeds N] [--episodes-per-type K] [--tune-seeds N] [--tune-episodes K] [--train-iterations N] [--train-episodes K] [--rounds R] [--stop-penalty X] [--stop-penalty-on expected|realized] [--quick] [--report <file>|none]
+const USAGE = `usage: npm run bench:policy -- [--seeds N] [--episodes-per-type K] [--tune-seeds N] [--tune-episodes K] [--train-iterations N] [--train-episodes K] [--rounds R] [--stop-penalty X,…] [--stop-penalty-on expected|realized] [--imitate tuned-zpd|lowest-mastery] [--quick] [--report <file>|none]
        npm run bench:policy -- --ope [--ope-epsilon E,…] [--ope-logged K] [--ope-truth K] [--seeds N] [--tune-seeds N] [--train-iterations N] [--train-episodes K] [--quick] [--report <file>|none]
   --ope: off-policy evaluation only (default ε 0.3,0.5 — one log each —, 16 logged and 8 on-policy episodes per learner type and school; --quick: 4 and 2)
   defaults: 20 seeds, 8 episodes per type, 4 tuning (and training) schools per training family, 16 tuning episodes,
             ${DEFAULT_POLICY_TRAINING.iterations} PPO iterations of ${DEFAULT_POLICY_TRAINING.episodesPerIteration} episodes, 1,000 rounds
+  --stop-penalty: the stop penalties tried in ascending order (default 3,6,10): the first whose policy keeps the tuned
+    rule's engagement on validation schools of the training families is kept
+  --imitate: the rule the learned policy imitates before PPO (default tuned-zpd, as the train-policy job does)
   --quick: 5 seeds, 4 episodes per type, 2 tuning schools, 8 tuning episodes, 10 PPO iterations of 32 episodes, 200 rounds`;
 
 function parseArgs(argv: readonly string[]): PolicyBenchArgs & { ope: OpeArgs | null } {
@@ -58,6 +61,7 @@ function parseArgs(argv: readonly string[]): PolicyBenchArgs & { ope: OpeArgs | 
     "rounds",
     "stop-penalty",
     "stop-penalty-on",
+    "imitate",
     "report",
     "ope-epsilon",
     "ope-logged",
@@ -90,17 +94,29 @@ function parseArgs(argv: readonly string[]): PolicyBenchArgs & { ope: OpeArgs | 
     trainIterations: int("train-iterations", DEFAULT_POLICY_TRAINING.iterations, 10),
     trainEpisodes: int("train-episodes", DEFAULT_POLICY_TRAINING.episodesPerIteration, 32),
     rounds: int("rounds", 1000, 200),
-    stopPenalty: opts["stop-penalty"] === undefined ? DEFAULT_POLICY_TRAINING.stopPenalty : nonNegative(opts["stop-penalty"]),
+    stopPenalties: penalties(opts["stop-penalty"] ?? "3,6,10"),
     stopPenaltyOn: stopPenaltyOn(opts["stop-penalty-on"] ?? DEFAULT_POLICY_TRAINING.stopPenaltyOn),
+    imitate: imitate(opts.imitate ?? "tuned-zpd"),
     quick,
     report: opts.report ?? "docs/benchmarks/policy.md",
   };
+}
+
+function penalties(v: string): number[] {
+  const list = v.split(",").map((x) => nonNegative(x));
+  if (list.length === 0) throw new Error(`--stop-penalty must list at least one number\n${USAGE}`);
+  return list;
 }
 
 function nonNegative(v: string): number {
   const x = Number(v);
   if (!Number.isFinite(x) || x < 0) throw new Error(`--stop-penalty must be a number ≥ 0\n${USAGE}`);
   return x;
+}
+
+function imitate(v: string): "tuned-zpd" | "lowest-mastery" {
+  if (v !== "tuned-zpd" && v !== "lowest-mastery") throw new Error(`--imitate must be tuned-zpd or lowest-mastery\n${USAGE}`);
+  return v;
 }
 
 function stopPenaltyOn(v: string): "expected" | "realized" {
@@ -131,8 +147,11 @@ async function main(): Promise<void> {
   let file: string;
   if (args.ope) {
     // The same POLICY as the full run's: the same training schools, recipe and seed.
-    const trained = await trainLearnedPolicy(await trainingEnvironments(args), "POLICY", args, log);
-    const runs = await runOpe(trained.trained.policy, args.ope, log);
+    const envs = await trainingEnvironments(args);
+    const tunedRule = tuneZpdBand(envs, { episodesPerEnvironment: args.tuneEpisodes, seed: 1 }).policy;
+    const teacher = args.imitate === "tuned-zpd" ? tunedRule : LOWEST_MASTERY_POLICY;
+    const { training } = await choosePenalty(envs, teacher, tunedRule, args, log);
+    const runs = await runOpe(training.trained.policy, args.ope, log);
     markdown = renderOpeSection(runs, info());
     file = withOpeSection(existing, markdown);
   } else {
