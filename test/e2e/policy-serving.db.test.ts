@@ -81,9 +81,14 @@ test("train-policy stores the policy with its model version and gate figures; li
   const [v1] = await versions();
   const gate = v1!.training.gate;
   expect(gate.episodes).toBeGreaterThan(0);
-  expect(gate.passed).toBe(gate.policy.meanReturn > gate.tunedZpd.meanReturn);
+  const beat = gate.policy.meanReturn > gate.tunedZpd.meanReturn;
+  const keptLearners = gate.engagementDifference + gate.engagementStandardError >= 0;
+  expect(gate.engagementDifference).toBeCloseTo(gate.policy.engaged - gate.tunedZpd.engaged, 9);
+  expect(gate.passed).toBe(beat && keptLearners);
+  expect(gate.refusedFor).toBe(!beat ? "RETURN" : !keptLearners ? "ENGAGEMENT" : null);
   expect(v1!.status).toBe(gate.passed ? "ACTIVE" : "REJECTED");
-  if (!gate.passed) expect(v1!.notes).toMatch(/did not beat the tuned ZPD rule/);
+  if (!beat) expect(v1!.notes).toMatch(/did not beat the tuned ZPD rule/);
+  else if (!keptLearners) expect(v1!.notes).toMatch(/kept fewer learners engaged than the tuned ZPD rule/);
   const active = await s.gql(`{ activeModel { id } }`, {}, admin);
   expect(v1!.modelVersionId).toBe(active.data.activeModel.id);
   expect(v1!.training.iterations).toBe(SMALL.iterations);

@@ -35,7 +35,7 @@ export { DEFAULT_POLICY_TRAINING, resolvePolicyTrainingOptions, trainPolicy } fr
 export type { PolicyIteration, PolicyTrainingOptions, PolicyTrainingRun, TrainedPolicy } from "./ppo.js";
 export { curriculumFingerprint, curriculumPolicySchool, simulableCurriculum, SCHOOL_CURRICULUM_FAMILY } from "./curriculum-school.js";
 export type { CurriculumSchoolOptions } from "./curriculum-school.js";
-export { trainSchoolPolicy } from "./school-policy.js";
+export { judgeGate, trainSchoolPolicy } from "./school-policy.js";
 export type { GateFigures, PolicyGateVerdict, SchoolPolicy, SchoolPolicyOptions } from "./school-policy.js";
 export { policyAim, policyRecommend } from "./serve.js";
 export type { PolicyRecommendation, PolicyRecommendInput } from "./serve.js";

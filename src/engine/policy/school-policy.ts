@@ -7,7 +7,10 @@
  *   2. the policy is trained there with PPO, warm-started by imitating the tuned rule (ppo.ts);
  *   3. the gate: both run the same held-out episodes (same schools, learners, goals and environment
  *      seeds); the policy passes when its mean episode return (true goal mastery gained − the attempts'
- *      cost + sessions continued, episode.ts) is above the tuned rule's. The figures are kept either way.
+ *      cost + sessions continued, episode.ts) is above the tuned rule's AND it keeps as many learners
+ *      engaged to the end of the budget: the paired difference of engagement (policy − rule, per episode
+ *      1, 0 or −1) may fall below 0 by at most its standard error, the noise of the gate's episodes — a
+ *      policy that is faster by losing learners does not go live. The figures are kept either way.
  * Pure and seeded: the same curriculum, model, options and seed give the same policy and verdict.
  */
 import { createRng } from "../math.js";
@@ -50,6 +53,11 @@ export interface PolicyGateVerdict {
   /** Mean of the paired differences of return (policy − tuned ZPD) and its standard error. */
   readonly difference: number;
   readonly standardError: number;
+  /** Mean of the paired differences of engagement to the end of the budget (policy − tuned ZPD) and its standard error. */
+  readonly engagementDifference: number;
+  readonly engagementStandardError: number;
+  /** Why the gate refused the policy: "RETURN" (not above the rule's), "ENGAGEMENT" (fewer learners kept), or null. */
+  readonly refusedFor: "RETURN" | "ENGAGEMENT" | null;
   readonly episodes: number;
   readonly band: ZpdBand;
 }
@@ -70,6 +78,42 @@ function figures(results: readonly EpisodeResult[], maxAttempts: number): GateFi
     meanReturn: results.reduce((s, r) => s + r.totalReward, 0) / Math.max(1, n),
     medianAttemptsToMastery: median,
     engaged: results.filter((r) => r.engagedAtBudget).length / Math.max(1, n),
+  };
+}
+
+/** The mean of paired differences and its standard error (0 for fewer than 2). */
+function pairedMean(diffs: readonly number[]): { mean: number; standardError: number } {
+  const n = diffs.length;
+  const mean = diffs.reduce((a, b) => a + b, 0) / Math.max(1, n);
+  const variance = n > 1 ? diffs.reduce((a, d) => a + (d - mean) ** 2, 0) / (n - 1) : 0;
+  return { mean, standardError: Math.sqrt(variance / Math.max(1, n)) };
+}
+
+/**
+ * The gate's verdict from the same held-out episodes run by the policy (`mine`) and by the tuned rule
+ * (`theirs`), paired by index: passed when the mean paired difference of return is above 0 and that of
+ * engagement is not below 0 by more than its standard error.
+ */
+export function judgeGate(
+  mine: readonly EpisodeResult[],
+  theirs: readonly EpisodeResult[],
+  maxAttempts: number,
+  band: ZpdBand,
+): PolicyGateVerdict {
+  const ret = pairedMean(mine.map((r, i) => r.totalReward - theirs[i]!.totalReward));
+  const engaged = pairedMean(mine.map((r, i) => Number(r.engagedAtBudget) - Number(theirs[i]!.engagedAtBudget)));
+  const refusedFor = !(ret.mean > 0) ? "RETURN" : engaged.mean + engaged.standardError < 0 ? "ENGAGEMENT" : null;
+  return {
+    passed: refusedFor === null,
+    policy: figures(mine, maxAttempts),
+    tunedZpd: figures(theirs, maxAttempts),
+    difference: ret.mean,
+    standardError: ret.standardError,
+    engagementDifference: engaged.mean,
+    engagementStandardError: engaged.standardError,
+    refusedFor,
+    episodes: mine.length,
+    band,
   };
 }
 
@@ -102,25 +146,11 @@ export async function trainSchoolPolicy(
   const episodes = options.gateEpisodes ?? 48;
   const run = (policy: SequencingPolicy) =>
     heldOut.flatMap((env) => Array.from({ length: episodes }, (_, e) => runEpisode(env, policy, { seed: 1_000_003 + e })));
-  const mine = run(trained.policy);
-  const theirs = run(tuned.policy);
-  const diffs = mine.map((r, i) => r.totalReward - theirs[i]!.totalReward);
-  const n = diffs.length;
-  const mean = diffs.reduce((a, b) => a + b, 0) / n;
-  const variance = n > 1 ? diffs.reduce((a, d) => a + (d - mean) ** 2, 0) / (n - 1) : 0;
-  const maxAttempts = heldOut[0]!.school.options.maxAttempts;
+  const verdict = judgeGate(run(trained.policy), run(tuned.policy), heldOut[0]!.school.options.maxAttempts, tuned.band);
   report(1, "judged");
   return {
     policy: trained.policy,
-    verdict: {
-      passed: mean > 0,
-      policy: figures(mine, maxAttempts),
-      tunedZpd: figures(theirs, maxAttempts),
-      difference: mean,
-      standardError: Math.sqrt(variance / n),
-      episodes: n,
-      band: tuned.band,
-    },
+    verdict,
     fingerprint: curriculumFingerprint(curriculum),
     seconds: (Date.now() - began) / 1000,
   };

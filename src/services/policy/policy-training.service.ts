@@ -89,9 +89,12 @@ export class PolicyTrainingService {
       simulableTasks: simulable,
       gate,
     };
-    const notes = passed
-      ? ""
-      : `did not beat the tuned ZPD rule on held-out simulated episodes (mean return ${trained.verdict.policy.meanReturn.toFixed(3)} against ${trained.verdict.tunedZpd.meanReturn.toFixed(3)})${reason !== undefined ? `; put live over the gate: ${reason}` : ""}`;
+    const v = trained.verdict;
+    const why =
+      v.refusedFor === "ENGAGEMENT"
+        ? `kept fewer learners engaged than the tuned ZPD rule on held-out simulated episodes (${(100 * v.policy.engaged).toFixed(1)} % against ${(100 * v.tunedZpd.engaged).toFixed(1)} %)`
+        : `did not beat the tuned ZPD rule on held-out simulated episodes (mean return ${v.policy.meanReturn.toFixed(3)} against ${v.tunedZpd.meanReturn.toFixed(3)})`;
+    const notes = passed ? "" : `${why}${reason !== undefined ? `; put live over the gate: ${reason}` : ""}`;
     const row = await this.deps.dataSource.transaction(async (m) => {
       // One school's policies are numbered in order: the lock serialises two trainings finishing together.
       await m.query(`SELECT pg_advisory_xact_lock(hashtext('policy_version:' || $1))`, [schoolId]);
