@@ -62,8 +62,9 @@ export interface PolicyTrainingOptions {
    * on top of the environment's reward (episode.ts), r'_t = r_t − stopPenalty · c_t, c_t the stop's
    * indicator or its probability (stopPenaltyOn). The environment already pays the completed sessions
    * (sessionBonus); the penalty makes the policy's objective weigh engagement as the benchmark does.
-   * Default 3: a sweep of 0.3, 1, 3, 6, 10 (expected charge; docs/benchmarks/policy.md) left engagement
-   * rising up to 3 and flat above it, with the attempts to mastery still well under the tuned ZPD rule's.
+   * Default 10: the penalty bench:policy chooses, warm-started from the tuned ZPD rule, on validation
+   * schools of the training families — the first of 3, 6, 10 whose policy keeps the tuned rule's
+   * engagement there (docs/benchmarks/policy.md, "The stop penalty's choice").
    */
   readonly stopPenalty: number;
   /**
@@ -102,7 +103,7 @@ export const DEFAULT_POLICY_TRAINING: PolicyTrainingOptions = {
   entropyCoefficient: 0.001,
   valueCoefficient: 0.5,
   maxGradNorm: 1,
-  stopPenalty: 3,
+  stopPenalty: 10,
   stopPenaltyOn: "expected",
   hidden: 32,
   criticHidden: 32,
