@@ -2,9 +2,11 @@
  * Rows written in the background, in batches, with no statement on a request's path: the access log's
  * and the recommendation log's one writer (services/access-log/, services/recommendation-log/).
  *
- * A row waits in memory at most `flushMs` before its batch is written (sooner when `maxBatch` are
- * waiting), and on `close`. Rows are keyed: a row whose key is already waiting is not added again (the
- * access log's "same access within a second"). One batch is one `write` call (one statement). When the
+ * A row waits in memory at most `flushMs` before its batch is written (sooner when `flushAt` are
+ * waiting), and on `close`. Rows are keyed: a row whose key is already waiting is not added again, or,
+ * when the sink has a `merge`, is merged into the one waiting (the access log's one row per caller,
+ * learner, operation and kind over the window, with its first and last time and its count). One batch
+ * is one `write` call (one statement) of at most `maxBatch` rows. When the
  * database cannot take a batch its rows go back into the buffer and wait for the next flush; past
  * `maxBuffered` the oldest are dropped and counted, so an outage cannot exhaust the memory. What a
  * crash loses is what is waiting: these rows are never acknowledged to anyone.
@@ -14,8 +16,10 @@ import type { Logger } from "../../shared/logger.js";
 export interface BatchWriterOptions {
   /** How long a row waits in memory at most before its batch is written. */
   readonly flushMs?: number;
-  /** A batch's rows (one statement); this many waiting are written at once. */
+  /** A batch's rows (one statement); this many waiting are written at once unless `flushAt` says otherwise. */
   readonly maxBatch?: number;
+  /** Rows waiting that start a write before `flushMs` is up (default `maxBatch`). */
+  readonly flushAt?: number;
   /** Rows kept while the database cannot take them; older ones are dropped beyond. */
   readonly maxBuffered?: number;
 }
@@ -29,6 +33,11 @@ export interface BatchSink<Row> {
   readonly name: string;
   /** Writes one batch in one statement; returns the rows written (some may be filtered out). Throws when the database refuses. */
   write(rows: readonly Row[]): Promise<number>;
+  /**
+   * A row of a key already waiting, merged into the waiting one (`waiting` is the earlier). Without it,
+   * the waiting row is kept and the later one dropped.
+   */
+  merge?(waiting: Row, later: Row): Row;
   /** After each batch written (rows written, 0) and each drop (0, rows dropped). Must neither throw nor wait. */
   flushed?(written: number, dropped: number): void;
   readonly logger: Logger;
@@ -41,6 +50,7 @@ export class BatchWriter<Row> {
   private failing = false;
   private readonly flushMs: number;
   private readonly maxBatch: number;
+  private readonly flushAt: number;
   private readonly maxBuffered: number;
 
   constructor(
@@ -50,6 +60,7 @@ export class BatchWriter<Row> {
     this.flushMs = opts.flushMs ?? FLUSH_MS;
     this.maxBatch = opts.maxBatch ?? MAX_BATCH;
     this.maxBuffered = opts.maxBuffered ?? MAX_BUFFERED;
+    this.flushAt = Math.min(opts.flushAt ?? this.maxBatch, this.maxBuffered);
   }
 
   /** Rows waiting to be written. */
@@ -62,17 +73,21 @@ export class BatchWriter<Row> {
     return this.buffer.has(key);
   }
 
-  /** Adds rows (a key already waiting keeps its row); never waits: the next flush writes them. */
+  /** Adds rows (a key already waiting keeps its row, merged with this one when the sink merges); never waits: the next flush writes them. */
   add(rows: Iterable<readonly [key: string, row: Row]>): void {
     let added = false;
     for (const [key, row] of rows) {
-      if (this.buffer.has(key)) continue;
+      const waiting = this.buffer.get(key);
+      if (waiting !== undefined) {
+        if (this.sink.merge) this.buffer.set(key, this.sink.merge(waiting, row));
+        continue;
+      }
       this.buffer.set(key, row);
       added = true;
     }
     if (!added) return;
     this.dropBeyondLimit();
-    if (this.buffer.size >= this.maxBatch) void this.flush();
+    if (this.buffer.size >= this.flushAt) void this.flush();
     else this.schedule();
   }
 
@@ -127,8 +142,13 @@ export class BatchWriter<Row> {
         if (this.failing) this.sink.logger.info({ rows: written }, `${this.sink.name}: written again`);
         this.failing = false;
       } catch (e) {
-        // Back in the buffer (a later row of the same key keeps its own), tried again at the next flush.
-        for (const [key, row] of batch) if (!this.buffer.has(key)) this.buffer.set(key, row);
+        // Back in the buffer, tried again at the next flush; a later row of the same key keeps its own, or,
+        // when the sink merges, is merged into this earlier one (nothing counted twice, nothing lost).
+        for (const [key, row] of batch) {
+          const later = this.buffer.get(key);
+          if (later === undefined) this.buffer.set(key, row);
+          else if (this.sink.merge) this.buffer.set(key, this.sink.merge(row, later));
+        }
         this.dropBeyondLimit();
         if (!this.failing)
           this.sink.logger.warn(
