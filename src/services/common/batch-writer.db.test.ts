@@ -113,6 +113,32 @@ describe.each(USERS)("the batch writer, as $table uses it", ({ table, make }) =>
     await log.close();
   });
 
+  test("a steady inflow is written in slices: each row when it is due, not the whole window at its end", async () => {
+    const log = make(deps(), { flushMs: 2_000, maxBatch: 100 });
+    const until = async (ok: () => Promise<boolean>) => {
+      for (let waited = 0; !(await ok()); waited += 50) {
+        if (waited > 10_000) throw new Error("never");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const t0 = Date.now();
+    log.add(0);
+    await new Promise((r) => setTimeout(r, 1_000));
+    log.add(1); // due a second after row 0
+    await until(async () => (await count()) > 0);
+    // Row 0 written when due (not before), row 1 still waiting for its own time.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_800);
+    expect(await count()).toBe(1);
+    expect(log.pending).toBe(1);
+    await until(async () => (await count()) === 2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2_800);
+    expect(flushed).toEqual([
+      [1, 0],
+      [1, 0],
+    ]);
+    await log.close();
+  });
+
   test("a batch the database refuses waits and is written once it can be; beyond the limit the oldest rows are dropped", async () => {
     const log = make(deps(), { flushMs: 60_000, maxBatch: 100, maxBuffered: 3 });
     await q(`ALTER TABLE ${table} RENAME TO ${table}_away`);

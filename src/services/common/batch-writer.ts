@@ -2,8 +2,9 @@
  * Rows written in the background, in batches, with no statement on a request's path: the access log's
  * and the recommendation log's one writer (services/access-log/, services/recommendation-log/).
  *
- * A row waits in memory at most `flushMs` before its batch is written (sooner when `flushAt` are
- * waiting), and on `close`. Rows are keyed: a row whose key is already waiting is not added again, or,
+ * A row waits in memory `flushMs` from its key's first add (its due time; a timed write takes the rows
+ * due within a tenth of that too, so a steady inflow is written in slices rather than all at once) before
+ * its batch is written — sooner when `flushAt` are waiting, or on `flush` and `close`. Rows are keyed: a row whose key is already waiting is not added again, or,
  * when the sink has a `merge`, is merged into the one waiting (the access log's one row per caller,
  * learner, operation and kind over the window, with its first and last time and its count). One batch
  * is one `write` call (one statement) of at most `maxBatch` rows. When the
@@ -43,12 +44,20 @@ export interface BatchSink<Row> {
   readonly logger: Logger;
 }
 
+/** A row waiting, and when its key was first added (Date.now()): it is due `flushMs` after. */
+interface Waiting<Row> {
+  row: Row;
+  readonly since: number;
+}
+
 export class BatchWriter<Row> {
-  private buffer = new Map<string, Row>();
+  private buffer = new Map<string, Waiting<Row>>();
   private timer: NodeJS.Timeout | null = null;
   private chain: Promise<void> = Promise.resolve();
   private failing = false;
   private readonly flushMs: number;
+  /** A timed write takes the rows due within this much more too (a tenth of the window): fewer, fuller batches. */
+  private readonly slackMs: number;
   private readonly maxBatch: number;
   private readonly flushAt: number;
   private readonly maxBuffered: number;
@@ -58,6 +67,7 @@ export class BatchWriter<Row> {
     opts: BatchWriterOptions = {},
   ) {
     this.flushMs = opts.flushMs ?? FLUSH_MS;
+    this.slackMs = this.flushMs / 10;
     this.maxBatch = opts.maxBatch ?? MAX_BATCH;
     this.maxBuffered = opts.maxBuffered ?? MAX_BUFFERED;
     this.flushAt = Math.min(opts.flushAt ?? this.maxBatch, this.maxBuffered);
@@ -73,16 +83,17 @@ export class BatchWriter<Row> {
     return this.buffer.has(key);
   }
 
-  /** Adds rows (a key already waiting keeps its row, merged with this one when the sink merges); never waits: the next flush writes them. */
+  /** Adds rows (a key already waiting keeps its row, merged with this one when the sink merges); never waits: a later write takes them. */
   add(rows: Iterable<readonly [key: string, row: Row]>): void {
     let added = false;
+    const now = Date.now();
     for (const [key, row] of rows) {
       const waiting = this.buffer.get(key);
       if (waiting !== undefined) {
-        if (this.sink.merge) this.buffer.set(key, this.sink.merge(waiting, row));
+        if (this.sink.merge) waiting.row = this.sink.merge(waiting.row, row);
         continue;
       }
-      this.buffer.set(key, row);
+      this.buffer.set(key, { row, since: now });
       added = true;
     }
     if (!added) return;
@@ -91,10 +102,9 @@ export class BatchWriter<Row> {
     else this.schedule();
   }
 
-  /** Writes every row waiting (batches in order; one flush at a time). Never throws: a failed batch waits for the next. */
+  /** Writes every row waiting (batches in order; one write at a time). Never throws: a failed batch waits for the next. */
   flush(): Promise<void> {
-    this.chain = this.chain.then(() => this.writeWaiting());
-    return this.chain;
+    return this.enqueue(true);
   }
 
   /** Stops the timer and writes what is waiting (the server's stop, before the database closes). */
@@ -104,12 +114,24 @@ export class BatchWriter<Row> {
     await this.flush();
   }
 
+  private enqueue(all: boolean): Promise<void> {
+    this.chain = this.chain.then(() => this.writeWaiting(all));
+    return this.chain;
+  }
+
+  /**
+   * The next timed write: when the oldest row is due (`flushMs` after its key was first added), so that
+   * a steady inflow is written in slices a tenth of the window apart rather than all at the window's end;
+   * after a refused batch, `flushMs` later.
+   */
   private schedule(): void {
     if (this.timer || this.buffer.size === 0) return;
+    const oldest = this.buffer.values().next().value as Waiting<Row>;
+    const delay = this.failing ? this.flushMs : Math.max(0, oldest.since + this.flushMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.flush();
-    }, this.flushMs);
+      void this.enqueue(false);
+    }, delay);
     this.timer.unref();
   }
 
@@ -126,39 +148,48 @@ export class BatchWriter<Row> {
     }
   }
 
-  private async writeWaiting(): Promise<void> {
+  /** The rows to write now, taken out of the buffer: all of them, or those due by the slack. */
+  private takeDue(all: boolean): [string, Waiting<Row>][] {
+    const dueBy = all ? Infinity : Date.now() + this.slackMs - this.flushMs;
+    const due: [string, Waiting<Row>][] = [];
+    for (const entry of this.buffer) if (entry[1].since <= dueBy) due.push(entry);
+    for (const [key] of due) this.buffer.delete(key);
+    return due;
+  }
+
+  private async writeWaiting(all: boolean): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    while (this.buffer.size > 0) {
-      const batch: [string, Row][] = [];
-      for (const entry of this.buffer) {
-        batch.push(entry);
-        if (batch.length >= this.maxBatch) break;
-      }
-      for (const [key] of batch) this.buffer.delete(key);
-      try {
-        const written = await this.sink.write(batch.map(([, row]) => row));
-        this.sink.flushed?.(written, 0);
-        if (this.failing) this.sink.logger.info({ rows: written }, `${this.sink.name}: written again`);
-        this.failing = false;
-      } catch (e) {
-        // Back in the buffer, tried again at the next flush; a later row of the same key keeps its own, or,
-        // when the sink merges, is merged into this earlier one (nothing counted twice, nothing lost).
-        for (const [key, row] of batch) {
-          const later = this.buffer.get(key);
-          if (later === undefined) this.buffer.set(key, row);
-          else if (this.sink.merge) this.buffer.set(key, this.sink.merge(row, later));
+    // An explicit flush takes the rows added while it writes too, until none is left.
+    for (let due = this.takeDue(all); due.length > 0; due = all ? this.takeDue(true) : []) {
+      for (let i = 0; i < due.length; i += this.maxBatch) {
+        const batch = due.slice(i, i + this.maxBatch);
+        try {
+          const written = await this.sink.write(batch.map(([, w]) => w.row));
+          this.sink.flushed?.(written, 0);
+          if (this.failing) this.sink.logger.info({ rows: written }, `${this.sink.name}: written again`);
+          this.failing = false;
+        } catch (e) {
+          // Back in the buffer with the rows not tried yet, tried again at the next write; a later row of
+          // the same key keeps its own, or, when the sink merges, is merged into this earlier one (nothing
+          // counted twice, nothing lost).
+          for (const [key, w] of due.slice(i)) {
+            const later = this.buffer.get(key);
+            if (later === undefined) this.buffer.set(key, w);
+            else if (this.sink.merge) this.buffer.set(key, { row: this.sink.merge(w.row, later.row), since: w.since });
+          }
+          this.dropBeyondLimit();
+          if (!this.failing)
+            this.sink.logger.warn(
+              { code: (e as { code?: string })?.code, waiting: this.buffer.size },
+              `${this.sink.name}: a batch could not be written; retrying`,
+            );
+          this.failing = true;
+          this.schedule();
+          return;
         }
-        this.dropBeyondLimit();
-        if (!this.failing)
-          this.sink.logger.warn(
-            { code: (e as { code?: string })?.code, waiting: this.buffer.size },
-            `${this.sink.name}: a batch could not be written; retrying`,
-          );
-        this.failing = true;
-        this.schedule();
-        return;
       }
     }
+    this.schedule();
   }
 }
