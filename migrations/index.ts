@@ -14,6 +14,7 @@ import { FairnessPolicy1764480000000 } from "./1764480000000-fairness-policy.js"
 import { PolicyVersion1764595000000 } from "./1764595000000-policy-version.js";
 import { TrainingPrivacyBudget1764575000000 } from "./1764575000000-training-privacy-budget.js";
 import { AttemptPending1764605000000 } from "./1764605000000-attempt-pending.js";
+import { AccessLogCoalesced1764700000000 } from "./1764700000000-access-log-coalesced.js";
 import { Analytics1764490000000 } from "./1764490000000-analytics.js";
 import { ErasureAndRetention1764500000000 } from "./1764500000000-erasure-and-retention.js";
 import { FieldEncryption1764510000000 } from "./1764510000000-field-encryption.js";
@@ -48,4 +49,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   RecommendationLog1764585000000,
   PolicyVersion1764595000000,
   AttemptPending1764605000000,
+  AccessLogCoalesced1764700000000,
 ];

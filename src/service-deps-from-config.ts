@@ -29,5 +29,6 @@ export function serviceDepsFromConfig(
     xapiAttemptVerbs: config.xapiAttemptVerbs,
     explorationEpsilon: config.explorationEpsilon,
     applyDelayMs: config.applyDelayMs,
+    accessLogFlushMs: config.accessLogFlushMs,
   };
 }

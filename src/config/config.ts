@@ -140,6 +140,12 @@ export interface Config {
   /** Access-log rows older than this many days are deleted by the daily `retention` job (ZPD_ACCESS_LOG_RETENTION_DAYS, default 365). */
   readonly accessLogRetentionDays: number;
   /**
+   * The access log's window (ZPD_ACCESS_LOG_FLUSH_MS, default 5000): a caller's accesses to one learner
+   * through one root field of one kind within it are one row (first and last time, count); a crash loses
+   * at most the window's accesses.
+   */
+  readonly accessLogFlushMs: number;
+  /**
    * ε of the ZPD strategy's exploration (ZPD_EXPLORATION_EPSILON, default 0: off; at most 0.5): with this
    * probability a ZPD answer's first unpinned task is drawn uniformly among its candidates, so that the
    * recommendation log supports off-policy evaluation of other strategies (docs/privacy.md).
@@ -537,6 +543,7 @@ export function loadConfig(env: Env = process.env, options: LoadOptions = {}): C
       retryDelaySeconds: int(env, "ZPD_JOB_RETRY_DELAY_SECONDS", DEFAULT_JOB_TIMING.retryDelaySeconds, 1, 3600),
     },
     accessLogRetentionDays: int(env, "ZPD_ACCESS_LOG_RETENTION_DAYS", 365, 1, 100_000),
+    accessLogFlushMs: int(env, "ZPD_ACCESS_LOG_FLUSH_MS", 5_000, 100, 60_000),
     explorationEpsilon: decimal(env, "ZPD_EXPLORATION_EPSILON", 0, 0, 0.5),
     metricsToken: metricsToken(env),
     fairness: {

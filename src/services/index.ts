@@ -174,7 +174,7 @@ export function createServices(base: ServiceDeps): Services {
     xapiMapping: new XapiMappingService(deps, xapiMapper, agentHashers),
     xapiDocuments: new XapiDocumentService(deps, agentHashers),
     retention: new RetentionService(deps, (schoolId) => training.rebuildStates(schoolId)),
-    accessLog: new AccessLogService(deps),
+    accessLog: new AccessLogService(deps, { flushMs: deps.accessLogFlushMs }),
     recommendationLog,
     operations: new OperationsService(deps.dataSource, activeModels, undefined, activePolicies),
   };

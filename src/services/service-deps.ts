@@ -40,6 +40,8 @@ export interface ServiceDeps {
   readonly events?: ServiceEvents;
   /** Milliseconds between an ingestAttempts call and the applier's drain it schedules (ZPD_APPLY_DELAY_MS); absent: 0. */
   readonly applyDelayMs?: number;
+  /** The access log's window (ZPD_ACCESS_LOG_FLUSH_MS); absent: ACCESS_LOG_FLUSH_MS (access-log.service.ts). */
+  readonly accessLogFlushMs?: number;
   /** The xAPI verbs whose statements become attempts (ZPD_XAPI_ATTEMPT_VERBS); absent: ADL's five (statement-attempt.ts). */
   readonly xapiAttemptVerbs?: AttemptVerbs;
   /** ε of the ZPD strategy's exploration (ZPD_EXPLORATION_EPSILON); absent or 0: deterministic. */

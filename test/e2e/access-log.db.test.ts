@@ -33,7 +33,7 @@ const ok = async (query: string, variables: Record<string, unknown>, token: stri
 };
 const LOG = `query($l: UUID, $actor: String, $since: DateTimeISO, $until: DateTimeISO, $first: Int, $after: String) {
   accessLog(learnerId: $l, actorId: $actor, since: $since, until: $until, first: $first, after: $after) {
-    nodes { id at learnerId actorRole actorId operation access }
+    nodes { id at lastAt count learnerId actorRole actorId operation access }
     pageInfo { hasNextPage endCursor }
   }
 }`;
@@ -42,6 +42,8 @@ const entries = async (variables: Record<string, unknown> = {}, token = admin) =
   (await ok(LOG, { first: 100, ...variables }, token)).accessLog.nodes as {
     id: string;
     at: string;
+    lastAt: string;
+    count: number;
     learnerId: string;
     actorRole: string;
     actorId: string;
@@ -95,7 +97,18 @@ describe("recording", () => {
     // Ids only: the name written is nowhere in the log.
     const rows = await q(`SELECT * FROM access_log WHERE school_id = $1`, [demo.schoolId]);
     expect(JSON.stringify(rows)).not.toContain("Zed Quux");
-    expect(Object.keys(rows[0]).sort()).toEqual(["access", "actor_id", "actor_role", "at", "id", "learner_id", "operation", "school_id"]);
+    expect(Object.keys(rows[0]).sort()).toEqual([
+      "access",
+      "actor_id",
+      "actor_role",
+      "at",
+      "count",
+      "id",
+      "last_at",
+      "learner_id",
+      "operation",
+      "school_id",
+    ]);
   });
 
   test("a list reads each learner it answers with; an alias is logged as its root field", async () => {
@@ -166,23 +179,73 @@ describe("recording", () => {
     expect(await entries({ l: notTaught })).toEqual([]);
   });
 
-  test("the same access within a second is one row; no SQL on the request's path", async () => {
+  test("one caller's accesses to one learner within the window are one row: first and last time, count; no SQL on the request's path", async () => {
     const learner = taught[1]!;
+    await flush();
     await q(`DELETE FROM access_log WHERE school_id = $1`, [demo.schoolId]);
     const before = s.app.db.queries.count;
-    const read = () =>
-      s.app.services.accessLog.record(
-        { schoolId: demo.schoolId, role: Role.Admin, subject: "x" },
-        [{ learnerId: learner, operation: "mastery", access: AccessKind.Read }],
-        new Date(),
-      );
-    read();
-    read();
-    expect(s.app.services.accessLog.pending).toBe(1);
+    const t0 = Date.now() - 10_000;
+    const admin7 = { schoolId: demo.schoolId, role: Role.Admin, subject: "coalesce-a" };
+    const other = { schoolId: demo.schoolId, role: Role.Admin, subject: "coalesce-b" };
+    const read = [{ learnerId: learner, operation: "mastery", access: AccessKind.Read }];
+    for (const dt of [0, 1_500, 4_000]) s.app.services.accessLog.record(admin7, read, new Date(t0 + dt));
+    s.app.services.accessLog.record(other, read, new Date(t0 + 2_000));
+    s.app.services.accessLog.record(admin7, [{ learnerId: learner, operation: "mastery", access: AccessKind.Write }], new Date(t0 + 3_000));
+    s.app.services.accessLog.record(admin7, [{ learnerId: learner, operation: "learner", access: AccessKind.Read }], new Date(t0 + 3_500));
+    // Who, whose, how and which root field stay apart: four rows waiting for six requests.
+    expect(s.app.services.accessLog.pending).toBe(4);
     expect(s.app.db.queries.count).toBe(before);
     await flush();
     expect(s.app.services.accessLog.pending).toBe(0);
-    expect(await entries({ l: learner })).toHaveLength(1);
+    const row = (e: { at: string; lastAt: string; count: number; actorId: string; operation: string; access: string }) => [
+      e.actorId,
+      e.operation,
+      e.access,
+      Date.parse(e.at) - t0,
+      Date.parse(e.lastAt) - t0,
+      e.count,
+    ];
+    expect((await entries({ l: learner })).map(row)).toEqual([
+      ["coalesce-a", "mastery", "READ", 0, 4_000, 3],
+      ["coalesce-b", "mastery", "READ", 2_000, 2_000, 1],
+      ["coalesce-a", "mastery", "WRITE", 3_000, 3_000, 1],
+      ["coalesce-a", "learner", "READ", 3_500, 3_500, 1],
+    ]);
+    // After a flush, the same access is a new row: the counts over the rows are every request.
+    s.app.services.accessLog.record(admin7, read, new Date(t0 + 6_000));
+    s.app.services.accessLog.record(admin7, read, new Date(t0 + 7_000));
+    await flush();
+    const reads = (await entries({ l: learner, actor: "coalesce-a" })).filter((e) => e.operation === "mastery" && e.access === "READ");
+    expect(reads.map(row)).toEqual([
+      ["coalesce-a", "mastery", "READ", 0, 4_000, 3],
+      ["coalesce-a", "mastery", "READ", 6_000, 7_000, 2],
+    ]);
+    // A time filter finds a row by any instant it spans, not only its first.
+    const inside = new Date(t0 + 2_500).toISOString();
+    expect((await entries({ l: learner, actor: "coalesce-a", since: inside, until: new Date(t0 + 2_600).toISOString() })).map(row)).toEqual(
+      [["coalesce-a", "mastery", "READ", 0, 4_000, 3]],
+    );
+  });
+
+  test("requests over HTTP are coalesced too: a service's calls naming one learner are one row counting them", async () => {
+    const learner = taught[2]!;
+    await flush();
+    await q(`DELETE FROM access_log WHERE school_id = $1`, [demo.schoolId]);
+    const service = await s.token({ schoolId: demo.schoolId, role: Role.Service, subject: "coalesce-app" });
+    const [{ id: taskId }] = await q(`SELECT id FROM task WHERE school_id = $1 ORDER BY id LIMIT 1`, [demo.schoolId]);
+    const ingest = `mutation($i: [RecordAttemptInput!]!) { ingestAttempts(inputs: $i) { duplicate } }`;
+    const before = Date.now();
+    for (let call = 0; call < 3; call++)
+      await ok(
+        ingest,
+        { i: [0, 1].map((k) => ({ learnerId: learner, taskId, correct: true, idempotencyKey: `coalesce-${call}-${k}-${uuidv7()}` })) },
+        service,
+      );
+    await flush();
+    const log = await entries({ l: learner, actor: "coalesce-app" });
+    expect(log).toEqual([expect.objectContaining({ operation: "ingestAttempts", access: "WRITE", count: 3 })]);
+    expect(Date.parse(log[0]!.at)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(log[0]!.lastAt)).toBeGreaterThanOrEqual(Date.parse(log[0]!.at));
   });
 });
 
@@ -243,6 +306,7 @@ describe("retention and erasure", () => {
     const actor = { schoolId: demo.schoolId, role: Role.Admin, subject: "retention-test" };
     const read = [{ learnerId: learner, operation: "learner", access: AccessKind.Read }];
     s.app.services.accessLog.record(actor, read, new Date(at.getTime() - 60 * day));
+    await flush(); // (two rows: recorded together, the same access would be coalesced into one)
     s.app.services.accessLog.record(actor, read, new Date(at.getTime() - 2 * day));
     await flush();
     const others = (await entries({ l: learner })).filter((e) => e.actorId !== "retention-test");
@@ -276,10 +340,15 @@ describe("retention and erasure", () => {
     await flush();
     const logged = Number((await q(`SELECT count(*)::int AS n FROM access_log WHERE learner_id = $1`, [victim]))[0].n);
     expect(logged).toBeGreaterThanOrEqual(1);
-    // Read by a teacher just before the erasure, still waiting in the buffer.
-    s.app.services.accessLog.record({ schoolId: demo.schoolId, role: Role.Teacher, subject: "t", teacherId: demo.teacherId }, [
-      { learnerId: victim, operation: "mastery", access: AccessKind.Read },
-    ]);
+    // Read by a teacher just before the erasure (twice, with another learner: coalesced), still waiting in the buffer.
+    const teacherActor = { schoolId: demo.schoolId, role: Role.Teacher, subject: "t", teacherId: demo.teacherId };
+    const bystander = taught[0]!;
+    const bystanderBefore = (await entries({ l: bystander })).length;
+    for (let i = 0; i < 2; i++)
+      s.app.services.accessLog.record(teacherActor, [
+        { learnerId: victim, operation: "mastery", access: AccessKind.Read },
+        { learnerId: bystander, operation: "coalesce-erasure", access: AccessKind.Read },
+      ]);
     const erased = await ok(`mutation($l: UUID!) { eraseLearner(learnerId: $l) { rows { table rows } } }`, { l: victim }, admin);
     const counted = Object.fromEntries(erased.eraseLearner.rows.map((r: { table: string; rows: number }) => [r.table, r.rows]));
     expect(counted.access_log).toBe(logged);
@@ -287,7 +356,11 @@ describe("retention and erasure", () => {
     expect(
       Number((await q(`SELECT count(*)::int AS n FROM access_log WHERE learner_id = $1::uuid OR actor_id = $1::text`, [victim]))[0].n),
     ).toBe(0);
-    // Another learner's rows are untouched.
-    expect((await entries({ l: taught[0] })).length).toBeGreaterThanOrEqual(1);
+    // Another learner's rows are untouched, and its coalesced row of the same batch written whole.
+    const kept = await entries({ l: bystander });
+    expect(kept).toHaveLength(bystanderBefore + 1);
+    expect(kept.filter((e) => e.operation === "coalesce-erasure")).toEqual([
+      expect.objectContaining({ actorId: demo.teacherId, count: 2 }),
+    ]);
   });
 });

@@ -9,8 +9,9 @@ export enum AccessKind {
 }
 
 /**
- * One access to a learner's data: who (the caller's role and id), whose (the learner), through which
- * root field of the API, read or write, and when. Ids only: no payload, no personal data. Written in
+ * Accesses to a learner's data: who (the caller's role and id), whose (the learner), through which
+ * root field of the API, read or write, and when — one row for the `count` requests of the same caller,
+ * learner, root field and kind over the writer's window, from `at` to `lastAt`. Ids only: no payload, no personal data. Written in
  * batches by services/access-log/access-log.service.ts; deleted with the learner (erasure) and after
  * ZPD_ACCESS_LOG_RETENTION_DAYS (the daily `retention` job).
  */
@@ -43,8 +44,17 @@ export class AccessLog {
   @Column({ type: "varchar", length: 5 })
   access!: AccessKind;
 
+  /** The first access of the row. */
   @Column({ type: "timestamptz" })
   at!: Date;
+
+  /** The last access of the row; null on rows written before migration 1764700000000 (single accesses: `at`). */
+  @Column({ type: "timestamptz", nullable: true })
+  lastAt!: Date | null;
+
+  /** How many requests the row stands for (1 before migration 1764700000000). */
+  @Column({ type: "integer", default: 1 })
+  count!: number;
 
   @ManyToOne(() => School, { onDelete: "CASCADE" })
   school?: School;

@@ -16,7 +16,12 @@ export interface AccessRow {
   readonly actorId: string;
   readonly operation: string;
   readonly access: AccessKind;
+  /** The first access the row stands for. */
   readonly at: Date;
+  /** The last. */
+  readonly lastAt: Date;
+  /** How many requests. */
+  readonly count: number;
 }
 
 /**
@@ -28,10 +33,10 @@ export async function insertAccessRows(m: EntityManager, rows: readonly AccessRo
   const col = <K extends keyof AccessRow>(k: K) => rows.map((r) => r[k]);
   const written: { n: number }[] = await m.query(
     `${BACKGROUND_SQL} WITH ins AS (
-       INSERT INTO access_log (id, school_id, learner_id, actor_role, actor_id, operation, access, at)
-       SELECT u.id, u.school_id, u.learner_id, u.actor_role, u.actor_id, u.operation, u.access, u.at
-       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
-         AS u(id, school_id, learner_id, actor_role, actor_id, operation, access, at)
+       INSERT INTO access_log (id, school_id, learner_id, actor_role, actor_id, operation, access, at, last_at, count)
+       SELECT u.id, u.school_id, u.learner_id, u.actor_role, u.actor_id, u.operation, u.access, u.at, u.last_at, u.count
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[], $10::int[])
+         AS u(id, school_id, learner_id, actor_role, actor_id, operation, access, at, last_at, count)
        WHERE EXISTS (SELECT 1 FROM learner l WHERE l.id = u.learner_id AND l.school_id = u.school_id)
        RETURNING 1)
      SELECT count(*)::int AS n FROM ins`,
@@ -44,6 +49,8 @@ export async function insertAccessRows(m: EntityManager, rows: readonly AccessRo
       col("operation"),
       col("access"),
       rows.map((r) => r.at.toISOString()),
+      rows.map((r) => r.lastAt.toISOString()),
+      col("count"),
     ],
   );
   return Number(written[0]?.n ?? 0);
@@ -66,7 +73,8 @@ export function accessLogQuery(ds: DataSource, f: AccessFilter) {
   const qb = ds.getRepository(AccessLog).createQueryBuilder("al").where("al.school_id = :school", { school: f.schoolId });
   if (f.learnerId) qb.andWhere("al.learner_id = :learner", { learner: f.learnerId });
   if (f.actorId) qb.andWhere("al.actor_id = :actor", { actor: f.actorId });
-  if (f.since) qb.andWhere("al.at >= :since", { since: f.since });
+  // A row stands for its accesses from `at` to `last_at`: it is in a window it overlaps.
+  if (f.since) qb.andWhere("COALESCE(al.last_at, al.at) >= :since", { since: f.since });
   if (f.until) qb.andWhere("al.at < :until", { until: f.until });
   return qb;
 }

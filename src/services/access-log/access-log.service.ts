@@ -4,9 +4,12 @@
  * the learner, the operation, READ or WRITE, the time — never a payload.
  *
  * Written without a round trip per request, by the shared batch writer (common/batch-writer.ts): the
- * accesses wait in memory and are written in batches, one statement each, at most a second after they
- * happened, and on stop. The same access (caller, learner, operation, kind) within one second is one
- * row. What a crash loses is that last second: unlike an attempt, an access-log row is never
+ * accesses wait in memory and are written in batches, one statement each, at most `flushMs` (the
+ * window, ZPD_ACCESS_LOG_FLUSH_MS) after the first of them, and on stop. The accesses of one caller to
+ * one learner through one root field of one kind within the window are coalesced into one row: its
+ * first time (`at`), its last (`lastAt`) and how many requests (`count`) — what an auditor reads stays
+ * true (who, whose, how, from when to when), at one row where a busy service would write hundreds.
+ * What a crash loses is the window's accesses: unlike an attempt, an access-log row is never
  * acknowledged to anyone. When the database cannot take a batch, the rows wait for the next flush; past
  * the buffer's limit the oldest are dropped and counted (ServiceEvents.accessLogFlushed), so an outage
  * cannot exhaust the memory.
@@ -45,6 +48,19 @@ export interface AccessLogFilter {
 /** How the log batches its rows (services/common/batch-writer.ts). */
 export type AccessLogOptions = BatchWriterOptions;
 
+/** The window's default (ZPD_ACCESS_LOG_FLUSH_MS). */
+export const ACCESS_LOG_FLUSH_MS = 5_000;
+/** Rows (distinct caller × learner × root field × kind) waiting that start a write before the window is up. */
+export const ACCESS_LOG_FLUSH_AT = 50_000;
+
+/** Two rows of the same key, the earlier first: one row from the earlier's first access to the later's last. */
+export const coalesce = (earlier: AccessRow, later: AccessRow): AccessRow => ({
+  ...earlier,
+  at: later.at.getTime() < earlier.at.getTime() ? later.at : earlier.at,
+  lastAt: later.lastAt.getTime() > earlier.lastAt.getTime() ? later.lastAt : earlier.lastAt,
+  count: earlier.count + later.count,
+});
+
 /** Rows a retention statement deletes at a time (a short statement each, not one long lock). */
 const PRUNE_CHUNK = 10_000;
 
@@ -56,7 +72,7 @@ export function actorIdOf(actor: Actor): string {
 }
 
 export class AccessLogService {
-  /** Rows waiting, keyed by (caller, learner, operation, kind, second): the same access within a second is one row. */
+  /** Rows waiting, keyed by (caller, learner, operation, kind): coalesced over the window. */
   private readonly writer: BatchWriter<AccessRow>;
 
   constructor(
@@ -67,10 +83,16 @@ export class AccessLogService {
       {
         name: "access log",
         write: (rows) => this.insert(rows),
+        merge: coalesce,
         flushed: (written, dropped) => deps.events?.accessLogFlushed?.(written, dropped),
         logger: deps.logger,
       },
-      opts,
+      {
+        flushMs: opts.flushMs ?? ACCESS_LOG_FLUSH_MS,
+        flushAt: opts.flushAt ?? ACCESS_LOG_FLUSH_AT,
+        maxBatch: opts.maxBatch,
+        maxBuffered: opts.maxBuffered,
+      },
     );
   }
 
@@ -83,10 +105,9 @@ export class AccessLogService {
   record(actor: Actor, accesses: readonly Access[], at: Date = new Date()): void {
     if (accesses.length === 0) return;
     const actorId = actorIdOf(actor);
-    const second = Math.floor(at.getTime() / 1000);
     this.writer.add(
       accesses.map((a) => [
-        `${actor.schoolId}|${actor.role}|${actorId}|${a.learnerId}|${a.operation}|${a.access}|${second}`,
+        `${actor.schoolId}|${actor.role}|${actorId}|${a.learnerId}|${a.operation}|${a.access}`,
         {
           id: uuidv7(at.getTime()),
           schoolId: actor.schoolId,
@@ -96,6 +117,8 @@ export class AccessLogService {
           operation: a.operation,
           access: a.access,
           at,
+          lastAt: at,
+          count: 1,
         },
       ]),
     );

@@ -3,7 +3,8 @@
  * recommendation log, on a database of the test's own (a table is renamed away to make the database
  * refuse a batch for real): rows wait until the timer or a full batch writes them, a refused batch
  * waits and is written once the table is back, and beyond the buffer's limit the oldest rows are
- * dropped and counted.
+ * dropped and counted; the access log's rows of one key, coalesced, keep their count and first and
+ * last time across a refused batch.
  */
 import { openScratchDatabase, type ScratchDatabase } from "../../../test/support/scratch-database.js";
 import { createLogger } from "../../shared/logger.js";
@@ -47,7 +48,7 @@ const USERS: readonly User[] = [
     make(deps, opts) {
       const log = new AccessLogService(deps, opts);
       return Object.assign(log, {
-        // A distinct operation per call: the same access within a second would be one row.
+        // A distinct operation per call: the same access within the window would be one row.
         add: (i: number) => log.record(actor, [{ learnerId: learnerIds[i]!, operation: `op${i}`, access: AccessKind.Read }]),
       });
     },
@@ -112,6 +113,32 @@ describe.each(USERS)("the batch writer, as $table uses it", ({ table, make }) =>
     await log.close();
   });
 
+  test("a steady inflow is written in slices: each row when it is due, not the whole window at its end", async () => {
+    const log = make(deps(), { flushMs: 2_000, maxBatch: 100 });
+    const until = async (ok: () => Promise<boolean>) => {
+      for (let waited = 0; !(await ok()); waited += 50) {
+        if (waited > 10_000) throw new Error("never");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const t0 = Date.now();
+    log.add(0);
+    await new Promise((r) => setTimeout(r, 1_000));
+    log.add(1); // due a second after row 0
+    await until(async () => (await count()) > 0);
+    // Row 0 written when due (not before), row 1 still waiting for its own time.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1_800);
+    expect(await count()).toBe(1);
+    expect(log.pending).toBe(1);
+    await until(async () => (await count()) === 2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2_800);
+    expect(flushed).toEqual([
+      [1, 0],
+      [1, 0],
+    ]);
+    await log.close();
+  });
+
   test("a batch the database refuses waits and is written once it can be; beyond the limit the oldest rows are dropped", async () => {
     const log = make(deps(), { flushMs: 60_000, maxBatch: 100, maxBuffered: 3 });
     await q(`ALTER TABLE ${table} RENAME TO ${table}_away`);
@@ -134,6 +161,40 @@ describe.each(USERS)("the batch writer, as $table uses it", ({ table, make }) =>
     ]);
     expect(learners.map((r) => r.learner_id)).toEqual([learnerIds[1], learnerIds[2], learnerIds[3]].sort());
     expect(flushed.at(-1)).toEqual([3, 0]);
+    await log.close();
+  });
+});
+
+describe("the access log's coalescing across a refused batch", () => {
+  const deps = () =>
+    ({ dataSource: scratch.db.dataSource, logger: createLogger("silent"), maxPageSize: 100 }) as Pick<
+      ServiceDeps,
+      "dataSource" | "logger" | "maxPageSize"
+    > as ServiceDeps;
+
+  test("the accesses of a refused batch and those after it are one row: first and last time, every request counted", async () => {
+    await q(`DELETE FROM access_log WHERE school_id = $1`, [schoolId]);
+    const log = new AccessLogService(deps(), { flushMs: 60_000 });
+    const read = [{ learnerId: learnerIds[0]!, operation: "mastery", access: AccessKind.Read }];
+    const t0 = Date.parse("2026-11-02T10:00:00.000Z");
+    await q(`ALTER TABLE access_log RENAME TO access_log_away`);
+    try {
+      log.record(actor, read, new Date(t0 + 1_000));
+      log.record(actor, read, new Date(t0 + 2_000));
+      await log.flush(); // refused: back in the buffer
+      expect(log.pending).toBe(1);
+      log.record(actor, read, new Date(t0)); // an access answered earlier, recorded later
+      log.record(actor, read, new Date(t0 + 3_000));
+      expect(log.pending).toBe(1);
+    } finally {
+      await q(`ALTER TABLE access_log_away RENAME TO access_log`);
+    }
+    await log.flush();
+    const rows: { at: Date; last_at: Date; count: number }[] = await q(
+      `SELECT at, last_at, count FROM access_log WHERE school_id = $1 AND learner_id = $2`,
+      [schoolId, learnerIds[0]],
+    );
+    expect(rows.map((r) => [new Date(r.at).getTime() - t0, new Date(r.last_at).getTime() - t0, r.count])).toEqual([[0, 3_000, 4]]);
     await log.close();
   });
 });
