@@ -195,8 +195,7 @@ export function packBatch(
   };
   let real = 0;
   const start = new Int32Array(B + 1);
-  const code: number[] = [];
-  const pairWeight: number[] = [];
+  pairs.length = 0;
   windows.forEach((win, b) => {
     a.first[b] = win.first ? 1 : 0;
     a.startRecent[b] = win.first ? 0 : starts.recent[win.from]!;
@@ -228,27 +227,49 @@ export function packBatch(
       }
     }
     real += win.length;
-    // X[c, t', t] for t' < t: how much a step on slot c of t' moves the logit of t (only the non-zero ones).
+    // X[c, t', t] for t' < t: how much a step on slot c of t' moves the logit of t (only the non-zero ones;
+    // a task's slots are filled from 0, so the first −1 ends them).
     for (let t0 = 0; t0 < win.length; t0++) {
       const j0 = win.from + t0;
       for (let c = 0; c < S; c++) {
         const k = f.slotSkill[j0 * S + c]!;
-        if (k < 0) continue;
+        if (k < 0) break;
         for (let t = t0 + 1; t < win.length; t++) {
           const j = win.from + t;
           let x = 0;
-          for (let s = 0; s < S; s++) if (f.slotSkill[j * S + s] === k) x += f.slotWeight[j * S + s]!;
-          if (x === 0) continue;
-          code.push((c * W + t0) * W + t);
-          pairWeight.push(x);
+          for (let s = 0; s < S; s++) {
+            const ks = f.slotSkill[j * S + s]!;
+            if (ks < 0) break;
+            if (ks === k) x += f.slotWeight[j * S + s]!;
+          }
+          if (x !== 0) pairs.push((c * W + t0) * W + t, x);
         }
       }
     }
-    start[b + 1] = code.length;
+    start[b + 1] = pairs.length;
   });
   a.attemptsInBatch = real;
-  return { ...a, cross: { start, code: Int32Array.from(code), weight: Float32Array.from(pairWeight) } };
+  return { ...a, cross: { start, code: pairs.code.slice(0, pairs.length), weight: pairs.weight.slice(0, pairs.length) } };
 }
+
+/** A growable list of X's entries, reused by every packBatch (copied out at its end). */
+const pairs = {
+  length: 0,
+  code: new Int32Array(1 << 16),
+  weight: new Float32Array(1 << 16),
+  push(code: number, weight: number): void {
+    if (this.length === this.code.length) {
+      const code2 = new Int32Array(2 * this.length),
+        weight2 = new Float32Array(2 * this.length);
+      code2.set(this.code);
+      weight2.set(this.weight);
+      this.code = code2;
+      this.weight = weight2;
+    }
+    this.code[this.length] = code;
+    this.weight[this.length++] = weight;
+  },
+};
 
 /** The unrolled logits z [B, W] of a batch (clamped like clampLogit). */
 export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
