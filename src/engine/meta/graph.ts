@@ -4,12 +4,14 @@
  *
  * Shapes: B windows × W steps × S skill slots. The personal part of z_t is
  *   start_t + Σ_{t'<t} M[t', t] · r_t'
- * with M built from the step sizes (general step for every pair, skill step where the tasks share a
- * skill: `cross`), so the unroll is W small steps of [B, W] arithmetic.
+ * with M built from the step sizes (general step for every pair, ψ's fading step, skill step where the
+ * tasks share a skill: `cross`). The steps and the shared part are TensorFlow.js ops; the recursion over
+ * the W steps is one op with a hand-written gradient (unroll.ts), which TensorFlow.js chains with theirs.
  */
 import * as tf from "@tensorflow/tfjs";
-import { LOGIT_LIMIT, type MetaParams } from "./equations.js";
+import type { MetaParams } from "./equations.js";
 import type { AttemptFeatures, Window } from "./features.js";
+import { type CrossPairs, unrollRecursion } from "./unroll.js";
 
 /**
  * The parameters a batch touches, already gathered per step and slot (TensorFlow.js's wasm backend has
@@ -135,8 +137,8 @@ export interface BatchArrays {
   /** ψ at the window start (0 for a learner's first window). */
   readonly startRecent: Float32Array; // [B]
   readonly first: Float32Array; // [B]
-  /** [B, W(t'), S(c), W(t)]: Σ_a [skill(t',c) = skill(t,a)]·q(t,a), zero unless t' < t. */
-  readonly cross: Float32Array;
+  /** X: how much a step on slot c of t' moves the logit of t, Σ_a [skill(t',c) = skill(t,a)]·q(t,a), for t' < t (unroll.ts). */
+  readonly cross: CrossPairs;
   /** Real (unpadded) attempts in the batch. */
   readonly attemptsInBatch: number;
 }
@@ -189,10 +191,11 @@ export function packBatch(
     startPersonal: new Float32Array(B * W),
     startRecent: new Float32Array(B),
     first: new Float32Array(B),
-    cross: new Float32Array(B * W * S * W),
     attemptsInBatch: 0,
   };
   let real = 0;
+  const start = new Int32Array(B + 1);
+  pairs.length = 0;
   windows.forEach((win, b) => {
     a.first[b] = win.first ? 1 : 0;
     a.startRecent[b] = win.first ? 0 : starts.recent[win.from]!;
@@ -224,23 +227,49 @@ export function packBatch(
       }
     }
     real += win.length;
-    // cross[b, t', c, t] for t' < t: how much a step on slot c of t' moves the logit of t.
+    // X[c, t', t] for t' < t: how much a step on slot c of t' moves the logit of t (only the non-zero ones;
+    // a task's slots are filled from 0, so the first −1 ends them).
     for (let t0 = 0; t0 < win.length; t0++) {
       const j0 = win.from + t0;
       for (let c = 0; c < S; c++) {
         const k = f.slotSkill[j0 * S + c]!;
-        if (k < 0) continue;
-        const row = ((b * W + t0) * S + c) * W;
+        if (k < 0) break;
         for (let t = t0 + 1; t < win.length; t++) {
           const j = win.from + t;
-          for (let s = 0; s < S; s++) if (f.slotSkill[j * S + s] === k) a.cross[row + t]! += f.slotWeight[j * S + s]!;
+          let x = 0;
+          for (let s = 0; s < S; s++) {
+            const ks = f.slotSkill[j * S + s]!;
+            if (ks < 0) break;
+            if (ks === k) x += f.slotWeight[j * S + s]!;
+          }
+          if (x !== 0) pairs.push((c * W + t0) * W + t, x);
         }
       }
     }
+    start[b + 1] = pairs.length;
   });
   a.attemptsInBatch = real;
-  return a;
+  return { ...a, cross: { start, code: pairs.code.slice(0, pairs.length), weight: pairs.weight.slice(0, pairs.length) } };
 }
+
+/** A growable list of X's entries, reused by every packBatch (copied out at its end). */
+const pairs = {
+  length: 0,
+  code: new Int32Array(1 << 16),
+  weight: new Float32Array(1 << 16),
+  push(code: number, weight: number): void {
+    if (this.length === this.code.length) {
+      const code2 = new Int32Array(2 * this.length),
+        weight2 = new Float32Array(2 * this.length);
+      code2.set(this.code);
+      weight2.set(this.weight);
+      this.code = code2;
+      this.weight = weight2;
+    }
+    this.code[this.length] = code;
+    this.weight[this.length++] = weight;
+  },
+};
 
 /** The unrolled logits z [B, W] of a batch (clamped like clampLogit). */
 export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
@@ -281,7 +310,8 @@ export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
     .add(tf.tensor2d(a.startPersonal, [B, W]).mul(tf.scalar(1).sub(first)))
     .add(tf.tensor2d(a.startRecent, [B, 1]).mul(fading));
 
-  // M[b, t', t]: the effect of residual r_t' on z_t (steps a_0(N_t'), α_ψ λ^(t−t'−1), a_k(n_t'k); see equations.ts).
+  // The steps of the update (equations.ts): a_0(N_t') of the general coordinate, a_k(n_t'k)·q per skill slot,
+  // and ψ's α_ψ λ^d; the recursion that applies them to the residuals is one op (unroll.ts).
   const decay = p.logDecay.exp();
   const boost = p.logBoost.exp();
   const attempts = tf.tensor2d(a.attempts, [B, W]);
@@ -295,34 +325,15 @@ export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
     .div(col3(decay, 1).mul(count).add(1))
     .add(col3(boost, 1).div(count.add(1)))
     .mul(weight);
-  const earlier = tf.tensor2d(earlierMask(W), [W, W]);
-  const recentKernel = tf
-    .exp(tf.tensor2d(lags(W), [W, W]).mul(logLambda.expandDims(2)))
-    .mul(col3(p.recent, 0).exp())
-    .mul(earlier); // [R, W, W]
-  const M = generalStep
-    .expandDims(2)
-    .mul(earlier)
-    .add(recentKernel)
-    .add(
-      skillStep
-        .expandDims(3)
-        .mul(tf.tensor4d(a.cross, [B, W, S, W]))
-        .sum(2),
-    );
-  // The unroll runs time-major ([W, B]): every per-step slice is then a contiguous block, which the wasm
-  // backend copies (and its gradient pads) much faster than a strided column.
-  const rows = tf.unstack(M.transpose([1, 2, 0]), 0); // W(t') × [W(t), B]
-  const baseRows = tf.unstack(shared.add(start).transpose(), 0); // W × [B]
-  const yRows = tf.unstack(tf.tensor2d(a.y, [B, W]).transpose(), 0);
-  let acc: tf.Tensor = tf.zeros([W, B]);
-  const zs: tf.Tensor[] = [];
-  for (let t = 0; t < W; t++) {
-    const z = tf.clipByValue(baseRows[t]!.add(acc.slice([t, 0], [1, B]).reshape([B])), -LOGIT_LIMIT, LOGIT_LIMIT);
-    zs.push(z);
-    if (t < W - 1) acc = acc.add(rows[t]!.mul(yRows[t]!.sub(tf.sigmoid(z))));
-  }
-  return tf.stack(zs, 1) as tf.Tensor2D;
+  const recentKernel = tf.exp(tf.tensor1d(steps(W)).mul(logLambda).add(col(p.recent, 0))); // [R, W]: α_ψ λ^d
+  return unrollRecursion(
+    shared.add(start) as tf.Tensor2D,
+    generalStep as tf.Tensor2D,
+    skillStep as tf.Tensor3D,
+    recentKernel as tf.Tensor2D,
+    a.y,
+    a.cross,
+  );
 }
 
 /** Σ over real attempts of the weighted log loss mask · (softplus(z) − y·z). */
@@ -362,28 +373,4 @@ export function createBatchGradients(): (p: MetaParams, batch: BatchArrays, perW
 /** [0, 1, …, W−1]. */
 function steps(W: number): Float32Array {
   return Float32Array.from({ length: W }, (_, t) => t);
-}
-
-const lagMatrices = new Map<number, Float32Array>();
-/** [W, W] with t − t' − 1 where t' < t (row t', column t), else 0 (masked out by earlierMask). */
-function lags(W: number): Float32Array {
-  let m = lagMatrices.get(W);
-  if (!m) {
-    m = new Float32Array(W * W);
-    for (let t0 = 0; t0 < W; t0++) for (let t = t0 + 1; t < W; t++) m[t0 * W + t] = t - t0 - 1;
-    lagMatrices.set(W, m);
-  }
-  return m;
-}
-
-const masks = new Map<number, Float32Array>();
-/** [W, W] with 1 where t' < t (row t', column t). */
-function earlierMask(W: number): Float32Array {
-  let m = masks.get(W);
-  if (!m) {
-    m = new Float32Array(W * W);
-    for (let t0 = 0; t0 < W; t0++) for (let t = t0 + 1; t < W; t++) m[t0 * W + t] = 1;
-    masks.set(W, m);
-  }
-  return m;
 }

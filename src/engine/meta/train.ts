@@ -3,7 +3,8 @@
  * in truncated windows, with early stopping on held-out TRAINING learners (validationFraction).
  *
  * Each step: the typed-array forward pass gives every window its starting state; graph.ts builds the
- * batch's unrolled loss in TensorFlow.js, which differentiates it (first order) with respect to the
+ * batch's unrolled loss in TensorFlow.js (the recursion itself one op with its gradient written out,
+ * unroll.ts), which differentiates it (first order) with respect to the
  * parameters gathered for the batch; those gradients are added back per parameter (scatterGradients)
  * and Adam updates float64 parameters (adam.ts). The ablation runs the same loop with φ₀ = 0 and a
  * fixed step; by default with no adaptation during training ("pretrained", see options.ts).
