@@ -21,7 +21,15 @@ import { backendStatus, initBackend } from "../src/engine/backend.js";
 import { DEFAULT_POLICY_TRAINING, LOWEST_MASTERY_POLICY, tuneZpdBand } from "../src/engine/policy/index.js";
 import { gitCommit } from "./lib/git.js";
 import { renderPolicyReport } from "./policy/report.js";
-import { choosePenalty, type PolicyBenchArgs, runPolicyBench, trainingEnvironments } from "./policy/run.js";
+import {
+  atTemperature,
+  choosePenalty,
+  chooseTemperature,
+  type PolicyBenchArgs,
+  runPolicyBench,
+  trainingEnvironments,
+  validationEnvironments,
+} from "./policy/run.js";
 import { type OpeArgs, runOpe } from "./policy/ope.js";
 import { keptOpeSection, renderOpeSection, withOpeSection } from "./policy/ope-report.js";
 
@@ -150,8 +158,10 @@ async function main(): Promise<void> {
     const envs = await trainingEnvironments(args);
     const tunedRule = tuneZpdBand(envs, { episodesPerEnvironment: args.tuneEpisodes, seed: 1 }).policy;
     const teacher = args.imitate === "tuned-zpd" ? tunedRule : LOWEST_MASTERY_POLICY;
-    const { training } = await choosePenalty(envs, teacher, tunedRule, args, log);
-    const runs = await runOpe(training.trained.policy, args.ope, log);
+    const validation = await validationEnvironments(args);
+    const penalty = await choosePenalty(envs, validation, teacher, tunedRule, args, log);
+    const { temperature } = chooseTemperature(validation, penalty.training.trained.policy, penalty.tuned, log);
+    const runs = await runOpe(atTemperature(penalty.training, temperature, "POLICY").trained.policy, args.ope, log);
     markdown = renderOpeSection(runs, info());
     file = withOpeSection(existing, markdown);
   } else {

@@ -98,6 +98,20 @@ function penaltyTable(runs: PolicyRuns): string {
   ].join("\n");
 }
 
+/** The temperature's choice on the validation schools (chooseTemperature). */
+function temperatureTable(runs: PolicyRuns): string {
+  const v = runs.penalty.tuned;
+  return [
+    "| temperature | engaged | median attempts to mastery | mean return | kept |",
+    "|---|---|---|---|---|",
+    `| ZPD_TUNED (the bar) | ${pct(v.engaged)} | ${atm(v.medianAttempts)} | ${f3(v.meanReturn)} | |`,
+    ...runs.temperature.trials.map(
+      (t) =>
+        `| ${t.temperature} | ${pct(t.engaged)} | ${atm(t.medianAttempts)} | ${f3(t.meanReturn)} | ${t.temperature === runs.temperature.temperature ? "**kept**" : ""} |`,
+    ),
+  ].join("\n");
+}
+
 const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) ? (a / b).toFixed(2) : "n/a (censored)");
 const verdict = (ok: boolean) => (ok ? "**met**" : "**not met**");
 
@@ -246,7 +260,7 @@ policy — on schools of the **held-out** simulator families (${runs.families.ma
 - POLICY is the learned policy (\`trainPolicy\`, docs/policy-environment.md): a softmax over the candidates of a
   scoring network (${pt.policy.actor.hidden} hidden units) on features read from the observation only, warm-started by imitating
   ${args.imitate === "tuned-zpd" ? "the tuned ZPD rule" : "LOWEST_MASTERY"}, then PPO on the same ${runs.policy.schools} training schools as the band's tuning (${runs.policy.families.map((f) => `\`${f}\``).join(", ")}):
-  stop penalty ${runs.policy.options.stopPenalty} (chosen on validation schools: below), ${pt.policy.training.iterations} iterations, ${pt.policy.training.episodes} episodes, ${pt.policy.training.steps.toLocaleString("en")} decisions, seed ${pt.policy.training.seed}, in **${pt.seconds.toFixed(0)} s** (${pt.backend}).
+  stop penalty ${runs.policy.options.stopPenalty} and served at temperature ${runs.temperature.temperature} (both chosen on validation schools: below), ${pt.policy.training.iterations} iterations, ${pt.policy.training.episodes} episodes, ${pt.policy.training.steps.toLocaleString("en")} decisions, seed ${pt.policy.training.seed}, in **${pt.seconds.toFixed(0)} s** (${pt.backend}).
   It chooses by drawing from its softmax (the propensity it logs). POLICY_TRANSFER is the same recipe on the
   ${runs.transfer.schools} schools of \`${runs.transfer.families.join("`, `")}\` alone (${tt.seconds.toFixed(0)} s): the sim-to-sim transfer test.
   The policy file is ${(runs.fileBytes / 1024).toFixed(1)} KiB of JSON.
@@ -299,6 +313,15 @@ episodes; the first whose engagement is not below the tuned rule's is kept (the 
 engagement that keeps it), else the most engaging one.
 
 ${penaltyTable(runs)}
+
+## The temperature's choice (the same validation schools)
+
+PPO trains and explores at temperature 1; the policy is then served at the temperature T that does best on
+the same validation schools (\`sharpenPolicy\`: π ∝ exp(score / T), the same scores, fewer draws of the
+choices it rates low): among the temperatures whose policy keeps the tuned rule's engagement there, the one
+of the highest mean return, else the most engaging. POLICY_TRANSFER is served at the same T.
+
+${temperatureTable(runs)}
 
 ## The band's grid search (training families)
 

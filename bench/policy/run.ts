@@ -24,6 +24,7 @@ import {
   runEpisode,
   type SequencingPolicy,
   serializePolicy,
+  sharpenPolicy,
   simulatePolicySchool,
   TRAINING_FAMILIES,
   type TunedBand,
@@ -92,6 +93,8 @@ export interface PolicyRuns {
   readonly policy: PolicyTraining;
   /** How POLICY's stop penalty was chosen (choosePenalty). */
   readonly penalty: PenaltyChoice;
+  /** How the temperature POLICY and POLICY_TRANSFER are served at was chosen (chooseTemperature). */
+  readonly temperature: TemperatureChoice;
   readonly transfer: PolicyTraining;
   readonly decision: DecisionTime;
   /** The policy file's size (serializePolicy), in bytes. */
@@ -132,6 +135,8 @@ export async function trainLearnedPolicy(
     episodesPerIteration: args.trainEpisodes,
     stopPenalty: args.stopPenalty,
     stopPenaltyOn: args.stopPenaltyOn,
+    // As PPO left it: the temperature is chosen afterwards on the validation schools (chooseTemperature).
+    temperature: 1,
   };
   log(
     `training ${name} on ${envs.length} schools (${args.trainIterations} iterations of ${args.trainEpisodes} episodes, imitating ${teacher.name} first)…`,
@@ -203,6 +208,51 @@ export interface PenaltyChoice {
   readonly validationSchools: number;
 }
 
+/** One temperature tried on the chosen policy: its figures on the validation schools. */
+export interface TemperatureTrial extends ValidationFigures {
+  readonly temperature: number;
+}
+
+export interface TemperatureChoice {
+  readonly temperature: number;
+  readonly trials: readonly TemperatureTrial[];
+}
+
+/** The temperatures tried on the trained policy (sharpenPolicy), 1 being the policy as PPO left it. */
+export const TEMPERATURES = [1, 0.5, 0.25] as const;
+
+/**
+ * The temperature the trained policy is served at, chosen on the same validation schools: among the
+ * temperatures whose policy keeps the tuned rule's engagement there, the one of the highest mean return;
+ * when none does, the most engaging.
+ */
+export function chooseTemperature(
+  validation: readonly PolicyEnvironment[],
+  policy: LearnedPolicy,
+  tuned: ValidationFigures,
+  log: (m: string) => void,
+): TemperatureChoice {
+  const trials = TEMPERATURES.map((temperature) => {
+    const figures = validate(validation, temperature === 1 ? policy : sharpenPolicy(policy, temperature));
+    log(`  temperature ${temperature}: engaged ${(100 * figures.engaged).toFixed(1)} %, mean return ${figures.meanReturn.toFixed(3)}`);
+    return { temperature, ...figures };
+  });
+  const keeping = trials.filter((t) => t.engaged >= tuned.engaged);
+  const pool = keeping.length > 0 ? keeping : trials;
+  const best = pool.reduce((a, t) => ((keeping.length > 0 ? t.meanReturn > a.meanReturn : t.engaged > a.engaged) ? t : a));
+  return { temperature: best.temperature, trials };
+}
+
+/** A training whose policy is served at `temperature` (sharpenPolicy), named `name`. */
+export function atTemperature(training: PolicyTraining, temperature: number, name: string): PolicyTraining {
+  const p = temperature === 1 ? training.trained.policy : sharpenPolicy(training.trained.policy, temperature);
+  return {
+    ...training,
+    trained: { ...training.trained, policy: new LearnedPolicy(p.actor, p.featureParams, p.training, name) },
+    options: { ...training.options, temperature },
+  };
+}
+
 /**
  * The stop penalty, chosen on the validation schools: the penalties are tried in ascending order and the
  * first whose policy's engagement is not below the tuned rule's there is kept — the least weight on
@@ -211,12 +261,12 @@ export interface PenaltyChoice {
  */
 export async function choosePenalty(
   envs: PolicyEnvironment[],
+  validation: readonly PolicyEnvironment[],
   teacher: SequencingPolicy,
   tunedRule: SequencingPolicy,
   args: Pick<PolicyBenchArgs, "trainIterations" | "trainEpisodes" | "stopPenalties" | "stopPenaltyOn" | "tuneSeeds">,
   log: (m: string) => void,
 ): Promise<PenaltyChoice> {
-  const validation = await validationEnvironments(args);
   const tuned = validate(validation, tunedRule);
   log(`validation: ${validation.length} schools; tuned ZPD engaged ${(100 * tuned.engaged).toFixed(1)} %`);
   const trials: PenaltyTrial[] = [];
@@ -247,22 +297,23 @@ export async function runPolicyBench(args: PolicyBenchArgs, log: (m: string) => 
   );
 
   const teacher = args.imitate === "tuned-zpd" ? tuned.policy : LOWEST_MASTERY_POLICY;
-  const penalty = await choosePenalty(tuneEnvs, teacher, tuned.policy, args, log);
-  const policy = penalty.training;
+  const validation = await validationEnvironments(args);
+  const penalty = await choosePenalty(tuneEnvs, validation, teacher, tuned.policy, args, log);
+  const temperature = chooseTemperature(validation, penalty.training.trained.policy, penalty.tuned, log);
+  const policy = atTemperature(penalty.training, temperature.temperature, "POLICY");
   const transferFamily = TRAINING_FAMILIES[0]!;
-  const transfer = await trainLearnedPolicy(
-    tuneEnvs.filter((e) => e.school.family === transferFamily),
-    "POLICY_TRANSFER",
-    teacher,
-    { ...args, stopPenalty: policy.options.stopPenalty! },
-    log,
-  );
-  const transferPolicy = new LearnedPolicy(
-    transfer.trained.policy.actor,
-    transfer.trained.policy.featureParams,
-    transfer.trained.policy.training,
+  const transfer = atTemperature(
+    await trainLearnedPolicy(
+      tuneEnvs.filter((e) => e.school.family === transferFamily),
+      "POLICY_TRANSFER",
+      teacher,
+      { ...args, stopPenalty: policy.options.stopPenalty! },
+      log,
+    ),
+    temperature.temperature,
     "POLICY_TRANSFER",
   );
+  const transferPolicy = transfer.trained.policy;
   const decision = await decisionTime(policy.trained.policy);
   log(`decision time on ${decision.candidates} candidates: median ${decision.medianMs.toFixed(3)} ms, p99 ${decision.p99Ms.toFixed(3)} ms`);
 
@@ -297,6 +348,7 @@ export async function runPolicyBench(args: PolicyBenchArgs, log: (m: string) => 
     tuneSeconds,
     policy,
     penalty,
+    temperature,
     transfer,
     decision,
     fileBytes: Buffer.byteLength(serializePolicy(policy.trained.policy)),

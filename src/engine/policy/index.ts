@@ -29,7 +29,7 @@ export { tuneZpdBand, DEFAULT_BAND_GRID } from "./tune.js";
 export type { BandGridOptions, BandScore, TunedBand } from "./tune.js";
 export { CANDIDATE_FEATURES, CONTEXT_FEATURES, DEFAULT_FEATURE_PARAMS, FEATURE_COUNT, FEATURE_LAYOUT, policyFeatures } from "./features.js";
 export type { FeatureParams } from "./features.js";
-export { LearnedPolicy, loadPolicy, serializePolicy, POLICY_FORMAT, POLICY_FORMAT_VERSION } from "./learned.js";
+export { LearnedPolicy, loadPolicy, serializePolicy, sharpenPolicy, POLICY_FORMAT, POLICY_FORMAT_VERSION } from "./learned.js";
 export type { PolicyTrainingInfo } from "./learned.js";
 export { DEFAULT_POLICY_TRAINING, resolvePolicyTrainingOptions, trainPolicy } from "./ppo.js";
 export type { PolicyIteration, PolicyTrainingOptions, PolicyTrainingRun, TrainedPolicy } from "./ppo.js";

@@ -26,6 +26,7 @@ import {
   runEpisode,
   type SequencingPolicy,
   serializePolicy,
+  sharpenPolicy,
   simulatePolicySchool,
   trainPolicy,
 } from "./index.js";
@@ -177,6 +178,41 @@ describe("learned sequencing policy", () => {
     expect([...loaded.probabilities(observation, candidates)]).toEqual([...a.policy.probabilities(observation, candidates)]);
   });
 
+  it("is served sharpened: trainPolicy returns π at its temperature (default 0.25), sharpenPolicy(π, T) ∝ π^(1/T), kept through the file", async () => {
+    const env = await pairEnvironment(1, 5);
+    const asTrained = (await trainPolicy([env], { seed: 3 }, { ...TINY, iterations: 2, temperature: 1 })).policy;
+    const served = (await trainPolicy([env], { seed: 3 }, { ...TINY, iterations: 2 })).policy;
+    expect(asTrained.training.temperature).toBeUndefined();
+    expect(served.training.temperature).toBe(0.25);
+    const half = sharpenPolicy(asTrained, 0.5);
+    expect(half.training.temperature).toBe(0.5);
+    expect(sharpenPolicy(half, 0.5).training.temperature).toBe(0.25);
+    const episode = new Episode(env, { seed: 12, goalSkillIds: [goalOf(env)] });
+    for (let t = 0; t < 6; t++) {
+      const observation = episode.observation();
+      const candidates = episode.candidates();
+      const p = [...asTrained.probabilities(observation, candidates)];
+      const squared = p.map((x) => x * x);
+      const z = squared.reduce((a, b) => a + b, 0);
+      const q = [...half.probabilities(observation, candidates)];
+      q.forEach((x, i) => {
+        expect(x).toBeCloseTo(squared[i]! / z, 4);
+      });
+      // The served policy is the trained one at 0.25: π^4, normalised (same seed, same weights before sharpening).
+      const fourth = p.map((x) => x ** 4);
+      const z4 = fourth.reduce((a, b) => a + b, 0);
+      [...served.probabilities(observation, candidates)].forEach((x, i) => {
+        expect(x).toBeCloseTo(fourth[i]! / z4, 4);
+      });
+      expect([...loadPolicy(serializePolicy(half)).probabilities(observation, candidates)]).toEqual(q);
+      episode.step(asTrained.choose(observation, candidates, episode.policyRng).index);
+    }
+    expect(loadPolicy(serializePolicy(half)).training.temperature).toBe(0.5);
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => sharpenPolicy(asTrained, bad)).toThrow(expect.objectContaining({ code: EngineErrorCode.InvalidParameters }));
+    }
+  });
+
   it("refuses a policy file of another format version or feature layout (UNSUPPORTED_FORMAT), a damaged one (CORRUPT_MODEL)", async () => {
     const env = await pairEnvironment(1, 6);
     const { policy } = await trainPolicy([env], { seed: 3 }, { ...TINY, iterations: 1 });
@@ -260,6 +296,8 @@ describe("learned sequencing policy", () => {
       { hidden: 0 },
       { stopPenalty: -1 },
       { stopPenaltyOn: "sometimes" as "expected" },
+      { temperature: 0 },
+      { temperature: 2 },
       { featureParams: { sessionLength: 0, historyLength: 10, recencyScale: 3 } },
     ]) {
       expect(await codeOf(() => trainPolicy([env], { seed: 1 }, { ...TINY, ...bad }))).toBe(invalid);

@@ -38,6 +38,11 @@ export interface PolicyTrainingInfo {
   readonly episodes: number;
   readonly steps: number;
   readonly seconds: number;
+  /**
+   * The softmax's temperature applied after training (sharpenPolicy): π ∝ exp(score / T). Absent or 1:
+   * the policy as PPO left it.
+   */
+  readonly temperature?: number;
 }
 
 export class LearnedPolicy implements SequencingPolicy {
@@ -87,6 +92,23 @@ interface PolicyFile {
   readonly hidden: number;
   readonly weights: { readonly w1: readonly number[]; readonly b1: readonly number[]; readonly w2: readonly number[] };
   readonly training: PolicyTrainingInfo;
+}
+
+/**
+ * The policy with its softmax sharpened to temperature T ∈ (0, 1]: π_T(i) ∝ exp(s_i / T), the scores s
+ * the actor's (network.ts: s = Σ_j w2_j · tanh(…), so dividing w2 by T divides every score by T). PPO
+ * explores by drawing from π; served, a sharper π keeps the policy's preferences and draws fewer of the
+ * choices it rates low. The same file format: w2 is rounded to 6 significant digits, as training's
+ * weights are, and `training.temperature` records the product of the temperatures applied.
+ */
+export function sharpenPolicy(policy: LearnedPolicy, temperature: number): LearnedPolicy {
+  if (!(temperature > 0 && temperature <= 1)) {
+    throw new EngineError(EngineErrorCode.InvalidParameters, "sharpenPolicy: temperature must be in (0, 1]", { temperature });
+  }
+  const a = policy.actor;
+  const actor: ActorWeights = { ...a, w2: a.w2.map((w) => Number((w / temperature).toPrecision(6))) };
+  const training = { ...policy.training, temperature: (policy.training.temperature ?? 1) * temperature };
+  return new LearnedPolicy(actor, policy.featureParams, training, policy.name);
 }
 
 /** The policy as JSON text (a few kilobytes). */

@@ -28,7 +28,7 @@ import { mergeOptions, optionChecks } from "../options.js";
 import { createRng, type Rng } from "../math.js";
 import { Episode } from "./episode.js";
 import { CANDIDATE_FEATURES, DEFAULT_FEATURE_PARAMS, FEATURE_COUNT, type FeatureParams, policyFeatures } from "./features.js";
-import { drawIndex, LearnedPolicy } from "./learned.js";
+import { drawIndex, LearnedPolicy, sharpenPolicy } from "./learned.js";
 import { actorProbabilities, actorScores, criticValue, criticValues, initialActor, initialCritic } from "./network.js";
 import type { SequencingPolicy } from "./policies.js";
 import type { Observation, PolicyCandidate } from "./observation.js";
@@ -76,6 +76,13 @@ export interface PolicyTrainingOptions {
    * reward only (the true mastery gained does too), never the policy's observation. Default "expected".
    */
   readonly stopPenaltyOn: "expected" | "realized";
+  /**
+   * The temperature the trained policy is sharpened to (sharpenPolicy, learned.ts) once PPO is done: PPO
+   * explores at temperature 1; the returned policy draws from π ∝ exp(score / temperature). In (0, 1].
+   * Default 0.25: the temperature bench:policy chooses on validation schools of the training families
+   * (docs/benchmarks/policy.md, "The temperature's choice").
+   */
+  readonly temperature: number;
   /** Hidden units of the actor. Default 32. */
   readonly hidden: number;
   /** Hidden units of the critic. Default 32. */
@@ -105,6 +112,7 @@ export const DEFAULT_POLICY_TRAINING: PolicyTrainingOptions = {
   maxGradNorm: 1,
   stopPenalty: 10,
   stopPenaltyOn: "expected",
+  temperature: 0.25,
   hidden: 32,
   criticHidden: 32,
   featureParams: DEFAULT_FEATURE_PARAMS,
@@ -159,6 +167,7 @@ export function resolvePolicyTrainingOptions(partial: Partial<PolicyTrainingOpti
       stopPenaltyOn: o.stopPenaltyOn,
     });
   }
+  c.range("temperature", 0, 1, { lo: true });
   c.integer("hidden", 1, 1024);
   c.integer("criticHidden", 1, 1024);
   c.integer("imitationEpisodes", 0, 1_000_000);
@@ -333,7 +342,7 @@ export async function trainPolicy(
     steps,
     seconds,
   });
-  return { policy, curve, backend, seconds };
+  return { policy: o.temperature === 1 ? policy : sharpenPolicy(policy, o.temperature), curve, backend, seconds };
 }
 
 function meanStopProbability(rollout: readonly Step[]): number {
