@@ -38,8 +38,8 @@ const USAGE = `usage: npm run bench:policy -- [--seeds N] [--episodes-per-type K
   --ope: off-policy evaluation only (default ε 0.3,0.5 — one log each —, 16 logged and 8 on-policy episodes per learner type and school; --quick: 4 and 2)
   defaults: 20 seeds, 8 episodes per type, 4 tuning (and training) schools per training family, 16 tuning episodes,
             ${DEFAULT_POLICY_TRAINING.iterations} PPO iterations of ${DEFAULT_POLICY_TRAINING.episodesPerIteration} episodes, 1,000 rounds
-  --stop-penalty: the stop penalties tried in ascending order (default 3,6,10): the first whose policy keeps the tuned
-    rule's engagement on validation schools of the training families is kept
+  --stop-penalty: the stop penalties tried (default 3,6,10), one policy each: the one that best meets the targets on
+    validation schools of the training families is kept (fast enough, then the most engaging)
   --imitate: the rule the learned policy imitates before PPO (default tuned-zpd, as the train-policy job does)
   --quick: 5 seeds, 4 episodes per type, 2 tuning schools, 8 tuning episodes, 10 PPO iterations of 32 episodes, 200 rounds`;
 

@@ -47,8 +47,8 @@ export interface PolicyBenchArgs {
   /** Bootstrap rounds of the quantiles' intervals. */
   readonly rounds: number;
   /**
-   * The stop penalties tried, ascending (PolicyTrainingOptions.stopPenalty): the first whose policy keeps
-   * the tuned rule's engagement on the validation schools is kept (choosePenalty).
+   * The stop penalties tried (PolicyTrainingOptions.stopPenalty), one policy each: the one that best meets the
+   * issue's targets on the validation schools is kept (choosePenalty).
    */
   readonly stopPenalties: readonly number[];
   /** What the stop penalty is charged on (PolicyTrainingOptions). */
@@ -174,7 +174,10 @@ export async function validationEnvironments(args: Pick<PolicyBenchArgs, "tuneSe
   return envs;
 }
 
-/** A policy's figures on the validation schools (8 episodes per learner type and school). */
+/** Episodes per learner type and validation school. */
+export const VALIDATION_EPISODES_PER_TYPE = 16;
+
+/** A policy's figures on the validation schools (VALIDATION_EPISODES_PER_TYPE per learner type and school). */
 export interface ValidationFigures {
   readonly engaged: number;
   readonly medianAttempts: number;
@@ -184,7 +187,9 @@ export interface ValidationFigures {
 function validate(envs: readonly PolicyEnvironment[], policy: SequencingPolicy): ValidationFigures {
   const results = envs.flatMap((env, s) =>
     DEFAULT_LEARNER_TYPES.flatMap((type, t) =>
-      Array.from({ length: 8 }, (_, e) => runEpisode(env, policy, { seed: 500_000 + s * 10_000 + t * 1000 + e, learnerType: type.name })),
+      Array.from({ length: VALIDATION_EPISODES_PER_TYPE }, (_, e) =>
+        runEpisode(env, policy, { seed: 500_000 + s * 10_000 + t * 1000 + e, learnerType: type.name }),
+      ),
     ),
   );
   const attempts = results.map((r) => r.attemptsToMastery ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
@@ -222,9 +227,8 @@ export interface TemperatureChoice {
 export const TEMPERATURES = [1, 0.5, 0.25] as const;
 
 /**
- * The temperature the trained policy is served at, chosen on the same validation schools: among the
- * temperatures whose policy keeps the tuned rule's engagement there, the one of the highest mean return;
- * when none does, the most engaging.
+ * The temperature the trained policy is served at, chosen on the same validation schools by the same
+ * rule as the stop penalty (bestOnValidation).
  */
 export function chooseTemperature(
   validation: readonly PolicyEnvironment[],
@@ -237,9 +241,7 @@ export function chooseTemperature(
     log(`  temperature ${temperature}: engaged ${(100 * figures.engaged).toFixed(1)} %, mean return ${figures.meanReturn.toFixed(3)}`);
     return { temperature, ...figures };
   });
-  const keeping = trials.filter((t) => t.engaged >= tuned.engaged);
-  const pool = keeping.length > 0 ? keeping : trials;
-  const best = pool.reduce((a, t) => ((keeping.length > 0 ? t.meanReturn > a.meanReturn : t.engaged > a.engaged) ? t : a));
+  const best = bestOnValidation(trials, tuned);
   return { temperature: best.temperature, trials };
 }
 
@@ -254,10 +256,20 @@ export function atTemperature(training: PolicyTraining, temperature: number, nam
 }
 
 /**
- * The stop penalty, chosen on the validation schools: the penalties are tried in ascending order and the
- * first whose policy's engagement is not below the tuned rule's there is kept — the least weight on
- * engagement that keeps it, so the rest of the reward (mastery, attempts) is bent no more than needed.
- * When none does, the most engaging one is kept.
+ * The candidate of the issue's targets on the validation schools: among those whose median attempts to
+ * mastery are at most 0.85× the tuned rule's there, the most engaging (ties: the higher mean return);
+ * when none is fast enough, the fastest.
+ */
+function bestOnValidation<T extends ValidationFigures>(trials: readonly T[], tuned: ValidationFigures): T {
+  const fast = trials.filter((t) => t.medianAttempts <= 0.85 * tuned.medianAttempts);
+  if (fast.length === 0) return trials.reduce((a, t) => (t.medianAttempts < a.medianAttempts ? t : a));
+  return fast.reduce((a, t) => (t.engaged > a.engaged || (t.engaged === a.engaged && t.meanReturn > a.meanReturn) ? t : a));
+}
+
+/**
+ * The stop penalty, chosen on the validation schools: a policy is trained with each penalty and the one
+ * that best meets the issue's targets there is kept (bestOnValidation: fast enough, then the most
+ * engaging). Every penalty is trained, so the choice does not hang on the order they are tried in.
  */
 export async function choosePenalty(
   envs: PolicyEnvironment[],
@@ -268,22 +280,23 @@ export async function choosePenalty(
   log: (m: string) => void,
 ): Promise<PenaltyChoice> {
   const tuned = validate(validation, tunedRule);
-  log(`validation: ${validation.length} schools; tuned ZPD engaged ${(100 * tuned.engaged).toFixed(1)} %`);
-  const trials: PenaltyTrial[] = [];
-  const trainings: PolicyTraining[] = [];
+  log(
+    `validation: ${validation.length} schools; tuned ZPD engaged ${(100 * tuned.engaged).toFixed(1)} %, median attempts ${tuned.medianAttempts}`,
+  );
+  const trials: (PenaltyTrial & { training: PolicyTraining })[] = [];
   for (const stopPenalty of [...args.stopPenalties].sort((a, b) => a - b)) {
     const training = await trainLearnedPolicy(envs, "POLICY", teacher, { ...args, stopPenalty }, log);
     const figures = validate(validation, training.trained.policy);
-    trials.push({ stopPenalty, seconds: training.trained.seconds, ...figures });
-    trainings.push(training);
+    trials.push({ stopPenalty, seconds: training.trained.seconds, ...figures, training });
     log(`  stop penalty ${stopPenalty}: engaged ${(100 * figures.engaged).toFixed(1)} %, median attempts ${figures.medianAttempts}`);
-    if (figures.engaged >= tuned.engaged) return { training, trials, tuned, validationSchools: validation.length };
   }
-  let best = 0;
-  trials.forEach((t, i) => {
-    if (t.engaged > trials[best]!.engaged) best = i;
-  });
-  return { training: trainings[best]!, trials, tuned, validationSchools: validation.length };
+  const best = bestOnValidation(trials, tuned);
+  return {
+    training: best.training,
+    trials: trials.map(({ training: _, ...t }) => t),
+    tuned,
+    validationSchools: validation.length,
+  };
 }
 
 export async function runPolicyBench(args: PolicyBenchArgs, log: (m: string) => void): Promise<PolicyRuns> {
