@@ -21,15 +21,9 @@ import { backendStatus, initBackend } from "../src/engine/backend.js";
 import { DEFAULT_POLICY_TRAINING, LOWEST_MASTERY_POLICY, tuneZpdBand } from "../src/engine/policy/index.js";
 import { gitCommit } from "./lib/git.js";
 import { renderPolicyReport } from "./policy/report.js";
-import {
-  atTemperature,
-  choosePenalty,
-  chooseTemperature,
-  type PolicyBenchArgs,
-  runPolicyBench,
-  trainingEnvironments,
-  validationEnvironments,
-} from "./policy/run.js";
+import { atTemperature, choosePenalty, chooseTemperature } from "./policy/choose.js";
+import { type PolicyBenchArgs, runPolicyBench } from "./policy/run.js";
+import { trainingEnvironments, validationEnvironments } from "./policy/training.js";
 import { type OpeArgs, runOpe } from "./policy/ope.js";
 import { keptOpeSection, renderOpeSection, withOpeSection } from "./policy/ope-report.js";
 

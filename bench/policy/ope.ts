@@ -33,7 +33,7 @@ import {
 } from "../../src/engine/policy/index.js";
 import { actorProbabilities } from "../../src/engine/policy/network.js";
 import { explorationDraw, explorationProbability } from "../../src/engine/recommend/index.js";
-import { environment } from "./run.js";
+import { environment } from "./training.js";
 
 export interface OpeArgs {
   /** Held-out schools per held-out family (seeds 1 … seeds). */

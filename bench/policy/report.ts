@@ -1,6 +1,7 @@
 /** The policy benchmark's markdown report (docs/benchmarks/policy.md). */
 import { DEFAULT_POLICY_ENV_OPTIONS, DEFAULT_LEARNER_TYPES } from "../../src/engine/policy/index.js";
-import { type EpisodeRow, type PolicyBenchArgs, type PolicyRuns, VALIDATION_EPISODES_PER_TYPE } from "./run.js";
+import { VALIDATION_EPISODES_PER_TYPE } from "./choose.js";
+import type { EpisodeRow, PolicyBenchArgs, PolicyRuns } from "./run.js";
 import { clusteredQuantile, type Interval, meanInterval } from "./stats.js";
 
 export interface RunInfo {

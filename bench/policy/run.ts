@@ -7,29 +7,25 @@
  * random numbers). The decision time of POLICY is measured on 200 candidates.
  */
 import { eloTrainer } from "../../src/engine/baselines/index.js";
-import { metaTrainer } from "../../src/engine/meta/index.js";
 import {
   DEFAULT_LEARNER_TYPES,
   Episode,
   LearnedPolicy,
   LOWEST_MASTERY_POLICY,
   type PolicyCandidate,
-  type PolicyTrainingOptions,
-  type TrainedPolicy,
-  trainPolicy,
   HELD_OUT_FAMILIES,
   HEURISTIC_POLICIES,
-  type PolicyEnvironment,
   type PolicyFamily,
   runEpisode,
   type SequencingPolicy,
   serializePolicy,
-  sharpenPolicy,
   simulatePolicySchool,
   TRAINING_FAMILIES,
   type TunedBand,
   tuneZpdBand,
 } from "../../src/engine/policy/index.js";
+import { atTemperature, choosePenalty, chooseTemperature, type PenaltyChoice, type TemperatureChoice } from "./choose.js";
+import { environment, type PolicyTraining, trainingEnvironments, trainLearnedPolicy, validationEnvironments } from "./training.js";
 
 export interface PolicyBenchArgs {
   /** Held-out schools per held-out family (seeds 1 … seeds). */
@@ -71,14 +67,6 @@ export interface EpisodeRow {
   readonly totalReward: number;
 }
 
-/** A learned policy's training, as reported. */
-export interface PolicyTraining {
-  readonly trained: TrainedPolicy;
-  readonly families: readonly string[];
-  readonly schools: number;
-  readonly options: Partial<PolicyTrainingOptions>;
-}
-
 /** Decision time of the learned policy on `candidates` candidates (features and network, per decision). */
 export interface DecisionTime {
   readonly candidates: number;
@@ -104,199 +92,6 @@ export interface PolicyRuns {
   readonly families: readonly PolicyFamily[];
   readonly trainingFamilies: readonly PolicyFamily[];
   readonly evalSeconds: number;
-}
-
-/** A school of the family and its knowledge model (Meta, the product's) trained on its simulated history. */
-export async function environment(family: PolicyFamily, seed: number): Promise<PolicyEnvironment> {
-  const school = simulatePolicySchool(family, seed);
-  const model = await metaTrainer.fit(school.history, { seed });
-  return { school, model };
-}
-
-/** The training families' schools (seeds 1001 …): the band's tuning and the learned policies' training. */
-export async function trainingEnvironments(args: Pick<PolicyBenchArgs, "tuneSeeds">): Promise<PolicyEnvironment[]> {
-  const envs: PolicyEnvironment[] = [];
-  for (const family of TRAINING_FAMILIES) {
-    for (let s = 0; s < args.tuneSeeds; s++) envs.push(await environment(family, 1001 + s));
-  }
-  return envs;
-}
-
-/** A learned policy: warm-started by imitating `teacher`, then PPO (ppo.ts defaults otherwise), seed 19. */
-export async function trainLearnedPolicy(
-  envs: PolicyEnvironment[],
-  name: string,
-  teacher: SequencingPolicy,
-  args: Pick<PolicyBenchArgs, "trainIterations" | "trainEpisodes" | "stopPenaltyOn"> & { readonly stopPenalty: number },
-  log: (m: string) => void,
-): Promise<PolicyTraining> {
-  const trainOptions: Partial<PolicyTrainingOptions> = {
-    iterations: args.trainIterations,
-    episodesPerIteration: args.trainEpisodes,
-    stopPenalty: args.stopPenalty,
-    stopPenaltyOn: args.stopPenaltyOn,
-    // As PPO left it: the temperature is chosen afterwards on the validation schools (chooseTemperature).
-    temperature: 1,
-  };
-  log(
-    `training ${name} on ${envs.length} schools (${args.trainIterations} iterations of ${args.trainEpisodes} episodes, imitating ${teacher.name} first)…`,
-  );
-  const trained = await trainPolicy(
-    envs,
-    {
-      seed: 19,
-      imitate: teacher,
-      onProgress: (f, it) => {
-        if ((it.iteration + 1) % 10 === 0 || f === 1)
-          log(`  ${name} iteration ${it.iteration + 1}: mean return ${it.meanReturn.toFixed(3)}, entropy ${it.meanEntropy.toFixed(2)}`);
-      },
-    },
-    trainOptions,
-  );
-  log(`${name} trained in ${trained.seconds.toFixed(1)} s`);
-  return {
-    trained,
-    families: [...new Set(envs.map((e) => e.school.family.name))],
-    schools: envs.length,
-    options: trainOptions,
-  };
-}
-
-/**
- * The validation schools: the training families' seeds 2001 …, neither trained nor tuned on, and not of
- * the held-out families, so that a choice made here is not read off the figures it is judged by.
- */
-export async function validationEnvironments(args: Pick<PolicyBenchArgs, "tuneSeeds">): Promise<PolicyEnvironment[]> {
-  const envs: PolicyEnvironment[] = [];
-  for (const family of TRAINING_FAMILIES) {
-    for (let s = 0; s < args.tuneSeeds; s++) envs.push(await environment(family, 2001 + s));
-  }
-  return envs;
-}
-
-/** Episodes per learner type and validation school. */
-export const VALIDATION_EPISODES_PER_TYPE = 16;
-
-/** A policy's figures on the validation schools (VALIDATION_EPISODES_PER_TYPE per learner type and school). */
-export interface ValidationFigures {
-  readonly engaged: number;
-  readonly medianAttempts: number;
-  readonly meanReturn: number;
-}
-
-function validate(envs: readonly PolicyEnvironment[], policy: SequencingPolicy): ValidationFigures {
-  const results = envs.flatMap((env, s) =>
-    DEFAULT_LEARNER_TYPES.flatMap((type, t) =>
-      Array.from({ length: VALIDATION_EPISODES_PER_TYPE }, (_, e) =>
-        runEpisode(env, policy, { seed: 500_000 + s * 10_000 + t * 1000 + e, learnerType: type.name }),
-      ),
-    ),
-  );
-  const attempts = results.map((r) => r.attemptsToMastery ?? Number.POSITIVE_INFINITY).sort((a, b) => a - b);
-  return {
-    engaged: results.filter((r) => r.engagedAtBudget).length / results.length,
-    medianAttempts: attempts[Math.floor((attempts.length - 1) / 2)]!,
-    meanReturn: results.reduce((a, r) => a + r.totalReward, 0) / results.length,
-  };
-}
-
-/** One stop penalty tried: its policy's figures on the validation schools. */
-export interface PenaltyTrial extends ValidationFigures {
-  readonly stopPenalty: number;
-  readonly seconds: number;
-}
-
-export interface PenaltyChoice {
-  readonly training: PolicyTraining;
-  readonly trials: readonly PenaltyTrial[];
-  readonly tuned: ValidationFigures;
-  readonly validationSchools: number;
-}
-
-/** One temperature tried on the chosen policy: its figures on the validation schools. */
-export interface TemperatureTrial extends ValidationFigures {
-  readonly temperature: number;
-}
-
-export interface TemperatureChoice {
-  readonly temperature: number;
-  readonly trials: readonly TemperatureTrial[];
-}
-
-/** The temperatures tried on the trained policy (sharpenPolicy), 1 being the policy as PPO left it. */
-export const TEMPERATURES = [1, 0.5, 0.25] as const;
-
-/**
- * The temperature the trained policy is served at, chosen on the same validation schools by the same
- * rule as the stop penalty (bestOnValidation).
- */
-export function chooseTemperature(
-  validation: readonly PolicyEnvironment[],
-  policy: LearnedPolicy,
-  tuned: ValidationFigures,
-  log: (m: string) => void,
-): TemperatureChoice {
-  const trials = TEMPERATURES.map((temperature) => {
-    const figures = validate(validation, temperature === 1 ? policy : sharpenPolicy(policy, temperature));
-    log(`  temperature ${temperature}: engaged ${(100 * figures.engaged).toFixed(1)} %, mean return ${figures.meanReturn.toFixed(3)}`);
-    return { temperature, ...figures };
-  });
-  const best = bestOnValidation(trials, tuned);
-  return { temperature: best.temperature, trials };
-}
-
-/** A training whose policy is served at `temperature` (sharpenPolicy), named `name`. */
-export function atTemperature(training: PolicyTraining, temperature: number, name: string): PolicyTraining {
-  const p = temperature === 1 ? training.trained.policy : sharpenPolicy(training.trained.policy, temperature);
-  return {
-    ...training,
-    trained: { ...training.trained, policy: new LearnedPolicy(p.actor, p.featureParams, p.training, name) },
-    options: { ...training.options, temperature },
-  };
-}
-
-/**
- * The candidate of the issue's targets on the validation schools: among those whose median attempts to
- * mastery are at most 0.85× the tuned rule's there, the most engaging (ties: the higher mean return);
- * when none is fast enough, the fastest.
- */
-function bestOnValidation<T extends ValidationFigures>(trials: readonly T[], tuned: ValidationFigures): T {
-  const fast = trials.filter((t) => t.medianAttempts <= 0.85 * tuned.medianAttempts);
-  if (fast.length === 0) return trials.reduce((a, t) => (t.medianAttempts < a.medianAttempts ? t : a));
-  return fast.reduce((a, t) => (t.engaged > a.engaged || (t.engaged === a.engaged && t.meanReturn > a.meanReturn) ? t : a));
-}
-
-/**
- * The stop penalty, chosen on the validation schools: a policy is trained with each penalty and the one
- * that best meets the issue's targets there is kept (bestOnValidation: fast enough, then the most
- * engaging). Every penalty is trained, so the choice does not hang on the order they are tried in.
- */
-export async function choosePenalty(
-  envs: PolicyEnvironment[],
-  validation: readonly PolicyEnvironment[],
-  teacher: SequencingPolicy,
-  tunedRule: SequencingPolicy,
-  args: Pick<PolicyBenchArgs, "trainIterations" | "trainEpisodes" | "stopPenalties" | "stopPenaltyOn" | "tuneSeeds">,
-  log: (m: string) => void,
-): Promise<PenaltyChoice> {
-  const tuned = validate(validation, tunedRule);
-  log(
-    `validation: ${validation.length} schools; tuned ZPD engaged ${(100 * tuned.engaged).toFixed(1)} %, median attempts ${tuned.medianAttempts}`,
-  );
-  const trials: (PenaltyTrial & { training: PolicyTraining })[] = [];
-  for (const stopPenalty of [...args.stopPenalties].sort((a, b) => a - b)) {
-    const training = await trainLearnedPolicy(envs, "POLICY", teacher, { ...args, stopPenalty }, log);
-    const figures = validate(validation, training.trained.policy);
-    trials.push({ stopPenalty, seconds: training.trained.seconds, ...figures, training });
-    log(`  stop penalty ${stopPenalty}: engaged ${(100 * figures.engaged).toFixed(1)} %, median attempts ${figures.medianAttempts}`);
-  }
-  const best = bestOnValidation(trials, tuned);
-  return {
-    training: best.training,
-    trials: trials.map(({ training: _, ...t }) => t),
-    tuned,
-    validationSchools: validation.length,
-  };
 }
 
 export async function runPolicyBench(args: PolicyBenchArgs, log: (m: string) => void): Promise<PolicyRuns> {
