@@ -10,6 +10,7 @@
 import { abortableProgress, JobDefinition, JobFailure, payloadObject, PayloadError, uuidField, type Payload } from "./job.js";
 import { JobName } from "../src/services/jobs/queues.js";
 import { switchMessage, switchResult } from "./switch-outcome.js";
+import { enqueuePolicyRetraining } from "./policy-retraining.js";
 import { OVERRIDE_REASON_LENGTH } from "../src/services/common/input-bounds.js";
 import type { PromotionOverride } from "../src/services/training/gates.js";
 
@@ -52,6 +53,13 @@ export const promoteModel: JobDefinition<PromoteModelPayload> = {
       onProgress: abortableProgress(ctx),
     });
     if (!out.switched) throw new JobFailure(out.reason ?? "refused", switchResult(out));
-    return { message: switchMessage(out), result: switchResult(out) };
+    // The school's learned policy observes through the model that was active: retrained for this one (policy-retraining.ts).
+    // Not when this run switched nothing (the version was active already), unless it is the retry of a run that may have.
+    const switched = !out.superseded && (!out.alreadyActive || ctx.attempt > 1);
+    const policyJob = switched ? await enqueuePolicyRetraining(ctx, p.schoolId, out.modelVersionId) : null;
+    return {
+      message: policyJob ? `${switchMessage(out)}; policy retraining enqueued` : switchMessage(out),
+      result: { ...switchResult(out), policyJob },
+    };
   },
 };

@@ -20,7 +20,7 @@ import {
   uuidField,
 } from "./job.js";
 import { JobName } from "../src/services/jobs/queues.js";
-import { onceId } from "../src/services/jobs/job-run.service.js";
+import { enqueuePolicyRetraining } from "./policy-retraining.js";
 
 export interface RetrainPayload {
   readonly schoolId: string;
@@ -53,17 +53,8 @@ export const retrain: JobDefinition<RetrainPayload> = {
       signal: ctx.signal,
       onProgress: abortableProgress(ctx),
     });
-    // A promoted model leaves the school's policy serving nothing (it was trained with the model before:
-    // MODEL_CHANGED falls back to ZPD), so a school that has policies gets its policy retrained, once per run.
-    let policyJob: string | null = null;
-    if (r.promoted && (await ctx.services.policyTraining.hasPolicy(p.schoolId))) {
-      const { id } = await ctx.enqueue(
-        JobName.TrainPolicy,
-        { schoolId: p.schoolId, ...(p.seed !== undefined ? { seed: p.seed } : {}) },
-        { schoolId: p.schoolId, id: onceId(`train-policy:${ctx.id}`, new Date(0)) },
-      );
-      policyJob = id;
-    }
+    // A promoted model leaves the school's policy serving nothing (policy-retraining.ts): retrained, once per run.
+    const policyJob = r.promoted && r.modelVersionId ? await enqueuePolicyRetraining(ctx, p.schoolId, r.modelVersionId, p.seed) : null;
     const message =
       r.status === "SKIPPED"
         ? `skipped: ${r.reasons.join("; ")}`

@@ -9,6 +9,7 @@
 import { abortableProgress, JobDefinition, JobFailure, payloadObject, uuidField } from "./job.js";
 import { JobName } from "../src/services/jobs/queues.js";
 import { switchMessage, switchResult } from "./switch-outcome.js";
+import { enqueuePolicyRetraining } from "./policy-retraining.js";
 
 export interface RollbackModelPayload {
   readonly schoolId: string;
@@ -35,6 +36,13 @@ export const rollbackModel: JobDefinition<RollbackModelPayload> = {
     });
     if (!out) throw new JobFailure("there is no previously active version to roll back to");
     if (!out.switched) throw new JobFailure(out.reason ?? "refused", switchResult(out));
-    return { message: switchMessage(out), result: switchResult(out) };
+    // The school's learned policy observes through the model that was active: retrained for this one (policy-retraining.ts).
+    // Not when this run switched nothing (the version was active already), unless it is the retry of a run that may have.
+    const switched = !out.superseded && (!out.alreadyActive || ctx.attempt > 1);
+    const policyJob = switched ? await enqueuePolicyRetraining(ctx, p.schoolId, out.modelVersionId) : null;
+    return {
+      message: policyJob ? `${switchMessage(out)}; policy retraining enqueued` : switchMessage(out),
+      result: { ...switchResult(out), policyJob },
+    };
   },
 };

@@ -3,14 +3,17 @@
  * demo school (a small training: few iterations and episodes), recommendations(strategy: POLICY) with
  * the policy's reasons, propensities and version, every documented fallback to the ZPD rule with its
  * reason, a policy file of another format version or corrupt refused at load (typed engine error in the
- * answer's reason), and who may train and read policies.
+ * answer's reason), who may train and read policies, and an admin's model switch (promoteModel,
+ * rollbackModel) enqueuing the policy's retraining.
  */
 import { Role } from "../../src/services/auth/actor.js";
 import { seedDemo, type DemoSchool } from "../../src/services/demo/demo-seed.js";
 import { createLogger } from "../../src/shared/logger.js";
 import { uuidv7 } from "../../src/shared/ids.js";
 import { trainPolicy } from "../../jobs/train-policy.js";
+import { promoteModel, rollbackModel, type JobDefinition } from "../../jobs/index.js";
 import { executeJob } from "../../jobs/runner.js";
+import { onceId } from "../../src/services/jobs/job-run.service.js";
 import { codeOf, startTestServer, type TestServer } from "../support/test-server.js";
 
 const NOW = new Date("2026-11-01T12:00:00Z");
@@ -268,3 +271,74 @@ test("a bad payload is refused; a school without a model cannot train a policy",
   expect(r.data.recommendations.personalisation).toBe("NO_MODEL");
   expect(r.data.recommendations.fallback.code).toBe("NO_MODEL");
 });
+
+test("an admin's model switch (promoteModel, rollbackModel) enqueues the policy's retraining once per run, unless the active policy was trained with that model", async () => {
+  const ds = s.app.db.dataSource;
+  // The train-policy runs waiting for a worker (none runs here; the trainings this test runs itself are not queued).
+  const policyRuns = async () =>
+    (
+      (await ds.query(`SELECT id FROM job_run WHERE school_id = $1 AND name = 'train-policy' AND status = 'QUEUED'`, [demo.schoolId])) as {
+        id: string;
+      }[]
+    )
+      .map((r) => r.id)
+      .sort();
+  const activeModel = async () =>
+    (await ds.query(`SELECT id FROM model_version WHERE school_id = $1 AND status = 'ACTIVE'`, [demo.schoolId]))[0].id as string;
+  const switchJob = (def: JobDefinition, payload: Record<string, unknown>, id = uuidv7(), attempt = 1) =>
+    executeJob(def as JobDefinition, payload, {
+      id,
+      attempt,
+      retryLimit: 1,
+      services: s.app.services,
+      logger: createLogger("silent"),
+      settings: { retrainCron: null, schoolIds: [demo.schoolId] },
+    });
+  const first = await activeModel();
+  const before = await policyRuns();
+  // A second model, published directly (no job, nothing enqueued): the policy observes through another model.
+  await s.app.services.training.trainAndPublish(demo.schoolId, { seed: 2, cutoff: NOW });
+  const second = await activeModel();
+  expect(second).not.toBe(first);
+  expect((await recommend()).fallback.code).toBe("MODEL_CHANGED");
+
+  // Rolled back to the model the active policy was trained with: it serves again, nothing to retrain.
+  const back = await switchJob(rollbackModel, { schoolId: demo.schoolId });
+  expect(back.status).toBe("completed");
+  expect(back.message).not.toMatch(/policy retraining/);
+  expect(await activeModel()).toBe(first);
+  expect((await recommend()).strategy).toBe("POLICY");
+  expect(await policyRuns()).toEqual(before);
+
+  // Promoted (over the gates if they refuse it): the promotion enqueues the policy's training, its id derived from the run's.
+  const promotion = {
+    schoolId: demo.schoolId,
+    versionId: second,
+    override: { reason: "e2e: a promotion retrains the policy", by: "e2e-admin", at: NOW.toISOString() },
+  };
+  const runId = uuidv7();
+  const promoted = await switchJob(promoteModel, promotion, runId);
+  expect(promoted.status).toBe("completed");
+  expect(promoted.message).toMatch(/; policy retraining enqueued$/);
+  const policyJob = onceId(`train-policy:${runId}`, new Date(0));
+  expect(await policyRuns()).toEqual([...before, policyJob].sort());
+  const [queued] = await ds.query(`SELECT status, payload FROM job_run WHERE id = $1`, [policyJob]);
+  expect(queued).toEqual({ status: "QUEUED", payload: { schoolId: demo.schoolId } });
+  expect((await recommend()).fallback.code).toBe("MODEL_CHANGED");
+  // A retry of that run (its switch found done) enqueues nothing more; another promotion of the active version neither.
+  expect((await switchJob(promoteModel, promotion, runId, 2)).status).toBe("completed");
+  expect((await switchJob(promoteModel, promotion)).message).not.toMatch(/policy retraining/);
+  expect(await policyRuns()).toEqual([...before, policyJob].sort());
+
+  // Once a policy is trained for the promoted model, a rollback away from it enqueues its retraining.
+  const trained = await runJob({ schoolId: demo.schoolId, seed: 5, ...SMALL, overrideReason: "e2e: trained for the promoted model" });
+  expect(trained.status).toBe("completed");
+  expect((await recommend()).strategy).toBe("POLICY");
+  const rollbackId = uuidv7();
+  const rolledBack = await switchJob(rollbackModel, { schoolId: demo.schoolId }, rollbackId);
+  expect(rolledBack.status).toBe("completed");
+  expect(rolledBack.message).toMatch(/; policy retraining enqueued$/);
+  expect(await activeModel()).toBe(first);
+  expect(await policyRuns()).toEqual([...before, policyJob, onceId(`train-policy:${rollbackId}`, new Date(0))].sort());
+  expect((await recommend()).fallback.code).toBe("MODEL_CHANGED");
+}, 240_000);

@@ -129,6 +129,9 @@ function goalDepths(curriculum: CompiledCurriculum, goal: readonly string[]): Re
 
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
+/** A skill the observation has no estimate of. */
+const PRIOR_MASTERY = { p: 0.5, sd: 0.5, attempts: 0 } as const;
+
 /**
  * The network's input for one decision: a row of FEATURE_COUNT numbers per candidate (row-major,
  * candidates in the given order). INVALID_PARAMETERS when there is no candidate.
@@ -142,9 +145,8 @@ export function policyFeatures(
   if (n === 0) throw new EngineError(EngineErrorCode.InvalidParameters, "policy features: no candidate to choose from");
   const curriculum = compileCurriculum(observation.context.curriculum);
   const tau = observation.masteryThreshold;
-  const mastery = new Map<string, { p: number; sd: number; attempts: number }>();
-  for (const m of observation.mastery) mastery.set(m.skillId, m);
-  const masteryOf = (id: string) => mastery.get(id) ?? { p: 0.5, sd: 0.5, attempts: 0 };
+  const mastery = observation.mastery;
+  const masteryOf = (id: string) => mastery.get(id) ?? PRIOR_MASTERY;
   const depths = goalDepths(curriculum, observation.goalSkillIds);
 
   // The recent window: per skill and per task, the last attempt (ago), counts, outcome − prediction.

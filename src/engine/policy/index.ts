@@ -12,7 +12,7 @@ export type { PolicyFamily } from "./families.js";
 export { simulatePolicySchool } from "./school.js";
 export type { PolicySchool, PolicyEnvironment } from "./school.js";
 export { observe } from "./observation.js";
-export type { Observation, ObservationInput, ObservedAttempt, PolicyCandidate } from "./observation.js";
+export type { Observation, ObservationInput, ObservedAttempt, ObservedHistory, PolicyCandidate } from "./observation.js";
 export { Episode, runEpisode, EPISODE_LEARNER_ID } from "./episode.js";
 export type { EpisodeSpec, EpisodeResult, HiddenLearner, StepResult } from "./episode.js";
 export {
@@ -37,7 +37,7 @@ export { curriculumFingerprint, curriculumPolicySchool, simulableCurriculum, SCH
 export type { CurriculumSchoolOptions } from "./curriculum-school.js";
 export { judgeGate, trainSchoolPolicy } from "./school-policy.js";
 export type { GateFigures, PolicyGateVerdict, SchoolPolicy, SchoolPolicyOptions } from "./school-policy.js";
-export { policyAim, policyRecommend } from "./serve.js";
+export { policyAim, policyRecommend, servedObservation } from "./serve.js";
 export type { PolicyRecommendation, PolicyRecommendInput } from "./serve.js";
 export { offPolicyEstimates, fitRidge, RidgeSums } from "./off-policy.js";
 export type { LoggedEpisode, LoggedStep, OffPolicyEstimates } from "./off-policy.js";

@@ -81,7 +81,7 @@ const GOAL_FIRST = onSkill("GOAL_FIRST", (o) => o.goalSkillIds[0]!);
 const PREREQUISITE_FIRST = onSkill("PREREQUISITE_FIRST", (o, candidates) => {
   const goal = o.goalSkillIds[0]!;
   const pre = candidates.find((c) => c.skillId !== goal)?.skillId;
-  const m = o.mastery.find((s) => s.skillId === pre)?.p ?? 1;
+  const m = (pre === undefined ? undefined : o.mastery.get(pre)?.p) ?? 1;
   return pre !== undefined && m < o.masteryThreshold ? pre : goal;
 });
 

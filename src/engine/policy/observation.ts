@@ -44,8 +44,11 @@ export interface Observation {
   readonly sessionAttempts: number;
   readonly goalSkillIds: readonly string[];
   readonly masteryThreshold: number;
-  /** The engine's mastery estimate of every curriculum skill, in curriculum (topological) order. */
-  readonly mastery: readonly SkillMastery[];
+  /**
+   * The engine's mastery estimate of every curriculum skill, by skill id (iterated in curriculum order): the
+   * recommender's own map (LearnerContext.mastery), shared, not copied.
+   */
+  readonly mastery: ReadonlyMap<string, SkillMastery>;
   /** The last `historyLength` attempts, oldest first. */
   readonly history: readonly ObservedAttempt[];
   /**
@@ -73,6 +76,20 @@ export interface ObservationInput {
   readonly overrides?: TeacherOverrides;
 }
 
+/**
+ * What `observeInContext` reads of the learner's attempts: how many it made, and the last ones in full. A
+ * served observation reads only what the features read (services/policy/policy-serving.ts), training's
+ * the whole episode: both give the same observation.
+ */
+export interface ObservedHistory {
+  /** Attempts made so far (all of the episode's; a served observation counts those of its window). */
+  readonly attempts: number;
+  /** The last attempts, oldest first: at least the last `historyLength` of them (earlier ones are ignored). */
+  readonly recent: readonly ObservedAttempt[];
+  readonly sessions: number;
+  readonly sessionAttempts: number;
+}
+
 /** The observation and the candidates the recommender builds for it (in curriculum order). */
 export function observe(input: ObservationInput): { observation: Observation; candidates: PolicyCandidate[] } {
   const { model, state, curriculum, attempts } = input;
@@ -87,7 +104,15 @@ export function observe(input: ObservationInput): { observation: Observation; ca
     recentTaskIds,
     ...(input.overrides ? { overrides: input.overrides } : {}),
   };
-  return observeInContext(buildContext(context, resolveRecommendParams(input.recommend)), context, input);
+  return observeInContext(buildContext(context, resolveRecommendParams(input.recommend)), context, {
+    goalSkillIds: input.goalSkillIds,
+    masteryThreshold: input.masteryThreshold,
+    attempts: attempts.length,
+    recent: attempts,
+    sessions: input.sessions,
+    sessionAttempts: input.sessionAttempts,
+    historyLength: input.historyLength,
+  });
 }
 
 /**
@@ -97,19 +122,18 @@ export function observe(input: ObservationInput): { observation: Observation; ca
 export function observeInContext(
   ctx: LearnerContext,
   context: LearnerContextInput,
-  input: Pick<ObservationInput, "goalSkillIds" | "masteryThreshold" | "attempts" | "sessions" | "sessionAttempts" | "historyLength">,
+  input: ObservedHistory & Pick<ObservationInput, "goalSkillIds" | "masteryThreshold" | "historyLength">,
 ): { observation: Observation; candidates: PolicyCandidate[] } {
-  const { attempts } = input;
   const observation: Observation = {
-    attempts: attempts.length,
+    attempts: input.attempts,
     sessions: input.sessions,
     sessionAttempts: input.sessionAttempts,
     goalSkillIds: input.goalSkillIds,
     masteryThreshold: input.masteryThreshold,
     // The context's mastery (readMastery over the curriculum's order): a skill the model does not know
     // (created after its training) reads as the prior, never throws.
-    mastery: [...ctx.mastery.values()],
-    history: input.historyLength === 0 ? [] : attempts.slice(-input.historyLength),
+    mastery: ctx.mastery,
+    history: input.historyLength === 0 ? [] : input.recent.slice(-input.historyLength),
     context,
   };
   const { tasks, p } = candidatesInContext(ctx, true);

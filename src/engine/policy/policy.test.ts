@@ -193,7 +193,7 @@ describe("policy environment", () => {
           expect(choice.probability).toBeCloseTo(policy === RANDOM_POLICY ? 1 / candidates.length : 1, 12);
           const chosen = candidates[choice.index]!;
           if (policy === LOWEST_MASTERY_POLICY) {
-            const m = new Map(obs.mastery.map((s) => [s.skillId, s.p]));
+            const m = new Map([...obs.mastery.values()].map((s) => [s.skillId, s.p]));
             expect(m.get(chosen.skillId)).toBeLessThanOrEqual(Math.min(...candidates.map((c) => m.get(c.skillId)!)) + 1e-12);
           }
           if (policy === ZPD_POLICY) {

@@ -6,19 +6,27 @@
  */
 import { eloTrainer } from "../baselines/index.js";
 import { EngineErrorCode, isEngineError } from "../errors.js";
+import { createRng } from "../math.js";
 import { compileCurriculum, recommend } from "../recommend/index.js";
 import { simulateSchool } from "../simulator/index.js";
 import type { KnowledgeModel } from "../types.js";
 import {
   curriculumFingerprint,
   curriculumPolicySchool,
+  DEFAULT_FEATURE_PARAMS,
+  Episode,
+  FEATURE_COUNT,
+  LearnedPolicy,
   loadPolicy,
+  policyFeatures,
   policyRecommend,
   runEpisode,
   serializePolicy,
+  servedObservation,
   trainSchoolPolicy,
   ZPD_POLICY,
 } from "./index.js";
+import { initialActor } from "./network.js";
 
 const school = simulateSchool({ skills: 4, tasksPerSkill: 4, learners: 60 }, 7);
 const curriculum = compileCurriculum({
@@ -143,4 +151,71 @@ describe("training a school's policy and serving it", () => {
     expect(served.items[0]!.propensity).toBe(1);
     expect(served.items.map((r) => r.taskId)).not.toContain(skipped);
   }, 120_000);
+});
+
+describe("the served observation", () => {
+  it("is the one training makes: same learner state, goal and attempts give the same candidates, features and π", async () => {
+    // A larger curriculum than above, so that most decisions have several candidates.
+    const big = simulateSchool({ skills: 8, tasksPerSkill: 8, learners: 60 }, 11);
+    const bigCurriculum = compileCurriculum({
+      skills: big.skills.map((s) => ({ skillId: s.skillId, name: s.name, prerequisites: s.prerequisites })),
+      tasks: big.tasks.map((t) => ({ taskId: t.taskId, skills: t.skills, topics: t.topics })),
+    });
+    const bigModel = await eloTrainer.fit({ catalog: big.catalog, sequences: big.sequences }, { seed: 1 });
+    const env = curriculumPolicySchool(bigCurriculum, bigModel, 5);
+    // Untrained weights, scaled so that π is far from uniform: the comparison is of inputs, not of quality.
+    const actor = initialActor(createRng(9), FEATURE_COUNT, 8);
+    for (let j = 0; j < actor.w2.length; j++) actor.w2[j]! *= 300;
+    const policy = new LearnedPolicy(actor, DEFAULT_FEATURE_PARAMS, {
+      seed: 9,
+      families: [],
+      iterations: 0,
+      episodes: 0,
+      steps: 0,
+      seconds: 0,
+    });
+    const o = env.school.options;
+    const episode = new Episode(env, { seed: 4 });
+    let compared = 0,
+      sessions = 0,
+      decisive = 0;
+    while (!episode.done && compared < 45) {
+      const trainingObservation = episode.observation();
+      const trainingCandidates = episode.candidates();
+      // What the service passes: the state, the goal, the features' window of attempts and the counts.
+      const input = {
+        model: env.model,
+        state: trainingObservation.context.state,
+        curriculum: env.school.curriculum,
+        targetSkillIds: episode.goalSkillIds,
+        masteryThreshold: o.masteryThreshold,
+        policy,
+        history: trainingObservation.history,
+        attempts: trainingObservation.attempts,
+        sessions: trainingObservation.sessions,
+        sessionAttempts: trainingObservation.sessionAttempts,
+      };
+      const served = servedObservation(input);
+      expect(served.candidates).toEqual(trainingCandidates);
+      const { context: _served, ...servedRest } = served.observation;
+      const { context: _training, ...trainingRest } = trainingObservation;
+      expect(servedRest).toEqual(trainingRest);
+      expect(policyFeatures(served.observation, served.candidates)).toEqual(policyFeatures(trainingObservation, trainingCandidates));
+      const pi = policy.probabilities(trainingObservation, trainingCandidates);
+      const items = policyRecommend({ ...input, count: trainingCandidates.length, seed: compared }).items;
+      expect(items).toHaveLength(trainingCandidates.length);
+      for (const item of items) {
+        const i = trainingCandidates.findIndex((c) => c.taskId === item.taskId);
+        expect(item.reason.policy!.probability).toBe(pi[i]!);
+      }
+      if (pi.length > 1 && Math.max(...pi) - Math.min(...pi) > 0.05) decisive++;
+      sessions = Math.max(sessions, trainingObservation.sessions);
+      episode.step(policy.choose(trainingObservation, trainingCandidates, episode.policyRng).index);
+      compared++;
+    }
+    // The comparison covered a long stretch of the episode, more than one session, and choices where π decides.
+    expect(compared).toBeGreaterThan(20);
+    expect(sessions).toBeGreaterThan(1);
+    expect(decisive).toBeGreaterThan(5);
+  });
 });

@@ -19,20 +19,28 @@
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
 import { createRng } from "../math.js";
-import { buildContext, focusOf } from "../recommend/context.js";
+import { buildContext, focusOf, type LearnerContext } from "../recommend/context.js";
 import { buildReason, explain } from "../recommend/explain.js";
 import { expectedProgress, readPredictions } from "../recommend/learner-view.js";
 import { resolveRecommendParams } from "../recommend/params.js";
 import type { LearnerContextInput, Recommendation, RecommendationReason } from "../recommend/types.js";
 import { drawIndex, type LearnedPolicy } from "./learned.js";
-import { type ObservedAttempt, observeInContext } from "./observation.js";
+import { type Observation, type ObservedAttempt, observeInContext, type PolicyCandidate } from "./observation.js";
 
 export interface PolicyRecommendInput extends LearnerContextInput {
   readonly policy: LearnedPolicy;
   /** How many tasks (pinned ones included), 1..1000. */
   readonly count: number;
-  /** The learner's last attempts, oldest first (the features read at most 100: they saturate there). */
+  /**
+   * The learner's last attempts, oldest first: at least the policy's `historyLength` of them (the features'
+   * window; earlier ones are not read).
+   */
   readonly history: readonly ObservedAttempt[];
+  /**
+   * How many attempts the learner made (the features read at most 100: they saturate there); default
+   * `history.length`. A caller that reads only the window's attempts in full says here how many there were.
+   */
+  readonly attempts?: number;
   /** Sessions begun in `history` (the current one included), ≥ 1. */
   readonly sessions: number;
   /** Attempts in the current session. */
@@ -66,17 +74,16 @@ export function policyAim(reason: RecommendationReason, lowestCandidateMastery: 
   return `it aims at ${target}, with ${difficulty}${weakest}`;
 }
 
-export function policyRecommend(input: PolicyRecommendInput): PolicyRecommendation {
-  const count = input.count;
-  if (!Number.isInteger(count) || count < 1 || count > 1000) {
-    throw new EngineError(
-      EngineErrorCode.InvalidParameters,
-      `policyRecommend: count must be an integer in [1, 1000] (got ${String(count)})`,
-    );
-  }
-  if (!Number.isInteger(input.seed)) throw new EngineError(EngineErrorCode.InvalidParameters, "policyRecommend: seed must be an integer");
-  // The context `observe` builds in training (episode.ts): the goal, its threshold, the recent task ids
-  // from the observed attempts, the teacher's overrides, no interests; built once, read for the reasons too.
+/**
+ * What a served policy observes (and the recommender's context it was built in): the observation
+ * `observe` makes in training (episode.ts) — the goal, its threshold, the recent task ids from the observed
+ * attempts, the teacher's overrides, no interests; the context is built once and read for the reasons too.
+ */
+export function servedObservation(input: Omit<PolicyRecommendInput, "count" | "seed">): {
+  ctx: LearnerContext;
+  observation: Observation;
+  candidates: PolicyCandidate[];
+} {
   const recentTaskIds: string[] = [];
   for (let i = input.history.length - 1; i >= 0 && recentTaskIds.length < 20; i--) recentTaskIds.push(input.history[i]!.taskId);
   const context: LearnerContextInput = {
@@ -89,15 +96,29 @@ export function policyRecommend(input: PolicyRecommendInput): PolicyRecommendati
     ...(input.overrides ? { overrides: input.overrides } : {}),
   };
   const ctx = buildContext(context, resolveRecommendParams({}));
-  const focus = focusOf(ctx, true);
   const { observation, candidates } = observeInContext(ctx, context, {
     goalSkillIds: ctx.targets,
     masteryThreshold: ctx.threshold,
-    attempts: input.history,
+    attempts: input.attempts ?? input.history.length,
+    recent: input.history,
     sessions: Math.max(1, input.sessions),
     sessionAttempts: input.sessionAttempts,
     historyLength: input.policy.featureParams.historyLength,
   });
+  return { ctx, observation, candidates };
+}
+
+export function policyRecommend(input: PolicyRecommendInput): PolicyRecommendation {
+  const count = input.count;
+  if (!Number.isInteger(count) || count < 1 || count > 1000) {
+    throw new EngineError(
+      EngineErrorCode.InvalidParameters,
+      `policyRecommend: count must be an integer in [1, 1000] (got ${String(count)})`,
+    );
+  }
+  if (!Number.isInteger(input.seed)) throw new EngineError(EngineErrorCode.InvalidParameters, "policyRecommend: seed must be an integer");
+  const { ctx, observation, candidates } = servedObservation(input);
+  const focus = focusOf(ctx, true);
   const pinned = ctx.pinned.slice(0, count).map((id) => ctx.curriculum.tasks.get(id)!);
   if (candidates.length === 0) return { items: [], candidates: 0 };
 

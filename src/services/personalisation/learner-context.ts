@@ -69,13 +69,26 @@ export interface LearnerContext {
   readonly goal: GoalContext | null;
   /** Attempts since `paceSince` (when asked for). */
   readonly attemptsSince: number;
-  /** The last `history` attempts, oldest first (when asked for: what a learned policy observes). */
-  readonly history: { id: string; taskId: string; correct: boolean; occurredAt: Date }[];
+  /** The learner's last attempts as a learned policy observes them (when asked for: `ContextQuery.history`). */
+  readonly history: ObservedHistoryRows;
   /**
    * Whether the learner has attempts recorded by the deferred path and not applied to its state yet
    * (`attempt_pending`): the caller applies them and reads again (read-your-writes).
    */
   readonly pending: boolean;
+}
+
+/**
+ * A learner's last attempts as a learned policy observes them: the times of the last `attempts` (the
+ * sessions they form, how many there were) and, of the last `recent`, the task and outcome (the features'
+ * window). Reading the task and outcome of every attempt only for their times cost a request more CPU,
+ * server and database, than the policy's decision (docs/benchmarks/policy-serving.md).
+ */
+export interface ObservedHistoryRows {
+  /** When each of the last `attempts` attempts happened, epoch ms, oldest first. */
+  readonly times: number[];
+  /** The last `recent` attempts, oldest first. */
+  readonly recent: { id: string; taskId: string; correct: boolean }[];
 }
 
 export interface ContextQuery {
@@ -90,8 +103,11 @@ export interface ContextQuery {
   readonly outcomes?: boolean;
   /** Count the learner's attempts after this time (its pace). */
   readonly paceSince?: Date;
-  /** Read the learner's last this many attempts, with their ids and times (a learned policy's observation). */
-  readonly history?: number;
+  /**
+   * Read the learner's last attempts as a learned policy observes them: the times of the last `attempts`,
+   * the task and outcome of the last `recent` (at least RECENT_ATTEMPTS: `recentTaskIds` is read from them).
+   */
+  readonly history?: { readonly attempts: number; readonly recent: number };
 }
 
 interface Row {
@@ -125,7 +141,8 @@ interface Row {
       }[]
     | null;
   pace: number | null;
-  history: [string, string, boolean, string][] | null;
+  history_times: number[] | null;
+  history: [string, string, boolean][] | null;
   pending: boolean;
 }
 
@@ -140,6 +157,11 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
     actor.role === Role.Teacher
       ? `EXISTS (SELECT 1 FROM enrollment e JOIN cohort_teacher ct ON ct.cohort_id = e.cohort_id WHERE ct.teacher_id = ${param(actor.teacherId)} AND e.learner_id = l.id)`
       : "true";
+  // Whole numbers (they are written into the statement), at least RECENT_ATTEMPTS recent ones.
+  const history = q.history && {
+    attempts: Math.max(1, Math.floor(q.history.attempts)),
+    recent: Math.max(RECENT_ATTEMPTS, Math.floor(q.history.recent)),
+  };
   const goalJoin = byGoal ? "" : `LEFT JOIN goal g ON g.id = ${param(q.goalId ?? null)}::uuid AND g.school_id = $1`;
   const columns = [
     "l.id AS learner_id",
@@ -148,7 +170,7 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
     "COALESCE((SELECT c.granted FROM consent c WHERE c.learner_id = l.id AND c.purpose = $2), false) AS consent",
     "s.model_version_id",
     "s.state",
-    q.recent
+    q.recent && !q.history
       ? `ARRAY(SELECT a.task_id FROM attempt a WHERE a.learner_id = l.id ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${RECENT_ATTEMPTS})::text[] AS recent`
       : "NULL AS recent",
     q.outcomes
@@ -168,10 +190,12 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
     q.paceSince
       ? `(SELECT count(*) FROM attempt a WHERE a.learner_id = l.id AND a.occurred_at > ${param(q.paceSince)})::int AS pace`
       : "0 AS pace",
-    q.history
-      ? `(SELECT json_agg(json_build_array(h.id, h.task_id, h.correct, h.occurred_at) ORDER BY h.occurred_at, h.id) FROM (SELECT a.id, a.task_id, a.correct, a.occurred_at
-           FROM attempt a WHERE a.learner_id = l.id ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${Math.max(1, Math.floor(q.history))}) h) AS history`
-      : "NULL AS history",
+    history
+      ? `(SELECT json_agg(date_part('epoch', h.occurred_at) ORDER BY h.occurred_at, h.id) FROM (SELECT a.id, a.occurred_at
+           FROM attempt a WHERE a.learner_id = l.id ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${history.attempts}) h) AS history_times,
+         (SELECT json_agg(json_build_array(h.id, h.task_id, h.correct) ORDER BY h.occurred_at, h.id) FROM (SELECT a.id, a.task_id, a.correct, a.occurred_at
+           FROM attempt a WHERE a.learner_id = l.id ORDER BY a.occurred_at DESC, a.id DESC LIMIT ${history.recent}) h) AS history`
+      : "NULL AS history_times, NULL AS history",
     "EXISTS (SELECT 1 FROM attempt_pending ap WHERE ap.learner_id = l.id) AS pending",
   ].join(",\n       ");
   const sql = byGoal
@@ -188,13 +212,21 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
   if (actor.role === Role.Learner && actor.learnerId !== row.learner_id) throw missing();
   if (!row.allowed) throw missing();
   if (!byGoal && q.goalId && !row.goal_id) throw new NotFoundError("Goal", q.goalId);
+  const recent = (row.history ?? []).map(([id, taskId, correct]) => ({ id, taskId, correct }));
   return {
     learnerId: row.learner_id,
     interests: cipher.decryptList(row.interests_enc, contextOf(LEARNER_INTERESTS, row.learner_id)),
     consent: row.consent === true,
     stateVersionId: row.model_version_id,
     state: row.state === null ? null : decodeState(row.state),
-    recentTaskIds: row.recent ?? [],
+    // With the history, the last RECENT_ATTEMPTS task ids are its last rows (newest first), not a read of their own.
+    recentTaskIds:
+      history && q.recent
+        ? recent
+            .slice(-RECENT_ATTEMPTS)
+            .map((r) => r.taskId)
+            .reverse()
+        : (row.recent ?? []),
     recentOutcomes: (row.outcomes ?? []).map(([taskId, correct]) => ({ taskId, correct })),
     goal: row.goal_id
       ? {
@@ -219,7 +251,7 @@ export async function readLearnerContext(m: EntityManager, actor: Actor, q: Cont
         }
       : null,
     attemptsSince: Number(row.pace ?? 0),
-    history: (row.history ?? []).map(([id, taskId, correct, at]) => ({ id, taskId, correct, occurredAt: new Date(at) })),
+    history: { times: (row.history_times ?? []).map((seconds) => seconds * 1000), recent },
     pending: row.pending === true,
   };
 }

@@ -294,13 +294,11 @@ export class PersonalisationService {
     if (!Number.isInteger(count) || count < 1 || count > MAX_RECOMMENDATIONS)
       throw new BadInputError(`count must be between 1 and ${MAX_RECOMMENDATIONS}`, { argument: "count" });
     const m = this.deps.dataSource.manager;
+    // A learned policy reads the times of the last OBSERVED_ATTEMPTS attempts, the task and outcome of its features' window.
+    const history =
+      strategy === "policy" ? { attempts: OBSERVED_ATTEMPTS, recent: await this.policies.historyWindow(actor.schoolId, m) } : null;
     const [ctx, loaded, curriculum] = await Promise.all([
-      this.context(m, actor, {
-        learnerId,
-        goalId: goalId ?? null,
-        recent: true,
-        ...(strategy === "policy" ? { history: OBSERVED_ATTEMPTS } : {}),
-      }),
+      this.context(m, actor, { learnerId, goalId: goalId ?? null, recent: true, ...(history ? { history } : {}) }),
       this.models.get(actor.schoolId, m),
       this.curricula.get(actor.schoolId),
     ]);

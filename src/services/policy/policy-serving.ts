@@ -13,18 +13,21 @@
  *   NO_CHOICE               fewer than two candidate tasks (a goal whose skills have no task, a curriculum
  *                           of one task): nothing to choose between
  *
- * The live observation (what training's episodes give the policy, episode.ts): the last 100 attempts,
- * read in the recommendation's one statement (every feature saturates by then), sessions split where two attempts are more than SESSION_GAP apart,
- * and as each attempt's prediction the active model's prediction of that task for the learner's current
- * state (the prediction made before the attempt is not stored; docs/policy.md says what this changes).
+ * The live observation (what training's episodes give the policy, episode.ts), read in the recommendation's
+ * one statement: the times of the last 100 attempts (every feature saturates by then), which give how many
+ * attempts there were and the sessions, split where two attempts are more than SESSION_GAP apart; the task
+ * and outcome of the last `historyLength` (the features' window); and as each of these attempts' prediction
+ * the active model's prediction of that task for the learner's current state (the prediction made before
+ * the attempt is not stored; docs/policy.md says what this changes).
  * The draw is seeded by the learner and its latest attempt: the same request in the same state draws the
  * same task, each new attempt a new one.
  */
 import { EntityManager } from "typeorm";
-import { curriculumFingerprint, type ObservedAttempt, policyRecommend } from "../../engine/policy/index.js";
+import { curriculumFingerprint, DEFAULT_FEATURE_PARAMS, type ObservedAttempt, policyRecommend } from "../../engine/policy/index.js";
 import type { CompiledCurriculum, Recommendation, TeacherOverrides } from "../../engine/recommend/index.js";
 import type { LearnerState } from "../../engine/types.js";
 import type { LoadedModel } from "../personalisation/active-models.js";
+import type { ObservedHistoryRows } from "../personalisation/learner-context.js";
 import type { ActivePolicies } from "./active-policies.js";
 
 export type PolicyFallbackCode =
@@ -70,8 +73,11 @@ export interface PolicyServingInput {
   readonly masteryThreshold?: number;
   readonly overrides: TeacherOverrides;
   readonly count: number;
-  /** The learner's last OBSERVED_ATTEMPTS attempts, oldest first (readLearnerContext `history`). */
-  readonly history: readonly { readonly id: string; readonly taskId: string; readonly correct: boolean; readonly occurredAt: Date }[];
+  /**
+   * The learner's last attempts (readLearnerContext `history`): the times of the last OBSERVED_ATTEMPTS, the
+   * task and outcome of at least the last `historyWindow` (the active policy's `historyLength`).
+   */
+  readonly history: ObservedHistoryRows;
 }
 
 export type PolicyAnswer =
@@ -108,6 +114,15 @@ function seedOf(text: string): number {
 export class PolicyServing {
   constructor(private readonly policies: ActivePolicies) {}
 
+  /**
+   * How many of the learner's last attempts the active policy reads in full (task and outcome): its
+   * features' window, `historyLength` (the engine's default when no policy can serve: it is then not read).
+   */
+  async historyWindow(schoolId: string, m: EntityManager): Promise<number> {
+    const active = await this.policies.get(schoolId, m);
+    return Math.min(OBSERVED_ATTEMPTS, active?.policy?.featureParams.historyLength ?? DEFAULT_FEATURE_PARAMS.historyLength);
+  }
+
   async recommend(m: EntityManager, input: PolicyServingInput): Promise<PolicyAnswer> {
     const active = await this.policies.get(input.schoolId, m);
     if (!active) return { items: null, policy: null, fallback: { code: "NO_POLICY", message: FALLBACK_MESSAGES.NO_POLICY } };
@@ -135,7 +150,15 @@ export class PolicyServing {
         `The curriculum changed since the active learned policy (version ${active.version}) was trained; it serves again once retrained: the ZPD rule answered.`,
       );
     }
-    const { history, sessions, sessionAttempts, latestId } = this.observedAttempts(input, active.policy.featureParams.historyLength);
+    const { loaded, state } = input;
+    const { history, attempts, sessions, sessionAttempts, latestId } = observedAttempts(
+      input.history,
+      input.curriculum,
+      (ids) => loaded.model.predictMany(state, ids),
+      (id) => loaded.knowsTask(id),
+      active.policy.featureParams.historyLength,
+      Date.now(),
+    );
     const r = policyRecommend({
       model: input.loaded.model,
       state: input.state,
@@ -146,6 +169,7 @@ export class PolicyServing {
       policy: active.policy,
       count: input.count,
       history,
+      attempts,
       sessions,
       sessionAttempts,
       seed: seedOf(`${input.learnerId}:${latestId ?? "none"}`),
@@ -153,40 +177,47 @@ export class PolicyServing {
     if (r.candidates < 2) return fallback("NO_CHOICE", FALLBACK_MESSAGES.NO_CHOICE);
     return { items: r.items, policy: served, fallback: null, candidates: r.candidates };
   }
+}
 
-  /** The learner's last attempts as the policy observes them, oldest first, with the sessions they form. */
-  private observedAttempts(
-    input: PolicyServingInput,
-    historyLength: number,
-  ): { history: ObservedAttempt[]; sessions: number; sessionAttempts: number; latestId: string | null } {
-    const { loaded, state, curriculum } = input;
-    const rows = input.history;
-    // Only the last historyLength attempts' predictions are read by the features (features.ts).
-    const recent = rows.slice(-historyLength).map((r) => r.taskId);
-    const known = [...new Set(recent)].filter((id) => curriculum.tasks.get(id)?.skillId && loaded.knowsTask(id));
-    const p = known.length > 0 ? loaded.model.predictMany(state, known) : [];
-    const predicted = new Map(known.map((id, i) => [id, p[i]!]));
-    const history: ObservedAttempt[] = [];
-    let sessions = 1,
-      sessionAttempts = 0,
-      last: number | null = null;
-    for (const r of rows) {
-      const at = r.occurredAt.getTime();
-      if (last !== null && at - last > SESSION_GAP_MS) {
-        sessions++;
-        sessionAttempts = 0;
-      }
-      last = at;
-      sessionAttempts++;
-      const skillId = curriculum.tasks.get(r.taskId)?.skillId;
-      if (!skillId) continue; // a task no longer in the curriculum (or serving no skill)
-      history.push({ taskId: r.taskId, skillId, correct: r.correct ? 1 : 0, predicted: predicted.get(r.taskId) ?? 0.5 });
-    }
-    // The current session has ended when the last attempt is more than a gap ago.
-    if (last !== null && Date.now() - last > SESSION_GAP_MS) {
+/**
+ * The learner's last attempts as the policy observes them, oldest first (those on a task that serves no
+ * skill of the curriculum now left out), how many there were (all of the read window's) and the sessions
+ * they form: a new one where two attempts are more than SESSION_GAP_MS apart, and after the last attempt
+ * when it is more than that before `now`. `predict` gives the model's predictions of the tasks it knows,
+ * read for the last `historyLength` attempts only (the features' window).
+ */
+export function observedAttempts(
+  rows: ObservedHistoryRows,
+  curriculum: CompiledCurriculum,
+  predict: (taskIds: readonly string[]) => ArrayLike<number>,
+  knowsTask: (taskId: string) => boolean,
+  historyLength: number,
+  now: number,
+): { history: ObservedAttempt[]; attempts: number; sessions: number; sessionAttempts: number; latestId: string | null } {
+  const { times, recent } = rows;
+  const kept: { taskId: string; skillId: string; correct: 0 | 1 }[] = [];
+  for (const r of recent) {
+    const skillId = curriculum.tasks.get(r.taskId)?.skillId;
+    if (skillId) kept.push({ taskId: r.taskId, skillId, correct: r.correct ? 1 : 0 }); // else no longer in the curriculum (or serving no skill)
+  }
+  const known = [...new Set(kept.slice(-historyLength).map((a) => a.taskId))].filter(knowsTask);
+  const p = known.length > 0 ? predict(known) : [];
+  const predicted = new Map(known.map((id, i) => [id, p[i]!]));
+  // All of them (the recommender's repeat window reads their tasks too); a prediction outside the features' window is not read.
+  const history = kept.map((a): ObservedAttempt => ({ ...a, predicted: predicted.get(a.taskId) ?? 0.5 }));
+  let sessions = 1,
+    sessionAttempts = 0;
+  for (let i = 0; i < times.length; i++) {
+    if (i > 0 && times[i]! - times[i - 1]! > SESSION_GAP_MS) {
       sessions++;
       sessionAttempts = 0;
     }
-    return { history, sessions, sessionAttempts, latestId: rows.at(-1)?.id ?? null };
+    sessionAttempts++;
   }
+  // The current session has ended when the last attempt is more than a gap ago.
+  if (times.length > 0 && now - times.at(-1)! > SESSION_GAP_MS) {
+    sessions++;
+    sessionAttempts = 0;
+  }
+  return { history, attempts: times.length, sessions, sessionAttempts, latestId: recent.at(-1)?.id ?? null };
 }

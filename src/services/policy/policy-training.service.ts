@@ -140,9 +140,16 @@ export class PolicyTrainingService {
     };
   }
 
-  /** Whether the school ever had a policy trained (the nightly retraining then retrains it after a promotion). */
-  async hasPolicy(schoolId: string): Promise<boolean> {
-    const rows: unknown[] = await this.deps.dataSource.query(`SELECT 1 FROM policy_version WHERE school_id = $1 LIMIT 1`, [schoolId]);
-    return rows.length > 0;
+  /**
+   * Whether a knowledge model just made active leaves the school's policy to retrain: the school has ever
+   * had a policy trained, and its active policy (if any) was trained with another model version.
+   */
+  async needsRetraining(schoolId: string, activeModelVersionId: string): Promise<boolean> {
+    const [row]: { has: boolean; current: boolean }[] = await this.deps.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM policy_version WHERE school_id = $1) AS has,
+              EXISTS (SELECT 1 FROM policy_version WHERE school_id = $1 AND status = $3 AND model_version_id = $2) AS current`,
+      [schoolId, activeModelVersionId, PolicyStatus.Active],
+    );
+    return row?.has === true && row.current !== true;
   }
 }
