@@ -13,6 +13,8 @@ import { Role } from "../../src/services/auth/actor.js";
 import { FOLLOW_WINDOW_HOURS } from "../../migrations/1764710000000-analytics-recommendations.js";
 import { startTestServer, TestServer } from "../support/test-server.js";
 import { viewRows } from "../support/analytics-world.js";
+import { analyticsRelations } from "../../src/persistence/audit/privacy-inputs.js";
+import { checkView } from "../../src/services/audit/privacy-suppression.js";
 
 const K = 10;
 const HOOK_TIMEOUT = 180_000;
@@ -269,6 +271,15 @@ describe("recommendations_by_strategy on a log served over the API", () => {
     // Every row, whatever its strategy (the re-plans the attempts triggered are PATH answers), agrees with the definition.
     expect(new Set(rows.keys())).toEqual(new Set(ref.keys()));
     for (const [k, row] of rows) expectMatches(row, ref.get(k)!);
+    // The privacy audit's SUPPRESSION check reads both learner counts, each under its own flag, and finds nothing released below k.
+    const columns = (await analyticsRelations(s.app.db.dataSource.manager)).get(VIEW)!;
+    const audit = checkView(VIEW, columns, await viewRows(s, VIEW, demo.schoolId), K, false);
+    expect(audit.counts).toEqual([
+      { column: "learners", flag: "suppressed" },
+      { column: "learners_following", flag: "following_suppressed" },
+    ]);
+    expect(audit).toMatchObject({ violations: [], releasedCells: expect.any(Number), suppressedCells: expect.any(Number) });
+    expect(audit.suppressedCells).toBeGreaterThanOrEqual(4); // LOWEST_MASTERY's two rows; CURRICULUM's followers, twice
   });
 
   test("days are the school's: a day of 3 learners is withheld, and the other day with it (all-days − day would give the 3 away)", async () => {
