@@ -34,7 +34,7 @@ const dayIn = (t: Date) => new Date(t.getTime() + OFFSET * HOUR).toISOString().s
 let s: TestServer;
 let demo: DemoSchool;
 let admin: string;
-/** The counted learners served ZPD (ANALYTICS consent), 14; `others`: one without ANALYTICS consent. */
+/** The 14 counted learners (ANALYTICS consent) served ZPD; `noAnalytics`: a learner served ZPD without ANALYTICS consent. */
 let zpd: string[];
 let noAnalytics: string;
 /** Attempts that follow a ZPD answer, by learner (moved with their answers in the day test). */
