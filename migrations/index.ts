@@ -24,6 +24,7 @@ import { XapiCredentials1764545000000 } from "./1764545000000-xapi-credentials.j
 import { XapiStore1764565000000 } from "./1764565000000-xapi-store.js";
 import { TaskActivityId1764555000000 } from "./1764555000000-task-activity-id.js";
 import { RecommendationLog1764585000000 } from "./1764585000000-recommendation-log.js";
+import { AnalyticsRecommendations1764710000000 } from "./1764710000000-analytics-recommendations.js";
 
 export const migrations: (new () => MigrationInterface)[] = [
   Initial1764380000000,
@@ -50,4 +51,5 @@ export const migrations: (new () => MigrationInterface)[] = [
   PolicyVersion1764595000000,
   AttemptPending1764605000000,
   AccessLogCoalesced1764700000000,
+  AnalyticsRecommendations1764710000000,
 ];

@@ -16,7 +16,11 @@ import { createServerDatabase } from "../support/scratch-database.js";
 import { buildAnalyticsSchool, type LearnerSpec } from "../support/analytics-world.js";
 import { openDatabase, migrate, type Database } from "../../src/persistence/database.js";
 import { uuidv7 } from "../../src/shared/ids.js";
-import { ANALYTICS_VIEWS } from "../../migrations/1764490000000-analytics.js";
+import {
+  AnalyticsRecommendations1764710000000,
+  EVERY_ANALYTICS_VIEW as ANALYTICS_VIEWS,
+  RECOMMENDATIONS_BY_STRATEGY,
+} from "../../migrations/1764710000000-analytics-recommendations.js";
 
 const ON_POSTGRES = Boolean(process.env.DATABASE_URL);
 const SECRETS = { ZPD_JWT_SECRET: "bi-access-test-secret-bi-access-test-secret" };
@@ -203,6 +207,19 @@ describe("the BI role on PostgreSQL", () => {
           expect(settings.rows).toEqual([{ path: "analytics", jit: "off", ro: "on" }]);
           for (const v of ANALYTICS_VIEWS)
             expect({ v: v.name, rows: Array.isArray((await bi.query(`SELECT * FROM ${v.name}`)).rows) }).toEqual({ v: v.name, rows: true });
+          // A view a later migration creates (here recommendations_by_strategy, dropped and made again) is
+          // granted by the default privileges; its learner-level half in analytics_private is not.
+          const later = await target.open();
+          const runner = later.dataSource.createQueryRunner();
+          try {
+            await new AnalyticsRecommendations1764710000000().down(runner);
+            await new AnalyticsRecommendations1764710000000().up(runner);
+          } finally {
+            await runner.release();
+            await later.close();
+          }
+          expect((await bi.query(`SELECT * FROM ${RECOMMENDATIONS_BY_STRATEGY.name}`)).rows).toEqual([]);
+          expect(await refused(`SELECT 1 FROM analytics_private.recommendation_served LIMIT 1`)).toBe("42501");
           const relations = (
             await admin.query(
               `SELECT format('%I.%I', n.nspname, c.relname) AS rel FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

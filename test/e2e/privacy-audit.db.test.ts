@@ -84,6 +84,7 @@ test("the privacy-audit job's audit of the active version: every data check pass
     "attempts_by_task",
     "goals_by_cohort",
     "personalisation_effect_by_cohort",
+    "recommendations_by_strategy",
   ])
     expect(views).toContain(v);
   expect(check(audit, PrivacyCheckName.Suppression).figures.releasedCells).toBeGreaterThan(0);

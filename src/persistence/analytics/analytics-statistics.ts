@@ -23,6 +23,7 @@ export const ANALYTICS_TABLES = [
   "model_version",
   "audit_report",
   "school",
+  "recommendation_log",
 ] as const;
 
 /** ANALYZEs those of ANALYTICS_TABLES never analysed, or with more changed rows than a fifth of their size (and 500); returns them. */
