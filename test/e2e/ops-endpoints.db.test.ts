@@ -167,6 +167,7 @@ describe("/metrics", () => {
       "zpd_access_log_pending_rows",
       "zpd_recommendation_log_rows_total",
       "zpd_recommendation_log_pending_rows",
+      "zpd_recommendations_total",
       "nodejs_eventloop_lag_seconds",
       "process_cpu_user_seconds_total",
       "nodejs_heap_size_used_bytes",

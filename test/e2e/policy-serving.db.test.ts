@@ -61,12 +61,23 @@ function runJob(payload: Record<string, unknown>) {
   });
 }
 
+/** zpd_recommendations_total's sample for these labels on the server's /metrics (0 when absent). */
+async function served(requested: string, strategy: string, fallback: string): Promise<number> {
+  const text = await (await fetch(s.url.replace(/\/graphql$/, "/metrics"))).text();
+  const line = text
+    .split("\n")
+    .find((l) => l.startsWith(`zpd_recommendations_total{requested="${requested}",strategy="${strategy}",fallback="${fallback}"}`));
+  return line ? Number(line.split(" ").pop()) : 0;
+}
+
 const versions = async () =>
   (await s.gql(`{ policyVersions(first: 50) { nodes { id version status modelVersionId notes training } } }`, {}, admin)).data
     .policyVersions.nodes as { id: string; version: number; status: string; modelVersionId: string; notes: string; training: any }[];
 
-test("before any policy is trained, POLICY falls back to the ZPD rule and says so", async () => {
+test("before any policy is trained, POLICY falls back to the ZPD rule and says so (and /metrics counts it)", async () => {
+  const before = await served("POLICY", "ZPD", "NO_POLICY");
   const r = await recommend();
+  expect(await served("POLICY", "ZPD", "NO_POLICY")).toBe(before + 1);
   expect(r.strategy).toBe("ZPD");
   expect(r.fallback.code).toBe("NO_POLICY");
   expect(r.fallback.message).toMatch(/No learned policy is active/);
@@ -109,7 +120,9 @@ test("train-policy stores the policy with its model version and gate figures; li
 
 test("recommendations(strategy: POLICY) answer with the policy's reasons, propensities and version", async () => {
   const [live] = (await versions()).filter((v) => v.status === "ACTIVE");
+  const before = await served("POLICY", "POLICY", "none");
   const r = await recommend(learner, undefined, 4);
+  expect(await served("POLICY", "POLICY", "none")).toBe(before + 1);
   expect(r.personalisation).toBe("PERSONALISED");
   expect(r.strategy).toBe("POLICY");
   expect(r.fallback).toBeNull();

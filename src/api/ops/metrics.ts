@@ -60,6 +60,13 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
+  private readonly recommendations = new Counter({
+    name: "zpd_recommendations_total",
+    help: "recommendations answers by the strategy asked for (requested), the one that ranked them (strategy) and, when a learned policy was asked for and did not answer, why (fallback; none otherwise).",
+    labelNames: ["requested", "strategy", "fallback"] as const,
+    registers: [this.registry],
+  });
+
   /** The services' observer (ServiceDeps.events): counts what they report. */
   readonly events: ServiceEvents = {
     attemptsRecorded: (written, duplicates) => {
@@ -76,6 +83,8 @@ export class ApiMetrics {
       if (written) this.recommendationLogRows.inc({ result: "written" }, written);
       if (dropped) this.recommendationLogRows.inc({ result: "dropped" }, dropped);
     },
+    recommendationsServed: (requested, strategy, fallback) =>
+      this.recommendations.inc({ requested, strategy, fallback: fallback ?? "none" }),
   };
 
   constructor() {

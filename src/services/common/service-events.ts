@@ -15,4 +15,9 @@ export interface ServiceEvents {
   accessLogFlushed?(written: number, dropped: number): void;
   /** The recommendation log's flush: rows written, and rows dropped (as the access log's). */
   recommendationLogFlushed?(written: number, dropped: number): void;
+  /**
+   * A `recommendations` answer: the strategy asked for, the one that ranked the items (they differ when
+   * POLICY fell back, or without consent or a model), and the fallback's code (POLICY only; null: none).
+   */
+  recommendationsServed?(requested: string, served: string, fallback: string | null): void;
 }

@@ -272,6 +272,7 @@ export class PersonalisationService {
     strategy: RecommendStrategy,
   ): Promise<RecommendationList> {
     const list = await this.rank(actor, learnerId, goalId, count, strategy);
+    this.deps.events?.recommendationsServed?.(loggedStrategy(strategy), loggedStrategy(list.strategy), list.fallback?.code ?? null);
     this.served?.record(actor, {
       learnerId,
       strategy: loggedStrategy(list.strategy),
