@@ -171,7 +171,15 @@ describe.each(CASES)("history feature $feature on a school with that effect", ({
     const withIt = (await metaTrainer.fit(train, { seed: 1, ...fast, historyFeatures: [feature] })) as MetaModel;
     expect(learned(withIt.params.history)).toBeGreaterThan(0.2);
     // Only the feature's own weights moved.
-    const own = { repeat: [0, 1], taskCounts: [2, 3], lastOutcome: [4, 5], skillGap: [6] }[feature];
+    const own = {
+      repeat: [0, 1],
+      taskCounts: [2, 3],
+      lastOutcome: [4, 5],
+      skillGap: [6],
+      skillStreak: [7, 8, 9, 10, 11, 12],
+      skillDecay: [13],
+      outcomeByCount: [14, 15],
+    }[feature];
     withIt.params.history.forEach((w, i) => {
       if (!own.includes(i)) expect(w).toBe(0);
     });
