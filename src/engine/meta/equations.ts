@@ -92,7 +92,7 @@
  * ## Mastery with uncertainty
  *
  * Mastery of skill k = σ(z) on a typical single-skill task of k (offset = mean offset of k's tasks), with
- * the skill's own history terms (last outcome, gap) but not a task's (repeat, task counts).
+ * the skill's own history terms (last outcome, gap, run, decayed state) but not a task's (repeat, task counts).
  * Its sd is the delta method on a Laplace precision per coordinate that grows with evidence:
  *   π_c = 1/σ₀² + Σ q² p(1−p),   sd(z) = sqrt(1/π_0 + 1/π_k),   sd(p) = p(1−p)·sd(z).
  */

@@ -414,7 +414,7 @@ export class MetaModel implements KnowledgeModel {
       const own = s[skillId];
       const theta = own ? own[0] : p.phi0[k + 1]!,
         prec = own ? own[3] : this.priorPrecision;
-      // The skill's own history (its last outcome, the gap since) is the learner's; a task's own (repeat,
+      // The skill's own history (its last outcome, the gap since, its run) is the learner's; a task's own (repeat,
       // task counts) is not part of a typical task.
       const history = own ? this.skillHistory(own, attempts) : historySkillTerm(p, -1, 0);
       const prob = sigmoid(
