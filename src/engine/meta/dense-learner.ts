@@ -6,6 +6,7 @@ import { sigmoid } from "../math.js";
 import type { CatalogIndex } from "../catalog-index.js";
 import {
   clampLogit,
+  decayedAfter,
   generalStep,
   globalTerm,
   historySkillTerm,
@@ -14,6 +15,7 @@ import {
   type MetaParams,
   NO_HISTORY,
   recentAfter,
+  runAfter,
   skillStep,
   skillTerm,
 } from "./equations.js";
@@ -32,6 +34,9 @@ export class DenseLearner {
   readonly memory: TaskMemory;
   readonly last: Int8Array;
   readonly lastAt: Float64Array;
+  /** c_uk and D_uk ("skillStreak", "skillDecay"). */
+  readonly run: Float64Array;
+  readonly decayed: Float64Array;
   private readonly touched: number[] = [];
   private readonly isTouched: Uint8Array;
 
@@ -47,6 +52,8 @@ export class DenseLearner {
     this.memory = new TaskMemory(history.taskMemory);
     this.last = new Int8Array(k).fill(-1);
     this.lastAt = new Float64Array(k);
+    this.run = new Float64Array(k);
+    this.decayed = new Float64Array(k);
   }
 
   /** Back to a learner with no history: φ = φ₀, no counts. */
@@ -56,6 +63,8 @@ export class DenseLearner {
       this.fails[k] = 0;
       this.isTouched[k] = 0;
       this.last[k] = -1;
+      this.run[k] = 0;
+      this.decayed[k] = 0;
     }
     this.touched.length = 0;
     this.memory.clear();
@@ -85,7 +94,14 @@ export class DenseLearner {
         qWeight[j]! *
         (skillTerm(p, k, this.wins[k]!, this.fails[k]!) +
           this.theta[k + 1]! +
-          historySkillTerm(p, o, o < 0 ? 0 : this.attempts - this.lastAt[k]! - 1));
+          historySkillTerm(
+            p,
+            o,
+            o < 0 ? 0 : this.attempts - this.lastAt[k]! - 1,
+            this.run[k]!,
+            this.decayed[k]!,
+            this.wins[k]! + this.fails[k]!,
+          ));
     }
     return clampLogit(z);
   }
@@ -105,6 +121,10 @@ export class DenseLearner {
       if (this.history.skillRecency) {
         this.last[k] = y;
         this.lastAt[k] = this.attempts;
+      }
+      if (this.history.skillRuns) {
+        this.run[k] = runAfter(this.run[k]!, y);
+        this.decayed[k] = decayedAfter(this.decayed[k]!, y);
       }
       if (!this.isTouched[k]) {
         this.isTouched[k] = 1;

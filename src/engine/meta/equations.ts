@@ -30,6 +30,14 @@
  *                                                                    learner's last attempt touching skill k
  *        + Σ_k q_ik ω_g·log(1+g_uk)                                   "skillGap": g_uk the learner's attempts
  *                                                                    since the last one touching k
+ *        + Σ_k q_ik Σ_{m=2,3,4+} [ ω_m⁺·1[c_uk = m] + ω_m⁻·1[c_uk = −m] ]  "skillStreak": c_uk the run of equal
+ *                                                                    outcomes the skill's attempts end on (+ wins,
+ *                                                                    − fails; ±1 is lastOutcome's), 4+ = ≥ 4
+ *        + Σ_k q_ik ω_d·D_uk                                          "skillDecay": D_uk ← λ_D·D_uk + (2y − 1)
+ *                                                                    after each attempt touching k (λ_D = 0.7,
+ *                                                                    fixed: the skill's decayed success state)
+ *        + Σ_k q_ik log(1+n_uk) [ ω_cw·1[o_uk = 1] + ω_cf·1[o_uk = 0] ]  "outcomeByCount": lastOutcome's
+ *                                                                    indicators times the skill's count
  *
  * A skill the learner has not practised has no o_uk (both indicators 0) and g_uk = 0. w_ui, l_ui are
  * counted over a bounded memory: the learner's last M distinct tasks (M = taskMemory), least recently
@@ -84,7 +92,7 @@
  * ## Mastery with uncertainty
  *
  * Mastery of skill k = σ(z) on a typical single-skill task of k (offset = mean offset of k's tasks), with
- * the skill's own history terms (last outcome, gap) but not a task's (repeat, task counts).
+ * the skill's own history terms (last outcome, gap, run, decayed state) but not a task's (repeat, task counts).
  * Its sd is the delta method on a Laplace precision per coordinate that grows with evidence:
  *   π_c = 1/σ₀² + Σ q² p(1−p),   sd(z) = sqrt(1/π_0 + 1/π_k),   sd(p) = p(1−p)·sd(z).
  */
@@ -122,16 +130,25 @@ export interface MetaParams {
 }
 
 /** The history features (equations above), in MetaOptions.historyFeatures. */
-export const HISTORY_FEATURES = ["repeat", "taskCounts", "lastOutcome", "skillGap"] as const;
+export const HISTORY_FEATURES = ["repeat", "taskCounts", "lastOutcome", "skillGap", "skillStreak", "skillDecay", "outcomeByCount"] as const;
 export type HistoryFeature = (typeof HISTORY_FEATURES)[number];
-/** MetaParams.history: [ω_r⁻, ω_r⁺, ω_tw, ω_tf, ω_lw, ω_lf, ω_g]. */
-export const HISTORY_WEIGHTS = 7;
+/**
+ * MetaParams.history: [ω_r⁻, ω_r⁺, ω_tw, ω_tf, ω_lw, ω_lf, ω_g, ω_2⁺, ω_3⁺, ω_4⁺, ω_2⁻, ω_3⁻, ω_4⁻, ω_d, ω_cw, ω_cf].
+ * Files written before the last three features hold the first 7 (FIRST_HISTORY_WEIGHTS; the rest 0).
+ */
+export const HISTORY_WEIGHTS = 16;
+export const FIRST_HISTORY_WEIGHTS = 7;
+/** λ_D of "skillDecay". */
+export const SKILL_DECAY = 0.7;
 /** Which weights of MetaParams.history each feature owns. */
 export const HISTORY_SLOTS: Readonly<Record<HistoryFeature, readonly number[]>> = {
   repeat: [0, 1],
   taskCounts: [2, 3],
   lastOutcome: [4, 5],
   skillGap: [6],
+  skillStreak: [7, 8, 9, 10, 11, 12],
+  skillDecay: [13],
+  outcomeByCount: [14, 15],
 };
 
 /**
@@ -141,15 +158,18 @@ export const HISTORY_SLOTS: Readonly<Record<HistoryFeature, readonly number[]>> 
 export interface HistoryShape {
   readonly taskMemory: number;
   readonly skillRecency: boolean;
+  /** Per practised skill also its run c_uk and decayed state D_uk ("skillStreak", "skillDecay"; implies skillRecency). */
+  readonly skillRuns: boolean;
 }
 
-export const NO_HISTORY: HistoryShape = Object.freeze({ taskMemory: 0, skillRecency: false });
+export const NO_HISTORY: HistoryShape = Object.freeze({ taskMemory: 0, skillRecency: false, skillRuns: false });
 
 export function historyShape(features: readonly HistoryFeature[], taskMemory: number): HistoryShape {
   const on = (f: HistoryFeature) => features.includes(f);
   return {
     taskMemory: on("taskCounts") ? taskMemory : on("repeat") ? 1 : 0,
-    skillRecency: on("lastOutcome") || on("skillGap"),
+    skillRecency: on("lastOutcome") || on("skillGap") || on("skillStreak") || on("skillDecay") || on("outcomeByCount"),
+    skillRuns: on("skillStreak") || on("skillDecay"),
   };
 }
 
@@ -163,12 +183,31 @@ export function historyTaskTerm(p: MetaParams, previous: number, wins: number, f
 }
 
 /**
- * The skill part of h for one skill (to be weighted by q_ik): ω_lw·1[o = 1] + ω_lf·1[o = 0] + ω_g·log(1+g).
- * `last`: the outcome of the last attempt touching the skill, −1 if none; `gap`: attempts since (0 if none).
+ * The skill part of h for one skill (to be weighted by q_ik): ω_lw·1[o = 1] + ω_lf·1[o = 0] + ω_g·log(1+g)
+ * + the run's indicator weight + ω_d·D + log(1+n)·(ω_cw·1[o = 1] + ω_cf·1[o = 0]).
+ * `last`: the outcome of the last attempt touching the skill, −1 if none; `gap`: attempts since (0 if none);
+ * `run`: c_uk (0 if none); `decayed`: D_uk; `count`: n_uk = s_uk + f_uk.
  */
-export function historySkillTerm(p: MetaParams, last: number, gap: number): number {
+export function historySkillTerm(p: MetaParams, last: number, gap: number, run = 0, decayed = 0, count = 0): number {
   const h = p.history;
-  return (last === 1 ? h[4]! : last === 0 ? h[5]! : 0) + h[6]! * Math.log1p(gap);
+  const lastTerm = last === 1 ? h[4]! + h[14]! * Math.log1p(count) : last === 0 ? h[5]! + h[15]! * Math.log1p(count) : 0;
+  return lastTerm + h[6]! * Math.log1p(gap) + (run >= 2 || run <= -2 ? h[runSlot(run)]! : 0) + h[13]! * decayed;
+}
+
+/** The history slot of run c (|c| ≥ 2): 7–9 for wins of 2, 3, 4+, 10–12 for fails. */
+export function runSlot(run: number): number {
+  const m = Math.min(Math.abs(run), 4);
+  return m < 2 ? 7 : (run > 0 ? 5 : 8) + m;
+}
+
+/** The run after outcome y (+ wins, − fails). */
+export function runAfter(run: number, y: number): number {
+  return y === 1 ? Math.max(run, 0) + 1 : Math.min(run, 0) - 1;
+}
+
+/** D after outcome y. */
+export function decayedAfter(decayed: number, y: number): number {
+  return SKILL_DECAY * decayed + (2 * y - 1);
 }
 
 export function zeroParams(tasks: number, skills: number): MetaParams {

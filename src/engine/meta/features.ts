@@ -5,7 +5,7 @@
  */
 import type { CatalogIndex } from "../catalog-index.js";
 import type { EncodedSequences } from "./catalog.js";
-import { type HistoryFeature, historyShape } from "./equations.js";
+import { decayedAfter, type HistoryFeature, historyShape, runAfter, runSlot } from "./equations.js";
 import { TaskMemory } from "./task-memory.js";
 
 export interface AttemptFeatures {
@@ -32,6 +32,13 @@ export interface AttemptFeatures {
   readonly slotLastWin: Float64Array;
   readonly slotLastFail: Float64Array;
   readonly slotGapLog: Float64Array;
+  /** Per slot: the run indicator's history slot (runSlot; −1: none), D_uk, and log(1+n_uk)·1[o_uk = 1], ·1[o_uk = 0]. */
+  readonly slotRun: Int8Array;
+  /** Whether any of skillStreak, skillDecay, outcomeByCount is on (else their arrays stay empty and the graph skips them). */
+  readonly skillExtras: boolean;
+  readonly slotDecay: Float64Array;
+  readonly slotLastWinCount: Float64Array;
+  readonly slotLastFailCount: Float64Array;
 }
 
 export function attemptFeatures(
@@ -43,11 +50,14 @@ export function attemptFeatures(
   const S = cat.maxSkills;
   const on = (h: HistoryFeature) => history.historyFeatures.includes(h);
   const [repeat, taskCounts, lastOutcome, skillGap] = [on("repeat"), on("taskCounts"), on("lastOutcome"), on("skillGap")];
+  const [skillStreak, skillDecay, outcomeByCount] = [on("skillStreak"), on("skillDecay"), on("outcomeByCount")];
   const shape = historyShape(history.historyFeatures, history.taskMemory);
   const memory = new TaskMemory(shape.taskMemory);
   // Per skill: the outcome of the learner's last attempt touching it (−1: none) and that attempt's index.
   const last = new Int8Array(cat.skillIds.length).fill(-1);
   const lastAt = new Float64Array(cat.skillIds.length);
+  const run = new Float64Array(cat.skillIds.length);
+  const decayed = new Float64Array(cat.skillIds.length);
   const f = {
     slots: S,
     attemptsBefore: new Float64Array(n),
@@ -65,6 +75,11 @@ export function attemptFeatures(
     slotLastWin: new Float64Array(n * S),
     slotLastFail: new Float64Array(n * S),
     slotGapLog: new Float64Array(n * S),
+    skillExtras: skillStreak || skillDecay || outcomeByCount,
+    slotRun: new Int8Array(n * S).fill(-1),
+    slotDecay: new Float64Array(n * S),
+    slotLastWinCount: new Float64Array(n * S),
+    slotLastFailCount: new Float64Array(n * S),
   };
   const wins = new Float64Array(cat.skillIds.length);
   const fails = new Float64Array(cat.skillIds.length);
@@ -106,6 +121,13 @@ export function attemptFeatures(
           f.slotLastFail[at] = last[k] === 0 ? 1 : 0;
         }
         if (skillGap && last[k]! >= 0) f.slotGapLog[at] = Math.log1p(before - lastAt[k]! - 1);
+        if (skillStreak && Math.abs(run[k]!) >= 2) f.slotRun[at] = runSlot(run[k]!);
+        if (skillDecay) f.slotDecay[at] = decayed[k]!;
+        if (outcomeByCount && last[k]! >= 0) {
+          const countLog = Math.log1p(wins[k]! + fails[k]!);
+          if (last[k] === 1) f.slotLastWinCount[at] = countLog;
+          else f.slotLastFailCount[at] = countLog;
+        }
       }
       for (let s = cat.qStart[task]!; s < cat.qStart[task + 1]!; s++) {
         const k = cat.qSkill[s]!;
@@ -114,12 +136,14 @@ export function attemptFeatures(
         else fails[k]! += cat.qWeight[s]!;
         last[k] = y;
         lastAt[k] = before;
+        run[k] = runAfter(run[k]!, y);
+        decayed[k] = decayedAfter(decayed[k]!, y);
       }
       if (y === 1) totalWins++;
       else totalFails++;
     }
     for (const k of touched) {
-      wins[k] = fails[k] = 0;
+      wins[k] = fails[k] = run[k] = decayed[k] = 0;
       last[k] = -1;
     }
   }

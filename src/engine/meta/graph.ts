@@ -131,6 +131,16 @@ export interface BatchArrays {
   readonly lastWin: Float32Array;
   readonly lastFail: Float32Array;
   readonly gapLog: Float32Array;
+  /**
+   * skillStreak, skillDecay, outcomeByCount (absent when all three are off): [B, W, S, 6] the run's
+   * indicators (history slots 7–12), [B, W, S] D_uk, log(1+n_uk)·1[o_uk = 1], log(1+n_uk)·1[o_uk = 0].
+   */
+  readonly extras?: {
+    readonly runOneHot: Float32Array;
+    readonly decay: Float32Array;
+    readonly lastWinCount: Float32Array;
+    readonly lastFailCount: Float32Array;
+  };
   /** Each attempt's weight in the loss: 1 (or its learner's normalised weight, learner-weights.ts); 0 for padding. */
   readonly mask: Float32Array;
   readonly startPersonal: Float32Array; // [B, W], used where first = 0
@@ -187,6 +197,14 @@ export function packBatch(
     lastWin: new Float32Array(B * W * S),
     lastFail: new Float32Array(B * W * S),
     gapLog: new Float32Array(B * W * S),
+    extras: f.skillExtras
+      ? {
+          runOneHot: new Float32Array(B * W * S * 6),
+          decay: new Float32Array(B * W * S),
+          lastWinCount: new Float32Array(B * W * S),
+          lastFailCount: new Float32Array(B * W * S),
+        }
+      : undefined,
     mask: new Float32Array(B * W),
     startPersonal: new Float32Array(B * W),
     startRecent: new Float32Array(B),
@@ -224,6 +242,13 @@ export function packBatch(
         a.lastWin[bt * S + c] = f.slotLastWin[j * S + c]!;
         a.lastFail[bt * S + c] = f.slotLastFail[j * S + c]!;
         a.gapLog[bt * S + c] = f.slotGapLog[j * S + c]!;
+        if (a.extras) {
+          const slot = f.slotRun[j * S + c]!;
+          if (slot >= 0) a.extras.runOneHot[(bt * S + c) * 6 + slot - 7] = 1;
+          a.extras.decay[bt * S + c] = f.slotDecay[j * S + c]!;
+          a.extras.lastWinCount[bt * S + c] = f.slotLastWinCount[j * S + c]!;
+          a.extras.lastFailCount[bt * S + c] = f.slotLastFailCount[j * S + c]!;
+        }
       }
     }
     real += win.length;
@@ -283,12 +308,20 @@ export function unrolledLogits(p: GraphInputs, a: BatchArrays): tf.Tensor2D {
   const h3 = (i: number) => col3(p.history, i);
 
   // Shared part (Best-LR features and the history features), all steps at once.
-  const perSkill = p.skillEase
+  let perSkill = p.skillEase
     .add(p.skillWin.mul(tf.tensor3d(a.winLog, [B, W, S])))
     .add(p.skillFail.mul(tf.tensor3d(a.failLog, [B, W, S])))
     .add(h3(4).mul(tf.tensor3d(a.lastWin, [B, W, S])))
     .add(h3(5).mul(tf.tensor3d(a.lastFail, [B, W, S])))
     .add(h3(6).mul(tf.tensor3d(a.gapLog, [B, W, S])));
+  if (a.extras) {
+    const runWeights = p.history.slice([0, 7], [-1, 6]).reshape([-1, 1, 1, 6]);
+    perSkill = perSkill
+      .add(tf.tensor4d(a.extras.runOneHot, [B, W, S, 6]).mul(runWeights).sum(3))
+      .add(h3(13).mul(tf.tensor3d(a.extras.decay, [B, W, S])))
+      .add(h3(14).mul(tf.tensor3d(a.extras.lastWinCount, [B, W, S])))
+      .add(h3(15).mul(tf.tensor3d(a.extras.lastFailCount, [B, W, S])));
+  }
   const shared = p.taskOffset
     .add(g(0))
     .add(g(1).mul(tf.tensor2d(a.totalWinLog, [B, W])))

@@ -10,7 +10,7 @@ import type { Catalog } from "../types.js";
 import { CatalogIndex } from "../catalog-index.js";
 import { encodeSequences, type EncodedSequences } from "./catalog.js";
 import { DenseLearner } from "./dense-learner.js";
-import { HISTORY_FEATURES, historyShape, type MetaParams, NO_HISTORY } from "./equations.js";
+import { HISTORY_FEATURES, HISTORY_WEIGHTS, historyShape, type MetaParams, NO_HISTORY } from "./equations.js";
 import { attemptFeatures, cutWindows } from "./features.js";
 import { batchLogLoss, gatherInputs, INPUT_NAMES, packBatch, recentFromRaw, recentToRaw, unrolledLogits } from "./graph.js";
 import { MetaModel } from "./model.js";
@@ -82,7 +82,7 @@ function smallWorld(
     decay: Float64Array.from([0.05 + rng.next() * 0.3, 0.05 + rng.next() * 0.3]),
     boost: Float64Array.from([0.1 + rng.next() * 0.5, 0.1 + rng.next() * 0.5]),
     recent: Float64Array.from([0.2 + rng.next() * 0.5, 0.3 + rng.next() * 0.5]),
-    history: Float64Array.from({ length: 7 }, () => (history ? u(1) : 0)),
+    history: Float64Array.from({ length: HISTORY_WEIGHTS }, () => (history ? u(1) : 0)),
   };
   return { cat, seq, params };
 }
@@ -133,9 +133,22 @@ describe("TensorFlow.js graph mirrors the typed-array equations", () => {
     if (window === 4) expect(windows.some((w, b) => !w.first && batch.startRecent[b] !== 0)).toBe(true); // ψ crosses window starts
     if (history) {
       // Every history feature occurs (and a remembered task was forgotten: a count of 0 on a task seen before).
-      for (const x of [f.repeatFail, f.repeatWin, f.taskWinLog, f.taskFailLog, f.slotLastWin, f.slotLastFail, f.slotGapLog])
+      for (const x of [
+        f.repeatFail,
+        f.repeatWin,
+        f.taskWinLog,
+        f.taskFailLog,
+        f.slotLastWin,
+        f.slotLastFail,
+        f.slotGapLog,
+        f.slotLastWinCount,
+        f.slotLastFailCount,
+      ])
         expect(x.some((v) => v > 0)).toBe(true);
-      const without = denseLogits(cat, seq, { ...params, history: new Float64Array(7) });
+      expect(f.slotDecay.some((v) => v < 0) && f.slotDecay.some((v) => v > 0)).toBe(true);
+      // Runs of wins and of fails occur (slots 7–9, 10–12).
+      expect([7, 8, 9].some((slot) => f.slotRun.includes(slot)) && [10, 11, 12].some((slot) => f.slotRun.includes(slot))).toBe(true);
+      const without = denseLogits(cat, seq, { ...params, history: new Float64Array(HISTORY_WEIGHTS) });
       expect(expected.some((v, j) => Math.abs(v - without[j]!) > 0.1)).toBe(true);
     }
   });
@@ -180,9 +193,14 @@ describe("meta-gradient", () => {
         if (Math.abs(fd) > 1e-2) nonZero++;
       }
     }
-    expect(checked).toBe(3 + 10 + 6 * 3 + 7 + 7 + 2 + 2 + 2 + 7);
+    expect(checked).toBe(3 + 10 + 6 * 3 + 7 + 7 + 2 + 2 + 2 + HISTORY_WEIGHTS);
     expect(nonZero).toBeGreaterThan(history ? 37 : 30); // the gradient really depends on (almost) every parameter
-    if (history) for (let i = 0; i < 7; i++) expect(Math.abs(grads.history[i]!)).toBeGreaterThan(1e-3);
+    // Every history weight whose feature occurs (a run indicator may not: short sequences) gets a gradient.
+    if (history) {
+      for (let i = 0; i < HISTORY_WEIGHTS; i++) {
+        if (i < 7 || i > 12 || f.slotRun.includes(i)) expect(Math.abs(grads.history[i]!)).toBeGreaterThan(1e-3);
+      }
+    }
   });
 });
 

@@ -11,7 +11,9 @@
  *   h: [[taskId, w, l, last outcome], …] — the last distinct tasks, most recent first (at most taskMemory;
  *      1 with "repeat" alone); only with "repeat" or "taskCounts"
  *   s entries: [θ_k, s_k, f_k, π_k, attempts, o_k (outcome of the last attempt touching k), N before it] —
- *      only with "lastOutcome" or "skillGap"
+ *      with any skill feature ("lastOutcome", "skillGap", "skillStreak", "skillDecay", "outcomeByCount"),
+ *      and two more, [… , c_k (the run of equal outcomes: + wins, − fails), D_k (decayed state)], with
+ *      "skillStreak" or "skillDecay"
  * and reads a revision-2 state (or entries of 5) as a history it never saw: no remembered task, no o_k.
  * A model without them writes revision 2 exactly as before.
  */
@@ -23,6 +25,8 @@ import type { KnowledgeModel, LearnerState, SkillMastery, Trace, WorkingCopy } f
 import { CatalogIndex } from "../catalog-index.js";
 import {
   clampLogit,
+  decayedAfter,
+  FIRST_HISTORY_WEIGHTS,
   generalStep,
   globalTerm,
   HISTORY_FEATURES,
@@ -35,6 +39,7 @@ import {
   information,
   type MetaParams,
   recentAfter,
+  runAfter,
   skillStep,
   skillTerm,
 } from "./equations.js";
@@ -49,7 +54,18 @@ type General = [theta: number, attempts: number, wins: number, fails: number, pr
 /** The last two only with skill recency ("lastOutcome", "skillGap"); a revision-2 entry has five. */
 type PerSkill =
   | [theta: number, wins: number, fails: number, precision: number, attempts: number]
-  | [theta: number, wins: number, fails: number, precision: number, attempts: number, last: number, lastAt: number];
+  | [theta: number, wins: number, fails: number, precision: number, attempts: number, last: number, lastAt: number]
+  | [
+      theta: number,
+      wins: number,
+      fails: number,
+      precision: number,
+      attempts: number,
+      last: number,
+      lastAt: number,
+      run: number,
+      decayed: number,
+    ];
 /** A task of the history's memory: [taskId, wins, fails, outcome of the last attempt]. */
 type Remembered = [taskId: string, wins: number, fails: number, last: number];
 interface StateData {
@@ -199,7 +215,9 @@ export class MetaModel implements KnowledgeModel {
 
   /** The skill part of h (historySkillTerm) of a practised skill's entry, N the learner's attempts so far. */
   private skillHistory(own: PerSkill, attempts: number): number {
-    return own.length > 5 ? historySkillTerm(this.params, own[5]!, attempts - own[6]! - 1) : historySkillTerm(this.params, -1, 0);
+    return own.length > 5
+      ? historySkillTerm(this.params, own[5]!, attempts - own[6]! - 1, own[7] ?? 0, own[8] ?? 0, own[1] + own[2])
+      : historySkillTerm(this.params, -1, 0);
   }
 
   /**
@@ -266,11 +284,24 @@ export class MetaModel implements KnowledgeModel {
       const k = qSkill[j]!;
       const q = qWeight[j]!;
       const id = skillIds[k]!;
-      const [theta, sw, sf, prec, n] = s[id] ?? this.skillPrior(k);
+      const own = s[id] ?? this.skillPrior(k);
+      const [theta, sw, sf, prec, n] = own;
       const thetaAfter = theta + skillStep(p, k, sw + sf) * q * r;
-      s[id] = this.history.skillRecency
-        ? [thetaAfter, sw + q * y, sf + q * (1 - y), prec + q * q * info, n + 1, y, attempts]
-        : [thetaAfter, sw + q * y, sf + q * (1 - y), prec + q * q * info, n + 1];
+      s[id] = this.history.skillRuns
+        ? [
+            thetaAfter,
+            sw + q * y,
+            sf + q * (1 - y),
+            prec + q * q * info,
+            n + 1,
+            y,
+            attempts,
+            runAfter(own[7] ?? 0, y),
+            decayedAfter(own[8] ?? 0, y),
+          ]
+        : this.history.skillRecency
+          ? [thetaAfter, sw + q * y, sf + q * (1 - y), prec + q * q * info, n + 1, y, attempts]
+          : [thetaAfter, sw + q * y, sf + q * (1 - y), prec + q * q * info, n + 1];
     }
     return g;
   }
@@ -292,6 +323,7 @@ export class MetaModel implements KnowledgeModel {
       let [theta0, attempts, wins, fails, precision0, recent] = data.g;
       let h = data.h ?? NO_TASKS;
       const recency = this.history.skillRecency;
+      const runs = this.history.skillRuns;
       let count = 0;
       for (const trace of traces) {
         const task = this.catalog.task(trace.taskId);
@@ -303,13 +335,18 @@ export class MetaModel implements KnowledgeModel {
           const k = qSkill[j]!;
           if (!w.has(k)) {
             const own = data.s[skillIds[k]!];
-            if (own) w.load(k, own[0], own[1], own[2], own[3], own[4], own.length > 5 ? own[5]! : -1, own.length > 5 ? own[6]! : 0);
-            else w.load(k, p.phi0[k + 1]!, 0, 0, this.priorPrecision, 0, -1, 0);
+            if (own) {
+              w.load(k, own[0], own[1], own[2], own[3], own[4], own.length > 5 ? own[5]! : -1, own.length > 5 ? own[6]! : 0);
+              w.run[k] = own[7] ?? 0;
+              w.decayed[k] = own[8] ?? 0;
+            } else w.load(k, p.phi0[k + 1]!, 0, 0, this.priorPrecision, 0, -1, 0);
           }
           const o = w.last[k]!;
           z +=
             qWeight[j]! *
-            (skillTerm(p, k, w.wins[k]!, w.fails[k]!) + w.theta[k]! + historySkillTerm(p, o, o < 0 ? 0 : attempts - w.lastAt[k]! - 1));
+            (skillTerm(p, k, w.wins[k]!, w.fails[k]!) +
+              w.theta[k]! +
+              historySkillTerm(p, o, o < 0 ? 0 : attempts - w.lastAt[k]! - 1, w.run[k]!, w.decayed[k]!, w.wins[k]! + w.fails[k]!));
         }
         const prob = sigmoid(clampLogit(z));
         const r = y - prob;
@@ -334,6 +371,10 @@ export class MetaModel implements KnowledgeModel {
             w.last[k] = y;
             w.lastAt[k] = attempts - 1;
           }
+          if (runs) {
+            w.run[k] = runAfter(w.run[k]!, y);
+            w.decayed[k] = decayedAfter(w.decayed[k]!, y);
+          }
         }
         h = this.remember(h, task, y);
         count++;
@@ -342,9 +383,11 @@ export class MetaModel implements KnowledgeModel {
       const g: General = [theta0, attempts, wins, fails, precision0, recent];
       const s: Record<string, PerSkill> = { ...data.s };
       for (const k of w.touched) {
-        s[skillIds[k]!] = recency
-          ? [w.theta[k]!, w.wins[k]!, w.fails[k]!, w.precision[k]!, w.attempts[k]!, w.last[k]!, w.lastAt[k]!]
-          : [w.theta[k]!, w.wins[k]!, w.fails[k]!, w.precision[k]!, w.attempts[k]!];
+        s[skillIds[k]!] = runs
+          ? [w.theta[k]!, w.wins[k]!, w.fails[k]!, w.precision[k]!, w.attempts[k]!, w.last[k]!, w.lastAt[k]!, w.run[k]!, w.decayed[k]!]
+          : recency
+            ? [w.theta[k]!, w.wins[k]!, w.fails[k]!, w.precision[k]!, w.attempts[k]!, w.last[k]!, w.lastAt[k]!]
+            : [w.theta[k]!, w.wins[k]!, w.fails[k]!, w.precision[k]!, w.attempts[k]!];
       }
       return { model: this.stateTag, attempts: state.attempts + count, data: this.stateData(g, s, h) };
     } finally {
@@ -371,7 +414,7 @@ export class MetaModel implements KnowledgeModel {
       const own = s[skillId];
       const theta = own ? own[0] : p.phi0[k + 1]!,
         prec = own ? own[3] : this.priorPrecision;
-      // The skill's own history (its last outcome, the gap since) is the learner's; a task's own (repeat,
+      // The skill's own history (its last outcome, the gap since, its run) is the learner's; a task's own (repeat,
       // task counts) is not part of a typical task.
       const history = own ? this.skillHistory(own, attempts) : historySkillTerm(p, -1, 0);
       const prob = sigmoid(
@@ -458,7 +501,10 @@ export class MetaModel implements KnowledgeModel {
       },
       tensors: {
         // Only with history features (the same reason as meta.privacy; options too, see fileOptions).
-        ...(this.options.historyFeatures.length > 0 && { history: p.history }),
+        // The first FIRST_HISTORY_WEIGHTS only while the later features are off (their files as before them).
+        ...(this.options.historyFeatures.length > 0 && {
+          history: p.history.subarray(FIRST_HISTORY_WEIGHTS).some((w) => w !== 0) ? p.history : p.history.slice(0, FIRST_HISTORY_WEIGHTS),
+        }),
         global: p.global,
         taskOffset: p.taskOffset,
         skillEase: p.skillEase,
@@ -512,6 +558,15 @@ export function loadMetaModel(file: ModelFile): MetaModel {
   if (!isStringArray(taskIds) || !isStringArray(skillIds)) throw corrupt("task or skill ids missing");
   const T = taskIds.length,
     K = skillIds.length;
+  // A file without history features has no tensor (every file before them): weights 0, today's model; one
+  // written before the later features holds the first FIRST_HISTORY_WEIGHTS (the others 0).
+  const historyWeights = (): Float64Array => {
+    const t = file.tensors.history;
+    const out = new Float64Array(HISTORY_WEIGHTS);
+    if (t === undefined) return out;
+    out.set(f64("history", t.length === FIRST_HISTORY_WEIGHTS ? FIRST_HISTORY_WEIGHTS : HISTORY_WEIGHTS));
+    return out;
+  };
   const f64 = (name: string, length: number): Float64Array => {
     const t: TensorData | undefined = file.tensors[name];
     if (!(t instanceof Float64Array) || t.length !== length) throw corrupt(`tensor ${name}`);
@@ -545,7 +600,7 @@ export function loadMetaModel(file: ModelFile): MetaModel {
     boost: f64("boost", 2),
     recent: f64("recent", 2),
     // A file without history features has no tensor (every file before them): weights 0, today's model.
-    history: file.tensors.history === undefined ? new Float64Array(HISTORY_WEIGHTS) : f64("history", HISTORY_WEIGHTS),
+    history: historyWeights(),
   };
   if (!(params.recent[0]! >= 0 && params.recent[1]! >= 0 && params.recent[1]! < 1)) throw corrupt("tensor recent: α_ψ ≥ 0 and 0 ≤ λ < 1");
   // Options written before the history features have none (a default that turned some on must not read them in).

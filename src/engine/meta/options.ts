@@ -95,12 +95,16 @@ export interface MetaOptions {
    * The history features the model uses (equations.ts, "History features"): "repeat" (the same task
    * again right after a failure / a success), "taskCounts" (earlier wins and fails on this exact task),
    * "lastOutcome" (the last outcome on each of the task's skills), "skillGap" (attempts since the skill
-   * was last practised). Each adds shared weights and what the learner state must remember
+   * was last practised), "skillStreak" (runs of 2, 3, 4+ wins or fails on the skill), "skillDecay" (the
+   * skill's decayed success state), "outcomeByCount" (the last outcome's weight by the skill's count). Each adds shared weights and what the learner state must remember
    * (model.ts); none is the model without them, its file and learner states as before the features.
    * The default keeps those that helped on both shipped sets, each measured alone and on top of the
    * others with paired intervals over the test learners (docs/benchmarks/kt-features.md): "lastOutcome"
    * and "skillGap" (above 0 on both), "repeat" (above 0 on ASSISTments 2015, ±0 on 2009, which has no
-   * immediate repeats); "taskCounts" added nothing on top of them on either.
+   * immediate repeats); "taskCounts" added nothing on top of them on either. A second round on top of
+   * those three kept "skillStreak" (the run of equal outcomes a skill's attempts end on: above 0 on both);
+   * "skillDecay" (a decayed per-skill success state) cost AUC on both and "outcomeByCount" (the last
+   * outcome times the skill's count) was ±0 on ASSISTments 2009 — both left off (available).
    */
   readonly historyFeatures: readonly HistoryFeature[];
   /** "taskCounts" remembers this many distinct tasks per learner (1–64; the least recently attempted forgotten first). */
@@ -192,7 +196,7 @@ export const defaultMetaOptions: MetaOptions = Object.freeze({
   guardAttempts: 10,
   l2Start: 1,
   privacy: null,
-  historyFeatures: Object.freeze<HistoryFeature[]>(["repeat", "lastOutcome", "skillGap"]),
+  historyFeatures: Object.freeze<HistoryFeature[]>(["repeat", "lastOutcome", "skillGap", "skillStreak"]),
   taskMemory: 8,
   newTaskHoldout: 0,
 });

@@ -13,6 +13,9 @@ export class SkillScratch {
   /** o_k, the outcome of the last attempt touching k (−1: none), and the learner's attempts before it (equations.ts, history). */
   readonly last: Float64Array;
   readonly lastAt: Float64Array;
+  /** c_k and D_k ("skillStreak", "skillDecay"; set by the caller after load, 0 by default). */
+  readonly run: Float64Array;
+  readonly decayed: Float64Array;
   /** The skills loaded so far, in the order of their first use (the order `update` adds new skills to `s`). */
   readonly touched: number[] = [];
   private readonly isTouched: Uint8Array;
@@ -27,6 +30,8 @@ export class SkillScratch {
     this.attempts = new Float64Array(skills);
     this.last = new Float64Array(skills);
     this.lastAt = new Float64Array(skills);
+    this.run = new Float64Array(skills);
+    this.decayed = new Float64Array(skills);
     this.isTouched = new Uint8Array(skills);
   }
 
@@ -43,6 +48,8 @@ export class SkillScratch {
     this.attempts[k] = attempts;
     this.last[k] = last;
     this.lastAt[k] = lastAt;
+    this.run[k] = 0;
+    this.decayed[k] = 0;
     this.isTouched[k] = 1;
     this.touched.push(k);
   }
