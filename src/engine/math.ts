@@ -50,6 +50,19 @@ export function variance(xs: ArrayLike<number>): number {
   return s / xs.length;
 }
 
+/**
+ * The mean and its standard error s/√n, s² the sample variance Σ(x − x̄)² / (n − 1); the error is 0 for
+ * fewer than two values, and the mean 0 for none.
+ */
+export function meanWithStandardError(xs: ArrayLike<number>): { mean: number; standardError: number } {
+  const n = xs.length;
+  const m = mean(xs);
+  if (n < 2) return { mean: m, standardError: 0 };
+  let s = 0;
+  for (let i = 0; i < n; i++) s += (xs[i]! - m) ** 2;
+  return { mean: m, standardError: Math.sqrt(s / (n - 1) / n) };
+}
+
 /** Seeded pseudo-random numbers. Deterministic: the same seed gives the same stream on every platform. */
 export interface Rng {
   /** Uniform in [0, 1). */

@@ -15,7 +15,7 @@ import { auc } from "../metrics/index.js";
 import { workingCopyOf } from "../replay.js";
 import { decodeModel, encodeModel } from "../serialization.js";
 import type { Catalog, LearnerState, Trace, TrainingSet } from "../types.js";
-import { HISTORY_FEATURES, HISTORY_WEIGHTS, type HistoryFeature } from "./equations.js";
+import { HISTORY_FEATURES, HISTORY_SLOTS, HISTORY_WEIGHTS, type HistoryFeature } from "./equations.js";
 import { loadMetaModel, type MetaModel, metaTrainer } from "./index.js";
 
 /** What the simulated learner did before an attempt, as the truth's effects read it. */
@@ -205,15 +205,7 @@ describe.each(CASES)("history feature $feature on a school with that effect", ({
     const withIt = (await metaTrainer.fit(train, { seed: 1, ...fast, historyFeatures: [feature] })) as MetaModel;
     expect(learned(withIt.params.history)).toBeGreaterThan(0.2);
     // Only the feature's own weights moved.
-    const own = {
-      repeat: [0, 1],
-      taskCounts: [2, 3],
-      lastOutcome: [4, 5],
-      skillGap: [6],
-      skillStreak: [7, 8, 9, 10, 11, 12],
-      skillDecay: [13],
-      outcomeByCount: [14, 15],
-    }[feature];
+    const own = HISTORY_SLOTS[feature];
     withIt.params.history.forEach((w, i) => {
       if (!own.includes(i)) expect(w).toBe(0);
     });

@@ -13,7 +13,7 @@
  *      policy that is faster by losing learners does not go live. The figures are kept either way.
  * Pure and seeded: the same curriculum, model, options and seed give the same policy and verdict.
  */
-import { createRng } from "../math.js";
+import { createRng, meanWithStandardError } from "../math.js";
 import type { CompiledCurriculum, CurriculumGraph } from "../recommend/index.js";
 import type { KnowledgeModel } from "../types.js";
 import { curriculumFingerprint, curriculumPolicySchool, type CurriculumSchoolOptions } from "./curriculum-school.js";
@@ -81,14 +81,6 @@ function figures(results: readonly EpisodeResult[], maxAttempts: number): GateFi
   };
 }
 
-/** The mean of paired differences and its standard error (0 for fewer than 2). */
-function pairedMean(diffs: readonly number[]): { mean: number; standardError: number } {
-  const n = diffs.length;
-  const mean = diffs.reduce((a, b) => a + b, 0) / Math.max(1, n);
-  const variance = n > 1 ? diffs.reduce((a, d) => a + (d - mean) ** 2, 0) / (n - 1) : 0;
-  return { mean, standardError: Math.sqrt(variance / Math.max(1, n)) };
-}
-
 /**
  * The gate's verdict from the same held-out episodes run by the policy (`mine`) and by the tuned rule
  * (`theirs`), paired by index: passed when the mean paired difference of return is above 0 and that of
@@ -100,8 +92,8 @@ export function judgeGate(
   maxAttempts: number,
   band: ZpdBand,
 ): PolicyGateVerdict {
-  const ret = pairedMean(mine.map((r, i) => r.totalReward - theirs[i]!.totalReward));
-  const engaged = pairedMean(mine.map((r, i) => Number(r.engagedAtBudget) - Number(theirs[i]!.engagedAtBudget)));
+  const ret = meanWithStandardError(mine.map((r, i) => r.totalReward - theirs[i]!.totalReward));
+  const engaged = meanWithStandardError(mine.map((r, i) => Number(r.engagedAtBudget) - Number(theirs[i]!.engagedAtBudget)));
   const refusedFor = !(ret.mean > 0) ? "RETURN" : engaged.mean + engaged.standardError < 0 ? "ENGAGEMENT" : null;
   return {
     passed: refusedFor === null,

@@ -6,6 +6,7 @@
  * An environment of a held-out family is refused (INVALID_PARAMETERS): tuning never sees them.
  */
 import { EngineError, EngineErrorCode } from "../errors.js";
+import { meanWithStandardError } from "../math.js";
 import { mergeOptions, optionChecks } from "../options.js";
 import { runEpisode } from "./episode.js";
 import { type SequencingPolicy, type ZpdBand, zpdPolicy } from "./policies.js";
@@ -67,10 +68,8 @@ export function tuneZpdBand(environments: readonly PolicyEnvironment[], options:
       for (const env of environments) {
         for (let e = 0; e < o.episodesPerEnvironment; e++) returns.push(runEpisode(env, policy, { seed: o.seed + e }).totalReward);
       }
-      const n = returns.length;
-      const mean = returns.reduce((a, b) => a + b, 0) / n;
-      const variance = n > 1 ? returns.reduce((a, r) => a + (r - mean) ** 2, 0) / (n - 1) : 0;
-      scores.push({ band, meanReturn: mean, standardError: Math.sqrt(variance / n) });
+      const { mean, standardError } = meanWithStandardError(returns);
+      scores.push({ band, meanReturn: mean, standardError });
     }
   }
   if (scores.length === 0) throw new EngineError(EngineErrorCode.InvalidParameters, "tuneZpdBand: the grid has no band with low < high");
